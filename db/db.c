@@ -1,0 +1,323 @@
+/*
+ * db.c - opening the project database, migrations, statement cache.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "schema.h"
+#include "util.h"
+
+struct db_stmt_slot {
+	const char *key;	/* address of the SQL text */
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *h;			/* the connection */
+	char *dir;			/* project directory */
+	struct db_stmt_slot *stmts;	/* prepared statement cache */
+	size_t nstmts, capstmts;
+};
+
+int
+db_schema_version(void)
+{
+	int v = 0;
+
+	for (const struct schema_migration *m = schema_migrations; m->sql; m++)
+		if (m->version > v)
+			v = m->version;
+	return v;
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+const char *
+db_dir(struct db *db)
+{
+	return db->dir;
+}
+
+enum ns_rc
+db_fail(struct db *db, struct ns_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(db->h);
+
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		return err_set(err, NS_EDB, "%s: the project is busy (another "
+			       "negsieve holds a write lock): %s", what,
+			       sqlite3_errmsg(db->h));
+	return err_set(err, NS_EDB, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+enum ns_rc
+db_exec(struct db *db, const char *sql, struct ns_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, NS_EDB, "database: %s", msg ? msg :
+			sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return NS_EDB;
+	}
+	return NS_OK;
+}
+
+enum ns_rc
+db_begin(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+enum ns_rc
+db_commit(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "COMMIT", err);
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+db_prep(struct db *db, const char *sql, struct ns_err *err)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < db->nstmts; i++) {
+		if (db->stmts[i].key == sql) {
+			st = db->stmts[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK) {
+		db_fail(db, err, "preparing a statement");
+		return NULL;
+	}
+	if (db->nstmts == db->capstmts) {
+		db->capstmts = db->capstmts ? db->capstmts * 2 : 32;
+		db->stmts = xrealloc(db->stmts,
+				     db->capstmts * sizeof(*db->stmts));
+	}
+	db->stmts[db->nstmts].key = sql;
+	db->stmts[db->nstmts].stmt = st;
+	db->nstmts++;
+	return st;
+}
+
+int64_t
+db_scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prep(db, sql, NULL);
+	int64_t v = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}
+
+char *
+db_meta_get(struct db *db, const char *key)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, NULL);
+	char *v = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return v;
+}
+
+enum ns_rc
+db_meta_set(struct db *db, const char *key, const char *value,
+	    struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO meta(key, value) VALUES (?1, ?2)"
+		" ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "writing project metadata");
+	return NS_OK;
+}
+
+static int
+db_user_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Apply every migration above the current user_version, each in its own
+ * transaction together with the user_version bump. */
+static enum ns_rc
+db_migrate(struct db *db, struct ns_err *err)
+{
+	int cur = db_user_version(db);
+	char pragma[64];
+
+	if (cur < 0)
+		return db_fail(db, err, "reading the schema version");
+	if (cur > db_schema_version())
+		return err_set(err, NS_EVERSION,
+			       "%s/%s has schema version %d, newer than this "
+			       "negsieve understands (%d); upgrade negsieve",
+			       db->dir, DB_FILENAME, cur, db_schema_version());
+	for (const struct schema_migration *m = schema_migrations; m->sql;
+	     m++) {
+		if (m->version <= cur)
+			continue;
+		if (db_begin(db, err) != NS_OK)
+			return err->rc;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 m->version);
+		if (db_exec(db, m->sql, err) != NS_OK ||
+		    db_exec(db, pragma, err) != NS_OK) {
+			db_rollback(db);
+			return err_set(err, NS_EDB,
+				       "migrating the schema to version %d: %s",
+				       m->version, err->msg);
+		}
+		if (db_commit(db, err) != NS_OK) {
+			db_rollback(db);
+			return err->rc;
+		}
+		cur = m->version;
+	}
+	return NS_OK;
+}
+
+static enum ns_rc
+db_pragmas(struct db *db, struct ns_err *err)
+{
+	sqlite3_busy_timeout(db->h, 10000);
+	return db_exec(db, "PRAGMA journal_mode = WAL;"
+			   "PRAGMA synchronous = NORMAL;"
+			   "PRAGMA foreign_keys = ON;"
+			   "PRAGMA temp_store = MEMORY;", err);
+}
+
+enum ns_rc
+db_open(const char *dir, enum db_open_mode mode, struct db **out,
+	struct ns_err *err)
+{
+	struct db *db;
+	struct stat stbuf;
+	char *path;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	mode_t old;
+	enum ns_rc rc;
+
+	path = xasprintf("%s/%s", dir, DB_FILENAME);
+	if (mode == DB_OPEN_CREATE) {
+		if (stat(path, &stbuf) == 0) {
+			rc = err_set(err, NS_EUSAGE, "%s: a project already "
+				     "exists here", dir);
+			free(path);
+			return rc;
+		}
+		old = umask(007);
+		if (mkdir(dir, 0770) != 0 && errno != EEXIST) {
+			rc = err_set(err, NS_EIO, "%s: cannot create the "
+				     "project directory: %s", dir,
+				     strerror(errno));
+			umask(old);
+			free(path);
+			return rc;
+		}
+		umask(old);
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (stat(path, &stbuf) != 0) {
+		rc = err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "
+			     "(no %s; create one with 'negsieve init %s')",
+			     dir, DB_FILENAME, dir);
+		free(path);
+		return rc;
+	}
+
+	db = xcalloc(1, sizeof(*db));
+	db->dir = xstrdup(dir);
+	old = umask(007);
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+		umask(old);
+		rc = err_set(err, NS_EDB, "%s: cannot open: %s", path,
+			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		free(path);
+		db_close(db);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/* SQLite creates files 0644; annotators share a project through
+	 * their group, so make it group-writable (never world-writable). */
+	if (mode == DB_OPEN_CREATE)
+		chmod(path, 0660);
+	rc = db_pragmas(db, err);
+	umask(old);
+	if (rc == NS_OK && mode == DB_OPEN_EXISTING &&
+	    db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = "
+			  "'meta'") != 1 && db_user_version(db) == 0)
+		rc = err_set(err, NS_EINPUT, "%s: not a negsieve database",
+			     path);
+	if (rc == NS_OK)
+		rc = db_migrate(db, err);
+	free(path);
+	if (rc != NS_OK) {
+		db_close(db);
+		return rc;
+	}
+	*out = db;
+	return NS_OK;
+}
+
+void
+db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->nstmts; i++)
+		sqlite3_finalize(db->stmts[i].stmt);
+	free(db->stmts);
+	if (db->h)
+		sqlite3_close(db->h);
+	free(db->dir);
+	free(db);
+}

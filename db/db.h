@@ -1,0 +1,75 @@
+/*
+ * db.h - the project database: opening, schema migrations, transactions
+ * and the adapter from SQLite errors to ours.
+ *
+ * A project is a directory holding negsieve.db (SQLite, WAL) and the files
+ * that do not belong in SQL (vector files, faiss indexes).  All SQL of the
+ * program lives under db/; statements are prepared once per connection
+ * through db_prep().
+ */
+#ifndef NS_DB_H
+#define NS_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define DB_FILENAME "negsieve.db"
+
+struct db;
+
+enum db_open_mode {
+	DB_OPEN_EXISTING,	/* the project must exist */
+	DB_OPEN_CREATE,		/* create the project; it must not exist */
+};
+
+/*
+ * Open the project at directory @dir.  DB_OPEN_CREATE makes the directory
+ * (group-writable, not world-writable) and a fresh schema; DB_OPEN_EXISTING
+ * migrates an older schema forward and refuses one newer than this binary.
+ * On success *@out owns the connection (free with db_close()); on failure
+ * *@out is untouched and @err says why.
+ */
+enum ns_rc db_open(const char *dir, enum db_open_mode mode, struct db **out,
+		   struct ns_err *err);
+
+/* Close and free; NULL is a no-op. */
+void db_close(struct db *db);
+
+/* The raw handle, for modules under db/ only. */
+sqlite3 *db_handle(struct db *db);
+
+/* Directory of the project (owned by @db). */
+const char *db_dir(struct db *db);
+
+/* Schema version this binary writes. */
+int db_schema_version(void);
+
+/*
+ * Return a prepared statement for @sql, compiled once per connection and
+ * cached by the address of @sql (so pass a string literal or a static).
+ * The statement comes back reset with bindings cleared.  NULL on error.
+ */
+sqlite3_stmt *db_prep(struct db *db, const char *sql, struct ns_err *err);
+
+/* Turn the connection's last SQLite error into @err; returns NS_EDB. */
+enum ns_rc db_fail(struct db *db, struct ns_err *err, const char *what);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+enum ns_rc db_begin(struct db *db, struct ns_err *err);
+enum ns_rc db_commit(struct db *db, struct ns_err *err);
+void db_rollback(struct db *db);
+
+/* Run SQL without results (no user data may be in @sql). */
+enum ns_rc db_exec(struct db *db, const char *sql, struct ns_err *err);
+
+/* meta table: a string value or NULL (caller frees). */
+char *db_meta_get(struct db *db, const char *key);
+enum ns_rc db_meta_set(struct db *db, const char *key, const char *value,
+		       struct ns_err *err);
+
+/* One integer from a statement without parameters, or -1 on error. */
+int64_t db_scalar(struct db *db, const char *sql);
+
+#endif

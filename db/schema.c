@@ -1,0 +1,141 @@
+/*
+ * schema.c - the project schema as an ordered list of migrations.
+ *
+ * Each entry raises PRAGMA user_version to its version and is applied in
+ * its own transaction.  Never edit a migration that has shipped: add a new
+ * one.  Design notes:
+ *
+ *  - passages are deduplicated by content (hash of title and text; the
+ *    text is compared on a hash hit), and every external id is kept in
+ *    passage_xid, so two ids with the same text share one passage;
+ *  - a passage may be known only by id (a TREC run without text), with
+ *    NULL text until an id->text file supplies it;
+ *  - candidates belong to a run (an import of scored negatives, a mining
+ *    run, a merged shard) so provenance and filter reasons survive refits;
+ *  - decisions are an append-only log (triggers forbid UPDATE/DELETE);
+ *    undo is a new event pointing at the one it cancels, and current
+ *    labels are derived through the decision_live view.
+ */
+#include <stddef.h>
+
+#include "schema.h"
+
+static const char migration_1[] =
+	"CREATE TABLE meta ("
+	"  key   TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	") WITHOUT ROWID;"
+
+	/* One row per import, mining run or merge: where data came from. */
+	"CREATE TABLE source ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  path       TEXT NOT NULL,"
+	"  format     TEXT NOT NULL,"
+	"  params     TEXT,"			/* JSON */
+	"  created_at TEXT NOT NULL,"
+	"  records    INTEGER NOT NULL DEFAULT 0,"
+	"  skipped    INTEGER NOT NULL DEFAULT 0"
+	");"
+
+	"CREATE TABLE passage ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  hash      INTEGER,"			/* xxh3-64 of title 0x1F text */
+	"  title     TEXT NOT NULL DEFAULT '',"
+	"  text      TEXT,"			/* NULL: known by id only */
+	"  source_id INTEGER NOT NULL REFERENCES source(id)"
+	");"
+	"CREATE INDEX passage_hash ON passage(hash) WHERE hash IS NOT NULL;"
+
+	"CREATE TABLE passage_xid ("
+	"  xid        TEXT PRIMARY KEY,"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX passage_xid_passage ON passage_xid(passage_id);"
+
+	"CREATE TABLE query ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  xid       TEXT NOT NULL UNIQUE,"	/* external id, or derived */
+	"  text      TEXT,"			/* NULL: known by id only */
+	"  prompt    TEXT,"			/* BGE instruction, if any */
+	"  type      TEXT,"			/* BGE type, if any */
+	"  source_id INTEGER NOT NULL REFERENCES source(id)"
+	");"
+
+	/* Graded judgments: grade > 0 is a positive, grade <= 0 a judged
+	 * non-relevant passage (a known true negative). */
+	"CREATE TABLE qrel ("
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  grade      INTEGER NOT NULL,"
+	"  score      REAL,"			/* teacher score, if given */
+	"  source_id  INTEGER NOT NULL REFERENCES source(id),"
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX qrel_passage ON qrel(passage_id);"
+
+	/* A set of candidates produced together. */
+	"CREATE TABLE run ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  source_id  INTEGER REFERENCES source(id),"
+	"  method     TEXT NOT NULL,"		/* import, trec, dense, bm25 */
+	"  params     TEXT,"			/* JSON */
+	"  created_at TEXT NOT NULL"
+	");"
+
+	"CREATE TABLE candidate ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  run_id     INTEGER NOT NULL REFERENCES run(id),"
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  rank       INTEGER,"			/* 1-based by score, NULL unknown */
+	"  score      REAL,"			/* NULL when the input had none */
+	"  filter     TEXT,"			/* NULL kept, else filter that fired */
+	"  UNIQUE (run_id, query_id, passage_id)"
+	");"
+	"CREATE INDEX candidate_query ON candidate(query_id, score DESC);"
+
+	"CREATE TABLE annotator ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  name       TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL"
+	");"
+
+	/* The append-only decision log. */
+	"CREATE TABLE decision ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  query_id     INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id   INTEGER REFERENCES passage(id),"	/* NULL: query */
+	"  annotator_id INTEGER NOT NULL REFERENCES annotator(id),"
+	"  action       TEXT NOT NULL CHECK (action IN ('fn', 'tn',"
+	"                 'drop_passage', 'drop_query', 'skip', 'note',"
+	"                 'undo')),"
+	"  undoes       INTEGER REFERENCES decision(id),"
+	"  note         TEXT,"
+	"  at           TEXT NOT NULL,"
+	"  ms_on_item   INTEGER,"
+	"  origin       TEXT NOT NULL DEFAULT 'human'"	/* or a stage */
+	");"
+	"CREATE INDEX decision_item ON decision(query_id, passage_id);"
+	"CREATE INDEX decision_undoes ON decision(undoes)"
+	"  WHERE undoes IS NOT NULL;"
+	"CREATE TRIGGER decision_no_update BEFORE UPDATE ON decision"
+	"  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;"
+	"CREATE TRIGGER decision_no_delete BEFORE DELETE ON decision"
+	"  BEGIN SELECT RAISE(ABORT, 'the decision log is append-only'); END;"
+
+	/* Decisions in force: labelling actions not cancelled by an undo. */
+	"CREATE VIEW decision_live AS"
+	"  SELECT d.* FROM decision d"
+	"  WHERE d.action IN ('fn', 'tn', 'drop_passage', 'drop_query')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id);"
+
+	/* Full-text indexes over external content, filled after imports. */
+	"CREATE VIRTUAL TABLE passage_fts USING fts5("
+	"  title, text, content='passage', content_rowid='id');"
+	"CREATE VIRTUAL TABLE query_fts USING fts5("
+	"  text, content='query', content_rowid='id');";
+
+const struct schema_migration schema_migrations[] = {
+	{ 1, migration_1 },
+	{ 0, NULL }
+};

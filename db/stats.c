@@ -1,0 +1,134 @@
+/*
+ * stats.c - project counts (see stats.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+#include "util.h"
+
+static int64_t
+stats_one(struct db *db, const char *sql, int64_t source, struct ns_err *err,
+	  enum ns_rc *rc)
+{
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t v = 0;
+
+	if (!st) {
+		*rc = NS_EDB;
+		return 0;
+	}
+	if (source >= 0)
+		sqlite3_bind_int64(st, 1, source);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		*rc = db_fail(db, err, "counting");
+	sqlite3_reset(st);
+	return v;
+}
+
+enum ns_rc
+stats_totals(struct db *db, struct stats_counts *c, struct ns_err *err)
+{
+	enum ns_rc rc = NS_OK;
+
+	memset(c, 0, sizeof(*c));
+	c->queries = stats_one(db, "SELECT count(*) FROM query", -1, err, &rc);
+	c->passages = stats_one(db, "SELECT count(*) FROM passage", -1, err,
+				&rc);
+	c->passage_ids = stats_one(db, "SELECT count(*) FROM passage_xid", -1,
+				   err, &rc);
+	c->positives = stats_one(db, "SELECT count(*) FROM qrel WHERE "
+				 "grade > 0", -1, err, &rc);
+	c->judged_negatives = stats_one(db, "SELECT count(*) FROM qrel WHERE "
+					"grade <= 0", -1, err, &rc);
+	c->candidates = stats_one(db, "SELECT count(*) FROM candidate", -1,
+				  err, &rc);
+	c->candidates_kept = stats_one(db, "SELECT count(*) FROM candidate "
+				       "WHERE filter IS NULL", -1, err, &rc);
+	c->decisions = stats_one(db, "SELECT count(*) FROM decision", -1, err,
+				 &rc);
+	c->decisions_live = stats_one(db, "SELECT count(*) FROM "
+				      "decision_live", -1, err, &rc);
+	return rc;
+}
+
+enum ns_rc
+stats_sources(struct db *db, struct stats_source **out, size_t *n,
+	      struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT id, path, format, created_at, records, skipped "
+		"FROM source ORDER BY id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	struct stats_source *v = NULL;
+	size_t len = 0, cap = 0;
+	enum ns_rc rc = NS_OK;
+	int step;
+
+	if (!st)
+		return NS_EDB;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct stats_source *s;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		s = &v[len++];
+		memset(s, 0, sizeof(*s));
+		s->id = sqlite3_column_int64(st, 0);
+		s->path = xstrdup((const char *)sqlite3_column_text(st, 1));
+		s->format = xstrdup((const char *)sqlite3_column_text(st, 2));
+		s->created_at = xstrdup((const char *)
+					sqlite3_column_text(st, 3));
+		s->records = sqlite3_column_int64(st, 4);
+		s->skipped = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		stats_sources_free(v, len);
+		return db_fail(db, err, "listing sources");
+	}
+	for (size_t i = 0; i < len && rc == NS_OK; i++) {
+		struct stats_source *s = &v[i];
+
+		s->c.queries = stats_one(db, "SELECT count(*) FROM query "
+					 "WHERE source_id = ?1", s->id, err,
+					 &rc);
+		s->c.passages = stats_one(db, "SELECT count(*) FROM passage "
+					  "WHERE source_id = ?1", s->id, err,
+					  &rc);
+		s->c.positives = stats_one(db, "SELECT count(*) FROM qrel "
+					   "WHERE source_id = ?1 AND grade > 0",
+					   s->id, err, &rc);
+		s->c.judged_negatives = stats_one(db, "SELECT count(*) FROM "
+						  "qrel WHERE source_id = ?1 "
+						  "AND grade <= 0", s->id, err,
+						  &rc);
+		s->c.candidates = stats_one(db, "SELECT count(*) FROM "
+					    "candidate c JOIN run r ON "
+					    "r.id = c.run_id WHERE "
+					    "r.source_id = ?1", s->id, err,
+					    &rc);
+	}
+	if (rc != NS_OK) {
+		stats_sources_free(v, len);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return NS_OK;
+}
+
+void
+stats_sources_free(struct stats_source *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].format);
+		free(v[i].created_at);
+	}
+	free(v);
+}

@@ -1,0 +1,43 @@
+/*
+ * stats.h - counts over a project, overall and per source.
+ */
+#ifndef NS_STATS_H
+#define NS_STATS_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+struct stats_counts {
+	int64_t queries;	/* query rows */
+	int64_t passages;	/* distinct passages (after dedup by content) */
+	int64_t passage_ids;	/* external passage ids */
+	int64_t positives;	/* qrels with grade > 0 */
+	int64_t judged_negatives; /* qrels with grade <= 0 */
+	int64_t candidates;	/* candidate rows, all runs */
+	int64_t candidates_kept; /* candidates no filter dropped */
+	int64_t decisions;	/* events in the decision log */
+	int64_t decisions_live;	/* labelling decisions in force */
+};
+
+struct stats_source {
+	int64_t id;
+	char *path;		/* owned */
+	char *format;		/* owned */
+	char *created_at;	/* owned */
+	int64_t records;	/* records read */
+	int64_t skipped;	/* records written to --skip-bad */
+	struct stats_counts c;	/* rows this source introduced */
+};
+
+/* Fill @c with the project-wide counts. */
+enum ns_rc stats_totals(struct db *db, struct stats_counts *c,
+			struct ns_err *err);
+
+/* All sources in id order: *@out is a new array of *@n entries that the
+ * caller frees with stats_sources_free(). */
+enum ns_rc stats_sources(struct db *db, struct stats_source **out, size_t *n,
+			 struct ns_err *err);
+void stats_sources_free(struct stats_source *v, size_t n);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * cmd.h - the subcommands.  Each lives in src/cmd_NAME.c (ui/ for the
+ * review TUI), takes the arguments after its name (argv[0] is the
+ * subcommand name) and returns an exit status (an enum ns_rc value).
+ */
+#ifndef NS_CMD_H
+#define NS_CMD_H
+
+#include "err.h"
+
+/* X(name, function, one-line summary for --help) */
+#define CMD_LIST(X) \
+	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
+	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions")
+
+#define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);
+CMD_LIST(CMD_DECL)
+#undef CMD_DECL
+
+/* Print "negsieve: CMD: message" and a hint to --help; returns NS_EUSAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report @err on stderr and return its code as an exit status. */
+int cmd_fail(const struct ns_err *err);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * cmd_stats.c - negsieve stats [--json] PROJECT
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "project.h"
+#include "stats.h"
+
+static const char stats_usage[] =
+	"usage: negsieve stats [--json] PROJECT\n"
+	"\n"
+	"Print counts of queries, passages, positives, candidates and\n"
+	"decisions, overall and per source.\n"
+	"\n"
+	"  -j, --json   print one JSON object (keys: queries, passages,\n"
+	"               positives, candidates, decisions, ..., sources)\n"
+	"  -h, --help   show this help\n";
+
+static json_t *
+stats_counts_json(const struct stats_counts *c, bool totals)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "queries", json_integer(c->queries));
+	json_object_set_new(o, "passages", json_integer(c->passages));
+	json_object_set_new(o, "positives", json_integer(c->positives));
+	json_object_set_new(o, "judged_negatives",
+			    json_integer(c->judged_negatives));
+	json_object_set_new(o, "candidates", json_integer(c->candidates));
+	if (totals) {
+		json_object_set_new(o, "passage_ids",
+				    json_integer(c->passage_ids));
+		json_object_set_new(o, "candidates_kept",
+				    json_integer(c->candidates_kept));
+		json_object_set_new(o, "decisions",
+				    json_integer(c->decisions));
+		json_object_set_new(o, "decisions_live",
+				    json_integer(c->decisions_live));
+	}
+	return o;
+}
+
+int
+cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct stats_counts tot;
+	struct stats_source *src = NULL;
+	size_t nsrc = 0;
+	struct project p;
+	struct ns_err err;
+	bool json = false;
+	int c;
+
+	err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(stats_usage, stdout);
+			return NS_OK;
+		default:
+			return cmd_usage_error("stats", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("stats", "expected one PROJECT argument");
+	if (project_open(&p, argv[optind], &err) != NS_OK)
+		return cmd_fail(&err);
+	if (stats_totals(p.db, &tot, &err) != NS_OK ||
+	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK) {
+		project_close(&p);
+		return cmd_fail(&err);
+	}
+	if (json) {
+		json_t *o = stats_counts_json(&tot, true);
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < nsrc; i++) {
+			json_t *s = stats_counts_json(&src[i].c, false);
+
+			json_object_set_new(s, "id", json_integer(src[i].id));
+			json_object_set_new(s, "path",
+					    json_string(src[i].path));
+			json_object_set_new(s, "format",
+					    json_string(src[i].format));
+			json_object_set_new(s, "records",
+					    json_integer(src[i].records));
+			json_object_set_new(s, "skipped",
+					    json_integer(src[i].skipped));
+			json_array_append_new(arr, s);
+		}
+		json_object_set_new(o, "sources", arr);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		printf("project     %s\n", p.dir);
+		printf("queries     %lld\n", (long long)tot.queries);
+		printf("passages    %lld (%lld external ids)\n",
+		       (long long)tot.passages, (long long)tot.passage_ids);
+		printf("positives   %lld (and %lld judged non-relevant)\n",
+		       (long long)tot.positives,
+		       (long long)tot.judged_negatives);
+		printf("candidates  %lld (%lld kept by the filters)\n",
+		       (long long)tot.candidates,
+		       (long long)tot.candidates_kept);
+		printf("decisions   %lld (%lld in force)\n",
+		       (long long)tot.decisions,
+		       (long long)tot.decisions_live);
+		if (nsrc)
+			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
+			       "format", "records", "queries", "passages",
+			       "positives", "candidates", "path");
+		for (size_t i = 0; i < nsrc; i++)
+			printf("%-4lld %-10s %8lld %8lld %9lld %9lld %10lld  "
+			       "%s\n", (long long)src[i].id, src[i].format,
+			       (long long)src[i].records,
+			       (long long)src[i].c.queries,
+			       (long long)src[i].c.passages,
+			       (long long)src[i].c.positives,
+			       (long long)src[i].c.candidates, src[i].path);
+	}
+	stats_sources_free(src, nsrc);
+	project_close(&p);
+	return NS_OK;
+}

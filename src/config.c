@@ -1,0 +1,597 @@
+/*
+ * config.c - negsieve.yaml: the key table and a libyaml event parser that
+ * checks every key and value against it (see config.h).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "util.h"
+
+/*
+ * Every configuration key.  Keep man/negsieve.yaml.5 in step: the test
+ * t-config checks that each name here appears there.
+ */
+const struct config_key config_keys[] = {
+	{ "project.name", CONFIG_STRING, NULL, NULL,
+	  "A name for the project, shown in the review header and reports." },
+	{ "project.description", CONFIG_STRING, NULL, NULL,
+	  "Free text describing the data set." },
+	{ "import.format", CONFIG_ENUM, "auto",
+	  "auto|beir|bge|tevatron|st-csv|st-tsv|st-jsonl|trec-run|trec-qrels|"
+	  "id-text",
+	  "Input format; auto detects it from the file name and contents." },
+	{ "import.fts", CONFIG_BOOL, "true", NULL,
+	  "Update the full-text (FTS5) indexes after each import." },
+	{ "import.max_record_bytes", CONFIG_INT, "268435456", NULL,
+	  "Largest accepted input record (one line or one field), in bytes." },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+struct config_entry {
+	char *path;	/* actual dotted path, e.g. cascade.stages.0.scorer */
+	char *value;	/* scalar text */
+};
+
+struct config {
+	struct config_entry *v;
+	size_t n, cap;
+	char *source;	/* YAML text */
+};
+
+struct config *
+config_new(void)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+
+	cfg->source = xstrdup("");
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n; i++) {
+		free(cfg->v[i].path);
+		free(cfg->v[i].value);
+	}
+	free(cfg->v);
+	free(cfg->source);
+	free(cfg);
+}
+
+const char *
+config_source(const struct config *cfg)
+{
+	return cfg->source;
+}
+
+static const struct config_key *
+config_find_key(const char *norm)
+{
+	for (const struct config_key *k = config_keys; k->name; k++)
+		if (strcmp(k->name, norm) == 0)
+			return k;
+	return NULL;
+}
+
+/* Is @norm a proper prefix (a mapping or sequence) of some key? */
+static bool
+config_is_branch(const char *norm)
+{
+	size_t n = strlen(norm);
+
+	for (const struct config_key *k = config_keys; k->name; k++)
+		if (strncmp(k->name, norm, n) == 0 &&
+		    (k->name[n] == '.' || k->name[n] == '['))
+			return true;
+	return false;
+}
+
+static bool
+config_is_seq(const char *norm)
+{
+	size_t n = strlen(norm);
+
+	for (const struct config_key *k = config_keys; k->name; k++)
+		if (strncmp(k->name, norm, n) == 0 && k->name[n] == '[')
+			return true;
+	return false;
+}
+
+static const char *
+config_lookup(const struct config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (strcmp(cfg->v[i].path, path) == 0)
+			return cfg->v[i].value;
+	return NULL;
+}
+
+/* Check @value against key @k; NULL when fine, else a message. */
+static const char *
+config_check_value(const struct config_key *k, const char *value,
+		   char *buf, size_t size)
+{
+	char *end;
+
+	switch (k->type) {
+	case CONFIG_STRING:
+	case CONFIG_STRMAP:
+		return NULL;
+	case CONFIG_INT:
+		errno = 0;
+		(void)strtol(value, &end, 10);
+		if (!*value || *end || errno)
+			return "expected an integer";
+		return NULL;
+	case CONFIG_FLOAT: {
+		double d;
+
+		errno = 0;
+		d = strtod(value, &end);
+		if (!*value || *end || errno || !isfinite(d))
+			return "expected a finite number";
+		return NULL;
+	}
+	case CONFIG_BOOL:
+		if (!strcmp(value, "true") || !strcmp(value, "false") ||
+		    !strcmp(value, "yes") || !strcmp(value, "no") ||
+		    !strcmp(value, "on") || !strcmp(value, "off"))
+			return NULL;
+		return "expected true or false";
+	case CONFIG_ENUM: {
+		size_t n = strlen(value);
+		const char *c = k->choices;
+
+		while (c && *c) {
+			const char *bar = strchr(c, '|');
+			size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+			if (len == n && strncmp(c, value, n) == 0)
+				return NULL;
+			c = bar ? bar + 1 : NULL;
+		}
+		snprintf(buf, size, "expected one of %s", k->choices);
+		for (char *p = buf; *p; p++)
+			if (*p == '|')
+				*p = ',';
+		return buf;
+	}
+	}
+	return "unknown type";
+}
+
+#define CONFIG_MAX_DEPTH 16
+
+struct config_frame {
+	bool is_seq;		/* sequence (else mapping) */
+	bool want_value;	/* mapping: next node is a value */
+	int index;		/* sequence: next element index */
+	size_t path_len;	/* length of path/norm when the frame opened */
+	size_t norm_len;
+	bool free_map;		/* a CONFIG_STRMAP: any key allowed */
+};
+
+struct config_parser {
+	struct config *cfg;
+	const char *file;
+	struct ns_err *err;
+	struct strbuf path;	/* actual path */
+	struct strbuf norm;	/* path with sequence indexes as [] */
+	struct config_frame st[CONFIG_MAX_DEPTH];
+	int depth;
+};
+
+static enum ns_rc
+config_fail(struct config_parser *p, const yaml_mark_t *m, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+
+static enum ns_rc
+config_fail(struct config_parser *p, const yaml_mark_t *m, const char *fmt,
+	    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vsetpos(p->err, NS_ECONFIG, p->file, (long)m->line + 1,
+		    (long)m->column + 1, fmt, ap);
+	va_end(ap);
+	return NS_ECONFIG;
+}
+
+static void
+config_add(struct config *cfg, const char *path, const char *value)
+{
+	if (cfg->n == cfg->cap) {
+		cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
+		cfg->v = xrealloc(cfg->v, cfg->cap * sizeof(*cfg->v));
+	}
+	cfg->v[cfg->n].path = xstrdup(path);
+	cfg->v[cfg->n].value = xstrdup(value);
+	cfg->n++;
+}
+
+/* A node is about to start at the current position: extend the paths for
+ * a sequence element.  Mapping keys extend the paths when read. */
+static void
+config_enter_node(struct config_parser *p)
+{
+	struct config_frame *f;
+
+	if (p->depth == 0)
+		return;
+	f = &p->st[p->depth - 1];
+	if (f->is_seq) {
+		strbuf_addf(&p->path, ".%d", f->index);
+		strbuf_addstr(&p->norm, "[]");
+		f->index++;
+	}
+}
+
+/* A node (scalar or collection) ended: drop what config_enter_node or the
+ * mapping key added. */
+static void
+config_leave_node(struct config_parser *p)
+{
+	struct config_frame *f;
+
+	if (p->depth == 0)
+		return;
+	f = &p->st[p->depth - 1];
+	p->path.len = f->path_len;
+	p->path.buf[p->path.len] = '\0';
+	p->norm.len = f->norm_len;
+	p->norm.buf[p->norm.len] = '\0';
+	if (!f->is_seq)
+		f->want_value = false;
+}
+
+static enum ns_rc
+config_scalar(struct config_parser *p, yaml_event_t *ev)
+{
+	const char *val = (const char *)ev->data.scalar.value;
+	struct config_frame *f = p->depth ? &p->st[p->depth - 1] : NULL;
+	const struct config_key *k;
+	const char *why;
+	char buf[256];
+
+	if (!f)
+		return config_fail(p, &ev->start_mark, "expected a mapping of "
+				   "settings at the top level");
+	if (!f->is_seq && !f->want_value) {
+		/* a mapping key */
+		if (!*val)
+			return config_fail(p, &ev->start_mark, "empty key");
+		if (p->path.len)
+			strbuf_addch(&p->path, '.');
+		strbuf_addstr(&p->path, val);
+		if (!f->free_map) {
+			if (p->norm.len)
+				strbuf_addch(&p->norm, '.');
+			strbuf_addstr(&p->norm, val);
+			if (!config_find_key(p->norm.buf) &&
+			    !config_is_branch(p->norm.buf))
+				return config_fail(p, &ev->start_mark,
+						   "unknown key '%s'",
+						   p->path.buf);
+		}
+		if (config_lookup(p->cfg, p->path.buf))
+			return config_fail(p, &ev->start_mark,
+					   "duplicate key '%s'", p->path.buf);
+		f->want_value = true;
+		return NS_OK;
+	}
+	/* a value */
+	config_enter_node(p);
+	if (f->free_map) {
+		config_add(p->cfg, p->path.buf, val);
+		config_leave_node(p);
+		return NS_OK;
+	}
+	k = config_find_key(p->norm.buf);
+	if (!k)
+		return config_fail(p, &ev->start_mark, "'%s' is a section, "
+				   "not a value: expected a %s", p->path.buf,
+				   config_is_seq(p->norm.buf) ? "list"
+							      : "mapping");
+	if (k->type == CONFIG_STRMAP)
+		return config_fail(p, &ev->start_mark, "'%s' expects a "
+				   "mapping", p->path.buf);
+	why = config_check_value(k, val, buf, sizeof(buf));
+	if (why)
+		return config_fail(p, &ev->start_mark, "%s: %s, got '%s'",
+				   p->path.buf, why, val);
+	config_add(p->cfg, p->path.buf, val);
+	config_leave_node(p);
+	return NS_OK;
+}
+
+static enum ns_rc
+config_open(struct config_parser *p, yaml_event_t *ev, bool is_seq)
+{
+	struct config_frame *f;
+	bool free_map = false;
+
+	if (p->depth > 0) {
+		struct config_frame *up = &p->st[p->depth - 1];
+		const struct config_key *k;
+
+		if (!up->is_seq && !up->want_value)
+			return config_fail(p, &ev->start_mark,
+					   "complex keys are not supported");
+		config_enter_node(p);
+		if (up->free_map)
+			return config_fail(p, &ev->start_mark, "'%s' expects "
+					   "a string", p->path.buf);
+		k = config_find_key(p->norm.buf);
+		if (k && k->type == CONFIG_STRMAP && !is_seq) {
+			free_map = true;
+		} else if (k) {
+			return config_fail(p, &ev->start_mark, "%s: expected "
+					   "a single value, not a %s",
+					   p->path.buf,
+					   is_seq ? "list" : "mapping");
+		} else if (is_seq != config_is_seq(p->norm.buf)) {
+			return config_fail(p, &ev->start_mark, "%s: expected "
+					   "a %s", p->path.buf,
+					   is_seq ? "mapping" : "list");
+		}
+	} else if (is_seq) {
+		return config_fail(p, &ev->start_mark, "expected a mapping of "
+				   "settings at the top level");
+	}
+	if (p->depth == CONFIG_MAX_DEPTH)
+		return config_fail(p, &ev->start_mark, "nested too deeply");
+	f = &p->st[p->depth++];
+	memset(f, 0, sizeof(*f));
+	f->is_seq = is_seq;
+	f->path_len = p->path.len;
+	f->norm_len = p->norm.len;
+	f->free_map = free_map;
+	return NS_OK;
+}
+
+enum ns_rc
+config_parse(const char *text, size_t len, const char *file,
+	     struct config **out, struct ns_err *err)
+{
+	struct config_parser p;
+	yaml_parser_t yp;
+	yaml_event_t ev;
+	enum ns_rc rc = NS_OK;
+	bool done = false;
+	const char *why;
+	long bad;
+
+	memset(&p, 0, sizeof(p));
+	bad = utf8_check(text, len, &why);
+	if (bad >= 0) {
+		long line = 1;
+		size_t bol = 0;
+
+		for (long i = 0; i < bad; i++)
+			if (text[i] == '\n')
+				line++, bol = (size_t)i + 1;
+		return err_setpos(err, NS_ECONFIG, file, line,
+				  utf8_column(text + bol, (size_t)bad - bol),
+				  "%s", why);
+	}
+	p.cfg = config_new();
+	free(p.cfg->source);
+	p.cfg->source = xstrndup(text, len);
+	p.file = file;
+	p.err = err;
+	strbuf_init(&p.path);
+	strbuf_init(&p.norm);
+	strbuf_addstr(&p.path, "");
+	strbuf_addstr(&p.norm, "");
+	yaml_parser_initialize(&yp);
+	yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
+
+	while (!done && rc == NS_OK) {
+		if (!yaml_parser_parse(&yp, &ev)) {
+			rc = err_setpos(err, NS_ECONFIG, file,
+					(long)yp.problem_mark.line + 1,
+					(long)yp.problem_mark.column + 1,
+					"%s%s%s", yp.problem ? yp.problem
+							     : "YAML error",
+					yp.context ? " " : "",
+					yp.context ? yp.context : "");
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (!ev.data.document_start.implicit &&
+			    p.cfg->n > 0)
+				rc = config_fail(&p, &ev.start_mark,
+						 "only one YAML document is "
+						 "allowed");
+			break;
+		case YAML_ALIAS_EVENT:
+			rc = config_fail(&p, &ev.start_mark,
+					 "aliases are not supported");
+			break;
+		case YAML_SCALAR_EVENT:
+			rc = config_scalar(&p, &ev);
+			break;
+		case YAML_MAPPING_START_EVENT:
+			rc = config_open(&p, &ev, false);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			rc = config_open(&p, &ev, true);
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			p.depth--;
+			config_leave_node(&p);
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&yp);
+	strbuf_fini(&p.path);
+	strbuf_fini(&p.norm);
+	if (rc != NS_OK) {
+		config_free(p.cfg);
+		return rc;
+	}
+	*out = p.cfg;
+	return NS_OK;
+}
+
+enum ns_rc
+config_load(const char *path, struct config **out, struct ns_err *err)
+{
+	struct strbuf sb;
+	char buf[65536];
+	size_t n;
+	FILE *fp = fopen(path, "rb");
+	enum ns_rc rc;
+
+	if (!fp)
+		return err_setpos(err, NS_ECONFIG, path, 0, 0, "%s",
+				  strerror(errno));
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "");
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		strbuf_add(&sb, buf, n);
+	if (ferror(fp)) {
+		rc = err_setpos(err, NS_EIO, path, 0, 0, "read error: %s",
+				strerror(errno));
+		fclose(fp);
+		strbuf_fini(&sb);
+		return rc;
+	}
+	fclose(fp);
+	rc = config_parse(sb.buf, sb.len, path, out, err);
+	strbuf_fini(&sb);
+	return rc;
+}
+
+/* Normalise an actual path (with numeric sequence indexes) to the table
+ * spelling, e.g. cascade.stages.0.scorer -> cascade.stages[].scorer. */
+static const struct config_key *
+config_key_for(const char *name)
+{
+	char norm[256];
+	size_t o = 0;
+	const char *s = name;
+
+	while (*s && o + 3 < sizeof(norm)) {
+		if (*s == '.' && s[1] >= '0' && s[1] <= '9') {
+			s++;
+			while (*s >= '0' && *s <= '9')
+				s++;
+			norm[o++] = '[';
+			norm[o++] = ']';
+			continue;
+		}
+		norm[o++] = *s++;
+	}
+	norm[o] = '\0';
+	return config_find_key(norm);
+}
+
+const char *
+config_str(const struct config *cfg, const char *name, const char *def)
+{
+	const struct config_key *k = config_key_for(name);
+	const char *v;
+
+	assert(k && "config key missing from config_keys[]");
+	v = cfg ? config_lookup(cfg, name) : NULL;
+	if (v)
+		return v;
+	if (k && k->def)
+		return k->def;
+	return def;
+}
+
+long
+config_int(const struct config *cfg, const char *name, long def)
+{
+	const char *v = config_str(cfg, name, NULL);
+
+	return v ? strtol(v, NULL, 10) : def;
+}
+
+double
+config_float(const struct config *cfg, const char *name, double def)
+{
+	const char *v = config_str(cfg, name, NULL);
+
+	return v ? strtod(v, NULL) : def;
+}
+
+bool
+config_bool(const struct config *cfg, const char *name, bool def)
+{
+	const char *v = config_str(cfg, name, NULL);
+
+	if (!v)
+		return def;
+	return !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on");
+}
+
+bool
+config_isset(const struct config *cfg, const char *name)
+{
+	return cfg && config_lookup(cfg, name) != NULL;
+}
+
+int
+config_map_each(const struct config *cfg, const char *name,
+		int (*fn)(const char *key, const char *value, void *arg),
+		void *arg)
+{
+	size_t n = strlen(name);
+	int r;
+
+	if (!cfg)
+		return 0;
+	for (size_t i = 0; i < cfg->n; i++) {
+		const char *p = cfg->v[i].path;
+
+		if (strncmp(p, name, n) == 0 && p[n] == '.') {
+			r = fn(p + n + 1, cfg->v[i].value, arg);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int
+config_seq_len(const struct config *cfg, const char *name)
+{
+	size_t n = strlen(name);
+	int max = -1;
+
+	if (!cfg)
+		return 0;
+	for (size_t i = 0; i < cfg->n; i++) {
+		const char *p = cfg->v[i].path;
+
+		if (strncmp(p, name, n) == 0 && p[n] == '.' &&
+		    p[n + 1] >= '0' && p[n + 1] <= '9') {
+			int idx = atoi(p + n + 1);
+
+			if (idx > max)
+				max = idx;
+		}
+	}
+	return max + 1;
+}

@@ -1,0 +1,86 @@
+/*
+ * main.c - the negsieve command line: dispatch to subcommands.
+ */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "blasinfo.h"
+#include "cmd.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+#define CMD_ROW(name, fn, summary) { #name, fn, summary },
+	CMD_LIST(CMD_ROW)
+#undef CMD_ROW
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: negsieve [--help] [--version] COMMAND [ARGS...]\n"
+		"\n"
+		"Curate the hard negatives of retriever and reranker "
+		"training data.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(fp,
+		"\n"
+		"'negsieve COMMAND --help' shows a command's options; "
+		"see negsieve(1).\n");
+}
+
+int
+cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "negsieve: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'negsieve %s --help'.\n", cmd);
+	return NS_EUSAGE;
+}
+
+int
+cmd_fail(const struct ns_err *err)
+{
+	err_print(err);
+	return err->rc == NS_OK ? NS_EINTERNAL : (int)err->rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		usage(stderr);
+		return NS_EUSAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return NS_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s\nBLAS: %s\n", PACKAGE_STRING, blasinfo_name());
+		return NS_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "negsieve: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return NS_EUSAGE;
+}

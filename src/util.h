@@ -1,0 +1,60 @@
+/*
+ * util.h - allocation that aborts on out-of-memory, growable byte buffers,
+ * UTF-8 checks and content hashing.
+ */
+#ifndef NS_UTIL_H
+#define NS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocators: never return NULL; print a message and abort instead. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a fresh heap string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated byte buffer; caller-owned. */
+struct strbuf {
+	char *buf;	/* always NUL-terminated once used */
+	size_t len;	/* bytes in use, excluding the NUL */
+	size_t cap;	/* bytes allocated */
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_fini(struct strbuf *sb);	/* frees; sb is reusable after init */
+void strbuf_reset(struct strbuf *sb);	/* len = 0, keeps memory */
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hand the buffer to the caller (who frees it) and reset @sb. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+
+/*
+ * Check that @s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF) without NUL bytes.  Returns -1 when valid,
+ * otherwise the byte offset of the first bad byte; *@why (if not NULL) is
+ * set to a short reason.
+ */
+long utf8_check(const char *s, size_t len, const char **why);
+
+/* Number of code points up to byte offset @off (for 1-based columns). */
+long utf8_column(const char *s, size_t off);
+
+/* 64-bit content hash (XXH3) of @len bytes at @data. */
+uint64_t hash64(const void *data, size_t len);
+
+/* Current time as seconds since the epoch with sub-second precision. */
+double now_seconds(void);
+
+/* Current UTC time as ISO 8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into @buf (>= 32). */
+char *now_iso8601(char *buf, size_t size);
+
+#endif

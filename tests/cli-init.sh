@@ -1,0 +1,45 @@
+#!/bin/sh
+# cli-init.sh - negsieve init and the top-level command line.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+run "$NEGSIEVE" --version
+is "$rc" 0 "--version exits 0"
+is_in "$out" "BLAS: " "--version reports the live BLAS"
+
+run "$NEGSIEVE"
+is "$rc" 2 "no command is a usage error"
+
+run "$NEGSIEVE" frobnicate
+is "$rc" 2 "unknown command is a usage error"
+is_in "$err" "unknown command 'frobnicate'" "unknown command named"
+
+run "$NEGSIEVE" init "$T/p1"
+is "$rc" 0 "init creates a project"
+ok "database file exists" test -f "$T/p1/negsieve.db"
+run "$NEGSIEVE" init "$T/p1"
+is "$rc" 2 "init refuses an existing project"
+is "$err" "negsieve: $T/p1: a project already exists here" "message for existing project"
+
+cat >"$T/good.yaml" <<'Y'
+project:
+  name: test
+Y
+run "$NEGSIEVE" init --config "$T/good.yaml" "$T/p2"
+is "$rc" 0 "init with a config"
+is "$(sqlite3 "$T/p2/negsieve.db" "SELECT value FROM meta WHERE key='config'")" \
+   "$(cat "$T/good.yaml")" "config stored verbatim in the project"
+
+printf 'project:\n  name: x\n  colour: red\n' >"$T/bad.yaml"
+run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p3"
+is "$rc" 6 "bad config exits 6"
+is "$err" "negsieve: $T/bad.yaml:3:3: unknown key 'project.colour'" "bad config message has file:line:col"
+ok "nothing created on bad config" test ! -e "$T/p3"
+
+run "$NEGSIEVE" init
+is "$rc" 2 "init without PROJECT is a usage error"
+
+run "$NEGSIEVE" stats "$T/nope"
+is "$rc" 7 "stats on a missing project exits 7"
+is_in "$err" "not a negsieve project" "missing project message"
+
+done_testing

@@ -1,0 +1,57 @@
+/* t-util.c - UTF-8 checks, buffers, hashing, error formatting. */
+#include <string.h>
+
+#include "err.h"
+#include "tap.h"
+#include "util.h"
+
+int
+main(void)
+{
+	const char *why = NULL;
+	struct strbuf sb;
+	struct ns_err err;
+	char buf[256];
+
+	is_int(utf8_check("plain ascii", 11, NULL), -1, "ASCII is valid");
+	is_int(utf8_check("caf\xc3\xa9 \xe4\xb8\xad", 9, NULL), -1,
+	       "2- and 3-byte sequences are valid");
+	is_int(utf8_check("\xf0\x9f\x98\x80", 4, NULL), -1,
+	       "4-byte sequence is valid");
+	is_int(utf8_check("ab\xff", 3, &why), 2, "0xFF is invalid at 2");
+	is_str(why, "invalid UTF-8 lead byte", "reason for 0xFF");
+	is_int(utf8_check("a\xc0\xaf", 3, &why), 1, "overlong 0xC0 rejected");
+	is_int(utf8_check("a\xe0\x80\xaf", 4, &why), 1,
+	       "overlong 3-byte rejected");
+	is_str(why, "invalid UTF-8 sequence", "reason for overlong");
+	is_int(utf8_check("\xed\xa0\x80", 3, &why), 0, "surrogate rejected");
+	is_int(utf8_check("ab\xc3", 3, &why), 2, "truncated sequence");
+	is_str(why, "truncated UTF-8 sequence", "reason for truncation");
+	is_int(utf8_check("a\0b", 3, &why), 1, "NUL rejected");
+	is_str(why, "NUL byte", "reason for NUL");
+	is_int(utf8_column("\xc3\xa9t\xc3\xa9", 5), 4,
+	       "column counts code points");
+
+	strbuf_init(&sb);
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d,", i % 10);
+	is_int((long long)sb.len, 2000, "strbuf grows");
+	ok(memcmp(sb.buf, "0,1,2,", 6) == 0, "strbuf content");
+	strbuf_fini(&sb);
+
+	ok(hash64("abc", 3) == hash64("abc", 3), "hash is deterministic");
+	ok(hash64("abc", 3) != hash64("abd", 3), "hash differs");
+
+	err_clear(&err);
+	err_setpos(&err, NS_EINPUT, "f.jsonl", 3, 7, "bad %s", "thing");
+	is_str(err_format(&err, buf, sizeof(buf)), "f.jsonl:3:7: bad thing",
+	       "file:line:col format");
+	err_setpos(&err, NS_EINPUT, "f.jsonl", 3, 0, "bad");
+	is_str(err_format(&err, buf, sizeof(buf)), "f.jsonl:3: bad",
+	       "file:line format");
+	err_set(&err, NS_EIO, "plain");
+	is_str(err_format(&err, buf, sizeof(buf)), "plain", "plain format");
+	is_int(err.rc, NS_EIO, "rc kept");
+	is_str(err_rcname(NS_EINPUT), "bad input", "rc names");
+	return tap_done();
+}

@@ -1,0 +1,25 @@
+/*
+ * tap.h - a tiny TAP producer for the unit tests (run by automake's TAP
+ * driver).  Each check prints "ok N - name" or "not ok N - name" with a
+ * diagnostic; tap_done() prints the plan and returns the exit status.
+ */
+#ifndef NS_TAP_H
+#define NS_TAP_H
+
+#include <stdbool.h>
+
+/* Record one check; returns @cond. */
+bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool is_int(long long got, long long want, const char *name);
+bool is_dbl(double got, double want, double tol, const char *name);
+bool is_str(const char *got, const char *want, const char *name);
+/* A "# ..." comment line. */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the plan "1..N"; returns 0 if all passed, else 1. */
+int tap_done(void);
+/* A path under the shared test data, or NULL (and a skip) if absent. */
+const char *tap_data(const char *rel);
+/* A fresh temporary directory (removed by tap_done()). */
+const char *tap_tmpdir(void);
+
+#endif
