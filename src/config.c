@@ -30,6 +30,8 @@ const struct config_key config_keys[] = {
 	  "Update the full-text (FTS5) indexes after each import." },
 	{ "import.max_record_bytes", CONFIG_INT, "268435456", NULL,
 	  "Largest accepted input record (one line or one field), in bytes." },
+	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
+	  "Key bindings of the review TUI: key name to action name." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
