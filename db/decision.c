@@ -245,3 +245,30 @@ fail:
 	free(ev);
 	return err->rc ? err->rc : NS_EDB;
 }
+
+enum ns_rc
+decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT d.query_id FROM decision d"
+		" WHERE d.annotator_id = ?1 AND d.action <> 'undo'"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u"
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, annotator);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc == SQLITE_DONE)
+		return err_set(err, NS_ENOTFOUND, "nothing to undo");
+	return db_fail(db, err, "finding the decision to undo");
+}

@@ -58,4 +58,9 @@ struct decision_undone {
 enum ns_rc decision_undo(struct db *db, int64_t annotator,
 			 struct decision_undone *out, struct ns_err *err);
 
+/* The query of the event decision_undo() would cancel now (*@qid);
+ * NS_ENOTFOUND when there is nothing to undo. */
+enum ns_rc decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
+			      struct ns_err *err);
+
 #endif

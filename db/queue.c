@@ -480,7 +480,7 @@ queue_progress(struct db *db, struct queue_progress *p, struct ns_err *err)
 		"   AND c.passage_id = d.passage_id AND c.filter IS NULL)"
 		" UNION"
 		" SELECT c.query_id, c.passage_id FROM decision_live d"
-		"  JOIN candidate c ON c.query_id = d.query_id"
+		"  CROSS JOIN candidate c ON c.query_id = d.query_id"
 		"  WHERE d.passage_id IS NULL AND c.filter IS NULL)";
 	sqlite3_stmt *st = db_prep(db, sql_items, err);
 	int rc;
@@ -568,5 +568,28 @@ queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "releasing a lease");
+	return NS_OK;
+}
+
+enum ns_rc
+queue_labelled_in(struct db *db, int64_t qid, int64_t *n, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT count(DISTINCT c.passage_id) FROM candidate c"
+		" WHERE c.query_id = ?1 AND c.filter IS NULL AND EXISTS"
+		"  (SELECT 1 FROM decision_live d WHERE d.query_id = c.query_id"
+		"   AND (d.passage_id = c.passage_id OR d.passage_id IS NULL))";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting decisions");
 	return NS_OK;
 }

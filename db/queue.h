@@ -134,6 +134,10 @@ struct queue_progress {
 enum ns_rc queue_progress(struct db *db, struct queue_progress *p,
 			  struct ns_err *err);
 
+/* Kept items of query @qid with a label in force (*@n). */
+enum ns_rc queue_labelled_in(struct db *db, int64_t qid, int64_t *n,
+			     struct ns_err *err);
+
 /*
  * Leases.  queue_lease_take gives query @qid to @annotator (session
  * @session) until @now + @secs unless another annotator holds an unexpired

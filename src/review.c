@@ -165,8 +165,7 @@ review_open(struct db *db, const char *annotator, struct review **out,
 	r->session_start = r->item_since = now_seconds();
 	if ((rc = decision_annotator(db, annotator, &r->annotator_id, err)) ||
 	    (rc = decision_session_start(db, r->annotator_id, &r->session_id,
-					 err)) ||
-	    (rc = queue_progress(db, &r->prog, err)))
+					 err)))
 		goto fail;
 	rc = queue_next_unsettled(db, INT64_MIN, r->annotator_id,
 				  now_seconds(), &qid, err);
@@ -182,13 +181,27 @@ review_open(struct db *db, const char *annotator, struct review **out,
 	}
 	if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
 		goto fail;
-	if (r->prog.items > 0 && r->prog.labelled == r->prog.items)
-		review_msg(r, false, "Every item of the queue is decided.");
 	*out = r;
 	return NS_OK;
 fail:
 	review_close(r);
 	return rc;
+}
+
+enum ns_rc
+review_count(struct review *r, struct ns_err *err)
+{
+	enum ns_rc rc = queue_progress(r->db, &r->prog, err);
+
+	if (rc != NS_OK) {
+		review_msg(r, true, "%s", err->msg);
+		return rc;
+	}
+	r->prog_known = true;
+	if (r->prog.items > 0 && r->prog.labelled == r->prog.items &&
+	    !r->msg[0])
+		review_msg(r, false, "Every item of the queue is decided.");
+	return NS_OK;
 }
 
 void
@@ -393,9 +406,13 @@ static enum ns_rc
 review_undo(struct review *r, struct ns_err *err)
 {
 	struct decision_undone u;
-	int64_t before = review_count_labelled(r->q);
-	enum ns_rc rc = decision_undo(r->db, r->annotator_id, &u, err);
+	int64_t qid, before = 0, after = 0;
+	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
+	if (rc == NS_OK)
+		rc = queue_labelled_in(r->db, qid, &before, err);
+	if (rc == NS_OK)
+		rc = decision_undo(r->db, r->annotator_id, &u, err);
 	if (rc == NS_ENOTFOUND) {
 		review_msg(r, false, "Nothing to undo.");
 		err_clear(err);
@@ -406,15 +423,12 @@ review_undo(struct review *r, struct ns_err *err)
 	r->session_decisions -= (int64_t)u.count;
 	if (r->session_decisions < 0)
 		r->session_decisions = 0;
-	if (r->q && r->q->id == u.query_id) {
-		if ((rc = queue_reload_labels(r->db, r->q, err)) != NS_OK)
-			return rc;
-		r->prog.labelled += review_count_labelled(r->q) - before;
-	} else {
-		/* the undone item is elsewhere: recount, then go there */
-		if ((rc = queue_progress(r->db, &r->prog, err)) != NS_OK)
-			return rc;
-	}
+	if (queue_labelled_in(r->db, u.query_id, &after, err) == NS_OK)
+		r->prog.labelled += after - before;
+	err_clear(err);
+	if (r->q && r->q->id == u.query_id &&
+	    (rc = queue_reload_labels(r->db, r->q, err)) != NS_OK)
+		return rc;
 	if ((rc = review_goto(r, u.query_id, u.passage_id, err)) != NS_OK)
 		return rc;
 	if (u.count > 1)

@@ -65,6 +65,8 @@ main(void)
 
 	err_clear(&err);
 	ok(review_open(db, "alice", &r, &err) == NS_OK, "open a review");
+	ok(!r->prog_known, "counting is left for later");
+	ok(review_count(r, &err) == NS_OK, "count the queue");
 	is_str(r->q->xid, "q1", "starts at the first query");
 	is_int((long long)r->q->n, 3, "filtered candidate left out");
 	is_str(cur_xid(r), "p2", "best score first");
@@ -95,6 +97,7 @@ main(void)
 	/* undo, also after a restart */
 	review_close(r);
 	ok(review_open(db, "alice", &r, &err) == NS_OK, "reopen");
+	review_count(r, &err);
 	is_str(r->q->xid, "q2", "resumes at the first undecided query");
 	is_int(r->prog.labelled, 2, "progress survives");
 	ok(review_act(r, REQ_UNDO, NULL, 5) == NS_OK, "undo after restart");

@@ -341,11 +341,17 @@ draw_header(struct draw *d)
 	double pct = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				     (double)r->prog.items : 0.0;
 
-	snprintf(buf, sizeof(buf), " %s | queue: %lld/%lld done (%.1f%%), "
-		 "%lld queries | %s | session: %lld, %.0f/h", d->project,
-		 (long long)r->prog.labelled, (long long)r->prog.items, pct,
-		 (long long)r->prog.queries, r->annotator,
-		 (long long)r->session_decisions, review_rate(r));
+	if (r->prog_known)
+		snprintf(buf, sizeof(buf), " %s | queue: %lld/%lld done "
+			 "(%.1f%%), %lld queries | %s | session: %lld, %.0f/h",
+			 d->project, (long long)r->prog.labelled,
+			 (long long)r->prog.items, pct,
+			 (long long)r->prog.queries, r->annotator,
+			 (long long)r->session_decisions, review_rate(r));
+	else
+		snprintf(buf, sizeof(buf), " %s | queue: counting... | %s | "
+			 "session: %lld, %.0f/h", d->project, r->annotator,
+			 (long long)r->session_decisions, review_rate(r));
 	draw_str(d, 0, 0, COLS, buf, draw_attr(d, PAIR_HEAD) | A_BOLD, true);
 }
 

@@ -540,7 +540,7 @@ static void
 tui_loop(struct tui *t, double t0, const char *bench)
 {
 	double startup = 0, tkey = 0;
-	bool first = true;
+	bool first = true, count_tried = false;
 
 	while (!t->quit) {
 		struct tui_key k;
@@ -562,6 +562,26 @@ tui_loop(struct tui *t, double t0, const char *bench)
 						  sizeof(*s->lat));
 			}
 			s->lat[s->nlat++] = tui_now() - tkey;
+		}
+		if (!t->r->prog_known && !count_tried) {
+			/* the queue counts come when the terminal is idle */
+			struct ns_err err;
+
+			if (!t->script) {
+				timeout(0);
+				rc = get_wch(&ch);
+				timeout(1000);
+				if (rc != ERR) {
+					tui_key(t, (struct tui_key){
+						rc == KEY_CODE_YES, ch });
+					continue;
+				}
+			}
+			err_clear(&err);
+			review_count(t->r, &err);
+			count_tried = true;
+			tkey = 0;
+			continue;
 		}
 		if (t->script) {
 			if (!tui_script_next(t, &k))
