@@ -30,13 +30,13 @@
 	X(NEXT_OPEN,    "next-open",    "Moving", "Tab",      "Go to the next undecided item of the queue") \
 	X(SCROLL_DOWN,  "scroll-down",  "Moving", "J",        "Scroll the detail pane half a page down") \
 	X(SCROLL_UP,    "scroll-up",    "Moving", "K",        "Scroll the detail pane half a page up") \
-	X(TOGGLE_POS,   "toggle-positive", "Moving", "p",     "Show the positive instead of the candidate in the detail pane (narrow terminals)") \
+	X(TOGGLE_POS,   "toggle-positive", "Moving", "p",     "Detail pane: show the positive instead (narrow terminals)") \
 	X(FN,           "fn",           "Deciding", "f",      "False negative: relabel the candidate as a positive") \
 	X(TN,           "tn",           "Deciding", "x",      "True negative: keep the candidate as a negative") \
 	X(DROP_PASSAGE, "drop-passage", "Deciding", "d",      "Drop the passage (bad or duplicate text)") \
 	X(DROP_QUERY,   "drop-query",   "Deciding", "D",      "Drop the whole query") \
 	X(SKIP,         "skip",         "Deciding", "Space",  "Skip the candidate for now") \
-	X(REST_TN,      "rest-tn",      "Deciding", "X",      "Mark every undecided candidate of the query as a true negative") \
+	X(REST_TN,      "rest-tn",      "Deciding", "X",      "Mark the undecided rest of the query as true negatives") \
 	X(UNDO,         "undo",         "Deciding", "u",      "Undo your last decision (also after a restart)") \
 	X(TAG,          "tag",          "Deciding", "t",      "Tag or untag the candidate and select the next") \
 	X(TAG_APPLY,    "tag-apply",    "Deciding", ";",      "Apply the next decision key to all tagged candidates") \

@@ -44,6 +44,12 @@ main(void)
 	is_int(keymap_req_by_name("drop-passage"), REQ_DROP_PASSAGE,
 	       "actions by config name");
 
+	/* help lines fit an 80-column help screen (3 + 17 + text) */
+	for (int r = REQ_NONE + 1; r < REQ_COUNT; r++)
+		if (strlen(keymap_req((enum req)r)->help) > 60)
+			ok(0, "help of %s fits 80 columns",
+			   keymap_req((enum req)r)->name);
+
 	/* every default key is a valid key name */
 	for (int r = REQ_NONE + 1; r < REQ_COUNT; r++) {
 		char *keys = strdup(keymap_req((enum req)r)->keys), *save;

@@ -743,8 +743,15 @@ cmd_review(int argc, char **argv)
 		}
 		free(log);
 	}
-	draw_init(&t.d, t.r, t.km, config_str(p.cfg, "project.name", NULL)
-		  ? config_str(p.cfg, "project.name", NULL) : p.dir);
+	{
+		const char *name = config_str(p.cfg, "project.name", NULL);
+		const char *slash = strrchr(p.dir, '/');
+
+		/* the project's name, else the last part of its path */
+		if (!name)
+			name = slash && slash[1] ? slash + 1 : p.dir;
+		draw_init(&t.d, t.r, t.km, name);
+	}
 	tui_loop(&t, t0, bench);
 	draw_fini(&t.d);
 	endwin();
