@@ -150,22 +150,27 @@ vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 }
 
 bool
-vecdb_cache_get(struct db *db, const unsigned char key[16], int dim,
+vecdb_cache_get(struct db *db, const unsigned char key[16], int *dim,
 		float *vec)
 {
 	static const char sql[] =
-		"SELECT vec FROM embed_cache WHERE key = ?1 AND dim = ?2";
+		"SELECT dim, vec FROM embed_cache WHERE key = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, NULL);
 	bool hit = false;
 
 	if (!st)
 		return false;
 	sqlite3_bind_blob(st, 1, key, 16, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, dim);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == (int)(dim * sizeof(float))) {
-		memcpy(vec, sqlite3_column_blob(st, 0), dim * sizeof(float));
-		hit = true;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int d = sqlite3_column_int(st, 0);
+
+		if ((*dim == 0 || d == *dim) && d > 0 && d <= 65536 &&
+		    sqlite3_column_bytes(st, 1) == (int)(d * sizeof(float))) {
+			memcpy(vec, sqlite3_column_blob(st, 1),
+			       (size_t)d * sizeof(float));
+			*dim = d;
+			hit = true;
+		}
 	}
 	sqlite3_reset(st);
 	return hit;

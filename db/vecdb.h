@@ -50,10 +50,11 @@ enum ns_rc vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 
 /*
  * Embedding cache keyed by a 16-byte hash of model '\0' text.  get: on a
- * hit copies @dim floats into @vec and returns true; a miss or a cached
- * vector of another dimension is false.  put: insert or replace.
+ * hit copies the vector into @vec and returns true.  *@dim is the wanted
+ * dimension (a cached vector of another is a miss), or 0 for any (then
+ * set; @vec must hold 65536 floats).  put: insert or replace.
  */
-bool vecdb_cache_get(struct db *db, const unsigned char key[16], int dim,
+bool vecdb_cache_get(struct db *db, const unsigned char key[16], int *dim,
 		     float *vec);
 enum ns_rc vecdb_cache_put(struct db *db, const unsigned char key[16],
 			   int dim, const float *vec, struct ns_err *err);

@@ -258,6 +258,9 @@ vecstore_begin(struct db *db, enum vec_kind kind, const char *model, int dim,
 			     vecstore_kind_name(kind));
 	free(dir);
 	fd = mkstemp(w->spool);
+	/* shared through the project's group, like the database */
+	if (fd >= 0)
+		(void)fchmod(fd, 0660);
 	if (fd < 0 || !(w->fp = fdopen(fd, "w+"))) {
 		enum ns_rc rc = err_set(err, NS_EIO, "%s: cannot create: %s",
 					w->spool, strerror(errno));
@@ -370,6 +373,7 @@ vecstore_write_file(struct vecstore_writer *w, const char *path, int ids,
 	if (fd < 0)
 		return err_set(err, NS_EIO, "%s: cannot create: %s", path,
 			       strerror(errno));
+	(void)fchmod(fd, 0660);
 	cap = ids ? CHUNK * sizeof(int64_t) : CHUNK * rowbytes;
 	if (cap > ((size_t)1 << 24))
 		cap = (size_t)1 << 24 < rowbytes ? rowbytes : (size_t)1 << 24;
