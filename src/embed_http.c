@@ -201,6 +201,17 @@ http_parse(struct embed_http *h, const struct strbuf *body, int n,
 			     "%d inputs", h->url, json_array_size(data), n);
 		goto out;
 	}
+	/* without an expected dimension, the first input's sets it */
+	for (size_t i = 0; d == 0 && i < (size_t)n; i++) {
+		json_t *item = json_array_get(data, i);
+		json_t *jidx = json_object_get(item, "index");
+		json_t *emb = json_object_get(item, "embedding");
+
+		if ((json_is_integer(jidx) ? json_integer_value(jidx) :
+		     (json_int_t)i) == 0 && json_is_array(emb) &&
+		    json_array_size(emb) > 0 && json_array_size(emb) <= 65536)
+			d = (int)json_array_size(emb);
+	}
 	seen = xcalloc((size_t)n, 1);
 	for (size_t i = 0; i < (size_t)n; i++) {
 		json_t *item = json_array_get(data, i);
