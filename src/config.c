@@ -30,6 +30,24 @@ const struct config_key config_keys[] = {
 	  "Update the full-text (FTS5) indexes after each import." },
 	{ "import.max_record_bytes", CONFIG_INT, "268435456", NULL,
 	  "Largest accepted input record (one line or one field), in bytes." },
+	{ "embed.model", CONFIG_STRING, "builtin", NULL,
+	  "Embedder: builtin, or a model name sent to embed.endpoint." },
+	{ "embed.endpoint", CONFIG_STRING, NULL, NULL,
+	  "OpenAI-compatible embeddings URL; unset: the built-in embedder." },
+	{ "embed.dim", CONFIG_INT, "384", NULL,
+	  "Dimension of the built-in embedder (an endpoint's is checked "
+	  "when set explicitly)." },
+	{ "embed.batch", CONFIG_INT, "64", NULL,
+	  "Texts per endpoint request." },
+	{ "embed.timeout", CONFIG_FLOAT, "60", NULL,
+	  "Seconds before an endpoint request is abandoned." },
+	{ "embed.retries", CONFIG_INT, "5", NULL,
+	  "Further attempts after a timeout, HTTP 429 or 5xx." },
+	{ "embed.backoff", CONFIG_FLOAT, "1", NULL,
+	  "Seconds before the first retry; doubles each time." },
+	{ "embed.api_key_env", CONFIG_STRING, NULL, NULL,
+	  "Environment variable holding the API key; unset: NEGSIEVE_API_KEY, "
+	  "then OPENAI_API_KEY." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
