@@ -11,7 +11,8 @@
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
 	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
-	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions")
+	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
+	X(mine,   cmd_mine,   "find candidate negatives (faiss or BM25), filter and sample them")
 
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);
 CMD_LIST(CMD_DECL)
