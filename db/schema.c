@@ -159,8 +159,24 @@ static const char migration_2[] =
 	"  vec BLOB NOT NULL"			/* dim float32 */
 	") WITHOUT ROWID;";
 
+/* 3 = mining: per-candidate near-duplicate similarity and flag, the
+ * positives' scores under each run's scorer (so `mine --refilter` needs no
+ * search), and an index for reading a run back in rank order. */
+static const char migration_3[] =
+	"ALTER TABLE candidate ADD COLUMN dup_sim REAL;"  /* max cos to a positive */
+	"ALTER TABLE candidate ADD COLUMN flag TEXT;"	   /* 'near_duplicate' */
+	"CREATE INDEX candidate_run ON candidate(run_id, query_id, rank);"
+	"CREATE TABLE run_positive ("
+	"  run_id     INTEGER NOT NULL REFERENCES run(id),"
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  score      REAL,"			/* NULL: no vector */
+	"  PRIMARY KEY (run_id, query_id, passage_id)"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
+	{ 3, migration_3 },
 	{ 0, NULL }
 };
