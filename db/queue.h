@@ -70,6 +70,8 @@ struct queue_query {
 
 /*
  * Load query @qid with its positives, kept candidates and decisions.
+ * A positive's score is the one a mining run gave it (comparable with the
+ * candidates'), else a candidate score, else the imported teacher score.
  * On success *@out is a new query (queue_query_free()); NS_ENOTFOUND when
  * @qid does not exist.
  */

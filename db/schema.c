@@ -135,6 +135,44 @@ static const char migration_1[] =
 	"CREATE VIRTUAL TABLE query_fts USING fts5("
 	"  text, content='query', content_rowid='id');";
 
+/* Vectors (negsieve embed): the sets live in files under PROJECT/vectors/
+ * (see src/vecstore.h); this table describes them.  embed_cache keeps
+ * endpoint vectors by a hash of model and text so a re-run sends nothing. */
+static const char migration_2[] =
+	"CREATE TABLE vecset ("
+	"  id         INTEGER PRIMARY KEY,"
+	"  kind       TEXT NOT NULL CHECK (kind IN ('query', 'passage')),"
+	"  model      TEXT NOT NULL,"
+	"  dim        INTEGER NOT NULL CHECK (dim > 0),"
+	"  count      INTEGER NOT NULL CHECK (count >= 0),"
+	"  path       TEXT NOT NULL,"		/* relative to the project */
+	"  ids_path   TEXT NOT NULL,"		/* int64 internal ids */
+	"  params     TEXT,"			/* JSON: files, endpoint, ... */
+	"  state      BLOB,"			/* embedder state (IDF) */
+	"  created_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX vecset_kind ON vecset(kind, model, id);"
+
+	"CREATE TABLE embed_cache ("
+	"  key BLOB PRIMARY KEY,"		/* xxh3-128 of model 0x00 text */
+	"  dim INTEGER NOT NULL,"
+	"  vec BLOB NOT NULL"			/* dim float32 */
+	") WITHOUT ROWID;";
+
+/* 3 = mining: per-candidate near-duplicate similarity and flag, the
+ * positives' scores under each run's scorer (so `mine --refilter` needs no
+ * search), and an index for reading a run back in rank order. */
+static const char migration_3[] =
+	"ALTER TABLE candidate ADD COLUMN dup_sim REAL;"  /* max cos to a positive */
+	"ALTER TABLE candidate ADD COLUMN flag TEXT;"	   /* 'near_duplicate' */
+	"CREATE INDEX candidate_run ON candidate(run_id, query_id, rank);"
+	"CREATE TABLE run_positive ("
+	"  run_id     INTEGER NOT NULL REFERENCES run(id),"
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  score      REAL,"			/* NULL: no vector */
+	"  PRIMARY KEY (run_id, query_id, passage_id)"
+	") WITHOUT ROWID;";
 
 /*
  * 4: review.  Decisions made together (tag-apply, rest-of-query) share a
@@ -165,6 +203,8 @@ static const char migration_4[] =
 
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
+	{ 2, migration_2 },
+	{ 3, migration_3 },
 	{ 4, migration_4 },
 	{ 0, NULL }
 };

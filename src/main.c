@@ -4,10 +4,12 @@
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blasinfo.h"
 #include "cmd.h"
+#include "ompenv.h"
 
 struct command {
 	const char *name;
@@ -63,6 +65,7 @@ cmd_fail(const struct ns_err *err)
 int
 main(int argc, char **argv)
 {
+	ompenv_reexec(argc, argv);
 	setlocale(LC_ALL, "");
 	if (argc < 2) {
 		usage(stderr);
@@ -75,6 +78,11 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("%s\nBLAS: %s\n", PACKAGE_STRING, blasinfo_name());
+		printf("OpenMP: OMP_WAIT_POLICY=%s, OMP_NUM_THREADS=%s\n",
+		       getenv("OMP_WAIT_POLICY") ? getenv("OMP_WAIT_POLICY") :
+						   "default",
+		       getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") :
+						   "default");
 		return NS_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

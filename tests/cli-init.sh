@@ -4,7 +4,7 @@
 
 run "$NEGSIEVE" --version
 is "$rc" 0 "--version exits 0"
-is_in "$out" "BLAS: " "--version reports the live BLAS"
+is_in "$out" "BLAS: OpenBLAS" "--version reports the live BLAS"
 
 run "$NEGSIEVE"
 is "$rc" 2 "no command is a usage error"

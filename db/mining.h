@@ -1,0 +1,102 @@
+/*
+ * mining.h - the SQL of mining: runs, candidates, positives, the
+ * texts that filters compare, FTS5 BM25 search, and shard files.
+ *
+ * A candidate's filter column holds the name of the filter that fired
+ * (filter.h), NULL when it is a kept negative; flag holds
+ * 'near_duplicate' for a candidate too similar to a positive.
+ */
+#ifndef NS_DB_MINING_H
+#define NS_DB_MINING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+#include "filter.h"
+
+/* Create a run (method "dense" or "bm25", @params JSON); *@run_id. */
+enum ns_rc db_mine_run_new(struct db *db, const char *method,
+			   const char *params, int64_t *run_id,
+			   struct ns_err *err);
+
+/* The method and params JSON of run @run_id (caller frees both); NS_ENOTFOUND
+ * names the run when it does not exist or was not made by mining. */
+enum ns_rc db_mine_run_get(struct db *db, int64_t run_id, char **method,
+			   char **params, struct ns_err *err);
+
+/* Id of the newest mining run, or 0 when there is none. */
+int64_t db_mine_run_last(struct db *db);
+
+/* Replace the params JSON of run @run_id (after a refilter). */
+enum ns_rc db_mine_run_set_params(struct db *db, int64_t run_id,
+				  const char *params, struct ns_err *err);
+
+/* Store one query's candidates and its positives' scores in run @run_id.
+ * Call inside db_begin()/db_commit(). */
+enum ns_rc db_mine_store(struct db *db, int64_t run_id, int64_t query_id,
+			 const struct filter_cand *c, size_t n,
+			 const int64_t *pos, const double *pos_score,
+			 size_t npos, struct ns_err *err);
+
+/*
+ * Positives (qrels with grade > 0) of the @nq queries @qids (ascending) as
+ * CSR arrays: positives of qids[i] are (*pos_pid)[(*pos_off)[i] ..
+ * (*pos_off)[i+1]).  Caller frees both.
+ */
+enum ns_rc db_mine_positives(struct db *db, const int64_t *qids, int64_t nq,
+			     int64_t **pos_off, int64_t **pos_pid,
+			     struct ns_err *err);
+
+/* Text hashes (hash64 of the text; 0 for NULL text) of the @n passages
+ * @ids, or of the @n queries @ids when @query; *@out has n entries. */
+enum ns_rc db_mine_text_hashes(struct db *db, int query, const int64_t *ids,
+			       int64_t n, uint64_t **out, struct ns_err *err);
+
+/* Does passage @pid have the same (non-NULL) text as query @query_id or as
+ * one of its positives other than itself?  Into *@same. */
+enum ns_rc db_mine_same_text(struct db *db, int64_t query_id, int64_t pid,
+			     bool *same, struct ns_err *err);
+
+/* All query ids (ascending) and texts (NULL when unknown); caller frees
+ * with db_mine_queries_free(). */
+enum ns_rc db_mine_queries(struct db *db, int64_t **ids, char ***texts,
+			   int64_t *n, struct ns_err *err);
+void db_mine_queries_free(int64_t *ids, char **texts, int64_t n);
+
+/*
+ * BM25 through FTS5: the top @k passages for query text @text, scores
+ * negated so that higher is better (FTS5's bm25() is lower-is-better).
+ * The text is turned into an OR of quoted terms, so no FTS5 syntax in it
+ * is ever interpreted.  *@n may be 0 (no term matched).  Caller frees.
+ */
+enum ns_rc db_mine_bm25(struct db *db, const char *text, int k,
+			int64_t **pids, double **scores, int *n,
+			struct ns_err *err);
+
+/* Negated bm25 of passage @pid for query @text: 0 when it matches no term. */
+enum ns_rc db_mine_bm25_one(struct db *db, const char *text, int64_t pid,
+			    double *score, struct ns_err *err);
+
+/* The FTS5 query for @text (an OR of "quoted" terms); NULL when the text
+ * has no terms.  Caller frees. */
+char *db_mine_fts_query(const char *text);
+
+/*
+ * Read back run @run_id one query at a time (ascending query id, rank
+ * order): @fn gets the candidates (is_positive/same_text restored from
+ * the stored filter) and the positives' scores.  Stops on a non-OK return.
+ */
+typedef enum ns_rc (*db_mine_query_fn)(void *arg, int64_t query_id,
+				       struct filter_cand *c, size_t n,
+				       const double *pos_score, size_t npos,
+				       struct ns_err *err);
+enum ns_rc db_mine_each(struct db *db, int64_t run_id, db_mine_query_fn fn,
+			void *arg, struct ns_err *err);
+
+/* Update the filter and flag of one candidate of run @run_id. */
+enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
+			  const struct filter_cand *c, struct ns_err *err);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * dense.h - exact and approximate inner-product search through the faiss
+ * C API: building an index from any index_factory string, saving and
+ * reusing it, searching query batches, and measuring recall@k.
+ *
+ * Labels returned by searches are row numbers of the vectors the index was
+ * built from (callers map them to passage ids); -1 marks an empty slot.
+ */
+#ifndef NS_DENSE_H
+#define NS_DENSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Below this many passages `auto` means Flat (exact), above it IVF. */
+#define DENSE_AUTO_FLAT_MAX 200000
+
+struct dense_index;
+
+/*
+ * Build an inner-product index described by the faiss factory string
+ * @factory (e.g. "Flat", "IVF1024,Flat", "HNSW32") over @nb rows of @xb,
+ * each of @dim floats.  Training, when the index needs it, uses an evenly
+ * strided sample of at most @train_max rows (0: all).  On success *@out
+ * owns the index (dense_free()); on failure *@out is untouched and @err
+ * names the factory string and faiss's message.
+ */
+enum ns_rc dense_build(const char *factory, int dim, const float *xb,
+		       int64_t nb, int64_t train_max, struct dense_index **out,
+		       struct ns_err *err);
+
+/* Save to / load from the file @path. */
+enum ns_rc dense_save(const struct dense_index *ix, const char *path,
+		      struct ns_err *err);
+enum ns_rc dense_load(const char *path, struct dense_index **out,
+		      struct ns_err *err);
+
+/* Free; NULL is a no-op. */
+void dense_free(struct dense_index *ix);
+
+int dense_dim(const struct dense_index *ix);
+int64_t dense_ntotal(const struct dense_index *ix);
+/* Number of IVF lists, 0 when the index is not IVF (or not reachable). */
+int64_t dense_nlist(const struct dense_index *ix);
+
+/* Set a search parameter through faiss's ParameterSpace ("nprobe",
+ * "efSearch", ...), which also reaches indexes wrapped in transforms. */
+enum ns_rc dense_set_param(struct dense_index *ix, const char *name,
+			   double value, struct ns_err *err);
+
+/* Top-@k by inner product of @nq queries @xq (dim floats each) into the
+ * caller's @dist[nq*k] and @label[nq*k], best first per query. */
+enum ns_rc dense_search(const struct dense_index *ix, const float *xq,
+			int64_t nq, int k, float *dist, int64_t *label,
+			struct ns_err *err);
+
+/* The factory string `auto` resolves to for @nb vectors, into @buf. */
+const char *dense_auto_factory(int64_t nb, char *buf, size_t size);
+
+/*
+ * recall@k: the fraction of the exact top-@k labels (@exact, nq*k, -1 =
+ * none) found among the approximate top-@k (@approx) of the same query.
+ * 1.0 when there is nothing to find.
+ */
+double dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq,
+		    int k);
+
+/*
+ * For an IVF index: measure recall@@k on the @ns sample queries @xs against
+ * exhaustive probing (nprobe = nlist, exact for IVF..,Flat), doubling
+ * nprobe from 1 until the recall reaches @target; leaves the index at that
+ * nprobe and reports it and the recall.  For other indexes *@recall = 1
+ * and *@nprobe = 0 (they are exact or tuned by the user).
+ */
+enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
+		      int k, double target, int64_t *nprobe, double *recall,
+		      struct ns_err *err);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * filter.c - filters and samplers of mining (see filter.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "util.h"
+
+static const char *const reason_names[FILTER_NREASONS] = {
+	[FILTER_KEPT] = NULL,
+#define FILTER_NAME(e, name, desc) [e] = name,
+	FILTER_REASON_LIST(FILTER_NAME)
+#undef FILTER_NAME
+};
+
+static const char *const reason_descs[FILTER_NREASONS] = {
+	[FILTER_KEPT] = "kept",
+#define FILTER_DESC(e, name, desc) [e] = desc,
+	FILTER_REASON_LIST(FILTER_DESC)
+#undef FILTER_DESC
+};
+
+void
+filter_params_default(struct filter_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->range_min = 0;
+	p->range_max = 100;
+	p->max_score = NAN;
+	p->min_score = NAN;
+	p->abs_margin = NAN;
+	p->rel_margin = NAN;
+	p->anchor = FILTER_ANCHOR_MIN;
+	p->near_dup = 0.98;
+	p->sampling = SAMPLING_TOP;
+	p->num_negatives = 3;
+	p->seed = 0;
+	p->simans_a = 0.5;
+	p->simans_b = 0.0;
+}
+
+const char *
+filter_reason_name(enum filter_reason r)
+{
+	return (unsigned)r < FILTER_NREASONS ? reason_names[r] : NULL;
+}
+
+const char *
+filter_reason_desc(enum filter_reason r)
+{
+	return (unsigned)r < FILTER_NREASONS ? reason_descs[r] : "?";
+}
+
+enum filter_reason
+filter_reason_parse(const char *name)
+{
+	if (!name)
+		return FILTER_KEPT;
+	for (int r = 1; r < FILTER_NREASONS; r++)
+		if (strcmp(reason_names[r], name) == 0)
+			return (enum filter_reason)r;
+	return FILTER_NREASONS;
+}
+
+double
+filter_anchor_score(const double *pos, size_t n, enum filter_anchor a)
+{
+	double v;
+
+	if (n == 0)
+		return NAN;
+	v = pos[0];
+	for (size_t i = 1; i < n; i++) {
+		switch (a) {
+		case FILTER_ANCHOR_MIN:
+			if (pos[i] < v)
+				v = pos[i];
+			break;
+		case FILTER_ANCHOR_MAX:
+			if (pos[i] > v)
+				v = pos[i];
+			break;
+		case FILTER_ANCHOR_MEAN:
+			v += pos[i];
+			break;
+		}
+	}
+	return a == FILTER_ANCHOR_MEAN ? v / (double)n : v;
+}
+
+enum filter_reason
+filter_check(const struct filter_params *p, double anchor,
+	     const struct filter_cand *c)
+{
+	double s = c->score;
+
+	if (c->is_positive)
+		return FILTER_POSITIVE;
+	if (c->same_text)
+		return FILTER_SAME_TEXT;
+	if (c->rank <= p->range_min ||
+	    (p->range_max > 0 && c->rank > p->range_max))
+		return FILTER_RANK;
+	if (!isnan(p->max_score) && s > p->max_score)
+		return FILTER_MAX_SCORE;
+	if (!isnan(p->min_score) && s < p->min_score)
+		return FILTER_MIN_SCORE;
+	if (!isnan(anchor)) {
+		if (!isnan(p->abs_margin) && s > anchor - p->abs_margin)
+			return FILTER_ABS_MARGIN;
+		/* sign-correct: for a negative anchor, anchor*(1-r) would
+		 * move the bound up, not down */
+		if (!isnan(p->rel_margin) &&
+		    s > anchor - fabs(anchor) * p->rel_margin)
+			return FILTER_REL_MARGIN;
+	}
+	return FILTER_KEPT;
+}
+
+uint64_t
+filter_rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double
+filter_rng_uniform(uint64_t *state)
+{
+	/* 53 random bits, shifted off zero */
+	return ((double)(filter_rng_next(state) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+struct keyed {
+	double key;
+	size_t idx;
+};
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;	/* descending */
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Choose p->num_negatives of the kept candidates; the rest become
+ * FILTER_UNSAMPLED.  Weighted sampling without replacement uses the
+ * Gumbel-top-k trick (key = log w + Gumbel noise), which works on log
+ * weights and so never underflows for SimANS.
+ */
+static void
+filter_sample(const struct filter_params *p, int64_t query_id, double anchor,
+	      struct filter_cand *c, size_t n, size_t kept)
+{
+	struct keyed *k;
+	size_t m = 0;
+	uint64_t st;
+
+	if (p->num_negatives <= 0 || kept <= (size_t)p->num_negatives)
+		return;
+	st = p->seed ^ ((uint64_t)query_id * 0xd1342543de82ef95ULL);
+	(void)filter_rng_next(&st);
+	if (isnan(anchor)) {
+		/* no positive: SimANS centres on the best kept score */
+		for (size_t i = 0; i < n; i++)
+			if (c[i].reason == FILTER_KEPT &&
+			    (isnan(anchor) || c[i].score > anchor))
+				anchor = c[i].score;
+	}
+	k = xmalloc(kept * sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		double lw, u;
+
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		switch (p->sampling) {
+		case SAMPLING_TOP:
+			/* best rank first; ties by score */
+			k[m].key = -(double)c[i].rank + c[i].score * 1e-12;
+			break;
+		case SAMPLING_RANDOM:
+		case SAMPLING_SIMANS:
+			lw = 0;
+			if (p->sampling == SAMPLING_SIMANS) {
+				double d = c[i].score - anchor -
+					   p->simans_b;
+				lw = -p->simans_a * d * d;
+			}
+			u = filter_rng_uniform(&st);
+			k[m].key = lw - log(-log(u));
+			break;
+		}
+		k[m].idx = i;
+		m++;
+	}
+	qsort(k, m, sizeof(*k), keyed_cmp);
+	for (size_t j = (size_t)p->num_negatives; j < m; j++)
+		c[k[j].idx].reason = FILTER_UNSAMPLED;
+	free(k);
+}
+
+size_t
+filter_apply(const struct filter_params *p, int64_t query_id, double anchor,
+	     struct filter_cand *c, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i].reason = filter_check(p, anchor, &c[i]);
+		c[i].near_dup = !isnan(p->near_dup) && !isnan(c[i].dup_sim) &&
+				c[i].dup_sim >= p->near_dup;
+		kept += c[i].reason == FILTER_KEPT;
+	}
+	filter_sample(p, query_id, anchor, c, n, kept);
+	return kept < (size_t)p->num_negatives || p->num_negatives <= 0
+		       ? kept : (size_t)p->num_negatives;
+}

@@ -1,0 +1,105 @@
+/*
+ * filter.h - the candidate filters and the samplers of mining, as pure
+ * functions over one query's retrieved candidates (no SQL, no faiss), so
+ * `mine --refilter` can re-run them on stored candidates.
+ *
+ * Scores are "higher is better" for every method (BM25 scores from FTS5
+ * are negated before they get here).  Filters run in a fixed order and a
+ * candidate records only the first one that fired; the near-duplicate test
+ * is a flag, not a filter: a flagged candidate stays eligible.
+ */
+#ifndef NS_FILTER_H
+#define NS_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* X(enum, name stored in candidate.filter, description for the summary) */
+#define FILTER_REASON_LIST(X) \
+	X(FILTER_POSITIVE,   "positive",        "it is a positive of the query") \
+	X(FILTER_SAME_TEXT,  "same_text",       "its text equals a positive's or the query's") \
+	X(FILTER_RANK,       "rank",            "its rank is outside range_min..range_max") \
+	X(FILTER_MAX_SCORE,  "max_score",       "its score is above max_score") \
+	X(FILTER_MIN_SCORE,  "min_score",       "its score is below min_score") \
+	X(FILTER_ABS_MARGIN, "absolute_margin", "it is within absolute_margin of the positive score") \
+	X(FILTER_REL_MARGIN, "relative_margin", "it is within relative_margin of the positive score") \
+	X(FILTER_UNSAMPLED,  "unsampled",       "sampling did not choose it")
+
+enum filter_reason {
+	FILTER_KEPT = 0,
+#define FILTER_ENUM(e, name, desc) e,
+	FILTER_REASON_LIST(FILTER_ENUM)
+#undef FILTER_ENUM
+	FILTER_NREASONS
+};
+
+enum filter_anchor { FILTER_ANCHOR_MIN, FILTER_ANCHOR_MEAN, FILTER_ANCHOR_MAX };
+
+enum filter_sampling { SAMPLING_TOP, SAMPLING_RANDOM, SAMPLING_SIMANS };
+
+struct filter_params {
+	int range_min;		/* drop rank <= range_min (0: none) */
+	int range_max;		/* drop rank > range_max (0: no limit) */
+	double max_score;	/* drop s > max_score; NAN = off */
+	double min_score;	/* drop s < min_score; NAN = off */
+	double abs_margin;	/* drop s > a - abs_margin; NAN = off */
+	double rel_margin;	/* drop s > a - |a|*rel_margin; NAN = off */
+	enum filter_anchor anchor; /* a = min/mean/max positive score */
+	double near_dup;	/* flag dup_sim >= near_dup; NAN = off */
+	enum filter_sampling sampling;
+	int num_negatives;	/* negatives to keep per query; 0 = all */
+	uint64_t seed;		/* random and simans */
+	double simans_a;	/* SimANS p ~ exp(-a (s - a_pos - b)^2) */
+	double simans_b;
+};
+
+/* One retrieved candidate of a query. */
+struct filter_cand {
+	int64_t passage_id;
+	int rank;		/* 1-based retrieval rank */
+	double score;		/* higher = more similar */
+	double dup_sim;		/* max similarity to a positive; NAN unknown */
+	bool is_positive;	/* the passage is a positive of the query */
+	bool same_text;		/* text equals a positive's or the query's */
+	enum filter_reason reason; /* out: FILTER_KEPT or the filter that fired */
+	bool near_dup;		/* out: dup_sim >= near_dup */
+};
+
+/* Defaults: rank window 0..100, no score bounds or margins, anchor min,
+ * near_dup 0.98, sampling top, 3 negatives, seed 0, SimANS a=0.5 b=0. */
+void filter_params_default(struct filter_params *p);
+
+/* Stored name of @r ("positive", ...), NULL for FILTER_KEPT. */
+const char *filter_reason_name(enum filter_reason r);
+/* One-line description of @r for summaries. */
+const char *filter_reason_desc(enum filter_reason r);
+/* Inverse of filter_reason_name(); NULL gives FILTER_KEPT, an unknown
+ * name FILTER_NREASONS. */
+enum filter_reason filter_reason_parse(const char *name);
+
+/* The anchor score of @n positive scores (min, mean or max); NAN when
+ * @n is 0 (the margins then do not fire). */
+double filter_anchor_score(const double *pos, size_t n, enum filter_anchor a);
+
+/*
+ * Apply the filters and then the sampler of @p to the @n candidates @c of
+ * one query (in any order), setting each one's reason and near_dup.
+ * @anchor is the query's anchor positive score (NAN if it has none).
+ * Random draws depend only on (@p->seed, @query_id), so a query samples the
+ * same negatives whether it is mined alone, in a shard or refiltered.
+ * Returns the number of candidates left with FILTER_KEPT.
+ */
+size_t filter_apply(const struct filter_params *p, int64_t query_id,
+		    double anchor, struct filter_cand *c, size_t n);
+
+/* Which filter (before sampling) fires for a single candidate. */
+enum filter_reason filter_check(const struct filter_params *p, double anchor,
+				const struct filter_cand *c);
+
+/* A small deterministic generator (splitmix64) for the samplers. */
+uint64_t filter_rng_next(uint64_t *state);
+/* Uniform in (0, 1). */
+double filter_rng_uniform(uint64_t *state);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * summary.c - statistics of mined scores (see summary.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+#include "util.h"
+
+void
+summary_col_add(struct summary_col *c, double x)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 256;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	c->v[c->n++] = x;
+}
+
+void
+summary_col_fini(struct summary_col *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+summary_quantile(const double *sorted, size_t n, double q)
+{
+	double pos, frac;
+	size_t lo;
+
+	if (n == 0)
+		return NAN;
+	pos = q * (double)(n - 1);
+	lo = (size_t)floor(pos);
+	if (lo >= n - 1)
+		return sorted[n - 1];
+	frac = pos - (double)lo;
+	return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+void
+summary_describe(const double *v, size_t n, struct summary_desc *d)
+{
+	double *s, sum = 0, ss = 0;
+
+	d->count = n;
+	if (n == 0) {
+		d->mean = d->std = d->min = d->q25 = d->median = d->q75 =
+			d->max = NAN;
+		return;
+	}
+	s = xmalloc(n * sizeof(*s));
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), dbl_cmp);
+	for (size_t i = 0; i < n; i++)
+		sum += s[i];
+	d->mean = sum / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (s[i] - d->mean) * (s[i] - d->mean);
+	d->std = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
+	d->min = s[0];
+	d->max = s[n - 1];
+	d->q25 = summary_quantile(s, n, 0.25);
+	d->median = summary_quantile(s, n, 0.5);
+	d->q75 = summary_quantile(s, n, 0.75);
+	free(s);
+}
+
+void
+summary_init(struct summary *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void
+summary_fini(struct summary *s)
+{
+	summary_col_fini(&s->pos);
+	summary_col_fini(&s->neg);
+	summary_col_fini(&s->diff);
+}
+
+void
+summary_add_query(struct summary *s, const double *pos, size_t npos,
+		  double anchor, const struct filter_cand *c, size_t n,
+		  int want)
+{
+	size_t kept = 0;
+
+	s->queries++;
+	if (npos == 0)
+		s->no_positive++;
+	for (size_t i = 0; i < npos; i++)
+		summary_col_add(&s->pos, pos[i]);
+	for (size_t i = 0; i < n; i++) {
+		s->candidates++;
+		s->reasons[c[i].reason]++;
+		s->near_dup += c[i].near_dup;
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		kept++;
+		summary_col_add(&s->neg, c[i].score);
+		if (!isnan(anchor))
+			summary_col_add(&s->diff, anchor - c[i].score);
+	}
+	if (want > 0 && kept < (size_t)want)
+		s->short_queries++;
+}
+
+static void
+summary_row(FILE *fp, const char *name, double a, double b, double c)
+{
+	fprintf(fp, "%-10s %12.4f %12.4f %12.4f\n", name, a, b, c);
+}
+
+void
+summary_print(const struct summary *s, const struct filter_params *p,
+	      FILE *fp)
+{
+	struct summary_desc d[3];
+
+	summary_describe(s->pos.v, s->pos.n, &d[0]);
+	summary_describe(s->neg.v, s->neg.n, &d[1]);
+	summary_describe(s->diff.v, s->diff.n, &d[2]);
+	fprintf(fp, "%-10s %12s %12s %12s\n", "Metric", "Positive",
+		"Negative", "Difference");
+	fprintf(fp, "%-10s %12zu %12zu %12zu\n", "Count", d[0].count,
+		d[1].count, d[2].count);
+	summary_row(fp, "Mean", d[0].mean, d[1].mean, d[2].mean);
+	summary_row(fp, "Median", d[0].median, d[1].median, d[2].median);
+	summary_row(fp, "Std", d[0].std, d[1].std, d[2].std);
+	summary_row(fp, "Min", d[0].min, d[1].min, d[2].min);
+	summary_row(fp, "25%", d[0].q25, d[1].q25, d[2].q25);
+	summary_row(fp, "50%", d[0].median, d[1].median, d[2].median);
+	summary_row(fp, "75%", d[0].q75, d[1].q75, d[2].q75);
+	summary_row(fp, "Max", d[0].max, d[1].max, d[2].max);
+	for (int r = 1; r < FILTER_NREASONS; r++) {
+		double pct;
+
+		if (!s->reasons[r])
+			continue;
+		pct = s->candidates ? 100.0 * (double)s->reasons[r] /
+					      (double)s->candidates : 0;
+		fprintf(fp, "Skipped %lld candidates (%.2f%%) by %s: %s",
+			(long long)s->reasons[r], pct, filter_reason_name(r),
+			filter_reason_desc(r));
+		switch (r) {
+		case FILTER_RANK:
+			fprintf(fp, " (%d..%d)", p->range_min, p->range_max);
+			break;
+		case FILTER_MAX_SCORE:
+			fprintf(fp, " (%g)", p->max_score);
+			break;
+		case FILTER_MIN_SCORE:
+			fprintf(fp, " (%g)", p->min_score);
+			break;
+		case FILTER_ABS_MARGIN:
+			fprintf(fp, " (%g)", p->abs_margin);
+			break;
+		case FILTER_REL_MARGIN:
+			fprintf(fp, " (%g)", p->rel_margin);
+			break;
+		default:
+			break;
+		}
+		fputc('\n', fp);
+	}
+	if (s->near_dup)
+		fprintf(fp, "Flagged %lld candidates (%.2f%%) as near-duplicates "
+			"of a positive (similarity >= %g)\n",
+			(long long)s->near_dup,
+			100.0 * (double)s->near_dup / (double)s->candidates,
+			p->near_dup);
+	if (s->no_positive)
+		fprintf(fp, "%lld queries (%.2f%%) have no positive: margins "
+			"do not apply to them\n", (long long)s->no_positive,
+			100.0 * (double)s->no_positive / (double)s->queries);
+	if (s->short_queries)
+		fprintf(fp, "Could not find %d negatives for %lld queries "
+			"(%.2f%%)\n", p->num_negatives,
+			(long long)s->short_queries,
+			100.0 * (double)s->short_queries /
+				(double)s->queries);
+}

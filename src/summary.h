@@ -1,0 +1,63 @@
+/*
+ * summary.h - descriptive statistics of mined scores, printed like
+ * sentence-transformers' mine_hard_negatives summary.
+ */
+#ifndef NS_SUMMARY_H
+#define NS_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "filter.h"
+
+/* A growable column of doubles; caller-owned (summary_col_fini). */
+struct summary_col {
+	double *v;
+	size_t n, cap;
+};
+
+void summary_col_add(struct summary_col *c, double x);
+void summary_col_fini(struct summary_col *c);
+
+/* count, mean, sample standard deviation (n-1), and quantiles with linear
+ * interpolation between order statistics (as numpy's default). */
+struct summary_desc {
+	size_t count;
+	double mean, std, min, q25, median, q75, max;	/* NAN when count 0 */
+};
+
+/* Describe @n values of @v (not modified; a sorted copy is made). */
+void summary_describe(const double *v, size_t n, struct summary_desc *d);
+
+/* Quantile @q in [0,1] of the @n ascending values @sorted; NAN if n = 0. */
+double summary_quantile(const double *sorted, size_t n, double q);
+
+/* Everything a mining run reports. */
+struct summary {
+	struct summary_col pos;		/* positive scores */
+	struct summary_col neg;		/* scores of the kept negatives */
+	struct summary_col diff;	/* anchor - negative score */
+	int64_t reasons[FILTER_NREASONS]; /* candidates per first filter */
+	int64_t candidates;		/* candidates seen */
+	int64_t near_dup;		/* candidates flagged near-duplicate */
+	int64_t queries;		/* queries mined */
+	int64_t short_queries;		/* queries with < num_negatives kept */
+	int64_t no_positive;		/* queries without a positive */
+};
+
+void summary_init(struct summary *s);
+void summary_fini(struct summary *s);
+
+/* Account one query: its positive scores @pos[@npos], anchor, and its
+ * filtered candidates; @want is num_negatives (0 = no target). */
+void summary_add_query(struct summary *s, const double *pos, size_t npos,
+		       double anchor, const struct filter_cand *c, size_t n,
+		       int want);
+
+/* Print the table, skip counts with percentages and the short-query line
+ * to @fp; @p supplies the thresholds named in the skip lines. */
+void summary_print(const struct summary *s, const struct filter_params *p,
+		   FILE *fp);
+
+#endif

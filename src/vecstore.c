@@ -1,0 +1,522 @@
+/*
+ * vecstore.c - vector sets as mmap'ed files plus vecset rows (see
+ * vecstore.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vecdb.h"
+#include "vecstore.h"
+
+#define VECSTORE_DIR "vectors"
+
+struct vecstore_pair {
+	int64_t id;	/* internal id */
+	int64_t row;	/* row in the spool file */
+};
+
+struct vecstore_writer {
+	struct db *db;
+	enum vec_kind kind;
+	char *model;
+	int dim;
+	char *spool;			/* temporary file, arrival order */
+	FILE *fp;
+	struct vecstore_pair *pairs;	/* one per row added */
+	int64_t n, cap;
+	int sorted;			/* ids arrived strictly ascending */
+	char *params;
+	void *state;
+	size_t state_len;
+};
+
+const char *
+vecstore_kind_name(enum vec_kind kind)
+{
+	return kind == VEC_QUERY ? "query" : "passage";
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+static enum ns_rc
+vecstore_map(const char *dir, const char *rel, size_t want, void **map,
+	     struct ns_err *err)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	struct stat st;
+	enum ns_rc rc = NS_OK;
+	int fd;
+
+	*map = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = err_set(err, NS_EIO, "%s: cannot open: %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size != want) {
+		rc = err_set(err, NS_EIO, "%s: %lld bytes, expected %zu (the "
+			     "vector file does not match its record; re-run "
+			     "'negsieve embed')", path,
+			     (long long)st.st_size, want);
+		goto out;
+	}
+	if (want) {
+		*map = mmap(NULL, want, PROT_READ, MAP_SHARED, fd, 0);
+		if (*map == MAP_FAILED) {
+			*map = NULL;
+			rc = err_set(err, NS_EIO, "%s: cannot map: %s", path,
+				     strerror(errno));
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+void
+vecstore_close(struct vecset *vs)
+{
+	if (!vs)
+		return;
+	if (vs->map_data)
+		munmap(vs->map_data, vs->len_data);
+	if (vs->map_ids)
+		munmap(vs->map_ids, vs->len_ids);
+	free(vs->model);
+	free(vs);
+}
+
+enum ns_rc
+vecstore_load(struct db *db, enum vec_kind kind, const char *model,
+	      struct vecset **out, struct ns_err *err)
+{
+	const char *kname = vecstore_kind_name(kind);
+	struct vecdb_row r;
+	struct vecset *vs;
+	enum ns_rc rc;
+
+	rc = vecdb_latest(db, kname, model, &r, err);
+	if (rc == NS_ENOTFOUND) {
+		if (model)
+			return err_set(err, NS_ENOTFOUND, "%s: no %s vectors "
+				       "of model '%s'; run 'negsieve embed "
+				       "%s' first", db_dir(db), kname, model,
+				       db_dir(db));
+		return err_set(err, NS_ENOTFOUND, "%s: no %s vectors; run "
+			       "'negsieve embed %s' first", db_dir(db), kname,
+			       db_dir(db));
+	}
+	if (rc != NS_OK)
+		return rc;
+	vs = xcalloc(1, sizeof(*vs));
+	vs->id = r.id;
+	vs->kind = kind;
+	vs->model = r.model;
+	r.model = NULL;
+	vs->dim = r.dim;
+	vs->n = r.count;
+	vs->len_data = (size_t)r.count * (size_t)r.dim * sizeof(float);
+	vs->len_ids = (size_t)r.count * sizeof(int64_t);
+	rc = vecstore_map(db_dir(db), r.path, vs->len_data, &vs->map_data,
+			  err);
+	if (rc == NS_OK)
+		rc = vecstore_map(db_dir(db), r.ids_path, vs->len_ids,
+				  &vs->map_ids, err);
+	if (rc == NS_OK) {
+		vs->data = vs->map_data;
+		vs->ids = vs->map_ids;
+		for (int64_t i = 1; i < vs->n; i++) {
+			if (vs->ids[i] <= vs->ids[i - 1]) {
+				rc = err_set(err, NS_EIO, "%s/%s: ids not "
+					     "ascending at row %lld",
+					     db_dir(db), r.ids_path,
+					     (long long)i);
+				break;
+			}
+		}
+	}
+	vecdb_row_fini(&r);
+	if (rc != NS_OK) {
+		vecstore_close(vs);
+		return rc;
+	}
+	*out = vs;
+	return NS_OK;
+}
+
+enum ns_rc
+vecstore_load_pair(struct db *db, const char *model, struct vecset **queries,
+		   struct vecset **passages, struct ns_err *err)
+{
+	struct vecset *p = NULL, *q = NULL;
+	const char *qmodel;
+	enum ns_rc rc;
+
+	rc = vecstore_load(db, VEC_PASSAGE, model, &p, err);
+	if (rc != NS_OK)
+		return rc;
+	qmodel = strncmp(p->model, "file:", 5) == 0 ? "file:" : p->model;
+	rc = vecstore_load(db, VEC_QUERY, qmodel, &q, err);
+	if (rc == NS_ENOTFOUND) {
+		rc = err_set(err, NS_ENOTFOUND, "%s: no query vectors to go "
+			     "with the passage vectors of model '%s'; run "
+			     "'negsieve embed %s' first", db_dir(db),
+			     p->model, db_dir(db));
+	} else if (rc == NS_OK && q->dim != p->dim) {
+		rc = err_set(err, NS_EINPUT, "%s: query vectors (model '%s', "
+			     "dimension %d) and passage vectors (model '%s', "
+			     "dimension %d) do not match; re-run 'negsieve "
+			     "embed'", db_dir(db), q->model, q->dim, p->model,
+			     p->dim);
+	}
+	if (rc != NS_OK) {
+		vecstore_close(p);
+		vecstore_close(q);
+		return rc;
+	}
+	*queries = q;
+	*passages = p;
+	return NS_OK;
+}
+
+int64_t
+vecstore_row(const struct vecset *vs, int64_t id)
+{
+	int64_t lo = 0, hi = vs->n;
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (vs->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < vs->n && vs->ids[lo] == id ? lo : -1;
+}
+
+enum ns_rc
+vecstore_state(struct db *db, int64_t id, void **data, size_t *len,
+	       struct ns_err *err)
+{
+	return vecdb_state(db, id, data, len, err);
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+static void
+vecstore_writer_free(struct vecstore_writer *w)
+{
+	if (w->fp)
+		fclose(w->fp);
+	if (w->spool)
+		unlink(w->spool);
+	free(w->spool);
+	free(w->model);
+	free(w->pairs);
+	free(w->params);
+	free(w->state);
+	free(w);
+}
+
+enum ns_rc
+vecstore_begin(struct db *db, enum vec_kind kind, const char *model, int dim,
+	       struct vecstore_writer **out, struct ns_err *err)
+{
+	struct vecstore_writer *w;
+	char *dir;
+	int fd;
+
+	if (dim < 1 || dim > 65536)
+		return err_set(err, NS_EINPUT, "vector dimension %d out of "
+			       "range (1..65536)", dim);
+	dir = xasprintf("%s/%s", db_dir(db), VECSTORE_DIR);
+	if (mkdir(dir, 0770) != 0 && errno != EEXIST) {
+		enum ns_rc rc = err_set(err, NS_EIO, "%s: cannot create: %s",
+					dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->db = db;
+	w->kind = kind;
+	w->model = xstrdup(model);
+	w->dim = dim;
+	w->sorted = 1;
+	w->spool = xasprintf("%s/.spool-%s-XXXXXX", dir,
+			     vecstore_kind_name(kind));
+	free(dir);
+	fd = mkstemp(w->spool);
+	/* shared through the project's group, like the database */
+	if (fd >= 0)
+		(void)fchmod(fd, 0660);
+	if (fd < 0 || !(w->fp = fdopen(fd, "w+"))) {
+		enum ns_rc rc = err_set(err, NS_EIO, "%s: cannot create: %s",
+					w->spool, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(w->spool);
+		}
+		free(w->spool);
+		w->spool = NULL;
+		vecstore_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return NS_OK;
+}
+
+enum ns_rc
+vecstore_add(struct vecstore_writer *w, int64_t id, const float *vec,
+	     struct ns_err *err)
+{
+	for (int i = 0; i < w->dim; i++)
+		if (!isfinite(vec[i]))
+			return err_set(err, NS_EINPUT, "%s %lld: vector "
+				       "component %d is not a finite number",
+				       vecstore_kind_name(w->kind),
+				       (long long)id, i);
+	if (fwrite(vec, sizeof(float), (size_t)w->dim, w->fp) !=
+	    (size_t)w->dim)
+		return err_set(err, NS_EIO, "%s: write failed: %s", w->spool,
+			       strerror(errno));
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 1024;
+		w->pairs = xrealloc(w->pairs, w->cap * sizeof(*w->pairs));
+	}
+	if (w->n && id <= w->pairs[w->n - 1].id)
+		w->sorted = 0;
+	w->pairs[w->n].id = id;
+	w->pairs[w->n].row = w->n;
+	w->n++;
+	return NS_OK;
+}
+
+void
+vecstore_set_params(struct vecstore_writer *w, const char *json)
+{
+	free(w->params);
+	w->params = json ? xstrdup(json) : NULL;
+}
+
+void
+vecstore_set_state(struct vecstore_writer *w, const void *data, size_t len)
+{
+	free(w->state);
+	w->state = NULL;
+	w->state_len = 0;
+	if (data) {
+		w->state = xmalloc(len ? len : 1);
+		memcpy(w->state, data, len);
+		w->state_len = len;
+	}
+}
+
+int64_t
+vecstore_count(const struct vecstore_writer *w)
+{
+	return w->n;
+}
+
+static int
+vecstore_pair_cmp(const void *a, const void *b)
+{
+	const struct vecstore_pair *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Write @len bytes to @fd; 0 or -1 with errno. */
+static int
+vecstore_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Create @path and write the bytes produced by the rows of @w: the int64
+ * ids (@ids) or the vectors in id order from the spool map @spool. */
+static enum ns_rc
+vecstore_write_file(struct vecstore_writer *w, const char *path, int ids,
+		    const float *spool, struct ns_err *err)
+{
+	enum { CHUNK = 4096 };
+	size_t rowbytes = (size_t)w->dim * sizeof(float);
+	char *buf = NULL;
+	size_t used = 0, cap;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
+	if (fd < 0)
+		return err_set(err, NS_EIO, "%s: cannot create: %s", path,
+			       strerror(errno));
+	(void)fchmod(fd, 0660);
+	cap = ids ? CHUNK * sizeof(int64_t) : CHUNK * rowbytes;
+	if (cap > ((size_t)1 << 24))
+		cap = (size_t)1 << 24 < rowbytes ? rowbytes : (size_t)1 << 24;
+	buf = xmalloc(cap);
+	for (int64_t i = 0; i < w->n; i++) {
+		const void *src = ids ? (const void *)&w->pairs[i].id :
+			(const void *)(spool + (size_t)w->pairs[i].row *
+				       (size_t)w->dim);
+		size_t len = ids ? sizeof(int64_t) : rowbytes;
+
+		if (used + len > cap) {
+			if (vecstore_write_all(fd, buf, used) != 0)
+				goto fail;
+			used = 0;
+		}
+		memcpy(buf + used, src, len);
+		used += len;
+	}
+	if ((used && vecstore_write_all(fd, buf, used) != 0) ||
+	    fdatasync(fd) != 0)
+		goto fail;
+	free(buf);
+	buf = NULL;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return NS_OK;
+fail:
+	err_set(err, NS_EIO, "%s: write failed: %s", path, strerror(errno));
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return NS_EIO;
+}
+
+enum ns_rc
+vecstore_commit_id(struct vecstore_writer *w, int64_t *id_out,
+		   struct ns_err *err)
+{
+	const char *kname = vecstore_kind_name(w->kind);
+	const char *dir = db_dir(w->db);
+	char *rel = NULL, *rel_ids = NULL, *path = NULL, *path_ids = NULL;
+	void *map = NULL;
+	size_t maplen = (size_t)w->n * (size_t)w->dim * sizeof(float);
+	int64_t id = 0;
+	int in_tx = 0, files = 0;
+	enum ns_rc rc;
+
+	if (fflush(w->fp) != 0) {
+		rc = err_set(err, NS_EIO, "%s: write failed: %s", w->spool,
+			     strerror(errno));
+		goto out;
+	}
+	if (!w->sorted)
+		qsort(w->pairs, (size_t)w->n, sizeof(*w->pairs),
+		      vecstore_pair_cmp);
+	for (int64_t i = 1; i < w->n; i++) {
+		if (w->pairs[i].id == w->pairs[i - 1].id) {
+			rc = err_set(err, NS_EINPUT, "%s %lld: two vectors "
+				     "for the same item", kname,
+				     (long long)w->pairs[i].id);
+			goto out;
+		}
+	}
+	if ((rc = db_begin(w->db, err)) != NS_OK)
+		goto out;
+	in_tx = 1;
+	rc = vecdb_insert(w->db, kname, w->model, w->dim, w->n, w->params,
+			  w->state, w->state_len, &id, err);
+	if (rc != NS_OK)
+		goto out;
+	rel = xasprintf("%s/%s-%lld.f32", VECSTORE_DIR, kname, (long long)id);
+	rel_ids = xasprintf("%s/%s-%lld.ids", VECSTORE_DIR, kname,
+			    (long long)id);
+	path = xasprintf("%s/%s", dir, rel);
+	path_ids = xasprintf("%s/%s", dir, rel_ids);
+	if (w->sorted) {
+		/* The spool already is the data file. */
+		if (fdatasync(fileno(w->fp)) != 0 ||
+		    rename(w->spool, path) != 0) {
+			rc = err_set(err, NS_EIO, "%s: cannot write: %s", path,
+				     strerror(errno));
+			goto out;
+		}
+		fclose(w->fp);
+		w->fp = NULL;
+		free(w->spool);
+		w->spool = NULL;
+	} else {
+		map = mmap(NULL, maplen, PROT_READ, MAP_SHARED,
+			   fileno(w->fp), 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			rc = err_set(err, NS_EIO, "%s: cannot map: %s",
+				     w->spool, strerror(errno));
+			goto out;
+		}
+		rc = vecstore_write_file(w, path, 0, map, err);
+		if (rc != NS_OK)
+			goto out;
+	}
+	files = 1;
+	rc = vecstore_write_file(w, path_ids, 1, NULL, err);
+	if (rc != NS_OK)
+		goto out;
+	files = 2;
+	rc = vecdb_set_paths(w->db, id, rel, rel_ids, err);
+	if (rc == NS_OK)
+		rc = db_commit(w->db, err);
+	if (rc == NS_OK)
+		in_tx = 0;
+out:
+	if (map)
+		munmap(map, maplen);
+	if (rc != NS_OK) {
+		if (in_tx)
+			db_rollback(w->db);
+		if (files >= 1)
+			unlink(path);
+		if (files >= 2)
+			unlink(path_ids);
+	} else if (id_out) {
+		*id_out = id;
+	}
+	free(rel);
+	free(rel_ids);
+	free(path);
+	free(path_ids);
+	vecstore_writer_free(w);
+	return rc;
+}
+
+enum ns_rc
+vecstore_commit(struct vecstore_writer *w, struct ns_err *err)
+{
+	return vecstore_commit_id(w, NULL, err);
+}
+
+void
+vecstore_abort(struct vecstore_writer *w)
+{
+	if (w)
+		vecstore_writer_free(w);
+}

@@ -1,0 +1,107 @@
+#!/bin/sh
+# cli-embed-http.sh - negsieve embed --endpoint against a fake
+# OpenAI-compatible service on 127.0.0.1: batching, index order, the
+# cache, the API key, retries (500, 429 + Retry-After), and failures
+# (always 500, malformed JSON, wrong dimension, timeout).
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v python3 >/dev/null || skip_all "no python3"
+
+python3 "$top_srcdir/tests/fake-embed-server.py" "$T/port" &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -f "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -f "$T/port" ] || { echo "1..0 # SKIP fake server did not start"; exit 0; }
+URL=http://127.0.0.1:$(cat "$T/port")
+ctl() {
+	python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1]).read().decode())' "$URL/$1"
+}
+
+cat >"$T/fast.yaml" <<'Y'
+embed:
+  retries: 2
+  backoff: 0.01
+Y
+P=$T/p
+"$NEGSIEVE" init --config "$T/fast.yaml" "$P" >/dev/null
+{
+	echo "INSERT INTO source(path, format, created_at) VALUES ('t', 't', 'now');"
+	for n in $(seq 1 20); do
+		echo "INSERT INTO passage(id, text, source_id) VALUES ($n, 'passage number $n$(printf '%*s' $n '' | tr ' ' x)', 1);"
+		echo "INSERT INTO passage_xid VALUES ('p$n', $n);"
+	done
+	for n in 1 2 3 4 5; do
+		echo "INSERT INTO query(xid, text, source_id) VALUES ('q$n', 'query $n?', 1);"
+	done
+} | sqlite3 "$P/negsieve.db"
+sets() { sqlite3 "$P/negsieve.db" "SELECT count(*) FROM vecset"; }
+
+# --- ok: batches of 8: 3 for 20 passages, 1 for 5 queries ---
+ctl set?mode=ok >/dev/null
+NEGSIEVE_API_KEY=sekrit run "$NEGSIEVE" embed --endpoint "$URL" --model m1 --batch 8 "$P"
+is "$rc" 0 "endpoint embed exits 0"
+is "$out" "$(printf '%s' "$out" | grep '^embedded 20 passages and 5 queries (dimension 4) in .*; 4 requests, 0 from the cache$')" "summary"
+is "$(ctl count)" 4 "4 requests for 25 texts in batches of 8"
+is "$(ctl auth)" "Bearer sekrit" "API key from NEGSIEVE_API_KEY"
+# passage 3 is 'passage number 3xxx' (19 bytes), 3rd in its batch
+is "$(od -A n -t f4 -v -j 32 -N 16 "$P/vectors/passage-1.f32" | tr -s ' \n' ' ')" \
+   " 19 112 120 2 " "vectors placed by index, rows by id"
+is "$(sqlite3 "$P/negsieve.db" "SELECT model, dim, count FROM vecset ORDER BY id" | tr '\n' ' ')" \
+   "m1|4|20 m1|4|5 " "vecsets recorded with the model name"
+
+# --- the cache: a re-run sends nothing ---
+ctl set?mode=ok >/dev/null
+OPENAI_API_KEY=other run "$NEGSIEVE" embed --endpoint "$URL/v1/" --model m1 --batch 8 "$P"
+is "$rc" 0 "re-run exits 0"
+is_in "$out" "; 0 requests, 25 from the cache" "all from the cache"
+is "$(ctl count)" 0 "second run makes 0 requests"
+ok "same vectors from the cache" cmp "$P/vectors/passage-1.f32" "$P/vectors/passage-3.f32"
+
+# --- API key fallback and the configured variable ---
+ctl set?mode=ok >/dev/null
+OPENAI_API_KEY=other run "$NEGSIEVE" embed --endpoint "$URL/v1/embeddings" --model m1b "$P"
+is "$(ctl auth)" "Bearer other" "API key from OPENAI_API_KEY"
+
+# --- retries ---
+ctl set?mode=500-once >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m2 --batch 100 "$P"
+is "$rc" 0 "a 500 is retried"
+is "$(ctl count)" 3 "one failed request, then passages and queries"
+ctl set?mode=429-once >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m3 --batch 100 "$P"
+is "$rc" 0 "a 429 is retried after Retry-After"
+is "$(ctl count)" 3 "one 429, then passages and queries"
+
+# --- failures: message, exit status 10, nothing stored ---
+before=$(sets)
+ctl set?mode=always-500 >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m4 "$P"
+is "$rc" 10 "always 500 exits 10"
+is "$err" "negsieve: $URL/v1/embeddings: HTTP 500 after 3 attempts: boom" "500 message"
+is "$(ctl count)" 3 "first attempt + 2 retries"
+ctl set?mode=malformed >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m5 "$P"
+is "$rc" 10 "malformed JSON exits 10"
+is_in "$err" "negsieve: $URL/v1/embeddings: malformed response (line 1, column " "malformed message"
+is "$(ctl count)" 1 "malformed JSON is not retried"
+ctl set?mode=wrong-dim >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m6 "$P"
+is "$err" "negsieve: $URL/v1/embeddings: model 'm6' returned a vector of dimension 3, expected 4" "wrong dimension"
+ctl set?mode=ok >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m7 --dim 8 "$P"
+is "$err" "negsieve: $URL/v1/embeddings: model 'm7' returned a vector of dimension 4, expected 8" "dimension other than --dim"
+ctl set?mode=slow >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m8 --timeout 0.3 "$P"
+is "$rc" 10 "timeout exits 10"
+is_in "$err" "negsieve: $URL/v1/embeddings: request failed after 3 attempts: " "timeout message"
+is "$(sets)" "$before" "no vecset stored by the failures"
+run "$NEGSIEVE" embed --endpoint ftp://x --model m "$P"
+is "$rc" 2 "a non-http endpoint is a usage error"
+is "$err" "negsieve: endpoint 'ftp://x' is not an http or https URL" "URL message"
+run "$NEGSIEVE" embed --endpoint "$URL" "$P"
+is "$rc" 2 "--endpoint without --model"
+run "$NEGSIEVE" embed --endpoint "http://127.0.0.1:1" --model m9 "$P"
+is_in "$err" "request failed after 3 attempts: " "connection refused, retried"
+
+done_testing

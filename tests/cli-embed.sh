@@ -1,0 +1,176 @@
+#!/bin/sh
+# cli-embed.sh - negsieve embed: the built-in embedder and vector imports
+# (.npy, .fvecs, JSONL), joined on ids, with every input error named.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_data msmarco-embeddings/derived
+D=$NEGSIEVE_DATA/msmarco-embeddings/derived
+J=$NEGSIEVE_DATA/msmarco-embeddings/openai_ada2
+
+# A project with the 100 passages and 43 queries of the vector files.
+# (Replace with 'negsieve import' once it exists.)
+mkproj() {
+	"$NEGSIEVE" init "$1" >/dev/null || return 1
+	{
+		echo "INSERT INTO source(path, format, created_at) VALUES ('t', 't', 'now');"
+		n=0
+		while read -r x; do
+			n=$((n + 1))
+			echo "INSERT INTO passage(id, text, source_id) VALUES ($n, 'passage $x about topic $((n % 7))', 1);"
+			echo "INSERT INTO passage_xid VALUES ('$x', $n);"
+		done <"$D/msmarco-passage.openai-ada2.sample100.ids.txt"
+		while read -r x; do
+			echo "INSERT INTO query(xid, text, source_id) VALUES ('$x', 'query $x', 1);"
+		done <"$D/dl19-queries.openai-ada2.ids.txt"
+	} | sqlite3 "$1/negsieve.db"
+}
+sets() { sqlite3 "$1/negsieve.db" "SELECT count(*) FROM vecset"; }
+nfiles() { ls "$1/vectors" 2>/dev/null | wc -l | tr -d ' '; }
+
+P=$T/p
+mkproj "$P"
+
+# --- built-in embedder ---
+sqlite3 "$P/negsieve.db" "INSERT INTO query(xid, text, source_id) VALUES ('notext', NULL, 1)"
+run "$NEGSIEVE" embed "$P"
+is "$rc" 0 "builtin embed exits 0"
+is_in "$out" "embedded 100 passages and 43 queries (dimension 384)" "summary counts"
+is_in "$out" "note: 1 of 44 queries have no vector (no text)" "item without text reported"
+is "$(sqlite3 "$P/negsieve.db" "SELECT kind, model, dim, count FROM vecset ORDER BY id" | tr '\n' ' ')" \
+   "passage|builtin-tfidf-v1|384|100 query|builtin-tfidf-v1|384|43 " "two vecsets recorded"
+is "$(stat -c %s "$P/vectors/passage-1.f32")" 153600 "passage file is 100 x 384 float32"
+run "$NEGSIEVE" embed --dim 384 "$P"
+ok "builtin is deterministic" cmp "$P/vectors/passage-1.f32" "$P/vectors/passage-3.f32"
+ok "queries deterministic" cmp "$P/vectors/query-2.f32" "$P/vectors/query-4.f32"
+run "$NEGSIEVE" embed --dim 16 "$P"
+is "$(stat -c %s "$P/vectors/passage-5.f32")" 6400 "--dim 16"
+run "$NEGSIEVE" embed --model nomodel "$P"
+is "$rc" 2 "a model without endpoint is a usage error"
+is_in "$err" "model 'nomodel' needs --endpoint URL" "message"
+run "$NEGSIEVE" embed --dim 0 "$P"
+is "$rc" 2 "--dim 0 refused"
+
+# --- imports ---
+P=$T/q
+mkproj "$P"
+run "$NEGSIEVE" embed "$P" --passages "$D/msmarco-passage.openai-ada2.sample100.npy" \
+	--passage-ids "$D/msmarco-passage.openai-ada2.sample100.ids.txt" \
+	--queries "$D/dl19-queries.openai-ada2.fvecs" --query-ids "$D/dl19-queries.openai-ada2.ids.txt"
+is "$rc" 0 "import npy + fvecs"
+is_in "$out" "embedded 100 passages and 43 queries (dimension 1536)" "import summary"
+is "$(sqlite3 "$P/negsieve.db" "SELECT model FROM vecset ORDER BY id" | tr '\n' ' ')" \
+   "file:dl19-queries.openai-ada2.fvecs file:msmarco-passage.openai-ada2.sample100.npy " "file models"
+run "$NEGSIEVE" embed "$P" --passages "$J/json_vector/sample100.json"
+is "$rc" 0 "import Anserini JSONL"
+is_in "$out" "embedded 100 passages (dimension 1536)" "JSONL summary"
+ok "JSONL and npy give the same rows (joined on ids)" cmp "$P/vectors/passage-2.f32" "$P/vectors/passage-3.f32"
+run "$NEGSIEVE" embed "$P" --queries "$D/dl19-queries.openai-ada2.npy" --query-ids "$D/dl19-queries.openai-ada2.ids.txt"
+ok "fvecs and npy queries agree" cmp "$P/vectors/query-1.f32" "$P/vectors/query-4.f32"
+
+# a reordered id list moves the rows with it
+python3 - "$D" "$T" <<'PY'
+import struct, sys
+d, t = sys.argv[1], sys.argv[2]
+ids = open(d + '/dl19-queries.openai-ada2.ids.txt').read().split()
+raw = open(d + '/dl19-queries.openai-ada2.fvecs', 'rb').read()
+row = 4 + 4 * 1536
+rows = [raw[i * row:(i + 1) * row] for i in range(len(ids))]
+order = list(reversed(range(len(ids))))
+open(t + '/rev.fvecs', 'wb').write(b''.join(rows[i] for i in order))
+open(t + '/rev.ids', 'w').write(''.join(ids[i] + '\n' for i in order))
+PY
+run "$NEGSIEVE" embed "$P" --queries "$T/rev.fvecs" --query-ids "$T/rev.ids"
+ok "reversed file, same vectors per id" cmp "$P/vectors/query-1.f32" "$P/vectors/query-5.f32"
+
+# --- bad inputs: each named, nothing stored ---
+python3 - "$T" <<'PY'
+import struct, sys
+t = sys.argv[1]
+def npy(name, descr, shape, data, fortran=False, ver=1):
+    h = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, 'True' if fortran else 'False', shape)
+    pad = 64 - (10 + len(h) + 1) % 64
+    h = h + ' ' * pad + '\n'
+    head = b'\x93NUMPY' + bytes([ver, 0]) + (struct.pack('<H', len(h)) if ver == 1 else struct.pack('<I', len(h)))
+    open(t + '/' + name, 'wb').write(head + h.encode() + data)
+f4 = lambda xs: struct.pack('<%df' % len(xs), *xs)
+npy('f8.npy', '<f8', '(2, 2)', struct.pack('<4d', 1, 2, 3, 4))
+npy('fortran.npy', '<f4', '(2, 2)', f4([1, 2, 3, 4]), fortran=True)
+npy('oned.npy', '<f4', '(4,)', f4([1, 2, 3, 4]))
+npy('short.npy', '<f4', '(2, 2)', f4([1, 2, 3]))
+npy('nan.npy', '<f4', '(2, 2)', f4([1, 2, float('nan'), 4]))
+npy('ok.npy', '<f4', '(2, 2)', f4([1, 2, 3, 4]))
+npy('dup.npy', '<f4', '(2, 2)', f4([1, 2, 3, 4]))
+# float16: 1.0, -2.0, 0.5, 65504 ; v2 header
+npy('half.npy', '<f2', '(2, 2)', struct.pack('<4H', 0x3c00, 0xc000, 0x3800, 0x7bff), ver=2)
+open(t + '/ok.ids', 'w').write('1121709\n148538\n')
+open(t + '/dup.ids', 'w').write('1121709\n1121709\n')
+open(t + '/unknown.ids', 'w').write('1121709\nnope\n')
+open(t + '/three.ids', 'w').write('1121709\n148538\n489204\n')
+open(t + '/empty.ids', 'w').write('1121709\n\n')
+def fv(name, rows):
+    open(t + '/' + name, 'wb').write(b''.join(struct.pack('<i', len(r)) + f4(r) for r in rows))
+fv('baddim.fvecs', [[1, 2, 3], [1, 2]])
+fv('ok.fvecs', [[1, 2], [3, 4]])
+open(t + '/trunc.fvecs', 'wb').write(open(t + '/ok.fvecs', 'rb').read()[:-3])
+open(t + '/null.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": null}\n')
+open(t + '/bad.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1, 2\n')
+open(t + '/dim.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1]}\n')
+PY
+before=$(sets "$P"); files=$(nfiles "$P")
+q() { run "$NEGSIEVE" embed "$P" --queries "$T/$1" --query-ids "$T/$2"; }
+q f8.npy ok.ids
+is "$rc" 3 "float64 npy exits 3"
+is "$err" "negsieve: $T/f8.npy: dtype '<f8' is not supported (float32 or float16 only)" "dtype message"
+q fortran.npy ok.ids
+is "$err" "negsieve: $T/fortran.npy: Fortran-order arrays are not supported" "Fortran message"
+q oned.npy ok.ids
+is "$err" "negsieve: $T/oned.npy: shape (4,) is not 2-D (rows, dimension)" "1-D message"
+q short.npy ok.ids
+is "$err" "negsieve: $T/short.npy: truncated: 2 x 2 values need 16 bytes of data, the file has 12" "truncated npy"
+q nan.npy ok.ids
+is "$err" "negsieve: $T/nan.npy: row 2: id '148538': component 0 is NaN" "NaN names the id"
+q ok.npy unknown.ids
+is "$err" "negsieve: $T/unknown.ids:2: unknown query id 'nope'" "unknown id named"
+q dup.npy dup.ids
+is "$err" "negsieve: $T/dup.ids:2: id '1121709' repeated (first in row 1)" "repeated id named"
+q ok.npy three.ids
+is "$err" "negsieve: $T/three.ids: 3 ids, but $T/ok.npy has 2 rows" "count mismatch"
+q ok.npy empty.ids
+is "$err" "negsieve: $T/empty.ids:2: empty id" "empty id line"
+q baddim.fvecs ok.ids
+is "$err" "negsieve: $T/baddim.fvecs: row 2: dimension 2, expected 3" "fvecs row dimension"
+q trunc.fvecs ok.ids
+is "$err" "negsieve: $T/trunc.fvecs: row 2: truncated (9 of 12 bytes)" "fvecs truncated"
+q ok.fvecs three.ids
+is "$err" "negsieve: $T/three.ids: 3 ids, but $T/ok.fvecs has 2 rows" "fvecs count mismatch"
+run "$NEGSIEVE" embed "$P" --queries "$T/null.jsonl"
+is "$err" "negsieve: $T/null.jsonl:2: id '148538': vector is null" "null vector named"
+run "$NEGSIEVE" embed "$P" --passages "$J/json_vector_null/sample.json"
+is "$err" "negsieve: $J/json_vector_null/sample.json:1: id '1': vector is null" "Anserini null fixture"
+run "$NEGSIEVE" embed "$P" --queries "$T/bad.jsonl"
+is_in "$err" "negsieve: $T/bad.jsonl:2:" "bad JSON has line and column"
+run "$NEGSIEVE" embed "$P" --queries "$T/dim.jsonl"
+is "$err" "negsieve: $T/dim.jsonl:2: id '148538': dimension 1, expected 2" "JSONL dimension"
+run "$NEGSIEVE" embed "$P" --queries "$T/ok.npy"
+is "$rc" 2 "npy without ids is a usage error"
+is_in "$err" "--queries needs --query-ids FILE" "message"
+run "$NEGSIEVE" embed "$P" --query-ids "$T/ok.ids"
+is "$rc" 2 "ids without vectors is a usage error"
+run "$NEGSIEVE" embed "$P" --queries "$T/ok.npy" --query-ids "$T/ok.ids" \
+	--passages "$D/msmarco-passage.openai-ada2.sample100.npy" \
+	--passage-ids "$D/msmarco-passage.openai-ada2.sample100.ids.txt"
+is "$rc" 3 "query/passage dimension mismatch"
+is "$err" "negsieve: $T/ok.npy: dimension 2, but the passage vectors in $D/msmarco-passage.openai-ada2.sample100.npy have dimension 1536" "mismatch message"
+run "$NEGSIEVE" embed "$P" --queries "$T/ok.npy" --query-ids "$T/dup.ids" \
+	--passages "$D/msmarco-passage.openai-ada2.sample100.npy" \
+	--passage-ids "$D/msmarco-passage.openai-ada2.sample100.ids.txt"
+is "$rc" 3 "bad query file with good passages"
+is "$(sets "$P")" "$before" "no vecset stored by any failure"
+is "$(nfiles "$P")" "$files" "no file left by any failure"
+
+q half.npy ok.ids
+is "$rc" 0 "float16 npy imports"
+id=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM vecset")
+is "$(od -A n -t f4 -v "$P/vectors/query-$id.f32" | tr -s ' \n' ' ')" \
+   " 1 -2 0.5 65504 " "float16 converted exactly"
+
+done_testing

@@ -1,0 +1,74 @@
+#!/bin/sh
+# cli-mine.sh - negsieve mine: BM25 end to end, --refilter, option errors.
+. "${top_srcdir:-.}/tests/lib.sh"
+P=$T/p
+"$NEGSIEVE" init "$P" >/dev/null
+sqlite3 "$P/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','apt package manager',1),
+ (2,'q2','text editor \"vim\" OR (emacs',1),
+ (3,'q3','nothingmatches',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'apt is the package manager of debian',1),
+ (2,'dpkg is a low level package manager',1),
+ (3,'apt package manager',1),
+ (4,'vim is a text editor',1),
+ (5,'emacs is an editor and more',1),
+ (6,'nano is a small text editor',1),
+ (7,'the package manager apt installs package',1),
+ (8,'manager of text',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,4,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+q() { sqlite3 "$P/negsieve.db" "$1"; }
+
+run "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$P"
+is "$rc" 0 "bm25 mining succeeds"
+is_in "$out" "run 1: 3 queries, 9 candidates" "run summary line"
+is_in "$out" "Skipped 2 candidates (22.22%) by positive" "positive skip count"
+is_in "$out" "Could not find 2 negatives for 1 queries (33.33%)" "short queries"
+is "$(q "SELECT passage_id||':'||coalesce(filter,'-') FROM candidate WHERE query_id=1 ORDER BY rank" | tr '\n' ' ')" \
+   "3:same_text 7:- 1:positive 2:- 8:unsampled " "query 1: reasons recorded per candidate"
+is "$(q "SELECT count(*) FROM candidate WHERE query_id=2 AND filter IS NULL")" 2 \
+   "FTS5 syntax in query text is quoted, not interpreted"
+is "$(q "SELECT count(*) FROM run_positive WHERE run_id=1 AND score > 0")" 2 \
+   "positive scores stored, negated bm25 (higher is better)"
+
+run "$NEGSIEVE" mine --refilter --num-negatives 1 --sampling random --seed 3 "$P"
+is "$rc" 0 "refilter succeeds"
+is "$(q "SELECT count(*) FROM candidate WHERE filter IS NULL")" 2 "refilter: one per query with candidates"
+is "$(q "SELECT count(*) FROM run")" 1 "refilter makes no new run"
+is "$(q "SELECT json_extract(params,'\$.num_negatives')||json_extract(params,'\$.sampling') FROM run")" \
+   "1random" "refilter records its parameters"
+is "$(q "SELECT passage_id||':'||filter FROM candidate WHERE query_id=1 AND filter IN ('positive','same_text') ORDER BY rank" | tr '\n' ' ')" \
+   "3:same_text 1:positive " "refilter keeps positive and same_text marks"
+run "$NEGSIEVE" mine --refilter --num-negatives 0 --max-score 1 "$P"
+is "$(q "SELECT passage_id||':'||coalesce(filter,'-') FROM candidate WHERE query_id=2 ORDER BY rank" | tr '\n' ' ')" \
+   "4:positive 5:max_score 6:- 8:- " "refilter with max-score"
+run "$NEGSIEVE" mine --refilter --num-negatives 0 --relative-margin 0 "$P"
+is "$(q "SELECT passage_id||':'||coalesce(filter,'-') FROM candidate WHERE query_id=1 ORDER BY rank" | tr '\n' ' ')" \
+   "3:same_text 7:relative_margin 1:positive 2:- 8:- " "refilter: scoring above the positive is within the margin"
+run "$NEGSIEVE" mine --refilter --run 9 "$P"
+is "$rc" 7 "refilter of a missing run exits 7"
+is "$err" "negsieve: run 9: no such mining run" "missing run message"
+
+run "$NEGSIEVE" mine --sampling best "$P"
+is "$rc" 2 "bad sampling is a usage error"
+is_in "$err" "negsieve: mine: --sampling: 'best' is not top, random or simans" "bad sampling message"
+run "$NEGSIEVE" mine --relative-margin abc "$P"
+is "$rc" 2 "bad number is a usage error"
+is_in "$err" "negsieve: mine: --relative-margin: 'abc' is not a valid number" "bad number message"
+run "$NEGSIEVE" mine --range-max -3 "$P"
+is_in "$err" "negsieve: mine: --range-max: '-3' is not a non-negative integer" "bad integer message"
+run "$NEGSIEVE" mine --range-min 5 --range-max 5 "$P"
+is_in "$err" "negsieve: mine: --range-min 5 must be below --range-max 5" "empty rank window"
+run "$NEGSIEVE" mine --method sparse "$P"
+is_in "$err" "negsieve: mine: --method: 'sparse' is not dense or bm25" "bad method message"
+run "$NEGSIEVE" mine "$T/none"
+is "$rc" 7 "missing project exits 7"
+is "$(q "SELECT count(*) FROM run")" 1 "failed commands leave no run"
+
+printf 'mine:\n  sampling: often\n' >"$T/bad.yaml"
+run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p2"
+is_in "$err" "bad.yaml:2:13: " "bad mine.sampling in config is reported with its position"
+done_testing

@@ -1,0 +1,255 @@
+/*
+ * t-dense.c - faiss search against brute force on SIFT vectors and on
+ * generated data; IVF tuning; index files; faiss errors.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dense.h"
+#include "filter.h"
+#include "tap.h"
+#include "util.h"
+
+/* Read an .fvecs/.ivecs file (int32 dim, then dim 4-byte values per row);
+ * returns rows, or -1. */
+static long
+read_vecs(const char *path, void **out, int *dim)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	long n = 0;
+	int32_t d;
+
+	if (!fp)
+		return -1;
+	while (fread(&d, 4, 1, fp) == 1) {
+		buf = xrealloc(buf, (size_t)(n + 1) * (size_t)d * 4);
+		if (fread(buf + (size_t)n * (size_t)d * 4, 4, (size_t)d, fp) !=
+		    (size_t)d)
+			break;
+		*dim = d;
+		n++;
+	}
+	fclose(fp);
+	*out = buf;
+	return n;
+}
+
+/* Brute-force top-k inner products; scores into @s, labels into @l. */
+static void
+brute(const float *xq, int64_t nq, const float *xb, int64_t nb, int d, int k,
+      float *s, int64_t *l)
+{
+	for (int64_t q = 0; q < nq; q++) {
+		for (int i = 0; i < k; i++) {
+			s[q * k + i] = -INFINITY;
+			l[q * k + i] = -1;
+		}
+		for (int64_t b = 0; b < nb; b++) {
+			float v = 0;
+			int j;
+
+			for (int t = 0; t < d; t++)
+				v += xq[q * d + t] * xb[b * d + t];
+			for (j = k; j > 0 && v > s[q * k + j - 1]; j--)
+				if (j < k) {
+					s[q * k + j] = s[q * k + j - 1];
+					l[q * k + j] = l[q * k + j - 1];
+				}
+			if (j < k) {
+				s[q * k + j] = v;
+				l[q * k + j] = b;
+			}
+		}
+	}
+}
+
+/* Compare search results: scores equal within @tol relative, labels equal
+ * wherever the score is not tied with a neighbour. */
+static int
+same(const float *s1, const int64_t *l1, const float *s2, const int64_t *l2,
+     int64_t nq, int k, double tol)
+{
+	int bad = 0;
+
+	for (int64_t q = 0; q < nq; q++)
+		for (int i = 0; i < k; i++) {
+			int64_t o = q * k + i;
+			int tied = (i > 0 && s2[o - 1] == s2[o]) ||
+				   (i + 1 < k && s2[o + 1] == s2[o]);
+
+			if (fabs(s1[o] - s2[o]) > tol * (1 + fabs(s2[o])))
+				bad++;
+			else if (!tied && l1[o] != l2[o])
+				bad++;
+		}
+	return bad;
+}
+
+static void
+test_sift(void)
+{
+	/* tap_data() returns a static buffer: copy each path */
+	char *qp = tap_data("sift-fvecs-tiledb/queries.fvecs") ?
+		   xstrdup(tap_data("sift-fvecs-tiledb/queries.fvecs")) : NULL;
+	char *bp = tap_data("sift-fvecs-tiledb/siftmicro_base.fvecs") ?
+		   xstrdup(tap_data("sift-fvecs-tiledb/siftmicro_base.fvecs")) :
+		   NULL;
+	char *gp = tap_data("sift-fvecs-tiledb/groundtruth.ivecs") ?
+		   xstrdup(tap_data("sift-fvecs-tiledb/groundtruth.ivecs")) :
+		   NULL;
+	void *xq = NULL, *xb = NULL, *gt = NULL;
+	int dq = 0, db = 0, dg = 0, k = 10;
+	long nq, nb, ng, out_of_range = 0;
+	struct dense_index *ix = NULL;
+	struct ns_err err;
+	float *s1, *s2;
+	int64_t *l1, *l2;
+
+	if (!qp || !bp || !gp) {
+		free(qp);
+		free(bp);
+		free(gp);
+		return;
+	}
+	nq = read_vecs(qp, &xq, &dq);
+	nb = read_vecs(bp, &xb, &db);
+	ng = read_vecs(gp, &gt, &dg);
+	is_int(nq, 100, "sift: 100 queries");
+	is_int(nb, 100, "sift: 100 base vectors");
+	is_int(dq, 128, "sift: 128 dims");
+	/* ground truth refers to the 10k base, of which only 100 exist */
+	for (long i = 0; i < ng * dg; i++)
+		out_of_range += ((int32_t *)gt)[i] >= nb;
+	is_int(out_of_range, 10000 - 142,
+	       "sift: ground-truth ids >= 100 detected as out of range");
+
+	err_clear(&err);
+	is_int(dense_build("Flat", db, xb, nb, 0, &ix, &err), NS_OK,
+	       "sift: Flat index");
+	s1 = xmalloc((size_t)nq * k * sizeof(float));
+	s2 = xmalloc((size_t)nq * k * sizeof(float));
+	l1 = xmalloc((size_t)nq * k * sizeof(int64_t));
+	l2 = xmalloc((size_t)nq * k * sizeof(int64_t));
+	is_int(dense_search(ix, xq, nq, k, s1, l1, &err), NS_OK, "sift: search");
+	brute(xq, nq, xb, nb, db, k, s2, l2);
+	is_int(same(s1, l1, s2, l2, nq, k, 1e-6), 0,
+	       "sift: Flat top-10 equals brute force");
+	is_dbl(dense_recall(l1, l2, nq, k), 1.0, 0, "sift: recall 1");
+	dense_free(ix);
+	free(s1);
+	free(s2);
+	free(l1);
+	free(l2);
+	free(xq);
+	free(xb);
+	free(gt);
+	free(qp);
+	free(bp);
+	free(gp);
+}
+
+/* @n vectors around @nc random centres, normalised. */
+static float *
+clustered(int64_t n, int d, int nc, uint64_t seed)
+{
+	float *c = xmalloc((size_t)nc * d * sizeof(float));
+	float *x = xmalloc((size_t)n * d * sizeof(float));
+	uint64_t st = seed;
+
+	for (int64_t i = 0; i < (int64_t)nc * d; i++)
+		c[i] = (float)(filter_rng_uniform(&st) * 2 - 1);
+	for (int64_t i = 0; i < n; i++) {
+		int64_t cc = (int64_t)(filter_rng_next(&st) % (uint64_t)nc);
+		double norm = 0;
+
+		for (int t = 0; t < d; t++) {
+			float v = c[cc * d + t] +
+				  0.3f * (float)(filter_rng_uniform(&st) - 0.5);
+			x[i * d + t] = v;
+			norm += v * v;
+		}
+		for (int t = 0; t < d; t++)
+			x[i * d + t] /= (float)sqrt(norm);
+	}
+	free(c);
+	return x;
+}
+
+static void
+test_generated(void)
+{
+	const int d = 24, k = 7;
+	const int64_t nb = 3000, nq = 40;
+	float *xb = clustered(nb, d, 30, 1), *xq = clustered(nq, d, 30, 2);
+	float s1[40 * 7], s2[40 * 7];
+	int64_t l1[40 * 7], l2[40 * 7], np;
+	struct dense_index *ix = NULL, *iy = NULL;
+	struct ns_err err;
+	char path[512], buf[64];
+	double recall;
+
+	err_clear(&err);
+	is_int(dense_build("Flat", d, xb, nb, 0, &ix, &err), NS_OK,
+	       "generated: Flat");
+	dense_search(ix, xq, nq, k, s1, l1, &err);
+	brute(xq, nq, xb, nb, d, k, s2, l2);
+	is_int(same(s1, l1, s2, l2, nq, k, 1e-5), 0,
+	       "generated: Flat equals brute force");
+	is_int(dense_nlist(ix), 0, "Flat has no lists");
+	dense_free(ix);
+
+	ix = NULL;
+	is_int(dense_build("IVF16,Flat", d, xb, nb, 1000, &ix, &err), NS_OK,
+	       "generated: IVF16 trained on a sample");
+	is_int(dense_nlist(ix), 16, "IVF16 has 16 lists");
+	is_int(dense_tune(ix, xq, nq, k, 0.95, &np, &recall, &err), NS_OK,
+	       "tune nprobe");
+	ok(recall >= 0.95 && np >= 1 && np <= 16,
+	   "tuned recall %.3f >= 0.95 at nprobe %lld", recall, (long long)np);
+	dense_search(ix, xq, nq, k, s1, l1, &err);
+	is_dbl(dense_recall(l1, l2, nq, k), recall, 1e-12,
+	       "tuned recall is the recall against brute force");
+	snprintf(path, sizeof(path), "%s/ix.faiss", tap_tmpdir());
+	is_int(dense_save(ix, path, &err), NS_OK, "save index");
+	is_int(dense_load(path, &iy, &err), NS_OK, "load index");
+	is_int(dense_ntotal(iy), nb, "loaded index has all vectors");
+	dense_free(ix);
+	dense_free(iy);
+
+	is_str(dense_auto_factory(1000, buf, sizeof(buf)), "Flat",
+	       "auto: Flat when small");
+	is_str(dense_auto_factory(1000000, buf, sizeof(buf)), "IVF1024,Flat",
+	       "auto: IVF ~sqrt(n) lists when large");
+
+	ix = NULL;
+	err_clear(&err);
+	is_int(dense_build("Bogus42", d, xb, nb, 0, &ix, &err), NS_EINPUT,
+	       "bad factory string is bad input");
+	is_str(err.msg, "faiss index 'Bogus42': could not parse index string "
+	       "Bogus42", "bad factory message names it");
+	ok(ix == NULL, "nothing returned on failure");
+	snprintf(path, sizeof(path), "%s/missing.faiss", tap_tmpdir());
+	is_int(dense_load(path, &ix, &err), NS_EINPUT, "missing index file");
+	ok(strncmp(err.msg, path, strlen(path)) == 0 &&
+	   strstr(err.msg, "No such file or directory"),
+	   "missing index file named: %s", err.msg);
+	{
+		int64_t e[4] = { 1, 2, 3, -1 }, a[4] = { 2, 9, 9, 9 };
+
+		is_dbl(dense_recall(a, e, 2, 2), 1.0 / 3, 1e-12,
+		       "recall counts exact labels found, ignoring -1");
+	}
+	free(xb);
+	free(xq);
+}
+
+int
+main(void)
+{
+	test_sift();
+	test_generated();
+	return tap_done();
+}
