@@ -11,6 +11,7 @@
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
 	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
+	X(import, cmd_import, "read training data (BEIR, BGE, Tevatron, sentence-transformers, TREC)") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions")
 
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);
