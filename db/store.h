@@ -31,6 +31,7 @@ struct store {
 	int64_t source;		/* source.id of the current input */
 	bool fts;		/* keep the FTS indexes up to date */
 	int64_t pmax0, qmax0;	/* max passage/query id before the import */
+	int64_t next_pid;	/* id of the next passage inserted */
 	int64_t conflict_source; /* STORE_CONFLICT: source of the known row */
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,

@@ -101,10 +101,11 @@ cmd_import(int argc, char **argv)
 	o.report = stdout;
 	if (import_run(p.db, &o, argv + optind + 1, argc - optind - 1, &res,
 		       &err) != NS_OK) {
+		int rc = cmd_fail(&err);
+
 		project_close(&p);
-		fprintf(stderr, "negsieve: import failed; the project is "
-			"unchanged\n");
-		return cmd_fail(&err);
+		fprintf(stderr, "negsieve: nothing was imported\n");
+		return rc;
 	}
 	printf("imported %lld passages, %lld queries, %lld judgments, "
 	       "%lld candidates from %lld records in %.2f s (%s passages/s)",

@@ -478,8 +478,10 @@ imp_beir_qrels(struct imp *im, char *line, size_t len, struct ns_err *err)
 	if (!imp_parse_int(f[n - 1], &grade)) {
 		if (!imp_parse_num(f[n - 1], &d, &fin) || !fin ||
 		    d != floor(d) || fabs(d) > 1e9) {
-			if (first)
+			if (first) {
+				im->records--;
 				return NS_OK;	/* a header line */
+			}
 			return imp_bad(im, line, src[n - 1], err, "score is "
 				       "not an integer grade: '%s'", f[n - 1]);
 		}
@@ -504,16 +506,20 @@ imp_trec_qrels(struct imp *im, char *line, size_t len, struct ns_err *err)
 	if ((rc = imp_check_utf8(im, line, len, err)))
 		return rc;
 	n = imp_ws_split(line, f, st, 5);
-	if (n > 0 && strcmp(f[0], "#") == 0)
+	if (n > 0 && strcmp(f[0], "#") == 0) {
+		im->records--;
 		return NS_OK;	/* a comment */
+	}
 	im->header_done = true;
 	if (n != 4)
 		return imp_bad(im, line, n > 4 ? st[4] : 0, err, "expected 4 "
 			       "fields (query iteration docid grade), got %s%d",
 			       n > 4 ? "more than " : "", n > 4 ? 4 : n);
 	if (!imp_parse_int(f[3], &grade)) {
-		if (first)
+		if (first) {
+			im->records--;
 			return NS_OK;	/* a header line */
+		}
 		return imp_bad(im, line, st[3], err, "grade is not an "
 			       "integer: '%s'", f[3]);
 	}
@@ -537,8 +543,10 @@ imp_trec_run(struct imp *im, char *line, size_t len, struct ns_err *err)
 	if ((rc = imp_check_utf8(im, line, len, err)))
 		return rc;
 	n = imp_ws_split(line, f, st, 6);
-	if (n > 0 && strcmp(f[0], "#") == 0)
+	if (n > 0 && strcmp(f[0], "#") == 0) {
+		im->records--;
 		return NS_OK;	/* a comment */
+	}
 	if (n < 6)
 		return imp_bad(im, line, 0, err, "expected 6 fields (query Q0 "
 			       "docid rank score tag), got %d", n);
@@ -1023,8 +1031,10 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	if (first) {
 		for (i = 0; i < n && imp_colname(col[i]); i++)
 			;
-		if (i == n)
+		if (i == n) {
+			im->records--;
 			return NS_OK;	/* a header row */
+		}
 	}
 	return imp_st_cols(im, rec, col, flen, src, n, err);
 }
