@@ -150,6 +150,27 @@ imp_detect_file(const char *path, enum import_format f, enum imp_kind *kind,
 		*kind = imp_detect_json(o, base, &ok);
 		json_decref(o);
 		if (!o) {
+			/* A broken first record: go by its keys, so that the
+			 * import reports what is wrong with it and where. */
+			ok = true;
+			if (strstr(sb.buf, "\"positive_passages\"") ||
+			    strstr(sb.buf, "\"query_id\""))
+				*kind = KIND_TEVATRON;
+			else if (strstr(sb.buf, "\"query\"") &&
+				 (strstr(sb.buf, "\"pos\"") ||
+				  strstr(sb.buf, "\"neg\"")))
+				*kind = KIND_BGE;
+			else if (strstr(sb.buf, "\"_id\""))
+				*kind = strstr(base, "quer") ? KIND_QUERIES
+				       : KIND_CORPUS;
+			else if (strstr(sb.buf, "\"anchor\""))
+				*kind = KIND_ST_JSONL;
+			else
+				ok = false;
+			if (ok)
+				o = json_true();	/* any non-NULL */
+		}
+		if (!o) {
 			rc = err_setpos(err, NS_EINPUT, path, 0, 0, "cannot "
 					"detect the format: the first record "
 					"is not valid JSON; use --format");

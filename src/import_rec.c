@@ -23,16 +23,19 @@ enum ns_rc
 imp_bad(struct imp *im, const char *base, size_t off, struct ns_err *err,
 	const char *fmt, ...)
 {
-	long line = im->rec_line ? im->rec_line : im->lr.lineno;
-	size_t bol = 0;
+	long line = im->rec_line ? im->rec_line : im->lr.lineno, col = 1;
 	va_list ap;
 
-	for (size_t i = 0; i < off; i++)
+	/* Count code points by hand: the line may have been split in place,
+	 * with NULs where separators were. */
+	for (size_t i = 0; i < off; i++) {
 		if (base[i] == '\n')
-			line++, bol = i + 1;
+			line++, col = 1;
+		else if (((unsigned char)base[i] & 0xC0) != 0x80)
+			col++;
+	}
 	va_start(ap, fmt);
-	err_vsetpos(err, NS_EINPUT, im->path, line,
-		    utf8_column(base + bol, off - bol), fmt, ap);
+	err_vsetpos(err, NS_EINPUT, im->path, line, col, fmt, ap);
 	va_end(ap);
 	return NS_EINPUT;
 }
