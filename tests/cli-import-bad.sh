@@ -141,6 +141,16 @@ is_in "$out" "st.csv (st-csv): 2 records: 4 passages, 2 queries, 2 judgments, 2 
 is "$(sqlite3 pc/negsieve.db "SELECT text FROM passage WHERE id = 1")" 'a "quoted"
 line' "quoted field decoded"
 
+# Tevatron (integer ids too) and sentence-transformers JSON lines.
+printf '{"query_id": 7, "query": "what", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": [{"docid": 2, "text": "neg"}, {"docid": "d3", "title": "", "text": "neg3"}]}\n{"query_id": "8", "query": "who", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": []}\n' >tev.jsonl
+printf '{"anchor": "a", "positive": "p", "negative_1": "n1", "negative_2": "n2"}\n["a2", "p", "n1"]\n' >stj.jsonl
+"$NEGSIEVE" init pt >/dev/null
+run "$NEGSIEVE" import pt tev.jsonl stj.jsonl
+is_in "$out" "tev.jsonl (tevatron): 2 records: 3 passages, 2 queries, 2 judgments, 2 candidates" "tevatron summary"
+is_in "$out" "stj.jsonl (st-jsonl): 2 records: 3 passages, 2 queries, 2 judgments, 3 candidates" "st-jsonl summary"
+is "$(sqlite3 pt/negsieve.db "SELECT group_concat(xid, ' ') FROM (SELECT xid FROM passage_xid ORDER BY xid)")" "2 d1 d3" "tevatron docids, integer ones as text"
+is "$(sqlite3 pt/negsieve.db "SELECT count(*) FROM query WHERE xid LIKE 'h:%'")" 2 "queries without ids get h: ids"
+
 # --skip-bad: bad records go to the file with their reasons, the rest lands.
 printf '{"_id": "s1", "text": "one"}\n{"_id": "s2", "text": "bad \377"}\n{"_id": "s3"}\n{"_id": "s4", "text": "four"}\n' >mixed.jsonl
 "$NEGSIEVE" init pk >/dev/null
