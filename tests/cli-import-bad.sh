@@ -93,9 +93,11 @@ is "$(counts p)" "$base" "second input bad: first input not imported either"
 is "$(nsources p)" 1 "second input bad: no source added"
 
 # A 10 MB record is fine; above import.max_record_bytes it is an error.
-awk 'BEGIN { s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	t = ""; for (i = 0; i < 100000; i++) t = t s
-	printf "{\"_id\": \"big\", \"text\": \"%s\"}\n{\"_id\": \"small\", \"text\": \"s\"}\n", t }' >big10.jsonl
+{
+	printf '{"_id": "big", "text": "'
+	head -c 10000000 /dev/zero | tr '\0' x
+	printf '"}\n{"_id": "small", "text": "s"}\n'
+} >big10.jsonl
 run "$NEGSIEVE" import p big10.jsonl
 is "$rc" 0 "10 MB record imported"
 is "$(sqlite3 p/negsieve.db "SELECT length(text) FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE xid = 'big'")" 10000000 "10 MB text stored whole"
