@@ -254,11 +254,16 @@ target_open(struct target *t, struct project *pj, const struct mine_opts *o,
 	t->st.db = pj->db;
 	t->sink = store_query;
 	t->arg = &t->st;
-	if ((rc = db_begin(pj->db, err)))
+	/* dense: every id stored was checked against the project
+	 * (db_mine_text_hashes), so skip the three FK lookups per row */
+	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
 		return rc;
-	if ((rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
+	if ((rc = db_begin(pj->db, err)) == NS_OK &&
+	    (rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
 				  err)))
 		db_rollback(pj->db);
+	if (rc != NS_OK)
+		db_mine_fk(pj->db, true, NULL);
 	return rc;
 }
 
@@ -287,6 +292,7 @@ target_close(struct target *t, struct project *pj, const struct mine_opts *o,
 		rc = db_commit(pj->db, err);
 	if (rc != NS_OK)
 		db_rollback(pj->db);
+	db_mine_fk(pj->db, true, NULL);
 	return rc;
 }
 
@@ -352,7 +358,8 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 		dense_free(ix);
 		ix = NULL;
 	}
-	if (!ix) {
+	/* Flat: search the mapped vectors directly (no index, no copy) */
+	if (!ix && path) {
 		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
 				      200000, &ix, err)))
 			goto out;
@@ -360,11 +367,12 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))
 			goto out;
 	}
-	if (dense_nlist(ix) > 0) {
+	if (ix && dense_nlist(ix) > 0) {
 		/* the same sample in every shard: the same nprobe */
 		int64_t ns = qs->n < 500 ? qs->n : 500;
 
 		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
+				     ps->data, ps->n,
 				     &nprobe, &recall, err)))
 			goto out;
 		printf("index %s: recall@%d %.4f at nprobe %lld on %lld "

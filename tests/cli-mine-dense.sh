@@ -51,6 +51,15 @@ is "$(q "SELECT json_extract(params,'\$.factory')||' '||json_extract(params,'\$.
 run "$NEGSIEVE" mine --model other "$P"
 is "$rc" 7 "unknown model exits 7"
 
+cp -r "$P" "$T/gone"
+sqlite3 "$T/gone/negsieve.db" "DELETE FROM passage WHERE id = 30"
+run "$NEGSIEVE" mine "$T/gone"
+is "$rc" 3 "vectors of a removed passage exit 3"
+is "$err" "negsieve: passage 30 has a vector but is no longer in the project; re-run 'negsieve embed $T/gone'" \
+   "removed passage named"
+is "$(sqlite3 "$T/gone/negsieve.db" "SELECT count(*) FROM run")" 1 "no run stored"
+is "$(q "PRAGMA foreign_key_check")" "" "stored candidates satisfy their foreign keys"
+
 # --- shards ---
 before=$(cksum <"$P/negsieve.db")
 python3 -c 'import sqlite3, sys, time
