@@ -8,3 +8,8 @@ rm -rf "$proj"
 ./negsieve init "$proj"
 ./negsieve import "$proj" sample/debian-descriptions
 ./negsieve stats "$proj"
+# On a terminal, end in the review screen; otherwise a short report.
+if [ -t 0 ] && [ -t 1 ]; then
+	exec ./negsieve review "$proj"
+fi
+echo "demo: project in $proj; run './negsieve review $proj' on a terminal to review it"

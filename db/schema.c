@@ -174,9 +174,37 @@ static const char migration_3[] =
 	"  PRIMARY KEY (run_id, query_id, passage_id)"
 	") WITHOUT ROWID;";
 
+/*
+ * 4: review.  Decisions made together (tag-apply, rest-of-query) share a
+ * batch (the id of the first; NULL = its own batch) so one undo cancels
+ * them together.  A partial index serves the queue (queries with kept
+ * candidates, in query order) without scanning filtered rows; sessions
+ * give the per-session rate; leases keep two annotators off one query.
+ */
+static const char migration_4[] =
+	"ALTER TABLE decision ADD COLUMN batch INTEGER;"
+	"CREATE INDEX candidate_kept ON candidate(query_id, passage_id)"
+	"  WHERE filter IS NULL;"
+	"CREATE INDEX decision_annotator ON decision(annotator_id, id);"
+	"CREATE TABLE review_session ("
+	"  id           INTEGER PRIMARY KEY,"
+	"  annotator_id INTEGER NOT NULL REFERENCES annotator(id),"
+	"  started_at   TEXT NOT NULL,"
+	"  ended_at     TEXT,"			/* NULL: running or killed */
+	"  decisions    INTEGER NOT NULL DEFAULT 0"
+	");"
+	/* One live lease per query; expired leases may be taken over. */
+	"CREATE TABLE review_lease ("
+	"  query_id     INTEGER PRIMARY KEY REFERENCES query(id),"
+	"  annotator_id INTEGER NOT NULL REFERENCES annotator(id),"
+	"  session_id   INTEGER NOT NULL REFERENCES review_session(id),"
+	"  expires_at   REAL NOT NULL"		/* unix seconds */
+	");";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
 	{ 3, migration_3 },
+	{ 4, migration_4 },
 	{ 0, NULL }
 };

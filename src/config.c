@@ -82,6 +82,8 @@ const struct config_key config_keys[] = {
 	  "Negatives to keep per query; 0 keeps all the filters leave." },
 	{ "mine.seed", CONFIG_INT, "0", NULL,
 	  "Seed of random and SimANS sampling." },
+	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
+	  "Key bindings of the review TUI: key name to action name." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -1,0 +1,274 @@
+/*
+ * decision.c - the append-only decision log (see decision.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decision.h"
+#include "util.h"
+
+enum ns_rc
+decision_annotator(struct db *db, const char *name, int64_t *id,
+		   struct ns_err *err)
+{
+	static const char sql_ins[] =
+		"INSERT INTO annotator(name, created_at) VALUES (?1, ?2)"
+		" ON CONFLICT(name) DO NOTHING";
+	static const char sql_get[] = "SELECT id FROM annotator WHERE name = ?1";
+	sqlite3_stmt *st = db_prep(db, sql_ins, err);
+	char ts[40];
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
+			  SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "recording the annotator");
+	if (!(st = db_prep(db, sql_get, err)))
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "reading the annotator");
+	return NS_OK;
+}
+
+enum ns_rc
+decision_session_start(struct db *db, int64_t annotator, int64_t *id,
+		       struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO review_session(annotator_id, started_at)"
+		" VALUES (?1, ?2)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	char ts[40];
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, annotator);
+	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
+			  SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "starting a review session");
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return NS_OK;
+}
+
+enum ns_rc
+decision_session_end(struct db *db, int64_t session, int64_t decisions,
+		     struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE review_session SET ended_at = ?2, decisions = ?3"
+		" WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	char ts[40];
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, session);
+	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, decisions);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "ending the review session");
+	return NS_OK;
+}
+
+static const char decision_sql_ins[] =
+	"INSERT INTO decision(query_id, passage_id, annotator_id, action,"
+	"  undoes, note, at, ms_on_item, origin, batch)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'human', ?9)";
+
+/* Insert one event inside the caller's transaction; *@id gets its id. */
+static enum ns_rc
+decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
+		int64_t undoes, int64_t batch, const char *ts, int64_t *id,
+		struct ns_err *err)
+{
+	sqlite3_stmt *st = db_prep(db, decision_sql_ins, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, e->query_id);
+	if (e->passage_id > 0)
+		sqlite3_bind_int64(st, 2, e->passage_id);
+	sqlite3_bind_int64(st, 3, annotator);
+	sqlite3_bind_text(st, 4, e->action, -1, SQLITE_STATIC);
+	if (undoes > 0)
+		sqlite3_bind_int64(st, 5, undoes);
+	if (e->note)
+		sqlite3_bind_text(st, 6, e->note, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, ts, -1, SQLITE_TRANSIENT);
+	if (e->ms_on_item >= 0)
+		sqlite3_bind_int64(st, 8, e->ms_on_item);
+	if (batch > 0)
+		sqlite3_bind_int64(st, 9, batch);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "recording a decision");
+	*id = sqlite3_last_insert_rowid(db_handle(db));
+	return NS_OK;
+}
+
+enum ns_rc
+decision_add(struct db *db, int64_t annotator, const struct decision_ev *ev,
+	     size_t n, struct ns_err *err)
+{
+	int64_t id, batch = 0;
+	char ts[40];
+
+	now_iso8601(ts, sizeof(ts));
+	if (db_begin(db, err) != NS_OK)
+		return err->rc;
+	for (size_t i = 0; i < n; i++) {
+		if (decision_insert(db, annotator, &ev[i], 0, batch, ts, &id,
+				    err) != NS_OK) {
+			db_rollback(db);
+			return err->rc;
+		}
+		if (i == 0 && n > 1)
+			batch = id;
+	}
+	if (db_commit(db, err) != NS_OK) {
+		db_rollback(db);
+		return err->rc;
+	}
+	return NS_OK;
+}
+
+enum ns_rc
+decision_undo(struct db *db, int64_t annotator, struct decision_undone *out,
+	      struct ns_err *err)
+{
+	/* The newest event of this annotator still in force. */
+	static const char sql_last[] =
+		"SELECT coalesce(d.batch, d.id) FROM decision d"
+		" WHERE d.annotator_id = ?1 AND d.action <> 'undo'"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u"
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id DESC LIMIT 1";
+	static const char sql_batch[] =
+		"SELECT d.id, d.query_id, coalesce(d.passage_id, 0), d.action"
+		" FROM decision d"
+		" WHERE (d.id = ?1 OR d.batch = ?1) AND d.annotator_id = ?2"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u"
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id";
+	struct {
+		int64_t id, q, p;
+	} *ev = NULL;
+	size_t n = 0, cap = 0;
+	struct decision_undone res;
+	sqlite3_stmt *st;
+	int64_t batch = 0, id, ubatch = 0;
+	char ts[40];
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	if (db_begin(db, err) != NS_OK)
+		return err->rc;
+	if (!(st = db_prep(db, sql_last, err)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, annotator);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		batch = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		db_rollback(db);
+		return err_set(err, NS_ENOTFOUND, "nothing to undo");
+	}
+	if (rc != SQLITE_ROW) {
+		db_fail(db, err, "finding the decision to undo");
+		goto fail;
+	}
+	if (!(st = db_prep(db, sql_batch, err)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, annotator);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ev = xrealloc(ev, cap * sizeof(*ev));
+		}
+		ev[n].id = sqlite3_column_int64(st, 0);
+		ev[n].q = sqlite3_column_int64(st, 1);
+		ev[n].p = sqlite3_column_int64(st, 2);
+		if (n == 0) {
+			res.query_id = ev[n].q;
+			res.passage_id = ev[n].p;
+			snprintf(res.action, sizeof(res.action), "%s",
+				 (const char *)sqlite3_column_text(st, 3));
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, err, "reading the decisions to undo");
+		goto fail;
+	}
+	now_iso8601(ts, sizeof(ts));
+	for (size_t i = 0; i < n; i++) {
+		struct decision_ev u = { ev[i].q, ev[i].p, "undo", NULL, -1 };
+
+		if (decision_insert(db, annotator, &u, ev[i].id, ubatch, ts,
+				    &id, err) != NS_OK)
+			goto fail;
+		if (i == 0 && n > 1)
+			ubatch = id;
+	}
+	if (db_commit(db, err) != NS_OK)
+		goto fail;
+	free(ev);
+	res.count = n;
+	*out = res;
+	return NS_OK;
+fail:
+	db_rollback(db);
+	free(ev);
+	return err->rc ? err->rc : NS_EDB;
+}
+
+enum ns_rc
+decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT d.query_id FROM decision d"
+		" WHERE d.annotator_id = ?1 AND d.action <> 'undo'"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u"
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, annotator);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc == SQLITE_DONE)
+		return err_set(err, NS_ENOTFOUND, "nothing to undo");
+	return db_fail(db, err, "finding the decision to undo");
+}

@@ -1,0 +1,66 @@
+/*
+ * decision.h - writing the append-only decision log: annotators, review
+ * sessions, decisions (singly or as one batch) and undo.
+ *
+ * Every write here is committed before the function returns, so a caller
+ * may show a decision as made as soon as it gets NS_OK.
+ */
+#ifndef NS_DECISION_H
+#define NS_DECISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+/* One event to append. */
+struct decision_ev {
+	int64_t query_id;
+	int64_t passage_id;	/* 0: the event is about the whole query */
+	const char *action;	/* fn, tn, drop_passage, drop_query, skip, note */
+	const char *note;	/* NULL: none */
+	int64_t ms_on_item;	/* < 0: unknown */
+};
+
+/* The id of annotator @name, created if new. */
+enum ns_rc decision_annotator(struct db *db, const char *name, int64_t *id,
+			      struct ns_err *err);
+
+/* Start a review session of @annotator (*@id); end it with the number of
+ * decisions it made. */
+enum ns_rc decision_session_start(struct db *db, int64_t annotator,
+				  int64_t *id, struct ns_err *err);
+enum ns_rc decision_session_end(struct db *db, int64_t session,
+				int64_t decisions, struct ns_err *err);
+
+/*
+ * Append @n events by @annotator in one transaction; when @n > 1 they form
+ * one batch (undone together).  On failure nothing is written.
+ */
+enum ns_rc decision_add(struct db *db, int64_t annotator,
+			const struct decision_ev *ev, size_t n,
+			struct ns_err *err);
+
+/* What an undo cancelled: the first event of the batch. */
+struct decision_undone {
+	int64_t query_id;
+	int64_t passage_id;	/* 0: whole query */
+	char action[16];
+	size_t count;		/* events cancelled */
+};
+
+/*
+ * Cancel @annotator's latest batch that is not yet undone (labels, skips
+ * and notes; never another annotator's) by appending one undo event per
+ * cancelled event.  NS_ENOTFOUND ("nothing to undo") when there is none.
+ */
+enum ns_rc decision_undo(struct db *db, int64_t annotator,
+			 struct decision_undone *out, struct ns_err *err);
+
+/* The query of the event decision_undo() would cancel now (*@qid);
+ * NS_ENOTFOUND when there is nothing to undo. */
+enum ns_rc decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
+			      struct ns_err *err);
+
+#endif

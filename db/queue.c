@@ -1,0 +1,598 @@
+/*
+ * queue.c - the review queue (see queue.h).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "queue.h"
+#include "util.h"
+
+/* An event that settles its item for the queue: label or skip, not undone.
+ * ?1 of the enclosing statement is unused here; c is the candidate. */
+#define QUEUE_SETTLED \
+	"EXISTS (SELECT 1 FROM decision d WHERE d.query_id = c.query_id" \
+	"  AND (d.passage_id = c.passage_id OR d.passage_id IS NULL)" \
+	"  AND d.action IN ('fn', 'tn', 'drop_passage', 'drop_query', 'skip')" \
+	"  AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id))"
+
+const char *
+queue_label_name(enum queue_label l)
+{
+	switch (l) {
+	case QUEUE_FN:
+		return "FN";
+	case QUEUE_TN:
+		return "TN";
+	case QUEUE_DROP_PASSAGE:
+		return "drop";
+	case QUEUE_DROP_QUERY:
+		return "drop q";
+	case QUEUE_SKIP:
+		return "skip";
+	case QUEUE_NONE:
+		break;
+	}
+	return "";
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
+void
+queue_query_free(struct queue_query *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->npos; i++) {
+		free(q->pos[i].xid);
+		free(q->pos[i].title);
+		free(q->pos[i].text);
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->c[i].xid);
+		free(q->c[i].title);
+		free(q->c[i].text);
+	}
+	free(q->pos);
+	free(q->c);
+	free(q->xid);
+	free(q->text);
+	free(q);
+}
+
+static enum queue_label
+queue_label_of(const char *action)
+{
+	if (!strcmp(action, "fn"))
+		return QUEUE_FN;
+	if (!strcmp(action, "tn"))
+		return QUEUE_TN;
+	if (!strcmp(action, "drop_passage"))
+		return QUEUE_DROP_PASSAGE;
+	if (!strcmp(action, "drop_query"))
+		return QUEUE_DROP_QUERY;
+	if (!strcmp(action, "skip"))
+		return QUEUE_SKIP;
+	return QUEUE_NONE;
+}
+
+enum ns_rc
+queue_reload_labels(struct db *db, struct queue_query *q, struct ns_err *err)
+{
+	/* Events of this query not undone, oldest first: later ones win. */
+	static const char sql[] =
+		"SELECT d.passage_id, d.action FROM decision d"
+		" WHERE d.query_id = ?1 AND d.action <> 'undo'"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u"
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	q->dropped = false;
+	for (size_t i = 0; i < q->n; i++) {
+		q->c[i].label = QUEUE_NONE;
+		q->c[i].note = false;
+	}
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *action = (const char *)sqlite3_column_text(st, 1);
+		enum queue_label l = queue_label_of(action);
+		int64_t pid;
+
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+			if (l == QUEUE_DROP_QUERY)
+				q->dropped = true;
+			continue;
+		}
+		pid = sqlite3_column_int64(st, 0);
+		for (size_t i = 0; i < q->n; i++) {
+			if (q->c[i].passage_id != pid)
+				continue;
+			if (!strcmp(action, "note"))
+				q->c[i].note = true;
+			else if (l != QUEUE_NONE)
+				q->c[i].label = l;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading decisions");
+	return NS_OK;
+}
+
+enum ns_rc
+queue_load(struct db *db, int64_t qid, struct queue_query **out,
+	   struct ns_err *err)
+{
+	static const char sql_q[] =
+		"SELECT xid, text FROM query WHERE id = ?1";
+	static const char sql_pos[] =
+		"SELECT r.passage_id,"
+		"  (SELECT xid FROM passage_xid x"
+		"   WHERE x.passage_id = r.passage_id LIMIT 1),"
+		"  p.title, p.text,"
+		"  coalesce((SELECT max(rp.score) FROM run_positive rp"
+		"   WHERE rp.query_id = r.query_id"
+		"     AND rp.passage_id = r.passage_id),"
+		"   (SELECT max(c.score) FROM candidate c"
+		"   WHERE c.query_id = r.query_id"
+		"     AND c.passage_id = r.passage_id), r.score)"
+		" FROM qrel r JOIN passage p ON p.id = r.passage_id"
+		" WHERE r.query_id = ?1 AND r.grade > 0"
+		" ORDER BY 5 DESC, r.passage_id";
+	static const char sql_c[] =
+		"SELECT c.passage_id,"
+		"  (SELECT xid FROM passage_xid x"
+		"   WHERE x.passage_id = c.passage_id LIMIT 1),"
+		"  p.title, p.text, max(c.score), min(c.rank)"
+		" FROM candidate c JOIN passage p ON p.id = c.passage_id"
+		" WHERE c.query_id = ?1 AND c.filter IS NULL"
+		" GROUP BY c.passage_id"
+		" ORDER BY 5 DESC, c.passage_id";
+	struct queue_query *q;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	if (!(st = db_prep(db, sql_q, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return err_set(err, NS_ENOTFOUND, "no query with id %lld",
+				       (long long)qid);
+		return db_fail(db, err, "reading a query");
+	}
+	q = xcalloc(1, sizeof(*q));
+	q->id = qid;
+	q->xid = col_dup(st, 0);
+	q->text = col_dup(st, 1);
+	sqlite3_reset(st);
+
+	if (!(st = db_prep(db, sql_pos, err)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, qid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct queue_pos *p;
+
+		if (q->npos == cap) {
+			cap = cap ? cap * 2 : 4;
+			q->pos = xrealloc(q->pos, cap * sizeof(*q->pos));
+		}
+		p = &q->pos[q->npos++];
+		p->passage_id = sqlite3_column_int64(st, 0);
+		p->xid = col_dup(st, 1);
+		p->title = col_dup(st, 2);
+		p->text = col_dup(st, 3);
+		p->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		p->score = sqlite3_column_double(st, 4);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, err, "reading positives");
+		goto fail;
+	}
+
+	cap = 0;
+	if (!(st = db_prep(db, sql_c, err)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, qid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct queue_cand *c;
+
+		if (q->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			q->c = xrealloc(q->c, cap * sizeof(*q->c));
+		}
+		c = &q->c[q->n++];
+		memset(c, 0, sizeof(*c));
+		c->passage_id = sqlite3_column_int64(st, 0);
+		c->xid = col_dup(st, 1);
+		c->title = col_dup(st, 2);
+		c->text = col_dup(st, 3);
+		c->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		c->score = sqlite3_column_double(st, 4);
+		c->rank = sqlite3_column_type(st, 5) != SQLITE_NULL
+			? sqlite3_column_int64(st, 5) : (int64_t)q->n;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, err, "reading candidates");
+		goto fail;
+	}
+	if (queue_reload_labels(db, q, err) != NS_OK)
+		goto fail;
+	*out = q;
+	return NS_OK;
+fail:
+	queue_query_free(q);
+	return err->rc ? err->rc : NS_EDB;
+}
+
+enum ns_rc
+queue_next_unsettled(struct db *db, int64_t from, int64_t annotator,
+		     double now, int64_t *qid, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT c.query_id FROM candidate c"
+		" WHERE c.filter IS NULL AND c.query_id >= ?1"
+		"   AND NOT " QUEUE_SETTLED
+		"   AND NOT EXISTS (SELECT 1 FROM review_lease l"
+		"     WHERE l.query_id = c.query_id AND l.annotator_id <> ?2"
+		"       AND l.expires_at > ?3)"
+		" ORDER BY c.query_id LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, annotator);
+	sqlite3_bind_double(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc == SQLITE_DONE)
+		return err_set(err, NS_ENOTFOUND, "no unsettled query");
+	return db_fail(db, err, "finding the next query to review");
+}
+
+enum ns_rc
+queue_step(struct db *db, int64_t qid, int dir, int64_t *out,
+	   struct ns_err *err)
+{
+	static const char sql_next[] =
+		"SELECT min(query_id) FROM candidate"
+		" WHERE filter IS NULL AND query_id > ?1";
+	static const char sql_prev[] =
+		"SELECT max(query_id) FROM candidate"
+		" WHERE filter IS NULL AND query_id < ?1";
+	sqlite3_stmt *st = db_prep(db, dir > 0 ? sql_next : sql_prev, err);
+	enum ns_rc ret = NS_OK;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		ret = db_fail(db, err, "moving in the queue");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		ret = err_set(err, NS_ENOTFOUND, dir > 0 ? "last query"
+						    : "first query");
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ret;
+}
+
+bool
+queue_contains(struct db *db, int64_t qid)
+{
+	static const char sql[] =
+		"SELECT 1 FROM candidate WHERE filter IS NULL"
+		" AND query_id = ?1 LIMIT 1";
+	struct ns_err err;
+	sqlite3_stmt *st = db_prep(db, sql, &err);
+	bool yes;
+
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, qid);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+enum ns_rc
+queue_find(struct db *db, const char *id, int64_t *qid, struct ns_err *err)
+{
+	static const char sql_xid[] = "SELECT id FROM query WHERE xid = ?1";
+	static const char sql_id[] = "SELECT id FROM query WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql_xid, err);
+	char *end;
+	long long n;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	n = strtoll(id, &end, 10);
+	if (*id && !*end) {
+		if (!(st = db_prep(db, sql_id, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, n);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*qid = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW)
+			return NS_OK;
+	}
+	return err_set(err, NS_ENOTFOUND, "no query '%s'", id);
+}
+
+char *
+queue_fts_expr(const char *text)
+{
+	struct strbuf sb;
+	const char *p = text;
+
+	strbuf_init(&sb);
+	while (*p) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (sb.len)
+			strbuf_addch(&sb, ' ');
+		strbuf_addch(&sb, '"');
+		for (; *p && !isspace((unsigned char)*p); p++) {
+			if (*p == '"')
+				strbuf_addch(&sb, '"');
+			strbuf_addch(&sb, *p);
+		}
+		strbuf_addch(&sb, '"');
+	}
+	if (!sb.len) {
+		strbuf_fini(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+enum ns_rc
+queue_search_step(struct db *db, const char *expr, int64_t qid, int dir,
+		  int64_t *out, struct ns_err *err)
+{
+	/* The smallest/largest queue query beyond ?2 matching either way. */
+	static const char sql_next[] =
+		"SELECT min(q) FROM ("
+		" SELECT min(c.query_id) AS q FROM candidate c"
+		"  WHERE c.filter IS NULL AND c.query_id > ?2 AND c.passage_id IN"
+		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)"
+		" UNION ALL"
+		" SELECT min(f.rowid) FROM query_fts f"
+		"  WHERE query_fts MATCH ?1 AND f.rowid > ?2 AND EXISTS"
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid"
+		"    AND c.filter IS NULL))";
+	static const char sql_prev[] =
+		"SELECT max(q) FROM ("
+		" SELECT max(c.query_id) AS q FROM candidate c"
+		"  WHERE c.filter IS NULL AND c.query_id < ?2 AND c.passage_id IN"
+		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)"
+		" UNION ALL"
+		" SELECT max(f.rowid) FROM query_fts f"
+		"  WHERE query_fts MATCH ?1 AND f.rowid < ?2 AND EXISTS"
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid"
+		"    AND c.filter IS NULL))";
+	sqlite3_stmt *st = db_prep(db, dir > 0 ? sql_next : sql_prev, err);
+	enum ns_rc ret = NS_OK;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, qid);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		ret = db_fail(db, err, "searching");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		ret = err_set(err, NS_ENOTFOUND, "not found");
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ret;
+}
+
+enum ns_rc
+queue_search_marks(struct db *db, const char *expr,
+		   const struct queue_query *q, bool *hit, bool *query_hit,
+		   struct ns_err *err)
+{
+	static const char sql_p[] =
+		"SELECT DISTINCT c.passage_id FROM candidate c"
+		" WHERE c.query_id = ?2 AND c.filter IS NULL AND c.passage_id IN"
+		"  (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)";
+	static const char sql_q[] =
+		"SELECT 1 FROM query_fts WHERE query_fts MATCH ?1"
+		" AND rowid = ?2";
+	sqlite3_stmt *st = db_prep(db, sql_p, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	memset(hit, 0, q->n * sizeof(*hit));
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(st, 0);
+
+		for (size_t i = 0; i < q->n; i++)
+			if (q->c[i].passage_id == pid)
+				hit[i] = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "searching");
+	if (!(st = db_prep(db, sql_q, err)))
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, q->id);
+	rc = sqlite3_step(st);
+	*query_hit = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "searching");
+	return NS_OK;
+}
+
+enum ns_rc
+queue_progress(struct db *db, struct queue_progress *p, struct ns_err *err)
+{
+	static const char sql_items[] =
+		"SELECT count(*), count(DISTINCT query_id) FROM"
+		" (SELECT DISTINCT query_id, passage_id FROM candidate"
+		"  WHERE filter IS NULL)";
+	/* Driven by the decisions, never by a scan of all candidates. */
+	static const char sql_done[] =
+		"SELECT count(*) FROM ("
+		" SELECT d.query_id, d.passage_id FROM decision_live d"
+		"  WHERE d.passage_id IS NOT NULL AND EXISTS (SELECT 1"
+		"   FROM candidate c WHERE c.query_id = d.query_id"
+		"   AND c.passage_id = d.passage_id AND c.filter IS NULL)"
+		" UNION"
+		" SELECT c.query_id, c.passage_id FROM decision_live d"
+		"  CROSS JOIN candidate c ON c.query_id = d.query_id"
+		"  WHERE d.passage_id IS NULL AND c.filter IS NULL)";
+	sqlite3_stmt *st = db_prep(db, sql_items, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->items = sqlite3_column_int64(st, 0);
+		p->queries = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting the queue");
+	if (!(st = db_prep(db, sql_done, err)))
+		return NS_EDB;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		p->labelled = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting decisions");
+	return NS_OK;
+}
+
+enum ns_rc
+queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
+		 int64_t session, double now, double secs, bool *taken,
+		 char **holder, struct ns_err *err)
+{
+	static const char sql_take[] =
+		"INSERT INTO review_lease(query_id, annotator_id, session_id,"
+		"  expires_at) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT(query_id) DO UPDATE SET"
+		"  annotator_id = excluded.annotator_id,"
+		"  session_id = excluded.session_id,"
+		"  expires_at = excluded.expires_at"
+		" WHERE review_lease.annotator_id = excluded.annotator_id"
+		"    OR review_lease.expires_at <= ?5";
+	static const char sql_who[] =
+		"SELECT a.name FROM review_lease l"
+		" JOIN annotator a ON a.id = l.annotator_id"
+		" WHERE l.query_id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql_take, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, annotator);
+	sqlite3_bind_int64(st, 3, session);
+	sqlite3_bind_double(st, 4, now + secs);
+	sqlite3_bind_double(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "taking a lease");
+	*taken = sqlite3_changes(db_handle(db)) > 0;
+	if (*taken || !holder)
+		return NS_OK;
+	if (!(st = db_prep(db, sql_who, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	*holder = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0)
+						 : xstrdup("?");
+	sqlite3_reset(st);
+	return NS_OK;
+}
+
+enum ns_rc
+queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
+		 struct ns_err *err)
+{
+	static const char sql[] =
+		"DELETE FROM review_lease WHERE query_id = ?1"
+		" AND annotator_id = ?2";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, annotator);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "releasing a lease");
+	return NS_OK;
+}
+
+enum ns_rc
+queue_labelled_in(struct db *db, int64_t qid, int64_t *n, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT count(DISTINCT c.passage_id) FROM candidate c"
+		" WHERE c.query_id = ?1 AND c.filter IS NULL AND EXISTS"
+		"  (SELECT 1 FROM decision_live d WHERE d.query_id = c.query_id"
+		"   AND (d.passage_id = c.passage_id OR d.passage_id IS NULL))";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting decisions");
+	return NS_OK;
+}

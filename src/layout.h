@@ -1,0 +1,91 @@
+/*
+ * layout.h - terminal text layout without curses: display widths
+ * (wcwidth), clipping, word wrapping, query-term marks and the screen
+ * geometry of the review TUI.  Text is UTF-8 from the database; what the
+ * terminal cannot show safely (control characters, bidi controls) is
+ * mapped here so that every column stays where it is computed to be.
+ */
+#ifndef NS_LAYOUT_H
+#define NS_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <wchar.h>
+
+/* The smallest screen the review TUI draws on. */
+#define LAYOUT_MIN_COLS 80
+#define LAYOUT_MIN_ROWS 24
+/* From this width the detail pane shows candidate and positive side by side. */
+#define LAYOUT_WIDE_COLS 160
+
+/*
+ * Decode the character at @s (@len > 0 bytes left).  Returns the bytes it
+ * takes (>= 1); *@wc is what to draw: the character itself, ' ' for
+ * control characters (tab, newline, ...), '?' for bad UTF-8 or characters
+ * the locale cannot show, L'\0' for invisible ones to leave out (bidi
+ * controls, zero-width marks).  *@width is its display width (0, 1 or 2).
+ */
+size_t layout_char(const char *s, size_t len, wchar_t *wc, int *width);
+
+/* Display width of @s[0..len). */
+int layout_width(const char *s, size_t len);
+
+/* How many bytes of @s[0..len) fit in @width columns without splitting a
+ * character; *@used (if not NULL) gets the columns they take. */
+size_t layout_clip(const char *s, size_t len, int width, int *used);
+
+/* A wrapped line: bytes [start, end) of the text. */
+struct layout_line {
+	size_t start;
+	size_t end;
+};
+
+/*
+ * Wrap @s[0..len) to @width (>= 1) columns: break at newlines, else at the
+ * last space that fits, else inside a word (never inside a character).
+ * *@lines is a new array of *@n lines (caller frees); empty text gives
+ * one empty line.
+ */
+void layout_wrap(const char *s, size_t len, int width,
+		 struct layout_line **lines, size_t *n);
+
+/* Words of a query to highlight (lower-cased, stopwords left out). */
+struct layout_terms {
+	char **v;
+	size_t n;
+};
+
+/* Fill @t from @query; layout_terms_fini() frees. */
+void layout_terms_init(struct layout_terms *t, const char *query);
+void layout_terms_fini(struct layout_terms *t);
+
+/*
+ * Set @mask[i] = 1 for each byte of @s[0..len) inside an occurrence of a
+ * term (ASCII case-insensitive; ASCII terms only at word boundaries).
+ * @mask has @len bytes and is cleared first.
+ */
+void layout_mark(const struct layout_terms *t, const char *s, size_t len,
+		 unsigned char *mask);
+
+/* Where everything goes on a screen of @cols x @rows. */
+struct layout_geom {
+	bool too_small;		/* below LAYOUT_MIN_COLS x LAYOUT_MIN_ROWS */
+	int cols, rows;
+	int query_row, query_rows;	/* the query, wrapped */
+	int pos_row;			/* the positive, one line */
+	int head_row;			/* column titles of the list */
+	int list_row, list_rows;	/* candidates */
+	int sep_row;			/* title of the detail pane */
+	int detail_row, detail_rows;	/* wrapped text */
+	bool wide;			/* candidate and positive side by side */
+	int detail_w;			/* width of the candidate text */
+	int pos_x, pos_w;		/* positive column when wide */
+	int status_row;			/* messages and prompts */
+};
+
+/* Compute the geometry for @ncand candidates and a query that wraps to
+ * @query_lines lines at full width. */
+void layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
+		 struct layout_geom *g);
+
+#endif

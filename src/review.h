@@ -1,0 +1,85 @@
+/*
+ * review.h - what the review screen does, without the screen: the current
+ * query and candidate, decisions, undo, tags, search, navigation of the
+ * queue, progress and the per-session rate.
+ *
+ * The TUI (ui/) turns keys into actions (keymap.h) and calls review_act();
+ * it draws from the public fields below.  Every decision is committed to
+ * the database before review_act() returns, so whatever is drawn after it
+ * is already durable.
+ */
+#ifndef NS_REVIEW_H
+#define NS_REVIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+#include "keymap.h"
+#include "queue.h"
+
+/* Seconds a lease on a query lasts (renewed by each decision). */
+#define REVIEW_LEASE_SECS 900.0
+
+struct review {
+	struct db *db;			/* borrowed */
+	int64_t annotator_id;
+	char *annotator;		/* OS user name */
+	int64_t session_id;
+	struct queue_query *q;		/* current query; NULL: empty queue */
+	size_t cur;			/* selected candidate of q */
+	struct queue_progress prog;	/* whole queue */
+	bool prog_known;		/* prog counted (review_count) */
+	int64_t session_decisions;	/* made in this session */
+	double session_start;		/* unix seconds */
+	double item_since;		/* when the selection last changed */
+	char *search_text;		/* last search as typed, or NULL */
+	char *search_expr;		/* its FTS5 expression, or NULL */
+	bool *hit;			/* search hits in q (q->n) or NULL */
+	bool query_hit;			/* q's text matches the search */
+	bool tag_prefix;		/* next decision goes to the tagged */
+	size_t ntagged;			/* tagged candidates of q */
+	char *lease_holder;		/* who holds q, when not us; or NULL */
+	char msg[512];			/* status message, "" when none */
+	bool msg_err;			/* msg is an error */
+};
+
+/*
+ * Start reviewing the project in @db as @annotator: record the annotator
+ * and a session, and resume at the first unsettled item
+ * (or the first query when all are settled).  On success *@out is a new
+ * review (review_close()).
+ */
+enum ns_rc review_open(struct db *db, const char *annotator,
+		       struct review **out, struct ns_err *err);
+
+/*
+ * Count the progress of the whole queue (one pass over an index of the
+ * kept candidates: ~0.15 s at 1M).  review_open() leaves it to the
+ * caller, so that the first frame need not wait; later decisions keep
+ * the counts up to date.
+ */
+enum ns_rc review_count(struct review *r, struct ns_err *err);
+
+/* End the session (recording its decisions), release leases, free. */
+void review_close(struct review *r);
+
+/*
+ * Do @req.  @arg is the text typed for SEARCH, JUMP and NOTE/NOTE_EDITOR
+ * (NULL otherwise); @page is the list height for PAGE_UP/PAGE_DOWN.
+ * Sets r->msg.  Returns NS_OK, or the error of a failed database write,
+ * which is also in r->msg (r->msg_err) and leaves r as it was.  Actions
+ * that only the screen can do (HELP, QUIT, ...) are no-ops here.
+ */
+enum ns_rc review_act(struct review *r, enum req req, const char *arg,
+		      int page);
+
+/* Decisions per hour in this session (0 in the first seconds). */
+double review_rate(const struct review *r);
+
+/* Set r->msg. */
+void review_msg(struct review *r, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,219 @@
+/* t-review.c - the review state machine and its SQL, without curses:
+ * resume, decisions reaching the log, undo across a restart, batches,
+ * drop query, search, jump, leases. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "decision.h"
+#include "queue.h"
+#include "review.h"
+#include "tap.h"
+#include "util.h"
+
+static struct db *
+fixture(const char *name)
+{
+	char dir[600], path[700];
+	const char *top = getenv("top_srcdir");
+	struct ns_err err;
+	struct db *db = NULL;
+	FILE *fp;
+	char *sql;
+	long len;
+
+	snprintf(dir, sizeof(dir), "%s/%s", tap_tmpdir(), name);
+	if (db_open(dir, DB_OPEN_CREATE, &db, &err) != NS_OK) {
+		diag("%s", err.msg);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/tests/review-fixture.sql",
+		 top ? top : ".");
+	if (!(fp = fopen(path, "r"))) {
+		diag("cannot read %s", path);
+		exit(1);
+	}
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	sql = xmalloc((size_t)len + 1);
+	sql[fread(sql, 1, (size_t)len, fp)] = '\0';
+	fclose(fp);
+	if (db_exec(db, sql, &err) != NS_OK) {
+		diag("%s", err.msg);
+		exit(1);
+	}
+	free(sql);
+	return db;
+}
+
+static const char *
+cur_xid(const struct review *r)
+{
+	return r->q && r->q->n ? r->q->c[r->cur].xid : "(none)";
+}
+
+int
+main(void)
+{
+	struct db *db = fixture("p");
+	struct review *r = NULL;
+	struct ns_err err;
+	struct queue_progress pg;
+
+	err_clear(&err);
+	ok(review_open(db, "alice", &r, &err) == NS_OK, "open a review");
+	ok(!r->prog_known, "counting is left for later");
+	ok(review_count(r, &err) == NS_OK, "count the queue");
+	is_str(r->q->xid, "q1", "starts at the first query");
+	is_int((long long)r->q->n, 3, "filtered candidate left out");
+	is_str(cur_xid(r), "p2", "best score first");
+	is_int(r->prog.items, 8, "8 kept items in the queue");
+	is_int(r->prog.queries, 4, "4 queries in the queue");
+	is_int(r->prog.labelled, 0, "nothing done yet");
+	ok(r->q->npos == 1 && r->q->pos[0].has_score, "positive with score");
+
+	/* decisions are in the log as soon as review_act returns */
+	ok(review_act(r, REQ_FN, NULL, 5) == NS_OK, "fn");
+	is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE action = 'fn'"
+			 " AND passage_id = 2 AND annotator_id = (SELECT id FROM"
+			 " annotator WHERE name = 'alice')"), 1,
+	       "fn on p2 is in the log");
+	ok(db_scalar(db, "SELECT ms_on_item FROM decision WHERE id = 1") >= 0,
+	   "time on item recorded");
+	is_str(cur_xid(r), "p3", "advanced to the next candidate");
+	is_int(r->prog.labelled, 1, "progress counts it");
+	is_str(r->msg, "FN: p2.", "status says what was done");
+
+	review_act(r, REQ_SKIP, NULL, 5);
+	is_str(cur_xid(r), "p4", "skip advances");
+	review_act(r, REQ_TN, NULL, 5);
+	is_str(r->q->xid, "q2", "query done: on to the next query");
+	ok(strstr(r->msg, "Query q1 done; now query q2.") != NULL,
+	   "message says the query is done");
+
+	/* undo, also after a restart */
+	review_close(r);
+	ok(review_open(db, "alice", &r, &err) == NS_OK, "reopen");
+	review_count(r, &err);
+	is_str(r->q->xid, "q2", "resumes at the first undecided query");
+	is_int(r->prog.labelled, 2, "progress survives");
+	ok(review_act(r, REQ_UNDO, NULL, 5) == NS_OK, "undo after restart");
+	is_str(r->q->xid, "q1", "undo goes back to the item");
+	is_str(cur_xid(r), "p4", "the undone item is selected");
+	is_int(r->q->c[2].label, QUEUE_NONE, "its label is gone");
+	is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
+			 " 'undo' AND undoes = 3"), 1, "undo is a new event");
+	is_int(db_scalar(db, "SELECT count(*) FROM decision"), 4,
+	       "nothing deleted from the log");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_str(cur_xid(r), "p3", "second undo cancels the skip");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_str(cur_xid(r), "p2", "third undo cancels the fn");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_str(r->msg, "Nothing to undo.", "then nothing is left");
+	is_int(r->prog.labelled, 0, "progress back to 0");
+
+	/* tags and apply-to-tagged form one batch */
+	review_act(r, REQ_TAG, NULL, 5);
+	review_act(r, REQ_TAG, NULL, 5);
+	is_int((long long)r->ntagged, 2, "two tagged");
+	review_act(r, REQ_TAG_APPLY, NULL, 5);
+	ok(r->tag_prefix, "tag-apply waits for a decision key");
+	review_act(r, REQ_DROP_PASSAGE, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
+			 " = 'drop_passage' AND query_id = 1"), 2,
+	       "both tagged dropped");
+	is_int(db_scalar(db, "SELECT count(DISTINCT coalesce(batch, id)) FROM"
+			 " decision WHERE action = 'drop_passage'"), 1,
+	       "in one batch");
+	is_str(cur_xid(r), "p4", "untagged one is next");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
+			 " = 'drop_passage'"), 0, "one undo cancels the batch");
+	is_str(r->msg, "Undid drop_passage of 2 items.", "undo message");
+
+	/* rest of the query as true negatives */
+	review_act(r, REQ_MOVE_FIRST, NULL, 5);
+	review_act(r, REQ_FN, NULL, 5);
+	review_act(r, REQ_MOVE_FIRST, NULL, 5);
+	review_act(r, REQ_REST_TN, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
+			 " = 'tn' AND query_id = 1"), 2, "rest marked tn");
+	is_str(r->q->xid, "q2", "and on to the next query");
+
+	/* drop the whole query */
+	review_act(r, REQ_DROP_QUERY, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
+			 " = 'drop_query' AND query_id = 2 AND passage_id IS"
+			 " NULL"), 1, "drop_query recorded for the query");
+	is_str(r->q->xid, "q3", "next query");
+	ok(queue_progress(db, &pg, &err) == NS_OK, "progress from SQL");
+	is_int(pg.labelled, r->prog.labelled, "in-memory progress agrees");
+	is_int(pg.labelled, 5, "3 of q1 and both of q2");
+
+	/* notes */
+	ok(review_act(r, REQ_NOTE, "looks relevant", 5) == NS_OK, "note");
+	is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
+			 " 'note' AND note = 'looks relevant'"), 1,
+	       "note stored");
+	ok(r->q->c[r->cur].note, "note shown on the candidate");
+
+	/* search and jump */
+	review_act(r, REQ_SEARCH, "terminal", 5);
+	is_str(r->q->xid, "q1", "search finds a query by its passages");
+	ok(r->hit && r->hit[r->cur], "selection is a hit");
+	is_str(cur_xid(r), "p2", "first hit selected");
+	review_act(r, REQ_SEARCH_NEXT, NULL, 5);
+	is_str(cur_xid(r), "p3", "n: next hit in the query");
+	review_act(r, REQ_SEARCH_NEXT, NULL, 5);
+	ok(strstr(r->msg, "(search wrapped)") != NULL, "search wraps");
+	review_act(r, REQ_SEARCH, "zzzznothing", 5);
+	is_str(r->msg, "Not found: zzzznothing", "no match message");
+	review_act(r, REQ_SEARCH, "東京の天気予報", 5);
+	is_str(r->q->xid, "q2", "CJK search (query text)");
+	review_act(r, REQ_SEARCH, "a\"b OR", 5);
+	ok(!r->msg_err, "FTS syntax in the input is not an error");
+
+	review_act(r, REQ_JUMP, "q4", 5);
+	is_str(r->q->xid, "q4", "jump by external id");
+	review_act(r, REQ_JUMP, "3", 5);
+	is_str(r->q->xid, "q3", "jump by number");
+	review_act(r, REQ_JUMP, "nope", 5);
+	is_str(r->msg, "No query 'nope'.", "jump to a missing query");
+	ok(r->msg_err, "shown as an error");
+	review_act(r, REQ_JUMP, "q5", 5);
+	is_str(r->msg, "Query 'q5' has no candidates to review.",
+	       "jump to a query outside the queue");
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->q->xid, "q2", "previous query");
+	review_act(r, REQ_JUMP, "q1", 5);
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->msg, "This is the first query.", "no query before the first");
+
+	/* leases: bob cannot decide on the query alice is on */
+	{
+		struct review *b = NULL;
+
+		review_act(r, REQ_JUMP, "q4", 5);
+		ok(review_open(db, "bob", &b, &err) == NS_OK, "bob opens");
+		ok(strcmp(b->q->xid, "q4") != 0, "bob does not get alice's "
+		   "query");
+		review_act(b, REQ_JUMP, "q4", 5);
+		ok(b->lease_holder && !strcmp(b->lease_holder, "alice"),
+		   "bob sees alice's lease");
+		review_act(b, REQ_TN, NULL, 5);
+		is_str(b->msg, "Query q4 is being reviewed by alice; decisions "
+		       "are off here.", "decision refused under a lease");
+		review_close(b);
+	}
+	review_close(r);
+	is_int(db_scalar(db, "SELECT count(*) FROM review_session WHERE "
+			 "ended_at IS NOT NULL"), 3, "sessions recorded");
+	is_int(db_scalar(db, "SELECT count(*) FROM review_lease"), 0,
+	       "leases released at the end");
+	db_close(db);
+	return tap_done();
+}

@@ -1,0 +1,133 @@
+#!/bin/sh
+# tui-review.sh - the review TUI run headless (scripted keys, saved
+# screens): decisions reach the database, undo across restarts, resize,
+# wide characters, search, help, small terminals, refusals.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/review-lib.sh"
+command -v sqlite3 >/dev/null || skip_all "no sqlite3"
+P=$T/p
+mkproj "$P"
+
+# refusals before curses starts
+run env TERM=xterm "$NEGSIEVE" review "$P" </dev/null
+is "$rc" 11 "no terminal: exit 11"
+is "$err" "negsieve: review: needs a terminal (standard input and output must be a terminal)" "no terminal: message"
+run "$NEGSIEVE" review "$T/missing"
+is "$rc" 7 "missing project: exit 7"
+run "$NEGSIEVE" review
+is "$rc" 2 "no PROJECT: usage error"
+
+# the man page's KEY BINDINGS are generated from the action table
+keys=$("$NEGSIEVE" review --keys-man)
+is_in "$(cat "$top_srcdir/man/negsieve.1")" "$keys" "negsieve.1 holds 'review --keys-man' verbatim"
+
+# first screen: header, query, positive, ranked candidates, detail
+review_keys "$P" q
+is "$rc" 0 "q quits with 0"
+is "$err" "" "nothing on stderr"
+s=$(screen last)
+is_in "$s" "queue: 0/8 done (0.0%), 4 queries" "header shows progress"
+is_in "$s" "| $(id -un) |" "header shows the annotator"
+is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
+is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
+is_in "$s" ">      1   0.800    11%     -     - -        screen is a" "best candidate first with rank, score, gap"
+is_in "$s" "       3   0.600    33%" "third candidate"
+is_in "$s" "candidate p2, 76 chars, lines 1-1 of 1" "detail pane title"
+is_in "$s" "f FN  x TN  d drop  D drop query  Space skip  u undo" "key hints"
+
+# decisions reach the database before they are shown
+review_keys "$P" f x dump q
+is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decision ORDER BY id")" "fn:2 tn:3" "f and x are in the log"
+is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
+is_in "$(screen 1)" "       1   0.800    11%     -     - FN" "FN shown in the list"
+is_in "$(screen 1)" "TN: p3." "status line confirms"
+
+# undo survives a restart; reopening resumes at the first undecided item
+review_keys "$P" dump u dump q
+is_in "$(screen 1)" ">      3   0.600" "resumes at the first undecided item"
+is_in "$(screen 2)" "Undid tn of p3." "undo after restart"
+is "$(db "$P" "SELECT count(*) FROM decision_live")" 1 "one decision left in force"
+is "$(db "$P" "SELECT count(*) FROM decision")" 3 "undo appended, nothing deleted"
+
+# skip, drop, drop query, rest as TN, tags, note
+review_keys "$P" u Space dump d q
+is_in "$(screen 1)" "skip" "skip shown"
+review_keys "$P" ">" D dump q
+is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='drop_query' AND query_id=2")" 1 "D drops the query"
+is_in "$(screen 1)" "Dropped query q2." "drop query confirmed"
+review_keys "$P" u ":" "text:q1" Enter X dump q
+is_in "$(screen 1)" "TN: " "rest of the query as TN"
+review_keys "$P" ":" "text:q2" Enter t t ";" f dump q
+is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='fn' AND query_id=2")" 2 "tag and apply to tagged"
+review_keys "$P" ":" "text:q3" Enter a "text:looks wrong" Enter dump q
+is "$(db "$P" "SELECT note FROM decision WHERE action='note'")" "looks wrong" "inline note saved"
+cat >"$T/ed.sh" <<'E'
+#!/bin/sh
+printf 'from the editor\n' >"$1"
+E
+chmod +x "$T/ed.sh"
+EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter A dump q
+is "$(db "$P" "SELECT note FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "note through \$EDITOR"
+is_in "$(screen 1)" "Note saved on p9." "editor note confirmed"
+
+# resize, also while a prompt is open; too small and back
+review_keys "$P" resize:60x20 dump resize:100x30 dump "/" "text:termi" resize:120x40 dump resize:70x20 dump resize:80x24 "text:nal" Enter dump q
+is_in "$(screen 1)" "Terminal too small: 60x20." "small terminal message"
+is_in "$(screen 1)" "needs at least 80x24" "says what is needed"
+is_in "$(screen 2)" "Q q3:" "recovers when enlarged"
+is_in "$(screen 3)" "/termi" "prompt survives a resize"
+is_in "$(screen 4)" "Terminal too small: 70x20." "too small while prompting"
+is_in "$(screen 5)" "/terminal" "search after resizes"
+is_in "$(screen 5)" "> /    1   0.800" "search selects the first hit"
+review_keys "$P" "/" "text:terminal" Enter n dump n dump q
+is_in "$(screen 1)" "> /    2   0.700" "n: next hit"
+is_in "$(screen 2)" "(search wrapped)" "n wraps around"
+NEGSIEVE_REVIEW_SIZE=70x20 review_keys "$P" dump q
+is_in "$(screen 1)" "Terminal too small: 70x20." "starts in a small terminal"
+is "$rc" 0 "q quits from the too-small screen"
+
+# wide characters and right-to-left text keep the columns aligned
+review_keys "$P" ":" "text:q2" Enter dump ":" "text:q3" Enter dump q
+is_in "$(screen 1)" "東京の天気は晴れのち曇り" "CJK text shown"
+is_in "$(screen 2)" "الطقس في الإسكندرية معتدل" "Arabic text shown"
+widths=$(screen 1 | python3 -c '
+import sys, unicodedata
+for l in sys.stdin.read().splitlines():
+    print(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in l))' | sort -n | tail -1)
+ok "no CJK line is wider than 80 columns ($widths)" test "$widths" -le 80
+col=$(screen 1 | grep '東京の天気は' | head -1 | python3 -c '
+import sys; l = sys.stdin.read(); print(l.index("東"))')
+is "$col" 45 "CJK passage starts in the passage column"
+
+# a 100k-character passage scrolls to its end
+set -- ":" "text:q4" Enter dump
+i=0; while [ $i -lt 300 ]; do set -- "$@" J; i=$((i + 1)); done
+review_keys "$P" "$@" dump q
+is_in "$(screen 1)" "candidate p10, 100007 chars, lines 1-15 of 1283" "long passage wrapped"
+is_in "$(screen 2)" "THE-END" "its end is reachable with J"
+
+# help is generated from the action table, including remapped keys
+review_keys "$P" "?" dump j j j j j j j j j j j j j j j j j j j j dump q dump q
+is_in "$(screen 1)" "f                False negative: relabel the candidate as a positive" "help lists fn"
+is_in "$(screen 1)" "j, Down          Select the next candidate" "help lists movement"
+is_in "$(screen 2)" "q                Quit (every decision is already saved)" "help scrolls to the end"
+is_in "$(screen 3)" "Q q3:" "help closes"
+printf 'review:\n  keys:\n    n: fn\n    f: none\n' >"$T/keys.yaml"
+mkproj "$T/p2" "$T/keys.yaml"
+review_keys "$T/p2" "?" dump q n dump q
+is_in "$(screen 1)" "n                False negative" "help shows a remapped key"
+is "$(db "$T/p2" "SELECT action FROM decision")" "fn" "remapped key decides"
+is_in "$(screen 2)" "FN: p2." "remapped key confirmed"
+printf 'review:\n  keys:\n    f: frobnicate\n' >"$T/bad.yaml"
+mkproj "$T/p3" "$T/bad.yaml"
+review_keys "$T/p3" q
+is "$rc" 6 "bad key binding: exit 6"
+is "$err" "negsieve: review.keys: unknown action 'frobnicate' for key 'f'" "bad key binding: message"
+
+# an empty project says so
+"$NEGSIEVE" init "$T/empty" >/dev/null
+review_keys "$T/empty" dump q
+is_in "$(screen 1)" "Nothing to review: no query has kept candidates" "empty queue message"
+NO_COLOR=1 review_keys "$P" dump q
+is_in "$(screen 1)" "Q q3:" "NO_COLOR works"
+done_testing

@@ -1,0 +1,783 @@
+/*
+ * tui.c - negsieve review PROJECT: the terminal, the key loop, prompts,
+ * $EDITOR notes, and the headless mode the tests and the benchmark use
+ * (scripted keys, saved screens, per-key timings).
+ *
+ * While curses is up nothing may reach stderr: fd 2 is pointed at
+ * PROJECT/review.log and restored after endwin().  Signal handlers only set
+ * a flag; the loop polls it.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "draw.h"
+#include "keymap.h"
+#include "project.h"
+#include "review.h"
+#include "util.h"
+
+static const char review_usage[] =
+	"usage: negsieve review [--keys-man] PROJECT\n"
+	"\n"
+	"Review the mined negatives of each query, one key per decision.\n"
+	"Every decision is saved before it is shown; press ? for the keys.\n"
+	"\n"
+	"  --keys-man   print the KEY BINDINGS section of negsieve(1)\n"
+	"  -h, --help   show this help\n";
+
+static volatile sig_atomic_t tui_quit_flag;
+
+static void
+tui_on_signal(int sig)
+{
+	(void)sig;
+	tui_quit_flag = 1;
+}
+
+/* One input event: a character or a curses key code. */
+struct tui_key {
+	bool code;	/* ch is a KEY_* code */
+	wint_t ch;
+};
+
+/* The scripted input of the headless mode. */
+struct tui_script {
+	FILE *fp;		/* tokens, one per line */
+	FILE *dump;		/* saved screens, or NULL */
+	int ndump;
+	const wchar_t *pending;	/* rest of a "text:" token */
+	wchar_t wbuf[1024];
+	double *lat;		/* per-key latency, seconds */
+	size_t nlat, caplat;
+};
+
+struct tui {
+	struct review *r;
+	struct keymap *km;
+	struct draw d;
+	struct project *p;
+	struct tui_script *script;	/* NULL on a real terminal */
+	bool quit;
+	int saved_stderr;		/* fd of the real stderr, -1 */
+};
+
+static const struct {
+	int code;
+	const char *name;
+} tui_codes[] = {
+	{ KEY_UP, "Up" }, { KEY_DOWN, "Down" }, { KEY_LEFT, "Left" },
+	{ KEY_RIGHT, "Right" }, { KEY_HOME, "Home" }, { KEY_END, "End" },
+	{ KEY_NPAGE, "PgDn" }, { KEY_PPAGE, "PgUp" },
+	{ KEY_BACKSPACE, "Backspace" }, { KEY_DC, "Delete" },
+	{ KEY_IC, "Insert" }, { KEY_ENTER, "Enter" }, { KEY_BTAB, "S-Tab" },
+};
+
+/* The key name of @k (see keymap.h) into @buf; "" when it has none. */
+static const char *
+tui_key_name(struct tui_key k, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (k.code) {
+		for (size_t i = 0; i < NS_ARRAY_SIZE(tui_codes); i++)
+			if ((int)k.ch == tui_codes[i].code)
+				return snprintf(buf, size, "%s",
+						tui_codes[i].name), buf;
+		if ((int)k.ch >= KEY_F(1) && (int)k.ch <= KEY_F(12))
+			snprintf(buf, size, "F%d", (int)k.ch - KEY_F(0));
+		return buf;
+	}
+	switch (k.ch) {
+	case ' ':
+		return snprintf(buf, size, "Space"), buf;
+	case '\n':
+	case '\r':
+		return snprintf(buf, size, "Enter"), buf;
+	case '\t':
+		return snprintf(buf, size, "Tab"), buf;
+	case 27:
+		return snprintf(buf, size, "Esc"), buf;
+	case 127:
+	case 8:
+		return snprintf(buf, size, "Backspace"), buf;
+	default:
+		break;
+	}
+	if (k.ch < 32) {
+		snprintf(buf, size, "C-%c", (char)('a' + k.ch - 1));
+	} else {
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof(st));
+		if (size > MB_LEN_MAX &&
+		    (n = wcrtomb(buf, (wchar_t)k.ch, &st)) != (size_t)-1)
+			buf[n] = '\0';
+	}
+	return buf;
+}
+
+/* The event a key name stands for (the inverse of tui_key_name). */
+static bool
+tui_key_parse(const char *name, struct tui_key *k)
+{
+	static const struct {
+		const char *name;
+		wint_t ch;
+	} plain[] = {
+		{ "Space", ' ' }, { "Enter", '\n' }, { "Tab", '\t' },
+		{ "Esc", 27 }, { "Backspace", 127 },
+	};
+	wchar_t wc;
+	mbstate_t st;
+	size_t n;
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(plain); i++)
+		if (!strcmp(name, plain[i].name))
+			return *k = (struct tui_key){ false, plain[i].ch }, true;
+	for (size_t i = 0; i < NS_ARRAY_SIZE(tui_codes); i++)
+		if (!strcmp(name, tui_codes[i].name))
+			return *k = (struct tui_key){ true,
+				(wint_t)tui_codes[i].code }, true;
+	if (name[0] == 'C' && name[1] == '-' && name[2] >= 'a' &&
+	    name[2] <= 'z' && !name[3])
+		return *k = (struct tui_key){ false,
+			(wint_t)(name[2] - 'a' + 1) }, true;
+	if (name[0] == 'F' && name[1] >= '1' && name[1] <= '9')
+		return *k = (struct tui_key){ true,
+			(wint_t)KEY_F(atoi(name + 1)) }, true;
+	memset(&st, 0, sizeof(st));
+	n = mbrtowc(&wc, name, strlen(name), &st);
+	if (n == strlen(name) && n > 0)
+		return *k = (struct tui_key){ false, (wint_t)wc }, true;
+	return false;
+}
+
+/* Write the screen as text to the dump file. */
+static void
+tui_dump(struct tui *t)
+{
+	FILE *fp = t->script->dump;
+
+	if (!fp)
+		return;
+	fprintf(fp, "=== screen %d %dx%d\n", ++t->script->ndump, COLS, LINES);
+	for (int y = 0; y < LINES; y++) {
+		char line[8192];
+		size_t len = 0, keep = 0;
+
+		for (int x = 0; x < COLS && len + 16 < sizeof(line);) {
+			cchar_t cc;
+			wchar_t wch[CCHARW_MAX + 1];
+			attr_t a;
+			short pair;
+			mbstate_t st;
+			size_t n;
+			int w;
+
+			if (mvwin_wch(stdscr, y, x, &cc) == ERR ||
+			    getcchar(&cc, wch, &a, &pair, NULL) == ERR ||
+			    !wch[0]) {
+				line[len++] = ' ';
+				x++;
+				continue;
+			}
+			if (a & A_ALTCHARSET)	/* line drawing */
+				wch[0] = wch[0] == 'x' ? L'|' : L'-';
+			memset(&st, 0, sizeof(st));
+			n = wcrtomb(line + len, wch[0], &st);
+			if (n == (size_t)-1) {
+				line[len] = '?';
+				n = 1;
+			}
+			len += n;
+			if (wch[0] != L' ')
+				keep = len;
+			w = wcwidth(wch[0]);
+			x += w > 1 ? w : 1;
+		}
+		fwrite(line, 1, keep, fp);
+		fputc('\n', fp);
+	}
+	fflush(fp);
+}
+
+/* Next scripted event; false at the end of the script. */
+static bool
+tui_script_next(struct tui *t, struct tui_key *k)
+{
+	struct tui_script *s = t->script;
+	char line[4096];
+
+	for (;;) {
+		if (s->pending && *s->pending) {
+			*k = (struct tui_key){ false, (wint_t)*s->pending++ };
+			return true;
+		}
+		if (!fgets(line, sizeof(line), s->fp))
+			return false;
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (!strncmp(line, "text:", 5)) {
+			size_t n = mbstowcs(s->wbuf, line + 5,
+					    NS_ARRAY_SIZE(s->wbuf) - 1);
+
+			if (n == (size_t)-1)
+				continue;
+			s->wbuf[n] = L'\0';
+			s->pending = s->wbuf;
+			continue;
+		}
+		if (!strcmp(line, "dump")) {
+			tui_dump(t);
+			continue;
+		}
+		if (!strncmp(line, "resize:", 7)) {
+			int c, r;
+
+			if (sscanf(line + 7, "%dx%d", &c, &r) == 2) {
+				resizeterm(r, c);
+				*k = (struct tui_key){ true, KEY_RESIZE };
+				return true;
+			}
+			continue;
+		}
+		if (tui_key_parse(line, k))
+			return true;
+	}
+}
+
+/* Run $VISUAL/$EDITOR on a temporary file; the note text or NULL. */
+static char *
+tui_editor_note(struct tui *t)
+{
+	const struct queue_query *q = t->r->q;
+	const char *ed = getenv("VISUAL");
+	char path[] = "/tmp/negsieve-note-XXXXXX";
+	struct strbuf sb;
+	char line[4096];
+	FILE *fp;
+	int fd, status;
+	pid_t pid;
+
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	if ((fd = mkstemp(path)) < 0)
+		return NULL;
+	fp = fdopen(fd, "w");
+	fprintf(fp, "\n# Note on passage %s of query %s.\n# Lines starting "
+		"with # are left out; an empty note is not saved.\n",
+		q->c[t->r->cur].xid, q->xid);
+	fclose(fp);
+	if (!t->script) {
+		def_prog_mode();
+		endwin();
+	}
+	if (t->saved_stderr >= 0)
+		dup2(t->saved_stderr, 2);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", ed, path,
+		      (char *)NULL);
+		_exit(127);
+	}
+	status = -1;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (t->saved_stderr >= 0) {
+		char *log = xasprintf("%s/review.log", db_dir(t->p->db));
+		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
+
+		if (lfd >= 0) {
+			dup2(lfd, 2);
+			close(lfd);
+		}
+		free(log);
+	}
+	if (!t->script) {
+		reset_prog_mode();
+		clearok(curscr, TRUE);
+	}
+	strbuf_init(&sb);
+	if (status == 0 && (fp = fopen(path, "r"))) {
+		while (fgets(line, sizeof(line), fp))
+			if (line[0] != '#')
+				strbuf_addstr(&sb, line);
+		fclose(fp);
+	}
+	unlink(path);
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' ||
+			  sb.buf[sb.len - 1] == ' '))
+		sb.buf[--sb.len] = '\0';
+	if (status != 0)
+		review_msg(t->r, true, "The editor (%s) failed; no note saved.",
+			   ed);
+	if (!sb.len) {
+		strbuf_fini(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* A key while a prompt is open. */
+static void
+tui_prompt_key(struct tui *t, struct tui_key k)
+{
+	struct draw *d = &t->d;
+	char name[32];
+
+	tui_key_name(k, name, sizeof(name));
+	if (!strcmp(name, "Enter")) {
+		char text[DRAW_PROMPT_MAX * 4 + 1];
+		size_t n;
+		enum draw_prompt kind = d->prompt;
+
+		d->pbuf[d->plen] = L'\0';
+		n = wcstombs(text, d->pbuf, sizeof(text) - 1);
+		text[n == (size_t)-1 ? 0 : n] = '\0';
+		d->prompt = PROMPT_NONE;
+		review_act(t->r, kind == PROMPT_SEARCH ? REQ_SEARCH
+			   : kind == PROMPT_JUMP ? REQ_JUMP : REQ_NOTE, text,
+			   d->g.list_rows);
+	} else if (!strcmp(name, "Esc") || !strcmp(name, "C-g")) {
+		d->prompt = PROMPT_NONE;
+		review_msg(t->r, false, "Cancelled.");
+	} else if (!strcmp(name, "Backspace")) {
+		if (d->plen)
+			d->plen--;
+		else
+			d->prompt = PROMPT_NONE;
+	} else if (!strcmp(name, "C-u")) {
+		d->plen = 0;
+	} else if (!k.code && k.ch >= 32 && d->plen + 1 < DRAW_PROMPT_MAX) {
+		d->pbuf[d->plen++] = (wchar_t)k.ch;
+	}
+	d->pbuf[d->plen] = L'\0';
+}
+
+static void
+tui_open_prompt(struct tui *t, enum draw_prompt kind)
+{
+	t->d.prompt = kind;
+	t->d.plen = 0;
+	t->d.pbuf[0] = L'\0';
+}
+
+/* A key on the main screen. */
+static void
+tui_key(struct tui *t, struct tui_key k)
+{
+	struct draw *d = &t->d;
+	char name[32];
+	enum req req;
+
+	if (k.code && k.ch == KEY_RESIZE)
+		return;		/* the next frame uses the new size */
+	if (d->prompt != PROMPT_NONE) {
+		tui_prompt_key(t, k);
+		return;
+	}
+	tui_key_name(k, name, sizeof(name));
+	req = keymap_lookup(t->km, name);
+	if (d->g.too_small) {
+		if (req == REQ_QUIT)
+			t->quit = true;
+		return;
+	}
+	if (d->help) {
+		if (req == REQ_MOVE_DOWN || req == REQ_SCROLL_DOWN)
+			d->help_top++;
+		else if (req == REQ_MOVE_UP || req == REQ_SCROLL_UP)
+			d->help_top -= d->help_top > 0;
+		else if (req == REQ_PAGE_DOWN)
+			d->help_top += LINES / 2;
+		else if (req == REQ_PAGE_UP)
+			d->help_top = d->help_top > LINES / 2
+				      ? d->help_top - LINES / 2 : 0;
+		else
+			d->help = false;
+		return;
+	}
+	switch (req) {
+	case REQ_NONE:
+		if (*name)
+			review_msg(t->r, false, "Key %s does nothing here; "
+				   "press ? for the keys.", name);
+		break;
+	case REQ_QUIT:
+		t->quit = true;
+		break;
+	case REQ_HELP:
+		d->help = true;
+		d->help_top = 0;
+		break;
+	case REQ_REDRAW:
+		clearok(curscr, TRUE);
+		break;
+	case REQ_SCROLL_DOWN:
+		d->detail_top += d->g.detail_rows / 2;
+		break;
+	case REQ_SCROLL_UP:
+		d->detail_top -= d->g.detail_rows / 2;
+		if (d->detail_top < 0)
+			d->detail_top = 0;
+		break;
+	case REQ_TOGGLE_POS:
+		d->show_pos = !d->show_pos;
+		d->detail_top = 0;
+		if (d->g.wide)
+			review_msg(t->r, false, "The positive is on the "
+				   "right on a wide terminal.");
+		break;
+	case REQ_SEARCH:
+		tui_open_prompt(t, PROMPT_SEARCH);
+		break;
+	case REQ_JUMP:
+		tui_open_prompt(t, PROMPT_JUMP);
+		break;
+	case REQ_NOTE:
+		if (t->r->q && t->r->q->n)
+			tui_open_prompt(t, PROMPT_NOTE);
+		break;
+	case REQ_NOTE_EDITOR:
+		if (t->r->q && t->r->q->n) {
+			char *note = tui_editor_note(t);
+
+			if (note)
+				review_act(t->r, REQ_NOTE_EDITOR, note, 0);
+			else if (!t->r->msg_err)
+				review_msg(t->r, false, "Empty note: nothing "
+					   "saved.");
+			free(note);
+		}
+		break;
+	default:
+		review_act(t->r, req, NULL, d->g.list_rows);
+		break;
+	}
+}
+
+static double
+tui_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+tui_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Write startup and per-key latency figures for bench/review.sh. */
+static void
+tui_bench_report(const char *path, double startup, double *lat, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+	long rss = 0;
+	char line[256];
+	FILE *st;
+
+	if (!fp)
+		return;
+	if ((st = fopen("/proc/self/status", "r"))) {
+		while (fgets(line, sizeof(line), st))
+			if (!strncmp(line, "VmHWM:", 6))
+				rss = atol(line + 6);
+		fclose(st);
+	}
+	qsort(lat, n, sizeof(*lat), tui_cmp_double);
+	fprintf(fp, "startup_ms %.3f\nkeys %zu\n", startup * 1e3, n);
+	if (n)
+		fprintf(fp, "p50_ms %.3f\np99_ms %.3f\nmax_ms %.3f\n",
+			lat[n / 2] * 1e3, lat[(n * 99) / 100] * 1e3,
+			lat[n - 1] * 1e3);
+	fprintf(fp, "maxrss_kb %ld\n", rss);
+	fclose(fp);
+}
+
+/* Refuse terminals we cannot draw on, before curses is started. */
+static int
+tui_check_terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "negsieve: review: needs a terminal (standard "
+			"input and output must be a terminal)\n");
+		return NS_ETERM;
+	}
+	if (!term || !*term || !strcmp(term, "dumb")) {
+		fprintf(stderr, "negsieve: review: TERM=%s cannot show the "
+			"review screen; run it in a terminal such as xterm, "
+			"tmux or screen\n", term && *term ? term : "(unset)");
+		return NS_ETERM;
+	}
+	return NS_OK;
+}
+
+static void
+tui_loop(struct tui *t, double t0, const char *bench)
+{
+	double startup = 0, tkey = 0;
+	bool first = true, count_tried = false;
+
+	while (!t->quit) {
+		struct tui_key k;
+		wint_t ch;
+		int rc;
+
+		if (tui_quit_flag)
+			break;
+		draw_frame(&t->d);
+		if (first) {
+			startup = tui_now() - t0;
+			first = false;
+		} else if (t->script && tkey > 0) {
+			struct tui_script *s = t->script;
+
+			if (s->nlat == s->caplat) {
+				s->caplat = s->caplat ? s->caplat * 2 : 1024;
+				s->lat = xrealloc(s->lat, s->caplat *
+						  sizeof(*s->lat));
+			}
+			s->lat[s->nlat++] = tui_now() - tkey;
+		}
+		if (!t->r->prog_known && !count_tried) {
+			/* the queue counts come when the terminal is idle */
+			struct ns_err err;
+
+			if (!t->script) {
+				timeout(0);
+				rc = get_wch(&ch);
+				timeout(1000);
+				if (rc != ERR) {
+					tui_key(t, (struct tui_key){
+						rc == KEY_CODE_YES, ch });
+					continue;
+				}
+			}
+			err_clear(&err);
+			review_count(t->r, &err);
+			count_tried = true;
+			tkey = 0;
+			continue;
+		}
+		if (t->script) {
+			if (!tui_script_next(t, &k))
+				break;
+			tkey = tui_now();
+		} else {
+			rc = get_wch(&ch);
+			if (rc == ERR)
+				continue;	/* timeout or signal */
+			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
+		}
+		tui_key(t, k);
+	}
+	if (t->script) {
+		draw_frame(&t->d);
+		tui_dump(t);
+		if (bench)
+			tui_bench_report(bench, startup, t->script->lat,
+					 t->script->nlat);
+	}
+}
+
+/* Start curses on the terminal, or headless for a script. */
+static SCREEN *
+tui_start(struct tui *t, const char *size)
+{
+	SCREEN *scr;
+	const char *term = getenv("TERM");
+
+	if (t->script) {
+		int c = 80, r = 24;
+		char buf[16];
+		FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null",
+								 "r");
+
+		if (size)
+			sscanf(size, "%dx%d", &c, &r);
+		snprintf(buf, sizeof(buf), "%d", c);
+		setenv("COLUMNS", buf, 1);
+		snprintf(buf, sizeof(buf), "%d", r);
+		setenv("LINES", buf, 1);
+		if (!term || !*term || !strcmp(term, "dumb"))
+			term = "xterm";
+		scr = newterm(term, out, in);
+	} else {
+		scr = newterm(NULL, stdout, stdin);
+	}
+	if (!scr)
+		return NULL;
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(t->script ? 0 : 1000);
+	return scr;
+}
+
+int
+cmd_review(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keys-man", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *script = getenv("NEGSIEVE_REVIEW_SCRIPT");
+	const char *dump = getenv("NEGSIEVE_REVIEW_DUMP");
+	const char *bench = getenv("NEGSIEVE_REVIEW_BENCH");
+	double t0 = tui_now();
+	struct tui_script sc;
+	struct project p;
+	struct ns_err err;
+	struct tui t;
+	struct passwd *pw;
+	struct sigaction sa;
+	char uname[64];
+	SCREEN *scr;
+	int c, ret;
+
+	err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'K':
+			keymap_write_man(stdout);
+			return NS_OK;
+		case 'h':
+			fputs(review_usage, stdout);
+			return NS_OK;
+		default:
+			return cmd_usage_error("review", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("review", "expected one PROJECT argument");
+	memset(&t, 0, sizeof(t));
+	t.saved_stderr = -1;
+	if (project_open(&p, argv[optind], &err) != NS_OK)
+		return cmd_fail(&err);
+	t.p = &p;
+	t.km = keymap_new();
+	if (keymap_configure(t.km, p.cfg, &err) != NS_OK) {
+		keymap_free(t.km);
+		project_close(&p);
+		return cmd_fail(&err);
+	}
+	if (script) {
+		memset(&sc, 0, sizeof(sc));
+		if (!(sc.fp = fopen(script, "r"))) {
+			err_set(&err, NS_EIO, "%s: %s", script,
+				strerror(errno));
+			goto fail;
+		}
+		if (dump && !(sc.dump = fopen(dump, "w"))) {
+			err_set(&err, NS_EIO, "%s: %s", dump, strerror(errno));
+			fclose(sc.fp);
+			goto fail;
+		}
+		t.script = &sc;
+	} else if ((ret = tui_check_terminal()) != NS_OK) {
+		keymap_free(t.km);
+		project_close(&p);
+		return ret;
+	}
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(uname, sizeof(uname), "%s", pw->pw_name);
+	else
+		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
+	if (review_open(p.db, uname, &t.r, &err) != NS_OK)
+		goto fail;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tui_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	if (!(scr = tui_start(&t, getenv("NEGSIEVE_REVIEW_SIZE")))) {
+		review_close(t.r);
+		err_set(&err, NS_ETERM, "review: cannot start the terminal "
+			"(TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+		goto fail;
+	}
+	/* From here until endwin() nothing may reach stderr. */
+	{
+		char *log = xasprintf("%s/review.log", db_dir(p.db));
+		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
+
+		if (lfd >= 0) {
+			fflush(stderr);
+			t.saved_stderr = dup(2);
+			dup2(lfd, 2);
+			close(lfd);
+		}
+		free(log);
+	}
+	{
+		const char *name = config_str(p.cfg, "project.name", NULL);
+		const char *slash = strrchr(p.dir, '/');
+
+		/* the project's name, else the last part of its path */
+		if (!name)
+			name = slash && slash[1] ? slash + 1 : p.dir;
+		draw_init(&t.d, t.r, t.km, name);
+	}
+	tui_loop(&t, t0, bench);
+	draw_fini(&t.d);
+	endwin();
+	delscreen(scr);
+	if (t.saved_stderr >= 0) {
+		fflush(stderr);
+		dup2(t.saved_stderr, 2);
+		close(t.saved_stderr);
+	}
+	if (t.script) {
+		fclose(sc.fp);
+		if (sc.dump)
+			fclose(sc.dump);
+		free(sc.lat);
+	}
+	review_close(t.r);
+	keymap_free(t.km);
+	project_close(&p);
+	return NS_OK;
+fail:
+	if (t.script) {
+		fclose(sc.fp);
+		if (sc.dump)
+			fclose(sc.dump);
+	}
+	keymap_free(t.km);
+	project_close(&p);
+	return cmd_fail(&err);
+}
