@@ -27,7 +27,7 @@ tm new-session -d -s t -x 80 -y 24 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$P'"
 ok "first frame on an 80x24 terminal" wait_for "Q q1: what is the tmux"
 ok "key hints on the last line" wait_for "f FN  x TN"
-ok "queue counted once idle" wait_for "queue: 0/8 done (0.0%), 4 queries"
+ok "queue counted once idle" wait_for "queue 0/8 done (0.0%), 4 queries"
 tm send-keys -t t f
 ok "decision shown" wait_for "FN: p2."
 pid=$(tm display-message -p -t t '#{pane_pid}')
