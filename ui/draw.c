@@ -122,7 +122,10 @@ draw_text(const struct draw *d, int y, int x, int width, const char *s,
 		if (wc[0]) {
 			attr_t a = mask && mask[i] ? mark : attr;
 
-			setcchar(&cc, wc, a, 0, NULL);
+			/* setcchar takes the colour as its own argument and
+			 * ignores the colour bits of the attributes */
+			setcchar(&cc, wc, a & ~A_COLOR,
+				 (short)PAIR_NUMBER(a), NULL);
 			add_wch(&cc);
 			col += w;
 		}
