@@ -44,6 +44,17 @@ col_dup(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
+/* A passage's external id, or "#ID" (its number) when it has none. */
+static char *
+xid_dup(sqlite3_stmt *st, int i, int64_t id)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	if (t && *t)
+		return xstrdup((const char *)t);
+	return xasprintf("#%lld", (long long)id);
+}
+
 void
 queue_query_free(struct queue_query *q)
 {
@@ -167,7 +178,9 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
 		"   WHERE x.passage_id = k.passage_id LIMIT 1),"
-		"  p.title, p.text, s.score, s.rank, s.passage_id IS NOT NULL"
+		"  p.title, p.text, s.score, s.rank, s.passage_id IS NOT NULL,"
+		"  (SELECT j.grade FROM qrel j WHERE j.query_id = ?1"
+		"   AND j.passage_id = k.passage_id)"
 		" FROM (SELECT DISTINCT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)) k"
@@ -237,7 +250,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		}
 		p = &q->pos[q->npos++];
 		p->passage_id = sqlite3_column_int64(st, 0);
-		p->xid = col_dup(st, 1);
+		p->xid = xid_dup(st, 1, p->passage_id);
 		p->title = col_dup(st, 2);
 		p->text = col_dup(st, 3);
 		p->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
@@ -265,12 +278,14 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		c = &q->c[q->n++];
 		memset(c, 0, sizeof(*c));
 		c->passage_id = sqlite3_column_int64(st, 0);
-		c->xid = col_dup(st, 1);
+		c->xid = xid_dup(st, 1, c->passage_id);
 		c->title = col_dup(st, 2);
 		c->text = col_dup(st, 3);
 		c->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
 		c->score = sqlite3_column_double(st, 4);
 		c->in_run = sqlite3_column_int(st, 6) != 0;
+		c->judged = sqlite3_column_type(st, 7) == SQLITE_NULL ? 0
+			    : sqlite3_column_int64(st, 7) > 0 ? 1 : -1;
 		c->rank = sqlite3_column_type(st, 5) != SQLITE_NULL
 			? sqlite3_column_int64(st, 5)
 			: c->in_run ? (int64_t)q->n : 0;

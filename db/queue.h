@@ -38,7 +38,8 @@ const char *queue_label_name(enum queue_label l);
 /* A positive (qrel grade > 0) of the loaded query. */
 struct queue_pos {
 	int64_t passage_id;
-	char *xid;		/* one external id of the passage */
+	char *xid;		/* one external id of the passage, else
+				 * "#N" with N its number (passage.id) */
 	char *title;		/* "" when none */
 	char *text;		/* "" when the text is unknown */
 	double score;		/* under q->run (see queue_load) */
@@ -48,12 +49,15 @@ struct queue_pos {
 /* A kept candidate of the loaded query. */
 struct queue_cand {
 	int64_t passage_id;
-	char *xid;		/* one external id of the passage */
+	char *xid;		/* one external id of the passage, else
+				 * "#N" with N its number (passage.id) */
 	char *title;		/* "" when none */
 	char *text;		/* "" when the text is unknown */
 	double score;		/* under the query's run (q->run) */
 	bool has_score;
 	bool in_run;		/* retrieved by q->run (kept or not) */
+	int judged;		/* imported judgment: 1 relevant (a positive
+				 * the run retrieved), -1 non-relevant, 0 none */
 	int64_t rank;		/* rank in q->run, else position by score;
 				 * 0 when not in q->run */
 	enum queue_label label;	/* decision in force, QUEUE_NONE if none */

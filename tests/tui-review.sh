@@ -168,4 +168,24 @@ is_in "$err" "negsieve: review: --run: 'two' is not a run id (a positive integer
 db "$T/runs" "INSERT INTO run(id, method, created_at) VALUES (3, 'bm25', '2026-01-03T00:00:00Z')"
 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 3 "$T/runs" >/dev/null 2>&1
 is_in "$(screen last)" "Nothing to review: run 3 has no kept candidates." "--run of a run without kept candidates"
+# passages without an external id are named by their number
+mkproj "$T/noxid"
+db "$T/noxid" "DELETE FROM passage_xid WHERE passage_id IN (1, 2)"
+review_keys "$T/noxid" dump f dump q
+is_in "$(screen 1)" "+ #1 0.900: tmux" "positive without external id: its number"
+is_in "$(screen 1)" "candidate #2, 76 chars" "candidate without external id: its number"
+is_in "$(screen 2)" "FN: #2." "status names it by number"
+# texts known by id only, and candidates the imported judgments cover
+mkproj "$T/ids"
+db "$T/ids" "UPDATE query SET text = NULL WHERE id = 1; UPDATE passage SET text = '', title = '' WHERE id IN (1, 2);
+INSERT INTO qrel(query_id, passage_id, grade, score, source_id) VALUES (1, 3, 1, NULL, 1), (1, 4, 0, NULL, 1);"
+review_keys "$T/ids" dump q
+s=$(screen 1)
+is_in "$s" "Q q1: (no text: known by its id only)" "query without text says so"
+is_in "$s" "+ p1 0.900 (+more): (no text: known by its id only)" "positive without text says so"
+is_in "$s" ">      1   0.800    11%     -     - -        p2 (no text)" "candidate without text: its id in the list"
+is_in "$s" "       2   0.700    22%     -     - (pos)    byobu" "candidate judged relevant by the import"
+is_in "$s" "       3   0.600    33%     -     - (neg)    vim" "candidate judged non-relevant by the import"
+is_in "$s" "candidate p2, 0 chars, lines 1-1 of 1" "detail title of a text-less candidate"
+is_in "$s" "(no text: known by its id only)" "detail of a text-less candidate"
 done_testing

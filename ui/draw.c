@@ -147,6 +147,9 @@ draw_str(const struct draw *d, int y, int x, int width, const char *s,
 	return draw_text(d, y, x, width, s, strlen(s), NULL, attr, pad);
 }
 
+/* What stands for a text known by id only. */
+#define DRAW_NO_TEXT "(no text: known by its id only)"
+
 /* Wrap @title + @text for a pane of @width columns keyed by @key. */
 static void
 draw_pane_fill(struct draw *d, struct draw_pane *p, int64_t key,
@@ -154,6 +157,8 @@ draw_pane_fill(struct draw *d, struct draw_pane *p, int64_t key,
 {
 	if (p->key == key && p->width == width && p->text)
 		return;
+	if (!*text && !(title && *title))
+		text = DRAW_NO_TEXT;
 	draw_pane_fini(p);
 	p->key = key;
 	p->width = width;
@@ -330,14 +335,22 @@ draw_list(struct draw *d)
 			 "-", "-");
 		x = draw_str(d, g->list_row + k, 0, COLS, buf, base, false);
 		snprintf(buf, sizeof(buf), "%-7s", l ? queue_label_name(l)
-						     : "-");
+			 : c->judged > 0 ? "(pos)" : c->judged < 0 ? "(neg)"
+			 : "-");
 		x += draw_str(d, g->list_row + k, x, 7, buf,
 			      base | (l ? draw_label_attr(d, l) : A_NORMAL),
 			      false);
 		x += draw_str(d, g->list_row + k, x, 2, c->note ? "+ " : "  ",
 			      base, false);
-		draw_text(d, g->list_row + k, x, COLS - x, c->text,
-			  strlen(c->text), NULL, base, i == r->cur);
+		if (*c->text) {
+			draw_text(d, g->list_row + k, x, COLS - x, c->text,
+				  strlen(c->text), NULL, base, i == r->cur);
+		} else {
+			/* known by id only: show the id */
+			snprintf(buf, sizeof(buf), "%s (no text)", c->xid);
+			draw_str(d, g->list_row + k, x, COLS - x, buf,
+				 base | draw_attr(d, PAIR_DIM), i == r->cur);
+		}
 	}
 }
 
@@ -402,7 +415,7 @@ draw_query(struct draw *d)
 	struct layout_line *lines;
 	size_t n;
 	char *s = xasprintf("Q %s%s: %s", q->xid, q->dropped ? " (dropped)"
-			    : "", q->text);
+			    : "", *q->text ? q->text : DRAW_NO_TEXT);
 
 	layout_wrap(s, strlen(s), COLS, &lines, &n);
 	for (int k = 0; k < g->query_rows && (size_t)k < n; k++)
@@ -428,8 +441,12 @@ draw_query(struct draw *d)
 				 q->npos > 1 ? " (+more)" : "");
 		x = draw_str(d, g->pos_row, 0, COLS, head,
 			     draw_attr(d, PAIR_TN), false);
-		draw_text(d, g->pos_row, x, COLS - x, p->text, strlen(p->text),
-			  NULL, A_NORMAL, false);
+		if (*p->text)
+			draw_text(d, g->pos_row, x, COLS - x, p->text,
+				  strlen(p->text), NULL, A_NORMAL, false);
+		else
+			draw_str(d, g->pos_row, x, COLS - x, DRAW_NO_TEXT,
+				 draw_attr(d, PAIR_DIM), false);
 	}
 }
 
@@ -460,7 +477,7 @@ draw_detail(struct draw *d)
 	const struct queue_cand *c = &q->c[r->cur];
 	const struct queue_pos *p = q->npos ? &q->pos[0] : NULL;
 	bool pos_only = !g->wide && d->show_pos;
-	char notin[64];
+	char notin[128];
 	int max;
 
 	if (!pos_only)
@@ -488,6 +505,10 @@ draw_detail(struct draw *d)
 	else
 		snprintf(notin, sizeof(notin), " not in run %lld (no score),",
 			 (long long)q->run);
+	if (c->judged)
+		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
+			 " judged %s,", c->judged > 0 ? "relevant"
+			 : "non-relevant");
 	draw_sep(d, 0, g->detail_w, "candidate", c->xid, strlen(c->text),
 		 notin, &d->cand);
 	draw_pane_lines(d, &d->cand, g->detail_row, 0, g->detail_rows,
