@@ -89,6 +89,7 @@ is "$rc" 0 "q quits from the too-small screen"
 # wide characters and right-to-left text keep the columns aligned
 review_keys "$P" ":" "text:q2" Enter dump ":" "text:q3" Enter dump q
 is_in "$(screen 1)" "東京の天気は晴れのち曇り" "CJK text shown"
+is_in "$(screen 1)" "candidate p6, 24 chars," "length in characters, not bytes"
 is_in "$(screen 2)" "الطقس في الإسكندرية معتدل" "Arabic text shown"
 widths=$(screen 1 | python3 -c '
 import sys, unicodedata

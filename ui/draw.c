@@ -450,6 +450,17 @@ draw_query(struct draw *d)
 	}
 }
 
+/* Characters (not bytes) of UTF-8 @s. */
+static size_t
+draw_nchars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 /* The detail title: which passage, where in it, how to see more. */
 static void
 draw_sep(struct draw *d, int x, int width, const char *what,
@@ -495,7 +506,7 @@ draw_detail(struct draw *d)
 		d->detail_top = 0;
 	if (pos_only) {
 		draw_sep(d, 0, COLS, "positive", p ? p->xid : "-",
-			 p ? strlen(p->text) : 0, "", &d->pos);
+			 p ? draw_nchars(p->text) : 0, "", &d->pos);
 		draw_pane_lines(d, &d->pos, g->detail_row, 0, g->detail_rows,
 				COLS, d->detail_top);
 		return;
@@ -509,13 +520,13 @@ draw_detail(struct draw *d)
 		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
 			 " judged %s,", c->judged > 0 ? "relevant"
 			 : "non-relevant");
-	draw_sep(d, 0, g->detail_w, "candidate", c->xid, strlen(c->text),
+	draw_sep(d, 0, g->detail_w, "candidate", c->xid, draw_nchars(c->text),
 		 notin, &d->cand);
 	draw_pane_lines(d, &d->cand, g->detail_row, 0, g->detail_rows,
 			g->detail_w, d->detail_top);
 	if (g->wide) {
 		draw_sep(d, g->pos_x, g->pos_w, "positive", p ? p->xid : "-",
-			 p ? strlen(p->text) : 0, "", &d->pos);
+			 p ? draw_nchars(p->text) : 0, "", &d->pos);
 		mvvline(g->detail_row, g->pos_x - 1, ACS_VLINE, g->detail_rows);
 		draw_pane_lines(d, &d->pos, g->detail_row, g->pos_x + 1,
 				g->detail_rows, g->pos_w - 1, d->detail_top);
