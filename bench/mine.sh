@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/mine.sh - exact dense mining end to end vs sgemm, one run each size.
-# Usage: bench/mine.sh [NQ NB DIM K]   (default 10000 100000 384 20)
+# Usage: bench/mine.sh [NQ NB DIM K [now]]   (default 10000 100000 384 20)
+# "now" runs only the way negsieve mine works (and so shows its peak RSS).
 # Generated data goes to a temporary directory outside the repo.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,4 +11,4 @@ trap 'rm -rf "$dir"' EXIT
 rmdir "$dir"; mkdir -p "$(dirname "$dir")"
 # the settings negsieve mine applies to itself (src/ompenv.c)
 OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=0 \
-	bench/mine-bench "${1:-10000}" "${2:-100000}" "${3:-384}" "${4:-20}" "$dir"
+	bench/mine-bench "${1:-10000}" "${2:-100000}" "${3:-384}" "${4:-20}" "$dir" ${5:+"$5"}

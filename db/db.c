@@ -227,9 +227,12 @@ db_migrate(struct db *db, struct ns_err *err)
 }
 
 static enum ns_rc
-db_pragmas(struct db *db, struct ns_err *err)
+db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
 	sqlite3_busy_timeout(db->h, 10000);
+	if (readonly)
+		return db_exec(db, "PRAGMA foreign_keys = ON;"
+				   "PRAGMA temp_store = MEMORY;", err);
 	return db_exec(db, "PRAGMA journal_mode = WAL;"
 			   "PRAGMA synchronous = NORMAL;"
 			   "PRAGMA foreign_keys = ON;"
@@ -266,7 +269,10 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 		}
 		umask(old);
 		flags |= SQLITE_OPEN_CREATE;
-	} else if (stat(path, &stbuf) != 0) {
+	} else if (mode == DB_OPEN_READONLY) {
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	}
+	if (mode != DB_OPEN_CREATE && stat(path, &stbuf) != 0) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "
 			     "(no %s; create one with 'negsieve init %s')",
 			     dir, DB_FILENAME, dir);
@@ -290,15 +296,26 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	 * their group, so make it group-writable (never world-writable). */
 	if (mode == DB_OPEN_CREATE)
 		chmod(path, 0660);
-	rc = db_pragmas(db, err);
+	rc = db_pragmas(db, mode == DB_OPEN_READONLY, err);
 	umask(old);
 	if (rc == NS_OK && mode == DB_OPEN_EXISTING &&
 	    db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = "
 			  "'meta'") != 1 && db_user_version(db) == 0)
 		rc = err_set(err, NS_EINPUT, "%s: not a negsieve database",
 			     path);
-	if (rc == NS_OK)
+	if (rc == NS_OK && mode == DB_OPEN_READONLY) {
+		int v = db_user_version(db);
+
+		if (v != db_schema_version())
+			rc = err_set(err, NS_EVERSION, "%s has schema version "
+				     "%d, this negsieve writes %d; %s", path, v,
+				     db_schema_version(), v < db_schema_version()
+				     ? "open it once read-write (e.g. 'negsieve "
+				       "stats') to upgrade it" :
+				       "upgrade negsieve");
+	} else if (rc == NS_OK) {
 		rc = db_migrate(db, err);
+	}
 	free(path);
 	if (rc != NS_OK) {
 		db_close(db);

@@ -22,6 +22,9 @@ struct db;
 enum db_open_mode {
 	DB_OPEN_EXISTING,	/* the project must exist */
 	DB_OPEN_CREATE,		/* create the project; it must not exist */
+	DB_OPEN_READONLY,	/* existing project, read-only connection: no
+				 * migration (an older schema is NS_EVERSION),
+				 * nothing written (mining shards) */
 };
 
 /*

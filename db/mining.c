@@ -188,7 +188,7 @@ db_mine_text_hashes(struct db *db, int query, const int64_t *ids, int64_t n,
 	sqlite3_stmt *st = db_prep(db, query ? sql_q : sql_p, err);
 	uint64_t *h;
 	int64_t i = 0;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (!st)
 		return NS_EDB;
@@ -197,17 +197,39 @@ db_mine_text_hashes(struct db *db, int query, const int64_t *ids, int64_t n,
 		int64_t id = sqlite3_column_int64(st, 0);
 		const void *t = sqlite3_column_blob(st, 1);
 
-		while (i < n && ids[i] < id)
+		if (ids[i] < id)
+			break;		/* ids[i] has no row */
+		if (ids[i] == id) {
+			if (t) {
+				h[i] = hash64(t, (size_t)sqlite3_column_bytes(
+							 st, 1));
+				if (!h[i])
+					h[i] = 1;
+			}
 			i++;
-		if (i < n && ids[i] == id && t) {
-			h[i] = hash64(t, (size_t)sqlite3_column_bytes(st, 1));
-			if (!h[i])
-				h[i] = 1;
 		}
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		free(h);
+		return db_fail(db, err, "reading texts");
+	}
+	if (i < n) {
+		free(h);
+		return err_set(err, NS_EINPUT, "%s %lld has a vector but is no "
+			       "longer in the project; re-run 'negsieve embed "
+			       "%s'", query ? "query" : "passage",
+			       (long long)ids[i], db_dir(db));
+	}
 	*out = h;
 	return NS_OK;
+}
+
+enum ns_rc
+db_mine_fk(struct db *db, bool on, struct ns_err *err)
+{
+	return db_exec(db, on ? "PRAGMA foreign_keys = ON" :
+				"PRAGMA foreign_keys = OFF", err);
 }
 
 enum ns_rc

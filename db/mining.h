@@ -41,6 +41,14 @@ enum ns_rc db_mine_store(struct db *db, int64_t run_id, int64_t query_id,
 			 size_t npos, struct ns_err *err);
 
 /*
+ * Foreign-key checks off (@on false) or back on for @db.  Mining turns
+ * them off while it stores candidates whose ids all come from the project
+ * (checked by db_mine_text_hashes()); each row otherwise costs three
+ * lookups.  Call outside a transaction: SQLite ignores it inside one.
+ */
+enum ns_rc db_mine_fk(struct db *db, bool on, struct ns_err *err);
+
+/*
  * Positives (qrels with grade > 0) of the @nq queries @qids (ascending) as
  * CSR arrays: positives of qids[i] are (*pos_pid)[(*pos_off)[i] ..
  * (*pos_off)[i+1]).  Caller frees both.
@@ -50,7 +58,10 @@ enum ns_rc db_mine_positives(struct db *db, const int64_t *qids, int64_t nq,
 			     struct ns_err *err);
 
 /* Text hashes (hash64 of the text; 0 for NULL text) of the @n passages
- * @ids, or of the @n queries @ids when @query; *@out has n entries. */
+ * @ids (ascending), or of the @n queries @ids when @query; *@out has n
+ * entries.  An id without a row is NS_EINPUT naming it (vectors older
+ * than the project's items), so rows stored for these ids are known to
+ * satisfy their foreign keys. */
 enum ns_rc db_mine_text_hashes(struct db *db, int query, const int64_t *ids,
 			       int64_t n, uint64_t **out, struct ns_err *err);
 

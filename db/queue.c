@@ -44,6 +44,17 @@ col_dup(sqlite3_stmt *st, int i)
 	return xstrdup(t ? (const char *)t : "");
 }
 
+/* A passage's external id, or "#ID" (its number) when it has none. */
+static char *
+xid_dup(sqlite3_stmt *st, int i, int64_t id)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	if (t && *t)
+		return xstrdup((const char *)t);
+	return xasprintf("#%lld", (long long)id);
+}
+
 void
 queue_query_free(struct queue_query *q)
 {
@@ -63,6 +74,7 @@ queue_query_free(struct queue_query *q)
 	free(q->c);
 	free(q->xid);
 	free(q->text);
+	free(q->run_method);
 	free(q);
 }
 
@@ -130,34 +142,53 @@ queue_reload_labels(struct db *db, struct queue_query *q, struct ns_err *err)
 }
 
 enum ns_rc
-queue_load(struct db *db, int64_t qid, struct queue_query **out,
+queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 	   struct ns_err *err)
 {
 	static const char sql_q[] =
 		"SELECT xid, text FROM query WHERE id = ?1";
+	/* The run whose scores are shown: the newest with kept candidates. */
+	static const char sql_run[] =
+		"SELECT max(run_id) FROM candidate"
+		" WHERE query_id = ?1 AND filter IS NULL";
+	static const char sql_method[] =
+		"SELECT method FROM run WHERE id = ?1";
+	/* A positive's score under run ?2: what the run's scorer gave it
+	 * (run_positive, or its own candidate row in the run), else for an
+	 * imported run the teacher score imported with the same file. */
 	static const char sql_pos[] =
 		"SELECT r.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
 		"   WHERE x.passage_id = r.passage_id LIMIT 1),"
 		"  p.title, p.text,"
-		"  coalesce((SELECT max(rp.score) FROM run_positive rp"
-		"   WHERE rp.query_id = r.query_id"
+		"  coalesce((SELECT rp.score FROM run_positive rp"
+		"   WHERE rp.run_id = ?2 AND rp.query_id = r.query_id"
 		"     AND rp.passage_id = r.passage_id),"
-		"   (SELECT max(c.score) FROM candidate c"
-		"   WHERE c.query_id = r.query_id"
-		"     AND c.passage_id = r.passage_id), r.score)"
+		"   (SELECT c.score FROM candidate c"
+		"   WHERE c.run_id = ?2 AND c.query_id = r.query_id"
+		"     AND c.passage_id = r.passage_id),"
+		"   (SELECT r.score FROM run u WHERE u.id = ?2"
+		"     AND u.source_id = r.source_id))"
 		" FROM qrel r JOIN passage p ON p.id = r.passage_id"
 		" WHERE r.query_id = ?1 AND r.grade > 0"
-		" ORDER BY 5 DESC, r.passage_id";
+		" ORDER BY 5 IS NULL, 5 DESC, r.passage_id";
+	/* The kept candidates (of every run, or of run ?3 only), with their
+	 * score and rank under run ?2; those the run did not retrieve last. */
 	static const char sql_c[] =
-		"SELECT c.passage_id,"
+		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
-		"   WHERE x.passage_id = c.passage_id LIMIT 1),"
-		"  p.title, p.text, max(c.score), min(c.rank)"
-		" FROM candidate c JOIN passage p ON p.id = c.passage_id"
-		" WHERE c.query_id = ?1 AND c.filter IS NULL"
-		" GROUP BY c.passage_id"
-		" ORDER BY 5 DESC, c.passage_id";
+		"   WHERE x.passage_id = k.passage_id LIMIT 1),"
+		"  p.title, p.text, s.score, s.rank, s.passage_id IS NOT NULL,"
+		"  (SELECT j.grade FROM qrel j WHERE j.query_id = ?1"
+		"   AND j.passage_id = k.passage_id)"
+		" FROM (SELECT DISTINCT passage_id FROM candidate"
+		"   WHERE query_id = ?1 AND filter IS NULL"
+		"     AND (?3 = 0 OR run_id = ?3)) k"
+		" JOIN passage p ON p.id = k.passage_id"
+		" LEFT JOIN candidate s ON s.run_id = ?2 AND s.query_id = ?1"
+		"   AND s.passage_id = k.passage_id"
+		" ORDER BY s.passage_id IS NULL, s.score IS NULL, s.score DESC,"
+		"   s.rank IS NULL, s.rank, k.passage_id";
 	struct queue_query *q;
 	sqlite3_stmt *st;
 	size_t cap = 0;
@@ -180,9 +211,36 @@ queue_load(struct db *db, int64_t qid, struct queue_query **out,
 	q->text = col_dup(st, 1);
 	sqlite3_reset(st);
 
+	q->run = run;
+	if (!run) {
+		if (!(st = db_prep(db, sql_run, err)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, qid);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			q->run = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			db_fail(db, err, "finding the run of a query");
+			goto fail;
+		}
+	}
+	q->run_method = xstrdup("");
+	if (q->run) {
+		if (!(st = db_prep(db, sql_method, err)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, q->run);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			free(q->run_method);
+			q->run_method = col_dup(st, 0);
+		}
+		sqlite3_reset(st);
+	}
+
 	if (!(st = db_prep(db, sql_pos, err)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, q->run);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct queue_pos *p;
 
@@ -192,7 +250,7 @@ queue_load(struct db *db, int64_t qid, struct queue_query **out,
 		}
 		p = &q->pos[q->npos++];
 		p->passage_id = sqlite3_column_int64(st, 0);
-		p->xid = col_dup(st, 1);
+		p->xid = xid_dup(st, 1, p->passage_id);
 		p->title = col_dup(st, 2);
 		p->text = col_dup(st, 3);
 		p->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
@@ -208,6 +266,8 @@ queue_load(struct db *db, int64_t qid, struct queue_query **out,
 	if (!(st = db_prep(db, sql_c, err)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, q->run);
+	sqlite3_bind_int64(st, 3, run);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct queue_cand *c;
 
@@ -218,13 +278,17 @@ queue_load(struct db *db, int64_t qid, struct queue_query **out,
 		c = &q->c[q->n++];
 		memset(c, 0, sizeof(*c));
 		c->passage_id = sqlite3_column_int64(st, 0);
-		c->xid = col_dup(st, 1);
+		c->xid = xid_dup(st, 1, c->passage_id);
 		c->title = col_dup(st, 2);
 		c->text = col_dup(st, 3);
 		c->has_score = sqlite3_column_type(st, 4) != SQLITE_NULL;
 		c->score = sqlite3_column_double(st, 4);
+		c->in_run = sqlite3_column_int(st, 6) != 0;
+		c->judged = sqlite3_column_type(st, 7) == SQLITE_NULL ? 0
+			    : sqlite3_column_int64(st, 7) > 0 ? 1 : -1;
 		c->rank = sqlite3_column_type(st, 5) != SQLITE_NULL
-			? sqlite3_column_int64(st, 5) : (int64_t)q->n;
+			? sqlite3_column_int64(st, 5)
+			: c->in_run ? (int64_t)q->n : 0;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -241,18 +305,23 @@ fail:
 }
 
 enum ns_rc
-queue_next_unsettled(struct db *db, int64_t from, int64_t annotator,
-		     double now, int64_t *qid, struct ns_err *err)
+queue_next_unsettled(struct db *db, int64_t run, int64_t from,
+		     int64_t annotator, double now, int64_t *qid,
+		     struct ns_err *err)
 {
-	static const char sql[] =
-		"SELECT c.query_id FROM candidate c"
-		" WHERE c.filter IS NULL AND c.query_id >= ?1"
-		"   AND NOT " QUEUE_SETTLED
-		"   AND NOT EXISTS (SELECT 1 FROM review_lease l"
-		"     WHERE l.query_id = c.query_id AND l.annotator_id <> ?2"
-		"       AND l.expires_at > ?3)"
-		" ORDER BY c.query_id LIMIT 1";
-	sqlite3_stmt *st = db_prep(db, sql, err);
+#define QUEUE_NEXT_UNSETTLED(RUN) \
+		"SELECT c.query_id FROM candidate c" \
+		" WHERE " RUN " c.filter IS NULL AND c.query_id >= ?1" \
+		"   AND NOT " QUEUE_SETTLED \
+		"   AND NOT EXISTS (SELECT 1 FROM review_lease l" \
+		"     WHERE l.query_id = c.query_id AND l.annotator_id <> ?2" \
+		"       AND l.expires_at > ?3)" \
+		" ORDER BY c.query_id LIMIT 1"
+	static const char sql[] = QUEUE_NEXT_UNSETTLED("");
+	static const char sql_run[] =
+		QUEUE_NEXT_UNSETTLED("c.run_id = ?4 AND");
+#undef QUEUE_NEXT_UNSETTLED
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
 	int rc;
 
 	if (!st)
@@ -260,6 +329,8 @@ queue_next_unsettled(struct db *db, int64_t from, int64_t annotator,
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, annotator);
 	sqlite3_bind_double(st, 3, now);
+	if (run)
+		sqlite3_bind_int64(st, 4, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*qid = sqlite3_column_int64(st, 0);
@@ -272,7 +343,7 @@ queue_next_unsettled(struct db *db, int64_t from, int64_t annotator,
 }
 
 enum ns_rc
-queue_step(struct db *db, int64_t qid, int dir, int64_t *out,
+queue_step(struct db *db, int64_t run, int64_t qid, int dir, int64_t *out,
 	   struct ns_err *err)
 {
 	static const char sql_next[] =
@@ -281,13 +352,23 @@ queue_step(struct db *db, int64_t qid, int dir, int64_t *out,
 	static const char sql_prev[] =
 		"SELECT max(query_id) FROM candidate"
 		" WHERE filter IS NULL AND query_id < ?1";
-	sqlite3_stmt *st = db_prep(db, dir > 0 ? sql_next : sql_prev, err);
+	static const char sql_run_next[] =
+		"SELECT min(query_id) FROM candidate"
+		" WHERE run_id = ?2 AND filter IS NULL AND query_id > ?1";
+	static const char sql_run_prev[] =
+		"SELECT max(query_id) FROM candidate"
+		" WHERE run_id = ?2 AND filter IS NULL AND query_id < ?1";
+	sqlite3_stmt *st = db_prep(db, run ? (dir > 0 ? sql_run_next
+						: sql_run_prev)
+				   : dir > 0 ? sql_next : sql_prev, err);
 	enum ns_rc ret = NS_OK;
 	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		ret = db_fail(db, err, "moving in the queue");
@@ -300,19 +381,44 @@ queue_step(struct db *db, int64_t qid, int dir, int64_t *out,
 	return ret;
 }
 
+enum ns_rc
+queue_run_check(struct db *db, int64_t run, struct ns_err *err)
+{
+	static const char sql[] = "SELECT 1 FROM run WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc == SQLITE_DONE)
+		return err_set(err, NS_ENOTFOUND, "no run with id %lld",
+			       (long long)run);
+	return db_fail(db, err, "reading a run");
+}
+
 bool
-queue_contains(struct db *db, int64_t qid)
+queue_contains(struct db *db, int64_t run, int64_t qid)
 {
 	static const char sql[] =
 		"SELECT 1 FROM candidate WHERE filter IS NULL"
 		" AND query_id = ?1 LIMIT 1";
+	static const char sql_run[] =
+		"SELECT 1 FROM candidate WHERE run_id = ?2 AND filter IS NULL"
+		" AND query_id = ?1 LIMIT 1";
 	struct ns_err err;
-	sqlite3_stmt *st = db_prep(db, sql, &err);
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, &err);
 	bool yes;
 
 	if (!st)
 		return false;
 	sqlite3_bind_int64(st, 1, qid);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
 	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	return yes;
@@ -382,31 +488,32 @@ queue_fts_expr(const char *text)
 }
 
 enum ns_rc
-queue_search_step(struct db *db, const char *expr, int64_t qid, int dir,
-		  int64_t *out, struct ns_err *err)
+queue_search_step(struct db *db, int64_t run, const char *expr, int64_t qid,
+		  int dir, int64_t *out, struct ns_err *err)
 {
-	/* The smallest/largest queue query beyond ?2 matching either way. */
-	static const char sql_next[] =
-		"SELECT min(q) FROM ("
-		" SELECT min(c.query_id) AS q FROM candidate c"
-		"  WHERE c.filter IS NULL AND c.query_id > ?2 AND c.passage_id IN"
-		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)"
-		" UNION ALL"
-		" SELECT min(f.rowid) FROM query_fts f"
-		"  WHERE query_fts MATCH ?1 AND f.rowid > ?2 AND EXISTS"
-		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid"
-		"    AND c.filter IS NULL))";
-	static const char sql_prev[] =
-		"SELECT max(q) FROM ("
-		" SELECT max(c.query_id) AS q FROM candidate c"
-		"  WHERE c.filter IS NULL AND c.query_id < ?2 AND c.passage_id IN"
-		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)"
-		" UNION ALL"
-		" SELECT max(f.rowid) FROM query_fts f"
-		"  WHERE query_fts MATCH ?1 AND f.rowid < ?2 AND EXISTS"
-		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid"
-		"    AND c.filter IS NULL))";
-	sqlite3_stmt *st = db_prep(db, dir > 0 ? sql_next : sql_prev, err);
+	/* The smallest/largest queue query beyond ?2 matching either way;
+	 * RUN restricts the candidates to run ?3. */
+#define QUEUE_SEARCH(AGG, CMP, RUN) \
+		"SELECT " AGG "(q) FROM (" \
+		" SELECT " AGG "(c.query_id) AS q FROM candidate c" \
+		"  WHERE " RUN " c.filter IS NULL AND c.query_id " CMP " ?2" \
+		"  AND c.passage_id IN" \
+		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)" \
+		" UNION ALL" \
+		" SELECT " AGG "(f.rowid) FROM query_fts f" \
+		"  WHERE query_fts MATCH ?1 AND f.rowid " CMP " ?2 AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL))"
+	static const char sql_next[] = QUEUE_SEARCH("min", ">", "");
+	static const char sql_prev[] = QUEUE_SEARCH("max", "<", "");
+	static const char sql_run_next[] =
+		QUEUE_SEARCH("min", ">", "c.run_id = ?3 AND");
+	static const char sql_run_prev[] =
+		QUEUE_SEARCH("max", "<", "c.run_id = ?3 AND");
+#undef QUEUE_SEARCH
+	sqlite3_stmt *st = db_prep(db, run ? (dir > 0 ? sql_run_next
+						: sql_run_prev)
+				   : dir > 0 ? sql_next : sql_prev, err);
 	enum ns_rc ret = NS_OK;
 	int rc;
 
@@ -414,6 +521,8 @@ queue_search_step(struct db *db, const char *expr, int64_t qid, int dir,
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, qid);
+	if (run)
+		sqlite3_bind_int64(st, 3, run);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		ret = db_fail(db, err, "searching");
@@ -468,28 +577,39 @@ queue_search_marks(struct db *db, const char *expr,
 }
 
 enum ns_rc
-queue_progress(struct db *db, struct queue_progress *p, struct ns_err *err)
+queue_progress(struct db *db, int64_t run, struct queue_progress *p,
+	       struct ns_err *err)
 {
 	static const char sql_items[] =
 		"SELECT count(*), count(DISTINCT query_id) FROM"
 		" (SELECT DISTINCT query_id, passage_id FROM candidate"
 		"  WHERE filter IS NULL)";
-	/* Driven by the decisions, never by a scan of all candidates. */
-	static const char sql_done[] =
-		"SELECT count(*) FROM ("
-		" SELECT d.query_id, d.passage_id FROM decision_live d"
-		"  WHERE d.passage_id IS NOT NULL AND EXISTS (SELECT 1"
-		"   FROM candidate c WHERE c.query_id = d.query_id"
-		"   AND c.passage_id = d.passage_id AND c.filter IS NULL)"
-		" UNION"
-		" SELECT c.query_id, c.passage_id FROM decision_live d"
-		"  CROSS JOIN candidate c ON c.query_id = d.query_id"
-		"  WHERE d.passage_id IS NULL AND c.filter IS NULL)";
-	sqlite3_stmt *st = db_prep(db, sql_items, err);
+	/* (run, query, passage) is unique: no DISTINCT needed. */
+	static const char sql_run_items[] =
+		"SELECT count(*), count(DISTINCT query_id) FROM candidate"
+		" WHERE run_id = ?1 AND filter IS NULL";
+	/* Driven by the decisions, never by a scan of all candidates;
+	 * RUN restricts the candidates to run ?1. */
+#define QUEUE_DONE(RUN) \
+		"SELECT count(*) FROM (" \
+		" SELECT d.query_id, d.passage_id FROM decision_live d" \
+		"  WHERE d.passage_id IS NOT NULL AND EXISTS (SELECT 1" \
+		"   FROM candidate c WHERE " RUN " c.query_id = d.query_id" \
+		"   AND c.passage_id = d.passage_id AND c.filter IS NULL)" \
+		" UNION" \
+		" SELECT c.query_id, c.passage_id FROM decision_live d" \
+		"  CROSS JOIN candidate c ON c.query_id = d.query_id" \
+		"  WHERE " RUN " d.passage_id IS NULL AND c.filter IS NULL)"
+	static const char sql_done[] = QUEUE_DONE("");
+	static const char sql_run_done[] = QUEUE_DONE("c.run_id = ?1 AND");
+#undef QUEUE_DONE
+	sqlite3_stmt *st = db_prep(db, run ? sql_run_items : sql_items, err);
 	int rc;
 
 	if (!st)
 		return NS_EDB;
+	if (run)
+		sqlite3_bind_int64(st, 1, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		p->items = sqlite3_column_int64(st, 0);
@@ -498,8 +618,10 @@ queue_progress(struct db *db, struct queue_progress *p, struct ns_err *err)
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, err, "counting the queue");
-	if (!(st = db_prep(db, sql_done, err)))
+	if (!(st = db_prep(db, run ? sql_run_done : sql_done, err)))
 		return NS_EDB;
+	if (run)
+		sqlite3_bind_int64(st, 1, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		p->labelled = sqlite3_column_int64(st, 0);
@@ -575,11 +697,13 @@ queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
 }
 
 enum ns_rc
-queue_labelled_in(struct db *db, int64_t qid, int64_t *n, struct ns_err *err)
+queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *n,
+		  struct ns_err *err)
 {
 	static const char sql[] =
 		"SELECT count(DISTINCT c.passage_id) FROM candidate c"
-		" WHERE c.query_id = ?1 AND c.filter IS NULL AND EXISTS"
+		" WHERE c.query_id = ?1 AND c.filter IS NULL"
+		"   AND (?2 = 0 OR c.run_id = ?2) AND EXISTS"
 		"  (SELECT 1 FROM decision_live d WHERE d.query_id = c.query_id"
 		"   AND (d.passage_id = c.passage_id OR d.passage_id IS NULL))";
 	sqlite3_stmt *st = db_prep(db, sql, err);
@@ -588,6 +712,7 @@ queue_labelled_in(struct db *db, int64_t qid, int64_t *n, struct ns_err *err)
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);

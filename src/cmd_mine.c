@@ -16,11 +16,13 @@
 #include "blasinfo.h"
 #include "cmd.h"
 #include "dense.h"
+#include "embed_builtin.h"
 #include "filter.h"
 #include "mine.h"
 #include "mining.h"
 #include "progress.h"
 #include "project.h"
+#include "shard.h"
 #include "summary.h"
 #include "util.h"
 #include "vecstore.h"
@@ -51,13 +53,16 @@ static const char mine_usage[] =
 	"      --seed N             seed of random and simans sampling (0)\n"
 	"      --refilter           re-apply filters and sampling to a stored run\n"
 	"      --run ID             the run for --refilter (default: the newest)\n"
+	"      --shard I/N          mine only slice I (0..N-1) of N of the queries\n"
+	"                           into --output, opening the project read-only\n"
+	"  -o, --output FILE        the shard file to write (with --shard)\n"
 	"  -h, --help               show this help\n";
 
 enum {
 	OPT_MODEL = 256, OPT_RECALL, OPT_RANGE_MIN, OPT_RANGE_MAX,
 	OPT_MAX_SCORE, OPT_MIN_SCORE, OPT_ABS, OPT_REL, OPT_ANCHOR,
 	OPT_NEAR_DUP, OPT_SAMPLING, OPT_SIMANS_A, OPT_SIMANS_B, OPT_NUM,
-	OPT_SEED, OPT_REFILTER, OPT_RUN,
+	OPT_SEED, OPT_REFILTER, OPT_RUN, OPT_SHARD,
 };
 
 struct mine_opts {
@@ -68,6 +73,9 @@ struct mine_opts {
 	struct filter_params fp;
 	bool refilter;
 	int64_t run;
+	int shard_i, shard_n;	/* shard_n 0: not sharded */
+	const char *output;	/* shard file */
+	char *project_id;	/* owned; with --shard */
 };
 
 static const char *const anchor_names[] = { "min", "mean", "max" };
@@ -153,7 +161,7 @@ json_num(json_t *o, const char *k, double v)
 /* All options of a run as JSON (stored in run.params); caller frees. */
 static char *
 opts_json(const struct mine_opts *o, const char *factory, int64_t nprobe,
-	  double recall)
+	  double recall, int64_t qset, int64_t pset)
 {
 	const struct filter_params *p = &o->fp;
 	json_t *j = json_object();
@@ -166,6 +174,8 @@ opts_json(const struct mine_opts *o, const char *factory, int64_t nprobe,
 		json_object_set_new(j, "model", json_string(o->model));
 		json_object_set_new(j, "nprobe", json_integer(nprobe));
 		json_num(j, "recall", recall);
+		json_object_set_new(j, "query_vectors", json_integer(qset));
+		json_object_set_new(j, "passage_vectors", json_integer(pset));
 	}
 	json_object_set_new(j, "range_min", json_integer(p->range_min));
 	json_object_set_new(j, "range_max", json_integer(p->range_max));
@@ -214,6 +224,91 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	return rc;
 }
 
+/* Where a run's candidates go: a new run of the project (stored in
+ * batched commits of one write transaction) or a shard file. */
+struct target {
+	struct store st;	/* the project */
+	struct shard *sh;	/* the shard file, or NULL */
+	mine_sink_fn sink;
+	void *arg;
+	const char *method, *params, *job;	/* borrowed */
+};
+
+static enum ns_rc
+target_open(struct target *t, struct project *pj, const struct mine_opts *o,
+	    const char *method, const char *params, const char *job,
+	    struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	memset(t, 0, sizeof(*t));
+	t->method = method;
+	t->params = params;
+	t->job = job;
+	if (o->shard_n) {
+		t->sink = shard_store;
+		rc = shard_create(o->output, &t->sh, err);
+		t->arg = t->sh;
+		return rc;
+	}
+	t->st.db = pj->db;
+	t->sink = store_query;
+	t->arg = &t->st;
+	/* dense: every id stored was checked against the project
+	 * (db_mine_text_hashes), so skip the three FK lookups per row */
+	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
+		return rc;
+	if ((rc = db_begin(pj->db, err)) == NS_OK &&
+	    (rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
+				  err)))
+		db_rollback(pj->db);
+	if (rc != NS_OK)
+		db_mine_fk(pj->db, true, NULL);
+	return rc;
+}
+
+/* Commit (when @rc is NS_OK) or drop what went to @t; returns the result. */
+static enum ns_rc
+target_close(struct target *t, struct project *pj, const struct mine_opts *o,
+	     enum ns_rc rc, int64_t queries, struct ns_err *err)
+{
+	if (t->sh) {
+		struct shard_info info;
+
+		if (rc != NS_OK) {
+			shard_abort(t->sh);
+			return rc;
+		}
+		info.project_id = o->project_id;
+		info.index = o->shard_i;
+		info.count = o->shard_n;
+		info.method = t->method;
+		info.params = t->params;
+		info.job = t->job;
+		info.queries = queries;
+		return shard_finish(t->sh, &info, err);
+	}
+	if (rc == NS_OK)
+		rc = db_commit(pj->db, err);
+	if (rc != NS_OK)
+		db_rollback(pj->db);
+	db_mine_fk(pj->db, true, NULL);
+	return rc;
+}
+
+/* The rows [*lo, *hi) of @n queries that this shard mines (all of them
+ * when not sharded). */
+static void
+shard_slice(const struct mine_opts *o, int64_t n, int64_t *lo, int64_t *hi)
+{
+	*lo = 0;
+	*hi = n;
+	if (o->shard_n) {
+		*lo = n * o->shard_i / o->shard_n;
+		*hi = n * (o->shard_i + 1) / o->shard_n;
+	}
+}
+
 /* --- dense -------------------------------------------------------------- */
 
 static enum ns_rc
@@ -223,25 +318,21 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
 	struct mine_in in;
-	struct store st;
+	struct target tg;
 	struct progress pr;
-	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0;
+	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
 	uint64_t *qhash = NULL, *phash = NULL;
-	char factory[256], *params = NULL, *path = NULL;
+	char factory[256], *params = NULL, *job = NULL, *path = NULL;
+	const char *model = o->model;
 	double recall = NAN;
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
 	enum ns_rc rc;
 
 	memset(&in, 0, sizeof(in));
-	if ((rc = vecstore_load(pj->db, VEC_QUERY, o->model, &qs, err)) ||
-	    (rc = vecstore_load(pj->db, VEC_PASSAGE, o->model, &ps, err)))
+	if (!strcmp(model, "builtin"))
+		model = EMBED_BUILTIN_MODEL;
+	if ((rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
 		goto out;
-	if (qs->dim != ps->dim) {
-		rc = err_set(err, NS_EINPUT, "model '%s': query vectors have "
-			     "%d dimensions, passage vectors %d", o->model,
-			     qs->dim, ps->dim);
-		goto out;
-	}
 	if (k > ps->n)
 		k = (int)ps->n;
 	if (!strcmp(o->index, "auto"))
@@ -267,17 +358,21 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 		dense_free(ix);
 		ix = NULL;
 	}
-	if (!ix) {
+	/* Flat: search the mapped vectors directly (no index, no copy) */
+	if (!ix && path) {
 		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
 				      200000, &ix, err)))
 			goto out;
-		if (path && (rc = dense_save(ix, path, err)))
+		/* a shard writes nothing into the project */
+		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))
 			goto out;
 	}
-	if (dense_nlist(ix) > 0) {
+	if (ix && dense_nlist(ix) > 0) {
+		/* the same sample in every shard: the same nprobe */
 		int64_t ns = qs->n < 500 ? qs->n : 500;
 
 		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
+				     ps->data, ps->n,
 				     &nprobe, &recall, err)))
 			goto out;
 		printf("index %s: recall@%d %.4f at nprobe %lld on %lld "
@@ -293,37 +388,31 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	    (rc = db_mine_text_hashes(pj->db, 0, ps->ids, ps->n, &phash,
 				      err)))
 		goto out;
+	shard_slice(o, qs->n, &lo, &hi);
 	in.dim = qs->dim;
-	in.nq = qs->n;
-	in.qv = qs->data;
-	in.qids = qs->ids;
-	in.qhash = qhash;
+	in.nq = hi - lo;
+	in.qv = qs->data + (size_t)lo * (size_t)qs->dim;
+	in.qids = qs->ids + lo;
+	in.qhash = qhash + lo;
 	in.np = ps->n;
 	in.pv = ps->data;
 	in.pids = ps->ids;
 	in.phash = phash;
-	in.pos_off = pos_off;
+	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
-	params = opts_json(o, factory, nprobe, recall);
-	st.db = pj->db;
-	st.pending = 0;
-	if ((rc = db_begin(pj->db, err)))
+	params = opts_json(o, factory, nprobe, recall, qs->id, ps->id);
+	job = opts_json(o, factory, 0, NAN, qs->id, ps->id);
+	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
 		goto out;
-	if ((rc = db_mine_run_new(pj->db, "dense", params, &st.run_id, err))) {
-		db_rollback(pj->db);
-		goto out;
-	}
-	progress_start(&pr, "mine", "queries", qs->n);
-	rc = mine_dense(&in, ix, k, 4096, &o->fp, sum, store_query, &st, &pr,
+	progress_start(&pr, "mine", "queries", in.nq);
+	rc = mine_dense(&in, ix, k, 4096, &o->fp, sum, tg.sink, tg.arg, &pr,
 			err);
 	progress_finish(&pr);
-	if (rc == NS_OK)
-		rc = db_commit(pj->db, err);
-	else
-		db_rollback(pj->db);
-	*run_out = st.run_id;
+	rc = target_close(&tg, pj, o, rc, in.nq, err);
+	*run_out = tg.st.run_id;
 out:
 	free(params);
+	free(job);
 	free(path);
 	free(pos_off);
 	free(pos_pid);
@@ -341,13 +430,13 @@ static enum ns_rc
 mine_bm25_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	      int64_t *run_out, struct ns_err *err)
 {
-	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL;
-	char **qtext = NULL, *params;
+	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL, lo, hi;
+	char **qtext = NULL, *params = NULL;
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
 	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
 	double *pscore = NULL, *pvalid = NULL;
 	struct progress pr;
-	struct store st;
+	struct target tg;
 	enum ns_rc rc;
 
 	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
@@ -355,19 +444,14 @@ mine_bm25_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
 				    err)))
 		goto out;
-	params = opts_json(o, NULL, 0, NAN);
-	st.db = pj->db;
-	st.pending = 0;
-	if ((rc = db_begin(pj->db, err)) == NS_OK &&
-	    (rc = db_mine_run_new(pj->db, "bm25", params, &st.run_id, err)))
-		db_rollback(pj->db);
-	free(params);
-	if (rc)
+	params = opts_json(o, NULL, 0, NAN, 0, 0);
+	if ((rc = target_open(&tg, pj, o, "bm25", params, params, err)))
 		goto out;
-	progress_start(&pr, "mine", "queries", nq);
+	shard_slice(o, nq, &lo, &hi);
+	progress_start(&pr, "mine", "queries", hi - lo);
 	pscore = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pscore));
 	pvalid = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pvalid));
-	for (int64_t qi = 0; qi < nq && rc == NS_OK; qi++) {
+	for (int64_t qi = lo; qi < hi && rc == NS_OK; qi++) {
 		const int64_t *pos = pos_pid + pos_off[qi];
 		size_t npos = (size_t)(pos_off[qi + 1] - pos_off[qi]), n = 0;
 		int64_t *pids = NULL;
@@ -400,20 +484,18 @@ mine_bm25_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 			filter_apply(&o->fp, qids[qi], anchor, c, n);
 			summary_add_query(sum, pvalid, npos, anchor, c, n,
 					  o->fp.num_negatives);
-			rc = store_query(&st, qids[qi], c, n, pos, pscore,
-					 npos, err);
+			rc = tg.sink(tg.arg, qids[qi], c, n, pos, pscore, npos,
+				     err);
 		}
 		free(pids);
 		free(scores);
-		progress_update(&pr, qi + 1);
+		progress_update(&pr, qi - lo + 1);
 	}
 	progress_finish(&pr);
-	if (rc == NS_OK)
-		rc = db_commit(pj->db, err);
-	else
-		db_rollback(pj->db);
-	*run_out = st.run_id;
+	rc = target_close(&tg, pj, o, rc, hi - lo, err);
+	*run_out = tg.st.run_id;
 out:
+	free(params);
 	free(c);
 	free(pscore);
 	free(pvalid);
@@ -467,7 +549,7 @@ mine_refilter(struct project *pj, struct mine_opts *o, struct summary *sum,
 	/* keep what describes the search, replace the filter settings */
 	o->method = method;
 	old = json_loads(params, 0, &je);
-	np = opts_json(o, "", 0, NAN);
+	np = opts_json(o, "", 0, NAN, 0, 0);
 	upd = json_loads(np, 0, &je);
 	free(np);
 	if (!old)
@@ -478,6 +560,8 @@ mine_refilter(struct project *pj, struct mine_opts *o, struct summary *sum,
 	json_object_del(upd, "model");
 	json_object_del(upd, "nprobe");
 	json_object_del(upd, "recall");
+	json_object_del(upd, "query_vectors");
+	json_object_del(upd, "passage_vectors");
 	json_object_update(old, upd);
 	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(old);
@@ -528,6 +612,8 @@ cmd_mine(int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "refilter", no_argument, NULL, OPT_REFILTER },
 		{ "run", required_argument, NULL, OPT_RUN },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -538,21 +624,24 @@ cmd_mine(int argc, char **argv)
 	int64_t run_id = 0;
 	double v;
 	enum ns_rc rc;
-	int c, i;
+	int c, i, sharded = 0;
+	char *output = NULL;
 
 	err_clear(&err);
 	/* options apply over the project's config: read them twice */
 	for (int pass = 0; pass < 2; pass++) {
 		optind = 1;
 		opterr = pass;
-		while ((c = getopt_long(argc, argv, "m:i:h", opts, NULL)) !=
+		while ((c = getopt_long(argc, argv, "m:i:o:h", opts, NULL)) !=
 		       -1) {
 			if (c == 'h') {
 				fputs(mine_usage, stdout);
 				return NS_OK;
 			}
-			if (pass == 0)
+			if (pass == 0) {
+				sharded |= c == OPT_SHARD;
 				continue;	/* errors reported in pass 1 */
+			}
 			if (c == '?') {
 				project_close(&pj);
 				return cmd_usage_error("mine", "bad option");
@@ -638,6 +727,23 @@ cmd_mine(int argc, char **argv)
 			case OPT_REFILTER:
 				o.refilter = true;
 				break;
+			case 'o':
+				output = optarg;
+				break;
+			case OPT_SHARD: {
+				char tail;
+
+				if (sscanf(optarg, "%d/%d%c", &o.shard_i,
+					   &o.shard_n, &tail) != 2 ||
+				    o.shard_n < 1 || o.shard_i < 0 ||
+				    o.shard_i >= o.shard_n) {
+					cmd_usage_error("mine", "--shard: '%s' "
+						"is not I/N with 0 <= I < N",
+						optarg);
+					goto usage;
+				}
+				break;
+			}
 			}
 		}
 		if (pass == 1)
@@ -645,7 +751,9 @@ cmd_mine(int argc, char **argv)
 		if (optind != argc - 1)
 			return cmd_usage_error("mine",
 					       "expected one PROJECT argument");
-		if (project_open(&pj, argv[optind], &err) != NS_OK)
+		/* a shard only reads the project: many may run at once */
+		if ((sharded ? project_open_readonly(&pj, argv[optind], &err) :
+			       project_open(&pj, argv[optind], &err)) != NS_OK)
 			return cmd_fail(&err);
 		memset(&o, 0, sizeof(o));
 		opts_from_config(&o, pj.cfg);
@@ -656,6 +764,27 @@ cmd_mine(int argc, char **argv)
 				o.fp.range_max);
 		goto usage;
 	}
+	if (o.shard_n && !output) {
+		cmd_usage_error("mine", "--shard needs --output FILE");
+		goto usage;
+	}
+	if (output && !o.shard_n) {
+		cmd_usage_error("mine", "--output needs --shard I/N");
+		goto usage;
+	}
+	if (o.shard_n && o.refilter) {
+		cmd_usage_error("mine", "--refilter works on the project; it "
+				"cannot be sharded");
+		goto usage;
+	}
+	o.output = output;
+	if (o.shard_n && !(o.project_id = project_id(&pj))) {
+		err_set(&err, NS_EVERSION, "%s: the project has no id yet; "
+			"open it once read-write (e.g. 'negsieve stats %s') "
+			"before mining shards", pj.dir, pj.dir);
+		project_close(&pj);
+		return cmd_fail(&err);
+	}
 	summary_init(&sum);
 	if (o.refilter)
 		rc = mine_refilter(&pj, &o, &sum, &run_id, &err);
@@ -663,13 +792,19 @@ cmd_mine(int argc, char **argv)
 		rc = mine_bm25_run(&pj, &o, &sum, &run_id, &err);
 	else
 		rc = mine_dense_run(&pj, &o, &sum, &run_id, &err);
-	if (rc == NS_OK) {
+	if (rc == NS_OK && o.shard_n) {
+		printf("shard %d/%d: %lld queries, %lld candidates written to "
+		       "%s\n", o.shard_i, o.shard_n, (long long)sum.queries,
+		       (long long)sum.candidates, o.output);
+		summary_print(&sum, &o.fp, stdout);
+	} else if (rc == NS_OK) {
 		printf("run %lld: %lld queries, %lld candidates\n",
 		       (long long)run_id, (long long)sum.queries,
 		       (long long)sum.candidates);
 		summary_print(&sum, &o.fp, stdout);
 	}
 	summary_fini(&sum);
+	free(o.project_id);
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);
 usage:

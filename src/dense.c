@@ -14,6 +14,7 @@
 #include <faiss/c_api/index_io_c.h>
 
 #include "dense.h"
+#include "faiss_extra.h"
 #include "util.h"
 
 struct dense_index {
@@ -207,8 +208,21 @@ dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq, int k)
 }
 
 enum ns_rc
+dense_knn(const float *xq, int64_t nq, const float *xb, int64_t nb, int dim,
+	  int k, float *dist, int64_t *label, struct ns_err *err)
+{
+	if (ns_faiss_knn_ip(xq, xb, (size_t)dim, (size_t)nq, (size_t)nb,
+			    (size_t)k, dist, label))
+		return err_set(err, NS_EINTERNAL, "exact search of %lld "
+			       "queries among %lld vectors failed",
+			       (long long)nq, (long long)nb);
+	return NS_OK;
+}
+
+enum ns_rc
 dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
-	   double target, int64_t *nprobe, double *recall, struct ns_err *err)
+	   double target, const float *xb, int64_t nb, int64_t *nprobe,
+	   double *recall, struct ns_err *err)
 {
 	int64_t nlist = dense_nlist(ix), np;
 	size_t m = (size_t)ns * (size_t)k;
@@ -223,8 +237,12 @@ dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
 	d = xmalloc(m * sizeof(*d));
 	exact = xmalloc(m * sizeof(*exact));
 	approx = xmalloc(m * sizeof(*approx));
-	if ((rc = dense_set_param(ix, "nprobe", (double)nlist, err)) ||
-	    (rc = dense_search(ix, xs, ns, k, d, exact, err)))
+	if (xb)
+		rc = dense_knn(xs, ns, xb, nb, dense_dim(ix), k, d, exact, err);
+	else if ((rc = dense_set_param(ix, "nprobe", (double)nlist, err)) ==
+		 NS_OK)
+		rc = dense_search(ix, xs, ns, k, d, exact, err);
+	if (rc)
 		goto out;
 	for (np = 1;; np = np * 2 > nlist ? nlist : np * 2) {
 		if ((rc = dense_set_param(ix, "nprobe", (double)np, err)) ||

@@ -68,14 +68,24 @@ double dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq,
 		    int k);
 
 /*
- * For an IVF index: measure recall@@k on the @ns sample queries @xs against
- * exhaustive probing (nprobe = nlist, exact for IVF..,Flat), doubling
- * nprobe from 1 until the recall reaches @target; leaves the index at that
- * nprobe and reports it and the recall.  For other indexes *@recall = 1
- * and *@nprobe = 0 (they are exact or tuned by the user).
+ * For an IVF index: measure recall@@k on the @ns sample queries @xs
+ * against the exact top-@k, doubling nprobe from 1 until the recall
+ * reaches @target; leaves the index at that nprobe and reports it and the
+ * recall.  The exact top-@k is brute force over the @nb vectors @xb the
+ * index was built from (through BLAS, no copy), or, when @xb is NULL,
+ * exhaustive probing (nprobe = nlist; exact for IVF..,Flat, but slow: no
+ * BLAS).  For other indexes *@recall = 1 and *@nprobe = 0 (they are exact
+ * or tuned by the user).
  */
 enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
-		      int k, double target, int64_t *nprobe, double *recall,
-		      struct ns_err *err);
+		      int k, double target, const float *xb, int64_t nb,
+		      int64_t *nprobe, double *recall, struct ns_err *err);
+
+/* Exact top-@k by inner product of @nq queries @xq among the @nb vectors
+ * @xb (@dim floats each) without building an index: labels are rows of
+ * @xb, best first. */
+enum ns_rc dense_knn(const float *xq, int64_t nq, const float *xb, int64_t nb,
+		     int dim, int k, float *dist, int64_t *label,
+		     struct ns_err *err);
 
 #endif

@@ -2,7 +2,9 @@
  * mine.c - the dense mining core (see mine.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mine.h"
 #include "util.h"
@@ -49,15 +51,89 @@ mine_cosine(const float *a, const float *b, int dim)
 	return aa > 0 && bb > 0 ? ab / sqrtf(aa * bb) : 0;
 }
 
+/* One batch's search, run on a thread of its own while the caller
+ * filters and stores the previous batch. */
+struct mine_search {
+	const struct dense_index *ix;	/* NULL: exact over pv */
+	const float *pv;
+	int64_t np;
+	int dim;
+	const float *xq;
+	int64_t nq;
+	int k;
+	float *dist;
+	int64_t *lab;
+	enum ns_rc rc;
+	struct ns_err err;
+	pthread_t th;
+	bool running;
+};
+
+static void *
+mine_search_main(void *arg)
+{
+	struct mine_search *s = arg;
+
+	if (s->ix)
+		s->rc = dense_search(s->ix, s->xq, s->nq, s->k, s->dist,
+				     s->lab, &s->err);
+	else
+		s->rc = dense_knn(s->xq, s->nq, s->pv, s->np, s->dim, s->k,
+				  s->dist, s->lab, &s->err);
+	return NULL;
+}
+
+/* Start the search of queries [q0, q0+nb) into @s (on a thread when
+ * @overlap, else at once). */
+static void
+mine_search_start(struct mine_search *s, const struct mine_in *in,
+		  const struct dense_index *ix, int k, int64_t q0, int64_t nb,
+		  bool overlap)
+{
+	s->ix = ix;
+	s->pv = in->pv;
+	s->np = in->np;
+	s->dim = in->dim;
+	s->xq = in->qv + (size_t)q0 * (size_t)in->dim;
+	s->nq = nb;
+	s->k = k;
+	s->rc = NS_OK;
+	err_clear(&s->err);
+	s->running = overlap && pthread_create(&s->th, NULL, mine_search_main,
+					       s) == 0;
+	if (!s->running)
+		mine_search_main(s);
+}
+
+static enum ns_rc
+mine_search_wait(struct mine_search *s, struct ns_err *err)
+{
+	if (s->running)
+		pthread_join(s->th, NULL);
+	s->running = false;
+	if (s->rc != NS_OK && err)
+		*err = s->err;
+	return s->rc;
+}
+
 enum ns_rc
 mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 	   int64_t batch, const struct filter_params *fp, struct summary *sum,
 	   mine_sink_fn sink, void *arg, struct progress *pr,
 	   struct ns_err *err)
 {
+	return mine_dense_ex(in, ix, k, batch, true, fp, sum, sink, arg, pr,
+			     err);
+}
+
+enum ns_rc
+mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
+	      int64_t batch, bool overlap, const struct filter_params *fp,
+	      struct summary *sum, mine_sink_fn sink, void *arg,
+	      struct progress *pr, struct ns_err *err)
+{
 	size_t m = (size_t)batch * (size_t)k;
-	float *dist = xmalloc(m * sizeof(*dist));
-	int64_t *lab = xmalloc(m * sizeof(*lab));
+	struct mine_search srch[2];
 	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
 	size_t posmax = 16;
 	int64_t *prow = xmalloc(posmax * sizeof(*prow));
@@ -65,12 +141,32 @@ mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 	double *pvalid = xmalloc(posmax * sizeof(*pvalid));
 	enum ns_rc rc = NS_OK;
 	const int d = in->dim;
+	int cur = 0;
 
+	memset(srch, 0, sizeof(srch));
+	for (int i = 0; i < 2; i++) {
+		srch[i].dist = xmalloc(m * sizeof(float));
+		srch[i].lab = xmalloc(m * sizeof(int64_t));
+	}
+	if (in->nq > 0)
+		mine_search_start(&srch[0], in, ix, k, 0,
+				  in->nq < batch ? in->nq : batch, overlap);
 	for (int64_t q0 = 0; q0 < in->nq && rc == NS_OK; q0 += batch) {
 		int64_t nb = in->nq - q0 < batch ? in->nq - q0 : batch;
+		const float *dist;
+		const int64_t *lab;
 
-		rc = dense_search(ix, in->qv + (size_t)q0 * (size_t)d, nb, k,
-				  dist, lab, err);
+		if ((rc = mine_search_wait(&srch[cur], err)))
+			break;
+		dist = srch[cur].dist;
+		lab = srch[cur].lab;
+		/* search the next batch while this one is filtered/stored */
+		if (q0 + batch < in->nq) {
+			int64_t n2 = in->nq - q0 - batch;
+
+			mine_search_start(&srch[1 - cur], in, ix, k, q0 + batch,
+					  n2 < batch ? n2 : batch, overlap);
+		}
 		for (int64_t qi = q0; qi < q0 + nb && rc == NS_OK; qi++) {
 			const float *qv = in->qv + (size_t)qi * (size_t)d;
 			const int64_t *pos = in->pos_pid + in->pos_off[qi];
@@ -140,9 +236,13 @@ mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 			if (pr)
 				progress_update(pr, qi + 1);
 		}
+		cur = 1 - cur;
 	}
-	free(dist);
-	free(lab);
+	for (int i = 0; i < 2; i++) {
+		mine_search_wait(&srch[i], NULL);
+		free(srch[i].dist);
+		free(srch[i].lab);
+	}
 	free(c);
 	free(prow);
 	free(pscore);

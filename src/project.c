@@ -1,20 +1,49 @@
 /*
  * project.c - a project directory with its database and stored config.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "project.h"
 #include "util.h"
 
-enum ns_rc
-project_open(struct project *p, const char *dir, struct ns_err *err)
+/* A fresh random project id: 32 hex digits. */
+static void
+project_new_id(char out[33])
 {
-	char *yaml;
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t h[2] = { (uint64_t)time(NULL), (uint64_t)getpid() };
+		double t = now_seconds();
+
+		h[0] = hash64(&t, sizeof(t)) ^ h[0];
+		h[1] = hash64(h, sizeof(h));
+		memcpy(b, h, sizeof(b));
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+char *
+project_id(const struct project *p)
+{
+	return db_meta_get(p->db, "project_id");
+}
+
+static enum ns_rc
+project_open_mode(struct project *p, const char *dir, enum db_open_mode mode,
+		  struct ns_err *err)
+{
+	char *yaml, *id;
 	enum ns_rc rc;
 
 	memset(p, 0, sizeof(*p));
-	rc = db_open(dir, DB_OPEN_EXISTING, &p->db, err);
+	rc = db_open(dir, mode, &p->db, err);
 	if (rc != NS_OK)
 		return rc;
 	yaml = db_meta_get(p->db, "config");
@@ -34,7 +63,32 @@ project_open(struct project *p, const char *dir, struct ns_err *err)
 		return rc;
 	}
 	p->dir = dir;
+	/* projects made before ids existed get one now */
+	if (mode == DB_OPEN_EXISTING && !(id = project_id(p))) {
+		char nid[33];
+
+		project_new_id(nid);
+		rc = db_meta_set(p->db, "project_id", nid, err);
+		if (rc != NS_OK) {
+			project_close(p);
+			return rc;
+		}
+	} else if (mode == DB_OPEN_EXISTING) {
+		free(id);
+	}
 	return NS_OK;
+}
+
+enum ns_rc
+project_open(struct project *p, const char *dir, struct ns_err *err)
+{
+	return project_open_mode(p, dir, DB_OPEN_EXISTING, err);
+}
+
+enum ns_rc
+project_open_readonly(struct project *p, const char *dir, struct ns_err *err)
+{
+	return project_open_mode(p, dir, DB_OPEN_READONLY, err);
 }
 
 enum ns_rc
@@ -42,10 +96,11 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	     struct ns_err *err)
 {
 	struct config *cfg = NULL;
-	char ts[40];
+	char ts[40], nid[33];
 	enum ns_rc rc;
 
 	memset(p, 0, sizeof(*p));
+	project_new_id(nid);
 	if (config_path) {
 		rc = config_load(config_path, &cfg, err);
 		if (rc != NS_OK)
@@ -64,7 +119,8 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	    (rc = db_meta_set(p->db, "created_at",
 			      now_iso8601(ts, sizeof(ts)), err)) == NS_OK &&
 	    (rc = db_meta_set(p->db, "created_by", PACKAGE_STRING, err)) ==
-	    NS_OK)
+	    NS_OK &&
+	    (rc = db_meta_set(p->db, "project_id", nid, err)) == NS_OK)
 		rc = db_commit(p->db, err);
 	if (rc != NS_OK) {
 		db_rollback(p->db);

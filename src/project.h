@@ -22,6 +22,16 @@ struct project {
 enum ns_rc project_open(struct project *p, const char *dir,
 			struct ns_err *err);
 
+/* The same over a read-only connection (mining shards: many machines read
+ * the project at once and nothing is written to it). */
+enum ns_rc project_open_readonly(struct project *p, const char *dir,
+				 struct ns_err *err);
+
+/* The project's id (meta key "project_id", 32 hex digits, set at init and
+ * added by the first read-write open of an older project); caller frees;
+ * NULL when a read-only open met a project without one. */
+char *project_id(const struct project *p);
+
 /* Create a project at @dir storing the YAML file @config_path (may be
  * NULL).  The config is checked before anything is created. */
 enum ns_rc project_init(struct project *p, const char *dir,

@@ -121,7 +121,7 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	if (r->q && r->q->id == qid) {
 		q = r->q;
 	} else {
-		if (queue_load(r->db, qid, &q, err) != NS_OK)
+		if (queue_load(r->db, qid, r->run, &q, err) != NS_OK)
 			return err->rc;
 		if (r->q)
 			queue_lease_drop(r->db, r->q->id, r->annotator_id, err);
@@ -153,29 +153,37 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 }
 
 enum ns_rc
-review_open(struct db *db, const char *annotator, struct review **out,
-	    struct ns_err *err)
+review_open(struct db *db, const char *annotator, int64_t run,
+	    struct review **out, struct ns_err *err)
 {
-	struct review *r = xcalloc(1, sizeof(*r));
+	struct review *r;
 	int64_t qid;
 	enum ns_rc rc;
 
+	if (run && (rc = queue_run_check(db, run, err)) != NS_OK)
+		return rc;
+	r = xcalloc(1, sizeof(*r));
 	r->db = db;
+	r->run = run;
 	r->annotator = xstrdup(annotator);
 	r->session_start = r->item_since = now_seconds();
 	if ((rc = decision_annotator(db, annotator, &r->annotator_id, err)) ||
 	    (rc = decision_session_start(db, r->annotator_id, &r->session_id,
 					 err)))
 		goto fail;
-	rc = queue_next_unsettled(db, INT64_MIN, r->annotator_id,
+	rc = queue_next_unsettled(db, run, INT64_MIN, r->annotator_id,
 				  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
-		rc = queue_step(db, INT64_MIN, 1, &qid, err);
+		rc = queue_step(db, run, INT64_MIN, 1, &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
-		review_msg(r, false, "Nothing to review: no query has kept "
-			   "candidates (import negatives or run negsieve "
-			   "mine).");
+		if (run)
+			review_msg(r, false, "Nothing to review: run %lld has "
+				   "no kept candidates.", (long long)run);
+		else
+			review_msg(r, false, "Nothing to review: no query has "
+				   "kept candidates (import negatives or run "
+				   "negsieve mine).");
 		*out = r;
 		return NS_OK;
 	}
@@ -191,7 +199,7 @@ fail:
 enum ns_rc
 review_count(struct review *r, struct ns_err *err)
 {
-	enum ns_rc rc = queue_progress(r->db, &r->prog, err);
+	enum ns_rc rc = queue_progress(r->db, r->run, &r->prog, err);
 
 	if (rc != NS_OK) {
 		review_msg(r, true, "%s", err->msg);
@@ -240,10 +248,10 @@ review_advance(struct review *r, struct ns_err *err)
 		review_select(r, i);
 		return NS_OK;
 	}
-	rc = queue_next_unsettled(r->db, q->id + 1, r->annotator_id,
+	rc = queue_next_unsettled(r->db, r->run, q->id + 1, r->annotator_id,
 				  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
-		rc = queue_next_unsettled(r->db, INT64_MIN, r->annotator_id,
+		rc = queue_next_unsettled(r->db, r->run, INT64_MIN, r->annotator_id,
 					  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
@@ -410,7 +418,7 @@ review_undo(struct review *r, struct ns_err *err)
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
 	if (rc == NS_OK)
-		rc = queue_labelled_in(r->db, qid, &before, err);
+		rc = queue_labelled_in(r->db, r->run, qid, &before, err);
 	if (rc == NS_OK)
 		rc = decision_undo(r->db, r->annotator_id, &u, err);
 	if (rc == NS_ENOTFOUND) {
@@ -423,7 +431,7 @@ review_undo(struct review *r, struct ns_err *err)
 	r->session_decisions -= (int64_t)u.count;
 	if (r->session_decisions < 0)
 		r->session_decisions = 0;
-	if (queue_labelled_in(r->db, u.query_id, &after, err) == NS_OK)
+	if (queue_labelled_in(r->db, r->run, u.query_id, &after, err) == NS_OK)
 		r->prog.labelled += after - before;
 	err_clear(err);
 	if (r->q && r->q->id == u.query_id &&
@@ -468,10 +476,10 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 			return NS_OK;
 		}
 	}
-	rc = queue_search_step(r->db, r->search_expr, q->id, dir, &qid, err);
+	rc = queue_search_step(r->db, r->run, r->search_expr, q->id, dir, &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		wrapped = true;
-		rc = queue_search_step(r->db, r->search_expr,
+		rc = queue_search_step(r->db, r->run, r->search_expr,
 				       dir > 0 ? INT64_MIN : INT64_MAX, dir,
 				       &qid, err);
 	}
@@ -537,7 +545,7 @@ review_jump(struct review *r, const char *id, struct ns_err *err)
 	}
 	if (rc != NS_OK)
 		return rc;
-	if (!queue_contains(r->db, qid)) {
+	if (!queue_contains(r->db, r->run, qid)) {
 		review_msg(r, true, "Query '%s' has no candidates to review.",
 			   id);
 		return NS_OK;
@@ -571,7 +579,7 @@ static enum ns_rc
 review_step_query(struct review *r, int dir, struct ns_err *err)
 {
 	int64_t qid;
-	enum ns_rc rc = queue_step(r->db, r->q->id, dir, &qid, err);
+	enum ns_rc rc = queue_step(r->db, r->run, r->q->id, dir, &qid, err);
 
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);

@@ -27,6 +27,7 @@ struct review {
 	int64_t annotator_id;
 	char *annotator;		/* OS user name */
 	int64_t session_id;
+	int64_t run;			/* reviewed run; 0: every run */
 	struct queue_query *q;		/* current query; NULL: empty queue */
 	size_t cur;			/* selected candidate of q */
 	struct queue_progress prog;	/* whole queue */
@@ -48,10 +49,12 @@ struct review {
 /*
  * Start reviewing the project in @db as @annotator: record the annotator
  * and a session, and resume at the first unsettled item
- * (or the first query when all are settled).  On success *@out is a new
- * review (review_close()).
+ * (or the first query when all are settled).  @run 0 reviews the kept
+ * candidates of every run, each query scored by its newest run; else
+ * only run @run (NS_ENOTFOUND "no run with id N" when it does not exist).
+ * On success *@out is a new review (review_close()).
  */
-enum ns_rc review_open(struct db *db, const char *annotator,
+enum ns_rc review_open(struct db *db, const char *annotator, int64_t run,
 		       struct review **out, struct ns_err *err);
 
 /*

@@ -205,13 +205,27 @@ test_generated(void)
 	is_int(dense_build("IVF16,Flat", d, xb, nb, 1000, &ix, &err), NS_OK,
 	       "generated: IVF16 trained on a sample");
 	is_int(dense_nlist(ix), 16, "IVF16 has 16 lists");
-	is_int(dense_tune(ix, xq, nq, k, 0.95, &np, &recall, &err), NS_OK,
-	       "tune nprobe");
+	is_int(dense_tune(ix, xq, nq, k, 0.95, NULL, 0, &np, &recall, &err),
+	       NS_OK, "tune nprobe (exhaustive probing as the reference)");
 	ok(recall >= 0.95 && np >= 1 && np <= 16,
 	   "tuned recall %.3f >= 0.95 at nprobe %lld", recall, (long long)np);
 	dense_search(ix, xq, nq, k, s1, l1, &err);
 	is_dbl(dense_recall(l1, l2, nq, k), recall, 1e-12,
 	       "tuned recall is the recall against brute force");
+	{
+		double r2;
+		int64_t np2;
+
+		is_int(dense_tune(ix, xq, nq, k, 0.95, xb, nb, &np2, &r2, &err),
+		       NS_OK, "tune nprobe (BLAS brute force as the reference)");
+		ok(np2 == np && r2 == recall,
+		   "same nprobe %lld and recall %.3f either way", (long long)np2,
+		   r2);
+	}
+	is_int(dense_knn(xq, nq, xb, nb, d, k, s1, l1, &err), NS_OK,
+	       "dense_knn");
+	is_int(same(s1, l1, s2, l2, nq, k, 1e-5), 0,
+	       "dense_knn equals brute force");
 	snprintf(path, sizeof(path), "%s/ix.faiss", tap_tmpdir());
 	is_int(dense_save(ix, path, &err), NS_OK, "save index");
 	is_int(dense_load(path, &iy, &err), NS_OK, "load index");

@@ -64,7 +64,7 @@ main(void)
 	struct queue_progress pg;
 
 	err_clear(&err);
-	ok(review_open(db, "alice", &r, &err) == NS_OK, "open a review");
+	ok(review_open(db, "alice", 0, &r, &err) == NS_OK, "open a review");
 	ok(!r->prog_known, "counting is left for later");
 	ok(review_count(r, &err) == NS_OK, "count the queue");
 	is_str(r->q->xid, "q1", "starts at the first query");
@@ -96,7 +96,7 @@ main(void)
 
 	/* undo, also after a restart */
 	review_close(r);
-	ok(review_open(db, "alice", &r, &err) == NS_OK, "reopen");
+	ok(review_open(db, "alice", 0, &r, &err) == NS_OK, "reopen");
 	review_count(r, &err);
 	is_str(r->q->xid, "q2", "resumes at the first undecided query");
 	is_int(r->prog.labelled, 2, "progress survives");
@@ -150,7 +150,7 @@ main(void)
 			 " = 'drop_query' AND query_id = 2 AND passage_id IS"
 			 " NULL"), 1, "drop_query recorded for the query");
 	is_str(r->q->xid, "q3", "next query");
-	ok(queue_progress(db, &pg, &err) == NS_OK, "progress from SQL");
+	ok(queue_progress(db, 0, &pg, &err) == NS_OK, "progress from SQL");
 	is_int(pg.labelled, r->prog.labelled, "in-memory progress agrees");
 	is_int(pg.labelled, 5, "3 of q1 and both of q2");
 
@@ -198,7 +198,7 @@ main(void)
 		struct review *b = NULL;
 
 		review_act(r, REQ_JUMP, "q4", 5);
-		ok(review_open(db, "bob", &b, &err) == NS_OK, "bob opens");
+		ok(review_open(db, "bob", 0, &b, &err) == NS_OK, "bob opens");
 		ok(strcmp(b->q->xid, "q4") != 0, "bob does not get alice's "
 		   "query");
 		review_act(b, REQ_JUMP, "q4", 5);

@@ -26,7 +26,7 @@ review_keys "$P" q
 is "$rc" 0 "q quits with 0"
 is "$err" "" "nothing on stderr"
 s=$(screen last)
-is_in "$s" "queue: 0/8 done (0.0%), 4 queries" "header shows progress"
+is_in "$s" "queue 0/8 done (0.0%), 4 queries" "header shows progress"
 is_in "$s" "| $(id -un) |" "header shows the annotator"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
@@ -89,6 +89,7 @@ is "$rc" 0 "q quits from the too-small screen"
 # wide characters and right-to-left text keep the columns aligned
 review_keys "$P" ":" "text:q2" Enter dump ":" "text:q3" Enter dump q
 is_in "$(screen 1)" "東京の天気は晴れのち曇り" "CJK text shown"
+is_in "$(screen 1)" "candidate p6, 24 chars," "length in characters, not bytes"
 is_in "$(screen 2)" "الطقس في الإسكندرية معتدل" "Arabic text shown"
 widths=$(screen 1 | python3 -c '
 import sys, unicodedata
@@ -130,4 +131,62 @@ review_keys "$T/empty" dump q
 is_in "$(screen 1)" "Nothing to review: no query has kept candidates" "empty queue message"
 NO_COLOR=1 review_keys "$P" dump q
 is_in "$(screen 1)" "Q q3:" "NO_COLOR works"
+# scores of one run: a mined run (other scale) over the imported one
+mkproj "$T/runs"
+db "$T/runs" "INSERT INTO run(id, method, created_at) VALUES (2, 'dense', '2026-01-02T00:00:00Z');
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, filter) VALUES
+ (2, 1, 2, 1, 0.45, NULL), (2, 1, 4, 2, 0.30, NULL), (2, 1, 1, 3, 0.2, 'positive');
+INSERT INTO run_positive(run_id, query_id, passage_id, score) VALUES (2, 1, 1, 0.5);"
+review_keys "$T/runs" dump q
+s=$(screen 1)
+is_in "$s" " runs | run 2 dense | queue 0/8 done" "header names the run of the scores"
+is_in "$s" "+ p1 0.500: tmux" "positive scored by the same run"
+is_in "$s" ">      1   0.450    10%" "candidate scored by the newest run, gap against its positive"
+is_in "$s" "       2   0.300    40%" "second candidate of the run"
+is_in "$s" "       -       -      -     -     - -        byobu" "candidate kept only by the older run: no score"
+review_keys "$T/runs" G dump q
+is_in "$(screen 1)" "candidate p3, 76 chars, not in run 2 (no score)," "detail says the candidate is not in the run"
+review_keys "$T/runs" ":" "text:q2" Enter dump q
+is_in "$(screen 1)" " runs | run 1 import | queue 0/8 done" "a query only the import run has: its run"
+is_in "$(screen 1)" "+ p12 0.800:" "imported positive: teacher score"
+"$NEGSIEVE" review --run 1 --help >/dev/null
+NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
+s=$(screen last)
+is_in "$s" " runs | run 1 import | queue 0/8 done (0.0%), 4 queries" "--run 1: the import run"
+is_in "$s" "+ p1 0.900: tmux" "--run 1: teacher score of the positive"
+is_in "$s" ">      1   0.800    11%" "--run 1: its scores"
+is_in "$s" "       3   0.600    33%" "--run 1: its third candidate"
+NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
+s=$(screen last)
+is_in "$s" "queue 0/2 done (0.0%), 1 queries" "--run 2: only its kept candidates"
+ok "--run 2: the candidate it did not retrieve is not listed" sh -c "! printf '%s' \"\$1\" | grep -q byobu" - "$s"
+run "$NEGSIEVE" review --run 9 "$T/runs"
+is "$rc" 7 "--run of a missing run: exit 7"
+is "$err" "negsieve: no run with id 9" "--run of a missing run: message"
+run "$NEGSIEVE" review --run two "$T/runs"
+is "$rc" 2 "--run not a number: usage error"
+is_in "$err" "negsieve: review: --run: 'two' is not a run id (a positive integer)" "--run not a number: message"
+db "$T/runs" "INSERT INTO run(id, method, created_at) VALUES (3, 'bm25', '2026-01-03T00:00:00Z')"
+NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 3 "$T/runs" >/dev/null 2>&1
+is_in "$(screen last)" "Nothing to review: run 3 has no kept candidates." "--run of a run without kept candidates"
+# passages without an external id are named by their number
+mkproj "$T/noxid"
+db "$T/noxid" "DELETE FROM passage_xid WHERE passage_id IN (1, 2)"
+review_keys "$T/noxid" dump f dump q
+is_in "$(screen 1)" "+ #1 0.900: tmux" "positive without external id: its number"
+is_in "$(screen 1)" "candidate #2, 76 chars" "candidate without external id: its number"
+is_in "$(screen 2)" "FN: #2." "status names it by number"
+# texts known by id only, and candidates the imported judgments cover
+mkproj "$T/ids"
+db "$T/ids" "UPDATE query SET text = NULL WHERE id = 1; UPDATE passage SET text = '', title = '' WHERE id IN (1, 2);
+INSERT INTO qrel(query_id, passage_id, grade, score, source_id) VALUES (1, 3, 1, NULL, 1), (1, 4, 0, NULL, 1);"
+review_keys "$T/ids" dump q
+s=$(screen 1)
+is_in "$s" "Q q1: (no text: known by its id only)" "query without text says so"
+is_in "$s" "+ p1 0.900 (+more): (no text: known by its id only)" "positive without text says so"
+is_in "$s" ">      1   0.800    11%     -     - -        p2 (no text)" "candidate without text: its id in the list"
+is_in "$s" "       2   0.700    22%     -     - (pos)    byobu" "candidate judged relevant by the import"
+is_in "$s" "       3   0.600    33%     -     - (neg)    vim" "candidate judged non-relevant by the import"
+is_in "$s" "candidate p2, 0 chars, lines 1-1 of 1" "detail title of a text-less candidate"
+is_in "$s" "(no text: known by its id only)" "detail of a text-less candidate"
 done_testing

@@ -27,7 +27,10 @@ tm new-session -d -s t -x 80 -y 24 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$P'"
 ok "first frame on an 80x24 terminal" wait_for "Q q1: what is the tmux"
 ok "key hints on the last line" wait_for "f FN  x TN"
-ok "queue counted once idle" wait_for "queue: 0/8 done (0.0%), 4 queries"
+ok "queue counted once idle" wait_for "queue 0/8 done (0.0%), 4 queries"
+colored=$(tm capture-pane -e -p -t t | cat -v)
+is_in "$colored" "^[[43mterminal^[[39m^[[49m." "query terms highlighted in colour in the detail pane"
+is_in "$colored" "^[[44m p | run 1 import" "header in colour"
 tm send-keys -t t f
 ok "decision shown" wait_for "FN: p2."
 pid=$(tm display-message -p -t t '#{pane_pid}')
@@ -54,6 +57,15 @@ tm send-keys -t t q
 sleep 0.3
 ok "q quits" test -z "$(tm list-sessions 2>/dev/null)"
 tm kill-server 2>/dev/null
+
+tm new-session -d -s t -x 80 -y 24 \
+	"exec env LC_ALL=C.UTF-8 TERM=screen NO_COLOR=1 '$NEGSIEVE' review '$P'"
+ok "NO_COLOR: first frame" wait_for "f FN  x TN"
+colored=$(tm capture-pane -e -p -t t | cat -v)
+is_in "$colored" "^[[1;4mterminal^[[0m" "NO_COLOR: query terms bold and underlined"
+ok "NO_COLOR: no colour at all" sh -c "! printf '%s' \"\$1\" | grep -q '\\^\\[\\[4[0-7]m'" - "$colored"
+tm kill-server 2>/dev/null
+sleep 0.3
 
 tm new-session -d -s t -x 80 -y 24 \
 	"env TERM=dumb '$NEGSIEVE' review '$P'; echo rc=\$?; sleep 30"

@@ -122,7 +122,10 @@ draw_text(const struct draw *d, int y, int x, int width, const char *s,
 		if (wc[0]) {
 			attr_t a = mask && mask[i] ? mark : attr;
 
-			setcchar(&cc, wc, a, 0, NULL);
+			/* setcchar takes the colour as its own argument and
+			 * ignores the colour bits of the attributes */
+			setcchar(&cc, wc, a & ~A_COLOR,
+				 (short)PAIR_NUMBER(a), NULL);
 			add_wch(&cc);
 			col += w;
 		}
@@ -144,6 +147,9 @@ draw_str(const struct draw *d, int y, int x, int width, const char *s,
 	return draw_text(d, y, x, width, s, strlen(s), NULL, attr, pad);
 }
 
+/* What stands for a text known by id only. */
+#define DRAW_NO_TEXT "(no text: known by its id only)"
+
 /* Wrap @title + @text for a pane of @width columns keyed by @key. */
 static void
 draw_pane_fill(struct draw *d, struct draw_pane *p, int64_t key,
@@ -151,6 +157,8 @@ draw_pane_fill(struct draw *d, struct draw_pane *p, int64_t key,
 {
 	if (p->key == key && p->width == width && p->text)
 		return;
+	if (!*text && !(title && *title))
+		text = DRAW_NO_TEXT;
 	draw_pane_fini(p);
 	p->key = key;
 	p->width = width;
@@ -291,7 +299,7 @@ draw_list(struct draw *d)
 	const struct review *r = d->r;
 	const struct queue_query *q = r->q;
 	const struct layout_geom *g = &d->g;
-	char buf[256], gap[32], score[32];
+	char buf[256], gap[32], score[32], rank[32];
 
 	draw_str(d, g->head_row, 0, COLS, "    rank   score    gap P(FN) stage "
 		 "decision passage", A_BOLD, false);
@@ -316,42 +324,86 @@ draw_list(struct draw *d)
 			snprintf(score, sizeof(score), "%7.3f", c->score);
 		else
 			snprintf(score, sizeof(score), "%7s", "-");
-		snprintf(buf, sizeof(buf), "%c%c%c%5lld %s %6s %5s %5s ",
+		if (c->in_run)
+			snprintf(rank, sizeof(rank), "%5lld",
+				 (long long)c->rank);
+		else
+			snprintf(rank, sizeof(rank), "%5s", "-");
+		snprintf(buf, sizeof(buf), "%c%c%c%s %s %6s %5s %5s ",
 			 i == r->cur ? '>' : ' ', c->tagged ? '*' : ' ',
-			 r->hit && r->hit[i] ? '/' : ' ', (long long)c->rank,
-			 score, gap, "-", "-");
+			 r->hit && r->hit[i] ? '/' : ' ', rank, score, gap,
+			 "-", "-");
 		x = draw_str(d, g->list_row + k, 0, COLS, buf, base, false);
 		snprintf(buf, sizeof(buf), "%-7s", l ? queue_label_name(l)
-						     : "-");
+			 : c->judged > 0 ? "(pos)" : c->judged < 0 ? "(neg)"
+			 : "-");
 		x += draw_str(d, g->list_row + k, x, 7, buf,
 			      base | (l ? draw_label_attr(d, l) : A_NORMAL),
 			      false);
 		x += draw_str(d, g->list_row + k, x, 2, c->note ? "+ " : "  ",
 			      base, false);
-		draw_text(d, g->list_row + k, x, COLS - x, c->text,
-			  strlen(c->text), NULL, base, i == r->cur);
+		if (*c->text) {
+			draw_text(d, g->list_row + k, x, COLS - x, c->text,
+				  strlen(c->text), NULL, base, i == r->cur);
+		} else {
+			/* known by id only: show the id */
+			snprintf(buf, sizeof(buf), "%s (no text)", c->xid);
+			draw_str(d, g->list_row + k, x, COLS - x, buf,
+				 base | draw_attr(d, PAIR_DIM), i == r->cur);
+		}
 	}
+}
+
+/* "run 2 dense": the run whose scores are shown, or "" with none. */
+static void
+draw_run(const struct review *r, char *buf, size_t size)
+{
+	const struct queue_query *q = r->q;
+
+	if (q && q->run)
+		snprintf(buf, size, "run %lld%s%s", (long long)q->run,
+			 *q->run_method ? " " : "", q->run_method);
+	else if (r->run)
+		snprintf(buf, size, "run %lld", (long long)r->run);
+	else
+		buf[0] = '\0';
 }
 
 static void
 draw_header(struct draw *d)
 {
 	const struct review *r = d->r;
-	char buf[512];
+	char buf[512], run[96], queue[128], queries[48];
 	double pct = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				     (double)r->prog.items : 0.0;
 
-	if (r->prog_known)
-		snprintf(buf, sizeof(buf), " %s | queue: %lld/%lld done "
-			 "(%.1f%%), %lld queries | %s | session: %lld, %.0f/h",
-			 d->project, (long long)r->prog.labelled,
-			 (long long)r->prog.items, pct,
-			 (long long)r->prog.queries, r->annotator,
-			 (long long)r->session_decisions, review_rate(r));
-	else
-		snprintf(buf, sizeof(buf), " %s | queue: counting... | %s | "
-			 "session: %lld, %.0f/h", d->project, r->annotator,
-			 (long long)r->session_decisions, review_rate(r));
+	draw_run(r, run, sizeof(run));
+	if (r->prog_known) {
+		snprintf(queue, sizeof(queue), "queue %lld/%lld done (%.1f%%)",
+			 (long long)r->prog.labelled,
+			 (long long)r->prog.items, pct);
+		snprintf(queries, sizeof(queries), ", %lld queries",
+			 (long long)r->prog.queries);
+	} else {
+		snprintf(queue, sizeof(queue), "queue: counting...");
+		queries[0] = '\0';
+	}
+	/* everything, else without the query count, else the short form */
+	for (int form = 0; form < 3; form++) {
+		snprintf(buf, sizeof(buf), " %s |%s%s%s %s%s | %s | session "
+			 "%lld, %.0f/h", d->project, *run ? " " : "", run,
+			 *run ? " |" : "", queue, form ? "" : queries,
+			 r->annotator, (long long)r->session_decisions,
+			 review_rate(r));
+		if (form == 2)
+			snprintf(buf, sizeof(buf), " %s |%s%s%s %s | %s | "
+				 "%lld, %.0f/h", d->project, *run ? " " : "",
+				 run, *run ? " |" : "", queue, r->annotator,
+				 (long long)r->session_decisions,
+				 review_rate(r));
+		if (layout_width(buf, strlen(buf)) <= COLS)
+			break;
+	}
 	draw_str(d, 0, 0, COLS, buf, draw_attr(d, PAIR_HEAD) | A_BOLD, true);
 }
 
@@ -363,7 +415,7 @@ draw_query(struct draw *d)
 	struct layout_line *lines;
 	size_t n;
 	char *s = xasprintf("Q %s%s: %s", q->xid, q->dropped ? " (dropped)"
-			    : "", q->text);
+			    : "", *q->text ? q->text : DRAW_NO_TEXT);
 
 	layout_wrap(s, strlen(s), COLS, &lines, &n);
 	for (int k = 0; k < g->query_rows && (size_t)k < n; k++)
@@ -389,15 +441,31 @@ draw_query(struct draw *d)
 				 q->npos > 1 ? " (+more)" : "");
 		x = draw_str(d, g->pos_row, 0, COLS, head,
 			     draw_attr(d, PAIR_TN), false);
-		draw_text(d, g->pos_row, x, COLS - x, p->text, strlen(p->text),
-			  NULL, A_NORMAL, false);
+		if (*p->text)
+			draw_text(d, g->pos_row, x, COLS - x, p->text,
+				  strlen(p->text), NULL, A_NORMAL, false);
+		else
+			draw_str(d, g->pos_row, x, COLS - x, DRAW_NO_TEXT,
+				 draw_attr(d, PAIR_DIM), false);
 	}
+}
+
+/* Characters (not bytes) of UTF-8 @s. */
+static size_t
+draw_nchars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 /* The detail title: which passage, where in it, how to see more. */
 static void
 draw_sep(struct draw *d, int x, int width, const char *what,
-	 const char *xid, size_t chars, const struct draw_pane *p)
+	 const char *xid, size_t chars, const char *extra,
+	 const struct draw_pane *p)
 {
 	char buf[256];
 	int last = d->detail_top + d->g.detail_rows;
@@ -405,9 +473,9 @@ draw_sep(struct draw *d, int x, int width, const char *what,
 	if ((size_t)last > p->nlines)
 		last = (int)p->nlines;
 	mvhline(d->g.sep_row, x, ACS_HLINE, width);
-	snprintf(buf, sizeof(buf), " %s %s, %zu chars, lines %d-%d of %zu "
-		 "(J/K) ", what, xid, chars, p->nlines ? d->detail_top + 1 : 0,
-		 last, p->nlines);
+	snprintf(buf, sizeof(buf), " %s %s, %zu chars,%s lines %d-%d of %zu "
+		 "(J/K) ", what, xid, chars, extra, p->nlines ?
+		 d->detail_top + 1 : 0, last, p->nlines);
 	draw_str(d, d->g.sep_row, x + 1, width - 1, buf, A_BOLD, false);
 }
 
@@ -420,6 +488,7 @@ draw_detail(struct draw *d)
 	const struct queue_cand *c = &q->c[r->cur];
 	const struct queue_pos *p = q->npos ? &q->pos[0] : NULL;
 	bool pos_only = !g->wide && d->show_pos;
+	char notin[128];
 	int max;
 
 	if (!pos_only)
@@ -437,18 +506,27 @@ draw_detail(struct draw *d)
 		d->detail_top = 0;
 	if (pos_only) {
 		draw_sep(d, 0, COLS, "positive", p ? p->xid : "-",
-			 p ? strlen(p->text) : 0, &d->pos);
+			 p ? draw_nchars(p->text) : 0, "", &d->pos);
 		draw_pane_lines(d, &d->pos, g->detail_row, 0, g->detail_rows,
 				COLS, d->detail_top);
 		return;
 	}
-	draw_sep(d, 0, g->detail_w, "candidate", c->xid, strlen(c->text),
-		 &d->cand);
+	if (c->in_run || !q->run)
+		notin[0] = '\0';
+	else
+		snprintf(notin, sizeof(notin), " not in run %lld (no score),",
+			 (long long)q->run);
+	if (c->judged)
+		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
+			 " judged %s,", c->judged > 0 ? "relevant"
+			 : "non-relevant");
+	draw_sep(d, 0, g->detail_w, "candidate", c->xid, draw_nchars(c->text),
+		 notin, &d->cand);
 	draw_pane_lines(d, &d->cand, g->detail_row, 0, g->detail_rows,
 			g->detail_w, d->detail_top);
 	if (g->wide) {
 		draw_sep(d, g->pos_x, g->pos_w, "positive", p ? p->xid : "-",
-			 p ? strlen(p->text) : 0, &d->pos);
+			 p ? draw_nchars(p->text) : 0, "", &d->pos);
 		mvvline(g->detail_row, g->pos_x - 1, ACS_VLINE, g->detail_rows);
 		draw_pane_lines(d, &d->pos, g->detail_row, g->pos_x + 1,
 				g->detail_rows, g->pos_w - 1, d->detail_top);

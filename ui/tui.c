@@ -29,13 +29,16 @@
 #include "util.h"
 
 static const char review_usage[] =
-	"usage: negsieve review [--keys-man] PROJECT\n"
+	"usage: negsieve review [--run ID] [--keys-man] PROJECT\n"
 	"\n"
 	"Review the mined negatives of each query, one key per decision.\n"
 	"Every decision is saved before it is shown; press ? for the keys.\n"
+	"Scores and gaps come from one run per query: the newest run with\n"
+	"kept candidates for it (shown in the header), or --run.\n"
 	"\n"
-	"  --keys-man   print the KEY BINDINGS section of negsieve(1)\n"
-	"  -h, --help   show this help\n";
+	"  -r, --run ID   review only the kept candidates of run ID\n"
+	"      --keys-man print the KEY BINDINGS section of negsieve(1)\n"
+	"  -h, --help     show this help\n";
 
 static volatile sig_atomic_t tui_quit_flag;
 
@@ -647,6 +650,7 @@ cmd_review(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "keys-man", no_argument, NULL, 'K' },
+		{ "run", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -663,11 +667,22 @@ cmd_review(int argc, char **argv)
 	char uname[64];
 	SCREEN *scr;
 	int c, ret;
+	int64_t run = 0;
+	char *end;
 
 	err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hr:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			errno = 0;
+			run = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || errno || run <= 0)
+				return cmd_usage_error("review", "--run: '%s' "
+						       "is not a run id (a "
+						       "positive integer)",
+						       optarg);
+			break;
 		case 'K':
 			keymap_write_man(stdout);
 			return NS_OK;
@@ -684,6 +699,10 @@ cmd_review(int argc, char **argv)
 	t.saved_stderr = -1;
 	if (project_open(&p, argv[optind], &err) != NS_OK)
 		return cmd_fail(&err);
+	if (run && queue_run_check(p.db, run, &err) != NS_OK) {
+		project_close(&p);
+		return cmd_fail(&err);
+	}
 	t.p = &p;
 	t.km = keymap_new();
 	if (keymap_configure(t.km, p.cfg, &err) != NS_OK) {
@@ -714,7 +733,7 @@ cmd_review(int argc, char **argv)
 		snprintf(uname, sizeof(uname), "%s", pw->pw_name);
 	else
 		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
-	if (review_open(p.db, uname, &t.r, &err) != NS_OK)
+	if (review_open(p.db, uname, run, &t.r, &err) != NS_OK)
 		goto fail;
 
 	memset(&sa, 0, sizeof(sa));

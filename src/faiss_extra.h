@@ -1,0 +1,42 @@
+/*
+ * faiss_extra.h - a few faiss settings the official faiss C API does not
+ * expose, as extern "C" functions of our own (src/faiss_extra.cpp, built
+ * on the C++ library).  NOT part of the faiss C API; named ns_faiss_*.
+ */
+#ifndef NS_FAISS_EXTRA_H
+#define NS_FAISS_EXTRA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Block sizes of faiss's exhaustive search through BLAS: queries and
+ * database vectors per sgemm call (faiss's defaults 4096 and 1024).  These
+ * are process-wide globals in faiss: set them before searching, not while
+ * another thread searches.  A value <= 0 leaves the setting as it is.
+ */
+void ns_faiss_set_blas_block(int query_bs, int database_bs);
+
+/* The current block sizes. */
+void ns_faiss_get_blas_block(int *query_bs, int *database_bs);
+
+/*
+ * Exact top-@k by inner product of the @nx vectors @x among the @ny
+ * vectors @y (both @d floats each, row-major), through faiss's BLAS path
+ * (faiss::knn_inner_product) without copying @y into an index.  Results
+ * into the caller's @dist[nx*k] and @labels[nx*k] (rows of @y, best first,
+ * -1 for empty slots).  Returns 0, or -1 when faiss threw (the message is
+ * then in faiss_get_last_error() only when the shim is in use).
+ */
+int ns_faiss_knn_ip(const float *x, const float *y, size_t d, size_t nx,
+		    size_t ny, size_t k, float *dist, int64_t *labels);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
