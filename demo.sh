@@ -1,12 +1,15 @@
 #!/bin/sh
 # demo.sh - the main job on the bundled sample (run by './setup demo'):
-# create a project from sample/debian-descriptions and show its numbers.
+# create a project from sample/debian-descriptions, embed it with the
+# built-in embedder, mine dense candidates and show its numbers.
 set -eu
 cd "$(dirname "$0")"
 proj=${NEGSIEVE_DEMO_PROJECT:-demo-project}
 rm -rf "$proj"
 ./negsieve init "$proj"
 ./negsieve import "$proj" sample/debian-descriptions
+./negsieve embed "$proj"
+./negsieve mine --method dense "$proj"
 ./negsieve stats "$proj"
 # On a terminal, end in the review screen; otherwise a short report.
 if [ -t 0 ] && [ -t 1 ]; then
