@@ -11,11 +11,12 @@
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
 	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
-	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
+	X(import, cmd_import, "read training data (BEIR, BGE, Tevatron, sentence-transformers, TREC)") \
 	X(embed,  cmd_embed,  "compute or import vectors for queries and passages") \
 	X(mine,   cmd_mine,   "find candidate negatives (faiss or BM25), filter and sample them") \
 	X(merge,  cmd_merge,  "bring the shard files of a sharded mining job into the project") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
+	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
 	/* end of CMD_LIST: every row above ends with a backslash */
 
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);

@@ -1,0 +1,677 @@
+/*
+ * store.c - the SQL of importing (see store.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store.h"
+#include "util.h"
+
+/* Counters saved at a savepoint, restored when the record is dropped. */
+static struct store store_saved;
+
+enum ns_rc
+store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	memset(st, 0, sizeof(*st));
+	st->db = db;
+	st->fts = fts;
+	/*
+	 * 256 MB of page cache for the bulk load (negative = KiB).  Foreign
+	 * key checks are off for the import (the pragma is a no-op inside a
+	 * transaction, so it must come first): every id the importer writes
+	 * is one it has just looked up or inserted, and the parent probes
+	 * would cost a third of the insert time.  store_commit() and
+	 * store_abort() turn them back on.
+	 */
+	rc = db_exec(db, "PRAGMA cache_size = -262144;"
+		     "PRAGMA foreign_keys = OFF", err);
+	if (rc == NS_OK)
+		rc = db_begin(db, err);
+	if (rc != NS_OK)
+		return rc;
+	st->pmax0 = db_scalar(db, "SELECT coalesce(max(id), 0) FROM passage");
+	st->qmax0 = db_scalar(db, "SELECT coalesce(max(id), 0) FROM query");
+	st->next_pid = st->pmax0 + 1;
+	if (st->pmax0 < 0 || st->qmax0 < 0) {
+		db_rollback(db);
+		return db_fail(db, err, "reading the project");
+	}
+	return NS_OK;
+}
+
+static enum ns_rc
+store_step_done(struct store *st, sqlite3_stmt *s, const char *what,
+		struct ns_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st->db, err, what);
+	return NS_OK;
+}
+
+enum ns_rc
+store_source(struct store *st, const char *path, const char *format,
+	     struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO source(path, format, created_at) "
+		"VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	char ts[40];
+	enum ns_rc rc;
+
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now_iso8601(ts, sizeof(ts)), -1,
+			  SQLITE_TRANSIENT);
+	rc = store_step_done(st, s, "adding a source", err);
+	if (rc == NS_OK)
+		st->source = sqlite3_last_insert_rowid(db_handle(st->db));
+	return rc;
+}
+
+enum ns_rc
+store_source_done(struct store *st, int64_t records, int64_t skipped,
+		  struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE source SET records = ?2, skipped = ?3 WHERE id = ?1";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, st->source);
+	sqlite3_bind_int64(s, 2, records);
+	sqlite3_bind_int64(s, 3, skipped);
+	return store_step_done(st, s, "updating a source", err);
+}
+
+/* Hash of a passage's content: title, 0x1F, text. */
+static int64_t
+store_hash(const char *title, size_t tlen, const char *text, size_t len)
+{
+	char small[1024];
+	struct strbuf sb;
+	uint64_t h;
+
+	if (tlen == 0)
+		return (int64_t)hash64(text, len);
+	if (tlen + 1 + len <= sizeof(small)) {
+		memcpy(small, title, tlen);
+		small[tlen] = 0x1F;
+		memcpy(small + tlen + 1, text, len);
+		return (int64_t)hash64(small, tlen + 1 + len);
+	}
+	strbuf_init(&sb);
+	strbuf_add(&sb, title, tlen);
+	strbuf_addch(&sb, 0x1F);
+	strbuf_add(&sb, text, len);
+	h = hash64(sb.buf, sb.len);
+	strbuf_fini(&sb);
+	return (int64_t)h;
+}
+
+static bool
+store_same(sqlite3_stmt *s, int tcol, const char *title, size_t tlen,
+	   const char *text, size_t len)
+{
+	const void *t = sqlite3_column_blob(s, tcol);
+	size_t n = (size_t)sqlite3_column_bytes(s, tcol);
+	const void *x = sqlite3_column_blob(s, tcol + 1);
+	size_t m = (size_t)sqlite3_column_bytes(s, tcol + 1);
+
+	return n == tlen && m == len && (tlen == 0 || memcmp(t, title, tlen) == 0)
+	       && (len == 0 || memcmp(x, text, len) == 0);
+}
+
+/* Find a passage with this content; 0 if none. */
+static int64_t
+store_by_hash(struct store *st, int64_t h, const char *title, size_t tlen,
+	      const char *text, size_t len, struct ns_err *err, bool *fail)
+{
+	static const char sql[] =
+		"SELECT id, title, text FROM passage WHERE hash = ?1";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	int64_t id = 0;
+	int rc;
+
+	if (!s) {
+		*fail = true;
+		return 0;
+	}
+	sqlite3_bind_int64(s, 1, h);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (store_same(s, 1, title, tlen, text, len)) {
+			id = sqlite3_column_int64(s, 0);
+			break;
+		}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_fail(st->db, err, "looking up a passage");
+		*fail = true;
+	}
+	sqlite3_reset(s);
+	return id;
+}
+
+static enum ns_rc
+store_fts_passage(struct store *st, int64_t pid, const char *title,
+		  size_t tlen, const char *text, size_t len,
+		  struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO passage_fts(rowid, title, text) "
+		"VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *s;
+
+	if (!st->fts || pid > st->pmax0)
+		return NS_OK;	/* indexed in bulk by store_fts() */
+	if (!(s = db_prep(st->db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_text(s, 2, title, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
+	return store_step_done(st, s, "indexing a passage", err);
+}
+
+/* Insert a passage row with the next id. */
+static enum ns_rc
+store_passage_ins(struct store *st, int64_t h, const char *title,
+		  size_t tlen, const char *text, size_t len, int64_t *pid,
+		  struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO passage(id, hash, title, text, source_id) "
+		"VALUES (?5, ?1, ?2, ?3, ?4)";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	enum ns_rc rc;
+
+	if (!s)
+		return NS_EDB;
+	if (text) {
+		sqlite3_bind_int64(s, 1, h);
+		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(s, 2, title, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, st->source);
+	sqlite3_bind_int64(s, 5, st->next_pid);
+	if ((rc = store_step_done(st, s, "adding a passage", err)))
+		return rc;
+	*pid = st->next_pid++;
+	st->passages++;
+	return NS_OK;
+}
+
+/* @xid is known: compare, or fill in an id-only passage. */
+static enum ns_rc
+store_passage_known(struct store *st, const char *xid, const char *title,
+		    size_t tlen, const char *text, size_t len, int64_t *pid,
+		    enum store_hit *hit, struct ns_err *err)
+{
+	static const char sql_xid[] =
+		"SELECT p.id, p.text IS NULL, p.source_id, p.title, p.text "
+		"FROM passage_xid x JOIN passage p ON p.id = x.passage_id "
+		"WHERE x.xid = ?1";
+	static const char sql_fill[] =
+		"UPDATE passage SET hash = ?2, title = ?3, text = ?4 "
+		"WHERE id = ?1";
+	sqlite3_stmt *s;
+	bool idonly;
+	int64_t id;
+	enum ns_rc rc;
+
+	if (!(s = db_prep(st->db, sql_xid, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return db_fail(st->db, err, "looking up a passage id");
+	}
+	idonly = sqlite3_column_int(s, 1);
+	id = sqlite3_column_int64(s, 0);
+	*pid = id;
+	if (!text || (!idonly && store_same(s, 3, title, tlen, text, len))) {
+		sqlite3_reset(s);
+		*hit = STORE_SAME;
+		return NS_OK;
+	}
+	st->conflict_source = sqlite3_column_int64(s, 2);
+	sqlite3_reset(s);
+	if (!idonly) {
+		*hit = STORE_CONFLICT;
+		return NS_OK;
+	}
+	if (!(s = db_prep(st->db, sql_fill, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, store_hash(title, tlen, text, len));
+	sqlite3_bind_text(s, 3, title, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, text, (int)len, SQLITE_STATIC);
+	rc = store_step_done(st, s, "filling in a passage", err);
+	if (rc == NS_OK)
+		rc = store_fts_passage(st, id, title, tlen, text, len, err);
+	st->filled++;
+	*hit = STORE_FILLED;
+	return rc;
+}
+
+enum ns_rc
+store_passage(struct store *st, const char *xid, const char *title,
+	      size_t tlen, const char *text, size_t len, int64_t *pid,
+	      enum store_hit *hit, struct ns_err *err)
+{
+	static const char sql_insxid[] =
+		"INSERT OR IGNORE INTO passage_xid(xid, passage_id) "
+		"VALUES (?1, ?2)";
+	static const char sql_movexid[] =
+		"UPDATE passage_xid SET passage_id = ?2 WHERE xid = ?1";
+	sqlite3_stmt *s;
+	int64_t h = 0, id = 0;
+	bool fail = false;
+	enum ns_rc rc;
+
+	if (!text)
+		tlen = 0, title = "";
+	if (xid) {
+		/* Claim the id for the passage about to be inserted; one
+		 * probe instead of a look-up and an insert. */
+		if (!(s = db_prep(st->db, sql_insxid, err)))
+			return NS_EDB;
+		sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, st->next_pid);
+		if ((rc = store_step_done(st, s, "adding a passage id", err)))
+			return rc;
+		if (sqlite3_changes(db_handle(st->db)) == 0)
+			return store_passage_known(st, xid, title, tlen, text,
+						   len, pid, hit, err);
+		st->passage_ids++;
+	}
+	*hit = STORE_NEW;
+	if (text) {
+		h = store_hash(title, tlen, text, len);
+		id = store_by_hash(st, h, title, tlen, text, len, err, &fail);
+		if (fail)
+			return NS_EDB;
+	}
+	if (id) {
+		*pid = id;
+		if (!xid) {
+			*hit = STORE_SAME;
+			return NS_OK;
+		}
+		/* same text under a new id: point the id at it */
+		if (!(s = db_prep(st->db, sql_movexid, err)))
+			return NS_EDB;
+		sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, id);
+		return store_step_done(st, s, "adding a passage id", err);
+	}
+	return store_passage_ins(st, h, title, tlen, text, len, pid, err);
+}
+
+int64_t
+store_passage_find(struct store *st, const char *xid)
+{
+	static const char sql[] =
+		"SELECT passage_id FROM passage_xid WHERE xid = ?1";
+	sqlite3_stmt *s = db_prep(st->db, sql, NULL);
+	int64_t id = 0;
+
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+int64_t
+store_query_find(struct store *st, const char *xid)
+{
+	static const char sql[] = "SELECT id FROM query WHERE xid = ?1";
+	sqlite3_stmt *s = db_prep(st->db, sql, NULL);
+	int64_t id = 0;
+
+	if (!s)
+		return 0;
+	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return id;
+}
+
+enum ns_rc
+store_query(struct store *st, const char *xid, const char *text, size_t len,
+	    const char *prompt, const char *type, int64_t *qid,
+	    enum store_hit *hit, struct ns_err *err)
+{
+	static const char sql_get[] =
+		"SELECT id, text IS NULL, source_id, text FROM query "
+		"WHERE xid = ?1";
+	static const char sql_ins[] =
+		"INSERT INTO query(xid, text, prompt, type, source_id) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql_fill[] =
+		"UPDATE query SET text = ?2, prompt = coalesce(prompt, ?3), "
+		"type = coalesce(type, ?4) WHERE id = ?1";
+	static const char sql_fts[] =
+		"INSERT INTO query_fts(rowid, text) VALUES (?1, ?2)";
+	sqlite3_stmt *s;
+	enum ns_rc rc;
+
+	if (!(s = db_prep(st->db, sql_get, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		bool idonly = sqlite3_column_int(s, 1);
+		const void *t = sqlite3_column_blob(s, 3);
+		size_t n = (size_t)sqlite3_column_bytes(s, 3);
+		int64_t id = sqlite3_column_int64(s, 0);
+
+		*qid = id;
+		st->conflict_source = sqlite3_column_int64(s, 2);
+		if (!text || (!idonly && n == len &&
+			      (len == 0 || memcmp(t, text, len) == 0))) {
+			sqlite3_reset(s);
+			*hit = STORE_SAME;
+			return NS_OK;
+		}
+		sqlite3_reset(s);
+		if (!idonly) {
+			*hit = STORE_CONFLICT;
+			return NS_OK;
+		}
+		if (!(s = db_prep(st->db, sql_fill, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, prompt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, type, -1, SQLITE_STATIC);
+		if ((rc = store_step_done(st, s, "filling in a query", err)))
+			return rc;
+		st->filled++;
+		*hit = STORE_FILLED;
+		if (!st->fts || id > st->qmax0)
+			return NS_OK;
+		if (!(s = db_prep(st->db, sql_fts, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+		return store_step_done(st, s, "indexing a query", err);
+	}
+	sqlite3_reset(s);
+	if (!(s = db_prep(st->db, sql_ins, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, prompt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, st->source);
+	if ((rc = store_step_done(st, s, "adding a query", err)))
+		return rc;
+	*qid = sqlite3_last_insert_rowid(db_handle(st->db));
+	*hit = STORE_NEW;
+	st->queries++;
+	return NS_OK;
+}
+
+enum ns_rc
+store_qrel(struct store *st, int64_t qid, int64_t pid, long grade,
+	   const double *score, bool *dup, struct ns_err *err)
+{
+	static const char sql_ins[] =
+		"INSERT OR IGNORE INTO qrel(query_id, passage_id, grade, "
+		"score, source_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql_upd[] =
+		"UPDATE qrel SET grade = max(grade, ?3), "
+		"score = coalesce(score, ?4) "
+		"WHERE query_id = ?1 AND passage_id = ?2";
+	sqlite3_stmt *s = db_prep(st->db, sql_ins, err);
+	enum ns_rc rc;
+
+	if (dup)
+		*dup = false;
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qid);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, grade);
+	if (score)
+		sqlite3_bind_double(s, 4, *score);
+	sqlite3_bind_int64(s, 5, st->source);
+	if ((rc = store_step_done(st, s, "adding a judgment", err)))
+		return rc;
+	if (sqlite3_changes(db_handle(st->db)) == 1) {
+		st->qrels++;
+		return NS_OK;
+	}
+	if (dup)
+		*dup = true;
+	st->qrels_dup++;
+	if (!(s = db_prep(st->db, sql_upd, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qid);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 3, grade);
+	if (score)
+		sqlite3_bind_double(s, 4, *score);
+	return store_step_done(st, s, "merging a judgment", err);
+}
+
+enum ns_rc
+store_run(struct store *st, const char *method, const char *params,
+	  int64_t *run, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO run(source_id, method, params, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	char ts[40];
+	enum ns_rc rc;
+
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, st->source);
+	sqlite3_bind_text(s, 2, method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, now_iso8601(ts, sizeof(ts)), -1,
+			  SQLITE_TRANSIENT);
+	rc = store_step_done(st, s, "adding a run", err);
+	if (rc == NS_OK)
+		*run = sqlite3_last_insert_rowid(db_handle(st->db));
+	return rc;
+}
+
+enum ns_rc
+store_candidate(struct store *st, int64_t run, int64_t qid, int64_t pid,
+		long rank, const double *score, bool *dup, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO candidate(run_id, query_id, passage_id, "
+		"rank, score) VALUES (?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	enum ns_rc rc;
+
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, qid);
+	sqlite3_bind_int64(s, 3, pid);
+	if (rank > 0)
+		sqlite3_bind_int64(s, 4, rank);
+	if (score)
+		sqlite3_bind_double(s, 5, *score);
+	if ((rc = store_step_done(st, s, "adding a candidate", err)))
+		return rc;
+	if (dup)
+		*dup = sqlite3_changes(db_handle(st->db)) == 0;
+	if (sqlite3_changes(db_handle(st->db)) == 1)
+		st->candidates++;
+	else
+		st->candidates_dup++;
+	return NS_OK;
+}
+
+enum ns_rc
+store_trec_start(struct store *st, struct ns_err *err)
+{
+	return db_exec(st->db,
+		       "CREATE TEMP TABLE IF NOT EXISTS trec_stage ("
+		       "  query_id INTEGER NOT NULL,"
+		       "  passage_id INTEGER NOT NULL,"
+		       "  docid TEXT NOT NULL,"
+		       "  score REAL NOT NULL,"
+		       "  line INTEGER NOT NULL,"
+		       "  PRIMARY KEY (query_id, passage_id)"
+		       ") WITHOUT ROWID;"
+		       "DELETE FROM temp.trec_stage;", err);
+}
+
+enum ns_rc
+store_trec_row(struct store *st, int64_t qid, int64_t pid, const char *docid,
+	       double score, long line, long *first_line, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO temp.trec_stage(query_id, passage_id, "
+		"docid, score, line) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql_line[] =
+		"SELECT line FROM temp.trec_stage "
+		"WHERE query_id = ?1 AND passage_id = ?2";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	enum ns_rc rc;
+
+	*first_line = 0;
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qid);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_text(s, 3, docid, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 4, score);
+	sqlite3_bind_int64(s, 5, line);
+	if ((rc = store_step_done(st, s, "staging a run row", err)))
+		return rc;
+	if (sqlite3_changes(db_handle(st->db)) == 1)
+		return NS_OK;
+	if (!(s = db_prep(st->db, sql_line, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qid);
+	sqlite3_bind_int64(s, 2, pid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*first_line = (long)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return NS_OK;
+}
+
+enum ns_rc
+store_trec_finish(struct store *st, int64_t run, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO candidate(run_id, query_id, passage_id, rank, "
+		"score) SELECT ?1, query_id, passage_id, row_number() OVER "
+		"(PARTITION BY query_id ORDER BY score DESC, docid DESC), "
+		"score FROM temp.trec_stage";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	enum ns_rc rc;
+
+	if (!s)
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, run);
+	if ((rc = store_step_done(st, s, "adding the run's candidates", err)))
+		return rc;
+	st->candidates += sqlite3_changes(db_handle(st->db));
+	return db_exec(st->db, "DELETE FROM temp.trec_stage", err);
+}
+
+enum ns_rc
+store_savepoint(struct store *st, struct ns_err *err)
+{
+	static const char sql[] = "SAVEPOINT record";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+
+	if (!s)
+		return NS_EDB;
+	store_saved = *st;
+	return store_step_done(st, s, "savepoint", err);
+}
+
+enum ns_rc
+store_release(struct store *st, struct ns_err *err)
+{
+	static const char sql[] = "RELEASE record";
+	sqlite3_stmt *s = db_prep(st->db, sql, err);
+
+	if (!s)
+		return NS_EDB;
+	return store_step_done(st, s, "release", err);
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	static const char sql[] = "ROLLBACK TO record";
+	static const char rel[] = "RELEASE record";
+	sqlite3_stmt *s = db_prep(st->db, sql, NULL);
+
+	if (s) {
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	if ((s = db_prep(st->db, rel, NULL))) {
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	*st = store_saved;
+}
+
+enum ns_rc
+store_fts(struct store *st, struct ns_err *err)
+{
+	static const char sql_p[] =
+		"INSERT INTO passage_fts(rowid, title, text) "
+		"SELECT id, title, text FROM passage "
+		"WHERE id > ?1 AND text IS NOT NULL";
+	static const char sql_q[] =
+		"INSERT INTO query_fts(rowid, text) "
+		"SELECT id, text FROM query WHERE id > ?1 AND text IS NOT NULL";
+	sqlite3_stmt *s;
+	enum ns_rc rc;
+
+	if (!st->fts)
+		return db_meta_set(st->db, "fts_stale", "1", err);
+	if (!(s = db_prep(st->db, sql_p, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, st->pmax0);
+	if ((rc = store_step_done(st, s, "indexing passages", err)))
+		return rc;
+	if (!(s = db_prep(st->db, sql_q, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, st->qmax0);
+	return store_step_done(st, s, "indexing queries", err);
+}
+
+enum ns_rc
+store_commit(struct store *st, struct ns_err *err)
+{
+	enum ns_rc rc = db_commit(st->db, err);
+
+	if (rc != NS_OK)
+		db_rollback(st->db);
+	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
+	return rc;
+}
+
+void
+store_abort(struct store *st)
+{
+	db_rollback(st->db);
+	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
+}

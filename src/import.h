@@ -1,0 +1,86 @@
+/*
+ * import.h - reading training data into a project.
+ *
+ * Formats (negsieve(1), "import"): a BEIR directory (or one of its files),
+ * BGE JSONL, Tevatron/RLHN JSONL, sentence-transformers rows (CSV, TSV,
+ * JSONL), TREC runs, TREC qrels and id<TAB>text files.  Every input is read
+ * as a stream; all inputs of one call are one transaction, so a bad record
+ * leaves the project as it was, unless bad records go to a --skip-bad file.
+ */
+#ifndef NS_IMPORT_H
+#define NS_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+
+/* X(enum name, format name) - names as in the import.format config key. */
+#define IMPORT_FORMAT_LIST(X) \
+	X(IMPORT_AUTO,       "auto") \
+	X(IMPORT_BEIR,       "beir") \
+	X(IMPORT_BGE,        "bge") \
+	X(IMPORT_TEVATRON,   "tevatron") \
+	X(IMPORT_ST_CSV,     "st-csv") \
+	X(IMPORT_ST_TSV,     "st-tsv") \
+	X(IMPORT_ST_JSONL,   "st-jsonl") \
+	X(IMPORT_TREC_RUN,   "trec-run") \
+	X(IMPORT_TREC_QRELS, "trec-qrels") \
+	X(IMPORT_ID_TEXT,    "id-text")
+
+enum import_format {
+#define IMPORT_FMT_ENUM(e, name) e,
+	IMPORT_FORMAT_LIST(IMPORT_FMT_ENUM)
+#undef IMPORT_FMT_ENUM
+	IMPORT_NFORMATS
+};
+
+/* The name of @f ("bge"). */
+const char *import_format_name(enum import_format f);
+
+/* The format called @name, or -1 when there is none. */
+int import_format_parse(const char *name);
+
+/*
+ * Detect the format of @path (a directory or a file) from its name and its
+ * first record.  On failure @err names the file and says why (NS_EINPUT
+ * when undetectable, NS_ENOTFOUND / NS_EIO when unreadable).
+ */
+enum ns_rc import_detect(const char *path, enum import_format *out,
+			 struct ns_err *err);
+
+struct import_opts {
+	enum import_format format;	/* IMPORT_AUTO: detect per input */
+	const char *skip_bad;		/* write bad records here, or NULL */
+	bool fts;			/* update the FTS indexes */
+	size_t max_record;		/* longest record in bytes */
+	FILE *report;			/* one summary line per input, or NULL */
+};
+
+struct import_result {
+	int64_t records;	/* records read, all inputs */
+	int64_t skipped;	/* records written to the skip file */
+	int64_t passages;	/* new passages (distinct texts) */
+	int64_t passage_ids;	/* new external passage ids */
+	int64_t queries;	/* new queries */
+	int64_t qrels;		/* new judgments */
+	int64_t qrels_dup;	/* repeated judgments merged */
+	int64_t candidates;	/* new candidates */
+	int64_t candidates_dup;	/* repeated candidates ignored */
+	int64_t filled;		/* id-only passages/queries given text */
+	double seconds;		/* reading and storing, without FTS */
+	double fts_seconds;	/* FTS indexing */
+};
+
+/*
+ * Import the @n files or directories @inputs into @db as one transaction.
+ * On success everything is committed and @res filled; on failure nothing is
+ * (the project is unchanged) and @err says what was wrong and where.
+ */
+enum ns_rc import_run(struct db *db, const struct import_opts *o,
+		      char *const *inputs, int n, struct import_result *res,
+		      struct ns_err *err);
+
+#endif

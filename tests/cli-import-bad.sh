@@ -1,0 +1,183 @@
+#!/bin/sh
+# cli-import-bad.sh - bad input: exact messages with file:line:col, nothing
+# half-imported, and --skip-bad.
+. "${top_srcdir:-.}/tests/lib.sh"
+cd "$T" || exit 1
+
+counts() {
+	"$NEGSIEVE" stats --json "$1" | awk -F'[:,]' '
+		/^  "[a-z_]+": [0-9]+/ { gsub(/[" ]/, "", $1); gsub(/ /, "", $2); v[$1] = $2 }
+		END { print v["queries"], v["passages"], v["passage_ids"], v["positives"], v["judged_negatives"], v["candidates"] }'
+}
+nsources() { sqlite3 "$1/negsieve.db" "SELECT count(*) FROM source"; }
+
+"$NEGSIEVE" init p >/dev/null
+printf '{"_id": "k1", "text": "kept"}\n' >keep.jsonl
+"$NEGSIEVE" import p keep.jsonl >/dev/null
+base=$(counts p)
+is "$base" "0 1 1 0 0 0" "baseline project"
+
+# bad FILE MESSAGE NAME [import args]: the import fails with exactly
+# MESSAGE and leaves the project as it was
+bad() {
+	f=$1 msg=$2 name=$3; shift 3
+	run "$NEGSIEVE" import "$@" p "$f"
+	is "$rc" 3 "$name: exit status 3"
+	is "$err" "negsieve: $msg
+negsieve: nothing was imported" "$name: message"
+	is "$(counts p)" "$base" "$name: project unchanged"
+	is "$(nsources p)" 1 "$name: no source added"
+}
+
+printf '{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": "bad \377 byte"}\n' >utf8.jsonl
+bad utf8.jsonl "utf8.jsonl:2:28: invalid UTF-8 lead byte" "invalid UTF-8"
+
+printf 'p1\tfine\np2\tnul\000here\n' >nul.tsv
+bad nul.tsv "nul.tsv:2:7: NUL byte" "NUL byte"
+
+printf '{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": "cut' >trunc.jsonl
+bad trunc.jsonl "trunc.jsonl:2:26: invalid JSON: premature end of input near '\"cut'" "truncated last line"
+
+printf '{"query": "q", "pos": ["a"], "neg": ["b", "c"], "neg_scores": [1.5, NaN]}\n' >nan.jsonl
+bad nan.jsonl "nan.jsonl:1:69: score is not a finite number" "NaN score in JSON"
+printf '{"query": "q", "pos": ["a"], "pos_scores": [1e999]}\n' >big.jsonl
+bad big.jsonl "big.jsonl:1:45: score is not a finite number" "overflowing score in JSON"
+printf '301 Q0 D1 1 inf run\n' >inf.run
+bad inf.run "inf.run:1:13: score is not a finite number: 'inf'" "inf score in a TREC run"
+printf '301 Q0 D1 1 nan run\n' >nan.run
+bad nan.run "nan.run:1:13: score is not a finite number: 'nan'" "nan score in a TREC run"
+printf '{"query": "q", "pos": ["a", "b"], "pos_scores": [1]}\n' >len.jsonl
+bad len.jsonl "len.jsonl:1:35: \"pos_scores\" has 1 entries but \"pos\" has 2" "scores and passages differ in number"
+
+printf '{"_id": "d1", "text": "one"}\n{"_id": "d2", "text": "two"}\n{"_id": "d1", "text": "one"}\n{"_id": "d1", "text": "uno"}\n' >dup.jsonl
+bad dup.jsonl "dup.jsonl:4:2: duplicate passage id 'd1' with a different text (first at line 1)" "duplicate id, different text"
+printf 'k1\tnot what was kept\n' >dup2.tsv
+bad dup2.tsv "dup2.tsv:1:1: passage id 'k1' was imported from keep.jsonl with a different text" "id of an earlier import, different text"
+printf '301 Q0 D1 1 2.0 run\n301 Q0 D1 2 1.0 run\n' >dup.run
+bad dup.run "dup.run:2:8: document 'D1' is listed twice for query '301' (first at line 1)" "document twice in a run"
+
+mkdir -p beir/qrels
+printf '{"_id": "d1", "text": "one"}\n' >beir/corpus.jsonl
+printf '{"_id": "q1", "text": "first"}\n' >beir/queries.jsonl
+printf 'q1\td1\t1\nq2\td1\t1\n' >beir/qrels/test.tsv
+bad beir "beir/qrels/test.tsv:2:1: unknown query id 'q2' (not in the queries nor the project)" "dangling qrels reference"
+printf 'q1\td1\t1\nq1\td9\t1\n' >beir/qrels/test.tsv
+bad beir "beir/qrels/test.tsv:2:4: unknown passage id 'd9' (not in the corpus nor the project)" "dangling passage reference"
+printf 'q1\td1\tx\n' >beir/qrels/test.tsv
+printf 'q1\td1\t1\nq1\td1\tx\n' >beir/qrels/test.tsv
+bad beir "beir/qrels/test.tsv:2:7: score is not an integer grade: 'x'" "bad grade after the first line"
+
+: >empty.jsonl
+bad empty.jsonl "empty.jsonl: the file is empty" "empty file"
+mkdir -p notbeir
+: >notbeir/x.txt
+bad notbeir "notbeir: not a BEIR directory (no corpus.jsonl, queries.jsonl or qrels/)" "directory that is not BEIR"
+printf 'hello world\n' >what.txt
+bad what.txt "what.txt: cannot detect the format; use --format" "undetectable format"
+printf '{"name": "x"}\n' >what.jsonl
+bad what.jsonl "what.jsonl: cannot detect the format: a JSON record without the keys of a known format; use --format" "unknown JSON keys"
+printf '{"_id": "d1"}\n' >notext.jsonl
+bad notext.jsonl "notext.jsonl:1:1: missing \"text\"" "missing text"
+printf 'a,"b"x,c\n' >quote.csv
+bad quote.csv "quote.csv:1:6: unexpected character after a closing quote" "junk after a closing quote"
+printf 'a,"b\nc,d\n' >open.csv
+bad open.csv "open.csv:1:1: unterminated quoted field" "unterminated quoted field"
+printf '301 0 D1\n' >short.qrels
+bad short.qrels "short.qrels:1:1: expected 4 fields (query iteration docid grade), got 3" "short qrels line" --format trec-qrels
+
+# Several inputs are one transaction: a bad second input keeps the first out.
+printf '{"_id": "g1", "text": "good"}\n' >good.jsonl
+run "$NEGSIEVE" import p good.jsonl utf8.jsonl
+is "$rc" 3 "second input bad: exit status 3"
+is "$(counts p)" "$base" "second input bad: first input not imported either"
+is "$(nsources p)" 1 "second input bad: no source added"
+
+# A 10 MB record is fine; above import.max_record_bytes it is an error.
+awk 'BEGIN { s = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	t = ""; for (i = 0; i < 100000; i++) t = t s
+	printf "{\"_id\": \"big\", \"text\": \"%s\"}\n{\"_id\": \"small\", \"text\": \"s\"}\n", t }' >big10.jsonl
+run "$NEGSIEVE" import p big10.jsonl
+is "$rc" 0 "10 MB record imported"
+is "$(sqlite3 p/negsieve.db "SELECT length(text) FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE xid = 'big'")" 10000000 "10 MB text stored whole"
+printf 'import:\n  max_record_bytes: 1000000\n' >small.yaml
+"$NEGSIEVE" init --config small.yaml ps >/dev/null
+run "$NEGSIEVE" import ps big10.jsonl
+is "$err" "negsieve: big10.jsonl:1: record longer than 1000000 bytes (import.max_record_bytes)
+negsieve: nothing was imported" "record above the limit"
+run "$NEGSIEVE" import --skip-bad big.bad ps big10.jsonl
+is "$rc" 0 "--skip-bad gets past a huge record"
+is "$(counts ps)" "0 1 1 0 0 0" "the small record is in"
+is "$(cat big.bad)" "# big10.jsonl:1: record longer than 1000000 bytes (import.max_record_bytes)" "huge record reported without its text"
+
+# Inputs that are fine.
+printf '{"_id": "n1", "text": "a\302\205b"}\n' >nel.jsonl
+"$NEGSIEVE" init pn >/dev/null
+run "$NEGSIEVE" import pn nel.jsonl
+is "$rc" 0 "U+0085 inside a JSON string"
+is "$(sqlite3 pn/negsieve.db "SELECT hex(text) FROM passage")" "61C28562" "U+0085 kept, line not split"
+printf 'n2\tno newline at the end' >nonl.tsv
+run "$NEGSIEVE" import pn nonl.tsv
+is "$(sqlite3 pn/negsieve.db "SELECT text FROM passage_xid x JOIN passage p ON p.id = x.passage_id WHERE xid = 'n2'")" "no newline at the end" "missing trailing newline"
+printf 'n3\twindows\r\n' >crlf.tsv
+run "$NEGSIEVE" import pn crlf.tsv
+is "$(sqlite3 pn/negsieve.db "SELECT hex(text) FROM passage_xid x JOIN passage p ON p.id = x.passage_id WHERE xid = 'n3'")" "77696E646F7773" "CRLF line end removed"
+
+mkdir -p b2/qrels b3/qrels
+printf '{"_id": "d1", "text": "one"}\n{"_id": "d2", "text": "two"}\n' | tee b2/corpus.jsonl >b3/corpus.jsonl
+printf '{"_id": "q1", "text": "first"}\n' | tee b2/queries.jsonl >b3/queries.jsonl
+printf 'q1\td1\t1\nq1\td2\t0\n' >b2/qrels/test.tsv
+printf 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n' >b3/qrels/test.tsv
+"$NEGSIEVE" init pb2 >/dev/null
+"$NEGSIEVE" init pb3 >/dev/null
+run "$NEGSIEVE" import pb2 b2
+is "$(counts pb2)" "1 2 2 1 1 0" "qrels without header: first line kept"
+run "$NEGSIEVE" import pb3 b3
+is "$(counts pb3)" "1 2 2 1 1 0" "qrels with header: header skipped"
+
+printf 'anchor,positive,negative\n"q1","a ""quoted""\nline",n1\nq2,p2,n2\n' >st.csv
+"$NEGSIEVE" init pc >/dev/null
+run "$NEGSIEVE" import pc st.csv
+is_in "$out" "st.csv (st-csv): 2 records: 4 passages, 2 queries, 2 judgments, 2 candidates" "CSV with header and a quoted field over two lines"
+is "$(sqlite3 pc/negsieve.db "SELECT text FROM passage WHERE id = 1")" 'a "quoted"
+line' "quoted field decoded"
+
+# Tevatron (integer ids too) and sentence-transformers JSON lines.
+printf '{"query_id": 7, "query": "what", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": [{"docid": 2, "text": "neg"}, {"docid": "d3", "title": "", "text": "neg3"}]}\n{"query_id": "8", "query": "who", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": []}\n' >tev.jsonl
+printf '{"anchor": "a", "positive": "p", "negative_1": "n1", "negative_2": "n2"}\n["a2", "p", "n1"]\n' >stj.jsonl
+"$NEGSIEVE" init pt >/dev/null
+run "$NEGSIEVE" import pt tev.jsonl stj.jsonl
+is_in "$out" "tev.jsonl (tevatron): 2 records: 3 passages, 2 queries, 2 judgments, 2 candidates" "tevatron summary"
+is_in "$out" "stj.jsonl (st-jsonl): 2 records: 3 passages, 2 queries, 2 judgments, 3 candidates" "st-jsonl summary"
+is "$(sqlite3 pt/negsieve.db "SELECT group_concat(xid, ' ') FROM (SELECT xid FROM passage_xid ORDER BY xid)")" "2 d1 d3" "tevatron docids, integer ones as text"
+is "$(sqlite3 pt/negsieve.db "SELECT count(*) FROM query WHERE xid LIKE 'h:%'")" 2 "queries without ids get h: ids"
+
+# --skip-bad: bad records go to the file with their reasons, the rest lands.
+printf '{"_id": "s1", "text": "one"}\n{"_id": "s2", "text": "bad \377"}\n{"_id": "s3"}\n{"_id": "s4", "text": "four"}\n' >mixed.jsonl
+"$NEGSIEVE" init pk >/dev/null
+run "$NEGSIEVE" import --skip-bad skipped.txt pk mixed.jsonl
+is "$rc" 0 "--skip-bad: exit 0"
+is "$(counts pk)" "0 2 2 0 0 0" "--skip-bad: good records imported"
+is "$(sed -n 1p skipped.txt; sed -n 3p skipped.txt; sed -n 4p skipped.txt)" "# mixed.jsonl:2:28: invalid UTF-8 lead byte
+# mixed.jsonl:3:1: missing \"text\"
+{\"_id\": \"s3\"}" "--skip-bad: reasons and records"
+is "$(sqlite3 pk/negsieve.db "SELECT records || ' ' || skipped FROM source")" "4 2" "--skip-bad: counts in the source"
+is_in "$out" "2 bad records written to skipped.txt" "--skip-bad: summary"
+
+# A BGE row that fails half-way leaves nothing of itself behind.
+printf '{"query": "ok", "pos": ["p"], "neg": ["n"]}\n{"query": "half", "pos": ["p2"], "neg": ["n2", 3]}\n' >half.jsonl
+"$NEGSIEVE" init ph >/dev/null
+run "$NEGSIEVE" import --skip-bad half.bad ph half.jsonl
+is "$(counts ph)" "1 2 0 1 0 1" "--skip-bad: a bad row is dropped whole"
+is "$(head -1 half.bad)" "# half.jsonl:2:34: neg[1] is not a string" "--skip-bad: its reason"
+
+run "$NEGSIEVE" import --format nope p keep.jsonl
+is "$rc" 2 "unknown --format is a usage error"
+is_in "$err" "unknown format 'nope'" "unknown format named"
+run "$NEGSIEVE" import p
+is "$rc" 2 "no INPUT is a usage error"
+run "$NEGSIEVE" import p missing.jsonl
+is "$rc" 7 "missing input exits 7"
+is "$err" "negsieve: missing.jsonl: cannot open: No such file or directory
+negsieve: nothing was imported" "missing input message"
+
+done_testing

@@ -1,0 +1,106 @@
+#!/bin/sh
+# cli-import.sh - negsieve import of every data set in ../shared/data that
+# has text, judgments or runs, and of the bundled sample.
+#
+# The expected counts were computed independently, once, with python3 over
+# the same files (json.loads / str.split): queries = distinct query ids (or
+# texts when rows have no ids), passages = distinct (title, text) pairs
+# (plus docids known only by id for TREC files), positives / judged
+# negatives = distinct (query, passage) pairs with highest grade > 0 / <= 0,
+# candidates = distinct (query, negative) pairs.
+. "${top_srcdir:-.}/tests/lib.sh"
+D=$NEGSIEVE_DATA
+
+# counts PROJECT -> "queries passages passage_ids positives judged_negatives candidates"
+counts() {
+	"$NEGSIEVE" stats --json "$1" | awk -F'[:,]' '
+		/^  "[a-z_]+": [0-9]+/ { gsub(/[" ]/, "", $1); gsub(/ /, "", $2); v[$1] = $2 }
+		END { print v["queries"], v["passages"], v["passage_ids"], v["positives"], v["judged_negatives"], v["candidates"] }'
+}
+
+# imp NAME WANT_COUNTS [import args...]: import into a fresh project
+n=0
+imp() {
+	name=$1 want=$2; shift 2
+	n=$((n + 1))
+	P=$T/p$n
+	"$NEGSIEVE" init "$P" >/dev/null
+	run "$NEGSIEVE" import "$P" "$@"
+	is "$rc" 0 "$name: import exits 0"
+	[ "$rc" = 0 ] || printf '# %s\n' "$err"
+	is "$(counts "$P")" "$want" "$name: counts (queries passages ids pos neg cand)"
+}
+
+imp "sample debian-descriptions" "3000 3000 3000 3000 0 0" "$top_srcdir/sample/debian-descriptions"
+is_in "$out" "(beir): 9000 records: 3000 passages, 3000 queries, 3000 judgments, 0 candidates" "sample: summary line"
+
+need_data beir-dbpedia-arcd
+imp "dbpedia (BEIR, header, grade 0, ids with <>:)" "50 5000 5000 880 2829 0" "$D/beir-dbpedia-arcd/dbpedia"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM passage_xid WHERE xid = '<dbpedia:Oceanic_Airlines>'")" 1 "dbpedia: id with <>: kept verbatim"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM passage_fts WHERE passage_fts MATCH 'oceanic'")" \
+   "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM passage WHERE text LIKE '%oceanic%' OR title LIKE '%oceanic%'")" "dbpedia: FTS indexes the passages"
+
+# arcd: 652 qrels rows name queries missing from queries.jsonl and 18 name
+# missing documents (653 rows in all); by default that is an error.
+n=$((n + 1)); P=$T/p$n
+"$NEGSIEVE" init "$P" >/dev/null
+run "$NEGSIEVE" import "$P" "$D/beir-dbpedia-arcd/arcd"
+is "$rc" 3 "arcd: dangling qrels reference exits 3"
+is "$err" "negsieve: $D/beir-dbpedia-arcd/arcd/qrels/test.tsv:2:1: unknown query id 'arcd-q0' (not in the queries nor the project)
+negsieve: nothing was imported" "arcd: message names file, line and id"
+is "$(counts "$P")" "0 0 0 0 0 0" "arcd: nothing imported"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM source")" 0 "arcd: no source row"
+imp "arcd with --skip-bad" "50 255 255 49 0 0" --skip-bad "$T/arcd.bad" "$D/beir-dbpedia-arcd/arcd"
+is "$(grep -c '^# ' "$T/arcd.bad")" 653 "arcd: 653 bad rows written"
+is "$(grep -c 'unknown passage id' "$T/arcd.bad")" 1 "arcd: one row with a known query but a missing document"
+is_in "$out" "653 bad records written to $T/arcd.bad" "arcd: summary names the skip file"
+is "$(sqlite3 "$P/negsieve.db" "SELECT records || ' ' || skipped FROM source")" "1007 653" "arcd: source records and skipped"
+
+need_data flagembedding-bge
+B=$D/flagembedding-bge
+imp "bge msmarco (scores, prompt, type)" "10 260 0 10 0 250" "$B/msmarco.jsonl"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM qrel WHERE score IS NOT NULL")" 10 "bge: pos_scores kept as qrel scores"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM candidate WHERE score IS NOT NULL AND rank IS NOT NULL")" 250 "bge: neg_scores and ranks kept"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM candidate c1 JOIN candidate c2 ON c1.query_id = c2.query_id AND c1.rank < c2.rank AND c1.score < c2.score")" 0 "bge: ranks follow scores"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(DISTINCT type) || ' ' || count(prompt) FROM query")" "1 10" "bge: type and prompt stored"
+imp "bge nli" "10 20 0 10 0 10" "$B/nli.jsonl"
+imp "bge nq (duplicated negative)" "10 986 0 10 0 977" "$B/nq.jsonl"
+is_in "$out" "2 repeated negatives ignored" "bge nq: repeated negatives reported"
+imp "bge sts (no scores)" "10 271 0 10 0 280" "$B/sts.jsonl"
+imp "bge toy (no trailing newline)" "10 80 0 10 0 70" "$B/toy_finetune_data.jsonl"
+imp "bge toy minedHN" "10 69 0 10 0 150" "$B/toy_finetune_data_minedHN.jsonl"
+imp "bge toy before and after mining" "10 80 0 10 0 220" "$B/toy_finetune_data.jsonl" "$B/toy_finetune_data_minedHN.jsonl"
+
+need_data splade-msmarco-toy
+imp "splade triplets (st-tsv, no header)" "100 146 0 100 0 100" "$D/splade-msmarco-toy/triplets/raw.tsv"
+is_in "$out" "(st-tsv): 100 records" "triplets detected as st-tsv"
+imp "splade full_collection (id-text)" "0 89 89 0 0 0" "$D/splade-msmarco-toy/full_collection/raw.tsv"
+is_in "$out" "(id-text): 89 records" "collection detected as id-text"
+
+need_data trec-eval-tests
+E=$D/trec-eval-tests
+imp "trec results.test (unsorted, ties)" "3 1500 1500 0 0 1500" "$E/results.test"
+# trec_eval order: score descending, ties by docid descending; the rank column is not used.
+is "$(sqlite3 "$P/negsieve.db" "SELECT x.xid FROM candidate c JOIN passage_xid x ON x.passage_id = c.passage_id JOIN query q ON q.id = c.query_id WHERE q.xid = '301' AND c.rank = 1")" \
+   "$(awk '$1 == 301' "$E/results.test" | sort -t '	' -k5,5gr -k3,3r | head -1 | cut -f3)" "trec: rank 1 is the top score"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM candidate c1 JOIN candidate c2 ON c1.query_id = c2.query_id AND c1.rank < c2.rank AND c1.score < c2.score")" 0 "trec: ranks recomputed from scores"
+imp "trec results-302" "1 500 500 0 0 500" "$E/results-302.test"
+imp "trec results.trunc (extra columns)" "2 584 584 0 0 584" "$E/results.trunc"
+imp "trec results.comment.test (# in ids)" "301 29865 29865 0 0 30100" "$E/results.comment.test"
+imp "trec qrels.test" "3 3338 3338 561 3120 0" "$E/qrels.test"
+imp "trec qrels-302" "1 1061 1061 77 984 0" "$E/qrels-302.test"
+imp "trec qrels.123 (repeated, max grade)" "3 3338 3338 612 3121 0" "$E/qrels.123"
+is_in "$out" "6629 repeated judgments merged (highest grade kept)" "qrels.123: repeats reported"
+imp "trec qrels.rel_level (-1..4)" "3 3338 3338 559 3122 0" "$E/qrels.rel_level"
+imp "trec qrels with # comments and # in a docid" "3 3338 3338 561 3120 0" "$E/qrels.test.with-comments"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM passage_xid WHERE xid = 'CR#93E-1860'")" 1 "docid with # kept whole"
+imp "trec qrels.comment.test" "31 5828 5828 4463 1427 0" "$E/qrels.comment.test"
+imp "trec run + qrels together" "3 4099 4099 561 3120 1500" "$E/results.test" "$E/qrels.test"
+
+# TREC ids first, then text from an id-text file: passages are filled in.
+printf 'FBIS3-10082\tsome text\n' >"$T/ids.tsv"
+run "$NEGSIEVE" import "$P" "$T/ids.tsv"
+is "$rc" 0 "id-text after a run"
+is "$(sqlite3 "$P/negsieve.db" "SELECT text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'FBIS3-10082'")" "some text" "id-only passage filled in"
+
+done_testing

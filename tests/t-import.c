@@ -1,0 +1,210 @@
+/* t-import.c - the import readers: line reader, CSV/TSV splitting, number
+ * parsing, format names and detection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "import_int.h"
+#include "tap.h"
+
+static const char *
+write_file(const char *name, const char *data, size_t len)
+{
+	static char path[4][600];
+	static int k;
+	char *p = path[k++ % 4];
+	FILE *fp;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tap_tmpdir(), name);
+	fp = fopen(p, "wb");
+	fwrite(data, 1, len, fp);
+	fclose(fp);
+	return p;
+}
+
+static void
+test_linereader(void)
+{
+	static const char data[] = "\xEF\xBB\xBF" "one\r\ntwo \xC2\x85 three\n"
+				   "\n0123456789abcdefgh\nlast";
+	const char *path = write_file("lines.txt", data, sizeof(data) - 1);
+	struct linereader lr;
+	struct ns_err err;
+	const char *line;
+	size_t len;
+
+	err_clear(&err);
+	ok(linereader_open(&lr, path, 14, &err) == NS_OK, "open");
+	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 1");
+	is_str(line, "one", "BOM skipped, CR removed");
+	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 2");
+	is_str(line, "two \xC2\x85 three", "U+0085 does not end a line");
+	ok(linereader_next(&lr, &line, &len, &err) == NS_OK && len == 0,
+	   "empty line");
+	is_int(linereader_next(&lr, &line, &len, &err), NS_EINPUT,
+	       "line above the limit");
+	is_int(err.line, 4, "its line number");
+	is_str(err.msg, "record longer than 14 bytes "
+	       "(import.max_record_bytes)", "its message");
+	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "goes on after");
+	is_str(line, "last", "last line without newline");
+	is_int(lr.lineno, 5, "line count");
+	ok(!lr.had_newline, "knows the newline was missing");
+	is_int(linereader_next(&lr, &line, &len, &err), NS_ENOTFOUND, "EOF");
+	ok(linereader_rewind(&lr, &err) == NS_OK &&
+	   linereader_next(&lr, &line, &len, &err) == NS_OK &&
+	   strcmp(line, "one") == 0, "rewind");
+	linereader_close(&lr);
+	linereader_close(&lr);
+	ok(1, "close twice is safe");
+	is_int(linereader_open(&lr, "/nonexistent/x", 0, &err), NS_ENOTFOUND,
+	       "missing file");
+	linereader_close(&lr);
+
+	/* lines longer than the 1 MB read chunk */
+	{
+		size_t n = 3u << 20;
+		char *big = malloc(n + 4);
+
+		memset(big, 'x', n);
+		memcpy(big + n, "\ny\n", 3);
+		path = write_file("big.txt", big, n + 3);
+		free(big);
+		ok(linereader_open(&lr, path, 0, &err) == NS_OK &&
+		   linereader_next(&lr, &line, &len, &err) == NS_OK &&
+		   len == n, "3 MB line read whole");
+		ok(linereader_next(&lr, &line, &len, &err) == NS_OK &&
+		   strcmp(line, "y") == 0, "then the next line");
+		linereader_close(&lr);
+	}
+}
+
+static void
+test_csv(void)
+{
+	size_t off[IMP_MAX_FIELDS], src[IMP_MAX_FIELDS], bad = 0;
+	const char *why = NULL;
+	struct strbuf out;
+	const char *s;
+	int n;
+
+	strbuf_init(&out);
+	s = "a,\"b,c\",\"d \"\"e\"\"\",";
+	n = imp_csv_split(s, strlen(s), ',', &out, off, src, &bad, &why);
+	is_int(n, 4, "CSV: 4 fields (last empty)");
+	is_str(out.buf + off[1], "b,c", "quoted separator");
+	is_str(out.buf + off[2], "d \"e\"", "doubled quotes");
+	is_str(out.buf + off[3], "", "empty last field");
+	is_int((long long)src[2], 8, "source offset of field 3");
+	s = "x\t\"multi";
+	is_int(imp_csv_split(s, strlen(s), '\t', &out, off, src, &bad, &why),
+	       -2, "open quote continues on the next line");
+	s = "\"a\"b,c";
+	is_int(imp_csv_split(s, strlen(s), ',', &out, off, src, &bad, &why),
+	       -1, "junk after a closing quote");
+	is_int((long long)bad, 3, "at its offset");
+	s = "no quotes here";
+	is_int(imp_csv_split(s, strlen(s), ',', &out, off, src, &bad, &why),
+	       1, "one field");
+	strbuf_fini(&out);
+}
+
+static void
+test_split_and_numbers(void)
+{
+	char line[] = "  301\tQ0  CR#93E-1860 \t 7  2.5 run extra";
+	char *f[6];
+	size_t st[6];
+	long v;
+	double d;
+	bool fin;
+
+	is_int(imp_ws_split(line, f, st, 6), 6, "whitespace split, 6 fields");
+	is_str(f[2], "CR#93E-1860", "# inside an id kept");
+	is_str(f[5], "run", "extra columns beyond the limit ignored");
+	is_int((long long)st[0], 2, "offset of the first field");
+	ok(imp_parse_int("-1", &v) && v == -1, "negative grade");
+	ok(!imp_parse_int("1.0", &v), "1.0 is not an integer");
+	ok(!imp_parse_int("", &v), "empty is not an integer");
+	ok(imp_parse_num("  2.129133", &d, &fin) && fin, "leading blanks");
+	ok(imp_parse_num("inf", &d, &fin) && !fin, "inf is not finite");
+	ok(imp_parse_num("NaN", &d, &fin) && !fin, "NaN is not finite");
+	ok(imp_parse_num("1e999", &d, &fin) && !fin, "overflow is not finite");
+	ok(imp_parse_num("1e-999", &d, &fin) && fin, "underflow is fine");
+	ok(!imp_parse_num("2.5x", &d, &fin), "junk after a number");
+}
+
+static void
+test_formats(void)
+{
+	const struct config_key *k;
+	char choices[512], *tok, *save;
+	int nchoices = 0;
+
+	for (k = config_keys; k->name; k++)
+		if (strcmp(k->name, "import.format") == 0)
+			break;
+	ok(k->name != NULL, "import.format is a config key");
+	snprintf(choices, sizeof(choices), "%s", k->choices ? k->choices : "");
+	for (tok = strtok_r(choices, "|", &save); tok;
+	     tok = strtok_r(NULL, "|", &save)) {
+		int f = import_format_parse(tok);
+
+		ok(f >= 0 && strcmp(import_format_name(f), tok) == 0,
+		   "config format '%s' is known to the importer", tok);
+		nchoices++;
+	}
+	is_int(nchoices, IMPORT_NFORMATS, "same number of formats");
+	is_int(import_format_parse("csv"), -1, "unknown format");
+}
+
+static void
+detect(const char *name, const char *data, const char *want)
+{
+	enum import_format f = IMPORT_AUTO;
+	struct ns_err err;
+	enum ns_rc rc;
+
+	err_clear(&err);
+	rc = import_detect(write_file(name, data, strlen(data)), &f, &err);
+	if (want)
+		is_str(rc == NS_OK ? import_format_name(f) : err.msg, want,
+		       name);
+	else
+		ok(rc == NS_EINPUT, "%s: undetectable (%s)", name, err.msg);
+}
+
+static void
+test_detect(void)
+{
+	detect("corpus.jsonl", "{\"_id\": \"d\", \"text\": \"t\"}\n", "beir");
+	detect("train.jsonl", "{\"query\": \"q\", \"pos\": [\"p\"]}\n", "bge");
+	detect("rlhn.jsonl", "{\"query_id\": \"1\", \"query\": \"q\", "
+	       "\"positive_passages\": []}\n", "tevatron");
+	detect("st.jsonl", "{\"anchor\": \"a\", \"positive\": \"p\"}\n",
+	       "st-jsonl");
+	detect("arr.jsonl", "[\"a\", \"p\", \"n\"]\n", "st-jsonl");
+	detect("rows.csv", "anchor,positive\n", "st-csv");
+	detect("rows.tsv", "a b\tp q\tn r\n", "st-tsv");
+	detect("run.txt", "301\tQ0\tD1\t1\t  2.1\tSTD\n", "trec-run");
+	detect("qrels.txt", "# comment\n301 0 D#1 1\n", "trec-qrels");
+	detect("test.tsv", "query-id\tcorpus-id\tscore\n", "beir");
+	detect("noheader.tsv", "q1\td1\t2\n", "beir");
+	detect("collection.tsv", "0\tsome passage text\n", "id-text");
+	detect("broken.jsonl", "{\"query\": \"q\", \"pos\": [NaN\n", "bge");
+	detect("prose.txt", "just some words\n", NULL);
+	detect("empty.txt", "", NULL);
+	detect("blank.txt", "\n\n  \n", NULL);
+}
+
+int
+main(void)
+{
+	test_linereader();
+	test_csv();
+	test_split_and_numbers();
+	test_formats();
+	test_detect();
+	return tap_done();
+}
