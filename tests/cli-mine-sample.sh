@@ -8,26 +8,8 @@ S=${top_srcdir:-.}/sample/debian-descriptions
 [ -f "$S/corpus.jsonl" ] || skip_all "no $S"
 P=$T/p
 "$NEGSIEVE" init "$P" >/dev/null
-# Load the BEIR files.  (To become 'negsieve import "$P" "$S"' once import
-# is on main.)
-python3 - "$S" <<'PY' | sqlite3 "$P/negsieve.db"
-import json, sys
-d = sys.argv[1]
-q = lambda s: "'" + s.replace("'", "''") + "'"
-print("BEGIN; INSERT INTO source(id,path,format,created_at) VALUES(1,'sample','beir','now');")
-pid, qid = {}, {}
-for n, line in enumerate(open(d + '/corpus.jsonl'), 1):
-    r = json.loads(line); pid[r['_id']] = n
-    print("INSERT INTO passage(id,title,text,source_id) VALUES(%d,%s,%s,1);" % (n, q(r.get('title', '')), q(r['text'])))
-    print("INSERT INTO passage_xid VALUES(%s,%d);" % (q(r['_id']), n))
-for n, line in enumerate(open(d + '/queries.jsonl'), 1):
-    r = json.loads(line); qid[r['_id']] = n
-    print("INSERT INTO query(id,xid,text,source_id) VALUES(%d,%s,%s,1);" % (n, q(r['_id']), q(r['text'])))
-for line in list(open(d + '/qrels/train.tsv'))[1:]:
-    a, b, g = line.split('\t')
-    print("INSERT INTO qrel VALUES(%d,%d,%d,NULL,1);" % (qid[a], pid[b], int(g)))
-print("INSERT INTO passage_fts(passage_fts) VALUES('rebuild'); COMMIT;")
-PY
+run "$NEGSIEVE" import "$P" "$S"
+is "$rc" 0 "the sample imports"
 "$NEGSIEVE" embed "$P" >/dev/null
 
 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
