@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh - the main job on the bundled sample (run by './setup demo'):
 # create a project from sample/debian-descriptions, embed it with the
-# builtin embedder, mine hard negatives, show the numbers and end in the
+# built-in embedder, mine dense candidates, show the numbers and end in the
 # review TUI.
 set -eu
 cd "$(dirname "$0")"
@@ -10,7 +10,7 @@ rm -rf "$proj"
 ./negsieve init "$proj"
 ./negsieve import "$proj" sample/debian-descriptions
 ./negsieve embed "$proj"
-./negsieve mine "$proj"
+./negsieve mine --method dense "$proj"
 ./negsieve stats "$proj"
 # On a terminal, end in the review screen; otherwise a short report.
 if [ -t 0 ] && [ -t 1 ]; then

@@ -8,7 +8,7 @@
  * CLUSTERS random unit centres, each vector a centre plus Gaussian noise,
  * normalised.  Times (1) exact search (Flat) of all queries, the ground
  * truth; (2) building the index `auto` resolves to (training on at most
- * 200000 vectors, as negsieve mine does); (3) nprobe tuning on 500 sample
+ * 200000 vectors, as negsieve mine does); (3) nprobe tuning on sample
  * queries to recall@K >= 0.95, as negsieve mine does; (4) the IVF search
  * of all queries.  Prints the times, the recall@K of (4) against (1) over
  * all queries, and the speed-ups.
@@ -116,7 +116,7 @@ main(int argc, char **argv)
 	printf("IVF build (train+add):   %8.2f s\n", t_build);
 	fflush(stdout);
 
-	ns = nq < 500 ? nq : 500;
+	ns = dense_tune_sample(nq, k);
 	t0 = now_seconds();
 	if (dense_tune(ivf, xq, ns, k, 0.95, xb, nb, &nprobe, &tuned, &err))
 		goto fail;

@@ -369,7 +369,7 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	}
 	if (ix && dense_nlist(ix) > 0) {
 		/* the same sample in every shard: the same nprobe */
-		int64_t ns = qs->n < 500 ? qs->n : 500;
+		int64_t ns = dense_tune_sample(qs->n, k);
 
 		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
 				     ps->data, ps->n,

@@ -207,6 +207,15 @@ dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq, int k)
 	return want ? (double)found / (double)want : 1.0;
 }
 
+int64_t
+dense_tune_sample(int64_t nq, int k)
+{
+	int64_t ns = k > 0 ? 20000 / k : 500;
+
+	ns = ns < 100 ? 100 : ns > 500 ? 500 : ns;
+	return ns < nq ? ns : nq;
+}
+
 enum ns_rc
 dense_knn(const float *xq, int64_t nq, const float *xb, int64_t nb, int dim,
 	  int k, float *dist, int64_t *label, struct ns_err *err)

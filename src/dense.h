@@ -81,6 +81,10 @@ enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
 		      int k, double target, const float *xb, int64_t nb,
 		      int64_t *nprobe, double *recall, struct ns_err *err);
 
+/* How many of @nq queries dense_tune() should sample for depth @k: about
+ * 20000 neighbours to find (100..500 queries), at most @nq. */
+int64_t dense_tune_sample(int64_t nq, int k);
+
 /* Exact top-@k by inner product of @nq queries @xq among the @nb vectors
  * @xb (@dim floats each) without building an index: labels are rows of
  * @xb, best first. */

@@ -222,6 +222,10 @@ test_generated(void)
 		   "same nprobe %lld and recall %.3f either way", (long long)np2,
 		   r2);
 	}
+	is_int(dense_tune_sample(10000, 100), 200, "tune sample: 200 at k=100");
+	is_int(dense_tune_sample(10000, 10), 500, "tune sample: at most 500");
+	is_int(dense_tune_sample(10000, 1000), 100, "tune sample: at least 100");
+	is_int(dense_tune_sample(40, 10), 40, "tune sample: at most all");
 	is_int(dense_knn(xq, nq, xb, nb, d, k, s1, l1, &err), NS_OK,
 	       "dense_knn");
 	is_int(same(s1, l1, s2, l2, nq, k, 1e-5), 0,

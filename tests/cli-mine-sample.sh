@@ -1,0 +1,39 @@
+#!/bin/sh
+# cli-mine-sample.sh - mining the bundled Debian sample (BEIR format): dense
+# over the built-in embedder's vectors and BM25 (one sharded slice), with
+# sensible results: a query's positive and passages of the same source
+# package family (sample/debian-descriptions/families.tsv) rank high.
+. "${top_srcdir:-.}/tests/lib.sh"
+S=${top_srcdir:-.}/sample/debian-descriptions
+[ -f "$S/corpus.jsonl" ] || skip_all "no $S"
+P=$T/p
+"$NEGSIEVE" init "$P" >/dev/null
+run "$NEGSIEVE" import "$P" "$S"
+is "$rc" 0 "the sample imports"
+"$NEGSIEVE" embed "$P" >/dev/null
+
+run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "dense mining of the sample"
+is_in "$out" "run 1: 3000 queries, 60000 candidates" "all 3000 queries, 20 candidates each"
+set -- $(python3 "${top_srcdir:-.}/tests/sample-check.py" "$P" "$S/families.tsv" 1)
+ok "dense: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
+	python3 -c "import sys; sys.exit(not $2 >= 0.80)"
+ok "dense: a same-family passage in the top 10 for $3 of queries (>= 0.70)" \
+	python3 -c "import sys; sys.exit(not $3 >= 0.70)"
+
+# BM25 over FTS5 takes seconds for all 3000 queries: mine one slice of 30,
+# as one task of a batch job would
+run "$NEGSIEVE" mine --method bm25 --range-max 20 --shard 7/30 --output "$T/b7.db" "$P"
+is "$rc" 0 "bm25 slice 7/30 of the sample"
+is_in "$out" "shard 7/30: 100 queries, " "the slice has 100 queries"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run")" 1 "the slice went to its own file"
+set -- $(python3 "${top_srcdir:-.}/tests/sample-check.py" "$P" "$S/families.tsv" "$T/b7.db")
+ok "bm25: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
+	python3 -c "import sys; sys.exit(not $2 >= 0.80)"
+ok "bm25: a same-family passage in the top 10 for $3 of queries (>= 0.70)" \
+	python3 -c "import sys; sys.exit(not $3 >= 0.70)"
+run "$NEGSIEVE" merge "$P" "$T/b7.db"
+is "$rc" 3 "one slice of 30 does not merge"
+is "$err" "negsieve: 1 of 30 shards given; missing 0/30, 1/30, 2/30, 3/30, 4/30, 5/30, 6/30, 8/30, ... (merge all shards of a job at once)" \
+	"the missing shards are listed, the first 8"
+done_testing
