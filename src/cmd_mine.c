@@ -333,6 +333,13 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 		model = EMBED_BUILTIN_MODEL;
 	if ((rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
 		goto out;
+	if (qs->n == 0 || ps->n == 0) {
+		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no %s "
+			     "vectors (import %s, then run 'negsieve embed')",
+			     pj->dir, qs->n == 0 ? "query" : "passage",
+			     qs->n == 0 ? "queries" : "passages");
+		goto out;
+	}
 	if (k > ps->n)
 		k = (int)ps->n;
 	if (!strcmp(o->index, "auto"))
@@ -441,6 +448,11 @@ mine_bm25_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 
 	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
 		goto out;
+	if (nq == 0) {
+		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no queries "
+			     "with text (import some first)", pj->dir);
+		goto out;
+	}
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
 				    err)))
 		goto out;

@@ -118,10 +118,25 @@ summary_add_query(struct summary *s, const double *pos, size_t npos,
 		s->short_queries++;
 }
 
+/* One value of the table; "-" where there is none (no scores, or the
+ * standard deviation of a single score). */
+static void
+summary_cell(FILE *fp, double x)
+{
+	if (isnan(x))
+		fprintf(fp, " %12s", "-");
+	else
+		fprintf(fp, " %12.4f", x);
+}
+
 static void
 summary_row(FILE *fp, const char *name, double a, double b, double c)
 {
-	fprintf(fp, "%-10s %12.4f %12.4f %12.4f\n", name, a, b, c);
+	fprintf(fp, "%-10s", name);
+	summary_cell(fp, a);
+	summary_cell(fp, b);
+	summary_cell(fp, c);
+	fputc('\n', fp);
 }
 
 void

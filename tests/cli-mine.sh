@@ -68,6 +68,19 @@ run "$NEGSIEVE" mine "$T/none"
 is "$rc" 7 "missing project exits 7"
 is "$(q "SELECT count(*) FROM run")" 1 "failed commands leave no run"
 
+# A project with passages but no queries: nothing to mine, said plainly.
+printf 'p1\tthe first passage\np2\tthe second passage\n' >"$T/coll.tsv"
+"$NEGSIEVE" init "$T/pq" >/dev/null
+"$NEGSIEVE" import --format id-text "$T/pq" "$T/coll.tsv" >/dev/null
+run "$NEGSIEVE" mine --method bm25 "$T/pq"
+is "$rc" 3 "bm25 without queries exits 3"
+is "$err" "negsieve: $T/pq: nothing to mine: no queries with text (import some first)" "bm25 without queries: message"
+"$NEGSIEVE" embed "$T/pq" >/dev/null 2>&1
+run "$NEGSIEVE" mine --method dense "$T/pq"
+is "$rc" 3 "dense without queries exits 3"
+is "$err" "negsieve: $T/pq: nothing to mine: no query vectors (import queries, then run 'negsieve embed')" "dense without queries: message"
+is "$(sqlite3 "$T/pq/negsieve.db" "SELECT count(*) FROM run")" 0 "no run created when there is nothing to mine"
+
 printf 'mine:\n  sampling: often\n' >"$T/bad.yaml"
 run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p2"
 is_in "$err" "bad.yaml:2:13: " "bad mine.sampling in config is reported with its position"
