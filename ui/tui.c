@@ -252,6 +252,10 @@ tui_script_next(struct tui *t, struct tui_key *k)
 			tui_dump(t);
 			continue;
 		}
+		if (!strcmp(line, "idle")) {	/* as after a second's pause */
+			review_idle(t->r);
+			continue;
+		}
 		if (!strncmp(line, "resize:", 7)) {
 			int c, r;
 
@@ -590,7 +594,7 @@ static void
 tui_loop(struct tui *t, double t0, const char *bench)
 {
 	double startup = 0, tkey = 0;
-	bool first = true, count_tried = false;
+	bool first = true, count_tried = false, idle_done = false;
 
 	while (!t->quit) {
 		struct tui_key k;
@@ -642,8 +646,13 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			tkey = tui_now();
 		} else {
 			rc = get_wch(&ch);
-			if (rc == ERR)
-				continue;	/* timeout or signal */
+			if (rc == ERR) {	/* a second without keys, or a signal */
+				if (!idle_done && !tui_quit_flag)
+					review_idle(t->r);
+				idle_done = true;
+				continue;
+			}
+			idle_done = false;
 			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
 		}
 		tui_key(t, k);
