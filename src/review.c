@@ -439,10 +439,35 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	return rc;
 }
 
+/* The human label of a logged @action ("fn", "drop_query", ...) as the
+ * action table names it: "FN", "TN", "drop query", ... into @buf. */
+static const char *
+review_action_label(const char *action, char *buf, size_t size)
+{
+	char name[32];
+	enum req req;
+
+	snprintf(name, sizeof(name), "%s", action);
+	for (char *p = name; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	req = keymap_req_by_name(name);
+	if (req == REQ_FN || req == REQ_TN)
+		snprintf(buf, size, "%s", req == REQ_FN ? "FN" : "TN");
+	else
+		snprintf(buf, size, "%s", req != REQ_NONE
+			 ? keymap_req(req)->name : action);
+	for (char *p = buf; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	return buf;
+}
+
 static enum ns_rc
 review_undo(struct review *r, struct ns_err *err)
 {
 	struct decision_undone u;
+	char label[32];
 	int64_t qid, before = 0, after = 0;
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
@@ -468,11 +493,12 @@ review_undo(struct review *r, struct ns_err *err)
 		return rc;
 	if ((rc = review_goto(r, u.query_id, u.passage_id, err)) != NS_OK)
 		return rc;
+	review_action_label(u.action, label, sizeof(label));
 	if (u.count > 1)
-		review_msg(r, false, "Undid %s of %zu items.", u.action,
+		review_msg(r, false, "Undid: %s of %zu items.", label,
 			   u.count);
 	else
-		review_msg(r, false, "Undid %s%s%s.", u.action,
+		review_msg(r, false, "Undid: %s%s%s.", label,
 			   u.passage_id ? " of " : "",
 			   u.passage_id && r->q->n ? r->q->c[r->cur].xid : "");
 	return NS_OK;

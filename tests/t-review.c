@@ -154,7 +154,7 @@ main(void)
 	review_act(r, REQ_UNDO, NULL, 5);
 	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
 			 " = 'drop_passage'"), 0, "one undo cancels the batch");
-	is_str(r->msg, "Undid drop_passage of 2 items.", "undo message");
+	is_str(r->msg, "Undid: drop passage of 2 items.", "undo message");
 
 	/* rest of the query as true negatives */
 	review_act(r, REQ_MOVE_FIRST, NULL, 5);
@@ -171,6 +171,11 @@ main(void)
 			 " = 'drop_query' AND query_id = 2 AND passage_id IS"
 			 " NULL"), 1, "drop_query recorded for the query");
 	is_str(r->q->xid, "q3", "next query");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_str(r->msg, "Undid: drop query.", "undo names the action by its "
+	       "label");
+	review_act(r, REQ_DROP_QUERY, NULL, 5);
+	is_str(r->q->xid, "q3", "dropped again: next query");
 	ok(queue_progress(db, 0, &pg, &err) == NS_OK, "progress from SQL");
 	is_int(pg.labelled, r->prog.labelled, "in-memory progress agrees");
 	is_int(pg.labelled, 5, "3 of q1 and both of q2");

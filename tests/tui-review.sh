@@ -45,7 +45,7 @@ is_in "$(screen 1)" "TN: p3." "status line confirms"
 # undo survives a restart; reopening resumes at the first undecided item
 review_keys "$P" dump u dump q
 is_in "$(screen 1)" ">      3   0.600" "resumes at the first undecided item"
-is_in "$(screen 2)" "Undid tn of p3." "undo after restart"
+is_in "$(screen 2)" "Undid: TN of p3." "undo after restart"
 is "$(db "$P" "SELECT count(*) FROM decision_live")" 1 "one decision left in force"
 is "$(db "$P" "SELECT count(*) FROM decision")" 3 "undo appended, nothing deleted"
 
@@ -119,6 +119,17 @@ review_keys "$T/p2" "?" dump q n dump q
 is_in "$(screen 1)" "n                False negative" "help shows a remapped key"
 is "$(db "$T/p2" "SELECT action FROM decision")" "fn" "remapped key decides"
 is_in "$(screen 2)" "FN: p2." "remapped key confirmed"
+# the scroll hint names the scroll keys as bound
+printf 'review:\n  keys:\n    J: none\n    v: scroll-down\n    w: scroll-up\n    K: none\n' >"$T/scroll.yaml"
+mkproj "$T/p4" "$T/scroll.yaml"
+review_keys "$T/p4" dump q
+is_in "$(screen 1)" "candidate p2, 76 chars, lines 1-1 of 1 (v/w)" "scroll hint shows remapped keys"
+is_in "$(screen last)" "lines 1-1 of 1 (v/w)" "final screen too"
+printf 'review:\n  keys:\n    J: none\n    K: none\n' >"$T/noscroll.yaml"
+mkproj "$T/p5" "$T/noscroll.yaml"
+review_keys "$T/p5" dump q
+ok "no scroll keys: no hint" sh -c "! printf '%s' \"\$1\" | grep -q '(J/K)'" - "$(screen 1)"
+is_in "$(screen 1)" "candidate p2, 76 chars, lines 1-1 of 1" "no scroll keys: title without hint"
 printf 'review:\n  keys:\n    f: frobnicate\n' >"$T/bad.yaml"
 mkproj "$T/p3" "$T/bad.yaml"
 review_keys "$T/p3" q
@@ -189,4 +200,18 @@ is_in "$s" "       2   0.700    22%     -     - (pos)    byobu" "candidate judge
 is_in "$s" "       3   0.600    33%     -     - (neg)    vim" "candidate judged non-relevant by the import"
 is_in "$s" "candidate p2, 0 chars, lines 1-1 of 1" "detail title of a text-less candidate"
 is_in "$s" "(no text: known by its id only)" "detail of a text-less candidate"
+# near-duplicates flagged by mining: marked in the stage column and named
+# in the detail title, within 80 columns
+mkproj "$T/dup"
+db "$T/dup" "UPDATE candidate SET flag = 'near_duplicate', dup_sim = 0.987 WHERE query_id = 1 AND passage_id = 3;
+UPDATE candidate SET dup_sim = 0.5 WHERE query_id = 1 AND passage_id = 2"
+review_keys "$T/dup" dump j dump q
+s=$(screen 1)
+is_in "$s" ">      1   0.800    11%     -     - -        screen" "unflagged candidate: no marker"
+is_in "$s" "       2   0.700    22%     -   dup -        byobu" "near-duplicate marked dup"
+is_in "$(screen 2)" "candidate p3, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "detail title names the near-duplicate (char count left out to fit)"
+ok "80 columns: no line wider" sh -c "awk 'length > 80 {bad=1} END{exit bad}' \"\$1\"" - "$T/dump"
+ok "unflagged: no near-duplicate in its title" sh -c "! printf '%s' \"\$1\" | grep -q near-dup" - "$s"
+NEGSIEVE_REVIEW_SIZE=120x30 review_keys "$T/dup" j dump q
+is_in "$(screen 1)" "candidate p3, 76 chars, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "wider: with the char count"
 done_testing
