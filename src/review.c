@@ -56,6 +56,14 @@ review_count_labelled(const struct queue_query *q)
 	return n;
 }
 
+size_t
+review_left(const struct review *r)
+{
+	if (!r->q)
+		return 0;
+	return r->q->n - (size_t)review_count_labelled(r->q);
+}
+
 static void
 review_select(struct review *r, size_t i)
 {

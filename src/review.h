@@ -91,6 +91,10 @@ void review_close(struct review *r);
 enum ns_rc review_act(struct review *r, enum req req, const char *arg,
 		      int page);
 
+/* Kept candidates of the current query without a decision (skipped ones
+ * count as left); 0 when the query is dropped or there is none. */
+size_t review_left(const struct review *r);
+
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);
 

@@ -28,6 +28,7 @@ is "$err" "" "nothing on stderr"
 s=$(screen last)
 is_in "$s" "queue 0/8 done (0.0%), 4 queries" "header shows progress"
 is_in "$s" "| $(id -un) |" "header shows the annotator"
+is_in "$s" "4 queries | 3 left |" "header shows what is left of this query"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
 is_in "$s" ">      1   0.800    11%     -     - -        screen is a" "best candidate first with rank, score, gap"
@@ -41,6 +42,7 @@ is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decisi
 is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
 is_in "$(screen 1)" "       1   0.800    11%     -     - FN" "FN shown in the list"
 is_in "$(screen 1)" "TN: p3." "status line confirms"
+is_in "$(screen 1)" "4 queries | 1 left |" "left counts down with decisions"
 
 # undo survives a restart; reopening resumes at the first undecided item
 review_keys "$P" dump u dump q
@@ -113,6 +115,10 @@ is_in "$(screen 1)" "f                False negative: relabel the candidate as a
 is_in "$(screen 1)" "j, Down          Select the next candidate" "help lists movement"
 is_in "$(screen 2)" "q                Quit (every decision is already saved)" "help scrolls to the end"
 is_in "$(screen 3)" "Q q3:" "help closes"
+is "$(screen 1 | wc -l)" 24 "help: 24 rows at 80x24"
+ok "help: no row wider than 80" sh -c "printf '%s\n' \"\$1\" | awk 'length > 80 {bad=1} END{exit bad}'" - "$(screen 1; echo; screen 2)"
+is_in "$(screen 1)" "(j/k scroll, any other key closes)" "help says how to scroll"
+ok "help: does not fit at once (so it scrolls)" sh -c "! printf '%s' \"\$1\" | grep -q 'Quit (every'" - "$(screen 1)"
 printf 'review:\n  keys:\n    n: fn\n    f: none\n' >"$T/keys.yaml"
 mkproj "$T/p2" "$T/keys.yaml"
 review_keys "$T/p2" "?" dump q n dump q

@@ -390,7 +390,7 @@ static void
 draw_header(struct draw *d)
 {
 	const struct review *r = d->r;
-	char buf[512], run[96], queue[128], queries[48];
+	char buf[512], run[96], queue[128], queries[48], left[48];
 	double pct = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				     (double)r->prog.items : 0.0;
 
@@ -405,19 +405,18 @@ draw_header(struct draw *d)
 		snprintf(queue, sizeof(queue), "queue: counting...");
 		queries[0] = '\0';
 	}
-	/* everything, else without the query count, else the short form */
+	if (r->q)
+		snprintf(left, sizeof(left), " | %zu left", review_left(r));
+	else
+		left[0] = '\0';
+	/* everything; else without the word "session"; else also without
+	 * the query count */
 	for (int form = 0; form < 3; form++) {
-		snprintf(buf, sizeof(buf), " %s |%s%s%s %s%s | %s | session "
-			 "%lld, %.0f/h", d->project, *run ? " " : "", run,
-			 *run ? " |" : "", queue, form ? "" : queries,
-			 r->annotator, (long long)r->session_decisions,
-			 review_rate(r));
-		if (form == 2)
-			snprintf(buf, sizeof(buf), " %s |%s%s%s %s | %s | "
-				 "%lld, %.0f/h", d->project, *run ? " " : "",
-				 run, *run ? " |" : "", queue, r->annotator,
-				 (long long)r->session_decisions,
-				 review_rate(r));
+		snprintf(buf, sizeof(buf), " %s |%s%s%s %s%s%s | %s | %s%lld, "
+			 "%.0f/h", d->project, *run ? " " : "", run,
+			 *run ? " |" : "", queue, form < 2 ? queries : "", left,
+			 r->annotator, form ? "" : "session ",
+			 (long long)r->session_decisions, review_rate(r));
 		if (layout_width(buf, strlen(buf)) <= COLS)
 			break;
 	}
