@@ -2,10 +2,17 @@
 # bench/review.sh - review TUI speed: start-up to first frame, keypress to
 # finished frame (p50/p99 over a replay of 10k keys), peak resident memory;
 # on generated projects of 10k and 1M candidates (kept in $BENCH_DIR,
-# default /tmp/ns-bench-review, outside the repository).
+# default /tmp/ns-bench-review, outside the repository).  Key latency is
+# split by class: move (within a query), query (load another query),
+# decide (a committed decision, undo, tag, note).
+#
+# bench/review.sh [BINARY...] compares binaries (default ./negsieve): they
+# take turns on fresh copies of each project, ROUNDS times (default 1).
 set -eu
 cd "$(dirname "$0")/.."
 export NEGSIEVE=${NEGSIEVE:-$(pwd)/negsieve} LC_ALL=C.UTF-8
+[ $# -gt 0 ] || set -- "$NEGSIEVE"
+rounds=${ROUNDS:-1}
 dir=${BENCH_DIR:-/tmp/ns-bench-review}
 mkdir -p "$dir"
 for size in 10k:100:100 1m:10000:100; do
@@ -27,20 +34,32 @@ with open(sys.argv[1], "w") as f:
 PY
 printf 'q\n' >"$dir/quit"
 for name in 10k 1m; do
+cands=$(sqlite3 "$dir/$name.pristine/negsieve.db" "SELECT count(*) FROM candidate")
+round=0
+while [ "$round" -lt "$rounds" ]; do
+round=$((round + 1))
+for bin in "$@"; do
 	rm -rf "$dir/$name"
 	cp -r "$dir/$name.pristine" "$dir/$name"
-	cands=$(sqlite3 "$dir/$name/negsieve.db" "SELECT count(*) FROM candidate")
 	# start-up: median of 5 cold-process runs that quit at once
 	for i in 1 2 3 4 5; do
 		NEGSIEVE_REVIEW_SCRIPT="$dir/quit" NEGSIEVE_REVIEW_BENCH="$dir/out" \
-			"$NEGSIEVE" review "$dir/$name"
+			"$bin" review "$dir/$name"
 		awk '/^startup_ms/{print $2}' "$dir/out"
 	done | sort -n | sed -n 3p >"$dir/startup"
 	NEGSIEVE_REVIEW_SCRIPT="$dir/keys" NEGSIEVE_REVIEW_BENCH="$dir/out" \
-		"$NEGSIEVE" review "$dir/$name"
-	printf '%s candidates: startup %s ms (median of 5); ' "$cands" "$(cat "$dir/startup")"
-	awk '/^keys/{k=$2} /^p50_ms/{p50=$2} /^p99_ms/{p99=$2} /^max_ms/{mx=$2}
-	     /^maxrss_kb/{rss=$2}
-	     END{printf "%d keys: p50 %s ms, p99 %s ms, max %s ms; peak RSS %.1f MB\n",
-	         k, p50, p99, mx, rss / 1024}' "$dir/out"
+		"$bin" review "$dir/$name"
+	printf '%s [%s] %s candidates: startup %s ms (median of 5)\n' \
+		"$bin" "$round" "$cands" "$(cat "$dir/startup")"
+	awk '/^maxrss_kb/{rss=$2}
+	     /keys /{k[$1]=$2} /p50_ms/{p50[$1]=$2} /p99_ms/{p99[$1]=$2}
+	     /max_ms/{mx[$1]=$2}
+	     END{n = split("move_ query_ decide_ -", c, " ")
+	         for (i = 1; i <= n; i++) { p = c[i] == "-" ? "" : c[i]
+	           printf "  %-7s %5d keys: p50 %s ms, p99 %s ms, max %s ms\n",
+	             p == "" ? "all" : substr(p, 1, length(p) - 1),
+	             k[p "keys"], p50[p "p50_ms"], p99[p "p99_ms"], mx[p "max_ms"] }
+	         printf "  peak RSS %.1f MB\n", rss / 1024}' "$dir/out"
+done
+done
 done

@@ -9,6 +9,25 @@
 #include "util.h"
 
 enum ns_rc
+decision_log_mode(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA synchronous = FULL;"
+			   "PRAGMA wal_autocheckpoint = 0;", err);
+}
+
+enum ns_rc
+decision_checkpoint(struct db *db, struct ns_err *err)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db_handle(db), NULL,
+					   SQLITE_CHECKPOINT_PASSIVE, NULL,
+					   NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		return db_fail(db, err, "checkpointing the WAL");
+	return NS_OK;
+}
+
+enum ns_rc
 decision_annotator(struct db *db, const char *name, int64_t *id,
 		   struct ns_err *err)
 {

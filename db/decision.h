@@ -14,6 +14,21 @@
 #include "db.h"
 #include "err.h"
 
+/*
+ * Make @db's connection fit for the decision log: synchronous = FULL (a
+ * commit is fsync'd, so a decision shown as made survives a power loss,
+ * not only a crash of the process) and no automatic WAL checkpoints (they
+ * would stall a keypress now and then; call decision_checkpoint() when
+ * idle instead).  Other connections keep their own settings.
+ */
+enum ns_rc decision_log_mode(struct db *db, struct ns_err *err);
+
+/*
+ * A PASSIVE checkpoint of @db's WAL: copies what it can into the database
+ * without waiting for other readers or writers.  Busy is not an error.
+ */
+enum ns_rc decision_checkpoint(struct db *db, struct ns_err *err);
+
 /* One event to append. */
 struct decision_ev {
 	int64_t query_id;

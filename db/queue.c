@@ -2,6 +2,7 @@
  * queue.c - the review queue (see queue.h).
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,14 +174,24 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		" WHERE r.query_id = ?1 AND r.grade > 0"
 		" ORDER BY 5 IS NULL, 5 DESC, r.passage_id";
 	/* The kept candidates (of every run, or of run ?3 only), with their
-	 * score and rank under run ?2; those the run did not retrieve last. */
+	 * score, rank and near-duplicate flag under run ?2 (the flag of any
+	 * kept row for those the run did not retrieve, which come last). */
 	static const char sql_c[] =
 		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
 		"   WHERE x.passage_id = k.passage_id LIMIT 1),"
 		"  p.title, p.text, s.score, s.rank, s.passage_id IS NOT NULL,"
 		"  (SELECT j.grade FROM qrel j WHERE j.query_id = ?1"
-		"   AND j.passage_id = k.passage_id)"
+		"   AND j.passage_id = k.passage_id),"
+		"  CASE WHEN s.passage_id IS NOT NULL"
+		"   THEN coalesce(s.flag = 'near_duplicate', 0)"
+		"   ELSE (SELECT max(f.flag = 'near_duplicate') FROM candidate f"
+		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
+		"      AND f.filter IS NULL) END,"
+		"  CASE WHEN s.passage_id IS NOT NULL THEN s.dup_sim"
+		"   ELSE (SELECT max(f.dup_sim) FROM candidate f"
+		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
+		"      AND f.filter IS NULL) END"
 		" FROM (SELECT DISTINCT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)) k"
@@ -286,6 +297,9 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		c->in_run = sqlite3_column_int(st, 6) != 0;
 		c->judged = sqlite3_column_type(st, 7) == SQLITE_NULL ? 0
 			    : sqlite3_column_int64(st, 7) > 0 ? 1 : -1;
+		c->near_dup = sqlite3_column_int(st, 8) != 0;
+		c->dup_sim = sqlite3_column_type(st, 9) == SQLITE_NULL ? NAN
+			     : sqlite3_column_double(st, 9);
 		c->rank = sqlite3_column_type(st, 5) != SQLITE_NULL
 			? sqlite3_column_int64(st, 5)
 			: c->in_run ? (int64_t)q->n : 0;

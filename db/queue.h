@@ -60,6 +60,11 @@ struct queue_cand {
 				 * the run retrieved), -1 non-relevant, 0 none */
 	int64_t rank;		/* rank in q->run, else position by score;
 				 * 0 when not in q->run */
+	bool near_dup;		/* mining flagged it 'near_duplicate' of a
+				 * positive (its row in q->run, else any
+				 * kept row) */
+	double dup_sim;		/* its cosine to the nearest positive, or
+				 * NAN when not known */
 	enum queue_label label;	/* decision in force, QUEUE_NONE if none */
 	bool note;		/* has a note not undone */
 	bool tagged;		/* tagged in this session (not stored) */

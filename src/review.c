@@ -56,6 +56,14 @@ review_count_labelled(const struct queue_query *q)
 	return n;
 }
 
+size_t
+review_left(const struct review *r)
+{
+	if (!r->q)
+		return 0;
+	return r->q->n - (size_t)review_count_labelled(r->q);
+}
+
 static void
 review_select(struct review *r, size_t i)
 {
@@ -123,6 +131,11 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	} else {
 		if (queue_load(r->db, qid, r->run, &q, err) != NS_OK)
 			return err->rc;
+		/* hand the lease over in one commit (one fsync) */
+		if (db_begin(r->db, err) != NS_OK) {
+			queue_query_free(q);
+			return err->rc;
+		}
 		if (r->q)
 			queue_lease_drop(r->db, r->q->id, r->annotator_id, err);
 		queue_query_free(r->q);
@@ -134,8 +147,14 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 		if (queue_lease_take(r->db, qid, r->annotator_id,
 				     r->session_id, now_seconds(),
 				     REVIEW_LEASE_SECS, &taken, &holder,
-				     err) != NS_OK)
+				     err) != NS_OK ||
+		    db_commit(r->db, err) != NS_OK) {
+			db_rollback(r->db);
+			free(holder);
+			r->cur = 0;
 			return err->rc;
+		}
+		r->lease_at = now_seconds();
 		r->lease_holder = taken ? NULL : holder;
 		review_mark_search(r);
 		r->cur = (size_t)-1;
@@ -167,7 +186,8 @@ review_open(struct db *db, const char *annotator, int64_t run,
 	r->run = run;
 	r->annotator = xstrdup(annotator);
 	r->session_start = r->item_since = now_seconds();
-	if ((rc = decision_annotator(db, annotator, &r->annotator_id, err)) ||
+	if ((rc = decision_log_mode(db, err)) ||
+	    (rc = decision_annotator(db, annotator, &r->annotator_id, err)) ||
 	    (rc = decision_session_start(db, r->annotator_id, &r->session_id,
 					 err)))
 		goto fail;
@@ -212,6 +232,19 @@ review_count(struct review *r, struct ns_err *err)
 	return NS_OK;
 }
 
+enum ns_rc
+review_idle(struct review *r)
+{
+	struct ns_err err;
+
+	err_clear(&err);
+	if (decision_checkpoint(r->db, &err) != NS_OK) {
+		review_msg(r, true, "%s", err.msg);
+		return err.rc;
+	}
+	return NS_OK;
+}
+
 void
 review_close(struct review *r)
 {
@@ -225,6 +258,7 @@ review_close(struct review *r)
 	if (r->session_id)
 		decision_session_end(r->db, r->session_id,
 				     r->session_decisions, &err);
+	decision_checkpoint(r->db, &err);
 	queue_query_free(r->q);
 	review_clear_search_marks(r);
 	free(r->search_text);
@@ -383,9 +417,12 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		review_msg(r, false, "%s: %s.",
 			   queue_label_name(review_label_of(req)),
 			   q->c[r->cur].xid);
-	queue_lease_take(r->db, q->id, r->annotator_id, r->session_id,
-			 now_seconds(), REVIEW_LEASE_SECS, &(bool){ false },
-			 NULL, err);
+	if (!r->lease_holder &&
+	    now_seconds() - r->lease_at > REVIEW_LEASE_RENEW &&
+	    queue_lease_take(r->db, q->id, r->annotator_id, r->session_id,
+			     now_seconds(), REVIEW_LEASE_SECS, &(bool){ false },
+			     NULL, err) == NS_OK)
+		r->lease_at = now_seconds();
 	err_clear(err);
 	if (req == REQ_DROP_QUERY || req == REQ_REST_TN)
 		r->cur = q->n ? q->n - 1 : 0;
@@ -410,10 +447,35 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	return rc;
 }
 
+/* The human label of a logged @action ("fn", "drop_query", ...) as the
+ * action table names it: "FN", "TN", "drop query", ... into @buf. */
+static const char *
+review_action_label(const char *action, char *buf, size_t size)
+{
+	char name[32];
+	enum req req;
+
+	snprintf(name, sizeof(name), "%s", action);
+	for (char *p = name; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	req = keymap_req_by_name(name);
+	if (req == REQ_FN || req == REQ_TN)
+		snprintf(buf, size, "%s", req == REQ_FN ? "FN" : "TN");
+	else
+		snprintf(buf, size, "%s", req != REQ_NONE
+			 ? keymap_req(req)->name : action);
+	for (char *p = buf; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	return buf;
+}
+
 static enum ns_rc
 review_undo(struct review *r, struct ns_err *err)
 {
 	struct decision_undone u;
+	char label[32];
 	int64_t qid, before = 0, after = 0;
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
@@ -439,11 +501,12 @@ review_undo(struct review *r, struct ns_err *err)
 		return rc;
 	if ((rc = review_goto(r, u.query_id, u.passage_id, err)) != NS_OK)
 		return rc;
+	review_action_label(u.action, label, sizeof(label));
 	if (u.count > 1)
-		review_msg(r, false, "Undid %s of %zu items.", u.action,
+		review_msg(r, false, "Undid: %s of %zu items.", label,
 			   u.count);
 	else
-		review_msg(r, false, "Undid %s%s%s.", u.action,
+		review_msg(r, false, "Undid: %s%s%s.", label,
 			   u.passage_id ? " of " : "",
 			   u.passage_id && r->q->n ? r->q->c[r->cur].xid : "");
 	return NS_OK;

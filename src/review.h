@@ -19,8 +19,11 @@
 #include "keymap.h"
 #include "queue.h"
 
-/* Seconds a lease on a query lasts (renewed by each decision). */
+/* Seconds a lease on a query lasts; a decision renews it once it is
+ * older than REVIEW_LEASE_RENEW (not at every decision: each renewal is
+ * an fsync'd commit). */
 #define REVIEW_LEASE_SECS 900.0
+#define REVIEW_LEASE_RENEW 60.0
 
 struct review {
 	struct db *db;			/* borrowed */
@@ -42,12 +45,15 @@ struct review {
 	bool tag_prefix;		/* next decision goes to the tagged */
 	size_t ntagged;			/* tagged candidates of q */
 	char *lease_holder;		/* who holds q, when not us; or NULL */
+	double lease_at;		/* when our lease on q was taken */
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
 };
 
 /*
- * Start reviewing the project in @db as @annotator: record the annotator
+ * Start reviewing the project in @db as @annotator: switch @db's
+ * connection to decision_log_mode() (fsync'd commits, checkpoints only in
+ * review_idle() and review_close()), record the annotator
  * and a session, and resume at the first unsettled item
  * (or the first query when all are settled).  @run 0 reviews the kept
  * candidates of every run, each query scored by its newest run; else
@@ -65,7 +71,14 @@ enum ns_rc review_open(struct db *db, const char *annotator, int64_t run,
  */
 enum ns_rc review_count(struct review *r, struct ns_err *err);
 
-/* End the session (recording its decisions), release leases, free. */
+/*
+ * The user is idle (no key for a while): checkpoint the WAL, which
+ * review_open() took off the key path.  An error is put in r->msg.
+ */
+enum ns_rc review_idle(struct review *r);
+
+/* End the session (recording its decisions), release leases, checkpoint,
+ * free. */
 void review_close(struct review *r);
 
 /*
@@ -77,6 +90,10 @@ void review_close(struct review *r);
  */
 enum ns_rc review_act(struct review *r, enum req req, const char *arg,
 		      int page);
+
+/* Kept candidates of the current query without a decision (skipped ones
+ * count as left); 0 when the query is dropped or there is none. */
+size_t review_left(const struct review *r);
 
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);

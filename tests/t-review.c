@@ -49,6 +49,27 @@ fixture(const char *name)
 	return db;
 }
 
+/* Frames in the WAL and frames already copied into the database, from
+ * the wal-index (the -shm file: mxFrame of the header, nBackfill of the
+ * checkpoint info that follows its two copies; native byte order). */
+static void
+wal_frames(struct db *db, unsigned *mx, unsigned *backfill)
+{
+	char path[700];
+	unsigned char buf[100];
+	FILE *fp;
+
+	*mx = *backfill = 0;
+	snprintf(path, sizeof(path), "%s/" DB_FILENAME "-shm", db_dir(db));
+	if (!(fp = fopen(path, "rb")))
+		return;
+	if (fread(buf, 1, sizeof(buf), fp) == sizeof(buf)) {
+		memcpy(mx, buf + 16, 4);
+		memcpy(backfill, buf + 96, 4);
+	}
+	fclose(fp);
+}
+
 static const char *
 cur_xid(const struct review *r)
 {
@@ -133,7 +154,7 @@ main(void)
 	review_act(r, REQ_UNDO, NULL, 5);
 	is_int(db_scalar(db, "SELECT count(*) FROM decision_live WHERE action"
 			 " = 'drop_passage'"), 0, "one undo cancels the batch");
-	is_str(r->msg, "Undid drop_passage of 2 items.", "undo message");
+	is_str(r->msg, "Undid: drop passage of 2 items.", "undo message");
 
 	/* rest of the query as true negatives */
 	review_act(r, REQ_MOVE_FIRST, NULL, 5);
@@ -150,6 +171,11 @@ main(void)
 			 " = 'drop_query' AND query_id = 2 AND passage_id IS"
 			 " NULL"), 1, "drop_query recorded for the query");
 	is_str(r->q->xid, "q3", "next query");
+	review_act(r, REQ_UNDO, NULL, 5);
+	is_str(r->msg, "Undid: drop query.", "undo names the action by its "
+	       "label");
+	review_act(r, REQ_DROP_QUERY, NULL, 5);
+	is_str(r->q->xid, "q3", "dropped again: next query");
 	ok(queue_progress(db, 0, &pg, &err) == NS_OK, "progress from SQL");
 	is_int(pg.labelled, r->prog.labelled, "in-memory progress agrees");
 	is_int(pg.labelled, 5, "3 of q1 and both of q2");
@@ -214,6 +240,39 @@ main(void)
 			 "ended_at IS NOT NULL"), 3, "sessions recorded");
 	is_int(db_scalar(db, "SELECT count(*) FROM review_lease"), 0,
 	       "leases released at the end");
+
+	/* durable decisions, checkpoints only when idle */
+	{
+		unsigned mx, done;
+
+		ok(review_open(db, "alice", 0, &r, &err) == NS_OK, "reopen");
+		is_int(db_scalar(db, "PRAGMA synchronous"), 2,
+		       "review commits with synchronous = FULL");
+		is_int(db_scalar(db, "PRAGMA wal_autocheckpoint"), 0,
+		       "no automatic checkpoints on the review connection");
+		ok(review_idle(r) == NS_OK, "idle checkpoint");
+		{
+			static const char sql[] = "SELECT CAST(expires_at * 1e6"
+				" AS INTEGER) FROM review_lease";
+			int64_t before;
+
+			review_act(r, REQ_JUMP, "q4", 5);
+			before = db_scalar(db, sql);
+			review_act(r, REQ_TN, NULL, 5);
+			is_str(r->q->xid, "q4", "still on q4");
+			ok(before > 0 && db_scalar(db, sql) == before,
+			   "a decision within a minute of the lease does not "
+			   "renew it (no second commit)");
+		}
+		wal_frames(db, &mx, &done);
+		ok(mx > done, "a decision leaves frames in the WAL (%u > %u)",
+		   mx, done);
+		ok(review_idle(r) == NS_OK, "idle checkpoint");
+		wal_frames(db, &mx, &done);
+		ok(mx > 0 && mx == done, "idle copies the WAL into the "
+		   "database (%u of %u)", done, mx);
+		review_close(r);
+	}
 	db_close(db);
 	return tap_done();
 }

@@ -28,6 +28,7 @@ is "$err" "" "nothing on stderr"
 s=$(screen last)
 is_in "$s" "queue 0/8 done (0.0%), 4 queries" "header shows progress"
 is_in "$s" "| $(id -un) |" "header shows the annotator"
+is_in "$s" "4 queries | 3 left |" "header shows what is left of this query"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
 is_in "$s" ">      1   0.800    11%     -     - -        screen is a" "best candidate first with rank, score, gap"
@@ -41,11 +42,12 @@ is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decisi
 is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
 is_in "$(screen 1)" "       1   0.800    11%     -     - FN" "FN shown in the list"
 is_in "$(screen 1)" "TN: p3." "status line confirms"
+is_in "$(screen 1)" "4 queries | 1 left |" "left counts down with decisions"
 
 # undo survives a restart; reopening resumes at the first undecided item
 review_keys "$P" dump u dump q
 is_in "$(screen 1)" ">      3   0.600" "resumes at the first undecided item"
-is_in "$(screen 2)" "Undid tn of p3." "undo after restart"
+is_in "$(screen 2)" "Undid: TN of p3." "undo after restart"
 is "$(db "$P" "SELECT count(*) FROM decision_live")" 1 "one decision left in force"
 is "$(db "$P" "SELECT count(*) FROM decision")" 3 "undo appended, nothing deleted"
 
@@ -113,12 +115,27 @@ is_in "$(screen 1)" "f                False negative: relabel the candidate as a
 is_in "$(screen 1)" "j, Down          Select the next candidate" "help lists movement"
 is_in "$(screen 2)" "q                Quit (every decision is already saved)" "help scrolls to the end"
 is_in "$(screen 3)" "Q q3:" "help closes"
+is "$(screen 1 | wc -l)" 24 "help: 24 rows at 80x24"
+ok "help: no row wider than 80" sh -c "printf '%s\n' \"\$1\" | awk 'length > 80 {bad=1} END{exit bad}'" - "$(screen 1; echo; screen 2)"
+is_in "$(screen 1)" "(j/k scroll, any other key closes)" "help says how to scroll"
+ok "help: does not fit at once (so it scrolls)" sh -c "! printf '%s' \"\$1\" | grep -q 'Quit (every'" - "$(screen 1)"
 printf 'review:\n  keys:\n    n: fn\n    f: none\n' >"$T/keys.yaml"
 mkproj "$T/p2" "$T/keys.yaml"
 review_keys "$T/p2" "?" dump q n dump q
 is_in "$(screen 1)" "n                False negative" "help shows a remapped key"
 is "$(db "$T/p2" "SELECT action FROM decision")" "fn" "remapped key decides"
 is_in "$(screen 2)" "FN: p2." "remapped key confirmed"
+# the scroll hint names the scroll keys as bound
+printf 'review:\n  keys:\n    J: none\n    v: scroll-down\n    w: scroll-up\n    K: none\n' >"$T/scroll.yaml"
+mkproj "$T/p4" "$T/scroll.yaml"
+review_keys "$T/p4" dump q
+is_in "$(screen 1)" "candidate p2, 76 chars, lines 1-1 of 1 (v/w)" "scroll hint shows remapped keys"
+is_in "$(screen last)" "lines 1-1 of 1 (v/w)" "final screen too"
+printf 'review:\n  keys:\n    J: none\n    K: none\n' >"$T/noscroll.yaml"
+mkproj "$T/p5" "$T/noscroll.yaml"
+review_keys "$T/p5" dump q
+ok "no scroll keys: no hint" sh -c "! printf '%s' \"\$1\" | grep -q '(J/K)'" - "$(screen 1)"
+is_in "$(screen 1)" "candidate p2, 76 chars, lines 1-1 of 1" "no scroll keys: title without hint"
 printf 'review:\n  keys:\n    f: frobnicate\n' >"$T/bad.yaml"
 mkproj "$T/p3" "$T/bad.yaml"
 review_keys "$T/p3" q
@@ -189,4 +206,18 @@ is_in "$s" "       2   0.700    22%     -     - (pos)    byobu" "candidate judge
 is_in "$s" "       3   0.600    33%     -     - (neg)    vim" "candidate judged non-relevant by the import"
 is_in "$s" "candidate p2, 0 chars, lines 1-1 of 1" "detail title of a text-less candidate"
 is_in "$s" "(no text: known by its id only)" "detail of a text-less candidate"
+# near-duplicates flagged by mining: marked in the stage column and named
+# in the detail title, within 80 columns
+mkproj "$T/dup"
+db "$T/dup" "UPDATE candidate SET flag = 'near_duplicate', dup_sim = 0.987 WHERE query_id = 1 AND passage_id = 3;
+UPDATE candidate SET dup_sim = 0.5 WHERE query_id = 1 AND passage_id = 2"
+review_keys "$T/dup" dump j dump q
+s=$(screen 1)
+is_in "$s" ">      1   0.800    11%     -     - -        screen" "unflagged candidate: no marker"
+is_in "$s" "       2   0.700    22%     -   dup -        byobu" "near-duplicate marked dup"
+is_in "$(screen 2)" "candidate p3, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "detail title names the near-duplicate (char count left out to fit)"
+ok "80 columns: no line wider" sh -c "awk 'length > 80 {bad=1} END{exit bad}' \"\$1\"" - "$T/dump"
+ok "unflagged: no near-duplicate in its title" sh -c "! printf '%s' \"\$1\" | grep -q near-dup" - "$s"
+NEGSIEVE_REVIEW_SIZE=120x30 review_keys "$T/dup" j dump q
+is_in "$(screen 1)" "candidate p3, 76 chars, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "wider: with the char count"
 done_testing

@@ -203,6 +203,15 @@ draw_too_small(const struct draw *d)
 		draw_str(d, y + 1, 0, COLS, line, A_NORMAL, false);
 }
 
+/* The first key bound to @r into @buf ("" when none). */
+static const char *
+draw_first_key(const struct draw *d, enum req r, char *buf, size_t size)
+{
+	keymap_keys_of(d->km, r, buf, size);
+	buf[strcspn(buf, ",")] = '\0';
+	return buf;
+}
+
 int
 draw_help_lines(const struct draw *d)
 {
@@ -230,8 +239,16 @@ draw_help(struct draw *d)
 
 	if (d->help_top > max)
 		d->help_top = max > 0 ? max : 0;
-	draw_str(d, 0, 0, COLS, " negsieve review: keys   (j/k scroll, "
-		 "q or ? closes)", draw_attr(d, PAIR_HEAD), true);
+	{
+		char down[32], up[32];
+
+		draw_first_key(d, REQ_MOVE_DOWN, down, sizeof(down));
+		draw_first_key(d, REQ_MOVE_UP, up, sizeof(up));
+		snprintf(buf, sizeof(buf), " negsieve review: keys   (%s/%s "
+			 "scroll, any other key closes)", *down ? down : "-",
+			 *up ? up : "-");
+		draw_str(d, 0, 0, COLS, buf, draw_attr(d, PAIR_HEAD), true);
+	}
 	y = 1;
 	line = 1;
 	for (int r = REQ_NONE + 1; r < REQ_COUNT; r++) {
@@ -332,7 +349,7 @@ draw_list(struct draw *d)
 		snprintf(buf, sizeof(buf), "%c%c%c%s %s %6s %5s %5s ",
 			 i == r->cur ? '>' : ' ', c->tagged ? '*' : ' ',
 			 r->hit && r->hit[i] ? '/' : ' ', rank, score, gap,
-			 "-", "-");
+			 "-", c->near_dup ? "dup" : "-");
 		x = draw_str(d, g->list_row + k, 0, COLS, buf, base, false);
 		snprintf(buf, sizeof(buf), "%-7s", l ? queue_label_name(l)
 			 : c->judged > 0 ? "(pos)" : c->judged < 0 ? "(neg)"
@@ -373,7 +390,7 @@ static void
 draw_header(struct draw *d)
 {
 	const struct review *r = d->r;
-	char buf[512], run[96], queue[128], queries[48];
+	char buf[512], run[96], queue[128], queries[48], left[48];
 	double pct = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				     (double)r->prog.items : 0.0;
 
@@ -388,19 +405,18 @@ draw_header(struct draw *d)
 		snprintf(queue, sizeof(queue), "queue: counting...");
 		queries[0] = '\0';
 	}
-	/* everything, else without the query count, else the short form */
+	if (r->q)
+		snprintf(left, sizeof(left), " | %zu left", review_left(r));
+	else
+		left[0] = '\0';
+	/* everything; else without the word "session"; else also without
+	 * the query count */
 	for (int form = 0; form < 3; form++) {
-		snprintf(buf, sizeof(buf), " %s |%s%s%s %s%s | %s | session "
-			 "%lld, %.0f/h", d->project, *run ? " " : "", run,
-			 *run ? " |" : "", queue, form ? "" : queries,
-			 r->annotator, (long long)r->session_decisions,
-			 review_rate(r));
-		if (form == 2)
-			snprintf(buf, sizeof(buf), " %s |%s%s%s %s | %s | "
-				 "%lld, %.0f/h", d->project, *run ? " " : "",
-				 run, *run ? " |" : "", queue, r->annotator,
-				 (long long)r->session_decisions,
-				 review_rate(r));
+		snprintf(buf, sizeof(buf), " %s |%s%s%s %s%s%s | %s | %s%lld, "
+			 "%.0f/h", d->project, *run ? " " : "", run,
+			 *run ? " |" : "", queue, form < 2 ? queries : "", left,
+			 r->annotator, form ? "" : "session ",
+			 (long long)r->session_decisions, review_rate(r));
 		if (layout_width(buf, strlen(buf)) <= COLS)
 			break;
 	}
@@ -461,21 +477,35 @@ draw_nchars(const char *s)
 	return n;
 }
 
-/* The detail title: which passage, where in it, how to see more. */
+/* The detail title: which passage, where in it, how to see more (the
+ * scroll keys as bound); the character count goes first when it is too
+ * long for @width. */
 static void
 draw_sep(struct draw *d, int x, int width, const char *what,
 	 const char *xid, size_t chars, const char *extra,
 	 const struct draw_pane *p)
 {
-	char buf[256];
+	char buf[512], count[48], hint[80], down[32], up[32];
 	int last = d->detail_top + d->g.detail_rows;
 
 	if ((size_t)last > p->nlines)
 		last = (int)p->nlines;
 	mvhline(d->g.sep_row, x, ACS_HLINE, width);
-	snprintf(buf, sizeof(buf), " %s %s, %zu chars,%s lines %d-%d of %zu "
-		 "(J/K) ", what, xid, chars, extra, p->nlines ?
-		 d->detail_top + 1 : 0, last, p->nlines);
+	draw_first_key(d, REQ_SCROLL_DOWN, down, sizeof(down));
+	draw_first_key(d, REQ_SCROLL_UP, up, sizeof(up));
+	if (*down || *up)
+		snprintf(hint, sizeof(hint), "(%s/%s) ", *down ? down : "-",
+			 *up ? up : "-");
+	else
+		hint[0] = '\0';
+	snprintf(count, sizeof(count), " %zu chars,", chars);
+	for (int form = 0; form < 2; form++) {
+		snprintf(buf, sizeof(buf), " %s %s,%s%s lines %d-%d of %zu %s",
+			 what, xid, form ? "" : count, extra, p->nlines ?
+			 d->detail_top + 1 : 0, last, p->nlines, hint);
+		if (layout_width(buf, strlen(buf)) <= width - 1)
+			break;
+	}
 	draw_str(d, d->g.sep_row, x + 1, width - 1, buf, A_BOLD, false);
 }
 
@@ -488,7 +518,7 @@ draw_detail(struct draw *d)
 	const struct queue_cand *c = &q->c[r->cur];
 	const struct queue_pos *p = q->npos ? &q->pos[0] : NULL;
 	bool pos_only = !g->wide && d->show_pos;
-	char notin[128];
+	char notin[192];
 	int max;
 
 	if (!pos_only)
@@ -520,6 +550,13 @@ draw_detail(struct draw *d)
 		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
 			 " judged %s,", c->judged > 0 ? "relevant"
 			 : "non-relevant");
+	if (c->near_dup && !isnan(c->dup_sim))
+		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
+			 " near-duplicate of the positive (%.2f),",
+			 c->dup_sim);
+	else if (c->near_dup)
+		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
+			 " near-duplicate of the positive,");
 	draw_sep(d, 0, g->detail_w, "candidate", c->xid, draw_nchars(c->text),
 		 notin, &d->cand);
 	draw_pane_lines(d, &d->cand, g->detail_row, 0, g->detail_rows,

@@ -63,8 +63,13 @@ struct tui_script {
 	const wchar_t *pending;	/* rest of a "text:" token */
 	wchar_t wbuf[1024];
 	double *lat;		/* per-key latency, seconds */
+	unsigned char *cls;	/* its key class (enum tui_class) */
 	size_t nlat, caplat;
+	int klass;		/* class of the key being timed */
 };
+
+/* Key classes of the benchmark report. */
+enum tui_class { CLASS_MOVE, CLASS_QUERY, CLASS_DECIDE, CLASS_COUNT };
 
 struct tui {
 	struct review *r;
@@ -247,6 +252,10 @@ tui_script_next(struct tui *t, struct tui_key *k)
 			tui_dump(t);
 			continue;
 		}
+		if (!strcmp(line, "idle")) {	/* as after a second's pause */
+			review_idle(t->r);
+			continue;
+		}
 		if (!strncmp(line, "resize:", 7)) {
 			int c, r;
 
@@ -381,6 +390,20 @@ tui_open_prompt(struct tui *t, enum draw_prompt kind)
 	t->d.pbuf[0] = L'\0';
 }
 
+/* The benchmark class of @req: a decision (a database write), a query
+ * change (a load), or else a movement. */
+static int
+tui_class_of(enum req req)
+{
+	if (req == REQ_NEXT_QUERY || req == REQ_PREV_QUERY ||
+	    req == REQ_NEXT_OPEN)
+		return CLASS_QUERY;
+	if (req > REQ_NONE && req < REQ_COUNT &&
+	    !strcmp(keymap_req(req)->group, "Deciding"))
+		return CLASS_DECIDE;
+	return CLASS_MOVE;
+}
+
 /* A key on the main screen. */
 static void
 tui_key(struct tui *t, struct tui_key k)
@@ -397,6 +420,8 @@ tui_key(struct tui *t, struct tui_key k)
 	}
 	tui_key_name(k, name, sizeof(name));
 	req = keymap_lookup(t->km, name);
+	if (t->script)
+		t->script->klass = tui_class_of(req);
 	if (d->g.too_small) {
 		if (req == REQ_QUIT)
 			t->quit = true;
@@ -492,31 +517,57 @@ tui_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Write startup and per-key latency figures for bench/review.sh. */
+/* Write "PREFIXp50_ms", p99 and max of the @n latencies @lat (sorted
+ * here) and their count. */
 static void
-tui_bench_report(const char *path, double startup, double *lat, size_t n)
+tui_bench_stats(FILE *fp, const char *prefix, double *lat, size_t n)
 {
+	qsort(lat, n, sizeof(*lat), tui_cmp_double);
+	fprintf(fp, "%skeys %zu\n", prefix, n);
+	if (n)
+		fprintf(fp, "%sp50_ms %.3f\n%sp99_ms %.3f\n%smax_ms %.3f\n",
+			prefix, lat[n / 2] * 1e3, prefix,
+			lat[(n * 99) / 100] * 1e3, prefix, lat[n - 1] * 1e3);
+}
+
+/* Write startup and per-key latency figures for bench/review.sh: all
+ * keys, then each class (move_, query_, decide_). */
+static void
+tui_bench_report(const char *path, double startup, double *lat,
+		 const unsigned char *cls, size_t n)
+{
+	static const char *const prefix[CLASS_COUNT] = {
+		"move_", "query_", "decide_"
+	};
 	FILE *fp = fopen(path, "w");
+	double *sub = xcalloc(n ? n : 1, sizeof(*sub));
 	long rss = 0;
 	char line[256];
 	FILE *st;
 
-	if (!fp)
+	if (!fp) {
+		free(sub);
 		return;
+	}
 	if ((st = fopen("/proc/self/status", "r"))) {
 		while (fgets(line, sizeof(line), st))
 			if (!strncmp(line, "VmHWM:", 6))
 				rss = atol(line + 6);
 		fclose(st);
 	}
-	qsort(lat, n, sizeof(*lat), tui_cmp_double);
-	fprintf(fp, "startup_ms %.3f\nkeys %zu\n", startup * 1e3, n);
-	if (n)
-		fprintf(fp, "p50_ms %.3f\np99_ms %.3f\nmax_ms %.3f\n",
-			lat[n / 2] * 1e3, lat[(n * 99) / 100] * 1e3,
-			lat[n - 1] * 1e3);
+	fprintf(fp, "startup_ms %.3f\n", startup * 1e3);
+	for (int c = 0; c < CLASS_COUNT; c++) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (cls[i] == c)
+				sub[m++] = lat[i];
+		tui_bench_stats(fp, prefix[c], sub, m);
+	}
+	tui_bench_stats(fp, "", lat, n);
 	fprintf(fp, "maxrss_kb %ld\n", rss);
 	fclose(fp);
+	free(sub);
 }
 
 /* Refuse terminals we cannot draw on, before curses is started. */
@@ -543,7 +594,7 @@ static void
 tui_loop(struct tui *t, double t0, const char *bench)
 {
 	double startup = 0, tkey = 0;
-	bool first = true, count_tried = false;
+	bool first = true, count_tried = false, idle_done = false;
 
 	while (!t->quit) {
 		struct tui_key k;
@@ -563,7 +614,9 @@ tui_loop(struct tui *t, double t0, const char *bench)
 				s->caplat = s->caplat ? s->caplat * 2 : 1024;
 				s->lat = xrealloc(s->lat, s->caplat *
 						  sizeof(*s->lat));
+				s->cls = xrealloc(s->cls, s->caplat);
 			}
+			s->cls[s->nlat] = (unsigned char)s->klass;
 			s->lat[s->nlat++] = tui_now() - tkey;
 		}
 		if (!t->r->prog_known && !count_tried) {
@@ -589,11 +642,17 @@ tui_loop(struct tui *t, double t0, const char *bench)
 		if (t->script) {
 			if (!tui_script_next(t, &k))
 				break;
+			t->script->klass = CLASS_MOVE;
 			tkey = tui_now();
 		} else {
 			rc = get_wch(&ch);
-			if (rc == ERR)
-				continue;	/* timeout or signal */
+			if (rc == ERR) {	/* a second without keys, or a signal */
+				if (!idle_done && !tui_quit_flag)
+					review_idle(t->r);
+				idle_done = true;
+				continue;
+			}
+			idle_done = false;
 			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
 		}
 		tui_key(t, k);
@@ -603,7 +662,7 @@ tui_loop(struct tui *t, double t0, const char *bench)
 		tui_dump(t);
 		if (bench)
 			tui_bench_report(bench, startup, t->script->lat,
-					 t->script->nlat);
+					 t->script->cls, t->script->nlat);
 	}
 }
 
@@ -785,6 +844,7 @@ cmd_review(int argc, char **argv)
 		if (sc.dump)
 			fclose(sc.dump);
 		free(sc.lat);
+		free(sc.cls);
 	}
 	review_close(t.r);
 	keymap_free(t.km);
