@@ -21,6 +21,10 @@ struct dense_index {
 	FaissIndex *ix;		/* owned */
 };
 
+/* IVF,Flat search through BLAS (ns_faiss_ivf_flat_search), or faiss's own
+ * scan when 0 (dense_ivf_blas()). */
+static int dense_blas_scan = 1;
+
 /* faiss's messages read "Error in FUNCTION at FILE:LINE: message"; keep
  * only the message for the user. */
 static const char *
@@ -164,9 +168,29 @@ enum ns_rc
 dense_search(const struct dense_index *ix, const float *xq, int64_t nq,
 	     int k, float *dist, int64_t *label, struct ns_err *err)
 {
+	if (dense_blas_scan) {
+		int rc = ns_faiss_ivf_flat_search(ix->ix, nq, xq, k, dist,
+						  label);
+
+		if (rc == 0)
+			return NS_OK;
+		if (rc < 0)
+			return err_set(err, NS_EINTERNAL, "IVF search of %lld "
+				       "queries failed", (long long)nq);
+	}
 	if (faiss_Index_search(ix->ix, nq, xq, k, dist, label))
 		return dense_fail(err, "faiss search");
 	return NS_OK;
+}
+
+int
+dense_ivf_blas(int on)
+{
+	int was = dense_blas_scan;
+
+	if (on >= 0)
+		dense_blas_scan = on != 0;
+	return was;
 }
 
 const char *

@@ -51,10 +51,18 @@ enum ns_rc dense_set_param(struct dense_index *ix, const char *name,
 			   double value, struct ns_err *err);
 
 /* Top-@k by inner product of @nq queries @xq (dim floats each) into the
- * caller's @dist[nq*k] and @label[nq*k], best first per query. */
+ * caller's @dist[nq*k] and @label[nq*k], best first per query.  IVF..,Flat
+ * indexes are scanned list by list through BLAS (faiss_extra.h: the same
+ * probed lists and exact scores as faiss's scan, which in Debian's build
+ * computes one unvectorised dot product at a time); see dense_ivf_blas(). */
 enum ns_rc dense_search(const struct dense_index *ix, const float *xq,
 			int64_t nq, int k, float *dist, int64_t *label,
 			struct ns_err *err);
+
+/* Whether dense_search() scans IVF..,Flat lists through BLAS (1, the
+ * default) or with faiss's own IndexIVF::search (0); @on < 0 only asks.
+ * Returns the previous setting.  Process-wide: for tests and benchmarks. */
+int dense_ivf_blas(int on);
 
 /* The factory string `auto` resolves to for @nb vectors, into @buf. */
 const char *dense_auto_factory(int64_t nb, char *buf, size_t size);

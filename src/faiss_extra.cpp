@@ -1,6 +1,14 @@
 /*
  * faiss_extra.cpp - faiss settings outside the C API (see faiss_extra.h).
  */
+#include <algorithm>
+#include <cstring>
+#include <typeinfo>
+#include <vector>
+
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/invlists/InvertedLists.h>
+#include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
 
 #include "faiss_extra.h"
@@ -22,6 +30,123 @@ extern "C" int ns_faiss_knn_ip(const float *x, const float *y, size_t d,
                                int64_t *labels) {
     try {
         faiss::knn_inner_product(x, y, d, nx, ny, k, dist, labels);
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
+/* ---- IVF,Flat search list by list through BLAS ------------------------- */
+
+/* The Fortran BLAS entry point faiss itself calls (LP64 integers). */
+extern "C" int sgemm_(const char *transa, const char *transb, int *m, int *n,
+                      int *k, const float *alpha, const float *a, int *lda,
+                      const float *b, int *ldb, float *beta, float *c,
+                      int *ldc);
+
+namespace {
+
+/* Queries per block: their heaps and probe lists stay in memory together. */
+const int64_t ivf_query_bs = 4096;
+/* Most list vectors per sgemm: the score block is at most qbs x this. */
+const int64_t ivf_list_bs = 1024;
+
+/* Search queries [0, n) of @x (one block) as described in faiss_extra.h. */
+void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
+                    int64_t k, size_t nprobe, float *dist, int64_t *labels) {
+    const int64_t d = ivf->d, nlist = (int64_t)ivf->nlist;
+    const faiss::InvertedLists *il = ivf->invlists;
+    std::vector<int64_t> probe((size_t)n * nprobe), start(nlist + 1, 0);
+    std::vector<float> cdis((size_t)n * nprobe);
+    std::vector<int64_t> order((size_t)n * nprobe);
+    std::vector<float> q, ip;
+
+    ivf->quantizer->search(n, x, (int64_t)nprobe, cdis.data(), probe.data());
+    for (int64_t i = 0; i < n; i++)
+        faiss::minheap_heapify(k, dist + i * k, labels + i * k);
+    /* invert: the queries probing each list, by counting sort */
+    for (int64_t p : probe)
+        if (p >= 0 && p < nlist)
+            start[p + 1]++;
+    for (int64_t l = 0; l < nlist; l++)
+        start[l + 1] += start[l];
+    {
+        std::vector<int64_t> fill(start.begin(), start.end() - 1);
+
+        for (int64_t i = 0; i < n; i++)
+            for (size_t j = 0; j < nprobe; j++) {
+                int64_t p = probe[(size_t)i * nprobe + j];
+
+                if (p >= 0 && p < nlist)
+                    order[fill[p]++] = i;
+            }
+    }
+    for (int64_t l = 0; l < nlist; l++) {
+        int64_t m = start[l + 1] - start[l];
+        int64_t ls = (int64_t)il->list_size(l);
+
+        if (m == 0 || ls == 0)
+            continue;
+        const int64_t *qi = order.data() + start[l];
+        faiss::InvertedLists::ScopedCodes codes(il, l);
+        faiss::InvertedLists::ScopedIds ids(il, l);
+        const float *y = reinterpret_cast<const float *>(codes.get());
+        const int64_t *yid = ids.get();
+
+        q.resize((size_t)m * d);
+        for (int64_t i = 0; i < m; i++)
+            std::memcpy(q.data() + i * d, x + qi[i] * d, d * sizeof(float));
+        ip.resize((size_t)m * std::min(ls, ivf_list_bs));
+        for (int64_t j0 = 0; j0 < ls; j0 += ivf_list_bs) {
+            int nyi = (int)std::min(ivf_list_bs, ls - j0), nxi = (int)m,
+                di = (int)d;
+            float one = 1, zero = 0;
+
+            /* ip (m x nyi, row-major) = q . y[j0..j0+nyi)^T */
+            sgemm_("Transposed", "Not transposed", &nyi, &nxi, &di, &one,
+                   y + j0 * d, &di, q.data(), &di, &zero, ip.data(), &nyi);
+#pragma omp parallel for if (m * nyi > 65536)
+            for (int64_t i = 0; i < m; i++) {
+                float *hv = dist + qi[i] * k;
+                int64_t *hl = labels + qi[i] * k;
+                const float *row = ip.data() + i * nyi;
+
+                for (int j = 0; j < nyi; j++)
+                    if (row[j] > hv[0])
+                        faiss::minheap_replace_top(k, hv, hl, row[j],
+                                                   yid[j0 + j]);
+            }
+        }
+    }
+    for (int64_t i = 0; i < n; i++)
+        faiss::minheap_reorder(k, dist + i * k, labels + i * k);
+}
+
+} // namespace
+
+extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
+                                        const float *x, int64_t k,
+                                        float *dist, int64_t *labels) {
+    const faiss::Index *ix = static_cast<const faiss::Index *>(index);
+    const faiss::IndexIVFFlat *ivf =
+            dynamic_cast<const faiss::IndexIVFFlat *>(ix);
+
+    /* exactly IndexIVFFlat (not a subclass such as IndexIVFFlatDedup),
+     * inner product, float codes */
+    if (!ivf || typeid(*ivf) != typeid(faiss::IndexIVFFlat) ||
+        ivf->metric_type != faiss::METRIC_INNER_PRODUCT ||
+        ivf->code_size != ivf->d * sizeof(float) || !ivf->invlists || k <= 0)
+        return 1;
+    try {
+        size_t nprobe = std::max<size_t>(
+                1, std::min(ivf->nprobe, ivf->nlist));
+
+        for (int64_t i0 = 0; i0 < n; i0 += ivf_query_bs) {
+            int64_t nb = std::min(ivf_query_bs, n - i0);
+
+            ivf_blas_block(ivf, nb, x + i0 * ivf->d, k, nprobe,
+                           dist + i0 * k, labels + i0 * k);
+        }
         return 0;
     } catch (...) {
         return -1;

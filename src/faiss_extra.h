@@ -35,6 +35,22 @@ void ns_faiss_get_blas_block(int *query_bs, int *database_bs);
 int ns_faiss_knn_ip(const float *x, const float *y, size_t d, size_t nx,
 		    size_t ny, size_t k, float *dist, int64_t *labels);
 
+/*
+ * Top-@k by inner product of the @nx queries @x in an IndexIVFFlat
+ * @index (a FaissIndex handle, i.e. a faiss::Index *) at its nprobe,
+ * list by list through BLAS: each block of queries is assigned to its
+ * nprobe lists by the coarse quantizer as faiss does, then every list is
+ * scored against all the queries that probe it with one sgemm and the
+ * scores go through per-query heaps.  The same candidates and the same
+ * (exact float) scores as faiss's IndexIVF::search, up to rounding, but
+ * the scan runs at BLAS speed instead of one dot product at a time.
+ * Results into the caller's @dist[nx*k] and @labels[nx*k], best first, -1
+ * for empty slots.  Returns 0; 1 when @index is not an inner-product
+ * IndexIVFFlat (nothing written: use Index::search); -1 when faiss threw.
+ */
+int ns_faiss_ivf_flat_search(const void *index, int64_t nx, const float *x,
+			     int64_t k, float *dist, int64_t *labels);
+
 #ifdef __cplusplus
 }
 #endif

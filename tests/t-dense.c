@@ -230,6 +230,47 @@ test_generated(void)
 	       "dense_knn");
 	is_int(same(s1, l1, s2, l2, nq, k, 1e-5), 0,
 	       "dense_knn equals brute force");
+	{
+		float s3[40 * 7];
+		int64_t l3[40 * 7];
+
+		is_int(dense_ivf_blas(-1), 1, "IVF,Flat scanned through BLAS "
+		       "by default");
+		for (int p = 1; p <= 16; p *= 4) {
+			dense_set_param(ix, "nprobe", p, &err);
+			dense_ivf_blas(0);
+			ok(dense_search(ix, xq, nq, k, s3, l3, &err) == NS_OK,
+			   "faiss's IVF scan, nprobe %d", p);
+			dense_ivf_blas(1);
+			ok(dense_search(ix, xq, nq, k, s1, l1, &err) == NS_OK,
+			   "BLAS IVF scan, nprobe %d", p);
+			ok(same(s1, l1, s3, l3, nq, k, 1e-5) == 0,
+			   "BLAS scan equals faiss's scan at nprobe %d", p);
+		}
+		is_int(same(s1, l1, s2, l2, nq, k, 1e-5), 0,
+		       "BLAS scan of all lists equals brute force");
+		/* more neighbours than vectors in the probed list: -1 */
+		dense_set_param(ix, "nprobe", 1, &err);
+		{
+			float *sb = xmalloc(2 * 400 * sizeof(float));
+			float *sf = xmalloc(2 * 400 * sizeof(float));
+			int64_t *lb = xmalloc(2 * 400 * sizeof(int64_t));
+			int64_t *lf = xmalloc(2 * 400 * sizeof(int64_t));
+
+			dense_ivf_blas(0);
+			dense_search(ix, xq, 2, 400, sf, lf, &err);
+			dense_ivf_blas(1);
+			dense_search(ix, xq, 2, 400, sb, lb, &err);
+			ok(lb[399] == -1 && lb[0] >= 0,
+			   "short lists leave -1 at the end");
+			is_int(same(sb, lb, sf, lf, 2, 400, 1e-5), 0,
+			       "and equal faiss's scan");
+			free(sb);
+			free(sf);
+			free(lb);
+			free(lf);
+		}
+	}
 	snprintf(path, sizeof(path), "%s/ix.faiss", tap_tmpdir());
 	is_int(dense_save(ix, path, &err), NS_OK, "save index");
 	is_int(dense_load(path, &iy, &err), NS_OK, "load index");
