@@ -2,16 +2,16 @@
  * ivf-bench.c - IVF `auto` against exact search on clustered vectors,
  * measured in one run.
  *
- *   bench/ivf-bench NB NQ DIM K CLUSTERS
+ *   bench/ivf-bench NB NQ DIM K CLUSTERS [FACTORY]
  *
  * Generates NB passage and NQ query vectors in memory (never in the repo):
  * CLUSTERS random unit centres, each vector a centre plus Gaussian noise,
  * normalised.  Times (1) exact search (Flat) of all queries, the ground
  * truth; (2) building the index `auto` resolves to (training on at most
- * 200000 vectors, as negsieve mine does); (3) nprobe tuning on sample
- * queries to recall@K >= 0.95, as negsieve mine does; (4) the IVF search
- * of all queries.  Prints the times, the recall@K of (4) against (1) over
- * all queries, and the speed-ups.
+ * dense_auto_train() vectors, as negsieve mine does); (3) nprobe tuning
+ * on sample queries to recall@K >= 0.95, as negsieve mine does; (4) the
+ * IVF search of all queries.  Prints the times, the recall@K of (4) against (1) over
+ * all queries, and the speed-ups.  FACTORY replaces `auto`'s choice.
  */
 #include <math.h>
 #include <stdio.h>
@@ -74,8 +74,9 @@ main(int argc, char **argv)
 	int64_t *exact, *approx;
 	uint64_t st = 7;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: ivf-bench NB NQ DIM K CLUSTERS\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: ivf-bench NB NQ DIM K CLUSTERS "
+			"[FACTORY]\n");
 		return 2;
 	}
 	nb = atoll(argv[1]);
@@ -96,6 +97,8 @@ main(int argc, char **argv)
 	exact = xmalloc((size_t)nq * k * sizeof(int64_t));
 	approx = xmalloc((size_t)nq * k * sizeof(int64_t));
 	dense_auto_factory(nb, factory, sizeof(factory));
+	if (argc == 7)
+		snprintf(factory, sizeof(factory), "%s", argv[6]);
 	printf("nb=%lld nq=%lld d=%d k=%d clusters=%d auto=%s\n",
 	       (long long)nb, (long long)nq, d, k, nc, factory);
 	fflush(stdout);
@@ -110,7 +113,8 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	t0 = now_seconds();
-	if (dense_build(factory, d, xb, nb, 200000, &ivf, &err))
+	if (dense_build(factory, d, xb, nb, dense_auto_train(nb), &ivf,
+			&err))
 		goto fail;
 	t_build = now_seconds() - t0;
 	printf("IVF build (train+add):   %8.2f s\n", t_build);

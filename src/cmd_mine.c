@@ -368,7 +368,7 @@ mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
 	/* Flat: search the mapped vectors directly (no index, no copy) */
 	if (!ix && path) {
 		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
-				      200000, &ix, err)))
+				      dense_auto_train(ps->n), &ix, err)))
 			goto out;
 		/* a shard writes nothing into the project */
 		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))

@@ -193,20 +193,40 @@ dense_ivf_blas(int on)
 	return was;
 }
 
-const char *
-dense_auto_factory(int64_t nb, char *buf, size_t size)
+/* The number of lists `auto` picks for @nb vectors: faiss's guideline of
+ * 4*sqrt(n) to 16*sqrt(n) lists, at its low end, rounded up to a power
+ * of two.  Many small lists suit the BLAS scan: a query's neighbours sit
+ * in fewer vectors (ns_faiss_ivf_flat_search costs one sgemm per probed
+ * list, not a dot product per vector). */
+static int64_t
+dense_auto_nlist(int64_t nb)
 {
 	int64_t nlist = 1;
 
-	if (nb < DENSE_AUTO_FLAT_MAX) {
-		snprintf(buf, size, "Flat");
-		return buf;
-	}
-	/* ~sqrt(nb) lists: the usual balance of probing and scanning */
-	while (nlist * nlist < nb)
+	while (nlist * nlist < 16 * nb)
 		nlist *= 2;
-	snprintf(buf, size, "IVF%lld,Flat", (long long)nlist);
+	return nlist;
+}
+
+const char *
+dense_auto_factory(int64_t nb, char *buf, size_t size)
+{
+	if (nb < DENSE_AUTO_FLAT_MAX)
+		snprintf(buf, size, "Flat");
+	else
+		snprintf(buf, size, "IVF%lld,Flat",
+			 (long long)dense_auto_nlist(nb));
 	return buf;
+}
+
+int64_t
+dense_auto_train(int64_t nb)
+{
+	int64_t t = 200000;
+
+	if (nb >= DENSE_AUTO_FLAT_MAX && 50 * dense_auto_nlist(nb) > t)
+		t = 50 * dense_auto_nlist(nb);
+	return t < nb ? t : nb;
 }
 
 double

@@ -64,8 +64,15 @@ enum ns_rc dense_search(const struct dense_index *ix, const float *xq,
  * Returns the previous setting.  Process-wide: for tests and benchmarks. */
 int dense_ivf_blas(int on);
 
-/* The factory string `auto` resolves to for @nb vectors, into @buf. */
+/* The factory string `auto` resolves to for @nb vectors, into @buf:
+ * "Flat" below DENSE_AUTO_FLAT_MAX, else "IVF<nlist>,Flat" with nlist the
+ * power of two at or above 4*sqrt(@nb) (4096 for 1M). */
 const char *dense_auto_factory(int64_t nb, char *buf, size_t size);
+
+/* How many of @nb vectors to train `auto`'s index on (dense_build()'s
+ * train_max): 200000, or 50 per list when that is more (faiss wants at
+ * least 39), at most @nb. */
+int64_t dense_auto_train(int64_t nb);
 
 /*
  * recall@k: the fraction of the exact top-@k labels (@exact, nq*k, -1 =

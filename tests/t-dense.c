@@ -280,8 +280,22 @@ test_generated(void)
 
 	is_str(dense_auto_factory(1000, buf, sizeof(buf)), "Flat",
 	       "auto: Flat when small");
-	is_str(dense_auto_factory(1000000, buf, sizeof(buf)), "IVF1024,Flat",
-	       "auto: IVF ~sqrt(n) lists when large");
+	is_str(dense_auto_factory(199999, buf, sizeof(buf)), "Flat",
+	       "auto: Flat below the threshold");
+	is_str(dense_auto_factory(200000, buf, sizeof(buf)), "IVF2048,Flat",
+	       "auto: IVF from the threshold, 4*sqrt(n) lists up to a power "
+	       "of 2");
+	is_str(dense_auto_factory(1000000, buf, sizeof(buf)), "IVF4096,Flat",
+	       "auto: IVF4096 for 1M");
+	is_str(dense_auto_factory(1048576, buf, sizeof(buf)), "IVF4096,Flat",
+	       "auto: 4*sqrt(2^20) = 4096 exactly");
+	is_str(dense_auto_factory(1048577, buf, sizeof(buf)), "IVF8192,Flat",
+	       "auto: just above 2^20: 8192 lists");
+	is_int(dense_auto_train(1000), 1000, "auto train: at most all");
+	is_int(dense_auto_train(1000000), 204800,
+	       "auto train: 50 per list for IVF4096");
+	is_int(dense_auto_train(200000), 200000,
+	       "auto train: 200000 for IVF2048");
 
 	ix = NULL;
 	err_clear(&err);
