@@ -63,7 +63,7 @@ store_hmap_free(struct store_hmap *m)
  * When no passage has text yet, look contents up in st->hmap and drop the
  * passage_hash index for the import: building it once at the end (a sort)
  * is cheaper than a random insert per passage.  Its definition is taken
- * from the schema, so store_commit() recreates exactly what was there.
+ * from the schema, so store_load_done() recreates exactly what was there.
  */
 static enum ns_rc
 store_defer_hash_index(struct store *st, struct ns_err *err)
@@ -801,12 +801,24 @@ store_end(struct store *st)
 }
 
 enum ns_rc
-store_commit(struct store *st, struct ns_err *err)
+store_load_done(struct store *st, struct ns_err *err)
 {
 	enum ns_rc rc = NS_OK;
 
 	if (st->hash_index_sql)
 		rc = db_exec(st->db, st->hash_index_sql, err);
+	free(st->hash_index_sql);
+	st->hash_index_sql = NULL;
+	return rc;
+}
+
+enum ns_rc
+store_commit(struct store *st, struct ns_err *err)
+{
+	enum ns_rc rc = NS_OK;
+
+	if (st->hash_index_sql)
+		rc = store_load_done(st, err);
 	if (rc == NS_OK)
 		rc = db_commit(st->db, err);
 	if (rc != NS_OK)

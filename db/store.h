@@ -38,7 +38,7 @@ struct store {
 	/* The project had no passage text before the import: content look-ups
 	 * go to @hmap (the hashes of the passages given text in this session)
 	 * instead of the passage_hash index, which is dropped for the import
-	 * and rebuilt by store_commit() from @hash_index_sql. */
+	 * and rebuilt by store_load_done() from @hash_index_sql. */
 	struct store_hmap *hmap;
 	char *hash_index_sql;
 	/* counts of rows added by the session */
@@ -121,6 +121,10 @@ enum ns_rc store_trec_finish(struct store *st, int64_t run,
 enum ns_rc store_savepoint(struct store *st, struct ns_err *err);
 enum ns_rc store_release(struct store *st, struct ns_err *err);
 void store_rollback_to(struct store *st);
+
+/* Finish the bulk load: rebuild what store_begin() set aside (the
+ * passage_hash index).  Call once, after the last record. */
+enum ns_rc store_load_done(struct store *st, struct ns_err *err);
 
 /* Index the passages and queries added by the session in the FTS tables. */
 enum ns_rc store_fts(struct store *st, struct ns_err *err);

@@ -518,6 +518,8 @@ import_run(struct db *db, const struct import_opts *o, char *const *inputs,
 		skipped += im.skipped;
 	}
 	progress_finish(&pr);
+	if (rc == NS_OK)
+		rc = store_load_done(&im.st, err);
 	t1 = now_seconds();
 	if (rc == NS_OK)
 		rc = store_fts(&im.st, err);
