@@ -8,6 +8,8 @@
 #include "store.h"
 #include "util.h"
 
+static void store_free(struct store *st);
+
 /* Counters saved at a savepoint, restored when the record is dropped. */
 static struct store store_saved;
 
@@ -59,41 +61,64 @@ store_hmap_free(struct store_hmap *m)
 	}
 }
 
+/* Drop the index @name for the import, keeping its SQL (from the schema,
+ * so that exactly what was there is rebuilt) in st->deferred. */
+static enum ns_rc
+store_defer_index(struct store *st, const char *name, struct ns_err *err)
+{
+	static const char sql_def[] =
+		"SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1";
+	sqlite3_stmt *s;
+	char *def = NULL, drop[80];
+	size_t i = 0;
+
+	if (!(s = db_prep(st->db, sql_def, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		def = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (!def)
+		return NS_ENOTFOUND;
+	snprintf(drop, sizeof(drop), "DROP INDEX %s", name);
+	if (db_exec(st->db, drop, err) != NS_OK) {
+		free(def);
+		return NS_EDB;
+	}
+	while (st->deferred[i])
+		i++;
+	st->deferred[i] = def;
+	return NS_OK;
+}
+
 /*
- * When no passage has text yet, look contents up in st->hmap and drop the
- * passage_hash index for the import: building it once at the end (a sort)
- * is cheaper than a random insert per passage.  Its definition is taken
- * from the schema, so store_load_done() recreates exactly what was there.
+ * Indexes that the import does not read are built once at the end (a
+ * sort) rather than by a random insert per row: passage_hash when no
+ * passage has text yet (contents are then looked up in st->hmap), and
+ * passage_xid_passage when there are no passages at all.
  */
 static enum ns_rc
-store_defer_hash_index(struct store *st, struct ns_err *err)
+store_defer_indexes(struct store *st, struct ns_err *err)
 {
 	static const char sql_any[] =
 		"SELECT EXISTS (SELECT 1 FROM passage WHERE hash IS NOT NULL)";
-	static const char sql_def[] =
-		"SELECT sql FROM sqlite_schema "
-		"WHERE type = 'index' AND name = 'passage_hash'";
-	sqlite3_stmt *s;
 	enum ns_rc rc;
 
-	if (db_scalar(st->db, sql_any) != 0)
-		return NS_OK;
-	if (!(s = db_prep(st->db, sql_def, err)))
+	if (st->pmax0 == 0 &&
+	    (rc = store_defer_index(st, "passage_xid_passage", err)) &&
+	    rc != NS_ENOTFOUND)
 		goto fail;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		st->hash_index_sql = xstrdup((const char *)
-					     sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
-	if (!st->hash_index_sql)
-		return NS_OK;	/* no such index: keep the plain look-up */
-	if ((rc = db_exec(st->db, "DROP INDEX passage_hash", err)))
-		goto fail;
-	st->hmap = xcalloc(1, sizeof(*st->hmap));
+	if (db_scalar(st->db, sql_any) == 0) {
+		rc = store_defer_index(st, "passage_hash", err);
+		if (rc == NS_OK)
+			st->hmap = xcalloc(1, sizeof(*st->hmap));
+		else if (rc != NS_ENOTFOUND)
+			goto fail;
+	}
 	return NS_OK;
 fail:
-	free(st->hash_index_sql);
-	st->hash_index_sql = NULL;
 	db_rollback(st->db);
+	store_free(st);
 	return NS_EDB;
 }
 
@@ -126,7 +151,7 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 		db_rollback(db);
 		return db_fail(db, err, "reading the project");
 	}
-	return store_defer_hash_index(st, err);
+	return store_defer_indexes(st, err);
 }
 
 static enum ns_rc
@@ -790,14 +815,23 @@ store_fts(struct store *st, struct ns_err *err)
 	return store_step_done(st, s, "indexing queries", err);
 }
 
+/* Free what store_begin() allocated. */
+static void
+store_free(struct store *st)
+{
+	store_hmap_free(st->hmap);
+	st->hmap = NULL;
+	for (size_t i = 0; st->deferred[i]; i++) {
+		free(st->deferred[i]);
+		st->deferred[i] = NULL;
+	}
+}
+
 static void
 store_end(struct store *st)
 {
 	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
-	store_hmap_free(st->hmap);
-	st->hmap = NULL;
-	free(st->hash_index_sql);
-	st->hash_index_sql = NULL;
+	store_free(st);
 }
 
 enum ns_rc
@@ -805,20 +839,20 @@ store_load_done(struct store *st, struct ns_err *err)
 {
 	enum ns_rc rc = NS_OK;
 
-	if (st->hash_index_sql)
-		rc = db_exec(st->db, st->hash_index_sql, err);
-	free(st->hash_index_sql);
-	st->hash_index_sql = NULL;
+	for (size_t i = 0; st->deferred[i]; i++) {
+		if (rc == NS_OK)
+			rc = db_exec(st->db, st->deferred[i], err);
+		free(st->deferred[i]);
+		st->deferred[i] = NULL;
+	}
 	return rc;
 }
 
 enum ns_rc
 store_commit(struct store *st, struct ns_err *err)
 {
-	enum ns_rc rc = NS_OK;
+	enum ns_rc rc = store_load_done(st, err);
 
-	if (st->hash_index_sql)
-		rc = store_load_done(st, err);
 	if (rc == NS_OK)
 		rc = db_commit(st->db, err);
 	if (rc != NS_OK)

@@ -37,10 +37,12 @@ struct store {
 	int64_t conflict_source; /* STORE_CONFLICT: source of the known row */
 	/* The project had no passage text before the import: content look-ups
 	 * go to @hmap (the hashes of the passages given text in this session)
-	 * instead of the passage_hash index, which is dropped for the import
-	 * and rebuilt by store_load_done() from @hash_index_sql. */
+	 * instead of the passage_hash index.  Indexes the import does not
+	 * read (passage_hash then, passage_xid_passage while there are no
+	 * passages) are dropped for the import and rebuilt by
+	 * store_load_done() from their SQL in @deferred (NULL-terminated). */
 	struct store_hmap *hmap;
-	char *hash_index_sql;
+	char *deferred[3];
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
 		candidates_dup, filled;
@@ -122,8 +124,8 @@ enum ns_rc store_savepoint(struct store *st, struct ns_err *err);
 enum ns_rc store_release(struct store *st, struct ns_err *err);
 void store_rollback_to(struct store *st);
 
-/* Finish the bulk load: rebuild what store_begin() set aside (the
- * passage_hash index).  Call once, after the last record. */
+/* Finish the bulk load: rebuild the indexes store_begin() set aside.
+ * Call once, after the last record. */
 enum ns_rc store_load_done(struct store *st, struct ns_err *err);
 
 /* Index the passages and queries added by the session in the FTS tables. */

@@ -247,6 +247,12 @@ test_store_dedup(void)
 	   store_commit(&st, &err) == NS_OK, "commit (%s)", err.msg);
 	is_int(db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE "
 			 "name = 'passage_hash'"), 1, "passage_hash rebuilt");
+	is_int(db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE "
+			 "name = 'passage_xid_passage'"), 1,
+	       "passage_xid_passage rebuilt");
+	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid INDEXED BY "
+			 "passage_xid_passage WHERE passage_id = 1"), 2,
+	       "ids of passage 1 through the rebuilt index");
 	is_int(db_scalar(db, "SELECT count(*) FROM passage"), 2, "2 passages");
 	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid"), 3, "3 ids");
 
