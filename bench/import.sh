@@ -51,7 +51,10 @@ for mode in no-fts fts; do
 	[ "$mode" = no-fts ] && wall_nofts=$wall
 	echo "$mode: $(tail -n 1 "$dir/out-$mode")"
 	printf '  wall %.2f s (with commit)\n' "$wall"
-	grep -h "Maximum resident" "$dir/err-$mode" | sed 's/^[[:space:]]*/  /' || true
+	awk -F': ' '/User time|System time/ { c += $2 }
+		/Maximum resident/ { r = $2 }
+		END { if (r) printf "  cpu %.2f s (user + sys, all threads), peak RSS %d MB\n", c, r / 1024 }' \
+		"$dir/err-$mode"
 	rm -rf "$proj"
 done
 if command -v sqlite3 >/dev/null; then
