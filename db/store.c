@@ -2,13 +2,125 @@
  * store.c - the SQL of importing (see store.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
 #include "util.h"
 
+static void store_free(struct store *st);
+
 /* Counters saved at a savepoint, restored when the record is dropped. */
 static struct store store_saved;
+
+/*
+ * The content hashes of the passages given text in this session: an
+ * open-addressing multimap hash -> passage id (16 bytes a slot, at most
+ * half full).  Entries are never removed: one left by a record rolled back
+ * to its savepoint names a row that no longer has that text, and every hit
+ * is checked against the row's text anyway.
+ */
+struct store_hmap {
+	uint64_t *hash;
+	int64_t *pid;		/* 0 = empty slot */
+	size_t cap, n;		/* cap is a power of two */
+};
+
+static void
+store_hmap_put(struct store_hmap *m, uint64_t h, int64_t pid)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct store_hmap g = { NULL, NULL, m->cap ? 2 * m->cap : 1024,
+					0 };
+
+		g.hash = xmalloc(g.cap * sizeof(*g.hash));
+		g.pid = xcalloc(g.cap, sizeof(*g.pid));
+		for (i = 0; i < m->cap; i++)
+			if (m->pid[i])
+				store_hmap_put(&g, m->hash[i], m->pid[i]);
+		free(m->hash);
+		free(m->pid);
+		*m = g;
+	}
+	for (i = h & (m->cap - 1); m->pid[i]; i = (i + 1) & (m->cap - 1))
+		;
+	m->hash[i] = h;
+	m->pid[i] = pid;
+	m->n++;
+}
+
+static void
+store_hmap_free(struct store_hmap *m)
+{
+	if (m) {
+		free(m->hash);
+		free(m->pid);
+		free(m);
+	}
+}
+
+/* Drop the index @name for the import, keeping its SQL (from the schema,
+ * so that exactly what was there is rebuilt) in st->deferred. */
+static enum ns_rc
+store_defer_index(struct store *st, const char *name, struct ns_err *err)
+{
+	static const char sql_def[] =
+		"SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1";
+	sqlite3_stmt *s;
+	char *def = NULL, drop[80];
+	size_t i = 0;
+
+	if (!(s = db_prep(st->db, sql_def, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		def = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (!def)
+		return NS_ENOTFOUND;
+	snprintf(drop, sizeof(drop), "DROP INDEX %s", name);
+	if (db_exec(st->db, drop, err) != NS_OK) {
+		free(def);
+		return NS_EDB;
+	}
+	while (st->deferred[i])
+		i++;
+	st->deferred[i] = def;
+	return NS_OK;
+}
+
+/*
+ * Indexes that the import does not read are built once at the end (a
+ * sort) rather than by a random insert per row: passage_hash when no
+ * passage has text yet (contents are then looked up in st->hmap), and
+ * passage_xid_passage when there are no passages at all.
+ */
+static enum ns_rc
+store_defer_indexes(struct store *st, struct ns_err *err)
+{
+	static const char sql_any[] =
+		"SELECT EXISTS (SELECT 1 FROM passage WHERE hash IS NOT NULL)";
+	enum ns_rc rc;
+
+	if (st->pmax0 == 0 &&
+	    (rc = store_defer_index(st, "passage_xid_passage", err)) &&
+	    rc != NS_ENOTFOUND)
+		goto fail;
+	if (db_scalar(st->db, sql_any) == 0) {
+		rc = store_defer_index(st, "passage_hash", err);
+		if (rc == NS_OK)
+			st->hmap = xcalloc(1, sizeof(*st->hmap));
+		else if (rc != NS_ENOTFOUND)
+			goto fail;
+	}
+	return NS_OK;
+fail:
+	db_rollback(st->db);
+	store_free(st);
+	return NS_EDB;
+}
 
 enum ns_rc
 store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
@@ -39,7 +151,7 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 		db_rollback(db);
 		return db_fail(db, err, "reading the project");
 	}
-	return NS_OK;
+	return store_defer_indexes(st, err);
 }
 
 static enum ns_rc
@@ -131,6 +243,44 @@ store_same(sqlite3_stmt *s, int tcol, const char *title, size_t tlen,
 	       && (len == 0 || memcmp(x, text, len) == 0);
 }
 
+/* store_by_hash() through st->hmap. */
+static int64_t
+store_by_hmap(struct store *st, int64_t h, const char *title, size_t tlen,
+	      const char *text, size_t len, struct ns_err *err, bool *fail)
+{
+	static const char sql[] =
+		"SELECT id, title, text FROM passage WHERE id = ?1";
+	const struct store_hmap *m = st->hmap;
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	int rc;
+
+	if (!m->cap)
+		return 0;
+	for (size_t i = (uint64_t)h & (m->cap - 1); m->pid[i] && !id;
+	     i = (i + 1) & (m->cap - 1)) {
+		if (m->hash[i] != (uint64_t)h)
+			continue;
+		if (!(s = db_prep(st->db, sql, err))) {
+			*fail = true;
+			return 0;
+		}
+		sqlite3_bind_int64(s, 1, m->pid[i]);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && store_same(s, 1, title, tlen, text,
+						   len))
+			id = m->pid[i];
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			db_fail(st->db, err, "looking up a passage");
+			*fail = true;
+		}
+		sqlite3_reset(s);
+		if (*fail)
+			return 0;
+	}
+	return id;
+}
+
 /* Find a passage with this content; 0 if none. */
 static int64_t
 store_by_hash(struct store *st, int64_t h, const char *title, size_t tlen,
@@ -138,11 +288,13 @@ store_by_hash(struct store *st, int64_t h, const char *title, size_t tlen,
 {
 	static const char sql[] =
 		"SELECT id, title, text FROM passage WHERE hash = ?1";
-	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	sqlite3_stmt *s;
 	int64_t id = 0;
 	int rc;
 
-	if (!s) {
+	if (st->hmap)
+		return store_by_hmap(st, h, title, tlen, text, len, err, fail);
+	if (!(s = db_prep(st->db, sql, err))) {
 		*fail = true;
 		return 0;
 	}
@@ -203,6 +355,8 @@ store_passage_ins(struct store *st, int64_t h, const char *title,
 	sqlite3_bind_int64(s, 5, st->next_pid);
 	if ((rc = store_step_done(st, s, "adding a passage", err)))
 		return rc;
+	if (text && st->hmap)
+		store_hmap_put(st->hmap, (uint64_t)h, st->next_pid);
 	*pid = st->next_pid++;
 	st->passages++;
 	return NS_OK;
@@ -223,7 +377,7 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 		"WHERE id = ?1";
 	sqlite3_stmt *s;
 	bool idonly;
-	int64_t id;
+	int64_t id, h;
 	enum ns_rc rc;
 
 	if (!(s = db_prep(st->db, sql_xid, err)))
@@ -249,11 +403,14 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 	}
 	if (!(s = db_prep(st->db, sql_fill, err)))
 		return NS_EDB;
+	h = store_hash(title, tlen, text, len);
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, store_hash(title, tlen, text, len));
+	sqlite3_bind_int64(s, 2, h);
 	sqlite3_bind_text(s, 3, title, (int)tlen, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, text, (int)len, SQLITE_STATIC);
 	rc = store_step_done(st, s, "filling in a passage", err);
+	if (rc == NS_OK && st->hmap)
+		store_hmap_put(st->hmap, (uint64_t)h, id);
 	if (rc == NS_OK)
 		rc = store_fts_passage(st, id, title, tlen, text, len, err);
 	st->filled++;
@@ -658,14 +815,49 @@ store_fts(struct store *st, struct ns_err *err)
 	return store_step_done(st, s, "indexing queries", err);
 }
 
+/* Free what store_begin() allocated. */
+static void
+store_free(struct store *st)
+{
+	store_hmap_free(st->hmap);
+	st->hmap = NULL;
+	for (size_t i = 0; st->deferred[i]; i++) {
+		free(st->deferred[i]);
+		st->deferred[i] = NULL;
+	}
+}
+
+static void
+store_end(struct store *st)
+{
+	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
+	store_free(st);
+}
+
+enum ns_rc
+store_load_done(struct store *st, struct ns_err *err)
+{
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; st->deferred[i]; i++) {
+		if (rc == NS_OK)
+			rc = db_exec(st->db, st->deferred[i], err);
+		free(st->deferred[i]);
+		st->deferred[i] = NULL;
+	}
+	return rc;
+}
+
 enum ns_rc
 store_commit(struct store *st, struct ns_err *err)
 {
-	enum ns_rc rc = db_commit(st->db, err);
+	enum ns_rc rc = store_load_done(st, err);
 
+	if (rc == NS_OK)
+		rc = db_commit(st->db, err);
 	if (rc != NS_OK)
 		db_rollback(st->db);
-	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
+	store_end(st);
 	return rc;
 }
 
@@ -673,5 +865,5 @@ void
 store_abort(struct store *st)
 {
 	db_rollback(st->db);
-	db_exec(st->db, "PRAGMA foreign_keys = ON", NULL);
+	store_end(st);
 }

@@ -24,6 +24,8 @@ enum store_hit {
 	STORE_CONFLICT,	/* the id was known with a different text */
 };
 
+struct store_hmap;
+
 /* An import session: the connection, the source being written, and what
  * it added. */
 struct store {
@@ -33,6 +35,14 @@ struct store {
 	int64_t pmax0, qmax0;	/* max passage/query id before the import */
 	int64_t next_pid;	/* id of the next passage inserted */
 	int64_t conflict_source; /* STORE_CONFLICT: source of the known row */
+	/* The project had no passage text before the import: content look-ups
+	 * go to @hmap (the hashes of the passages given text in this session)
+	 * instead of the passage_hash index.  Indexes the import does not
+	 * read (passage_hash then, passage_xid_passage while there are no
+	 * passages) are dropped for the import and rebuilt by
+	 * store_load_done() from their SQL in @deferred (NULL-terminated). */
+	struct store_hmap *hmap;
+	char *deferred[3];
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
 		candidates_dup, filled;
@@ -40,7 +50,8 @@ struct store {
 
 /*
  * Begin the import transaction (BEGIN IMMEDIATE) on @db and set up @st.
- * Also enlarges the page cache for the bulk load.
+ * Also enlarges the page cache for the bulk load.  Every store_begin() is
+ * ended by store_commit() or store_abort(), which free what it allocated.
  */
 enum ns_rc store_begin(struct store *st, struct db *db, bool fts,
 		       struct ns_err *err);
@@ -112,6 +123,10 @@ enum ns_rc store_trec_finish(struct store *st, int64_t run,
 enum ns_rc store_savepoint(struct store *st, struct ns_err *err);
 enum ns_rc store_release(struct store *st, struct ns_err *err);
 void store_rollback_to(struct store *st);
+
+/* Finish the bulk load: rebuild the indexes store_begin() set aside.
+ * Call once, after the last record. */
+enum ns_rc store_load_done(struct store *st, struct ns_err *err);
 
 /* Index the passages and queries added by the session in the FTS tables. */
 enum ns_rc store_fts(struct store *st, struct ns_err *err);

@@ -279,11 +279,23 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 	size_t len;
 	enum ns_rc rc;
 
+	struct imp_pipe *pipe = NULL;
+	const struct imp_prec *pr_rec = NULL;
+
 	im->path = path;
 	im->kind = kind;
 	im->run = 0;
 	im->header_done = false;
-	if ((rc = linereader_open(&im->lr, path, im->o->max_record, err)))
+	if (kind == KIND_CORPUS || kind == KIND_QUERIES) {
+		/* JSON parsed on worker threads; im->lr only carries the
+		 * line number of the current record for the readers. */
+		memset(&im->lr, 0, sizeof(im->lr));
+		im->lr.path = path;
+		rc = imp_pipe_start(&pipe, path, kind, im->o->max_record, err);
+	} else {
+		rc = linereader_open(&im->lr, path, im->o->max_record, err);
+	}
+	if (rc)
 		return rc;
 	for (;;) {
 		struct ns_err e;
@@ -292,13 +304,24 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 		err_clear(&e);
 		im->rec_line = 0;
 		strbuf_reset(&im->rec);
-		rc = linereader_next(&im->lr, &line, &len, &e);
+		if (pipe) {
+			rc = imp_pipe_next(pipe, &pr_rec, &e);
+			if (rc == NS_OK) {
+				im->lr.lineno = pr_rec->lineno;
+				line = pr_rec->line;
+				len = pr_rec->len;
+				if (pr_rec->blank)
+					continue;
+			}
+		} else {
+			rc = linereader_next(&im->lr, &line, &len, &e);
+			if (rc == NS_OK && imp_blank(line))
+				continue;
+		}
 		if (rc == NS_ENOTFOUND) {
 			rc = NS_OK;
 			break;
 		}
-		if (rc == NS_OK && imp_blank(line))
-			continue;
 		im->records++;
 		if (rc == NS_OK) {
 			if (im->skip) {
@@ -309,7 +332,16 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 					break;
 				sp = true;
 			}
-			rc = imp_record(im, line, len, &e);
+			if (pipe && pr_rec->parsed) {
+				im->rec_line = pr_rec->lineno;
+				rc = imp_corpus_fields(im, line, pr_rec->id,
+						       pr_rec->title,
+						       pr_rec->tlen,
+						       pr_rec->text,
+						       pr_rec->xlen, &e);
+			} else {
+				rc = imp_record(im, line, len, &e);
+			}
 		}
 		if (rc == NS_EINPUT && im->skip) {
 			if (sp)
@@ -335,6 +367,7 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 			progress_update(pr, im->st.passages + im->st.queries +
 					im->st.qrels + im->st.candidates);
 	}
+	imp_pipe_stop(pipe);
 	if (rc == NS_OK)
 		rc = imp_file_done(im, err);
 	linereader_close(&im->lr);
@@ -485,6 +518,8 @@ import_run(struct db *db, const struct import_opts *o, char *const *inputs,
 		skipped += im.skipped;
 	}
 	progress_finish(&pr);
+	if (rc == NS_OK)
+		rc = store_load_done(&im.st, err);
 	t1 = now_seconds();
 	if (rc == NS_OK)
 		rc = store_fts(&im.st, err);

@@ -88,6 +88,51 @@ enum ns_rc imp_bad(struct imp *im, const char *line, size_t off,
 		   struct ns_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/*
+ * Store one BEIR corpus/queries record (im->kind) whose fields are already
+ * read: @id, @title (@tlen bytes; "" for queries) and @text (@len bytes).
+ * @line is the record, for the positions of errors.
+ */
+enum ns_rc imp_corpus_fields(struct imp *im, const char *line, const char *id,
+			     const char *title, size_t tlen, const char *text,
+			     size_t len, struct ns_err *err);
+
+/* One line of a file read by an imp_pipe. */
+struct imp_prec {
+	long lineno;		/* its line number */
+	enum ns_rc rc;		/* NS_OK, or the line reader's error */
+	const char *line;	/* the line, NUL-terminated ("" on error) */
+	size_t len;
+	bool blank;		/* only blanks */
+	bool parsed;		/* a valid record; the fields below are set */
+	const char *id, *title, *text;	/* NUL-terminated */
+	size_t tlen, xlen;	/* bytes of title and text */
+};
+
+struct imp_pipe;
+
+/*
+ * Start reading the BEIR corpus or queries file @path (@kind) on worker
+ * threads, which also parse each line's JSON.  On failure (the file cannot
+ * be opened, no thread starts) @err says why.  End with imp_pipe_stop().
+ */
+enum ns_rc imp_pipe_start(struct imp_pipe **p, const char *path,
+			  enum imp_kind kind, size_t max_record,
+			  struct ns_err *err);
+
+/*
+ * The next line of the file, in order: NS_OK with *@rec (valid until the
+ * next call), NS_ENOTFOUND at the end, or the line reader's error in @err
+ * (NS_EINPUT for a line over the limit: reading may go on; anything else
+ * ends the file).  A line that is not a valid record in the simple shape
+ * comes back with rec->parsed false, for the full reader to report.
+ */
+enum ns_rc imp_pipe_next(struct imp_pipe *p, const struct imp_prec **rec,
+			 struct ns_err *err);
+
+/* Stop the workers and free @p (may be NULL). */
+void imp_pipe_stop(struct imp_pipe *p);
+
 /* What a JSON line's first record looks like, for detection. */
 enum imp_kind imp_detect_json(json_t *o, const char *base, bool *ok);
 

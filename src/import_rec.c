@@ -368,8 +368,6 @@ imp_corpus(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	const char *id, *title = "", *text;
 	size_t tlen = 0, xlen = 0;
 	char idbuf[32];
-	enum store_hit hit;
-	int64_t pid;
 	json_t *o;
 
 	if (!(o = imp_json(im, line, len, err)))
@@ -391,21 +389,34 @@ imp_corpus(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	text = imp_jstr(im, line, o, "text", true, &xlen, err, &rc);
 	if (!text)
 		goto out;
+	rc = imp_corpus_fields(im, line, id, title, tlen, text, xlen, err);
+out:
+	json_decref(o);
+	return rc;
+}
+
+enum ns_rc
+imp_corpus_fields(struct imp *im, const char *line, const char *id,
+		  const char *title, size_t tlen, const char *text,
+		  size_t len, struct ns_err *err)
+{
+	enum store_hit hit;
+	int64_t pid;
+	enum ns_rc rc;
+
 	if (im->kind == KIND_CORPUS) {
-		rc = store_passage(&im->st, id, title, tlen, text, xlen, &pid,
+		rc = store_passage(&im->st, id, title, tlen, text, len, &pid,
 				   &hit, err);
 		if (rc == NS_OK && hit == STORE_CONFLICT)
 			rc = imp_conflict(im, line, imp_key_off(line, "_id"),
 					  "passage", id, err);
 	} else {
-		rc = store_query(&im->st, id, text, xlen, NULL, NULL, &pid,
+		rc = store_query(&im->st, id, text, len, NULL, NULL, &pid,
 				 &hit, err);
 		if (rc == NS_OK && hit == STORE_CONFLICT)
 			rc = imp_conflict(im, line, imp_key_off(line, "_id"),
 					  "query", id, err);
 	}
-out:
-	json_decref(o);
 	return rc;
 }
 

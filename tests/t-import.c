@@ -198,9 +198,137 @@ test_detect(void)
 	detect("blank.txt", "\n\n  \n", NULL);
 }
 
+static int64_t
+put(struct store *st, const char *xid, const char *text, enum store_hit want,
+    const char *name)
+{
+	struct ns_err err;
+	enum store_hit hit = STORE_CONFLICT;
+	int64_t pid = 0;
+
+	err_clear(&err);
+	ok(store_passage(st, xid, "", 0, text, strlen(text), &pid, &hit,
+			 &err) == NS_OK && hit == want, "%s (%s)", name,
+	   err.msg);
+	return pid;
+}
+
+/* Content dedup in a new project (the session's hash map, the
+ * passage_hash index set aside) across a record rolled back to its
+ * savepoint, then again in the next import (through the index). */
+static void
+test_store_dedup(void)
+{
+	char dir[600];
+	struct store st;
+	struct ns_err err;
+	struct db *db = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/dedup", tap_tmpdir());
+	err_clear(&err);
+	if (!ok(db_open(dir, DB_OPEN_CREATE, &db, &err) == NS_OK, "project "
+		"(%s)", err.msg))
+		return;
+	ok(store_begin(&st, db, false, &err) == NS_OK &&
+	   store_source(&st, "a", "beir", &err) == NS_OK, "begin");
+	ok(st.hmap != NULL, "new project: contents looked up in memory");
+	ok(store_savepoint(&st, &err) == NS_OK, "savepoint");
+	is_int(put(&st, "a", "text X", STORE_NEW, "X"), 1, "X is passage 1");
+	store_rollback_to(&st);
+	is_int(put(&st, "b", "text Y", STORE_NEW, "Y"), 1,
+	       "after the rollback Y is passage 1");
+	is_int(put(&st, "c", "text X", STORE_NEW, "X again"), 2,
+	       "X is new again (the stale entry is not trusted)");
+	is_int(put(&st, "d", "text Y", STORE_NEW, "Y under a new id"), 1,
+	       "same text, same passage");
+	is_int(put(&st, "b", "text Y", STORE_SAME, "b again"), 1, "b known");
+	put(&st, "b", "text Z", STORE_CONFLICT, "b with another text");
+	ok(store_load_done(&st, &err) == NS_OK &&
+	   store_commit(&st, &err) == NS_OK, "commit (%s)", err.msg);
+	is_int(db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE "
+			 "name = 'passage_hash'"), 1, "passage_hash rebuilt");
+	is_int(db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE "
+			 "name = 'passage_xid_passage'"), 1,
+	       "passage_xid_passage rebuilt");
+	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid INDEXED BY "
+			 "passage_xid_passage WHERE passage_id = 1"), 2,
+	       "ids of passage 1 through the rebuilt index");
+	is_int(db_scalar(db, "SELECT count(*) FROM passage"), 2, "2 passages");
+	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid"), 3, "3 ids");
+
+	ok(store_begin(&st, db, false, &err) == NS_OK &&
+	   store_source(&st, "b", "beir", &err) == NS_OK, "second import");
+	ok(st.hmap == NULL, "texts known: contents looked up by the index");
+	is_int(put(&st, "e", "text X", STORE_NEW, "X under e"), 2,
+	       "X found through the index");
+	is_int(put(&st, "f", "text W", STORE_NEW, "W"), 3, "W is new");
+	store_abort(&st);
+	is_int(db_scalar(db, "SELECT count(*) FROM passage"), 2,
+	       "aborted: still 2 passages");
+	ok(store_begin(&st, db, false, &err) == NS_OK, "third import");
+	store_abort(&st);
+	db_close(db);
+}
+
+/* The corpus reader threads hand back every line, in order, across many
+ * batches; bad lines come back unparsed, at their line. */
+static void
+test_pipe(void)
+{
+	struct strbuf sb;
+	struct imp_pipe *p = NULL;
+	const struct imp_prec *r;
+	struct ns_err err;
+	enum ns_rc rc;
+	long n = 0, parsed = 0, bad_at = 0, order_ok = 1;
+	const char *path;
+
+	strbuf_init(&sb);
+	for (int i = 1; i <= 5000; i++) {
+		if (i == 4321)
+			strbuf_addstr(&sb, "{\"_id\": \"x\", \"text\": 7}\n");
+		else if (i == 77)
+			strbuf_addstr(&sb, "   \n");
+		else
+			strbuf_addf(&sb, "{\"_id\": %d, \"title\": \"T%d\", "
+				    "\"text\": \"t\\u00e9xt %d\"}\n", i, i, i);
+	}
+	path = write_file("pipe.jsonl", sb.buf, sb.len);
+	err_clear(&err);
+	if (!ok(imp_pipe_start(&p, path, KIND_CORPUS, 0, &err) == NS_OK,
+		"pipe started"))
+		return;
+	while ((rc = imp_pipe_next(p, &r, &err)) == NS_OK) {
+		char want[64];
+
+		n++;
+		if (r->lineno != n)
+			order_ok = 0;
+		if (!r->parsed) {
+			if (!r->blank)
+				bad_at = r->lineno;
+			continue;
+		}
+		parsed++;
+		snprintf(want, sizeof(want), "t\xc3\xa9xt %ld", n);
+		if (strcmp(r->text, want) != 0 || r->xlen != strlen(want) ||
+		    atol(r->id) != n || r->tlen != strlen(r->title))
+			order_ok = 0;
+	}
+	is_int(rc, NS_ENOTFOUND, "read to the end");
+	is_int(n, 5000, "every line");
+	is_int(parsed, 4998, "every good record parsed");
+	is_int(bad_at, 4321, "the bad record left to the full reader");
+	ok(order_ok, "in file order, with their fields");
+	imp_pipe_stop(p);
+	strbuf_fini(&sb);
+}
+
 int
 main(void)
 {
+	test_store_dedup();
+	test_pipe();
 	test_linereader();
 	test_csv();
 	test_split_and_numbers();
