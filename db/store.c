@@ -848,10 +848,47 @@ store_load_done(struct store *st, struct ns_err *err)
 	return rc;
 }
 
+/*
+ * Imported candidates (negatives of BGE/Tevatron rows, TREC run entries)
+ * that are positives of their query -- a run usually retrieves the
+ * relevant documents, and qrels may come in a later import -- are marked
+ * with the filter "positive", as mining does, so they never wait in the
+ * review queue as if they were negatives.
+ */
+static enum ns_rc
+store_mark_positives(struct store *st, struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE candidate SET filter = 'positive'"
+		" WHERE filter IS NULL"
+		"   AND run_id IN (SELECT id FROM run"
+		"                  WHERE method IN ('import', 'trec'))"
+		"   AND EXISTS (SELECT 1 FROM qrel q"
+		"               WHERE q.query_id = candidate.query_id"
+		"                 AND q.passage_id = candidate.passage_id"
+		"                 AND q.grade > 0)";
+	sqlite3_stmt *s;
+
+	if (st->qrels == 0 && st->candidates == 0)
+		return NS_OK;
+	s = db_prep(st->db, sql, err);
+	if (!s)
+		return NS_EDB;
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return db_fail(st->db, err, "marking imported positives");
+	}
+	sqlite3_reset(s);
+	return NS_OK;
+}
+
 enum ns_rc
 store_commit(struct store *st, struct ns_err *err)
 {
 	enum ns_rc rc = store_load_done(st, err);
+
+	if (rc == NS_OK)
+		rc = store_mark_positives(st, err);
 
 	if (rc == NS_OK)
 		rc = db_commit(st->db, err);

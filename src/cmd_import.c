@@ -104,7 +104,12 @@ cmd_import(int argc, char **argv)
 		int rc = cmd_fail(&err);
 
 		project_close(&p);
-		fprintf(stderr, "negsieve: nothing was imported\n");
+		if (err.rc == NS_EINPUT && !o.skip_bad)
+			fprintf(stderr, "negsieve: nothing was imported "
+				"(--skip-bad FILE imports the rest and writes "
+				"the bad records to FILE)\n");
+		else
+			fprintf(stderr, "negsieve: nothing was imported\n");
 		return rc;
 	}
 	printf("imported %lld passages, %lld queries, %lld judgments, "

@@ -24,7 +24,7 @@ bad() {
 	run "$NEGSIEVE" import "$@" p "$f"
 	is "$rc" 3 "$name: exit status 3"
 	is "$err" "negsieve: $msg
-negsieve: nothing was imported" "$name: message"
+negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "$name: message"
 	is "$(counts p)" "$base" "$name: project unchanged"
 	is "$(nsources p)" 1 "$name: no source added"
 }
@@ -105,7 +105,7 @@ printf 'import:\n  max_record_bytes: 1000000\n' >small.yaml
 "$NEGSIEVE" init --config small.yaml ps >/dev/null
 run "$NEGSIEVE" import ps big10.jsonl
 is "$err" "negsieve: big10.jsonl:1: record longer than 1000000 bytes (import.max_record_bytes)
-negsieve: nothing was imported" "record above the limit"
+negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "record above the limit"
 run "$NEGSIEVE" import --skip-bad big.bad ps big10.jsonl
 is "$rc" 0 "--skip-bad gets past a huge record"
 is "$(counts ps)" "0 1 1 0 0 0" "the small record is in"

@@ -47,7 +47,7 @@ n=$((n + 1)); P=$T/p$n
 run "$NEGSIEVE" import "$P" "$D/beir-dbpedia-arcd/arcd"
 is "$rc" 3 "arcd: dangling qrels reference exits 3"
 is "$err" "negsieve: $D/beir-dbpedia-arcd/arcd/qrels/test.tsv:2:1: unknown query id 'arcd-q0' (not in the queries nor the project)
-negsieve: nothing was imported" "arcd: message names file, line and id"
+negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "arcd: message names file, line and id"
 is "$(counts "$P")" "0 0 0 0 0 0" "arcd: nothing imported"
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM source")" 0 "arcd: no source row"
 imp "arcd with --skip-bad" "50 255 255 49 0 0" --skip-bad "$T/arcd.bad" "$D/beir-dbpedia-arcd/arcd"
@@ -102,5 +102,19 @@ printf 'FBIS3-10082\tsome text\n' >"$T/ids.tsv"
 run "$NEGSIEVE" import "$P" "$T/ids.tsv"
 is "$rc" 0 "id-text after a run"
 is "$(sqlite3 "$P/negsieve.db" "SELECT text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'FBIS3-10082'")" "some text" "id-only passage filled in"
+
+# Run entries that are positives of their query are marked with the
+# filter "positive", whether the qrels come in the same import or later.
+# 131 = pairs of results.test judged rel > 0 in qrels.test (awk join).
+P2=$T/trecpos
+"$NEGSIEVE" init "$P2" >/dev/null
+"$NEGSIEVE" import "$P2" "$NEGSIEVE_DATA/trec-eval-tests/results.test" >/dev/null
+is "$(sqlite3 "$P2/negsieve.db" "SELECT count(*) FROM candidate WHERE filter = 'positive'")" 0 "run alone: no positives known yet"
+"$NEGSIEVE" import "$P2" "$NEGSIEVE_DATA/trec-eval-tests/qrels.test" >/dev/null
+is "$(sqlite3 "$P2/negsieve.db" "SELECT count(*) FROM candidate WHERE filter = 'positive'")" 131 "qrels imported later mark the run's positives"
+P3=$T/trecpos1
+"$NEGSIEVE" init "$P3" >/dev/null
+"$NEGSIEVE" import "$P3" "$NEGSIEVE_DATA/trec-eval-tests/results.test" "$NEGSIEVE_DATA/trec-eval-tests/qrels.test" >/dev/null
+is "$(sqlite3 "$P3/negsieve.db" "SELECT count(*) FROM candidate WHERE filter IS NULL")" 1369 "run and qrels in one import: 1500 - 131 kept"
 
 done_testing
