@@ -9,6 +9,21 @@
 #include "util.h"
 
 static void store_free(struct store *st);
+static enum ns_rc store_flush(struct store *st, struct ns_err *err);
+static bool store_pend_same(const struct store *st, int64_t id,
+			    const char *title, size_t tlen, const char *text,
+			    size_t len);
+
+#define STORE_BATCH 64
+
+struct store_pend {
+	struct {
+		int64_t h, source;
+		size_t toff, tlen, xoff, xlen;
+		bool text;
+	} row[STORE_BATCH];
+	struct strbuf bytes;		/* titles and texts */
+};
 
 /* Counters saved at a savepoint, restored when the record is dropped. */
 static struct store store_saved;
@@ -151,6 +166,8 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 		db_rollback(db);
 		return db_fail(db, err, "reading the project");
 	}
+	st->pend = xcalloc(1, sizeof(*st->pend));
+	strbuf_init(&st->pend->bytes);
 	return store_defer_indexes(st, err);
 }
 
@@ -261,6 +278,13 @@ store_by_hmap(struct store *st, int64_t h, const char *title, size_t tlen,
 	     i = (i + 1) & (m->cap - 1)) {
 		if (m->hash[i] != (uint64_t)h)
 			continue;
+		if (m->pid[i] >= st->next_pid - (int64_t)st->npend) {
+			if (m->pid[i] < st->next_pid &&
+			    store_pend_same(st, m->pid[i], title, tlen, text,
+					    len))
+				id = m->pid[i];
+			continue;
+		}
 		if (!(s = db_prep(st->db, sql, err))) {
 			*fail = true;
 			return 0;
@@ -294,6 +318,10 @@ store_by_hash(struct store *st, int64_t h, const char *title, size_t tlen,
 
 	if (st->hmap)
 		return store_by_hmap(st, h, title, tlen, text, len, err, fail);
+	if (store_flush(st, err) != NS_OK) {
+		*fail = true;
+		return 0;
+	}
 	if (!(s = db_prep(st->db, sql, err))) {
 		*fail = true;
 		return 0;
@@ -332,34 +360,145 @@ store_fts_passage(struct store *st, int64_t pid, const char *title,
 	return store_step_done(st, s, "indexing a passage", err);
 }
 
-/* Insert a passage row with the next id. */
+/*
+ * New passage rows are written STORE_BATCH to one multi-row INSERT (one
+ * statement start and halt for all of them instead of one each).  The rows
+ * wait in st->pend, their bytes copied, until the batch is full or
+ * something is about to read the passage table (store_flush()).  Their
+ * ids are fresh and their values valid, so a batch can fail only with the
+ * database (then it is "adding a passage", as a single row would be).
+ */
+/* The batch INSERT; static, as db_prep() caches statements by address. */
+static const char *
+store_batch_sql(void)
+{
+	static char sql[80 + STORE_BATCH * 20];
+
+	if (!sql[0]) {
+		size_t n = (size_t)snprintf(sql, sizeof(sql),
+			"INSERT OR IGNORE INTO passage(id, hash, title, text, "
+			"source_id) VALUES ");
+		for (int i = 0; i < STORE_BATCH; i++)
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+					      "%s(?,?,?,?,?)", i ? "," : "");
+	}
+	return sql;
+}
+
+/* Bind pending row @i (id @id) to parameters @p..@p+4 of @s. */
+static void
+store_pend_bind(const struct store_pend *pd, size_t i, int64_t id,
+		sqlite3_stmt *s, int p)
+{
+	const char *b = pd->bytes.buf;
+
+	sqlite3_bind_int64(s, p, id);
+	if (pd->row[i].text) {
+		sqlite3_bind_int64(s, p + 1, pd->row[i].h);
+		sqlite3_bind_text(s, p + 3, b + pd->row[i].xoff,
+				  (int)pd->row[i].xlen, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(s, p + 1);
+		sqlite3_bind_null(s, p + 3);
+	}
+	sqlite3_bind_text(s, p + 2, pd->row[i].tlen ? b + pd->row[i].toff : "",
+			  (int)pd->row[i].tlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, p + 4, pd->row[i].source);
+}
+
+/* Write the pending passage rows. */
+static enum ns_rc
+store_flush(struct store *st, struct ns_err *err)
+{
+	static const char sql1[] =
+		"INSERT OR IGNORE INTO passage(id, hash, title, text, "
+		"source_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+	struct store_pend *pd = st->pend;
+	int64_t first = st->next_pid - (int64_t)st->npend;
+	size_t n = st->npend, done = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (n == 0) {
+		strbuf_reset(&pd->bytes);
+		return NS_OK;
+	}
+	if (n == STORE_BATCH) {
+		if (!(s = db_prep(st->db, store_batch_sql(), err)))
+			return NS_EDB;
+		for (size_t i = 0; i < n; i++)
+			store_pend_bind(pd, i, first + (int64_t)i, s,
+					(int)(5 * i + 1));
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return db_fail(st->db, err, "adding a passage");
+		done = (size_t)sqlite3_changes(db_handle(st->db));
+	} else {
+		if (!(s = db_prep(st->db, sql1, err)))
+			return NS_EDB;
+		for (size_t i = 0; i < n; i++) {
+			store_pend_bind(pd, i, first + (int64_t)i, s, 1);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (rc != SQLITE_DONE)
+				return db_fail(st->db, err,
+					       "adding a passage");
+			done += (size_t)sqlite3_changes(db_handle(st->db));
+		}
+	}
+	/* OR IGNORE spares the statement journal; nothing may be ignored */
+	if (done != n)
+		return err_set(err, NS_EDB, "adding a passage: %zu of %zu rows "
+			       "written", done, n);
+	st->npend = 0;
+	strbuf_reset(&pd->bytes);
+	return NS_OK;
+}
+
+/* Queue a passage row with the next id (written by store_flush()). */
 static enum ns_rc
 store_passage_ins(struct store *st, int64_t h, const char *title,
 		  size_t tlen, const char *text, size_t len, int64_t *pid,
 		  struct ns_err *err)
 {
-	static const char sql[] =
-		"INSERT INTO passage(id, hash, title, text, source_id) "
-		"VALUES (?5, ?1, ?2, ?3, ?4)";
-	sqlite3_stmt *s = db_prep(st->db, sql, err);
-	enum ns_rc rc;
+	struct store_pend *pd = st->pend;
+	size_t i = st->npend;
 
-	if (!s)
-		return NS_EDB;
-	if (text) {
-		sqlite3_bind_int64(s, 1, h);
-		sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
-	}
-	sqlite3_bind_text(s, 2, title, (int)tlen, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, st->source);
-	sqlite3_bind_int64(s, 5, st->next_pid);
-	if ((rc = store_step_done(st, s, "adding a passage", err)))
-		return rc;
+	pd->row[i].h = h;
+	pd->row[i].source = st->source;
+	pd->row[i].text = text != NULL;
+	pd->row[i].toff = pd->bytes.len;
+	pd->row[i].tlen = tlen;
+	strbuf_add(&pd->bytes, title, tlen);
+	pd->row[i].xoff = pd->bytes.len;
+	pd->row[i].xlen = text ? len : 0;
+	if (text)
+		strbuf_add(&pd->bytes, text, len);
+	st->npend++;
 	if (text && st->hmap)
 		store_hmap_put(st->hmap, (uint64_t)h, st->next_pid);
 	*pid = st->next_pid++;
 	st->passages++;
+	if (st->npend == STORE_BATCH)
+		return store_flush(st, err);
 	return NS_OK;
+}
+
+/* The pending passage @id has this content. */
+static bool
+store_pend_same(const struct store *st, int64_t id, const char *title,
+		size_t tlen, const char *text, size_t len)
+{
+	const struct store_pend *pd = st->pend;
+	size_t i = (size_t)(id - (st->next_pid - (int64_t)st->npend));
+
+	return pd->row[i].text && pd->row[i].tlen == tlen &&
+	       pd->row[i].xlen == len &&
+	       (tlen == 0 ||
+		memcmp(pd->bytes.buf + pd->row[i].toff, title, tlen) == 0) &&
+	       (len == 0 ||
+		memcmp(pd->bytes.buf + pd->row[i].xoff, text, len) == 0);
 }
 
 /* @xid is known: compare, or fill in an id-only passage. */
@@ -380,6 +519,8 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 	int64_t id, h;
 	enum ns_rc rc;
 
+	if ((rc = store_flush(st, err)))
+		return rc;
 	if (!(s = db_prep(st->db, sql_xid, err)))
 		return NS_EDB;
 	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
@@ -752,9 +893,11 @@ enum ns_rc
 store_savepoint(struct store *st, struct ns_err *err)
 {
 	static const char sql[] = "SAVEPOINT record";
-	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	sqlite3_stmt *s;
 
-	if (!s)
+	if (store_flush(st, err))
+		return NS_EDB;
+	if (!(s = db_prep(st->db, sql, err)))
 		return NS_EDB;
 	store_saved = *st;
 	return store_step_done(st, s, "savepoint", err);
@@ -802,6 +945,8 @@ store_fts(struct store *st, struct ns_err *err)
 	sqlite3_stmt *s;
 	enum ns_rc rc;
 
+	if ((rc = store_flush(st, err)))
+		return rc;
 	if (!st->fts)
 		return db_meta_set(st->db, "fts_stale", "1", err);
 	if (!(s = db_prep(st->db, sql_p, err)))
@@ -821,6 +966,12 @@ store_free(struct store *st)
 {
 	store_hmap_free(st->hmap);
 	st->hmap = NULL;
+	if (st->pend) {
+		strbuf_fini(&st->pend->bytes);
+		free(st->pend);
+		st->pend = NULL;
+	}
+	st->npend = 0;
 	for (size_t i = 0; st->deferred[i]; i++) {
 		free(st->deferred[i]);
 		st->deferred[i] = NULL;
@@ -837,7 +988,7 @@ store_end(struct store *st)
 enum ns_rc
 store_load_done(struct store *st, struct ns_err *err)
 {
-	enum ns_rc rc = NS_OK;
+	enum ns_rc rc = store_flush(st, err);
 
 	for (size_t i = 0; st->deferred[i]; i++) {
 		if (rc == NS_OK)

@@ -25,6 +25,7 @@ enum store_hit {
 };
 
 struct store_hmap;
+struct store_pend;
 
 /* An import session: the connection, the source being written, and what
  * it added. */
@@ -43,6 +44,12 @@ struct store {
 	 * store_load_done() from their SQL in @deferred (NULL-terminated). */
 	struct store_hmap *hmap;
 	char *deferred[3];
+	/* New passage rows not yet written: ids next_pid - npend ..
+	 * next_pid - 1, written STORE_BATCH to a statement (see
+	 * store_passage_ins()).  npend lives here so that restoring the
+	 * struct at a savepoint restores it too. */
+	struct store_pend *pend;
+	size_t npend;
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
 		candidates_dup, filled;
