@@ -23,6 +23,11 @@ struct store_pend {
 		bool text;
 	} row[STORE_BATCH];
 	struct strbuf bytes;		/* titles and texts */
+	struct {
+		size_t off;		/* NUL-terminated, in xbytes */
+		int64_t pid;
+	} xrow[STORE_BATCH];
+	struct strbuf xbytes;		/* passage ids */
 };
 
 /* Counters saved at a savepoint, restored when the record is dropped. */
@@ -64,6 +69,18 @@ store_hmap_put(struct store_hmap *m, uint64_t h, int64_t pid)
 	m->hash[i] = h;
 	m->pid[i] = pid;
 	m->n++;
+}
+
+/* Does @m hold the hash @h? */
+static bool
+store_hmap_has(const struct store_hmap *m, uint64_t h)
+{
+	if (!m->cap)
+		return false;
+	for (size_t i = h & (m->cap - 1); m->pid[i]; i = (i + 1) & (m->cap - 1))
+		if (m->hash[i] == h)
+			return true;
+	return false;
 }
 
 static void
@@ -168,6 +185,9 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 	}
 	st->pend = xcalloc(1, sizeof(*st->pend));
 	strbuf_init(&st->pend->bytes);
+	strbuf_init(&st->pend->xbytes);
+	if (db_scalar(db, "SELECT EXISTS (SELECT 1 FROM passage_xid)") == 0)
+		st->xset = xcalloc(1, sizeof(*st->xset));
 	return store_defer_indexes(st, err);
 }
 
@@ -408,7 +428,7 @@ store_pend_bind(const struct store_pend *pd, size_t i, int64_t id,
 
 /* Write the pending passage rows. */
 static enum ns_rc
-store_flush(struct store *st, struct ns_err *err)
+store_flush_passages(struct store *st, struct ns_err *err)
 {
 	static const char sql1[] =
 		"INSERT OR IGNORE INTO passage(id, hash, title, text, "
@@ -456,6 +476,84 @@ store_flush(struct store *st, struct ns_err *err)
 	return NS_OK;
 }
 
+/* The multi-row INSERT of passage ids (see store_batch_sql()). */
+static const char *
+store_xbatch_sql(void)
+{
+	static char sql[80 + STORE_BATCH * 8];
+
+	if (!sql[0]) {
+		size_t n = (size_t)snprintf(sql, sizeof(sql),
+			"INSERT OR IGNORE INTO passage_xid(xid, passage_id) "
+			"VALUES ");
+		for (int i = 0; i < STORE_BATCH; i++)
+			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+					      "%s(?,?)", i ? "," : "");
+	}
+	return sql;
+}
+
+/* Write the pending passage rows, then the pending passage ids. */
+static enum ns_rc
+store_flush(struct store *st, struct ns_err *err)
+{
+	static const char sql1[] =
+		"INSERT OR IGNORE INTO passage_xid(xid, passage_id) "
+		"VALUES (?1, ?2)";
+	struct store_pend *pd = st->pend;
+	size_t n = st->nxpend, done = 0;
+	sqlite3_stmt *s;
+	enum ns_rc rc;
+	int r;
+
+	if ((rc = store_flush_passages(st, err)))
+		return rc;
+	if (n == 0) {
+		strbuf_reset(&pd->xbytes);
+		return NS_OK;
+	}
+	s = db_prep(st->db, n == STORE_BATCH ? store_xbatch_sql() : sql1,
+		    err);
+	if (!s)
+		return NS_EDB;
+	for (size_t i = 0; i < n; i++) {
+		int p = n == STORE_BATCH ? (int)(2 * i + 1) : 1;
+
+		sqlite3_bind_text(s, p, pd->xbytes.buf + pd->xrow[i].off, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, p + 1, pd->xrow[i].pid);
+		if (n == STORE_BATCH && i + 1 < n)
+			continue;
+		r = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (r != SQLITE_DONE)
+			return db_fail(st->db, err, "adding a passage id");
+		done += (size_t)sqlite3_changes(db_handle(st->db));
+	}
+	if (done != n)
+		return err_set(err, NS_EDB, "adding a passage id: %zu of %zu "
+			       "rows written", done, n);
+	st->nxpend = 0;
+	strbuf_reset(&pd->xbytes);
+	return NS_OK;
+}
+
+/* Queue the passage id @xid of passage @pid (new for sure). */
+static enum ns_rc
+store_xid_ins(struct store *st, const char *xid, int64_t pid,
+	      struct ns_err *err)
+{
+	struct store_pend *pd = st->pend;
+
+	pd->xrow[st->nxpend].off = pd->xbytes.len;
+	pd->xrow[st->nxpend].pid = pid;
+	strbuf_add(&pd->xbytes, xid, strlen(xid) + 1);
+	st->passage_ids++;
+	if (++st->nxpend == STORE_BATCH)
+		return store_flush(st, err);
+	return NS_OK;
+}
+
 /* Queue a passage row with the next id (written by store_flush()). */
 static enum ns_rc
 store_passage_ins(struct store *st, int64_t h, const char *title,
@@ -481,7 +579,7 @@ store_passage_ins(struct store *st, int64_t h, const char *title,
 	*pid = st->next_pid++;
 	st->passages++;
 	if (st->npend == STORE_BATCH)
-		return store_flush(st, err);
+		return store_flush_passages(st, err);
 	return NS_OK;
 }
 
@@ -571,12 +669,19 @@ store_passage(struct store *st, const char *xid, const char *title,
 		"UPDATE passage_xid SET passage_id = ?2 WHERE xid = ?1";
 	sqlite3_stmt *s;
 	int64_t h = 0, id = 0;
-	bool fail = false;
+	uint64_t hx = 0;
+	bool fail = false, queue = false;
 	enum ns_rc rc;
 
 	if (!text)
 		tlen = 0, title = "";
-	if (xid) {
+	if (xid && st->xset) {
+		hx = hash64(xid, strlen(xid));
+		queue = !store_hmap_has(st->xset, hx);
+		if (!queue && (rc = store_flush(st, err)))
+			return rc;
+	}
+	if (xid && !queue) {
 		/* Claim the id for the passage about to be inserted; one
 		 * probe instead of a look-up and an insert. */
 		if (!(s = db_prep(st->db, sql_insxid, err)))
@@ -590,6 +695,8 @@ store_passage(struct store *st, const char *xid, const char *title,
 						   len, pid, hit, err);
 		st->passage_ids++;
 	}
+	if (xid && st->xset)
+		store_hmap_put(st->xset, hx, 1);
 	*hit = STORE_NEW;
 	if (text) {
 		h = store_hash(title, tlen, text, len);
@@ -603,6 +710,8 @@ store_passage(struct store *st, const char *xid, const char *title,
 			*hit = STORE_SAME;
 			return NS_OK;
 		}
+		if (queue)
+			return store_xid_ins(st, xid, id, err);
 		/* same text under a new id: point the id at it */
 		if (!(s = db_prep(st->db, sql_movexid, err)))
 			return NS_EDB;
@@ -610,7 +719,9 @@ store_passage(struct store *st, const char *xid, const char *title,
 		sqlite3_bind_int64(s, 2, id);
 		return store_step_done(st, s, "adding a passage id", err);
 	}
-	return store_passage_ins(st, h, title, tlen, text, len, pid, err);
+	if ((rc = store_passage_ins(st, h, title, tlen, text, len, pid, err)))
+		return rc;
+	return queue ? store_xid_ins(st, xid, *pid, err) : NS_OK;
 }
 
 int64_t
@@ -618,10 +729,14 @@ store_passage_find(struct store *st, const char *xid)
 {
 	static const char sql[] =
 		"SELECT passage_id FROM passage_xid WHERE xid = ?1";
-	sqlite3_stmt *s = db_prep(st->db, sql, NULL);
+	sqlite3_stmt *s;
 	int64_t id = 0;
 
-	if (!s)
+	if (st->xset && !store_hmap_has(st->xset, hash64(xid, strlen(xid))))
+		return 0;
+	if (st->nxpend && store_flush(st, NULL))
+		return 0;
+	if (!(s = db_prep(st->db, sql, NULL)))
 		return 0;
 	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -966,8 +1081,12 @@ store_free(struct store *st)
 {
 	store_hmap_free(st->hmap);
 	st->hmap = NULL;
+	store_hmap_free(st->xset);
+	st->xset = NULL;
+	st->nxpend = 0;
 	if (st->pend) {
 		strbuf_fini(&st->pend->bytes);
+		strbuf_fini(&st->pend->xbytes);
 		free(st->pend);
 		st->pend = NULL;
 	}

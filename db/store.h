@@ -50,6 +50,12 @@ struct store {
 	 * struct at a savepoint restores it too. */
 	struct store_pend *pend;
 	size_t npend;
+	/* The project had no passage ids before the import: @xset holds the
+	 * xxh3 of every id claimed in this session, and an id not in it is
+	 * new for sure, so its passage_xid row waits in st->pend too
+	 * (nxpend of them) instead of being probed for one by one. */
+	struct store_hmap *xset;
+	size_t nxpend;
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
 		candidates_dup, filled;
