@@ -182,4 +182,33 @@ is "$rc" 7 "missing input exits 7"
 is "$err" "negsieve: missing.jsonl: cannot open: No such file or directory
 negsieve: nothing was imported" "missing input message"
 
+# A fresh project, where new passages and ids are written in batches of
+# 64: a repeated text (of a row still waiting to be written, and of one
+# written), a repeated id with the same text, then at line 150 an id with
+# a different text -- reported at its own line, nothing imported.
+awk 'BEGIN { for (i = 1; i <= 150; i++) {
+	t = "t" i; id = "b" i
+	if (i == 60) t = "t5"
+	if (i == 130) t = "t3"
+	if (i == 100) { id = "b90"; t = "t90" }
+	if (i == 150) { id = "b7"; t = "other" }
+	printf "{\"_id\": \"%s\", \"text\": \"%s\"}\n", id, t } }' >batch.jsonl
+"$NEGSIEVE" init pb >/dev/null
+run "$NEGSIEVE" import pb batch.jsonl
+is "$err" "negsieve: batch.jsonl:150:2: duplicate passage id 'b7' with a different text (first at line 7)
+negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "batches: bad record reported at its line"
+is "$(counts pb)" "0 0 0 0 0 0" "batches: nothing imported"
+head -n 149 batch.jsonl >batch-ok.jsonl
+run "$NEGSIEVE" import pb batch-ok.jsonl
+is "$rc" 0 "batches: good file imported"
+is "$(counts pb)" "0 146 148 0 0 0" "batches: repeated texts and ids deduplicated"
+pbq() { sqlite3 pb/negsieve.db "SELECT group_concat(x.passage_id, ' ') FROM passage_xid x WHERE x.xid IN ($1) ORDER BY x.xid"; }
+is "$(pbq "'b5', 'b60'")" "5 5" "batches: text of a waiting row shared"
+is "$(pbq "'b3', 'b130'")" "3 3" "batches: text of a written row shared"
+is "$(sqlite3 pb/negsieve.db "SELECT p.id || ' ' || p.text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'b149'")" "146 t149" "batches: ids follow the file"
+"$NEGSIEVE" init pbs >/dev/null
+run "$NEGSIEVE" import --skip-bad batch.bad pbs batch.jsonl
+is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"
+is "$(head -1 batch.bad)" "# batch.jsonl:150:2: duplicate passage id 'b7' with a different text (first at line 7)" "batches, --skip-bad: reason"
+
 done_testing
