@@ -96,7 +96,8 @@ enum ns_rc store_query(struct store *st, const char *xid, const char *text,
 		       size_t len, const char *prompt, const char *type,
 		       int64_t *qid, enum store_hit *hit, struct ns_err *err);
 
-/* The id of the passage / query with external id @xid, or 0 if none. */
+/* The id of the passage / query with external id @xid, or 0 if none (or
+ * if writing the waiting passage rows fails; the next write reports it). */
 int64_t store_passage_find(struct store *st, const char *xid);
 int64_t store_query_find(struct store *st, const char *xid);
 
