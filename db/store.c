@@ -387,8 +387,9 @@ store_fts_passage(struct store *st, int64_t pid, const char *title,
  * something is about to read the passage table (store_flush()).  Their
  * ids are fresh and their values valid, so a batch can fail only with the
  * database (then it is "adding a passage", as a single row would be).
+ * The batch INSERT is built once into static storage, as db_prep() caches
+ * statements by the address of their SQL.
  */
-/* The batch INSERT; static, as db_prep() caches statements by address. */
 static const char *
 store_batch_sql(void)
 {
@@ -415,7 +416,9 @@ store_pend_bind(const struct store_pend *pd, size_t i, int64_t id,
 	sqlite3_bind_int64(s, p, id);
 	if (pd->row[i].text) {
 		sqlite3_bind_int64(s, p + 1, pd->row[i].h);
-		sqlite3_bind_text(s, p + 3, b + pd->row[i].xoff,
+		/* "" (not NULL) for an empty text: @b may be NULL */
+		sqlite3_bind_text(s, p + 3, pd->row[i].xlen ?
+				  b + pd->row[i].xoff : "",
 				  (int)pd->row[i].xlen, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_null(s, p + 1);

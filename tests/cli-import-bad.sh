@@ -206,6 +206,10 @@ pbq() { sqlite3 pb/negsieve.db "SELECT group_concat(x.passage_id, ' ') FROM pass
 is "$(pbq "'b5', 'b60'")" "5 5" "batches: text of a waiting row shared"
 is "$(pbq "'b3', 'b130'")" "3 3" "batches: text of a written row shared"
 is "$(sqlite3 pb/negsieve.db "SELECT p.id || ' ' || p.text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'b149'")" "146 t149" "batches: ids follow the file"
+"$NEGSIEVE" init pe >/dev/null
+printf '{"_id": "e1", "text": ""}\n{"_id": "e2", "text": "x"}\n' >empty.jsonl
+run "$NEGSIEVE" import pe empty.jsonl
+is "$(sqlite3 pe/negsieve.db "SELECT id || ':' || quote(title) || ':' || quote(text) FROM passage ORDER BY id" | tr '\n' ' ')" "1:'':'' 2:'':'x' " "batches: an empty text stays text, not NULL"
 "$NEGSIEVE" init pbs >/dev/null
 run "$NEGSIEVE" import --skip-bad batch.bad pbs batch.jsonl
 is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"
