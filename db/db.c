@@ -61,6 +61,34 @@ db_fail(struct db *db, struct ns_err *err, const char *what)
 }
 
 enum ns_rc
+db_step_id(struct db *db, sqlite3_stmt *st, int64_t *id, const char *what,
+	   struct ns_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc == SQLITE_DONE)
+		return NS_ENOTFOUND;
+	return db_fail(db, err, what);
+}
+
+enum ns_rc
+db_lookup_id(struct db *db, const char *sql, const char *key, int64_t *id,
+	     const char *what, struct ns_err *err)
+{
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return db_step_id(db, st, id, what, err);
+}
+
+enum ns_rc
 db_exec(struct db *db, const char *sql, struct ns_err *err)
 {
 	char *msg = NULL;
@@ -159,17 +187,12 @@ db_meta_set(struct db *db, const char *key, const char *value,
 		"INSERT INTO meta(key, value) VALUES (?1, ?2)"
 		" ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "writing project metadata");
-	return NS_OK;
+	return db_step_done(db, st, "writing project metadata", err);
 }
 
 static int

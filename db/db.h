@@ -59,6 +59,40 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql, struct ns_err *err);
 /* Turn the connection's last SQLite error into @err; returns NS_EDB. */
 enum ns_rc db_fail(struct db *db, struct ns_err *err, const char *what);
 
+/*
+ * Step @st (from db_prep(), parameters bound) once for a statement that
+ * returns no rows, then reset it.  NS_OK on SQLITE_DONE; otherwise
+ * db_fail(@db, @err, @what).  Inline: bulk inserts call it per row.
+ */
+static inline enum ns_rc
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what,
+	     struct ns_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, what);
+	return NS_OK;
+}
+
+/*
+ * Step @st (from db_prep(), parameters bound) once and reset it.  A row:
+ * *@id = its first column as an integer, NS_OK.  No row: NS_ENOTFOUND with
+ * *@id and @err untouched (the caller words "not found").  An SQLite
+ * error: db_fail(@db, @err, @what).
+ */
+enum ns_rc db_step_id(struct db *db, sqlite3_stmt *st, int64_t *id,
+		      const char *what, struct ns_err *err);
+
+/*
+ * Look up an integer id by a text key: prepare @sql (one parameter, ?1;
+ * cached as with db_prep()), bind @key and go on as db_step_id().  NS_EDB
+ * if the statement cannot be prepared.  @err may be NULL.
+ */
+enum ns_rc db_lookup_id(struct db *db, const char *sql, const char *key,
+			int64_t *id, const char *what, struct ns_err *err);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 enum ns_rc db_begin(struct db *db, struct ns_err *err);
 enum ns_rc db_commit(struct db *db, struct ns_err *err);

@@ -191,18 +191,6 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 	return store_defer_indexes(st, err);
 }
 
-static enum ns_rc
-store_step_done(struct store *st, sqlite3_stmt *s, const char *what,
-		struct ns_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_fail(st->db, err, what);
-	return NS_OK;
-}
-
 enum ns_rc
 store_source(struct store *st, const char *path, const char *format,
 	     struct ns_err *err)
@@ -220,7 +208,7 @@ store_source(struct store *st, const char *path, const char *format,
 	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
-	rc = store_step_done(st, s, "adding a source", err);
+	rc = db_step_done(st->db, s, "adding a source", err);
 	if (rc == NS_OK)
 		st->source = sqlite3_last_insert_rowid(db_handle(st->db));
 	return rc;
@@ -239,7 +227,7 @@ store_source_done(struct store *st, int64_t records, int64_t skipped,
 	sqlite3_bind_int64(s, 1, st->source);
 	sqlite3_bind_int64(s, 2, records);
 	sqlite3_bind_int64(s, 3, skipped);
-	return store_step_done(st, s, "updating a source", err);
+	return db_step_done(st->db, s, "updating a source", err);
 }
 
 /* Hash of a passage's content: title, 0x1F, text. */
@@ -377,7 +365,7 @@ store_fts_passage(struct store *st, int64_t pid, const char *title,
 	sqlite3_bind_int64(s, 1, pid);
 	sqlite3_bind_text(s, 2, title, (int)tlen, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
-	return store_step_done(st, s, "indexing a passage", err);
+	return db_step_done(st->db, s, "indexing a passage", err);
 }
 
 /*
@@ -388,22 +376,32 @@ store_fts_passage(struct store *st, int64_t pid, const char *title,
  * ids are fresh and their values valid, so a batch can fail only with the
  * database (then it is "adding a passage", as a single row would be).
  * The batch INSERT is built once into static storage, as db_prep() caches
- * statements by the address of their SQL.
+ * statements by the address of their SQL: store_multirow_sql() fills @sql
+ * (@size bytes), if still empty, with @head and STORE_BATCH copies of @row
+ * separated by commas.
  */
+static const char *
+store_multirow_sql(char *sql, size_t size, const char *head, const char *row)
+{
+	if (!sql[0]) {
+		size_t n = (size_t)snprintf(sql, size, "%s", head);
+
+		for (int i = 0; i < STORE_BATCH; i++)
+			n += (size_t)snprintf(sql + n, size - n, "%s%s",
+					      i ? "," : "", row);
+	}
+	return sql;
+}
+
+/* The multi-row INSERT of passage rows. */
 static const char *
 store_batch_sql(void)
 {
 	static char sql[80 + STORE_BATCH * 20];
 
-	if (!sql[0]) {
-		size_t n = (size_t)snprintf(sql, sizeof(sql),
-			"INSERT OR IGNORE INTO passage(id, hash, title, text, "
-			"source_id) VALUES ");
-		for (int i = 0; i < STORE_BATCH; i++)
-			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-					      "%s(?,?,?,?,?)", i ? "," : "");
-	}
-	return sql;
+	return store_multirow_sql(sql, sizeof(sql),
+		"INSERT OR IGNORE INTO passage(id, hash, title, text, "
+		"source_id) VALUES ", "(?,?,?,?,?)");
 }
 
 /* Bind pending row @i (id @id) to parameters @p..@p+4 of @s. */
@@ -479,21 +477,15 @@ store_flush_passages(struct store *st, struct ns_err *err)
 	return NS_OK;
 }
 
-/* The multi-row INSERT of passage ids (see store_batch_sql()). */
+/* The multi-row INSERT of passage ids (see store_multirow_sql()). */
 static const char *
 store_xbatch_sql(void)
 {
 	static char sql[80 + STORE_BATCH * 8];
 
-	if (!sql[0]) {
-		size_t n = (size_t)snprintf(sql, sizeof(sql),
-			"INSERT OR IGNORE INTO passage_xid(xid, passage_id) "
-			"VALUES ");
-		for (int i = 0; i < STORE_BATCH; i++)
-			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-					      "%s(?,?)", i ? "," : "");
-	}
-	return sql;
+	return store_multirow_sql(sql, sizeof(sql),
+		"INSERT OR IGNORE INTO passage_xid(xid, passage_id) VALUES ",
+		"(?,?)");
 }
 
 /* Write the pending passage rows, then the pending passage ids. */
@@ -650,7 +642,7 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 	sqlite3_bind_int64(s, 2, h);
 	sqlite3_bind_text(s, 3, title, (int)tlen, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, text, (int)len, SQLITE_STATIC);
-	rc = store_step_done(st, s, "filling in a passage", err);
+	rc = db_step_done(st->db, s, "filling in a passage", err);
 	if (rc == NS_OK && st->hmap)
 		store_hmap_put(st->hmap, (uint64_t)h, id);
 	if (rc == NS_OK)
@@ -691,7 +683,7 @@ store_passage(struct store *st, const char *xid, const char *title,
 			return NS_EDB;
 		sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, st->next_pid);
-		if ((rc = store_step_done(st, s, "adding a passage id", err)))
+		if ((rc = db_step_done(st->db, s, "adding a passage id", err)))
 			return rc;
 		if (sqlite3_changes(db_handle(st->db)) == 0)
 			return store_passage_known(st, xid, title, tlen, text,
@@ -720,7 +712,7 @@ store_passage(struct store *st, const char *xid, const char *title,
 			return NS_EDB;
 		sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, id);
-		return store_step_done(st, s, "adding a passage id", err);
+		return db_step_done(st->db, s, "adding a passage id", err);
 	}
 	if ((rc = store_passage_ins(st, h, title, tlen, text, len, pid, err)))
 		return rc;
@@ -732,19 +724,13 @@ store_passage_find(struct store *st, const char *xid)
 {
 	static const char sql[] =
 		"SELECT passage_id FROM passage_xid WHERE xid = ?1";
-	sqlite3_stmt *s;
 	int64_t id = 0;
 
 	if (st->xset && !store_hmap_has(st->xset, hash64(xid, strlen(xid))))
 		return 0;
 	if (st->nxpend && store_flush(st, NULL))
 		return 0;
-	if (!(s = db_prep(st->db, sql, NULL)))
-		return 0;
-	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	db_lookup_id(st->db, sql, xid, &id, "looking up a passage id", NULL);
 	return id;
 }
 
@@ -752,15 +738,9 @@ int64_t
 store_query_find(struct store *st, const char *xid)
 {
 	static const char sql[] = "SELECT id FROM query WHERE xid = ?1";
-	sqlite3_stmt *s = db_prep(st->db, sql, NULL);
 	int64_t id = 0;
 
-	if (!s)
-		return 0;
-	sqlite3_bind_text(s, 1, xid, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	db_lookup_id(st->db, sql, xid, &id, "looking up a query id", NULL);
 	return id;
 }
 
@@ -811,7 +791,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 		sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, prompt, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, type, -1, SQLITE_STATIC);
-		if ((rc = store_step_done(st, s, "filling in a query", err)))
+		if ((rc = db_step_done(st->db, s, "filling in a query", err)))
 			return rc;
 		st->filled++;
 		*hit = STORE_FILLED;
@@ -821,7 +801,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 			return NS_EDB;
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
-		return store_step_done(st, s, "indexing a query", err);
+		return db_step_done(st->db, s, "indexing a query", err);
 	}
 	sqlite3_reset(s);
 	if (!(s = db_prep(st->db, sql_ins, err)))
@@ -832,7 +812,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 	sqlite3_bind_text(s, 3, prompt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, st->source);
-	if ((rc = store_step_done(st, s, "adding a query", err)))
+	if ((rc = db_step_done(st->db, s, "adding a query", err)))
 		return rc;
 	*qid = sqlite3_last_insert_rowid(db_handle(st->db));
 	*hit = STORE_NEW;
@@ -864,7 +844,7 @@ store_qrel(struct store *st, int64_t qid, int64_t pid, long grade,
 	if (score)
 		sqlite3_bind_double(s, 4, *score);
 	sqlite3_bind_int64(s, 5, st->source);
-	if ((rc = store_step_done(st, s, "adding a judgment", err)))
+	if ((rc = db_step_done(st->db, s, "adding a judgment", err)))
 		return rc;
 	if (sqlite3_changes(db_handle(st->db)) == 1) {
 		st->qrels++;
@@ -880,7 +860,7 @@ store_qrel(struct store *st, int64_t qid, int64_t pid, long grade,
 	sqlite3_bind_int64(s, 3, grade);
 	if (score)
 		sqlite3_bind_double(s, 4, *score);
-	return store_step_done(st, s, "merging a judgment", err);
+	return db_step_done(st->db, s, "merging a judgment", err);
 }
 
 enum ns_rc
@@ -901,7 +881,7 @@ store_run(struct store *st, const char *method, const char *params,
 	sqlite3_bind_text(s, 3, params, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
-	rc = store_step_done(st, s, "adding a run", err);
+	rc = db_step_done(st->db, s, "adding a run", err);
 	if (rc == NS_OK)
 		*run = sqlite3_last_insert_rowid(db_handle(st->db));
 	return rc;
@@ -926,7 +906,7 @@ store_candidate(struct store *st, int64_t run, int64_t qid, int64_t pid,
 		sqlite3_bind_int64(s, 4, rank);
 	if (score)
 		sqlite3_bind_double(s, 5, *score);
-	if ((rc = store_step_done(st, s, "adding a candidate", err)))
+	if ((rc = db_step_done(st->db, s, "adding a candidate", err)))
 		return rc;
 	if (dup)
 		*dup = sqlite3_changes(db_handle(st->db)) == 0;
@@ -973,7 +953,7 @@ store_trec_row(struct store *st, int64_t qid, int64_t pid, const char *docid,
 	sqlite3_bind_text(s, 3, docid, -1, SQLITE_STATIC);
 	sqlite3_bind_double(s, 4, score);
 	sqlite3_bind_int64(s, 5, line);
-	if ((rc = store_step_done(st, s, "staging a run row", err)))
+	if ((rc = db_step_done(st->db, s, "staging a run row", err)))
 		return rc;
 	if (sqlite3_changes(db_handle(st->db)) == 1)
 		return NS_OK;
@@ -1001,7 +981,7 @@ store_trec_finish(struct store *st, int64_t run, struct ns_err *err)
 	if (!s)
 		return NS_EDB;
 	sqlite3_bind_int64(s, 1, run);
-	if ((rc = store_step_done(st, s, "adding the run's candidates", err)))
+	if ((rc = db_step_done(st->db, s, "adding the run's candidates", err)))
 		return rc;
 	st->candidates += sqlite3_changes(db_handle(st->db));
 	return db_exec(st->db, "DELETE FROM temp.trec_stage", err);
@@ -1018,7 +998,7 @@ store_savepoint(struct store *st, struct ns_err *err)
 	if (!(s = db_prep(st->db, sql, err)))
 		return NS_EDB;
 	store_saved = *st;
-	return store_step_done(st, s, "savepoint", err);
+	return db_step_done(st->db, s, "savepoint", err);
 }
 
 enum ns_rc
@@ -1029,7 +1009,7 @@ store_release(struct store *st, struct ns_err *err)
 
 	if (!s)
 		return NS_EDB;
-	return store_step_done(st, s, "release", err);
+	return db_step_done(st->db, s, "release", err);
 }
 
 void
@@ -1070,12 +1050,12 @@ store_fts(struct store *st, struct ns_err *err)
 	if (!(s = db_prep(st->db, sql_p, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(s, 1, st->pmax0);
-	if ((rc = store_step_done(st, s, "indexing passages", err)))
+	if ((rc = db_step_done(st->db, s, "indexing passages", err)))
 		return rc;
 	if (!(s = db_prep(st->db, sql_q, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(s, 1, st->qmax0);
-	return store_step_done(st, s, "indexing queries", err);
+	return db_step_done(st->db, s, "indexing queries", err);
 }
 
 /* Free what store_begin() allocated. */
@@ -1147,12 +1127,7 @@ store_mark_positives(struct store *st, struct ns_err *err)
 	s = db_prep(st->db, sql, err);
 	if (!s)
 		return NS_EDB;
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_reset(s);
-		return db_fail(st->db, err, "marking imported positives");
-	}
-	sqlite3_reset(s);
-	return NS_OK;
+	return db_step_done(st->db, s, "marking imported positives", err);
 }
 
 enum ns_rc
