@@ -77,6 +77,15 @@ db_step_id(struct db *db, sqlite3_stmt *st, int64_t *id, const char *what,
 }
 
 enum ns_rc
+db_step_int(struct db *db, sqlite3_stmt *st, int64_t *v, const char *what,
+	    struct ns_err *err)
+{
+	enum ns_rc rc = db_step_id(db, st, v, what, err);
+
+	return rc == NS_ENOTFOUND ? db_fail(db, err, what) : rc;
+}
+
+enum ns_rc
 db_lookup_id(struct db *db, const char *sql, const char *key, int64_t *id,
 	     const char *what, struct ns_err *err)
 {

@@ -86,6 +86,13 @@ enum ns_rc db_step_id(struct db *db, sqlite3_stmt *st, int64_t *id,
 		      const char *what, struct ns_err *err);
 
 /*
+ * As db_step_id() for a statement that always returns a row (an aggregate,
+ * a row known to exist): no row is db_fail(@db, @err, @what) as well.
+ */
+enum ns_rc db_step_int(struct db *db, sqlite3_stmt *st, int64_t *v,
+		       const char *what, struct ns_err *err);
+
+/*
  * Look up an integer id by a text key: prepare @sql (one parameter, ?1;
  * cached as with db_prep()), bind @key and go on as db_step_id().  NS_EDB
  * if the statement cannot be prepared.  @err may be NULL.

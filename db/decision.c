@@ -37,27 +37,19 @@ decision_annotator(struct db *db, const char *name, int64_t *id,
 	static const char sql_get[] = "SELECT id FROM annotator WHERE name = ?1";
 	sqlite3_stmt *st = db_prep(db, sql_ins, err);
 	char ts[40];
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "recording the annotator");
+	if ((rc = db_step_done(db, st, "recording the annotator", err)))
+		return rc;
 	if (!(st = db_prep(db, sql_get, err)))
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, err, "reading the annotator");
-	return NS_OK;
+	return db_step_int(db, st, id, "reading the annotator", err);
 }
 
 enum ns_rc
@@ -69,17 +61,15 @@ decision_session_start(struct db *db, int64_t annotator, int64_t *id,
 		" VALUES (?1, ?2)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	char ts[40];
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, annotator);
 	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "starting a review session");
+	if ((rc = db_step_done(db, st, "starting a review session", err)))
+		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return NS_OK;
 }
@@ -93,7 +83,6 @@ decision_session_end(struct db *db, int64_t session, int64_t decisions,
 		" WHERE id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	char ts[40];
-	int rc;
 
 	if (!st)
 		return NS_EDB;
@@ -101,11 +90,7 @@ decision_session_end(struct db *db, int64_t session, int64_t decisions,
 	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, decisions);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "ending the review session");
-	return NS_OK;
+	return db_step_done(db, st, "ending the review session", err);
 }
 
 static const char decision_sql_ins[] =
@@ -120,7 +105,7 @@ decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
 		struct ns_err *err)
 {
 	sqlite3_stmt *st = db_prep(db, decision_sql_ins, err);
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
@@ -138,10 +123,8 @@ decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
 		sqlite3_bind_int64(st, 8, e->ms_on_item);
 	if (batch > 0)
 		sqlite3_bind_int64(st, 9, batch);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "recording a decision");
+	if ((rc = db_step_done(db, st, "recording a decision", err)))
+		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return NS_OK;
 }
@@ -206,18 +189,13 @@ decision_undo(struct db *db, int64_t annotator, struct decision_undone *out,
 	if (!(st = db_prep(db, sql_last, err)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, annotator);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		batch = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
+	rc = db_step_id(db, st, &batch, "finding the decision to undo", err);
+	if (rc == NS_ENOTFOUND) {
 		db_rollback(db);
 		return err_set(err, NS_ENOTFOUND, "nothing to undo");
 	}
-	if (rc != SQLITE_ROW) {
-		db_fail(db, err, "finding the decision to undo");
+	if (rc != NS_OK)
 		goto fail;
-	}
 	if (!(st = db_prep(db, sql_batch, err)))
 		goto fail;
 	sqlite3_bind_int64(st, 1, batch);
@@ -276,18 +254,13 @@ decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
 		"                   WHERE u.undoes = d.id)"
 		" ORDER BY d.id DESC LIMIT 1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, annotator);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*qid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NS_OK;
-	if (rc == SQLITE_DONE)
+	rc = db_step_id(db, st, qid, "finding the decision to undo", err);
+	if (rc == NS_ENOTFOUND)
 		return err_set(err, NS_ENOTFOUND, "nothing to undo");
-	return db_fail(db, err, "finding the decision to undo");
+	return rc;
 }

@@ -17,6 +17,7 @@ db_mine_run_new(struct db *db, const char *method, const char *params,
 		"INSERT INTO run (method, params, created_at) VALUES (?, ?, ?)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	char now[40];
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
@@ -24,8 +25,8 @@ db_mine_run_new(struct db *db, const char *method, const char *params,
 	sqlite3_bind_text(st, 2, params, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, now_iso8601(now, sizeof(now)), -1,
 			  SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(db, err, "creating a run");
+	if ((rc = db_step_done(db, st, "creating a run", err)))
+		return rc;
 	*run_id = sqlite3_last_insert_rowid(db_handle(db));
 	return NS_OK;
 }
@@ -76,9 +77,7 @@ db_mine_run_set_params(struct db *db, int64_t run_id, const char *params,
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, params, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, run_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(db, err, "updating a run");
-	return NS_OK;
+	return db_step_done(db, st, "updating a run", err);
 }
 
 enum ns_rc
@@ -472,9 +471,7 @@ db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 	sqlite3_bind_int64(st, 3, run_id);
 	sqlite3_bind_int64(st, 4, query_id);
 	sqlite3_bind_int64(st, 5, c->passage_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_fail(db, err, "updating candidates");
-	return NS_OK;
+	return db_step_done(db, st, "updating candidates", err);
 }
 
 enum ns_rc

@@ -227,14 +227,9 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		if (!(st = db_prep(db, sql_run, err)))
 			goto fail;
 		sqlite3_bind_int64(st, 1, qid);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			q->run = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW) {
-			db_fail(db, err, "finding the run of a query");
+		if (db_step_int(db, st, &q->run, "finding the run of a query",
+				err))
 			goto fail;
-		}
 	}
 	q->run_method = xstrdup("");
 	if (q->run) {
@@ -336,7 +331,7 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 		QUEUE_NEXT_UNSETTLED("c.run_id = ?4 AND");
 #undef QUEUE_NEXT_UNSETTLED
 	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
@@ -345,15 +340,10 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 	sqlite3_bind_double(st, 3, now);
 	if (run)
 		sqlite3_bind_int64(st, 4, run);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*qid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NS_OK;
-	if (rc == SQLITE_DONE)
+	rc = db_step_id(db, st, qid, "finding the next query to review", err);
+	if (rc == NS_ENOTFOUND)
 		return err_set(err, NS_ENOTFOUND, "no unsettled query");
-	return db_fail(db, err, "finding the next query to review");
+	return rc;
 }
 
 enum ns_rc
@@ -446,27 +436,19 @@ queue_find(struct db *db, const char *id, int64_t *qid, struct ns_err *err)
 	sqlite3_stmt *st = db_prep(db, sql_xid, err);
 	char *end;
 	long long n;
-	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*qid = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	/* a failed step, too, ends as "no query" */
+	if (db_step_id(db, st, qid, "looking up a query", err) == NS_OK)
 		return NS_OK;
 	n = strtoll(id, &end, 10);
 	if (*id && !*end) {
 		if (!(st = db_prep(db, sql_id, err)))
 			return NS_EDB;
 		sqlite3_bind_int64(st, 1, n);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*qid = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		if (rc == SQLITE_ROW)
+		if (db_step_id(db, st, qid, "looking up a query", err) == NS_OK)
 			return NS_OK;
 	}
 	return err_set(err, NS_ENOTFOUND, "no query '%s'", id);
@@ -636,13 +618,7 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 		return NS_EDB;
 	if (run)
 		sqlite3_bind_int64(st, 1, run);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		p->labelled = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, err, "counting decisions");
-	return NS_OK;
+	return db_step_int(db, st, &p->labelled, "counting decisions", err);
 }
 
 enum ns_rc
@@ -664,7 +640,7 @@ queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 		" JOIN annotator a ON a.id = l.annotator_id"
 		" WHERE l.query_id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql_take, err);
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
@@ -673,10 +649,8 @@ queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 	sqlite3_bind_int64(st, 3, session);
 	sqlite3_bind_double(st, 4, now + secs);
 	sqlite3_bind_double(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "taking a lease");
+	if ((rc = db_step_done(db, st, "taking a lease", err)))
+		return rc;
 	*taken = sqlite3_changes(db_handle(db)) > 0;
 	if (*taken || !holder)
 		return NS_OK;
@@ -697,17 +671,12 @@ queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
 		"DELETE FROM review_lease WHERE query_id = ?1"
 		" AND annotator_id = ?2";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
 	sqlite3_bind_int64(st, 2, annotator);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "releasing a lease");
-	return NS_OK;
+	return db_step_done(db, st, "releasing a lease", err);
 }
 
 enum ns_rc
@@ -721,17 +690,10 @@ queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *n,
 		"  (SELECT 1 FROM decision_live d WHERE d.query_id = c.query_id"
 		"   AND (d.passage_id = c.passage_id OR d.passage_id IS NULL))";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
 	sqlite3_bind_int64(st, 2, run);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, err, "counting decisions");
-	return NS_OK;
+	return db_step_int(db, st, n, "counting decisions", err);
 }

@@ -433,9 +433,8 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 		sqlite3_bind_text(st, 4, job, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, now_iso8601(now, sizeof(now)), -1,
 				  SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "creating the merged run");
-		else
+		rc = db_step_done(db, st, "creating the merged run", err);
+		if (rc == NS_OK)
 			*run_id = sqlite3_last_insert_rowid(db_handle(db));
 	}
 	for (int i = 0; i < s[0].count && rc == NS_OK; i++) {

@@ -29,7 +29,7 @@ vecdb_insert(struct db *db, const char *kind, const char *model, int dim,
 		" VALUES (?1, ?2, ?3, ?4, '', '', ?5, ?6, ?7)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	char ts[40];
-	int rc;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
@@ -43,11 +43,10 @@ vecdb_insert(struct db *db, const char *kind, const char *model, int dim,
 		sqlite3_bind_blob64(st, 6, state, state_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = db_step_done(db, st, "recording a vector set", err);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "recording a vector set");
+	if (rc)
+		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return NS_OK;
 }
@@ -59,18 +58,13 @@ vecdb_set_paths(struct db *db, int64_t id, const char *path,
 	static const char sql[] =
 		"UPDATE vecset SET path = ?2, ids_path = ?3 WHERE id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ids_path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "recording a vector set");
-	return NS_OK;
+	return db_step_done(db, st, "recording a vector set", err);
 }
 
 static char *
@@ -184,7 +178,6 @@ vecdb_cache_put(struct db *db, const unsigned char key[16], int dim,
 		"INSERT OR REPLACE INTO embed_cache(key, dim, vec)"
 		" VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	if (!st)
 		return NS_EDB;
@@ -192,32 +185,7 @@ vecdb_cache_put(struct db *db, const unsigned char key[16], int dim,
 	sqlite3_bind_int(st, 2, dim);
 	sqlite3_bind_blob(st, 3, vec, (int)(dim * sizeof(float)),
 			  SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "writing the embedding cache");
-	return NS_OK;
-}
-
-static enum ns_rc
-vecdb_lookup(struct db *db, const char *sql, const char *xid, int64_t *id,
-	     struct ns_err *err)
-{
-	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
-
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_text(st, 1, xid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NS_OK;
-	if (rc == SQLITE_DONE)
-		return NS_ENOTFOUND;
-	return db_fail(db, err, "looking up an id");
+	return db_step_done(db, st, "writing the embedding cache", err);
 }
 
 enum ns_rc
@@ -226,7 +194,7 @@ vecdb_query_id(struct db *db, const char *xid, int64_t *id,
 {
 	static const char sql[] = "SELECT id FROM query WHERE xid = ?1";
 
-	return vecdb_lookup(db, sql, xid, id, err);
+	return db_lookup_id(db, sql, xid, id, "looking up an id", err);
 }
 
 enum ns_rc
@@ -236,7 +204,7 @@ vecdb_passage_id(struct db *db, const char *xid, int64_t *id,
 	static const char sql[] =
 		"SELECT passage_id FROM passage_xid WHERE xid = ?1";
 
-	return vecdb_lookup(db, sql, xid, id, err);
+	return db_lookup_id(db, sql, xid, id, "looking up an id", err);
 }
 
 char *
