@@ -507,6 +507,27 @@ imp_beir_qrels(struct imp *im, char *line, size_t len, struct ns_err *err)
 			    false, err);
 }
 
+/*
+ * Start a whitespace-separated TREC line: check its UTF-8 and split it into
+ * at most @max fields (imp_ws_split()), *@n of them.  A comment ('#' as
+ * the first field) is no record: *@n = -1.
+ */
+static enum ns_rc
+imp_trec_fields(struct imp *im, char *line, size_t len, char **f,
+		size_t *st, int max, int *n, struct ns_err *err)
+{
+	enum ns_rc rc = imp_check_utf8(im, line, len, err);
+
+	if (rc)
+		return rc;
+	*n = imp_ws_split(line, f, st, max);
+	if (*n > 0 && strcmp(f[0], "#") == 0) {
+		im->records--;
+		*n = -1;
+	}
+	return NS_OK;
+}
+
 static enum ns_rc
 imp_trec_qrels(struct imp *im, char *line, size_t len, struct ns_err *err)
 {
@@ -517,13 +538,10 @@ imp_trec_qrels(struct imp *im, char *line, size_t len, struct ns_err *err)
 	enum ns_rc rc;
 	int n;
 
-	if ((rc = imp_check_utf8(im, line, len, err)))
+	if ((rc = imp_trec_fields(im, line, len, f, st, 5, &n, err)))
 		return rc;
-	n = imp_ws_split(line, f, st, 5);
-	if (n > 0 && strcmp(f[0], "#") == 0) {
-		im->records--;
+	if (n < 0)
 		return NS_OK;	/* a comment */
-	}
 	im->header_done = true;
 	if (n != 4)
 		return imp_bad(im, line, n > 4 ? st[4] : 0, err, "expected 4 "
@@ -554,13 +572,10 @@ imp_trec_run(struct imp *im, char *line, size_t len, struct ns_err *err)
 	enum ns_rc rc;
 	int n;
 
-	if ((rc = imp_check_utf8(im, line, len, err)))
+	if ((rc = imp_trec_fields(im, line, len, f, st, 6, &n, err)))
 		return rc;
-	n = imp_ws_split(line, f, st, 6);
-	if (n > 0 && strcmp(f[0], "#") == 0) {
-		im->records--;
+	if (n < 0)
 		return NS_OK;	/* a comment */
-	}
 	if (n < 6)
 		return imp_bad(im, line, 0, err, "expected 6 fields (query Q0 "
 			       "docid rank score tag), got %d", n);
