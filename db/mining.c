@@ -485,14 +485,15 @@ db_mine_same_text(struct db *db, int64_t query_id, int64_t pid, bool *same,
 		"passage x ON x.id = r.passage_id WHERE r.query_id = ?1 AND "
 		"r.grade > 0 AND x.id != ?2)))";
 	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t v;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, query_id);
 	sqlite3_bind_int64(st, 2, pid);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return db_fail(db, err, "comparing texts");
-	*same = sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
+	if ((rc = db_step_int(db, st, &v, "comparing texts", err)))
+		return rc;
+	*same = v != 0;
 	return NS_OK;
 }

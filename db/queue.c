@@ -390,19 +390,17 @@ queue_run_check(struct db *db, int64_t run, struct ns_err *err)
 {
 	static const char sql[] = "SELECT 1 FROM run WHERE id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
+	int64_t one;
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, run);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return NS_OK;
-	if (rc == SQLITE_DONE)
+	rc = db_step_id(db, st, &one, "reading a run", err);
+	if (rc == NS_ENOTFOUND)
 		return err_set(err, NS_ENOTFOUND, "no run with id %lld",
 			       (long long)run);
-	return db_fail(db, err, "reading a run");
+	return rc;
 }
 
 bool
