@@ -674,6 +674,23 @@ imp_by_score(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
+/* Write passage @ps of a row (*@p gets its id); another text under its
+ * id is a conflict reported at @line. */
+static enum ns_rc
+imp_psg_store(struct imp *im, const char *line, const struct imp_psg *ps,
+	      int64_t *p, struct ns_err *err)
+{
+	enum store_hit hit;
+	enum ns_rc rc;
+
+	if ((rc = store_passage(&im->st, ps->xid, ps->title, ps->tlen,
+				ps->text, ps->len, p, &hit, err)))
+		return rc;
+	if (hit == STORE_CONFLICT)
+		return imp_conflict(im, line, 0, "passage", ps->xid, err);
+	return NS_OK;
+}
+
 /* Write a checked row: the query, its positives as grade-1 judgments and
  * its negatives as candidates of the file's run. */
 static enum ns_rc
@@ -700,12 +717,8 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 	for (size_t i = 0; i < r->npos; i++) {
 		struct imp_psg *ps = &r->pos[i];
 
-		if ((rc = store_passage(&im->st, ps->xid, ps->title, ps->tlen,
-					ps->text, ps->len, &p, &hit, err)))
+		if ((rc = imp_psg_store(im, line, ps, &p, err)))
 			return rc;
-		if (hit == STORE_CONFLICT)
-			return imp_conflict(im, line, 0, "passage", ps->xid,
-					    err);
 		if ((rc = store_qrel(&im->st, q, p, 1, ps->has_score ?
 				     &ps->score : NULL, NULL, err)))
 			return rc;
@@ -722,12 +735,8 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 	for (size_t i = 0; i < r->nneg; i++) {
 		struct imp_psg *ps = &r->neg[i];
 
-		if ((rc = store_passage(&im->st, ps->xid, ps->title, ps->tlen,
-					ps->text, ps->len, &p, &hit, err)))
+		if ((rc = imp_psg_store(im, line, ps, &p, err)))
 			return rc;
-		if (hit == STORE_CONFLICT)
-			return imp_conflict(im, line, 0, "passage", ps->xid,
-					    err);
 		if ((rc = store_candidate(&im->st, im->run, q, p, (long)i + 1,
 					  ps->has_score ? &ps->score : NULL,
 					  NULL, err)))
