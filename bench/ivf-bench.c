@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "dense.h"
-#include "filter.h"
-#include "util.h"
+#include "src/dense.h"
+#include "src/filter.h"
+#include "src/util.h"
 
 static double
 gauss(uint64_t *st)

@@ -22,14 +22,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "dense.h"
-#include "faiss_extra.h"
-#include "filter.h"
-#include "mine.h"
-#include "mining.h"
-#include "summary.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/db.h"
+#include "src/dense.h"
+#include "src/faiss_extra.h"
+#include "src/filter.h"
+#include "src/mine.h"
+#include "db/mining.h"
+#include "src/summary.h"
+#include "src/util.h"
 
 extern int sgemm_(const char *ta, const char *tb, const int *m, const int *n,
 		  const int *k, const float *alpha, const float *a,

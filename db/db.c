@@ -9,9 +9,11 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "schema.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/db.h"
+#include "db/schema.h"
+#include "src/util.h"
 
 struct db_stmt_slot {
 	const char *key;	/* address of the SQL text */

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decision.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/decision.h"
+#include "src/util.h"
 
 enum ns_rc
 decision_log_mode(struct db *db, struct ns_err *err)

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
+#include "db/db.h"
+#include "src/err.h"
 
 /*
  * Make @db's connection fit for the decision log: synchronous = FULL (a

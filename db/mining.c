@@ -6,8 +6,10 @@
 #include <string.h>
 #include <wctype.h>
 
-#include "mining.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/mining.h"
+#include "src/util.h"
 
 enum ns_rc
 db_mine_run_new(struct db *db, const char *method, const char *params,

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
-#include "filter.h"
+#include "db/db.h"
+#include "src/err.h"
+#include "src/filter.h"
 
 /* Create a run (method "dense" or "bm25", @params JSON); *@run_id. */
 enum ns_rc db_mine_run_new(struct db *db, const char *method,

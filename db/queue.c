@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "queue.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/queue.h"
+#include "src/util.h"
 
 /* An event that settles its item for the queue: label or skip, not undone.
  * ?1 of the enclosing statement is unused here; c is the candidate. */

@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
+#include "db/db.h"
+#include "src/err.h"
 
 /* What is in force for an item (the latest event not undone). */
 enum queue_label {

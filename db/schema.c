@@ -18,7 +18,7 @@
  */
 #include <stddef.h>
 
-#include "schema.h"
+#include "db/schema.h"
 
 static const char migration_1[] =
 	"CREATE TABLE meta ("

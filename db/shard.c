@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shard.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/shard.h"
+#include "src/util.h"
 
 #define SHARD_FORMAT "negsieve-shard 1"
 

@@ -14,9 +14,9 @@
 
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
-#include "filter.h"
+#include "db/db.h"
+#include "src/err.h"
+#include "src/filter.h"
 
 /* What a shard records about its job. */
 struct shard_info {

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/stats.h"
+#include "src/util.h"
 
 static int64_t
 stats_one(struct db *db, const char *sql, int64_t source, struct ns_err *err,

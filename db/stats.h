@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "db.h"
+#include "db/db.h"
 
 struct stats_counts {
 	int64_t queries;	/* query rows */

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/store.h"
+#include "src/util.h"
 
 static void store_free(struct store *st);
 static enum ns_rc store_flush(struct store *st, struct ns_err *err);
@@ -189,6 +191,22 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 	if (db_scalar(db, "SELECT EXISTS (SELECT 1 FROM passage_xid)") == 0)
 		st->xset = xcalloc(1, sizeof(*st->xset));
 	return store_defer_indexes(st, err);
+}
+
+char *
+store_source_path(struct db *db, int64_t id)
+{
+	static const char sql[] = "SELECT path FROM source WHERE id = ?1";
+	sqlite3_stmt *s = db_prep(db, sql, NULL);
+	char *path = NULL;
+
+	if (!s)
+		return NULL;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		path = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return path;
 }
 
 enum ns_rc

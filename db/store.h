@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
+#include "db/db.h"
+#include "src/err.h"
 
 /* What storing an entity with an external id found. */
 enum store_hit {
@@ -66,6 +66,10 @@ struct store {
  * Also enlarges the page cache for the bulk load.  Every store_begin() is
  * ended by store_commit() or store_abort(), which free what it allocated.
  */
+/* The path of source @id as recorded (caller frees), or NULL when there is
+ * no such source or it cannot be read. */
+char *store_source_path(struct db *db, int64_t id);
+
 enum ns_rc store_begin(struct store *st, struct db *db, bool fts,
 		       struct ns_err *err);
 

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "vecdb.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "src/util.h"
+#include "db/vecdb.h"
 
 void
 vecdb_row_fini(struct vecdb_row *r)
@@ -231,6 +233,13 @@ vecdb_count(struct db *db, bool query)
 {
 	return db_scalar(db, query ? "SELECT count(*) FROM query" :
 			 "SELECT count(*) FROM passage");
+}
+
+int64_t
+vecdb_max_id(struct db *db, bool query)
+{
+	return db_scalar(db, query ? "SELECT coalesce(max(id), 0) FROM query"
+			 : "SELECT coalesce(max(id), 0) FROM passage");
 }
 
 enum ns_rc

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* A vecset row; strings owned (vecdb_row_fini()). */
 struct vecdb_row {
@@ -72,6 +72,10 @@ char *vecdb_xid(struct db *db, bool query, int64_t id);
 
 /* Number of queries / passages. */
 int64_t vecdb_count(struct db *db, bool query);
+
+/* The largest internal id of queries / passages (0 when none; -1 on a
+ * database error). */
+int64_t vecdb_max_id(struct db *db, bool query);
 
 /*
  * Stream the texts of all queries (@query) or passages in ascending id

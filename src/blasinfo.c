@@ -10,7 +10,7 @@
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #endif
 
-#include "blasinfo.h"
+#include "src/blasinfo.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

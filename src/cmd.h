@@ -6,7 +6,7 @@
 #ifndef NS_CMD_H
 #define NS_CMD_H
 
-#include "err.h"
+#include "src/err.h"
 
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \

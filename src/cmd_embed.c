@@ -12,15 +12,15 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "cmd.h"
-#include "embed_builtin.h"
-#include "embed_http.h"
-#include "progress.h"
-#include "project.h"
-#include "util.h"
-#include "vecdb.h"
-#include "vecfile.h"
-#include "vecstore.h"
+#include "src/cmd.h"
+#include "src/embed_builtin.h"
+#include "src/embed_http.h"
+#include "src/progress.h"
+#include "src/project.h"
+#include "src/util.h"
+#include "db/vecdb.h"
+#include "src/vecfile.h"
+#include "src/vecstore.h"
 
 static const char embed_usage[] =
 	"usage: negsieve embed [OPTIONS] PROJECT\n"
@@ -133,9 +133,7 @@ import_kind(struct project *p, const struct embed_opts *o, enum vec_kind k,
 	const char *where = s->ids ? o->idfiles[k] : vpath;
 	int dim = vecfile_dim(s->vf);
 	float *vec = xmalloc((size_t)dim * sizeof(float));
-	int64_t maxid = db_scalar(p->db, k == VEC_QUERY ?
-				  "SELECT coalesce(max(id), 0) FROM query" :
-				  "SELECT coalesce(max(id), 0) FROM passage");
+	int64_t maxid = vecdb_max_id(p->db, k == VEC_QUERY);
 	int64_t *first = xcalloc((size_t)maxid + 1, sizeof(*first));
 	char **jids = NULL;	/* JSONL: ids of rows, for repeats */
 	int64_t row = 0, shared = 0;

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "import.h"
-#include "project.h"
+#include "src/cmd.h"
+#include "src/import.h"
+#include "src/project.h"
 
 static const char import_usage[] =
 	"usage: negsieve import [--format FORMAT] [--skip-bad FILE] [--no-fts]\n"

@@ -4,8 +4,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "project.h"
+#include "src/cmd.h"
+#include "src/project.h"
 
 static const char init_usage[] =
 	"usage: negsieve init [--config FILE] PROJECT\n"

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cmd.h"
-#include "project.h"
-#include "shard.h"
+#include "src/cmd.h"
+#include "src/project.h"
+#include "db/shard.h"
 
 static const char merge_usage[] =
 	"usage: negsieve merge PROJECT SHARD...\n"

@@ -13,19 +13,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blasinfo.h"
-#include "cmd.h"
-#include "dense.h"
-#include "embed_builtin.h"
-#include "filter.h"
-#include "mine.h"
-#include "mining.h"
-#include "progress.h"
-#include "project.h"
-#include "shard.h"
-#include "summary.h"
-#include "util.h"
-#include "vecstore.h"
+#include "src/blasinfo.h"
+#include "src/cmd.h"
+#include "src/dense.h"
+#include "src/embed_builtin.h"
+#include "src/filter.h"
+#include "src/mine.h"
+#include "db/mining.h"
+#include "src/progress.h"
+#include "src/project.h"
+#include "db/shard.h"
+#include "src/summary.h"
+#include "src/util.h"
+#include "src/vecstore.h"
 
 static const char mine_usage[] =
 	"usage: negsieve mine [OPTIONS] PROJECT\n"

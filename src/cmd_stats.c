@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cmd.h"
-#include "project.h"
-#include "stats.h"
+#include "src/cmd.h"
+#include "src/project.h"
+#include "db/stats.h"
 
 static const char stats_usage[] =
 	"usage: negsieve stats [--json] PROJECT\n"

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config.h"
-#include "util.h"
+#include "src/config.h"
+#include "src/util.h"
 
 /*
  * Every configuration key.  Keep man/negsieve.yaml.5 in step: the test

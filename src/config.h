@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
+#include "src/err.h"
 
 enum config_type {
 	CONFIG_STRING,

@@ -13,9 +13,9 @@
 #include <faiss/c_api/index_factory_c.h>
 #include <faiss/c_api/index_io_c.h>
 
-#include "dense.h"
-#include "faiss_extra.h"
-#include "util.h"
+#include "src/dense.h"
+#include "src/faiss_extra.h"
+#include "src/util.h"
 
 struct dense_index {
 	FaissIndex *ix;		/* owned */

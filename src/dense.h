@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "src/err.h"
 
 /* Below this many passages `auto` means Flat (exact), above it IVF. */
 #define DENSE_AUTO_FLAT_MAX 200000

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "embed_builtin.h"
-#include "util.h"
+#include "src/embed_builtin.h"
+#include "src/util.h"
 
 #define DF_BITS 20
 #define DF_SIZE ((size_t)1 << DF_BITS)

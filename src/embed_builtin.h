@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "src/err.h"
 
 #define EMBED_BUILTIN_MODEL "builtin-tfidf-v1"
 

@@ -10,8 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "embed_http.h"
-#include "util.h"
+#include "src/embed_http.h"
+#include "src/util.h"
 
 #define RETRY_AFTER_MAX 120.0	/* seconds; longer waits are capped */
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "src/err.h"
 
 struct embed_http_opts {
 	const char *url;	/* base URL, .../v1 or .../v1/embeddings */

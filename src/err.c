@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
+#include "src/err.h"
 
 void
 err_clear(struct ns_err *err)

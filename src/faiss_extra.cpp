@@ -11,7 +11,7 @@
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
 
-#include "faiss_extra.h"
+#include "src/faiss_extra.h"
 
 extern "C" void ns_faiss_set_blas_block(int query_bs, int database_bs) {
     if (query_bs > 0)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
-#include "util.h"
+#include "src/filter.h"
+#include "src/util.h"
 
 static const char *const reason_names[FILTER_NREASONS] = {
 	[FILTER_KEPT] = NULL,

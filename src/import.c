@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "import_int.h"
-#include "progress.h"
+#include "src/import_int.h"
+#include "src/progress.h"
 
 static const char *const import_names[] = {
 #define IMPORT_FMT_NAME(e, name) name,

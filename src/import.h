@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "db.h"
-#include "err.h"
+#include "db/db.h"
+#include "src/err.h"
 
 /* X(enum name, format name) - names as in the import.format config key. */
 #define IMPORT_FORMAT_LIST(X) \

@@ -8,10 +8,10 @@
 
 #include <jansson.h>
 
-#include "import.h"
-#include "linereader.h"
-#include "store.h"
-#include "util.h"
+#include "src/import.h"
+#include "src/linereader.h"
+#include "db/store.h"
+#include "src/util.h"
 
 /* What one input file holds, after detection. */
 enum imp_kind {

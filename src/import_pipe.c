@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "import_int.h"
+#include "src/import_int.h"
 
 #define PIPE_SLOTS 8
 #define PIPE_LINES 1024

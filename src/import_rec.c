@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_int.h"
+#include "src/import_int.h"
 
 /* Largest number of positives or negatives in one training row. */
 #define IMP_MAX_LIST 100000
@@ -264,8 +264,6 @@ static enum ns_rc
 imp_conflict(struct imp *im, const char *line, size_t off, const char *what,
 	     const char *xid, struct ns_err *err)
 {
-	static const char sql[] = "SELECT path FROM source WHERE id = ?1";
-	sqlite3_stmt *s;
 	long first;
 	char *path = NULL;
 
@@ -278,14 +276,7 @@ imp_conflict(struct imp *im, const char *line, size_t off, const char *what,
 		return imp_bad(im, line, off, err, "duplicate %s id '%s' "
 			       "with a different text", what, xid);
 	}
-	s = db_prep(im->st.db, sql, NULL);
-	if (s) {
-		sqlite3_bind_int64(s, 1, im->st.conflict_source);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			path = xstrdup((const char *)
-				       sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-	}
+	path = store_source_path(im->st.db, im->st.conflict_source);
 	imp_bad(im, line, off, err, "%s id '%s' was imported from %s with a "
 		"different text", what, xid, path ? path : "?");
 	free(path);

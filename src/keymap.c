@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keymap.h"
-#include "util.h"
+#include "src/keymap.h"
+#include "src/util.h"
 
 static const struct req_info req_infos[REQ_COUNT] = {
 	[REQ_NONE] = { "none", "", "", "" },

@@ -14,8 +14,8 @@
 
 #include <stdio.h>
 
-#include "config.h"
-#include "err.h"
+#include "src/config.h"
+#include "src/err.h"
 
 /* X(ID, config name, group, default keys, help) */
 #define REQ_LIST(X) \

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "util.h"
+#include "src/layout.h"
+#include "src/util.h"
 
 /* Decode one UTF-8 sequence; returns bytes, or 0 when malformed. */
 static size_t

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linereader.h"
-#include "util.h"
+#include "src/linereader.h"
+#include "src/util.h"
 
 #define LR_CHUNK (1u << 20)
 

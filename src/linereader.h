@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "src/err.h"
 
 struct linereader {
 	FILE *fp;		/* owned; NULL once closed */

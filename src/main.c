@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blasinfo.h"
-#include "cmd.h"
-#include "ompenv.h"
+#include "src/blasinfo.h"
+#include "src/cmd.h"
+#include "src/ompenv.h"
 
 struct command {
 	const char *name;

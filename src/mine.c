@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mine.h"
-#include "util.h"
+#include "src/mine.h"
+#include "src/util.h"
 
 int64_t
 mine_find_row(const int64_t *ids, int64_t n, int64_t id)

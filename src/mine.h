@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dense.h"
-#include "err.h"
-#include "filter.h"
-#include "progress.h"
-#include "summary.h"
+#include "src/dense.h"
+#include "src/err.h"
+#include "src/filter.h"
+#include "src/progress.h"
+#include "src/summary.h"
 
 struct mine_in {
 	int dim;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ompenv.h"
+#include "src/ompenv.h"
 
 void
 ompenv_reexec(int argc, char **argv)

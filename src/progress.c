@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "progress.h"
-#include "util.h"
+#include "src/progress.h"
+#include "src/util.h"
 
 void
 progress_start(struct progress *pr, const char *label, const char *unit,

@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "project.h"
-#include "util.h"
+#include "src/project.h"
+#include "src/util.h"
 
 /* A fresh random project id: 32 hex digits. */
 static void

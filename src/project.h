@@ -5,9 +5,9 @@
 #ifndef NS_PROJECT_H
 #define NS_PROJECT_H
 
-#include "config.h"
-#include "db.h"
-#include "err.h"
+#include "src/config.h"
+#include "db/db.h"
+#include "src/err.h"
 
 struct project {
 	struct db *db;		/* owned */

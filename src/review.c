@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decision.h"
-#include "review.h"
-#include "util.h"
+#include "db/decision.h"
+#include "src/review.h"
+#include "src/util.h"
 
 void
 review_msg(struct review *r, bool error, const char *fmt, ...)

@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
-#include "keymap.h"
-#include "queue.h"
+#include "db/db.h"
+#include "src/err.h"
+#include "src/keymap.h"
+#include "db/queue.h"
 
 /* Seconds a lease on a query lasts; a decision renews it once it is
  * older than REVIEW_LEASE_RENEW (not at every decision: each renewal is

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "summary.h"
-#include "util.h"
+#include "src/summary.h"
+#include "src/util.h"
 
 void
 summary_col_add(struct summary_col *c, double x)

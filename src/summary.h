@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "filter.h"
+#include "src/filter.h"
 
 /* A growable column of doubles; caller-owned (summary_col_fini). */
 struct summary_col {

@@ -11,7 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "util.h"
+#include "src/util.h"
 
 static void
 oom(size_t n)

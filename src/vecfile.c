@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vecfile.h"
+#include "src/util.h"
+#include "src/vecfile.h"
 
 struct vecfile {
 	enum vecfile_format fmt;

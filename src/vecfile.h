@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "src/err.h"
 
 enum vecfile_format { VECFILE_NPY, VECFILE_FVECS, VECFILE_JSONL };
 

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
-#include "vecdb.h"
-#include "vecstore.h"
+#include "src/util.h"
+#include "db/vecdb.h"
+#include "src/vecstore.h"
 
 #define VECSTORE_DIR "vectors"
 

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "db.h"
-#include "err.h"
+#include "db/db.h"
+#include "src/err.h"
 
 enum vec_kind { VEC_QUERY, VEC_PASSAGE };
 

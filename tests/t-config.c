@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "tap.h"
-#include "util.h"
+#include "src/config.h"
+#include "tests/tap.h"
+#include "src/util.h"
 
 static void
 bad(const char *yaml, const char *want, const char *name)

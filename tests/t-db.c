@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "db.h"
-#include "tap.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/db.h"
+#include "tests/tap.h"
+#include "src/util.h"
 
 int
 main(void)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dense.h"
-#include "filter.h"
-#include "tap.h"
-#include "util.h"
+#include "src/dense.h"
+#include "src/filter.h"
+#include "tests/tap.h"
+#include "src/util.h"
 
 /* Read an .fvecs/.ivecs file (int32 dim, then dim 4-byte values per row);
  * returns rows, or -1. */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "embed_builtin.h"
-#include "tap.h"
-#include "vecfile.h"
+#include "src/embed_builtin.h"
+#include "tests/tap.h"
+#include "src/vecfile.h"
 
 static double
 dot(const float *a, const float *b, int n)

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "filter.h"
-#include "summary.h"
-#include "tap.h"
+#include "src/filter.h"
+#include "src/summary.h"
+#include "tests/tap.h"
 
 static struct filter_cand
 cand(int64_t id, int rank, double score)

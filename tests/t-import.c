@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "import_int.h"
-#include "tap.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "src/config.h"
+#include "src/import_int.h"
+#include "tests/tap.h"
 
 static const char *
 write_file(const char *name, const char *data, size_t len)

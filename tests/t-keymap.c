@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "keymap.h"
-#include "tap.h"
+#include "src/config.h"
+#include "src/keymap.h"
+#include "tests/tap.h"
 
 static struct config *
 cfg_of(const char *yaml)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "tap.h"
+#include "src/layout.h"
+#include "tests/tap.h"
 
 static char *
 line_of(const char *s, const struct layout_line *l)

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "decision.h"
-#include "queue.h"
-#include "review.h"
-#include "tap.h"
-#include "util.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/db.h"
+#include "db/decision.h"
+#include "db/queue.h"
+#include "src/review.h"
+#include "tests/tap.h"
+#include "src/util.h"
 
 static struct db *
 fixture(const char *name)

@@ -1,9 +1,9 @@
 /* t-util.c - UTF-8 checks, buffers, hashing, error formatting. */
 #include <string.h>
 
-#include "err.h"
-#include "tap.h"
-#include "util.h"
+#include "src/err.h"
+#include "tests/tap.h"
+#include "src/util.h"
 
 int
 main(void)

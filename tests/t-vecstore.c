@@ -7,10 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "tap.h"
-#include "util.h"
-#include "vecstore.h"
+#define NS_DB_INTERNAL
+#include "db/dbint.h"
+#include "db/db.h"
+#include "tests/tap.h"
+#include "src/util.h"
+#include "src/vecstore.h"
 
 /* Number of entries in @dir other than . and .. */
 static int

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "tests/tap.h"
 
 static int tap_n, tap_failed;
 static char tap_tmp[256];

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "draw.h"
-#include "util.h"
+#include "ui/draw.h"
+#include "src/util.h"
 
 enum draw_pair {
 	PAIR_HEAD = 1,

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <wchar.h>
 
-#include "keymap.h"
-#include "layout.h"
-#include "review.h"
+#include "src/keymap.h"
+#include "src/layout.h"
+#include "src/review.h"
 
 enum draw_prompt {
 	PROMPT_NONE,

@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "draw.h"
-#include "keymap.h"
-#include "project.h"
-#include "review.h"
-#include "util.h"
+#include "src/cmd.h"
+#include "ui/draw.h"
+#include "src/keymap.h"
+#include "src/project.h"
+#include "src/review.h"
+#include "src/util.h"
 
 static const char review_usage[] =
 	"usage: negsieve review [--run ID] [--keys-man] PROJECT\n"
