@@ -2,9 +2,11 @@
  * db.c - opening the project database, migrations, statement cache.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -104,9 +106,17 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, NS_EDB, "database: %s", msg ? msg :
-			sqlite3_errmsg(db->h));
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			err_set(err, NS_EDB, "the project is busy (another "
+				"negsieve holds a write lock): %s; nothing was "
+				"written, try again", msg ? msg :
+				sqlite3_errmsg(db->h));
+		else
+			err_set(err, NS_EDB, "database: %s", msg ? msg :
+				sqlite3_errmsg(db->h));
 		sqlite3_free(msg);
 		return NS_EDB;
 	}
@@ -172,6 +182,12 @@ db_scalar(struct db *db, const char *sql)
 	if (st)
 		sqlite3_reset(st);
 	return v;
+}
+
+int64_t
+db_data_version(struct db *db)
+{
+	return db_scalar(db, "PRAGMA data_version");
 }
 
 char *
@@ -260,10 +276,81 @@ db_migrate(struct db *db, struct ns_err *err)
 	return NS_OK;
 }
 
+/*
+ * State and start time (clock ticks after boot) of process @pid from
+ * /proc; false when it cannot be read.
+ */
+static bool
+db_proc_stat(long pid, char *state, long long *start)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (!(fp = fopen(path, "r")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses */
+	if (!(p = strrchr(buf, ')')) || p[1] != ' ')
+		return false;
+	*state = p[2];
+	p += 3;
+	/* p is at the space before field 4 (ppid); starttime is field 22 */
+	for (int field = 4; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	*start = p ? atoll(p + 1) : -1;
+	return true;
+}
+
+long long
+db_process_start(long pid)
+{
+	char state;
+	long long start;
+
+	return db_proc_stat(pid, &state, &start) ? start : -1;
+}
+
+/*
+ * SQL function ns_alive(host, pid, start): 0 when process @pid of this
+ * host is gone (no such process, a zombie, or another process that got
+ * its number: a different @start), else 1 (alive, on another host, or
+ * unknown: it cannot tell).  Review leases of a session whose process
+ * died are free at once.
+ */
+static void
+db_fn_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char here[256], state;
+	const unsigned char *host = sqlite3_value_text(argv[0]);
+	sqlite3_int64 pid = sqlite3_value_int64(argv[1]);
+	long long start, want = argc > 2 && sqlite3_value_type(argv[2]) ==
+					    SQLITE_INTEGER
+				? sqlite3_value_int64(argv[2]) : -1;
+	int alive = 1;
+
+	if (host && sqlite3_value_type(argv[1]) == SQLITE_INTEGER && pid > 0 &&
+	    gethostname(here, sizeof(here)) == 0 &&
+	    (here[sizeof(here) - 1] = '\0', !strcmp((const char *)host, here))) {
+		if (db_proc_stat((long)pid, &state, &start))
+			alive = state != 'Z' && state != 'X' &&
+				(want < 0 || start == want);
+		else
+			alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	}
+	sqlite3_result_int(ctx, alive);
+}
+
 static enum ns_rc
 db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
 	sqlite3_busy_timeout(db->h, 10000);
+	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
+				    db_fn_alive, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "registering functions");
 	if (readonly)
 		return db_exec(db, "PRAGMA foreign_keys = ON;"
 				   "PRAGMA temp_store = MEMORY;", err);

@@ -45,6 +45,14 @@ const char *db_dir(struct db *db);
 /* Schema version this binary writes. */
 int db_schema_version(void);
 
+/* PRAGMA data_version: changes whenever another connection commits to
+ * the database; -1 on error. */
+int64_t db_data_version(struct db *db);
+
+/* Start time of process @pid (clock ticks after boot, from /proc), or
+ * -1 when unknown: with the pid it names a process for ns_alive(). */
+long long db_process_start(long pid);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 enum ns_rc db_begin(struct db *db, struct ns_err *err);
 enum ns_rc db_commit(struct db *db, struct ns_err *err);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
@@ -59,10 +60,10 @@ decision_session_start(struct db *db, int64_t annotator, int64_t *id,
 		       struct ns_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO review_session(annotator_id, started_at)"
-		" VALUES (?1, ?2)";
+		"INSERT INTO review_session(annotator_id, started_at, host, pid,"
+		"  pid_start) VALUES (?1, ?2, ?3, ?4, ?5)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	char ts[40];
+	char ts[40], host[256];
 	enum ns_rc rc;
 
 	if (!st)
@@ -70,6 +71,13 @@ decision_session_start(struct db *db, int64_t annotator, int64_t *id,
 	sqlite3_bind_int64(st, 1, annotator);
 	sqlite3_bind_text(st, 2, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		sqlite3_bind_text(st, 3, host, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+	if (db_process_start((long)getpid()) >= 0)
+		sqlite3_bind_int64(st, 5, db_process_start((long)getpid()));
 	if ((rc = db_step_done(db, st, "starting a review session", err)))
 		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
@@ -131,35 +139,107 @@ decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
 	return NS_OK;
 }
 
-enum ns_rc
-decision_add(struct db *db, int64_t annotator, const struct decision_ev *ev,
-	     size_t n, struct ns_err *err)
+/* The decision behind the current label of @e's item, or of its
+ * query's drop for a query event (*@dec, 0: none). */
+static enum ns_rc
+decision_current(struct db *db, const struct decision_ev *e, int64_t *dec,
+		 struct ns_err *err)
 {
-	int64_t id, batch = 0;
-	char ts[40];
+	static const char sql_item[] =
+		"SELECT decision_id FROM item_label"
+		" WHERE query_id = ?1 AND passage_id = ?2";
+	static const char sql_query[] =
+		"SELECT decision_id FROM query_drop WHERE query_id = ?1";
+	sqlite3_stmt *st = db_prep(db, e->passage_id > 0 ? sql_item
+				   : sql_query, err);
+	enum ns_rc rc;
 
-	now_iso8601(ts, sizeof(ts));
-	if (db_begin(db, err) != NS_OK)
-		return err->rc;
-	for (size_t i = 0; i < n; i++) {
-		if (decision_insert(db, annotator, &ev[i], 0, batch, ts, &id,
-				    err) != NS_OK) {
-			db_rollback(db);
-			return err->rc;
-		}
-		if (i == 0 && n > 1)
-			batch = id;
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, e->query_id);
+	if (e->passage_id > 0)
+		sqlite3_bind_int64(st, 2, e->passage_id);
+	*dec = 0;
+	rc = db_step_id(db, st, dec, "reading a label", err);
+	return rc == NS_ENOTFOUND ? NS_OK : rc;
+}
+
+/* Inside the caller's transaction: may @g's session write about query
+ * @qid?  Takes (or renews) its lease; *@ok false and @out filled when
+ * another session holds it. */
+static enum ns_rc
+decision_lease(struct db *db, int64_t annotator,
+	       const struct decision_guard *g, int64_t qid, bool *ok,
+	       struct decision_outcome *out, struct ns_err *err)
+{
+	enum ns_rc rc = queue_lease_take(db, qid, annotator, g->session,
+					 g->now, g->lease_secs, ok,
+					 &out->holder, err);
+
+	if (rc == NS_OK && !*ok) {
+		out->refused = DECISION_LEASED;
+		out->query_id = qid;
 	}
-	if (db_commit(db, err) != NS_OK) {
-		db_rollback(db);
-		return err->rc;
-	}
-	return NS_OK;
+	return rc;
 }
 
 enum ns_rc
-decision_undo(struct db *db, int64_t annotator, struct decision_undone *out,
-	      struct ns_err *err)
+decision_add(struct db *db, int64_t annotator,
+	     const struct decision_guard *guard, const struct decision_ev *ev,
+	     size_t n, struct decision_outcome *out, struct ns_err *err)
+{
+	int64_t id, batch = 0, dec, leased = 0;
+	char ts[40];
+	bool ok;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	now_iso8601(ts, sizeof(ts));
+	if (db_begin(db, err) != NS_OK)
+		return err->rc;
+	for (size_t i = 0; guard && i < n; i++) {
+		if (ev[i].query_id != leased) {
+			if (decision_lease(db, annotator, guard,
+					   ev[i].query_id, &ok, out, err))
+				goto fail;
+			if (!ok)
+				goto refused;
+			leased = ev[i].query_id;
+		}
+		if (ev[i].seen < 0)
+			continue;
+		if (decision_current(db, &ev[i], &dec, err) != NS_OK)
+			goto fail;
+		if (dec != ev[i].seen) {
+			out->refused = DECISION_STALE;
+			out->index = i;
+			goto refused;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (decision_insert(db, annotator, &ev[i], 0, batch, ts, &id,
+				    err) != NS_OK)
+			goto fail;
+		if (i == 0 && n > 1)
+			batch = id;
+		if (i == 0 && out)
+			out->first_id = id;
+	}
+	if (db_commit(db, err) != NS_OK)
+		goto fail;
+	return NS_OK;
+refused:
+	db_rollback(db);
+	return NS_OK;
+fail:
+	db_rollback(db);
+	return err->rc ? err->rc : NS_EDB;
+}
+
+enum ns_rc
+decision_undo(struct db *db, int64_t annotator,
+	      const struct decision_guard *guard, struct decision_undone *out,
+	      struct decision_outcome *why, struct ns_err *err)
 {
 	/* The newest event of this annotator still in force. */
 	static const char sql_last[] =
@@ -183,8 +263,11 @@ decision_undo(struct db *db, int64_t annotator, struct decision_undone *out,
 	sqlite3_stmt *st;
 	int64_t batch = 0, id, ubatch = 0;
 	char ts[40];
+	bool ok;
 	int rc;
 
+	if (why)
+		memset(why, 0, sizeof(*why));
 	memset(&res, 0, sizeof(res));
 	if (db_begin(db, err) != NS_OK)
 		return err->rc;
@@ -223,9 +306,20 @@ decision_undo(struct db *db, int64_t annotator, struct decision_undone *out,
 		db_fail(db, err, "reading the decisions to undo");
 		goto fail;
 	}
+	if (guard && n > 0) {
+		if (decision_lease(db, annotator, guard, res.query_id, &ok,
+				   why, err) != NS_OK)
+			goto fail;
+		if (!ok) {
+			db_rollback(db);
+			free(ev);
+			return NS_OK;
+		}
+	}
 	now_iso8601(ts, sizeof(ts));
 	for (size_t i = 0; i < n; i++) {
-		struct decision_ev u = { ev[i].q, ev[i].p, "undo", NULL, -1 };
+		struct decision_ev u = { ev[i].q, ev[i].p, "undo", NULL, -1,
+					 -1 };
 
 		if (decision_insert(db, annotator, &u, ev[i].id, ubatch, ts,
 				    &id, err) != NS_OK)

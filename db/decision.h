@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "db/queue.h"
 #include "src/err.h"
 
 /*
@@ -36,14 +37,44 @@ struct decision_ev {
 	const char *action;	/* fn, tn, drop_passage, drop_query, skip, note */
 	const char *note;	/* NULL: none */
 	int64_t ms_on_item;	/* < 0: unknown */
+	int64_t seen;		/* the decision behind the label the person
+				 * saw (item: queue_cand.label_dec; query:
+				 * queue_query.drop_dec), 0: none; < 0: do
+				 * not check (notes, skips) */
+};
+
+/* What a review session asks to hold before anything is written. */
+struct decision_guard {
+	int64_t session;	/* must hold (or get) the lease of each
+				 * event's query */
+	double now;		/* unix seconds */
+	double lease_secs;	/* a lease taken now lasts this long */
+};
+
+/* Why decision_add() or decision_undo() wrote nothing although nothing
+ * failed. */
+enum decision_refused {
+	DECISION_WRITTEN = 0,
+	DECISION_STALE,		/* an item's label changed since it was seen */
+	DECISION_LEASED,	/* another session holds the query */
+};
+
+struct decision_outcome {
+	enum decision_refused refused;
+	int64_t first_id;	/* WRITTEN: id of the first event; the others
+				 * follow it one by one */
+	size_t index;		/* STALE: the first stale event */
+	int64_t query_id;	/* LEASED: the query */
+	struct queue_holder holder;	/* LEASED: who holds it */
 };
 
 /* The id of annotator @name, created if new. */
 enum ns_rc decision_annotator(struct db *db, const char *name, int64_t *id,
 			      struct ns_err *err);
 
-/* Start a review session of @annotator (*@id); end it with the number of
- * decisions it made. */
+/* Start a review session of @annotator (*@id), recording this host and
+ * process so that its leases are free once it dies; end it with the
+ * number of decisions it made. */
 enum ns_rc decision_session_start(struct db *db, int64_t annotator,
 				  int64_t *id, struct ns_err *err);
 enum ns_rc decision_session_end(struct db *db, int64_t session,
@@ -51,11 +82,16 @@ enum ns_rc decision_session_end(struct db *db, int64_t session,
 
 /*
  * Append @n events by @annotator in one transaction; when @n > 1 they form
- * one batch (undone together).  On failure nothing is written.
+ * one batch (undone together).  With @guard (NULL: no checks) nothing is
+ * written, and @out says why, when an event's item (or query) has
+ * another current label than the one it saw (ev.seen), or another
+ * session holds the lease of an event's query.  On failure nothing is
+ * written.  @out may be NULL only without @guard.
  */
 enum ns_rc decision_add(struct db *db, int64_t annotator,
+			const struct decision_guard *guard,
 			const struct decision_ev *ev, size_t n,
-			struct ns_err *err);
+			struct decision_outcome *out, struct ns_err *err);
 
 /* What an undo cancelled: the first event of the batch. */
 struct decision_undone {
@@ -69,9 +105,13 @@ struct decision_undone {
  * Cancel @annotator's latest batch that is not yet undone (labels, skips
  * and notes; never another annotator's) by appending one undo event per
  * cancelled event.  NS_ENOTFOUND ("nothing to undo") when there is none.
+ * With @guard, nothing is written when another session holds the
+ * batch's query (*@why DECISION_LEASED); else the lease is taken.
  */
 enum ns_rc decision_undo(struct db *db, int64_t annotator,
-			 struct decision_undone *out, struct ns_err *err);
+			 const struct decision_guard *guard,
+			 struct decision_undone *out,
+			 struct decision_outcome *why, struct ns_err *err);
 
 /* The query of the event decision_undo() would cancel now (*@qid);
  * NS_ENOTFOUND when there is nothing to undo. */

@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,33 +12,25 @@
 #include "db/queue.h"
 #include "src/util.h"
 
-/* An event that settles its item for the queue: label or skip, not undone.
- * ?1 of the enclosing statement is unused here; c is the candidate. */
-#define QUEUE_SETTLED \
-	"EXISTS (SELECT 1 FROM decision d WHERE d.query_id = c.query_id" \
-	"  AND (d.passage_id = c.passage_id OR d.passage_id IS NULL)" \
-	"  AND d.action IN ('fn', 'tn', 'drop_passage', 'drop_query', 'skip')" \
-	"  AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id))"
+/* An item that is settled for annotator ?A of the enclosing statement
+ * (c is the candidate): it has a current label (item_label), or A
+ * skipped it and the skip is not undone. */
+#define QUEUE_SETTLED(A) \
+	"(EXISTS (SELECT 1 FROM item_label il WHERE il.query_id = c.query_id" \
+	"   AND il.passage_id = c.passage_id)" \
+	" OR EXISTS (SELECT 1 FROM decision d WHERE d.query_id = c.query_id" \
+	"   AND d.passage_id = c.passage_id AND d.action = 'skip'" \
+	"   AND d.annotator_id = " A \
+	"   AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)))"
 
-const char *
-queue_label_name(enum queue_label l)
-{
-	switch (l) {
-	case QUEUE_FN:
-		return "FN";
-	case QUEUE_TN:
-		return "TN";
-	case QUEUE_DROP_PASSAGE:
-		return "drop";
-	case QUEUE_DROP_QUERY:
-		return "drop q";
-	case QUEUE_SKIP:
-		return "skip";
-	case QUEUE_NONE:
-		break;
-	}
-	return "";
-}
+/* A live lease on query c.query_id held by another session than ?S at
+ * time ?T: unexpired, its session not ended, its process alive. */
+#define QUEUE_LEASED_BY_OTHER(S, T) \
+	"EXISTS (SELECT 1 FROM review_lease l" \
+	"  JOIN review_session s ON s.id = l.session_id" \
+	"  WHERE l.query_id = c.query_id AND l.session_id <> " S \
+	"    AND l.expires_at > " T " AND s.ended_at IS NULL" \
+	"    AND ns_alive(s.host, s.pid, s.pid_start))"
 
 static char *
 col_dup(sqlite3_stmt *st, int i)
@@ -81,61 +74,84 @@ queue_query_free(struct queue_query *q)
 	free(q);
 }
 
-static enum queue_label
-queue_label_of(const char *action)
-{
-	if (!strcmp(action, "fn"))
-		return QUEUE_FN;
-	if (!strcmp(action, "tn"))
-		return QUEUE_TN;
-	if (!strcmp(action, "drop_passage"))
-		return QUEUE_DROP_PASSAGE;
-	if (!strcmp(action, "drop_query"))
-		return QUEUE_DROP_QUERY;
-	if (!strcmp(action, "skip"))
-		return QUEUE_SKIP;
-	return QUEUE_NONE;
-}
-
 enum ns_rc
-queue_reload_labels(struct db *db, struct queue_query *q, struct ns_err *err)
+queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
+		    struct ns_err *err)
 {
-	/* Events of this query not undone, oldest first: later ones win. */
-	static const char sql[] =
+	static const char sql_drop[] =
+		"SELECT decision_id FROM query_drop WHERE query_id = ?1";
+	/* item_label's part for a query that is not dropped */
+	static const char sql_label[] =
+		"SELECT passage_id, label, decision_id FROM item_label"
+		" WHERE query_id = ?1 AND label <> 'drop_query'";
+	/* notes of anyone, skips of this annotator, not undone */
+	static const char sql_marks[] =
 		"SELECT d.passage_id, d.action FROM decision d"
-		" WHERE d.query_id = ?1 AND d.action <> 'undo'"
+		" WHERE d.query_id = ?1 AND d.passage_id IS NOT NULL"
+		"   AND (d.action = 'note'"
+		"        OR (d.action = 'skip' AND d.annotator_id = ?2))"
 		"   AND NOT EXISTS (SELECT 1 FROM decision u"
-		"                   WHERE u.undoes = d.id)"
-		" ORDER BY d.id";
-	sqlite3_stmt *st = db_prep(db, sql, err);
+		"                   WHERE u.undoes = d.id)";
+	sqlite3_stmt *st;
+	enum ns_rc ret;
 	int rc;
 
-	if (!st)
-		return NS_EDB;
-	q->dropped = false;
 	for (size_t i = 0; i < q->n; i++) {
-		q->c[i].label = QUEUE_NONE;
+		q->c[i].label = LABEL_NONE;
+		q->c[i].label_dec = 0;
 		q->c[i].note = false;
 	}
+	q->dropped = false;
+	q->drop_dec = 0;
+	if (!(st = db_prep(db, sql_drop, err)))
+		return NS_EDB;
 	sqlite3_bind_int64(st, 1, q->id);
+	ret = db_step_id(db, st, &q->drop_dec, "reading decisions", err);
+	if (ret == NS_OK)
+		q->dropped = true;
+	else if (ret != NS_ENOTFOUND)
+		return ret;
+	if (!(st = db_prep(db, sql_marks, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	sqlite3_bind_int64(st, 2, annotator);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *action = (const char *)sqlite3_column_text(st, 1);
-		enum queue_label l = queue_label_of(action);
-		int64_t pid;
+		int64_t pid = sqlite3_column_int64(st, 0);
+		bool note = !strcmp((const char *)sqlite3_column_text(st, 1),
+				    "note");
 
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-			if (l == QUEUE_DROP_QUERY)
-				q->dropped = true;
-			continue;
-		}
-		pid = sqlite3_column_int64(st, 0);
 		for (size_t i = 0; i < q->n; i++) {
 			if (q->c[i].passage_id != pid)
 				continue;
-			if (!strcmp(action, "note"))
+			if (note)
 				q->c[i].note = true;
-			else if (l != QUEUE_NONE)
-				q->c[i].label = l;
+			else
+				q->c[i].label = LABEL_SKIP;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading decisions");
+	if (q->dropped) {
+		for (size_t i = 0; i < q->n; i++) {
+			q->c[i].label = LABEL_DROP_QUERY;
+			q->c[i].label_dec = q->drop_dec;
+		}
+		return NS_OK;
+	}
+	if (!(st = db_prep(db, sql_label, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(st, 0);
+		enum label l = label_of_action(
+			(const char *)sqlite3_column_text(st, 1));
+
+		for (size_t i = 0; i < q->n; i++) {
+			if (q->c[i].passage_id != pid)
+				continue;
+			q->c[i].label = l;
+			q->c[i].label_dec = sqlite3_column_int64(st, 2);
 		}
 	}
 	sqlite3_reset(st);
@@ -145,8 +161,8 @@ queue_reload_labels(struct db *db, struct queue_query *q, struct ns_err *err)
 }
 
 enum ns_rc
-queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
-	   struct ns_err *err)
+queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
+	   struct queue_query **out, struct ns_err *err)
 {
 	static const char sql_q[] =
 		"SELECT xid, text FROM query WHERE id = ?1";
@@ -306,7 +322,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, struct queue_query **out,
 		db_fail(db, err, "reading candidates");
 		goto fail;
 	}
-	if (queue_reload_labels(db, q, err) != NS_OK)
+	if (queue_reload_labels(db, q, annotator, err) != NS_OK)
 		goto fail;
 	*out = q;
 	return NS_OK;
@@ -317,20 +333,18 @@ fail:
 
 enum ns_rc
 queue_next_unsettled(struct db *db, int64_t run, int64_t from,
-		     int64_t annotator, double now, int64_t *qid,
-		     struct ns_err *err)
+		     int64_t annotator, int64_t session, double now,
+		     int64_t *qid, struct ns_err *err)
 {
 #define QUEUE_NEXT_UNSETTLED(RUN) \
 		"SELECT c.query_id FROM candidate c" \
 		" WHERE " RUN " c.filter IS NULL AND c.query_id >= ?1" \
-		"   AND NOT " QUEUE_SETTLED \
-		"   AND NOT EXISTS (SELECT 1 FROM review_lease l" \
-		"     WHERE l.query_id = c.query_id AND l.annotator_id <> ?2" \
-		"       AND l.expires_at > ?3)" \
+		"   AND NOT " QUEUE_SETTLED("?2") \
+		"   AND NOT " QUEUE_LEASED_BY_OTHER("?3", "?4") \
 		" ORDER BY c.query_id LIMIT 1"
 	static const char sql[] = QUEUE_NEXT_UNSETTLED("");
 	static const char sql_run[] =
-		QUEUE_NEXT_UNSETTLED("c.run_id = ?4 AND");
+		QUEUE_NEXT_UNSETTLED("c.run_id = ?5 AND");
 #undef QUEUE_NEXT_UNSETTLED
 	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
 	enum ns_rc rc;
@@ -339,9 +353,10 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, annotator);
-	sqlite3_bind_double(st, 3, now);
+	sqlite3_bind_int64(st, 3, session);
+	sqlite3_bind_double(st, 4, now);
 	if (run)
-		sqlite3_bind_int64(st, 4, run);
+		sqlite3_bind_int64(st, 5, run);
 	rc = db_step_id(db, st, qid, "finding the next query to review", err);
 	if (rc == NS_ENOTFOUND)
 		return err_set(err, NS_ENOTFOUND, "no unsettled query");
@@ -587,15 +602,10 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 	/* Driven by the decisions, never by a scan of all candidates;
 	 * RUN restricts the candidates to run ?1. */
 #define QUEUE_DONE(RUN) \
-		"SELECT count(*) FROM (" \
-		" SELECT d.query_id, d.passage_id FROM decision_live d" \
-		"  WHERE d.passage_id IS NOT NULL AND EXISTS (SELECT 1" \
-		"   FROM candidate c WHERE " RUN " c.query_id = d.query_id" \
-		"   AND c.passage_id = d.passage_id AND c.filter IS NULL)" \
-		" UNION" \
-		" SELECT c.query_id, c.passage_id FROM decision_live d" \
-		"  CROSS JOIN candidate c ON c.query_id = d.query_id" \
-		"  WHERE " RUN " d.passage_id IS NULL AND c.filter IS NULL)"
+		"SELECT count(*) FROM item_label l" \
+		" WHERE EXISTS (SELECT 1 FROM candidate c" \
+		"   WHERE " RUN " c.query_id = l.query_id" \
+		"   AND c.passage_id = l.passage_id AND c.filter IS NULL)"
 	static const char sql_done[] = QUEUE_DONE("");
 	static const char sql_run_done[] = QUEUE_DONE("c.run_id = ?1 AND");
 #undef QUEUE_DONE
@@ -624,8 +634,9 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 enum ns_rc
 queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 		 int64_t session, double now, double secs, bool *taken,
-		 char **holder, struct ns_err *err)
+		 struct queue_holder *holder, struct ns_err *err)
 {
+	/* Ours already, or free: expired, or its session ended or died. */
 	static const char sql_take[] =
 		"INSERT INTO review_lease(query_id, annotator_id, session_id,"
 		"  expires_at) VALUES (?1, ?2, ?3, ?4)"
@@ -633,10 +644,13 @@ queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 		"  annotator_id = excluded.annotator_id,"
 		"  session_id = excluded.session_id,"
 		"  expires_at = excluded.expires_at"
-		" WHERE review_lease.annotator_id = excluded.annotator_id"
-		"    OR review_lease.expires_at <= ?5";
+		" WHERE review_lease.session_id = excluded.session_id"
+		"    OR review_lease.expires_at <= ?5"
+		"    OR NOT EXISTS (SELECT 1 FROM review_session s"
+		"      WHERE s.id = review_lease.session_id"
+		"        AND s.ended_at IS NULL AND ns_alive(s.host, s.pid, s.pid_start))";
 	static const char sql_who[] =
-		"SELECT a.name FROM review_lease l"
+		"SELECT a.name, l.annotator_id FROM review_lease l"
 		" JOIN annotator a ON a.id = l.annotator_id"
 		" WHERE l.query_id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql_take, err);
@@ -657,26 +671,55 @@ queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 	if (!(st = db_prep(db, sql_who, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
-	*holder = sqlite3_step(st) == SQLITE_ROW ? col_dup(st, 0)
-						 : xstrdup("?");
+	memset(holder, 0, sizeof(*holder));
+	snprintf(holder->name, sizeof(holder->name), "?");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(holder->name, sizeof(holder->name), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		holder->self = sqlite3_column_int64(st, 1) == annotator;
+	}
 	sqlite3_reset(st);
 	return NS_OK;
 }
 
 enum ns_rc
-queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
+queue_lease_drop(struct db *db, int64_t qid, int64_t session,
 		 struct ns_err *err)
 {
 	static const char sql[] =
 		"DELETE FROM review_lease WHERE query_id = ?1"
-		" AND annotator_id = ?2";
+		" AND session_id = ?2";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_int64(st, 2, annotator);
+	sqlite3_bind_int64(st, 2, session);
 	return db_step_done(db, st, "releasing a lease", err);
+}
+
+enum ns_rc
+queue_item_who(struct db *db, int64_t dec, struct queue_holder *who,
+	       struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT a.name, d.action, d.at FROM decision d"
+		" JOIN annotator a ON a.id = d.annotator_id WHERE d.id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	memset(who, 0, sizeof(*who));
+	sqlite3_bind_int64(st, 1, dec);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(who->name, sizeof(who->name), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "reading a decision");
+	return rc == SQLITE_ROW ? NS_OK : NS_ENOTFOUND;
 }
 
 enum ns_rc
@@ -684,11 +727,10 @@ queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *n,
 		  struct ns_err *err)
 {
 	static const char sql[] =
-		"SELECT count(DISTINCT c.passage_id) FROM candidate c"
-		" WHERE c.query_id = ?1 AND c.filter IS NULL"
-		"   AND (?2 = 0 OR c.run_id = ?2) AND EXISTS"
-		"  (SELECT 1 FROM decision_live d WHERE d.query_id = c.query_id"
-		"   AND (d.passage_id = c.passage_id OR d.passage_id IS NULL))";
+		"SELECT count(*) FROM item_label l"
+		" WHERE l.query_id = ?1 AND EXISTS (SELECT 1 FROM candidate c"
+		"   WHERE c.query_id = l.query_id AND c.passage_id = l.passage_id"
+		"   AND c.filter IS NULL AND (?2 = 0 OR c.run_id = ?2))";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 
 	if (!st)

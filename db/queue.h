@@ -21,68 +21,7 @@
 
 #include "db/db.h"
 #include "src/err.h"
-
-/* What is in force for an item (the latest event not undone). */
-enum queue_label {
-	QUEUE_NONE = 0,
-	QUEUE_FN,
-	QUEUE_TN,
-	QUEUE_DROP_PASSAGE,
-	QUEUE_DROP_QUERY,	/* the whole query was dropped */
-	QUEUE_SKIP,
-};
-
-/* Short text for a label as shown in the list ("FN", "TN", ...). */
-const char *queue_label_name(enum queue_label l);
-
-/* A positive (qrel grade > 0) of the loaded query. */
-struct queue_pos {
-	int64_t passage_id;
-	char *xid;		/* one external id of the passage, else
-				 * "#N" with N its number (passage.id) */
-	char *title;		/* "" when none */
-	char *text;		/* "" when the text is unknown */
-	double score;		/* under q->run (see queue_load) */
-	bool has_score;
-};
-
-/* A kept candidate of the loaded query. */
-struct queue_cand {
-	int64_t passage_id;
-	char *xid;		/* one external id of the passage, else
-				 * "#N" with N its number (passage.id) */
-	char *title;		/* "" when none */
-	char *text;		/* "" when the text is unknown */
-	double score;		/* under the query's run (q->run) */
-	bool has_score;
-	bool in_run;		/* retrieved by q->run (kept or not) */
-	int judged;		/* imported judgment: 1 relevant (a positive
-				 * the run retrieved), -1 non-relevant, 0 none */
-	int64_t rank;		/* rank in q->run, else position by score;
-				 * 0 when not in q->run */
-	bool near_dup;		/* mining flagged it 'near_duplicate' of a
-				 * positive (its row in q->run, else any
-				 * kept row) */
-	double dup_sim;		/* its cosine to the nearest positive, or
-				 * NAN when not known */
-	enum queue_label label;	/* decision in force, QUEUE_NONE if none */
-	bool note;		/* has a note not undone */
-	bool tagged;		/* tagged in this session (not stored) */
-};
-
-/* One query of the queue with everything the screen shows. */
-struct queue_query {
-	int64_t id;
-	char *xid;
-	char *text;		/* "" when unknown */
-	int64_t run;		/* run of the scores shown; 0: none */
-	char *run_method;	/* its method ("dense", "import", ...), "" */
-	struct queue_pos *pos;	/* positives, best score first */
-	size_t npos;
-	struct queue_cand *c;	/* candidates, best score first */
-	size_t n;
-	bool dropped;		/* drop_query in force */
-};
+#include "src/queue_model.h"
 
 /*
  * Load query @qid with its positives, kept candidates (of run @run, or of
@@ -97,22 +36,27 @@ struct queue_query {
  * @qid does not exist.
  */
 enum ns_rc queue_load(struct db *db, int64_t qid, int64_t run,
-		      struct queue_query **out, struct ns_err *err);
-
-/* Re-read the decisions of @q (labels, notes, dropped). */
-enum ns_rc queue_reload_labels(struct db *db, struct queue_query *q,
-			       struct ns_err *err);
-
-void queue_query_free(struct queue_query *q);
+		      int64_t annotator, struct queue_query **out,
+		      struct ns_err *err);
 
 /*
- * The first query with id >= @from that has an unsettled kept candidate
- * and is not leased by another annotator than @annotator at time @now
- * (unix seconds).  NS_ENOTFOUND when there is none.
+ * Re-read the decisions of @q: current labels and their decisions (the
+ * item_label view), dropped, notes of anyone, and the skips of
+ * @annotator (a skip is one person's: LABEL_SKIP on an unlabelled item).
+ */
+enum ns_rc queue_reload_labels(struct db *db, struct queue_query *q,
+			       int64_t annotator, struct ns_err *err);
+
+
+/*
+ * The first query with id >= @from that has a kept candidate unsettled
+ * for @annotator (no current label, not skipped by @annotator) and no
+ * live lease of another session than @session at time @now (unix
+ * seconds).  NS_ENOTFOUND when there is none.
  */
 enum ns_rc queue_next_unsettled(struct db *db, int64_t run, int64_t from,
-				int64_t annotator, double now, int64_t *qid,
-				struct ns_err *err);
+				int64_t annotator, int64_t session,
+				double now, int64_t *qid, struct ns_err *err);
 
 /* The queue query after (@dir > 0) or before (@dir < 0) @qid; @qid may be
  * INT64_MIN/INT64_MAX for the first/last.  NS_ENOTFOUND at the end. */
@@ -151,13 +95,8 @@ enum ns_rc queue_search_marks(struct db *db, const char *expr,
 			      const struct queue_query *q, bool *hit,
 			      bool *query_hit, struct ns_err *err);
 
-/* Progress over the whole queue: kept items, settled-by-label items, and
- * queue queries.  Cost grows with decisions, plus one index pass. */
-struct queue_progress {
-	int64_t items;		/* distinct (query, passage) kept */
-	int64_t labelled;	/* of those, with a label in force */
-	int64_t queries;	/* queries in the queue */
-};
+/* Count the progress of the whole queue (struct in src/queue_model.h).
+ * Cost grows with decisions, plus one index pass. */
 enum ns_rc queue_progress(struct db *db, int64_t run,
 			  struct queue_progress *p, struct ns_err *err);
 
@@ -165,17 +104,30 @@ enum ns_rc queue_progress(struct db *db, int64_t run,
 enum ns_rc queue_labelled_in(struct db *db, int64_t run, int64_t qid,
 			     int64_t *n, struct ns_err *err);
 
+/* Who holds a lease, or made a decision. */
+struct queue_holder {
+	char name[64];		/* annotator name */
+	bool self;		/* the same annotator (another session) */
+};
+
 /*
- * Leases.  queue_lease_take gives query @qid to @annotator (session
- * @session) until @now + @secs unless another annotator holds an unexpired
- * lease: then *@holder (if not NULL) gets that annotator's name (caller
- * frees) and the result is NS_OK with *@taken false.
- * queue_lease_drop releases @annotator's lease on @qid (if any).
+ * Leases belong to a review session.  queue_lease_take gives query @qid
+ * to session @session of @annotator until @now + @secs unless another
+ * session holds a live lease (unexpired, session not ended, its process
+ * not known dead: see ns_alive()); then *@holder (if not NULL) says who
+ * and the result is NS_OK with *@taken false.  Call it inside a write
+ * transaction when what follows depends on it.  queue_lease_drop
+ * releases @session's lease on @qid (if any).
  */
 enum ns_rc queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 			    int64_t session, double now, double secs,
-			    bool *taken, char **holder, struct ns_err *err);
-enum ns_rc queue_lease_drop(struct db *db, int64_t qid, int64_t annotator,
+			    bool *taken, struct queue_holder *holder,
 			    struct ns_err *err);
+enum ns_rc queue_lease_drop(struct db *db, int64_t qid, int64_t session,
+			    struct ns_err *err);
+
+/* Who made decision @dec (*@who); NS_ENOTFOUND when there is none. */
+enum ns_rc queue_item_who(struct db *db, int64_t dec,
+			  struct queue_holder *who, struct ns_err *err);
 
 #endif

@@ -201,10 +201,66 @@ static const char migration_4[] =
 	"  expires_at   REAL NOT NULL"		/* unix seconds */
 	");";
 
+/*
+ * 5: one truth for labels.  The current label of an item (query,
+ * passage) is derived here and nowhere else (src/label.h has the rules
+ * in words): the latest labelling event (fn, tn, drop_passage) in force,
+ * unless a drop_query of its query is in force, which labels every item
+ * of the query.  annotator_label is the same per annotator (agreement,
+ * overlap); query_drop the dropped queries.  Review sessions record
+ * their process so a lease of a session that died is free at once
+ * (ns_alive(), registered by db_open()); leases belong to a session.
+ */
+static const char migration_5[] =
+	"CREATE VIEW query_drop AS"
+	"  SELECT d.query_id, d.annotator_id, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NULL AND d.action = 'drop_query'"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id IS NULL"
+	"        AND e.action = 'drop_query' AND e.id > d.id);"
+
+	"CREATE VIEW annotator_label AS"
+	"  SELECT d.query_id, d.passage_id, d.annotator_id,"
+	"    d.action AS label, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.annotator_id = d.annotator_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id);"
+
+	"CREATE VIEW item_label AS"
+	"  SELECT d.query_id, d.passage_id, d.action AS label,"
+	"    d.annotator_id, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = d.query_id)"
+	"  UNION ALL"
+	"  SELECT k.query_id, k.passage_id, 'drop_query',"
+	"    q.annotator_id, q.decision_id, q.at"
+	"  FROM query_drop q"
+	"  JOIN (SELECT DISTINCT query_id, passage_id FROM candidate) k"
+	"    ON k.query_id = q.query_id;"
+
+	"ALTER TABLE review_session ADD COLUMN host TEXT;"
+	"ALTER TABLE review_session ADD COLUMN pid INTEGER;"
+	"ALTER TABLE review_session ADD COLUMN pid_start INTEGER;"
+	"CREATE INDEX review_lease_session ON review_lease(session_id);";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
 	{ 3, migration_3 },
 	{ 4, migration_4 },
+	{ 5, migration_5 },
 	{ 0, NULL }
 };

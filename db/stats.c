@@ -134,3 +134,75 @@ stats_sources_free(struct stats_source *v, size_t n)
 	}
 	free(v);
 }
+
+enum ns_rc
+stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
+	     struct stats_annotator **out, size_t *n, struct ns_err *err)
+{
+	static const char sql_ann[] =
+		"SELECT a.id, a.name, (SELECT count(*) FROM decision d"
+		"  WHERE d.annotator_id = a.id) FROM annotator a"
+		" WHERE EXISTS (SELECT 1 FROM decision d"
+		"  WHERE d.annotator_id = a.id) ORDER BY a.name";
+	static const char sql_lab[] =
+		"SELECT annotator_id, label, count(*) FROM item_label"
+		" GROUP BY annotator_id, label";
+	struct stats_annotator *v = NULL;
+	int64_t *ids = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *st = db_prep(db, sql_ann, err);
+	int step;
+
+	if (!st)
+		return NS_EDB;
+	memset(totals, 0, LABEL_COUNT * sizeof(*totals));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap * sizeof(*v));
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		memset(&v[len], 0, sizeof(v[len]));
+		ids[len] = sqlite3_column_int64(st, 0);
+		v[len].name = xstrdup((const char *)sqlite3_column_text(st, 1));
+		v[len].events = sqlite3_column_int64(st, 2);
+		len++;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		goto fail;
+	if (!(st = db_prep(db, sql_lab, err)))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t a = sqlite3_column_int64(st, 0), c;
+		enum label l = label_of_action((const char *)
+					       sqlite3_column_text(st, 1));
+
+		c = sqlite3_column_int64(st, 2);
+		totals[l] += c;
+		for (size_t i = 0; i < len; i++)
+			if (ids[i] == a)
+				v[i].labels[l] += c;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		goto fail;
+	free(ids);
+	*out = v;
+	*n = len;
+	return NS_OK;
+fail:
+	db_fail(db, err, "counting labels");
+out:
+	free(ids);
+	stats_annotators_free(v, len);
+	return NS_EDB;
+}
+
+void
+stats_annotators_free(struct stats_annotator *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "src/label.h"
 
 struct stats_counts {
 	int64_t queries;	/* query rows */
@@ -39,5 +40,25 @@ enum ns_rc stats_totals(struct db *db, struct stats_counts *c,
 enum ns_rc stats_sources(struct db *db, struct stats_source **out, size_t *n,
 			 struct ns_err *err);
 void stats_sources_free(struct stats_source *v, size_t n);
+
+/* One annotator's share of the current labels. */
+struct stats_annotator {
+	char *name;			/* owned */
+	int64_t labels[LABEL_COUNT];	/* current labels (item_label) this
+					 * annotator set, by enum label */
+	int64_t events;			/* events in the log (labels, skips,
+					 * notes, undos) */
+};
+
+/*
+ * Current labels from the item_label view: @totals[l] items labelled l
+ * (LABEL_DROP_QUERY counts the items of dropped queries), and per
+ * annotator (everyone who ever logged an event, by name): *@out is a new
+ * array of *@n entries (stats_annotators_free()).
+ */
+enum ns_rc stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
+			struct stats_annotator **out, size_t *n,
+			struct ns_err *err);
+void stats_annotators_free(struct stats_annotator *v, size_t n);
 
 #endif

@@ -9,12 +9,14 @@
 #include "src/cmd.h"
 #include "src/project.h"
 #include "db/stats.h"
+#include "src/label.h"
 
 static const char stats_usage[] =
 	"usage: negsieve stats [--json] PROJECT\n"
 	"\n"
 	"Print counts of queries, passages, positives, candidates and\n"
-	"decisions, overall and per source.\n"
+	"decisions, overall and per source; the current labels of the\n"
+	"reviewed items, per label and per annotator.\n"
 	"\n"
 	"  -j, --json   print one JSON object (keys: queries, passages,\n"
 	"               positives, candidates, decisions, ..., sources)\n"
@@ -44,6 +46,35 @@ stats_counts_json(const struct stats_counts *c, bool totals)
 	return o;
 }
 
+/* {"fn": n, "tn": n, ...} of the labels (not skips) in @v. */
+static json_t *
+stats_labels_json(const int64_t *v)
+{
+	json_t *o = json_object();
+
+	for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
+		if (label_decides((enum label)l))
+			json_object_set_new(o, label_action((enum label)l),
+					    json_integer(v[l]));
+	return o;
+}
+
+/* "FN 3, TN 7, drop passage 1, drop query 0" into @buf. */
+static const char *
+stats_labels_text(const int64_t *v, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int l = LABEL_NONE + 1; l < LABEL_COUNT && o < size; l++)
+		if (label_decides((enum label)l))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s %lld",
+					      o ? ", " : "",
+					      label_words((enum label)l),
+					      (long long)v[l]);
+	return buf;
+}
+
 int
 cmd_stats(int argc, char **argv)
 {
@@ -54,7 +85,10 @@ cmd_stats(int argc, char **argv)
 	};
 	struct stats_counts tot;
 	struct stats_source *src = NULL;
-	size_t nsrc = 0;
+	struct stats_annotator *ann = NULL;
+	int64_t labels[LABEL_COUNT], labelled = 0;
+	size_t nsrc = 0, nann = 0;
+	char buf[256];
 	struct project p;
 	struct ns_err err;
 	bool json = false;
@@ -79,10 +113,14 @@ cmd_stats(int argc, char **argv)
 	if (project_open(&p, argv[optind], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
-	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK) {
+	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
+	    stats_labels(p.db, labels, &ann, &nann, &err) != NS_OK) {
+		stats_sources_free(src, nsrc);
 		project_close(&p);
 		return cmd_fail(&err);
 	}
+	for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
+		labelled += labels[l];
 	if (json) {
 		json_t *o = stats_counts_json(&tot, true);
 		json_t *arr = json_array();
@@ -102,6 +140,21 @@ cmd_stats(int argc, char **argv)
 			json_array_append_new(arr, s);
 		}
 		json_object_set_new(o, "sources", arr);
+		json_object_set_new(o, "labelled", json_integer(labelled));
+		json_object_set_new(o, "labels", stats_labels_json(labels));
+		arr = json_array();
+		for (size_t i = 0; i < nann; i++) {
+			json_t *a = json_object();
+
+			json_object_set_new(a, "name",
+					    json_string(ann[i].name));
+			json_object_set_new(a, "events",
+					    json_integer(ann[i].events));
+			json_object_set_new(a, "labels",
+					    stats_labels_json(ann[i].labels));
+			json_array_append_new(arr, a);
+		}
+		json_object_set_new(o, "annotators", arr);
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -116,9 +169,21 @@ cmd_stats(int argc, char **argv)
 		printf("candidates  %lld (%lld kept by the filters)\n",
 		       (long long)tot.candidates,
 		       (long long)tot.candidates_kept);
-		printf("decisions   %lld (%lld in force)\n",
-		       (long long)tot.decisions,
-		       (long long)tot.decisions_live);
+		printf("decisions   %lld events in the log\n",
+		       (long long)tot.decisions);
+		printf("labelled    %lld items (%s)\n", (long long)labelled,
+		       stats_labels_text(labels, buf, sizeof(buf)));
+		for (size_t i = 0; i < nann; i++) {
+			int64_t mine = 0;
+
+			for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
+				mine += ann[i].labels[l];
+			printf("  %-9s %lld items (%s); %lld events\n",
+			       ann[i].name, (long long)mine,
+			       stats_labels_text(ann[i].labels, buf,
+						 sizeof(buf)),
+			       (long long)ann[i].events);
+		}
 		if (nsrc)
 			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
 			       "format", "records", "queries", "passages",
@@ -133,6 +198,7 @@ cmd_stats(int argc, char **argv)
 			       (long long)src[i].c.candidates, src[i].path);
 	}
 	stats_sources_free(src, nsrc);
+	stats_annotators_free(ann, nann);
 	project_close(&p);
 	return NS_OK;
 }

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "db/decision.h"
+#include "db/queue.h"
+#include "src/label.h"
 #include "src/review.h"
 #include "src/util.h"
 
@@ -34,16 +37,42 @@ review_rate(const struct review *r)
 static bool
 review_labelled(const struct queue_query *q, size_t i)
 {
-	enum queue_label l = q->c[i].label;
-
-	return q->dropped || l == QUEUE_FN || l == QUEUE_TN ||
-	       l == QUEUE_DROP_PASSAGE;
+	return q->dropped || label_decides(q->c[i].label);
 }
 
 static bool
 review_settled(const struct queue_query *q, size_t i)
 {
-	return review_labelled(q, i) || q->c[i].label == QUEUE_SKIP;
+	return review_labelled(q, i) || q->c[i].label == LABEL_SKIP;
+}
+
+/* The guard of every write of this session (see decision.h). */
+static struct decision_guard
+review_guard(const struct review *r)
+{
+	return (struct decision_guard){ r->session_id, now_seconds(),
+					REVIEW_LEASE_SECS };
+}
+
+static void
+review_set_holder(struct review *r, const struct queue_holder *h)
+{
+	r->leased_out = h != NULL;
+	snprintf(r->holder, sizeof(r->holder), "%s", h ? h->name : "");
+	r->holder_self = h && h->self;
+}
+
+/* "Query q1 is being reviewed by bob" or "... open in your other review
+ * window", with @tail. */
+static void
+review_msg_leased(struct review *r, const char *xid, const char *tail)
+{
+	if (r->holder_self)
+		review_msg(r, true, "Query %s is open in your other review "
+			   "window; %s", xid, tail);
+	else
+		review_msg(r, true, "Query %s is being reviewed by %s; %s",
+			   xid, r->holder, tail);
 }
 
 static int64_t
@@ -117,45 +146,43 @@ review_mark_search(struct review *r)
 }
 
 /* Make query @qid current (loading it) and select its candidate @pid, or
- * its first unsettled one when @pid is 0. */
+ * its first unsettled one when @pid is 0.  The lease is taken and the
+ * query loaded in one transaction, so what is shown is what the lease
+ * protects: decisions another session committed before it let go are
+ * on the screen. */
 static enum ns_rc
 review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 {
-	struct queue_query *q;
+	struct queue_query *q = NULL;
+	struct queue_holder holder;
 	size_t sel;
 	bool taken = false;
-	char *holder = NULL;
 
 	if (r->q && r->q->id == qid) {
 		q = r->q;
 	} else {
-		if (queue_load(r->db, qid, r->run, &q, err) != NS_OK)
+		/* one commit (one fsync) hands the lease over */
+		if (db_begin(r->db, err) != NS_OK)
 			return err->rc;
-		/* hand the lease over in one commit (one fsync) */
-		if (db_begin(r->db, err) != NS_OK) {
+		if ((r->q && queue_lease_drop(r->db, r->q->id, r->session_id,
+					      err) != NS_OK) ||
+		    queue_lease_take(r->db, qid, r->annotator_id,
+				     r->session_id, now_seconds(),
+				     REVIEW_LEASE_SECS, &taken, &holder,
+				     err) != NS_OK ||
+		    queue_load(r->db, qid, r->run, r->annotator_id, &q,
+			       err) != NS_OK ||
+		    db_commit(r->db, err) != NS_OK) {
+			db_rollback(r->db);
 			queue_query_free(q);
-			return err->rc;
+			return err->rc ? err->rc : NS_EDB;
 		}
-		if (r->q)
-			queue_lease_drop(r->db, r->q->id, r->annotator_id, err);
 		queue_query_free(r->q);
 		r->q = q;
 		r->ntagged = 0;
 		r->tag_prefix = false;
-		free(r->lease_holder);
-		r->lease_holder = NULL;
-		if (queue_lease_take(r->db, qid, r->annotator_id,
-				     r->session_id, now_seconds(),
-				     REVIEW_LEASE_SECS, &taken, &holder,
-				     err) != NS_OK ||
-		    db_commit(r->db, err) != NS_OK) {
-			db_rollback(r->db);
-			free(holder);
-			r->cur = 0;
-			return err->rc;
-		}
 		r->lease_at = now_seconds();
-		r->lease_holder = taken ? NULL : holder;
+		review_set_holder(r, taken ? NULL : &holder);
 		review_mark_search(r);
 		r->cur = (size_t)-1;
 	}
@@ -191,8 +218,9 @@ review_open(struct db *db, const char *annotator, int64_t run,
 	    (rc = decision_session_start(db, r->annotator_id, &r->session_id,
 					 err)))
 		goto fail;
+	r->data_version = db_data_version(db);
 	rc = queue_next_unsettled(db, run, INT64_MIN, r->annotator_id,
-				  now_seconds(), &qid, err);
+				  r->session_id, now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
 		rc = queue_step(db, run, INT64_MIN, 1, &qid, err);
 	if (rc == NS_ENOTFOUND) {
@@ -214,6 +242,12 @@ review_open(struct db *db, const char *annotator, int64_t run,
 fail:
 	review_close(r);
 	return rc;
+}
+
+enum ns_rc
+review_run_check(struct db *db, int64_t run, struct ns_err *err)
+{
+	return run ? queue_run_check(db, run, err) : NS_OK;
 }
 
 enum ns_rc
@@ -254,7 +288,7 @@ review_close(struct review *r)
 		return;
 	err_clear(&err);
 	if (r->q)
-		queue_lease_drop(r->db, r->q->id, r->annotator_id, &err);
+		queue_lease_drop(r->db, r->q->id, r->session_id, &err);
 	if (r->session_id)
 		decision_session_end(r->db, r->session_id,
 				     r->session_decisions, &err);
@@ -263,7 +297,6 @@ review_close(struct review *r)
 	review_clear_search_marks(r);
 	free(r->search_text);
 	free(r->search_expr);
-	free(r->lease_holder);
 	free(r->annotator);
 	free(r);
 }
@@ -274,7 +307,8 @@ static enum ns_rc
 review_advance(struct review *r, struct ns_err *err)
 {
 	struct queue_query *q = r->q;
-	size_t i = q->dropped ? q->n : review_first_unsettled(q, r->cur);
+	size_t i = q->dropped || r->leased_out ? q->n
+		   : review_first_unsettled(q, r->cur);
 	int64_t qid;
 	enum ns_rc rc;
 
@@ -283,9 +317,10 @@ review_advance(struct review *r, struct ns_err *err)
 		return NS_OK;
 	}
 	rc = queue_next_unsettled(r->db, r->run, q->id + 1, r->annotator_id,
-				  now_seconds(), &qid, err);
+				  r->session_id, now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
-		rc = queue_next_unsettled(r->db, r->run, INT64_MIN, r->annotator_id,
+		rc = queue_next_unsettled(r->db, r->run, INT64_MIN,
+					  r->annotator_id, r->session_id,
 					  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
@@ -309,41 +344,101 @@ review_advance(struct review *r, struct ns_err *err)
 	return NS_OK;
 }
 
-static const char *
-review_action_name(enum req req)
-{
-	switch (req) {
-	case REQ_FN:
-		return "fn";
-	case REQ_TN:
-		return "tn";
-	case REQ_DROP_PASSAGE:
-		return "drop_passage";
-	case REQ_DROP_QUERY:
-		return "drop_query";
-	case REQ_SKIP:
-		return "skip";
-	default:
-		return NULL;
-	}
-}
-
-static enum queue_label
+/* The label @req records for the candidates (REST_TN: TN), or
+ * LABEL_NONE for a request that is not a decision. */
+static enum label
 review_label_of(enum req req)
 {
-	switch (req) {
-	case REQ_FN:
-		return QUEUE_FN;
-	case REQ_TN:
-	case REQ_REST_TN:
-		return QUEUE_TN;
-	case REQ_DROP_PASSAGE:
-		return QUEUE_DROP_PASSAGE;
-	case REQ_SKIP:
-		return QUEUE_SKIP;
-	default:
-		return QUEUE_NONE;
+	return req == REQ_REST_TN ? LABEL_TN : label_of_req(req);
+}
+
+/* The events @req makes now, into @ev (q->n + 1 slots): the selected
+ * candidate, the tagged ones, the undecided rest (REST_TN) or the query
+ * (DROP_QUERY).  Items already carrying the label are left out. */
+static size_t
+review_events(const struct review *r, enum req req, bool tagged,
+	      int64_t ms, struct decision_ev *ev)
+{
+	const struct queue_query *q = r->q;
+	enum label l = review_label_of(req);
+	size_t n = 0;
+
+	if (req == REQ_DROP_QUERY) {
+		ev[n++] = (struct decision_ev){ q->id, 0, label_action(l),
+						NULL, ms, q->drop_dec };
+		return n;
 	}
+	for (size_t i = 0; i < q->n; i++) {
+		const struct queue_cand *c = &q->c[i];
+		bool take = req == REQ_REST_TN ? !review_labelled(q, i)
+			    : tagged ? c->tagged : i == r->cur;
+
+		if (!take || c->label == l)
+			continue;
+		/* a skip checks nothing: it is one person's */
+		ev[n++] = (struct decision_ev){
+			q->id, c->passage_id, label_action(l), NULL,
+			i == r->cur ? ms : -1,
+			l == LABEL_SKIP ? -1 : c->label_dec };
+	}
+	return n;
+}
+
+/* A write was refused (see decision.h): reload what changed and say so. */
+static enum ns_rc
+review_refused(struct review *r, const struct decision_outcome *o,
+	       const struct decision_ev *ev, size_t n, enum req req,
+	       struct ns_err *err)
+{
+	struct queue_query *q = r->q;
+	struct queue_holder who;
+	enum ns_rc rc;
+
+	if (o->refused == DECISION_LEASED) {
+		review_set_holder(r, &o->holder);
+		review_msg_leased(r, q->xid, "decisions are off here (Tab or "
+				  "> goes on).");
+		return NS_OK;
+	}
+	/* stale: the guard got the lease before it found the change */
+	review_set_holder(r, NULL);
+	if ((rc = queue_reload_labels(r->db, q, r->annotator_id, err)))
+		return rc;
+	r->prog_known = false;
+	if (ev[o->index].passage_id == 0) {
+		review_msg(r, true, "Query %s was %s meanwhile; nothing "
+			   "written.  Press the key again to go on.", q->xid,
+			   q->dropped ? "dropped" : "restored");
+		return NS_OK;
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		const struct queue_cand *c = &q->c[i];
+
+		if (c->passage_id != ev[o->index].passage_id)
+			continue;
+		if (n > 1)
+			review_msg(r, true, "Some of these items were decided "
+				   "meanwhile (%s is now %s); nothing written. "
+				   "Press %s again to go on.", c->xid,
+				   c->label ? label_words(c->label) : "undecided",
+				   keymap_req(req)->name);
+		else if (c->label_dec > 0 &&
+			 queue_item_who(r->db, c->label_dec, &who, err) ==
+				 NS_OK)
+			review_msg(r, true, "%s was labelled %s by %s meanwhile; "
+				   "nothing written.  Press the key again to "
+				   "change it.", c->xid, label_words(c->label),
+				   who.self || !strcmp(who.name, r->annotator)
+				   ? "you (another window)" : who.name);
+		else
+			review_msg(r, true, "%s changed meanwhile (now %s); "
+				   "nothing written.  Press the key again.",
+				   c->xid, c->label ? label_words(c->label)
+				   : "undecided");
+		err_clear(err);
+		break;
+	}
+	return NS_OK;
 }
 
 /* Write a decision about the selected candidate, the tagged ones, or the
@@ -353,11 +448,12 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 {
 	struct queue_query *q = r->q;
 	struct decision_ev *ev;
-	size_t n = 0;
+	struct decision_outcome out;
+	struct decision_guard g = review_guard(r);
+	size_t n;
 	int64_t before = review_count_labelled(q);
 	int64_t ms = (int64_t)((now_seconds() - r->item_since) * 1000.0);
-	const char *action = req == REQ_REST_TN ? "tn"
-			     : review_action_name(req);
+	enum label l = review_label_of(req), was = LABEL_NONE;
 	bool tagged = r->tag_prefix && req != REQ_DROP_QUERY &&
 		      req != REQ_REST_TN;
 	enum ns_rc rc;
@@ -365,65 +461,85 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	r->tag_prefix = false;
 	if (q->n == 0)
 		return NS_OK;
-	ev = xcalloc(q->n, sizeof(*ev));
-	if (req == REQ_DROP_QUERY) {
-		ev[n++] = (struct decision_ev){ q->id, 0, action, NULL, ms };
-	} else {
-		for (size_t i = 0; i < q->n; i++) {
-			bool take = req == REQ_REST_TN ? !review_labelled(q, i)
-				    : tagged ? q->c[i].tagged : i == r->cur;
-
-			if (take)
-				ev[n++] = (struct decision_ev){
-					q->id, q->c[i].passage_id, action,
-					NULL, i == r->cur ? ms : -1 };
-		}
-	}
-	if (n == 0) {
-		free(ev);
-		review_msg(r, false, "No undecided candidates left in this "
-			   "query.");
+	if (q->dropped && req != REQ_DROP_QUERY) {
+		review_msg(r, true, "Query %s is dropped; press u to undo "
+			   "that first.", q->xid);
 		return NS_OK;
 	}
-	rc = decision_add(r->db, r->annotator_id, ev, n, err);
-	free(ev);
-	if (rc != NS_OK)
+	if (q->dropped) {
+		review_msg(r, false, "Query %s is already dropped.", q->xid);
+		return NS_OK;
+	}
+	ev = xcalloc(q->n + 1, sizeof(*ev));
+	n = review_events(r, req, tagged, ms, ev);
+	if (n == 0) {
+		free(ev);
+		if (req == REQ_REST_TN)
+			review_msg(r, false, "No undecided candidates left in "
+				   "this query.");
+		else if (!tagged)
+			review_msg(r, false, "Already %s: %s.", label_words(l),
+				   q->c[r->cur].xid);
+		else
+			review_msg(r, false, "The tagged candidates are "
+				   "already %s.", label_words(l));
+		if (tagged)
+			for (size_t i = 0; i < q->n; i++)
+				q->c[i].tagged = false;
+		if (tagged)
+			r->ntagged = 0;
+		if (req == REQ_SKIP || req == REQ_REST_TN)
+			return review_advance(r, err);
+		return NS_OK;
+	}
+	if (!tagged && req != REQ_REST_TN)
+		was = q->c[r->cur].label;
+	rc = decision_add(r->db, r->annotator_id, &g, ev, n, &out, err);
+	if (rc == NS_OK && out.refused)
+		rc = review_refused(r, &out, ev, n, req, err);
+	if (rc != NS_OK || out.refused) {
+		free(ev);
 		return rc;
+	}
 	/* committed: now it may be shown */
+	review_set_holder(r, NULL);
+	r->lease_at = g.now;
 	r->session_decisions += (int64_t)n;
 	if (req == REQ_DROP_QUERY) {
 		q->dropped = true;
-	} else {
+		q->drop_dec = out.first_id;
 		for (size_t i = 0; i < q->n; i++) {
-			bool take = req == REQ_REST_TN ? !review_labelled(q, i)
-				    : tagged ? q->c[i].tagged : i == r->cur;
-
-			if (take)
-				q->c[i].label = review_label_of(req);
-			if (tagged)
-				q->c[i].tagged = false;
+			q->c[i].label = LABEL_DROP_QUERY;
+			q->c[i].label_dec = out.first_id;
 		}
-		if (tagged)
+	} else {
+		for (size_t k = 0; k < n; k++)
+			for (size_t i = 0; i < q->n; i++)
+				if (q->c[i].passage_id == ev[k].passage_id) {
+					q->c[i].label = l;
+					if (l != LABEL_SKIP)
+						q->c[i].label_dec =
+							out.first_id +
+							(int64_t)k;
+				}
+		if (tagged) {
+			for (size_t i = 0; i < q->n; i++)
+				q->c[i].tagged = false;
 			r->ntagged = 0;
+		}
 	}
+	free(ev);
 	r->prog.labelled += review_count_labelled(q) - before;
 	if (n > 1)
-		review_msg(r, false, "%s: %zu candidates.",
-			   req == REQ_REST_TN ? "TN" :
-			   queue_label_name(review_label_of(req)), n);
+		review_msg(r, false, "%s: %zu candidates.", label_words(l), n);
 	else if (req == REQ_DROP_QUERY)
 		review_msg(r, false, "Dropped query %s.", q->xid);
+	else if (label_decides(was) && was != l)
+		review_msg(r, false, "%s (was %s): %s.", label_words(l),
+			   label_words(was), q->c[r->cur].xid);
 	else
-		review_msg(r, false, "%s: %s.",
-			   queue_label_name(review_label_of(req)),
+		review_msg(r, false, "%s: %s.", label_words(l),
 			   q->c[r->cur].xid);
-	if (!r->lease_holder &&
-	    now_seconds() - r->lease_at > REVIEW_LEASE_RENEW &&
-	    queue_lease_take(r->db, q->id, r->annotator_id, r->session_id,
-			     now_seconds(), REVIEW_LEASE_SECS, &(bool){ false },
-			     NULL, err) == NS_OK)
-		r->lease_at = now_seconds();
-	err_clear(err);
 	if (req == REQ_DROP_QUERY || req == REQ_REST_TN)
 		r->cur = q->n ? q->n - 1 : 0;
 	{
@@ -433,12 +549,12 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		r->msg[0] = '\0';
 		rc = review_advance(r, err);
 		if (rc == NS_OK) {
-			size_t l = strlen(keep);
+			size_t len = strlen(keep);
 
-			if (r->msg[0] && l + 1 < sizeof(keep)) {
-				keep[l] = ' ';
-				memcpy(keep + l + 1, r->msg,
-				       sizeof(keep) - l - 1);
+			if (r->msg[0] && len + 1 < sizeof(keep)) {
+				keep[len] = ' ';
+				memcpy(keep + len + 1, r->msg,
+				       sizeof(keep) - len - 1);
 				keep[sizeof(keep) - 1] = '\0';
 			}
 			memcpy(r->msg, keep, sizeof(keep));
@@ -447,42 +563,21 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	return rc;
 }
 
-/* The human label of a logged @action ("fn", "drop_query", ...) as the
- * action table names it: "FN", "TN", "drop query", ... into @buf. */
-static const char *
-review_action_label(const char *action, char *buf, size_t size)
-{
-	char name[32];
-	enum req req;
-
-	snprintf(name, sizeof(name), "%s", action);
-	for (char *p = name; *p; p++)
-		if (*p == '_')
-			*p = '-';
-	req = keymap_req_by_name(name);
-	if (req == REQ_FN || req == REQ_TN)
-		snprintf(buf, size, "%s", req == REQ_FN ? "FN" : "TN");
-	else
-		snprintf(buf, size, "%s", req != REQ_NONE
-			 ? keymap_req(req)->name : action);
-	for (char *p = buf; *p; p++)
-		if (*p == '-')
-			*p = ' ';
-	return buf;
-}
-
 static enum ns_rc
 review_undo(struct review *r, struct ns_err *err)
 {
 	struct decision_undone u;
-	char label[32];
+	struct decision_outcome why;
+	struct decision_guard g = review_guard(r);
+	struct queue_holder h;
+	const char *label;
 	int64_t qid, before = 0, after = 0;
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
 	if (rc == NS_OK)
 		rc = queue_labelled_in(r->db, r->run, qid, &before, err);
 	if (rc == NS_OK)
-		rc = decision_undo(r->db, r->annotator_id, &u, err);
+		rc = decision_undo(r->db, r->annotator_id, &g, &u, &why, err);
 	if (rc == NS_ENOTFOUND) {
 		review_msg(r, false, "Nothing to undo.");
 		err_clear(err);
@@ -490,18 +585,32 @@ review_undo(struct review *r, struct ns_err *err)
 	}
 	if (rc != NS_OK)
 		return rc;
-	r->session_decisions -= (int64_t)u.count;
-	if (r->session_decisions < 0)
+	if (why.refused == DECISION_LEASED) {
+		h = why.holder;
+		if (h.self)
+			review_msg(r, true, "Your last decision is in query "
+				   "%lld, open in your other review window: "
+				   "undo it there.", (long long)why.query_id);
+		else
+			review_msg(r, true, "Your last decision is in query "
+				   "%lld, now reviewed by %s: nothing undone.",
+				   (long long)why.query_id, h.name);
+		return NS_OK;
+	}
+	if ((r->session_decisions -= (int64_t)u.count) < 0)
 		r->session_decisions = 0;
 	if (queue_labelled_in(r->db, r->run, u.query_id, &after, err) == NS_OK)
 		r->prog.labelled += after - before;
 	err_clear(err);
 	if (r->q && r->q->id == u.query_id &&
-	    (rc = queue_reload_labels(r->db, r->q, err)) != NS_OK)
+	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id, err)) !=
+		    NS_OK)
 		return rc;
 	if ((rc = review_goto(r, u.query_id, u.passage_id, err)) != NS_OK)
 		return rc;
-	review_action_label(u.action, label, sizeof(label));
+	label = label_of_action(u.action) ? label_words(label_of_action(
+							u.action))
+					  : u.action;
 	if (u.count > 1)
 		review_msg(r, false, "Undid: %s of %zu items.", label,
 			   u.count);
@@ -510,6 +619,39 @@ review_undo(struct review *r, struct ns_err *err)
 			   u.passage_id ? " of " : "",
 			   u.passage_id && r->q->n ? r->q->c[r->cur].xid : "");
 	return NS_OK;
+}
+
+bool
+review_sync(struct review *r)
+{
+	struct ns_err err;
+	struct queue_holder h;
+	int64_t v = db_data_version(r->db);
+	bool taken = false;
+
+	if (v == r->data_version || v < 0)
+		return false;
+	r->data_version = v;
+	r->prog_known = false;
+	if (!r->q)
+		return true;
+	err_clear(&err);
+	if (r->leased_out) {
+		/* the holder may have gone: try again (one commit) */
+		if (queue_lease_take(r->db, r->q->id, r->annotator_id,
+				     r->session_id, now_seconds(),
+				     REVIEW_LEASE_SECS, &taken, &h, &err) ==
+		    NS_OK) {
+			review_set_holder(r, taken ? NULL : &h);
+			if (taken)
+				r->lease_at = now_seconds();
+		}
+	}
+	if (queue_reload_labels(r->db, r->q, r->annotator_id, &err) != NS_OK)
+		review_msg(r, true, "%s", err.msg);
+	if (r->cur >= r->q->n)
+		r->cur = r->q->n ? r->q->n - 1 : 0;
+	return true;
 }
 
 /* Next/previous search hit from the selection; wraps around the queue. */
@@ -629,9 +771,11 @@ review_note(struct review *r, const char *text, struct ns_err *err)
 		review_msg(r, false, "Empty note: nothing saved.");
 		return NS_OK;
 	}
+	/* a note is anyone's to add, leased or not: no guard */
 	ev = (struct decision_ev){ r->q->id, r->q->c[r->cur].passage_id,
-				   "note", text, -1 };
-	if ((rc = decision_add(r->db, r->annotator_id, &ev, 1, err)))
+				   "note", text, -1, -1 };
+	if ((rc = decision_add(r->db, r->annotator_id, NULL, &ev, 1, NULL,
+			       err)))
 		return rc;
 	r->q->c[r->cur].note = true;
 	review_msg(r, false, "Note saved on %s.", r->q->c[r->cur].xid);
@@ -661,7 +805,8 @@ review_next_open(struct review *r, struct ns_err *err)
 {
 	size_t i = review_first_unsettled(r->q, r->cur + 1);
 
-	if (i < r->q->n && !r->q->dropped) {
+	/* another session's query: nothing of it is ours to decide */
+	if (i < r->q->n && !r->q->dropped && !r->leased_out) {
 		review_select(r, i);
 		return NS_OK;
 	}
@@ -681,6 +826,11 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	err_clear(&err);
 	r->msg[0] = '\0';
 	r->msg_err = false;
+	/* A decision is about what was drawn: it is checked against the
+	 * database when written (decision.h), not refreshed first. */
+	if (!review_label_of(req) && req != REQ_UNDO)
+		review_sync(r);
+	q = r->q;
 	if (!q || (q->n == 0 && req != REQ_JUMP && req != REQ_SEARCH)) {
 		if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_QUIT)
 			review_msg(r, false, "Nothing to review.");
@@ -688,7 +838,7 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	}
 	if (page < 1)
 		page = 1;
-	if (prefix && !review_action_name(req))
+	if (prefix && !review_label_of(req))
 		r->tag_prefix = false;
 	switch (req) {
 	case REQ_MOVE_DOWN:
@@ -724,13 +874,6 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	case REQ_DROP_QUERY:
 	case REQ_SKIP:
 	case REQ_REST_TN:
-		if (r->lease_holder) {
-			review_msg(r, true, "Query %s is being reviewed by %s; "
-				   "decisions are off here.", q->xid,
-				   r->lease_holder);
-			r->tag_prefix = false;
-			break;
-		}
 		rc = review_decide(r, req, &err);
 		break;
 	case REQ_UNDO:

@@ -14,16 +14,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "db/db.h"
 #include "src/err.h"
 #include "src/keymap.h"
-#include "db/queue.h"
+#include "src/queue_model.h"
 
-/* Seconds a lease on a query lasts; a decision renews it once it is
- * older than REVIEW_LEASE_RENEW (not at every decision: each renewal is
- * an fsync'd commit). */
+struct db;
+
+/* Seconds a lease on a query lasts; every decision renews it (in the
+ * decision's own commit).  A lease of a session that ended or whose
+ * process died is free at once. */
 #define REVIEW_LEASE_SECS 900.0
-#define REVIEW_LEASE_RENEW 60.0
 
 struct review {
 	struct db *db;			/* borrowed */
@@ -44,8 +44,11 @@ struct review {
 	bool query_hit;			/* q's text matches the search */
 	bool tag_prefix;		/* next decision goes to the tagged */
 	size_t ntagged;			/* tagged candidates of q */
-	char *lease_holder;		/* who holds q, when not us; or NULL */
+	bool leased_out;		/* another session holds q */
+	char holder[72];		/* its annotator, when leased_out */
+	bool holder_self;		/* ... and it is this annotator */
 	double lease_at;		/* when our lease on q was taken */
+	int64_t data_version;		/* PRAGMA data_version last seen */
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
 };
@@ -62,6 +65,10 @@ struct review {
  */
 enum ns_rc review_open(struct db *db, const char *annotator, int64_t run,
 		       struct review **out, struct ns_err *err);
+
+/* NS_OK when @run is 0 or a run of the project; else NS_ENOTFOUND "no
+ * run with id N" (checked before a terminal is taken over). */
+enum ns_rc review_run_check(struct db *db, int64_t run, struct ns_err *err);
 
 /*
  * Count the progress of the whole queue (one pass over an index of the
@@ -94,6 +101,16 @@ enum ns_rc review_act(struct review *r, enum req req, const char *arg,
 /* Kept candidates of the current query without a decision (skipped ones
  * count as left); 0 when the query is dropped or there is none. */
 size_t review_left(const struct review *r);
+
+/*
+ * Notice what other connections wrote since the last call (PRAGMA
+ * data_version): reload the current query's labels and notes, retry the
+ * lease of a query another session held, and mark the queue counts for
+ * recounting (prog_known false).  Returns true when anything changed
+ * (the screen should be redrawn).  review_act() calls it before each
+ * action; the TUI also calls it when idle.
+ */
+bool review_sync(struct review *r);
 
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);

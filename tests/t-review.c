@@ -78,6 +78,153 @@ cur_xid(const struct review *r)
 	return r->q && r->q->n ? r->q->c[r->cur].xid : "(none)";
 }
 
+/* Select candidate @xid of r's query. */
+static void
+select_xid(struct review *r, const char *xid)
+{
+	review_act(r, REQ_MOVE_FIRST, NULL, 5);
+	while (strcmp(cur_xid(r), xid) && r->cur + 1 < r->q->n)
+		review_act(r, REQ_MOVE_DOWN, NULL, 5);
+}
+
+/* Two sessions of one person (two connections, as two ssh windows), and
+ * a second annotator: leases per session, what others wrote noticed, no
+ * decision made on what the screen did not show. */
+static void
+sessions(void)
+{
+	struct db *a_db = fixture("two"), *b_db = NULL, *c_db = NULL;
+	struct review *a = NULL, *b = NULL, *c = NULL;
+	struct ns_err err;
+	char dir[700];
+
+	err_clear(&err);
+	snprintf(dir, sizeof(dir), "%s/two", tap_tmpdir());
+	ok(db_open(dir, DB_OPEN_EXISTING, &b_db, &err) == NS_OK &&
+	   db_open(dir, DB_OPEN_EXISTING, &c_db, &err) == NS_OK,
+	   "three connections");
+	ok(review_open(a_db, "alice", 0, &a, &err) == NS_OK &&
+	   review_open(b_db, "alice", 0, &b, &err) == NS_OK,
+	   "alice opens two windows");
+	is_str(a->q->xid, "q1", "the first window gets q1");
+	is_str(b->q->xid, "q2", "the second gets the next query, not q1");
+	review_act(b, REQ_JUMP, "q1", 5);
+	ok(b->leased_out && b->holder_self, "q1 is held by the other window");
+	review_act(b, REQ_TN, NULL, 5);
+	is_str(b->msg, "Query q1 is open in your other review window; "
+	       "decisions are off here (Tab or > goes on).",
+	       "a decision there is refused and says why");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM decision"), 0,
+	       "nothing written");
+	review_act(b, REQ_NEXT_OPEN, NULL, 5);
+	is_str(b->q->xid, "q2", "Tab leaves a query held elsewhere");
+
+	/* bob finishes q3 while alice's second window shows it undecided */
+	ok(review_open(c_db, "bob", 0, &c, &err) == NS_OK, "bob opens");
+	is_str(c->q->xid, "q3", "bob gets the first free query");
+	review_act(b, REQ_JUMP, "q3", 5);
+	ok(b->leased_out && !b->holder_self && !strcmp(b->holder, "bob"),
+	   "q3 is bob's");
+	review_act(c, REQ_TN, NULL, 5);
+	review_act(c, REQ_JUMP, "q4", 5);
+	is_str(b->q->c[0].label ? "labelled" : "undecided", "undecided",
+	       "alice's screen was drawn before bob decided");
+	review_act(b, REQ_FN, NULL, 5);
+	is_str(b->msg, "p9 was labelled TN by bob meanwhile; nothing "
+	       "written.  Press the key again to change it.",
+	       "a key on an item that changed since it was drawn says so");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM decision WHERE"
+			 " passage_id = 9"), 1, "and writes nothing");
+	is_int(b->q->c[0].label, LABEL_TN, "the screen now shows bob's TN");
+	ok(!b->leased_out, "the lease bob let go is free now");
+	review_act(b, REQ_FN, NULL, 5);
+	ok(strstr(b->msg, "FN (was TN): p9.") == b->msg,
+	   "pressed again: a relabel, said as such");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM item_label WHERE"
+			 " passage_id = 9"), 1, "one current label");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM item_label WHERE"
+			 " passage_id = 9 AND label = 'fn'"), 1,
+	       "the latest: FN");
+
+	/* "being reviewed by bob" clears once bob has gone */
+	review_act(a, REQ_JUMP, "q4", 5);
+	ok(a->leased_out, "q4 is bob's now");
+	review_close(c);
+	c = NULL;
+	ok(review_sync(a), "alice's window notices bob's session end");
+	ok(!a->leased_out, "and takes the lease");
+	select_xid(a, "p10");
+	review_act(a, REQ_TN, NULL, 5);
+	ok(strstr(a->msg, "TN: p10.") == a->msg, "and may decide: %s",
+	   a->msg);
+
+	/* the other window notices what this one wrote */
+	review_act(b, REQ_JUMP, "q4", 5);
+	review_act(a, REQ_JUMP, "q2", 5);
+	review_act(b, REQ_JUMP, "q2", 5);
+	ok(b->leased_out, "q2 is in the first window");
+	select_xid(a, "p6");
+	review_act(a, REQ_FN, NULL, 5);
+	ok(review_sync(b), "the second window sees a change");
+	select_xid(b, "p6");
+	is_int(b->q->c[b->cur].label, LABEL_FN, "and shows it");
+	ok(!review_sync(b), "nothing new: no redraw");
+
+	/* the same label twice writes nothing */
+	select_xid(a, "p6");
+	review_act(a, REQ_FN, NULL, 5);
+	is_str(a->msg, "Already FN: p6.", "the same label again is not "
+	       "another decision");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM decision WHERE"
+			 " passage_id = 6"), 1, "one event");
+
+	/* undo of a decision open in the other window */
+	review_act(a, REQ_JUMP, "q1", 5);
+	review_act(b, REQ_JUMP, "q2", 5);
+	ok(!b->leased_out, "the second window takes q2");
+	review_act(a, REQ_UNDO, NULL, 5);
+	is_str(a->msg, "Your last decision is in query 2, open in your other "
+	       "review window: undo it there.", "undo refuses another "
+	       "window's query");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM decision WHERE"
+			 " action = 'undo'"), 0, "nothing undone");
+	review_act(b, REQ_UNDO, NULL, 5);
+	is_str(b->msg, "Undid: FN of p6.", "the window holding it may");
+
+	/* a write that fails (another connection holds the write lock past
+	 * the busy timeout): screen and database still agree */
+	review_act(a, REQ_JUMP, "q1", 5);
+	select_xid(a, "p3");
+	sqlite3_busy_timeout(db_handle(a_db), 50);
+	ok(db_exec(c_db, "BEGIN IMMEDIATE", &err) == NS_OK,
+	   "another connection takes the write lock");
+	ok(review_act(a, REQ_FN, NULL, 5) == NS_EDB, "the decision fails");
+	ok(a->msg_err && strstr(a->msg, "the project is busy") != NULL,
+	   "with a clear message: %s", a->msg);
+	is_int(a->q->c[a->cur].label, LABEL_NONE, "nothing shown as made");
+	is_str(cur_xid(a), "p3", "the selection stays on the item");
+	db_exec(c_db, "ROLLBACK", &err);
+	is_int(db_scalar(a_db, "SELECT count(*) FROM decision WHERE"
+			 " passage_id = 3"), 0, "nothing stored");
+	ok(review_act(a, REQ_FN, NULL, 5) == NS_OK, "pressed again once free");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM item_label WHERE"
+			 " passage_id = 3 AND label = 'fn'"), 1, "stored");
+	sqlite3_busy_timeout(db_handle(a_db), 10000);
+
+	/* a session that died frees its lease at once */
+	review_act(b, REQ_JUMP, "q4", 5);
+	db_exec(a_db, "UPDATE review_session SET pid = 999999999"
+		" WHERE id = (SELECT session_id FROM review_lease"
+		" WHERE query_id = 4)", &err);
+	review_act(a, REQ_JUMP, "q4", 5);
+	ok(!a->leased_out, "a dead session's lease is free");
+	review_close(a);
+	review_close(b);
+	db_close(a_db);
+	db_close(b_db);
+	db_close(c_db);
+}
+
 int
 main(void)
 {
@@ -126,7 +273,7 @@ main(void)
 	ok(review_act(r, REQ_UNDO, NULL, 5) == NS_OK, "undo after restart");
 	is_str(r->q->xid, "q1", "undo goes back to the item");
 	is_str(cur_xid(r), "p4", "the undone item is selected");
-	is_int(r->q->c[2].label, QUEUE_NONE, "its label is gone");
+	is_int(r->q->c[2].label, LABEL_NONE, "its label is gone");
 	is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
 			 " 'undo' AND undoes = 3"), 1, "undo is a new event");
 	is_int(db_scalar(db, "SELECT count(*) FROM decision"), 4,
@@ -230,11 +377,12 @@ main(void)
 		ok(strcmp(b->q->xid, "q4") != 0, "bob does not get alice's "
 		   "query");
 		review_act(b, REQ_JUMP, "q4", 5);
-		ok(b->lease_holder && !strcmp(b->lease_holder, "alice"),
+		ok(b->leased_out && !strcmp(b->holder, "alice"),
 		   "bob sees alice's lease");
 		review_act(b, REQ_TN, NULL, 5);
 		is_str(b->msg, "Query q4 is being reviewed by alice; decisions "
-		       "are off here.", "decision refused under a lease");
+		       "are off here (Tab or > goes on).",
+		       "decision refused under a lease");
 		review_close(b);
 	}
 	review_close(r);
@@ -262,9 +410,8 @@ main(void)
 			before = db_scalar(db, sql);
 			review_act(r, REQ_TN, NULL, 5);
 			is_str(r->q->xid, "q4", "still on q4");
-			ok(before > 0 && db_scalar(db, sql) == before,
-			   "a decision within a minute of the lease does not "
-			   "renew it (no second commit)");
+			ok(before > 0 && db_scalar(db, sql) > before,
+			   "a decision renews the lease (in its own commit)");
 		}
 		wal_frames(db, &mx, &done);
 		ok(mx > done, "a decision leaves frames in the WAL (%u > %u)",
@@ -276,5 +423,6 @@ main(void)
 		review_close(r);
 	}
 	db_close(db);
+	sessions();
 	return tap_done();
 }

@@ -51,6 +51,20 @@ is_in "$(screen 2)" "Undid: TN of p3." "undo after restart"
 is "$(db "$P" "SELECT count(*) FROM decision_live")" 1 "one decision left in force"
 is "$(db "$P" "SELECT count(*) FROM decision")" 3 "undo appended, nothing deleted"
 
+# a relabel: one label per item on the screen, in item_label and in stats
+R=$T/relabel
+mkproj "$R"
+review_keys "$R" f k x dump q
+is_in "$(screen 1)" "TN (was FN): p2." "a relabel says so on the status line"
+is_in "$(screen 1)" "       1   0.800    11%     -     - TN" "the list shows the latest label"
+is "$(db "$R" "SELECT group_concat(label, ' ') FROM item_label WHERE passage_id = 2")" "tn" "item_label: one row, the latest"
+run "$NEGSIEVE" stats "$R"
+is_in "$out" "labelled    1 items (FN 0, TN 1, drop passage 0, drop query 0)" "stats counts the item once, by its current label"
+is_in "$out" "$(printf '  %-9s 1 items (FN 0, TN 1, drop passage 0, drop query 0); 2 events' "$(id -un)")" "stats per annotator"
+review_keys "$R" g x dump q
+is_in "$(screen 1)" "Already TN: p2." "the same label again writes nothing"
+is "$(db "$R" "SELECT count(*) FROM decision")" 2 "still two events"
+
 # skip, drop, drop query, rest as TN, tags, note
 review_keys "$P" u Space dump d q
 is_in "$(screen 1)" "skip" "skip shown"

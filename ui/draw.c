@@ -289,22 +289,21 @@ draw_gap(const struct queue_query *q, const struct queue_cand *c, char *buf,
 	snprintf(buf, size, "%.0f%%", (p - c->score) / fabs(p) * 100.0);
 }
 
+/* The attribute of label @l's style (src/label.h). */
 static attr_t
-draw_label_attr(const struct draw *d, enum queue_label l)
+draw_label_attr(const struct draw *d, enum label l)
 {
-	switch (l) {
-	case QUEUE_FN:
+	const char *style = label_style(l);
+
+	if (!strcmp(style, "fn"))
 		return draw_attr(d, PAIR_FN);
-	case QUEUE_TN:
+	if (!strcmp(style, "tn"))
 		return draw_attr(d, PAIR_TN);
-	case QUEUE_DROP_PASSAGE:
-	case QUEUE_DROP_QUERY:
+	if (!strcmp(style, "drop"))
 		return draw_attr(d, PAIR_DROP);
-	case QUEUE_SKIP:
+	if (!strcmp(style, "dim"))
 		return draw_attr(d, PAIR_DIM);
-	default:
-		return A_NORMAL;
-	}
+	return A_NORMAL;
 }
 
 /* Column widths of the candidate list before the passage text. */
@@ -327,14 +326,14 @@ draw_list(struct draw *d)
 	for (int k = 0; k < g->list_rows; k++) {
 		size_t i = d->top + (size_t)k;
 		const struct queue_cand *c;
-		enum queue_label l;
+		enum label l;
 		attr_t base;
 		int x;
 
 		if (i >= q->n)
 			break;
 		c = &q->c[i];
-		l = q->dropped ? QUEUE_DROP_QUERY : c->label;
+		l = q->dropped ? LABEL_DROP_QUERY : c->label;
 		base = i == r->cur ? A_REVERSE : A_NORMAL;
 		draw_gap(q, c, gap, sizeof(gap));
 		if (c->has_score)
@@ -351,7 +350,7 @@ draw_list(struct draw *d)
 			 r->hit && r->hit[i] ? '/' : ' ', rank, score, gap,
 			 "-", c->near_dup ? "dup" : "-");
 		x = draw_str(d, g->list_row + k, 0, COLS, buf, base, false);
-		snprintf(buf, sizeof(buf), "%-7s", l ? queue_label_name(l)
+		snprintf(buf, sizeof(buf), "%-7s", l ? label_name(l)
 			 : c->judged > 0 ? "(pos)" : c->judged < 0 ? "(neg)"
 			 : "-");
 		x += draw_str(d, g->list_row + k, x, 7, buf,

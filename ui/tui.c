@@ -254,6 +254,7 @@ tui_script_next(struct tui *t, struct tui_key *k)
 		}
 		if (!strcmp(line, "idle")) {	/* as after a second's pause */
 			review_idle(t->r);
+			review_sync(t->r);
 			continue;
 		}
 		if (!strncmp(line, "resize:", 7)) {
@@ -312,7 +313,7 @@ tui_editor_note(struct tui *t)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	if (t->saved_stderr >= 0) {
-		char *log = xasprintf("%s/review.log", db_dir(t->p->db));
+		char *log = xasprintf("%s/review.log", t->p->dir);
 		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
 
 		if (lfd >= 0) {
@@ -650,6 +651,9 @@ tui_loop(struct tui *t, double t0, const char *bench)
 				if (!idle_done && !tui_quit_flag)
 					review_idle(t->r);
 				idle_done = true;
+				/* others' decisions: redraw, recount */
+				if (review_sync(t->r))
+					count_tried = false;
 				continue;
 			}
 			idle_done = false;
@@ -758,7 +762,7 @@ cmd_review(int argc, char **argv)
 	t.saved_stderr = -1;
 	if (project_open(&p, argv[optind], &err) != NS_OK)
 		return cmd_fail(&err);
-	if (run && queue_run_check(p.db, run, &err) != NS_OK) {
+	if (review_run_check(p.db, run, &err) != NS_OK) {
 		project_close(&p);
 		return cmd_fail(&err);
 	}
@@ -810,7 +814,7 @@ cmd_review(int argc, char **argv)
 	}
 	/* From here until endwin() nothing may reach stderr. */
 	{
-		char *log = xasprintf("%s/review.log", db_dir(p.db));
+		char *log = xasprintf("%s/review.log", p.dir);
 		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
 
 		if (lfd >= 0) {
