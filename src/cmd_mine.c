@@ -6,26 +6,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "src/blasinfo.h"
 #include "src/cmd.h"
-#include "src/dense.h"
-#include "src/embed_builtin.h"
 #include "src/filter.h"
-#include "src/mine.h"
-#include "db/mining.h"
-#include "src/progress.h"
+#include "src/minejob.h"
 #include "src/project.h"
-#include "db/shard.h"
 #include "src/summary.h"
-#include "src/util.h"
-#include "src/vecstore.h"
 
 static const char mine_usage[] =
 	"usage: negsieve mine [OPTIONS] PROJECT\n"
@@ -63,19 +53,6 @@ enum {
 	OPT_MAX_SCORE, OPT_MIN_SCORE, OPT_ABS, OPT_REL, OPT_ANCHOR,
 	OPT_NEAR_DUP, OPT_SAMPLING, OPT_SIMANS_A, OPT_SIMANS_B, OPT_NUM,
 	OPT_SEED, OPT_REFILTER, OPT_RUN, OPT_SHARD,
-};
-
-struct mine_opts {
-	const char *method;
-	const char *index;
-	const char *model;
-	double recall_target;
-	struct filter_params fp;
-	bool refilter;
-	int64_t run;
-	int shard_i, shard_n;	/* shard_n 0: not sharded */
-	const char *output;	/* shard file */
-	char *project_id;	/* owned; with --shard */
 };
 
 static const char *const anchor_names[] = { "min", "mean", "max" };
@@ -122,13 +99,14 @@ opt_name(const struct option *opts, int val)
 }
 
 static void
-opts_from_config(struct mine_opts *o, const struct config *cfg)
+opts_from_config(struct minejob_settings *o, const struct config *cfg)
 {
 	struct filter_params *p = &o->fp;
 	int i;
 
 	filter_params_default(p);
-	o->method = config_str(cfg, "mine.method", "dense");
+	o->method = strcmp(config_str(cfg, "mine.method", "dense"), "bm25") ?
+		    MINEJOB_DENSE : MINEJOB_BM25;
 	o->index = config_str(cfg, "mine.index", "auto");
 	o->model = config_str(cfg, "mine.model", "builtin");
 	o->recall_target = config_float(cfg, "mine.recall_target", 0.95);
@@ -150,453 +128,6 @@ opts_from_config(struct mine_opts *o, const struct config *cfg)
 	p->num_negatives = (int)config_int(cfg, "mine.num_negatives",
 					   p->num_negatives);
 	p->seed = (uint64_t)config_int(cfg, "mine.seed", 0);
-}
-
-static void
-json_num(json_t *o, const char *k, double v)
-{
-	json_object_set_new(o, k, isnan(v) ? json_null() : json_real(v));
-}
-
-/* All options of a run as JSON (stored in run.params); caller frees. */
-static char *
-opts_json(const struct mine_opts *o, const char *factory, int64_t nprobe,
-	  double recall, int64_t qset, int64_t pset)
-{
-	const struct filter_params *p = &o->fp;
-	json_t *j = json_object();
-	char *s;
-
-	json_object_set_new(j, "method", json_string(o->method));
-	if (!strcmp(o->method, "dense")) {
-		json_object_set_new(j, "index", json_string(o->index));
-		json_object_set_new(j, "factory", json_string(factory));
-		json_object_set_new(j, "model", json_string(o->model));
-		json_object_set_new(j, "nprobe", json_integer(nprobe));
-		json_num(j, "recall", recall);
-		json_object_set_new(j, "query_vectors", json_integer(qset));
-		json_object_set_new(j, "passage_vectors", json_integer(pset));
-	}
-	json_object_set_new(j, "range_min", json_integer(p->range_min));
-	json_object_set_new(j, "range_max", json_integer(p->range_max));
-	json_num(j, "max_score", p->max_score);
-	json_num(j, "min_score", p->min_score);
-	json_num(j, "absolute_margin", p->abs_margin);
-	json_num(j, "relative_margin", p->rel_margin);
-	json_object_set_new(j, "anchor", json_string(anchor_names[p->anchor]));
-	json_num(j, "near_duplicate", p->near_dup);
-	json_object_set_new(j, "sampling",
-			    json_string(sampling_names[p->sampling]));
-	json_num(j, "simans_a", p->simans_a);
-	json_num(j, "simans_b", p->simans_b);
-	json_object_set_new(j, "num_negatives",
-			    json_integer(p->num_negatives));
-	json_object_set_new(j, "seed", json_integer((json_int_t)p->seed));
-	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return s;
-}
-
-/* --- storing ------------------------------------------------------------ */
-
-struct store {
-	struct db *db;
-	int64_t run_id;
-	int64_t pending;	/* rows since the last commit */
-};
-
-static enum ns_rc
-store_query(void *arg, int64_t query_id, const struct filter_cand *c,
-	    size_t n, const int64_t *pos, const double *pos_score, size_t npos,
-	    struct ns_err *err)
-{
-	struct store *s = arg;
-	enum ns_rc rc;
-
-	rc = db_mine_store(s->db, s->run_id, query_id, c, n, pos, pos_score,
-			   npos, err);
-	/* commit in batches: bounded WAL growth, progress survives */
-	if (rc == NS_OK && (s->pending += (int64_t)n) >= 200000) {
-		if ((rc = db_commit(s->db, err)) == NS_OK)
-			rc = db_begin(s->db, err);
-		s->pending = 0;
-	}
-	return rc;
-}
-
-/* Where a run's candidates go: a new run of the project (stored in
- * batched commits of one write transaction) or a shard file. */
-struct target {
-	struct store st;	/* the project */
-	struct shard *sh;	/* the shard file, or NULL */
-	mine_sink_fn sink;
-	void *arg;
-	const char *method, *params, *job;	/* borrowed */
-};
-
-static enum ns_rc
-target_open(struct target *t, struct project *pj, const struct mine_opts *o,
-	    const char *method, const char *params, const char *job,
-	    struct ns_err *err)
-{
-	enum ns_rc rc;
-
-	memset(t, 0, sizeof(*t));
-	t->method = method;
-	t->params = params;
-	t->job = job;
-	if (o->shard_n) {
-		t->sink = shard_store;
-		rc = shard_create(o->output, &t->sh, err);
-		t->arg = t->sh;
-		return rc;
-	}
-	t->st.db = pj->db;
-	t->sink = store_query;
-	t->arg = &t->st;
-	/* dense: every id stored was checked against the project
-	 * (db_mine_text_hashes), so skip the three FK lookups per row */
-	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
-		return rc;
-	if ((rc = db_begin(pj->db, err)) == NS_OK &&
-	    (rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
-				  err)))
-		db_rollback(pj->db);
-	if (rc != NS_OK)
-		db_mine_fk(pj->db, true, NULL);
-	return rc;
-}
-
-/* Commit (when @rc is NS_OK) or drop what went to @t; returns the result. */
-static enum ns_rc
-target_close(struct target *t, struct project *pj, const struct mine_opts *o,
-	     enum ns_rc rc, int64_t queries, struct ns_err *err)
-{
-	if (t->sh) {
-		struct shard_info info;
-
-		if (rc != NS_OK) {
-			shard_abort(t->sh);
-			return rc;
-		}
-		info.project_id = o->project_id;
-		info.index = o->shard_i;
-		info.count = o->shard_n;
-		info.method = t->method;
-		info.params = t->params;
-		info.job = t->job;
-		info.queries = queries;
-		return shard_finish(t->sh, &info, err);
-	}
-	if (rc == NS_OK)
-		rc = db_commit(pj->db, err);
-	if (rc != NS_OK)
-		db_rollback(pj->db);
-	db_mine_fk(pj->db, true, NULL);
-	return rc;
-}
-
-/* The rows [*lo, *hi) of @n queries that this shard mines (all of them
- * when not sharded). */
-static void
-shard_slice(const struct mine_opts *o, int64_t n, int64_t *lo, int64_t *hi)
-{
-	*lo = 0;
-	*hi = n;
-	if (o->shard_n) {
-		*lo = n * o->shard_i / o->shard_n;
-		*hi = n * (o->shard_i + 1) / o->shard_n;
-	}
-}
-
-/* --- dense -------------------------------------------------------------- */
-
-static enum ns_rc
-mine_dense_run(struct project *pj, struct mine_opts *o, struct summary *sum,
-	       int64_t *run_out, struct ns_err *err)
-{
-	struct vecset *qs = NULL, *ps = NULL;
-	struct dense_index *ix = NULL;
-	struct mine_in in;
-	struct target tg;
-	struct progress pr;
-	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
-	uint64_t *qhash = NULL, *phash = NULL;
-	char factory[256], *params = NULL, *job = NULL, *path = NULL;
-	const char *model = o->model;
-	double recall = NAN;
-	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
-	enum ns_rc rc;
-
-	memset(&in, 0, sizeof(in));
-	if (!strcmp(model, "builtin"))
-		model = EMBED_BUILTIN_MODEL;
-	if ((rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
-		goto out;
-	if (qs->n == 0 || ps->n == 0) {
-		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no %s "
-			     "vectors (import %s, then run 'negsieve embed')",
-			     pj->dir, qs->n == 0 ? "query" : "passage",
-			     qs->n == 0 ? "queries" : "passages");
-		goto out;
-	}
-	if (k > ps->n)
-		k = (int)ps->n;
-	if (!strcmp(o->index, "auto"))
-		dense_auto_factory(ps->n, factory, sizeof(factory));
-	else
-		snprintf(factory, sizeof(factory), "%s", o->index);
-	/* trained indexes are saved next to the database and reused;
-	 * Flat is only a copy of the vectors, so it is rebuilt */
-	if (strcmp(factory, "Flat") != 0) {
-		struct strbuf sb;
-
-		strbuf_init(&sb);
-		strbuf_addf(&sb, "%s/index-%lld-", db_dir(pj->db),
-			    (long long)ps->id);
-		for (const char *c = factory; *c; c++)
-			strbuf_addch(&sb, (*c == '/' || *c == ' ') ? '_' : *c);
-		strbuf_addstr(&sb, ".faiss");
-		path = strbuf_detach(&sb, NULL);
-	}
-	if (path && access(path, R_OK) == 0 &&
-	    dense_load(path, &ix, err) == NS_OK &&
-	    (dense_ntotal(ix) != ps->n || dense_dim(ix) != ps->dim)) {
-		dense_free(ix);
-		ix = NULL;
-	}
-	/* Flat: search the mapped vectors directly (no index, no copy) */
-	if (!ix && path) {
-		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
-				      dense_auto_train(ps->n), &ix, err)))
-			goto out;
-		/* a shard writes nothing into the project */
-		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))
-			goto out;
-	}
-	if (ix && dense_nlist(ix) > 0) {
-		/* the same sample in every shard: the same nprobe */
-		int64_t ns = dense_tune_sample(qs->n, k);
-
-		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
-				     ps->data, ps->n,
-				     &nprobe, &recall, err)))
-			goto out;
-		printf("index %s: recall@%d %.4f at nprobe %lld on %lld "
-		       "sample queries\n", factory, k, recall,
-		       (long long)nprobe, (long long)ns);
-	} else {
-		printf("index %s: exact search\n", factory);
-	}
-	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
-				    &pos_pid, err)) ||
-	    (rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
-				      err)) ||
-	    (rc = db_mine_text_hashes(pj->db, 0, ps->ids, ps->n, &phash,
-				      err)))
-		goto out;
-	shard_slice(o, qs->n, &lo, &hi);
-	in.dim = qs->dim;
-	in.nq = hi - lo;
-	in.qv = qs->data + (size_t)lo * (size_t)qs->dim;
-	in.qids = qs->ids + lo;
-	in.qhash = qhash + lo;
-	in.np = ps->n;
-	in.pv = ps->data;
-	in.pids = ps->ids;
-	in.phash = phash;
-	in.pos_off = pos_off + lo;
-	in.pos_pid = pos_pid;
-	params = opts_json(o, factory, nprobe, recall, qs->id, ps->id);
-	job = opts_json(o, factory, 0, NAN, qs->id, ps->id);
-	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
-		goto out;
-	progress_start(&pr, "mine", "queries", in.nq);
-	rc = mine_dense(&in, ix, k, 4096, &o->fp, sum, tg.sink, tg.arg, &pr,
-			err);
-	progress_finish(&pr);
-	rc = target_close(&tg, pj, o, rc, in.nq, err);
-	*run_out = tg.st.run_id;
-out:
-	free(params);
-	free(job);
-	free(path);
-	free(pos_off);
-	free(pos_pid);
-	free(qhash);
-	free(phash);
-	dense_free(ix);
-	vecstore_close(qs);
-	vecstore_close(ps);
-	return rc;
-}
-
-/* --- bm25 --------------------------------------------------------------- */
-
-static enum ns_rc
-mine_bm25_run(struct project *pj, struct mine_opts *o, struct summary *sum,
-	      int64_t *run_out, struct ns_err *err)
-{
-	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL, lo, hi;
-	char **qtext = NULL, *params = NULL;
-	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
-	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
-	double *pscore = NULL, *pvalid = NULL;
-	struct progress pr;
-	struct target tg;
-	enum ns_rc rc;
-
-	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
-		goto out;
-	if (nq == 0) {
-		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no queries "
-			     "with text (import some first)", pj->dir);
-		goto out;
-	}
-	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
-				    err)))
-		goto out;
-	params = opts_json(o, NULL, 0, NAN, 0, 0);
-	if ((rc = target_open(&tg, pj, o, "bm25", params, params, err)))
-		goto out;
-	shard_slice(o, nq, &lo, &hi);
-	progress_start(&pr, "mine", "queries", hi - lo);
-	pscore = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pscore));
-	pvalid = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pvalid));
-	for (int64_t qi = lo; qi < hi && rc == NS_OK; qi++) {
-		const int64_t *pos = pos_pid + pos_off[qi];
-		size_t npos = (size_t)(pos_off[qi + 1] - pos_off[qi]), n = 0;
-		int64_t *pids = NULL;
-		double *scores = NULL, anchor;
-		int m = 0;
-
-		for (size_t j = 0; j < npos && rc == NS_OK; j++) {
-			rc = db_mine_bm25_one(pj->db, qtext[qi], pos[j],
-					      &pscore[j], err);
-			pvalid[j] = pscore[j];
-		}
-		if (rc == NS_OK)
-			rc = db_mine_bm25(pj->db, qtext[qi], k, &pids, &scores,
-					  &m, err);
-		anchor = filter_anchor_score(pvalid, npos, o->fp.anchor);
-		for (int r = 0; r < m && rc == NS_OK; r++) {
-			memset(&c[n], 0, sizeof(c[n]));
-			c[n].passage_id = pids[r];
-			c[n].rank = r + 1;
-			c[n].score = scores[r];
-			c[n].dup_sim = NAN;
-			for (size_t j = 0; j < npos; j++)
-				c[n].is_positive |= pos[j] == pids[r];
-			n++;
-		}
-		for (size_t r = 0; r < n && rc == NS_OK; r++)
-			rc = db_mine_same_text(pj->db, qids[qi], c[r].passage_id,
-					       &c[r].same_text, err);
-		if (rc == NS_OK) {
-			filter_apply(&o->fp, qids[qi], anchor, c, n);
-			summary_add_query(sum, pvalid, npos, anchor, c, n,
-					  o->fp.num_negatives);
-			rc = tg.sink(tg.arg, qids[qi], c, n, pos, pscore, npos,
-				     err);
-		}
-		free(pids);
-		free(scores);
-		progress_update(&pr, qi - lo + 1);
-	}
-	progress_finish(&pr);
-	rc = target_close(&tg, pj, o, rc, hi - lo, err);
-	*run_out = tg.st.run_id;
-out:
-	free(params);
-	free(c);
-	free(pscore);
-	free(pvalid);
-	free(pos_off);
-	free(pos_pid);
-	if (qids)
-		db_mine_queries_free(qids, qtext, nq);
-	return rc;
-}
-
-/* --- refilter ----------------------------------------------------------- */
-
-struct refilter {
-	struct db *db;
-	int64_t run_id;
-	const struct mine_opts *o;
-	struct summary *sum;
-};
-
-static enum ns_rc
-refilter_query(void *arg, int64_t query_id, struct filter_cand *c, size_t n,
-	       const double *pos_score, size_t npos, struct ns_err *err)
-{
-	struct refilter *r = arg;
-	double anchor = filter_anchor_score(pos_score, npos, r->o->fp.anchor);
-	enum ns_rc rc = NS_OK;
-
-	filter_apply(&r->o->fp, query_id, anchor, c, n);
-	summary_add_query(r->sum, pos_score, npos, anchor, c, n,
-			  r->o->fp.num_negatives);
-	for (size_t i = 0; i < n && rc == NS_OK; i++)
-		rc = db_mine_update(r->db, r->run_id, query_id, &c[i], err);
-	return rc;
-}
-
-static enum ns_rc
-mine_refilter(struct project *pj, struct mine_opts *o, struct summary *sum,
-	      int64_t *run_out, struct ns_err *err)
-{
-	struct refilter r;
-	char *method = NULL, *params = NULL, *np;
-	json_t *old, *upd;
-	json_error_t je;
-	enum ns_rc rc;
-
-	if (o->run <= 0 && (o->run = db_mine_run_last(pj->db)) <= 0)
-		return err_set(err, NS_ENOTFOUND, "%s: no mining run to refilter",
-			       pj->dir);
-	if ((rc = db_mine_run_get(pj->db, o->run, &method, &params, err)))
-		return rc;
-	/* keep what describes the search, replace the filter settings */
-	o->method = method;
-	old = json_loads(params, 0, &je);
-	np = opts_json(o, "", 0, NAN, 0, 0);
-	upd = json_loads(np, 0, &je);
-	free(np);
-	if (!old)
-		old = json_object();
-	json_object_del(upd, "method");
-	json_object_del(upd, "index");
-	json_object_del(upd, "factory");
-	json_object_del(upd, "model");
-	json_object_del(upd, "nprobe");
-	json_object_del(upd, "recall");
-	json_object_del(upd, "query_vectors");
-	json_object_del(upd, "passage_vectors");
-	json_object_update(old, upd);
-	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(old);
-	json_decref(upd);
-	r.db = pj->db;
-	r.run_id = o->run;
-	r.o = o;
-	r.sum = sum;
-	if ((rc = db_begin(pj->db, err)) == NS_OK) {
-		if ((rc = db_mine_each(pj->db, o->run, refilter_query, &r,
-				       err)) == NS_OK &&
-		    (rc = db_mine_run_set_params(pj->db, o->run, np, err)) ==
-			    NS_OK)
-			rc = db_commit(pj->db, err);
-		else
-			db_rollback(pj->db);
-	}
-	*run_out = o->run;
-	free(np);
-	free(params);
-	o->method = "refilter";
-	free(method);
-	return rc;
 }
 
 /* --- command ------------------------------------------------------------ */
@@ -629,7 +160,7 @@ cmd_mine(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct mine_opts o;
+	struct minejob_settings o;
 	struct project pj;
 	struct summary sum;
 	struct ns_err err;
@@ -667,7 +198,8 @@ cmd_mine(int argc, char **argv)
 						optarg);
 					goto usage;
 				}
-				o.method = optarg;
+				o.method = strcmp(optarg, "dense") ?
+					   MINEJOB_BM25 : MINEJOB_DENSE;
 				break;
 			case 'i':
 				o.index = optarg;
@@ -790,20 +322,9 @@ cmd_mine(int argc, char **argv)
 		goto usage;
 	}
 	o.output = output;
-	if (o.shard_n && !(o.project_id = project_id(&pj))) {
-		err_set(&err, NS_EVERSION, "%s: the project has no id yet; "
-			"open it once read-write (e.g. 'negsieve stats %s') "
-			"before mining shards", pj.dir, pj.dir);
-		project_close(&pj);
-		return cmd_fail(&err);
-	}
+	o.report = stdout;
 	summary_init(&sum);
-	if (o.refilter)
-		rc = mine_refilter(&pj, &o, &sum, &run_id, &err);
-	else if (!strcmp(o.method, "bm25"))
-		rc = mine_bm25_run(&pj, &o, &sum, &run_id, &err);
-	else
-		rc = mine_dense_run(&pj, &o, &sum, &run_id, &err);
+	rc = minejob_run(&pj, &o, &sum, &run_id, &err);
 	if (rc == NS_OK && o.shard_n) {
 		printf("shard %d/%d: %lld queries, %lld candidates written to "
 		       "%s\n", o.shard_i, o.shard_n, (long long)sum.queries,
@@ -816,7 +337,6 @@ cmd_mine(int argc, char **argv)
 		summary_print(&sum, &o.fp, stdout);
 	}
 	summary_fini(&sum);
-	free(o.project_id);
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);
 usage:

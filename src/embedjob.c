@@ -1,0 +1,540 @@
+/*
+ * embedjob.c - computing or importing a project's vectors (see
+ * embedjob.h): vector files joined on external ids, the built-in
+ * embedder, an OpenAI-compatible endpoint with its cache.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "src/embed_builtin.h"
+#include "src/embed_http.h"
+#include "src/embedjob.h"
+#include "src/progress.h"
+#include "src/util.h"
+#include "db/vecdb.h"
+#include "src/vecfile.h"
+
+const char *
+embedjob_kind_plural(enum vec_kind k)
+{
+	return k == VEC_QUERY ? "queries" : "passages";
+}
+
+/* --- file import -------------------------------------------------------- */
+
+struct import_src {
+	struct vecfile *vf;
+	char **ids;		/* from the id list; NULL for JSONL */
+	int64_t nids;
+};
+
+static void
+import_src_fini(struct import_src *s)
+{
+	vecfile_close(s->vf);
+	vecfile_ids_free(s->ids, s->nids);
+	memset(s, 0, sizeof(*s));
+}
+
+static enum ns_rc
+import_open(const struct embedjob_settings *o, enum vec_kind k,
+	    struct import_src *s, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = vecfile_open(o->files[k], &s->vf, err);
+	if (rc != NS_OK)
+		return rc;
+	if (vecfile_has_ids(s->vf)) {
+		if (o->idfiles[k]) {
+			rc = err_set(err, NS_EUSAGE, "%s: the file carries "
+				     "its own ids; drop --%s-ids",
+				     o->files[k], k == VEC_QUERY ? "query" :
+				     "passage");
+			import_src_fini(s);
+		}
+		return rc;
+	}
+	if (!o->idfiles[k]) {
+		import_src_fini(s);
+		return err_set(err, NS_EUSAGE, "--%s needs --%s-ids FILE "
+			       "(the external id of each row)",
+			       embedjob_kind_plural(k), k == VEC_QUERY ? "query" :
+			       "passage");
+	}
+	rc = vecfile_read_ids(o->idfiles[k], &s->ids, &s->nids, err);
+	if (rc == NS_OK && vecfile_format(s->vf) == VECFILE_NPY &&
+	    s->nids != vecfile_rows(s->vf))
+		rc = err_set(err, NS_EINPUT, "%s: %lld ids, but %s has %lld "
+			     "rows", o->idfiles[k], (long long)s->nids,
+			     o->files[k], (long long)vecfile_rows(s->vf));
+	if (rc != NS_OK)
+		import_src_fini(s);
+	return rc;
+}
+
+/* Read every row of @s into a new vecset of @k; rows are joined on
+ * external ids, which must all be known. */
+static enum ns_rc
+import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind k,
+	    struct import_src *s, struct vecstore_writer *w,
+	    struct embedjob_kind *res, struct ns_err *err)
+{
+	const char *vpath = o->files[k];
+	const char *where = s->ids ? o->idfiles[k] : vpath;
+	int dim = vecfile_dim(s->vf);
+	float *vec = xmalloc((size_t)dim * sizeof(float));
+	int64_t maxid = vecdb_max_id(p->db, k == VEC_QUERY);
+	int64_t *first = xcalloc((size_t)maxid + 1, sizeof(*first));
+	char **jids = NULL;	/* JSONL: ids of rows, for repeats */
+	int64_t row = 0, shared = 0;
+	struct progress pr;
+	enum ns_rc rc = NS_OK;
+
+	progress_start(&pr, "embed", embedjob_kind_plural(k),
+		       s->ids ? s->nids : 0);
+	for (;;) {
+		const char *xid;
+		int64_t id;
+		bool eof;
+
+		rc = vecfile_next(s->vf, vec, &eof, &xid, err);
+		if (rc != NS_OK || eof)
+			break;
+		row++;
+		if (s->ids) {
+			if (row > s->nids) {
+				rc = err_set(err, NS_EINPUT, "%s: %lld ids, "
+					     "but %s has more rows", where,
+					     (long long)s->nids, vpath);
+				break;
+			}
+			xid = s->ids[row - 1];
+		} else {
+			jids = xrealloc(jids, (size_t)row * sizeof(*jids));
+			jids[row - 1] = xstrdup(xid);
+		}
+		rc = k == VEC_QUERY ? vecdb_query_id(p->db, xid, &id, err) :
+			vecdb_passage_id(p->db, xid, &id, err);
+		if (rc == NS_ENOTFOUND) {
+			rc = err_setpos(err, NS_EINPUT, where,
+					s->ids ? (long)row :
+					(long)vecfile_pos(s->vf), 0,
+					"unknown %s id '%s'",
+					vecstore_kind_name(k), xid);
+			break;
+		}
+		if (rc != NS_OK)
+			break;
+		for (int i = 0; i < dim; i++) {
+			if (!isfinite(vec[i])) {
+				rc = err_setpos(err, NS_EINPUT, vpath, 0, 0,
+						"row %lld: id '%s': component "
+						"%d is %s", (long long)row,
+						xid, i, isnan(vec[i]) ? "NaN" :
+						"infinite");
+				break;
+			}
+		}
+		if (rc != NS_OK)
+			break;
+		if (id >= 0 && id <= maxid && first[id]) {
+			const char *prev = s->ids ? s->ids[first[id] - 1] :
+					   jids[first[id] - 1];
+
+			if (strcmp(prev, xid) == 0) {
+				rc = err_setpos(err, NS_EINPUT, where,
+						s->ids ? (long)row :
+						(long)vecfile_pos(s->vf), 0,
+						"id '%s' repeated (first in "
+						"row %lld)", xid,
+						(long long)first[id]);
+				break;
+			}
+			shared++;	/* another id of the same passage */
+			continue;
+		}
+		if (id >= 0 && id <= maxid)
+			first[id] = row;
+		rc = vecstore_add(w, id, vec, err);
+		if (rc != NS_OK)
+			break;
+		res->rows++;
+		progress_update(&pr, row);
+	}
+	progress_finish(&pr);
+	if (rc == NS_OK && s->ids && row < s->nids)
+		rc = err_set(err, NS_EINPUT, "%s: %lld ids, but %s has %lld "
+			     "rows", where, (long long)s->nids, vpath,
+			     (long long)row);
+	if (rc == NS_OK && row == 0)
+		rc = err_setpos(err, NS_EINPUT, vpath, 0, 0, "no vectors");
+	if (jids)
+		vecfile_ids_free(jids, row);
+	free(first);
+	free(vec);
+	res->dim = dim;
+	res->done = 1;
+	(void)shared;
+	return rc;
+}
+
+static enum ns_rc
+run_import(struct project *p, const struct embedjob_settings *o,
+	   struct embedjob_kind res[2], struct ns_err *err)
+{
+	struct import_src src[2];
+	struct vecstore_writer *w[2] = { NULL, NULL };
+	enum ns_rc rc = NS_OK;
+	enum vec_kind k;
+
+	memset(src, 0, sizeof(src));
+	/* open both first: a dimension mismatch writes nothing */
+	for (k = VEC_QUERY; k <= VEC_PASSAGE && rc == NS_OK; k++)
+		if (o->files[k])
+			rc = import_open(o, k, &src[k], err);
+	if (rc == NS_OK && src[0].vf && src[1].vf &&
+	    vecfile_dim(src[0].vf) != vecfile_dim(src[1].vf))
+		rc = err_set(err, NS_EINPUT, "%s: dimension %d, but the "
+			     "passage vectors in %s have dimension %d",
+			     o->files[VEC_QUERY], vecfile_dim(src[0].vf),
+			     o->files[VEC_PASSAGE], vecfile_dim(src[1].vf));
+	for (k = VEC_QUERY; k <= VEC_PASSAGE && rc == NS_OK; k++) {
+		const char *base;
+		char *model;
+
+		if (!src[k].vf)
+			continue;
+		base = strrchr(o->files[k], '/');
+		model = xasprintf("file:%s", base ? base + 1 : o->files[k]);
+		rc = vecstore_begin(p->db, k, model, vecfile_dim(src[k].vf),
+				    &w[k], err);
+		free(model);
+		if (rc == NS_OK)
+			rc = import_kind(p, o, k, &src[k], w[k], &res[k], err);
+	}
+	/* commit only when both kinds read cleanly */
+	for (k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
+		if (w[k] && rc == NS_OK) {
+			char *params = xasprintf(
+				"{\"file\":\"%s\"}", o->files[k]);
+
+			vecstore_set_params(w[k], params);
+			free(params);
+			rc = vecstore_commit(w[k], err);
+			w[k] = NULL;
+		}
+		vecstore_abort(w[k]);
+		import_src_fini(&src[k]);
+	}
+	return rc;
+}
+
+/* --- the built-in embedder ---------------------------------------------- */
+
+struct builtin_ctx {
+	struct embed_builtin *eb;
+	struct vecstore_writer *w;
+	float *vec;
+	struct progress pr;
+	int64_t n;
+	struct ns_err *err;
+};
+
+static enum ns_rc
+builtin_count_cb(int64_t id, const char *text, size_t len, void *arg)
+{
+	struct builtin_ctx *c = arg;
+
+	(void)id;
+	embed_builtin_count(c->eb, text, len);
+	progress_update(&c->pr, ++c->n);
+	return NS_OK;
+}
+
+static enum ns_rc
+builtin_vec_cb(int64_t id, const char *text, size_t len, void *arg)
+{
+	struct builtin_ctx *c = arg;
+
+	embed_builtin_vector(c->eb, text, len, c->vec);
+	progress_update(&c->pr, ++c->n);
+	return vecstore_add(c->w, id, c->vec, c->err);
+}
+
+static enum ns_rc
+run_builtin(struct project *p, int dim, struct embedjob_kind res[2],
+	    struct ns_err *err)
+{
+	struct builtin_ctx c;
+	enum ns_rc rc = NS_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.err = err;
+	c.eb = embed_builtin_new(dim);
+	c.vec = xmalloc((size_t)dim * sizeof(float));
+	progress_start(&c.pr, "embed: counting", "passages",
+		       vecdb_count(p->db, false));
+	rc = vecdb_walk_texts(p->db, false, builtin_count_cb, &c, NULL, err);
+	progress_finish(&c.pr);
+	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
+		rc = vecstore_begin(p->db, (enum vec_kind)k,
+				    EMBED_BUILTIN_MODEL, dim, &c.w, err);
+		if (rc != NS_OK)
+			break;
+		c.n = 0;
+		progress_start(&c.pr, "embed", embedjob_kind_plural((enum vec_kind)k),
+			       vecdb_count(p->db, k == VEC_QUERY));
+		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, builtin_vec_cb,
+				      &c, &res[k].notext, err);
+		progress_finish(&c.pr);
+		res[k].rows = vecstore_count(c.w);
+		res[k].dim = dim;
+		res[k].done = 1;
+		if (rc == NS_OK && k == VEC_PASSAGE) {
+			void *state;
+			size_t len;
+
+			embed_builtin_state(c.eb, &state, &len);
+			vecstore_set_state(c.w, state, len);
+			free(state);
+		}
+		if (rc == NS_OK) {
+			char *params = xasprintf("{\"embedder\":\"%s\","
+						 "\"documents\":%lld}",
+						 EMBED_BUILTIN_MODEL,
+						 (long long)embed_builtin_docs(
+							 c.eb));
+
+			vecstore_set_params(c.w, params);
+			free(params);
+			rc = vecstore_commit(c.w, err);
+		} else {
+			vecstore_abort(c.w);
+		}
+		c.w = NULL;
+	}
+	embed_builtin_free(c.eb);
+	free(c.vec);
+	return rc;
+}
+
+/* --- endpoint ----------------------------------------------------------- */
+
+struct http_ctx {
+	struct db *db;
+	struct embed_http *http;
+	const char *model;
+	enum vec_kind kind;
+	struct vecstore_writer *w;
+	int dim;		/* 0 until known */
+	int batch;
+	/* the pending batch */
+	char **texts;
+	size_t *lens;
+	int64_t *ids;
+	unsigned char (*keys)[16];
+	int n;
+	float *vec;		/* 65536 floats */
+	struct progress pr;
+	int64_t done, cached;
+	struct ns_err *err;
+};
+
+static void
+http_key(const char *model, const char *text, size_t len,
+	 unsigned char key[16])
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_canonical_t c;
+
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, model, strlen(model) + 1);
+	XXH3_128bits_update(st, text, len);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	memcpy(key, c.digest, 16);
+}
+
+static enum ns_rc
+http_add(struct http_ctx *c, int64_t id, const float *vec)
+{
+	enum ns_rc rc;
+
+	if (!c->w) {
+		rc = vecstore_begin(c->db, c->kind, c->model, c->dim, &c->w,
+				    c->err);
+		if (rc != NS_OK)
+			return rc;
+	}
+	rc = vecstore_add(c->w, id, vec, c->err);
+	progress_update(&c->pr, ++c->done);
+	return rc;
+}
+
+static enum ns_rc
+http_flush(struct http_ctx *c)
+{
+	float *vecs = NULL;
+	enum ns_rc rc = NS_OK;
+	int dim = c->dim;
+
+	if (c->n == 0)
+		return NS_OK;
+	rc = embed_http_embed(c->http, (const char *const *)c->texts, c->lens,
+			      c->n, &vecs, &dim, c->err);
+	if (rc == NS_OK) {
+		c->dim = dim;
+		for (int i = 0; i < c->n && rc == NS_OK; i++) {
+			const float *v = vecs + (size_t)i * (size_t)dim;
+
+			rc = vecdb_cache_put(c->db, c->keys[i], dim, v, c->err);
+			if (rc == NS_OK)
+				rc = http_add(c, c->ids[i], v);
+		}
+	}
+	free(vecs);
+	for (int i = 0; i < c->n; i++)
+		free(c->texts[i]);
+	c->n = 0;
+	return rc;
+}
+
+static enum ns_rc
+http_cb(int64_t id, const char *text, size_t len, void *arg)
+{
+	struct http_ctx *c = arg;
+	unsigned char key[16];
+	int dim = c->dim;
+
+	http_key(c->model, text, len, key);
+	if (vecdb_cache_get(c->db, key, &dim, c->vec)) {
+		c->dim = dim;
+		c->cached++;
+		return http_add(c, id, c->vec);
+	}
+	c->texts[c->n] = xstrndup(text, len);
+	c->lens[c->n] = len;
+	c->ids[c->n] = id;
+	memcpy(c->keys[c->n], key, 16);
+	if (++c->n == c->batch)
+		return http_flush(c);
+	return NS_OK;
+}
+
+static enum ns_rc
+run_http(struct project *p, const struct embedjob_settings *o,
+	 struct embedjob_kind res[2], int64_t *requests, struct ns_err *err)
+{
+	struct embed_http_opts ho;
+	struct embed_http *http = NULL;
+	struct http_ctx c;
+	enum ns_rc rc;
+
+	memset(&ho, 0, sizeof(ho));
+	ho.url = o->endpoint;
+	ho.model = o->model;
+	ho.timeout = o->timeout;
+	ho.retries = o->retries;
+	ho.backoff = o->backoff;
+	ho.key_env = o->key_env;
+	rc = embed_http_new(&ho, &http, err);
+	if (rc != NS_OK)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.db = p->db;
+	c.http = http;
+	c.model = o->model;
+	c.dim = o->dim;
+	c.batch = o->batch;
+	c.err = err;
+	c.texts = xcalloc((size_t)c.batch, sizeof(*c.texts));
+	c.lens = xcalloc((size_t)c.batch, sizeof(*c.lens));
+	c.ids = xcalloc((size_t)c.batch, sizeof(*c.ids));
+	c.keys = xcalloc((size_t)c.batch, sizeof(*c.keys));
+	c.vec = xmalloc(65536 * sizeof(float));
+	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
+		c.kind = (enum vec_kind)k;
+		c.done = c.cached = 0;
+		progress_start(&c.pr, "embed", embedjob_kind_plural(c.kind),
+			       vecdb_count(p->db, k == VEC_QUERY));
+		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, http_cb, &c,
+				      &res[k].notext, err);
+		if (rc == NS_OK)
+			rc = http_flush(&c);
+		progress_finish(&c.pr);
+		res[k].rows = c.w ? vecstore_count(c.w) : 0;
+		res[k].cached = c.cached;
+		res[k].dim = c.dim;
+		res[k].done = 1;
+		if (rc == NS_OK && c.w) {
+			char *params = xasprintf("{\"endpoint\":\"%s\"}",
+						 embed_http_url(http));
+
+			vecstore_set_params(c.w, params);
+			free(params);
+			rc = vecstore_commit(c.w, err);
+		} else {
+			vecstore_abort(c.w);
+		}
+		c.w = NULL;
+		for (int i = 0; i < c.n; i++)
+			free(c.texts[i]);
+		c.n = 0;
+	}
+	*requests = embed_http_requests(http);
+	free(c.texts);
+	free(c.lens);
+	free(c.ids);
+	free(c.keys);
+	free(c.vec);
+	embed_http_free(http);
+	return rc;
+}
+
+/* --- the job ------------------------------------------------------------ */
+
+enum ns_rc
+embedjob_check(const struct embedjob_settings *s, struct ns_err *err)
+{
+	if (s->files[VEC_QUERY] || s->files[VEC_PASSAGE])
+		return NS_OK;
+	if (s->endpoint && strcmp(s->model, "builtin") == 0)
+		return err_set(err, NS_EUSAGE, "--endpoint needs --model NAME "
+			       "(the model the service should use)");
+	if (!s->endpoint && strcmp(s->model, "builtin") != 0)
+		return err_set(err, NS_EUSAGE, "model '%s' needs --endpoint "
+			       "URL (or embed.endpoint)", s->model);
+	if (!s->endpoint && (s->dim < 1 || s->dim > 65536))
+		return err_set(err, NS_EUSAGE, "embed.dim: expected 1..65536, "
+			       "got %d", s->dim);
+	return NS_OK;
+}
+
+enum ns_rc
+embedjob_run(struct project *p, const struct embedjob_settings *s,
+	     struct embedjob_result *res, struct ns_err *err)
+{
+	double t0 = now_seconds();
+	enum ns_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	res->requests = -1;
+	if ((rc = embedjob_check(s, err)))
+		return rc;
+	if (s->files[VEC_QUERY] || s->files[VEC_PASSAGE])
+		rc = run_import(p, s, res->kind, err);
+	else if (s->endpoint)
+		rc = run_http(p, s, res->kind, &res->requests, err);
+	else
+		rc = run_builtin(p, s->dim, res->kind, err);
+	res->seconds = now_seconds() - t0;
+	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++)
+		res->kind[k].items = vecdb_count(p->db, k == VEC_QUERY);
+	return rc;
+}

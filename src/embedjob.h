@@ -1,0 +1,75 @@
+/*
+ * embedjob.h - computing or importing the vectors of a project: the
+ * built-in embedder over every passage and query text, an
+ * OpenAI-compatible endpoint (batched, cached by model and text), or
+ * .npy / .fvecs / JSONL files joined on external ids.  Each kind written
+ * becomes one new vecset (src/vecstore.h); a failure writes none.
+ *
+ * The settings come resolved (command-line options over the project's
+ * config over the defaults of config_keys[]); nothing here reads argv or
+ * the config, so `mine` (which embeds first when there are no vectors)
+ * and the unit tests call the same functions as `negsieve embed`.
+ */
+#ifndef NS_EMBEDJOB_H
+#define NS_EMBEDJOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/err.h"
+#include "src/project.h"
+#include "src/vecstore.h"
+
+struct embedjob_settings {
+	const char *model;	/* "builtin", or the endpoint's model name */
+	const char *endpoint;	/* OpenAI-compatible URL; NULL: built-in */
+	int dim;		/* built-in: the dimension; endpoint: the one
+				 * it must return, 0 = whatever it returns */
+	int batch;		/* texts per endpoint request */
+	double timeout;		/* seconds per endpoint request */
+	int retries;		/* endpoint: further attempts */
+	double backoff;		/* endpoint: seconds before the first retry */
+	const char *key_env;	/* endpoint: variable holding the API key;
+				 * NULL: the default ones */
+	const char *files[2];	/* vector files to import, by enum vec_kind;
+				 * any set: import instead of computing */
+	const char *idfiles[2];	/* their id lists, by enum vec_kind */
+};
+
+/* What one kind (enum vec_kind) produced. */
+struct embedjob_kind {
+	bool done;		/* this kind was processed */
+	int64_t rows;		/* vectors written */
+	int64_t items;		/* queries or passages in the project */
+	int64_t notext;		/* items without text (not embedded) */
+	int64_t cached;		/* endpoint: vectors from the cache */
+	int dim;
+};
+
+struct embedjob_result {
+	struct embedjob_kind kind[2];	/* by enum vec_kind */
+	int64_t requests;		/* endpoint requests; -1: no endpoint */
+	double seconds;			/* wall time of the job */
+};
+
+/*
+ * Is @s runnable?  An endpoint needs a model name other than "builtin",
+ * another model needs an endpoint, the built-in dimension is 1..65536.
+ * NS_EUSAGE with the reason in @err when not.
+ */
+enum ns_rc embedjob_check(const struct embedjob_settings *s,
+			  struct ns_err *err);
+
+/*
+ * Compute or import the vectors @s describes into the open project @p:
+ * import when @s->files has a file, else through @s->endpoint when set,
+ * else the built-in embedder; settings that embedjob_check() refuses
+ * are refused the same way.  Fills @res.  On failure no vecset of this job is left in the project.
+ */
+enum ns_rc embedjob_run(struct project *p, const struct embedjob_settings *s,
+			struct embedjob_result *res, struct ns_err *err);
+
+/* "queries" or "passages". */
+const char *embedjob_kind_plural(enum vec_kind k);
+
+#endif

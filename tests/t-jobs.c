@@ -1,0 +1,163 @@
+/* t-jobs.c - the embedding and mining jobs called as a library, the way the
+ * cascade and `simulate` will: a project built in a temporary directory,
+ * embedded, mined densely and with BM25, refiltered. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/stats.h"
+#include "src/embedjob.h"
+#include "src/import.h"
+#include "src/minejob.h"
+#include "src/project.h"
+#include "tests/tap.h"
+
+/* Six queries about fruit, each with one positive and two negatives; the
+ * shared pool gives every query candidates that are not its own. */
+static const char train[] =
+	"{\"query\":\"apple pie recipe\",\"pos\":[\"bake an apple pie with "
+	"cinnamon\"],\"neg\":[\"pear tart with almonds\",\"plum jam\"]}\n"
+	"{\"query\":\"pear tart\",\"pos\":[\"pear tart with almonds\"],"
+	"\"neg\":[\"bake an apple pie with cinnamon\",\"cherry cake\"]}\n"
+	"{\"query\":\"plum jam\",\"pos\":[\"plum jam\"],\"neg\":[\"cherry "
+	"cake\",\"banana bread with walnuts\"]}\n"
+	"{\"query\":\"cherry cake baking\",\"pos\":[\"cherry cake\"],\"neg\":"
+	"[\"plum jam\",\"bake an apple pie with cinnamon\"]}\n"
+	"{\"query\":\"banana bread\",\"pos\":[\"banana bread with walnuts\"],"
+	"\"neg\":[\"pear tart with almonds\",\"lemon curd on toast\"]}\n"
+	"{\"query\":\"lemon curd\",\"pos\":[\"lemon curd on toast\"],\"neg\":"
+	"[\"banana bread with walnuts\",\"cherry cake\"]}\n";
+
+static void
+mine_defaults(struct minejob_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	filter_params_default(&s->fp);
+	s->method = MINEJOB_DENSE;
+	s->index = "auto";
+	s->model = "builtin";
+	s->recall_target = 0.95;
+}
+
+static int64_t
+kept(struct project *p)
+{
+	struct stats_counts c;
+	struct ns_err err;
+
+	err_clear(&err);
+	if (stats_totals(p->db, &c, &err) != NS_OK)
+		return -1;
+	return c.candidates_kept;
+}
+
+int
+main(void)
+{
+	char dir[600], path[700];
+	char *inputs[1];
+	struct import_opts io;
+	struct import_result ir;
+	struct embedjob_settings es;
+	struct embedjob_result er;
+	struct minejob_settings ms;
+	struct summary sum;
+	struct project p;
+	struct ns_err err;
+	int64_t run = -1, dense_run, base, before;
+	FILE *fp;
+
+	err_clear(&err);
+	snprintf(dir, sizeof(dir), "%s/proj", tap_tmpdir());
+	snprintf(path, sizeof(path), "%s/train.jsonl", tap_tmpdir());
+	fp = fopen(path, "w");
+	fputs(train, fp);
+	fclose(fp);
+	if (!ok(project_init(&p, dir, NULL, &err) == NS_OK, "project created"))
+		return tap_done();
+	memset(&io, 0, sizeof(io));
+	io.fts = true;
+	io.max_record = 1 << 20;
+	inputs[0] = path;
+	ok(import_run(p.db, &io, inputs, 1, &ir, &err) == NS_OK,
+	   "training data imported");
+	is_int(ir.queries, 6, "six queries");
+	is_int(ir.passages, 6, "six distinct passages");
+
+	/* mining before there are vectors says what is missing */
+	mine_defaults(&ms);
+	summary_init(&sum);
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
+	       "dense mining without vectors is refused");
+	ok(strstr(err.msg, "no passage vectors of model 'builtin-tfidf-v1'"),
+	   "... naming the missing vectors: %s", err.msg);
+	summary_fini(&sum);
+
+	/* the built-in embedder through the library */
+	memset(&es, 0, sizeof(es));
+	es.model = "builtin";
+	es.dim = 7;
+	is_int(embedjob_run(&p, &es, &er, &err), NS_OK, "builtin embedding");
+	ok(er.kind[VEC_PASSAGE].done && er.kind[VEC_QUERY].done,
+	   "both kinds embedded");
+	is_int(er.kind[VEC_PASSAGE].rows, 6, "a vector per passage");
+	is_int(er.kind[VEC_QUERY].rows, 6, "a vector per query");
+	is_int(er.kind[VEC_PASSAGE].items, 6, "passages counted");
+	is_int(er.kind[VEC_QUERY].dim, 7, "dimension as set");
+	is_int(er.requests, -1, "no endpoint requests");
+	es.model = "some-model";
+	is_int(embedjob_run(&p, &es, &er, &err), NS_EUSAGE,
+	       "a model name without an endpoint is refused");
+	is_str(err.msg, "model 'some-model' needs --endpoint URL (or "
+	       "embed.endpoint)", "... with the reason");
+	es.model = "builtin";
+	es.dim = 0;
+	is_int(embedjob_check(&es, &err), NS_EUSAGE, "dimension 0 refused");
+
+	/* dense mining, k = 5: every query sees all passages but one (the
+	 * import made run 1 of the BGE negatives) */
+	mine_defaults(&ms);
+	ms.fp.range_max = 5;
+	ms.fp.num_negatives = 2;
+	summary_init(&sum);
+	base = kept(&p);
+	is_int(base, 12, "the imported negatives are kept candidates");
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_OK, "dense run");
+	is_int(run, 2, "it is run 2");
+	dense_run = run;
+	is_int(sum.queries, 6, "all queries mined");
+	is_int(sum.candidates, 30, "five candidates each");
+	is_int(sum.reasons[FILTER_POSITIVE], 6,
+	       "each query finds its positive (exact search)");
+	before = kept(&p);
+	is_int(before - base, 12, "two negatives kept per query");
+	summary_fini(&sum);
+
+	/* BM25 through FTS5 */
+	ms.method = MINEJOB_BM25;
+	summary_init(&sum);
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_OK, "bm25 run");
+	is_int(run, 3, "it is run 3");
+	is_int(sum.queries, 6, "bm25: all queries mined");
+	before = kept(&p);
+	summary_fini(&sum);
+
+	/* refilter the dense run to one negative per query, no search */
+	ms.refilter = true;
+	ms.run = dense_run;
+	ms.fp.num_negatives = 1;
+	summary_init(&sum);
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_OK, "refilter");
+	is_int(run, dense_run, "the refiltered run");
+	is_int(sum.candidates, 30, "the stored candidates, again");
+	is_int(kept(&p), before - 6, "one negative fewer per query");
+	summary_fini(&sum);
+	ms.run = 9;
+	summary_init(&sum);
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
+	       "refilter of a missing run");
+	summary_fini(&sum);
+	project_close(&p);
+	return tap_done();
+}
