@@ -256,11 +256,59 @@ static const char migration_5[] =
 	"ALTER TABLE review_session ADD COLUMN pid_start INTEGER;"
 	"CREATE INDEX review_lease_session ON review_lease(session_id);";
 
+/*
+ * 6: the cascade.  A fit is one version of the cascade: the stage
+ * definitions it was made for, each stage's thresholds with the counts
+ * and bounds behind them, the P(FN) model, and the decisions it used.
+ * stage_score keeps what each stage's scorer said about an item (stable
+ * across fits: a refit moves thresholds, it does not rescore); input is a
+ * hash of what the scorer was given, so a changed text or prompt is
+ * scored again.  item_auto is the automatic verdict of each kept item
+ * under a fit: 'tn' (kept as a true negative), 'fn' (flagged as a false
+ * negative) or 'review' (left to people), with the stage that decided,
+ * its score, P(FN), and whether the item is in the random audit slice
+ * (drawn with a known probability, so its labels certify estimates).
+ * Human labels (item_label) always win over item_auto.
+ */
+static const char migration_6[] =
+	"CREATE TABLE cascade_fit ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  created_at     TEXT NOT NULL,"
+	"  origin         TEXT NOT NULL,"	/* cascade, fit, review, simulate */
+	"  stages         TEXT NOT NULL,"	/* JSON: the stage definitions */
+	"  thresholds     TEXT NOT NULL,"	/* JSON: per stage lo, hi, bounds */
+	"  model          TEXT,"		/* JSON: P(FN) model, calibration */
+	"  decisions_upto INTEGER NOT NULL DEFAULT 0"	/* last decision used */
+	");"
+	"CREATE TABLE stage_score ("
+	"  stage      TEXT NOT NULL,"		/* the stage's name */
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  score      REAL,"			/* NULL: the scorer failed */
+	"  raw        TEXT,"			/* e.g. the judge's answer */
+	"  input      INTEGER,"			/* hash of what was scored */
+	"  at         TEXT NOT NULL,"
+	"  PRIMARY KEY (stage, query_id, passage_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE item_auto ("
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  verdict    TEXT NOT NULL CHECK (verdict IN ('tn', 'fn', 'review')),"
+	"  stage      TEXT,"			/* the deciding stage; NULL: review */
+	"  score      REAL,"			/* its score of the item */
+	"  pfn        REAL,"			/* P(false negative) */
+	"  audit      INTEGER NOT NULL DEFAULT 0,"	/* in the audit slice */
+	"  fit_id     INTEGER REFERENCES cascade_fit(id),"
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX item_auto_verdict ON item_auto(verdict, pfn);";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
 	{ 3, migration_3 },
 	{ 4, migration_4 },
 	{ 5, migration_5 },
+	{ 6, migration_6 },
 	{ 0, NULL }
 };
