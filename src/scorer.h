@@ -1,0 +1,104 @@
+/*
+ * scorer.h - the external scorers of cascade stages: a command that reads
+ * JSONL requests and writes JSONL scores, and an OpenAI-compatible chat
+ * endpoint used as an LLM judge (RLHN-style).  Both turn a batch of
+ * requests (a candidate with its query and the query's positives) into
+ * one score each, higher meaning "more likely a false negative" (the
+ * cascade's convention: below a stage's lo is kept as a true negative,
+ * above its hi flagged as a false negative).
+ *
+ * A scorer never fails the batch for one bad item: a crash, a timeout or
+ * a malformed answer for an item is recorded in that item's result
+ * (ok = false, with a message naming the candidate) and nothing is scored
+ * for it; the whole call fails only when the scorer cannot run at all
+ * (the command cannot be started, the URL is not http(s)).
+ */
+#ifndef NS_SCORER_H
+#define NS_SCORER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/config.h"
+#include "src/err.h"
+
+struct progress;
+
+/* One candidate to score (all strings borrowed, valid UTF-8). */
+struct scorer_req {
+	int64_t query_id, passage_id;	/* internal ids */
+	const char *query_xid;		/* external ids */
+	const char *passage_xid;
+	const char *query;		/* query text */
+	const char *const *pos;		/* texts of the query's positives */
+	const char *const *pos_xid;	/* and their external ids */
+	size_t npos;
+	const char *title;		/* candidate title ("" if none) */
+	const char *text;		/* candidate text */
+	double retriever_score;		/* NAN when unknown */
+};
+
+/* The answer for one request. */
+struct scorer_res {
+	bool ok;		/* false: nothing scored (see msg) */
+	double score;		/* when ok */
+	char *raw;		/* the raw answer kept with the score (judge:
+				 * the model's text; command: its JSON line);
+				 * owned, may be NULL */
+	char msg[256];		/* when !ok: why, naming the candidate */
+};
+
+/* Free what @res (@n results) own; the array itself is the caller's. */
+void scorer_res_fini(struct scorer_res *res, size_t n);
+
+/*
+ * Counters of one scorer run, printed by `negsieve cascade`.
+ */
+struct scorer_stats {
+	int64_t requests;	/* items sent (command) or HTTP requests made
+				 * (judge, retries included) */
+	int64_t cached;		/* judge: answers taken from the cache */
+	int64_t failed;		/* items without a score */
+	int64_t prompt_tokens;	/* judge: as reported by the endpoint */
+	int64_t completion_tokens;
+	double cost;		/* judge: tokens x the configured prices */
+	double seconds;		/* wall time */
+};
+
+/* The settings of an external stage, read from stage @i of the config
+ * (keys cascade.stages[].*, see config_keys[] and negsieve.yaml(5)). */
+struct scorer;
+
+/*
+ * A scorer for stage @i of @cfg ("cascade.stages.I"), whose scorer key is
+ * "command" or "judge".  @db_cache may be NULL (no judge cache) or the
+ * project's database for the judge's answer cache.  On success *@out owns
+ * it (scorer_free()); a bad setting is NS_ECONFIG naming the key.
+ */
+struct db;
+enum ns_rc scorer_new(const struct config *cfg, int i, struct db *db_cache,
+		      struct scorer **out, struct ns_err *err);
+void scorer_free(struct scorer *s);
+
+/*
+ * Score @n requests into @res (n entries, filled in request order).
+ * Items that fail are recorded in their result and counted; the call
+ * itself fails only when the scorer cannot run.  @pr may be NULL.
+ */
+enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
+		      size_t n, struct scorer_res *res, struct progress *pr,
+		      struct ns_err *err);
+
+/* Counters since scorer_new(). */
+const struct scorer_stats *scorer_stats(const struct scorer *s);
+
+/*
+ * A hash of everything that determines stage @s's answer for @req (the
+ * command line or model + prompt, and the texts): stored with a score, a
+ * changed input is scored again.
+ */
+uint64_t scorer_input_hash(const struct scorer *s,
+			   const struct scorer_req *req);
+
+#endif
