@@ -11,10 +11,13 @@
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
 	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
+	X(config, cmd_config, "show a project's configuration, or replace it with a checked YAML file") \
 	X(import, cmd_import, "read training data (BEIR, BGE, Tevatron, sentence-transformers, TREC)") \
 	X(embed,  cmd_embed,  "compute or import vectors for queries and passages") \
 	X(mine,   cmd_mine,   "find candidate negatives (faiss or BM25), filter and sample them") \
 	X(merge,  cmd_merge,  "bring the shard files of a sharded mining job into the project") \
+	X(cascade, cmd_cascade, "run the cascade's stages: keep, flag or send each candidate to people") \
+	X(fit,    cmd_fit,    "refit the cascade's thresholds and P(FN) from the decisions") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
 	/* end of CMD_LIST: every row above ends with a backslash */

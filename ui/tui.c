@@ -798,6 +798,9 @@ cmd_review(int argc, char **argv)
 		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
 	if (review_open(p.db, uname, run, &t.r, &err) != NS_OK)
 		goto fail;
+	/* the cascade refits itself in the background as decisions come */
+	review_set_refit(t.r, "/proc/self/exe", p.dir,
+			 (int)config_int(p.cfg, "cascade.refit_every", 20));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tui_on_signal;
