@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "src/err.h"
+#include "src/opt.h"
 #include "src/project.h"
 #include "src/vecstore.h"
 
@@ -51,6 +52,16 @@ struct embedjob_result {
 	int64_t requests;		/* endpoint requests; -1: no endpoint */
 	double seconds;			/* wall time of the job */
 };
+
+/* The option rows of struct embedjob_settings (src/opt.h): the embed.*
+ * config keys and the vector files to import. */
+extern const struct opt embedjob_opts[];
+
+/* @s zeroed, then every row of embedjob_opts[] from @cfg (NULL: the
+ * defaults of config_keys[]); an endpoint's dimension stays 0 (whatever
+ * it returns) unless @cfg sets embed.dim. */
+void embedjob_settings_init(struct embedjob_settings *s,
+			    const struct config *cfg);
 
 /*
  * Is @s runnable?  An endpoint needs a model name other than "builtin",

@@ -25,6 +25,55 @@ static const char *const minejob_method_names[] = { "dense", "bm25" };
 static const char *const anchor_names[] = { "min", "mean", "max" };
 static const char *const sampling_names[] = { "top", "random", "simans" };
 
+/* --shard I/N */
+static const char *
+minejob_parse_shard(const char *arg, void *settings, char *buf, size_t size)
+{
+	struct minejob_settings *s = settings;
+	int i, n;
+	char tail;
+
+	(void)buf;
+	(void)size;
+	if (sscanf(arg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 ||
+	    i >= n)
+		return "expected I/N with 0 <= I < N";
+	s->shard_i = i;
+	s->shard_n = n;
+	return NULL;
+}
+
+#define MS struct minejob_settings
+const struct opt minejob_opts[] = {
+	OPT_KEY('m', "method", "M", "mine.method", CONFIG_ENUM, MS, method,
+		"dense (faiss) or bm25 (FTS5)"),
+	OPT_KEY('i', "index", "S", "mine.index", CONFIG_STRING, MS, index,
+		"auto, Flat or a faiss factory string"),
+	OPT_KEY(0, "model", "NAME", "mine.model", CONFIG_STRING, MS, model,
+		"vectors of this embedding model"),
+	OPT_KEY(0, "recall-target", "R", "mine.recall_target", CONFIG_FLOAT,
+		MS, recall_target, "auto/IVF: tune nprobe to recall@k >= R"),
+	OPT_INCLUDE(filter_opts, MS, fp),
+	OPT_FLAG(0, "refilter", MS, refilter,
+		 "re-apply filters and sampling to a stored run"),
+	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
+		"the run for --refilter (default: the newest)"),
+	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
+	       "mine only slice I (0..N-1) of N of the queries into --output, "
+	       "opening the project read-only"),
+	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, MS, output,
+		"the shard file to write (with --shard)"),
+	OPT_END
+};
+#undef MS
+
+void
+minejob_settings_init(struct minejob_settings *s, const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	opt_settings(minejob_opts, cfg, s);
+}
+
 const char *
 minejob_method_name(int method)
 {

@@ -19,6 +19,7 @@
 
 #include "src/err.h"
 #include "src/filter.h"
+#include "src/opt.h"
 #include "src/project.h"
 #include "src/summary.h"
 
@@ -38,6 +39,16 @@ struct minejob_settings {
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
 };
+
+/* The option rows of struct minejob_settings (src/opt.h): the mine.*
+ * config keys, the filters of filter_opts[], --refilter, --run, --shard,
+ * --output.  The --help text and man page of `negsieve mine` list them. */
+extern const struct opt minejob_opts[];
+
+/* @s zeroed, then every row of minejob_opts[] from @cfg (NULL: the
+ * defaults of config_keys[]). */
+void minejob_settings_init(struct minejob_settings *s,
+			   const struct config *cfg);
 
 /* Name of a method ("dense", "bm25"). */
 const char *minejob_method_name(int method);
