@@ -23,42 +23,6 @@ static const struct opt_cmd embed_cmd = {
 
 /* --- the command -------------------------------------------------------- */
 
-/* "embedded 10 passages and 3 queries (dimension 384) in 0.01 s, ..." and a
- * note for each kind with items left without a vector. */
-static void
-embed_print(const struct embedjob_result *res, FILE *fp)
-{
-	const struct embedjob_kind *q = &res->kind[VEC_QUERY],
-				   *ps = &res->kind[VEC_PASSAGE];
-	double dt = res->seconds;
-
-	fprintf(fp, "embedded");
-	if (ps->done)
-		fprintf(fp, " %lld passages", (long long)ps->rows);
-	if (ps->done && q->done)
-		fprintf(fp, " and");
-	if (q->done)
-		fprintf(fp, " %lld queries", (long long)q->rows);
-	fprintf(fp, " (dimension %d) in %.2f s, %.0f/s",
-		ps->done ? ps->dim : q->dim, dt,
-		dt > 0 ? (double)(q->rows + ps->rows) / dt : 0.0);
-	if (res->requests >= 0)
-		fprintf(fp, "; %lld requests, %lld from the cache",
-			(long long)res->requests,
-			(long long)(q->cached + ps->cached));
-	fprintf(fp, "\n");
-	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
-		const struct embedjob_kind *r = &res->kind[k];
-
-		if (r->done && r->items > r->rows)
-			fprintf(fp, "note: %lld of %lld %s have no vector%s\n",
-				(long long)(r->items - r->rows),
-				(long long)r->items,
-				embedjob_kind_plural((enum vec_kind)k),
-				r->notext ? " (no text)" : "");
-	}
-}
-
 int
 cmd_embed(int argc, char **argv)
 {
@@ -103,6 +67,6 @@ cmd_embed(int argc, char **argv)
 	project_close(&p);
 	if (rc != NS_OK)
 		return cmd_fail(&err);
-	embed_print(&res, stdout);
+	embedjob_print(&res, stdout);
 	return NS_OK;
 }

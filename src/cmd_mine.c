@@ -26,6 +26,7 @@ int
 cmd_mine(int argc, char **argv)
 {
 	struct minejob_settings o;
+	struct embedjob_settings es;
 	struct opt_state st;
 	struct project pj;
 	struct summary sum;
@@ -51,6 +52,9 @@ cmd_mine(int argc, char **argv)
 			 project_open(&pj, argv[st.first], &err)) != NS_OK)
 		return cmd_fail(&err);
 	opt_resolve(mine_cmd.rows, pj.cfg, &o, &st);
+	/* without vectors, dense mining embeds first as 'embed' would */
+	embedjob_settings_init(&es, pj.cfg);
+	o.embed = &es;
 	if (o.fp.range_max > 0 && o.fp.range_min >= o.fp.range_max) {
 		project_close(&pj);
 		return cmd_usage_error("mine", "--range-min %d must be below "

@@ -55,8 +55,10 @@ const struct config_key config_keys[] = {
 	  "How candidates are found: dense (faiss) or bm25 (SQLite FTS5)." },
 	{ "mine.index", CONFIG_STRING, "auto", NULL,
 	  "faiss index: auto (Flat when small, IVF when large), Flat, or any index_factory string." },
-	{ "mine.model", CONFIG_STRING, "builtin", NULL,
-	  "Embedding model whose vectors dense mining uses." },
+	{ "mine.model", CONFIG_STRING, NULL, NULL,
+	  "Embedding model whose vectors dense mining uses; unset: the "
+	  "project's only vectors (embed.model's among several), made "
+	  "first with the embed.* settings when there are none." },
 	{ "mine.recall_target", CONFIG_FLOAT, "0.95", "0..1",
 	  "For IVF indexes, raise nprobe until recall@k on a sample reaches this." },
 	{ "mine.range_min", CONFIG_INT, "0", "0..10000000",

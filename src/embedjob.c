@@ -578,3 +578,44 @@ embedjob_run(struct project *p, const struct embedjob_settings *s,
 		res->kind[k].items = vecdb_count(p->db, k == VEC_QUERY);
 	return rc;
 }
+
+void
+embedjob_print(const struct embedjob_result *res, FILE *fp)
+{
+	const struct embedjob_kind *q = &res->kind[VEC_QUERY],
+				   *ps = &res->kind[VEC_PASSAGE];
+	double dt = res->seconds;
+
+	fprintf(fp, "embedded");
+	if (ps->done)
+		fprintf(fp, " %lld passages", (long long)ps->rows);
+	if (ps->done && q->done)
+		fprintf(fp, " and");
+	if (q->done)
+		fprintf(fp, " %lld queries", (long long)q->rows);
+	fprintf(fp, " (dimension %d) in %.2f s, %.0f/s",
+		ps->done ? ps->dim : q->dim, dt,
+		dt > 0 ? (double)(q->rows + ps->rows) / dt : 0.0);
+	if (res->requests >= 0)
+		fprintf(fp, "; %lld requests, %lld from the cache",
+			(long long)res->requests,
+			(long long)(q->cached + ps->cached));
+	fprintf(fp, "\n");
+	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
+		const struct embedjob_kind *r = &res->kind[k];
+
+		if (r->done && r->items > r->rows)
+			fprintf(fp, "note: %lld of %lld %s have no vector%s\n",
+				(long long)(r->items - r->rows),
+				(long long)r->items,
+				embedjob_kind_plural((enum vec_kind)k),
+				r->notext ? " (no text)" : "");
+	}
+}
+
+const char *
+embedjob_model(const struct embedjob_settings *s)
+{
+	return strcmp(s->model, "builtin") == 0 ? EMBED_BUILTIN_MODEL :
+						  s->model;
+}

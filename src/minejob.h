@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "src/embedjob.h"
 #include "src/err.h"
 #include "src/filter.h"
 #include "src/opt.h"
@@ -29,7 +30,11 @@ enum minejob_method { MINEJOB_DENSE, MINEJOB_BM25 };
 struct minejob_settings {
 	int method;		/* enum minejob_method */
 	const char *index;	/* "auto", "Flat" or a faiss factory string */
-	const char *model;	/* vectors of this embedding model ("builtin") */
+	const char *model;	/* vectors of this embedding model ("builtin");
+				 * NULL: the project's only vectors (embed's
+				 * model among several), and when it has none,
+				 * embed first with @embed */
+	const struct embedjob_settings *embed; /* NULL: never embed */
 	double recall_target;	/* auto/IVF: tune nprobe to recall@k >= this */
 	struct filter_params fp; /* filters and sampler */
 	bool refilter;		/* re-apply fp to a stored run, no search */
@@ -55,7 +60,9 @@ const char *minejob_method_name(int method);
 
 /*
  * Run the job @s describes on the open project @pj (opened read-only when
- * sharded): refilter, BM25 or dense mining.  Each query is accounted in
+ * sharded): refilter, BM25 or dense mining.  Dense mining of a project
+ * without vectors (and no @s->model) embeds first (not when sharded),
+ * saying so in @s->report.  Each query is accounted in
  * @sum (summary_init()'d by the caller).  On success *@run_id is the new
  * or refiltered run (0 for a shard, whose file @s->output is complete).
  * On failure nothing of the run stays in the project and a shard file is

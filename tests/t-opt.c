@@ -21,7 +21,7 @@ struct sets {
 	int num;		/* mine.num_negatives */
 	int64_t seed;		/* mine.seed */
 	int sampling;		/* mine.sampling */
-	const char *model;	/* mine.model */
+	const char *model;	/* embed.model */
 	bool fts;		/* import.fts */
 	bool flag;
 	int64_t run;
@@ -56,7 +56,7 @@ static const struct opt rows[] = {
 	OPT_KEY(0, "seed", "N", "mine.seed", CONFIG_INT, S, seed, "a seed"),
 	OPT_KEY(0, "sampling", "S", "mine.sampling", CONFIG_ENUM, S, sampling,
 		"how"),
-	OPT_KEY(0, "model", "NAME", "mine.model", CONFIG_STRING, S, model,
+	OPT_KEY(0, "model", "NAME", "embed.model", CONFIG_STRING, S, model,
 		"which"),
 	OPT_KEY_SET(0, "no-fts", "import.fts", CONFIG_BOOL, "false", S, fts,
 		    "no FTS"),
@@ -213,9 +213,9 @@ test_parse(void)
 	struct opt_state st;
 	struct ns_err err;
 	struct config *cfg = NULL;
-	const char *yaml = "mine:\n  num_negatives: 9\n  model: m1\n"
+	const char *yaml = "mine:\n  num_negatives: 9\n"
 			   "  relative_margin: 0.25\n"
-			   "embed:\n  retries: 2\n";
+			   "embed:\n  retries: 2\n  model: m1\n";
 
 	/* defaults: config_keys[] for keyed rows, the row's for the others */
 	is_int(parse(&s, &st, &err, "P", NULL), NS_OK, "no options");
@@ -245,7 +245,7 @@ test_parse(void)
 	is_int(s.run, 3, "unkeyed int");
 	is_int(st.first, 16, "the operand is permuted after the options");
 	is_int(opt_from(rows, &st, "num"), OPT_FROM_ARGV, "num: from argv");
-	is_int(opt_from(rows, &st, "mine.model"), OPT_FROM_DEFAULT,
+	is_int(opt_from(rows, &st, "embed.model"), OPT_FROM_DEFAULT,
 	       "model: default (asked by key)");
 
 	/* the overlay: options over the config over the defaults */
