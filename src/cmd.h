@@ -7,6 +7,7 @@
 #define NS_CMD_H
 
 #include "src/err.h"
+#include "src/opt.h"
 
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
@@ -25,6 +26,18 @@
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);
 CMD_LIST(CMD_DECL)
 #undef CMD_DECL
+
+/*
+ * Parse the options of @cmd (src/opt.h) in @argv into @settings, which
+ * the caller zeroed; prints --help, and usage errors with the hint to
+ * --help.  NS_OK to go on (after --help, @st->help is set and the
+ * command returns NS_OK too), else the exit status:
+ *
+ *	if ((rc = cmd_options(&mine_cmd, argc, argv, &s, &st)) || st.help)
+ *		return rc;
+ */
+int cmd_options(const struct opt_cmd *cmd, int argc, char **argv,
+		void *settings, struct opt_state *st);
 
 /* Print "negsieve: CMD: message" and a hint to --help; returns NS_EUSAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
