@@ -71,21 +71,6 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 	c->refit_every = (int)config_int(cfg, "cascade.refit_every", 20);
 	c->seed = (uint64_t)config_int(cfg, "cascade.seed", 0);
 	c->grid = (int)config_int(cfg, "cascade.grid", 200);
-#define CASCADE_RANGE(v, lo, hi, name) \
-	if (!((v) >= (lo) && (v) <= (hi))) { \
-		cascade_fini(c); \
-		return err_set(err, NS_ECONFIG, "%s must be in [%g, %g], " \
-			       "got %g", name, (double)(lo), (double)(hi), \
-			       (double)(v)); \
-	}
-	CASCADE_RANGE(c->target_fnr, 0.0, 1.0, "cascade.target_fn_rate");
-	CASCADE_RANGE(c->target_precision, 0.0, 1.0,
-		      "cascade.target_precision");
-	CASCADE_RANGE(c->confidence, 0.5, 0.9999, "cascade.confidence");
-	CASCADE_RANGE(c->audit_share, 0.0, 1.0, "cascade.audit_share");
-	CASCADE_RANGE(c->refit_every, 1, 1000000, "cascade.refit_every");
-	CASCADE_RANGE(c->grid, 2, 100000, "cascade.grid");
-#undef CASCADE_RANGE
 	if (n == 0) {
 		cascade_add_stage(c, "near_duplicate", CASCADE_DUP, -1);
 		cascade_add_stage(c, "gap", CASCADE_GAP, -1);

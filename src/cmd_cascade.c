@@ -1,117 +1,81 @@
 /*
  * cmd_cascade.c - negsieve cascade [--run ID] PROJECT, and
- * negsieve fit [--run ID] [--quiet] PROJECT.
+ * negsieve fit [--run ID] [--quiet] [--verdicts-only] PROJECT.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "src/cascadejob.h"
 #include "src/cmd.h"
 #include "src/project.h"
 
-static const char cascade_usage[] =
-	"usage: negsieve cascade [--run ID] PROJECT\n"
-	"\n"
+#define CS struct cascadejob_settings
+static const struct opt cascade_rows[] = {
+	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, CS, run,
+		"only the kept candidates of run ID"),
+	OPT_END
+};
+
+static const struct opt_cmd cascade_cmd = {
+	"cascade",
+	"usage: negsieve cascade [OPTIONS] PROJECT\n",
 	"Run the cascade's stages (cascade.stages in the config) over the\n"
 	"kept candidates: score what each stage needs (external commands and\n"
 	"judges only for what the stages before them left uncertain), then\n"
 	"keep, flag or route each candidate to people under the current\n"
 	"thresholds, and print the funnel.  Re-running scores only new or\n"
-	"changed candidates.\n"
-	"\n"
-	"  -r, --run ID   only the kept candidates of run ID\n"
-	"  -h, --help     show this help\n";
+	"changed candidates.\n",
+	cascade_rows,
+};
 
-static const char fit_usage[] =
-	"usage: negsieve fit [--run ID] [--quiet] PROJECT\n"
-	"\n"
+/* fit's settings: the job's, and whether to print. */
+struct fit_settings {
+	struct cascadejob_settings job;
+	bool quiet;
+};
+
+#define FS struct fit_settings
+static const struct opt fit_rows[] = {
+	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, FS, job.run,
+		"only the kept candidates of run ID"),
+	OPT_FLAG('q', "quiet", FS, quiet,
+		 "print nothing (review's background refit)"),
+	OPT_FLAG(0, "verdicts-only", FS, job.verdicts_only,
+		 "write only changed verdicts and the queue's order"),
+	OPT_END
+};
+#undef FS
+#undef CS
+
+static const struct opt_cmd fit_cmd = {
+	"fit",
+	"usage: negsieve fit [OPTIONS] PROJECT\n",
 	"Refit the cascade's thresholds and P(FN) from the decisions made so\n"
 	"far, store them as a new version with the evidence behind each\n"
 	"threshold, and update the automatic verdicts.  Only labels of the\n"
 	"random audit slice certify a threshold; review refits by itself\n"
-	"every cascade.refit_every decisions.\n"
-	"\n"
-	"  -r, --run ID        only the kept candidates of run ID\n"
-	"  -q, --quiet         print nothing (review's background refit)\n"
-	"      --verdicts-only update changed verdicts only, not every P(FN)\n"
-	"  -h, --help          show this help\n";
-
-/* The options both commands share; returns the PROJECT index or -1
- * after printing help (*@rc NS_OK) or a usage error (*@rc). */
-static int
-cascade_opts(const char *cmd, const char *usage, int argc, char **argv,
-	     struct cascadejob_settings *s, bool *quiet, int *rc)
-{
-	static const struct option opts[] = {
-		{ "run", required_argument, NULL, 'r' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verdicts-only", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			errno = 0;
-			s->run = strtoll(optarg, &end, 10);
-			if (!*optarg || *end || errno || s->run <= 0) {
-				*rc = cmd_usage_error(cmd, "--run: '%s' is not "
-						      "a run id (a positive "
-						      "integer)", optarg);
-				return -1;
-			}
-			break;
-		case 'q':
-			if (quiet) {
-				*quiet = true;
-				break;
-			}
-			*rc = cmd_usage_error(cmd, "bad option");
-			return -1;
-		case 'V':
-			if (quiet) {
-				s->verdicts_only = true;
-				break;
-			}
-			*rc = cmd_usage_error(cmd, "bad option");
-			return -1;
-		case 'h':
-			fputs(usage, stdout);
-			*rc = NS_OK;
-			return -1;
-		default:
-			*rc = cmd_usage_error(cmd, "bad option");
-			return -1;
-		}
-	}
-	if (optind != argc - 1) {
-		*rc = cmd_usage_error(cmd, "expected one PROJECT argument");
-		return -1;
-	}
-	return optind;
-}
+	"every cascade.refit_every decisions.\n",
+	fit_rows,
+};
 
 int
 cmd_cascade(int argc, char **argv)
 {
-	struct cascadejob_settings s = { 0 };
+	struct cascadejob_settings s;
 	struct cascadejob_result res;
+	struct opt_state st;
 	struct project pj;
 	struct ns_err err;
-	int rc, i;
+	int rc;
 
 	err_clear(&err);
-	if ((i = cascade_opts("cascade", cascade_usage, argc, argv, &s, NULL,
-			      &rc)) < 0)
+	memset(&s, 0, sizeof(s));
+	if ((rc = cmd_options(&cascade_cmd, argc, argv, &s, &st)) || st.help)
 		return rc;
-	if (project_open(&pj, argv[i], &err) != NS_OK)
+	if (st.first != argc - 1)
+		return cmd_usage_error("cascade",
+				       "expected one PROJECT argument");
+	if (project_open(&pj, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	s.origin = "cascade";
 	s.report = stdout;
@@ -126,22 +90,24 @@ cmd_cascade(int argc, char **argv)
 int
 cmd_fit(int argc, char **argv)
 {
-	struct cascadejob_settings s = { 0 };
+	struct fit_settings s;
 	struct cascadejob_result res;
+	struct opt_state st;
 	struct project pj;
 	struct ns_err err;
-	bool quiet = false;
-	int rc, i;
+	int rc;
 
 	err_clear(&err);
-	if ((i = cascade_opts("fit", fit_usage, argc, argv, &s, &quiet,
-			      &rc)) < 0)
+	memset(&s, 0, sizeof(s));
+	if ((rc = cmd_options(&fit_cmd, argc, argv, &s, &st)) || st.help)
 		return rc;
-	if (project_open(&pj, argv[i], &err) != NS_OK)
+	if (st.first != argc - 1)
+		return cmd_usage_error("fit", "expected one PROJECT argument");
+	if (project_open(&pj, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
-	s.origin = quiet ? "review" : "fit";
-	s.report = quiet ? NULL : stdout;
-	rc = cascadejob_fit(&pj, &s, &res, &err);
+	s.job.origin = s.quiet ? "review" : "fit";
+	s.job.report = s.quiet ? NULL : stdout;
+	rc = cascadejob_fit(&pj, &s.job, &res, &err);
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);
 }

@@ -87,19 +87,19 @@ const struct config_key config_keys[] = {
 	  "Negatives to keep per query; 0 keeps all the filters leave." },
 	{ "mine.seed", CONFIG_INT, "0", "0..",
 	  "Seed of random and SimANS sampling." },
-	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", NULL,
+	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", "0..1",
 	  "Refit: the upper 95% bound of the false-negative rate among what a stage keeps must stay at or below this." },
-	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", NULL,
+	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", "0..1",
 	  "Refit: the lower 95% bound of the precision among what a stage flags must stay at or above this." },
-	{ "cascade.confidence", CONFIG_FLOAT, "0.95", NULL,
+	{ "cascade.confidence", CONFIG_FLOAT, "0.95", "0.5..0.9999",
 	  "Confidence of the bounds behind every threshold and estimate." },
-	{ "cascade.audit_share", CONFIG_FLOAT, "0.05", NULL,
+	{ "cascade.audit_share", CONFIG_FLOAT, "0.05", "0..1",
 	  "Share of the candidates in the random audit slice, mixed into the review queue; only its labels certify thresholds and estimates." },
-	{ "cascade.refit_every", CONFIG_INT, "20", NULL,
+	{ "cascade.refit_every", CONFIG_INT, "20", "1..1000000",
 	  "Review refits the cascade in the background after this many decisions." },
-	{ "cascade.seed", CONFIG_INT, "0", NULL,
+	{ "cascade.seed", CONFIG_INT, "0", "0..",
 	  "Seed of the audit slice (which candidates it holds)." },
-	{ "cascade.grid", CONFIG_INT, "200", NULL,
+	{ "cascade.grid", CONFIG_INT, "200", "2..100000",
 	  "Candidate thresholds per stage: quantiles of the stage's scores." },
 	{ "cascade.stages[].name", CONFIG_STRING, NULL, NULL,
 	  "A stage's name (default: its scorer); stage scores are stored by it." },
@@ -114,7 +114,7 @@ const struct config_key config_keys[] = {
 	  "Refit this stage's thresholds from labels; false keeps lo and hi fixed." },
 	{ "cascade.stages[].method", CONFIG_ENUM, "bm25", "dense|bm25|import|trec",
 	  "agreement: the newest run of this method is the other run." },
-	{ "cascade.stages[].run", CONFIG_INT, NULL, NULL,
+	{ "cascade.stages[].run", CONFIG_INT, NULL, "1..",
 	  "agreement: the other run's id (instead of method)." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
@@ -806,8 +806,22 @@ config_write_example(FILE *fp)
 		size_t len = (size_t)(dot - k->name);
 		bool any = false;
 
-		if (strchr(k->name, '['))
-			continue;	/* sequences have no example yet */
+		if (strchr(k->name, '[')) {
+			/* a list of mappings: one commented element, each
+			 * key with its default or its choices */
+			const char *br = strchr(k->name, '[');
+
+			if (k == config_keys || strncmp(k[-1].name, k->name,
+						       (size_t)(br - k->name) +
+						       1))
+				fprintf(fp, "  # %.*s: (a list; each element "
+					"has these keys)\n  #   -\n",
+					(int)(br - dot - 1), dot + 1);
+			fprintf(fp, "  #     %s: %s\n", br + 3,
+				k->def ? k->def : k->choices ? k->choices
+				: "...");
+			continue;
+		}
 		if (len != slen || strncmp(section, k->name, len) != 0) {
 			/* a section with no default at all stays a comment:
 			 * an empty mapping would be null, not a mapping */
