@@ -310,6 +310,55 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 			(long long)res->pending);
 }
 
+#include "src/estimate.h"
+
+void
+cascadejob_estimate_from(int64_t human_tn, int64_t unlabelled,
+			 int64_t audit_n, int64_t audit_fn, double conf,
+			 struct cascadejob_estimate *e)
+{
+	double scale, rlo, rhi;
+
+	memset(e, 0, sizeof(*e));
+	e->negatives = human_tn + unlabelled;
+	e->unlabelled = unlabelled;
+	e->audit_n = audit_n;
+	e->audit_fn = audit_fn;
+	if (audit_n == 0 || e->negatives == 0)
+		return;
+	/* the unlabelled part holds FN at the audit rate; people's TN none */
+	scale = (double)unlabelled / (double)e->negatives;
+	estimate_cp_interval((double)audit_fn, (double)audit_n, conf, &rlo,
+			     &rhi);
+	e->known = true;
+	e->rate = scale * (double)audit_fn / (double)audit_n;
+	e->lo = scale * rlo;
+	e->hi = scale * rhi;
+	e->more_labels = scale > 0
+		? estimate_labels_for((double)audit_fn, (double)audit_n, conf,
+				      0.02 / scale) : 0;
+}
+
+enum ns_rc
+cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
+		    struct ns_err *err)
+{
+	struct cascade_db_estimate d;
+	enum ns_rc rc = cascade_db_estimate(pj->db, &d, err);
+
+	if (rc != NS_OK)
+		return rc;
+	cascadejob_estimate_from(d.human_tn, d.auto_neg, d.routed ? d.audit_n
+				 : 0, d.audit_fn,
+				 config_float(pj->cfg, "cascade.confidence",
+					      0.95), e);
+	if (!d.routed) {
+		e->known = false;
+		e->audit_n = 0;
+	}
+	return NS_OK;
+}
+
 void
 cascadejob_print_thresholds(FILE *fp, const struct cascade *c,
 			    const struct cascade_thr *t)
@@ -350,6 +399,13 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
+	if (n == 0) {
+		rc = err_set(err, NS_EINPUT, "%s: nothing to route: no kept "
+			     "candidates%s (import negatives or run negsieve "
+			     "mine first)", pj->dir, s->run ? " in that run"
+			     : "");
+		goto out;
+	}
 	for (int k = 0; k < c.n && rc == NS_OK; k++)
 		if (c.st[k].ext >= 0)
 			rc = cascadejob_score_stage(pj, &c, k, t, items, n,
