@@ -718,6 +718,17 @@ review_maybe_refit(struct review *r, size_t n)
 	posix_spawn_file_actions_destroy(&fa);
 }
 
+void
+review_wait_refit(struct review *r)
+{
+	int status;
+
+	if (r->refit_pid > 0)
+		waitpid(r->refit_pid, &status, 0);
+	r->refit_pid = 0;
+	review_sync(r);
+}
+
 bool
 review_sync(struct review *r)
 {
