@@ -467,11 +467,14 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 				        : "cascade", stages, thr, model,
 					cascade_db_last_decision(pj->db),
 					&fit_id, err);
+	/* every verdict anew (candidates no longer kept lose theirs) */
 	if (rc == NS_OK)
-		rc = cascade_db_auto_prune(pj->db, err);
+		rc = cascade_db_auto_rewrite_begin(pj->db, err);
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, fit_id,
 				      res, err);
+	if (rc == NS_OK)
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	if (rc != NS_OK) {
@@ -524,11 +527,16 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 		goto out;
 	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
 				thr, model, upto, &fit_id, err);
-	/* without a previous version of these stages, every verdict is new */
+	/* the review's refit writes what changed, in short commits; a fit
+	 * by hand every verdict anew */
+	if (rc == NS_OK && !s->verdicts_only)
+		rc = cascade_db_auto_rewrite_begin(pj->db, err);
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, fr.t,
 				      s->verdicts_only ? cur : NULL, &fr.pfn,
 				      items, n, fit_id, res, err);
+	if (rc == NS_OK && !s->verdicts_only)
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	if (rc != NS_OK) {
