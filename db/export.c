@@ -1,6 +1,17 @@
 /*
  * export.c - reading a project for export, and the export log (see
  * export.h).
+ *
+ * The reader walks the queries in id order and, beside them, streams
+ * ordered by query id that SQLite serves from indexes without sorting:
+ * the kept candidates of each run (candidate_run), the positives (qrel's
+ * key), each run's positive scores (run_positive's key), the cascade's
+ * verdicts (item_auto's key) and the queries with decisions
+ * (decision_item).  Each query takes what the streams hold for it; only
+ * queries with decisions ask the item_label view (and query_drop), with
+ * their id, which SQLite answers from indexes.  So the cost of a query
+ * does not grow with the project, and nothing but the current query is
+ * held in memory.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -19,6 +30,21 @@ struct arena_chunk {
 	char data[];
 };
 
+/* A statement whose rows come in query id order (column 0). */
+struct stream {
+	sqlite3_stmt *st;	/* owned (finalized at close) */
+	bool row;		/* a row is current */
+	bool done;		/* no more rows */
+};
+
+/* A run's streams. */
+struct run_streams {
+	int64_t id;
+	int64_t source;		/* its source, 0: none */
+	struct stream cand;	/* its kept candidates */
+	struct stream pos;	/* its positives' scores (run_positive) */
+};
+
 struct export_reader {
 	struct db *db;			/* borrowed */
 	int64_t run;			/* > 0: this run only */
@@ -26,7 +52,15 @@ struct export_reader {
 	bool open;			/* the read transaction is open */
 	bool done;			/* the query cursor reached the end */
 	int64_t queries, fit, decisions;
+	int64_t cache_size;		/* the connection's, set back at the
+					 * close; 0: not changed */
 	sqlite3_stmt *cursor;		/* the queries, in id order */
+	struct run_streams *runs;	/* newest first */
+	size_t nruns;
+	struct stream positives;	/* qrel grade > 0 with passages */
+	struct stream judged;		/* qrel grade <= 0 */
+	struct stream verdicts;		/* item_auto */
+	struct stream decided;		/* queries with decisions */
 	struct arena_chunk *chunks;	/* strings of the current query */
 	struct export_query q;		/* the current query */
 	size_t cap_pos, cap_items;
@@ -35,6 +69,9 @@ struct export_reader {
 };
 
 #define ARENA_CHUNK (256 * 1024)
+
+/* The page cache of a reading export (KiB). */
+#define EXPORT_CACHE_KIB 32768
 
 static void
 arena_reset(struct export_reader *r)
@@ -121,44 +158,139 @@ arena_free(struct export_reader *r)
 #define EXPORT_XID(P) \
 	"(SELECT x.xid FROM passage_xid x WHERE x.passage_id = " P " LIMIT 1)"
 
+/* Prepare @sql as a stream of its own (several may run at once). */
+static enum ns_rc
+stream_open(struct export_reader *r, struct stream *s, const char *sql,
+	    int64_t bind, struct ns_err *err)
+{
+	memset(s, 0, sizeof(*s));
+	if (sqlite3_prepare_v2(db_handle(r->db), sql, -1, &s->st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(r->db, err, "reading the project");
+	if (bind)
+		sqlite3_bind_int64(s->st, 1, bind);
+	return NS_OK;
+}
+
+static void
+stream_close(struct stream *s)
+{
+	sqlite3_finalize(s->st);
+	s->st = NULL;
+}
+
+/* Move @s to its first row with query id >= @qid; true when that row's
+ * query id is @qid.  *@ret gets an SQLite error. */
+static bool
+stream_at(struct export_reader *r, struct stream *s, int64_t qid,
+	  enum ns_rc *ret, struct ns_err *err)
+{
+	int rc;
+
+	for (;;) {
+		if (s->done || !s->st)
+			return false;
+		if (s->row) {
+			int64_t q = sqlite3_column_int64(s->st, 0);
+
+			if (q >= qid)
+				return q == qid;
+		}
+		rc = sqlite3_step(s->st);
+		s->row = rc == SQLITE_ROW;
+		if (rc == SQLITE_DONE) {
+			s->done = true;
+		} else if (rc != SQLITE_ROW) {
+			s->done = true;
+			*ret = db_fail(r->db, err, "reading the project");
+		}
+	}
+}
+
+/* Step past the current row (the caller took it). */
+static void
+stream_next(struct stream *s)
+{
+	s->row = false;
+}
+
 enum ns_rc
 export_reader_open(struct db *db, int64_t run, bool all_runs,
-		   struct export_reader **out, struct ns_err *err)
+		   unsigned what, struct export_reader **out,
+		   struct ns_err *err)
 {
-	static const char sql_run[] = "SELECT 1 FROM run WHERE id = ?1";
+	static const char sql_runs[] =
+		"SELECT id, coalesce(source_id, 0) FROM run"
+		" WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC";
 	static const char sql_snap[] =
 		"SELECT (SELECT count(*) FROM query),"
 		" (SELECT coalesce(max(id), 0) FROM cascade_fit),"
 		" (SELECT coalesce(max(id), 0) FROM decision)";
 	static const char sql_cursor[] =
-		"SELECT q.id, q.xid, q.text, q.prompt, q.type,"
-		"  EXISTS (SELECT 1 FROM query_drop d WHERE d.query_id = q.id)"
-		" FROM query q ORDER BY q.id";
+		"SELECT id, xid, text, prompt, type FROM query ORDER BY id";
+	static const char sql_runpos[] =
+		"SELECT query_id, passage_id, score FROM run_positive"
+		" WHERE run_id = ?1 ORDER BY query_id, passage_id";
+	static const char sql_judged[] =
+		"SELECT query_id, passage_id, grade FROM qrel"
+		" WHERE grade <= 0 ORDER BY query_id, passage_id";
+	static const char sql_auto[] =
+		"SELECT query_id, passage_id, verdict FROM item_auto"
+		" ORDER BY query_id, passage_id";
+	static const char sql_decided[] =
+		"SELECT DISTINCT query_id FROM decision ORDER BY query_id";
+	/* the passage columns: id, external id, title, text; only what the
+	 * format writes is read (a passage row, an index look-up less) */
+	const char *xid = (what & EXPORT_READ_IDS) ? EXPORT_XID("%s") : "NULL";
+	const char *txt = (what & EXPORT_READ_TEXTS) ? "p.title, p.text"
+						       : "'', NULL";
+	const char *join = (what & EXPORT_READ_TEXTS)
+			   ? " JOIN passage p ON p.id = %s" : "";
+	char *sql_cand, *sql_pos, *cols, *from, pragma[64];
 	struct export_reader *r;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
-	int64_t one;
+	size_t cap = 0;
+	int step;
 
-	if (db_exec(db, "BEGIN", err) != NS_OK)
-		return NS_EDB;
+	/* a run's kept candidates, by query (then rank: the order is
+	 * settled per query); the positives with their teacher scores */
+	cols = xasprintf(xid, "c.passage_id");
+	from = xasprintf(join, "c.passage_id");
+	sql_cand = xasprintf("SELECT c.query_id, c.passage_id, %s, %s,"
+			     " c.score, c.rank, c.flag = 'near_duplicate'"
+			     " FROM candidate c%s"
+			     " WHERE c.run_id = ?1 AND c.filter IS NULL"
+			     " ORDER BY c.query_id, c.rank", cols, txt, from);
+	free(cols);
+	free(from);
+	cols = xasprintf(xid, "r.passage_id");
+	from = xasprintf(join, "r.passage_id");
+	sql_pos = xasprintf("SELECT r.query_id, r.passage_id, %s, %s,"
+			    " r.score, r.source_id, r.grade FROM qrel r%s"
+			    " WHERE r.grade > 0"
+			    " ORDER BY r.query_id, r.passage_id", cols, txt,
+			    from);
+	free(cols);
+	free(from);
 	r = xcalloc(1, sizeof(*r));
 	r->db = db;
+	/* Candidates come in query order, their passages from anywhere: a
+	 * page cache of a fixed size (whatever the project's) saves most
+	 * of the page reads again; set back at the close. */
+	r->cache_size = db_scalar(db, "PRAGMA cache_size");
+	if (r->cache_size == -1)	/* db_scalar()'s error */
+		r->cache_size = 0;
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d",
+		 EXPORT_CACHE_KIB);
+	if (db_exec(db, pragma, err) != NS_OK ||
+	    db_exec(db, "BEGIN", err) != NS_OK) {
+		rc = NS_EDB;
+		goto fail;
+	}
 	r->run = run;
 	r->all_runs = all_runs;
 	r->open = true;
-	if (run > 0) {
-		if (!(st = db_prep(db, sql_run, err))) {
-			rc = NS_EDB;
-			goto fail;
-		}
-		sqlite3_bind_int64(st, 1, run);
-		rc = db_step_id(db, st, &one, "reading a run", err);
-		if (rc == NS_ENOTFOUND)
-			rc = err_set(err, NS_ENOTFOUND, "no run with id %lld",
-				     (long long)run);
-		if (rc)
-			goto fail;
-	}
 	if (!(st = db_prep(db, sql_snap, err))) {
 		rc = NS_EDB;
 		goto fail;
@@ -172,13 +304,52 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	r->fit = sqlite3_column_int64(st, 1);
 	r->decisions = sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
+	if (!(st = db_prep(db, sql_runs, err))) {
+		rc = NS_EDB;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, run);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (r->nruns == cap) {
+			cap = cap ? cap * 2 : 8;
+			r->runs = xrealloc(r->runs, cap * sizeof(*r->runs));
+		}
+		memset(&r->runs[r->nruns], 0, sizeof(*r->runs));
+		r->runs[r->nruns].id = sqlite3_column_int64(st, 0);
+		r->runs[r->nruns++].source = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		rc = db_fail(db, err, "reading runs");
+		goto fail;
+	}
+	if (run > 0 && r->nruns == 0) {
+		rc = err_set(err, NS_ENOTFOUND, "no run with id %lld",
+			     (long long)run);
+		goto fail;
+	}
+	for (size_t i = 0; i < r->nruns; i++)
+		if ((rc = stream_open(r, &r->runs[i].cand, sql_cand,
+				      r->runs[i].id, err)) ||
+		    (rc = stream_open(r, &r->runs[i].pos, sql_runpos,
+				      r->runs[i].id, err)))
+			goto fail;
+	if ((rc = stream_open(r, &r->positives, sql_pos, 0, err)) ||
+	    (rc = stream_open(r, &r->judged, sql_judged, 0, err)) ||
+	    (rc = stream_open(r, &r->verdicts, sql_auto, 0, err)) ||
+	    (rc = stream_open(r, &r->decided, sql_decided, 0, err)))
+		goto fail;
 	if (!(r->cursor = db_prep(db, sql_cursor, err))) {
 		rc = NS_EDB;
 		goto fail;
 	}
+	free(sql_cand);
+	free(sql_pos);
 	*out = r;
 	return NS_OK;
 fail:
+	free(sql_cand);
+	free(sql_pos);
 	export_reader_close(r);
 	return rc;
 }
@@ -208,9 +379,25 @@ export_reader_close(struct export_reader *r)
 		return;
 	if (r->cursor)
 		sqlite3_reset(r->cursor);
+	for (size_t i = 0; i < r->nruns; i++) {
+		stream_close(&r->runs[i].cand);
+		stream_close(&r->runs[i].pos);
+	}
+	stream_close(&r->positives);
+	stream_close(&r->judged);
+	stream_close(&r->verdicts);
+	stream_close(&r->decided);
 	if (r->open)
 		db_exec(r->db, "COMMIT", NULL);
+	if (r->cache_size) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = %lld",
+			 (long long)r->cache_size);
+		db_exec(r->db, pragma, NULL);
+	}
 	arena_free(r);
+	free(r->runs);
 	free(r->q.pos);
 	free(r->q.items);
 	free(r->order);
@@ -260,104 +447,6 @@ item_cols(struct export_reader *r, struct export_item *it, sqlite3_stmt *st,
 	it->rank = sqlite3_column_int64(st, c + 5);
 }
 
-/* The query's judged positives, scored under run r->q.run as the review
- * screen scores them (db/queue.c): the run's scorer (run_positive, or
- * the positive's own candidate row), else for an imported run the
- * teacher score imported with the same file. */
-static enum ns_rc
-read_positives(struct export_reader *r, struct ns_err *err)
-{
-	static const char sql[] =
-		"SELECT r.passage_id, " EXPORT_XID("r.passage_id") ","
-		"  p.title, p.text,"
-		"  coalesce((SELECT rp.score FROM run_positive rp"
-		"   WHERE rp.run_id = ?2 AND rp.query_id = r.query_id"
-		"     AND rp.passage_id = r.passage_id),"
-		"   (SELECT c.score FROM candidate c"
-		"   WHERE c.run_id = ?2 AND c.query_id = r.query_id"
-		"     AND c.passage_id = r.passage_id),"
-		"   (SELECT r.score FROM run u WHERE u.id = ?2"
-		"     AND u.source_id = r.source_id)),"
-		"  NULL, r.grade"
-		" FROM qrel r JOIN passage p ON p.id = r.passage_id"
-		" WHERE r.query_id = ?1 AND r.grade > 0"
-		" ORDER BY r.passage_id";
-	sqlite3_stmt *st = db_prep(r->db, sql, err);
-	int rc;
-
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, r->q.id);
-	sqlite3_bind_int64(st, 2, r->q.run);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct export_item *it = new_item(r, true);
-
-		item_cols(r, it, st, 0);
-		it->positive = true;
-		it->grade = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NS_OK
-				 : db_fail(r->db, err, "reading positives");
-}
-
-/* The chosen candidates, best first (as the review screen orders them). */
-static enum ns_rc
-read_candidates(struct export_reader *r, struct ns_err *err)
-{
-	/* the kept candidates of run ?1 */
-	static const char sql_run[] =
-		"SELECT c.passage_id, " EXPORT_XID("c.passage_id") ","
-		"  p.title, p.text, c.score, c.rank,"
-		"  j.grade, c.flag = 'near_duplicate'"
-		" FROM candidate c JOIN passage p ON p.id = c.passage_id"
-		" LEFT JOIN qrel j ON j.query_id = ?2"
-		"   AND j.passage_id = c.passage_id"
-		" WHERE c.run_id = ?1 AND c.query_id = ?2 AND c.filter IS NULL"
-		" ORDER BY c.score IS NULL, c.score DESC, c.rank IS NULL,"
-		"   c.rank, c.passage_id";
-	/* the kept candidates of every run, scored by run ?1 */
-	static const char sql_all[] =
-		"SELECT k.passage_id, " EXPORT_XID("k.passage_id") ","
-		"  p.title, p.text, s.score, s.rank, j.grade,"
-		"  (SELECT max(f.flag = 'near_duplicate') FROM candidate f"
-		"   WHERE f.query_id = ?2 AND f.passage_id = k.passage_id"
-		"     AND f.filter IS NULL)"
-		" FROM (SELECT DISTINCT passage_id FROM candidate"
-		"   WHERE query_id = ?2 AND filter IS NULL) k"
-		" JOIN passage p ON p.id = k.passage_id"
-		" LEFT JOIN candidate s ON s.run_id = ?1 AND s.query_id = ?2"
-		"   AND s.passage_id = k.passage_id"
-		" LEFT JOIN qrel j ON j.query_id = ?2"
-		"   AND j.passage_id = k.passage_id"
-		" ORDER BY s.passage_id IS NULL, s.score IS NULL, s.score DESC,"
-		"   s.rank IS NULL, s.rank, k.passage_id";
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!r->q.run)
-		return NS_OK;
-	if (!(st = db_prep(r->db, r->all_runs ? sql_all : sql_run, err)))
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, r->q.run);
-	sqlite3_bind_int64(st, 2, r->q.id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct export_item *it = new_item(r, false);
-
-		item_cols(r, it, st, 0);
-		it->candidate = true;
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-			it->grade = sqlite3_column_int64(st, 6);
-			it->positive = it->grade > 0;
-			it->judged_neg = it->grade <= 0;
-		}
-		it->near_dup = sqlite3_column_int(st, 7) != 0;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NS_OK
-				 : db_fail(r->db, err, "reading candidates");
-}
-
 static int
 cmp_order(const void *a, const void *b)
 {
@@ -366,12 +455,11 @@ cmp_order(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Sort the (passage id, index) pairs of the items for find_item(). */
+/* Sort the (passage id, index) pairs of the first @n items for
+ * find_item(). */
 static void
-index_items(struct export_reader *r)
+index_items(struct export_reader *r, size_t n)
 {
-	size_t n = r->q.nitems;
-
 	if (2 * n > r->cap_order) {
 		r->cap_order = 2 * n + 64;
 		r->order = xrealloc(r->order, r->cap_order *
@@ -384,11 +472,11 @@ index_items(struct export_reader *r)
 	qsort(r->order, n, 2 * sizeof(*r->order), cmp_order);
 }
 
-/* The item (a candidate, or a positive) of passage @pid, or NULL. */
-static struct export_item *
-find_item(struct export_reader *r, size_t ncand, int64_t pid)
+/* Index of the first @n items (index_items()) holding @pid, or -1. */
+static ptrdiff_t
+find_indexed(struct export_reader *r, size_t n, int64_t pid)
 {
-	size_t lo = 0, hi = ncand;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -398,12 +486,200 @@ find_item(struct export_reader *r, size_t ncand, int64_t pid)
 		else
 			hi = mid;
 	}
-	if (lo < ncand && r->order[2 * lo] == pid)
-		return &r->q.items[r->order[2 * lo + 1]];
-	for (size_t i = 0; i < r->q.npos; i++)
-		if (r->q.pos[i].passage_id == pid)
-			return &r->q.pos[i];
+	if (lo < n && r->order[2 * lo] == pid)
+		return (ptrdiff_t)r->order[2 * lo + 1];
+	return -1;
+}
+
+/* The item (a candidate, one added after them, or a positive) of passage
+ * @pid, or NULL; the first @ncand items are indexed. */
+static struct export_item *
+find_item(struct export_reader *r, size_t ncand, int64_t pid)
+{
+	ptrdiff_t i = find_indexed(r, ncand, pid);
+
+	if (i >= 0)
+		return &r->q.items[i];
+	for (size_t k = ncand; k < r->q.nitems; k++)
+		if (r->q.items[k].passage_id == pid)
+			return &r->q.items[k];
+	for (size_t k = 0; k < r->q.npos; k++)
+		if (r->q.pos[k].passage_id == pid)
+			return &r->q.pos[k];
 	return NULL;
+}
+
+/* The review screen's order: scored by the query's run first, best
+ * first, then by rank, then by passage. */
+static int
+cmp_items(const void *a, const void *b)
+{
+	const struct export_item *x = a, *y = b;
+
+	if (x->in_run != y->in_run)
+		return x->in_run ? -1 : 1;
+	if (x->has_score != y->has_score)
+		return x->has_score ? -1 : 1;
+	if (x->has_score && x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if ((x->rank != 0) != (y->rank != 0))
+		return x->rank ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->passage_id < y->passage_id ? -1 :
+	       x->passage_id > y->passage_id;
+}
+
+/* Take the rows of query r->q.id from the candidate stream of run @k. */
+static enum ns_rc
+take_candidates(struct export_reader *r, struct run_streams *k,
+		bool in_run, struct ns_err *err)
+{
+	enum ns_rc ret = NS_OK;
+	size_t before = r->q.nitems;
+
+	while (stream_at(r, &k->cand, r->q.id, &ret, err)) {
+		sqlite3_stmt *st = k->cand.st;
+		int64_t pid = sqlite3_column_int64(st, 1);
+		struct export_item *it;
+		bool seen = false;
+
+		stream_next(&k->cand);
+		/* all runs: a passage of a newer run is there already */
+		for (size_t i = 0; i < before && !seen; i++)
+			seen = r->q.items[i].passage_id == pid;
+		if (seen)
+			continue;
+		it = new_item(r, false);
+		item_cols(r, it, st, 1);
+		it->candidate = true;
+		it->in_run = in_run;
+		if (!in_run) {
+			/* scores of another run are on another scale */
+			it->has_score = false;
+			it->rank = 0;
+		}
+		it->near_dup = sqlite3_column_int(st, 7) != 0;
+	}
+	return ret;
+}
+
+/* The chosen candidates of the query, in the review screen's order. */
+static enum ns_rc
+read_candidates(struct export_reader *r, struct run_streams **qrun,
+		struct ns_err *err)
+{
+	enum ns_rc ret = NS_OK;
+
+	*qrun = NULL;
+	if (r->run > 0) {
+		/* one run: its scores, whether it retrieved any or not */
+		*qrun = &r->runs[0];
+		r->q.run = r->run;
+		if (stream_at(r, &r->runs[0].cand, r->q.id, &ret, err))
+			ret = take_candidates(r, &r->runs[0], true, err);
+		goto out;
+	}
+	for (size_t i = 0; i < r->nruns && ret == NS_OK; i++) {
+		struct run_streams *k = &r->runs[i];
+
+		if (!stream_at(r, &k->cand, r->q.id, &ret, err))
+			continue;
+		if (!*qrun) {
+			/* the newest run with kept candidates: its scores */
+			*qrun = k;
+			r->q.run = k->id;
+			ret = take_candidates(r, k, true, err);
+			if (!r->all_runs)
+				break;
+		} else {
+			ret = take_candidates(r, k, false, err);
+		}
+	}
+out:
+	if (ret == NS_OK)
+		qsort(r->q.items, r->q.nitems, sizeof(*r->q.items),
+		      cmp_items);
+	return ret;
+}
+
+/*
+ * The query's judged positives (by passage id), scored under the query's
+ * run as the review screen scores them (db/queue.c): the run's scorer
+ * (run_positive, or the positive's own kept candidate row), else for an
+ * imported run the teacher score imported from the same source.
+ */
+static enum ns_rc
+read_positives(struct export_reader *r, struct run_streams *k, size_t ncand,
+	       struct ns_err *err)
+{
+	enum ns_rc ret = NS_OK;
+
+	while (stream_at(r, &r->positives, r->q.id, &ret, err)) {
+		sqlite3_stmt *st = r->positives.st;
+		struct export_item *it = new_item(r, true), *c;
+		int64_t source = sqlite3_column_int64(st, 6);
+		bool teacher = sqlite3_column_type(st, 5) != SQLITE_NULL;
+		double tscore = sqlite3_column_double(st, 5);
+		ptrdiff_t ci;
+
+		stream_next(&r->positives);
+		item_cols(r, it, st, 1);
+		it->positive = true;
+		it->grade = sqlite3_column_int64(st, 7);
+		it->has_score = false;
+		it->rank = 0;
+		/* a candidate that is a positive is no negative */
+		ci = find_indexed(r, ncand, it->passage_id);
+		c = ci >= 0 ? &r->q.items[ci] : NULL;
+		if (c) {
+			c->positive = true;
+			c->grade = it->grade;
+		}
+		if (!k)
+			continue;
+		/* the run's scorer */
+		while (stream_at(r, &k->pos, r->q.id, &ret, err) &&
+		       sqlite3_column_int64(k->pos.st, 1) < it->passage_id)
+			stream_next(&k->pos);
+		if (k->pos.row && !k->pos.done &&
+		    sqlite3_column_int64(k->pos.st, 0) == r->q.id &&
+		    sqlite3_column_int64(k->pos.st, 1) == it->passage_id &&
+		    sqlite3_column_type(k->pos.st, 2) != SQLITE_NULL) {
+			it->has_score = true;
+			it->score = sqlite3_column_double(k->pos.st, 2);
+			continue;
+		}
+		if (c && c->in_run && c->has_score) {
+			it->has_score = true;
+			it->score = c->score;
+		}
+		if (!it->has_score && teacher && source == k->source) {
+			it->has_score = true;
+			it->score = tscore;
+		}
+	}
+	return ret;
+}
+
+/* The query's judgments of grade <= 0 onto its candidates. */
+static enum ns_rc
+read_judged(struct export_reader *r, size_t ncand, struct ns_err *err)
+{
+	enum ns_rc ret = NS_OK;
+
+	while (stream_at(r, &r->judged, r->q.id, &ret, err)) {
+		ptrdiff_t ci = find_indexed(r, ncand, sqlite3_column_int64(
+						    r->judged.st, 1));
+
+		if (ci >= 0) {
+			r->q.items[ci].judged_neg = true;
+			r->q.items[ci].grade = sqlite3_column_int64(
+				r->judged.st, 2);
+		}
+		stream_next(&r->judged);
+	}
+	return ret;
 }
 
 /* Add passage @pid of the query as an item outside the chosen candidates
@@ -414,7 +690,7 @@ add_other(struct export_reader *r, int64_t pid, struct ns_err *err,
 {
 	static const char sql[] =
 		"SELECT p.id, " EXPORT_XID("p.id") ", p.title, p.text,"
-		"  c.score, c.rank, j.grade"
+		"  c.score, c.rank, j.grade, c.passage_id IS NOT NULL"
 		" FROM passage p"
 		" LEFT JOIN candidate c ON c.run_id = ?2 AND c.query_id = ?3"
 		"   AND c.passage_id = p.id"
@@ -435,6 +711,7 @@ add_other(struct export_reader *r, int64_t pid, struct ns_err *err,
 	if (rc == SQLITE_ROW) {
 		it = new_item(r, false);
 		item_cols(r, it, st, 0);
+		it->in_run = sqlite3_column_int(st, 7) != 0;
 		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 			it->grade = sqlite3_column_int64(st, 6);
 			it->positive = it->grade > 0;
@@ -447,65 +724,74 @@ add_other(struct export_reader *r, int64_t pid, struct ns_err *err,
 	return it;
 }
 
-/*
- * Labels (item_label) and verdicts (item_auto) of the query, onto its
- * items; passages called a false negative that are not among them are
- * added as items of their own.
- */
+/* Put label @l or verdict @a on the query's item of passage @pid; a
+ * false negative that is none of its items is added. */
 static enum ns_rc
-read_labels(struct export_reader *r, struct ns_err *err)
+mark_item(struct export_reader *r, size_t ncand, int64_t pid, enum label l,
+	  enum export_auto a, struct ns_err *err)
+{
+	struct export_item *it = find_item(r, ncand, pid);
+	enum ns_rc ret = NS_OK;
+
+	if (!it && (l == LABEL_FN || a == EXPORT_AUTO_FN))
+		it = add_other(r, pid, err, &ret);
+	if (!it)
+		return ret;
+	if (l != LABEL_NONE)
+		it->label = l;
+	if (a != EXPORT_AUTO_NONE)
+		it->verdict = a;
+	return NS_OK;
+}
+
+/* People's labels (item_label) of a query with decisions that is not
+ * dropped. */
+static enum ns_rc
+read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
 {
 	static const char sql_label[] =
 		"SELECT passage_id, label FROM item_label"
 		" WHERE query_id = ?1 AND label <> 'drop_query'";
-	static const char sql_auto[] =
-		"SELECT passage_id, verdict FROM item_auto WHERE query_id = ?1";
-	size_t ncand = r->q.nitems;
 	sqlite3_stmt *st;
 	enum ns_rc ret = NS_OK;
 	int rc;
 
-	index_items(r);
-	for (int pass = 0; pass < 2 && ret == NS_OK; pass++) {
-		if (!(st = db_prep(r->db, pass ? sql_auto : sql_label, err)))
-			return NS_EDB;
-		sqlite3_bind_int64(st, 1, r->q.id);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t pid = sqlite3_column_int64(st, 0);
-			const char *v = (const char *)sqlite3_column_text(st,
-									  1);
-			struct export_item *it = find_item(r, ncand, pid);
-			enum label l = LABEL_NONE;
-			enum export_auto a = EXPORT_AUTO_NONE;
+	if (!(st = db_prep(r->db, sql_label, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, r->q.id);
+	while (ret == NS_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ret = mark_item(r, ncand, sqlite3_column_int64(st, 0),
+				label_of_action((const char *)
+						sqlite3_column_text(st, 1)),
+				EXPORT_AUTO_NONE, err);
+	sqlite3_reset(st);
+	if (ret == NS_OK && rc != SQLITE_DONE)
+		ret = db_fail(r->db, err, "reading decisions");
+	return ret;
+}
 
-			if (pass == 0)
-				l = label_of_action(v);
-			else if (v && !strcmp(v, "tn"))
-				a = EXPORT_AUTO_TN;
-			else if (v && !strcmp(v, "fn"))
-				a = EXPORT_AUTO_FN;
-			else if (v && !strcmp(v, "review"))
-				a = EXPORT_AUTO_REVIEW;
-			/* items added here come after the candidates: look
-			 * for them among the added ones too */
-			for (size_t i = ncand; !it && i < r->q.nitems; i++)
-				if (r->q.items[i].passage_id == pid)
-					it = &r->q.items[i];
-			if (!it && (l == LABEL_FN || a == EXPORT_AUTO_FN)) {
-				it = add_other(r, pid, err, &ret);
-				if (ret != NS_OK)
-					break;
-			}
-			if (!it)
-				continue;
-			if (pass == 0)
-				it->label = l;
-			else
-				it->verdict = a;
-		}
-		sqlite3_reset(st);
-		if (ret == NS_OK && rc != SQLITE_DONE)
-			ret = db_fail(r->db, err, "reading labels");
+/* The cascade's verdicts of the query. */
+static enum ns_rc
+read_verdicts(struct export_reader *r, size_t ncand, struct ns_err *err)
+{
+	enum ns_rc ret = NS_OK;
+
+	while (ret == NS_OK &&
+	       stream_at(r, &r->verdicts, r->q.id, &ret, err)) {
+		sqlite3_stmt *st = r->verdicts.st;
+		const char *v = (const char *)sqlite3_column_text(st, 2);
+		int64_t pid = sqlite3_column_int64(st, 1);
+		enum export_auto a = EXPORT_AUTO_NONE;
+
+		if (v && !strcmp(v, "tn"))
+			a = EXPORT_AUTO_TN;
+		else if (v && !strcmp(v, "fn"))
+			a = EXPORT_AUTO_FN;
+		else if (v && !strcmp(v, "review"))
+			a = EXPORT_AUTO_REVIEW;
+		/* the row stays current while add_other() reads */
+		ret = mark_item(r, ncand, pid, LABEL_NONE, a, err);
+		stream_next(&r->verdicts);
 	}
 	return ret;
 }
@@ -514,11 +800,10 @@ enum ns_rc
 export_reader_next(struct export_reader *r, const struct export_query **q,
 		   struct ns_err *err)
 {
-	static const char sql_newest[] =
-		"SELECT coalesce(max(run_id), 0) FROM candidate"
-		" WHERE query_id = ?1 AND filter IS NULL";
-	sqlite3_stmt *st;
-	enum ns_rc rc;
+	struct run_streams *k = NULL;
+	enum ns_rc rc = NS_OK;
+	size_t ncand;
+	bool decided;
 	int step;
 
 	if (r->done)
@@ -539,25 +824,38 @@ export_reader_next(struct export_reader *r, const struct export_query **q,
 	r->q.text = col_str(r, r->cursor, 2);
 	r->q.prompt = col_str(r, r->cursor, 3);
 	r->q.type = col_str(r, r->cursor, 4);
-	r->q.dropped = sqlite3_column_int(r->cursor, 5) != 0;
 	*q = &r->q;
-	if (r->q.dropped)
-		return NS_OK;
-	if (r->run > 0 && !r->all_runs) {
-		r->q.run = r->run;
-	} else {
-		if (!(st = db_prep(r->db, sql_newest, err)))
+	decided = stream_at(r, &r->decided, r->q.id, &rc, err);
+	if (rc)
+		return rc;
+	if (decided) {
+		static const char sql_drop[] =
+			"SELECT 1 FROM query_drop WHERE query_id = ?1";
+		sqlite3_stmt *st = db_prep(r->db, sql_drop, err);
+		int64_t one;
+
+		if (!st)
 			return NS_EDB;
 		sqlite3_bind_int64(st, 1, r->q.id);
-		if ((rc = db_step_int(r->db, st, &r->q.run,
-				      "finding the run of a query", err)))
+		rc = db_step_id(r->db, st, &one, "reading decisions", err);
+		if (rc == NS_OK) {
+			r->q.dropped = true;
+			return NS_OK;
+		}
+		if (rc != NS_ENOTFOUND)
 			return rc;
+		rc = NS_OK;
 	}
-	if ((rc = read_positives(r, err)) ||
-	    (rc = read_candidates(r, err)) ||
-	    (rc = read_labels(r, err)))
+	if ((rc = read_candidates(r, &k, err)))
 		return rc;
-	return NS_OK;
+	ncand = r->q.nitems;
+	index_items(r, ncand);
+	if ((rc = read_positives(r, k, ncand, err)) ||
+	    (rc = read_judged(r, ncand, err)))
+		return rc;
+	if (decided && (rc = read_labels(r, ncand, err)))
+		return rc;
+	return read_verdicts(r, ncand, err);
 }
 
 /* --- the export log -------------------------------------------------- */

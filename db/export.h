@@ -40,6 +40,8 @@ struct export_item {
 	double score;
 	int64_t rank;		/* in the query's run; 0: unknown */
 	bool candidate;		/* one of the chosen candidates */
+	bool in_run;		/* retrieved by the query's run (score and
+				 * rank are that run's) */
 	bool positive;		/* judged relevant (qrel grade > 0) */
 	bool judged_neg;	/* judged non-relevant (qrel grade <= 0) */
 	int64_t grade;		/* the judgment's grade, when judged */
@@ -71,16 +73,24 @@ struct export_query {
 
 struct export_reader;
 
+/* What a reader reads of each passage besides its id, score and rank. */
+#define EXPORT_READ_IDS   1u	/* its external id (else xid is NULL) */
+#define EXPORT_READ_TEXTS 2u	/* its title and text (else "" and NULL) */
+
 /*
- * Start reading @db in one read transaction.  @run > 0: the kept
+ * Start reading @db in one read transaction, reading of each passage
+ * what @what asks (EXPORT_READ_*: a format that writes no texts reads
+ * none).  @run > 0: the kept
  * candidates of that run (NS_ENOTFOUND "no run with id N" when there is
  * none); @run == 0: each query's newest run with kept candidates, the run
  * whose scores the review screen shows; @all_runs: the kept candidates of
  * every run, scored by the newest.  On success *@out is a new reader
- * (export_reader_close()).
+ * (export_reader_close()).  Passages added as false negatives outside the
+ * chosen candidates are read whole.
  */
 enum ns_rc export_reader_open(struct db *db, int64_t run, bool all_runs,
-			      struct export_reader **out, struct ns_err *err);
+			      unsigned what, struct export_reader **out,
+			      struct ns_err *err);
 
 /* What the snapshot holds: the number of queries, the cascade version
  * (latest cascade_fit.id, 0 = none) and the last decision id. */

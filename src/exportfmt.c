@@ -1,16 +1,17 @@
 /*
  * exportfmt.c - the output formats of `negsieve export` (see exportfmt.h).
- * JSON through jansson (reals with as many significant digits as it takes
- * for every score to read back as the same double); CSV/TSV quoted as
- * Python's csv module writes it.
+ * A record is built in one buffer and written whole: JSON through jsonw.h
+ * (reals with as many significant digits as it takes for every score to
+ * read back as the same double), CSV/TSV quoted as Python's csv module
+ * writes it.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "src/exportfmt.h"
+#include "src/jsonw.h"
 #include "src/util.h"
 
 struct exportfmt {
@@ -19,8 +20,6 @@ struct exportfmt {
 	struct outstream *out;		/* borrowed */
 	struct strbuf line;		/* the record being built */
 	struct strbuf text;		/* "title text" of a passage */
-	enum ns_rc rc;			/* of the last callback write */
-	struct ns_err *err;		/* for the callback */
 };
 
 static const char *const fmt_names[] = {
@@ -104,64 +103,6 @@ csv_field(struct exportfmt *f, const char *s, size_t len, bool first)
 	strbuf_addch(&f->line, '"');
 }
 
-/* --- JSON -------------------------------------------------------------- */
-
-static int
-json_out(const char *buf, size_t size, void *data)
-{
-	struct exportfmt *f = data;
-
-	f->rc = outstream_write(f->out, buf, size, f->err);
-	return f->rc == NS_OK ? 0 : -1;
-}
-
-/* The fewest significant digits (15 to 17) that print @x so that it reads
- * back as the same double: 0.95 stays "0.95", not 0.94999999999999996,
- * and every score still reads back exactly. */
-static int
-real_digits(double x)
-{
-	char buf[40];
-
-	for (int p = 15; p < 17; p++) {
-		snprintf(buf, sizeof(buf), "%.*g", p, x);
-		if (strtod(buf, NULL) == x)
-			return p;
-	}
-	return 17;
-}
-
-/* Write @o (stolen) as one line, its reals with @digits significant
- * digits. */
-static enum ns_rc
-json_line(struct exportfmt *f, json_t *o, int digits, struct ns_err *err)
-{
-	enum ns_rc rc;
-
-	f->rc = NS_OK;
-	f->err = err;
-	if (json_dump_callback(o, json_out, f, JSON_REAL_PRECISION(digits))
-	    != 0)
-		rc = f->rc ? f->rc : err_set(err, NS_EINTERNAL, "cannot "
-					     "write JSON");
-	else
-		rc = outstream_write(f->out, "\n", 1, err);
-	json_decref(o);
-	return rc;
-}
-
-/* A JSON string of @s, or NULL (@err set) when it is not valid UTF-8;
- * @what names it in the message. */
-static json_t *
-jstr(const char *s, size_t len, const char *what, struct ns_err *err)
-{
-	json_t *v = json_stringn(s, len);
-
-	if (!v)
-		err_set(err, NS_EINPUT, "%s is not valid UTF-8", what);
-	return v;
-}
-
 /* --- records ----------------------------------------------------------- */
 
 /* A passage as one string: its text, after its title and a space when it
@@ -193,33 +134,77 @@ psg_name(const struct export_item *it, char *buf, size_t size)
 	return buf;
 }
 
-static json_t *
+/* Append "key": to the record. */
+static void
+jkey(struct exportfmt *f, const char *key, bool first)
+{
+	if (!first)
+		strbuf_add(&f->line, ", ", 2);
+	jsonw_str(&f->line, key, strlen(key));
+	strbuf_add(&f->line, ": ", 2);
+}
+
+/* Append string @s as a JSON string; NS_EINPUT naming @what when it is
+ * not valid UTF-8. */
+static enum ns_rc
+jstr(struct exportfmt *f, const char *s, size_t len, const char *what,
+     struct ns_err *err)
+{
+	if (!jsonw_str(&f->line, s, len))
+		return err_set(err, NS_EINPUT, "%s is not valid UTF-8", what);
+	return NS_OK;
+}
+
+static enum ns_rc
 jpsg(struct exportfmt *f, const struct export_item *it, struct ns_err *err)
 {
 	char name[160];
 	size_t len;
 	const char *s = psg_text(f, it, &len);
 
-	return jstr(s, len, psg_name(it, name, sizeof(name)), err);
+	if (!jsonw_str(&f->line, s, len))
+		return err_set(err, NS_EINPUT, "%s is not valid UTF-8",
+			       psg_name(it, name, sizeof(name)));
+	return NS_OK;
 }
 
-/* Append the texts of the @n passages @v to @o as list @key; false on a
- * bad string. */
-static bool
-bge_list(struct exportfmt *f, json_t *o, const char *key,
-	 const struct export_item *const *v, size_t n, struct ns_err *err)
+/* End the record and write it. */
+static enum ns_rc
+jend(struct exportfmt *f, struct ns_err *err)
 {
-	json_t *a = json_array();
+	strbuf_add(&f->line, "}\n", 2);
+	return outstream_write(f->out, f->line.buf, f->line.len, err);
+}
 
-	json_object_set_new(o, key, a);
+/* Append the texts of the @n passages @v as a list. */
+static enum ns_rc
+bge_list(struct exportfmt *f, const struct export_item *const *v, size_t n,
+	 struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	strbuf_addch(&f->line, '[');
 	for (size_t i = 0; i < n; i++) {
-		json_t *t = jpsg(f, v[i], err);
-
-		if (!t)
-			return false;
-		json_array_append_new(a, t);
+		if (i)
+			strbuf_add(&f->line, ", ", 2);
+		if ((rc = jpsg(f, v[i], err)))
+			return rc;
 	}
-	return true;
+	strbuf_addch(&f->line, ']');
+	return NS_OK;
+}
+
+static void
+bge_scores(struct exportfmt *f, const struct export_item *const *v,
+	   size_t n)
+{
+	strbuf_addch(&f->line, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strbuf_add(&f->line, ", ", 2);
+		jsonw_real(&f->line, v[i]->score);
+	}
+	strbuf_addch(&f->line, ']');
 }
 
 static bool
@@ -237,78 +222,68 @@ write_bge(struct exportfmt *f, const struct export_query *q,
 	  const struct export_item *const *neg, size_t nneg,
 	  struct ns_err *err)
 {
-	bool scores = all_scored(pos, npos) && all_scored(neg, nneg);
-	json_t *o = json_object(), *t;
-	int digits = 15;
+	enum ns_rc rc;
 
-	if (!(t = jstr(q->text, strlen(q->text), "query text", err)))
-		goto bad;
-	json_object_set_new(o, "query", t);
-	if (!bge_list(f, o, "pos", pos, npos, err) ||
-	    !bge_list(f, o, "neg", neg, nneg, err))
-		goto bad;
-	if (scores) {
-		json_t *ps = json_array(), *ns = json_array();
-
-		for (size_t i = 0; i < npos; i++) {
-			json_array_append_new(ps, json_real(pos[i]->score));
-			if (digits < 17 && real_digits(pos[i]->score) > digits)
-				digits = real_digits(pos[i]->score);
-		}
-		for (size_t i = 0; i < nneg; i++) {
-			json_array_append_new(ns, json_real(neg[i]->score));
-			if (digits < 17 && real_digits(neg[i]->score) > digits)
-				digits = real_digits(neg[i]->score);
-		}
-		json_object_set_new(o, "pos_scores", ps);
-		json_object_set_new(o, "neg_scores", ns);
+	strbuf_reset(&f->line);
+	strbuf_addch(&f->line, '{');
+	jkey(f, "query", true);
+	if ((rc = jstr(f, q->text, strlen(q->text), "query text", err)))
+		return rc;
+	jkey(f, "pos", false);
+	if ((rc = bge_list(f, pos, npos, err)))
+		return rc;
+	jkey(f, "neg", false);
+	if ((rc = bge_list(f, neg, nneg, err)))
+		return rc;
+	if (all_scored(pos, npos) && all_scored(neg, nneg)) {
+		jkey(f, "pos_scores", false);
+		bge_scores(f, pos, npos);
+		jkey(f, "neg_scores", false);
+		bge_scores(f, neg, nneg);
 	}
 	if (q->prompt) {
-		if (!(t = jstr(q->prompt, strlen(q->prompt), "prompt", err)))
-			goto bad;
-		json_object_set_new(o, "prompt", t);
+		jkey(f, "prompt", false);
+		if ((rc = jstr(f, q->prompt, strlen(q->prompt), "prompt",
+			       err)))
+			return rc;
 	}
 	if (q->type) {
-		if (!(t = jstr(q->type, strlen(q->type), "type", err)))
-			goto bad;
-		json_object_set_new(o, "type", t);
+		jkey(f, "type", false);
+		if ((rc = jstr(f, q->type, strlen(q->type), "type", err)))
+			return rc;
 	}
-	return json_line(f, o, digits, err);
-bad:
-	json_decref(o);
-	return err->rc;
+	return jend(f, err);
 }
 
 /* Tevatron's {"docid", "title", "text"} of each passage. */
-static bool
-tev_list(json_t *o, const char *key, const struct export_item *const *v,
-	 size_t n, struct ns_err *err)
+static enum ns_rc
+tev_list(struct exportfmt *f, const struct export_item *const *v, size_t n,
+	 struct ns_err *err)
 {
-	json_t *a = json_array();
 	char name[160];
+	enum ns_rc rc;
 
-	json_object_set_new(o, key, a);
+	strbuf_addch(&f->line, '[');
 	for (size_t i = 0; i < n; i++) {
-		json_t *p = json_object(), *t;
-
-		json_array_append_new(a, p);
+		strbuf_add(&f->line, i ? ", {" : "{", i ? 3 : 1);
 		psg_name(v[i], name, sizeof(name));
-		if (v[i]->xid) {
-			if (!(t = jstr(v[i]->xid, strlen(v[i]->xid), name,
-				       err)))
-				return false;
-		} else {
-			t = json_null();
-		}
-		json_object_set_new(p, "docid", t);
-		if (!(t = jstr(v[i]->title, strlen(v[i]->title), name, err)))
-			return false;
-		json_object_set_new(p, "title", t);
-		if (!(t = jstr(v[i]->text, strlen(v[i]->text), name, err)))
-			return false;
-		json_object_set_new(p, "text", t);
+		jkey(f, "docid", true);
+		if (!v[i]->xid)
+			strbuf_add(&f->line, "null", 4);
+		else if ((rc = jstr(f, v[i]->xid, strlen(v[i]->xid), name,
+				    err)))
+			return rc;
+		jkey(f, "title", false);
+		if ((rc = jstr(f, v[i]->title, strlen(v[i]->title), name,
+			       err)))
+			return rc;
+		jkey(f, "text", false);
+		if ((rc = jstr(f, v[i]->text, strlen(v[i]->text), name, err)))
+			return rc;
+		strbuf_addch(&f->line, '}');
 	}
-	return true;
+	strbuf_addch(&f->line, ']');
+	return NS_OK;
 }
 
 static enum ns_rc
@@ -317,21 +292,23 @@ write_tevatron(struct exportfmt *f, const struct export_query *q,
 	       const struct export_item *const *neg, size_t nneg,
 	       struct ns_err *err)
 {
-	json_t *o = json_object(), *t;
+	enum ns_rc rc;
 
-	if (!(t = jstr(q->xid, strlen(q->xid), "query id", err)))
-		goto bad;
-	json_object_set_new(o, "query_id", t);
-	if (!(t = jstr(q->text, strlen(q->text), "query text", err)))
-		goto bad;
-	json_object_set_new(o, "query", t);
-	if (!tev_list(o, "positive_passages", pos, npos, err) ||
-	    !tev_list(o, "negative_passages", neg, nneg, err))
-		goto bad;
-	return json_line(f, o, 17, err);
-bad:
-	json_decref(o);
-	return err->rc;
+	strbuf_reset(&f->line);
+	strbuf_addch(&f->line, '{');
+	jkey(f, "query_id", true);
+	if ((rc = jstr(f, q->xid, strlen(q->xid), "query id", err)))
+		return rc;
+	jkey(f, "query", false);
+	if ((rc = jstr(f, q->text, strlen(q->text), "query text", err)))
+		return rc;
+	jkey(f, "positive_passages", false);
+	if ((rc = tev_list(f, pos, npos, err)))
+		return rc;
+	jkey(f, "negative_passages", false);
+	if ((rc = tev_list(f, neg, nneg, err)))
+		return rc;
+	return jend(f, err);
 }
 
 /* One sentence-transformers record: @n columns named @names (NULL: name
@@ -343,39 +320,37 @@ st_record(struct exportfmt *f, const char *const *names, int n,
 	  struct ns_err *err)
 {
 	char name[32];
+	enum ns_rc rc;
 
+	strbuf_reset(&f->line);
 	if (f->file_type == EXPORTFMT_JSONL) {
-		json_t *o = json_object(), *t;
-
+		strbuf_addch(&f->line, '{');
 		for (int i = 0; i < n; i++) {
 			if (!names)
 				snprintf(name, sizeof(name), "negative_%d",
 					 i - 1);
-			if (!(t = jstr(col[i], len[i], i ? "passage text" :
-				       "query text", err))) {
-				json_decref(o);
-				return err->rc;
-			}
-			json_object_set_new(o, names && names[i] ? names[i]
-					    : i == 0 ? "anchor"
-					    : i == 1 ? "positive" : name, t);
+			jkey(f, names && names[i] ? names[i] : i == 0 ?
+			     "anchor" : i == 1 ? "positive" : name, i == 0);
+			if ((rc = jstr(f, col[i], len[i], i ? "passage text" :
+				       "query text", err)))
+				return rc;
 		}
-		if (label >= 0)
-			json_object_set_new(o, "label", json_integer(label));
-		return json_line(f, o, 17, err);
+		if (label >= 0) {
+			jkey(f, "label", false);
+			strbuf_addch(&f->line, label ? '1' : '0');
+		}
+		return jend(f, err);
 	}
-	strbuf_reset(&f->line);
 	for (int i = 0; i < n; i++) {
-		long bad = utf8_check(col[i], len[i], NULL);
-
-		if (bad >= 0)
+		if (utf8_check(col[i], len[i], NULL) >= 0)
 			return err_set(err, NS_EINPUT, "%s is not valid UTF-8",
 				       i ? "passage text" : "query text");
 		csv_field(f, col[i], len[i], i == 0);
 	}
-	if (label >= 0)
-		strbuf_addstr(&f->line, label ? (f->sep == ',' ? ",1" : "\t1")
-					      : (f->sep == ',' ? ",0" : "\t0"));
+	if (label >= 0) {
+		strbuf_addch(&f->line, f->sep);
+		strbuf_addch(&f->line, label ? '1' : '0');
+	}
 	strbuf_addch(&f->line, '\n');
 	return outstream_write(f->out, f->line.buf, f->line.len, err);
 }

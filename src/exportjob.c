@@ -347,6 +347,7 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	const struct export_query *q;
 	char *params = NULL, *counts = NULL;
 	int file_type = s->file_type;
+	unsigned what;
 	enum ns_rc rc;
 
 	memset(c, 0, sizeof(*c));
@@ -359,7 +360,11 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 		file_type = EXPORTFMT_JSONL;
 	else if (file_type == EXPORTFMT_AUTO)
 		file_type = exportfmt_file_type_for(s->output);
-	if ((rc = export_reader_open(db, s->run, s->all_runs, &rd, err)) ||
+	what = exportfmt_is_qrels(s->format) ? EXPORT_READ_IDS
+	       : s->format == EXPORTFMT_TEVATRON
+	       ? EXPORT_READ_IDS | EXPORT_READ_TEXTS : EXPORT_READ_TEXTS;
+	if ((rc = export_reader_open(db, s->run, s->all_runs, what, &rd,
+				     err)) ||
 	    (rc = outstream_open(s->output, &out, err)) ||
 	    (rc = exportfmt_begin(s->format, file_type, (int)s->negatives,
 				  out, &j.fmt, err)))

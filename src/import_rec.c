@@ -1091,7 +1091,7 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	if (im->label_col) {
 		int lc = im->label_col - 1, label;
 
-		if (lc >= n)
+		if (n != 3 || lc >= n)
 			return imp_bad(im, rec, 0, err, "expected 3 columns "
 				       "(anchor, passage, label), got %d", n);
 		if (strcmp(col[lc], "0") && strcmp(col[lc], "1"))

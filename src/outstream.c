@@ -17,13 +17,17 @@
 
 struct outstream {
 	char *path;		/* the name asked for */
-	char *tmp;		/* the temporary file; NULL for stdout */
-	int fd;			/* of tmp, or 1 */
+	char *target;		/* the file tmp becomes (@path, or where its
+				 * symbolic link points) */
+	char *tmp;		/* the temporary file; NULL when writing
+				 * straight (stdout, a device, a pipe) */
+	int fd;			/* of tmp, or the file written straight */
 	gzFile gz;		/* when compressing, over fd */
 	char *buf;		/* pending bytes */
 	size_t len;
 	size_t total;		/* bytes given so far */
 	enum ns_rc failed;	/* a write error seen (reported once) */
+	bool direct;		/* fd is the file itself (not stdout) */
 };
 
 bool
@@ -38,6 +42,7 @@ enum ns_rc
 outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 {
 	struct outstream *o;
+	struct stat st;
 	mode_t mask;
 
 	if (!*path)
@@ -45,12 +50,43 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 	o = xcalloc(1, sizeof(*o));
 	o->path = xstrdup(path);
 	o->buf = xmalloc(OUT_BUF);
+	o->fd = -1;
 	if (strcmp(path, "-") == 0) {
 		o->fd = STDOUT_FILENO;
 		*out = o;
 		return NS_OK;
 	}
-	o->tmp = xasprintf("%s.tmp-XXXXXX", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or a pipe (/dev/null, /dev/stdout, a FIFO) is
+		 * written straight: it cannot be replaced */
+		if (S_ISDIR(st.st_mode)) {
+			outstream_abort(o);
+			return err_setpos(err, NS_EIO, path, 0, 0, "cannot "
+					  "create: %s", strerror(EISDIR));
+		}
+		if ((o->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+			enum ns_rc rc = err_setpos(err, NS_EIO, path, 0, 0,
+						   "cannot open: %s",
+						   strerror(errno));
+
+			outstream_abort(o);
+			return rc;
+		}
+		o->direct = true;
+		goto gzip;
+	}
+	/* a symbolic link stays one: the file it points to is replaced */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (o->target = realpath(path, NULL)) == NULL) {
+		enum ns_rc rc = err_setpos(err, NS_EIO, path, 0, 0, "cannot "
+					   "resolve: %s", strerror(errno));
+
+		outstream_abort(o);
+		return rc;
+	}
+	if (!o->target)
+		o->target = xstrdup(path);
+	o->tmp = xasprintf("%s.tmp-XXXXXX", o->target);
 	if ((o->fd = mkstemp(o->tmp)) < 0) {
 		enum ns_rc rc = err_setpos(err, NS_EIO, path, 0, 0,
 					   "cannot create: %s",
@@ -69,6 +105,7 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 		outstream_abort(o);
 		return NS_EIO;
 	}
+gzip:
 	if (outstream_is_gzip(path)) {
 		int fd2 = dup(o->fd);
 
@@ -168,6 +205,7 @@ static void
 out_free(struct outstream *o)
 {
 	free(o->path);
+	free(o->target);
 	free(o->tmp);
 	free(o->buf);
 	free(o);
@@ -187,6 +225,13 @@ outstream_close(struct outstream *o, struct ns_err *err)
 					"error: %s", zrc == Z_ERRNO ?
 					strerror(errno) : "gzip stream");
 	}
+	if (o->direct) {
+		if (close(o->fd) != 0 && rc == NS_OK)
+			rc = err_setpos(err, NS_EIO, o->path, 0, 0, "write "
+					"error: %s", strerror(errno));
+		out_free(o);
+		return rc;
+	}
 	if (!o->tmp) {
 		if (rc == NS_OK && fflush(stdout) != 0)
 			rc = err_setpos(err, NS_EIO, "-", 0, 0, "write error: "
@@ -198,7 +243,7 @@ outstream_close(struct outstream *o, struct ns_err *err)
 		rc = err_setpos(err, NS_EIO, o->path, 0, 0, "write error: %s",
 				strerror(errno));
 	o->fd = -1;
-	if (rc == NS_OK && rename(o->tmp, o->path) != 0)
+	if (rc == NS_OK && rename(o->tmp, o->target) != 0)
 		rc = err_setpos(err, NS_EIO, o->path, 0, 0, "cannot rename "
 				"%s to it: %s", o->tmp, strerror(errno));
 	if (rc != NS_OK)
@@ -214,6 +259,8 @@ outstream_abort(struct outstream *o)
 		return;
 	if (o->gz)
 		gzclose(o->gz);
+	if (o->direct)
+		close(o->fd);
 	if (o->tmp) {
 		if (o->fd >= 0)
 			close(o->fd);

@@ -164,6 +164,46 @@ negsieve: nothing was exported" "an id TREC cannot hold"
 is "$(cat "$T/keep.qrels")" old "the file there is left as it was"
 is "$(ls "$T" | grep -c 'tmp-')" 0 "no temporary file left"
 
+# import reads labeled pairs back; a bad label is an error with its place
+L=$T/lp
+"$NEGSIEVE" init "$L" >/dev/null
+printf 'anchor\tpositive\tlabel\nq one\tgood passage\t1\nq one\tbad passage\t0\n' >"$T/lp.tsv"
+run "$NEGSIEVE" import "$L" "$T/lp.tsv"
+is "$rc" 0 "labeled pairs imported"
+is "$(db "$L" "SELECT (SELECT group_concat(p.text) FROM qrel r JOIN passage p
+	ON p.id = r.passage_id) || '|' || (SELECT group_concat(p.text) FROM
+	candidate c JOIN passage p ON p.id = c.passage_id)")" \
+	"good passage|bad passage" "label 1 a positive, 0 a negative"
+printf 'anchor\tpositive\tlabel\nq two\tsome passage\t2\n' >"$T/lp2.tsv"
+run "$NEGSIEVE" import "$L" "$T/lp2.tsv"
+is "$rc:$(printf '%s' "$err" | head -1)" "3:negsieve: $T/lp2.tsv:2:20: label '2' is not 0 or 1" \
+	"a label other than 0 or 1"
+printf 'anchor,positive,label\nq two,x,y,1\n' >"$T/lp3.csv"
+run "$NEGSIEVE" import "$L" "$T/lp3.csv"
+is "$(printf '%s' "$err" | head -1)" "negsieve: $T/lp3.csv:2:1: expected 3 columns (anchor, passage, label), got 4" \
+	"a labeled pair of four columns"
+printf '{"anchor": "q two", "positive": "x", "label": 3}\n' >"$T/lp4.jsonl"
+run "$NEGSIEVE" import "$L" "$T/lp4.jsonl"
+is "$(printf '%s' "$err" | head -1)" "negsieve: $T/lp4.jsonl:1:38: \"label\" is not 0 or 1" \
+	"a JSON label other than 0 or 1"
+is "$(db "$L" "SELECT count(*) FROM query")" 1 "nothing of the bad files imported"
+
+# what cannot be replaced is written straight; a symbolic link stays one
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+"$NEGSIEVE" export -o "$T/fifo" "$P" >/dev/null
+wait
+is "$(cat "$T/fifo.out")" "$(cat "$T/a.jsonl")" "a named pipe is written straight"
+ok "... and stays a pipe" test -p "$T/fifo"
+echo old >"$T/real.jsonl"
+ln -s real.jsonl "$T/link.jsonl"
+"$NEGSIEVE" export -o "$T/link.jsonl" "$P" >/dev/null
+ok "a symbolic link stays a link" test -L "$T/link.jsonl"
+is "$(cat "$T/real.jsonl")" "$(cat "$T/a.jsonl")" "... to the file written"
+run "$NEGSIEVE" export -o "$T" "$P"
+is "$rc:$(printf '%s' "$err" | head -1)" "4:negsieve: $T: cannot create: Is a directory" \
+	"a directory is no output"
+
 # --- round trips over the shared data ----------------------------------
 # same A B MODE: rows of A's data (for the queries B has) and B's data
 # that differ: queries (with prompt and type), positives and negatives

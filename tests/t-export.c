@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "db/export.h"
 #include "src/exportjob.h"
+#include "src/jsonw.h"
 #include "src/util.h"
 #include "tests/tap.h"
 
@@ -547,9 +548,70 @@ test_errors(void)
 	free(txt);
 }
 
+/* jsonw writes what jansson reads back as the same string and number */
+static void
+test_jsonw(void)
+{
+	static const char *const strs[] = {
+		"plain", "quote \" and backslash \\", "tab\tnew\nline\rcr",
+		"\x01\x1f control", "\u00e9t\u00e9 \u6771\u4eac \U0001F600",
+		"\u2028 line separator", "/slash/", "",
+	};
+	static const double reals[] = { 0.95, 1, -0.5, 1e-05, 0.1 + 0.2,
+					 123456789.125, 0.8123456239700317,
+					 -1e300 };
+	struct strbuf sb;
+	bool all = true;
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < NS_ARRAY_SIZE(strs); i++) {
+		json_t *v;
+
+		strbuf_reset(&sb);
+		jsonw_str(&sb, strs[i], strlen(strs[i]));
+		v = json_loadb(sb.buf, sb.len, JSON_DECODE_ANY, NULL);
+		if (!v || !json_is_string(v) ||
+		    strcmp(json_string_value(v), strs[i])) {
+			diag("string %zu: %s", i, sb.buf);
+			all = false;
+		}
+		json_decref(v);
+	}
+	ok(all, "jsonw: strings read back the same");
+	strbuf_reset(&sb);
+	jsonw_str(&sb, "a\x01", 2);
+	is_str(sb.buf, "\"a\\u0001\"", "jsonw: a control character as \\u");
+	strbuf_reset(&sb);
+	ok(!jsonw_str(&sb, "bad \xff", 5) && sb.len == 0,
+	   "jsonw: invalid UTF-8 refused, nothing written");
+	all = true;
+	for (size_t i = 0; i < NS_ARRAY_SIZE(reals); i++) {
+		json_t *v;
+
+		strbuf_reset(&sb);
+		jsonw_real(&sb, reals[i]);
+		v = json_loadb(sb.buf, sb.len, JSON_DECODE_ANY, NULL);
+		if (!v || !json_is_real(v) || json_real_value(v) != reals[i]) {
+			diag("real %zu: %s", i, sb.buf);
+			all = false;
+		}
+		json_decref(v);
+	}
+	ok(all, "jsonw: reals read back as the same doubles (and as reals)");
+	strbuf_reset(&sb);
+	jsonw_real(&sb, 0.95);
+	jsonw_real(&sb, 1);
+	strbuf_addch(&sb, ' ');
+	jsonw_real(&sb, 0.1 + 0.2);
+	is_str(sb.buf, "0.951.0 0.30000000000000004",
+	       "jsonw: the fewest digits that read back");
+	strbuf_fini(&sb);
+}
+
 int
 main(void)
 {
+	test_jsonw();
 	db = fixture();
 	test_default();
 	test_actions();
