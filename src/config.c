@@ -126,9 +126,9 @@ const struct config_key config_keys[] = {
 	  "relabel|drop-negative|drop-query",
 	  "What export does with false negatives: write them as positives, "
 	  "leave them out, or leave their queries out." },
-	{ "export.max_flagged", CONFIG_INT, NULL, "0..",
-	  "Leave out queries with more false negatives than this; unset: "
-	  "no limit." },
+	{ "export.max_flagged", CONFIG_INT, "-1", "-1..",
+	  "Leave out queries with more false negatives than this; -1: no "
+	  "limit." },
 	{ "export.undecided", CONFIG_ENUM, "keep", "keep|drop",
 	  "Candidates that neither people nor the cascade decided: keep as "
 	  "negatives, or drop." },

@@ -17,19 +17,57 @@ static const char *const action_names[] = { "relabel", "drop-negative",
 					    "drop-query" };
 static const char *const undecided_names[] = { "keep", "drop" };
 
+#define ES struct exportjob_settings
+const struct opt exportjob_opts[] = {
+	OPT_KEY('f', "format", "F", "export.format", CONFIG_ENUM, ES, format,
+		"bge, tevatron, triplet, n-tuple, labeled-pair, beir-qrels or "
+		"trec-qrels"),
+	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, ES, output,
+		"the file to write (- for standard output; gzip when it ends "
+		"in .gz)"),
+	OPT_KEY(0, "file-type", "T", "export.file_type", CONFIG_ENUM, ES,
+		file_type, "triplet, n-tuple, labeled-pair: auto (by FILE's "
+		"name), jsonl, csv or tsv"),
+	OPT_KEY('a', "action", "A", "export.action", CONFIG_ENUM, ES, action,
+		"false negatives: relabel (as positives), drop-negative or "
+		"drop-query"),
+	OPT_KEY(0, "max-flagged", "K", "export.max_flagged", CONFIG_INT, ES,
+		max_flagged, "leave out queries with more than K false "
+		"negatives (-1: no limit)"),
+	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, ES,
+		undecided, "candidates nobody decided: keep (as negatives) or "
+		"drop"),
+	OPT_KEY('n', "negatives", "N", "export.negatives", CONFIG_INT, ES,
+		negatives, "at most N negatives per query, best first (0: all;"
+		" n-tuple: exactly N)"),
+	OPT_KEY(0, "min-negatives", "N", "export.min_negatives", CONFIG_INT,
+		ES, min_negatives, "leave out queries with fewer negatives"),
+	OPT_KEY(0, "fn-grade", "G", "export.fn_grade", CONFIG_INT, ES,
+		fn_grade, "the grade of qrels lines"),
+	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, ES, run,
+		"the negatives are run ID's kept candidates (default: each "
+		"query's newest run)"),
+	OPT_FLAG(0, "all-runs", ES, all_runs,
+		 "the negatives are the kept candidates of every run"),
+	OPT_END
+};
+#undef ES
+
+void
+exportjob_settings_init(struct exportjob_settings *s,
+			const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	opt_settings(exportjob_opts, cfg, s);
+}
+
 void
 exportjob_defaults(struct exportjob_settings *s, int format,
 		   const char *output)
 {
-	memset(s, 0, sizeof(*s));
+	exportjob_settings_init(s, NULL);
 	s->format = format;
-	s->file_type = EXPORTFMT_AUTO;
 	s->output = output;
-	s->action = EXPORTJOB_RELABEL;
-	s->max_flagged = -1;
-	s->undecided = EXPORTJOB_KEEP;
-	s->min_negatives = 1;
-	s->fn_grade = 1;
 }
 
 enum ns_rc

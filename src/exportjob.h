@@ -34,8 +34,10 @@
 #include <stdio.h>
 
 #include "db/db.h"
+#include "src/config.h"
 #include "src/err.h"
 #include "src/exportfmt.h"
+#include "src/opt.h"
 
 /* What is done with a query's false negatives; in the order of the
  * export.action key's choices. */
@@ -54,7 +56,7 @@ struct exportjob_settings {
 	const char *output;	/* the file; "-" = standard output */
 	int action;		/* enum exportjob_action */
 	int64_t max_flagged;	/* drop a query with more false negatives
-				 * than this; < 0: no limit */
+				 * than this; -1: no limit */
 	int undecided;		/* enum exportjob_undecided */
 	int64_t negatives;	/* at most this many per query (the best
 				 * first); 0: all.  n-tuple: exactly. */
@@ -65,8 +67,17 @@ struct exportjob_settings {
 	bool all_runs;		/* the kept candidates of every run */
 };
 
-/* The settings of a plain export of @format to @output: relabel, keep
- * undecided, all negatives, at least one, grade 1, newest runs. */
+/* The options of `negsieve export`, over the export.* config keys. */
+extern const struct opt exportjob_opts[];
+
+/* @s zeroed, then every row of exportjob_opts[] from @cfg (NULL: the
+ * defaults of config_keys[]). */
+void exportjob_settings_init(struct exportjob_settings *s,
+			     const struct config *cfg);
+
+/* The defaults (exportjob_settings_init() without a config), then
+ * @format and @output: relabel, keep the undecided, all negatives, at
+ * least one, grade 1, each query's newest run. */
 void exportjob_defaults(struct exportjob_settings *s, int format,
 			const char *output);
 

@@ -130,13 +130,13 @@ run "$NEGSIEVE" export "$P"
 is "$rc:$err" "2:negsieve: export: no output: give -o FILE (- for standard output)
 Try 'negsieve export --help'." "no -o: usage error"
 run "$NEGSIEVE" export -f xml -o "$T/x" "$P"
-is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --format: 'xml' is not bge, tevatron, triplet, n-tuple, labeled-pair, beir-qrels or trec-qrels" \
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --format: expected one of bge,tevatron,triplet,n-tuple,labeled-pair,beir-qrels,trec-qrels, got 'xml'" \
 	"unknown format"
 run "$NEGSIEVE" export -a keep -o "$T/x" "$P"
-is "$(printf '%s' "$err" | head -1)" "negsieve: export: --action: 'keep' is not relabel, drop-negative or drop-query" \
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: --action: expected one of relabel,drop-negative,drop-query, got 'keep'" \
 	"unknown action"
 run "$NEGSIEVE" export -n -1 -o "$T/x" "$P"
-is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --negatives: '-1' is not a non-negative integer" \
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --negatives: expected an integer in 0..10000, got '-1'" \
 	"negative --negatives"
 run "$NEGSIEVE" export --file-type csv -o "$T/x" "$P"
 is "$(printf '%s' "$err" | head -1)" "negsieve: export: --file-type csv: bge is written as JSONL only" \
