@@ -309,6 +309,32 @@ static const char migration_6[] =
 	 * that disagreements with the cascade are in the log */
 	"ALTER TABLE decision ADD COLUMN auto TEXT;";
 
+/*
+ * 7: the export log.  Every `negsieve export` that wrote its file is
+ * recorded with its settings (params, JSON), the cascade version it used
+ * (fit_id; NULL before any cascade), the last decision it saw, and its
+ * counts: the main ones as columns for `stats`, all of them in counts
+ * (JSON).
+ */
+static const char migration_7[] =
+	"CREATE TABLE export ("
+	"  id                INTEGER PRIMARY KEY,"
+	"  created_at        TEXT NOT NULL,"
+	"  format            TEXT NOT NULL,"
+	"  path              TEXT NOT NULL,"	/* '-': standard output */
+	"  params            TEXT NOT NULL,"	/* JSON: the settings */
+	"  fit_id            INTEGER REFERENCES cascade_fit(id),"
+	"  decisions_upto    INTEGER NOT NULL DEFAULT 0,"
+	"  queries           INTEGER NOT NULL DEFAULT 0,"	/* written */
+	"  rows              INTEGER NOT NULL DEFAULT 0,"	/* records */
+	"  positives         INTEGER NOT NULL DEFAULT 0,"	/* relabelled too */
+	"  relabelled        INTEGER NOT NULL DEFAULT 0,"
+	"  negatives         INTEGER NOT NULL DEFAULT 0,"
+	"  negatives_dropped INTEGER NOT NULL DEFAULT 0,"
+	"  queries_dropped   INTEGER NOT NULL DEFAULT 0,"
+	"  counts            TEXT NOT NULL"	/* JSON: every count */
+	");";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -316,5 +342,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 4, migration_4 },
 	{ 5, migration_5 },
 	{ 6, migration_6 },
+	{ 7, migration_7 },
 	{ 0, NULL }
 };
