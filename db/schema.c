@@ -303,6 +303,22 @@ static const char migration_6[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX item_auto_verdict ON item_auto(verdict, pfn);";
 
+/*
+ * 7: the LLM judge's answer cache.  key is an XXH3-128 of everything that
+ * determines the answer (model, sampling settings and the prompt with
+ * the texts in it), so a re-run of a judge stage sends nothing for what
+ * it has already asked.  Only answers holding a verdict are kept.
+ */
+static const char migration_7[] =
+	"CREATE TABLE judge_cache ("
+	"  key               BLOB PRIMARY KEY,"	/* 16 bytes */
+	"  model             TEXT NOT NULL,"
+	"  answer            TEXT NOT NULL,"	/* the model's text */
+	"  prompt_tokens     INTEGER,"
+	"  completion_tokens INTEGER,"
+	"  at                TEXT NOT NULL"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -310,5 +326,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 4, migration_4 },
 	{ 5, migration_5 },
 	{ 6, migration_6 },
+	{ 7, migration_7 },
 	{ 0, NULL }
 };

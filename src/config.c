@@ -84,6 +84,50 @@ const struct config_key config_keys[] = {
 	  "Seed of random and SimANS sampling." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
+	/* cascade stages: what every stage has */
+	{ "cascade.stages[].name", CONFIG_STRING, NULL, NULL,
+	  "The stage's name, stored with its scores; default stageN." },
+	{ "cascade.stages[].scorer", CONFIG_STRING, NULL, NULL,
+	  "What scores the stage's candidates (command, judge, ...)." },
+	/* the external scorers (src/scorer.h) */
+	{ "cascade.stages[].command[]", CONFIG_STRING, NULL, NULL,
+	  "Command stage: the program and its arguments, a list run without "
+	  "a shell." },
+	{ "cascade.stages[].timeout", CONFIG_FLOAT, "60", NULL,
+	  "Seconds: a command's wait for each answer; a judge's per request." },
+	{ "cascade.stages[].start_timeout", CONFIG_FLOAT, "120", NULL,
+	  "Command stage: seconds to give the first answer after starting "
+	  "(loading a model), when longer than timeout." },
+	{ "cascade.stages[].restarts", CONFIG_INT, "3", NULL,
+	  "Command stage: restarts in a row after a crash or a timeout before "
+	  "the rest of the batch is given up." },
+	{ "cascade.stages[].endpoint", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: OpenAI-compatible chat completions URL." },
+	{ "cascade.stages[].model", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the model name sent to the endpoint." },
+	{ "cascade.stages[].prompt", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the prompt template (replaces the built-in one)." },
+	{ "cascade.stages[].prompt_file", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: a file holding the prompt template." },
+	{ "cascade.stages[].concurrency", CONFIG_INT, "8", NULL,
+	  "Judge stage: requests in flight." },
+	{ "cascade.stages[].retries", CONFIG_INT, "5", NULL,
+	  "Judge stage: further attempts after a timeout, HTTP 408, 429 or "
+	  "5xx." },
+	{ "cascade.stages[].backoff", CONFIG_FLOAT, "1", NULL,
+	  "Judge stage: seconds before the first retry; doubles each time." },
+	{ "cascade.stages[].api_key_env", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: environment variable holding the API key." },
+	{ "cascade.stages[].max_tokens", CONFIG_INT, "256", NULL,
+	  "Judge stage: the longest answer asked for, in tokens." },
+	{ "cascade.stages[].temperature", CONFIG_FLOAT, "0", NULL,
+	  "Judge stage: sampling temperature." },
+	{ "cascade.stages[].max_chars", CONFIG_INT, "0", NULL,
+	  "Judge stage: cut each text to this many characters; 0: no limit." },
+	{ "cascade.stages[].price_prompt", CONFIG_FLOAT, "0", NULL,
+	  "Judge stage: price per 1000 prompt tokens." },
+	{ "cascade.stages[].price_completion", CONFIG_FLOAT, "0", NULL,
+	  "Judge stage: price per 1000 completion tokens." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -94,6 +94,26 @@ enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 const struct scorer_stats *scorer_stats(const struct scorer *s);
 
 /*
+ * The counters as one line for a summary, into @buf of @size bytes, e.g.
+ * "120 requests, 30 from the cache, 2 failed, 45000 prompt + 1200
+ * completion tokens, cost 0.0123, 12.3 s" (the judge) or "500 requests,
+ * 1 failed, 2.1 s" (a command); returns @buf.
+ */
+char *scorer_stats_format(const struct scorer *s, char *buf, size_t size);
+
+/* The stage's name (cascade.stages[].name, default "stageN" for stage
+ * index N-1); owned by @s. */
+const char *scorer_name(const struct scorer *s);
+
+/*
+ * What the command wrote on stderr (its last 64 KiB, over all runs) and
+ * notes on what went wrong outside any one item (an exit status after the
+ * last answer, extra output, a judge cache that could not be written);
+ * "" when nothing.  Owned by @s, valid until the next scorer_run().
+ */
+const char *scorer_log(const struct scorer *s);
+
+/*
  * A hash of everything that determines stage @s's answer for @req (the
  * command line or model + prompt, and the texts): stored with a score, a
  * changed input is scored again.

@@ -1,0 +1,791 @@
+/*
+ * scorer_cmd.c - the command scorer: an external program, started without
+ * a shell, reading one JSON request per line on stdin and writing one JSON
+ * answer per line on stdout, in order (the format is in negsieve.7).
+ *
+ * One scorer_run() starts the command once and closes its stdin after the
+ * last request, so a command may answer line by line or read everything
+ * first.  Requests are written and answers read concurrently (poll()), so
+ * neither side blocks the other however large the batch.  A crash, a
+ * timeout or a closed output charges the request being answered (the
+ * oldest unanswered one); the command is restarted for the requests after
+ * it, until it has failed `restarts` times in a row.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "src/progress.h"
+#include "src/scorer_int.h"
+
+extern char **environ;
+
+#define CMD_ANSWER_MAX (1 << 20)	/* longest answer line, bytes */
+#define CMD_WBUF (64 * 1024)		/* requests encoded ahead */
+#define CMD_EXIT_GRACE 5.0		/* seconds to exit after EOF */
+
+struct scorer_cmd {
+	char **argv;		/* NULL-terminated; owned */
+	uint64_t argv_hash;	/* hash of the argument list */
+	double timeout;		/* seconds to answer (see cmd_serve) */
+	double start_timeout;	/* ... the first answer after a start */
+	int restarts;		/* failures in a row before giving up */
+};
+
+/* One running instance of the command. */
+struct cmd_proc {
+	pid_t pid;
+	int in, out, errfd;	/* our ends of its stdin/stdout/stderr; -1
+				 * once closed */
+	struct strbuf wbuf;	/* encoded requests not yet written */
+	size_t woff;		/* bytes of wbuf written */
+	struct strbuf line;	/* partial answer line */
+	bool overlong;		/* discarding an answer past the limit */
+	struct strbuf eline;	/* partial stderr line */
+	char last_err[160];	/* last non-empty stderr line */
+	size_t next;		/* the item it answers next */
+	size_t tpos;		/* the next item to encode */
+	double last_progress;	/* when it last read or answered */
+	double limit;		/* the timeout that applies now */
+	bool answered;		/* it answered at least one line */
+	bool out_eof, err_eof;
+	bool in_broken;		/* it stopped reading its stdin */
+};
+
+enum cmd_outcome {
+	CMD_DONE,	/* every item answered */
+	CMD_DIED,	/* output closed (exit, crash) */
+	CMD_TIMEOUT,
+	CMD_STOPPED,	/* stopped reading with requests left */
+};
+
+/* --- settings ------------------------------------------------------------ */
+
+/* Is @prog (argv[0]) something exec can run?  NULL or why not. */
+static const char *
+cmd_findable(const char *prog, char *buf, size_t size)
+{
+	const char *path;
+	struct stat st;
+
+	if (!*prog)
+		return "the program name is empty";
+	if (strchr(prog, '/')) {
+		if (stat(prog, &st) != 0 || access(prog, X_OK) != 0) {
+			snprintf(buf, size, "cannot run '%s': %s", prog,
+				 strerror(errno));
+			return buf;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(buf, size, "'%s' is a directory", prog);
+			return buf;
+		}
+		return NULL;
+	}
+	path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		char *full = xasprintf("%.*s%s%s", (int)len, path,
+				       len ? "/" : "", prog);
+		bool found = stat(full, &st) == 0 && !S_ISDIR(st.st_mode) &&
+			     access(full, X_OK) == 0;
+
+		free(full);
+		if (found)
+			return NULL;
+		path += len + (colon ? 1 : 0);
+	}
+	snprintf(buf, size, "'%s' not found in PATH", prog);
+	return buf;
+}
+
+enum ns_rc
+scorer_cmd_new(const struct config *cfg, const char *key,
+	       struct scorer_cmd **out, struct ns_err *err)
+{
+	struct scorer_cmd *c;
+	char k[128], buf[512];
+	const char *why;
+	XXH3_state_t *hs;
+	int argc;
+
+	snprintf(k, sizeof(k), "%s.command", key);
+	argc = config_seq_len(cfg, k);
+	if (argc == 0)
+		return err_set(err, NS_ECONFIG, "%s: not set: a list of the "
+			       "program and its arguments, e.g. [python3, "
+			       "score.py]", k);
+	c = xcalloc(1, sizeof(*c));
+	c->argv = xcalloc((size_t)argc + 1, sizeof(char *));
+	hs = XXH3_createState();
+	XXH3_64bits_reset(hs);
+	for (int i = 0; i < argc; i++) {
+		snprintf(k, sizeof(k), "%s.command.%d", key, i);
+		c->argv[i] = xstrdup(config_str(cfg, k, ""));
+		XXH3_64bits_update(hs, c->argv[i], strlen(c->argv[i]) + 1);
+	}
+	c->argv_hash = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	snprintf(k, sizeof(k), "%s.timeout", key);
+	c->timeout = config_float(cfg, k, 60);
+	if (!(c->timeout > 0)) {
+		scorer_cmd_free(c);
+		return err_set(err, NS_ECONFIG, "%s: must be more than 0 "
+			       "seconds", k);
+	}
+	snprintf(k, sizeof(k), "%s.start_timeout", key);
+	c->start_timeout = config_float(cfg, k, 120);
+	if (!(c->start_timeout > 0)) {
+		scorer_cmd_free(c);
+		return err_set(err, NS_ECONFIG, "%s: must be more than 0 "
+			       "seconds", k);
+	}
+	snprintf(k, sizeof(k), "%s.restarts", key);
+	c->restarts = (int)config_int(cfg, k, 3);
+	if (c->restarts < 0) {
+		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s: must be 0 or "
+					"more, got %d", k, c->restarts);
+
+		scorer_cmd_free(c);
+		return rc;
+	}
+	why = cmd_findable(c->argv[0], buf, sizeof(buf));
+	if (why) {
+		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s.command: %s", key,
+					why);
+
+		scorer_cmd_free(c);
+		return rc;
+	}
+	*out = c;
+	return NS_OK;
+}
+
+void
+scorer_cmd_free(struct scorer_cmd *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; c->argv && c->argv[i]; i++)
+		free(c->argv[i]);
+	free(c->argv);
+	free(c);
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+/* The request for @req as a JSON object without "seq" (caller frees). */
+static char *
+cmd_request(const struct scorer_req *req)
+{
+	json_t *o = json_object(), *pos = json_array();
+	char *s;
+
+	json_object_set_new(o, "query_id", json_string(req->query_xid));
+	json_object_set_new(o, "passage_id", json_string(req->passage_xid));
+	json_object_set_new(o, "query", json_string(req->query ? req->query :
+						    ""));
+	for (size_t i = 0; i < req->npos; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "id", json_string(req->pos_xid &&
+							 req->pos_xid[i] ?
+							 req->pos_xid[i] : ""));
+		json_object_set_new(p, "text", json_string(req->pos[i] ?
+							   req->pos[i] : ""));
+		json_array_append_new(pos, p);
+	}
+	json_object_set_new(o, "positives", pos);
+	json_object_set_new(o, "title", json_string(req->title ? req->title :
+						    ""));
+	json_object_set_new(o, "text", json_string(req->text ? req->text :
+						   ""));
+	json_object_set_new(o, "retriever_score",
+			    isfinite(req->retriever_score) ?
+			    json_real(req->retriever_score) : json_null());
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+uint64_t
+scorer_cmd_hash(const struct scorer_cmd *c, const struct scorer_req *req)
+{
+	char *r = cmd_request(req);
+	XXH3_state_t *hs = XXH3_createState();
+	uint64_t h;
+
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, &c->argv_hash, sizeof(c->argv_hash));
+	if (r)
+		XXH3_64bits_update(hs, r, strlen(r));
+	h = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	free(r);
+	return h;
+}
+
+/* --- the process --------------------------------------------------------- */
+
+static enum ns_rc
+cmd_start(struct scorer *s, struct cmd_proc *p, size_t first,
+	  struct ns_err *err)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, def;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->in = p->out = p->errfd = -1;
+	strbuf_init(&p->wbuf);
+	strbuf_init(&p->line);
+	strbuf_init(&p->eline);
+	p->next = p->tpos = first;
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) ||
+	    pipe2(perr, O_CLOEXEC)) {
+		r = errno;
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setpgroup(&attr, 0);	/* its own group, killed as
+						 * a whole */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+				 POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF);
+	r = posix_spawnp(&p->pid, s->cmd->argv[0], &fa, &attr, s->cmd->argv,
+			 environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0)
+		goto fail;
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	p->in = pin[1];
+	p->out = pout[0];
+	p->errfd = perr[0];
+	fcntl(p->in, F_SETFL, fcntl(p->in, F_GETFL) | O_NONBLOCK);
+	fcntl(p->out, F_SETFL, fcntl(p->out, F_GETFL) | O_NONBLOCK);
+	fcntl(p->errfd, F_SETFL, fcntl(p->errfd, F_GETFL) | O_NONBLOCK);
+	fcntl(p->in, F_SETPIPE_SZ, 1 << 20);	/* fewer wake-ups; may fail */
+	p->last_progress = now_seconds();
+	return NS_OK;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (pin[i] >= 0)
+			close(pin[i]);
+		if (pout[i] >= 0)
+			close(pout[i]);
+		if (perr[i] >= 0)
+			close(perr[i]);
+	}
+	strbuf_fini(&p->wbuf);
+	strbuf_fini(&p->line);
+	strbuf_fini(&p->eline);
+	return err_set(err, NS_EIO, "%s.command: cannot start '%s': %s",
+		       s->key, s->cmd->argv[0], strerror(r));
+}
+
+static void
+cmd_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * End @p: close our ends, give it @grace seconds to exit, kill its whole
+ * process group, reap it; describe how it ended in @why ("" for a clean
+ * exit 0).
+ */
+static void
+cmd_end(struct cmd_proc *p, double grace, char *why, size_t size)
+{
+	double until = now_seconds() + grace;
+	siginfo_t si;
+	int status = 0;
+
+	cmd_close_fd(&p->in);
+	cmd_close_fd(&p->out);
+	cmd_close_fd(&p->errfd);
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		/* exited?  (WNOWAIT: the group stays reserved to kill it) */
+		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG |
+			   WNOWAIT) == 0 && si.si_pid == p->pid)
+			break;
+		if (now_seconds() >= until)
+			break;
+		usleep(5000);
+	}
+	kill(-p->pid, SIGKILL);	/* it, or what it left running */
+	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (si.si_pid != p->pid)
+		snprintf(why, size, "the command was killed (it did not "
+			 "exit)");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		why[0] = '\0';
+	else if (WIFEXITED(status))
+		snprintf(why, size, "the command exited with status %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(why, size, "the command was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, size, "the command ended");
+	strbuf_fini(&p->wbuf);
+	strbuf_fini(&p->line);
+	strbuf_fini(&p->eline);
+}
+
+/* Keep what it writes on stderr: the log, and its last line for
+ * messages. */
+static void
+cmd_stderr(struct scorer *s, struct cmd_proc *p, const char *data,
+	   size_t len)
+{
+	scorer_log_add(s, data, len);
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\n') {
+			if (p->eline.len < 4096)
+				strbuf_addch(&p->eline, data[i]);
+			continue;
+		}
+		if (p->eline.len) {
+			char *e = p->eline.buf;
+			size_t n = p->eline.len;
+
+			while (n && (e[n - 1] == '\r' || e[n - 1] == ' '))
+				n--;
+			if (n)
+				snprintf(p->last_err, sizeof(p->last_err),
+					 "%.*s", (int)n, e);
+		}
+		strbuf_reset(&p->eline);
+	}
+}
+
+/* Resolve item @i with a message; count it done. */
+static void
+cmd_done(size_t *done, struct progress *pr, int64_t base)
+{
+	(*done)++;
+	if (pr)
+		progress_update(pr, base + (int64_t)*done);
+}
+
+struct cmd_run {
+	struct scorer *s;
+	const struct scorer_req *req;
+	struct scorer_res *res;
+	size_t n;
+	struct progress *pr;
+	int64_t base;		/* pr->done on entry */
+	size_t done;		/* items resolved */
+};
+
+/* A quoted start of @line for messages. */
+static const char *
+cmd_quote(const char *line, size_t len, char *buf, size_t size)
+{
+	size_t k = len < 40 ? len : 40;
+
+	snprintf(buf, size, "'%.*s%s'", (int)k, line, len > k ? "..." : "");
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
+	return buf;
+}
+
+/* One answer line from @p. */
+static void
+cmd_answer(struct cmd_run *r, struct cmd_proc *p, char *line, size_t len)
+{
+	struct scorer_res *res;
+	const struct scorer_req *req;
+	json_error_t je;
+	json_t *j, *v;
+	char q[64];
+
+	while (len && line[len - 1] == '\r')
+		len--;
+	line[len] = '\0';
+	p->last_progress = now_seconds();
+	p->answered = true;
+	if (p->next >= p->tpos) {
+		scorer_log_note(r->s, "ignored an output line no request was "
+				"waiting for: %s", cmd_quote(line, len, q,
+							     sizeof(q)));
+		return;
+	}
+	res = &r->res[p->next];
+	req = &r->req[p->next];
+	if (p->overlong) {
+		scorer_res_fail(res, req, "malformed answer: longer than %d "
+				"bytes", CMD_ANSWER_MAX);
+		goto next;
+	}
+	j = json_loadb(line, len, JSON_DECODE_ANY, &je);
+	if (!j) {
+		scorer_res_fail(res, req, "malformed answer (column %d: %s): "
+				"%s", je.column, je.text,
+				cmd_quote(line, len, q, sizeof(q)));
+		goto next;
+	}
+	if (json_is_object(j) && (v = json_object_get(j, "seq")) != NULL) {
+		json_int_t seq = json_is_integer(v) ? json_integer_value(v) :
+				 -1;
+
+		if (seq < (json_int_t)p->next || seq >= (json_int_t)p->tpos) {
+			if (json_is_integer(v))
+				scorer_res_fail(res, req, "malformed answer: "
+						"\"seq\" %lld, expected %zu",
+						(long long)seq, p->next);
+			else
+				scorer_res_fail(res, req, "malformed answer: "
+						"\"seq\" is not an integer");
+			json_decref(j);
+			goto next;
+		}
+		/* the requests it passed over get no score */
+		while ((json_int_t)p->next < seq) {
+			scorer_res_fail(&r->res[p->next], &r->req[p->next],
+					"no answer (the command answered seq "
+					"%lld next)", (long long)seq);
+			p->next++;
+			cmd_done(&r->done, r->pr, r->base);
+		}
+		res = &r->res[p->next];
+		req = &r->req[p->next];
+	}
+	v = json_is_object(j) ? json_object_get(j, "score") : j;
+	if (res->msg[0]) {
+		/* failed before it was sent (see cmd_fill) */
+	} else if (json_is_number(v) && isfinite(json_number_value(v))) {
+		res->ok = true;
+		res->score = json_number_value(v);
+		res->raw = xstrndup(line, len);
+	} else if (json_is_object(j) && (!v || json_is_null(v)) &&
+		   json_is_string(json_object_get(j, "error"))) {
+		scorer_res_fail(res, req, "the command could not score it: %s",
+				json_string_value(json_object_get(j,
+								  "error")));
+		res->raw = xstrndup(line, len);
+	} else {
+		scorer_res_fail(res, req, "malformed answer: %s: %s",
+				json_is_object(j) ? (v ? "\"score\" is not a "
+						     "number" : "no \"score\"")
+				: "not a number or an object",
+				cmd_quote(line, len, q, sizeof(q)));
+	}
+	json_decref(j);
+next:
+	p->next++;
+	cmd_done(&r->done, r->pr, r->base);
+}
+
+/* Split what came on stdout into answer lines. */
+static void
+cmd_stdout(struct cmd_run *r, struct cmd_proc *p, const char *data,
+	   size_t len)
+{
+	while (len) {
+		const char *nl = memchr(data, '\n', len);
+		size_t k = nl ? (size_t)(nl - data) : len;
+
+		if (!p->overlong) {
+			if (p->line.len + k > CMD_ANSWER_MAX) {
+				p->overlong = true;
+				strbuf_reset(&p->line);
+			} else {
+				strbuf_add(&p->line, data, k);
+			}
+		}
+		if (!nl)
+			return;
+		strbuf_addstr(&p->line, "");
+		cmd_answer(r, p, p->line.buf, p->line.len);
+		strbuf_reset(&p->line);
+		p->overlong = false;
+		data += k + 1;
+		len -= k + 1;
+	}
+}
+
+/* Encode requests ahead, up to CMD_WBUF bytes pending. */
+static void
+cmd_fill(struct cmd_run *r, struct cmd_proc *p)
+{
+	if (p->woff == p->wbuf.len) {
+		strbuf_reset(&p->wbuf);
+		p->woff = 0;
+	}
+	while (p->in >= 0 && p->tpos < r->n &&
+	       p->wbuf.len - p->woff < CMD_WBUF) {
+		char *line = cmd_request(&r->req[p->tpos]);
+
+		if (!line) {	/* cannot happen with valid UTF-8 */
+			scorer_res_fail(&r->res[p->tpos], &r->req[p->tpos],
+					"cannot encode the request (text is "
+					"not valid UTF-8)");
+			strbuf_addf(&p->wbuf, "{\"seq\":%zu}\n", p->tpos);
+		} else {
+			strbuf_addf(&p->wbuf, "{\"seq\":%zu,", p->tpos);
+			strbuf_addstr(&p->wbuf, line + 1);
+			strbuf_addch(&p->wbuf, '\n');
+			free(line);
+		}
+		p->tpos++;
+		r->s->st.requests++;
+	}
+	if (p->in >= 0 && p->tpos == r->n && p->woff == p->wbuf.len)
+		cmd_close_fd(&p->in);	/* EOF: the batch is complete */
+}
+
+/*
+ * Feed @p requests and read its answers until every item is answered or
+ * it fails.  The timeout: while requests wait, the command must read some
+ * of its input or write an answer every timeout seconds (start_timeout
+ * until its first answer, when that is longer).
+ */
+static enum cmd_outcome
+cmd_serve(struct cmd_run *r, struct cmd_proc *p)
+{
+	const struct scorer_cmd *c = r->s->cmd;
+	char buf[65536];
+
+	for (;;) {
+		struct pollfd fds[3];
+		int nfds = 0, iin = -1, iout = -1, ierr = -1;
+		double now, wait;
+		ssize_t k;
+
+		cmd_fill(r, p);
+		if (p->next == r->n)
+			return CMD_DONE;
+		if (p->out_eof)
+			return CMD_DIED;
+		if (p->in_broken && p->next == p->tpos)
+			return CMD_STOPPED;
+		now = now_seconds();
+		p->limit = p->answered || c->start_timeout < c->timeout ?
+			   c->timeout : c->start_timeout;
+		wait = p->last_progress + p->limit - now;
+		if (wait <= 0)
+			return CMD_TIMEOUT;
+		if (p->in >= 0 && p->woff < p->wbuf.len) {
+			iin = nfds;
+			fds[nfds++] = (struct pollfd){ p->in, POLLOUT, 0 };
+		}
+		iout = nfds;
+		fds[nfds++] = (struct pollfd){ p->out, POLLIN, 0 };
+		if (!p->err_eof) {
+			ierr = nfds;
+			fds[nfds++] = (struct pollfd){ p->errfd, POLLIN, 0 };
+		}
+		if (poll(fds, (nfds_t)nfds, (int)(wait * 1000) + 1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return CMD_DIED;
+		}
+		if (iin >= 0 && fds[iin].revents) {
+			while (p->woff < p->wbuf.len) {
+				k = write(p->in, p->wbuf.buf + p->woff,
+					  p->wbuf.len - p->woff);
+				if (k > 0) {
+					p->woff += (size_t)k;
+					p->last_progress = now_seconds();
+					continue;
+				}
+				if (k < 0 && errno == EINTR)
+					continue;
+				if (k < 0 && errno != EAGAIN) {
+					/* EPIPE: it no longer reads */
+					cmd_close_fd(&p->in);
+					p->in_broken = true;
+				}
+				break;
+			}
+		}
+		if (fds[iout].revents) {
+			k = read(p->out, buf, sizeof(buf));
+			if (k > 0) {
+				cmd_stdout(r, p, buf, (size_t)k);
+			} else if (k == 0 || (errno != EAGAIN &&
+					      errno != EINTR)) {
+				/* a last line without a newline counts */
+				if (p->line.len || p->overlong) {
+					strbuf_addstr(&p->line, "");
+					cmd_answer(r, p, p->line.buf,
+						   p->line.len);
+					strbuf_reset(&p->line);
+				}
+				p->out_eof = true;
+			}
+		}
+		if (ierr >= 0 && fds[ierr].revents) {
+			k = read(p->errfd, buf, sizeof(buf));
+			if (k > 0)
+				cmd_stderr(r->s, p, buf, (size_t)k);
+			else if (k == 0 || (errno != EAGAIN &&
+					    errno != EINTR))
+				p->err_eof = true;
+		}
+	}
+}
+
+/* After the last answer: let it see EOF and exit; note anything odd. */
+static void
+cmd_finish(struct cmd_run *r, struct cmd_proc *p)
+{
+	double until = now_seconds() + (r->s->cmd->timeout < CMD_EXIT_GRACE ?
+					 r->s->cmd->timeout : CMD_EXIT_GRACE);
+	char buf[65536], why[160];
+
+	cmd_close_fd(&p->in);
+	while ((!p->out_eof || !p->err_eof) && now_seconds() < until) {
+		struct pollfd fds[2];
+		int nfds = 0;
+		ssize_t k;
+
+		if (!p->out_eof)
+			fds[nfds++] = (struct pollfd){ p->out, POLLIN, 0 };
+		if (!p->err_eof)
+			fds[nfds++] = (struct pollfd){ p->errfd, POLLIN, 0 };
+		if (poll(fds, (nfds_t)nfds, 50) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < nfds; i++) {
+			bool is_out = fds[i].fd == p->out;
+
+			if (!fds[i].revents)
+				continue;
+			k = read(fds[i].fd, buf, sizeof(buf));
+			if (k > 0 && is_out)
+				cmd_stdout(r, p, buf, (size_t)k);
+			else if (k > 0)
+				cmd_stderr(r->s, p, buf, (size_t)k);
+			else if (k == 0 || (errno != EAGAIN &&
+					    errno != EINTR))
+				*(is_out ? &p->out_eof : &p->err_eof) = true;
+		}
+	}
+	cmd_end(p, p->out_eof ? until - now_seconds() : 0, why, sizeof(why));
+	if (why[0])
+		scorer_log_note(r->s, "after its last answer, %s", why);
+}
+
+enum ns_rc
+scorer_cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
+	       struct scorer_res *res, struct progress *pr,
+	       struct ns_err *err)
+{
+	struct cmd_run r = { s, req, res, n, pr, pr ? pr->done : 0, 0 };
+	sigset_t block, old, pending;
+	bool had_pipe;
+	size_t start = 0;
+	int in_row = 0;
+	enum ns_rc rc = NS_OK;
+
+	if (n == 0)
+		return NS_OK;
+	/* a command that dies while we write must not kill us (SIGPIPE):
+	 * block it in this thread, and consume one we caused */
+	sigemptyset(&block);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	sigpending(&pending);
+	had_pipe = sigismember(&pending, SIGPIPE);
+
+	while (start < n) {
+		struct cmd_proc p;
+		enum cmd_outcome o;
+		char why[200], ended[160];
+
+		rc = cmd_start(s, &p, start, err);
+		if (rc != NS_OK)
+			break;
+		o = cmd_serve(&r, &p);
+		if (o == CMD_DONE) {
+			cmd_finish(&r, &p);
+			break;
+		}
+		cmd_end(&p, o == CMD_TIMEOUT ? 0 : 1.0, ended, sizeof(ended));
+		switch (o) {
+		case CMD_TIMEOUT:
+			snprintf(why, sizeof(why), "no answer within %g s "
+				 "(the command was stopped)", p.limit);
+			break;
+		case CMD_STOPPED:
+			snprintf(why, sizeof(why), "the command stopped "
+				 "reading its input%s%s", ended[0] ? "; " : "",
+				 ended);
+			break;
+		default:
+			snprintf(why, sizeof(why), "%s before answering",
+				 ended[0] ? ended : "the command closed its "
+				 "output");
+			break;
+		}
+		if (p.last_err[0])
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (stderr: %s)", p.last_err);
+		scorer_res_fail(&res[p.next], &req[p.next], "%s", why);
+		cmd_done(&r.done, pr, r.base);
+		in_row = p.answered ? 1 : in_row + 1;
+		start = p.next + 1;
+		if (start >= n)
+			break;
+		if (in_row > s->cmd->restarts) {
+			for (size_t i = start; i < n; i++) {
+				scorer_res_fail(&res[i], &req[i], "not scored: "
+						"the command failed %d times "
+						"in a row (last: %s)", in_row,
+						why);
+				cmd_done(&r.done, pr, r.base);
+			}
+			scorer_log_note(s, "gave up after %d failures in a "
+					"row: %s", in_row, why);
+			break;
+		}
+		scorer_log_note(s, "restarting the command: %s", why);
+	}
+
+	sigpending(&pending);
+	if (!had_pipe && sigismember(&pending, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+
+		sigtimedwait(&block, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
