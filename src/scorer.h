@@ -45,7 +45,9 @@ struct scorer_res {
 	double score;		/* when ok */
 	char *raw;		/* the raw answer kept with the score (judge:
 				 * the model's text; command: its JSON line);
-				 * owned, may be NULL */
+				 * also set when !ok but there was an answer
+				 * (a judge's answer without a verdict, a
+				 * command's refusal); owned, may be NULL */
 	char msg[256];		/* when !ok: why, naming the candidate */
 };
 
@@ -82,9 +84,19 @@ enum ns_rc scorer_new(const struct config *cfg, int i, struct db *db_cache,
 void scorer_free(struct scorer *s);
 
 /*
- * Score @n requests into @res (n entries, filled in request order).
- * Items that fail are recorded in their result and counted; the call
- * itself fails only when the scorer cannot run.  @pr may be NULL.
+ * Score @n requests into @res (n entries, filled in request order; the
+ * caller frees what they own with scorer_res_fini()).  Items that fail
+ * are recorded in their result and counted; the call itself fails only
+ * when the scorer cannot run (NS_EIO: the command cannot be started;
+ * NS_ENOMEM: libcurl cannot start).  @pr may be NULL; otherwise its count
+ * advances by one per item resolved.
+ *
+ * Command: the program is started once per call (and again after a crash
+ * or a timeout) and sees end-of-file after the last request, so pass
+ * large batches: a program that loads a model pays for it per call.
+ * Judge: answers come from the project's cache when @db_cache was given
+ * to scorer_new(); the others are asked with `concurrency` requests in
+ * flight.  Not thread-safe: one call at a time per scorer.
  */
 enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 		      size_t n, struct scorer_res *res, struct progress *pr,

@@ -3,9 +3,10 @@
  * a shell, reading one JSON request per line on stdin and writing one JSON
  * answer per line on stdout, in order (the format is in negsieve.7).
  *
- * One scorer_run() starts the command once and closes its stdin after the
- * last request, so a command may answer line by line or read everything
- * first.  Requests are written and answers read concurrently (poll()), so
+ * The command runs in its own process group (a timeout kills the group)
+ * and is killed if negsieve dies.  One scorer_run() starts it once and
+ * closes its stdin after the last request, so a command may answer line
+ * by line or read everything first.  Requests are written and answers read concurrently (poll()), so
  * neither side blocks the other however large the batch.  A crash, a
  * timeout or a closed output charges the request being answered (the
  * oldest unanswered one); the command is restarted for the requests after
@@ -17,10 +18,10 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,14 +30,13 @@
 #include "src/progress.h"
 #include "src/scorer_int.h"
 
-extern char **environ;
-
 #define CMD_ANSWER_MAX (1 << 20)	/* longest answer line, bytes */
 #define CMD_WBUF (64 * 1024)		/* requests encoded ahead */
 #define CMD_EXIT_GRACE 5.0		/* seconds to exit after EOF */
 
 struct scorer_cmd {
 	char **argv;		/* NULL-terminated; owned */
+	char *path;		/* argv[0] found in PATH; owned */
 	uint64_t argv_hash;	/* hash of the argument list */
 	double timeout;		/* seconds to answer (see cmd_serve) */
 	double start_timeout;	/* ... the first answer after a start */
@@ -72,11 +72,14 @@ enum cmd_outcome {
 
 /* --- settings ------------------------------------------------------------ */
 
-/* Is @prog (argv[0]) something exec can run?  NULL or why not. */
+/*
+ * Find @prog (argv[0]) as exec would, searching PATH when it has no '/':
+ * NULL with *@path the file (caller frees), or why not.
+ */
 static const char *
-cmd_findable(const char *prog, char *buf, size_t size)
+cmd_find(const char *prog, char **path, char *buf, size_t size)
 {
-	const char *path;
+	const char *dirs;
 	struct stat st;
 
 	if (!*prog)
@@ -91,23 +94,25 @@ cmd_findable(const char *prog, char *buf, size_t size)
 			snprintf(buf, size, "'%s' is a directory", prog);
 			return buf;
 		}
+		*path = xstrdup(prog);
 		return NULL;
 	}
-	path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *colon = strchr(path, ':');
-		size_t len = colon ? (size_t)(colon - path) : strlen(path);
-		char *full = xasprintf("%.*s%s%s", (int)len, path,
+	dirs = getenv("PATH");
+	if (!dirs || !*dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	while (*dirs) {
+		const char *colon = strchr(dirs, ':');
+		size_t len = colon ? (size_t)(colon - dirs) : strlen(dirs);
+		char *full = xasprintf("%.*s%s%s", (int)len, dirs,
 				       len ? "/" : "", prog);
-		bool found = stat(full, &st) == 0 && !S_ISDIR(st.st_mode) &&
-			     access(full, X_OK) == 0;
 
-		free(full);
-		if (found)
+		if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode) &&
+		    access(full, X_OK) == 0) {
+			*path = full;
 			return NULL;
-		path += len + (colon ? 1 : 0);
+		}
+		free(full);
+		dirs += len + (colon ? 1 : 0);
 	}
 	snprintf(buf, size, "'%s' not found in PATH", prog);
 	return buf;
@@ -163,7 +168,7 @@ scorer_cmd_new(const struct config *cfg, const char *key,
 		scorer_cmd_free(c);
 		return rc;
 	}
-	why = cmd_findable(c->argv[0], buf, sizeof(buf));
+	why = cmd_find(c->argv[0], &c->path, buf, sizeof(buf));
 	if (why) {
 		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s.command: %s", key,
 					why);
@@ -183,6 +188,7 @@ scorer_cmd_free(struct scorer_cmd *c)
 	for (size_t i = 0; c->argv && c->argv[i]; i++)
 		free(c->argv[i]);
 	free(c->argv);
+	free(c->path);
 	free(c);
 }
 
@@ -241,15 +247,51 @@ scorer_cmd_hash(const struct scorer_cmd *c, const struct scorer_req *req)
 
 /* --- the process --------------------------------------------------------- */
 
+/*
+ * In the child between fork and exec (async-signal-safe calls only): its
+ * own process group (a timeout kills the group), killed when we die,
+ * default signals, the pipes on 0/1/2 and nothing else open.  An exec
+ * failure goes back as errno on @status.
+ */
+static void
+cmd_child(const struct scorer_cmd *c, pid_t parent, int in, int out,
+	  int errfd, int status)
+{
+	sigset_t none;
+	int e;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+		goto fail;
+	for (int fd = 0; fd < 3; fd++)	/* dup2() onto itself keeps it */
+		fcntl(fd, F_SETFD, 0);
+	/* the pipes' other copies, the database, sockets: all close-on-exec
+	 * or closed here (status stays open until exec closes it) */
+	if (status > 3)
+		close_range(3, (unsigned)status - 1, 0);
+	close_range((unsigned)status + 1, ~0U, 0);
+	execv(c->path, c->argv);
+fail:
+	e = errno;
+	if (write(status, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
 static enum ns_rc
 cmd_start(struct scorer *s, struct cmd_proc *p, size_t first,
 	  struct ns_err *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, def;
-	int r;
+	int pst[2] = { -1, -1 }, r = 0, e = 0;
+	pid_t parent = getpid();
+	ssize_t k;
 
 	memset(p, 0, sizeof(*p));
 	p->in = p->out = p->errfd = -1;
@@ -258,34 +300,29 @@ cmd_start(struct scorer *s, struct cmd_proc *p, size_t first,
 	strbuf_init(&p->eline);
 	p->next = p->tpos = first;
 	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) ||
-	    pipe2(perr, O_CLOEXEC)) {
+	    pipe2(perr, O_CLOEXEC) || pipe2(pst, O_CLOEXEC)) {
 		r = errno;
 		goto fail;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setpgroup(&attr, 0);	/* its own group, killed as
-						 * a whole */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawnp(&p->pid, s->cmd->argv[0], &fa, &attr, s->cmd->argv,
-			 environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (r != 0)
+	p->pid = fork();
+	if (p->pid < 0) {
+		r = errno;
 		goto fail;
+	}
+	if (p->pid == 0)
+		cmd_child(s->cmd, parent, pin[0], pout[1], perr[1], pst[1]);
+	close(pst[1]);
+	pst[1] = -1;
+	/* EOF: exec worked; an int: why it did not */
+	while ((k = read(pst[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	if (k == (ssize_t)sizeof(e)) {
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		r = e;
+		goto fail;
+	}
+	close(pst[0]);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -306,6 +343,8 @@ fail:
 			close(pout[i]);
 		if (perr[i] >= 0)
 			close(perr[i]);
+		if (pst[i] >= 0)
+			close(pst[i]);
 	}
 	strbuf_fini(&p->wbuf);
 	strbuf_fini(&p->line);

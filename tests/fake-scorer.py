@@ -17,6 +17,7 @@ title as received, R the retriever score.  MODE:
            ("text": ...)
   die      write "cannot load model" on stderr and exit 1 at once
   deaf     never read stdin; sleep
+  pidfile PATH  write its pid to PATH, then sleep
   extra    stream, then write an extra line and exit with status 2
 
 In stream/batch/echo modes the candidate text can ask for trouble:
@@ -85,6 +86,11 @@ def main():
         sys.stderr.write("cannot load model\n")
         sys.exit(1)
     if mode == "deaf":
+        time.sleep(3600)
+    if mode == "pidfile":
+        with open(sys.argv[2] + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(sys.argv[2] + ".tmp", sys.argv[2])
         time.sleep(3600)
     if mode == "batch":
         reqs = [json.loads(line) for line in sys.stdin]

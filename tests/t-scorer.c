@@ -440,6 +440,71 @@ test_cmd_gives_up(void)
 	scorer_free(s);
 }
 
+/* Is process @pid gone (or a zombie)? */
+static bool
+gone(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *fp;
+	size_t k;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return true;
+	k = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[k] = '\0';
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && rp[2] == 'Z';
+}
+
+/* The command does not outlive negsieve. */
+static void
+test_cmd_orphan(void)
+{
+	char pidfile[600], *y;
+	pid_t child, cmd = 0;
+	FILE *fp;
+	int i;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/cmd.pid", tap_tmpdir());
+	y = xasprintf("cascade:\n  stages:\n    - scorer: command\n"
+		      "      command: ['%s', '%s', pidfile, '%s']\n", python,
+		      fake_scorer, pidfile);
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		static const char *const t[] = { "x" };
+		struct ns_err err;
+		struct scorer *s = mk(y, NULL, &err);
+		struct batch b;
+
+		batch_init(&b, t, 1);
+		if (s)
+			scorer_run(s, b.req, 1, b.res, NULL, &err);
+		_exit(0);
+	}
+	for (i = 0; i < 400 && access(pidfile, F_OK) != 0; i++)
+		usleep(50000);
+	fp = fopen(pidfile, "r");
+	if (!ok(fp && fscanf(fp, "%d", &cmd) == 1, "command started")) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		free(y);
+		return;
+	}
+	fclose(fp);
+	kill(child, SIGKILL);	/* negsieve dies mid-run */
+	waitpid(child, NULL, 0);
+	for (i = 0; i < 200 && !gone(cmd); i++)
+		usleep(50000);
+	ok(gone(cmd), "the command died with the process that ran it");
+	if (!gone(cmd))
+		kill(cmd, SIGKILL);
+	free(y);
+}
+
 static void
 test_cmd_big(void)
 {
@@ -1054,6 +1119,7 @@ main(void)
 	test_cmd_failures();
 	test_cmd_gives_up();
 	test_cmd_big();
+	test_cmd_orphan();
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	srv = start_server();
