@@ -1,9 +1,10 @@
 /*
  * judge-bench.c - the judge stage's call rate against an endpoint, for
  * bench/judge.sh: N candidates (prompts of ~2.5 KB, all different, no
- * cache) scored with C requests in flight.
+ * cache) scored with C requests in flight, B candidates per scorer_run()
+ * call (default all N in one).
  *
- *   judge-bench URL N C
+ *   judge-bench URL N C [B]
  *
  * Prints one line: calls, failures, wall seconds, calls/s, and the CPU
  * seconds negsieve itself spent (user + system).
@@ -38,15 +39,19 @@ main(int argc, char **argv)
 	struct ns_err err;
 	const char *pos[1];
 	char **texts, *yaml, pos_text[700], buf[1200];
-	size_t n;
+	size_t n, batch;
 	double t0, c0, wall, cpu;
 	const struct scorer_stats *st;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: judge-bench URL N CONCURRENCY\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: judge-bench URL N CONCURRENCY "
+			"[BATCH]\n");
 		return 2;
 	}
 	n = (size_t)atol(argv[2]);
+	batch = argc == 5 ? (size_t)atol(argv[4]) : n;
+	if (batch == 0)
+		batch = n;
 	yaml = xasprintf("cascade:\n  stages:\n    - scorer: judge\n"
 			 "      endpoint: %s\n      model: bench\n"
 			 "      concurrency: %s\n      retries: 0\n"
@@ -78,10 +83,14 @@ main(int argc, char **argv)
 	}
 	t0 = now_seconds();
 	c0 = cpu_seconds();
-	if (scorer_run(s, req, n, res, NULL, &err) != NS_OK) {
-		fprintf(stderr, "judge-bench: %s\n",
-			err_format(&err, buf, sizeof(buf)));
-		return 1;
+	for (size_t i = 0; i < n; i += batch) {
+		size_t m = n - i < batch ? n - i : batch;
+
+		if (scorer_run(s, req + i, m, res + i, NULL, &err) != NS_OK) {
+			fprintf(stderr, "judge-bench: %s\n",
+				err_format(&err, buf, sizeof(buf)));
+			return 1;
+		}
 	}
 	wall = now_seconds() - t0;
 	cpu = cpu_seconds() - c0;

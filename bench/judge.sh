@@ -8,13 +8,15 @@
 # same number of POSTs of a body of the same size).  Rounds alternate
 # curl and the judge, since the shared machine's speed drifts.
 #
-#   bench/judge.sh [CALLS] [C] [DELAY] [ROUNDS]
-#   (defaults 2000 16 0.05 3; run from the build directory)
+#   bench/judge.sh [CALLS] [C] [DELAY] [ROUNDS] [BATCH]
+#   (defaults 2000 16 0.05 3 0; BATCH: candidates per scorer_run() call,
+#   0 = all in one; run from the build directory)
 set -eu
 N=${1:-2000}
 C=${2:-16}
 D=${3:-0.05}
 R=${4:-3}
+B=${5:-0}
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 command -v curl >/dev/null || { echo "judge.sh: needs curl" >&2; exit 1; }
@@ -38,7 +40,7 @@ while [ $i -lt "$N" ]; do echo "url = \"$URL/v1/chat/completions\""; i=$((i + 1)
 now() { date +%s.%N; }
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "stand-in: answers after $D s; $N calls per measurement, $C in flight; theoretical $C / $D = $(echo "$C $D" | awk '{printf "%.0f", $1 / $2}') calls/s"
+echo "stand-in: answers after $D s; $N calls per measurement (batches of $B; 0: one call), $C in flight; theoretical $C / $D = $(echo "$C $D" | awk '{printf "%.0f", $1 / $2}') calls/s"
 printf '%-6s %14s %14s %12s %12s %14s\n' round "curl calls/s" "judge calls/s" "vs C/DELAY" "vs curl" "judge CPU/call"
 r=1
 while [ $r -le "$R" ]; do
@@ -47,7 +49,7 @@ while [ $r -le "$R" ]; do
 	     --parallel-max "$C" -H 'Content-Type: application/json' \
 	     --data-binary @"$T/body" -K "$T/urls" >/dev/null
 	t1=$(now)
-	out=$(./bench/judge-bench "$URL" "$N" "$C")
+	out=$(./bench/judge-bench "$URL" "$N" "$C" "$B")
 	echo "$out" | grep -q ' failed 0 ' || { echo "judge-bench: $out" >&2; exit 1; }
 	echo "$r $N $C $D $t0 $t1 $out" | awk '{
 		curl = $2 / ($6 - $5); judge = $14; theo = $3 / $4;

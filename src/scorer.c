@@ -147,12 +147,13 @@ scorer_run(struct scorer *s, const struct scorer_req *req, size_t n,
 		rc = scorer_cmd_run(s, req, n, res, pr, err);
 	else
 		rc = scorer_judge_run(s, req, n, res, pr, err);
-	for (size_t i = 0; rc == NS_OK && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (res[i].ok)
 			continue;
-		if (!res[i].msg[0])	/* a scorer must say why */
+		if (!res[i].msg[0] && rc == NS_OK)	/* a scorer says why */
 			scorer_res_fail(&res[i], &req[i], "not scored");
-		s->st.failed++;
+		if (res[i].msg[0])
+			s->st.failed++;
 	}
 	s->st.seconds += now_seconds() - t0;
 	return rc;

@@ -91,12 +91,16 @@ void scorer_free(struct scorer *s);
  * NS_ENOMEM: libcurl cannot start).  @pr may be NULL; otherwise its count
  * advances by one per item resolved.
  *
- * Command: the program is started once per call (and again after a crash
- * or a timeout) and sees end-of-file after the last request, so pass
- * large batches: a program that loads a model pays for it per call.
+ * Command: the program is started at the first call and kept for the
+ * next ones (started again after a crash or a timeout, or if it exited
+ * between calls); it sees end-of-file at scorer_free().  A program that
+ * fails `restarts` + 1 times in a row without ever having answered is
+ * NS_EIO (it cannot run), with every item of the call failed.
  * Judge: answers come from the project's cache when @db_cache was given
  * to scorer_new(); the others are asked with `concurrency` requests in
- * flight.  Not thread-safe: one call at a time per scorer.
+ * flight, so a call should hold several times that many items (a call's
+ * items are all answered before it returns: small calls leave the
+ * endpoint idle).  Not thread-safe: one call at a time per scorer.
  */
 enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 		      size_t n, struct scorer_res *res, struct progress *pr,

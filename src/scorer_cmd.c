@@ -4,10 +4,12 @@
  * answer per line on stdout, in order (the format is in negsieve.7).
  *
  * The command runs in its own process group (a timeout kills the group)
- * and is killed if negsieve dies.  One scorer_run() starts it once and
- * closes its stdin after the last request, so a command may answer line
- * by line or read everything first.  Requests are written and answers read concurrently (poll()), so
- * neither side blocks the other however large the batch.  A crash, a
+ * and is killed if negsieve dies.  It is started at the first
+ * scorer_run() and kept for the next ones (the cascade scores query by
+ * query), so it must answer each request without waiting for more input;
+ * it sees end-of-file at scorer_free().  Requests are written and answers
+ * read concurrently (poll()), so neither side blocks the other however
+ * large the batch.  A crash, a
  * timeout or a closed output charges the request being answered (the
  * oldest unanswered one); the command is restarted for the requests after
  * it, until it has failed `restarts` times in a row.
@@ -41,6 +43,9 @@ struct scorer_cmd {
 	double timeout;		/* seconds to answer (see cmd_serve) */
 	double start_timeout;	/* ... the first answer after a start */
 	int restarts;		/* failures in a row before giving up */
+	struct cmd_proc *proc;	/* the running command, or NULL */
+	int64_t seq_base;	/* "seq" of the current run's first request */
+	bool ever_answered;	/* some process of it answered a line */
 };
 
 /* One running instance of the command. */
@@ -54,7 +59,8 @@ struct cmd_proc {
 	bool overlong;		/* discarding an answer past the limit */
 	struct strbuf eline;	/* partial stderr line */
 	char last_err[160];	/* last non-empty stderr line */
-	size_t next;		/* the item it answers next */
+	size_t next;		/* the item (of the current run) it answers
+				 * next */
 	size_t tpos;		/* the next item to encode */
 	double last_progress;	/* when it last read or answered */
 	double limit;		/* the timeout that applies now */
@@ -180,11 +186,14 @@ scorer_cmd_new(const struct config *cfg, const char *key,
 	return NS_OK;
 }
 
+static void cmd_stop(struct scorer *s, struct scorer_cmd *c);
+
 void
 scorer_cmd_free(struct scorer_cmd *c)
 {
 	if (!c)
 		return;
+	cmd_stop(NULL, c);
 	for (size_t i = 0; c->argv && c->argv[i]; i++)
 		free(c->argv[i]);
 	free(c->argv);
@@ -285,8 +294,7 @@ fail:
 }
 
 static enum ns_rc
-cmd_start(struct scorer *s, struct cmd_proc *p, size_t first,
-	  struct ns_err *err)
+cmd_start(struct scorer *s, struct cmd_proc *p, struct ns_err *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	int pst[2] = { -1, -1 }, r = 0, e = 0;
@@ -298,7 +306,6 @@ cmd_start(struct scorer *s, struct cmd_proc *p, size_t first,
 	strbuf_init(&p->wbuf);
 	strbuf_init(&p->line);
 	strbuf_init(&p->eline);
-	p->next = p->tpos = first;
 	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) ||
 	    pipe2(perr, O_CLOEXEC) || pipe2(pst, O_CLOEXEC)) {
 		r = errno;
@@ -451,6 +458,7 @@ struct cmd_run {
 	struct progress *pr;
 	int64_t base;		/* pr->done on entry */
 	size_t done;		/* items resolved */
+	int64_t seq_base;	/* "seq" of item 0 */
 };
 
 /* A quoted start of @line for messages. */
@@ -481,6 +489,7 @@ cmd_answer(struct cmd_run *r, struct cmd_proc *p, char *line, size_t len)
 	line[len] = '\0';
 	p->last_progress = now_seconds();
 	p->answered = true;
+	r->s->cmd->ever_answered = true;
 	if (p->next >= p->tpos) {
 		scorer_log_note(r->s, "ignored an output line no request was "
 				"waiting for: %s", cmd_quote(line, len, q,
@@ -502,14 +511,16 @@ cmd_answer(struct cmd_run *r, struct cmd_proc *p, char *line, size_t len)
 		goto next;
 	}
 	if (json_is_object(j) && (v = json_object_get(j, "seq")) != NULL) {
-		json_int_t seq = json_is_integer(v) ? json_integer_value(v) :
-				 -1;
+		json_int_t seq = json_is_integer(v) ? json_integer_value(v) -
+				 r->seq_base : -1;
 
 		if (seq < (json_int_t)p->next || seq >= (json_int_t)p->tpos) {
 			if (json_is_integer(v))
 				scorer_res_fail(res, req, "malformed answer: "
-						"\"seq\" %lld, expected %zu",
-						(long long)seq, p->next);
+						"\"seq\" %lld, expected %lld",
+						(long long)json_integer_value(v),
+						(long long)(r->seq_base +
+							    (int64_t)p->next));
 			else
 				scorer_res_fail(res, req, "malformed answer: "
 						"\"seq\" is not an integer");
@@ -520,7 +531,8 @@ cmd_answer(struct cmd_run *r, struct cmd_proc *p, char *line, size_t len)
 		while ((json_int_t)p->next < seq) {
 			scorer_res_fail(&r->res[p->next], &r->req[p->next],
 					"no answer (the command answered seq "
-					"%lld next)", (long long)seq);
+					"%lld next)", (long long)(seq +
+								  r->seq_base));
 			p->next++;
 			cmd_done(&r->done, r->pr, r->base);
 		}
@@ -597,9 +609,11 @@ cmd_fill(struct cmd_run *r, struct cmd_proc *p)
 			scorer_res_fail(&r->res[p->tpos], &r->req[p->tpos],
 					"cannot encode the request (text is "
 					"not valid UTF-8)");
-			strbuf_addf(&p->wbuf, "{\"seq\":%zu}\n", p->tpos);
+			strbuf_addf(&p->wbuf, "{\"seq\":%lld}\n",
+				    (long long)(r->seq_base + (int64_t)p->tpos));
 		} else {
-			strbuf_addf(&p->wbuf, "{\"seq\":%zu,", p->tpos);
+			strbuf_addf(&p->wbuf, "{\"seq\":%lld,",
+				    (long long)(r->seq_base + (int64_t)p->tpos));
 			strbuf_addstr(&p->wbuf, line + 1);
 			strbuf_addch(&p->wbuf, '\n');
 			free(line);
@@ -607,8 +621,6 @@ cmd_fill(struct cmd_run *r, struct cmd_proc *p)
 		p->tpos++;
 		r->s->st.requests++;
 	}
-	if (p->in >= 0 && p->tpos == r->n && p->woff == p->wbuf.len)
-		cmd_close_fd(&p->in);	/* EOF: the batch is complete */
 }
 
 /*
@@ -703,14 +715,22 @@ cmd_serve(struct cmd_run *r, struct cmd_proc *p)
 	}
 }
 
-/* After the last answer: let it see EOF and exit; note anything odd. */
+/*
+ * End the command at scorer_free(): it sees end-of-file and has a few
+ * seconds to exit (what it still writes is read: stderr to @s's log when
+ * @s is not NULL, stdout discarded), then its group is killed.
+ */
 static void
-cmd_finish(struct cmd_run *r, struct cmd_proc *p)
+cmd_stop(struct scorer *s, struct scorer_cmd *c)
 {
-	double until = now_seconds() + (r->s->cmd->timeout < CMD_EXIT_GRACE ?
-					 r->s->cmd->timeout : CMD_EXIT_GRACE);
+	struct cmd_proc *p = c->proc;
+	double until;
 	char buf[65536], why[160];
 
+	if (!p)
+		return;
+	until = now_seconds() + (c->timeout < CMD_EXIT_GRACE ? c->timeout :
+				 CMD_EXIT_GRACE);
 	cmd_close_fd(&p->in);
 	while ((!p->out_eof || !p->err_eof) && now_seconds() < until) {
 		struct pollfd fds[2];
@@ -729,18 +749,81 @@ cmd_finish(struct cmd_run *r, struct cmd_proc *p)
 			if (!fds[i].revents)
 				continue;
 			k = read(fds[i].fd, buf, sizeof(buf));
-			if (k > 0 && is_out)
-				cmd_stdout(r, p, buf, (size_t)k);
-			else if (k > 0)
-				cmd_stderr(r->s, p, buf, (size_t)k);
-			else if (k == 0 || (errno != EAGAIN &&
+			if (k > 0 && !is_out && s)
+				cmd_stderr(s, p, buf, (size_t)k);
+			else if (k == 0 || (k < 0 && errno != EAGAIN &&
 					    errno != EINTR))
 				*(is_out ? &p->out_eof : &p->err_eof) = true;
 		}
 	}
 	cmd_end(p, p->out_eof ? until - now_seconds() : 0, why, sizeof(why));
-	if (why[0])
-		scorer_log_note(r->s, "after its last answer, %s", why);
+	if (why[0] && s)
+		scorer_log_note(s, "at the end, %s", why);
+	free(p);
+	c->proc = NULL;
+}
+
+/*
+ * Before a run: a command that ended since the last run is reaped (and
+ * noted), and what it wrote while idle is read (stdout lines are not
+ * answers to anything: noted and dropped).
+ */
+static void
+cmd_idle_check(struct cmd_run *r)
+{
+	struct scorer_cmd *c = r->s->cmd;
+	struct cmd_proc *p = c->proc;
+	char buf[65536], why[160];
+	siginfo_t si;
+	ssize_t k;
+
+	if (!p)
+		return;
+	p->next = p->tpos = 0;
+	strbuf_reset(&p->wbuf);
+	p->woff = 0;
+	strbuf_reset(&p->line);		/* half a line written while idle */
+	p->overlong = false;
+	while ((k = read(p->errfd, buf, sizeof(buf))) > 0)
+		cmd_stderr(r->s, p, buf, (size_t)k);
+	while ((k = read(p->out, buf, sizeof(buf))) > 0)
+		cmd_stdout(r, p, buf, (size_t)k);
+	memset(&si, 0, sizeof(si));
+	if (k == 0 || p->in < 0 || (waitid(P_PID, (id_t)p->pid, &si,
+					   WEXITED | WNOHANG | WNOWAIT) == 0 &&
+				    si.si_pid == p->pid)) {
+		cmd_end(p, 1.0, why, sizeof(why));
+		scorer_log_note(r->s, "between batches, %s; starting it again",
+				why[0] ? why : "the command exited");
+		free(p);
+		c->proc = NULL;
+	}
+}
+
+/* Why process @p failed with @o, for the item it was answering. */
+static void
+cmd_why(struct cmd_proc *p, enum cmd_outcome o, char *why, size_t size)
+{
+	char ended[160];
+
+	cmd_end(p, o == CMD_TIMEOUT ? 0 : 1.0, ended, sizeof(ended));
+	switch (o) {
+	case CMD_TIMEOUT:
+		snprintf(why, size, "no answer within %g s (the command was "
+			 "stopped)", p->limit);
+		break;
+	case CMD_STOPPED:
+		snprintf(why, size, "the command stopped reading its input%s%s",
+			 ended[0] ? "; " : "", ended);
+		break;
+	default:
+		snprintf(why, size, "%s before answering", ended[0] ? ended :
+			 "the command closed its output");
+		break;
+	}
+	if (p->last_err[0])
+		snprintf(why + strlen(why), size - strlen(why), " (stderr: %s)",
+			 p->last_err);
 }
 
 enum ns_rc
@@ -748,7 +831,9 @@ scorer_cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	       struct scorer_res *res, struct progress *pr,
 	       struct ns_err *err)
 {
-	struct cmd_run r = { s, req, res, n, pr, pr ? pr->done : 0, 0 };
+	struct scorer_cmd *c = s->cmd;
+	struct cmd_run r = { s, req, res, n, pr, pr ? pr->done : 0, 0,
+			     c->seq_base };
 	sigset_t block, old, pending;
 	bool had_pipe;
 	size_t start = 0;
@@ -765,46 +850,36 @@ scorer_cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	sigpending(&pending);
 	had_pipe = sigismember(&pending, SIGPIPE);
 
+	cmd_idle_check(&r);
 	while (start < n) {
-		struct cmd_proc p;
+		struct cmd_proc *p = c->proc;
 		enum cmd_outcome o;
-		char why[200], ended[160];
+		char why[256];
 
-		rc = cmd_start(s, &p, start, err);
-		if (rc != NS_OK)
-			break;
-		o = cmd_serve(&r, &p);
-		if (o == CMD_DONE) {
-			cmd_finish(&r, &p);
-			break;
+		if (!p) {
+			p = xcalloc(1, sizeof(*p));
+			rc = cmd_start(s, p, err);
+			if (rc != NS_OK) {
+				free(p);
+				break;
+			}
+			c->proc = p;
 		}
-		cmd_end(&p, o == CMD_TIMEOUT ? 0 : 1.0, ended, sizeof(ended));
-		switch (o) {
-		case CMD_TIMEOUT:
-			snprintf(why, sizeof(why), "no answer within %g s "
-				 "(the command was stopped)", p.limit);
+		p->next = p->tpos = start;
+		p->last_progress = now_seconds();	/* idle time is free */
+		o = cmd_serve(&r, p);
+		if (o == CMD_DONE)
 			break;
-		case CMD_STOPPED:
-			snprintf(why, sizeof(why), "the command stopped "
-				 "reading its input%s%s", ended[0] ? "; " : "",
-				 ended);
-			break;
-		default:
-			snprintf(why, sizeof(why), "%s before answering",
-				 ended[0] ? ended : "the command closed its "
-				 "output");
-			break;
-		}
-		if (p.last_err[0])
-			snprintf(why + strlen(why), sizeof(why) - strlen(why),
-				 " (stderr: %s)", p.last_err);
-		scorer_res_fail(&res[p.next], &req[p.next], "%s", why);
+		cmd_why(p, o, why, sizeof(why));
+		scorer_res_fail(&res[p->next], &req[p->next], "%s", why);
 		cmd_done(&r.done, pr, r.base);
-		in_row = p.answered ? 1 : in_row + 1;
-		start = p.next + 1;
+		in_row = p->answered ? 1 : in_row + 1;
+		start = p->next + 1;
+		free(p);
+		c->proc = NULL;
 		if (start >= n)
 			break;
-		if (in_row > s->cmd->restarts) {
+		if (in_row > c->restarts) {
 			for (size_t i = start; i < n; i++) {
 				scorer_res_fail(&res[i], &req[i], "not scored: "
 						"the command failed %d times "
@@ -814,10 +889,17 @@ scorer_cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 			}
 			scorer_log_note(s, "gave up after %d failures in a "
 					"row: %s", in_row, why);
+			/* never answered anything: it cannot run at all */
+			if (!c->ever_answered)
+				rc = err_set(err, NS_EIO, "%s.command: failed "
+					     "%d times in a row without "
+					     "answering: %s", s->key, in_row,
+					     why);
 			break;
 		}
 		scorer_log_note(s, "restarting the command: %s", why);
 	}
+	c->seq_base += (int64_t)n;
 
 	sigpending(&pending);
 	if (!had_pipe && sigismember(&pending, SIGPIPE)) {

@@ -12,15 +12,13 @@ UTF-8 bytes and characters, T its last 3 characters, Q/TI the query and
 title as received, R the retriever score.  MODE:
 
   stream   answer each line as it comes (flushing each answer)
-  batch    read everything first, then answer
   echo     stream, and put texts under 100000 characters in the answer
            ("text": ...)
   die      write "cannot load model" on stderr and exit 1 at once
   deaf     never read stdin; sleep
   pidfile PATH  write its pid to PATH, then sleep
-  extra    stream, then write an extra line and exit with status 2
 
-In stream/batch/echo modes the candidate text can ask for trouble:
+In stream and echo modes the candidate text can ask for trouble:
   CRASH      write "boom on <passage id>" on stderr, exit 3
   MALFORMED  answer a line that is not JSON
   NOSCORE    answer {"label": "x"}
@@ -29,6 +27,8 @@ In stream/batch/echo modes the candidate text can ask for trouble:
   SKIP       give no answer for it (the next answer carries "seq")
   BADSEQ     answer with "seq": 999999
   LONGANSWER...  answer a line of over 2 MiB
+  EXTRA      answer, then write one more line
+  EXIT       answer, then exit with status 5
 """
 import json
 import sys
@@ -92,16 +92,14 @@ def main():
             f.write(str(os.getpid()))
         os.rename(sys.argv[2] + ".tmp", sys.argv[2])
         time.sleep(3600)
-    if mode == "batch":
-        reqs = [json.loads(line) for line in sys.stdin]
-        for r in reqs:
-            emit(handle(r, mode))
-        return
     for line in sys.stdin:
-        emit(handle(json.loads(line), mode))
-    if mode == "extra":
-        emit("one line too many")
-        sys.exit(2)
+        req = json.loads(line)
+        out = handle(req, mode)
+        if req["text"] == "EXTRA":  # in the same write as the answer
+            out += "\none line too many"
+        emit(out)
+        if req["text"] == "EXIT":
+            sys.exit(5)
 
 
 if __name__ == "__main__":

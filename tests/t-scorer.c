@@ -160,6 +160,25 @@ field(const char *raw, const char *key)
 	return p ? atoll(p + strlen(pat)) : -1;
 }
 
+/* Is process @pid gone (or a zombie)? */
+static bool
+gone(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	FILE *fp;
+	size_t k;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return true;
+	k = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[k] = '\0';
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && rp[2] == 'Z';
+}
+
 static char *
 cmd_yaml(const char *mode, const char *extra)
 {
@@ -281,21 +300,27 @@ test_cmd_ok(void)
 	/* the same requests to another command line hash differently */
 	{
 		struct scorer *s2;
-		char *y2 = cmd_yaml("batch", NULL);
+		char *y2 = cmd_yaml("echo", NULL);
 
 		s2 = mk(y2, NULL, &err);
 		free(y2);
 		ok(s2 && scorer_input_hash(s, &b.req[0]) !=
 		   scorer_input_hash(s2, &b.req[0]),
 		   "input hash depends on the command line");
-		/* a command that reads everything before answering */
-		if (s2) {
-			is_int(run(s2, &b), NS_OK, "batch-mode run");
-			ok(b.res[0].ok && b.res[3].ok &&
-			   fabs(b.res[2].score - 0.26) < 1e-12,
-			   "batch mode: all answered after EOF");
-		}
 		scorer_free(s2);
+	}
+
+	/* the next batch goes to the same process, "seq" goes on */
+	{
+		long long pid = field(b.res[3].raw, "pid");
+
+		is_int(run(s, &b), NS_OK, "second batch");
+		is_int(field(b.res[0].raw, "pid"), pid,
+		       "the same process answers the next batch");
+		is_int(field(b.res[0].raw, "seq"), 4, "seq goes on: 4");
+		is_int(field(b.res[3].raw, "seq"), 7, "seq goes on: 7");
+		is_dbl(b.res[2].score, 0.26, 1e-12, "second batch scored");
+		is_int(scorer_stats(s)->requests, 8, "8 requests counted");
 	}
 	batch_fini(&b);
 	scorer_free(s);
@@ -378,8 +403,13 @@ test_cmd_gives_up(void)
 	if (!ok(s != NULL, "dying command made"))
 		return;
 	batch_init(&b, texts, 5);
-	is_int(run(s, &b), NS_OK, "a command that always dies: the run "
-	       "returns");
+	scorer_res_fini(b.res, b.n);
+	err_clear(&err);
+	is_int(scorer_run(s, b.req, b.n, b.res, NULL, &err), NS_EIO,
+	       "a command that never answers cannot run");
+	is_str(err.msg, "cascade.stages.0.command: failed 3 times in a row "
+	       "without answering: the command exited with status 1 before "
+	       "answering (stderr: cannot load model)", "why it cannot run");
 	is_str(b.res[0].msg, "passage p0 of query q1: the command exited with "
 	       "status 1 before answering (stderr: cannot load model)",
 	       "first failure");
@@ -413,8 +443,10 @@ test_cmd_gives_up(void)
 		for (size_t i = 0; i < n; i++)
 			t[i] = big;
 		batch_init(&b, t, n);
-		is_int(run(s, &b), NS_OK, "deaf command with 64 MiB of "
-		       "requests: the run returns");
+		err_clear(&err);
+		is_int(scorer_run(s, b.req, b.n, b.res, NULL, &err), NS_EIO,
+		       "deaf command with 64 MiB of requests: the run "
+		       "returns");
 		is_str(b.res[0].msg, "passage p0 of query q1: no answer within "
 		       "1 s (the command was stopped)", "deaf: timeout");
 		has(b.res[1].msg, "not scored: the command failed 1 times in "
@@ -425,38 +457,47 @@ test_cmd_gives_up(void)
 	}
 	scorer_free(s);
 
-	/* extra output and an exit status after the last answer */
-	y = cmd_yaml("extra", NULL);
-	s = mk(y, NULL, &err);
-	free(y);
-	batch_init(&b, texts, 2);
-	is_int(run(s, &b), NS_OK, "extra output: run");
-	ok(b.res[0].ok && b.res[1].ok, "extra output: answers kept");
-	has(scorer_log(s), "negsieve: ignored an output line no request was "
-	    "waiting for: 'one line too many'", "extra line noted");
-	has(scorer_log(s), "negsieve: after its last answer, the command "
-	    "exited with status 2", "exit status noted");
-	batch_fini(&b);
-	scorer_free(s);
-}
+	/* extra output is dropped; a command that exits between batches is
+	 * started again */
+	{
+		static const char *const t1[] = { "a", "EXTRA", "EXIT" };
+		static const char *const t2[] = { "bb", "ccc" };
+		struct batch b2;
+		long long pid;
 
-/* Is process @pid gone (or a zombie)? */
-static bool
-gone(pid_t pid)
-{
-	char path[64], buf[512], *rp;
-	FILE *fp;
-	size_t k;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fp = fopen(path, "r");
-	if (!fp)
-		return true;
-	k = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[k] = '\0';
-	rp = strrchr(buf, ')');
-	return rp && rp[1] == ' ' && rp[2] == 'Z';
+		y = cmd_yaml("stream", NULL);
+		s = mk(y, NULL, &err);
+		free(y);
+		batch_init(&b, t1, 2);
+		is_int(run(s, &b), NS_OK, "a batch ending in extra output");
+		ok(b.res[0].ok && b.res[1].ok, "its answers kept");
+		pid = field(b.res[1].raw, "pid");
+		batch_init(&b2, t2, 2);
+		is_int(run(s, &b2), NS_OK, "the next batch");
+		ok(b2.res[0].ok && b2.res[1].ok &&
+		   fabs(b2.res[0].score - 0.02) < 1e-12 &&
+		   fabs(b2.res[1].score - 0.03) < 1e-12,
+		   "the next batch's answers are its own");
+		is_int(field(b2.res[0].raw, "pid"), pid, "same process");
+		has(scorer_log(s), "negsieve: ignored an output line no "
+		    "request was waiting for: 'one line too many'",
+		    "extra line noted");
+		batch_fini(&b);
+		batch_init(&b, t1 + 2, 1);
+		is_int(run(s, &b), NS_OK, "a batch after which it exits");
+		ok(b.res[0].ok, "answered before exiting");
+		for (int i = 0; i < 200 && !gone((pid_t)pid); i++)
+			usleep(50000);
+		is_int(run(s, &b2), NS_OK, "the batch after it exited");
+		ok(b2.res[0].ok && b2.res[1].ok, "answered by a new process");
+		ok(field(b2.res[0].raw, "pid") != pid, "a new process");
+		has(scorer_log(s), "negsieve: between batches, the command "
+		    "exited with status 5; starting it again", "exit noted");
+		is_int(scorer_stats(s)->failed, 0, "nothing failed");
+		batch_fini(&b);
+		batch_fini(&b2);
+		scorer_free(s);
+	}
 }
 
 /* The command does not outlive negsieve. */
