@@ -1,7 +1,6 @@
 /*
  * cmd_import.c - negsieve import [options] PROJECT INPUT...
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,21 +8,30 @@
 #include "src/import.h"
 #include "src/project.h"
 
-static const char import_usage[] =
-	"usage: negsieve import [--format FORMAT] [--skip-bad FILE] [--no-fts]\n"
-	"                       PROJECT INPUT...\n"
-	"\n"
+#define IO struct import_opts
+static const struct opt import_rows[] = {
+	OPT_KEY('f', "format", "FORMAT", "import.format", CONFIG_ENUM, IO,
+		format, "auto, beir, bge, tevatron, st-csv, st-tsv, st-jsonl, "
+		"trec-run, trec-qrels, id-text"),
+	OPT_VAL('s', "skip-bad", "FILE", CONFIG_STRING, NULL, NULL, IO,
+		skip_bad, "write bad records with their reasons to FILE and "
+		"import the rest"),
+	OPT_KEY_SET(0, "no-fts", "import.fts", CONFIG_BOOL, "false", IO, fts,
+		    "do not update the full-text indexes"),
+	OPT_CONFIG("import.max_record_bytes", CONFIG_INT, IO, max_record),
+	OPT_END
+};
+#undef IO
+
+static const struct opt_cmd import_cmd = {
+	"import",
+	"usage: negsieve import [OPTIONS] PROJECT INPUT...\n",
 	"Read training data into the project.  Each INPUT is a BEIR directory\n"
 	"or a file; its format is detected from its name and first record.\n"
 	"All INPUTs are one transaction: a bad record stops the import and\n"
-	"leaves the project unchanged, unless --skip-bad is given.\n"
-	"\n"
-	"  -f, --format FORMAT  auto (default), beir, bge, tevatron, st-csv,\n"
-	"                       st-tsv, st-jsonl, trec-run, trec-qrels, id-text\n"
-	"  -s, --skip-bad FILE  write bad records with their reasons to FILE\n"
-	"                       and import the rest\n"
-	"      --no-fts         do not update the full-text indexes\n"
-	"  -h, --help           show this help\n";
+	"leaves the project unchanged, unless --skip-bad is given.\n",
+	import_rows,
+};
 
 /* 1234567 -> "1,234,567" */
 static const char *
@@ -46,62 +54,28 @@ cmd_import_grouped(char *buf, size_t size, double v)
 int
 cmd_import(int argc, char **argv)
 {
-	enum { OPT_NO_FTS = 256 };
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "skip-bad", required_argument, NULL, 's' },
-		{ "no-fts", no_argument, NULL, OPT_NO_FTS },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct import_opts o;
 	struct import_result res;
-	const char *format = NULL;
-	bool no_fts = false;
+	struct opt_state st;
 	struct project p;
 	struct ns_err err;
 	char rate[32];
-	int c, f;
+	int rc;
 
 	memset(&o, 0, sizeof(o));
 	err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:s:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 's':
-			o.skip_bad = optarg;
-			break;
-		case OPT_NO_FTS:
-			no_fts = true;
-			break;
-		case 'h':
-			fputs(import_usage, stdout);
-			return NS_OK;
-		default:
-			return cmd_usage_error("import", "bad option");
-		}
-	}
-	if (argc - optind < 2)
+	if ((rc = cmd_options(&import_cmd, argc, argv, &o, &st)) || st.help)
+		return rc;
+	if (argc - st.first < 2)
 		return cmd_usage_error("import", "expected PROJECT and at "
 				       "least one INPUT");
-	if (format && import_format_parse(format) < 0)
-		return cmd_usage_error("import", "unknown format '%s'", format);
-	if (project_open(&p, argv[optind], &err) != NS_OK)
+	if (project_open(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
-	if (!format)
-		format = config_str(p.cfg, "import.format", "auto");
-	f = import_format_parse(format);
-	o.format = f < 0 ? IMPORT_AUTO : (enum import_format)f;
-	o.fts = !no_fts && config_bool(p.cfg, "import.fts", true);
-	o.max_record = (size_t)config_int(p.cfg, "import.max_record_bytes",
-					  268435456);
+	opt_resolve(import_cmd.rows, p.cfg, &o, &st);
 	o.report = stdout;
-	if (import_run(p.db, &o, argv + optind + 1, argc - optind - 1, &res,
-		       &err) != NS_OK) {
-		int rc = cmd_fail(&err);
+	if (import_run(p.db, &o, argv + st.first + 1, argc - st.first - 1,
+		       &res, &err) != NS_OK) {
+		rc = cmd_fail(&err);
 
 		project_close(&p);
 		if (err.rc == NS_EINPUT && !o.skip_bad)

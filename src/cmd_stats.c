@@ -1,26 +1,38 @@
 /*
  * cmd_stats.c - negsieve stats [--json] PROJECT
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "src/cmd.h"
 #include "src/project.h"
 #include "db/stats.h"
+#include "db/cascade.h"
+#include "src/cascade.h"
+#include "src/cascadejob.h"
 #include "src/label.h"
 
-static const char stats_usage[] =
-	"usage: negsieve stats [--json] PROJECT\n"
-	"\n"
+struct stats_settings {
+	bool json;		/* one JSON object instead of the table */
+};
+
+static const struct opt stats_rows[] = {
+	OPT_FLAG('j', "json", struct stats_settings, json,
+		 "print one JSON object (keys: queries, passages, positives, "
+		 "candidates, decisions, ..., sources)"),
+	OPT_END
+};
+
+static const struct opt_cmd stats_cmd = {
+	"stats",
+	"usage: negsieve stats [OPTIONS] PROJECT\n",
 	"Print counts of queries, passages, positives, candidates and\n"
 	"decisions, overall and per source; the current labels of the\n"
-	"reviewed items, per label and per annotator.\n"
-	"\n"
-	"  -j, --json   print one JSON object (keys: queries, passages,\n"
-	"               positives, candidates, decisions, ..., sources)\n"
-	"  -h, --help   show this help\n";
+	"reviewed items, per label and per annotator.\n",
+	stats_rows,
+};
 
 static json_t *
 stats_counts_json(const struct stats_counts *c, bool totals)
@@ -75,53 +87,133 @@ stats_labels_text(const int64_t *v, char *buf, size_t size)
 	return buf;
 }
 
+/* The cascade's versions, newest first, as JSON. */
+static json_t *
+stats_fits_json(const struct cascade_db_fit *f, size_t n)
+{
+	json_t *a = json_array();
+	json_error_t je;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "version", json_integer(f[i].id));
+		json_object_set_new(o, "created_at",
+				    json_string(f[i].created_at));
+		json_object_set_new(o, "origin", json_string(f[i].origin));
+		json_object_set_new(o, "decisions_upto",
+				    json_integer(f[i].decisions_upto));
+		json_object_set_new(o, "thresholds",
+				    json_loads(f[i].thresholds, 0, &je));
+		if (f[i].model)
+			json_object_set_new(o, "model",
+					    json_loads(f[i].model, 0, &je));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+stats_estimate_json(const struct cascadejob_estimate *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "negatives", json_integer(e->negatives));
+	json_object_set_new(o, "unlabelled", json_integer(e->unlabelled));
+	json_object_set_new(o, "audit_labels", json_integer(e->audit_n));
+	json_object_set_new(o, "audit_fn", json_integer(e->audit_fn));
+	if (e->known) {
+		json_object_set_new(o, "fn_rate", json_real(e->rate));
+		json_object_set_new(o, "fn_rate_lo", json_real(e->lo));
+		json_object_set_new(o, "fn_rate_hi", json_real(e->hi));
+		json_object_set_new(o, "more_labels_for_2_points",
+				    json_integer(e->more_labels));
+	}
+	return o;
+}
+
+static void
+stats_print_cascade(const struct cascade_db_fit *f, size_t n,
+		    const struct cascadejob_estimate *e, double conf)
+{
+	char line[512];
+
+	if (n == 0) {
+		printf("cascade     not run yet (negsieve cascade)\n");
+		return;
+	}
+	printf("cascade     %zu versions, newest first:\n", n);
+	for (size_t i = 0; i < n && i < 10; i++) {
+		cascade_thr_summary(f[i].thresholds, f[i].id, line,
+				    sizeof(line));
+		printf("  %.19s %-7s decisions <= %-6lld %s\n",
+		       f[i].created_at, f[i].origin,
+		       (long long)f[i].decisions_upto, line);
+	}
+	if (n > 10)
+		printf("  ... %zu older (stats --json lists them all)\n",
+		       n - 10);
+	if (!e->known) {
+		printf("estimate    no audit label yet: review to estimate "
+		       "the false negatives left among the %lld negatives "
+		       "export would write\n", (long long)e->negatives);
+		return;
+	}
+	printf("estimate    %.1f%% false negatives left among the %lld "
+	       "negatives export would write, %.0f%% interval [%.1f%%, "
+	       "%.1f%%], from %lld audit labels (%lld FN)\n",
+	       100 * e->rate, (long long)e->negatives, 100 * conf,
+	       100 * e->lo, 100 * e->hi, (long long)e->audit_n,
+	       (long long)e->audit_fn);
+	if (e->more_labels > 0)
+		printf("            about %ld more audit labels would narrow "
+		       "it to +-2 points\n", e->more_labels);
+	else if (e->more_labels == 0)
+		printf("            within +-2 points\n");
+}
+
 int
 cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct stats_settings opts;
+	struct opt_state st;
 	struct stats_counts tot;
 	struct stats_source *src = NULL;
 	struct stats_annotator *ann = NULL;
 	int64_t labels[LABEL_COUNT], labelled = 0;
-	size_t nsrc = 0, nann = 0;
+	size_t nsrc = 0, nann = 0, nfit = 0;
+	struct cascade_db_fit *fits = NULL;
+	struct cascadejob_estimate est;
+	double conf;
 	char buf[256];
 	struct project p;
 	struct ns_err err;
-	bool json = false;
-	int c;
+	int rc;
 
 	err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(stats_usage, stdout);
-			return NS_OK;
-		default:
-			return cmd_usage_error("stats", "bad option");
-		}
-	}
-	if (optind != argc - 1)
+	memset(&opts, 0, sizeof(opts));
+	if ((rc = cmd_options(&stats_cmd, argc, argv, &opts, &st)) ||
+	    st.help)
+		return rc;
+	if (st.first != argc - 1)
 		return cmd_usage_error("stats", "expected one PROJECT argument");
-	if (project_open(&p, argv[optind], &err) != NS_OK)
+	if (project_open(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
 	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
-	    stats_labels(p.db, labels, &ann, &nann, &err) != NS_OK) {
+	    stats_labels(p.db, labels, &ann, &nann, &err) != NS_OK ||
+	    cascade_db_fits(p.db, &fits, &nfit, &err) != NS_OK ||
+	    cascadejob_estimate(&p, &est, &err) != NS_OK) {
 		stats_sources_free(src, nsrc);
+		stats_annotators_free(ann, nann);
+		cascade_db_fits_free(fits, nfit);
 		project_close(&p);
 		return cmd_fail(&err);
 	}
 	for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
 		labelled += labels[l];
-	if (json) {
+	conf = config_float(p.cfg, "cascade.confidence", 0.95);
+	if (opts.json) {
 		json_t *o = stats_counts_json(&tot, true);
 		json_t *arr = json_array();
 
@@ -155,6 +247,8 @@ cmd_stats(int argc, char **argv)
 			json_array_append_new(arr, a);
 		}
 		json_object_set_new(o, "annotators", arr);
+		json_object_set_new(o, "cascade", stats_fits_json(fits, nfit));
+		json_object_set_new(o, "estimate", stats_estimate_json(&est));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -184,6 +278,7 @@ cmd_stats(int argc, char **argv)
 						 sizeof(buf)),
 			       (long long)ann[i].events);
 		}
+		stats_print_cascade(fits, nfit, &est, conf);
 		if (nsrc)
 			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
 			       "format", "records", "queries", "passages",
@@ -199,6 +294,7 @@ cmd_stats(int argc, char **argv)
 	}
 	stats_sources_free(src, nsrc);
 	stats_annotators_free(ann, nann);
+	cascade_db_fits_free(fits, nfit);
 	project_close(&p);
 	return NS_OK;
 }

@@ -98,7 +98,7 @@ scorer_new(const struct config *cfg, int i, struct db *db_cache,
 	s->key = xstrdup(key);
 	snprintf(name_key, sizeof(name_key), "%s.name", key);
 	name = config_str(cfg, name_key, NULL);
-	s->name = name && *name ? xstrdup(name) : xasprintf("stage%d", i + 1);
+	s->name = xstrdup(name && *name ? name : kind);	/* as the cascade */
 	if (strcmp(kind, "command") == 0) {
 		s->kind = SCORER_COMMAND;
 		rc = scorer_cmd_new(cfg, key, &s->cmd, err);

@@ -117,8 +117,8 @@ const struct scorer_stats *scorer_stats(const struct scorer *s);
  */
 char *scorer_stats_format(const struct scorer *s, char *buf, size_t size);
 
-/* The stage's name (cascade.stages[].name, default "stageN" for stage
- * index N-1); owned by @s. */
+/* The stage's name (cascade.stages[].name, default its scorer); owned by
+ * @s. */
 const char *scorer_name(const struct scorer *s);
 
 /*

@@ -151,29 +151,13 @@ scorer_cmd_new(const struct config *cfg, const char *key,
 	}
 	c->argv_hash = XXH3_64bits_digest(hs);
 	XXH3_freeState(hs);
+	/* ranges are checked with the config (config_keys[]) */
 	snprintf(k, sizeof(k), "%s.timeout", key);
 	c->timeout = config_float(cfg, k, 60);
-	if (!(c->timeout > 0)) {
-		scorer_cmd_free(c);
-		return err_set(err, NS_ECONFIG, "%s: must be more than 0 "
-			       "seconds", k);
-	}
 	snprintf(k, sizeof(k), "%s.start_timeout", key);
 	c->start_timeout = config_float(cfg, k, 120);
-	if (!(c->start_timeout > 0)) {
-		scorer_cmd_free(c);
-		return err_set(err, NS_ECONFIG, "%s: must be more than 0 "
-			       "seconds", k);
-	}
 	snprintf(k, sizeof(k), "%s.restarts", key);
 	c->restarts = (int)config_int(cfg, k, 3);
-	if (c->restarts < 0) {
-		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s: must be 0 or "
-					"more, got %d", k, c->restarts);
-
-		scorer_cmd_free(c);
-		return rc;
-	}
 	why = cmd_find(c->argv[0], &c->path, buf, sizeof(buf));
 	if (why) {
 		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s.command: %s", key,

@@ -24,8 +24,6 @@
 #include "src/progress.h"
 #include "src/scorer_int.h"
 
-#define JUDGE_MAX_CONCURRENCY 1024
-
 struct scorer_judge {
 	char *url;		/* full chat completions URL */
 	char *model;
@@ -95,20 +93,15 @@ judge_load_prompt(const char *path, const char *key, char **out,
 	return NS_OK;
 }
 
-/* Read number @name of stage @key into *@v, checking lo <= v <= hi. */
-static enum ns_rc
-judge_num(const struct config *cfg, const char *key, const char *name,
-	  double lo, double hi, bool lo_open, double *v, struct ns_err *err)
+/* Number @name of stage @key (its range is checked with the config,
+ * see config_keys[]). */
+static double
+judge_num(const struct config *cfg, const char *key, const char *name)
 {
 	char k[128];
 
 	snprintf(k, sizeof(k), "%s.%s", key, name);
-	*v = config_float(cfg, k, 0);
-	if (*v < lo || (lo_open && *v == lo) || *v > hi)
-		return err_set(err, NS_ECONFIG, "%s: %g is out of range (%s "
-			       "%g to %g)", k, *v, lo_open ? "more than" :
-			       "from", lo, hi);
-	return NS_OK;
+	return config_float(cfg, k, 0);
 }
 
 enum ns_rc
@@ -118,7 +111,6 @@ scorer_judge_new(const struct config *cfg, const char *key, struct db *db,
 	struct scorer_judge *j = xcalloc(1, sizeof(*j));
 	const char *url, *model, *inline_prompt, *file, *env;
 	char k[128], k2[128], *text = NULL;
-	double v;
 	enum ns_rc rc;
 
 	snprintf(k, sizeof(k), "%s.endpoint", key);
@@ -166,32 +158,15 @@ scorer_judge_new(const struct config *cfg, const char *key, struct db *db,
 	if (rc != NS_OK)
 		goto out;
 
-	if ((rc = judge_num(cfg, key, "timeout", 0, 1e6, true, &j->timeout,
-			    err)) != NS_OK ||
-	    (rc = judge_num(cfg, key, "backoff", 0, 3600, false, &j->backoff,
-			    err)) != NS_OK ||
-	    (rc = judge_num(cfg, key, "temperature", 0, 2, false,
-			    &j->temperature, err)) != NS_OK ||
-	    (rc = judge_num(cfg, key, "price_prompt", 0, 1e9, false,
-			    &j->price_prompt, err)) != NS_OK ||
-	    (rc = judge_num(cfg, key, "price_completion", 0, 1e9, false,
-			    &j->price_completion, err)) != NS_OK ||
-	    (rc = judge_num(cfg, key, "concurrency", 1,
-			    JUDGE_MAX_CONCURRENCY, false, &v, err)) != NS_OK)
-		goto out;
-	j->concurrency = (int)v;
-	if ((rc = judge_num(cfg, key, "retries", 0, 100, false, &v, err)) !=
-	    NS_OK)
-		goto out;
-	j->retries = (int)v;
-	if ((rc = judge_num(cfg, key, "max_tokens", 1, 1e7, false, &v, err)) !=
-	    NS_OK)
-		goto out;
-	j->max_tokens = (long)v;
-	if ((rc = judge_num(cfg, key, "max_chars", 0, 1e9, false, &v, err)) !=
-	    NS_OK)
-		goto out;
-	j->max_chars = (long)v;
+	j->timeout = judge_num(cfg, key, "timeout");
+	j->backoff = judge_num(cfg, key, "backoff");
+	j->temperature = judge_num(cfg, key, "temperature");
+	j->price_prompt = judge_num(cfg, key, "price_prompt");
+	j->price_completion = judge_num(cfg, key, "price_completion");
+	j->concurrency = (int)judge_num(cfg, key, "concurrency");
+	j->retries = (int)judge_num(cfg, key, "retries");
+	j->max_tokens = (long)judge_num(cfg, key, "max_tokens");
+	j->max_chars = (long)judge_num(cfg, key, "max_chars");
 
 	snprintf(k, sizeof(k), "%s.api_key_env", key);
 	env = config_str(cfg, k, NULL);
