@@ -16,7 +16,7 @@ is "$err" "negsieve: $P: nothing to route: no kept candidates (import negatives 
 
 # 400 queries x 5 kept candidates, near-duplicate similarity spread over
 # [0, 1); a candidate is a false negative iff it is above 0.7
-db "
+gen() { sqlite3 "$1/negsieve.db" "
 INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
 INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)
@@ -28,7 +28,8 @@ INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 2000 + id, 1
 INSERT INTO run_positive(run_id, query_id, passage_id, score) SELECT 1, id, 2000 + id, 0.9 FROM query;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
 INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
- SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), ((i * 7919) % 2000) / 2000.0 FROM n;"
+ SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), ((i * 7919) % 2000) / 2000.0 FROM n;"; }
+gen "$P"
 is "$(db "SELECT count(*) FROM candidate")" 2000 "2000 kept candidates"
 
 cat >"$T/c.yaml" <<'YAML'
@@ -100,6 +101,32 @@ s=$(screen 1)
 is_in "$s" "cascade v3:" "the header row shows the live thresholds"
 is_in "$s" "near_ auto FN" "automatic verdicts in the decision column, with the deciding stage"
 is_in "$s" "  0.98     - -        passage 251" "an item left to people shows its P(FN), not a verdict"
+
+# the thresholds in the review header move as decisions are made: a
+# fresh project, a quick cascade, an annotator who keeps everything
+Q=$T/q
+run "$NEGSIEVE" init "$Q"
+gen "$Q"
+cat >"$T/quick.yaml" <<'YAML'
+cascade:
+  audit_share: 0.5
+  confidence: 0.8
+  target_fn_rate: 0.1
+  refit_every: 5
+  stages:
+    - scorer: near_duplicate
+YAML
+run "$NEGSIEVE" config "$Q" "$T/quick.yaml"
+run "$NEGSIEVE" cascade "$Q"
+keys=$T/keys
+{ echo dump; for i in $(seq 1 40); do echo x; done; echo wait-refit; echo C-l; echo dump
+  echo q; } >"$keys"
+NEGSIEVE_REVIEW_SIZE=160x30 NEGSIEVE_REVIEW_SCRIPT=$keys NEGSIEVE_REVIEW_DUMP=$T/qdump "$NEGSIEVE" review "$Q"
+first=$(awk '/^=== screen 1 /{f=1; next} /^=== /{f=0} f' "$T/qdump")
+last=$(awk '/^=== screen 2 /{f=1; next} /^=== /{f=0} f' "$T/qdump")
+is_in "$first" "cascade v1: nothing automatic yet" "before any decision: nothing automatic"
+ok "after 40 decisions a background refit moved the threshold" sh -c 'printf "%s" "$1" | grep -q "cascade v[0-9]*: near_duplicate <"' - "$last"
+ok "made by review, in the background" test "$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM cascade_fit WHERE origin = 'review'")" -ge 1
 
 # refusals
 printf 'cascade:\n  stages:\n    - scorer: magic\n' >"$T/bad.yaml"
