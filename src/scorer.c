@@ -15,7 +15,7 @@
 void
 scorer_res_fini(struct scorer_res *res, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; res && i < n; i++) {
 		free(res[i].raw);
 		res[i].raw = NULL;
 	}

@@ -14,6 +14,7 @@
  * oldest unanswered one); the command is restarted for the requests after
  * it, until it has failed `restarts` times in a row.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -187,36 +188,42 @@ scorer_cmd_free(struct scorer_cmd *c)
 
 /* --- requests ------------------------------------------------------------ */
 
-/* The request for @req as a JSON object without "seq" (caller frees). */
+/* Set @key of @o to string @s (NULL: ""); false when @s is not UTF-8. */
+static bool
+cmd_set(json_t *o, const char *key, const char *s)
+{
+	json_t *v = json_string(s ? s : "");
+
+	return v && json_object_set_new(o, key, v) == 0;
+}
+
+/* The request for @req as a JSON object without "seq" (caller frees), or
+ * NULL when a text is not valid UTF-8. */
 static char *
 cmd_request(const struct scorer_req *req)
 {
 	json_t *o = json_object(), *pos = json_array();
-	char *s;
+	bool good;
+	char *s = NULL;
 
-	json_object_set_new(o, "query_id", json_string(req->query_xid));
-	json_object_set_new(o, "passage_id", json_string(req->passage_xid));
-	json_object_set_new(o, "query", json_string(req->query ? req->query :
-						    ""));
-	for (size_t i = 0; i < req->npos; i++) {
+	good = cmd_set(o, "query_id", req->query_xid) &&
+	       cmd_set(o, "passage_id", req->passage_xid) &&
+	       cmd_set(o, "query", req->query);
+	for (size_t i = 0; good && i < req->npos; i++) {
 		json_t *p = json_object();
 
-		json_object_set_new(p, "id", json_string(req->pos_xid &&
-							 req->pos_xid[i] ?
-							 req->pos_xid[i] : ""));
-		json_object_set_new(p, "text", json_string(req->pos[i] ?
-							   req->pos[i] : ""));
+		good = cmd_set(p, "id", req->pos_xid ? req->pos_xid[i] : "") &&
+		       cmd_set(p, "text", req->pos[i]);
 		json_array_append_new(pos, p);
 	}
 	json_object_set_new(o, "positives", pos);
-	json_object_set_new(o, "title", json_string(req->title ? req->title :
-						    ""));
-	json_object_set_new(o, "text", json_string(req->text ? req->text :
-						   ""));
+	good = good && cmd_set(o, "title", req->title) &&
+	       cmd_set(o, "text", req->text);
 	json_object_set_new(o, "retriever_score",
 			    isfinite(req->retriever_score) ?
 			    json_real(req->retriever_score) : json_null());
-	s = json_dumps(o, JSON_COMPACT);
+	if (good)
+		s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
 }
@@ -524,9 +531,7 @@ cmd_answer(struct cmd_run *r, struct cmd_proc *p, char *line, size_t len)
 		req = &r->req[p->next];
 	}
 	v = json_is_object(j) ? json_object_get(j, "score") : j;
-	if (res->msg[0]) {
-		/* failed before it was sent (see cmd_fill) */
-	} else if (json_is_number(v) && isfinite(json_number_value(v))) {
+	if (json_is_number(v) && isfinite(json_number_value(v))) {
 		res->ok = true;
 		res->score = json_number_value(v);
 		res->raw = xstrndup(line, len);
@@ -589,19 +594,12 @@ cmd_fill(struct cmd_run *r, struct cmd_proc *p)
 	       p->wbuf.len - p->woff < CMD_WBUF) {
 		char *line = cmd_request(&r->req[p->tpos]);
 
-		if (!line) {	/* cannot happen with valid UTF-8 */
-			scorer_res_fail(&r->res[p->tpos], &r->req[p->tpos],
-					"cannot encode the request (text is "
-					"not valid UTF-8)");
-			strbuf_addf(&p->wbuf, "{\"seq\":%lld}\n",
-				    (long long)(r->seq_base + (int64_t)p->tpos));
-		} else {
-			strbuf_addf(&p->wbuf, "{\"seq\":%lld,",
-				    (long long)(r->seq_base + (int64_t)p->tpos));
-			strbuf_addstr(&p->wbuf, line + 1);
-			strbuf_addch(&p->wbuf, '\n');
-			free(line);
-		}
+		assert(line);	/* cmd_valid() let only valid UTF-8 in */
+		strbuf_addf(&p->wbuf, "{\"seq\":%lld,",
+			    (long long)(r->seq_base + (int64_t)p->tpos));
+		strbuf_addstr(&p->wbuf, line + 1);
+		strbuf_addch(&p->wbuf, '\n');
+		free(line);
 		p->tpos++;
 		r->s->st.requests++;
 	}
@@ -810,10 +808,76 @@ cmd_why(struct cmd_proc *p, enum cmd_outcome o, char *why, size_t size)
 			 p->last_err);
 }
 
+/* Are all strings of @req valid UTF-8 (so that it can be encoded)? */
+static bool
+cmd_valid(const struct scorer_req *req)
+{
+	const char *s[6] = { req->query_xid, req->passage_xid, req->query,
+			     req->title, req->text, NULL };
+
+	for (size_t i = 0; i < 5; i++)
+		if (s[i] && utf8_check(s[i], strlen(s[i]), NULL) >= 0)
+			return false;
+	for (size_t i = 0; i < req->npos; i++)
+		if ((req->pos[i] && utf8_check(req->pos[i],
+					       strlen(req->pos[i]), NULL) >= 0)
+		    || (req->pos_xid && req->pos_xid[i] &&
+			utf8_check(req->pos_xid[i], strlen(req->pos_xid[i]),
+				   NULL) >= 0))
+			return false;
+	return true;
+}
+
+static enum ns_rc cmd_run(struct scorer *s, const struct scorer_req *req,
+			  size_t n, struct scorer_res *res,
+			  struct progress *pr, struct ns_err *err);
+
+/*
+ * A request whose texts are not valid UTF-8 (the caller's contract
+ * broken) fails alone and is not sent; the others run as a batch of
+ * their own, in order.
+ */
 enum ns_rc
 scorer_cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	       struct scorer_res *res, struct progress *pr,
 	       struct ns_err *err)
+{
+	struct scorer_req *creq;
+	struct scorer_res *cres;
+	size_t *map, m = 0;
+	enum ns_rc rc;
+
+	map = xmalloc((n ? n : 1) * sizeof(*map));
+	for (size_t i = 0; i < n; i++) {
+		if (cmd_valid(&req[i])) {
+			map[m++] = i;
+			continue;
+		}
+		scorer_res_fail(&res[i], &req[i], "cannot encode the request "
+				"(text is not valid UTF-8)");
+		if (pr)
+			progress_update(pr, pr->done + 1);
+	}
+	if (m == n) {
+		free(map);
+		return cmd_run(s, req, n, res, pr, err);
+	}
+	creq = xcalloc(m ? m : 1, sizeof(*creq));
+	cres = xcalloc(m ? m : 1, sizeof(*cres));
+	for (size_t k = 0; k < m; k++)
+		creq[k] = req[map[k]];
+	rc = cmd_run(s, creq, m, cres, pr, err);
+	for (size_t k = 0; k < m; k++)
+		res[map[k]] = cres[k];	/* raw moves along */
+	free(creq);
+	free(cres);
+	free(map);
+	return rc;
+}
+
+static enum ns_rc
+cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
+	struct scorer_res *res, struct progress *pr, struct ns_err *err)
 {
 	struct scorer_cmd *c = s->cmd;
 	struct cmd_run r = { s, req, res, n, pr, pr ? pr->done : 0, 0,

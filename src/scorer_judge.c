@@ -245,11 +245,16 @@ scorer_judge_hash(const struct scorer_judge *j, const struct scorer_req *req)
 static char *
 judge_payload(const struct scorer_judge *j, const char *prompt)
 {
-	json_t *o = json_object(), *msgs = json_array(), *m = json_object();
+	json_t *o, *msgs, *m, *content = json_string(prompt);
 	char *s;
 
+	if (!content)		/* not valid UTF-8 */
+		return NULL;
+	o = json_object();
+	msgs = json_array();
+	m = json_object();
 	json_object_set_new(m, "role", json_string("user"));
-	json_object_set_new(m, "content", json_string(prompt));
+	json_object_set_new(m, "content", content);
 	json_array_append_new(msgs, m);
 	json_object_set_new(o, "model", json_string(j->model));
 	json_object_set_new(o, "messages", msgs);
@@ -320,7 +325,9 @@ judge_cached(struct judge_run *r, size_t i, const unsigned char key[16])
 	return true;
 }
 
-static void
+/* Send item @i on @x; false (and the item failed) when its prompt cannot
+ * be encoded. */
+static bool
 judge_start(struct judge_run *r, struct judge_xfer *x, size_t i)
 {
 	unsigned char key[16];
@@ -329,6 +336,12 @@ judge_start(struct judge_run *r, struct judge_xfer *x, size_t i)
 	judge_prepare(j, &r->req[i], &r->prompt, key);
 	free(x->payload);
 	x->payload = judge_payload(j, r->prompt.buf);
+	if (!x->payload) {
+		scorer_res_fail(&r->res[i], &r->req[i], "cannot encode the "
+				"request (a text is not valid UTF-8)");
+		judge_done(r);
+		return false;
+	}
 	x->busy = true;
 	x->item = i;
 	x->retry_after = -1;
@@ -337,8 +350,7 @@ judge_start(struct judge_run *r, struct judge_xfer *x, size_t i)
 	curl_easy_reset(x->h);
 	curl_easy_setopt(x->h, CURLOPT_URL, j->url);
 	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->payload ? x->payload :
-			 "");
+	curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, x->payload);
 	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, http_body_cb);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, &x->body);
 	curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, http_header_cb);
@@ -351,6 +363,7 @@ judge_start(struct judge_run *r, struct judge_xfer *x, size_t i)
 	r->attempts[i]++;
 	r->s->st.requests++;
 	curl_multi_add_handle(r->multi, x->h);
+	return true;
 }
 
 /* A 2xx body for item @i: tokens, the answer, the verdict, the cache. */
@@ -578,8 +591,8 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 				continue;
 			if (!judge_next(&r, now, &item))
 				break;
-			judge_start(&r, &xs[k], item);
-			inflight++;
+			if (judge_start(&r, &xs[k], item))
+				inflight++;
 		}
 		curl_multi_perform(r.multi, &running);
 		while ((m = curl_multi_info_read(r.multi, &left)) != NULL) {

@@ -296,6 +296,7 @@ test_cmd_ok(void)
 		 "`touch %s` b\", \"\"]", pwned, pwned, pwned);
 	has(b.res[0].raw, buf, "arguments arrive verbatim, no shell");
 	ok(access(pwned, F_OK) != 0, "nothing ran through a shell");
+
 	st = scorer_stats(s);
 	is_int(st->requests, 4, "4 requests counted");
 	is_int(st->failed, 0, "none failed");
@@ -307,6 +308,23 @@ test_cmd_ok(void)
 	is_str(scorer_stats_format(s, buf, sizeof(buf)),
 	       buf[0] ? buf : "", "stats line");
 	has(buf, "4 requests, 0 failed, ", "stats line counts");
+
+	/* a text that is not UTF-8 (the caller broke the contract): that
+	 * item fails, the others are scored and stay in step */
+	{
+		struct batch bb;
+		static const char *const bad[] = { "a", "caf\xc3(", "ccc" };
+
+		batch_init(&bb, bad, 3);
+		is_int(run(s, &bb), NS_OK, "invalid UTF-8: the run returns");
+		is_str(bb.res[1].msg, "passage p1 of query q1: cannot encode "
+		       "the request (text is not valid UTF-8)",
+		       "the invalid item is named");
+		ok(bb.res[0].ok && bb.res[2].ok &&
+		   fabs(bb.res[2].score - 0.03) < 1e-12,
+		   "the others are scored, in step");
+		batch_fini(&bb);
+	}
 
 	/* the same requests to another command line hash differently */
 	{
@@ -328,10 +346,11 @@ test_cmd_ok(void)
 		is_int(run(s, &b), NS_OK, "second batch");
 		is_int(field(b.res[0].raw, "pid"), pid,
 		       "the same process answers the next batch");
-		is_int(field(b.res[0].raw, "seq"), 4, "seq goes on: 4");
-		is_int(field(b.res[3].raw, "seq"), 7, "seq goes on: 7");
+		is_int(field(b.res[0].raw, "seq"), 6, "seq goes on: 6");
+		is_int(field(b.res[3].raw, "seq"), 9, "seq goes on: 9");
 		is_dbl(b.res[2].score, 0.26, 1e-12, "second batch scored");
-		is_int(scorer_stats(s)->requests, 8, "8 requests counted");
+		is_int(scorer_stats(s)->requests, 10, "10 requests counted "
+		       "(the invalid item was not sent)");
 	}
 	batch_fini(&b);
 	scorer_free(s);
@@ -1060,6 +1079,24 @@ test_judge_transport(void)
 	is_int(scorer_stats(s)->requests, 4, "2 attempts each");
 	batch_fini(&b);
 	scorer_free(s);
+
+	/* a text that is not UTF-8 (the caller broke the contract): that
+	 * item fails, nothing is sent for it */
+	{
+		static const char *const bad[] = { "ok", "caf\xc3(" };
+
+		s = mk_judge("m1", NULL);
+		batch_init(&b, bad, 2);
+		free(ctl("/reset"));
+		is_int(run(s, &b), NS_OK, "invalid UTF-8: the run returns");
+		ok(b.res[0].ok, "the valid item is scored");
+		is_str(b.res[1].msg, "passage p1 of query q1: cannot encode "
+		       "the request (a text is not valid UTF-8)",
+		       "the invalid one is named");
+		is_int(ctl_num("/count"), 1, "only the valid one is sent");
+		batch_fini(&b);
+		scorer_free(s);
+	}
 
 	/* nothing listening */
 	y = xasprintf("cascade:\n  stages:\n    - scorer: judge\n"
