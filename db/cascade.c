@@ -393,6 +393,23 @@ cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 }
 
 enum ns_rc
+cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA cache_size = -262144;"
+		       "DROP INDEX IF EXISTS item_auto_queue;"
+		       "DELETE FROM item_auto;", err);
+}
+
+enum ns_rc
+cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err)
+{
+	/* the same index as migration 6 made */
+	return db_exec(db, "CREATE INDEX item_auto_queue ON"
+		       " item_auto(priority DESC)"
+		       " WHERE verdict = 'review' OR audit = 1;", err);
+}
+
+enum ns_rc
 cascade_db_auto_prune(struct db *db, struct ns_err *err)
 {
 	return db_exec(db, "DELETE FROM item_auto WHERE NOT EXISTS"

@@ -79,6 +79,15 @@ struct cascade_db_auto {
 enum ns_rc cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 			       int64_t fit_id, struct ns_err *err);
 
+/*
+ * A rewrite of every verdict, inside the caller's transaction: _begin
+ * empties item_auto and drops its queue index (rows then go in key order,
+ * the index is built once at _end) and gives the connection a 256 MB
+ * page cache for the bulk write.
+ */
+enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err);
+enum ns_rc cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err);
+
 /* Remove the verdicts of items that are no longer kept candidates. */
 enum ns_rc cascade_db_auto_prune(struct db *db, struct ns_err *err);
 

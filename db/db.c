@@ -404,6 +404,15 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	db = xcalloc(1, sizeof(*db));
 	db->dir = xstrdup(dir);
 	old = umask(007);
+	/* no memory statistics: their mutex is taken on every malloc */
+	{
+		static int configured;
+
+		if (!configured) {
+			sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+			configured = 1;
+		}
+	}
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		umask(old);
 		rc = err_set(err, NS_EDB, "%s: cannot open: %s", path,

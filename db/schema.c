@@ -310,12 +310,38 @@ static const char migration_6[] =
 	"ALTER TABLE decision ADD COLUMN auto TEXT;";
 
 /*
- * 7: the LLM judge's answer cache.  key is an XXH3-128 of everything that
+ * 7: the export log.  Every `negsieve export` that wrote its file is
+ * recorded with its settings (params, JSON), the cascade version it used
+ * (fit_id; NULL before any cascade), the last decision it saw, and its
+ * counts: the main ones as columns for `stats`, all of them in counts
+ * (JSON).
+ */
+static const char migration_7[] =
+	"CREATE TABLE export ("
+	"  id                INTEGER PRIMARY KEY,"
+	"  created_at        TEXT NOT NULL,"
+	"  format            TEXT NOT NULL,"
+	"  path              TEXT NOT NULL,"	/* '-': standard output */
+	"  params            TEXT NOT NULL,"	/* JSON: the settings */
+	"  fit_id            INTEGER REFERENCES cascade_fit(id),"
+	"  decisions_upto    INTEGER NOT NULL DEFAULT 0,"
+	"  queries           INTEGER NOT NULL DEFAULT 0,"	/* written */
+	"  rows              INTEGER NOT NULL DEFAULT 0,"	/* records */
+	"  positives         INTEGER NOT NULL DEFAULT 0,"	/* relabelled too */
+	"  relabelled        INTEGER NOT NULL DEFAULT 0,"
+	"  negatives         INTEGER NOT NULL DEFAULT 0,"
+	"  negatives_dropped INTEGER NOT NULL DEFAULT 0,"
+	"  queries_dropped   INTEGER NOT NULL DEFAULT 0,"
+	"  counts            TEXT NOT NULL"	/* JSON: every count */
+	");";
+
+/*
+ * 8: the LLM judge's answer cache.  key is an XXH3-128 of everything that
  * determines the answer (model, sampling settings and the prompt with
  * the texts in it), so a re-run of a judge stage sends nothing for what
  * it has already asked.  Only answers holding a verdict are kept.
  */
-static const char migration_7[] =
+static const char migration_8[] =
 	"CREATE TABLE judge_cache ("
 	"  key               BLOB PRIMARY KEY,"	/* 16 bytes */
 	"  model             TEXT NOT NULL,"
@@ -333,5 +359,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 5, migration_5 },
 	{ 6, migration_6 },
 	{ 7, migration_7 },
+	{ 8, migration_8 },
 	{ 0, NULL }
 };

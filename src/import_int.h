@@ -42,6 +42,9 @@ struct imp {
 	int64_t records, skipped;	/* of the current input */
 	long rec_line;			/* first line of the current record */
 	bool header_done;		/* header line checked (tsv kinds) */
+	int label_col;			/* CSV/TSV labeled pairs: 1-based
+					 * column named "label" in the
+					 * header; 0: none */
 	struct strbuf rec;		/* a record spanning lines (CSV) */
 	struct strbuf fields;		/* decoded CSV fields */
 	struct strbuf scratch;		/* ids, messages */
