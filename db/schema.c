@@ -429,6 +429,22 @@ static const char migration_8[] =
 	"  JOIN (SELECT DISTINCT query_id, passage_id FROM candidate) k"
 	"    ON k.query_id = q.query_id;";
 
+/*
+ * 9: the LLM judge's answer cache.  key is an XXH3-128 of everything that
+ * determines the answer (model, sampling settings and the prompt with
+ * the texts in it), so a re-run of a judge stage sends nothing for what
+ * it has already asked.  Only answers holding a verdict are kept.
+ */
+static const char migration_9[] =
+	"CREATE TABLE judge_cache ("
+	"  key               BLOB PRIMARY KEY,"	/* 16 bytes */
+	"  model             TEXT NOT NULL,"
+	"  answer            TEXT NOT NULL,"	/* the model's text */
+	"  prompt_tokens     INTEGER,"
+	"  completion_tokens INTEGER,"
+	"  at                TEXT NOT NULL"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -438,5 +454,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 6, migration_6 },
 	{ 7, migration_7 },
 	{ 8, migration_8 },
+	{ 9, migration_9 },
 	{ 0, NULL }
 };

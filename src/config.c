@@ -116,6 +116,45 @@ const struct config_key config_keys[] = {
 	  "agreement: the newest run of this method is the other run." },
 	{ "cascade.stages[].run", CONFIG_INT, NULL, "1..",
 	  "agreement: the other run's id (instead of method)." },
+	/* the external scorers (src/scorer.h) */
+	{ "cascade.stages[].command[]", CONFIG_STRING, NULL, NULL,
+	  "Command stage: the program and its arguments, a list run without "
+	  "a shell." },
+	{ "cascade.stages[].timeout", CONFIG_FLOAT, "60", "(0..",
+	  "Seconds: a command's wait for each answer; a judge's per request." },
+	{ "cascade.stages[].start_timeout", CONFIG_FLOAT, "120", "(0..",
+	  "Command stage: seconds to give the first answer after starting "
+	  "(loading a model), when longer than timeout." },
+	{ "cascade.stages[].restarts", CONFIG_INT, "3", "0..1000",
+	  "Command stage: restarts in a row after a crash or a timeout before "
+	  "the rest of the batch is given up." },
+	{ "cascade.stages[].endpoint", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: OpenAI-compatible chat completions URL." },
+	{ "cascade.stages[].model", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the model name sent to the endpoint." },
+	{ "cascade.stages[].prompt", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the prompt template (replaces the built-in one)." },
+	{ "cascade.stages[].prompt_file", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: a file holding the prompt template." },
+	{ "cascade.stages[].concurrency", CONFIG_INT, "8", "1..1024",
+	  "Judge stage: requests in flight." },
+	{ "cascade.stages[].retries", CONFIG_INT, "5", "0..100",
+	  "Judge stage: further attempts after a timeout, HTTP 408, 429 or "
+	  "5xx." },
+	{ "cascade.stages[].backoff", CONFIG_FLOAT, "1", "0..3600",
+	  "Judge stage: seconds before the first retry; doubles each time." },
+	{ "cascade.stages[].api_key_env", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: environment variable holding the API key." },
+	{ "cascade.stages[].max_tokens", CONFIG_INT, "256", "1..10000000",
+	  "Judge stage: the longest answer asked for, in tokens." },
+	{ "cascade.stages[].temperature", CONFIG_FLOAT, "0", "0..2",
+	  "Judge stage: sampling temperature." },
+	{ "cascade.stages[].max_chars", CONFIG_INT, "0", "0..1000000000",
+	  "Judge stage: cut each text to this many characters; 0: no limit." },
+	{ "cascade.stages[].price_prompt", CONFIG_FLOAT, "0", "0..",
+	  "Judge stage: price per 1000 prompt tokens." },
+	{ "cascade.stages[].price_completion", CONFIG_FLOAT, "0", "0..",
+	  "Judge stage: price per 1000 completion tokens." },
 	{ "export.format", CONFIG_ENUM, "bge",
 	  "bge|tevatron|triplet|n-tuple|labeled-pair|beir-qrels|trec-qrels",
 	  "Output format of negsieve export." },
@@ -864,9 +903,14 @@ config_write_example(FILE *fp)
 				fprintf(fp, "  # %.*s: (a list; each element "
 					"has these keys)\n  #   -\n",
 					(int)(br - dot - 1), dot + 1);
-			fprintf(fp, "  #     %s: %s\n", br + 3,
-				k->def ? k->def : k->choices ? k->choices
-				: "...");
+			if (!strcmp(br + 3 + strlen(br + 3) - 2, "[]"))
+				/* a list of strings in the element */
+				fprintf(fp, "  #     %.*s: [..., ...]\n",
+					(int)strlen(br + 3) - 2, br + 3);
+			else
+				fprintf(fp, "  #     %s: %s\n", br + 3,
+					k->def ? k->def : k->choices ?
+					k->choices : "...");
 			continue;
 		}
 		if (len != slen || strncmp(section, k->name, len) != 0) {
