@@ -303,6 +303,20 @@ static const char migration_6[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX item_auto_verdict ON item_auto(verdict, pfn);";
 
+/*
+ * 7: import.  A source's content hash (XXH3-128 of the input's bytes after
+ * decompression; for a BEIR directory, of its files' names and hashes),
+ * so that an input imported again is noticed.  A judgment whose grade was
+ * below import.positive_grade is stored with grade 0 (judged non-relevant,
+ * as every reader of qrel expects) and keeps the input's grade in
+ * file_grade.
+ */
+static const char migration_7[] =
+	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
+	"CREATE INDEX source_content ON source(content_hash)"
+	"  WHERE content_hash IS NOT NULL;"
+	"ALTER TABLE qrel ADD COLUMN file_grade INTEGER;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -310,5 +324,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 4, migration_4 },
 	{ 5, migration_5 },
 	{ 6, migration_6 },
+	{ 7, migration_7 },
 	{ 0, NULL }
 };

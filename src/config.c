@@ -24,8 +24,11 @@ const struct config_key config_keys[] = {
 	  "Free text describing the data set." },
 	{ "import.format", CONFIG_ENUM, "auto",
 	  "auto|beir|bge|tevatron|st-csv|st-tsv|st-jsonl|trec-run|trec-qrels|"
-	  "id-text",
-	  "Input format; auto detects it from the file name and contents." },
+	  "id-text|trec-topics|rank-llm|pool",
+	  "Input format; auto detects it from the contents." },
+	{ "import.positive_grade", CONFIG_INT, "1", NULL,
+	  "Qrels grade from which on a judgment is a positive (TREC DL: 2); "
+	  "lower grades are judged non-relevant." },
 	{ "import.fts", CONFIG_BOOL, "true", NULL,
 	  "Update the full-text (FTS5) indexes after each import." },
 	{ "import.max_record_bytes", CONFIG_INT, "268435456", NULL,

@@ -38,6 +38,9 @@ test_linereader(void)
 
 	err_clear(&err);
 	ok(linereader_open(&lr, path, 14, &err) == NS_OK, "open");
+	ok(linereader_peek(&lr, 5, &line, &len, &err) == NS_OK && len >= 5 &&
+	   memcmp(line, "one\r\n", 5) == 0, "peek: BOM skipped, nothing "
+	   "consumed");
 	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 1");
 	is_str(line, "one", "BOM skipped, CR removed");
 	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 2");
@@ -54,9 +57,6 @@ test_linereader(void)
 	is_int(lr.lineno, 5, "line count");
 	ok(!lr.had_newline, "knows the newline was missing");
 	is_int(linereader_next(&lr, &line, &len, &err), NS_ENOTFOUND, "EOF");
-	ok(linereader_rewind(&lr, &err) == NS_OK &&
-	   linereader_next(&lr, &line, &len, &err) == NS_OK &&
-	   strcmp(line, "one") == 0, "rewind");
 	linereader_close(&lr);
 	linereader_close(&lr);
 	ok(1, "close twice is safe");
@@ -170,7 +170,10 @@ detect(const char *name, const char *data, const char *want)
 
 	err_clear(&err);
 	rc = import_detect(write_file(name, data, strlen(data)), &f, &err);
-	if (want)
+	if (want && want[0] == '~')	/* an error containing want + 1 */
+		ok(rc == NS_EINPUT && strstr(err.msg, want + 1), "%s: %s",
+		   name, err.msg);
+	else if (want)
 		is_str(rc == NS_OK ? import_format_name(f) : err.msg, want,
 		       name);
 	else
@@ -193,7 +196,28 @@ test_detect(void)
 	detect("qrels.txt", "# comment\n301 0 D#1 1\n", "trec-qrels");
 	detect("test.tsv", "query-id\tcorpus-id\tscore\n", "beir");
 	detect("noheader.tsv", "q1\td1\t2\n", "beir");
-	detect("collection.tsv", "0\tsome passage text\n", "id-text");
+	{
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		for (int i = 0; i < 10; i++)
+			strbuf_addf(&sb, "%d\tThe presence of communication "
+				    "amid scientific minds was equally "
+				    "important to the success of the Manhattan "
+				    "Project as scientific intellect was.\n",
+				    i);
+		detect("collection.tsv", sb.buf, "id-text");
+		strbuf_reset(&sb);
+		for (int i = 0; i < 10; i++)
+			strbuf_addf(&sb, "%d\twhat is the daily life of a "
+				    "manhattan project scientist\n", 1000 + i);
+		detect("topics.tsv", sb.buf, "trec-topics");
+		strbuf_fini(&sb);
+	}
+	detect("short.tsv", "0\tsome passage text\n",
+	       "~cannot tell whether these records of an id and a text are "
+	       "queries or passages (no titles, too few records to judge by "
+	       "their lengths); say which with --queries ");
 	detect("broken.jsonl", "{\"query\": \"q\", \"pos\": [NaN\n", "bge");
 	detect("prose.txt", "just some words\n", NULL);
 	detect("empty.txt", "", NULL);
@@ -297,9 +321,14 @@ test_pipe(void)
 	}
 	path = write_file("pipe.jsonl", sb.buf, sb.len);
 	err_clear(&err);
-	if (!ok(imp_pipe_start(&p, path, KIND_CORPUS, 0, &err) == NS_OK,
-		"pipe started"))
-		return;
+	{
+		struct linereader lr;
+
+		if (!ok(linereader_open(&lr, path, 0, &err) == NS_OK &&
+			imp_pipe_start(&p, &lr, KIND_CORPUS, &err) == NS_OK,
+			"pipe started"))
+			return;
+	}
 	while ((rc = imp_pipe_next(p, &r, &err)) == NS_OK) {
 		char want[64];
 
@@ -322,7 +351,7 @@ test_pipe(void)
 	is_int(parsed, 4998, "every good record parsed");
 	is_int(bad_at, 4321, "the bad record left to the full reader");
 	ok(order_ok, "in file order, with their fields");
-	imp_pipe_stop(p);
+	imp_pipe_stop(p, NULL);
 	strbuf_fini(&sb);
 }
 
