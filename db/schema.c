@@ -307,15 +307,20 @@ static const char migration_6[] =
  * 7: import.  A source's content hash (XXH3-128 of the input's bytes after
  * decompression; for a BEIR directory, of its files' names and hashes),
  * so that an input imported again is noticed.  A judgment whose grade was
- * below import.positive_grade is stored with grade 0 (judged non-relevant,
- * as every reader of qrel expects) and keeps the input's grade in
- * file_grade.
+ * below import.positive_grade is stored in qrel with grade 0 (judged
+ * non-relevant, as every reader of qrel expects); the grade the input
+ * gave it is kept in qrel_file_grade (qrel itself keeps its columns).
  */
 static const char migration_7[] =
 	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
 	"CREATE INDEX source_content ON source(content_hash)"
 	"  WHERE content_hash IS NOT NULL;"
-	"ALTER TABLE qrel ADD COLUMN file_grade INTEGER;";
+	"CREATE TABLE qrel_file_grade ("
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  grade      INTEGER NOT NULL,"	/* as in the input */
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;";
 
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },

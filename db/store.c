@@ -969,17 +969,17 @@ store_qrel(struct store *st, const struct store_judgment *j, bool *dup,
 {
 	static const char sql_ins[] =
 		"INSERT OR IGNORE INTO qrel(query_id, passage_id, grade, "
-		"score, source_id, file_grade) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"score, source_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql_file[] =
+		"INSERT INTO qrel_file_grade(query_id, passage_id, grade) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET "
+		"grade = max(grade, excluded.grade)";
 	static const char sql_src[] =
 		"SELECT source_id FROM qrel WHERE query_id = ?1 "
 		"AND passage_id = ?2";
 	static const char sql_upd[] =
 		"UPDATE qrel SET grade = max(grade, ?3), "
-		"score = coalesce(score, ?4), "
-		"file_grade = CASE WHEN ?3 > grade THEN ?6"
-		" WHEN ?3 < grade THEN file_grade"
-		" ELSE max(coalesce(file_grade, ?6), coalesce(?6, file_grade))"
-		" END "
+		"score = coalesce(score, ?4) "
 		"WHERE query_id = ?1 AND passage_id = ?2";
 	sqlite3_stmt *s = db_prep(st->db, sql_ins, err);
 	bool demote = j->positive_grade > 1 && j->grade > 0 &&
@@ -993,16 +993,26 @@ store_qrel(struct store *st, const struct store_judgment *j, bool *dup,
 		*dup = false;
 	if (!s)
 		return NS_EDB;
-	if (demote)
+	if (demote) {
 		st->qrels_demoted++;
+		if (!(s = db_prep(st->db, sql_file, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(s, 1, j->qid);
+		sqlite3_bind_int64(s, 2, j->pid);
+		sqlite3_bind_int64(s, 3, j->grade);
+		if ((rc = db_step_done(st->db, s, "keeping a judgment's grade",
+				       err)))
+			return rc;
+		s = db_prep(st->db, sql_ins, err);
+		if (!s)
+			return NS_EDB;
+	}
 	sqlite3_bind_int64(s, 1, j->qid);
 	sqlite3_bind_int64(s, 2, j->pid);
 	sqlite3_bind_int64(s, 3, grade);
 	if (j->score)
 		sqlite3_bind_double(s, 4, *j->score);
 	sqlite3_bind_int64(s, 5, st->source);
-	if (demote)
-		sqlite3_bind_int64(s, 6, j->grade);
 	if ((rc = db_step_done(st->db, s, "adding a judgment", err)))
 		return rc;
 	if (sqlite3_changes(db_handle(st->db)) == 1) {
@@ -1044,8 +1054,6 @@ store_qrel(struct store *st, const struct store_judgment *j, bool *dup,
 	sqlite3_bind_int64(s, 3, grade);
 	if (j->score)
 		sqlite3_bind_double(s, 4, *j->score);
-	if (demote)
-		sqlite3_bind_int64(s, 6, j->grade);
 	return db_step_done(st->db, s, "merging a judgment", err);
 }
 

@@ -33,6 +33,8 @@ static const char embed_usage[] =
 	"      --passage-ids FILE   their external ids, one per line\n"
 	"      --queries FILE       import query vectors (.npy, .fvecs, JSONL)\n"
 	"      --query-ids FILE     their external ids, one per line\n"
+	"      --no-prompt          embed queries without the prompt of their\n"
+	"                           training row (FlagEmbedding's \"prompt\")\n"
 	"  -h, --help               show this help\n";
 
 /* --- the command -------------------------------------------------------- */
@@ -86,7 +88,7 @@ int
 cmd_embed(int argc, char **argv)
 {
 	enum { OPT_PASSAGES = 256, OPT_PASSAGE_IDS, OPT_QUERIES,
-	       OPT_QUERY_IDS };
+	       OPT_QUERY_IDS, OPT_NO_PROMPT };
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "endpoint", required_argument, NULL, 'e' },
@@ -97,12 +99,14 @@ cmd_embed(int argc, char **argv)
 		{ "passage-ids", required_argument, NULL, OPT_PASSAGE_IDS },
 		{ "queries", required_argument, NULL, OPT_QUERIES },
 		{ "query-ids", required_argument, NULL, OPT_QUERY_IDS },
+		{ "no-prompt", no_argument, NULL, OPT_NO_PROMPT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *opt_model = NULL, *opt_endpoint = NULL;
 	long opt_dim = 0, opt_batch = 0, v;
 	double opt_timeout = 0;
+	bool no_prompt = false;
 	struct embedjob_settings o;
 	struct embedjob_result res;
 	struct project p;
@@ -154,6 +158,9 @@ cmd_embed(int argc, char **argv)
 		case OPT_QUERY_IDS:
 			o.idfiles[VEC_QUERY] = optarg;
 			break;
+		case OPT_NO_PROMPT:
+			no_prompt = true;
+			break;
 		case 'h':
 			fputs(embed_usage, stdout);
 			return NS_OK;
@@ -190,6 +197,7 @@ cmd_embed(int argc, char **argv)
 	o.retries = (int)config_int(p.cfg, "embed.retries", 5);
 	o.backoff = config_float(p.cfg, "embed.backoff", 1);
 	o.key_env = config_str(p.cfg, "embed.api_key_env", NULL);
+	o.no_prompt = no_prompt || !config_bool(p.cfg, "embed.prompt", true);
 
 	if (embedjob_check(&o, &err) != NS_OK) {
 		project_close(&p);

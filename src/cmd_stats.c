@@ -110,7 +110,7 @@ cmd_stats(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("stats", "expected one PROJECT argument");
-	if (project_open(&p, argv[optind], &err) != NS_OK)
+	if (project_open_read(&p, argv[optind], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
 	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
@@ -185,9 +185,11 @@ cmd_stats(int argc, char **argv)
 			       (long long)ann[i].events);
 		}
 		if (nsrc)
-			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
+			printf("\nper source: what each import added (mined "
+			       "candidates are not counted here)\n"
+			       "%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
 			       "format", "records", "queries", "passages",
-			       "positives", "candidates", "path");
+			       "positives", "imported", "path");
 		for (size_t i = 0; i < nsrc; i++)
 			printf("%-4lld %-10s %8lld %8lld %9lld %9lld %10lld  "
 			       "%s\n", (long long)src[i].id, src[i].format,

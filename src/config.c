@@ -48,6 +48,9 @@ const struct config_key config_keys[] = {
 	  "Further attempts after a timeout, HTTP 429 or 5xx." },
 	{ "embed.backoff", CONFIG_FLOAT, "1", NULL,
 	  "Seconds before the first retry; doubles each time." },
+	{ "embed.prompt", CONFIG_BOOL, "true", NULL,
+	  "Embed each query with the prompt of its training row in front "
+	  "(FlagEmbedding's \"prompt\"); false: the query alone." },
 	{ "embed.api_key_env", CONFIG_STRING, NULL, NULL,
 	  "Environment variable holding the API key; unset: NEGSIEVE_API_KEY, "
 	  "then OPENAI_API_KEY." },

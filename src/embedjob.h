@@ -34,6 +34,9 @@ struct embedjob_settings {
 	const char *files[2];	/* vector files to import, by enum vec_kind;
 				 * any set: import instead of computing */
 	const char *idfiles[2];	/* their id lists, by enum vec_kind */
+	bool no_prompt;		/* embed queries without the prompts of
+				 * their training rows (default: with, as
+				 * FlagEmbedding: prompt then query) */
 };
 
 /* What one kind (enum vec_kind) produced. */

@@ -451,6 +451,9 @@ imp_report(struct imp *im, const char *input, const char *what,
 						   before->candidates_shared),
 			s->candidates_shared - before->candidates_shared > 1 ?
 			"e.g. " : "", s->cand_example);
+	if (s->filled > before->filled)
+		fprintf(f, "; %lld ids known before got their texts",
+			(long long)(s->filled - before->filled));
 	if (s->qrels_demoted > before->qrels_demoted)
 		fprintf(f, "; %lld judgments below grade %ld stored as judged "
 			"non-relevant", (long long)(s->qrels_demoted -

@@ -217,6 +217,7 @@ imp_rankllm(struct imp *im, const char *rec, json_t *o, struct ns_err *err)
 	struct imp_row r;
 	enum ns_rc rc = NS_OK;
 	char qbuf[32], hq[32], (*ids)[32] = NULL;
+	long nqid = -1;		/* hits with a qid so far, less one */
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
@@ -256,11 +257,16 @@ imp_rankllm(struct imp *im, const char *rec, json_t *o, struct ns_err *err)
 		ps->pos = (long)i;
 		/* the query id: in each hit of the older form */
 		hqid = rank_id(json_object_get(h, "qid"), hq, sizeof(hq));
+		nqid += hqid != NULL;
 		if (hqid && !r.qxid) {
 			snprintf(qbuf, sizeof(qbuf), "%s", hqid);
 			r.qxid = qbuf;
 		} else if (hqid && strcmp(hqid, r.qxid) != 0) {
-			rc = imp_bad(im, rec, imp_key_off(rec, "qid"), err,
+			size_t h0 = imp_key_off(rec, hkey);
+
+			rc = imp_bad(im, rec, imp_key_off_nth(rec, h0, "qid",
+							      (size_t)nqid),
+				     err,
 				     "%s[%zu].qid '%s' is not the query's id "
 				     "'%s'", hkey, i, hqid, r.qxid);
 			goto out;

@@ -95,6 +95,10 @@ enum ns_rc imp_pool(struct imp *im, const char *rec, json_t *o,
 enum ns_rc imp_check_utf8(struct imp *im, const char *line, size_t len,
 			  struct ns_err *err);
 size_t imp_key_off(const char *line, const char *key);
+/* The offset of the @nth (from 0) "key" at or after byte @from of @line,
+ * or imp_key_off() when there are fewer. */
+size_t imp_key_off_nth(const char *line, size_t from, const char *key,
+		       size_t nth);
 const char *imp_jid(struct imp *im, const char *line, json_t *o,
 		    const char *key, bool required, char *buf, size_t size,
 		    struct ns_err *err, enum ns_rc *rc);

@@ -164,6 +164,19 @@ imp_key_off(const char *line, const char *key)
 	return p ? (size_t)(p - line) : 0;
 }
 
+size_t
+imp_key_off_nth(const char *line, size_t from, const char *key, size_t nth)
+{
+	char pat[80];
+	const char *p = line + from;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	for (size_t i = 0; (p = strstr(p, pat)); i++, p++)
+		if (i == nth)
+			return (size_t)(p - line);
+	return imp_key_off(line, key);
+}
+
 /* Parse @line as one JSON value; NULL and @err set when it is not. */
 static json_t *
 imp_json(struct imp *im, const char *line, size_t len, struct ns_err *err)

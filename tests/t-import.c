@@ -204,7 +204,8 @@ test_detect(void)
 			strbuf_addf(&sb, "%d\tThe presence of communication "
 				    "amid scientific minds was equally "
 				    "important to the success of the Manhattan "
-				    "Project as scientific intellect was.\n",
+				    "Project as scientific intellect was; "
+				    "the only cloud was what happened after.\n",
 				    i);
 		detect("collection.tsv", sb.buf, "id-text");
 		strbuf_reset(&sb);
