@@ -306,15 +306,18 @@ static const char migration_6[] =
 /*
  * 7: import.  A source's content hash (XXH3-128 of the input's bytes after
  * decompression; for a BEIR directory, of its files' names and hashes),
- * so that an input imported again is noticed.  A judgment whose grade was
+ * so that an input imported again is noticed; the hash of its first 64 KiB
+ * (head_hash) says cheaply, before reading it, that it cannot be one
+ * imported before.  A judgment whose grade was
  * below import.positive_grade is stored in qrel with grade 0 (judged
  * non-relevant, as every reader of qrel expects); the grade the input
  * gave it is kept in qrel_file_grade (qrel itself keeps its columns).
  */
 static const char migration_7[] =
 	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
-	"CREATE INDEX source_content ON source(content_hash)"
-	"  WHERE content_hash IS NOT NULL;"
+	"ALTER TABLE source ADD COLUMN head_hash TEXT;"	/* its first 64 KiB */
+	"CREATE INDEX source_head ON source(head_hash)"
+	"  WHERE head_hash IS NOT NULL;"
 	"CREATE TABLE qrel_file_grade ("
 	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
 	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"

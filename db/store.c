@@ -210,13 +210,30 @@ store_source_path(struct db *db, int64_t id)
 	return path;
 }
 
-enum ns_rc
-store_source(struct store *st, const char *path, const char *format,
-	     struct ns_err *err)
+bool
+store_source_head_seen(struct store *st, const char *head)
 {
 	static const char sql[] =
-		"INSERT INTO source(path, format, created_at) "
-		"VALUES (?1, ?2, ?3)";
+		"SELECT EXISTS (SELECT 1 FROM source WHERE head_hash = ?1)";
+	sqlite3_stmt *s;
+	bool seen = false;
+
+	if (!head || !(s = db_prep(st->db, sql, NULL)))
+		return false;
+	sqlite3_bind_text(s, 1, head, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seen = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	return seen;
+}
+
+enum ns_rc
+store_source(struct store *st, const char *path, const char *format,
+	     const char *head, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO source(path, format, created_at, head_hash) "
+		"VALUES (?1, ?2, ?3, ?4)";
 	sqlite3_stmt *s = db_prep(st->db, sql, err);
 	char ts[40];
 	enum ns_rc rc;
@@ -227,6 +244,8 @@ store_source(struct store *st, const char *path, const char *format,
 	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
+	if (head)
+		sqlite3_bind_text(s, 4, head, -1, SQLITE_STATIC);
 	rc = db_step_done(st->db, s, "adding a source", err);
 	if (rc == NS_OK)
 		st->source = sqlite3_last_insert_rowid(db_handle(st->db));

@@ -95,9 +95,14 @@ char *store_source_path(struct db *db, int64_t id);
 enum ns_rc store_begin(struct store *st, struct db *db, bool fts,
 		       struct ns_err *err);
 
-/* Add a source row for input @path in @format; becomes st->source. */
+/* Add a source row for input @path in @format whose first bytes hash to
+ * @head (may be NULL); becomes st->source. */
 enum ns_rc store_source(struct store *st, const char *path,
-			const char *format, struct ns_err *err);
+			const char *format, const char *head,
+			struct ns_err *err);
+
+/* Is there a source (this session's too) whose head hash is @head? */
+bool store_source_head_seen(struct store *st, const char *head);
 
 /* Record the record and skip counts and the content hash (NULL: none)
  * of the current source. */

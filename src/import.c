@@ -13,6 +13,9 @@
 #include "src/import_int.h"
 #include "src/progress.h"
 
+/* Bytes of an input whose hash is its head_hash. */
+#define IMP_HEAD_BYTES 65536
+
 static const char *const import_names[] = {
 #define IMPORT_FMT_NAME(e, name) name,
 	IMPORT_FORMAT_LIST(IMPORT_FMT_NAME)
@@ -303,50 +306,60 @@ imp_dir_listing(const char *dir)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* Add file @rel of a directory (content hash @digest) to the
- * directory's content hash input @sb. */
+/* The files of a BEIR directory, in import order. */
+struct imp_beir {
+	size_t n;
+	struct {
+		char *path, *rel;	/* owned */
+		enum imp_kind kind;
+	} f[64];
+	size_t more;		/* qrels files beyond the table */
+	bool corpus, queries;
+};
+
 static void
-imp_dir_hash_add(struct strbuf *sb, const char *rel, const char *digest)
+imp_beir_add(struct imp_beir *b, char *path, char *rel, enum imp_kind kind)
 {
-	strbuf_addf(sb, "%s\t%s\n", rel, digest);
-}
-
-/* One file of a BEIR directory. */
-static enum ns_rc
-imp_beir_file_read(struct imp *im, const char *path, const char *rel,
-		   enum imp_kind kind, struct progress *pr, struct strbuf *dh,
-		   struct ns_err *err)
-{
-	char digest[33] = "";
-	enum ns_rc rc;
-
-	if ((rc = imp_open(im, path, err)) ||
-	    (rc = imp_check_text(&im->lr, err))) {
-		linereader_close(&im->lr);
-		return rc;
+	if (b->n == NS_ARRAY_SIZE(b->f)) {
+		b->more++;
+		free(path);
+		free(rel);
+		return;
 	}
-	if ((rc = imp_file(im, kind, pr, digest, err)))
-		return rc;
-	imp_dir_hash_add(dh, rel, digest);
-	return NS_OK;
+	b->f[b->n].path = path;
+	b->f[b->n].rel = rel;
+	b->f[b->n].kind = kind;
+	b->n++;
 }
 
-/* The files of the BEIR directory @dir, in import order: corpus, queries,
- * then the .tsv files of qrels/ by name.  @digest gets the directory's
- * content hash. */
-static enum ns_rc
-imp_beir_dir(struct imp *im, const char *dir, struct progress *pr,
-	     char digest[33], struct ns_err *err)
+static void
+imp_beir_free(struct imp_beir *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->f[i].path);
+		free(b->f[i].rel);
+	}
+}
+
+/* The files of the BEIR directory @dir: corpus, queries, then the .tsv
+ * files of qrels/ by name. */
+static void
+imp_beir_list(const char *dir, struct imp_beir *b)
 {
 	char *qdir = xasprintf("%s/qrels", dir), **names = NULL, *p;
 	size_t n = 0, cap = 0;
-	enum ns_rc rc = NS_OK;
-	struct strbuf dh;
 	struct dirent *de;
-	bool corpus, queries;
 	DIR *d;
 
-	strbuf_init(&dh);
+	memset(b, 0, sizeof(*b));
+	if ((p = imp_beir_file(dir, "corpus.jsonl"))) {
+		b->corpus = true;
+		imp_beir_add(b, p, xstrdup("corpus.jsonl"), KIND_CORPUS);
+	}
+	if ((p = imp_beir_file(dir, "queries.jsonl"))) {
+		b->queries = true;
+		imp_beir_add(b, p, xstrdup("queries.jsonl"), KIND_QUERIES);
+	}
 	if ((d = opendir(qdir))) {
 		while ((de = readdir(d))) {
 			if (!imp_has_ext(de->d_name, ".tsv") &&
@@ -362,48 +375,96 @@ imp_beir_dir(struct imp *im, const char *dir, struct progress *pr,
 		closedir(d);
 		qsort(names, n, sizeof(*names), imp_cmp_str);
 	}
-	corpus = (p = imp_beir_file(dir, "corpus.jsonl")) != NULL;
-	free(p);
-	queries = (p = imp_beir_file(dir, "queries.jsonl")) != NULL;
-	free(p);
-	if (!corpus || !queries || n == 0) {
-		char *found = imp_dir_listing(dir);
-
-		imp_warn(im, "%s: a BEIR directory without %s%s%s: only its "
-			 "%s%s%s are imported (found: %s)", dir,
-			 !corpus ? "corpus.jsonl" : "",
-			 !corpus && (!queries || n == 0) ? " or " : "",
-			 !queries ? "queries.jsonl" : n == 0 ?
-			 "qrels/*.tsv" : "",
-			 corpus ? "passages" : "",
-			 corpus && (queries || n) ? " and " : "",
-			 queries && n ? "queries and judgments" : queries ?
-			 "queries" : n ? "judgments" : "", found);
-		free(found);
-	}
-	if ((p = imp_beir_file(dir, "corpus.jsonl"))) {
-		rc = imp_beir_file_read(im, p, "corpus.jsonl", KIND_CORPUS, pr,
-					&dh, err);
-		free(p);	/* err->file is a copy */
-	}
-	if (rc == NS_OK && (p = imp_beir_file(dir, "queries.jsonl"))) {
-		rc = imp_beir_file_read(im, p, "queries.jsonl", KIND_QUERIES,
-					pr, &dh, err);
-		free(p);
-	}
 	for (size_t i = 0; i < n; i++) {
-		char *rel = xasprintf("qrels/%s", names[i]);
-
-		p = xasprintf("%s/%s", qdir, names[i]);
-		if (rc == NS_OK)
-			rc = imp_beir_file_read(im, p, rel, KIND_BEIR_QRELS,
-						pr, &dh, err);
-		free(p);
-		free(rel);
+		imp_beir_add(b, xasprintf("%s/%s", qdir, names[i]),
+			     xasprintf("qrels/%s", names[i]), KIND_BEIR_QRELS);
 		free(names[i]);
 	}
 	free(names);
 	free(qdir);
+}
+
+/* The hash of the first bytes of the input open in @lr ("" when they
+ * cannot be read: an error the import reports). */
+static void
+imp_head(struct linereader *lr, char out[20])
+{
+	const char *p;
+	size_t n;
+	struct ns_err e;
+
+	out[0] = '\0';
+	if (linereader_peek(lr, IMP_HEAD_BYTES, &p, &n, &e) == NS_OK)
+		snprintf(out, 20, "%016llx", (unsigned long long)
+			 hash64(p, n < IMP_HEAD_BYTES ? n : IMP_HEAD_BYTES));
+}
+
+/* The head hash of a BEIR directory: of its files' names and heads. */
+static void
+imp_beir_head(const struct imp_beir *b, char out[20])
+{
+	struct strbuf sb;
+	char h[20];
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < b->n; i++) {
+		struct linereader lr;
+		struct ns_err e;
+
+		h[0] = '\0';
+		if (linereader_open(&lr, b->f[i].path, 0, &e) == NS_OK)
+			imp_head(&lr, h);
+		linereader_close(&lr);
+		strbuf_addf(&sb, "%s\t%s\n", b->f[i].rel, h);
+	}
+	snprintf(out, 20, "d%015llx", (unsigned long long)
+		 (hash64(sb.buf ? sb.buf : "", sb.len) >> 4));
+	strbuf_fini(&sb);
+}
+
+/* Read the files of the BEIR directory @dir (listed in @b); @digest
+ * gets the directory's content hash. */
+static enum ns_rc
+imp_beir_dir(struct imp *im, const char *dir, const struct imp_beir *b,
+	     struct progress *pr, char digest[33], struct ns_err *err)
+{
+	enum ns_rc rc = NS_OK;
+	struct strbuf dh;
+
+	strbuf_init(&dh);
+	if (!b->corpus || !b->queries || b->n == (size_t)b->corpus +
+					 (size_t)b->queries) {
+		char *found = imp_dir_listing(dir);
+		bool qrels = b->n > (size_t)b->corpus + (size_t)b->queries;
+
+		imp_warn(im, "%s: a BEIR directory without %s%s%s: only its "
+			 "%s%s%s are imported (found: %s)", dir,
+			 !b->corpus ? "corpus.jsonl" : "",
+			 !b->corpus && (!b->queries || !qrels) ? " or " : "",
+			 !b->queries ? "queries.jsonl" : !qrels ?
+			 "qrels/*.tsv" : "",
+			 b->corpus ? "passages" : "",
+			 b->corpus && (b->queries || qrels) ? " and " : "",
+			 b->queries && qrels ? "queries and judgments" :
+			 b->queries ? "queries" : qrels ? "judgments" : "",
+			 found);
+		free(found);
+	}
+	if (b->more)
+		imp_warn(im, "%s: more than %zu files in qrels/: %zu not "
+			 "imported", dir, NS_ARRAY_SIZE(b->f), b->more);
+	for (size_t i = 0; i < b->n && rc == NS_OK; i++) {
+		char d[33] = "";
+
+		if ((rc = imp_open(im, b->f[i].path, err)) ||
+		    (rc = imp_check_text(&im->lr, err))) {
+			linereader_close(&im->lr);
+			break;
+		}
+		if ((rc = imp_file(im, b->f[i].kind, pr, d, err)))
+			break;
+		strbuf_addf(&dh, "%s\t%s\n", b->f[i].rel, d);
+	}
 	snprintf(digest, 33, "dir:%016llx",
 		 (unsigned long long)hash64(dh.buf ? dh.buf : "", dh.len));
 	strbuf_fini(&dh);
@@ -465,24 +526,34 @@ imp_report(struct imp *im, const char *input, const char *what,
 	fputc('\n', f);
 }
 
-/* Import one input as one source. */
+/* Import one input as one source.  Only an input whose first bytes are
+ * those of a source imported before can be one imported before: that
+ * one alone is read inside a savepoint, to be taken back if its whole
+ * content turns out the same. */
 static enum ns_rc
 imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 	  struct ns_err *err)
 {
+	/* the default format is for the inputs without a role */
 	enum import_format fmt = in->format != IMPORT_AUTO ? in->format
-				 : im->o->format;
+				 : in->role == IMPORT_ROLE_ANY ? im->o->format
+				 : IMPORT_AUTO;
 	struct store before = im->st;
 	struct imp_found found;
+	struct imp_beir beir;
 	struct strbuf what;
-	char digest[33] = "", *prev_path = NULL, *prev_at = NULL;
+	char digest[33] = "", head[20] = "", *prev_path = NULL;
+	char *prev_at = NULL;
 	const char *codec = NULL, *name = in->path;
+	bool dir = imp_is_dir(in->path), guard = false;
 	int64_t prev = 0;
 	enum ns_rc rc;
 
 	im->records = im->skipped = 0;
 	strbuf_init(&what);
-	if (imp_is_dir(in->path)) {
+	memset(&beir, 0, sizeof(beir));
+	memset(&found, 0, sizeof(found));
+	if (dir) {
 		if (fmt != IMPORT_AUTO && fmt != IMPORT_BEIR) {
 			rc = err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
 					"directory can only be imported as "
@@ -496,22 +567,22 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 					"or --qrels");
 			goto out;
 		}
-		if ((rc = import_detect(in->path, &fmt, err)) ||
-		    (rc = store_input_begin(&im->st, err)))
+		if ((rc = import_detect(in->path, &fmt, err)))
 			goto out;
+		imp_beir_list(in->path, &beir);
+		imp_beir_head(&beir, head);
 		strbuf_addstr(&what, "beir directory");
-		if ((rc = store_source(&im->st, in->path, "beir", err)) ||
-		    (rc = imp_beir_dir(im, in->path, pr, digest, err))) {
-			store_input_end(&im->st, false);
-			goto out;
-		}
 	} else {
 		if ((rc = imp_open(im, in->path, err)))
 			goto out;
 		name = im->path;
 		if ((rc = imp_detect(im, &im->lr, in->path, fmt, in->role,
-				     &found, err)) ||
-		    (found.array && (rc = linereader_array(&im->lr, err)))) {
+				     &found, err))) {
+			linereader_close(&im->lr);
+			goto out;
+		}
+		imp_head(&im->lr, head);
+		if (found.array && (rc = linereader_array(&im->lr, err))) {
 			linereader_close(&im->lr);
 			goto out;
 		}
@@ -524,25 +595,22 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 			strbuf_addf(&what, ", %s", codec);
 		if (found.why[0])
 			strbuf_addf(&what, "; %s", found.why);
-		if ((rc = store_input_begin(&im->st, err))) {
-			linereader_close(&im->lr);
-			goto out;
-		}
-		if ((rc = store_source(&im->st, name,
-				       import_format_name(found.fmt), err))) {
-			linereader_close(&im->lr);
-			store_input_end(&im->st, false);
-			goto out;
-		}
-		if ((rc = imp_file(im, found.kind, pr, digest, err))) {
-			store_input_end(&im->st, false);
-			goto out;
-		}
 	}
-	if (!im->o->again &&
-	    (rc = store_source_same(&im->st, digest, &prev, &prev_path,
-				    &prev_at, err)))
-		goto out;
+	guard = !im->o->again && store_source_head_seen(&im->st, head);
+	if ((guard && (rc = store_input_begin(&im->st, err))) ||
+	    (rc = store_source(&im->st, name, dir ? "beir" :
+			       import_format_name(found.fmt), head, err))) {
+		if (!dir)
+			linereader_close(&im->lr);
+		goto fail;
+	}
+	rc = dir ? imp_beir_dir(im, in->path, &beir, pr, digest, err)
+		 : imp_file(im, found.kind, pr, digest, err);
+	if (rc)
+		goto fail;
+	if (guard && (rc = store_source_same(&im->st, digest, &prev,
+					     &prev_path, &prev_at, err)))
+		goto fail;
 	if (prev) {
 		store_input_end(&im->st, false);
 		im->st.inputs_skipped++;
@@ -555,14 +623,17 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 		goto out;
 	}
 	if ((rc = store_source_done(&im->st, im->records, im->skipped,
-				    digest, err))) {
-		store_input_end(&im->st, false);
-		goto out;
-	}
-	if ((rc = store_input_end(&im->st, true)))
+				    digest, err)))
+		goto fail;
+	if (guard && (rc = store_input_end(&im->st, true)))
 		goto out;
 	imp_report(im, name, what.buf, &before);
+	goto out;
+fail:
+	if (guard)
+		store_input_end(&im->st, false);
 out:
+	imp_beir_free(&beir);
 	free(prev_path);
 	free(prev_at);
 	strbuf_fini(&what);

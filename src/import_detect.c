@@ -535,7 +535,7 @@ format_kind(enum import_format f)
 /* The kind of a line-based first record @line (NUL-terminated copy). */
 static enum ns_rc
 detect_line(const char *name, const char *base, char *line, size_t len,
-	    long lineno, enum imp_kind *k, struct ns_err *err)
+	    bool complete, long lineno, enum imp_kind *k, struct ns_err *err)
 {
 	char *tok[8];
 	size_t st[8];
@@ -544,7 +544,9 @@ detect_line(const char *name, const char *base, char *line, size_t len,
 	double dv;
 	bool fin;
 	const char *why;
-	long bad = utf8_check(line, len, &why);
+	/* a line cut by the window may end inside a character: the record
+	 * reader checks it whole */
+	long bad = complete ? utf8_check(line, len, &why) : -1;
 
 	if (bad >= 0)
 		return err_setpos(err, NS_EINPUT, name, lineno,
@@ -690,8 +692,8 @@ imp_detect(struct imp *im, struct linereader *lr, const char *name,
 			goto out;
 		}
 	} else if (f == IMPORT_AUTO || f == IMPORT_BEIR) {
-		if ((rc = detect_line(name, base, sb.buf, sb.len, w.lineno, &k,
-				      err)))
+		if ((rc = detect_line(name, base, sb.buf, sb.len, complete,
+				      w.lineno, &k, err)))
 			goto out;
 	}
 

@@ -423,7 +423,7 @@ test_store_dedup(void)
 		"(%s)", err.msg))
 		return;
 	ok(store_begin(&st, db, false, &err) == NS_OK &&
-	   store_source(&st, "a", "beir", &err) == NS_OK, "begin");
+	   store_source(&st, "a", "beir", NULL, &err) == NS_OK, "begin");
 	ok(st.hmap != NULL, "new project: contents looked up in memory");
 	ok(store_savepoint(&st, &err) == NS_OK, "savepoint");
 	is_int(put(&st, "a", "text X", STORE_NEW, "X"), 1, "X is passage 1");
@@ -450,7 +450,7 @@ test_store_dedup(void)
 	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid"), 3, "3 ids");
 
 	ok(store_begin(&st, db, false, &err) == NS_OK &&
-	   store_source(&st, "b", "beir", &err) == NS_OK, "second import");
+	   store_source(&st, "b", "beir", NULL, &err) == NS_OK, "second import");
 	ok(st.hmap == NULL, "texts known: contents looked up by the index");
 	is_int(put(&st, "e", "text X", STORE_NEW, "X under e"), 2,
 	       "X found through the index");
