@@ -105,8 +105,8 @@ decision_session_end(struct db *db, int64_t session, int64_t decisions,
 
 static const char decision_sql_ins[] =
 	"INSERT INTO decision(query_id, passage_id, annotator_id, action,"
-	"  undoes, note, at, ms_on_item, origin, batch)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'human', ?9)";
+	"  undoes, note, at, ms_on_item, origin, batch, auto)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'human', ?9, ?10)";
 
 /* Insert one event inside the caller's transaction; *@id gets its id. */
 static enum ns_rc
@@ -133,6 +133,8 @@ decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
 		sqlite3_bind_int64(st, 8, e->ms_on_item);
 	if (batch > 0)
 		sqlite3_bind_int64(st, 9, batch);
+	if (e->auto_verdict && *e->auto_verdict)
+		sqlite3_bind_text(st, 10, e->auto_verdict, -1, SQLITE_STATIC);
 	if ((rc = db_step_done(db, st, "recording a decision", err)))
 		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
@@ -319,7 +321,7 @@ decision_undo(struct db *db, int64_t annotator,
 	now_iso8601(ts, sizeof(ts));
 	for (size_t i = 0; i < n; i++) {
 		struct decision_ev u = { ev[i].q, ev[i].p, "undo", NULL, -1,
-					 -1 };
+					 -1, NULL };
 
 		if (decision_insert(db, annotator, &u, ev[i].id, ubatch, ts,
 				    &id, err) != NS_OK)

@@ -41,6 +41,8 @@ struct decision_ev {
 				 * saw (item: queue_cand.label_dec; query:
 				 * queue_query.drop_dec), 0: none; < 0: do
 				 * not check (notes, skips) */
+	const char *auto_verdict; /* the cascade's verdict of the item when
+				 * decided ("tn", "fn", "review"), or NULL */
 };
 
 /* What a review session asks to hold before anything is written. */

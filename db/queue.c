@@ -12,23 +12,24 @@
 #include "db/queue.h"
 #include "src/util.h"
 
-/* An item that is settled for annotator ?A of the enclosing statement
- * (c is the candidate): it has a current label (item_label), or A
- * skipped it and the skip is not undone. */
-#define QUEUE_SETTLED(A) \
-	"(EXISTS (SELECT 1 FROM item_label il WHERE il.query_id = c.query_id" \
-	"   AND il.passage_id = c.passage_id)" \
-	" OR EXISTS (SELECT 1 FROM decision d WHERE d.query_id = c.query_id" \
-	"   AND d.passage_id = c.passage_id AND d.action = 'skip'" \
+/* An item (query Q, passage P) skipped by annotator A, skip not undone. */
+#define QUEUE_SKIPPED(Q, P, A) \
+	"EXISTS (SELECT 1 FROM decision d WHERE d.query_id = " Q \
+	"   AND d.passage_id = " P " AND d.action = 'skip'" \
 	"   AND d.annotator_id = " A \
-	"   AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)))"
+	"   AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id))"
 
-/* A live lease on query c.query_id held by another session than ?S at
- * time ?T: unexpired, its session not ended, its process alive. */
-#define QUEUE_LEASED_BY_OTHER(S, T) \
+/* An item (query Q, passage P) with a current label (item_label). */
+#define QUEUE_LABELLED(Q, P) \
+	"EXISTS (SELECT 1 FROM item_label il WHERE il.query_id = " Q \
+	"   AND il.passage_id = " P ")"
+
+/* A live lease on query Q held by another session than S at time T:
+ * unexpired, its session not ended, its process alive. */
+#define QUEUE_LEASED_BY_OTHER(Q, S, T) \
 	"EXISTS (SELECT 1 FROM review_lease l" \
 	"  JOIN review_session s ON s.id = l.session_id" \
-	"  WHERE l.query_id = c.query_id AND l.session_id <> " S \
+	"  WHERE l.query_id = " Q " AND l.session_id <> " S \
 	"    AND l.expires_at > " T " AND s.ended_at IS NULL" \
 	"    AND ns_alive(s.host, s.pid, s.pid_start))"
 
@@ -65,6 +66,7 @@ queue_query_free(struct queue_query *q)
 		free(q->c[i].xid);
 		free(q->c[i].title);
 		free(q->c[i].text);
+		free(q->c[i].auto_raw);
 	}
 	free(q->pos);
 	free(q->c);
@@ -209,13 +211,20 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"  CASE WHEN s.passage_id IS NOT NULL THEN s.dup_sim"
 		"   ELSE (SELECT max(f.dup_sim) FROM candidate f"
 		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
-		"      AND f.filter IS NULL) END"
+		"      AND f.filter IS NULL) END,"
+		"  a.verdict, a.stage, a.score, a.pfn, a.audit, a.priority,"
+		"  (SELECT group_concat(ss.stage || ' (' ||"
+		"     printf('%.3g', ss.score) || '): ' || ss.raw, char(10))"
+		"   FROM stage_score ss WHERE ss.query_id = ?1"
+		"     AND ss.passage_id = k.passage_id AND ss.raw IS NOT NULL)"
 		" FROM (SELECT DISTINCT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)) k"
 		" JOIN passage p ON p.id = k.passage_id"
 		" LEFT JOIN candidate s ON s.run_id = ?2 AND s.query_id = ?1"
 		"   AND s.passage_id = k.passage_id"
+		" LEFT JOIN item_auto a ON a.query_id = ?1"
+		"   AND a.passage_id = k.passage_id"
 		" ORDER BY s.passage_id IS NULL, s.score IS NULL, s.score DESC,"
 		"   s.rank IS NULL, s.rank, k.passage_id";
 	struct queue_query *q;
@@ -316,6 +325,21 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		c->rank = sqlite3_column_type(st, 5) != SQLITE_NULL
 			? sqlite3_column_int64(st, 5)
 			: c->in_run ? (int64_t)q->n : 0;
+		c->auto_score = c->pfn = NAN;
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+			snprintf(c->auto_verdict, sizeof(c->auto_verdict),
+				 "%s", sqlite3_column_text(st, 10));
+			if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+				snprintf(c->auto_stage, sizeof(c->auto_stage),
+					 "%s", sqlite3_column_text(st, 11));
+			if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+				c->auto_score = sqlite3_column_double(st, 12);
+			if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+				c->pfn = sqlite3_column_double(st, 13);
+			c->audit = sqlite3_column_int(st, 14) != 0;
+			c->auto_pending = sqlite3_column_double(st, 15) < 0;
+		}
+		c->auto_raw = col_dup(st, 16);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -336,28 +360,56 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 		     int64_t annotator, int64_t session, double now,
 		     int64_t *qid, struct ns_err *err)
 {
-#define QUEUE_NEXT_UNSETTLED(RUN) \
+	/* Items the cascade routed to people (or drew for the audit
+	 * slice), by priority: most informative first, the audit slice
+	 * mixed in; items held by an unscored stage (priority < 0) wait. */
+#define QUEUE_BY_PRIORITY(RUN) \
+		"SELECT a.query_id FROM item_auto a" \
+		" WHERE (a.verdict = 'review' OR a.audit = 1)" \
+		"   AND a.priority >= 0" \
+		"   AND NOT " QUEUE_LABELLED("a.query_id", "a.passage_id") \
+		"   AND NOT " QUEUE_SKIPPED("a.query_id", "a.passage_id", "?2") \
+		"   AND EXISTS (SELECT 1 FROM candidate c WHERE " RUN \
+		"     c.query_id = a.query_id AND c.passage_id = a.passage_id" \
+		"     AND c.filter IS NULL)" \
+		"   AND NOT " QUEUE_LEASED_BY_OTHER("a.query_id", "?3", "?4") \
+		" ORDER BY a.priority DESC LIMIT 1"
+	/* The kept candidates the cascade has not seen (none ran yet, or
+	 * mined since), in query order from ?1. */
+#define QUEUE_BY_ID(RUN) \
 		"SELECT c.query_id FROM candidate c" \
 		" WHERE " RUN " c.filter IS NULL AND c.query_id >= ?1" \
-		"   AND NOT " QUEUE_SETTLED("?2") \
-		"   AND NOT " QUEUE_LEASED_BY_OTHER("?3", "?4") \
+		"   AND NOT " QUEUE_LABELLED("c.query_id", "c.passage_id") \
+		"   AND NOT " QUEUE_SKIPPED("c.query_id", "c.passage_id", "?2") \
+		"   AND NOT EXISTS (SELECT 1 FROM item_auto a" \
+		"     WHERE a.query_id = c.query_id" \
+		"       AND a.passage_id = c.passage_id)" \
+		"   AND NOT " QUEUE_LEASED_BY_OTHER("c.query_id", "?3", "?4") \
 		" ORDER BY c.query_id LIMIT 1"
-	static const char sql[] = QUEUE_NEXT_UNSETTLED("");
-	static const char sql_run[] =
-		QUEUE_NEXT_UNSETTLED("c.run_id = ?5 AND");
-#undef QUEUE_NEXT_UNSETTLED
-	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
-	enum ns_rc rc;
+	static const char sql_pri[] = QUEUE_BY_PRIORITY("");
+	static const char sql_pri_run[] = QUEUE_BY_PRIORITY("c.run_id = ?5 AND");
+	static const char sql_id[] = QUEUE_BY_ID("");
+	static const char sql_id_run[] = QUEUE_BY_ID("c.run_id = ?5 AND");
+#undef QUEUE_BY_PRIORITY
+#undef QUEUE_BY_ID
+	const char *const sqls[2] = { run ? sql_pri_run : sql_pri,
+				      run ? sql_id_run : sql_id };
+	enum ns_rc rc = NS_ENOTFOUND;
 
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, annotator);
-	sqlite3_bind_int64(st, 3, session);
-	sqlite3_bind_double(st, 4, now);
-	if (run)
-		sqlite3_bind_int64(st, 5, run);
-	rc = db_step_id(db, st, qid, "finding the next query to review", err);
+	for (int i = 0; i < 2 && rc == NS_ENOTFOUND; i++) {
+		sqlite3_stmt *st = db_prep(db, sqls[i], err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, annotator);
+		sqlite3_bind_int64(st, 3, session);
+		sqlite3_bind_double(st, 4, now);
+		if (run)
+			sqlite3_bind_int64(st, 5, run);
+		rc = db_step_id(db, st, qid, "finding the next query to "
+				"review", err);
+	}
 	if (rc == NS_ENOTFOUND)
 		return err_set(err, NS_ENOTFOUND, "no unsettled query");
 	return rc;

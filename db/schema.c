@@ -266,8 +266,9 @@ static const char migration_5[] =
  * scored again.  item_auto is the automatic verdict of each kept item
  * under a fit: 'tn' (kept as a true negative), 'fn' (flagged as a false
  * negative) or 'review' (left to people), with the stage that decided,
- * its score, P(FN), and whether the item is in the random audit slice
- * (drawn with a known probability, so its labels certify estimates).
+ * its score, P(FN), its place in the review queue (priority), and
+ * whether the item is in the random audit slice (drawn with a known
+ * probability, so its labels certify estimates).
  * Human labels (item_label) always win over item_auto.
  */
 static const char migration_6[] =
@@ -297,11 +298,16 @@ static const char migration_6[] =
 	"  stage      TEXT,"			/* the deciding stage; NULL: review */
 	"  score      REAL,"			/* its score of the item */
 	"  pfn        REAL,"			/* P(false negative) */
+	"  priority   REAL NOT NULL DEFAULT 0,"	/* review order, high first */
 	"  audit      INTEGER NOT NULL DEFAULT 0,"	/* in the audit slice */
 	"  fit_id     INTEGER REFERENCES cascade_fit(id),"
 	"  PRIMARY KEY (query_id, passage_id)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX item_auto_verdict ON item_auto(verdict, pfn);";
+	"CREATE INDEX item_auto_queue ON item_auto(priority DESC)"
+	"  WHERE verdict = 'review' OR audit = 1;"
+	/* the automatic verdict the item had when a person decided it, so
+	 * that disagreements with the cascade are in the log */
+	"ALTER TABLE decision ADD COLUMN auto TEXT;";
 
 /*
  * 7: import.  A source's content hash (XXH3-128 of the input's bytes after

@@ -282,3 +282,39 @@ vecdb_walk_texts(struct db *db, bool query, bool prompts,
 		*notext = skipped;
 	return rc;
 }
+
+enum ns_rc
+vecdb_models(struct db *db, char ***models, int *n, struct ns_err *err)
+{
+	/* vectors imported from files all count as the model "file:" */
+	static const char sql[] =
+		"SELECT CASE WHEN substr(model, 1, 5) = 'file:' THEN 'file:'"
+		" ELSE model END AS m FROM vecset WHERE kind = 'passage'"
+		" GROUP BY m ORDER BY max(id) DESC";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	char **v = NULL;
+	int k = 0, src;
+
+	if (!st)
+		return NS_EDB;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (size_t)(k + 1) * sizeof(*v));
+		v[k++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (src != SQLITE_DONE) {
+		vecdb_models_free(v, k);
+		return db_fail(db, err, "reading vector sets");
+	}
+	*models = v;
+	*n = k;
+	return NS_OK;
+}
+
+void
+vecdb_models_free(char **models, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(models[i]);
+	free(models);
+}

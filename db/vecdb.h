@@ -44,6 +44,15 @@ enum ns_rc vecdb_set_paths(struct db *db, int64_t id, const char *path,
 enum ns_rc vecdb_latest(struct db *db, const char *kind, const char *model,
 			struct vecdb_row *r, struct ns_err *err);
 
+/*
+ * The models that have passage vectors, newest first ("file:" for every
+ * set imported from files, as vecdb_latest() matches them); caller frees
+ * with vecdb_models_free().  *@n is 0 when the project has no vectors.
+ */
+enum ns_rc vecdb_models(struct db *db, char ***models, int *n,
+			struct ns_err *err);
+void vecdb_models_free(char **models, int n);
+
 /* State blob of vecset @id: *@data is a copy (caller frees) or NULL. */
 enum ns_rc vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 		       struct ns_err *err);

@@ -7,14 +7,18 @@
 #define NS_CMD_H
 
 #include "src/err.h"
+#include "src/opt.h"
 
 /* X(name, function, one-line summary for --help) */
 #define CMD_LIST(X) \
 	X(init,   cmd_init,   "create a project, optionally with a YAML config") \
+	X(config, cmd_config, "show a project's configuration, or replace it with a checked YAML file") \
 	X(import, cmd_import, "read training data (BEIR, BGE, Tevatron, sentence-transformers, TREC)") \
 	X(embed,  cmd_embed,  "compute or import vectors for queries and passages") \
 	X(mine,   cmd_mine,   "find candidate negatives (faiss or BM25), filter and sample them") \
 	X(merge,  cmd_merge,  "bring the shard files of a sharded mining job into the project") \
+	X(cascade, cmd_cascade, "run the cascade's stages: keep, flag or send each candidate to people") \
+	X(fit,    cmd_fit,    "refit the cascade's thresholds and P(FN) from the decisions") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
 	/* end of CMD_LIST: every row above ends with a backslash */
@@ -22,6 +26,18 @@
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);
 CMD_LIST(CMD_DECL)
 #undef CMD_DECL
+
+/*
+ * Parse the options of @cmd (src/opt.h) in @argv into @settings, which
+ * the caller zeroed; prints --help, and usage errors with the hint to
+ * --help.  NS_OK to go on (after --help, @st->help is set and the
+ * command returns NS_OK too), else the exit status:
+ *
+ *	if ((rc = cmd_options(&mine_cmd, argc, argv, &s, &st)) || st.help)
+ *		return rc;
+ */
+int cmd_options(const struct opt_cmd *cmd, int argc, char **argv,
+		void *settings, struct opt_state *st);
 
 /* Print "negsieve: CMD: message" and a hint to --help; returns NS_EUSAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

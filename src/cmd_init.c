@@ -1,54 +1,61 @@
 /*
  * cmd_init.c - negsieve init PROJECT [--config FILE]
  */
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "src/cmd.h"
 #include "src/project.h"
 
-static const char init_usage[] =
-	"usage: negsieve init [--config FILE] PROJECT\n"
-	"\n"
+struct init_settings {
+	const char *config;	/* the YAML file to store, or NULL */
+	bool example;		/* print an example negsieve.yaml */
+};
+
+#define IS struct init_settings
+static const struct opt init_rows[] = {
+	OPT_VAL('c', "config", "FILE", CONFIG_STRING, NULL, NULL, IS, config,
+		"store this negsieve.yaml in the project"),
+	OPT_FLAG(0, "example-config", IS, example,
+		 "print a negsieve.yaml with every key, its help and its "
+		 "default, and exit"),
+	OPT_END
+};
+#undef IS
+
+static const struct opt_cmd init_cmd = {
+	"init",
+	"usage: negsieve init [OPTIONS] PROJECT\n"
+	"       negsieve init --example-config\n",
 	"Create a project: the directory PROJECT with its database.  The\n"
 	"YAML config FILE (see negsieve.yaml(5)) is checked and stored in\n"
-	"the project, so the project describes itself.\n"
-	"\n"
-	"  -c, --config FILE   store this negsieve.yaml in the project\n"
-	"  -h, --help          show this help\n";
+	"the project, so the project describes itself.\n",
+	init_rows,
+};
 
 int
 cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *config = NULL;
+	struct init_settings o;
+	struct opt_state st;
 	struct project p;
 	struct ns_err err;
-	int c;
+	int rc;
 
 	err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'h':
-			fputs(init_usage, stdout);
-			return NS_OK;
-		default:
-			return cmd_usage_error("init", "bad option");
-		}
+	memset(&o, 0, sizeof(o));
+	if ((rc = cmd_options(&init_cmd, argc, argv, &o, &st)) || st.help)
+		return rc;
+	if (o.example && st.first == argc) {
+		config_write_example(stdout);
+		return NS_OK;
 	}
-	if (optind != argc - 1)
+	if (st.first != argc - 1 || o.example)
 		return cmd_usage_error("init", "expected one PROJECT argument");
-	if (project_init(&p, argv[optind], config, &err) != NS_OK)
+	if (project_init(&p, argv[st.first], o.config, &err) != NS_OK)
 		return cmd_fail(&err);
-	printf("created project %s (schema version %d)\n", argv[optind],
+	printf("created project %s (schema version %d)\n", argv[st.first],
 	       db_schema_version());
 	project_close(&p);
 	return NS_OK;

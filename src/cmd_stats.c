@@ -1,26 +1,35 @@
 /*
  * cmd_stats.c - negsieve stats [--json] PROJECT
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "src/cmd.h"
 #include "src/project.h"
 #include "db/stats.h"
 #include "src/label.h"
 
-static const char stats_usage[] =
-	"usage: negsieve stats [--json] PROJECT\n"
-	"\n"
+struct stats_settings {
+	bool json;		/* one JSON object instead of the table */
+};
+
+static const struct opt stats_rows[] = {
+	OPT_FLAG('j', "json", struct stats_settings, json,
+		 "print one JSON object (keys: queries, passages, positives, "
+		 "candidates, decisions, ..., sources)"),
+	OPT_END
+};
+
+static const struct opt_cmd stats_cmd = {
+	"stats",
+	"usage: negsieve stats [OPTIONS] PROJECT\n",
 	"Print counts of queries, passages, positives, candidates and\n"
 	"decisions, overall and per source; the current labels of the\n"
-	"reviewed items, per label and per annotator.\n"
-	"\n"
-	"  -j, --json   print one JSON object (keys: queries, passages,\n"
-	"               positives, candidates, decisions, ..., sources)\n"
-	"  -h, --help   show this help\n";
+	"reviewed items, per label and per annotator.\n",
+	stats_rows,
+};
 
 static json_t *
 stats_counts_json(const struct stats_counts *c, bool totals)
@@ -78,11 +87,8 @@ stats_labels_text(const int64_t *v, char *buf, size_t size)
 int
 cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct stats_settings opts;
+	struct opt_state st;
 	struct stats_counts tot;
 	struct stats_source *src = NULL;
 	struct stats_annotator *ann = NULL;
@@ -91,26 +97,16 @@ cmd_stats(int argc, char **argv)
 	char buf[256];
 	struct project p;
 	struct ns_err err;
-	bool json = false;
-	int c;
+	int rc;
 
 	err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(stats_usage, stdout);
-			return NS_OK;
-		default:
-			return cmd_usage_error("stats", "bad option");
-		}
-	}
-	if (optind != argc - 1)
+	memset(&opts, 0, sizeof(opts));
+	if ((rc = cmd_options(&stats_cmd, argc, argv, &opts, &st)) ||
+	    st.help)
+		return rc;
+	if (st.first != argc - 1)
 		return cmd_usage_error("stats", "expected one PROJECT argument");
-	if (project_open_read(&p, argv[optind], &err) != NS_OK)
+	if (project_open_read(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
 	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
@@ -121,7 +117,7 @@ cmd_stats(int argc, char **argv)
 	}
 	for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
 		labelled += labels[l];
-	if (json) {
+	if (opts.json) {
 		json_t *o = stats_counts_json(&tot, true);
 		json_t *arr = json_array();
 

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,10 @@
 #include "src/util.h"
 
 /*
- * Every configuration key.  Keep man/negsieve.yaml.5 in step: the test
- * t-config checks that each name here appears there.
+ * Every configuration key: its one default, its range or choices, its help.
+ * Keep man/negsieve.yaml.5 and negsieve.yaml.example in step:
+ * tests/cli-docs.sh checks that each name here appears in the man page and
+ * that the example is what config_write_example() prints.
  */
 const struct config_key config_keys[] = {
 	{ "project.name", CONFIG_STRING, NULL, NULL,
@@ -26,27 +29,27 @@ const struct config_key config_keys[] = {
 	  "auto|beir|bge|tevatron|st-csv|st-tsv|st-jsonl|trec-run|trec-qrels|"
 	  "id-text|trec-topics|rank-llm|pool",
 	  "Input format; auto detects it from the contents." },
-	{ "import.positive_grade", CONFIG_INT, "1", NULL,
+	{ "import.positive_grade", CONFIG_INT, "1", "1..",
 	  "Qrels grade from which on a judgment is a positive (TREC DL: 2); "
 	  "lower grades are judged non-relevant." },
 	{ "import.fts", CONFIG_BOOL, "true", NULL,
 	  "Update the full-text (FTS5) indexes after each import." },
-	{ "import.max_record_bytes", CONFIG_INT, "268435456", NULL,
+	{ "import.max_record_bytes", CONFIG_INT, "268435456", "1..",
 	  "Largest accepted input record (one line or one field), in bytes." },
 	{ "embed.model", CONFIG_STRING, "builtin", NULL,
 	  "Embedder: builtin, or a model name sent to embed.endpoint." },
 	{ "embed.endpoint", CONFIG_STRING, NULL, NULL,
 	  "OpenAI-compatible embeddings URL; unset: the built-in embedder." },
-	{ "embed.dim", CONFIG_INT, "384", NULL,
+	{ "embed.dim", CONFIG_INT, "384", "1..65536",
 	  "Dimension of the built-in embedder (an endpoint's is checked "
 	  "when set explicitly)." },
-	{ "embed.batch", CONFIG_INT, "64", NULL,
+	{ "embed.batch", CONFIG_INT, "64", "1..100000",
 	  "Texts per endpoint request." },
-	{ "embed.timeout", CONFIG_FLOAT, "60", NULL,
+	{ "embed.timeout", CONFIG_FLOAT, "60", "(0..",
 	  "Seconds before an endpoint request is abandoned." },
-	{ "embed.retries", CONFIG_INT, "5", NULL,
+	{ "embed.retries", CONFIG_INT, "5", "0..100",
 	  "Further attempts after a timeout, HTTP 429 or 5xx." },
-	{ "embed.backoff", CONFIG_FLOAT, "1", NULL,
+	{ "embed.backoff", CONFIG_FLOAT, "1", "0..",
 	  "Seconds before the first retry; doubles each time." },
 	{ "embed.prompt", CONFIG_BOOL, "true", NULL,
 	  "Embed each query with the prompt of its training row in front "
@@ -58,13 +61,15 @@ const struct config_key config_keys[] = {
 	  "How candidates are found: dense (faiss) or bm25 (SQLite FTS5)." },
 	{ "mine.index", CONFIG_STRING, "auto", NULL,
 	  "faiss index: auto (Flat when small, IVF when large), Flat, or any index_factory string." },
-	{ "mine.model", CONFIG_STRING, "builtin", NULL,
-	  "Embedding model whose vectors dense mining uses." },
-	{ "mine.recall_target", CONFIG_FLOAT, "0.95", NULL,
+	{ "mine.model", CONFIG_STRING, NULL, NULL,
+	  "Embedding model whose vectors dense mining uses; unset: the "
+	  "project's only vectors (embed.model's among several), made "
+	  "first with the embed.* settings when there are none." },
+	{ "mine.recall_target", CONFIG_FLOAT, "0.95", "0..1",
 	  "For IVF indexes, raise nprobe until recall@k on a sample reaches this." },
-	{ "mine.range_min", CONFIG_INT, "0", NULL,
+	{ "mine.range_min", CONFIG_INT, "0", "0..10000000",
 	  "Drop candidates ranked at or above this rank (skip the top N)." },
-	{ "mine.range_max", CONFIG_INT, "100", NULL,
+	{ "mine.range_max", CONFIG_INT, "100", "0..10000000",
 	  "Search depth k; candidates ranked below it are dropped." },
 	{ "mine.max_score", CONFIG_FLOAT, NULL, NULL,
 	  "Drop candidates scoring above this." },
@@ -84,10 +89,39 @@ const struct config_key config_keys[] = {
 	  "SimANS a in p ~ exp(-a (s - s_pos - b)^2)." },
 	{ "mine.simans_b", CONFIG_FLOAT, "0", NULL,
 	  "SimANS b in p ~ exp(-a (s - s_pos - b)^2)." },
-	{ "mine.num_negatives", CONFIG_INT, "3", NULL,
+	{ "mine.num_negatives", CONFIG_INT, "3", "0..10000000",
 	  "Negatives to keep per query; 0 keeps all the filters leave." },
-	{ "mine.seed", CONFIG_INT, "0", NULL,
+	{ "mine.seed", CONFIG_INT, "0", "0..",
 	  "Seed of random and SimANS sampling." },
+	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", "0..1",
+	  "Refit: the upper 95% bound of the false-negative rate among what a stage keeps must stay at or below this." },
+	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", "0..1",
+	  "Refit: the lower 95% bound of the precision among what a stage flags must stay at or above this." },
+	{ "cascade.confidence", CONFIG_FLOAT, "0.95", "0.5..0.9999",
+	  "Confidence of the bounds behind every threshold and estimate." },
+	{ "cascade.audit_share", CONFIG_FLOAT, "0.05", "0..1",
+	  "Share of the candidates in the random audit slice, mixed into the review queue; only its labels certify thresholds and estimates." },
+	{ "cascade.refit_every", CONFIG_INT, "20", "1..1000000",
+	  "Review refits the cascade in the background after this many decisions." },
+	{ "cascade.seed", CONFIG_INT, "0", "0..",
+	  "Seed of the audit slice (which candidates it holds)." },
+	{ "cascade.grid", CONFIG_INT, "200", "2..100000",
+	  "Candidate thresholds per stage: quantiles of the stage's scores." },
+	{ "cascade.stages[].name", CONFIG_STRING, NULL, NULL,
+	  "A stage's name (default: its scorer); stage scores are stored by it." },
+	{ "cascade.stages[].scorer", CONFIG_ENUM, NULL,
+	  "score|gap|gap_relative|rank|near_duplicate|agreement|command|judge",
+	  "What the stage scores a candidate with (see negsieve(7))." },
+	{ "cascade.stages[].lo", CONFIG_FLOAT, NULL, NULL,
+	  "Keep candidates scoring below this as true negatives (until a fit certifies another)." },
+	{ "cascade.stages[].hi", CONFIG_FLOAT, NULL, NULL,
+	  "Flag candidates scoring above this as false negatives (until a fit certifies another)." },
+	{ "cascade.stages[].fit", CONFIG_BOOL, "true", NULL,
+	  "Refit this stage's thresholds from labels; false keeps lo and hi fixed." },
+	{ "cascade.stages[].method", CONFIG_ENUM, "bm25", "dense|bm25|import|trec",
+	  "agreement: the newest run of this method is the other run." },
+	{ "cascade.stages[].run", CONFIG_INT, NULL, "1..",
+	  "agreement: the other run's id (instead of method)." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
 	{ NULL, 0, NULL, NULL, NULL }
@@ -133,8 +167,8 @@ config_source(const struct config *cfg)
 	return cfg->source;
 }
 
-static const struct config_key *
-config_find_key(const char *norm)
+const struct config_key *
+config_key(const char *norm)
 {
 	for (const struct config_key *k = config_keys; k->name; k++)
 		if (strcmp(k->name, norm) == 0)
@@ -175,56 +209,95 @@ config_lookup(const struct config *cfg, const char *path)
 	return NULL;
 }
 
-/* Check @value against key @k; NULL when fine, else a message. */
+int
+config_choice(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+	const char *c = choices;
+
+	for (int i = 0; c && *c; i++) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+		if (len == n && strncmp(c, value, n) == 0)
+			return i;
+		c = bar ? bar + 1 : NULL;
+	}
+	return -1;
+}
+
+/* Is @d inside the range @r ("LO..HI", "(LO..", "..HI")?  When not, the
+ * reason goes to @buf: "expected an integer in 0..100". */
 static const char *
-config_check_value(const struct config_key *k, const char *value,
-		   char *buf, size_t size)
+config_check_range(const char *r, double d, bool integer, char *buf,
+		   size_t size)
+{
+	const char *dots = strstr(r, "..");
+	const char *what = integer ? "an integer" : "a number";
+	bool excl = *r == '(';
+	const char *lo = r + excl, *hi = dots ? dots + 2 : "";
+	int lolen = dots ? (int)(dots - lo) : 0;
+	bool has_lo = lolen > 0, has_hi = *hi != '\0';
+
+	if (!isnan(d) &&
+	    (!has_lo || (excl ? d > strtod(lo, NULL) : d >= strtod(lo, NULL)))
+	    && (!has_hi || d <= strtod(hi, NULL)))
+		return NULL;
+	if (has_lo && has_hi)
+		snprintf(buf, size, "expected %s in %.*s..%s", what, lolen, lo,
+			 hi);
+	else if (has_lo)
+		snprintf(buf, size, "expected %s %s %.*s", what,
+			 excl ? ">" : ">=", lolen, lo);
+	else
+		snprintf(buf, size, "expected %s <= %s", what, hi);
+	return buf;
+}
+
+const char *
+config_check(enum config_type type, const char *choices, const char *value,
+	     char *buf, size_t size)
 {
 	char *end;
+	double d;
 
-	switch (k->type) {
+	switch (type) {
 	case CONFIG_STRING:
 	case CONFIG_STRMAP:
 		return NULL;
 	case CONFIG_INT:
 		errno = 0;
-		(void)strtol(value, &end, 10);
+		d = (double)strtol(value, &end, 10);
 		if (!*value || *end || errno)
-			return "expected an integer";
-		return NULL;
-	case CONFIG_FLOAT: {
-		double d;
-
+			/* NAN is in no range: the message names the range */
+			return choices ? config_check_range(choices, NAN, true,
+							    buf, size) :
+					 "expected an integer";
+		return choices ? config_check_range(choices, d, true, buf,
+						    size) : NULL;
+	case CONFIG_FLOAT:
 		errno = 0;
 		d = strtod(value, &end);
 		if (!*value || *end || errno || !isfinite(d))
-			return "expected a finite number";
-		return NULL;
-	}
+			return choices ? config_check_range(choices, NAN, false,
+							    buf, size) :
+					 "expected a finite number";
+		return choices ? config_check_range(choices, d, false, buf,
+						    size) : NULL;
 	case CONFIG_BOOL:
 		if (!strcmp(value, "true") || !strcmp(value, "false") ||
 		    !strcmp(value, "yes") || !strcmp(value, "no") ||
 		    !strcmp(value, "on") || !strcmp(value, "off"))
 			return NULL;
 		return "expected true or false";
-	case CONFIG_ENUM: {
-		size_t n = strlen(value);
-		const char *c = k->choices;
-
-		while (c && *c) {
-			const char *bar = strchr(c, '|');
-			size_t len = bar ? (size_t)(bar - c) : strlen(c);
-
-			if (len == n && strncmp(c, value, n) == 0)
-				return NULL;
-			c = bar ? bar + 1 : NULL;
-		}
-		snprintf(buf, size, "expected one of %s", k->choices);
+	case CONFIG_ENUM:
+		if (config_choice(choices, value) >= 0)
+			return NULL;
+		snprintf(buf, size, "expected one of %s", choices);
 		for (char *p = buf; *p; p++)
 			if (*p == '|')
 				*p = ',';
 		return buf;
-	}
 	}
 	return "unknown type";
 }
@@ -337,7 +410,7 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 			if (p->norm.len)
 				strbuf_addch(&p->norm, '.');
 			strbuf_addstr(&p->norm, val);
-			if (!config_find_key(p->norm.buf) &&
+			if (!config_key(p->norm.buf) &&
 			    !config_is_branch(p->norm.buf))
 				return config_fail(p, &ev->start_mark,
 						   "unknown key '%s'",
@@ -356,7 +429,7 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 		config_leave_node(p);
 		return NS_OK;
 	}
-	k = config_find_key(p->norm.buf);
+	k = config_key(p->norm.buf);
 	if (!k)
 		return config_fail(p, &ev->start_mark, "'%s' is a section, "
 				   "not a value: expected a %s", p->path.buf,
@@ -365,7 +438,7 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 	if (k->type == CONFIG_STRMAP)
 		return config_fail(p, &ev->start_mark, "'%s' expects a "
 				   "mapping", p->path.buf);
-	why = config_check_value(k, val, buf, sizeof(buf));
+	why = config_check(k->type, k->choices, val, buf, sizeof(buf));
 	if (why)
 		return config_fail(p, &ev->start_mark, "%s: %s, got '%s'",
 				   p->path.buf, why, val);
@@ -391,7 +464,7 @@ config_open(struct config_parser *p, yaml_event_t *ev, bool is_seq)
 		if (up->free_map)
 			return config_fail(p, &ev->start_mark, "'%s' expects "
 					   "a string", p->path.buf);
-		k = config_find_key(p->norm.buf);
+		k = config_key(p->norm.buf);
 		if (k && k->type == CONFIG_STRMAP && !is_seq) {
 			free_map = true;
 		} else if (k) {
@@ -562,7 +635,7 @@ config_key_for(const char *name)
 		norm[o++] = *s++;
 	}
 	norm[o] = '\0';
-	return config_find_key(norm);
+	return config_key(norm);
 }
 
 const char *
@@ -654,4 +727,128 @@ config_seq_len(const struct config *cfg, const char *name)
 		}
 	}
 	return max + 1;
+}
+
+/* The YAML spelling of a default: strings that YAML would read as
+ * something else are quoted. */
+static void
+config_example_value(FILE *fp, const struct config_key *k)
+{
+	if (k->type == CONFIG_STRING && strpbrk(k->def, ":#{}[],&*!|>'\"%@`"))
+		fprintf(fp, "\"%s\"", k->def);
+	else
+		fputs(k->def, fp);
+}
+
+/* @text as "  # " comment lines of at most 78 columns. */
+static void
+config_example_comment(FILE *fp, const char *text)
+{
+	int at = 0;
+
+	while (*text) {
+		const char *sp = strchr(text, ' ');
+		int len = sp ? (int)(sp - text) : (int)strlen(text);
+
+		if (at == 0 || at + 1 + len > 78) {
+			fprintf(fp, "%s  #", at ? "\n" : "");
+			at = 3;
+		}
+		fprintf(fp, " %.*s", len, text);
+		at += 1 + len;
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', fp);
+}
+
+/* The help of @k with its choices or range, as one sentence more. */
+static void
+config_example_help(FILE *fp, const struct config_key *k)
+{
+	struct strbuf sb;
+	const char *r = k->choices, *dots;
+
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, k->help);
+	if (k->type == CONFIG_ENUM) {
+		strbuf_addstr(&sb, " One of: ");
+		for (const char *c = r; *c; c++)
+			if (*c == '|')
+				strbuf_addstr(&sb, ", ");
+			else
+				strbuf_addch(&sb, *c);
+		strbuf_addch(&sb, '.');
+	} else if (r && (dots = strstr(r, ".."))) {
+		bool excl = *r == '(';
+		int lolen = (int)(dots - r) - excl;
+
+		if (lolen > 0 && dots[2])
+			strbuf_addf(&sb, " From %.*s to %s.", lolen, r + excl,
+				    dots + 2);
+		else if (lolen > 0)
+			strbuf_addf(&sb, " %s %.*s.", excl ? "Above" :
+				    "At least", lolen, r + excl);
+		else
+			strbuf_addf(&sb, " At most %s.", dots + 2);
+	}
+	config_example_comment(fp, sb.buf);
+	strbuf_fini(&sb);
+}
+
+void
+config_write_example(FILE *fp)
+{
+	const char *section = "";
+	size_t slen = 0;
+
+	fputs("# negsieve.yaml - every key negsieve knows, with its default.\n"
+	      "# Keys without a default are commented out.  Give the file to\n"
+	      "# 'negsieve init --config FILE PROJECT'; see negsieve.yaml(5).\n"
+	      "# Made by 'negsieve init --example-config'.\n", fp);
+	for (const struct config_key *k = config_keys; k->name; k++) {
+		const char *dot = strchr(k->name, '.');
+		size_t len = (size_t)(dot - k->name);
+		bool any = false;
+
+		if (strchr(k->name, '[')) {
+			/* a list of mappings: one commented element, each
+			 * key with its default or its choices */
+			const char *br = strchr(k->name, '[');
+
+			if (k == config_keys || strncmp(k[-1].name, k->name,
+						       (size_t)(br - k->name) +
+						       1))
+				fprintf(fp, "  # %.*s: (a list; each element "
+					"has these keys)\n  #   -\n",
+					(int)(br - dot - 1), dot + 1);
+			fprintf(fp, "  #     %s: %s\n", br + 3,
+				k->def ? k->def : k->choices ? k->choices
+				: "...");
+			continue;
+		}
+		if (len != slen || strncmp(section, k->name, len) != 0) {
+			/* a section with no default at all stays a comment:
+			 * an empty mapping would be null, not a mapping */
+			for (const struct config_key *o = k; o->name; o++)
+				if (!strncmp(o->name, k->name, len + 1) &&
+				    o->def)
+					any = true;
+			fprintf(fp, "\n%s%.*s:\n", any ? "" : "# ", (int)len,
+				k->name);
+			section = k->name;
+			slen = len;
+		}
+		config_example_help(fp, k);
+		if (k->type == CONFIG_STRMAP) {
+			fprintf(fp, "  # %s:\n  #   KEY: ACTION\n", dot + 1);
+		} else if (!k->def) {
+			fprintf(fp, "  # %s:\n", dot + 1);
+		} else {
+			fprintf(fp, "  %s: ", dot + 1);
+			config_example_value(fp, k);
+			fputc('\n', fp);
+		}
+	}
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "src/err.h"
 
@@ -28,12 +29,37 @@ struct config_key {
 	const char *name;	/* dotted path; "[]" marks a sequence */
 	enum config_type type;
 	const char *def;	/* default as text, NULL = unset */
-	const char *choices;	/* CONFIG_ENUM: "a|b|c" */
+	const char *choices;	/* CONFIG_ENUM: "a|b|c"; CONFIG_INT and
+				 * CONFIG_FLOAT: the range "LO..HI", either
+				 * end may be left out, "(LO.." excludes LO;
+				 * NULL: any value of the type */
 	const char *help;	/* one line for the man page */
 };
 
 /* The table of known keys, ending with a {NULL} entry. */
 extern const struct config_key config_keys[];
+
+/* The entry of config_keys[] called @name ("mine.seed"), or NULL. */
+const struct config_key *config_key(const char *name);
+
+/*
+ * Is @value a valid @type with @choices (as in struct config_key)?  NULL
+ * when it is; else the reason, e.g. "expected an integer in 0..100",
+ * which may be written into @buf of @size bytes.  The one check of values
+ * from negsieve.yaml and from command-line options (src/opt.h), so both
+ * say the same: "KEY: REASON, got 'VALUE'" and "--OPTION: REASON, got
+ * 'VALUE'".
+ */
+const char *config_check(enum config_type type, const char *choices,
+			 const char *value, char *buf, size_t size);
+
+/* Index of @value among the '|'-separated @choices, or -1. */
+int config_choice(const char *choices, const char *value);
+
+/* Print, as a commented negsieve.yaml, every key of config_keys[] with
+ * its help and default (keys without one commented out) to @fp.  The
+ * result parses and sets every default. */
+void config_write_example(FILE *fp);
 
 struct config;
 

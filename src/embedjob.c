@@ -464,7 +464,7 @@ run_http(struct project *p, const struct embedjob_settings *o,
 		c.done = c.cached = 0;
 		progress_start(&c.pr, "embed", embedjob_kind_plural(c.kind),
 			       vecdb_count(p->db, k == VEC_QUERY));
-		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, !o->no_prompt,
+		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, o->prompt,
 				      http_cb, &c, &res[k].notext, err);
 		if (rc == NS_OK)
 			rc = http_flush(&c);
@@ -500,6 +500,49 @@ run_http(struct project *p, const struct embedjob_settings *o,
 
 /* --- the job ------------------------------------------------------------ */
 
+#define ES struct embedjob_settings
+const struct opt embedjob_opts[] = {
+	OPT_KEY('m', "model", "NAME", "embed.model", CONFIG_STRING, ES, model,
+		"builtin, or the model name for --endpoint"),
+	OPT_KEY('e', "endpoint", "URL", "embed.endpoint", CONFIG_STRING, ES,
+		endpoint, "OpenAI-compatible /v1/embeddings service; API key "
+		"from $NEGSIEVE_API_KEY or $OPENAI_API_KEY (see "
+		"embed.api_key_env)"),
+	OPT_KEY('d', "dim", "N", "embed.dim", CONFIG_INT, ES, dim,
+		"built-in dimension; for an endpoint, the dimension it must "
+		"return"),
+	OPT_KEY('b', "batch", "N", "embed.batch", CONFIG_INT, ES, batch,
+		"texts per endpoint request"),
+	OPT_KEY('t', "timeout", "SECONDS", "embed.timeout", CONFIG_FLOAT, ES,
+		timeout, "per endpoint request"),
+	OPT_CONFIG("embed.retries", CONFIG_INT, ES, retries),
+	OPT_CONFIG("embed.backoff", CONFIG_FLOAT, ES, backoff),
+	OPT_CONFIG("embed.api_key_env", CONFIG_STRING, ES, key_env),
+	OPT_VAL(0, "passages", "FILE", CONFIG_STRING, NULL, NULL, ES,
+		files[VEC_PASSAGE],
+		"import passage vectors (.npy, .fvecs, JSONL)"),
+	OPT_VAL(0, "passage-ids", "FILE", CONFIG_STRING, NULL, NULL, ES,
+		idfiles[VEC_PASSAGE], "their external ids, one per line"),
+	OPT_VAL(0, "queries", "FILE", CONFIG_STRING, NULL, NULL, ES,
+		files[VEC_QUERY], "import query vectors (.npy, .fvecs, JSONL)"),
+	OPT_VAL(0, "query-ids", "FILE", CONFIG_STRING, NULL, NULL, ES,
+		idfiles[VEC_QUERY], "their external ids, one per line"),
+	OPT_KEY_SET(0, "no-prompt", "embed.prompt", CONFIG_BOOL, "false", ES,
+		    prompt, "embed queries without the prompt of their "
+		    "training row (FlagEmbedding's \"prompt\")"),
+	OPT_END
+};
+#undef ES
+
+void
+embedjob_settings_init(struct embedjob_settings *s, const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	opt_settings(embedjob_opts, cfg, s);
+	if (s->endpoint && !config_isset(cfg, "embed.dim"))
+		s->dim = 0;
+}
+
 enum ns_rc
 embedjob_check(const struct embedjob_settings *s, struct ns_err *err)
 {
@@ -533,9 +576,50 @@ embedjob_run(struct project *p, const struct embedjob_settings *s,
 	else if (s->endpoint)
 		rc = run_http(p, s, res->kind, &res->requests, err);
 	else
-		rc = run_builtin(p, s->dim, !s->no_prompt, res->kind, err);
+		rc = run_builtin(p, s->dim, s->prompt, res->kind, err);
 	res->seconds = now_seconds() - t0;
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++)
 		res->kind[k].items = vecdb_count(p->db, k == VEC_QUERY);
 	return rc;
+}
+
+void
+embedjob_print(const struct embedjob_result *res, FILE *fp)
+{
+	const struct embedjob_kind *q = &res->kind[VEC_QUERY],
+				   *ps = &res->kind[VEC_PASSAGE];
+	double dt = res->seconds;
+
+	fprintf(fp, "embedded");
+	if (ps->done)
+		fprintf(fp, " %lld passages", (long long)ps->rows);
+	if (ps->done && q->done)
+		fprintf(fp, " and");
+	if (q->done)
+		fprintf(fp, " %lld queries", (long long)q->rows);
+	fprintf(fp, " (dimension %d) in %.2f s, %.0f/s",
+		ps->done ? ps->dim : q->dim, dt,
+		dt > 0 ? (double)(q->rows + ps->rows) / dt : 0.0);
+	if (res->requests >= 0)
+		fprintf(fp, "; %lld requests, %lld from the cache",
+			(long long)res->requests,
+			(long long)(q->cached + ps->cached));
+	fprintf(fp, "\n");
+	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
+		const struct embedjob_kind *r = &res->kind[k];
+
+		if (r->done && r->items > r->rows)
+			fprintf(fp, "note: %lld of %lld %s have no vector%s\n",
+				(long long)(r->items - r->rows),
+				(long long)r->items,
+				embedjob_kind_plural((enum vec_kind)k),
+				r->notext ? " (no text)" : "");
+	}
+}
+
+const char *
+embedjob_model(const struct embedjob_settings *s)
+{
+	return strcmp(s->model, "builtin") == 0 ? EMBED_BUILTIN_MODEL :
+						  s->model;
 }

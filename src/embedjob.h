@@ -15,8 +15,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "src/err.h"
+#include "src/opt.h"
 #include "src/project.h"
 #include "src/vecstore.h"
 
@@ -34,9 +36,9 @@ struct embedjob_settings {
 	const char *files[2];	/* vector files to import, by enum vec_kind;
 				 * any set: import instead of computing */
 	const char *idfiles[2];	/* their id lists, by enum vec_kind */
-	bool no_prompt;		/* embed queries without the prompts of
-				 * their training rows (default: with, as
-				 * FlagEmbedding: prompt then query) */
+	bool prompt;		/* embed each query with the prompt of its
+				 * training row in front (FlagEmbedding's
+				 * "{}{}"), embed.prompt */
 };
 
 /* What one kind (enum vec_kind) produced. */
@@ -55,6 +57,16 @@ struct embedjob_result {
 	double seconds;			/* wall time of the job */
 };
 
+/* The option rows of struct embedjob_settings (src/opt.h): the embed.*
+ * config keys and the vector files to import. */
+extern const struct opt embedjob_opts[];
+
+/* @s zeroed, then every row of embedjob_opts[] from @cfg (NULL: the
+ * defaults of config_keys[]); an endpoint's dimension stays 0 (whatever
+ * it returns) unless @cfg sets embed.dim. */
+void embedjob_settings_init(struct embedjob_settings *s,
+			    const struct config *cfg);
+
 /*
  * Is @s runnable?  An endpoint needs a model name other than "builtin",
  * another model needs an endpoint, the built-in dimension is 1..65536.
@@ -71,6 +83,14 @@ enum ns_rc embedjob_check(const struct embedjob_settings *s,
  */
 enum ns_rc embedjob_run(struct project *p, const struct embedjob_settings *s,
 			struct embedjob_result *res, struct ns_err *err);
+
+/* "embedded 10 passages and 3 queries (dimension 384) in 0.01 s, ..." and
+ * a note for each kind with items left without a vector, to @fp. */
+void embedjob_print(const struct embedjob_result *res, FILE *fp);
+
+/* The model name the vectors of @s are stored under ("builtin" is
+ * "builtin-tfidf-v1"). */
+const char *embedjob_model(const struct embedjob_settings *s);
 
 /* "queries" or "passages". */
 const char *embedjob_kind_plural(enum vec_kind k);

@@ -22,23 +22,45 @@ static const char *const reason_descs[FILTER_NREASONS] = {
 #undef FILTER_DESC
 };
 
+/* The settings of filter_apply(), as options of `mine` (and of anything
+ * else that filters) overriding the mine.* config keys. */
+#define FP struct filter_params
+const struct opt filter_opts[] = {
+	OPT_KEY(0, "range-min", "N", "mine.range_min", CONFIG_INT, FP,
+		range_min, "drop candidates ranked <= N"),
+	OPT_KEY(0, "range-max", "N", "mine.range_max", CONFIG_INT, FP,
+		range_max, "search depth; drop ranks > N"),
+	OPT_KEY(0, "max-score", "S", "mine.max_score", CONFIG_FLOAT, FP,
+		max_score, "drop scores above S"),
+	OPT_KEY(0, "min-score", "S", "mine.min_score", CONFIG_FLOAT, FP,
+		min_score, "drop scores below S"),
+	OPT_KEY(0, "absolute-margin", "M", "mine.absolute_margin",
+		CONFIG_FLOAT, FP, abs_margin, "drop s > s_pos - M"),
+	OPT_KEY(0, "relative-margin", "R", "mine.relative_margin",
+		CONFIG_FLOAT, FP, rel_margin, "drop s > s_pos - |s_pos|*R"),
+	OPT_KEY(0, "anchor", "A", "mine.anchor", CONFIG_ENUM, FP, anchor,
+		"positive score anchor: min, mean or max"),
+	OPT_KEY(0, "near-duplicate", "T", "mine.near_duplicate", CONFIG_FLOAT,
+		FP, near_dup, "flag candidates with cosine >= T to a positive"),
+	OPT_KEY(0, "sampling", "S", "mine.sampling", CONFIG_ENUM, FP, sampling,
+		"top, random or simans"),
+	OPT_KEY(0, "simans-a", "A", "mine.simans_a", CONFIG_FLOAT, FP,
+		simans_a, "SimANS a"),
+	OPT_KEY(0, "simans-b", "B", "mine.simans_b", CONFIG_FLOAT, FP,
+		simans_b, "SimANS b"),
+	OPT_KEY(0, "num-negatives", "N", "mine.num_negatives", CONFIG_INT, FP,
+		num_negatives, "negatives to keep per query (0 = all)"),
+	OPT_KEY(0, "seed", "N", "mine.seed", CONFIG_INT, FP, seed,
+		"seed of random and simans sampling"),
+	OPT_END
+};
+#undef FP
+
 void
 filter_params_default(struct filter_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->range_min = 0;
-	p->range_max = 100;
-	p->max_score = NAN;
-	p->min_score = NAN;
-	p->abs_margin = NAN;
-	p->rel_margin = NAN;
-	p->anchor = FILTER_ANCHOR_MIN;
-	p->near_dup = 0.98;
-	p->sampling = SAMPLING_TOP;
-	p->num_negatives = 3;
-	p->seed = 0;
-	p->simans_a = 0.5;
-	p->simans_b = 0.0;
+	opt_settings(filter_opts, NULL, p);
 }
 
 const char *

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/opt.h"
+
 /* X(enum, name stored in candidate.filter, description for the summary) */
 #define FILTER_REASON_LIST(X) \
 	X(FILTER_POSITIVE,   "positive",        "it is a positive of the query") \
@@ -66,8 +68,13 @@ struct filter_cand {
 	bool near_dup;		/* out: dup_sim >= near_dup */
 };
 
-/* Defaults: rank window 0..100, no score bounds or margins, anchor min,
- * near_dup 0.98, sampling top, 3 negatives, seed 0, SimANS a=0.5 b=0. */
+/* The option rows of struct filter_params (src/opt.h): --range-min ...
+ * --seed over the mine.* config keys. */
+extern const struct opt filter_opts[];
+
+/* The defaults of config_keys[] (mine.*): rank window 0..100, no score
+ * bounds or margins, anchor min, near_dup 0.98, sampling top, 3
+ * negatives, seed 0, SimANS a=0.5 b=0. */
 void filter_params_default(struct filter_params *p);
 
 /* Stored name of @r ("positive", ...), NULL for FILTER_KEPT. */

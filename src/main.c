@@ -56,6 +56,20 @@ cmd_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int
+cmd_options(const struct opt_cmd *cmd, int argc, char **argv,
+	    void *settings, struct opt_state *st)
+{
+	struct ns_err err;
+	enum ns_rc rc;
+
+	err_clear(&err);
+	rc = opt_parse(cmd, argc, argv, settings, st, &err);
+	if (rc == NS_EUSAGE)
+		return cmd_usage_error(cmd->name, "%s", err.msg);
+	return rc == NS_OK ? NS_OK : cmd_fail(&err);
+}
+
+int
 cmd_fail(const struct ns_err *err)
 {
 	err_print(err);

@@ -20,10 +20,61 @@
 #include "src/vecstore.h"
 #include "db/mining.h"
 #include "db/shard.h"
+#include "db/vecdb.h"
 
 static const char *const minejob_method_names[] = { "dense", "bm25" };
 static const char *const anchor_names[] = { "min", "mean", "max" };
 static const char *const sampling_names[] = { "top", "random", "simans" };
+
+/* --shard I/N */
+static const char *
+minejob_parse_shard(const char *arg, void *settings, char *buf, size_t size)
+{
+	struct minejob_settings *s = settings;
+	int i, n;
+	char tail;
+
+	(void)buf;
+	(void)size;
+	if (sscanf(arg, "%d/%d%c", &i, &n, &tail) != 2 || n < 1 || i < 0 ||
+	    i >= n)
+		return "expected I/N with 0 <= I < N";
+	s->shard_i = i;
+	s->shard_n = n;
+	return NULL;
+}
+
+#define MS struct minejob_settings
+const struct opt minejob_opts[] = {
+	OPT_KEY('m', "method", "M", "mine.method", CONFIG_ENUM, MS, method,
+		"dense (faiss) or bm25 (FTS5)"),
+	OPT_KEY('i', "index", "S", "mine.index", CONFIG_STRING, MS, index,
+		"auto, Flat or a faiss factory string"),
+	OPT_KEY(0, "model", "NAME", "mine.model", CONFIG_STRING, MS, model,
+		"vectors of this embedding model (default: the project's only "
+		"vectors; with none, embed first)"),
+	OPT_KEY(0, "recall-target", "R", "mine.recall_target", CONFIG_FLOAT,
+		MS, recall_target, "auto/IVF: tune nprobe to recall@k >= R"),
+	OPT_INCLUDE(filter_opts, MS, fp),
+	OPT_FLAG(0, "refilter", MS, refilter,
+		 "re-apply filters and sampling to a stored run"),
+	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
+		"the run for --refilter (default: the newest)"),
+	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
+	       "mine only slice I (0..N-1) of N of the queries into --output, "
+	       "opening the project read-only"),
+	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, MS, output,
+		"the shard file to write (with --shard)"),
+	OPT_END
+};
+#undef MS
+
+void
+minejob_settings_init(struct minejob_settings *s, const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	opt_settings(minejob_opts, cfg, s);
+}
 
 const char *
 minejob_method_name(int method)
@@ -57,8 +108,8 @@ json_num(json_t *o, const char *k, double v)
 /* The settings of a run as JSON (stored in run.params); caller frees. */
 static char *
 minejob_json(const struct minejob_settings *o, const char *method,
-	     const char *factory, int64_t nprobe, double recall, int64_t qset,
-	     int64_t pset)
+	     const char *factory, const char *model, int64_t nprobe,
+	     double recall, int64_t qset, int64_t pset)
 {
 	const struct filter_params *p = &o->fp;
 	json_t *j = json_object();
@@ -68,7 +119,8 @@ minejob_json(const struct minejob_settings *o, const char *method,
 	if (!strcmp(method, "dense")) {
 		json_object_set_new(j, "index", json_string(o->index));
 		json_object_set_new(j, "factory", json_string(factory));
-		json_object_set_new(j, "model", json_string(o->model));
+		json_object_set_new(j, "model", json_string(o->model ?
+							     o->model : model));
 		json_object_set_new(j, "nprobe", json_integer(nprobe));
 		json_num(j, "recall", recall);
 		json_object_set_new(j, "query_vectors", json_integer(qset));
@@ -220,6 +272,64 @@ shard_slice(const struct minejob_settings *o, int64_t n, int64_t *lo,
 
 /* --- dense -------------------------------------------------------------- */
 
+/*
+ * The model whose vectors dense mining uses (*@model, owned by the caller
+ * when *@own): the one asked for; else the project's only one, or the
+ * embedder's among several; and when the project has none, embed first.
+ */
+static enum ns_rc
+minejob_model(struct project *pj, const struct minejob_settings *o,
+	      char **model, struct ns_err *err)
+{
+	const char *want = o->embed ? embedjob_model(o->embed) :
+				      EMBED_BUILTIN_MODEL;
+	struct embedjob_result er;
+	struct strbuf sb;
+	char **models = NULL;
+	int n = 0;
+	enum ns_rc rc;
+
+	*model = NULL;
+	if (o->model) {
+		*model = xstrdup(strcmp(o->model, "builtin") ? o->model :
+				 EMBED_BUILTIN_MODEL);
+		return NS_OK;
+	}
+	if ((rc = vecdb_models(pj->db, &models, &n, err)))
+		return rc;
+	for (int i = 0; i < n && !*model; i++)
+		if (n == 1 || strcmp(models[i], want) == 0)
+			*model = xstrdup(models[i]);
+	if (!*model && n > 1) {
+		strbuf_init(&sb);
+		for (int i = 0; i < n; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", models[i]);
+		rc = err_set(err, NS_EUSAGE, "%s: vectors of %d models (%s): "
+			     "choose one with --model or mine.model", pj->dir,
+			     n, sb.buf);
+		strbuf_fini(&sb);
+	}
+	vecdb_models_free(models, n);
+	if (*model || rc != NS_OK)
+		return rc;
+	/* no vectors at all: embed as 'negsieve embed' would */
+	if (!o->embed || o->shard_n)
+		return err_set(err, NS_ENOTFOUND, "%s: no vectors yet; run "
+			       "'negsieve embed %s' first", pj->dir, pj->dir);
+	if (o->report) {
+		fprintf(o->report, "no vectors yet: embedding with %s first "
+			"(as 'negsieve embed' does)\n", o->embed->endpoint ?
+			o->embed->model : "the built-in embedder");
+		fflush(o->report);
+	}
+	if ((rc = embedjob_run(pj, o->embed, &er, err)))
+		return rc;
+	if (o->report)
+		embedjob_print(&er, o->report);
+	*model = xstrdup(want);
+	return NS_OK;
+}
+
 enum ns_rc
 minejob_dense(struct project *pj, const struct minejob_settings *o,
 	      struct summary *sum, int64_t *run_out, struct ns_err *err)
@@ -232,7 +342,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
 	uint64_t *qhash = NULL, *phash = NULL;
 	char factory[256], *params = NULL, *job = NULL, *path = NULL;
-	const char *model = o->model;
+	char *model = NULL;
 	double recall = NAN;
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
 	enum ns_rc rc;
@@ -240,9 +350,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	memset(&in, 0, sizeof(in));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		return rc;
-	if (!strcmp(model, "builtin"))
-		model = EMBED_BUILTIN_MODEL;
-	if ((rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
+	if ((rc = minejob_model(pj, o, &model, err)) ||
+	    (rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
 		goto out;
 	if (qs->n == 0 || ps->n == 0) {
 		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no %s "
@@ -319,9 +428,9 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.phash = phash;
 	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
-	params = minejob_json(o, "dense", factory, nprobe, recall, qs->id,
-			      ps->id);
-	job = minejob_json(o, "dense", factory, 0, NAN, qs->id, ps->id);
+	params = minejob_json(o, "dense", factory, model, nprobe, recall,
+			      qs->id, ps->id);
+	job = minejob_json(o, "dense", factory, model, 0, NAN, qs->id, ps->id);
 	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
 		goto out;
 	progress_start(&pr, "mine", "queries", in.nq);
@@ -331,6 +440,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	rc = target_close(&tg, pj, o, rc, in.nq, err);
 	*run_out = tg.st.run_id;
 out:
+	free(model);
 	free(params);
 	free(job);
 	free(path);
@@ -371,7 +481,7 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
 				    err)))
 		goto out;
-	params = minejob_json(o, "bm25", NULL, 0, NAN, 0, 0);
+	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
 	if ((rc = target_open(&tg, pj, o, "bm25", params, params, err)))
 		goto out;
 	shard_slice(o, nq, &lo, &hi);
@@ -476,7 +586,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		return rc;
 	/* keep what describes the search, replace the filter settings */
 	old = json_loads(params, 0, &je);
-	np = minejob_json(o, method, "", 0, NAN, 0, 0);
+	np = minejob_json(o, method, "", "", 0, NAN, 0, 0);
 	upd = json_loads(np, 0, &je);
 	free(np);
 	if (!old)

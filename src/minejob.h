@@ -17,8 +17,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "src/embedjob.h"
 #include "src/err.h"
 #include "src/filter.h"
+#include "src/opt.h"
 #include "src/project.h"
 #include "src/summary.h"
 
@@ -28,7 +30,11 @@ enum minejob_method { MINEJOB_DENSE, MINEJOB_BM25 };
 struct minejob_settings {
 	int method;		/* enum minejob_method */
 	const char *index;	/* "auto", "Flat" or a faiss factory string */
-	const char *model;	/* vectors of this embedding model ("builtin") */
+	const char *model;	/* vectors of this embedding model ("builtin");
+				 * NULL: the project's only vectors (embed's
+				 * model among several), and when it has none,
+				 * embed first with @embed */
+	const struct embedjob_settings *embed; /* NULL: never embed */
 	double recall_target;	/* auto/IVF: tune nprobe to recall@k >= this */
 	struct filter_params fp; /* filters and sampler */
 	bool refilter;		/* re-apply fp to a stored run, no search */
@@ -39,12 +45,24 @@ struct minejob_settings {
 				 * NULL: none */
 };
 
+/* The option rows of struct minejob_settings (src/opt.h): the mine.*
+ * config keys, the filters of filter_opts[], --refilter, --run, --shard,
+ * --output.  The --help text and man page of `negsieve mine` list them. */
+extern const struct opt minejob_opts[];
+
+/* @s zeroed, then every row of minejob_opts[] from @cfg (NULL: the
+ * defaults of config_keys[]). */
+void minejob_settings_init(struct minejob_settings *s,
+			   const struct config *cfg);
+
 /* Name of a method ("dense", "bm25"). */
 const char *minejob_method_name(int method);
 
 /*
  * Run the job @s describes on the open project @pj (opened read-only when
- * sharded): refilter, BM25 or dense mining.  Each query is accounted in
+ * sharded): refilter, BM25 or dense mining.  Dense mining of a project
+ * without vectors (and no @s->model) embeds first (not when sharded),
+ * saying so in @s->report.  Each query is accounted in
  * @sum (summary_init()'d by the caller).  On success *@run_id is the new
  * or refiltered run (0 for a shard, whose file @s->output is complete).
  * On failure nothing of the run stays in the project and a shard file is

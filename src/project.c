@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/cascade.h"
 #include "src/project.h"
 #include "src/util.h"
 
@@ -134,6 +135,37 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	}
 	p->cfg = cfg;
 	p->dir = dir;
+	return NS_OK;
+}
+
+enum ns_rc
+project_set_config(struct project *p, const char *path, struct ns_err *err)
+{
+	struct config *cfg = NULL;
+	struct cascade c;
+	enum ns_rc rc;
+
+	if ((rc = config_load(path, &cfg, err)))
+		return rc;
+	if ((rc = cascade_from_config(&c, cfg, err))) {
+		char msg[NS_ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		config_free(cfg);
+		return err_setpos(err, rc, path, 0, 0, "%s", msg);
+	}
+	cascade_fini(&c);
+	if ((rc = db_begin(p->db, err)) == NS_OK &&
+	    (rc = db_meta_set(p->db, "config", config_source(cfg), err)) ==
+		    NS_OK)
+		rc = db_commit(p->db, err);
+	if (rc != NS_OK) {
+		db_rollback(p->db);
+		config_free(cfg);
+		return rc;
+	}
+	config_free(p->cfg);
+	p->cfg = cfg;
 	return NS_OK;
 }
 

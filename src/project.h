@@ -43,6 +43,14 @@ char *project_id(const struct project *p);
 enum ns_rc project_init(struct project *p, const char *dir,
 			const char *config_path, struct ns_err *err);
 
+/*
+ * Replace the configuration of the open project @p with the YAML file at
+ * @path, checked first (keys, types, and the cascade's stages): on
+ * failure nothing changes.  p->cfg is the new one on success.
+ */
+enum ns_rc project_set_config(struct project *p, const char *path,
+			      struct ns_err *err);
+
 void project_close(struct project *p);
 
 #endif

@@ -51,6 +51,16 @@ struct queue_cand {
 				 * a write checks it is still current */
 	bool note;		/* has a note not undone */
 	bool tagged;		/* tagged in this session (not stored) */
+	/* the cascade's verdict (item_auto), when it has run */
+	char auto_verdict[8];	/* "tn", "fn", "review"; "" none */
+	char auto_stage[64];	/* deciding (or holding) stage, "" none */
+	double auto_score;	/* its score there, NAN none */
+	double pfn;		/* P(false negative), NAN unknown */
+	bool audit;		/* in the audit slice (never shown as such) */
+	bool auto_pending;	/* held by a stage that has not scored it */
+	char *auto_raw;		/* what external stages answered, one
+				 * "stage (score): answer" line each; owned,
+				 * "" when none */
 };
 
 /* One query of the queue with everything the screen shows. */

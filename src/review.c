@@ -1,17 +1,25 @@
 /*
  * review.c - the review state machine (see review.h).
  */
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "db/cascade.h"
 #include "db/db.h"
 #include "db/decision.h"
 #include "db/queue.h"
 #include "src/label.h"
 #include "src/review.h"
 #include "src/util.h"
+
+static void review_load_fit(struct review *r);
+static void review_maybe_refit(struct review *r, size_t n);
 
 void
 review_msg(struct review *r, bool error, const char *fmt, ...)
@@ -40,10 +48,24 @@ review_labelled(const struct queue_query *q, size_t i)
 	return q->dropped || label_decides(q->c[i].label);
 }
 
+/* Does candidate @i wait for people?  Without a cascade every one does;
+ * with one, those it routed to people, held for the audit slice, and
+ * not those it decided or that wait for a stage to score them. */
+static bool
+review_for_people(const struct queue_query *q, size_t i)
+{
+	const struct queue_cand *c = &q->c[i];
+
+	if (!c->auto_verdict[0] || c->audit)
+		return true;
+	return !strcmp(c->auto_verdict, "review") && !c->auto_pending;
+}
+
 static bool
 review_settled(const struct queue_query *q, size_t i)
 {
-	return review_labelled(q, i) || q->c[i].label == LABEL_SKIP;
+	return review_labelled(q, i) || q->c[i].label == LABEL_SKIP ||
+	       !review_for_people(q, i);
 }
 
 /* The guard of every write of this session (see decision.h). */
@@ -88,9 +110,11 @@ review_count_labelled(const struct queue_query *q)
 size_t
 review_left(const struct review *r)
 {
-	if (!r->q)
-		return 0;
-	return r->q->n - (size_t)review_count_labelled(r->q);
+	size_t n = 0;
+
+	for (size_t i = 0; r->q && !r->q->dropped && i < r->q->n; i++)
+		n += !review_labelled(r->q, i) && review_for_people(r->q, i);
+	return n;
 }
 
 static void
@@ -219,6 +243,7 @@ review_open(struct db *db, const char *annotator, int64_t run,
 					 err)))
 		goto fail;
 	r->data_version = db_data_version(db);
+	review_load_fit(r);
 	rc = queue_next_unsettled(db, run, INT64_MIN, r->annotator_id,
 				  r->session_id, now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
@@ -298,6 +323,8 @@ review_close(struct review *r)
 	free(r->search_text);
 	free(r->search_expr);
 	free(r->annotator);
+	free(r->refit_exe);
+	free(r->refit_dir);
 	free(r);
 }
 
@@ -365,7 +392,7 @@ review_events(const struct review *r, enum req req, bool tagged,
 
 	if (req == REQ_DROP_QUERY) {
 		ev[n++] = (struct decision_ev){ q->id, 0, label_action(l),
-						NULL, ms, q->drop_dec };
+						NULL, ms, q->drop_dec, NULL };
 		return n;
 	}
 	for (size_t i = 0; i < q->n; i++) {
@@ -379,7 +406,7 @@ review_events(const struct review *r, enum req req, bool tagged,
 		ev[n++] = (struct decision_ev){
 			q->id, c->passage_id, label_action(l), NULL,
 			i == r->cur ? ms : -1,
-			l == LABEL_SKIP ? -1 : c->label_dec };
+			l == LABEL_SKIP ? -1 : c->label_dec, c->auto_verdict };
 	}
 	return n;
 }
@@ -503,6 +530,8 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	}
 	/* committed: now it may be shown */
 	review_set_holder(r, NULL);
+	if (l != LABEL_SKIP)
+		review_maybe_refit(r, n);
 	r->lease_at = g.now;
 	r->session_decisions += (int64_t)n;
 	if (req == REQ_DROP_QUERY) {
@@ -621,6 +650,74 @@ review_undo(struct review *r, struct ns_err *err)
 	return NS_OK;
 }
 
+/* The cascade's newest version into r->fit_id and r->cascade_line. */
+static void
+review_load_fit(struct review *r)
+{
+	struct cascade_db_fit f;
+	struct ns_err err;
+
+	err_clear(&err);
+	if (cascade_db_fit_latest(r->db, &f, &err) != NS_OK)
+		return;
+	r->fit_id = f.id;
+	if (f.id)
+		cascade_thr_summary(f.thresholds, f.id, r->cascade_line,
+				    sizeof(r->cascade_line));
+	else
+		r->cascade_line[0] = '\0';
+	cascade_db_fit_fini(&f);
+}
+
+/* Reap a finished background refit. */
+static void
+review_reap(struct review *r)
+{
+	int status;
+
+	if (r->refit_pid > 0 && waitpid(r->refit_pid, &status, WNOHANG) ==
+				r->refit_pid)
+		r->refit_pid = 0;
+}
+
+void
+review_set_refit(struct review *r, const char *exe, const char *dir,
+		 int every)
+{
+	free(r->refit_exe);
+	free(r->refit_dir);
+	r->refit_exe = exe ? xstrdup(exe) : NULL;
+	r->refit_dir = dir ? xstrdup(dir) : NULL;
+	r->refit_every = every;
+}
+
+/* After @n decisions: start a background refit when one is due. */
+static void
+review_maybe_refit(struct review *r, size_t n)
+{
+	char *argv[] = { "negsieve", "fit", "--quiet", "--verdicts-only",
+			 r->refit_dir, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	r->since_refit += (int)n;
+	review_reap(r);
+	if (!r->refit_exe || !r->refit_dir || r->refit_every <= 0 ||
+	    r->since_refit < r->refit_every || r->refit_pid > 0 ||
+	    r->fit_id <= 0)
+		return;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, r->refit_exe, &fa, NULL, argv, environ) == 0) {
+		r->refit_pid = (int)pid;
+		r->refits++;
+		r->since_refit = 0;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
 bool
 review_sync(struct review *r)
 {
@@ -629,10 +726,12 @@ review_sync(struct review *r)
 	int64_t v = db_data_version(r->db);
 	bool taken = false;
 
+	review_reap(r);
 	if (v == r->data_version || v < 0)
 		return false;
 	r->data_version = v;
 	r->prog_known = false;
+	review_load_fit(r);
 	if (!r->q)
 		return true;
 	err_clear(&err);
@@ -773,7 +872,7 @@ review_note(struct review *r, const char *text, struct ns_err *err)
 	}
 	/* a note is anyone's to add, leased or not: no guard */
 	ev = (struct decision_ev){ r->q->id, r->q->c[r->cur].passage_id,
-				   "note", text, -1, -1 };
+				   "note", text, -1, -1, NULL };
 	if ((rc = decision_add(r->db, r->annotator_id, NULL, &ev, 1, NULL,
 			       err)))
 		return rc;

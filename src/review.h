@@ -49,6 +49,16 @@ struct review {
 	bool holder_self;		/* ... and it is this annotator */
 	double lease_at;		/* when our lease on q was taken */
 	int64_t data_version;		/* PRAGMA data_version last seen */
+	int64_t fit_id;			/* the cascade's newest version; 0 */
+	char cascade_line[256];		/* its thresholds, for the header;
+					 * "" without a cascade */
+	/* background refits (review_set_refit) */
+	char *refit_exe;		/* the negsieve binary, or NULL: off */
+	char *refit_dir;		/* the project directory */
+	int refit_every;		/* decisions between refits */
+	int since_refit;		/* decisions since the last one */
+	int refit_pid;			/* a refit running, or 0 */
+	int64_t refits;			/* started in this session */
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
 };
@@ -98,8 +108,9 @@ void review_close(struct review *r);
 enum ns_rc review_act(struct review *r, enum req req, const char *arg,
 		      int page);
 
-/* Kept candidates of the current query without a decision (skipped ones
- * count as left); 0 when the query is dropped or there is none. */
+/* Kept candidates of the current query that wait for people and have no
+ * label (skipped ones count as left; those the cascade decided do not);
+ * 0 when the query is dropped or there is none. */
 size_t review_left(const struct review *r);
 
 /*
@@ -111,6 +122,15 @@ size_t review_left(const struct review *r);
  * action; the TUI also calls it when idle.
  */
 bool review_sync(struct review *r);
+
+/*
+ * Refit the cascade in the background every @every decisions (when it
+ * has run at least once) by starting "@exe fit --quiet --verdicts-only
+ * @dir", one at a time, output to /dev/null; the header picks up the new
+ * thresholds when it finishes (review_sync).  Strings copied.
+ */
+void review_set_refit(struct review *r, const char *exe, const char *dir,
+		      int every);
 
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);

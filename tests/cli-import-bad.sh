@@ -176,7 +176,7 @@ is "$(head -1 half.bad)" "# half.jsonl:2:34: neg[1] is not a string" "--skip-bad
 
 run "$NEGSIEVE" import --format nope p keep.jsonl
 is "$rc" 2 "unknown --format is a usage error"
-is_in "$err" "unknown format 'nope'" "unknown format named"
+is_in "$err" "negsieve: import: --format: expected one of auto,beir,bge,tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text,trec-topics,rank-llm,pool (or FORMAT:FILE), got 'nope'" "unknown format named"
 run "$NEGSIEVE" import p
 is "$rc" 2 "no INPUT is a usage error"
 run "$NEGSIEVE" import p missing.jsonl

@@ -180,7 +180,7 @@ if [ -f "$REL" ]; then
 fi
 run "$NEGSIEVE" import --positive-grade 0 "$P" "$F/dl19-qrels.txt"
 is "$rc" 2 "--positive-grade 0: usage error"
-is_in "$err" "--positive-grade wants an integer of 1 or more, not '0'" "--positive-grade 0: message"
+is_in "$err" "--positive-grade: expected an integer >= 1, got '0'" "--positive-grade 0: message"
 
 # --- 6. counts that say what happened -------------------------------------
 fresh

@@ -54,16 +54,26 @@ is "$err" "negsieve: run 9: no such mining run" "missing run message"
 
 run "$NEGSIEVE" mine --sampling best "$P"
 is "$rc" 2 "bad sampling is a usage error"
-is_in "$err" "negsieve: mine: --sampling: 'best' is not top, random or simans" "bad sampling message"
+is_in "$err" "negsieve: mine: --sampling: expected one of top,random,simans, got 'best'" "bad sampling message"
 run "$NEGSIEVE" mine --relative-margin abc "$P"
 is "$rc" 2 "bad number is a usage error"
-is_in "$err" "negsieve: mine: --relative-margin: 'abc' is not a valid number" "bad number message"
+is_in "$err" "negsieve: mine: --relative-margin: expected a finite number, got 'abc'" "bad number message"
 run "$NEGSIEVE" mine --range-max -3 "$P"
-is_in "$err" "negsieve: mine: --range-max: '-3' is not a non-negative integer" "bad integer message"
+is_in "$err" "negsieve: mine: --range-max: expected an integer in 0..10000000, got '-3'" "bad integer message"
+opt_err=$err
 run "$NEGSIEVE" mine --range-min 5 --range-max 5 "$P"
 is_in "$err" "negsieve: mine: --range-min 5 must be below --range-max 5" "empty rank window"
 run "$NEGSIEVE" mine --method sparse "$P"
-is_in "$err" "negsieve: mine: --method: 'sparse' is not dense or bm25" "bad method message"
+is_in "$err" "negsieve: mine: --method: expected one of dense,bm25, got 'sparse'" "bad method message"
+run "$NEGSIEVE" mine --bogus "$P"
+is "$err" "negsieve: mine: unknown option '--bogus'
+Try 'negsieve mine --help'." "unknown option message"
+run "$NEGSIEVE" mine "$P" --run
+is_in "$err" "negsieve: mine: --run needs a value" "missing value message"
+run "$NEGSIEVE" mine --refilter=2 "$P"
+is_in "$err" "negsieve: mine: --refilter takes no value" "value for a flag message"
+run "$NEGSIEVE" mine --run 0 --refilter "$P"
+is_in "$err" "negsieve: mine: --run: expected an integer >= 1, got '0'" "run id below 1"
 run "$NEGSIEVE" mine "$T/none"
 is "$rc" 7 "missing project exits 7"
 is "$(q "SELECT count(*) FROM run")" 1 "failed commands leave no run"
@@ -84,4 +94,24 @@ is "$(sqlite3 "$T/pq/negsieve.db" "SELECT count(*) FROM run")" 0 "no run created
 printf 'mine:\n  sampling: often\n' >"$T/bad.yaml"
 run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p2"
 is_in "$err" "bad.yaml:2:13: " "bad mine.sampling in config is reported with its position"
+# the option and the key are checked by one checker and read alike
+printf 'mine:\n  range_max: -3\n' >"$T/bad.yaml"
+run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p3"
+is "$err" "negsieve: $T/bad.yaml:2:14: mine.range_max: expected an integer in 0..10000000, got '-3'" "bad mine.range_max in config"
+is "${err#*mine.range_max}" "$(printf '%s' "$opt_err" | head -1 | sed 's/.*--range-max//')" "... reads as --range-max does"
+# options override the config, the config overrides the defaults
+printf 'mine:\n  method: bm25\n  num_negatives: 1\n' >"$T/cfg.yaml"
+"$NEGSIEVE" init --config "$T/cfg.yaml" "$T/p4" >/dev/null
+sqlite3 "$T/p4/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES(1,'q1','apt package manager',1);
+INSERT INTO passage(id,text,source_id) VALUES(1,'apt is the package manager',1),
+ (2,'dpkg is a package manager',1),(3,'the package manager apt',1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+run "$NEGSIEVE" mine "$T/p4"
+is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.num_negatives')||' '||json_extract(params,'\$.range_max') FROM run")" \
+   "bm25 1 100" "the config's method and num_negatives, range_max's default"
+run "$NEGSIEVE" mine --num-negatives 2 --range-max 50 "$T/p4"
+is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.num_negatives')||' '||json_extract(params,'\$.range_max') FROM run WHERE id=2")" \
+   "bm25 2 50" "options over the config"
 done_testing

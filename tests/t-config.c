@@ -22,6 +22,89 @@ bad(const char *yaml, const char *want, const char *name)
 	ok(cfg == NULL, "%s: out untouched", name);
 }
 
+/* Ranges: the same check for every numeric key. */
+static void
+test_ranges(void)
+{
+	char buf[256];
+
+	bad("mine:\n  recall_target: 1.5\n", "t.yaml:2:18: mine.recall_target: "
+	    "expected a number in 0..1, got '1.5'", "float above its range");
+	bad("embed:\n  timeout: 0\n", "t.yaml:2:12: embed.timeout: expected "
+	    "a number > 0, got '0'", "excluded lower bound");
+	bad("embed:\n  batch: 0\n", "t.yaml:2:10: embed.batch: expected an "
+	    "integer in 1..100000, got '0'", "int below its range");
+	ok(config_check(CONFIG_INT, "..5", "6", buf, sizeof(buf)) != NULL &&
+	   !strcmp(buf, "expected an integer <= 5"), "upper bound only");
+	ok(!config_check(CONFIG_FLOAT, "(0..1", "1", buf, sizeof(buf)),
+	   "inclusive upper bound");
+	ok(!config_check(CONFIG_INT, NULL, "-7", buf, sizeof(buf)),
+	   "no range: any integer");
+	is_int(config_choice("a|bb|c", "bb"), 1, "choice index");
+	is_int(config_choice("a|bb|c", "b"), -1, "no prefix match");
+}
+
+/* The example config (negsieve init --example-config) parses and sets
+ * every default of config_keys[]. */
+static void
+test_example(void)
+{
+	struct config *cfg = NULL;
+	struct ns_err err;
+	char *buf = NULL;
+	size_t len = 0, n = 0, set = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	config_write_example(fp);
+	fclose(fp);
+	err_clear(&err);
+	if (!ok(config_parse(buf, len, "example", &cfg, &err) == NS_OK,
+		"the example parses"))
+		diag("%s", err.msg);
+	for (const struct config_key *k = config_keys; cfg && k->name; k++) {
+		if (!k->def)
+			continue;
+		if (strchr(k->name, '['))
+			continue;	/* list elements: shown commented */
+		n++;
+		set += config_isset(cfg, k->name) &&
+		       !strcmp(config_str(cfg, k->name, NULL), k->def);
+	}
+	ok(n > 0 && set == n, "it sets every default: %zu of %zu", set, n);
+	config_free(cfg);
+	free(buf);
+}
+
+/* Every key of config_keys[] is documented in negsieve.yaml.5. */
+static void
+test_man(void)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024], line[4096], want[256];
+	struct strbuf man;
+	FILE *fp;
+	int missing = 0;
+
+	snprintf(path, sizeof(path), "%s/man/negsieve.yaml.5",
+		 top ? top : ".");
+	if (!ok((fp = fopen(path, "r")) != NULL, "read %s", path))
+		return;
+	strbuf_init(&man);
+	strbuf_addstr(&man, "");
+	while (fgets(line, sizeof(line), fp))
+		strbuf_addstr(&man, line);
+	fclose(fp);
+	for (const struct config_key *k = config_keys; k->name; k++) {
+		snprintf(want, sizeof(want), "\n.B %s\n", k->name);
+		if (!strstr(man.buf, want)) {
+			diag("%s is not in negsieve.yaml.5", k->name);
+			missing++;
+		}
+	}
+	is_int(missing, 0, "every config key has a .B line in negsieve.yaml.5");
+	strbuf_fini(&man);
+}
+
 int
 main(void)
 {
@@ -69,8 +152,12 @@ main(void)
 	    "t.yaml:2:8: import.fts: expected true or false, got 'maybe'",
 	    "wrong bool");
 	bad("import:\n  max_record_bytes: 12k\n",
-	    "t.yaml:2:21: import.max_record_bytes: expected an integer, got "
-	    "'12k'", "wrong int");
+	    "t.yaml:2:21: import.max_record_bytes: expected an integer >= 1, "
+	    "got '12k'", "wrong int");
+	bad("mine:\n  seed: x\n", "t.yaml:2:9: mine.seed: expected an integer "
+	    ">= 0, got 'x'", "not an integer");
+	bad("mine:\n  simans_a: x\n", "t.yaml:2:13: mine.simans_a: expected "
+	    "a finite number, got 'x'", "not a number, no range");
 	bad("import:\n  format: parquet\n",
 	    "t.yaml:2:11: import.format: expected one of auto,beir,bge,"
 	    "tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text,"
@@ -106,5 +193,8 @@ main(void)
 	ok(config_load("/nonexistent/x.yaml", &cfg, &err) == NS_ECONFIG,
 	   "missing file is a config error");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
+	test_ranges();
+	test_example();
+	test_man();
 	return tap_done();
 }

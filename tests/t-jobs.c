@@ -29,17 +29,6 @@ static const char train[] =
 	"{\"query\":\"lemon curd\",\"pos\":[\"lemon curd on toast\"],\"neg\":"
 	"[\"banana bread with walnuts\",\"cherry cake\"]}\n";
 
-static void
-mine_defaults(struct minejob_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	filter_params_default(&s->fp);
-	s->method = MINEJOB_DENSE;
-	s->index = "auto";
-	s->model = "builtin";
-	s->recall_target = 0.95;
-}
-
 static int64_t
 kept(struct project *p)
 {
@@ -66,6 +55,8 @@ main(void)
 	struct project p;
 	struct ns_err err;
 	int64_t run = -1, dense_run, base, before;
+	char *report = NULL;
+	size_t rlen = 0;
 	FILE *fp;
 
 	err_clear(&err);
@@ -86,18 +77,31 @@ main(void)
 	is_int(ir.queries, 6, "six queries");
 	is_int(ir.passages, 6, "six distinct passages");
 
-	/* mining before there are vectors says what is missing */
-	mine_defaults(&ms);
+	/* the defaults are config_keys[]'s */
+	minejob_settings_init(&ms, NULL);
+	ok(ms.method == MINEJOB_DENSE && !strcmp(ms.index, "auto") &&
+	   !ms.model && ms.recall_target == 0.95 && ms.fp.range_max == 100 &&
+	   ms.fp.num_negatives == 3 && isnan(ms.fp.rel_margin) && !ms.embed,
+	   "minejob_settings_init: the defaults");
+	embedjob_settings_init(&es, NULL);
+	ok(!strcmp(es.model, "builtin") && !es.endpoint && es.dim == 384 &&
+	   es.batch == 64 && es.retries == 5,
+	   "embedjob_settings_init: the defaults");
+
+	/* mining before there are vectors, and nothing to embed with */
 	summary_init(&sum);
 	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
-	       "dense mining without vectors is refused");
+	       "dense mining without vectors and without an embedder");
+	ok(strstr(err.msg, ": no vectors yet; run 'negsieve embed ") != NULL,
+	   "... says what to run: %s", err.msg);
+	ms.model = "builtin";
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
+	       "the same with a model asked for");
 	ok(strstr(err.msg, "no passage vectors of model 'builtin-tfidf-v1'"),
 	   "... naming the missing vectors: %s", err.msg);
 	summary_fini(&sum);
 
 	/* the built-in embedder through the library */
-	memset(&es, 0, sizeof(es));
-	es.model = "builtin";
 	es.dim = 7;
 	is_int(embedjob_run(&p, &es, &er, &err), NS_OK, "builtin embedding");
 	ok(er.kind[VEC_PASSAGE].done && er.kind[VEC_QUERY].done,
@@ -118,7 +122,7 @@ main(void)
 
 	/* dense mining, k = 5: every query sees all passages but one (the
 	 * import made run 1 of the BGE negatives) */
-	mine_defaults(&ms);
+	minejob_settings_init(&ms, NULL);
 	ms.fp.range_max = 5;
 	ms.fp.num_negatives = 2;
 	summary_init(&sum);
@@ -159,6 +163,31 @@ main(void)
 	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
 	       "refilter of a missing run");
 	summary_fini(&sum);
+	project_close(&p);
+
+	/* a project without vectors, mined with an embedder at hand: it is
+	 * embedded first, as `negsieve mine` does */
+	snprintf(dir, sizeof(dir), "%s/proj2", tap_tmpdir());
+	if (!ok(project_init(&p, dir, NULL, &err) == NS_OK &&
+		import_run(p.db, &io, inputs, 1, &ir, &err) == NS_OK,
+		"second project imported"))
+		return tap_done();
+	minejob_settings_init(&ms, NULL);
+	embedjob_settings_init(&es, NULL);
+	es.dim = 5;
+	ms.embed = &es;
+	ms.report = open_memstream(&report, &rlen);
+	summary_init(&sum);
+	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_OK,
+	       "mining without vectors embeds first");
+	fclose(ms.report);
+	ok(strstr(report, "no vectors yet: embedding with the built-in "
+		  "embedder first") != NULL, "... and says so");
+	ok(strstr(report, "embedded 6 passages and 6 queries (dimension 5)")
+	   != NULL, "... with the embedder's settings: %s", report);
+	is_int(sum.queries, 6, "then mines every query");
+	summary_fini(&sum);
+	free(report);
 	project_close(&p);
 	return tap_done();
 }

@@ -32,6 +32,20 @@ ok(bool cond, const char *fmt, ...)
 }
 
 void
+skip(const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	printf("ok %d - ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", reason);
+	fflush(stdout);
+}
+
+void
 diag(const char *fmt, ...)
 {
 	va_list ap;

@@ -13,11 +13,15 @@ bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool is_int(long long got, long long want, const char *name);
 bool is_dbl(double got, double want, double tol, const char *name);
 bool is_str(const char *got, const char *want, const char *name);
+/* A check that cannot run here: "ok N - name # SKIP reason". */
+void skip(const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A "# ..." comment line. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the plan "1..N"; returns 0 if all passed, else 1. */
 int tap_done(void);
-/* A path under the shared test data, or NULL (and a skip) if absent. */
+/* A path under the shared test data ($NEGSIEVE_DATA, else
+ * ../shared/data), or NULL if absent: then skip() what needs it. */
 const char *tap_data(const char *rel);
 /* A fresh temporary directory (removed by tap_done()). */
 const char *tap_tmpdir(void);

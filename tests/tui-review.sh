@@ -196,7 +196,7 @@ is "$rc" 7 "--run of a missing run: exit 7"
 is "$err" "negsieve: no run with id 9" "--run of a missing run: message"
 run "$NEGSIEVE" review --run two "$T/runs"
 is "$rc" 2 "--run not a number: usage error"
-is_in "$err" "negsieve: review: --run: 'two' is not a run id (a positive integer)" "--run not a number: message"
+is_in "$err" "negsieve: review: --run: expected an integer >= 1, got 'two'" "--run not a number: message"
 db "$T/runs" "INSERT INTO run(id, method, created_at) VALUES (3, 'bm25', '2026-01-03T00:00:00Z')"
 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 3 "$T/runs" >/dev/null 2>&1
 is_in "$(screen last)" "Nothing to review: run 3 has no kept candidates." "--run of a run without kept candidates"

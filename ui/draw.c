@@ -315,10 +315,20 @@ draw_list(struct draw *d)
 	const struct review *r = d->r;
 	const struct queue_query *q = r->q;
 	const struct layout_geom *g = &d->g;
-	char buf[256], gap[32], score[32], rank[32];
+	char buf[256], gap[32], score[32], rank[32], pfn[16], stage[16];
+	int x0;
 
-	draw_str(d, g->head_row, 0, COLS, "    rank   score    gap P(FN) stage "
-		 "decision passage", A_BOLD, false);
+	x0 = draw_str(d, g->head_row, 0, COLS, "    rank   score    gap P(FN) "
+		      "stage decision passage", A_BOLD, false);
+	/* the cascade's live thresholds, right of the column heads */
+	if (r->cascade_line[0] && COLS - x0 > 12) {
+		int w = layout_width(r->cascade_line,
+				     strlen(r->cascade_line));
+		int x = COLS - w > x0 + 2 ? COLS - w : x0 + 2;
+
+		draw_str(d, g->head_row, x, COLS - x, r->cascade_line,
+			 draw_attr(d, PAIR_DIM), false);
+	}
 	if (r->cur < d->top)
 		d->top = r->cur;
 	if (r->cur >= d->top + (size_t)g->list_rows)
@@ -328,6 +338,7 @@ draw_list(struct draw *d)
 		const struct queue_cand *c;
 		enum label l;
 		attr_t base;
+		bool auto_decided;
 		int x;
 
 		if (i >= q->n)
@@ -345,17 +356,36 @@ draw_list(struct draw *d)
 				 (long long)c->rank);
 		else
 			snprintf(rank, sizeof(rank), "%5s", "-");
+		/* the cascade's verdict is shown only where it decided: an
+		 * item left to people (or drawn for the audit slice) shows
+		 * its P(FN) and nothing that could lean the decision */
+		auto_decided = c->auto_verdict[0] && !c->audit &&
+			       strcmp(c->auto_verdict, "review");
+		if (isnan(c->pfn))
+			snprintf(pfn, sizeof(pfn), "-");
+		else
+			snprintf(pfn, sizeof(pfn), "%.2f", c->pfn);
+		if (auto_decided)
+			snprintf(stage, sizeof(stage), "%.5s", c->auto_stage);
+		else if (c->auto_pending && !c->audit)
+			snprintf(stage, sizeof(stage), "wait");
+		else
+			snprintf(stage, sizeof(stage), "%s",
+				 c->near_dup ? "dup" : "-");
 		snprintf(buf, sizeof(buf), "%c%c%c%s %s %6s %5s %5s ",
 			 i == r->cur ? '>' : ' ', c->tagged ? '*' : ' ',
 			 r->hit && r->hit[i] ? '/' : ' ', rank, score, gap,
-			 "-", c->near_dup ? "dup" : "-");
+			 pfn, stage);
 		x = draw_str(d, g->list_row + k, 0, COLS, buf, base, false);
 		snprintf(buf, sizeof(buf), "%-7s", l ? label_name(l)
 			 : c->judged > 0 ? "(pos)" : c->judged < 0 ? "(neg)"
-			 : "-");
+			 : auto_decided && !strcmp(c->auto_verdict, "tn")
+			 ? "auto TN"
+			 : auto_decided ? "auto FN" : "-");
 		x += draw_str(d, g->list_row + k, x, 7, buf,
-			      base | (l ? draw_label_attr(d, l) : A_NORMAL),
-			      false);
+			      base | (l ? draw_label_attr(d, l)
+				      : auto_decided ? draw_attr(d, PAIR_DIM)
+				      : A_NORMAL), false);
 		x += draw_str(d, g->list_row + k, x, 2, c->note ? "+ " : "  ",
 			      base, false);
 		if (*c->text) {
@@ -520,9 +550,18 @@ draw_detail(struct draw *d)
 	char notin[192];
 	int max;
 
-	if (!pos_only)
+	if (!pos_only && c->auto_raw && *c->auto_raw) {
+		/* what the external stages answered, under the text */
+		char *t = xasprintf("%s\n\n-- what the cascade's stages "
+				    "answered:\n%s", c->text, c->auto_raw);
+
+		draw_pane_fill(d, &d->cand, c->passage_id, c->title, t,
+			       g->detail_w);
+		free(t);
+	} else if (!pos_only) {
 		draw_pane_fill(d, &d->cand, c->passage_id, c->title, c->text,
 			       g->detail_w);
+	}
 	if (g->wide || pos_only)
 		draw_pane_fill(d, &d->pos, p ? p->passage_id : 0,
 			       p ? p->title : "", p ? p->text :
@@ -549,6 +588,12 @@ draw_detail(struct draw *d)
 		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
 			 " judged %s,", c->judged > 0 ? "relevant"
 			 : "non-relevant");
+	if (c->auto_verdict[0] && !c->audit &&
+	    strcmp(c->auto_verdict, "review"))
+		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
+			 " cascade: %s by %s (%.3g),",
+			 !strcmp(c->auto_verdict, "tn") ? "kept as TN"
+			 : "flagged FN", c->auto_stage, c->auto_score);
 	if (c->near_dup && !isnan(c->dup_sim))
 		snprintf(notin + strlen(notin), sizeof(notin) - strlen(notin),
 			 " near-duplicate of the positive (%.2f),",

@@ -10,7 +10,6 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -28,17 +27,30 @@
 #include "src/review.h"
 #include "src/util.h"
 
-static const char review_usage[] =
-	"usage: negsieve review [--run ID] [--keys-man] PROJECT\n"
-	"\n"
+struct review_settings {
+	int64_t run;		/* only this run's candidates; 0 = newest */
+	bool keys_man;		/* print the KEY BINDINGS section */
+};
+
+#define RS struct review_settings
+static const struct opt review_rows[] = {
+	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, RS, run,
+		"review only the kept candidates of run ID"),
+	OPT_FLAG(0, "keys-man", RS, keys_man,
+		 "print the KEY BINDINGS section of negsieve(1)"),
+	OPT_END
+};
+#undef RS
+
+static const struct opt_cmd review_cmd = {
+	"review",
+	"usage: negsieve review [OPTIONS] PROJECT\n",
 	"Review the mined negatives of each query, one key per decision.\n"
 	"Every decision is saved before it is shown; press ? for the keys.\n"
 	"Scores and gaps come from one run per query: the newest run with\n"
-	"kept candidates for it (shown in the header), or --run.\n"
-	"\n"
-	"  -r, --run ID   review only the kept candidates of run ID\n"
-	"      --keys-man print the KEY BINDINGS section of negsieve(1)\n"
-	"  -h, --help     show this help\n";
+	"kept candidates for it (shown in the header), or --run.\n",
+	review_rows,
+};
 
 static volatile sig_atomic_t tui_quit_flag;
 
@@ -711,12 +723,6 @@ tui_start(struct tui *t, const char *size)
 int
 cmd_review(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "keys-man", no_argument, NULL, 'K' },
-		{ "run", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *script = getenv("NEGSIEVE_REVIEW_SCRIPT");
 	const char *dump = getenv("NEGSIEVE_REVIEW_DUMP");
 	const char *bench = getenv("NEGSIEVE_REVIEW_BENCH");
@@ -729,38 +735,25 @@ cmd_review(int argc, char **argv)
 	struct sigaction sa;
 	char uname[64];
 	SCREEN *scr;
-	int c, ret;
-	int64_t run = 0;
-	char *end;
+	int ret;
+	struct review_settings o;
+	struct opt_state st;
+	int64_t run;
 
 	err_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hr:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			errno = 0;
-			run = strtoll(optarg, &end, 10);
-			if (!*optarg || *end || errno || run <= 0)
-				return cmd_usage_error("review", "--run: '%s' "
-						       "is not a run id (a "
-						       "positive integer)",
-						       optarg);
-			break;
-		case 'K':
-			keymap_write_man(stdout);
-			return NS_OK;
-		case 'h':
-			fputs(review_usage, stdout);
-			return NS_OK;
-		default:
-			return cmd_usage_error("review", "bad option");
-		}
+	memset(&o, 0, sizeof(o));
+	if ((ret = cmd_options(&review_cmd, argc, argv, &o, &st)) || st.help)
+		return ret;
+	if (o.keys_man) {
+		keymap_write_man(stdout);
+		return NS_OK;
 	}
-	if (optind != argc - 1)
+	if (st.first != argc - 1)
 		return cmd_usage_error("review", "expected one PROJECT argument");
+	run = o.run;
 	memset(&t, 0, sizeof(t));
 	t.saved_stderr = -1;
-	if (project_open(&p, argv[optind], &err) != NS_OK)
+	if (project_open(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (review_run_check(p.db, run, &err) != NS_OK) {
 		project_close(&p);
@@ -798,6 +791,9 @@ cmd_review(int argc, char **argv)
 		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
 	if (review_open(p.db, uname, run, &t.r, &err) != NS_OK)
 		goto fail;
+	/* the cascade refits itself in the background as decisions come */
+	review_set_refit(t.r, "/proc/self/exe", p.dir,
+			 (int)config_int(p.cfg, "cascade.refit_every", 20));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tui_on_signal;

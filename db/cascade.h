@@ -1,0 +1,125 @@
+/*
+ * cascade.h (db) - what the cascade reads from and writes to a project:
+ * its items with their features and labels, stage scores, fits, and the
+ * automatic verdicts (item_auto).
+ *
+ * The items are the kept candidates (filter IS NULL), one per (query,
+ * passage) whatever the run; each is scored under its query's scoring
+ * run, the newest run with kept candidates for the query (as the review
+ * screen shows it), or run @run when one is given.
+ */
+#ifndef NS_DB_CASCADE_H
+#define NS_DB_CASCADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "src/cascade.h"
+#include "src/err.h"
+
+/*
+ * Load every item of the project (or of run @run; 0: every run) in
+ * (query, passage) order with its built-in features, the stored scores
+ * of @c's external stages, its current label (item_label: fn, tn, or
+ * other for drops) and its audit draw.  *@out is a new array of *@n
+ * items (caller frees).
+ */
+enum ns_rc cascade_db_items(struct db *db, const struct cascade *c,
+			    int64_t run, struct cascade_item **out, size_t *n,
+			    struct ns_err *err);
+
+/* The same for the items of query @qid only (the review screen). */
+enum ns_rc cascade_db_query_items(struct db *db, const struct cascade *c,
+				  int64_t run, int64_t qid,
+				  struct cascade_item **out, size_t *n,
+				  struct ns_err *err);
+
+/* The newest fit. */
+struct cascade_db_fit {
+	int64_t id;		/* 0: none yet */
+	char *created_at;	/* owned */
+	char *origin;
+	char *stages;		/* JSON, owned */
+	char *thresholds;	/* JSON */
+	char *model;		/* JSON or NULL */
+	int64_t decisions_upto;
+};
+enum ns_rc cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
+				 struct ns_err *err);
+void cascade_db_fit_fini(struct cascade_db_fit *f);
+
+/* Every fit, newest first (*@out: *@n entries; cascade_db_fits_free). */
+enum ns_rc cascade_db_fits(struct db *db, struct cascade_db_fit **out,
+			   size_t *n, struct ns_err *err);
+void cascade_db_fits_free(struct cascade_db_fit *v, size_t n);
+
+/* The id of the newest decision (what a fit made now has seen). */
+int64_t cascade_db_last_decision(struct db *db);
+
+/* Record a fit (inside the caller's transaction); *@id its id. */
+enum ns_rc cascade_db_fit_add(struct db *db, const char *origin,
+			      const char *stages, const char *thresholds,
+			      const char *model, int64_t decisions_upto,
+			      int64_t *id, struct ns_err *err);
+
+/* One item's automatic verdict. */
+struct cascade_db_auto {
+	int64_t qid, pid;
+	const char *verdict;	/* "tn", "fn", "review" */
+	const char *stage;	/* deciding stage or NULL */
+	double score;		/* its score there, NAN: none */
+	double pfn;
+	double priority;
+	bool audit;
+};
+
+/* Write (insert or replace) one verdict, inside the caller's transaction. */
+enum ns_rc cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
+			       int64_t fit_id, struct ns_err *err);
+
+/* Remove the verdicts of items that are no longer kept candidates. */
+enum ns_rc cascade_db_auto_prune(struct db *db, struct ns_err *err);
+
+/* The stored verdict of (@qid, @pid): *@verdict ("tn", ...; 8 bytes), or
+ * NS_ENOTFOUND. */
+enum ns_rc cascade_db_auto_get(struct db *db, int64_t qid, int64_t pid,
+			       char *verdict, struct ns_err *err);
+
+/*
+ * Stage scores: store one (inside the caller's transaction; @score NAN =
+ * the scorer failed), and look one up (*@input the hash it was made
+ * from; NS_ENOTFOUND when there is none).
+ */
+enum ns_rc cascade_db_score_put(struct db *db, const char *stage, int64_t qid,
+				int64_t pid, double score, const char *raw,
+				uint64_t input, struct ns_err *err);
+enum ns_rc cascade_db_score_get(struct db *db, const char *stage, int64_t qid,
+				int64_t pid, double *score, uint64_t *input,
+				struct ns_err *err);
+
+/* The raw answers of the external stages for an item, as "stage: raw"
+ * lines (caller frees; "" when none). */
+char *cascade_db_raw(struct db *db, int64_t qid, int64_t pid);
+
+/*
+ * The texts an external scorer is sent for items of query @qid: the
+ * query text and external id, its positives (texts and ids).  Strings
+ * are owned by @t (cascade_db_texts_fini()).
+ */
+struct cascade_db_texts {
+	int64_t qid;
+	char *query, *query_xid;
+	char **pos, **pos_xid;
+	size_t npos;
+};
+enum ns_rc cascade_db_texts(struct db *db, int64_t qid,
+			    struct cascade_db_texts *t, struct ns_err *err);
+void cascade_db_texts_fini(struct cascade_db_texts *t);
+
+/* A passage's title, text and one external id (each owned, "" if none). */
+enum ns_rc cascade_db_passage(struct db *db, int64_t pid, char **title,
+			      char **text, char **xid, struct ns_err *err);
+
+#endif

@@ -1,0 +1,1053 @@
+/*
+ * cascade.c - stages, routing, refit and P(FN) (see cascade.h).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "src/cascade.h"
+#include "src/estimate.h"
+#include "src/util.h"
+
+static const struct {
+	const char *name;
+	int feat;
+} cascade_scorers[CASCADE_SCORER_COUNT] = {
+#define CASCADE_SCORER_ROW(id, name, feat, help) { name, feat },
+	CASCADE_SCORER_LIST(CASCADE_SCORER_ROW)
+#undef CASCADE_SCORER_ROW
+};
+
+const char *
+cascade_scorer_name(enum cascade_scorer s)
+{
+	return s < CASCADE_SCORER_COUNT ? cascade_scorers[s].name : "?";
+}
+
+const char *
+cascade_verdict_name(enum cascade_verdict v)
+{
+	return v == CASCADE_TN ? "tn" : v == CASCADE_FN ? "fn" : "review";
+}
+
+/* --- from the config ----------------------------------------------------- */
+
+static void
+cascade_add_stage(struct cascade *c, const char *name,
+		  enum cascade_scorer s, int cfg_index)
+{
+	struct cascade_stage *st;
+
+	c->st = xrealloc(c->st, (size_t)(c->n + 1) * sizeof(*c->st));
+	st = &c->st[c->n++];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	st->scorer = s;
+	st->feat = cascade_scorers[s].feat;
+	st->ext = st->feat < 0 ? c->next++ : -1;
+	st->cfg_index = cfg_index;
+	st->lo = -INFINITY;
+	st->hi = INFINITY;
+	st->fit = true;
+	snprintf(st->method, sizeof(st->method), "bm25");
+}
+
+enum ns_rc
+cascade_from_config(struct cascade *c, const struct config *cfg,
+		    struct ns_err *err)
+{
+	int n = config_seq_len(cfg, "cascade.stages");
+	char key[128];
+
+	memset(c, 0, sizeof(*c));
+	c->target_fnr = config_float(cfg, "cascade.target_fn_rate", 0.02);
+	c->target_precision = config_float(cfg, "cascade.target_precision",
+					   0.90);
+	c->confidence = config_float(cfg, "cascade.confidence", 0.95);
+	c->audit_share = config_float(cfg, "cascade.audit_share", 0.05);
+	c->refit_every = (int)config_int(cfg, "cascade.refit_every", 20);
+	c->seed = (uint64_t)config_int(cfg, "cascade.seed", 0);
+	c->grid = (int)config_int(cfg, "cascade.grid", 200);
+	if (n == 0) {
+		cascade_add_stage(c, "near_duplicate", CASCADE_DUP, -1);
+		cascade_add_stage(c, "gap", CASCADE_GAP, -1);
+		cascade_add_stage(c, "bm25_agreement", CASCADE_AGREE, -1);
+		return NS_OK;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *sc, *name;
+		struct cascade_stage *st;
+		int s;
+
+		snprintf(key, sizeof(key), "cascade.stages.%d.scorer", i);
+		sc = config_str(cfg, key, NULL);
+		if (!sc) {
+			cascade_fini(c);
+			return err_set(err, NS_ECONFIG, "cascade.stages[%d] "
+				       "has no scorer", i);
+		}
+		for (s = 0; s < CASCADE_SCORER_COUNT; s++)
+			if (!strcmp(sc, cascade_scorers[s].name))
+				break;
+		if (s == CASCADE_ORACLE || s == CASCADE_SCORER_COUNT) {
+			cascade_fini(c);
+			return err_set(err, NS_ECONFIG, "cascade.stages[%d]: "
+				       "unknown scorer '%s'", i, sc);
+		}
+		snprintf(key, sizeof(key), "cascade.stages.%d.name", i);
+		name = config_str(cfg, key, sc);
+		for (int j = 0; j < c->n; j++)
+			if (!strcmp(c->st[j].name, name)) {
+				cascade_fini(c);
+				return err_set(err, NS_ECONFIG,
+					       "cascade.stages[%d]: a second "
+					       "stage named '%s' (name them "
+					       "with 'name:')", i, name);
+			}
+		if (s == CASCADE_COMMAND || s == CASCADE_JUDGE) {
+			if (c->next == CASCADE_MAX_EXT) {
+				cascade_fini(c);
+				return err_set(err, NS_ECONFIG, "cascade.stages"
+					       "[%d]: at most %d command and "
+					       "judge stages", i,
+					       CASCADE_MAX_EXT);
+			}
+		}
+		cascade_add_stage(c, name, (enum cascade_scorer)s, i);
+		st = &c->st[c->n - 1];
+		snprintf(key, sizeof(key), "cascade.stages.%d.lo", i);
+		st->lo = config_float(cfg, key, -INFINITY);
+		snprintf(key, sizeof(key), "cascade.stages.%d.hi", i);
+		st->hi = config_float(cfg, key, INFINITY);
+		snprintf(key, sizeof(key), "cascade.stages.%d.fit", i);
+		st->fit = config_bool(cfg, key, true);
+		snprintf(key, sizeof(key), "cascade.stages.%d.method", i);
+		snprintf(st->method, sizeof(st->method), "%s",
+			 config_str(cfg, key, "bm25"));
+		snprintf(key, sizeof(key), "cascade.stages.%d.run", i);
+		st->run = config_int(cfg, key, 0);
+		if (st->lo > st->hi) {
+			cascade_fini(c);
+			return err_set(err, NS_ECONFIG, "cascade.stages[%d] "
+				       "(%s): lo %g is above hi %g", i,
+				       st->name, st->lo, st->hi);
+		}
+	}
+	return NS_OK;
+}
+
+void
+cascade_fini(struct cascade *c)
+{
+	if (!c)
+		return;
+	free(c->st);
+	c->st = NULL;
+	c->n = 0;
+}
+
+/* --- items --------------------------------------------------------------- */
+
+double
+cascade_draw(int64_t qid, int64_t pid, uint64_t seed)
+{
+	int64_t key[2] = { qid, pid };
+	uint64_t h = XXH3_64bits_withSeed(key, sizeof(key), seed ^
+					  0x6e65677369657665ULL);
+
+	return (double)(h >> 11) * 0x1.0p-53;
+}
+
+void
+cascade_item_draw(const struct cascade *c, struct cascade_item *it)
+{
+	it->u = cascade_draw(it->qid, it->pid, c->seed);
+	it->audit = it->u < c->audit_share;
+}
+
+double
+cascade_score(const struct cascade *c, int k, const struct cascade_item *it)
+{
+	const struct cascade_stage *st = &c->st[k];
+
+	return st->feat >= 0 ? it->f[st->feat] : it->x[st->ext];
+}
+
+void
+cascade_thr_initial(const struct cascade *c, struct cascade_thr *t)
+{
+	for (int k = 0; k < c->n; k++) {
+		memset(&t[k], 0, sizeof(t[k]));
+		t[k].lo = c->st[k].lo;
+		t[k].hi = c->st[k].hi;
+		t[k].lo_bound = NAN;
+		t[k].hi_bound = NAN;
+		snprintf(t[k].lo_why, sizeof(t[k].lo_why), "%s",
+			 c->st[k].fit ? "not fitted yet" : "fixed");
+		snprintf(t[k].hi_why, sizeof(t[k].hi_why), "%s",
+			 c->st[k].fit ? "not fitted yet" : "fixed");
+	}
+}
+
+enum cascade_verdict
+cascade_route(const struct cascade *c, const struct cascade_thr *t,
+	      const struct cascade_item *it, int *stage, bool *pending)
+{
+	*pending = false;
+	for (int k = 0; k < c->n; k++) {
+		double s = cascade_score(c, k, it);
+
+		*stage = k;
+		if (isnan(s)) {
+			if (c->st[k].feat < 0) {
+				*pending = true;	/* not scored yet */
+				return CASCADE_REVIEW;
+			}
+			continue;	/* no such signal: next stage */
+		}
+		if (s < t[k].lo)
+			return CASCADE_TN;
+		if (s > t[k].hi)
+			return CASCADE_FN;
+	}
+	*stage = c->n;
+	return CASCADE_REVIEW;
+}
+
+struct cascade_qent {
+	double key;	/* sort key, descending */
+	size_t i;	/* item */
+};
+
+static int
+cascade_cmp_qent(const void *a, const void *b)
+{
+	double x = ((const struct cascade_qent *)a)->key;
+	double y = ((const struct cascade_qent *)b)->key;
+
+	return x > y ? -1 : x < y;
+}
+
+void
+cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
+		    size_t n, const enum cascade_verdict *v,
+		    const bool *pending, const double *pfn, double *prio)
+{
+	struct cascade_qent *rev = xmalloc((n ? n : 1) * sizeof(*rev));
+	struct cascade_qent *aud = xmalloc((n ? n : 1) * sizeof(*aud));
+	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0;
+	int every = c->audit_share > 0 ? (int)lround(1.0 / c->audit_share)
+				       : 0;
+
+	if (every > 0 && every < 2)
+		every = 2;
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+		double p = isnan(pfn[i]) ? 0.5 : pfn[i];
+
+		prio[i] = 0.0;
+		if (it->label != CASCADE_UNLABELLED)
+			continue;
+		if (it->audit) {
+			aud[na].key = -cascade_draw(it->qid, it->pid,
+						    c->seed + 1);
+			aud[na++].i = i;
+		} else if (pending[i]) {
+			prio[i] = -1.0;
+		} else if (v[i] == CASCADE_REVIEW) {
+			/* ties (no model yet) in a random order */
+			rev[nr].key = 4.0 * p * (1.0 - p) + 1e-9 * it->u;
+			rev[nr++].i = i;
+		}
+	}
+	qsort(rev, nr, sizeof(*rev), cascade_cmp_qent);
+	qsort(aud, na, sizeof(*aud), cascade_cmp_qent);
+	while (ir < nr || ia < na) {
+		bool take_audit = ia < na &&
+				  (ir == nr || (every > 0 &&
+						pos % (size_t)every ==
+							(size_t)every - 1));
+		size_t i = take_audit ? aud[ia++].i : rev[ir++].i;
+
+		prio[i] = (double)(nr + na - pos);
+		pos++;
+	}
+	free(rev);
+	free(aud);
+}
+
+void
+cascade_funnel(const struct cascade *c, struct cascade_thr *t,
+	       const struct cascade_item *items, size_t n)
+{
+	for (int k = 0; k < c->n; k++)
+		t[k].seen = t[k].kept = t[k].flagged = t[k].passed =
+			t[k].pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		int stage;
+		bool pending;
+		enum cascade_verdict v = cascade_route(c, t, &items[i], &stage,
+						       &pending);
+
+		for (int k = 0; k < stage && k < c->n; k++) {
+			t[k].seen++;
+			t[k].passed++;
+		}
+		if (stage >= c->n)
+			continue;
+		t[stage].seen++;
+		if (pending)
+			t[stage].pending++;
+		else if (v == CASCADE_TN)
+			t[stage].kept++;
+		else if (v == CASCADE_FN)
+			t[stage].flagged++;
+	}
+}
+
+/* --- P(FN) --------------------------------------------------------------- */
+
+/* The inputs of the model for @it: each feature standardized (0 when
+ * missing) and a missing-indicator, then a constant 1. */
+static int
+cascade_pfn_x(const struct cascade *c, const struct cascade_pfn *m,
+	      const struct cascade_item *it, double *x)
+{
+	int nf = CASCADE_NFEAT + c->next, d = 0;
+
+	for (int j = 0; j < nf; j++) {
+		double v = j < CASCADE_NFEAT ? it->f[j]
+					     : it->x[j - CASCADE_NFEAT];
+		bool miss = isnan(v);
+
+		x[d++] = miss ? 0.0 : (v - m->mean[j]) / m->sd[j];
+		x[d++] = miss ? 1.0 : 0.0;
+	}
+	x[d++] = 1.0;
+	return d;
+}
+
+double
+cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
+	    const struct cascade_item *it)
+{
+	double x[CASCADE_PFN_DIM], z = 0.0;
+	int d;
+
+	if (m->dim == 0)
+		return m->trained_on > 0 ? m->base_rate : 0.5;
+	d = cascade_pfn_x(c, m, it, x);
+	for (int j = 0; j < d && j < m->dim; j++)
+		z += m->w[j] * x[j];
+	return 1.0 / (1.0 + exp(-z));
+}
+
+/* Solve the d x d system A w = b in place (Gaussian elimination with
+ * partial pivoting); false when singular. */
+static bool
+cascade_solve(double *A, double *b, int d)
+{
+	for (int col = 0; col < d; col++) {
+		int piv = col;
+
+		for (int r = col + 1; r < d; r++)
+			if (fabs(A[r * d + col]) > fabs(A[piv * d + col]))
+				piv = r;
+		if (fabs(A[piv * d + col]) < 1e-12)
+			return false;
+		if (piv != col) {
+			for (int j = 0; j < d; j++) {
+				double tmp = A[col * d + j];
+
+				A[col * d + j] = A[piv * d + j];
+				A[piv * d + j] = tmp;
+			}
+			double tb = b[col];
+
+			b[col] = b[piv];
+			b[piv] = tb;
+		}
+		for (int r = col + 1; r < d; r++) {
+			double f = A[r * d + col] / A[col * d + col];
+
+			for (int j = col; j < d; j++)
+				A[r * d + j] -= f * A[col * d + j];
+			b[r] -= f * b[col];
+		}
+	}
+	for (int r = d - 1; r >= 0; r--) {
+		double s = b[r];
+
+		for (int j = r + 1; j < d; j++)
+			s -= A[r * d + j] * b[j];
+		b[r] = s / A[r * d + r];
+	}
+	return true;
+}
+
+/*
+ * Fit P(FN): L2-regularized logistic regression by Newton's method on
+ * the labelled items (TN/FN), features standardized on those items.
+ * Fewer than 10 labels or a single class: no model (the base rate).
+ */
+static void
+cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
+		size_t n, struct cascade_pfn *m)
+{
+	int nf = CASCADE_NFEAT + c->next, d = 2 * nf + 1;
+	double A[CASCADE_PFN_DIM * CASCADE_PFN_DIM], g[CASCADE_PFN_DIM];
+	double x[CASCADE_PFN_DIM], lambda = 1.0;
+	int64_t cnt[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 }, pos = 0, lab = 0;
+	double s1[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
+	double s2[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+
+		if (it->label != CASCADE_LABEL_TN &&
+		    it->label != CASCADE_LABEL_FN)
+			continue;
+		lab++;
+		pos += it->label == CASCADE_LABEL_FN;
+		for (int j = 0; j < nf; j++) {
+			double v = j < CASCADE_NFEAT ? it->f[j]
+						     : it->x[j - CASCADE_NFEAT];
+
+			if (!isnan(v)) {
+				cnt[j]++;
+				s1[j] += v;
+				s2[j] += v * v;
+			}
+		}
+	}
+	m->trained_on = lab;
+	m->base_rate = lab ? (double)pos / (double)lab : 0.5;
+	if (lab < 10 || pos == 0 || pos == lab)
+		return;
+	for (int j = 0; j < nf; j++) {
+		double mean = cnt[j] ? s1[j] / (double)cnt[j] : 0.0;
+		double var = cnt[j] ? s2[j] / (double)cnt[j] - mean * mean : 0.0;
+
+		m->mean[j] = mean;
+		m->sd[j] = var > 1e-18 ? sqrt(var) : 1.0;
+	}
+	m->dim = d;
+	memset(m->w, 0, sizeof(m->w));
+	m->w[d - 1] = log(m->base_rate / (1.0 - m->base_rate));
+	for (int iter = 0; iter < 30; iter++) {
+		double step = 0.0;
+
+		memset(A, 0, sizeof(double) * (size_t)(d * d));
+		memset(g, 0, sizeof(double) * (size_t)d);
+		for (size_t i = 0; i < n; i++) {
+			const struct cascade_item *it = &items[i];
+			double z = 0.0, p, wgt;
+
+			if (it->label != CASCADE_LABEL_TN &&
+			    it->label != CASCADE_LABEL_FN)
+				continue;
+			cascade_pfn_x(c, m, it, x);
+			for (int j = 0; j < d; j++)
+				z += m->w[j] * x[j];
+			p = 1.0 / (1.0 + exp(-z));
+			wgt = p * (1.0 - p);
+			for (int j = 0; j < d; j++) {
+				g[j] += (p - (it->label == CASCADE_LABEL_FN)) *
+					x[j];
+				if (x[j] == 0.0)
+					continue;
+				for (int l = 0; l < d; l++)
+					A[j * d + l] += wgt * x[j] * x[l];
+			}
+		}
+		/* the penalty, not on the intercept */
+		for (int j = 0; j < d - 1; j++) {
+			g[j] += lambda * m->w[j];
+			A[j * d + j] += lambda;
+		}
+		A[(d - 1) * d + d - 1] += 1e-9;
+		if (!cascade_solve(A, g, d))
+			break;
+		for (int j = 0; j < d; j++) {
+			m->w[j] -= g[j];
+			step += fabs(g[j]);
+		}
+		if (step < 1e-8)
+			break;
+	}
+}
+
+/* Brier score and expected calibration error (10 equal-width bins) of
+ * @m on the audit labels. */
+static void
+cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
+		      size_t n, struct cascade_pfn *m)
+{
+	double bin_p[10] = { 0 }, bin_y[10] = { 0 }, se = 0.0;
+	int64_t bin_n[10] = { 0 }, cal = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+		double p, y;
+		int b;
+
+		if (!it->audit || (it->label != CASCADE_LABEL_TN &&
+				   it->label != CASCADE_LABEL_FN))
+			continue;
+		p = cascade_pfn(c, m, it);
+		y = it->label == CASCADE_LABEL_FN;
+		se += (p - y) * (p - y);
+		b = (int)(p * 10.0);
+		b = b < 0 ? 0 : b > 9 ? 9 : b;
+		bin_p[b] += p;
+		bin_y[b] += y;
+		bin_n[b]++;
+		cal++;
+	}
+	m->cal_n = cal;
+	m->brier = cal ? se / (double)cal : NAN;
+	m->ece = cal ? 0.0 : NAN;
+	for (int b = 0; cal && b < 10; b++)
+		if (bin_n[b])
+			m->ece += fabs(bin_p[b] - bin_y[b]) / (double)cal;
+}
+
+/* --- fitting thresholds -------------------------------------------------- */
+
+struct cascade_lab {
+	double s;	/* score at the stage */
+	int fn;		/* 1: false negative */
+};
+
+static int
+cascade_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cascade_cmp_lab(const void *a, const void *b)
+{
+	return cascade_cmp_double(&((const struct cascade_lab *)a)->s,
+				  &((const struct cascade_lab *)b)->s);
+}
+
+/*
+ * The grid of candidate thresholds of a stage: up to c->grid distinct
+ * quantiles of the scores @v (@m of them; sorted here).  *@ng gets their
+ * number; returns a new array (caller frees).
+ */
+static double *
+cascade_grid(const struct cascade *c, double *v, size_t m, size_t *ng)
+{
+	double *g = xmalloc(((size_t)c->grid + 1) * sizeof(*g));
+	size_t k = 0;
+
+	qsort(v, m, sizeof(*v), cascade_cmp_double);
+	for (int i = 0; i < c->grid && m > 0; i++) {
+		double q = v[(size_t)((double)i / (c->grid - 1) *
+				      (double)(m - 1))];
+
+		if (k == 0 || q > g[k - 1])
+			g[k++] = q;
+	}
+	*ng = k;
+	return g;
+}
+
+/* The fewest labels that can certify a target: n with q^n <= 1 - conf,
+ * q the share that must be right (a set of n labels all right certifies
+ * only then). */
+static int64_t
+cascade_nmin(double q, double conf)
+{
+	if (q <= 0.0)
+		return 1;
+	if (q >= 1.0)
+		return INT64_MAX;
+	return (int64_t)ceil(log(1.0 - conf) / log(q) - 1e-9);
+}
+
+/*
+ * Choose lo for one stage.  @lab: the certifying labels reaching it,
+ * sorted by score.  Thresholds g[0] < g[1] < ... are tried in order; t
+ * is certified when the upper bound of the FN rate of the labels with
+ * s < t is <= the target.  The search stops at the first failure.
+ */
+static void
+cascade_fit_lo(const struct cascade *c, const struct cascade_stage *st,
+	       const struct cascade_thr *cur, const struct cascade_lab *lab,
+	       size_t nl, const double *g, size_t ng, struct cascade_thr *t)
+{
+	double best = -INFINITY, best_b = NAN;
+	int64_t best_n = 0, best_k = 0, n = 0, k = 0;
+	int64_t nmin = cascade_nmin(1.0 - c->target_fnr, c->confidence);
+	size_t j = 0;
+
+	t->lo = cur->lo;
+	if (!st->fit) {
+		snprintf(t->lo_why, sizeof(t->lo_why), "fixed");
+		return;
+	}
+	for (size_t i = 0; i < ng; i++) {
+		double b;
+
+		while (j < nl && lab[j].s < g[i]) {
+			n++;
+			k += lab[j].fn;
+			j++;
+		}
+		/* Too few labels below t to certify even with no FN: not
+		 * tested yet.  This depends only on where the audit labels
+		 * lie, never on what they say, so it keeps the sequence's
+		 * guarantee. */
+		if (n < nmin)
+			continue;
+		b = estimate_cp_upper((double)k, (double)n, c->confidence);
+		if (b > c->target_fnr)
+			break;
+		best = g[i];
+		best_b = b;
+		best_n = n;
+		best_k = k;
+	}
+	/* what the labels say about the current threshold */
+	n = k = 0;
+	for (j = 0; j < nl && lab[j].s < cur->lo; j++) {
+		n++;
+		k += lab[j].fn;
+	}
+	if (best > cur->lo) {
+		t->lo = best;
+		t->lo_n = best_n;
+		t->lo_k = best_k;
+		t->lo_bound = best_b;
+		snprintf(t->lo_why, sizeof(t->lo_why), "certified");
+	} else if (n > 0 && estimate_cp_lower((double)k, (double)n,
+					      c->confidence) >
+					c->target_fnr) {
+		/* the labels show the current one keeps too many FN */
+		t->lo = best;
+		t->lo_n = best_n;
+		t->lo_k = best_k;
+		t->lo_bound = best_b;
+		snprintf(t->lo_why, sizeof(t->lo_why), "tightened");
+	} else {
+		t->lo_n = n;
+		t->lo_k = k;
+		t->lo_bound = n ? estimate_cp_upper((double)k, (double)n,
+						    c->confidence) : NAN;
+		snprintf(t->lo_why, sizeof(t->lo_why), "%s",
+			 best == cur->lo && isfinite(best) ? "certified"
+			 : "too few labels to loosen");
+	}
+}
+
+/* Choose hi, as cascade_fit_lo from the top: t is certified when the
+ * lower bound of the precision (FN share) of the labels with s > t is
+ * >= the target. */
+static void
+cascade_fit_hi(const struct cascade *c, const struct cascade_stage *st,
+	       const struct cascade_thr *cur, const struct cascade_lab *lab,
+	       size_t nl, const double *g, size_t ng, struct cascade_thr *t)
+{
+	double best = INFINITY, best_b = NAN;
+	int64_t best_n = 0, best_k = 0, n = 0, k = 0;
+	int64_t nmin = cascade_nmin(c->target_precision, c->confidence);
+	size_t j = nl;
+
+	t->hi = cur->hi;
+	if (!st->fit) {
+		snprintf(t->hi_why, sizeof(t->hi_why), "fixed");
+		return;
+	}
+	for (size_t i = ng; i-- > 0;) {
+		double b;
+
+		while (j > 0 && lab[j - 1].s > g[i]) {
+			j--;
+			n++;
+			k += lab[j].fn;
+		}
+		if (n < nmin)
+			continue;	/* as in cascade_fit_lo */
+		b = estimate_cp_lower((double)k, (double)n, c->confidence);
+		if (b < c->target_precision)
+			break;
+		best = g[i];
+		best_b = b;
+		best_n = n;
+		best_k = k;
+	}
+	n = k = 0;
+	for (j = nl; j > 0 && lab[j - 1].s > cur->hi; j--) {
+		n++;
+		k += lab[j - 1].fn;
+	}
+	if (best < cur->hi) {
+		t->hi = best;
+		t->hi_n = best_n;
+		t->hi_k = best_k;
+		t->hi_bound = best_b;
+		snprintf(t->hi_why, sizeof(t->hi_why), "certified");
+	} else if (n > 0 && estimate_cp_upper((double)k, (double)n,
+					      c->confidence) <
+					c->target_precision) {
+		t->hi = best;
+		t->hi_n = best_n;
+		t->hi_k = best_k;
+		t->hi_bound = best_b;
+		snprintf(t->hi_why, sizeof(t->hi_why), "tightened");
+	} else {
+		t->hi_n = n;
+		t->hi_k = k;
+		t->hi_bound = n ? estimate_cp_lower((double)k, (double)n,
+						    c->confidence) : NAN;
+		snprintf(t->hi_why, sizeof(t->hi_why), "%s",
+			 best == cur->hi && isfinite(best) ? "certified"
+			 : "too few labels to loosen");
+	}
+}
+
+/* Items used for the grid: at most this many, the first by their draw
+ * u (a uniform sample, the same at every refit). */
+#define CASCADE_GRID_SAMPLE 65536
+
+enum ns_rc
+cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
+	    const struct cascade_item *items, size_t n,
+	    struct cascade_fitres *out, struct ns_err *err)
+{
+	struct cascade_thr *t = xcalloc((size_t)c->n + 1, sizeof(*t));
+	struct cascade_lab *lab = xmalloc((n ? n : 1) * sizeof(*lab));
+	double *v = xmalloc((n ? n : 1) * sizeof(*v)), u_cut = 2.0;
+	size_t reach = n;
+
+	(void)err;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+
+		if (it->label == CASCADE_LABEL_TN ||
+		    it->label == CASCADE_LABEL_FN) {
+			out->labels++;
+			out->certifying += it->audit;
+		}
+	}
+	/* the grid sample: items with u below the cut */
+	if (n > CASCADE_GRID_SAMPLE) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = items[i].u;
+		qsort(v, n, sizeof(*v), cascade_cmp_double);
+		u_cut = v[CASCADE_GRID_SAMPLE];
+	}
+	for (int k = 0; k < c->n; k++) {
+		size_t m = 0, nl = 0, ng;
+		double *g;
+
+		t[k] = cur[k];
+		t[k].lo_n = t[k].lo_k = t[k].hi_n = t[k].hi_k = 0;
+		/* the items reaching stage k under the new thresholds of
+		 * stages 0..k-1, with a score here */
+		reach = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct cascade_item *it = &items[i];
+			int stage;
+			bool pending;
+			double s;
+
+			cascade_route(c, t, it, &stage, &pending);
+			/* route with t[0..k-1] final; t[k..] are the old
+			 * ones, so "reaches k" is: decided at or after k */
+			if (stage < k)
+				continue;
+			s = cascade_score(c, k, it);
+			if (isnan(s))
+				continue;
+			reach++;
+			if (it->u < u_cut)
+				v[m++] = s;
+			if (it->audit && (it->label == CASCADE_LABEL_TN ||
+					  it->label == CASCADE_LABEL_FN)) {
+				lab[nl].s = s;
+				lab[nl].fn = it->label == CASCADE_LABEL_FN;
+				nl++;
+			}
+		}
+		g = cascade_grid(c, v, m, &ng);
+		qsort(lab, nl, sizeof(*lab), cascade_cmp_lab);
+		cascade_fit_lo(c, &c->st[k], &cur[k], lab, nl, g, ng, &t[k]);
+		cascade_fit_hi(c, &c->st[k], &cur[k], lab, nl, g, ng, &t[k]);
+		if (t[k].lo > t[k].hi)
+			t[k].lo = t[k].hi;	/* never both at once */
+		free(g);
+	}
+	(void)reach;
+	cascade_funnel(c, t, items, n);
+	cascade_pfn_fit(c, items, n, &out->pfn);
+	cascade_pfn_calibrate(c, items, n, &out->pfn);
+	out->t = t;
+	free(lab);
+	free(v);
+	return NS_OK;
+}
+
+void
+cascade_fitres_fini(struct cascade_fitres *f)
+{
+	if (!f)
+		return;
+	free(f->t);
+	f->t = NULL;
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static json_t *
+cascade_json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+char *
+cascade_thr_json(const struct cascade *c, const struct cascade_thr *t)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (int k = 0; k < c->n; k++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "stage", json_string(c->st[k].name));
+		json_object_set_new(o, "scorer", json_string(
+			cascade_scorer_name(c->st[k].scorer)));
+		json_object_set_new(o, "lo", cascade_json_num(t[k].lo));
+		json_object_set_new(o, "hi", cascade_json_num(t[k].hi));
+		json_object_set_new(o, "lo_n", json_integer(t[k].lo_n));
+		json_object_set_new(o, "lo_fn", json_integer(t[k].lo_k));
+		json_object_set_new(o, "lo_bound",
+				    cascade_json_num(t[k].lo_bound));
+		json_object_set_new(o, "lo_why", json_string(t[k].lo_why));
+		json_object_set_new(o, "hi_n", json_integer(t[k].hi_n));
+		json_object_set_new(o, "hi_fn", json_integer(t[k].hi_k));
+		json_object_set_new(o, "hi_bound",
+				    cascade_json_num(t[k].hi_bound));
+		json_object_set_new(o, "hi_why", json_string(t[k].hi_why));
+		json_object_set_new(o, "seen", json_integer(t[k].seen));
+		json_object_set_new(o, "kept", json_integer(t[k].kept));
+		json_object_set_new(o, "flagged", json_integer(t[k].flagged));
+		json_object_set_new(o, "passed", json_integer(t[k].passed));
+		json_object_set_new(o, "pending", json_integer(t[k].pending));
+		json_array_append_new(a, o);
+	}
+	s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(a);
+	return s;
+}
+
+static double
+cascade_json_get(json_t *o, const char *k, double def)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : def;
+}
+
+bool
+cascade_thr_parse(const struct cascade *c, const char *json,
+		  struct cascade_thr *t)
+{
+	json_error_t je;
+	json_t *a = json_loads(json, 0, &je), *o;
+	size_t i;
+
+	cascade_thr_initial(c, t);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return false;
+	}
+	json_array_foreach(a, i, o) {
+		const char *name = json_string_value(json_object_get(o,
+								     "stage"));
+
+		const char *scorer = json_string_value(json_object_get(o,
+								       "scorer"));
+
+		for (int k = 0; name && k < c->n; k++) {
+			/* the same stage: its name and its scorer */
+			if (strcmp(c->st[k].name, name) || !scorer ||
+			    strcmp(cascade_scorer_name(c->st[k].scorer),
+				   scorer))
+				continue;
+			if (!c->st[k].fit)
+				break;	/* fixed: the config's */
+			t[k].lo = cascade_json_get(o, "lo", -INFINITY);
+			t[k].hi = cascade_json_get(o, "hi", INFINITY);
+			t[k].lo_n = (int64_t)cascade_json_get(o, "lo_n", 0);
+			t[k].lo_k = (int64_t)cascade_json_get(o, "lo_fn", 0);
+			t[k].lo_bound = cascade_json_get(o, "lo_bound", NAN);
+			t[k].hi_n = (int64_t)cascade_json_get(o, "hi_n", 0);
+			t[k].hi_k = (int64_t)cascade_json_get(o, "hi_fn", 0);
+			t[k].hi_bound = cascade_json_get(o, "hi_bound", NAN);
+			snprintf(t[k].lo_why, sizeof(t[k].lo_why), "%s",
+				 json_string_value(json_object_get(o, "lo_why"))
+				 ? json_string_value(json_object_get(o,
+								     "lo_why"))
+				 : "");
+			snprintf(t[k].hi_why, sizeof(t[k].hi_why), "%s",
+				 json_string_value(json_object_get(o, "hi_why"))
+				 ? json_string_value(json_object_get(o,
+								     "hi_why"))
+				 : "");
+			t[k].seen = (int64_t)cascade_json_get(o, "seen", 0);
+			t[k].kept = (int64_t)cascade_json_get(o, "kept", 0);
+			t[k].flagged = (int64_t)cascade_json_get(o, "flagged",
+								 0);
+			t[k].passed = (int64_t)cascade_json_get(o, "passed", 0);
+			t[k].pending = (int64_t)cascade_json_get(o, "pending",
+								 0);
+		}
+	}
+	json_decref(a);
+	return true;
+}
+
+void
+cascade_thr_summary(const char *json, int64_t fit_id, char *buf, size_t size)
+{
+	json_error_t je;
+	json_t *a = json_loads(json ? json : "", 0, &je), *o;
+	size_t i, len, shown = 0;
+
+	len = (size_t)snprintf(buf, size, "cascade v%lld:", (long long)fit_id);
+	json_array_foreach(a, i, o) {
+		double lo = cascade_json_get(o, "lo", -INFINITY);
+		double hi = cascade_json_get(o, "hi", INFINITY);
+		const char *name = json_string_value(json_object_get(o,
+								     "stage"));
+
+		if (!name || (!isfinite(lo) && !isfinite(hi)) || len >= size)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s %s",
+					shown++ ? "," : "", name);
+		if (isfinite(lo) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, " <%.3g",
+						lo);
+		if (isfinite(hi) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, " >%.3g",
+						hi);
+	}
+	if (!shown && len < size)
+		snprintf(buf + len, size - len, " nothing automatic yet");
+	json_decref(a);
+}
+
+char *
+cascade_pfn_json(const struct cascade *c, const struct cascade_pfn *m)
+{
+	json_t *o = json_object(), *w = json_array(), *mean = json_array(),
+	       *sd = json_array();
+	int nf = CASCADE_NFEAT + c->next;
+	char *s;
+
+	for (int j = 0; j < m->dim; j++)
+		json_array_append_new(w, json_real(m->w[j]));
+	for (int j = 0; m->dim && j < nf; j++) {
+		json_array_append_new(mean, json_real(m->mean[j]));
+		json_array_append_new(sd, json_real(m->sd[j]));
+	}
+	json_object_set_new(o, "w", w);
+	json_object_set_new(o, "mean", mean);
+	json_object_set_new(o, "sd", sd);
+	json_object_set_new(o, "trained_on", json_integer(m->trained_on));
+	json_object_set_new(o, "base_rate", cascade_json_num(m->base_rate));
+	json_object_set_new(o, "calibration_n", json_integer(m->cal_n));
+	json_object_set_new(o, "brier", cascade_json_num(m->brier));
+	json_object_set_new(o, "ece", cascade_json_num(m->ece));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+bool
+cascade_pfn_parse(const struct cascade *c, const char *json,
+		  struct cascade_pfn *m)
+{
+	json_error_t je;
+	json_t *o = json_loads(json, 0, &je), *w, *mean, *sd;
+	int nf = CASCADE_NFEAT + c->next;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return false;
+	}
+	w = json_object_get(o, "w");
+	mean = json_object_get(o, "mean");
+	sd = json_object_get(o, "sd");
+	m->trained_on = (int64_t)cascade_json_get(o, "trained_on", 0);
+	m->base_rate = cascade_json_get(o, "base_rate", 0.5);
+	m->cal_n = (int64_t)cascade_json_get(o, "calibration_n", 0);
+	m->brier = cascade_json_get(o, "brier", NAN);
+	m->ece = cascade_json_get(o, "ece", NAN);
+	/* a model for another set of stages is no model */
+	if (json_array_size(w) == (size_t)(2 * nf + 1) &&
+	    json_array_size(mean) == (size_t)nf &&
+	    json_array_size(sd) == (size_t)nf) {
+		m->dim = 2 * nf + 1;
+		for (int j = 0; j < m->dim; j++)
+			m->w[j] = json_number_value(json_array_get(w,
+								   (size_t)j));
+		for (int j = 0; j < nf; j++) {
+			m->mean[j] = json_number_value(json_array_get(
+				mean, (size_t)j));
+			m->sd[j] = json_number_value(json_array_get(
+				sd, (size_t)j));
+			if (!(m->sd[j] > 0))
+				m->sd[j] = 1.0;
+		}
+	}
+	json_decref(o);
+	return true;
+}
+
+char *
+cascade_stages_json(const struct cascade *c)
+{
+	json_t *o = json_object(), *a = json_array();
+	char *s;
+
+	for (int k = 0; k < c->n; k++) {
+		json_t *st = json_object();
+
+		json_object_set_new(st, "name", json_string(c->st[k].name));
+		json_object_set_new(st, "scorer", json_string(
+			cascade_scorer_name(c->st[k].scorer)));
+		json_object_set_new(st, "lo", cascade_json_num(c->st[k].lo));
+		json_object_set_new(st, "hi", cascade_json_num(c->st[k].hi));
+		json_object_set_new(st, "fit", json_boolean(c->st[k].fit));
+		if (c->st[k].scorer == CASCADE_AGREE) {
+			json_object_set_new(st, "method",
+					    json_string(c->st[k].method));
+			json_object_set_new(st, "run",
+					    json_integer(c->st[k].run));
+		}
+		json_array_append_new(a, st);
+	}
+	json_object_set_new(o, "stages", a);
+	json_object_set_new(o, "target_fn_rate", json_real(c->target_fnr));
+	json_object_set_new(o, "target_precision",
+			    json_real(c->target_precision));
+	json_object_set_new(o, "confidence", json_real(c->confidence));
+	json_object_set_new(o, "audit_share", json_real(c->audit_share));
+	json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}

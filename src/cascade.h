@@ -1,0 +1,267 @@
+/*
+ * cascade.h - the cascade of filters, in memory: stages, the route of an
+ * item through them, the refit of their thresholds from human labels
+ * with honest bounds, and the P(false negative) model.
+ *
+ * A stage has a scorer and two thresholds lo <= hi.  An item whose score
+ * at a stage is below lo is kept as a true negative (TN), above hi
+ * flagged as a false negative (FN); in between, or without a score from
+ * a built-in scorer, it goes on to the next stage; after the last stage
+ * it goes to people (REVIEW).  An external stage (command, judge) that
+ * has not scored an item yet holds it there (REVIEW, pending).
+ *
+ * Every scorer's number is "higher = more likely a false negative".
+ *
+ * Refitting (cascade_fit) chooses each stage's lo and hi in order, on
+ * the items that reach the stage under the new thresholds of the stages
+ * before it, so that the one-sided Clopper-Pearson upper bound of the
+ * false-negative rate among what the stage keeps stays <= target_fnr and
+ * the lower bound of the precision among what it flags stays >=
+ * target_precision.  Only labels of the audit slice certify: the slice is
+ * a uniform random sample of the items (drawn by a hash of the item and
+ * the seed, independent of every score), so its labels are an unbiased
+ * sample of any set defined by scores.  Candidate thresholds are a fixed
+ * grid of quantiles of the scores of all items that reach the stage
+ * (known before any label is looked at), tested in order from the
+ * strictest (fixed-sequence testing: the first threshold whose bound
+ * fails stops the search, which keeps the error rate at 1 - confidence
+ * without a correction for the number of thresholds tried).  A threshold
+ * moves looser only when the looser one is certified; it moves stricter
+ * (to the loosest certified one) only when the labels show, with the same
+ * confidence, that it misses its target; with too few labels it stays.
+ * Labels outside the audit slice (chosen because the model was unsure)
+ * train P(FN) and certify nothing.
+ */
+#ifndef NS_CASCADE_H
+#define NS_CASCADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/config.h"
+#include "src/err.h"
+
+/* X(ID, config name, built-in feature or -1, description) */
+#define CASCADE_SCORER_LIST(X) \
+	X(SCORE,   "score",          0,  "the candidate's retriever score") \
+	X(GAP,     "gap",            1,  "its score minus the positive's (the lowest positive score)") \
+	X(GAP_REL, "gap_relative",   2,  "that gap over |positive score|, when the positive's score is not near 0") \
+	X(RANK,    "rank",           3,  "minus its rank (higher = nearer the top)") \
+	X(DUP,     "near_duplicate", 4,  "its cosine similarity to the nearest positive") \
+	X(AGREE,   "agreement",      5,  "1/rank of the candidate in another run (0 when that run did not find it)") \
+	X(COMMAND, "command",        -1, "an external command: JSONL requests in, JSONL scores out") \
+	X(JUDGE,   "judge",          -1, "an OpenAI-compatible chat endpoint as an LLM judge") \
+	X(ORACLE,  "oracle",         -1, "(negsieve simulate only) a simulated judge of known accuracy")
+
+enum cascade_scorer {
+#define CASCADE_SCORER_ENUM(id, name, feat, help) CASCADE_##id,
+	CASCADE_SCORER_LIST(CASCADE_SCORER_ENUM)
+#undef CASCADE_SCORER_ENUM
+	CASCADE_SCORER_COUNT
+};
+
+/* The built-in features every item carries (the P(FN) model's inputs). */
+#define CASCADE_NFEAT 6
+
+/* Most external stages one cascade may have. */
+#define CASCADE_MAX_EXT 8
+
+struct cascade_stage {
+	char name[64];		/* unique; stage scores are stored by it */
+	enum cascade_scorer scorer;
+	int feat;		/* built-in feature, or -1 */
+	int ext;		/* external: index of the item's x[], or -1 */
+	int cfg_index;		/* its index in cascade.stages */
+	double lo, hi;		/* thresholds from the config (-inf, +inf:
+				 * none) */
+	bool fit;		/* refit from labels */
+	char method[16];	/* agreement: the other run's method ... */
+	int64_t run;		/* ... or its id (0: by method) */
+};
+
+struct cascade {
+	struct cascade_stage *st;	/* owned */
+	int n;
+	int next;			/* external stages */
+	double target_fnr;		/* e.g. 0.02 */
+	double target_precision;	/* e.g. 0.90 */
+	double confidence;		/* e.g. 0.95 */
+	double audit_share;		/* share of items in the audit slice */
+	int refit_every;		/* review refits after this many */
+	uint64_t seed;			/* of the audit slice */
+	int grid;			/* candidate thresholds per stage */
+};
+
+/* Name of a scorer as in the config. */
+const char *cascade_scorer_name(enum cascade_scorer s);
+
+/*
+ * The cascade the project's config describes (cascade.* keys; without
+ * cascade.stages, the default stages near_duplicate, gap and agreement
+ * with the newest BM25 run).  On success @c owns its stages
+ * (cascade_fini()); a bad stage is NS_ECONFIG naming its key.
+ */
+enum ns_rc cascade_from_config(struct cascade *c, const struct config *cfg,
+			       struct ns_err *err);
+void cascade_fini(struct cascade *c);
+
+/* Label of an item for the cascade. */
+enum cascade_label {
+	CASCADE_UNLABELLED = -1,
+	CASCADE_LABEL_TN = 0,
+	CASCADE_LABEL_FN = 1,
+	CASCADE_LABEL_OTHER = 2,	/* decided otherwise (dropped) */
+};
+
+/* One item (query, candidate passage) with what the cascade looks at. */
+struct cascade_item {
+	int64_t qid, pid;
+	double f[CASCADE_NFEAT];	/* built-in features, NAN unknown */
+	double x[CASCADE_MAX_EXT];	/* external stage scores, NAN: none */
+	signed char label;		/* enum cascade_label */
+	bool audit;			/* in the audit slice */
+	double u;			/* its uniform draw in [0, 1) */
+};
+
+/* The uniform draw of item (@qid, @pid) under @seed, in [0, 1). */
+double cascade_draw(int64_t qid, int64_t pid, uint64_t seed);
+
+/* Fill it->u and it->audit from @c's seed and audit share. */
+void cascade_item_draw(const struct cascade *c, struct cascade_item *it);
+
+/* Item @it's score at stage @k (NAN: none). */
+double cascade_score(const struct cascade *c, int k,
+		     const struct cascade_item *it);
+
+/* Thresholds of one stage as fitted, with the evidence behind them. */
+struct cascade_thr {
+	double lo, hi;
+	/* the keep side at lo: certifying labels below lo, false negatives
+	 * among them, the upper bound of their rate */
+	int64_t lo_n, lo_k;
+	double lo_bound;
+	/* the flag side at hi: labels above hi, false negatives among them,
+	 * the lower bound of the precision */
+	int64_t hi_n, hi_k;
+	double hi_bound;
+	char lo_why[48], hi_why[48];	/* "certified", "too few labels",
+					 * "tightened", "fixed", ... */
+	/* the funnel under these thresholds */
+	int64_t seen, kept, flagged, passed, pending;
+};
+
+/* Verdicts. */
+enum cascade_verdict {
+	CASCADE_REVIEW = 0,	/* for people */
+	CASCADE_TN,		/* auto-kept as a true negative */
+	CASCADE_FN,		/* auto-flagged as a false negative */
+};
+
+/* "review", "tn", "fn": as stored in item_auto.verdict. */
+const char *cascade_verdict_name(enum cascade_verdict v);
+
+/*
+ * Route @it through the stages under thresholds @t (c->n entries):
+ * the verdict, and in *@stage the deciding stage (TN, FN) or, for
+ * REVIEW, the stage holding it unscored (*@pending true) or c->n after
+ * the last one.
+ */
+enum cascade_verdict cascade_route(const struct cascade *c,
+				   const struct cascade_thr *t,
+				   const struct cascade_item *it, int *stage,
+				   bool *pending);
+
+/* Thresholds from the config (no fit yet): @t gets c->n entries. */
+void cascade_thr_initial(const struct cascade *c, struct cascade_thr *t);
+
+/* The P(FN) model: logistic regression on standardized features. */
+#define CASCADE_PFN_DIM (2 * (CASCADE_NFEAT + CASCADE_MAX_EXT) + 1)
+struct cascade_pfn {
+	int dim;		/* 0: no model (too few labels) */
+	double mean[CASCADE_NFEAT + CASCADE_MAX_EXT];
+	double sd[CASCADE_NFEAT + CASCADE_MAX_EXT];
+	double w[CASCADE_PFN_DIM];
+	int64_t trained_on;	/* labels */
+	/* calibration on the audit slice */
+	int64_t cal_n;		/* audit labels */
+	double brier;		/* mean squared error */
+	double ece;		/* expected calibration error, 10 bins */
+	double base_rate;	/* FN share among all labels (the prior) */
+};
+
+/* P(FN) of @it under @m (the base rate, or 0.5, without a model). */
+double cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
+		   const struct cascade_item *it);
+
+/*
+ * The review queue's order: @prio[i] for each of the @n items, higher
+ * first.  Items for people (verdict REVIEW) are ordered by the model's
+ * uncertainty 4 p (1 - p), most informative first; the audit slice is
+ * mixed in, every M-th place (M = 1 / audit_share, at least 2) going to
+ * its next item in the order of a second uniform draw, whatever the
+ * cascade decided about it, so that its labels stay a uniform random
+ * sample.  Labelled items and items decided automatically get 0 (not
+ * queued); items held by an unscored stage -1 (they wait for `negsieve
+ * cascade`).  @v, @pending and @pfn are the items' verdicts.
+ */
+void cascade_queue_order(const struct cascade *c,
+			 const struct cascade_item *items, size_t n,
+			 const enum cascade_verdict *v, const bool *pending,
+			 const double *pfn, double *prio);
+
+/* A fit: thresholds of every stage, the P(FN) model, what it used. */
+struct cascade_fitres {
+	struct cascade_thr *t;	/* c->n entries, owned */
+	struct cascade_pfn pfn;
+	int64_t labels;		/* labelled items (TN or FN) */
+	int64_t certifying;	/* of those, in the audit slice */
+};
+
+/*
+ * Refit every stage (see the top of this file) from the labels of
+ * @items (@n; their label, audit and scores set), starting from the
+ * thresholds @cur (c->n entries: the previous fit, or
+ * cascade_thr_initial()).  Fills @out (cascade_fitres_fini()).  Also
+ * fits P(FN) and measures its calibration on the audit slice.
+ */
+enum ns_rc cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
+		       const struct cascade_item *items, size_t n,
+		       struct cascade_fitres *out, struct ns_err *err);
+void cascade_fitres_fini(struct cascade_fitres *f);
+
+/*
+ * Count the funnel of @items under thresholds @t into t[k].seen, kept,
+ * flagged, passed, pending.
+ */
+void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
+		    const struct cascade_item *items, size_t n);
+
+/*
+ * The thresholds as JSON text (stored in cascade_fit.thresholds; caller
+ * frees), and back: cascade_thr_parse fills @t (c->n entries) from
+ * @json, matching stages by name; stages it does not name keep their
+ * config thresholds.  Returns false on malformed JSON.
+ */
+char *cascade_thr_json(const struct cascade *c, const struct cascade_thr *t);
+bool cascade_thr_parse(const struct cascade *c, const char *json,
+		       struct cascade_thr *t);
+
+/*
+ * One line for the review header from thresholds JSON @json of version
+ * @fit_id: "cascade v3: gap <-0.12 >0.05, near_duplicate >0.97"; stages
+ * without a finite threshold are left out ("cascade v1: nothing
+ * automatic yet" when none has one).  Needs no config.
+ */
+void cascade_thr_summary(const char *json, int64_t fit_id, char *buf,
+			 size_t size);
+
+/* The P(FN) model as JSON text (caller frees), and back. */
+char *cascade_pfn_json(const struct cascade *c, const struct cascade_pfn *m);
+bool cascade_pfn_parse(const struct cascade *c, const char *json,
+		       struct cascade_pfn *m);
+
+/* The stage definitions as JSON (stored with each fit; caller frees). */
+char *cascade_stages_json(const struct cascade *c);
+
+#endif

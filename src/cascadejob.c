@@ -1,0 +1,469 @@
+/*
+ * cascadejob.c - `negsieve cascade` and `negsieve fit` (see cascadejob.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/cascade.h"
+#include "src/cascadejob.h"
+#include "src/progress.h"
+#include "src/scorer.h"
+#include "src/util.h"
+
+enum ns_rc
+cascadejob_current(struct project *pj, const struct cascade *c,
+		   struct cascade_thr *t, struct cascade_pfn *m,
+		   int64_t *fit_id, struct ns_err *err)
+{
+	struct cascade_db_fit f;
+	char *stages = cascade_stages_json(c);
+	enum ns_rc rc;
+
+	cascade_thr_initial(c, t);
+	memset(m, 0, sizeof(*m));
+	m->base_rate = 0.5;
+	*fit_id = 0;
+	if ((rc = cascade_db_fit_latest(pj->db, &f, err)) != NS_OK) {
+		free(stages);
+		return rc;
+	}
+	/* a fit made for other stages (or settings) is not this cascade's */
+	if (f.id && f.stages && !strcmp(f.stages, stages)) {
+		cascade_thr_parse(c, f.thresholds, t);
+		if (f.model)
+			cascade_pfn_parse(c, f.model, m);
+		*fit_id = f.id;
+	}
+	cascade_db_fit_fini(&f);
+	free(stages);
+	return NS_OK;
+}
+
+/* --- external stages ----------------------------------------------------- */
+
+/* Requests for @n items (all of query texts @qt) into @req; the
+ * passages' strings are kept in @keep (3 per item) for the caller to
+ * free. */
+static enum ns_rc
+cascadejob_requests(struct project *pj, const struct cascade_item *const *it,
+		    size_t n, const struct cascade_db_texts *qt,
+		    struct scorer_req *req, char **keep, struct ns_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *title, *text, *xid;
+		enum ns_rc rc = cascade_db_passage(pj->db, it[i]->pid, &title,
+						   &text, &xid, err);
+
+		if (rc != NS_OK)
+			return rc;
+		keep[3 * i] = title;
+		keep[3 * i + 1] = text;
+		keep[3 * i + 2] = xid;
+		memset(&req[i], 0, sizeof(req[i]));
+		req[i].query_id = it[i]->qid;
+		req[i].passage_id = it[i]->pid;
+		req[i].query_xid = qt->query_xid;
+		req[i].passage_xid = xid;
+		req[i].query = qt->query;
+		req[i].pos = (const char *const *)qt->pos;
+		req[i].pos_xid = (const char *const *)qt->pos_xid;
+		req[i].npos = qt->npos;
+		req[i].title = title;
+		req[i].text = text;
+		req[i].retriever_score = it[i]->f[0];
+	}
+	return NS_OK;
+}
+
+/*
+ * Score at external stage @k the items that reach it without a score
+ * (or whose stored score was made from another input), one query at a
+ * time, storing each query's scores in one commit.
+ */
+static enum ns_rc
+cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
+		       const struct cascade_thr *t, struct cascade_item *items,
+		       size_t n, struct cascadejob_result *res, FILE *report,
+		       struct ns_err *err)
+{
+	const struct cascade_stage *st = &c->st[k];
+	struct scorer *sc = NULL;
+	struct progress pr;
+	size_t todo = 0, done = 0, i = 0;
+	enum ns_rc rc;
+
+	for (size_t j = 0; j < n; j++) {
+		int stage;
+		bool pending;
+
+		cascade_route(c, t, &items[j], &stage, &pending);
+		todo += stage == k && pending;
+	}
+	if ((rc = scorer_new(pj->cfg, st->cfg_index, pj->db, &sc, err)))
+		return rc;
+	progress_start(&pr, "cascade", "items", (int64_t)todo);
+	while (i < n && rc == NS_OK) {
+		struct cascade_db_texts qt;
+		struct cascade_item **it;
+		struct scorer_req *req;
+		struct scorer_res *out;
+		char **keep;
+		size_t m = 0, q_end = i;
+		int64_t qid = items[i].qid;
+
+		while (q_end < n && items[q_end].qid == qid)
+			q_end++;
+		it = xcalloc(q_end - i, sizeof(*it));
+		for (size_t j = i; j < q_end; j++) {
+			int stage;
+			bool pending;
+
+			cascade_route(c, t, &items[j], &stage, &pending);
+			if (stage == k && pending)
+				it[m++] = &items[j];
+		}
+		i = q_end;
+		if (m == 0) {
+			free(it);
+			continue;
+		}
+		req = xcalloc(m, sizeof(*req));
+		out = xcalloc(m, sizeof(*out));
+		keep = xcalloc(3 * m, sizeof(*keep));
+		if ((rc = cascade_db_texts(pj->db, qid, &qt, err)) == NS_OK) {
+			if ((rc = cascadejob_requests(pj, (const struct
+							   cascade_item *const
+							   *)it, m, &qt, req,
+						      keep, err)) == NS_OK)
+				rc = scorer_run(sc, req, m, out, NULL, err);
+			if (rc == NS_OK && (rc = db_begin(pj->db, err)) ==
+						   NS_OK) {
+				for (size_t j = 0; j < m && rc == NS_OK; j++) {
+					double s = out[j].ok ? out[j].score
+							     : NAN;
+
+					if (!out[j].ok) {
+						res->score_failed++;
+						if (report)
+							fprintf(report, "%s: "
+								"%s\n", st->name,
+								out[j].msg);
+						continue;
+					}
+					rc = cascade_db_score_put(
+						pj->db, st->name, it[j]->qid,
+						it[j]->pid, s, out[j].raw,
+						scorer_input_hash(sc, &req[j]),
+						err);
+					it[j]->x[st->ext] = s;
+					res->scored++;
+				}
+				if (rc == NS_OK)
+					rc = db_commit(pj->db, err);
+				else
+					db_rollback(pj->db);
+			}
+			cascade_db_texts_fini(&qt);
+		}
+		for (size_t j = 0; j < 3 * m; j++)
+			free(keep[j]);
+		scorer_res_fini(out, m);
+		free(keep);
+		free(out);
+		free(req);
+		free(it);
+		done += m;
+		progress_update(&pr, (int64_t)done);
+	}
+	progress_finish(&pr);
+	if (report && rc == NS_OK && todo) {
+		const struct scorer_stats *ss = scorer_stats(sc);
+
+		fprintf(report, "stage %s: %lld scored, %lld failed, %lld "
+			"requests, %lld from the cache", st->name,
+			(long long)(todo - (size_t)ss->failed),
+			(long long)ss->failed, (long long)ss->requests,
+			(long long)ss->cached);
+		if (ss->prompt_tokens || ss->completion_tokens)
+			fprintf(report, ", %lld + %lld tokens, cost %.4f",
+				(long long)ss->prompt_tokens,
+				(long long)ss->completion_tokens, ss->cost);
+		fprintf(report, ", %.1f s\n", ss->seconds);
+	}
+	scorer_free(sc);
+	return rc;
+}
+
+/* --- verdicts ------------------------------------------------------------ */
+
+/* Rows written per commit when a store is chunked. */
+#define CASCADEJOB_CHUNK 2000
+
+/*
+ * Store the verdict of every item under thresholds @t and model @m as
+ * version @fit_id, in the caller's transaction.  With @old (c->n
+ * thresholds, or NULL: all items), only the items whose verdict differs
+ * under @old and @t, and those still waiting for people (whose P(FN)
+ * orders the queue), are written, and the transaction is committed and
+ * begun again every CASCADEJOB_CHUNK rows so that a reviewer's decision
+ * never waits long for the write lock.
+ */
+static enum ns_rc
+cascadejob_store(struct project *pj, const struct cascade *c,
+		 const struct cascade_thr *t, const struct cascade_thr *old,
+		 const struct cascade_pfn *m, const struct cascade_item *items,
+		 size_t n, int64_t fit_id, struct cascadejob_result *res,
+		 struct ns_err *err)
+{
+	enum cascade_verdict *v = xmalloc((n ? n : 1) * sizeof(*v));
+	int *stage = xmalloc((n ? n : 1) * sizeof(*stage));
+	bool *pending = xmalloc((n ? n : 1) * sizeof(*pending));
+	double *pfn = xmalloc((n ? n : 1) * sizeof(*pfn));
+	double *prio = xmalloc((n ? n : 1) * sizeof(*prio));
+	enum ns_rc rc = NS_OK;
+	size_t written = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = cascade_route(c, t, &items[i], &stage[i], &pending[i]);
+		pfn[i] = cascade_pfn(c, m, &items[i]);
+	}
+	cascade_queue_order(c, items, n, v, pending, pfn, prio);
+	for (size_t i = 0; i < n && rc == NS_OK; i++) {
+		const struct cascade_item *it = &items[i];
+		struct cascade_db_auto a;
+
+		res->items++;
+		res->tn += v[i] == CASCADE_TN;
+		res->fn += v[i] == CASCADE_FN;
+		res->review += v[i] == CASCADE_REVIEW;
+		res->pending += pending[i];
+		res->audit += it->audit;
+		if (old) {
+			int ostage;
+			bool opending;
+			enum cascade_verdict ov = cascade_route(c, old, it,
+								&ostage,
+								&opending);
+			/* waiting items: their place in the queue moves */
+			bool waits = prio[i] > 0;
+
+			if (ov == v[i] && ostage == stage[i] &&
+			    opending == pending[i] && !waits)
+				continue;
+			res->changed += ov != v[i];
+			if (++written % CASCADEJOB_CHUNK == 0 &&
+			    ((rc = db_commit(pj->db, err)) ||
+			     (rc = db_begin(pj->db, err))))
+				break;
+		} else {
+			res->changed++;
+		}
+		memset(&a, 0, sizeof(a));
+		a.qid = it->qid;
+		a.pid = it->pid;
+		a.verdict = cascade_verdict_name(v[i]);
+		a.stage = v[i] != CASCADE_REVIEW || pending[i]
+			  ? c->st[stage[i]].name : NULL;
+		a.score = stage[i] < c->n ? cascade_score(c, stage[i], it)
+					  : NAN;
+		a.pfn = pfn[i];
+		a.priority = prio[i];
+		a.audit = it->audit;
+		rc = cascade_db_auto_put(pj->db, &a, fit_id, err);
+	}
+	free(v);
+	free(stage);
+	free(pending);
+	free(pfn);
+	free(prio);
+	return rc;
+}
+
+static void
+cascadejob_print_funnel(FILE *fp, const struct cascade *c,
+			const struct cascade_thr *t,
+			const struct cascadejob_result *res)
+{
+	fprintf(fp, "%-16s %-14s %9s %9s %9s %9s %9s %9s\n", "stage",
+		"scorer", "lo", "hi", "seen", "kept", "flagged", "passed");
+	for (int k = 0; k < c->n; k++) {
+		fprintf(fp, "%-16s %-14s %9.4g %9.4g %9lld %9lld %9lld %9lld",
+			c->st[k].name, cascade_scorer_name(c->st[k].scorer),
+			t[k].lo, t[k].hi, (long long)t[k].seen,
+			(long long)t[k].kept, (long long)t[k].flagged,
+			(long long)t[k].passed);
+		if (t[k].pending)
+			fprintf(fp, "  (%lld not scored)",
+				(long long)t[k].pending);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "people: %lld of %lld items (%lld auto-kept as true "
+		"negatives, %lld auto-flagged as false negatives); audit "
+		"slice %lld items\n",
+		(long long)(res->review - res->pending), (long long)res->items,
+		(long long)res->tn, (long long)res->fn, (long long)res->audit);
+	if (res->pending)
+		fprintf(fp, "%lld items wait for a stage to score them: run "
+			"negsieve cascade again when it can\n",
+			(long long)res->pending);
+}
+
+void
+cascadejob_print_thresholds(FILE *fp, const struct cascade *c,
+			    const struct cascade_thr *t)
+{
+	for (int k = 0; k < c->n; k++) {
+		fprintf(fp, "  %s (%s): keep below %.4g", c->st[k].name,
+			cascade_scorer_name(c->st[k].scorer), t[k].lo);
+		if (t[k].lo_n)
+			fprintf(fp, " [%lld audit labels, %lld FN, FN rate "
+				"<= %.1f%%]", (long long)t[k].lo_n,
+				(long long)t[k].lo_k, 100.0 * t[k].lo_bound);
+		fprintf(fp, " %s; flag above %.4g", t[k].lo_why, t[k].hi);
+		if (t[k].hi_n)
+			fprintf(fp, " [%lld audit labels, %lld FN, precision "
+				">= %.1f%%]", (long long)t[k].hi_n,
+				(long long)t[k].hi_k, 100.0 * t[k].hi_bound);
+		fprintf(fp, " %s\n", t[k].hi_why);
+	}
+}
+
+enum ns_rc
+cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
+	       struct cascadejob_result *res, struct ns_err *err)
+{
+	struct cascade c;
+	struct cascade_thr *t = NULL;
+	struct cascade_pfn m;
+	struct cascade_item *items = NULL;
+	size_t n = 0;
+	int64_t fit_id = 0;
+	char *stages = NULL, *thr = NULL, *model = NULL;
+	enum ns_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = cascade_from_config(&c, pj->cfg, err)))
+		return rc;
+	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
+	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
+		goto out;
+	for (int k = 0; k < c.n && rc == NS_OK; k++)
+		if (c.st[k].ext >= 0)
+			rc = cascadejob_score_stage(pj, &c, k, t, items, n,
+						    res, s->report, err);
+	if (rc != NS_OK)
+		goto out;
+	cascade_funnel(&c, t, items, n);
+	if ((rc = db_begin(pj->db, err)))
+		goto out;
+	/* the first run of these stages starts version 1 of them */
+	stages = cascade_stages_json(&c);
+	thr = cascade_thr_json(&c, t);
+	model = m.dim || m.trained_on ? cascade_pfn_json(&c, &m) : NULL;
+	if (!fit_id)
+		rc = cascade_db_fit_add(pj->db, s->origin ? s->origin
+				        : "cascade", stages, thr, model,
+					cascade_db_last_decision(pj->db),
+					&fit_id, err);
+	if (rc == NS_OK)
+		rc = cascade_db_auto_prune(pj->db, err);
+	if (rc == NS_OK)
+		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, fit_id,
+				      res, err);
+	if (rc == NS_OK)
+		rc = db_commit(pj->db, err);
+	if (rc != NS_OK) {
+		db_rollback(pj->db);
+		goto out;
+	}
+	res->fit_id = fit_id;
+	if (s->report)
+		cascadejob_print_funnel(s->report, &c, t, res);
+out:
+	free(stages);
+	free(thr);
+	free(model);
+	free(items);
+	free(t);
+	cascade_fini(&c);
+	return rc;
+}
+
+enum ns_rc
+cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
+	       struct cascadejob_result *res, struct ns_err *err)
+{
+	struct cascade c;
+	struct cascade_thr *cur = NULL;
+	struct cascade_pfn m;
+	struct cascade_fitres fr;
+	struct cascade_item *items = NULL;
+	size_t n = 0;
+	int64_t fit_id = 0, upto;
+	char *stages = NULL, *thr = NULL, *model = NULL;
+	enum ns_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&fr, 0, sizeof(fr));
+	if ((rc = cascade_from_config(&c, pj->cfg, err)))
+		return rc;
+	cur = xcalloc((size_t)c.n + 1, sizeof(*cur));
+	upto = cascade_db_last_decision(pj->db);
+	if ((rc = cascadejob_current(pj, &c, cur, &m, &fit_id, err)) ||
+	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)) ||
+	    (rc = cascade_fit(&c, cur, items, n, &fr, err)))
+		goto out;
+	res->labels = fr.labels;
+	res->certifying = fr.certifying;
+	stages = cascade_stages_json(&c);
+	thr = cascade_thr_json(&c, fr.t);
+	model = cascade_pfn_json(&c, &fr.pfn);
+	if ((rc = db_begin(pj->db, err)))
+		goto out;
+	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
+				thr, model, upto, &fit_id, err);
+	/* without a previous version of these stages, every verdict is new */
+	if (rc == NS_OK)
+		rc = cascadejob_store(pj, &c, fr.t,
+				      s->verdicts_only ? cur : NULL, &fr.pfn,
+				      items, n, fit_id, res, err);
+	if (rc == NS_OK)
+		rc = db_commit(pj->db, err);
+	if (rc != NS_OK) {
+		db_rollback(pj->db);
+		goto out;
+	}
+	res->fit_id = fit_id;
+	if (s->report) {
+		fprintf(s->report, "fit %lld: %lld labels (%lld in the audit "
+			"slice certify thresholds), decisions up to %lld\n",
+			(long long)fit_id, (long long)fr.labels,
+			(long long)fr.certifying, (long long)upto);
+		cascadejob_print_thresholds(s->report, &c, fr.t);
+		if (fr.pfn.dim)
+			fprintf(s->report, "P(FN): logistic model on %lld "
+				"labels; on %lld audit labels Brier %.3f, "
+				"calibration error %.3f\n",
+				(long long)fr.pfn.trained_on,
+				(long long)fr.pfn.cal_n, fr.pfn.brier,
+				fr.pfn.ece);
+		else
+			fprintf(s->report, "P(FN): too few labels for a model "
+				"(%lld; needs 10 of both kinds); the base rate "
+				"%.2f\n", (long long)fr.pfn.trained_on,
+				fr.pfn.base_rate);
+		cascadejob_print_funnel(s->report, &c, fr.t, res);
+	}
+out:
+	free(stages);
+	free(thr);
+	free(model);
+	free(items);
+	free(cur);
+	cascade_fitres_fini(&fr);
+	cascade_fini(&c);
+	return rc;
+}

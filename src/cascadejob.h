@@ -1,0 +1,69 @@
+/*
+ * cascadejob.h - the cascade over a project: `negsieve cascade` (score
+ * what each stage needs, route every kept candidate, store the verdicts)
+ * and `negsieve fit` (refit thresholds and P(FN) from the labels, store
+ * a new version, update the verdicts).  Nothing here reads argv; the
+ * commands, the review screen's background refit and the tests call
+ * these functions.
+ */
+#ifndef NS_CASCADEJOB_H
+#define NS_CASCADEJOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "src/cascade.h"
+#include "src/err.h"
+#include "src/project.h"
+
+struct cascadejob_settings {
+	int64_t run;		/* only this run's candidates; 0: all */
+	const char *origin;	/* recorded with a fit: "cascade", "fit",
+				 * "review" */
+	bool verdicts_only;	/* fit: update only changed verdicts, not
+				 * every P(FN) (the review's background
+				 * refit, which must not hold the database) */
+	FILE *report;		/* the funnel, the fit; NULL: quiet */
+};
+
+struct cascadejob_result {
+	int64_t fit_id;		/* the version the verdicts are under */
+	int64_t items;		/* kept candidates routed */
+	int64_t tn, fn, review;	/* verdicts */
+	int64_t pending;	/* of review: held by an unscored stage */
+	int64_t audit;		/* items in the audit slice */
+	int64_t scored;		/* external scores made now */
+	int64_t score_failed;	/* ... of which failed */
+	int64_t changed;	/* fit: verdicts that changed */
+	int64_t labels, certifying;	/* fit: labels used */
+};
+
+/*
+ * The current version of @pj's cascade: the config's stages @c (from
+ * cascade_from_config), their thresholds @t (c->n entries) and model @m
+ * from the newest fit when it was made for the same stages, else the
+ * config's thresholds and no model.  *@fit_id is that fit (0: none or
+ * for other stages).
+ */
+enum ns_rc cascadejob_current(struct project *pj, const struct cascade *c,
+			      struct cascade_thr *t, struct cascade_pfn *m,
+			      int64_t *fit_id, struct ns_err *err);
+
+/* negsieve cascade (see above).  On failure the project is as before,
+ * but for external scores already stored (they are kept: a re-run
+ * does not pay for them again). */
+enum ns_rc cascadejob_run(struct project *pj,
+			  const struct cascadejob_settings *s,
+			  struct cascadejob_result *res, struct ns_err *err);
+
+/* negsieve fit (see above).  On failure nothing is written. */
+enum ns_rc cascadejob_fit(struct project *pj,
+			  const struct cascadejob_settings *s,
+			  struct cascadejob_result *res, struct ns_err *err);
+
+/* Print the thresholds of @t with their evidence to @fp. */
+void cascadejob_print_thresholds(FILE *fp, const struct cascade *c,
+				 const struct cascade_thr *t);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * cmd_cascade.c - negsieve cascade [--run ID] PROJECT, and
+ * negsieve fit [--run ID] [--quiet] [--verdicts-only] PROJECT.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "src/cascadejob.h"
+#include "src/cmd.h"
+#include "src/project.h"
+
+#define CS struct cascadejob_settings
+static const struct opt cascade_rows[] = {
+	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, CS, run,
+		"only the kept candidates of run ID"),
+	OPT_END
+};
+
+static const struct opt_cmd cascade_cmd = {
+	"cascade",
+	"usage: negsieve cascade [OPTIONS] PROJECT\n",
+	"Run the cascade's stages (cascade.stages in the config) over the\n"
+	"kept candidates: score what each stage needs (external commands and\n"
+	"judges only for what the stages before them left uncertain), then\n"
+	"keep, flag or route each candidate to people under the current\n"
+	"thresholds, and print the funnel.  Re-running scores only new or\n"
+	"changed candidates.\n",
+	cascade_rows,
+};
+
+/* fit's settings: the job's, and whether to print. */
+struct fit_settings {
+	struct cascadejob_settings job;
+	bool quiet;
+};
+
+#define FS struct fit_settings
+static const struct opt fit_rows[] = {
+	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, FS, job.run,
+		"only the kept candidates of run ID"),
+	OPT_FLAG('q', "quiet", FS, quiet,
+		 "print nothing (review's background refit)"),
+	OPT_FLAG(0, "verdicts-only", FS, job.verdicts_only,
+		 "write only changed verdicts and the queue's order"),
+	OPT_END
+};
+#undef FS
+#undef CS
+
+static const struct opt_cmd fit_cmd = {
+	"fit",
+	"usage: negsieve fit [OPTIONS] PROJECT\n",
+	"Refit the cascade's thresholds and P(FN) from the decisions made so\n"
+	"far, store them as a new version with the evidence behind each\n"
+	"threshold, and update the automatic verdicts.  Only labels of the\n"
+	"random audit slice certify a threshold; review refits by itself\n"
+	"every cascade.refit_every decisions.\n",
+	fit_rows,
+};
+
+int
+cmd_cascade(int argc, char **argv)
+{
+	struct cascadejob_settings s;
+	struct cascadejob_result res;
+	struct opt_state st;
+	struct project pj;
+	struct ns_err err;
+	int rc;
+
+	err_clear(&err);
+	memset(&s, 0, sizeof(s));
+	if ((rc = cmd_options(&cascade_cmd, argc, argv, &s, &st)) || st.help)
+		return rc;
+	if (st.first != argc - 1)
+		return cmd_usage_error("cascade",
+				       "expected one PROJECT argument");
+	if (project_open(&pj, argv[st.first], &err) != NS_OK)
+		return cmd_fail(&err);
+	s.origin = "cascade";
+	s.report = stdout;
+	rc = cascadejob_run(&pj, &s, &res, &err);
+	if (rc == NS_OK)
+		printf("cascade version %lld: %lld candidates routed\n",
+		       (long long)res.fit_id, (long long)res.items);
+	project_close(&pj);
+	return rc == NS_OK ? NS_OK : cmd_fail(&err);
+}
+
+int
+cmd_fit(int argc, char **argv)
+{
+	struct fit_settings s;
+	struct cascadejob_result res;
+	struct opt_state st;
+	struct project pj;
+	struct ns_err err;
+	int rc;
+
+	err_clear(&err);
+	memset(&s, 0, sizeof(s));
+	if ((rc = cmd_options(&fit_cmd, argc, argv, &s, &st)) || st.help)
+		return rc;
+	if (st.first != argc - 1)
+		return cmd_usage_error("fit", "expected one PROJECT argument");
+	if (project_open(&pj, argv[st.first], &err) != NS_OK)
+		return cmd_fail(&err);
+	s.job.origin = s.quiet ? "review" : "fit";
+	s.job.report = s.quiet ? NULL : stdout;
+	rc = cascadejob_fit(&pj, &s.job, &res, &err);
+	project_close(&pj);
+	return rc == NS_OK ? NS_OK : cmd_fail(&err);
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# cli-mine-vectors.sh - which vectors `negsieve mine` uses: on a project
+# without any it embeds first with the configured embedder and says so;
+# vectors imported from files are used when they are the only ones; among
+# several models the embedder's, else a clear refusal; a shard (read-only)
+# never embeds.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+# mkproj DIR [CONFIG]: 4 queries, 12 passages, one positive each
+mkproj() {
+	"$NEGSIEVE" init ${2:+--config "$2"} "$1" >/dev/null
+	python3 - <<'PY' | sqlite3 "$1/negsieve.db"
+print("BEGIN; INSERT INTO source(id,path,format,created_at) VALUES(1,'t','t','now');")
+topics = ["apt package manager", "vim text editor", "nginx web server", "gzip archive tool"]
+for t, words in enumerate(topics):
+    for j in range(3):
+        pid = t * 3 + j + 1
+        print("INSERT INTO passage(id,text,source_id) VALUES(%d,'%s number %d',1);" % (pid, words, j))
+        print("INSERT INTO passage_xid VALUES('p%d',%d);" % (pid, pid))
+    print("INSERT INTO query(id,xid,text,source_id) VALUES(%d,'q%d','%s',1);" % (t + 1, t + 1, words))
+    print("INSERT INTO qrel VALUES(%d,%d,1,NULL,1);" % (t + 1, t * 3 + 1))
+print("INSERT INTO passage_fts(passage_fts) VALUES('rebuild'); COMMIT;")
+PY
+}
+nvec() { sqlite3 "$1/negsieve.db" "SELECT count(*) FROM vecset"; }
+runmodel() { sqlite3 "$1/negsieve.db" "SELECT json_extract(params,'\$.model') FROM run ORDER BY id DESC LIMIT 1"; }
+
+# A project without vectors: mine embeds first, with the built-in embedder.
+P=$T/p
+mkproj "$P"
+run "$NEGSIEVE" mine --num-negatives 1 "$P"
+is "$rc" 0 "mine without vectors succeeds"
+is_in "$out" "no vectors yet: embedding with the built-in embedder first (as 'negsieve embed' does)" \
+   "it says it embeds first"
+is_in "$out" "embedded 12 passages and 4 queries (dimension 384)" "... and what it embedded"
+is_in "$out" "run 1: 4 queries" "then it mines"
+is "$(nvec "$P")" 2 "a query and a passage vector set"
+is "$(runmodel "$P")" "builtin-tfidf-v1" "the run names the vectors it used"
+run "$NEGSIEVE" mine --num-negatives 1 "$P"
+is "$(nvec "$P")" 2 "the next run embeds nothing"
+case "$out" in *"no vectors yet"*) ok "no second embedding message" false ;;
+*) ok "no second embedding message" true ;; esac
+
+# The configured embedder is the one used.
+printf 'embed:\n  dim: 32\n' >"$T/dim.yaml"
+mkproj "$T/pd" "$T/dim.yaml"
+run "$NEGSIEVE" mine "$T/pd"
+is "$rc" 0 "mine embeds with the configured embedder"
+is_in "$out" "(dimension 32)" "embed.dim of the config"
+
+# A shard opens the project read-only: it refuses and writes nothing.
+mkproj "$T/ps"
+"$NEGSIEVE" stats "$T/ps" >/dev/null
+run "$NEGSIEVE" mine --shard 0/2 --output "$T/s0.db" "$T/ps"
+is "$rc" 7 "a shard of a project without vectors exits 7"
+is "$err" "negsieve: $T/ps: no vectors yet; run 'negsieve embed $T/ps' first" "... and says what to run"
+is "$(nvec "$T/ps")" 0 "nothing embedded"
+ok "no shard file" test ! -e "$T/s0.db"
+
+# Vectors imported from files, the only ones: used without --model.
+F=$T/pf
+mkproj "$F"
+python3 - "$T" <<'PY'
+import struct, sys, random
+random.seed(3)
+d = sys.argv[1]
+def fvecs(path, n):
+    with open(path, "wb") as f:
+        for i in range(n):
+            f.write(struct.pack("<i", 4))
+            f.write(struct.pack("<4f", *[random.random() for _ in range(4)]))
+fvecs(d + "/p.fvecs", 12)
+fvecs(d + "/q.fvecs", 4)
+open(d + "/p.ids", "w").write("".join("p%d\n" % (i + 1) for i in range(12)))
+open(d + "/q.ids", "w").write("".join("q%d\n" % (i + 1) for i in range(4)))
+PY
+"$NEGSIEVE" embed --passages "$T/p.fvecs" --passage-ids "$T/p.ids" \
+	--queries "$T/q.fvecs" --query-ids "$T/q.ids" "$F" >/dev/null
+run "$NEGSIEVE" mine "$F"
+is "$rc" 0 "mine uses the only vectors, imported from files"
+is "$(runmodel "$F")" "file:" "the run names them"
+is "$(nvec "$F")" 2 "nothing embedded"
+run "$NEGSIEVE" mine --model builtin "$F"
+is "$rc" 7 "a model asked for and missing still exits 7"
+is_in "$err" "no passage vectors of model 'builtin-tfidf-v1'" "... naming it"
+
+# Several models: the configured embedder's; none of them: refused.
+"$NEGSIEVE" embed "$F" >/dev/null
+run "$NEGSIEVE" mine "$F"
+is "$(runmodel "$F")" "builtin-tfidf-v1" "among several, the embedder's (builtin)"
+printf 'embed:\n  model: e5\n  endpoint: http://127.0.0.1:9/v1\n' >"$T/e5.yaml"
+mkproj "$T/pe" "$T/e5.yaml"
+"$NEGSIEVE" embed --passages "$T/p.fvecs" --passage-ids "$T/p.ids" \
+	--queries "$T/q.fvecs" --query-ids "$T/q.ids" "$T/pe" >/dev/null
+sqlite3 "$T/pe/negsieve.db" "ATTACH '$F/negsieve.db' AS f;
+INSERT INTO vecset(kind,model,dim,count,path,ids_path,created_at)
+  SELECT kind,model,dim,count,path,ids_path,created_at FROM f.vecset WHERE model='builtin-tfidf-v1';"
+run "$NEGSIEVE" mine "$T/pe"
+is "$rc" 2 "several models, none the embedder's: a usage error"
+is "$err" "negsieve: $T/pe: vectors of 2 models (builtin-tfidf-v1, file:): choose one with --model or mine.model" \
+   "... listing them"
+run "$NEGSIEVE" mine --model file: "$T/pe"
+is "$rc" 0 "--model picks one"
+done_testing
