@@ -221,6 +221,8 @@ run ro "$NEGSIEVE" mine --method bm25 --shard 1/2 --output "$T/out/shard1.db" "$
 [ "$rc" = 0 ] || printf '# %s\n' "$err"
 is "$rc" 0 "mine --shard on a read-only project: exit 0"
 ok "mine --shard wrote its shard" test -s "$T/out/shard1.db"
+run ro "$NEGSIEVE" config "$P"
+is "$rc" 0 "config (showing it) on a read-only project: exit 0"
 is "$(ls "$P")" "negsieve.db" "read-only project: nothing added"
 v=$(q "$P" "PRAGMA user_version")
 cp -r "$P" old && chmod -R u+w old && sqlite3 old/negsieve.db "PRAGMA user_version = $((v - 1))" && chmod -R a-w old
