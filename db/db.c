@@ -479,6 +479,15 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	db->dir = xstrdup(dir);
 	db->readonly = mode == DB_OPEN_READONLY;
 	old = umask(007);
+	/* no memory statistics: their mutex is taken on every malloc */
+	{
+		static int configured;
+
+		if (!configured) {
+			sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+			configured = 1;
+		}
+	}
 	src = db->readonly ? db_sqlite_open_ro(db, dir, path)
 	      : sqlite3_open_v2(path, &db->h, flags, NULL);
 	if (src != SQLITE_OK) {

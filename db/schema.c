@@ -310,7 +310,33 @@ static const char migration_6[] =
 	"ALTER TABLE decision ADD COLUMN auto TEXT;";
 
 /*
- * 7: import.  A source's content hash (XXH3-128 of the input's bytes after
+ * 7: the export log.  Every `negsieve export` that wrote its file is
+ * recorded with its settings (params, JSON), the cascade version it used
+ * (fit_id; NULL before any cascade), the last decision it saw, and its
+ * counts: the main ones as columns for `stats`, all of them in counts
+ * (JSON).
+ */
+static const char migration_7[] =
+	"CREATE TABLE export ("
+	"  id                INTEGER PRIMARY KEY,"
+	"  created_at        TEXT NOT NULL,"
+	"  format            TEXT NOT NULL,"
+	"  path              TEXT NOT NULL,"	/* '-': standard output */
+	"  params            TEXT NOT NULL,"	/* JSON: the settings */
+	"  fit_id            INTEGER REFERENCES cascade_fit(id),"
+	"  decisions_upto    INTEGER NOT NULL DEFAULT 0,"
+	"  queries           INTEGER NOT NULL DEFAULT 0,"	/* written */
+	"  rows              INTEGER NOT NULL DEFAULT 0,"	/* records */
+	"  positives         INTEGER NOT NULL DEFAULT 0,"	/* relabelled too */
+	"  relabelled        INTEGER NOT NULL DEFAULT 0,"
+	"  negatives         INTEGER NOT NULL DEFAULT 0,"
+	"  negatives_dropped INTEGER NOT NULL DEFAULT 0,"
+	"  queries_dropped   INTEGER NOT NULL DEFAULT 0,"
+	"  counts            TEXT NOT NULL"	/* JSON: every count */
+	");";
+
+/*
+ * 8: import.  A source's content hash (XXH3-128 of the input's bytes after
  * decompression; for a BEIR directory, of its files' names and hashes),
  * so that an input imported again is noticed; the hash of its first 64 KiB
  * (head_hash) says cheaply, before reading it, that it cannot be one
@@ -319,7 +345,7 @@ static const char migration_6[] =
  * non-relevant, as every reader of qrel expects); the grade the input
  * gave it is kept in qrel_file_grade (qrel itself keeps its columns).
  */
-static const char migration_7[] =
+static const char migration_8[] =
 	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
 	"ALTER TABLE source ADD COLUMN head_hash TEXT;"	/* its first 64 KiB */
 	"CREATE INDEX source_head ON source(head_hash)"
@@ -339,5 +365,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 5, migration_5 },
 	{ 6, migration_6 },
 	{ 7, migration_7 },
+	{ 8, migration_8 },
 	{ 0, NULL }
 };

@@ -122,6 +122,29 @@ const struct config_key config_keys[] = {
 	  "agreement: the newest run of this method is the other run." },
 	{ "cascade.stages[].run", CONFIG_INT, NULL, "1..",
 	  "agreement: the other run's id (instead of method)." },
+	{ "export.format", CONFIG_ENUM, "bge",
+	  "bge|tevatron|triplet|n-tuple|labeled-pair|beir-qrels|trec-qrels",
+	  "Output format of negsieve export." },
+	{ "export.file_type", CONFIG_ENUM, "auto", "auto|jsonl|csv|tsv",
+	  "How triplet, n-tuple and labeled-pair rows are written; auto goes "
+	  "by the output's name (.csv, .tsv), else JSONL." },
+	{ "export.action", CONFIG_ENUM, "relabel",
+	  "relabel|drop-negative|drop-query",
+	  "What export does with false negatives: write them as positives, "
+	  "leave them out, or leave their queries out." },
+	{ "export.max_flagged", CONFIG_INT, "-1", "-1..",
+	  "Leave out queries with more false negatives than this; -1: no "
+	  "limit." },
+	{ "export.undecided", CONFIG_ENUM, "keep", "keep|drop",
+	  "Candidates that neither people nor the cascade decided: keep as "
+	  "negatives, or drop." },
+	{ "export.negatives", CONFIG_INT, "0", "0..10000",
+	  "At most this many negatives per query, best first; 0 writes all "
+	  "(n-tuple: exactly this many)." },
+	{ "export.min_negatives", CONFIG_INT, "1", "0..10000",
+	  "Leave out queries with fewer negatives than this." },
+	{ "export.fn_grade", CONFIG_INT, "1", "1..1000",
+	  "The grade of the qrels lines of the false negatives." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
 	{ NULL, 0, NULL, NULL, NULL }

@@ -64,6 +64,9 @@ struct imp {
 	struct strbuf top_id, top_title;
 	long top_line;			/* line of its <top>, 0 = outside */
 	int top_field;			/* 't' in <title>, 0 elsewhere */
+	int label_col;			/* CSV/TSV labeled pairs: 1-based
+					 * column named "label" in the
+					 * header; 0: none */
 	struct strbuf rec;		/* a record spanning lines (CSV) */
 	struct strbuf fields;		/* decoded CSV fields */
 	struct strbuf scratch;		/* ids, messages */

@@ -919,13 +919,17 @@ imp_tevatron(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 }
 
 /* A sentence-transformers row from its columns: anchor, positive,
- * negatives... */
+ * negatives...; or, for a labeled pair (@label 0 or 1; -1: not one),
+ * anchor and a passage that is a positive (1) or a negative (0). */
 static enum ns_rc
 imp_st_cols(struct imp *im, const char *line, const char **col,
-	    size_t *len, size_t *off, int n, struct ns_err *err)
+	    size_t *len, size_t *off, int n, int label, struct ns_err *err)
 {
 	struct imp_row r;
 
+	if (label >= 0 && n != 2)
+		return imp_bad(im, line, 0, err, "expected 3 columns (anchor, "
+			       "passage, label), got %d", n + 1);
 	if (n < 2)
 		return imp_bad(im, line, 0, err, "expected at least 2 columns "
 			       "(anchor, positive), got %d", n);
@@ -934,9 +938,9 @@ imp_st_cols(struct imp *im, const char *line, const char **col,
 	r.qtext = col[0];
 	r.qlen = len[0];
 	r.pos = imp_psgs;
-	r.npos = 1;
-	r.neg = imp_psgs + 1;
-	r.nneg = (size_t)n - 2;
+	r.npos = label == 0 ? 0 : 1;
+	r.neg = imp_psgs + r.npos;
+	r.nneg = (size_t)n - 1 - r.npos;
 	for (int i = 1; i < n; i++) {
 		struct imp_psg *ps = &imp_psgs[i - 1];
 
@@ -960,7 +964,7 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 {
 	const char *col[IMP_MAX_FIELDS];
 	size_t len[IMP_MAX_FIELDS], off[IMP_MAX_FIELDS];
-	int n = 0;
+	int n = 0, label = -1;
 
 	if (json_is_array(o)) {
 		size_t i;
@@ -985,6 +989,20 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 			if (n == IMP_MAX_FIELDS)
 				return imp_bad(im, line, 0, err, "too many "
 					       "columns");
+			if (strcmp(k, "label") == 0 && !json_is_string(v)) {
+				/* a labeled pair: 1 positive, 0 negative */
+				if (!json_is_boolean(v) &&
+				    !(json_is_integer(v) &&
+				      (json_integer_value(v) == 0 ||
+				       json_integer_value(v) == 1)))
+					return imp_bad(im, line,
+						       imp_key_off(line, k),
+						       err, "\"label\" is not "
+						       "0 or 1");
+				label = json_is_boolean(v) ? json_is_true(v)
+					: (int)json_integer_value(v);
+				continue;
+			}
 			if (!json_is_string(v))
 				return imp_bad(im, line, imp_key_off(line, k),
 					       err, "column \"%s\" is not a "
@@ -994,7 +1012,7 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 			off[n++] = imp_key_off(line, k);
 		}
 	}
-	return imp_st_cols(im, line, col, len, off, n, err);
+	return imp_st_cols(im, line, col, len, off, n, label, err);
 }
 
 /* Is @s a column name of a sentence-transformers data set? */
@@ -1004,7 +1022,7 @@ imp_colname(const char *s)
 	static const char *const names[] = {
 		"anchor", "positive", "negative", "query", "question",
 		"answer", "pos", "neg", "sentence", "text", "passage",
-		"document", "hard_negative", NULL
+		"document", "hard_negative", "label", NULL
 	};
 	size_t n;
 
@@ -1068,14 +1086,36 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 			  off[i];
 	}
 	if (first) {
+		im->label_col = 0;
 		for (i = 0; i < n && imp_colname(col[i]); i++)
 			;
 		if (i == n) {
+			/* a "label" column makes the rows labeled pairs */
+			for (i = 0; i < n; i++)
+				if (strcmp(col[i], "label") == 0)
+					im->label_col = i + 1;
 			im->records--;
 			return NS_OK;	/* a header row */
 		}
 	}
-	return imp_st_cols(im, rec, col, flen, src, n, err);
+	if (im->label_col) {
+		int lc = im->label_col - 1, label;
+
+		if (n != 3 || lc >= n)
+			return imp_bad(im, rec, 0, err, "expected 3 columns "
+				       "(anchor, passage, label), got %d", n);
+		if (strcmp(col[lc], "0") && strcmp(col[lc], "1"))
+			return imp_bad(im, rec, src[lc], err, "label '%s' is "
+				       "not 0 or 1", col[lc]);
+		label = col[lc][0] == '1';
+		for (i = lc; i + 1 < n; i++) {
+			col[i] = col[i + 1];
+			flen[i] = flen[i + 1];
+			src[i] = src[i + 1];
+		}
+		return imp_st_cols(im, rec, col, flen, src, n - 1, label, err);
+	}
+	return imp_st_cols(im, rec, col, flen, src, n, -1, err);
 }
 
 /* --- dispatch -------------------------------------------------------- */

@@ -718,6 +718,28 @@ review_maybe_refit(struct review *r, size_t n)
 	posix_spawn_file_actions_destroy(&fa);
 }
 
+void
+review_wait_refit(struct review *r)
+{
+	int status;
+
+	if (r->refit_pid > 0)
+		waitpid(r->refit_pid, &status, 0);
+	r->refit_pid = 0;
+	/* decisions the last refit may not have seen: one more, now */
+	if (r->since_refit > 0 && r->refit_every > 0) {
+		int every = r->refit_every;
+
+		r->refit_every = 1;
+		review_maybe_refit(r, 0);
+		r->refit_every = every;
+		if (r->refit_pid > 0)
+			waitpid(r->refit_pid, &status, 0);
+		r->refit_pid = 0;
+	}
+	review_sync(r);
+}
+
 bool
 review_sync(struct review *r)
 {

@@ -132,6 +132,10 @@ bool review_sync(struct review *r);
 void review_set_refit(struct review *r, const char *exe, const char *dir,
 		      int every);
 
+/* Wait until a refit that saw every decision of this session so far has
+ * finished (scripted sessions and tests), then review_sync(). */
+void review_wait_refit(struct review *r);
+
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);
 

@@ -264,6 +264,10 @@ tui_script_next(struct tui *t, struct tui_key *k)
 			tui_dump(t);
 			continue;
 		}
+		if (!strcmp(line, "wait-refit")) {
+			review_wait_refit(t->r);
+			continue;
+		}
 		if (!strcmp(line, "idle")) {	/* as after a second's pause */
 			review_idle(t->r);
 			review_sync(t->r);
