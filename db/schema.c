@@ -445,6 +445,28 @@ static const char migration_9[] =
 	"  at                TEXT NOT NULL"
 	") WITHOUT ROWID;";
 
+/*
+ * 10: import.  A source's content hash (XXH3-128 of the input's bytes after
+ * decompression; for a BEIR directory, of its files' names and hashes),
+ * so that an input imported again is noticed; the hash of its first 64 KiB
+ * (head_hash) says cheaply, before reading it, that it cannot be one
+ * imported before.  A judgment whose grade was
+ * below import.positive_grade is stored in qrel with grade 0 (judged
+ * non-relevant, as every reader of qrel expects); the grade the input
+ * gave it is kept in qrel_file_grade (qrel itself keeps its columns).
+ */
+static const char migration_10[] =
+	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
+	"ALTER TABLE source ADD COLUMN head_hash TEXT;"	/* its first 64 KiB */
+	"CREATE INDEX source_head ON source(head_hash)"
+	"  WHERE head_hash IS NOT NULL;"
+	"CREATE TABLE qrel_file_grade ("
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  grade      INTEGER NOT NULL,"	/* as in the input */
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -455,5 +477,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 7, migration_7 },
 	{ 8, migration_8 },
 	{ 9, migration_9 },
+	{ 10, migration_10 },
 	{ 0, NULL }
 };

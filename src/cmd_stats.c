@@ -345,7 +345,7 @@ cmd_stats(int argc, char **argv)
 		return rc;
 	if (st.first != argc - 1)
 		return cmd_usage_error("stats", "expected one PROJECT argument");
-	if (project_open(&p, argv[st.first], &err) != NS_OK)
+	if (project_open_read(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
 	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
@@ -436,9 +436,11 @@ cmd_stats(int argc, char **argv)
 		stats_print_team(&ts);
 		stats_print_cascade(fits, nfit, &est, conf);
 		if (nsrc)
-			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
+			printf("\nper source: what each import added (mined "
+			       "candidates are not counted here)\n"
+			       "%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
 			       "format", "records", "queries", "passages",
-			       "positives", "candidates", "path");
+			       "positives", "imported", "path");
 		for (size_t i = 0; i < nsrc; i++)
 			printf("%-4lld %-10s %8lld %8lld %9lld %9lld %10lld  "
 			       "%s\n", (long long)src[i].id, src[i].format,

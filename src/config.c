@@ -27,8 +27,11 @@ const struct config_key config_keys[] = {
 	  "Free text describing the data set." },
 	{ "import.format", CONFIG_ENUM, "auto",
 	  "auto|beir|bge|tevatron|st-csv|st-tsv|st-jsonl|trec-run|trec-qrels|"
-	  "id-text",
-	  "Input format; auto detects it from the file name and contents." },
+	  "id-text|trec-topics|rank-llm|pool",
+	  "Input format; auto detects it from the contents." },
+	{ "import.positive_grade", CONFIG_INT, "1", "1..",
+	  "Qrels grade from which on a judgment is a positive (TREC DL: 2); "
+	  "lower grades are judged non-relevant." },
 	{ "import.fts", CONFIG_BOOL, "true", NULL,
 	  "Update the full-text (FTS5) indexes after each import." },
 	{ "import.max_record_bytes", CONFIG_INT, "268435456", "1..",
@@ -48,6 +51,9 @@ const struct config_key config_keys[] = {
 	  "Further attempts after a timeout, HTTP 429 or 5xx." },
 	{ "embed.backoff", CONFIG_FLOAT, "1", "0..",
 	  "Seconds before the first retry; doubles each time." },
+	{ "embed.prompt", CONFIG_BOOL, "true", NULL,
+	  "Embed each query with the prompt of its training row in front "
+	  "(FlagEmbedding's \"prompt\"); false: the query alone." },
 	{ "embed.api_key_env", CONFIG_STRING, NULL, NULL,
 	  "Environment variable holding the API key; unset: NEGSIEVE_API_KEY, "
 	  "then OPENAI_API_KEY." },

@@ -395,7 +395,9 @@ if [ -f "$BGE/msmarco.jsonl" ]; then
 	U=$T/user
 	"$NEGSIEVE" init "$U" >/dev/null
 	"$NEGSIEVE" import "$U" "$BGE/msmarco.jsonl" >/dev/null
-	"$NEGSIEVE" embed "$U" >/dev/null
+	# the queries alone, not with their rows' prompts: the review
+	# below flags the candidates mined for these
+	"$NEGSIEVE" embed --no-prompt "$U" >/dev/null
 	"$NEGSIEVE" mine --num-negatives 5 "$U" >/dev/null
 	# one false negative in each of the first three queries
 	review_keys "$U" f ">" f ">" f q

@@ -160,8 +160,8 @@ main(void)
 	    "a finite number, got 'x'", "not a number, no range");
 	bad("import:\n  format: parquet\n",
 	    "t.yaml:2:11: import.format: expected one of auto,beir,bge,"
-	    "tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text, "
-	    "got 'parquet'", "wrong enum");
+	    "tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text,"
+	    "trec-topics,rank-llm,pool, got 'parquet'", "wrong enum");
 	bad("import: 3\n", "t.yaml:1:9: 'import' is a section, not a value: "
 	    "expected a mapping", "scalar for a section");
 	bad("project:\n  name: [a, b]\n",
