@@ -45,6 +45,9 @@ minejob_parse_shard(const char *arg, void *settings, char *buf, size_t size)
 }
 
 #define MS struct minejob_settings
+static const char *const minejob_gemm_names[] = { "auto", "openblas",
+						   "onednn", "faiss" };
+
 const struct opt minejob_opts[] = {
 	OPT_KEY('m', "method", "M", "mine.method", CONFIG_ENUM, MS, method,
 		"dense (faiss) or bm25 (FTS5)"),
@@ -55,6 +58,12 @@ const struct opt minejob_opts[] = {
 		"vectors; with none, embed first)"),
 	OPT_KEY(0, "recall-target", "R", "mine.recall_target", CONFIG_FLOAT,
 		MS, recall_target, "auto/IVF: tune nprobe to recall@k >= R"),
+	OPT_KEY(0, "precision", "P", "mine.precision", CONFIG_ENUM, MS,
+		precision, "exact search: f32, or bf16 or int8 screening "
+		"rescored in f32"),
+	OPT_KEY(0, "gemm", "E", "mine.gemm", CONFIG_ENUM, MS, gemm,
+		"exact search engine: auto (the faster GEMM, measured once "
+		"per machine), openblas, onednn, faiss"),
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
 		 "re-apply filters and sampling to a stored run"),
@@ -336,6 +345,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 {
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
+	struct mine_screen sc;
 	struct mine_in in;
 	struct target tg;
 	struct progress pr;
@@ -348,6 +358,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	enum ns_rc rc;
 
 	memset(&in, 0, sizeof(in));
+	memset(&sc, 0, sizeof(sc));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		return rc;
 	if ((rc = minejob_model(pj, o, &model, err)) ||
@@ -406,8 +417,18 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
 				"%lld on %lld sample queries\n", factory, k,
 				recall, (long long)nprobe, (long long)ns);
-	} else if (o->report) {
-		fprintf(o->report, "index %s: exact search\n", factory);
+	} else {
+		enum gemm_type type = GEMM_F32;
+		char desc[600];
+
+		type = (enum gemm_type)o->precision;
+		if ((rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
+					   type, ps->data, ps->n, ps->dim, k,
+					   true, desc, sizeof(desc), err)))
+			goto out;
+		if (o->report)
+			fprintf(o->report, "index %s: %s\n", factory, desc);
+		in.screen = &sc;
 	}
 	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
 				    &pos_pid, err)) ||
@@ -434,9 +455,18 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
 		goto out;
 	progress_start(&pr, "mine", "queries", in.nq);
-	rc = mine_dense(&in, ix, k, 4096, &o->fp, sum, tg.sink, tg.arg, &pr,
+	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
+			k + sc.margin), &o->fp, sum, tg.sink, tg.arg, &pr,
 			err);
 	progress_finish(&pr);
+	if (rc == NS_OK && o->report && sc.engine &&
+	    (topk_type(sc.engine) != GEMM_F32 || sc.rechecked || sc.uncertain))
+		fprintf(o->report, "exact search: the %s screen proved the top "
+			"%d of %lld of %lld queries; %lld searched again in "
+			"f32%s\n", gemm_type_name(topk_type(sc.engine)), k,
+			(long long)sc.certified, (long long)in.nq,
+			(long long)sc.rechecked, sc.uncertain ?
+			" (ties at rank k left some unproved)" : "");
 	rc = target_close(&tg, pj, o, rc, in.nq, err);
 	*run_out = tg.st.run_id;
 out:
@@ -449,6 +479,7 @@ out:
 	free(qhash);
 	free(phash);
 	dense_free(ix);
+	mine_screen_fini(&sc);
 	vecstore_close(qs);
 	vecstore_close(ps);
 	return rc;
