@@ -1,9 +1,13 @@
 /*
  * mining.c - SQL of mining (see db/mine.h).
  */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #define NS_DB_INTERNAL
@@ -38,8 +42,8 @@ db_mine_run_get(struct db *db, int64_t run_id, char **method, char **params,
 		struct ns_err *err)
 {
 	static const char sql[] =
-		"SELECT method, params FROM run WHERE id = ? AND method IN "
-		"('dense', 'bm25')";
+		"SELECT method, params, state FROM run WHERE id = ? AND "
+		"method IN ('dense', 'bm25')";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int rc;
 
@@ -50,6 +54,14 @@ db_mine_run_get(struct db *db, int64_t run_id, char **method, char **params,
 	if (rc == SQLITE_DONE)
 		return err_set(err, NS_ENOTFOUND, "run %lld: no such mining run",
 			       (long long)run_id);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 2), "done") != 0) {
+		sqlite3_reset(st);
+		return err_set(err, NS_ENOTFOUND, "run %lld: unfinished (its "
+			       "mining was interrupted); run 'negsieve mine "
+			       "%s' again to resume it", (long long)run_id,
+			       db_dir(db));
+	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, err, "reading a run");
 	*method = xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -63,7 +75,8 @@ int64_t
 db_mine_run_last(struct db *db)
 {
 	int64_t v = db_scalar(db, "SELECT coalesce(max(id), 0) FROM run "
-			      "WHERE method IN ('dense', 'bm25')");
+			      "WHERE method IN ('dense', 'bm25') AND "
+			      "state = 'done'");
 
 	return v < 0 ? 0 : v;
 }
@@ -498,4 +511,547 @@ db_mine_same_text(struct db *db, int64_t query_id, int64_t pid, bool *same,
 		return rc;
 	*same = v != 0;
 	return NS_OK;
+}
+
+/* --- run lifecycle ----------------------------------------------------- */
+
+char *
+db_mine_owner(char *buf, size_t size)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = 0;
+	snprintf(buf, size, "%s:%ld", host, (long)getpid());
+	return buf;
+}
+
+/* Does the owner "HOST:PID" still run (on this host; another host's
+ * owner is taken for alive)? */
+static bool
+db_mine_owner_alive(const char *owner)
+{
+	char me[300], *colon;
+	const char *pid;
+	long p;
+
+	if (!owner || !(colon = strrchr(owner, ':')))
+		return false;
+	db_mine_owner(me, sizeof(me));
+	if (strncmp(owner, me, (size_t)(colon - owner) + 1) != 0)
+		return true;
+	pid = colon + 1;
+	p = strtol(pid, NULL, 10);
+	if (p <= 0 || p == (long)getpid())
+		return false;
+	return kill((pid_t)p, 0) == 0 || errno == EPERM;
+}
+
+/* Remove every trace of unfinished run @id. */
+static enum ns_rc
+db_mine_run_drop(struct db *db, int64_t id, struct ns_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM run_pool WHERE run_id = ?",
+		"DELETE FROM candidate WHERE run_id = ?",
+		"DELETE FROM run_positive WHERE run_id = ?",
+		"DELETE FROM run WHERE id = ? AND state = 'mining'",
+	};
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < 4 && rc == NS_OK; i++) {
+		sqlite3_stmt *st = db_prep(db, sql[i], err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, id);
+		rc = db_step_done(db, st, "removing an unfinished run", err);
+	}
+	return rc;
+}
+
+enum ns_rc
+db_mine_run_begin(struct db *db, const char *method, const char *params,
+		  const char *key, const char *owner, int64_t *run_id,
+		  bool *resumed, int64_t *replaced, struct ns_err *err)
+{
+	static const char sql_open[] =
+		"SELECT id, json_extract(params, '$.search'), "
+		"json_extract(params, '$.owner') FROM run "
+		"WHERE state = 'mining' AND json_valid(params) ORDER BY id DESC";
+	static const char sql_own[] =
+		"UPDATE run SET params = json_set(params, '$.owner', ?) "
+		"WHERE id = ?";
+	static const char sql_new[] =
+		"INSERT INTO run (method, params, created_at, state) VALUES "
+		"(?, json_set(?, '$.search', ?, '$.owner', ?), ?, 'mining')";
+	int64_t *drop = NULL, ndrop = 0, keep = 0;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+	char now[40];
+	int r;
+
+	*resumed = false;
+	*replaced = 0;
+	if ((rc = db_begin(db, err)))
+		return rc;
+	if (!(st = db_prep(db, sql_open, err))) {
+		rc = NS_EDB;
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		const char *o = (const char *)sqlite3_column_text(st, 2);
+
+		if (db_mine_owner_alive(o)) {
+			rc = err_set(err, NS_EINPUT, "run %lld is being mined "
+				     "by process %s; wait for it to finish "
+				     "(or stop it) before mining again",
+				     (long long)id, o);
+			break;
+		}
+		if (!keep && k && key && !strcmp(k, key)) {
+			keep = id;
+			continue;
+		}
+		drop = xrealloc(drop, (size_t)(ndrop + 1) * sizeof(*drop));
+		drop[ndrop++] = id;
+	}
+	sqlite3_reset(st);
+	if (rc == NS_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(db, err, "reading unfinished runs");
+	for (int64_t i = 0; i < ndrop && rc == NS_OK; i++)
+		rc = db_mine_run_drop(db, drop[i], err);
+	if (rc != NS_OK)
+		goto out;
+	*replaced = ndrop;
+	if (keep) {
+		if (!(st = db_prep(db, sql_own, err))) {
+			rc = NS_EDB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, keep);
+		if ((rc = db_step_done(db, st, "taking up a run", err)))
+			goto out;
+		*run_id = keep;
+		*resumed = true;
+	} else {
+		if (!(st = db_prep(db, sql_new, err))) {
+			rc = NS_EDB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, method, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, params, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, now_iso8601(now, sizeof(now)), -1,
+				  SQLITE_TRANSIENT);
+		if ((rc = db_step_done(db, st, "creating a run", err)))
+			goto out;
+		*run_id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+out:
+	free(drop);
+	if (rc == NS_OK)
+		rc = db_commit(db, err);
+	if (rc != NS_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_mine_run_abandon(struct db *db, int64_t run_id)
+{
+	struct ns_err e;
+
+	if (db_begin(db, &e) != NS_OK)
+		return;
+	if (db_mine_run_drop(db, run_id, &e) == NS_OK &&
+	    db_commit(db, &e) == NS_OK)
+		return;
+	db_rollback(db);
+}
+
+enum ns_rc
+db_mine_run_finish(struct db *db, int64_t run_id, const char *params,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE run SET state = 'done', params = ? WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, params, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, run_id);
+	return db_step_done(db, st, "finishing a run", err);
+}
+
+/* --- pools ------------------------------------------------------------- */
+
+/*
+ * Pool blob, little-endian: "NSP1", u32 n, u32 npos, then n int64
+ * passage ids, n float64 scores, n float32 near-duplicate similarities
+ * (NaN: none), n bytes of marks (1 positive, 2 same text, 4 flagged
+ * near-duplicate), n bytes of filter reasons (enum filter_reason, 0 =
+ * kept), npos int64 positive ids and npos float64 scores (NaN: no
+ * vector).  Rank = index + 1.  tests/pool.py reads it too.
+ */
+#define POOL_MAGIC "NSP1"
+#define POOL_HEAD 12
+#define POOL_CAND (8 + 8 + 4 + 1 + 1)
+#define POOL_POS (8 + 8)
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void
+put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t
+get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put_f64(unsigned char *p, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	put_u64(p, v);
+}
+
+static double
+get_f64(const unsigned char *p)
+{
+	uint64_t v = get_u64(p);
+	double d;
+
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+void *
+db_mine_pool_pack(const struct filter_cand *c, size_t n, const int64_t *pos,
+		  const double *pos_score, size_t npos, size_t *len)
+{
+	size_t l = POOL_HEAD + n * POOL_CAND + npos * POOL_POS;
+	unsigned char *b = xmalloc(l), *p = b + POOL_HEAD;
+
+	memcpy(b, POOL_MAGIC, 4);
+	put_u32(b + 4, (uint32_t)n);
+	put_u32(b + 8, (uint32_t)npos);
+	for (size_t i = 0; i < n; i++, p += 8)
+		put_u64(p, (uint64_t)c[i].passage_id);
+	for (size_t i = 0; i < n; i++, p += 8)
+		put_f64(p, c[i].score);
+	for (size_t i = 0; i < n; i++, p += 4) {
+		float f = (float)c[i].dup_sim;
+		uint32_t v;
+
+		memcpy(&v, &f, 4);
+		put_u32(p, v);
+	}
+	for (size_t i = 0; i < n; i++)
+		*p++ = (unsigned char)((c[i].is_positive ? 1 : 0) |
+				       (c[i].same_text ? 2 : 0) |
+				       (c[i].near_dup ? 4 : 0));
+	for (size_t i = 0; i < n; i++)
+		*p++ = (unsigned char)c[i].reason;
+	for (size_t i = 0; i < npos; i++, p += 8)
+		put_u64(p, (uint64_t)pos[i]);
+	for (size_t i = 0; i < npos; i++, p += 8)
+		put_f64(p, pos_score[i]);
+	*len = l;
+	return b;
+}
+
+bool
+db_mine_pool_unpack(const void *data, size_t len, struct filter_cand **cp,
+		    size_t *np, int64_t **posp, double **psp, size_t *nposp)
+{
+	const unsigned char *b = data, *p;
+	size_t n, npos;
+	struct filter_cand *c;
+	char *blk;
+	int64_t *pos;
+	double *ps;
+
+	if (!b || len < POOL_HEAD || memcmp(b, POOL_MAGIC, 4) != 0)
+		return false;
+	n = get_u32(b + 4);
+	npos = get_u32(b + 8);
+	if (len != POOL_HEAD + n * POOL_CAND + npos * POOL_POS)
+		return false;
+	blk = xmalloc(n * sizeof(*c) + npos * (sizeof(*pos) + sizeof(*ps)) +
+		      1);
+	c = (struct filter_cand *)blk;
+	pos = (int64_t *)(blk + n * sizeof(*c));
+	ps = (double *)(blk + n * sizeof(*c) + npos * sizeof(*pos));
+	p = b + POOL_HEAD;
+	memset(c, 0, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++, p += 8) {
+		c[i].passage_id = (int64_t)get_u64(p);
+		c[i].rank = (int)i + 1;
+	}
+	for (size_t i = 0; i < n; i++, p += 8)
+		c[i].score = get_f64(p);
+	for (size_t i = 0; i < n; i++, p += 4) {
+		uint32_t v = get_u32(p);
+		float f;
+
+		memcpy(&f, &v, 4);
+		c[i].dup_sim = f;
+	}
+	for (size_t i = 0; i < n; i++, p++) {
+		c[i].is_positive = (*p & 1) != 0;
+		c[i].same_text = (*p & 2) != 0;
+		c[i].near_dup = (*p & 4) != 0;
+	}
+	for (size_t i = 0; i < n; i++, p++) {
+		if (*p >= FILTER_NREASONS) {
+			free(blk);
+			return false;
+		}
+		c[i].reason = (enum filter_reason)*p;
+	}
+	for (size_t i = 0; i < npos; i++, p += 8)
+		pos[i] = (int64_t)get_u64(p);
+	for (size_t i = 0; i < npos; i++, p += 8)
+		ps[i] = get_f64(p);
+	*cp = c;
+	*np = n;
+	*posp = pos;
+	*psp = ps;
+	*nposp = npos;
+	return true;
+}
+
+enum ns_rc
+db_mine_pool_store(struct db *db, int64_t run_id, int64_t query_id,
+		   const struct filter_cand *c, size_t n, const int64_t *pos,
+		   const double *pos_score, size_t npos, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO run_pool (run_id, query_id, data) "
+		"VALUES (?, ?, ?)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	size_t len;
+	void *b;
+
+	if (!st)
+		return NS_EDB;
+	b = db_mine_pool_pack(c, n, pos, pos_score, npos, &len);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, query_id);
+	sqlite3_bind_blob(st, 3, b, (int)len, free);
+	return db_step_done(db, st, "storing candidates", err);
+}
+
+enum ns_rc
+db_mine_pool_each(struct db *db, int64_t run_id, db_mine_pool_fn fn,
+		  void *arg, struct ns_err *err)
+{
+	/* read 1024 rows at a time and let go of the statement before @fn
+	 * runs, so that @fn may rewrite the pool */
+	static const char sql[] =
+		"SELECT query_id, data FROM run_pool WHERE run_id = ? AND "
+		"query_id > ? ORDER BY query_id LIMIT 1024";
+	int64_t last = INT64_MIN, qid[1024];
+	void *blob[1024];
+	size_t len[1024];
+	enum ns_rc rc = NS_OK;
+
+	for (;;) {
+		sqlite3_stmt *st = db_prep(db, sql, err);
+		int m = 0, r;
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, last);
+		while (m < 1024 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+			qid[m] = sqlite3_column_int64(st, 0);
+			len[m] = (size_t)sqlite3_column_bytes(st, 1);
+			blob[m] = xmalloc(len[m] + 1);
+			memcpy(blob[m], sqlite3_column_blob(st, 1), len[m]);
+			m++;
+		}
+		sqlite3_reset(st);
+		if (m < 1024 && r != SQLITE_DONE)
+			rc = db_fail(db, err, "reading candidates");
+		for (int i = 0; i < m; i++) {
+			struct filter_cand *c;
+			int64_t *pos;
+			double *ps;
+			size_t n, npos;
+
+			if (rc == NS_OK &&
+			    !db_mine_pool_unpack(blob[i], len[i], &c, &n, &pos,
+						 &ps, &npos))
+				rc = err_set(err, NS_EDB, "%s: run %lld, query "
+					     "%lld: damaged candidate pool",
+					     db_dir(db), (long long)run_id,
+					     (long long)qid[i]);
+			else if (rc == NS_OK) {
+				rc = fn(arg, qid[i], c, n, pos, ps, npos, err);
+				free(c);
+			}
+			free(blob[i]);
+		}
+		if (rc != NS_OK || m < 1024)
+			return rc;
+		last = qid[m - 1];
+	}
+}
+
+int64_t
+db_mine_pool_count(struct db *db, int64_t run_id)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM run_pool WHERE run_id = ?";
+	struct ns_err e;
+	sqlite3_stmt *st = db_prep(db, sql, &e);
+	int64_t v = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+enum ns_rc
+db_mine_pool_queries(struct db *db, int64_t run_id, int64_t **ids,
+		     int64_t *n, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT query_id FROM run_pool WHERE run_id = ? "
+		"ORDER BY query_id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t *v = NULL, m = 0, cap = 0;
+	int r;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m == cap) {
+			cap = cap ? 2 * cap : 1024;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+		}
+		v[m++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "reading candidates");
+	}
+	*ids = v ? v : xmalloc(sizeof(*v));
+	*n = m;
+	return NS_OK;
+}
+
+enum ns_rc
+db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
+		   const struct filter_cand *c, size_t n, const int64_t *pos,
+		   const double *pos_score, size_t npos, struct ns_err *err)
+{
+	static const char sql_c[] =
+		"INSERT INTO candidate (run_id, query_id, passage_id, rank, "
+		"score, filter, dup_sim, flag) VALUES (?, ?, ?, ?, ?, NULL, ?, "
+		"?)";
+	static const char sql_p[] =
+		"INSERT OR REPLACE INTO run_positive (run_id, query_id, "
+		"passage_id, score) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st = db_prep(db, sql_c, err);
+
+	if (!st)
+		return NS_EDB;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, query_id);
+		sqlite3_bind_int64(st, 3, c[i].passage_id);
+		sqlite3_bind_int(st, 4, c[i].rank);
+		sqlite3_bind_double(st, 5, c[i].score);
+		if (isnan(c[i].dup_sim))
+			sqlite3_bind_null(st, 6);
+		else
+			sqlite3_bind_double(st, 6, c[i].dup_sim);
+		if (c[i].near_dup)
+			sqlite3_bind_text(st, 7, "near_duplicate", -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 7);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(db, err, "storing candidates");
+		sqlite3_reset(st);
+	}
+	if (!npos)
+		return NS_OK;
+	if (!(st = db_prep(db, sql_p, err)))
+		return NS_EDB;
+	for (size_t i = 0; i < npos; i++) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, query_id);
+		sqlite3_bind_int64(st, 3, pos[i]);
+		if (isnan(pos_score[i]))
+			sqlite3_bind_null(st, 4);
+		else
+			sqlite3_bind_double(st, 4, pos_score[i]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(db, err, "storing positive scores");
+		sqlite3_reset(st);
+	}
+	return NS_OK;
+}
+
+enum ns_rc
+db_mine_kept_clear(struct db *db, int64_t run_id, struct ns_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM candidate WHERE run_id = ?",
+		"DELETE FROM run_positive WHERE run_id = ?",
+	};
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < 2 && rc == NS_OK; i++) {
+		sqlite3_stmt *st = db_prep(db, sql[i], err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, run_id);
+		rc = db_step_done(db, st, "removing candidates", err);
+	}
+	return rc;
 }

@@ -17,7 +17,9 @@
 
 #include "src/opt.h"
 
-/* X(enum, name stored in candidate.filter, description for the summary) */
+/* X(enum, name stored in candidate.filter, description for the summary).
+ * The enum values are stored in run pools (db/mining.c): add new reasons
+ * at the end, never reorder. */
 #define FILTER_REASON_LIST(X) \
 	X(FILTER_POSITIVE,   "positive",        "it is a positive of the query") \
 	X(FILTER_SAME_TEXT,  "same_text",       "its text equals a positive's or the query's") \

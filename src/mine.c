@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db/mining.h"
 #include "src/mine.h"
 #include "src/util.h"
 
@@ -24,6 +25,139 @@ mine_find_row(const int64_t *ids, int64_t n, int64_t id)
 			hi = mid;
 	}
 	return lo < n && ids[lo] == id ? lo : -1;
+}
+
+bool
+mine_id_in(const int64_t *ids, int64_t n, int64_t id)
+{
+	return mine_find_row(ids, n, id) >= 0;
+}
+
+/* What mine_in_skip() copies. */
+struct mine_in_owned {
+	float *qv;
+	int64_t *qids, *pos_off, *pos_pid;
+	uint64_t *qhash;
+};
+
+void
+mine_in_skip(const struct mine_in *in, const int64_t *done, int64_t ndone,
+	     struct mine_in *out, void **owned)
+{
+	struct mine_in_owned *o = xcalloc(1, sizeof(*o));
+	int64_t m = 0, np = 0;
+
+	*out = *in;
+	for (int64_t i = 0; i < in->nq; i++)
+		if (!mine_id_in(done, ndone, in->qids[i]))
+			np += in->pos_off[i + 1] - in->pos_off[i];
+	o->qv = xmalloc(((size_t)in->nq + 1) * in->dim * sizeof(float));
+	o->qids = xmalloc(((size_t)in->nq + 1) * sizeof(int64_t));
+	o->pos_off = xmalloc(((size_t)in->nq + 1) * sizeof(int64_t));
+	o->pos_pid = xmalloc(((size_t)np + 1) * sizeof(int64_t));
+	o->qhash = in->qhash ? xmalloc(((size_t)in->nq + 1) *
+				       sizeof(uint64_t)) : NULL;
+	np = 0;
+	for (int64_t i = 0; i < in->nq; i++) {
+		if (mine_id_in(done, ndone, in->qids[i]))
+			continue;
+		memcpy(o->qv + (size_t)m * in->dim,
+		       in->qv + (size_t)i * in->dim,
+		       (size_t)in->dim * sizeof(float));
+		o->qids[m] = in->qids[i];
+		if (o->qhash)
+			o->qhash[m] = in->qhash[i];
+		o->pos_off[m] = np;
+		for (int64_t j = in->pos_off[i]; j < in->pos_off[i + 1]; j++)
+			o->pos_pid[np++] = in->pos_pid[j];
+		m++;
+	}
+	o->pos_off[m] = np;
+	out->nq = m;
+	out->qv = o->qv;
+	out->qids = o->qids;
+	out->qhash = o->qhash;
+	out->pos_off = o->pos_off;
+	out->pos_pid = o->pos_pid;
+	*owned = o;
+}
+
+void
+mine_in_free(void *owned)
+{
+	struct mine_in_owned *o = owned;
+
+	if (!o)
+		return;
+	free(o->qv);
+	free(o->qids);
+	free(o->pos_off);
+	free(o->pos_pid);
+	free(o->qhash);
+	free(o);
+}
+
+struct mine_pub {
+	struct db *db;
+	int64_t run_id;
+	const struct filter_params *fp;
+	struct summary *sum;
+	unsigned char *was;	/* reasons before filtering */
+	size_t nwas;
+};
+
+static enum ns_rc
+mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
+		   size_t n, const int64_t *pos, const double *pos_score,
+		   size_t npos, struct ns_err *err)
+{
+	struct mine_pub *p = arg;
+	double *valid = xmalloc((npos + 1) * sizeof(*valid)), anchor;
+	size_t nvalid = 0;
+	bool changed = false;
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < npos; i++)
+		if (!isnan(pos_score[i]))
+			valid[nvalid++] = pos_score[i];
+	anchor = filter_anchor_score(valid, nvalid, p->fp->anchor);
+	if (n > p->nwas) {
+		p->nwas = n;
+		p->was = xrealloc(p->was, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		p->was[i] = (unsigned char)(c[i].reason | c[i].near_dup << 7);
+	filter_apply(p->fp, query_id, anchor, c, n);
+	for (size_t i = 0; i < n; i++)
+		changed |= p->was[i] != (unsigned char)(c[i].reason |
+							 c[i].near_dup << 7);
+	summary_add_query(p->sum, valid, nvalid, anchor, c, n,
+			  p->fp->num_negatives);
+	/* the pool records the reasons under the run's settings: rewrite
+	 * a query's row when they changed (a refilter, or a resumed run
+	 * mined under other filters) */
+	if (changed)
+		rc = db_mine_pool_store(p->db, p->run_id, query_id, c, n, pos,
+					pos_score, npos, err);
+	if (rc == NS_OK)
+		rc = db_mine_kept_store(p->db, p->run_id, query_id, c, n, pos,
+					pos_score, npos, err);
+	free(valid);
+	return rc;
+}
+
+enum ns_rc
+mine_publish(struct db *db, int64_t run_id, const struct filter_params *fp,
+	     struct summary *sum, struct ns_err *err)
+{
+	struct mine_pub p = { db, run_id, fp, sum, NULL, 0 };
+	enum ns_rc rc;
+
+	if ((rc = db_mine_kept_clear(db, run_id, err)) == NS_OK)
+		rc = db_mine_pool_each(db, run_id, mine_publish_query, &p,
+				       err);
+	free(p.was);
+	return rc;
 }
 
 float

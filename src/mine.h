@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "src/dense.h"
 #include "src/err.h"
 #include "src/filter.h"
@@ -111,6 +112,28 @@ enum ns_rc mine_dense_ex(const struct mine_in *in,
 			 bool overlap, const struct filter_params *fp,
 			 struct summary *sum, mine_sink_fn sink, void *arg,
 			 struct progress *pr, struct ns_err *err);
+
+/*
+ * The part of @in left to mine after a resume: the queries whose ids are
+ * not among the @ndone ascending @done.  *@out borrows what it can from
+ * @in and owns copies in *@owned (free with mine_in_free()).
+ */
+void mine_in_skip(const struct mine_in *in, const int64_t *done,
+		  int64_t ndone, struct mine_in *out, void **owned);
+void mine_in_free(void *owned);
+
+/* Whether @id is among the @n ascending @ids. */
+bool mine_id_in(const int64_t *ids, int64_t n, int64_t id);
+
+/*
+ * Publish run @run_id of @db: filter and sample every pooled query with
+ * @fp (accounted in @sum), store its kept candidates and its positives'
+ * scores (those stored before are removed first: a refilter), all in the
+ * caller's transaction.
+ */
+enum ns_rc mine_publish(struct db *db, int64_t run_id,
+			const struct filter_params *fp, struct summary *sum,
+			struct ns_err *err);
 
 /* Row of passage @id in the ascending @ids[@n], or -1. */
 int64_t mine_find_row(const int64_t *ids, int64_t n, int64_t id);

@@ -157,10 +157,14 @@ minejob_json(const struct minejob_settings *o, const char *method,
 
 /* --- storing ------------------------------------------------------------ */
 
+/* A project run is mined into its pool (committed every 1024 queries, so
+ * a killed run can be resumed) and published at the end: the filters and
+ * the sampler run over the pool and the kept candidates are stored, in
+ * one transaction that also marks the run done. */
 struct store {
 	struct db *db;
 	int64_t run_id;
-	int64_t pending;	/* rows since the last commit */
+	int64_t pending;	/* queries since the last commit */
 };
 
 static enum ns_rc
@@ -171,10 +175,9 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	struct store *s = arg;
 	enum ns_rc rc;
 
-	rc = db_mine_store(s->db, s->run_id, query_id, c, n, pos, pos_score,
-			   npos, err);
-	/* commit in batches: bounded WAL growth, progress survives */
-	if (rc == NS_OK && (s->pending += (int64_t)n) >= 200000) {
+	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
+				pos_score, npos, err);
+	if (rc == NS_OK && ++s->pending >= 1024) {
 		if ((rc = db_commit(s->db, err)) == NS_OK)
 			rc = db_begin(s->db, err);
 		s->pending = 0;
@@ -182,8 +185,8 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	return rc;
 }
 
-/* Where a run's candidates go: a new run of the project (stored in
- * batched commits of one write transaction) or a shard file. */
+/* Where a run's candidates go: a new (or resumed) run of the project or a
+ * shard file. */
 struct target {
 	struct store st;	/* the project */
 	struct shard *sh;	/* the shard file, or NULL */
@@ -191,13 +194,19 @@ struct target {
 	void *arg;
 	const char *method, *params, *job;	/* borrowed */
 	char *project_id;	/* shard: the project's id (owned) */
+	bool resumed;		/* took up an unfinished run */
+	int64_t *done;		/* its queries already pooled, ascending */
+	int64_t ndone;
 };
 
 static enum ns_rc
 target_open(struct target *t, struct project *pj,
 	    const struct minejob_settings *o, const char *method,
-	    const char *params, const char *job, struct ns_err *err)
+	    const char *params, const char *job, const char *key,
+	    struct ns_err *err)
 {
+	char owner[300];
+	int64_t replaced = 0;
 	enum ns_rc rc;
 
 	memset(t, 0, sizeof(*t));
@@ -219,25 +228,41 @@ target_open(struct target *t, struct project *pj,
 	t->st.db = pj->db;
 	t->sink = store_query;
 	t->arg = &t->st;
+	if ((rc = db_mine_run_begin(pj->db, method, params, key,
+				    db_mine_owner(owner, sizeof(owner)),
+				    &t->st.run_id, &t->resumed, &replaced,
+				    err)))
+		return rc;
+	if (replaced && o->report)
+		fprintf(o->report, "removed %lld unfinished run%s of other "
+			"settings\n", (long long)replaced,
+			replaced == 1 ? "" : "s");
+	if (t->resumed &&
+	    (rc = db_mine_pool_queries(pj->db, t->st.run_id, &t->done,
+				       &t->ndone, err)))
+		return rc;
+	if (t->resumed && o->report)
+		fprintf(o->report, "resuming unfinished run %lld: %lld queries "
+			"were mined before\n", (long long)t->st.run_id,
+			(long long)t->ndone);
 	/* dense: every id stored was checked against the project
-	 * (db_mine_text_hashes), so skip the three FK lookups per row */
+	 * (db_mine_text_hashes), so skip the FK lookups per row */
 	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
 		return rc;
-	if ((rc = db_begin(pj->db, err)) == NS_OK &&
-	    (rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
-				  err)))
-		db_rollback(pj->db);
-	if (rc != NS_OK)
+	if ((rc = db_begin(pj->db, err)))
 		db_mine_fk(pj->db, true, NULL);
 	return rc;
 }
 
-/* Commit (when @rc is NS_OK) or drop what went to @t; returns the result. */
+/* Finish what went to @t: publish the run (when @rc is NS_OK; the real
+ * summary is made then, over all its queries, into @sum) or drop it. */
 static enum ns_rc
 target_close(struct target *t, struct project *pj,
 	     const struct minejob_settings *o, enum ns_rc rc, int64_t queries,
-	     struct ns_err *err)
+	     struct summary *sum, struct ns_err *err)
 {
+	free(t->done);
+	t->done = NULL;
 	if (t->sh) {
 		struct shard_info info;
 
@@ -262,6 +287,22 @@ target_close(struct target *t, struct project *pj,
 	if (rc != NS_OK)
 		db_rollback(pj->db);
 	db_mine_fk(pj->db, true, NULL);
+	if (rc == NS_OK && (rc = db_begin(pj->db, err)) == NS_OK) {
+		summary_fini(sum);
+		summary_init(sum);
+		if ((rc = mine_publish(pj->db, t->st.run_id, &o->fp, sum,
+				       err)) == NS_OK &&
+		    (rc = db_mine_run_finish(pj->db, t->st.run_id, t->params,
+					     err)) == NS_OK)
+			rc = db_commit(pj->db, err);
+		if (rc != NS_OK)
+			db_rollback(pj->db);
+	}
+	/* a failure leaves the project as it was: a new run goes, a
+	 * resumed one stays unfinished (a kill leaves an unfinished run
+	 * too, invisible, that the next mine resumes) */
+	if (rc != NS_OK && t->st.run_id && !t->resumed)
+		db_mine_run_abandon(pj->db, t->st.run_id);
 	return rc;
 }
 
@@ -346,9 +387,11 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
 	struct mine_screen sc;
-	struct mine_in in;
+	struct mine_in in, rest;
 	struct target tg;
 	struct progress pr;
+	void *owned = NULL;
+	char key[512];
 	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
 	uint64_t *qhash = NULL, *phash = NULL;
 	char factory[256], *params = NULL, *job = NULL, *path = NULL;
@@ -452,8 +495,17 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	params = minejob_json(o, "dense", factory, model, nprobe, recall,
 			      qs->id, ps->id);
 	job = minejob_json(o, "dense", factory, model, 0, NAN, qs->id, ps->id);
-	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
+	/* what the pooled candidates depend on: a run killed under the
+	 * same key is taken up where it stopped */
+	snprintf(key, sizeof(key), "dense|%s|%s|q%lld|p%lld|k%d|%d|r%.6g",
+		 factory, model, (long long)qs->id, (long long)ps->id, k,
+		 o->precision, o->recall_target);
+	if ((rc = target_open(&tg, pj, o, "dense", params, job, key, err)))
 		goto out;
+	if (tg.resumed) {
+		mine_in_skip(&in, tg.done, tg.ndone, &rest, &owned);
+		in = rest;
+	}
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
 			k + sc.margin), &o->fp, sum, tg.sink, tg.arg, &pr,
@@ -467,10 +519,11 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			(long long)sc.certified, (long long)in.nq,
 			(long long)sc.rechecked, sc.uncertain ?
 			" (ties at rank k left some unproved)" : "");
-	rc = target_close(&tg, pj, o, rc, in.nq, err);
+	rc = target_close(&tg, pj, o, rc, in.nq, sum, err);
 	*run_out = tg.st.run_id;
 out:
 	free(model);
+	mine_in_free(owned);
 	free(params);
 	free(job);
 	free(path);
@@ -492,7 +545,8 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	     struct summary *sum, int64_t *run_out, struct ns_err *err)
 {
 	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL, lo, hi;
-	char **qtext = NULL, *params = NULL;
+	int64_t done = 0;
+	char **qtext = NULL, *params = NULL, key[64];
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
 	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
 	double *pscore = NULL, *pvalid = NULL;
@@ -513,10 +567,11 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 				    err)))
 		goto out;
 	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
-	if ((rc = target_open(&tg, pj, o, "bm25", params, params, err)))
+	snprintf(key, sizeof(key), "bm25|k%d", k);
+	if ((rc = target_open(&tg, pj, o, "bm25", params, params, key, err)))
 		goto out;
 	shard_slice(o, nq, &lo, &hi);
-	progress_start(&pr, "mine", "queries", hi - lo);
+	progress_start(&pr, "mine", "queries", hi - lo - tg.ndone);
 	pscore = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pscore));
 	pvalid = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pvalid));
 	for (int64_t qi = lo; qi < hi && rc == NS_OK; qi++) {
@@ -526,6 +581,8 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 		double *scores = NULL, anchor;
 		int m = 0;
 
+		if (tg.resumed && mine_id_in(tg.done, tg.ndone, qids[qi]))
+			continue;
 		for (size_t j = 0; j < npos && rc == NS_OK; j++) {
 			rc = db_mine_bm25_one(pj->db, qtext[qi], pos[j],
 					      &pscore[j], err);
@@ -557,10 +614,10 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 		}
 		free(pids);
 		free(scores);
-		progress_update(&pr, qi - lo + 1);
+		progress_update(&pr, ++done);
 	}
 	progress_finish(&pr);
-	rc = target_close(&tg, pj, o, rc, hi - lo, err);
+	rc = target_close(&tg, pj, o, rc, hi - lo, sum, err);
 	*run_out = tg.st.run_id;
 out:
 	free(params);
@@ -639,7 +696,11 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	r.o = o;
 	r.sum = sum;
 	if ((rc = db_begin(pj->db, err)) == NS_OK) {
-		if ((rc = db_mine_each(pj->db, run, refilter_query, &r,
+		/* a pooled run is published again from its pool; one mined
+		 * before pools has all its candidates in the table */
+		if ((rc = db_mine_pool_count(pj->db, run) > 0 ?
+			  mine_publish(pj->db, run, &o->fp, sum, err) :
+			  db_mine_each(pj->db, run, refilter_query, &r,
 				       err)) == NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
 			    NS_OK)
