@@ -24,6 +24,7 @@
 
 static const char *const minejob_method_names[] = { "dense", "bm25" };
 static const char *const anchor_names[] = { "min", "mean", "max" };
+static const char *const rank_of_names[] = { "retrieval", "negatives" };
 static const char *const sampling_names[] = { "top", "random", "simans" };
 
 /* --shard I/N */
@@ -150,9 +151,26 @@ minejob_json(const struct minejob_settings *o, const char *method,
 	json_object_set_new(j, "num_negatives",
 			    json_integer(p->num_negatives));
 	json_object_set_new(j, "seed", json_integer((json_int_t)p->seed));
+	json_object_set_new(j, "rank_of",
+			    json_string(rank_of_names[p->rank_of]));
+	if (!strcmp(method, "dense"))
+		json_object_set_new(j, "precision", json_string(
+				gemm_type_name((enum gemm_type)o->precision)));
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
+}
+
+/* The most positives of one of the @nq queries (CSR offsets @off). */
+static int64_t
+max_positives(const int64_t *off, int64_t nq)
+{
+	int64_t m = 0;
+
+	for (int64_t i = 0; i < nq; i++)
+		if (off[i + 1] - off[i] > m)
+			m = off[i + 1] - off[i];
+	return m;
 }
 
 /* --- storing ------------------------------------------------------------ */
@@ -414,6 +432,11 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			     qs->n == 0 ? "queries" : "passages");
 		goto out;
 	}
+	/* positives first: the depth may depend on them (rank_of) */
+	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
+				    &pos_pid, err)))
+		goto out;
+	k = filter_depth(&o->fp, 100, max_positives(pos_off, qs->n));
 	if (k > ps->n)
 		k = (int)ps->n;
 	if (!strcmp(o->index, "auto"))
@@ -473,9 +496,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			fprintf(o->report, "index %s: %s\n", factory, desc);
 		in.screen = &sc;
 	}
-	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
-				    &pos_pid, err)) ||
-	    (rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
+	if ((rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
 				      err)) ||
 	    (rc = db_mine_text_hashes(pj->db, 0, ps->ids, ps->n, &phash,
 				      err)))
@@ -566,6 +587,8 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
 				    err)))
 		goto out;
+	k = filter_depth(&o->fp, 100, max_positives(pos_off, nq));
+	c = xrealloc(c, (size_t)k * sizeof(*c));
 	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
 	snprintf(key, sizeof(key), "bm25|k%d", k);
 	if ((rc = target_open(&tg, pj, o, "bm25", params, params, key, err)))
@@ -687,6 +710,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	json_object_del(upd, "recall");
 	json_object_del(upd, "query_vectors");
 	json_object_del(upd, "passage_vectors");
+	json_object_del(upd, "precision");
 	json_object_update(old, upd);
 	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(old);
