@@ -358,6 +358,51 @@ db_mine_bm25(struct db *db, const char *text, int k, int64_t **pids,
 }
 
 enum ns_rc
+db_mine_bm25_reader(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA cache_size = -65536", err);
+}
+
+enum ns_rc
+db_mine_passage_hashes(struct db *db, int64_t **ids, uint64_t **hashes,
+		       int64_t *n, struct ns_err *err)
+{
+	static const char sql[] = "SELECT id, text FROM passage ORDER BY id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t *v = NULL, m = 0, cap = 0;
+	uint64_t *h = NULL;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *t = sqlite3_column_blob(st, 1);
+
+		if (m == cap) {
+			cap = cap ? 2 * cap : 1024;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+			h = xrealloc(h, (size_t)cap * sizeof(*h));
+		}
+		v[m] = sqlite3_column_int64(st, 0);
+		h[m] = 0;
+		if (t && !(h[m] = hash64(t, (size_t)sqlite3_column_bytes(st,
+									   1))))
+			h[m] = 1;
+		m++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		free(h);
+		return db_fail(db, err, "reading texts");
+	}
+	*ids = v ? v : xmalloc(sizeof(*v));
+	*hashes = h ? h : xmalloc(sizeof(*h));
+	*n = m;
+	return NS_OK;
+}
+
+enum ns_rc
 db_mine_bm25_one(struct db *db, const char *text, int64_t pid, double *score,
 		 struct ns_err *err)
 {

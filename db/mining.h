@@ -167,6 +167,16 @@ enum ns_rc db_mine_bm25(struct db *db, const char *text, int k,
 			int64_t **pids, double **scores, int *n,
 			struct ns_err *err);
 
+/* Tune a read-only connection @db for BM25 searches (a larger page
+ * cache: FTS5 reads the index and the row sizes of every match). */
+enum ns_rc db_mine_bm25_reader(struct db *db, struct ns_err *err);
+
+/* Ids (ascending) and text hashes (as db_mine_text_hashes(); 0 for no
+ * text) of all passages; caller frees both. */
+enum ns_rc db_mine_passage_hashes(struct db *db, int64_t **ids,
+				  uint64_t **hashes, int64_t *n,
+				  struct ns_err *err);
+
 /* Negated bm25 of passage @pid for query @text: 0 when it matches no term. */
 enum ns_rc db_mine_bm25_one(struct db *db, const char *text, int64_t pid,
 			    double *score, struct ns_err *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/bm25.h"
 #include "src/dense.h"
 #include "src/embed_builtin.h"
 #include "src/mine.h"
@@ -561,20 +562,86 @@ out:
 
 /* --- bm25 --------------------------------------------------------------- */
 
+/* What the BM25 callback needs to turn hits into stored candidates. */
+struct bm25_run {
+	const struct minejob_settings *o;
+	struct summary *sum;
+	struct target *tg;
+	struct progress *pr;
+	int64_t done;
+	const int64_t *qids, *pos_off, *pos_pid;
+	const uint64_t *qhash;		/* per query; 0: no text */
+	const int64_t *pid_all;		/* every passage id, ascending */
+	const uint64_t *phash_all;	/* their text hashes */
+	int64_t np_all;
+	struct filter_cand *c;
+	double *pvalid;
+};
+
+static uint64_t
+bm25_passage_hash(const struct bm25_run *b, int64_t pid)
+{
+	int64_t r = mine_find_row(b->pid_all, b->np_all, pid);
+
+	return r < 0 ? 0 : b->phash_all[r];
+}
+
+static enum ns_rc
+bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
+	   struct ns_err *err)
+{
+	struct bm25_run *b = arg;
+	const struct minejob_settings *o = b->o;
+	const int64_t *pos = b->pos_pid + b->pos_off[qi];
+	size_t npos = (size_t)(b->pos_off[qi + 1] - b->pos_off[qi]), n = 0;
+	double anchor;
+
+	for (size_t j = 0; j < npos; j++)
+		b->pvalid[j] = h->pos_score[j];
+	anchor = filter_anchor_score(b->pvalid, npos, o->fp.anchor);
+	for (int r = 0; r < h->n; r++) {
+		struct filter_cand *x = &b->c[n++];
+		uint64_t ph = bm25_passage_hash(b, h->pids[r]);
+
+		memset(x, 0, sizeof(*x));
+		x->passage_id = h->pids[r];
+		x->rank = r + 1;
+		x->score = h->scores[r];
+		x->dup_sim = NAN;
+		/* same text as the query or as a positive other than itself
+		 * (text hashes, as dense mining compares them) */
+		x->same_text = ph && ph == b->qhash[qi];
+		for (size_t j = 0; j < npos; j++) {
+			x->is_positive |= pos[j] == h->pids[r];
+			if (ph && pos[j] != h->pids[r] &&
+			    bm25_passage_hash(b, pos[j]) == ph)
+				x->same_text = true;
+		}
+	}
+	filter_apply(&o->fp, b->qids[qi], anchor, b->c, n);
+	summary_add_query(b->sum, b->pvalid, npos, anchor, b->c, n,
+			  o->fp.num_negatives);
+	progress_update(b->pr, ++b->done);
+	return b->tg->sink(b->tg->arg, b->qids[qi], b->c, n, pos,
+			   h->pos_score, npos, err);
+}
+
 enum ns_rc
 minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	     struct summary *sum, int64_t *run_out, struct ns_err *err)
 {
 	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL, lo, hi;
-	int64_t done = 0;
+	int64_t *order = NULL, norder = 0, *pid_all = NULL, np_all = 0;
+	uint64_t *qhash = NULL, *phash_all = NULL;
 	char **qtext = NULL, *params = NULL, key[64];
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
-	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
-	double *pscore = NULL, *pvalid = NULL;
+	struct bm25_run b;
 	struct progress pr;
 	struct target tg;
 	enum ns_rc rc;
 
+	memset(&b, 0, sizeof(b));
+	memset(&tg, 0, sizeof(tg));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		goto out;
 	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
@@ -585,70 +652,51 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 		goto out;
 	}
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
-				    err)))
+				    err)) ||
+	    (rc = db_mine_text_hashes(pj->db, 1, qids, nq, &qhash, err)) ||
+	    (rc = db_mine_passage_hashes(pj->db, &pid_all, &phash_all,
+					 &np_all, err)))
 		goto out;
 	k = filter_depth(&o->fp, 100, max_positives(pos_off, nq));
-	c = xrealloc(c, (size_t)k * sizeof(*c));
 	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
 	snprintf(key, sizeof(key), "bm25|k%d", k);
 	if ((rc = target_open(&tg, pj, o, "bm25", params, params, key, err)))
 		goto out;
 	shard_slice(o, nq, &lo, &hi);
-	progress_start(&pr, "mine", "queries", hi - lo - tg.ndone);
-	pscore = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pscore));
-	pvalid = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pvalid));
-	for (int64_t qi = lo; qi < hi && rc == NS_OK; qi++) {
-		const int64_t *pos = pos_pid + pos_off[qi];
-		size_t npos = (size_t)(pos_off[qi + 1] - pos_off[qi]), n = 0;
-		int64_t *pids = NULL;
-		double *scores = NULL, anchor;
-		int m = 0;
-
-		if (tg.resumed && mine_id_in(tg.done, tg.ndone, qids[qi]))
-			continue;
-		for (size_t j = 0; j < npos && rc == NS_OK; j++) {
-			rc = db_mine_bm25_one(pj->db, qtext[qi], pos[j],
-					      &pscore[j], err);
-			pvalid[j] = pscore[j];
-		}
-		if (rc == NS_OK)
-			rc = db_mine_bm25(pj->db, qtext[qi], k, &pids, &scores,
-					  &m, err);
-		anchor = filter_anchor_score(pvalid, npos, o->fp.anchor);
-		for (int r = 0; r < m && rc == NS_OK; r++) {
-			memset(&c[n], 0, sizeof(c[n]));
-			c[n].passage_id = pids[r];
-			c[n].rank = r + 1;
-			c[n].score = scores[r];
-			c[n].dup_sim = NAN;
-			for (size_t j = 0; j < npos; j++)
-				c[n].is_positive |= pos[j] == pids[r];
-			n++;
-		}
-		for (size_t r = 0; r < n && rc == NS_OK; r++)
-			rc = db_mine_same_text(pj->db, qids[qi], c[r].passage_id,
-					       &c[r].same_text, err);
-		if (rc == NS_OK) {
-			filter_apply(&o->fp, qids[qi], anchor, c, n);
-			summary_add_query(sum, pvalid, npos, anchor, c, n,
-					  o->fp.num_negatives);
-			rc = tg.sink(tg.arg, qids[qi], c, n, pos, pscore, npos,
-				     err);
-		}
-		free(pids);
-		free(scores);
-		progress_update(&pr, ++done);
-	}
+	order = xmalloc(((size_t)(hi - lo) + 1) * sizeof(*order));
+	for (int64_t qi = lo; qi < hi; qi++)
+		if (!tg.resumed || !mine_id_in(tg.done, tg.ndone, qids[qi]))
+			order[norder++] = qi;
+	b.o = o;
+	b.sum = sum;
+	b.tg = &tg;
+	b.pr = &pr;
+	b.qids = qids;
+	b.pos_off = pos_off;
+	b.pos_pid = pos_pid;
+	b.qhash = qhash;
+	b.pid_all = pid_all;
+	b.phash_all = phash_all;
+	b.np_all = np_all;
+	b.c = xmalloc((size_t)(k > 0 ? k : 1) * sizeof(*b.c));
+	b.pvalid = xmalloc(((size_t)max_positives(pos_off, nq) + 1) *
+			   sizeof(double));
+	progress_start(&pr, "mine", "queries", norder);
+	rc = bm25_search(db_dir(pj->db), 0, k, qtext, pos_off, pos_pid, order,
+			 norder, bm25_query, &b, err);
 	progress_finish(&pr);
 	rc = target_close(&tg, pj, o, rc, hi - lo, sum, err);
 	*run_out = tg.st.run_id;
 out:
 	free(params);
-	free(c);
-	free(pscore);
-	free(pvalid);
+	free(order);
+	free(b.c);
+	free(b.pvalid);
 	free(pos_off);
 	free(pos_pid);
+	free(qhash);
+	free(pid_all);
+	free(phash_all);
 	if (qids)
 		db_mine_queries_free(qids, qtext, nq);
 	return rc;
