@@ -358,6 +358,12 @@ db_mine_bm25(struct db *db, const char *text, int k, int64_t **pids,
 }
 
 enum ns_rc
+db_mine_writer(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA cache_size = -131072", err);
+}
+
+enum ns_rc
 db_mine_bm25_reader(struct db *db, struct ns_err *err)
 {
 	return db_exec(db, "PRAGMA cache_size = -65536", err);
@@ -737,159 +743,244 @@ db_mine_run_finish(struct db *db, int64_t run_id, const char *params,
 /* --- pools ------------------------------------------------------------- */
 
 /*
- * Pool blob, little-endian: "NSP1", u32 n, u32 npos, then n int64
- * passage ids, n float64 scores, n float32 near-duplicate similarities
- * (NaN: none), n bytes of marks (1 positive, 2 same text, 4 flagged
- * near-duplicate), n bytes of filter reasons (enum filter_reason, 0 =
- * kept), npos int64 positive ids and npos float64 scores (NaN: no
- * vector).  Rank = index + 1.  tests/pool.py reads it too.
+ * Pool blob, little-endian: "NSP1", u32 n, u32 npos, u8 bits (1: the
+ * scores are float32, else float64), then n passage ids as zigzag varints
+ * of the difference to the previous id (the first to 0), n scores, n
+ * float32 near-duplicate similarities (NaN: none), n bytes of marks (1
+ * positive, 2 same text, 4 flagged near-duplicate), n bytes of filter
+ * reasons (enum filter_reason, 0 = kept), npos positive ids (varints, as
+ * above) and npos scores (NaN: no vector).  Rank = index + 1.  Dense
+ * scores are floats, so a query's 100 candidates take about 1.3 KB.
+ * tests/pool.py reads it too.
  */
 #define POOL_MAGIC "NSP1"
-#define POOL_HEAD 12
-#define POOL_CAND (8 + 8 + 4 + 1 + 1)
-#define POOL_POS (8 + 8)
+#define POOL_HEAD 13
+
+struct pool_buf {
+	unsigned char *b;
+	size_t len, cap;
+};
 
 static void
-put_u32(unsigned char *p, uint32_t v)
+pool_put(struct pool_buf *p, const void *v, size_t n)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t
-get_u32(const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	if (p->len + n > p->cap) {
+		p->cap = (p->len + n) * 2 + 64;
+		p->b = xrealloc(p->b, p->cap);
+	}
+	memcpy(p->b + p->len, v, n);
+	p->len += n;
 }
 
 static void
-put_f64(unsigned char *p, double d)
+pool_put_le(struct pool_buf *p, uint64_t v, int bytes)
 {
-	uint64_t v;
+	unsigned char t[8];
 
-	memcpy(&v, &d, 8);
-	put_u64(p, v);
+	for (int i = 0; i < bytes; i++)
+		t[i] = (unsigned char)(v >> (8 * i));
+	pool_put(p, t, (size_t)bytes);
 }
 
-static double
-get_f64(const unsigned char *p)
+static void
+pool_put_varint(struct pool_buf *p, uint64_t v)
 {
-	uint64_t v = get_u64(p);
-	double d;
+	unsigned char t[10];
+	size_t n = 0;
 
-	memcpy(&d, &v, 8);
-	return d;
+	do {
+		t[n++] = (unsigned char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	pool_put(p, t, n);
+}
+
+static void
+pool_put_ids(struct pool_buf *p, const int64_t *id, size_t stride, size_t n)
+{
+	int64_t prev = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = *(const int64_t *)((const char *)id + i * stride);
+		uint64_t d = (uint64_t)v - (uint64_t)prev;
+
+		/* zigzag: small differences either way take few bytes */
+		pool_put_varint(p, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+		prev = v;
+	}
+}
+
+static void
+pool_put_score(struct pool_buf *p, double d, bool f32)
+{
+	if (f32) {
+		float f = (float)d;
+		uint32_t u;
+
+		memcpy(&u, &f, 4);
+		pool_put_le(p, u, 4);
+	} else {
+		uint64_t u;
+
+		memcpy(&u, &d, 8);
+		pool_put_le(p, u, 8);
+	}
 }
 
 void *
 db_mine_pool_pack(const struct filter_cand *c, size_t n, const int64_t *pos,
 		  const double *pos_score, size_t npos, size_t *len)
 {
-	size_t l = POOL_HEAD + n * POOL_CAND + npos * POOL_POS;
-	unsigned char *b = xmalloc(l), *p = b + POOL_HEAD;
+	struct pool_buf p = { NULL, 0, 0 };
+	bool f32 = true;
 
-	memcpy(b, POOL_MAGIC, 4);
-	put_u32(b + 4, (uint32_t)n);
-	put_u32(b + 8, (uint32_t)npos);
-	for (size_t i = 0; i < n; i++, p += 8)
-		put_u64(p, (uint64_t)c[i].passage_id);
-	for (size_t i = 0; i < n; i++, p += 8)
-		put_f64(p, c[i].score);
-	for (size_t i = 0; i < n; i++, p += 4) {
-		float f = (float)c[i].dup_sim;
-		uint32_t v;
+	for (size_t i = 0; i < n && f32; i++)
+		f32 = isnan(c[i].score) || (double)(float)c[i].score ==
+						    c[i].score;
+	for (size_t i = 0; i < npos && f32; i++)
+		f32 = isnan(pos_score[i]) || (double)(float)pos_score[i] ==
+						     pos_score[i];
+	pool_put(&p, POOL_MAGIC, 4);
+	pool_put_le(&p, (uint32_t)n, 4);
+	pool_put_le(&p, (uint32_t)npos, 4);
+	pool_put_le(&p, f32 ? 1 : 0, 1);
+	pool_put_ids(&p, &c[0].passage_id, sizeof(*c), n);
+	for (size_t i = 0; i < n; i++)
+		pool_put_score(&p, c[i].score, f32);
+	for (size_t i = 0; i < n; i++)
+		pool_put_score(&p, c[i].dup_sim, true);
+	for (size_t i = 0; i < n; i++)
+		pool_put_le(&p, (uint64_t)((c[i].is_positive ? 1 : 0) |
+					   (c[i].same_text ? 2 : 0) |
+					   (c[i].near_dup ? 4 : 0)), 1);
+	for (size_t i = 0; i < n; i++)
+		pool_put_le(&p, (uint64_t)c[i].reason, 1);
+	pool_put_ids(&p, pos, sizeof(*pos), npos);
+	for (size_t i = 0; i < npos; i++)
+		pool_put_score(&p, pos_score[i], f32);
+	*len = p.len;
+	return p.b;
+}
 
-		memcpy(&v, &f, 4);
-		put_u32(p, v);
+/* Reading a blob: a cursor that refuses to run past the end. */
+struct pool_rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t
+pool_get_le(struct pool_rd *r, int bytes)
+{
+	uint64_t v = 0;
+
+	if (r->end - r->p < bytes) {
+		r->bad = true;
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		*p++ = (unsigned char)((c[i].is_positive ? 1 : 0) |
-				       (c[i].same_text ? 2 : 0) |
-				       (c[i].near_dup ? 4 : 0));
-	for (size_t i = 0; i < n; i++)
-		*p++ = (unsigned char)c[i].reason;
-	for (size_t i = 0; i < npos; i++, p += 8)
-		put_u64(p, (uint64_t)pos[i]);
-	for (size_t i = 0; i < npos; i++, p += 8)
-		put_f64(p, pos_score[i]);
-	*len = l;
-	return b;
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | r->p[i];
+	r->p += bytes;
+	return v;
+}
+
+static int64_t
+pool_get_id(struct pool_rd *r, int64_t prev)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	for (;;) {
+		unsigned char b;
+
+		if (r->p >= r->end || shift > 63) {
+			r->bad = true;
+			return 0;
+		}
+		b = *r->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	return (int64_t)((uint64_t)prev + ((v >> 1) ^ (uint64_t)-(int64_t)(v & 1)));
+}
+
+static double
+pool_get_score(struct pool_rd *r, bool f32)
+{
+	if (f32) {
+		uint32_t u = (uint32_t)pool_get_le(r, 4);
+		float f;
+
+		memcpy(&f, &u, 4);
+		return f;
+	} else {
+		uint64_t u = pool_get_le(r, 8);
+		double d;
+
+		memcpy(&d, &u, 8);
+		return d;
+	}
 }
 
 bool
 db_mine_pool_unpack(const void *data, size_t len, struct filter_cand **cp,
 		    size_t *np, int64_t **posp, double **psp, size_t *nposp)
 {
-	const unsigned char *b = data, *p;
+	struct pool_rd r = { data, (const unsigned char *)data + len, false };
 	size_t n, npos;
 	struct filter_cand *c;
 	char *blk;
-	int64_t *pos;
+	int64_t *pos, prev = 0;
 	double *ps;
+	bool f32;
 
-	if (!b || len < POOL_HEAD || memcmp(b, POOL_MAGIC, 4) != 0)
+	if (!data || len < POOL_HEAD || memcmp(data, POOL_MAGIC, 4) != 0)
 		return false;
-	n = get_u32(b + 4);
-	npos = get_u32(b + 8);
-	if (len != POOL_HEAD + n * POOL_CAND + npos * POOL_POS)
+	r.p += 4;
+	n = (size_t)pool_get_le(&r, 4);
+	npos = (size_t)pool_get_le(&r, 4);
+	f32 = pool_get_le(&r, 1) & 1;
+	/* every candidate takes at least 11 bytes: refuse absurd counts */
+	if (n > len / 11 || npos > len / 5)
 		return false;
 	blk = xmalloc(n * sizeof(*c) + npos * (sizeof(*pos) + sizeof(*ps)) +
 		      1);
 	c = (struct filter_cand *)blk;
 	pos = (int64_t *)(blk + n * sizeof(*c));
 	ps = (double *)(blk + n * sizeof(*c) + npos * sizeof(*pos));
-	p = b + POOL_HEAD;
 	memset(c, 0, n * sizeof(*c));
-	for (size_t i = 0; i < n; i++, p += 8) {
-		c[i].passage_id = (int64_t)get_u64(p);
+	for (size_t i = 0; i < n; i++) {
+		c[i].passage_id = prev = pool_get_id(&r, prev);
 		c[i].rank = (int)i + 1;
 	}
-	for (size_t i = 0; i < n; i++, p += 8)
-		c[i].score = get_f64(p);
-	for (size_t i = 0; i < n; i++, p += 4) {
-		uint32_t v = get_u32(p);
-		float f;
+	for (size_t i = 0; i < n; i++)
+		c[i].score = pool_get_score(&r, f32);
+	for (size_t i = 0; i < n; i++)
+		c[i].dup_sim = pool_get_score(&r, true);
+	for (size_t i = 0; i < n; i++) {
+		unsigned m = (unsigned)pool_get_le(&r, 1);
 
-		memcpy(&f, &v, 4);
-		c[i].dup_sim = f;
+		c[i].is_positive = (m & 1) != 0;
+		c[i].same_text = (m & 2) != 0;
+		c[i].near_dup = (m & 4) != 0;
 	}
-	for (size_t i = 0; i < n; i++, p++) {
-		c[i].is_positive = (*p & 1) != 0;
-		c[i].same_text = (*p & 2) != 0;
-		c[i].near_dup = (*p & 4) != 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned w = (unsigned)pool_get_le(&r, 1);
+
+		if (w >= FILTER_NREASONS)
+			r.bad = true;
+		c[i].reason = (enum filter_reason)(w % FILTER_NREASONS);
 	}
-	for (size_t i = 0; i < n; i++, p++) {
-		if (*p >= FILTER_NREASONS) {
-			free(blk);
-			return false;
-		}
-		c[i].reason = (enum filter_reason)*p;
+	prev = 0;
+	for (size_t i = 0; i < npos; i++)
+		pos[i] = prev = pool_get_id(&r, prev);
+	for (size_t i = 0; i < npos; i++)
+		ps[i] = pool_get_score(&r, f32);
+	if (r.bad || r.p != r.end) {
+		free(blk);
+		return false;
 	}
-	for (size_t i = 0; i < npos; i++, p += 8)
-		pos[i] = (int64_t)get_u64(p);
-	for (size_t i = 0; i < npos; i++, p += 8)
-		ps[i] = get_f64(p);
 	*cp = c;
 	*np = n;
 	*posp = pos;

@@ -167,6 +167,10 @@ enum ns_rc db_mine_bm25(struct db *db, const char *text, int k,
 			int64_t **pids, double **scores, int *n,
 			struct ns_err *err);
 
+/* A larger page cache for the connection that stores a run (the
+ * candidate table's indexes are written all over). */
+enum ns_rc db_mine_writer(struct db *db, struct ns_err *err);
+
 /* Tune a read-only connection @db for BM25 searches (a larger page
  * cache: FTS5 reads the index and the row sizes of every match). */
 enum ns_rc db_mine_bm25_reader(struct db *db, struct ns_err *err);

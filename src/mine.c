@@ -180,10 +180,11 @@ mine_dot(const float *a, const float *b, int dim)
 float
 mine_cosine(const float *a, const float *b, int dim)
 {
-	float ab = mine_dot(a, b, dim), aa = mine_dot(a, a, dim),
-	      bb = mine_dot(b, b, dim);
+	/* topk_dot: vectorised, and summed in double */
+	double ab = topk_dot(a, b, dim), aa = topk_dot(a, a, dim),
+	       bb = topk_dot(b, b, dim);
 
-	return aa > 0 && bb > 0 ? ab / sqrtf(aa * bb) : 0;
+	return aa > 0 && bb > 0 ? (float)(ab / sqrt(aa * bb)) : 0;
 }
 
 bool

@@ -174,16 +174,111 @@ max_positives(const int64_t *off, int64_t nq)
 	return m;
 }
 
+/* The engine of exact search, IVF training and list scans: the library
+ * mine.gemm names, or the faster (measured once per machine). */
+static enum ns_rc
+minejob_engine(const struct minejob_settings *o, struct topk_opts *e,
+	       struct ns_err *err)
+{
+	const char *g = o->gemm ? o->gemm : "auto";
+	struct gemm_probe pb;
+	enum ns_rc rc;
+
+	topk_opts_default(e);
+	if (gemm_lib_parse(g, &e->lib))
+		return NS_OK;
+	if (!strcmp(g, "faiss"))
+		return NS_OK;	/* OpenBLAS */
+	if ((rc = gemm_best(true, &pb, err)))
+		return rc;
+	e->lib = pb.best;
+	return NS_OK;
+}
+
 /* --- storing ------------------------------------------------------------ */
 
 /* A project run is mined into its pool (committed every 1024 queries, so
  * a killed run can be resumed) and published at the end: the filters and
  * the sampler run over the pool and the kept candidates are stored, in
  * one transaction that also marks the run done. */
+/* What publishing stores, kept in memory while mining so that a run mined
+ * in one go is published without reading its pool back: per query its
+ * kept candidates and its positives' scores (up to MEMO_MAX bytes; beyond,
+ * or for a resumed run, publishing reads the pool). */
+#define MEMO_MAX ((size_t)256 << 20)
+
+struct memo {
+	bool off;		/* too big: publish from the pool */
+	size_t bytes;
+	int64_t nq, capq;
+	int64_t *qid;		/* per query */
+	size_t *coff, *poff;	/* offsets into c and pos/ps, nq + 1 */
+	struct filter_cand *c;
+	size_t nc, capc;
+	int64_t *pos;
+	double *ps;
+	size_t np, capp;
+};
+
+static void
+memo_free(struct memo *m)
+{
+	free(m->qid);
+	free(m->coff);
+	free(m->poff);
+	free(m->c);
+	free(m->pos);
+	free(m->ps);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+memo_add(struct memo *m, int64_t query_id, const struct filter_cand *c,
+	 size_t n, const int64_t *pos, const double *pos_score, size_t npos)
+{
+	if (m->off)
+		return;
+	if (m->nq + 1 >= m->capq) {
+		m->capq = m->capq ? 2 * m->capq : 1024;
+		m->qid = xrealloc(m->qid, (size_t)m->capq * sizeof(*m->qid));
+		m->coff = xrealloc(m->coff, (size_t)m->capq * sizeof(*m->coff));
+		m->poff = xrealloc(m->poff, (size_t)m->capq * sizeof(*m->poff));
+	}
+	if (m->nq == 0)
+		m->coff[0] = m->poff[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		if (m->nc == m->capc) {
+			m->capc = m->capc ? 2 * m->capc : 4096;
+			m->c = xrealloc(m->c, m->capc * sizeof(*m->c));
+		}
+		m->c[m->nc++] = c[i];
+	}
+	for (size_t i = 0; i < npos; i++) {
+		if (m->np == m->capp) {
+			m->capp = m->capp ? 2 * m->capp : 4096;
+			m->pos = xrealloc(m->pos, m->capp * sizeof(*m->pos));
+			m->ps = xrealloc(m->ps, m->capp * sizeof(*m->ps));
+		}
+		m->pos[m->np] = pos[i];
+		m->ps[m->np++] = pos_score[i];
+	}
+	m->qid[m->nq++] = query_id;
+	m->coff[m->nq] = m->nc;
+	m->poff[m->nq] = m->np;
+	m->bytes = m->capq * 24 + m->capc * sizeof(*m->c) + m->capp * 16;
+	if (m->bytes > MEMO_MAX) {
+		memo_free(m);
+		m->off = true;
+	}
+}
+
 struct store {
 	struct db *db;
 	int64_t run_id;
 	int64_t pending;	/* queries since the last commit */
+	struct memo memo;	/* what publishing will store */
 };
 
 static enum ns_rc
@@ -194,6 +289,7 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	struct store *s = arg;
 	enum ns_rc rc;
 
+	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
 	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
 				pos_score, npos, err);
 	if (rc == NS_OK && ++s->pending >= 1024) {
@@ -247,6 +343,8 @@ target_open(struct target *t, struct project *pj,
 	t->st.db = pj->db;
 	t->sink = store_query;
 	t->arg = &t->st;
+	if ((rc = db_mine_writer(pj->db, err)))
+		return rc;
 	if ((rc = db_mine_run_begin(pj->db, method, params, key,
 				    db_mine_owner(owner, sizeof(owner)),
 				    &t->st.run_id, &t->resumed, &replaced,
@@ -285,6 +383,7 @@ target_close(struct target *t, struct project *pj,
 	if (t->sh) {
 		struct shard_info info;
 
+		memo_free(&t->st.memo);
 		if (rc != NS_OK) {
 			shard_abort(t->sh);
 		} else {
@@ -307,10 +406,24 @@ target_close(struct target *t, struct project *pj,
 		db_rollback(pj->db);
 	db_mine_fk(pj->db, true, NULL);
 	if (rc == NS_OK && (rc = db_begin(pj->db, err)) == NS_OK) {
-		summary_fini(sum);
-		summary_init(sum);
-		if ((rc = mine_publish(pj->db, t->st.run_id, &o->fp, sum,
-				       err)) == NS_OK &&
+		struct memo *m = &t->st.memo;
+
+		if (!t->resumed && !m->off) {
+			/* mined in one go: the summary is complete and the
+			 * pool already records these very filters */
+			for (int64_t i = 0; i < m->nq && rc == NS_OK; i++)
+				rc = db_mine_kept_store(pj->db, t->st.run_id,
+					m->qid[i], m->c + m->coff[i],
+					m->coff[i + 1] - m->coff[i],
+					m->pos + m->poff[i], m->ps + m->poff[i],
+					m->poff[i + 1] - m->poff[i], err);
+		} else {
+			summary_fini(sum);
+			summary_init(sum);
+			rc = mine_publish(pj->db, t->st.run_id, &o->fp, sum,
+					  err);
+		}
+		if (rc == NS_OK &&
 		    (rc = db_mine_run_finish(pj->db, t->st.run_id, t->params,
 					     err)) == NS_OK)
 			rc = db_commit(pj->db, err);
@@ -322,6 +435,7 @@ target_close(struct target *t, struct project *pj,
 	 * too, invisible, that the next mine resumes) */
 	if (rc != NS_OK && t->st.run_id && !t->resumed)
 		db_mine_run_abandon(pj->db, t->st.run_id);
+	memo_free(&t->st.memo);
 	return rc;
 }
 
@@ -406,6 +520,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
 	struct mine_screen sc;
+	struct topk_opts engine;
+	struct dense_plan plan;
 	struct mine_in in, rest;
 	struct target tg;
 	struct progress pr;
@@ -421,6 +537,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 
 	memset(&in, 0, sizeof(in));
 	memset(&sc, 0, sizeof(sc));
+	memset(&plan, 0, sizeof(plan));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		return rc;
 	if ((rc = minejob_model(pj, o, &model, err)) ||
@@ -440,10 +557,22 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	k = filter_depth(&o->fp, 100, max_positives(pos_off, qs->n));
 	if (k > ps->n)
 		k = (int)ps->n;
-	if (!strcmp(o->index, "auto"))
-		dense_auto_factory(ps->n, factory, sizeof(factory));
-	else
+	/* the GEMM library of exact search, IVF training and list scans */
+	if ((rc = minejob_engine(o, &engine, err)))
+		goto out;
+	if (!strcmp(o->index, "auto")) {
+		/* decided on the whole job (all queries, also in a shard, so
+		 * every shard makes the same choice) */
+		if ((rc = dense_auto_plan(qs->data, qs->n, ps->data, ps->n,
+					  ps->dim, k, o->recall_target,
+					  &engine, &plan, err)))
+			goto out;
+		snprintf(factory, sizeof(factory), "%s", plan.factory);
+		if (o->report)
+			fprintf(o->report, "index auto: %s\n", plan.why);
+	} else {
 		snprintf(factory, sizeof(factory), "%s", o->index);
+	}
 	/* trained indexes are saved next to the database and reused;
 	 * Flat is only a copy of the vectors, so it is rebuilt */
 	if (strcmp(factory, "Flat") != 0) {
@@ -462,10 +591,17 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	    (dense_ntotal(ix) != ps->n || dense_dim(ix) != ps->dim)) {
 		dense_free(ix);
 		ix = NULL;
+	} else if (ix && o->report) {
+		fprintf(o->report, "index %s: reusing %s\n", factory, path);
 	}
 	/* Flat: search the mapped vectors directly (no index, no copy) */
 	if (!ix && path) {
-		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
+		/* auto's IVF is trained and filled on our engine */
+		if ((rc = plan.nlist ?
+			  dense_build_ex(factory, ps->dim, ps->data, ps->n,
+					 plan.train, plan.niter, &engine, &ix,
+					 err) :
+			  dense_build(factory, ps->dim, ps->data, ps->n,
 				      dense_auto_train(ps->n), &ix, err)))
 			goto out;
 		/* a shard writes nothing into the project */
@@ -476,15 +612,33 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		/* the same sample in every shard: the same nprobe */
 		int64_t ns = dense_tune_sample(qs->n, k);
 
-		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
-				     ps->data, ps->n,
-				     &nprobe, &recall, err)))
+		if ((rc = dense_set_gemm(ix, engine.lib, err)) ||
+		    (rc = dense_tune_ex(ix, qs->data, ns, k, o->recall_target,
+					ps->data, ps->n, &engine, &nprobe,
+					&recall, err)))
 			goto out;
 		if (o->report)
 			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
 				"%lld on %lld sample queries\n", factory, k,
 				recall, (long long)nprobe, (long long)ns);
-	} else {
+		/* the pilot misjudged: searching would cost more than exact
+		 * search of every query (what is built is sunk) */
+		if (plan.nlist && dense_plan_search_cost(&plan, qs->n, ps->n,
+				ps->dim, nprobe) > plan.cost_exact) {
+			if (o->report)
+				fprintf(o->report, "index auto: nprobe %lld "
+					"of %lld lists costs more than exact "
+					"search: searching exactly\n",
+					(long long)nprobe,
+					(long long)plan.nlist);
+			dense_free(ix);
+			ix = NULL;
+			snprintf(factory, sizeof(factory), "Flat");
+			nprobe = 0;
+			recall = NAN;
+		}
+	}
+	if (!ix) {
 		enum gemm_type type = GEMM_F32;
 		char desc[600];
 

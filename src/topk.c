@@ -49,8 +49,11 @@ topk_opts_default(struct topk_opts *o)
 	o->type = GEMM_F32;
 }
 
-float
-topk_dot(const float *a, const float *b, int dim)
+/* Products of two floats are exact in double; their sum in double has an
+ * error far below float's precision, so every path below rounds to the
+ * same float but in the rarest near-halfway cases. */
+static float
+topk_dot_generic(const float *a, const float *b, int dim)
 {
 	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 	int i = 0;
@@ -64,6 +67,76 @@ topk_dot(const float *a, const float *b, int dim)
 	for (; i < dim; i++)
 		s0 += (double)a[i] * b[i];
 	return (float)((s0 + s1) + (s2 + s3));
+}
+
+#ifdef TOPK_X86
+__attribute__((target("avx512f"))) static float
+topk_dot_avx512(const float *a, const float *b, int dim)
+{
+	__m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+	double s = 0;
+	int i = 0;
+
+	for (; i + 16 <= dim; i += 16) {
+		s0 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i)),
+				     _mm512_cvtps_pd(_mm256_loadu_ps(b + i)),
+				     s0);
+		s1 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i + 8)),
+				     _mm512_cvtps_pd(_mm256_loadu_ps(b + i + 8)),
+				     s1);
+	}
+	for (; i < dim; i++)
+		s += (double)a[i] * b[i];
+	return (float)(_mm512_reduce_add_pd(_mm512_add_pd(s0, s1)) + s);
+}
+
+__attribute__((target("avx2,fma"))) static float
+topk_dot_avx2(const float *a, const float *b, int dim)
+{
+	__m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+	double t[4], s = 0;
+	int i = 0;
+
+	for (; i + 8 <= dim; i += 8) {
+		s0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i)),
+				     _mm256_cvtps_pd(_mm_loadu_ps(b + i)), s0);
+		s1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i + 4)),
+				     _mm256_cvtps_pd(_mm_loadu_ps(b + i + 4)),
+				     s1);
+	}
+	for (; i < dim; i++)
+		s += (double)a[i] * b[i];
+	_mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
+	return (float)((t[0] + t[1]) + (t[2] + t[3]) + s);
+}
+#endif
+
+typedef float (*topk_dot_fn)(const float *, const float *, int);
+static topk_dot_fn topk_dot_impl;
+
+static topk_dot_fn
+topk_dot_pick(void)
+{
+#ifdef TOPK_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		return topk_dot_avx512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return topk_dot_avx2;
+#endif
+	return topk_dot_generic;
+}
+
+float
+topk_dot(const float *a, const float *b, int dim)
+{
+	topk_dot_fn f = __atomic_load_n(&topk_dot_impl, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = topk_dot_pick();
+		__atomic_store_n(&topk_dot_impl, f, __ATOMIC_RELAXED);
+	}
+	return f(a, b, dim);
 }
 
 /* Convert passage rows [r0, r0+n) into @conv (at row 0), in parallel. */

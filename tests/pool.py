@@ -15,21 +15,42 @@ REASONS = [None, 'positive', 'same_text', 'rank', 'max_score', 'min_score',
            'absolute_margin', 'relative_margin', 'unsampled']
 
 
+def _varint(blob, o):
+    v = shift = 0
+    while True:
+        b = blob[o]
+        o += 1
+        v |= (b & 0x7f) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, o
+
+
+def _ids(blob, o, n):
+    out, prev = [], 0
+    for _ in range(n):
+        v, o = _varint(blob, o)
+        prev += (v >> 1) ^ -(v & 1)         # zigzag
+        out.append(prev)
+    return out, o
+
+
 def unpack(blob):
     """(candidates, positives) of one pool blob: candidates as
     (passage, rank, score, filter, near_dup, dup_sim, is_positive,
     same_text), positives as (passage, score)."""
     if blob[:4] != b'NSP1':
         raise ValueError('not a pool blob')
-    n, npos = struct.unpack_from('<II', blob, 4)
-    o = 12
-    ids = struct.unpack_from('<%dq' % n, blob, o); o += 8 * n
-    sc = struct.unpack_from('<%dd' % n, blob, o); o += 8 * n
+    n, npos, bits = struct.unpack_from('<IIB', blob, 4)
+    sf = 'f' if bits & 1 else 'd'
+    sz = 4 if bits & 1 else 8
+    ids, o = _ids(blob, 13, n)
+    sc = struct.unpack_from('<%d%s' % (n, sf), blob, o); o += sz * n
     dup = struct.unpack_from('<%df' % n, blob, o); o += 4 * n
     marks = blob[o:o + n]; o += n
     why = blob[o:o + n]; o += n
-    pid = struct.unpack_from('<%dq' % npos, blob, o); o += 8 * npos
-    ps = struct.unpack_from('<%dd' % npos, blob, o); o += 8 * npos
+    pid, o = _ids(blob, o, npos)
+    ps = struct.unpack_from('<%d%s' % (npos, sf), blob, o); o += sz * npos
     if o != len(blob):
         raise ValueError('pool blob of %d bytes, expected %d' % (len(blob), o))
     cands = [(ids[i], i + 1, sc[i], REASONS[why[i]], bool(marks[i] & 4),

@@ -457,6 +457,30 @@ check_all(const char *set, const float *xq, int64_t nq, const float *xb,
 			   NULL);
 	}
 	dense_free(ix);
+	ix = NULL;
+	/* the same index trained and filled on our engine (auto's way) */
+	{
+		struct topk_opts eng;
+
+		topk_opts_default(&eng);
+		eng.lib = gemm_lib_available(GEMM_ONEDNN) ? GEMM_ONEDNN :
+							    GEMM_OPENBLAS;
+		if (ok(dense_build_ex(factory, d, xb, nb, 0, 4, &eng, &ix,
+				      &err) == NS_OK, "%s: %s on our engine "
+		       "(%s)", set, factory, err.msg) &&
+		    ok(dense_set_gemm(ix, eng.lib, &err) == NS_OK &&
+		       dense_set_param(ix, "nprobe", (double)dense_nlist(ix),
+				       &err) == NS_OK,
+		       "%s: scans on %s, nprobe = nlist", set,
+		       gemm_lib_name(eng.lib))) {
+			is_int(dense_ntotal(ix), nb, "all vectors added");
+			snprintf(what, sizeof(what), "%s: %s trained on our "
+				 "engine, nprobe = nlist", set, factory);
+			check_path(what, xq, nq, xb, nb, d, k, ix, NULL,
+				   GEMM_F32, NULL);
+		}
+		dense_free(ix);
+	}
 	if (mapped)
 		munmap((void *)mapped, bytes);
 }
