@@ -3,8 +3,9 @@
 projects' databases with tests/pool.py, never through negsieve).
 
   limit-check.py peer DB RUN PEER.tsv
-      queries whose kept negatives (rank order) equal the peer's
-      ("qid<TAB>positive<TAB>neg1,neg2,..." by external ids)
+      queries whose kept negatives equal the peer's as sets, and in the
+      same order ("qid<TAB>positive<TAB>neg1,neg2,..." by external ids);
+      prints "SAME_SET SAME_ORDER TOTAL"
   limit-check.py topk DB_A RUN_A DB_B RUN_B K
       queries whose top-K pooled passages (as sets) are equal, and
       recall@K of A against B (B the reference)
@@ -40,12 +41,13 @@ def main():
         for q, p in db.execute("SELECT query_id, passage_id FROM candidate "
                                "WHERE run_id = ? ORDER BY query_id, rank", (run,)):
             kept.setdefault(qx[q], []).append(px[p])
-        same = total = 0
+        same = order = total = 0
         for line in open(sys.argv[4]):
             qid, _, negs = line.rstrip('\n').split('\t')
             total += 1
-            same += kept.get(qid, []) == negs.split(',')
-        print(same, total)
+            order += kept.get(qid, []) == negs.split(',')
+            same += sorted(kept.get(qid, [])) == sorted(negs.split(','))
+        print(same, order, total)
     elif sys.argv[1] == 'topk':
         k = int(sys.argv[6])
         a = topk(sqlite3.connect(sys.argv[2]), int(sys.argv[3]), k)

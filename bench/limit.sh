@@ -163,7 +163,7 @@ exact() {
 	done
 	if [ "$peer" = yes ]; then
 		set -- $(python3 bench/limit-check.py peer "$WORK/x-f32/negsieve.db" 1 "$WORK/peer.tsv")
-		echo "  negatives identical to the peer's for $1 of $2 queries"
+		echo "  negatives identical to the peer's for $1 of $3 queries (in the same order for $2: the order of near-equal scores follows each side's rounding)"
 	fi
 }
 

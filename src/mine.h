@@ -40,7 +40,7 @@ struct mine_screen {
 };
 
 /* The default margin for screening in @type to depth @k: small in f32
- * (rounding only), about k in bf16 and int8. */
+ * (rounding only), 2k + 16 in bf16 and int8. */
 int mine_screen_margin(enum gemm_type type, int k);
 
 /* Which exact-search engine mine.gemm / NEGSIEVE_GEMM asked for. */
