@@ -180,7 +180,7 @@ static enum ns_rc
 minejob_engine(const struct minejob_settings *o, struct topk_opts *e,
 	       struct ns_err *err)
 {
-	const char *g = o->gemm ? o->gemm : "auto";
+	const char *g = minejob_gemm_names[o->gemm];
 	struct gemm_probe pb;
 	enum ns_rc rc;
 
