@@ -989,6 +989,38 @@ db_mine_pool_unpack(const void *data, size_t len, struct filter_cand **cp,
 	return true;
 }
 
+/* ns_pool_rank(data, passage_id) (see dbint.h). */
+static void
+db_mine_fn_pool_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct filter_cand *c;
+	int64_t *pos, pid;
+	double *ps;
+	size_t n, npos;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+	    !db_mine_pool_unpack(sqlite3_value_blob(argv[0]),
+				 (size_t)sqlite3_value_bytes(argv[0]), &c, &n,
+				 &pos, &ps, &npos))
+		return;		/* NULL */
+	pid = sqlite3_value_int64(argv[1]);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].passage_id == pid) {
+			sqlite3_result_int(ctx, c[i].rank);
+			break;
+		}
+	free(c);
+}
+
+int
+db_mine_sql_functions(sqlite3 *h)
+{
+	return sqlite3_create_function(h, "ns_pool_rank", 2,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				       NULL, db_mine_fn_pool_rank, NULL, NULL);
+}
+
 enum ns_rc
 db_mine_pool_store(struct db *db, int64_t run_id, int64_t query_id,
 		   const struct filter_cand *c, size_t n, const int64_t *pos,

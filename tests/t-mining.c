@@ -138,6 +138,12 @@ test_lifecycle(void)
 	is_int(db_mine_pool_store(db, id, 1, &c, 1, &pos, &ps, 1, &err),
 	       NS_OK, "pool one query");
 	db_commit(db, &err);
+	is_int(scalar(db, "SELECT ns_pool_rank(data, 2) FROM run_pool"), 1,
+	       "ns_pool_rank: passage 2 is the pool's first candidate");
+	is_int(scalar(db, "SELECT ns_pool_rank(data, 1) IS NULL FROM run_pool"),
+	       1, "ns_pool_rank: NULL for a passage it does not hold");
+	is_int(scalar(db, "SELECT ns_pool_rank(x'00', 1) IS NULL"), 1,
+	       "ns_pool_rank: NULL for a damaged blob");
 	is_int(db_mine_run_last(db), 0, "an unfinished run is not refiltered");
 	is_int(db_mine_run_get(db, id, &m, &p, &err), NS_ENOTFOUND,
 	       "run_get refuses an unfinished run");
