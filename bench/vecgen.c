@@ -5,6 +5,13 @@
  * DIR/beir whose ids match (query qI's positive is passage pI mod NB).
  *
  *   bench/vecgen DIR NB NQ DIM CLUSTERS [SIGMA [SEED]]
+ *   bench/vecgen --raw DIR NB NQ DIM CLUSTERS [SIGMA [SEED]]
+ *
+ * --raw writes instead the files of a project's vector sets (see
+ * src/vecstore.h): DIR/passage.f32 and query.f32 (rows only) and
+ * passage.ids and query.ids (int64 ids 1..n), for a benchmark to move
+ * into a project without a copy (bench/limit.sh big: 31 GB once, not
+ * three times as importing would take on the way).
  *
  * Each vector is one of CLUSTERS random centres (unit length) plus noise
  * of SIGMA per coordinate times 1/sqrt(DIM) (default 1: noise as long as
@@ -56,6 +63,8 @@ open_or_die(const char *dir, const char *name)
 	return fp;
 }
 
+static int raw;
+
 static void
 npy(const char *dir, const char *name, long n, int d, const float *cent,
     int nc, double sigma)
@@ -74,9 +83,11 @@ npy(const char *dir, const char *name, long n, int d, const float *cent,
 	h[len + pad] = '\n';
 	len += pad + 1;
 	hl = (unsigned short)len;
-	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-	fwrite(&hl, 2, 1, f);
-	fwrite(h, 1, (size_t)len, f);
+	if (!raw) {
+		fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+		fwrite(&hl, 2, 1, f);
+		fwrite(h, 1, (size_t)len, f);
+	}
 	for (long i = 0; i < n; i++) {
 		const float *c = cent + (size_t)(next() % (uint64_t)nc) * d;
 		float *v = buf + fill * d;
@@ -113,6 +124,11 @@ main(int argc, char **argv)
 	char p[4096];
 	FILE *f;
 
+	if (argc > 1 && !strcmp(argv[1], "--raw")) {
+		raw = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: vecgen DIR NB NQ DIM CLUSTERS [SIGMA "
 			"[SEED]]\n");
@@ -139,6 +155,20 @@ main(int argc, char **argv)
 			cent[i * d + j] = (float)(cent[i * d + j] / sqrt(nn));
 	}
 	mkdir(o, 0755);
+	if (raw) {
+		npy(o, "passage.f32", nb, d, cent, nc, sigma);
+		npy(o, "query.f32", nq, d, cent, nc, sigma);
+		f = open_or_die(o, "passage.ids");
+		for (int64_t i = 1; i <= nb; i++)
+			fwrite(&i, sizeof(i), 1, f);
+		fclose(f);
+		f = open_or_die(o, "query.ids");
+		for (int64_t i = 1; i <= nq; i++)
+			fwrite(&i, sizeof(i), 1, f);
+		fclose(f);
+		free(cent);
+		return 0;
+	}
 	npy(o, "passages.npy", nb, d, cent, nc, sigma);
 	npy(o, "queries.npy", nq, d, cent, nc, sigma);
 	f = open_or_die(o, "passages.ids");
