@@ -3,7 +3,7 @@
 # yardstick measured in the same run (the machine is shared: rounds
 # alternate the yardsticks and the runs, and ranges are reported).
 #
-#   bench/limit.sh [exact] [ivf] [big]      (default: exact)
+#   bench/limit.sh [exact] [ivf] [big] [bm25]      (default: exact)
 #
 # exact  10k queries x 100k passages x 384 (../shared/tools/make_vectors.c),
 #        range_max 50, 5 negatives, whole processes: negsieve mine in f32,
@@ -18,6 +18,10 @@
 #        CLUSTERS_IVF cluster counts (default "1000 16000").
 # big    a corpus larger than memory (BIG_NB x 384, default 20M: 31 GB),
 #        mined exactly by negsieve mine, peak RSS against its size.
+# bm25   the bundled sample (3000 queries, 3000 passages): mine --method
+#        bm25 against mine --method dense (built-in embedder), whole
+#        processes; OLD=path/to/negsieve also times an older binary (on
+#        its own copy of the project).
 #
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
@@ -250,6 +254,30 @@ COMMIT;"
 	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB," \
 		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
 	grep -E '^index|^run' "$WORK/last.out"
+}
+
+# ---- bm25 -----------------------------------------------------------------
+bm25() {
+	for b in "$N" ${OLD:+"$OLD"}; do
+		p=$WORK/bm25-$(echo "$b" | md5sum | cut -c1-8)
+		if [ ! -f "$p/negsieve.db" ]; then
+			"$b" init "$p" >/dev/null
+			"$b" import "$p" sample/debian-descriptions >/dev/null
+			"$b" embed "$p" >/dev/null
+		fi
+		: >"$WORK/bm25.rows"
+		r=0
+		while [ "$r" -lt "$ROUNDS" ]; do
+			r=$((r + 1))
+			set -- $(timed "$b" mine --method dense "$p")
+			td=$1
+			set -- $(timed "$b" mine --method bm25 "$p")
+			tb=$1
+			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+		done
+		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
+			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
+	done
 }
 
 for s in $sections; do
