@@ -378,7 +378,8 @@ db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
 	sqlite3_busy_timeout(db->h, 10000);
 	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
-				    db_fn_alive, NULL, NULL) != SQLITE_OK)
+				    db_fn_alive, NULL, NULL) != SQLITE_OK ||
+	    db_mine_sql_functions(db->h) != SQLITE_OK)
 		return db_fail(db, err, "registering functions");
 	if (readonly)
 		return db_exec(db, "PRAGMA foreign_keys = ON;"

@@ -78,4 +78,12 @@ enum ns_rc db_exec(struct db *db, const char *sql, struct ns_err *err);
 /* One integer from a statement without parameters, or -1 on error. */
 int64_t db_scalar(struct db *db, const char *sql);
 
+/*
+ * Register the SQL functions over run pools (db/mining.c) on @h:
+ * ns_pool_rank(data, passage_id) is the rank of the passage among a
+ * run_pool row's candidates, NULL when it is not one of them.  Returns an
+ * SQLite result code.
+ */
+int db_mine_sql_functions(sqlite3 *h);
+
 #endif

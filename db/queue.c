@@ -613,7 +613,9 @@ queue_step(struct db *db, int64_t run, int64_t qid, int dir, int64_t *out,
 enum ns_rc
 queue_run_check(struct db *db, int64_t run, struct ns_err *err)
 {
-	static const char sql[] = "SELECT 1 FROM run WHERE id = ?1";
+	/* a run still being mined (or killed while it was) is invisible */
+	static const char sql[] =
+		"SELECT 1 FROM run WHERE id = ?1 AND state = 'done'";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int64_t one;
 	enum ns_rc rc;

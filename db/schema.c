@@ -490,6 +490,28 @@ static const char migration_11[] =
 	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
 	"        AND e.id > d.id);";
 
+/*
+ * 12: mining runs are complete or invisible, and store what they need
+ * compactly.  A run is written with state 'mining' and becomes 'done' in
+ * the one transaction that stores its kept candidates; every reader of
+ * candidates sees only done runs (an unfinished run has none), and
+ * `negsieve mine` resumes or replaces an unfinished run.  run_pool holds,
+ * per query, the top range_max candidates as retrieved (with their marks,
+ * scores and the filter that fired) and the positives' scores, packed in
+ * one blob (db/mining.c): the input of --refilter and of the cascade.
+ * The candidate table then holds only the candidates that the filters and
+ * the sampler kept.
+ */
+static const char migration_12[] =
+	"ALTER TABLE run ADD COLUMN state TEXT NOT NULL DEFAULT 'done'"
+	"  CHECK (state IN ('mining', 'done'));"
+	"CREATE TABLE run_pool ("
+	"  run_id   INTEGER NOT NULL REFERENCES run(id),"
+	"  query_id INTEGER NOT NULL REFERENCES query(id),"
+	"  data     BLOB NOT NULL,"
+	"  PRIMARY KEY (run_id, query_id)"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -502,5 +524,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 9, migration_9 },
 	{ 10, migration_10 },
 	{ 11, migration_11 },
+	{ 12, migration_12 },
 	{ 0, NULL }
 };

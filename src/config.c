@@ -93,6 +93,16 @@ const struct config_key config_keys[] = {
 	  "Negatives to keep per query; 0 keeps all the filters leave." },
 	{ "mine.seed", CONFIG_INT, "0", "0..",
 	  "Seed of random and SimANS sampling." },
+	{ "mine.rank_of", CONFIG_ENUM, "retrieval", "retrieval|negatives",
+	  "What range_min/range_max count: retrieval ranks with the positives "
+	  "(FlagEmbedding), or ranks among the negatives the other filters "
+	  "leave (sentence-transformers)." },
+	{ "mine.precision", CONFIG_ENUM, "f32", "f32|bf16|int8",
+	  "Exact search: screen in f32, or in bf16 or int8 and rescore the "
+	  "best k + margin in f32." },
+	{ "mine.gemm", CONFIG_ENUM, "auto", "auto|openblas|onednn|faiss",
+	  "Exact search engine: auto (the faster GEMM library, measured once "
+	  "per machine), openblas, onednn, or faiss's own." },
 	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", "0..1",
 	  "Refit: the upper 95% bound of the false-negative rate among what a stage keeps must stay at or below this." },
 	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", "0..1",
