@@ -15,6 +15,7 @@
 #include "db/dbint.h"
 #include "db/db.h"
 #include "db/schema.h"
+#include "src/perm.h"
 #include "src/util.h"
 
 struct db_stmt_slot {
@@ -368,7 +369,6 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	struct stat stbuf;
 	char *path;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	mode_t old;
 	enum ns_rc rc;
 
 	path = xasprintf("%s/%s", dir, DB_FILENAME);
@@ -379,16 +379,10 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 			free(path);
 			return rc;
 		}
-		old = umask(007);
-		if (mkdir(dir, 0770) != 0 && errno != EEXIST) {
-			rc = err_set(err, NS_EIO, "%s: cannot create the "
-				     "project directory: %s", dir,
-				     strerror(errno));
-			umask(old);
+		if ((rc = perm_make_project_dir(dir, NULL, err)) != NS_OK) {
 			free(path);
 			return rc;
 		}
-		umask(old);
 		flags |= SQLITE_OPEN_CREATE;
 	} else if (mode == DB_OPEN_READONLY) {
 		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
@@ -400,12 +394,17 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 		free(path);
 		return rc;
 	}
+	/* a clear message up front rather than SQLite's "readonly
+	 * database" at the first write */
+	if (mode == DB_OPEN_EXISTING &&
+	    (rc = perm_check_writable(dir, path, err)) != NS_OK) {
+		free(path);
+		return rc;
+	}
 
 	db = xcalloc(1, sizeof(*db));
 	db->dir = xstrdup(dir);
-	old = umask(007);
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
-		umask(old);
 		rc = err_set(err, NS_EDB, "%s: cannot open: %s", path,
 			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		free(path);
@@ -413,17 +412,22 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	/* SQLite creates files 0644; annotators share a project through
-	 * their group, so make it group-writable (never world-writable). */
-	if (mode == DB_OPEN_CREATE)
-		chmod(path, 0660);
+	/* SQLite creates files 0644 & ~umask; the project's rule decides
+	 * (src/perm.h).  SQLite gives the -wal and -shm files it makes later
+	 * the database's mode, whoever opens it. */
+	if (mode == DB_OPEN_CREATE && perm_path(dir, path) != 0) {
+		rc = err_set(err, NS_EIO, "%s: cannot set its permissions: %s",
+			     path, strerror(errno));
+		free(path);
+		db_close(db);
+		return rc;
+	}
 	/* 16 KiB pages (before WAL fixes the size): fewer b-tree pages and
 	 * splits for bulk imports of ~300-byte passages (BENCHMARKS.md). */
 	rc = mode == DB_OPEN_CREATE
 	     ? db_exec(db, "PRAGMA page_size = 16384", err) : NS_OK;
 	if (rc == NS_OK)
 		rc = db_pragmas(db, mode == DB_OPEN_READONLY, err);
-	umask(old);
 	if (rc == NS_OK && mode == DB_OPEN_EXISTING &&
 	    db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = "
 			  "'meta'") != 1 && db_user_version(db) == 0)

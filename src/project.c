@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "src/cascade.h"
+#include "src/perm.h"
 #include "src/project.h"
 #include "src/util.h"
 
@@ -94,7 +96,7 @@ project_open_readonly(struct project *p, const char *dir, struct ns_err *err)
 
 enum ns_rc
 project_init(struct project *p, const char *dir, const char *config_path,
-	     struct ns_err *err)
+	     const char *group, struct ns_err *err)
 {
 	struct config *cfg = NULL;
 	char ts[40], nid[33];
@@ -108,6 +110,20 @@ project_init(struct project *p, const char *dir, const char *config_path,
 			return rc;
 	} else {
 		cfg = config_new();
+	}
+	if (group) {
+		char *path = xasprintf("%s/%s", dir, DB_FILENAME);
+		struct stat sb;
+
+		rc = stat(path, &sb) == 0
+		     ? err_set(err, NS_EUSAGE, "%s: a project already exists "
+			       "here", dir)
+		     : perm_make_project_dir(dir, group, err);
+		free(path);
+		if (rc != NS_OK) {
+			config_free(cfg);
+			return rc;
+		}
 	}
 	rc = db_open(dir, DB_OPEN_CREATE, &p->db, err);
 	if (rc != NS_OK) {

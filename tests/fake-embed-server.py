@@ -17,6 +17,8 @@ POSTs since; GET /auth the last Authorization header.  Modes:
   malformed  HTTP 200 with a truncated JSON body
   wrong-dim  the last vector of each batch has dimension 3
   slow       sleeps 3 s before answering ok
+  hang       the first POST ok, every later one sleeps 60 s (for
+             tests/cli-embed-kill.sh: the client waits with a spool open)
 """
 import json
 import sys
@@ -77,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, '{"data": [{"index": 0, "embedding": [1,')
         if mode == "slow":
             time.sleep(3)
+        if mode == "hang" and n > 1:
+            time.sleep(60)
         data = []
         for i, t in enumerate(req["input"]):
             b = t.encode()

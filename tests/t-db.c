@@ -286,8 +286,13 @@ main(void)
 	snprintf(path, sizeof(path), "%s/%s", dir, DB_FILENAME);
 	ok(stat(path, &st) == 0 && !(st.st_mode & S_IWOTH),
 	   "database not world-writable");
-	ok(stat(path, &st) == 0 && (st.st_mode & S_IWGRP),
-	   "database group-writable");
+	{
+		struct stat dst;
+
+		ok(stat(path, &st) == 0 && stat(dir, &dst) == 0 &&
+		   (st.st_mode & 07777) == (dst.st_mode & 0664),
+		   "database mode = project directory's & 0664 (src/perm.h)");
+	}
 
 	/* a newer schema is refused */
 	ok(sqlite3_open(path, &h) == SQLITE_OK, "raw open");
