@@ -28,6 +28,7 @@ struct db {
 	char *dir;			/* project directory */
 	struct db_stmt_slot *stmts;	/* prepared statement cache */
 	size_t nstmts, capstmts;
+	bool in_tx;			/* db_begin()'s transaction is open */
 };
 
 int
@@ -102,13 +103,32 @@ db_lookup_id(struct db *db, const char *sql, const char *key, int64_t *id,
 	return db_step_id(db, st, id, what, err);
 }
 
+/*
+ * SQLite rolls a transaction back by itself after some errors (out of
+ * memory, I/O error, disk full) in any statement, even a read whose error
+ * a caller took for "no row".  Every later statement would then commit on
+ * its own, half an import at a time.  So while db_begin()'s transaction
+ * should be open, no statement runs once it is not.
+ */
+static enum ns_rc
+db_tx_lost(struct db *db, struct ns_err *err)
+{
+	if (!db->in_tx || !sqlite3_get_autocommit(db->h))
+		return NS_OK;
+	return err_set(err, NS_EDB, "the transaction was rolled back after an "
+		       "earlier error (out of memory, I/O error or a full "
+		       "disk); nothing of it was written");
+}
+
 enum ns_rc
 db_exec(struct db *db, const char *sql, struct ns_err *err)
 {
 	char *msg = NULL;
+	int rc;
 
-	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
-
+	if (db_tx_lost(db, err) != NS_OK)
+		return NS_EDB;
+	rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 			err_set(err, NS_EDB, "the project is busy (another "
@@ -127,18 +147,25 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 enum ns_rc
 db_begin(struct db *db, struct ns_err *err)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", err);
+	enum ns_rc rc = db_exec(db, "BEGIN IMMEDIATE", err);
+
+	db->in_tx = rc == NS_OK;
+	return rc;
 }
 
 enum ns_rc
 db_commit(struct db *db, struct ns_err *err)
 {
-	return db_exec(db, "COMMIT", err);
+	enum ns_rc rc = db_exec(db, "COMMIT", err);
+
+	db->in_tx = false;
+	return rc;
 }
 
 void
 db_rollback(struct db *db)
 {
+	db->in_tx = false;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -148,6 +175,8 @@ db_prep(struct db *db, const char *sql, struct ns_err *err)
 {
 	sqlite3_stmt *st;
 
+	if (db_tx_lost(db, err) != NS_OK)
+		return NULL;
 	for (size_t i = 0; i < db->nstmts; i++) {
 		if (db->stmts[i].key == sql) {
 			st = db->stmts[i].stmt;
