@@ -74,6 +74,8 @@ perm_make_project_dir(const char *dir, const char *group, struct ns_err *err)
 	mode_t um = umask(0), mode;
 	struct stat st;
 	gid_t gid = 0;
+	bool made = false;
+	enum ns_rc rc = NS_OK;
 
 	umask(um);
 	if (group && !perm_group_id(group, &gid))
@@ -81,6 +83,7 @@ perm_make_project_dir(const char *dir, const char *group, struct ns_err *err)
 			       "(create it with 'groupadd %s' as root)", group,
 			       group);
 	if (mkdir(dir, 0700) == 0) {
+		made = true;
 		mode = 0777 & ~um;
 	} else if (errno != EEXIST) {
 		return err_set(err, NS_EIO, "%s: cannot create the project "
@@ -94,15 +97,17 @@ perm_make_project_dir(const char *dir, const char *group, struct ns_err *err)
 	if (group)
 		mode |= 02070;
 	if (stat(dir, &st) != 0)
-		return err_set(err, NS_EIO, "%s: %s", dir, strerror(errno));
-	if (group && st.st_gid != gid && chown(dir, (uid_t)-1, gid) != 0)
-		return err_set(err, NS_EUSAGE, "%s: cannot give the project "
-			       "to group %s: %s (you must be a member of the "
-			       "group)", dir, group, strerror(errno));
-	if (chmod(dir, mode) != 0)
-		return err_set(err, NS_EIO, "%s: cannot set its permissions: "
-			       "%s", dir, strerror(errno));
-	return NS_OK;
+		rc = err_set(err, NS_EIO, "%s: %s", dir, strerror(errno));
+	else if (group && st.st_gid != gid && chown(dir, (uid_t)-1, gid) != 0)
+		rc = err_set(err, NS_EUSAGE, "%s: cannot give the project to "
+			     "group %s: %s (you must be a member of the group)",
+			     dir, group, strerror(errno));
+	else if (chmod(dir, mode) != 0)
+		rc = err_set(err, NS_EIO, "%s: cannot set its permissions: %s",
+			     dir, strerror(errno));
+	if (rc != NS_OK && made)
+		rmdir(dir);	/* nothing is left of a failed init */
+	return rc;
 }
 
 /* Is the caller a member of group @gid? */

@@ -122,6 +122,14 @@ is "$rc" 2 "init --group with an unknown group: usage error"
 is "$err" "negsieve: --group no-such-group-ns: no such group (create it with 'groupadd no-such-group-ns' as root)" \
 	"unknown group: message"
 ok "unknown group: nothing created" test ! -e "$T/nogroup"
+run "$NEGSIEVE" init "$T/no/such/dir"
+is "$rc" 4 "init under a missing directory: I/O error status"
+is "$err" "negsieve: $T/no/such/dir: cannot create the project directory: No such file or directory" \
+	"init under a missing directory: message"
+: >"$T/afile"
+run "$NEGSIEVE" init "$T/afile"
+is "$rc" 4 "init on a file: I/O error status"
+is "$err" "negsieve: $T/afile: not a directory" "init on a file: message"
 run "$NEGSIEVE" init --group "${G:-root}" "$T/p022"
 is "$rc" 2 "init --group on an existing project refused"
 is "$(mode_of "$T/p022")" 755 "... and its directory left alone"
@@ -138,6 +146,12 @@ if [ "$(id -u)" != 0 ]; then
 	chmod 644 "$P/negsieve.db"
 elif command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	mkdir "$T/nb" && chown nobody "$T/nb"
+	run as_nobody "$NEGSIEVE" init --group users "$T/nb/p"
+	is "$rc" 2 "init --group of a group one is not in: usage error"
+	is "$err" "negsieve: $T/nb/p: cannot give the project to group users: Operation not permitted (you must be a member of the group)" \
+		"init --group of a group one is not in: message"
+	ok "init --group of a group one is not in: nothing created" test ! -e "$T/nb/p"
 	run as_nobody "$NEGSIEVE" import "$P" "$T/d.jsonl"
 	is "$rc" 4 "another user, project not shared: I/O error status"
 	is "$err" "negsieve: $P: nobody cannot write this project: $P is drwxr-xr-x (owner root, group root), not shared for writing; its owner can share it with a group (see 'negsieve init --group' in negsieve(1))" \
