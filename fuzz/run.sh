@@ -4,8 +4,8 @@
 #   fuzz/run.sh BUILD SECONDS RESULTS
 #
 # BUILD is a tree configured with --enable-fuzz and built (./setup fuzz
-# makes one); each target runs SECONDS (libFuzzer -fork=1, going on past
-# crashes); RESULTS gets one automake-style .trs per target (PASS, FAIL for
+# makes one); each target runs SECONDS (started again after a crash);
+# RESULTS gets one automake-style .trs per target (PASS, FAIL for
 # a new crash, XFAIL for a crash listed in fuzz/known-crashes), the crash
 # inputs, and summary.txt: executions, corpus size, coverage and crashes
 # per target.  The corpus is kept in RESULTS/corpus/TARGET, so a later run
@@ -97,7 +97,7 @@ targets="$targets detect config vecfile"
 known=$src/fuzz/known-crashes
 
 summary=$R/summary.txt
-printf '%-20s %10s %8s %10s %7s %7s  %s\n' target execs exec/s corpus cov ft crashes >"$summary"
+printf '%-18s %9s %7s %11s %6s %6s %6s  %s\n' target execs exec/s corpus new cov ft crashes >"$summary"
 failed=0
 for t in $targets; do
 	case $t in
@@ -111,16 +111,38 @@ for t in $targets; do
 	art=$W/art-$t
 	mkdir -p "$corpus" "$art"
 	log=$R/$t.log
-	NS_FUZZ_FORMAT=$fmt "$B/fuzz/$bin" -fork=1 -ignore_crashes=1 \
-		-ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
-		-timeout=20 -rss_limit_mb=2048 -max_len=$maxlen \
-		-artifact_prefix="$art/" "$corpus" "$seeds" >"$log" 2>&1
-	# the last status line: "#N: cov: C ft: F corp: K exec/s E ..."
-	st=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
-	execs=$(printf '%s' "$st" | sed -nE 's/^#([0-9]+):.*/\1/p')
+	: >"$log"
+	# libFuzzer stops at a crash: start it again for the time left (at
+	# most 8 times), so a known crash does not end the run.  (Fork mode
+	# would go on by itself, but replays the corpus in every job, which
+	# costs the slow import targets most of their time.)
+	start=$(date +%s)
+	execs=0 runs=0
+	while :; do
+		left=$(( secs - ($(date +%s) - start) ))
+		[ $left -gt 0 ] && [ $runs -lt 8 ] || break
+		runs=$((runs + 1))
+		NS_FUZZ_FORMAT=$fmt "$B/fuzz/$bin" -max_total_time=$left \
+			-timeout=20 -rss_limit_mb=2048 -max_len=$maxlen \
+			-print_final_stats=1 -artifact_prefix="$art/" \
+			"$corpus" "$seeds" >"$log.run" 2>&1
+		cat "$log.run" >>"$log"
+		n=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log.run")
+		if [ -z "$n" ]; then
+			# a crash: no final stats; the last status line counts
+			n=$(grep -E '^#[0-9]+' "$log.run" | tail -1 | sed -nE 's/^#([0-9]+).*/\1/p')
+		fi
+		execs=$((execs + ${n:-0}))
+		grep -qE '^stat::number_of_executed_units' "$log.run" && break
+	done
+	rm -f "$log.run"
+	# the last status line: "#N KIND cov: C ft: F corp: K/S ... exec/s: E"
+	st=$(grep -E '^#[0-9]+.* cov: ' "$log" | tail -1)
 	cov=$(printf '%s' "$st" | sed -nE 's/.* cov: ([0-9]+) .*/\1/p')
 	ft=$(printf '%s' "$st" | sed -nE 's/.* ft: ([0-9]+) .*/\1/p')
-	eps=$(printf '%s' "$st" | sed -nE 's/.* exec\/s:? ([0-9]+) .*/\1/p')
+	corp=$(printf '%s' "$st" | sed -nE 's/.* corp: ([0-9]+\/[0-9]+[a-zA-Z]*) .*/\1/p')
+	eps=$((execs / (secs > 0 ? secs : 1)))
+	[ $runs -gt 0 ] && [ -n "$st" ] || execs=
 	ncorp=$(ls "$corpus" | wc -l)
 	# every crash input, reproduced alone to name its fault
 	new=0 old=0 list=""
@@ -145,8 +167,9 @@ for t in $targets; do
 			printf '%s\n' "$rep" | grep -E '^(==|    #|SUMMARY|.*runtime error)' | head -25
 		fi
 	done
-	printf '%-20s %10s %8s %10s %7s %7s  %s\n' "$t" "${execs:-?}" "${eps:-?}" \
-		"$ncorp" "${cov:-?}" "${ft:-?}" "$new new, $old known:$list" >>"$summary"
+	printf '%-18s %9s %7s %11s %6s %6s %6s  %s\n' "$t" "${execs:-?}" \
+		"${eps:-?}" "${corp:-?}" "$ncorp" "${cov:-?}" "${ft:-?}" \
+		"$new new, $old known:$list" >>"$summary"
 	if [ -z "$execs" ]; then
 		res=ERROR
 		failed=1
