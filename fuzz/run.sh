@@ -4,13 +4,13 @@
 #   fuzz/run.sh BUILD SECONDS RESULTS
 #
 # BUILD is a tree configured with --enable-fuzz and built (./setup fuzz
-# makes one); each target runs SECONDS (started again after a crash);
-# RESULTS gets one automake-style .trs per target (PASS, FAIL for
-# a new crash, XFAIL for a crash listed in fuzz/known-crashes), the crash
+# makes one); each target runs SECONDS (started again after a crash).
+# RESULTS gets one automake-style .trs per target (PASS, FAIL for a new
+# crash, XFAIL for a crash listed in fuzz/known-crashes), the crash
 # inputs, and summary.txt: per target the inputs executed, the corpus at
 # the end (inputs/bytes), the inputs it added to RESULTS/corpus, coverage
-# (cov: edges, ft: features) and the crashes.  The corpus is kept in RESULTS/corpus/TARGET, so a later run
-# starts from it.
+# (cov: edges, ft: features) and the crashes.  The corpus is kept in
+# RESULTS/corpus/TARGET, so a later run starts from it.
 #
 # Targets: import-FORMAT for every import format (fuzz-import with
 # NS_FUZZ_FORMAT), detect, config, vecfile.  Seeds, made here at run time
