@@ -60,8 +60,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (st.first != argc - 1 || o.example)
 		return cmd_usage_error("init", "expected one PROJECT argument");
-	if (project_init(&p, argv[st.first], o.config, o.group, &err) !=
-	    NS_OK)
+	if (project_init_group(&p, argv[st.first], o.config, o.group,
+			       &err) != NS_OK)
 		return cmd_fail(&err);
 	printf("created project %s (schema version %d)\n", argv[st.first],
 	       db_schema_version());

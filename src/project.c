@@ -96,7 +96,15 @@ project_open_readonly(struct project *p, const char *dir, struct ns_err *err)
 
 enum ns_rc
 project_init(struct project *p, const char *dir, const char *config_path,
-	     const char *group, struct ns_err *err)
+	     struct ns_err *err)
+{
+	return project_init_group(p, dir, config_path, NULL, err);
+}
+
+enum ns_rc
+project_init_group(struct project *p, const char *dir,
+		   const char *config_path, const char *group,
+		   struct ns_err *err)
 {
 	struct config *cfg = NULL;
 	char ts[40], nid[33];

@@ -33,12 +33,16 @@ enum ns_rc project_open_readonly(struct project *p, const char *dir,
 char *project_id(const struct project *p);
 
 /* Create a project at @dir storing the YAML file @config_path (may be
- * NULL).  The config is checked before anything is created.  With @group
- * (NULL: none) the project directory belongs to that group, setgid and
- * group-writable, and so does every file made in it (src/perm.h). */
+ * NULL).  The config is checked before anything is created. */
 enum ns_rc project_init(struct project *p, const char *dir,
-			const char *config_path, const char *group,
-			struct ns_err *err);
+			const char *config_path, struct ns_err *err);
+
+/* The same, and with @group (NULL: none) the project directory belongs to
+ * that group, setgid and group-writable, and so does every file made in it
+ * (src/perm.h). */
+enum ns_rc project_init_group(struct project *p, const char *dir,
+			      const char *config_path, const char *group,
+			      struct ns_err *err);
 
 /*
  * Replace the configuration of the open project @p with the YAML file at

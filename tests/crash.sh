@@ -1,6 +1,6 @@
 #!/bin/sh
-# crash.sh - kill -9 at random moments of import, mine and review (>= 50
-# trials in all, well under a minute): after each kill the database
+# crash.sh - kill -9 at random moments of import, mine, cascade and
+# review (>= 50 trials in all, ~30 s of CPU): after each kill the database
 # passes PRAGMA integrity_check and foreign_key_check, every decision the
 # review acknowledged (NEGSIEVE_REVIEW_ACK: written once committed) is
 # there, no decision is there that was not acknowledged (but the one in
@@ -19,10 +19,11 @@
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 
 crash_table='
-import  20  empty  import "$P" "$T/import.jsonl"
+import  18  empty  import "$P" "$T/import.jsonl"
 mine     9  mined  mine --index Flat "$P"
-mine     3  mined  mine --index Flat --range-max 750 "$P"
-review  20  mined  review --annotator "crash$trial" "$P"
+mine     2  mined  mine --index Flat --range-max 1000 "$P"
+cascade  6  mined  cascade "$P"
+review  18  mined  review --annotator "crash$trial" "$P"
 '
 
 seed=${CRASH_SEED:-$(( $(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % 1000000 ))}
@@ -38,9 +39,22 @@ gen() {
 			printf "{\"query\": \"question %d about topic%d %s\", \"pos\": [\"answer %d on topic%d %s %s\"], \"neg\": [\"other %d text %s\", \"more %d stuff here %s\", \"unrelated %d thing %s\"]}\n", i, i % 50, w, i, i % 50, w, v, i, v, i, w, i, v
 		} }'
 }
-gen 2000 1 >"$T/import.jsonl"
-gen 400 2 >"$T/base.jsonl"
-printf 'review:\n  allow_annotator_override: true\n' >"$T/cfg.yaml"
+gen 1500 1 >"$T/import.jsonl"
+gen 300 2 >"$T/base.jsonl"
+cat >"$T/cfg.yaml" <<'EOF'
+review:
+  allow_annotator_override: true
+cascade:
+  stages:
+    - name: score
+      scorer: score
+      lo: 0.1
+      hi: 0.9
+    - name: gap
+      scorer: gap
+      lo: -0.5
+      hi: 0.5
+EOF
 # review keys: decide, decide, ... then quit
 awk 'BEGIN { for (i = 0; i < 300; i++) print (i % 3 ? "x" : "f"); print "q" }' >"$T/keys-long"
 awk 'BEGIN { for (i = 0; i < 10; i++) print "x"; print "q" }' >"$T/keys-short"
