@@ -127,14 +127,16 @@ for t in $targets; do
 			-timeout=20 -rss_limit_mb=2048 -max_len=$maxlen \
 			-print_final_stats=1 -artifact_prefix="$art/" \
 			"$corpus" "$seeds" >"$log.run" 2>&1
+		st=$?
 		cat "$log.run" >>"$log"
 		n=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log.run")
 		if [ -z "$n" ]; then
-			# a crash: no final stats; the last status line counts
+			# no final stats: the last status line counts
 			n=$(grep -E '^#[0-9]+' "$log.run" | tail -1 | sed -nE 's/^#([0-9]+).*/\1/p')
 		fi
 		execs=$((execs + ${n:-0}))
-		grep -qE '^stat::number_of_executed_units' "$log.run" && break
+		# 0: the time is up; else a crash (or a leak, a timeout)
+		[ $st = 0 ] && break
 	done
 	rm -f "$log.run"
 	# the last status line: "#N KIND cov: C ft: F corp: K/S ... exec/s: E"
