@@ -27,7 +27,7 @@ mkdir -p "$R"
 R=$(cd "$R" && pwd)
 DATA=${NEGSIEVE_DATA:-$src/../shared/data}
 W=$R/work
-rm -rf "$W" "$R"/*.trs "$R/crashes"
+rm -rf "$W" "$R"/fuzz-*.trs "$R/crashes"
 mkdir -p "$W/seeds/text" "$W/seeds/vec" "$W/seeds/config" "$R/corpus" \
 	"$R/crashes"
 
@@ -93,6 +93,8 @@ for f in $(NS_FUZZ_LIST=1 "$B/fuzz/fuzz-import"); do
 	targets="$targets import-$f"
 done
 targets="$targets detect config vecfile"
+# FUZZ_TARGETS="detect config" runs only those
+[ -n "${FUZZ_TARGETS:-}" ] && targets=$FUZZ_TARGETS
 
 # known SUMMARY lines ("file:line" of the fault), one per line, # comments
 known=$src/fuzz/known-crashes
