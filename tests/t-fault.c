@@ -409,7 +409,7 @@ scenario_run(const struct scenario *sc, const char *data)
 		long *ns;
 		int nn = pick(ref.counts[kinds[k].kind], &ns);
 		long fired = 0, failed = 0, bad = 0;
-		char first_bad[2600] = "";
+		char first_bad[2600 + 64] = "";
 		char spec[64];
 
 		for (int i = 0; i < nn; i++) {
