@@ -79,6 +79,15 @@ struct cascade_db_auto {
 enum ns_rc cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 			       int64_t fit_id, struct ns_err *err);
 
+/*
+ * A rewrite of every verdict, inside the caller's transaction: _begin
+ * empties item_auto and drops its queue index (rows then go in key order,
+ * the index is built once at _end) and gives the connection a 256 MB
+ * page cache for the bulk write.
+ */
+enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err);
+enum ns_rc cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err);
+
 /* Remove the verdicts of items that are no longer kept candidates. */
 enum ns_rc cascade_db_auto_prune(struct db *db, struct ns_err *err);
 
@@ -117,6 +126,22 @@ struct cascade_db_texts {
 enum ns_rc cascade_db_texts(struct db *db, int64_t qid,
 			    struct cascade_db_texts *t, struct ns_err *err);
 void cascade_db_texts_fini(struct cascade_db_texts *t);
+
+/*
+ * What `stats` needs to estimate the false negatives left among the
+ * negatives an export would write (human TN, and candidates without a
+ * label that the cascade did not flag).
+ */
+struct cascade_db_estimate {
+	int64_t routed;		/* candidates with a verdict (0: no cascade) */
+	int64_t human_tn;	/* kept candidates people labelled TN */
+	int64_t auto_neg;	/* unlabelled ones the cascade did not flag */
+	int64_t audit_n;	/* labels of the audit slice among candidates
+				 * the cascade did not flag */
+	int64_t audit_fn;	/* of those, false negatives */
+};
+enum ns_rc cascade_db_estimate(struct db *db, struct cascade_db_estimate *e,
+			       struct ns_err *err);
 
 /* A passage's title, text and one external id (each owned, "" if none). */
 enum ns_rc cascade_db_passage(struct db *db, int64_t pid, char **title,

@@ -26,7 +26,9 @@ sqlite3 *db_handle(struct db *db);
  */
 sqlite3_stmt *db_prep(struct db *db, const char *sql, struct ns_err *err);
 
-/* Turn the connection's last SQLite error into @err; returns NS_EDB. */
+/* Turn the connection's last SQLite error into @err; returns NS_EIO for
+ * a full disk, an I/O error or a file that cannot be opened or written,
+ * NS_EDB for the rest. */
 enum ns_rc db_fail(struct db *db, struct ns_err *err, const char *what);
 
 /*

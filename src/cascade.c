@@ -130,10 +130,11 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 		snprintf(key, sizeof(key), "cascade.stages.%d.run", i);
 		st->run = config_int(cfg, key, 0);
 		if (st->lo > st->hi) {
+			err_set(err, NS_ECONFIG, "cascade.stages[%d] (%s): lo "
+				"%g is above hi %g", i, st->name, st->lo,
+				st->hi);
 			cascade_fini(c);
-			return err_set(err, NS_ECONFIG, "cascade.stages[%d] "
-				       "(%s): lo %g is above hi %g", i,
-				       st->name, st->lo, st->hi);
+			return NS_ECONFIG;
 		}
 	}
 	return NS_OK;

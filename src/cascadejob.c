@@ -77,10 +77,75 @@ cascadejob_requests(struct project *pj, const struct cascade_item *const *it,
 	return NS_OK;
 }
 
+/* Items sent to an external scorer per call: enough to keep a judge's
+ * requests in flight (scorer_run() parallelizes within a call). */
+#define CASCADEJOB_BATCH 256
+
+/* One call's worth of requests, from several queries. */
+struct cascadejob_batch {
+	struct cascade_item *it[CASCADEJOB_BATCH];
+	struct scorer_req req[CASCADEJOB_BATCH];
+	struct scorer_res out[CASCADEJOB_BATCH];
+	char *keep[3 * CASCADEJOB_BATCH];	/* passages' strings */
+	struct cascade_db_texts qt[CASCADEJOB_BATCH];	/* queries' */
+	size_t n, nq;
+};
+
+static void
+cascadejob_batch_clear(struct cascadejob_batch *b)
+{
+	for (size_t j = 0; j < 3 * b->n; j++) {
+		free(b->keep[j]);
+		b->keep[j] = NULL;
+	}
+	for (size_t j = 0; j < b->nq; j++)
+		cascade_db_texts_fini(&b->qt[j]);
+	scorer_res_fini(b->out, b->n);
+	memset(b->out, 0, b->n * sizeof(*b->out));
+	b->n = b->nq = 0;
+}
+
+/* Score the batch and store its scores in one commit. */
+static enum ns_rc
+cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
+		     struct scorer *sc, struct cascadejob_batch *b,
+		     struct cascadejob_result *res, FILE *report,
+		     struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	memset(b->out, 0, b->n * sizeof(*b->out));
+	if ((rc = scorer_run(sc, b->req, b->n, b->out, NULL, err)) ||
+	    (rc = db_begin(pj->db, err)))
+		return rc;
+	for (size_t j = 0; j < b->n && rc == NS_OK; j++) {
+		if (!b->out[j].ok) {
+			res->score_failed++;
+			if (report)
+				fprintf(report, "%s: %s\n", st->name,
+					b->out[j].msg);
+			continue;
+		}
+		rc = cascade_db_score_put(pj->db, st->name, b->it[j]->qid,
+					  b->it[j]->pid, b->out[j].score,
+					  b->out[j].raw,
+					  scorer_input_hash(sc, &b->req[j]),
+					  err);
+		b->it[j]->x[st->ext] = b->out[j].score;
+		res->scored++;
+	}
+	if (rc == NS_OK)
+		rc = db_commit(pj->db, err);
+	else
+		db_rollback(pj->db);
+	return rc;
+}
+
 /*
- * Score at external stage @k the items that reach it without a score
- * (or whose stored score was made from another input), one query at a
- * time, storing each query's scores in one commit.
+ * Score at external stage @k the items that reach it without a score,
+ * in batches of up to CASCADEJOB_BATCH items (whole queries), each
+ * batch's scores stored in one commit: an interrupted run keeps what it
+ * paid for.
  */
 static enum ns_rc
 cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
@@ -89,6 +154,7 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		       struct ns_err *err)
 {
 	const struct cascade_stage *st = &c->st[k];
+	struct cascadejob_batch *b = xcalloc(1, sizeof(*b));
 	struct scorer *sc = NULL;
 	struct progress pr;
 	size_t todo = 0, done = 0, i = 0;
@@ -101,84 +167,61 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		cascade_route(c, t, &items[j], &stage, &pending);
 		todo += stage == k && pending;
 	}
-	if ((rc = scorer_new(pj->cfg, st->cfg_index, pj->db, &sc, err)))
+	if (todo == 0) {
+		free(b);
+		return NS_OK;
+	}
+	if ((rc = scorer_new(pj->cfg, st->cfg_index, pj->db, &sc, err))) {
+		free(b);
 		return rc;
+	}
 	progress_start(&pr, "cascade", "items", (int64_t)todo);
 	while (i < n && rc == NS_OK) {
-		struct cascade_db_texts qt;
-		struct cascade_item **it;
-		struct scorer_req *req;
-		struct scorer_res *out;
-		char **keep;
+		struct cascade_item *qit[CASCADEJOB_BATCH];
 		size_t m = 0, q_end = i;
 		int64_t qid = items[i].qid;
 
 		while (q_end < n && items[q_end].qid == qid)
 			q_end++;
-		it = xcalloc(q_end - i, sizeof(*it));
-		for (size_t j = i; j < q_end; j++) {
+		for (size_t j = i; j < q_end && m < CASCADEJOB_BATCH; j++) {
 			int stage;
 			bool pending;
 
 			cascade_route(c, t, &items[j], &stage, &pending);
 			if (stage == k && pending)
-				it[m++] = &items[j];
+				qit[m++] = &items[j];
 		}
 		i = q_end;
-		if (m == 0) {
-			free(it);
+		if (m == 0)
 			continue;
+		/* a query that does not fit goes into the next batch */
+		if (b->n + m > CASCADEJOB_BATCH) {
+			rc = cascadejob_batch_run(pj, st, sc, b, res, report,
+						  err);
+			done += b->n;
+			cascadejob_batch_clear(b);
+			progress_update(&pr, (int64_t)done);
+			if (rc != NS_OK)
+				break;
 		}
-		req = xcalloc(m, sizeof(*req));
-		out = xcalloc(m, sizeof(*out));
-		keep = xcalloc(3 * m, sizeof(*keep));
-		if ((rc = cascade_db_texts(pj->db, qid, &qt, err)) == NS_OK) {
-			if ((rc = cascadejob_requests(pj, (const struct
-							   cascade_item *const
-							   *)it, m, &qt, req,
-						      keep, err)) == NS_OK)
-				rc = scorer_run(sc, req, m, out, NULL, err);
-			if (rc == NS_OK && (rc = db_begin(pj->db, err)) ==
-						   NS_OK) {
-				for (size_t j = 0; j < m && rc == NS_OK; j++) {
-					double s = out[j].ok ? out[j].score
-							     : NAN;
-
-					if (!out[j].ok) {
-						res->score_failed++;
-						if (report)
-							fprintf(report, "%s: "
-								"%s\n", st->name,
-								out[j].msg);
-						continue;
-					}
-					rc = cascade_db_score_put(
-						pj->db, st->name, it[j]->qid,
-						it[j]->pid, s, out[j].raw,
-						scorer_input_hash(sc, &req[j]),
-						err);
-					it[j]->x[st->ext] = s;
-					res->scored++;
-				}
-				if (rc == NS_OK)
-					rc = db_commit(pj->db, err);
-				else
-					db_rollback(pj->db);
-			}
-			cascade_db_texts_fini(&qt);
-		}
-		for (size_t j = 0; j < 3 * m; j++)
-			free(keep[j]);
-		scorer_res_fini(out, m);
-		free(keep);
-		free(out);
-		free(req);
-		free(it);
-		done += m;
-		progress_update(&pr, (int64_t)done);
+		if ((rc = cascade_db_texts(pj->db, qid, &b->qt[b->nq], err)))
+			break;
+		for (size_t j = 0; j < m; j++)
+			b->it[b->n + j] = qit[j];
+		rc = cascadejob_requests(pj, (const struct cascade_item *const *)
+					 &b->it[b->n], m, &b->qt[b->nq],
+					 &b->req[b->n], &b->keep[3 * b->n], err);
+		b->nq++;
+		b->n += m;
 	}
+	if (rc == NS_OK && b->n) {
+		rc = cascadejob_batch_run(pj, st, sc, b, res, report, err);
+		done += b->n;
+	}
+	cascadejob_batch_clear(b);
+	free(b);
 	progress_finish(&pr);
-	if (report && rc == NS_OK && todo) {
+	if (report && rc == NS_OK) {
 		const struct scorer_stats *ss = scorer_stats(sc);
 
 		fprintf(report, "stage %s: %lld scored, %lld failed, %lld "
@@ -310,6 +353,55 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 			(long long)res->pending);
 }
 
+#include "src/estimate.h"
+
+void
+cascadejob_estimate_from(int64_t human_tn, int64_t unlabelled,
+			 int64_t audit_n, int64_t audit_fn, double conf,
+			 struct cascadejob_estimate *e)
+{
+	double scale, rlo, rhi;
+
+	memset(e, 0, sizeof(*e));
+	e->negatives = human_tn + unlabelled;
+	e->unlabelled = unlabelled;
+	e->audit_n = audit_n;
+	e->audit_fn = audit_fn;
+	if (audit_n == 0 || e->negatives == 0)
+		return;
+	/* the unlabelled part holds FN at the audit rate; people's TN none */
+	scale = (double)unlabelled / (double)e->negatives;
+	estimate_cp_interval((double)audit_fn, (double)audit_n, conf, &rlo,
+			     &rhi);
+	e->known = true;
+	e->rate = scale * (double)audit_fn / (double)audit_n;
+	e->lo = scale * rlo;
+	e->hi = scale * rhi;
+	e->more_labels = scale > 0
+		? estimate_labels_for((double)audit_fn, (double)audit_n, conf,
+				      0.02 / scale) : 0;
+}
+
+enum ns_rc
+cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
+		    struct ns_err *err)
+{
+	struct cascade_db_estimate d;
+	enum ns_rc rc = cascade_db_estimate(pj->db, &d, err);
+
+	if (rc != NS_OK)
+		return rc;
+	cascadejob_estimate_from(d.human_tn, d.auto_neg, d.routed ? d.audit_n
+				 : 0, d.audit_fn,
+				 config_float(pj->cfg, "cascade.confidence",
+					      0.95), e);
+	if (!d.routed) {
+		e->known = false;
+		e->audit_n = 0;
+	}
+	return NS_OK;
+}
+
 void
 cascadejob_print_thresholds(FILE *fp, const struct cascade *c,
 			    const struct cascade_thr *t)
@@ -350,6 +442,13 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
+	if (n == 0) {
+		rc = err_set(err, NS_EINPUT, "%s: nothing to route: no kept "
+			     "candidates%s (import negatives or run negsieve "
+			     "mine first)", pj->dir, s->run ? " in that run"
+			     : "");
+		goto out;
+	}
 	for (int k = 0; k < c.n && rc == NS_OK; k++)
 		if (c.st[k].ext >= 0)
 			rc = cascadejob_score_stage(pj, &c, k, t, items, n,
@@ -368,11 +467,14 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 				        : "cascade", stages, thr, model,
 					cascade_db_last_decision(pj->db),
 					&fit_id, err);
+	/* every verdict anew (candidates no longer kept lose theirs) */
 	if (rc == NS_OK)
-		rc = cascade_db_auto_prune(pj->db, err);
+		rc = cascade_db_auto_rewrite_begin(pj->db, err);
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, fit_id,
 				      res, err);
+	if (rc == NS_OK)
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	if (rc != NS_OK) {
@@ -425,11 +527,16 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 		goto out;
 	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
 				thr, model, upto, &fit_id, err);
-	/* without a previous version of these stages, every verdict is new */
+	/* the review's refit writes what changed, in short commits; a fit
+	 * by hand every verdict anew */
+	if (rc == NS_OK && !s->verdicts_only)
+		rc = cascade_db_auto_rewrite_begin(pj->db, err);
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, fr.t,
 				      s->verdicts_only ? cur : NULL, &fr.pfn,
 				      items, n, fit_id, res, err);
+	if (rc == NS_OK && !s->verdicts_only)
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	if (rc != NS_OK) {

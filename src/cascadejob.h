@@ -62,6 +62,29 @@ enum ns_rc cascadejob_fit(struct project *pj,
 			  const struct cascadejob_settings *s,
 			  struct cascadejob_result *res, struct ns_err *err);
 
+/*
+ * The estimate `stats` prints: the share of false negatives left among
+ * the negatives an export would write (people's TN, which count as
+ * clean, and the candidates without a label the cascade did not flag),
+ * from the audit slice's labels among the latter, with its two-sided
+ * interval at @conf, and how many more audit labels would narrow it to
+ * +-2 points.
+ */
+struct cascadejob_estimate {
+	bool known;		/* false: no cascade yet, or no audit label */
+	int64_t negatives;	/* what an export would write as negatives */
+	int64_t unlabelled;	/* of those, not decided by people */
+	int64_t audit_n, audit_fn; /* the audit labels behind it */
+	double rate, lo, hi;	/* FN share among the negatives */
+	long more_labels;	/* for +-2 points; -1: out of reach */
+};
+void cascadejob_estimate_from(int64_t human_tn, int64_t unlabelled,
+			      int64_t audit_n, int64_t audit_fn, double conf,
+			      struct cascadejob_estimate *e);
+enum ns_rc cascadejob_estimate(struct project *pj,
+			       struct cascadejob_estimate *e,
+			       struct ns_err *err);
+
 /* Print the thresholds of @t with their evidence to @fp. */
 void cascadejob_print_thresholds(FILE *fp, const struct cascade *c,
 				 const struct cascade_thr *t);

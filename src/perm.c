@@ -69,7 +69,8 @@ perm_group_id(const char *name, gid_t *gid)
 }
 
 enum ns_rc
-perm_make_project_dir(const char *dir, const char *group, struct ns_err *err)
+perm_make_project_dir(const char *dir, const char *group, bool *made_out,
+		      struct ns_err *err)
 {
 	mode_t um = umask(0), mode;
 	struct stat st;
@@ -105,8 +106,12 @@ perm_make_project_dir(const char *dir, const char *group, struct ns_err *err)
 	else if (chmod(dir, mode) != 0)
 		rc = err_set(err, NS_EIO, "%s: cannot set its permissions: %s",
 			     dir, strerror(errno));
-	if (rc != NS_OK && made)
+	if (rc != NS_OK && made) {
 		rmdir(dir);	/* nothing is left of a failed init */
+		made = false;
+	}
+	if (made_out)
+		*made_out = made;
 	return rc;
 }
 

@@ -47,11 +47,12 @@ int perm_mkdir(const char *projdir, const char *path);
  * ~umask, an existing one (empty of a project) keeps its mode; either
  * loses write for others, and with @group (a group name or number; NULL:
  * none) it is given to that group, setgid and group-writable (| 02070).
- * On failure @err says why (an unknown group, or one the caller does not
- * belong to, is NS_EUSAGE).
+ * *@made (may be NULL) says whether it was made here.  On failure @err
+ * says why (an unknown group, or one the caller does not belong to, is
+ * NS_EUSAGE), and a directory made here is removed again.
  */
 enum ns_rc perm_make_project_dir(const char *dir, const char *group,
-				 struct ns_err *err);
+				 bool *made, struct ns_err *err);
 
 /*
  * Can the caller write the project at @dir (its directory and database

@@ -26,10 +26,12 @@
 #include "src/perm.h"
 #include "src/project.h"
 #include "src/review.h"
+#include "src/team.h"
 #include "src/util.h"
 
 struct review_settings {
 	int64_t run;		/* only this run's candidates; 0 = newest */
+	const char *queue;	/* the named queue to work */
 	const char *annotator;	/* --annotator, or NULL: the login name */
 	bool keys_man;		/* print the KEY BINDINGS section */
 };
@@ -38,6 +40,9 @@ struct review_settings {
 static const struct opt review_rows[] = {
 	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, RS, run,
 		"review only the kept candidates of run ID"),
+	OPT_VAL(0, "queue", "NAME", CONFIG_STRING, NULL, "all", RS, queue,
+		"work the named queue NAME (all, conflicts, uncertain, audit, "
+		"or review.queues)"),
 	OPT_VAL(0, "annotator", "NAME", CONFIG_STRING, NULL, NULL, RS,
 		annotator, "record the decisions as NAME (refused unless the "
 		"project sets review.allow_annotator_override)"),
@@ -53,8 +58,7 @@ static const struct opt_cmd review_cmd = {
 	"Review the mined negatives of each query, one key per decision.\n"
 	"Every decision is saved before it is shown; press ? for the keys.\n"
 	"Scores and gaps come from one run per query: the newest run with\n"
-	"kept candidates for it (shown in the header), or --run.\n"
-	"Decisions are recorded under your login name.\n",
+	"kept candidates for it (shown in the header), or --run.\n",
 	review_rows,
 };
 
@@ -269,6 +273,10 @@ tui_script_next(struct tui *t, struct tui_key *k)
 		}
 		if (!strcmp(line, "dump")) {
 			tui_dump(t);
+			continue;
+		}
+		if (!strcmp(line, "wait-refit")) {
+			review_wait_refit(t->r);
 			continue;
 		}
 		if (!strcmp(line, "idle")) {	/* as after a second's pause */
@@ -888,8 +896,17 @@ cmd_review(int argc, char **argv)
 		project_close(&p);
 		return ret;
 	}
-	if (review_open(p.db, uname, run, &t.r, &err) != NS_OK)
-		goto fail;
+	{
+		struct queue_filter f;
+		bool adj;
+		int64_t qrun;
+
+		if (team_queue(p.cfg, o.queue, uname, &f, &adj, &qrun, &err) ||
+		    team_overlap(&p, &err) ||
+		    review_open_queue(p.db, uname, run ? run : qrun, o.queue,
+				      &f, adj, &t.r, &err) != NS_OK)
+			goto fail;
+	}
 	/* the cascade refits itself in the background as decisions come */
 	review_set_refit(t.r, "/proc/self/exe", p.dir,
 			 (int)config_int(p.cfg, "cascade.refit_every", 20));

@@ -1,0 +1,149 @@
+#!/bin/sh
+# cli-cascade.sh - negsieve cascade, fit and config on a generated
+# project: the funnel, thresholds certified by audit labels only, the
+# history and the estimate in stats, the review screen's columns, and
+# the refusals.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v sqlite3 >/dev/null || skip_all "no sqlite3"
+P=$T/p
+db() { sqlite3 "$P/negsieve.db" "$@"; }
+
+run "$NEGSIEVE" init "$P"
+is "$rc" 0 "init"
+run "$NEGSIEVE" cascade "$P"
+is "$rc" 3 "cascade without candidates: bad input"
+is "$err" "negsieve: $P: nothing to route: no kept candidates (import negatives or run negsieve mine first)" "and says what to do"
+
+# 400 queries x 5 kept candidates, near-duplicate similarity spread over
+# [0, 1); a candidate is a false negative iff it is above 0.7
+gen() { sqlite3 "$1/negsieve.db" "
+INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
+INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)
+INSERT INTO passage(id, hash, text, source_id) SELECT i, i, 'passage ' || i, 1 FROM n;
+INSERT INTO passage_xid(xid, passage_id) SELECT 'p' || id, id FROM passage;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, 'query ' || i, 1 FROM n;
+INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 2000 + id, 1, 1 FROM query;
+INSERT INTO run_positive(run_id, query_id, passage_id, score) SELECT 1, id, 2000 + id, 0.9 FROM query;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), ((i * 7919) % 2000) / 2000.0 FROM n;"; }
+gen "$P"
+is "$(db "SELECT count(*) FROM candidate")" 2000 "2000 kept candidates"
+
+cat >"$T/c.yaml" <<'YAML'
+cascade:
+  audit_share: 0.5
+  stages:
+    - scorer: near_duplicate
+    - scorer: rank
+YAML
+run "$NEGSIEVE" config "$P" "$T/c.yaml"
+is "$rc" 0 "config stores a cascade"
+run "$NEGSIEVE" config "$P"
+is_in "$out" "scorer: near_duplicate" "config prints it back"
+run "$NEGSIEVE" cascade "$P"
+is "$rc" 0 "cascade runs"
+is_in "$out" "near_duplicate   near_duplicate      -inf       inf      2000         0         0      2000" "funnel: nothing decided before any label"
+is_in "$out" "people: 2000 of 2000 items" "everything goes to people"
+is_in "$out" "cascade version 1: 2000 candidates routed" "version 1"
+is "$(db "SELECT count(*) FROM item_auto WHERE verdict = 'review'")" 2000 "verdicts stored"
+audit=$(db "SELECT count(*) FROM item_auto WHERE audit = 1")
+ok "about half in the audit slice ($audit)" test "$audit" -gt 900 -a "$audit" -lt 1100
+
+# an annotator labels 300 items outside the audit slice: no loosening
+label() {
+	db "INSERT OR IGNORE INTO annotator(name, created_at) VALUES ('sim', 'now');
+	INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	SELECT a.query_id, a.passage_id, (SELECT id FROM annotator WHERE name = 'sim'),
+	  CASE WHEN c.dup_sim > 0.7 THEN 'fn' ELSE 'tn' END, 'now'
+	FROM item_auto a JOIN candidate c ON c.query_id = a.query_id AND c.passage_id = a.passage_id
+	WHERE a.audit = $1 AND NOT EXISTS (SELECT 1 FROM item_label l
+	  WHERE l.query_id = a.query_id AND l.passage_id = a.passage_id)
+	ORDER BY a.priority DESC LIMIT $2"
+}
+label 0 300
+run "$NEGSIEVE" fit "$P"
+is "$rc" 0 "fit"
+is_in "$out" "fit 2: 300 labels (0 in the audit slice certify thresholds)" "labels outside the audit slice certify nothing"
+is_in "$out" "near_duplicate (near_duplicate): keep below -inf too few labels to loosen; flag above inf too few labels to loosen" "so nothing is loosened"
+is_in "$out" "P(FN): logistic model on 300 labels" "but they train P(FN)"
+# ... then 300 audit labels: certified thresholds
+label 1 300
+run "$NEGSIEVE" fit "$P"
+is_in "$out" "fit 3: 600 labels (300 in the audit slice certify thresholds)" "audit labels certify"
+lo=$(db "SELECT json_extract(thresholds, '\$[0].lo') FROM cascade_fit WHERE id = 3")
+hi=$(db "SELECT json_extract(thresholds, '\$[0].hi') FROM cascade_fit WHERE id = 3")
+ok "keep threshold certified near 0.7 ($lo)" awk "BEGIN { exit !($lo > 0.6 && $lo <= 0.71) }"
+ok "flag threshold certified near 0.7 ($hi)" awk "BEGIN { exit !($hi > 0.6 && $hi < 0.8) }"
+hib=$(db "SELECT json_extract(thresholds, '\$[0].hi_bound') FROM cascade_fit WHERE id = 3")
+ok "its precision bound is at least 90% ($hib)" awk "BEGIN { exit !($hib >= 0.9) }"
+bound=$(db "SELECT json_extract(thresholds, '\$[0].lo_bound') FROM cascade_fit WHERE id = 3")
+ok "its FN-rate bound is within 2% ($bound)" awk "BEGIN { exit !($bound <= 0.02) }"
+is "$(db "SELECT count(*) FROM item_auto WHERE verdict = 'tn' AND fit_id = 3 AND stage = 'near_duplicate'")" \
+   "$(db "SELECT count(*) FROM candidate WHERE dup_sim < $lo")" "every candidate below lo auto-kept, under version 3"
+is "$(db "SELECT count(*) FROM item_auto a JOIN candidate c USING (query_id, passage_id) WHERE a.verdict = 'tn' AND c.dup_sim > 0.7")" 0 \
+   "no false negative auto-kept"
+
+run "$NEGSIEVE" stats "$P"
+is_in "$out" "cascade     3 versions, newest first:" "stats lists the versions"
+is_in "$out" "cascade v3: near_duplicate <" "with their thresholds"
+is_in "$out" "negatives export would write, 95% interval [" "and the estimate with its interval"
+run "$NEGSIEVE" stats --json "$P"
+is_in "$out" '"version": 3' "stats --json: the versions"
+is_in "$out" '"fn_rate_hi"' "stats --json: the estimate"
+
+# the review screen: P(FN), automatic verdicts, live thresholds
+. "$top_srcdir/tests/review-lib.sh"
+review_keys "$P" dump q
+s=$(screen 1)
+is_in "$s" "cascade v3:" "the header row shows the live thresholds"
+is_in "$s" "near_ auto FN" "automatic verdicts in the decision column, with the deciding stage"
+is_in "$s" "  0.98     - -        passage 251" "an item left to people shows its P(FN), not a verdict"
+
+# the thresholds in the review header move as decisions are made: a
+# fresh project, a quick cascade, an annotator who keeps everything
+Q=$T/q
+run "$NEGSIEVE" init "$Q"
+gen "$Q"
+cat >"$T/quick.yaml" <<'YAML'
+cascade:
+  audit_share: 0.5
+  confidence: 0.8
+  target_fn_rate: 0.1
+  refit_every: 5
+  stages:
+    - scorer: near_duplicate
+YAML
+run "$NEGSIEVE" config "$Q" "$T/quick.yaml"
+run "$NEGSIEVE" cascade "$Q"
+keys=$T/keys
+{ echo dump; for i in $(seq 1 40); do echo x; done; echo wait-refit; echo C-l; echo dump
+  echo q; } >"$keys"
+NEGSIEVE_REVIEW_SIZE=160x30 NEGSIEVE_REVIEW_SCRIPT=$keys NEGSIEVE_REVIEW_DUMP=$T/qdump "$NEGSIEVE" review "$Q"
+first=$(awk '/^=== screen 1 /{f=1; next} /^=== /{f=0} f' "$T/qdump")
+last=$(awk '/^=== screen 2 /{f=1; next} /^=== /{f=0} f' "$T/qdump")
+is_in "$first" "cascade v1: nothing automatic yet" "before any decision: nothing automatic"
+ok "after 40 decisions a background refit moved the threshold" sh -c 'printf "%s" "$1" | grep -q "cascade v[0-9]*: near_duplicate <"' - "$last"
+ok "made by review, in the background" test "$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM cascade_fit WHERE origin = 'review'")" -ge 1
+
+# refusals
+printf 'cascade:\n  stages:\n    - scorer: magic\n' >"$T/bad.yaml"
+run "$NEGSIEVE" config "$P" "$T/bad.yaml"
+is "$rc" 6 "an unknown scorer: configuration error"
+is_in "$err" "bad.yaml:3:15: cascade.stages.0.scorer: expected one of score,gap" "with its place"
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - scorer: gap\n' >"$T/bad2.yaml"
+run "$NEGSIEVE" config "$P" "$T/bad2.yaml"
+is "$err" "negsieve: $T/bad2.yaml: cascade.stages[1]: a second stage named 'gap' (name them with 'name:')" "two stages with one name"
+printf 'cascade:\n  stages:\n    - scorer: gap\n      lo: 0.5\n      hi: 0.1\n' >"$T/bad3.yaml"
+run "$NEGSIEVE" config "$P" "$T/bad3.yaml"
+is "$err" "negsieve: $T/bad3.yaml: cascade.stages[0] (gap): lo 0.5 is above hi 0.1" "lo above hi"
+printf 'cascade:\n  audit_share: 2\n' >"$T/bad4.yaml"
+run "$NEGSIEVE" config "$P" "$T/bad4.yaml"
+is "$rc" 6 "audit_share out of range"
+run "$NEGSIEVE" config "$P"
+is_in "$out" "scorer: near_duplicate" "a refused config changes nothing"
+run "$NEGSIEVE" cascade --run 0 "$P"
+is "$rc" 2 "--run 0: usage error"
+done_testing
