@@ -75,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	static const char *const any[] = {
 		"train.jsonl", "queries.jsonl", "corpus.jsonl", "pairs.tsv",
-		"triplets.csv", "collection.txt", "run.trec", "qrels.txt"
+		"triplets.csv", "collection.txt", "run.trec", "qrels.txt",
+		"topics.tsv", "retrieve.json", "data.jsonl.gz", "data.zst"
 	};
 	static const char *const one[] = {
 		[IMPORT_BGE] = "train.jsonl", [IMPORT_TEVATRON] = "train.jsonl",
@@ -83,6 +84,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		[IMPORT_ST_JSONL] = "rows.jsonl", [IMPORT_TREC_RUN] = "run.txt",
 		[IMPORT_TREC_QRELS] = "qrels.txt",
 		[IMPORT_ID_TEXT] = "collection.tsv",
+		[IMPORT_TREC_TOPICS] = "topics.txt",
+		[IMPORT_RANK_LLM] = "retrieve.json",
+		[IMPORT_POOL] = "pool.jsonl",
 	};
 	struct import_opts o;
 	struct import_result res;

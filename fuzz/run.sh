@@ -64,6 +64,12 @@ if [ -x "$src/negsieve" ]; then
 	done
 fi
 cp "$src"/fuzz/seeds/text/* "$W/seeds/text/" 2>/dev/null
+# a few compressed ones (the importers read gzip and zstd)
+for f in $(ls "$W/seeds/text" | head -6); do
+	gzip -c "$W/seeds/text/$f" >"$W/seeds/text/$f.gz"
+	command -v zstd >/dev/null &&
+		zstd -q -c "$W/seeds/text/$f" >"$W/seeds/text/$f.zst"
+done
 cp "$src"/fuzz/seeds/config/* "$W/seeds/config/"
 # small valid vector files: .npy float32 and float16, .fvecs, JSONL
 python3 - "$W/seeds/vec" <<'EOF'

@@ -1,7 +1,6 @@
 /*
- * t-fault.c - fault injection in SQLite's spirit: import, mine and a
- * review decision (and export, once it exists: one row of scenarios[])
- * are run with SQLite's Nth write, sync or allocation failing
+ * t-fault.c - fault injection in SQLite's spirit: import, mine, a review
+ * decision and export (one row of scenarios[] each) are run with SQLite's Nth write, sync or allocation failing
  * (db/faultvfs.c), for N over the whole run.  Each run must either
  * complete as an unfaulted run does, or stop with a clear message
  * ("negsieve: ...", a documented exit status, no crash) and leave the
@@ -80,22 +79,28 @@ static const char *tmp;
 struct scenario {
 	const char *name;
 	const char *base;	/* the project it starts from */
-	const char *argv[8];	/* "@P": the project */
+	const char *argv[8];	/* "@P": the project, "@D": the data file,
+				 * "@O": an output file outside it, which a
+				 * failed run must not leave behind */
 	const char *keys;	/* review: the keys, else NULL */
 	const char *keep;	/* tables whose changes do not count, "|a|b|" */
+	const char *todo;	/* a known defect: a failed run that leaves
+				 * its output file is reported as TODO with
+				 * this reason, or NULL */
 };
 
 static const struct scenario scenarios[] = {
-	{ "import", "empty", { "import", "@P", "@D", NULL }, NULL, "" },
+	{ "import", "empty", { "import", "@P", "@D", NULL }, NULL, "", NULL },
 	{ "mine", "embedded", { "mine", "--index", "Flat", "@P", NULL }, NULL,
-	  "" },
+	  "", NULL },
 	/* the decision log is what a key changes; the session and lease
 	 * rows are bookkeeping of opening and closing the review */
 	{ "review decision", "mined", { "review", "@P", NULL }, "x\nq\n",
-	  "|annotator|review_session|review_lease|" },
-	/* export (not written yet):
-	 * { "export", "mined", { "export", "--output", "@O", "@P", NULL },
-	 *   NULL, "" }, */
+	  "|annotator|review_session|review_lease|", NULL },
+	{ "export", "mined", { "export", "-o", "@O", "@P", NULL }, NULL, "",
+	  "export renames its file into place before it commits the record "
+	  "of the export; a failed commit leaves the file while it says "
+	  "nothing was exported (src/exportjob.c)" },
 };
 
 struct outcome {
@@ -373,8 +378,9 @@ scenario_run(const struct scenario *sc, const char *data)
 	char *proj = xasprintf("%s/p", tmp);
 	char *keys = xasprintf("%s/keys", tmp);
 	char *ack = xasprintf("%s/ack", tmp);
-	char *reset = xasprintf("rm -rf '%s' '%s' && cp -a '%s' '%s'", proj,
-				ack, base, proj);
+	char *outf = xasprintf("%s/out.jsonl", tmp);
+	char *reset = xasprintf("rm -rf '%s' '%s' '%s' && cp -a '%s' '%s'",
+				proj, ack, outf, base, proj);
 	char *env_keys = xasprintf("NEGSIEVE_REVIEW_SCRIPT=%s", keys);
 	char *env_ack = xasprintf("NEGSIEVE_REVIEW_ACK=%s", ack);
 	const char *args[8];
@@ -385,7 +391,7 @@ scenario_run(const struct scenario *sc, const char *data)
 	for (int i = 0; i < 8; i++)
 		args[i] = !sc->argv[i] ? NULL : !strcmp(sc->argv[i], "@P") ?
 			  proj : !strcmp(sc->argv[i], "@D") ? data :
-			  sc->argv[i];
+			  !strcmp(sc->argv[i], "@O") ? outf : sc->argv[i];
 	if (sc->keys && (fp = fopen(keys, "w"))) {
 		fputs(sc->keys, fp);
 		fclose(fp);
@@ -408,7 +414,7 @@ scenario_run(const struct scenario *sc, const char *data)
 		const char *kname = faultvfs_kind_name(kinds[k].kind);
 		long *ns;
 		int nn = pick(ref.counts[kinds[k].kind], &ns);
-		long fired = 0, failed = 0, bad = 0;
+		long fired = 0, failed = 0, bad = 0, left = 0;
 		char first_bad[2600 + 64] = "";
 		char spec[64];
 
@@ -446,6 +452,12 @@ scenario_run(const struct scenario *sc, const char *data)
 					snprintf(why, sizeof(why), "failed "
 						 "(%s) but changed the project:"
 						 "\n%s", o.err, now);
+				else if (access(outf, F_OK) == 0) {
+					snprintf(why, sizeof(why), "failed (%s) "
+						 "but left its output file",
+						 o.err);
+					left++;
+				}
 				else {
 					char *l = listing(proj);
 
@@ -480,11 +492,19 @@ scenario_run(const struct scenario *sc, const char *data)
 						 "%s: %s", spec + 15, why);
 			}
 		}
-		if (!ok(bad == 0, "%s: %s fault%s at %d points: each run "
-			"completes or fails cleanly, leaving the project as "
-			"it was", sc->name, kname, kinds[k].persist ?
-			"s from N on" : "", nn))
+		if (bad > 0 && bad == left && sc->todo) {
+			todo_fail(sc->todo, "%s: %s fault%s at %d points: each "
+				  "run completes or fails cleanly, leaving the "
+				  "project as it was", sc->name, kname,
+				  kinds[k].persist ? "s from N on" : "", nn);
+			diag("%ld runs left the output file; the first: %s",
+			     bad, first_bad);
+		} else if (!ok(bad == 0, "%s: %s fault%s at %d points: each "
+			       "run completes or fails cleanly, leaving the "
+			       "project as it was", sc->name, kname,
+			       kinds[k].persist ? "s from N on" : "", nn)) {
 			diag("%ld bad runs; the first: %s", bad, first_bad);
+		}
 		diag("%s, %s%s: %d runs, %ld faults injected, %ld stopped "
 		     "with a message", sc->name, kname, kinds[k].persist ?
 		     " persistent" : "", nn, fired, failed);
@@ -498,6 +518,7 @@ scenario_run(const struct scenario *sc, const char *data)
 	free(proj);
 	free(keys);
 	free(ack);
+	free(outf);
 	free(reset);
 	free(env_keys);
 	free(env_ack);
