@@ -69,7 +69,8 @@ const struct opt minejob_opts[] = {
 		"per machine), openblas, onednn, faiss"),
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
-		 "re-apply filters and sampling to a stored run"),
+		 "re-apply filters, sampling and people's decisions to a "
+		 "stored run"),
 	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
 		"the run for --refilter (default: the newest)"),
 	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
