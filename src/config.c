@@ -141,6 +141,8 @@ const struct config_key config_keys[] = {
 	  "The grade of the qrels lines of the false negatives." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
+	{ "review.guideline", CONFIG_STRING, NULL, NULL,
+	  "A text file with this project's labelling guideline, shown under ? in review (relative to the project directory); without it a built-in one on what counts as a false negative." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
