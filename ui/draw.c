@@ -274,14 +274,26 @@ static void
 draw_too_small(const struct draw *d)
 {
 	char line[256];
-	int y = LINES / 2 - 2;
+	struct layout_line *lines;
+	size_t n;
+	int y;
 
-	if (y < 0)
-		y = 0;
-	/* wrapped, so that it fits whatever the size */
+	/* wrapped, and shorter when even that does not fit */
 	snprintf(line, sizeof(line), "Terminal too small: %dx%d. negsieve "
 		 "review needs at least %dx%d; enlarge the window (q quits).",
 		 COLS, LINES, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+	layout_wrap(line, strlen(line), COLS, &lines, &n);
+	free(lines);
+	if ((int)n > LINES) {
+		snprintf(line, sizeof(line), "Too small (%dx%d): needs %dx%d. "
+			 "q quits.", COLS, LINES, LAYOUT_MIN_COLS,
+			 LAYOUT_MIN_ROWS);
+		layout_wrap(line, strlen(line), COLS, &lines, &n);
+		free(lines);
+	}
+	y = (LINES - (int)n) / 2;
+	if (y < 0)
+		y = 0;
 	draw_wrapped(d, y, LINES - y, COLS, line, A_BOLD);
 }
 
