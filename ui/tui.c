@@ -274,9 +274,15 @@ tui_script_next(struct tui *t, struct tui_key *k)
 			continue;
 		}
 		if (!strcmp(line, "idle")) {	/* as after a second's pause */
+			struct ns_err err;
+
 			review_idle(t->r);
-			review_sync(t->r);
-			continue;
+			err_clear(&err);
+			if (review_sync(t->r))	/* others wrote: recount */
+				review_count(t->r, &err);
+			/* and a new frame, as the idle loop draws */
+			*k = (struct tui_key){ true, KEY_RESIZE };
+			return true;
 		}
 		if (!strncmp(line, "resize:", 7)) {
 			int c, r;
@@ -421,7 +427,12 @@ tui_decode_esc(struct tui *t, char *name, size_t size)
 			tui_key_parse(key, &out);
 			return out;
 		}
-		if (!keymap_seq_partial(seq))
+		/* a sequence ends with its final byte (ECMA-48): after
+		 * "[" and parameters, or the one after "O" */
+		if (n >= 2 && (seq[0] == 'O' || (seq[0] == '[' &&
+						 k.ch >= 0x40)))
+			break;
+		if (n == 1 && seq[0] != '[' && seq[0] != 'O')
 			break;
 	}
 	if (n == 0) {
@@ -853,6 +864,10 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
 		}
 		tui_key(t, k);
+		/* a decision that changed other queries' items (a dropped
+		 * passage) leaves the counts to be made again when idle */
+		if (!t->r->prog_known)
+			count_tried = false;
 	}
 	if (t->script) {
 		draw_frame(&t->d);
