@@ -173,7 +173,7 @@ draw_text(const struct draw *d, int y, int x, int width, const char *s,
 		}
 		i += n;
 	}
-	if (iso && col > 0)
+	if (iso)
 		draw_zw(DRAW_PDI);
 	if (pad) {
 		attrset(attr);
