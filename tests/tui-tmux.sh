@@ -53,6 +53,9 @@ tm resize-window -t t -x 120 -y 30
 ok "prompt survives a resize" wait_for "/vim"
 tm send-keys -t t Enter
 ok "search from the prompt" wait_for "> /        3   0.600"
+colored=$(tm capture-pane -e -p -t t | cat -v)
+is_in "$colored" "[46mvim" "the search's words are highlighted (black on cyan)"
+is_in "$(tm capture-pane -p -t t)" "/vim: 1 here, 1 query" "the search says how many match"
 tm send-keys -t t q
 sleep 0.3
 ok "q quits" test -z "$(tm list-sessions 2>/dev/null)"
