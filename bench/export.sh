@@ -15,7 +15,7 @@
 #   - the yardstick: the sqlite3 shell writing the same candidate rows
 #     (query text, passage text, score; the kept candidates in query
 #     order, with the positives) as tab-separated text.
-# Then the same export of a project a tenth the size, for peak RSS.
+# Then the same export of a project half the size, for peak RSS.
 # NEGSIEVE=path picks the binary.
 set -eu
 cd "$(dirname "$0")/.."
@@ -104,7 +104,7 @@ timed() {
 
 gen "$nq"
 proj "$nq"
-small=$((nq / 10))
+small=$((nq / 2))
 gen "$small"
 proj "$small"
 p=$dir/export-proj-$nq-$nn

@@ -56,6 +56,44 @@
 	"    WHERE fx.query_id = " C ".query_id" \
 	"      AND fx.passage_id = " C ".passage_id))"
 
+enum ns_rc
+queue_need_sync(struct db *db, int k, double share, long seed,
+		struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO item_need(query_id, passage_id, k)"
+		" SELECT DISTINCT query_id, passage_id, ?1 FROM candidate"
+		" WHERE filter IS NULL"
+		"   AND ((query_id * 1000003 + passage_id * 7919 + ?3)"
+		"        % 1000000) < ?2 * 1000000";
+	char want[128], *have;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+
+	snprintf(want, sizeof(want), "%d %.6f %ld %lld", k, share, seed,
+		 (long long)db_scalar(db, "SELECT max(id) FROM candidate"));
+	have = db_meta_get(db, "overlap");
+	if (have && !strcmp(have, want)) {
+		free(have);
+		return NS_OK;
+	}
+	free(have);
+	if ((rc = db_begin(db, err)))
+		return rc;
+	if (!(st = db_prep(db, sql, err))) {
+		db_rollback(db);
+		return NS_EDB;
+	}
+	sqlite3_bind_int(st, 1, k);
+	sqlite3_bind_double(st, 2, share);
+	sqlite3_bind_int64(st, 3, seed);
+	if ((rc = db_step_done(db, st, "choosing the overlap", err)) ||
+	    (rc = db_meta_set(db, "overlap", want, err)) ||
+	    (rc = db_commit(db, err)))
+		db_rollback(db);
+	return rc;
+}
+
 void
 queue_filter_all(struct queue_filter *f)
 {
@@ -336,7 +374,9 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"  (SELECT group_concat(an.name || ' ' || al.label, ', ')"
 		"   FROM annotator_label al JOIN annotator an"
 		"     ON an.id = al.annotator_id"
-		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id)"
+		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id),"
+		"  coalesce((SELECT n.k FROM item_need n WHERE n.query_id = ?1"
+		"    AND n.passage_id = k.passage_id), 1)"
 		" FROM (SELECT DISTINCT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)) k"
@@ -465,6 +505,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		c->in_queue = sqlite3_column_int(st, 17) != 0;
 		c->conflict = sqlite3_column_int(st, 18) != 0;
 		c->others = col_dup(st, 19);
+		c->need = sqlite3_column_int(st, 20);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -588,7 +629,9 @@ queue_step(struct db *db, int64_t run, int64_t qid, int dir, int64_t *out,
 enum ns_rc
 queue_run_check(struct db *db, int64_t run, struct ns_err *err)
 {
-	static const char sql[] = "SELECT 1 FROM run WHERE id = ?1";
+	/* a run still being mined (or killed while it was) is invisible */
+	static const char sql[] =
+		"SELECT 1 FROM run WHERE id = ?1 AND state = 'done'";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int64_t one;
 	enum ns_rc rc;
@@ -1038,6 +1081,82 @@ queue_item_who(struct db *db, int64_t dec, struct queue_holder *who,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "reading a decision");
 	return rc == SQLITE_ROW ? NS_OK : NS_ENOTFOUND;
+}
+
+enum ns_rc
+queue_count(struct db *db, int64_t run, const struct queue_filter *f,
+	    struct queue_counts *c, struct ns_err *err)
+{
+	/* the queue's items (?1 the run), each once */
+#define QUEUE_ITEMS \
+		"SELECT DISTINCT c.query_id, c.passage_id FROM candidate c" \
+		" WHERE c.filter IS NULL AND (?1 = 0 OR c.run_id = ?1)" \
+		"   AND " QUEUE_FILTER("c")
+	static const char sql_n[] =
+		"SELECT count(*),"
+		"  coalesce(sum(EXISTS (SELECT 1 FROM item_label l"
+		"    WHERE l.query_id = k.query_id"
+		"      AND l.passage_id = k.passage_id)), 0),"
+		"  coalesce(sum(NOT EXISTS (SELECT 1 FROM item_label l"
+		"    WHERE l.query_id = k.query_id"
+		"      AND l.passage_id = k.passage_id)"
+		"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a"
+		"    WHERE a.query_id = k.query_id"
+		"      AND a.passage_id = k.passage_id"
+		"      AND ((a.verdict <> 'review' AND a.audit = 0)"
+		"           OR a.priority < 0)))), 0)"
+		" FROM (" QUEUE_ITEMS ") k";
+	static const char sql_by[] =
+		"SELECT an.name, count(*) FROM (" QUEUE_ITEMS ") k"
+		" JOIN annotator_label al ON al.query_id = k.query_id"
+		"   AND al.passage_id = k.passage_id"
+		" JOIN annotator an ON an.id = al.annotator_id"
+		" GROUP BY an.name ORDER BY an.name";
+#undef QUEUE_ITEMS
+	sqlite3_stmt *st = db_prep(db, sql_n, err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	queue_bind_filter(st, f);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->items = sqlite3_column_int64(st, 0);
+		c->final = sqlite3_column_int64(st, 1);
+		c->waiting = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting a queue");
+	if (!(st = db_prep(db, sql_by, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	queue_bind_filter(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->names = xrealloc(c->names, (c->n + 1) * sizeof(*c->names));
+		c->labelled = xrealloc(c->labelled,
+				       (c->n + 1) * sizeof(*c->labelled));
+		c->names[c->n] = col_dup(st, 0);
+		c->labelled[c->n++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		queue_counts_fini(c);
+		return db_fail(db, err, "counting a queue");
+	}
+	return NS_OK;
+}
+
+void
+queue_counts_fini(struct queue_counts *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->labelled);
+	memset(c, 0, sizeof(*c));
 }
 
 enum ns_rc

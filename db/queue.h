@@ -44,6 +44,15 @@ struct queue_filter {
 void queue_filter_all(struct queue_filter *f);
 
 /*
+ * Every kept candidate whose hash of (query, passage, @seed) falls in
+ * the first @share of its range needs @k annotators (item_need): added
+ * when new, never removed.  Skipped when the settings and the newest
+ * candidate are those of the last call (meta key "overlap").
+ */
+enum ns_rc queue_need_sync(struct db *db, int k, double share, long seed,
+			   struct ns_err *err);
+
+/*
  * Load query @qid with its positives, kept candidates (of run @run, or of
  * all runs when @run is 0) and decisions.  All scores come from one run,
  * q->run: @run, else the newest run with kept candidates for the query.
@@ -163,6 +172,24 @@ enum ns_rc queue_search_marks(struct db *db, const char *expr,
  * Cost grows with decisions, plus one index pass. */
 enum ns_rc queue_progress(struct db *db, int64_t run,
 			  struct queue_progress *p, struct ns_err *err);
+
+/*
+ * The size of a queue (run @run, filter @f): its items (kept
+ * candidates), those with a final label, those still waiting for people
+ * (no final label, left to people by the cascade or not seen by it), and
+ * how many items each annotator labelled in it (@by, @nby entries of
+ * names and counts, caller frees with queue_counts_fini()).
+ */
+struct queue_counts {
+	int64_t items, final, waiting;
+	char **names;		/* annotators, by name */
+	int64_t *labelled;	/* items each labelled in the queue */
+	size_t n;
+};
+enum ns_rc queue_count(struct db *db, int64_t run,
+		       const struct queue_filter *f, struct queue_counts *c,
+		       struct ns_err *err);
+void queue_counts_fini(struct queue_counts *c);
 
 /* Kept items of query @qid with a label in force (*@n). */
 enum ns_rc queue_labelled_in(struct db *db, int64_t run, int64_t qid,

@@ -20,6 +20,7 @@
 	X(cascade, cmd_cascade, "run the cascade's stages: keep, flag or send each candidate to people") \
 	X(fit,    cmd_fit,    "refit the cascade's thresholds and P(FN) from the decisions") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
+	X(queue,  cmd_queue,  "list the review queues with their sizes and each annotator's progress") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
 	X(export, cmd_export, "write the cleaned data (BGE, Tevatron, sentence-transformers) or qrels") \
 	/* end of CMD_LIST: every row above ends with a backslash */

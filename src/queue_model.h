@@ -65,6 +65,7 @@ struct queue_cand {
 				 * "" when none */
 	/* a team on one project */
 	bool in_queue;		/* in the session's named queue */
+	int need;		/* annotators it needs (item_need), 1 */
 	bool pending_agreement;	/* label is this annotator's own, waiting
 				 * for the others an overlap item needs */
 	bool conflict;		/* its annotators disagree (adjudication) */

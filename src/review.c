@@ -679,10 +679,13 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 			q->c[i].label_dec = out.first_id;
 		}
 	} else {
+		bool overlap = false;
+
 		for (size_t k = 0; k < n; k++)
 			for (size_t i = 0; i < q->n; i++)
 				if (q->c[i].passage_id == ev[k].passage_id) {
 					q->c[i].label = l;
+					overlap |= q->c[i].need > 1;
 					if (l != LABEL_SKIP)
 						q->c[i].label_dec =
 							out.first_id +
@@ -698,6 +701,14 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 				if (q->c[i].passage_id == ev[k].passage_id &&
 				    l != LABEL_SKIP)
 					q->c[i].label_mine = true;
+		/* an item several annotators decide may or may not be
+		 * final now: the database says which */
+		if (overlap &&
+		    (rc = queue_reload_labels(r->db, q, r->annotator_id,
+					      r->adjudicating, err)) != NS_OK) {
+			free(ev);
+			return rc;
+		}
 	}
 	r->last_passage_queries = 0;
 	if (l == LABEL_DROP_PASSAGE && n == 1 &&

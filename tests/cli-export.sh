@@ -395,7 +395,9 @@ if [ -f "$BGE/msmarco.jsonl" ]; then
 	U=$T/user
 	"$NEGSIEVE" init "$U" >/dev/null
 	"$NEGSIEVE" import "$U" "$BGE/msmarco.jsonl" >/dev/null
-	"$NEGSIEVE" embed "$U" >/dev/null
+	# the queries alone, not with their rows' prompts: the review
+	# below flags the candidates mined for these
+	"$NEGSIEVE" embed --no-prompt "$U" >/dev/null
 	"$NEGSIEVE" mine --num-negatives 5 "$U" >/dev/null
 	# one false negative in each of the first three queries
 	review_keys "$U" f ">" f ">" f q
@@ -423,6 +425,48 @@ print(sum(l.rstrip("\n") in qs for l in open(sys.argv[2])))' "$T/fn.json" "$T/dq
 	"$NEGSIEVE" export -f triplet -o "$T/user.csv" "$U" >/dev/null
 	run $CHECK st "$T/user.csv" triplet
 	is "$rc" 0 "triplet CSV of the session: sentence-transformers' columns"
+
+	# the cascade's verdicts: its false negatives are relabelled, a
+	# person's label wins over them
+	cat >"$T/cascade.yaml" <<'E'
+cascade:
+  stages:
+    - scorer: score
+      lo: 0.1
+      hi: 0.3
+      fit: false
+E
+	K=$T/casc
+	"$NEGSIEVE" init --config "$T/cascade.yaml" "$K" >/dev/null
+	"$NEGSIEVE" import "$K" "$BGE/msmarco.jsonl" >/dev/null
+	"$NEGSIEVE" mine --num-negatives 5 "$K" >/dev/null 2>&1
+	run "$NEGSIEVE" cascade "$K"
+	is "$rc" 0 "cascade ran"
+	nfn=$(db "$K" "SELECT count(*) FROM item_auto WHERE verdict = 'fn'")
+	ok "the cascade flagged some ($nfn)" test "$nfn" -gt 1
+	# a person says the first one is a true negative
+	db "$K" "INSERT INTO annotator(name, created_at) VALUES ('t', 'now');
+	  INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	  SELECT query_id, passage_id, 1, 'tn', 'now' FROM item_auto
+	  WHERE verdict = 'fn' ORDER BY query_id, passage_id LIMIT 1"
+	sqlite3 -json "$K/negsieve.db" "SELECT q.text AS q, p.text AS p
+	  FROM item_auto a JOIN query q ON q.id = a.query_id
+	  JOIN passage p ON p.id = a.passage_id WHERE a.verdict = 'fn'
+	  AND NOT EXISTS (SELECT 1 FROM item_label l WHERE l.query_id =
+	  a.query_id AND l.passage_id = a.passage_id)" >"$T/cfn.json"
+	run "$NEGSIEVE" export -o "$T/casc.jsonl" "$K"
+	is "$(printf '%s\n' "$out" | head -2)" "export 1: bge to $T/casc.jsonl (cascade fit 1)
+false negatives   $((nfn - 1)) found (0 by people, $((nfn - 1)) by the cascade)" \
+		"export names the cascade version and counts its false negatives"
+	run $CHECK relabelled "$T/casc.jsonl" "$T/cfn.json"
+	is "$rc" 0 "the cascade's false negatives are positives, not negatives"
+	is "$(db "$K" "SELECT fit_id FROM export")" 1 "the export log holds the cascade version"
+	tn=$(db "$K" "SELECT p.text FROM item_label l JOIN passage p ON
+	  p.id = l.passage_id WHERE l.label = 'tn'")
+	is "$($PY -c 'import json,sys
+t = sys.argv[2]
+print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.jsonl" "$tn")" \
+		1 "a person's tn beats the cascade's fn: a negative"
 else
 	skip "no $BGE/msmarco.jsonl"
 fi

@@ -608,11 +608,32 @@ test_jsonw(void)
 	strbuf_fini(&sb);
 }
 
+/* The label of one query's items is looked up by item, whoever made how
+ * many decisions: no plan of item_label walks an annotator's decisions. */
+static void
+test_label_plan(void)
+{
+	sqlite3_stmt *st;
+	bool walks = false, prepared;
+
+	prepared = sqlite3_prepare_v2(db_handle(db), "EXPLAIN QUERY PLAN "
+				      "SELECT passage_id, label FROM item_label"
+				      " WHERE query_id = ?1", -1, &st, NULL)
+		   == SQLITE_OK;
+	while (prepared && sqlite3_step(st) == SQLITE_ROW)
+		walks |= strstr((const char *)sqlite3_column_text(st, 3),
+				"decision_annotator") != NULL;
+	sqlite3_finalize(st);
+	ok(prepared && !walks, "item_label of a query: no walk over an "
+	   "annotator's decisions");
+}
+
 int
 main(void)
 {
 	test_jsonw();
 	db = fixture();
+	test_label_plan();
 	test_default();
 	test_actions();
 	test_runs();
