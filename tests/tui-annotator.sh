@@ -231,6 +231,21 @@ is "$rc" 6 "a guideline that cannot be read: exit 6"
 is "$err" "negsieve: review.guideline: $T/g2/nowhere.txt: No such file or directory" "... naming the file"
 is "$(db "$T/g2" "SELECT count(*) FROM review_session")" 0 "... before a session starts"
 
+# 2 with long ids at 60x15: the detail title keeps every part it shows
+# whole (the line count goes short, 1-3/3, then goes, before a cut)
+P=$T/long
+mkproj "$P"
+db "$P" "UPDATE passage_xid SET xid = 'arcd-' || xid || '-0123'"
+NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$P" p dump q
+title=$(screen 1 | grep 'positive for ')
+is_in "$title" " positive for arcd-p2-0123 (p: back) arcd-p1-0123, 1-" "60x15, long ids: the title names both passages"
+ok "60x15, long ids: ... and its line count, short and whole" sh -c "printf '%s' \"\$1\" | grep -Eq ', 1-[0-9]+/[0-9]+ '" - "$title"
+db "$P" "UPDATE passage_xid SET xid = replace(xid, 'arcd-', 'arcd-doc-')"
+NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$P" p dump q
+title=$(screen 1 | grep 'positive for ')
+is_in "$title" " positive for arcd-doc-p2-0123 (p: back) arcd-doc-p1-0123 " "60x15, longer ids: both passages named whole"
+ok "60x15, longer ids: ... and no line count cut short" sh -c "! printf '%s' \"\$1\" | grep -q 'arcd-doc-p1-0123,'" - "$title"
+
 # 12. right-to-left text is isolated from the fields around it
 P=$T/p80x24
 review_keys "$P" ":" "text:q3" Enter dump q

@@ -647,13 +647,26 @@ draw_list(struct draw *d)
 		}
 		/* the cascade's live thresholds, right of the column heads */
 		if (r->cascade_line[0] && COLS - x > 12) {
-			int w = layout_width(r->cascade_line,
-					     strlen(r->cascade_line));
-			int cx = COLS - w > x + 2 ? COLS - w : x + 2;
+			const char *s = r->cascade_line, *more = "";
+			char line[sizeof(r->cascade_line) + 8];
+			size_t len = strlen(s);
+			int w = layout_width(s, len), cx;
 
-			draw_str(d, g->head_row, cx, COLS - cx,
-				 r->cascade_line, draw_attr(d, PAIR_DIM),
-				 false);
+			/* too long: whole stages only, then "..." (or just
+			 * the version; when even that is too long, cut) */
+			for (size_t l = len; w > COLS - x - 2 && l > 0;) {
+				l--;
+				if (s[l] == ',' || s[l] == ':') {
+					len = s[l] == ',' ? l : l + 1;
+					more = s[l] == ',' ? ", ..." : " ...";
+					w = layout_width(s, len) +
+					    (int)strlen(more);
+				}
+			}
+			snprintf(line, sizeof(line), "%.*s%s", (int)len, s, more);
+			cx = COLS - w > x + 2 ? COLS - w : x + 2;
+			draw_str(d, g->head_row, cx, COLS - cx, line,
+				 draw_attr(d, PAIR_DIM), false);
 		}
 	}
 	for (size_t i = 0; i < q->n; i++) {
@@ -927,7 +940,7 @@ draw_nchars(const char *s)
 
 /* The detail title: which passage, where in it, how to see more (the
  * scroll keys as bound); parts go whole when @width is short: the
- * character count, then the hint. */
+ * character count, then the hint, then "lines" (1-6/12), then where. */
 static void
 draw_sep(struct draw *d, int x, int width, const char *what,
 	 const char *xid, size_t chars, const struct draw_pane *p)
@@ -946,11 +959,18 @@ draw_sep(struct draw *d, int x, int width, const char *what,
 	else
 		hint[0] = '\0';
 	snprintf(count, sizeof(count), " %zu chars,", chars);
-	for (int form = 0; form < 3; form++) {
-		snprintf(buf, sizeof(buf), " %s %s,%s lines %d-%d of %zu%s ",
-			 what, xid, form ? "" : count, p->nlines ?
-			 d->detail_top + 1 : 0, last, p->nlines,
-			 form < 2 ? hint : "");
+	for (int form = 0; form < 5; form++) {
+		int first = p->nlines ? d->detail_top + 1 : 0;
+
+		if (form < 3)
+			snprintf(buf, sizeof(buf), " %s %s,%s lines %d-%d of "
+				 "%zu%s ", what, xid, form ? "" : count, first,
+				 last, p->nlines, form < 2 ? hint : "");
+		else if (form == 3)	/* lines 1-6 of 12 as 1-6/12 */
+			snprintf(buf, sizeof(buf), " %s %s, %d-%d/%zu ", what,
+				 xid, first, last, p->nlines);
+		else
+			snprintf(buf, sizeof(buf), " %s %s ", what, xid);
 		if (layout_width(buf, strlen(buf)) <= width - 1)
 			break;
 	}
