@@ -339,7 +339,7 @@ cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
 	int d;
 
 	if (m->dim == 0)
-		return m->trained_on > 0 ? m->base_rate : 0.5;
+		return m->trained_on > 0 ? m->base_rate : NAN;
 	d = cascade_pfn_x(c, m, it, x);
 	for (int j = 0; j < d && j < m->dim; j++)
 		z += m->w[j] * x[j];

@@ -190,7 +190,8 @@ struct cascade_pfn {
 	double base_rate;	/* FN share among all labels (the prior) */
 };
 
-/* P(FN) of @it under @m (the base rate, or 0.5, without a model). */
+/* P(FN) of @it under @m: the base rate without a model, NAN without any
+ * label (nothing is known: the screen shows '-'). */
 double cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
 		   const struct cascade_item *it);
 
