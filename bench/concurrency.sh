@@ -51,7 +51,7 @@ now() { date +%s.%N; }
 
 # run N KEYS: N sessions at once on a fresh copy; prints one result line
 run() {
-	rm -rf "$dir/p" "$dir"/ack.* "$dir"/bench.*
+	rm -rf "$dir/p" "$dir"/ack.* "$dir"/bench.* "$dir"/out.*
 	cp -a "$dir/pristine" "$dir/p"
 	t0=$(now)
 	pids=""
@@ -60,26 +60,31 @@ run() {
 		NEGSIEVE_REVIEW_SCRIPT="$dir/keys.$2" \
 		NEGSIEVE_REVIEW_ACK="$dir/ack.$i" \
 		NEGSIEVE_REVIEW_BENCH="$dir/bench.$i" \
-			"$bin" review --annotator "a$i" "$dir/p" >/dev/null 2>&1 &
+			"$bin" review --annotator "a$i" "$dir/p" >"$dir/out.$i" 2>&1 &
 		pids="$pids $!"
 		i=$((i + 1))
 	done
+	failed=0
 	for p in $pids; do
-		wait "$p"
+		wait "$p" || failed=$((failed + 1))
 	done
 	t1=$(now)
+	if [ $failed -gt 0 ]; then
+		echo "$failed of $1 sessions failed:" >&2
+		cat "$dir"/out.* | sort | uniq -c | head -5 >&2
+	fi
 	acked=$(cat "$dir"/ack.* | grep -c '^ack ' || true)
 	busy=$(cat "$dir"/ack.* | grep -ci '^err .*busy' || true)
 	indb=$(sqlite3 "$dir/p/negsieve.db" "SELECT count(*) FROM decision")
 	cat "$dir"/bench.* | awk '$1 == "lat" && $2 == "decide" { print $3 }' |
 		sort -n >"$dir/lat"
 	awk -v n="$1" -v k="$2" -v t0="$t0" -v t1="$t1" -v acked="$acked" \
-	    -v indb="$indb" -v busy="$busy" '
+	    -v indb="$indb" -v busy="$busy" -v failed="$failed" '
 		{ v[NR] = $1 }
 		END {
 			w = t1 - t0
-			printf "%2d session(s) x %4d keys: %5d decisions (%d in the database, %d busy errors) in %6.2f s: %6.1f decisions/s; decision latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-			    n, k, acked, indb, busy, w, acked / w,
+			printf "%2d session(s) x %4d keys: %5d decisions (%d in the database, %d busy errors, %d sessions failed) in %6.2f s: %6.1f decisions/s; decision latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+			    n, k, acked, indb, busy, failed, w, acked / w,
 			    v[int(NR * 0.50) + 1], v[int(NR * 0.99) + 1], v[NR]
 		}' "$dir/lat"
 }
