@@ -550,3 +550,44 @@ out:
 	strbuf_fini(&im.scratch);
 	return rc;
 }
+
+enum ns_rc
+import_qrels(const char *path, import_judgment_fn *fn, void *ctx,
+	     struct ns_err *err)
+{
+	struct import_opts o;
+	struct imp im;
+	struct progress pr;
+	enum import_format fmt;
+	enum imp_kind kind;
+	enum ns_rc rc;
+
+	if (imp_is_dir(path))
+		return err_setpos(err, NS_EINPUT, path, 0, 0, "a directory, "
+				  "not a qrels file");
+	if ((rc = imp_detect_file(path, IMPORT_AUTO, &kind, &fmt, err)))
+		return rc;
+	if (kind != KIND_TREC_QRELS && kind != KIND_BEIR_QRELS)
+		return err_setpos(err, NS_EINPUT, path, 0, 0, "not a qrels "
+				  "file (it reads as %s): expected TREC qrels "
+				  "(query iteration docid grade) or BEIR qrels "
+				  "(query-id corpus-id score)",
+				  import_format_name(fmt));
+	memset(&o, 0, sizeof(o));
+	o.format = fmt;
+	o.max_record = 1u << 20;	/* a qrels line is short */
+	memset(&im, 0, sizeof(im));
+	im.o = &o;
+	im.judgment = fn;
+	im.judgment_ctx = ctx;
+	strbuf_init(&im.rec);
+	strbuf_init(&im.fields);
+	strbuf_init(&im.scratch);
+	progress_start(&pr, "qrels", "rows", 0);
+	rc = imp_file(&im, path, kind, &pr, err);
+	progress_finish(&pr);
+	strbuf_fini(&im.rec);
+	strbuf_fini(&im.fields);
+	strbuf_fini(&im.scratch);
+	return rc;
+}
