@@ -140,6 +140,21 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 	return NS_OK;
 }
 
+enum ns_rc
+cascade_add_oracle(struct cascade *c, const char *name, struct ns_err *err)
+{
+	for (int k = 0; k < c->n; k++)
+		if (!strcmp(c->st[k].name, name))
+			return err_set(err, NS_ECONFIG, "a stage is already "
+				       "named '%s'", name);
+	if (c->next == CASCADE_MAX_EXT)
+		return err_set(err, NS_ECONFIG, "the cascade has %d command "
+			       "and judge stages already: no room for the "
+			       "simulated judge", CASCADE_MAX_EXT);
+	cascade_add_stage(c, name, CASCADE_ORACLE, -1);
+	return NS_OK;
+}
+
 void
 cascade_fini(struct cascade *c)
 {

@@ -106,6 +106,15 @@ enum ns_rc cascade_from_config(struct cascade *c, const struct config *cfg,
 			       struct ns_err *err);
 void cascade_fini(struct cascade *c);
 
+/*
+ * Append a stage of the simulated judge (scorer "oracle", an external
+ * stage whose scores the caller puts in each item's x[]) named @name
+ * after the config's stages (negsieve simulate).  NS_ECONFIG when a
+ * stage has that name or there is no room for another external stage.
+ */
+enum ns_rc cascade_add_oracle(struct cascade *c, const char *name,
+			      struct ns_err *err);
+
 /* Label of an item for the cascade. */
 enum cascade_label {
 	CASCADE_UNLABELLED = -1,
