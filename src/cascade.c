@@ -233,18 +233,116 @@ cascade_route(const struct cascade *c, const struct cascade_thr *t,
 	return CASCADE_REVIEW;
 }
 
+/* --- sorting -------------------------------------------------------------- */
+
+/* The bits of @d as an unsigned integer in the same order as the doubles
+ * (not NAN). */
+static uint64_t
+cascade_key_of(double d)
+{
+	uint64_t b;
+
+	memcpy(&b, &d, sizeof(b));
+	return b >> 63 ? ~b : b | 0x8000000000000000ULL;
+}
+
+static double
+cascade_double_of(uint64_t k)
+{
+	uint64_t b = k >> 63 ? k & ~0x8000000000000000ULL : ~k;
+	double d;
+
+	memcpy(&d, &b, sizeof(d));
+	return d;
+}
+
+/*
+ * Sort @n keys ascending, carrying @val (NULL: none) along: an LSD radix
+ * sort, 8 bits a pass, skipping passes where every key has the same
+ * byte.  A refit sorts the scores of every stage and the review queue,
+ * which qsort() with a comparison callback made most of its time.
+ */
+static void
+cascade_radix(uint64_t *key, size_t *val, size_t n)
+{
+	uint64_t *a = key, *b = xmalloc((n ? n : 1) * sizeof(*b)), *tk;
+	size_t *av = val, *bv = val ? xmalloc((n ? n : 1) * sizeof(*bv))
+				    : NULL, *tv;
+
+	for (int sh = 0; sh < 64 && n > 1; sh += 8) {
+		size_t cnt[256] = { 0 }, pos = 0;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> sh) & 0xff]++;
+		if (cnt[(a[0] >> sh) & 0xff] == n)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t d = cnt[(a[i] >> sh) & 0xff]++;
+
+			b[d] = a[i];
+			if (val)
+				bv[d] = av[i];
+		}
+		tk = a;
+		a = b;
+		b = tk;
+		tv = av;
+		av = bv;
+		bv = tv;
+	}
+	if (a != key) {
+		memcpy(key, a, n * sizeof(*key));
+		if (val)
+			memcpy(val, av, n * sizeof(*val));
+	}
+	free(a == key ? b : a);
+	if (val)
+		free(av == val ? bv : av);
+}
+
+/* Sort @n doubles (no NAN) ascending. */
+static void
+cascade_sort_doubles(double *v, size_t n)
+{
+	uint64_t *k = xmalloc((n ? n : 1) * sizeof(*k));
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = cascade_key_of(v[i]);
+	cascade_radix(k, NULL, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = cascade_double_of(k[i]);
+	free(k);
+}
+
 struct cascade_qent {
 	double key;	/* sort key, descending */
 	size_t i;	/* item */
 };
 
-static int
-cascade_cmp_qent(const void *a, const void *b)
+/* Sort @n entries by key, highest first. */
+static void
+cascade_sort_qent(struct cascade_qent *e, size_t n)
 {
-	double x = ((const struct cascade_qent *)a)->key;
-	double y = ((const struct cascade_qent *)b)->key;
+	uint64_t *k = xmalloc((n ? n : 1) * sizeof(*k));
+	size_t *v = xmalloc((n ? n : 1) * sizeof(*v));
 
-	return x > y ? -1 : x < y;
+	for (size_t j = 0; j < n; j++) {
+		k[j] = ~cascade_key_of(e[j].key);
+		v[j] = e[j].i;
+	}
+	cascade_radix(k, v, n);
+	for (size_t j = 0; j < n; j++) {
+		e[j].key = cascade_double_of(~k[j]);
+		e[j].i = v[j];
+	}
+	free(k);
+	free(v);
 }
 
 void
@@ -279,8 +377,8 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 			rev[nr++].i = i;
 		}
 	}
-	qsort(rev, nr, sizeof(*rev), cascade_cmp_qent);
-	qsort(aud, na, sizeof(*aud), cascade_cmp_qent);
+	cascade_sort_qent(rev, nr);
+	cascade_sort_qent(aud, na);
 	while (ir < nr || ia < na) {
 		bool take_audit = ia < na &&
 				  (ir == nr || (every > 0 &&
@@ -565,7 +663,7 @@ cascade_grid(const struct cascade *c, double *v, size_t m, size_t *ng)
 	double *g = xmalloc(((size_t)c->grid + 1) * sizeof(*g));
 	size_t k = 0;
 
-	qsort(v, m, sizeof(*v), cascade_cmp_double);
+	cascade_sort_doubles(v, m);
 	for (int i = 0; i < c->grid && m > 0; i++) {
 		double q = v[(size_t)((double)i / (c->grid - 1) *
 				      (double)(m - 1))];
@@ -760,7 +858,7 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	if (n > CASCADE_GRID_SAMPLE) {
 		for (size_t i = 0; i < n; i++)
 			v[i] = items[i].u;
-		qsort(v, n, sizeof(*v), cascade_cmp_double);
+		cascade_sort_doubles(v, n);
 		u_cut = v[CASCADE_GRID_SAMPLE];
 	}
 	for (int k = 0; k < c->n; k++) {
