@@ -3,6 +3,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 	c->confidence = config_float(cfg, "cascade.confidence", 0.95);
 	c->audit_share = config_float(cfg, "cascade.audit_share", 0.05);
 	c->refit_every = (int)config_int(cfg, "cascade.refit_every", 20);
+	c->queue_window = (int)config_int(cfg, "cascade.queue_window", 50);
+	c->queue_order = strcmp(config_str(cfg, "cascade.queue_order",
+					   "likely_fn"), "uncertain")
+			 ? CASCADE_QUEUE_LIKELY_FN : CASCADE_QUEUE_UNCERTAIN;
 	c->seed = (uint64_t)config_int(cfg, "cascade.seed", 0);
 	c->grid = (int)config_int(cfg, "cascade.grid", 200);
 	if (n == 0) {
@@ -182,6 +187,7 @@ cascade_item_draw(const struct cascade *c, struct cascade_item *it)
 {
 	it->u = cascade_draw(it->qid, it->pid, c->seed);
 	it->audit = it->u < c->audit_share;
+	it->au = cascade_draw(it->qid, it->pid, c->seed + 1);
 }
 
 double
@@ -345,48 +351,114 @@ cascade_sort_qent(struct cascade_qent *e, size_t n)
 	free(v);
 }
 
+/* The audit items of @items in audit order (ascending au): a new array
+ * of *@na indices (caller frees). */
+static size_t *
+cascade_audit_order(const struct cascade_item *items, size_t n, size_t *na)
+{
+	struct cascade_qent *e = xmalloc((n ? n : 1) * sizeof(*e));
+	size_t *ord, m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].audit) {
+			e[m].key = -items[i].au;	/* sorted highest first */
+			e[m++].i = i;
+		}
+	cascade_sort_qent(e, m);
+	ord = xmalloc((m ? m : 1) * sizeof(*ord));
+	for (size_t k = 0; k < m; k++)
+		ord[k] = e[k].i;
+	free(e);
+	*na = m;
+	return ord;
+}
+
+size_t
+cascade_certifying(const struct cascade_item *items, size_t n, bool *cert)
+{
+	size_t na, prefix = 0, *ord = cascade_audit_order(items, n, &na);
+
+	for (size_t i = 0; i < n; i++)
+		cert[i] = false;
+	while (prefix < na && items[ord[prefix]].label != CASCADE_UNLABELLED) {
+		const struct cascade_item *it = &items[ord[prefix]];
+
+		cert[ord[prefix]] = it->label == CASCADE_LABEL_TN ||
+				    it->label == CASCADE_LABEL_FN;
+		prefix++;
+	}
+	free(ord);
+	return prefix;
+}
+
 void
 cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 		    size_t n, const enum cascade_verdict *v,
 		    const bool *pending, const double *pfn, double *prio)
 {
 	struct cascade_qent *rev = xmalloc((n ? n : 1) * sizeof(*rev));
-	struct cascade_qent *aud = xmalloc((n ? n : 1) * sizeof(*aud));
-	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0;
+	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0, labelled = 0;
+	size_t prefix = 0, next_audit = 0, window = SIZE_MAX, *aud;
 	int every = c->audit_share > 0 ? (int)lround(1.0 / c->audit_share)
 				       : 0;
 
 	if (every > 0 && every < 2)
 		every = 2;
+	if (c->queue_window > 0)
+		window = (size_t)(c->queue_window > 2 * c->refit_every
+				  ? c->queue_window : 2 * c->refit_every);
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 		double p = isnan(pfn[i]) ? 0.5 : pfn[i];
 
 		prio[i] = 0.0;
-		if (it->label != CASCADE_UNLABELLED)
+		if (it->label != CASCADE_UNLABELLED) {
+			labelled++;
 			continue;
-		if (it->audit) {
-			aud[na].key = -cascade_draw(it->qid, it->pid,
-						    c->seed + 1);
-			aud[na++].i = i;
-		} else if (pending[i]) {
+		}
+		if (it->audit)
+			continue;
+		if (pending[i]) {
 			prio[i] = -1.0;
 		} else if (v[i] == CASCADE_REVIEW) {
 			/* ties (no model yet) in a random order */
-			rev[nr].key = 4.0 * p * (1.0 - p) + 1e-9 * it->u;
+			rev[nr].key = (c->queue_order == CASCADE_QUEUE_UNCERTAIN
+				       ? 4.0 * p * (1.0 - p) : p) +
+				      1e-9 * it->u;
 			rev[nr++].i = i;
 		}
 	}
 	cascade_sort_qent(rev, nr);
-	cascade_sort_qent(aud, na);
-	while (ir < nr || ia < na) {
-		bool take_audit = ia < na &&
-				  (ir == nr || (every > 0 &&
-						pos % (size_t)every ==
-							(size_t)every - 1));
-		size_t i = take_audit ? aud[ia++].i : rev[ir++].i;
+	/* the audit slice's unlabelled items, in audit order, after its
+	 * labelled prefix */
+	aud = cascade_audit_order(items, n, &na);
+	while (prefix < na && items[aud[prefix]].label != CASCADE_UNLABELLED)
+		prefix++;
+	{
+		size_t m = 0;
 
-		prio[i] = (double)(nr + na - pos);
+		for (size_t k = prefix; k < na; k++)
+			if (items[aud[k]].label == CASCADE_UNLABELLED)
+				aud[m++] = aud[k];
+		na = m;
+	}
+	while (ir < nr || ia < na) {
+		bool take_audit;
+		size_t i;
+
+		/* the audit slice's next item is its (prefix + ia + 1)-th
+		 * label, due as label (prefix + ia + 1) M: the place that
+		 * many labels from now, or the next one when it is late */
+		if (every > 0 && ia < na) {
+			size_t due = (prefix + ia + 1) * (size_t)every;
+
+			next_audit = due > labelled + 1 ? due - labelled - 1
+							: 0;
+		}
+		take_audit = ia < na && (ir == nr || (every > 0 &&
+						      pos >= next_audit));
+		i = take_audit ? aud[ia++] : rev[ir++].i;
+		prio[i] = pos < window ? (double)(nr + na - pos) : -1.0;
 		pos++;
 	}
 	free(rev);
@@ -596,10 +668,10 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 }
 
 /* Brier score and expected calibration error (10 equal-width bins) of
- * @m on the audit labels. */
+ * @m on the certifying labels @cert. */
 static void
 cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
-		      size_t n, struct cascade_pfn *m)
+		      size_t n, const bool *cert, struct cascade_pfn *m)
 {
 	double bin_p[10] = { 0 }, bin_y[10] = { 0 }, se = 0.0;
 	int64_t bin_n[10] = { 0 }, cal = 0;
@@ -609,8 +681,7 @@ cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
 		double p, y;
 		int b;
 
-		if (!it->audit || (it->label != CASCADE_LABEL_TN &&
-				   it->label != CASCADE_LABEL_FN))
+		if (!cert[i])
 			continue;
 		p = cascade_pfn(c, m, it);
 		y = it->label == CASCADE_LABEL_FN;
@@ -841,17 +912,19 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	struct cascade_thr *t = xcalloc((size_t)c->n + 1, sizeof(*t));
 	struct cascade_lab *lab = xmalloc((n ? n : 1) * sizeof(*lab));
 	double *v = xmalloc((n ? n : 1) * sizeof(*v)), u_cut = 2.0;
+	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
 	size_t reach = n;
 
 	(void)err;
 	memset(out, 0, sizeof(*out));
+	cascade_certifying(items, n, cert);
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 
 		if (it->label == CASCADE_LABEL_TN ||
 		    it->label == CASCADE_LABEL_FN) {
 			out->labels++;
-			out->certifying += it->audit;
+			out->certifying += cert[i];
 		}
 	}
 	/* the grid sample: items with u below the cut */
@@ -887,8 +960,7 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 			reach++;
 			if (it->u < u_cut)
 				v[m++] = s;
-			if (it->audit && (it->label == CASCADE_LABEL_TN ||
-					  it->label == CASCADE_LABEL_FN)) {
+			if (cert[i]) {
 				lab[nl].s = s;
 				lab[nl].fn = it->label == CASCADE_LABEL_FN;
 				nl++;
@@ -905,10 +977,11 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	(void)reach;
 	cascade_funnel(c, t, items, n);
 	cascade_pfn_fit(c, items, n, &out->pfn);
-	cascade_pfn_calibrate(c, items, n, &out->pfn);
+	cascade_pfn_calibrate(c, items, n, cert, &out->pfn);
 	out->t = t;
 	free(lab);
 	free(v);
+	free(cert);
 	return NS_OK;
 }
 
@@ -919,6 +992,42 @@ cascade_fitres_fini(struct cascade_fitres *f)
 		return;
 	free(f->t);
 	f->t = NULL;
+}
+
+void
+cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
+			const struct cascade_item *items, size_t n,
+			bool drop_undecided, struct cascade_estimate_in *out)
+{
+	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
+
+	memset(out, 0, sizeof(*out));
+	cascade_certifying(items, n, cert);
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+		int stage;
+		bool pending;
+		enum cascade_verdict v = cascade_route(c, t, it, &stage,
+						       &pending);
+		bool pool = v == CASCADE_TN ||
+			    (v == CASCADE_REVIEW && !drop_undecided);
+
+		if (it->label == CASCADE_LABEL_TN)
+			out->negatives++;
+		if (!pool)
+			continue;
+		out->pool++;
+		out->pool_fn += it->label == CASCADE_LABEL_FN;
+		if (it->label == CASCADE_UNLABELLED) {
+			out->negatives++;
+			out->unlabelled++;
+		}
+		if (cert[i]) {
+			out->audit_n++;
+			out->audit_fn += it->label == CASCADE_LABEL_FN;
+		}
+	}
+	free(cert);
 }
 
 /* --- JSON ---------------------------------------------------------------- */
