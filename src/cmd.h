@@ -21,6 +21,7 @@
 	X(fit,    cmd_fit,    "refit the cascade's thresholds and P(FN) from the decisions") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
+	X(simulate, cmd_simulate, "replay review and the cascade with an oracle: contamination per human budget") \
 	/* end of CMD_LIST: every row above ends with a backslash */
 
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);

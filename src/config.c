@@ -241,7 +241,10 @@ config_check_range(const char *r, double d, bool integer, char *buf,
 	    (!has_lo || (excl ? d > strtod(lo, NULL) : d >= strtod(lo, NULL)))
 	    && (!has_hi || d <= strtod(hi, NULL)))
 		return NULL;
-	if (has_lo && has_hi)
+	if (has_lo && has_hi && excl)
+		snprintf(buf, size, "expected %s > %.*s and <= %s", what, lolen,
+			 lo, hi);
+	else if (has_lo && has_hi)
 		snprintf(buf, size, "expected %s in %.*s..%s", what, lolen, lo,
 			 hi);
 	else if (has_lo)
