@@ -233,9 +233,23 @@ struct sim {
 	size_t *qof;			/* item -> its query */
 	size_t *order;			/* display order within each query */
 	bool *out, *people, *flag;	/* scratch of a tally */
+	size_t *offer, noffer, next;	/* the items offered to people
+					 * (priority > 0), highest first,
+					 * and the first maybe waiting */
 	int64_t fn_total, tn_total;
 	int64_t refits;
 };
+
+static const double *sim_sort_prio;
+
+static int
+sim_cmp_prio(const void *a, const void *b)
+{
+	double x = sim_sort_prio[*(const size_t *)a];
+	double y = sim_sort_prio[*(const size_t *)b];
+
+	return x > y ? -1 : x < y;
+}
 
 /* Route every item under s->t and s->m, and order the queue. */
 static void
@@ -248,6 +262,12 @@ sim_apply(struct sim *s)
 	}
 	cascade_queue_order(s->c, s->it, s->n, s->v, s->pending, s->pfn,
 			    s->prio);
+	s->noffer = s->next = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->prio[i] > 0)
+			s->offer[s->noffer++] = i;
+	sim_sort_prio = s->prio;
+	qsort(s->offer, s->noffer, sizeof(*s->offer), sim_cmp_prio);
 }
 
 /* A refit from the thresholds in force, as review's background `fit`. */
@@ -277,21 +297,16 @@ sim_waits(const struct sim *s, size_t i)
 }
 
 /* The query holding the waiting item of highest priority; false when
- * none waits (queue_next_unsettled). */
+ * none waits (queue_next_unsettled).  Between two orders of the queue
+ * items only get labelled, so the search goes on from the last one. */
 static bool
-sim_next_query(const struct sim *s, size_t *q)
+sim_next_query(struct sim *s, size_t *q)
 {
-	double best = -1.0;
-	size_t bi = 0;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (s->prio[i] >= 0.0 && s->prio[i] > best && sim_waits(s, i)) {
-			best = s->prio[i];
-			bi = i;
-		}
-	if (best < 0.0)
+	while (s->next < s->noffer && !sim_waits(s, s->offer[s->next]))
+		s->next++;
+	if (s->next == s->noffer)
 		return false;
-	*q = s->qof[bi];
+	*q = s->qof[s->offer[s->next]];
 	return true;
 }
 
@@ -385,6 +400,7 @@ sim_fini(struct sim *s)
 	free(s->out);
 	free(s->people);
 	free(s->flag);
+	free(s->offer);
 }
 
 /* The fixed rules' rows (the same at every budget). */
@@ -439,6 +455,7 @@ simulate_items(const struct cascade *c, struct cascade_item *items, size_t n,
 	s.out = xmalloc((n ? n : 1) * sizeof(*s.out));
 	s.people = xmalloc((n ? n : 1) * sizeof(*s.people));
 	s.flag = xmalloc((n ? n : 1) * sizeof(*s.flag));
+	s.offer = xmalloc((n ? n : 1) * sizeof(*s.offer));
 
 	res->rows = xcalloc((size_t)nb * SIMULATE_NPOLICIES,
 			    sizeof(*res->rows));
