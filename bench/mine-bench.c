@@ -1,17 +1,19 @@
 /*
- * mine-bench.c - exact dense mining end to end against the machine's own
- * sgemm rate, measured in the same run.
+ * mine-bench.c - exact dense mining against the machine's best f32 GEMM
+ * rate, and what storing costs, measured in the same run.
  *
- *   bench/mine-bench NQ NB DIM K DIR
+ *   bench/mine-bench NQ NB DIM K DIR [now]
  *
  * Writes NQ query and NB passage vectors (random, normalised) to DIR,
  * creates a project there with matching rows and one positive per query,
- * then times (1) sgemm over the same NQ x NB x DIM product, in the blocks
- * faiss uses, (2) faiss's exact search alone, and (3) mining in variants
- * (the way it was and the way negsieve mine does it now): search in
- * batches, filter, sample and store every candidate in SQLite.
- * Prints the times, GFLOP/s (2*NQ*NB*DIM flops) and the ratio to sgemm,
- * and the peak RSS.
+ * then times, each right after measuring the best f32 GEMM rate at the
+ * mining shape (gemm_probe_measure(): OpenBLAS and oneDNN), (1) the exact
+ * search engine alone, (2) mining with nothing stored, (3) mining storing
+ * every candidate in the candidate table (how runs were stored before
+ * pools), (4) mining as negsieve mine stores now (the pool, committed
+ * every 1024 queries, then the kept candidates).  Prints the times, rates,
+ * ratios and the cost of storing per 100k candidates ((3) or (4) minus
+ * (2)).  "now" runs (4) alone (for its peak RSS).
  */
 #include <fcntl.h>
 #include <math.h>
@@ -27,16 +29,13 @@
 #include "db/db.h"
 #include "src/dense.h"
 #include "src/faiss_extra.h"
+#include "src/gemm.h"
 #include "src/filter.h"
 #include "src/mine.h"
 #include "db/mining.h"
 #include "src/summary.h"
 #include "src/util.h"
 
-extern int sgemm_(const char *ta, const char *tb, const int *m, const int *n,
-		  const int *k, const float *alpha, const float *a,
-		  const int *lda, const float *b, const int *ldb,
-		  const float *beta, float *c, const int *ldc);
 
 static void
 write_vectors(const char *path, int64_t n, int d, uint64_t seed)
@@ -73,6 +72,12 @@ map(const char *path, size_t bytes)
 struct sink {
 	struct db *db;
 	int64_t run;
+	int mode;		/* 1 every candidate, 2 pool + kept */
+	int64_t pending;
+	/* kept candidates, stored after the search as publishing does */
+	struct filter_cand *kept;
+	int64_t *kqid;
+	size_t nkept, capk;
 };
 
 static enum ns_rc
@@ -90,30 +95,45 @@ sink(void *arg, int64_t qid, const struct filter_cand *c, size_t n,
      const int64_t *pos, const double *ps, size_t npos, struct ns_err *err)
 {
 	struct sink *s = arg;
+	enum ns_rc rc;
 
-	return db_mine_store(s->db, s->run, qid, c, n, pos, ps, npos, err);
+	if (s->mode == 1)
+		return db_mine_store(s->db, s->run, qid, c, n, pos, ps, npos,
+				     err);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].reason == FILTER_KEPT) {
+			if (s->nkept == s->capk) {
+				s->capk = s->capk ? 2 * s->capk : 4096;
+				s->kept = xrealloc(s->kept, s->capk *
+						   sizeof(*s->kept));
+				s->kqid = xrealloc(s->kqid, s->capk *
+						   sizeof(*s->kqid));
+			}
+			s->kqid[s->nkept] = qid;
+			s->kept[s->nkept++] = c[i];
+		}
+	rc = db_mine_pool_store(s->db, s->run, qid, c, n, pos, ps, npos, err);
+	if (rc == NS_OK && ++s->pending >= 1024) {
+		if ((rc = db_commit(s->db, err)) == NS_OK)
+			rc = db_begin(s->db, err);
+		s->pending = 0;
+	}
+	return rc;
 }
 
-/* sgemm over the NQ x NB x DIM product in faiss's default blocks
- * (4096 x 1024); seconds. */
-static double
-time_sgemm(const float *xq, const float *xb, int64_t nq, int64_t nb, int d)
+/* The kept candidates into the candidate table (positives' scores left
+ * out: the same for both ways of storing). */
+static enum ns_rc
+publish(struct sink *s, struct ns_err *err)
 {
-	float *c = xmalloc((size_t)4096 * 1024 * sizeof(float));
-	const float one = 1, zero = 0;
-	double t0 = now_seconds();
+	enum ns_rc rc = NS_OK;
 
-	for (int64_t i = 0; i < nq; i += 4096)
-		for (int64_t j = 0; j < nb; j += 1024) {
-			int m = (int)(nb - j < 1024 ? nb - j : 1024);
-			int n = (int)(nq - i < 4096 ? nq - i : 4096);
-
-			sgemm_("T", "N", &m, &n, &d, &one, xb + (size_t)j * d,
-			       &d, xq + (size_t)i * d, &d, &zero, c, &m);
-		}
-	t0 = now_seconds() - t0;
-	free(c);
-	return t0;
+	for (size_t i = 0; i < s->nkept && rc == NS_OK; i++)
+		rc = db_mine_kept_store(s->db, s->run, s->kqid[i], &s->kept[i],
+					1, NULL, NULL, 0, err);
+	free(s->kept);
+	free(s->kqid);
+	return rc;
 }
 
 int
@@ -125,12 +145,14 @@ main(int argc, char **argv)
 	struct db *db = NULL;
 	struct ns_err err;
 	struct rusage ru;
-	double t0, t_sgemm, t_mine, flops;
+	double t0, t_mine, flops;
+	size_t v0;
 
 	if (argc != 6 && argc != 7) {
 		fprintf(stderr, "usage: mine-bench NQ NB DIM K DIR [now]\n");
 		return 2;
 	}
+	v0 = argc == 7 ? 3 : 0;
 	nq = atoll(argv[1]);
 	nb = atoll(argv[2]);
 	d = atoi(argv[3]);
@@ -165,7 +187,7 @@ main(int argc, char **argv)
 	write_vectors(qpath, nq, d, 1);
 	write_vectors(ppath, nb, d, 2);
 
-	/* (2) faiss search alone, (3) mining end to end in variants */
+	/* search alone, then mining with each way of storing */
 	qids = xmalloc((size_t)nq * sizeof(*qids));
 	pids = xmalloc((size_t)nb * sizeof(*pids));
 	off = xmalloc((size_t)(nq + 1) * sizeof(*off));
@@ -179,59 +201,60 @@ main(int argc, char **argv)
 	for (int64_t i = 0; i < nb; i++)
 		pids[i] = i + 1;
 	flops = 2.0 * (double)nq * (double)nb * d;
-	printf("nq=%lld nb=%lld d=%d k=%d\n", (long long)nq, (long long)nb, d,
+	printf("nq=%lld nb=%lld d=%d k=%d; each line: the variant, then the "
+	       "best f32 GEMM rate at the mining shape measured right before "
+	       "it (OpenBLAS and oneDNN)\n", (long long)nq, (long long)nb, d,
 	       k);
-	printf("each line: the variant, then sgemm over the same product in "
-	       "faiss's 4096x1024 blocks right before it\n");
 	{
 		const float *xq = map(qpath, (size_t)nq * d * 4);
 		const float *xb = map(ppath, (size_t)nb * d * 4);
-		struct dense_index *ix = NULL;
-		/* store: 0 not stored, 1 stored with FK checks, 2 without
-		 * (as negsieve mine does: its ids are checked beforehand) */
+		/* store: 0 nothing, 1 every candidate in the candidate table
+		 * (as mining stored before pools), 2 the pool and then the
+		 * kept candidates (as negsieve mine does now) */
 		static const struct variant {
 			const char *name;
-			int search_only, index, overlap, qbs, dbbs, batch, store;
+			int search_only, store;
 		} v[] = {
-			{ "faiss search only, IndexFlatIP", 1, 1, 0, 4096, 1024, 4096, 0 },
-			{ "faiss search only, knn over mapped vectors", 1, 0, 0, 4096, 1024, 4096, 0 },
-			{ "mine, before: index, sequential, FK on", 0, 1, 0, 4096, 1024, 4096, 1 },
-			{ "mine, now: knn, overlapped, FK off", 0, 0, 1, 4096, 1024, 4096, 2 },
-			{ "mine, now, sequential", 0, 0, 0, 4096, 1024, 4096, 2 },
-			{ "mine, now, blocks 4096x4096", 0, 0, 1, 4096, 4096, 4096, 2 },
+			{ "engine search only", 1, 0 },
+			{ "mine, store nothing", 0, 0 },
+			{ "mine, every candidate in the table (before)", 0, 1 },
+			{ "mine, pool + kept candidates (now)", 0, 2 },
 		};
+		double t_none = NAN;
 
-		if (argc != 7 && dense_build("Flat", d, xb, nb, 0, &ix, &err)) {
-			err_print(&err);
-			return 1;
-		}
-		/* "now": only the way negsieve mine works, for its peak RSS
-		 * (no IndexFlatIP copy of the vectors) */
-		size_t v0 = argc == 7 ? 3 : 0, v1 = argc == 7 ? 4 :
-			sizeof(v) / sizeof(v[0]);
-
-		for (size_t vi = v0; vi < v1; vi++) {
+		for (size_t vi = v0; vi < sizeof(v) / sizeof(v[0]); vi++) {
+			struct gemm_probe pb;
+			struct mine_screen sc;
 			struct filter_params fp;
 			struct summary sum;
 			struct mine_in in;
 			struct sink s;
+			char desc[600];
+			double best;
 
-			ns_faiss_set_blas_block(v[vi].qbs, v[vi].dbbs);
-			t_sgemm = time_sgemm(xq, xb, nq, nb, d);
+			if (gemm_probe_measure(4096, 16384, d, &pb, &err)) {
+				err_print(&err);
+				return 1;
+			}
+			best = pb.rate[pb.best];
+			if (mine_screen_init(&sc, gemm_lib_name(pb.best),
+					     GEMM_F32, xb, nb, d, k, false, desc,
+					     sizeof(desc), &err)) {
+				err_print(&err);
+				return 1;
+			}
 			t0 = now_seconds();
 			if (v[vi].search_only) {
-				size_t m = (size_t)4096 * (size_t)k;
-				float *dist = xmalloc(m * sizeof(float));
-				int64_t *lab = xmalloc(m * sizeof(int64_t));
+				int kd = k + sc.margin;
+				float *dist = xmalloc((size_t)4096 * kd * 4);
+				int64_t *lab = xmalloc((size_t)4096 * kd * 8);
 
 				for (int64_t q0 = 0; q0 < nq; q0 += 4096)
-					if (v[vi].index ?
-				    dense_search(ix, xq + (size_t)q0 * d,
-						 nq - q0 < 4096 ? nq - q0 : 4096,
-						 k, dist, lab, &err) :
-				    dense_knn(xq + (size_t)q0 * d,
-					      nq - q0 < 4096 ? nq - q0 : 4096,
-					      xb, nb, d, k, dist, lab, &err)) {
+					if (topk_search(sc.engine,
+							xq + (size_t)q0 * d,
+							nq - q0 < 4096 ? nq - q0 :
+							4096, kd, dist, lab,
+							&err)) {
 						err_print(&err);
 						return 1;
 					}
@@ -248,34 +271,43 @@ main(int argc, char **argv)
 				in.pids = pids;
 				in.pos_off = off;
 				in.pos_pid = pp;
+				in.screen = &sc;
 				filter_params_default(&fp);
 				fp.range_max = k;
-				fp.rel_margin = 0.05;
+				fp.num_negatives = 5;
 				summary_init(&sum);
+				memset(&s, 0, sizeof(s));
 				s.db = db;
-				db_mine_fk(db, v[vi].store != 2, &err);
+				s.mode = v[vi].store;
+				db_mine_fk(db, false, &err);
 				if (db_begin(db, &err) ||
 				    db_mine_run_new(db, "dense", "{}", &s.run,
 						    &err) ||
-				    mine_dense_ex(&in, v[vi].index ? ix : NULL,
-						  k, v[vi].batch,
-						  v[vi].overlap, &fp, &sum,
-						  v[vi].store ? sink : sink_none,
-						  &s, NULL, &err) ||
-				    db_commit(db, &err)) {
+				    mine_dense(&in, NULL, k, 4096, &fp, &sum,
+					       v[vi].store ? sink : sink_none,
+					       &s, NULL, &err) ||
+				    publish(&s, &err) || db_commit(db, &err)) {
 					err_print(&err);
 					return 1;
 				}
 				summary_fini(&sum);
 			}
 			t_mine = now_seconds() - t0;
-			printf("%-42s %7.3f s %6.1f GFLOP/s | sgemm %6.3f s "
-			       "%6.1f GFLOP/s | %3.0f%%\n", v[vi].name, t_mine,
-			       flops / t_mine / 1e9, t_sgemm,
-			       flops / t_sgemm / 1e9, 100 * t_sgemm / t_mine);
+			mine_screen_fini(&sc);
+			printf("%-44s %7.3f s %6.1f GFLOP/s | best GEMM %6.1f "
+			       "GFLOP/s (%s) | %3.0f%%", v[vi].name, t_mine,
+			       flops / t_mine / 1e9, best,
+			       gemm_lib_name(pb.best),
+			       100 * flops / t_mine / 1e9 / best);
+			if (!v[vi].search_only && v[vi].store == 0)
+				t_none = t_mine;
+			else if (!v[vi].search_only)
+				printf(" | storing %.3f s per 100k candidates",
+				       (t_mine - t_none) /
+				       ((double)nq * k / 1e5));
+			printf("\n");
 			fflush(stdout);
 		}
-		dense_free(ix);
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("peak RSS: %.0f MB (vectors %.0f MB)\n", ru.ru_maxrss / 1024.0,

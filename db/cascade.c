@@ -17,7 +17,10 @@
  * all), ?2 is the agreement run (0: none), ?3 one query (QUERY variant).
  * Each item is scored under its query's scoring run qr.run.  The anchor
  * is the lowest positive score under that run (run_positive), else for
- * an imported run the lowest teacher score imported with it.
+ * an imported run the lowest teacher score imported with it.  The
+ * agreement rank is the item's rank among everything the agreement run
+ * retrieved: its pool (ns_pool_rank(), db/mining.c) when it has one, else
+ * its candidate rows (imported runs).
  */
 #define CASCADE_ITEMS_SQL(QUERY) \
 	"WITH qr AS (SELECT query_id, max(run_id) AS run FROM candidate" \
@@ -29,8 +32,13 @@
 	"   (SELECT min(r.score) FROM qrel r JOIN run u ON u.id = qr.run" \
 	"    WHERE r.query_id = k.query_id AND r.grade > 0" \
 	"      AND r.source_id = u.source_id))," \
-	"  (SELECT o.rank FROM candidate o WHERE o.run_id = ?2" \
-	"    AND o.query_id = k.query_id AND o.passage_id = k.passage_id)," \
+	"  coalesce((SELECT ns_pool_rank(o.data, k.passage_id)" \
+	"    FROM run_pool o WHERE o.run_id = ?2" \
+	"    AND o.query_id = k.query_id)," \
+	"   (SELECT o.rank FROM candidate o WHERE o.run_id = ?2" \
+	"    AND o.query_id = k.query_id AND o.passage_id = k.passage_id))," \
+	"  EXISTS (SELECT 1 FROM run_pool o WHERE o.run_id = ?2" \
+	"    AND o.query_id = k.query_id) OR" \
 	"  EXISTS (SELECT 1 FROM candidate o WHERE o.run_id = ?2" \
 	"    AND o.query_id = k.query_id)" \
 	" FROM qr JOIN (SELECT DISTINCT query_id, passage_id FROM candidate" \
@@ -50,7 +58,7 @@ static int64_t
 cascade_db_agree_run(struct db *db, const struct cascade *c)
 {
 	static const char sql[] =
-		"SELECT max(id) FROM run WHERE method = ?1";
+		"SELECT max(id) FROM run WHERE method = ?1 AND state = 'done'";
 	struct ns_err err;
 	int64_t id = 0;
 

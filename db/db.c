@@ -2,6 +2,7 @@
  * db.c - opening the project database, migrations, statement cache.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct db_stmt_slot {
 
 struct db {
 	sqlite3 *h;			/* the connection */
+	int readonly;			/* opened read-only */
 	char *dir;			/* project directory */
 	struct db_stmt_slot *stmts;	/* prepared statement cache */
 	size_t nstmts, capstmts;
@@ -52,6 +54,27 @@ db_dir(struct db *db)
 	return db->dir;
 }
 
+int
+db_readonly(struct db *db)
+{
+	return db->readonly;
+}
+
+/* Our code for SQLite's (extended) result code @code. */
+static enum ns_rc
+db_rc_of(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		return NS_EIO;
+	default:
+		return NS_EDB;
+	}
+}
+
 enum ns_rc
 db_fail(struct db *db, struct ns_err *err, const char *what)
 {
@@ -61,7 +84,8 @@ db_fail(struct db *db, struct ns_err *err, const char *what)
 		return err_set(err, NS_EDB, "%s: the project is busy (another "
 			       "negsieve holds a write lock): %s", what,
 			       sqlite3_errmsg(db->h));
-	return err_set(err, NS_EDB, "%s: %s", what, sqlite3_errmsg(db->h));
+	return err_set(err, db_rc_of(code), "%s: %s", what,
+		       sqlite3_errmsg(db->h));
 }
 
 enum ns_rc
@@ -106,19 +130,21 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 {
 	char *msg = NULL;
 
-	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+	int src = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 
-	if (rc != SQLITE_OK) {
-		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+	if (src != SQLITE_OK) {
+		enum ns_rc rc = db_rc_of(sqlite3_extended_errcode(db->h));
+
+		if ((src & 0xff) == SQLITE_BUSY || (src & 0xff) == SQLITE_LOCKED)
 			err_set(err, NS_EDB, "the project is busy (another "
 				"negsieve holds a write lock): %s; nothing was "
 				"written, try again", msg ? msg :
 				sqlite3_errmsg(db->h));
 		else
-			err_set(err, NS_EDB, "database: %s", msg ? msg :
+			err_set(err, rc, "database: %s", msg ? msg :
 				sqlite3_errmsg(db->h));
 		sqlite3_free(msg);
-		return NS_EDB;
+		return rc;
 	}
 	return NS_OK;
 }
@@ -262,10 +288,13 @@ db_migrate(struct db *db, struct ns_err *err)
 			 m->version);
 		if (db_exec(db, m->sql, err) != NS_OK ||
 		    db_exec(db, pragma, err) != NS_OK) {
+			char why[NS_ERR_MSG_MAX];
+
 			db_rollback(db);
-			return err_set(err, NS_EDB,
+			snprintf(why, sizeof(why), "%s", err->msg);
+			return err_set(err, err->rc,
 				       "migrating the schema to version %d: %s",
-				       m->version, err->msg);
+				       m->version, why);
 		}
 		if (db_commit(db, err) != NS_OK) {
 			db_rollback(db);
@@ -349,7 +378,8 @@ db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
 	sqlite3_busy_timeout(db->h, 10000);
 	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
-				    db_fn_alive, NULL, NULL) != SQLITE_OK)
+				    db_fn_alive, NULL, NULL) != SQLITE_OK ||
+	    db_mine_sql_functions(db->h) != SQLITE_OK)
 		return db_fail(db, err, "registering functions");
 	if (readonly)
 		return db_exec(db, "PRAGMA foreign_keys = ON;"
@@ -360,6 +390,67 @@ db_pragmas(struct db *db, int readonly, struct ns_err *err)
 			   "PRAGMA temp_store = MEMORY;", err);
 }
 
+/* @path as an SQLite URI for a read-only, immutable open. */
+static char *
+db_uri_immutable(const char *path)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addstr(&sb, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&sb, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(&sb, *p);
+	}
+	strbuf_addstr(&sb, "?mode=ro&immutable=1");
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Can this user write the project (its directory and its database)? */
+static int
+db_writable(const char *dir, const char *path)
+{
+	return access(dir, W_OK) == 0 && access(path, W_OK) == 0;
+}
+
+/* Open @path read-only.  In a directory this user cannot write, SQLite
+ * cannot make the -shm file that reading a WAL database needs; without a
+ * pending write-ahead log the file is then read as immutable (nothing can
+ * change it while nobody who could write has it open: a writer would
+ * have made the -shm file). */
+static int
+db_sqlite_open_ro(struct db *db, const char *dir, const char *path)
+{
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	char *wal, *shm, *uri;
+	struct stat sb;
+	int rc, pending;
+
+	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	if (rc == SQLITE_OK &&
+	    sqlite3_exec(db->h, "SELECT count(*) FROM sqlite_schema", NULL,
+			 NULL, NULL) == SQLITE_OK)
+		return SQLITE_OK;
+	if (access(dir, W_OK) == 0)
+		return rc == SQLITE_OK ? sqlite3_errcode(db->h) : rc;
+	wal = xasprintf("%s-wal", path);
+	shm = xasprintf("%s-shm", path);
+	pending = (stat(wal, &sb) == 0 && sb.st_size > 0) ||
+		  stat(shm, &sb) == 0;
+	free(wal);
+	free(shm);
+	if (pending)
+		return rc == SQLITE_OK ? sqlite3_errcode(db->h) : rc;
+	sqlite3_close(db->h);
+	db->h = NULL;
+	uri = db_uri_immutable(path);
+	rc = sqlite3_open_v2(uri, &db->h, flags | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc;
+}
+
 enum ns_rc
 db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	struct ns_err *err)
@@ -367,42 +458,27 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	struct db *db;
 	struct stat stbuf;
 	char *path;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, src;
 	mode_t old;
 	enum ns_rc rc;
 
+	if (mode == DB_OPEN_CREATE)
+		return db_create(dir, NULL, out, err);
 	path = xasprintf("%s/%s", dir, DB_FILENAME);
-	if (mode == DB_OPEN_CREATE) {
-		if (stat(path, &stbuf) == 0) {
-			rc = err_set(err, NS_EUSAGE, "%s: a project already "
-				     "exists here", dir);
-			free(path);
-			return rc;
-		}
-		old = umask(007);
-		if (mkdir(dir, 0770) != 0 && errno != EEXIST) {
-			rc = err_set(err, NS_EIO, "%s: cannot create the "
-				     "project directory: %s", dir,
-				     strerror(errno));
-			umask(old);
-			free(path);
-			return rc;
-		}
-		umask(old);
-		flags |= SQLITE_OPEN_CREATE;
-	} else if (mode == DB_OPEN_READONLY) {
-		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
-	}
-	if (mode != DB_OPEN_CREATE && stat(path, &stbuf) != 0) {
+	if (stat(path, &stbuf) != 0) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "
 			     "(no %s; create one with 'negsieve init %s')",
 			     dir, DB_FILENAME, dir);
 		free(path);
 		return rc;
 	}
+	if (mode == DB_OPEN_READ)
+		mode = db_writable(dir, path) ? DB_OPEN_EXISTING
+		       : DB_OPEN_READONLY;
 
 	db = xcalloc(1, sizeof(*db));
 	db->dir = xstrdup(dir);
+	db->readonly = mode == DB_OPEN_READONLY;
 	old = umask(007);
 	/* no memory statistics: their mutex is taken on every malloc */
 	{
@@ -413,25 +489,19 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 			configured = 1;
 		}
 	}
-	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+	src = db->readonly ? db_sqlite_open_ro(db, dir, path)
+	      : sqlite3_open_v2(path, &db->h, flags, NULL);
+	if (src != SQLITE_OK) {
 		umask(old);
-		rc = err_set(err, NS_EDB, "%s: cannot open: %s", path,
+		rc = err_set(err, db_rc_of(src), "%s: cannot open%s: %s", path,
+			     db->readonly ? " for reading" : "",
 			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		free(path);
 		db_close(db);
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	/* SQLite creates files 0644; annotators share a project through
-	 * their group, so make it group-writable (never world-writable). */
-	if (mode == DB_OPEN_CREATE)
-		chmod(path, 0660);
-	/* 16 KiB pages (before WAL fixes the size): fewer b-tree pages and
-	 * splits for bulk imports of ~300-byte passages (BENCHMARKS.md). */
-	rc = mode == DB_OPEN_CREATE
-	     ? db_exec(db, "PRAGMA page_size = 16384", err) : NS_OK;
-	if (rc == NS_OK)
-		rc = db_pragmas(db, mode == DB_OPEN_READONLY, err);
+	rc = db_pragmas(db, db->readonly, err);
 	umask(old);
 	if (rc == NS_OK && mode == DB_OPEN_EXISTING &&
 	    db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = "
@@ -441,13 +511,25 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	if (rc == NS_OK && mode == DB_OPEN_READONLY) {
 		int v = db_user_version(db);
 
-		if (v != db_schema_version())
+		if (v < 0)
+			rc = db_fail(db, err, "reading the schema version");
+		else if (v > db_schema_version())
 			rc = err_set(err, NS_EVERSION, "%s has schema version "
-				     "%d, this negsieve writes %d; %s", path, v,
-				     db_schema_version(), v < db_schema_version()
-				     ? "open it once read-write (e.g. 'negsieve "
-				       "stats') to upgrade it" :
-				       "upgrade negsieve");
+				     "%d, newer than this negsieve understands "
+				     "(%d); upgrade negsieve", path, v,
+				     db_schema_version());
+		else if (v < db_schema_version() && db_writable(dir, path))
+			rc = err_set(err, NS_EVERSION, "%s has schema version "
+				     "%d, this negsieve writes %d; open it once "
+				     "read-write (e.g. 'negsieve stats') to "
+				     "upgrade it", path, v, db_schema_version());
+		else if (v < db_schema_version())
+			rc = err_set(err, NS_EVERSION, "%s has schema version "
+				     "%d, older than this negsieve's %d, and "
+				     "it is read-only to you; someone who can "
+				     "write it must open it once with this "
+				     "negsieve (e.g. 'negsieve stats') to "
+				     "upgrade it", path, v, db_schema_version());
 	} else if (rc == NS_OK) {
 		rc = db_migrate(db, err);
 	}
@@ -458,6 +540,137 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	}
 	*out = db;
 	return NS_OK;
+}
+
+/* Remove @path and its -wal, -shm and -journal files. */
+static void
+db_unlink_all(const char *path)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(ext); i++) {
+		char *p = xasprintf("%s%s", path, ext[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+/* Build the new database at @tmp: schema, meta, WAL, all on disk. */
+static enum ns_rc
+db_build(const char *dir, const char *tmp, const char *const *meta,
+	 struct ns_err *err)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	enum ns_rc rc = NS_OK;
+	int src;
+
+	db->dir = xstrdup(dir);
+	src = sqlite3_open_v2(tmp, &db->h, SQLITE_OPEN_READWRITE |
+			      SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = err_set(err, db_rc_of(src), "%s: cannot create: %s", tmp,
+			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		db_close(db);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	/* SQLite creates files 0644; annotators share a project through
+	 * their group, so make it group-writable (never world-writable). */
+	chmod(tmp, 0660);
+	/* 16 KiB pages (before WAL fixes the size): fewer b-tree pages and
+	 * splits for bulk imports of ~300-byte passages (BENCHMARKS.md). */
+	if ((rc = db_exec(db, "PRAGMA page_size = 16384", err)) ||
+	    (rc = db_pragmas(db, 0, err)) || (rc = db_migrate(db, err)))
+		goto out;
+	if (meta && meta[0]) {
+		if ((rc = db_begin(db, err)))
+			goto out;
+		for (size_t i = 0; meta[i] && meta[i + 1] && rc == NS_OK;
+		     i += 2)
+			rc = db_meta_set(db, meta[i], meta[i + 1], err);
+		if (rc == NS_OK)
+			rc = db_commit(db, err);
+		if (rc) {
+			db_rollback(db);
+			goto out;
+		}
+	}
+	/* everything into the database file, the log emptied */
+	rc = db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err);
+out:
+	for (size_t i = 0; i < db->nstmts; i++)
+		sqlite3_finalize(db->stmts[i].stmt);
+	db->nstmts = 0;
+	if (sqlite3_close(db->h) != SQLITE_OK && rc == NS_OK)
+		rc = err_set(err, NS_EIO, "%s: closing: %s", tmp,
+			     sqlite3_errmsg(db->h));
+	else
+		db->h = NULL;
+	db_close(db);
+	return rc;
+}
+
+enum ns_rc
+db_create(const char *dir, const char *const *meta, struct db **out,
+	  struct ns_err *err)
+{
+	char *path = xasprintf("%s/%s", dir, DB_FILENAME);
+	char *tmp = xasprintf("%s/.%s.new-%ld", dir, DB_FILENAME,
+			      (long)getpid());
+	struct stat stbuf;
+	bool made_dir = false;
+	enum ns_rc rc = NS_OK;
+	mode_t old;
+	int fd;
+
+	if (stat(path, &stbuf) == 0) {
+		rc = err_set(err, NS_EUSAGE, "%s: a project already exists "
+			     "here", dir);
+		goto out;
+	}
+	old = umask(007);
+	if (mkdir(dir, 0770) == 0) {
+		made_dir = true;
+	} else if (errno != EEXIST) {
+		rc = err_set(err, NS_EIO, "%s: cannot create the project "
+			     "directory: %s", dir, strerror(errno));
+		umask(old);
+		goto out;
+	}
+	db_unlink_all(tmp);
+	rc = db_build(dir, tmp, meta, err);
+	umask(old);
+	if (rc == NS_OK) {
+		/* link(): never replaces a project made meanwhile */
+		if (link(tmp, path) != 0)
+			rc = errno == EEXIST
+			     ? err_set(err, NS_EUSAGE, "%s: a project already "
+				       "exists here", dir)
+			     : err_set(err, NS_EIO, "%s: cannot create %s: %s",
+				       dir, DB_FILENAME, strerror(errno));
+	}
+	db_unlink_all(tmp);
+	if (rc != NS_OK) {
+		char why[NS_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		if (rc != NS_EUSAGE)
+			err_set(err, rc, "%s: cannot create the project: %s",
+				dir, why);
+		if (made_dir)
+			rmdir(dir);
+		goto out;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		fsync(fd);	/* the new name is durable too */
+		close(fd);
+	}
+	rc = db_open(dir, DB_OPEN_EXISTING, out, err);
+out:
+	free(path);
+	free(tmp);
+	return rc;
 }
 
 void

@@ -24,17 +24,36 @@ enum db_open_mode {
 	DB_OPEN_READONLY,	/* existing project, read-only connection: no
 				 * migration (an older schema is NS_EVERSION),
 				 * nothing written (mining shards) */
+	DB_OPEN_READ,		/* for reading: DB_OPEN_EXISTING when the user
+				 * can write the project, else
+				 * DB_OPEN_READONLY */
 };
 
 /*
  * Open the project at directory @dir.  DB_OPEN_CREATE makes the directory
- * (group-writable, not world-writable) and a fresh schema; DB_OPEN_EXISTING
- * migrates an older schema forward and refuses one newer than this binary.
+ * (group-writable, not world-writable) and a fresh schema, as
+ * db_create() without meta; DB_OPEN_EXISTING migrates an older schema
+ * forward and refuses one newer than this binary.  A read-only open of a
+ * project whose directory cannot be written (no -shm file can be made)
+ * reads the database as immutable when no write-ahead log is pending.
  * On success *@out owns the connection (free with db_close()); on failure
  * *@out is untouched and @err says why.
  */
 enum ns_rc db_open(const char *dir, enum db_open_mode mode, struct db **out,
 		   struct ns_err *err);
+
+/*
+ * Create the project at @dir atomically: the database is built under a
+ * temporary name in @dir, with the schema and the @meta pairs (key,
+ * value, ..., NULL; may be NULL), and renamed to negsieve.db only when
+ * complete, so a failure (a full disk) leaves no project behind (and no
+ * directory, if it made it).  Then opened as DB_OPEN_EXISTING.
+ */
+enum ns_rc db_create(const char *dir, const char *const *meta,
+		     struct db **out, struct ns_err *err);
+
+/* Was @db opened read-only? */
+int db_readonly(struct db *db);
 
 /* Close and free; NULL is a no-op. */
 void db_close(struct db *db);

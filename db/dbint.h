@@ -26,7 +26,9 @@ sqlite3 *db_handle(struct db *db);
  */
 sqlite3_stmt *db_prep(struct db *db, const char *sql, struct ns_err *err);
 
-/* Turn the connection's last SQLite error into @err; returns NS_EDB. */
+/* Turn the connection's last SQLite error into @err; returns NS_EIO for
+ * a full disk, an I/O error or a file that cannot be opened or written,
+ * NS_EDB for the rest. */
 enum ns_rc db_fail(struct db *db, struct ns_err *err, const char *what);
 
 /*
@@ -75,5 +77,13 @@ enum ns_rc db_exec(struct db *db, const char *sql, struct ns_err *err);
 
 /* One integer from a statement without parameters, or -1 on error. */
 int64_t db_scalar(struct db *db, const char *sql);
+
+/*
+ * Register the SQL functions over run pools (db/mining.c) on @h:
+ * ns_pool_rank(data, passage_id) is the rank of the passage among a
+ * run_pool row's candidates, NULL when it is not one of them.  Returns an
+ * SQLite result code.
+ */
+int db_mine_sql_functions(sqlite3 *h);
 
 #endif

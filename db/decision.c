@@ -105,14 +105,14 @@ decision_session_end(struct db *db, int64_t session, int64_t decisions,
 
 static const char decision_sql_ins[] =
 	"INSERT INTO decision(query_id, passage_id, annotator_id, action,"
-	"  undoes, note, at, ms_on_item, origin, batch, auto)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'human', ?9, ?10)";
+	"  undoes, note, at, ms_on_item, origin, batch, auto, role)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'human', ?9, ?10, ?11)";
 
 /* Insert one event inside the caller's transaction; *@id gets its id. */
 static enum ns_rc
 decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
-		int64_t undoes, int64_t batch, const char *ts, int64_t *id,
-		struct ns_err *err)
+		int64_t undoes, int64_t batch, const char *ts, const char *role,
+		int64_t *id, struct ns_err *err)
 {
 	sqlite3_stmt *st = db_prep(db, decision_sql_ins, err);
 	enum ns_rc rc;
@@ -135,21 +135,24 @@ decision_insert(struct db *db, int64_t annotator, const struct decision_ev *e,
 		sqlite3_bind_int64(st, 9, batch);
 	if (e->auto_verdict && *e->auto_verdict)
 		sqlite3_bind_text(st, 10, e->auto_verdict, -1, SQLITE_STATIC);
+	if (role)
+		sqlite3_bind_text(st, 11, role, -1, SQLITE_STATIC);
 	if ((rc = db_step_done(db, st, "recording a decision", err)))
 		return rc;
 	*id = sqlite3_last_insert_rowid(db_handle(db));
 	return NS_OK;
 }
 
-/* The decision behind the current label of @e's item, or of its
- * query's drop for a query event (*@dec, 0: none). */
-static enum ns_rc
-decision_current(struct db *db, const struct decision_ev *e, int64_t *dec,
-		 struct ns_err *err)
+enum ns_rc
+decision_current(struct db *db, const struct decision_ev *e, int64_t annotator,
+		 bool adjudicator, int64_t *dec, struct ns_err *err)
 {
 	static const char sql_item[] =
 		"SELECT decision_id FROM item_label"
 		" WHERE query_id = ?1 AND passage_id = ?2";
+	static const char sql_mine[] =
+		"SELECT decision_id FROM annotator_label"
+		" WHERE query_id = ?1 AND passage_id = ?2 AND annotator_id = ?3";
 	static const char sql_query[] =
 		"SELECT decision_id FROM query_drop WHERE query_id = ?1";
 	sqlite3_stmt *st = db_prep(db, e->passage_id > 0 ? sql_item
@@ -162,6 +165,15 @@ decision_current(struct db *db, const struct decision_ev *e, int64_t *dec,
 	if (e->passage_id > 0)
 		sqlite3_bind_int64(st, 2, e->passage_id);
 	*dec = 0;
+	rc = db_step_id(db, st, dec, "reading a label", err);
+	if (rc != NS_ENOTFOUND || e->passage_id <= 0 || adjudicator)
+		return rc == NS_ENOTFOUND ? NS_OK : rc;
+	/* no final label: what this annotator decided, if anything */
+	if (!(st = db_prep(db, sql_mine, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, e->query_id);
+	sqlite3_bind_int64(st, 2, e->passage_id);
+	sqlite3_bind_int64(st, 3, annotator);
 	rc = db_step_id(db, st, dec, "reading a label", err);
 	return rc == NS_ENOTFOUND ? NS_OK : rc;
 }
@@ -191,6 +203,7 @@ decision_add(struct db *db, int64_t annotator,
 	     size_t n, struct decision_outcome *out, struct ns_err *err)
 {
 	int64_t id, batch = 0, dec, leased = 0;
+	const char *role = guard && guard->adjudicator ? "adjudicator" : NULL;
 	char ts[40];
 	bool ok;
 
@@ -210,7 +223,8 @@ decision_add(struct db *db, int64_t annotator,
 		}
 		if (ev[i].seen < 0)
 			continue;
-		if (decision_current(db, &ev[i], &dec, err) != NS_OK)
+		if (decision_current(db, &ev[i], annotator,
+				     guard->adjudicator, &dec, err) != NS_OK)
 			goto fail;
 		if (dec != ev[i].seen) {
 			out->refused = DECISION_STALE;
@@ -219,8 +233,8 @@ decision_add(struct db *db, int64_t annotator,
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (decision_insert(db, annotator, &ev[i], 0, batch, ts, &id,
-				    err) != NS_OK)
+		if (decision_insert(db, annotator, &ev[i], 0, batch, ts, role,
+				    &id, err) != NS_OK)
 			goto fail;
 		if (i == 0 && n > 1)
 			batch = id;
@@ -324,7 +338,7 @@ decision_undo(struct db *db, int64_t annotator,
 					 -1, NULL };
 
 		if (decision_insert(db, annotator, &u, ev[i].id, ubatch, ts,
-				    &id, err) != NS_OK)
+				    NULL, &id, err) != NS_OK)
 			goto fail;
 		if (i == 0 && n > 1)
 			ubatch = id;

@@ -51,6 +51,9 @@ struct decision_guard {
 				 * event's query */
 	double now;		/* unix seconds */
 	double lease_secs;	/* a lease taken now lasts this long */
+	bool adjudicator;	/* the events settle conflicts for good
+				 * (decision.role 'adjudicator'); the label
+				 * seen is the final one only */
 };
 
 /* Why decision_add() or decision_undo() wrote nothing although nothing
@@ -90,6 +93,17 @@ enum ns_rc decision_session_end(struct db *db, int64_t session,
  * session holds the lease of an event's query.  On failure nothing is
  * written.  @out may be NULL only without @guard.
  */
+/*
+ * The decision behind the label the person saw for @e's item (or query,
+ * for a query event) as a review screen draws it: the item's final label
+ * (item_label), else, for an item that waits for several annotators and
+ * when @adjudicator is false, @annotator's own current label; 0 when
+ * none.
+ */
+enum ns_rc decision_current(struct db *db, const struct decision_ev *e,
+			    int64_t annotator, bool adjudicator,
+			    int64_t *dec, struct ns_err *err);
+
 enum ns_rc decision_add(struct db *db, int64_t annotator,
 			const struct decision_guard *guard,
 			const struct decision_ev *ev, size_t n,

@@ -1,9 +1,13 @@
 /*
  * mining.c - SQL of mining (see db/mine.h).
  */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #define NS_DB_INTERNAL
@@ -38,8 +42,8 @@ db_mine_run_get(struct db *db, int64_t run_id, char **method, char **params,
 		struct ns_err *err)
 {
 	static const char sql[] =
-		"SELECT method, params FROM run WHERE id = ? AND method IN "
-		"('dense', 'bm25')";
+		"SELECT method, params, state FROM run WHERE id = ? AND "
+		"method IN ('dense', 'bm25')";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int rc;
 
@@ -50,6 +54,14 @@ db_mine_run_get(struct db *db, int64_t run_id, char **method, char **params,
 	if (rc == SQLITE_DONE)
 		return err_set(err, NS_ENOTFOUND, "run %lld: no such mining run",
 			       (long long)run_id);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 2), "done") != 0) {
+		sqlite3_reset(st);
+		return err_set(err, NS_ENOTFOUND, "run %lld: unfinished (its "
+			       "mining was interrupted); run 'negsieve mine "
+			       "%s' again to resume it", (long long)run_id,
+			       db_dir(db));
+	}
 	if (rc != SQLITE_ROW)
 		return db_fail(db, err, "reading a run");
 	*method = xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -63,7 +75,8 @@ int64_t
 db_mine_run_last(struct db *db)
 {
 	int64_t v = db_scalar(db, "SELECT coalesce(max(id), 0) FROM run "
-			      "WHERE method IN ('dense', 'bm25')");
+			      "WHERE method IN ('dense', 'bm25') AND "
+			      "state = 'done'");
 
 	return v < 0 ? 0 : v;
 }
@@ -345,6 +358,57 @@ db_mine_bm25(struct db *db, const char *text, int k, int64_t **pids,
 }
 
 enum ns_rc
+db_mine_writer(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA cache_size = -131072", err);
+}
+
+enum ns_rc
+db_mine_bm25_reader(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "PRAGMA cache_size = -65536", err);
+}
+
+enum ns_rc
+db_mine_passage_hashes(struct db *db, int64_t **ids, uint64_t **hashes,
+		       int64_t *n, struct ns_err *err)
+{
+	static const char sql[] = "SELECT id, text FROM passage ORDER BY id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t *v = NULL, m = 0, cap = 0;
+	uint64_t *h = NULL;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *t = sqlite3_column_blob(st, 1);
+
+		if (m == cap) {
+			cap = cap ? 2 * cap : 1024;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+			h = xrealloc(h, (size_t)cap * sizeof(*h));
+		}
+		v[m] = sqlite3_column_int64(st, 0);
+		h[m] = 0;
+		if (t && !(h[m] = hash64(t, (size_t)sqlite3_column_bytes(st,
+									   1))))
+			h[m] = 1;
+		m++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		free(h);
+		return db_fail(db, err, "reading texts");
+	}
+	*ids = v ? v : xmalloc(sizeof(*v));
+	*hashes = h ? h : xmalloc(sizeof(*h));
+	*n = m;
+	return NS_OK;
+}
+
+enum ns_rc
 db_mine_bm25_one(struct db *db, const char *text, int64_t pid, double *score,
 		 struct ns_err *err)
 {
@@ -498,4 +562,664 @@ db_mine_same_text(struct db *db, int64_t query_id, int64_t pid, bool *same,
 		return rc;
 	*same = v != 0;
 	return NS_OK;
+}
+
+/* --- run lifecycle ----------------------------------------------------- */
+
+char *
+db_mine_owner(char *buf, size_t size)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = 0;
+	snprintf(buf, size, "%s:%ld", host, (long)getpid());
+	return buf;
+}
+
+/* Does the owner "HOST:PID" still run (on this host; another host's
+ * owner is taken for alive)? */
+static bool
+db_mine_owner_alive(const char *owner)
+{
+	char me[300], *colon;
+	const char *pid;
+	long p;
+
+	if (!owner || !(colon = strrchr(owner, ':')))
+		return false;
+	db_mine_owner(me, sizeof(me));
+	if (strncmp(owner, me, (size_t)(colon - owner) + 1) != 0)
+		return true;
+	pid = colon + 1;
+	p = strtol(pid, NULL, 10);
+	if (p <= 0 || p == (long)getpid())
+		return false;
+	return kill((pid_t)p, 0) == 0 || errno == EPERM;
+}
+
+/* Remove every trace of unfinished run @id. */
+static enum ns_rc
+db_mine_run_drop(struct db *db, int64_t id, struct ns_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM run_pool WHERE run_id = ?",
+		"DELETE FROM candidate WHERE run_id = ?",
+		"DELETE FROM run_positive WHERE run_id = ?",
+		"DELETE FROM run WHERE id = ? AND state = 'mining'",
+	};
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < 4 && rc == NS_OK; i++) {
+		sqlite3_stmt *st = db_prep(db, sql[i], err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, id);
+		rc = db_step_done(db, st, "removing an unfinished run", err);
+	}
+	return rc;
+}
+
+enum ns_rc
+db_mine_run_begin(struct db *db, const char *method, const char *params,
+		  const char *key, const char *owner, int64_t *run_id,
+		  bool *resumed, int64_t *replaced, struct ns_err *err)
+{
+	static const char sql_open[] =
+		"SELECT id, json_extract(params, '$.search'), "
+		"json_extract(params, '$.owner') FROM run "
+		"WHERE state = 'mining' AND json_valid(params) ORDER BY id DESC";
+	static const char sql_own[] =
+		"UPDATE run SET params = json_set(params, '$.owner', ?) "
+		"WHERE id = ?";
+	static const char sql_new[] =
+		"INSERT INTO run (method, params, created_at, state) VALUES "
+		"(?, json_set(?, '$.search', ?, '$.owner', ?), ?, 'mining')";
+	int64_t *drop = NULL, ndrop = 0, keep = 0;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+	char now[40];
+	int r;
+
+	*resumed = false;
+	*replaced = 0;
+	if ((rc = db_begin(db, err)))
+		return rc;
+	if (!(st = db_prep(db, sql_open, err))) {
+		rc = NS_EDB;
+		goto out;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		const char *o = (const char *)sqlite3_column_text(st, 2);
+
+		if (db_mine_owner_alive(o)) {
+			rc = err_set(err, NS_EINPUT, "run %lld is being mined "
+				     "by process %s; wait for it to finish "
+				     "(or stop it) before mining again",
+				     (long long)id, o);
+			break;
+		}
+		if (!keep && k && key && !strcmp(k, key)) {
+			keep = id;
+			continue;
+		}
+		drop = xrealloc(drop, (size_t)(ndrop + 1) * sizeof(*drop));
+		drop[ndrop++] = id;
+	}
+	sqlite3_reset(st);
+	if (rc == NS_OK && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(db, err, "reading unfinished runs");
+	for (int64_t i = 0; i < ndrop && rc == NS_OK; i++)
+		rc = db_mine_run_drop(db, drop[i], err);
+	if (rc != NS_OK)
+		goto out;
+	*replaced = ndrop;
+	if (keep) {
+		if (!(st = db_prep(db, sql_own, err))) {
+			rc = NS_EDB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, keep);
+		if ((rc = db_step_done(db, st, "taking up a run", err)))
+			goto out;
+		*run_id = keep;
+		*resumed = true;
+	} else {
+		if (!(st = db_prep(db, sql_new, err))) {
+			rc = NS_EDB;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, method, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, params, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, owner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, now_iso8601(now, sizeof(now)), -1,
+				  SQLITE_TRANSIENT);
+		if ((rc = db_step_done(db, st, "creating a run", err)))
+			goto out;
+		*run_id = sqlite3_last_insert_rowid(db_handle(db));
+	}
+out:
+	free(drop);
+	if (rc == NS_OK)
+		rc = db_commit(db, err);
+	if (rc != NS_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void
+db_mine_run_abandon(struct db *db, int64_t run_id)
+{
+	struct ns_err e;
+
+	if (db_begin(db, &e) != NS_OK)
+		return;
+	if (db_mine_run_drop(db, run_id, &e) == NS_OK &&
+	    db_commit(db, &e) == NS_OK)
+		return;
+	db_rollback(db);
+}
+
+enum ns_rc
+db_mine_run_finish(struct db *db, int64_t run_id, const char *params,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE run SET state = 'done', params = ? WHERE id = ?";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, params, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, run_id);
+	return db_step_done(db, st, "finishing a run", err);
+}
+
+/* --- pools ------------------------------------------------------------- */
+
+/*
+ * Pool blob, little-endian: "NSP1", u32 n, u32 npos, u8 bits (1: the
+ * scores are float32, else float64), then n passage ids as zigzag varints
+ * of the difference to the previous id (the first to 0), n scores, n
+ * float32 near-duplicate similarities (NaN: none), n bytes of marks (1
+ * positive, 2 same text, 4 flagged near-duplicate), n bytes of filter
+ * reasons (enum filter_reason, 0 = kept), npos positive ids (varints, as
+ * above) and npos scores (NaN: no vector).  Rank = index + 1.  Dense
+ * scores are floats, so a query's 100 candidates take about 1.3 KB.
+ * tests/pool.py reads it too.
+ */
+#define POOL_MAGIC "NSP1"
+#define POOL_HEAD 13
+
+struct pool_buf {
+	unsigned char *b;
+	size_t len, cap;
+};
+
+static void
+pool_put(struct pool_buf *p, const void *v, size_t n)
+{
+	if (p->len + n > p->cap) {
+		p->cap = (p->len + n) * 2 + 64;
+		p->b = xrealloc(p->b, p->cap);
+	}
+	memcpy(p->b + p->len, v, n);
+	p->len += n;
+}
+
+static void
+pool_put_le(struct pool_buf *p, uint64_t v, int bytes)
+{
+	unsigned char t[8];
+
+	for (int i = 0; i < bytes; i++)
+		t[i] = (unsigned char)(v >> (8 * i));
+	pool_put(p, t, (size_t)bytes);
+}
+
+static void
+pool_put_varint(struct pool_buf *p, uint64_t v)
+{
+	unsigned char t[10];
+	size_t n = 0;
+
+	do {
+		t[n++] = (unsigned char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	pool_put(p, t, n);
+}
+
+static void
+pool_put_ids(struct pool_buf *p, const int64_t *id, size_t stride, size_t n)
+{
+	int64_t prev = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = *(const int64_t *)((const char *)id + i * stride);
+		uint64_t d = (uint64_t)v - (uint64_t)prev;
+
+		/* zigzag: small differences either way take few bytes */
+		pool_put_varint(p, (d << 1) ^ (uint64_t)-(int64_t)(d >> 63));
+		prev = v;
+	}
+}
+
+static void
+pool_put_score(struct pool_buf *p, double d, bool f32)
+{
+	if (f32) {
+		float f = (float)d;
+		uint32_t u;
+
+		memcpy(&u, &f, 4);
+		pool_put_le(p, u, 4);
+	} else {
+		uint64_t u;
+
+		memcpy(&u, &d, 8);
+		pool_put_le(p, u, 8);
+	}
+}
+
+void *
+db_mine_pool_pack(const struct filter_cand *c, size_t n, const int64_t *pos,
+		  const double *pos_score, size_t npos, size_t *len)
+{
+	struct pool_buf p = { NULL, 0, 0 };
+	bool f32 = true;
+
+	for (size_t i = 0; i < n && f32; i++)
+		f32 = isnan(c[i].score) || (double)(float)c[i].score ==
+						    c[i].score;
+	for (size_t i = 0; i < npos && f32; i++)
+		f32 = isnan(pos_score[i]) || (double)(float)pos_score[i] ==
+						     pos_score[i];
+	pool_put(&p, POOL_MAGIC, 4);
+	pool_put_le(&p, (uint32_t)n, 4);
+	pool_put_le(&p, (uint32_t)npos, 4);
+	pool_put_le(&p, f32 ? 1 : 0, 1);
+	pool_put_ids(&p, &c[0].passage_id, sizeof(*c), n);
+	for (size_t i = 0; i < n; i++)
+		pool_put_score(&p, c[i].score, f32);
+	for (size_t i = 0; i < n; i++)
+		pool_put_score(&p, c[i].dup_sim, true);
+	for (size_t i = 0; i < n; i++)
+		pool_put_le(&p, (uint64_t)((c[i].is_positive ? 1 : 0) |
+					   (c[i].same_text ? 2 : 0) |
+					   (c[i].near_dup ? 4 : 0)), 1);
+	for (size_t i = 0; i < n; i++)
+		pool_put_le(&p, (uint64_t)c[i].reason, 1);
+	pool_put_ids(&p, pos, sizeof(*pos), npos);
+	for (size_t i = 0; i < npos; i++)
+		pool_put_score(&p, pos_score[i], f32);
+	*len = p.len;
+	return p.b;
+}
+
+/* Reading a blob: a cursor that refuses to run past the end. */
+struct pool_rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t
+pool_get_le(struct pool_rd *r, int bytes)
+{
+	uint64_t v = 0;
+
+	if (r->end - r->p < bytes) {
+		r->bad = true;
+		return 0;
+	}
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | r->p[i];
+	r->p += bytes;
+	return v;
+}
+
+static int64_t
+pool_get_id(struct pool_rd *r, int64_t prev)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	for (;;) {
+		unsigned char b;
+
+		if (r->p >= r->end || shift > 63) {
+			r->bad = true;
+			return 0;
+		}
+		b = *r->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	return (int64_t)((uint64_t)prev + ((v >> 1) ^ (uint64_t)-(int64_t)(v & 1)));
+}
+
+static double
+pool_get_score(struct pool_rd *r, bool f32)
+{
+	if (f32) {
+		uint32_t u = (uint32_t)pool_get_le(r, 4);
+		float f;
+
+		memcpy(&f, &u, 4);
+		return f;
+	} else {
+		uint64_t u = pool_get_le(r, 8);
+		double d;
+
+		memcpy(&d, &u, 8);
+		return d;
+	}
+}
+
+bool
+db_mine_pool_unpack(const void *data, size_t len, struct filter_cand **cp,
+		    size_t *np, int64_t **posp, double **psp, size_t *nposp)
+{
+	struct pool_rd r = { data, (const unsigned char *)data + len, false };
+	size_t n, npos;
+	struct filter_cand *c;
+	char *blk;
+	int64_t *pos, prev = 0;
+	double *ps;
+	bool f32;
+
+	if (!data || len < POOL_HEAD || memcmp(data, POOL_MAGIC, 4) != 0)
+		return false;
+	r.p += 4;
+	n = (size_t)pool_get_le(&r, 4);
+	npos = (size_t)pool_get_le(&r, 4);
+	f32 = pool_get_le(&r, 1) & 1;
+	/* every candidate takes at least 11 bytes: refuse absurd counts */
+	if (n > len / 11 || npos > len / 5)
+		return false;
+	blk = xmalloc(n * sizeof(*c) + npos * (sizeof(*pos) + sizeof(*ps)) +
+		      1);
+	c = (struct filter_cand *)blk;
+	pos = (int64_t *)(blk + n * sizeof(*c));
+	ps = (double *)(blk + n * sizeof(*c) + npos * sizeof(*pos));
+	memset(c, 0, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		c[i].passage_id = prev = pool_get_id(&r, prev);
+		c[i].rank = (int)i + 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		c[i].score = pool_get_score(&r, f32);
+	for (size_t i = 0; i < n; i++)
+		c[i].dup_sim = pool_get_score(&r, true);
+	for (size_t i = 0; i < n; i++) {
+		unsigned m = (unsigned)pool_get_le(&r, 1);
+
+		c[i].is_positive = (m & 1) != 0;
+		c[i].same_text = (m & 2) != 0;
+		c[i].near_dup = (m & 4) != 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned w = (unsigned)pool_get_le(&r, 1);
+
+		if (w >= FILTER_NREASONS)
+			r.bad = true;
+		c[i].reason = (enum filter_reason)(w % FILTER_NREASONS);
+	}
+	prev = 0;
+	for (size_t i = 0; i < npos; i++)
+		pos[i] = prev = pool_get_id(&r, prev);
+	for (size_t i = 0; i < npos; i++)
+		ps[i] = pool_get_score(&r, f32);
+	if (r.bad || r.p != r.end) {
+		free(blk);
+		return false;
+	}
+	*cp = c;
+	*np = n;
+	*posp = pos;
+	*psp = ps;
+	*nposp = npos;
+	return true;
+}
+
+/* ns_pool_rank(data, passage_id) (see dbint.h). */
+static void
+db_mine_fn_pool_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct filter_cand *c;
+	int64_t *pos, pid;
+	double *ps;
+	size_t n, npos;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+	    !db_mine_pool_unpack(sqlite3_value_blob(argv[0]),
+				 (size_t)sqlite3_value_bytes(argv[0]), &c, &n,
+				 &pos, &ps, &npos))
+		return;		/* NULL */
+	pid = sqlite3_value_int64(argv[1]);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].passage_id == pid) {
+			sqlite3_result_int(ctx, c[i].rank);
+			break;
+		}
+	free(c);
+}
+
+int
+db_mine_sql_functions(sqlite3 *h)
+{
+	return sqlite3_create_function(h, "ns_pool_rank", 2,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				       NULL, db_mine_fn_pool_rank, NULL, NULL);
+}
+
+enum ns_rc
+db_mine_pool_store(struct db *db, int64_t run_id, int64_t query_id,
+		   const struct filter_cand *c, size_t n, const int64_t *pos,
+		   const double *pos_score, size_t npos, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO run_pool (run_id, query_id, data) "
+		"VALUES (?, ?, ?)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	size_t len;
+	void *b;
+
+	if (!st)
+		return NS_EDB;
+	b = db_mine_pool_pack(c, n, pos, pos_score, npos, &len);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, query_id);
+	sqlite3_bind_blob(st, 3, b, (int)len, free);
+	return db_step_done(db, st, "storing candidates", err);
+}
+
+enum ns_rc
+db_mine_pool_each(struct db *db, int64_t run_id, db_mine_pool_fn fn,
+		  void *arg, struct ns_err *err)
+{
+	/* read 1024 rows at a time and let go of the statement before @fn
+	 * runs, so that @fn may rewrite the pool */
+	static const char sql[] =
+		"SELECT query_id, data FROM run_pool WHERE run_id = ? AND "
+		"query_id > ? ORDER BY query_id LIMIT 1024";
+	int64_t last = INT64_MIN, qid[1024];
+	void *blob[1024];
+	size_t len[1024];
+	enum ns_rc rc = NS_OK;
+
+	for (;;) {
+		sqlite3_stmt *st = db_prep(db, sql, err);
+		int m = 0, r;
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, last);
+		while (m < 1024 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+			qid[m] = sqlite3_column_int64(st, 0);
+			len[m] = (size_t)sqlite3_column_bytes(st, 1);
+			blob[m] = xmalloc(len[m] + 1);
+			memcpy(blob[m], sqlite3_column_blob(st, 1), len[m]);
+			m++;
+		}
+		sqlite3_reset(st);
+		if (m < 1024 && r != SQLITE_DONE)
+			rc = db_fail(db, err, "reading candidates");
+		for (int i = 0; i < m; i++) {
+			struct filter_cand *c;
+			int64_t *pos;
+			double *ps;
+			size_t n, npos;
+
+			if (rc == NS_OK &&
+			    !db_mine_pool_unpack(blob[i], len[i], &c, &n, &pos,
+						 &ps, &npos))
+				rc = err_set(err, NS_EDB, "%s: run %lld, query "
+					     "%lld: damaged candidate pool",
+					     db_dir(db), (long long)run_id,
+					     (long long)qid[i]);
+			else if (rc == NS_OK) {
+				rc = fn(arg, qid[i], c, n, pos, ps, npos, err);
+				free(c);
+			}
+			free(blob[i]);
+		}
+		if (rc != NS_OK || m < 1024)
+			return rc;
+		last = qid[m - 1];
+	}
+}
+
+int64_t
+db_mine_pool_count(struct db *db, int64_t run_id)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM run_pool WHERE run_id = ?";
+	struct ns_err e;
+	sqlite3_stmt *st = db_prep(db, sql, &e);
+	int64_t v = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+enum ns_rc
+db_mine_pool_queries(struct db *db, int64_t run_id, int64_t **ids,
+		     int64_t *n, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT query_id FROM run_pool WHERE run_id = ? "
+		"ORDER BY query_id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t *v = NULL, m = 0, cap = 0;
+	int r;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m == cap) {
+			cap = cap ? 2 * cap : 1024;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+		}
+		v[m++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "reading candidates");
+	}
+	*ids = v ? v : xmalloc(sizeof(*v));
+	*n = m;
+	return NS_OK;
+}
+
+enum ns_rc
+db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
+		   const struct filter_cand *c, size_t n, const int64_t *pos,
+		   const double *pos_score, size_t npos, struct ns_err *err)
+{
+	static const char sql_c[] =
+		"INSERT INTO candidate (run_id, query_id, passage_id, rank, "
+		"score, filter, dup_sim, flag) VALUES (?, ?, ?, ?, ?, NULL, ?, "
+		"?)";
+	static const char sql_p[] =
+		"INSERT OR REPLACE INTO run_positive (run_id, query_id, "
+		"passage_id, score) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st = db_prep(db, sql_c, err);
+
+	if (!st)
+		return NS_EDB;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, query_id);
+		sqlite3_bind_int64(st, 3, c[i].passage_id);
+		sqlite3_bind_int(st, 4, c[i].rank);
+		sqlite3_bind_double(st, 5, c[i].score);
+		if (isnan(c[i].dup_sim))
+			sqlite3_bind_null(st, 6);
+		else
+			sqlite3_bind_double(st, 6, c[i].dup_sim);
+		if (c[i].near_dup)
+			sqlite3_bind_text(st, 7, "near_duplicate", -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 7);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(db, err, "storing candidates");
+		sqlite3_reset(st);
+	}
+	if (!npos)
+		return NS_OK;
+	if (!(st = db_prep(db, sql_p, err)))
+		return NS_EDB;
+	for (size_t i = 0; i < npos; i++) {
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, query_id);
+		sqlite3_bind_int64(st, 3, pos[i]);
+		if (isnan(pos_score[i]))
+			sqlite3_bind_null(st, 4);
+		else
+			sqlite3_bind_double(st, 4, pos_score[i]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(db, err, "storing positive scores");
+		sqlite3_reset(st);
+	}
+	return NS_OK;
+}
+
+enum ns_rc
+db_mine_kept_clear(struct db *db, int64_t run_id, struct ns_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM candidate WHERE run_id = ?",
+		"DELETE FROM run_positive WHERE run_id = ?",
+	};
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < 2 && rc == NS_OK; i++) {
+		sqlite3_stmt *st = db_prep(db, sql[i], err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, run_id);
+		rc = db_step_done(db, st, "removing candidates", err);
+	}
+	return rc;
 }

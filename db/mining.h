@@ -16,7 +16,8 @@
 #include "src/err.h"
 #include "src/filter.h"
 
-/* Create a run (method "dense" or "bm25", @params JSON); *@run_id. */
+/* Create a finished run (method "dense" or "bm25", @params JSON); *@run_id.
+ * Mining creates its runs with db_mine_run_begin() instead. */
 enum ns_rc db_mine_run_new(struct db *db, const char *method,
 			   const char *params, int64_t *run_id,
 			   struct ns_err *err);
@@ -26,8 +27,88 @@ enum ns_rc db_mine_run_new(struct db *db, const char *method,
 enum ns_rc db_mine_run_get(struct db *db, int64_t run_id, char **method,
 			   char **params, struct ns_err *err);
 
-/* Id of the newest mining run, or 0 when there is none. */
+/* Id of the newest finished mining run, or 0 when there is none. */
 int64_t db_mine_run_last(struct db *db);
+
+/*
+ * Start, or take up again, a mining run (state 'mining': invisible to
+ * every reader until db_mine_run_finish()).  @key identifies the search
+ * (method, index, vectors, depth, precision: what the pooled candidates
+ * depend on) and @owner the process ("host:pid").  An unfinished run with
+ * the same key whose owner is gone is resumed (*@resumed true); other
+ * unfinished runs whose owners are gone are removed (their ids counted in
+ * *@replaced).  An unfinished run whose owner still runs on this host is
+ * NS_EINPUT naming it: two `mine` at once would undo each other's work.
+ * Runs in its own transaction: call outside one.
+ */
+enum ns_rc db_mine_run_begin(struct db *db, const char *method,
+			     const char *params, const char *key,
+			     const char *owner, int64_t *run_id, bool *resumed,
+			     int64_t *replaced, struct ns_err *err);
+
+/* Remove unfinished run @run_id and everything stored for it, in a
+ * transaction of its own (after a failure: errors are ignored). */
+void db_mine_run_abandon(struct db *db, int64_t run_id);
+
+/* Mark run @run_id done with @params (inside the transaction that stored
+ * its kept candidates). */
+enum ns_rc db_mine_run_finish(struct db *db, int64_t run_id,
+			      const char *params, struct ns_err *err);
+
+/* The owner string of this process: "HOST:PID", into @buf. */
+char *db_mine_owner(char *buf, size_t size);
+
+/*
+ * The pool of a run: per query, the candidates as retrieved (rank order,
+ * with their scores, positive and same-text marks, near-duplicate
+ * similarity and flag, and the filter that fired) and the positives'
+ * scores (NAN: no vector), in one row of run_pool (replacing the query's
+ * row, if any).  Call inside a transaction.
+ */
+enum ns_rc db_mine_pool_store(struct db *db, int64_t run_id,
+			      int64_t query_id, const struct filter_cand *c,
+			      size_t n, const int64_t *pos,
+			      const double *pos_score, size_t npos,
+			      struct ns_err *err);
+
+/* The pool of one query packed as stored (caller frees), and back; the
+ * decoded arrays are allocated in one block at *@c (caller frees *@c
+ * only).  Decoding a damaged blob returns false. */
+void *db_mine_pool_pack(const struct filter_cand *c, size_t n,
+			const int64_t *pos, const double *pos_score,
+			size_t npos, size_t *len);
+bool db_mine_pool_unpack(const void *data, size_t len,
+			 struct filter_cand **c, size_t *n, int64_t **pos,
+			 double **pos_score, size_t *npos);
+
+/* Read the pool of run @run_id back, by ascending query id. */
+typedef enum ns_rc (*db_mine_pool_fn)(void *arg, int64_t query_id,
+				      struct filter_cand *c, size_t n,
+				      const int64_t *pos,
+				      const double *pos_score, size_t npos,
+				      struct ns_err *err);
+enum ns_rc db_mine_pool_each(struct db *db, int64_t run_id,
+			     db_mine_pool_fn fn, void *arg,
+			     struct ns_err *err);
+
+/* Queries pooled in run @run_id (0: none, e.g. a run mined before pools). */
+int64_t db_mine_pool_count(struct db *db, int64_t run_id);
+
+/* Ids of the queries pooled in run @run_id, ascending (caller frees). */
+enum ns_rc db_mine_pool_queries(struct db *db, int64_t run_id,
+				int64_t **ids, int64_t *n, struct ns_err *err);
+
+/* Store the kept candidates (reason FILTER_KEPT) of one query of run
+ * @run_id and its positives' scores; the others stay only in the pool. */
+enum ns_rc db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
+			      const struct filter_cand *c, size_t n,
+			      const int64_t *pos, const double *pos_score,
+			      size_t npos, struct ns_err *err);
+
+/* Remove the stored candidates and positives' scores of run @run_id
+ * (before a refilter stores them again from the pool). */
+enum ns_rc db_mine_kept_clear(struct db *db, int64_t run_id,
+			      struct ns_err *err);
 
 /* Replace the params JSON of run @run_id (after a refilter). */
 enum ns_rc db_mine_run_set_params(struct db *db, int64_t run_id,
@@ -85,6 +166,20 @@ void db_mine_queries_free(int64_t *ids, char **texts, int64_t n);
 enum ns_rc db_mine_bm25(struct db *db, const char *text, int k,
 			int64_t **pids, double **scores, int *n,
 			struct ns_err *err);
+
+/* A larger page cache for the connection that stores a run (the
+ * candidate table's indexes are written all over). */
+enum ns_rc db_mine_writer(struct db *db, struct ns_err *err);
+
+/* Tune a read-only connection @db for BM25 searches (a larger page
+ * cache: FTS5 reads the index and the row sizes of every match). */
+enum ns_rc db_mine_bm25_reader(struct db *db, struct ns_err *err);
+
+/* Ids (ascending) and text hashes (as db_mine_text_hashes(); 0 for no
+ * text) of all passages; caller frees both. */
+enum ns_rc db_mine_passage_hashes(struct db *db, int64_t **ids,
+				  uint64_t **hashes, int64_t *n,
+				  struct ns_err *err);
 
 /* Negated bm25 of passage @pid for query @text: 0 when it matches no term. */
 enum ns_rc db_mine_bm25_one(struct db *db, const char *text, int64_t pid,

@@ -33,6 +33,108 @@
 	"    AND l.expires_at > " T " AND s.ended_at IS NULL" \
 	"    AND ns_alive(s.host, s.pid, s.pid_start))"
 
+/*
+ * A kept candidate row C in the queue's filter (struct queue_filter,
+ * bound by queue_bind_filter() to ?10 ... ?17): its run's source, the
+ * cascade's verdict, audit slice and stage, its score band, a conflict.
+ */
+#define QUEUE_FILTER(C) \
+	" (?10 = 0 OR EXISTS (SELECT 1 FROM run u WHERE u.id = " C ".run_id" \
+	"    AND u.source_id = ?10))" \
+	" AND (?11 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
+	"    WHERE fa.query_id = " C ".query_id" \
+	"      AND fa.passage_id = " C ".passage_id AND fa.verdict = ?11))" \
+	" AND (?12 < 0 OR coalesce((SELECT fa.audit FROM item_auto fa" \
+	"    WHERE fa.query_id = " C ".query_id" \
+	"      AND fa.passage_id = " C ".passage_id), 0) = ?12)" \
+	" AND (?13 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
+	"    WHERE fa.query_id = " C ".query_id" \
+	"      AND fa.passage_id = " C ".passage_id AND fa.stage = ?13))" \
+	" AND (?14 IS NULL OR " C ".score >= ?14)" \
+	" AND (?15 IS NULL OR " C ".score <= ?15)" \
+	" AND (?16 = 0 OR EXISTS (SELECT 1 FROM item_conflict fx" \
+	"    WHERE fx.query_id = " C ".query_id" \
+	"      AND fx.passage_id = " C ".passage_id))"
+
+enum ns_rc
+queue_need_sync(struct db *db, int k, double share, long seed,
+		struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO item_need(query_id, passage_id, k)"
+		" SELECT DISTINCT query_id, passage_id, ?1 FROM candidate"
+		" WHERE filter IS NULL"
+		"   AND ((query_id * 1000003 + passage_id * 7919 + ?3)"
+		"        % 1000000) < ?2 * 1000000";
+	char want[128], *have;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+
+	snprintf(want, sizeof(want), "%d %.6f %ld %lld", k, share, seed,
+		 (long long)db_scalar(db, "SELECT max(id) FROM candidate"));
+	have = db_meta_get(db, "overlap");
+	if (have && !strcmp(have, want)) {
+		free(have);
+		return NS_OK;
+	}
+	free(have);
+	if ((rc = db_begin(db, err)))
+		return rc;
+	if (!(st = db_prep(db, sql, err))) {
+		db_rollback(db);
+		return NS_EDB;
+	}
+	sqlite3_bind_int(st, 1, k);
+	sqlite3_bind_double(st, 2, share);
+	sqlite3_bind_int64(st, 3, seed);
+	if ((rc = db_step_done(db, st, "choosing the overlap", err)) ||
+	    (rc = db_meta_set(db, "overlap", want, err)) ||
+	    (rc = db_commit(db, err)))
+		db_rollback(db);
+	return rc;
+}
+
+void
+queue_filter_all(struct queue_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->audit = -1;
+	f->min_score = f->max_score = NAN;
+}
+
+/* Bind @f (NULL: all) to ?10 ... ?16 of @st. */
+static void
+queue_bind_filter(sqlite3_stmt *st, const struct queue_filter *f)
+{
+	struct queue_filter all;
+
+	if (!f) {
+		queue_filter_all(&all);
+		f = &all;
+	}
+	sqlite3_bind_int64(st, 10, f->source);
+	if (f->verdict)
+		sqlite3_bind_text(st, 11, f->verdict, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 12, f->audit);
+	if (f->stage)
+		sqlite3_bind_text(st, 13, f->stage, -1, SQLITE_TRANSIENT);
+	if (!isnan(f->min_score))
+		sqlite3_bind_double(st, 14, f->min_score);
+	if (!isnan(f->max_score))
+		sqlite3_bind_double(st, 15, f->max_score);
+	sqlite3_bind_int(st, 16, f->conflicts);
+}
+
+/* An item (query Q, passage P) done for annotator A in mode ?17 (0:
+ * annotating: a final label or A's own; 1: adjudicating: a final label). */
+#define QUEUE_DONE_FOR(Q, P, A) \
+	"(" QUEUE_LABELLED(Q, P) \
+	" OR (?17 = 0 AND EXISTS (SELECT 1 FROM annotator_label al" \
+	"   WHERE al.query_id = " Q " AND al.passage_id = " P \
+	"     AND al.annotator_id = " A "))" \
+	" OR (?17 = 0 AND EXISTS (SELECT 1 FROM item_conflict ic" \
+	"   WHERE ic.query_id = " Q " AND ic.passage_id = " P ")))"
+
 static char *
 col_dup(sqlite3_stmt *st, int i)
 {
@@ -67,6 +169,7 @@ queue_query_free(struct queue_query *q)
 		free(q->c[i].title);
 		free(q->c[i].text);
 		free(q->c[i].auto_raw);
+		free(q->c[i].others);
 	}
 	free(q->pos);
 	free(q->c);
@@ -78,8 +181,12 @@ queue_query_free(struct queue_query *q)
 
 enum ns_rc
 queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
-		    struct ns_err *err)
+		    bool adjudicating, struct ns_err *err)
 {
+	/* no final label yet (overlap): this annotator's own */
+	static const char sql_mine[] =
+		"SELECT passage_id, label, decision_id FROM annotator_label"
+		" WHERE query_id = ?1 AND annotator_id = ?2";
 	static const char sql_drop[] =
 		"SELECT decision_id FROM query_drop WHERE query_id = ?1";
 	/* item_label's part for a query that is not dropped */
@@ -102,6 +209,7 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		q->c[i].label = LABEL_NONE;
 		q->c[i].label_dec = 0;
 		q->c[i].note = false;
+		q->c[i].pending_agreement = false;
 	}
 	q->dropped = false;
 	q->drop_dec = 0;
@@ -141,6 +249,29 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		}
 		return NS_OK;
 	}
+	if (!adjudicating) {
+		if (!(st = db_prep(db, sql_mine, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, q->id);
+		sqlite3_bind_int64(st, 2, annotator);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t pid = sqlite3_column_int64(st, 0);
+
+			for (size_t i = 0; i < q->n; i++) {
+				if (q->c[i].passage_id != pid)
+					continue;
+				q->c[i].label = label_of_action(
+					(const char *)sqlite3_column_text(st,
+									  1));
+				q->c[i].label_dec = sqlite3_column_int64(st, 2);
+				q->c[i].pending_agreement = true;
+			}
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(db, err, "reading decisions");
+	}
+	/* the final labels: over this annotator's own */
 	if (!(st = db_prep(db, sql_label, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, q->id);
@@ -154,6 +285,7 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 				continue;
 			q->c[i].label = l;
 			q->c[i].label_dec = sqlite3_column_int64(st, 2);
+			q->c[i].pending_agreement = false;
 		}
 	}
 	sqlite3_reset(st);
@@ -164,6 +296,7 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 
 enum ns_rc
 queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
+	   const struct queue_filter *f, bool adjudicating,
 	   struct queue_query **out, struct ns_err *err)
 {
 	static const char sql_q[] =
@@ -216,7 +349,18 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"  (SELECT group_concat(ss.stage || ' (' ||"
 		"     printf('%.3g', ss.score) || '): ' || ss.raw, char(10))"
 		"   FROM stage_score ss WHERE ss.query_id = ?1"
-		"     AND ss.passage_id = k.passage_id AND ss.raw IS NOT NULL)"
+		"     AND ss.passage_id = k.passage_id AND ss.raw IS NOT NULL),"
+		"  EXISTS (SELECT 1 FROM candidate c WHERE c.query_id = ?1"
+		"    AND c.passage_id = k.passage_id AND c.filter IS NULL"
+		"    AND (?3 = 0 OR c.run_id = ?3) AND " QUEUE_FILTER("c") "),"
+		"  EXISTS (SELECT 1 FROM item_conflict x WHERE x.query_id = ?1"
+		"    AND x.passage_id = k.passage_id),"
+		"  (SELECT group_concat(an.name || ' ' || al.label, ', ')"
+		"   FROM annotator_label al JOIN annotator an"
+		"     ON an.id = al.annotator_id"
+		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id),"
+		"  coalesce((SELECT n.k FROM item_need n WHERE n.query_id = ?1"
+		"    AND n.passage_id = k.passage_id), 1)"
 		" FROM (SELECT DISTINCT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)) k"
@@ -245,6 +389,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	}
 	q = xcalloc(1, sizeof(*q));
 	q->id = qid;
+	q->adjudicating = adjudicating;
 	q->xid = col_dup(st, 0);
 	q->text = col_dup(st, 1);
 	sqlite3_reset(st);
@@ -301,6 +446,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	sqlite3_bind_int64(st, 1, qid);
 	sqlite3_bind_int64(st, 2, q->run);
 	sqlite3_bind_int64(st, 3, run);
+	queue_bind_filter(st, f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct queue_cand *c;
 
@@ -340,13 +486,17 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 			c->auto_pending = sqlite3_column_double(st, 15) < 0;
 		}
 		c->auto_raw = col_dup(st, 16);
+		c->in_queue = sqlite3_column_int(st, 17) != 0;
+		c->conflict = sqlite3_column_int(st, 18) != 0;
+		c->others = col_dup(st, 19);
+		c->need = sqlite3_column_int(st, 20);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		db_fail(db, err, "reading candidates");
 		goto fail;
 	}
-	if (queue_reload_labels(db, q, annotator, err) != NS_OK)
+	if (queue_reload_labels(db, q, annotator, adjudicating, err) != NS_OK)
 		goto fail;
 	*out = q;
 	return NS_OK;
@@ -356,22 +506,24 @@ fail:
 }
 
 enum ns_rc
-queue_next_unsettled(struct db *db, int64_t run, int64_t from,
-		     int64_t annotator, int64_t session, double now,
-		     int64_t *qid, struct ns_err *err)
+queue_next_unsettled(struct db *db, int64_t run,
+		     const struct queue_filter *f, bool adjudicating,
+		     int64_t from, int64_t annotator, int64_t session,
+		     double now, int64_t *qid, struct ns_err *err)
 {
 	/* Items the cascade routed to people (or drew for the audit
 	 * slice), by priority: most informative first, the audit slice
 	 * mixed in; items held by an unscored stage (priority < 0) wait. */
 #define QUEUE_BY_PRIORITY(RUN) \
 		"SELECT a.query_id FROM item_auto a" \
-		" WHERE (a.verdict = 'review' OR a.audit = 1)" \
+		" WHERE (a.verdict = 'review' OR a.audit = 1 OR ?16 = 1)" \
 		"   AND a.priority >= 0" \
-		"   AND NOT " QUEUE_LABELLED("a.query_id", "a.passage_id") \
+		"   AND NOT " QUEUE_DONE_FOR("a.query_id", "a.passage_id", \
+					 "?2") \
 		"   AND NOT " QUEUE_SKIPPED("a.query_id", "a.passage_id", "?2") \
 		"   AND EXISTS (SELECT 1 FROM candidate c WHERE " RUN \
 		"     c.query_id = a.query_id AND c.passage_id = a.passage_id" \
-		"     AND c.filter IS NULL)" \
+		"     AND c.filter IS NULL AND " QUEUE_FILTER("c") ")" \
 		"   AND NOT " QUEUE_LEASED_BY_OTHER("a.query_id", "?3", "?4") \
 		" ORDER BY a.priority DESC LIMIT 1"
 	/* The kept candidates the cascade has not seen (none ran yet, or
@@ -379,11 +531,13 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 #define QUEUE_BY_ID(RUN) \
 		"SELECT c.query_id FROM candidate c" \
 		" WHERE " RUN " c.filter IS NULL AND c.query_id >= ?1" \
-		"   AND NOT " QUEUE_LABELLED("c.query_id", "c.passage_id") \
+		"   AND NOT " QUEUE_DONE_FOR("c.query_id", "c.passage_id", \
+					 "?2") \
 		"   AND NOT " QUEUE_SKIPPED("c.query_id", "c.passage_id", "?2") \
-		"   AND NOT EXISTS (SELECT 1 FROM item_auto a" \
+		"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a" \
 		"     WHERE a.query_id = c.query_id" \
-		"       AND a.passage_id = c.passage_id)" \
+		"       AND a.passage_id = c.passage_id))" \
+		"   AND " QUEUE_FILTER("c") \
 		"   AND NOT " QUEUE_LEASED_BY_OTHER("c.query_id", "?3", "?4") \
 		" ORDER BY c.query_id LIMIT 1"
 	static const char sql_pri[] = QUEUE_BY_PRIORITY("");
@@ -407,6 +561,8 @@ queue_next_unsettled(struct db *db, int64_t run, int64_t from,
 		sqlite3_bind_double(st, 4, now);
 		if (run)
 			sqlite3_bind_int64(st, 5, run);
+		queue_bind_filter(st, f);
+		sqlite3_bind_int(st, 17, adjudicating);
 		rc = db_step_id(db, st, qid, "finding the next query to "
 				"review", err);
 	}
@@ -457,7 +613,9 @@ queue_step(struct db *db, int64_t run, int64_t qid, int dir, int64_t *out,
 enum ns_rc
 queue_run_check(struct db *db, int64_t run, struct ns_err *err)
 {
-	static const char sql[] = "SELECT 1 FROM run WHERE id = ?1";
+	/* a run still being mined (or killed while it was) is invisible */
+	static const char sql[] =
+		"SELECT 1 FROM run WHERE id = ?1 AND state = 'done'";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int64_t one;
 	enum ns_rc rc;
@@ -772,6 +930,82 @@ queue_item_who(struct db *db, int64_t dec, struct queue_holder *who,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "reading a decision");
 	return rc == SQLITE_ROW ? NS_OK : NS_ENOTFOUND;
+}
+
+enum ns_rc
+queue_count(struct db *db, int64_t run, const struct queue_filter *f,
+	    struct queue_counts *c, struct ns_err *err)
+{
+	/* the queue's items (?1 the run), each once */
+#define QUEUE_ITEMS \
+		"SELECT DISTINCT c.query_id, c.passage_id FROM candidate c" \
+		" WHERE c.filter IS NULL AND (?1 = 0 OR c.run_id = ?1)" \
+		"   AND " QUEUE_FILTER("c")
+	static const char sql_n[] =
+		"SELECT count(*),"
+		"  coalesce(sum(EXISTS (SELECT 1 FROM item_label l"
+		"    WHERE l.query_id = k.query_id"
+		"      AND l.passage_id = k.passage_id)), 0),"
+		"  coalesce(sum(NOT EXISTS (SELECT 1 FROM item_label l"
+		"    WHERE l.query_id = k.query_id"
+		"      AND l.passage_id = k.passage_id)"
+		"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a"
+		"    WHERE a.query_id = k.query_id"
+		"      AND a.passage_id = k.passage_id"
+		"      AND ((a.verdict <> 'review' AND a.audit = 0)"
+		"           OR a.priority < 0)))), 0)"
+		" FROM (" QUEUE_ITEMS ") k";
+	static const char sql_by[] =
+		"SELECT an.name, count(*) FROM (" QUEUE_ITEMS ") k"
+		" JOIN annotator_label al ON al.query_id = k.query_id"
+		"   AND al.passage_id = k.passage_id"
+		" JOIN annotator an ON an.id = al.annotator_id"
+		" GROUP BY an.name ORDER BY an.name";
+#undef QUEUE_ITEMS
+	sqlite3_stmt *st = db_prep(db, sql_n, err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	queue_bind_filter(st, f);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->items = sqlite3_column_int64(st, 0);
+		c->final = sqlite3_column_int64(st, 1);
+		c->waiting = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting a queue");
+	if (!(st = db_prep(db, sql_by, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	queue_bind_filter(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->names = xrealloc(c->names, (c->n + 1) * sizeof(*c->names));
+		c->labelled = xrealloc(c->labelled,
+				       (c->n + 1) * sizeof(*c->labelled));
+		c->names[c->n] = col_dup(st, 0);
+		c->labelled[c->n++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		queue_counts_fini(c);
+		return db_fail(db, err, "counting a queue");
+	}
+	return NS_OK;
+}
+
+void
+queue_counts_fini(struct queue_counts *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->labelled);
+	memset(c, 0, sizeof(*c));
 }
 
 enum ns_rc

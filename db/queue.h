@@ -24,6 +24,35 @@
 #include "src/queue_model.h"
 
 /*
+ * Which items a review session works on (a named queue, see review.queues
+ * in negsieve.yaml(5)); NULL everywhere means every kept candidate.
+ */
+struct queue_filter {
+	bool conflicts;		/* only items whose annotators disagree and
+				 * no adjudicator has settled (adjudication) */
+	int64_t source;		/* candidates of runs of this source; 0 any */
+	const char *verdict;	/* the cascade's verdict ("review", "tn",
+				 * "fn"); NULL any */
+	int audit;		/* 1 only the audit slice, 0 none of it, -1
+				 * either */
+	const char *stage;	/* the stage that decided or holds it; NULL */
+	double min_score;	/* the kept row's score at least; NAN none */
+	double max_score;	/* ... at most; NAN none */
+};
+
+/* A filter that takes every item. */
+void queue_filter_all(struct queue_filter *f);
+
+/*
+ * Every kept candidate whose hash of (query, passage, @seed) falls in
+ * the first @share of its range needs @k annotators (item_need): added
+ * when new, never removed.  Skipped when the settings and the newest
+ * candidate are those of the last call (meta key "overlap").
+ */
+enum ns_rc queue_need_sync(struct db *db, int k, double share, long seed,
+			   struct ns_err *err);
+
+/*
  * Load query @qid with its positives, kept candidates (of run @run, or of
  * all runs when @run is 0) and decisions.  All scores come from one run,
  * q->run: @run, else the newest run with kept candidates for the query.
@@ -36,25 +65,35 @@
  * @qid does not exist.
  */
 enum ns_rc queue_load(struct db *db, int64_t qid, int64_t run,
-		      int64_t annotator, struct queue_query **out,
+		      int64_t annotator, const struct queue_filter *f,
+		      bool adjudicating, struct queue_query **out,
 		      struct ns_err *err);
 
 /*
  * Re-read the decisions of @q: current labels and their decisions (the
  * item_label view), dropped, notes of anyone, and the skips of
  * @annotator (a skip is one person's: LABEL_SKIP on an unlabelled item).
+ * An item without a final label (an overlap item waiting for more
+ * annotators) shows @annotator's own label (pending_agreement), unless
+ * @adjudicating (then only final labels count).
  */
 enum ns_rc queue_reload_labels(struct db *db, struct queue_query *q,
-			       int64_t annotator, struct ns_err *err);
+			       int64_t annotator, bool adjudicating,
+			       struct ns_err *err);
 
 
 /*
- * The first query with id >= @from that has a kept candidate unsettled
- * for @annotator (no current label, not skipped by @annotator) and no
- * live lease of another session than @session at time @now (unix
- * seconds).  NS_ENOTFOUND when there is none.
+ * The next query to review: one with a kept candidate in filter @f (NULL:
+ * any) that is unsettled for @annotator (no final label, not labelled by
+ * @annotator unless @adjudicating, not skipped by @annotator) and no live
+ * lease of another session than @session at time @now (unix seconds).
+ * Candidates the cascade routed come first, by its priority; then those
+ * it has not seen, in query order from @from.  NS_ENOTFOUND when there
+ * is none.
  */
-enum ns_rc queue_next_unsettled(struct db *db, int64_t run, int64_t from,
+enum ns_rc queue_next_unsettled(struct db *db, int64_t run,
+				const struct queue_filter *f,
+				bool adjudicating, int64_t from,
 				int64_t annotator, int64_t session,
 				double now, int64_t *qid, struct ns_err *err);
 
@@ -99,6 +138,24 @@ enum ns_rc queue_search_marks(struct db *db, const char *expr,
  * Cost grows with decisions, plus one index pass. */
 enum ns_rc queue_progress(struct db *db, int64_t run,
 			  struct queue_progress *p, struct ns_err *err);
+
+/*
+ * The size of a queue (run @run, filter @f): its items (kept
+ * candidates), those with a final label, those still waiting for people
+ * (no final label, left to people by the cascade or not seen by it), and
+ * how many items each annotator labelled in it (@by, @nby entries of
+ * names and counts, caller frees with queue_counts_fini()).
+ */
+struct queue_counts {
+	int64_t items, final, waiting;
+	char **names;		/* annotators, by name */
+	int64_t *labelled;	/* items each labelled in the queue */
+	size_t n;
+};
+enum ns_rc queue_count(struct db *db, int64_t run,
+		       const struct queue_filter *f, struct queue_counts *c,
+		       struct ns_err *err);
+void queue_counts_fini(struct queue_counts *c);
 
 /* Kept items of query @qid with a label in force (*@n). */
 enum ns_rc queue_labelled_in(struct db *db, int64_t run, int64_t qid,

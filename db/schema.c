@@ -309,6 +309,209 @@ static const char migration_6[] =
 	 * that disagreements with the cascade are in the log */
 	"ALTER TABLE decision ADD COLUMN auto TEXT;";
 
+/*
+ * 7: the export log.  Every `negsieve export` that wrote its file is
+ * recorded with its settings (params, JSON), the cascade version it used
+ * (fit_id; NULL before any cascade), the last decision it saw, and its
+ * counts: the main ones as columns for `stats`, all of them in counts
+ * (JSON).
+ */
+static const char migration_7[] =
+	"CREATE TABLE export ("
+	"  id                INTEGER PRIMARY KEY,"
+	"  created_at        TEXT NOT NULL,"
+	"  format            TEXT NOT NULL,"
+	"  path              TEXT NOT NULL,"	/* '-': standard output */
+	"  params            TEXT NOT NULL,"	/* JSON: the settings */
+	"  fit_id            INTEGER REFERENCES cascade_fit(id),"
+	"  decisions_upto    INTEGER NOT NULL DEFAULT 0,"
+	"  queries           INTEGER NOT NULL DEFAULT 0,"	/* written */
+	"  rows              INTEGER NOT NULL DEFAULT 0,"	/* records */
+	"  positives         INTEGER NOT NULL DEFAULT 0,"	/* relabelled too */
+	"  relabelled        INTEGER NOT NULL DEFAULT 0,"
+	"  negatives         INTEGER NOT NULL DEFAULT 0,"
+	"  negatives_dropped INTEGER NOT NULL DEFAULT 0,"
+	"  queries_dropped   INTEGER NOT NULL DEFAULT 0,"
+	"  counts            TEXT NOT NULL"	/* JSON: every count */
+	");";
+
+/*
+ * 8: a team on one project.  Items in item_need need k annotators
+ * (overlap, so agreement can be measured): their label is final when k
+ * annotators' current labels agree, or when an adjudicator decided
+ * (decision.role 'adjudicator'); until then they have no label in
+ * item_label, and a disagreement is in item_conflict.  Other items keep
+ * migration 5's rule (the latest labelling event), and an adjudication
+ * wins everywhere.  annotator_label leaves adjudications out (they are
+ * not one annotator's opinion among others).
+ */
+static const char migration_8[] =
+	"ALTER TABLE decision ADD COLUMN role TEXT;"	/* NULL, adjudicator */
+	"CREATE TABLE item_need ("
+	"  query_id   INTEGER NOT NULL,"
+	"  passage_id INTEGER NOT NULL,"
+	"  k          INTEGER NOT NULL CHECK (k > 1),"
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;"
+	"DROP VIEW item_label;"
+	"DROP VIEW annotator_label;"
+	"CREATE VIEW annotator_label AS"
+	"  SELECT d.query_id, d.passage_id, d.annotator_id,"
+	"    d.action AS label, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role IS NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.annotator_id = d.annotator_id AND e.role IS NULL"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id);"
+	"CREATE VIEW item_adjudicated AS"
+	"  SELECT d.query_id, d.passage_id, d.action AS label,"
+	"    d.annotator_id, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role = 'adjudicator'"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.role = 'adjudicator'"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id);"
+	"CREATE VIEW item_conflict AS"
+	"  SELECT l.query_id, l.passage_id, count(*) AS annotators"
+	"  FROM annotator_label l"
+	"  WHERE EXISTS (SELECT 1 FROM item_need n"
+	"      WHERE n.query_id = l.query_id AND n.passage_id = l.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = l.query_id AND a.passage_id = l.passage_id)"
+	"  GROUP BY l.query_id, l.passage_id"
+	"  HAVING count(DISTINCT l.label) > 1;"
+	"CREATE VIEW item_label AS"
+	/* adjudicated */
+	"  SELECT a.query_id, a.passage_id, a.label, a.annotator_id,"
+	"    a.decision_id, a.at"
+	"  FROM item_adjudicated a"
+	"  WHERE NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = a.query_id)"
+	"  UNION ALL"
+	/* overlap: k annotators agree (the latest of them names it) */
+	"  SELECT l.query_id, l.passage_id, l.label, l.annotator_id,"
+	"    max(l.decision_id), l.at"
+	"  FROM annotator_label l JOIN item_need n"
+	"    ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
+	"  WHERE NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = l.query_id AND a.passage_id = l.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = l.query_id)"
+	"  GROUP BY l.query_id, l.passage_id"
+	"  HAVING count(*) >= max(n.k) AND count(DISTINCT l.label) = 1"
+	"  UNION ALL"
+	/* everything else: the latest labelling event (migration 5) */
+	"  SELECT d.query_id, d.passage_id, d.action, d.annotator_id,"
+	"    d.id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role IS NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_need n"
+	"      WHERE n.query_id = d.query_id AND n.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = d.query_id AND a.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = d.query_id)"
+	"  UNION ALL"
+	"  SELECT k.query_id, k.passage_id, 'drop_query',"
+	"    q.annotator_id, q.decision_id, q.at"
+	"  FROM query_drop q"
+	"  JOIN (SELECT DISTINCT query_id, passage_id FROM candidate) k"
+	"    ON k.query_id = q.query_id;";
+
+/*
+ * 9: the LLM judge's answer cache.  key is an XXH3-128 of everything that
+ * determines the answer (model, sampling settings and the prompt with
+ * the texts in it), so a re-run of a judge stage sends nothing for what
+ * it has already asked.  Only answers holding a verdict are kept.
+ */
+static const char migration_9[] =
+	"CREATE TABLE judge_cache ("
+	"  key               BLOB PRIMARY KEY,"	/* 16 bytes */
+	"  model             TEXT NOT NULL,"
+	"  answer            TEXT NOT NULL,"	/* the model's text */
+	"  prompt_tokens     INTEGER,"
+	"  completion_tokens INTEGER,"
+	"  at                TEXT NOT NULL"
+	") WITHOUT ROWID;";
+
+/*
+ * 10: import.  A source's content hash (XXH3-128 of the input's bytes after
+ * decompression; for a BEIR directory, of its files' names and hashes),
+ * so that an input imported again is noticed; the hash of its first 64 KiB
+ * (head_hash) says cheaply, before reading it, that it cannot be one
+ * imported before.  A judgment whose grade was
+ * below import.positive_grade is stored in qrel with grade 0 (judged
+ * non-relevant, as every reader of qrel expects); the grade the input
+ * gave it is kept in qrel_file_grade (qrel itself keeps its columns).
+ */
+static const char migration_10[] =
+	"ALTER TABLE source ADD COLUMN content_hash TEXT;"
+	"ALTER TABLE source ADD COLUMN head_hash TEXT;"	/* its first 64 KiB */
+	"CREATE INDEX source_head ON source(head_hash)"
+	"  WHERE head_hash IS NOT NULL;"
+	"CREATE TABLE qrel_file_grade ("
+	"  query_id   INTEGER NOT NULL REFERENCES query(id),"
+	"  passage_id INTEGER NOT NULL REFERENCES passage(id),"
+	"  grade      INTEGER NOT NULL,"	/* as in the input */
+	"  PRIMARY KEY (query_id, passage_id)"
+	") WITHOUT ROWID;";
+
+/*
+ * 11: annotator_label as migration 8 defined it, but its "no later label
+ * by the same annotator" test looks the item up (decision_item) instead
+ * of walking the annotator's later decisions (decision_annotator, which
+ * SQLite picked without statistics): with one annotator's 20,000
+ * decisions, item_label of one query cost ~1 ms, an export of 100,000
+ * queries 25 s more.  The unary + keeps annotator_id out of the index
+ * choice; the rows are the same.
+ */
+static const char migration_11[] =
+	"DROP VIEW annotator_label;"
+	"CREATE VIEW annotator_label AS"
+	"  SELECT d.query_id, d.passage_id, d.annotator_id,"
+	"    d.action AS label, d.id AS decision_id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role IS NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND +e.annotator_id = d.annotator_id AND e.role IS NULL"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id);";
+
+/*
+ * 12: mining runs are complete or invisible, and store what they need
+ * compactly.  A run is written with state 'mining' and becomes 'done' in
+ * the one transaction that stores its kept candidates; every reader of
+ * candidates sees only done runs (an unfinished run has none), and
+ * `negsieve mine` resumes or replaces an unfinished run.  run_pool holds,
+ * per query, the top range_max candidates as retrieved (with their marks,
+ * scores and the filter that fired) and the positives' scores, packed in
+ * one blob (db/mining.c): the input of --refilter and of the cascade.
+ * The candidate table then holds only the candidates that the filters and
+ * the sampler kept.
+ */
+static const char migration_12[] =
+	"ALTER TABLE run ADD COLUMN state TEXT NOT NULL DEFAULT 'done'"
+	"  CHECK (state IN ('mining', 'done'));"
+	"CREATE TABLE run_pool ("
+	"  run_id   INTEGER NOT NULL REFERENCES run(id),"
+	"  query_id INTEGER NOT NULL REFERENCES query(id),"
+	"  data     BLOB NOT NULL,"
+	"  PRIMARY KEY (run_id, query_id)"
+	") WITHOUT ROWID;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -316,5 +519,11 @@ const struct schema_migration schema_migrations[] = {
 	{ 4, migration_4 },
 	{ 5, migration_5 },
 	{ 6, migration_6 },
+	{ 7, migration_7 },
+	{ 8, migration_8 },
+	{ 9, migration_9 },
+	{ 10, migration_10 },
+	{ 11, migration_11 },
+	{ 12, migration_12 },
 	{ 0, NULL }
 };

@@ -10,6 +10,7 @@
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
+#include "db/mining.h"
 #include "db/shard.h"
 #include "src/util.h"
 
@@ -36,12 +37,19 @@ static const char shard_schema[] =
 	"  score      REAL,"
 	"  PRIMARY KEY (query_id, passage_id)"
 	") WITHOUT ROWID;"
+	/* the project's run_pool rows (db/mining.c); candidate then holds
+	 * the kept candidates only.  Shards without it (older) hold every
+	 * candidate in candidate. */
+	"CREATE TABLE pool ("
+	"  query_id INTEGER PRIMARY KEY,"
+	"  data     BLOB NOT NULL"
+	");"
 	"BEGIN;";
 
 struct shard {
 	sqlite3 *h;
 	char *path, *tmp;
-	sqlite3_stmt *ins_c, *ins_p;
+	sqlite3_stmt *ins_c, *ins_p, *ins_pool;
 };
 
 static enum ns_rc
@@ -70,7 +78,10 @@ shard_create(const char *path, struct shard **out, struct ns_err *err)
 	    sqlite3_prepare_v3(s->h, "INSERT OR REPLACE INTO run_positive "
 			       "VALUES (?, ?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &s->ins_p, NULL) !=
-		    SQLITE_OK) {
+		    SQLITE_OK ||
+	    sqlite3_prepare_v3(s->h, "INSERT OR REPLACE INTO pool VALUES "
+			       "(?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->ins_pool, NULL) != SQLITE_OK) {
 		enum ns_rc rc = shard_sqlfail(s->h, path, err);
 
 		shard_abort(s);
@@ -86,10 +97,21 @@ shard_store(void *arg, int64_t query_id, const struct filter_cand *c,
 	    size_t npos, struct ns_err *err)
 {
 	struct shard *s = arg;
-	sqlite3_stmt *st = s->ins_c;
+	sqlite3_stmt *st = s->ins_pool;
+	size_t len;
+	void *b = db_mine_pool_pack(c, n, pos, pos_score, npos, &len);
 
+	sqlite3_bind_int64(st, 1, query_id);
+	sqlite3_bind_blob(st, 2, b, (int)len, free);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return shard_sqlfail(s->h, s->path, err);
+	sqlite3_reset(st);
+	st = s->ins_c;
 	for (size_t i = 0; i < n; i++) {
 		const char *f = filter_reason_name(c[i].reason);
+
+		if (c[i].reason != FILTER_KEPT)
+			continue;	/* in the pool only */
 
 		sqlite3_bind_int64(st, 1, query_id);
 		sqlite3_bind_int64(st, 2, c[i].passage_id);
@@ -165,7 +187,8 @@ shard_finish(struct shard *s, const struct shard_info *info,
 		rc = shard_sqlfail(s->h, s->path, err);
 	sqlite3_finalize(s->ins_c);
 	sqlite3_finalize(s->ins_p);
-	s->ins_c = s->ins_p = NULL;
+	sqlite3_finalize(s->ins_pool);
+	s->ins_c = s->ins_p = s->ins_pool = NULL;
 	if (rc == NS_OK && sqlite3_close(s->h) != SQLITE_OK)
 		rc = shard_sqlfail(s->h, s->path, err);
 	else if (rc == NS_OK)
@@ -190,6 +213,7 @@ shard_abort(struct shard *s)
 		return;
 	sqlite3_finalize(s->ins_c);
 	sqlite3_finalize(s->ins_p);
+	sqlite3_finalize(s->ins_pool);
 	if (s->h)
 		sqlite3_close(s->h);
 	unlink(s->tmp);
@@ -287,11 +311,55 @@ shard_in_close(struct shard_in *s)
 	free(s->job);
 }
 
+/* Copy a shard's pool, if it has one, into run @run_id; *@cands counts
+ * its candidates, *@pooled whether there was a pool. */
+static enum ns_rc
+shard_copy_pool(struct db *db, struct shard_in *s, int64_t run_id,
+		int64_t *cands, bool *pooled, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO run_pool (run_id, query_id, data) VALUES (?, ?, ?)";
+	sqlite3_stmt *in, *out;
+	enum ns_rc rc = NS_OK;
+	int r;
+
+	*pooled = false;
+	if (sqlite3_prepare_v2(s->h, "SELECT query_id, data FROM pool", -1,
+			       &in, NULL) != SQLITE_OK)
+		return NS_OK;	/* an older shard: no pool */
+	*pooled = true;
+	if (!(out = db_prep(db, sql, err))) {
+		sqlite3_finalize(in);
+		return NS_EDB;
+	}
+	while ((r = sqlite3_step(in)) == SQLITE_ROW) {
+		const unsigned char *b = sqlite3_column_blob(in, 1);
+
+		if (sqlite3_column_bytes(in, 1) >= 12)
+			*cands += (int64_t)(b[4] | b[5] << 8 | b[6] << 16 |
+					    (uint32_t)b[7] << 24);
+		sqlite3_bind_int64(out, 1, run_id);
+		sqlite3_bind_value(out, 2, sqlite3_column_value(in, 0));
+		sqlite3_bind_value(out, 3, sqlite3_column_value(in, 1));
+		if (sqlite3_step(out) != SQLITE_DONE) {
+			rc = db_fail(db, err, s->path);
+			break;
+		}
+		sqlite3_reset(out);
+	}
+	if (rc == NS_OK && r != SQLITE_DONE)
+		rc = shard_sqlfail(s->h, s->path, err);
+	sqlite3_finalize(in);
+	return rc;
+}
+
 /* Copy one shard's rows into run @run_id. */
 static enum ns_rc
 shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 	   struct ns_err *err)
 {
+	bool pooled;
+	int64_t copied = 0;
 	static const char sql_c[] =
 		"INSERT INTO candidate (run_id, query_id, passage_id, rank, "
 		"score, filter, dup_sim, flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -303,7 +371,7 @@ shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 		"flag FROM candidate",
 		"SELECT query_id, passage_id, score FROM run_positive",
 	};
-	enum ns_rc rc = NS_OK;
+	enum ns_rc rc = shard_copy_pool(db, s, run_id, cands, &pooled, err);
 
 	for (int t = 0; t < 2 && rc == NS_OK; t++) {
 		sqlite3_stmt *in, *out = db_prep(db, t ? sql_p : sql_c, err);
@@ -332,12 +400,14 @@ shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 			}
 			sqlite3_reset(out);
 			if (!t)
-				(*cands)++;
+				copied++;
 		}
 		if (rc == NS_OK && r != SQLITE_DONE)
 			rc = shard_sqlfail(s->h, s->path, err);
 		sqlite3_finalize(in);
 	}
+	if (!pooled)
+		*cands += copied;
 	return rc;
 }
 

@@ -4,10 +4,11 @@
  * each opening the project read-only), and the merge of a complete set of
  * shards into the project as one run.
  *
- * A shard file holds three tables: shard_meta (key/value: format, project
+ * A shard file holds four tables: shard_meta (key/value: format, project
  * id, "I/N", method, the run's params JSON, the job JSON that every shard
- * of one job shares, counts), candidate and run_positive (the columns of
- * the project's tables without run_id).
+ * of one job shares, counts), candidate (the kept ones), run_positive and
+ * pool (the columns of the project's tables without run_id).  Shards
+ * written before pools have no pool table and all candidates.
  */
 #ifndef NS_DB_SHARD_H
 #define NS_DB_SHARD_H
@@ -40,8 +41,8 @@ struct shard;
 enum ns_rc shard_create(const char *path, struct shard **out,
 			struct ns_err *err);
 
-/* Store one query's candidates and positives' scores (a mine_sink_fn:
- * @arg is the struct shard). */
+/* Store one query's pool, its kept candidates and its positives' scores
+ * (a mine_sink_fn: @arg is the struct shard). */
 enum ns_rc shard_store(void *arg, int64_t query_id,
 		       const struct filter_cand *c, size_t n,
 		       const int64_t *pos, const double *pos_score,

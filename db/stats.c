@@ -206,3 +206,132 @@ stats_annotators_free(struct stats_annotator *v, size_t n)
 		free(v[i].name);
 	free(v);
 }
+
+enum ns_rc
+stats_ratings(struct db *db, struct stats_rating **out, size_t *n,
+	      struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT al.query_id, al.passage_id, al.annotator_id, al.label,"
+		"  ia.label, d.auto"
+		" FROM annotator_label al JOIN decision d ON d.id = al.decision_id"
+		" LEFT JOIN item_adjudicated ia ON ia.query_id = al.query_id"
+		"   AND ia.passage_id = al.passage_id"
+		" ORDER BY al.query_id, al.passage_id, al.annotator_id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	struct stats_rating *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 5);
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[len].qid = sqlite3_column_int64(st, 0);
+		v[len].pid = sqlite3_column_int64(st, 1);
+		v[len].annotator = sqlite3_column_int64(st, 2);
+		v[len].label = label_of_action((const char *)
+					       sqlite3_column_text(st, 3));
+		v[len].adjudicated = label_of_action((const char *)
+						     sqlite3_column_text(st, 4));
+		v[len].autov = a && !strcmp(a, "fn") ? LABEL_FN
+			       : a && !strcmp(a, "tn") ? LABEL_TN : LABEL_NONE;
+		len++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "reading annotators' labels");
+	}
+	*out = v;
+	*n = len;
+	return NS_OK;
+}
+
+static int
+stats_cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+enum ns_rc
+stats_paces(struct db *db, struct stats_pace **out, size_t *n,
+	    struct ns_err *err)
+{
+	static const char sql_a[] =
+		"SELECT a.id, a.name,"
+		"  (SELECT count(*) FROM decision d WHERE d.annotator_id = a.id"
+		"    AND d.action IN ('fn', 'tn', 'drop_passage', 'drop_query')),"
+		"  (SELECT coalesce(sum(max(0, julianday(coalesce(s.ended_at,"
+		"     (SELECT max(d.at) FROM decision d"
+		"      WHERE d.annotator_id = a.id), s.started_at))"
+		"     - julianday(s.started_at))) * 24, 0)"
+		"   FROM review_session s WHERE s.annotator_id = a.id)"
+		" FROM annotator a WHERE EXISTS (SELECT 1 FROM decision d"
+		"  WHERE d.annotator_id = a.id) ORDER BY a.name";
+	static const char sql_ms[] =
+		"SELECT ms_on_item FROM decision WHERE annotator_id = ?1"
+		" AND ms_on_item IS NOT NULL"
+		" AND action IN ('fn', 'tn', 'drop_passage', 'drop_query')";
+	sqlite3_stmt *st = db_prep(db, sql_a, err);
+	struct stats_pace *v = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (len + 1) * sizeof(*v));
+		v[len].annotator = sqlite3_column_int64(st, 0);
+		v[len].name = xstrdup((const char *)sqlite3_column_text(st, 1));
+		v[len].events = sqlite3_column_int64(st, 2);
+		v[len].hours = sqlite3_column_double(st, 3);
+		v[len].median_ms = -1;
+		len++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		stats_paces_free(v, len);
+		return db_fail(db, err, "reading annotators");
+	}
+	for (size_t i = 0; i < len; i++) {
+		int64_t *ms = NULL;
+		size_t m = 0;
+
+		if (!(st = db_prep(db, sql_ms, err))) {
+			stats_paces_free(v, len);
+			return NS_EDB;
+		}
+		sqlite3_bind_int64(st, 1, v[i].annotator);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			ms = xrealloc(ms, (m + 1) * sizeof(*ms));
+			ms[m++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (m) {
+			qsort(ms, m, sizeof(*ms), stats_cmp_int64);
+			v[i].median_ms = m % 2 ? (double)ms[m / 2]
+				: ((double)ms[m / 2 - 1] + (double)ms[m / 2]) /
+					  2.0;
+		}
+		free(ms);
+	}
+	*out = v;
+	*n = len;
+	return NS_OK;
+}
+
+void
+stats_paces_free(struct stats_pace *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}

@@ -41,6 +41,38 @@ enum ns_rc stats_sources(struct db *db, struct stats_source **out, size_t *n,
 			 struct ns_err *err);
 void stats_sources_free(struct stats_source *v, size_t n);
 
+/* One annotator's current label of one item, with what it can be
+ * compared to (stats_ratings()). */
+struct stats_rating {
+	int64_t qid, pid;
+	int64_t annotator;	/* annotator id */
+	enum label label;	/* fn, tn or drop passage */
+	enum label adjudicated;	/* the item's adjudication, LABEL_NONE */
+	enum label autov;	/* the cascade's verdict when decided:
+				 * LABEL_FN, LABEL_TN or LABEL_NONE */
+};
+
+/*
+ * Every annotator's current label (annotator_label), in (query, passage)
+ * order: *@out a new array of *@n (caller frees).
+ */
+enum ns_rc stats_ratings(struct db *db, struct stats_rating **out, size_t *n,
+			 struct ns_err *err);
+
+/* An annotator's pace: labelling events, hours in review sessions (an
+ * unended session counts until its last decision), and the median time
+ * on an item (ms, -1 unknown). */
+struct stats_pace {
+	int64_t annotator;
+	char *name;		/* owned */
+	int64_t events;
+	double hours;
+	double median_ms;
+};
+enum ns_rc stats_paces(struct db *db, struct stats_pace **out, size_t *n,
+		       struct ns_err *err);
+void stats_paces_free(struct stats_pace *v, size_t n);
+
 /* One annotator's share of the current labels. */
 struct stats_annotator {
 	char *name;			/* owned */

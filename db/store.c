@@ -190,6 +190,7 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 	strbuf_init(&st->pend->xbytes);
 	if (db_scalar(db, "SELECT EXISTS (SELECT 1 FROM passage_xid)") == 0)
 		st->xset = xcalloc(1, sizeof(*st->xset));
+	st->seen = xcalloc(1, sizeof(*st->seen));
 	return store_defer_indexes(st, err);
 }
 
@@ -209,13 +210,30 @@ store_source_path(struct db *db, int64_t id)
 	return path;
 }
 
-enum ns_rc
-store_source(struct store *st, const char *path, const char *format,
-	     struct ns_err *err)
+bool
+store_source_head_seen(struct store *st, const char *head)
 {
 	static const char sql[] =
-		"INSERT INTO source(path, format, created_at) "
-		"VALUES (?1, ?2, ?3)";
+		"SELECT EXISTS (SELECT 1 FROM source WHERE head_hash = ?1)";
+	sqlite3_stmt *s;
+	bool seen = false;
+
+	if (!head || !(s = db_prep(st->db, sql, NULL)))
+		return false;
+	sqlite3_bind_text(s, 1, head, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seen = sqlite3_column_int(s, 0) != 0;
+	sqlite3_reset(s);
+	return seen;
+}
+
+enum ns_rc
+store_source(struct store *st, const char *path, const char *format,
+	     const char *head, struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO source(path, format, created_at, head_hash) "
+		"VALUES (?1, ?2, ?3, ?4)";
 	sqlite3_stmt *s = db_prep(st->db, sql, err);
 	char ts[40];
 	enum ns_rc rc;
@@ -226,6 +244,8 @@ store_source(struct store *st, const char *path, const char *format,
 	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
+	if (head)
+		sqlite3_bind_text(s, 4, head, -1, SQLITE_STATIC);
 	rc = db_step_done(st->db, s, "adding a source", err);
 	if (rc == NS_OK)
 		st->source = sqlite3_last_insert_rowid(db_handle(st->db));
@@ -234,10 +254,11 @@ store_source(struct store *st, const char *path, const char *format,
 
 enum ns_rc
 store_source_done(struct store *st, int64_t records, int64_t skipped,
-		  struct ns_err *err)
+		  const char *hash, struct ns_err *err)
 {
 	static const char sql[] =
-		"UPDATE source SET records = ?2, skipped = ?3 WHERE id = ?1";
+		"UPDATE source SET records = ?2, skipped = ?3, "
+		"content_hash = ?4 WHERE id = ?1";
 	sqlite3_stmt *s = db_prep(st->db, sql, err);
 
 	if (!s)
@@ -245,7 +266,130 @@ store_source_done(struct store *st, int64_t records, int64_t skipped,
 	sqlite3_bind_int64(s, 1, st->source);
 	sqlite3_bind_int64(s, 2, records);
 	sqlite3_bind_int64(s, 3, skipped);
+	if (hash && *hash)
+		sqlite3_bind_text(s, 4, hash, -1, SQLITE_STATIC);
 	return db_step_done(st->db, s, "updating a source", err);
+}
+
+enum ns_rc
+store_source_same(struct store *st, const char *hash, int64_t *id,
+		  char **path, char **created_at, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT id, path, created_at FROM source "
+		"WHERE content_hash = ?1 AND id != ?2 ORDER BY id LIMIT 1";
+	sqlite3_stmt *s;
+	int rc;
+
+	*id = 0;
+	*path = *created_at = NULL;
+	if (!hash || !*hash)
+		return NS_OK;
+	if (!(s = db_prep(st->db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, st->source);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*path = xstrdup((const char *)sqlite3_column_text(s, 1));
+		*created_at = xstrdup((const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st->db, err, "looking up a source");
+	return NS_OK;
+}
+
+/* The state at the start of the current input (store_input_begin()). */
+static struct store store_input_saved;
+
+enum ns_rc
+store_input_begin(struct store *st, struct ns_err *err)
+{
+	static const char sql[] = "SAVEPOINT input";
+	sqlite3_stmt *s;
+
+	if (store_flush(st, err))
+		return NS_EDB;
+	if (!(s = db_prep(st->db, sql, err)))
+		return NS_EDB;
+	store_input_saved = *st;
+	return db_step_done(st->db, s, "savepoint", err);
+}
+
+enum ns_rc
+store_input_end(struct store *st, bool keep)
+{
+	static const char sql_back[] = "ROLLBACK TO input";
+	static const char sql_rel[] = "RELEASE input";
+	sqlite3_stmt *s;
+	enum ns_rc rc = NS_OK;
+
+	if (!keep && (s = db_prep(st->db, sql_back, NULL))) {
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	if ((s = db_prep(st->db, sql_rel, NULL)))
+		rc = db_step_done(st->db, s, "release", NULL);
+	if (!keep)
+		*st = store_input_saved;
+	return rc;
+}
+
+/* A hash of (@tag, @a, @b, @xid) for st->seen. */
+static uint64_t
+store_seen_hash(char tag, int64_t a, int64_t b, const char *xid)
+{
+	char buf[512];
+	size_t n = strlen(xid);
+	uint64_t h;
+
+	if (n + 17 > sizeof(buf)) {
+		h = hash64(xid, n);
+		n = sizeof(h);
+		xid = (const char *)&h;
+	}
+	buf[0] = tag;
+	memcpy(buf + 1, &a, 8);
+	memcpy(buf + 9, &b, 8);
+	memcpy(buf + 17, xid, n);
+	return hash64(buf, n + 17);
+}
+
+/* Another external id of passage @pid than @xid, into @buf ("" if
+ * none). */
+static void
+store_other_xid(struct store *st, int64_t pid, const char *xid, char *buf,
+		size_t size)
+{
+	static const char sql[] =
+		"SELECT xid FROM passage_xid WHERE passage_id = ?1 "
+		"AND xid != ?2 ORDER BY xid LIMIT 1";
+	sqlite3_stmt *s;
+
+	buf[0] = '\0';
+	if (store_flush(st, NULL) || !(s = db_prep(st->db, sql, NULL)))
+		return;
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_text(s, 2, xid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(buf, size, "%s", sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+}
+
+/* "ids 'D2' and 'D1' have one text, query 'q1'" into @buf, once. */
+static void
+store_shared_example(struct store *st, char *buf, size_t size, int64_t pid,
+		     const char *qxid, const char *pxid)
+{
+	char other[160];
+
+	if (buf[0])
+		return;
+	store_other_xid(st, pid, pxid, other, sizeof(other));
+	snprintf(buf, size, "ids '%s' and '%s', query '%s'", other, pxid,
+		 qxid ? qxid : "?");
 }
 
 /* Hash of a passage's content: title, 0x1F, text. */
@@ -839,45 +983,96 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 }
 
 enum ns_rc
-store_qrel(struct store *st, int64_t qid, int64_t pid, long grade,
-	   const double *score, bool *dup, struct ns_err *err)
+store_qrel(struct store *st, const struct store_judgment *j, bool *dup,
+	   struct ns_err *err)
 {
 	static const char sql_ins[] =
 		"INSERT OR IGNORE INTO qrel(query_id, passage_id, grade, "
 		"score, source_id) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char sql_file[] =
+		"INSERT INTO qrel_file_grade(query_id, passage_id, grade) "
+		"VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET "
+		"grade = max(grade, excluded.grade)";
+	static const char sql_src[] =
+		"SELECT source_id FROM qrel WHERE query_id = ?1 "
+		"AND passage_id = ?2";
 	static const char sql_upd[] =
 		"UPDATE qrel SET grade = max(grade, ?3), "
 		"score = coalesce(score, ?4) "
 		"WHERE query_id = ?1 AND passage_id = ?2";
 	sqlite3_stmt *s = db_prep(st->db, sql_ins, err);
+	bool demote = j->positive_grade > 1 && j->grade > 0 &&
+		      j->grade < j->positive_grade;
+	long grade = demote ? 0 : j->grade;
+	int64_t src = 0;
+	uint64_t h = j->pxid ? store_seen_hash('q', j->qid, 0, j->pxid) : 0;
 	enum ns_rc rc;
 
 	if (dup)
 		*dup = false;
 	if (!s)
 		return NS_EDB;
-	sqlite3_bind_int64(s, 1, qid);
-	sqlite3_bind_int64(s, 2, pid);
+	if (demote) {
+		st->qrels_demoted++;
+		if (!(s = db_prep(st->db, sql_file, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(s, 1, j->qid);
+		sqlite3_bind_int64(s, 2, j->pid);
+		sqlite3_bind_int64(s, 3, j->grade);
+		if ((rc = db_step_done(st->db, s, "keeping a judgment's grade",
+				       err)))
+			return rc;
+		s = db_prep(st->db, sql_ins, err);
+		if (!s)
+			return NS_EDB;
+	}
+	sqlite3_bind_int64(s, 1, j->qid);
+	sqlite3_bind_int64(s, 2, j->pid);
 	sqlite3_bind_int64(s, 3, grade);
-	if (score)
-		sqlite3_bind_double(s, 4, *score);
+	if (j->score)
+		sqlite3_bind_double(s, 4, *j->score);
 	sqlite3_bind_int64(s, 5, st->source);
 	if ((rc = db_step_done(st->db, s, "adding a judgment", err)))
 		return rc;
 	if (sqlite3_changes(db_handle(st->db)) == 1) {
 		st->qrels++;
+		if (h)
+			store_hmap_put(st->seen, h, 1);
 		return NS_OK;
 	}
 	if (dup)
 		*dup = true;
-	st->qrels_dup++;
+	if (!(s = db_prep(st->db, sql_src, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, j->qid);
+	sqlite3_bind_int64(s, 2, j->pid);
+	if ((rc = db_step_int(st->db, s, &src, "looking up a judgment", err)))
+		return rc;
+	if (src != st->source) {
+		st->qrels_known++;
+		if (!st->known_example[0]) {
+			char *path = store_source_path(st->db, src);
+
+			snprintf(st->known_example, sizeof(st->known_example),
+				 "from %s", path ? path : "?");
+			free(path);
+		}
+	} else if (h && !store_hmap_has(st->seen, h)) {
+		st->qrels_shared++;
+		store_hmap_put(st->seen, h, 1);
+		store_shared_example(st, st->shared_example,
+				     sizeof(st->shared_example), j->pid,
+				     j->qxid, j->pxid);
+	} else {
+		st->qrels_dup++;
+	}
 	if (!(s = db_prep(st->db, sql_upd, err)))
 		return NS_EDB;
-	sqlite3_bind_int64(s, 1, qid);
-	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_int64(s, 1, j->qid);
+	sqlite3_bind_int64(s, 2, j->pid);
 	sqlite3_bind_int64(s, 3, grade);
-	if (score)
-		sqlite3_bind_double(s, 4, *score);
+	if (j->score)
+		sqlite3_bind_double(s, 4, *j->score);
 	return db_step_done(st->db, s, "merging a judgment", err);
 }
 
@@ -907,7 +1102,8 @@ store_run(struct store *st, const char *method, const char *params,
 
 enum ns_rc
 store_candidate(struct store *st, int64_t run, int64_t qid, int64_t pid,
-		long rank, const double *score, bool *dup, struct ns_err *err)
+		long rank, const double *score, const char *qxid,
+		const char *pxid, bool *dup, struct ns_err *err)
 {
 	static const char sql[] =
 		"INSERT OR IGNORE INTO candidate(run_id, query_id, passage_id, "
@@ -928,10 +1124,24 @@ store_candidate(struct store *st, int64_t run, int64_t qid, int64_t pid,
 		return rc;
 	if (dup)
 		*dup = sqlite3_changes(db_handle(st->db)) == 0;
-	if (sqlite3_changes(db_handle(st->db)) == 1)
+	if (sqlite3_changes(db_handle(st->db)) == 1) {
 		st->candidates++;
-	else
+		if (pxid)
+			store_hmap_put(st->seen, store_seen_hash('c', run, qid,
+								 pxid), 1);
+		return NS_OK;
+	}
+	if (pxid && !store_hmap_has(st->seen, store_seen_hash('c', run, qid,
+							      pxid))) {
+		st->candidates_shared++;
+		store_hmap_put(st->seen, store_seen_hash('c', run, qid, pxid),
+			       1);
+		store_shared_example(st, st->cand_example,
+				     sizeof(st->cand_example), pid, qxid,
+				     pxid);
+	} else {
 		st->candidates_dup++;
+	}
 	return NS_OK;
 }
 
@@ -951,16 +1161,22 @@ store_trec_start(struct store *st, struct ns_err *err)
 }
 
 enum ns_rc
-store_trec_row(struct store *st, int64_t qid, int64_t pid, const char *docid,
-	       double score, long line, long *first_line, struct ns_err *err)
+store_trec_row(struct store *st, int64_t qid, int64_t pid, const char *qxid,
+	       const char *docid, double score, long line, long *first_line,
+	       struct ns_err *err)
 {
 	static const char sql[] =
 		"INSERT OR IGNORE INTO temp.trec_stage(query_id, passage_id, "
 		"docid, score, line) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char sql_line[] =
-		"SELECT line FROM temp.trec_stage "
+		"SELECT line, docid = ?3 FROM temp.trec_stage "
+		"WHERE query_id = ?1 AND passage_id = ?2";
+	static const char sql_max[] =
+		"UPDATE temp.trec_stage SET score = max(score, ?3) "
 		"WHERE query_id = ?1 AND passage_id = ?2";
 	sqlite3_stmt *s = db_prep(st->db, sql, err);
+	uint64_t h = store_seen_hash('t', qid, 0, docid);
+	bool same = true;
 	enum ns_rc rc;
 
 	*first_line = 0;
@@ -973,16 +1189,34 @@ store_trec_row(struct store *st, int64_t qid, int64_t pid, const char *docid,
 	sqlite3_bind_int64(s, 5, line);
 	if ((rc = db_step_done(st->db, s, "staging a run row", err)))
 		return rc;
-	if (sqlite3_changes(db_handle(st->db)) == 1)
+	if (sqlite3_changes(db_handle(st->db)) == 1) {
+		store_hmap_put(st->seen, h, 1);
 		return NS_OK;
+	}
 	if (!(s = db_prep(st->db, sql_line, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(s, 1, qid);
 	sqlite3_bind_int64(s, 2, pid);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	sqlite3_bind_text(s, 3, docid, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
 		*first_line = (long)sqlite3_column_int64(s, 0);
+		same = sqlite3_column_int(s, 1);
+	}
 	sqlite3_reset(s);
-	return NS_OK;
+	if (same || store_hmap_has(st->seen, h))
+		return NS_OK;	/* the same docid twice: the caller says */
+	/* another docid with the text of a staged one */
+	*first_line = 0;
+	store_hmap_put(st->seen, h, 1);
+	st->candidates_shared++;
+	store_shared_example(st, st->cand_example, sizeof(st->cand_example),
+			     pid, qxid, docid);
+	if (!(s = db_prep(st->db, sql_max, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qid);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_double(s, 3, score);
+	return db_step_done(st->db, s, "merging a run row", err);
 }
 
 enum ns_rc
@@ -1084,6 +1318,8 @@ store_free(struct store *st)
 	st->hmap = NULL;
 	store_hmap_free(st->xset);
 	st->xset = NULL;
+	store_hmap_free(st->seen);
+	st->seen = NULL;
 	st->nxpend = 0;
 	if (st->pend) {
 		strbuf_fini(&st->pend->bytes);

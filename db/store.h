@@ -56,9 +56,31 @@ struct store {
 	 * (nxpend of them) instead of being probed for one by one. */
 	struct store_hmap *xset;
 	size_t nxpend;
+	/* (query, passage id) pairs judged in this session, and (run,
+	 * query, passage id) candidates: hashes, to tell a repeated
+	 * judgment from two ids that share one text */
+	struct store_hmap *seen;
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
 		candidates_dup, filled;
+	int64_t qrels_shared;	/* judgment merged: two ids, one text */
+	int64_t qrels_known;	/* pair judged by another input before */
+	int64_t qrels_demoted;	/* graded below the positive grade */
+	int64_t candidates_shared; /* candidate merged: two ids, one text */
+	int64_t inputs_skipped;	/* inputs found imported before */
+	/* the first example of each, for the report */
+	char shared_example[200], known_example[400], cand_example[200];
+};
+
+/* One judgment to store. */
+struct store_judgment {
+	int64_t qid, pid;
+	long grade;		/* as the input gives it */
+	long positive_grade;	/* grades 1..positive_grade-1 are stored as
+				 * 0 (judged non-relevant), the input's grade
+				 * in qrel.file_grade; <= 1: none */
+	const double *score;	/* teacher score, or NULL */
+	const char *qxid, *pxid;/* external ids, for the report (or NULL) */
 };
 
 /*
@@ -73,13 +95,38 @@ char *store_source_path(struct db *db, int64_t id);
 enum ns_rc store_begin(struct store *st, struct db *db, bool fts,
 		       struct ns_err *err);
 
-/* Add a source row for input @path in @format; becomes st->source. */
+/* Add a source row for input @path in @format whose first bytes hash to
+ * @head (may be NULL); becomes st->source. */
 enum ns_rc store_source(struct store *st, const char *path,
-			const char *format, struct ns_err *err);
+			const char *format, const char *head,
+			struct ns_err *err);
 
-/* Record the record and skip counts of the current source. */
+/* Is there a source (this session's too) whose head hash is @head? */
+bool store_source_head_seen(struct store *st, const char *head);
+
+/* Record the record and skip counts and the content hash (NULL: none)
+ * of the current source. */
 enum ns_rc store_source_done(struct store *st, int64_t records,
-			     int64_t skipped, struct ns_err *err);
+			     int64_t skipped, const char *hash,
+			     struct ns_err *err);
+
+/*
+ * An earlier source (not the current one) with content hash @hash: *@id
+ * (0 when there is none), and its *@path and *@created_at (caller frees
+ * both; NULL when there is none).
+ */
+enum ns_rc store_source_same(struct store *st, const char *hash,
+			     int64_t *id, char **path, char **created_at,
+			     struct ns_err *err);
+
+/*
+ * One input is a savepoint, so that an input found to be imported before
+ * can be taken back whole: store_input_begin() before its source,
+ * store_input_end() after it, keeping it or not (then @st is as it was
+ * at store_input_begin()).  Nests around store_savepoint().
+ */
+enum ns_rc store_input_begin(struct store *st, struct ns_err *err);
+enum ns_rc store_input_end(struct store *st, bool keep);
 
 /*
  * Store a passage with external id @xid (may be NULL: deduplicated by
@@ -106,12 +153,14 @@ int64_t store_passage_find(struct store *st, const char *xid);
 int64_t store_query_find(struct store *st, const char *xid);
 
 /*
- * Store a judgment.  A pair judged before keeps the higher grade (and the
- * teacher score if it had none); that counts in st->qrels_dup and sets
- * *@dup (may be NULL).
+ * Store judgment @j.  A pair judged before keeps the higher grade (and
+ * the teacher score if it had none) and sets *@dup (may be NULL); it
+ * counts in st->qrels_dup (the same query and passage id again in this
+ * input), st->qrels_shared (another id with the same text) or
+ * st->qrels_known (judged by an earlier input).
  */
-enum ns_rc store_qrel(struct store *st, int64_t qid, int64_t pid, long grade,
-		      const double *score, bool *dup, struct ns_err *err);
+enum ns_rc store_qrel(struct store *st, const struct store_judgment *j,
+		      bool *dup, struct ns_err *err);
 
 /* Add a run of candidates (@method: import, trec) to the current source;
  * *@run is its id. */
@@ -119,21 +168,26 @@ enum ns_rc store_run(struct store *st, const char *method,
 		     const char *params, int64_t *run, struct ns_err *err);
 
 /* Add a candidate; a pair already in @run is left as it was and sets *@dup
- * (counted in st->candidates_dup).  @rank 0 = unknown, @score NULL = none. */
+ * (counted in st->candidates_dup, or st->candidates_shared when its
+ * passage id @pxid (may be NULL) differs: two ids, one text; @qxid names
+ * the query in that message).  @rank 0 = unknown, @score NULL = none. */
 enum ns_rc store_candidate(struct store *st, int64_t run, int64_t qid,
 			   int64_t pid, long rank, const double *score,
-			   bool *dup, struct ns_err *err);
+			   const char *qxid, const char *pxid, bool *dup,
+			   struct ns_err *err);
 
 /*
  * TREC runs: rows are staged with store_trec_row() and become candidates of
  * @run in store_trec_finish(), ranked by score (descending; ties by docid
  * descending, as trec_eval orders them).  A (query, docid) pair staged
- * twice sets *@first_line to the line of the first one (else 0).
+ * twice sets *@first_line to the line of the first one (else 0); two
+ * docids with one text are one candidate with the higher score (counted
+ * in st->candidates_shared).  @qxid names the query in that message.
  */
 enum ns_rc store_trec_start(struct store *st, struct ns_err *err);
 enum ns_rc store_trec_row(struct store *st, int64_t qid, int64_t pid,
-			  const char *docid, double score, long line,
-			  long *first_line, struct ns_err *err);
+			  const char *qxid, const char *docid, double score,
+			  long line, long *first_line, struct ns_err *err);
 enum ns_rc store_trec_finish(struct store *st, int64_t run,
 			     struct ns_err *err);
 

@@ -243,16 +243,19 @@ vecdb_max_id(struct db *db, bool query)
 }
 
 enum ns_rc
-vecdb_walk_texts(struct db *db, bool query,
+vecdb_walk_texts(struct db *db, bool query, bool prompts,
 		 enum ns_rc (*fn)(int64_t id, const char *text, size_t len,
 				  void *arg),
 		 void *arg, int64_t *notext, struct ns_err *err)
 {
 	static const char sql_q[] = "SELECT id, text FROM query ORDER BY id";
+	static const char sql_qp[] =
+		"SELECT id, coalesce(prompt, '') || text FROM query ORDER BY id";
 	static const char sql_p[] =
 		"SELECT id, CASE WHEN title = '' THEN text"
 		" ELSE title || ' ' || text END FROM passage ORDER BY id";
-	sqlite3_stmt *st = db_prep(db, query ? sql_q : sql_p, err);
+	sqlite3_stmt *st = db_prep(db, !query ? sql_p : prompts ? sql_qp
+				   : sql_q, err);
 	enum ns_rc rc = NS_OK;
 	int64_t skipped = 0;
 	int src;

@@ -642,14 +642,20 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 			p = 1.0 / (1.0 + exp(-z));
 			wgt = p * (1.0 - p);
 			for (int j = 0; j < d; j++) {
+				double wx = wgt * x[j];
+
 				g[j] += (p - (it->label == CASCADE_LABEL_FN)) *
 					x[j];
 				if (x[j] == 0.0)
 					continue;
-				for (int l = 0; l < d; l++)
-					A[j * d + l] += wgt * x[j] * x[l];
+				/* the upper triangle; mirrored below */
+				for (int l = j; l < d; l++)
+					A[j * d + l] += wx * x[l];
 			}
 		}
+		for (int j = 0; j < d; j++)
+			for (int l = 0; l < j; l++)
+				A[j * d + l] = A[l * d + j];
 		/* the penalty, not on the intercept */
 		for (int j = 0; j < d - 1; j++) {
 			g[j] += lambda * m->w[j];
@@ -927,13 +933,10 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 			out->certifying += cert[i];
 		}
 	}
-	/* the grid sample: items with u below the cut */
-	if (n > CASCADE_GRID_SAMPLE) {
-		for (size_t i = 0; i < n; i++)
-			v[i] = items[i].u;
-		cascade_sort_doubles(v, n);
-		u_cut = v[CASCADE_GRID_SAMPLE];
-	}
+	/* the grid sample: items with u below the cut (u is uniform, so
+	 * about CASCADE_GRID_SAMPLE of them, the same ones every time) */
+	if (n > CASCADE_GRID_SAMPLE)
+		u_cut = (double)CASCADE_GRID_SAMPLE / (double)n;
 	for (int k = 0; k < c->n; k++) {
 		size_t m = 0, nl = 0, ng;
 		double *g;

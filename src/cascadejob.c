@@ -168,6 +168,9 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		todo += stage == k && pending;
 	}
 	if (todo == 0) {
+		if (report)
+			fprintf(report, "stage %s: nothing new to score\n",
+				st->name);
 		free(b);
 		return NS_OK;
 	}
@@ -221,19 +224,17 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 	cascadejob_batch_clear(b);
 	free(b);
 	progress_finish(&pr);
-	if (report && rc == NS_OK) {
-		const struct scorer_stats *ss = scorer_stats(sc);
+	if (report) {
+		char line[512];
+		const char *log = scorer_log(sc);
 
-		fprintf(report, "stage %s: %lld scored, %lld failed, %lld "
-			"requests, %lld from the cache", st->name,
-			(long long)(todo - (size_t)ss->failed),
-			(long long)ss->failed, (long long)ss->requests,
-			(long long)ss->cached);
-		if (ss->prompt_tokens || ss->completion_tokens)
-			fprintf(report, ", %lld + %lld tokens, cost %.4f",
-				(long long)ss->prompt_tokens,
-				(long long)ss->completion_tokens, ss->cost);
-		fprintf(report, ", %.1f s\n", ss->seconds);
+		fprintf(report, "stage %s: %lld to score; %s\n", st->name,
+			(long long)todo,
+			scorer_stats_format(sc, line, sizeof(line)));
+		/* what the command said on stderr, when something failed */
+		if ((scorer_stats(sc)->failed || rc != NS_OK) && log && *log)
+			fprintf(report, "stage %s, its log:\n%s%s", st->name,
+				log, log[strlen(log) - 1] == '\n' ? "" : "\n");
 	}
 	scorer_free(sc);
 	return rc;

@@ -20,8 +20,10 @@
 	X(cascade, cmd_cascade, "run the cascade's stages: keep, flag or send each candidate to people") \
 	X(fit,    cmd_fit,    "refit the cascade's thresholds and P(FN) from the decisions") \
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
+	X(queue,  cmd_queue,  "list the review queues with their sizes and each annotator's progress") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
 	X(simulate, cmd_simulate, "replay review and the cascade with an oracle: contamination per human budget") \
+	X(export, cmd_export, "write the cleaned data (BGE, Tevatron, sentence-transformers) or qrels") \
 	/* end of CMD_LIST: every row above ends with a backslash */
 
 #define CMD_DECL(name, fn, summary) int fn(int argc, char **argv);

@@ -41,7 +41,9 @@ cmd_config(int argc, char **argv)
 		return rc;
 	if (st.first != argc - 1 && st.first != argc - 2)
 		return cmd_usage_error("config", "expected PROJECT [FILE]");
-	if (project_open(&p, argv[st.first], &err) != NS_OK)
+	/* showing it is a reading command: it works on a read-only project */
+	if ((st.first == argc - 1 ? project_open_read(&p, argv[st.first], &err)
+	     : project_open(&p, argv[st.first], &err)) != NS_OK)
 		return cmd_fail(&err);
 	if (st.first == argc - 1) {
 		const char *src = config_source(p.cfg);

@@ -2,17 +2,20 @@
  * cmd_stats.c - negsieve stats [--json] PROJECT
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "src/cmd.h"
 #include "src/project.h"
+#include "db/export.h"
 #include "db/stats.h"
 #include "db/cascade.h"
 #include "src/cascade.h"
 #include "src/cascadejob.h"
 #include "src/label.h"
+#include "src/team.h"
 
 struct stats_settings {
 	bool json;		/* one JSON object instead of the table */
@@ -21,7 +24,7 @@ struct stats_settings {
 static const struct opt stats_rows[] = {
 	OPT_FLAG('j', "json", struct stats_settings, json,
 		 "print one JSON object (keys: queries, passages, positives, "
-		 "candidates, decisions, ..., sources)"),
+		 "candidates, decisions, ..., sources, exports)"),
 	OPT_END
 };
 
@@ -30,7 +33,7 @@ static const struct opt_cmd stats_cmd = {
 	"usage: negsieve stats [OPTIONS] PROJECT\n",
 	"Print counts of queries, passages, positives, candidates and\n"
 	"decisions, overall and per source; the current labels of the\n"
-	"reviewed items, per label and per annotator.\n",
+	"reviewed items, per label and per annotator; the exports made.\n",
 	stats_rows,
 };
 
@@ -132,6 +135,87 @@ stats_estimate_json(const struct cascadejob_estimate *e)
 	return o;
 }
 
+static json_t *
+stats_team_json(const struct team_stats *ts)
+{
+	json_t *o = json_object(), *a = json_array(), *p = json_array();
+
+	json_object_set_new(o, "alpha", isnan(ts->alpha) ? json_null()
+				     : json_real(ts->alpha));
+	json_object_set_new(o, "alpha_items", json_integer(ts->alpha_units));
+	for (size_t i = 0; i < ts->na; i++) {
+		const struct team_annotator *x = &ts->a[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "name", json_string(x->name));
+		json_object_set_new(e, "labelled", json_integer(x->labelled));
+		json_object_set_new(e, "decisions", json_integer(x->events));
+		json_object_set_new(e, "hours", json_real(x->hours));
+		json_object_set_new(e, "decisions_per_hour",
+				    json_real(x->per_hour));
+		json_object_set_new(e, "median_ms_on_item", x->median_ms < 0
+				    ? json_null() : json_real(x->median_ms));
+		json_object_set_new(e, "adjudicated", json_integer(x->adj_n));
+		json_object_set_new(e, "agrees_with_adjudication",
+				    json_integer(x->adj_agree));
+		json_object_set_new(e, "cascade_verdicts",
+				    json_integer(x->auto_n));
+		json_object_set_new(e, "agrees_with_cascade",
+				    json_integer(x->auto_agree));
+		json_array_append_new(a, e);
+	}
+	for (size_t i = 0; i < ts->np; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "a", json_string(ts->a[ts->p[i].a].name));
+		json_object_set_new(e, "b", json_string(ts->a[ts->p[i].b].name));
+		json_object_set_new(e, "items", json_integer(ts->p[i].items));
+		json_object_set_new(e, "kappa", isnan(ts->p[i].kappa)
+				    ? json_null() : json_real(ts->p[i].kappa));
+		json_array_append_new(p, e);
+	}
+	json_object_set_new(o, "annotators", a);
+	json_object_set_new(o, "pairs", p);
+	return o;
+}
+
+static void
+stats_print_team(const struct team_stats *ts)
+{
+	if (ts->na == 0)
+		return;
+	if (ts->alpha_units)
+		printf("agreement   Krippendorff's alpha %.3f over %lld items "
+		       "labelled by two or more\n", ts->alpha,
+		       (long long)ts->alpha_units);
+	else
+		printf("agreement   no item labelled by two annotators yet "
+		       "(review.overlap)\n");
+	for (size_t i = 0; i < ts->np; i++)
+		printf("  kappa     %s, %s: %.3f over %lld items\n",
+		       ts->a[ts->p[i].a].name, ts->a[ts->p[i].b].name,
+		       ts->p[i].kappa, (long long)ts->p[i].items);
+	for (size_t i = 0; i < ts->na; i++) {
+		const struct team_annotator *x = &ts->a[i];
+
+		printf("  %-9s ", x->name);
+		if (x->per_hour > 0)
+			printf("%.0f decisions/h", x->per_hour);
+		else
+			printf("decisions/h unknown (no review session)");
+		if (x->median_ms >= 0)
+			printf(", median %.1f s on an item",
+			       x->median_ms / 1000.0);
+		if (x->adj_n)
+			printf("; agrees with adjudication %lld/%lld",
+			       (long long)x->adj_agree, (long long)x->adj_n);
+		if (x->auto_n)
+			printf("; with the cascade %lld/%lld",
+			       (long long)x->auto_agree, (long long)x->auto_n);
+		putchar('\n');
+	}
+}
+
 static void
 stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		    const struct cascadejob_estimate *e, double conf)
@@ -172,6 +256,67 @@ stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		printf("            within +-2 points\n");
 }
 
+/* The exports as a JSON array (their params and counts as objects). */
+static json_t *
+stats_exports_json(const struct export_record *v, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "id", json_integer(v[i].id));
+		json_object_set_new(e, "created_at",
+				    json_string(v[i].created_at));
+		json_object_set_new(e, "format", json_string(v[i].format));
+		json_object_set_new(e, "path", json_string(v[i].path));
+		json_object_set_new(e, "params", json_loads(v[i].params, 0,
+							     NULL));
+		json_object_set_new(e, "fit_id", v[i].fit_id ?
+				    json_integer(v[i].fit_id) : json_null());
+		json_object_set_new(e, "decisions_upto",
+				    json_integer(v[i].decisions_upto));
+		json_object_set_new(e, "queries", json_integer(v[i].queries));
+		json_object_set_new(e, "rows", json_integer(v[i].rows));
+		json_object_set_new(e, "positives",
+				    json_integer(v[i].positives));
+		json_object_set_new(e, "relabelled",
+				    json_integer(v[i].relabelled));
+		json_object_set_new(e, "negatives",
+				    json_integer(v[i].negatives));
+		json_object_set_new(e, "negatives_dropped",
+				    json_integer(v[i].negatives_dropped));
+		json_object_set_new(e, "queries_dropped",
+				    json_integer(v[i].queries_dropped));
+		json_object_set_new(e, "counts", json_loads(v[i].counts, 0,
+							     NULL));
+		json_array_append_new(arr, e);
+	}
+	return arr;
+}
+
+/* The exports as a table, after a count line. */
+static void
+stats_exports_text(const struct export_record *v, size_t n)
+{
+	if (!n)
+		return;
+	printf("\nexports     %zu (latest %s)\n", n, v[n - 1].created_at);
+	printf("%-4s %-12s %8s %9s %10s %9s %9s  %s\n", "id", "format",
+	       "queries", "positives", "relabelled", "negatives", "q-dropped",
+	       "path (cascade fit)");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-4lld %-12s %8lld %9lld %10lld %9lld %9lld  %s",
+		       (long long)v[i].id, v[i].format,
+		       (long long)v[i].queries, (long long)v[i].positives,
+		       (long long)v[i].relabelled, (long long)v[i].negatives,
+		       (long long)v[i].queries_dropped, v[i].path);
+		if (v[i].fit_id)
+			printf(" (fit %lld)", (long long)v[i].fit_id);
+		putchar('\n');
+	}
+}
+
 int
 cmd_stats(int argc, char **argv)
 {
@@ -180,10 +325,12 @@ cmd_stats(int argc, char **argv)
 	struct stats_counts tot;
 	struct stats_source *src = NULL;
 	struct stats_annotator *ann = NULL;
+	struct export_record *exp = NULL;
 	int64_t labels[LABEL_COUNT], labelled = 0;
-	size_t nsrc = 0, nann = 0, nfit = 0;
+	size_t nsrc = 0, nann = 0, nfit = 0, nexp = 0;
 	struct cascade_db_fit *fits = NULL;
 	struct cascadejob_estimate est;
+	struct team_stats ts;
 	double conf;
 	char buf[256];
 	struct project p;
@@ -192,21 +339,26 @@ cmd_stats(int argc, char **argv)
 
 	err_clear(&err);
 	memset(&opts, 0, sizeof(opts));
+	memset(&ts, 0, sizeof(ts));
 	if ((rc = cmd_options(&stats_cmd, argc, argv, &opts, &st)) ||
 	    st.help)
 		return rc;
 	if (st.first != argc - 1)
 		return cmd_usage_error("stats", "expected one PROJECT argument");
-	if (project_open(&p, argv[st.first], &err) != NS_OK)
+	if (project_open_read(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	if (stats_totals(p.db, &tot, &err) != NS_OK ||
 	    stats_sources(p.db, &src, &nsrc, &err) != NS_OK ||
 	    stats_labels(p.db, labels, &ann, &nann, &err) != NS_OK ||
 	    cascade_db_fits(p.db, &fits, &nfit, &err) != NS_OK ||
-	    cascadejob_estimate(&p, &est, &err) != NS_OK) {
+	    cascadejob_estimate(&p, &est, &err) != NS_OK ||
+	    export_records(p.db, &exp, &nexp, &err) != NS_OK ||
+	    team_stats(p.db, &ts, &err) != NS_OK) {
 		stats_sources_free(src, nsrc);
 		stats_annotators_free(ann, nann);
 		cascade_db_fits_free(fits, nfit);
+		export_records_free(exp, nexp);
+		team_stats_fini(&ts);
 		project_close(&p);
 		return cmd_fail(&err);
 	}
@@ -249,6 +401,9 @@ cmd_stats(int argc, char **argv)
 		json_object_set_new(o, "annotators", arr);
 		json_object_set_new(o, "cascade", stats_fits_json(fits, nfit));
 		json_object_set_new(o, "estimate", stats_estimate_json(&est));
+		json_object_set_new(o, "team", stats_team_json(&ts));
+		json_object_set_new(o, "exports", stats_exports_json(exp,
+								     nexp));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 		json_decref(o);
@@ -278,11 +433,14 @@ cmd_stats(int argc, char **argv)
 						 sizeof(buf)),
 			       (long long)ann[i].events);
 		}
+		stats_print_team(&ts);
 		stats_print_cascade(fits, nfit, &est, conf);
 		if (nsrc)
-			printf("\n%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
+			printf("\nper source: what each import added (mined "
+			       "candidates are not counted here)\n"
+			       "%-4s %-10s %8s %8s %9s %9s %10s  %s\n", "id",
 			       "format", "records", "queries", "passages",
-			       "positives", "candidates", "path");
+			       "positives", "imported", "path");
 		for (size_t i = 0; i < nsrc; i++)
 			printf("%-4lld %-10s %8lld %8lld %9lld %9lld %10lld  "
 			       "%s\n", (long long)src[i].id, src[i].format,
@@ -291,10 +449,13 @@ cmd_stats(int argc, char **argv)
 			       (long long)src[i].c.passages,
 			       (long long)src[i].c.positives,
 			       (long long)src[i].c.candidates, src[i].path);
+		stats_exports_text(exp, nexp);
 	}
 	stats_sources_free(src, nsrc);
+	export_records_free(exp, nexp);
 	stats_annotators_free(ann, nann);
 	cascade_db_fits_free(fits, nfit);
+	team_stats_fini(&ts);
 	project_close(&p);
 	return NS_OK;
 }

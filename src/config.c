@@ -27,8 +27,11 @@ const struct config_key config_keys[] = {
 	  "Free text describing the data set." },
 	{ "import.format", CONFIG_ENUM, "auto",
 	  "auto|beir|bge|tevatron|st-csv|st-tsv|st-jsonl|trec-run|trec-qrels|"
-	  "id-text",
-	  "Input format; auto detects it from the file name and contents." },
+	  "id-text|trec-topics|rank-llm|pool",
+	  "Input format; auto detects it from the contents." },
+	{ "import.positive_grade", CONFIG_INT, "1", "1..",
+	  "Qrels grade from which on a judgment is a positive (TREC DL: 2); "
+	  "lower grades are judged non-relevant." },
 	{ "import.fts", CONFIG_BOOL, "true", NULL,
 	  "Update the full-text (FTS5) indexes after each import." },
 	{ "import.max_record_bytes", CONFIG_INT, "268435456", "1..",
@@ -48,6 +51,9 @@ const struct config_key config_keys[] = {
 	  "Further attempts after a timeout, HTTP 429 or 5xx." },
 	{ "embed.backoff", CONFIG_FLOAT, "1", "0..",
 	  "Seconds before the first retry; doubles each time." },
+	{ "embed.prompt", CONFIG_BOOL, "true", NULL,
+	  "Embed each query with the prompt of its training row in front "
+	  "(FlagEmbedding's \"prompt\"); false: the query alone." },
 	{ "embed.api_key_env", CONFIG_STRING, NULL, NULL,
 	  "Environment variable holding the API key; unset: NEGSIEVE_API_KEY, "
 	  "then OPENAI_API_KEY." },
@@ -87,6 +93,16 @@ const struct config_key config_keys[] = {
 	  "Negatives to keep per query; 0 keeps all the filters leave." },
 	{ "mine.seed", CONFIG_INT, "0", "0..",
 	  "Seed of random and SimANS sampling." },
+	{ "mine.rank_of", CONFIG_ENUM, "retrieval", "retrieval|negatives",
+	  "What range_min/range_max count: retrieval ranks with the positives "
+	  "(FlagEmbedding), or ranks among the negatives the other filters "
+	  "leave (sentence-transformers)." },
+	{ "mine.precision", CONFIG_ENUM, "f32", "f32|bf16|int8",
+	  "Exact search: screen in f32, or in bf16 or int8 and rescore the "
+	  "best k + margin in f32." },
+	{ "mine.gemm", CONFIG_ENUM, "auto", "auto|openblas|onednn|faiss",
+	  "Exact search engine: auto (the faster GEMM library, measured once "
+	  "per machine), openblas, onednn, or faiss's own." },
 	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", "0..1",
 	  "Refit: the upper 95% bound of the false-negative rate among what a stage keeps must stay at or below this." },
 	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", "0..1",
@@ -120,6 +136,92 @@ const struct config_key config_keys[] = {
 	  "agreement: the newest run of this method is the other run." },
 	{ "cascade.stages[].run", CONFIG_INT, NULL, "1..",
 	  "agreement: the other run's id (instead of method)." },
+	/* the external scorers (src/scorer.h) */
+	{ "cascade.stages[].command[]", CONFIG_STRING, NULL, NULL,
+	  "Command stage: the program and its arguments, a list run without "
+	  "a shell." },
+	{ "cascade.stages[].timeout", CONFIG_FLOAT, "60", "(0..",
+	  "Seconds: a command's wait for each answer; a judge's per request." },
+	{ "cascade.stages[].start_timeout", CONFIG_FLOAT, "120", "(0..",
+	  "Command stage: seconds to give the first answer after starting "
+	  "(loading a model), when longer than timeout." },
+	{ "cascade.stages[].restarts", CONFIG_INT, "3", "0..1000",
+	  "Command stage: restarts in a row after a crash or a timeout before "
+	  "the rest of the batch is given up." },
+	{ "cascade.stages[].endpoint", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: OpenAI-compatible chat completions URL." },
+	{ "cascade.stages[].model", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the model name sent to the endpoint." },
+	{ "cascade.stages[].prompt", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: the prompt template (replaces the built-in one)." },
+	{ "cascade.stages[].prompt_file", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: a file holding the prompt template." },
+	{ "cascade.stages[].concurrency", CONFIG_INT, "8", "1..1024",
+	  "Judge stage: requests in flight." },
+	{ "cascade.stages[].retries", CONFIG_INT, "5", "0..100",
+	  "Judge stage: further attempts after a timeout, HTTP 408, 429 or "
+	  "5xx." },
+	{ "cascade.stages[].backoff", CONFIG_FLOAT, "1", "0..3600",
+	  "Judge stage: seconds before the first retry; doubles each time." },
+	{ "cascade.stages[].api_key_env", CONFIG_STRING, NULL, NULL,
+	  "Judge stage: environment variable holding the API key." },
+	{ "cascade.stages[].max_tokens", CONFIG_INT, "256", "1..10000000",
+	  "Judge stage: the longest answer asked for, in tokens." },
+	{ "cascade.stages[].temperature", CONFIG_FLOAT, "0", "0..2",
+	  "Judge stage: sampling temperature." },
+	{ "cascade.stages[].max_chars", CONFIG_INT, "0", "0..1000000000",
+	  "Judge stage: cut each text to this many characters; 0: no limit." },
+	{ "cascade.stages[].price_prompt", CONFIG_FLOAT, "0", "0..",
+	  "Judge stage: price per 1000 prompt tokens." },
+	{ "cascade.stages[].price_completion", CONFIG_FLOAT, "0", "0..",
+	  "Judge stage: price per 1000 completion tokens." },
+	{ "export.format", CONFIG_ENUM, "bge",
+	  "bge|tevatron|triplet|n-tuple|labeled-pair|beir-qrels|trec-qrels",
+	  "Output format of negsieve export." },
+	{ "export.file_type", CONFIG_ENUM, "auto", "auto|jsonl|csv|tsv",
+	  "How triplet, n-tuple and labeled-pair rows are written; auto goes "
+	  "by the output's name (.csv, .tsv), else JSONL." },
+	{ "export.action", CONFIG_ENUM, "relabel",
+	  "relabel|drop-negative|drop-query",
+	  "What export does with false negatives: write them as positives, "
+	  "leave them out, or leave their queries out." },
+	{ "export.max_flagged", CONFIG_INT, "-1", "-1..",
+	  "Leave out queries with more false negatives than this; -1: no "
+	  "limit." },
+	{ "export.undecided", CONFIG_ENUM, "keep", "keep|drop",
+	  "Candidates that neither people nor the cascade decided: keep as "
+	  "negatives, or drop." },
+	{ "export.negatives", CONFIG_INT, "0", "0..10000",
+	  "At most this many negatives per query, best first; 0 writes all "
+	  "(n-tuple: exactly this many)." },
+	{ "export.min_negatives", CONFIG_INT, "1", "0..10000",
+	  "Leave out queries with fewer negatives than this." },
+	{ "export.fn_grade", CONFIG_INT, "1", "1..1000",
+	  "The grade of the qrels lines of the false negatives." },
+	{ "review.overlap", CONFIG_INT, "1", "1..10",
+	  "Annotators per item on the overlap share (agreement is measured there); 1: no overlap." },
+	{ "review.overlap_share", CONFIG_FLOAT, "0.1", "0..1",
+	  "Share of the candidates (drawn at random) that need review.overlap annotators." },
+	{ "review.adjudicators", CONFIG_STRING, NULL, NULL,
+	  "Who may work the conflicts queue and settle disagreements: OS user names, comma-separated." },
+	{ "review.queues[].name", CONFIG_STRING, NULL, NULL,
+	  "A named queue (review --queue NAME); all, conflicts, uncertain and audit are built in." },
+	{ "review.queues[].verdict", CONFIG_ENUM, NULL, "review|tn|fn",
+	  "Only candidates with this verdict of the cascade." },
+	{ "review.queues[].audit", CONFIG_ENUM, "any", "any|only|none",
+	  "Only the audit slice, none of it, or either." },
+	{ "review.queues[].stage", CONFIG_STRING, NULL, NULL,
+	  "Only candidates this cascade stage decided or holds." },
+	{ "review.queues[].source", CONFIG_INT, NULL, "1..",
+	  "Only candidates of runs of this source (an import; see negsieve stats)." },
+	{ "review.queues[].run", CONFIG_INT, NULL, "1..",
+	  "Only candidates of this run." },
+	{ "review.queues[].min_score", CONFIG_FLOAT, NULL, NULL,
+	  "Only candidates scoring at least this." },
+	{ "review.queues[].max_score", CONFIG_FLOAT, NULL, NULL,
+	  "Only candidates scoring at most this." },
+	{ "review.queues[].annotators", CONFIG_STRING, NULL, NULL,
+	  "Who may work the queue: OS user names, comma-separated; unset: everyone." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
 	{ NULL, 0, NULL, NULL, NULL }
@@ -824,9 +926,14 @@ config_write_example(FILE *fp)
 				fprintf(fp, "  # %.*s: (a list; each element "
 					"has these keys)\n  #   -\n",
 					(int)(br - dot - 1), dot + 1);
-			fprintf(fp, "  #     %s: %s\n", br + 3,
-				k->def ? k->def : k->choices ? k->choices
-				: "...");
+			if (!strcmp(br + 3 + strlen(br + 3) - 2, "[]"))
+				/* a list of strings in the element */
+				fprintf(fp, "  #     %.*s: [..., ...]\n",
+					(int)strlen(br + 3) - 2, br + 3);
+			else
+				fprintf(fp, "  #     %s: %s\n", br + 3,
+					k->def ? k->def : k->choices ?
+					k->choices : "...");
 			continue;
 		}
 		if (len != slen || strncmp(section, k->name, len) != 0) {

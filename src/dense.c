@@ -15,10 +15,12 @@
 
 #include "src/dense.h"
 #include "src/faiss_extra.h"
+#include "src/kmeans.h"
 #include "src/util.h"
 
 struct dense_index {
 	FaissIndex *ix;		/* owned */
+	struct gemm_kernel *kn;	/* IVF list scans (NULL: OpenBLAS) */
 };
 
 /* IVF,Flat search through BLAS (ns_faiss_ivf_flat_search), or faiss's own
@@ -55,9 +57,72 @@ dense_fail(struct ns_err *err, const char *what)
 	return err_set(err, NS_EINPUT, "%s: %s", what, m);
 }
 
+static int64_t
+dense_nlist_of(FaissIndex *ix)
+{
+	FaissIndexIVF *ivf = faiss_IndexIVF_cast(ix);
+
+	return ivf ? (int64_t)faiss_IndexIVF_nlist(ivf) : 0;
+}
+
+/* An inner-product IVF..,Flat index trained and filled on our engine:
+ * spherical k-means on the strided sample, every vector assigned to its
+ * list by one exact search of the centroids.  Returns 1 when @ix is not
+ * of that kind (nothing done). */
+static int
+dense_fill_ivf(FaissIndex *ix, int dim, const float *xb, int64_t nb,
+	       int64_t train_max, int niter, const struct topk_opts *o,
+	       struct ns_err *err)
+{
+	int64_t nlist = dense_nlist_of(ix), nt = nb;
+	float *sample = NULL, *cent;
+	int64_t *assign;
+	enum ns_rc rc;
+	int r;
+
+	if (nlist <= 0 || nlist > nb || !ns_faiss_ivf_settable(ix))
+		return 1;
+	if (train_max > 0 && nb > train_max) {
+		nt = train_max;
+		sample = xmalloc((size_t)nt * (size_t)dim * sizeof(float));
+		for (int64_t i = 0; i < nt; i++)
+			memcpy(sample + (size_t)i * (size_t)dim,
+			       xb + (size_t)(i * nb / nt) * (size_t)dim,
+			       (size_t)dim * sizeof(float));
+	}
+	cent = xmalloc((size_t)nlist * (size_t)dim * sizeof(float));
+	rc = kmeans_train(sample ? sample : xb, nt, dim, (int)nlist, niter, o,
+			  cent, err);
+	free(sample);
+	if (rc == NS_OK && (r = ns_faiss_ivf_set_centroids(ix, cent)) != 0) {
+		free(cent);
+		return r > 0 ? 1 : err_set(err, NS_EINTERNAL, "faiss: cannot "
+					   "set the IVF centroids");
+	}
+	assign = xmalloc((size_t)(nb > 0 ? nb : 1) * sizeof(*assign));
+	if (rc == NS_OK)
+		rc = kmeans_assign(xb, nb, dim, cent, (int)nlist, o, assign,
+				   err);
+	if (rc == NS_OK && ns_faiss_ivf_add_assigned(ix, nb, xb, assign))
+		rc = err_set(err, NS_EINTERNAL, "faiss: adding %lld vectors "
+			     "to their lists failed", (long long)nb);
+	free(assign);
+	free(cent);
+	return rc == NS_OK ? 0 : -1;
+}
+
 enum ns_rc
 dense_build(const char *factory, int dim, const float *xb, int64_t nb,
 	    int64_t train_max, struct dense_index **out, struct ns_err *err)
+{
+	return dense_build_ex(factory, dim, xb, nb, train_max, 0, NULL, out,
+			      err);
+}
+
+enum ns_rc
+dense_build_ex(const char *factory, int dim, const float *xb, int64_t nb,
+	       int64_t train_max, int niter, const struct topk_opts *engine,
+	       struct dense_index **out, struct ns_err *err)
 {
 	FaissIndex *ix = NULL;
 	char what[300];
@@ -65,6 +130,20 @@ dense_build(const char *factory, int dim, const float *xb, int64_t nb,
 	snprintf(what, sizeof(what), "faiss index '%s'", factory);
 	if (faiss_index_factory(&ix, dim, factory, METRIC_INNER_PRODUCT))
 		return dense_fail(err, what);
+	if (engine && niter > 0) {
+		int r = dense_fill_ivf(ix, dim, xb, nb, train_max, niter,
+				       engine, err);
+
+		if (r < 0) {
+			faiss_Index_free(ix);
+			return err->rc ? err->rc : NS_EINTERNAL;
+		}
+		if (r == 0) {
+			*out = xcalloc(1, sizeof(**out));
+			(*out)->ix = ix;
+			return NS_OK;
+		}
+	}
 	if (!faiss_Index_is_trained(ix)) {
 		float *sample = NULL;
 		const float *t = xb;
@@ -94,8 +173,21 @@ dense_build(const char *factory, int dim, const float *xb, int64_t nb,
 		faiss_Index_free(ix);
 		return dense_fail(err, what);
 	}
-	*out = xmalloc(sizeof(**out));
+	*out = xcalloc(1, sizeof(**out));
 	(*out)->ix = ix;
+	return NS_OK;
+}
+
+enum ns_rc
+dense_set_gemm(struct dense_index *ix, enum gemm_lib lib, struct ns_err *err)
+{
+	struct gemm_kernel *kn = NULL;
+	enum ns_rc rc;
+
+	if ((rc = gemm_kernel_new(lib, GEMM_F32, dense_dim(ix), &kn, err)))
+		return rc;
+	gemm_kernel_free(ix->kn);
+	ix->kn = kn;
 	return NS_OK;
 }
 
@@ -114,7 +206,7 @@ dense_load(const char *path, struct dense_index **out, struct ns_err *err)
 
 	if (faiss_read_index_fname(path, 0, &ix))
 		return dense_fail(err, path);
-	*out = xmalloc(sizeof(**out));
+	*out = xcalloc(1, sizeof(**out));
 	(*out)->ix = ix;
 	return NS_OK;
 }
@@ -125,6 +217,7 @@ dense_free(struct dense_index *ix)
 	if (!ix)
 		return;
 	faiss_Index_free(ix->ix);
+	gemm_kernel_free(ix->kn);
 	free(ix);
 }
 
@@ -143,9 +236,7 @@ dense_ntotal(const struct dense_index *ix)
 int64_t
 dense_nlist(const struct dense_index *ix)
 {
-	FaissIndexIVF *ivf = faiss_IndexIVF_cast(ix->ix);
-
-	return ivf ? (int64_t)faiss_IndexIVF_nlist(ivf) : 0;
+	return dense_nlist_of(ix->ix);
 }
 
 enum ns_rc
@@ -170,7 +261,7 @@ dense_search(const struct dense_index *ix, const float *xq, int64_t nq,
 {
 	if (dense_blas_scan) {
 		int rc = ns_faiss_ivf_flat_search(ix->ix, nq, xq, k, dist,
-						  label);
+						  label, ix->kn);
 
 		if (rc == 0)
 			return NS_OK;
@@ -277,6 +368,16 @@ dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
 	   double target, const float *xb, int64_t nb, int64_t *nprobe,
 	   double *recall, struct ns_err *err)
 {
+	return dense_tune_ex(ix, xs, ns, k, target, xb, nb, NULL, nprobe,
+			     recall, err);
+}
+
+enum ns_rc
+dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
+	      double target, const float *xb, int64_t nb,
+	      const struct topk_opts *engine, int64_t *nprobe, double *recall,
+	      struct ns_err *err)
+{
 	int64_t nlist = dense_nlist(ix), np;
 	size_t m = (size_t)ns * (size_t)k;
 	float *d = NULL;
@@ -290,7 +391,17 @@ dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
 	d = xmalloc(m * sizeof(*d));
 	exact = xmalloc(m * sizeof(*exact));
 	approx = xmalloc(m * sizeof(*approx));
-	if (xb)
+	if (xb && engine) {
+		struct topk_opts o = *engine;
+		struct topk *t = NULL;
+
+		o.type = GEMM_F32;
+		o.stream = false;
+		if ((rc = topk_new(xb, nb, dense_dim(ix), &o, &t, err)) ==
+		    NS_OK)
+			rc = topk_search(t, xs, ns, k, d, exact, err);
+		topk_free(t);
+	} else if (xb)
 		rc = dense_knn(xs, ns, xb, nb, dense_dim(ix), k, d, exact, err);
 	else if ((rc = dense_set_param(ix, "nprobe", (double)nlist, err)) ==
 		 NS_OK)
@@ -307,6 +418,141 @@ dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
 			break;
 	}
 out:
+	free(d);
+	free(exact);
+	free(approx);
+	return rc;
+}
+
+/* ---- whole-job planning ------------------------------------------------ */
+
+/* Rounds of k-means and training vectors per list of `auto`'s IVF: the
+ * lists need not be perfect, only cheap (the scan is exact). */
+#define PLAN_NITER 4
+#define PLAN_TRAIN_PER_LIST 32
+
+/* List scans run at this fraction of a large product's rate. */
+#define PLAN_SCAN_EFF 0.5
+
+static double
+plan_ivf_cost(int64_t nq, int64_t nb, int dim, int64_t nlist, int64_t train,
+	      int niter, double frac, int64_t ns)
+{
+	double d = dim;
+
+	return d * ((double)niter * (double)train * (double)nlist +
+		    (double)nb * (double)nlist +		/* assign */
+		    (double)nq * (double)nlist +		/* quantize */
+		    (double)ns * (double)nb +			/* tuning */
+		    (double)nq * frac * (double)nb / PLAN_SCAN_EFF);
+}
+
+double
+dense_plan_search_cost(const struct dense_plan *plan, int64_t nq, int64_t nb,
+		       int dim, int64_t nprobe)
+{
+	double frac = plan->nlist > 0 ? (double)nprobe / plan->nlist : 1;
+
+	return (double)dim * ((double)nq * (double)plan->nlist +
+			      (double)nq * frac * (double)nb / PLAN_SCAN_EFF);
+}
+
+enum ns_rc
+dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
+		int dim, int k, double target, const struct topk_opts *engine,
+		struct dense_plan *p, struct ns_err *err)
+{
+	const int64_t ns_pilot = 200;
+	int64_t nlist = 1, nb_p, nlist_p, ns, np;
+	int k_p;
+	float *sub = NULL, *d = NULL;
+	int64_t *exact = NULL, *approx = NULL;
+	struct dense_index *ix = NULL;
+	struct topk *t = NULL;
+	char factory[64];
+	double recall = 0;
+	enum ns_rc rc = NS_OK;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->factory, sizeof(p->factory), "Flat");
+	p->cost_exact = (double)nq * (double)nb * dim;
+	/* the power of two nearest sqrt(nb) lists */
+	while (nlist * nlist * 2 < nb)
+		nlist *= 2;
+	if (nb < 20000 || nlist < 64 || nq < 1000 || nb / 16 < nlist) {
+		snprintf(p->why, sizeof(p->why), "exact: %lld queries x %lld "
+			 "passages is too small a job for an index to pay off",
+			 (long long)nq, (long long)nb);
+		return NS_OK;
+	}
+	/* the pilot: the same lists over 1/16 of the passages, depth k/16
+	 * (a query's k/16 nearest in the sample lie about as far as its k
+	 * nearest in the whole), so the fraction of lists to probe carries
+	 * over; fewer lists would not: each would mix more of the data's
+	 * clusters than the real ones do */
+	nb_p = nb / 16;
+	nlist_p = nlist;
+	k_p = k / 16 > 0 ? k / 16 : 1;
+	ns = nq < ns_pilot ? nq : ns_pilot;
+	sub = xmalloc((size_t)nb_p * (size_t)dim * sizeof(float));
+	for (int64_t i = 0; i < nb_p; i++)
+		memcpy(sub + (size_t)i * dim,
+		       xb + (size_t)(i * nb / nb_p) * dim,
+		       (size_t)dim * sizeof(float));
+	d = xmalloc((size_t)ns * k_p * sizeof(float));
+	exact = xmalloc((size_t)ns * k_p * sizeof(int64_t));
+	approx = xmalloc((size_t)ns * k_p * sizeof(int64_t));
+	snprintf(factory, sizeof(factory), "IVF%lld,Flat", (long long)nlist_p);
+	{
+		struct topk_opts o = *engine;
+
+		o.stream = false;
+		if ((rc = topk_new(sub, nb_p, dim, &o, &t, err)) ||
+		    (rc = topk_search(t, xq, ns, k_p, d, exact, err)))
+			goto out;
+	}
+	if ((rc = dense_build_ex(factory, dim, sub, nb_p,
+				 PLAN_TRAIN_PER_LIST * nlist_p, PLAN_NITER,
+				 engine, &ix, err)) ||
+	    (rc = dense_set_gemm(ix, engine->lib, err)))
+		goto out;
+	for (np = 1;; np = np * 2 > nlist_p ? nlist_p : np * 2) {
+		if ((rc = dense_set_param(ix, "nprobe", (double)np, err)) ||
+		    (rc = dense_search(ix, xq, ns, k_p, d, approx, err)))
+			goto out;
+		recall = dense_recall(approx, exact, ns, k_p);
+		if (recall >= target || np >= nlist_p)
+			break;
+	}
+	p->nlist = nlist;
+	p->train = PLAN_TRAIN_PER_LIST * nlist < nb ? PLAN_TRAIN_PER_LIST *
+		   nlist : nb;
+	p->niter = PLAN_NITER;
+	p->probe_frac = (double)np / (double)nlist_p;
+	p->cost_ivf = plan_ivf_cost(nq, nb, dim, nlist, p->train, p->niter,
+				    p->probe_frac, dense_tune_sample(nq, k));
+	if (p->cost_ivf <= 0.7 * p->cost_exact) {
+		snprintf(p->factory, sizeof(p->factory), "IVF%lld,Flat",
+			 (long long)nlist);
+		snprintf(p->why, sizeof(p->why), "IVF%lld: a pilot on 1/16 "
+			 "of the passages reached recall@%d %.3f probing "
+			 "%.2f%% of the lists, so training, assigning and "
+			 "searching should take %.0f%% of exact search",
+			 (long long)nlist, k_p, recall, 100 * p->probe_frac,
+			 100 * p->cost_ivf / p->cost_exact);
+	} else {
+		p->nlist = 0;
+		snprintf(p->why, sizeof(p->why), "exact: a pilot on 1/16 of "
+			 "the passages needed %.2f%% of the lists for "
+			 "recall@%d %.3f, so IVF (training, assigning, "
+			 "searching) would take %.0f%% of exact search",
+			 100 * p->probe_frac, k_p, recall,
+			 100 * p->cost_ivf / p->cost_exact);
+	}
+out:
+	dense_free(ix);
+	topk_free(t);
+	free(sub);
 	free(d);
 	free(exact);
 	free(approx);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "src/err.h"
+#include "src/gemm.h"
+#include "src/topk.h"
 
 /* Below this many passages `auto` means Flat (exact), above it IVF. */
 #define DENSE_AUTO_FLAT_MAX 200000
@@ -30,6 +32,22 @@ struct dense_index;
 enum ns_rc dense_build(const char *factory, int dim, const float *xb,
 		       int64_t nb, int64_t train_max, struct dense_index **out,
 		       struct ns_err *err);
+
+/*
+ * The same, and when @engine is not NULL and @niter > 0 an inner-product
+ * IVF..,Flat index is trained and filled on our exact-search engine
+ * instead of faiss's k-means: @niter rounds of spherical k-means on the
+ * sample (kmeans.h), then every vector assigned to its list by exact
+ * search of the centroids.  Other indexes are built by faiss.
+ */
+enum ns_rc dense_build_ex(const char *factory, int dim, const float *xb,
+			  int64_t nb, int64_t train_max, int niter,
+			  const struct topk_opts *engine,
+			  struct dense_index **out, struct ns_err *err);
+
+/* Scan IVF..,Flat lists with products on @lib (default: OpenBLAS). */
+enum ns_rc dense_set_gemm(struct dense_index *ix, enum gemm_lib lib,
+			  struct ns_err *err);
 
 /* Save to / load from the file @path. */
 enum ns_rc dense_save(const struct dense_index *ix, const char *path,
@@ -75,6 +93,38 @@ const char *dense_auto_factory(int64_t nb, char *buf, size_t size);
 int64_t dense_auto_train(int64_t nb);
 
 /*
+ * `auto` for a whole job: the cost of exact search of the @nq queries
+ * against IVF's (training, assigning every vector to a list, quantizing
+ * the queries, tuning, and scanning the probed lists), both counted in
+ * multiply-adds of products on the same engine (the list scans at half
+ * the efficiency of large products).  The fraction of lists IVF will
+ * need to probe for recall@@k >= @target is measured on a pilot: 1/16 of
+ * the passages, 1/16 of the lists, depth k/16, against exact search of
+ * 200 sample queries.  IVF is chosen when it is predicted to take at most
+ * 0.7 of exact search; @why says which and why.
+ */
+struct dense_plan {
+	char factory[64];	/* "Flat" or "IVF<nlist>,Flat" */
+	int64_t nlist;		/* 0 for Flat */
+	int64_t train;		/* training vectors */
+	int niter;		/* k-means rounds */
+	double probe_frac;	/* predicted nprobe / nlist */
+	double cost_exact;	/* predicted multiply-adds */
+	double cost_ivf;
+	char why[400];
+};
+
+enum ns_rc dense_auto_plan(const float *xq, int64_t nq, const float *xb,
+			   int64_t nb, int dim, int k, double target,
+			   const struct topk_opts *engine,
+			   struct dense_plan *plan, struct ns_err *err);
+
+/* The predicted IVF cost of @plan when nprobe turns out @nprobe (after
+ * tuning), for @nq queries; what is left to do then is only the search. */
+double dense_plan_search_cost(const struct dense_plan *plan, int64_t nq,
+			      int64_t nb, int dim, int64_t nprobe);
+
+/*
  * recall@k: the fraction of the exact top-@k labels (@exact, nq*k, -1 =
  * none) found among the approximate top-@k (@approx) of the same query.
  * 1.0 when there is nothing to find.
@@ -95,6 +145,12 @@ double dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq,
 enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
 		      int k, double target, const float *xb, int64_t nb,
 		      int64_t *nprobe, double *recall, struct ns_err *err);
+
+/* The same, the exact top-k computed on our engine @engine (not NULL). */
+enum ns_rc dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns,
+			 int k, double target, const float *xb, int64_t nb,
+			 const struct topk_opts *engine, int64_t *nprobe,
+			 double *recall, struct ns_err *err);
 
 /* How many of @nq queries dense_tune() should sample for depth @k: about
  * 20000 neighbours to find (100..500 queries), at most @nq. */

@@ -3,17 +3,13 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "src/embed_http.h"
+#include "src/http.h"
 #include "src/util.h"
-
-#define RETRY_AFTER_MAX 120.0	/* seconds; longer waits are capped */
 
 struct embed_http {
 	char *url;		/* full endpoint */
@@ -25,61 +21,23 @@ struct embed_http {
 	CURL *curl;
 };
 
-static void
-http_sleep(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 enum ns_rc
 embed_http_new(const struct embed_http_opts *o, struct embed_http **out,
 	       struct ns_err *err)
 {
-	static int curl_ready;
 	struct embed_http *h;
-	const char *key = NULL;
-	size_t n = strlen(o->url);
-	char *base;
 
-	if (strncmp(o->url, "http://", 7) != 0 &&
-	    strncmp(o->url, "https://", 8) != 0)
+	if (!http_url_ok(o->url))
 		return err_set(err, NS_EUSAGE, "endpoint '%s' is not an http "
 			       "or https URL", o->url);
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
+	http_global_init();
 	h = xcalloc(1, sizeof(*h));
-	while (n > 0 && o->url[n - 1] == '/')
-		n--;
-	base = xstrndup(o->url, n);
-	if (n >= 11 && strcmp(base + n - 11, "/embeddings") == 0)
-		h->url = xstrdup(base);
-	else if (n >= 3 && strcmp(base + n - 3, "/v1") == 0)
-		h->url = xasprintf("%s/embeddings", base);
-	else
-		h->url = xasprintf("%s/v1/embeddings", base);
-	free(base);
+	h->url = http_endpoint(o->url, "embeddings");
 	h->model = xstrdup(o->model);
 	h->timeout = o->timeout > 0 ? o->timeout : 60;
 	h->backoff = o->backoff >= 0 ? o->backoff : 1;
 	h->retries = o->retries >= 0 ? o->retries : 0;
-	if (o->key_env && *o->key_env) {
-		key = getenv(o->key_env);
-	} else {
-		key = getenv("NEGSIEVE_API_KEY");
-		if (!key || !*key)
-			key = getenv("OPENAI_API_KEY");
-	}
-	if (key && *key)
-		h->auth = xasprintf("Authorization: Bearer %s", key);
+	h->auth = http_auth_header(o->key_env);
 	h->curl = curl_easy_init();
 	if (!h->curl) {
 		embed_http_free(h);
@@ -98,11 +56,7 @@ embed_http_free(struct embed_http *h)
 		curl_easy_cleanup(h->curl);
 	free(h->url);
 	free(h->model);
-	if (h->auth) {
-		/* do not leave the key in freed memory */
-		memset(h->auth, 0, strlen(h->auth));
-		free(h->auth);
-	}
+	http_auth_free(h->auth);
 	free(h);
 }
 
@@ -116,61 +70,6 @@ int64_t
 embed_http_requests(const struct embed_http *h)
 {
 	return h->requests;
-}
-
-static size_t
-http_body_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	strbuf_add(arg, p, size * nmemb);
-	return size * nmemb;
-}
-
-/* Remember a Retry-After header given in seconds. */
-static size_t
-http_header_cb(char *p, size_t size, size_t nmemb, void *arg)
-{
-	size_t len = size * nmemb;
-	double *retry_after = arg;
-
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		char buf[32];
-		size_t k = len - 12 < sizeof(buf) - 1 ? len - 12 :
-			   sizeof(buf) - 1;
-		char *end;
-		double v;
-
-		memcpy(buf, p + 12, k);
-		buf[k] = '\0';
-		v = strtod(buf, &end);
-		if (end != buf && isfinite(v) && v >= 0)
-			*retry_after = v > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : v;
-	}
-	return len;
-}
-
-/* The server's error message from a JSON body, or the start of the body;
- * into @buf. */
-static const char *
-http_error_text(const struct strbuf *body, char *buf, size_t size)
-{
-	json_t *o = body->len ? json_loadb(body->buf, body->len, 0, NULL) :
-		    NULL;
-	json_t *m = o ? json_object_get(json_object_get(o, "error"),
-					"message") : NULL;
-	size_t i;
-
-	if (json_is_string(m)) {
-		snprintf(buf, size, "%s", json_string_value(m));
-	} else {
-		snprintf(buf, size, "%.*s", (int)(body->len < 200 ? body->len :
-						   200), body->len ? body->buf :
-			 "");
-		for (i = 0; buf[i]; i++)
-			if (buf[i] == '\n' || buf[i] == '\r')
-				buf[i] = ' ';
-	}
-	json_decref(o);
-	return buf;
 }
 
 /* Parse a 200 response into a new *@out (n * *@dim floats). */
@@ -286,7 +185,6 @@ embed_http_embed(struct embed_http *h, const char *const *texts,
 	char errbuf[CURL_ERROR_SIZE], msg[256];
 	json_t *req, *input;
 	char *payload;
-	double wait = h->backoff;
 	enum ns_rc rc = NS_ENET;
 
 	req = json_object();
@@ -335,7 +233,7 @@ embed_http_embed(struct embed_http *h, const char *const *texts,
 			rc = http_parse(h, &body, n, out, dim, err);
 			break;
 		}
-		if (cc == CURLE_OK && status != 429 && status < 500) {
+		if (!http_retryable(cc == CURLE_OK, status)) {
 			rc = err_set(err, NS_ENET, "%s: HTTP %ld: %s", h->url,
 				     status, http_error_text(&body, msg,
 							     sizeof(msg)));
@@ -355,8 +253,7 @@ embed_http_embed(struct embed_http *h, const char *const *texts,
 							     sizeof(msg)));
 			break;
 		}
-		http_sleep(retry_after > wait ? retry_after : wait);
-		wait *= 2;
+		http_sleep(http_backoff(h->backoff, attempt, retry_after));
 	}
 	strbuf_fini(&body);
 	curl_slist_free_all(hdrs);

@@ -268,8 +268,8 @@ builtin_vec_cb(int64_t id, const char *text, size_t len, void *arg)
 }
 
 static enum ns_rc
-run_builtin(struct project *p, int dim, struct embedjob_kind res[2],
-	    struct ns_err *err)
+run_builtin(struct project *p, int dim, bool prompts,
+	    struct embedjob_kind res[2], struct ns_err *err)
 {
 	struct builtin_ctx c;
 	enum ns_rc rc = NS_OK;
@@ -280,7 +280,8 @@ run_builtin(struct project *p, int dim, struct embedjob_kind res[2],
 	c.vec = xmalloc((size_t)dim * sizeof(float));
 	progress_start(&c.pr, "embed: counting", "passages",
 		       vecdb_count(p->db, false));
-	rc = vecdb_walk_texts(p->db, false, builtin_count_cb, &c, NULL, err);
+	rc = vecdb_walk_texts(p->db, false, false, builtin_count_cb, &c, NULL,
+			      err);
 	progress_finish(&c.pr);
 	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
 		rc = vecstore_begin(p->db, (enum vec_kind)k,
@@ -290,8 +291,8 @@ run_builtin(struct project *p, int dim, struct embedjob_kind res[2],
 		c.n = 0;
 		progress_start(&c.pr, "embed", embedjob_kind_plural((enum vec_kind)k),
 			       vecdb_count(p->db, k == VEC_QUERY));
-		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, builtin_vec_cb,
-				      &c, &res[k].notext, err);
+		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, prompts,
+				      builtin_vec_cb, &c, &res[k].notext, err);
 		progress_finish(&c.pr);
 		res[k].rows = vecstore_count(c.w);
 		res[k].dim = dim;
@@ -463,8 +464,8 @@ run_http(struct project *p, const struct embedjob_settings *o,
 		c.done = c.cached = 0;
 		progress_start(&c.pr, "embed", embedjob_kind_plural(c.kind),
 			       vecdb_count(p->db, k == VEC_QUERY));
-		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, http_cb, &c,
-				      &res[k].notext, err);
+		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, o->prompt,
+				      http_cb, &c, &res[k].notext, err);
 		if (rc == NS_OK)
 			rc = http_flush(&c);
 		progress_finish(&c.pr);
@@ -526,6 +527,9 @@ const struct opt embedjob_opts[] = {
 		files[VEC_QUERY], "import query vectors (.npy, .fvecs, JSONL)"),
 	OPT_VAL(0, "query-ids", "FILE", CONFIG_STRING, NULL, NULL, ES,
 		idfiles[VEC_QUERY], "their external ids, one per line"),
+	OPT_KEY_SET(0, "no-prompt", "embed.prompt", CONFIG_BOOL, "false", ES,
+		    prompt, "embed queries without the prompt of their "
+		    "training row (FlagEmbedding's \"prompt\")"),
 	OPT_END
 };
 #undef ES
@@ -572,7 +576,7 @@ embedjob_run(struct project *p, const struct embedjob_settings *s,
 	else if (s->endpoint)
 		rc = run_http(p, s, res->kind, &res->requests, err);
 	else
-		rc = run_builtin(p, s->dim, res->kind, err);
+		rc = run_builtin(p, s->dim, s->prompt, res->kind, err);
 	res->seconds = now_seconds() - t0;
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++)
 		res->kind[k].items = vecdb_count(p->db, k == VEC_QUERY);

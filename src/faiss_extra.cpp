@@ -2,10 +2,12 @@
  * faiss_extra.cpp - faiss settings outside the C API (see faiss_extra.h).
  */
 #include <algorithm>
+#include <stdexcept>
 #include <cstring>
 #include <typeinfo>
 #include <vector>
 
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/invlists/InvertedLists.h>
 #include <faiss/utils/Heap.h>
@@ -53,7 +55,8 @@ const int64_t ivf_list_bs = 1024;
 
 /* Search queries [0, n) of @x (one block) as described in faiss_extra.h. */
 void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
-                    int64_t k, size_t nprobe, float *dist, int64_t *labels) {
+                    int64_t k, size_t nprobe, float *dist, int64_t *labels,
+                    struct gemm_kernel *kn, struct gemm_ctx *cx) {
     const int64_t d = ivf->d, nlist = (int64_t)ivf->nlist;
     const faiss::InvertedLists *il = ivf->invlists;
     std::vector<int64_t> probe((size_t)n * nprobe), start(nlist + 1, 0);
@@ -103,8 +106,15 @@ void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
             float one = 1, zero = 0;
 
             /* ip (m x nyi, row-major) = q . y[j0..j0+nyi)^T */
-            sgemm_("Transposed", "Not transposed", &nyi, &nxi, &di, &one,
-                   y + j0 * d, &di, q.data(), &di, &zero, ip.data(), &nyi);
+            if (kn) {
+                if (gemm_run(kn, cx, nxi, nyi, q.data(), di, y + j0 * d, di,
+                             ip.data(), nyi))
+                    throw std::runtime_error("GEMM failed");
+            } else {
+                sgemm_("Transposed", "Not transposed", &nyi, &nxi, &di, &one,
+                       y + j0 * d, &di, q.data(), &di, &zero, ip.data(),
+                       &nyi);
+            }
 #pragma omp parallel for if (m * nyi > 65536)
             for (int64_t i = 0; i < m; i++) {
                 float *hv = dist + qi[i] * k;
@@ -126,7 +136,8 @@ void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
 
 extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
                                         const float *x, int64_t k,
-                                        float *dist, int64_t *labels) {
+                                        float *dist, int64_t *labels,
+                                        struct gemm_kernel *kn) {
     const faiss::Index *ix = static_cast<const faiss::Index *>(index);
     const faiss::IndexIVFFlat *ivf =
             dynamic_cast<const faiss::IndexIVFFlat *>(ix);
@@ -137,6 +148,9 @@ extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
         ivf->metric_type != faiss::METRIC_INNER_PRODUCT ||
         ivf->code_size != ivf->d * sizeof(float) || !ivf->invlists || k <= 0)
         return 1;
+    struct gemm_ctx *cx = kn ? gemm_ctx_new(kn) : nullptr;
+    int rc = 0;
+
     try {
         size_t nprobe = std::max<size_t>(
                 1, std::min(ivf->nprobe, ivf->nlist));
@@ -145,10 +159,67 @@ extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
             int64_t nb = std::min(ivf_query_bs, n - i0);
 
             ivf_blas_block(ivf, nb, x + i0 * ivf->d, k, nprobe,
-                           dist + i0 * k, labels + i0 * k);
+                           dist + i0 * k, labels + i0 * k, kn, cx);
         }
+    } catch (...) {
+        rc = -1;
+    }
+    gemm_ctx_free(cx);
+    return rc;
+}
+
+extern "C" int ns_faiss_ivf_settable(const void *index) {
+    const faiss::IndexIVFFlat *ivf =
+            dynamic_cast<const faiss::IndexIVFFlat *>(
+                    static_cast<const faiss::Index *>(index));
+
+    return ivf && typeid(*ivf) == typeid(faiss::IndexIVFFlat) &&
+           ivf->metric_type == faiss::METRIC_INNER_PRODUCT &&
+           dynamic_cast<const faiss::IndexFlat *>(ivf->quantizer) &&
+           ivf->quantizer->metric_type == faiss::METRIC_INNER_PRODUCT;
+}
+
+extern "C" int ns_faiss_ivf_set_centroids(void *index, const float *c) {
+    faiss::IndexIVFFlat *ivf =
+            dynamic_cast<faiss::IndexIVFFlat *>(static_cast<faiss::Index *>(
+                    index));
+
+    if (!ns_faiss_ivf_settable(index))
+        return 1;
+    try {
+        ivf->quantizer->reset();
+        ivf->quantizer->add((faiss::Index::idx_t)ivf->nlist, c);
+        ivf->quantizer->is_trained = true;
+        ivf->is_trained = true;
         return 0;
     } catch (...) {
         return -1;
     }
+}
+
+extern "C" int ns_faiss_ivf_add_assigned(void *index, int64_t n,
+                                         const float *x,
+                                         const int64_t *assign) {
+    faiss::IndexIVF *ivf = dynamic_cast<faiss::IndexIVF *>(
+            static_cast<faiss::Index *>(index));
+
+    if (!ivf)
+        return 1;
+    try {
+        ivf->add_core(n, x, nullptr,
+                      reinterpret_cast<const faiss::Index::idx_t *>(assign));
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" const float *ns_faiss_ivf_centroids(const void *index) {
+    const faiss::IndexIVF *ivf = dynamic_cast<const faiss::IndexIVF *>(
+            static_cast<const faiss::Index *>(index));
+    const faiss::IndexFlat *q =
+            ivf ? dynamic_cast<const faiss::IndexFlat *>(ivf->quantizer)
+                : nullptr;
+
+    return q ? q->get_xb() : nullptr;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/gemm.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,7 +40,7 @@ int ns_faiss_knn_ip(const float *x, const float *y, size_t d, size_t nx,
 /*
  * Top-@k by inner product of the @nx queries @x in an IndexIVFFlat
  * @index (a FaissIndex handle, i.e. a faiss::Index *) at its nprobe,
- * list by list through BLAS: each block of queries is assigned to its
+ * list by list through BLAS (the products on @kn, NULL: OpenBLAS): each block of queries is assigned to its
  * nprobe lists by the coarse quantizer as faiss does, then every list is
  * scored against all the queries that probe it with one sgemm and the
  * scores go through per-query heaps.  The same candidates and the same
@@ -49,7 +51,29 @@ int ns_faiss_knn_ip(const float *x, const float *y, size_t d, size_t nx,
  * IndexIVFFlat (nothing written: use Index::search); -1 when faiss threw.
  */
 int ns_faiss_ivf_flat_search(const void *index, int64_t nx, const float *x,
-			     int64_t k, float *dist, int64_t *labels);
+			     int64_t k, float *dist, int64_t *labels,
+			     struct gemm_kernel *kn);
+
+/*
+ * For an inner-product IndexIVFFlat @index (a FaissIndex handle) whose
+ * quantizer is a flat index: make the @nlist centroids @c (d floats
+ * each, as many as the index has lists) its trained quantizer (0), or 1
+ * when @index is not of that kind (nothing changed), -1 when faiss threw.
+ */
+int ns_faiss_ivf_set_centroids(void *index, const float *c);
+
+/* Add the @n vectors @x (ids ntotal..) to the lists @assign[n] already
+ * chosen for them (IndexIVF::add_core with precomputed assignments).
+ * 0, 1 (not an IndexIVF), or -1 (faiss threw). */
+int ns_faiss_ivf_add_assigned(void *index, int64_t n, const float *x,
+			      const int64_t *assign);
+
+/* The quantizer's centroids of an IVF index with a flat quantizer (owned
+ * by the index), or NULL (also while it has none). */
+const float *ns_faiss_ivf_centroids(const void *index);
+
+/* Whether ns_faiss_ivf_set_centroids() applies to @index. */
+int ns_faiss_ivf_settable(const void *index);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,9 @@ const struct opt filter_opts[] = {
 		num_negatives, "negatives to keep per query (0 = all)"),
 	OPT_KEY(0, "seed", "N", "mine.seed", CONFIG_INT, FP, seed,
 		"seed of random and simans sampling"),
+	OPT_KEY(0, "rank-of", "R", "mine.rank_of", CONFIG_ENUM, FP, rank_of,
+		"what the rank window counts: retrieval ranks, or ranks among "
+		"the negatives (sentence-transformers)"),
 	OPT_END
 };
 #undef FP
@@ -112,9 +115,26 @@ filter_anchor_score(const double *pos, size_t n, enum filter_anchor a)
 	return a == FILTER_ANCHOR_MEAN ? v / (double)n : v;
 }
 
-enum filter_reason
-filter_check(const struct filter_params *p, double anchor,
-	     const struct filter_cand *c)
+static bool
+filter_out_of_window(const struct filter_params *p, int rank)
+{
+	return rank <= p->range_min || (p->range_max > 0 && rank > p->range_max);
+}
+
+int
+filter_depth(const struct filter_params *p, int dflt, int64_t max_pos)
+{
+	int64_t k = p->range_max > 0 ? p->range_max : dflt;
+
+	if (p->rank_of == RANK_OF_NEGATIVES)
+		k += max_pos;
+	return k > 10000000 ? 10000000 : (int)k;
+}
+
+/* The filters other than the rank window, in their order. */
+static enum filter_reason
+filter_check_scores(const struct filter_params *p, double anchor,
+		    const struct filter_cand *c)
 {
 	double s = c->score;
 
@@ -122,9 +142,6 @@ filter_check(const struct filter_params *p, double anchor,
 		return FILTER_POSITIVE;
 	if (c->same_text)
 		return FILTER_SAME_TEXT;
-	if (c->rank <= p->range_min ||
-	    (p->range_max > 0 && c->rank > p->range_max))
-		return FILTER_RANK;
 	if (!isnan(p->max_score) && s > p->max_score)
 		return FILTER_MAX_SCORE;
 	if (!isnan(p->min_score) && s < p->min_score)
@@ -139,6 +156,34 @@ filter_check(const struct filter_params *p, double anchor,
 			return FILTER_REL_MARGIN;
 	}
 	return FILTER_KEPT;
+}
+
+enum filter_reason
+filter_check(const struct filter_params *p, double anchor,
+	     const struct filter_cand *c)
+{
+	if (c->is_positive)
+		return FILTER_POSITIVE;
+	if (c->same_text)
+		return FILTER_SAME_TEXT;
+	if (p->rank_of == RANK_OF_RETRIEVAL && filter_out_of_window(p, c->rank))
+		return FILTER_RANK;
+	return filter_check_scores(p, anchor, c);
+}
+
+struct rank_idx {
+	int rank;
+	size_t idx;
+};
+
+static int
+rank_idx_cmp(const void *a, const void *b)
+{
+	const struct rank_idx *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 uint64_t
@@ -240,8 +285,25 @@ filter_apply(const struct filter_params *p, int64_t query_id, double anchor,
 		c[i].reason = filter_check(p, anchor, &c[i]);
 		c[i].near_dup = !isnan(p->near_dup) && !isnan(c[i].dup_sim) &&
 				c[i].dup_sim >= p->near_dup;
-		kept += c[i].reason == FILTER_KEPT;
 	}
+	if (p->rank_of == RANK_OF_NEGATIVES) {
+		/* the window counts the survivors, in retrieval order */
+		struct rank_idx *o = xmalloc((n + 1) * sizeof(*o));
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (c[i].reason == FILTER_KEPT) {
+				o[m].rank = c[i].rank;
+				o[m++].idx = i;
+			}
+		qsort(o, m, sizeof(*o), rank_idx_cmp);
+		for (size_t j = 0; j < m; j++)
+			if (filter_out_of_window(p, (int)j + 1))
+				c[o[j].idx].reason = FILTER_RANK;
+		free(o);
+	}
+	for (size_t i = 0; i < n; i++)
+		kept += c[i].reason == FILTER_KEPT;
 	filter_sample(p, query_id, anchor, c, n, kept);
 	return kept < (size_t)p->num_negatives || p->num_negatives <= 0
 		       ? kept : (size_t)p->num_negatives;

@@ -17,7 +17,9 @@
 
 #include "src/opt.h"
 
-/* X(enum, name stored in candidate.filter, description for the summary) */
+/* X(enum, name stored in candidate.filter, description for the summary).
+ * The enum values are stored in run pools (db/mining.c): add new reasons
+ * at the end, never reorder. */
 #define FILTER_REASON_LIST(X) \
 	X(FILTER_POSITIVE,   "positive",        "it is a positive of the query") \
 	X(FILTER_SAME_TEXT,  "same_text",       "its text equals a positive's or the query's") \
@@ -40,6 +42,17 @@ enum filter_anchor { FILTER_ANCHOR_MIN, FILTER_ANCHOR_MEAN, FILTER_ANCHOR_MAX };
 
 enum filter_sampling { SAMPLING_TOP, SAMPLING_RANDOM, SAMPLING_SIMANS };
 
+/*
+ * What range_min and range_max count.  RANK_OF_RETRIEVAL: the retrieval
+ * rank, positives and same-text passages included (FlagEmbedding's
+ * hn_mine: negatives from ranks 10..210 of the search).  RANK_OF_NEGATIVES:
+ * the rank among the candidates that every other filter leaves
+ * (sentence-transformers' mine_hard_negatives, which masks positives and
+ * margin/score failures before taking ranks range_min+1..range_max, and
+ * searches range_max plus the most positives of a query deep).
+ */
+enum filter_rank_of { RANK_OF_RETRIEVAL, RANK_OF_NEGATIVES };
+
 struct filter_params {
 	int range_min;		/* drop rank <= range_min (0: none) */
 	int range_max;		/* drop rank > range_max (0: no limit) */
@@ -54,6 +67,7 @@ struct filter_params {
 	uint64_t seed;		/* random and simans */
 	double simans_a;	/* SimANS p ~ exp(-a (s - a_pos - b)^2) */
 	double simans_b;
+	enum filter_rank_of rank_of;	/* what the rank window counts */
 };
 
 /* One retrieved candidate of a query. */
@@ -100,9 +114,15 @@ double filter_anchor_score(const double *pos, size_t n, enum filter_anchor a);
 size_t filter_apply(const struct filter_params *p, int64_t query_id,
 		    double anchor, struct filter_cand *c, size_t n);
 
-/* Which filter (before sampling) fires for a single candidate. */
+/* Which filter (before sampling) fires for a single candidate, judging
+ * the rank window on c->rank (in RANK_OF_NEGATIVES, filter_apply() passes
+ * the rank among the survivors of the other filters). */
 enum filter_reason filter_check(const struct filter_params *p, double anchor,
 				const struct filter_cand *c);
+
+/* Search depth that @p needs when a query has at most @max_pos positives:
+ * range_max (0: @dflt), plus @max_pos in RANK_OF_NEGATIVES. */
+int filter_depth(const struct filter_params *p, int dflt, int64_t max_pos);
 
 /* A small deterministic generator (splitmix64) for the samplers. */
 uint64_t filter_rng_next(uint64_t *state);

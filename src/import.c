@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +12,9 @@
 
 #include "src/import_int.h"
 #include "src/progress.h"
+
+/* Bytes of an input whose hash is its head_hash. */
+#define IMP_HEAD_BYTES 65536
 
 static const char *const import_names[] = {
 #define IMPORT_FMT_NAME(e, name) name,
@@ -33,12 +37,29 @@ import_format_parse(const char *name)
 	return -1;
 }
 
-static const char *
-imp_basename(const char *path)
+bool
+imp_is_dir(const char *path)
 {
-	const char *s = strrchr(path, '/');
+	struct stat sb;
 
-	return s ? s + 1 : path;
+	return strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
+	       S_ISDIR(sb.st_mode);
+}
+
+char *
+imp_beir_file(const char *dir, const char *name)
+{
+	static const char *const ext[] = { "", ".gz", ".zst", ".zstd" };
+	struct stat sb;
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(ext); i++) {
+		char *p = xasprintf("%s/%s%s", dir, name, ext[i]);
+
+		if (stat(p, &sb) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
 }
 
 static bool
@@ -50,209 +71,11 @@ imp_has_ext(const char *path, const char *ext)
 }
 
 static bool
-imp_is_dir(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static bool
-imp_exists(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	struct stat sb;
-	bool r = stat(p, &sb) == 0;
-
-	free(p);
-	return r;
-}
-
-static bool
 imp_blank(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
 	return *s == '\0';
-}
-
-/* The first record of @path that is not blank or a "#" comment, copied
- * into @sb.  NS_EINPUT when the file has none. */
-static enum ns_rc
-imp_first_record(const char *path, struct strbuf *sb, struct ns_err *err)
-{
-	struct linereader lr;
-	const char *line;
-	size_t len;
-	enum ns_rc rc;
-
-	if ((rc = linereader_open(&lr, path, 1u << 28, err)))
-		return rc;
-	while ((rc = linereader_next(&lr, &line, &len, err)) == NS_OK) {
-		if (imp_blank(line) || (line[0] == '#' &&
-					(line[1] == ' ' || line[1] == '\t' ||
-					 line[1] == '\0')))
-			continue;
-		strbuf_add(sb, line, len);
-		break;
-	}
-	linereader_close(&lr);
-	if (rc == NS_ENOTFOUND)
-		return err_setpos(err, NS_EINPUT, path, 0, 0,
-				  "the file is empty");
-	return rc;
-}
-
-/* What the file @path holds under format @f (IMPORT_AUTO: detect). */
-static enum ns_rc
-imp_detect_file(const char *path, enum import_format f, enum imp_kind *kind,
-		enum import_format *fmt, struct ns_err *err)
-{
-	const char *base = imp_basename(path);
-	struct strbuf sb;
-	enum ns_rc rc;
-	char *tok[8];
-	size_t st[8];
-	int ntab = 0, n;
-	long iv;
-	double dv;
-	bool fin, ok;
-
-	strbuf_init(&sb);
-	if ((rc = imp_first_record(path, &sb, err))) {
-		strbuf_fini(&sb);
-		return rc;
-	}
-	*fmt = f;
-	rc = NS_OK;
-	switch (f) {
-	case IMPORT_BEIR:
-		*kind = imp_has_ext(path, ".tsv") || imp_has_ext(path, ".txt")
-			? KIND_BEIR_QRELS : strstr(base, "quer") ? KIND_QUERIES
-			: KIND_CORPUS;
-		goto out;
-	case IMPORT_BGE: *kind = KIND_BGE; goto out;
-	case IMPORT_TEVATRON: *kind = KIND_TEVATRON; goto out;
-	case IMPORT_ST_CSV: *kind = KIND_ST_CSV; goto out;
-	case IMPORT_ST_TSV: *kind = KIND_ST_TSV; goto out;
-	case IMPORT_ST_JSONL: *kind = KIND_ST_JSONL; goto out;
-	case IMPORT_TREC_RUN: *kind = KIND_TREC_RUN; goto out;
-	case IMPORT_TREC_QRELS: *kind = KIND_TREC_QRELS; goto out;
-	case IMPORT_ID_TEXT: *kind = KIND_ID_TEXT; goto out;
-	case IMPORT_AUTO:
-	case IMPORT_NFORMATS:
-		break;
-	}
-	if (sb.buf[strspn(sb.buf, " \t")] == '{' ||
-	    sb.buf[strspn(sb.buf, " \t")] == '[') {
-		json_t *o = json_loadb(sb.buf, sb.len, 0, NULL);
-
-		*kind = imp_detect_json(o, base, &ok);
-		json_decref(o);
-		if (!o) {
-			/* A broken first record: go by its keys, so that the
-			 * import reports what is wrong with it and where. */
-			ok = true;
-			if (strstr(sb.buf, "\"positive_passages\"") ||
-			    strstr(sb.buf, "\"query_id\""))
-				*kind = KIND_TEVATRON;
-			else if (strstr(sb.buf, "\"query\"") &&
-				 (strstr(sb.buf, "\"pos\"") ||
-				  strstr(sb.buf, "\"neg\"")))
-				*kind = KIND_BGE;
-			else if (strstr(sb.buf, "\"_id\""))
-				*kind = strstr(base, "quer") ? KIND_QUERIES
-				       : KIND_CORPUS;
-			else if (strstr(sb.buf, "\"anchor\""))
-				*kind = KIND_ST_JSONL;
-			else
-				ok = false;
-			if (ok)
-				o = json_true();	/* any non-NULL */
-		}
-		if (!o) {
-			rc = err_setpos(err, NS_EINPUT, path, 0, 0, "cannot "
-					"detect the format: the first record "
-					"is not valid JSON; use --format");
-			goto out;
-		}
-		if (!ok) {
-			rc = err_setpos(err, NS_EINPUT, path, 0, 0, "cannot "
-					"detect the format: a JSON record "
-					"without the keys of a known format; "
-					"use --format");
-			goto out;
-		}
-		*fmt = *kind == KIND_TEVATRON ? IMPORT_TEVATRON
-		       : *kind == KIND_BGE ? IMPORT_BGE
-		       : *kind == KIND_ST_JSONL ? IMPORT_ST_JSONL : IMPORT_BEIR;
-		goto out;
-	}
-	if (imp_has_ext(path, ".csv")) {
-		*kind = KIND_ST_CSV;
-		*fmt = IMPORT_ST_CSV;
-		goto out;
-	}
-	for (size_t i = 0; i < sb.len; i++)
-		ntab += sb.buf[i] == '\t';
-	{
-		char *copy = xstrndup(sb.buf, sb.len);
-
-		n = imp_ws_split(copy, tok, st, 7);
-		if (n >= 6 && (strcasecmp(tok[1], "Q0") == 0 ||
-			       imp_parse_int(tok[1], &iv)) &&
-		    imp_parse_int(tok[3], &iv) &&
-		    imp_parse_num(tok[4], &dv, &fin)) {
-			*kind = KIND_TREC_RUN;
-			*fmt = IMPORT_TREC_RUN;
-		} else if (n == 4 && imp_parse_int(tok[3], &iv) &&
-			   ntab != 2) {
-			*kind = KIND_TREC_QRELS;
-			*fmt = IMPORT_TREC_QRELS;
-		} else if (ntab == 2 && (imp_parse_int(strrchr(sb.buf, '\t') + 1,
-						       &iv) ||
-					 strncmp(sb.buf, "query-id\t", 9) == 0)) {
-			*kind = KIND_BEIR_QRELS;
-			*fmt = IMPORT_BEIR;
-		} else if (ntab == 1) {
-			*kind = KIND_ID_TEXT;
-			*fmt = IMPORT_ID_TEXT;
-		} else if (ntab >= 2) {
-			*kind = KIND_ST_TSV;
-			*fmt = IMPORT_ST_TSV;
-		} else {
-			rc = err_setpos(err, NS_EINPUT, path, 0, 0, "cannot "
-					"detect the format; use --format");
-		}
-		free(copy);
-	}
-out:
-	strbuf_fini(&sb);
-	return rc;
-}
-
-enum ns_rc
-import_detect(const char *path, enum import_format *out, struct ns_err *err)
-{
-	enum imp_kind kind;
-	struct stat sb;
-
-	if (stat(path, &sb) != 0)
-		return err_setpos(err, errno == ENOENT ? NS_ENOTFOUND : NS_EIO,
-				  path, 0, 0, "cannot open: %s",
-				  strerror(errno));
-	if (S_ISDIR(sb.st_mode)) {
-		if (imp_exists(path, "corpus.jsonl") ||
-		    imp_exists(path, "queries.jsonl") ||
-		    imp_exists(path, "qrels")) {
-			*out = IMPORT_BEIR;
-			return NS_OK;
-		}
-		return err_setpos(err, NS_EINPUT, path, 0, 0, "not a BEIR "
-				  "directory (no corpus.jsonl, queries.jsonl "
-				  "or qrels/)");
-	}
-	return imp_detect_file(path, IMPORT_AUTO, &kind, out, err);
 }
 
 /* Write a bad record to the --skip-bad file: a "# file:line:col: why"
@@ -270,30 +93,60 @@ imp_skip_write(struct imp *im, const struct ns_err *e, const char *rec,
 	}
 }
 
-/* Read the file @path holding @kind. */
+/* A warning on o->warn: "negsieve: warning: ...". */
+static void imp_warn(struct imp *im, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+imp_warn(struct imp *im, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!im->o->warn)
+		return;
+	fputs("negsieve: warning: ", im->o->warn);
+	va_start(ap, fmt);
+	vfprintf(im->o->warn, fmt, ap);
+	va_end(ap);
+	fputc('\n', im->o->warn);
+}
+
+/* Kinds read line by line without JSON, whose last record cannot tell
+ * whether it is whole. */
+static bool
+imp_kind_lines(enum imp_kind k)
+{
+	return k == KIND_BEIR_QRELS || k == KIND_ST_CSV || k == KIND_ST_TSV ||
+	       k == KIND_TREC_RUN || k == KIND_TREC_QRELS ||
+	       k == KIND_ID_TEXT || k == KIND_TOPICS || k == KIND_TOPICS_TOP;
+}
+
+/*
+ * Read the records of the file open in im->lr, which holds @kind, to the
+ * end; @digest gets the content hash of the file.  im->lr is closed.
+ */
 static enum ns_rc
-imp_file(struct imp *im, const char *path, enum imp_kind kind,
-	 struct progress *pr, struct ns_err *err)
+imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
+	 char digest[33], struct ns_err *err)
 {
 	const char *line;
 	size_t len;
-	enum ns_rc rc;
+	enum ns_rc rc = NS_OK;
+	long last_line = 0;
+	bool last_nl = true;
 
 	struct imp_pipe *pipe = NULL;
 	const struct imp_prec *pr_rec = NULL;
 
-	im->path = path;
 	im->kind = kind;
 	im->run = 0;
 	im->header_done = false;
+	im->top_line = 0;
 	if (kind == KIND_CORPUS || kind == KIND_QUERIES) {
 		/* JSON parsed on worker threads; im->lr only carries the
-		 * line number of the current record for the readers. */
-		memset(&im->lr, 0, sizeof(im->lr));
-		im->lr.path = path;
-		rc = imp_pipe_start(&pipe, path, kind, im->o->max_record, err);
-	} else {
-		rc = linereader_open(&im->lr, path, im->o->max_record, err);
+		 * position of the current record for the readers. */
+		rc = imp_pipe_start(&pipe, &im->lr, kind, err);
+		im->lr.path = im->path;
 	}
 	if (rc)
 		return rc;
@@ -303,11 +156,13 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 
 		err_clear(&e);
 		im->rec_line = 0;
+		im->rec_col = 1;
 		strbuf_reset(&im->rec);
 		if (pipe) {
 			rc = imp_pipe_next(pipe, &pr_rec, &e);
 			if (rc == NS_OK) {
 				im->lr.lineno = pr_rec->lineno;
+				im->lr.col = pr_rec->col;
 				line = pr_rec->line;
 				len = pr_rec->len;
 				if (pr_rec->blank)
@@ -317,6 +172,10 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 			rc = linereader_next(&im->lr, &line, &len, &e);
 			if (rc == NS_OK && imp_blank(line))
 				continue;
+			if (rc == NS_OK) {
+				last_nl = im->lr.had_newline;
+				last_line = im->lr.lineno;
+			}
 		}
 		if (rc == NS_ENOTFOUND) {
 			rc = NS_OK;
@@ -324,6 +183,7 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 		}
 		im->records++;
 		if (rc == NS_OK) {
+			im->rec_col = im->lr.col > 0 ? im->lr.col : 1;
 			if (im->skip) {
 				/* the readers may split the line in place */
 				strbuf_reset(&im->scratch);
@@ -367,11 +227,34 @@ imp_file(struct imp *im, const char *path, enum imp_kind kind,
 			progress_update(pr, im->st.passages + im->st.queries +
 					im->st.qrels + im->st.candidates);
 	}
-	imp_pipe_stop(pipe);
+	imp_pipe_stop(pipe, pipe ? &im->lr : NULL);
 	if (rc == NS_OK)
 		rc = imp_file_done(im, err);
+	if (rc == NS_OK && !last_nl && imp_kind_lines(kind))
+		imp_warn(im, "%s:%ld: no newline at the end of the file: if "
+			 "the file was cut short, this last record may be "
+			 "incomplete", im->path, last_line);
+	if (im->lr.in)
+		instream_digest(im->lr.in, digest);
 	linereader_close(&im->lr);
 	return rc;
+}
+
+/* Open @path as the current file of @im. */
+static enum ns_rc
+imp_open(struct imp *im, const char *path, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	if ((rc = linereader_open(&im->lr, path, im->o->max_record, err)))
+		return rc;
+	free(im->open_path);
+	im->open_path = xstrdup(path);
+	free(im->disp);
+	im->disp = xstrdup(im->lr.path);
+	im->path = im->lr.path = im->disp;
+	im->regular = instream_regular(im->lr.in);
+	return NS_OK;
 }
 
 static int
@@ -380,119 +263,401 @@ imp_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files of the BEIR directory @dir, in import order: corpus, queries,
- * then the .tsv files of qrels/ by name. */
-static enum ns_rc
-imp_beir_dir(struct imp *im, const char *dir, struct progress *pr,
-	     struct ns_err *err)
+/* The sorted names in directory @dir (and its qrels/, as "qrels/NAME"),
+ * for the warning about a BEIR directory without its files. */
+static char *
+imp_dir_listing(const char *dir)
 {
-	char *qdir = xasprintf("%s/qrels", dir), **names = NULL;
+	struct strbuf sb;
+	char **names = NULL, *q = xasprintf("%s/qrels", dir);
 	size_t n = 0, cap = 0;
-	enum ns_rc rc = NS_OK;
 	struct dirent *de;
 	DIR *d;
 
-	if (imp_exists(dir, "corpus.jsonl")) {
-		char *p = xasprintf("%s/corpus.jsonl", dir);
-
-		rc = imp_file(im, p, KIND_CORPUS, pr, err);
-		free(p);	/* err->file is a copy */
-	}
-	if (rc == NS_OK && imp_exists(dir, "queries.jsonl")) {
-		char *p = xasprintf("%s/queries.jsonl", dir);
-
-		rc = imp_file(im, p, KIND_QUERIES, pr, err);
-		free(p);
-	}
-	if (rc == NS_OK && (d = opendir(qdir))) {
+	strbuf_init(&sb);
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(d = opendir(pass ? q : dir)))
+			continue;
 		while ((de = readdir(d))) {
-			if (!imp_has_ext(de->d_name, ".tsv"))
+			if (de->d_name[0] == '.' ||
+			    (!pass && strcmp(de->d_name, "qrels") == 0))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				names = xrealloc(names, cap * sizeof(*names));
+			}
+			names[n++] = xasprintf("%s%s", pass ? "qrels/" : "",
+					       de->d_name);
+		}
+		closedir(d);
+	}
+	qsort(names, n, sizeof(*names), imp_cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (i < 12)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		free(names[i]);
+	}
+	if (n > 12)
+		strbuf_addf(&sb, " and %zu more", n - 12);
+	if (n == 0)
+		strbuf_addstr(&sb, "nothing");
+	free(names);
+	free(q);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The files of a BEIR directory, in import order. */
+struct imp_beir {
+	size_t n;
+	struct {
+		char *path, *rel;	/* owned */
+		enum imp_kind kind;
+	} f[64];
+	size_t more;		/* qrels files beyond the table */
+	bool corpus, queries;
+};
+
+static void
+imp_beir_add(struct imp_beir *b, char *path, char *rel, enum imp_kind kind)
+{
+	if (b->n == NS_ARRAY_SIZE(b->f)) {
+		b->more++;
+		free(path);
+		free(rel);
+		return;
+	}
+	b->f[b->n].path = path;
+	b->f[b->n].rel = rel;
+	b->f[b->n].kind = kind;
+	b->n++;
+}
+
+static void
+imp_beir_free(struct imp_beir *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->f[i].path);
+		free(b->f[i].rel);
+	}
+}
+
+/* The files of the BEIR directory @dir: corpus, queries, then the .tsv
+ * files of qrels/ by name. */
+static void
+imp_beir_list(const char *dir, struct imp_beir *b)
+{
+	char *qdir = xasprintf("%s/qrels", dir), **names = NULL, *p;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	memset(b, 0, sizeof(*b));
+	if ((p = imp_beir_file(dir, "corpus.jsonl"))) {
+		b->corpus = true;
+		imp_beir_add(b, p, xstrdup("corpus.jsonl"), KIND_CORPUS);
+	}
+	if ((p = imp_beir_file(dir, "queries.jsonl"))) {
+		b->queries = true;
+		imp_beir_add(b, p, xstrdup("queries.jsonl"), KIND_QUERIES);
+	}
+	if ((d = opendir(qdir))) {
+		while ((de = readdir(d))) {
+			if (!imp_has_ext(de->d_name, ".tsv") &&
+			    !imp_has_ext(de->d_name, ".tsv.gz") &&
+			    !imp_has_ext(de->d_name, ".tsv.zst"))
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 8;
 				names = xrealloc(names, cap * sizeof(*names));
 			}
-			names[n++] = xasprintf("%s/%s", qdir, de->d_name);
+			names[n++] = xstrdup(de->d_name);
 		}
 		closedir(d);
 		qsort(names, n, sizeof(*names), imp_cmp_str);
-		for (size_t i = 0; i < n && rc == NS_OK; i++)
-			rc = imp_file(im, names[i], KIND_BEIR_QRELS, pr, err);
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
 	}
+	for (size_t i = 0; i < n; i++) {
+		imp_beir_add(b, xasprintf("%s/%s", qdir, names[i]),
+			     xasprintf("qrels/%s", names[i]), KIND_BEIR_QRELS);
+		free(names[i]);
+	}
+	free(names);
 	free(qdir);
+}
+
+/* The hash of the first bytes of the input open in @lr ("" when they
+ * cannot be read: an error the import reports). */
+static void
+imp_head(struct linereader *lr, char out[20])
+{
+	const char *p;
+	size_t n;
+	struct ns_err e;
+
+	out[0] = '\0';
+	if (linereader_peek(lr, IMP_HEAD_BYTES, &p, &n, &e) == NS_OK)
+		snprintf(out, 20, "%016llx", (unsigned long long)
+			 hash64(p, n < IMP_HEAD_BYTES ? n : IMP_HEAD_BYTES));
+}
+
+/* The head hash of a BEIR directory: of its files' names and heads. */
+static void
+imp_beir_head(const struct imp_beir *b, char out[20])
+{
+	struct strbuf sb;
+	char h[20];
+
+	strbuf_init(&sb);
+	for (size_t i = 0; i < b->n; i++) {
+		struct linereader lr;
+		struct ns_err e;
+
+		h[0] = '\0';
+		if (linereader_open(&lr, b->f[i].path, 0, &e) == NS_OK)
+			imp_head(&lr, h);
+		linereader_close(&lr);
+		strbuf_addf(&sb, "%s\t%s\n", b->f[i].rel, h);
+	}
+	snprintf(out, 20, "d%015llx", (unsigned long long)
+		 (hash64(sb.buf ? sb.buf : "", sb.len) >> 4));
+	strbuf_fini(&sb);
+}
+
+/* Read the files of the BEIR directory @dir (listed in @b); @digest
+ * gets the directory's content hash. */
+static enum ns_rc
+imp_beir_dir(struct imp *im, const char *dir, const struct imp_beir *b,
+	     struct progress *pr, char digest[33], struct ns_err *err)
+{
+	enum ns_rc rc = NS_OK;
+	struct strbuf dh;
+
+	strbuf_init(&dh);
+	if (!b->corpus || !b->queries || b->n == (size_t)b->corpus +
+					 (size_t)b->queries) {
+		char *found = imp_dir_listing(dir);
+		bool qrels = b->n > (size_t)b->corpus + (size_t)b->queries;
+
+		imp_warn(im, "%s: a BEIR directory without %s%s%s: only its "
+			 "%s%s%s are imported (found: %s)", dir,
+			 !b->corpus ? "corpus.jsonl" : "",
+			 !b->corpus && (!b->queries || !qrels) ? " or " : "",
+			 !b->queries ? "queries.jsonl" : !qrels ?
+			 "qrels/*.tsv" : "",
+			 b->corpus ? "passages" : "",
+			 b->corpus && (b->queries || qrels) ? " and " : "",
+			 b->queries && qrels ? "queries and judgments" :
+			 b->queries ? "queries" : qrels ? "judgments" : "",
+			 found);
+		free(found);
+	}
+	if (b->more)
+		imp_warn(im, "%s: more than %zu files in qrels/: %zu not "
+			 "imported", dir, NS_ARRAY_SIZE(b->f), b->more);
+	for (size_t i = 0; i < b->n && rc == NS_OK; i++) {
+		char d[33] = "";
+
+		if ((rc = imp_open(im, b->f[i].path, err)) ||
+		    (rc = imp_check_text(&im->lr, err))) {
+			linereader_close(&im->lr);
+			break;
+		}
+		if ((rc = imp_file(im, b->f[i].kind, pr, d, err)))
+			break;
+		strbuf_addf(&dh, "%s\t%s\n", b->f[i].rel, d);
+	}
+	snprintf(digest, 33, "dir:%016llx",
+		 (unsigned long long)hash64(dh.buf ? dh.buf : "", dh.len));
+	strbuf_fini(&dh);
 	return rc;
 }
 
+/* The report line of an input: what it was read as and what it added. */
 static void
-imp_report(struct imp *im, const char *input, const char *fmt,
+imp_report(struct imp *im, const char *input, const char *what,
 	   const struct store *before)
 {
 	const struct store *s = &im->st;
+	FILE *f = im->o->report;
 
-	if (!im->o->report)
+	if (!f)
 		return;
-	fprintf(im->o->report, "%s (%s): %lld records: %lld passages, "
-		"%lld queries, %lld judgments, %lld candidates",
-		input, fmt, (long long)im->records,
+	fprintf(f, "%s (%s): %lld records: %lld passages, %lld queries, "
+		"%lld judgments, %lld candidates", input, what,
+		(long long)im->records,
 		(long long)(s->passages - before->passages),
 		(long long)(s->queries - before->queries),
 		(long long)(s->qrels - before->qrels),
 		(long long)(s->candidates - before->candidates));
 	if (s->qrels_dup > before->qrels_dup)
-		fprintf(im->o->report, "; %lld repeated judgments merged "
-			"(highest grade kept)",
-			(long long)(s->qrels_dup - before->qrels_dup));
+		fprintf(f, "; %lld repeated judgments merged (highest grade "
+			"kept)", (long long)(s->qrels_dup - before->qrels_dup));
+	if (s->qrels_shared > before->qrels_shared)
+		fprintf(f, "; %lld judgments merged because two ids have one "
+			"text (%s%s; highest grade kept)",
+			(long long)(s->qrels_shared - before->qrels_shared),
+			s->qrels_shared - before->qrels_shared > 1 ? "e.g. "
+			: "", s->shared_example);
+	if (s->qrels_known > before->qrels_known)
+		fprintf(f, "; %lld judgments were already in the project "
+			"(%s; highest grade kept)",
+			(long long)(s->qrels_known - before->qrels_known),
+			s->known_example);
 	if (s->candidates_dup > before->candidates_dup)
-		fprintf(im->o->report, "; %lld repeated negatives ignored",
+		fprintf(f, "; %lld repeated negatives ignored",
 			(long long)(s->candidates_dup -
 				    before->candidates_dup));
+	if (s->candidates_shared > before->candidates_shared)
+		fprintf(f, "; %lld candidates merged because two ids have one "
+			"text (%s%s)", (long long)(s->candidates_shared -
+						   before->candidates_shared),
+			s->candidates_shared - before->candidates_shared > 1 ?
+			"e.g. " : "", s->cand_example);
+	if (s->filled > before->filled)
+		fprintf(f, "; %lld ids known before got their texts",
+			(long long)(s->filled - before->filled));
+	if (s->qrels_demoted > before->qrels_demoted)
+		fprintf(f, "; %lld judgments below grade %ld stored as judged "
+			"non-relevant", (long long)(s->qrels_demoted -
+						    before->qrels_demoted),
+			im->o->positive_grade);
 	if (im->skipped)
-		fprintf(im->o->report, "; %lld bad records skipped",
+		fprintf(f, "; %lld bad records skipped",
 			(long long)im->skipped);
-	fputc('\n', im->o->report);
+	fputc('\n', f);
 }
 
-/* Import one INPUT argument as one source. */
+/* Import one input as one source.  Only an input whose first bytes are
+ * those of a source imported before can be one imported before: that
+ * one alone is read inside a savepoint, to be taken back if its whole
+ * content turns out the same. */
 static enum ns_rc
-imp_input(struct imp *im, const char *input, struct progress *pr,
+imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 	  struct ns_err *err)
 {
-	enum import_format fmt = im->o->format;
+	/* the default format is for the inputs without a role */
+	enum import_format fmt = in->format != IMPORT_AUTO ? in->format
+				 : in->role == IMPORT_ROLE_ANY ? im->o->format
+				 : IMPORT_AUTO;
 	struct store before = im->st;
-	enum imp_kind kind = KIND_CORPUS;
+	struct imp_found found;
+	struct imp_beir beir;
+	struct strbuf what;
+	char digest[33] = "", head[20] = "", *prev_path = NULL;
+	char *prev_at = NULL;
+	const char *codec = NULL, *name = in->path;
+	bool dir = imp_is_dir(in->path), guard = false;
+	int64_t prev = 0;
 	enum ns_rc rc;
 
 	im->records = im->skipped = 0;
-	if (imp_is_dir(input)) {
-		if (fmt != IMPORT_AUTO && fmt != IMPORT_BEIR)
-			return err_setpos(err, NS_EUSAGE, input, 0, 0, "a "
-					  "directory can only be imported as "
-					  "beir, not %s",
-					  import_format_name(fmt));
-		if ((rc = import_detect(input, &fmt, err)))
-			return rc;
-		if ((rc = store_source(&im->st, input, "beir", err)) ||
-		    (rc = imp_beir_dir(im, input, pr, err)))
-			return rc;
+	strbuf_init(&what);
+	memset(&beir, 0, sizeof(beir));
+	memset(&found, 0, sizeof(found));
+	if (dir) {
+		if (fmt != IMPORT_AUTO && fmt != IMPORT_BEIR) {
+			rc = err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
+					"directory can only be imported as "
+					"beir, not %s", import_format_name(fmt));
+			goto out;
+		}
+		if (in->role != IMPORT_ROLE_ANY) {
+			rc = err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
+					"directory is a whole BEIR data set; "
+					"give its files to --queries, --corpus "
+					"or --qrels");
+			goto out;
+		}
+		if ((rc = import_detect(in->path, &fmt, err)))
+			goto out;
+		imp_beir_list(in->path, &beir);
+		imp_beir_head(&beir, head);
+		strbuf_addstr(&what, "beir directory");
 	} else {
-		if ((rc = imp_detect_file(input, fmt, &kind, &fmt, err)) ||
-		    (rc = store_source(&im->st, input, import_format_name(fmt),
-				       err)) ||
-		    (rc = imp_file(im, input, kind, pr, err)))
-			return rc;
+		if ((rc = imp_open(im, in->path, err)))
+			goto out;
+		name = im->path;
+		if ((rc = imp_detect(im, &im->lr, in->path, fmt, in->role,
+				     &found, err))) {
+			linereader_close(&im->lr);
+			goto out;
+		}
+		imp_head(&im->lr, head);
+		if (found.array && (rc = linereader_array(&im->lr, err))) {
+			linereader_close(&im->lr);
+			goto out;
+		}
+		codec = instream_codec_name(instream_codec(im->lr.in));
+		strbuf_addf(&what, "%s: %s", import_format_name(found.fmt),
+			    imp_kind_what(found.kind));
+		if (found.array)
+			strbuf_addstr(&what, ", JSON array");
+		if (codec)
+			strbuf_addf(&what, ", %s", codec);
+		if (found.why[0])
+			strbuf_addf(&what, "; %s", found.why);
 	}
-	if ((rc = store_source_done(&im->st, im->records, im->skipped, err)))
-		return rc;
-	imp_report(im, input, import_format_name(fmt), &before);
-	return NS_OK;
+	guard = !im->o->again && store_source_head_seen(&im->st, head);
+	if ((guard && (rc = store_input_begin(&im->st, err))) ||
+	    (rc = store_source(&im->st, name, dir ? "beir" :
+			       import_format_name(found.fmt), head, err))) {
+		if (!dir)
+			linereader_close(&im->lr);
+		goto fail;
+	}
+	rc = dir ? imp_beir_dir(im, in->path, &beir, pr, digest, err)
+		 : imp_file(im, found.kind, pr, digest, err);
+	if (rc)
+		goto fail;
+	if (guard && (rc = store_source_same(&im->st, digest, &prev,
+					     &prev_path, &prev_at, err)))
+		goto fail;
+	if (prev) {
+		store_input_end(&im->st, false);
+		im->st.inputs_skipped++;
+		im->records = im->skipped = 0;
+		if (im->o->report)
+			fprintf(im->o->report, "%s: already imported, with the "
+				"same content, as source %lld (%s, %s); "
+				"skipped (--again imports it again)\n", name,
+				(long long)prev, prev_path, prev_at);
+		goto out;
+	}
+	if ((rc = store_source_done(&im->st, im->records, im->skipped,
+				    digest, err)))
+		goto fail;
+	if (guard && (rc = store_input_end(&im->st, true)))
+		goto out;
+	imp_report(im, name, what.buf, &before);
+	goto out;
+fail:
+	if (guard)
+		store_input_end(&im->st, false);
+out:
+	imp_beir_free(&beir);
+	free(prev_path);
+	free(prev_at);
+	strbuf_fini(&what);
+	return rc;
+}
+
+/* Where input @in goes in the import order (see import_run()). */
+static int
+imp_order(const struct import_input *in)
+{
+	switch (in->role) {
+	case IMPORT_ROLE_CORPUS: return 0;
+	case IMPORT_ROLE_QUERIES: return 1;
+	case IMPORT_ROLE_ANY: return 2;
+	case IMPORT_ROLE_QRELS: return 3;
+	case IMPORT_ROLE_RUN: return 4;
+	}
+	return 2;
 }
 
 enum ns_rc
-import_run(struct db *db, const struct import_opts *o, char *const *inputs,
-	   int n, struct import_result *res, struct ns_err *err)
+import_run(struct db *db, const struct import_opts *o,
+	   const struct import_input *in, int n, struct import_result *res,
+	   struct ns_err *err)
 {
 	struct imp im;
 	struct progress pr;
@@ -506,17 +671,22 @@ import_run(struct db *db, const struct import_opts *o, char *const *inputs,
 	strbuf_init(&im.rec);
 	strbuf_init(&im.fields);
 	strbuf_init(&im.scratch);
+	strbuf_init(&im.top_id);
+	strbuf_init(&im.top_title);
 	if (o->skip_bad && !(im.skip = fopen(o->skip_bad, "w")))
 		return err_setpos(err, NS_EIO, o->skip_bad, 0, 0, "cannot "
 				  "create: %s", strerror(errno));
 	if ((rc = store_begin(&im.st, db, o->fts, err)))
 		goto out;
 	progress_start(&pr, "import", "rows", 0);
-	for (int i = 0; i < n && rc == NS_OK; i++) {
-		rc = imp_input(&im, inputs[i], &pr, err);
-		records += im.records;
-		skipped += im.skipped;
-	}
+	for (int pass = 0; pass <= 4 && rc == NS_OK; pass++)
+		for (int i = 0; i < n && rc == NS_OK; i++) {
+			if (imp_order(&in[i]) != pass)
+				continue;
+			rc = imp_input(&im, &in[i], &pr, err);
+			records += im.records;
+			skipped += im.skipped;
+		}
 	progress_finish(&pr);
 	if (rc == NS_OK)
 		rc = store_load_done(&im.st, err);
@@ -538,6 +708,7 @@ import_run(struct db *db, const struct import_opts *o, char *const *inputs,
 		res->candidates = im.st.candidates;
 		res->candidates_dup = im.st.candidates_dup;
 		res->filled = im.st.filled;
+		res->inputs_skipped = im.st.inputs_skipped;
 		res->seconds = t1 - t0;
 		res->fts_seconds = now_seconds() - t1;
 	}
@@ -548,6 +719,10 @@ out:
 	strbuf_fini(&im.rec);
 	strbuf_fini(&im.fields);
 	strbuf_fini(&im.scratch);
+	strbuf_fini(&im.top_id);
+	strbuf_fini(&im.top_title);
+	free(im.open_path);
+	free(im.disp);
 	return rc;
 }
 
@@ -557,24 +732,16 @@ import_qrels(const char *path, import_judgment_fn *fn, void *ctx,
 {
 	struct import_opts o;
 	struct imp im;
+	struct imp_found found;
 	struct progress pr;
-	enum import_format fmt;
-	enum imp_kind kind;
+	char digest[33];
 	enum ns_rc rc;
 
 	if (imp_is_dir(path))
 		return err_setpos(err, NS_EINPUT, path, 0, 0, "a directory, "
 				  "not a qrels file");
-	if ((rc = imp_detect_file(path, IMPORT_AUTO, &kind, &fmt, err)))
-		return rc;
-	if (kind != KIND_TREC_QRELS && kind != KIND_BEIR_QRELS)
-		return err_setpos(err, NS_EINPUT, path, 0, 0, "not a qrels "
-				  "file (it reads as %s): expected TREC qrels "
-				  "(query iteration docid grade) or BEIR qrels "
-				  "(query-id corpus-id score)",
-				  import_format_name(fmt));
 	memset(&o, 0, sizeof(o));
-	o.format = fmt;
+	o.format = IMPORT_AUTO;
 	o.max_record = 1u << 20;	/* a qrels line is short */
 	memset(&im, 0, sizeof(im));
 	im.o = &o;
@@ -583,11 +750,34 @@ import_qrels(const char *path, import_judgment_fn *fn, void *ctx,
 	strbuf_init(&im.rec);
 	strbuf_init(&im.fields);
 	strbuf_init(&im.scratch);
+	strbuf_init(&im.top_id);
+	strbuf_init(&im.top_title);
+	if ((rc = imp_open(&im, path, err)))
+		goto out;
+	if ((rc = imp_detect(NULL, &im.lr, path, IMPORT_AUTO,
+			     IMPORT_ROLE_ANY, &found, err))) {
+		linereader_close(&im.lr);
+		goto out;
+	}
+	if (found.kind != KIND_TREC_QRELS && found.kind != KIND_BEIR_QRELS) {
+		rc = err_setpos(err, NS_EINPUT, im.path, 0, 0, "not a qrels "
+				"file (it reads as %s): expected TREC qrels "
+				"(query iteration docid grade) or BEIR qrels "
+				"(query-id corpus-id score)",
+				import_format_name(found.fmt));
+		linereader_close(&im.lr);
+		goto out;
+	}
 	progress_start(&pr, "qrels", "rows", 0);
-	rc = imp_file(&im, path, kind, &pr, err);
+	rc = imp_file(&im, found.kind, &pr, digest, err);
 	progress_finish(&pr);
+out:
 	strbuf_fini(&im.rec);
 	strbuf_fini(&im.fields);
 	strbuf_fini(&im.scratch);
+	strbuf_fini(&im.top_id);
+	strbuf_fini(&im.top_title);
+	free(im.open_path);
+	free(im.disp);
 	return rc;
 }

@@ -3,9 +3,12 @@
  *
  * Formats (negsieve(1), "import"): a BEIR directory (or one of its files),
  * BGE JSONL, Tevatron/RLHN JSONL, sentence-transformers rows (CSV, TSV,
- * JSONL), TREC runs, TREC qrels and id<TAB>text files.  Every input is read
- * as a stream; all inputs of one call are one transaction, so a bad record
- * leaves the project as it was, unless bad records go to a --skip-bad file.
+ * JSONL), TREC runs, qrels and topics, id<TAB>text files, rank_llm /
+ * pyserini retrieval JSON and FlagEmbedding candidate pools; JSON lines or
+ * one JSON array; plain, gzip or zstd; from files, pipes or standard
+ * input.  Every input is read once, as a stream; all inputs of one call
+ * are one transaction, so a bad record leaves the project as it was,
+ * unless bad records go to a --skip-bad file.
  */
 #ifndef NS_IMPORT_H
 #define NS_IMPORT_H
@@ -28,7 +31,10 @@
 	X(IMPORT_ST_JSONL,   "st-jsonl") \
 	X(IMPORT_TREC_RUN,   "trec-run") \
 	X(IMPORT_TREC_QRELS, "trec-qrels") \
-	X(IMPORT_ID_TEXT,    "id-text")
+	X(IMPORT_ID_TEXT,    "id-text") \
+	X(IMPORT_TREC_TOPICS, "trec-topics") \
+	X(IMPORT_RANK_LLM,   "rank-llm") \
+	X(IMPORT_POOL,       "pool")
 
 enum import_format {
 #define IMPORT_FMT_ENUM(e, name) e,
@@ -43,20 +49,41 @@ const char *import_format_name(enum import_format f);
 /* The format called @name, or -1 when there is none. */
 int import_format_parse(const char *name);
 
+/* What an input holds, when the user says so (--queries FILE, ...). */
+enum import_role {
+	IMPORT_ROLE_ANY,	/* decided from the content */
+	IMPORT_ROLE_QUERIES,	/* BEIR queries, TREC topics, id<TAB>text */
+	IMPORT_ROLE_CORPUS,	/* BEIR corpus, id<TAB>text, candidate pool */
+	IMPORT_ROLE_QRELS,	/* BEIR or TREC qrels */
+	IMPORT_ROLE_RUN,	/* TREC run, rank_llm JSON */
+};
+
 /*
- * Detect the format of @path (a directory or a file) from its name and its
- * first record.  On failure @err names the file and says why (NS_EINPUT
- * when undetectable, NS_ENOTFOUND / NS_EIO when unreadable).
+ * Detect the format of @path (a directory, a file, "-" for standard
+ * input) from its content (and the BEIR names).  Reads the start of a
+ * file only.  On failure @err names the file and says why (NS_EINPUT when
+ * undetectable, NS_ENOTFOUND / NS_EIO when unreadable).
  */
 enum ns_rc import_detect(const char *path, enum import_format *out,
 			 struct ns_err *err);
+
+/* One input of an import. */
+struct import_input {
+	const char *path;		/* file, BEIR directory, "-" = stdin */
+	enum import_format format;	/* IMPORT_AUTO: import_opts.format */
+	enum import_role role;
+};
 
 struct import_opts {
 	enum import_format format;	/* IMPORT_AUTO: detect per input */
 	const char *skip_bad;		/* write bad records here, or NULL */
 	bool fts;			/* update the FTS indexes */
+	bool again;			/* import inputs imported before */
+	long positive_grade;		/* qrels grade from which on a judgment
+					 * is a positive (1 = grade > 0) */
 	size_t max_record;		/* longest record in bytes */
 	FILE *report;			/* one summary line per input, or NULL */
+	FILE *warn;			/* warnings, or NULL */
 };
 
 struct import_result {
@@ -70,18 +97,23 @@ struct import_result {
 	int64_t candidates;	/* new candidates */
 	int64_t candidates_dup;	/* repeated candidates ignored */
 	int64_t filled;		/* id-only passages/queries given text */
+	int64_t inputs_skipped;	/* inputs imported before (not --again) */
 	double seconds;		/* reading and storing, without FTS */
 	double fts_seconds;	/* FTS indexing */
 };
 
 /*
- * Import the @n files or directories @inputs into @db as one transaction.
- * On success everything is committed and @res filled; on failure nothing is
- * (the project is unchanged) and @err says what was wrong and where.
+ * Import the @n inputs @in into @db as one transaction, in this order:
+ * the IMPORT_ROLE_CORPUS ones, the IMPORT_ROLE_QUERIES ones, the others
+ * as given, the IMPORT_ROLE_QRELS ones, the IMPORT_ROLE_RUN ones.  An
+ * input whose content was imported before is skipped with a line on
+ * o->report, unless o->again.  On success everything is committed and
+ * @res filled; on failure nothing is (the project is unchanged) and @err
+ * says what was wrong and where.
  */
 enum ns_rc import_run(struct db *db, const struct import_opts *o,
-		      char *const *inputs, int n, struct import_result *res,
-		      struct ns_err *err);
+		      const struct import_input *in, int n,
+		      struct import_result *res, struct ns_err *err);
 
 /*
  * A judgment read by import_qrels(): the query's and the passage's

@@ -1,5 +1,5 @@
 /*
- * import_pipe.c - the lines of a BEIR corpus or queries file, read and
+ * import_pipe.c - the records of a BEIR corpus or queries file, read and
  * parsed on worker threads and handed back in file order (see
  * import_int.h).
  *
@@ -76,6 +76,7 @@ pipe_fill(struct imp_pipe *p, struct pipe_batch *b, struct pipe_off *off)
 		r = &b->recs[b->n];
 		memset(r, 0, sizeof(*r));
 		r->lineno = p->lr.lineno;
+		r->col = p->lr.col;
 		r->rc = rc;
 		off[b->n].line = b->arena.len;
 		b->n++;
@@ -214,17 +215,15 @@ pipe_threads(void)
 }
 
 enum ns_rc
-imp_pipe_start(struct imp_pipe **out, const char *path, enum imp_kind kind,
-	       size_t max_record, struct ns_err *err)
+imp_pipe_start(struct imp_pipe **out, struct linereader *lr,
+	       enum imp_kind kind, struct ns_err *err)
 {
 	struct imp_pipe *p = xcalloc(1, sizeof(*p));
-	enum ns_rc rc;
 	int n = pipe_threads();
 
-	if ((rc = linereader_open(&p->lr, path, max_record, err))) {
-		free(p);
-		return rc;
-	}
+	p->lr = *lr;
+	lr->in = NULL;
+	lr->buf = NULL;
 	p->kind = kind;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -239,7 +238,7 @@ imp_pipe_start(struct imp_pipe **out, const char *path, enum imp_kind kind,
 		if (pthread_create(&p->th[p->nth], NULL, pipe_worker, p) == 0)
 			p->nth++;
 	if (p->nth == 0) {
-		imp_pipe_stop(p);
+		imp_pipe_stop(p, NULL);
 		return err_set(err, NS_EIO, "cannot start a reader thread");
 	}
 	*out = p;
@@ -285,7 +284,7 @@ imp_pipe_next(struct imp_pipe *p, const struct imp_prec **rec,
 }
 
 void
-imp_pipe_stop(struct imp_pipe *p)
+imp_pipe_stop(struct imp_pipe *p, struct linereader *lr)
 {
 	if (!p)
 		return;
@@ -300,7 +299,10 @@ imp_pipe_stop(struct imp_pipe *p)
 		free(p->b[i].recs);
 		free(p->off[i]);
 	}
-	linereader_close(&p->lr);
+	if (lr)
+		*lr = p->lr;
+	else
+		linereader_close(&p->lr);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p);

@@ -23,7 +23,8 @@ enum ns_rc
 imp_bad(struct imp *im, const char *base, size_t off, struct ns_err *err,
 	const char *fmt, ...)
 {
-	long line = im->rec_line ? im->rec_line : im->lr.lineno, col = 1;
+	long line = im->rec_line ? im->rec_line : im->lr.lineno;
+	long col = im->rec_col > 0 ? im->rec_col : 1;
 	va_list ap;
 
 	/* Count code points by hand: the line may have been split in place,
@@ -152,7 +153,7 @@ imp_csv_split(const char *s, size_t len, char sep, struct strbuf *out,
 /* --- JSON helpers --------------------------------------------------- */
 
 /* The byte offset of "key" in @line, for positions of field errors. */
-static size_t
+size_t
 imp_key_off(const char *line, const char *key)
 {
 	char pat[80];
@@ -161,6 +162,19 @@ imp_key_off(const char *line, const char *key)
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	p = strstr(line, pat);
 	return p ? (size_t)(p - line) : 0;
+}
+
+size_t
+imp_key_off_nth(const char *line, size_t from, const char *key, size_t nth)
+{
+	char pat[80];
+	const char *p = line + from;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	for (size_t i = 0; (p = strstr(p, pat)); i++, p++)
+		if (i == nth)
+			return (size_t)(p - line);
+	return imp_key_off(line, key);
 }
 
 /* Parse @line as one JSON value; NULL and @err set when it is not. */
@@ -194,14 +208,16 @@ imp_json(struct imp *im, const char *line, size_t len, struct ns_err *err)
 		imp_bad(im, line, je.position > 6 ? (size_t)je.position - 6
 			: 0, err, "NUL character (\\u0000) in a string");
 	else
-		err_setpos(err, NS_EINPUT, im->path, im->lr.lineno,
-			   je.column > 0 ? je.column : 1, "invalid JSON: %s",
+		err_setpos(err, NS_EINPUT, im->path, im->lr.lineno +
+			   (je.line > 1 ? je.line - 1 : 0),
+			   (je.line > 1 ? 0 : im->rec_col - 1) +
+			   (je.column > 0 ? je.column : 1), "invalid JSON: %s",
 			   je.text);
 	return NULL;
 }
 
 /* An id field: a non-empty string or an integer, formatted into @buf. */
-static const char *
+const char *
 imp_jid(struct imp *im, const char *line, json_t *o, const char *key,
 	bool required, char *buf, size_t size, struct ns_err *err,
 	enum ns_rc *rc)
@@ -237,7 +253,7 @@ imp_jid(struct imp *im, const char *line, json_t *o, const char *key,
 }
 
 /* A text field: a string (NULL, no error, when absent and optional). */
-static const char *
+const char *
 imp_jstr(struct imp *im, const char *line, json_t *o, const char *key,
 	 bool required, size_t *len, struct ns_err *err, enum ns_rc *rc)
 {
@@ -260,7 +276,7 @@ imp_jstr(struct imp *im, const char *line, json_t *o, const char *key,
 /* The message for an id known with another text. */
 static long imp_first_line(struct imp *im, const char *xid);
 
-static enum ns_rc
+enum ns_rc
 imp_conflict(struct imp *im, const char *line, size_t off, const char *what,
 	     const char *xid, struct ns_err *err)
 {
@@ -288,7 +304,7 @@ static const char *
 imp_line_id(struct imp *im, const char *line, size_t len, char *buf,
 	    size_t size)
 {
-	if (im->kind == KIND_ID_TEXT) {
+	if (im->kind == KIND_ID_TEXT || im->kind == KIND_TOPICS) {
 		const char *tab = memchr(line, '\t', len);
 		size_t n = tab ? (size_t)(tab - line) : len;
 
@@ -327,10 +343,12 @@ imp_first_line(struct imp *im, const char *xid)
 	char buf[4096];
 	long found = 0;
 
-	if (im->kind != KIND_CORPUS && im->kind != KIND_QUERIES &&
-	    im->kind != KIND_ID_TEXT)
-		return 0;
-	if (linereader_open(&lr, im->path, im->o->max_record, &e) != NS_OK)
+	if ((im->kind != KIND_CORPUS && im->kind != KIND_QUERIES &&
+	     im->kind != KIND_ID_TEXT && im->kind != KIND_TOPICS) ||
+	    !im->regular || im->lr.array || im->lr.lineno == 0)
+		return 0;	/* a pipe cannot be read again */
+	if (linereader_open(&lr, im->open_path, im->o->max_record, &e) !=
+	    NS_OK)
 		return 0;
 	for (;;) {
 		enum ns_rc rc = linereader_next(&lr, &line, &len, &e);
@@ -413,7 +431,7 @@ imp_corpus_fields(struct imp *im, const char *line, const char *id,
 
 /* --- TSV kinds: BEIR qrels, TREC run and qrels, id<TAB>text ---------- */
 
-static enum ns_rc
+enum ns_rc
 imp_check_utf8(struct imp *im, const char *line, size_t len,
 	       struct ns_err *err)
 {
@@ -432,6 +450,7 @@ imp_judgment(struct imp *im, const char *line, const char *qx, size_t qoff,
 	     const char *px, size_t poff, long grade, bool create,
 	     struct ns_err *err)
 {
+	struct store_judgment j;
 	enum store_hit hit;
 	int64_t q, p;
 	enum ns_rc rc;
@@ -454,7 +473,14 @@ imp_judgment(struct imp *im, const char *line, const char *qx, size_t qoff,
 				       "id '%s' (not in the corpus nor the "
 				       "project)", px);
 	}
-	return store_qrel(&im->st, q, p, grade, NULL, NULL, err);
+	memset(&j, 0, sizeof(j));
+	j.qid = q;
+	j.pid = p;
+	j.grade = grade;
+	j.positive_grade = im->o->positive_grade;
+	j.qxid = qx;
+	j.pxid = px;
+	return store_qrel(&im->st, &j, NULL, err);
 }
 
 static enum ns_rc
@@ -587,8 +613,8 @@ imp_trec_run(struct imp *im, char *line, size_t len, struct ns_err *err)
 			      err)) ||
 	    (rc = store_passage(&im->st, f[2], NULL, 0, NULL, 0, &p, &hit,
 				err)) ||
-	    (rc = store_trec_row(&im->st, q, p, f[2], score, im->lr.lineno,
-				 &first, err)))
+	    (rc = store_trec_row(&im->st, q, p, f[0], f[2], score,
+				 im->lr.lineno, &first, err)))
 		return rc;
 	if (first)
 		return imp_bad(im, line, st[2], err, "document '%s' is listed "
@@ -622,32 +648,10 @@ imp_id_text(struct imp *im, char *line, size_t len, struct ns_err *err)
 
 /* --- training rows: BGE, Tevatron, sentence-transformers ------------ */
 
-/* One passage of a training row. */
-struct imp_psg {
-	const char *xid;	/* NULL: none */
-	const char *title;
-	size_t tlen;
-	const char *text;
-	size_t len;
-	double score;
-	bool has_score;
-	long pos;		/* index in its list, for stable ranks */
-};
-
-/* One training row: a query with positives and negatives. */
-struct imp_row {
-	const char *qxid;	/* NULL: derived from the text */
-	const char *qtext;
-	size_t qlen;
-	const char *prompt, *type;
-	struct imp_psg *pos, *neg;
-	size_t npos, nneg;
-};
-
 static struct imp_psg *imp_psgs;
 static size_t imp_psgs_cap;
 
-static void
+struct imp_psg *
 imp_psgs_need(size_t n)
 {
 	if (n > imp_psgs_cap) {
@@ -655,6 +659,7 @@ imp_psgs_need(size_t n)
 		imp_psgs = xrealloc(imp_psgs, imp_psgs_cap *
 				    sizeof(*imp_psgs));
 	}
+	return imp_psgs;
 }
 
 static int
@@ -684,9 +689,7 @@ imp_psg_store(struct imp *im, const char *line, const struct imp_psg *ps,
 	return NS_OK;
 }
 
-/* Write a checked row: the query, its positives as grade-1 judgments and
- * its negatives as candidates of the file's run. */
-static enum ns_rc
+enum ns_rc
 imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 	      struct ns_err *err)
 {
@@ -709,11 +712,18 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 				    "query", r->qxid, err);
 	for (size_t i = 0; i < r->npos; i++) {
 		struct imp_psg *ps = &r->pos[i];
+		struct store_judgment j;
 
 		if ((rc = imp_psg_store(im, line, ps, &p, err)))
 			return rc;
-		if ((rc = store_qrel(&im->st, q, p, 1, ps->has_score ?
-				     &ps->score : NULL, NULL, err)))
+		memset(&j, 0, sizeof(j));
+		j.qid = q;
+		j.pid = p;
+		j.grade = 1;
+		j.score = ps->has_score ? &ps->score : NULL;
+		j.qxid = r->qxid;
+		j.pxid = ps->xid;
+		if ((rc = store_qrel(&im->st, &j, NULL, err)))
 			return rc;
 	}
 	if (r->nneg == 0)
@@ -732,7 +742,7 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 			return rc;
 		if ((rc = store_candidate(&im->st, im->run, q, p, (long)i + 1,
 					  ps->has_score ? &ps->score : NULL,
-					  NULL, err)))
+					  r->qxid, ps->xid, NULL, err)))
 			return rc;
 	}
 	return NS_OK;
@@ -911,13 +921,17 @@ imp_tevatron(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 }
 
 /* A sentence-transformers row from its columns: anchor, positive,
- * negatives... */
+ * negatives...; or, for a labeled pair (@label 0 or 1; -1: not one),
+ * anchor and a passage that is a positive (1) or a negative (0). */
 static enum ns_rc
 imp_st_cols(struct imp *im, const char *line, const char **col,
-	    size_t *len, size_t *off, int n, struct ns_err *err)
+	    size_t *len, size_t *off, int n, int label, struct ns_err *err)
 {
 	struct imp_row r;
 
+	if (label >= 0 && n != 2)
+		return imp_bad(im, line, 0, err, "expected 3 columns (anchor, "
+			       "passage, label), got %d", n + 1);
 	if (n < 2)
 		return imp_bad(im, line, 0, err, "expected at least 2 columns "
 			       "(anchor, positive), got %d", n);
@@ -926,9 +940,9 @@ imp_st_cols(struct imp *im, const char *line, const char **col,
 	r.qtext = col[0];
 	r.qlen = len[0];
 	r.pos = imp_psgs;
-	r.npos = 1;
-	r.neg = imp_psgs + 1;
-	r.nneg = (size_t)n - 2;
+	r.npos = label == 0 ? 0 : 1;
+	r.neg = imp_psgs + r.npos;
+	r.nneg = (size_t)n - 1 - r.npos;
 	for (int i = 1; i < n; i++) {
 		struct imp_psg *ps = &imp_psgs[i - 1];
 
@@ -952,7 +966,7 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 {
 	const char *col[IMP_MAX_FIELDS];
 	size_t len[IMP_MAX_FIELDS], off[IMP_MAX_FIELDS];
-	int n = 0;
+	int n = 0, label = -1;
 
 	if (json_is_array(o)) {
 		size_t i;
@@ -977,6 +991,20 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 			if (n == IMP_MAX_FIELDS)
 				return imp_bad(im, line, 0, err, "too many "
 					       "columns");
+			if (strcmp(k, "label") == 0 && !json_is_string(v)) {
+				/* a labeled pair: 1 positive, 0 negative */
+				if (!json_is_boolean(v) &&
+				    !(json_is_integer(v) &&
+				      (json_integer_value(v) == 0 ||
+				       json_integer_value(v) == 1)))
+					return imp_bad(im, line,
+						       imp_key_off(line, k),
+						       err, "\"label\" is not "
+						       "0 or 1");
+				label = json_is_boolean(v) ? json_is_true(v)
+					: (int)json_integer_value(v);
+				continue;
+			}
 			if (!json_is_string(v))
 				return imp_bad(im, line, imp_key_off(line, k),
 					       err, "column \"%s\" is not a "
@@ -986,7 +1014,7 @@ imp_st_json(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 			off[n++] = imp_key_off(line, k);
 		}
 	}
-	return imp_st_cols(im, line, col, len, off, n, err);
+	return imp_st_cols(im, line, col, len, off, n, label, err);
 }
 
 /* Is @s a column name of a sentence-transformers data set? */
@@ -996,7 +1024,7 @@ imp_colname(const char *s)
 	static const char *const names[] = {
 		"anchor", "positive", "negative", "query", "question",
 		"answer", "pos", "neg", "sentence", "text", "passage",
-		"document", "hard_negative", NULL
+		"document", "hard_negative", "label", NULL
 	};
 	size_t n;
 
@@ -1060,14 +1088,36 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 			  off[i];
 	}
 	if (first) {
+		im->label_col = 0;
 		for (i = 0; i < n && imp_colname(col[i]); i++)
 			;
 		if (i == n) {
+			/* a "label" column makes the rows labeled pairs */
+			for (i = 0; i < n; i++)
+				if (strcmp(col[i], "label") == 0)
+					im->label_col = i + 1;
 			im->records--;
 			return NS_OK;	/* a header row */
 		}
 	}
-	return imp_st_cols(im, rec, col, flen, src, n, err);
+	if (im->label_col) {
+		int lc = im->label_col - 1, label;
+
+		if (n != 3 || lc >= n)
+			return imp_bad(im, rec, 0, err, "expected 3 columns "
+				       "(anchor, passage, label), got %d", n);
+		if (strcmp(col[lc], "0") && strcmp(col[lc], "1"))
+			return imp_bad(im, rec, src[lc], err, "label '%s' is "
+				       "not 0 or 1", col[lc]);
+		label = col[lc][0] == '1';
+		for (i = lc; i + 1 < n; i++) {
+			col[i] = col[i + 1];
+			flen[i] = flen[i + 1];
+			src[i] = src[i + 1];
+		}
+		return imp_st_cols(im, rec, col, flen, src, n - 1, label, err);
+	}
+	return imp_st_cols(im, rec, col, flen, src, n, -1, err);
 }
 
 /* --- dispatch -------------------------------------------------------- */
@@ -1089,6 +1139,10 @@ imp_train_json(struct imp *im, const char *line, size_t len,
 		rc = imp_bge(im, line, o, err);
 	else if (im->kind == KIND_TEVATRON)
 		rc = imp_tevatron(im, line, o, err);
+	else if (im->kind == KIND_RANKLLM)
+		rc = imp_rankllm(im, line, o, err);
+	else if (im->kind == KIND_POOL)
+		rc = imp_pool(im, line, o, err);
 	else
 		rc = imp_st_json(im, line, o, err);
 	json_decref(o);
@@ -1101,6 +1155,7 @@ imp_record(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	char *l = (char *)line;	/* the reader's buffer, ours to change */
 
 	im->rec_line = im->lr.lineno;
+	im->rec_col = im->lr.col > 0 ? im->lr.col : 1;
 	switch (im->kind) {
 	case KIND_CORPUS:
 	case KIND_QUERIES:
@@ -1110,6 +1165,8 @@ imp_record(struct imp *im, const char *line, size_t len, struct ns_err *err)
 	case KIND_BGE:
 	case KIND_TEVATRON:
 	case KIND_ST_JSONL:
+	case KIND_RANKLLM:
+	case KIND_POOL:
 		return imp_train_json(im, line, len, err);
 	case KIND_ST_CSV:
 	case KIND_ST_TSV:
@@ -1120,6 +1177,10 @@ imp_record(struct imp *im, const char *line, size_t len, struct ns_err *err)
 		return imp_trec_qrels(im, l, len, err);
 	case KIND_ID_TEXT:
 		return imp_id_text(im, l, len, err);
+	case KIND_TOPICS:
+		return imp_topics(im, l, len, err);
+	case KIND_TOPICS_TOP:
+		return imp_topics_top(im, l, len, err);
 	}
 	return err_set(err, NS_EINTERNAL, "unknown input kind");
 }
@@ -1129,30 +1190,9 @@ imp_file_done(struct imp *im, struct ns_err *err)
 {
 	if (im->kind == KIND_TREC_RUN && im->run)
 		return store_trec_finish(&im->st, im->run, err);
+	if (im->kind == KIND_TOPICS_TOP && im->top_line)
+		return err_setpos(err, NS_EINPUT, im->path, im->top_line, 1,
+				  "<top> without </top> before the end of the "
+				  "file");
 	return NS_OK;
-}
-
-enum imp_kind
-imp_detect_json(json_t *o, const char *base, bool *ok)
-{
-	*ok = true;
-	if (json_is_array(o))
-		return KIND_ST_JSONL;
-	if (!json_is_object(o)) {
-		*ok = false;
-		return KIND_CORPUS;
-	}
-	if (json_object_get(o, "positive_passages") ||
-	    json_object_get(o, "negative_passages") ||
-	    json_object_get(o, "query_id"))
-		return KIND_TEVATRON;
-	if (json_object_get(o, "query") &&
-	    (json_object_get(o, "pos") || json_object_get(o, "neg")))
-		return KIND_BGE;
-	if (json_object_get(o, "_id"))
-		return strstr(base, "quer") ? KIND_QUERIES : KIND_CORPUS;
-	if (json_object_get(o, "anchor"))
-		return KIND_ST_JSONL;
-	*ok = false;
-	return KIND_CORPUS;
 }

@@ -9,6 +9,7 @@
 
 #include "src/blasinfo.h"
 #include "src/cmd.h"
+#include "src/gemm.h"
 #include "src/ompenv.h"
 
 struct command {
@@ -97,6 +98,18 @@ main(int argc, char **argv)
 						   "default",
 		       getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") :
 						   "default");
+		{
+			struct gemm_probe pb;
+			struct ns_err err;
+			char line[600];
+
+			err_clear(&err);
+			if (gemm_best(false, &pb, &err) == NS_OK)
+				printf("GEMM: %s\n", gemm_probe_describe(
+					       &pb, line, sizeof(line)));
+			else
+				printf("GEMM: %s\n", err.msg);
+		}
 		return NS_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -5,7 +5,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
+#include "db/mining.h"
 #include "src/mine.h"
 #include "src/util.h"
 
@@ -25,6 +30,139 @@ mine_find_row(const int64_t *ids, int64_t n, int64_t id)
 	return lo < n && ids[lo] == id ? lo : -1;
 }
 
+bool
+mine_id_in(const int64_t *ids, int64_t n, int64_t id)
+{
+	return mine_find_row(ids, n, id) >= 0;
+}
+
+/* What mine_in_skip() copies. */
+struct mine_in_owned {
+	float *qv;
+	int64_t *qids, *pos_off, *pos_pid;
+	uint64_t *qhash;
+};
+
+void
+mine_in_skip(const struct mine_in *in, const int64_t *done, int64_t ndone,
+	     struct mine_in *out, void **owned)
+{
+	struct mine_in_owned *o = xcalloc(1, sizeof(*o));
+	int64_t m = 0, np = 0;
+
+	*out = *in;
+	for (int64_t i = 0; i < in->nq; i++)
+		if (!mine_id_in(done, ndone, in->qids[i]))
+			np += in->pos_off[i + 1] - in->pos_off[i];
+	o->qv = xmalloc(((size_t)in->nq + 1) * in->dim * sizeof(float));
+	o->qids = xmalloc(((size_t)in->nq + 1) * sizeof(int64_t));
+	o->pos_off = xmalloc(((size_t)in->nq + 1) * sizeof(int64_t));
+	o->pos_pid = xmalloc(((size_t)np + 1) * sizeof(int64_t));
+	o->qhash = in->qhash ? xmalloc(((size_t)in->nq + 1) *
+				       sizeof(uint64_t)) : NULL;
+	np = 0;
+	for (int64_t i = 0; i < in->nq; i++) {
+		if (mine_id_in(done, ndone, in->qids[i]))
+			continue;
+		memcpy(o->qv + (size_t)m * in->dim,
+		       in->qv + (size_t)i * in->dim,
+		       (size_t)in->dim * sizeof(float));
+		o->qids[m] = in->qids[i];
+		if (o->qhash)
+			o->qhash[m] = in->qhash[i];
+		o->pos_off[m] = np;
+		for (int64_t j = in->pos_off[i]; j < in->pos_off[i + 1]; j++)
+			o->pos_pid[np++] = in->pos_pid[j];
+		m++;
+	}
+	o->pos_off[m] = np;
+	out->nq = m;
+	out->qv = o->qv;
+	out->qids = o->qids;
+	out->qhash = o->qhash;
+	out->pos_off = o->pos_off;
+	out->pos_pid = o->pos_pid;
+	*owned = o;
+}
+
+void
+mine_in_free(void *owned)
+{
+	struct mine_in_owned *o = owned;
+
+	if (!o)
+		return;
+	free(o->qv);
+	free(o->qids);
+	free(o->pos_off);
+	free(o->pos_pid);
+	free(o->qhash);
+	free(o);
+}
+
+struct mine_pub {
+	struct db *db;
+	int64_t run_id;
+	const struct filter_params *fp;
+	struct summary *sum;
+	unsigned char *was;	/* reasons before filtering */
+	size_t nwas;
+};
+
+static enum ns_rc
+mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
+		   size_t n, const int64_t *pos, const double *pos_score,
+		   size_t npos, struct ns_err *err)
+{
+	struct mine_pub *p = arg;
+	double *valid = xmalloc((npos + 1) * sizeof(*valid)), anchor;
+	size_t nvalid = 0;
+	bool changed = false;
+	enum ns_rc rc = NS_OK;
+
+	for (size_t i = 0; i < npos; i++)
+		if (!isnan(pos_score[i]))
+			valid[nvalid++] = pos_score[i];
+	anchor = filter_anchor_score(valid, nvalid, p->fp->anchor);
+	if (n > p->nwas) {
+		p->nwas = n;
+		p->was = xrealloc(p->was, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		p->was[i] = (unsigned char)(c[i].reason | c[i].near_dup << 7);
+	filter_apply(p->fp, query_id, anchor, c, n);
+	for (size_t i = 0; i < n; i++)
+		changed |= p->was[i] != (unsigned char)(c[i].reason |
+							 c[i].near_dup << 7);
+	summary_add_query(p->sum, valid, nvalid, anchor, c, n,
+			  p->fp->num_negatives);
+	/* the pool records the reasons under the run's settings: rewrite
+	 * a query's row when they changed (a refilter, or a resumed run
+	 * mined under other filters) */
+	if (changed)
+		rc = db_mine_pool_store(p->db, p->run_id, query_id, c, n, pos,
+					pos_score, npos, err);
+	if (rc == NS_OK)
+		rc = db_mine_kept_store(p->db, p->run_id, query_id, c, n, pos,
+					pos_score, npos, err);
+	free(valid);
+	return rc;
+}
+
+enum ns_rc
+mine_publish(struct db *db, int64_t run_id, const struct filter_params *fp,
+	     struct summary *sum, struct ns_err *err)
+{
+	struct mine_pub p = { db, run_id, fp, sum, NULL, 0 };
+	enum ns_rc rc;
+
+	if ((rc = db_mine_kept_clear(db, run_id, err)) == NS_OK)
+		rc = db_mine_pool_each(db, run_id, mine_publish_query, &p,
+				       err);
+	free(p.was);
+	return rc;
+}
+
 float
 mine_dot(const float *a, const float *b, int dim)
 {
@@ -42,8 +180,10 @@ mine_dot(const float *a, const float *b, int dim)
 	return (s0 + s1) + (s2 + s3);
 }
 
-float
-mine_cosine(const float *a, const float *b, int dim)
+/* ab, aa and bb in one pass (float sums: the similarity is only compared
+ * with a threshold such as 0.98). */
+static float
+mine_cosine_generic(const float *a, const float *b, int dim)
 {
 	float ab = mine_dot(a, b, dim), aa = mine_dot(a, a, dim),
 	      bb = mine_dot(b, b, dim);
@@ -51,10 +191,176 @@ mine_cosine(const float *a, const float *b, int dim)
 	return aa > 0 && bb > 0 ? ab / sqrtf(aa * bb) : 0;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static float
+mine_cosine_avx512(const float *a, const float *b, int dim)
+{
+	__m512 ab = _mm512_setzero_ps(), aa = _mm512_setzero_ps(),
+	       bb = _mm512_setzero_ps();
+	float sab, saa, sbb;
+	int i = 0;
+
+	for (; i + 16 <= dim; i += 16) {
+		__m512 x = _mm512_loadu_ps(a + i), y = _mm512_loadu_ps(b + i);
+
+		ab = _mm512_fmadd_ps(x, y, ab);
+		aa = _mm512_fmadd_ps(x, x, aa);
+		bb = _mm512_fmadd_ps(y, y, bb);
+	}
+	sab = _mm512_reduce_add_ps(ab);
+	saa = _mm512_reduce_add_ps(aa);
+	sbb = _mm512_reduce_add_ps(bb);
+	for (; i < dim; i++) {
+		sab += a[i] * b[i];
+		saa += a[i] * a[i];
+		sbb += b[i] * b[i];
+	}
+	return saa > 0 && sbb > 0 ? sab / sqrtf(saa * sbb) : 0;
+}
+#endif
+
+float
+mine_cosine(const float *a, const float *b, int dim)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	static int avx512 = -1;
+
+	if (avx512 < 0) {
+		__builtin_cpu_init();
+		avx512 = __builtin_cpu_supports("avx512f") != 0;
+	}
+	if (avx512)
+		return mine_cosine_avx512(a, b, dim);
+#endif
+	return mine_cosine_generic(a, b, dim);
+}
+
+bool
+mine_precision_parse(const char *s, enum gemm_type *type)
+{
+	static const enum gemm_type t[] = { GEMM_F32, GEMM_BF16, GEMM_U8S8 };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (s && !strcmp(s, gemm_type_name(t[i]))) {
+			*type = t[i];
+			return true;
+		}
+	return false;
+}
+
+enum ns_rc
+mine_screen_init(struct mine_screen *sc, const char *engine,
+		 enum gemm_type type, const float *pv, int64_t np, int dim,
+		 int k, bool mapped, char *desc, size_t descsize,
+		 struct ns_err *err)
+{
+	struct topk_opts o;
+	struct gemm_probe pb;
+	char why[400];
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	double bytes = (double)np * dim * sizeof(float), mem;
+	enum ns_rc rc;
+
+	memset(sc, 0, sizeof(*sc));
+	topk_opts_default(&o);
+	o.type = type;
+	if (!strcmp(engine, "faiss")) {
+		if (type != GEMM_F32)
+			return err_set(err, NS_EINPUT, "precision %s needs "
+				       "the openblas or onednn engine, not "
+				       "faiss", gemm_type_name(type));
+		snprintf(desc, descsize, "exact search through faiss "
+			 "(knn_inner_product, OpenBLAS)");
+		sc->margin = mine_screen_margin(GEMM_F32, k);
+		return NS_OK;
+	}
+	if (!strcmp(engine, "auto")) {
+		if ((rc = gemm_best(true, &pb, err)))
+			return rc;
+		o.lib = pb.best;
+		gemm_probe_describe(&pb, why, sizeof(why));
+		/* reduced precision needs oneDNN whichever is faster in f32 */
+		if (type != GEMM_F32 && gemm_lib_available(GEMM_ONEDNN))
+			o.lib = GEMM_ONEDNN;
+	} else if (!gemm_lib_parse(engine, &o.lib)) {
+		return err_set(err, NS_ECONFIG, "mine.gemm: '%s' is not one "
+			       "of %s", engine, MINE_ENGINES);
+	} else {
+		snprintf(why, sizeof(why), "as configured");
+	}
+	mem = (double)pages * (double)psize;
+	/* NEGSIEVE_MEMORY (bytes): the memory to plan for, for tests */
+	if (getenv("NEGSIEVE_MEMORY") && atof(getenv("NEGSIEVE_MEMORY")) > 0)
+		mem = atof(getenv("NEGSIEVE_MEMORY"));
+	o.stream = mapped && mem > 0 && bytes > 0.5 * mem;
+	if ((rc = topk_new(pv, np, dim, &o, &sc->engine, err)))
+		return rc;
+	if (type != GEMM_F32) {
+		o.type = GEMM_F32;
+		o.stream = false;	/* only a few queries: no chunk copies */
+		if ((rc = topk_new(pv, np, dim, &o, &sc->recheck, err))) {
+			mine_screen_fini(sc);
+			return rc;
+		}
+	}
+	sc->margin = mine_screen_margin(type, k);
+	sc->stream = o.stream;
+	snprintf(desc, descsize, "exact search on %s in %s%s (GEMM: %s)",
+		 gemm_lib_name(o.lib), gemm_type_name(type),
+		 type != GEMM_F32 ? ", rescored in f32" : "",
+		 why);
+	if (o.stream) {
+		size_t len = strlen(desc);
+
+		snprintf(desc + len, descsize - len, "; the corpus (%.1f GB) "
+			 "is larger than half the memory: streamed",
+			 bytes / 1e9);
+	}
+	return NS_OK;
+}
+
+void
+mine_screen_fini(struct mine_screen *sc)
+{
+	topk_free(sc->engine);
+	topk_free(sc->recheck);
+	sc->engine = sc->recheck = NULL;
+}
+
+int64_t
+mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd)
+{
+	int64_t most;
+
+	if (!sc || !sc->stream)
+		return 4096;
+	/* results: a float and a row per slot, twice (overlap) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * 24 + 1);
+	most = most < 4096 ? 4096 : most;
+	return nq < most ? (nq > 0 ? nq : 1) : most;
+}
+
+int
+mine_screen_margin(enum gemm_type type, int k)
+{
+	switch (type) {
+	case GEMM_F32:
+		return 8 + k / 16;
+	case GEMM_BF16:
+	case GEMM_U8S8:
+		/* measured on 100k x 384 clustered vectors, k = 51: the
+		 * bf16 screen's rounding bound certified 88% of the queries
+		 * at 2k + 16 deep, all at 3k + 16 */
+		return 16 + 2 * k;
+	}
+	return 8;
+}
+
 /* One batch's search, run on a thread of its own while the caller
  * filters and stores the previous batch. */
 struct mine_search {
 	const struct dense_index *ix;	/* NULL: exact over pv */
+	struct topk *engine;		/* exact search engine, or NULL */
 	const float *pv;
 	int64_t np;
 	int dim;
@@ -77,6 +383,9 @@ mine_search_main(void *arg)
 	if (s->ix)
 		s->rc = dense_search(s->ix, s->xq, s->nq, s->k, s->dist,
 				     s->lab, &s->err);
+	else if (s->engine)
+		s->rc = topk_search(s->engine, s->xq, s->nq, s->k, s->dist,
+				    s->lab, &s->err);
 	else
 		s->rc = dense_knn(s->xq, s->nq, s->pv, s->np, s->dim, s->k,
 				  s->dist, s->lab, &s->err);
@@ -91,6 +400,7 @@ mine_search_start(struct mine_search *s, const struct mine_in *in,
 		  bool overlap)
 {
 	s->ix = ix;
+	s->engine = in->screen ? in->screen->engine : NULL;
 	s->pv = in->pv;
 	s->np = in->np;
 	s->dim = in->dim;
@@ -116,6 +426,116 @@ mine_search_wait(struct mine_search *s, struct ns_err *err)
 	return s->rc;
 }
 
+struct mine_scored {
+	float score;
+	int64_t row;
+};
+
+static int
+mine_scored_cmp(const void *a, const void *b)
+{
+	const struct mine_scored *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/*
+ * Rescore the @kd screened rows @lab (screening scores @dist, best first)
+ * of query vector @qv exactly, best first, into @out[kd] (missing rows
+ * last with row -1).  Returns whether the best @k are proved to be the
+ * exact top-k of all @np passages (see struct mine_screen), given the
+ * screen's error bound @bound.
+ */
+static bool
+mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
+	     const int64_t *lab, int kd, int k, double bound,
+	     struct mine_scored *out)
+{
+	int n = 0;
+
+	for (int r = 0; r < kd; r++) {
+		int64_t row = lab[r];
+
+		if (row < 0 || row >= in->np)
+			continue;
+		out[n].row = row;
+		out[n].score = topk_dot(qv, in->pv + (size_t)row *
+					(size_t)in->dim, in->dim);
+		n++;
+	}
+	qsort(out, (size_t)n, sizeof(*out), mine_scored_cmp);
+	for (int r = n; r < kd; r++) {
+		out[r].row = -1;
+		out[r].score = -INFINITY;
+	}
+	/* every passage was screened, or too few to fill k */
+	if (n < kd || n <= k || (int64_t)kd >= in->np)
+		return true;
+	return (double)out[k - 1].score >= (double)dist[kd - 1] + bound;
+}
+
+/*
+ * The exact top-kd of the @nb queries of a batch (query rows q0..) from
+ * the screen's results, into @rs[nb * kd]: rescored, certified, and the
+ * uncertified searched again in f32 at four times the depth.
+ */
+static enum ns_rc
+mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
+		 int k, const float *dist, const int64_t *lab,
+		 struct mine_scored *rs, struct ns_err *err)
+{
+	struct mine_screen *sc = in->screen;
+	struct topk *re = sc->recheck ? sc->recheck : sc->engine;
+	int64_t *redo = NULL, nredo = 0;
+	enum ns_rc rc = NS_OK;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *qv = in->qv + (size_t)(q0 + i) * in->dim;
+
+		if (mine_rescore(in, qv, dist + i * kd, lab + i * kd, kd, k,
+				 topk_bound(sc->engine, qv), rs + i * kd)) {
+			sc->certified++;
+		} else {
+			if (!redo)
+				redo = xmalloc((size_t)nb * sizeof(*redo));
+			redo[nredo++] = i;
+		}
+	}
+	if (nredo && re && topk_type(re) == GEMM_F32) {
+		int64_t kd2 = (int64_t)kd * 4 < in->np ? (int64_t)kd * 4 :
+							   in->np;
+		float *xq = xmalloc((size_t)nredo * in->dim * sizeof(float));
+		float *d2 = xmalloc((size_t)nredo * kd2 * sizeof(float));
+		int64_t *l2 = xmalloc((size_t)nredo * kd2 * sizeof(int64_t));
+		struct mine_scored *o2 = xmalloc((size_t)kd2 * sizeof(*o2));
+
+		for (int64_t j = 0; j < nredo; j++)
+			memcpy(xq + (size_t)j * in->dim,
+			       in->qv + (size_t)(q0 + redo[j]) * in->dim,
+			       (size_t)in->dim * sizeof(float));
+		rc = topk_search(re, xq, nredo, (int)kd2, d2, l2, err);
+		for (int64_t j = 0; j < nredo && rc == NS_OK; j++) {
+			const float *qv = xq + (size_t)j * in->dim;
+
+			sc->rechecked++;
+			if (!mine_rescore(in, qv, d2 + j * kd2, l2 + j * kd2,
+					  (int)kd2, k, topk_bound(re, qv), o2))
+				sc->uncertain++;
+			memcpy(rs + redo[j] * kd, o2, (size_t)kd * sizeof(*o2));
+		}
+		free(xq);
+		free(d2);
+		free(l2);
+		free(o2);
+	} else {
+		sc->uncertain += nredo;
+	}
+	free(redo);
+	return rc;
+}
+
 enum ns_rc
 mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 	   int64_t batch, const struct filter_params *fp, struct summary *sum,
@@ -132,8 +552,13 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	      struct summary *sum, mine_sink_fn sink, void *arg,
 	      struct progress *pr, struct ns_err *err)
 {
-	size_t m = (size_t)batch * (size_t)k;
+	/* screened depth: k plus a margin rescored exactly (not for an
+	 * index, whose search is approximate anyway) */
+	const bool exact = !ix && in->screen && in->screen->engine;
+	int kd = k + (!ix && in->screen ? in->screen->margin : 0);
+	size_t m;
 	struct mine_search srch[2];
+	struct mine_scored *rs;
 	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
 	size_t posmax = 16;
 	int64_t *prow = xmalloc(posmax * sizeof(*prow));
@@ -143,13 +568,17 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	const int d = in->dim;
 	int cur = 0;
 
+	if ((int64_t)kd > in->np && in->np >= k)
+		kd = (int)in->np;
+	m = (size_t)batch * (size_t)kd;
+	rs = xmalloc(m * sizeof(*rs));
 	memset(srch, 0, sizeof(srch));
 	for (int i = 0; i < 2; i++) {
 		srch[i].dist = xmalloc(m * sizeof(float));
 		srch[i].lab = xmalloc(m * sizeof(int64_t));
 	}
 	if (in->nq > 0)
-		mine_search_start(&srch[0], in, ix, k, 0,
+		mine_search_start(&srch[0], in, ix, kd, 0,
 				  in->nq < batch ? in->nq : batch, overlap);
 	for (int64_t q0 = 0; q0 < in->nq && rc == NS_OK; q0 += batch) {
 		int64_t nb = in->nq - q0 < batch ? in->nq - q0 : batch;
@@ -164,12 +593,24 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 		if (q0 + batch < in->nq) {
 			int64_t n2 = in->nq - q0 - batch;
 
-			mine_search_start(&srch[1 - cur], in, ix, k, q0 + batch,
+			mine_search_start(&srch[1 - cur], in, ix, kd, q0 + batch,
 					  n2 < batch ? n2 : batch, overlap);
+		}
+		/* every score the run stores comes from topk_dot() */
+		if (exact) {
+			if ((rc = mine_exact_batch(in, q0, nb, kd, k, dist, lab,
+						   rs, err)))
+				break;
+		} else {
+			for (int64_t i = 0; i < nb; i++)
+				mine_rescore(in, in->qv + (size_t)(q0 + i) * d,
+					     dist + i * kd, lab + i * kd, kd, k,
+					     0, rs + i * kd);
 		}
 		for (int64_t qi = q0; qi < q0 + nb && rc == NS_OK; qi++) {
 			const float *qv = in->qv + (size_t)qi * (size_t)d;
 			const int64_t *pos = in->pos_pid + in->pos_off[qi];
+			const struct mine_scored *best = rs + (qi - q0) * kd;
 			size_t npos = (size_t)(in->pos_off[qi + 1] -
 					       in->pos_off[qi]);
 			size_t nvalid = 0, n = 0;
@@ -186,16 +627,17 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			for (size_t j = 0; j < npos; j++) {
 				prow[j] = mine_find_row(in->pids, in->np,
 							pos[j]);
+				/* the same routine as the candidates' scores */
 				pscore[j] = prow[j] < 0 ? NAN :
-					mine_dot(qv, in->pv + (size_t)prow[j] *
-							      (size_t)d, d);
+					topk_dot(qv, in->pv + (size_t)prow[j] *
+							     (size_t)d, d);
 				if (prow[j] >= 0)
 					pvalid[nvalid++] = pscore[j];
 			}
 			anchor = filter_anchor_score(pvalid, nvalid,
 						     fp->anchor);
 			for (int r = 0; r < k; r++) {
-				int64_t row = lab[(qi - q0) * k + r];
+				int64_t row = best[r].row;
 				struct filter_cand *x = &c[n];
 				uint64_t h;
 
@@ -203,7 +645,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 					continue;
 				x->passage_id = in->pids[row];
 				x->rank = (int)n + 1;
-				x->score = dist[(qi - q0) * k + r];
+				x->score = best[r].score;
 				x->is_positive = false;
 				x->same_text = false;
 				x->dup_sim = NAN;
@@ -243,6 +685,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 		free(srch[i].dist);
 		free(srch[i].lab);
 	}
+	free(rs);
 	free(c);
 	free(prow);
 	free(pscore);

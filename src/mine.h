@@ -11,11 +11,63 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db/db.h"
 #include "src/dense.h"
 #include "src/err.h"
 #include "src/filter.h"
 #include "src/progress.h"
 #include "src/summary.h"
+#include "src/topk.h"
+
+/*
+ * Exact search on our own engine (topk.h): each query's best k + margin
+ * passages by screening score are rescored exactly (topk_dot()) and the
+ * best k kept.  The top-k is then certified when the k-th exact score is
+ * at least the lowest screening score plus the screen's error bound (no
+ * passage outside the screened set can beat it); the queries that are not
+ * are searched again in f32 with four times the depth.
+ */
+struct mine_screen {
+	struct topk *engine;	/* exact search when there is no index;
+				 * NULL: faiss's knn_inner_product */
+	struct topk *recheck;	/* f32 engine for uncertified queries
+				 * (NULL: engine itself, when it is f32) */
+	int margin;		/* extra depth screened and rescored */
+	int64_t certified;	/* out: queries whose top-k the screen proved */
+	int64_t rechecked;	/* out: queries searched again in f32 */
+	int64_t uncertain;	/* out: ... and still not proved (ties) */
+	bool stream;		/* the corpus is streamed */
+};
+
+/* The default margin for screening in @type to depth @k: small in f32
+ * (rounding only), 2k + 16 in bf16 and int8. */
+int mine_screen_margin(enum gemm_type type, int k);
+
+/* Which exact-search engine mine.gemm / NEGSIEVE_GEMM asked for. */
+#define MINE_ENGINES "auto|openblas|onednn|faiss"
+
+/*
+ * Prepare @sc for exact search in precision @type over the @np passages
+ * @pv (@dim floats each; borrowed) to depth @k: @engine "auto" takes the
+ * GEMM library gemm_best() finds faster on this machine (measuring it at
+ * first use), "openblas" or "onednn" that library, "faiss" faiss's own
+ * knn_inner_product (f32 only).  A corpus larger than half the memory is
+ * streamed (topk.h) when @mapped says @pv is a read-only file mapping.  A line saying what was chosen and why goes to
+ * @desc.  On failure @sc is left empty (mine_screen_fini() is safe).
+ */
+enum ns_rc mine_screen_init(struct mine_screen *sc, const char *engine,
+			    enum gemm_type type, const float *pv, int64_t np,
+			    int dim, int k, bool mapped, char *desc,
+			    size_t descsize, struct ns_err *err);
+void mine_screen_fini(struct mine_screen *sc);
+
+/* Queries per search batch: 4096, or (streaming a corpus larger than
+ * memory, which is read once per batch) as many as @nq, up to what the
+ * results of depth @kd allow in 1 GB. */
+int64_t mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd);
+
+/* Parse "f32"/"bf16"/"int8"; false otherwise. */
+bool mine_precision_parse(const char *s, enum gemm_type *type);
 
 struct mine_in {
 	int dim;
@@ -29,6 +81,8 @@ struct mine_in {
 	const uint64_t *phash;	/* text hash per row, 0 = none */
 	const int64_t *pos_off;	/* positives of query i: pos_pid[pos_off[i] */
 	const int64_t *pos_pid;	/*   .. pos_off[i+1]) */
+	struct mine_screen *screen; /* exact search settings and counts;
+				 * NULL: faiss's knn, no margin */
 };
 
 /* Receives one query's candidates (filtered) and its positives with their
@@ -59,10 +113,33 @@ enum ns_rc mine_dense_ex(const struct mine_in *in,
 			 struct summary *sum, mine_sink_fn sink, void *arg,
 			 struct progress *pr, struct ns_err *err);
 
+/*
+ * The part of @in left to mine after a resume: the queries whose ids are
+ * not among the @ndone ascending @done.  *@out borrows what it can from
+ * @in and owns copies in *@owned (free with mine_in_free()).
+ */
+void mine_in_skip(const struct mine_in *in, const int64_t *done,
+		  int64_t ndone, struct mine_in *out, void **owned);
+void mine_in_free(void *owned);
+
+/* Whether @id is among the @n ascending @ids. */
+bool mine_id_in(const int64_t *ids, int64_t n, int64_t id);
+
+/*
+ * Publish run @run_id of @db: filter and sample every pooled query with
+ * @fp (accounted in @sum), store its kept candidates and its positives'
+ * scores (those stored before are removed first: a refilter), all in the
+ * caller's transaction.
+ */
+enum ns_rc mine_publish(struct db *db, int64_t run_id,
+			const struct filter_params *fp, struct summary *sum,
+			struct ns_err *err);
+
 /* Row of passage @id in the ascending @ids[@n], or -1. */
 int64_t mine_find_row(const int64_t *ids, int64_t n, int64_t id);
 
-/* Inner product and cosine similarity of two @dim-float vectors. */
+/* Inner product and cosine similarity of two @dim-float vectors (in
+ * float; the stored scores come from topk_dot()). */
 float mine_dot(const float *a, const float *b, int dim);
 float mine_cosine(const float *a, const float *b, int dim);
 

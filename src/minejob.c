@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/bm25.h"
 #include "src/dense.h"
 #include "src/embed_builtin.h"
 #include "src/mine.h"
@@ -24,6 +25,7 @@
 
 static const char *const minejob_method_names[] = { "dense", "bm25" };
 static const char *const anchor_names[] = { "min", "mean", "max" };
+static const char *const rank_of_names[] = { "retrieval", "negatives" };
 static const char *const sampling_names[] = { "top", "random", "simans" };
 
 /* --shard I/N */
@@ -45,6 +47,9 @@ minejob_parse_shard(const char *arg, void *settings, char *buf, size_t size)
 }
 
 #define MS struct minejob_settings
+static const char *const minejob_gemm_names[] = { "auto", "openblas",
+						   "onednn", "faiss" };
+
 const struct opt minejob_opts[] = {
 	OPT_KEY('m', "method", "M", "mine.method", CONFIG_ENUM, MS, method,
 		"dense (faiss) or bm25 (FTS5)"),
@@ -55,6 +60,12 @@ const struct opt minejob_opts[] = {
 		"vectors; with none, embed first)"),
 	OPT_KEY(0, "recall-target", "R", "mine.recall_target", CONFIG_FLOAT,
 		MS, recall_target, "auto/IVF: tune nprobe to recall@k >= R"),
+	OPT_KEY(0, "precision", "P", "mine.precision", CONFIG_ENUM, MS,
+		precision, "exact search: f32, or bf16 or int8 screening "
+		"rescored in f32"),
+	OPT_KEY(0, "gemm", "E", "mine.gemm", CONFIG_ENUM, MS, gemm,
+		"exact search engine: auto (the faster GEMM, measured once "
+		"per machine), openblas, onednn, faiss"),
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
 		 "re-apply filters and sampling to a stored run"),
@@ -141,17 +152,133 @@ minejob_json(const struct minejob_settings *o, const char *method,
 	json_object_set_new(j, "num_negatives",
 			    json_integer(p->num_negatives));
 	json_object_set_new(j, "seed", json_integer((json_int_t)p->seed));
+	json_object_set_new(j, "rank_of",
+			    json_string(rank_of_names[p->rank_of]));
+	if (!strcmp(method, "dense"))
+		json_object_set_new(j, "precision", json_string(
+				gemm_type_name((enum gemm_type)o->precision)));
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
 }
 
+/* The most positives of one of the @nq queries (CSR offsets @off). */
+static int64_t
+max_positives(const int64_t *off, int64_t nq)
+{
+	int64_t m = 0;
+
+	for (int64_t i = 0; i < nq; i++)
+		if (off[i + 1] - off[i] > m)
+			m = off[i + 1] - off[i];
+	return m;
+}
+
+/* The engine of exact search, IVF training and list scans: the library
+ * mine.gemm names, or the faster (measured once per machine). */
+static enum ns_rc
+minejob_engine(const struct minejob_settings *o, struct topk_opts *e,
+	       struct ns_err *err)
+{
+	const char *g = minejob_gemm_names[o->gemm];
+	struct gemm_probe pb;
+	enum ns_rc rc;
+
+	topk_opts_default(e);
+	if (gemm_lib_parse(g, &e->lib))
+		return NS_OK;
+	if (!strcmp(g, "faiss"))
+		return NS_OK;	/* OpenBLAS */
+	if ((rc = gemm_best(true, &pb, err)))
+		return rc;
+	e->lib = pb.best;
+	return NS_OK;
+}
+
 /* --- storing ------------------------------------------------------------ */
+
+/* A project run is mined into its pool (committed every 1024 queries, so
+ * a killed run can be resumed) and published at the end: the filters and
+ * the sampler run over the pool and the kept candidates are stored, in
+ * one transaction that also marks the run done. */
+/* What publishing stores, kept in memory while mining so that a run mined
+ * in one go is published without reading its pool back: per query its
+ * kept candidates and its positives' scores (up to MEMO_MAX bytes; beyond,
+ * or for a resumed run, publishing reads the pool). */
+#define MEMO_MAX ((size_t)256 << 20)
+
+struct memo {
+	bool off;		/* too big: publish from the pool */
+	size_t bytes;
+	int64_t nq, capq;
+	int64_t *qid;		/* per query */
+	size_t *coff, *poff;	/* offsets into c and pos/ps, nq + 1 */
+	struct filter_cand *c;
+	size_t nc, capc;
+	int64_t *pos;
+	double *ps;
+	size_t np, capp;
+};
+
+static void
+memo_free(struct memo *m)
+{
+	free(m->qid);
+	free(m->coff);
+	free(m->poff);
+	free(m->c);
+	free(m->pos);
+	free(m->ps);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+memo_add(struct memo *m, int64_t query_id, const struct filter_cand *c,
+	 size_t n, const int64_t *pos, const double *pos_score, size_t npos)
+{
+	if (m->off)
+		return;
+	if (m->nq + 1 >= m->capq) {
+		m->capq = m->capq ? 2 * m->capq : 1024;
+		m->qid = xrealloc(m->qid, (size_t)m->capq * sizeof(*m->qid));
+		m->coff = xrealloc(m->coff, (size_t)m->capq * sizeof(*m->coff));
+		m->poff = xrealloc(m->poff, (size_t)m->capq * sizeof(*m->poff));
+	}
+	if (m->nq == 0)
+		m->coff[0] = m->poff[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].reason != FILTER_KEPT)
+			continue;
+		if (m->nc == m->capc) {
+			m->capc = m->capc ? 2 * m->capc : 4096;
+			m->c = xrealloc(m->c, m->capc * sizeof(*m->c));
+		}
+		m->c[m->nc++] = c[i];
+	}
+	for (size_t i = 0; i < npos; i++) {
+		if (m->np == m->capp) {
+			m->capp = m->capp ? 2 * m->capp : 4096;
+			m->pos = xrealloc(m->pos, m->capp * sizeof(*m->pos));
+			m->ps = xrealloc(m->ps, m->capp * sizeof(*m->ps));
+		}
+		m->pos[m->np] = pos[i];
+		m->ps[m->np++] = pos_score[i];
+	}
+	m->qid[m->nq++] = query_id;
+	m->coff[m->nq] = m->nc;
+	m->poff[m->nq] = m->np;
+	m->bytes = m->capq * 24 + m->capc * sizeof(*m->c) + m->capp * 16;
+	if (m->bytes > MEMO_MAX) {
+		memo_free(m);
+		m->off = true;
+	}
+}
 
 struct store {
 	struct db *db;
 	int64_t run_id;
-	int64_t pending;	/* rows since the last commit */
+	int64_t pending;	/* queries since the last commit */
+	struct memo memo;	/* what publishing will store */
 };
 
 static enum ns_rc
@@ -162,10 +289,10 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	struct store *s = arg;
 	enum ns_rc rc;
 
-	rc = db_mine_store(s->db, s->run_id, query_id, c, n, pos, pos_score,
-			   npos, err);
-	/* commit in batches: bounded WAL growth, progress survives */
-	if (rc == NS_OK && (s->pending += (int64_t)n) >= 200000) {
+	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
+	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
+				pos_score, npos, err);
+	if (rc == NS_OK && ++s->pending >= 1024) {
 		if ((rc = db_commit(s->db, err)) == NS_OK)
 			rc = db_begin(s->db, err);
 		s->pending = 0;
@@ -173,8 +300,8 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	return rc;
 }
 
-/* Where a run's candidates go: a new run of the project (stored in
- * batched commits of one write transaction) or a shard file. */
+/* Where a run's candidates go: a new (or resumed) run of the project or a
+ * shard file. */
 struct target {
 	struct store st;	/* the project */
 	struct shard *sh;	/* the shard file, or NULL */
@@ -182,13 +309,19 @@ struct target {
 	void *arg;
 	const char *method, *params, *job;	/* borrowed */
 	char *project_id;	/* shard: the project's id (owned) */
+	bool resumed;		/* took up an unfinished run */
+	int64_t *done;		/* its queries already pooled, ascending */
+	int64_t ndone;
 };
 
 static enum ns_rc
 target_open(struct target *t, struct project *pj,
 	    const struct minejob_settings *o, const char *method,
-	    const char *params, const char *job, struct ns_err *err)
+	    const char *params, const char *job, const char *key,
+	    struct ns_err *err)
 {
+	char owner[300];
+	int64_t replaced = 0;
 	enum ns_rc rc;
 
 	memset(t, 0, sizeof(*t));
@@ -210,28 +343,47 @@ target_open(struct target *t, struct project *pj,
 	t->st.db = pj->db;
 	t->sink = store_query;
 	t->arg = &t->st;
+	if ((rc = db_mine_writer(pj->db, err)))
+		return rc;
+	if ((rc = db_mine_run_begin(pj->db, method, params, key,
+				    db_mine_owner(owner, sizeof(owner)),
+				    &t->st.run_id, &t->resumed, &replaced,
+				    err)))
+		return rc;
+	if (replaced && o->report)
+		fprintf(o->report, "removed %lld unfinished run%s of other "
+			"settings\n", (long long)replaced,
+			replaced == 1 ? "" : "s");
+	if (t->resumed &&
+	    (rc = db_mine_pool_queries(pj->db, t->st.run_id, &t->done,
+				       &t->ndone, err)))
+		return rc;
+	if (t->resumed && o->report)
+		fprintf(o->report, "resuming unfinished run %lld: %lld queries "
+			"were mined before\n", (long long)t->st.run_id,
+			(long long)t->ndone);
 	/* dense: every id stored was checked against the project
-	 * (db_mine_text_hashes), so skip the three FK lookups per row */
+	 * (db_mine_text_hashes), so skip the FK lookups per row */
 	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
 		return rc;
-	if ((rc = db_begin(pj->db, err)) == NS_OK &&
-	    (rc = db_mine_run_new(pj->db, method, params, &t->st.run_id,
-				  err)))
-		db_rollback(pj->db);
-	if (rc != NS_OK)
+	if ((rc = db_begin(pj->db, err)))
 		db_mine_fk(pj->db, true, NULL);
 	return rc;
 }
 
-/* Commit (when @rc is NS_OK) or drop what went to @t; returns the result. */
+/* Finish what went to @t: publish the run (when @rc is NS_OK; the real
+ * summary is made then, over all its queries, into @sum) or drop it. */
 static enum ns_rc
 target_close(struct target *t, struct project *pj,
 	     const struct minejob_settings *o, enum ns_rc rc, int64_t queries,
-	     struct ns_err *err)
+	     struct summary *sum, struct ns_err *err)
 {
+	free(t->done);
+	t->done = NULL;
 	if (t->sh) {
 		struct shard_info info;
 
+		memo_free(&t->st.memo);
 		if (rc != NS_OK) {
 			shard_abort(t->sh);
 		} else {
@@ -253,6 +405,37 @@ target_close(struct target *t, struct project *pj,
 	if (rc != NS_OK)
 		db_rollback(pj->db);
 	db_mine_fk(pj->db, true, NULL);
+	if (rc == NS_OK && (rc = db_begin(pj->db, err)) == NS_OK) {
+		struct memo *m = &t->st.memo;
+
+		if (!t->resumed && !m->off) {
+			/* mined in one go: the summary is complete and the
+			 * pool already records these very filters */
+			for (int64_t i = 0; i < m->nq && rc == NS_OK; i++)
+				rc = db_mine_kept_store(pj->db, t->st.run_id,
+					m->qid[i], m->c + m->coff[i],
+					m->coff[i + 1] - m->coff[i],
+					m->pos + m->poff[i], m->ps + m->poff[i],
+					m->poff[i + 1] - m->poff[i], err);
+		} else {
+			summary_fini(sum);
+			summary_init(sum);
+			rc = mine_publish(pj->db, t->st.run_id, &o->fp, sum,
+					  err);
+		}
+		if (rc == NS_OK &&
+		    (rc = db_mine_run_finish(pj->db, t->st.run_id, t->params,
+					     err)) == NS_OK)
+			rc = db_commit(pj->db, err);
+		if (rc != NS_OK)
+			db_rollback(pj->db);
+	}
+	/* a failure leaves the project as it was: a new run goes, a
+	 * resumed one stays unfinished (a kill leaves an unfinished run
+	 * too, invisible, that the next mine resumes) */
+	if (rc != NS_OK && t->st.run_id && !t->resumed)
+		db_mine_run_abandon(pj->db, t->st.run_id);
+	memo_free(&t->st.memo);
 	return rc;
 }
 
@@ -336,9 +519,14 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 {
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
-	struct mine_in in;
+	struct mine_screen sc;
+	struct topk_opts engine;
+	struct dense_plan plan;
+	struct mine_in in, rest;
 	struct target tg;
 	struct progress pr;
+	void *owned = NULL;
+	char key[512];
 	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
 	uint64_t *qhash = NULL, *phash = NULL;
 	char factory[256], *params = NULL, *job = NULL, *path = NULL;
@@ -348,6 +536,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	enum ns_rc rc;
 
 	memset(&in, 0, sizeof(in));
+	memset(&sc, 0, sizeof(sc));
+	memset(&plan, 0, sizeof(plan));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		return rc;
 	if ((rc = minejob_model(pj, o, &model, err)) ||
@@ -360,12 +550,29 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			     qs->n == 0 ? "queries" : "passages");
 		goto out;
 	}
+	/* positives first: the depth may depend on them (rank_of) */
+	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
+				    &pos_pid, err)))
+		goto out;
+	k = filter_depth(&o->fp, 100, max_positives(pos_off, qs->n));
 	if (k > ps->n)
 		k = (int)ps->n;
-	if (!strcmp(o->index, "auto"))
-		dense_auto_factory(ps->n, factory, sizeof(factory));
-	else
+	/* the GEMM library of exact search, IVF training and list scans */
+	if ((rc = minejob_engine(o, &engine, err)))
+		goto out;
+	if (!strcmp(o->index, "auto")) {
+		/* decided on the whole job (all queries, also in a shard, so
+		 * every shard makes the same choice) */
+		if ((rc = dense_auto_plan(qs->data, qs->n, ps->data, ps->n,
+					  ps->dim, k, o->recall_target,
+					  &engine, &plan, err)))
+			goto out;
+		snprintf(factory, sizeof(factory), "%s", plan.factory);
+		if (o->report)
+			fprintf(o->report, "index auto: %s\n", plan.why);
+	} else {
 		snprintf(factory, sizeof(factory), "%s", o->index);
+	}
 	/* trained indexes are saved next to the database and reused;
 	 * Flat is only a copy of the vectors, so it is rebuilt */
 	if (strcmp(factory, "Flat") != 0) {
@@ -384,10 +591,17 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	    (dense_ntotal(ix) != ps->n || dense_dim(ix) != ps->dim)) {
 		dense_free(ix);
 		ix = NULL;
+	} else if (ix && o->report) {
+		fprintf(o->report, "index %s: reusing %s\n", factory, path);
 	}
 	/* Flat: search the mapped vectors directly (no index, no copy) */
 	if (!ix && path) {
-		if ((rc = dense_build(factory, ps->dim, ps->data, ps->n,
+		/* auto's IVF is trained and filled on our engine */
+		if ((rc = plan.nlist ?
+			  dense_build_ex(factory, ps->dim, ps->data, ps->n,
+					 plan.train, plan.niter, &engine, &ix,
+					 err) :
+			  dense_build(factory, ps->dim, ps->data, ps->n,
 				      dense_auto_train(ps->n), &ix, err)))
 			goto out;
 		/* a shard writes nothing into the project */
@@ -398,20 +612,46 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		/* the same sample in every shard: the same nprobe */
 		int64_t ns = dense_tune_sample(qs->n, k);
 
-		if ((rc = dense_tune(ix, qs->data, ns, k, o->recall_target,
-				     ps->data, ps->n,
-				     &nprobe, &recall, err)))
+		if ((rc = dense_set_gemm(ix, engine.lib, err)) ||
+		    (rc = dense_tune_ex(ix, qs->data, ns, k, o->recall_target,
+					ps->data, ps->n, &engine, &nprobe,
+					&recall, err)))
 			goto out;
 		if (o->report)
 			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
 				"%lld on %lld sample queries\n", factory, k,
 				recall, (long long)nprobe, (long long)ns);
-	} else if (o->report) {
-		fprintf(o->report, "index %s: exact search\n", factory);
+		/* the pilot misjudged: searching would cost more than exact
+		 * search of every query (what is built is sunk) */
+		if (plan.nlist && dense_plan_search_cost(&plan, qs->n, ps->n,
+				ps->dim, nprobe) > plan.cost_exact) {
+			if (o->report)
+				fprintf(o->report, "index auto: nprobe %lld "
+					"of %lld lists costs more than exact "
+					"search: searching exactly\n",
+					(long long)nprobe,
+					(long long)plan.nlist);
+			dense_free(ix);
+			ix = NULL;
+			snprintf(factory, sizeof(factory), "Flat");
+			nprobe = 0;
+			recall = NAN;
+		}
 	}
-	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
-				    &pos_pid, err)) ||
-	    (rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
+	if (!ix) {
+		enum gemm_type type = GEMM_F32;
+		char desc[600];
+
+		type = (enum gemm_type)o->precision;
+		if ((rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
+					   type, ps->data, ps->n, ps->dim, k,
+					   true, desc, sizeof(desc), err)))
+			goto out;
+		if (o->report)
+			fprintf(o->report, "index %s: %s\n", factory, desc);
+		in.screen = &sc;
+	}
+	if ((rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
 				      err)) ||
 	    (rc = db_mine_text_hashes(pj->db, 0, ps->ids, ps->n, &phash,
 				      err)))
@@ -431,16 +671,35 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	params = minejob_json(o, "dense", factory, model, nprobe, recall,
 			      qs->id, ps->id);
 	job = minejob_json(o, "dense", factory, model, 0, NAN, qs->id, ps->id);
-	if ((rc = target_open(&tg, pj, o, "dense", params, job, err)))
+	/* what the pooled candidates depend on: a run killed under the
+	 * same key is taken up where it stopped */
+	snprintf(key, sizeof(key), "dense|%s|%s|q%lld|p%lld|k%d|%d|r%.6g",
+		 factory, model, (long long)qs->id, (long long)ps->id, k,
+		 o->precision, o->recall_target);
+	if ((rc = target_open(&tg, pj, o, "dense", params, job, key, err)))
 		goto out;
+	if (tg.resumed) {
+		mine_in_skip(&in, tg.done, tg.ndone, &rest, &owned);
+		in = rest;
+	}
 	progress_start(&pr, "mine", "queries", in.nq);
-	rc = mine_dense(&in, ix, k, 4096, &o->fp, sum, tg.sink, tg.arg, &pr,
+	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
+			k + sc.margin), &o->fp, sum, tg.sink, tg.arg, &pr,
 			err);
 	progress_finish(&pr);
-	rc = target_close(&tg, pj, o, rc, in.nq, err);
+	if (rc == NS_OK && o->report && sc.engine &&
+	    (topk_type(sc.engine) != GEMM_F32 || sc.rechecked || sc.uncertain))
+		fprintf(o->report, "exact search: the %s screen proved the top "
+			"%d of %lld of %lld queries; %lld searched again in "
+			"f32%s\n", gemm_type_name(topk_type(sc.engine)), k,
+			(long long)sc.certified, (long long)in.nq,
+			(long long)sc.rechecked, sc.uncertain ?
+			" (ties at rank k left some unproved)" : "");
+	rc = target_close(&tg, pj, o, rc, in.nq, sum, err);
 	*run_out = tg.st.run_id;
 out:
 	free(model);
+	mine_in_free(owned);
 	free(params);
 	free(job);
 	free(path);
@@ -449,6 +708,7 @@ out:
 	free(qhash);
 	free(phash);
 	dense_free(ix);
+	mine_screen_fini(&sc);
 	vecstore_close(qs);
 	vecstore_close(ps);
 	return rc;
@@ -456,19 +716,86 @@ out:
 
 /* --- bm25 --------------------------------------------------------------- */
 
+/* What the BM25 callback needs to turn hits into stored candidates. */
+struct bm25_run {
+	const struct minejob_settings *o;
+	struct summary *sum;
+	struct target *tg;
+	struct progress *pr;
+	int64_t done;
+	const int64_t *qids, *pos_off, *pos_pid;
+	const uint64_t *qhash;		/* per query; 0: no text */
+	const int64_t *pid_all;		/* every passage id, ascending */
+	const uint64_t *phash_all;	/* their text hashes */
+	int64_t np_all;
+	struct filter_cand *c;
+	double *pvalid;
+};
+
+static uint64_t
+bm25_passage_hash(const struct bm25_run *b, int64_t pid)
+{
+	int64_t r = mine_find_row(b->pid_all, b->np_all, pid);
+
+	return r < 0 ? 0 : b->phash_all[r];
+}
+
+static enum ns_rc
+bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
+	   struct ns_err *err)
+{
+	struct bm25_run *b = arg;
+	const struct minejob_settings *o = b->o;
+	const int64_t *pos = b->pos_pid + b->pos_off[qi];
+	size_t npos = (size_t)(b->pos_off[qi + 1] - b->pos_off[qi]), n = 0;
+	double anchor;
+
+	for (size_t j = 0; j < npos; j++)
+		b->pvalid[j] = h->pos_score[j];
+	anchor = filter_anchor_score(b->pvalid, npos, o->fp.anchor);
+	for (int r = 0; r < h->n; r++) {
+		struct filter_cand *x = &b->c[n++];
+		uint64_t ph = bm25_passage_hash(b, h->pids[r]);
+
+		memset(x, 0, sizeof(*x));
+		x->passage_id = h->pids[r];
+		x->rank = r + 1;
+		x->score = h->scores[r];
+		x->dup_sim = NAN;
+		/* same text as the query or as a positive other than itself
+		 * (text hashes, as dense mining compares them) */
+		x->same_text = ph && ph == b->qhash[qi];
+		for (size_t j = 0; j < npos; j++) {
+			x->is_positive |= pos[j] == h->pids[r];
+			if (ph && pos[j] != h->pids[r] &&
+			    bm25_passage_hash(b, pos[j]) == ph)
+				x->same_text = true;
+		}
+	}
+	filter_apply(&o->fp, b->qids[qi], anchor, b->c, n);
+	summary_add_query(b->sum, b->pvalid, npos, anchor, b->c, n,
+			  o->fp.num_negatives);
+	progress_update(b->pr, ++b->done);
+	return b->tg->sink(b->tg->arg, b->qids[qi], b->c, n, pos,
+			   h->pos_score, npos, err);
+}
+
 enum ns_rc
 minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	     struct summary *sum, int64_t *run_out, struct ns_err *err)
 {
 	int64_t *qids = NULL, nq = 0, *pos_off = NULL, *pos_pid = NULL, lo, hi;
-	char **qtext = NULL, *params = NULL;
+	int64_t *order = NULL, norder = 0, *pid_all = NULL, np_all = 0;
+	uint64_t *qhash = NULL, *phash_all = NULL;
+	char **qtext = NULL, *params = NULL, key[64];
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
-	struct filter_cand *c = xmalloc((size_t)k * sizeof(*c));
-	double *pscore = NULL, *pvalid = NULL;
+	struct bm25_run b;
 	struct progress pr;
 	struct target tg;
 	enum ns_rc rc;
 
+	memset(&b, 0, sizeof(b));
+	memset(&tg, 0, sizeof(tg));
 	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
 		goto out;
 	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
@@ -479,65 +806,51 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 		goto out;
 	}
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
-				    err)))
+				    err)) ||
+	    (rc = db_mine_text_hashes(pj->db, 1, qids, nq, &qhash, err)) ||
+	    (rc = db_mine_passage_hashes(pj->db, &pid_all, &phash_all,
+					 &np_all, err)))
 		goto out;
+	k = filter_depth(&o->fp, 100, max_positives(pos_off, nq));
 	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
-	if ((rc = target_open(&tg, pj, o, "bm25", params, params, err)))
+	snprintf(key, sizeof(key), "bm25|k%d", k);
+	if ((rc = target_open(&tg, pj, o, "bm25", params, params, key, err)))
 		goto out;
 	shard_slice(o, nq, &lo, &hi);
-	progress_start(&pr, "mine", "queries", hi - lo);
-	pscore = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pscore));
-	pvalid = xmalloc(((size_t)pos_off[nq] + 1) * sizeof(*pvalid));
-	for (int64_t qi = lo; qi < hi && rc == NS_OK; qi++) {
-		const int64_t *pos = pos_pid + pos_off[qi];
-		size_t npos = (size_t)(pos_off[qi + 1] - pos_off[qi]), n = 0;
-		int64_t *pids = NULL;
-		double *scores = NULL, anchor;
-		int m = 0;
-
-		for (size_t j = 0; j < npos && rc == NS_OK; j++) {
-			rc = db_mine_bm25_one(pj->db, qtext[qi], pos[j],
-					      &pscore[j], err);
-			pvalid[j] = pscore[j];
-		}
-		if (rc == NS_OK)
-			rc = db_mine_bm25(pj->db, qtext[qi], k, &pids, &scores,
-					  &m, err);
-		anchor = filter_anchor_score(pvalid, npos, o->fp.anchor);
-		for (int r = 0; r < m && rc == NS_OK; r++) {
-			memset(&c[n], 0, sizeof(c[n]));
-			c[n].passage_id = pids[r];
-			c[n].rank = r + 1;
-			c[n].score = scores[r];
-			c[n].dup_sim = NAN;
-			for (size_t j = 0; j < npos; j++)
-				c[n].is_positive |= pos[j] == pids[r];
-			n++;
-		}
-		for (size_t r = 0; r < n && rc == NS_OK; r++)
-			rc = db_mine_same_text(pj->db, qids[qi], c[r].passage_id,
-					       &c[r].same_text, err);
-		if (rc == NS_OK) {
-			filter_apply(&o->fp, qids[qi], anchor, c, n);
-			summary_add_query(sum, pvalid, npos, anchor, c, n,
-					  o->fp.num_negatives);
-			rc = tg.sink(tg.arg, qids[qi], c, n, pos, pscore, npos,
-				     err);
-		}
-		free(pids);
-		free(scores);
-		progress_update(&pr, qi - lo + 1);
-	}
+	order = xmalloc(((size_t)(hi - lo) + 1) * sizeof(*order));
+	for (int64_t qi = lo; qi < hi; qi++)
+		if (!tg.resumed || !mine_id_in(tg.done, tg.ndone, qids[qi]))
+			order[norder++] = qi;
+	b.o = o;
+	b.sum = sum;
+	b.tg = &tg;
+	b.pr = &pr;
+	b.qids = qids;
+	b.pos_off = pos_off;
+	b.pos_pid = pos_pid;
+	b.qhash = qhash;
+	b.pid_all = pid_all;
+	b.phash_all = phash_all;
+	b.np_all = np_all;
+	b.c = xmalloc((size_t)(k > 0 ? k : 1) * sizeof(*b.c));
+	b.pvalid = xmalloc(((size_t)max_positives(pos_off, nq) + 1) *
+			   sizeof(double));
+	progress_start(&pr, "mine", "queries", norder);
+	rc = bm25_search(db_dir(pj->db), 0, k, qtext, pos_off, pos_pid, order,
+			 norder, bm25_query, &b, err);
 	progress_finish(&pr);
-	rc = target_close(&tg, pj, o, rc, hi - lo, err);
+	rc = target_close(&tg, pj, o, rc, hi - lo, sum, err);
 	*run_out = tg.st.run_id;
 out:
 	free(params);
-	free(c);
-	free(pscore);
-	free(pvalid);
+	free(order);
+	free(b.c);
+	free(b.pvalid);
 	free(pos_off);
 	free(pos_pid);
+	free(qhash);
+	free(pid_all);
+	free(phash_all);
 	if (qids)
 		db_mine_queries_free(qids, qtext, nq);
 	return rc;
@@ -599,6 +912,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	json_object_del(upd, "recall");
 	json_object_del(upd, "query_vectors");
 	json_object_del(upd, "passage_vectors");
+	json_object_del(upd, "precision");
 	json_object_update(old, upd);
 	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(old);
@@ -608,7 +922,11 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	r.o = o;
 	r.sum = sum;
 	if ((rc = db_begin(pj->db, err)) == NS_OK) {
-		if ((rc = db_mine_each(pj->db, run, refilter_query, &r,
+		/* a pooled run is published again from its pool; one mined
+		 * before pools has all its candidates in the table */
+		if ((rc = db_mine_pool_count(pj->db, run) > 0 ?
+			  mine_publish(pj->db, run, &o->fp, sum, err) :
+			  db_mine_each(pj->db, run, refilter_query, &r,
 				       err)) == NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
 			    NS_OK)

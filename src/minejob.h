@@ -27,6 +27,10 @@
 /* The order of mine.method's choices in config_keys[]. */
 enum minejob_method { MINEJOB_DENSE, MINEJOB_BM25 };
 
+/* The order of mine.gemm's choices: the engine of exact search. */
+enum minejob_gemm { MINEJOB_GEMM_AUTO, MINEJOB_GEMM_OPENBLAS,
+		    MINEJOB_GEMM_ONEDNN, MINEJOB_GEMM_FAISS };
+
 struct minejob_settings {
 	int method;		/* enum minejob_method */
 	const char *index;	/* "auto", "Flat" or a faiss factory string */
@@ -41,6 +45,9 @@ struct minejob_settings {
 	int64_t run;		/* refilter: the run; 0 = the newest */
 	int shard_i, shard_n;	/* mine slice shard_i of shard_n; n 0 = all */
 	const char *output;	/* the shard file (with shard_n) */
+	int precision;		/* mine.precision: enum gemm_type (f32,
+				 * bf16, int8: the choices' order) */
+	int gemm;		/* mine.gemm: enum minejob_gemm */
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
 };

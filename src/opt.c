@@ -2,7 +2,6 @@
  * opt.c - option tables (see opt.h): checking a table, getopt over it,
  * storing values, the overlay over the config, the --help text.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -11,7 +10,6 @@
 #include <string.h>
 
 #include "src/opt.h"
-#include "src/util.h"
 
 /* Column of the help text, and the width it wraps at. */
 #define OPT_HELP_COL 27

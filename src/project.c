@@ -65,6 +65,8 @@ project_open_mode(struct project *p, const char *dir, enum db_open_mode mode,
 	}
 	p->dir = dir;
 	/* projects made before ids existed get one now */
+	if (mode == DB_OPEN_READ && !db_readonly(p->db))
+		mode = DB_OPEN_EXISTING;
 	if (mode == DB_OPEN_EXISTING && !(id = project_id(p))) {
 		char nid[33];
 
@@ -93,6 +95,12 @@ project_open_readonly(struct project *p, const char *dir, struct ns_err *err)
 }
 
 enum ns_rc
+project_open_read(struct project *p, const char *dir, struct ns_err *err)
+{
+	return project_open_mode(p, dir, DB_OPEN_READ, err);
+}
+
+enum ns_rc
 project_init(struct project *p, const char *dir, const char *config_path,
 	     struct ns_err *err)
 {
@@ -109,23 +117,18 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	} else {
 		cfg = config_new();
 	}
-	rc = db_open(dir, DB_OPEN_CREATE, &p->db, err);
-	if (rc != NS_OK) {
-		config_free(cfg);
-		return rc;
+	{
+		const char *meta[] = {
+			"config", config_source(cfg),
+			"created_at", now_iso8601(ts, sizeof(ts)),
+			"created_by", PACKAGE_STRING,
+			"project_id", nid,
+			NULL
+		};
+
+		rc = db_create(dir, meta, &p->db, err);
 	}
-	if ((rc = db_begin(p->db, err)) == NS_OK &&
-	    (rc = db_meta_set(p->db, "config", config_source(cfg), err)) ==
-	    NS_OK &&
-	    (rc = db_meta_set(p->db, "created_at",
-			      now_iso8601(ts, sizeof(ts)), err)) == NS_OK &&
-	    (rc = db_meta_set(p->db, "created_by", PACKAGE_STRING, err)) ==
-	    NS_OK &&
-	    (rc = db_meta_set(p->db, "project_id", nid, err)) == NS_OK)
-		rc = db_commit(p->db, err);
 	if (rc != NS_OK) {
-		db_rollback(p->db);
-		db_close(p->db);
 		config_free(cfg);
 		memset(p, 0, sizeof(*p));
 		return rc;

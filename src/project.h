@@ -27,13 +27,19 @@ enum ns_rc project_open(struct project *p, const char *dir,
 enum ns_rc project_open_readonly(struct project *p, const char *dir,
 				 struct ns_err *err);
 
+/* The same for a reading command: read-write when this user can write
+ * the project (an older schema is upgraded), read-only otherwise. */
+enum ns_rc project_open_read(struct project *p, const char *dir,
+			     struct ns_err *err);
+
 /* The project's id (meta key "project_id", 32 hex digits, set at init and
  * added by the first read-write open of an older project); caller frees;
  * NULL when a read-only open met a project without one. */
 char *project_id(const struct project *p);
 
 /* Create a project at @dir storing the YAML file @config_path (may be
- * NULL).  The config is checked before anything is created. */
+ * NULL).  The config is checked before anything is created, and the
+ * project appears whole or not at all (db_create()). */
 enum ns_rc project_init(struct project *p, const char *dir,
 			const char *config_path, struct ns_err *err);
 

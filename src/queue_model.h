@@ -61,6 +61,14 @@ struct queue_cand {
 	char *auto_raw;		/* what external stages answered, one
 				 * "stage (score): answer" line each; owned,
 				 * "" when none */
+	/* a team on one project */
+	bool in_queue;		/* in the session's named queue */
+	int need;		/* annotators it needs (item_need), 1 */
+	bool pending_agreement;	/* label is this annotator's own, waiting
+				 * for the others an overlap item needs */
+	bool conflict;		/* its annotators disagree (adjudication) */
+	char *others;		/* every annotator's current label, "alice
+				 * fn, bob tn"; owned, "" when none */
 };
 
 /* One query of the queue with everything the screen shows. */
@@ -76,6 +84,7 @@ struct queue_query {
 	size_t n;
 	bool dropped;		/* drop_query in force */
 	int64_t drop_dec;	/* the decision that dropped it (0: none) */
+	bool adjudicating;	/* loaded for an adjudicator */
 };
 
 /* Progress over the whole queue: kept items, items with a current label,

@@ -58,6 +58,10 @@ review_for_people(const struct queue_query *q, size_t i)
 {
 	const struct queue_cand *c = &q->c[i];
 
+	if (!c->in_queue)
+		return false;	/* not in this session's named queue */
+	if (c->conflict || q->adjudicating)
+		return c->conflict && q->adjudicating;	/* adjudicators' */
 	if (!c->auto_verdict[0])
 		return true;
 	if (c->audit)
@@ -77,7 +81,7 @@ static struct decision_guard
 review_guard(const struct review *r)
 {
 	return (struct decision_guard){ r->session_id, now_seconds(),
-					REVIEW_LEASE_SECS };
+					REVIEW_LEASE_SECS, r->adjudicating };
 }
 
 static void
@@ -198,8 +202,8 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 				     r->session_id, now_seconds(),
 				     REVIEW_LEASE_SECS, &taken, &holder,
 				     err) != NS_OK ||
-		    queue_load(r->db, qid, r->run, r->annotator_id, &q,
-			       err) != NS_OK ||
+		    queue_load(r->db, qid, r->run, r->annotator_id, r->filter,
+			       r->adjudicating, &q, err) != NS_OK ||
 		    db_commit(r->db, err) != NS_OK) {
 			db_rollback(r->db);
 			queue_query_free(q);
@@ -230,6 +234,15 @@ enum ns_rc
 review_open(struct db *db, const char *annotator, int64_t run,
 	    struct review **out, struct ns_err *err)
 {
+	return review_open_queue(db, annotator, run, NULL, NULL, false, out,
+				 err);
+}
+
+enum ns_rc
+review_open_queue(struct db *db, const char *annotator, int64_t run,
+		  const char *name, const struct queue_filter *filter,
+		  bool adjudicating, struct review **out, struct ns_err *err)
+{
 	struct review *r;
 	int64_t qid;
 	enum ns_rc rc;
@@ -239,6 +252,17 @@ review_open(struct db *db, const char *annotator, int64_t run,
 	r = xcalloc(1, sizeof(*r));
 	r->db = db;
 	r->run = run;
+	r->queue_name = xstrdup(name ? name : "all");
+	r->adjudicating = adjudicating;
+	if (filter) {
+		r->filter = xmalloc(sizeof(*r->filter));
+		*r->filter = *filter;
+		/* the strings are the caller's: keep copies */
+		r->filter->verdict = filter->verdict ?
+			xstrdup(filter->verdict) : NULL;
+		r->filter->stage = filter->stage ? xstrdup(filter->stage)
+						 : NULL;
+	}
 	r->annotator = xstrdup(annotator);
 	r->session_start = r->item_since = now_seconds();
 	if ((rc = decision_log_mode(db, err)) ||
@@ -248,8 +272,9 @@ review_open(struct db *db, const char *annotator, int64_t run,
 		goto fail;
 	r->data_version = db_data_version(db);
 	review_load_fit(r);
-	rc = queue_next_unsettled(db, run, INT64_MIN, r->annotator_id,
-				  r->session_id, now_seconds(), &qid, err);
+	rc = queue_next_unsettled(db, run, r->filter, r->adjudicating,
+				  INT64_MIN, r->annotator_id, r->session_id,
+				  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
 		rc = queue_step(db, run, INT64_MIN, 1, &qid, err);
 	if (rc == NS_ENOTFOUND) {
@@ -327,6 +352,12 @@ review_close(struct review *r)
 	free(r->search_text);
 	free(r->search_expr);
 	free(r->annotator);
+	if (r->filter) {
+		free((char *)r->filter->verdict);
+		free((char *)r->filter->stage);
+		free(r->filter);
+	}
+	free(r->queue_name);
 	free(r->refit_exe);
 	free(r->refit_dir);
 	free(r);
@@ -347,10 +378,12 @@ review_advance(struct review *r, struct ns_err *err)
 		review_select(r, i);
 		return NS_OK;
 	}
-	rc = queue_next_unsettled(r->db, r->run, q->id + 1, r->annotator_id,
-				  r->session_id, now_seconds(), &qid, err);
+	rc = queue_next_unsettled(r->db, r->run, r->filter, r->adjudicating,
+				  q->id + 1, r->annotator_id, r->session_id,
+				  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND)
-		rc = queue_next_unsettled(r->db, r->run, INT64_MIN,
+		rc = queue_next_unsettled(r->db, r->run, r->filter,
+					  r->adjudicating, INT64_MIN,
 					  r->annotator_id, r->session_id,
 					  now_seconds(), &qid, err);
 	if (rc == NS_ENOTFOUND) {
@@ -433,7 +466,8 @@ review_refused(struct review *r, const struct decision_outcome *o,
 	}
 	/* stale: the guard got the lease before it found the change */
 	review_set_holder(r, NULL);
-	if ((rc = queue_reload_labels(r->db, q, r->annotator_id, err)))
+	if ((rc = queue_reload_labels(r->db, q, r->annotator_id,
+					 r->adjudicating, err)))
 		return rc;
 	r->prog_known = false;
 	if (ev[o->index].passage_id == 0) {
@@ -546,10 +580,13 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 			q->c[i].label_dec = out.first_id;
 		}
 	} else {
+		bool overlap = false;
+
 		for (size_t k = 0; k < n; k++)
 			for (size_t i = 0; i < q->n; i++)
 				if (q->c[i].passage_id == ev[k].passage_id) {
 					q->c[i].label = l;
+					overlap |= q->c[i].need > 1;
 					if (l != LABEL_SKIP)
 						q->c[i].label_dec =
 							out.first_id +
@@ -559,6 +596,14 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 			for (size_t i = 0; i < q->n; i++)
 				q->c[i].tagged = false;
 			r->ntagged = 0;
+		}
+		/* an item several annotators decide may or may not be
+		 * final now: the database says which */
+		if (overlap &&
+		    (rc = queue_reload_labels(r->db, q, r->annotator_id,
+					      r->adjudicating, err)) != NS_OK) {
+			free(ev);
+			return rc;
 		}
 	}
 	free(ev);
@@ -636,7 +681,8 @@ review_undo(struct review *r, struct ns_err *err)
 		r->prog.labelled += after - before;
 	err_clear(err);
 	if (r->q && r->q->id == u.query_id &&
-	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id, err)) !=
+	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id,
+					 r->adjudicating, err)) !=
 		    NS_OK)
 		return rc;
 	if ((rc = review_goto(r, u.query_id, u.passage_id, err)) != NS_OK)
@@ -772,7 +818,8 @@ review_sync(struct review *r)
 				r->lease_at = now_seconds();
 		}
 	}
-	if (queue_reload_labels(r->db, r->q, r->annotator_id, &err) != NS_OK)
+	if (queue_reload_labels(r->db, r->q, r->annotator_id,
+				 r->adjudicating, &err) != NS_OK)
 		review_msg(r, true, "%s", err.msg);
 	if (r->cur >= r->q->n)
 		r->cur = r->q->n ? r->q->n - 1 : 0;

@@ -19,6 +19,7 @@
 #include "src/queue_model.h"
 
 struct db;
+struct queue_filter;
 
 /* Seconds a lease on a query lasts; every decision renews it (in the
  * decision's own commit).  A lease of a session that ended or whose
@@ -31,6 +32,9 @@ struct review {
 	char *annotator;		/* OS user name */
 	int64_t session_id;
 	int64_t run;			/* reviewed run; 0: every run */
+	struct queue_filter *filter;	/* the named queue; NULL: all */
+	char *queue_name;		/* its name ("all", "conflicts", ...) */
+	bool adjudicating;		/* settles conflicts for good */
 	struct queue_query *q;		/* current query; NULL: empty queue */
 	size_t cur;			/* selected candidate of q */
 	struct queue_progress prog;	/* whole queue */
@@ -75,6 +79,18 @@ struct review {
  */
 enum ns_rc review_open(struct db *db, const char *annotator, int64_t run,
 		       struct review **out, struct ns_err *err);
+
+/*
+ * The same on a named queue: @name (copied; NULL "all"), the items of
+ * @filter only (copied; NULL all), and with @adjudicating, as an
+ * adjudicator on conflicts: decisions settle the items for good (the
+ * caller checks the person may).
+ */
+enum ns_rc review_open_queue(struct db *db, const char *annotator,
+			     int64_t run, const char *name,
+			     const struct queue_filter *filter,
+			     bool adjudicating, struct review **out,
+			     struct ns_err *err);
 
 /* NS_OK when @run is 0 or a run of the project; else NS_ENOTFOUND "no
  * run with id N" (checked before a terminal is taken over). */

@@ -45,7 +45,9 @@ struct scorer_res {
 	double score;		/* when ok */
 	char *raw;		/* the raw answer kept with the score (judge:
 				 * the model's text; command: its JSON line);
-				 * owned, may be NULL */
+				 * also set when !ok but there was an answer
+				 * (a judge's answer without a verdict, a
+				 * command's refusal); owned, may be NULL */
 	char msg[256];		/* when !ok: why, naming the candidate */
 };
 
@@ -82,9 +84,23 @@ enum ns_rc scorer_new(const struct config *cfg, int i, struct db *db_cache,
 void scorer_free(struct scorer *s);
 
 /*
- * Score @n requests into @res (n entries, filled in request order).
- * Items that fail are recorded in their result and counted; the call
- * itself fails only when the scorer cannot run.  @pr may be NULL.
+ * Score @n requests into @res (n entries, filled in request order; the
+ * caller frees what they own with scorer_res_fini()).  Items that fail
+ * are recorded in their result and counted; the call itself fails only
+ * when the scorer cannot run (NS_EIO: the command cannot be started;
+ * NS_ENOMEM: libcurl cannot start).  @pr may be NULL; otherwise its count
+ * advances by one per item resolved.
+ *
+ * Command: the program is started at the first call and kept for the
+ * next ones (started again after a crash or a timeout, or if it exited
+ * between calls); it sees end-of-file at scorer_free().  A program that
+ * fails `restarts` + 1 times in a row without ever having answered is
+ * NS_EIO (it cannot run), with every item of the call failed.
+ * Judge: answers come from the project's cache when @db_cache was given
+ * to scorer_new(); the others are asked with `concurrency` requests in
+ * flight, so a call should hold several times that many items (a call's
+ * items are all answered before it returns: small calls leave the
+ * endpoint idle).  Not thread-safe: one call at a time per scorer.
  */
 enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 		      size_t n, struct scorer_res *res, struct progress *pr,
@@ -92,6 +108,26 @@ enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 
 /* Counters since scorer_new(). */
 const struct scorer_stats *scorer_stats(const struct scorer *s);
+
+/*
+ * The counters as one line for a summary, into @buf of @size bytes, e.g.
+ * "120 requests, 30 from the cache, 2 failed, 45000 prompt + 1200
+ * completion tokens, cost 0.0123, 12.3 s" (the judge) or "500 requests,
+ * 1 failed, 2.1 s" (a command); returns @buf.
+ */
+char *scorer_stats_format(const struct scorer *s, char *buf, size_t size);
+
+/* The stage's name (cascade.stages[].name, default its scorer); owned by
+ * @s. */
+const char *scorer_name(const struct scorer *s);
+
+/*
+ * What the command wrote on stderr (its last 64 KiB, over all runs) and
+ * notes on what went wrong outside any one item (an exit status after the
+ * last answer, extra output, a judge cache that could not be written);
+ * "" when nothing.  Owned by @s, valid until the next scorer_run().
+ */
+const char *scorer_log(const struct scorer *s);
 
 /*
  * A hash of everything that determines stage @s's answer for @req (the

@@ -130,6 +130,52 @@ is_in "$first" "cascade v1: nothing automatic yet" "before any decision: nothing
 ok "after 40 decisions a background refit moved the threshold" sh -c 'printf "%s" "$1" | grep -q "cascade v[0-9]*: near_duplicate <"' - "$last"
 ok "made by review, in the background" test "$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM cascade_fit WHERE origin = 'review'")" -ge 1
 
+# expensive stages see only what cheap ones leave, and never twice: a
+# fixed near-duplicate stage, then a command, then an LLM judge
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+E=$T/e
+run "$NEGSIEVE" init "$E"
+gen "$E"
+"$PY" "$top_srcdir/tests/fake-chat-server.py" "$T/port" >/dev/null 2>&1 &
+srv=$!
+i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$T/port")
+cat >"$T/ext.yaml" <<YAML
+cascade:
+  stages:
+    - scorer: near_duplicate
+      lo: 0.3
+      hi: 0.9
+      fit: false
+    - name: cmd
+      scorer: command
+      command: ["$PY", "$top_srcdir/tests/fake-scorer.py", "stream"]
+    - name: llm
+      scorer: judge
+      endpoint: http://127.0.0.1:$port/v1
+      model: stand-in
+      concurrency: 4
+YAML
+run "$NEGSIEVE" config "$E" "$T/ext.yaml"
+is "$rc" 0 "a cascade with a command and a judge stage"
+band=$(sqlite3 "$E/negsieve.db" "SELECT count(*) FROM candidate WHERE dup_sim >= 0.3 AND dup_sim <= 0.9")
+run "$NEGSIEVE" cascade "$E"
+is "$rc" 0 "cascade runs the external stages"
+is_in "$out" "stage cmd: $band to score" "the command sees only what the first stage passed on ($band)"
+is_in "$out" "stage llm: $band to score" "the judge too"
+is "$(sqlite3 "$E/negsieve.db" "SELECT count(*) FROM stage_score WHERE stage = 'cmd'")" "$band" "command scores stored"
+is "$(sqlite3 "$E/negsieve.db" "SELECT count(*) FROM stage_score WHERE stage = 'llm' AND raw LIKE '%relevant%'")" "$band" "judge scores stored with the raw answers"
+is "$(curl -s "http://127.0.0.1:$port/count")" "$band" "one request per candidate"
+is_in "$out" "cmd              command" "the funnel lists the command stage"
+curl -s "http://127.0.0.1:$port/reset" >/dev/null
+run "$NEGSIEVE" cascade "$E"
+is_in "$out" "stage cmd: nothing new to score" "a re-run scores nothing again"
+is "$(curl -s "http://127.0.0.1:$port/count")" "0" "and sends the judge nothing"
+kill "$srv" 2>/dev/null
+run "$NEGSIEVE" cascade "$E"
+is "$rc" 0 "with the judge gone, nothing is asked of it"
+
 # refusals
 printf 'cascade:\n  stages:\n    - scorer: magic\n' >"$T/bad.yaml"
 run "$NEGSIEVE" config "$P" "$T/bad.yaml"

@@ -13,15 +13,17 @@ nsources() { sqlite3 "$1/negsieve.db" "SELECT count(*) FROM source"; }
 
 "$NEGSIEVE" init p >/dev/null
 printf '{"_id": "k1", "text": "kept"}\n' >keep.jsonl
-"$NEGSIEVE" import p keep.jsonl >/dev/null
+"$NEGSIEVE" import p --corpus keep.jsonl >/dev/null
 base=$(counts p)
 is "$base" "0 1 1 0 0 0" "baseline project"
 
-# bad FILE MESSAGE NAME [import args]: the import fails with exactly
-# MESSAGE and leaves the project as it was
+# bad [-c] FILE MESSAGE NAME [import args]: the import fails with exactly
+# MESSAGE and leaves the project as it was (-c: FILE is --corpus FILE)
 bad() {
+	role=""
+	if [ "$1" = -c ]; then role=--corpus; shift; fi
 	f=$1 msg=$2 name=$3; shift 3
-	run "$NEGSIEVE" import "$@" p "$f"
+	run "$NEGSIEVE" import "$@" p $role "$f"
 	is "$rc" 3 "$name: exit status 3"
 	is "$err" "negsieve: $msg
 negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "$name: message"
@@ -30,13 +32,13 @@ negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the 
 }
 
 printf '{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": "bad \377 byte"}\n' >utf8.jsonl
-bad utf8.jsonl "utf8.jsonl:2:28: invalid UTF-8 lead byte" "invalid UTF-8"
+bad -c utf8.jsonl "utf8.jsonl:2:28: invalid UTF-8 lead byte" "invalid UTF-8"
 
 printf 'p1\tfine\np2\tnul\000here\n' >nul.tsv
-bad nul.tsv "nul.tsv:2:7: NUL byte" "NUL byte"
+bad -c nul.tsv "nul.tsv:2:7: NUL byte" "NUL byte"
 
 printf '{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": "cut' >trunc.jsonl
-bad trunc.jsonl "trunc.jsonl:2:26: invalid JSON: premature end of input near '\"cut'" "truncated last line"
+bad -c trunc.jsonl "trunc.jsonl:2:26: invalid JSON: premature end of input near '\"cut'" "truncated last line"
 
 printf '{"query": "q", "pos": ["a"], "neg": ["b", "c"], "neg_scores": [1.5, NaN]}\n' >nan.jsonl
 bad nan.jsonl "nan.jsonl:1:69: score is not a finite number" "NaN score in JSON"
@@ -50,7 +52,7 @@ printf '{"query": "q", "pos": ["a", "b"], "pos_scores": [1]}\n' >len.jsonl
 bad len.jsonl "len.jsonl:1:35: \"pos_scores\" has 1 entries but \"pos\" has 2" "scores and passages differ in number"
 
 printf '{"_id": "d1", "text": "one"}\n{"_id": "d2", "text": "two"}\n{"_id": "d1", "text": "one"}\n{"_id": "d1", "text": "uno"}\n' >dup.jsonl
-bad dup.jsonl "dup.jsonl:4:2: duplicate passage id 'd1' with a different text (first at line 1)" "duplicate id, different text"
+bad -c dup.jsonl "dup.jsonl:4:2: duplicate passage id 'd1' with a different text (first at line 1)" "duplicate id, different text"
 printf 'k1\tnot what was kept\n' >dup2.tsv
 bad dup2.tsv "dup2.tsv:1:1: passage id 'k1' was imported from keep.jsonl with a different text" "id of an earlier import, different text"
 printf '301 Q0 D1 1 2.0 run\n301 Q0 D1 2 1.0 run\n' >dup.run
@@ -77,7 +79,7 @@ bad what.txt "what.txt: cannot detect the format; use --format" "undetectable fo
 printf '{"name": "x"}\n' >what.jsonl
 bad what.jsonl "what.jsonl: cannot detect the format: a JSON record without the keys of a known format; use --format" "unknown JSON keys"
 printf '{"_id": "d1"}\n' >notext.jsonl
-bad notext.jsonl "notext.jsonl:1:1: missing \"text\"" "missing text"
+bad -c notext.jsonl "notext.jsonl:1:1: missing \"text\"" "missing text"
 printf 'a,"b"x,c\n' >quote.csv
 bad quote.csv "quote.csv:1:6: unexpected character after a closing quote" "junk after a closing quote"
 printf 'a,"b\nc,d\n' >open.csv
@@ -87,7 +89,7 @@ bad short.qrels "short.qrels:1:1: expected 4 fields (query iteration docid grade
 
 # Several inputs are one transaction: a bad second input keeps the first out.
 printf '{"_id": "g1", "text": "good"}\n' >good.jsonl
-run "$NEGSIEVE" import p good.jsonl utf8.jsonl
+run "$NEGSIEVE" import p --corpus good.jsonl --corpus utf8.jsonl
 is "$rc" 3 "second input bad: exit status 3"
 is "$(counts p)" "$base" "second input bad: first input not imported either"
 is "$(nsources p)" 1 "second input bad: no source added"
@@ -98,15 +100,15 @@ is "$(nsources p)" 1 "second input bad: no source added"
 	head -c 10000000 /dev/zero | tr '\0' x
 	printf '"}\n{"_id": "small", "text": "s"}\n'
 } >big10.jsonl
-run "$NEGSIEVE" import p big10.jsonl
+run "$NEGSIEVE" import p --corpus big10.jsonl
 is "$rc" 0 "10 MB record imported"
 is "$(sqlite3 p/negsieve.db "SELECT length(text) FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE xid = 'big'")" 10000000 "10 MB text stored whole"
 printf 'import:\n  max_record_bytes: 1000000\n' >small.yaml
 "$NEGSIEVE" init --config small.yaml ps >/dev/null
-run "$NEGSIEVE" import ps big10.jsonl
+run "$NEGSIEVE" import ps --corpus big10.jsonl
 is "$err" "negsieve: big10.jsonl:1: record longer than 1000000 bytes (import.max_record_bytes)
 negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "record above the limit"
-run "$NEGSIEVE" import --skip-bad big.bad ps big10.jsonl
+run "$NEGSIEVE" import --skip-bad big.bad ps --corpus big10.jsonl
 is "$rc" 0 "--skip-bad gets past a huge record"
 is "$(counts ps)" "0 1 1 0 0 0" "the small record is in"
 is "$(cat big.bad)" "# big10.jsonl:1: record longer than 1000000 bytes (import.max_record_bytes)" "huge record reported without its text"
@@ -114,14 +116,14 @@ is "$(cat big.bad)" "# big10.jsonl:1: record longer than 1000000 bytes (import.m
 # Inputs that are fine.
 printf '{"_id": "n1", "text": "a\302\205b"}\n' >nel.jsonl
 "$NEGSIEVE" init pn >/dev/null
-run "$NEGSIEVE" import pn nel.jsonl
+run "$NEGSIEVE" import pn --corpus nel.jsonl
 is "$rc" 0 "U+0085 inside a JSON string"
 is "$(sqlite3 pn/negsieve.db "SELECT hex(text) FROM passage")" "61C28562" "U+0085 kept, line not split"
 printf 'n2\tno newline at the end' >nonl.tsv
-run "$NEGSIEVE" import pn nonl.tsv
+run "$NEGSIEVE" import pn --corpus nonl.tsv
 is "$(sqlite3 pn/negsieve.db "SELECT text FROM passage_xid x JOIN passage p ON p.id = x.passage_id WHERE xid = 'n2'")" "no newline at the end" "missing trailing newline"
 printf 'n3\twindows\r\n' >crlf.tsv
-run "$NEGSIEVE" import pn crlf.tsv
+run "$NEGSIEVE" import pn --corpus crlf.tsv
 is "$(sqlite3 pn/negsieve.db "SELECT hex(text) FROM passage_xid x JOIN passage p ON p.id = x.passage_id WHERE xid = 'n3'")" "77696E646F7773" "CRLF line end removed"
 
 mkdir -p b2/qrels b3/qrels
@@ -139,7 +141,7 @@ is "$(counts pb3)" "1 2 2 1 1 0" "qrels with header: header skipped"
 printf 'anchor,positive,negative\n"q1","a ""quoted""\nline",n1\nq2,p2,n2\n' >st.csv
 "$NEGSIEVE" init pc >/dev/null
 run "$NEGSIEVE" import pc st.csv
-is_in "$out" "st.csv (st-csv): 2 records: 4 passages, 2 queries, 2 judgments, 2 candidates" "CSV with header and a quoted field over two lines"
+is_in "$out" "st.csv (st-csv: training rows): 2 records: 4 passages, 2 queries, 2 judgments, 2 candidates" "CSV with header and a quoted field over two lines"
 is "$(sqlite3 pc/negsieve.db "SELECT text FROM passage WHERE id = 1")" 'a "quoted"
 line' "quoted field decoded"
 
@@ -148,15 +150,15 @@ printf '{"query_id": 7, "query": "what", "positive_passages": [{"docid": "d1", "
 printf '{"anchor": "a", "positive": "p", "negative_1": "n1", "negative_2": "n2"}\n["a2", "p", "n1"]\n' >stj.jsonl
 "$NEGSIEVE" init pt >/dev/null
 run "$NEGSIEVE" import pt tev.jsonl stj.jsonl
-is_in "$out" "tev.jsonl (tevatron): 2 records: 3 passages, 2 queries, 2 judgments, 2 candidates" "tevatron summary"
-is_in "$out" "stj.jsonl (st-jsonl): 2 records: 3 passages, 2 queries, 2 judgments, 3 candidates" "st-jsonl summary"
+is_in "$out" "tev.jsonl (tevatron: training rows): 2 records: 3 passages, 2 queries, 2 judgments, 2 candidates" "tevatron summary"
+is_in "$out" "stj.jsonl (st-jsonl: training rows): 2 records: 3 passages, 2 queries, 2 judgments, 3 candidates" "st-jsonl summary"
 is "$(sqlite3 pt/negsieve.db "SELECT group_concat(xid, ' ') FROM (SELECT xid FROM passage_xid ORDER BY xid)")" "2 d1 d3" "tevatron docids, integer ones as text"
 is "$(sqlite3 pt/negsieve.db "SELECT count(*) FROM query WHERE xid LIKE 'h:%'")" 2 "queries without ids get h: ids"
 
 # --skip-bad: bad records go to the file with their reasons, the rest lands.
 printf '{"_id": "s1", "text": "one"}\n{"_id": "s2", "text": "bad \377"}\n{"_id": "s3"}\n{"_id": "s4", "text": "four"}\n' >mixed.jsonl
 "$NEGSIEVE" init pk >/dev/null
-run "$NEGSIEVE" import --skip-bad skipped.txt pk mixed.jsonl
+run "$NEGSIEVE" import --skip-bad skipped.txt pk --corpus mixed.jsonl
 is "$rc" 0 "--skip-bad: exit 0"
 is "$(counts pk)" "0 2 2 0 0 0" "--skip-bad: good records imported"
 is "$(sed -n 1p skipped.txt; sed -n 3p skipped.txt; sed -n 4p skipped.txt)" "# mixed.jsonl:2:28: invalid UTF-8 lead byte
@@ -174,7 +176,7 @@ is "$(head -1 half.bad)" "# half.jsonl:2:34: neg[1] is not a string" "--skip-bad
 
 run "$NEGSIEVE" import --format nope p keep.jsonl
 is "$rc" 2 "unknown --format is a usage error"
-is_in "$err" "negsieve: import: --format: expected one of auto,beir,bge,tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text, got 'nope'" "unknown format named"
+is_in "$err" "negsieve: import: --format: expected one of auto,beir,bge,tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text,trec-topics,rank-llm,pool (or FORMAT:FILE), got 'nope'" "unknown format named"
 run "$NEGSIEVE" import p
 is "$rc" 2 "no INPUT is a usage error"
 run "$NEGSIEVE" import p missing.jsonl
@@ -194,12 +196,12 @@ awk 'BEGIN { for (i = 1; i <= 150; i++) {
 	if (i == 150) { id = "b7"; t = "other" }
 	printf "{\"_id\": \"%s\", \"text\": \"%s\"}\n", id, t } }' >batch.jsonl
 "$NEGSIEVE" init pb >/dev/null
-run "$NEGSIEVE" import pb batch.jsonl
+run "$NEGSIEVE" import pb --corpus batch.jsonl
 is "$err" "negsieve: batch.jsonl:150:2: duplicate passage id 'b7' with a different text (first at line 7)
 negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "batches: bad record reported at its line"
 is "$(counts pb)" "0 0 0 0 0 0" "batches: nothing imported"
 head -n 149 batch.jsonl >batch-ok.jsonl
-run "$NEGSIEVE" import pb batch-ok.jsonl
+run "$NEGSIEVE" import pb --corpus batch-ok.jsonl
 is "$rc" 0 "batches: good file imported"
 is "$(counts pb)" "0 146 148 0 0 0" "batches: repeated texts and ids deduplicated"
 pbq() { sqlite3 pb/negsieve.db "SELECT group_concat(x.passage_id, ' ') FROM passage_xid x WHERE x.xid IN ($1) ORDER BY x.xid"; }
@@ -208,10 +210,10 @@ is "$(pbq "'b3', 'b130'")" "3 3" "batches: text of a written row shared"
 is "$(sqlite3 pb/negsieve.db "SELECT p.id || ' ' || p.text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'b149'")" "146 t149" "batches: ids follow the file"
 "$NEGSIEVE" init pe >/dev/null
 printf '{"_id": "e1", "text": ""}\n{"_id": "e2", "text": "x"}\n' >empty.jsonl
-run "$NEGSIEVE" import pe empty.jsonl
+run "$NEGSIEVE" import pe --corpus empty.jsonl
 is "$(sqlite3 pe/negsieve.db "SELECT id || ':' || quote(title) || ':' || quote(text) FROM passage ORDER BY id" | tr '\n' ' ')" "1:'':'' 2:'':'x' " "batches: an empty text stays text, not NULL"
 "$NEGSIEVE" init pbs >/dev/null
-run "$NEGSIEVE" import --skip-bad batch.bad pbs batch.jsonl
+run "$NEGSIEVE" import --skip-bad batch.bad pbs --corpus batch.jsonl
 is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"
 is "$(head -1 batch.bad)" "# batch.jsonl:150:2: duplicate passage id 'b7' with a different text (first at line 7)" "batches, --skip-bad: reason"
 

@@ -32,7 +32,7 @@ imp() {
 }
 
 imp "sample debian-descriptions" "3000 3000 3000 3000 0 0" "$top_srcdir/sample/debian-descriptions"
-is_in "$out" "(beir): 9000 records: 3000 passages, 3000 queries, 3000 judgments, 0 candidates" "sample: summary line"
+is_in "$out" "(beir directory): 9000 records: 3000 passages, 3000 queries, 3000 judgments, 0 candidates" "sample: summary line"
 
 need_data beir-dbpedia-arcd
 imp "dbpedia (BEIR, header, grade 0, ids with <>:)" "50 5000 5000 880 2829 0" "$D/beir-dbpedia-arcd/dbpedia"
@@ -73,9 +73,9 @@ imp "bge toy before and after mining" "10 80 0 10 0 220" "$B/toy_finetune_data.j
 
 need_data splade-msmarco-toy
 imp "splade triplets (st-tsv, no header)" "100 146 0 100 0 100" "$D/splade-msmarco-toy/triplets/raw.tsv"
-is_in "$out" "(st-tsv): 100 records" "triplets detected as st-tsv"
+is_in "$out" "(st-tsv: training rows): 100 records" "triplets detected as st-tsv"
 imp "splade full_collection (id-text)" "0 89 89 0 0 0" "$D/splade-msmarco-toy/full_collection/raw.tsv"
-is_in "$out" "(id-text): 89 records" "collection detected as id-text"
+is_in "$out" "(id-text: passages; long texts: " "collection detected as id-text passages by the lengths of its texts"
 
 need_data trec-eval-tests
 E=$D/trec-eval-tests

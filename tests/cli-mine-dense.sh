@@ -31,6 +31,9 @@ print("INSERT INTO query(id,xid,text,source_id) VALUES(7,'q7','mail server archi
 print("INSERT INTO passage_fts(passage_fts) VALUES('rebuild'); COMMIT;")
 PY
 q() { sqlite3 "$P/negsieve.db" "$1"; }
+# every pooled candidate of a run (or "-": of a shard file $2), as
+# query<TAB>passage<TAB>rank<TAB>score<TAB>filter<TAB>flag<TAB>dup_sim
+pool() { python3 "$top_srcdir/tests/pool.py" "${2:-$P/negsieve.db}" "$1"; }
 "$NEGSIEVE" embed "$P" >/dev/null
 
 run "$NEGSIEVE" mine --range-max 10 --num-negatives 2 "$P"
@@ -39,8 +42,10 @@ is_in "$out" "index Flat: exact search" "auto is exact below 200000 passages"
 is_in "$out" "run 1: 7 queries, 70 candidates" "summary: queries and candidates"
 is_in "$out" "Skipped 1 candidates (1.43%) by same_text" "same-text passage skipped"
 is_in "$out" "1 queries (14.29%) have no positive" "query without positive counted"
-is "$(q "SELECT count(*) FROM candidate WHERE run_id=1 AND filter='same_text' AND query_id=2 AND passage_id=31")" 1 \
+is "$(pool 1 | awk -F'\t' '$1 == 2 && $2 == 31 { print $5 }')" same_text \
    "the passage repeating query 2's text is marked same_text"
+is "$(q "SELECT count(*) FROM candidate WHERE run_id=1")" 14 \
+   "the candidate table holds the kept candidates (2 for each of 7 queries)"
 chk=$(python3 "$CHECK" "$P" 1 10 2)
 is "$(echo "$chk" | head -1)" "ok" "stored candidates, scores, positives, kept negatives match brute force"
 for line in "$(echo "$chk" | sed -n 2p)" "$(echo "$chk" | sed -n 3p)" "$(echo "$chk" | sed -n 4p)"; do
@@ -75,7 +80,7 @@ done
 ok "the lock holder was never waited for" kill -0 $holder
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 is "$(cksum <"$P/negsieve.db")" "$before" "mining shards leaves the project file unchanged"
-is "$(head -2 "$T/s0.out" | tail -1)" "shard 0/3: 2 queries, 20 candidates written to $T/s0.db" \
+is "$(grep "^shard" "$T/s0.out")" "shard 0/3: 2 queries, 20 candidates written to $T/s0.db" \
    "shard summary line"
 is "$(q "SELECT count(*) FROM run")" 1 "no run until the merge"
 
@@ -110,7 +115,9 @@ run "$NEGSIEVE" merge "$P" "$T/s2.db" "$T/s0.db" "$T/s1.db"
 is "$rc" 0 "complete set merges (in any order)"
 is "$out" "run 2: merged 3 shards, 7 queries, 70 candidates" "merge summary"
 is "$(q "SELECT count(*) FROM (SELECT query_id, passage_id, rank, round(score,5), filter, flag FROM candidate WHERE run_id=1 EXCEPT SELECT query_id, passage_id, rank, round(score,5), filter, flag FROM candidate WHERE run_id=2)")" 0 \
-   "merged run has the same candidates and filters as the unsharded run"
+   "merged run has the same kept candidates as the unsharded run"
+is "$(pool 1 | cut -f1-7 | md5sum)" "$(pool 2 | md5sum)" \
+   "merged run has the same pool (candidates, scores, filters) as the unsharded run"
 is "$(q "SELECT count(*) FROM run_positive WHERE run_id=2")" 6 "positives' scores merged"
 is "$(q "SELECT json_extract(params,'\$.shards')||' '||json_extract(params,'\$.num_negatives') FROM run WHERE id=2")" \
    "3 2" "merged run records its parameters and shard count"
@@ -120,7 +127,7 @@ is "$err" "negsieve: these shards were already merged as run 2" "a job merges on
 run "$NEGSIEVE" mine --method bm25 --shard 0/1 --output "$T/b.db" "$P"
 is "$rc" 0 "bm25 mines into a shard too"
 run "$NEGSIEVE" merge "$P" "$T/b.db"
-is "$out" "run 3: merged 1 shards, 7 queries, $(sqlite3 "$T/b.db" "SELECT count(*) FROM candidate") candidates" \
+is "$out" "run 3: merged 1 shards, 7 queries, $(pool - "$T/b.db" | wc -l) candidates" \
    "a bm25 shard merges"
 is "$(q "SELECT method FROM run WHERE id=3")" bm25 "merged run keeps the method"
 

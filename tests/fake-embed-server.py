@@ -7,7 +7,8 @@ service, for tests/cli-embed-http.sh (standard library only).
 Listens on 127.0.0.1 on a free port, written to PORTFILE.  POST
 /v1/embeddings answers according to the current mode; GET /set?mode=M
 switches mode and resets the counters; GET /count returns the number of
-POSTs since; GET /auth the last Authorization header.  Modes:
+POSTs since; GET /auth the last Authorization header; GET /texts the
+texts embedded since, one a line.  Modes:
 
   ok         vectors of dimension 4: [len(text), first byte, last byte,
              index in batch], data listed in reverse order (by "index")
@@ -25,7 +26,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-state = {"mode": "ok", "count": 0, "auth": ""}
+state = {"mode": "ok", "count": 0, "auth": "", "texts": []}
 lock = threading.Lock()
 
 
@@ -50,11 +51,15 @@ class Handler(BaseHTTPRequestHandler):
                 state["mode"] = parse_qs(u.query)["mode"][0]
                 state["count"] = 0
                 state["auth"] = ""
+                state["texts"] = []
             self.reply(200, "ok")
         elif u.path == "/count":
             self.reply(200, str(state["count"]))
         elif u.path == "/auth":
             self.reply(200, state["auth"])
+        elif u.path == "/texts":
+            with lock:
+                self.reply(200, "\n".join(state["texts"]))
         else:
             self.reply(404, "{}")
 
@@ -77,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, '{"data": [{"index": 0, "embedding": [1,')
         if mode == "slow":
             time.sleep(3)
+        with lock:
+            state["texts"].extend(req["input"])
         data = []
         for i, t in enumerate(req["input"]):
             b = t.encode()

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """mine-check.py PROJECT RUN K NUMNEG - check a dense mining run of PROJECT
 independently of negsieve: brute-force inner products over the stored
-vectors (vectors/*.f32 + *.ids), compared with the stored candidates,
-positive scores and kept negatives (top sampling, no margins).  Prints
+vectors (vectors/*.f32 + *.ids), compared with the run's pool (every
+candidate, tests/pool.py), positive scores and kept negatives (top
+sampling, no margins) in the candidate table.  Prints
 "ok" or the first mismatch, then the expected summary lines (Count, Mean,
 Median) of positive, negative and difference columns."""
 import array, os, sqlite3, statistics, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pool
 
 proj, run, k, numneg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 db = sqlite3.connect(os.path.join(proj, 'negsieve.db'))
@@ -26,10 +29,16 @@ for q, p in db.execute("SELECT query_id, passage_id FROM qrel WHERE grade > 0"):
 text = dict(db.execute("SELECT id, text FROM passage"))
 qtext = dict(db.execute("SELECT id, text FROM query"))
 problems, posscores, negscores, diffs = [], [], [], []
+pooled = {}
+for q, p, r, s, f, nd, d in pool.rows(db, run):
+    pooled.setdefault(q, []).append((p, s, f or ''))
 for q in sorted(Q):
     scores = sorted(((dot(Q[q], P[p]), p) for p in P), key=lambda t: -t[0])[:k]
-    got = db.execute("SELECT passage_id, score, coalesce(filter, '') FROM candidate "
-                     "WHERE run_id = ? AND query_id = ? ORDER BY rank", (run, q)).fetchall()
+    got = pooled.get(q, [])
+    table = db.execute("SELECT passage_id, score FROM candidate WHERE run_id = ? "
+                       "AND query_id = ? ORDER BY rank", (run, q)).fetchall()
+    if table != [(p, s) for p, s, f in got if f == '']:
+        problems.append("query %d: candidate table %s, pool's kept %s" % (q, table, got))
     if [p for _, p in scores] != [p for p, _, _ in got] or \
        any(abs(s - g[1]) > 1e-4 for (s, _), g in zip(scores, got)):
         problems.append("query %d: candidates %s, expected %s" %

@@ -160,8 +160,8 @@ main(void)
 	    "a finite number, got 'x'", "not a number, no range");
 	bad("import:\n  format: parquet\n",
 	    "t.yaml:2:11: import.format: expected one of auto,beir,bge,"
-	    "tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text, "
-	    "got 'parquet'", "wrong enum");
+	    "tevatron,st-csv,st-tsv,st-jsonl,trec-run,trec-qrels,id-text,"
+	    "trec-topics,rank-llm,pool, got 'parquet'", "wrong enum");
 	bad("import: 3\n", "t.yaml:1:9: 'import' is a section, not a value: "
 	    "expected a mapping", "scalar for a section");
 	bad("project:\n  name: [a, b]\n",
@@ -179,6 +179,61 @@ main(void)
 	    "unknown key before alias");
 	bad("project:\n  name: &x 1\n  description: *x\n",
 	    "t.yaml:3:16: aliases are not supported", "alias");
+
+	/* a list of scalars inside a list of mappings: a command's argv */
+	{
+		const char *y =
+			"cascade:\n"
+			"  stages:\n"
+			"    - name: cmd\n"
+			"      scorer: command\n"
+			"      command: [python3, \"a; $(b) c\", 7]\n"
+			"      timeout: 2.5\n"
+			"    - scorer: judge\n"
+			"      command:\n"
+			"        - one\n"
+			"        - ''\n"
+			"    - scorer: command\n"
+			"      command: []\n";
+
+		cfg = NULL;
+		ok(config_parse(y, strlen(y), "t.yaml", &cfg, &err) == NS_OK,
+		   "stages with command lists parse");
+		is_int(config_seq_len(cfg, "cascade.stages"), 3,
+		       "three stages");
+		is_int(config_seq_len(cfg, "cascade.stages.0.command"), 3,
+		       "flow list: 3 arguments");
+		is_str(config_str(cfg, "cascade.stages.0.command.1", NULL),
+		       "a; $(b) c", "argument verbatim");
+		is_str(config_str(cfg, "cascade.stages.0.command.2", NULL),
+		       "7", "a number is an argument string");
+		is_int(config_seq_len(cfg, "cascade.stages.1.command"), 2,
+		       "block list: 2 arguments");
+		is_str(config_str(cfg, "cascade.stages.1.command.1", NULL),
+		       "", "an empty argument is kept");
+		is_dbl(config_float(cfg, "cascade.stages.0.timeout", 0), 2.5,
+		       0, "stage float");
+		is_dbl(config_float(cfg, "cascade.stages.1.timeout", 0), 60,
+		       0, "stage default");
+		is_int(config_seq_len(cfg, "cascade.stages.2.command"), 0,
+		       "an empty list has no elements");
+		config_free(cfg);
+	}
+	bad("cascade:\n  stages:\n    - command: python3 x.py\n",
+	    "t.yaml:3:16: 'cascade.stages.0.command' is a section, not a "
+	    "value: expected a list", "command as a string");
+	bad("cascade:\n  stages:\n    - command: [a, {b: c}]\n",
+	    "t.yaml:3:20: cascade.stages.0.command.1: expected a single "
+	    "value, not a mapping", "mapping in a command list");
+	bad("cascade:\n  stages:\n    - command: [a, [b]]\n",
+	    "t.yaml:3:20: cascade.stages.0.command.1: expected a single "
+	    "value, not a list", "list in a command list");
+	bad("cascade:\n  stages:\n    - timeout: soon\n",
+	    "t.yaml:3:16: cascade.stages.0.timeout: expected a number > 0, "
+	    "got 'soon'", "stage key type checked");
+	bad("cascade:\n  stages:\n    - comand: [a]\n",
+	    "t.yaml:3:7: unknown key 'cascade.stages.0.comand'",
+	    "unknown stage key");
 
 	snprintf(path, sizeof(path), "%s/n.yaml", tap_tmpdir());
 	fp = fopen(path, "w");

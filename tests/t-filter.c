@@ -3,6 +3,7 @@
  * hand-computed cases, including negative scores.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "src/filter.h"
@@ -288,9 +289,65 @@ test_summary(void)
 	summary_fini(&sm);
 }
 
+/* The rank window counted two ways, on one hand-computed query: anchor
+ * 0.9, absolute margin 0.1, window 1 < rank <= 3. */
+static void
+test_rank_of(void)
+{
+	struct filter_params p;
+	struct filter_cand c[7];
+	static const double sc[7] = { 0.9, 0.85, 0.7, 0.65, 0.6, 0.55, 0.5 };
+	char got[64];
+	size_t kept;
+
+	off(&p);
+	p.abs_margin = 0.1;
+	p.range_min = 1;
+	p.range_max = 3;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < 7; i++)
+			c[i] = cand(i + 1, i + 1, sc[i]);
+		c[0].is_positive = true;	/* rank 1: the positive */
+		c[3].same_text = true;		/* rank 4: a copy of it */
+		p.rank_of = pass ? RANK_OF_NEGATIVES : RANK_OF_RETRIEVAL;
+		kept = filter_apply(&p, 1, 0.9, c, 7);
+		got[0] = 0;
+		for (int i = 0; i < 7; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+				 "%s%c", i ? " " : "",
+				 c[i].reason == FILTER_KEPT ? 'K' :
+				 c[i].reason == FILTER_POSITIVE ? 'P' :
+				 c[i].reason == FILTER_SAME_TEXT ? 'S' :
+				 c[i].reason == FILTER_RANK ? 'R' :
+				 c[i].reason == FILTER_ABS_MARGIN ? 'A' : '?');
+		if (!pass) {
+			/* ranks 2..3 of the retrieval: rank 2 fails the
+			 * margin, rank 3 stays; 5..7 are outside */
+			is_str(got, "P A K S R R R",
+			       "rank_of retrieval: the window counts every rank");
+			is_int((long long)kept, 1, "rank_of retrieval: 1 kept");
+		} else {
+			/* survivors of the other filters: ranks 3, 5, 6, 7
+			 * are negatives 1..4; the window keeps 2..3 */
+			is_str(got, "P A R S K K R",
+			       "rank_of negatives: the window counts survivors");
+			is_int((long long)kept, 2, "rank_of negatives: 2 kept");
+		}
+	}
+	p.range_max = 50;
+	p.rank_of = RANK_OF_RETRIEVAL;
+	is_int(filter_depth(&p, 100, 3), 50, "depth: range_max");
+	p.rank_of = RANK_OF_NEGATIVES;
+	is_int(filter_depth(&p, 100, 3), 53,
+	       "depth: range_max + most positives (sentence-transformers)");
+	p.range_max = 0;
+	is_int(filter_depth(&p, 100, 2), 102, "depth: default 100 + positives");
+}
+
 int
 main(void)
 {
+	test_rank_of();
 	test_anchor();
 	test_filters();
 	test_apply_top();

@@ -7,6 +7,9 @@
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
 #include "src/config.h"
+#include <zlib.h>
+#include <zstd.h>
+
 #include "src/import_int.h"
 #include "tests/tap.h"
 
@@ -25,6 +28,153 @@ write_file(const char *name, const char *data, size_t len)
 	return p;
 }
 
+/* gzip (one member, or two one after the other) and zstd read back as the
+ * plain bytes, with the same content hash; cut-short data is an error. */
+static void
+test_instream(void)
+{
+	static const char plain[] = "line one\nline two\n{\"k\": \"v\"}\n";
+	unsigned char gz[512], zs[512], two[1024];
+	size_t ngz, nzs, n1;
+	char d0[33], d1[33], buf[256];
+	struct instream *in;
+	struct ns_err err;
+	z_stream z;
+	size_t got, total;
+	const char *path;
+	enum ns_rc rc;
+
+	/* gzip: deflate with a gzip header (15 + 16) */
+	for (int member = 0; member < 2; member++) {
+		const char *part = member ? plain + 9 : plain;
+		size_t len = member ? sizeof(plain) - 1 - 9 : 9;
+
+		memset(&z, 0, sizeof(z));
+		deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+			     Z_DEFAULT_STRATEGY);
+		z.next_in = (unsigned char *)part;
+		z.avail_in = (uInt)len;
+		z.next_out = member ? two + n1 : two;
+		z.avail_out = (uInt)(sizeof(two) - (member ? n1 : 0));
+		deflate(&z, Z_FINISH);
+		if (!member)
+			n1 = z.total_out;
+		else
+			n1 += z.total_out;
+		deflateEnd(&z);
+	}
+	memset(&z, 0, sizeof(z));
+	deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (unsigned char *)plain;
+	z.avail_in = sizeof(plain) - 1;
+	z.next_out = gz;
+	z.avail_out = sizeof(gz);
+	deflate(&z, Z_FINISH);
+	ngz = z.total_out;
+	deflateEnd(&z);
+	nzs = ZSTD_compress(zs, sizeof(zs), plain, sizeof(plain) - 1, 3);
+
+	err_clear(&err);
+	path = write_file("plain.txt", plain, sizeof(plain) - 1);
+	instream_open(&in, path, &err);
+	while (instream_read(in, buf, 7, &got, &err) == NS_OK && got)
+		;
+	instream_digest(in, d0);
+	is_int(instream_codec(in), INSTREAM_PLAIN, "plain: no codec");
+	instream_close(in);
+	for (int k = 0; k < 3; k++) {
+		const char *name = k == 0 ? "gzip" : k == 1 ? "two gzip members"
+				   : "zstd";
+		const void *data = k == 0 ? (const void *)gz : k == 1 ?
+				   (const void *)two : (const void *)zs;
+		size_t len = k == 0 ? ngz : k == 1 ? n1 : nzs;
+
+		path = write_file("packed", data, len);
+		if (!ok(instream_open(&in, path, &err) == NS_OK, "%s: open",
+			name))
+			continue;
+		total = 0;
+		while ((rc = instream_read(in, buf + total, 5, &got, &err)) ==
+		       NS_OK && got)
+			total += got;
+		ok(rc == NS_OK, "%s: read to the end", name);
+		ok(total == sizeof(plain) - 1 &&
+		   memcmp(buf, plain, total) == 0, "%s: the plain bytes", name);
+		instream_digest(in, d1);
+		ok(strcmp(d1, d0) == 0, "%s: same content hash as plain", name);
+		ok(instream_codec(in) == (k == 2 ? INSTREAM_ZSTD :
+					  INSTREAM_GZIP), "%s: codec", name);
+		instream_close(in);
+		/* the same, cut short */
+		path = write_file("cut", data, len - 6);
+		instream_open(&in, path, &err);
+		while ((rc = instream_read(in, buf, sizeof(buf), &got,
+					   &err)) == NS_OK && got)
+			;
+		ok(rc == NS_EINPUT, "%s cut short: bad input", name);
+		ok(strstr(err.msg, k == 2 ? "zstd data" : "gzip data") != NULL,
+		   "%s cut short: %s", name, err.msg);
+		instream_close(in);
+	}
+}
+
+/* A JSON array read element by element: positions, brackets and commas
+ * inside strings, errors between elements. */
+static void
+test_array(void)
+{
+	static const char data[] = "  [ {\"a\": \"x]\", \"b\": [1, {\"c\": 2}]},"
+				   "\n  {\"d\": \"\\\"}\"} ,7, \"s\" ]\n";
+	struct linereader lr;
+	struct ns_err err;
+	const char *rec;
+	size_t len;
+	const char *path = write_file("arr.json", data, sizeof(data) - 1);
+
+	err_clear(&err);
+	ok(linereader_open(&lr, path, 0, &err) == NS_OK &&
+	   linereader_array(&lr, &err) == NS_OK, "array: open");
+	ok(linereader_next(&lr, &rec, &len, &err) == NS_OK, "element 1");
+	is_str(rec, "{\"a\": \"x]\", \"b\": [1, {\"c\": 2}]}", "element 1: "
+	       "a ] in a string, nested brackets");
+	ok(lr.lineno == 1 && lr.col == 5, "element 1 at 1:5");
+	ok(linereader_next(&lr, &rec, &len, &err) == NS_OK, "element 2");
+	is_str(rec, "{\"d\": \"\\\"}\"}", "element 2: an escaped quote");
+	ok(lr.lineno == 2 && lr.col == 3, "element 2 at 2:3");
+	ok(linereader_next(&lr, &rec, &len, &err) == NS_OK &&
+	   strcmp(rec, "7") == 0, "a number");
+	ok(linereader_next(&lr, &rec, &len, &err) == NS_OK &&
+	   strcmp(rec, "\"s\"") == 0, "a string");
+	is_int(linereader_next(&lr, &rec, &len, &err), NS_ENOTFOUND, "end");
+	linereader_close(&lr);
+
+	path = write_file("arr2.json", "[1 2]", 5);
+	linereader_open(&lr, path, 0, &err);
+	linereader_array(&lr, &err);
+	linereader_next(&lr, &rec, &len, &err);
+	is_int(linereader_next(&lr, &rec, &len, &err), NS_EINPUT,
+	       "missing comma");
+	ok(err.line == 1 && err.col == 4 && strstr(err.msg, "expected ','"),
+	   "missing comma: at 1:4 (%s)", err.msg);
+	is_int(linereader_next(&lr, &rec, &len, &err), NS_ENOTFOUND,
+	       "the array ends after an error");
+	linereader_close(&lr);
+
+	path = write_file("arr3.json", "[{\"a\": 1},", 10);
+	linereader_open(&lr, path, 0, &err);
+	linereader_array(&lr, &err);
+	linereader_next(&lr, &rec, &len, &err);
+	is_int(linereader_next(&lr, &rec, &len, &err), NS_EINPUT,
+	       "not closed");
+	ok(strstr(err.msg, "not closed") != NULL, "not closed: %s", err.msg);
+	linereader_close(&lr);
+
+	path = write_file("arr4.json", "{\"a\": 1}", 8);
+	linereader_open(&lr, path, 0, &err);
+	is_int(linereader_array(&lr, &err), NS_EINPUT, "not an array");
+	linereader_close(&lr);
+}
+
 static void
 test_linereader(void)
 {
@@ -38,6 +188,9 @@ test_linereader(void)
 
 	err_clear(&err);
 	ok(linereader_open(&lr, path, 14, &err) == NS_OK, "open");
+	ok(linereader_peek(&lr, 5, &line, &len, &err) == NS_OK && len >= 5 &&
+	   memcmp(line, "one\r\n", 5) == 0, "peek: BOM skipped, nothing "
+	   "consumed");
 	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 1");
 	is_str(line, "one", "BOM skipped, CR removed");
 	ok(linereader_next(&lr, &line, &len, &err) == NS_OK, "line 2");
@@ -54,14 +207,11 @@ test_linereader(void)
 	is_int(lr.lineno, 5, "line count");
 	ok(!lr.had_newline, "knows the newline was missing");
 	is_int(linereader_next(&lr, &line, &len, &err), NS_ENOTFOUND, "EOF");
-	ok(linereader_rewind(&lr, &err) == NS_OK &&
-	   linereader_next(&lr, &line, &len, &err) == NS_OK &&
-	   strcmp(line, "one") == 0, "rewind");
 	linereader_close(&lr);
-	ok(lr.fp == NULL && lr.buf == NULL,
+	ok(lr.in == NULL && lr.buf == NULL,
 	   "close clears what it freed, so a second close frees nothing");
 	linereader_close(&lr);
-	ok(lr.fp == NULL && lr.buf == NULL,
+	ok(lr.in == NULL && lr.buf == NULL,
 	   "close twice leaves it closed (a double free fails under ASan)");
 	is_int(linereader_open(&lr, "/nonexistent/x", 0, &err), NS_ENOTFOUND,
 	       "missing file");
@@ -165,19 +315,28 @@ test_formats(void)
 }
 
 static void
-detect(const char *name, const char *data, const char *want)
+detect_n(const char *name, const char *data, size_t len, const char *want)
 {
 	enum import_format f = IMPORT_AUTO;
 	struct ns_err err;
 	enum ns_rc rc;
 
 	err_clear(&err);
-	rc = import_detect(write_file(name, data, strlen(data)), &f, &err);
-	if (want)
+	rc = import_detect(write_file(name, data, len), &f, &err);
+	if (want && want[0] == '~')	/* an error containing want + 1 */
+		ok(rc == NS_EINPUT && strstr(err.msg, want + 1), "%s: %s",
+		   name, err.msg);
+	else if (want)
 		is_str(rc == NS_OK ? import_format_name(f) : err.msg, want,
 		       name);
 	else
 		ok(rc == NS_EINPUT, "%s: undetectable (%s)", name, err.msg);
+}
+
+static void
+detect(const char *name, const char *data, const char *want)
+{
+	detect_n(name, data, strlen(data), want);
 }
 
 static void
@@ -196,8 +355,40 @@ test_detect(void)
 	detect("qrels.txt", "# comment\n301 0 D#1 1\n", "trec-qrels");
 	detect("test.tsv", "query-id\tcorpus-id\tscore\n", "beir");
 	detect("noheader.tsv", "q1\td1\t2\n", "beir");
-	detect("collection.tsv", "0\tsome passage text\n", "id-text");
+	{
+		struct strbuf sb;
+
+		strbuf_init(&sb);
+		for (int i = 0; i < 10; i++)
+			strbuf_addf(&sb, "%d\tThe presence of communication "
+				    "amid scientific minds was equally "
+				    "important to the success of the Manhattan "
+				    "Project as scientific intellect was; "
+				    "the only cloud was what happened after.\n",
+				    i);
+		detect("collection.tsv", sb.buf, "id-text");
+		strbuf_reset(&sb);
+		for (int i = 0; i < 10; i++)
+			strbuf_addf(&sb, "%d\twhat is the daily life of a "
+				    "manhattan project scientist\n", 1000 + i);
+		detect("topics.tsv", sb.buf, "trec-topics");
+		strbuf_fini(&sb);
+	}
+	detect("short.tsv", "0\tsome passage text\n",
+	       "~cannot tell whether these records of an id and a text are "
+	       "queries or passages (no titles, too few records to judge by "
+	       "their lengths); say which with --queries ");
 	detect("broken.jsonl", "{\"query\": \"q\", \"pos\": [NaN\n", "bge");
+	detect("rankllm.json", "[\n  {\n    \"query\": \"q\",\n    \"hits\": "
+	       "[{\"qid\": 1, \"docid\": \"d\", \"score\": 1.5, "
+	       "\"content\": \"t\"}]\n  }\n]\n", "rank-llm");
+	detect("pool.jsonl", "{\"text\": \"a passage\"}\n", "pool");
+	detect("topics.txt", "<top>\n<num> Number: 301\n", "trec-topics");
+	detect("bgearr.json", "[{\"query\": \"q\", \"pos\": [\"p\"]}]", "bge");
+	detect_n("u16.tsv", "\xff\xfe" "a\0\t\0b\0\n\0", 10,
+		 "~the file is UTF-16");
+	detect_n("nul.tsv", "a\0\tb\t1\n", 7, "~NUL byte");
+	detect_n("x.xz", "\xfd" "7zXZ\0\0", 7, "~compressed with xz");
 	detect("prose.txt", "just some words\n", NULL);
 	detect("empty.txt", "", NULL);
 	detect("blank.txt", "\n\n  \n", NULL);
@@ -235,7 +426,7 @@ test_store_dedup(void)
 		"(%s)", err.msg))
 		return;
 	ok(store_begin(&st, db, false, &err) == NS_OK &&
-	   store_source(&st, "a", "beir", &err) == NS_OK, "begin");
+	   store_source(&st, "a", "beir", NULL, &err) == NS_OK, "begin");
 	ok(st.hmap != NULL, "new project: contents looked up in memory");
 	ok(store_savepoint(&st, &err) == NS_OK, "savepoint");
 	is_int(put(&st, "a", "text X", STORE_NEW, "X"), 1, "X is passage 1");
@@ -262,7 +453,7 @@ test_store_dedup(void)
 	is_int(db_scalar(db, "SELECT count(*) FROM passage_xid"), 3, "3 ids");
 
 	ok(store_begin(&st, db, false, &err) == NS_OK &&
-	   store_source(&st, "b", "beir", &err) == NS_OK, "second import");
+	   store_source(&st, "b", "beir", NULL, &err) == NS_OK, "second import");
 	ok(st.hmap == NULL, "texts known: contents looked up by the index");
 	is_int(put(&st, "e", "text X", STORE_NEW, "X under e"), 2,
 	       "X found through the index");
@@ -300,9 +491,14 @@ test_pipe(void)
 	}
 	path = write_file("pipe.jsonl", sb.buf, sb.len);
 	err_clear(&err);
-	if (!ok(imp_pipe_start(&p, path, KIND_CORPUS, 0, &err) == NS_OK,
-		"pipe started"))
-		return;
+	{
+		struct linereader lr;
+
+		if (!ok(linereader_open(&lr, path, 0, &err) == NS_OK &&
+			imp_pipe_start(&p, &lr, KIND_CORPUS, &err) == NS_OK,
+			"pipe started"))
+			return;
+	}
 	while ((rc = imp_pipe_next(p, &r, &err)) == NS_OK) {
 		char want[64];
 
@@ -325,7 +521,7 @@ test_pipe(void)
 	is_int(parsed, 4998, "every good record parsed");
 	is_int(bad_at, 4321, "the bad record left to the full reader");
 	ok(order_ok, "in file order, with their fields");
-	imp_pipe_stop(p);
+	imp_pipe_stop(p, NULL);
 	strbuf_fini(&sb);
 }
 
@@ -412,6 +608,8 @@ main(void)
 	test_store_dedup();
 	test_pipe();
 	test_linereader();
+	test_instream();
+	test_array();
 	test_csv();
 	test_split_and_numbers();
 	test_formats();

@@ -45,7 +45,7 @@ int
 main(void)
 {
 	char dir[600], path[700];
-	char *inputs[1];
+	struct import_input inputs[1];
 	struct import_opts io;
 	struct import_result ir;
 	struct embedjob_settings es;
@@ -70,7 +70,8 @@ main(void)
 	memset(&io, 0, sizeof(io));
 	io.fts = true;
 	io.max_record = 1 << 20;
-	inputs[0] = path;
+	memset(inputs, 0, sizeof(inputs));
+	inputs[0].path = path;
 	ok(import_run(p.db, &io, inputs, 1, &ir, &err) == NS_OK,
 	   "training data imported");
 	is_int(ir.queries, 6, "six queries");

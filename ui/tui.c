@@ -25,10 +25,12 @@
 #include "src/keymap.h"
 #include "src/project.h"
 #include "src/review.h"
+#include "src/team.h"
 #include "src/util.h"
 
 struct review_settings {
 	int64_t run;		/* only this run's candidates; 0 = newest */
+	const char *queue;	/* the named queue to work */
 	bool keys_man;		/* print the KEY BINDINGS section */
 };
 
@@ -36,6 +38,9 @@ struct review_settings {
 static const struct opt review_rows[] = {
 	OPT_VAL('r', "run", "ID", CONFIG_INT, "1..", NULL, RS, run,
 		"review only the kept candidates of run ID"),
+	OPT_VAL(0, "queue", "NAME", CONFIG_STRING, NULL, "all", RS, queue,
+		"work the named queue NAME (all, conflicts, uncertain, audit, "
+		"or review.queues)"),
 	OPT_FLAG(0, "keys-man", RS, keys_man,
 		 "print the KEY BINDINGS section of negsieve(1)"),
 	OPT_END
@@ -793,8 +798,17 @@ cmd_review(int argc, char **argv)
 		snprintf(uname, sizeof(uname), "%s", pw->pw_name);
 	else
 		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
-	if (review_open(p.db, uname, run, &t.r, &err) != NS_OK)
-		goto fail;
+	{
+		struct queue_filter f;
+		bool adj;
+		int64_t qrun;
+
+		if (team_queue(p.cfg, o.queue, uname, &f, &adj, &qrun, &err) ||
+		    team_overlap(&p, &err) ||
+		    review_open_queue(p.db, uname, run ? run : qrun, o.queue,
+				      &f, adj, &t.r, &err) != NS_OK)
+			goto fail;
+	}
 	/* the cascade refits itself in the background as decisions come */
 	review_set_refit(t.r, "/proc/self/exe", p.dir,
 			 (int)config_int(p.cfg, "cascade.refit_every", 20));

@@ -1,0 +1,285 @@
+#!/bin/sh
+# bench/limit.sh - mining at the machine's limit, every ratio against a
+# yardstick measured in the same run (the machine is shared: rounds
+# alternate the yardsticks and the runs, and ranges are reported).
+#
+#   bench/limit.sh [exact] [ivf] [big] [bm25]      (default: exact)
+#
+# exact  10k queries x 100k passages x 384 (../shared/tools/make_vectors.c),
+#        range_max 50, 5 negatives, whole processes: negsieve mine in f32,
+#        bf16 and int8 against the best f32 GEMM rate of the machine at the
+#        mining shape (../shared/tools/gemm_best.c: OpenBLAS sgemm and
+#        oneDNN matmul, timed before and after each round) and against
+#        sentence-transformers' mine_hard_negatives (../shared/tools/peer-st,
+#        upstream file unmodified; faiss, OMP_NUM_THREADS=2, passive wait),
+#        with the agreement of their negatives.
+# ivf    1M passages x 50k queries x 128 (bench/vecgen, clustered), the
+#        whole job with --index auto against --index Flat, recall@k; on
+#        CLUSTERS_IVF cluster counts (default "1000 16000").
+# big    a corpus larger than memory (BIG_NB x 384, default 20M: 31 GB),
+#        mined exactly by negsieve mine, peak RSS against its size.
+# bm25   the bundled sample (3000 queries, 3000 passages): mine --method
+#        bm25 against mine --method dense (built-in embedder), whole
+#        processes; OLD=path/to/negsieve also times an older binary (on
+#        its own copy of the project).
+#
+# Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
+# in the repo), SHARED=../shared, ST_GIT (a bare git dir of
+# huggingface/sentence-transformers; without it the peer is skipped unless
+# /tmp/st-peer holds its files already).
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+N=$top/negsieve
+SHARED=${SHARED:-$(cd .. && pwd)/shared}
+WORK=${WORK:-/tmp/ns-limit}
+ROUNDS=${ROUNDS:-3}
+mkdir -p "$WORK"
+make -s negsieve bench/vecgen >/dev/null
+
+sections=${*:-exact}
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs;" \
+	"$(date -u +%Y-%m-%dT%H:%MZ); negsieve $(git rev-parse --short HEAD)"
+"$N" --version | sed -n 's/^GEMM/negsieve GEMM probe/p'
+
+# seconds and peak RSS (MiB) of a whole process: "WALL RSS"
+timed() {
+	/usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
+		{ cat "$WORK/last.out" >&2; return 1; }
+	awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$WORK/time.out"
+}
+
+# the best f32 GEMM rate now: "BEST OPENBLAS ONEDNN" (GFLOP/s)
+GB=$WORK/gemm_best
+if [ ! -x "$GB" ]; then
+	if [ -f "$SHARED/tools/gemm_best.c" ]; then
+		cc -O2 -o "$GB" "$SHARED/tools/gemm_best.c" -lopenblas \
+			-DHAVE_DNNL -ldnnl 2>/dev/null ||
+		cc -O2 -o "$GB" "$SHARED/tools/gemm_best.c" -lopenblas
+	else
+		echo "limit.sh: no $SHARED/tools/gemm_best.c (the yardstick)" >&2
+		exit 1
+	fi
+fi
+yard() {
+	"$GB" 2>"$WORK/gb.err" >"$WORK/gb.out"
+	echo "$(cat "$WORK/gb.out") $(awk '{ print $2, $4 }' "$WORK/gb.err")"
+}
+
+# a fresh project sharing the vectors of $1: the database copied, vectors/
+# linked (each timed run starts from the same state)
+fresh() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp "$1/negsieve.db" "$2/"
+	ln -s "$1/vectors" "$2/vectors"
+}
+
+range() {	# "min-max" of the numbers on stdin (one per line)
+	sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
+}
+
+# ---- exact ----------------------------------------------------------------
+exact() {
+	nb=100000 nq=10000 d=384
+	data=$WORK/st-vec-${nb}x${nq}x${d}
+	if [ ! -f "$data/beir/qrels/train.tsv" ]; then
+		cc -O2 -o "$WORK/mkvec" "$SHARED/tools/make_vectors.c" -lm
+		mkdir -p "$data"
+		"$WORK/mkvec" "$data" $nb $nq $d
+	fi
+	base=$WORK/exact-base
+	if [ ! -f "$base/negsieve.db" ]; then
+		rm -rf "$base"
+		"$N" init "$base" >/dev/null
+		"$N" import --no-fts "$base" "$data/beir" >/dev/null
+		"$N" embed --passages "$data/passages.npy" \
+			--passage-ids "$data/passages.ids" \
+			--queries "$data/queries.npy" \
+			--query-ids "$data/queries.ids" "$base" >/dev/null
+	fi
+	# the peer: sentence-transformers' own file, unmodified, in /tmp
+	peer=no
+	if [ -n "${ST_GIT:-}" ] && [ ! -f /tmp/st-peer/sentence_transformers/util/hard_negatives.py ]; then
+		mkdir -p /tmp/st-peer/sentence_transformers/util
+		for f in hard_negatives similarity tensor; do
+			git --git-dir="$ST_GIT" show "HEAD:sentence_transformers/util/$f.py" \
+				>/tmp/st-peer/sentence_transformers/util/$f.py
+		done
+		echo "$(git --git-dir="$ST_GIT" rev-parse HEAD)" >/tmp/st-peer/COMMIT
+	fi
+	if [ -f /tmp/st-peer/sentence_transformers/util/hard_negatives.py ] &&
+	   /usr/bin/python3 -c 'import torch, faiss, pandas' 2>/dev/null; then
+		peer=yes
+		echo "peer: sentence-transformers $(cut -c1-12 /tmp/st-peer/COMMIT 2>/dev/null)," \
+			"torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')," \
+			"faiss $(/usr/bin/python3 -c 'import faiss; print(faiss.__version__)')"
+	else
+		echo "peer: not available (set ST_GIT; needs python3-torch, python3-faiss)"
+	fi
+	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
+	opts="--model file:passages.npy --index Flat --range-max 50 --num-negatives 5 --rank-of negatives"
+	: >"$WORK/exact.rows"
+	r=0
+	while [ "$r" -lt "$ROUNDS" ]; do
+		r=$((r + 1))
+		set -- $(yard)
+		y1=$1 ob1=$2 dn1=$3
+		for p in f32 bf16 int8; do
+			fresh "$base" "$WORK/x-$p"
+			# shellcheck disable=SC2086
+			set -- $(timed "$N" mine $opts --precision $p "$WORK/x-$p")
+			eval "t_$p=$1 m_$p=$2"
+			cp "$WORK/last.out" "$WORK/x-$p.out"
+		done
+		if [ "$peer" = yes ]; then
+			set -- $(OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE timed /usr/bin/python3 \
+				"$SHARED/tools/peer-st/run_st_mine.py" --mode st-faiss \
+				--data "$data" --st-dir /tmp/st-peer --out "$WORK/peer.tsv")
+			t_peer=$1 m_peer=$2
+		else
+			t_peer=nan m_peer=nan
+		fi
+		set -- $(yard)
+		y2=$1 ob2=$2 dn2=$3
+		best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
+		eff=$(echo "$flop $t_f32 $best" | awk '{ printf "%.3f", $1 / $2 / 1e9 / $3 }')
+		rate=$(echo "$flop $t_f32" | awk '{ printf "%.1f", $1 / $2 / 1e9 }')
+		sp=$(echo "$t_peer $t_f32" | awk '{ printf "%.2f", $1 / $2 }')
+		b16=$(echo "$t_f32 $t_bf16" | awk '{ printf "%.2f", $1 / $2 }')
+		i8=$(echo "$t_f32 $t_int8" | awk '{ printf "%.2f", $1 / $2 }')
+		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx)\n' \
+			"$r" "$ob1" "$ob2" "$dn1" "$dn2" "$t_f32" "$rate" "$eff" "$m_f32" \
+			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8"
+		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer" >>"$WORK/exact.rows"
+	done
+	echo "exact, ${nq} x ${nb} x ${d}, k=50, 5 negatives, $ROUNDS rounds (ranges):"
+	echo "  best f32 GEMM (yardstick)  $(cut -d' ' -f1 "$WORK/exact.rows" | range) GFLOP/s"
+	echo "  negsieve f32 whole process $(cut -d' ' -f2 "$WORK/exact.rows" | range) s = $(cut -d' ' -f3 "$WORK/exact.rows" | range) of the best GEMM rate (target >= 0.85)"
+	echo "  peer whole process         $(cut -d' ' -f4 "$WORK/exact.rows" | range) s; negsieve $(cut -d' ' -f5 "$WORK/exact.rows" | range)x faster (target >= 3)"
+	echo "  bf16 whole process         $(cut -d' ' -f6 "$WORK/exact.rows" | range) s = $(cut -d' ' -f7 "$WORK/exact.rows" | range)x the f32 speed (target >= 1.5)"
+	echo "  int8 whole process         $(cut -d' ' -f8 "$WORK/exact.rows" | range) s = $(cut -d' ' -f9 "$WORK/exact.rows" | range)x the f32 speed"
+	echo "  peak RSS negsieve / peer   $(cut -d' ' -f10 "$WORK/exact.rows" | range) / $(cut -d' ' -f11 "$WORK/exact.rows" | range) MiB"
+	for p in bf16 int8; do
+		set -- $(python3 bench/limit-check.py topk "$WORK/x-$p/negsieve.db" 1 \
+			"$WORK/x-f32/negsieve.db" 1 51)
+		echo "  $p top-51 = f32 top-51 for $1 of $2 queries; $(grep -o 'proved.*' "$WORK/x-$p.out" || true)"
+	done
+	if [ "$peer" = yes ]; then
+		set -- $(python3 bench/limit-check.py peer "$WORK/x-f32/negsieve.db" 1 "$WORK/peer.tsv")
+		echo "  negatives identical to the peer's for $1 of $3 queries (in the same order for $2: the order of near-equal scores follows each side's rounding)"
+	fi
+}
+
+# ---- ivf ------------------------------------------------------------------
+ivf() {
+	nb=${IVF_NB:-1000000} nq=${IVF_NQ:-50000} d=128
+	for nc in ${CLUSTERS_IVF:-1000 16000}; do
+		data=$WORK/ivf-$nb-$nq-$nc
+		base=$WORK/ivf-base-$nc
+		if [ ! -f "$base/negsieve.db" ]; then
+			bench/vecgen "$data" "$nb" "$nq" $d "$nc" 1.0 "$nc"
+			rm -rf "$base"
+			"$N" init "$base" >/dev/null
+			"$N" import --no-fts "$base" "$data/beir" >/dev/null
+			"$N" embed --passages "$data/passages.npy" \
+				--passage-ids "$data/passages.ids" \
+				--queries "$data/queries.npy" \
+				--query-ids "$data/queries.ids" "$base" >/dev/null
+			rm -rf "$data"
+		fi
+		: >"$WORK/ivf.rows"
+		r=0
+		while [ "$r" -lt "$ROUNDS" ]; do
+			r=$((r + 1))
+			for ix in Flat auto; do
+				fresh "$base" "$WORK/v-$ix"
+				rm -f "$base"/index-*.faiss
+				set -- $(timed "$N" mine --model file:passages.npy --index $ix \
+					--range-max 100 --num-negatives 5 "$WORK/v-$ix")
+				eval "t_$ix=$1 m_$ix=$2"
+				cp "$WORK/last.out" "$WORK/v-$ix.out"
+			done
+			set -- $(python3 bench/limit-check.py topk "$WORK/v-auto/negsieve.db" 1 \
+				"$WORK/v-Flat/negsieve.db" 1 100)
+			sp=$(echo "$t_Flat $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
+			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; %s\n' \
+				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" \
+				"$(grep '^index' "$WORK/v-auto.out" | tr '\n' ' ')"
+			echo "$t_Flat $t_auto $sp $3" >>"$WORK/ivf.rows"
+		done
+		echo "ivf ${nb} x ${nq} x ${d}, $nc clusters, $ROUNDS rounds: exact $(cut -d' ' -f1 "$WORK/ivf.rows" | range) s," \
+			"auto $(cut -d' ' -f2 "$WORK/ivf.rows" | range) s = $(cut -d' ' -f3 "$WORK/ivf.rows" | range)x, recall@100 $(cut -d' ' -f4 "$WORK/ivf.rows" | range)"
+	done
+}
+
+# ---- big ------------------------------------------------------------------
+# The project is made by hand (rows by SQL, vector files generated in
+# place: importing 31 GB through embed would hold it three times on disk).
+big() {
+	nb=${BIG_NB:-20000000} nq=${BIG_NQ:-2000} d=384
+	base=$WORK/big-base-$nb
+	echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $4 " free of " $2 }'); memory: $(free -g | awk '/^Mem/ { print $2 " GB" }')"
+	if [ ! -f "$base/vectors/passage-2.f32" ]; then
+		rm -rf "$base"
+		"$N" init "$base" >/dev/null
+		bench/vecgen --raw "$base/vectors" "$nb" "$nq" $d 4096 1.0 7
+		mv "$base/vectors/passage.f32" "$base/vectors/passage-2.f32"
+		mv "$base/vectors/passage.ids" "$base/vectors/passage-2.ids"
+		mv "$base/vectors/query.f32" "$base/vectors/query-1.f32"
+		mv "$base/vectors/query.ids" "$base/vectors/query-1.ids"
+		sqlite3 "$base/negsieve.db" "BEGIN;
+INSERT INTO source(id, path, format, created_at) VALUES (1, 'vecgen', 'bench', 'now');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $nb)
+  INSERT INTO passage(id, text, source_id) SELECT i, NULL, 1 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $nq)
+  INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, NULL, 1 FROM n;
+INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, (id * 7919) % $nb + 1, 1, 1 FROM query;
+INSERT INTO vecset(id, kind, model, dim, count, path, ids_path, created_at) VALUES
+  (1, 'query', 'file:big', $d, $nq, 'vectors/query-1.f32', 'vectors/query-1.ids', 'now'),
+  (2, 'passage', 'file:big', $d, $nb, 'vectors/passage-2.f32', 'vectors/passage-2.ids', 'now');
+COMMIT;"
+	fi
+	size=$(du -sm "$base/vectors" | cut -f1)
+	set -- $(yard)
+	y1=$1
+	fresh "$base" "$WORK/b"
+	set -- $(timed "$N" mine --model file:big --index Flat \
+		--range-max 50 --num-negatives 5 "$WORK/b")
+	t=$1 m=$2
+	set -- $(yard)
+	y2=$1
+	best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
+	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
+	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB," \
+		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
+	grep -E '^index|^run' "$WORK/last.out"
+}
+
+# ---- bm25 -----------------------------------------------------------------
+bm25() {
+	for b in "$N" ${OLD:+"$OLD"}; do
+		p=$WORK/bm25-$(echo "$b" | md5sum | cut -c1-8)
+		if [ ! -f "$p/negsieve.db" ]; then
+			"$b" init "$p" >/dev/null
+			"$b" import "$p" sample/debian-descriptions >/dev/null
+			"$b" embed "$p" >/dev/null
+		fi
+		: >"$WORK/bm25.rows"
+		r=0
+		while [ "$r" -lt "$ROUNDS" ]; do
+			r=$((r + 1))
+			set -- $(timed "$b" mine --method dense "$p")
+			td=$1
+			set -- $(timed "$b" mine --method bm25 "$p")
+			tb=$1
+			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+		done
+		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
+			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
+	done
+}
+
+for s in $sections; do
+	"$s"
+done

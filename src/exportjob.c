@@ -1,0 +1,514 @@
+/*
+ * exportjob.c - a whole export (see exportjob.h): the rules that decide
+ * what each item is, the actions for false negatives, and the record of
+ * what was done.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/export.h"
+#include "src/exportjob.h"
+#include "src/outstream.h"
+#include "src/progress.h"
+#include "src/util.h"
+
+static const char *const action_names[] = { "relabel", "drop-negative",
+					    "drop-query" };
+static const char *const undecided_names[] = { "keep", "drop" };
+
+#define ES struct exportjob_settings
+const struct opt exportjob_opts[] = {
+	OPT_KEY('f', "format", "F", "export.format", CONFIG_ENUM, ES, format,
+		"bge, tevatron, triplet, n-tuple, labeled-pair, beir-qrels or "
+		"trec-qrels"),
+	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, ES, output,
+		"the file to write (- for standard output; gzip when it ends "
+		"in .gz)"),
+	OPT_KEY(0, "file-type", "T", "export.file_type", CONFIG_ENUM, ES,
+		file_type, "triplet, n-tuple, labeled-pair: auto (by FILE's "
+		"name), jsonl, csv or tsv"),
+	OPT_KEY('a', "action", "A", "export.action", CONFIG_ENUM, ES, action,
+		"false negatives: relabel (as positives), drop-negative or "
+		"drop-query"),
+	OPT_KEY(0, "max-flagged", "K", "export.max_flagged", CONFIG_INT, ES,
+		max_flagged, "leave out queries with more than K false "
+		"negatives (-1: no limit)"),
+	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, ES,
+		undecided, "candidates nobody decided: keep (as negatives) or "
+		"drop"),
+	OPT_KEY('n', "negatives", "N", "export.negatives", CONFIG_INT, ES,
+		negatives, "at most N negatives per query, best first (0: all;"
+		" n-tuple: exactly N)"),
+	OPT_KEY(0, "min-negatives", "N", "export.min_negatives", CONFIG_INT,
+		ES, min_negatives, "leave out queries with fewer negatives"),
+	OPT_KEY(0, "fn-grade", "G", "export.fn_grade", CONFIG_INT, ES,
+		fn_grade, "the grade of qrels lines"),
+	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, ES, run,
+		"the negatives are run ID's kept candidates (default: each "
+		"query's newest run)"),
+	OPT_FLAG(0, "all-runs", ES, all_runs,
+		 "the negatives are the kept candidates of every run"),
+	OPT_END
+};
+#undef ES
+
+void
+exportjob_settings_init(struct exportjob_settings *s,
+			const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	opt_settings(exportjob_opts, cfg, s);
+}
+
+void
+exportjob_defaults(struct exportjob_settings *s, int format,
+		   const char *output)
+{
+	exportjob_settings_init(s, NULL);
+	s->format = format;
+	s->output = output;
+}
+
+enum ns_rc
+exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
+{
+	const char *fmt = exportfmt_name(s->format);
+
+	if (s->format < 0 || s->format >= EXPORTFMT_COUNT)
+		return err_set(err, NS_EUSAGE, "unknown export format");
+	if (!s->output)
+		return err_set(err, NS_EUSAGE, "no output: give -o FILE "
+			       "(- for standard output)");
+	if (s->file_type != EXPORTFMT_AUTO && !exportfmt_is_st(s->format) &&
+	    !(s->file_type == EXPORTFMT_JSONL &&
+	      !exportfmt_is_qrels(s->format)))
+		return err_set(err, NS_EUSAGE, "--file-type %s: %s is written "
+			       "as %s only",
+			       exportfmt_file_type_name(s->file_type), fmt,
+			       exportfmt_is_qrels(s->format) ? "a qrels file"
+							     : "JSONL");
+	if (s->format == EXPORTFMT_NTUPLE && s->negatives < 1)
+		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N, "
+			       "its number of negative columns");
+	if (s->run > 0 && s->all_runs)
+		return err_set(err, NS_EUSAGE, "--run and --all-runs exclude "
+			       "each other");
+	if (s->fn_grade < 1)
+		return err_set(err, NS_EUSAGE, "--fn-grade %lld: the grade of "
+			       "a false negative must be at least 1",
+			       (long long)s->fn_grade);
+	if (s->negatives < 0 || s->min_negatives < 0)
+		return err_set(err, NS_EUSAGE, "--negatives and "
+			       "--min-negatives cannot be negative");
+	if (s->action < 0 || s->action > EXPORTJOB_DROP_QUERY ||
+	    s->undecided < 0 || s->undecided > EXPORTJOB_DROP)
+		return err_set(err, NS_EUSAGE, "unknown action");
+	return NS_OK;
+}
+
+/* What an item is for the export (see the rules in exportjob.h). */
+enum cls {
+	CLS_POSITIVE,
+	CLS_NEGATIVE,		/* decided: a person, a judgment, the cascade */
+	CLS_UNDECIDED,
+	CLS_FN_HUMAN,
+	CLS_FN_AUTO,
+	CLS_DROP,		/* a person dropped the passage */
+};
+
+static enum cls
+classify(const struct export_item *it)
+{
+	if (it->positive)
+		return it->label == LABEL_DROP_PASSAGE ? CLS_DROP
+						       : CLS_POSITIVE;
+	switch (it->label) {
+	case LABEL_FN:
+		return CLS_FN_HUMAN;
+	case LABEL_TN:
+		return CLS_NEGATIVE;
+	case LABEL_DROP_PASSAGE:
+		return CLS_DROP;
+	default:
+		break;
+	}
+	if (it->judged_neg)
+		return CLS_NEGATIVE;
+	switch (it->verdict) {
+	case EXPORT_AUTO_FN:
+		return CLS_FN_AUTO;
+	case EXPORT_AUTO_TN:
+		return CLS_NEGATIVE;
+	default:
+		return CLS_UNDECIDED;
+	}
+}
+
+/* A growable list of items of one query. */
+struct plist {
+	const struct export_item **v;
+	size_t n, cap;
+};
+
+static void
+plist_add(struct plist *l, const struct export_item *it)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = it;
+}
+
+struct job {
+	const struct exportjob_settings *s;
+	struct exportjob_counts *c;
+	struct exportfmt *fmt;
+	struct plist pos, neg, fn;
+};
+
+/* One query of a qrels format: its false negatives. */
+static enum ns_rc
+job_qrels(struct job *j, const struct export_query *q, struct ns_err *err)
+{
+	if (j->fn.n == 0)
+		return NS_OK;
+	j->c->written++;
+	return exportfmt_qrels(j->fmt, q, j->fn.v, j->fn.n, j->s->fn_grade,
+			       &j->c->rows, &j->c->qrels_no_id, err);
+}
+
+/* One query of a training format. */
+static enum ns_rc
+job_train(struct job *j, const struct export_query *q, struct ns_err *err)
+{
+	const struct exportjob_settings *s = j->s;
+	struct exportjob_counts *c = j->c;
+	int64_t drop_fn = 0, drop_passage = 0, drop_undecided = 0;
+	int64_t drop_cut = 0, no_text = 0, pos_dropped = 0, undecided = 0;
+	int64_t near_dup = 0, relabelled = 0, need;
+	size_t judged;
+	enum ns_rc rc;
+
+	if (!q->text) {
+		c->q_no_text++;
+		return NS_OK;
+	}
+	if (j->fn.n > 0 && s->action == EXPORTJOB_DROP_QUERY) {
+		c->q_action++;
+		return NS_OK;
+	}
+	if (s->max_flagged >= 0 && (int64_t)j->fn.n > s->max_flagged) {
+		c->q_max_flagged++;
+		return NS_OK;
+	}
+	for (size_t i = 0; i < q->npos; i++) {
+		const struct export_item *it = &q->pos[i];
+
+		if (classify(it) == CLS_DROP)
+			pos_dropped++;
+		else if (!it->text)
+			no_text++;
+		else
+			plist_add(&j->pos, it);
+	}
+	judged = j->pos.n;
+	for (size_t i = 0; i < q->nitems; i++) {
+		const struct export_item *it = &q->items[i];
+		enum cls k = classify(it);
+
+		if (!it->candidate || k == CLS_POSITIVE)
+			continue;
+		if (k == CLS_DROP) {
+			drop_passage++;
+		} else if (k == CLS_FN_HUMAN || k == CLS_FN_AUTO) {
+			drop_fn += s->action != EXPORTJOB_RELABEL;
+		} else if (k == CLS_UNDECIDED &&
+			   s->undecided == EXPORTJOB_DROP) {
+			drop_undecided++;
+		} else if (!it->text) {
+			no_text++;
+		} else if (s->negatives > 0 &&
+			   (int64_t)j->neg.n >= s->negatives) {
+			drop_cut++;
+		} else {
+			plist_add(&j->neg, it);
+			undecided += k == CLS_UNDECIDED;
+			near_dup += it->near_dup;
+		}
+	}
+	if (s->action == EXPORTJOB_RELABEL) {
+		for (size_t i = 0; i < j->fn.n; i++) {
+			if (!j->fn.v[i]->text) {
+				no_text++;
+				continue;
+			}
+			plist_add(&j->pos, j->fn.v[i]);
+			relabelled++;
+		}
+	}
+	if (j->pos.n == 0) {
+		c->q_no_positive++;
+		return NS_OK;
+	}
+	need = s->format == EXPORTFMT_NTUPLE ? s->negatives : s->min_negatives;
+	if ((int64_t)j->neg.n < need) {
+		c->q_few_negatives++;
+		return NS_OK;
+	}
+	if ((rc = exportfmt_query(j->fmt, q, j->pos.v, j->pos.n, j->neg.v,
+				  j->neg.n, &c->rows, err)))
+		return rc;
+	c->written++;
+	c->positives += (int64_t)judged;
+	c->relabelled += relabelled;
+	c->negatives += (int64_t)j->neg.n;
+	c->undecided_kept += undecided;
+	c->near_dup_kept += near_dup;
+	c->drop_fn += drop_fn;
+	c->drop_passage += drop_passage;
+	c->drop_undecided += drop_undecided;
+	c->drop_cut += drop_cut;
+	c->drop_no_text += no_text;
+	c->pos_dropped += pos_dropped;
+	return NS_OK;
+}
+
+static enum ns_rc
+job_query(struct job *j, const struct export_query *q, struct ns_err *err)
+{
+	j->pos.n = j->neg.n = j->fn.n = 0;
+	if (q->dropped) {
+		j->c->q_people++;
+		return NS_OK;
+	}
+	for (size_t i = 0; i < q->nitems; i++) {
+		enum cls k = classify(&q->items[i]);
+
+		if (k == CLS_FN_HUMAN || k == CLS_FN_AUTO) {
+			plist_add(&j->fn, &q->items[i]);
+			j->c->fn_human += k == CLS_FN_HUMAN;
+			j->c->fn_auto += k == CLS_FN_AUTO;
+		}
+	}
+	if (exportfmt_is_qrels(j->s->format))
+		return job_qrels(j, q, err);
+	return job_train(j, q, err);
+}
+
+/* The settings as JSON, for the record. */
+static char *
+params_json(const struct exportjob_settings *s, int file_type)
+{
+	json_t *o = json_object();
+	char *txt;
+
+	json_object_set_new(o, "format", json_string(exportfmt_name(
+							 s->format)));
+	if (exportfmt_is_st(s->format))
+		json_object_set_new(o, "file_type", json_string(
+				    exportfmt_file_type_name(file_type)));
+	json_object_set_new(o, "output", json_string(s->output));
+	json_object_set_new(o, "run", s->run > 0 ? json_integer(s->run)
+				      : json_string(s->all_runs ? "all"
+						    : "newest"));
+	if (exportfmt_is_qrels(s->format)) {
+		json_object_set_new(o, "fn_grade", json_integer(s->fn_grade));
+	} else {
+		json_object_set_new(o, "action", json_string(
+				    action_names[s->action]));
+		json_object_set_new(o, "max_flagged", s->max_flagged >= 0
+				    ? json_integer(s->max_flagged)
+				    : json_null());
+		json_object_set_new(o, "undecided", json_string(
+				    undecided_names[s->undecided]));
+		json_object_set_new(o, "negatives",
+				    json_integer(s->negatives));
+		json_object_set_new(o, "min_negatives",
+				    json_integer(s->min_negatives));
+	}
+	txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return txt;
+}
+
+/* Every count, as JSON, for the record. */
+static char *
+counts_json(const struct exportjob_counts *c)
+{
+	const struct {
+		const char *name;
+		int64_t v;
+	} v[] = {
+		{ "queries", c->queries }, { "written", c->written },
+		{ "rows", c->rows }, { "positives", c->positives },
+		{ "relabelled", c->relabelled },
+		{ "negatives", c->negatives },
+		{ "undecided_kept", c->undecided_kept },
+		{ "near_duplicates_kept", c->near_dup_kept },
+		{ "fn_by_people", c->fn_human },
+		{ "fn_by_cascade", c->fn_auto },
+		{ "dropped_fn", c->drop_fn },
+		{ "dropped_passages", c->drop_passage },
+		{ "dropped_undecided", c->drop_undecided },
+		{ "dropped_beyond_negatives", c->drop_cut },
+		{ "dropped_without_text", c->drop_no_text },
+		{ "positives_dropped", c->pos_dropped },
+		{ "queries_dropped_by_people", c->q_people },
+		{ "queries_dropped_by_action", c->q_action },
+		{ "queries_over_max_flagged", c->q_max_flagged },
+		{ "queries_without_positive", c->q_no_positive },
+		{ "queries_with_few_negatives", c->q_few_negatives },
+		{ "queries_without_text", c->q_no_text },
+		{ "fn_without_id", c->qrels_no_id },
+	};
+	json_t *o = json_object();
+	char *txt;
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(v); i++)
+		json_object_set_new(o, v[i].name, json_integer(v[i].v));
+	txt = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return txt;
+}
+
+enum ns_rc
+exportjob_run(struct db *db, const struct exportjob_settings *s,
+	      struct exportjob_counts *c, struct ns_err *err)
+{
+	struct export_reader *rd = NULL;
+	struct outstream *out = NULL;
+	struct export_record rec;
+	struct progress pr;
+	struct job j;
+	const struct export_query *q;
+	char *params = NULL, *counts = NULL;
+	int file_type = s->file_type;
+	unsigned what;
+	enum ns_rc rc;
+
+	memset(c, 0, sizeof(*c));
+	memset(&j, 0, sizeof(j));
+	j.s = s;
+	j.c = c;
+	if ((rc = exportjob_check(s, err)))
+		return rc;
+	if (!exportfmt_is_st(s->format))
+		file_type = EXPORTFMT_JSONL;
+	else if (file_type == EXPORTFMT_AUTO)
+		file_type = exportfmt_file_type_for(s->output);
+	what = exportfmt_is_qrels(s->format) ? EXPORT_READ_IDS
+	       : s->format == EXPORTFMT_TEVATRON
+	       ? EXPORT_READ_IDS | EXPORT_READ_TEXTS : EXPORT_READ_TEXTS;
+	if ((rc = export_reader_open(db, s->run, s->all_runs, what, &rd,
+				     err)) ||
+	    (rc = outstream_open(s->output, &out, err)) ||
+	    (rc = exportfmt_begin(s->format, file_type, (int)s->negatives,
+				  out, &j.fmt, err)))
+		goto out;
+	c->queries = export_reader_queries(rd);
+	c->fit = export_reader_fit(rd);
+	progress_start(&pr, "export", "queries", c->queries);
+	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
+		if ((rc = job_query(&j, q, err)))
+			break;
+		progress_update(&pr, pr.done + 1);
+	}
+	progress_finish(&pr);
+	if (rc != NS_ENOTFOUND)
+		goto out;
+	memset(&rec, 0, sizeof(rec));
+	rec.format = (char *)exportfmt_name(s->format);
+	rec.path = (char *)s->output;
+	rec.params = params = params_json(s, file_type);
+	rec.fit_id = c->fit;
+	rec.decisions_upto = export_reader_decisions(rd);
+	rec.queries = c->written;
+	rec.rows = c->rows;
+	rec.positives = c->positives + c->relabelled;
+	rec.relabelled = c->relabelled;
+	rec.negatives = c->negatives;
+	rec.negatives_dropped = c->drop_fn + c->drop_passage +
+				c->drop_undecided + c->drop_cut +
+				c->drop_no_text;
+	rec.queries_dropped = c->q_people + c->q_action + c->q_max_flagged;
+	rec.counts = counts = counts_json(c);
+	export_reader_close(rd);
+	rd = NULL;
+	/* the record and the file: both or neither */
+	if ((rc = db_begin(db, err)))
+		goto out;
+	if ((rc = export_record_add(db, &rec, &c->id, err))) {
+		db_rollback(db);
+		goto out;
+	}
+	rc = outstream_close(out, err);
+	out = NULL;
+	if (rc) {
+		db_rollback(db);
+		goto out;
+	}
+	rc = db_commit(db, err);
+out:
+	export_reader_close(rd);
+	exportfmt_free(j.fmt);
+	outstream_abort(out);
+	free(j.pos.v);
+	free(j.neg.v);
+	free(j.fn.v);
+	free(params);
+	free(counts);
+	return rc;
+}
+
+void
+exportjob_print(const struct exportjob_settings *s,
+		const struct exportjob_counts *c, FILE *fp)
+{
+	fprintf(fp, "export %lld: %s to %s", (long long)c->id,
+		exportfmt_name(s->format), strcmp(s->output, "-") ?
+		s->output : "standard output");
+	if (c->fit)
+		fprintf(fp, " (cascade fit %lld)\n", (long long)c->fit);
+	else
+		fprintf(fp, " (no cascade yet: people's labels only)\n");
+	fprintf(fp, "%-18s%lld found (%lld by people, %lld by the cascade)\n",
+		"false negatives", (long long)(c->fn_human + c->fn_auto),
+		(long long)c->fn_human, (long long)c->fn_auto);
+	if (exportfmt_is_qrels(s->format)) {
+		fprintf(fp, "%-18s%lld of grade %lld written for %lld queries",
+			"judgments", (long long)c->rows,
+			(long long)s->fn_grade, (long long)c->written);
+		if (c->qrels_no_id)
+			fprintf(fp, "; %lld passages without an id left out",
+				(long long)c->qrels_no_id);
+		fprintf(fp, "\n%-18s%lld by people\n", "queries dropped",
+			(long long)c->q_people);
+		return;
+	}
+	fprintf(fp, "%-18s%lld written of %lld (%lld records)\n", "queries",
+		(long long)c->written, (long long)c->queries,
+		(long long)c->rows);
+	fprintf(fp, "%-18s%lld by people, %lld by drop-query, %lld over "
+		"--max-flagged\n", "queries dropped", (long long)c->q_people,
+		(long long)c->q_action, (long long)c->q_max_flagged);
+	fprintf(fp, "%-18s%lld without a positive, %lld with too few "
+		"negatives, %lld without text\n", "queries left out",
+		(long long)c->q_no_positive, (long long)c->q_few_negatives,
+		(long long)c->q_no_text);
+	fprintf(fp, "%-18s%lld judged + %lld added by relabelling",
+		"positives", (long long)c->positives,
+		(long long)c->relabelled);
+	if (c->pos_dropped)
+		fprintf(fp, " (%lld dropped by people)",
+			(long long)c->pos_dropped);
+	fprintf(fp, "\n%-18s%lld written (%lld undecided, %lld flagged "
+		"near-duplicates)\n", "negatives", (long long)c->negatives,
+		(long long)c->undecided_kept, (long long)c->near_dup_kept);
+	fprintf(fp, "%-18s%lld false negatives, %lld dropped by people, %lld "
+		"undecided, %lld beyond --negatives, %lld without text\n",
+		"negatives dropped", (long long)c->drop_fn,
+		(long long)c->drop_passage, (long long)c->drop_undecided,
+		(long long)c->drop_cut, (long long)c->drop_no_text);
+}

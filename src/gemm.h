@@ -1,0 +1,151 @@
+/*
+ * gemm.h - the matrix products of exact search on the fastest library the
+ * machine has: OpenBLAS sgemm or oneDNN's matmul primitive (f32, and the
+ * bf16 and u8 x s8 products that reduced-precision screening uses).
+ *
+ * Every product here is C[m x n] = A[m x k] . B[n x k]^T with row-major A
+ * (queries), B (passages) and C (scores), leading dimensions in elements.
+ * Which of OpenBLAS and oneDNN is faster depends on the CPU, so it is
+ * measured (gemm_probe_measure()) once per machine at the mining shape and
+ * the result kept in a small cache file (gemm_best()).
+ *
+ * Threads: a product called outside an OpenMP parallel region uses all
+ * the library's threads; inside one (the tile loops of topk.c) it runs on
+ * the calling thread only, so callers split work across threads
+ * themselves.  gemm_serial_begin()/gemm_serial_end() keep OpenBLAS from
+ * starting threads of its own meanwhile.
+ */
+#ifndef NS_GEMM_H
+#define NS_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum gemm_lib { GEMM_OPENBLAS, GEMM_ONEDNN, GEMM_NLIBS };
+
+/*
+ * Element types: f32 x f32 -> f32; bf16 x bf16 -> f32 (uint16_t storage);
+ * u8 (A) x s8 (B) -> s32.  GEMM_BF16 and GEMM_U8S8 need oneDNN.
+ */
+enum gemm_type { GEMM_F32, GEMM_BF16, GEMM_U8S8 };
+
+/* "openblas", "onednn"; "f32", "bf16", "int8". */
+const char *gemm_lib_name(enum gemm_lib lib);
+const char *gemm_type_name(enum gemm_type type);
+
+/* Whether this build has @lib (OpenBLAS always; oneDNN when configure
+ * found libdnnl), and whether @lib computes products of @type. */
+bool gemm_lib_available(enum gemm_lib lib);
+bool gemm_type_available(enum gemm_lib lib, enum gemm_type type);
+
+/* Parse "openblas"/"onednn" into *@lib; false when @s is neither. */
+bool gemm_lib_parse(const char *s, enum gemm_lib *lib);
+
+/* ---- products ------------------------------------------------------- */
+
+struct gemm_kernel;
+
+/*
+ * A kernel computes products of @type with inner dimension @k on @lib.
+ * On success *@out owns it (gemm_kernel_free()); NS_EINPUT names the
+ * library and type when this build cannot (e.g. bf16 without oneDNN).
+ * A kernel may be used by several threads at once, each with its own
+ * context (gemm_ctx_new()).
+ */
+enum ns_rc gemm_kernel_new(enum gemm_lib lib, enum gemm_type type, int k,
+			   struct gemm_kernel **out, struct ns_err *err);
+void gemm_kernel_free(struct gemm_kernel *kn);
+enum gemm_lib gemm_kernel_lib(const struct gemm_kernel *kn);
+enum gemm_type gemm_kernel_type(const struct gemm_kernel *kn);
+
+/* Per-thread state of a kernel (oneDNN's stream); NULL-safe free. */
+struct gemm_ctx;
+struct gemm_ctx *gemm_ctx_new(struct gemm_kernel *kn);
+void gemm_ctx_free(struct gemm_ctx *cx);
+
+/*
+ * C[m x n] = A[m x k] . B[n x k]^T: A has leading dimension @lda, B @ldb,
+ * C @ldc (elements of their types).  Returns 0, or -1 when the library
+ * failed (nothing useful in C).
+ */
+int gemm_run(struct gemm_kernel *kn, struct gemm_ctx *cx, int64_t m,
+	     int64_t n, const void *a, int64_t lda, const void *b, int64_t ldb,
+	     void *c, int64_t ldc);
+
+/* While a parallel region calls gemm_run() from several threads: OpenBLAS
+ * single-threaded (its default restored by gemm_serial_end()). */
+void gemm_serial_begin(void);
+void gemm_serial_end(void);
+
+/* ---- conversions ---------------------------------------------------- */
+
+/* @n floats to bf16, rounded to nearest even (NaN kept a NaN). */
+void gemm_to_bf16(const float *x, size_t n, uint16_t *out);
+
+/*
+ * Rows of @dim floats to 8 bits with one scale per row: out = round(x /
+ * scale), scale = max|x| / @qmax (1 for an all-zero row), and, for
+ * GEMM_U8S8's A side, @zero added (0 for the s8 B side).  @sum, when not
+ * NULL, receives each row's sum of the signed values (before @zero), which
+ * the u8 x s8 product needs to remove the zero point of the other side.
+ */
+void gemm_quantize(const float *x, int dim, int64_t rows, int qmax, int zero,
+		   uint8_t *out, float *scale, int32_t *sum);
+
+/* The u8 zero point and the largest |value| of the A side of GEMM_U8S8:
+ * 128/127 with VNNI instructions, 64/63 without (where oneDNN's
+ * pairwise 16-bit sums could otherwise saturate). */
+void gemm_u8_range(int *zero, int *qmax);
+
+/* ---- which library is faster ------------------------------------------ */
+
+/* The mining shape of the probe: 4096 queries x 16384 passages x 384. */
+#define GEMM_PROBE_M 4096
+#define GEMM_PROBE_N 16384
+#define GEMM_PROBE_K 384
+
+struct gemm_probe {
+	double rate[GEMM_NLIBS];	/* f32 GFLOP/s, 0 = not available */
+	enum gemm_lib best;		/* the faster */
+	int m, n, k;			/* the shape measured */
+	char machine[256];		/* CPU model, threads, library versions */
+	char when[40];			/* ISO 8601 time of the measurement */
+	const char *source;		/* "measured", "cache FILE", "NEGSIEVE_GEMM" */
+	char cache[512];		/* the cache file ("" when none) */
+};
+
+/*
+ * Time f32 products of shape @m x @n x @k (random data) on each available
+ * library with all threads, alternating them, best of three; fills @p
+ * (source "measured").  Memory: (m + n) * k + m * n floats for a moment.
+ */
+enum ns_rc gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
+			      struct ns_err *err);
+
+/*
+ * The faster library on this machine: NEGSIEVE_GEMM=openblas|onednn forces
+ * one (no measurement); else the cache file
+ * ($XDG_CACHE_HOME or ~/.cache)/negsieve/gemm-probe, keyed by the machine
+ * string and the shape; else a measurement at the mining shape (or at
+ * NEGSIEVE_GEMM_PROBE=M,N,K, for tests), written to the cache when
+ * possible.  @measure false: never measure (for --version); *@p->source
+ * is then NULL when nothing is known.
+ */
+enum ns_rc gemm_best(bool measure, struct gemm_probe *p, struct ns_err *err);
+
+/* One line describing @p ("onednn 338.1 GFLOP/s, openblas 195.0 ..."). */
+char *gemm_probe_describe(const struct gemm_probe *p, char *buf,
+			  size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

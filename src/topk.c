@@ -1,0 +1,614 @@
+/*
+ * topk.c - exact top-k search on the fastest GEMM (see topk.h).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define TOPK_X86 1
+#endif
+
+#include "src/topk.h"
+#include "src/util.h"
+
+#define TOPK_CHUNK 65536
+#define TOPK_TILE_M 512
+#define TOPK_TILE_N 1024
+
+struct topk {
+	const float *xb;	/* nb*dim, borrowed */
+	int64_t nb;
+	int dim;
+	struct topk_opts o;
+	struct gemm_kernel *kn;
+	size_t esize;		/* bytes per converted value (4, 2, 1) */
+	/* converted passages, the whole corpus (memory mode) or one chunk
+	 * (streaming); NULL in f32 */
+	void *conv;
+	float *pscale;		/* int8: per-row scale */
+	int32_t *pzs;		/* int8: zero point x sum of the row's values */
+	int zero, qmax;		/* int8: the u8 range of the queries */
+	bool converted;		/* conv covers the whole corpus */
+	/* for topk_bound(): maxima over the passages, once searched */
+	bool have_norms;
+	double pnorm_max, pscale_max;
+};
+
+void
+topk_opts_default(struct topk_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->lib = GEMM_OPENBLAS;
+	o->type = GEMM_F32;
+}
+
+/* Products of two floats are exact in double; their sum in double has an
+ * error far below float's precision, so every path below rounds to the
+ * same float but in the rarest near-halfway cases. */
+static float
+topk_dot_generic(const float *a, const float *b, int dim)
+{
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int i = 0;
+
+	for (; i + 4 <= dim; i += 4) {
+		s0 += (double)a[i] * b[i];
+		s1 += (double)a[i + 1] * b[i + 1];
+		s2 += (double)a[i + 2] * b[i + 2];
+		s3 += (double)a[i + 3] * b[i + 3];
+	}
+	for (; i < dim; i++)
+		s0 += (double)a[i] * b[i];
+	return (float)((s0 + s1) + (s2 + s3));
+}
+
+#ifdef TOPK_X86
+__attribute__((target("avx512f"))) static float
+topk_dot_avx512(const float *a, const float *b, int dim)
+{
+	__m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+	double s = 0;
+	int i = 0;
+
+	for (; i + 16 <= dim; i += 16) {
+		s0 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i)),
+				     _mm512_cvtps_pd(_mm256_loadu_ps(b + i)),
+				     s0);
+		s1 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i + 8)),
+				     _mm512_cvtps_pd(_mm256_loadu_ps(b + i + 8)),
+				     s1);
+	}
+	for (; i < dim; i++)
+		s += (double)a[i] * b[i];
+	return (float)(_mm512_reduce_add_pd(_mm512_add_pd(s0, s1)) + s);
+}
+
+__attribute__((target("avx2,fma"))) static float
+topk_dot_avx2(const float *a, const float *b, int dim)
+{
+	__m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+	double t[4], s = 0;
+	int i = 0;
+
+	for (; i + 8 <= dim; i += 8) {
+		s0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i)),
+				     _mm256_cvtps_pd(_mm_loadu_ps(b + i)), s0);
+		s1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i + 4)),
+				     _mm256_cvtps_pd(_mm_loadu_ps(b + i + 4)),
+				     s1);
+	}
+	for (; i < dim; i++)
+		s += (double)a[i] * b[i];
+	_mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
+	return (float)((t[0] + t[1]) + (t[2] + t[3]) + s);
+}
+#endif
+
+typedef float (*topk_dot_fn)(const float *, const float *, int);
+static topk_dot_fn topk_dot_impl;
+
+static topk_dot_fn
+topk_dot_pick(void)
+{
+#ifdef TOPK_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f"))
+		return topk_dot_avx512;
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return topk_dot_avx2;
+#endif
+	return topk_dot_generic;
+}
+
+float
+topk_dot(const float *a, const float *b, int dim)
+{
+	topk_dot_fn f = __atomic_load_n(&topk_dot_impl, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = topk_dot_pick();
+		__atomic_store_n(&topk_dot_impl, f, __ATOMIC_RELAXED);
+	}
+	return f(a, b, dim);
+}
+
+/* Convert passage rows [r0, r0+n) into @conv (at row 0), in parallel. */
+static void
+topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
+		  float *scale, int32_t *zs)
+{
+	const int64_t blk = 256;
+
+#pragma omp parallel for schedule(static)
+	for (int64_t b = 0; b < n; b += blk) {
+		int64_t m = n - b < blk ? n - b : blk;
+		const float *x = t->xb + (size_t)(r0 + b) * (size_t)t->dim;
+
+		if (t->o.type == GEMM_BF16) {
+			gemm_to_bf16(x, (size_t)m * (size_t)t->dim,
+				     (uint16_t *)conv + (size_t)b * t->dim);
+		} else {
+			gemm_quantize(x, t->dim, m, 127, 0,
+				      (uint8_t *)conv + (size_t)b * t->dim,
+				      scale + b, zs + b);
+			for (int64_t i = 0; i < m; i++)
+				zs[b + i] *= t->zero;
+		}
+	}
+}
+
+enum ns_rc
+topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
+	 struct topk **out, struct ns_err *err)
+{
+	struct topk *t = xcalloc(1, sizeof(*t));
+	enum ns_rc rc;
+
+	t->xb = xb;
+	t->nb = nb;
+	t->dim = dim;
+	t->o = *o;
+	if (t->o.chunk <= 0)
+		t->o.chunk = TOPK_CHUNK;
+	if (t->o.tile_m <= 0)
+		t->o.tile_m = TOPK_TILE_M;
+	if (t->o.tile_n <= 0)
+		t->o.tile_n = TOPK_TILE_N;
+	if ((rc = gemm_kernel_new(o->lib, o->type, dim, &t->kn, err))) {
+		free(t);
+		return rc;
+	}
+	t->esize = o->type == GEMM_F32 ? 4 : o->type == GEMM_BF16 ? 2 : 1;
+	gemm_u8_range(&t->zero, &t->qmax);
+	if (o->type != GEMM_F32) {
+		/* the whole corpus, or one chunk when streaming */
+		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
+
+		t->conv = xmalloc((size_t)(rows > 0 ? rows : 1) *
+				  (size_t)dim * t->esize);
+		if (o->type == GEMM_U8S8) {
+			t->pscale = xmalloc((size_t)(rows + 1) * sizeof(float));
+			t->pzs = xmalloc((size_t)(rows + 1) * sizeof(int32_t));
+		}
+		if (rows == nb) {
+			topk_convert_rows(t, 0, nb, t->conv, t->pscale, t->pzs);
+			t->converted = true;
+		}
+	}
+	*out = t;
+	return NS_OK;
+}
+
+void
+topk_free(struct topk *t)
+{
+	if (!t)
+		return;
+	gemm_kernel_free(t->kn);
+	free(t->conv);
+	free(t->pscale);
+	free(t->pzs);
+	free(t);
+}
+
+enum gemm_type
+topk_type(const struct topk *t)
+{
+	return t->o.type;
+}
+
+enum gemm_lib
+topk_lib(const struct topk *t)
+{
+	return t->o.lib;
+}
+
+/* ---- selection -------------------------------------------------------- */
+
+/* Min-heap of (value, label) ordered by value, then by label descending,
+ * so that among equal values the higher row leaves first. */
+static inline bool
+topk_worse(float av, int64_t al, float bv, int64_t bl)
+{
+	return av < bv || (av == bv && al > bl);
+}
+
+static void
+topk_sift(float *hv, int64_t *hl, int k, int i, float v, int64_t l)
+{
+	for (;;) {
+		int c = 2 * i + 1;
+
+		if (c >= k)
+			break;
+		if (c + 1 < k && topk_worse(hv[c + 1], hl[c + 1], hv[c], hl[c]))
+			c++;
+		if (!topk_worse(hv[c], hl[c], v, l))
+			break;
+		hv[i] = hv[c];
+		hl[i] = hl[c];
+		i = c;
+	}
+	hv[i] = v;
+	hl[i] = l;
+}
+
+/* Index of the first of @x[j..n) above @thr, or n. */
+static int64_t
+topk_scan_generic(const float *x, int64_t j, int64_t n, float thr)
+{
+	for (; j + 8 <= n; j += 8) {
+		int any = 0;
+
+		for (int t = 0; t < 8; t++)
+			any |= x[j + t] > thr;
+		if (any)
+			break;
+	}
+	for (; j < n; j++)
+		if (x[j] > thr)
+			return j;
+	return n;
+}
+
+#ifdef TOPK_X86
+__attribute__((target("avx512f"))) static int64_t
+topk_scan_avx512(const float *x, int64_t j, int64_t n, float thr)
+{
+	__m512 t = _mm512_set1_ps(thr);
+
+	for (; j + 32 <= n; j += 32) {
+		__mmask16 a = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j), t,
+						 _CMP_GT_OQ);
+		__mmask16 b = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j + 16),
+						 t, _CMP_GT_OQ);
+
+		if (a | b)
+			break;
+	}
+	for (; j < n; j++)
+		if (x[j] > thr)
+			return j;
+	return n;
+}
+
+__attribute__((target("avx2"))) static int64_t
+topk_scan_avx2(const float *x, int64_t j, int64_t n, float thr)
+{
+	__m256 t = _mm256_set1_ps(thr);
+
+	for (; j + 16 <= n; j += 16) {
+		__m256 a = _mm256_cmp_ps(_mm256_loadu_ps(x + j), t, _CMP_GT_OQ);
+		__m256 b = _mm256_cmp_ps(_mm256_loadu_ps(x + j + 8), t,
+					 _CMP_GT_OQ);
+
+		if (_mm256_movemask_ps(_mm256_or_ps(a, b)))
+			break;
+	}
+	for (; j < n; j++)
+		if (x[j] > thr)
+			return j;
+	return n;
+}
+
+/* int8: v = (float)(c - zs) * sc, in place over the int32 tile row. */
+__attribute__((target("avx512f"))) static void
+topk_dequant_avx512(int32_t *c, const int32_t *zs, const float *sc, int64_t n)
+{
+	int64_t j = 0;
+
+	for (; j + 16 <= n; j += 16) {
+		__m512i v = _mm512_sub_epi32(_mm512_loadu_si512(c + j),
+					     _mm512_loadu_si512(zs + j));
+		__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v),
+					 _mm512_loadu_ps(sc + j));
+
+		_mm512_storeu_ps((float *)(c + j), f);
+	}
+	for (; j < n; j++) {
+		float f = (float)(c[j] - zs[j]) * sc[j];
+
+		memcpy(&c[j], &f, 4);
+	}
+}
+#endif
+
+static void
+topk_dequant_generic(int32_t *c, const int32_t *zs, const float *sc,
+		     int64_t n)
+{
+	for (int64_t j = 0; j < n; j++) {
+		float f = (float)(c[j] - zs[j]) * sc[j];
+
+		memcpy(&c[j], &f, 4);
+	}
+}
+
+typedef int64_t (*topk_scan_fn)(const float *, int64_t, int64_t, float);
+typedef void (*topk_dequant_fn)(int32_t *, const int32_t *, const float *,
+				int64_t);
+
+static topk_scan_fn topk_scan = topk_scan_generic;
+static topk_dequant_fn topk_dequant = topk_dequant_generic;
+
+static void
+topk_pick_kernels(void)
+{
+#ifdef TOPK_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f")) {
+		topk_scan = topk_scan_avx512;
+		topk_dequant = topk_dequant_avx512;
+	} else if (__builtin_cpu_supports("avx2")) {
+		topk_scan = topk_scan_avx2;
+	}
+#endif
+}
+
+/* Push the scores @x[0..n) of rows base.. into the heap (@hv, @hl, @k). */
+static void
+topk_push_row(const float *x, int64_t n, int64_t base, float *hv, int64_t *hl,
+	      int k)
+{
+	int64_t j = 0;
+
+	for (;;) {
+		j = topk_scan(x, j, n, hv[0]);
+		if (j >= n)
+			break;
+		/* new rows come in ascending order: on a tie the heap's
+		 * lower row stays */
+		if (x[j] > hv[0])
+			topk_sift(hv, hl, k, 0, x[j], base + j);
+		j++;
+	}
+}
+
+/* Heap to "best first" (value descending, then row ascending). */
+static void
+topk_heap_sort(float *hv, int64_t *hl, int k)
+{
+	for (int i = k - 1; i > 0; i--) {
+		float v = hv[i];
+		int64_t l = hl[i];
+
+		hv[i] = hv[0];
+		hl[i] = hl[0];
+		topk_sift(hv, hl, i, 0, v, l);
+	}
+}
+
+/* ---- search ----------------------------------------------------------- */
+
+static int
+topk_nthreads(void)
+{
+#ifdef _OPENMP
+	return omp_get_max_threads();
+#else
+	return 1;
+#endif
+}
+
+/* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */
+static void
+topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)(t->xb + (size_t)r0 * (size_t)t->dim);
+	uintptr_t b = (uintptr_t)(t->xb + (size_t)r1 * (size_t)t->dim);
+
+	if (pg <= 0)
+		return;
+	if (drop) {
+		a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+		b &= ~((uintptr_t)pg - 1);
+	} else {
+		a &= ~((uintptr_t)pg - 1);
+	}
+	if (b > a)
+		madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_WILLNEED);
+}
+
+enum ns_rc
+topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
+	    int64_t *label, struct ns_err *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const int dim = t->dim;
+	const size_t es = t->esize;
+	void *qa = NULL;
+	float *qscale = NULL;
+	int32_t *qsum = NULL;
+	int64_t mt, nt = t->o.tile_n, ntiles;
+	int nth = topk_nthreads(), failed = 0;
+	double pn = 0, ps = 0;
+
+	pthread_once(&once, topk_pick_kernels);
+	if (nq <= 0 || k <= 0)
+		return NS_OK;
+	for (int64_t i = 0; i < nq * k; i++) {
+		dist[i] = -INFINITY;
+		label[i] = -1;
+	}
+	/* the query side in the screening precision */
+	if (t->o.type == GEMM_BF16) {
+		qa = xmalloc((size_t)nq * (size_t)dim * 2);
+		gemm_to_bf16(xq, (size_t)nq * (size_t)dim, qa);
+	} else if (t->o.type == GEMM_U8S8) {
+		qa = xmalloc((size_t)nq * (size_t)dim);
+		qscale = xmalloc((size_t)nq * sizeof(float));
+		qsum = xmalloc((size_t)nq * sizeof(int32_t));
+		gemm_quantize(xq, dim, nq, t->qmax, t->zero, qa, qscale, qsum);
+	}
+	/* enough query tiles for every thread */
+	mt = t->o.tile_m;
+	if (nq < mt * nth) {
+		mt = (nq + nth - 1) / nth;
+		mt = (mt + 15) / 16 * 16;
+	}
+	ntiles = (nq + mt - 1) / mt;
+	gemm_serial_begin();
+	for (int64_t c0 = 0; c0 < t->nb && !failed; c0 += t->o.chunk) {
+		int64_t cn = t->nb - c0 < t->o.chunk ? t->nb - c0 : t->o.chunk;
+		const char *pb;
+		const float *psc = NULL;
+		const int32_t *pzs = NULL;
+
+		if (t->o.stream && c0 + cn < t->nb)
+			topk_advise(t, c0 + cn, c0 + cn +
+				    (t->nb - c0 - cn < t->o.chunk ?
+				     t->nb - c0 - cn : t->o.chunk), false);
+		if (t->o.type == GEMM_F32) {
+			pb = (const char *)(t->xb + (size_t)c0 * (size_t)dim);
+		} else if (t->converted) {
+			pb = (const char *)t->conv + (size_t)c0 * dim * es;
+			psc = t->pscale ? t->pscale + c0 : NULL;
+			pzs = t->pzs ? t->pzs + c0 : NULL;
+		} else {
+			topk_convert_rows(t, c0, cn, t->conv, t->pscale,
+					  t->pzs);
+			pb = t->conv;
+			psc = t->pscale;
+			pzs = t->pzs;
+		}
+		/* maxima for topk_bound(), from the first search */
+		if (!t->have_norms) {
+#pragma omp parallel for reduction(max : pn, ps) schedule(static)
+			for (int64_t r = 0; r < cn; r++) {
+				double s = 0;
+				const float *x = t->xb + (size_t)(c0 + r) * dim;
+
+				for (int i = 0; i < dim; i++)
+					s += (double)x[i] * x[i];
+				if (s > pn)
+					pn = s;
+				if (psc && psc[r] > ps)
+					ps = psc[r];
+			}
+		}
+#pragma omp parallel
+		{
+			struct gemm_ctx *cx = gemm_ctx_new(t->kn);
+			float *ct = xmalloc((size_t)mt * (size_t)nt * 4);
+
+#pragma omp for schedule(dynamic, 1)
+			for (int64_t ti = 0; ti < ntiles; ti++) {
+				int64_t q0 = ti * mt;
+				int64_t m = nq - q0 < mt ? nq - q0 : mt;
+				const char *a = qa ? (const char *)qa +
+					(size_t)q0 * dim * es :
+					(const char *)(xq + (size_t)q0 * dim);
+
+				for (int64_t j0 = 0; j0 < cn && !failed;
+				     j0 += nt) {
+					int64_t n = cn - j0 < nt ? cn - j0 : nt;
+
+					if (gemm_run(t->kn, cx, m, n, a, dim,
+						     pb + (size_t)j0 * dim * es,
+						     dim, ct, n)) {
+#pragma omp atomic write
+						failed = 1;
+						break;
+					}
+					for (int64_t i = 0; i < m; i++) {
+						float *row = ct + (size_t)i * n;
+
+						if (pzs)
+							topk_dequant(
+							    (int32_t *)row,
+							    pzs + j0, psc + j0,
+							    n);
+						topk_push_row(row, n, c0 + j0,
+							      dist + (q0 + i) * k,
+							      label + (q0 + i) * k,
+							      k);
+					}
+				}
+			}
+			free(ct);
+			gemm_ctx_free(cx);
+		}
+		if (t->o.stream)
+			topk_advise(t, c0, c0 + cn, true);
+	}
+	gemm_serial_end();
+	if (!t->have_norms && !failed) {
+		t->pnorm_max = sqrt(pn);
+		t->pscale_max = ps;
+		t->have_norms = true;
+	}
+	for (int64_t q = 0; q < nq; q++) {
+		topk_heap_sort(dist + q * k, label + q * k, k);
+		if (qscale)
+			for (int i = 0; i < k; i++)
+				dist[q * k + i] *= qscale[q];
+	}
+	free(qa);
+	free(qscale);
+	free(qsum);
+	if (failed)
+		return err_set(err, NS_EINTERNAL, "%s: a %s product of the "
+			       "exact search failed", gemm_lib_name(t->o.lib),
+			       gemm_type_name(t->o.type));
+	return NS_OK;
+}
+
+double
+topk_bound(const struct topk *t, const float *q)
+{
+	const double u24 = 0x1p-24, u8 = 0x1p-8;
+	double qn = 0, qm = 0, pn = t->pnorm_max, d = t->dim;
+
+	for (int i = 0; i < t->dim; i++) {
+		qn += (double)q[i] * q[i];
+		if (fabs(q[i]) > qm)
+			qm = fabs(q[i]);
+	}
+	qn = sqrt(qn);
+	switch (t->o.type) {
+	case GEMM_F32:
+		/* |fl(sum) - sum| <= gamma_d sum |q_i p_i| <= gamma_d |q||p| */
+		return 1.01 * d * u24 * qn * pn;
+	case GEMM_BF16:
+		/* both roundings (u = 2^-8 each), then the f32 sums */
+		return (2 * u8 + u8 * u8 + 1.02 * d * u24) * qn * pn;
+	case GEMM_U8S8: {
+		double sq = qm > 0 ? qm / t->qmax : 0, sp = t->pscale_max;
+
+		/* errors uniform in +-s/2 (variance s^2/12) on each side:
+		 * 6 sigma of sum q_i e_p,i + p_i e_q,i, plus the worst
+		 * case of sum e_q,i e_p,i */
+		return 6 * sqrt((qn * qn * sp * sp + pn * pn * sq * sq) / 12) +
+		       d * sq * sp / 4;
+	}
+	}
+	return INFINITY;
+}

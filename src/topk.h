@@ -1,0 +1,84 @@
+/*
+ * topk.h - exact top-k inner-product search of our own: the scores of a
+ * block of queries against a block of passages come from one product on
+ * the faster GEMM library (gemm.h), and a vectorised threshold test against
+ * each query's current k-th best score picks the few that enter its heap
+ * (no sort of the score block).  Screening may run in bf16 or u8 x s8
+ * (--precision): the caller then rescores what comes back in exact
+ * arithmetic (mine.c).
+ *
+ * Work is split by query tiles over the OpenMP threads, each thread
+ * multiplying its tile against the passages one tile at a time with the
+ * library in single-threaded mode, so a score tile is tested while it is
+ * still in cache.  Passages are read in chunks; in streaming mode the pages
+ * of a finished chunk are dropped (madvise), so a mapped corpus larger
+ * than memory is searched with bounded resident memory.
+ */
+#ifndef NS_TOPK_H
+#define NS_TOPK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "src/err.h"
+#include "src/gemm.h"
+
+struct topk_opts {
+	enum gemm_lib lib;	/* the GEMM library */
+	enum gemm_type type;	/* screening precision */
+	int64_t chunk;		/* passages per chunk (0: 65536) */
+	bool stream;		/* corpus larger than memory: convert per
+				 * chunk, read ahead, drop finished pages
+				 * (MADV_DONTNEED: xb must then be a
+				 * read-only mapping of a file, whose pages
+				 * are read again when needed) */
+	int tile_m, tile_n;	/* queries and passages per product
+				 * (0: defaults) */
+};
+
+/* Defaults: OpenBLAS, f32, no streaming. */
+void topk_opts_default(struct topk_opts *o);
+
+struct topk;
+
+/*
+ * An engine over the @nb passages @xb (@dim floats each, row-major; kept
+ * by reference: it must outlive the engine).  In bf16 and int8 the
+ * passages are converted once here (2 or 1 bytes per value) unless
+ * streaming.  On success *@out owns the engine (topk_free()); errors name
+ * the library or precision the build lacks.
+ */
+enum ns_rc topk_new(const float *xb, int64_t nb, int dim,
+		    const struct topk_opts *o, struct topk **out,
+		    struct ns_err *err);
+void topk_free(struct topk *t);
+
+/*
+ * The @k best passages of each of the @nq queries @xq by screening score
+ * (the exact inner product in f32 up to rounding; approximate in bf16 and
+ * int8), best first, into the caller's @dist[nq*k] and @label[nq*k]
+ * (rows of xb, -1 and -inf past the end).  Ties keep the lower row.
+ * Runs on all OpenMP threads; one search at a time per engine.
+ */
+enum ns_rc topk_search(struct topk *t, const float *xq, int64_t nq, int k,
+		       float *dist, int64_t *label, struct ns_err *err);
+
+/*
+ * How far a screening score of query @q may be from the exact inner
+ * product, for any passage: a rounding-error bound in f32 and bf16
+ * (Higham's gamma_d for the sums, the bf16 rounding of both vectors), and
+ * for int8 six standard deviations of the quantisation error (uniform
+ * rounding) plus its worst-case product term: a statistical bound.
+ */
+double topk_bound(const struct topk *t, const float *q);
+
+/* The screening precision and the library. */
+enum gemm_type topk_type(const struct topk *t);
+enum gemm_lib topk_lib(const struct topk *t);
+
+/* Exact inner product of two @dim-float vectors (accumulated in double,
+ * rounded once to float): the score mining stores, so a passage gets the
+ * same score as a candidate and as a positive. */
+float topk_dot(const float *a, const float *b, int dim);
+
+#endif

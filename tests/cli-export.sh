@@ -1,0 +1,473 @@
+#!/bin/sh
+# cli-export.sh - negsieve export from the command line: the summary, every
+# format read back by Python's json and csv modules and by pandas, -o -,
+# .gz, the export log in stats, the error messages; round trips (export,
+# import into a new project: same queries, positives and negatives, texts
+# byte-identical, ids kept) over the shared data; and the session of the
+# issue: import, mine, flag three false negatives in review, export.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/review-lib.sh"
+command -v sqlite3 >/dev/null || skip_all "no sqlite3"
+# Debian's python3 (the one with Debian's pandas), else any
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+command -v "$PY" >/dev/null || skip_all "no python3"
+CHECK="$PY $top_srcdir/tests/export-check.py"
+
+skip() {
+	_n=$((_n + 1))
+	echo "ok $_n # SKIP $1"
+}
+
+# --- the fixture project ----------------------------------------------
+P=$T/p
+"$NEGSIEVE" init "$P" >/dev/null
+sqlite3 "$P/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
+
+run "$NEGSIEVE" export -o "$T/a.jsonl" "$P"
+is "$rc" 0 "bge export exits 0"
+is "$(printf '%s\n' "$out" | head -4)" "export 1: bge to $T/a.jsonl (cascade fit 2)
+false negatives   4 found (2 by people, 2 by the cascade)
+queries           4 written of 6 (4 records)
+queries dropped   1 by people, 0 by drop-query, 0 over --max-flagged" \
+	"summary: what was written and dropped"
+is_in "$out" "positives         3 judged + 4 added by relabelling" \
+	"summary: positives added by relabelling"
+is_in "$out" "negatives dropped 0 false negatives, 1 dropped by people" \
+	"summary: negatives dropped"
+run $CHECK bge "$T/a.jsonl"
+is "$out" "bge ok: 4 records" "bge: FlagEmbedding's shape (json module)"
+
+run "$NEGSIEVE" export -a drop-query -o "$T/dq.jsonl" "$P"
+is_in "$out" "queries dropped   1 by people, 3 by drop-query" \
+	"drop-query: counted"
+is "$($CHECK queries "$T/dq.jsonl")" "delta query" "drop-query: one query left"
+
+# -o - writes the records to standard output, the summary to stderr
+run "$NEGSIEVE" export -o - "$P"
+is "$out" "$(cat "$T/a.jsonl")" "-o -: the same records on stdout"
+is_in "$err" "export 3: bge to standard output" "-o -: summary on stderr"
+
+# .gz: gzip output, when the name says so
+"$NEGSIEVE" export -o "$T/a.jsonl.gz" "$P" >/dev/null
+is "$(gzip -dc "$T/a.jsonl.gz")" "$(cat "$T/a.jsonl")" ".gz: gzip of the same"
+
+# sentence-transformers rows: JSONL, CSV and TSV hold the same rows for
+# Python's csv module and for pandas
+for f in triplet n-tuple labeled-pair; do
+	for t in jsonl csv tsv; do
+		n=""
+		[ $f = n-tuple ] && n="-n 2"
+		"$NEGSIEVE" export -f $f $n -o "$T/$f.$t" "$P" >/dev/null
+		$CHECK st "$T/$f.$t" $f >"$T/$f.$t.rows" 2>"$T/$f.$t.err"
+		is "$?:$(cat "$T/$f.$t.err")" "0:" "$f $t: read back by $PY"
+	done
+	is "$(cat "$T/$f.csv.rows")" "$(cat "$T/$f.jsonl.rows")" \
+		"$f: CSV rows = JSONL rows (csv module)"
+	is "$(cat "$T/$f.tsv.rows")" "$(cat "$T/$f.jsonl.rows")" \
+		"$f: TSV rows = JSONL rows (csv module)"
+	for t in csv tsv; do
+		$CHECK pandas "$T/$f.$t" >"$T/$f.$t.pd" 2>&1
+		case $? in
+		77) skip "pandas is not installed" ;;
+		*) is "$(cat "$T/$f.$t.pd")" "$(cat "$T/$f.jsonl.rows")" \
+			"$f $t: pandas reads the same rows" ;;
+		esac
+	done
+done
+is "$(wc -l <"$T/triplet.jsonl.rows")" 14 "triplet: 14 rows"
+is_in "$(cat "$T/triplet.csv")" '"n2 alpha, ""quoted"", relabelled"' \
+	"CSV: a field with commas and quotes is quoted"
+run "$NEGSIEVE" export -f triplet --file-type csv -o - "$P"
+is "$(printf '%s\n' "$out" | head -1)" "anchor,positive,negative" \
+	"--file-type csv on stdout"
+
+run "$NEGSIEVE" export -f tevatron -o "$T/t.jsonl" "$P"
+run $CHECK tevatron "$T/t.jsonl"
+is "$out" "tevatron ok: 4 records" "tevatron: RLHN's shape"
+
+run "$NEGSIEVE" export -f trec-qrels --fn-grade 3 -o - "$P"
+is "$out" "q1 0 n2 3
+q1 0 n1 3
+q2 0 n7 3
+q5 0 n14 3" "trec-qrels of the false negatives, grade 3"
+is_in "$err" "judgments         4 of grade 3 written for 3 queries" \
+	"qrels summary"
+
+# the export log, in the project and in stats
+is "$(db "$P" "SELECT format || ' ' || fit_id || ' ' || relabelled || ' ' ||
+	json_extract(params, '$.action') FROM export WHERE id = 1")" \
+	"bge 2 4 relabel" "export log: format, cascade version, counts, params"
+run "$NEGSIEVE" stats "$P"
+is_in "$out" "exports     " "stats lists the exports"
+is_in "$out" "$(printf '%-4s %-12s %8s %9s %10s %9s %9s  %s' 1 bge 4 7 4 8 1 "$T/a.jsonl (fit 2)")" \
+	"stats: one line per export"
+run "$NEGSIEVE" stats --json "$P"
+is_in "$out" '"relabelled": 4' "stats --json: exports too"
+
+# the config sets the defaults; options override it
+cat >"$T/c.yaml" <<'E'
+export:
+  format: triplet
+  action: drop-negative
+  undecided: drop
+E
+C=$T/c
+"$NEGSIEVE" init --config "$T/c.yaml" "$C" >/dev/null
+sqlite3 "$C/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
+run "$NEGSIEVE" export -o "$T/c.jsonl" "$C"
+is_in "$out" "export 1: triplet to" "export.format from the config"
+is "$(db "$C" "SELECT json_extract(params, '$.action') || ' ' ||
+	json_extract(params, '$.undecided') FROM export")" "drop-negative drop" \
+	"export.action and export.undecided from the config"
+run "$NEGSIEVE" export -f bge -a relabel -o "$T/c2.jsonl" "$C"
+is_in "$out" "export 2: bge to" "--format over the config"
+is_in "$out" "2 judged + 3 added by relabelling" "--action over the config"
+
+# errors: a clear message, exit status, nothing written or recorded
+n0=$(db "$P" "SELECT count(*) FROM export")
+run "$NEGSIEVE" export "$P"
+is "$rc:$err" "2:negsieve: export: no output: give -o FILE (- for standard output)
+Try 'negsieve export --help'." "no -o: usage error"
+run "$NEGSIEVE" export -f xml -o "$T/x" "$P"
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --format: expected one of bge,tevatron,triplet,n-tuple,labeled-pair,beir-qrels,trec-qrels, got 'xml'" \
+	"unknown format"
+run "$NEGSIEVE" export -a keep -o "$T/x" "$P"
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: --action: expected one of relabel,drop-negative,drop-query, got 'keep'" \
+	"unknown action"
+run "$NEGSIEVE" export -n -1 -o "$T/x" "$P"
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --negatives: expected an integer in 0..10000, got '-1'" \
+	"negative --negatives"
+run "$NEGSIEVE" export --file-type csv -o "$T/x" "$P"
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: --file-type csv: bge is written as JSONL only" \
+	"bge as CSV"
+run "$NEGSIEVE" export -f n-tuple -o "$T/x" "$P"
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: n-tuple needs --negatives N, its number of negative columns" \
+	"n-tuple without --negatives"
+run "$NEGSIEVE" export --run 99 -o "$T/x" "$P"
+is "$rc:$err" "7:negsieve: no run with id 99
+negsieve: nothing was exported" "--run 99: not found"
+run "$NEGSIEVE" export -o "$T/no/such/x.jsonl" "$P"
+is "$rc:$err" "4:negsieve: $T/no/such/x.jsonl: cannot create: No such file or directory
+negsieve: nothing was exported" "an output in a missing directory"
+run "$NEGSIEVE" export -o "$T/x" "$T/missing"
+is "$rc" 7 "a missing project"
+ok "no file written by the failures" test ! -e "$T/x"
+is "$(db "$P" "SELECT count(*) FROM export")" "$n0" "no export recorded by them"
+db "$P" "INSERT INTO query(id, xid, text, source_id) VALUES (7, 'q 7', 'x', 1);
+	INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	VALUES (7, 20, 1, 'fn', 'now')"
+echo old >"$T/keep.qrels"
+run "$NEGSIEVE" export -f trec-qrels -o "$T/keep.qrels" "$P"
+is "$rc:$err" "3:negsieve: query id 'q 7' cannot be written in TREC qrels (no blanks)
+negsieve: nothing was exported" "an id TREC cannot hold"
+is "$(cat "$T/keep.qrels")" old "the file there is left as it was"
+is "$(ls "$T" | grep -c 'tmp-')" 0 "no temporary file left"
+
+# import reads labeled pairs back; a bad label is an error with its place
+L=$T/lp
+"$NEGSIEVE" init "$L" >/dev/null
+printf 'anchor\tpositive\tlabel\nq one\tgood passage\t1\nq one\tbad passage\t0\n' >"$T/lp.tsv"
+run "$NEGSIEVE" import "$L" "$T/lp.tsv"
+is "$rc" 0 "labeled pairs imported"
+is "$(db "$L" "SELECT (SELECT group_concat(p.text) FROM qrel r JOIN passage p
+	ON p.id = r.passage_id) || '|' || (SELECT group_concat(p.text) FROM
+	candidate c JOIN passage p ON p.id = c.passage_id)")" \
+	"good passage|bad passage" "label 1 a positive, 0 a negative"
+printf 'anchor\tpositive\tlabel\nq two\tsome passage\t2\n' >"$T/lp2.tsv"
+run "$NEGSIEVE" import "$L" "$T/lp2.tsv"
+is "$rc:$(printf '%s' "$err" | head -1)" "3:negsieve: $T/lp2.tsv:2:20: label '2' is not 0 or 1" \
+	"a label other than 0 or 1"
+printf 'anchor,positive,label\nq two,x,y,1\n' >"$T/lp3.csv"
+run "$NEGSIEVE" import "$L" "$T/lp3.csv"
+is "$(printf '%s' "$err" | head -1)" "negsieve: $T/lp3.csv:2:1: expected 3 columns (anchor, passage, label), got 4" \
+	"a labeled pair of four columns"
+printf '{"anchor": "q two", "positive": "x", "label": 3}\n' >"$T/lp4.jsonl"
+run "$NEGSIEVE" import "$L" "$T/lp4.jsonl"
+is "$(printf '%s' "$err" | head -1)" "negsieve: $T/lp4.jsonl:1:38: \"label\" is not 0 or 1" \
+	"a JSON label other than 0 or 1"
+is "$(db "$L" "SELECT count(*) FROM query")" 1 "nothing of the bad files imported"
+
+# what cannot be replaced is written straight; a symbolic link stays one
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/fifo.out" &
+"$NEGSIEVE" export -o "$T/fifo" "$P" >/dev/null
+wait
+is "$(cat "$T/fifo.out")" "$(cat "$T/a.jsonl")" "a named pipe is written straight"
+ok "... and stays a pipe" test -p "$T/fifo"
+echo old >"$T/real.jsonl"
+ln -s real.jsonl "$T/link.jsonl"
+"$NEGSIEVE" export -o "$T/link.jsonl" "$P" >/dev/null
+ok "a symbolic link stays a link" test -L "$T/link.jsonl"
+is "$(cat "$T/real.jsonl")" "$(cat "$T/a.jsonl")" "... to the file written"
+run "$NEGSIEVE" export -o "$T" "$P"
+is "$rc:$(printf '%s' "$err" | head -1)" "4:negsieve: $T: cannot create: Is a directory" \
+	"a directory is no output"
+
+# --- round trips over the shared data ----------------------------------
+# same A B MODE: rows of A's data (for the queries B has) and B's data
+# that differ: queries (with prompt and type), positives and negatives
+# (the kept candidates of each query's newest run), with scores for bge.
+# MODE ids: queries and passages by external id, title and text; text:
+# by text (titles joined as the string formats join them).
+same() {
+	for s in "" "b."; do
+		case $3 in
+		ids) qk="q.xid || '|' || q.text"
+		     pk="(SELECT min(xid) FROM ${s}passage_xid x
+			 WHERE x.passage_id = p.id) || '|' || p.title || '|' ||
+			 p.text" ;;
+		*) qk="q.text"
+		   pk="CASE WHEN p.title = '' THEN p.text
+			ELSE p.title || ' ' || p.text END" ;;
+		esac
+		sc="" nsc="" qx=""
+		if [ "$3" = bge ]; then
+			sc="|| '|' || coalesce(r.score, '')"
+			nsc="|| '|' || coalesce(c.score, '')"
+			qx="|| '|' || coalesce(q.prompt, '') || '|' ||
+				coalesce(q.type, '')"
+		fi
+		cat <<E
+CREATE TEMP VIEW ${s:+b_}qs AS SELECT q.id, $qk AS k, $qk $qx AS v
+  FROM ${s}query q WHERE q.text IS NOT NULL;
+CREATE TEMP VIEW ${s:+b_}pos AS SELECT $qk AS q, $pk $sc AS p
+  FROM ${s}qrel r JOIN ${s}query q ON q.id = r.query_id
+  JOIN ${s}passage p ON p.id = r.passage_id WHERE r.grade > 0;
+CREATE TEMP VIEW ${s:+b_}neg AS SELECT $qk AS q, $pk $nsc AS p
+  FROM ${s}candidate c JOIN ${s}query q ON q.id = c.query_id
+  JOIN ${s}passage p ON p.id = c.passage_id
+  WHERE c.filter IS NULL AND c.run_id = (SELECT max(run_id) FROM
+    ${s}candidate d WHERE d.query_id = c.query_id AND d.filter IS NULL);
+E
+	done >"$T/same.sql"
+	# a text two queries of A share names one query in B (formats
+	# without ids merge them): such texts are not compared
+	cat >>"$T/same.sql" <<'E'
+CREATE TEMP VIEW ks AS SELECT k FROM b_qs
+  WHERE k IN (SELECT k FROM qs GROUP BY k HAVING count(*) = 1);
+SELECT (SELECT count(*) FROM (SELECT v FROM qs WHERE k IN ks
+	EXCEPT SELECT v FROM b_qs))
+ + (SELECT count(*) FROM (SELECT * FROM pos WHERE q IN ks
+	EXCEPT SELECT * FROM b_pos))
+ + (SELECT count(*) FROM (SELECT * FROM b_pos WHERE q IN ks
+	EXCEPT SELECT * FROM pos))
+ + (SELECT count(*) FROM (SELECT * FROM neg WHERE q IN ks
+	EXCEPT SELECT * FROM b_neg))
+ + (SELECT count(*) FROM (SELECT * FROM b_neg WHERE q IN ks
+	EXCEPT SELECT * FROM neg))
+ + (SELECT count(*) FROM b_qs WHERE k NOT IN (SELECT k FROM qs));
+E
+	sqlite3 -cmd "ATTACH '$2/negsieve.db' AS b" "$1/negsieve.db" <"$T/same.sql"
+}
+
+# queries of A with text, a positive and a kept negative in the newest run
+eligible() {
+	db "$1" "SELECT count(*) FROM query q WHERE q.text IS NOT NULL
+	  AND EXISTS (SELECT 1 FROM qrel r WHERE r.query_id = q.id AND r.grade > 0)
+	  AND EXISTS (SELECT 1 FROM candidate c WHERE c.query_id = q.id
+	    AND c.filter IS NULL)"
+}
+
+# roundtrip A FORMAT FILE MODE [export options]: export A, import into a
+# new project, compare; then export the copy again: the same records
+# (passages may come in another order: the copy numbers them anew)
+roundtrip() {
+	_a=$1 _f=$2 _file=$3 _mode=$4
+	shift 4
+	_b=$T/rt-$(basename "$_file")
+	"$NEGSIEVE" export -f "$_f" "$@" -o "$T/$_file" "$_a" >/dev/null
+	"$NEGSIEVE" init "$_b" >/dev/null
+	run "$NEGSIEVE" import "$_b" "$T/$_file"
+	is "$rc" 0 "$_file: imported into a new project"
+	is "$(same "$_a" "$_b" "$_mode")" 0 \
+		"$_file: same queries, positives and negatives ($_mode)"
+	"$NEGSIEVE" export -f "$_f" "$@" -o "$T/again-$_file" "$_b" >/dev/null
+	_dup=$(db "$_a" "SELECT count(*) FROM (SELECT text FROM query
+	  WHERE text IS NOT NULL GROUP BY text HAVING count(*) > 1)")
+	if [ "$_mode" = text ] && [ "$_dup" -gt 0 ]; then
+		skip "$_file: $_dup query texts are shared by two queries; \
+without ids they are one query in the copy"
+		return
+	fi
+	$CHECK canon "$T/$_file" "$_f" >"$T/$_file.canon"
+	$CHECK canon "$T/again-$_file" "$_f" >"$T/again-$_file.canon"
+	ok "$_file: exported again: the same records" \
+		cmp "$T/$_file.canon" "$T/again-$_file.canon"
+}
+
+BGE=$NEGSIEVE_DATA/flagembedding-bge
+BEIR=$NEGSIEVE_DATA/beir-dbpedia-arcd
+SPLADE=$NEGSIEVE_DATA/splade-msmarco-toy
+if [ -d "$BGE" ]; then
+	# scores, prompts, types, mojibake, a duplicated negative, no final
+	# newline
+	A=$T/bge
+	"$NEGSIEVE" init "$A" >/dev/null
+	"$NEGSIEVE" import "$A" "$BGE/msmarco.jsonl" "$BGE/nq.jsonl" \
+		"$BGE/toy_finetune_data.jsonl" >/dev/null
+	roundtrip "$A" bge bge.jsonl bge
+	is "$(wc -l <"$T/bge.jsonl")" "$(eligible "$A")" "bge: every query"
+	run $CHECK bge "$T/bge.jsonl"
+	is "$out" "bge ok: 30 records" "bge: FlagEmbedding's shape"
+	roundtrip "$A" labeled-pair bge-pair.csv text
+else
+	skip "no $BGE"
+fi
+if [ -d "$BEIR" ]; then
+	# ids with < > :, quotes and commas in texts (quoted CSV/TSV),
+	# titles; Arabic right-to-left text; dangling judgments
+	D=$T/dbpedia
+	"$NEGSIEVE" init "$D" >/dev/null
+	"$NEGSIEVE" import "$D" "$BEIR/dbpedia" >/dev/null
+	"$NEGSIEVE" mine --method bm25 --num-negatives 3 "$D" >/dev/null
+	roundtrip "$D" tevatron dbpedia-tev.jsonl ids
+	run $CHECK tevatron "$T/dbpedia-tev.jsonl"
+	is "$out" "tevatron ok: $(eligible "$D") records" "tevatron: every query"
+	roundtrip "$D" triplet dbpedia.tsv text
+	roundtrip "$D" triplet dbpedia.csv text
+	roundtrip "$D" n-tuple dbpedia-nt.tsv text -n 3
+	roundtrip "$D" labeled-pair dbpedia-lp.tsv text
+	roundtrip "$D" triplet dbpedia.jsonl text
+	ok "dbpedia: texts with quotes were quoted in the TSV" \
+		grep -q '^[^	]*	"[^	]*""' "$T/dbpedia.tsv"
+	for t in tsv csv; do
+		$CHECK st "$T/dbpedia.$t" triplet >"$T/db.$t.rows"
+		$CHECK pandas "$T/dbpedia.$t" >"$T/db.$t.pd"
+		case $? in
+		77) skip "pandas is not installed" ;;
+		*) is "$(cat "$T/db.$t.pd")" "$(cat "$T/db.$t.rows")" \
+			"dbpedia $t: pandas reads the quoted fields as csv does" ;;
+		esac
+		is "$(cat "$T/db.$t.rows")" "$($CHECK st "$T/dbpedia.jsonl" triplet)" \
+			"dbpedia $t: the rows of the JSONL"
+	done
+
+	R=$T/arcd
+	"$NEGSIEVE" init "$R" >/dev/null
+	"$NEGSIEVE" import --skip-bad "$T/arcd.bad" "$R" "$BEIR/arcd" >/dev/null
+	"$NEGSIEVE" mine --method bm25 --num-negatives 3 "$R" >/dev/null
+	roundtrip "$R" tevatron arcd-tev.jsonl ids
+	roundtrip "$R" triplet arcd.csv text
+	roundtrip "$R" labeled-pair arcd-lp.jsonl text
+	is "$(grep -c 'ال' "$T/arcd.csv")" "$(($(wc -l <"$T/rt-arcd.csv/../arcd.csv") - 1))" \
+		"arcd: Arabic in every row"
+
+	# qrels of the false negatives fix the evaluation set: flag three,
+	# export, and import them next to the corpus in a new project
+	db "$D" "INSERT INTO annotator(name, created_at) VALUES ('t', 'now');
+	  INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	  SELECT query_id, passage_id, 1, 'fn', 'now' FROM candidate
+	  WHERE filter IS NULL ORDER BY query_id, rank LIMIT 3"
+	want=$(db "$D" "SELECT q.xid || ' ' || (SELECT min(xid) FROM passage_xid
+	  WHERE passage_id = l.passage_id) FROM item_label l
+	  JOIN query q ON q.id = l.query_id WHERE l.label = 'fn' ORDER BY 1")
+	for f in beir-qrels trec-qrels; do
+		E=$T/eval-$f
+		"$NEGSIEVE" export -f $f --fn-grade 2 -o "$T/fn-$f" "$D" >/dev/null
+		"$NEGSIEVE" init "$E" >/dev/null
+		"$NEGSIEVE" import "$E" "$BEIR/dbpedia/corpus.jsonl" \
+			"$BEIR/dbpedia/queries.jsonl" >/dev/null
+		run "$NEGSIEVE" import "$E" "$T/fn-$f"
+		is_in "$out" "3 judgments" "$f: imported"
+		is "$(db "$E" "SELECT q.xid || ' ' || (SELECT min(xid) FROM
+		  passage_xid WHERE passage_id = r.passage_id) FROM qrel r
+		  JOIN query q ON q.id = r.query_id WHERE r.grade = 2 ORDER BY 1")" \
+			"$want" "$f: the false negatives, ids kept"
+	done
+else
+	skip "no $BEIR"
+fi
+if [ -d "$SPLADE" ]; then
+	# TSV triplets without header or ids; mojibake; repeated negatives
+	S=$T/splade
+	"$NEGSIEVE" init "$S" >/dev/null
+	"$NEGSIEVE" import --format st-tsv "$S" "$SPLADE/triplets/raw.tsv" >/dev/null
+	roundtrip "$S" triplet splade.tsv text
+	roundtrip "$S" n-tuple splade-nt.csv text -n 1
+	is "$(($(wc -l <"$T/splade.tsv") - 1))" 100 "splade: 100 triplets"
+else
+	skip "no $SPLADE"
+fi
+
+# --- the session of the issue ------------------------------------------
+if [ -f "$BGE/msmarco.jsonl" ]; then
+	U=$T/user
+	"$NEGSIEVE" init "$U" >/dev/null
+	"$NEGSIEVE" import "$U" "$BGE/msmarco.jsonl" >/dev/null
+	# the queries alone, not with their rows' prompts: the review
+	# below flags the candidates mined for these
+	"$NEGSIEVE" embed --no-prompt "$U" >/dev/null
+	"$NEGSIEVE" mine --num-negatives 5 "$U" >/dev/null
+	# one false negative in each of the first three queries
+	review_keys "$U" f ">" f ">" f q
+	is "$rc" 0 "review: three false negatives flagged"
+	sqlite3 -json "$U/negsieve.db" "SELECT q.text AS q, p.text AS p
+	  FROM item_label l JOIN query q ON q.id = l.query_id
+	  JOIN passage p ON p.id = l.passage_id WHERE l.label = 'fn'" \
+		>"$T/fn.json"
+	is "$($PY -c 'import json,sys; print(len({p["q"] for p in json.load(open(sys.argv[1]))}))' "$T/fn.json")" \
+		3 "three queries have one"
+	run "$NEGSIEVE" export -f bge --action relabel -o "$T/user.jsonl" "$U"
+	is_in "$out" "positives         10 judged + 3 added by relabelling" \
+		"relabel: three positives added"
+	run $CHECK relabelled "$T/user.jsonl" "$T/fn.json"
+	is "$rc:$out" "0:3" "relabel: the three are under pos of their queries, nowhere under neg"
+	run $CHECK bge "$T/user.jsonl"
+	is "$out" "bge ok: 10 records" "relabel: FlagEmbedding's shape"
+	"$NEGSIEVE" export -f bge --action drop-query -o "$T/user-dq.jsonl" "$U" >/dev/null
+	$CHECK queries "$T/user-dq.jsonl" >"$T/dq-queries"
+	is "$(wc -l <"$T/dq-queries")" 7 "drop-query: seven queries left"
+	is "$($PY -c 'import json,sys
+qs = {p["q"] for p in json.load(open(sys.argv[1]))}
+print(sum(l.rstrip("\n") in qs for l in open(sys.argv[2])))' "$T/fn.json" "$T/dq-queries")" \
+		0 "drop-query: the three queries are gone"
+	"$NEGSIEVE" export -f triplet -o "$T/user.csv" "$U" >/dev/null
+	run $CHECK st "$T/user.csv" triplet
+	is "$rc" 0 "triplet CSV of the session: sentence-transformers' columns"
+
+	# the cascade's verdicts: its false negatives are relabelled, a
+	# person's label wins over them
+	cat >"$T/cascade.yaml" <<'E'
+cascade:
+  stages:
+    - scorer: score
+      lo: 0.1
+      hi: 0.3
+      fit: false
+E
+	K=$T/casc
+	"$NEGSIEVE" init --config "$T/cascade.yaml" "$K" >/dev/null
+	"$NEGSIEVE" import "$K" "$BGE/msmarco.jsonl" >/dev/null
+	"$NEGSIEVE" mine --num-negatives 5 "$K" >/dev/null 2>&1
+	run "$NEGSIEVE" cascade "$K"
+	is "$rc" 0 "cascade ran"
+	nfn=$(db "$K" "SELECT count(*) FROM item_auto WHERE verdict = 'fn'")
+	ok "the cascade flagged some ($nfn)" test "$nfn" -gt 1
+	# a person says the first one is a true negative
+	db "$K" "INSERT INTO annotator(name, created_at) VALUES ('t', 'now');
+	  INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	  SELECT query_id, passage_id, 1, 'tn', 'now' FROM item_auto
+	  WHERE verdict = 'fn' ORDER BY query_id, passage_id LIMIT 1"
+	sqlite3 -json "$K/negsieve.db" "SELECT q.text AS q, p.text AS p
+	  FROM item_auto a JOIN query q ON q.id = a.query_id
+	  JOIN passage p ON p.id = a.passage_id WHERE a.verdict = 'fn'
+	  AND NOT EXISTS (SELECT 1 FROM item_label l WHERE l.query_id =
+	  a.query_id AND l.passage_id = a.passage_id)" >"$T/cfn.json"
+	run "$NEGSIEVE" export -o "$T/casc.jsonl" "$K"
+	is "$(printf '%s\n' "$out" | head -2)" "export 1: bge to $T/casc.jsonl (cascade fit 1)
+false negatives   $((nfn - 1)) found (0 by people, $((nfn - 1)) by the cascade)" \
+		"export names the cascade version and counts its false negatives"
+	run $CHECK relabelled "$T/casc.jsonl" "$T/cfn.json"
+	is "$rc" 0 "the cascade's false negatives are positives, not negatives"
+	is "$(db "$K" "SELECT fit_id FROM export")" 1 "the export log holds the cascade version"
+	tn=$(db "$K" "SELECT p.text FROM item_label l JOIN passage p ON
+	  p.id = l.passage_id WHERE l.label = 'tn'")
+	is "$($PY -c 'import json,sys
+t = sys.argv[2]
+print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.jsonl" "$tn")" \
+		1 "a person's tn beats the cascade's fn: a negative"
+else
+	skip "no $BGE/msmarco.jsonl"
+fi
+done_testing
