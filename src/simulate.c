@@ -103,7 +103,7 @@ const struct opt simulate_opts[] = {
 		"probability P at 0.5"),
 	OPT_KEY(0, "seed", "S", "cascade.seed", CONFIG_INT, SS, seed,
 		"seed of the audit slice and of the judge's noise"),
-	OPT_VAL(0, "undecided", "U", CONFIG_ENUM, "keep|drop", "keep", SS,
+	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, SS,
 		undecided, "candidates nobody decided count as negatives "
 		"(keep) or are left out (drop), as in export"),
 	OPT_END

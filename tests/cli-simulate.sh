@@ -93,6 +93,22 @@ run "$NEGSIEVE" simulate --csv --config "$T/rank.yaml" --budget 1 \
 	--relevant-grade 2 --oracle "$T/oracle.tsv" "$P"
 is_in "$out" "keep-all,1,0,0,0.0909091,1,,," "--relevant-grade 2: 2 FN of 22"
 
+# undecided candidates left out, as export --undecided drop: at budget 0
+# only the two kept rank-11s (one FN) are written
+run "$NEGSIEVE" simulate --csv --config "$T/rank.yaml" --budget 0 \
+	--undecided drop --oracle "$T/oracle.tsv" "$P"
+is_in "$out" "cascade,0,0,0.6,0.5,0.0588235,,," "--undecided drop: 2 negatives, 1 FN"
+{ cat "$T/rank.yaml"; printf 'export:\n  undecided: drop\n'; } >"$T/drop.yaml"
+run "$NEGSIEVE" simulate --csv --config "$T/drop.yaml" --budget 0 \
+	--oracle "$T/oracle.tsv" "$P"
+is_in "$out" "cascade,0,0,0.6,0.5,0.0588235,,," "export.undecided in the config: the same"
+run "$NEGSIEVE" simulate --config "$T/drop.yaml" --budget 0 \
+	--oracle "$T/oracle.tsv" "$P"
+is_in "$out" "export      undecided candidates left out" "the table says so"
+run "$NEGSIEVE" simulate --undecided maybe --oracle "$T/oracle.tsv" "$P"
+is "$rc" 2 "--undecided takes keep or drop"
+is_in "$err" "negsieve: simulate: --undecided: expected one of keep,drop, got 'maybe'" "and says so"
+
 run "$NEGSIEVE" simulate --config "$T/rank.yaml" --budget 0.5 \
 	--oracle "$T/oracle.tsv" "$P"
 is "$rc" 0 "the table"
