@@ -17,7 +17,8 @@
 #   small-judge   the same with the judge
 #   small-judge-drop  ... and undecided candidates dropped at export
 # CSVs (a seed column first) and the tables and plots of BENCHMARKS.md go
-# to $BENCH_DIR (default /tmp/ns-bench-simulate).
+# to $BENCH_DIR (default /tmp/ns-bench-simulate), with analysis.md
+# (bench/simulate-analysis.py: single-score cuts chosen with hindsight).
 set -eu
 cd "$(dirname "$0")/.."
 NEGSIEVE=${NEGSIEVE:-$(pwd)/negsieve}
@@ -66,3 +67,7 @@ one small-judge-drop --config bench/simulate-small.yaml --judge-accuracy 0.85 \
 	sed -n '1,3p' >"$dir/facts.txt"
 echo "$(( $(date +%s) - start )) s for 5 x $seeds simulations" >>"$dir/facts.txt"
 cat "$dir/facts.txt"
+# what one score does with hindsight, and people alone at their best
+python3 bench/simulate-analysis.py "$p/negsieve.db" "$oracle" \
+	>"$dir/analysis.md"
+cat "$dir/analysis.md"
