@@ -16,6 +16,7 @@
 #include "db/dbint.h"
 #include "db/db.h"
 #include "db/schema.h"
+#include "src/perm.h"
 #include "src/util.h"
 
 struct db_stmt_slot {
@@ -29,6 +30,7 @@ struct db {
 	char *dir;			/* project directory */
 	struct db_stmt_slot *stmts;	/* prepared statement cache */
 	size_t nstmts, capstmts;
+	bool in_tx;			/* db_begin()'s transaction is open */
 };
 
 int
@@ -125,13 +127,32 @@ db_lookup_id(struct db *db, const char *sql, const char *key, int64_t *id,
 	return db_step_id(db, st, id, what, err);
 }
 
+/*
+ * SQLite rolls a transaction back by itself after some errors (out of
+ * memory, I/O error, disk full) in any statement, even a read whose error
+ * a caller took for "no row".  Every later statement would then commit on
+ * its own, half an import at a time.  So while db_begin()'s transaction
+ * should be open, no statement runs once it is not.
+ */
+static enum ns_rc
+db_tx_lost(struct db *db, struct ns_err *err)
+{
+	if (!db->in_tx || !sqlite3_get_autocommit(db->h))
+		return NS_OK;
+	return err_set(err, NS_EDB, "the transaction was rolled back after an "
+		       "earlier error (out of memory, I/O error or a full "
+		       "disk); nothing of it was written");
+}
+
 enum ns_rc
 db_exec(struct db *db, const char *sql, struct ns_err *err)
 {
 	char *msg = NULL;
+	int src;
 
-	int src = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
-
+	if (db_tx_lost(db, err) != NS_OK)
+		return NS_EDB;
+	src = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (src != SQLITE_OK) {
 		enum ns_rc rc = db_rc_of(sqlite3_extended_errcode(db->h));
 
@@ -152,18 +173,25 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 enum ns_rc
 db_begin(struct db *db, struct ns_err *err)
 {
-	return db_exec(db, "BEGIN IMMEDIATE", err);
+	enum ns_rc rc = db_exec(db, "BEGIN IMMEDIATE", err);
+
+	db->in_tx = rc == NS_OK;
+	return rc;
 }
 
 enum ns_rc
 db_commit(struct db *db, struct ns_err *err)
 {
-	return db_exec(db, "COMMIT", err);
+	enum ns_rc rc = db_exec(db, "COMMIT", err);
+
+	db->in_tx = false;
+	return rc;
 }
 
 void
 db_rollback(struct db *db)
 {
+	db->in_tx = false;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -173,6 +201,8 @@ db_prep(struct db *db, const char *sql, struct ns_err *err)
 {
 	sqlite3_stmt *st;
 
+	if (db_tx_lost(db, err) != NS_OK)
+		return NULL;
 	for (size_t i = 0; i < db->nstmts; i++) {
 		if (db->stmts[i].key == sql) {
 			st = db->stmts[i].stmt;
@@ -459,11 +489,10 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	struct stat stbuf;
 	char *path;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, src;
-	mode_t old;
 	enum ns_rc rc;
 
 	if (mode == DB_OPEN_CREATE)
-		return db_create(dir, NULL, out, err);
+		return db_create(dir, NULL, NULL, out, err);
 	path = xasprintf("%s/%s", dir, DB_FILENAME);
 	if (stat(path, &stbuf) != 0) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "
@@ -475,11 +504,19 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	if (mode == DB_OPEN_READ)
 		mode = db_writable(dir, path) ? DB_OPEN_EXISTING
 		       : DB_OPEN_READONLY;
+	/* a clear message up front rather than SQLite's "readonly
+	 * database" at the first write */
+	if (mode == DB_OPEN_EXISTING &&
+	    (rc = perm_check_writable(dir, path, err)) != NS_OK) {
+		free(path);
+		return rc;
+	}
 
 	db = xcalloc(1, sizeof(*db));
 	db->dir = xstrdup(dir);
 	db->readonly = mode == DB_OPEN_READONLY;
-	old = umask(007);
+	/* no umask games: SQLite gives the -wal and -shm files it makes the
+	 * database's mode, which follows the project's rule (src/perm.h) */
 	/* no memory statistics: their mutex is taken on every malloc */
 	{
 		static int configured;
@@ -492,7 +529,6 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	src = db->readonly ? db_sqlite_open_ro(db, dir, path)
 	      : sqlite3_open_v2(path, &db->h, flags, NULL);
 	if (src != SQLITE_OK) {
-		umask(old);
 		rc = err_set(err, db_rc_of(src), "%s: cannot open%s: %s", path,
 			     db->readonly ? " for reading" : "",
 			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
@@ -502,7 +538,6 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	}
 	sqlite3_extended_result_codes(db->h, 1);
 	rc = db_pragmas(db, db->readonly, err);
-	umask(old);
 	if (rc == NS_OK && mode == DB_OPEN_EXISTING &&
 	    db_scalar(db, "SELECT count(*) FROM sqlite_schema WHERE name = "
 			  "'meta'") != 1 && db_user_version(db) == 0)
@@ -575,9 +610,14 @@ db_build(const char *dir, const char *tmp, const char *const *meta,
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	/* SQLite creates files 0644; annotators share a project through
-	 * their group, so make it group-writable (never world-writable). */
-	chmod(tmp, 0660);
+	/* SQLite creates files 0644 & ~umask; the project's rule decides
+	 * (src/perm.h), and the -wal and -shm files SQLite makes later get
+	 * the database's mode, whoever opens it. */
+	if (perm_path(dir, tmp) != 0) {
+		rc = err_set(err, NS_EIO, "%s: cannot set its permissions: %s",
+			     tmp, strerror(errno));
+		goto out;
+	}
 	/* 16 KiB pages (before WAL fixes the size): fewer b-tree pages and
 	 * splits for bulk imports of ~300-byte passages (BENCHMARKS.md). */
 	if ((rc = db_exec(db, "PRAGMA page_size = 16384", err)) ||
@@ -612,8 +652,8 @@ out:
 }
 
 enum ns_rc
-db_create(const char *dir, const char *const *meta, struct db **out,
-	  struct ns_err *err)
+db_create(const char *dir, const char *const *meta, const char *group,
+	  struct db **out, struct ns_err *err)
 {
 	char *path = xasprintf("%s/%s", dir, DB_FILENAME);
 	char *tmp = xasprintf("%s/.%s.new-%ld", dir, DB_FILENAME,
@@ -621,7 +661,6 @@ db_create(const char *dir, const char *const *meta, struct db **out,
 	struct stat stbuf;
 	bool made_dir = false;
 	enum ns_rc rc = NS_OK;
-	mode_t old;
 	int fd;
 
 	if (stat(path, &stbuf) == 0) {
@@ -629,18 +668,11 @@ db_create(const char *dir, const char *const *meta, struct db **out,
 			     "here", dir);
 		goto out;
 	}
-	old = umask(007);
-	if (mkdir(dir, 0770) == 0) {
-		made_dir = true;
-	} else if (errno != EEXIST) {
-		rc = err_set(err, NS_EIO, "%s: cannot create the project "
-			     "directory: %s", dir, strerror(errno));
-		umask(old);
+	/* its mode is the project's rule for every file (src/perm.h) */
+	if ((rc = perm_make_project_dir(dir, group, &made_dir, err)))
 		goto out;
-	}
 	db_unlink_all(tmp);
 	rc = db_build(dir, tmp, meta, err);
-	umask(old);
 	if (rc == NS_OK) {
 		/* link(): never replaces a project made meanwhile */
 		if (link(tmp, path) != 0)

@@ -31,7 +31,7 @@ enum db_open_mode {
 
 /*
  * Open the project at directory @dir.  DB_OPEN_CREATE makes the directory
- * (group-writable, not world-writable) and a fresh schema, as
+ * (its mode by the project's rule, src/perm.h) and a fresh schema, as
  * db_create() without meta; DB_OPEN_EXISTING migrates an older schema
  * forward and refuses one newer than this binary.  A read-only open of a
  * project whose directory cannot be written (no -shm file can be made)
@@ -47,10 +47,13 @@ enum ns_rc db_open(const char *dir, enum db_open_mode mode, struct db **out,
  * temporary name in @dir, with the schema and the @meta pairs (key,
  * value, ..., NULL; may be NULL), and renamed to negsieve.db only when
  * complete, so a failure (a full disk) leaves no project behind (and no
- * directory, if it made it).  Then opened as DB_OPEN_EXISTING.
+ * directory, if it made it).  Then opened as DB_OPEN_EXISTING.  The
+ * directory's mode is the project's permission rule (src/perm.h): the
+ * umask's, less write for others, or with @group (NULL: none) given to
+ * that group, setgid and group-writable.
  */
 enum ns_rc db_create(const char *dir, const char *const *meta,
-		     struct db **out, struct ns_err *err);
+		     const char *group, struct db **out, struct ns_err *err);
 
 /* Was @db opened read-only? */
 int db_readonly(struct db *db);

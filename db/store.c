@@ -105,12 +105,21 @@ store_defer_index(struct store *st, const char *name, struct ns_err *err)
 	sqlite3_stmt *s;
 	char *def = NULL, drop[80];
 	size_t i = 0;
+	int src;
 
 	if (!(s = db_prep(st->db, sql_def, err)))
 		return NS_EDB;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && sqlite3_column_text(s, 0))
 		def = xstrdup((const char *)sqlite3_column_text(s, 0));
+	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		/* an error, not "no such index" */
+		enum ns_rc rc = db_fail(st->db, err, "reading the schema");
+
+		sqlite3_reset(s);
+		return rc;
+	}
 	sqlite3_reset(s);
 	if (!def)
 		return NS_ENOTFOUND;
@@ -182,8 +191,10 @@ store_begin(struct store *st, struct db *db, bool fts, struct ns_err *err)
 	st->qmax0 = db_scalar(db, "SELECT coalesce(max(id), 0) FROM query");
 	st->next_pid = st->pmax0 + 1;
 	if (st->pmax0 < 0 || st->qmax0 < 0) {
+		/* the message before the rollback clears it */
+		rc = db_fail(db, err, "reading the project");
 		db_rollback(db);
-		return db_fail(db, err, "reading the project");
+		return rc;
 	}
 	st->pend = xcalloc(1, sizeof(*st->pend));
 	strbuf_init(&st->pend->bytes);

@@ -235,6 +235,23 @@ vecdb_count(struct db *db, bool query)
 			 "SELECT count(*) FROM passage");
 }
 
+int
+vecdb_path_used(struct db *db, const char *rel)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM vecset WHERE path = ?1 OR ids_path = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, NULL);
+	int v = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, rel, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	return v;
+}
+
 int64_t
 vecdb_max_id(struct db *db, bool query)
 {

@@ -79,6 +79,10 @@ enum ns_rc vecdb_passage_id(struct db *db, const char *xid, int64_t *id,
  * "#ID" when it has none. */
 char *vecdb_xid(struct db *db, bool query, int64_t id);
 
+/* Does a vecset row name @rel (a path relative to the project) as its
+ * vectors or ids file?  -1 on a database error. */
+int vecdb_path_used(struct db *db, const char *rel);
+
 /* Number of queries / passages. */
 int64_t vecdb_count(struct db *db, bool query);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "src/cleanup.h"
 #include "src/cmd.h"
 #include "src/embedjob.h"
 #include "src/project.h"
@@ -52,6 +53,8 @@ cmd_embed(int argc, char **argv)
 		return cmd_usage_error("embed", "--model and --endpoint do "
 				       "not apply to imported vector files");
 
+	/* a spool must not outlive Ctrl-C (src/cleanup.h) */
+	cleanup_catch_signals();
 	if (project_open(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	opt_resolve(embed_cmd.rows, p.cfg, &o, &st);

@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "src/cmd.h"
+#include "src/perm.h"
 #include "src/project.h"
 
 struct init_settings {
 	const char *config;	/* the YAML file to store, or NULL */
+	const char *group;	/* share the project with this group, or NULL */
 	bool example;		/* print an example negsieve.yaml */
 };
 
@@ -17,6 +19,10 @@ struct init_settings {
 static const struct opt init_rows[] = {
 	OPT_VAL('c', "config", "FILE", CONFIG_STRING, NULL, NULL, IS, config,
 		"store this negsieve.yaml in the project"),
+	OPT_VAL('g', "group", "GROUP", CONFIG_STRING, NULL, NULL, IS, group,
+		"share the project with GROUP: the directory belongs to it "
+		"(setgid) and the database and all other files are "
+		"group-writable"),
 	OPT_FLAG(0, "example-config", IS, example,
 		 "print a negsieve.yaml with every key, its help and its "
 		 "default, and exit"),
@@ -30,7 +36,8 @@ static const struct opt_cmd init_cmd = {
 	"       negsieve init --example-config\n",
 	"Create a project: the directory PROJECT with its database.  The\n"
 	"YAML config FILE (see negsieve.yaml(5)) is checked and stored in\n"
-	"the project, so the project describes itself.\n",
+	"the project, so the project describes itself.  Files in PROJECT\n"
+	"take the permissions of the directory (never world-writable).\n",
 	init_rows,
 };
 
@@ -53,10 +60,20 @@ cmd_init(int argc, char **argv)
 	}
 	if (st.first != argc - 1 || o.example)
 		return cmd_usage_error("init", "expected one PROJECT argument");
-	if (project_init(&p, argv[st.first], o.config, &err) != NS_OK)
+	if (project_init_group(&p, argv[st.first], o.config, o.group,
+			       &err) != NS_OK)
 		return cmd_fail(&err);
 	printf("created project %s (schema version %d)\n", argv[st.first],
 	       db_schema_version());
+	if (o.group)
+		printf("shared with group %s: the directory is setgid and "
+		       "every file in it group-writable.\nAdd an annotator "
+		       "to the group (as root): usermod -aG %s NAME\n(they "
+		       "log in again for it to take effect)\n", o.group,
+		       o.group);
+	else if (!(perm_mode(argv[st.first], true) & 0020))
+		printf("only you can write it; to share it with a group, "
+		       "create it with --group GROUP\n");
 	project_close(&p);
 	return NS_OK;
 }

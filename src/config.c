@@ -224,6 +224,9 @@ const struct config_key config_keys[] = {
 	  "Who may work the queue: OS user names, comma-separated; unset: everyone." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
+	{ "review.allow_annotator_override", CONFIG_BOOL, "false", NULL,
+	  "Let 'review --annotator NAME' record decisions under a name other "
+	  "than the login name." },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -569,7 +569,11 @@ embedjob_run(struct project *p, const struct embedjob_settings *s,
 
 	memset(res, 0, sizeof(*res));
 	res->requests = -1;
+	res->dir = p->dir;
 	if ((rc = embedjob_check(s, err)))
+		return rc;
+	/* what an embed killed before left in vectors/ */
+	if ((rc = vecstore_sweep(p->db, &res->swept, &res->swept_bytes, err)))
 		return rc;
 	if (s->files[VEC_QUERY] || s->files[VEC_PASSAGE])
 		rc = run_import(p, s, res->kind, err);
@@ -590,6 +594,11 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 				   *ps = &res->kind[VEC_PASSAGE];
 	double dt = res->seconds;
 
+	if (res->swept)
+		fprintf(fp, "removed %lld stale temporary file%s (%.1f MB) left "
+			"in %s/vectors by an interrupted embed\n",
+			(long long)res->swept, res->swept == 1 ? "" : "s",
+			(double)res->swept_bytes / 1e6, res->dir);
 	fprintf(fp, "embedded");
 	if (ps->done)
 		fprintf(fp, " %lld passages", (long long)ps->rows);

@@ -55,6 +55,9 @@ struct embedjob_result {
 	struct embedjob_kind kind[2];	/* by enum vec_kind */
 	int64_t requests;		/* endpoint requests; -1: no endpoint */
 	double seconds;			/* wall time of the job */
+	int64_t swept, swept_bytes;	/* stale files removed first
+					 * (vecstore_sweep()) */
+	const char *dir;		/* the project's directory */
 };
 
 /* The option rows of struct embedjob_settings (src/opt.h): the embed.*

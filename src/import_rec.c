@@ -654,7 +654,9 @@ static size_t imp_psgs_cap;
 struct imp_psg *
 imp_psgs_need(size_t n)
 {
-	if (n > imp_psgs_cap) {
+	/* allocated even for a row without passages: imp_psgs + 0 on NULL
+	 * is undefined (found by fuzz/fuzz-import, bge and tevatron) */
+	if (n > imp_psgs_cap || !imp_psgs) {
 		imp_psgs_cap = n + 64;
 		imp_psgs = xrealloc(imp_psgs, imp_psgs_cap *
 				    sizeof(*imp_psgs));

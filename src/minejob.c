@@ -16,6 +16,7 @@
 #include "src/embed_builtin.h"
 #include "src/mine.h"
 #include "src/minejob.h"
+#include "src/perm.h"
 #include "src/progress.h"
 #include "src/util.h"
 #include "src/vecstore.h"
@@ -607,6 +608,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		/* a shard writes nothing into the project */
 		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))
 			goto out;
+		if (path && !o->shard_n)
+			perm_path(pj->dir, path);	/* src/perm.h */
 	}
 	if (ix && dense_nlist(ix) > 0) {
 		/* the same sample in every shard: the same nprobe */

@@ -104,6 +104,14 @@ enum ns_rc
 project_init(struct project *p, const char *dir, const char *config_path,
 	     struct ns_err *err)
 {
+	return project_init_group(p, dir, config_path, NULL, err);
+}
+
+enum ns_rc
+project_init_group(struct project *p, const char *dir,
+		   const char *config_path, const char *group,
+		   struct ns_err *err)
+{
 	struct config *cfg = NULL;
 	char ts[40], nid[33];
 	enum ns_rc rc;
@@ -126,7 +134,7 @@ project_init(struct project *p, const char *dir, const char *config_path,
 			NULL
 		};
 
-		rc = db_create(dir, meta, &p->db, err);
+		rc = db_create(dir, meta, group, &p->db, err);
 	}
 	if (rc != NS_OK) {
 		config_free(cfg);

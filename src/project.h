@@ -43,6 +43,13 @@ char *project_id(const struct project *p);
 enum ns_rc project_init(struct project *p, const char *dir,
 			const char *config_path, struct ns_err *err);
 
+/* The same, and with @group (NULL: none) the project directory belongs to
+ * that group, setgid and group-writable, and so does every file made in it
+ * (src/perm.h). */
+enum ns_rc project_init_group(struct project *p, const char *dir,
+			      const char *config_path, const char *group,
+			      struct ns_err *err);
+
 /*
  * Replace the configuration of the open project @p with the YAML file at
  * @path, checked first (keys, types, and the cascade's stages): on

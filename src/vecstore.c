@@ -5,13 +5,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/cleanup.h"
+#include "src/perm.h"
 #include "src/util.h"
 #include "db/vecdb.h"
 #include "src/vecstore.h"
@@ -218,10 +223,12 @@ vecstore_state(struct db *db, int64_t id, void **data, size_t *len,
 static void
 vecstore_writer_free(struct vecstore_writer *w)
 {
-	if (w->fp)
-		fclose(w->fp);
 	if (w->spool)
 		unlink(w->spool);
+	if (w->fp)
+		fclose(w->fp);	/* after the unlink: the lock keeps it ours */
+	if (w->spool)
+		cleanup_remove(w->spool);
 	free(w->spool);
 	free(w->model);
 	free(w->pairs);
@@ -242,7 +249,7 @@ vecstore_begin(struct db *db, enum vec_kind kind, const char *model, int dim,
 		return err_set(err, NS_EINPUT, "vector dimension %d out of "
 			       "range (1..65536)", dim);
 	dir = xasprintf("%s/%s", db_dir(db), VECSTORE_DIR);
-	if (mkdir(dir, 0770) != 0 && errno != EEXIST) {
+	if (perm_mkdir(db_dir(db), dir) != 0) {
 		enum ns_rc rc = err_set(err, NS_EIO, "%s: cannot create: %s",
 					dir, strerror(errno));
 		free(dir);
@@ -254,19 +261,46 @@ vecstore_begin(struct db *db, enum vec_kind kind, const char *model, int dim,
 	w->model = xstrdup(model);
 	w->dim = dim;
 	w->sorted = 1;
-	w->spool = xasprintf("%s/.spool-%s-XXXXXX", dir,
-			     vecstore_kind_name(kind));
+	for (;;) {
+		struct stat st;
+
+		w->spool = xasprintf("%s/.spool-%s-XXXXXX", dir,
+				     vecstore_kind_name(kind));
+		fd = mkstemp(w->spool);
+		if (fd < 0)
+			break;
+		/* The lock marks the spool as live for vecstore_sweep() in
+		 * other processes; the kernel drops it when we die.  A sweep
+		 * may have removed it before we locked it: then again. */
+		if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+			int e = errno;
+
+			close(fd);
+			unlink(w->spool);
+			errno = e;
+			fd = -1;
+			break;
+		}
+		if (st.st_nlink > 0)
+			break;
+		close(fd);
+		free(w->spool);
+	}
 	free(dir);
-	fd = mkstemp(w->spool);
 	/* shared through the project's group, like the database */
-	if (fd >= 0)
-		(void)fchmod(fd, 0660);
+	if (fd >= 0 && (perm_fd(db_dir(db), fd) != 0 ||
+			cleanup_add(w->spool) != 0)) {
+		close(fd);
+		unlink(w->spool);
+		fd = -1;
+	}
 	if (fd < 0 || !(w->fp = fdopen(fd, "w+"))) {
 		enum ns_rc rc = err_set(err, NS_EIO, "%s: cannot create: %s",
 					w->spool, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(w->spool);
+			cleanup_remove(w->spool);
 		}
 		free(w->spool);
 		w->spool = NULL;
@@ -369,11 +403,15 @@ vecstore_write_file(struct vecstore_writer *w, const char *path, int ids,
 	size_t used = 0, cap;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
-	if (fd < 0)
+	cleanup_add(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cleanup_remove(path);
 		return err_set(err, NS_EIO, "%s: cannot create: %s", path,
 			       strerror(errno));
-	(void)fchmod(fd, 0660);
+	}
+	if (perm_fd(db_dir(w->db), fd) != 0)
+		goto fail;
 	cap = ids ? CHUNK * sizeof(int64_t) : CHUNK * rowbytes;
 	if (cap > ((size_t)1 << 24))
 		cap = (size_t)1 << 24 < rowbytes ? rowbytes : (size_t)1 << 24;
@@ -408,6 +446,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
+	cleanup_remove(path);
 	return NS_EIO;
 }
 
@@ -454,14 +493,17 @@ vecstore_commit_id(struct vecstore_writer *w, int64_t *id_out,
 	path_ids = xasprintf("%s/%s", dir, rel_ids);
 	if (w->sorted) {
 		/* The spool already is the data file. */
+		cleanup_add(path);
 		if (fdatasync(fileno(w->fp)) != 0 ||
 		    rename(w->spool, path) != 0) {
 			rc = err_set(err, NS_EIO, "%s: cannot write: %s", path,
 				     strerror(errno));
+			cleanup_remove(path);
 			goto out;
 		}
 		fclose(w->fp);
 		w->fp = NULL;
+		cleanup_remove(w->spool);
 		free(w->spool);
 		w->spool = NULL;
 	} else {
@@ -483,20 +525,31 @@ vecstore_commit_id(struct vecstore_writer *w, int64_t *id_out,
 		goto out;
 	files = 2;
 	rc = vecdb_set_paths(w->db, id, rel, rel_ids, err);
-	if (rc == NS_OK)
+	if (rc == NS_OK) {
+		/* a signal now must not remove what the commit names */
+		cleanup_hold();
 		rc = db_commit(w->db, err);
-	if (rc == NS_OK)
-		in_tx = 0;
+		if (rc == NS_OK) {
+			in_tx = 0;
+			cleanup_remove(path);
+			cleanup_remove(path_ids);
+		}
+		cleanup_release();
+	}
 out:
 	if (map)
 		munmap(map, maplen);
 	if (rc != NS_OK) {
 		if (in_tx)
 			db_rollback(w->db);
-		if (files >= 1)
+		if (files >= 1) {
 			unlink(path);
-		if (files >= 2)
+			cleanup_remove(path);
+		}
+		if (files >= 2) {
 			unlink(path_ids);
+			cleanup_remove(path_ids);
+		}
 	} else if (id_out) {
 		*id_out = id;
 	}
@@ -519,4 +572,80 @@ vecstore_abort(struct vecstore_writer *w)
 {
 	if (w)
 		vecstore_writer_free(w);
+}
+
+/* --- stale files -------------------------------------------------------- */
+
+/* Is @name a vector file name, KIND-ID.f32 or KIND-ID.ids? */
+static bool
+vecstore_is_set_file(const char *name)
+{
+	const char *p = !strncmp(name, "query-", 6) ? name + 6
+			: !strncmp(name, "passage-", 8) ? name + 8 : NULL;
+
+	if (!p || !(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return !strcmp(p, ".f32") || !strcmp(p, ".ids");
+}
+
+enum ns_rc
+vecstore_sweep(struct db *db, int64_t *files, int64_t *bytes,
+	       struct ns_err *err)
+{
+	char *dir = xasprintf("%s/%s", db_dir(db), VECSTORE_DIR);
+	struct dirent *de;
+	enum ns_rc rc;
+	DIR *d;
+
+	*files = *bytes = 0;
+	if (!(d = opendir(dir))) {
+		rc = errno == ENOENT ? NS_OK
+		     : err_set(err, NS_EIO, "%s: cannot read: %s", dir,
+			       strerror(errno));
+		free(dir);
+		return rc;
+	}
+	/* With the write lock no other embed is between writing its files
+	 * and committing their row. */
+	if ((rc = db_begin(db, err)) != NS_OK)
+		goto out;
+	while ((de = readdir(d))) {
+		char *path, *rel;
+		struct stat st;
+		bool stale = false;
+
+		if (strncmp(de->d_name, ".spool-", 7) != 0 &&
+		    !vecstore_is_set_file(de->d_name))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.') {
+			/* a live spool is locked by its writer */
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+			    fstat(fd, &st) == 0)
+				stale = true;
+			if (stale && unlink(path) != 0)
+				stale = false;
+			if (fd >= 0)
+				close(fd);
+		} else {
+			rel = xasprintf("%s/%s", VECSTORE_DIR, de->d_name);
+			stale = vecdb_path_used(db, rel) == 0 &&
+				stat(path, &st) == 0 && unlink(path) == 0;
+			free(rel);
+		}
+		if (stale) {
+			++*files;
+			*bytes += st.st_size;
+		}
+		free(path);
+	}
+	db_rollback(db);	/* nothing was written */
+out:
+	closedir(d);
+	free(dir);
+	return rc;
 }

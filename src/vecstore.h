@@ -81,7 +81,10 @@ vecstore_vec(const struct vecset *vs, int64_t row)
  * commit.  Rows are spooled to a temporary file in PROJECT/vectors/, so
  * memory stays at 16 bytes per row.  Commit sorts by id, writes the files
  * and inserts the vecset row in one transaction; on any failure (also
- * abort) nothing is left behind, neither files nor rows.
+ * abort) nothing is left behind, neither files nor rows.  The spool and
+ * the files being committed are registered with src/cleanup.h, so SIGINT,
+ * SIGTERM and SIGHUP remove them too (after cleanup_catch_signals());
+ * after SIGKILL, vecstore_sweep() removes them.
  */
 struct vecstore_writer;
 
@@ -126,6 +129,15 @@ enum ns_rc vecstore_commit_id(struct vecstore_writer *w, int64_t *id_out,
 
 /* Drop everything written so far and free @w; NULL is a no-op. */
 void vecstore_abort(struct vecstore_writer *w);
+
+/*
+ * Remove what interrupted writers left in PROJECT/vectors/: spools no
+ * live process holds (see vecstore_begin()) and vector files no vecset row
+ * names.  *@files and *@bytes count what was removed.  Takes the write
+ * lock for a moment; must not be called inside a transaction.
+ */
+enum ns_rc vecstore_sweep(struct db *db, int64_t *files, int64_t *bytes,
+			  struct ns_err *err);
 
 /*
  * The state blob stored with vecset @id: *@data (caller frees) and *@len;

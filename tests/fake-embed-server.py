@@ -18,6 +18,8 @@ texts embedded since, one a line.  Modes:
   malformed  HTTP 200 with a truncated JSON body
   wrong-dim  the last vector of each batch has dimension 3
   slow       sleeps 3 s before answering ok
+  hang       the first POST ok, every later one sleeps 60 s (for
+             tests/cli-embed-kill.sh: the client waits with a spool open)
 """
 import json
 import sys
@@ -84,6 +86,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3)
         with lock:
             state["texts"].extend(req["input"])
+        if mode == "hang" and n > 1:
+            time.sleep(60)
         data = []
         for i, t in enumerate(req["input"]):
             b = t.encode()

@@ -14,7 +14,9 @@ _failed=0
 : "${NEGSIEVE_DATA:=$(pwd)/../shared/data}"
 export NEGSIEVE_PROGRESS=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/ns-sh-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# NS_TEST_KEEP=DIR: copy the test's files there at exit (fuzz/run.sh seeds
+# the fuzzers with the inputs the import tests write)
+trap '[ -n "${NS_TEST_KEEP:-}" ] && cp -a "$T/." "$NS_TEST_KEEP/" 2>/dev/null; rm -rf "$T"' EXIT
 
 ok() {
 	_n=$((_n + 1))

@@ -239,6 +239,9 @@ main(void)
 
 		if (s && sqlite3_step(s) == SQLITE_ROW)
 			v = xstrdup((const char *)sqlite3_column_text(s, 0));
+		if (s)	/* an active statement would hold every later
+			 * write in one implicit transaction */
+			sqlite3_reset(s);
 	}
 	is_str(v, "wal", "WAL mode");
 	free(v);
@@ -277,6 +280,28 @@ main(void)
 	ok(db_exec(db, "INSERT INTO query(xid, text, source_id) VALUES "
 		   "('q2', 't', 42)", &err) == NS_EDB,
 	   "foreign keys enforced");
+
+	/* A transaction SQLite rolled back by itself (here INSERT OR
+	 * ROLLBACK; in life out of memory, I/O error, full disk) stops every
+	 * later statement instead of letting them commit one by one. */
+	ok(db_begin(db, &err) == NS_OK, "begin");
+	ok(db_exec(db, "INSERT INTO annotator(name, created_at) VALUES "
+		   "('b', 'now')", &err) == NS_OK, "a write in the transaction");
+	ok(db_exec(db, "INSERT OR ROLLBACK INTO annotator(name, created_at) "
+		   "VALUES ('a', 'now')", &err) == NS_EDB,
+	   "a statement that makes SQLite roll back");
+	err_clear(&err);
+	ok(db_exec(db, "INSERT INTO annotator(name, created_at) VALUES "
+		   "('c', 'now')", &err) == NS_EDB,
+	   "the next statement is refused");
+	is_str(err.msg, "the transaction was rolled back after an earlier "
+	       "error (out of memory, I/O error or a full disk); nothing of "
+	       "it was written", "message: rolled back");
+	ok(db_prep(db, "SELECT 1", &err) == NULL,
+	   "prepared statements too");
+	ok(db_commit(db, &err) == NS_EDB, "and the commit");
+	is_int(db_scalar(db, "SELECT count(*) FROM annotator"), 1,
+	       "nothing of the transaction written; usable again after it");
 	db_close(db);
 	db = NULL;
 
@@ -286,8 +311,13 @@ main(void)
 	snprintf(path, sizeof(path), "%s/%s", dir, DB_FILENAME);
 	ok(stat(path, &st) == 0 && !(st.st_mode & S_IWOTH),
 	   "database not world-writable");
-	ok(stat(path, &st) == 0 && (st.st_mode & S_IWGRP),
-	   "database group-writable");
+	{
+		struct stat dst;
+
+		ok(stat(path, &st) == 0 && stat(dir, &dst) == 0 &&
+		   (st.st_mode & 07777) == (dst.st_mode & 0664),
+		   "database mode = project directory's & 0664 (src/perm.h)");
+	}
 
 	/* a newer schema is refused */
 	ok(sqlite3_open(path, &h) == SQLITE_OK, "raw open");

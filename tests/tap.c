@@ -46,6 +46,20 @@ skip(const char *reason, const char *fmt, ...)
 }
 
 void
+todo_fail(const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	printf("not ok %d - ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # TODO %s\n", reason);
+	fflush(stdout);
+}
+
+void
 diag(const char *fmt, ...)
 {
 	va_list ap;

@@ -16,6 +16,10 @@ bool is_str(const char *got, const char *want, const char *name);
 /* A check that cannot run here: "ok N - name # SKIP reason". */
 void skip(const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A known failure, reported and not counted: "not ok N - NAME # TODO
+ * REASON" (automake's driver shows it as XFAIL). */
+void todo_fail(const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A "# ..." comment line. */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the plan "1..N"; returns 0 if all passed, else 1. */

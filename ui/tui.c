@@ -23,6 +23,7 @@
 #include "src/cmd.h"
 #include "ui/draw.h"
 #include "src/keymap.h"
+#include "src/perm.h"
 #include "src/project.h"
 #include "src/review.h"
 #include "src/team.h"
@@ -31,6 +32,7 @@
 struct review_settings {
 	int64_t run;		/* only this run's candidates; 0 = newest */
 	const char *queue;	/* the named queue to work */
+	const char *annotator;	/* --annotator, or NULL: the login name */
 	bool keys_man;		/* print the KEY BINDINGS section */
 };
 
@@ -41,6 +43,9 @@ static const struct opt review_rows[] = {
 	OPT_VAL(0, "queue", "NAME", CONFIG_STRING, NULL, "all", RS, queue,
 		"work the named queue NAME (all, conflicts, uncertain, audit, "
 		"or review.queues)"),
+	OPT_VAL(0, "annotator", "NAME", CONFIG_STRING, NULL, NULL, RS,
+		annotator, "record the decisions as NAME (refused unless the "
+		"project sets review.allow_annotator_override)"),
 	OPT_FLAG(0, "keys-man", RS, keys_man,
 		 "print the KEY BINDINGS section of negsieve(1)"),
 	OPT_END
@@ -79,6 +84,7 @@ struct tui_script {
 	int ndump;
 	const wchar_t *pending;	/* rest of a "text:" token */
 	wchar_t wbuf[1024];
+	int ack;		/* fd of NEGSIEVE_REVIEW_ACK, or -1 */
 	double *lat;		/* per-key latency, seconds */
 	unsigned char *cls;	/* its key class (enum tui_class) */
 	size_t nlat, caplat;
@@ -293,6 +299,21 @@ tui_script_next(struct tui *t, struct tui_key *k)
 	}
 }
 
+/* Open the project's review.log @log for appending; a new one gets the
+ * project's file mode (src/perm.h).  The fd, or -1. */
+static int
+tui_open_log(const char *projdir, const char *log)
+{
+	int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+		      0600);
+
+	if (fd >= 0)
+		perm_fd(projdir, fd);
+	else if (errno == EEXIST)
+		fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
+	return fd;
+}
+
 /* Run $VISUAL/$EDITOR on a temporary file; the note text or NULL. */
 static char *
 tui_editor_note(struct tui *t)
@@ -335,7 +356,7 @@ tui_editor_note(struct tui *t)
 			;
 	if (t->saved_stderr >= 0) {
 		char *log = xasprintf("%s/review.log", t->p->dir);
-		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
+		int lfd = tui_open_log(t->p->dir, log);
 
 		if (lfd >= 0) {
 			dup2(lfd, 2);
@@ -424,6 +445,39 @@ tui_class_of(enum req req)
 	    !strcmp(keymap_req(req)->group, "Deciding"))
 		return CLASS_DECIDE;
 	return CLASS_MOVE;
+}
+
+/* Acknowledge a committed decision on the NEGSIEVE_REVIEW_ACK file, for
+ * the crash and concurrency tests: "ack QID PID ACTION TOTAL" with the
+ * internal ids of the query and the selected passage before the key, the
+ * action's config name, and the session's decision count (when @decided);
+ * then, when the key put an error on the status line, "err ACTION
+ * MESSAGE".  One write(2) a line, so a line is there whole or not at
+ * all. */
+static void
+tui_ack(struct tui *t, enum req req, bool decided, int64_t qid, int64_t pid)
+{
+	char line[sizeof(t->r->msg) + 64];
+	int n;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 && decided)
+			n = snprintf(line, sizeof(line), "ack %lld %lld %s "
+				     "%lld\n", (long long)qid, (long long)pid,
+				     keymap_req(req)->name,
+				     (long long)t->r->session_decisions);
+		else if (pass == 1 && t->r->msg_err && t->r->msg[0])
+			n = snprintf(line, sizeof(line), "err %s %s\n",
+				     keymap_req(req)->name, t->r->msg);
+		else
+			continue;
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    write(t->script->ack, line, (size_t)n) != n) {
+			review_msg(t->r, true, "NEGSIEVE_REVIEW_ACK: %s",
+				   strerror(errno));
+			return;
+		}
+	}
 }
 
 /* A key on the main screen. */
@@ -516,9 +570,20 @@ tui_key(struct tui *t, struct tui_key k)
 			free(note);
 		}
 		break;
-	default:
+	default: {
+		const struct queue_query *q = t->r->q;
+		int64_t before = t->r->session_decisions;
+		int64_t qid = q ? q->id : 0;
+		int64_t pid = q && t->r->cur < q->n ?
+			      q->c[t->r->cur].passage_id : 0;
+
 		review_act(t->r, req, NULL, d->g.list_rows);
+		if (t->script && t->script->ack >= 0 && req > REQ_NONE &&
+		    (t->r->session_decisions > before || t->r->msg_err))
+			tui_ack(t, req, t->r->session_decisions > before,
+				qid, pid);
 		break;
+	}
 	}
 }
 
@@ -735,6 +800,7 @@ cmd_review(int argc, char **argv)
 	const char *script = getenv("NEGSIEVE_REVIEW_SCRIPT");
 	const char *dump = getenv("NEGSIEVE_REVIEW_DUMP");
 	const char *bench = getenv("NEGSIEVE_REVIEW_BENCH");
+	const char *ack = getenv("NEGSIEVE_REVIEW_ACK");
 	double t0 = tui_now();
 	struct tui_script sc;
 	struct project p;
@@ -775,8 +841,37 @@ cmd_review(int argc, char **argv)
 		project_close(&p);
 		return cmd_fail(&err);
 	}
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(uname, sizeof(uname), "%s", pw->pw_name);
+	else
+		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
+	/* The annotator is the OS user; another name only where the
+	 * project allows it (tests, a shared account with named people). */
+	if (o.annotator && (!*o.annotator || strlen(o.annotator) > 63)) {
+		keymap_free(t.km);
+		project_close(&p);
+		return cmd_usage_error("review", "--annotator: a name of 1 to "
+				       "63 bytes");
+	}
+	if (o.annotator && strcmp(o.annotator, uname) != 0) {
+		if (!config_bool(p.cfg, "review.allow_annotator_override",
+				 false)) {
+			keymap_free(t.km);
+			project_close(&p);
+			return cmd_usage_error("review", "--annotator %s: "
+					       "decisions are recorded under "
+					       "your login name (%s); this "
+					       "project does not allow another "
+					       "(review.allow_annotator_override"
+					       " in its configuration)",
+					       o.annotator, uname);
+		}
+		snprintf(uname, sizeof(uname), "%s", o.annotator);
+	}
 	if (script) {
 		memset(&sc, 0, sizeof(sc));
+		sc.ack = -1;
 		if (!(sc.fp = fopen(script, "r"))) {
 			err_set(&err, NS_EIO, "%s: %s", script,
 				strerror(errno));
@@ -787,17 +882,20 @@ cmd_review(int argc, char **argv)
 			fclose(sc.fp);
 			goto fail;
 		}
+		if (ack && (sc.ack = open(ack, O_WRONLY | O_APPEND | O_CREAT |
+					  O_CLOEXEC, 0644)) < 0) {
+			err_set(&err, NS_EIO, "%s: %s", ack, strerror(errno));
+			fclose(sc.fp);
+			if (sc.dump)
+				fclose(sc.dump);
+			goto fail;
+		}
 		t.script = &sc;
 	} else if ((ret = tui_check_terminal()) != NS_OK) {
 		keymap_free(t.km);
 		project_close(&p);
 		return ret;
 	}
-	pw = getpwuid(getuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		snprintf(uname, sizeof(uname), "%s", pw->pw_name);
-	else
-		snprintf(uname, sizeof(uname), "uid%ld", (long)getuid());
 	{
 		struct queue_filter f;
 		bool adj;
@@ -829,7 +927,7 @@ cmd_review(int argc, char **argv)
 	/* From here until endwin() nothing may reach stderr. */
 	{
 		char *log = xasprintf("%s/review.log", p.dir);
-		int lfd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0660);
+		int lfd = tui_open_log(p.dir, log);
 
 		if (lfd >= 0) {
 			fflush(stderr);
@@ -861,6 +959,8 @@ cmd_review(int argc, char **argv)
 		fclose(sc.fp);
 		if (sc.dump)
 			fclose(sc.dump);
+		if (sc.ack >= 0)
+			close(sc.ack);
 		free(sc.lat);
 		free(sc.cls);
 	}
@@ -873,6 +973,8 @@ fail:
 		fclose(sc.fp);
 		if (sc.dump)
 			fclose(sc.dump);
+		if (sc.ack >= 0)
+			close(sc.ack);
 	}
 	keymap_free(t.km);
 	project_close(&p);

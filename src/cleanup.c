@@ -1,0 +1,111 @@
+/*
+ * cleanup.c - temporary files removed on SIGINT/SIGTERM/SIGHUP (see
+ * cleanup.h).
+ *
+ * The handler reads the table while the main program may be changing it,
+ * so a slot is published in two steps: the path is written first and only
+ * then the slot marked used (a sig_atomic_t); removing a slot clears the
+ * mark first.  Signals are blocked while the table changes, so the handler
+ * never sees a half-written slot.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/cleanup.h"
+
+static char cleanup_paths[CLEANUP_MAX][PATH_MAX];
+static volatile sig_atomic_t cleanup_used[CLEANUP_MAX];
+static sigset_t cleanup_held;	/* the mask before cleanup_hold() */
+
+static void
+cleanup_block(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+int
+cleanup_add(const char *path)
+{
+	size_t len = strlen(path);
+	sigset_t old;
+	int rc = -1;
+
+	if (len >= PATH_MAX)
+		return -1;
+	cleanup_block(&old);
+	for (int i = 0; i < CLEANUP_MAX; i++) {
+		if (!cleanup_used[i]) {
+			memcpy(cleanup_paths[i], path, len + 1);
+			cleanup_used[i] = 1;
+			rc = 0;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+void
+cleanup_remove(const char *path)
+{
+	sigset_t old;
+
+	cleanup_block(&old);
+	for (int i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_used[i] && strcmp(cleanup_paths[i], path) == 0)
+			cleanup_used[i] = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void
+cleanup_hold(void)
+{
+	cleanup_block(&cleanup_held);
+}
+
+void
+cleanup_release(void)
+{
+	sigprocmask(SIG_SETMASK, &cleanup_held, NULL);
+}
+
+/* unlink() and raise() are async-signal-safe; nothing else is used. */
+static void
+cleanup_on_signal(int sig)
+{
+	for (int i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_used[i])
+			unlink(cleanup_paths[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+cleanup_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cleanup_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction cur;
+
+		/* a signal ignored by the parent (nohup) stays ignored */
+		if (sigaction(sigs[i], NULL, &cur) == 0 &&
+		    cur.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}

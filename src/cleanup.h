@@ -1,0 +1,38 @@
+/*
+ * cleanup.h - temporary files that must not outlive an interrupted
+ * command.
+ *
+ * A command registers each temporary file it creates and unregisters it
+ * once the file is renamed into place or removed.  After
+ * cleanup_catch_signals(), SIGINT, SIGTERM and SIGHUP remove every
+ * registered file and then end the process as the signal would have (the
+ * default action, re-raised), so the shell still sees "killed by SIGINT".
+ * SIGKILL cannot be caught: whatever removes stale temporaries at the next
+ * run (e.g. vecstore_sweep()) handles that case.
+ */
+#ifndef NS_CLEANUP_H
+#define NS_CLEANUP_H
+
+/* Room for this many registered files at once; more are not removed on a
+ * signal (cleanup_add() returns -1). */
+#define CLEANUP_MAX 8
+
+/* Register @path (copied; at most PATH_MAX bytes).  0, or -1 when the
+ * table is full or the path too long. */
+int cleanup_add(const char *path);
+
+/* Unregister @path (a no-op when it is not registered). */
+void cleanup_remove(const char *path);
+
+/*
+ * Hold the three signals (they wait) until cleanup_release(): around a
+ * commit and the cleanup_remove() of the files it made permanent, so that
+ * a signal cannot remove a file the database already names.  Not nested.
+ */
+void cleanup_hold(void);
+void cleanup_release(void);
+
+/* Install the handlers for SIGINT, SIGTERM and SIGHUP. */
+void cleanup_catch_signals(void);
+
+#endif
