@@ -15,7 +15,9 @@
 /*
  * The items with their built-in features.  ?1 restricts to one run (0:
  * all), ?2 is the agreement run (0: none), ?3 one query (QUERY variant).
- * Each item is scored under its query's scoring run qr.run.  The anchor
+ * Each item is scored under its query's scoring run qr.run: its candidate
+ * row there, else (an item another run brought, which qr.run retrieved
+ * but did not keep) its entry in qr.run's pool.  The anchor
  * is the lowest positive score under that run (run_positive), else for
  * an imported run the lowest teacher score imported with it.  The
  * agreement rank is the item's rank among everything the agreement run
@@ -26,7 +28,16 @@
 	"WITH qr AS (SELECT query_id, max(run_id) AS run FROM candidate" \
 	"  WHERE filter IS NULL AND (?1 = 0 OR run_id = ?1) " QUERY \
 	"  GROUP BY query_id)" \
-	" SELECT k.query_id, k.passage_id, s.score, s.rank, s.dup_sim," \
+	" SELECT k.query_id, k.passage_id," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.score" \
+	"   ELSE (SELECT ns_pool_score(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.rank" \
+	"   ELSE (SELECT ns_pool_rank(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.dup_sim" \
+	"   ELSE (SELECT ns_pool_dup(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
 	"  coalesce((SELECT min(rp.score) FROM run_positive rp" \
 	"    WHERE rp.run_id = qr.run AND rp.query_id = k.query_id)," \
 	"   (SELECT min(r.score) FROM qrel r JOIN run u ON u.id = qr.run" \
