@@ -1330,8 +1330,24 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	/* the queue ran out: a decision key then would label again the item
 	 * the last decision left selected; it waits for a move */
 	if (r->queue_done && review_label_of(req) != LABEL_NONE) {
-		review_msg(r, false, "Nothing left to review in the queue; "
-			   "move to an item to change its label.");
+		bool found;
+
+		/* someone may have left work since: go there, the key
+		 * itself is not applied */
+		rc = review_goto_unsettled(r, INT64_MIN, false, &found, &err);
+		if (rc != NS_OK) {
+			review_msg(r, true, "%s", err.msg);
+			return rc;
+		}
+		if (found) {
+			r->queue_done = false;
+			review_msg(r, false, "Query %s has items to decide "
+				   "now; the key was not applied.", r->q->xid);
+		} else {
+			review_msg(r, false, "Nothing left to review in the "
+				   "queue; move to an item to change its "
+				   "label.");
+		}
 		return NS_OK;
 	}
 	if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_NOTE &&
