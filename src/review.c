@@ -1,6 +1,7 @@
 /*
  * review.c - the review state machine (see review.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -905,6 +906,57 @@ review_set_refit(struct review *r, const char *exe, const char *dir,
 	r->refit_exe = exe ? xstrdup(exe) : NULL;
 	r->refit_dir = dir ? xstrdup(dir) : NULL;
 	r->refit_every = every;
+}
+
+char *
+review_stats_text(struct review *r, struct ns_err *err)
+{
+	char *argv[] = { "negsieve", "stats", r->refit_dir, NULL };
+	posix_spawn_file_actions_t fa;
+	struct strbuf sb;
+	char buf[4096];
+	ssize_t got;
+	int fd[2], status;
+	pid_t pid;
+
+	if (!r->refit_exe || !r->refit_dir) {
+		err_set(err, NS_ENOTFOUND, "no statistics here: run negsieve "
+			"stats on the project");
+		return NULL;
+	}
+	if (pipe(fd) != 0) {
+		err_set(err, NS_EIO, "statistics: %s", strerror(errno));
+		return NULL;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	status = posix_spawn(&pid, r->refit_exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (status != 0) {
+		close(fd[0]);
+		err_set(err, NS_EIO, "statistics: cannot start %s: %s",
+			r->refit_exe, strerror(status));
+		return NULL;
+	}
+	strbuf_init(&sb);
+	while ((got = read(fd[0], buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)got);
+	}
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (sb.len == 0)
+		strbuf_addstr(&sb, "negsieve stats printed nothing\n");
+	return strbuf_detach(&sb, NULL);
 }
 
 /* After @n decisions: start a background refit when one is due. */
