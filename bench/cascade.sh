@@ -20,7 +20,8 @@
 # reading the same candidate rows: SELECT count(*), sum(score) FROM
 # candidate), then each binary's `negsieve cascade` on a fresh copy
 # (wall, user+sys CPU, peak RSS), and a digest of the verdicts it wrote
-# (item_auto without fit_id: equal digests mean equal results).  Then
+# (item_auto without fit_id: equal digests mean equal results); then, on
+# that copy, `negsieve fit` the same way (FIT=0: not).  Then
 # bench/cascade-bench N DEC: the refit of every threshold and P(FN)
 # against a qsort of N doubles.
 set -eu
@@ -115,7 +116,24 @@ while [ "$round" -lt "$rounds" ]; do
 			-v d="$digest" -v line="$(grep '^people' "$dir/out")" '
 			/User time|System time/ { c += $2 }
 			/Maximum resident/ { m = $2 }
-			END { printf "%s [%s]: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
+			END { printf "%s [%s] cascade: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
+			      b, r, w, c, m / 1024, d, line }' "$dir/err"
+		[ "${FIT:-1}" = 1 ] || continue
+		# then `negsieve fit` (labels, refit, every verdict anew)
+		sync
+		t0=$(now)
+		/usr/bin/time -v "$bin" fit "$dir/work" >"$dir/out" \
+			2>"$dir/err"
+		wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+		digest=$(sqlite3 "$dir/work/negsieve.db" "SELECT query_id,
+			passage_id, verdict, stage, printf('%.12g', score),
+			printf('%.12g', pfn), printf('%.12g', priority), audit
+			FROM item_auto ORDER BY 1, 2" | md5sum | cut -c1-12)
+		awk -F': ' -v b="$bin" -v r="$round" -v w="$wall" \
+			-v d="$digest" -v line="$(grep '^people' "$dir/out")" '
+			/User time|System time/ { c += $2 }
+			/Maximum resident/ { m = $2 }
+			END { printf "%s [%s] fit: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
 			      b, r, w, c, m / 1024, d, line }' "$dir/err"
 	done
 done
