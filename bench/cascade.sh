@@ -13,8 +13,10 @@
 # retriever scores, near-duplicate similarities and each query's positive
 # score (run_positive); a BM25 run whose pools (20 per query, about a
 # third shared with the dense run) the agreement stage reads
-# (bench/cascade-gen); DEC decisions (default 10000, fn or tn) by one
-# annotator.  The default stages: near_duplicate, gap, bm25_agreement.
+# (bench/cascade-gen); DEC decisions (default 10000) by one annotator:
+# mostly fn above near-duplicate similarity 0.9, mostly tn below 0.8
+# (about 5% of them fall in the audit slice, enough to certify both
+# thresholds of the near_duplicate stage).  The default stages: near_duplicate, gap, bm25_agreement.
 #
 # ROUNDS times (default 3), alternating: the yardstick (the sqlite3 shell
 # reading the same candidate rows: SELECT count(*), sum(score) FROM
@@ -32,7 +34,7 @@ k=${K:-10}
 np=${NP:-200000}
 dec=${DEC:-10000}
 rounds=${ROUNDS:-3}
-dir=${BENCH_DIR:-/tmp/ns-bench-cascade}/$nq-$k-$dec
+dir=${BENCH_DIR:-/tmp/ns-bench-cascade}/v2-$nq-$k-$dec
 mkdir -p "$dir"
 now() { date +%s.%N; }
 [ -x bench/cascade-gen ] && [ -x bench/cascade-bench ] ||
@@ -68,8 +70,11 @@ INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim, filter
 INSERT INTO annotator(id, name, created_at) VALUES (1, 'bench', '2026-01-01');
 INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
  SELECT query_id, passage_id, 1,
-  CASE WHEN dup_sim > 0.85 AND (id * 40503) % 10 < 7 THEN 'fn'
-       WHEN (id * 40503) % 20 = 0 THEN 'fn' ELSE 'tn' END,
+  CASE WHEN dup_sim > 0.9 THEN
+         CASE WHEN (id * 40503) % 100 < 97 THEN 'fn' ELSE 'tn' END
+       WHEN dup_sim < 0.8 THEN
+         CASE WHEN (id * 40503) % 1000 < 5 THEN 'fn' ELSE 'tn' END
+       WHEN (id * 40503) % 2 = 0 THEN 'fn' ELSE 'tn' END,
   '2026-01-01T00:00:00Z'
  FROM candidate ORDER BY (id * 2654435761) % 4294967296 LIMIT $dec;
 COMMIT;
