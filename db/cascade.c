@@ -20,7 +20,9 @@
  * passage) among the kept candidates (of run @run, 0: all).  Each item is
  * scored under its query's scoring run: the newest run with a kept
  * candidate of the query; its features come from its candidate row in
- * that run, whatever that row's filter (none: unknown).  The anchor is
+ * that run, whatever that row's filter, else (an item another run
+ * brought, which the scoring run retrieved but did not keep) from its
+ * entry in the scoring run's pool (none: unknown).  The anchor is
  * the lowest positive score under that run (run_positive), else for an
  * imported run the lowest teacher score imported with it (qrel).  The
  * agreement rank is the item's rank among everything the agreement run
@@ -189,6 +191,10 @@ struct cascade_load {
 	struct filter_cand *pc;		/* the current query's pool */
 	size_t npc;
 	bool pool_here;
+	struct filter_cand *spc;	/* a scoring run's pool of a query */
+	size_t nspc;
+	int64_t sp_run, sp_q;
+	bool sp_read;
 };
 
 /* The anchor of query @q under run @run (NAN: none). */
@@ -281,8 +287,51 @@ cascade_load_pool_rank(const struct cascade_load *l, int64_t pid)
 	return NAN;
 }
 
-/* The scoring row of (@run, @q, @pid) when it was not scanned (a
- * filtered row): *@found false when there is none. */
+/* The scoring run's pool of query @q (cached: items come query by
+ * query); none or damaged: empty. */
+static enum ns_rc
+cascade_load_spool(struct cascade_load *l, int64_t run, int64_t q,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT data FROM run_pool WHERE run_id = ?1 AND query_id = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (l->sp_read && l->sp_run == run && l->sp_q == q)
+		return NS_OK;
+	free(l->spc);
+	l->spc = NULL;
+	l->nspc = 0;
+	l->sp_read = true;
+	l->sp_run = run;
+	l->sp_q = q;
+	if (!(st = db_prep(l->db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, q);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		int64_t *pos;
+		double *ps;
+		size_t npos;
+
+		if (!db_mine_pool_unpack(sqlite3_column_blob(st, 0),
+					 (size_t)sqlite3_column_bytes(st, 0),
+					 &l->spc, &l->nspc, &pos, &ps, &npos)) {
+			l->spc = NULL;
+			l->nspc = 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(l->db, err, "reading a run's pool");
+	return NS_OK;
+}
+
+/* The scoring values of (@run, @q, @pid) when its row was not scanned:
+ * a filtered candidate row, else its entry in the run's pool (an item
+ * another run brought), else unknown (NAN). */
 static enum ns_rc
 cascade_load_row(struct cascade_load *l, int64_t run, int64_t q, int64_t pid,
 		 double *rank, double *score, double *dup, struct ns_err *err)
@@ -291,6 +340,7 @@ cascade_load_row(struct cascade_load *l, int64_t run, int64_t q, int64_t pid,
 		"SELECT rank, score, dup_sim FROM candidate"
 		" WHERE run_id = ?1 AND query_id = ?2 AND passage_id = ?3";
 	sqlite3_stmt *st = db_prep(l->db, sql, err);
+	enum ns_rc ret;
 	int rc;
 
 	*rank = *score = *dup = NAN;
@@ -306,8 +356,19 @@ cascade_load_row(struct cascade_load *l, int64_t run, int64_t q, int64_t pid,
 		*dup = cascade_col(st, 2);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc != SQLITE_DONE)
 		return db_fail(l->db, err, "reading a candidate");
+	if ((ret = cascade_load_spool(l, run, q, err)))
+		return ret;
+	for (size_t i = 0; i < l->nspc; i++)
+		if (l->spc[i].passage_id == pid) {
+			*rank = (double)l->spc[i].rank;
+			*score = l->spc[i].score;
+			*dup = l->spc[i].dup_sim;
+			break;
+		}
 	return NS_OK;
 }
 
@@ -498,6 +559,7 @@ out:
 	if (l.pool)
 		sqlite3_reset(l.pool);
 	free(l.pc);
+	free(l.spc);
 	free(l.rp);
 	free(l.qs);
 	free(l.rs);

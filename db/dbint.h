@@ -81,8 +81,9 @@ int64_t db_scalar(struct db *db, const char *sql);
 /*
  * Register the SQL functions over run pools (db/mining.c) on @h:
  * ns_pool_rank(data, passage_id) is the rank of the passage among a
- * run_pool row's candidates, NULL when it is not one of them.  Returns an
- * SQLite result code.
+ * run_pool row's candidates, ns_pool_score() its score and ns_pool_dup()
+ * its similarity to the nearest positive (NULL unknown); all NULL when it
+ * is not one of them.  Returns an SQLite result code.
  */
 int db_mine_sql_functions(sqlite3 *h);
 

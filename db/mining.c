@@ -989,10 +989,14 @@ db_mine_pool_unpack(const void *data, size_t len, struct filter_cand **cp,
 	return true;
 }
 
-/* ns_pool_rank(data, passage_id) (see dbint.h). */
+/* ns_pool_rank(), ns_pool_score(), ns_pool_dup() (see dbint.h): the
+ * function's user data says which field. */
+enum pool_field { POOL_RANK, POOL_SCORE, POOL_DUP };
+
 static void
-db_mine_fn_pool_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+db_mine_fn_pool(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+	enum pool_field f = *(const enum pool_field *)sqlite3_user_data(ctx);
 	struct filter_cand *c;
 	int64_t *pos, pid;
 	double *ps;
@@ -1005,20 +1009,36 @@ db_mine_fn_pool_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 				 &pos, &ps, &npos))
 		return;		/* NULL */
 	pid = sqlite3_value_int64(argv[1]);
-	for (size_t i = 0; i < n; i++)
-		if (c[i].passage_id == pid) {
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].passage_id != pid)
+			continue;
+		if (f == POOL_RANK)
 			sqlite3_result_int(ctx, c[i].rank);
-			break;
-		}
-	free(c);
+		else if (f == POOL_SCORE)
+			sqlite3_result_double(ctx, c[i].score);
+		else if (!isnan(c[i].dup_sim))
+			sqlite3_result_double(ctx, c[i].dup_sim);
+		break;
+	}
+	free(c);		/* one block with pos and ps */
 }
 
 int
 db_mine_sql_functions(sqlite3 *h)
 {
-	return sqlite3_create_function(h, "ns_pool_rank", 2,
-				       SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-				       NULL, db_mine_fn_pool_rank, NULL, NULL);
+	static const enum pool_field fields[] = {
+		POOL_RANK, POOL_SCORE, POOL_DUP
+	};
+	static const char *const names[] = {
+		"ns_pool_rank", "ns_pool_score", "ns_pool_dup"
+	};
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < 3 && rc == SQLITE_OK; i++)
+		rc = sqlite3_create_function(h, names[i], 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				(void *)&fields[i], db_mine_fn_pool, NULL, NULL);
+	return rc;
 }
 
 enum ns_rc

@@ -436,20 +436,21 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	rec.counts = counts = counts_json(c);
 	export_reader_close(rd);
 	rd = NULL;
-	/* the record and the file: both or neither */
+	/* the record and the file: both or neither.  The file is written
+	 * whole under its temporary name, the record committed, and only
+	 * then is the file published; a failed commit removes it. */
+	if ((rc = outstream_finish(out, err)))
+		goto out;
 	if ((rc = db_begin(db, err)))
 		goto out;
 	if ((rc = export_record_add(db, &rec, &c->id, err))) {
 		db_rollback(db);
 		goto out;
 	}
+	if ((rc = db_commit(db, err)))
+		goto out;
 	rc = outstream_close(out, err);
 	out = NULL;
-	if (rc) {
-		db_rollback(db);
-		goto out;
-	}
-	rc = db_commit(db, err);
 out:
 	export_reader_close(rd);
 	exportfmt_free(j.fmt);

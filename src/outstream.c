@@ -28,6 +28,7 @@ struct outstream {
 	size_t total;		/* bytes given so far */
 	enum ns_rc failed;	/* a write error seen (reported once) */
 	bool direct;		/* fd is the file itself (not stdout) */
+	bool finished;		/* outstream_finish() done: all written */
 };
 
 bool
@@ -212,10 +213,11 @@ out_free(struct outstream *o)
 }
 
 enum ns_rc
-outstream_close(struct outstream *o, struct ns_err *err)
+outstream_finish(struct outstream *o, struct ns_err *err)
 {
 	enum ns_rc rc = out_flush(o, err);
 
+	o->finished = true;
 	if (o->gz) {
 		int zrc = gzclose(o->gz);
 
@@ -225,29 +227,32 @@ outstream_close(struct outstream *o, struct ns_err *err)
 					"error: %s", zrc == Z_ERRNO ?
 					strerror(errno) : "gzip stream");
 	}
-	if (o->direct) {
-		if (close(o->fd) != 0 && rc == NS_OK)
-			rc = err_setpos(err, NS_EIO, o->path, 0, 0, "write "
-					"error: %s", strerror(errno));
-		out_free(o);
-		return rc;
-	}
-	if (!o->tmp) {
+	if (!o->tmp && !o->direct) {
 		if (rc == NS_OK && fflush(stdout) != 0)
 			rc = err_setpos(err, NS_EIO, "-", 0, 0, "write error: "
 					"%s", strerror(errno));
-		out_free(o);
 		return rc;
 	}
-	if (close(o->fd) != 0 && rc == NS_OK)
+	if (o->fd >= 0 && close(o->fd) != 0 && rc == NS_OK)
 		rc = err_setpos(err, NS_EIO, o->path, 0, 0, "write error: %s",
 				strerror(errno));
 	o->fd = -1;
-	if (rc == NS_OK && rename(o->tmp, o->target) != 0)
-		rc = err_setpos(err, NS_EIO, o->path, 0, 0, "cannot rename "
-				"%s to it: %s", o->tmp, strerror(errno));
-	if (rc != NS_OK)
-		unlink(o->tmp);
+	return rc;
+}
+
+enum ns_rc
+outstream_close(struct outstream *o, struct ns_err *err)
+{
+	enum ns_rc rc = o->finished ? NS_OK : outstream_finish(o, err);
+
+	if (o->tmp) {
+		if (rc == NS_OK && rename(o->tmp, o->target) != 0)
+			rc = err_setpos(err, NS_EIO, o->path, 0, 0, "cannot "
+					"rename %s to it: %s", o->tmp,
+					strerror(errno));
+		if (rc != NS_OK)
+			unlink(o->tmp);
+	}
 	out_free(o);
 	return rc;
 }
@@ -258,13 +263,10 @@ outstream_abort(struct outstream *o)
 	if (!o)
 		return;
 	if (o->gz)
-		gzclose(o->gz);
-	if (o->direct)
+		gzclose(o->gz);		/* over a dup of fd */
+	if ((o->direct || o->tmp) && o->fd >= 0)
 		close(o->fd);
-	if (o->tmp) {
-		if (o->fd >= 0)
-			close(o->fd);
+	if (o->tmp)
 		unlink(o->tmp);
-	}
 	out_free(o);
 }

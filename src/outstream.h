@@ -43,7 +43,17 @@ enum ns_rc outstream_puts(struct outstream *o, const char *s,
 size_t outstream_bytes(const struct outstream *o);
 
 /*
- * Flush, finish the gzip stream, and move the temporary file to its name.
+ * Flush, finish the gzip stream and close the file, but leave it under its
+ * temporary name: then outstream_close() publishes it and
+ * outstream_abort() removes it (a caller that records the file elsewhere
+ * does that in between).  On failure @err says why; @o is still the
+ * caller's to close or abort.
+ */
+enum ns_rc outstream_finish(struct outstream *o, struct ns_err *err);
+
+/*
+ * Flush, finish the gzip stream, and move the temporary file to its name
+ * (outstream_finish() first when it was not called).
  * Frees @o whatever happens; on failure nothing is left under the name
  * (an existing file there is untouched) and @err says why.
  */

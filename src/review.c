@@ -226,6 +226,53 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	return NS_OK;
 }
 
+/*
+ * Make current the first query from @from on (wrapping to the start when
+ * @wrap) that has something for this session to decide, leasing it.  The
+ * query that queue_next_unsettled() finds may be leased or finished by
+ * another session before review_goto() leases and loads it (a free lease
+ * and nothing left to do look alike until then): then the next one, a
+ * bounded number of times.  *@found is false when there is none.
+ */
+static enum ns_rc
+review_goto_unsettled(struct review *r, int64_t from, bool wrap, bool *found,
+		      struct ns_err *err)
+{
+	int64_t qid;
+	enum ns_rc rc;
+
+	*found = false;
+	for (int tries = 0; tries < 256; tries++) {
+		rc = queue_next_unsettled(r->db, r->run, r->filter,
+					  r->adjudicating, from,
+					  r->annotator_id, r->session_id,
+					  now_seconds(), &qid, err);
+		if (rc == NS_ENOTFOUND && wrap && from != INT64_MIN) {
+			wrap = false;
+			err_clear(err);
+			rc = queue_next_unsettled(r->db, r->run, r->filter,
+						  r->adjudicating, INT64_MIN,
+						  r->annotator_id,
+						  r->session_id, now_seconds(),
+						  &qid, err);
+		}
+		if (rc == NS_ENOTFOUND) {
+			err_clear(err);
+			return NS_OK;
+		}
+		if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
+			return rc;
+		if (!r->leased_out && !r->q->dropped &&
+		    review_first_unsettled(r->q, 0) < r->q->n) {
+			*found = true;
+			return NS_OK;
+		}
+		from = qid + 1;
+	}
+	*found = false;	/* on the last one tried, with nothing to decide */
+	return NS_OK;
+}
+
 enum ns_rc
 review_open(struct db *db, const char *annotator, int64_t run,
 	    struct review **out, struct ns_err *err)
@@ -241,6 +288,7 @@ review_open_queue(struct db *db, const char *annotator, int64_t run,
 {
 	struct review *r;
 	int64_t qid;
+	bool found;
 	enum ns_rc rc;
 
 	if (run && (rc = queue_run_check(db, run, err)) != NS_OK)
@@ -268,11 +316,13 @@ review_open_queue(struct db *db, const char *annotator, int64_t run,
 		goto fail;
 	r->data_version = db_data_version(db);
 	review_load_fit(r);
-	rc = queue_next_unsettled(db, run, r->filter, r->adjudicating,
-				  INT64_MIN, r->annotator_id, r->session_id,
-				  now_seconds(), &qid, err);
-	if (rc == NS_ENOTFOUND)
-		rc = queue_step(db, run, INT64_MIN, 1, &qid, err);
+	if ((rc = review_goto_unsettled(r, INT64_MIN, false, &found, err)))
+		goto fail;
+	if (found) {
+		*out = r;
+		return NS_OK;
+	}
+	rc = queue_step(db, run, INT64_MIN, 1, &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
 		if (run)
@@ -287,6 +337,11 @@ review_open_queue(struct db *db, const char *annotator, int64_t run,
 	}
 	if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
 		goto fail;
+	/* everything is decided (or leased): shown from the start, and a
+	 * decision key waits for a move, as at the end of the queue */
+	r->queue_done = true;
+	review_msg(r, false, "Nothing left to review in the queue; move to "
+		   "an item to change its label.");
 	*out = r;
 	return NS_OK;
 fail:
@@ -367,41 +422,28 @@ review_advance(struct review *r, struct ns_err *err)
 	struct queue_query *q = r->q;
 	size_t i = q->dropped || r->leased_out ? q->n
 		   : review_first_unsettled(q, r->cur);
-	int64_t qid;
 	enum ns_rc rc;
 
 	if (i < q->n) {
 		review_select(r, i);
 		return NS_OK;
 	}
-	rc = queue_next_unsettled(r->db, r->run, r->filter, r->adjudicating,
-				  q->id + 1, r->annotator_id, r->session_id,
-				  now_seconds(), &qid, err);
-	if (rc == NS_ENOTFOUND)
-		rc = queue_next_unsettled(r->db, r->run, r->filter,
-					  r->adjudicating, INT64_MIN,
-					  r->annotator_id, r->session_id,
-					  now_seconds(), &qid, err);
-	if (rc == NS_ENOTFOUND) {
-		err_clear(err);
-		review_msg(r, false, "Query %s done; nothing left to review "
-			   "in the queue.", q->xid);
-		return NS_OK;
-	}
-	if (rc != NS_OK)
-		return rc;
 	{
 		char *done = xstrdup(q->xid);
+		bool found;
 
-		rc = review_goto(r, qid, 0, err);
-		if (rc == NS_OK)
+		rc = review_goto_unsettled(r, q->id + 1, true, &found, err);
+		if (rc == NS_OK && !found) {
+			review_msg(r, false, "Query %s done; nothing left to "
+				   "review in the queue.", done);
+			r->queue_done = true;
+		}
+		else if (rc == NS_OK)
 			review_msg(r, false, "Query %s done; now query %s.",
 				   done, r->q->xid);
 		free(done);
 	}
-	if (rc != NS_OK)
-		return rc;
-	return NS_OK;
+	return rc;
 }
 
 /* The label @req records for the candidates (REST_TN: TN), or
@@ -819,6 +861,14 @@ review_sync(struct review *r)
 		review_msg(r, true, "%s", err.msg);
 	if (r->cur >= r->q->n)
 		r->cur = r->q->n ? r->q->n - 1 : 0;
+	/* the query just became ours: the selection goes to what is left
+	 * to decide, not to what the holder decided under it */
+	if (taken && r->q->n && review_settled(r->q, r->cur)) {
+		size_t i = review_first_unsettled(r->q, 0);
+
+		if (i < r->q->n)
+			review_select(r, i);
+	}
 	return true;
 }
 
@@ -1008,6 +1058,16 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 		page = 1;
 	if (prefix && !review_label_of(req))
 		r->tag_prefix = false;
+	/* the queue ran out: a decision key then would label again the item
+	 * the last decision left selected; it waits for a move */
+	if (r->queue_done && review_label_of(req) != LABEL_NONE) {
+		review_msg(r, false, "Nothing left to review in the queue; "
+			   "move to an item to change its label.");
+		return NS_OK;
+	}
+	if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_NOTE &&
+	    req != REQ_NOTE_EDITOR && req != REQ_TAG)
+		r->queue_done = false;
 	switch (req) {
 	case REQ_MOVE_DOWN:
 		review_select(r, r->cur + 1);

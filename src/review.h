@@ -48,6 +48,9 @@ struct review {
 	bool query_hit;			/* q's text matches the search */
 	bool tag_prefix;		/* next decision goes to the tagged */
 	size_t ntagged;			/* tagged candidates of q */
+	bool queue_done;		/* the queue ran out after the last
+					 * decision; decision keys wait for a
+					 * move */
 	bool leased_out;		/* another session holds q */
 	char holder[72];		/* its annotator, when leased_out */
 	bool holder_self;		/* ... and it is this annotator */

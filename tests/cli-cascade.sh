@@ -192,4 +192,27 @@ run "$NEGSIEVE" config "$P"
 is_in "$out" "scorer: near_duplicate" "a refused config changes nothing"
 run "$NEGSIEVE" cascade --run 0 "$P"
 is "$rc" 2 "--run 0: usage error"
+# an item another run brought (here the imported negatives), which the
+# dense run retrieved but did not keep, is scored from the dense run's
+# pool: the kept candidates all score above 0.1, so every automatic true
+# negative below comes from a pool
+BGE=$NEGSIEVE_DATA/flagembedding-bge
+if [ -f "$BGE/msmarco.jsonl" ]; then
+	printf 'cascade:\n  stages:\n    - scorer: score\n      lo: 0.1\n      hi: 0.9\n      fit: false\n' >"$T/pool.yaml"
+	Q=$T/pool
+	"$NEGSIEVE" init --config "$T/pool.yaml" "$Q" >/dev/null
+	"$NEGSIEVE" import "$Q" "$BGE/msmarco.jsonl" >/dev/null 2>&1
+	"$NEGSIEVE" mine --num-negatives 5 "$Q" >/dev/null 2>&1
+	dense=$(sqlite3 "$Q/negsieve.db" "SELECT max(id) FROM run WHERE method = 'dense'")
+	is "$(sqlite3 "$Q/negsieve.db" "SELECT min(score) > 0.1 FROM candidate WHERE run_id = $dense")" 1 \
+		"pool: the dense run kept nothing below 0.1"
+	run "$NEGSIEVE" cascade "$Q"
+	kept=$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM item_auto WHERE verdict = 'tn'")
+	ok "pool: imported items auto-kept by their dense score ($kept)" test "$kept" -gt 0
+	is "$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM item_auto a JOIN candidate c
+	  ON c.run_id = $dense AND c.query_id = a.query_id AND c.passage_id = a.passage_id
+	  WHERE a.verdict = 'tn'")" 0 "pool: none of them is a kept candidate of the dense run"
+else
+	skip "pool" "no $BGE/msmarco.jsonl"
+fi
 done_testing

@@ -3,7 +3,8 @@
  * scans joined in C) against the one SQL join they replaced, kept here
  * as the reference: on a project with three runs (an imported run scored
  * by teacher scores, a dense run with positives' scores, one of them
- * NULL, and filtered rows, a BM25 run with pools, one damaged, and
+ * NULL, filtered rows, and pools that score items only another run
+ * kept, a BM25 run with pools, one damaged, and
  * candidate rows for a query it has no pool for), every item and every
  * feature must be the same, for all runs, one run, and one query.
  */
@@ -25,7 +26,16 @@
 	"WITH qr AS (SELECT query_id, max(run_id) AS run FROM candidate" \
 	"  WHERE filter IS NULL AND (?1 = 0 OR run_id = ?1) " QUERY \
 	"  GROUP BY query_id)" \
-	" SELECT k.query_id, k.passage_id, s.score, s.rank, s.dup_sim," \
+	" SELECT k.query_id, k.passage_id," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.score" \
+	"   ELSE (SELECT ns_pool_score(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.rank" \
+	"   ELSE (SELECT ns_pool_rank(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
+	"  CASE WHEN s.run_id IS NOT NULL THEN s.dup_sim" \
+	"   ELSE (SELECT ns_pool_dup(o.data, k.passage_id) FROM run_pool o" \
+	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
 	"  coalesce((SELECT min(rp.score) FROM run_positive rp" \
 	"    WHERE rp.run_id = qr.run AND rp.query_id = k.query_id)," \
 	"   (SELECT min(r.score) FROM qrel r JOIN run u ON u.id = qr.run" \
@@ -144,9 +154,10 @@ compare(struct db *db, const struct cascade *c, int64_t run, int64_t qid,
 	free(want);
 }
 
-/* Pool of query @q in run 3: passages @p (ranks 1..n). */
+/* Pool of query @q in run @run: passages @p (ranks 1..n), all but the
+ * first with a near-duplicate similarity. */
 static void
-pool(struct db *db, int64_t q, const int64_t *p, size_t n)
+pool(struct db *db, int64_t run, int64_t q, const int64_t *p, size_t n)
 {
 	struct filter_cand c[8];
 	struct ns_err err;
@@ -158,10 +169,10 @@ pool(struct db *db, int64_t q, const int64_t *p, size_t n)
 		c[i].passage_id = p[i];
 		c[i].rank = (int)i + 1;
 		c[i].score = 10.0 - (double)i;
-		c[i].dup_sim = NAN;
+		c[i].dup_sim = i == 0 ? NAN : 0.5 + 0.125 * (double)i;
 	}
 	err_clear(&err);
-	if (db_mine_pool_store(db, 3, q, c, n, &pos, &ps, 1, &err) != NS_OK)
+	if (db_mine_pool_store(db, run, q, c, n, &pos, &ps, 1, &err) != NS_OK)
 		diag("pool: %s", err.msg);
 }
 
@@ -174,6 +185,7 @@ main(void)
 	struct cascade c;
 	struct ns_err err;
 	static const int64_t p1[] = { 3, 11, 4 }, p3[] = { 9, 8 };
+	static const int64_t p2[] = { 4, 3, 7, 6 }, p5[] = { 15, 16 };
 	static const char gap[] = "cascade:\n  stages:\n    - scorer: gap\n";
 
 	err_clear(&err);
@@ -182,13 +194,15 @@ main(void)
 		return tap_done();
 	/*
 	 * q1: kept in runs 1 and 2 (scored under 2; passage 5 kept in 1,
-	 *     filtered in 2; passage 6 kept in 1 only); pool in run 3.
+	 *     filtered in 2; passage 6 kept in 1 only, in run 2's pool); pool
+ *     in run 3.
 	 * q2: run 1 only (teacher scores, one NULL); run 3 candidate rows.
 	 * q3: run 2, positive score NULL -> no qrel of run 2's source: NAN;
 	 *     pool in run 3.
 	 * q4: run 1, positive's teacher score 0 (no relative gap); nothing
 	 *     in run 3.
-	 * q5: run 2 with a NULL score and rank; a damaged pool in run 3.
+	 * q5: run 2 with a NULL score and rank; passages 15 and 17 kept by
+ *     run 1 only, 15 in run 2's pool; a damaged pool in run 3.
 	 * q6: only run 3's rows (no item).
 	 */
 	ok(db_exec(db,
@@ -220,10 +234,15 @@ main(void)
 		" (2,3,8,1,0.5,0.1,NULL),(2,3,9,2,0.4,0.2,NULL),"
 		" (1,4,10,1,0.3,NULL,NULL),(1,4,11,2,-0.2,NULL,NULL),"
 		" (2,5,12,NULL,NULL,NULL,NULL),(2,5,13,2,0.1,0.9,NULL),"
-		" (3,6,14,1,3.0,NULL,'rank')", &err) == NS_OK,
+		" (3,6,14,1,3.0,NULL,'rank'),(1,5,15,1,0.3,0.2,NULL),"
+		" (1,5,17,2,0.2,0.1,NULL)", &err) == NS_OK,
 	   "project: %s", err.msg);
-	pool(db, 1, p1, 3);
-	pool(db, 3, p3, 2);
+	pool(db, 3, 1, p1, 3);
+	pool(db, 3, 3, p3, 2);
+	/* run 2 retrieved q1's passage 6 (kept by run 1 only) and 7, and
+	 * q5's passage 15 (run 1 kept it), without keeping them */
+	pool(db, 2, 1, p2, 4);
+	pool(db, 2, 5, p5, 2);
 	ok(db_exec(db, "INSERT INTO run_pool(run_id,query_id,data) VALUES"
 		   " (3,5,x'00010203')", &err) == NS_OK, "a damaged pool");
 	compare(db, &c, 0, 0, 3, "all runs");

@@ -98,9 +98,7 @@ static const struct scenario scenarios[] = {
 	{ "review decision", "mined", { "review", "@P", NULL }, "x\nq\n",
 	  "|annotator|review_session|review_lease|", NULL },
 	{ "export", "mined", { "export", "-o", "@O", "@P", NULL }, NULL, "",
-	  "export renames its file into place before it commits the record "
-	  "of the export; a failed commit leaves the file while it says "
-	  "nothing was exported (src/exportjob.c)" },
+	  NULL },
 };
 
 struct outcome {
@@ -170,7 +168,8 @@ sh(const char *cmd)
 
 /* The content of the project database: per table "name rows hash" (the
  * hash left out when @shape), one per line, less the tables in @keep;
- * then the integrity check.  Caller frees. */
+ * then the integrity check.  Rows of unfinished mining runs are left
+ * out (see below).  Caller frees. */
 static char *
 digest(const char *proj, const char *keep, int shape)
 {
@@ -198,7 +197,19 @@ digest(const char *proj, const char *keep, int shape)
 			continue;
 		}
 		free(pat);
-		sql = xasprintf("SELECT * FROM \"%s\"", name);
+		/* an unfinished mining run (state 'mining', kept for
+		 * resuming) is invisible to every reader: what counts is
+		 * the finished runs and their rows */
+		if (!strcmp(name, "run"))
+			sql = xstrdup("SELECT * FROM run WHERE state = 'done'");
+		else if (!strcmp(name, "candidate") ||
+			 !strcmp(name, "run_pool") ||
+			 !strcmp(name, "run_positive"))
+			sql = xasprintf("SELECT * FROM \"%s\" WHERE run_id IN "
+					"(SELECT id FROM run WHERE state = "
+					"'done')", name);
+		else
+			sql = xasprintf("SELECT * FROM \"%s\"", name);
 		strbuf_reset(&row);
 		if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
 			while (sqlite3_step(st) == SQLITE_ROW) {
