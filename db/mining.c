@@ -1243,3 +1243,100 @@ db_mine_kept_clear(struct db *db, int64_t run_id, struct ns_err *err)
 	}
 	return rc;
 }
+
+/* --- people's decisions ------------------------------------------------- */
+
+int64_t
+db_mine_labels_seen(struct db *db)
+{
+	return db_scalar(db, "SELECT coalesce(max(id), 0) FROM decision");
+}
+
+void
+db_mine_labels_free(struct db_mine_labels *l)
+{
+	free(l->qid);
+	free(l->pid);
+	free(l->label);
+	free(l->dropped);
+	memset(l, 0, sizeof(*l));
+}
+
+enum ns_rc
+db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
+{
+	static const char sql_items[] =
+		"SELECT query_id, passage_id, label FROM item_label"
+		" WHERE label IN ('fn', 'drop_passage')"
+		" ORDER BY query_id, passage_id";
+	static const char sql_drop[] =
+		"SELECT DISTINCT query_id FROM query_drop ORDER BY query_id";
+	sqlite3_stmt *st;
+	int64_t cap = 0;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->seen = db_mine_labels_seen(db)) < 0)
+		return db_fail(db, err, "reading people's labels");
+	if (!(st = db_prep(db, sql_items, err)))
+		return db_fail(db, err, "reading people's labels");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (l->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			l->qid = xrealloc(l->qid, (size_t)cap * sizeof(*l->qid));
+			l->pid = xrealloc(l->pid, (size_t)cap * sizeof(*l->pid));
+			l->label = xrealloc(l->label,
+					    (size_t)cap * sizeof(*l->label));
+		}
+		l->qid[l->n] = sqlite3_column_int64(st, 0);
+		l->pid[l->n] = sqlite3_column_int64(st, 1);
+		l->label[l->n++] = label_of_action(
+				(const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (!(st = db_prep(db, sql_drop, err)))
+		goto fail;
+	cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (l->ndropped == cap) {
+			cap = cap ? 2 * cap : 64;
+			l->dropped = xrealloc(l->dropped,
+					      (size_t)cap * sizeof(*l->dropped));
+		}
+		l->dropped[l->ndropped++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return NS_OK;
+fail:
+	rc = db_fail(db, err, "reading people's labels");
+	db_mine_labels_free(l);
+	return (enum ns_rc)rc;
+}
+
+enum ns_rc
+db_mine_passage_hash(struct db *db, int64_t pid, uint64_t *hash,
+		     struct ns_err *err)
+{
+	static const char sql[] = "SELECT text FROM passage WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	const void *t;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	*hash = 0;
+	sqlite3_bind_int64(st, 1, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (t = sqlite3_column_blob(st, 0)) != NULL) {
+		*hash = hash64(t, (size_t)sqlite3_column_bytes(st, 0));
+		if (!*hash)
+			*hash = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "reading texts");
+	return NS_OK;
+}

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "src/err.h"
 #include "src/filter.h"
+#include "src/label.h"
 
 /* Create a finished run (method "dense" or "bm25", @params JSON); *@run_id.
  * Mining creates its runs with db_mine_run_begin() instead. */
@@ -204,5 +205,36 @@ enum ns_rc db_mine_each(struct db *db, int64_t run_id, db_mine_query_fn fn,
 /* Update the filter and flag of one candidate of run @run_id. */
 enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 			  const struct filter_cand *c, struct ns_err *err);
+
+/*
+ * People's decisions as mining honours them, read from the one truth for
+ * labels (the item_label and query_drop views, never the log itself):
+ * the items whose current label is fn or drop_passage, by ascending
+ * (query, passage), and the dropped queries, ascending.  @seen is the
+ * newest decision id when they were read (see db_mine_labels_seen()).
+ */
+struct db_mine_labels {
+	int64_t n;		/* labelled items */
+	int64_t *qid, *pid;	/* their query and passage */
+	enum label *label;	/* LABEL_FN or LABEL_DROP_PASSAGE */
+	int64_t ndropped;
+	int64_t *dropped;	/* queries with a drop_query in force */
+	int64_t seen;		/* max(decision.id) then, 0: none */
+};
+
+/* Read them into @l (caller frees with db_mine_labels_free()); on failure
+ * @l is left empty and @err names what could not be read. */
+enum ns_rc db_mine_labels(struct db *db, struct db_mine_labels *l,
+			  struct ns_err *err);
+void db_mine_labels_free(struct db_mine_labels *l);
+
+/* The newest decision id (0: none; -1: could not be read), to tell
+ * whether anything was decided since db_mine_labels() read @seen. */
+int64_t db_mine_labels_seen(struct db *db);
+
+/* The text hash of passage @pid as db_mine_text_hashes() makes it (0: no
+ * text, or no such passage). */
+enum ns_rc db_mine_passage_hash(struct db *db, int64_t pid, uint64_t *hash,
+				struct ns_err *err);
 
 #endif

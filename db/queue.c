@@ -326,9 +326,12 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		" FROM qrel r JOIN passage p ON p.id = r.passage_id"
 		" WHERE r.query_id = ?1 AND r.grade > 0"
 		" ORDER BY 5 IS NULL, 5 DESC, r.passage_id";
-	/* The kept candidates (of every run, or of run ?3 only), with their
-	 * score, rank and near-duplicate flag under run ?2 (the flag of any
-	 * kept row for those the run did not retrieve, which come last). */
+	/* The kept candidates (of every run, or of run ?3 only), and the
+	 * items of the query people labelled (a later mine leaves out a
+	 * false negative or a dropped passage, but its decision still
+	 * shows), with their score, rank and near-duplicate flag under run
+	 * ?2 (the flag of any kept row for those the run did not retrieve,
+	 * which come last). */
 	static const char sql_c[] =
 		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
@@ -361,9 +364,11 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id),"
 		"  coalesce((SELECT n.k FROM item_need n WHERE n.query_id = ?1"
 		"    AND n.passage_id = k.passage_id), 1)"
-		" FROM (SELECT DISTINCT passage_id FROM candidate"
+		" FROM (SELECT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
-		"     AND (?3 = 0 OR run_id = ?3)) k"
+		"     AND (?3 = 0 OR run_id = ?3)"
+		"   UNION SELECT passage_id FROM item_label"
+		"   WHERE query_id = ?1 AND label <> 'drop_query') k"
 		" JOIN passage p ON p.id = k.passage_id"
 		" LEFT JOIN candidate s ON s.run_id = ?2 AND s.query_id = ?1"
 		"   AND s.passage_id = k.passage_id"

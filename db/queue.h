@@ -54,7 +54,9 @@ enum ns_rc queue_need_sync(struct db *db, int k, double share, long seed,
 
 /*
  * Load query @qid with its positives, kept candidates (of run @run, or of
- * all runs when @run is 0) and decisions.  All scores come from one run,
+ * all runs when @run is 0), the items people labelled (also those no run
+ * keeps any more: mining leaves out false negatives and dropped
+ * passages) and decisions.  All scores come from one run,
  * q->run: @run, else the newest run with kept candidates for the query.
  * A candidate's score and rank are those of its row in q->run (kept or
  * filtered there); a candidate q->run did not retrieve has no score and

@@ -18,7 +18,9 @@ static const struct opt_cmd mine_cmd = {
 	"usage: negsieve mine [OPTIONS] PROJECT\n",
 	"Find candidate negatives for every query, apply the filters and the\n"
 	"sampler, store all retrieved candidates with the filter that fired,\n"
-	"and print a summary.  Options override the mine.* config keys.\n",
+	"and print a summary.  People's decisions count: a passage labelled a\n"
+	"false negative is a positive of its query, dropped passages and\n"
+	"queries are left out.  Options override the mine.* config keys.\n",
 	minejob_opts,
 };
 

@@ -279,10 +279,21 @@ size_t
 filter_apply(const struct filter_params *p, int64_t query_id, double anchor,
 	     struct filter_cand *c, size_t n)
 {
+	return filter_apply_decided(p, query_id, anchor, NULL, c, n);
+}
+
+size_t
+filter_apply_decided(const struct filter_params *p, int64_t query_id,
+		     double anchor, const unsigned char *decided,
+		     struct filter_cand *c, size_t n)
+{
 	size_t kept = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		c[i].reason = filter_check(p, anchor, &c[i]);
+		if (decided && decided[i] != FILTER_KEPT && !c[i].is_positive)
+			c[i].reason = (enum filter_reason)decided[i];
+		else
+			c[i].reason = filter_check(p, anchor, &c[i]);
 		c[i].near_dup = !isnan(p->near_dup) && !isnan(c[i].dup_sim) &&
 				c[i].dup_sim >= p->near_dup;
 	}

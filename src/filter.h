@@ -28,7 +28,10 @@
 	X(FILTER_MIN_SCORE,  "min_score",       "its score is below min_score") \
 	X(FILTER_ABS_MARGIN, "absolute_margin", "it is within absolute_margin of the positive score") \
 	X(FILTER_REL_MARGIN, "relative_margin", "it is within relative_margin of the positive score") \
-	X(FILTER_UNSAMPLED,  "unsampled",       "sampling did not choose it")
+	X(FILTER_UNSAMPLED,  "unsampled",       "sampling did not choose it") \
+	X(FILTER_LABEL_FN,   "false_negative",  "a person labelled it a false negative (a positive of the query)") \
+	X(FILTER_DROP_PASSAGE, "dropped_passage", "a person dropped the passage") \
+	X(FILTER_DROP_QUERY, "dropped_query",   "a person dropped the query")
 
 enum filter_reason {
 	FILTER_KEPT = 0,
@@ -37,6 +40,10 @@ enum filter_reason {
 #undef FILTER_ENUM
 	FILTER_NREASONS
 };
+
+/* Is @r one of people's decisions (false_negative, dropped_passage,
+ * dropped_query), not a rule? */
+#define FILTER_DECIDED(r) ((r) >= FILTER_LABEL_FN && (r) < FILTER_NREASONS)
 
 enum filter_anchor { FILTER_ANCHOR_MIN, FILTER_ANCHOR_MEAN, FILTER_ANCHOR_MAX };
 
@@ -113,6 +120,20 @@ double filter_anchor_score(const double *pos, size_t n, enum filter_anchor a);
  */
 size_t filter_apply(const struct filter_params *p, int64_t query_id,
 		    double anchor, struct filter_cand *c, size_t n);
+
+/*
+ * filter_apply() honouring people's decisions: @decided[i] (NULL: none)
+ * is FILTER_KEPT, or the reason a decision gives candidate i
+ * (FILTER_LABEL_FN, FILTER_DROP_PASSAGE, FILTER_DROP_QUERY, or
+ * FILTER_SAME_TEXT for a text equal to a false negative's).  A decision
+ * fires after `positive` and before every rule, so a decided candidate
+ * takes no place in the rank window of RANK_OF_NEGATIVES nor in the
+ * sample.  The caller includes the scores of the candidates labelled
+ * false negative in @anchor (they are positives now).
+ */
+size_t filter_apply_decided(const struct filter_params *p, int64_t query_id,
+			    double anchor, const unsigned char *decided,
+			    struct filter_cand *c, size_t n);
 
 /* Which filter (before sampling) fires for a single candidate, judging
  * the rank window on c->rank (in RANK_OF_NEGATIVES, filter_apply() passes

@@ -104,10 +104,128 @@ struct mine_pub {
 	struct db *db;
 	int64_t run_id;
 	const struct filter_params *fp;
+	const struct db_mine_labels *lab;
 	struct summary *sum;
 	unsigned char *was;	/* reasons before filtering */
 	size_t nwas;
 };
+
+/* The first of the @n ascending @v not below @x. */
+static int64_t
+lower_bound(const int64_t *v, int64_t n, int64_t x)
+{
+	int64_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The label of (@qid, @pid) among @lab's items [@lo, @hi). */
+static enum label
+labels_find(const struct db_mine_labels *lab, int64_t lo, int64_t hi,
+	    int64_t pid)
+{
+	int64_t i = lo + lower_bound(lab->pid + lo, hi - lo, pid);
+
+	return i < hi && lab->pid[i] == pid ? lab->label[i] : LABEL_NONE;
+}
+
+/* Candidates with the same text as one of query @qid's passages labelled
+ * fn (its items [@lo, @hi) of @lab) get FILTER_SAME_TEXT in @decided. */
+static enum ns_rc
+labels_same_text(struct db *db, const struct db_mine_labels *lab, int64_t lo,
+		 int64_t hi, const struct filter_cand *c, size_t n,
+		 unsigned char *decided, struct ns_err *err)
+{
+	uint64_t *fh = xmalloc(((size_t)(hi - lo) + 1) * sizeof(*fh)), h;
+	size_t nf = 0;
+	enum ns_rc rc = NS_OK;
+
+	for (int64_t i = lo; i < hi && rc == NS_OK; i++)
+		if (lab->label[i] == LABEL_FN &&
+		    (rc = db_mine_passage_hash(db, lab->pid[i], &h, err)) ==
+			    NS_OK && h)
+			fh[nf++] = h;
+	for (size_t i = 0; i < n && rc == NS_OK && nf; i++) {
+		if (decided[i] != FILTER_KEPT || c[i].is_positive ||
+		    c[i].same_text)
+			continue;
+		if ((rc = db_mine_passage_hash(db, c[i].passage_id, &h, err)))
+			break;
+		for (size_t j = 0; j < nf && h; j++)
+			if (fh[j] == h) {
+				decided[i] = FILTER_SAME_TEXT;
+				break;
+			}
+	}
+	free(fh);
+	return rc;
+}
+
+enum ns_rc
+mine_filter_query(struct db *db, const struct db_mine_labels *lab,
+		  const struct filter_params *fp, int64_t qid,
+		  const double *pos, size_t npos, struct filter_cand *c,
+		  size_t n, struct summary *sum, struct ns_err *err)
+{
+	unsigned char *decided;
+	double *ps, anchor;
+	size_t nps = npos;
+	int64_t lo, hi;
+	bool dropped, fn = false, any = false;
+	enum ns_rc rc = NS_OK;
+
+	if (!lab || (lab->n == 0 && lab->ndropped == 0)) {
+		anchor = filter_anchor_score(pos, npos, fp->anchor);
+		filter_apply(fp, qid, anchor, c, n);
+		summary_add_query(sum, pos, npos, anchor, c, n,
+				  fp->num_negatives);
+		return NS_OK;
+	}
+	lo = lower_bound(lab->qid, lab->n, qid);
+	hi = lower_bound(lab->qid, lab->n, qid + 1);
+	dropped = mine_id_in(lab->dropped, lab->ndropped, qid);
+	decided = xcalloc(n + 1, 1);
+	ps = xmalloc((npos + n + 1) * sizeof(*ps));
+	memcpy(ps, pos, npos * sizeof(*ps));
+	for (size_t i = 0; i < n && (dropped || lo < hi); i++) {
+		enum label l = dropped ? LABEL_DROP_QUERY :
+				labels_find(lab, lo, hi, c[i].passage_id);
+
+		if (c[i].is_positive || l == LABEL_NONE)
+			continue;
+		any = true;
+		if (l == LABEL_DROP_QUERY) {
+			decided[i] = FILTER_DROP_QUERY;
+		} else if (l == LABEL_DROP_PASSAGE) {
+			decided[i] = FILTER_DROP_PASSAGE;
+		} else {
+			decided[i] = FILTER_LABEL_FN;
+			ps[nps++] = c[i].score;
+		}
+	}
+	for (int64_t i = lo; i < hi && !dropped; i++)
+		fn |= lab->label[i] == LABEL_FN;
+	if (fn)
+		rc = labels_same_text(db, lab, lo, hi, c, n, decided, err);
+	if (rc == NS_OK) {
+		anchor = filter_anchor_score(ps, nps, fp->anchor);
+		filter_apply_decided(fp, qid, anchor, any || fn ? decided :
+				     NULL, c, n);
+		summary_add_query(sum, ps, nps, anchor, c, n,
+				  fp->num_negatives);
+	}
+	free(decided);
+	free(ps);
+	return rc;
+}
 
 static enum ns_rc
 mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
@@ -115,7 +233,7 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 		   size_t npos, struct ns_err *err)
 {
 	struct mine_pub *p = arg;
-	double *valid = xmalloc((npos + 1) * sizeof(*valid)), anchor;
+	double *valid = xmalloc((npos + 1) * sizeof(*valid));
 	size_t nvalid = 0;
 	bool changed = false;
 	enum ns_rc rc = NS_OK;
@@ -123,23 +241,21 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 	for (size_t i = 0; i < npos; i++)
 		if (!isnan(pos_score[i]))
 			valid[nvalid++] = pos_score[i];
-	anchor = filter_anchor_score(valid, nvalid, p->fp->anchor);
 	if (n > p->nwas) {
 		p->nwas = n;
 		p->was = xrealloc(p->was, n);
 	}
 	for (size_t i = 0; i < n; i++)
 		p->was[i] = (unsigned char)(c[i].reason | c[i].near_dup << 7);
-	filter_apply(p->fp, query_id, anchor, c, n);
+	rc = mine_filter_query(p->db, p->lab, p->fp, query_id, valid, nvalid,
+			       c, n, p->sum, err);
 	for (size_t i = 0; i < n; i++)
 		changed |= p->was[i] != (unsigned char)(c[i].reason |
 							 c[i].near_dup << 7);
-	summary_add_query(p->sum, valid, nvalid, anchor, c, n,
-			  p->fp->num_negatives);
-	/* the pool records the reasons under the run's settings: rewrite
-	 * a query's row when they changed (a refilter, or a resumed run
-	 * mined under other filters) */
-	if (changed)
+	/* the pool records the reasons under the run's settings and
+	 * people's decisions: rewrite a query's row when they changed (a
+	 * refilter, a resumed run mined under other filters, new labels) */
+	if (rc == NS_OK && changed)
 		rc = db_mine_pool_store(p->db, p->run_id, query_id, c, n, pos,
 					pos_score, npos, err);
 	if (rc == NS_OK)
@@ -151,9 +267,10 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 
 enum ns_rc
 mine_publish(struct db *db, int64_t run_id, const struct filter_params *fp,
-	     struct summary *sum, struct ns_err *err)
+	     const struct db_mine_labels *lab, struct summary *sum,
+	     struct ns_err *err)
 {
-	struct mine_pub p = { db, run_id, fp, sum, NULL, 0 };
+	struct mine_pub p = { db, run_id, fp, lab, sum, NULL, 0 };
 	enum ns_rc rc;
 
 	if ((rc = db_mine_kept_clear(db, run_id, err)) == NS_OK)
@@ -614,7 +731,6 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			size_t npos = (size_t)(in->pos_off[qi + 1] -
 					       in->pos_off[qi]);
 			size_t nvalid = 0, n = 0;
-			double anchor;
 
 			if (npos > posmax) {
 				posmax = npos;
@@ -634,8 +750,6 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				if (prow[j] >= 0)
 					pvalid[nvalid++] = pscore[j];
 			}
-			anchor = filter_anchor_score(pvalid, nvalid,
-						     fp->anchor);
 			for (int r = 0; r < k; r++) {
 				int64_t row = best[r].row;
 				struct filter_cand *x = &c[n];
@@ -670,11 +784,12 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				}
 				n++;
 			}
-			filter_apply(fp, in->qids[qi], anchor, c, n);
-			summary_add_query(sum, pvalid, nvalid, anchor, c, n,
-					  fp->num_negatives);
-			rc = sink(arg, in->qids[qi], c, n, pos, pscore, npos,
-				  err);
+			rc = mine_filter_query(in->db, in->labels, fp,
+					       in->qids[qi], pvalid, nvalid,
+					       c, n, sum, err);
+			if (rc == NS_OK)
+				rc = sink(arg, in->qids[qi], c, n, pos, pscore,
+					  npos, err);
 			if (pr)
 				progress_update(pr, qi + 1);
 		}

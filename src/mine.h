@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "db/mining.h"
 #include "src/dense.h"
 #include "src/err.h"
 #include "src/filter.h"
@@ -83,6 +84,9 @@ struct mine_in {
 	const int64_t *pos_pid;	/*   .. pos_off[i+1]) */
 	struct mine_screen *screen; /* exact search settings and counts;
 				 * NULL: faiss's knn, no margin */
+	struct db *db;		/* the project (texts of false negatives) */
+	const struct db_mine_labels *labels; /* people's decisions; NULL:
+				 * none (mine_filter_query()) */
 };
 
 /* Receives one query's candidates (filtered) and its positives with their
@@ -94,8 +98,8 @@ typedef enum ns_rc (*mine_sink_fn)(void *arg, int64_t query_id,
 
 /*
  * Mine @in against @ix (built over in->pv; NULL: exact search over
- * in->pv through BLAS, no copy) with depth @k, batches of @batch queries.  Each query's candidates go through filter_apply() with
- * @fp, into @sum, and to @sink.  @pr (may be NULL) advances per query.
+ * in->pv through BLAS, no copy) with depth @k, batches of @batch queries.  Each query's candidates go through mine_filter_query() with
+ * @fp and in->labels, into @sum, and to @sink.  @pr (may be NULL) advances per query.
  * Stops at the first failing search or sink call.
  */
 enum ns_rc mine_dense(const struct mine_in *in, const struct dense_index *ix,
@@ -127,13 +131,34 @@ bool mine_id_in(const int64_t *ids, int64_t n, int64_t id);
 
 /*
  * Publish run @run_id of @db: filter and sample every pooled query with
- * @fp (accounted in @sum), store its kept candidates and its positives'
- * scores (those stored before are removed first: a refilter), all in the
+ * @fp and people's decisions @lab (NULL: none; see mine_filter_query()),
+ * accounted in @sum, store its kept candidates and its positives' scores
+ * (those stored before are removed first: a refilter), all in the
  * caller's transaction.
  */
 enum ns_rc mine_publish(struct db *db, int64_t run_id,
-			const struct filter_params *fp, struct summary *sum,
+			const struct filter_params *fp,
+			const struct db_mine_labels *lab, struct summary *sum,
 			struct ns_err *err);
+
+/*
+ * Filter and sample the @n candidates @c of query @qid with @fp, honouring
+ * people's decisions @lab (db_mine_labels(); NULL or empty: none): every
+ * candidate of a dropped query is dropped_query, a candidate labelled
+ * drop_passage dropped_passage, one labelled fn false_negative and a
+ * positive of the query from then on: its score joins the @npos
+ * positives' scores @pos (those with a score) in the anchor of the
+ * margins and in the summary, and a candidate with the same text as a
+ * passage labelled fn is same_text.  (A false negative the search did
+ * not retrieve has no score here, so it adds none to the anchor.)
+ * Accounted in @sum; texts are read from @db only for queries with a
+ * false negative.
+ */
+enum ns_rc mine_filter_query(struct db *db, const struct db_mine_labels *lab,
+			     const struct filter_params *fp, int64_t qid,
+			     const double *pos, size_t npos,
+			     struct filter_cand *c, size_t n,
+			     struct summary *sum, struct ns_err *err);
 
 /* Row of passage @id in the ascending @ids[@n], or -1. */
 int64_t mine_find_row(const int64_t *ids, int64_t n, int64_t id);

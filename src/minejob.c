@@ -69,7 +69,8 @@ const struct opt minejob_opts[] = {
 		"per machine), openblas, onednn, faiss"),
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
-		 "re-apply filters and sampling to a stored run"),
+		 "re-apply filters, sampling and people's decisions to a "
+		 "stored run"),
 	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
 		"the run for --refilter (default: the newest)"),
 	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
@@ -313,10 +314,11 @@ struct target {
 	bool resumed;		/* took up an unfinished run */
 	int64_t *done;		/* its queries already pooled, ascending */
 	int64_t ndone;
+	struct db_mine_labels lab; /* people's decisions when mining began */
 };
 
 static enum ns_rc
-target_open(struct target *t, struct project *pj,
+target_open_at(struct target *t, struct project *pj,
 	    const struct minejob_settings *o, const char *method,
 	    const char *params, const char *job, const char *key,
 	    struct ns_err *err)
@@ -329,6 +331,10 @@ target_open(struct target *t, struct project *pj,
 	t->method = method;
 	t->params = params;
 	t->job = job;
+	/* what people decided so far (the run is published with what they
+	 * decided by then: see target_close()) */
+	if ((rc = db_mine_labels(pj->db, &t->lab, err)))
+		return rc;
 	if (o->shard_n) {
 		if (!(t->project_id = project_id(pj)))
 			return minejob_shard_check(pj, err);
@@ -372,6 +378,22 @@ target_open(struct target *t, struct project *pj,
 	return rc;
 }
 
+/* Open @t: a new or resumed run of the project, or a shard file, with
+ * people's decisions so far in t->lab; on failure nothing is open. */
+static enum ns_rc
+target_open(struct target *t, struct project *pj,
+	    const struct minejob_settings *o, const char *method,
+	    const char *params, const char *job, const char *key,
+	    struct ns_err *err)
+{
+	enum ns_rc rc = target_open_at(t, pj, o, method, params, job, key,
+				       err);
+
+	if (rc != NS_OK)
+		db_mine_labels_free(&t->lab);
+	return rc;
+}
+
 /* Finish what went to @t: publish the run (when @rc is NS_OK; the real
  * summary is made then, over all its queries, into @sum) or drop it. */
 static enum ns_rc
@@ -385,6 +407,7 @@ target_close(struct target *t, struct project *pj,
 		struct shard_info info;
 
 		memo_free(&t->st.memo);
+		db_mine_labels_free(&t->lab);
 		if (rc != NS_OK) {
 			shard_abort(t->sh);
 		} else {
@@ -408,8 +431,17 @@ target_close(struct target *t, struct project *pj,
 	db_mine_fk(pj->db, true, NULL);
 	if (rc == NS_OK && (rc = db_begin(pj->db, err)) == NS_OK) {
 		struct memo *m = &t->st.memo;
+		bool relabelled = db_mine_labels_seen(pj->db) != t->lab.seen;
 
-		if (!t->resumed && !m->off) {
+		/* decided on while the run was mined: publish with the
+		 * labels of now */
+		if (relabelled) {
+			db_mine_labels_free(&t->lab);
+			rc = db_mine_labels(pj->db, &t->lab, err);
+		}
+		if (rc != NS_OK) {
+			/* rolled back below */
+		} else if (!t->resumed && !m->off && !relabelled) {
 			/* mined in one go: the summary is complete and the
 			 * pool already records these very filters */
 			for (int64_t i = 0; i < m->nq && rc == NS_OK; i++)
@@ -421,8 +453,8 @@ target_close(struct target *t, struct project *pj,
 		} else {
 			summary_fini(sum);
 			summary_init(sum);
-			rc = mine_publish(pj->db, t->st.run_id, &o->fp, sum,
-					  err);
+			rc = mine_publish(pj->db, t->st.run_id, &o->fp,
+					  &t->lab, sum, err);
 		}
 		if (rc == NS_OK &&
 		    (rc = db_mine_run_finish(pj->db, t->st.run_id, t->params,
@@ -437,6 +469,7 @@ target_close(struct target *t, struct project *pj,
 	if (rc != NS_OK && t->st.run_id && !t->resumed)
 		db_mine_run_abandon(pj->db, t->st.run_id);
 	memo_free(&t->st.memo);
+	db_mine_labels_free(&t->lab);
 	return rc;
 }
 
@@ -671,6 +704,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.phash = phash;
 	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
+	in.db = pj->db;
 	params = minejob_json(o, "dense", factory, model, nprobe, recall,
 			      qs->id, ps->id);
 	job = minejob_json(o, "dense", factory, model, 0, NAN, qs->id, ps->id);
@@ -681,6 +715,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		 o->precision, o->recall_target);
 	if ((rc = target_open(&tg, pj, o, "dense", params, job, key, err)))
 		goto out;
+	in.labels = &tg.lab;
 	if (tg.resumed) {
 		mine_in_skip(&in, tg.done, tg.ndone, &rest, &owned);
 		in = rest;
@@ -721,6 +756,7 @@ out:
 
 /* What the BM25 callback needs to turn hits into stored candidates. */
 struct bm25_run {
+	struct db *db;			/* the project */
 	const struct minejob_settings *o;
 	struct summary *sum;
 	struct target *tg;
@@ -751,11 +787,10 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 	const struct minejob_settings *o = b->o;
 	const int64_t *pos = b->pos_pid + b->pos_off[qi];
 	size_t npos = (size_t)(b->pos_off[qi + 1] - b->pos_off[qi]), n = 0;
-	double anchor;
+	enum ns_rc rc;
 
 	for (size_t j = 0; j < npos; j++)
 		b->pvalid[j] = h->pos_score[j];
-	anchor = filter_anchor_score(b->pvalid, npos, o->fp.anchor);
 	for (int r = 0; r < h->n; r++) {
 		struct filter_cand *x = &b->c[n++];
 		uint64_t ph = bm25_passage_hash(b, h->pids[r]);
@@ -775,9 +810,9 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 				x->same_text = true;
 		}
 	}
-	filter_apply(&o->fp, b->qids[qi], anchor, b->c, n);
-	summary_add_query(b->sum, b->pvalid, npos, anchor, b->c, n,
-			  o->fp.num_negatives);
+	if ((rc = mine_filter_query(b->db, &b->tg->lab, &o->fp, b->qids[qi],
+				    b->pvalid, npos, b->c, n, b->sum, err)))
+		return rc;
 	progress_update(b->pr, ++b->done);
 	return b->tg->sink(b->tg->arg, b->qids[qi], b->c, n, pos,
 			   h->pos_score, npos, err);
@@ -824,6 +859,7 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	for (int64_t qi = lo; qi < hi; qi++)
 		if (!tg.resumed || !mine_id_in(tg.done, tg.ndone, qids[qi]))
 			order[norder++] = qi;
+	b.db = pj->db;
 	b.o = o;
 	b.sum = sum;
 	b.tg = &tg;
@@ -865,6 +901,7 @@ struct refilter {
 	struct db *db;
 	int64_t run_id;
 	const struct minejob_settings *o;
+	const struct db_mine_labels *lab;
 	struct summary *sum;
 };
 
@@ -873,12 +910,10 @@ refilter_query(void *arg, int64_t query_id, struct filter_cand *c, size_t n,
 	       const double *pos_score, size_t npos, struct ns_err *err)
 {
 	struct refilter *r = arg;
-	double anchor = filter_anchor_score(pos_score, npos, r->o->fp.anchor);
-	enum ns_rc rc = NS_OK;
+	enum ns_rc rc;
 
-	filter_apply(&r->o->fp, query_id, anchor, c, n);
-	summary_add_query(r->sum, pos_score, npos, anchor, c, n,
-			  r->o->fp.num_negatives);
+	rc = mine_filter_query(r->db, r->lab, &r->o->fp, query_id, pos_score,
+			       npos, c, n, r->sum, err);
 	for (size_t i = 0; i < n && rc == NS_OK; i++)
 		rc = db_mine_update(r->db, r->run_id, query_id, &c[i], err);
 	return rc;
@@ -889,6 +924,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		 struct summary *sum, int64_t *run_out, struct ns_err *err)
 {
 	struct refilter r;
+	struct db_mine_labels lab;
 	char *method = NULL, *params = NULL, *np;
 	int64_t run = o->run;
 	json_t *old, *upd;
@@ -923,12 +959,16 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	r.db = pj->db;
 	r.run_id = run;
 	r.o = o;
+	r.lab = &lab;
 	r.sum = sum;
+	memset(&lab, 0, sizeof(lab));
 	if ((rc = db_begin(pj->db, err)) == NS_OK) {
-		/* a pooled run is published again from its pool; one mined
-		 * before pools has all its candidates in the table */
-		if ((rc = db_mine_pool_count(pj->db, run) > 0 ?
-			  mine_publish(pj->db, run, &o->fp, sum, err) :
+		/* people's decisions as of now; a pooled run is published
+		 * again from its pool; one mined before pools has all its
+		 * candidates in the table */
+		if ((rc = db_mine_labels(pj->db, &lab, err)) == NS_OK &&
+		    (rc = db_mine_pool_count(pj->db, run) > 0 ?
+			  mine_publish(pj->db, run, &o->fp, &lab, sum, err) :
 			  db_mine_each(pj->db, run, refilter_query, &r,
 				       err)) == NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
@@ -937,6 +977,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		else
 			db_rollback(pj->db);
 	}
+	db_mine_labels_free(&lab);
 	*run_out = run;
 	free(np);
 	free(params);

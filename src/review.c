@@ -1049,7 +1049,10 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	if (!review_label_of(req) && req != REQ_UNDO)
 		review_sync(r);
 	q = r->q;
-	if (!q || (q->n == 0 && req != REQ_JUMP && req != REQ_SEARCH)) {
+	/* a query without candidates (e.g. dropped, then mined again)
+	 * still lets its decisions be undone */
+	if (!q || (q->n == 0 && req != REQ_JUMP && req != REQ_SEARCH &&
+		   req != REQ_UNDO)) {
 		if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_QUIT)
 			review_msg(r, false, "Nothing to review.");
 		return NS_OK;

@@ -144,6 +144,7 @@ summary_print(const struct summary *s, const struct filter_params *p,
 	      FILE *fp)
 {
 	struct summary_desc d[3];
+	int64_t decided = 0;
 
 	summary_describe(s->pos.v, s->pos.n, &d[0]);
 	summary_describe(s->neg.v, s->neg.n, &d[1]);
@@ -191,6 +192,13 @@ summary_print(const struct summary *s, const struct filter_params *p,
 		}
 		fputc('\n', fp);
 	}
+	for (int r = 1; r < FILTER_NREASONS; r++)
+		decided += FILTER_DECIDED(r) ? s->reasons[r] : 0;
+	if (decided)
+		fprintf(fp, "Left out %lld candidates (%.2f%%) because of "
+			"people's decisions (labelled false negative, dropped "
+			"passage or dropped query)\n", (long long)decided,
+			100.0 * (double)decided / (double)s->candidates);
 	if (s->near_dup)
 		fprintf(fp, "Flagged %lld candidates (%.2f%%) as near-duplicates "
 			"of a positive (similarity >= %g)\n",

@@ -12,7 +12,8 @@ positives(conn, run)."""
 import math, sqlite3, struct, sys
 
 REASONS = [None, 'positive', 'same_text', 'rank', 'max_score', 'min_score',
-           'absolute_margin', 'relative_margin', 'unsampled']
+           'absolute_margin', 'relative_margin', 'unsampled',
+           'false_negative', 'dropped_passage', 'dropped_query']
 
 
 def _varint(blob, o):

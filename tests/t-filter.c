@@ -344,10 +344,44 @@ test_rank_of(void)
 	is_int(filter_depth(&p, 100, 2), 102, "depth: default 100 + positives");
 }
 
+/* Decisions fire after positive and before the rules: a decided
+ * candidate takes no place in the window (rank_of negatives) nor in the
+ * sample. */
+static void
+test_apply_decided(void)
+{
+	struct filter_params p;
+	struct filter_cand c[5];
+	unsigned char d[5] = { FILTER_LABEL_FN, FILTER_KEPT, FILTER_DROP_PASSAGE,
+			       FILTER_KEPT, FILTER_KEPT };
+	size_t kept;
+
+	filter_params_default(&p);
+	p.range_max = 2;
+	p.rank_of = RANK_OF_NEGATIVES;
+	p.num_negatives = 0;
+	for (int i = 0; i < 5; i++)
+		c[i] = cand(20 + i, i + 1, 0.9 - 0.1 * i);
+	c[1].is_positive = true;
+	d[1] = FILTER_DROP_QUERY;	/* a positive stays a positive */
+	kept = filter_apply_decided(&p, 1, NAN, d, c, 5);
+	is_int((long long)kept, 2, "decided: two kept");
+	is_int(c[0].reason, FILTER_LABEL_FN, "decided: false_negative");
+	is_int(c[1].reason, FILTER_POSITIVE, "decided: positive first");
+	is_int(c[2].reason, FILTER_DROP_PASSAGE, "decided: dropped_passage");
+	is_int(c[3].reason, FILTER_KEPT, "decided: first negative in window");
+	is_int(c[4].reason, FILTER_KEPT, "decided: the window moved past them");
+	ok(FILTER_DECIDED(FILTER_DROP_QUERY) && !FILTER_DECIDED(FILTER_UNSAMPLED),
+	   "FILTER_DECIDED tells decisions from rules");
+	is_str(filter_reason_name(FILTER_LABEL_FN), "false_negative", "name");
+	is_int(filter_reason_parse("dropped_query"), FILTER_DROP_QUERY, "parse");
+}
+
 int
 main(void)
 {
 	test_rank_of();
+	test_apply_decided();
 	test_anchor();
 	test_filters();
 	test_apply_top();

@@ -1,0 +1,141 @@
+#!/bin/sh
+# cli-mine-decisions.sh - mining honours people's decisions: a passage
+# labelled false negative (in the review TUI) is a positive of its query for
+# `mine --refilter` and the next `mine`, dropped passages and queries are
+# left out, the summary counts them, the decision log is untouched and a
+# later review still shows the decisions.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/review-lib.sh"
+P=$T/p
+"$NEGSIEVE" init "$P" >/dev/null
+# passage 9 has the text of passage 7
+sqlite3 "$P/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','apt package manager',1),
+ (2,'q2','text editor vim emacs',1),
+ (3,'q3','nothingmatches',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'apt is the package manager of debian',1),
+ (2,'dpkg is a low level package manager',1),
+ (3,'apt package manager',1),
+ (4,'vim is a text editor',1),
+ (5,'emacs is an editor and more',1),
+ (6,'nano is a small text editor',1),
+ (7,'the package manager apt installs package',1),
+ (8,'manager of text',1),
+ (9,'the package manager apt installs package',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,4,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+q() { sqlite3 "$P/negsieve.db" "$1"; }
+# "passage:filter " of query $2 in the pool of run $1, by rank
+reasons() {
+	python3 "$top_srcdir/tests/pool.py" "$P/negsieve.db" "$1" |
+	awk -F'\t' -v q="$2" '$1 == q { printf "%s:%s ", $2, $5 }'
+}
+# the words of $@, sorted by number
+sorted() {
+	printf '%s\n' "$@" | sort -n | tr '\n' ' '
+}
+keys() {
+	: >"$T/keys"
+	for _k in "$@"; do printf '%s\n' "$_k" >>"$T/keys"; done
+	NEGSIEVE_REVIEW_SIZE=120x24 NEGSIEVE_REVIEW_SCRIPT="$T/keys" \
+		NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review "$P" \
+		>"$T/.out" 2>"$T/.err"
+}
+
+run "$NEGSIEVE" mine --method bm25 --num-negatives 0 "$P"
+is "$rc" 0 "bm25 mining before any decision"
+is "$(q "SELECT passage_id FROM candidate WHERE query_id = 1 ORDER BY rank" | tr '\n' ' ')" \
+   "7 9 2 8 " "query 1: four kept candidates"
+ok "no decision, no line about decisions" sh -c '! printf "%s" "$1" | grep -q "decisions"' - "$out"
+
+# q1: FN on the best candidate (7 or 9: the same text and score), drop
+# passage 2, TN on 8; then on to q2, dropped whole
+keys f j d x ">" D q
+is "$(q "SELECT label, count(*) FROM item_label WHERE query_id = 1 GROUP BY label ORDER BY label" | tr '\n' ' ')" \
+   "drop_passage|1 fn|1 tn|1 " "the review labelled q1's items"
+is "$(q "SELECT query_id FROM query_drop")" 2 "and dropped q2"
+fn=$(q "SELECT passage_id FROM item_label WHERE label = 'fn'")
+dup=$((16 - fn))		# the other one of 7 and 9
+log=$(q "SELECT group_concat(id || action || coalesce(passage_id, '-'), ' ') FROM decision")
+
+run "$NEGSIEVE" mine --refilter --num-negatives 2 "$P"
+is "$rc" 0 "refilter with decisions"
+is "$(reasons 1 1 | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+   "$(sorted 1:positive 2:dropped_passage 3:same_text $fn:false_negative $dup:same_text 8:-)" \
+   "refilter: the FN is a positive, its twin same_text, the dropped passage out, the TN kept"
+is "$(reasons 1 2)" "4:positive 5:dropped_query 6:dropped_query 8:dropped_query " \
+   "refilter: every candidate of the dropped query is out"
+is "$(q "SELECT query_id || ':' || passage_id FROM candidate WHERE run_id = 1" | tr '\n' ' ')" \
+   "1:8 " "the FN is no kept negative any more"
+is_in "$out" "Skipped 1 candidates (10.00%) by false_negative: a person labelled it a false negative" \
+   "summary: the false negative"
+is_in "$out" "Skipped 1 candidates (10.00%) by dropped_passage: a person dropped the passage" \
+   "summary: the dropped passage"
+is_in "$out" "Skipped 3 candidates (30.00%) by dropped_query: a person dropped the query" \
+   "summary: the dropped query"
+is_in "$out" "Left out 5 candidates (50.00%) because of people's decisions" \
+   "summary: how many candidates decisions left out"
+is_in "$out" "Count                 3            1" "the FN's score counts among the positives"
+
+run "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$P"
+is "$rc" 0 "a new mine with decisions"
+is_in "$out" "run 2: 3 queries, 10 candidates" "run 2"
+is "$(reasons 2 1 | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+   "$(sorted 1:positive 2:dropped_passage 3:same_text $fn:false_negative $dup:same_text 8:-)" \
+   "the new run honours the decisions as the refilter did"
+is "$(q "SELECT query_id || ':' || passage_id FROM candidate WHERE run_id = 2" | tr '\n' ' ')" \
+   "1:8 " "its kept negatives leave them out"
+is_in "$out" "Left out 5 candidates (50.00%) because of people's decisions" "and says so"
+is "$(q "SELECT group_concat(id || action || coalesce(passage_id, '-'), ' ') FROM decision")" \
+   "$log" "the decision log is untouched"
+
+# a later review still shows the decisions on items no run keeps
+keys dump q
+s=$(screen 1)
+is_in "$s" "- FN       the package manager apt installs package" "review still shows the FN"
+is_in "$s" "- drop     dpkg is a low level package manager" "and the dropped passage"
+is_in "$s" "TN       manager of text" "and the TN on the kept candidate of the new run"
+
+# the FN's score is a positive's in the margins: anchored on the max, 8
+# (score ~0) is more than 0.187 below the FN (0.193) but not below the
+# labelled positive (0.180)
+run "$NEGSIEVE" mine --refilter --run 2 --num-negatives 0 --anchor max --absolute-margin 0.187 "$P"
+is "$(reasons 2 1 | tr ' ' '\n' | grep '^8:')" "8:-" "the margin is anchored on the FN's score"
+
+# undo everything: the refilter takes the candidates back
+keys u u u u q
+is "$(q "SELECT count(*) FROM item_label")" 0 "four undos: no label left"
+run "$NEGSIEVE" mine --refilter --run 2 --num-negatives 0 --anchor max --absolute-margin 0.187 "$P"
+is "$(reasons 2 1 | tr ' ' '\n' | sort -n | tr '\n' ' ')" \
+   "1:positive 2:absolute_margin 3:same_text 7:absolute_margin 8:absolute_margin 9:absolute_margin " \
+   "without the labels: the anchor is the labelled positive's, and 7 and 9 score above it"
+is "$(reasons 2 2)" "4:positive 5:- 6:- 8:- " "the undropped query's candidates are back"
+ok "no decisions, no line about them" sh -c '! printf "%s" "$1" | grep -q "decisions"' - "$out"
+
+# dense mining (the built-in embedder) honours them too
+keys f q
+fn=$(q "SELECT passage_id FROM item_label WHERE label = 'fn'")
+run "$NEGSIEVE" mine --num-negatives 0 "$P"
+is "$rc" 0 "dense mining with a decision"
+is_in "$out" "run 3:" "run 3"
+is "$(reasons 3 1 | tr ' ' '\n' | grep "^$fn:")" "$fn:false_negative" "dense: the FN is a positive"
+is "$(q "SELECT count(*) FROM candidate WHERE run_id = 3 AND query_id = 1 AND passage_id = $fn")" 0 \
+   "dense: and no kept negative"
+
+# labels that cannot be read: nothing changes
+cp "$P/negsieve.db" "$T/before.db"
+q "DROP VIEW item_label"
+before=$(q "SELECT group_concat(run_id || ':' || query_id || ':' || passage_id, ' ') FROM candidate")
+run "$NEGSIEVE" mine --refilter --num-negatives 1 "$P"
+is "$rc" 5 "unreadable labels: refilter fails"
+is "$err" "negsieve: reading people's labels: no such table: item_label" "with what it could not read"
+is "$(q "SELECT group_concat(run_id || ':' || query_id || ':' || passage_id, ' ') FROM candidate")" \
+   "$before" "the run is as it was"
+run "$NEGSIEVE" mine --method bm25 "$P"
+is "$rc" 5 "unreadable labels: mine fails"
+is "$err" "negsieve: reading people's labels: no such table: item_label" "with the same message"
+is "$(q "SELECT count(*) FROM run")" 3 "and makes no run"
+done_testing
