@@ -131,7 +131,10 @@ check() {
 		[ "$(grep -c '^ack ' "$T/ack.a$i")" -gt 0 ] || stuck=$((stuck + 1))
 		i=$((i + 1))
 	done
-	is "$stuck" 0 "$1: every annotator made decisions"
+	# (at the end of the queue one who starts late may rightly find
+	# every query taken or done)
+	[ "$1" = "end of queue" ] ||
+		is "$stuck" 0 "$1: every annotator made decisions"
 	is "$(q 'PRAGMA integrity_check')" ok "$1: integrity"
 }
 
