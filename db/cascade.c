@@ -979,59 +979,6 @@ cascade_db_raw(struct db *db, int64_t qid, int64_t pid)
 	return strbuf_detach(&sb, NULL);
 }
 
-enum ns_rc
-cascade_db_estimate(struct db *db, struct cascade_db_estimate *e,
-		    struct ns_err *err)
-{
-	static const char sql_routed[] = "SELECT count(*) FROM item_auto";
-	static const char sql_htn[] =
-		"SELECT count(*) FROM item_label l WHERE l.label = 'tn'"
-		" AND EXISTS (SELECT 1 FROM candidate c"
-		"  WHERE c.query_id = l.query_id"
-		"    AND c.passage_id = l.passage_id AND c.filter IS NULL)";
-	static const char sql_neg[] =
-		"SELECT count(*) FROM (SELECT DISTINCT query_id, passage_id"
-		"  FROM candidate WHERE filter IS NULL) k"
-		" LEFT JOIN item_auto a ON a.query_id = k.query_id"
-		"  AND a.passage_id = k.passage_id"
-		" WHERE coalesce(a.verdict, 'review') <> 'fn'"
-		"  AND NOT EXISTS (SELECT 1 FROM item_label l"
-		"   WHERE l.query_id = k.query_id"
-		"     AND l.passage_id = k.passage_id)";
-	static const char sql_audit[] =
-		"SELECT count(*), coalesce(sum(l.label = 'fn'), 0)"
-		" FROM item_auto a JOIN item_label l ON l.query_id = a.query_id"
-		"  AND l.passage_id = a.passage_id"
-		" WHERE a.audit = 1 AND a.verdict <> 'fn'"
-		"  AND l.label IN ('fn', 'tn')";
-	sqlite3_stmt *st;
-	enum ns_rc rc;
-	int step;
-
-	memset(e, 0, sizeof(e[0]));
-	if (!(st = db_prep(db, sql_routed, err)) ||
-	    (rc = db_step_int(db, st, &e->routed, "counting verdicts", err)))
-		return err->rc ? err->rc : NS_EDB;
-	if (!(st = db_prep(db, sql_htn, err)) ||
-	    (rc = db_step_int(db, st, &e->human_tn, "counting labels", err)))
-		return err->rc ? err->rc : NS_EDB;
-	if (!(st = db_prep(db, sql_neg, err)) ||
-	    (rc = db_step_int(db, st, &e->auto_neg, "counting negatives",
-			      err)))
-		return err->rc ? err->rc : NS_EDB;
-	if (!(st = db_prep(db, sql_audit, err)))
-		return NS_EDB;
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		e->audit_n = sqlite3_column_int64(st, 0);
-		e->audit_fn = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (step != SQLITE_ROW)
-		return db_fail(db, err, "counting the audit slice");
-	return NS_OK;
-}
-
 /* --- texts for external scorers ------------------------------------------ */
 
 static char *

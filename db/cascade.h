@@ -135,22 +135,6 @@ enum ns_rc cascade_db_texts(struct db *db, int64_t qid,
 			    struct cascade_db_texts *t, struct ns_err *err);
 void cascade_db_texts_fini(struct cascade_db_texts *t);
 
-/*
- * What `stats` needs to estimate the false negatives left among the
- * negatives an export would write (human TN, and candidates without a
- * label that the cascade did not flag).
- */
-struct cascade_db_estimate {
-	int64_t routed;		/* candidates with a verdict (0: no cascade) */
-	int64_t human_tn;	/* kept candidates people labelled TN */
-	int64_t auto_neg;	/* unlabelled ones the cascade did not flag */
-	int64_t audit_n;	/* labels of the audit slice among candidates
-				 * the cascade did not flag */
-	int64_t audit_fn;	/* of those, false negatives */
-};
-enum ns_rc cascade_db_estimate(struct db *db, struct cascade_db_estimate *e,
-			       struct ns_err *err);
-
 /* A passage's title, text and one external id (each owned, "" if none). */
 enum ns_rc cascade_db_passage(struct db *db, int64_t pid, char **title,
 			      char **text, char **xid, struct ns_err *err);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NS_DB_INTERNAL
@@ -403,10 +404,42 @@ db_fn_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, alive);
 }
 
+/*
+ * Waiting for another connection's lock.  SQLite's own handler sleeps
+ * longer and longer (up to 100 ms a time), so with dozens of review
+ * sessions a writer that comes back late keeps losing the lock to those
+ * that came back early, and people saw "busy" after the timeout while the
+ * lock sat idle between sleeps.  Short sleeps with jitter (0.5-2.5 ms)
+ * keep the waiters' chances even; they give up after DB_BUSY_SECS.
+ */
+#define DB_BUSY_SECS 30.0
+
+static int
+db_busy(void *arg, int count)
+{
+	static _Thread_local unsigned seed;
+	static _Thread_local double since;
+	struct timespec ts;
+	double now;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	if (count == 0) {
+		since = now;
+		if (!seed)
+			seed = (unsigned)getpid() ^ (unsigned)ts.tv_nsec;
+	}
+	if (now - since >= DB_BUSY_SECS)
+		return 0;
+	usleep(500 + (useconds_t)(rand_r(&seed) % 2000));
+	return 1;
+}
+
 static enum ns_rc
 db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
-	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_busy_handler(db->h, db_busy, NULL);
 	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
 				    db_fn_alive, NULL, NULL) != SQLITE_OK ||
 	    db_mine_sql_functions(db->h) != SQLITE_OK)

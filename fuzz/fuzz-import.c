@@ -93,7 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ns_err err;
 	struct db *db = NULL;
 	const char *name;
-	char *in, *inputs[1];
+	struct import_input input;
+	char *in;
 	char buf[NS_ERR_MSG_MAX + 600];
 
 	if (fuzz_format == IMPORT_BEIR)
@@ -116,8 +117,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.format = (enum import_format)fuzz_format;
 	o.fts = true;
 	o.max_record = 1 << 20;
-	inputs[0] = in;
-	if (import_run(db, &o, inputs, 1, &res, &err) != NS_OK)
+	/* the format in the options, as `import --format F FILE` */
+	memset(&input, 0, sizeof(input));
+	input.path = in;
+	input.format = IMPORT_AUTO;
+	input.role = IMPORT_ROLE_ANY;
+	if (import_run(db, &o, &input, 1, &res, &err) != NS_OK)
 		err_format(&err, buf, sizeof(buf));	/* the message too */
 	db_close(db);
 	unlink(in);

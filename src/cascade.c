@@ -3,6 +3,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 	c->confidence = config_float(cfg, "cascade.confidence", 0.95);
 	c->audit_share = config_float(cfg, "cascade.audit_share", 0.05);
 	c->refit_every = (int)config_int(cfg, "cascade.refit_every", 20);
+	c->queue_window = (int)config_int(cfg, "cascade.queue_window", 50);
+	c->queue_order = strcmp(config_str(cfg, "cascade.queue_order",
+					   "likely_fn"), "uncertain")
+			 ? CASCADE_QUEUE_LIKELY_FN : CASCADE_QUEUE_UNCERTAIN;
 	c->seed = (uint64_t)config_int(cfg, "cascade.seed", 0);
 	c->grid = (int)config_int(cfg, "cascade.grid", 200);
 	if (n == 0) {
@@ -140,6 +145,21 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 	return NS_OK;
 }
 
+enum ns_rc
+cascade_add_oracle(struct cascade *c, const char *name, struct ns_err *err)
+{
+	for (int k = 0; k < c->n; k++)
+		if (!strcmp(c->st[k].name, name))
+			return err_set(err, NS_ECONFIG, "a stage is already "
+				       "named '%s'", name);
+	if (c->next == CASCADE_MAX_EXT)
+		return err_set(err, NS_ECONFIG, "the cascade has %d command "
+			       "and judge stages already: no room for the "
+			       "simulated judge", CASCADE_MAX_EXT);
+	cascade_add_stage(c, name, CASCADE_ORACLE, -1);
+	return NS_OK;
+}
+
 void
 cascade_fini(struct cascade *c)
 {
@@ -167,6 +187,7 @@ cascade_item_draw(const struct cascade *c, struct cascade_item *it)
 {
 	it->u = cascade_draw(it->qid, it->pid, c->seed);
 	it->audit = it->u < c->audit_share;
+	it->au = cascade_draw(it->qid, it->pid, c->seed + 1);
 }
 
 double
@@ -218,18 +239,156 @@ cascade_route(const struct cascade *c, const struct cascade_thr *t,
 	return CASCADE_REVIEW;
 }
 
+/* --- sorting -------------------------------------------------------------- */
+
+/* The bits of @d as an unsigned integer in the same order as the doubles
+ * (not NAN). */
+static uint64_t
+cascade_key_of(double d)
+{
+	uint64_t b;
+
+	memcpy(&b, &d, sizeof(b));
+	return b >> 63 ? ~b : b | 0x8000000000000000ULL;
+}
+
+static double
+cascade_double_of(uint64_t k)
+{
+	uint64_t b = k >> 63 ? k & ~0x8000000000000000ULL : ~k;
+	double d;
+
+	memcpy(&d, &b, sizeof(d));
+	return d;
+}
+
+/*
+ * Sort @n keys ascending, carrying @val (NULL: none) along: an LSD radix
+ * sort, 8 bits a pass, skipping passes where every key has the same
+ * byte.  A refit sorts the scores of every stage and the review queue,
+ * which qsort() with a comparison callback made most of its time.
+ */
+static void
+cascade_radix(uint64_t *key, size_t *val, size_t n)
+{
+	uint64_t *a = key, *b = xmalloc((n ? n : 1) * sizeof(*b)), *tk;
+	size_t *av = val, *bv = val ? xmalloc((n ? n : 1) * sizeof(*bv))
+				    : NULL, *tv;
+
+	for (int sh = 0; sh < 64 && n > 1; sh += 8) {
+		size_t cnt[256] = { 0 }, pos = 0;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> sh) & 0xff]++;
+		if (cnt[(a[0] >> sh) & 0xff] == n)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t d = cnt[(a[i] >> sh) & 0xff]++;
+
+			b[d] = a[i];
+			if (val)
+				bv[d] = av[i];
+		}
+		tk = a;
+		a = b;
+		b = tk;
+		tv = av;
+		av = bv;
+		bv = tv;
+	}
+	if (a != key) {
+		memcpy(key, a, n * sizeof(*key));
+		if (val)
+			memcpy(val, av, n * sizeof(*val));
+	}
+	free(a == key ? b : a);
+	if (val)
+		free(av == val ? bv : av);
+}
+
+/* Sort @n doubles (no NAN) ascending. */
+static void
+cascade_sort_doubles(double *v, size_t n)
+{
+	uint64_t *k = xmalloc((n ? n : 1) * sizeof(*k));
+
+	for (size_t i = 0; i < n; i++)
+		k[i] = cascade_key_of(v[i]);
+	cascade_radix(k, NULL, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = cascade_double_of(k[i]);
+	free(k);
+}
+
 struct cascade_qent {
 	double key;	/* sort key, descending */
 	size_t i;	/* item */
 };
 
-static int
-cascade_cmp_qent(const void *a, const void *b)
+/* Sort @n entries by key, highest first. */
+static void
+cascade_sort_qent(struct cascade_qent *e, size_t n)
 {
-	double x = ((const struct cascade_qent *)a)->key;
-	double y = ((const struct cascade_qent *)b)->key;
+	uint64_t *k = xmalloc((n ? n : 1) * sizeof(*k));
+	size_t *v = xmalloc((n ? n : 1) * sizeof(*v));
 
-	return x > y ? -1 : x < y;
+	for (size_t j = 0; j < n; j++) {
+		k[j] = ~cascade_key_of(e[j].key);
+		v[j] = e[j].i;
+	}
+	cascade_radix(k, v, n);
+	for (size_t j = 0; j < n; j++) {
+		e[j].key = cascade_double_of(~k[j]);
+		e[j].i = v[j];
+	}
+	free(k);
+	free(v);
+}
+
+/* The audit items of @items in audit order (ascending au): a new array
+ * of *@na indices (caller frees). */
+static size_t *
+cascade_audit_order(const struct cascade_item *items, size_t n, size_t *na)
+{
+	struct cascade_qent *e = xmalloc((n ? n : 1) * sizeof(*e));
+	size_t *ord, m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (items[i].audit) {
+			e[m].key = -items[i].au;	/* sorted highest first */
+			e[m++].i = i;
+		}
+	cascade_sort_qent(e, m);
+	ord = xmalloc((m ? m : 1) * sizeof(*ord));
+	for (size_t k = 0; k < m; k++)
+		ord[k] = e[k].i;
+	free(e);
+	*na = m;
+	return ord;
+}
+
+size_t
+cascade_certifying(const struct cascade_item *items, size_t n, bool *cert)
+{
+	size_t na, prefix = 0, *ord = cascade_audit_order(items, n, &na);
+
+	for (size_t i = 0; i < n; i++)
+		cert[i] = false;
+	while (prefix < na && items[ord[prefix]].label != CASCADE_UNLABELLED) {
+		const struct cascade_item *it = &items[ord[prefix]];
+
+		cert[ord[prefix]] = it->label == CASCADE_LABEL_TN ||
+				    it->label == CASCADE_LABEL_FN;
+		prefix++;
+	}
+	free(ord);
+	return prefix;
 }
 
 void
@@ -238,42 +397,68 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 		    const bool *pending, const double *pfn, double *prio)
 {
 	struct cascade_qent *rev = xmalloc((n ? n : 1) * sizeof(*rev));
-	struct cascade_qent *aud = xmalloc((n ? n : 1) * sizeof(*aud));
-	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0;
+	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0, labelled = 0;
+	size_t prefix = 0, next_audit = 0, window = SIZE_MAX, *aud;
 	int every = c->audit_share > 0 ? (int)lround(1.0 / c->audit_share)
 				       : 0;
 
 	if (every > 0 && every < 2)
 		every = 2;
+	if (c->queue_window > 0)
+		window = (size_t)(c->queue_window > 2 * c->refit_every
+				  ? c->queue_window : 2 * c->refit_every);
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 		double p = isnan(pfn[i]) ? 0.5 : pfn[i];
 
 		prio[i] = 0.0;
-		if (it->label != CASCADE_UNLABELLED)
+		if (it->label != CASCADE_UNLABELLED) {
+			labelled++;
 			continue;
-		if (it->audit) {
-			aud[na].key = -cascade_draw(it->qid, it->pid,
-						    c->seed + 1);
-			aud[na++].i = i;
-		} else if (pending[i]) {
+		}
+		if (it->audit)
+			continue;
+		if (pending[i]) {
 			prio[i] = -1.0;
 		} else if (v[i] == CASCADE_REVIEW) {
 			/* ties (no model yet) in a random order */
-			rev[nr].key = 4.0 * p * (1.0 - p) + 1e-9 * it->u;
+			rev[nr].key = (c->queue_order == CASCADE_QUEUE_UNCERTAIN
+				       ? 4.0 * p * (1.0 - p) : p) +
+				      1e-9 * it->u;
 			rev[nr++].i = i;
 		}
 	}
-	qsort(rev, nr, sizeof(*rev), cascade_cmp_qent);
-	qsort(aud, na, sizeof(*aud), cascade_cmp_qent);
-	while (ir < nr || ia < na) {
-		bool take_audit = ia < na &&
-				  (ir == nr || (every > 0 &&
-						pos % (size_t)every ==
-							(size_t)every - 1));
-		size_t i = take_audit ? aud[ia++].i : rev[ir++].i;
+	cascade_sort_qent(rev, nr);
+	/* the audit slice's unlabelled items, in audit order, after its
+	 * labelled prefix */
+	aud = cascade_audit_order(items, n, &na);
+	while (prefix < na && items[aud[prefix]].label != CASCADE_UNLABELLED)
+		prefix++;
+	{
+		size_t m = 0;
 
-		prio[i] = (double)(nr + na - pos);
+		for (size_t k = prefix; k < na; k++)
+			if (items[aud[k]].label == CASCADE_UNLABELLED)
+				aud[m++] = aud[k];
+		na = m;
+	}
+	while (ir < nr || ia < na) {
+		bool take_audit;
+		size_t i;
+
+		/* the audit slice's next item is its (prefix + ia + 1)-th
+		 * label, due as label (prefix + ia + 1) M: the place that
+		 * many labels from now, or the next one when it is late */
+		if (every > 0 && ia < na) {
+			size_t due = (prefix + ia + 1) * (size_t)every;
+
+			next_audit = due > labelled + 1 ? due - labelled - 1
+							: 0;
+		}
+		take_audit = ia < na && (ir == nr || (every > 0 &&
+						      pos >= next_audit));
+		i = take_audit ? aud[ia++] : rev[ir++].i;
+		prio[i] = pos < window ? (double)(nr + na - pos) : -1.0;
 		pos++;
 	}
 	free(rev);
@@ -339,7 +524,7 @@ cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
 	int d;
 
 	if (m->dim == 0)
-		return m->trained_on > 0 ? m->base_rate : 0.5;
+		return m->trained_on > 0 ? m->base_rate : NAN;
 	d = cascade_pfn_x(c, m, it, x);
 	for (int j = 0; j < d && j < m->dim; j++)
 		z += m->w[j] * x[j];
@@ -489,10 +674,10 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 }
 
 /* Brier score and expected calibration error (10 equal-width bins) of
- * @m on the audit labels. */
+ * @m on the certifying labels @cert. */
 static void
 cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
-		      size_t n, struct cascade_pfn *m)
+		      size_t n, const bool *cert, struct cascade_pfn *m)
 {
 	double bin_p[10] = { 0 }, bin_y[10] = { 0 }, se = 0.0;
 	int64_t bin_n[10] = { 0 }, cal = 0;
@@ -502,8 +687,7 @@ cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
 		double p, y;
 		int b;
 
-		if (!it->audit || (it->label != CASCADE_LABEL_TN &&
-				   it->label != CASCADE_LABEL_FN))
+		if (!cert[i])
 			continue;
 		p = cascade_pfn(c, m, it);
 		y = it->label == CASCADE_LABEL_FN;
@@ -556,7 +740,7 @@ cascade_grid(const struct cascade *c, double *v, size_t m, size_t *ng)
 	double *g = xmalloc(((size_t)c->grid + 1) * sizeof(*g));
 	size_t k = 0;
 
-	qsort(v, m, sizeof(*v), cascade_cmp_double);
+	cascade_sort_doubles(v, m);
 	for (int i = 0; i < c->grid && m > 0; i++) {
 		double q = v[(size_t)((double)i / (c->grid - 1) *
 				      (double)(m - 1))];
@@ -734,17 +918,19 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	struct cascade_thr *t = xcalloc((size_t)c->n + 1, sizeof(*t));
 	struct cascade_lab *lab = xmalloc((n ? n : 1) * sizeof(*lab));
 	double *v = xmalloc((n ? n : 1) * sizeof(*v)), u_cut = 2.0;
+	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
 	size_t reach = n;
 
 	(void)err;
 	memset(out, 0, sizeof(*out));
+	cascade_certifying(items, n, cert);
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 
 		if (it->label == CASCADE_LABEL_TN ||
 		    it->label == CASCADE_LABEL_FN) {
 			out->labels++;
-			out->certifying += it->audit;
+			out->certifying += cert[i];
 		}
 	}
 	/* the grid sample: items with u below the cut (u is uniform, so
@@ -777,8 +963,7 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 			reach++;
 			if (it->u < u_cut)
 				v[m++] = s;
-			if (it->audit && (it->label == CASCADE_LABEL_TN ||
-					  it->label == CASCADE_LABEL_FN)) {
+			if (cert[i]) {
 				lab[nl].s = s;
 				lab[nl].fn = it->label == CASCADE_LABEL_FN;
 				nl++;
@@ -795,10 +980,11 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	(void)reach;
 	cascade_funnel(c, t, items, n);
 	cascade_pfn_fit(c, items, n, &out->pfn);
-	cascade_pfn_calibrate(c, items, n, &out->pfn);
+	cascade_pfn_calibrate(c, items, n, cert, &out->pfn);
 	out->t = t;
 	free(lab);
 	free(v);
+	free(cert);
 	return NS_OK;
 }
 
@@ -809,6 +995,42 @@ cascade_fitres_fini(struct cascade_fitres *f)
 		return;
 	free(f->t);
 	f->t = NULL;
+}
+
+void
+cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
+			const struct cascade_item *items, size_t n,
+			bool drop_undecided, struct cascade_estimate_in *out)
+{
+	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
+
+	memset(out, 0, sizeof(*out));
+	cascade_certifying(items, n, cert);
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+		int stage;
+		bool pending;
+		enum cascade_verdict v = cascade_route(c, t, it, &stage,
+						       &pending);
+		bool pool = v == CASCADE_TN ||
+			    (v == CASCADE_REVIEW && !drop_undecided);
+
+		if (it->label == CASCADE_LABEL_TN)
+			out->negatives++;
+		if (!pool)
+			continue;
+		out->pool++;
+		out->pool_fn += it->label == CASCADE_LABEL_FN;
+		if (it->label == CASCADE_UNLABELLED) {
+			out->negatives++;
+			out->unlabelled++;
+		}
+		if (cert[i]) {
+			out->audit_n++;
+			out->audit_fn += it->label == CASCADE_LABEL_FN;
+		}
+	}
+	free(cert);
 }
 
 /* --- JSON ---------------------------------------------------------------- */

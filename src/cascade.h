@@ -31,6 +31,13 @@
  * confidence, that it misses its target; with too few labels it stays.
  * Labels outside the audit slice (chosen because the model was unsure)
  * train P(FN) and certify nothing.
+ *
+ * The audit slice is labelled in a fixed random order (a second draw of
+ * each item), and only its labelled prefix certifies: the audit items up
+ * to the first one nobody has labelled yet.  The prefix is a uniform
+ * random sample whatever else people labelled; an audit item labelled
+ * before its turn (its query was open for other items, or a person
+ * chose it) joins the certifying labels only when the prefix reaches it.
  */
 #ifndef NS_CASCADE_H
 #define NS_CASCADE_H
@@ -67,6 +74,13 @@ enum cascade_scorer {
 /* Most external stages one cascade may have. */
 #define CASCADE_MAX_EXT 8
 
+/* The order of the items left to people (cascade.queue_order's choices,
+ * in the same order). */
+enum cascade_queue_order {
+	CASCADE_QUEUE_LIKELY_FN,	/* P(FN), highest first */
+	CASCADE_QUEUE_UNCERTAIN,	/* 4 P(FN) (1 - P(FN)), highest first */
+};
+
 struct cascade_stage {
 	char name[64];		/* unique; stage scores are stored by it */
 	enum cascade_scorer scorer;
@@ -89,6 +103,9 @@ struct cascade {
 	double confidence;		/* e.g. 0.95 */
 	double audit_share;		/* share of items in the audit slice */
 	int refit_every;		/* review refits after this many */
+	int queue_window;		/* items offered to people at once
+					 * (0: every waiting one) */
+	int queue_order;		/* enum cascade_queue_order */
 	uint64_t seed;			/* of the audit slice */
 	int grid;			/* candidate thresholds per stage */
 };
@@ -106,6 +123,15 @@ enum ns_rc cascade_from_config(struct cascade *c, const struct config *cfg,
 			       struct ns_err *err);
 void cascade_fini(struct cascade *c);
 
+/*
+ * Append a stage of the simulated judge (scorer "oracle", an external
+ * stage whose scores the caller puts in each item's x[]) named @name
+ * after the config's stages (negsieve simulate).  NS_ECONFIG when a
+ * stage has that name or there is no room for another external stage.
+ */
+enum ns_rc cascade_add_oracle(struct cascade *c, const char *name,
+			      struct ns_err *err);
+
 /* Label of an item for the cascade. */
 enum cascade_label {
 	CASCADE_UNLABELLED = -1,
@@ -122,12 +148,14 @@ struct cascade_item {
 	signed char label;		/* enum cascade_label */
 	bool audit;			/* in the audit slice */
 	double u;			/* its uniform draw in [0, 1) */
+	double au;			/* its place in the audit slice's
+					 * order (a second uniform draw) */
 };
 
 /* The uniform draw of item (@qid, @pid) under @seed, in [0, 1). */
 double cascade_draw(int64_t qid, int64_t pid, uint64_t seed);
 
-/* Fill it->u and it->audit from @c's seed and audit share. */
+/* Fill it->u, it->audit and it->au from @c's seed and audit share. */
 void cascade_item_draw(const struct cascade *c, struct cascade_item *it);
 
 /* Item @it's score at stage @k (NAN: none). */
@@ -190,20 +218,28 @@ struct cascade_pfn {
 	double base_rate;	/* FN share among all labels (the prior) */
 };
 
-/* P(FN) of @it under @m (the base rate, or 0.5, without a model). */
+/* P(FN) of @it under @m: the base rate without a model, NAN without any
+ * label (nothing is known: the screen shows '-'). */
 double cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
 		   const struct cascade_item *it);
 
 /*
  * The review queue's order: @prio[i] for each of the @n items, higher
- * first.  Items for people (verdict REVIEW) are ordered by the model's
- * uncertainty 4 p (1 - p), most informative first; the audit slice is
+ * first.  Items for people (verdict REVIEW) are ordered by P(FN) p,
+ * likeliest false negatives first, or with queue_order UNCERTAIN by the
+ * model's uncertainty 4 p (1 - p), most uncertain first; the audit slice is
  * mixed in, every M-th place (M = 1 / audit_share, at least 2) going to
- * its next item in the order of a second uniform draw, whatever the
- * cascade decided about it, so that its labels stay a uniform random
- * sample.  Labelled items and items decided automatically get 0 (not
- * queued); items held by an unscored stage -1 (they wait for `negsieve
- * cascade`).  @v, @pending and @pfn are the items' verdicts.
+ * its next item in the order of it->au, whatever the cascade decided
+ * about it, so that its labels stay a uniform random sample.  The first
+ * audit place comes as early as it must for the labelled prefix of the
+ * audit order to keep up with 1 in M of all labels (however far down
+ * the queue people got before this order was made).  With a
+ * queue_window W, only the first max(W, 2 refit_every) places are
+ * offered to people (priority > 0); the rest wait (-1), audit items
+ * too, until the next refit orders them again.  Labelled items and
+ * items decided automatically get 0 (not queued); items held by an
+ * unscored stage -1 (they wait for `negsieve cascade`).  @v, @pending
+ * and @pfn are the items' verdicts.
  */
 void cascade_queue_order(const struct cascade *c,
 			 const struct cascade_item *items, size_t n,
@@ -217,6 +253,15 @@ struct cascade_fitres {
 	int64_t labels;		/* labelled items (TN or FN) */
 	int64_t certifying;	/* of those, in the audit slice */
 };
+
+/*
+ * Which labels certify (see the top of this file): @cert[i] is true for
+ * the labelled (TN or FN) items of the audit slice's labelled prefix.
+ * Returns the length of that prefix (labelled audit items, whatever
+ * their label).
+ */
+size_t cascade_certifying(const struct cascade_item *items, size_t n,
+			  bool *cert);
 
 /*
  * Refit every stage (see the top of this file) from the labels of
@@ -236,6 +281,27 @@ void cascade_fitres_fini(struct cascade_fitres *f);
  */
 void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
 		    const struct cascade_item *items, size_t n);
+
+/*
+ * What the estimate of the false negatives left among the negatives an
+ * export would write is made of, under thresholds @t: the negatives are
+ * people's TN and the unlabelled items of the pool, the items export
+ * writes as negatives when nobody labelled them (those the cascade did
+ * not flag; with @drop_undecided, only those it kept).
+ */
+struct cascade_estimate_in {
+	int64_t negatives;	/* people's TN + unlabelled pool items */
+	int64_t unlabelled;	/* of those, unlabelled */
+	int64_t pool;		/* pool items, labelled or not */
+	int64_t pool_fn;	/* pool items people labelled FN */
+	int64_t audit_n;	/* certifying labels in the pool */
+	int64_t audit_fn;	/* of those, FN */
+};
+void cascade_estimate_counts(const struct cascade *c,
+			     const struct cascade_thr *t,
+			     const struct cascade_item *items, size_t n,
+			     bool drop_undecided,
+			     struct cascade_estimate_in *out);
 
 /*
  * The thresholds as JSON text (stored in cascade_fit.thresholds; caller

@@ -249,8 +249,9 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
  * Store the verdict of every item under thresholds @t and model @m as
  * version @fit_id, in the caller's transaction.  With @old (c->n
  * thresholds, or NULL: all items), only the items whose verdict differs
- * under @old and @t, and those still waiting for people (whose P(FN)
- * orders the queue), are written, and the transaction is committed and
+ * under @old and @t, and those still waiting for people or held back
+ * (whose P(FN) orders the queue and whose priority may have moved into
+ * or out of its window), are written, and the transaction is committed and
  * begun again every CASCADEJOB_CHUNK rows so that a reviewer's decision
  * never waits long for the write lock.
  */
@@ -290,8 +291,9 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 			enum cascade_verdict ov = cascade_route(c, old, it,
 								&ostage,
 								&opending);
-			/* waiting items: their place in the queue moves */
-			bool waits = prio[i] > 0;
+			/* waiting items: their place in the queue moves,
+			 * into or out of the queue's window (-1) */
+			bool waits = prio[i] != 0.0;
 
 			if (ov == v[i] && ostage == stage[i] &&
 			    opending == pending[i] && !waits)
@@ -357,50 +359,69 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 #include "src/estimate.h"
 
 void
-cascadejob_estimate_from(int64_t human_tn, int64_t unlabelled,
-			 int64_t audit_n, int64_t audit_fn, double conf,
+cascadejob_estimate_from(const struct cascade_estimate_in *in, double conf,
 			 struct cascadejob_estimate *e)
 {
-	double scale, rlo, rhi;
+	double neg, k, n, rlo, rhi, left, lo, hi, cap;
 
 	memset(e, 0, sizeof(*e));
-	e->negatives = human_tn + unlabelled;
-	e->unlabelled = unlabelled;
-	e->audit_n = audit_n;
-	e->audit_fn = audit_fn;
-	if (audit_n == 0 || e->negatives == 0)
+	e->negatives = in->negatives;
+	e->unlabelled = in->unlabelled;
+	e->audit_n = in->audit_n;
+	e->audit_fn = in->audit_fn;
+	if (in->audit_n == 0 || in->negatives == 0)
 		return;
-	/* the unlabelled part holds FN at the audit rate; people's TN none */
-	scale = (double)unlabelled / (double)e->negatives;
-	estimate_cp_interval((double)audit_fn, (double)audit_n, conf, &rlo,
-			     &rhi);
+	neg = (double)in->negatives;
+	k = (double)in->audit_fn;
+	n = (double)in->audit_n;
+	cap = (double)in->unlabelled;
+	/* the pool's false negatives at the audit rate, less those people
+	 * found in it: what is left among its unlabelled items */
+	estimate_cp_interval(k, n, conf, &rlo, &rhi);
+	left = (double)in->pool * k / n - (double)in->pool_fn;
+	lo = (double)in->pool * rlo - (double)in->pool_fn;
+	hi = (double)in->pool * rhi - (double)in->pool_fn;
 	e->known = true;
-	e->rate = scale * (double)audit_fn / (double)audit_n;
-	e->lo = scale * rlo;
-	e->hi = scale * rhi;
-	e->more_labels = scale > 0
-		? estimate_labels_for((double)audit_fn, (double)audit_n, conf,
-				      0.02 / scale) : 0;
+	e->rate = fmin(fmax(left, 0.0), cap) / neg;
+	e->lo = fmin(fmax(lo, 0.0), cap) / neg;
+	e->hi = fmin(fmax(hi, 0.0), cap) / neg;
+	e->more_labels = in->pool > 0
+		? estimate_labels_for(k, n, conf, 0.02 * neg /
+				      (double)in->pool) : 0;
 }
 
 enum ns_rc
 cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 		    struct ns_err *err)
 {
-	struct cascade_db_estimate d;
-	enum ns_rc rc = cascade_db_estimate(pj->db, &d, err);
+	struct cascade c;
+	struct cascade_thr *t = NULL;
+	struct cascade_pfn m;
+	struct cascade_estimate_in in;
+	struct cascade_item *items = NULL;
+	size_t n = 0;
+	int64_t fit_id = 0;
+	enum ns_rc rc;
 
-	if (rc != NS_OK)
+	memset(e, 0, sizeof(*e));
+	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
-	cascadejob_estimate_from(d.human_tn, d.auto_neg, d.routed ? d.audit_n
-				 : 0, d.audit_fn,
-				 config_float(pj->cfg, "cascade.confidence",
-					      0.95), e);
-	if (!d.routed) {
+	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
+	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
+		goto out;
+	cascade_estimate_counts(&c, t, items, n, false, &in);
+	cascadejob_estimate_from(&in, c.confidence, e);
+	if (!fit_id) {
+		/* no cascade for these stages yet: nothing to estimate */
 		e->known = false;
-		e->audit_n = 0;
+		e->audit_n = e->audit_fn = 0;
 	}
-	return NS_OK;
+out:
+	free(items);
+	free(t);
+	cascade_fini(&c);
+	return rc;
 }
 
 void

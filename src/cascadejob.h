@@ -66,9 +66,13 @@ enum ns_rc cascadejob_fit(struct project *pj,
  * The estimate `stats` prints: the share of false negatives left among
  * the negatives an export would write (people's TN, which count as
  * clean, and the candidates without a label the cascade did not flag),
- * from the audit slice's labels among the latter, with its two-sided
- * interval at @conf, and how many more audit labels would narrow it to
- * +-2 points.
+ * with its two-sided interval at @conf, and how many more audit labels
+ * would narrow it to +-2 points.  The certifying labels (the audit
+ * slice's labelled prefix, a uniform sample) give the false-negative
+ * rate of the pool of unflagged candidates, labelled or not; the false
+ * negatives people found in it are known and taken off, so that what
+ * people chose to label (often the likeliest false negatives) does not
+ * bias what is left.
  */
 struct cascadejob_estimate {
 	bool known;		/* false: no cascade yet, or no audit label */
@@ -78,9 +82,8 @@ struct cascadejob_estimate {
 	double rate, lo, hi;	/* FN share among the negatives */
 	long more_labels;	/* for +-2 points; -1: out of reach */
 };
-void cascadejob_estimate_from(int64_t human_tn, int64_t unlabelled,
-			      int64_t audit_n, int64_t audit_fn, double conf,
-			      struct cascadejob_estimate *e);
+void cascadejob_estimate_from(const struct cascade_estimate_in *in,
+			      double conf, struct cascadejob_estimate *e);
 enum ns_rc cascadejob_estimate(struct project *pj,
 			       struct cascadejob_estimate *e,
 			       struct ns_err *err);

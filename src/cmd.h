@@ -22,6 +22,7 @@
 	X(review, cmd_review, "the review TUI: decide on each query's mined negatives") \
 	X(queue,  cmd_queue,  "list the review queues with their sizes and each annotator's progress") \
 	X(stats,  cmd_stats,  "print counts of queries, passages, positives, candidates, decisions") \
+	X(simulate, cmd_simulate, "replay review and the cascade with an oracle: contamination per human budget") \
 	X(export, cmd_export, "write the cleaned data (BGE, Tevatron, sentence-transformers) or qrels") \
 	/* end of CMD_LIST: every row above ends with a backslash */
 

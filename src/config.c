@@ -113,6 +113,10 @@ const struct config_key config_keys[] = {
 	  "Share of the candidates in the random audit slice, mixed into the review queue; only its labels certify thresholds and estimates." },
 	{ "cascade.refit_every", CONFIG_INT, "20", "1..1000000",
 	  "Review refits the cascade in the background after this many decisions." },
+	{ "cascade.queue_order", CONFIG_ENUM, "likely_fn", "likely_fn|uncertain",
+	  "Review's order of the items left to people: the likeliest false negatives first (each one a person confirms leaves the negatives), or the ones P(FN) is least sure of first." },
+	{ "cascade.queue_window", CONFIG_INT, "50", "0..1000000000",
+	  "Review offers people this many of the queue's first items at once (at least twice refit_every), across queries; the rest wait for the next refit to order them again. 0 offers every item waiting for people, whole queries at a time." },
 	{ "cascade.seed", CONFIG_INT, "0", "0..",
 	  "Seed of the audit slice (which candidates it holds)." },
 	{ "cascade.grid", CONFIG_INT, "200", "2..100000",
@@ -344,7 +348,10 @@ config_check_range(const char *r, double d, bool integer, char *buf,
 	    (!has_lo || (excl ? d > strtod(lo, NULL) : d >= strtod(lo, NULL)))
 	    && (!has_hi || d <= strtod(hi, NULL)))
 		return NULL;
-	if (has_lo && has_hi)
+	if (has_lo && has_hi && excl)
+		snprintf(buf, size, "expected %s > %.*s and <= %s", what, lolen,
+			 lo, hi);
+	else if (has_lo && has_hi)
 		snprintf(buf, size, "expected %s in %.*s..%s", what, lolen, lo,
 			 hi);
 	else if (has_lo)

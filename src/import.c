@@ -725,3 +725,59 @@ out:
 	free(im.disp);
 	return rc;
 }
+
+enum ns_rc
+import_qrels(const char *path, import_judgment_fn *fn, void *ctx,
+	     struct ns_err *err)
+{
+	struct import_opts o;
+	struct imp im;
+	struct imp_found found;
+	struct progress pr;
+	char digest[33];
+	enum ns_rc rc;
+
+	if (imp_is_dir(path))
+		return err_setpos(err, NS_EINPUT, path, 0, 0, "a directory, "
+				  "not a qrels file");
+	memset(&o, 0, sizeof(o));
+	o.format = IMPORT_AUTO;
+	o.max_record = 1u << 20;	/* a qrels line is short */
+	memset(&im, 0, sizeof(im));
+	im.o = &o;
+	im.judgment = fn;
+	im.judgment_ctx = ctx;
+	strbuf_init(&im.rec);
+	strbuf_init(&im.fields);
+	strbuf_init(&im.scratch);
+	strbuf_init(&im.top_id);
+	strbuf_init(&im.top_title);
+	if ((rc = imp_open(&im, path, err)))
+		goto out;
+	if ((rc = imp_detect(NULL, &im.lr, path, IMPORT_AUTO,
+			     IMPORT_ROLE_ANY, &found, err))) {
+		linereader_close(&im.lr);
+		goto out;
+	}
+	if (found.kind != KIND_TREC_QRELS && found.kind != KIND_BEIR_QRELS) {
+		rc = err_setpos(err, NS_EINPUT, im.path, 0, 0, "not a qrels "
+				"file (it reads as %s): expected TREC qrels "
+				"(query iteration docid grade) or BEIR qrels "
+				"(query-id corpus-id score)",
+				import_format_name(found.fmt));
+		linereader_close(&im.lr);
+		goto out;
+	}
+	progress_start(&pr, "qrels", "rows", 0);
+	rc = imp_file(&im, found.kind, &pr, digest, err);
+	progress_finish(&pr);
+out:
+	strbuf_fini(&im.rec);
+	strbuf_fini(&im.fields);
+	strbuf_fini(&im.scratch);
+	strbuf_fini(&im.top_id);
+	strbuf_fini(&im.top_title);
+	free(im.open_path);
+	free(im.disp);
+	return rc;
+}

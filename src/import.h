@@ -115,4 +115,24 @@ enum ns_rc import_run(struct db *db, const struct import_opts *o,
 		      const struct import_input *in, int n,
 		      struct import_result *res, struct ns_err *err);
 
+/*
+ * A judgment read by import_qrels(): the query's and the passage's
+ * external ids (valid during the call) and the grade.  Returns NS_OK to
+ * go on; any other code (with @err set) stops the read.
+ */
+typedef enum ns_rc import_judgment_fn(void *ctx, const char *qxid,
+				      const char *pxid, long grade,
+				      struct ns_err *err);
+
+/*
+ * Read the qrels file @path without a project: TREC qrels ("query
+ * iteration docid grade") or a BEIR qrels TSV ("query-id corpus-id
+ * score", header optional), detected and parsed as import reads them,
+ * with the same messages for bad lines.  Every judgment goes to
+ * @fn(@ctx, ...), in file order (a repeated one again: the caller
+ * merges).  NS_EINPUT naming the file when it holds another format.
+ */
+enum ns_rc import_qrels(const char *path, import_judgment_fn *fn, void *ctx,
+			struct ns_err *err);
+
 #endif

@@ -70,6 +70,9 @@ struct imp {
 	struct strbuf rec;		/* a record spanning lines (CSV) */
 	struct strbuf fields;		/* decoded CSV fields */
 	struct strbuf scratch;		/* ids, messages */
+	import_judgment_fn *judgment;	/* import_qrels(): judgments go
+					 * here, not into the project */
+	void *judgment_ctx;
 };
 
 /*

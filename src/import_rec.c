@@ -455,6 +455,8 @@ imp_judgment(struct imp *im, const char *line, const char *qx, size_t qoff,
 	int64_t q, p;
 	enum ns_rc rc;
 
+	if (im->judgment)	/* import_qrels(): no project */
+		return im->judgment(im->judgment_ctx, qx, px, grade, err);
 	if (create) {
 		if ((rc = store_query(&im->st, qx, NULL, 0, NULL, NULL, &q,
 				      &hit, err)) ||

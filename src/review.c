@@ -49,8 +49,10 @@ review_labelled(const struct queue_query *q, size_t i)
 }
 
 /* Does candidate @i wait for people?  Without a cascade every one does;
- * with one, those it routed to people, held for the audit slice, and
- * not those it decided or that wait for a stage to score them. */
+ * with one, those it routed to people and those of the audit slice, when
+ * the queue offers them now: not those it decided, nor those that wait
+ * (for a stage to score them, or beyond the queue's window: an audit
+ * item before its turn). */
 static bool
 review_for_people(const struct queue_query *q, size_t i)
 {
@@ -60,8 +62,10 @@ review_for_people(const struct queue_query *q, size_t i)
 		return false;	/* not in this session's named queue */
 	if (c->conflict || q->adjudicating)
 		return c->conflict && q->adjudicating;	/* adjudicators' */
-	if (!c->auto_verdict[0] || c->audit)
+	if (!c->auto_verdict[0])
 		return true;
+	if (c->audit)
+		return !c->auto_pending;
 	return !strcmp(c->auto_verdict, "review") && !c->auto_pending;
 }
 

@@ -35,6 +35,8 @@ is "$(db "SELECT count(*) FROM candidate")" 2000 "2000 kept candidates"
 cat >"$T/c.yaml" <<'YAML'
 cascade:
   audit_share: 0.5
+  # every waiting item offered: by priority, audit items in audit order
+  queue_window: 0
   stages:
     - scorer: near_duplicate
     - scorer: rank

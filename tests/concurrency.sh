@@ -1,34 +1,38 @@
 #!/bin/sh
 # concurrency.sh - scripted annotators at once on one project (issue 11,
-# deliverable 6): CONC_ANNOTATORS processes (default 8), each pressing
-# CONC_DECISIONS decision keys (default 400; f once in three, else x),
-# stopped with SIGTERM after CONC_SECONDS (default 120) if still going.
-# Each acknowledges its decisions and the errors on its status line
-# (NEGSIEVE_REVIEW_ACK).  Checks:
+# deliverable 6): CONC_ANNOTATORS processes (default 8), each with
+# CONC_DECISIONS decision keys (default 10000; f once in three, else x) on
+# a queue longer than all of them together, stopped with SIGTERM after
+# CONC_SECONDS (default 35) if still going, which keeps the test under a
+# minute on a busy 2-core machine.  Each acknowledges its decisions and
+# the errors on its status line (NEGSIEVE_REVIEW_ACK).  Checks:
 #
 #   none lost     every acknowledged decision is in the database, and each
-#                 annotator has exactly as many as it acknowledged
+#                 annotator has exactly as many as it acknowledged (also
+#                 when the bound stopped it in the middle of its work)
 #   none doubled  no item has two labelling decisions (overlap is not
 #                 configured, so k = 1): not from two annotators, not from
 #                 one annotator twice
 #   no busy error no status line said the project was busy
 #   leases        no query's decisions interleave two annotators (one holds
 #                 it until it is done or released)
-#   progress      every annotator made decisions (none stuck on a query
-#                 someone else had)
+#   progress      every annotator made at least CONC_MIN decisions
+#                 (default 50; none stuck on a query someone else had), so
+#                 a run cut short by the bound still had them contend
 #
-# then the same with more keys than items (the end of the queue).
+# then the same with more keys than items (the end of the queue), which
+# the bound (120 s there) does not cut.
 #
-# In TESTS at 8 x 400 (a few seconds); the long run that found issue 11's
-# defects 1 and 2:  top_srcdir=. NEGSIEVE=./negsieve CONC_DECISIONS=10000 \
-#   sh tests/concurrency.sh
+# Quick:  top_srcdir=. NEGSIEVE=./negsieve CONC_DECISIONS=400 sh tests/concurrency.sh
+# Whole (no bound): ... CONC_SECONDS=100000 sh tests/concurrency.sh
 [ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=/dev/shm
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 
 NA=${CONC_ANNOTATORS:-8}
-ND=${CONC_DECISIONS:-400}
-SECS=${CONC_SECONDS:-120}
+ND=${CONC_DECISIONS:-10000}
+SECS=${CONC_SECONDS:-35}
+MIN=${CONC_MIN:-50}
 
 printf 'review:\n  allow_annotator_override: true\n' >"$T/cfg.yaml"
 
@@ -125,16 +129,16 @@ check() {
 		count(DISTINCT annotator_id) AS na FROM d GROUP BY query_id)
 		SELECT count(*) FROM s WHERE sw > na - 1")
 	is "$inter" 0 "$1: leases respected: no query's decisions interleave annotators"
+	echo "# $1: decisions per annotator: $(for f in "$T"/ack.a*; do grep -c '^ack ' "$f"; done | sort -n | tr '\n' ' ')"
 	stuck=0
+	min=$(( $2 < MIN ? $2 : MIN ))
 	i=1
 	while [ $i -le "$NA" ]; do
-		[ "$(grep -c '^ack ' "$T/ack.a$i")" -gt 0 ] || stuck=$((stuck + 1))
+		[ "$(grep -c '^ack ' "$T/ack.a$i")" -ge $min ] || stuck=$((stuck + 1))
 		i=$((i + 1))
 	done
-	# (at the end of the queue one who starts late may rightly find
-	# every query taken or done)
-	[ "$1" = "end of queue" ] ||
-		is "$stuck" 0 "$1: every annotator made decisions"
+	[ $min -gt 0 ] &&
+		is "$stuck" 0 "$1: every annotator made at least $min decisions"
 	is "$(q 'PRAGMA integrity_check')" ok "$1: integrity"
 }
 
@@ -143,13 +147,19 @@ P=$T/big
 mkproject "$P" $(( (NA * ND * 5 / 4 + 9) / 10 ))
 echo "# $NA annotators x $ND keys on $(q "SELECT count(*) FROM candidate") items"
 annotate "$P" "$ND"
-check "$NA x $ND"
+if [ $stopped = 1 ]; then
+	echo "# $NA x $ND: stopped by the bound ($SECS s) with $(cat "$T"/ack.a* | grep -c '^ack ') of $((NA * ND)) decisions made"
+else
+	echo "# $NA x $ND: every key pressed"
+fi
+check "$NA x $ND" "$ND"
 
 # --- the end of the queue: more keys than items ---------------------------
 P=$T/end
 mkproject "$P" 20
+SECS=120	# only a hang is cut short here
 annotate "$P" 60
-check "end of queue"
+check "end of queue" 0	# a late one may find all leased or done
 is "$(q "SELECT count(*) FROM decision WHERE action IN ('fn', 'tn')")" 200 \
 	"end of queue: each of the 200 items decided exactly once"
 done_testing

@@ -2,7 +2,8 @@
  * t-cascade.c - the cascade's statistics and fit against hand-computed
  * cases: Clopper-Pearson bounds (closed forms and a direct binomial sum),
  * thresholds certified only by audit labels, never loosened on labels a
- * fit may not use, tightened when the labels refute them, routing, P(FN).
+ * fit may not use, tightened when the labels refute them, routing, P(FN),
+ * the audit order's labelled prefix, the review queue and the estimate.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "src/cascade.h"
+#include "src/cascadejob.h"
 #include "src/estimate.h"
 #include "src/util.h"
 #include "tests/tap.h"
@@ -387,6 +389,257 @@ test_two_stages(void)
 	cascade_fini(&c);
 }
 
+/* @n items with f[0] = score[i], the audit slice where @au[i] > 0 (its
+ * place in the audit order), labels from @lab ('f' FN, 't' TN, '.'
+ * none). */
+static struct cascade_item *
+items_by_hand(size_t n, const double *score, const double *au,
+	      const char *lab)
+{
+	struct cascade_item *v = xcalloc(n, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].qid = (int64_t)i / 4 + 1;
+		v[i].pid = (int64_t)i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = score ? score[i] : 0.5;
+		v[i].u = (double)i / (double)n;
+		v[i].audit = au && au[i] > 0;
+		v[i].au = au ? au[i] : 0.0;
+		v[i].label = lab[i] == 'f' ? CASCADE_LABEL_FN
+			     : lab[i] == 't' ? CASCADE_LABEL_TN
+					     : CASCADE_UNLABELLED;
+	}
+	return v;
+}
+
+/* Only the labelled prefix of the audit order certifies. */
+static void
+test_prefix(void)
+{
+	/* audit items (au > 0) in audit order: items 3, 1, 5, 0, 4 */
+	static const double au[6] = { 0.4, 0.2, 0, 0.1, 0.5, 0.3 };
+	bool cert[6];
+	struct cascade_item *v = items_by_hand(6, NULL, au, "tf.t.f");
+	struct cascade c;
+	struct cascade_thr cur;
+	struct cascade_fitres fr;
+	struct ns_err err;
+	struct cascade_item *w;
+	int n = 2000;
+
+	/* labelled: 0 (t), 1 (f), 3 (t), 5 (f); item 4 (the 5th in audit
+	 * order) is not: the prefix is 3, 1, 5, 0 */
+	is_int((long long)cascade_certifying(v, 6, cert), 4,
+	       "the labelled prefix of the audit order: 4 items");
+	ok(cert[3] && cert[1] && cert[5] && cert[0] && !cert[2] && !cert[4],
+	   "those four certify; the non-audit item does not");
+	v[0].label = CASCADE_UNLABELLED;
+	is_int((long long)cascade_certifying(v, 6, cert), 3,
+	       "an unlabelled item cuts the prefix there");
+	ok(cert[3] && cert[1] && cert[5] && !cert[0],
+	   "labels after it wait for it");
+	v[3].label = CASCADE_UNLABELLED;
+	is_int((long long)cascade_certifying(v, 6, cert), 0,
+	       "the first audit item unlabelled: nothing certifies");
+	ok(!cert[1] && !cert[5], "not even the labelled ones after it");
+	v[3].label = CASCADE_LABEL_OTHER;
+	is_int((long long)cascade_certifying(v, 6, cert), 3,
+	       "a dropped item is decided: the prefix goes past it");
+	ok(!cert[3] && cert[1] && cert[5], "but only TN and FN certify");
+	free(v);
+
+	/* the fit of test_fit, with the first audit item of the audit
+	 * order left unlabelled: its 399 other audit labels were all made
+	 * out of turn, and none certifies */
+	err_clear(&err);
+	one_stage(&c, -INFINITY, INFINITY, true);
+	cascade_thr_initial(&c, &cur);
+	w = make_items(n, 0.7, every_fifth, every_fifth);
+	for (int i = 0; i < n; i++)
+		w[i].au = w[i].audit ? 0.5 + (double)i / (4.0 * n) : 0.0;
+	w[1000].au = 0.1;
+	w[1000].label = CASCADE_UNLABELLED;
+	ok(cascade_fit(&c, &cur, w, (size_t)n, &fr, &err) == NS_OK, "fit");
+	is_int(fr.certifying, 0, "no certifying label before the first "
+	       "audit item is labelled");
+	ok(isinf(fr.t->lo) && isinf(fr.t->hi), "so nothing is loosened");
+	is_int(fr.pfn.cal_n, 0, "nor calibrated");
+	cascade_fitres_fini(&fr);
+	w[1000].label = CASCADE_LABEL_FN;
+	cascade_fit(&c, &cur, w, (size_t)n, &fr, &err);
+	is_int(fr.certifying, 400, "labelled: the 400 certify");
+	ok(isfinite(fr.t->lo) && isfinite(fr.t->hi), "and thresholds are "
+	   "certified");
+	cascade_fitres_fini(&fr);
+	free(w);
+	cascade_fini(&c);
+}
+
+/* The queue: the order of P(FN), the audit slice's places and the
+ * window. */
+static void
+test_queue(void)
+{
+	enum { N = 24 };
+	struct cascade c;
+	struct cascade_item *v;
+	enum cascade_verdict verdict[N];
+	bool pending[N];
+	double pfn[N], prio[N], au[N];
+	char lab[N + 1];
+	int offered = 0, waiting = 0, top = -1, fourth = -1;
+
+	one_stage(&c, -INFINITY, INFINITY, true);
+	c.audit_share = 0.25;	/* every 4th place */
+	c.refit_every = 2;
+	c.queue_window = 3;	/* at least 2 refit_every = 4 */
+	c.queue_order = CASCADE_QUEUE_LIKELY_FN;
+	for (int i = 0; i < N; i++) {
+		/* items 20..23 are the audit slice, in reverse audit order */
+		au[i] = i >= 20 ? 1.0 - 0.1 * (i - 20) : 0.0;
+		pfn[i] = (double)i / 100.0;	/* item 19 the likeliest */
+		verdict[i] = CASCADE_REVIEW;
+		pending[i] = false;
+		lab[i] = '.';
+	}
+	lab[N] = '\0';
+	v = items_by_hand(N, NULL, au, lab);
+	cascade_queue_order(&c, v, N, verdict, pending, pfn, prio);
+	for (int i = 0; i < N; i++) {
+		offered += prio[i] > 0;
+		waiting += prio[i] == -1.0;
+		if (prio[i] > 0 && (top < 0 || prio[i] > prio[top]))
+			top = i;
+	}
+	is_int(offered, 4, "the window offers max(3, 2 x 2) = 4 items");
+	is_int(waiting, N - 4, "the rest wait (-1), audit items too");
+	is_int(top, 19, "the likeliest false negative first");
+	for (int i = 0; i < N; i++)
+		if (prio[i] > 0 && prio[i] < prio[top] - 2.5)
+			fourth = i;
+	is_int(fourth, 23, "the 4th place goes to the first audit item in "
+	       "audit order");
+	ok(prio[18] > 0 && prio[17] > 0 && prio[22] < 0,
+	   "then P(FN) order; the next audit item waits");
+
+	c.queue_order = CASCADE_QUEUE_UNCERTAIN;
+	pfn[7] = 0.5;
+	cascade_queue_order(&c, v, N, verdict, pending, pfn, prio);
+	top = 0;
+	for (int i = 0; i < N; i++)
+		if (prio[i] > prio[top])
+			top = i;
+	is_int(top, 7, "uncertain: P(FN) = 0.5 first");
+
+	/* 8 labels made, none of the audit slice: the audit is behind
+	 * (1 in 4 of 8 labels is 2 due), so its next item comes first */
+	c.queue_order = CASCADE_QUEUE_LIKELY_FN;
+	pfn[7] = 0.07;
+	for (int i = 0; i < 8; i++)
+		v[i].label = CASCADE_LABEL_TN;
+	cascade_queue_order(&c, v, N, verdict, pending, pfn, prio);
+	top = 0;
+	for (int i = 0; i < N; i++)
+		if (prio[i] > prio[top])
+			top = i;
+	is_int(top, 23, "the audit slice behind: its next item comes first");
+	is_dbl(prio[0], 0.0, 0, "labelled items are not queued");
+	ok(prio[22] > 0 && prio[22] == prio[23] - 1, "and the one after it "
+	   "(due at label 8) second");
+
+	/* 6 labels, one of them the first audit item: the next one is due
+	 * at label 8 (2 x 4), two labels from now */
+	v[23].label = CASCADE_LABEL_TN;
+	v[0].label = v[1].label = v[2].label = CASCADE_UNLABELLED;
+	cascade_queue_order(&c, v, N, verdict, pending, pfn, prio);
+	{
+		int order[N], m = 0;
+
+		for (int i = 0; i < N; i++)
+			if (prio[i] > 0)
+				order[m++] = i;
+		/* sort the offered by priority */
+		for (int a = 0; a < m; a++)
+			for (int b = a + 1; b < m; b++)
+				if (prio[order[b]] > prio[order[a]]) {
+					int t = order[a];
+
+					order[a] = order[b];
+					order[b] = t;
+				}
+		ok(m >= 2 && order[0] == 19 && order[1] == 22,
+		   "one label later: first the likeliest, then the audit item");
+	}
+
+	/* no window: every waiting item offered */
+	c.queue_window = 0;
+	cascade_queue_order(&c, v, N, verdict, pending, pfn, prio);
+	offered = 0;
+	for (int i = 0; i < N; i++)
+		offered += prio[i] > 0;
+	is_int(offered, N - 6, "queue_window 0: every unlabelled item "
+	       "offered");
+	free(v);
+	cascade_fini(&c);
+}
+
+/* The estimate: the pool's rate from the certifying labels, less what
+ * people found in it. */
+static void
+test_estimate(void)
+{
+	enum { N = 100 };
+	struct cascade c;
+	struct cascade_thr t;
+	struct cascade_estimate_in in;
+	struct cascadejob_estimate e;
+	struct cascade_item *v;
+	double score[N], au[N], lo, hi;
+	char lab[N + 1];
+
+	/* items 90..99 score above 0.9 and are flagged; the audit slice is
+	 * items 0..19 (in that order), all labelled, 4 FN (0..3); people
+	 * labelled items 20..29 outside it, 6 FN (20..25) and 4 TN */
+	one_stage(&c, -INFINITY, 0.9, false);
+	for (int i = 0; i < N; i++) {
+		score[i] = i >= 90 ? 0.95 : 0.5;
+		au[i] = i < 20 ? 0.01 * (i + 1) : 0.0;
+		lab[i] = i < 4 ? 'f' : i < 20 ? 't' : i < 26 ? 'f'
+			 : i < 30 ? 't' : '.';
+	}
+	lab[N] = '\0';
+	v = items_by_hand(N, score, au, lab);
+	cascade_thr_initial(&c, &t);
+	cascade_estimate_counts(&c, &t, v, N, false, &in);
+	is_int(in.pool, 90, "pool: the 90 items not flagged");
+	is_int(in.negatives, 80, "negatives: 20 people's TN + 60 unlabelled");
+	is_int(in.unlabelled, 60, "of which 60 unlabelled");
+	is_int(in.pool_fn, 10, "people found 10 FN in the pool");
+	is_int(in.audit_n, 20, "20 certifying labels");
+	is_int(in.audit_fn, 4, "4 of them FN");
+	cascadejob_estimate_from(&in, 0.95, &e);
+	ok(e.known, "an estimate");
+	/* 90 x 4/20 = 18 FN in the pool, 10 found: 8 left of 80 */
+	is_dbl(e.rate, 8.0 / 80.0, 1e-12, "(90 x 4/20 - 10) / 80 = 10%");
+	estimate_cp_interval(4, 20, 0.95, &lo, &hi);
+	is_dbl(e.lo, fmax(90 * lo - 10, 0) / 80, 1e-12, "its low end: the "
+	       "rate's, scaled the same way, at least 0");
+	is_dbl(e.hi, fmin(90 * hi - 10, 60) / 80, 1e-12, "its high end, at "
+	       "most every unlabelled item");
+	/* undecided dropped: the pool is only what the cascade kept (none) */
+	cascade_estimate_counts(&c, &t, v, N, true, &in);
+	is_int(in.pool, 0, "undecided dropped: nothing kept, an empty pool");
+	is_int(in.negatives, 20, "only people's TN");
+	cascadejob_estimate_from(&in, 0.95, &e);
+	ok(!e.known, "no certifying label in the pool: no estimate");
+	free(v);
+	cascade_fini(&c);
+}
+
 int
 main(void)
 {
@@ -394,5 +647,8 @@ main(void)
 	test_fit();
 	test_by_hand();
 	test_two_stages();
+	test_prefix();
+	test_queue();
+	test_estimate();
 	return tap_done();
 }

@@ -525,6 +525,83 @@ test_pipe(void)
 	strbuf_fini(&sb);
 }
 
+/* What import_qrels() hands over, as one string "q p g;..." */
+static enum ns_rc
+collect_judgment(void *ctx, const char *q, const char *p, long grade,
+		 struct ns_err *err)
+{
+	struct strbuf *sb = ctx;
+
+	(void)err;
+	strbuf_addf(sb, "%s %s %ld;", q, p, grade);
+	return NS_OK;
+}
+
+static enum ns_rc
+refuse_judgment(void *ctx, const char *q, const char *p, long grade,
+		struct ns_err *err)
+{
+	(void)ctx;
+	(void)q;
+	(void)p;
+	(void)grade;
+	return err_set(err, NS_EIO, "the caller stops");
+}
+
+/* import_qrels(): the qrels readers without a project. */
+static void
+test_qrels(void)
+{
+	static const char beir[] = "query-id\tcorpus-id\tscore\n"
+				   "q1\t<dbpedia:A>\t2\nq1\td2\t0\nq1\td2\t1\n";
+	static const char beir_nohead[] = "q1\td1\t1\nq2\td3\t0\n";
+	static const char trec[] = "q1 0 d1 3\n# a comment\nq2 0 d#2 -1\n";
+	static const char bad[] = "q1 0 d1 1\nq1 0 d2 x\n";
+	static const char corpus[] = "{\"_id\": \"d1\", \"text\": \"a\"}\n";
+	struct strbuf sb;
+	struct ns_err err;
+
+	strbuf_init(&sb);
+	err_clear(&err);
+	ok(import_qrels(write_file("o.tsv", beir, sizeof(beir) - 1),
+			collect_judgment, &sb, &err) == NS_OK, "BEIR qrels");
+	is_str(sb.buf, "q1 <dbpedia:A> 2;q1 d2 0;q1 d2 1;",
+	       "header skipped, every judgment in order (repeats too)");
+	strbuf_reset(&sb);
+	ok(import_qrels(write_file("o2.tsv", beir_nohead,
+				   sizeof(beir_nohead) - 1),
+			collect_judgment, &sb, &err) == NS_OK,
+	   "BEIR qrels without a header");
+	is_str(sb.buf, "q1 d1 1;q2 d3 0;", "no judgment lost");
+	strbuf_reset(&sb);
+	ok(import_qrels(write_file("o.qrels", trec, sizeof(trec) - 1),
+			collect_judgment, &sb, &err) == NS_OK, "TREC qrels");
+	is_str(sb.buf, "q1 d1 3;q2 d#2 -1;", "comments skipped, # inside ids");
+	strbuf_reset(&sb);
+	ok(import_qrels(write_file("bad.qrels", bad, sizeof(bad) - 1),
+			collect_judgment, &sb, &err) == NS_EINPUT,
+	   "a bad grade: bad input");
+	ok(err.line == 2 && err.col == 9 &&
+	   strstr(err.msg, "grade is not an integer: 'x'"),
+	   "at its line and column, as import reports it (%ld:%ld %s)",
+	   err.line, err.col, err.msg);
+	err_clear(&err);
+	ok(import_qrels(write_file("corpus.jsonl", corpus, sizeof(corpus) - 1),
+			collect_judgment, &sb, &err) == NS_EINPUT,
+	   "a corpus is not qrels");
+	ok(strstr(err.msg, "not a qrels file (it reads as beir)") != NULL,
+	   "and says what it read: %s", err.msg);
+	err_clear(&err);
+	ok(import_qrels(tap_tmpdir(), collect_judgment, &sb, &err) ==
+	   NS_EINPUT, "a directory is refused");
+	err_clear(&err);
+	ok(import_qrels(write_file("o3.tsv", beir, sizeof(beir) - 1),
+			refuse_judgment, NULL, &err) == NS_EIO,
+	   "the caller's error stops the read");
+	is_str(err.msg, "the caller stops", "with the caller's message");
+	strbuf_fini(&sb);
+}
+
 int
 main(void)
 {
@@ -537,5 +614,6 @@ main(void)
 	test_split_and_numbers();
 	test_formats();
 	test_detect();
+	test_qrels();
 	return tap_done();
 }

@@ -741,7 +741,8 @@ tui_bench_stats(FILE *fp, const char *prefix, double *lat, size_t n)
 }
 
 /* Write startup and per-key latency figures for bench/review.sh: all
- * keys, then each class (move_, query_, decide_). */
+ * keys, then each class (move_, query_, decide_), and a line "lat CLASS
+ * MS" for every key (bench/concurrency.sh). */
 static void
 tui_bench_report(const char *path, double startup, double *lat,
 		 const unsigned char *cls, size_t n)
@@ -774,6 +775,11 @@ tui_bench_report(const char *path, double startup, double *lat,
 				sub[m++] = lat[i];
 		tui_bench_stats(fp, prefix[c], sub, m);
 	}
+	/* every key's, for percentiles over several sessions */
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "lat %.*s %.3f\n",
+			(int)strlen(prefix[cls[i]]) - 1, prefix[cls[i]],
+			lat[i] * 1e3);
 	tui_bench_stats(fp, "", lat, n);
 	fprintf(fp, "maxrss_kb %ld\n", rss);
 	fclose(fp);

@@ -1,0 +1,225 @@
+/*
+ * t-simulate.c - the replay of negsieve simulate on a hand-made case
+ * whose every figure is worked out below, and the simulated judge.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/cascade.h"
+#include "src/simulate.h"
+#include "src/util.h"
+#include "tests/tap.h"
+
+/*
+ * Two queries, each with a positive scored 0.9 and 11 judged candidates
+ * ranked 1..11 with scores 0.92 0.89 0.86 0.83 0.79 0.76 0.73 0.70 0.67
+ * 0.64 0.61.  False negatives: query 1 ranks 1, 2, 3 and 11; query 2
+ * rank 2: 5 FN, 17 TN.
+ */
+static const double score[11] = { 0.92, 0.89, 0.86, 0.83, 0.79, 0.76,
+				   0.73, 0.70, 0.67, 0.64, 0.61 };
+
+static size_t
+hand_items(struct cascade_item *v, signed char *truth)
+{
+	size_t n = 0;
+
+	for (int q = 1; q <= 2; q++)
+		for (int r = 1; r <= 11; r++) {
+			struct cascade_item *it = &v[n];
+
+			memset(it, 0, sizeof(*it));
+			it->qid = q;
+			it->pid = 100 * q + r;
+			for (int j = 0; j < CASCADE_NFEAT; j++)
+				it->f[j] = NAN;
+			for (int j = 0; j < CASCADE_MAX_EXT; j++)
+				it->x[j] = NAN;
+			it->f[0] = score[r - 1];
+			it->f[1] = score[r - 1] - 0.9;
+			it->f[2] = (score[r - 1] - 0.9) / 0.9;
+			it->f[3] = -r;
+			it->u = cascade_draw(it->qid, it->pid, 0);
+			it->au = cascade_draw(it->qid, it->pid, 1);
+			truth[n] = q == 1 ? (r <= 3 || r == 11) : r == 2;
+			n++;
+		}
+	return n;
+}
+
+/* A cascade of one stage on the rank, fixed: ranks 1-2 flagged (score
+ * -rank > -2.5), ranks 11 and beyond kept (< -10.5), ranks 3-10 to
+ * people; no audit slice. */
+static void
+rank_cascade(struct cascade *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->st = xcalloc(1, sizeof(*c->st));
+	c->n = 1;
+	snprintf(c->st[0].name, sizeof(c->st[0].name), "rank");
+	c->st[0].scorer = CASCADE_RANK;
+	c->st[0].feat = 3;
+	c->st[0].ext = -1;
+	c->st[0].lo = -10.5;
+	c->st[0].hi = -2.5;
+	c->st[0].fit = false;
+	c->target_fnr = 0.02;
+	c->target_precision = 0.9;
+	c->confidence = 0.95;
+	c->audit_share = 0.0;
+	c->refit_every = 20;
+	c->queue_window = 50;
+	c->grid = 200;
+}
+
+static const struct simulate_row *
+row(const struct simulate_result *r, int b, enum simulate_policy p)
+{
+	return &r->rows[(size_t)b * SIMULATE_NPOLICIES + (size_t)p];
+}
+
+static void
+test_by_hand(void)
+{
+	struct cascade c;
+	struct cascade_item v[22];
+	signed char truth[22];
+	struct simulate_settings s;
+	struct simulate_result res;
+	struct ns_err err;
+	const struct simulate_row *w;
+	size_t n = hand_items(v, truth);
+
+	err_clear(&err);
+	rank_cascade(&c);
+	memset(&s, 0, sizeof(s));
+	memset(&res, 0, sizeof(res));
+	s.relevant_grade = 1;
+	s.budget[0] = 0.0;
+	s.budget[1] = 0.5;
+	s.budget[2] = 1.0;
+	s.nbudget = 3;
+	s.judge_accuracy = NAN;
+	ok(simulate_items(&c, v, n, truth, NULL, &s, &res, &err) == NS_OK,
+	   "the replay runs");
+	is_int(res.judged, 22, "22 judged candidates");
+	is_int(res.fn, 5, "5 false negatives");
+	is_int(res.tn, 17, "17 true negatives");
+	is_int((long long)res.nrows, 3 * SIMULATE_NPOLICIES,
+	       "a row per budget and policy");
+
+	/* budget 0: the cascade alone flags ranks 1-2 (3 FN, 1 TN), keeps
+	 * rank 11 (1 FN, 1 TN), leaves 16 undecided (1 FN) as negatives */
+	w = row(&res, 0, SIMULATE_CASCADE);
+	is_int(w->decisions, 0, "budget 0: no decision");
+	is_int(w->auto_fn, 4, "4 flagged");
+	is_int(w->fn_auto, 3, "3 of them false negatives");
+	is_int(w->auto_tn, 2, "2 kept");
+	is_int(w->undecided, 16, "16 undecided");
+	is_int(w->negatives, 18, "18 negatives written");
+	is_dbl(w->contamination, 2.0 / 18, 1e-12, "contamination 2/18");
+	is_dbl(w->tn_share, 16.0 / 17, 1e-12, "TN kept 16/17");
+	is_dbl(w->fn_share, 3.0 / 5, 1e-12, "FN found 3/5");
+	ok(!w->estimate_known, "no audit slice: no estimate");
+
+	/* budget 0.5: 11 decisions; whichever query is opened first,
+	 * query 1's rank 3 is among them (shown first in its query) */
+	w = row(&res, 1, SIMULATE_CASCADE);
+	is_int(w->decisions, 11, "budget 0.5: 11 decisions");
+	is_int(w->fn_people, 1, "people find query 1's rank 3");
+	is_int(w->negatives, 17, "17 negatives");
+	is_dbl(w->contamination, 1.0 / 17, 1e-12,
+	       "only query 1's rank 11 (kept by the cascade) is left");
+
+	/* budget 1: people decide the 16 candidates left to them, no more */
+	w = row(&res, 2, SIMULATE_CASCADE);
+	is_int(w->decisions, 16, "budget 1: the queue runs out at 16");
+	is_int(w->undecided, 0, "nothing undecided");
+	is_dbl(w->contamination, 1.0 / 17, 1e-12, "contamination 1/17");
+	is_dbl(w->tn_share, 16.0 / 17, 1e-12, "TN kept 16/17 (query 2's "
+	       "rank 1, flagged, is lost)");
+	is_dbl(w->fn_share, 4.0 / 5, 1e-12, "FN found 4/5: 1 by people, 3 "
+	       "flagged");
+
+	/* the fixed rules, the same at every budget */
+	for (int b = 0; b < 3; b++) {
+		char name[80];
+
+		w = row(&res, b, SIMULATE_KEEP_ALL);
+		snprintf(name, sizeof(name), "keep-all at budget %d: 5/22", b);
+		is_dbl(w->contamination, 5.0 / 22, 1e-12, name);
+		is_int(w->decisions, 0, "no decision");
+	}
+	w = row(&res, 1, SIMULATE_KEEP_ALL);
+	is_dbl(w->tn_share, 1.0, 0, "keep-all keeps every TN");
+	is_dbl(w->fn_share, 0.0, 0, "and finds no FN");
+	w = row(&res, 1, SIMULATE_SKIP_TOP);
+	is_int(w->negatives, 2, "skip-top-10 writes the two rank-11s");
+	is_dbl(w->contamination, 0.5, 1e-12, "one of them FN: 50%");
+	is_dbl(w->tn_share, 1.0 / 17, 1e-12, "TN kept 1/17");
+	w = row(&res, 1, SIMULATE_REL_MARGIN);
+	is_int(w->negatives, 16, "relative margin 0.05 (s > 0.855) drops "
+	       "ranks 1-3");
+	is_dbl(w->contamination, 1.0 / 16, 1e-12, "contamination 1/16");
+	is_dbl(w->tn_share, 15.0 / 17, 1e-12, "TN kept 15/17");
+	is_dbl(w->fn_share, 4.0 / 5, 1e-12, "FN found 4/5");
+	w = row(&res, 1, SIMULATE_ABS_MARGIN);
+	is_int(w->negatives, 14, "absolute margin 0.1 (s > 0.8) drops "
+	       "ranks 1-4");
+	is_dbl(w->contamination, 1.0 / 14, 1e-12, "contamination 1/14");
+	is_dbl(w->tn_share, 13.0 / 17, 1e-12, "TN kept 13/17");
+	simulate_result_fini(&res);
+
+	/* undecided dropped: at budget 0 only the 2 kept are written */
+	for (size_t i = 0; i < n; i++)
+		v[i].label = CASCADE_UNLABELLED;
+	s.undecided = SIMULATE_UNDECIDED_DROP;
+	s.nbudget = 1;
+	simulate_items(&c, v, n, truth, NULL, &s, &res, &err);
+	w = row(&res, 0, SIMULATE_CASCADE);
+	is_int(w->negatives, 2, "undecided dropped: the 2 kept only");
+	is_dbl(w->contamination, 0.5, 1e-12, "one of them FN");
+	is_dbl(w->fn_share, 3.0 / 5, 1e-12, "dropped undecided FN are not "
+	       "found");
+	simulate_result_fini(&res);
+	cascade_fini(&c);
+}
+
+static void
+test_judge(void)
+{
+	double sigma = simulate_judge_sigma(0.85);
+	int right = 0, n = 20000;
+
+	/* z(0.85) = 1.0364334 */
+	is_dbl(sigma, 0.5 / 1.0364334, 1e-6, "sigma(0.85) = 0.5 / z(0.85)");
+	is_dbl(simulate_judge_sigma(1.0), 0.0, 0, "a perfect judge: no noise");
+	is_dbl(simulate_judge_sigma(0.975), 0.5 / 1.959964, 1e-6,
+	       "sigma(0.975) = 0.5 / 1.96");
+	for (int i = 0; i < n; i++) {
+		int y = i % 2;
+		double x = simulate_judge_score(i, 7, y, sigma, 3);
+
+		right += (x > 0.5) == (y == 1);
+	}
+	ok(fabs((double)right / n - 0.85) < 0.012, "right at 0.5 for %.4f "
+	   "of %d candidates (0.85 wanted)", (double)right / n, n);
+	is_dbl(simulate_judge_score(5, 6, 1, sigma, 3),
+	       simulate_judge_score(5, 6, 1, sigma, 3), 0,
+	       "the same candidate and seed: the same score");
+	ok(simulate_judge_score(5, 6, 1, sigma, 3) !=
+	   simulate_judge_score(5, 6, 1, sigma, 4), "another seed: another "
+	   "draw");
+	is_dbl(simulate_judge_score(5, 6, 1, 0.0, 3), 1.0, 0,
+	       "no noise: the class itself");
+}
+
+int
+main(void)
+{
+	test_by_hand();
+	test_judge();
+	return tap_done();
+}
