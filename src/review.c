@@ -1,6 +1,7 @@
 /*
  * review.c - the review state machine (see review.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -907,6 +908,57 @@ review_set_refit(struct review *r, const char *exe, const char *dir,
 	r->refit_every = every;
 }
 
+char *
+review_stats_text(struct review *r, struct ns_err *err)
+{
+	char *argv[] = { "negsieve", "stats", r->refit_dir, NULL };
+	posix_spawn_file_actions_t fa;
+	struct strbuf sb;
+	char buf[4096];
+	ssize_t got;
+	int fd[2], status;
+	pid_t pid;
+
+	if (!r->refit_exe || !r->refit_dir) {
+		err_set(err, NS_ENOTFOUND, "no statistics here: run negsieve "
+			"stats on the project");
+		return NULL;
+	}
+	if (pipe(fd) != 0) {
+		err_set(err, NS_EIO, "statistics: %s", strerror(errno));
+		return NULL;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	posix_spawn_file_actions_addclose(&fa, fd[1]);
+	status = posix_spawn(&pid, r->refit_exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (status != 0) {
+		close(fd[0]);
+		err_set(err, NS_EIO, "statistics: cannot start %s: %s",
+			r->refit_exe, strerror(status));
+		return NULL;
+	}
+	strbuf_init(&sb);
+	while ((got = read(fd[0], buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)got);
+	}
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (sb.len == 0)
+		strbuf_addstr(&sb, "negsieve stats printed nothing\n");
+	return strbuf_detach(&sb, NULL);
+}
+
 /* After @n decisions: start a background refit when one is due. */
 static void
 review_maybe_refit(struct review *r, size_t n)
@@ -1330,8 +1382,24 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	/* the queue ran out: a decision key then would label again the item
 	 * the last decision left selected; it waits for a move */
 	if (r->queue_done && review_label_of(req) != LABEL_NONE) {
-		review_msg(r, false, "Nothing left to review in the queue; "
-			   "move to an item to change its label.");
+		bool found;
+
+		/* someone may have left work since: go there, the key
+		 * itself is not applied */
+		rc = review_goto_unsettled(r, INT64_MIN, false, &found, &err);
+		if (rc != NS_OK) {
+			review_msg(r, true, "%s", err.msg);
+			return rc;
+		}
+		if (found) {
+			r->queue_done = false;
+			review_msg(r, false, "Query %s has items to decide "
+				   "now; the key was not applied.", r->q->xid);
+		} else {
+			review_msg(r, false, "Nothing left to review in the "
+				   "queue; move to an item to change its "
+				   "label.");
+		}
 		return NS_OK;
 	}
 	if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_NOTE &&

@@ -164,6 +164,13 @@ bool review_sync(struct review *r);
  * @dir", one at a time, output to /dev/null; the header picks up the new
  * thresholds when it finishes (review_sync).  Strings copied.
  */
+/*
+ * The text `negsieve stats` prints for this project (the review screen's
+ * statistics), from a child process of the program review_set_refit()
+ * named; the caller frees it.  NULL with @err set when it cannot run.
+ */
+char *review_stats_text(struct review *r, struct ns_err *err);
+
 void review_set_refit(struct review *r, const char *exe, const char *dir,
 		      int every);
 

@@ -252,4 +252,12 @@ NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$T/dup" j dump q
 is_in "$(screen 1)" "d near-duplicate of the positive (similarity 0.99)." "60x15: the near-duplicate is named"
 is_in "$(screen 1)" ">   d    0.700  0.200 -         p3 byobu" "60x15: the sig column stays, rank goes"
 ok "60 columns: no line wider" sh -c "awk 'length > 60 {bad=1} END{exit bad}' \"\$1\"" - "$T/dump"
+# S: the statistics screen shows what negsieve stats prints (labels,
+# agreement and pace), any other key closes it
+review_keys "$P" S dump j q dump q
+is_in "$(screen 1)" "negsieve review: statistics" "S opens the statistics screen"
+stats_out=$("$NEGSIEVE" stats "$P")
+is_in "$(screen 1)" "$(printf '%s\n' "$stats_out" | grep '^labelled')" "with the labels line of negsieve stats"
+is_in "$(screen 1)" "agreement" "and the agreement section"
+ok "a key closes it: the queue is back" sh -c "! printf '%s' \"\$1\" | grep -q 'statistics'" - "$(screen 2)"
 done_testing

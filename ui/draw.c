@@ -110,6 +110,7 @@ draw_fini(struct draw *d)
 	for (size_t i = 0; i < d->help_n; i++)
 		free(d->help_v[i]);
 	free(d->help_v);
+	free(d->pager);
 }
 
 /* Unicode isolates: a right-to-left text between them is reordered by a
@@ -412,6 +413,24 @@ draw_help_build(struct draw *d)
 	d->help_v = NULL;
 	d->help_n = 0;
 	d->help_cols = COLS;
+	if (d->pager) {
+		const char *t = d->pager;
+
+		while (*t) {
+			size_t len = strcspn(t, "\n");
+			char *line = xstrndup(t, len);
+
+			if (*line)
+				draw_help_wrap(d, &cap, "", line, w);
+			else
+				draw_help_add(d, &cap, "");
+			free(line);
+			t += len;
+			if (*t)
+				t++;
+		}
+		return;
+	}
 	for (int r = REQ_NONE + 1; r < REQ_COUNT; r++) {
 		const struct req_info *ri = keymap_req((enum req)r);
 
@@ -473,12 +492,15 @@ draw_help(struct draw *d)
 
 		draw_first_key(d, REQ_MOVE_DOWN, down, sizeof(down));
 		draw_first_key(d, REQ_MOVE_UP, up, sizeof(up));
-		snprintf(buf, sizeof(buf), " negsieve review: keys, legend, "
-			 "guideline   (%s/%s scroll, any other key closes)",
+		const char *what = d->pager ? "statistics"
+				   : "keys, legend, guideline";
+
+		snprintf(buf, sizeof(buf), " negsieve review: %s   (%s/%s "
+			 "scroll, any other key closes)", what,
 			 *down ? down : "-", *up ? up : "-");
 		if (layout_width(buf, strlen(buf)) > COLS)
-			snprintf(buf, sizeof(buf), " keys, legend, guideline "
-				 "(%s/%s, any key closes)", *down ? down : "-",
+			snprintf(buf, sizeof(buf), " %s (%s/%s, any key "
+				 "closes)", what, *down ? down : "-",
 				 *up ? up : "-");
 		draw_str(d, 0, 0, COLS, buf, draw_attr(d, PAIR_HEAD), true);
 	}

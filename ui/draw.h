@@ -65,7 +65,9 @@ struct draw {
 	char *sterms_text;
 	struct layout_terms sterms;
 	unsigned sgen;			/* bumped when the search changes */
-	/* the help screen's lines, made for help_cols columns */
+	/* the help screen's lines, made for help_cols columns; when
+	 * pager is set the screen shows that text instead (the statistics) */
+	char *pager;
 	char **help_v;
 	size_t help_n;
 	int help_cols;

@@ -608,8 +608,14 @@ tui_key(struct tui *t, struct tui_key k)
 		else if (req == REQ_PAGE_UP)
 			d->help_top = d->help_top > LINES / 2
 				      ? d->help_top - LINES / 2 : 0;
-		else
+		else {
 			d->help = false;
+			if (d->pager) {	/* back to the keys next time */
+				free(d->pager);
+				d->pager = NULL;
+				d->help_cols = 0;
+			}
+		}
 		return;
 	}
 	switch (req) {
@@ -625,6 +631,22 @@ tui_key(struct tui *t, struct tui_key k)
 		d->help = true;
 		d->help_top = 0;
 		break;
+	case REQ_STATS: {
+		struct ns_err err;
+		char *text;
+
+		err_clear(&err);
+		if (!(text = review_stats_text(t->r, &err))) {
+			review_msg(t->r, true, "%s", err.msg);
+			break;
+		}
+		free(d->pager);
+		d->pager = text;
+		d->help_cols = 0;	/* rebuild the pager's lines */
+		d->help = true;
+		d->help_top = 0;
+		break;
+	}
 	case REQ_REDRAW:
 		clearok(curscr, TRUE);
 		break;
