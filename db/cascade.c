@@ -9,59 +9,121 @@
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
 #include "db/cascade.h"
+#include "db/mining.h"
 #include "src/label.h"
 #include "src/util.h"
 
 /*
- * The items with their built-in features.  ?1 restricts to one run (0:
- * all), ?2 is the agreement run (0: none), ?3 one query (QUERY variant).
- * Each item is scored under its query's scoring run qr.run: its candidate
- * row there, else (an item another run brought, which qr.run retrieved
- * but did not keep) its entry in qr.run's pool.  The anchor
- * is the lowest positive score under that run (run_positive), else for
- * an imported run the lowest teacher score imported with it.  The
+ * The items with their built-in features, read in a few sequential scans
+ * and joined here (one SQL join with correlated subqueries per item cost
+ * tens of seconds at 1M candidates).  An item is a distinct (query,
+ * passage) among the kept candidates (of run @run, 0: all).  Each item is
+ * scored under its query's scoring run: the newest run with a kept
+ * candidate of the query; its features come from its candidate row in
+ * that run, whatever that row's filter, else (an item another run
+ * brought, which the scoring run retrieved but did not keep) from its
+ * entry in the scoring run's pool (none: unknown).  The anchor is
+ * the lowest positive score under that run (run_positive), else for an
+ * imported run the lowest teacher score imported with it (qrel).  The
  * agreement rank is the item's rank among everything the agreement run
- * retrieved: its pool (ns_pool_rank(), db/mining.c) when it has one, else
- * its candidate rows (imported runs).
+ * retrieved: its pool (db_mine_pool_unpack(), db/mining.c) when it has
+ * one, else its candidate rows (imported runs); "other" says whether the
+ * agreement run retrieved anything for the query.
  */
-#define CASCADE_ITEMS_SQL(QUERY) \
-	"WITH qr AS (SELECT query_id, max(run_id) AS run FROM candidate" \
-	"  WHERE filter IS NULL AND (?1 = 0 OR run_id = ?1) " QUERY \
-	"  GROUP BY query_id)" \
-	" SELECT k.query_id, k.passage_id," \
-	"  CASE WHEN s.run_id IS NOT NULL THEN s.score" \
-	"   ELSE (SELECT ns_pool_score(o.data, k.passage_id) FROM run_pool o" \
-	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
-	"  CASE WHEN s.run_id IS NOT NULL THEN s.rank" \
-	"   ELSE (SELECT ns_pool_rank(o.data, k.passage_id) FROM run_pool o" \
-	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
-	"  CASE WHEN s.run_id IS NOT NULL THEN s.dup_sim" \
-	"   ELSE (SELECT ns_pool_dup(o.data, k.passage_id) FROM run_pool o" \
-	"    WHERE o.run_id = qr.run AND o.query_id = k.query_id) END," \
-	"  coalesce((SELECT min(rp.score) FROM run_positive rp" \
-	"    WHERE rp.run_id = qr.run AND rp.query_id = k.query_id)," \
-	"   (SELECT min(r.score) FROM qrel r JOIN run u ON u.id = qr.run" \
-	"    WHERE r.query_id = k.query_id AND r.grade > 0" \
-	"      AND r.source_id = u.source_id))," \
-	"  coalesce((SELECT ns_pool_rank(o.data, k.passage_id)" \
-	"    FROM run_pool o WHERE o.run_id = ?2" \
-	"    AND o.query_id = k.query_id)," \
-	"   (SELECT o.rank FROM candidate o WHERE o.run_id = ?2" \
-	"    AND o.query_id = k.query_id AND o.passage_id = k.passage_id))," \
-	"  EXISTS (SELECT 1 FROM run_pool o WHERE o.run_id = ?2" \
-	"    AND o.query_id = k.query_id) OR" \
-	"  EXISTS (SELECT 1 FROM candidate o WHERE o.run_id = ?2" \
-	"    AND o.query_id = k.query_id)" \
-	" FROM qr JOIN (SELECT DISTINCT query_id, passage_id FROM candidate" \
-	"   WHERE filter IS NULL AND (?1 = 0 OR run_id = ?1)) k" \
-	"   ON k.query_id = qr.query_id" \
-	" LEFT JOIN candidate s ON s.run_id = qr.run" \
-	"   AND s.query_id = k.query_id AND s.passage_id = k.passage_id" \
-	" ORDER BY k.query_id, k.passage_id"
 
-static const char cascade_sql_items[] = CASCADE_ITEMS_SQL("");
-static const char cascade_sql_query_items[] =
-	CASCADE_ITEMS_SQL("AND query_id = ?3");
+/* A candidate row as scanned: kept (an item) and/or of the agreement run. */
+struct cascade_crow {
+	int64_t qid, pid, run;
+	double rank, score, dup;
+	bool kept;
+};
+
+static int
+cascade_cmp_crow(const void *a, const void *b)
+{
+	const struct cascade_crow *x = a, *y = b;
+
+	if (x->qid != y->qid)
+		return x->qid < y->qid ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->run > y->run) - (x->run < y->run);
+}
+
+/* Lowest positive score of (run, query) or (query, source): sorted rows. */
+struct cascade_anchor {
+	int64_t a, b;
+	double min;		/* NAN: none known */
+};
+
+static int
+cascade_cmp_anchor(const void *a, const void *b)
+{
+	const struct cascade_anchor *x = a, *y = b;
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+static double
+cascade_anchor_find(const struct cascade_anchor *v, size_t n, int64_t a,
+		    int64_t b)
+{
+	struct cascade_anchor key = { a, b, NAN };
+	const struct cascade_anchor *hit = n ? bsearch(&key, v, n, sizeof(*v),
+						       cascade_cmp_anchor)
+					     : NULL;
+
+	return hit ? hit->min : NAN;
+}
+
+static double
+cascade_col(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL
+		       ? NAN : sqlite3_column_double(st, i);
+}
+
+/* Rows (a, b, score) of @st into *@out as (a, b, min over non-NULL
+ * scores), @st ordered by (a, b). */
+static enum ns_rc
+cascade_db_anchors(struct db *db, sqlite3_stmt *st,
+		   struct cascade_anchor **out, size_t *nout,
+		   struct ns_err *err)
+{
+	struct cascade_anchor *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t a = sqlite3_column_int64(st, 0);
+		int64_t b = sqlite3_column_int64(st, 1);
+		double s = cascade_col(st, 2);
+
+		if (n && v[n - 1].a == a && v[n - 1].b == b) {
+			if (!isnan(s) && (isnan(v[n - 1].min) ||
+					  s < v[n - 1].min))
+				v[n - 1].min = s;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].a = a;
+		v[n].b = b;
+		v[n++].min = s;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "reading the positives' scores");
+	}
+	*out = v;
+	*nout = n;
+	return NS_OK;
+}
 
 /* The run agreement stages compare with: the stage's run, else the
  * newest run of its method; 0 when there is none. */
@@ -91,36 +153,418 @@ cascade_db_agree_run(struct db *db, const struct cascade *c)
 	return 0;
 }
 
-static double
-cascade_col(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL
-		       ? NAN : sqlite3_column_double(st, i);
-}
-
-/* Fill item @it's features from a row of CASCADE_ITEMS_SQL. */
+/* Fill item @it's features from its scoring row's values. */
 static void
-cascade_db_row(const struct cascade *c, sqlite3_stmt *st,
-	       struct cascade_item *it)
+cascade_db_item(const struct cascade *c, struct cascade_item *it,
+		int64_t qid, int64_t pid, double s, double rank, double dup,
+		double anchor, double orank, bool other)
 {
-	double s = cascade_col(st, 2), rank = cascade_col(st, 3);
-	double anchor = cascade_col(st, 5), orank = cascade_col(st, 6);
-	bool other = sqlite3_column_int(st, 7) != 0;
-
 	memset(it, 0, sizeof(*it));
-	it->qid = sqlite3_column_int64(st, 0);
-	it->pid = sqlite3_column_int64(st, 1);
+	it->qid = qid;
+	it->pid = pid;
 	it->f[0] = s;
 	it->f[1] = s - anchor;		/* NAN when either is unknown */
 	/* relative only where the positive's score is well away from 0 */
 	it->f[2] = fabs(anchor) > 1e-6 ? (s - anchor) / fabs(anchor) : NAN;
 	it->f[3] = -rank;
-	it->f[4] = cascade_col(st, 4);
+	it->f[4] = dup;
 	it->f[5] = !other ? NAN : isnan(orank) ? 0.0 : 1.0 / orank;
 	for (int j = 0; j < CASCADE_MAX_EXT; j++)
 		it->x[j] = NAN;
 	it->label = CASCADE_UNLABELLED;
 	cascade_item_draw(c, it);
+}
+
+/* What the item loader reads besides the candidate rows. */
+struct cascade_load {
+	struct db *db;
+	int64_t arun;			/* agreement run, 0: none */
+	struct cascade_anchor *rp;	/* (run, query): run_positive */
+	size_t nrp;
+	struct cascade_anchor *qs;	/* (query, source): qrel, lazily */
+	size_t nqs;
+	bool qs_read;
+	struct cascade_anchor *rs;	/* (run, source) */
+	size_t nrs;
+	sqlite3_stmt *pool;		/* the agreement run's pools */
+	int pool_rc;			/* its last step */
+	struct filter_cand *pc;		/* the current query's pool */
+	size_t npc;
+	bool pool_here;
+	struct filter_cand *spc;	/* a scoring run's pool of a query */
+	size_t nspc;
+	int64_t sp_run, sp_q;
+	bool sp_read;
+};
+
+/* The anchor of query @q under run @run (NAN: none). */
+static enum ns_rc
+cascade_load_anchor(struct cascade_load *l, int64_t run, int64_t q,
+		    int64_t qid, double *anchor, struct ns_err *err)
+{
+	static const char sql_qrel[] =
+		"SELECT query_id, source_id, score FROM qrel"
+		" WHERE grade > 0 AND (?1 = 0 OR query_id = ?1)"
+		" ORDER BY query_id, source_id";
+	static const char sql_run[] =
+		"SELECT id, coalesce(source_id, -9223372036854775807 - 1), NULL"
+		" FROM run ORDER BY id";
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+	int64_t src = INT64_MIN;
+
+	*anchor = cascade_anchor_find(l->rp, l->nrp, run, q);
+	if (!isnan(*anchor))
+		return NS_OK;
+	if (!l->qs_read) {
+		l->qs_read = true;
+		if (!(st = db_prep(l->db, sql_qrel, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, qid);
+		if ((rc = cascade_db_anchors(l->db, st, &l->qs, &l->nqs, err)))
+			return rc;
+		if (!(st = db_prep(l->db, sql_run, err)))
+			return NS_EDB;
+		if ((rc = cascade_db_anchors(l->db, st, &l->rs, &l->nrs, err)))
+			return rc;
+	}
+	/* the run's source: (run, source) rows hold it as the key's b */
+	for (size_t lo = 0, hi = l->nrs; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (l->rs[mid].a < run) {
+			lo = mid + 1;
+		} else if (l->rs[mid].a > run) {
+			hi = mid;
+		} else {
+			src = l->rs[mid].b;	/* INT64_MIN: none */
+			break;
+		}
+	}
+	if (src != INT64_MIN)
+		*anchor = cascade_anchor_find(l->qs, l->nqs, q, src);
+	return NS_OK;
+}
+
+/* Move the agreement run's pool to query @q (pool_here: it has one). */
+static enum ns_rc
+cascade_load_pool(struct cascade_load *l, int64_t q, struct ns_err *err)
+{
+	free(l->pc);
+	l->pc = NULL;
+	l->npc = 0;
+	l->pool_here = false;
+	while (l->pool_rc == SQLITE_ROW && sqlite3_column_int64(l->pool, 0) < q)
+		l->pool_rc = sqlite3_step(l->pool);
+	if (l->pool_rc != SQLITE_ROW && l->pool_rc != SQLITE_DONE)
+		return db_fail(l->db, err, "reading the agreement run's pools");
+	if (l->pool_rc == SQLITE_ROW && sqlite3_column_int64(l->pool, 0) == q) {
+		int64_t *pos;
+		double *ps;
+		size_t npos;
+
+		l->pool_here = true;
+		/* a damaged pool: no ranks from it (as ns_pool_rank()) */
+		if (sqlite3_column_type(l->pool, 1) != SQLITE_BLOB ||
+		    !db_mine_pool_unpack(sqlite3_column_blob(l->pool, 1),
+					 (size_t)sqlite3_column_bytes(l->pool,
+								      1),
+					 &l->pc, &l->npc, &pos, &ps, &npos)) {
+			l->pc = NULL;
+			l->npc = 0;
+		}
+	}
+	return NS_OK;
+}
+
+/* Rank of passage @pid in the current pool (NAN: not in it). */
+static double
+cascade_load_pool_rank(const struct cascade_load *l, int64_t pid)
+{
+	for (size_t i = 0; i < l->npc; i++)
+		if (l->pc[i].passage_id == pid)
+			return (double)l->pc[i].rank;
+	return NAN;
+}
+
+/* The scoring run's pool of query @q (cached: items come query by
+ * query); none or damaged: empty. */
+static enum ns_rc
+cascade_load_spool(struct cascade_load *l, int64_t run, int64_t q,
+		   struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT data FROM run_pool WHERE run_id = ?1 AND query_id = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (l->sp_read && l->sp_run == run && l->sp_q == q)
+		return NS_OK;
+	free(l->spc);
+	l->spc = NULL;
+	l->nspc = 0;
+	l->sp_read = true;
+	l->sp_run = run;
+	l->sp_q = q;
+	if (!(st = db_prep(l->db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, q);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		int64_t *pos;
+		double *ps;
+		size_t npos;
+
+		if (!db_mine_pool_unpack(sqlite3_column_blob(st, 0),
+					 (size_t)sqlite3_column_bytes(st, 0),
+					 &l->spc, &l->nspc, &pos, &ps, &npos)) {
+			l->spc = NULL;
+			l->nspc = 0;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(l->db, err, "reading a run's pool");
+	return NS_OK;
+}
+
+/* The scoring values of (@run, @q, @pid) when its row was not scanned:
+ * a filtered candidate row, else its entry in the run's pool (an item
+ * another run brought), else unknown (NAN). */
+static enum ns_rc
+cascade_load_row(struct cascade_load *l, int64_t run, int64_t q, int64_t pid,
+		 double *rank, double *score, double *dup, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT rank, score, dup_sim FROM candidate"
+		" WHERE run_id = ?1 AND query_id = ?2 AND passage_id = ?3";
+	sqlite3_stmt *st = db_prep(l->db, sql, err);
+	enum ns_rc ret;
+	int rc;
+
+	*rank = *score = *dup = NAN;
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, q);
+	sqlite3_bind_int64(st, 3, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*rank = cascade_col(st, 0);
+		*score = cascade_col(st, 1);
+		*dup = cascade_col(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return NS_OK;
+	if (rc != SQLITE_DONE)
+		return db_fail(l->db, err, "reading a candidate");
+	if ((ret = cascade_load_spool(l, run, q, err)))
+		return ret;
+	for (size_t i = 0; i < l->nspc; i++)
+		if (l->spc[i].passage_id == pid) {
+			*rank = (double)l->spc[i].rank;
+			*score = l->spc[i].score;
+			*dup = l->spc[i].dup_sim;
+			break;
+		}
+	return NS_OK;
+}
+
+/* The items of the sorted rows @r[0..n) into *@out. */
+static enum ns_rc
+cascade_load_items(struct cascade_load *l, const struct cascade *c,
+		   int64_t qid, const struct cascade_crow *r, size_t n,
+		   struct cascade_item **out, size_t *nout, struct ns_err *err)
+{
+	struct cascade_item *items = NULL;
+	size_t ni = 0, cap = 0;
+	enum ns_rc rc = NS_OK;
+
+	for (size_t q0 = 0, q1; q0 < n && rc == NS_OK; q0 = q1) {
+		int64_t q = r[q0].qid, qrun = 0;
+		bool other = false;
+		double anchor;
+
+		for (q1 = q0; q1 < n && r[q1].qid == q; q1++) {
+			if (r[q1].kept && r[q1].run > qrun)
+				qrun = r[q1].run;
+			other |= l->arun && r[q1].run == l->arun;
+		}
+		if (!qrun)
+			continue;	/* only the agreement run's rows */
+		if ((rc = cascade_load_anchor(l, qrun, q, qid, &anchor, err)))
+			break;
+		if (l->pool && (rc = cascade_load_pool(l, q, err)))
+			break;
+		other |= l->pool_here;
+		for (size_t p0 = q0, p1; p0 < q1; p0 = p1) {
+			int64_t pid = r[p0].pid;
+			const struct cascade_crow *s = NULL;
+			double rank, score, dup, orank, crank = NAN;
+			bool kept = false;
+
+			for (p1 = p0; p1 < q1 && r[p1].pid == pid; p1++) {
+				kept |= r[p1].kept;
+				if (r[p1].run == qrun)
+					s = &r[p1];
+				if (l->arun && r[p1].run == l->arun)
+					crank = r[p1].rank;
+			}
+			if (!kept)
+				continue;
+			if (s) {
+				rank = s->rank;
+				score = s->score;
+				dup = s->dup;
+			} else if ((rc = cascade_load_row(l, qrun, q, pid,
+							  &rank, &score, &dup,
+							  err))) {
+				break;
+			}
+			orank = cascade_load_pool_rank(l, pid);
+			if (isnan(orank))
+				orank = crank;
+			if (ni == cap) {
+				cap = cap ? cap * 2 : 1024;
+				items = xrealloc(items, cap * sizeof(*items));
+			}
+			cascade_db_item(c, &items[ni++], q, pid, score, rank,
+					dup, anchor, orank, other);
+		}
+	}
+	if (rc != NS_OK) {
+		free(items);
+		return rc;
+	}
+	*out = items;
+	*nout = ni;
+	return NS_OK;
+}
+
+/* The kept candidate rows (of run @run, of query @qid; 0: all) and the
+ * agreement run's rows, sorted by (query, passage, run). */
+static enum ns_rc
+cascade_load_rows(struct cascade_load *l, int64_t run, int64_t qid,
+		  struct cascade_crow **out, size_t *nout, struct ns_err *err)
+{
+	/* a scan of the table: an index would cost a lookup a row */
+	static const char sql[] =
+		"SELECT query_id, passage_id, run_id, rank, score, dup_sim,"
+		"  filter IS NULL AND (?1 = 0 OR run_id = ?1)"
+		" FROM candidate NOT INDEXED"
+		" WHERE (filter IS NULL AND (?1 = 0 OR run_id = ?1))"
+		"  OR (?2 <> 0 AND run_id = ?2)";
+	static const char sql_q[] =
+		"SELECT query_id, passage_id, run_id, rank, score, dup_sim,"
+		"  filter IS NULL AND (?1 = 0 OR run_id = ?1)"
+		" FROM candidate WHERE query_id = ?3"
+		"  AND ((filter IS NULL AND (?1 = 0 OR run_id = ?1))"
+		"   OR (?2 <> 0 AND run_id = ?2))";
+	sqlite3_stmt *st = db_prep(l->db, qid ? sql_q : sql, err);
+	struct cascade_crow *r = NULL;
+	size_t n = 0, cap = 0;
+	bool by_query = true;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, l->arun);
+	if (qid)
+		sqlite3_bind_int64(st, 3, qid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cascade_crow *x;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			r = xrealloc(r, cap * sizeof(*r));
+		}
+		x = &r[n++];
+		x->qid = sqlite3_column_int64(st, 0);
+		x->pid = sqlite3_column_int64(st, 1);
+		x->run = sqlite3_column_int64(st, 2);
+		x->rank = cascade_col(st, 3);
+		x->score = cascade_col(st, 4);
+		x->dup = cascade_col(st, 5);
+		x->kept = sqlite3_column_int(st, 6) != 0;
+		if (n > 1 && by_query)
+			by_query = r[n - 2].qid <= x->qid;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		return db_fail(l->db, err, "reading the cascade's items");
+	}
+	/* rows come in table order, usually by query (a run is stored
+	 * query by query): then sorting each query's few rows is enough */
+	if (!by_query) {
+		qsort(r, n, sizeof(*r), cascade_cmp_crow);
+	} else {
+		for (size_t a = 0, b; a < n; a = b) {
+			for (b = a + 1; b < n && r[b].qid == r[a].qid; b++)
+				;
+			if (b - a > 1)
+				qsort(r + a, b - a, sizeof(*r),
+				      cascade_cmp_crow);
+		}
+	}
+	*out = r;
+	*nout = n;
+	return NS_OK;
+}
+
+/* The items with their features, sorted by (qid, pid), no labels yet. */
+static enum ns_rc
+cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
+		    int64_t qid, struct cascade_item **out, size_t *nout,
+		    struct ns_err *err)
+{
+	static const char sql_rp[] =
+		"SELECT run_id, query_id, score FROM run_positive"
+		" WHERE ?1 = 0 OR query_id = ?1 ORDER BY run_id, query_id";
+	static const char sql_pool[] =
+		"SELECT query_id, data FROM run_pool WHERE run_id = ?1"
+		" AND (?2 = 0 OR query_id = ?2) ORDER BY query_id";
+	struct cascade_load l;
+	struct cascade_crow *r = NULL;
+	size_t n = 0;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+
+	memset(&l, 0, sizeof(l));
+	l.db = db;
+	l.arun = cascade_db_agree_run(db, c);
+	if ((rc = cascade_load_rows(&l, run, qid, &r, &n, err)))
+		return rc;
+	if (!(st = db_prep(db, sql_rp, err))) {
+		rc = NS_EDB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, qid);
+	if ((rc = cascade_db_anchors(db, st, &l.rp, &l.nrp, err)))
+		goto out;
+	if (l.arun) {
+		if (!(l.pool = db_prep(db, sql_pool, err))) {
+			rc = NS_EDB;
+			goto out;
+		}
+		sqlite3_bind_int64(l.pool, 1, l.arun);
+		sqlite3_bind_int64(l.pool, 2, qid);
+		l.pool_rc = sqlite3_step(l.pool);
+	}
+	rc = cascade_load_items(&l, c, qid, r, n, out, nout, err);
+out:
+	if (l.pool)
+		sqlite3_reset(l.pool);
+	free(l.pc);
+	free(l.spc);
+	free(l.rp);
+	free(l.qs);
+	free(l.rs);
+	free(r);
+	return rc;
 }
 
 /* Merge the rows of @st (query_id, passage_id, value...) into @items
@@ -185,30 +629,12 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		" WHERE stage = ?1 AND query_id = ?2"
 		" ORDER BY query_id, passage_id";
 	struct cascade_item *items = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	sqlite3_stmt *st;
-	int rc;
+	enum ns_rc rc;
 
-	st = db_prep(db, qid ? cascade_sql_query_items : cascade_sql_items,
-		     err);
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_int64(st, 2, cascade_db_agree_run(db, c));
-	if (qid)
-		sqlite3_bind_int64(st, 3, qid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			items = xrealloc(items, cap * sizeof(*items));
-		}
-		cascade_db_row(c, st, &items[n++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(items);
-		return db_fail(db, err, "reading the cascade's items");
-	}
+	if ((rc = cascade_db_features(db, c, run, qid, &items, &n, err)))
+		return rc;
 	if (!(st = db_prep(db, qid ? sql_lab_q : sql_lab, err)))
 		goto fail;
 	if (qid)
@@ -409,6 +835,13 @@ cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 	if (fit_id > 0)
 		sqlite3_bind_int64(st, 9, fit_id);
 	return db_step_done(db, st, "recording a verdict", err);
+}
+
+enum ns_rc
+cascade_db_fk(struct db *db, bool on, struct ns_err *err)
+{
+	return db_exec(db, on ? "PRAGMA foreign_keys = ON"
+			      : "PRAGMA foreign_keys = OFF", err);
 }
 
 enum ns_rc

@@ -478,8 +478,13 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if (rc != NS_OK)
 		goto out;
 	cascade_funnel(&c, t, items, n);
-	if ((rc = db_begin(pj->db, err)))
+	/* every row written comes from a kept candidate (see cascade_db_fk) */
+	if ((rc = cascade_db_fk(pj->db, false, err)))
 		goto out;
+	if ((rc = db_begin(pj->db, err))) {
+		cascade_db_fk(pj->db, true, NULL);
+		goto out;
+	}
 	/* the first run of these stages starts version 1 of them */
 	stages = cascade_stages_json(&c);
 	thr = cascade_thr_json(&c, t);
@@ -499,10 +504,12 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
-	if (rc != NS_OK) {
+	if (rc != NS_OK)
 		db_rollback(pj->db);
+	if (cascade_db_fk(pj->db, true, rc == NS_OK ? err : NULL) && !rc)
+		rc = err->rc;
+	if (rc != NS_OK)
 		goto out;
-	}
 	res->fit_id = fit_id;
 	if (s->report)
 		cascadejob_print_funnel(s->report, &c, t, res);
@@ -545,8 +552,14 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	stages = cascade_stages_json(&c);
 	thr = cascade_thr_json(&c, fr.t);
 	model = cascade_pfn_json(&c, &fr.pfn);
-	if ((rc = db_begin(pj->db, err)))
+	/* a rewrite of every verdict: see cascade_db_fk */
+	if (!s->verdicts_only && (rc = cascade_db_fk(pj->db, false, err)))
 		goto out;
+	if ((rc = db_begin(pj->db, err))) {
+		if (!s->verdicts_only)
+			cascade_db_fk(pj->db, true, NULL);
+		goto out;
+	}
 	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
 				thr, model, upto, &fit_id, err);
 	/* the review's refit writes what changed, in short commits; a fit
@@ -561,10 +574,13 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 		rc = cascade_db_auto_rewrite_end(pj->db, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
-	if (rc != NS_OK) {
+	if (rc != NS_OK)
 		db_rollback(pj->db);
+	if (!s->verdicts_only &&
+	    cascade_db_fk(pj->db, true, rc == NS_OK ? err : NULL) && !rc)
+		rc = err->rc;
+	if (rc != NS_OK)
 		goto out;
-	}
 	res->fit_id = fit_id;
 	if (s->report) {
 		fprintf(s->report, "fit %lld: %lld labels (%lld in the audit "
