@@ -48,7 +48,7 @@
 	X(SEARCH_NEXT,  "search-next",  "Searching", "n",     "Go to the next match") \
 	X(SEARCH_PREV,  "search-prev",  "Searching", "N",     "Go to the previous match") \
 	X(JUMP,         "jump",         "Searching", ":",     "Jump to a query by id, a prefix or a part of it") \
-	X(STATS,        "stats",        "Other",   "S",       "Show the project's statistics (as negsieve stats): labels, agreement, pace, the cascade") \
+	X(STATS,        "stats",        "Other",   "S",       "Show the statistics of negsieve stats (agreement, pace)") \
 	X(HELP,         "help",         "Other",   "? F1",    "Show this help, the legend and the guideline") \
 	X(REDRAW,       "redraw",       "Other",   "C-l",     "Redraw the screen") \
 	X(QUIT,         "quit",         "Other",   "q",       "Quit (every decision is already saved)")
