@@ -75,6 +75,11 @@ fresh() {
 	ln -s "$1/vectors" "$2/vectors"
 }
 
+# the 1-minute load average now (the machine is shared: say how busy it was)
+load() {
+	cut -d' ' -f1 /proc/loadavg
+}
+
 range() {	# "min-max" of the numbers on stdin (one per line)
 	sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
 }
@@ -148,9 +153,9 @@ exact() {
 		sp=$(echo "$t_peer $t_f32" | awk '{ printf "%.2f", $1 / $2 }')
 		b16=$(echo "$t_f32 $t_bf16" | awk '{ printf "%.2f", $1 / $2 }')
 		i8=$(echo "$t_f32 $t_int8" | awk '{ printf "%.2f", $1 / $2 }')
-		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx)\n' \
+		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx); load %s\n' \
 			"$r" "$ob1" "$ob2" "$dn1" "$dn2" "$t_f32" "$rate" "$eff" "$m_f32" \
-			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8"
+			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" "$(load)"
 		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer" >>"$WORK/exact.rows"
 	done
 	echo "exact, ${nq} x ${nb} x ${d}, k=50, 5 negatives, $ROUNDS rounds (ranges):"
@@ -203,8 +208,8 @@ ivf() {
 			set -- $(python3 bench/limit-check.py topk "$WORK/v-auto/negsieve.db" 1 \
 				"$WORK/v-Flat/negsieve.db" 1 100)
 			sp=$(echo "$t_Flat $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
-			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; %s\n' \
-				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" \
+			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; load %s; %s\n' \
+				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" "$(load)" \
 				"$(grep '^index' "$WORK/v-auto.out" | tr '\n' ' ')"
 			echo "$t_Flat $t_auto $sp $3" >>"$WORK/ivf.rows"
 		done
@@ -251,7 +256,7 @@ COMMIT;"
 	y2=$1
 	best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
-	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB," \
+	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB, load $(load)," \
 		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
 	grep -E '^index|^run' "$WORK/last.out"
 }
@@ -274,6 +279,7 @@ bm25() {
 			set -- $(timed "$b" mine --method bm25 "$p")
 			tb=$1
 			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+			echo "bm25 round $r: dense ${td}s, bm25 ${tb}s; load $(load)"
 		done
 		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
 			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
