@@ -170,6 +170,7 @@ queue_query_free(struct queue_query *q)
 		free(q->c[i].text);
 		free(q->c[i].auto_raw);
 		free(q->c[i].others);
+		free(q->c[i].note_text);
 	}
 	free(q->pos);
 	free(q->c);
@@ -191,16 +192,19 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		"SELECT decision_id FROM query_drop WHERE query_id = ?1";
 	/* item_label's part for a query that is not dropped */
 	static const char sql_label[] =
-		"SELECT passage_id, label, decision_id FROM item_label"
+		"SELECT passage_id, label, decision_id, annotator_id"
+		" FROM item_label"
 		" WHERE query_id = ?1 AND label <> 'drop_query'";
-	/* notes of anyone, skips of this annotator, not undone */
+	/* notes of anyone (oldest first: the last one wins), skips of this
+	 * annotator, not undone */
 	static const char sql_marks[] =
-		"SELECT d.passage_id, d.action FROM decision d"
+		"SELECT d.passage_id, d.action, d.note FROM decision d"
 		" WHERE d.query_id = ?1 AND d.passage_id IS NOT NULL"
 		"   AND (d.action = 'note'"
 		"        OR (d.action = 'skip' AND d.annotator_id = ?2))"
 		"   AND NOT EXISTS (SELECT 1 FROM decision u"
-		"                   WHERE u.undoes = d.id)";
+		"                   WHERE u.undoes = d.id)"
+		" ORDER BY d.id";
 	sqlite3_stmt *st;
 	enum ns_rc ret;
 	int rc;
@@ -210,6 +214,9 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		q->c[i].label_dec = 0;
 		q->c[i].note = false;
 		q->c[i].pending_agreement = false;
+		q->c[i].label_mine = false;
+		free(q->c[i].note_text);
+		q->c[i].note_text = NULL;
 	}
 	q->dropped = false;
 	q->drop_dec = 0;
@@ -233,9 +240,15 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		for (size_t i = 0; i < q->n; i++) {
 			if (q->c[i].passage_id != pid)
 				continue;
-			if (note)
+			if (note) {
+				const unsigned char *t =
+					sqlite3_column_text(st, 2);
+
 				q->c[i].note = true;
-			else
+				free(q->c[i].note_text);
+				q->c[i].note_text = xstrdup(
+					t ? (const char *)t : "");
+			} else
 				q->c[i].label = LABEL_SKIP;
 		}
 	}
@@ -265,6 +278,7 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 									  1));
 				q->c[i].label_dec = sqlite3_column_int64(st, 2);
 				q->c[i].pending_agreement = true;
+				q->c[i].label_mine = true;
 			}
 		}
 		sqlite3_reset(st);
@@ -286,6 +300,8 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 			q->c[i].label = l;
 			q->c[i].label_dec = sqlite3_column_int64(st, 2);
 			q->c[i].pending_agreement = false;
+			q->c[i].label_mine =
+				sqlite3_column_int64(st, 3) == annotator;
 		}
 	}
 	sqlite3_reset(st);
@@ -682,6 +698,141 @@ queue_find(struct db *db, const char *id, int64_t *qid, struct ns_err *err)
 			return NS_OK;
 	}
 	return err_set(err, NS_ENOTFOUND, "no query '%s'", id);
+}
+
+enum ns_rc
+queue_find_matches(struct db *db, int64_t run, const char *text,
+		   struct queue_match *m, size_t max, size_t *count,
+		   struct ns_err *err)
+{
+	/* instr() on lower(): no LIKE wildcards to escape */
+#define QUEUE_MATCHES(RUN) \
+		"SELECT q.id, q.xid FROM query q" \
+		" WHERE instr(lower(q.xid), lower(?1)) > 0" \
+		"   AND EXISTS (SELECT 1 FROM candidate c WHERE " RUN \
+		"     c.query_id = q.id AND c.filter IS NULL)" \
+		" ORDER BY instr(lower(q.xid), lower(?1)) <> 1, q.id"
+	static const char sql[] = QUEUE_MATCHES("");
+	static const char sql_run[] = QUEUE_MATCHES("c.run_id = ?2 AND");
+#undef QUEUE_MATCHES
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
+	size_t n = 0;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n < max) {
+			const unsigned char *x = sqlite3_column_text(st, 1);
+
+			m[n].id = sqlite3_column_int64(st, 0);
+			snprintf(m[n].xid, sizeof(m[n].xid), "%s",
+				 x ? (const char *)x : "");
+		}
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "looking up a query");
+	*count = n;
+	return NS_OK;
+}
+
+enum ns_rc
+queue_search_count(struct db *db, int64_t run, const char *expr, int64_t *n,
+		   struct ns_err *err)
+{
+#define QUEUE_SEARCH_COUNT(RUN) \
+		"SELECT count(*) FROM (" \
+		" SELECT c.query_id FROM candidate c" \
+		"  WHERE " RUN " c.filter IS NULL AND c.passage_id IN" \
+		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)" \
+		" UNION" \
+		" SELECT f.rowid FROM query_fts f" \
+		"  WHERE query_fts MATCH ?1 AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL))"
+	static const char sql[] = QUEUE_SEARCH_COUNT("");
+	static const char sql_run[] = QUEUE_SEARCH_COUNT("c.run_id = ?2 AND");
+#undef QUEUE_SEARCH_COUNT
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
+	return db_step_int(db, st, n, "searching", err);
+}
+
+enum ns_rc
+queue_step_mine(struct db *db, int64_t run, int64_t qid, int dir,
+		int64_t annotator, const char *what, int64_t *out,
+		struct ns_err *err)
+{
+	/* ?1 from, ?2 annotator, ?3 what, ?4 run (0: any); AGG/CMP the
+	 * direction */
+#define QUEUE_MINE(AGG, CMP) \
+		"SELECT " AGG "(x) FROM (" \
+		" SELECT " AGG "(l.query_id) AS x FROM item_label l" \
+		"  WHERE ?3 IN ('fn', 'tn') AND l.label = ?3" \
+		"    AND l.annotator_id = ?2 AND l.query_id " CMP " ?1" \
+		" UNION ALL" \
+		" SELECT " AGG "(d.query_id) FROM decision d" \
+		"  WHERE d.action = ?3 AND ?3 IN ('skip', 'note')" \
+		"    AND d.annotator_id = ?2 AND d.query_id " CMP " ?1" \
+		"    AND d.passage_id IS NOT NULL" \
+		"    AND NOT EXISTS (SELECT 1 FROM decision u" \
+		"                    WHERE u.undoes = d.id)" \
+		"    AND (d.action = 'note' OR NOT EXISTS (SELECT 1" \
+		"      FROM item_label il WHERE il.query_id = d.query_id" \
+		"        AND il.passage_id = d.passage_id))" \
+		") WHERE EXISTS (SELECT 1 FROM candidate c" \
+		"  WHERE (?4 = 0 OR c.run_id = ?4) AND c.query_id = x" \
+		"    AND c.filter IS NULL)"
+	static const char sql_next[] = QUEUE_MINE("min", ">");
+	static const char sql_prev[] = QUEUE_MINE("max", "<");
+#undef QUEUE_MINE
+	sqlite3_stmt *st = db_prep(db, dir > 0 ? sql_next : sql_prev, err);
+	enum ns_rc ret = NS_OK;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, annotator);
+	sqlite3_bind_text(st, 3, what, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, run);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "moving in the queue");
+	else if (rc == SQLITE_DONE ||
+		 sqlite3_column_type(st, 0) == SQLITE_NULL)
+		ret = err_set(err, NS_ENOTFOUND, "no such item");
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ret;
+}
+
+enum ns_rc
+queue_passage_queries(struct db *db, int64_t run, int64_t pid, int64_t *n,
+		      struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT count(DISTINCT query_id) FROM candidate"
+		" WHERE passage_id = ?1 AND filter IS NULL"
+		"   AND (?2 = 0 OR run_id = ?2)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, run);
+	return db_step_int(db, st, n, "counting a passage's queries", err);
 }
 
 char *

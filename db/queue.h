@@ -73,7 +73,8 @@ enum ns_rc queue_load(struct db *db, int64_t qid, int64_t run,
 
 /*
  * Re-read the decisions of @q: current labels and their decisions (the
- * item_label view), dropped, notes of anyone, and the skips of
+ * item_label view; label_mine when @annotator set them), dropped, notes
+ * of anyone (the latest one's text), and the skips of
  * @annotator (a skip is one person's: LABEL_SKIP on an unlabelled item).
  * An item without a final label (an overlap item waiting for more
  * annotators) shows @annotator's own label (pending_agreement), unless
@@ -114,6 +115,39 @@ bool queue_contains(struct db *db, int64_t run, int64_t qid);
  * NS_ENOTFOUND with a message naming @id when neither exists. */
 enum ns_rc queue_find(struct db *db, const char *id, int64_t *qid,
 		      struct ns_err *err);
+
+/* A query whose id matched (queue_find_matches). */
+struct queue_match {
+	int64_t id;
+	char xid[64];		/* its external id, cut to fit */
+};
+
+/*
+ * The queue queries (kept candidates of run @run, 0: any) whose external
+ * id contains @text (case-insensitive; those it starts first, then by
+ * id): up to @max of them into @m, and how many there are in *@count.
+ */
+enum ns_rc queue_find_matches(struct db *db, int64_t run, const char *text,
+			      struct queue_match *m, size_t max,
+			      size_t *count, struct ns_err *err);
+
+/* Queue queries whose text or a kept candidate matches @expr (*@n). */
+enum ns_rc queue_search_count(struct db *db, int64_t run, const char *expr,
+			      int64_t *n, struct ns_err *err);
+
+/*
+ * The queue query after (@dir > 0) or before (@dir < 0) @qid holding an
+ * item of @annotator's of kind @what: "fn" or "tn" (the item's current
+ * label, set by @annotator), "skip" (skipped by @annotator, no label) or
+ * "note" (a note of @annotator's not undone).  NS_ENOTFOUND when none.
+ */
+enum ns_rc queue_step_mine(struct db *db, int64_t run, int64_t qid, int dir,
+			   int64_t annotator, const char *what, int64_t *out,
+			   struct ns_err *err);
+
+/* Queries with kept candidates (of run @run, 0: any) of passage @pid. */
+enum ns_rc queue_passage_queries(struct db *db, int64_t run, int64_t pid,
+				 int64_t *n, struct ns_err *err);
 
 /*
  * Turn what a person typed into a safe FTS5 expression: each word becomes

@@ -512,6 +512,106 @@ static const char migration_12[] =
 	"  PRIMARY KEY (run_id, query_id)"
 	") WITHOUT ROWID;";
 
+/*
+ * 13: a dropped passage is dropped everywhere.  drop_passage says the
+ * passage's text is bad, which is true in every query it is a candidate
+ * of.  passage_drop holds the drops in force: a drop_passage not undone
+ * and not followed by another label of its own item.  item_label is
+ * migration 8's with two changes: an item's own label gives way to a
+ * later drop of its passage in force elsewhere, and the latest such drop
+ * labels every other item of the passage that has no later label of its
+ * own (a person who relabels the passage in one query decides that item
+ * again).  Every part stays a lookup by (query, passage) or by passage,
+ * so asking for one item's label costs a few index probes.  The
+ * drop_query part joins query_drop to candidate directly (migration 8's
+ * DISTINCT subquery over every candidate cost review 30 MB at 1M
+ * candidates), as a CROSS JOIN so that SQLite keeps query_drop outside
+ * when item_label is probed from a correlated subquery (the queue's
+ * "not done" test) and cannot push the query down.
+ */
+#define SCHEMA_NO_LATER_DROP(X, ID) \
+	"    AND NOT EXISTS (SELECT 1 FROM passage_drop p" \
+	"      WHERE p.passage_id = " X ".passage_id AND p.decision_id > " ID ")"
+static const char migration_13[] =
+	"CREATE INDEX decision_passage_drop ON decision(passage_id, id)"
+	"  WHERE action = 'drop_passage';"
+	"CREATE INDEX candidate_passage ON candidate(passage_id, query_id,"
+	"  run_id);"
+	"CREATE VIEW passage_drop AS"
+	"  SELECT d.query_id, d.passage_id, d.annotator_id,"
+	"    d.id AS decision_id, d.at"
+	"  FROM decision d"
+	"  WHERE d.action = 'drop_passage' AND d.passage_id IS NOT NULL"
+	"    AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id);"
+	"DROP VIEW item_label;"
+	"CREATE VIEW item_label AS"
+	/* adjudicated */
+	"  SELECT a.query_id, a.passage_id, a.label, a.annotator_id,"
+	"    a.decision_id, a.at"
+	"  FROM item_adjudicated a"
+	"  WHERE NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = a.query_id)"
+	SCHEMA_NO_LATER_DROP("a", "a.decision_id")
+	"  UNION ALL"
+	/* overlap: k annotators agree (the latest of them names it) */
+	"  SELECT l.query_id, l.passage_id, l.label, l.annotator_id,"
+	"    max(l.decision_id), l.at"
+	"  FROM annotator_label l JOIN item_need n"
+	"    ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
+	"  WHERE NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = l.query_id AND a.passage_id = l.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = l.query_id)"
+	SCHEMA_NO_LATER_DROP("l", "l.decision_id")
+	"  GROUP BY l.query_id, l.passage_id"
+	"  HAVING count(*) >= max(n.k) AND count(DISTINCT l.label) = 1"
+	"  UNION ALL"
+	/* everything else: the latest labelling event */
+	"  SELECT d.query_id, d.passage_id, d.action, d.annotator_id,"
+	"    d.id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role IS NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_need n"
+	"      WHERE n.query_id = d.query_id AND n.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = d.query_id AND a.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = d.query_id)"
+	SCHEMA_NO_LATER_DROP("d", "d.id")
+	"  UNION ALL"
+	/* a drop of the passage elsewhere: the latest one in force, on
+	 * every other item of the passage without a later label */
+	"  SELECT k.query_id, k.passage_id, 'drop_passage', p.annotator_id,"
+	"    p.decision_id, p.at"
+	"  FROM passage_drop p JOIN candidate k ON k.passage_id = p.passage_id"
+	"  WHERE k.query_id <> p.query_id"
+	"    AND k.run_id = (SELECT min(c.run_id) FROM candidate c"
+	"      WHERE c.passage_id = k.passage_id AND c.query_id = k.query_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM passage_drop p2"
+	"      WHERE p2.passage_id = p.passage_id"
+	"        AND p2.decision_id > p.decision_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = k.query_id AND e.passage_id = k.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > p.decision_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = k.query_id)"
+	"  UNION ALL"
+	"  SELECT DISTINCT c.query_id, c.passage_id, 'drop_query',"
+	"    q.annotator_id, q.decision_id, q.at"
+	"  FROM query_drop q CROSS JOIN candidate c"
+	"    ON c.query_id = q.query_id;";
+#undef SCHEMA_NO_LATER_DROP
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -525,5 +625,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 10, migration_10 },
 	{ 11, migration_11 },
 	{ 12, migration_12 },
+	{ 13, migration_13 },
 	{ 0, NULL }
 };

@@ -220,6 +220,8 @@ const struct config_key config_keys[] = {
 	  "Who may work the queue: OS user names, comma-separated; unset: everyone." },
 	{ "review.keys", CONFIG_STRMAP, NULL, NULL,
 	  "Key bindings of the review TUI: key name to action name." },
+	{ "review.guideline", CONFIG_STRING, NULL, NULL,
+	  "A text file with this project's labelling guideline, shown under ? in review (relative to the project directory); without it a built-in one on what counts as a false negative." },
 	{ "review.allow_annotator_override", CONFIG_BOOL, "false", NULL,
 	  "Let 'review --annotator NAME' record decisions under a name other "
 	  "than the login name." },

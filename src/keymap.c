@@ -194,6 +194,39 @@ keymap_keys_of(const struct keymap *km, enum req r, char *buf, size_t size)
 	return buf;
 }
 
+static const struct {
+	const char *seq;
+	const char *key;
+} keymap_seqs[] = {
+	{ "[A", "Up" }, { "[B", "Down" }, { "[C", "Right" }, { "[D", "Left" },
+	{ "OA", "Up" }, { "OB", "Down" }, { "OC", "Right" }, { "OD", "Left" },
+	{ "[H", "Home" }, { "OH", "Home" }, { "[1~", "Home" },
+	{ "[7~", "Home" }, { "[F", "End" }, { "OF", "End" },
+	{ "[4~", "End" }, { "[8~", "End" }, { "[5~", "PgUp" },
+	{ "[6~", "PgDn" }, { "[2~", "Insert" }, { "[3~", "Delete" },
+};
+
+const char *
+keymap_decode_seq(const char *seq)
+{
+	for (size_t i = 0; i < NS_ARRAY_SIZE(keymap_seqs); i++)
+		if (!strcmp(seq, keymap_seqs[i].seq))
+			return keymap_seqs[i].key;
+	return NULL;
+}
+
+int
+keymap_seq_partial(const char *seq)
+{
+	size_t n = strlen(seq);
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(keymap_seqs); i++)
+		if (strlen(keymap_seqs[i].seq) > n &&
+		    !strncmp(seq, keymap_seqs[i].seq, n))
+			return 1;
+	return 0;
+}
+
 /* Escape for troff: backslash and leading dot/apostrophe, '-' as \-. */
 static void
 keymap_troff(FILE *fp, const char *s)

@@ -28,25 +28,27 @@
 	X(NEXT_QUERY,   "next-query",   "Moving", "> Right",  "Go to the next query of the queue") \
 	X(PREV_QUERY,   "prev-query",   "Moving", "< Left",   "Go to the previous query of the queue") \
 	X(NEXT_OPEN,    "next-open",    "Moving", "Tab",      "Go to the next undecided item of the queue") \
+	X(BACK,         "back",         "Moving", "' C-o",    "Go back to where the last search or jump left") \
+	X(FILTER,       "filter",       "Moving", "F",        "Show only my FN, TN, skipped or noted items (cycles)") \
 	X(SCROLL_DOWN,  "scroll-down",  "Moving", "J",        "Scroll the detail pane half a page down") \
 	X(SCROLL_UP,    "scroll-up",    "Moving", "K",        "Scroll the detail pane half a page up") \
-	X(TOGGLE_POS,   "toggle-positive", "Moving", "p",     "Detail pane: show the positive instead (narrow terminals)") \
+	X(TOGGLE_POS,   "toggle-positive", "Moving", "p",     "Detail pane: the positive instead, for this candidate") \
 	X(FN,           "fn",           "Deciding", "f",      "False negative: relabel the candidate as a positive") \
 	X(TN,           "tn",           "Deciding", "x",      "True negative: keep the candidate as a negative") \
-	X(DROP_PASSAGE, "drop-passage", "Deciding", "d",      "Drop the passage (bad or duplicate text)") \
-	X(DROP_QUERY,   "drop-query",   "Deciding", "D",      "Drop the whole query") \
+	X(DROP_PASSAGE, "drop-passage", "Deciding", "d",      "Drop the passage (bad text) in every query it is in") \
+	X(DROP_QUERY,   "drop-query",   "Deciding", "D",      "Drop the whole query (asks first)") \
 	X(SKIP,         "skip",         "Deciding", "Space",  "Skip the candidate for now") \
 	X(REST_TN,      "rest-tn",      "Deciding", "X",      "Mark the undecided rest of the query as true negatives") \
 	X(UNDO,         "undo",         "Deciding", "u",      "Undo your last decision (also after a restart)") \
 	X(TAG,          "tag",          "Deciding", "t",      "Tag or untag the candidate and select the next") \
 	X(TAG_APPLY,    "tag-apply",    "Deciding", ";",      "Apply the next decision key to all tagged candidates") \
-	X(NOTE,         "note",         "Deciding", "a",      "Add a note to the candidate (inline prompt)") \
-	X(NOTE_EDITOR,  "note-editor",  "Deciding", "A",      "Add a note to the candidate with $EDITOR") \
+	X(NOTE,         "note",         "Deciding", "c",      "Comment: write or edit the candidate's note") \
+	X(NOTE_EDITOR,  "note-editor",  "Deciding", "C",      "Comment: write or edit the note with $EDITOR") \
 	X(SEARCH,       "search",       "Searching", "/",     "Search queries and passages (full text)") \
 	X(SEARCH_NEXT,  "search-next",  "Searching", "n",     "Go to the next match") \
 	X(SEARCH_PREV,  "search-prev",  "Searching", "N",     "Go to the previous match") \
-	X(JUMP,         "jump",         "Searching", ":",     "Jump to a query by id") \
-	X(HELP,         "help",         "Other",   "? F1",    "Show this help") \
+	X(JUMP,         "jump",         "Searching", ":",     "Jump to a query by id, a prefix or a part of it") \
+	X(HELP,         "help",         "Other",   "? F1",    "Show this help, the legend and the guideline") \
 	X(REDRAW,       "redraw",       "Other",   "C-l",     "Redraw the screen") \
 	X(QUIT,         "quit",         "Other",   "q",       "Quit (every decision is already saved)")
 
@@ -95,6 +97,19 @@ enum req keymap_lookup(const struct keymap *km, const char *key);
 /* The keys bound to @r as "j, Down" into @buf; "" when none. */
 char *keymap_keys_of(const struct keymap *km, enum req r, char *buf,
 		     size_t size);
+
+/*
+ * The key name of an escape sequence a terminal sends for a common key
+ * when the terminal description does not list it (TERM=xterm-256color
+ * inside tmux, vt100): @seq is what follows ESC ("[1~", "OH", "[5~",
+ * "[A", ...).  Returns "Home", "End", "PgUp", "PgDn", "Insert",
+ * "Delete", "Up", "Down", "Left" or "Right", or NULL when it is none.
+ */
+const char *keymap_decode_seq(const char *seq);
+
+/* Could @seq (after ESC) still grow into a sequence keymap_decode_seq()
+ * knows? */
+int keymap_seq_partial(const char *seq);
 
 /* Write the KEY BINDINGS section of negsieve(1) (default keys, troff). */
 void keymap_write_man(FILE *fp);

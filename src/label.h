@@ -9,9 +9,12 @@
  * log (see db/schema.c, migration 5), and every reader maps it back here.
  *
  * The current label of an item is the latest labelling event (fn, tn,
- * drop_passage) not undone; a drop_query in force labels every item of
- * its query and wins over them.  A skip is not a label: it only moves an
- * item to the back of one person's queue.
+ * drop_passage) not undone; a drop_passage says the passage's text is
+ * bad, so it labels the passage in every query it is a candidate of
+ * (where no later label of that item says otherwise); a drop_query in
+ * force labels every item of its query and wins over them.  A skip is
+ * not a label: it only takes an item out of one person's queue until
+ * they list their skips (review's filter).
  */
 #ifndef NS_LABEL_H
 #define NS_LABEL_H

@@ -298,7 +298,8 @@ layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 		g->too_small = true;
 		return;
 	}
-	qrows = rows >= 40 ? 4 : rows >= 30 ? 3 : 2;
+	/* below 24 rows the detail pane and the query give lines first */
+	qrows = rows >= 40 ? 4 : rows >= 30 ? 3 : rows >= 20 ? 2 : 1;
 	if (query_lines < 1)
 		query_lines = 1;
 	if ((size_t)qrows > query_lines)
@@ -311,8 +312,12 @@ layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 	g->status_row = rows - 1;
 	rest = g->status_row - g->list_row - 1;	/* list + detail */
 	list = (rest * 2 + 2) / 5;
+	if (list < 3)
+		list = 3;
 	if (ncand < (size_t)list)
 		list = ncand < 3 ? 3 : (int)ncand;
+	if (rest - list < 2)	/* the detail pane keeps two lines */
+		list = rest - 2;
 	g->list_rows = list;
 	g->sep_row = g->list_row + list;
 	g->detail_row = g->sep_row + 1;
@@ -325,4 +330,57 @@ layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 	} else {
 		g->detail_w = cols;
 	}
+}
+
+int
+layout_columns(int cols, bool cascade, int idw, bool show[LCOL_COUNT])
+{
+	static const int width[LCOL_COUNT] = {
+		[LCOL_RANK] = LAYOUT_W_RANK, [LCOL_SCORE] = LAYOUT_W_SCORE,
+		[LCOL_STAGE] = LAYOUT_W_STAGE, [LCOL_PFN] = LAYOUT_W_PFN,
+	};
+	int used = LAYOUT_W_FIXED;
+
+	for (int c = 0; c < LCOL_COUNT; c++) {
+		show[c] = cascade || (c != LCOL_PFN && c != LCOL_STAGE);
+		if (show[c])
+			used += width[c];
+	}
+	for (int c = 0; c < LCOL_COUNT; c++) {
+		if (cols - used - idw - 1 >= LAYOUT_MIN_TEXT)
+			break;
+		if (show[c]) {
+			show[c] = false;
+			used -= width[c];
+		}
+	}
+	return used;
+}
+
+bool
+layout_has_rtl(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t c;
+		size_t n;
+
+		if ((unsigned char)s[i] < 0xd6) {	/* below U+0590 */
+			i++;
+			continue;
+		}
+		n = layout_utf8((const unsigned char *)s + i, len - i, &c);
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		if ((c >= 0x0590 && c <= 0x08ff) || (c >= 0xfb1d && c <= 0xfdff)
+		    || (c >= 0xfe70 && c <= 0xfeff) ||
+		    (c >= 0x10800 && c <= 0x10fff) ||
+		    (c >= 0x1e800 && c <= 0x1efff))
+			return true;
+		i += n;
+	}
+	return false;
 }

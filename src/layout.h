@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <wchar.h>
 
-/* The smallest screen the review TUI draws on. */
-#define LAYOUT_MIN_COLS 80
-#define LAYOUT_MIN_ROWS 24
+/* The smallest screen the review TUI draws on.  From 80x24 down to this
+ * it drops parts in a fixed order: detail pane lines (and query lines)
+ * first, then list columns (layout_columns). */
+#define LAYOUT_MIN_COLS 60
+#define LAYOUT_MIN_ROWS 15
 /* From this width the detail pane shows candidate and positive side by side. */
 #define LAYOUT_WIDE_COLS 160
 
@@ -87,5 +89,40 @@ struct layout_geom {
  * @query_lines lines at full width. */
 void layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 		 struct layout_geom *g);
+
+/* The optional columns of the candidate list, in the order they are
+ * dropped when the terminal is narrow. */
+enum layout_col {
+	LCOL_RANK,		/* rank in the run */
+	LCOL_SCORE,		/* the candidate's score */
+	LCOL_STAGE,		/* the cascade's stage (only with a cascade) */
+	LCOL_PFN,		/* P(FN) (only with a cascade) */
+	LCOL_COUNT
+};
+
+/* Widths of the list's columns, including the blank after each. */
+#define LAYOUT_W_RANK 6
+#define LAYOUT_W_SCORE 8
+#define LAYOUT_W_GAP 7
+#define LAYOUT_W_PFN 6
+#define LAYOUT_W_STAGE 6
+/* markers ">*\/" + signals (3) + blank, decision (7) + note marker */
+#define LAYOUT_W_FIXED (3 + 4 + LAYOUT_W_GAP + 8 + 2)
+/* The passage text keeps at least this many columns. */
+#define LAYOUT_MIN_TEXT 24
+
+/*
+ * Which optional columns a list of @cols columns shows (@show, indexed
+ * by enum layout_col) with an id column of @idw columns: the cascade's
+ * P(FN) and stage only when @cascade (they take no space before the
+ * cascade has run), and then as many as leave LAYOUT_MIN_TEXT columns to
+ * the text, dropping them in enum order.  Returns the width of
+ * everything before the id.
+ */
+int layout_columns(int cols, bool cascade, int idw, bool show[LCOL_COUNT]);
+
+/* Does @s[0..len) hold a right-to-left letter (Hebrew, Arabic, Syriac,
+ * Thaana, N'Ko, ... and their presentation forms)? */
+bool layout_has_rtl(const char *s, size_t len);
 
 #endif

@@ -50,6 +50,8 @@ struct queue_cand {
 	int64_t label_dec;	/* the decision that set label (0: none):
 				 * a write checks it is still current */
 	bool note;		/* has a note not undone */
+	char *note_text;	/* the latest such note (owned), or NULL */
+	bool label_mine;	/* label was set by the reviewing annotator */
 	bool tagged;		/* tagged in this session (not stored) */
 	/* the cascade's verdict (item_auto), when it has run */
 	char auto_verdict[8];	/* "tn", "fn", "review"; "" none */

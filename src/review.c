@@ -101,6 +101,17 @@ review_msg_leased(struct review *r, const char *xid, const char *tail)
 			   xid, r->holder, tail);
 }
 
+/* "Query q2." on arriving at a query, or who holds it. */
+static void
+review_msg_query(struct review *r)
+{
+	if (r->leased_out)
+		review_msg_leased(r, r->q->xid, "you can read it, but "
+				  "decisions are off here.");
+	else
+		review_msg(r, false, "Query %s.", r->q->xid);
+}
+
 static int64_t
 review_count_labelled(const struct queue_query *q)
 {
@@ -118,6 +129,76 @@ review_left(const struct review *r)
 
 	for (size_t i = 0; r->q && !r->q->dropped && i < r->q->n; i++)
 		n += !review_labelled(r->q, i) && review_for_people(r->q, i);
+	return n;
+}
+
+bool
+review_visible(const struct review *r, size_t i)
+{
+	const struct queue_cand *c = &r->q->c[i];
+
+	switch (r->only) {
+	case REVIEW_MY_FN:
+		return !r->q->dropped && c->label == LABEL_FN && c->label_mine;
+	case REVIEW_MY_TN:
+		return !r->q->dropped && c->label == LABEL_TN && c->label_mine;
+	case REVIEW_MY_SKIP:
+		return !r->q->dropped && c->label == LABEL_SKIP;
+	case REVIEW_MY_NOTE:
+		return c->note;
+	default:
+		return true;
+	}
+}
+
+const char *
+review_filter_name(enum review_filter f)
+{
+	static const char *const names[REVIEW_FILTER_COUNT] = {
+		"", "my FN", "my TN", "my skipped", "noted",
+	};
+
+	return f < REVIEW_FILTER_COUNT ? names[f] : "";
+}
+
+/* The decision log's word for what filter @f shows. */
+static const char *
+review_filter_what(enum review_filter f)
+{
+	switch (f) {
+	case REVIEW_MY_FN:
+		return "fn";
+	case REVIEW_MY_TN:
+		return "tn";
+	case REVIEW_MY_SKIP:
+		return "skip";
+	default:
+		return "note";
+	}
+}
+
+/* The visible candidate nearest @from in direction @dir (from included
+ * when @incl); q->n when none. */
+static size_t
+review_visible_from(const struct review *r, size_t from, int dir, bool incl)
+{
+	size_t n = r->q->n;
+
+	if (n == 0)
+		return n;
+	if (!incl) {
+		if (dir > 0 && from + 1 >= n)
+			return n;
+		if (dir < 0 && from == 0)
+			return n;
+		from = dir > 0 ? from + 1 : from - 1;
+	}
+	for (size_t i = from; i < n; i = dir > 0 ? i + 1 : i - 1) {
+		if (review_visible(r, i))
+			return i;
+		if (dir < 0 && i == 0)
+			break;
+	}
 	return n;
 }
 
@@ -156,12 +237,22 @@ review_clear_search_marks(struct review *r)
 	r->query_hit = false;
 }
 
+/* "/text: 2 here, 5 queries" after a search step; @tail appended. */
+static void
+review_msg_search(struct review *r, const char *tail)
+{
+	review_msg(r, false, "/%s: %zu here, %lld %s%s", r->search_text,
+		   r->search_here, (long long)r->search_queries,
+		   r->search_queries == 1 ? "query" : "queries", tail);
+}
+
 static void
 review_mark_search(struct review *r)
 {
 	struct ns_err err;
 
 	review_clear_search_marks(r);
+	r->search_here = 0;
 	if (!r->search_expr || !r->q)
 		return;
 	err_clear(&err);
@@ -170,7 +261,10 @@ review_mark_search(struct review *r)
 			       &r->query_hit, &err) != NS_OK) {
 		review_msg(r, true, "%s", err.msg);
 		review_clear_search_marks(r);
+		return;
 	}
+	for (size_t i = 0; i < r->q->n; i++)
+		r->search_here += r->hit[i];
 }
 
 /* Make query @qid current (loading it) and select its candidate @pid, or
@@ -218,6 +312,8 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	for (size_t i = 0; pid && i < q->n; i++)
 		if (q->c[i].passage_id == pid)
 			sel = i;
+	if (sel == q->n && r->only)
+		sel = review_visible_from(r, 0, 1, true);
 	if (sel == q->n)
 		sel = review_first_unsettled(q, 0);
 	if (sel == q->n)
@@ -424,6 +520,13 @@ review_advance(struct review *r, struct ns_err *err)
 		   : review_first_unsettled(q, r->cur);
 	enum ns_rc rc;
 
+	if (r->only) {
+		/* a filtered list: on to the next item shown, else stay */
+		i = review_visible_from(r, r->cur, 1, false);
+		if (i < q->n)
+			review_select(r, i);
+		return NS_OK;
+	}
 	if (i < q->n) {
 		review_select(r, i);
 		return NS_OK;
@@ -435,7 +538,8 @@ review_advance(struct review *r, struct ns_err *err)
 		rc = review_goto_unsettled(r, q->id + 1, true, &found, err);
 		if (rc == NS_OK && !found) {
 			review_msg(r, false, "Query %s done; nothing left to "
-				   "review in the queue.", done);
+				   "review in the queue (F lists what you "
+				   "skipped).", done);
 			r->queue_done = true;
 		}
 		else if (rc == NS_OK)
@@ -635,6 +739,11 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 				q->c[i].tagged = false;
 			r->ntagged = 0;
 		}
+		for (size_t k = 0; k < n; k++)
+			for (size_t i = 0; i < q->n; i++)
+				if (q->c[i].passage_id == ev[k].passage_id &&
+				    l != LABEL_SKIP)
+					q->c[i].label_mine = true;
 		/* an item several annotators decide may or may not be
 		 * final now: the database says which */
 		if (overlap &&
@@ -644,12 +753,27 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 			return rc;
 		}
 	}
+	r->last_passage_queries = 0;
+	if (l == LABEL_DROP_PASSAGE && n == 1 &&
+	    queue_passage_queries(r->db, r->run, ev[0].passage_id,
+				  &r->last_passage_queries, err) != NS_OK)
+		err_clear(err);
+	if (l == LABEL_DROP_PASSAGE)	/* other queries' items changed */
+		r->prog_known = false;
 	free(ev);
 	r->prog.labelled += review_count_labelled(q) - before;
 	if (n > 1)
 		review_msg(r, false, "%s: %zu candidates.", label_words(l), n);
 	else if (req == REQ_DROP_QUERY)
-		review_msg(r, false, "Dropped query %s.", q->xid);
+		review_msg(r, false, "Dropped query %s (%zu candidates; u "
+			   "undoes).", q->xid, q->n);
+	else if (l == LABEL_DROP_PASSAGE && r->last_passage_queries > 1)
+		review_msg(r, false, "Dropped passage %s in all %lld queries "
+			   "it is in.", q->c[r->cur].xid,
+			   (long long)r->last_passage_queries);
+	else if (l == LABEL_DROP_PASSAGE)
+		review_msg(r, false, "Dropped passage %s (in no other "
+			   "query).", q->c[r->cur].xid);
 	else if (label_decides(was) && was != l)
 		review_msg(r, false, "%s (was %s): %s.", label_words(l),
 			   label_words(was), q->c[r->cur].xid);
@@ -895,7 +1019,7 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 			break;
 		if (r->hit[i]) {
 			review_select(r, i);
-			review_msg(r, false, "/%s", r->search_text);
+			review_msg_search(r, "");
 			return NS_OK;
 		}
 	}
@@ -924,8 +1048,7 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 			break;
 		}
 	}
-	review_msg(r, false, "/%s%s", r->search_text,
-		   wrapped ? " (search wrapped)" : "");
+	review_msg_search(r, wrapped ? " (search wrapped)" : "");
 	return NS_OK;
 }
 
@@ -942,11 +1065,21 @@ review_search(struct review *r, const char *text, struct ns_err *err)
 	free(r->search_text);
 	r->search_expr = expr;
 	r->search_text = xstrdup(text);
+	r->search_queries = 0;
+	if (queue_search_count(r->db, r->run, expr, &r->search_queries,
+			       err) != NS_OK) {
+		review_msg(r, true, "%s", err->msg);
+		return NS_OK;
+	}
 	review_mark_search(r);
 	if (r->msg_err)
 		return NS_OK;
+	if (r->search_queries == 0) {
+		review_msg(r, false, "Not found: %s", r->search_text);
+		return NS_OK;
+	}
 	if (r->hit && r->hit[r->cur]) {
-		review_msg(r, false, "/%s", r->search_text);
+		review_msg_search(r, "");
 		return NS_OK;
 	}
 	return review_search_step(r, 1, err);
@@ -962,12 +1095,42 @@ review_jump(struct review *r, const char *id, struct ns_err *err)
 		return NS_OK;
 	rc = queue_find(r->db, id, &qid, err);
 	if (rc == NS_ENOTFOUND) {
-		review_msg(r, true, "No query '%s'.", id);
+		struct queue_match m[6];
+		size_t count = 0;
+
 		err_clear(err);
-		return NS_OK;
-	}
-	if (rc != NS_OK)
+		if ((rc = queue_find_matches(r->db, r->run, id, m,
+					     NS_ARRAY_SIZE(m), &count, err)))
+			return rc;
+		if (count == 0) {
+			review_msg(r, true, "No query '%s'.", id);
+			return NS_OK;
+		}
+		if (count > 1) {
+			size_t len;
+
+			review_msg(r, false, "%zu queries match '%s':", count,
+				   id);
+			for (size_t i = 0; i < count && i < NS_ARRAY_SIZE(m);
+			     i++) {
+				len = strlen(r->msg);
+				snprintf(r->msg + len, sizeof(r->msg) - len,
+					 " %s%s", m[i].xid,
+					 i + 1 < count ? "," : ".");
+			}
+			len = strlen(r->msg);
+			if (count > NS_ARRAY_SIZE(m))
+				snprintf(r->msg + len, sizeof(r->msg) - len,
+					 " ...");
+			len = strlen(r->msg);
+			snprintf(r->msg + len, sizeof(r->msg) - len,
+				 " Type more of the id.");
+			return NS_OK;
+		}
+		qid = m[0].id;
+	} else if (rc != NS_OK) {
 		return rc;
+	}
 	if (!queue_contains(r->db, r->run, qid)) {
 		review_msg(r, true, "Query '%s' has no candidates to review.",
 			   id);
@@ -975,7 +1138,7 @@ review_jump(struct review *r, const char *id, struct ns_err *err)
 	}
 	if ((rc = review_goto(r, qid, 0, err)) != NS_OK)
 		return rc;
-	review_msg(r, false, "Query %s.", r->q->xid);
+	review_msg_query(r);
 	return NS_OK;
 }
 
@@ -989,6 +1152,11 @@ review_note(struct review *r, const char *text, struct ns_err *err)
 		review_msg(r, false, "Empty note: nothing saved.");
 		return NS_OK;
 	}
+	if (r->q->c[r->cur].note_text &&
+	    !strcmp(r->q->c[r->cur].note_text, text)) {
+		review_msg(r, false, "Note unchanged.");
+		return NS_OK;
+	}
 	/* a note is anyone's to add, leased or not: no guard */
 	ev = (struct decision_ev){ r->q->id, r->q->c[r->cur].passage_id,
 				   "note", text, -1, -1, NULL };
@@ -996,6 +1164,8 @@ review_note(struct review *r, const char *text, struct ns_err *err)
 			       err)))
 		return rc;
 	r->q->c[r->cur].note = true;
+	free(r->q->c[r->cur].note_text);
+	r->q->c[r->cur].note_text = xstrdup(text);
 	review_msg(r, false, "Note saved on %s.", r->q->c[r->cur].xid);
 	return NS_OK;
 }
@@ -1004,33 +1174,124 @@ static enum ns_rc
 review_step_query(struct review *r, int dir, struct ns_err *err)
 {
 	int64_t qid;
-	enum ns_rc rc = queue_step(r->db, r->run, r->q->id, dir, &qid, err);
+	enum ns_rc rc = r->only
+		? queue_step_mine(r->db, r->run, r->q->id, dir,
+				  r->annotator_id,
+				  review_filter_what(r->only), &qid, err)
+		: queue_step(r->db, r->run, r->q->id, dir, &qid, err);
 
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
-		review_msg(r, false, dir > 0 ? "This is the last query."
-					     : "This is the first query.");
+		if (r->only)
+			review_msg(r, false, "No %s items %s this query.",
+				   review_filter_name(r->only),
+				   dir > 0 ? "after" : "before");
+		else
+			review_msg(r, false, dir > 0 ? "This is the last "
+				   "query." : "This is the first query.");
 		return NS_OK;
 	}
 	if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
 		return rc;
-	review_msg(r, false, "Query %s.", r->q->xid);
+	review_msg_query(r);
 	return NS_OK;
 }
 
+/* Tab: the next unsettled item after the selection, in this query and
+ * then in the queue (never back to an earlier item of this query unless
+ * the queue leads there). */
 static enum ns_rc
 review_next_open(struct review *r, struct ns_err *err)
 {
-	size_t i = review_first_unsettled(r->q, r->cur + 1);
+	struct queue_query *q = r->q;
+	int64_t from = q->id;
+	size_t i = q->n;
+	bool found;
+	enum ns_rc rc;
 
+	if (r->only) {
+		i = review_visible_from(r, r->cur, 1, false);
+		if (i < q->n) {
+			review_select(r, i);
+			return NS_OK;
+		}
+		return review_step_query(r, 1, err);
+	}
 	/* another session's query: nothing of it is ours to decide */
-	if (i < r->q->n && !r->q->dropped && !r->leased_out) {
+	for (size_t k = r->cur + 1; k < q->n && !q->dropped &&
+				    !r->leased_out; k++)
+		if (!review_settled(q, k)) {
+			i = k;
+			break;
+		}
+	if (i < q->n) {
 		review_select(r, i);
 		return NS_OK;
 	}
-	r->cur = r->q->n ? r->q->n - 1 : 0;
-	r->msg[0] = '\0';
-	return review_advance(r, err);
+	/* the next query with something to decide (taken or finished by
+	 * another session meanwhile: the one after) */
+	if ((rc = review_goto_unsettled(r, from + 1, true, &found, err)) !=
+	    NS_OK)
+		return rc;
+	if (!found) {
+		review_msg(r, false, "Nothing undecided is left in the queue "
+			   "(F lists what you skipped).");
+		return NS_OK;
+	}
+	if (r->q->id == from) {
+		/* the queue leads back here: the first unsettled item */
+		i = review_first_unsettled(r->q, 0);
+		if (i < r->q->n)
+			review_select(r, i);
+		review_msg(r, false, "The rest of the queue is decided; "
+			   "back to what is left here.");
+	} else {
+		review_msg_query(r);
+	}
+	return NS_OK;
+}
+
+/* F: the next filter, and an item it shows (here, else in the queue). */
+static enum ns_rc
+review_filter_next(struct review *r, struct ns_err *err)
+{
+	size_t i;
+	int64_t qid;
+	enum ns_rc rc;
+
+	r->only = (enum review_filter)((r->only + 1) %
+					 REVIEW_FILTER_COUNT);
+	if (!r->only) {
+		review_msg(r, false, "Filter off: every item is shown.");
+		return NS_OK;
+	}
+	i = review_visible(r, r->cur) ? r->cur
+	    : review_visible_from(r, 0, 1, true);
+	if (i < r->q->n) {
+		review_select(r, i);
+	} else {
+		rc = queue_step_mine(r->db, r->run, r->q->id, 1,
+				     r->annotator_id,
+				     review_filter_what(r->only), &qid, err);
+		if (rc == NS_ENOTFOUND)
+			rc = queue_step_mine(r->db, r->run, INT64_MIN, 1,
+					     r->annotator_id,
+					     review_filter_what(r->only),
+					     &qid, err);
+		if (rc == NS_ENOTFOUND) {
+			err_clear(err);
+			review_msg(r, false, "Filter %s: no such items in the "
+				   "queue (F for the next filter).",
+				   review_filter_name(r->only));
+			return NS_OK;
+		}
+		if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)))
+			return rc;
+	}
+	review_msg(r, false, "Filter %s: > and < go to the next such "
+		   "query, F changes the filter.",
+		   review_filter_name(r->only));
+	return NS_OK;
 }
 
 enum ns_rc
@@ -1040,6 +1301,7 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	struct queue_query *q = r->q;
 	enum ns_rc rc = NS_OK;
 	bool prefix = r->tag_prefix;
+	int64_t from_qid = 0, from_pid = 0;
 
 	err_clear(&err);
 	r->msg[0] = '\0';
@@ -1071,25 +1333,65 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_NOTE &&
 	    req != REQ_NOTE_EDITOR && req != REQ_TAG)
 		r->queue_done = false;
+	if (req == REQ_SEARCH || req == REQ_SEARCH_NEXT ||
+	    req == REQ_SEARCH_PREV || req == REQ_JUMP) {
+		from_qid = q->id;
+		from_pid = q->n ? q->c[r->cur].passage_id : 0;
+	}
 	switch (req) {
 	case REQ_MOVE_DOWN:
-		review_select(r, r->cur + 1);
-		break;
 	case REQ_MOVE_UP:
-		review_select(r, r->cur ? r->cur - 1 : 0);
-		break;
-	case REQ_MOVE_FIRST:
-		review_select(r, 0);
-		break;
-	case REQ_MOVE_LAST:
-		review_select(r, q->n - 1);
-		break;
 	case REQ_PAGE_DOWN:
-		review_select(r, r->cur + (size_t)page);
+	case REQ_PAGE_UP: {
+		int dir = req == REQ_MOVE_DOWN || req == REQ_PAGE_DOWN ? 1 : -1;
+		int steps = req == REQ_MOVE_DOWN || req == REQ_MOVE_UP ? 1
+			    : page;
+		size_t i = r->cur;
+
+		if (!r->only) {
+			review_select(r, dir > 0 ? r->cur + (size_t)steps
+				      : r->cur > (size_t)steps
+				      ? r->cur - (size_t)steps : 0);
+			break;
+		}
+		for (int s = 0; s < steps; s++) {
+			size_t j = review_visible_from(r, i, dir, false);
+
+			if (j >= q->n)
+				break;
+			i = j;
+		}
+		review_select(r, i);
 		break;
-	case REQ_PAGE_UP:
-		review_select(r, r->cur > (size_t)page ? r->cur - (size_t)page
-						       : 0);
+	}
+	case REQ_MOVE_FIRST:
+	case REQ_MOVE_LAST: {
+		size_t i = req == REQ_MOVE_FIRST
+			   ? review_visible_from(r, 0, 1, true)
+			   : review_visible_from(r, q->n - 1, -1, true);
+
+		if (i < q->n)
+			review_select(r, i);
+		break;
+	}
+	case REQ_FILTER:
+		rc = review_filter_next(r, &err);
+		break;
+	case REQ_BACK:
+		if (!r->back_qid) {
+			review_msg(r, false, "Nothing to go back to (search "
+				   "or jump first).");
+			break;
+		}
+		{
+			int64_t bq = r->back_qid, bp = r->back_pid;
+
+			r->back_qid = q->id;
+			r->back_pid = q->c[r->cur].passage_id;
+			if ((rc = review_goto(r, bq, bp, &err)) == NS_OK)
+				review_msg(r, false, "Back to query %s.",
+					   r->q->xid);
+		}
 		break;
 	case REQ_NEXT_QUERY:
 	case REQ_PREV_QUERY:
@@ -1143,6 +1445,13 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 		break;
 	default:
 		break;
+	}
+	/* a search or jump that moved: BACK returns to where it started */
+	if (rc == NS_OK && from_qid && r->q &&
+	    (r->q->id != from_qid || (r->q->n &&
+				      r->q->c[r->cur].passage_id != from_pid))) {
+		r->back_qid = from_qid;
+		r->back_pid = from_pid;
 	}
 	if (rc != NS_OK)
 		review_msg(r, true, "%s", err.msg);

@@ -26,6 +26,16 @@ struct queue_filter;
  * process died is free at once. */
 #define REVIEW_LEASE_SECS 900.0
 
+/* Which items the list shows (review_act REQ_FILTER cycles them). */
+enum review_filter {
+	REVIEW_ALL = 0,
+	REVIEW_MY_FN,		/* items whose label I set to FN */
+	REVIEW_MY_TN,		/* ... to TN */
+	REVIEW_MY_SKIP,		/* items I skipped that have no label */
+	REVIEW_MY_NOTE,		/* items with a note */
+	REVIEW_FILTER_COUNT
+};
+
 struct review {
 	struct db *db;			/* borrowed */
 	int64_t annotator_id;
@@ -66,6 +76,12 @@ struct review {
 	int since_refit;		/* decisions since the last one */
 	int refit_pid;			/* a refit running, or 0 */
 	int64_t refits;			/* started in this session */
+	enum review_filter only;	/* rows shown; REVIEW_ALL: every one */
+	int64_t back_qid, back_pid;	/* where BACK returns to; 0: none */
+	int64_t search_queries;		/* queries matching the search */
+	size_t search_here;		/* ... and candidates of q */
+	int64_t last_passage_queries;	/* queries a drop of a passage
+					 * just applied to (0: none) */
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
 };
@@ -154,6 +170,12 @@ void review_set_refit(struct review *r, const char *exe, const char *dir,
 /* Wait until a refit that saw every decision of this session so far has
  * finished (scripted sessions and tests), then review_sync(). */
 void review_wait_refit(struct review *r);
+
+/* Is candidate @i of r->q shown under r->filter? */
+bool review_visible(const struct review *r, size_t i);
+
+/* The filter's name in the header ("my FN", ...; "" for REVIEW_ALL). */
+const char *review_filter_name(enum review_filter f);
 
 /* Decisions per hour in this session (0 in the first seconds). */
 double review_rate(const struct review *r);

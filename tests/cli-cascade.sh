@@ -99,8 +99,13 @@ is_in "$out" '"fn_rate_hi"' "stats --json: the estimate"
 review_keys "$P" dump q
 s=$(screen 1)
 is_in "$s" "cascade v3:" "the header row shows the live thresholds"
+row=$(printf '%s\n' "$s" | grep ' sig  rank ')
+case "$row" in
+*"cascade v3: ..." | *", ...") ok "at 80 columns the thresholds are cut at a whole stage, and say so" true ;;
+*) ok "at 80 columns the thresholds are cut at a whole stage, and say so" false; diag "$row" ;;
+esac
 is_in "$s" "near_ auto FN" "automatic verdicts in the decision column, with the deciding stage"
-is_in "$s" "  0.98     - -        passage 251" "an item left to people shows its P(FN), not a verdict"
+is_in "$s" "  0.98 -     -         p251 passage 251" "an item left to people shows its P(FN), not a verdict"
 
 # the thresholds in the review header move as decisions are made: a
 # fresh project, a quick cascade, an annotator who keeps everything

@@ -53,7 +53,7 @@ ok "no decision, no line about decisions" sh -c '! printf "%s" "$1" | grep -q "d
 
 # q1: FN on the best candidate (7 or 9: the same text and score), drop
 # passage 2, TN on 8; then on to q2, dropped whole
-keys f j d x ">" D q
+keys f j d x ">" D y q
 is "$(q "SELECT label, count(*) FROM item_label WHERE query_id = 1 GROUP BY label ORDER BY label" | tr '\n' ' ')" \
    "drop_passage|1 fn|1 tn|1 " "the review labelled q1's items"
 is "$(q "SELECT query_id FROM query_drop")" 2 "and dropped q2"
@@ -95,9 +95,9 @@ is "$(q "SELECT group_concat(id || action || coalesce(passage_id, '-'), ' ') FRO
 # a later review still shows the decisions on items no run keeps
 keys dump q
 s=$(screen 1)
-is_in "$s" "- FN       the package manager apt installs package" "review still shows the FN"
-is_in "$s" "- drop     dpkg is a low level package manager" "and the dropped passage"
-is_in "$s" "TN       manager of text" "and the TN on the kept candidate of the new run"
+is_in "$s" "- FN        #7 the package manager apt installs package" "review still shows the FN"
+is_in "$s" "- drop      #2 dpkg is a low level package manager" "and the dropped passage"
+is_in "$s" "TN        #8 manager of text" "and the TN on the kept candidate of the new run"
 
 # the FN's score is a positive's in the margins: anchored on the max, 8
 # (score ~0) is more than 0.187 below the FN (0.193) but not below the

@@ -4,7 +4,8 @@
 #   mkproj DIR [CONFIG]     a project with tests/review-fixture.sql
 #   review_keys DIR KEY...  run the TUI headless with these keys (one per
 #                           argument, see NEGSIEVE_REVIEW_SCRIPT in
-#                           negsieve(1)); screens in $T/dump, sets $rc $err
+#                           negsieve(1)); screens in $T/dump, sets $rc
+#                           $out (the line printed at the end) $err
 #   screen N                screen N of the last run ("last" = final)
 #   db DIR SQL              one sqlite3 query
 
@@ -27,6 +28,7 @@ review_keys() {
 	NEGSIEVE_REVIEW_SCRIPT="$T/keys" NEGSIEVE_REVIEW_DUMP="$T/dump" \
 		"$NEGSIEVE" review "$_dir" >"$T/.out" 2>"$T/.err"
 	rc=$?
+	out=$(cat "$T/.out")
 	err=$(cat "$T/.err")
 }
 

@@ -92,7 +92,7 @@ main(void)
 	fclose(fp);
 	ok(strstr(man, ".BR \"j\" \", \" \"Down\"\n") != NULL,
 	   "man page lists j, Down");
-	ok(strstr(man, "Drop the whole query (\\fBdrop\\-query\\fR).") != NULL,
+	ok(strstr(man, "Drop the whole query (asks first) (\\fBdrop\\-query\\fR).") != NULL,
 	   "man page has help text and action name");
 	free(man);
 	return tap_done();

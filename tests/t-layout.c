@@ -100,10 +100,43 @@ main(void)
 	ok(g.wide, "160 columns is wide");
 	is_int(g.detail_w + 1 + g.pos_w, 160, "side by side panes fill the "
 	       "width");
-	layout_geom(79, 24, 20, 1, &g);
-	ok(g.too_small, "79 columns is too small");
 	layout_geom(80, 23, 20, 1, &g);
-	ok(g.too_small, "23 rows is too small");
+	ok(!g.too_small, "80x23 (24 rows under a status line) is enough");
+	is_int(g.list_rows, 7, "80x23: as many candidate rows");
+	is_int(g.detail_rows, 10, "80x23: the detail pane gives a line");
+	layout_geom(60, 15, 20, 3, &g);
+	ok(!g.too_small, "60x15 is enough");
+	is_int(g.query_rows, 1, "60x15: one query line");
+	ok(g.list_rows >= 3 && g.detail_rows >= 2, "60x15: 3 list rows, 2 "
+	   "detail lines at least (%d, %d)", g.list_rows, g.detail_rows);
+	is_int(g.detail_row + g.detail_rows, g.status_row,
+	       "60x15: detail pane ends above the status line");
+	layout_geom(59, 24, 20, 1, &g);
+	ok(g.too_small, "59 columns is too small");
+	layout_geom(80, 14, 20, 1, &g);
+	ok(g.too_small, "14 rows is too small");
+	{
+		bool show[LCOL_COUNT];
+		int x;
+
+		x = layout_columns(80, false, 4, show);
+		ok(show[LCOL_RANK] && show[LCOL_SCORE] && !show[LCOL_PFN] &&
+		   !show[LCOL_STAGE], "80 columns, no cascade: rank and "
+		   "score, no P(FN) or stage");
+		is_int(x, LAYOUT_W_FIXED + LAYOUT_W_RANK + LAYOUT_W_SCORE,
+		       "no space for the cascade's columns before it runs");
+		layout_columns(80, true, 4, show);
+		ok(show[LCOL_PFN] && show[LCOL_STAGE], "80 columns with a "
+		   "cascade: P(FN) and stage");
+		x = layout_columns(60, true, 4, show);
+		ok(!show[LCOL_RANK] && !show[LCOL_SCORE] && show[LCOL_PFN],
+		   "60 columns: rank and score go first, P(FN) stays");
+		ok(60 - x - 5 >= LAYOUT_MIN_TEXT, "60 columns: the text keeps "
+		   "%d columns", LAYOUT_MIN_TEXT);
+	}
+	ok(layout_has_rtl("abc \xd8\xa7", 6), "Arabic is right-to-left");
+	ok(layout_has_rtl("\xd7\x90", 2), "Hebrew is right-to-left");
+	ok(!layout_has_rtl("abc \xe6\x9d\xb1", 7), "CJK is not");
 	layout_geom(80, 24, 2, 1, &g);
 	is_int(g.list_rows, 3, "few candidates: the list shrinks to 3 rows");
 	return tap_done();

@@ -22,17 +22,22 @@ keys=$("$NEGSIEVE" review --keys-man)
 is_in "$(cat "$top_srcdir/man/negsieve.1")" "$keys" "negsieve.1 holds 'review --keys-man' verbatim"
 
 # first screen: header, query, positive, ranked candidates, detail
+NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$P" q
+s=$(screen last)
+is_in "$s" " p | run 1 import | queue 0/8 done (0.0%), 4 queries | 3 left here | $(id -un): 0 decisions, 0/h" "header: every field with its label (100 columns)"
 review_keys "$P" q
 is "$rc" 0 "q quits with 0"
 is "$err" "" "nothing on stderr"
 s=$(screen last)
-is_in "$s" "queue 0/8 done (0.0%), 4 queries" "header shows progress"
-is_in "$s" "| $(id -un) |" "header shows the annotator"
-is_in "$s" "4 queries | 3 left |" "header shows what is left of this query"
+is_in "$s" "queue 0/8 done" "header shows progress at 80 columns"
+is_in "$s" "| $(id -un): 0 decisions, 0/h" "header shows the annotator and the rate, labelled"
+is_in "$s" " | 3 left here | " "header shows what is left of this query"
+is_in "$out" "negsieve: review: 0 decisions in 0:00 (0/h); 8 of 8 items left in the queue." "quitting prints a session summary"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
-is_in "$s" ">      1   0.800    11%     -     - -        screen is a" "best candidate first with rank, score, gap"
-is_in "$s" "       3   0.600    33%" "third candidate"
+is_in "$s" "   sig  rank   score    gap decision  id text" "column heads; no P(FN) or stage before the cascade"
+is_in "$s" ">          1   0.800  0.100 -         p2 screen is a" "best candidate first with rank, score, absolute gap, id"
+is_in "$s" "           3   0.600  0.300 -         p4 vim" "third candidate"
 is_in "$s" "candidate p2, 76 chars, lines 1-1 of 1" "detail pane title"
 is_in "$s" "f FN  x TN  d drop  D drop query  Space skip  u undo" "key hints"
 
@@ -40,13 +45,15 @@ is_in "$s" "f FN  x TN  d drop  D drop query  Space skip  u undo" "key hints"
 review_keys "$P" f x dump q
 is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decision ORDER BY id")" "fn:2 tn:3" "f and x are in the log"
 is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
-is_in "$(screen 1)" "       1   0.800    11%     -     - FN" "FN shown in the list"
+is_in "$(screen 1)" "           1   0.800  0.100 FN        p2" "FN shown in the list"
 is_in "$(screen 1)" "TN: p3." "status line confirms"
-is_in "$(screen 1)" "4 queries | 1 left |" "left counts down with decisions"
+is_in "$(screen 1)" " | 1 left here | " "left counts down with decisions"
+is_in "$out" "negsieve: review: 2 decisions in 0:0" "the summary counts the session's decisions"
+is_in "$out" "6 of 8 items left in the queue." "... and what is left"
 
 # undo survives a restart; reopening resumes at the first undecided item
 review_keys "$P" dump u dump q
-is_in "$(screen 1)" ">      3   0.600" "resumes at the first undecided item"
+is_in "$(screen 1)" ">          3   0.600" "resumes at the first undecided item"
 is_in "$(screen 2)" "Undid: TN of p3." "undo after restart"
 is "$(db "$P" "SELECT count(*) FROM decision_live")" 1 "one decision left in force"
 is "$(db "$P" "SELECT count(*) FROM decision")" 3 "undo appended, nothing deleted"
@@ -56,7 +63,7 @@ R=$T/relabel
 mkproj "$R"
 review_keys "$R" f k x dump q
 is_in "$(screen 1)" "TN (was FN): p2." "a relabel says so on the status line"
-is_in "$(screen 1)" "       1   0.800    11%     -     - TN" "the list shows the latest label"
+is_in "$(screen 1)" "           1   0.800  0.100 TN" "the list shows the latest label"
 is "$(db "$R" "SELECT group_concat(label, ' ') FROM item_label WHERE passage_id = 2")" "tn" "item_label: one row, the latest"
 run "$NEGSIEVE" stats "$R"
 is_in "$out" "labelled    1 items (FN 0, TN 1, drop passage 0, drop query 0)" "stats counts the item once, by its current label"
@@ -68,38 +75,44 @@ is "$(db "$R" "SELECT count(*) FROM decision")" 2 "still two events"
 # skip, drop, drop query, rest as TN, tags, note
 review_keys "$P" u Space dump d q
 is_in "$(screen 1)" "skip" "skip shown"
-review_keys "$P" ">" D dump q
-is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='drop_query' AND query_id=2")" 1 "D drops the query"
-is_in "$(screen 1)" "Dropped query q2." "drop query confirmed"
+review_keys "$P" ">" D dump n dump D y dump q
+is_in "$(screen 1)" "Drop query q2 with all its 2 candidates? y drops it, any other key keeps it." "D asks first"
+is_in "$(screen 2)" "Not dropped." "any other key keeps the query"
+is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='drop_query' AND query_id=2")" 1 "D y drops the query"
+is_in "$(screen 3)" "Dropped query q2 (2 candidates; u undoes)." "drop query confirmed, and how to undo it"
 review_keys "$P" u ":" "text:q1" Enter X dump q
 is_in "$(screen 1)" "TN: " "rest of the query as TN"
 review_keys "$P" ":" "text:q2" Enter t t ";" f dump q
 is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='fn' AND query_id=2")" 2 "tag and apply to tagged"
-review_keys "$P" ":" "text:q3" Enter a "text:looks wrong" Enter dump q
+review_keys "$P" ":" "text:q3" Enter c "text:looks wrong" Enter dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note'")" "looks wrong" "inline note saved"
 cat >"$T/ed.sh" <<'E'
 #!/bin/sh
 printf 'from the editor\n' >"$1"
 E
 chmod +x "$T/ed.sh"
-EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter A dump q
+EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter C dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "note through \$EDITOR"
 is_in "$(screen 1)" "Note saved on p9." "editor note confirmed"
 
 # resize, also while a prompt is open; too small and back
-review_keys "$P" resize:60x20 dump resize:100x30 dump "/" "text:termi" resize:120x40 dump resize:70x20 dump resize:80x24 "text:nal" Enter dump q
-is_in "$(screen 1)" "Terminal too small: 60x20." "small terminal message"
-is_in "$(screen 1)" "needs at least 80x24" "says what is needed"
+review_keys "$P" resize:59x20 dump resize:100x30 dump "/" "text:termi" resize:120x40 dump resize:70x14 dump resize:80x24 "text:nal" Enter dump q
+is_in "$(screen 1)" "Terminal too small: 59x20." "small terminal message"
+is_in "$(screen 1 | tr '\n' ' ' | tr -s ' ')" "needs at least 60x15" "says what is needed"
 is_in "$(screen 2)" "Q q3:" "recovers when enlarged"
 is_in "$(screen 3)" "/termi" "prompt survives a resize"
-is_in "$(screen 4)" "Terminal too small: 70x20." "too small while prompting"
+is_in "$(screen 4)" "Terminal too small: 70x14." "too small while prompting"
 is_in "$(screen 5)" "/terminal" "search after resizes"
-is_in "$(screen 5)" "> /    1   0.800" "search selects the first hit"
+is_in "$(screen 5)" "> /        1   0.800" "search selects the first hit"
 review_keys "$P" "/" "text:terminal" Enter n dump n dump q
-is_in "$(screen 1)" "> /    2   0.700" "n: next hit"
+is_in "$(screen 1)" "> /        2   0.700" "n: next hit"
 is_in "$(screen 2)" "(search wrapped)" "n wraps around"
-NEGSIEVE_REVIEW_SIZE=70x20 review_keys "$P" dump q
-is_in "$(screen 1)" "Terminal too small: 70x20." "starts in a small terminal"
+NEGSIEVE_REVIEW_SIZE=70x14 review_keys "$P" dump q
+is_in "$(screen 1)" "Terminal too small: 70x14." "starts in a small terminal"
+NEGSIEVE_REVIEW_SIZE=20x5 review_keys "$P" dump q
+is "$(screen 1 | sed 's/ *$//' | tr '\n' '|')" "|Too small (20x5):|needs 60x15. q|quits.||" "a screen too small for the message gets a short one, whole"
+NEGSIEVE_REVIEW_SIZE=30x8 review_keys "$P" dump q
+is_in "$(screen 1 | tr '\n' ' ' | tr -s ' ')" "Terminal too small: 30x8. negsieve review needs at least 60x15; enlarge the window (q quits)." "... whole when it fits"
 is "$rc" 0 "q quits from the too-small screen"
 
 # wide characters and right-to-left text keep the columns aligned
@@ -114,7 +127,7 @@ for l in sys.stdin.read().splitlines():
 ok "no CJK line is wider than 80 columns ($widths)" test "$widths" -le 80
 col=$(screen 1 | grep '東京の天気は' | head -1 | python3 -c '
 import sys; l = sys.stdin.read(); print(l.index("東"))')
-is "$col" 45 "CJK passage starts in the passage column"
+is "$col" 41 "CJK passage starts in the passage column"
 
 # a 100k-character passage scrolls to its end
 set -- ":" "text:q4" Enter dump
@@ -170,26 +183,26 @@ INSERT INTO candidate(run_id, query_id, passage_id, rank, score, filter) VALUES
 INSERT INTO run_positive(run_id, query_id, passage_id, score) VALUES (2, 1, 1, 0.5);"
 review_keys "$T/runs" dump q
 s=$(screen 1)
-is_in "$s" " runs | run 2 dense | queue 0/8 done" "header names the run of the scores"
+is_in "$s" " run 2 dense | queue 0/8 done" "header names the run of the scores"
 is_in "$s" "+ p1 0.500: tmux" "positive scored by the same run"
-is_in "$s" ">      1   0.450    10%" "candidate scored by the newest run, gap against its positive"
-is_in "$s" "       2   0.300    40%" "second candidate of the run"
-is_in "$s" "       -       -      -     -     - -        byobu" "candidate kept only by the older run: no score"
+is_in "$s" ">          1   0.450  0.050" "candidate scored by the newest run, gap against its positive"
+is_in "$s" "           2   0.300  0.200" "second candidate of the run"
+is_in "$s" "           -       -      - -         p3 byobu" "candidate kept only by the older run: no score"
 review_keys "$T/runs" G dump q
-is_in "$(screen 1)" "candidate p3, 76 chars, not in run 2 (no score)," "detail says the candidate is not in the run"
+is_in "$(screen 1)" "not in run 2 (no score)." "detail says the candidate is not in the run"
 review_keys "$T/runs" ":" "text:q2" Enter dump q
-is_in "$(screen 1)" " runs | run 1 import | queue 0/8 done" "a query only the import run has: its run"
+is_in "$(screen 1)" " run 1 import | queue 0/8 done" "a query only the import run has: its run"
 is_in "$(screen 1)" "+ p12 0.800:" "imported positive: teacher score"
 "$NEGSIEVE" review --run 1 --help >/dev/null
 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
-is_in "$s" " runs | run 1 import | queue 0/8 done (0.0%), 4 queries" "--run 1: the import run"
+is_in "$s" " run 1 import | queue 0/8 done (0.0%)" "--run 1: the import run"
 is_in "$s" "+ p1 0.900: tmux" "--run 1: teacher score of the positive"
-is_in "$s" ">      1   0.800    11%" "--run 1: its scores"
-is_in "$s" "       3   0.600    33%" "--run 1: its third candidate"
+is_in "$s" ">          1   0.800  0.100" "--run 1: its scores"
+is_in "$s" "           3   0.600  0.300" "--run 1: its third candidate"
 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
-is_in "$s" "queue 0/2 done (0.0%), 1 queries" "--run 2: only its kept candidates"
+is_in "$s" "queue 0/2 done (0.0%)" "--run 2: only its kept candidates"
 ok "--run 2: the candidate it did not retrieve is not listed" sh -c "! printf '%s' \"\$1\" | grep -q byobu" - "$s"
 run "$NEGSIEVE" review --run 9 "$T/runs"
 is "$rc" 7 "--run of a missing run: exit 7"
@@ -215,23 +228,28 @@ review_keys "$T/ids" dump q
 s=$(screen 1)
 is_in "$s" "Q q1: (no text: known by its id only)" "query without text says so"
 is_in "$s" "+ p1 0.900 (+more): (no text: known by its id only)" "positive without text says so"
-is_in "$s" ">      1   0.800    11%     -     - -        p2 (no text)" "candidate without text: its id in the list"
-is_in "$s" "       2   0.700    22%     -     - (pos)    byobu" "candidate judged relevant by the import"
-is_in "$s" "       3   0.600    33%     -     - (neg)    vim" "candidate judged non-relevant by the import"
+is_in "$s" ">          1   0.800  0.100 -         p2 (no text)" "candidate without text: its id in the list"
+is_in "$s" "           2   0.700  0.200 (pos)     p3 byobu" "candidate judged relevant by the import"
+is_in "$s" "           3   0.600  0.300 (neg)     p4 vim" "candidate judged non-relevant by the import"
 is_in "$s" "candidate p2, 0 chars, lines 1-1 of 1" "detail title of a text-less candidate"
 is_in "$s" "(no text: known by its id only)" "detail of a text-less candidate"
-# near-duplicates flagged by mining: marked in the stage column and named
-# in the detail title, within 80 columns
+# near-duplicates flagged by mining: marked in the sig column and named
+# in the detail pane, within 80 columns
 mkproj "$T/dup"
 db "$T/dup" "UPDATE candidate SET flag = 'near_duplicate', dup_sim = 0.987 WHERE query_id = 1 AND passage_id = 3;
 UPDATE candidate SET dup_sim = 0.5 WHERE query_id = 1 AND passage_id = 2"
 review_keys "$T/dup" dump j dump q
 s=$(screen 1)
-is_in "$s" ">      1   0.800    11%     -     - -        screen" "unflagged candidate: no marker"
-is_in "$s" "       2   0.700    22%     -   dup -        byobu" "near-duplicate marked dup"
-is_in "$(screen 2)" "candidate p3, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "detail title names the near-duplicate (char count left out to fit)"
+is_in "$s" ">          1   0.800  0.100 -         p2 screen" "unflagged candidate: no marker"
+is_in "$s" "    d      2   0.700  0.200 -         p3 byobu" "near-duplicate marked d"
+is_in "$(screen 2)" "d near-duplicate of the positive (similarity 0.99)." "the detail pane names the near-duplicate, uncut"
+is_in "$(screen 2)" "candidate p3, 76 chars, lines 1-2 of 2 (J/K)" "and its title is whole"
 ok "80 columns: no line wider" sh -c "awk 'length > 80 {bad=1} END{exit bad}' \"\$1\"" - "$T/dump"
 ok "unflagged: no near-duplicate in its title" sh -c "! printf '%s' \"\$1\" | grep -q near-dup" - "$s"
 NEGSIEVE_REVIEW_SIZE=120x30 review_keys "$T/dup" j dump q
-is_in "$(screen 1)" "candidate p3, 76 chars, near-duplicate of the positive (0.99), lines 1-1 of 1 (J/K)" "wider: with the char count"
+is_in "$(screen 1)" "candidate p3, 76 chars, lines 1-2 of 2 (J/K)" "wider: the same title"
+NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$T/dup" j dump q
+is_in "$(screen 1)" "d near-duplicate of the positive (similarity 0.99)." "60x15: the near-duplicate is named"
+is_in "$(screen 1)" ">   d    0.700  0.200 -         p3 byobu" "60x15: the sig column stays, rank goes"
+ok "60 columns: no line wider" sh -c "awk 'length > 60 {bad=1} END{exit bad}' \"\$1\"" - "$T/dump"
 done_testing

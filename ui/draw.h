@@ -18,7 +18,8 @@ enum draw_prompt {
 	PROMPT_NONE,
 	PROMPT_SEARCH,		/* "/" */
 	PROMPT_JUMP,		/* ":" */
-	PROMPT_NOTE,		/* "note: " */
+	PROMPT_NOTE,		/* "note: " (filled with the current note) */
+	PROMPT_CONFIRM,		/* a y/n question (drop the query) */
 };
 
 #define DRAW_PROMPT_MAX 1024
@@ -31,7 +32,10 @@ struct draw_pane {
 	size_t len;
 	struct layout_line *lines;
 	size_t nlines;
-	unsigned char *mask;	/* query-term marks, one per byte */
+	unsigned char *mask;	/* marks, one per byte: 1 query term,
+				 * 2 search match */
+	char *head;		/* facts shown above the title, owned */
+	unsigned sgen;		/* search the marks are of */
 };
 
 struct draw {
@@ -52,6 +56,23 @@ struct draw {
 	wchar_t pbuf[DRAW_PROMPT_MAX];	/* its text */
 	size_t plen;
 	int64_t last_pid;		/* selection of the last frame */
+	/* rows of the same text in the current query */
+	const struct queue_query *same_q;	/* the query they belong to */
+	int64_t same_qid;
+	size_t *same;			/* row of another row's same text, or
+					 * (size_t)-1; q->n entries */
+	/* the last search's words, marked in the list and the detail */
+	char *sterms_text;
+	struct layout_terms sterms;
+	unsigned sgen;			/* bumped when the search changes */
+	/* the help screen's lines, made for help_cols columns */
+	char **help_v;
+	size_t help_n;
+	int help_cols;
+	const char *guideline;		/* the labelling guideline (borrowed);
+					 * NULL: the built-in one */
+	char confirm[256];		/* PROMPT_CONFIRM: the question */
+	enum req confirm_req;		/* ... and what y does */
 };
 
 /* Set up @d for @r; call after initscr/newterm (colours). */
@@ -61,6 +82,9 @@ void draw_fini(struct draw *d);
 
 /* Draw a whole frame on stdscr and update the terminal. */
 void draw_frame(struct draw *d);
+
+/* The built-in labelling guideline (review.guideline replaces it). */
+extern const char draw_default_guideline[];
 
 /* Lines of the detail pane and of the help text (for scrolling). */
 int draw_detail_lines(const struct draw *d);

@@ -226,15 +226,20 @@ tui_dump(struct tui *t)
 			}
 			if (a & A_ALTCHARSET)	/* line drawing */
 				wch[0] = wch[0] == 'x' ? L'|' : L'-';
-			memset(&st, 0, sizeof(st));
-			n = wcrtomb(line + len, wch[0], &st);
-			if (n == (size_t)-1) {
-				line[len] = '?';
-				n = 1;
+			/* the cell's characters: a zero-width one (an
+			 * isolate) rides on the cell before it */
+			for (int j = 0; j <= CCHARW_MAX && wch[j] &&
+					len + 8 < sizeof(line); j++) {
+				memset(&st, 0, sizeof(st));
+				n = wcrtomb(line + len, wch[j], &st);
+				if (n == (size_t)-1) {
+					line[len] = '?';
+					n = 1;
+				}
+				len += n;
+				if (wch[j] != L' ')
+					keep = len;
 			}
-			len += n;
-			if (wch[0] != L' ')
-				keep = len;
 			w = wcwidth(wch[0]);
 			x += w > 1 ? w : 1;
 		}
@@ -280,9 +285,15 @@ tui_script_next(struct tui *t, struct tui_key *k)
 			continue;
 		}
 		if (!strcmp(line, "idle")) {	/* as after a second's pause */
+			struct ns_err err;
+
 			review_idle(t->r);
-			review_sync(t->r);
-			continue;
+			err_clear(&err);
+			if (review_sync(t->r))	/* others wrote: recount */
+				review_count(t->r, &err);
+			/* and a new frame, as the idle loop draws */
+			*k = (struct tui_key){ true, KEY_RESIZE };
+			return true;
 		}
 		if (!strncmp(line, "resize:", 7)) {
 			int c, r;
@@ -334,8 +345,9 @@ tui_editor_note(struct tui *t)
 	if ((fd = mkstemp(path)) < 0)
 		return NULL;
 	fp = fdopen(fd, "w");
-	fprintf(fp, "\n# Note on passage %s of query %s.\n# Lines starting "
+	fprintf(fp, "%s\n# Note on passage %s of query %s.\n# Lines starting "
 		"with # are left out; an empty note is not saved.\n",
+		q->c[t->r->cur].note_text ? q->c[t->r->cur].note_text : "",
 		q->c[t->r->cur].xid, q->xid);
 	fclose(fp);
 	if (!t->script) {
@@ -389,6 +401,76 @@ tui_editor_note(struct tui *t)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* The next input event within @ms milliseconds (the rest of an escape
+ * sequence): in a script, only characters of the same "text:" token. */
+static bool
+tui_more(struct tui *t, int ms, struct tui_key *k)
+{
+	wint_t ch;
+	int rc;
+
+	if (t->script) {
+		if (!t->script->pending || !*t->script->pending)
+			return false;
+		*k = (struct tui_key){ false, (wint_t)*t->script->pending++ };
+		return true;
+	}
+	timeout(ms);
+	rc = get_wch(&ch);
+	timeout(1000);
+	if (rc == ERR)
+		return false;
+	*k = (struct tui_key){ rc == KEY_CODE_YES, ch };
+	return true;
+}
+
+/*
+ * After an ESC: collect the escape sequence of a key that the terminal
+ * description did not list (Home as ESC [ 1 ~ under TERM=xterm-256color
+ * in tmux, PgDn under vt100) and turn it into that key.  A lone ESC stays
+ * Esc; a sequence keymap.c does not know is reported.
+ */
+static struct tui_key
+tui_decode_esc(struct tui *t, char *name, size_t size)
+{
+	char seq[16];
+	size_t n = 0;
+	struct tui_key k;
+	const char *key;
+
+	seq[0] = '\0';
+	while (n + 1 < sizeof(seq) && tui_more(t, 30, &k)) {
+		if (k.code || k.ch < 0x20 || k.ch > 0x7e) {
+			n = 0;
+			break;
+		}
+		seq[n++] = (char)k.ch;
+		seq[n] = '\0';
+		if ((key = keymap_decode_seq(seq))) {
+			struct tui_key out;
+
+			snprintf(name, size, "%s", key);
+			tui_key_parse(key, &out);
+			return out;
+		}
+		/* a sequence ends with its final byte (ECMA-48): after
+		 * "[" and parameters, or the one after "O" */
+		if (n >= 2 && (seq[0] == 'O' || (seq[0] == '[' &&
+						 k.ch >= 0x40)))
+			break;
+		if (n == 1 && seq[0] != '[' && seq[0] != 'O')
+			break;
+	}
+	if (n == 0) {
+		snprintf(name, size, "Esc");
+		return (struct tui_key){ false, 27 };
+	}
+	review_msg(t->r, false, "Unknown key (Esc %s): press ? for the keys.",
+		   seq);
+	name[0] = '\0';
+	return (struct tui_key){ false, 0 };
+}
+
 /* A key while a prompt is open. */
 static void
 tui_prompt_key(struct tui *t, struct tui_key k)
@@ -397,6 +479,14 @@ tui_prompt_key(struct tui *t, struct tui_key k)
 	char name[32];
 
 	tui_key_name(k, name, sizeof(name));
+	if (d->prompt == PROMPT_CONFIRM) {
+		d->prompt = PROMPT_NONE;
+		if (!strcmp(name, "y") || !strcmp(name, "Y"))
+			review_act(t->r, d->confirm_req, NULL, d->g.list_rows);
+		else
+			review_msg(t->r, false, "Not dropped.");
+		return;
+	}
 	if (!strcmp(name, "Enter")) {
 		char text[DRAW_PROMPT_MAX * 4 + 1];
 		size_t n;
@@ -495,6 +585,11 @@ tui_key(struct tui *t, struct tui_key k)
 		return;
 	}
 	tui_key_name(k, name, sizeof(name));
+	if (!k.code && k.ch == 27) {
+		k = tui_decode_esc(t, name, sizeof(name));
+		if (!*name)
+			return;
+	}
 	req = keymap_lookup(t->km, name);
 	if (t->script)
 		t->script->klass = tui_class_of(req);
@@ -547,6 +642,23 @@ tui_key(struct tui *t, struct tui_key k)
 		if (d->g.wide)
 			review_msg(t->r, false, "The positive is on the "
 				   "right on a wide terminal.");
+		else if (d->show_pos)
+			review_msg(t->r, false, "The positive, for this "
+				   "candidate only: moving or deciding shows "
+				   "the next candidate.");
+		break;
+	case REQ_DROP_QUERY:
+		if (t->r->q && t->r->q->n && !t->r->q->dropped &&
+		    !t->r->leased_out) {
+			d->prompt = PROMPT_CONFIRM;
+			d->confirm_req = REQ_DROP_QUERY;
+			snprintf(d->confirm, sizeof(d->confirm), "Drop query "
+				 "%s with all its %zu candidates? y drops it, "
+				 "any other key keeps it.", t->r->q->xid,
+				 t->r->q->n);
+		} else {
+			review_act(t->r, req, NULL, d->g.list_rows);
+		}
 		break;
 	case REQ_SEARCH:
 		tui_open_prompt(t, PROMPT_SEARCH);
@@ -555,8 +667,19 @@ tui_key(struct tui *t, struct tui_key k)
 		tui_open_prompt(t, PROMPT_JUMP);
 		break;
 	case REQ_NOTE:
-		if (t->r->q && t->r->q->n)
+		if (t->r->q && t->r->q->n) {
+			const char *old = t->r->q->c[t->r->cur].note_text;
+
 			tui_open_prompt(t, PROMPT_NOTE);
+			/* edit the note there is */
+			if (old) {
+				size_t n = mbstowcs(d->pbuf, old,
+						    DRAW_PROMPT_MAX - 1);
+
+				d->plen = n == (size_t)-1 ? 0 : n;
+				d->pbuf[d->plen] = L'\0';
+			}
+		}
 		break;
 	case REQ_NOTE_EDITOR:
 		if (t->r->q && t->r->q->n) {
@@ -657,6 +780,71 @@ tui_bench_report(const char *path, double startup, double *lat,
 	free(sub);
 }
 
+/* The labelling guideline of review.guideline (a text file, relative to
+ * the project directory), into *@out (caller frees; NULL when the key is
+ * not set: the built-in one). */
+static enum ns_rc
+tui_guideline(const struct project *p, char **out, struct ns_err *err)
+{
+	const char *key = config_str(p->cfg, "review.guideline", NULL);
+	char *path, buf[4096];
+	struct strbuf sb;
+	FILE *fp;
+	size_t n;
+
+	*out = NULL;
+	if (!key || !*key)
+		return NS_OK;
+	path = key[0] == '/' ? xstrdup(key) : xasprintf("%s/%s", p->dir, key);
+	if (!(fp = fopen(path, "r"))) {
+		err_set(err, NS_ECONFIG, "review.guideline: %s: %s", path,
+			strerror(errno));
+		free(path);
+		return err->rc;
+	}
+	strbuf_init(&sb);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 &&
+	       sb.len < (1u << 20))
+		strbuf_add(&sb, buf, n);
+	if (ferror(fp) || sb.len >= (1u << 20)) {
+		err_set(err, NS_ECONFIG, "review.guideline: %s: %s", path,
+			ferror(fp) ? strerror(errno)
+			: "longer than 1 MiB; a guideline is read on screen");
+		fclose(fp);
+		strbuf_fini(&sb);
+		free(path);
+		return err->rc;
+	}
+	fclose(fp);
+	free(path);
+	while (sb.len && (sb.buf[sb.len - 1] == '\n' ||
+			  sb.buf[sb.len - 1] == ' '))
+		sb.buf[--sb.len] = '\0';
+	*out = strbuf_detach(&sb, NULL);
+	return NS_OK;
+}
+
+/* The line printed after the screen closes: what this session did and
+ * what is left. */
+static void
+tui_summary(struct review *r, FILE *fp)
+{
+	double secs = now_seconds() - r->session_start;
+	struct ns_err err;
+	char left[96];
+
+	err_clear(&err);
+	if (review_count(r, &err) == NS_OK)
+		snprintf(left, sizeof(left), "%lld of %lld items left in the "
+			 "queue", (long long)(r->prog.items - r->prog.labelled),
+			 (long long)r->prog.items);
+	else
+		snprintf(left, sizeof(left), "the queue could not be counted");
+	fprintf(fp, "negsieve: review: %lld decisions in %d:%02d (%.0f/h); "
+		"%s.\n", (long long)r->session_decisions, (int)(secs / 60),
+		(int)secs % 60, review_rate(r), left);
+}
+
 /* Refuse terminals we cannot draw on, before curses is started. */
 static int
 tui_check_terminal(void)
@@ -746,6 +934,10 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
 		}
 		tui_key(t, k);
+		/* a decision that changed other queries' items (a dropped
+		 * passage) leaves the counts to be made again when idle */
+		if (!t->r->prog_known)
+			count_tried = false;
 	}
 	if (t->script) {
 		draw_frame(&t->d);
@@ -814,6 +1006,7 @@ cmd_review(int argc, char **argv)
 	struct review_settings o;
 	struct opt_state st;
 	int64_t run;
+	char *guideline = NULL;
 
 	err_clear(&err);
 	memset(&o, 0, sizeof(o));
@@ -836,7 +1029,8 @@ cmd_review(int argc, char **argv)
 	}
 	t.p = &p;
 	t.km = keymap_new();
-	if (keymap_configure(t.km, p.cfg, &err) != NS_OK) {
+	if (keymap_configure(t.km, p.cfg, &err) != NS_OK ||
+	    tui_guideline(&p, &guideline, &err) != NS_OK) {
 		keymap_free(t.km);
 		project_close(&p);
 		return cmd_fail(&err);
@@ -945,6 +1139,7 @@ cmd_review(int argc, char **argv)
 		if (!name)
 			name = slash && slash[1] ? slash + 1 : p.dir;
 		draw_init(&t.d, t.r, t.km, name);
+		t.d.guideline = guideline;
 	}
 	tui_loop(&t, t0, bench);
 	draw_fini(&t.d);
@@ -964,8 +1159,11 @@ cmd_review(int argc, char **argv)
 		free(sc.lat);
 		free(sc.cls);
 	}
+	if (!bench)
+		tui_summary(t.r, stdout);
 	review_close(t.r);
 	keymap_free(t.km);
+	free(guideline);
 	project_close(&p);
 	return NS_OK;
 fail:
@@ -977,6 +1175,7 @@ fail:
 			close(sc.ack);
 	}
 	keymap_free(t.km);
+	free(guideline);
 	project_close(&p);
 	return cmd_fail(&err);
 }
