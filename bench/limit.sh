@@ -26,7 +26,10 @@
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
 # huggingface/sentence-transformers; without it the peer is skipped unless
-# /tmp/st-peer holds its files already).
+# /tmp/st-peer holds its files already), BIG_NB, BIG_NQ, BIG_VECTORS (a
+# directory of vector files an earlier big run made, linked instead of
+# generating 31 GB again; remove $WORK/big-base-NB/negsieve.db to remake
+# the database, e.g. after one made by an older negsieve).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -42,7 +45,9 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs;" \
 	"$(date -u +%Y-%m-%dT%H:%MZ); negsieve $(git rev-parse --short HEAD)"
 "$N" --version | sed -n 's/^GEMM/negsieve GEMM probe/p'
 
-# seconds and peak RSS (MiB) of a whole process: "WALL RSS"
+# seconds and peak RSS (MiB) of a whole process: "WALL RSS"; on failure
+# the process's output goes to stderr and nothing to stdout (callers
+# check with ran "$@" after set -- $(timed ...))
 timed() {
 	/usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
 		{ cat "$WORK/last.out" >&2; return 1; }
@@ -78,6 +83,10 @@ fresh() {
 # the 1-minute load average now (the machine is shared: say how busy it was)
 load() {
 	cut -d' ' -f1 /proc/loadavg
+}
+
+ran() {		# stop when the timed run before failed
+	[ $# -eq 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
 }
 
 range() {	# "min-max" of the numbers on stdin (one per line)
@@ -134,6 +143,7 @@ exact() {
 			fresh "$base" "$WORK/x-$p"
 			# shellcheck disable=SC2086
 			set -- $(timed "$N" mine $opts --precision $p "$WORK/x-$p")
+			ran "$@"
 			eval "t_$p=$1 m_$p=$2"
 			cp "$WORK/last.out" "$WORK/x-$p.out"
 		done
@@ -141,6 +151,7 @@ exact() {
 			set -- $(OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE timed /usr/bin/python3 \
 				"$SHARED/tools/peer-st/run_st_mine.py" --mode st-faiss \
 				--data "$data" --st-dir /tmp/st-peer --out "$WORK/peer.tsv")
+			ran "$@"
 			t_peer=$1 m_peer=$2
 		else
 			t_peer=nan m_peer=nan
@@ -202,6 +213,7 @@ ivf() {
 				rm -f "$base"/index-*.faiss
 				set -- $(timed "$N" mine --model file:passages.npy --index $ix \
 					--range-max 100 --num-negatives 5 "$WORK/v-$ix")
+				ran "$@"
 				eval "t_$ix=$1 m_$ix=$2"
 				cp "$WORK/last.out" "$WORK/v-$ix.out"
 			done
@@ -225,14 +237,24 @@ big() {
 	nb=${BIG_NB:-20000000} nq=${BIG_NQ:-2000} d=384
 	base=$WORK/big-base-$nb
 	echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $4 " free of " $2 }'); memory: $(free -g | awk '/^Mem/ { print $2 " GB" }')"
+	# the vectors (31 GB) and the database are made separately: a
+	# project made by an older negsieve keeps its vectors, and
+	# BIG_VECTORS=DIR links vector files made before
+	if [ -n "${BIG_VECTORS:-}" ] && [ ! -e "$base/vectors" ]; then
+		mkdir -p "$base"
+		ln -s "$BIG_VECTORS" "$base/vectors"
+	fi
 	if [ ! -f "$base/vectors/passage-2.f32" ]; then
 		rm -rf "$base"
-		"$N" init "$base" >/dev/null
+		mkdir -p "$base"
 		bench/vecgen --raw "$base/vectors" "$nb" "$nq" $d 4096 1.0 7
 		mv "$base/vectors/passage.f32" "$base/vectors/passage-2.f32"
 		mv "$base/vectors/passage.ids" "$base/vectors/passage-2.ids"
 		mv "$base/vectors/query.f32" "$base/vectors/query-1.f32"
 		mv "$base/vectors/query.ids" "$base/vectors/query-1.ids"
+	fi
+	if [ ! -f "$base/negsieve.db" ]; then
+		"$N" init "$base" >/dev/null
 		sqlite3 "$base/negsieve.db" "BEGIN;
 INSERT INTO source(id, path, format, created_at) VALUES (1, 'vecgen', 'bench', 'now');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $nb)
@@ -245,12 +267,13 @@ INSERT INTO vecset(id, kind, model, dim, count, path, ids_path, created_at) VALU
   (2, 'passage', 'file:big', $d, $nb, 'vectors/passage-2.f32', 'vectors/passage-2.ids', 'now');
 COMMIT;"
 	fi
-	size=$(du -sm "$base/vectors" | cut -f1)
+	size=$(du -smL "$base/vectors" | cut -f1)
 	set -- $(yard)
 	y1=$1
 	fresh "$base" "$WORK/b"
 	set -- $(timed "$N" mine --model file:big --index Flat \
 		--range-max 50 --num-negatives 5 "$WORK/b")
+	ran "$@"
 	t=$1 m=$2
 	set -- $(yard)
 	y2=$1
@@ -275,8 +298,10 @@ bm25() {
 		while [ "$r" -lt "$ROUNDS" ]; do
 			r=$((r + 1))
 			set -- $(timed "$b" mine --method dense "$p")
+			ran "$@"
 			td=$1
 			set -- $(timed "$b" mine --method bm25 "$p")
+			ran "$@"
 			tb=$1
 			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
 			echo "bm25 round $r: dense ${td}s, bm25 ${tb}s; load $(load)"
