@@ -26,7 +26,10 @@
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
 # huggingface/sentence-transformers; without it the peer is skipped unless
-# /tmp/st-peer holds its files already).
+# /tmp/st-peer holds its files already), BIG_NB, BIG_NQ, BIG_VECTORS (a
+# directory of vector files an earlier big run made, linked instead of
+# generating 31 GB again; remove $WORK/big-base-NB/negsieve.db to remake
+# the database, e.g. after one made by an older negsieve).
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -42,7 +45,9 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs;" \
 	"$(date -u +%Y-%m-%dT%H:%MZ); negsieve $(git rev-parse --short HEAD)"
 "$N" --version | sed -n 's/^GEMM/negsieve GEMM probe/p'
 
-# seconds and peak RSS (MiB) of a whole process: "WALL RSS"
+# seconds and peak RSS (MiB) of a whole process: "WALL RSS"; on failure
+# the process's output goes to stderr and nothing to stdout (callers
+# check with ran "$@" after set -- $(timed ...))
 timed() {
 	/usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
 		{ cat "$WORK/last.out" >&2; return 1; }
@@ -73,6 +78,15 @@ fresh() {
 	mkdir -p "$2"
 	cp "$1/negsieve.db" "$2/"
 	ln -s "$1/vectors" "$2/vectors"
+}
+
+# the 1-minute load average now (the machine is shared: say how busy it was)
+load() {
+	cut -d' ' -f1 /proc/loadavg
+}
+
+ran() {		# stop when the timed run before failed
+	[ $# -eq 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
 }
 
 range() {	# "min-max" of the numbers on stdin (one per line)
@@ -129,6 +143,7 @@ exact() {
 			fresh "$base" "$WORK/x-$p"
 			# shellcheck disable=SC2086
 			set -- $(timed "$N" mine $opts --precision $p "$WORK/x-$p")
+			ran "$@"
 			eval "t_$p=$1 m_$p=$2"
 			cp "$WORK/last.out" "$WORK/x-$p.out"
 		done
@@ -136,6 +151,7 @@ exact() {
 			set -- $(OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE timed /usr/bin/python3 \
 				"$SHARED/tools/peer-st/run_st_mine.py" --mode st-faiss \
 				--data "$data" --st-dir /tmp/st-peer --out "$WORK/peer.tsv")
+			ran "$@"
 			t_peer=$1 m_peer=$2
 		else
 			t_peer=nan m_peer=nan
@@ -148,9 +164,9 @@ exact() {
 		sp=$(echo "$t_peer $t_f32" | awk '{ printf "%.2f", $1 / $2 }')
 		b16=$(echo "$t_f32 $t_bf16" | awk '{ printf "%.2f", $1 / $2 }')
 		i8=$(echo "$t_f32 $t_int8" | awk '{ printf "%.2f", $1 / $2 }')
-		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx)\n' \
+		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx); load %s\n' \
 			"$r" "$ob1" "$ob2" "$dn1" "$dn2" "$t_f32" "$rate" "$eff" "$m_f32" \
-			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8"
+			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" "$(load)"
 		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer" >>"$WORK/exact.rows"
 	done
 	echo "exact, ${nq} x ${nb} x ${d}, k=50, 5 negatives, $ROUNDS rounds (ranges):"
@@ -197,14 +213,15 @@ ivf() {
 				rm -f "$base"/index-*.faiss
 				set -- $(timed "$N" mine --model file:passages.npy --index $ix \
 					--range-max 100 --num-negatives 5 "$WORK/v-$ix")
+				ran "$@"
 				eval "t_$ix=$1 m_$ix=$2"
 				cp "$WORK/last.out" "$WORK/v-$ix.out"
 			done
 			set -- $(python3 bench/limit-check.py topk "$WORK/v-auto/negsieve.db" 1 \
 				"$WORK/v-Flat/negsieve.db" 1 100)
 			sp=$(echo "$t_Flat $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
-			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; %s\n' \
-				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" \
+			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; load %s; %s\n' \
+				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" "$(load)" \
 				"$(grep '^index' "$WORK/v-auto.out" | tr '\n' ' ')"
 			echo "$t_Flat $t_auto $sp $3" >>"$WORK/ivf.rows"
 		done
@@ -220,14 +237,24 @@ big() {
 	nb=${BIG_NB:-20000000} nq=${BIG_NQ:-2000} d=384
 	base=$WORK/big-base-$nb
 	echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $4 " free of " $2 }'); memory: $(free -g | awk '/^Mem/ { print $2 " GB" }')"
+	# the vectors (31 GB) and the database are made separately: a
+	# project made by an older negsieve keeps its vectors, and
+	# BIG_VECTORS=DIR links vector files made before
+	if [ -n "${BIG_VECTORS:-}" ] && [ ! -e "$base/vectors" ]; then
+		mkdir -p "$base"
+		ln -s "$BIG_VECTORS" "$base/vectors"
+	fi
 	if [ ! -f "$base/vectors/passage-2.f32" ]; then
 		rm -rf "$base"
-		"$N" init "$base" >/dev/null
+		mkdir -p "$base"
 		bench/vecgen --raw "$base/vectors" "$nb" "$nq" $d 4096 1.0 7
 		mv "$base/vectors/passage.f32" "$base/vectors/passage-2.f32"
 		mv "$base/vectors/passage.ids" "$base/vectors/passage-2.ids"
 		mv "$base/vectors/query.f32" "$base/vectors/query-1.f32"
 		mv "$base/vectors/query.ids" "$base/vectors/query-1.ids"
+	fi
+	if [ ! -f "$base/negsieve.db" ]; then
+		"$N" init "$base" >/dev/null
 		sqlite3 "$base/negsieve.db" "BEGIN;
 INSERT INTO source(id, path, format, created_at) VALUES (1, 'vecgen', 'bench', 'now');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $nb)
@@ -240,18 +267,19 @@ INSERT INTO vecset(id, kind, model, dim, count, path, ids_path, created_at) VALU
   (2, 'passage', 'file:big', $d, $nb, 'vectors/passage-2.f32', 'vectors/passage-2.ids', 'now');
 COMMIT;"
 	fi
-	size=$(du -sm "$base/vectors" | cut -f1)
+	size=$(du -smL "$base/vectors" | cut -f1)
 	set -- $(yard)
 	y1=$1
 	fresh "$base" "$WORK/b"
 	set -- $(timed "$N" mine --model file:big --index Flat \
 		--range-max 50 --num-negatives 5 "$WORK/b")
+	ran "$@"
 	t=$1 m=$2
 	set -- $(yard)
 	y2=$1
 	best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
-	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB," \
+	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB, load $(load)," \
 		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
 	grep -E '^index|^run' "$WORK/last.out"
 }
@@ -270,10 +298,13 @@ bm25() {
 		while [ "$r" -lt "$ROUNDS" ]; do
 			r=$((r + 1))
 			set -- $(timed "$b" mine --method dense "$p")
+			ran "$@"
 			td=$1
 			set -- $(timed "$b" mine --method bm25 "$p")
+			ran "$@"
 			tb=$1
 			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+			echo "bm25 round $r: dense ${td}s, bm25 ${tb}s; load $(load)"
 		done
 		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
 			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
