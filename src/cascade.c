@@ -566,47 +566,88 @@ cascade_is_label(const struct cascade_item *it)
 	return it->label == CASCADE_LABEL_TN || it->label == CASCADE_LABEL_FN;
 }
 
-/*
- * Group the @n @items by query: @grp[i] gets item i's group, numbered
- * from 0 in order of first appearance; returns the number of groups.
- * Items usually come in query order, so only the first item of each run
- * of equal qid looks its query up (open addressing on the qid).
- */
-static size_t
-cascade_groups(const struct cascade_item *items, size_t n, uint32_t *grp)
-{
-	size_t runs = 0, cap = 16, ng = 0;
+/* Queries -> their index among the queries with labels (open
+ * addressing on the qid). */
+struct cascade_qmap {
 	int64_t *key;
-	uint32_t *val;
+	uint32_t *val;		/* UINT32_MAX: empty */
+	size_t cap, n;
+};
 
-	for (size_t i = 0; i < n; i++)
-		runs += i == 0 || items[i].qid != items[i - 1].qid;
-	while (cap < 2 * runs + 1)
-		cap *= 2;
-	key = xmalloc(cap * sizeof(*key));
-	val = xmalloc(cap * sizeof(*val));
-	for (size_t h = 0; h < cap; h++)
-		val[h] = UINT32_MAX;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t h;
+static void
+cascade_qmap_init(struct cascade_qmap *q, size_t most)
+{
+	q->cap = 16;
+	while (q->cap < 2 * most + 1)
+		q->cap *= 2;
+	q->key = xmalloc(q->cap * sizeof(*q->key));
+	q->val = xmalloc(q->cap * sizeof(*q->val));
+	for (size_t h = 0; h < q->cap; h++)
+		q->val[h] = UINT32_MAX;
+	q->n = 0;
+}
 
-		if (i > 0 && items[i].qid == items[i - 1].qid) {
-			grp[i] = grp[i - 1];
-			continue;
-		}
-		h = ((uint64_t)items[i].qid * 0x9e3779b97f4a7c15ULL) >> 17;
-		for (h &= cap - 1; val[h] != UINT32_MAX &&
-				   key[h] != items[i].qid; h = (h + 1) & (cap - 1))
-			;
-		if (val[h] == UINT32_MAX) {
-			key[h] = items[i].qid;
-			val[h] = (uint32_t)ng++;
-		}
-		grp[i] = val[h];
+static void
+cascade_qmap_fini(struct cascade_qmap *q)
+{
+	free(q->key);
+	free(q->val);
+}
+
+/* The slot of @qid: its own, or the empty one where it would go. */
+static size_t
+cascade_qmap_slot(const struct cascade_qmap *q, int64_t qid)
+{
+	size_t h = (size_t)(((uint64_t)qid * 0x9e3779b97f4a7c15ULL) >> 17) &
+		   (q->cap - 1);
+
+	while (q->val[h] != UINT32_MAX && q->key[h] != qid)
+		h = (h + 1) & (q->cap - 1);
+	return h;
+}
+
+/* The index of @qid, added when new (at most the @most given). */
+static uint32_t
+cascade_qmap_add(struct cascade_qmap *q, int64_t qid)
+{
+	size_t h = cascade_qmap_slot(q, qid);
+
+	if (q->val[h] == UINT32_MAX) {
+		q->key[h] = qid;
+		q->val[h] = (uint32_t)q->n++;
 	}
-	free(key);
-	free(val);
-	return ng;
+	return q->val[h];
+}
+
+/* The index of @qid; UINT32_MAX when absent. */
+static uint32_t
+cascade_qmap_get(const struct cascade_qmap *q, int64_t qid)
+{
+	return q->val[cascade_qmap_slot(q, qid)];
+}
+
+/*
+ * The labelled items of @items (@nl of them) grouped by query: @lg[k]
+ * gets the k-th labelled item's query among the queries with labels, in
+ * @q (cascade_qmap_fini()).
+ */
+static void
+cascade_label_groups(const struct cascade_item *items, size_t n, size_t nl,
+		     struct cascade_qmap *q, uint32_t *lg)
+{
+	size_t k = 0;
+	int64_t last = 0;
+
+	cascade_qmap_init(q, nl);
+	for (size_t i = 0; i < n; i++) {
+		if (!cascade_is_label(&items[i]))
+			continue;
+		/* the same query as the last labelled item: its group */
+		lg[k] = k > 0 && items[i].qid == last
+			? lg[k - 1] : cascade_qmap_add(q, items[i].qid);
+		last = items[i].qid;
+		k++;
+	}
 }
 
 /*
@@ -657,10 +698,12 @@ cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
 			const struct cascade_item *items, size_t n,
 			double *off, double *loo)
 {
-	uint32_t *grp, *lg;
+	struct cascade_qmap q;
+	uint32_t *lg, g = UINT32_MAX;
 	double *z, *b, *h;
 	unsigned char *y;
-	size_t ng, nl = 0, k = 0;
+	size_t nl = 0, k = 0;
+	int64_t last = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		off[i] = 0.0;
@@ -670,33 +713,37 @@ cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
 	}
 	if (m->dim == 0 || !(m->qprec > 0) || nl == 0)
 		return;
-	grp = xmalloc((n ? n : 1) * sizeof(*grp));
-	ng = cascade_groups(items, n, grp);
 	lg = xmalloc(nl * sizeof(*lg));
+	cascade_label_groups(items, n, nl, &q, lg);
 	z = xmalloc(nl * sizeof(*z));
 	y = xmalloc(nl);
-	b = xcalloc(ng ? ng : 1, sizeof(*b));
-	h = xmalloc((ng ? ng : 1) * sizeof(*h));
-	for (size_t i = 0; i < n; i++) {
-		if (!cascade_is_label(&items[i]))
-			continue;
-		lg[k] = grp[i];
-		z[k] = cascade_pfn_z(c, m, &items[i]);
-		y[k++] = items[i].label == CASCADE_LABEL_FN;
-	}
-	cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
+	b = xcalloc(q.n, sizeof(*b));
+	h = xmalloc(q.n * sizeof(*h));
+	for (size_t i = 0; i < n; i++)
+		if (cascade_is_label(&items[i])) {
+			z[k] = cascade_pfn_z(c, m, &items[i]);
+			y[k++] = items[i].label == CASCADE_LABEL_FN;
+		}
+	cascade_qeffects(z, y, lg, nl, q.n, m->qprec, b, h);
 	k = 0;
 	for (size_t i = 0; i < n; i++) {
-		off[i] = b[grp[i]];
+		/* items come mostly in query order: look up each run once */
+		if (i == 0 || items[i].qid != last) {
+			last = items[i].qid;
+			g = cascade_qmap_get(&q, last);
+		}
+		if (g == UINT32_MAX)
+			continue;	/* a query without labels */
+		off[i] = b[g];
 		if (loo && cascade_is_label(&items[i])) {
 			double p = 1.0 / (1.0 + exp(-(z[k] + off[i])));
-			double rest = h[grp[i]] - p * (1.0 - p);
+			double rest = h[g] - p * (1.0 - p);
 
 			loo[i] = off[i] + (p - y[k]) / rest;
 		}
 		k += cascade_is_label(&items[i]);
 	}
-	free(grp);
+	cascade_qmap_fini(&q);
 	free(lg);
 	free(z);
 	free(y);
@@ -840,7 +887,8 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	double s2[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
 	double *x = NULL, *off = NULL, *z = NULL, *b = NULL, *h = NULL;
 	unsigned char *y = NULL;
-	uint32_t *grp = NULL, *lg = NULL;
+	uint32_t *lg = NULL;
+	struct cascade_qmap qm;
 	size_t nl = 0, ng = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -885,13 +933,10 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	cascade_pfn_newton(m, x, y, NULL, nl, 1.0, 30);
 	if (!c->query_effects)
 		goto out;
-	grp = xmalloc((n ? n : 1) * sizeof(*grp));
-	ng = cascade_groups(items, n, grp);
 	lg = xmalloc(nl * sizeof(*lg));
-	for (size_t i = 0, k = 0; i < n; i++)
-		if (cascade_is_label(&items[i]))
-			lg[k++] = grp[i];
-	free(grp);
+	cascade_label_groups(items, n, nl, &qm, lg);
+	ng = qm.n;
+	cascade_qmap_fini(&qm);
 	off = xmalloc(nl * sizeof(*off));
 	z = xmalloc(nl * sizeof(*z));
 	b = xcalloc(ng, sizeof(*b));
