@@ -507,9 +507,16 @@ print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.
 		"$want" "... and writes that many negatives fewer"
 	is "$(db "$K" "SELECT json_extract(params, '$.max_pfn') FROM export
 	  ORDER BY id DESC LIMIT 1 OFFSET 1")" 0.3 "the export log holds --max-pfn"
+	negs() {	# the negatives stats says export would write
+		"$NEGSIEVE" stats "$K" | sed -n 's/.* among the \([0-9]*\) negatives export would write.*/\1/p'
+	}
+	before=$(negs)
 	{ cat "$T/cascade.yaml"; printf 'export:\n  max_pfn: 0.3\n'; } \
 		>"$T/mp.yaml"
 	"$NEGSIEVE" config "$K" "$T/mp.yaml" >/dev/null
+	after=$(negs)
+	ok "stats estimates among what export.max_pfn leaves ($before -> $after)" \
+		test -n "$after" -a "$after" -lt "$before"
 	run "$NEGSIEVE" export --min-negatives 0 -o "$T/mpc.jsonl" "$K"
 	is_in "$out" ", $want undecided with P(FN) above --max-pfn," \
 		"export.max_pfn from the config"
