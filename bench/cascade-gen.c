@@ -7,14 +7,27 @@
  * agreement stage reads its ranks from these pools (ns_pool_rank()).
  *
  *	bench/cascade-gen DIR QUERIES PER_QUERY PASSAGES [RANGE]
+ *
+ * With --audit, the first N items of the project's audit slice in audit
+ * order (the order in which only a labelled prefix certifies thresholds,
+ * src/cascade.h), under the project's cascade settings (seed, audit
+ * share), as "query_id,passage_id" lines on stdout, for bench/cascade.sh
+ * to label:
+ *
+ *	bench/cascade-gen --audit DIR N
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "db/cascade.h"
 #include "db/db.h"
 #include "db/mining.h"
+#include "src/cascade.h"
 #include "src/filter.h"
+#include "src/project.h"
+#include "src/util.h"
 
 static uint64_t
 mix(uint64_t z)
@@ -22,6 +35,50 @@ mix(uint64_t z)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static int
+cmp_au(const void *a, const void *b)
+{
+	const struct cascade_item *x = *(const struct cascade_item *const *)a;
+	const struct cascade_item *y = *(const struct cascade_item *const *)b;
+
+	return x->au < y->au ? -1 : x->au > y->au;
+}
+
+/* The first @want audit items of the project at @dir in audit order. */
+static int
+audit_prefix(const char *dir, size_t want)
+{
+	struct project pj;
+	struct cascade c;
+	struct cascade_item *items = NULL, **aud;
+	struct ns_err err;
+	size_t n = 0, na = 0;
+
+	if (project_open(&pj, dir, &err) != NS_OK ||
+	    cascade_from_config(&c, pj.cfg, &err) != NS_OK ||
+	    cascade_db_items(pj.db, &c, 0, &items, &n, &err) != NS_OK) {
+		fprintf(stderr, "cascade-gen: %s\n", err.msg);
+		return 1;
+	}
+	aud = xmalloc((n ? n : 1) * sizeof(*aud));
+	for (size_t i = 0; i < n; i++)
+		if (items[i].audit)
+			aud[na++] = &items[i];
+	/* audit order: ascending au (cascade_certifying) */
+	qsort(aud, na, sizeof(*aud), cmp_au);
+	for (size_t i = 0; i < na && i < want; i++)
+		printf("%lld,%lld\n", (long long)aud[i]->qid,
+		       (long long)aud[i]->pid);
+	fprintf(stderr, "cascade-gen: %zu items, %zu in the audit slice; "
+		"the first %zu of them in audit order\n", n, na,
+		na < want ? na : want);
+	free(aud);
+	free(items);
+	cascade_fini(&c);
+	project_close(&pj);
+	return 0;
 }
 
 int
@@ -33,9 +90,11 @@ main(int argc, char **argv)
 	int64_t nq, k, np, run;
 	int range;
 
+	if (argc == 4 && !strcmp(argv[1], "--audit"))
+		return audit_prefix(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc < 5) {
 		fprintf(stderr, "usage: cascade-gen DIR QUERIES PER_QUERY "
-			"PASSAGES [RANGE]\n");
+			"PASSAGES [RANGE]\n       cascade-gen --audit DIR N\n");
 		return 2;
 	}
 	nq = atoll(argv[2]);

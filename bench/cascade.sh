@@ -14,9 +14,11 @@
 # score (run_positive); a BM25 run whose pools (20 per query, about a
 # third shared with the dense run) the agreement stage reads
 # (bench/cascade-gen); DEC decisions (default 10000) by one annotator:
-# mostly fn above near-duplicate similarity 0.9, mostly tn below 0.8
-# (about 5% of them fall in the audit slice, enough to certify both
-# thresholds of the near_duplicate stage).  The default stages: near_duplicate, gap, bm25_agreement.
+# mostly fn above near-duplicate similarity 0.9, mostly tn below 0.8,
+# on the first AUD items (default 500) of the audit slice in audit order
+# (only the audit slice's labelled prefix certifies thresholds:
+# bench/cascade-gen --audit lists them) and random other candidates.
+# The default stages: near_duplicate, gap, bm25_agreement.
 #
 # ROUNDS times (default 3), alternating: the yardstick (the sqlite3 shell
 # reading the same candidate rows: SELECT count(*), sum(score) FROM
@@ -33,8 +35,9 @@ nq=${NQ:-100000}
 k=${K:-10}
 np=${NP:-200000}
 dec=${DEC:-10000}
+aud=${AUD:-500}
 rounds=${ROUNDS:-3}
-dir=${BENCH_DIR:-/tmp/ns-bench-cascade}/v2-$nq-$k-$dec
+dir=${BENCH_DIR:-/tmp/ns-bench-cascade}/v3-$nq-$k-$dec-$aud
 mkdir -p "$dir"
 now() { date +%s.%N; }
 [ -x bench/cascade-gen ] && [ -x bench/cascade-bench ] ||
@@ -67,20 +70,40 @@ INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim, filter
   0.6 + 0.39 * (((q.id * 131 + r.j * 7 + 2) * 2654435761) % 4294967296) / 4294967296.0,
   NULL
  FROM query q, r ORDER BY q.id, r.j;
+COMMIT;
+SQL
+	bench/cascade-gen "$dir/pristine" "$nq" "$k" "$np" 20 >/dev/null
+	# the decisions: first the audit slice's first AUD items in audit
+	# order (only that labelled prefix certifies thresholds), then
+	# random other candidates up to DEC; each fn or tn by the same rule
+	bench/cascade-gen --audit "$dir/pristine" "$aud" >"$dir/audit.csv"
+	sqlite3 "$dir/pristine/negsieve.db" >/dev/null <<SQL
+PRAGMA journal_mode = WAL;
+BEGIN;
+CREATE TEMP TABLE first_audit(query_id INTEGER, passage_id INTEGER);
+.import --csv $dir/audit.csv first_audit
+CREATE TEMP TABLE pick AS
+ SELECT c.id AS id, 0 AS k, a.rowid AS o FROM first_audit a
+  JOIN candidate c ON c.query_id = a.query_id
+   AND c.passage_id = a.passage_id AND c.run_id = 1;
+INSERT INTO pick
+ SELECT id, 1, (id * 2654435761) % 4294967296 FROM candidate
+ WHERE id NOT IN (SELECT id FROM pick)
+ ORDER BY (id * 2654435761) % 4294967296
+ LIMIT max($dec - (SELECT count(*) FROM pick), 0);
 INSERT INTO annotator(id, name, created_at) VALUES (1, 'bench', '2026-01-01');
 INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
  SELECT query_id, passage_id, 1,
   CASE WHEN dup_sim > 0.9 THEN
-         CASE WHEN (id * 40503) % 100 < 97 THEN 'fn' ELSE 'tn' END
+         CASE WHEN (c.id * 40503) % 100 < 97 THEN 'fn' ELSE 'tn' END
        WHEN dup_sim < 0.8 THEN
-         CASE WHEN (id * 40503) % 1000 < 5 THEN 'fn' ELSE 'tn' END
-       WHEN (id * 40503) % 2 = 0 THEN 'fn' ELSE 'tn' END,
+         CASE WHEN (c.id * 40503) % 1000 < 5 THEN 'fn' ELSE 'tn' END
+       WHEN (c.id * 40503) % 2 = 0 THEN 'fn' ELSE 'tn' END,
   '2026-01-01T00:00:00Z'
- FROM candidate ORDER BY (id * 2654435761) % 4294967296 LIMIT $dec;
+ FROM pick p JOIN candidate c ON c.id = p.id ORDER BY p.k, p.o;
 COMMIT;
 ANALYZE;
 SQL
-	bench/cascade-gen "$dir/pristine" "$nq" "$k" "$np" 20 >/dev/null
 fi
 cands=$(sqlite3 "$dir/pristine/negsieve.db" "SELECT count(*) FROM candidate")
 echo "negsieve cascade: $cands kept candidates, $nq queries, $dec decisions; $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
