@@ -1,7 +1,8 @@
 /*
  * cascade-bench.c - the cascade's refit and routing at scale, in memory:
- * N candidates with the built-in features, L labels of which a share in
- * the audit slice; times cascade_fit (every stage's thresholds and P(FN)),
+ * N candidates with the built-in features, L labels: the first L/20
+ * items of the audit slice in audit order (its labelled prefix
+ * certifies thresholds) and random others; times cascade_fit (every stage's thresholds and P(FN)),
  * routing every candidate (cascade_funnel), the review queue's order, and
  * a yardstick measured in the same run (qsort of N doubles).
  *
@@ -33,6 +34,16 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* audit order: ascending au (src/cascade.c) */
+static int
+cmp_au(const void *a, const void *b)
+{
+	const struct cascade_item *x = *(const struct cascade_item *const *)a;
+	const struct cascade_item *y = *(const struct cascade_item *const *)b;
+
+	return x->au < y->au ? -1 : x->au > y->au;
+}
+
 static uint64_t rng = 88172645463325252ULL;
 
 static double
@@ -52,17 +63,21 @@ main(int argc, char **argv)
 	int rounds = argc > 3 ? atoi(argv[3]) : 3;
 	struct cascade c;
 	struct cascade_thr *cur, *t;
-	struct cascade_item *items = xcalloc(n, sizeof(*items));
+	/* allocated as negsieve allocates its items (cascade_db_items()) */
+	struct cascade_item *items = xmalloc_large(n * sizeof(*items));
 	struct config *cfg = config_new();
 	struct ns_err err;
 	double *v = xmalloc(n * sizeof(*v));
 	enum cascade_verdict *vd = xmalloc(n * sizeof(*vd));
 	bool *pend = xmalloc(n * sizeof(*pend));
 	double *pfn = xmalloc(n * sizeof(*pfn)), *prio = xmalloc(n * sizeof(*prio));
-	size_t labelled = 0, audit_labels = 0;
+	signed char *truth = xmalloc(n);
+	struct cascade_item **aud = xmalloc(n * sizeof(*aud));
+	size_t labelled = 0, audit_labels = 0, naud = 0;
 
 	if (cascade_from_config(&c, cfg, &err) != NS_OK)
 		return 1;
+	memset(items, 0, n * sizeof(*items));
 	/* the default stages: near_duplicate, gap, agreement */
 	for (size_t i = 0; i < n; i++) {
 		struct cascade_item *it = &items[i];
@@ -79,16 +94,27 @@ main(int argc, char **argv)
 		it->f[4] = 0.6 + 0.25 * y + 0.3 * (uni() - 0.5);
 		it->f[5] = uni() < (y ? 0.6 : 0.2) ? 1.0 / (1 + i % 10) : 0.0;
 		cascade_item_draw(&c, it);
+		/* the truth, for the items labelled below */
+		truth[i] = y ? CASCADE_LABEL_FN : CASCADE_LABEL_TN;
 		it->label = CASCADE_UNLABELLED;
-		/* labels: every audit item up to a share, the rest of L
-		 * among the others */
-		if (labelled < nl && (it->audit ? audit_labels < nl / 20
-				      : uni() < 2.0 * (double)nl / (double)n)) {
-			it->label = y ? CASCADE_LABEL_FN : CASCADE_LABEL_TN;
-			labelled++;
-			audit_labels += it->audit;
-		}
 	}
+	/* labels: the audit slice's first L/20 items in audit order (only
+	 * its labelled prefix certifies thresholds), then random others up
+	 * to L */
+	for (size_t i = 0; i < n; i++)
+		if (items[i].audit)
+			aud[naud++] = &items[i];
+	qsort(aud, naud, sizeof(*aud), cmp_au);
+	for (size_t j = 0; j < naud && j < nl / 20 && labelled < nl; j++) {
+		aud[j]->label = truth[aud[j] - items];
+		labelled++;
+		audit_labels++;
+	}
+	for (size_t i = 0; i < n && labelled < nl; i++)
+		if (!items[i].audit && uni() < 2.0 * (double)nl / (double)n) {
+			items[i].label = truth[i];
+			labelled++;
+		}
 	cur = xcalloc((size_t)c.n, sizeof(*cur));
 	cascade_thr_initial(&c, cur);
 	printf("cascade-bench: %zu candidates, %zu labels (%zu in the audit "
@@ -129,6 +155,8 @@ main(int argc, char **argv)
 		cascade_fitres_fini(&fr);
 	}
 	free(items);
+	free(truth);
+	free(aud);
 	free(v);
 	free(vd);
 	free(pend);

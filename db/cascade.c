@@ -427,8 +427,11 @@ cascade_load_items(struct cascade_load *l, const struct cascade *c,
 			if (isnan(orank))
 				orank = crank;
 			if (ni == cap) {
-				cap = cap ? cap * 2 : 1024;
-				items = xrealloc(items, cap * sizeof(*items));
+				/* at most one item a row */
+				cap = cap ? cap * 2 : n;
+				items = xrealloc_large(items,
+						       ni * sizeof(*items),
+						       cap * sizeof(*items));
 			}
 			cascade_db_item(c, &items[ni++], q, pid, score, rank,
 					dup, anchor, orank, other);
@@ -479,7 +482,8 @@ cascade_load_rows(struct cascade_load *l, int64_t run, int64_t qid,
 
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
-			r = xrealloc(r, cap * sizeof(*r));
+			r = xrealloc_large(r, n * sizeof(*r),
+					   cap * sizeof(*r));
 		}
 		x = &r[n++];
 		x->qid = sqlite3_column_int64(st, 0);
@@ -809,32 +813,83 @@ cascade_db_fit_add(struct db *db, const char *origin, const char *stages,
 
 /* --- verdicts ------------------------------------------------------------ */
 
+/* Bind verdict @a as the row starting at parameter @p of @st. */
+static void
+cascade_bind_auto(sqlite3_stmt *st, int p, const struct cascade_db_auto *a,
+		  int64_t fit_id)
+{
+	sqlite3_bind_int64(st, p, a->qid);
+	sqlite3_bind_int64(st, p + 1, a->pid);
+	sqlite3_bind_text(st, p + 2, a->verdict, -1, SQLITE_STATIC);
+	if (a->stage)
+		sqlite3_bind_text(st, p + 3, a->stage, -1, SQLITE_STATIC);
+	if (isfinite(a->score))
+		sqlite3_bind_double(st, p + 4, a->score);
+	if (isfinite(a->pfn))
+		sqlite3_bind_double(st, p + 5, a->pfn);
+	sqlite3_bind_double(st, p + 6, isfinite(a->priority) ? a->priority
+							    : 0);
+	sqlite3_bind_int(st, p + 7, a->audit);
+	if (fit_id > 0)
+		sqlite3_bind_int64(st, p + 8, fit_id);
+}
+
+#define CASCADE_AUTO_INSERT \
+	"INSERT OR REPLACE INTO item_auto(query_id, passage_id," \
+	"  verdict, stage, score, pfn, priority, audit, fit_id) VALUES "
+#define CASCADE_AUTO_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 enum ns_rc
 cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 		    int64_t fit_id, struct ns_err *err)
 {
-	static const char sql[] =
-		"INSERT OR REPLACE INTO item_auto(query_id, passage_id,"
-		"  verdict, stage, score, pfn, priority, audit, fit_id)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-	sqlite3_stmt *st = db_prep(db, sql, err);
+	return cascade_db_auto_put_n(db, a, 1, fit_id, err);
+}
 
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, a->qid);
-	sqlite3_bind_int64(st, 2, a->pid);
-	sqlite3_bind_text(st, 3, a->verdict, -1, SQLITE_STATIC);
-	if (a->stage)
-		sqlite3_bind_text(st, 4, a->stage, -1, SQLITE_STATIC);
-	if (isfinite(a->score))
-		sqlite3_bind_double(st, 5, a->score);
-	if (isfinite(a->pfn))
-		sqlite3_bind_double(st, 6, a->pfn);
-	sqlite3_bind_double(st, 7, isfinite(a->priority) ? a->priority : 0);
-	sqlite3_bind_int(st, 8, a->audit);
-	if (fit_id > 0)
-		sqlite3_bind_int64(st, 9, fit_id);
-	return db_step_done(db, st, "recording a verdict", err);
+enum ns_rc
+cascade_db_auto_put_n(struct db *db, const struct cascade_db_auto *a,
+		      size_t n, int64_t fit_id, struct ns_err *err)
+{
+	static const char sql1[] = CASCADE_AUTO_INSERT CASCADE_AUTO_ROW;
+	/* the statement of CASCADE_DB_AUTO_BATCH rows, made once (the
+	 * statement cache knows statements by their text's address) */
+	static char sqln[sizeof(CASCADE_AUTO_INSERT) +
+			 CASCADE_DB_AUTO_BATCH * sizeof(", " CASCADE_AUTO_ROW)];
+	enum ns_rc rc;
+
+	if (!sqln[0]) {
+		size_t len = (size_t)snprintf(sqln, sizeof(sqln), "%s",
+					      CASCADE_AUTO_INSERT);
+
+		for (int r = 0; r < CASCADE_DB_AUTO_BATCH; r++)
+			len += (size_t)snprintf(sqln + len, sizeof(sqln) - len,
+						"%s" CASCADE_AUTO_ROW,
+						r ? ", " : "");
+	}
+	/* whole batches in one statement each: a row alone pays for a
+	 * statement run (and for the CHECK on verdict, an IN list that
+	 * SQLite builds a table for at every run) */
+	for (; n >= CASCADE_DB_AUTO_BATCH; n -= CASCADE_DB_AUTO_BATCH,
+					   a += CASCADE_DB_AUTO_BATCH) {
+		sqlite3_stmt *st = db_prep(db, sqln, err);
+
+		if (!st)
+			return NS_EDB;
+		for (int r = 0; r < CASCADE_DB_AUTO_BATCH; r++)
+			cascade_bind_auto(st, 9 * r + 1, &a[r], fit_id);
+		if ((rc = db_step_done(db, st, "recording verdicts", err)))
+			return rc;
+	}
+	for (; n > 0; n--, a++) {
+		sqlite3_stmt *st = db_prep(db, sql1, err);
+
+		if (!st)
+			return NS_EDB;
+		cascade_bind_auto(st, 1, a, fit_id);
+		if ((rc = db_step_done(db, st, "recording a verdict", err)))
+			return rc;
+	}
+	return NS_OK;
 }
 
 enum ns_rc
@@ -859,6 +914,78 @@ cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err)
 	return db_exec(db, "CREATE INDEX item_auto_queue ON"
 		       " item_auto(priority DESC)"
 		       " WHERE verdict = 'review' OR audit = 1;", err);
+}
+
+struct cascade_db_scan {
+	struct db *db;
+	sqlite3_stmt *st;
+};
+
+enum ns_rc
+cascade_db_auto_scan_begin(struct db *db, struct cascade_db_scan **s,
+			   struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT query_id, passage_id, verdict, stage, score, pfn,"
+		"  priority, audit, coalesce(fit_id, 0)"
+		" FROM item_auto ORDER BY query_id, passage_id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	*s = NULL;
+	if (!st)
+		return NS_EDB;
+	*s = xcalloc(1, sizeof(**s));
+	(*s)->db = db;
+	(*s)->st = st;
+	return NS_OK;
+}
+
+enum ns_rc
+cascade_db_auto_scan_next(struct cascade_db_scan *s, struct cascade_db_auto *a,
+			  int64_t *fit_id, struct ns_err *err)
+{
+	int rc = sqlite3_step(s->st);
+
+	if (rc == SQLITE_DONE)
+		return NS_ENOTFOUND;
+	if (rc != SQLITE_ROW)
+		return db_fail(s->db, err, "reading the verdicts");
+	a->qid = sqlite3_column_int64(s->st, 0);
+	a->pid = sqlite3_column_int64(s->st, 1);
+	a->verdict = (const char *)sqlite3_column_text(s->st, 2);
+	a->stage = (const char *)sqlite3_column_text(s->st, 3);
+	a->score = cascade_col(s->st, 4);
+	a->pfn = cascade_col(s->st, 5);
+	a->priority = sqlite3_column_double(s->st, 6);
+	a->audit = sqlite3_column_int(s->st, 7) != 0;
+	*fit_id = sqlite3_column_int64(s->st, 8);
+	if (!a->verdict)
+		a->verdict = "";
+	return NS_OK;
+}
+
+void
+cascade_db_auto_scan_end(struct cascade_db_scan *s)
+{
+	if (!s)
+		return;
+	sqlite3_reset(s->st);
+	free(s);
+}
+
+enum ns_rc
+cascade_db_auto_delete(struct db *db, int64_t qid, int64_t pid,
+		       struct ns_err *err)
+{
+	static const char sql[] =
+		"DELETE FROM item_auto WHERE query_id = ?1 AND passage_id = ?2";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pid);
+	return db_step_done(db, st, "removing a verdict", err);
 }
 
 enum ns_rc

@@ -79,6 +79,16 @@ struct cascade_db_auto {
 enum ns_rc cascade_db_auto_put(struct db *db, const struct cascade_db_auto *a,
 			       int64_t fit_id, struct ns_err *err);
 
+/* Verdicts cascade_db_auto_put_n() writes with one statement. */
+#define CASCADE_DB_AUTO_BATCH 64
+
+/* Write the @n verdicts @a (inside the caller's transaction), in
+ * statements of CASCADE_DB_AUTO_BATCH rows: the caller passes them in
+ * batches of that size where it can. */
+enum ns_rc cascade_db_auto_put_n(struct db *db,
+				 const struct cascade_db_auto *a, size_t n,
+				 int64_t fit_id, struct ns_err *err);
+
 /*
  * Foreign-key checks of this connection off (@on false) or on again,
  * outside a transaction: a rewrite of every verdict writes only ids read
@@ -95,6 +105,27 @@ enum ns_rc cascade_db_fk(struct db *db, bool on, struct ns_err *err);
  */
 enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err);
 enum ns_rc cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err);
+
+/*
+ * The stored verdicts in key order (query, passage), for comparing them
+ * with new ones: _begin starts the scan, _next gives the next row
+ * (NS_OK; its strings are valid until the next call; score and pfn NAN
+ * where NULL; *@fit_id 0 where NULL) or NS_ENOTFOUND after the last,
+ * _end stops it (always call it; before writing to item_auto).
+ */
+struct cascade_db_scan;
+enum ns_rc cascade_db_auto_scan_begin(struct db *db,
+				      struct cascade_db_scan **s,
+				      struct ns_err *err);
+enum ns_rc cascade_db_auto_scan_next(struct cascade_db_scan *s,
+				     struct cascade_db_auto *a,
+				     int64_t *fit_id, struct ns_err *err);
+void cascade_db_auto_scan_end(struct cascade_db_scan *s);
+
+/* Remove the verdict of (@qid, @pid) (inside the caller's transaction;
+ * none is no error). */
+enum ns_rc cascade_db_auto_delete(struct db *db, int64_t qid, int64_t pid,
+				  struct ns_err *err);
 
 /* Remove the verdicts of items that are no longer kept candidates. */
 enum ns_rc cascade_db_auto_prune(struct db *db, struct ns_err *err);

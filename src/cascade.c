@@ -270,9 +270,10 @@ cascade_double_of(uint64_t k)
  * which qsort() with a comparison callback made most of its time.
  */
 static void
-cascade_radix(uint64_t *key, size_t *val, size_t n)
+cascade_radix_with(uint64_t *key, size_t *val, size_t n, uint64_t *tmp)
 {
-	uint64_t *a = key, *b = xmalloc((n ? n : 1) * sizeof(*b)), *tk;
+	uint64_t *a = key, *b = tmp ? tmp : xmalloc((n ? n : 1) * sizeof(*b));
+	uint64_t *tk;
 	size_t *av = val, *bv = val ? xmalloc((n ? n : 1) * sizeof(*bv))
 				    : NULL, *tv;
 
@@ -308,23 +309,30 @@ cascade_radix(uint64_t *key, size_t *val, size_t n)
 		if (val)
 			memcpy(val, av, n * sizeof(*val));
 	}
-	free(a == key ? b : a);
+	if (!tmp)
+		free(a == key ? b : a);
 	if (val)
 		free(av == val ? bv : av);
 }
 
-/* Sort @n doubles (no NAN) ascending. */
 static void
-cascade_sort_doubles(double *v, size_t n)
+cascade_radix(uint64_t *key, size_t *val, size_t n)
 {
-	uint64_t *k = xmalloc((n ? n : 1) * sizeof(*k));
+	cascade_radix_with(key, val, n, NULL);
+}
+
+/* Sort @n doubles (no NAN) ascending; @work: room for 2 @n keys (the
+ * refit sorts every stage's sample in the same memory). */
+static void
+cascade_sort_doubles(double *v, size_t n, uint64_t *work)
+{
+	uint64_t *k = work;
 
 	for (size_t i = 0; i < n; i++)
 		k[i] = cascade_key_of(v[i]);
-	cascade_radix(k, NULL, n);
+	cascade_radix_with(k, NULL, n, work + n);
 	for (size_t i = 0; i < n; i++)
 		v[i] = cascade_double_of(k[i]);
-	free(k);
 }
 
 struct cascade_qent {
@@ -352,42 +360,184 @@ cascade_sort_qent(struct cascade_qent *e, size_t n)
 	free(v);
 }
 
+/* An entry with its sort key (cascade_key_of()). */
+struct cascade_hent {
+	uint64_t k;
+	struct cascade_qent e;
+};
+
+/* Whether @a comes before @b in the order of cascade_sort_qent(): keys
+ * highest first, ties by item, as the stable sort leaves them (entries
+ * are made in item order). */
+static bool
+cascade_hent_before(const struct cascade_hent *a, const struct cascade_hent *b)
+{
+	return a->k > b->k || (a->k == b->k && a->e.i < b->e.i);
+}
+
+static int
+cascade_cmp_hent(const void *a, const void *b)
+{
+	const struct cascade_hent *x = a, *y = b;
+
+	return cascade_hent_before(x, y) ? -1 : cascade_hent_before(y, x);
+}
+
+/*
+ * The best @w entries of those pushed (in item order) in the order
+ * cascade_sort_qent() would put them, without keeping or sorting them
+ * all: a heap of the best @w so far, the worst of them at its root.
+ */
+struct cascade_heap {
+	struct cascade_hent *h;
+	size_t m, cap, w;
+};
+
+static void
+cascade_heap_push(struct cascade_heap *hp, double key, size_t i)
+{
+	struct cascade_hent x = { cascade_key_of(key), { key, i } };
+	size_t at;
+
+	if (hp->w == 0)
+		return;
+	if (hp->m < hp->w) {
+		if (hp->m == hp->cap) {
+			hp->cap = hp->cap ? 2 * hp->cap : 64;
+			hp->h = xrealloc(hp->h, hp->cap * sizeof(*hp->h));
+		}
+		/* sift up past the better ones */
+		for (at = hp->m++; at > 0 &&
+		     cascade_hent_before(&hp->h[(at - 1) / 2], &x);
+		     at = (at - 1) / 2)
+			hp->h[at] = hp->h[(at - 1) / 2];
+		hp->h[at] = x;
+		return;
+	}
+	if (!cascade_hent_before(&x, &hp->h[0]))
+		return;
+	/* in place of the worst, sifted down past the worse ones */
+	for (at = 0;;) {
+		size_t c = 2 * at + 1;
+
+		if (c >= hp->m)
+			break;
+		if (c + 1 < hp->m && cascade_hent_before(&hp->h[c],
+							 &hp->h[c + 1]))
+			c++;
+		if (!cascade_hent_before(&x, &hp->h[c]))
+			break;
+		hp->h[at] = hp->h[c];
+		at = c;
+	}
+	hp->h[at] = x;
+}
+
+/* The heap's entries in order into a new array (caller frees); *@m
+ * their number.  Frees the heap. */
+static struct cascade_qent *
+cascade_heap_sorted(struct cascade_heap *hp, size_t *m)
+{
+	struct cascade_qent *e = xmalloc((hp->m ? hp->m : 1) * sizeof(*e));
+
+	qsort(hp->h, hp->m, sizeof(*hp->h), cascade_cmp_hent);
+	for (size_t j = 0; j < hp->m; j++)
+		e[j] = hp->h[j].e;
+	*m = hp->m;
+	free(hp->h);
+	memset(hp, 0, sizeof(*hp));
+	return e;
+}
+
+/* Audit items (@e: @m entries, key -au, made in item order) in audit
+ * order (ascending au): a new array of their indices (caller frees);
+ * frees @e. */
+static size_t *
+cascade_audit_sort(struct cascade_qent *e, size_t m)
+{
+	size_t *ord;
+
+	cascade_sort_qent(e, m);	/* -au, highest first */
+	ord = xmalloc((m ? m : 1) * sizeof(*ord));
+	for (size_t k = 0; k < m; k++)
+		ord[k] = e[k].i;
+	free(e);
+	return ord;
+}
+
+/* Append audit item @it (index @i) to @e (*@m entries, room for *@cap). */
+static void
+cascade_audit_add(struct cascade_qent **e, size_t *m, size_t *cap,
+		  const struct cascade_item *it, size_t i)
+{
+	/* (grown as found: the slice is a few percent of the items) */
+	if (*m == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*e = xrealloc(*e, *cap * sizeof(**e));
+	}
+	(*e)[*m].key = -it->au;
+	(*e)[(*m)++].i = i;
+}
+
 /* The audit items of @items in audit order (ascending au): a new array
  * of *@na indices (caller frees). */
 static size_t *
 cascade_audit_order(const struct cascade_item *items, size_t n, size_t *na)
 {
-	struct cascade_qent *e = xmalloc((n ? n : 1) * sizeof(*e));
-	size_t *ord, m = 0;
+	struct cascade_qent *e = NULL;
+	size_t m = 0, cap = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (items[i].audit) {
-			e[m].key = -items[i].au;	/* sorted highest first */
-			e[m++].i = i;
-		}
-	cascade_sort_qent(e, m);
-	ord = xmalloc((m ? m : 1) * sizeof(*ord));
-	for (size_t k = 0; k < m; k++)
-		ord[k] = e[k].i;
-	free(e);
+		if (items[i].audit)
+			cascade_audit_add(&e, &m, &cap, &items[i], i);
 	*na = m;
-	return ord;
+	return cascade_audit_sort(e, m);
+}
+
+/* The labelled prefix of audit order @ord (@na items): its length, and
+ * in @cert (NULL: not wanted; room for @na) the indices of its TN and FN
+ * items, ascending; *@nc their number. */
+static size_t
+cascade_prefix(const struct cascade_item *items, const size_t *ord, size_t na,
+	       size_t *cert, size_t *nc)
+{
+	size_t prefix = 0, m = 0;
+
+	while (prefix < na && items[ord[prefix]].label != CASCADE_UNLABELLED) {
+		const struct cascade_item *it = &items[ord[prefix]];
+
+		if (cert && (it->label == CASCADE_LABEL_TN ||
+			     it->label == CASCADE_LABEL_FN))
+			cert[m++] = ord[prefix];
+		prefix++;
+	}
+	if (cert) {
+		uint64_t *k = xmalloc((m ? m : 1) * sizeof(*k));
+
+		for (size_t j = 0; j < m; j++)
+			k[j] = cert[j];
+		cascade_radix(k, NULL, m);
+		for (size_t j = 0; j < m; j++)
+			cert[j] = (size_t)k[j];
+		free(k);
+	}
+	if (nc)
+		*nc = m;
+	return prefix;
 }
 
 size_t
 cascade_certifying(const struct cascade_item *items, size_t n, bool *cert)
 {
-	size_t na, prefix = 0, *ord = cascade_audit_order(items, n, &na);
+	size_t na, nc, prefix, *ord = cascade_audit_order(items, n, &na);
+	size_t *ci = xmalloc((na ? na : 1) * sizeof(*ci));
 
 	for (size_t i = 0; i < n; i++)
 		cert[i] = false;
-	while (prefix < na && items[ord[prefix]].label != CASCADE_UNLABELLED) {
-		const struct cascade_item *it = &items[ord[prefix]];
-
-		cert[ord[prefix]] = it->label == CASCADE_LABEL_TN ||
-				    it->label == CASCADE_LABEL_FN;
-		prefix++;
-	}
+	prefix = cascade_prefix(items, ord, na, ci, &nc);
+	for (size_t j = 0; j < nc; j++)
+		cert[ci[j]] = true;
+	free(ci);
 	free(ord);
 	return prefix;
 }
@@ -397,9 +547,10 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 		    size_t n, const enum cascade_verdict *v,
 		    const bool *pending, const double *pfn, double *prio)
 {
-	struct cascade_qent *rev = xmalloc((n ? n : 1) * sizeof(*rev));
+	struct cascade_qent *rev = NULL;
+	struct cascade_heap hp = { 0 };
 	size_t nr = 0, na = 0, ir = 0, ia = 0, pos = 0, labelled = 0;
-	size_t prefix = 0, next_audit = 0, window = SIZE_MAX, *aud;
+	size_t prefix = 0, next_audit = 0, window = SIZE_MAX, *aud, nsel;
 	int every = c->audit_share > 0 ? (int)lround(1.0 / c->audit_share)
 				       : 0;
 
@@ -408,9 +559,16 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 	if (c->queue_window > 0)
 		window = (size_t)(c->queue_window > 2 * c->refit_every
 				  ? c->queue_window : 2 * c->refit_every);
+	/* Only the first `window` places get a priority, so only the first
+	 * `window` review items in order can take one: with a window they
+	 * are picked as they come (a heap); without, all are sorted. */
+	if (window == SIZE_MAX)
+		rev = xmalloc((n ? n : 1) * sizeof(*rev));
+	else
+		hp.w = window;
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
-		double p = isnan(pfn[i]) ? 0.5 : pfn[i];
+		double p = isnan(pfn[i]) ? 0.5 : pfn[i], key;
 
 		prio[i] = 0.0;
 		if (it->label != CASCADE_UNLABELLED) {
@@ -423,18 +581,28 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 			prio[i] = -1.0;
 		} else if (v[i] == CASCADE_REVIEW) {
 			/* ties (no model yet) in a random order */
-			rev[nr].key = (c->queue_order == CASCADE_QUEUE_UNCERTAIN
-				       ? 4.0 * p * (1.0 - p) : p) +
-				      1e-9 * it->u;
-			rev[nr++].i = i;
+			key = (c->queue_order == CASCADE_QUEUE_UNCERTAIN
+			       ? 4.0 * p * (1.0 - p) : p) + 1e-9 * it->u;
+			if (rev) {
+				rev[nr].key = key;
+				rev[nr].i = i;
+			} else {
+				cascade_heap_push(&hp, key, i);
+			}
+			nr++;
+			prio[i] = -1.0;	/* unless it gets a place below */
 		}
 	}
-	cascade_sort_qent(rev, nr);
+	if (rev) {
+		cascade_sort_qent(rev, nr);
+		nsel = nr;
+	} else {
+		rev = cascade_heap_sorted(&hp, &nsel);
+	}
 	/* the audit slice's unlabelled items, in audit order, after its
 	 * labelled prefix */
 	aud = cascade_audit_order(items, n, &na);
-	while (prefix < na && items[aud[prefix]].label != CASCADE_UNLABELLED)
-		prefix++;
+	prefix = cascade_prefix(items, aud, na, NULL, NULL);
 	{
 		size_t m = 0;
 
@@ -443,7 +611,7 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 				aud[m++] = aud[k];
 		na = m;
 	}
-	while (ir < nr || ia < na) {
+	while (ir < nsel || ia < na) {
 		bool take_audit;
 		size_t i;
 
@@ -456,8 +624,10 @@ cascade_queue_order(const struct cascade *c, const struct cascade_item *items,
 			next_audit = due > labelled + 1 ? due - labelled - 1
 							: 0;
 		}
-		take_audit = ia < na && (ir == nr || (every > 0 &&
-						      pos >= next_audit));
+		/* (the review items past the first nsel would only come
+		 * after the window, where every item waits) */
+		take_audit = ia < na && (ir == nsel || (every > 0 &&
+							pos >= next_audit));
 		i = take_audit ? aud[ia++] : rev[ir++].i;
 		prio[i] = pos < window ? (double)(nr + na - pos) : -1.0;
 		pos++;
@@ -627,26 +797,24 @@ cascade_qmap_get(const struct cascade_qmap *q, int64_t qid)
 }
 
 /*
- * The labelled items of @items (@nl of them) grouped by query: @lg[k]
- * gets the k-th labelled item's query among the queries with labels, in
- * @q (cascade_qmap_fini()).
+ * The labelled items @lab (@nl indices into @items, ascending) grouped by
+ * query: @lg[k] gets the k-th labelled item's query among the queries
+ * with labels, in @q (cascade_qmap_fini()).
  */
 static void
-cascade_label_groups(const struct cascade_item *items, size_t n, size_t nl,
-		     struct cascade_qmap *q, uint32_t *lg)
+cascade_label_groups(const struct cascade_item *items, const size_t *lab,
+		     size_t nl, struct cascade_qmap *q, uint32_t *lg)
 {
-	size_t k = 0;
 	int64_t last = 0;
 
 	cascade_qmap_init(q, nl);
-	for (size_t i = 0; i < n; i++) {
-		if (!cascade_is_label(&items[i]))
-			continue;
+	for (size_t k = 0; k < nl; k++) {
+		int64_t qid = items[lab[k]].qid;
+
 		/* the same query as the last labelled item: its group */
-		lg[k] = k > 0 && items[i].qid == last
-			? lg[k - 1] : cascade_qmap_add(q, items[i].qid);
-		last = items[i].qid;
-		k++;
+		lg[k] = k > 0 && qid == last ? lg[k - 1]
+					     : cascade_qmap_add(q, qid);
+		last = qid;
 	}
 }
 
@@ -688,6 +856,45 @@ cascade_qeffects(const double *z, const unsigned char *y, const uint32_t *lg,
 	free(g);
 }
 
+/* The query effects under @m of the queries with labels, from the @nl
+ * labelled items @lab (indices, ascending): the groups @q and @lg (as
+ * cascade_label_groups()), each labelled item's linear part *@z and
+ * label *@y, each group's effect *@b and curvature *@h (caller frees;
+ * cascade_qmap_fini()).  False (nothing made) when @m has none. */
+static bool
+cascade_qsolve(const struct cascade *c, const struct cascade_pfn *m,
+	       const struct cascade_item *items, const size_t *lab, size_t nl,
+	       struct cascade_qmap *q, uint32_t **lg, double **z,
+	       unsigned char **y, double **b, double **h)
+{
+	if (m->dim == 0 || !(m->qprec > 0) || nl == 0)
+		return false;
+	*lg = xmalloc(nl * sizeof(**lg));
+	cascade_label_groups(items, lab, nl, q, *lg);
+	*z = xmalloc(nl * sizeof(**z));
+	*y = xmalloc(nl);
+	*b = xcalloc(q->n, sizeof(**b));
+	*h = xmalloc(q->n * sizeof(**h));
+	for (size_t k = 0; k < nl; k++) {
+		*(*z + k) = cascade_pfn_z(c, m, &items[lab[k]]);
+		*(*y + k) = items[lab[k]].label == CASCADE_LABEL_FN;
+	}
+	cascade_qeffects(*z, *y, *lg, nl, q->n, m->qprec, *b, *h);
+	return true;
+}
+
+/* The effect without its own label of labelled item k (linear part @z,
+ * label @y) in a group of effect @b and curvature @h: one Newton step
+ * back from the solution. */
+static double
+cascade_loo(double z, unsigned char y, double b, double h)
+{
+	double p = 1.0 / (1.0 + exp(-(z + b)));
+	double rest = h - p * (1.0 - p);
+
+	return b + (p - y) / rest;
+}
+
 /*
  * The query effect of every item under @m (see cascade_pfn_offsets),
  * and with @loo, for each labelled item, its effect without its own
@@ -699,10 +906,10 @@ cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
 			double *off, double *loo)
 {
 	struct cascade_qmap q;
-	uint32_t *lg, g = UINT32_MAX;
-	double *z, *b, *h;
-	unsigned char *y;
-	size_t nl = 0, k = 0;
+	uint32_t *lg = NULL, g = UINT32_MAX;
+	double *z = NULL, *b = NULL, *h = NULL;
+	unsigned char *y = NULL;
+	size_t nl = 0, k = 0, *lab;
 	int64_t last = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -713,18 +920,11 @@ cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
 	}
 	if (m->dim == 0 || !(m->qprec > 0) || nl == 0)
 		return;
-	lg = xmalloc(nl * sizeof(*lg));
-	cascade_label_groups(items, n, nl, &q, lg);
-	z = xmalloc(nl * sizeof(*z));
-	y = xmalloc(nl);
-	b = xcalloc(q.n, sizeof(*b));
-	h = xmalloc(q.n * sizeof(*h));
+	lab = xmalloc(nl * sizeof(*lab));
 	for (size_t i = 0; i < n; i++)
-		if (cascade_is_label(&items[i])) {
-			z[k] = cascade_pfn_z(c, m, &items[i]);
-			y[k++] = items[i].label == CASCADE_LABEL_FN;
-		}
-	cascade_qeffects(z, y, lg, nl, q.n, m->qprec, b, h);
+		if (cascade_is_label(&items[i]))
+			lab[k++] = i;
+	cascade_qsolve(c, m, items, lab, nl, &q, &lg, &z, &y, &b, &h);
 	k = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* items come mostly in query order: look up each run once */
@@ -735,15 +935,12 @@ cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
 		if (g == UINT32_MAX)
 			continue;	/* a query without labels */
 		off[i] = b[g];
-		if (loo && cascade_is_label(&items[i])) {
-			double p = 1.0 / (1.0 + exp(-(z[k] + off[i])));
-			double rest = h[g] - p * (1.0 - p);
-
-			loo[i] = off[i] + (p - y[k]) / rest;
-		}
+		if (loo && cascade_is_label(&items[i]))
+			loo[i] = cascade_loo(z[k], y[k], b[g], h[g]);
 		k += cascade_is_label(&items[i]);
 	}
 	cascade_qmap_fini(&q);
+	free(lab);
 	free(lg);
 	free(z);
 	free(y);
@@ -814,12 +1011,15 @@ cascade_solve(double *A, double *b, int d)
  * Newton's method for the weights of @m (d = m->dim) on @nl labelled
  * items: inputs @x (nl x d), labels @y, offsets @off (the query
  * effects; NULL: none), L2 penalty @lambda except on the intercept;
- * at most @iters steps from m->w.
+ * at most @iters steps from m->w.  Only the @na inputs @act take part:
+ * the others are 0 for every label and add nothing to z, g or A, so
+ * leaving them out of the sums (done in the same order) leaves these the
+ * same to the last bit.
  */
 static void
 cascade_pfn_newton(struct cascade_pfn *m, const double *x,
 		   const unsigned char *y, const double *off, size_t nl,
-		   double lambda, int iters)
+		   const int *act, int na, double lambda, int iters)
 {
 	int d = m->dim;
 	double A[CASCADE_PFN_DIM * CASCADE_PFN_DIM], g[CASCADE_PFN_DIM];
@@ -833,19 +1033,20 @@ cascade_pfn_newton(struct cascade_pfn *m, const double *x,
 			const double *xi = x + i * (size_t)d;
 			double z = off ? off[i] : 0.0, p, wgt;
 
-			for (int j = 0; j < d; j++)
-				z += m->w[j] * xi[j];
+			for (int a = 0; a < na; a++)
+				z += m->w[act[a]] * xi[act[a]];
 			p = 1.0 / (1.0 + exp(-z));
 			wgt = p * (1.0 - p);
-			for (int j = 0; j < d; j++) {
+			for (int a = 0; a < na; a++) {
+				int j = act[a];
 				double wx = wgt * xi[j];
 
 				if (xi[j] == 0.0)
 					continue;
 				g[j] += (p - y[i]) * xi[j];
 				/* the upper triangle; mirrored below */
-				for (int l = j; l < d; l++)
-					A[j * d + l] += wx * xi[l];
+				for (int e = a; e < na; e++)
+					A[j * d + act[e]] += wx * xi[act[e]];
 			}
 		}
 		for (int j = 0; j < d; j++)
@@ -870,34 +1071,32 @@ cascade_pfn_newton(struct cascade_pfn *m, const double *x,
 
 /*
  * Fit P(FN): L2-regularized logistic regression by Newton's method on
- * the labelled items (TN/FN), features standardized on those items;
- * with c->query_effects, a random intercept per query, alternating
- * with the weights, its prior's precision by empirical Bayes (the
- * variance of the effects plus their posterior variance, over the
- * queries with labels).  Fewer than 10 labels or a single class: no
- * model (the base rate).
+ * the labelled items (TN/FN: the @nl indices @lab, ascending), features
+ * standardized on those items; with c->query_effects, a random
+ * intercept per query, alternating with the weights, its prior's
+ * precision by empirical Bayes (the variance of the effects plus their
+ * posterior variance, over the queries with labels).  Fewer than 10
+ * labels or a single class: no model (the base rate).
  */
 static void
 cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
-		size_t n, struct cascade_pfn *m)
+		const size_t *lab, size_t nl, struct cascade_pfn *m)
 {
 	int nf = CASCADE_NFEAT + c->next, d = 2 * nf + 1;
-	int64_t cnt[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 }, pos = 0, lab = 0;
+	int64_t cnt[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 }, pos = 0;
 	double s1[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
 	double s2[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
 	double *x = NULL, *off = NULL, *z = NULL, *b = NULL, *h = NULL;
 	unsigned char *y = NULL;
 	uint32_t *lg = NULL;
 	struct cascade_qmap qm;
-	size_t nl = 0, ng = 0;
+	size_t ng = 0;
+	int act[CASCADE_PFN_DIM], na = 0;
 
 	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < n; i++) {
-		const struct cascade_item *it = &items[i];
+	for (size_t k = 0; k < nl; k++) {
+		const struct cascade_item *it = &items[lab[k]];
 
-		if (!cascade_is_label(it))
-			continue;
-		lab++;
 		pos += it->label == CASCADE_LABEL_FN;
 		for (int j = 0; j < nf; j++) {
 			double v = cascade_pfn_in(it, j);
@@ -909,9 +1108,9 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 			}
 		}
 	}
-	m->trained_on = lab;
-	m->base_rate = lab ? (double)pos / (double)lab : 0.5;
-	if (lab < 10 || pos == 0 || pos == lab)
+	m->trained_on = (int64_t)nl;
+	m->base_rate = nl ? (double)pos / (double)nl : 0.5;
+	if (nl < 10 || pos == 0 || pos == (int64_t)nl)
 		return;
 	for (int j = 0; j < nf; j++) {
 		double mean = cnt[j] ? s1[j] / (double)cnt[j] : 0.0;
@@ -922,19 +1121,25 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	}
 	m->dim = d;
 	m->w[d - 1] = log(m->base_rate / (1.0 - m->base_rate));
-	/* the labelled items' inputs, once */
-	x = xmalloc((size_t)lab * (size_t)d * sizeof(*x));
-	y = xmalloc((size_t)lab);
-	for (size_t i = 0; i < n; i++)
-		if (cascade_is_label(&items[i])) {
-			cascade_pfn_x(c, m, &items[i], x + nl * (size_t)d);
-			y[nl++] = items[i].label == CASCADE_LABEL_FN;
-		}
-	cascade_pfn_newton(m, x, y, NULL, nl, 1.0, 30);
+	/* the labelled items' inputs, once, side by side */
+	x = xmalloc(nl * (size_t)d * sizeof(*x));
+	y = xmalloc(nl);
+	for (size_t k = 0; k < nl; k++) {
+		cascade_pfn_x(c, m, &items[lab[k]], x + k * (size_t)d);
+		y[k] = items[lab[k]].label == CASCADE_LABEL_FN;
+	}
+	/* the inputs not 0 for every label (see cascade_pfn_newton()) */
+	for (int j = 0; j < d; j++)
+		for (size_t k = 0; k < nl; k++)
+			if (x[k * (size_t)d + (size_t)j] != 0.0) {
+				act[na++] = j;
+				break;
+			}
+	cascade_pfn_newton(m, x, y, NULL, nl, act, na, 1.0, 30);
 	if (!c->query_effects)
 		goto out;
 	lg = xmalloc(nl * sizeof(*lg));
-	cascade_label_groups(items, n, nl, &qm, lg);
+	cascade_label_groups(items, lab, nl, &qm, lg);
 	ng = qm.n;
 	cascade_qmap_fini(&qm);
 	off = xmalloc(nl * sizeof(*off));
@@ -950,8 +1155,8 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 			const double *xi = x + i * (size_t)d;
 
 			z[i] = 0.0;
-			for (int j = 0; j < d; j++)
-				z[i] += m->w[j] * xi[j];
+			for (int a = 0; a < na; a++)
+				z[i] += m->w[act[a]] * xi[act[a]];
 		}
 		cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
 		for (size_t q = 0; q < ng; q++)
@@ -966,7 +1171,7 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 		m->qprec = prec;
 		for (size_t i = 0; i < nl; i++)
 			off[i] = b[lg[i]];
-		cascade_pfn_newton(m, x, y, off, nl, 1.0, 8);
+		cascade_pfn_newton(m, x, y, off, nl, act, na, 1.0, 8);
 	}
 out:
 	free(x);
@@ -979,43 +1184,59 @@ out:
 }
 
 /* Brier score and expected calibration error (10 equal-width bins) of
- * @m on the certifying labels @cert. */
+ * @m on the @nc certifying labels @cert (indices, ascending), of the @nl
+ * labelled items @lab (the same order), each with its query's effect
+ * without its own label (a label says nothing of itself). */
 static void
 cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
-		      size_t n, const bool *cert, struct cascade_pfn *m)
+		      const size_t *lab, size_t nl, const size_t *cert,
+		      size_t nc, struct cascade_pfn *m)
 {
 	double bin_p[10] = { 0 }, bin_y[10] = { 0 }, se = 0.0;
 	int64_t bin_n[10] = { 0 }, cal = 0;
-	double *off = xmalloc((n ? n : 1) * sizeof(*off));
-	double *loo = xmalloc((n ? n : 1) * sizeof(*loo));
+	struct cascade_qmap q;
+	uint32_t *lg = NULL;
+	double *z = NULL, *b = NULL, *h = NULL;
+	unsigned char *y = NULL;
+	bool eff = cascade_qsolve(c, m, items, lab, nl, &q, &lg, &z, &y, &b,
+				  &h);
+	size_t k = 0;
 
-	/* a label says nothing of itself: its query's effect without it */
-	cascade_pfn_offsets_loo(c, m, items, n, off, loo);
-	for (size_t i = 0; i < n; i++) {
-		const struct cascade_item *it = &items[i];
-		double p, y;
-		int b;
+	for (size_t j = 0; j < nc; j++) {
+		const struct cascade_item *it = &items[cert[j]];
+		double p, yv, loo = 0.0;
+		int bin;
 
-		if (!cert[i])
-			continue;
-		p = cascade_pfn(c, m, it, loo[i]);
-		y = it->label == CASCADE_LABEL_FN;
-		se += (p - y) * (p - y);
-		b = (int)(p * 10.0);
-		b = b < 0 ? 0 : b > 9 ? 9 : b;
-		bin_p[b] += p;
-		bin_y[b] += y;
-		bin_n[b]++;
+		if (eff) {
+			/* its place among the labelled items */
+			while (k < nl && lab[k] < cert[j])
+				k++;
+			loo = cascade_loo(z[k], y[k], b[lg[k]], h[lg[k]]);
+		}
+		p = cascade_pfn(c, m, it, loo);
+		yv = it->label == CASCADE_LABEL_FN;
+		se += (p - yv) * (p - yv);
+		bin = (int)(p * 10.0);
+		bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
+		bin_p[bin] += p;
+		bin_y[bin] += yv;
+		bin_n[bin]++;
 		cal++;
 	}
-	free(off);
-	free(loo);
+	if (eff) {
+		cascade_qmap_fini(&q);
+		free(lg);
+		free(z);
+		free(y);
+		free(b);
+		free(h);
+	}
 	m->cal_n = cal;
 	m->brier = cal ? se / (double)cal : NAN;
 	m->ece = cal ? 0.0 : NAN;
-	for (int b = 0; cal && b < 10; b++)
-		if (bin_n[b])
-			m->ece += fabs(bin_p[b] - bin_y[b]) / (double)cal;
+	for (int bin = 0; cal && bin < 10; bin++)
+		if (bin_n[bin])
+			m->ece += fabs(bin_p[bin] - bin_y[bin]) / (double)cal;
 }
 
 /* --- fitting thresholds -------------------------------------------------- */
@@ -1042,16 +1263,18 @@ cascade_cmp_lab(const void *a, const void *b)
 
 /*
  * The grid of candidate thresholds of a stage: up to c->grid distinct
- * quantiles of the scores @v (@m of them; sorted here).  *@ng gets their
- * number; returns a new array (caller frees).
+ * quantiles of the scores @v (@m of them; sorted here, in @work: room for
+ * 2 @m keys).  *@ng gets their number; returns a new array (caller
+ * frees).
  */
 static double *
-cascade_grid(const struct cascade *c, double *v, size_t m, size_t *ng)
+cascade_grid(const struct cascade *c, double *v, size_t m, uint64_t *work,
+	     size_t *ng)
 {
 	double *g = xmalloc(((size_t)c->grid + 1) * sizeof(*g));
 	size_t k = 0;
 
-	cascade_sort_doubles(v, m);
+	cascade_sort_doubles(v, m, work);
 	for (int i = 0; i < c->grid && m > 0; i++) {
 		double q = v[(size_t)((double)i / (c->grid - 1) *
 				      (double)(m - 1))];
@@ -1221,33 +1444,139 @@ cascade_fit_hi(const struct cascade *c, const struct cascade_stage *st,
  * u (a uniform sample, the same at every refit). */
 #define CASCADE_GRID_SAMPLE 65536
 
+/* A growable list of item indices. */
+struct cascade_idx {
+	size_t *v, n, cap;
+};
+
+static void
+cascade_idx_add(struct cascade_idx *l, size_t i)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = i;
+}
+
+/* Whether an item with stage scores @sc (c->n of them) reaches stage @k
+ * with a score there under @t, as cascade_route() would route it with
+ * the thresholds of stages 0..k-1: none of them decided it or held it
+ * unscored. */
+static bool
+cascade_reaches(const struct cascade *c, const struct cascade_thr *t, int k,
+		const double *sc)
+{
+	for (int j = 0; j < k; j++) {
+		double s = sc[j];
+
+		if (isnan(s)) {
+			if (c->st[j].feat < 0)
+				return false;	/* held, not scored */
+			continue;		/* no such signal */
+		}
+		if (s < t[j].lo || s > t[j].hi)
+			return false;
+	}
+	return !isnan(sc[k]);
+}
+
+/* Append the stage scores of @it (c->n) to @sc (*@n items so far, room
+ * for *@cap). */
+static void
+cascade_scores_add(const struct cascade *c, double **sc, size_t *n,
+		   size_t *cap, const struct cascade_item *it)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*sc = xrealloc(*sc, *cap * (size_t)(c->n ? c->n : 1) *
+				    sizeof(**sc));
+	}
+	for (int k = 0; k < c->n; k++)
+		(*sc)[*n * (size_t)c->n + (size_t)k] = cascade_score(c, k, it);
+	(*n)++;
+}
+
+/* Whether audit item (@au, @i) comes before (@bu, @j) in audit order
+ * (cascade_audit_order(): au ascending, ties by index). */
+static bool
+cascade_audit_before(double au, size_t i, double bu, size_t j)
+{
+	uint64_t ka = cascade_key_of(-au), kb = cascade_key_of(-bu);
+
+	return ka > kb || (ka == kb && i < j);
+}
+
 enum ns_rc
 cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	    const struct cascade_item *items, size_t n,
 	    struct cascade_fitres *out, struct ns_err *err)
 {
 	struct cascade_thr *t = xcalloc((size_t)c->n + 1, sizeof(*t));
-	struct cascade_lab *lab = xmalloc((n ? n : 1) * sizeof(*lab));
-	double *v = xmalloc((n ? n : 1) * sizeof(*v)), u_cut = 2.0;
-	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
-	size_t reach = n;
+	struct cascade_idx labelled = { 0 }, alab = { 0 }, cert = { 0 };
+	struct cascade_lab *lab;
+	size_t ns = 0, scap = 0, first = SIZE_MAX;
+	double *v, *ssc = NULL, *csc, u_cut = 2.0, first_au = 0.0;
+	uint64_t *work;
 
 	(void)err;
 	memset(out, 0, sizeof(*out));
-	cascade_certifying(items, n, cert);
-	for (size_t i = 0; i < n; i++) {
-		const struct cascade_item *it = &items[i];
-
-		if (it->label == CASCADE_LABEL_TN ||
-		    it->label == CASCADE_LABEL_FN) {
-			out->labels++;
-			out->certifying += cert[i];
-		}
-	}
 	/* the grid sample: items with u below the cut (u is uniform, so
 	 * about CASCADE_GRID_SAMPLE of them, the same ones every time) */
 	if (n > CASCADE_GRID_SAMPLE)
 		u_cut = (double)CASCADE_GRID_SAMPLE / (double)n;
+	/* room for about as many as expected (grown if need be) */
+	scap = n < CASCADE_GRID_SAMPLE ? n : CASCADE_GRID_SAMPLE +
+					     CASCADE_GRID_SAMPLE / 16;
+	ssc = xmalloc((scap ? scap : 1) * (size_t)(c->n ? c->n : 1) *
+		      sizeof(*ssc));
+	/*
+	 * One pass over the items for all that the thresholds' fit looks
+	 * at: the grid sample's stage scores, the labels, and of the audit
+	 * slice its labelled items and the first unlabelled one in audit
+	 * order: the labelled prefix (see cascade_certifying()) is the
+	 * labelled items before it.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+
+		if (it->u < u_cut)
+			cascade_scores_add(c, &ssc, &ns, &scap, it);
+		if (it->label == CASCADE_LABEL_TN ||
+		    it->label == CASCADE_LABEL_FN)
+			cascade_idx_add(&labelled, i);
+		if (!it->audit)
+			continue;
+		if (it->label != CASCADE_UNLABELLED)
+			cascade_idx_add(&alab, i);
+		else if (first == SIZE_MAX ||
+			 cascade_audit_before(it->au, i, first_au, first)) {
+			first = i;
+			first_au = it->au;
+		}
+	}
+	/* the certifying labels, by index */
+	for (size_t j = 0; j < alab.n; j++) {
+		const struct cascade_item *it = &items[alab.v[j]];
+
+		if ((it->label == CASCADE_LABEL_TN ||
+		     it->label == CASCADE_LABEL_FN) &&
+		    (first == SIZE_MAX ||
+		     cascade_audit_before(it->au, alab.v[j], first_au, first)))
+			cascade_idx_add(&cert, alab.v[j]);
+	}
+	out->labels = (int64_t)labelled.n;
+	out->certifying = (int64_t)cert.n;
+	/* their stage scores side by side: each stage's fit routes them */
+	csc = xmalloc((cert.n ? cert.n : 1) * (size_t)(c->n ? c->n : 1) *
+		      sizeof(*csc));
+	for (size_t j = 0; j < cert.n; j++)
+		for (int k = 0; k < c->n; k++)
+			csc[j * (size_t)c->n + (size_t)k] =
+				cascade_score(c, k, &items[cert.v[j]]);
+	lab = xmalloc((cert.n ? cert.n : 1) * sizeof(*lab));
+	v = xmalloc((ns ? ns : 1) * sizeof(*v));
+	work = xmalloc((ns ? 2 * ns : 1) * sizeof(*work));
 	for (int k = 0; k < c->n; k++) {
 		size_t m = 0, nl = 0, ng;
 		double *g;
@@ -1255,32 +1584,25 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 		t[k] = cur[k];
 		t[k].lo_n = t[k].lo_k = t[k].hi_n = t[k].hi_k = 0;
 		/* the items reaching stage k under the new thresholds of
-		 * stages 0..k-1, with a score here */
-		reach = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct cascade_item *it = &items[i];
-			int stage;
-			bool pending;
-			double s;
+		 * stages 0..k-1, with a score here: of the grid sample,
+		 * their scores; of the certifying labels, theirs */
+		for (size_t j = 0; j < ns; j++) {
+			const double *sc = &ssc[j * (size_t)c->n];
 
-			cascade_route(c, t, it, &stage, &pending);
-			/* route with t[0..k-1] final; t[k..] are the old
-			 * ones, so "reaches k" is: decided at or after k */
-			if (stage < k)
-				continue;
-			s = cascade_score(c, k, it);
-			if (isnan(s))
-				continue;
-			reach++;
-			if (it->u < u_cut)
-				v[m++] = s;
-			if (cert[i]) {
-				lab[nl].s = s;
-				lab[nl].fn = it->label == CASCADE_LABEL_FN;
-				nl++;
-			}
+			if (cascade_reaches(c, t, k, sc))
+				v[m++] = sc[k];
 		}
-		g = cascade_grid(c, v, m, &ng);
+		for (size_t j = 0; j < cert.n; j++) {
+			const double *sc = &csc[j * (size_t)c->n];
+
+			if (!cascade_reaches(c, t, k, sc))
+				continue;
+			lab[nl].s = sc[k];
+			lab[nl].fn = items[cert.v[j]].label ==
+				     CASCADE_LABEL_FN;
+			nl++;
+		}
+		g = cascade_grid(c, v, m, work, &ng);
 		qsort(lab, nl, sizeof(*lab), cascade_cmp_lab);
 		cascade_fit_lo(c, &c->st[k], &cur[k], lab, nl, g, ng, &t[k]);
 		cascade_fit_hi(c, &c->st[k], &cur[k], lab, nl, g, ng, &t[k]);
@@ -1288,14 +1610,19 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 			t[k].lo = t[k].hi;	/* never both at once */
 		free(g);
 	}
-	(void)reach;
 	cascade_funnel(c, t, items, n);
-	cascade_pfn_fit(c, items, n, &out->pfn);
-	cascade_pfn_calibrate(c, items, n, cert, &out->pfn);
+	cascade_pfn_fit(c, items, labelled.v, labelled.n, &out->pfn);
+	cascade_pfn_calibrate(c, items, labelled.v, labelled.n, cert.v, cert.n,
+			      &out->pfn);
 	out->t = t;
 	free(lab);
 	free(v);
-	free(cert);
+	free(work);
+	free(ssc);
+	free(csc);
+	free(labelled.v);
+	free(alab.v);
+	free(cert.v);
 	return NS_OK;
 }
 

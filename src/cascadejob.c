@@ -5,12 +5,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "db/cascade.h"
 #include "src/cascadejob.h"
 #include "src/progress.h"
 #include "src/scorer.h"
 #include "src/util.h"
+
+/*
+ * Phase times for benchmarks: with NEGSIEVE_CASCADE_BENCH naming a file,
+ * cascade and fit append a line "phase NAME wall SECONDS cpu SECONDS"
+ * for each phase, the time since the previous one (or since
+ * cascadejob_clock_start()).
+ */
+static struct {
+	FILE *fp;
+	double wall, cpu;
+} cascadejob_clock;
+
+static void
+cascadejob_clock_now(double *wall, double *cpu)
+{
+	struct rusage ru;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	getrusage(RUSAGE_SELF, &ru);
+	*wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void
+cascadejob_clock_start(void)
+{
+	const char *path = getenv("NEGSIEVE_CASCADE_BENCH");
+
+	if (!cascadejob_clock.fp && path && *path)
+		cascadejob_clock.fp = fopen(path, "a");
+	if (cascadejob_clock.fp)
+		cascadejob_clock_now(&cascadejob_clock.wall,
+				     &cascadejob_clock.cpu);
+}
+
+static void
+cascadejob_phase(const char *what)
+{
+	double wall, cpu;
+
+	if (!cascadejob_clock.fp)
+		return;
+	cascadejob_clock_now(&wall, &cpu);
+	fprintf(cascadejob_clock.fp, "phase %s wall %.3f cpu %.3f\n", what,
+		wall - cascadejob_clock.wall, cpu - cascadejob_clock.cpu);
+	fflush(cascadejob_clock.fp);
+	cascadejob_clock.wall = wall;
+	cascadejob_clock.cpu = cpu;
+}
 
 enum ns_rc
 cascadejob_current(struct project *pj, const struct cascade *c,
@@ -245,38 +298,200 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 /* Rows written per commit when a store is chunked. */
 #define CASCADEJOB_CHUNK 2000
 
+/* How cascadejob_store() writes. */
+enum cascadejob_write {
+	CASCADEJOB_ALL,		/* every verdict anew, in bulk */
+	CASCADEJOB_DIFF,	/* only rows that differ from the stored ones */
+	CASCADEJOB_VERDICTS,	/* changed verdicts and waiting items, in
+				 * short commits (the review's refit) */
+};
+
+/* Item @i's row under verdict @v, its @stage, @pending, @pfn, @prio. */
+static void
+cascadejob_row(const struct cascade *c, const struct cascade_item *it,
+	       enum cascade_verdict v, int stage, bool pending, double pfn,
+	       double prio, struct cascade_db_auto *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->qid = it->qid;
+	a->pid = it->pid;
+	a->verdict = cascade_verdict_name(v);
+	a->stage = v != CASCADE_REVIEW || pending ? c->st[stage].name : NULL;
+	a->score = stage < c->n ? cascade_score(c, stage, it) : NAN;
+	a->pfn = pfn;
+	a->priority = prio;
+	a->audit = it->audit;
+}
+
+/* A value as cascade_db_auto_put() stores it: NAN for NULL. */
+static double
+cascadejob_stored(double x)
+{
+	return isfinite(x) ? x : NAN;
+}
+
+static bool
+cascadejob_same_real(double a, double b)
+{
+	return isnan(a) ? isnan(b) : a == b;
+}
+
+/* Whether new row @a of version @fit_id reads back as stored row @b of
+ * version @bfit (both of the same item). */
+static bool
+cascadejob_same_row(const struct cascade_db_auto *a, int64_t fit_id,
+		    const struct cascade_db_auto *b, int64_t bfit)
+{
+	return !strcmp(a->verdict, b->verdict) &&
+	       (a->stage ? b->stage && !strcmp(a->stage, b->stage)
+			 : !b->stage) &&
+	       cascadejob_same_real(cascadejob_stored(a->score), b->score) &&
+	       cascadejob_same_real(cascadejob_stored(a->pfn), b->pfn) &&
+	       (isfinite(a->priority) ? a->priority : 0.0) == b->priority &&
+	       a->audit == b->audit && (fit_id > 0 ? fit_id : 0) == bfit;
+}
+
+static int
+cascadejob_cmp_key(int64_t q1, int64_t p1, int64_t q2, int64_t p2)
+{
+	if (q1 != q2)
+		return q1 < q2 ? -1 : 1;
+	return (p1 > p2) - (p1 < p2);
+}
+
+/* A stored verdict no item has any more. */
+struct cascadejob_key {
+	int64_t qid, pid;
+};
+
+/*
+ * Compare the rows of the @n items (in key order, as loaded) with the
+ * stored ones: @write[i] true where item i's row is new or differs; the
+ * keys of stored rows no item has into *@stale (*@nstale; caller
+ * frees).  Returns the number of rows to write.
+ */
+static enum ns_rc
+cascadejob_diff(struct project *pj, const struct cascade *c,
+		const struct cascade_item *items, size_t n,
+		const enum cascade_verdict *v, const int *stage,
+		const bool *pending, const double *pfn, const double *prio,
+		int64_t fit_id, bool *write, size_t *nwrite,
+		struct cascadejob_key **stale, size_t *nstale,
+		struct ns_err *err)
+{
+	struct cascade_db_scan *sc;
+	struct cascade_db_auto a, b;
+	size_t i = 0, cap = 0;
+	int64_t bfit = 0;
+	enum ns_rc rc;
+
+	*stale = NULL;
+	*nstale = *nwrite = 0;
+	if ((rc = cascade_db_auto_scan_begin(pj->db, &sc, err)))
+		return rc;
+	while ((rc = cascade_db_auto_scan_next(sc, &b, &bfit, err)) == NS_OK) {
+		int cmp = -1;
+
+		/* items before this stored row: new */
+		while (i < n && (cmp = cascadejob_cmp_key(items[i].qid,
+							  items[i].pid, b.qid,
+							  b.pid)) < 0) {
+			write[i++] = true;
+			(*nwrite)++;
+		}
+		if (i < n && cmp == 0) {
+			cascadejob_row(c, &items[i], v[i], stage[i],
+				       pending[i], pfn[i], prio[i], &a);
+			write[i] = !cascadejob_same_row(&a, fit_id, &b, bfit);
+			*nwrite += write[i];
+			i++;
+			continue;
+		}
+		if (*nstale == cap) {
+			cap = cap ? 2 * cap : 256;
+			*stale = xrealloc(*stale, cap * sizeof(**stale));
+		}
+		(*stale)[*nstale].qid = b.qid;
+		(*stale)[(*nstale)++].pid = b.pid;
+	}
+	cascade_db_auto_scan_end(sc);
+	if (rc != NS_ENOTFOUND) {
+		free(*stale);
+		*stale = NULL;
+		return rc;
+	}
+	for (; i < n; i++) {
+		write[i] = true;
+		(*nwrite)++;
+	}
+	return NS_OK;
+}
+
 /*
  * Store the verdict of every item under thresholds @t and model @m as
- * version @fit_id, in the caller's transaction.  With @old (c->n
- * thresholds, or NULL: all items), only the items whose verdict differs
- * under @old and @t, and those still waiting for people or held back
- * (whose P(FN) orders the queue and whose priority may have moved into
- * or out of its window), are written, and the transaction is committed and
- * begun again every CASCADEJOB_CHUNK rows so that a reviewer's decision
- * never waits long for the write lock.
+ * version @fit_id, in the caller's transaction (foreign-key checks off
+ * but for CASCADEJOB_VERDICTS: see cascade_db_fk()).  How (@how):
+ * - CASCADEJOB_ALL: every verdict anew; items no longer kept lose
+ *   theirs.  item_auto is emptied and its queue index built again after
+ *   the rows went in (cascade_db_auto_rewrite_begin()).
+ * - CASCADEJOB_DIFF: the same result, but only the rows that would read
+ *   differently are written (and those of items no longer there
+ *   removed); when that is most of them, as CASCADEJOB_ALL.
+ * - CASCADEJOB_VERDICTS: only the items whose verdict differs under @old
+ *   (c->n thresholds) and @t, and those still waiting for people or held
+ *   back (whose P(FN) orders the queue and whose priority may have moved
+ *   into or out of its window), are written, and the transaction is
+ *   committed and begun again every CASCADEJOB_CHUNK rows so that a
+ *   reviewer's decision never waits long for the write lock.
  */
 static enum ns_rc
 cascadejob_store(struct project *pj, const struct cascade *c,
 		 const struct cascade_thr *t, const struct cascade_thr *old,
 		 const struct cascade_pfn *m, const struct cascade_item *items,
-		 size_t n, int64_t fit_id, struct cascadejob_result *res,
-		 struct ns_err *err)
+		 size_t n, int64_t fit_id, enum cascadejob_write how,
+		 struct cascadejob_result *res, struct ns_err *err)
 {
 	enum cascade_verdict *v = xmalloc((n ? n : 1) * sizeof(*v));
 	int *stage = xmalloc((n ? n : 1) * sizeof(*stage));
 	bool *pending = xmalloc((n ? n : 1) * sizeof(*pending));
-	double *pfn = xmalloc((n ? n : 1) * sizeof(*pfn));
-	double *prio = xmalloc((n ? n : 1) * sizeof(*prio));
+	bool *write = NULL;
+	double *pfn = xmalloc_large((n ? n : 1) * sizeof(*pfn));
+	double *prio = xmalloc_large((n ? n : 1) * sizeof(*prio));
+	struct cascade_db_auto buf[CASCADE_DB_AUTO_BATCH];
+	struct cascadejob_key *stale = NULL;
 	enum ns_rc rc = NS_OK;
-	size_t written = 0;
+	size_t written = 0, nbuf = 0, nstale = 0, nwrite = n;
 
 	cascade_pfn_all(c, m, items, n, pfn);
 	for (size_t i = 0; i < n; i++)
 		v[i] = cascade_route(c, t, &items[i], &stage[i], &pending[i]);
+	cascadejob_phase("route and P(FN)");
 	cascade_queue_order(c, items, n, v, pending, pfn, prio);
+	cascadejob_phase("queue order");
+	if (how == CASCADEJOB_DIFF) {
+		write = xmalloc(n ? n : 1);
+		if ((rc = cascadejob_diff(pj, c, items, n, v, stage, pending,
+					  pfn, prio, fit_id, write, &nwrite,
+					  &stale, &nstale, err)))
+			goto out;
+		/* most rows differ: a bulk rewrite is cheaper than replacing
+		 * them one by one (each a delete, an insert and index
+		 * updates) */
+		if (nwrite + nstale > n / 4) {
+			how = CASCADEJOB_ALL;
+			nstale = 0;
+		}
+		cascadejob_phase("compare with stored");
+	}
+	if (how == CASCADEJOB_ALL &&
+	    (rc = cascade_db_auto_rewrite_begin(pj->db, err)))
+		goto out;
+	for (size_t j = 0; j < nstale && rc == NS_OK; j++)
+		rc = cascade_db_auto_delete(pj->db, stale[j].qid, stale[j].pid,
+					    err);
+	res->removed = (int64_t)nstale;
 	for (size_t i = 0; i < n && rc == NS_OK; i++) {
 		const struct cascade_item *it = &items[i];
-		struct cascade_db_auto a;
 
 		res->items++;
 		res->tn += v[i] == CASCADE_TN;
@@ -284,7 +499,7 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		res->review += v[i] == CASCADE_REVIEW;
 		res->pending += pending[i];
 		res->audit += it->audit;
-		if (old) {
+		if (how == CASCADEJOB_VERDICTS) {
 			int ostage;
 			bool opending;
 			enum cascade_verdict ov = cascade_route(c, old, it,
@@ -299,30 +514,44 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 				continue;
 			res->changed += ov != v[i];
 			if (++written % CASCADEJOB_CHUNK == 0 &&
-			    ((rc = db_commit(pj->db, err)) ||
+			    ((rc = cascade_db_auto_put_n(pj->db, buf, nbuf,
+							 fit_id, err)) ||
+			     (rc = db_commit(pj->db, err)) ||
 			     (rc = db_begin(pj->db, err))))
 				break;
+			if (written % CASCADEJOB_CHUNK == 0)
+				nbuf = 0;
+		} else if (how == CASCADEJOB_DIFF && !write[i]) {
+			continue;
 		} else {
 			res->changed++;
+			written++;
 		}
-		memset(&a, 0, sizeof(a));
-		a.qid = it->qid;
-		a.pid = it->pid;
-		a.verdict = cascade_verdict_name(v[i]);
-		a.stage = v[i] != CASCADE_REVIEW || pending[i]
-			  ? c->st[stage[i]].name : NULL;
-		a.score = stage[i] < c->n ? cascade_score(c, stage[i], it)
-					  : NAN;
-		a.pfn = pfn[i];
-		a.priority = prio[i];
-		a.audit = it->audit;
-		rc = cascade_db_auto_put(pj->db, &a, fit_id, err);
+		if (nbuf == CASCADE_DB_AUTO_BATCH) {
+			if ((rc = cascade_db_auto_put_n(pj->db, buf, nbuf,
+							fit_id, err)))
+				break;
+			nbuf = 0;
+		}
+		cascadejob_row(c, it, v[i], stage[i], pending[i], pfn[i],
+			       prio[i], &buf[nbuf++]);
 	}
+	if (rc == NS_OK)
+		rc = cascade_db_auto_put_n(pj->db, buf, nbuf, fit_id, err);
+	res->written = (int64_t)written;
+	cascadejob_phase("write verdicts");
+	if (rc == NS_OK && how == CASCADEJOB_ALL) {
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
+		cascadejob_phase("queue index");
+	}
+out:
 	free(v);
 	free(stage);
 	free(pending);
+	free(write);
 	free(pfn);
 	free(prio);
+	free(stale);
 	return rc;
 }
 
@@ -458,15 +687,18 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	size_t n = 0;
 	int64_t fit_id = 0;
 	char *stages = NULL, *thr = NULL, *model = NULL;
+	bool new_fit;
 	enum ns_rc rc;
 
 	memset(res, 0, sizeof(*res));
+	cascadejob_clock_start();
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
+	cascadejob_phase("read items");
 	if (n == 0) {
 		rc = err_set(err, NS_EINPUT, "%s: nothing to route: no kept "
 			     "candidates%s (import negatives or run negsieve "
@@ -480,6 +712,8 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 						    res, s->report, err);
 	if (rc != NS_OK)
 		goto out;
+	if (c.next)
+		cascadejob_phase("external stages");
 	cascade_funnel(&c, t, items, n);
 	/* every row written comes from a kept candidate (see cascade_db_fk) */
 	if ((rc = cascade_db_fk(pj->db, false, err)))
@@ -492,21 +726,22 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	stages = cascade_stages_json(&c);
 	thr = cascade_thr_json(&c, t);
 	model = m.dim || m.trained_on ? cascade_pfn_json(&c, &m) : NULL;
-	if (!fit_id)
+	new_fit = !fit_id;
+	if (new_fit)
 		rc = cascade_db_fit_add(pj->db, s->origin ? s->origin
 				        : "cascade", stages, thr, model,
 					cascade_db_last_decision(pj->db),
 					&fit_id, err);
-	/* every verdict anew (candidates no longer kept lose theirs) */
-	if (rc == NS_OK)
-		rc = cascade_db_auto_rewrite_begin(pj->db, err);
+	/* every verdict anew (candidates no longer kept lose theirs): under
+	 * a new version every row changes; else only those that differ
+	 * are written */
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, fit_id,
-				      res, err);
-	if (rc == NS_OK)
-		rc = cascade_db_auto_rewrite_end(pj->db, err);
+				      new_fit ? CASCADEJOB_ALL
+					      : CASCADEJOB_DIFF, res, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
+	cascadejob_phase("commit");
 	if (rc != NS_OK)
 		db_rollback(pj->db);
 	if (cascade_db_fk(pj->db, true, rc == NS_OK ? err : NULL) && !rc)
@@ -546,10 +781,14 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 		return rc;
 	cur = xcalloc((size_t)c.n + 1, sizeof(*cur));
 	upto = cascade_db_last_decision(pj->db);
+	cascadejob_clock_start();
 	if ((rc = cascadejob_current(pj, &c, cur, &m, &fit_id, err)) ||
-	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)) ||
-	    (rc = cascade_fit(&c, cur, items, n, &fr, err)))
+	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
+	cascadejob_phase("read items");
+	if ((rc = cascade_fit(&c, cur, items, n, &fr, err)))
+		goto out;
+	cascadejob_phase("refit");
 	res->labels = fr.labels;
 	res->certifying = fr.certifying;
 	stages = cascade_stages_json(&c);
@@ -566,17 +805,15 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
 				thr, model, upto, &fit_id, err);
 	/* the review's refit writes what changed, in short commits; a fit
-	 * by hand every verdict anew */
-	if (rc == NS_OK && !s->verdicts_only)
-		rc = cascade_db_auto_rewrite_begin(pj->db, err);
+	 * by hand every verdict anew (a new version: every row changes) */
 	if (rc == NS_OK)
-		rc = cascadejob_store(pj, &c, fr.t,
-				      s->verdicts_only ? cur : NULL, &fr.pfn,
-				      items, n, fit_id, res, err);
-	if (rc == NS_OK && !s->verdicts_only)
-		rc = cascade_db_auto_rewrite_end(pj->db, err);
+		rc = cascadejob_store(pj, &c, fr.t, cur, &fr.pfn, items, n,
+				      fit_id, s->verdicts_only
+				      ? CASCADEJOB_VERDICTS : CASCADEJOB_ALL,
+				      res, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
+	cascadejob_phase("commit");
 	if (rc != NS_OK)
 		db_rollback(pj->db);
 	if (!s->verdicts_only &&

@@ -36,6 +36,8 @@ struct cascadejob_result {
 	int64_t scored;		/* external scores made now */
 	int64_t score_failed;	/* ... of which failed */
 	int64_t changed;	/* fit: verdicts that changed */
+	int64_t written;	/* verdict rows written (new or changed) */
+	int64_t removed;	/* ... and removed (items no longer kept) */
 	int64_t labels, certifying;	/* fit: labels used */
 };
 

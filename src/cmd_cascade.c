@@ -80,9 +80,15 @@ cmd_cascade(int argc, char **argv)
 	s.origin = "cascade";
 	s.report = stdout;
 	rc = cascadejob_run(&pj, &s, &res, &err);
-	if (rc == NS_OK)
-		printf("cascade version %lld: %lld candidates routed\n",
-		       (long long)res.fit_id, (long long)res.items);
+	if (rc == NS_OK) {
+		printf("cascade version %lld: %lld candidates routed; %lld "
+		       "verdicts written (new or changed)",
+		       (long long)res.fit_id, (long long)res.items,
+		       (long long)res.written);
+		if (res.removed)
+			printf(", %lld removed", (long long)res.removed);
+		printf("\n");
+	}
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);
 }

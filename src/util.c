@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -47,6 +48,39 @@ xrealloc(void *p, size_t n)
 
 	if (!q)
 		oom(n);
+	return q;
+}
+
+/* The huge page size asked for (x86-64, arm64 with 4 KB pages). */
+#define XLARGE_ALIGN ((size_t)2 << 20)
+
+void *
+xmalloc_large(size_t n)
+{
+	void *p;
+
+	if (n < XLARGE_MIN)
+		return xmalloc(n);
+	if (posix_memalign(&p, XLARGE_ALIGN, n))
+		oom(n);
+#ifdef MADV_HUGEPAGE
+	/* advice only: without huge pages it is 4 KB pages as before */
+	(void)madvise(p, n & ~(XLARGE_ALIGN - 1), MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void *
+xrealloc_large(void *p, size_t used, size_t n)
+{
+	void *q;
+
+	/* small, or large already (realloc() keeps the advice) */
+	if (!p || n < XLARGE_MIN || used >= XLARGE_MIN)
+		return p ? xrealloc(p, n) : xmalloc_large(n);
+	q = xmalloc_large(n);
+	memcpy(q, p, used < n ? used : n);
+	free(p);
 	return q;
 }
 
