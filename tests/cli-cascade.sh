@@ -135,6 +135,67 @@ is_in "$first" "cascade v1: nothing automatic yet" "before any decision: nothing
 ok "after 40 decisions a background refit moved the threshold" sh -c 'printf "%s" "$1" | grep -q "cascade v[0-9]*: near_duplicate <"' - "$last"
 ok "made by review, in the background" test "$(sqlite3 "$Q/negsieve.db" "SELECT count(*) FROM cascade_fit WHERE origin = 'review'")" -ge 1
 
+# a re-run under the same version writes only the verdicts that change,
+# and leaves exactly the rows a rewrite of every verdict would
+R=$T/r
+rdb() { sqlite3 "$R/negsieve.db" "$@"; }
+run "$NEGSIEVE" init "$R"
+gen "$R"
+printf 'cascade:\n  audit_share: 0.5\n  stages:\n    - scorer: near_duplicate\n    - scorer: rank\n' >"$T/r.yaml"
+run "$NEGSIEVE" config "$R" "$T/r.yaml"
+run "$NEGSIEVE" cascade "$R"
+is_in "$out" "cascade version 1: 2000 candidates routed; 2000 verdicts written (new or changed)" "a first run writes every verdict"
+run "$NEGSIEVE" cascade "$R"
+is_in "$out" "cascade version 1: 2000 candidates routed; 0 verdicts written (new or changed)" "a re-run with nothing new writes none"
+# ten decisions, a candidate no longer kept, a new one
+rdb "INSERT INTO annotator(name, created_at) VALUES ('r', 'now');
+INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ SELECT query_id, passage_id, 1, CASE WHEN dup_sim > 0.7 THEN 'fn' ELSE 'tn' END, 'now'
+ FROM candidate WHERE query_id BETWEEN 10 AND 11;
+UPDATE candidate SET filter = 'near_dup' WHERE query_id = 20 AND rank = 1;
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ VALUES (1, 30, 2100, 6, 0.2, 0.5);"
+rm -rf "$T/r-full"
+cp -r "$R" "$T/r-full"
+# the copy without verdicts: it writes every one
+sqlite3 "$T/r-full/negsieve.db" "DELETE FROM item_auto"
+NEGSIEVE_CASCADE_BENCH=$T/r-phases run "$NEGSIEVE" cascade "$R"
+is "$rc" 0 "re-run after changes"
+is_in "$out" " verdicts written (new or changed), 1 removed" "the verdict of the candidate no longer kept is removed"
+written=$(printf '%s\n' "$out" | sed -n 's/.*routed; \([0-9]*\) verdicts written.*/\1/p')
+ok "only the changed verdicts are written ($written)" test "$written" -ge 11 -a "$written" -lt 500
+run "$NEGSIEVE" cascade "$T/r-full"
+is_in "$out" "2000 candidates routed; 2000 verdicts written" "the copy writes every verdict anew"
+dump="SELECT * FROM item_auto ORDER BY query_id, passage_id"
+is "$(rdb "$dump" | md5sum)" "$(sqlite3 "$T/r-full/negsieve.db" "$dump" | md5sum)" \
+   "the rows are those of a full rewrite, to the last digit and version"
+is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id = 20")" 4 "the removed one is gone"
+is "$(rdb "SELECT verdict FROM item_auto WHERE query_id = 30 AND passage_id = 2100")" review "the new one is there"
+is_in "$(cat "$T/r-phases")" "phase compare with stored wall " "NEGSIEVE_CASCADE_BENCH: phase times"
+is_in "$(cat "$T/r-phases")" "phase write verdicts wall " "including the writes"
+# a write that fails leaves the verdicts as they were, with the reason
+before=$(rdb "$dump; SELECT count(*) FROM cascade_fit" | md5sum)
+rdb "UPDATE candidate SET filter = 'near_dup' WHERE query_id = 21 AND rank = 1;
+CREATE TRIGGER no_delete BEFORE DELETE ON item_auto BEGIN SELECT RAISE(ABORT, 'deletes refused'); END;"
+run "$NEGSIEVE" cascade "$R"
+is "$rc" 5 "a verdict that cannot be removed: a database error"
+is "$err" "negsieve: removing a verdict: deletes refused" "which says so"
+is "$(rdb "$dump; SELECT count(*) FROM cascade_fit" | md5sum)" "$before" "and changes nothing"
+rdb "DROP TRIGGER no_delete; UPDATE candidate SET filter = NULL WHERE query_id = 21 AND rank = 1;
+CREATE TRIGGER no_insert BEFORE INSERT ON item_auto WHEN new.query_id = 400 BEGIN SELECT RAISE(ABORT, 'inserts refused'); END;
+DELETE FROM item_auto WHERE query_id = 400"
+before=$(rdb "$dump; SELECT count(*) FROM cascade_fit" | md5sum)
+run "$NEGSIEVE" cascade "$R"
+is "$rc" 5 "a verdict that cannot be written: a database error"
+is "$err" "negsieve: recording a verdict: inserts refused" "which says so (a few verdicts: one by one)"
+is "$(rdb "$dump; SELECT count(*) FROM cascade_fit" | md5sum)" "$before" "and changes nothing"
+rdb "DROP TRIGGER no_insert; DELETE FROM item_auto;
+CREATE TRIGGER no_insert BEFORE INSERT ON item_auto WHEN new.query_id = 1 BEGIN SELECT RAISE(ABORT, 'inserts refused'); END;"
+run "$NEGSIEVE" cascade "$R"
+is "$err" "negsieve: recording verdicts: inserts refused" "every verdict anew: in statements of many"
+is "$(rdb "SELECT count(*) FROM item_auto")" 0 "and the rewrite is undone"
+rdb "DROP TRIGGER no_insert"
+
 # expensive stages see only what cheap ones leave, and never twice: a
 # fixed near-duplicate stage, then a command, then an LLM judge
 PY=/usr/bin/python3

@@ -6,7 +6,9 @@
  * NULL, filtered rows, and pools that score items only another run
  * kept, a BM25 run with pools, one damaged, and
  * candidate rows for a query it has no pool for), every item and every
- * feature must be the same, for all runs, one run, and one query.
+ * feature must be the same, for all runs, one run, and one query.  And
+ * the verdicts as written in batches, read back by a re-run's scan and
+ * removed.
  */
 #include <math.h>
 #include <stdio.h>
@@ -176,6 +178,84 @@ pool(struct db *db, int64_t run, int64_t q, const int64_t *p, size_t n)
 		diag("pool: %s", err.msg);
 }
 
+static int
+interrupt_all(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+/* The verdicts as written (a batch and one by one), read back in key
+ * order by the scan a re-run compares with, removed one by one; a scan
+ * that fails says so. */
+static void
+verdicts(struct db *db)
+{
+	/* a batch and two more: 66 = 6 queries x 11 passages */
+	struct cascade_db_auto a[CASCADE_DB_AUTO_BATCH + 2], b;
+	struct cascade_db_scan *sc;
+	struct ns_err err;
+	int64_t fit = -1;
+	size_t n = NS_ARRAY_SIZE(a), got = 0, same = 0;
+	enum ns_rc rc;
+
+	err_clear(&err);
+	/* written out of key order: (q, p) = (1 + i % 6, 1 + i / 6) */
+	for (size_t i = 0; i < n; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].qid = 1 + (int64_t)(i % 6);
+		a[i].pid = 1 + (int64_t)(i / 6);
+		a[i].verdict = i % 2 ? "review" : "tn";
+		a[i].stage = i % 2 ? NULL : "gap";
+		a[i].score = i % 2 ? NAN : -0.5 * (double)i;
+		a[i].pfn = i % 5 ? 1.0 / (double)(i + 1) : NAN;
+		a[i].priority = i % 4 ? (double)i : -1.0;
+		a[i].audit = i % 7 == 0;
+	}
+	ok(db_begin(db, &err) == NS_OK &&
+	   cascade_db_auto_put_n(db, a, n, 0, &err) == NS_OK &&
+	   db_commit(db, &err) == NS_OK, "%zu verdicts written: %s", n,
+	   err.msg);
+	if (!ok(cascade_db_auto_scan_begin(db, &sc, &err) == NS_OK, "scan"))
+		return;
+	while ((rc = cascade_db_auto_scan_next(sc, &b, &fit, &err)) ==
+	       NS_OK) {
+		/* key order: (q, p) is the row of item (p - 1) 6 + q - 1 */
+		size_t i = (size_t)((b.pid - 1) * 6 + b.qid - 1);
+
+		got++;
+		same += i < n && !strcmp(b.verdict, a[i].verdict) &&
+			(a[i].stage ? b.stage && !strcmp(b.stage, "gap")
+				    : !b.stage) &&
+			(isnan(a[i].score) ? isnan(b.score)
+					   : b.score == a[i].score) &&
+			(isnan(a[i].pfn) ? isnan(b.pfn) : b.pfn == a[i].pfn) &&
+			b.priority == a[i].priority &&
+			b.audit == a[i].audit && fit == 0 &&
+			got == (size_t)(b.qid - 1) * (n / 6) + (size_t)b.pid;
+	}
+	cascade_db_auto_scan_end(sc);
+	is_int(rc, NS_ENOTFOUND, "the scan ends");
+	is_int((long long)got, (long long)n, "every verdict read back");
+	is_int((long long)same, (long long)n, "as written, in key order");
+	ok(db_begin(db, &err) == NS_OK &&
+	   cascade_db_auto_delete(db, 2, 1, &err) == NS_OK &&
+	   cascade_db_auto_delete(db, 2, 99, &err) == NS_OK &&
+	   db_commit(db, &err) == NS_OK, "one removed (none is no error)");
+	is_int(db_scalar(db, "SELECT count(*) FROM item_auto"),
+	       (long long)n - 1, "one fewer");
+	sqlite3_progress_handler(db_handle(db), 1, interrupt_all, NULL);
+	if (ok(cascade_db_auto_scan_begin(db, &sc, &err) == NS_OK,
+	       "scan again")) {
+		is_int(cascade_db_auto_scan_next(sc, &b, &fit, &err), NS_EDB,
+		       "a scan that fails");
+		is_str(err.msg, "reading the verdicts: interrupted",
+		       "says so");
+		cascade_db_auto_scan_end(sc);
+	}
+	sqlite3_progress_handler(db_handle(db), 0, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -257,6 +337,7 @@ main(void)
 	ok(config_parse(gap, strlen(gap), "t.yaml", &cfg, &err) == NS_OK &&
 	   cascade_from_config(&c, cfg, &err) == NS_OK, "gap only");
 	compare(db, &c, 0, 0, 0, "no agreement run");
+	verdicts(db);
 	cascade_fini(&c);
 	config_free(cfg);
 	db_close(db);

@@ -3,7 +3,8 @@
  * cases: Clopper-Pearson bounds (closed forms and a direct binomial sum),
  * thresholds certified only by audit labels, never loosened on labels a
  * fit may not use, tightened when the labels refute them, routing, P(FN),
- * the audit order's labelled prefix, the review queue and the estimate.
+ * the audit order's labelled prefix, the review queue and the estimate;
+ * and the refit's and the queue's shortcuts against plain computations.
  */
 #include <math.h>
 #include <stdio.h>
@@ -760,6 +761,391 @@ test_query_effects(void)
 	cascade_fini(&c);
 }
 
+/* --- the refit's shortcuts against plain computations -------------------- */
+
+static uint64_t rnd_state;
+
+static double
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (double)(rnd_state >> 11) * 0x1.0p-53;
+}
+
+/* Three built-in stages and a judge (when @judge), as a project with a
+ * command stage would have them. */
+static void
+four_stages(struct cascade *c, bool judge)
+{
+	memset(c, 0, sizeof(*c));
+	c->st = xcalloc(4, sizeof(*c->st));
+	c->n = judge ? 4 : 3;
+	c->next = judge;
+	c->st[0] = (struct cascade_stage){ .name = "dup", .scorer =
+					   CASCADE_DUP, .feat = 4, .ext = -1,
+					   .lo = -INFINITY, .hi = INFINITY,
+					   .fit = true };
+	c->st[1] = (struct cascade_stage){ .name = "gap", .scorer =
+					   CASCADE_GAP, .feat = 1, .ext = -1,
+					   .lo = -INFINITY, .hi = INFINITY,
+					   .fit = true };
+	c->st[2] = (struct cascade_stage){ .name = "agree", .scorer =
+					   CASCADE_AGREE, .feat = 5, .ext = -1,
+					   .lo = -INFINITY, .hi = INFINITY,
+					   .fit = true };
+	c->st[3] = (struct cascade_stage){ .name = "judge", .scorer =
+					   CASCADE_JUDGE, .feat = -1, .ext = 0,
+					   .lo = -INFINITY, .hi = INFINITY,
+					   .fit = true };
+	c->target_fnr = 0.02;
+	c->target_precision = 0.90;
+	c->confidence = 0.95;
+	c->audit_share = 0.1;
+	c->grid = 200;
+	c->refit_every = 20;
+	c->queue_window = 50;
+}
+
+/* @n items, 30% false negatives, features that tell them apart (some
+ * missing), the judge's scores for most; audit items with a place in
+ * audit order with ties, labelled up to au < @acut (and some after);
+ * labels of others at rate @labp; a few decided otherwise. */
+static struct cascade_item *
+random_items(const struct cascade *c, size_t n, double acut, double labp)
+{
+	struct cascade_item *v = xcalloc(n, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++) {
+		struct cascade_item *it = &v[i];
+		int y = rnd() < 0.3;
+		double r;
+
+		it->qid = (int64_t)(i / 10 + 1);
+		it->pid = (int64_t)i + 1;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			it->x[j] = NAN;
+		it->f[0] = 0.5 + 0.2 * y + 0.15 * (rnd() - 0.5);
+		it->f[1] = rnd() < 0.05 ? NAN : it->f[0] - 0.7;
+		it->f[2] = it->f[1] / 0.7;
+		it->f[3] = -(double)(i % 10 + 1);
+		it->f[4] = rnd() < 0.02 ? NAN
+					: 0.6 + 0.25 * y + 0.3 * (rnd() - 0.5);
+		it->f[5] = rnd() < 0.1 ? NAN : rnd() < (y ? 0.6 : 0.2)
+			   ? 1.0 / (double)(1 + i % 10) : 0.0;
+		if (c->next && rnd() < 0.8)
+			it->x[0] = y ? 0.7 + 0.3 * rnd() : 0.4 * rnd();
+		it->u = rnd();
+		it->audit = it->u < c->audit_share;
+		it->au = floor(rnd() * 4096.0) / 4096.0;	/* ties */
+		it->label = CASCADE_UNLABELLED;
+		if (it->audit ? it->au < acut || rnd() < 0.2 : rnd() < labp) {
+			r = rnd();
+			it->label = r < 0.01 ? CASCADE_LABEL_OTHER
+				    : (y ^ (r < 0.04)) ? CASCADE_LABEL_FN
+						       : CASCADE_LABEL_TN;
+		}
+	}
+	return v;
+}
+
+/* An input of the P(FN) model: the rank on a log scale. */
+static double
+ref_in(const struct cascade_item *it, int j)
+{
+	if (j >= CASCADE_NFEAT)
+		return it->x[j - CASCADE_NFEAT];
+	if (j == 3 && !isnan(it->f[3]))
+		return -log(fmax(1.0, -it->f[3]));
+	return it->f[j];
+}
+
+/* P(FN) without query effects fitted the plain way (every item looked at
+ * in every step, every input in every sum): the model cascade_fit() must
+ * give to the bit. */
+static void
+ref_pfn(const struct cascade *c, const struct cascade_item *items, size_t n,
+	struct cascade_pfn *m)
+{
+	int nf = CASCADE_NFEAT + c->next, d = 2 * nf + 1;
+	double A[CASCADE_PFN_DIM * CASCADE_PFN_DIM], g[CASCADE_PFN_DIM];
+	double x[CASCADE_PFN_DIM], s1[CASCADE_PFN_DIM] = { 0 };
+	double s2[CASCADE_PFN_DIM] = { 0 };
+	int64_t cnt[CASCADE_PFN_DIM] = { 0 }, pos = 0, lab = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].label != CASCADE_LABEL_TN &&
+		    items[i].label != CASCADE_LABEL_FN)
+			continue;
+		lab++;
+		pos += items[i].label == CASCADE_LABEL_FN;
+		for (int j = 0; j < nf; j++) {
+			double v = ref_in(&items[i], j);
+
+			if (!isnan(v)) {
+				cnt[j]++;
+				s1[j] += v;
+				s2[j] += v * v;
+			}
+		}
+	}
+	m->trained_on = lab;
+	m->base_rate = lab ? (double)pos / (double)lab : 0.5;
+	if (lab < 10 || pos == 0 || pos == lab)
+		return;
+	for (int j = 0; j < nf; j++) {
+		double mean = cnt[j] ? s1[j] / (double)cnt[j] : 0.0;
+		double var = cnt[j] ? s2[j] / (double)cnt[j] - mean * mean
+				    : 0.0;
+
+		m->mean[j] = mean;
+		m->sd[j] = var > 1e-18 ? sqrt(var) : 1.0;
+	}
+	m->dim = d;
+	m->w[d - 1] = log(m->base_rate / (1.0 - m->base_rate));
+	for (int iter = 0; iter < 30; iter++) {
+		double step = 0.0;
+
+		memset(A, 0, sizeof(A));
+		memset(g, 0, sizeof(g));
+		for (size_t i = 0; i < n; i++) {
+			const struct cascade_item *it = &items[i];
+			double z = 0.0, p;
+			int k = 0;
+
+			if (it->label != CASCADE_LABEL_TN &&
+			    it->label != CASCADE_LABEL_FN)
+				continue;
+			for (int j = 0; j < nf; j++) {
+				double v = ref_in(it, j);
+
+				x[k++] = isnan(v) ? 0.0
+					 : (v - m->mean[j]) / m->sd[j];
+				x[k++] = isnan(v) ? 1.0 : 0.0;
+			}
+			x[k] = 1.0;
+			for (int j = 0; j < d; j++)
+				z += m->w[j] * x[j];
+			p = 1.0 / (1.0 + exp(-z));
+			for (int j = 0; j < d; j++) {
+				if (x[j] == 0.0)
+					continue;
+				g[j] += (p - (it->label == CASCADE_LABEL_FN)) *
+					x[j];
+				for (int l = j; l < d; l++)
+					A[j * d + l] += p * (1.0 - p) * x[j] *
+							x[l];
+			}
+		}
+		for (int j = 0; j < d; j++)
+			for (int l = 0; l < j; l++)
+				A[j * d + l] = A[l * d + j];
+		for (int j = 0; j < d - 1; j++) {
+			g[j] += m->w[j];
+			A[j * d + j] += 1.0;
+		}
+		A[(d - 1) * d + d - 1] += 1e-9;
+		/* Gaussian elimination with partial pivoting */
+		for (int col = 0; col < d; col++) {
+			int piv = col;
+
+			for (int r = col + 1; r < d; r++)
+				if (fabs(A[r * d + col]) > fabs(A[piv * d + col]))
+					piv = r;
+			if (fabs(A[piv * d + col]) < 1e-12)
+				return;
+			for (int j = 0; piv != col && j < d; j++) {
+				double tmp = A[col * d + j];
+
+				A[col * d + j] = A[piv * d + j];
+				A[piv * d + j] = tmp;
+			}
+			if (piv != col) {
+				double tb = g[col];
+
+				g[col] = g[piv];
+				g[piv] = tb;
+			}
+			for (int r = col + 1; r < d; r++) {
+				double f = A[r * d + col] / A[col * d + col];
+
+				for (int j = col; j < d; j++)
+					A[r * d + j] -= f * A[col * d + j];
+				g[r] -= f * g[col];
+			}
+		}
+		for (int r = d - 1; r >= 0; r--) {
+			double s = g[r];
+
+			for (int j = r + 1; j < d; j++)
+				s -= A[r * d + j] * g[j];
+			g[r] = s / A[r * d + r];
+		}
+		for (int j = 0; j < d; j++) {
+			m->w[j] -= g[j];
+			step += fabs(g[j]);
+		}
+		if (step < 1e-8)
+			break;
+	}
+}
+
+/*
+ * The refit looks only at what it needs (the grid sample, the labels,
+ * the audit slice's labelled prefix found without sorting the slice)
+ * and fits P(FN) on the labels' inputs laid side by side: on random
+ * projects (a judge stage, missing features, ties in the audit order,
+ * labels decided otherwise) its counts must be those of every item
+ * routed under the fitted thresholds, its certifying labels those of
+ * cascade_certifying(), and its model the plain fit's, to the bit.
+ */
+static void
+test_fit_plain(void)
+{
+	static const struct {
+		size_t n;
+		bool judge;
+		double acut, labp;
+	} cases[] = {
+		{ 3000, false, 0.5, 0.05 },
+		{ 3000, true, 1.0, 0.1 },
+		{ 80000, true, 0.3, 0.02 },	/* above the grid sample */
+		{ 80000, false, 1.0, 0.01 },
+		{ 500, true, 0.0, 0.3 },	/* nothing certifies */
+	};
+	struct ns_err err;
+
+	rnd_state = 88172645463325252ULL;
+	for (size_t cs = 0; cs < NS_ARRAY_SIZE(cases); cs++) {
+		struct cascade c;
+		struct cascade_thr cur[4];
+		struct cascade_fitres fr;
+		struct cascade_pfn ref;
+		struct cascade_item *v;
+		size_t n = cases[cs].n, ncert = 0, same = 0, decided = 0;
+		bool *cert = xmalloc(n);
+		int64_t labels = 0;
+
+		four_stages(&c, cases[cs].judge);
+		v = random_items(&c, n, cases[cs].acut, cases[cs].labp);
+		cascade_thr_initial(&c, cur);
+		ok(cascade_fit(&c, cur, v, n, &fr, &err) == NS_OK,
+		   "case %zu: fit", cs);
+		cascade_certifying(v, n, cert);
+		for (size_t i = 0; i < n; i++) {
+			ncert += cert[i];
+			labels += v[i].label == CASCADE_LABEL_TN ||
+				  v[i].label == CASCADE_LABEL_FN;
+		}
+		ok(fr.certifying == (int64_t)ncert, "case %zu: the certifying "
+		   "labels are the audit prefix's (%lld)", cs,
+		   (long long)fr.certifying);
+		ok(fr.labels == labels, "case %zu: every label counted (%lld)",
+		   cs, (long long)labels);
+		for (int k = 0; k < c.n; k++) {
+			int64_t lo_n = 0, lo_k = 0, hi_n = 0, hi_k = 0;
+			struct cascade_thr *t = &fr.t[k];
+
+			/* the certifying labels reaching stage k under the
+			 * fitted thresholds of the stages before it */
+			for (size_t i = 0; i < n; i++) {
+				int stage;
+				bool pending;
+				double s = cascade_score(&c, k, &v[i]);
+				int fn = v[i].label == CASCADE_LABEL_FN;
+
+				cascade_route(&c, fr.t, &v[i], &stage,
+					      &pending);
+				if (!cert[i] || stage < k || isnan(s))
+					continue;
+				lo_n += s < t->lo;
+				lo_k += s < t->lo && fn;
+				hi_n += s > t->hi;
+				hi_k += s > t->hi && fn;
+			}
+			decided += isfinite(t->lo) || isfinite(t->hi);
+			same += lo_n == t->lo_n && lo_k == t->lo_k &&
+				hi_n == t->hi_n && hi_k == t->hi_k;
+		}
+		ok((int)same == c.n, "case %zu: each stage's labels below lo "
+		   "and above hi as counted item by item", cs);
+		ref_pfn(&c, v, n, &ref);
+		ok(ref.dim == fr.pfn.dim &&
+		   !memcmp(ref.w, fr.pfn.w, sizeof(ref.w)) &&
+		   !memcmp(ref.mean, fr.pfn.mean, sizeof(ref.mean)) &&
+		   !memcmp(ref.sd, fr.pfn.sd, sizeof(ref.sd)),
+		   "case %zu: P(FN) is the plain fit's to the bit (dim %d)",
+		   cs, fr.pfn.dim);
+		if (cs == 1 || cs == 2)
+			ok(decided > 0, "case %zu: thresholds were certified "
+			   "(%zu stages)", cs, decided);
+		cascade_fitres_fini(&fr);
+		free(cert);
+		free(v);
+		cascade_fini(&c);
+	}
+}
+
+/*
+ * With a window, the queue picks its items without sorting them all: the
+ * items offered and their priorities must be the first places of the
+ * order without a window, ties (no model: P(FN) 0.5; P(FN) rounded)
+ * broken the same way.
+ */
+static void
+test_queue_window(void)
+{
+	enum { N = 20000 };
+	struct cascade c;
+	struct cascade_item *v;
+	enum cascade_verdict *vd = xmalloc(N * sizeof(*vd));
+	bool *pend = xmalloc(N);
+	double *pfn = xmalloc(N * sizeof(*pfn));
+	double *all = xmalloc(N * sizeof(*all)), *win = xmalloc(N * sizeof(*win));
+
+	rnd_state = 2463534242ULL;
+	four_stages(&c, true);
+	v = random_items(&c, N, 0.2, 0.02);
+	for (int round = 0; round < 4; round++) {
+		size_t offered = 0, same = 0, waiting = 0;
+		int w = round < 2 ? 50 : 700;
+
+		for (size_t i = 0; i < N; i++) {
+			vd[i] = rnd() < 0.7 ? CASCADE_REVIEW : CASCADE_TN;
+			pend[i] = vd[i] == CASCADE_REVIEW && rnd() < 0.05;
+			pfn[i] = round % 2 ? NAN : floor(rnd() * 16.0) / 16.0;
+		}
+		c.queue_order = round == 2 ? CASCADE_QUEUE_UNCERTAIN
+					   : CASCADE_QUEUE_LIKELY_FN;
+		c.queue_window = 0;
+		cascade_queue_order(&c, v, N, vd, pend, pfn, all);
+		c.queue_window = w;
+		cascade_queue_order(&c, v, N, vd, pend, pfn, win);
+		for (size_t i = 0; i < N; i++) {
+			offered += win[i] > 0;
+			waiting += win[i] == -1.0;
+			same += win[i] > 0 ? win[i] == all[i]
+					   : win[i] == (all[i] > 0 ? -1.0
+								   : all[i]);
+		}
+		ok((int)offered == w, "window %d: that many offered (%zu)", w,
+		   offered);
+		ok(waiting > 0, "window %d: the rest wait", w);
+		ok(same == N, "window %d: the first places of the whole "
+		   "order, with its priorities (round %d; %zu of %d)", w,
+		   round, same, (int)N);
+	}
+	free(v);
+	free(vd);
+	free(pend);
+	free(pfn);
+	free(all);
+	free(win);
+	cascade_fini(&c);
+}
+
 int
 main(void)
 {
@@ -771,5 +1157,7 @@ main(void)
 	test_queue();
 	test_estimate();
 	test_query_effects();
+	test_fit_plain();
+	test_queue_window();
 	return tap_done();
 }

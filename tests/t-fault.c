@@ -1,6 +1,6 @@
 /*
  * t-fault.c - fault injection in SQLite's spirit: import, mine, a review
- * decision and export (one row of scenarios[] each) are run with SQLite's Nth write, sync or allocation failing
+ * decision, export, cascade and fit (one row of scenarios[] each) are run with SQLite's Nth write, sync or allocation failing
  * (db/faultvfs.c), for N over the whole run.  Each run must either
  * complete as an unfaulted run does, or stop with a clear message
  * ("negsieve: ...", a documented exit status, no crash) and leave the
@@ -99,6 +99,13 @@ static const struct scenario scenarios[] = {
 	  "|annotator|review_session|review_lease|", NULL },
 	{ "export", "mined", { "export", "-o", "@O", "@P", NULL }, NULL, "",
 	  NULL },
+	/* every verdict written in bulk (a first run; a fit's new
+	 * version), and a re-run writing the few that changed after three
+	 * decisions */
+	{ "cascade", "mined", { "cascade", "@P", NULL }, NULL, "", NULL },
+	{ "cascade again", "cascaded", { "cascade", "@P", NULL }, NULL, "",
+	  NULL },
+	{ "fit", "cascaded", { "fit", "@P", NULL }, NULL, "", NULL },
 };
 
 struct outcome {
@@ -368,8 +375,13 @@ prepare(const char *data)
 			"'%s' import embedded '%s' >/dev/null && "
 			"'%s' embed --dim 32 embedded >/dev/null && "
 			"cp -a embedded mined && "
-			"'%s' mine --index Flat mined >/dev/null",
-			tmp, self, self, data, self, self);
+			"'%s' mine --index Flat mined >/dev/null && "
+			"cp -a mined cascaded && "
+			"'%s' cascade cascaded >/dev/null && "
+			"printf 'x\\nx\\nx\\nq\\n' >keys3 && "
+			"NEGSIEVE_REVIEW_SCRIPT=keys3 '%s' review cascaded "
+			">/dev/null",
+			tmp, self, self, data, self, self, self, self);
 	if (sh(cmd) != 0)
 		ok(false, "the base projects are made");
 	free(cmd);
