@@ -25,7 +25,9 @@
 # candidate), then each binary's `negsieve cascade` on a fresh copy
 # (wall, user+sys CPU, peak RSS), and a digest of the verdicts it wrote
 # (item_auto without fit_id: equal digests mean equal results); then, on
-# that copy, `negsieve fit` the same way (FIT=0: not).  Then
+# that copy, `negsieve fit` the same way, then 100 more decisions and
+# `negsieve cascade` again (FIT=0: neither).  A binary that writes phase
+# times (NEGSIEVE_CASCADE_BENCH) has them listed.  Then
 # bench/cascade-bench N DEC: the refit of every threshold and P(FN)
 # against a qsort of N doubles.
 set -eu
@@ -114,6 +116,35 @@ for bin in "$@"; do
 	cp -r "$dir/pristine" "$dir/bin$n"
 	"$bin" stats "$dir/bin$n" >/dev/null
 done
+# timed BIN ROUND COMMAND: run COMMAND ("cascade again": cascade) on
+# $dir/work; wall, user+sys CPU, peak RSS, a digest of the verdicts
+# (equal digests: equal results), the people line, and the phase times
+# of a binary that writes them (NEGSIEVE_CASCADE_BENCH)
+timed() {
+	sync
+	rm -f "$dir/phases"
+	t0=$(now)
+	NEGSIEVE_CASCADE_BENCH="$dir/phases" /usr/bin/time -v "$1" \
+		"${3%% *}" "$dir/work" >"$dir/out" 2>"$dir/err"
+	wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+	digest=$(sqlite3 "$dir/work/negsieve.db" "SELECT query_id,
+		passage_id, verdict, stage, printf('%.12g', score),
+		printf('%.12g', pfn), printf('%.12g', priority), audit
+		FROM item_auto ORDER BY 1, 2" | md5sum | cut -c1-12)
+	awk -F': ' -v b="$1" -v r="$2" -v w="$wall" -v cmd="$3" \
+		-v d="$digest" -v line="$(grep '^people' "$dir/out")" '
+		/User time|System time/ { c += $2 }
+		/Maximum resident/ { m = $2 }
+		END { printf "%s [%s] %s: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
+		      b, r, cmd, w, c, m / 1024, d, line }' "$dir/err"
+	grep '^cascade version' "$dir/out" | sed 's/^/    /'
+	[ -s "$dir/phases" ] && awk '
+		{ sub(/^phase /, ""); n = split($0, f, " ")
+		  name = f[1]; for (i = 2; i <= n - 4; i++) name = name " " f[i]
+		  s = s (s ? ", " : "") sprintf("%s %s/%s", name, f[n - 2], f[n]) }
+		END { print "    phases (wall/cpu s): " s }' "$dir/phases"
+	return 0
+}
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
@@ -131,38 +162,20 @@ while [ "$round" -lt "$rounds" ]; do
 		n=$((n + 1))
 		rm -rf "$dir/work"
 		cp -r "$dir/bin$n" "$dir/work"
-		sync
-		t0=$(now)
-		/usr/bin/time -v "$bin" cascade "$dir/work" >"$dir/out" \
-			2>"$dir/err"
-		wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-		digest=$(sqlite3 "$dir/work/negsieve.db" "SELECT query_id,
-			passage_id, verdict, stage, printf('%.12g', score),
-			printf('%.12g', pfn), printf('%.12g', priority), audit
-			FROM item_auto ORDER BY 1, 2" | md5sum | cut -c1-12)
-		awk -F': ' -v b="$bin" -v r="$round" -v w="$wall" \
-			-v d="$digest" -v line="$(grep '^people' "$dir/out")" '
-			/User time|System time/ { c += $2 }
-			/Maximum resident/ { m = $2 }
-			END { printf "%s [%s] cascade: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
-			      b, r, w, c, m / 1024, d, line }' "$dir/err"
+		timed "$bin" "$round" cascade
 		[ "${FIT:-1}" = 1 ] || continue
 		# then `negsieve fit` (labels, refit, every verdict anew)
-		sync
-		t0=$(now)
-		/usr/bin/time -v "$bin" fit "$dir/work" >"$dir/out" \
-			2>"$dir/err"
-		wall=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-		digest=$(sqlite3 "$dir/work/negsieve.db" "SELECT query_id,
-			passage_id, verdict, stage, printf('%.12g', score),
-			printf('%.12g', pfn), printf('%.12g', priority), audit
-			FROM item_auto ORDER BY 1, 2" | md5sum | cut -c1-12)
-		awk -F': ' -v b="$bin" -v r="$round" -v w="$wall" \
-			-v d="$digest" -v line="$(grep '^people' "$dir/out")" '
-			/User time|System time/ { c += $2 }
-			/Maximum resident/ { m = $2 }
-			END { printf "%s [%s] fit: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
-			      b, r, w, c, m / 1024, d, line }' "$dir/err"
+		timed "$bin" "$round" fit
+		# then 100 more decisions and `negsieve cascade` again (the
+		# same version: the verdicts that change)
+		sqlite3 "$dir/work/negsieve.db" "INSERT INTO decision(query_id,
+			passage_id, annotator_id, action, at)
+			SELECT query_id, passage_id, 1, CASE WHEN dup_sim > 0.85
+			THEN 'fn' ELSE 'tn' END, '2026-01-02T00:00:00Z'
+			FROM candidate c WHERE id % 9973 = 5 AND NOT EXISTS
+			(SELECT 1 FROM decision d WHERE d.query_id = c.query_id
+			AND d.passage_id = c.passage_id) LIMIT 100"
+		timed "$bin" "$round" "cascade again"
 	done
 done
 rm -rf "$dir/work"

@@ -900,6 +900,20 @@ cascade_db_fk(struct db *db, bool on, struct ns_err *err)
 }
 
 enum ns_rc
+cascade_db_checks(struct db *db, bool on, struct ns_err *err)
+{
+	if (!on)
+		return db_exec(db, "PRAGMA ignore_check_constraints = ON",
+			       err);
+	/* on again even in a transaction SQLite rolled back after an
+	 * error (db_exec() runs nothing there) */
+	if (sqlite3_exec(db_handle(db), "PRAGMA ignore_check_constraints"
+			 " = OFF", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "turning CHECK constraints on again");
+	return NS_OK;
+}
+
+enum ns_rc
 cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err)
 {
 	return db_exec(db, "PRAGMA cache_size = -262144;"

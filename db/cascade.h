@@ -98,6 +98,14 @@ enum ns_rc cascade_db_auto_put_n(struct db *db,
 enum ns_rc cascade_db_fk(struct db *db, bool on, struct ns_err *err);
 
 /*
+ * CHECK constraints of this connection off (@on false) or on again: the
+ * verdicts written come from cascade_verdict_name(), and item_auto's
+ * CHECK on them (an IN list, for which SQLite builds and probes a table
+ * at every statement) was half the cost of writing a row.
+ */
+enum ns_rc cascade_db_checks(struct db *db, bool on, struct ns_err *err);
+
+/*
  * A rewrite of every verdict, inside the caller's transaction: _begin
  * empties item_auto and drops its queue index (rows then go in key order,
  * the index is built once at _end) and gives the connection a 256 MB

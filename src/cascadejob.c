@@ -461,6 +461,7 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 	struct cascadejob_key *stale = NULL;
 	enum ns_rc rc = NS_OK;
 	size_t written = 0, nbuf = 0, nstale = 0, nwrite = n;
+	bool checks_off = false;
 
 	cascade_pfn_all(c, m, items, n, pfn);
 	for (size_t i = 0; i < n; i++)
@@ -483,6 +484,11 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		}
 		cascadejob_phase("compare with stored");
 	}
+	/* every verdict written is one of cascade_verdict_name()'s (see
+	 * cascade_db_checks()) */
+	if ((rc = cascade_db_checks(pj->db, false, err)))
+		goto out;
+	checks_off = true;
 	if (how == CASCADEJOB_ALL &&
 	    (rc = cascade_db_auto_rewrite_begin(pj->db, err)))
 		goto out;
@@ -545,6 +551,10 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		cascadejob_phase("queue index");
 	}
 out:
+	if (checks_off && cascade_db_checks(pj->db, true,
+					    rc == NS_OK ? err : NULL) &&
+	    rc == NS_OK)
+		rc = err->rc;
 	free(v);
 	free(stage);
 	free(pending);
