@@ -16,9 +16,9 @@
 
 /*
  * Phase times for benchmarks: with NEGSIEVE_CASCADE_BENCH naming a file,
- * cascade and fit append a line "phase NAME wall SECONDS cpu SECONDS"
- * for each phase, the time since the previous one (or since
- * cascadejob_clock_start()).
+ * cascade and fit append a line "phase NAME wall SECONDS cpu SECONDS peak
+ * MB" for each phase: the time since the previous one (or since
+ * cascadejob_clock_start()), and the peak resident memory so far.
  */
 static struct {
 	FILE *fp;
@@ -26,7 +26,7 @@ static struct {
 } cascadejob_clock;
 
 static void
-cascadejob_clock_now(double *wall, double *cpu)
+cascadejob_clock_now(double *wall, double *cpu, long *peak_kb)
 {
 	struct rusage ru;
 	struct timespec ts;
@@ -36,30 +36,34 @@ cascadejob_clock_now(double *wall, double *cpu)
 	*wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	*cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	*peak_kb = ru.ru_maxrss;
 }
 
 static void
 cascadejob_clock_start(void)
 {
 	const char *path = getenv("NEGSIEVE_CASCADE_BENCH");
+	long peak;
 
 	if (!cascadejob_clock.fp && path && *path)
 		cascadejob_clock.fp = fopen(path, "a");
 	if (cascadejob_clock.fp)
 		cascadejob_clock_now(&cascadejob_clock.wall,
-				     &cascadejob_clock.cpu);
+				     &cascadejob_clock.cpu, &peak);
 }
 
 static void
 cascadejob_phase(const char *what)
 {
 	double wall, cpu;
+	long peak;
 
 	if (!cascadejob_clock.fp)
 		return;
-	cascadejob_clock_now(&wall, &cpu);
-	fprintf(cascadejob_clock.fp, "phase %s wall %.3f cpu %.3f\n", what,
-		wall - cascadejob_clock.wall, cpu - cascadejob_clock.cpu);
+	cascadejob_clock_now(&wall, &cpu, &peak);
+	fprintf(cascadejob_clock.fp, "phase %s wall %.3f cpu %.3f peak %ld "
+		"MB\n", what, wall - cascadejob_clock.wall,
+		cpu - cascadejob_clock.cpu, peak / 1024);
 	fflush(cascadejob_clock.fp);
 	cascadejob_clock.wall = wall;
 	cascadejob_clock.cpu = cpu;
@@ -546,15 +550,7 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		rc = cascade_db_auto_put_n(pj->db, buf, nbuf, fit_id, err);
 	res->written = (int64_t)written;
 	cascadejob_phase("write verdicts");
-	if (rc == NS_OK && how == CASCADEJOB_ALL) {
-		rc = cascade_db_auto_rewrite_end(pj->db, err);
-		cascadejob_phase("queue index");
-	}
 out:
-	if (checks_off && cascade_db_checks(pj->db, true,
-					    rc == NS_OK ? err : NULL) &&
-	    rc == NS_OK)
-		rc = err->rc;
 	free(v);
 	free(stage);
 	free(pending);
@@ -562,6 +558,16 @@ out:
 	free(pfn);
 	free(prio);
 	free(stale);
+	/* (the index is built with the arrays above freed: its sort
+	 * takes memory of its own) */
+	if (rc == NS_OK && how == CASCADEJOB_ALL) {
+		rc = cascade_db_auto_rewrite_end(pj->db, err);
+		cascadejob_phase("queue index");
+	}
+	if (checks_off && cascade_db_checks(pj->db, true,
+					    rc == NS_OK ? err : NULL) &&
+	    rc == NS_OK)
+		rc = err->rc;
 	return rc;
 }
 
