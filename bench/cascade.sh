@@ -27,9 +27,11 @@
 # (item_auto without fit_id: equal digests mean equal results); then, on
 # that copy, `negsieve fit` the same way, then 100 more decisions and
 # `negsieve cascade` again (FIT=0: neither).  A binary that writes phase
-# times (NEGSIEVE_CASCADE_BENCH) has them listed.  Then
-# bench/cascade-bench N DEC: the refit of every threshold and P(FN)
-# against a qsort of N doubles.
+# times (NEGSIEVE_CASCADE_BENCH) has them listed.  Then ROUNDS times
+# bench/cascade-bench N DEC 1 (or each binary of REFIT_BENCH in turn):
+# the refit of every threshold and P(FN) against a qsort of N doubles,
+# each round a new process (the refit of `negsieve fit` is a process's
+# first).
 set -eu
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- "$(pwd)/negsieve"
@@ -179,4 +181,12 @@ while [ "$round" -lt "$rounds" ]; do
 	done
 done
 rm -rf "$dir/work"
-bench/cascade-bench "$cands" "$dec" "$rounds"
+# the refit in memory: this tree's bench/cascade-bench, or each of
+# REFIT_BENCH (cascade-bench binaries, e.g. one built against an older
+# libnegsieve.a) in turn, round by round
+for r in $(seq 1 "$rounds"); do
+	for rb in ${REFIT_BENCH:-bench/cascade-bench}; do
+		echo "$rb:"
+		"$rb" "$cands" "$dec" 1 | sed 's/^round 1/    round '"$r"'/'
+	done
+done
