@@ -140,11 +140,13 @@ timed() {
 		END { printf "%s [%s] %s: wall %.2f s, cpu %.2f s, peak RSS %d MB; verdicts %s; %s\n",
 		      b, r, cmd, w, c, m / 1024, d, line }' "$dir/err"
 	grep '^cascade version' "$dir/out" | sed 's/^/    /'
+	# "phase NAME... wall W cpu C peak P MB"
 	[ -s "$dir/phases" ] && awk '
-		{ sub(/^phase /, ""); n = split($0, f, " ")
-		  name = f[1]; for (i = 2; i <= n - 4; i++) name = name " " f[i]
-		  s = s (s ? ", " : "") sprintf("%s %s/%s", name, f[n - 2], f[n]) }
-		END { print "    phases (wall/cpu s): " s }' "$dir/phases"
+		{ n = split($0, f, " "); name = f[2]
+		  for (i = 3; f[i] != "wall"; i++) name = name " " f[i]
+		  s = s (s ? ", " : "") sprintf("%s %s/%s", name, f[i + 1], f[i + 3])
+		  peak = f[i + 5] }
+		END { print "    phases (wall/cpu s): " s "; peak " peak " MB" }' "$dir/phases"
 	return 0
 }
 round=0

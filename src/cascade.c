@@ -1009,45 +1009,61 @@ cascade_solve(double *A, double *b, int d)
 
 /*
  * Newton's method for the weights of @m (d = m->dim) on @nl labelled
- * items: inputs @x (nl x d), labels @y, offsets @off (the query
- * effects; NULL: none), L2 penalty @lambda except on the intercept;
- * at most @iters steps from m->w.  Only the @na inputs @act take part:
- * the others are 0 for every label and add nothing to z, g or A, so
- * leaving them out of the sums (done in the same order) leaves these the
- * same to the last bit.
+ * items, L2 penalty @lambda except on the intercept, at most @iters
+ * steps from m->w: labels @y, offsets @off (the query effects; NULL:
+ * none), and of the inputs only the @na in @act (ascending), given side
+ * by side in @xa (nl x na): the others are 0 for every label and add
+ * nothing to z, g or A, so leaving them out of the sums (done in the
+ * same order) leaves these the same to the last bit.
  */
 static void
-cascade_pfn_newton(struct cascade_pfn *m, const double *x,
+cascade_pfn_newton(struct cascade_pfn *m, const double *xa,
 		   const unsigned char *y, const double *off, size_t nl,
 		   const int *act, int na, double lambda, int iters)
 {
 	int d = m->dim;
 	double A[CASCADE_PFN_DIM * CASCADE_PFN_DIM], g[CASCADE_PFN_DIM];
+	double Aa[CASCADE_PFN_DIM * CASCADE_PFN_DIM], ga[CASCADE_PFN_DIM];
+	double wa[CASCADE_PFN_DIM];
 
 	for (int iter = 0; iter < iters; iter++) {
 		double step = 0.0;
 
-		memset(A, 0, sizeof(double) * (size_t)(d * d));
-		memset(g, 0, sizeof(double) * (size_t)d);
+		memset(Aa, 0, sizeof(double) * (size_t)(na * na));
+		memset(ga, 0, sizeof(double) * (size_t)na);
+		for (int a = 0; a < na; a++)
+			wa[a] = m->w[act[a]];
 		for (size_t i = 0; i < nl; i++) {
-			const double *xi = x + i * (size_t)d;
+			const double *xi = xa + i * (size_t)na;
 			double z = off ? off[i] : 0.0, p, wgt;
 
 			for (int a = 0; a < na; a++)
-				z += m->w[act[a]] * xi[act[a]];
+				z += wa[a] * xi[a];
 			p = 1.0 / (1.0 + exp(-z));
 			wgt = p * (1.0 - p);
 			for (int a = 0; a < na; a++) {
-				int j = act[a];
-				double wx = wgt * xi[j];
+				double wx = wgt * xi[a], *row = Aa + a * na;
+				int e = a;
 
-				if (xi[j] == 0.0)
+				if (xi[a] == 0.0)
 					continue;
-				g[j] += (p - y[i]) * xi[j];
-				/* the upper triangle; mirrored below */
-				for (int e = a; e < na; e++)
-					A[j * d + act[e]] += wx * xi[act[e]];
+				ga[a] += (p - y[i]) * xi[a];
+				/* the upper triangle, mirrored below (two at a
+				 * time: each element's sum as one at a time) */
+				for (; e + 1 < na; e += 2) {
+					row[e] += wx * xi[e];
+					row[e + 1] += wx * xi[e + 1];
+				}
+				if (e < na)
+					row[e] += wx * xi[e];
 			}
+		}
+		memset(A, 0, sizeof(double) * (size_t)(d * d));
+		memset(g, 0, sizeof(double) * (size_t)d);
+		for (int a = 0; a < na; a++) {
+			g[act[a]] = ga[a];
+			for (int e = a; e < na; e++)
+				A[act[a] * d + act[e]] = Aa[a * na + e];
 		}
 		for (int j = 0; j < d; j++)
 			for (int l = 0; l < j; l++)
@@ -1128,13 +1144,18 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 		cascade_pfn_x(c, m, &items[lab[k]], x + k * (size_t)d);
 		y[k] = items[lab[k]].label == CASCADE_LABEL_FN;
 	}
-	/* the inputs not 0 for every label (see cascade_pfn_newton()) */
+	/* the inputs not 0 for every label, side by side (see
+	 * cascade_pfn_newton()) */
 	for (int j = 0; j < d; j++)
 		for (size_t k = 0; k < nl; k++)
 			if (x[k * (size_t)d + (size_t)j] != 0.0) {
 				act[na++] = j;
 				break;
 			}
+	for (size_t k = 0; k < nl; k++)
+		for (int a = 0; a < na; a++)
+			x[k * (size_t)na + (size_t)a] =
+				x[k * (size_t)d + (size_t)act[a]];
 	cascade_pfn_newton(m, x, y, NULL, nl, act, na, 1.0, 30);
 	if (!c->query_effects)
 		goto out;
@@ -1152,11 +1173,11 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 		size_t used = 0;
 
 		for (size_t i = 0; i < nl; i++) {
-			const double *xi = x + i * (size_t)d;
+			const double *xi = x + i * (size_t)na;
 
 			z[i] = 0.0;
 			for (int a = 0; a < na; a++)
-				z[i] += m->w[act[a]] * xi[act[a]];
+				z[i] += m->w[act[a]] * xi[a];
 		}
 		cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
 		for (size_t q = 0; q < ng; q++)
