@@ -2,10 +2,11 @@
  * cascade-bench.c - the cascade's refit and routing at scale, in memory:
  * N candidates with the built-in features, L labels: the first L/20
  * items of the audit slice in audit order (its labelled prefix
- * certifies thresholds) and random others; times cascade_fit (every stage's thresholds and P(FN)),
- * routing every candidate (cascade_funnel), the review queue's order, and
- * a yardstick measured in the same run (qsort of N doubles); the refit
- * and the yardstick also in CPU time of the process.
+ * certifies thresholds) and random others; times cascade_fit (every
+ * stage's thresholds and P(FN)), routing every candidate
+ * (cascade_funnel), the review queue's order, and a yardstick measured
+ * in the same run (qsort of N doubles); the refit and the yardstick also
+ * in CPU time of the process.
  *
  *	cascade-bench N LABELS [ROUNDS]
  */

@@ -310,7 +310,7 @@ enum cascadejob_write {
 				 * short commits (the review's refit) */
 };
 
-/* Item @i's row under verdict @v, its @stage, @pending, @pfn, @prio. */
+/* Item @it's row under verdict @v, its @stage, @pending, @pfn, @prio. */
 static void
 cascadejob_row(const struct cascade *c, const struct cascade_item *it,
 	       enum cascade_verdict v, int stage, bool pending, double pfn,
@@ -370,9 +370,10 @@ struct cascadejob_key {
 
 /*
  * Compare the rows of the @n items (in key order, as loaded) with the
- * stored ones: @write[i] true where item i's row is new or differs; the
- * keys of stored rows no item has into *@stale (*@nstale; caller
- * frees).  Returns the number of rows to write.
+ * stored ones: @write[i] true where item i's row is new or differs
+ * (*@nwrite of them); the keys of stored rows no item has into *@stale
+ * (*@nstale; caller frees).  Items out of key order (never, as loaded)
+ * count as all to be written.
  */
 static enum ns_rc
 cascadejob_diff(struct project *pj, const struct cascade *c,
@@ -391,6 +392,14 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 
 	*stale = NULL;
 	*nstale = *nwrite = 0;
+	for (size_t j = 1; j < n; j++)
+		if (cascadejob_cmp_key(items[j - 1].qid, items[j - 1].pid,
+				       items[j].qid, items[j].pid) >= 0) {
+			for (size_t k = 0; k < n; k++)
+				write[k] = true;
+			*nwrite = n;
+			return NS_OK;
+		}
 	if ((rc = cascade_db_auto_scan_begin(pj->db, &sc, err)))
 		return rc;
 	while ((rc = cascade_db_auto_scan_next(sc, &b, &bfit, err)) == NS_OK) {
