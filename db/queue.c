@@ -347,7 +347,11 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	 * false negative or a dropped passage, but its decision still
 	 * shows), with their score, rank and near-duplicate flag under run
 	 * ?2 (the flag of any kept row for those the run did not retrieve,
-	 * which come last). */
+	 * which come last).  Every candidate row is looked up by an index
+	 * that starts with the query (INDEXED BY: with statistics, SQLite
+	 * finds candidate_passage as good, whose entries for one query are
+	 * spread over the whole index; one read each at 1M candidates), so
+	 * loading a query reads its own pages and its passages. */
 	static const char sql_c[] =
 		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
@@ -357,11 +361,13 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   AND j.passage_id = k.passage_id),"
 		"  CASE WHEN s.passage_id IS NOT NULL"
 		"   THEN coalesce(s.flag = 'near_duplicate', 0)"
-		"   ELSE (SELECT max(f.flag = 'near_duplicate') FROM candidate f"
+		"   ELSE (SELECT max(f.flag = 'near_duplicate')"
+		"    FROM candidate f INDEXED BY candidate_kept"
 		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
 		"      AND f.filter IS NULL) END,"
 		"  CASE WHEN s.passage_id IS NOT NULL THEN s.dup_sim"
-		"   ELSE (SELECT max(f.dup_sim) FROM candidate f"
+		"   ELSE (SELECT max(f.dup_sim)"
+		"    FROM candidate f INDEXED BY candidate_kept"
 		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
 		"      AND f.filter IS NULL) END,"
 		"  a.verdict, a.stage, a.score, a.pfn, a.audit, a.priority,"
@@ -369,7 +375,8 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"     printf('%.3g', ss.score) || '): ' || ss.raw, char(10))"
 		"   FROM stage_score ss WHERE ss.query_id = ?1"
 		"     AND ss.passage_id = k.passage_id AND ss.raw IS NOT NULL),"
-		"  EXISTS (SELECT 1 FROM candidate c WHERE c.query_id = ?1"
+		"  EXISTS (SELECT 1 FROM candidate c INDEXED BY candidate_kept"
+		"    WHERE c.query_id = ?1"
 		"    AND c.passage_id = k.passage_id AND c.filter IS NULL"
 		"    AND (?3 = 0 OR c.run_id = ?3) AND " QUEUE_FILTER("c") "),"
 		"  EXISTS (SELECT 1 FROM item_conflict x WHERE x.query_id = ?1"
@@ -386,7 +393,8 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   UNION SELECT passage_id FROM item_label"
 		"   WHERE query_id = ?1 AND label <> 'drop_query') k"
 		" JOIN passage p ON p.id = k.passage_id"
-		" LEFT JOIN candidate s ON s.run_id = ?2 AND s.query_id = ?1"
+		" LEFT JOIN candidate s INDEXED BY sqlite_autoindex_candidate_1"
+		"   ON s.run_id = ?2 AND s.query_id = ?1"
 		"   AND s.passage_id = k.passage_id"
 		" LEFT JOIN item_auto a ON a.query_id = ?1"
 		"   AND a.passage_id = k.passage_id"
