@@ -19,6 +19,13 @@ decision_log_mode(struct db *db, struct ns_err *err)
 }
 
 enum ns_rc
+decision_lazy_commits(struct db *db, bool lazy, struct ns_err *err)
+{
+	return db_exec(db, lazy ? "PRAGMA synchronous = NORMAL;"
+			   : "PRAGMA synchronous = FULL;", err);
+}
+
+enum ns_rc
 decision_checkpoint(struct db *db, struct ns_err *err)
 {
 	int rc = sqlite3_wal_checkpoint_v2(db_handle(db), NULL,

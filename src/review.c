@@ -288,10 +288,12 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	if (r->q && r->q->id == qid) {
 		q = r->q;
 	} else {
-		/* one commit (one fsync) hands the lease over */
-		if (db_begin(r->db, err) != NS_OK)
+		/* one commit hands the lease over; it writes no decision,
+		 * so it does not wait for the disk (decision.h) */
+		if (decision_lazy_commits(r->db, true, err) != NS_OK)
 			return err->rc;
-		if ((r->q && queue_lease_drop(r->db, r->q->id, r->session_id,
+		if (db_begin(r->db, err) != NS_OK ||
+		    (r->q && queue_lease_drop(r->db, r->q->id, r->session_id,
 					      err) != NS_OK) ||
 		    queue_lease_take(r->db, qid, r->annotator_id,
 				     r->session_id, now_seconds(),
@@ -300,10 +302,16 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 		    queue_load(r->db, qid, r->run, r->annotator_id, r->filter,
 			       r->adjudicating, &q, err) != NS_OK ||
 		    db_commit(r->db, err) != NS_OK) {
+			struct ns_err e2;
+
 			db_rollback(r->db);
 			queue_query_free(q);
+			err_clear(&e2);
+			decision_lazy_commits(r->db, false, &e2);
 			return err->rc ? err->rc : NS_EDB;
 		}
+		if (decision_lazy_commits(r->db, false, err) != NS_OK)
+			return err->rc;
 		queue_query_free(r->q);
 		r->q = q;
 		r->ntagged = 0;

@@ -407,6 +407,9 @@ main(void)
 			int64_t before;
 
 			review_act(r, REQ_JUMP, "q4", 5);
+			is_int(db_scalar(db, "PRAGMA synchronous"), 2,
+			       "after a query change (its lease hand-over "
+			       "waits for no fsync): FULL again");
 			before = db_scalar(db, sql);
 			review_act(r, REQ_TN, NULL, 5);
 			is_str(r->q->xid, "q4", "still on q4");
