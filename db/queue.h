@@ -91,8 +91,9 @@ enum ns_rc queue_reload_labels(struct db *db, struct queue_query *q,
  * @annotator unless @adjudicating, not skipped by @annotator) and no live
  * lease of another session than @session at time @now (unix seconds).
  * Candidates the cascade routed come first, by its priority; then those
- * it has not seen, in query order from @from.  NS_ENOTFOUND when there
- * is none.
+ * it has not seen, in query order from @from (reading the labels of the
+ * queries it passes, so finding the next query costs one query's labels,
+ * not the project's).  NS_ENOTFOUND when there is none.
  */
 enum ns_rc queue_next_unsettled(struct db *db, int64_t run,
 				const struct queue_filter *f,
