@@ -467,8 +467,22 @@ review_run_check(struct db *db, int64_t run, struct ns_err *err)
 enum ns_rc
 review_count(struct review *r, struct ns_err *err)
 {
-	enum ns_rc rc = queue_progress(r->db, r->run, &r->prog, err);
+	struct queue_progress p = r->prog;
+	enum ns_rc rc;
 
+	if (r->key_pending)
+		db_interruptible(r->db, r->key_pending, r->key_pending_arg);
+	rc = queue_progress(r->db, r->run, &p, err);
+	if (r->key_pending) {
+		bool stopped = db_interrupted(r->db);
+
+		db_interruptible(r->db, NULL, NULL);
+		if (rc != NS_OK && stopped) {
+			err_clear(err);	/* a key came: count later */
+			return NS_OK;
+		}
+	}
+	r->prog = p;
 	if (rc != NS_OK) {
 		review_msg(r, true, "%s", err->msg);
 		return rc;

@@ -252,6 +252,60 @@ static const char next_reference[] =
 	"       AND ns_alive(s.host, s.pid, s.pid_start))"
 	" ORDER BY c.query_id LIMIT 1";
 
+/* A key waiting (r->key_pending) after @calls checks. */
+static bool
+key_after(void *arg)
+{
+	int *calls = arg;
+
+	return (*calls)++ >= 2;
+}
+
+static bool
+key_never(void *arg)
+{
+	(*(int *)arg)++;
+	return false;
+}
+
+/* The queue counts give way to a key, and count the same without one. */
+static void
+count_keys(struct db *db)
+{
+	struct review *r = NULL;
+	struct ns_err err;
+	struct queue_progress want;
+	enum ns_rc rc;
+	int calls = 0;
+
+	err_clear(&err);
+	if (!ok(review_open(db, "dave", 0, &r, &err) == NS_OK &&
+		review_count(r, &err) == NS_OK && r->prog_known,
+		"counts: a review of 300 queries counted")) {
+		review_close(r);
+		return;
+	}
+	want = r->prog;
+	r->prog_known = false;
+	r->key_pending = key_after;
+	r->key_pending_arg = &calls;
+	rc = review_count(r, &err);
+	ok(rc == NS_OK && !r->prog_known && calls == 3, "counts: a key "
+	   "waiting stops the count at once (%d checks), without an error",
+	   calls);
+	ok(!r->msg_err && err.rc == NS_OK, "counts: and nothing is shown");
+	calls = 0;
+	r->key_pending = key_never;
+	rc = review_count(r, &err);
+	ok(rc == NS_OK && r->prog_known && calls > 0 &&
+	   r->prog.items == want.items && r->prog.labelled ==
+	   want.labelled && r->prog.queries == want.queries,
+	   "counts: without keys the count checks (%d times) and ends as "
+	   "before: %lld of %lld", calls, (long long)r->prog.labelled,
+	   (long long)r->prog.items);
+	review_close(r);
+}
+
 /* The queue's search for the next query, which reads labels in windows
  * of 1, 2, 4, ... 64 queries, finds what one statement over the whole
  * project finds: 300 queries with random labels (final, overlap,
@@ -452,6 +506,7 @@ next_windows(void)
 	ok(checked > 0 && differ == 0, "windows: the search finds what one "
 	   "statement over the project finds (%d searches, %d differ)",
 	   checked, differ);
+	count_keys(db);
 	db_close(db);
 }
 
