@@ -311,6 +311,53 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 }
 
 enum ns_rc
+queue_refresh(struct db *db, struct queue_query *q, int64_t annotator,
+	      bool adjudicating, struct ns_err *err)
+{
+	/* conflict and others as queue_load() reads them, for the items
+	 * with decisions (the others have neither) */
+	static const char sql[] =
+		"SELECT k.passage_id,"
+		"  EXISTS (SELECT 1 FROM item_conflict x WHERE x.query_id = ?1"
+		"    AND x.passage_id = k.passage_id),"
+		"  (SELECT group_concat(an.name || ' ' || al.label, ', ')"
+		"   FROM annotator_label al JOIN annotator an"
+		"     ON an.id = al.annotator_id"
+		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id)"
+		" FROM (SELECT DISTINCT passage_id FROM decision"
+		"   WHERE query_id = ?1 AND passage_id IS NOT NULL) k";
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = 0; i < q->n; i++) {
+		q->c[i].tagged = false;
+		q->c[i].conflict = false;
+		if (q->c[i].others[0]) {
+			free(q->c[i].others);
+			q->c[i].others = xstrdup("");
+		}
+	}
+	if (!(st = db_prep(db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(st, 0);
+
+		for (size_t i = 0; i < q->n; i++) {
+			if (q->c[i].passage_id != pid)
+				continue;
+			q->c[i].conflict = sqlite3_column_int(st, 1) != 0;
+			free(q->c[i].others);
+			q->c[i].others = col_dup(st, 2);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading decisions");
+	return queue_reload_labels(db, q, annotator, adjudicating, err);
+}
+
+enum ns_rc
 queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	   const struct queue_filter *f, bool adjudicating,
 	   struct queue_query **out, struct ns_err *err)

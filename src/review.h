@@ -36,6 +36,8 @@ enum review_filter {
 	REVIEW_FILTER_COUNT
 };
 
+#define REVIEW_RECENT 4		/* queries kept for going back */
+
 struct review {
 	struct db *db;			/* borrowed */
 	int64_t annotator_id;
@@ -46,6 +48,13 @@ struct review {
 	char *queue_name;		/* its name ("all", "conflicts", ...) */
 	bool adjudicating;		/* settles conflicts for good */
 	struct queue_query *q;		/* current query; NULL: empty queue */
+	int64_t q_version;		/* PRAGMA data_version it was read at */
+	/* the queries last left, most recent first, each with the
+	 * data_version it was read at: going back to one while no other
+	 * connection has written reads only what this session's decisions
+	 * change (queue_refresh), not its candidates and passages again */
+	struct queue_query *recent[REVIEW_RECENT];
+	int64_t recent_version[REVIEW_RECENT];
 	size_t cur;			/* selected candidate of q */
 	struct queue_progress prog;	/* whole queue */
 	bool prog_known;		/* prog counted (review_count) */

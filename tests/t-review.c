@@ -252,6 +252,81 @@ static const char next_reference[] =
 	"       AND ns_alive(s.host, s.pid, s.pid_start))"
 	" ORDER BY c.query_id LIMIT 1";
 
+/* The candidate @xid of r's query, or NULL. */
+static const struct queue_cand *
+cand_of(const struct review *r, const char *xid)
+{
+	for (size_t i = 0; r->q && i < r->q->n; i++)
+		if (!strcmp(r->q->c[i].xid, xid))
+			return &r->q->c[i];
+	return NULL;
+}
+
+/* Going back to a query left a moment ago: kept while no other
+ * connection writes, with what this session decided there since; read
+ * again once another connection wrote. */
+static void
+recent_queries(void)
+{
+	struct db *db = fixture("recent"), *db2 = NULL;
+	struct review *r = NULL;
+	struct ns_err err;
+	const struct queue_cand *c;
+	char dir[700];
+	int64_t bob = 0;
+
+	err_clear(&err);
+	db_exec(db, "INSERT INTO item_need VALUES (1, 3, 2)", &err);
+	if (!ok(review_open(db, "alice", 0, &r, &err) == NS_OK &&
+		!strcmp(r->q->xid, "q1"), "recent: alice on q1")) {
+		review_close(r);
+		db_close(db);
+		return;
+	}
+	/* a mark on what was read (queue_load sets run_method) */
+	free(r->q->run_method);
+	r->q->run_method = xstrdup("read before");
+	select_xid(r, "p3");
+	review_act(r, REQ_TN, NULL, 5);
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	is_str(r->q->xid, "q2", "recent: on to q2");
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->q->run_method, "read before", "recent: back on q1, the "
+	       "query read before (nobody else wrote)");
+	c = cand_of(r, "p3");
+	ok(c && c->label == LABEL_TN && c->label_mine,
+	   "recent: with alice's TN on p3");
+	ok(c && !strcmp(c->others, "alice tn"), "recent: and the annotators' "
+	   "labels of the overlap item: %s", c ? c->others : "(none)");
+	snprintf(dir, sizeof(dir), "%s/recent", tap_tmpdir());
+	if (db_open(dir, DB_OPEN_EXISTING, &db2, &err) == NS_OK &&
+	    decision_annotator(db2, "bob", &bob, &err) == NS_OK) {
+		struct decision_ev ev = { 1, 4, "fn", NULL, -1, -1, NULL };
+
+		decision_add(db2, bob, NULL, &ev, 1, NULL, &err);
+	}
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->q->run_method, "import", "recent: after bob wrote, q1 is "
+	       "read again");
+	c = cand_of(r, "p4");
+	ok(c && c->label == LABEL_FN && !c->label_mine,
+	   "recent: with bob's FN on p4");
+	free(r->q->run_method);
+	r->q->run_method = xstrdup("read before");
+	db_exec(db2, "UPDATE passage SET text = 'byobu, rewritten'"
+		" WHERE id = 3", &err);
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	c = cand_of(r, "p3");
+	ok(strcmp(r->q->run_method, "read before") && c &&
+	   !strcmp(c->text, "byobu, rewritten"), "recent: a passage another "
+	   "connection changed is read again");
+	review_close(r);
+	db_close(db2);
+	db_close(db);
+}
+
 /* A key waiting (r->key_pending) after @calls checks. */
 static bool
 key_after(void *arg)
@@ -713,5 +788,6 @@ main(void)
 	db_close(db);
 	sessions();
 	next_windows();
+	recent_queries();
 	return tap_done();
 }
