@@ -32,6 +32,9 @@ struct db {
 	struct db_stmt_slot *stmts;	/* prepared statement cache */
 	size_t nstmts, capstmts;
 	bool in_tx;			/* db_begin()'s transaction is open */
+	bool (*pending)(void *);	/* db_interruptible() */
+	void *pending_arg;
+	bool interrupted;		/* pending() stopped a statement */
 };
 
 int
@@ -239,6 +242,37 @@ db_scalar(struct db *db, const char *sql)
 	if (st)
 		sqlite3_reset(st);
 	return v;
+}
+
+/* SQLite's progress handler: stop the statement when pending() says so. */
+static int
+db_progress(void *arg)
+{
+	struct db *db = arg;
+
+	if (db->pending && db->pending(db->pending_arg)) {
+		db->interrupted = true;
+		return 1;
+	}
+	return 0;
+}
+
+void
+db_interruptible(struct db *db, bool (*pending)(void *), void *arg)
+{
+	db->pending = pending;
+	db->pending_arg = arg;
+	db->interrupted = false;
+	/* a check every 10,000 steps of SQLite's machine: tens of
+	 * microseconds apart, a small fraction of the work */
+	sqlite3_progress_handler(db->h, pending ? 10000 : 0,
+				 pending ? db_progress : NULL, db);
+}
+
+bool
+db_interrupted(struct db *db)
+{
+	return db->interrupted;
 }
 
 int64_t

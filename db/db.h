@@ -10,6 +10,7 @@
 #ifndef NS_DB_H
 #define NS_DB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "src/err.h"
@@ -66,6 +67,17 @@ const char *db_dir(struct db *db);
 
 /* Schema version this binary writes. */
 int db_schema_version(void);
+
+/*
+ * Until called again with @pending NULL, a statement of @db stops (its
+ * caller fails with NS_EDB) as soon as @pending(@arg) returns true,
+ * checked every few thousand steps of SQLite's machine: for work that a
+ * keypress should not wait for (the review's queue counts).
+ */
+void db_interruptible(struct db *db, bool (*pending)(void *), void *arg);
+
+/* Whether @pending stopped a statement since db_interruptible() set it. */
+bool db_interrupted(struct db *db);
 
 /* PRAGMA data_version: changes whenever another connection commits to
  * the database; -1 on error. */

@@ -19,6 +19,13 @@ decision_log_mode(struct db *db, struct ns_err *err)
 }
 
 enum ns_rc
+decision_lazy_commits(struct db *db, bool lazy, struct ns_err *err)
+{
+	return db_exec(db, lazy ? "PRAGMA synchronous = NORMAL;"
+			   : "PRAGMA synchronous = FULL;", err);
+}
+
+enum ns_rc
 decision_checkpoint(struct db *db, struct ns_err *err)
 {
 	int rc = sqlite3_wal_checkpoint_v2(db_handle(db), NULL,
@@ -264,10 +271,14 @@ decision_undo(struct db *db, int64_t annotator,
 		"   AND NOT EXISTS (SELECT 1 FROM decision u"
 		"                   WHERE u.undoes = d.id)"
 		" ORDER BY d.id DESC LIMIT 1";
+	/* A batch's events come at and after its first (the batch id):
+	 * the rowid range keeps this to the newest events, not every
+	 * decision of the annotator. */
 	static const char sql_batch[] =
 		"SELECT d.id, d.query_id, coalesce(d.passage_id, 0), d.action"
 		" FROM decision d"
-		" WHERE (d.id = ?1 OR d.batch = ?1) AND d.annotator_id = ?2"
+		" WHERE d.id >= ?1 AND (d.id = ?1 OR d.batch = ?1)"
+		"   AND d.annotator_id = ?2"
 		"   AND NOT EXISTS (SELECT 1 FROM decision u"
 		"                   WHERE u.undoes = d.id)"
 		" ORDER BY d.id";

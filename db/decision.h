@@ -25,6 +25,17 @@
 enum ns_rc decision_log_mode(struct db *db, struct ns_err *err);
 
 /*
+ * Commit @db's next transactions without waiting for the disk (@lazy:
+ * synchronous = NORMAL) or, again, with an fsync each (synchronous =
+ * FULL, as decision_log_mode() set).  For the review's lease hand-over
+ * on a query change, which writes no decision: a lease lost in a power
+ * cut belonged to a process that is gone, so it held nothing anyway,
+ * and a later FULL commit (a decision) syncs the WAL frames before it.
+ * Call it outside a transaction.
+ */
+enum ns_rc decision_lazy_commits(struct db *db, bool lazy, struct ns_err *err);
+
+/*
  * A PASSIVE checkpoint of @db's WAL: copies what it can into the database
  * without waiting for other readers or writers.  Busy is not an error.
  */

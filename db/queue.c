@@ -311,6 +311,53 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 }
 
 enum ns_rc
+queue_refresh(struct db *db, struct queue_query *q, int64_t annotator,
+	      bool adjudicating, struct ns_err *err)
+{
+	/* conflict and others as queue_load() reads them, for the items
+	 * with decisions (the others have neither) */
+	static const char sql[] =
+		"SELECT k.passage_id,"
+		"  EXISTS (SELECT 1 FROM item_conflict x WHERE x.query_id = ?1"
+		"    AND x.passage_id = k.passage_id),"
+		"  (SELECT group_concat(an.name || ' ' || al.label, ', ')"
+		"   FROM annotator_label al JOIN annotator an"
+		"     ON an.id = al.annotator_id"
+		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id)"
+		" FROM (SELECT DISTINCT passage_id FROM decision"
+		"   WHERE query_id = ?1 AND passage_id IS NOT NULL) k";
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = 0; i < q->n; i++) {
+		q->c[i].tagged = false;
+		q->c[i].conflict = false;
+		if (q->c[i].others[0]) {
+			free(q->c[i].others);
+			q->c[i].others = xstrdup("");
+		}
+	}
+	if (!(st = db_prep(db, sql, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(st, 0);
+
+		for (size_t i = 0; i < q->n; i++) {
+			if (q->c[i].passage_id != pid)
+				continue;
+			q->c[i].conflict = sqlite3_column_int(st, 1) != 0;
+			free(q->c[i].others);
+			q->c[i].others = col_dup(st, 2);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading decisions");
+	return queue_reload_labels(db, q, annotator, adjudicating, err);
+}
+
+enum ns_rc
 queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	   const struct queue_filter *f, bool adjudicating,
 	   struct queue_query **out, struct ns_err *err)
@@ -347,7 +394,11 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	 * false negative or a dropped passage, but its decision still
 	 * shows), with their score, rank and near-duplicate flag under run
 	 * ?2 (the flag of any kept row for those the run did not retrieve,
-	 * which come last). */
+	 * which come last).  Every candidate row is looked up by an index
+	 * that starts with the query (INDEXED BY: with statistics, SQLite
+	 * finds candidate_passage as good, whose entries for one query are
+	 * spread over the whole index; one read each at 1M candidates), so
+	 * loading a query reads its own pages and its passages. */
 	static const char sql_c[] =
 		"SELECT k.passage_id,"
 		"  (SELECT xid FROM passage_xid x"
@@ -357,11 +408,13 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   AND j.passage_id = k.passage_id),"
 		"  CASE WHEN s.passage_id IS NOT NULL"
 		"   THEN coalesce(s.flag = 'near_duplicate', 0)"
-		"   ELSE (SELECT max(f.flag = 'near_duplicate') FROM candidate f"
+		"   ELSE (SELECT max(f.flag = 'near_duplicate')"
+		"    FROM candidate f INDEXED BY candidate_kept"
 		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
 		"      AND f.filter IS NULL) END,"
 		"  CASE WHEN s.passage_id IS NOT NULL THEN s.dup_sim"
-		"   ELSE (SELECT max(f.dup_sim) FROM candidate f"
+		"   ELSE (SELECT max(f.dup_sim)"
+		"    FROM candidate f INDEXED BY candidate_kept"
 		"    WHERE f.query_id = ?1 AND f.passage_id = k.passage_id"
 		"      AND f.filter IS NULL) END,"
 		"  a.verdict, a.stage, a.score, a.pfn, a.audit, a.priority,"
@@ -369,7 +422,8 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"     printf('%.3g', ss.score) || '): ' || ss.raw, char(10))"
 		"   FROM stage_score ss WHERE ss.query_id = ?1"
 		"     AND ss.passage_id = k.passage_id AND ss.raw IS NOT NULL),"
-		"  EXISTS (SELECT 1 FROM candidate c WHERE c.query_id = ?1"
+		"  EXISTS (SELECT 1 FROM candidate c INDEXED BY candidate_kept"
+		"    WHERE c.query_id = ?1"
 		"    AND c.passage_id = k.passage_id AND c.filter IS NULL"
 		"    AND (?3 = 0 OR c.run_id = ?3) AND " QUEUE_FILTER("c") "),"
 		"  EXISTS (SELECT 1 FROM item_conflict x WHERE x.query_id = ?1"
@@ -386,7 +440,8 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   UNION SELECT passage_id FROM item_label"
 		"   WHERE query_id = ?1 AND label <> 'drop_query') k"
 		" JOIN passage p ON p.id = k.passage_id"
-		" LEFT JOIN candidate s ON s.run_id = ?2 AND s.query_id = ?1"
+		" LEFT JOIN candidate s INDEXED BY sqlite_autoindex_candidate_1"
+		"   ON s.run_id = ?2 AND s.query_id = ?1"
 		"   AND s.passage_id = k.passage_id"
 		" LEFT JOIN item_auto a ON a.query_id = ?1"
 		"   AND a.passage_id = k.passage_id"
@@ -526,6 +581,62 @@ fail:
 	return err->rc ? err->rc : NS_EDB;
 }
 
+/* The first (or last, @last) query with kept candidates at or after
+ * @from (of run @run, 0: any): *@qid, or NS_ENOTFOUND. */
+static enum ns_rc
+queue_kept_bound(struct db *db, int64_t run, int64_t from, bool last,
+		 int64_t *qid, struct ns_err *err)
+{
+	static const char sql_first[] =
+		"SELECT min(query_id) FROM candidate"
+		" WHERE filter IS NULL AND query_id >= ?1";
+	static const char sql_last[] =
+		"SELECT max(query_id) FROM candidate WHERE filter IS NULL";
+	static const char sql_run_first[] =
+		"SELECT min(query_id) FROM candidate"
+		" WHERE run_id = ?2 AND filter IS NULL AND query_id >= ?1";
+	static const char sql_run_last[] =
+		"SELECT max(query_id) FROM candidate"
+		" WHERE run_id = ?2 AND filter IS NULL";
+	sqlite3_stmt *st = db_prep(db, run ? (last ? sql_run_last
+						: sql_run_first)
+				   : last ? sql_last : sql_first, err);
+	enum ns_rc ret = NS_OK;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	if (!last)
+		sqlite3_bind_int64(st, 1, from);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		ret = db_fail(db, err, "finding the next query to review");
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		ret = NS_ENOTFOUND;
+	else
+		*qid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* Bind queue_next_unsettled()'s parameters to @st. */
+static void
+queue_bind_next(sqlite3_stmt *st, int64_t run, const struct queue_filter *f,
+		bool adjudicating, int64_t from, int64_t annotator,
+		int64_t session, double now)
+{
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, annotator);
+	sqlite3_bind_int64(st, 3, session);
+	sqlite3_bind_double(st, 4, now);
+	if (run)
+		sqlite3_bind_int64(st, 5, run);
+	queue_bind_filter(st, f);
+	sqlite3_bind_int(st, 17, adjudicating);
+}
+
 enum ns_rc
 queue_next_unsettled(struct db *db, int64_t run,
 		     const struct queue_filter *f, bool adjudicating,
@@ -548,18 +659,31 @@ queue_next_unsettled(struct db *db, int64_t run,
 		"   AND NOT " QUEUE_LEASED_BY_OTHER("a.query_id", "?3", "?4") \
 		" ORDER BY a.priority DESC LIMIT 1"
 	/* The kept candidates the cascade has not seen (none ran yet, or
-	 * mined since), in query order from ?1. */
+	 * mined since), in query order, among the queries ?1 ... ?6.  The
+	 * labels of those queries are read once, the range pushed down into
+	 * the views (a range of decision_item), not looked up item by item:
+	 * SQLite cannot push a correlated item into item_label and would
+	 * read every label of the project for each search.  The unary +
+	 * keeps decision_annotator (every decision of the annotator) out
+	 * of annotator_label's plan. */
 #define QUEUE_BY_ID(RUN) \
-		"SELECT c.query_id FROM candidate c" \
-		" WHERE " RUN " c.filter IS NULL AND c.query_id >= ?1" \
-		"   AND NOT " QUEUE_DONE_FOR("c.query_id", "c.passage_id", \
-					 "?2") \
+		"SELECT c.query_id FROM candidate c INDEXED BY candidate_kept" \
+		" WHERE " RUN " c.filter IS NULL" \
+		"   AND c.query_id BETWEEN ?1 AND ?6" \
+		"   AND NOT " QUEUE_LEASED_BY_OTHER("c.query_id", "?3", "?4") \
+		"   AND (c.query_id, c.passage_id) NOT IN (SELECT query_id," \
+		"     passage_id FROM item_label WHERE query_id BETWEEN ?1 AND ?6)" \
+		"   AND (?17 = 1 OR (c.query_id, c.passage_id) NOT IN" \
+		"     (SELECT query_id, passage_id FROM annotator_label" \
+		"      WHERE query_id BETWEEN ?1 AND ?6 AND +annotator_id = ?2))" \
+		"   AND (?17 = 1 OR (c.query_id, c.passage_id) NOT IN" \
+		"     (SELECT query_id, passage_id FROM item_conflict" \
+		"      WHERE query_id BETWEEN ?1 AND ?6))" \
 		"   AND NOT " QUEUE_SKIPPED("c.query_id", "c.passage_id", "?2") \
 		"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a" \
 		"     WHERE a.query_id = c.query_id" \
 		"       AND a.passage_id = c.passage_id))" \
 		"   AND " QUEUE_FILTER("c") \
-		"   AND NOT " QUEUE_LEASED_BY_OTHER("c.query_id", "?3", "?4") \
 		" ORDER BY c.query_id LIMIT 1"
 	static const char sql_pri[] = QUEUE_BY_PRIORITY("");
 	static const char sql_pri_run[] = QUEUE_BY_PRIORITY("c.run_id = ?5 AND");
@@ -567,29 +691,48 @@ queue_next_unsettled(struct db *db, int64_t run,
 	static const char sql_id_run[] = QUEUE_BY_ID("c.run_id = ?5 AND");
 #undef QUEUE_BY_PRIORITY
 #undef QUEUE_BY_ID
-	const char *const sqls[2] = { run ? sql_pri_run : sql_pri,
-				      run ? sql_id_run : sql_id };
-	enum ns_rc rc = NS_ENOTFOUND;
+	sqlite3_stmt *st = db_prep(db, run ? sql_pri_run : sql_pri, err);
+	int64_t lo, last, w = 1;
+	enum ns_rc rc;
 
-	for (int i = 0; i < 2 && rc == NS_ENOTFOUND; i++) {
-		sqlite3_stmt *st = db_prep(db, sqls[i], err);
+	if (!st)
+		return NS_EDB;
+	queue_bind_next(st, run, f, adjudicating, from, annotator, session,
+			now);
+	rc = db_step_id(db, st, qid, "finding the next query to review", err);
+	if (rc != NS_ENOTFOUND)
+		return rc;
+	err_clear(err);
+	/* in query order: windows of 1, 2, 4, ... 64 queries from @from,
+	 * so the usual search (the next query) reads one query's labels,
+	 * and a long run of finished queries costs what reading their
+	 * labels once does */
+	if ((rc = queue_kept_bound(db, run, from, false, &lo, err)) != NS_OK ||
+	    (rc = queue_kept_bound(db, run, from, true, &last, err)) != NS_OK) {
+		if (rc == NS_ENOTFOUND)
+			return err_set(err, NS_ENOTFOUND,
+				       "no unsettled query");
+		return rc;
+	}
+	if (!(st = db_prep(db, run ? sql_id_run : sql_id, err)))
+		return NS_EDB;
+	for (;;) {
+		int64_t hi = last - lo < w ? last : lo + w - 1;
 
-		if (!st)
-			return NS_EDB;
-		sqlite3_bind_int64(st, 1, from);
-		sqlite3_bind_int64(st, 2, annotator);
-		sqlite3_bind_int64(st, 3, session);
-		sqlite3_bind_double(st, 4, now);
-		if (run)
-			sqlite3_bind_int64(st, 5, run);
-		queue_bind_filter(st, f);
-		sqlite3_bind_int(st, 17, adjudicating);
+		queue_bind_next(st, run, f, adjudicating, lo, annotator,
+				session, now);
+		sqlite3_bind_int64(st, 6, hi);
 		rc = db_step_id(db, st, qid, "finding the next query to "
 				"review", err);
+		if (rc != NS_ENOTFOUND)
+			return rc;
+		if (hi >= last)
+			break;
+		lo = hi + 1;
+		if (w < 64)
+			w *= 2;
 	}
-	if (rc == NS_ENOTFOUND)
-		return err_set(err, NS_ENOTFOUND, "no unsettled query");
-	return rc;
+	return err_set(err, NS_ENOTFOUND, "no unsettled query");
 }
 
 enum ns_rc

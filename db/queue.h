@@ -72,6 +72,18 @@ enum ns_rc queue_load(struct db *db, int64_t qid, int64_t run,
 		      struct ns_err *err);
 
 /*
+ * Bring @q, which queue_load() read when no other connection had written
+ * since (PRAGMA data_version unchanged), up to date with this
+ * connection's own writes: labels, notes and skips
+ * (queue_reload_labels()), and the columns a decision changes besides
+ * (conflict, others).  Everything else queue_load() read only other
+ * connections change (mining, imports, the cascade).  Clears the tags.
+ */
+enum ns_rc queue_refresh(struct db *db, struct queue_query *q,
+			 int64_t annotator, bool adjudicating,
+			 struct ns_err *err);
+
+/*
  * Re-read the decisions of @q: current labels and their decisions (the
  * item_label view; label_mine when @annotator set them), dropped, notes
  * of anyone (the latest one's text), and the skips of
@@ -91,8 +103,9 @@ enum ns_rc queue_reload_labels(struct db *db, struct queue_query *q,
  * @annotator unless @adjudicating, not skipped by @annotator) and no live
  * lease of another session than @session at time @now (unix seconds).
  * Candidates the cascade routed come first, by its priority; then those
- * it has not seen, in query order from @from.  NS_ENOTFOUND when there
- * is none.
+ * it has not seen, in query order from @from (reading the labels of the
+ * queries it passes, so finding the next query costs one query's labels,
+ * not the project's).  NS_ENOTFOUND when there is none.
  */
 enum ns_rc queue_next_unsettled(struct db *db, int64_t run,
 				const struct queue_filter *f,

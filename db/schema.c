@@ -612,6 +612,101 @@ static const char migration_13[] =
 	"    ON c.query_id = q.query_id;";
 #undef SCHEMA_NO_LATER_DROP
 
+/*
+ * 14: reading one query costs the same in a project of 10,000 candidates
+ * and of 1,000,000 (the review's key latency).  Two lookups that grew
+ * with the project:
+ *  - item_label of one query: migration 13's "a drop of the passage
+ *    elsewhere" part tested, for every candidate of the query, whether
+ *    its row is the item's first run (a probe of candidate_passage, at a
+ *    random place in a large index) before it looked for a drop of the
+ *    passage (nearly always none).  Here the test names the drop's
+ *    passage (p.passage_id, equal to k.passage_id by the join), so it is
+ *    made only for a passage that has a drop in force: the rows are the
+ *    same, and a query's labels cost no read outside its own pages.
+ *  - stage_score of one item: its primary key starts with the stage, so
+ *    "the scores of (query, passage)" scanned every score (seconds per
+ *    query after a cascade at 1M candidates).  stage_score_item looks
+ *    them up.
+ * And one plan that SQLite may choose badly: when item_label is read
+ * whole (the queue's correlated "not done" test), it may build an
+ * automatic index over every candidate for the drop_query part (seen
+ * after an unrelated index on decision changed its estimates: 0.7-1 s
+ * per search at 1M candidates once a query was dropped).  That part
+ * names candidate_query, whose entries start with the query.
+ */
+#define SCHEMA_NO_LATER_DROP(X, ID) \
+	"    AND NOT EXISTS (SELECT 1 FROM passage_drop p" \
+	"      WHERE p.passage_id = " X ".passage_id AND p.decision_id > " ID ")"
+static const char migration_14[] =
+	"CREATE INDEX stage_score_item ON stage_score(query_id, passage_id);"
+	"DROP VIEW item_label;"
+	"CREATE VIEW item_label AS"
+	/* adjudicated */
+	"  SELECT a.query_id, a.passage_id, a.label, a.annotator_id,"
+	"    a.decision_id, a.at"
+	"  FROM item_adjudicated a"
+	"  WHERE NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = a.query_id)"
+	SCHEMA_NO_LATER_DROP("a", "a.decision_id")
+	"  UNION ALL"
+	/* overlap: k annotators agree (the latest of them names it) */
+	"  SELECT l.query_id, l.passage_id, l.label, l.annotator_id,"
+	"    max(l.decision_id), l.at"
+	"  FROM annotator_label l JOIN item_need n"
+	"    ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
+	"  WHERE NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = l.query_id AND a.passage_id = l.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = l.query_id)"
+	SCHEMA_NO_LATER_DROP("l", "l.decision_id")
+	"  GROUP BY l.query_id, l.passage_id"
+	"  HAVING count(*) >= max(n.k) AND count(DISTINCT l.label) = 1"
+	"  UNION ALL"
+	/* everything else: the latest labelling event */
+	"  SELECT d.query_id, d.passage_id, d.action, d.annotator_id,"
+	"    d.id, d.at"
+	"  FROM decision_live d"
+	"  WHERE d.passage_id IS NOT NULL AND d.role IS NULL"
+	"    AND d.action IN ('fn', 'tn', 'drop_passage')"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = d.query_id AND e.passage_id = d.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > d.id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_need n"
+	"      WHERE n.query_id = d.query_id AND n.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM item_adjudicated a"
+	"      WHERE a.query_id = d.query_id AND a.passage_id = d.passage_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = d.query_id)"
+	SCHEMA_NO_LATER_DROP("d", "d.id")
+	"  UNION ALL"
+	/* a drop of the passage elsewhere: the latest one in force, on
+	 * every other item of the passage without a later label (the
+	 * item's first run named through p, so tested only where a drop
+	 * is found) */
+	"  SELECT k.query_id, k.passage_id, 'drop_passage', p.annotator_id,"
+	"    p.decision_id, p.at"
+	"  FROM passage_drop p JOIN candidate k ON k.passage_id = p.passage_id"
+	"  WHERE k.query_id <> p.query_id"
+	"    AND k.run_id = (SELECT min(c.run_id) FROM candidate c"
+	"      WHERE c.passage_id = p.passage_id AND c.query_id = k.query_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM passage_drop p2"
+	"      WHERE p2.passage_id = p.passage_id"
+	"        AND p2.decision_id > p.decision_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM decision_live e"
+	"      WHERE e.query_id = k.query_id AND e.passage_id = k.passage_id"
+	"        AND e.action IN ('fn', 'tn', 'drop_passage')"
+	"        AND e.id > p.decision_id)"
+	"    AND NOT EXISTS (SELECT 1 FROM query_drop q"
+	"      WHERE q.query_id = k.query_id)"
+	"  UNION ALL"
+	"  SELECT DISTINCT c.query_id, c.passage_id, 'drop_query',"
+	"    q.annotator_id, q.decision_id, q.at"
+	"  FROM query_drop q CROSS JOIN candidate c INDEXED BY candidate_query"
+	"    ON c.query_id = q.query_id;";
+#undef SCHEMA_NO_LATER_DROP
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -626,5 +721,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 11, migration_11 },
 	{ 12, migration_12 },
 	{ 13, migration_13 },
+	{ 14, migration_14 },
 	{ 0, NULL }
 };

@@ -272,6 +272,58 @@ review_mark_search(struct review *r)
 		r->search_here += r->hit[i];
 }
 
+/* May the queries left be kept for going back?  Not where a decision
+ * changes more than queue_refresh() reads: the conflicts queue (which
+ * items are in it) and adjudication. */
+static bool
+review_keeps_recent(const struct review *r)
+{
+	return !r->adjudicating && !(r->filter && r->filter->conflicts);
+}
+
+/* Query @qid from the recent ones, if it was read at data_version @v
+ * (nothing written by others since); NULL when not.  Taken out of the
+ * list; entries read before another connection wrote are dropped. */
+static struct queue_query *
+review_recent_take(struct review *r, int64_t qid, int64_t v)
+{
+	struct queue_query *q = NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; i < REVIEW_RECENT; i++) {
+		if (!r->recent[i])
+			continue;
+		if (r->recent_version[i] != v) {
+			queue_query_free(r->recent[i]);
+		} else if (!q && r->recent[i]->id == qid) {
+			q = r->recent[i];
+		} else {
+			r->recent_version[k] = r->recent_version[i];
+			r->recent[k++] = r->recent[i];
+			continue;
+		}
+		r->recent[i] = NULL;
+	}
+	for (size_t i = k; i < REVIEW_RECENT; i++)
+		r->recent[i] = NULL;
+	return q;
+}
+
+/* Keep @q (read at data_version @v) as the most recent query left. */
+static void
+review_recent_put(struct review *r, struct queue_query *q, int64_t v)
+{
+	if (!q)
+		return;
+	queue_query_free(r->recent[REVIEW_RECENT - 1]);
+	memmove(r->recent + 1, r->recent,
+		(REVIEW_RECENT - 1) * sizeof(*r->recent));
+	memmove(r->recent_version + 1, r->recent_version,
+		(REVIEW_RECENT - 1) * sizeof(*r->recent_version));
+	r->recent[0] = q;
+	r->recent_version[0] = v;
+}
+
 /* Make query @qid current (loading it) and select its candidate @pid, or
  * its first unsettled one when @pid is 0.  The lease is taken and the
  * query loaded in one transaction, so what is shown is what the lease
@@ -288,24 +340,51 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 	if (r->q && r->q->id == qid) {
 		q = r->q;
 	} else {
-		/* one commit (one fsync) hands the lease over */
-		if (db_begin(r->db, err) != NS_OK)
+		/* one commit hands the lease over; it writes no decision,
+		 * so it does not wait for the disk (decision.h) */
+		int64_t v = -1;
+		enum ns_rc rc = NS_OK;
+
+		if (decision_lazy_commits(r->db, true, err) != NS_OK)
 			return err->rc;
-		if ((r->q && queue_lease_drop(r->db, r->q->id, r->session_id,
+		if (db_begin(r->db, err) != NS_OK ||
+		    (r->q && queue_lease_drop(r->db, r->q->id, r->session_id,
 					      err) != NS_OK) ||
 		    queue_lease_take(r->db, qid, r->annotator_id,
 				     r->session_id, now_seconds(),
 				     REVIEW_LEASE_SECS, &taken, &holder,
-				     err) != NS_OK ||
-		    queue_load(r->db, qid, r->run, r->annotator_id, r->filter,
-			       r->adjudicating, &q, err) != NS_OK ||
-		    db_commit(r->db, err) != NS_OK) {
+				     err) != NS_OK)
+			rc = err->rc ? err->rc : NS_EDB;
+		if (rc == NS_OK) {
+			/* under the write lock: what others committed is in */
+			v = db_data_version(r->db);
+			q = review_keeps_recent(r) && v >= 0
+			    ? review_recent_take(r, qid, v) : NULL;
+			rc = q ? queue_refresh(r->db, q, r->annotator_id,
+					       r->adjudicating, err)
+			       : queue_load(r->db, qid, r->run,
+					    r->annotator_id, r->filter,
+					    r->adjudicating, &q, err);
+		}
+		if (rc != NS_OK || db_commit(r->db, err) != NS_OK) {
+			struct ns_err e2;
+
 			db_rollback(r->db);
 			queue_query_free(q);
+			err_clear(&e2);
+			decision_lazy_commits(r->db, false, &e2);
 			return err->rc ? err->rc : NS_EDB;
 		}
-		queue_query_free(r->q);
+		if (decision_lazy_commits(r->db, false, err) != NS_OK) {
+			queue_query_free(q);
+			return err->rc;
+		}
+		if (review_keeps_recent(r))
+			review_recent_put(r, r->q, r->q_version);
+		else
+			queue_query_free(r->q);
 		r->q = q;
+		r->q_version = v;
 		r->ntagged = 0;
 		r->tag_prefix = false;
 		r->lease_at = now_seconds();
@@ -459,8 +538,22 @@ review_run_check(struct db *db, int64_t run, struct ns_err *err)
 enum ns_rc
 review_count(struct review *r, struct ns_err *err)
 {
-	enum ns_rc rc = queue_progress(r->db, r->run, &r->prog, err);
+	struct queue_progress p = r->prog;
+	enum ns_rc rc;
 
+	if (r->key_pending)
+		db_interruptible(r->db, r->key_pending, r->key_pending_arg);
+	rc = queue_progress(r->db, r->run, &p, err);
+	if (r->key_pending) {
+		bool stopped = db_interrupted(r->db);
+
+		db_interruptible(r->db, NULL, NULL);
+		if (rc != NS_OK && stopped) {
+			err_clear(err);	/* a key came: count later */
+			return NS_OK;
+		}
+	}
+	r->prog = p;
 	if (rc != NS_OK) {
 		review_msg(r, true, "%s", err->msg);
 		return rc;
@@ -500,6 +593,8 @@ review_close(struct review *r)
 				     r->session_decisions, &err);
 	decision_checkpoint(r->db, &err);
 	queue_query_free(r->q);
+	for (size_t i = 0; i < REVIEW_RECENT; i++)
+		queue_query_free(r->recent[i]);
 	review_clear_search_marks(r);
 	free(r->search_text);
 	free(r->search_expr);

@@ -36,6 +36,8 @@ enum review_filter {
 	REVIEW_FILTER_COUNT
 };
 
+#define REVIEW_RECENT 4		/* queries kept for going back */
+
 struct review {
 	struct db *db;			/* borrowed */
 	int64_t annotator_id;
@@ -46,9 +48,18 @@ struct review {
 	char *queue_name;		/* its name ("all", "conflicts", ...) */
 	bool adjudicating;		/* settles conflicts for good */
 	struct queue_query *q;		/* current query; NULL: empty queue */
+	int64_t q_version;		/* PRAGMA data_version it was read at */
+	/* the queries last left, most recent first, each with the
+	 * data_version it was read at: going back to one while no other
+	 * connection has written reads only what this session's decisions
+	 * change (queue_refresh), not its candidates and passages again */
+	struct queue_query *recent[REVIEW_RECENT];
+	int64_t recent_version[REVIEW_RECENT];
 	size_t cur;			/* selected candidate of q */
 	struct queue_progress prog;	/* whole queue */
 	bool prog_known;		/* prog counted (review_count) */
+	bool (*key_pending)(void *);	/* stops a count (review_count) */
+	void *key_pending_arg;
 	int64_t session_decisions;	/* made in this session */
 	double session_start;		/* unix seconds */
 	double item_since;		/* when the selection last changed */
@@ -119,7 +130,10 @@ enum ns_rc review_run_check(struct db *db, int64_t run, struct ns_err *err);
  * Count the progress of the whole queue (one pass over an index of the
  * kept candidates: ~0.15 s at 1M).  review_open() leaves it to the
  * caller, so that the first frame need not wait; later decisions keep
- * the counts up to date.
+ * the counts up to date.  When r->key_pending is set and returns true
+ * (called with r->key_pending_arg while the count runs), the count stops
+ * at once and r->prog_known stays false: NS_OK, to be counted again
+ * when the keys stop.
  */
 enum ns_rc review_count(struct review *r, struct ns_err *err);
 

@@ -628,12 +628,59 @@ test_label_plan(void)
 	   "annotator's decisions");
 }
 
+/* The row of @sql's query plan (EXPLAIN QUERY PLAN, in the order SQLite
+ * codes the loops and subqueries) where @what first appears at or after
+ * row @from; -1 when it does not. */
+static int
+plan_find(const char *sql, const char *what, int from)
+{
+	char *eqp = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st;
+	int row = 0, at = -1;
+
+	if (sqlite3_prepare_v2(db_handle(db), eqp, -1, &st, NULL) == SQLITE_OK) {
+		while (at < 0 && sqlite3_step(st) == SQLITE_ROW) {
+			if (row >= from && strstr((const char *)
+						  sqlite3_column_text(st, 3),
+						  what))
+				at = row;
+			row++;
+		}
+	}
+	sqlite3_finalize(st);
+	free(eqp);
+	return at;
+}
+
+/* What loading one query reads does not grow with the project (migration
+ * 14): its labels look for a drop of each passage before they look up
+ * the item's first run in candidate_passage (an index ordered by
+ * passage, one read per candidate at 1M candidates), and the cascade's
+ * raw answers of an item are looked up, not scanned. */
+static void
+test_query_plans(void)
+{
+	static const char labels[] =
+		"SELECT passage_id, label FROM item_label WHERE query_id = ?1";
+	int k = plan_find(labels, "SEARCH k ", 0);
+	int drop = k < 0 ? -1 : plan_find(labels, "decision_passage_drop", k);
+	int first = k < 0 ? -1 : plan_find(labels, "candidate_passage", k);
+
+	ok(k >= 0 && drop > k && (first < 0 || first > drop), "item_label "
+	   "of a query: an item's first run is looked up only after a drop "
+	   "of its passage is found (plan rows %d, %d, %d)", k, drop, first);
+	ok(plan_find("SELECT raw FROM stage_score WHERE query_id = ?1"
+		     " AND passage_id = ?2", "stage_score_item", 0) >= 0,
+	   "stage_score of an item: looked up by stage_score_item");
+}
+
 int
 main(void)
 {
 	test_jsonw();
 	db = fixture();
 	test_label_plan();
+	test_query_plans();
 	test_default();
 	test_actions();
 	test_runs();

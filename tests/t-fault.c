@@ -547,6 +547,50 @@ scenario_run(const struct scenario *sc, const char *data)
 	free(env_ack);
 }
 
+/* The syncs of one review run from the mined project with @keys. */
+static long
+review_syncs(const char *keys)
+{
+	char *proj = xasprintf("%s/s", tmp);
+	char *kf = xasprintf("%s/skeys", tmp);
+	char *env_keys = xasprintf("NEGSIEVE_REVIEW_SCRIPT=%s", kf);
+	char *reset = xasprintf("rm -rf '%s' && cp -a '%s/mined' '%s'", proj,
+				tmp, proj);
+	const char *args[] = { "review", proj, NULL };
+	const char *env[] = { env_keys, NULL };
+	struct outcome o;
+	FILE *fp;
+
+	if ((fp = fopen(kf, "w"))) {
+		fputs(keys, fp);
+		fclose(fp);
+	}
+	sh(reset);
+	run(args, env, &o);
+	if (o.status != 0)
+		diag("review with keys %s: status %d: %s", keys, o.status,
+		     o.err);
+	free(proj);
+	free(kf);
+	free(env_keys);
+	free(reset);
+	return o.status == 0 ? o.counts[1] : -1;
+}
+
+/* A query change hands its lease over without waiting for the disk; a
+ * decision still waits for its fsync (decision_lazy_commits()). */
+static void
+test_review_syncs(void)
+{
+	long none = review_syncs("q\n"), moves = review_syncs(">\n>\n>\nq\n");
+	long decide = review_syncs("x\nq\n");
+
+	ok(none > 0 && moves == none, "review: three query changes add no "
+	   "sync (%ld syncs, %ld without them)", moves, none);
+	ok(decide > none, "review: a decision adds a sync (%ld syncs, %ld "
+	   "without it)", decide, none);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -575,6 +619,7 @@ main(int argc, char **argv)
 	tmp = tap_tmpdir();
 	data = xasprintf("%s/data.jsonl", tmp);
 	prepare(data);
+	test_review_syncs();
 	for (size_t i = 0; i < NS_ARRAY_SIZE(scenarios); i++)
 		scenario_run(&scenarios[i], data);
 	free(data);

@@ -225,6 +225,366 @@ sessions(void)
 	db_close(c_db);
 }
 
+/* The next query to review as one statement over the whole project: the
+ * queue's search before it read the labels in windows of queries
+ * (item_label probed item by item).  ?1 from, ?2 annotator, ?3 session,
+ * ?4 now, ?17 adjudicating; no run, no filter, no cascade. */
+static const char next_reference[] =
+	"SELECT c.query_id FROM candidate c"
+	" WHERE c.filter IS NULL AND c.query_id >= ?1"
+	"   AND NOT (EXISTS (SELECT 1 FROM item_label il"
+	"     WHERE il.query_id = c.query_id AND il.passage_id = c.passage_id)"
+	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM annotator_label al"
+	"     WHERE al.query_id = c.query_id AND al.passage_id = c.passage_id"
+	"       AND al.annotator_id = ?2))"
+	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM item_conflict ic"
+	"     WHERE ic.query_id = c.query_id"
+	"       AND ic.passage_id = c.passage_id)))"
+	"   AND NOT EXISTS (SELECT 1 FROM decision d"
+	"     WHERE d.query_id = c.query_id AND d.passage_id = c.passage_id"
+	"       AND d.action = 'skip' AND d.annotator_id = ?2"
+	"       AND NOT EXISTS (SELECT 1 FROM decision u"
+	"                       WHERE u.undoes = d.id))"
+	"   AND NOT EXISTS (SELECT 1 FROM review_lease l"
+	"     JOIN review_session s ON s.id = l.session_id"
+	"     WHERE l.query_id = c.query_id AND l.session_id <> ?3"
+	"       AND l.expires_at > ?4 AND s.ended_at IS NULL"
+	"       AND ns_alive(s.host, s.pid, s.pid_start))"
+	" ORDER BY c.query_id LIMIT 1";
+
+/* The candidate @xid of r's query, or NULL. */
+static const struct queue_cand *
+cand_of(const struct review *r, const char *xid)
+{
+	for (size_t i = 0; r->q && i < r->q->n; i++)
+		if (!strcmp(r->q->c[i].xid, xid))
+			return &r->q->c[i];
+	return NULL;
+}
+
+/* Going back to a query left a moment ago: kept while no other
+ * connection writes, with what this session decided there since; read
+ * again once another connection wrote. */
+static void
+recent_queries(void)
+{
+	struct db *db = fixture("recent"), *db2 = NULL;
+	struct review *r = NULL;
+	struct ns_err err;
+	const struct queue_cand *c;
+	char dir[700];
+	int64_t bob = 0;
+
+	err_clear(&err);
+	db_exec(db, "INSERT INTO item_need VALUES (1, 3, 2)", &err);
+	if (!ok(review_open(db, "alice", 0, &r, &err) == NS_OK &&
+		!strcmp(r->q->xid, "q1"), "recent: alice on q1")) {
+		review_close(r);
+		db_close(db);
+		return;
+	}
+	/* a mark on what was read (queue_load sets run_method) */
+	free(r->q->run_method);
+	r->q->run_method = xstrdup("read before");
+	select_xid(r, "p3");
+	review_act(r, REQ_TN, NULL, 5);
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	is_str(r->q->xid, "q2", "recent: on to q2");
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->q->run_method, "read before", "recent: back on q1, the "
+	       "query read before (nobody else wrote)");
+	c = cand_of(r, "p3");
+	ok(c && c->label == LABEL_TN && c->label_mine,
+	   "recent: with alice's TN on p3");
+	ok(c && !strcmp(c->others, "alice tn"), "recent: and the annotators' "
+	   "labels of the overlap item: %s", c ? c->others : "(none)");
+	snprintf(dir, sizeof(dir), "%s/recent", tap_tmpdir());
+	if (db_open(dir, DB_OPEN_EXISTING, &db2, &err) == NS_OK &&
+	    decision_annotator(db2, "bob", &bob, &err) == NS_OK) {
+		struct decision_ev ev = { 1, 4, "fn", NULL, -1, -1, NULL };
+
+		decision_add(db2, bob, NULL, &ev, 1, NULL, &err);
+	}
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	is_str(r->q->run_method, "import", "recent: after bob wrote, q1 is "
+	       "read again");
+	c = cand_of(r, "p4");
+	ok(c && c->label == LABEL_FN && !c->label_mine,
+	   "recent: with bob's FN on p4");
+	free(r->q->run_method);
+	r->q->run_method = xstrdup("read before");
+	db_exec(db2, "UPDATE passage SET text = 'byobu, rewritten'"
+		" WHERE id = 3", &err);
+	review_act(r, REQ_NEXT_QUERY, NULL, 5);
+	review_act(r, REQ_PREV_QUERY, NULL, 5);
+	c = cand_of(r, "p3");
+	ok(strcmp(r->q->run_method, "read before") && c &&
+	   !strcmp(c->text, "byobu, rewritten"), "recent: a passage another "
+	   "connection changed is read again");
+	review_close(r);
+	db_close(db2);
+	db_close(db);
+}
+
+/* A key waiting (r->key_pending) after @calls checks. */
+static bool
+key_after(void *arg)
+{
+	int *calls = arg;
+
+	return (*calls)++ >= 2;
+}
+
+static bool
+key_never(void *arg)
+{
+	(*(int *)arg)++;
+	return false;
+}
+
+/* The queue counts give way to a key, and count the same without one. */
+static void
+count_keys(struct db *db)
+{
+	struct review *r = NULL;
+	struct ns_err err;
+	struct queue_progress want;
+	enum ns_rc rc;
+	int calls = 0;
+
+	err_clear(&err);
+	if (!ok(review_open(db, "dave", 0, &r, &err) == NS_OK &&
+		review_count(r, &err) == NS_OK && r->prog_known,
+		"counts: a review of 300 queries counted")) {
+		review_close(r);
+		return;
+	}
+	want = r->prog;
+	r->prog_known = false;
+	r->key_pending = key_after;
+	r->key_pending_arg = &calls;
+	rc = review_count(r, &err);
+	ok(rc == NS_OK && !r->prog_known && calls == 3, "counts: a key "
+	   "waiting stops the count at once (%d checks), without an error",
+	   calls);
+	ok(!r->msg_err && err.rc == NS_OK, "counts: and nothing is shown");
+	calls = 0;
+	r->key_pending = key_never;
+	rc = review_count(r, &err);
+	ok(rc == NS_OK && r->prog_known && calls > 0 &&
+	   r->prog.items == want.items && r->prog.labelled ==
+	   want.labelled && r->prog.queries == want.queries,
+	   "counts: without keys the count checks (%d times) and ends as "
+	   "before: %lld of %lld", calls, (long long)r->prog.labelled,
+	   (long long)r->prog.items);
+	review_close(r);
+}
+
+/* The queue's search for the next query, which reads labels in windows
+ * of 1, 2, 4, ... 64 queries, finds what one statement over the whole
+ * project finds: 300 queries with random labels (final, overlap,
+ * conflicts, undone, skips, dropped queries and passages shared between
+ * queries) and leases of another live session. */
+static void
+next_windows(void)
+{
+	struct db *db = NULL;
+	struct ns_err err;
+	char dir[600];
+	int64_t alice = 0, bob = 0, carol = 0, bob_session = 0;
+	sqlite3_stmt *ref;
+	unsigned seed = 7;
+	int checked = 0, differ = 0;
+	int64_t longest = 0;
+	static const int64_t froms[] = {
+		INT64_MIN, 1, 2, 3, 17, 63, 64, 65, 100, 127, 128, 129, 200,
+		201, 215, 221, 255, 256, 280, 299, 300, 301,
+	};
+
+	err_clear(&err);
+	snprintf(dir, sizeof(dir), "%s/windows", tap_tmpdir());
+	if (db_open(dir, DB_OPEN_CREATE, &db, &err) != NS_OK ||
+	    db_exec(db, "BEGIN;"
+		    "INSERT INTO source(id, path, format, created_at)"
+		    " VALUES (1, 'gen', 'test', 'x');"
+		    "INSERT INTO run(id, source_id, method, created_at)"
+		    " VALUES (1, 1, 'import', 'x');"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		    "  FROM n WHERE i < 500)"
+		    "INSERT INTO passage(id, hash, title, text, source_id)"
+		    " SELECT i, i, '', 'passage ' || i, 1 FROM n;"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		    "  FROM n WHERE i < 300)"
+		    "INSERT INTO query(id, xid, text, source_id)"
+		    " SELECT i, 'q' || i, 'query ' || i, 1 FROM n;"
+		    "WITH RECURSIVE r(j) AS (SELECT 1 UNION ALL SELECT j + 1"
+		    "  FROM r WHERE j < 3)"
+		    "INSERT INTO candidate(run_id, query_id, passage_id, rank,"
+		    "  score, filter)"
+		    " SELECT 1, q.id, (q.id * 7 + r.j * 131) % 500 + 1, r.j,"
+		    "  1.0 - r.j * 0.1, CASE WHEN r.j = 3 AND q.id % 5 = 0"
+		    "  THEN 'dup' END FROM query q, r;"
+		    "COMMIT;", &err) != NS_OK ||
+	    decision_annotator(db, "alice", &alice, &err) != NS_OK ||
+	    decision_annotator(db, "bob", &bob, &err) != NS_OK ||
+	    decision_annotator(db, "carol", &carol, &err) != NS_OK ||
+	    decision_session_start(db, bob, &bob_session, &err) != NS_OK) {
+		ok(false, "a project of 300 queries: %s", err.msg);
+		db_close(db);
+		return;
+	}
+	/* random labels: the first 200 queries decided (for someone), then
+	 * gaps */
+	for (int q = 1; q <= 300; q++) {
+		int64_t items[3];
+		size_t ni = 0;
+		sqlite3_stmt *st;
+
+		if (!(st = db_prep(db, "SELECT passage_id FROM candidate"
+				   " WHERE query_id = ?1 ORDER BY rank", &err)))
+			break;
+		sqlite3_bind_int64(st, 1, q);
+		while (ni < 3 && sqlite3_step(st) == SQLITE_ROW)
+			items[ni++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (q > 200 && q <= 230) {
+			/* items that need two annotators, labelled once: by
+			 * alice (done for her), then by bob (not for her) */
+			for (size_t i = 0; i < ni; i++) {
+				struct decision_ev ev = { q, items[i], "tn",
+							  NULL, -1, -1, NULL };
+				char sql[200];
+
+				snprintf(sql, sizeof(sql), "INSERT OR IGNORE"
+					 " INTO item_need VALUES (%d, %lld, 2)",
+					 q, (long long)items[i]);
+				db_exec(db, sql, &err);
+				decision_add(db, q <= 220 ? alice : bob, NULL,
+					     &ev, 1, NULL, &err);
+			}
+			continue;
+		}
+		if (q > 200 && rand_r(&seed) % 8 == 0)
+			continue;	/* left alone */
+		if (rand_r(&seed) % 40 == 0) {
+			struct decision_ev ev = { q, 0, "drop_query", NULL, -1,
+						  -1, NULL };
+
+			decision_add(db, bob, NULL, &ev, 1, NULL, &err);
+			continue;
+		}
+		for (size_t i = 0; i < ni; i++) {
+			static const char *const acts[] = {
+				"tn", "fn", "tn", "skip", "drop_passage",
+			};
+			unsigned roll = rand_r(&seed) % 100;
+			int64_t who = roll % 3 == 0 ? alice : roll % 3 == 1
+				      ? bob : carol;
+			struct decision_ev ev = { q, items[i],
+						  acts[roll % 5], NULL, -1,
+						  -1, NULL };
+			struct decision_outcome out;
+
+			if (roll < 12 && q > 200)
+				continue;	/* not decided */
+			/* the first 200: done for alice (her skips, the
+			 * others' labels); overlap items later */
+			if (q <= 200 && !strcmp(ev.action, "skip") &&
+			    who != alice)
+				ev.action = "tn";
+			if (q % 9 == 0 && q > 200) {
+				char sql[200];
+
+				snprintf(sql, sizeof(sql), "INSERT OR IGNORE"
+					 " INTO item_need VALUES (%d, %lld, 2)",
+					 q, (long long)items[i]);
+				db_exec(db, sql, &err);
+			}
+			if (!strcmp(ev.action, "drop_passage") && roll % 2)
+				ev.action = "tn";
+			decision_add(db, who, NULL, &ev, 1, &out, &err);
+			if (q % 9 == 0 && q > 200 && roll % 4 == 0) {
+				ev.action = roll % 8 ? "fn" : "tn";
+				decision_add(db, who == bob ? carol : bob,
+					     NULL, &ev, 1, &out, &err);
+			}
+			if (roll > 90 && q > 200) {
+				struct decision_undone u;
+
+				decision_undo(db, who, NULL, &u, NULL, &err);
+			}
+		}
+	}
+	/* another live session holds a few queries */
+	for (int q = 1; q <= 300; q += 37) {
+		char sql[200];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO review_lease(query_id,"
+			 " annotator_id, session_id, expires_at) VALUES"
+			 " (%d, %lld, %lld, 1e12)", q, (long long)bob,
+			 (long long)bob_session);
+		db_exec(db, sql, &err);
+	}
+	if (!(ref = db_prep(db, next_reference, &err))) {
+		ok(false, "reference statement: %s", err.msg);
+		db_close(db);
+		return;
+	}
+	for (int adj = 0; adj < 2; adj++) {
+		for (int who = 0; who < 2; who++) {
+			int64_t a = who ? carol : alice;
+
+			for (size_t i = 0; i < NS_ARRAY_SIZE(froms); i++) {
+				int64_t want = 0, got = 0;
+				enum ns_rc rc;
+
+				sqlite3_bind_int64(ref, 1, froms[i]);
+				sqlite3_bind_int64(ref, 2, a);
+				sqlite3_bind_int64(ref, 3, 0);
+				sqlite3_bind_double(ref, 4, 1e9);
+				sqlite3_bind_int(ref, 17, adj);
+				if (sqlite3_step(ref) == SQLITE_ROW)
+					want = sqlite3_column_int64(ref, 0);
+				sqlite3_reset(ref);
+				rc = queue_next_unsettled(db, 0, NULL, adj,
+							  froms[i], a, 0, 1e9,
+							  &got, &err);
+				if (rc == NS_ENOTFOUND)
+					got = 0;
+				checked++;
+				if (want > 0 && froms[i] > 0 &&
+				    want - froms[i] > longest)
+					longest = want - froms[i];
+				if (got != want || (rc != NS_OK &&
+						    rc != NS_ENOTFOUND)) {
+					if (!differ++)
+						diag("from %lld (annotator "
+						     "%lld, adjudicating %d):"
+						     " %lld, whole project "
+						     "%lld", (long long)
+						     froms[i], (long long)a,
+						     adj, (long long)got,
+						     (long long)want);
+				}
+			}
+		}
+	}
+	ok(longest > 64, "windows: some searches pass over more than 64 "
+	   "finished queries (at most %lld)", (long long)longest);
+	ok(db_scalar(db, "SELECT count(*) FROM item_conflict") > 0 &&
+	   db_scalar(db, "SELECT count(*) FROM query_drop") > 0 &&
+	   db_scalar(db, "SELECT count(*) FROM passage_drop") > 0 &&
+	   db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
+		     " 'undo'") > 0,
+	   "windows: conflicts, dropped queries and passages, undos");
+	ok(checked > 0 && differ == 0, "windows: the search finds what one "
+	   "statement over the project finds (%d searches, %d differ)",
+	   checked, differ);
+	count_keys(db);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -407,6 +767,9 @@ main(void)
 			int64_t before;
 
 			review_act(r, REQ_JUMP, "q4", 5);
+			is_int(db_scalar(db, "PRAGMA synchronous"), 2,
+			       "after a query change (its lease hand-over "
+			       "waits for no fsync): FULL again");
 			before = db_scalar(db, sql);
 			review_act(r, REQ_TN, NULL, 5);
 			is_str(r->q->xid, "q4", "still on q4");
@@ -424,5 +787,7 @@ main(void)
 	}
 	db_close(db);
 	sessions();
+	next_windows();
+	recent_queries();
 	return tap_done();
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -893,6 +894,16 @@ tui_check_terminal(void)
 	return NS_OK;
 }
 
+/* Is a key waiting on the terminal (the count in progress gives way)? */
+static bool
+tui_key_waiting(void *arg)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+
+	(void)arg;
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
 static void
 tui_loop(struct tui *t, double t0, const char *bench)
 {
@@ -938,7 +949,8 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			}
 			err_clear(&err);
 			review_count(t->r, &err);
-			count_tried = true;
+			/* a key stopped it: counted again once keys stop */
+			count_tried = t->r->prog_known || err.rc != NS_OK;
 			tkey = 0;
 			continue;
 		}
@@ -1128,6 +1140,11 @@ cmd_review(int argc, char **argv)
 		    review_open_queue(p.db, uname, run ? run : qrun, o.queue,
 				      &f, adj, &t.r, &err) != NS_OK)
 			goto fail;
+	}
+	/* a key typed while the queue is counted does not wait for it */
+	if (!t.script) {
+		t.r->key_pending = tui_key_waiting;
+		t.r->key_pending_arg = NULL;
 	}
 	/* the cascade refits itself in the background as decisions come */
 	review_set_refit(t.r, "/proc/self/exe", p.dir,
