@@ -47,13 +47,14 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs;" \
 	"$(date -u +%Y-%m-%dT%H:%MZ); negsieve $(git rev-parse --short HEAD)"
 "$N" --version | sed -n 's/^GEMM/negsieve GEMM probe/p'
 
-# seconds and peak RSS (MiB) of a whole process: "WALL RSS"; on failure
-# the process's output goes to stderr and nothing to stdout (callers
-# check with ran "$@" after set -- $(timed ...))
+# seconds, peak RSS (MiB), CPU seconds (user + sys) and GB read from disk
+# of a whole process: "WALL RSS CPU GB"; on failure the process's output
+# goes to stderr and nothing to stdout (callers check with ran "$@" after
+# set -- $(timed ...))
 timed() {
-	/usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
+	/usr/bin/time -f '%e %M %U %S %I' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
 		{ cat "$WORK/last.out" >&2; return 1; }
-	awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$WORK/time.out"
+	awk '{ printf "%s %.0f %.2f %.2f\n", $1, $2 / 1024, $3 + $4, $5 * 512 / 1e9 }' "$WORK/time.out"
 }
 
 # the best f32 GEMM rate now: "BEST OPENBLAS ONEDNN" (GFLOP/s)
@@ -88,7 +89,7 @@ load() {
 }
 
 ran() {		# stop when the timed run before failed
-	[ $# -eq 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
+	[ $# -ge 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
 }
 
 range() {	# "min-max" of the numbers on stdin (one per line)
@@ -276,12 +277,12 @@ COMMIT;"
 	set -- $(timed "$N" mine --model file:big --index Flat \
 		--range-max 50 --num-negatives 5 "$WORK/b")
 	ran "$@"
-	t=$1 m=$2
+	t=$1 m=$2 cpu=$3 gb=$4
 	set -- $(yard)
 	y2=$1
 	best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
-	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB, load $(load)," \
+	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s (CPU $cpu s), peak RSS $m MiB, $gb GB read from disk, load $(load)," \
 		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
 	grep -E '^index|^run' "$WORK/last.out"
 }
@@ -338,11 +339,11 @@ bm25() {
 			fresh "$base" "$WORK/bm-d"
 			set -- $(timed "$N" mine --method dense "$WORK/bm-d")
 			ran "$@"
-			td=$1
+			td=$1 cd=$3
 			fresh "$base" "$WORK/bm-b"
 			set -- $(timed "$N" mine --method bm25 "$WORK/bm-b")
 			ran "$@"
-			tb=$1
+			tb=$1 cb=$3
 			line=$(grep '^search bm25' "$WORK/last.out" || true)
 			to=nan same=
 			if [ -n "${OLD:-}" ]; then
@@ -356,12 +357,14 @@ SELECT count(*) || ' of ' || (SELECT count(*) FROM run_pool) FROM run_pool a JOI
 SELECT count(*) FROM run_positive a JOIN o.run_positive b USING (query_id, passage_id) WHERE a.score IS b.score;")
 				same="; candidates as OLD's for $same queries, positives' scores $pos"
 			fi
-			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }') $to" >>"$WORK/bm25.rows"
-			echo "bm25 $set round $r: dense ${td}s, bm25 ${tb}s, OLD bm25 ${to}s; load $(load)$same"
+			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }') $to $cd $cb $(echo "$cb $cd" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+			echo "bm25 $set round $r: dense ${td}s (CPU ${cd}s), bm25 ${tb}s (CPU ${cb}s), OLD bm25 ${to}s; load $(load)$same"
 		done
 		echo "  $line"
 		echo "bm25 $set, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
-			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense (target <= 1)" \
+			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense (target <= 1)," \
+			"median $(cut -d' ' -f3 "$WORK/bm25.rows" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')x;" \
+			"CPU $(cut -d' ' -f7 "$WORK/bm25.rows" | range)x dense's" \
 			"${OLD:+; OLD bm25 $(cut -d' ' -f4 "$WORK/bm25.rows" | range) s}"
 	done
 }
