@@ -18,10 +18,12 @@
 #        CLUSTERS_IVF cluster counts (default "1000 16000").
 # big    a corpus larger than memory (BIG_NB x 384, default 20M: 31 GB),
 #        mined exactly by negsieve mine, peak RSS against its size.
-# bm25   the bundled sample (3000 queries, 3000 passages): mine --method
-#        bm25 against mine --method dense (built-in embedder), whole
-#        processes; OLD=path/to/negsieve also times an older binary (on
-#        its own copy of the project).
+# bm25   mine --method bm25 against mine --method dense (built-in
+#        embedder), whole processes, on the bundled sample (3000 short
+#        queries, 3000 passages) and on the sample turned round (3000 long
+#        queries, 2954 short passages; BM25_SETS="sample long");
+#        OLD=path/to/negsieve also times an older binary's bm25 and
+#        compares its candidates.
 #
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
@@ -45,13 +47,14 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs;" \
 	"$(date -u +%Y-%m-%dT%H:%MZ); negsieve $(git rev-parse --short HEAD)"
 "$N" --version | sed -n 's/^GEMM/negsieve GEMM probe/p'
 
-# seconds and peak RSS (MiB) of a whole process: "WALL RSS"; on failure
-# the process's output goes to stderr and nothing to stdout (callers
-# check with ran "$@" after set -- $(timed ...))
+# seconds, peak RSS (MiB), CPU seconds (user + sys) and GB read from disk
+# of a whole process: "WALL RSS CPU GB"; on failure the process's output
+# goes to stderr and nothing to stdout (callers check with ran "$@" after
+# set -- $(timed ...))
 timed() {
-	/usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
+	/usr/bin/time -f '%e %M %U %S %I' -o "$WORK/time.out" "$@" >"$WORK/last.out" 2>&1 ||
 		{ cat "$WORK/last.out" >&2; return 1; }
-	awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$WORK/time.out"
+	awk '{ printf "%s %.0f %.2f %.2f\n", $1, $2 / 1024, $3 + $4, $5 * 512 / 1e9 }' "$WORK/time.out"
 }
 
 # the best f32 GEMM rate now: "BEST OPENBLAS ONEDNN" (GFLOP/s)
@@ -86,7 +89,7 @@ load() {
 }
 
 ran() {		# stop when the timed run before failed
-	[ $# -eq 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
+	[ $# -ge 2 ] || { echo "limit.sh: the run failed (its output above)" >&2; exit 1; }
 }
 
 range() {	# "min-max" of the numbers on stdin (one per line)
@@ -274,40 +277,95 @@ COMMIT;"
 	set -- $(timed "$N" mine --model file:big --index Flat \
 		--range-max 50 --num-negatives 5 "$WORK/b")
 	ran "$@"
-	t=$1 m=$2
+	t=$1 m=$2 cpu=$3 gb=$4
 	set -- $(yard)
 	y2=$1
 	best=$(echo "$y1 $y2" | awk '{ print ($1 > $2) ? $1 : $2 }')
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
-	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s, peak RSS $m MiB, load $(load)," \
+	echo "big: $nq x $nb x $d exact, vectors $size MiB: $t s (CPU $cpu s), peak RSS $m MiB, $gb GB read from disk, load $(load)," \
 		"$(echo "$flop $t $best" | awk '{ printf "%.1f GFLOP/s = %.2f of the best GEMM (%s)", $1 / $2 / 1e9, $1 / $2 / 1e9 / $3, $3 }')"
 	grep -E '^index|^run' "$WORK/last.out"
 }
 
 # ---- bm25 -----------------------------------------------------------------
+# Two sets: the bundled sample (3000 short queries, 3000 passages of ~60
+# words) and the same turned round ("long": the passages' texts as 3000
+# long queries, the queries as 2954 short passages, the shape of the
+# issue's maths set).  Each round, on a fresh copy of the project: dense
+# (built-in embedder, vectors made once), bm25, and with OLD=binary the
+# older binary's bm25, whose candidates must be the same.
+bm25_set() {	# bm25_set NAME: the BEIR directory of set NAME
+	if [ "$1" = sample ]; then
+		echo "$top/sample/debian-descriptions"
+		return
+	fi
+	d=$WORK/bm25-long-set
+	if [ ! -f "$d/qrels/train.tsv" ]; then
+		mkdir -p "$d/qrels"
+		python3 - "$top/sample/debian-descriptions" "$d" <<'PY'
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+with open(dst + "/corpus.jsonl", "w") as f:
+    for l in open(src + "/queries.jsonl"):
+        q = json.loads(l)
+        f.write(json.dumps({"_id": "p:" + q["_id"], "title": "", "text": q["text"]}) + "\n")
+with open(dst + "/queries.jsonl", "w") as f:
+    for l in open(src + "/corpus.jsonl"):
+        c = json.loads(l)
+        f.write(json.dumps({"_id": "q:" + c["_id"], "text": c["text"]}) + "\n")
+with open(dst + "/qrels/train.tsv", "w") as f:
+    f.write("query-id\tcorpus-id\tscore\n")
+    for l in list(open(src + "/qrels/train.tsv"))[1:]:
+        q, p, s = l.rstrip("\n").split("\t")
+        f.write("q:%s\tp:%s\t%s\n" % (p, q, s))
+PY
+	fi
+	echo "$d"
+}
+
 bm25() {
-	for b in "$N" ${OLD:+"$OLD"}; do
-		p=$WORK/bm25-$(echo "$b" | md5sum | cut -c1-8)
-		if [ ! -f "$p/negsieve.db" ]; then
-			"$b" init "$p" >/dev/null
-			"$b" import "$p" sample/debian-descriptions >/dev/null
-			"$b" embed "$p" >/dev/null
+	for set in ${BM25_SETS:-sample long}; do
+		base=$WORK/bm25-base-$set
+		if [ ! -f "$base/negsieve.db" ]; then
+			rm -rf "$base"
+			"$N" init "$base" >/dev/null
+			"$N" import "$base" "$(bm25_set "$set")" >/dev/null
+			"$N" embed "$base" >/dev/null
 		fi
 		: >"$WORK/bm25.rows"
 		r=0
 		while [ "$r" -lt "$ROUNDS" ]; do
 			r=$((r + 1))
-			set -- $(timed "$b" mine --method dense "$p")
+			fresh "$base" "$WORK/bm-d"
+			set -- $(timed "$N" mine --method dense "$WORK/bm-d")
 			ran "$@"
-			td=$1
-			set -- $(timed "$b" mine --method bm25 "$p")
+			td=$1 cd=$3
+			fresh "$base" "$WORK/bm-b"
+			set -- $(timed "$N" mine --method bm25 "$WORK/bm-b")
 			ran "$@"
-			tb=$1
-			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
-			echo "bm25 round $r: dense ${td}s, bm25 ${tb}s; load $(load)"
+			tb=$1 cb=$3
+			line=$(grep '^search bm25' "$WORK/last.out" || true)
+			to=nan same=
+			if [ -n "${OLD:-}" ]; then
+				fresh "$base" "$WORK/bm-o"
+				set -- $(timed "$OLD" mine --method bm25 "$WORK/bm-o")
+				ran "$@"
+				to=$1
+				same=$(sqlite3 "$WORK/bm-b/negsieve.db" "ATTACH '$WORK/bm-o/negsieve.db' AS o;
+SELECT count(*) || ' of ' || (SELECT count(*) FROM run_pool) FROM run_pool a JOIN o.run_pool b USING (query_id) WHERE a.data = b.data;")
+				pos=$(sqlite3 "$WORK/bm-b/negsieve.db" "ATTACH '$WORK/bm-o/negsieve.db' AS o;
+SELECT count(*) FROM run_positive a JOIN o.run_positive b USING (query_id, passage_id) WHERE a.score IS b.score;")
+				same="; candidates as OLD's for $same queries, positives' scores $pos"
+			fi
+			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }') $to $cd $cb $(echo "$cb $cd" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
+			echo "bm25 $set round $r: dense ${td}s (CPU ${cd}s), bm25 ${tb}s (CPU ${cb}s), OLD bm25 ${to}s; load $(load)$same"
 		done
-		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
-			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
+		echo "  $line"
+		echo "bm25 $set, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
+			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense (target <= 1)," \
+			"median $(cut -d' ' -f3 "$WORK/bm25.rows" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')x;" \
+			"CPU $(cut -d' ' -f7 "$WORK/bm25.rows" | range)x dense's" \
+			"${OLD:+; OLD bm25 $(cut -d' ' -f4 "$WORK/bm25.rows" | range) s}"
 	done
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -19,6 +21,7 @@
 #include "src/util.h"
 
 #define TOPK_CHUNK 65536
+#define TOPK_READ_PIECE ((uintptr_t)128 << 10)	/* see topk_advise_range() */
 #define TOPK_TILE_M 512
 #define TOPK_TILE_N 1024
 
@@ -164,6 +167,125 @@ topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
 	}
 }
 
+/* madvise(@advice) the pages [a, b) (page-aligned). */
+static void
+topk_madvise(uintptr_t a, uintptr_t b, int advice)
+{
+	if (b <= a)
+		return;
+	if (advice != MADV_WILLNEED) {
+		madvise((void *)a, b - a, advice);
+		return;
+	}
+	/* the kernel reads at most its readahead window (read_ahead_kb,
+	 * 128 KB by default) per MADV_WILLNEED: ask piece by piece, so the
+	 * whole range is queued */
+	for (uintptr_t p = a; p < b; p += TOPK_READ_PIECE)
+		madvise((void *)p, b - p < TOPK_READ_PIECE ? b - p :
+				   TOPK_READ_PIECE, MADV_WILLNEED);
+}
+
+/* madvise(@advice) the pages of passage rows [r0, r1): those the rows
+ * touch (for MADV_DONTNEED only those within the rows). */
+static void
+topk_advise_range(const struct topk *t, int64_t r0, int64_t r1, int advice)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)(t->xb + (size_t)r0 * (size_t)t->dim);
+	uintptr_t b = (uintptr_t)(t->xb + (size_t)r1 * (size_t)t->dim);
+
+	if (pg <= 0 || r1 <= r0)
+		return;
+	if (advice == MADV_DONTNEED) {
+		a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+		b &= ~((uintptr_t)pg - 1);
+	} else {
+		a &= ~((uintptr_t)pg - 1);
+		b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	}
+	topk_madvise(a, b, advice);
+}
+
+/* Queue MADV_WILLNEED for the @n page ranges @iov: in one system call
+ * per 1024 (process_madvise(2), Linux 5.10+) when the kernel takes it,
+ * else one each. */
+static void
+topk_willneed(struct iovec *iov, int n, int *pidfd)
+{
+#if defined(SYS_process_madvise) && defined(SYS_pidfd_open)
+	if (*pidfd == -2)
+		*pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (*pidfd >= 0 && syscall(SYS_process_madvise, *pidfd, iov,
+				   (size_t)n, MADV_WILLNEED, 0) >= 0)
+		return;
+#else
+	(void)pidfd;
+#endif
+	for (int i = 0; i < n; i++)
+		topk_madvise((uintptr_t)iov[i].iov_base,
+			     (uintptr_t)iov[i].iov_base + iov[i].iov_len,
+			     MADV_WILLNEED);
+}
+
+void
+topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const size_t rb = (size_t)t->dim * sizeof(float);
+	uintptr_t a = 0, b = 0;
+	struct iovec iov[1024];
+	int niov = 0, pidfd = -2;
+
+	if (!t->o.stream || pg <= 0)
+		return;
+	/* runs of rows on the same or adjacent pages, one range each (the
+	 * kernel reads each up to its readahead window) */
+	for (int64_t i = 0; i <= n; i++) {
+		uintptr_t ra = 0, rz = 0;
+
+		if (i < n) {
+			if (rows[i] < 0 || rows[i] >= t->nb)
+				continue;
+			ra = (uintptr_t)t->xb + (size_t)rows[i] * rb;
+			rz = ra + rb;
+			ra &= ~((uintptr_t)pg - 1);
+			rz = (rz + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+			if (b > a && ra <= b && rz - a <= TOPK_READ_PIECE) {
+				if (rz > b)
+					b = rz;
+				continue;
+			}
+		}
+		if (b > a) {
+			iov[niov].iov_base = (void *)a;
+			iov[niov++].iov_len = b - a;
+		}
+		if (niov == 1024 || (i == n && niov)) {
+			topk_willneed(iov, niov, &pidfd);
+			niov = 0;
+		}
+		a = ra;
+		b = rz;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+void
+topk_release(const struct topk *t, int64_t r0, int64_t r1)
+{
+	if (t->o.stream)
+		topk_advise_range(t, r0 < 0 ? 0 : r0, r1 > t->nb ? t->nb : r1,
+				  MADV_DONTNEED);
+}
+
+/* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */
+static void
+topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
+{
+	topk_advise_range(t, r0, r1, drop ? MADV_DONTNEED : MADV_WILLNEED);
+}
+
 enum ns_rc
 topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 struct topk **out, struct ns_err *err)
@@ -187,6 +309,11 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	}
 	t->esize = o->type == GEMM_F32 ? 4 : o->type == GEMM_BF16 ? 2 : 1;
 	gemm_u8_range(&t->zero, &t->qmax);
+	/* streaming: no read-around on a page fault (8 MB per 1.5 KB row
+	 * on some disks); the search reads each chunk ahead itself and
+	 * rows wanted at random are read ahead by topk_rows_advise() */
+	if (o->stream)
+		topk_advise_range(t, 0, nb, MADV_RANDOM);
 	if (o->type != GEMM_F32) {
 		/* the whole corpus, or one chunk when streaming */
 		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
@@ -417,26 +544,6 @@ topk_nthreads(void)
 #endif
 }
 
-/* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */
-static void
-topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)(t->xb + (size_t)r0 * (size_t)t->dim);
-	uintptr_t b = (uintptr_t)(t->xb + (size_t)r1 * (size_t)t->dim);
-
-	if (pg <= 0)
-		return;
-	if (drop) {
-		a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-		b &= ~((uintptr_t)pg - 1);
-	} else {
-		a &= ~((uintptr_t)pg - 1);
-	}
-	if (b > a)
-		madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_WILLNEED);
-}
-
 enum ns_rc
 topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	    int64_t *label, struct ns_err *err)
@@ -475,6 +582,9 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		mt = (mt + 15) / 16 * 16;
 	}
 	ntiles = (nq + mt - 1) / mt;
+	if (t->o.stream)
+		topk_advise(t, 0, t->nb < t->o.chunk ? t->nb : t->o.chunk,
+			    false);
 	gemm_serial_begin();
 	for (int64_t c0 = 0; c0 < t->nb && !failed; c0 += t->o.chunk) {
 		int64_t cn = t->nb - c0 < t->o.chunk ? t->nb - c0 : t->o.chunk;

@@ -64,6 +64,24 @@ enum ns_rc topk_search(struct topk *t, const float *xq, int64_t nq, int k,
 		       float *dist, int64_t *label, struct ns_err *err);
 
 /*
+ * Streaming only (else nothing): read ahead the pages of the @n passage
+ * rows @rows, ascending (rows out of range are skipped).  The mapping of a
+ * streamed corpus reads only the faulting page (MADV_RANDOM), so rows
+ * wanted at random after a search cost their own pages, queued together
+ * here in file order.
+ */
+void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n);
+
+/*
+ * Streaming only (else nothing): release the pages that lie within
+ * passage rows [@r0, @r1) from the process's resident memory (they stay
+ * in the page cache while the system keeps them).  A page fault maps the
+ * cached pages around it too (fault-around, or a whole large folio):
+ * reading rows at random, release what was passed every few rows.
+ */
+void topk_release(const struct topk *t, int64_t r0, int64_t r1);
+
+/*
  * How far a screening score of query @q may be from the exact inner
  * product, for any passage: a rounding-error bound in f32 and bf16
  * (Higham's gamma_d for the sums, the bf16 rounding of both vectors), and

@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli-mine-sample.sh - mining the bundled Debian sample (BEIR format): dense
-# over the built-in embedder's vectors and BM25 (one sharded slice), with
+# over the built-in embedder's vectors (also streamed, as if larger than
+# memory) and BM25 (one sharded slice, then all), with
 # sensible results: a query's positive and passages of the same source
 # package family (sample/debian-descriptions/families.tsv) rank high.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -21,8 +22,7 @@ ok "dense: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
 ok "dense: a same-family passage in the top 10 for $3 of queries (>= 0.70)" \
 	python3 -c "import sys; sys.exit(not $3 >= 0.70)"
 
-# BM25 over FTS5 takes seconds for all 3000 queries: mine one slice of 30,
-# as one task of a batch job would
+# BM25: one slice of 30, as one task of a batch job would mine it
 run "$NEGSIEVE" mine --method bm25 --range-max 20 --shard 7/30 --output "$T/b7.db" "$P"
 is "$rc" 0 "bm25 slice 7/30 of the sample"
 is_in "$out" "shard 7/30: 100 queries, " "the slice has 100 queries"
@@ -36,4 +36,28 @@ run "$NEGSIEVE" merge "$P" "$T/b7.db"
 is "$rc" 3 "one slice of 30 does not merge"
 is "$err" "negsieve: 1 of 30 shards given; missing 0/30, 1/30, 2/30, 3/30, 4/30, 5/30, 6/30, 8/30, ... (merge all shards of a job at once)" \
 	"the missing shards are listed, the first 8"
+
+# all of it: each distinct term asked of FTS5 once, queries summed
+run "$NEGSIEVE" mine --method bm25 --range-max 20 "$P"
+is "$rc" 0 "bm25 mining of the whole sample"
+is_in "$out" "run 2: 3000 queries, " "all 3000 queries"
+is_in "$out" "search bm25: " "the search says how it went"
+is_in "$out" " 3000 queries as sums of their terms' scores (4 checked against the whole query's bm25()), 0 whole" \
+	"... every query summed, four checked"
+set -- $(python3 "${top_srcdir:-.}/tests/sample-check.py" "$P" "$S/families.tsv" 2)
+ok "bm25: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
+	python3 -c "import sys; sys.exit(not $2 >= 0.80)"
+
+# dense again as if the vectors (4.6 MB) were larger than memory: the
+# search streams the mapped file and the rows read at random afterwards
+# (rescoring, positives) are read ahead and dropped per batch; the same
+# candidates and scores as run 1
+NEGSIEVE_MEMORY=2000000 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "dense mining, streamed"
+is_in "$out" "is larger than half the memory: streamed" "... it says it streams"
+is_in "$out" "run 3: 3000 queries, 60000 candidates" "... all queries"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = 3 AND a.data = b.data")" 3000 \
+	"... the same candidates and scores as without streaming"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_positive a JOIN run_positive b USING (query_id, passage_id) WHERE a.run_id = 1 AND b.run_id = 3 AND a.score = b.score")" 3000 \
+	"... and the same scores of the positives"
 done_testing
