@@ -18,10 +18,12 @@
 #        CLUSTERS_IVF cluster counts (default "1000 16000").
 # big    a corpus larger than memory (BIG_NB x 384, default 20M: 31 GB),
 #        mined exactly by negsieve mine, peak RSS against its size.
-# bm25   the bundled sample (3000 queries, 3000 passages): mine --method
-#        bm25 against mine --method dense (built-in embedder), whole
-#        processes; OLD=path/to/negsieve also times an older binary (on
-#        its own copy of the project).
+# bm25   mine --method bm25 against mine --method dense (built-in
+#        embedder), whole processes, on the bundled sample (3000 short
+#        queries, 3000 passages) and on the sample turned round (3000 long
+#        queries, 2954 short passages; BM25_SETS="sample long");
+#        OLD=path/to/negsieve also times an older binary's bm25 and
+#        compares its candidates.
 #
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
@@ -285,29 +287,82 @@ COMMIT;"
 }
 
 # ---- bm25 -----------------------------------------------------------------
+# Two sets: the bundled sample (3000 short queries, 3000 passages of ~60
+# words) and the same turned round ("long": the passages' texts as 3000
+# long queries, the queries as 2954 short passages, the shape of the
+# issue's maths set).  Each round, on a fresh copy of the project: dense
+# (built-in embedder, vectors made once), bm25, and with OLD=binary the
+# older binary's bm25, whose candidates must be the same.
+bm25_set() {	# bm25_set NAME: the BEIR directory of set NAME
+	if [ "$1" = sample ]; then
+		echo "$top/sample/debian-descriptions"
+		return
+	fi
+	d=$WORK/bm25-long-set
+	if [ ! -f "$d/qrels/train.tsv" ]; then
+		mkdir -p "$d/qrels"
+		python3 - "$top/sample/debian-descriptions" "$d" <<'PY'
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+with open(dst + "/corpus.jsonl", "w") as f:
+    for l in open(src + "/queries.jsonl"):
+        q = json.loads(l)
+        f.write(json.dumps({"_id": "p:" + q["_id"], "title": "", "text": q["text"]}) + "\n")
+with open(dst + "/queries.jsonl", "w") as f:
+    for l in open(src + "/corpus.jsonl"):
+        c = json.loads(l)
+        f.write(json.dumps({"_id": "q:" + c["_id"], "text": c["text"]}) + "\n")
+with open(dst + "/qrels/train.tsv", "w") as f:
+    f.write("query-id\tcorpus-id\tscore\n")
+    for l in list(open(src + "/qrels/train.tsv"))[1:]:
+        q, p, s = l.rstrip("\n").split("\t")
+        f.write("q:%s\tp:%s\t%s\n" % (p, q, s))
+PY
+	fi
+	echo "$d"
+}
+
 bm25() {
-	for b in "$N" ${OLD:+"$OLD"}; do
-		p=$WORK/bm25-$(echo "$b" | md5sum | cut -c1-8)
-		if [ ! -f "$p/negsieve.db" ]; then
-			"$b" init "$p" >/dev/null
-			"$b" import "$p" sample/debian-descriptions >/dev/null
-			"$b" embed "$p" >/dev/null
+	for set in ${BM25_SETS:-sample long}; do
+		base=$WORK/bm25-base-$set
+		if [ ! -f "$base/negsieve.db" ]; then
+			rm -rf "$base"
+			"$N" init "$base" >/dev/null
+			"$N" import "$base" "$(bm25_set "$set")" >/dev/null
+			"$N" embed "$base" >/dev/null
 		fi
 		: >"$WORK/bm25.rows"
 		r=0
 		while [ "$r" -lt "$ROUNDS" ]; do
 			r=$((r + 1))
-			set -- $(timed "$b" mine --method dense "$p")
+			fresh "$base" "$WORK/bm-d"
+			set -- $(timed "$N" mine --method dense "$WORK/bm-d")
 			ran "$@"
 			td=$1
-			set -- $(timed "$b" mine --method bm25 "$p")
+			fresh "$base" "$WORK/bm-b"
+			set -- $(timed "$N" mine --method bm25 "$WORK/bm-b")
 			ran "$@"
 			tb=$1
-			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }')" >>"$WORK/bm25.rows"
-			echo "bm25 round $r: dense ${td}s, bm25 ${tb}s; load $(load)"
+			line=$(grep '^search bm25' "$WORK/last.out" || true)
+			to=nan same=
+			if [ -n "${OLD:-}" ]; then
+				fresh "$base" "$WORK/bm-o"
+				set -- $(timed "$OLD" mine --method bm25 "$WORK/bm-o")
+				ran "$@"
+				to=$1
+				same=$(sqlite3 "$WORK/bm-b/negsieve.db" "ATTACH '$WORK/bm-o/negsieve.db' AS o;
+SELECT count(*) || ' of ' || (SELECT count(*) FROM run_pool) FROM run_pool a JOIN o.run_pool b USING (query_id) WHERE a.data = b.data;")
+				pos=$(sqlite3 "$WORK/bm-b/negsieve.db" "ATTACH '$WORK/bm-o/negsieve.db' AS o;
+SELECT count(*) FROM run_positive a JOIN o.run_positive b USING (query_id, passage_id) WHERE a.score IS b.score;")
+				same="; candidates as OLD's for $same queries, positives' scores $pos"
+			fi
+			echo "$td $tb $(echo "$tb $td" | awk '{ printf "%.2f", $1 / $2 }') $to" >>"$WORK/bm25.rows"
+			echo "bm25 $set round $r: dense ${td}s, bm25 ${tb}s, OLD bm25 ${to}s; load $(load)$same"
 		done
-		echo "bm25 ($b), 3000 x 3000 sample, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
-			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense"
+		echo "  $line"
+		echo "bm25 $set, $ROUNDS rounds: dense $(cut -d' ' -f1 "$WORK/bm25.rows" | range) s," \
+			"bm25 $(cut -d' ' -f2 "$WORK/bm25.rows" | range) s = $(cut -d' ' -f3 "$WORK/bm25.rows" | range)x dense (target <= 1)" \
+			"${OLD:+; OLD bm25 $(cut -d' ' -f4 "$WORK/bm25.rows" | range) s}"
 	done
 }
 

@@ -288,39 +288,91 @@ db_mine_queries_free(int64_t *ids, char **texts, int64_t n)
 	free(ids);
 }
 
+const char *
+db_mine_fts_term(const char *text, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)text, *start;
+
+	/* a term: letters, digits and any non-ASCII byte (UTF-8) */
+	while (*p && *p < 0x80 && !(*p >= '0' && *p <= '9') &&
+	       !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+		p++;
+	if (!*p)
+		return NULL;
+	start = p;
+	while (*p && (*p >= 0x80 || (*p >= '0' && *p <= '9') ||
+		      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
+		p++;
+	*len = (size_t)(p - start);
+	return (const char *)start;
+}
+
 char *
 db_mine_fts_query(const char *text)
 {
 	struct strbuf sb;
-	const unsigned char *p = (const unsigned char *)text;
+	const char *t;
+	size_t len;
 
 	strbuf_init(&sb);
-	while (*p) {
-		const unsigned char *start;
-
-		/* a term: letters, digits and any non-ASCII byte (UTF-8) */
-		while (*p && *p < 0x80 && !(*p >= '0' && *p <= '9') &&
-		       !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
-			p++;
-		if (!*p)
-			break;
-		start = p;
-		while (*p && (*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-			      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-			p++;
+	while ((t = db_mine_fts_term(text, &len))) {
 		if (sb.len)
 			strbuf_addstr(&sb, " OR ");
 		/* inside "...", FTS5 treats everything as a string; the
 		 * term has no '"' so nothing needs doubling */
 		strbuf_addch(&sb, '"');
-		strbuf_add(&sb, start, (size_t)(p - start));
+		strbuf_add(&sb, t, len);
 		strbuf_addch(&sb, '"');
+		text = t + len;
 	}
 	if (!sb.len) {
 		strbuf_fini(&sb);
 		return NULL;
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+enum ns_rc
+db_mine_bm25_term(struct db *db, const char *term, size_t len,
+		  int64_t **rowids, double **scores, int64_t *n,
+		  struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT rowid, -bm25(passage_fts) FROM passage_fts "
+		"WHERE passage_fts MATCH ?";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int64_t m = 0, cap = 0, *r = NULL;
+	double *s = NULL;
+	char *q;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	q = xmalloc(len + 3);
+	q[0] = '"';
+	memcpy(q + 1, term, len);
+	q[len + 1] = '"';
+	q[len + 2] = 0;
+	sqlite3_bind_text(st, 1, q, (int)len + 2, free);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m == cap) {
+			cap = cap ? 2 * cap : 64;
+			r = xrealloc(r, (size_t)cap * sizeof(*r));
+			s = xrealloc(s, (size_t)cap * sizeof(*s));
+		}
+		r[m] = sqlite3_column_int64(st, 0);
+		s[m++] = sqlite3_column_double(st, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		free(r);
+		free(s);
+		return db_fail(db, err, "BM25 of a term");
+	}
+	sqlite3_reset(st);
+	*rowids = r;
+	*scores = s;
+	*n = m;
+	return NS_OK;
 }
 
 enum ns_rc
@@ -367,6 +419,15 @@ enum ns_rc
 db_mine_bm25_reader(struct db *db, struct ns_err *err)
 {
 	return db_exec(db, "PRAGMA cache_size = -65536", err);
+}
+
+enum ns_rc
+db_mine_bm25_snapshot(struct db *db, bool hold, struct ns_err *err)
+{
+	if (hold)
+		return db_exec(db, "BEGIN", err);
+	return sqlite3_get_autocommit(db_handle(db)) ? NS_OK :
+	       db_exec(db, "COMMIT", err);
 }
 
 enum ns_rc

@@ -176,6 +176,12 @@ enum ns_rc db_mine_writer(struct db *db, struct ns_err *err);
  * cache: FTS5 reads the index and the row sizes of every match). */
 enum ns_rc db_mine_bm25_reader(struct db *db, struct ns_err *err);
 
+/* Hold (@hold) or end one read transaction on the read-only connection
+ * @db: the statements between read one snapshot and take the locks once
+ * instead of each (WAL locks are system calls).  Ending none is NS_OK. */
+enum ns_rc db_mine_bm25_snapshot(struct db *db, bool hold,
+				 struct ns_err *err);
+
 /* Ids (ascending) and text hashes (as db_mine_text_hashes(); 0 for no
  * text) of all passages; caller frees both. */
 enum ns_rc db_mine_passage_hashes(struct db *db, int64_t **ids,
@@ -189,6 +195,23 @@ enum ns_rc db_mine_bm25_one(struct db *db, const char *text, int64_t pid,
 /* The FTS5 query for @text (an OR of "quoted" terms); NULL when the text
  * has no terms.  Caller frees. */
 char *db_mine_fts_query(const char *text);
+
+/* The first term of @text as db_mine_fts_query() quotes it (a run of
+ * ASCII letters and digits and non-ASCII bytes): its start, its length in
+ * *@len; NULL when @text has no more terms. */
+const char *db_mine_fts_term(const char *text, size_t *len);
+
+/*
+ * Every passage that term @term (@len bytes, as db_mine_fts_term() finds
+ * it) matches, as the one-phrase query "@term": rowids ascending in
+ * *@rowids and FTS5's bm25() of that query negated in *@scores, *@n of
+ * them (may be 0; both arrays may then be NULL).  The bm25() of an OR of
+ * phrases is the sum, in query order, of each phrase's own score, which
+ * is what src/bm25.c builds on.  Caller frees both.
+ */
+enum ns_rc db_mine_bm25_term(struct db *db, const char *term, size_t len,
+			     int64_t **rowids, double **scores, int64_t *n,
+			     struct ns_err *err);
 
 /*
  * Read back run @run_id one query at a time (ascending query id, rank

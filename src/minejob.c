@@ -769,6 +769,7 @@ struct bm25_run {
 	int64_t np_all;
 	struct filter_cand *c;
 	double *pvalid;
+	uint64_t *phash;		/* the query's positives' hashes */
 };
 
 static uint64_t
@@ -789,11 +790,14 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 	size_t npos = (size_t)(b->pos_off[qi + 1] - b->pos_off[qi]), n = 0;
 	enum ns_rc rc;
 
-	for (size_t j = 0; j < npos; j++)
+	for (size_t j = 0; j < npos; j++) {
 		b->pvalid[j] = h->pos_score[j];
+		b->phash[j] = bm25_passage_hash(b, pos[j]);
+	}
 	for (int r = 0; r < h->n; r++) {
 		struct filter_cand *x = &b->c[n++];
-		uint64_t ph = bm25_passage_hash(b, h->pids[r]);
+		uint64_t ph = h->rows ? b->phash_all[h->rows[r]] :
+				       bm25_passage_hash(b, h->pids[r]);
 
 		memset(x, 0, sizeof(*x));
 		x->passage_id = h->pids[r];
@@ -805,8 +809,7 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 		x->same_text = ph && ph == b->qhash[qi];
 		for (size_t j = 0; j < npos; j++) {
 			x->is_positive |= pos[j] == h->pids[r];
-			if (ph && pos[j] != h->pids[r] &&
-			    bm25_passage_hash(b, pos[j]) == ph)
+			if (ph && pos[j] != h->pids[r] && b->phash[j] == ph)
 				x->same_text = true;
 		}
 	}
@@ -816,6 +819,28 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 	progress_update(b->pr, ++b->done);
 	return b->tg->sink(b->tg->arg, b->qids[qi], b->c, n, pos,
 			   h->pos_score, npos, err);
+}
+
+/* Say how the BM25 search went (bm25.h): "search bm25: ..." on @f. */
+static void
+minejob_bm25_report(FILE *f, const struct bm25_stats *st, int64_t nq)
+{
+	if (st->differs)
+		fprintf(f, "search bm25: each query whole through FTS5 (the "
+			"sum of its terms' bm25() differed from the whole "
+			"query's on this SQLite)\n");
+	else if (st->whole == nq)
+		fprintf(f, "search bm25: each query whole through FTS5\n");
+	else
+		fprintf(f, "search bm25: %lld terms scored by FTS5's bm25() "
+			"once each (%lld matches%s), %lld queries as sums of "
+			"their terms' scores (%lld checked against the whole "
+			"query's bm25()), %lld whole\n",
+			(long long)st->terms, (long long)st->parts,
+			st->forgotten ? ", asked again after the memory "
+					"budget was reached" : "",
+			(long long)(nq - st->whole), (long long)st->checked,
+			(long long)st->whole);
 }
 
 enum ns_rc
@@ -828,6 +853,8 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	char **qtext = NULL, *params = NULL, key[64];
 	int k = o->fp.range_max > 0 ? o->fp.range_max : 100;
 	struct bm25_run b;
+	struct bm25_params bp;
+	struct bm25_stats bst;
 	struct progress pr;
 	struct target tg;
 	enum ns_rc rc;
@@ -874,10 +901,23 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	b.c = xmalloc((size_t)(k > 0 ? k : 1) * sizeof(*b.c));
 	b.pvalid = xmalloc(((size_t)max_positives(pos_off, nq) + 1) *
 			   sizeof(double));
+	b.phash = xmalloc(((size_t)max_positives(pos_off, nq) + 1) *
+			  sizeof(*b.phash));
+	memset(&bp, 0, sizeof(bp));
+	bp.dir = db_dir(pj->db);
+	bp.k = k;
+	bp.texts = qtext;
+	bp.pos_off = pos_off;
+	bp.pos_pid = pos_pid;
+	bp.order = order;
+	bp.norder = norder;
+	bp.pids = pid_all;
+	bp.npids = np_all;
 	progress_start(&pr, "mine", "queries", norder);
-	rc = bm25_search(db_dir(pj->db), 0, k, qtext, pos_off, pos_pid, order,
-			 norder, bm25_query, &b, err);
+	rc = bm25_search(&bp, bm25_query, &b, &bst, err);
 	progress_finish(&pr);
+	if (rc == NS_OK && o->report)
+		minejob_bm25_report(o->report, &bst, norder);
 	rc = target_close(&tg, pj, o, rc, hi - lo, sum, err);
 	*run_out = tg.st.run_id;
 out:
@@ -885,6 +925,7 @@ out:
 	free(order);
 	free(b.c);
 	free(b.pvalid);
+	free(b.phash);
 	free(pos_off);
 	free(pos_pid);
 	free(qhash);
