@@ -451,8 +451,9 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd)
 
 	if (!sc || !sc->stream)
 		return 4096;
-	/* results: a float and a row per slot, twice (overlap) */
-	most = ((int64_t)1 << 30) / ((int64_t)kd * 24 + 1);
+	/* results: a float and a row per slot, twice (overlap), and the
+	 * rows read after the search (mine_batch_rows()) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * 32 + 1);
 	most = most < 4096 ? 4096 : most;
 	return nq < most ? (nq > 0 ? nq : 1) : most;
 }
@@ -653,6 +654,51 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 	return rc;
 }
 
+static int
+mine_row_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A streamed corpus: the rows the batch of @nb queries from @q0 reads at
+ * random after its search (the @kd screened rows @lab of each, rescored,
+ * and the positives, scored and compared with), ascending and distinct in
+ * *@rows (caller frees), read ahead together in file order.  Returns their
+ * number; 0 (nothing done) when the corpus is not streamed.
+ */
+static int64_t
+mine_batch_rows(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
+		const int64_t *lab, int64_t **rows)
+{
+	int64_t n = 0, m = 0, *r;
+
+	*rows = NULL;
+	if (!in->screen || !in->screen->stream || !in->screen->engine)
+		return 0;
+	r = xmalloc(((size_t)nb * kd + (size_t)(in->pos_off[q0 + nb] -
+						 in->pos_off[q0]) + 1) *
+		    sizeof(*r));
+	for (int64_t i = 0; i < nb * kd; i++)
+		if (lab[i] >= 0)
+			r[n++] = lab[i];
+	for (int64_t j = in->pos_off[q0]; j < in->pos_off[q0 + nb]; j++) {
+		int64_t row = mine_find_row(in->pids, in->np, in->pos_pid[j]);
+
+		if (row >= 0)
+			r[n++] = row;
+	}
+	qsort(r, (size_t)n, sizeof(*r), mine_row_cmp);
+	for (int64_t i = 0; i < n; i++)
+		if (!m || r[i] != r[m - 1])
+			r[m++] = r[i];
+	topk_rows_advise(in->screen->engine, r, m, false);
+	*rows = r;
+	return m;
+}
+
 enum ns_rc
 mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 	   int64_t batch, const struct filter_params *fp, struct summary *sum,
@@ -684,6 +730,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	enum ns_rc rc = NS_OK;
 	const int d = in->dim;
 	int cur = 0;
+	int64_t *rows = NULL, nrows;
 
 	if ((int64_t)kd > in->np && in->np >= k)
 		kd = (int)in->np;
@@ -713,6 +760,8 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			mine_search_start(&srch[1 - cur], in, ix, kd, q0 + batch,
 					  n2 < batch ? n2 : batch, overlap);
 		}
+		/* a streamed corpus: what follows reads rows at random */
+		nrows = mine_batch_rows(in, q0, nb, kd, lab, &rows);
 		/* every score the run stores comes from topk_dot() */
 		if (exact) {
 			if ((rc = mine_exact_batch(in, q0, nb, kd, k, dist, lab,
@@ -793,8 +842,14 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			if (pr)
 				progress_update(pr, qi + 1);
 		}
+		/* and out of the resident memory again */
+		if (nrows)
+			topk_rows_advise(in->screen->engine, rows, nrows, true);
+		free(rows);
+		rows = NULL;
 		cur = 1 - cur;
 	}
+	free(rows);
 	for (int i = 0; i < 2; i++) {
 		mine_search_wait(&srch[i], NULL);
 		free(srch[i].dist);

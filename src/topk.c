@@ -164,6 +164,70 @@ topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
 	}
 }
 
+/* madvise(@advice) the pages of passage rows [r0, r1): those the rows
+ * touch (for MADV_DONTNEED only those within the rows). */
+static void
+topk_advise_range(const struct topk *t, int64_t r0, int64_t r1, int advice)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)(t->xb + (size_t)r0 * (size_t)t->dim);
+	uintptr_t b = (uintptr_t)(t->xb + (size_t)r1 * (size_t)t->dim);
+
+	if (pg <= 0 || r1 <= r0)
+		return;
+	if (advice == MADV_DONTNEED) {
+		a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+		b &= ~((uintptr_t)pg - 1);
+	} else {
+		a &= ~((uintptr_t)pg - 1);
+		b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	}
+	if (b > a)
+		madvise((void *)a, b - a, advice);
+}
+
+void
+topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n,
+		 bool drop)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	const size_t rb = (size_t)t->dim * sizeof(float);
+	uintptr_t a = 0, b = 0;
+
+	if (!t->o.stream || pg <= 0)
+		return;
+	/* runs of rows on the same or adjacent pages, one call each */
+	for (int64_t i = 0; i <= n; i++) {
+		uintptr_t ra = 0, rz = 0;
+
+		if (i < n) {
+			if (rows[i] < 0 || rows[i] >= t->nb)
+				continue;
+			ra = (uintptr_t)t->xb + (size_t)rows[i] * rb;
+			rz = ra + rb;
+			ra &= ~((uintptr_t)pg - 1);
+			rz = (rz + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+			if (b > a && ra <= b) {
+				if (rz > b)
+					b = rz;
+				continue;
+			}
+		}
+		if (b > a)
+			madvise((void *)a, b - a,
+				drop ? MADV_DONTNEED : MADV_WILLNEED);
+		a = ra;
+		b = rz;
+	}
+}
+
+/* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */
+static void
+topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
+{
+	topk_advise_range(t, r0, r1, drop ? MADV_DONTNEED : MADV_WILLNEED);
+}
+
 enum ns_rc
 topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 struct topk **out, struct ns_err *err)
@@ -187,6 +251,11 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	}
 	t->esize = o->type == GEMM_F32 ? 4 : o->type == GEMM_BF16 ? 2 : 1;
 	gemm_u8_range(&t->zero, &t->qmax);
+	/* streaming: no read-around on a page fault (8 MB per 1.5 KB row
+	 * on some disks); the search reads each chunk ahead itself and
+	 * rows wanted at random are read ahead by topk_rows_advise() */
+	if (o->stream)
+		topk_advise_range(t, 0, nb, MADV_RANDOM);
 	if (o->type != GEMM_F32) {
 		/* the whole corpus, or one chunk when streaming */
 		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
@@ -417,26 +486,6 @@ topk_nthreads(void)
 #endif
 }
 
-/* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */
-static void
-topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)(t->xb + (size_t)r0 * (size_t)t->dim);
-	uintptr_t b = (uintptr_t)(t->xb + (size_t)r1 * (size_t)t->dim);
-
-	if (pg <= 0)
-		return;
-	if (drop) {
-		a = (a + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-		b &= ~((uintptr_t)pg - 1);
-	} else {
-		a &= ~((uintptr_t)pg - 1);
-	}
-	if (b > a)
-		madvise((void *)a, b - a, drop ? MADV_DONTNEED : MADV_WILLNEED);
-}
-
 enum ns_rc
 topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	    int64_t *label, struct ns_err *err)
@@ -475,6 +524,9 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		mt = (mt + 15) / 16 * 16;
 	}
 	ntiles = (nq + mt - 1) / mt;
+	if (t->o.stream)
+		topk_advise(t, 0, t->nb < t->o.chunk ? t->nb : t->o.chunk,
+			    false);
 	gemm_serial_begin();
 	for (int64_t c0 = 0; c0 < t->nb && !failed; c0 += t->o.chunk) {
 		int64_t cn = t->nb - c0 < t->o.chunk ? t->nb - c0 : t->o.chunk;

@@ -64,6 +64,16 @@ enum ns_rc topk_search(struct topk *t, const float *xq, int64_t nq, int k,
 		       float *dist, int64_t *label, struct ns_err *err);
 
 /*
+ * Streaming only (else nothing): read ahead (or, @drop, release from the
+ * process's resident memory) the pages of the @n passage rows @rows,
+ * ascending (negative rows are skipped).  The mapping of a streamed corpus
+ * reads only the faulting page (MADV_RANDOM), so rows wanted at random
+ * after a search cost their own pages, read together here in file order.
+ */
+void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n,
+		      bool drop);
+
+/*
  * How far a screening score of query @q may be from the exact inner
  * product, for any passage: a rounding-error bound in f32 and bf16
  * (Higham's gamma_d for the sums, the bf16 rounding of both vectors), and

@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli-mine-sample.sh - mining the bundled Debian sample (BEIR format): dense
-# over the built-in embedder's vectors and BM25 (one sharded slice), with
+# over the built-in embedder's vectors (also streamed, as if larger than
+# memory) and BM25 (one sharded slice, then all), with
 # sensible results: a query's positive and passages of the same source
 # package family (sample/debian-descriptions/families.tsv) rank high.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -46,4 +47,17 @@ is_in "$out" " 3000 queries as sums of their terms' scores (4 checked against th
 set -- $(python3 "${top_srcdir:-.}/tests/sample-check.py" "$P" "$S/families.tsv" 2)
 ok "bm25: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
 	python3 -c "import sys; sys.exit(not $2 >= 0.80)"
+
+# dense again as if the vectors (4.6 MB) were larger than memory: the
+# search streams the mapped file and the rows read at random afterwards
+# (rescoring, positives) are read ahead and dropped per batch; the same
+# candidates and scores as run 1
+NEGSIEVE_MEMORY=2000000 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "dense mining, streamed"
+is_in "$out" "is larger than half the memory: streamed" "... it says it streams"
+is_in "$out" "run 3: 3000 queries, 60000 candidates" "... all queries"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = 3 AND a.data = b.data")" 3000 \
+	"... the same candidates and scores as without streaming"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_positive a JOIN run_positive b USING (query_id, passage_id) WHERE a.run_id = 1 AND b.run_id = 3 AND a.score = b.score")" 3000 \
+	"... and the same scores of the positives"
 done_testing

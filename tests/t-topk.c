@@ -630,9 +630,105 @@ test_bound(void)
 	free(lab);
 }
 
+/* Resident kB of the mapping that starts at @addr (/proc/self/smaps); -1
+ * when it cannot be read. */
+static long
+mapping_rss(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = a == (unsigned long)(uintptr_t)addr;
+		else if (in && sscanf(line, "Rss: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* topk_rows_advise(): the pages of rows read at random after a streamed
+ * search leave the resident memory again (the rows given, in runs). */
+static void
+test_rows_advise(void)
+{
+	const int64_t nb = 8192;
+	const int dim = 64;
+	size_t bytes = (size_t)nb * dim * sizeof(float);
+	char path[1100];
+	float *xb = xcalloc((size_t)nb * dim, sizeof(float)), sum = 0;
+	int64_t rows[] = { -1, 0, 1, 2, 3, 4, 5, 100, 101, 2000, 4095, 9000 };
+	int64_t *all = xmalloc((size_t)nb * sizeof(*all));
+	const float *m = NULL;
+	struct topk_opts o;
+	struct topk *t = NULL;
+	struct ns_err err;
+	long full, half, none;
+	FILE *fp;
+	int fd;
+
+	err_clear(&err);
+	snprintf(path, sizeof(path), "%s/rows.f32", tap_tmpdir());
+	if ((fp = fopen(path, "wb"))) {
+		fwrite(xb, 1, bytes, fp);
+		fclose(fp);
+	}
+	if ((fd = open(path, O_RDONLY)) >= 0) {
+		void *p = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+
+		m = p == MAP_FAILED ? NULL : p;
+		close(fd);
+	}
+	topk_opts_default(&o);
+	o.stream = true;
+	if (!ok(m && topk_new(m, nb, dim, &o, &t, &err) == NS_OK,
+		"rows: a streaming engine over a mapped file (%s)", err.msg))
+		goto out;
+	for (int64_t i = 0; i < nb; i++)
+		all[i] = i;
+	/* odd rows in the list: skipped; none at all: nothing */
+	topk_rows_advise(t, rows, (int64_t)(sizeof(rows) / sizeof(*rows)),
+			 false);
+	topk_rows_advise(t, rows, 0, true);
+	for (size_t i = 0; i < (size_t)nb * dim; i++)
+		sum += m[i];
+	full = mapping_rss(m);
+	topk_rows_advise(t, all, nb / 2, true);
+	half = mapping_rss(m);
+	topk_rows_advise(t, all + nb / 2, nb / 2, true);
+	none = mapping_rss(m);
+	if (full < 0) {
+		skip("no /proc/self/smaps", "rows: resident memory");
+	} else {
+		ok(full >= (long)(bytes / 1024) - 4,
+		   "rows: all read: %ld kB resident", full);
+		/* at most the other half stays (a huge page mapping of the
+		 * file goes whole) */
+		ok(half <= full / 2 + 8, "rows: the first half dropped: "
+		   "%ld kB", half);
+		ok(none <= 8, "rows: all dropped: %ld kB", none);
+	}
+	ok(sum == 0, "rows: the data reads back");
+	topk_free(t);
+out:
+	if (m)
+		munmap((void *)m, bytes);
+	free(xb);
+	free(all);
+}
+
 int
 main(void)
 {
+	test_rows_advise();
 	test_conversions();
 	test_products();
 	test_probe();
