@@ -565,7 +565,16 @@ topk_push_avx512(struct topk_sel *s, int64_t q, const float *x, int64_t n,
 						 _CMP_GT_OQ);
 
 		if (m) {
-			int c = s->n[q];
+			int c;
+
+			/* room for 16 (the generic tail may leave less) */
+			if (s->n[q] > s->cap - 16) {
+				topk_sel_compact(s, q);
+				t = _mm512_set1_ps(s->thr[q]);
+				m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j),
+						       t, _CMP_GT_OQ);
+			}
+			c = s->n[q];
 
 			_mm512_mask_compressstoreu_ps(v + c, m,
 						      _mm512_loadu_ps(x + j));
@@ -576,11 +585,6 @@ topk_push_avx512(struct topk_sel *s, int64_t q, const float *x, int64_t n,
 			    l + c, (__mmask8)(m >> 8),
 			    _mm512_add_epi64(r0, step));
 			s->n[q] += __builtin_popcount(m);
-			/* room for the next 16 */
-			if (s->n[q] > s->cap - 16) {
-				topk_sel_compact(s, q);
-				t = _mm512_set1_ps(s->thr[q]);
-			}
 		}
 		r0 = _mm512_add_epi64(r0, _mm512_add_epi64(step, step));
 	}
