@@ -571,13 +571,29 @@ mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
 	     const int64_t *lab, int kd, int k, double bound,
 	     struct mine_scored *out)
 {
+	const size_t rb = (size_t)in->dim * sizeof(float);
 	int n = 0;
+
+	for (int r = 0; r < 3 && r < kd; r++)
+		if (lab[r] >= 0 && lab[r] < in->np)
+			for (size_t o = 0; o < rb; o += 64)
+				__builtin_prefetch((const char *)(in->pv +
+					(size_t)lab[r] * (size_t)in->dim) + o);
 
 	for (int r = 0; r < kd; r++) {
 		int64_t row = lab[r];
 
 		if (row < 0 || row >= in->np)
 			continue;
+		/* rows at random addresses: fetch the one three ahead while
+		 * this one is scored */
+		if (r + 3 < kd && lab[r + 3] >= 0 && lab[r + 3] < in->np) {
+			const char *nx = (const char *)(in->pv + (size_t)lab[r + 3] *
+							(size_t)in->dim);
+
+			for (size_t o = 0; o < rb; o += 64)
+				__builtin_prefetch(nx + o);
+		}
 		out[n].row = row;
 		out[n].score = topk_dot(qv, in->pv + (size_t)row *
 					(size_t)in->dim, in->dim);

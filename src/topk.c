@@ -39,6 +39,10 @@ struct topk {
 	/* for topk_bound(): maxima over the passages, once searched */
 	bool have_norms;
 	double pnorm_max, pscale_max;
+	/* selection buffers, kept between searches (no fresh pages each) */
+	float *sel_v;
+	int64_t *sel_l;
+	size_t sel_slots;
 };
 
 void
@@ -282,6 +286,8 @@ topk_free(struct topk *t)
 		return;
 	gemm_kernel_free(t->kn);
 	free(t->conv);
+	free(t->sel_v);
+	free(t->sel_l);
 	free(t->pscale);
 	free(t->pzs);
 	free(t);
@@ -481,9 +487,20 @@ topk_select(float *v, int64_t *l, int n, int k)
 	if (k <= 0 || k >= n)
 		return;
 	while (lo < hi) {
-		float pv = v[kk];
-		int64_t pl = l[kk];
+		/* the pivot: the median of the first, middle and last (after
+		 * a selection [k-1] holds the old threshold, the worst) */
+		int mid = lo + (hi - lo) / 2, p = mid;
+		bool a_b = topk_better(v[lo], l[lo], v[mid], l[mid]);
+		bool b_c = topk_better(v[mid], l[mid], v[hi], l[hi]);
+		bool a_c = topk_better(v[lo], l[lo], v[hi], l[hi]);
+		float pv;
+		int64_t pl;
 		int i = lo, j = hi;
+
+		if (a_b != b_c)		/* mid is not in between */
+			p = a_b == a_c ? hi : lo;
+		pv = v[p];
+		pl = l[p];
 
 		do {
 			while (topk_better(v[i], l[i], pv, pl))
@@ -667,8 +684,15 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		return NS_OK;
 	sel.k = k;
 	sel.cap = topk_sel_cap(k);
-	sel.v = xmalloc((size_t)nq * (size_t)sel.cap * sizeof(float));
-	sel.l = xmalloc((size_t)nq * (size_t)sel.cap * sizeof(int64_t));
+	if (t->sel_slots < (size_t)nq * (size_t)sel.cap) {
+		t->sel_slots = (size_t)nq * (size_t)sel.cap;
+		free(t->sel_v);
+		free(t->sel_l);
+		t->sel_v = xmalloc(t->sel_slots * sizeof(float));
+		t->sel_l = xmalloc(t->sel_slots * sizeof(int64_t));
+	}
+	sel.v = t->sel_v;
+	sel.l = t->sel_l;
 	sel.n = xcalloc((size_t)nq, sizeof(int));
 	sel.thr = xmalloc((size_t)nq * sizeof(float));
 	for (int64_t i = 0; i < nq; i++)
@@ -790,8 +814,6 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	free(qa);
 	free(qscale);
 	free(qsum);
-	free(sel.v);
-	free(sel.l);
 	free(sel.n);
 	free(sel.thr);
 	if (failed)
