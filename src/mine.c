@@ -451,9 +451,11 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd)
 
 	if (!sc || !sc->stream)
 		return 4096;
-	/* results: a float and a row per slot, twice (overlap), and the
-	 * rows read after the search (mine_batch_rows()) */
-	most = ((int64_t)1 << 30) / ((int64_t)kd * 32 + 1);
+	/* results: a float and a row per slot, twice (overlap), the
+	 * engine's selection buffers (2 kd + 32 slots of a float and a
+	 * row per query) and the rows read after the search
+	 * (mine_batch_rows()) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * 64 + 400);
 	most = most < 4096 ? 4096 : most;
 	return nq < most ? (nq > 0 ? nq : 1) : most;
 }

@@ -143,6 +143,26 @@ topk_dot(const float *a, const float *b, int dim)
 	return f(a, b, dim);
 }
 
+/* @n bytes for a large buffer (free() frees it): 2 MB aligned and in huge
+ * pages where the kernel gives them on request (each 4 kB page's first
+ * touch is a fault, costly on a virtual machine). */
+static void *
+topk_big_alloc(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+
+	if (n < huge)
+		return xmalloc(n ? n : 1);
+	n = (n + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, n))
+		return xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 /* Convert passage rows [r0, r0+n) into @conv (at row 0), in parallel. */
 static void
 topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
@@ -264,8 +284,8 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 		/* the whole corpus, or one chunk when streaming */
 		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
 
-		t->conv = xmalloc((size_t)(rows > 0 ? rows : 1) *
-				  (size_t)dim * t->esize);
+		t->conv = topk_big_alloc((size_t)(rows > 0 ? rows : 1) *
+					 (size_t)dim * t->esize);
 		if (o->type == GEMM_U8S8) {
 			t->pscale = xmalloc((size_t)(rows + 1) * sizeof(float));
 			t->pzs = xmalloc((size_t)(rows + 1) * sizeof(int32_t));
@@ -688,8 +708,8 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		t->sel_slots = (size_t)nq * (size_t)sel.cap;
 		free(t->sel_v);
 		free(t->sel_l);
-		t->sel_v = xmalloc(t->sel_slots * sizeof(float));
-		t->sel_l = xmalloc(t->sel_slots * sizeof(int64_t));
+		t->sel_v = topk_big_alloc(t->sel_slots * sizeof(float));
+		t->sel_l = topk_big_alloc(t->sel_slots * sizeof(int64_t));
 	}
 	sel.v = t->sel_v;
 	sel.l = t->sel_l;
