@@ -561,6 +561,62 @@ mine_scored_cmp(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+static int
+mine_row_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A streamed corpus: the rows the batch of @nb queries from @q0 reads at
+ * random after its search (the @kd screened rows @lab of each, rescored,
+ * and the positives, scored and compared with), ascending and distinct in
+ * *@rows (caller frees), read ahead together in file order.  Returns their
+ * number; 0 (nothing done) when the corpus is not streamed.
+ */
+static int64_t
+mine_batch_rows(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
+		const int64_t *lab, int64_t **rows)
+{
+	int64_t n = 0, m = 0, *r;
+
+	*rows = NULL;
+	if (!in->screen || !in->screen->stream || !in->screen->engine)
+		return 0;
+	r = xmalloc(((size_t)nb * kd + (size_t)(in->pos_off[q0 + nb] -
+						 in->pos_off[q0]) + 1) *
+		    sizeof(*r));
+	for (int64_t i = 0; i < nb * kd; i++)
+		if (lab[i] >= 0)
+			r[n++] = lab[i];
+	for (int64_t j = in->pos_off[q0]; j < in->pos_off[q0 + nb]; j++) {
+		int64_t row = mine_find_row(in->pids, in->np, in->pos_pid[j]);
+
+		if (row >= 0)
+			r[n++] = row;
+	}
+	qsort(r, (size_t)n, sizeof(*r), mine_row_cmp);
+	for (int64_t i = 0; i < n; i++)
+		if (!m || r[i] != r[m - 1])
+			r[m++] = r[i];
+	topk_rows_advise(in->screen->engine, r, m);
+	*rows = r;
+	return m;
+}
+
+/* A streamed corpus: every MINE_TRIM queries read at random, the pages
+ * they mapped go (see topk_release()). */
+#define MINE_TRIM 64
+
+static void
+mine_trim(const struct mine_in *in, int64_t i)
+{
+	if (i % MINE_TRIM == MINE_TRIM - 1 && in->screen && in->screen->stream)
+		topk_release(in->screen->engine);
+}
+
 /*
  * Rescore the @kd screened rows @lab (screening scores @dist, best first)
  * of query vector @qv exactly, best first, into @out[kd] (missing rows
@@ -638,6 +694,7 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 				redo = xmalloc((size_t)nb * sizeof(*redo));
 			redo[nredo++] = i;
 		}
+		mine_trim(in, i);
 	}
 	if (nredo && re && topk_type(re) == GEMM_F32) {
 		int64_t kd2 = (int64_t)kd * 4 < in->np ? (int64_t)kd * 4 :
@@ -660,6 +717,7 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 					  (int)kd2, k, topk_bound(re, qv), o2))
 				sc->uncertain++;
 			memcpy(rs + redo[j] * kd, o2, (size_t)kd * sizeof(*o2));
+			mine_trim(in, j);
 		}
 		free(xq);
 		free(d2);
@@ -670,51 +728,6 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 	}
 	free(redo);
 	return rc;
-}
-
-static int
-mine_row_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * A streamed corpus: the rows the batch of @nb queries from @q0 reads at
- * random after its search (the @kd screened rows @lab of each, rescored,
- * and the positives, scored and compared with), ascending and distinct in
- * *@rows (caller frees), read ahead together in file order.  Returns their
- * number; 0 (nothing done) when the corpus is not streamed.
- */
-static int64_t
-mine_batch_rows(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
-		const int64_t *lab, int64_t **rows)
-{
-	int64_t n = 0, m = 0, *r;
-
-	*rows = NULL;
-	if (!in->screen || !in->screen->stream || !in->screen->engine)
-		return 0;
-	r = xmalloc(((size_t)nb * kd + (size_t)(in->pos_off[q0 + nb] -
-						 in->pos_off[q0]) + 1) *
-		    sizeof(*r));
-	for (int64_t i = 0; i < nb * kd; i++)
-		if (lab[i] >= 0)
-			r[n++] = lab[i];
-	for (int64_t j = in->pos_off[q0]; j < in->pos_off[q0 + nb]; j++) {
-		int64_t row = mine_find_row(in->pids, in->np, in->pos_pid[j]);
-
-		if (row >= 0)
-			r[n++] = row;
-	}
-	qsort(r, (size_t)n, sizeof(*r), mine_row_cmp);
-	for (int64_t i = 0; i < n; i++)
-		if (!m || r[i] != r[m - 1])
-			r[m++] = r[i];
-	topk_rows_advise(in->screen->engine, r, m, false);
-	*rows = r;
-	return m;
 }
 
 enum ns_rc
@@ -859,10 +872,11 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 					  npos, err);
 			if (pr)
 				progress_update(pr, qi + 1);
+			mine_trim(in, qi - q0);
 		}
 		/* and out of the resident memory again */
 		if (nrows)
-			topk_rows_advise(in->screen->engine, rows, nrows, true);
+			topk_release(in->screen->engine);
 		free(rows);
 		rows = NULL;
 		cur = 1 - cur;

@@ -19,6 +19,7 @@
 #include "src/util.h"
 
 #define TOPK_CHUNK 65536
+#define TOPK_READ_PIECE ((uintptr_t)128 << 10)	/* see topk_advise_range() */
 #define TOPK_TILE_M 512
 #define TOPK_TILE_N 1024
 
@@ -188,6 +189,24 @@ topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
 	}
 }
 
+/* madvise(@advice) the pages [a, b) (page-aligned). */
+static void
+topk_madvise(uintptr_t a, uintptr_t b, int advice)
+{
+	if (b <= a)
+		return;
+	if (advice != MADV_WILLNEED) {
+		madvise((void *)a, b - a, advice);
+		return;
+	}
+	/* the kernel reads at most its readahead window (read_ahead_kb,
+	 * 128 KB by default) per MADV_WILLNEED: ask piece by piece, so the
+	 * whole range is queued */
+	for (uintptr_t p = a; p < b; p += TOPK_READ_PIECE)
+		madvise((void *)p, b - p < TOPK_READ_PIECE ? b - p :
+				   TOPK_READ_PIECE, MADV_WILLNEED);
+}
+
 /* madvise(@advice) the pages of passage rows [r0, r1): those the rows
  * touch (for MADV_DONTNEED only those within the rows). */
 static void
@@ -206,13 +225,11 @@ topk_advise_range(const struct topk *t, int64_t r0, int64_t r1, int advice)
 		a &= ~((uintptr_t)pg - 1);
 		b = (b + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
 	}
-	if (b > a)
-		madvise((void *)a, b - a, advice);
+	topk_madvise(a, b, advice);
 }
 
 void
-topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n,
-		 bool drop)
+topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	const size_t rb = (size_t)t->dim * sizeof(float);
@@ -237,12 +254,17 @@ topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n,
 				continue;
 			}
 		}
-		if (b > a)
-			madvise((void *)a, b - a,
-				drop ? MADV_DONTNEED : MADV_WILLNEED);
+		topk_madvise(a, b, MADV_WILLNEED);
 		a = ra;
 		b = rz;
 	}
+}
+
+void
+topk_release(const struct topk *t)
+{
+	if (t->o.stream)
+		topk_advise_range(t, 0, t->nb, MADV_DONTNEED);
 }
 
 /* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */

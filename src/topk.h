@@ -64,14 +64,22 @@ enum ns_rc topk_search(struct topk *t, const float *xq, int64_t nq, int k,
 		       float *dist, int64_t *label, struct ns_err *err);
 
 /*
- * Streaming only (else nothing): read ahead (or, @drop, release from the
- * process's resident memory) the pages of the @n passage rows @rows,
- * ascending (negative rows are skipped).  The mapping of a streamed corpus
- * reads only the faulting page (MADV_RANDOM), so rows wanted at random
- * after a search cost their own pages, read together here in file order.
+ * Streaming only (else nothing): read ahead the pages of the @n passage
+ * rows @rows, ascending (rows out of range are skipped).  The mapping of a
+ * streamed corpus reads only the faulting page (MADV_RANDOM), so rows
+ * wanted at random after a search cost their own pages, queued together
+ * here in file order.
  */
-void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n,
-		      bool drop);
+void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n);
+
+/*
+ * Streaming only (else nothing): release every page of the corpus from
+ * the process's resident memory (they stay in the page cache while the
+ * system keeps them).  Reading rows at random maps the cached pages
+ * around each (the kernel's fault-around, 64 KB): call this every few
+ * queries to keep the resident set bounded.
+ */
+void topk_release(const struct topk *t);
 
 /*
  * How far a screening score of query @q may be from the exact inner
