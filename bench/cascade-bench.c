@@ -110,12 +110,12 @@ main(int argc, char **argv)
 		cascade_funnel(&c, t, items, n);
 		t_route = now() - t0;
 		t0 = now();
+		cascade_pfn_all(&c, &fr.pfn, items, n, pfn);
 		for (size_t i = 0; i < n; i++) {
 			int stage;
 
 			vd[i] = cascade_route(&c, t, &items[i], &stage,
 					      &pend[i]);
-			pfn[i] = cascade_pfn(&c, &fr.pfn, &items[i]);
 		}
 		cascade_queue_order(&c, items, n, vd, pend, pfn, prio);
 		t_queue = now() - t0;

@@ -16,6 +16,9 @@
 #                 looser targets, for a small set)
 #   small-judge   the same with the judge
 #   small-judge-drop  ... and undecided candidates dropped at export
+#   default-cut, default-cut-0.2  the default cascade, export leaving
+#                 out undecided candidates with P(FN) above 0.15 / 0.2
+#   default-judge-cut  with the judge, P(FN) above 0.4 left out
 # CSVs (a seed column first) and the tables and plots of BENCHMARKS.md go
 # to $BENCH_DIR (default /tmp/ns-bench-simulate), with analysis.md
 # (bench/simulate-analysis.py: single-score cuts chosen with hindsight).
@@ -63,6 +66,11 @@ one small --config bench/simulate-small.yaml
 one small-judge --config bench/simulate-small.yaml --judge-accuracy 0.85
 one small-judge-drop --config bench/simulate-small.yaml --judge-accuracy 0.85 \
 	--undecided drop
+# undecided candidates that P(FN) puts above a cut left out (export
+# --max-pfn): without a judge, and with one
+one default-cut --max-pfn 0.15
+one default-cut-0.2 --max-pfn 0.2
+one default-judge-cut --judge-accuracy 0.85 --max-pfn 0.4
 "$NEGSIEVE" simulate --oracle "$oracle" --budget 0.1 "$p" |
 	sed -n '1,3p' >"$dir/facts.txt"
 echo "$(( $(date +%s) - start )) s for 5 x $seeds simulations" >>"$dir/facts.txt"

@@ -46,9 +46,15 @@ def table(runs):
     budgets = sorted({b for (_, b) in runs})
     out = ["| budget | policy | decisions | FN found | contamination "
            "(mean, min-max) | TN kept | estimate (mean) | interval holds "
-           "the truth | cont <= 10% and TN >= 80% |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "the truth | cont <= 10% and TN >= 80% | 5 points below the "
+           "best rule at >= its TN kept |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for b in budgets:
+        # the fixed rule of lowest contamination (the same in every seed)
+        rules = [(mean([r["cont"] for r in runs[(pol, b)]]),
+                  mean([r["tn"] for r in runs[(pol, b)]]))
+                 for pol in POLICIES[1:] if runs.get((pol, b))]
+        best = min(rules) if rules else None
         for pol in POLICIES:
             v = runs.get((pol, b))
             if not v:
@@ -64,11 +70,14 @@ def table(runs):
                 known = [r for r in v if r["est"] is not None]
                 held = sum(1 for r in known
                            if r["lo"] - 1e-9 <= r["cont"] <= r["hi"] + 1e-9)
-                line += " %s | %d of %d (%d printed) | %d of %d |" % (
+                beat = sum(1 for r in v if best and
+                           r["cont"] <= best[0] - 0.05 + 1e-9 and
+                           r["tn"] >= best[1] - 1e-9)
+                line += " %s | %d of %d (%d printed) | %d of %d | %d of %d |" % (
                     pct(mean([r["est"] for r in known])) if known else "-",
-                    held, len(v), len(known), met, len(v))
+                    held, len(v), len(known), met, len(v), beat, len(v))
             else:
-                line += " | | %d of %d |" % (met, len(v))
+                line += " | | %d of %d | |" % (met, len(v))
             out.append(line)
     return "\n".join(out)
 

@@ -13,6 +13,7 @@
  * does not grow with the project, and nothing but the current query is
  * held in memory.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ struct export_reader {
 	bool open;			/* the read transaction is open */
 	bool done;			/* the query cursor reached the end */
 	int64_t queries, fit, decisions;
+	bool model;			/* the fit has a P(FN) model */
 	int64_t cache_size;		/* the connection's, set back at the
 					 * close; 0: not changed */
 	sqlite3_stmt *cursor;		/* the queries, in id order */
@@ -225,7 +227,10 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	static const char sql_snap[] =
 		"SELECT (SELECT count(*) FROM query),"
 		" (SELECT coalesce(max(id), 0) FROM cascade_fit),"
-		" (SELECT coalesce(max(id), 0) FROM decision)";
+		" (SELECT coalesce(max(id), 0) FROM decision),"
+		" (SELECT CASE WHEN json_valid(model)"
+		"   THEN coalesce(json_array_length(model, '$.w'), 0) > 0"
+		"   ELSE 0 END FROM cascade_fit ORDER BY id DESC LIMIT 1)";
 	static const char sql_cursor[] =
 		"SELECT id, xid, text, prompt, type FROM query ORDER BY id";
 	static const char sql_runpos[] =
@@ -235,7 +240,7 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 		"SELECT query_id, passage_id, grade FROM qrel"
 		" WHERE grade <= 0 ORDER BY query_id, passage_id";
 	static const char sql_auto[] =
-		"SELECT query_id, passage_id, verdict FROM item_auto"
+		"SELECT query_id, passage_id, verdict, pfn FROM item_auto"
 		" ORDER BY query_id, passage_id";
 	static const char sql_decided[] =
 		"SELECT DISTINCT query_id FROM decision ORDER BY query_id";
@@ -303,6 +308,7 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	r->queries = sqlite3_column_int64(st, 0);
 	r->fit = sqlite3_column_int64(st, 1);
 	r->decisions = sqlite3_column_int64(st, 2);
+	r->model = sqlite3_column_int(st, 3) != 0;
 	sqlite3_reset(st);
 	if (!(st = db_prep(db, sql_runs, err))) {
 		rc = NS_EDB;
@@ -366,6 +372,12 @@ export_reader_fit(const struct export_reader *r)
 	return r->fit;
 }
 
+bool
+export_reader_model(const struct export_reader *r)
+{
+	return r->model;
+}
+
 int64_t
 export_reader_decisions(const struct export_reader *r)
 {
@@ -426,6 +438,7 @@ new_item(struct export_reader *r, bool pos)
 	}
 	memset(it, 0, sizeof(*it));
 	it->title = "";
+	it->pfn = NAN;
 	return it;
 }
 
@@ -724,11 +737,11 @@ add_other(struct export_reader *r, int64_t pid, struct ns_err *err,
 	return it;
 }
 
-/* Put label @l or verdict @a on the query's item of passage @pid; a
- * false negative that is none of its items is added. */
+/* Put label @l or verdict @a (with P(FN) @pfn) on the query's item of
+ * passage @pid; a false negative that is none of its items is added. */
 static enum ns_rc
 mark_item(struct export_reader *r, size_t ncand, int64_t pid, enum label l,
-	  enum export_auto a, struct ns_err *err)
+	  enum export_auto a, double pfn, struct ns_err *err)
 {
 	struct export_item *it = find_item(r, ncand, pid);
 	enum ns_rc ret = NS_OK;
@@ -739,8 +752,10 @@ mark_item(struct export_reader *r, size_t ncand, int64_t pid, enum label l,
 		return ret;
 	if (l != LABEL_NONE)
 		it->label = l;
-	if (a != EXPORT_AUTO_NONE)
+	if (a != EXPORT_AUTO_NONE) {
 		it->verdict = a;
+		it->pfn = pfn;
+	}
 	return NS_OK;
 }
 
@@ -763,7 +778,7 @@ read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
 		ret = mark_item(r, ncand, sqlite3_column_int64(st, 0),
 				label_of_action((const char *)
 						sqlite3_column_text(st, 1)),
-				EXPORT_AUTO_NONE, err);
+				EXPORT_AUTO_NONE, NAN, err);
 	sqlite3_reset(st);
 	if (ret == NS_OK && rc != SQLITE_DONE)
 		ret = db_fail(r->db, err, "reading decisions");
@@ -790,7 +805,9 @@ read_verdicts(struct export_reader *r, size_t ncand, struct ns_err *err)
 		else if (v && !strcmp(v, "review"))
 			a = EXPORT_AUTO_REVIEW;
 		/* the row stays current while add_other() reads */
-		ret = mark_item(r, ncand, pid, LABEL_NONE, a, err);
+		ret = mark_item(r, ncand, pid, LABEL_NONE, a,
+				sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN
+				: sqlite3_column_double(st, 3), err);
 		stream_next(&r->verdicts);
 	}
 	return ret;

@@ -49,6 +49,7 @@ struct export_item {
 	enum label label;	/* current human label (item_label), or
 				 * LABEL_NONE */
 	enum export_auto verdict; /* the cascade's verdict */
+	double pfn;		/* its P(FN) under the cascade; NAN: none */
 };
 
 /* One query with everything the export needs about it; owned by the
@@ -97,6 +98,10 @@ enum ns_rc export_reader_open(struct db *db, int64_t run, bool all_runs,
 int64_t export_reader_queries(const struct export_reader *r);
 int64_t export_reader_fit(const struct export_reader *r);
 int64_t export_reader_decisions(const struct export_reader *r);
+
+/* Whether that cascade version has a P(FN) model (at least 10 labels,
+ * of both kinds); before, item_auto.pfn is the labels' base rate. */
+bool export_reader_model(const struct export_reader *r);
 
 /*
  * The next query in id order: NS_OK with *@q (valid until the next call),

@@ -76,6 +76,7 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 			 ? CASCADE_QUEUE_LIKELY_FN : CASCADE_QUEUE_UNCERTAIN;
 	c->seed = (uint64_t)config_int(cfg, "cascade.seed", 0);
 	c->grid = (int)config_int(cfg, "cascade.grid", 200);
+	c->query_effects = config_bool(cfg, "cascade.query_effects", true);
 	if (n == 0) {
 		cascade_add_stage(c, "near_duplicate", CASCADE_DUP, -1);
 		cascade_add_stage(c, "gap", CASCADE_GAP, -1);
@@ -496,6 +497,22 @@ cascade_funnel(const struct cascade *c, struct cascade_thr *t,
 
 /* --- P(FN) --------------------------------------------------------------- */
 
+/* The version of the model's inputs: 2 since the rank is on a log
+ * scale; a stored model of other inputs is no model. */
+#define CASCADE_PFN_INPUTS 2
+
+/* Feature @j of @it as the model sees it: the rank on a log scale
+ * (what the 1st and the 2nd differ by, the 50th and the 51st do not). */
+static double
+cascade_pfn_in(const struct cascade_item *it, int j)
+{
+	if (j >= CASCADE_NFEAT)
+		return it->x[j - CASCADE_NFEAT];
+	if (j == 3 && !isnan(it->f[3]))		/* minus the rank */
+		return -log(fmax(1.0, -it->f[3]));
+	return it->f[j];
+}
+
 /* The inputs of the model for @it: each feature standardized (0 when
  * missing) and a missing-indicator, then a constant 1. */
 static int
@@ -505,8 +522,7 @@ cascade_pfn_x(const struct cascade *c, const struct cascade_pfn *m,
 	int nf = CASCADE_NFEAT + c->next, d = 0;
 
 	for (int j = 0; j < nf; j++) {
-		double v = j < CASCADE_NFEAT ? it->f[j]
-					     : it->x[j - CASCADE_NFEAT];
+		double v = cascade_pfn_in(it, j);
 		bool miss = isnan(v);
 
 		x[d++] = miss ? 0.0 : (v - m->mean[j]) / m->sd[j];
@@ -518,9 +534,9 @@ cascade_pfn_x(const struct cascade *c, const struct cascade_pfn *m,
 
 double
 cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
-	    const struct cascade_item *it)
+	    const struct cascade_item *it, double off)
 {
-	double x[CASCADE_PFN_DIM], z = 0.0;
+	double x[CASCADE_PFN_DIM], z = off;
 	int d;
 
 	if (m->dim == 0)
@@ -529,6 +545,226 @@ cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
 	for (int j = 0; j < d && j < m->dim; j++)
 		z += m->w[j] * x[j];
 	return 1.0 / (1.0 + exp(-z));
+}
+
+/* The linear part of the model (without a query effect) at @it. */
+static double
+cascade_pfn_z(const struct cascade *c, const struct cascade_pfn *m,
+	      const struct cascade_item *it)
+{
+	double x[CASCADE_PFN_DIM], z = 0.0;
+	int d = cascade_pfn_x(c, m, it, x);
+
+	for (int j = 0; j < d && j < m->dim; j++)
+		z += m->w[j] * x[j];
+	return z;
+}
+
+static bool
+cascade_is_label(const struct cascade_item *it)
+{
+	return it->label == CASCADE_LABEL_TN || it->label == CASCADE_LABEL_FN;
+}
+
+/* Queries -> their index among the queries with labels (open
+ * addressing on the qid). */
+struct cascade_qmap {
+	int64_t *key;
+	uint32_t *val;		/* UINT32_MAX: empty */
+	size_t cap, n;
+};
+
+static void
+cascade_qmap_init(struct cascade_qmap *q, size_t most)
+{
+	q->cap = 16;
+	while (q->cap < 2 * most + 1)
+		q->cap *= 2;
+	q->key = xmalloc(q->cap * sizeof(*q->key));
+	q->val = xmalloc(q->cap * sizeof(*q->val));
+	for (size_t h = 0; h < q->cap; h++)
+		q->val[h] = UINT32_MAX;
+	q->n = 0;
+}
+
+static void
+cascade_qmap_fini(struct cascade_qmap *q)
+{
+	free(q->key);
+	free(q->val);
+}
+
+/* The slot of @qid: its own, or the empty one where it would go. */
+static size_t
+cascade_qmap_slot(const struct cascade_qmap *q, int64_t qid)
+{
+	size_t h = (size_t)(((uint64_t)qid * 0x9e3779b97f4a7c15ULL) >> 17) &
+		   (q->cap - 1);
+
+	while (q->val[h] != UINT32_MAX && q->key[h] != qid)
+		h = (h + 1) & (q->cap - 1);
+	return h;
+}
+
+/* The index of @qid, added when new (at most the @most given). */
+static uint32_t
+cascade_qmap_add(struct cascade_qmap *q, int64_t qid)
+{
+	size_t h = cascade_qmap_slot(q, qid);
+
+	if (q->val[h] == UINT32_MAX) {
+		q->key[h] = qid;
+		q->val[h] = (uint32_t)q->n++;
+	}
+	return q->val[h];
+}
+
+/* The index of @qid; UINT32_MAX when absent. */
+static uint32_t
+cascade_qmap_get(const struct cascade_qmap *q, int64_t qid)
+{
+	return q->val[cascade_qmap_slot(q, qid)];
+}
+
+/*
+ * The labelled items of @items (@nl of them) grouped by query: @lg[k]
+ * gets the k-th labelled item's query among the queries with labels, in
+ * @q (cascade_qmap_fini()).
+ */
+static void
+cascade_label_groups(const struct cascade_item *items, size_t n, size_t nl,
+		     struct cascade_qmap *q, uint32_t *lg)
+{
+	size_t k = 0;
+	int64_t last = 0;
+
+	cascade_qmap_init(q, nl);
+	for (size_t i = 0; i < n; i++) {
+		if (!cascade_is_label(&items[i]))
+			continue;
+		/* the same query as the last labelled item: its group */
+		lg[k] = k > 0 && items[i].qid == last
+			? lg[k - 1] : cascade_qmap_add(q, items[i].qid);
+		last = items[i].qid;
+		k++;
+	}
+}
+
+/*
+ * The query effects b[g] of @ng groups given the linear parts @z and
+ * labels @y of @nl labelled items in groups @lg: the mode of the
+ * posterior under the prior N(0, 1 / @prec), by Newton's method per
+ * group, from the values in @b.  @h gets each group's curvature (the
+ * labels' weights plus the prior's) at the solution.
+ */
+static void
+cascade_qeffects(const double *z, const unsigned char *y, const uint32_t *lg,
+		 size_t nl, size_t ng, double prec, double *b, double *h)
+{
+	double *g = xmalloc((ng ? ng : 1) * sizeof(*g));
+
+	for (int iter = 0; iter < 50; iter++) {
+		double step = 0.0;
+
+		for (size_t q = 0; q < ng; q++) {
+			g[q] = prec * b[q];
+			h[q] = prec;
+		}
+		for (size_t i = 0; i < nl; i++) {
+			double p = 1.0 / (1.0 + exp(-(z[i] + b[lg[i]])));
+
+			g[lg[i]] += p - y[i];
+			h[lg[i]] += p * (1.0 - p);
+		}
+		for (size_t q = 0; q < ng; q++) {
+			double d = g[q] / h[q];
+
+			b[q] -= d;
+			step = fmax(step, fabs(d));
+		}
+		if (step < 1e-9)
+			break;
+	}
+	free(g);
+}
+
+/*
+ * The query effect of every item under @m (see cascade_pfn_offsets),
+ * and with @loo, for each labelled item, its effect without its own
+ * label (one Newton step back from the solution: for calibration).
+ */
+static void
+cascade_pfn_offsets_loo(const struct cascade *c, const struct cascade_pfn *m,
+			const struct cascade_item *items, size_t n,
+			double *off, double *loo)
+{
+	struct cascade_qmap q;
+	uint32_t *lg, g = UINT32_MAX;
+	double *z, *b, *h;
+	unsigned char *y;
+	size_t nl = 0, k = 0;
+	int64_t last = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		off[i] = 0.0;
+		if (loo)
+			loo[i] = 0.0;
+		nl += cascade_is_label(&items[i]);
+	}
+	if (m->dim == 0 || !(m->qprec > 0) || nl == 0)
+		return;
+	lg = xmalloc(nl * sizeof(*lg));
+	cascade_label_groups(items, n, nl, &q, lg);
+	z = xmalloc(nl * sizeof(*z));
+	y = xmalloc(nl);
+	b = xcalloc(q.n, sizeof(*b));
+	h = xmalloc(q.n * sizeof(*h));
+	for (size_t i = 0; i < n; i++)
+		if (cascade_is_label(&items[i])) {
+			z[k] = cascade_pfn_z(c, m, &items[i]);
+			y[k++] = items[i].label == CASCADE_LABEL_FN;
+		}
+	cascade_qeffects(z, y, lg, nl, q.n, m->qprec, b, h);
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* items come mostly in query order: look up each run once */
+		if (i == 0 || items[i].qid != last) {
+			last = items[i].qid;
+			g = cascade_qmap_get(&q, last);
+		}
+		if (g == UINT32_MAX)
+			continue;	/* a query without labels */
+		off[i] = b[g];
+		if (loo && cascade_is_label(&items[i])) {
+			double p = 1.0 / (1.0 + exp(-(z[k] + off[i])));
+			double rest = h[g] - p * (1.0 - p);
+
+			loo[i] = off[i] + (p - y[k]) / rest;
+		}
+		k += cascade_is_label(&items[i]);
+	}
+	cascade_qmap_fini(&q);
+	free(lg);
+	free(z);
+	free(y);
+	free(b);
+	free(h);
+}
+
+void
+cascade_pfn_offsets(const struct cascade *c, const struct cascade_pfn *m,
+		    const struct cascade_item *items, size_t n, double *off)
+{
+	cascade_pfn_offsets_loo(c, m, items, n, off, NULL);
+}
+
+void
+cascade_pfn_all(const struct cascade *c, const struct cascade_pfn *m,
+		const struct cascade_item *items, size_t n, double *pfn)
+{
+	cascade_pfn_offsets(c, m, items, n, pfn);
+	for (size_t i = 0; i < n; i++)
+		pfn[i] = cascade_pfn(c, m, &items[i], pfn[i]);
 }
 
 /* Solve the d x d system A w = b in place (Gaussian elimination with
@@ -575,82 +811,41 @@ cascade_solve(double *A, double *b, int d)
 }
 
 /*
- * Fit P(FN): L2-regularized logistic regression by Newton's method on
- * the labelled items (TN/FN), features standardized on those items.
- * Fewer than 10 labels or a single class: no model (the base rate).
+ * Newton's method for the weights of @m (d = m->dim) on @nl labelled
+ * items: inputs @x (nl x d), labels @y, offsets @off (the query
+ * effects; NULL: none), L2 penalty @lambda except on the intercept;
+ * at most @iters steps from m->w.
  */
 static void
-cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
-		size_t n, struct cascade_pfn *m)
+cascade_pfn_newton(struct cascade_pfn *m, const double *x,
+		   const unsigned char *y, const double *off, size_t nl,
+		   double lambda, int iters)
 {
-	int nf = CASCADE_NFEAT + c->next, d = 2 * nf + 1;
+	int d = m->dim;
 	double A[CASCADE_PFN_DIM * CASCADE_PFN_DIM], g[CASCADE_PFN_DIM];
-	double x[CASCADE_PFN_DIM], lambda = 1.0;
-	int64_t cnt[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 }, pos = 0, lab = 0;
-	double s1[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
-	double s2[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
 
-	memset(m, 0, sizeof(*m));
-	for (size_t i = 0; i < n; i++) {
-		const struct cascade_item *it = &items[i];
-
-		if (it->label != CASCADE_LABEL_TN &&
-		    it->label != CASCADE_LABEL_FN)
-			continue;
-		lab++;
-		pos += it->label == CASCADE_LABEL_FN;
-		for (int j = 0; j < nf; j++) {
-			double v = j < CASCADE_NFEAT ? it->f[j]
-						     : it->x[j - CASCADE_NFEAT];
-
-			if (!isnan(v)) {
-				cnt[j]++;
-				s1[j] += v;
-				s2[j] += v * v;
-			}
-		}
-	}
-	m->trained_on = lab;
-	m->base_rate = lab ? (double)pos / (double)lab : 0.5;
-	if (lab < 10 || pos == 0 || pos == lab)
-		return;
-	for (int j = 0; j < nf; j++) {
-		double mean = cnt[j] ? s1[j] / (double)cnt[j] : 0.0;
-		double var = cnt[j] ? s2[j] / (double)cnt[j] - mean * mean : 0.0;
-
-		m->mean[j] = mean;
-		m->sd[j] = var > 1e-18 ? sqrt(var) : 1.0;
-	}
-	m->dim = d;
-	memset(m->w, 0, sizeof(m->w));
-	m->w[d - 1] = log(m->base_rate / (1.0 - m->base_rate));
-	for (int iter = 0; iter < 30; iter++) {
+	for (int iter = 0; iter < iters; iter++) {
 		double step = 0.0;
 
 		memset(A, 0, sizeof(double) * (size_t)(d * d));
 		memset(g, 0, sizeof(double) * (size_t)d);
-		for (size_t i = 0; i < n; i++) {
-			const struct cascade_item *it = &items[i];
-			double z = 0.0, p, wgt;
+		for (size_t i = 0; i < nl; i++) {
+			const double *xi = x + i * (size_t)d;
+			double z = off ? off[i] : 0.0, p, wgt;
 
-			if (it->label != CASCADE_LABEL_TN &&
-			    it->label != CASCADE_LABEL_FN)
-				continue;
-			cascade_pfn_x(c, m, it, x);
 			for (int j = 0; j < d; j++)
-				z += m->w[j] * x[j];
+				z += m->w[j] * xi[j];
 			p = 1.0 / (1.0 + exp(-z));
 			wgt = p * (1.0 - p);
 			for (int j = 0; j < d; j++) {
-				double wx = wgt * x[j];
+				double wx = wgt * xi[j];
 
-				g[j] += (p - (it->label == CASCADE_LABEL_FN)) *
-					x[j];
-				if (x[j] == 0.0)
+				if (xi[j] == 0.0)
 					continue;
+				g[j] += (p - y[i]) * xi[j];
 				/* the upper triangle; mirrored below */
 				for (int l = j; l < d; l++)
-					A[j * d + l] += wx * x[l];
+					A[j * d + l] += wx * xi[l];
 			}
 		}
 		for (int j = 0; j < d; j++)
@@ -673,6 +868,116 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	}
 }
 
+/*
+ * Fit P(FN): L2-regularized logistic regression by Newton's method on
+ * the labelled items (TN/FN), features standardized on those items;
+ * with c->query_effects, a random intercept per query, alternating
+ * with the weights, its prior's precision by empirical Bayes (the
+ * variance of the effects plus their posterior variance, over the
+ * queries with labels).  Fewer than 10 labels or a single class: no
+ * model (the base rate).
+ */
+static void
+cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
+		size_t n, struct cascade_pfn *m)
+{
+	int nf = CASCADE_NFEAT + c->next, d = 2 * nf + 1;
+	int64_t cnt[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 }, pos = 0, lab = 0;
+	double s1[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
+	double s2[CASCADE_NFEAT + CASCADE_MAX_EXT] = { 0 };
+	double *x = NULL, *off = NULL, *z = NULL, *b = NULL, *h = NULL;
+	unsigned char *y = NULL;
+	uint32_t *lg = NULL;
+	struct cascade_qmap qm;
+	size_t nl = 0, ng = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		const struct cascade_item *it = &items[i];
+
+		if (!cascade_is_label(it))
+			continue;
+		lab++;
+		pos += it->label == CASCADE_LABEL_FN;
+		for (int j = 0; j < nf; j++) {
+			double v = cascade_pfn_in(it, j);
+
+			if (!isnan(v)) {
+				cnt[j]++;
+				s1[j] += v;
+				s2[j] += v * v;
+			}
+		}
+	}
+	m->trained_on = lab;
+	m->base_rate = lab ? (double)pos / (double)lab : 0.5;
+	if (lab < 10 || pos == 0 || pos == lab)
+		return;
+	for (int j = 0; j < nf; j++) {
+		double mean = cnt[j] ? s1[j] / (double)cnt[j] : 0.0;
+		double var = cnt[j] ? s2[j] / (double)cnt[j] - mean * mean : 0.0;
+
+		m->mean[j] = mean;
+		m->sd[j] = var > 1e-18 ? sqrt(var) : 1.0;
+	}
+	m->dim = d;
+	m->w[d - 1] = log(m->base_rate / (1.0 - m->base_rate));
+	/* the labelled items' inputs, once */
+	x = xmalloc((size_t)lab * (size_t)d * sizeof(*x));
+	y = xmalloc((size_t)lab);
+	for (size_t i = 0; i < n; i++)
+		if (cascade_is_label(&items[i])) {
+			cascade_pfn_x(c, m, &items[i], x + nl * (size_t)d);
+			y[nl++] = items[i].label == CASCADE_LABEL_FN;
+		}
+	cascade_pfn_newton(m, x, y, NULL, nl, 1.0, 30);
+	if (!c->query_effects)
+		goto out;
+	lg = xmalloc(nl * sizeof(*lg));
+	cascade_label_groups(items, n, nl, &qm, lg);
+	ng = qm.n;
+	cascade_qmap_fini(&qm);
+	off = xmalloc(nl * sizeof(*off));
+	z = xmalloc(nl * sizeof(*z));
+	b = xcalloc(ng, sizeof(*b));
+	h = xmalloc(ng * sizeof(*h));
+	m->qprec = 1.0;
+	for (int outer = 0; outer < 20; outer++) {
+		double var = 0.0, prec;
+		size_t used = 0;
+
+		for (size_t i = 0; i < nl; i++) {
+			const double *xi = x + i * (size_t)d;
+
+			z[i] = 0.0;
+			for (int j = 0; j < d; j++)
+				z[i] += m->w[j] * xi[j];
+		}
+		cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
+		for (size_t q = 0; q < ng; q++)
+			if (h[q] > m->qprec) {	/* a query with labels */
+				var += b[q] * b[q] + 1.0 / h[q];
+				used++;
+			}
+		prec = used && var > 0 ? (double)used / var : 1.0;
+		prec = prec < 0.05 ? 0.05 : prec > 100.0 ? 100.0 : prec;
+		if (fabs(prec - m->qprec) < 1e-3 * m->qprec)
+			break;
+		m->qprec = prec;
+		for (size_t i = 0; i < nl; i++)
+			off[i] = b[lg[i]];
+		cascade_pfn_newton(m, x, y, off, nl, 1.0, 8);
+	}
+out:
+	free(x);
+	free(y);
+	free(lg);
+	free(off);
+	free(z);
+	free(b);
+	free(h);
+}
+
 /* Brier score and expected calibration error (10 equal-width bins) of
  * @m on the certifying labels @cert. */
 static void
@@ -681,7 +986,11 @@ cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
 {
 	double bin_p[10] = { 0 }, bin_y[10] = { 0 }, se = 0.0;
 	int64_t bin_n[10] = { 0 }, cal = 0;
+	double *off = xmalloc((n ? n : 1) * sizeof(*off));
+	double *loo = xmalloc((n ? n : 1) * sizeof(*loo));
 
+	/* a label says nothing of itself: its query's effect without it */
+	cascade_pfn_offsets_loo(c, m, items, n, off, loo);
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 		double p, y;
@@ -689,7 +998,7 @@ cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
 
 		if (!cert[i])
 			continue;
-		p = cascade_pfn(c, m, it);
+		p = cascade_pfn(c, m, it, loo[i]);
 		y = it->label == CASCADE_LABEL_FN;
 		se += (p - y) * (p - y);
 		b = (int)(p * 10.0);
@@ -699,6 +1008,8 @@ cascade_pfn_calibrate(const struct cascade *c, const struct cascade_item *items,
 		bin_n[b]++;
 		cal++;
 	}
+	free(off);
+	free(loo);
 	m->cal_n = cal;
 	m->brier = cal ? se / (double)cal : NAN;
 	m->ece = cal ? 0.0 : NAN;
@@ -999,13 +1310,20 @@ cascade_fitres_fini(struct cascade_fitres *f)
 
 void
 cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
+			const struct cascade_pfn *m, double max_pfn,
 			const struct cascade_item *items, size_t n,
 			bool drop_undecided, struct cascade_estimate_in *out)
 {
 	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
+	double *off = NULL, *loo = NULL;
 
 	memset(out, 0, sizeof(*out));
 	cascade_certifying(items, n, cert);
+	if (m && m->dim > 0 && max_pfn < 1.0) {
+		off = xmalloc((n ? n : 1) * sizeof(*off));
+		loo = xmalloc((n ? n : 1) * sizeof(*loo));
+		cascade_pfn_offsets_loo(c, m, items, n, off, loo);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 		int stage;
@@ -1015,6 +1333,12 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 		bool pool = v == CASCADE_TN ||
 			    (v == CASCADE_REVIEW && !drop_undecided);
 
+		/* left out as a likely false negative: a labelled item by
+		 * its P(FN) without its own label, as if nobody had */
+		if (pool && v == CASCADE_REVIEW && off &&
+		    cascade_pfn(c, m, it, it->label == CASCADE_UNLABELLED
+				? off[i] : loo[i]) > max_pfn)
+			pool = false;
 		if (it->label == CASCADE_LABEL_TN)
 			out->negatives++;
 		if (!pool)
@@ -1031,6 +1355,8 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 		}
 	}
 	free(cert);
+	free(off);
+	free(loo);
 }
 
 /* --- JSON ---------------------------------------------------------------- */
@@ -1191,7 +1517,9 @@ cascade_pfn_json(const struct cascade *c, const struct cascade_pfn *m)
 	json_object_set_new(o, "w", w);
 	json_object_set_new(o, "mean", mean);
 	json_object_set_new(o, "sd", sd);
+	json_object_set_new(o, "inputs", json_integer(CASCADE_PFN_INPUTS));
 	json_object_set_new(o, "trained_on", json_integer(m->trained_on));
+	json_object_set_new(o, "query_precision", cascade_json_num(m->qprec));
 	json_object_set_new(o, "base_rate", cascade_json_num(m->base_rate));
 	json_object_set_new(o, "calibration_n", json_integer(m->cal_n));
 	json_object_set_new(o, "brier", cascade_json_num(m->brier));
@@ -1219,11 +1547,16 @@ cascade_pfn_parse(const struct cascade *c, const char *json,
 	sd = json_object_get(o, "sd");
 	m->trained_on = (int64_t)cascade_json_get(o, "trained_on", 0);
 	m->base_rate = cascade_json_get(o, "base_rate", 0.5);
+	m->qprec = cascade_json_get(o, "query_precision", 0.0);
+	if (!(m->qprec > 0))
+		m->qprec = 0.0;	/* older fits: no query effects */
 	m->cal_n = (int64_t)cascade_json_get(o, "calibration_n", 0);
 	m->brier = cascade_json_get(o, "brier", NAN);
 	m->ece = cascade_json_get(o, "ece", NAN);
-	/* a model for another set of stages is no model */
-	if (json_array_size(w) == (size_t)(2 * nf + 1) &&
+	/* a model for another set of stages, or of older inputs, is no
+	 * model */
+	if (cascade_json_get(o, "inputs", 1) == CASCADE_PFN_INPUTS &&
+	    json_array_size(w) == (size_t)(2 * nf + 1) &&
 	    json_array_size(mean) == (size_t)nf &&
 	    json_array_size(sd) == (size_t)nf) {
 		m->dim = 2 * nf + 1;

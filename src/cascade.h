@@ -108,6 +108,8 @@ struct cascade {
 	int queue_order;		/* enum cascade_queue_order */
 	uint64_t seed;			/* of the audit slice */
 	int grid;			/* candidate thresholds per stage */
+	bool query_effects;		/* P(FN) learns each query's own
+					 * tendency (cascade.query_effects) */
 };
 
 /* Name of a scorer as in the config. */
@@ -203,10 +205,23 @@ enum cascade_verdict cascade_route(const struct cascade *c,
 /* Thresholds from the config (no fit yet): @t gets c->n entries. */
 void cascade_thr_initial(const struct cascade *c, struct cascade_thr *t);
 
-/* The P(FN) model: logistic regression on standardized features. */
+/*
+ * The P(FN) model: logistic regression on standardized features, with
+ * (cascade.query_effects) a random intercept per query: queries differ
+ * in how many of their candidates are relevant (a list question may have
+ * dozens of right answers, a precise one a single), and people's labels
+ * on a query's other candidates say which kind it is.  Each query's
+ * effect is the posterior mode under a normal prior of precision qprec
+ * (fitted by empirical Bayes with the weights), so a query with few
+ * labels stays near the common model; queries without labels get 0.
+ * The effects are not stored: they follow from the weights, qprec and
+ * the labels (cascade_pfn_offsets).
+ */
 #define CASCADE_PFN_DIM (2 * (CASCADE_NFEAT + CASCADE_MAX_EXT) + 1)
 struct cascade_pfn {
 	int dim;		/* 0: no model (too few labels) */
+	double qprec;		/* prior precision of the query effects;
+				 * 0: none */
 	double mean[CASCADE_NFEAT + CASCADE_MAX_EXT];
 	double sd[CASCADE_NFEAT + CASCADE_MAX_EXT];
 	double w[CASCADE_PFN_DIM];
@@ -218,10 +233,26 @@ struct cascade_pfn {
 	double base_rate;	/* FN share among all labels (the prior) */
 };
 
-/* P(FN) of @it under @m: the base rate without a model, NAN without any
- * label (nothing is known: the screen shows '-'). */
+/* P(FN) of @it under @m, with @off its query's effect (from
+ * cascade_pfn_offsets; 0 without): the base rate without a model, NAN
+ * without any label (nothing is known: the screen shows '-'). */
 double cascade_pfn(const struct cascade *c, const struct cascade_pfn *m,
-		   const struct cascade_item *it);
+		   const struct cascade_item *it, double off);
+
+/*
+ * The query effect of each of the @n @items under @m into @off[i] (the
+ * effect of item i's query, from the labels of its query's items; 0
+ * when @m has none or the query has no label).  Items are grouped by
+ * qid wherever they are in the array.
+ */
+void cascade_pfn_offsets(const struct cascade *c, const struct cascade_pfn *m,
+			 const struct cascade_item *items, size_t n,
+			 double *off);
+
+/* P(FN) of each of the @n @items into @pfn[i] (cascade_pfn with the
+ * query effects). */
+void cascade_pfn_all(const struct cascade *c, const struct cascade_pfn *m,
+		     const struct cascade_item *items, size_t n, double *pfn);
 
 /*
  * The review queue's order: @prio[i] for each of the @n items, higher
@@ -287,7 +318,9 @@ void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
  * export would write is made of, under thresholds @t: the negatives are
  * people's TN and the unlabelled items of the pool, the items export
  * writes as negatives when nobody labelled them (those the cascade did
- * not flag; with @drop_undecided, only those it kept).
+ * not flag; with @drop_undecided, only those it kept; with @m and
+ * @max_pfn < 1, not those left to people whose P(FN) is above @max_pfn,
+ * a labelled item's P(FN) taken without its own label).
  */
 struct cascade_estimate_in {
 	int64_t negatives;	/* people's TN + unlabelled pool items */
@@ -299,6 +332,7 @@ struct cascade_estimate_in {
 };
 void cascade_estimate_counts(const struct cascade *c,
 			     const struct cascade_thr *t,
+			     const struct cascade_pfn *m, double max_pfn,
 			     const struct cascade_item *items, size_t n,
 			     bool drop_undecided,
 			     struct cascade_estimate_in *out);

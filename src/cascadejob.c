@@ -270,10 +270,9 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 	enum ns_rc rc = NS_OK;
 	size_t written = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	cascade_pfn_all(c, m, items, n, pfn);
+	for (size_t i = 0; i < n; i++)
 		v[i] = cascade_route(c, t, &items[i], &stage[i], &pending[i]);
-		pfn[i] = cascade_pfn(c, m, &items[i]);
-	}
 	cascade_queue_order(c, items, n, v, pending, pfn, prio);
 	for (size_t i = 0; i < n && rc == NS_OK; i++) {
 		const struct cascade_item *it = &items[i];
@@ -410,7 +409,11 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
 		goto out;
-	cascade_estimate_counts(&c, t, items, n, false, &in);
+	/* the negatives export would write under the project's settings */
+	cascade_estimate_counts(&c, t, &m, config_float(pj->cfg,
+				"export.max_pfn", 1.0), items, n,
+				!strcmp(config_str(pj->cfg, "export.undecided",
+						   "keep"), "drop"), &in);
 	cascadejob_estimate_from(&in, c.confidence, e);
 	if (!fit_id) {
 		/* no cascade for these stages yet: nothing to estimate */

@@ -53,6 +53,17 @@ pct(double v, char *buf, size_t size)
 	return buf;
 }
 
+/* ", 12 of them left out as likely false negatives", or "". */
+static const char *
+left_out(const struct simulate_row *w, char *buf, size_t size)
+{
+	if (w->left_out == 0)
+		return "";
+	snprintf(buf, size, ", %lld of them left out (P(FN) above "
+		 "--max-pfn)", (long long)w->left_out);
+	return buf;
+}
+
 static void
 csv_num(double v)
 {
@@ -87,7 +98,7 @@ static void
 print_table(const struct simulate_settings *s, const struct simulate_result *r,
 	    const char *oracle)
 {
-	char a[32], b[32], c[32], d[32];
+	char lo[96], a[32], b[32], c[32], d[32];
 
 	printf("oracle      %s: %lld judgments; a false negative is graded "
 	       ">= %d\n", oracle, (long long)r->oracle_judgments,
@@ -106,9 +117,13 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 	if (!isnan(r->sigma))
 		printf("; simulated judge of accuracy %.3g (noise sd %.3f)",
 		       s->judge_accuracy, r->sigma);
-	printf("\nexport      undecided candidates %s\n\n",
+	printf("\nexport      undecided candidates %s",
 	       s->undecided == SIMULATE_UNDECIDED_DROP ? "left out"
 						       : "kept as negatives");
+	if (s->undecided != SIMULATE_UNDECIDED_DROP && s->max_pfn < 1.0)
+		printf(", but those whose P(FN) is above %.3g left out",
+		       s->max_pfn);
+	printf("\n\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct simulate_row *w = &r->rows[i];
 		char found[48];
@@ -143,10 +158,11 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 		if (w->policy == SIMULATE_CASCADE)
 			printf("  %-21s %9s people found %lld, the cascade "
 			       "flagged %lld (%lld right), kept %lld, left "
-			       "%lld undecided\n", "", "",
+			       "%lld undecided%s\n", "", "",
 			       (long long)w->fn_people,
 			       (long long)w->auto_fn, (long long)w->fn_auto,
-			       (long long)w->auto_tn, (long long)w->undecided);
+			       (long long)w->auto_tn, (long long)w->undecided,
+			       left_out(w, lo, sizeof(lo)));
 		if (i + 1 == r->nrows ||
 		    r->rows[i + 1].policy == SIMULATE_CASCADE)
 			putchar('\n');

@@ -121,6 +121,8 @@ const struct config_key config_keys[] = {
 	  "Seed of the audit slice (which candidates it holds)." },
 	{ "cascade.grid", CONFIG_INT, "200", "2..100000",
 	  "Candidate thresholds per stage: quantiles of the stage's scores." },
+	{ "cascade.query_effects", CONFIG_BOOL, "true", NULL,
+	  "P(FN) learns each query's own tendency from people's labels on its other candidates (a random intercept per query)." },
 	{ "cascade.stages[].name", CONFIG_STRING, NULL, NULL,
 	  "A stage's name (default: its scorer); stage scores are stored by it." },
 	{ "cascade.stages[].scorer", CONFIG_ENUM, NULL,
@@ -191,6 +193,10 @@ const struct config_key config_keys[] = {
 	{ "export.undecided", CONFIG_ENUM, "keep", "keep|drop",
 	  "Candidates that neither people nor the cascade decided: keep as "
 	  "negatives, or drop." },
+	{ "export.max_pfn", CONFIG_FLOAT, "1", "0..1",
+	  "Undecided candidates whose P(FN) (the cascade's model) is above "
+	  "this are left out rather than kept as negatives; 1 keeps them "
+	  "all." },
 	{ "export.negatives", CONFIG_INT, "0", "0..10000",
 	  "At most this many negatives per query, best first; 0 writes all "
 	  "(n-tuple: exactly this many)." },

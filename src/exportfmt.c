@@ -155,6 +155,16 @@ jstr(struct exportfmt *f, const char *s, size_t len, const char *what,
 	return NS_OK;
 }
 
+/* Append "key": "@s" (after a comma unless @first); NS_EINPUT naming
+ * @what when @s is not valid UTF-8. */
+static enum ns_rc
+jfield(struct exportfmt *f, const char *key, bool first, const char *s,
+       const char *what, struct ns_err *err)
+{
+	jkey(f, key, first);
+	return jstr(f, s, strlen(s), what, err);
+}
+
 static enum ns_rc
 jpsg(struct exportfmt *f, const struct export_item *it, struct ns_err *err)
 {
@@ -226,8 +236,7 @@ write_bge(struct exportfmt *f, const struct export_query *q,
 
 	strbuf_reset(&f->line);
 	strbuf_addch(&f->line, '{');
-	jkey(f, "query", true);
-	if ((rc = jstr(f, q->text, strlen(q->text), "query text", err)))
+	if ((rc = jfield(f, "query", true, q->text, "query text", err)))
 		return rc;
 	jkey(f, "pos", false);
 	if ((rc = bge_list(f, pos, npos, err)))
@@ -241,17 +250,11 @@ write_bge(struct exportfmt *f, const struct export_query *q,
 		jkey(f, "neg_scores", false);
 		bge_scores(f, neg, nneg);
 	}
-	if (q->prompt) {
-		jkey(f, "prompt", false);
-		if ((rc = jstr(f, q->prompt, strlen(q->prompt), "prompt",
-			       err)))
-			return rc;
-	}
-	if (q->type) {
-		jkey(f, "type", false);
-		if ((rc = jstr(f, q->type, strlen(q->type), "type", err)))
-			return rc;
-	}
+	if (q->prompt &&
+	    (rc = jfield(f, "prompt", false, q->prompt, "prompt", err)))
+		return rc;
+	if (q->type && (rc = jfield(f, "type", false, q->type, "type", err)))
+		return rc;
 	return jend(f, err);
 }
 
@@ -273,12 +276,8 @@ tev_list(struct exportfmt *f, const struct export_item *const *v, size_t n,
 		else if ((rc = jstr(f, v[i]->xid, strlen(v[i]->xid), name,
 				    err)))
 			return rc;
-		jkey(f, "title", false);
-		if ((rc = jstr(f, v[i]->title, strlen(v[i]->title), name,
-			       err)))
-			return rc;
-		jkey(f, "text", false);
-		if ((rc = jstr(f, v[i]->text, strlen(v[i]->text), name, err)))
+		if ((rc = jfield(f, "title", false, v[i]->title, name, err)) ||
+		    (rc = jfield(f, "text", false, v[i]->text, name, err)))
 			return rc;
 		strbuf_addch(&f->line, '}');
 	}
@@ -296,11 +295,8 @@ write_tevatron(struct exportfmt *f, const struct export_query *q,
 
 	strbuf_reset(&f->line);
 	strbuf_addch(&f->line, '{');
-	jkey(f, "query_id", true);
-	if ((rc = jstr(f, q->xid, strlen(q->xid), "query id", err)))
-		return rc;
-	jkey(f, "query", false);
-	if ((rc = jstr(f, q->text, strlen(q->text), "query text", err)))
+	if ((rc = jfield(f, "query_id", true, q->xid, "query id", err)) ||
+	    (rc = jfield(f, "query", false, q->text, "query text", err)))
 		return rc;
 	jkey(f, "positive_passages", false);
 	if ((rc = tev_list(f, pos, npos, err)))

@@ -37,6 +37,9 @@ const struct opt exportjob_opts[] = {
 	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, ES,
 		undecided, "candidates nobody decided: keep (as negatives) or "
 		"drop"),
+	OPT_KEY(0, "max-pfn", "P", "export.max_pfn", CONFIG_FLOAT, ES,
+		max_pfn, "leave out undecided candidates whose P(FN) is above "
+		"P (1: keep them all)"),
 	OPT_KEY('n', "negatives", "N", "export.negatives", CONFIG_INT, ES,
 		negatives, "at most N negatives per query, best first (0: all;"
 		" n-tuple: exactly N)"),
@@ -101,6 +104,9 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 	if (s->negatives < 0 || s->min_negatives < 0)
 		return err_set(err, NS_EUSAGE, "--negatives and "
 			       "--min-negatives cannot be negative");
+	if (!(s->max_pfn >= 0.0 && s->max_pfn <= 1.0))
+		return err_set(err, NS_EUSAGE, "--max-pfn: a probability in "
+			       "0..1");
 	if (s->action < 0 || s->action > EXPORTJOB_DROP_QUERY ||
 	    s->undecided < 0 || s->undecided > EXPORTJOB_DROP)
 		return err_set(err, NS_EUSAGE, "unknown action");
@@ -166,6 +172,8 @@ struct job {
 	struct exportjob_counts *c;
 	struct exportfmt *fmt;
 	struct plist pos, neg, fn;
+	double max_pfn;		/* in force: s->max_pfn once a model
+				 * gives P(FN), else 1 */
 };
 
 /* One query of a qrels format: its false negatives. */
@@ -186,6 +194,7 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 	const struct exportjob_settings *s = j->s;
 	struct exportjob_counts *c = j->c;
 	int64_t drop_fn = 0, drop_passage = 0, drop_undecided = 0;
+	int64_t drop_likely = 0;
 	int64_t drop_cut = 0, no_text = 0, pos_dropped = 0, undecided = 0;
 	int64_t near_dup = 0, relabelled = 0, need;
 	size_t judged;
@@ -227,6 +236,8 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 		} else if (k == CLS_UNDECIDED &&
 			   s->undecided == EXPORTJOB_DROP) {
 			drop_undecided++;
+		} else if (k == CLS_UNDECIDED && it->pfn > j->max_pfn) {
+			drop_likely++;
 		} else if (!it->text) {
 			no_text++;
 		} else if (s->negatives > 0 &&
@@ -269,6 +280,7 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 	c->drop_fn += drop_fn;
 	c->drop_passage += drop_passage;
 	c->drop_undecided += drop_undecided;
+	c->drop_likely += drop_likely;
 	c->drop_cut += drop_cut;
 	c->drop_no_text += no_text;
 	c->pos_dropped += pos_dropped;
@@ -323,6 +335,7 @@ params_json(const struct exportjob_settings *s, int file_type)
 				    : json_null());
 		json_object_set_new(o, "undecided", json_string(
 				    undecided_names[s->undecided]));
+		json_object_set_new(o, "max_pfn", json_real(s->max_pfn));
 		json_object_set_new(o, "negatives",
 				    json_integer(s->negatives));
 		json_object_set_new(o, "min_negatives",
@@ -352,6 +365,7 @@ counts_json(const struct exportjob_counts *c)
 		{ "dropped_fn", c->drop_fn },
 		{ "dropped_passages", c->drop_passage },
 		{ "dropped_undecided", c->drop_undecided },
+		{ "dropped_likely_fn", c->drop_likely },
 		{ "dropped_beyond_negatives", c->drop_cut },
 		{ "dropped_without_text", c->drop_no_text },
 		{ "positives_dropped", c->pos_dropped },
@@ -409,6 +423,8 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 		goto out;
 	c->queries = export_reader_queries(rd);
 	c->fit = export_reader_fit(rd);
+	/* P(FN) leaves nothing out before it comes from a model */
+	j.max_pfn = export_reader_model(rd) ? s->max_pfn : 1.0;
 	progress_start(&pr, "export", "queries", c->queries);
 	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
 		if ((rc = job_query(&j, q, err)))
@@ -430,8 +446,8 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	rec.relabelled = c->relabelled;
 	rec.negatives = c->negatives;
 	rec.negatives_dropped = c->drop_fn + c->drop_passage +
-				c->drop_undecided + c->drop_cut +
-				c->drop_no_text;
+				c->drop_undecided + c->drop_likely +
+				c->drop_cut + c->drop_no_text;
 	rec.queries_dropped = c->q_people + c->q_action + c->q_max_flagged;
 	rec.counts = counts = counts_json(c);
 	export_reader_close(rd);
@@ -508,8 +524,10 @@ exportjob_print(const struct exportjob_settings *s,
 		"near-duplicates)\n", "negatives", (long long)c->negatives,
 		(long long)c->undecided_kept, (long long)c->near_dup_kept);
 	fprintf(fp, "%-18s%lld false negatives, %lld dropped by people, %lld "
-		"undecided, %lld beyond --negatives, %lld without text\n",
+		"undecided, %lld undecided with P(FN) above --max-pfn, %lld "
+		"beyond --negatives, %lld without text\n",
 		"negatives dropped", (long long)c->drop_fn,
 		(long long)c->drop_passage, (long long)c->drop_undecided,
-		(long long)c->drop_cut, (long long)c->drop_no_text);
+		(long long)c->drop_likely, (long long)c->drop_cut,
+		(long long)c->drop_no_text);
 }

@@ -14,7 +14,8 @@
  *   3. else the cascade's verdict (item_auto): fn = a false negative,
  *      tn = a negative, review = undecided;
  *   4. else undecided.  Undecided candidates stay negatives unless
- *      undecided = drop.
+ *      undecided = drop, or their P(FN) under the cascade is above
+ *      max_pfn.
  *
  * The negatives are the kept candidates of the chosen run (each query's
  * newest run with kept candidates by default; or one run; or every
@@ -58,6 +59,8 @@ struct exportjob_settings {
 	int64_t max_flagged;	/* drop a query with more false negatives
 				 * than this; -1: no limit */
 	int undecided;		/* enum exportjob_undecided */
+	double max_pfn;		/* undecided with a higher P(FN): left
+				 * out (1: none) */
 	int64_t negatives;	/* at most this many per query (the best
 				 * first); 0: all.  n-tuple: exactly. */
 	int64_t min_negatives;	/* leave out queries with fewer */
@@ -109,6 +112,7 @@ struct exportjob_counts {
 	int64_t drop_fn;		/* false negatives (drop-negative) */
 	int64_t drop_passage;		/* dropped by people */
 	int64_t drop_undecided;		/* undecided = drop */
+	int64_t drop_likely;		/* undecided, P(FN) > max_pfn */
 	int64_t drop_cut;		/* beyond --negatives */
 	int64_t drop_no_text;		/* passages known by id only */
 	int64_t pos_dropped;		/* positives dropped by people */

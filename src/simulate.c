@@ -106,6 +106,9 @@ const struct opt simulate_opts[] = {
 	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, SS,
 		undecided, "candidates nobody decided count as negatives "
 		"(keep) or are left out (drop), as in export"),
+	OPT_KEY(0, "max-pfn", "P", "export.max_pfn", CONFIG_FLOAT, SS,
+		max_pfn, "undecided candidates whose P(FN) is above P are left "
+		"out, as in export (1: none)"),
 	OPT_END
 };
 #undef SS
@@ -255,11 +258,10 @@ sim_cmp_prio(const void *a, const void *b)
 static void
 sim_apply(struct sim *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
+	cascade_pfn_all(s->c, &s->m, s->it, s->n, s->pfn);
+	for (size_t i = 0; i < s->n; i++)
 		s->v[i] = cascade_route(s->c, s->t, &s->it[i], &s->stage[i],
 					&s->pending[i]);
-		s->pfn[i] = cascade_pfn(s->c, &s->m, &s->it[i]);
-	}
 	cascade_queue_order(s->c, s->it, s->n, s->v, s->pending, s->pfn,
 			    s->prio);
 	s->noffer = s->next = 0;
@@ -322,9 +324,15 @@ sim_snapshot(struct sim *s, double budget, int64_t decisions,
 	struct cascadejob_estimate e;
 	bool drop = s->s->undecided == SIMULATE_UNDECIDED_DROP;
 	enum ns_rc rc = cascade_fit(s->c, s->t, s->it, s->n, &fr, err);
+	double *pfn = NULL;
 
 	if (rc != NS_OK)
 		return rc;
+	if (s->s->max_pfn < 1.0 && fr.pfn.dim > 0) {
+		/* export leaves out the undecided likely false negatives */
+		pfn = xmalloc((s->n ? s->n : 1) * sizeof(*pfn));
+		cascade_pfn_all(s->c, &fr.pfn, s->it, s->n, pfn);
+	}
 	memset(r, 0, sizeof(*r));
 	r->policy = SIMULATE_CASCADE;
 	r->budget = budget;
@@ -351,11 +359,17 @@ sim_snapshot(struct sim *s, double budget, int64_t decisions,
 		r->auto_fn += v == CASCADE_FN;
 		r->undecided += v == CASCADE_REVIEW;
 		s->flag[i] = v == CASCADE_FN;
-		s->out[i] = v == CASCADE_FN || (v == CASCADE_REVIEW && drop);
+		s->out[i] = v == CASCADE_FN ||
+			    (v == CASCADE_REVIEW &&
+			     (drop || (pfn && pfn[i] > s->s->max_pfn)));
+		r->left_out += v == CASCADE_REVIEW && !drop && pfn &&
+			       pfn[i] > s->s->max_pfn;
 	}
+	free(pfn);
 	simulate_tally(r, s->n, s->truth, s->out, s->people, s->flag,
 		       s->fn_total, s->tn_total);
-	cascade_estimate_counts(s->c, fr.t, s->it, s->n, drop, &in);
+	cascade_estimate_counts(s->c, fr.t, &fr.pfn, s->s->max_pfn, s->it, s->n,
+				drop, &in);
 	cascadejob_estimate_from(&in, s->c->confidence, &e);
 	r->estimate_known = e.known;
 	r->estimate = e.rate;

@@ -24,7 +24,8 @@
  *    the count of what export would write: a person's label wins, else a
  *    project judgment below the positive grade is a negative, else the
  *    cascade's verdict (fn left out, tn a negative, review a negative
- *    unless undecided candidates are dropped).
+ *    unless undecided candidates are dropped or its P(FN) is above
+ *    max_pfn).
  *
  * The budgets are snapshots of one replay: the snapshot's extra refit
  * does not change the replay, so every budget reads as if review had
@@ -75,6 +76,8 @@ struct simulate_settings {
 	int64_t seed;		/* cascade.seed: the audit slice; and the
 				 * judge's noise */
 	int undecided;		/* enum simulate_undecided */
+	double max_pfn;		/* export.max_pfn: undecided with a
+				 * higher P(FN) are left out */
 	FILE *report;		/* notes while loading; NULL: quiet */
 };
 
@@ -101,6 +104,7 @@ struct simulate_row {
 	/* the cascade only: its verdicts after the last refit, unlabelled
 	 * items */
 	int64_t auto_tn, auto_fn, undecided;
+	int64_t left_out;	/* undecided left out: P(FN) > max_pfn */
 	/* the estimate `stats` would print (cascadejob_estimate_from) */
 	bool estimate_known;
 	double estimate, estimate_lo, estimate_hi;

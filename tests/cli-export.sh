@@ -467,6 +467,63 @@ false negatives   $((nfn - 1)) found (0 by people, $((nfn - 1)) by the cascade)"
 t = sys.argv[2]
 print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.jsonl" "$tn")" \
 		1 "a person's tn beats the cascade's fn: a negative"
+
+	# --max-pfn: undecided candidates whose P(FN) is above it are left
+	# out, once P(FN) comes from a model (10 labels, of both kinds)
+	run "$NEGSIEVE" export --max-pfn 0 -o "$T/mp0.jsonl" "$K"
+	is_in "$out" ", 0 undecided with P(FN) above --max-pfn," \
+		"--max-pfn before any model: nothing left out"
+	db "$K" "INSERT INTO decision(query_id, passage_id, annotator_id,
+	    action, at)
+	  SELECT query_id, passage_id, 1, CASE WHEN rank <= 2 THEN 'fn'
+	    ELSE 'tn' END, 'now' FROM candidate
+	  WHERE filter IS NULL AND rank IN (1, 2, 4, 5)
+	    AND query_id IN (SELECT DISTINCT query_id FROM candidate
+	                     ORDER BY query_id LIMIT 7)
+	    AND NOT EXISTS (SELECT 1 FROM item_label l
+	      WHERE l.query_id = candidate.query_id
+	        AND l.passage_id = candidate.passage_id)"
+	"$NEGSIEVE" fit "$K" >"$T/fit.out" 2>&1
+	is_in "$(cat "$T/fit.out")" "P(FN): logistic model on" \
+		"fit: a P(FN) model"
+	want=$(db "$K" "SELECT count(*) FROM item_auto a
+	  WHERE a.verdict = 'review' AND a.pfn > 0.3
+	    AND NOT EXISTS (SELECT 1 FROM item_label l
+	      WHERE l.query_id = a.query_id AND l.passage_id = a.passage_id)
+	    AND EXISTS (SELECT 1 FROM candidate c WHERE c.filter IS NULL
+	      AND c.run_id = (SELECT max(id) FROM run)
+	      AND c.query_id = a.query_id AND c.passage_id = a.passage_id)")
+	ok "some undecided candidates of the mined run (the negatives) have P(FN) above 0.3 ($want)" \
+		test "$want" -gt 0
+	# (--min-negatives 0: a query left without negatives is still
+	# written, and its counts with it)
+	run "$NEGSIEVE" export --max-pfn 0.3 --min-negatives 0 \
+		-o "$T/mp3.jsonl" "$K"
+	is_in "$out" ", $want undecided with P(FN) above --max-pfn," \
+		"--max-pfn 0.3 leaves out every undecided candidate above 0.3"
+	run "$NEGSIEVE" export --min-negatives 0 -o "$T/mp1.jsonl" "$K"
+	is "$(( $(grep -o '"neg": \[[^]]*\]' "$T/mp1.jsonl" | grep -o '", *"\|"\]' | wc -l) - \
+	       $(grep -o '"neg": \[[^]]*\]' "$T/mp3.jsonl" | grep -o '", *"\|"\]' | wc -l) ))" \
+		"$want" "... and writes that many negatives fewer"
+	is "$(db "$K" "SELECT json_extract(params, '$.max_pfn') FROM export
+	  ORDER BY id DESC LIMIT 1 OFFSET 1")" 0.3 "the export log holds --max-pfn"
+	negs() {	# the negatives stats says export would write
+		"$NEGSIEVE" stats "$K" | sed -n 's/.* among the \([0-9]*\) negatives export would write.*/\1/p'
+	}
+	before=$(negs)
+	{ cat "$T/cascade.yaml"; printf 'export:\n  max_pfn: 0.3\n'; } \
+		>"$T/mp.yaml"
+	"$NEGSIEVE" config "$K" "$T/mp.yaml" >/dev/null
+	after=$(negs)
+	ok "stats estimates among what export.max_pfn leaves ($before -> $after)" \
+		test -n "$after" -a "$after" -lt "$before"
+	run "$NEGSIEVE" export --min-negatives 0 -o "$T/mpc.jsonl" "$K"
+	is_in "$out" ", $want undecided with P(FN) above --max-pfn," \
+		"export.max_pfn from the config"
+	run "$NEGSIEVE" export --max-pfn 1.5 -o "$T/bad.jsonl" "$K"
+	is "$rc" 2 "--max-pfn above 1: usage error"
+	is_in "$err" "--max-pfn: expected a number in 0..1, got '1.5'" \
+		"... saying what it takes"
 else
 	skip "no $BGE/msmarco.jsonl"
 fi

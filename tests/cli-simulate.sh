@@ -108,6 +108,21 @@ is_in "$out" "export      undecided candidates left out" "the table says so"
 run "$NEGSIEVE" simulate --undecided maybe --oracle "$T/oracle.tsv" "$P"
 is "$rc" 2 "--undecided takes keep or drop"
 is_in "$err" "negsieve: simulate: --undecided: expected one of keep,drop, got 'maybe'" "and says so"
+# --max-pfn 0: before P(FN) comes from a model (at budget 0: no label)
+# nothing is left out; at budget 0.5 (11 labels, 1 FN: a model) every
+# undecided candidate is: people's 10 TN and the two kept rank-11s (one
+# FN) are the negatives, 1/12, TN kept 11/17
+run "$NEGSIEVE" simulate --csv --config "$T/rank.yaml" --budget 0,50% \
+	--max-pfn 0 --oracle "$T/oracle.tsv" "$P"
+is_in "$out" "cascade,0,0,0.6,0.111111,0.941176,,," "--max-pfn 0 without a P(FN) model: nothing left out"
+is_in "$out" "cascade,0.5,11,0.8,0.0833333,0.647059,,," "--max-pfn 0 with a model: every undecided candidate left out"
+run "$NEGSIEVE" simulate --config "$T/rank.yaml" --budget 0 --max-pfn 0.3 \
+	--oracle "$T/oracle.tsv" "$P"
+is_in "$out" "export      undecided candidates kept as negatives, but those whose P(FN) is above 0.3 left out" \
+	"the table says so"
+run "$NEGSIEVE" simulate --max-pfn 2 --oracle "$T/oracle.tsv" "$P"
+is "$rc" 2 "--max-pfn above 1: usage error"
+is_in "$err" "negsieve: simulate: --max-pfn: expected a number in 0..1, got '2'" "and says so"
 
 run "$NEGSIEVE" simulate --config "$T/rank.yaml" --budget 0.5 \
 	--oracle "$T/oracle.tsv" "$P"

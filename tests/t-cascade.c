@@ -231,8 +231,8 @@ test_fit(void)
 	}
 	ok(fr.pfn.dim > 0, "P(FN) model fitted on %lld labels",
 	   (long long)fr.pfn.trained_on);
-	ok(cascade_pfn(&c, &fr.pfn, &v[n - 1]) > 0.9 &&
-	   cascade_pfn(&c, &fr.pfn, &v[0]) < 0.1,
+	ok(cascade_pfn(&c, &fr.pfn, &v[n - 1], 0.0) > 0.9 &&
+	   cascade_pfn(&c, &fr.pfn, &v[0], 0.0) < 0.1,
 	   "P(FN) high at the top, low at the bottom");
 	is_int(fr.pfn.cal_n, 400, "calibration measured on the audit slice");
 	ok(fr.pfn.brier < 0.1, "Brier %.3f", fr.pfn.brier);
@@ -247,8 +247,8 @@ test_fit(void)
 		is_dbl(back.hi, t->hi, 1e-12, "hi round trip");
 		is_str(back.lo_why, t->lo_why, "why round trip");
 		ok(cascade_pfn_parse(&c, m, &mb), "model JSON parses");
-		is_dbl(cascade_pfn(&c, &mb, &v[1000]),
-		       cascade_pfn(&c, &fr.pfn, &v[1000]), 1e-9,
+		is_dbl(cascade_pfn(&c, &mb, &v[1000], 0.0),
+		       cascade_pfn(&c, &fr.pfn, &v[1000], 0.0), 1e-9,
 		       "P(FN) the same after a round trip");
 		free(j);
 		free(m);
@@ -614,7 +614,7 @@ test_estimate(void)
 	lab[N] = '\0';
 	v = items_by_hand(N, score, au, lab);
 	cascade_thr_initial(&c, &t);
-	cascade_estimate_counts(&c, &t, v, N, false, &in);
+	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, false, &in);
 	is_int(in.pool, 90, "pool: the 90 items not flagged");
 	is_int(in.negatives, 80, "negatives: 20 people's TN + 60 unlabelled");
 	is_int(in.unlabelled, 60, "of which 60 unlabelled");
@@ -631,11 +631,131 @@ test_estimate(void)
 	is_dbl(e.hi, fmin(90 * hi - 10, 60) / 80, 1e-12, "its high end, at "
 	       "most every unlabelled item");
 	/* undecided dropped: the pool is only what the cascade kept (none) */
-	cascade_estimate_counts(&c, &t, v, N, true, &in);
+	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, true, &in);
 	is_int(in.pool, 0, "undecided dropped: nothing kept, an empty pool");
 	is_int(in.negatives, 20, "only people's TN");
 	cascadejob_estimate_from(&in, 0.95, &e);
 	ok(!e.known, "no certifying label in the pool: no estimate");
+	free(v);
+	cascade_fini(&c);
+}
+
+/*
+ * P(FN) with a random intercept per query: three queries with the same
+ * scores, interleaved in the array; people labelled 24 of query 1's 40
+ * candidates (18 FN, whatever the score) and 24 of query 2's (2 FN),
+ * none of query 3's.
+ */
+static void
+test_query_effects(void)
+{
+	enum { N = 120 };
+	struct cascade c;
+	struct cascade_thr cur;
+	struct cascade_fitres fr;
+	struct cascade_pfn mb;
+	struct cascade_item *v = xcalloc(N, sizeof(*v));
+	double off[N], pfn[N], p0[N], grad = 0.0;
+	char *json;
+	int unl1 = -1, unl2 = -1, unl3 = -1, left = 0;
+	struct cascade_estimate_in all, cut;
+
+	one_stage(&c, -INFINITY, INFINITY, true);
+	c.query_effects = true;
+	for (int i = 0; i < N; i++) {
+		int q = i % 3, k = i / 3;	/* query q + 1, its k-th */
+
+		v[i].qid = q + 1;
+		v[i].pid = i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = (double)(k % 8) / 8.0;
+		v[i].u = cascade_draw(v[i].qid, v[i].pid, 0);
+		v[i].label = CASCADE_UNLABELLED;
+		if (q < 2 && k < 24)
+			v[i].label = (q == 0 ? k % 4 != 3 : k % 12 == 0)
+				     ? CASCADE_LABEL_FN : CASCADE_LABEL_TN;
+		/* an unlabelled item of each query, all of score 0.5 */
+		if (k == 28) {
+			if (q == 0)
+				unl1 = i;
+			else if (q == 1)
+				unl2 = i;
+			else
+				unl3 = i;
+		}
+	}
+	cascade_thr_initial(&c, &cur);
+	ok(cascade_fit(&c, &cur, v, N, &fr, NULL) == NS_OK, "fit");
+	ok(fr.pfn.dim > 0 && fr.pfn.qprec > 0, "a model with query effects "
+	   "(prior precision %.3f)", fr.pfn.qprec);
+	cascade_pfn_offsets(&c, &fr.pfn, v, N, off);
+	ok(off[unl1] > 0.5, "query 1 (18 FN of 24): a positive effect (%.3f)",
+	   off[unl1]);
+	ok(off[unl2] < -0.5, "query 2 (2 FN of 24): a negative one (%.3f)",
+	   off[unl2]);
+	is_dbl(off[unl3], 0.0, 0, "query 3, nobody labelled: none");
+	for (int i = 0; i < N; i++)
+		if (v[i].qid == 1 && off[i] != off[unl1])
+			off[unl1] = NAN;
+	ok(!isnan(off[unl1]), "one effect per query, wherever its items are");
+	/* the effect is the posterior mode: the labels' gradient balances
+	 * the prior's, sum (p - y) + prec b = 0 */
+	for (int i = 0; i < N; i++)
+		if (v[i].qid == 1 && v[i].label != CASCADE_UNLABELLED)
+			grad += cascade_pfn(&c, &fr.pfn, &v[i], off[i]) -
+				(v[i].label == CASCADE_LABEL_FN);
+	grad += fr.pfn.qprec * off[unl1];
+	is_dbl(grad, 0.0, 1e-6, "query 1's effect is its posterior mode");
+	cascade_pfn_all(&c, &fr.pfn, v, N, pfn);
+	ok(pfn[unl1] > pfn[unl3] && pfn[unl3] > pfn[unl2], "same score: P(FN) "
+	   "%.3f in query 1 > %.3f in query 3 > %.3f in query 2", pfn[unl1],
+	   pfn[unl3], pfn[unl2]);
+	is_dbl(pfn[unl3], cascade_pfn(&c, &fr.pfn, &v[unl3], 0.0), 0,
+	       "query 3: the common model");
+	json = cascade_pfn_json(&c, &fr.pfn);
+	ok(cascade_pfn_parse(&c, json, &mb), "model JSON parses");
+	is_dbl(mb.qprec, fr.pfn.qprec, 1e-12, "the prior's precision round trip");
+	cascade_pfn_all(&c, &mb, v, N, p0);
+	is_dbl(p0[unl1], pfn[unl1], 1e-9, "P(FN) the same after a round trip");
+	free(json);
+	ok(cascade_pfn_parse(&c, "{\"w\": [0, 0, 0], \"mean\": [0], "
+			     "\"sd\": [1], \"trained_on\": 30}", &mb) &&
+	   mb.dim == 0, "a model of older inputs (rank not on a log scale) is "
+	   "no model");
+	/* export.max_pfn: the estimate's pool loses exactly the unlabelled
+	 * items above it */
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false, &all);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.5, v, N, false, &cut);
+	for (int i = 0; i < N; i++)
+		left += v[i].label == CASCADE_UNLABELLED && pfn[i] > 0.5;
+	ok(left > 0 && left < all.unlabelled, "some unlabelled items above "
+	   "0.5 (%d of %lld)", left, (long long)all.unlabelled);
+	is_int(all.unlabelled - cut.unlabelled, left, "max_pfn 0.5 leaves "
+	       "them out of the pool");
+	ok(cut.pool < all.pool - left, "and labelled ones whose P(FN) without "
+	   "their own label is above it");
+	cascade_fitres_fini(&fr);
+	/* without query effects: one model for all */
+	c.query_effects = false;
+	ok(cascade_fit(&c, &cur, v, N, &fr, NULL) == NS_OK, "fit without");
+	is_dbl(fr.pfn.qprec, 0.0, 0, "no prior");
+	cascade_pfn_all(&c, &fr.pfn, v, N, pfn);
+	is_dbl(pfn[unl1], pfn[unl2], 1e-12, "same score: same P(FN)");
+	/* too few labels for a model: P(FN) is the base rate, and max_pfn
+	 * leaves nothing out */
+	for (int i = 12; i < N; i++)
+		v[i].label = CASCADE_UNLABELLED;
+	cascade_fitres_fini(&fr);
+	ok(cascade_fit(&c, &cur, v, N, &fr, NULL) == NS_OK, "fit on 12 labels "
+	   "of one query");
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.0, v, N, false, &cut);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false, &all);
+	ok(fr.pfn.dim == 0 && cut.pool == all.pool, "no model: max_pfn 0 "
+	   "leaves nothing out");
+	cascade_fitres_fini(&fr);
 	free(v);
 	cascade_fini(&c);
 }
@@ -650,5 +770,6 @@ main(void)
 	test_prefix();
 	test_queue();
 	test_estimate();
+	test_query_effects();
 	return tap_done();
 }

@@ -102,6 +102,7 @@ test_by_hand(void)
 	s.budget[2] = 1.0;
 	s.nbudget = 3;
 	s.judge_accuracy = NAN;
+	s.max_pfn = 1.0;	/* export.max_pfn's default */
 	ok(simulate_items(&c, v, n, truth, NULL, &s, &res, &err) == NS_OK,
 	   "the replay runs");
 	is_int(res.judged, 22, "22 judged candidates");
@@ -216,10 +217,92 @@ test_judge(void)
 	       "no noise: the class itself");
 }
 
+/*
+ * --max-pfn: 20 queries of 12 candidates (ranks 1-12, the top 3 of the
+ * even queries false negatives), no automatic stage (everything goes to
+ * people); at a budget of 40 decisions a P(FN) model exists, and export
+ * leaves out the undecided candidates above max_pfn.
+ */
+static void
+test_max_pfn(void)
+{
+	enum { NQ = 20, K = 12, N = NQ * K };
+	struct cascade c;
+	struct cascade_item *v = xcalloc(N, sizeof(*v));
+	signed char truth[N];
+	struct simulate_settings s;
+	struct simulate_result all, cut, none;
+	struct ns_err err;
+	const struct simulate_row *a, *b, *z;
+
+	rank_cascade(&c);
+	c.st[0].lo = -INFINITY;
+	c.st[0].hi = INFINITY;
+	c.query_effects = true;
+	for (int i = 0; i < N; i++) {
+		int q = i / K, r = i % K + 1;
+
+		v[i].qid = q + 1;
+		v[i].pid = i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = 1.0 - 0.05 * r;
+		v[i].f[3] = -r;
+		v[i].u = cascade_draw(v[i].qid, v[i].pid, 0);
+		v[i].au = cascade_draw(v[i].qid, v[i].pid, 1);
+		truth[i] = q % 2 == 0 && r <= 3;
+	}
+	memset(&s, 0, sizeof(s));
+	s.relevant_grade = 1;
+	s.budget[0] = 40.0 / N;
+	s.nbudget = 1;
+	s.judge_accuracy = NAN;
+	s.max_pfn = 1.0;
+	err_clear(&err);
+	ok(simulate_items(&c, v, N, truth, NULL, &s, &all, &err) == NS_OK,
+	   "max_pfn 1: the replay runs");
+	for (int i = 0; i < N; i++)
+		v[i].label = CASCADE_UNLABELLED;
+	s.max_pfn = 0.5;
+	simulate_items(&c, v, N, truth, NULL, &s, &cut, &err);
+	for (int i = 0; i < N; i++)
+		v[i].label = CASCADE_UNLABELLED;
+	s.max_pfn = 0.0;
+	simulate_items(&c, v, N, truth, NULL, &s, &none, &err);
+	a = row(&all, 0, SIMULATE_CASCADE);
+	b = row(&cut, 0, SIMULATE_CASCADE);
+	z = row(&none, 0, SIMULATE_CASCADE);
+	is_int(a->decisions, 40, "40 decisions");
+	is_int(a->left_out, 0, "max_pfn 1 leaves nothing out");
+	is_int(a->negatives, N - a->fn_people - a->fn_auto, "every other "
+	       "candidate a negative");
+	ok(z->undecided > 0 && z->left_out == z->undecided, "max_pfn 0: "
+	   "every undecided candidate left out (%lld)",
+	   (long long)z->undecided);
+	is_int(z->negatives, a->negatives - z->left_out, "only people's "
+	       "true negatives are written");
+	is_dbl(z->contamination, 0.0, 0, "none of them false");
+	ok(b->left_out > 0 && b->left_out < b->undecided, "max_pfn 0.5 "
+	   "leaves out some (%lld of %lld)", (long long)b->left_out,
+	   (long long)b->undecided);
+	is_int(b->negatives, a->negatives - b->left_out, "and writes that "
+	       "many negatives fewer");
+	ok(b->contamination < a->contamination, "contamination %.3f, down "
+	   "from %.3f", b->contamination, a->contamination);
+	simulate_result_fini(&all);
+	simulate_result_fini(&cut);
+	simulate_result_fini(&none);
+	cascade_fini(&c);
+	free(v);
+}
+
 int
 main(void)
 {
 	test_by_hand();
 	test_judge();
+	test_max_pfn();
 	return tap_done();
 }
