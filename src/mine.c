@@ -13,6 +13,7 @@
 #include "db/mining.h"
 #include "src/mine.h"
 #include "src/util.h"
+#include "src/vecstore.h"
 
 int64_t
 mine_find_row(const int64_t *ids, int64_t n, int64_t id)
@@ -445,7 +446,8 @@ mine_screen_fini(struct mine_screen *sc)
 }
 
 int64_t
-mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd)
+mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
+		  int dim)
 {
 	int64_t most;
 
@@ -453,9 +455,9 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd)
 		return 4096;
 	/* results: a float and a row per slot, twice (overlap), the
 	 * engine's selection buffers (2 kd + 32 slots of a float and a
-	 * row per query) and the rows read after the search
-	 * (mine_batch_rows()) */
-	most = ((int64_t)1 << 30) / ((int64_t)kd * 64 + 400);
+	 * row per query) and the rows read after the search, copied
+	 * (mine_gather()) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * (64 + 4 * dim) + 400);
 	most = most < 4096 ? 4096 : most;
 	return nq < most ? (nq > 0 ? nq : 1) : most;
 }
@@ -570,26 +572,40 @@ mine_row_cmp(const void *a, const void *b)
 }
 
 /*
- * A streamed corpus: the rows the batch of @nb queries from @q0 reads at
- * random after its search (the @kd screened rows @lab of each, rescored,
- * and the positives, scored and compared with), ascending and distinct in
- * *@rows (caller frees), read ahead together in file order.  Returns their
- * number; 0 (nothing done) when the corpus is not streamed.
+ * A streamed corpus: the rows a batch reads after its search (rescoring,
+ * positives, duplicate tests), copied in file order, from the file
+ * (vecstore_read()) or else the mapping.  Touching rows of a mapping at
+ * random costs a page fault each, which maps the cached pages around it
+ * (resident memory) and takes ~75 us on this project's virtual machine,
+ * against ~12 us for a read.
  */
-static int64_t
-mine_batch_rows(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
-		const int64_t *lab, int64_t **rows)
-{
-	int64_t n = 0, m = 0, *r;
+struct mine_rows {
+	int64_t *row;		/* ascending, distinct */
+	int64_t n;
+	float *v;		/* their vectors, n * dim */
+};
 
-	*rows = NULL;
+#define MINE_GATHER_STEP 256	/* rows copied between releases */
+
+/* The rows of batch @q0.. (@nb queries, @kd screened rows @lab each, and
+ * their positives) into @g: nothing when the corpus is not streamed. */
+static enum ns_rc
+mine_gather(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
+	    const int64_t *lab, struct mine_rows *g, struct ns_err *err)
+{
+	const struct topk *t;
+	int64_t n = 0, m = 0, *r;
+	const size_t d = (size_t)in->dim;
+
+	memset(g, 0, sizeof(*g));
 	if (!in->screen || !in->screen->stream || !in->screen->engine)
-		return 0;
+		return NS_OK;
+	t = in->screen->engine;
 	r = xmalloc(((size_t)nb * kd + (size_t)(in->pos_off[q0 + nb] -
 						 in->pos_off[q0]) + 1) *
 		    sizeof(*r));
 	for (int64_t i = 0; i < nb * kd; i++)
-		if (lab[i] >= 0)
+		if (lab[i] >= 0 && lab[i] < in->np)
 			r[n++] = lab[i];
 	for (int64_t j = in->pos_off[q0]; j < in->pos_off[q0 + nb]; j++) {
 		int64_t row = mine_find_row(in->pids, in->np, in->pos_pid[j]);
@@ -601,33 +617,76 @@ mine_batch_rows(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 	for (int64_t i = 0; i < n; i++)
 		if (!m || r[i] != r[m - 1])
 			r[m++] = r[i];
-	topk_rows_advise(in->screen->engine, r, m);
-	*rows = r;
-	return m;
+	/* the reads queued together, then copied as they come: from the
+	 * file, else from the mapping, releasing what was passed */
+	topk_rows_advise(t, r, m);
+	g->row = r;
+	g->n = m;
+	g->v = xmalloc(((size_t)m + 1) * d * sizeof(float));
+	if (in->pset)
+		return vecstore_read(in->pset, r, m, g->v, err);
+	for (int64_t i = 0; i < m; i++) {
+		memcpy(g->v + (size_t)i * d, in->pv + (size_t)r[i] * d,
+		       d * sizeof(float));
+		if (i % MINE_GATHER_STEP == MINE_GATHER_STEP - 1)
+			topk_release(t, r[i - MINE_GATHER_STEP + 1], r[i]);
+	}
+	topk_release(t, 0, in->np);
+	return NS_OK;
 }
 
-/* A streamed corpus: every MINE_TRIM queries read at random, the pages
- * they mapped go (see topk_release()). */
+static void
+mine_rows_free(struct mine_rows *g)
+{
+	free(g->row);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Passage row @row's vector: the copy in @g if it has one (NULL: none),
+ * else the corpus. */
+static inline const float *
+mine_vec(const struct mine_in *in, const struct mine_rows *g, int64_t row)
+{
+	if (g && g->n) {
+		int64_t lo = 0, hi = g->n;
+
+		while (lo < hi) {
+			int64_t mid = lo + (hi - lo) / 2;
+
+			if (g->row[mid] < row)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < g->n && g->row[lo] == row)
+			return g->v + (size_t)lo * (size_t)in->dim;
+	}
+	return in->pv + (size_t)row * (size_t)in->dim;
+}
+
+/* A streamed corpus read at random without a copy (the few queries
+ * searched again): every MINE_TRIM queries, release what they mapped. */
 #define MINE_TRIM 64
 
 static void
 mine_trim(const struct mine_in *in, int64_t i)
 {
 	if (i % MINE_TRIM == MINE_TRIM - 1 && in->screen && in->screen->stream)
-		topk_release(in->screen->engine);
+		topk_release(in->screen->engine, 0, in->np);
 }
 
 /*
  * Rescore the @kd screened rows @lab (screening scores @dist, best first)
- * of query vector @qv exactly, best first, into @out[kd] (missing rows
- * last with row -1).  Returns whether the best @k are proved to be the
+ * of query vector @qv exactly (rows copied in @g read there), best first,
+ * into @out[kd] (missing rows last with row -1).  Returns whether the best @k are proved to be the
  * exact top-k of all @np passages (see struct mine_screen), given the
  * screen's error bound @bound.
  */
 static bool
-mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
-	     const int64_t *lab, int kd, int k, double bound,
-	     struct mine_scored *out)
+mine_rescore(const struct mine_in *in, const struct mine_rows *g,
+	     const float *qv, const float *dist, const int64_t *lab, int kd,
+	     int k, double bound, struct mine_scored *out)
 {
 	const size_t rb = (size_t)in->dim * sizeof(float);
 	int n = 0;
@@ -635,8 +694,8 @@ mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
 	for (int r = 0; r < 3 && r < kd; r++)
 		if (lab[r] >= 0 && lab[r] < in->np)
 			for (size_t o = 0; o < rb; o += 64)
-				__builtin_prefetch((const char *)(in->pv +
-					(size_t)lab[r] * (size_t)in->dim) + o);
+				__builtin_prefetch((const char *)mine_vec(in, g,
+								  lab[r]) + o);
 
 	for (int r = 0; r < kd; r++) {
 		int64_t row = lab[r];
@@ -646,15 +705,14 @@ mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
 		/* rows at random addresses: fetch the one three ahead while
 		 * this one is scored */
 		if (r + 3 < kd && lab[r + 3] >= 0 && lab[r + 3] < in->np) {
-			const char *nx = (const char *)(in->pv + (size_t)lab[r + 3] *
-							(size_t)in->dim);
+			const char *nx = (const char *)mine_vec(in, g,
+								lab[r + 3]);
 
 			for (size_t o = 0; o < rb; o += 64)
 				__builtin_prefetch(nx + o);
 		}
 		out[n].row = row;
-		out[n].score = topk_dot(qv, in->pv + (size_t)row *
-					(size_t)in->dim, in->dim);
+		out[n].score = topk_dot(qv, mine_vec(in, g, row), in->dim);
 		n++;
 	}
 	qsort(out, (size_t)n, sizeof(*out), mine_scored_cmp);
@@ -670,13 +728,14 @@ mine_rescore(const struct mine_in *in, const float *qv, const float *dist,
 
 /*
  * The exact top-kd of the @nb queries of a batch (query rows q0..) from
- * the screen's results, into @rs[nb * kd]: rescored, certified, and the
+ * the screen's results (rows copied in @g), into @rs[nb * kd]: rescored,
+ * certified, and the
  * uncertified searched again in f32 at four times the depth.
  */
 static enum ns_rc
-mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
-		 int k, const float *dist, const int64_t *lab,
-		 struct mine_scored *rs, struct ns_err *err)
+mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
+		 int64_t q0, int64_t nb, int kd, int k, const float *dist,
+		 const int64_t *lab, struct mine_scored *rs, struct ns_err *err)
 {
 	struct mine_screen *sc = in->screen;
 	struct topk *re = sc->recheck ? sc->recheck : sc->engine;
@@ -686,7 +745,7 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 	for (int64_t i = 0; i < nb; i++) {
 		const float *qv = in->qv + (size_t)(q0 + i) * in->dim;
 
-		if (mine_rescore(in, qv, dist + i * kd, lab + i * kd, kd, k,
+		if (mine_rescore(in, g, qv, dist + i * kd, lab + i * kd, kd, k,
 				 topk_bound(sc->engine, qv), rs + i * kd)) {
 			sc->certified++;
 		} else {
@@ -694,7 +753,6 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 				redo = xmalloc((size_t)nb * sizeof(*redo));
 			redo[nredo++] = i;
 		}
-		mine_trim(in, i);
 	}
 	if (nredo && re && topk_type(re) == GEMM_F32) {
 		int64_t kd2 = (int64_t)kd * 4 < in->np ? (int64_t)kd * 4 :
@@ -713,8 +771,9 @@ mine_exact_batch(const struct mine_in *in, int64_t q0, int64_t nb, int kd,
 			const float *qv = xq + (size_t)j * in->dim;
 
 			sc->rechecked++;
-			if (!mine_rescore(in, qv, d2 + j * kd2, l2 + j * kd2,
-					  (int)kd2, k, topk_bound(re, qv), o2))
+			if (!mine_rescore(in, g, qv, d2 + j * kd2,
+					  l2 + j * kd2, (int)kd2, k,
+					  topk_bound(re, qv), o2))
 				sc->uncertain++;
 			memcpy(rs + redo[j] * kd, o2, (size_t)kd * sizeof(*o2));
 			mine_trim(in, j);
@@ -761,7 +820,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	enum ns_rc rc = NS_OK;
 	const int d = in->dim;
 	int cur = 0;
-	int64_t *rows = NULL, nrows;
+	struct mine_rows g;
 
 	if ((int64_t)kd > in->np && in->np >= k)
 		kd = (int)in->np;
@@ -791,16 +850,22 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			mine_search_start(&srch[1 - cur], in, ix, kd, q0 + batch,
 					  n2 < batch ? n2 : batch, overlap);
 		}
-		/* a streamed corpus: what follows reads rows at random */
-		nrows = mine_batch_rows(in, q0, nb, kd, lab, &rows);
+		/* a streamed corpus: the rows read from here on, copied */
+		if ((rc = mine_gather(in, q0, nb, kd, lab, &g, err))) {
+			mine_rows_free(&g);
+			break;
+		}
 		/* every score the run stores comes from topk_dot() */
 		if (exact) {
-			if ((rc = mine_exact_batch(in, q0, nb, kd, k, dist, lab,
-						   rs, err)))
+			if ((rc = mine_exact_batch(in, &g, q0, nb, kd, k, dist,
+						   lab, rs, err))) {
+				mine_rows_free(&g);
 				break;
+			}
 		} else {
 			for (int64_t i = 0; i < nb; i++)
-				mine_rescore(in, in->qv + (size_t)(q0 + i) * d,
+				mine_rescore(in, &g,
+					     in->qv + (size_t)(q0 + i) * d,
 					     dist + i * kd, lab + i * kd, kd, k,
 					     0, rs + i * kd);
 		}
@@ -825,8 +890,8 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 							pos[j]);
 				/* the same routine as the candidates' scores */
 				pscore[j] = prow[j] < 0 ? NAN :
-					topk_dot(qv, in->pv + (size_t)prow[j] *
-							     (size_t)d, d);
+					topk_dot(qv, mine_vec(in, &g, prow[j]),
+						 d);
 				if (prow[j] >= 0)
 					pvalid[nvalid++] = pscore[j];
 			}
@@ -855,10 +920,9 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 						continue;
 					if (h && in->phash[prow[j]] == h)
 						x->same_text = true;
-					cs = mine_cosine(in->pv + (size_t)row *
-							 (size_t)d,
-							 in->pv + (size_t)prow[j] *
-							 (size_t)d, d);
+					cs = mine_cosine(mine_vec(in, &g, row),
+							 mine_vec(in, &g,
+								  prow[j]), d);
 					if (isnan(x->dup_sim) || cs > x->dup_sim)
 						x->dup_sim = cs;
 				}
@@ -872,16 +936,10 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 					  npos, err);
 			if (pr)
 				progress_update(pr, qi + 1);
-			mine_trim(in, qi - q0);
 		}
-		/* and out of the resident memory again */
-		if (nrows)
-			topk_release(in->screen->engine);
-		free(rows);
-		rows = NULL;
+		mine_rows_free(&g);
 		cur = 1 - cur;
 	}
-	free(rows);
 	for (int i = 0; i < 2; i++) {
 		mine_search_wait(&srch[i], NULL);
 		free(srch[i].dist);

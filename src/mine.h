@@ -64,11 +64,15 @@ void mine_screen_fini(struct mine_screen *sc);
 
 /* Queries per search batch: 4096, or (streaming a corpus larger than
  * memory, which is read once per batch) as many as @nq, up to what the
- * results of depth @kd allow in 1 GB. */
-int64_t mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd);
+ * results of depth @kd and a copy of their rows (@dim floats) allow in
+ * 1 GB. */
+int64_t mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
+			  int dim);
 
 /* Parse "f32"/"bf16"/"int8"; false otherwise. */
 bool mine_precision_parse(const char *s, enum gemm_type *type);
+
+struct vecset;
 
 struct mine_in {
 	int dim;
@@ -78,6 +82,9 @@ struct mine_in {
 	const uint64_t *qhash;	/* text hash per query, 0 = none */
 	int64_t np;		/* passages in the index, in its row order */
 	const float *pv;	/* np*dim */
+	const struct vecset *pset; /* the set pv maps (a streamed corpus's
+				 * rows read at random come from its file);
+				 * NULL: none */
 	const int64_t *pids;	/* passage id per row, ascending */
 	const uint64_t *phash;	/* text hash per row, 0 = none */
 	const int64_t *pos_off;	/* positives of query i: pos_pid[pos_off[i] */

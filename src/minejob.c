@@ -700,6 +700,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.qhash = qhash + lo;
 	in.np = ps->n;
 	in.pv = ps->data;
+	in.pset = ps;
 	in.pids = ps->ids;
 	in.phash = phash;
 	in.pos_off = pos_off + lo;
@@ -722,8 +723,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	}
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
-			k + sc.margin), &o->fp, sum, tg.sink, tg.arg, &pr,
-			err);
+			k + sc.margin, in.dim), &o->fp, sum, tg.sink, tg.arg,
+			&pr, err);
 	progress_finish(&pr);
 	if (rc == NS_OK && o->report && sc.engine &&
 	    (topk_type(sc.engine) != GEMM_F32 || sc.rechecked || sc.uncertain))

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -228,16 +230,40 @@ topk_advise_range(const struct topk *t, int64_t r0, int64_t r1, int advice)
 	topk_madvise(a, b, advice);
 }
 
+/* Queue MADV_WILLNEED for the @n page ranges @iov: in one system call
+ * per 1024 (process_madvise(2), Linux 5.10+) when the kernel takes it,
+ * else one each. */
+static void
+topk_willneed(struct iovec *iov, int n, int *pidfd)
+{
+#if defined(SYS_process_madvise) && defined(SYS_pidfd_open)
+	if (*pidfd == -2)
+		*pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (*pidfd >= 0 && syscall(SYS_process_madvise, *pidfd, iov,
+				   (size_t)n, MADV_WILLNEED, 0) >= 0)
+		return;
+#else
+	(void)pidfd;
+#endif
+	for (int i = 0; i < n; i++)
+		topk_madvise((uintptr_t)iov[i].iov_base,
+			     (uintptr_t)iov[i].iov_base + iov[i].iov_len,
+			     MADV_WILLNEED);
+}
+
 void
 topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	const size_t rb = (size_t)t->dim * sizeof(float);
 	uintptr_t a = 0, b = 0;
+	struct iovec iov[1024];
+	int niov = 0, pidfd = -2;
 
 	if (!t->o.stream || pg <= 0)
 		return;
-	/* runs of rows on the same or adjacent pages, one call each */
+	/* runs of rows on the same or adjacent pages, one range each (the
+	 * kernel reads each up to its readahead window) */
 	for (int64_t i = 0; i <= n; i++) {
 		uintptr_t ra = 0, rz = 0;
 
@@ -248,23 +274,33 @@ topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n)
 			rz = ra + rb;
 			ra &= ~((uintptr_t)pg - 1);
 			rz = (rz + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-			if (b > a && ra <= b) {
+			if (b > a && ra <= b && rz - a <= TOPK_READ_PIECE) {
 				if (rz > b)
 					b = rz;
 				continue;
 			}
 		}
-		topk_madvise(a, b, MADV_WILLNEED);
+		if (b > a) {
+			iov[niov].iov_base = (void *)a;
+			iov[niov++].iov_len = b - a;
+		}
+		if (niov == 1024 || (i == n && niov)) {
+			topk_willneed(iov, niov, &pidfd);
+			niov = 0;
+		}
 		a = ra;
 		b = rz;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 void
-topk_release(const struct topk *t)
+topk_release(const struct topk *t, int64_t r0, int64_t r1)
 {
 	if (t->o.stream)
-		topk_advise_range(t, 0, t->nb, MADV_DONTNEED);
+		topk_advise_range(t, r0 < 0 ? 0 : r0, r1 > t->nb ? t->nb : r1,
+				  MADV_DONTNEED);
 }
 
 /* Drop (@drop) or read ahead the whole pages of passage rows [r0, r1). */

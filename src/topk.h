@@ -74,13 +74,13 @@ enum ns_rc topk_search(struct topk *t, const float *xq, int64_t nq, int k,
 void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n);
 
 /*
- * Streaming only (else nothing): release every page of the corpus from
- * the process's resident memory (they stay in the page cache while the
- * system keeps them).  Reading rows at random maps the cached pages
- * around each (the kernel's fault-around, 64 KB): call this every few
- * queries to keep the resident set bounded.
+ * Streaming only (else nothing): release the pages that lie within
+ * passage rows [@r0, @r1) from the process's resident memory (they stay
+ * in the page cache while the system keeps them).  A page fault maps the
+ * cached pages around it too (fault-around, or a whole large folio):
+ * reading rows at random, release what was passed every few rows.
  */
-void topk_release(const struct topk *t);
+void topk_release(const struct topk *t, int64_t r0, int64_t r1);
 
 /*
  * How far a screening score of query @q may be from the exact inner

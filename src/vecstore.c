@@ -53,7 +53,7 @@ vecstore_kind_name(enum vec_kind kind)
 
 static enum ns_rc
 vecstore_map(const char *dir, const char *rel, size_t want, void **map,
-	     struct ns_err *err)
+	     int *keep_fd, char **keep_path, struct ns_err *err)
 {
 	char *path = xasprintf("%s/%s", dir, rel);
 	struct stat st;
@@ -83,10 +83,48 @@ vecstore_map(const char *dir, const char *rel, size_t want, void **map,
 		}
 	}
 out:
+	if (rc == NS_OK && keep_fd) {
+		*keep_fd = fd;
+		*keep_path = path;
+		return rc;
+	}
 	if (fd >= 0)
 		close(fd);
 	free(path);
 	return rc;
+}
+
+enum ns_rc
+vecstore_read(const struct vecset *vs, const int64_t *rows, int64_t n,
+	      float *out, struct ns_err *err)
+{
+	const size_t rb = (size_t)vs->dim * sizeof(float);
+
+	for (int64_t i = 0, j; i < n; i = j) {
+		size_t len, got = 0;
+		off_t off = (off_t)rows[i] * (off_t)rb;
+
+		/* a run of consecutive rows: one read */
+		for (j = i + 1; j < n && rows[j] == rows[j - 1] + 1; j++)
+			;
+		len = (size_t)(j - i) * rb;
+		while (got < len) {
+			ssize_t r = pread(vs->fd_data, (char *)(out + (size_t)i *
+					  (size_t)vs->dim) + got, len - got,
+					  off + (off_t)got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return err_set(err, NS_EIO, "%s: cannot read "
+					       "row %lld: %s", vs->path_data,
+					       (long long)rows[i], r < 0 ?
+					       strerror(errno) :
+					       "end of file");
+			got += (size_t)r;
+		}
+	}
+	return NS_OK;
 }
 
 void
@@ -94,6 +132,9 @@ vecstore_close(struct vecset *vs)
 {
 	if (!vs)
 		return;
+	if (vs->fd_data >= 0)
+		close(vs->fd_data);
+	free(vs->path_data);
 	if (vs->map_data)
 		munmap(vs->map_data, vs->len_data);
 	if (vs->map_ids)
@@ -133,11 +174,12 @@ vecstore_load(struct db *db, enum vec_kind kind, const char *model,
 	vs->n = r.count;
 	vs->len_data = (size_t)r.count * (size_t)r.dim * sizeof(float);
 	vs->len_ids = (size_t)r.count * sizeof(int64_t);
+	vs->fd_data = -1;
 	rc = vecstore_map(db_dir(db), r.path, vs->len_data, &vs->map_data,
-			  err);
+			  &vs->fd_data, &vs->path_data, err);
 	if (rc == NS_OK)
 		rc = vecstore_map(db_dir(db), r.ids_path, vs->len_ids,
-				  &vs->map_ids, err);
+				  &vs->map_ids, NULL, NULL, err);
 	if (rc == NS_OK) {
 		vs->data = vs->map_data;
 		vs->ids = vs->map_ids;

@@ -37,6 +37,8 @@ struct vecset {
 	size_t len_data;
 	void *map_ids;		/* mmap of the .ids file */
 	size_t len_ids;
+	int fd_data;		/* the .f32 file, open (vecstore_read()) */
+	char *path_data;
 };
 
 /* "query" or "passage". */
@@ -68,6 +70,17 @@ void vecstore_close(struct vecset *vs);
 
 /* Row index of internal id @id in @vs (binary search), or -1. */
 int64_t vecstore_row(const struct vecset *vs, int64_t id);
+
+/*
+ * Copy the @n rows @rows of @vs (ascending; each 0 <= row < n) into @out
+ * (n * dim floats) by reading the file, not the mapping: rows wanted at
+ * random cost a system call each instead of a page fault, which maps the
+ * pages around them too and is far slower on some virtual machines.
+ * Adjacent rows are read together.  A short read is NS_EIO naming the
+ * file.
+ */
+enum ns_rc vecstore_read(const struct vecset *vs, const int64_t *rows,
+			 int64_t n, float *out, struct ns_err *err);
 
 /* Row @row of @vs (dim floats). */
 static inline const float *

@@ -742,7 +742,8 @@ mapping_rss(const void *addr)
 }
 
 /* topk_rows_advise() and topk_release(): the pages of rows read at
- * random after a streamed search leave the resident memory again. */
+ * random after a streamed search leave the resident memory again, the
+ * rows asked for. */
 static void
 test_rows_advise(void)
 {
@@ -756,7 +757,7 @@ test_rows_advise(void)
 	struct topk_opts o;
 	struct topk *t = NULL;
 	struct ns_err err;
-	long full, none;
+	long full, half, none;
 	FILE *fp;
 	int fd;
 
@@ -783,13 +784,19 @@ test_rows_advise(void)
 	for (size_t i = 0; i < (size_t)nb * dim; i++)
 		sum += m[i];
 	full = mapping_rss(m);
-	topk_release(t);
+	topk_release(t, -5, nb / 2);
+	half = mapping_rss(m);
+	topk_release(t, nb / 2, nb + 5);
 	none = mapping_rss(m);
 	if (full < 0) {
 		skip("no /proc/self/smaps", "rows: resident memory");
 	} else {
 		ok(full >= (long)(bytes / 1024) - 4,
 		   "rows: all read: %ld kB resident", full);
+		/* at most the other half stays (a huge page mapping of the
+		 * file goes whole) */
+		ok(half <= full / 2 + 8, "rows: the first half released: "
+		   "%ld kB", half);
 		ok(none <= 8, "rows: all released: %ld kB", none);
 	}
 	for (size_t i = 0; i < (size_t)nb * dim; i++)

@@ -107,6 +107,39 @@ main(void)
 		is_int(vecstore_row(vs, 7), 2, "row of id 7");
 		is_int(vecstore_row(vs, 6), -1, "row of a missing id");
 		is_int(vecstore_row(vs, 100), -1, "row past the end");
+		/* rows read from the file: a run of two, then one */
+		{
+			static const int64_t rows[] = { 0, 1, 3 };
+			float out[9] = { 0 }, keep[12];
+			char path[700];
+
+			ok(vecstore_read(vs, rows, 3, out, &err) == NS_OK &&
+			   !memcmp(out, vecstore_vec(vs, 0), 6 * sizeof(float))
+			   && !memcmp(out + 6, vecstore_vec(vs, 3),
+				      3 * sizeof(float)),
+			   "vecstore_read: rows 0, 1 and 3 as mapped");
+			ok(vecstore_read(vs, rows, 0, out, &err) == NS_OK,
+			   "vecstore_read: no rows");
+			/* the file cut short under the set: a clear error
+			 * (then put back as it was) */
+			snprintf(path, sizeof(path), "%s/passage-%lld.f32",
+				 vdir, (long long)vs->id);
+			memcpy(keep, vs->data, sizeof(keep));
+			ok(truncate(path, 2 * 3 * sizeof(float)) == 0,
+			   "vector file cut to two rows");
+			is_int(vecstore_read(vs, rows + 2, 1, out, &err),
+			       NS_EIO, "vecstore_read past the end");
+			snprintf(msg, sizeof(msg), "%s: cannot read row 3: end "
+				 "of file", path);
+			is_str(err.msg, msg, "... names the file and the row");
+			{
+				FILE *fp = fopen(path, "wb");
+
+				ok(fp && fwrite(keep, sizeof(float), 12,
+						fp) == 12 && fclose(fp) == 0,
+				   "vector file put back");
+			}
+		}
 		vecstore_close(vs);
 		vs = NULL;
 	}
