@@ -439,18 +439,22 @@ gemm_run(struct gemm_kernel *kn, struct gemm_ctx *cx, int64_t m, int64_t n,
 
 /* ---- conversions ---------------------------------------------------- */
 
+/* Branch-free, so that the compiler vectorises it (a clone per vector
+ * width, picked at load time). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"),
+	       optimize("tree-vectorize")))
+#endif
 void
 gemm_to_bf16(const float *x, size_t n, uint16_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint32_t u;
+		uint32_t u, r, q;
 
 		memcpy(&u, &x[i], 4);
-		if ((u & 0x7fffffffu) > 0x7f800000u)
-			out[i] = (uint16_t)((u >> 16) | 0x40);	/* quiet NaN */
-		else
-			out[i] = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1)) >>
-					    16);
+		r = (u + 0x7fffu + ((u >> 16) & 1)) >> 16;
+		q = (u >> 16) | 0x40;	/* NaN: quiet */
+		out[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
 	}
 }
 

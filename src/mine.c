@@ -453,9 +453,11 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
 
 	if (!sc || !sc->stream)
 		return 4096;
-	/* results: a float and a row per slot, twice (overlap), and the
-	 * rows read after the search, copied (mine_gather()) */
-	most = ((int64_t)1 << 30) / ((int64_t)kd * (32 + 4 * dim) + 1);
+	/* results: a float and a row per slot, twice (overlap), the
+	 * engine's selection buffers (2 kd + 32 slots of a float and a
+	 * row per query) and the rows read after the search, copied
+	 * (mine_gather()) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * (64 + 4 * dim) + 400);
 	most = most < 4096 ? 4096 : most;
 	return nq < most ? (nq > 0 ? nq : 1) : most;
 }
@@ -686,13 +688,29 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 	     const float *qv, const float *dist, const int64_t *lab, int kd,
 	     int k, double bound, struct mine_scored *out)
 {
+	const size_t rb = (size_t)in->dim * sizeof(float);
 	int n = 0;
+
+	for (int r = 0; r < 3 && r < kd; r++)
+		if (lab[r] >= 0 && lab[r] < in->np)
+			for (size_t o = 0; o < rb; o += 64)
+				__builtin_prefetch((const char *)mine_vec(in, g,
+								  lab[r]) + o);
 
 	for (int r = 0; r < kd; r++) {
 		int64_t row = lab[r];
 
 		if (row < 0 || row >= in->np)
 			continue;
+		/* rows at random addresses: fetch the one three ahead while
+		 * this one is scored */
+		if (r + 3 < kd && lab[r + 3] >= 0 && lab[r + 3] < in->np) {
+			const char *nx = (const char *)mine_vec(in, g,
+								lab[r + 3]);
+
+			for (size_t o = 0; o < rb; o += 64)
+				__builtin_prefetch(nx + o);
+		}
 		out[n].row = row;
 		out[n].score = topk_dot(qv, mine_vec(in, g, row), in->dim);
 		n++;

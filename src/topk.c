@@ -42,6 +42,10 @@ struct topk {
 	/* for topk_bound(): maxima over the passages, once searched */
 	bool have_norms;
 	double pnorm_max, pscale_max;
+	/* selection buffers, kept between searches (no fresh pages each) */
+	float *sel_v;
+	int64_t *sel_l;
+	size_t sel_slots;
 };
 
 void
@@ -140,6 +144,26 @@ topk_dot(const float *a, const float *b, int dim)
 		__atomic_store_n(&topk_dot_impl, f, __ATOMIC_RELAXED);
 	}
 	return f(a, b, dim);
+}
+
+/* @n bytes for a large buffer (free() frees it): 2 MB aligned and in huge
+ * pages where the kernel gives them on request (each 4 kB page's first
+ * touch is a fault, costly on a virtual machine). */
+static void *
+topk_big_alloc(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p = NULL;
+
+	if (n < huge)
+		return xmalloc(n ? n : 1);
+	n = (n + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, n))
+		return xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE);
+#endif
+	return p;
 }
 
 /* Convert passage rows [r0, r0+n) into @conv (at row 0), in parallel. */
@@ -318,8 +342,8 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 		/* the whole corpus, or one chunk when streaming */
 		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
 
-		t->conv = xmalloc((size_t)(rows > 0 ? rows : 1) *
-				  (size_t)dim * t->esize);
+		t->conv = topk_big_alloc((size_t)(rows > 0 ? rows : 1) *
+					 (size_t)dim * t->esize);
 		if (o->type == GEMM_U8S8) {
 			t->pscale = xmalloc((size_t)(rows + 1) * sizeof(float));
 			t->pzs = xmalloc((size_t)(rows + 1) * sizeof(int32_t));
@@ -340,6 +364,8 @@ topk_free(struct topk *t)
 		return;
 	gemm_kernel_free(t->kn);
 	free(t->conv);
+	free(t->sel_v);
+	free(t->sel_l);
 	free(t->pscale);
 	free(t->pzs);
 	free(t);
@@ -485,38 +511,6 @@ typedef void (*topk_dequant_fn)(int32_t *, const int32_t *, const float *,
 static topk_scan_fn topk_scan = topk_scan_generic;
 static topk_dequant_fn topk_dequant = topk_dequant_generic;
 
-static void
-topk_pick_kernels(void)
-{
-#ifdef TOPK_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f")) {
-		topk_scan = topk_scan_avx512;
-		topk_dequant = topk_dequant_avx512;
-	} else if (__builtin_cpu_supports("avx2")) {
-		topk_scan = topk_scan_avx2;
-	}
-#endif
-}
-
-/* Push the scores @x[0..n) of rows base.. into the heap (@hv, @hl, @k). */
-static void
-topk_push_row(const float *x, int64_t n, int64_t base, float *hv, int64_t *hl,
-	      int k)
-{
-	int64_t j = 0;
-
-	for (;;) {
-		j = topk_scan(x, j, n, hv[0]);
-		if (j >= n)
-			break;
-		/* new rows come in ascending order: on a tie the heap's
-		 * lower row stays */
-		if (x[j] > hv[0])
-			topk_sift(hv, hl, k, 0, x[j], base + j);
-		j++;
-	}
-}
 
 /* Heap to "best first" (value descending, then row ascending). */
 static void
@@ -529,6 +523,210 @@ topk_heap_sort(float *hv, int64_t *hl, int k)
 		hv[i] = hv[0];
 		hl[i] = hl[0];
 		topk_sift(hv, hl, i, 0, v, l);
+	}
+}
+
+/*
+ * Selection buffers: each query collects the rows scoring above its
+ * threshold, unsorted, in @cap slots; when they fill, a selection keeps
+ * the k best (value descending, then row ascending) and the k-th best
+ * becomes the threshold.  New rows come in ascending order, so one scoring
+ * exactly the threshold loses the tie and is left out, as it would be at
+ * the end.  Until the first selection the threshold is -inf.
+ */
+struct topk_sel {
+	float *v;		/* cap values per query */
+	int64_t *l;		/* cap rows per query */
+	int *n;			/* entries per query */
+	float *thr;		/* threshold per query */
+	int k, cap;
+};
+
+/* Slots per query: room for k and as many again (and one vector). */
+static int
+topk_sel_cap(int k)
+{
+	return 2 * k + 32;
+}
+
+static inline bool
+topk_better(float av, int64_t al, float bv, int64_t bl)
+{
+	return av > bv || (av == bv && al < bl);
+}
+
+/* Reorder @v, @l[0..n) so that the @k best come first and [k-1] is the
+ * k-th best (the rows are distinct: a strict total order). */
+static void
+topk_select(float *v, int64_t *l, int n, int k)
+{
+	int lo = 0, hi = n - 1, kk = k - 1;
+
+	if (k <= 0 || k >= n)
+		return;
+	while (lo < hi) {
+		/* the pivot: the median of the first, middle and last (after
+		 * a selection [k-1] holds the old threshold, the worst) */
+		int mid = lo + (hi - lo) / 2, p = mid;
+		bool a_b = topk_better(v[lo], l[lo], v[mid], l[mid]);
+		bool b_c = topk_better(v[mid], l[mid], v[hi], l[hi]);
+		bool a_c = topk_better(v[lo], l[lo], v[hi], l[hi]);
+		float pv;
+		int64_t pl;
+		int i = lo, j = hi;
+
+		if (a_b != b_c)		/* mid is not in between */
+			p = a_b == a_c ? hi : lo;
+		pv = v[p];
+		pl = l[p];
+
+		do {
+			while (topk_better(v[i], l[i], pv, pl))
+				i++;
+			while (topk_better(pv, pl, v[j], l[j]))
+				j--;
+			if (i <= j) {
+				float tv = v[i];
+				int64_t tl = l[i];
+
+				v[i] = v[j];
+				l[i] = l[j];
+				v[j] = tv;
+				l[j] = tl;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			lo = i;
+		if (kk < i)
+			hi = j;
+	}
+}
+
+/* Keep query @q's k best, raise its threshold to the k-th. */
+static void
+topk_sel_compact(struct topk_sel *s, int64_t q)
+{
+	float *v = s->v + (size_t)q * s->cap;
+	int64_t *l = s->l + (size_t)q * s->cap;
+
+	if (s->n[q] <= s->k)
+		return;
+	topk_select(v, l, s->n[q], s->k);
+	s->n[q] = s->k;
+	s->thr[q] = v[s->k - 1];
+}
+
+/* Add the scores @x[0..n) of rows base.. to query @q's buffer. */
+static void
+topk_push_generic(struct topk_sel *s, int64_t q, const float *x, int64_t n,
+		  int64_t base)
+{
+	float *v = s->v + (size_t)q * s->cap;
+	int64_t *l = s->l + (size_t)q * s->cap;
+	int64_t j = 0;
+
+	for (;;) {
+		j = topk_scan(x, j, n, s->thr[q]);
+		if (j >= n)
+			break;
+		v[s->n[q]] = x[j];
+		l[s->n[q]] = base + j;
+		if (++s->n[q] == s->cap)
+			topk_sel_compact(s, q);
+		j++;
+	}
+}
+
+#ifdef TOPK_X86
+/* The same, 16 scores at a time: those above the threshold are appended
+ * with one compressing store each for values and rows. */
+__attribute__((target("avx512f"))) static void
+topk_push_avx512(struct topk_sel *s, int64_t q, const float *x, int64_t n,
+		 int64_t base)
+{
+	float *v = s->v + (size_t)q * s->cap;
+	int64_t *l = s->l + (size_t)q * s->cap;
+	__m512 t = _mm512_set1_ps(s->thr[q]);
+	const __m512i step = _mm512_set1_epi64(8);
+	__m512i r0 = _mm512_add_epi64(_mm512_set1_epi64(base),
+				      _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6,
+							7));
+	int64_t j = 0;
+
+	for (; j + 16 <= n; j += 16) {
+		__mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j), t,
+						 _CMP_GT_OQ);
+
+		if (m) {
+			int c;
+
+			/* room for 16 (the generic tail may leave less) */
+			if (s->n[q] > s->cap - 16) {
+				topk_sel_compact(s, q);
+				t = _mm512_set1_ps(s->thr[q]);
+				m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j),
+						       t, _CMP_GT_OQ);
+			}
+			c = s->n[q];
+
+			_mm512_mask_compressstoreu_ps(v + c, m,
+						      _mm512_loadu_ps(x + j));
+			_mm512_mask_compressstoreu_epi64(l + c,
+							 (__mmask8)m, r0);
+			c += __builtin_popcount(m & 0xff);
+			_mm512_mask_compressstoreu_epi64(
+			    l + c, (__mmask8)(m >> 8),
+			    _mm512_add_epi64(r0, step));
+			s->n[q] += __builtin_popcount(m);
+		}
+		r0 = _mm512_add_epi64(r0, _mm512_add_epi64(step, step));
+	}
+	if (j < n)
+		topk_push_generic(s, q, x + j, n - j, base + j);
+}
+#endif
+
+typedef void (*topk_push_fn)(struct topk_sel *, int64_t, const float *,
+			     int64_t, int64_t);
+static topk_push_fn topk_push = topk_push_generic;
+
+static void
+topk_pick_kernels(void)
+{
+#ifdef TOPK_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f")) {
+		topk_scan = topk_scan_avx512;
+		topk_dequant = topk_dequant_avx512;
+		topk_push = topk_push_avx512;
+	} else if (__builtin_cpu_supports("avx2")) {
+		topk_scan = topk_scan_avx2;
+	}
+#endif
+}
+
+/* Query @q's k best, best first (value descending, then row ascending),
+ * into @dist[k] and @label[k] (-inf and -1 past the end). */
+static void
+topk_sel_finish(struct topk_sel *s, int64_t q, float *dist, int64_t *label)
+{
+	float *v = s->v + (size_t)q * s->cap;
+	int64_t *l = s->l + (size_t)q * s->cap;
+	int n;
+
+	topk_sel_compact(s, q);
+	n = s->n[q];
+	memcpy(dist, v, (size_t)n * sizeof(*dist));
+	memcpy(label, l, (size_t)n * sizeof(*label));
+	/* a min-heap of the n, sorted */
+	for (int i = n / 2 - 1; i >= 0; i--)
+		topk_sift(dist, label, n, i, dist[i], label[i]);
+	topk_heap_sort(dist, label, n);
+	for (int i = n; i < s->k; i++) {
+		dist[i] = -INFINITY;
+		label[i] = -1;
 	}
 }
 
@@ -557,14 +755,26 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	int64_t mt, nt = t->o.tile_n, ntiles;
 	int nth = topk_nthreads(), failed = 0;
 	double pn = 0, ps = 0;
+	struct topk_sel sel;
 
 	pthread_once(&once, topk_pick_kernels);
 	if (nq <= 0 || k <= 0)
 		return NS_OK;
-	for (int64_t i = 0; i < nq * k; i++) {
-		dist[i] = -INFINITY;
-		label[i] = -1;
+	sel.k = k;
+	sel.cap = topk_sel_cap(k);
+	if (t->sel_slots < (size_t)nq * (size_t)sel.cap) {
+		t->sel_slots = (size_t)nq * (size_t)sel.cap;
+		free(t->sel_v);
+		free(t->sel_l);
+		t->sel_v = topk_big_alloc(t->sel_slots * sizeof(float));
+		t->sel_l = topk_big_alloc(t->sel_slots * sizeof(int64_t));
 	}
+	sel.v = t->sel_v;
+	sel.l = t->sel_l;
+	sel.n = xcalloc((size_t)nq, sizeof(int));
+	sel.thr = xmalloc((size_t)nq * sizeof(float));
+	for (int64_t i = 0; i < nq; i++)
+		sel.thr[i] = -INFINITY;
 	/* the query side in the screening precision */
 	if (t->o.type == GEMM_BF16) {
 		qa = xmalloc((size_t)nq * (size_t)dim * 2);
@@ -656,10 +866,8 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 							    (int32_t *)row,
 							    pzs + j0, psc + j0,
 							    n);
-						topk_push_row(row, n, c0 + j0,
-							      dist + (q0 + i) * k,
-							      label + (q0 + i) * k,
-							      k);
+						topk_push(&sel, q0 + i, row, n,
+							  c0 + j0);
 					}
 				}
 			}
@@ -676,7 +884,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		t->have_norms = true;
 	}
 	for (int64_t q = 0; q < nq; q++) {
-		topk_heap_sort(dist + q * k, label + q * k, k);
+		topk_sel_finish(&sel, q, dist + q * k, label + q * k);
 		if (qscale)
 			for (int i = 0; i < k; i++)
 				dist[q * k + i] *= qscale[q];
@@ -684,6 +892,8 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	free(qa);
 	free(qscale);
 	free(qsum);
+	free(sel.n);
+	free(sel.thr);
 	if (failed)
 		return err_set(err, NS_EINTERNAL, "%s: a %s product of the "
 			       "exact search failed", gemm_lib_name(t->o.lib),

@@ -2,8 +2,9 @@
  * topk.h - exact top-k inner-product search of our own: the scores of a
  * block of queries against a block of passages come from one product on
  * the faster GEMM library (gemm.h), and a vectorised threshold test against
- * each query's current k-th best score picks the few that enter its heap
- * (no sort of the score block).  Screening may run in bf16 or u8 x s8
+ * each query's current k-th best score appends the few that pass to its
+ * selection buffer, cut back to the k best by a selection when it fills
+ * (no sort of the score block, no heap).  Screening may run in bf16 or u8 x s8
  * (--precision): the caller then rescores what comes back in exact
  * arithmetic (mine.c).
  *

@@ -586,6 +586,92 @@ test_generated(void)
 	free(xq);
 }
 
+/*
+ * The selection on its own: small integer vectors (every score exact in
+ * f32, so the library's scores equal topk_dot's), with many rows tied
+ * (37 distinct rows repeated), rows whose scores rise with the row (each
+ * one enters, the buffers fill and are cut again and again) and fall with
+ * it; k from 1 to past the passages, tiles and chunks cut mid-vector.
+ * The rows and scores must be brute force's, ties to the lower row.
+ */
+static void
+test_selection(void)
+{
+	const int d = 8, ks[] = { 1, 7, 100, 250, 3100 };
+	const int64_t nb = 3000, nq = 40;
+	const char *what[] = { "ties", "rising", "falling" };
+	float *xb = xmalloc((size_t)nb * d * sizeof(float));
+	float *xq = xmalloc((size_t)nq * d * sizeof(float));
+	struct ns_err err;
+
+	for (int64_t q = 0; q < nq; q++)
+		for (int i = 0; i < d; i++)
+			xq[q * d + i] = (float)((q * 5 + i * 11) % 7 - 3);
+	for (int c = 0; c < 3; c++) {
+		for (int64_t r = 0; r < nb; r++)
+			for (int i = 0; i < d; i++)
+				xb[r * d + i] = c == 0 ?
+					(float)((r % 37 * 7 + i * 3) % 5 - 2) :
+					i > 0 ? 0.0f :
+					c == 1 ? (float)r : (float)(nb - r);
+		/* the queries' first value positive: a rising score */
+		for (int64_t q = 0; c > 0 && q < nq; q++)
+			xq[q * d] = (float)(q % 3 + 1);
+		for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
+			int k = ks[ki];
+			float *s = xmalloc((size_t)nq * k * sizeof(float));
+			float *bs = xmalloc((size_t)nq * k * sizeof(float));
+			int64_t *l = xmalloc((size_t)nq * k * sizeof(int64_t));
+			int64_t *bl = xmalloc((size_t)nq * k * sizeof(int64_t));
+			int kb = k < nb ? k : (int)nb;
+
+			for (int64_t i = 0; i < nq * k; i++) {
+				bs[i] = -INFINITY;
+				bl[i] = -1;
+			}
+			for (int64_t q = 0; q < nq; q++)
+				brute(xq + q * d, 1, xb, nb, d, kb,
+				      bs + q * k, bl + q * k);
+			for (int lib = 0; lib < 2; lib++) {
+				struct topk_opts o;
+				struct topk *t = NULL;
+				int64_t bad = 0;
+
+				topk_opts_default(&o);
+				o.lib = lib ? GEMM_ONEDNN : GEMM_OPENBLAS;
+				if (!gemm_lib_available(o.lib))
+					continue;
+				o.chunk = 1000;
+				o.tile_m = 16;
+				o.tile_n = 72;
+				err_clear(&err);
+				if (topk_new(xb, nb, d, &o, &t, &err) ||
+				    topk_search(t, xq, nq, k, s, l, &err)) {
+					ok(0, "selection: %s", err.msg);
+					topk_free(t);
+					continue;
+				}
+				for (int64_t i = 0; i < nq * k; i++)
+					if (l[i] != bl[i] ||
+					    !(s[i] == bs[i] ||
+					      (isinf(s[i]) && isinf(bs[i]))))
+						bad++;
+				ok(bad == 0, "selection, %s, %s, k = %d: rows "
+				   "and scores of brute force (%lld differ)",
+				   what[c], gemm_lib_name(o.lib), k,
+				   (long long)bad);
+				topk_free(t);
+			}
+			free(s);
+			free(bs);
+			free(l);
+			free(bl);
+		}
+	}
+	free(xb);
+	free(xq);
+}
+
 static void
 test_bound(void)
 {
@@ -732,6 +818,7 @@ main(void)
 	test_probe();
 	test_sift();
 	test_generated();
+	test_selection();
 	test_bound();
 	return tap_done();
 }
