@@ -8,11 +8,19 @@
 #
 # bench/review.sh [BINARY...] compares binaries (default ./negsieve): they
 # take turns on fresh copies of each project, ROUNDS times (default 1).
+# The projects are made by the first BINARY (the yardstick: give the
+# older one first, and a newer schema migrates its copy in its first
+# start-up run, which the median leaves out), or by $NEGSIEVE; delete
+# $BENCH_DIR after a schema change.  The machine and the load average
+# are printed with each round (the machine is shared: compare binaries
+# of one run).
 set -eu
 cd "$(dirname "$0")/.."
-export NEGSIEVE=${NEGSIEVE:-$(pwd)/negsieve} LC_ALL=C.UTF-8
-[ $# -gt 0 ] || set -- "$NEGSIEVE"
+[ $# -gt 0 ] || set -- "${NEGSIEVE:-$(pwd)/negsieve}"
+export NEGSIEVE=${NEGSIEVE:-$1} LC_ALL=C.UTF-8
 rounds=${ROUNDS:-1}
+printf '%s; %s\n' "$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' |
+	head -1)" "$(nproc) cores"
 dir=${BENCH_DIR:-/tmp/ns-bench-review}
 mkdir -p "$dir"
 for size in 10k:100:100 1m:10000:100; do
@@ -38,6 +46,8 @@ cands=$(sqlite3 "$dir/$name.pristine/negsieve.db" "SELECT count(*) FROM candidat
 round=0
 while [ "$round" -lt "$rounds" ]; do
 round=$((round + 1))
+printf 'round %s, %s: load average %s\n' "$round" "$name" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
 for bin in "$@"; do
 	rm -rf "$dir/$name"
 	cp -r "$dir/$name.pristine" "$dir/$name"
