@@ -209,6 +209,14 @@ perm_check_writable(const char *dir, const char *dbpath, struct ns_err *err)
 		char *p = xasprintf("%s%s", dbpath, side[i]);
 		enum ns_rc rc = NS_OK;
 
+		struct stat st;
+
+		/* another session may be creating it this instant: SQLite
+		 * opens it under the umask and then gives it the database's
+		 * mode; an empty one gets a moment to be given it */
+		for (int tries = 0; tries < 100 && access(p, W_OK) != 0 &&
+		     stat(p, &st) == 0 && st.st_size == 0; tries++)
+			usleep(1000);
 		if (access(p, F_OK) == 0 && access(p, W_OK) != 0)
 			rc = perm_refuse(dir, p, err);
 		free(p);
