@@ -7,7 +7,10 @@
 #            query;
 #   scores   a cascade stage scored every kept candidate (stage_score);
 #            > loads the next query (its stages' answers are shown);
-#   dropped  one query was dropped; Tab searches the next query.
+#   dropped  one query was dropped; Tab searches the next query;
+#   routed   the cascade left a verdict on every kept item and routed
+#            one in 10 to people (item_auto); Tab searches the next
+#            routed item by priority.
 # Start-up (the first search, from the start of the queue) and the
 # latency of each key (p50 and max of the query class, headless as in
 # bench/review.sh).  Binaries take turns on fresh copies; the first makes
@@ -22,7 +25,7 @@ printf '%s; %s\n' "$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' |
 	head -1)" "$(nproc) cores"
 [ -f "$dir/1m.pristine/negsieve.db" ] ||
 	sh bench/review-gen.sh "$dir/1m.pristine" 10000 100
-for s in decided scores dropped; do
+for s in decided scores dropped routed; do
 	[ -f "$dir/$s.pristine/negsieve.db" ] && continue
 	rm -rf "$dir/$s.pristine"
 	cp -r "$dir/1m.pristine" "$dir/$s.pristine"
@@ -43,6 +46,13 @@ for s in decided scores dropped; do
 		INSERT INTO decision(query_id, annotator_id, action, at)
 		VALUES (7000, (SELECT id FROM annotator WHERE name = 'bench'),
 		  'drop_query', '2026-01-01');" ;;
+	routed) sql="INSERT INTO item_auto(query_id, passage_id, verdict,
+		  priority, audit)
+		SELECT query_id, passage_id,
+		  CASE WHEN (query_id * 7 + passage_id) % 10 = 0 THEN 'review'
+		  ELSE 'tn' END,
+		  ((query_id * 7919 + passage_id * 104729) % 1000003) / 1e6, 0
+		FROM candidate WHERE filter IS NULL;" ;;
 	esac
 	sqlite3 "$dir/$s.pristine/negsieve.db" "$sql"
 done
@@ -58,7 +68,7 @@ keys 10 '>' >"$dir/keys-next"
 keys 3 '>' >"$dir/keys-next3"
 printf 'load average %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 for run in decided:keys-tab decided:keys-next scores:keys-next3 \
-	   dropped:keys-tab; do
+	   dropped:keys-tab routed:keys-tab; do
 	s=${run%%:*}; k=${run#*:}
 	for bin in "$@"; do
 		rm -rf "$dir/$s"

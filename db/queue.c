@@ -645,11 +645,13 @@ queue_next_unsettled(struct db *db, int64_t run,
 {
 	/* Items the cascade routed to people (or drew for the audit
 	 * slice), by priority: most informative first, the audit slice
-	 * mixed in; items held by an unscored stage (priority < 0) wait. */
-#define QUEUE_BY_PRIORITY(RUN) \
+	 * mixed in; items held by an unscored stage (priority < 0) wait.
+	 * The conflicts queue (?16) takes every item; the others walk
+	 * item_auto_queue (routed items by priority) instead of sorting
+	 * every item of the project at each search. */
+#define QUEUE_BY_PRIORITY(RUN, ROUTED) \
 		"SELECT a.query_id FROM item_auto a" \
-		" WHERE (a.verdict = 'review' OR a.audit = 1 OR ?16 = 1)" \
-		"   AND a.priority >= 0" \
+		" WHERE " ROUTED " AND a.priority >= 0" \
 		"   AND NOT " QUEUE_DONE_FOR("a.query_id", "a.passage_id", \
 					 "?2") \
 		"   AND NOT " QUEUE_SKIPPED("a.query_id", "a.passage_id", "?2") \
@@ -685,13 +687,22 @@ queue_next_unsettled(struct db *db, int64_t run,
 		"       AND a.passage_id = c.passage_id))" \
 		"   AND " QUEUE_FILTER("c") \
 		" ORDER BY c.query_id LIMIT 1"
-	static const char sql_pri[] = QUEUE_BY_PRIORITY("");
-	static const char sql_pri_run[] = QUEUE_BY_PRIORITY("c.run_id = ?5 AND");
+#define QUEUE_ROUTED "(a.verdict = 'review' OR a.audit = 1)"
+	static const char sql_pri[] = QUEUE_BY_PRIORITY("", QUEUE_ROUTED);
+	static const char sql_pri_run[] =
+		QUEUE_BY_PRIORITY("c.run_id = ?5 AND", QUEUE_ROUTED);
+	static const char sql_pri_all[] = QUEUE_BY_PRIORITY("", "1");
+	static const char sql_pri_all_run[] =
+		QUEUE_BY_PRIORITY("c.run_id = ?5 AND", "1");
+#undef QUEUE_ROUTED
 	static const char sql_id[] = QUEUE_BY_ID("");
 	static const char sql_id_run[] = QUEUE_BY_ID("c.run_id = ?5 AND");
 #undef QUEUE_BY_PRIORITY
 #undef QUEUE_BY_ID
-	sqlite3_stmt *st = db_prep(db, run ? sql_pri_run : sql_pri, err);
+	bool all = f && f->conflicts;
+	sqlite3_stmt *st = db_prep(db, all ? (run ? sql_pri_all_run
+					      : sql_pri_all)
+				   : run ? sql_pri_run : sql_pri, err);
 	int64_t lo, last, w = 1;
 	enum ns_rc rc;
 

@@ -225,32 +225,53 @@ sessions(void)
 	db_close(c_db);
 }
 
-/* The next query to review as one statement over the whole project: the
- * queue's search before it read the labels in windows of queries
- * (item_label probed item by item).  ?1 from, ?2 annotator, ?3 session,
- * ?4 now, ?17 adjudicating; no run, no filter, no cascade. */
+/* The next query to review as statements over the whole project, as the
+ * queue searched before it read the labels in windows of queries and
+ * walked the routed items by their index (item_label probed item by
+ * item).  ?1 from, ?2 annotator, ?3 session, ?4 now, ?16 the conflicts
+ * queue, ?17 adjudicating; no run, no other filter. */
+#define NEXT_REF_OPEN(X) \
+	" NOT (EXISTS (SELECT 1 FROM item_label il" \
+	"     WHERE il.query_id = " X ".query_id" \
+	"       AND il.passage_id = " X ".passage_id)" \
+	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM annotator_label al" \
+	"     WHERE al.query_id = " X ".query_id" \
+	"       AND al.passage_id = " X ".passage_id AND al.annotator_id = ?2))" \
+	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM item_conflict ic" \
+	"     WHERE ic.query_id = " X ".query_id" \
+	"       AND ic.passage_id = " X ".passage_id)))" \
+	"   AND NOT EXISTS (SELECT 1 FROM decision d" \
+	"     WHERE d.query_id = " X ".query_id" \
+	"       AND d.passage_id = " X ".passage_id" \
+	"       AND d.action = 'skip' AND d.annotator_id = ?2" \
+	"       AND NOT EXISTS (SELECT 1 FROM decision u" \
+	"                       WHERE u.undoes = d.id))" \
+	"   AND NOT EXISTS (SELECT 1 FROM review_lease l" \
+	"     JOIN review_session s ON s.id = l.session_id" \
+	"     WHERE l.query_id = " X ".query_id AND l.session_id <> ?3" \
+	"       AND l.expires_at > ?4 AND s.ended_at IS NULL" \
+	"       AND ns_alive(s.host, s.pid, s.pid_start))"
+#define NEXT_REF_CONFLICT(X) \
+	" (?16 = 0 OR EXISTS (SELECT 1 FROM item_conflict fx" \
+	"   WHERE fx.query_id = " X ".query_id" \
+	"     AND fx.passage_id = " X ".passage_id))"
+static const char next_ref_priority[] =
+	"SELECT a.query_id FROM item_auto a"
+	" WHERE (a.verdict = 'review' OR a.audit = 1 OR ?16 = 1)"
+	"   AND a.priority >= 0 AND" NEXT_REF_OPEN("a")
+	"   AND EXISTS (SELECT 1 FROM candidate c"
+	"     WHERE c.query_id = a.query_id AND c.passage_id = a.passage_id"
+	"       AND c.filter IS NULL AND" NEXT_REF_CONFLICT("c") ")"
+	" ORDER BY a.priority DESC LIMIT 1";
 static const char next_reference[] =
 	"SELECT c.query_id FROM candidate c"
-	" WHERE c.filter IS NULL AND c.query_id >= ?1"
-	"   AND NOT (EXISTS (SELECT 1 FROM item_label il"
-	"     WHERE il.query_id = c.query_id AND il.passage_id = c.passage_id)"
-	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM annotator_label al"
-	"     WHERE al.query_id = c.query_id AND al.passage_id = c.passage_id"
-	"       AND al.annotator_id = ?2))"
-	"    OR (?17 = 0 AND EXISTS (SELECT 1 FROM item_conflict ic"
-	"     WHERE ic.query_id = c.query_id"
-	"       AND ic.passage_id = c.passage_id)))"
-	"   AND NOT EXISTS (SELECT 1 FROM decision d"
-	"     WHERE d.query_id = c.query_id AND d.passage_id = c.passage_id"
-	"       AND d.action = 'skip' AND d.annotator_id = ?2"
-	"       AND NOT EXISTS (SELECT 1 FROM decision u"
-	"                       WHERE u.undoes = d.id))"
-	"   AND NOT EXISTS (SELECT 1 FROM review_lease l"
-	"     JOIN review_session s ON s.id = l.session_id"
-	"     WHERE l.query_id = c.query_id AND l.session_id <> ?3"
-	"       AND l.expires_at > ?4 AND s.ended_at IS NULL"
-	"       AND ns_alive(s.host, s.pid, s.pid_start))"
+	" WHERE c.filter IS NULL AND c.query_id >= ?1 AND" NEXT_REF_OPEN("c")
+	"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a"
+	"     WHERE a.query_id = c.query_id AND a.passage_id = c.passage_id))"
+	"   AND" NEXT_REF_CONFLICT("c")
 	" ORDER BY c.query_id LIMIT 1";
+#undef NEXT_REF_OPEN
+#undef NEXT_REF_CONFLICT
 
 /* The candidate @xid of r's query, or NULL. */
 static const struct queue_cand *
@@ -393,8 +414,9 @@ next_windows(void)
 	struct ns_err err;
 	char dir[600];
 	int64_t alice = 0, bob = 0, carol = 0, bob_session = 0;
-	sqlite3_stmt *ref;
+	sqlite3_stmt *ref, *ref_pri;
 	unsigned seed = 7;
+	int by_priority = 0;
 	int checked = 0, differ = 0;
 	int64_t longest = 0;
 	static const int64_t froms[] = {
@@ -526,12 +548,41 @@ next_windows(void)
 			 (long long)bob_session);
 		db_exec(db, sql, &err);
 	}
-	if (!(ref = db_prep(db, next_reference, &err))) {
-		ok(false, "reference statement: %s", err.msg);
+	if (!(ref = db_prep(db, next_reference, &err)) ||
+	    !(ref_pri = db_prep(db, next_ref_priority, &err))) {
+		ok(false, "reference statements: %s", err.msg);
 		db_close(db);
 		return;
 	}
-	for (int adj = 0; adj < 2; adj++) {
+	for (int phase = 0; phase < 2; phase++)
+	for (int mode = 0; mode < 3; mode++) {
+		/* 0 annotating, 1 adjudicating, 2 the conflicts queue */
+		int adj = mode > 0;
+
+		/* then with the cascade's verdicts on a third of the items:
+		 * routed ones (review, and the audit slice, whose tn and fn
+		 * get the highest priorities) first, by priority */
+		if (phase == 1 && mode == 0 &&
+		    db_exec(db, "INSERT INTO item_auto(query_id, passage_id,"
+			    "  verdict, priority, audit)"
+			    " SELECT query_id, passage_id,"
+			    "  CASE (query_id + 2 * passage_id) % 3"
+			    "   WHEN 0 THEN 'review' WHEN 1 THEN 'tn'"
+			    "   ELSE 'fn' END,"
+			    "  row_number() OVER (ORDER BY passage_id % 5 = 0,"
+			    "   (query_id + 2 * passage_id) % 3 <> 0,"
+			    "   (query_id * 7919 + passage_id * 104729) % 1009,"
+			    "   query_id, passage_id) / 1000.0 - 0.05,"
+			    "  passage_id % 5 = 0"
+			    " FROM (SELECT DISTINCT query_id, passage_id"
+			    "  FROM candidate WHERE filter IS NULL)"
+			    " WHERE (query_id + passage_id) % 3 = 0", &err) !=
+			    NS_OK)
+			diag("item_auto: %s", err.msg);
+		struct queue_filter f;
+
+		queue_filter_all(&f);
+		f.conflicts = mode == 2;
 		for (int who = 0; who < 2; who++) {
 			int64_t a = who ? carol : alice;
 
@@ -539,32 +590,41 @@ next_windows(void)
 				int64_t want = 0, got = 0;
 				enum ns_rc rc;
 
-				sqlite3_bind_int64(ref, 1, froms[i]);
-				sqlite3_bind_int64(ref, 2, a);
-				sqlite3_bind_int64(ref, 3, 0);
-				sqlite3_bind_double(ref, 4, 1e9);
-				sqlite3_bind_int(ref, 17, adj);
-				if (sqlite3_step(ref) == SQLITE_ROW)
-					want = sqlite3_column_int64(ref, 0);
-				sqlite3_reset(ref);
-				rc = queue_next_unsettled(db, 0, NULL, adj,
+				for (int k = 0; k < 2 && !want; k++) {
+					sqlite3_stmt *st = k ? ref : ref_pri;
+
+					sqlite3_bind_int64(st, 1, froms[i]);
+					sqlite3_bind_int64(st, 2, a);
+					sqlite3_bind_int64(st, 3, 0);
+					sqlite3_bind_double(st, 4, 1e9);
+					sqlite3_bind_int(st, 16, f.conflicts);
+					sqlite3_bind_int(st, 17, adj);
+					if (sqlite3_step(st) == SQLITE_ROW)
+						want = sqlite3_column_int64(st,
+									    0);
+					sqlite3_reset(st);
+					if (k == 0 && want)
+						by_priority++;
+					if (k == 1 && want && phase == 0 &&
+					    froms[i] > 0 &&
+					    want - froms[i] > longest)
+						longest = want - froms[i];
+				}
+				rc = queue_next_unsettled(db, 0, &f, adj,
 							  froms[i], a, 0, 1e9,
 							  &got, &err);
 				if (rc == NS_ENOTFOUND)
 					got = 0;
 				checked++;
-				if (want > 0 && froms[i] > 0 &&
-				    want - froms[i] > longest)
-					longest = want - froms[i];
 				if (got != want || (rc != NS_OK &&
 						    rc != NS_ENOTFOUND)) {
 					if (!differ++)
 						diag("from %lld (annotator "
-						     "%lld, adjudicating %d):"
-						     " %lld, whole project "
-						     "%lld", (long long)
-						     froms[i], (long long)a,
-						     adj, (long long)got,
+						     "%lld, mode %d): %lld, "
+						     "whole project %lld",
+						     (long long)froms[i],
+						     (long long)a, mode,
+						     (long long)got,
 						     (long long)want);
 				}
 			}
@@ -578,6 +638,8 @@ next_windows(void)
 	   db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
 		     " 'undo'") > 0,
 	   "windows: conflicts, dropped queries and passages, undos");
+	ok(by_priority > 0, "windows: %d searches found a routed item (the "
+	   "cascade's priority)", by_priority);
 	ok(checked > 0 && differ == 0, "windows: the search finds what one "
 	   "statement over the project finds (%d searches, %d differ)",
 	   checked, differ);
