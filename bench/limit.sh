@@ -182,7 +182,7 @@ exact() {
 	for p in bf16 int8; do
 		set -- $(python3 bench/limit-check.py topk "$WORK/x-$p/negsieve.db" 1 \
 			"$WORK/x-f32/negsieve.db" 1 51)
-		echo "  $p top-51 = f32 top-51 for $1 of $2 queries; $(grep -o 'proved.*' "$WORK/x-$p.out" || true)"
+		echo "  $p top-51 = f32 top-51 for $1 of $2 queries; $(grep -o 'certified.*' "$WORK/x-$p.out" || true)"
 	done
 	if [ "$peer" = yes ]; then
 		set -- $(python3 bench/limit-check.py peer "$WORK/x-f32/negsieve.db" 1 "$WORK/peer.tsv")

@@ -469,10 +469,16 @@ mine_screen_margin(enum gemm_type type, int k)
 	case GEMM_F32:
 		return 8 + k / 16;
 	case GEMM_BF16:
+		/* measured on bench/limit.sh's 10k x 100k x 384 vectors,
+		 * k = 51 (scores packed: sd 0.018): the screen's top k + 8
+		 * held the f32 top k for every query, and its bound (6
+		 * sd of the rounding error, topk_bound()) certified 99.5%
+		 * at k + 24, all at k + 32 */
+		return 8 + k / 2;
 	case GEMM_U8S8:
-		/* measured on 100k x 384 clustered vectors, k = 51: the
-		 * bf16 screen's rounding bound certified 88% of the queries
-		 * at 2k + 16 deep, all at 3k + 16 */
+		/* the int8 screen's bound is wider: on the same vectors it
+		 * certified 91% of the queries at k + 48 (f32 searches the
+		 * rest again) */
 		return 16 + 2 * k;
 	}
 	return 8;
@@ -789,6 +795,24 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 	return rc;
 }
 
+/*
+ * The size of the next batch of at most @batch queries when @left are left:
+ * searched on a thread of their own (@overlap), the last batch is made
+ * small, as what follows its search (filtering and storing it, publishing
+ * the run) runs alone on one thread; the batch before it runs meanwhile.
+ */
+static int64_t
+mine_batch_size(int64_t left, int64_t batch, bool overlap)
+{
+	int64_t last = batch / 8 > 256 ? batch / 8 : 256;
+
+	if (!overlap || left <= last || batch <= last)
+		return left < batch ? left : batch;
+	if (left <= batch + last)
+		return left > 2 * last ? left - last : left;
+	return batch;
+}
+
 enum ns_rc
 mine_dense(const struct mine_in *in, const struct dense_index *ix, int k,
 	   int64_t batch, const struct filter_params *fp, struct summary *sum,
@@ -820,6 +844,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	enum ns_rc rc = NS_OK;
 	const int d = in->dim;
 	int cur = 0;
+	bool closing = false;
 	struct mine_rows g;
 
 	if ((int64_t)kd > in->np && in->np >= k)
@@ -833,22 +858,24 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	}
 	if (in->nq > 0)
 		mine_search_start(&srch[0], in, ix, kd, 0,
-				  in->nq < batch ? in->nq : batch, overlap);
-	for (int64_t q0 = 0; q0 < in->nq && rc == NS_OK; q0 += batch) {
-		int64_t nb = in->nq - q0 < batch ? in->nq - q0 : batch;
+				  mine_batch_size(in->nq, batch, overlap),
+				  overlap);
+	for (int64_t q0 = 0, nb; q0 < in->nq && rc == NS_OK; q0 += nb) {
+		int64_t n2 = 0;
 		const float *dist;
 		const int64_t *lab;
+
+		nb = mine_batch_size(in->nq - q0, batch, overlap);
 
 		if ((rc = mine_search_wait(&srch[cur], err)))
 			break;
 		dist = srch[cur].dist;
 		lab = srch[cur].lab;
 		/* search the next batch while this one is filtered/stored */
-		if (q0 + batch < in->nq) {
-			int64_t n2 = in->nq - q0 - batch;
-
-			mine_search_start(&srch[1 - cur], in, ix, kd, q0 + batch,
-					  n2 < batch ? n2 : batch, overlap);
+		if (q0 + nb < in->nq) {
+			n2 = mine_batch_size(in->nq - q0 - nb, batch, overlap);
+			mine_search_start(&srch[1 - cur], in, ix, kd, q0 + nb,
+					  n2, overlap);
 		}
 		/* a streamed corpus: the rows read from here on, copied */
 		if ((rc = mine_gather(in, q0, nb, kd, lab, &g, err))) {
@@ -938,6 +965,13 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				progress_update(pr, qi + 1);
 		}
 		mine_rows_free(&g);
+		/* the last two batches' worth are left, the next one
+		 * searched: the sink may start publishing */
+		if (rc == NS_OK && n2 && !closing && in->closing &&
+		    in->nq - q0 - nb <= 2 * batch) {
+			closing = true;
+			rc = in->closing(arg, err);
+		}
 		cur = 1 - cur;
 	}
 	for (int i = 0; i < 2; i++) {

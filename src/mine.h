@@ -94,6 +94,10 @@ struct mine_in {
 	struct db *db;		/* the project (texts of false negatives) */
 	const struct db_mine_labels *labels; /* people's decisions; NULL:
 				 * none (mine_filter_query()) */
+	/* called once (with the sink's arg) when at most two batches'
+	 * worth of queries are left, the next one being searched: the sink
+	 * may start publishing the run (NULL: nothing) */
+	enum ns_rc (*closing)(void *arg, struct ns_err *err);
 };
 
 /* Receives one query's candidates (filtered) and its positives with their

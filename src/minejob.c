@@ -281,7 +281,31 @@ struct store {
 	int64_t run_id;
 	int64_t pending;	/* queries since the last commit */
 	struct memo memo;	/* what publishing will store */
+	bool resumed;		/* the run was taken up: publish from the pool */
+	bool final;		/* in the run's last transaction (see
+				 * store_closing()) */
+	int64_t published;	/* the memo's first queries, their kept
+				 * candidates stored */
 };
+
+/* Store the kept candidates of the memo's queries not yet published. */
+static enum ns_rc
+store_published(struct store *s, struct ns_err *err)
+{
+	const struct memo *m = &s->memo;
+	enum ns_rc rc = NS_OK;
+
+	for (; s->published < m->nq && rc == NS_OK; s->published++) {
+		int64_t i = s->published;
+
+		rc = db_mine_kept_store(s->db, s->run_id, m->qid[i],
+					m->c + m->coff[i],
+					m->coff[i + 1] - m->coff[i],
+					m->pos + m->poff[i], m->ps + m->poff[i],
+					m->poff[i + 1] - m->poff[i], err);
+	}
+	return rc;
+}
 
 static enum ns_rc
 store_query(void *arg, int64_t query_id, const struct filter_cand *c,
@@ -294,12 +318,40 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
 	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
 				pos_score, npos, err);
-	if (rc == NS_OK && ++s->pending >= 1024) {
+	/* in the last transaction: the kept candidates too, at once */
+	if (rc == NS_OK && s->final && !s->memo.off)
+		rc = store_published(s, err);
+	if (rc == NS_OK && !s->final && ++s->pending >= 1024) {
 		if ((rc = db_commit(s->db, err)) == NS_OK)
 			rc = db_begin(s->db, err);
 		s->pending = 0;
 	}
 	return rc;
+}
+
+/*
+ * The last part of a run is being mined: commit what is pooled, then store
+ * the kept candidates known so far, and from here on each query's as it
+ * comes (store_query()), in the transaction that will publish the run
+ * (target_close()), while the searches go on.  The run stays invisible
+ * until then; a failure or a kill rolls all of it back, and the pool
+ * committed before is resumed.
+ */
+static enum ns_rc
+store_closing(void *arg, struct ns_err *err)
+{
+	struct store *s = arg;
+	enum ns_rc rc;
+
+	if (s->resumed || s->memo.off)
+		return NS_OK;
+	if ((rc = db_commit(s->db, err)))
+		return rc;
+	db_mine_fk(s->db, true, NULL);
+	s->final = true;
+	if ((rc = db_begin(s->db, err)))
+		return rc;
+	return store_published(s, err);
 }
 
 /* Where a run's candidates go: a new (or resumed) run of the project or a
@@ -361,6 +413,7 @@ target_open_at(struct target *t, struct project *pj,
 		fprintf(o->report, "removed %lld unfinished run%s of other "
 			"settings\n", (long long)replaced,
 			replaced == 1 ? "" : "s");
+	t->st.resumed = t->resumed;
 	if (t->resumed &&
 	    (rc = db_mine_pool_queries(pj->db, t->st.run_id, &t->done,
 				       &t->ndone, err)))
@@ -424,12 +477,22 @@ target_close(struct target *t, struct project *pj,
 		t->project_id = NULL;
 		return rc;
 	}
-	if (rc == NS_OK)
-		rc = db_commit(pj->db, err);
-	if (rc != NS_OK)
-		db_rollback(pj->db);
-	db_mine_fk(pj->db, true, NULL);
-	if (rc == NS_OK && (rc = db_begin(pj->db, err)) == NS_OK) {
+	if (t->st.final) {
+		/* in the run's last transaction already */
+		if (rc != NS_OK) {
+			db_rollback(pj->db);
+			db_mine_fk(pj->db, true, NULL);
+		}
+	} else {
+		if (rc == NS_OK)
+			rc = db_commit(pj->db, err);
+		if (rc != NS_OK)
+			db_rollback(pj->db);
+		db_mine_fk(pj->db, true, NULL);
+		if (rc == NS_OK)
+			rc = db_begin(pj->db, err);
+	}
+	if (rc == NS_OK) {
 		struct memo *m = &t->st.memo;
 		bool relabelled = db_mine_labels_seen(pj->db) != t->lab.seen;
 
@@ -444,7 +507,8 @@ target_close(struct target *t, struct project *pj,
 		} else if (!t->resumed && !m->off && !relabelled) {
 			/* mined in one go: the summary is complete and the
 			 * pool already records these very filters */
-			for (int64_t i = 0; i < m->nq && rc == NS_OK; i++)
+			for (int64_t i = t->st.published;
+			     i < m->nq && rc == NS_OK; i++)
 				rc = db_mine_kept_store(pj->db, t->st.run_id,
 					m->qid[i], m->c + m->coff[i],
 					m->coff[i + 1] - m->coff[i],
@@ -721,6 +785,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		mine_in_skip(&in, tg.done, tg.ndone, &rest, &owned);
 		in = rest;
 	}
+	if (!tg.sh)
+		in.closing = store_closing;
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
 			k + sc.margin, in.dim), &o->fp, sum, tg.sink, tg.arg,
@@ -728,12 +794,12 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	progress_finish(&pr);
 	if (rc == NS_OK && o->report && sc.engine &&
 	    (topk_type(sc.engine) != GEMM_F32 || sc.rechecked || sc.uncertain))
-		fprintf(o->report, "exact search: the %s screen proved the top "
+		fprintf(o->report, "exact search: the %s screen certified the top "
 			"%d of %lld of %lld queries; %lld searched again in "
 			"f32%s\n", gemm_type_name(topk_type(sc.engine)), k,
 			(long long)sc.certified, (long long)in.nq,
 			(long long)sc.rechecked, sc.uncertain ?
-			" (ties at rank k left some unproved)" : "");
+			" (ties at rank k left some uncertified)" : "");
 	rc = target_close(&tg, pj, o, rc, in.nq, sum, err);
 	*run_out = tg.st.run_id;
 out:

@@ -41,7 +41,7 @@ struct topk {
 	bool converted;		/* conv covers the whole corpus */
 	/* for topk_bound(): maxima over the passages, once searched */
 	bool have_norms;
-	double pnorm_max, pscale_max;
+	double pnorm_max, p4_max, pscale_max;
 	/* selection buffers, kept between searches (no fresh pages each) */
 	float *sel_v;
 	int64_t *sel_l;
@@ -144,26 +144,6 @@ topk_dot(const float *a, const float *b, int dim)
 		__atomic_store_n(&topk_dot_impl, f, __ATOMIC_RELAXED);
 	}
 	return f(a, b, dim);
-}
-
-/* @n bytes for a large buffer (free() frees it): 2 MB aligned and in huge
- * pages where the kernel gives them on request (each 4 kB page's first
- * touch is a fault, costly on a virtual machine). */
-static void *
-topk_big_alloc(size_t n)
-{
-	const size_t huge = (size_t)2 << 20;
-	void *p = NULL;
-
-	if (n < huge)
-		return xmalloc(n ? n : 1);
-	n = (n + huge - 1) & ~(huge - 1);
-	if (posix_memalign(&p, huge, n))
-		return xmalloc(n);
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
 }
 
 /* Convert passage rows [r0, r0+n) into @conv (at row 0), in parallel. */
@@ -342,7 +322,7 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 		/* the whole corpus, or one chunk when streaming */
 		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
 
-		t->conv = topk_big_alloc((size_t)(rows > 0 ? rows : 1) *
+		t->conv = xmalloc_large((size_t)(rows > 0 ? rows : 1) *
 					 (size_t)dim * t->esize);
 		if (o->type == GEMM_U8S8) {
 			t->pscale = xmalloc((size_t)(rows + 1) * sizeof(float));
@@ -604,6 +584,63 @@ topk_select(float *v, int64_t *l, int n, int k)
 	}
 }
 
+/* The @k-th largest of @v[0..n) (0 < k <= n), reordering @v. */
+static float
+topk_kth(float *v, int n, int k)
+{
+	int lo = 0, hi = n - 1, kk = k - 1;
+
+	while (lo < hi) {
+		float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi], pv;
+		int i = lo, j = hi;
+
+		/* the median of three */
+		pv = a > b ? (b > c ? b : (a > c ? c : a)) :
+			     (a > c ? a : (b > c ? c : b));
+		do {
+			while (v[i] > pv)
+				i++;
+			while (pv > v[j])
+				j--;
+			if (i <= j) {
+				float t = v[i];
+
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < kk)
+			lo = i;
+		if (kk < i)
+			hi = j;
+	}
+	return v[kk];
+}
+
+/*
+ * Query @q has seen nothing yet and its first @n scores @x are many more
+ * than its slots: start its threshold just below the k-th best of them (a
+ * bound on the k-th best of all, which is no lower), so that only about k
+ * of them are added instead of compacting the slots n / k times.  @tmp
+ * holds n floats.
+ */
+static void
+topk_sel_seed(struct topk_sel *s, int64_t q, const float *x, int64_t n,
+	      float *tmp)
+{
+	float t;
+
+	if (s->n[q] || s->thr[q] != -INFINITY || n <= s->cap)
+		return;
+	memcpy(tmp, x, (size_t)n * sizeof(*tmp));
+	t = topk_kth(tmp, (int)n, s->k);
+	/* the rows scoring t itself stay in */
+	if (isfinite(t))
+		s->thr[q] = nextafterf(t, -INFINITY);
+}
+
 /* Keep query @q's k best, raise its threshold to the k-th. */
 static void
 topk_sel_compact(struct topk_sel *s, int64_t q)
@@ -754,7 +791,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	int32_t *qsum = NULL;
 	int64_t mt, nt = t->o.tile_n, ntiles;
 	int nth = topk_nthreads(), failed = 0;
-	double pn = 0, ps = 0;
+	double pn = 0, p4 = 0, ps = 0;
 	struct topk_sel sel;
 
 	pthread_once(&once, topk_pick_kernels);
@@ -766,8 +803,8 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		t->sel_slots = (size_t)nq * (size_t)sel.cap;
 		free(t->sel_v);
 		free(t->sel_l);
-		t->sel_v = topk_big_alloc(t->sel_slots * sizeof(float));
-		t->sel_l = topk_big_alloc(t->sel_slots * sizeof(int64_t));
+		t->sel_v = xmalloc_large(t->sel_slots * sizeof(float));
+		t->sel_l = xmalloc_large(t->sel_slots * sizeof(int64_t));
 	}
 	sel.v = t->sel_v;
 	sel.l = t->sel_l;
@@ -821,15 +858,21 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		}
 		/* maxima for topk_bound(), from the first search */
 		if (!t->have_norms) {
-#pragma omp parallel for reduction(max : pn, ps) schedule(static)
+#pragma omp parallel for reduction(max : pn, p4, ps) schedule(static)
 			for (int64_t r = 0; r < cn; r++) {
-				double s = 0;
+				double s = 0, s4 = 0;
 				const float *x = t->xb + (size_t)(c0 + r) * dim;
 
-				for (int i = 0; i < dim; i++)
-					s += (double)x[i] * x[i];
+				for (int i = 0; i < dim; i++) {
+					double x2 = (double)x[i] * x[i];
+
+					s += x2;
+					s4 += x2 * x2;
+				}
 				if (s > pn)
 					pn = s;
+				if (s4 > p4)
+					p4 = s4;
 				if (psc && psc[r] > ps)
 					ps = psc[r];
 			}
@@ -838,6 +881,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		{
 			struct gemm_ctx *cx = gemm_ctx_new(t->kn);
 			float *ct = xmalloc((size_t)mt * (size_t)nt * 4);
+			float *tmp = xmalloc((size_t)nt * 4);
 
 #pragma omp for schedule(dynamic, 1)
 			for (int64_t ti = 0; ti < ntiles; ti++) {
@@ -866,12 +910,15 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 							    (int32_t *)row,
 							    pzs + j0, psc + j0,
 							    n);
+						topk_sel_seed(&sel, q0 + i, row, n,
+							      tmp);
 						topk_push(&sel, q0 + i, row, n,
 							  c0 + j0);
 					}
 				}
 			}
 			free(ct);
+			free(tmp);
 			gemm_ctx_free(cx);
 		}
 		if (t->o.stream)
@@ -880,6 +927,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	gemm_serial_end();
 	if (!t->have_norms && !failed) {
 		t->pnorm_max = sqrt(pn);
+		t->p4_max = sqrt(sqrt(p4));
 		t->pscale_max = ps;
 		t->have_norms = true;
 	}
@@ -905,21 +953,32 @@ double
 topk_bound(const struct topk *t, const float *q)
 {
 	const double u24 = 0x1p-24, u8 = 0x1p-8;
-	double qn = 0, qm = 0, pn = t->pnorm_max, d = t->dim;
+	double qn = 0, q4 = 0, qm = 0, pn = t->pnorm_max, d = t->dim;
 
 	for (int i = 0; i < t->dim; i++) {
-		qn += (double)q[i] * q[i];
+		double q2 = (double)q[i] * q[i];
+
+		qn += q2;
+		q4 += q2 * q2;
 		if (fabs(q[i]) > qm)
 			qm = fabs(q[i]);
 	}
 	qn = sqrt(qn);
+	q4 = sqrt(sqrt(q4));
 	switch (t->o.type) {
 	case GEMM_F32:
 		/* |fl(sum) - sum| <= gamma_d sum |q_i p_i| <= gamma_d |q||p| */
 		return 1.01 * d * u24 * qn * pn;
 	case GEMM_BF16:
-		/* both roundings (u = 2^-8 each), then the f32 sums */
-		return (2 * u8 + u8 * u8 + 1.02 * d * u24) * qn * pn;
+		/* rounding q_i and p_i to bf16 moves q.p by
+		 * sum (dq_i p_i + q_i dp_i + dq_i dp_i), the d's independent,
+		 * of mean 0, |dx_i| <= u |x_i| (u = 2^-8, to nearest): a
+		 * variance of at most 2 u^2 / 3 sum q_i^2 p_i^2
+		 * <= 2 u^2 / 3 |q|_4^2 |p|_4^2 (Cauchy-Schwarz).  6 standard
+		 * deviations of it, then the worst case of the products of
+		 * two roundings and of the f32 sums */
+		return 6 * u8 * sqrt(2.0 / 3) * q4 * t->p4_max +
+		       (u8 * u8 + 1.02 * d * u24) * qn * pn;
 	case GEMM_U8S8: {
 		double sq = qm > 0 ? qm / t->qmax : 0, sp = t->pscale_max;
 

@@ -84,10 +84,11 @@ void topk_release(const struct topk *t, int64_t r0, int64_t r1);
 
 /*
  * How far a screening score of query @q may be from the exact inner
- * product, for any passage: a rounding-error bound in f32 and bf16
- * (Higham's gamma_d for the sums, the bf16 rounding of both vectors), and
- * for int8 six standard deviations of the quantisation error (uniform
- * rounding) plus its worst-case product term: a statistical bound.
+ * product, for any passage: in f32 a rounding-error bound (Higham's
+ * gamma_d for the sums); in bf16 and int8 a statistical bound: six
+ * standard deviations of the error of rounding both vectors (bf16) or of
+ * quantising them (int8, uniform rounding), plus the worst case of the
+ * terms that are products of two such errors and of the sums.
  */
 double topk_bound(const struct topk *t, const float *q);
 

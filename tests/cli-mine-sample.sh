@@ -21,6 +21,16 @@ ok "dense: positive in the top 10 for $2 of $1 queries (>= 0.80)" \
 	python3 -c "import sys; sys.exit(not $2 >= 0.80)"
 ok "dense: a same-family passage in the top 10 for $3 of queries (>= 0.70)" \
 	python3 -c "import sys; sys.exit(not $3 >= 0.70)"
+# 3000 queries are two batches: the first's kept candidates were stored
+# while the second was searched, the second's as they came; publishing
+# the run again from its pool must store the very same rows
+kept() {
+	sqlite3 "$P/negsieve.db" "SELECT query_id, passage_id, rank, score, dup_sim, flag FROM candidate WHERE run_id = 1 ORDER BY 1, 2; SELECT * FROM run_positive WHERE run_id = 1 ORDER BY 2, 3" | cksum
+}
+k1=$(kept)
+run "$NEGSIEVE" mine --refilter --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "the dense run published again from its pool"
+is "$(kept)" "$k1" "the candidates stored while mining are those its pool publishes"
 
 # BM25: one slice of 30, as one task of a batch job would mine it
 run "$NEGSIEVE" mine --method bm25 --range-max 20 --shard 7/30 --output "$T/b7.db" "$P"

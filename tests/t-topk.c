@@ -632,18 +632,20 @@ test_selection(void)
 			for (int64_t q = 0; q < nq; q++)
 				brute(xq + q * d, 1, xb, nb, d, kb,
 				      bs + q * k, bl + q * k);
-			for (int lib = 0; lib < 2; lib++) {
+			/* tiles of 72 and 700 passages: a first tile wider
+			 * than the slots (2k + 32) seeds the threshold */
+			for (int lib = 0; lib < 4; lib++) {
 				struct topk_opts o;
 				struct topk *t = NULL;
 				int64_t bad = 0;
 
 				topk_opts_default(&o);
-				o.lib = lib ? GEMM_ONEDNN : GEMM_OPENBLAS;
+				o.lib = lib % 2 ? GEMM_ONEDNN : GEMM_OPENBLAS;
 				if (!gemm_lib_available(o.lib))
 					continue;
 				o.chunk = 1000;
 				o.tile_m = 16;
-				o.tile_n = 72;
+				o.tile_n = lib < 2 ? 72 : 700;
 				err_clear(&err);
 				if (topk_new(xb, nb, d, &o, &t, &err) ||
 				    topk_search(t, xq, nq, k, s, l, &err)) {
@@ -656,10 +658,10 @@ test_selection(void)
 					    !(s[i] == bs[i] ||
 					      (isinf(s[i]) && isinf(bs[i]))))
 						bad++;
-				ok(bad == 0, "selection, %s, %s, k = %d: rows "
-				   "and scores of brute force (%lld differ)",
-				   what[c], gemm_lib_name(o.lib), k,
-				   (long long)bad);
+				ok(bad == 0, "selection, %s, %s, tiles of %d, "
+				   "k = %d: rows and scores of brute force "
+				   "(%lld differ)", what[c], gemm_lib_name(o.lib),
+				   o.tile_n, k, (long long)bad);
 				topk_free(t);
 			}
 			free(s);
