@@ -5,7 +5,9 @@
  * with common and rare words, repeated terms, case and non-ASCII variants,
  * multi-token and empty phrases, ties at the cut, queries without terms; with
  * one and three threads, a memory budget that forgets terms, and rows
- * missing from the passage list. */
+ * missing from the passage list; and an SQLite whose bm25() is not the sum
+ * of its phrases' scores (replaced through FTS5's own API in every
+ * connection): the check sees it and every query is searched whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +233,49 @@ brute(struct db *db, char *const *texts, const int64_t *pos_off,
 	free(h);
 }
 
+/* Calls of coord_bm25(), from every worker's connection. */
+static int coord_calls;
+
+/* A bm25() that is not the sum of its phrases' scores, as another SQLite's
+ * might be: a coordination bonus, (the row's phrase instances)^2 / (1 + its
+ * tokens), negated like FTS5's (lower is better). */
+static void
+coord_bm25(const Fts5ExtensionApi *api, Fts5Context *fts,
+	   sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	int ninst = 0, ntok = 0;
+
+	(void)nval;
+	(void)val;
+	__atomic_add_fetch(&coord_calls, 1, __ATOMIC_RELAXED);
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
+	    api->xColumnSize(fts, -1, &ntok) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "coord_bm25: no instances", -1);
+		return;
+	}
+	sqlite3_result_double(ctx, -(double)ninst * ninst / (1.0 + ntok));
+}
+
+/* An automatic extension: coord_bm25() as "bm25" in connection @h (FTS5
+ * calls the auxiliary function registered last under a name). */
+static int
+coord_register(sqlite3 *h, char **msg, const sqlite3_api_routines *routines)
+{
+	fts5_api *f = NULL;
+	sqlite3_stmt *st;
+
+	(void)msg;
+	(void)routines;
+	if (sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return SQLITE_ERROR;
+	sqlite3_bind_pointer(st, 1, (void *)&f, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return f && f->xCreateFunction(f, "bm25", NULL, coord_bm25, NULL) ==
+			    SQLITE_OK ? SQLITE_OK : SQLITE_ERROR;
+}
+
 /* Ties at the cut of any query: the k-th and (k+1)-th scores equal. */
 static int
 ties_at_cut(struct db *db, char *const *texts, int64_t nq, int k)
@@ -377,6 +422,46 @@ main(void)
 		got_free(&ref);
 		got_free(&bf);
 	}
+
+	/* bm25() of the whole query not the sum of its terms' (another
+	 * SQLite's formula): the check on the first chunk finds it, the
+	 * chunk is searched again whole, and so is every later query; the
+	 * results are those of whole queries under that bm25() */
+	ok(sqlite3_auto_extension((void (*)(void))coord_register) ==
+		   SQLITE_OK, "a bm25() with a coordination bonus in every "
+			      "new connection");
+	bp.k = 40;
+	bp.threads = 2;
+	memset(&ref, 0, sizeof(ref));
+	ref.pos_off = pos_off;
+	ref.last = -1;
+	bp.per_query = true;
+	is_int(bm25_search(&bp, got_fn, &ref, &st, &err), NS_OK,
+	       "whole queries under that bm25() (the reference)");
+	ok(coord_calls > 0 && st.whole == nq,
+	   "... it scored them: %d calls", coord_calls);
+	memset(&got, 0, sizeof(got));
+	got.pos_off = pos_off;
+	got.last = -1;
+	bp.per_query = false;
+	is_int(bm25_search(&bp, got_fn, &got, &st, &err), NS_OK,
+	       "summed terms under that bm25()");
+	ok(st.differs && st.checked >= 1 && st.terms > 0,
+	   "... the check found the difference (%lld checked, %lld terms "
+	   "asked)", (long long)st.checked, (long long)st.terms);
+	is_int(st.whole, nq, "... every query then searched whole (the "
+			     "first chunk again)");
+	is_int(got.calls, nq, "... every query handed over");
+	is_int(got.out_of_order, 0, "... in order");
+	is_int(got_diff(&got, &ref, nq, &first), 0,
+	       "... the same hits and scores, bit for bit, as whole queries");
+	if (first >= 0)
+		diag("first difference: query %lld '%s'", (long long)first,
+		     texts[first]);
+	got_free(&got);
+	got_free(&ref);
+	ok(sqlite3_cancel_auto_extension((void (*)(void))coord_register) == 1,
+	   "FTS5's own bm25() again for new connections");
 
 	/* a passage FTS5 returns that is not in the list: its queries are
 	 * searched whole, the others summed; the rest of the search is as
