@@ -201,23 +201,6 @@ bm25_term_forget(struct bm25_term *t)
 	t->state = TERM_NEW;
 }
 
-/* First index of @ids[lo..@n) not below @id. */
-static int64_t
-bm25_lower(const int64_t *ids, int64_t lo, int64_t n, int64_t id)
-{
-	int64_t hi = n;
-
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* Make term @t's parts ready (asking FTS5 on @db unless another worker
  * has or is); call without the lock. */
 static enum ns_rc
@@ -254,7 +237,7 @@ bm25_term_get(struct bm25_job *j, struct db *db, struct bm25_term *t,
 		/* a part not > 0 (never seen: idf >= 1e-6, tf > 0) would
 		 * break the accumulators' "0: unset": searched whole too */
 		for (int64_t i = 0; i < n && !stray; i++) {
-			at = bm25_lower(pids, at, j->p->npids, rowid[i]);
+			at = ns_lower_bound_i64(pids, at, j->p->npids, rowid[i]);
 			stray = at == j->p->npids || pids[at] != rowid[i] ||
 				!(part[i] > 0);
 			row[i] = (uint32_t)at;
@@ -432,7 +415,8 @@ bm25_sum(struct bm25_job *j, struct db *db, struct bm25_acc *a, int64_t o,
 		bm25_sift(h, e, 0);
 	}
 	for (int64_t p = 0; p < npos; p++) {
-		int64_t x = bm25_lower(j->p->pids, 0, j->p->npids, pos[p]);
+		int64_t x = ns_lower_bound_i64(j->p->pids, 0, j->p->npids,
+					       pos[p]);
 
 		if (x < j->p->npids && j->p->pids[x] == pos[p])
 			r->pos_score[p] = sum[x];

@@ -18,16 +18,8 @@
 int64_t
 mine_find_row(const int64_t *ids, int64_t n, int64_t id)
 {
-	int64_t lo = 0, hi = n;
+	int64_t lo = ns_lower_bound_i64(ids, 0, n, id);
 
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < n && ids[lo] == id ? lo : -1;
 }
 
@@ -111,29 +103,12 @@ struct mine_pub {
 	size_t nwas;
 };
 
-/* The first of the @n ascending @v not below @x. */
-static int64_t
-lower_bound(const int64_t *v, int64_t n, int64_t x)
-{
-	int64_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The label of (@qid, @pid) among @lab's items [@lo, @hi). */
 static enum label
 labels_find(const struct db_mine_labels *lab, int64_t lo, int64_t hi,
 	    int64_t pid)
 {
-	int64_t i = lo + lower_bound(lab->pid + lo, hi - lo, pid);
+	int64_t i = ns_lower_bound_i64(lab->pid, lo, hi, pid);
 
 	return i < hi && lab->pid[i] == pid ? lab->label[i] : LABEL_NONE;
 }
@@ -190,8 +165,8 @@ mine_filter_query(struct db *db, const struct db_mine_labels *lab,
 				  fp->num_negatives);
 		return NS_OK;
 	}
-	lo = lower_bound(lab->qid, lab->n, qid);
-	hi = lower_bound(lab->qid, lab->n, qid + 1);
+	lo = ns_lower_bound_i64(lab->qid, 0, lab->n, qid);
+	hi = ns_lower_bound_i64(lab->qid, 0, lab->n, qid + 1);
 	dropped = mine_id_in(lab->dropped, lab->ndropped, qid);
 	decided = xcalloc(n + 1, 1);
 	ps = xmalloc((npos + n + 1) * sizeof(*ps));

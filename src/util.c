@@ -276,6 +276,22 @@ utf8_column(const char *s, size_t off)
 	return col;
 }
 
+int64_t
+ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n, int64_t x)
+{
+	int64_t hi = n;
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 uint64_t
 hash64(const void *data, size_t len)
 {

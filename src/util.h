@@ -1,6 +1,6 @@
 /*
  * util.h - allocation that aborts on out-of-memory, growable byte buffers,
- * UTF-8 checks and content hashing.
+ * UTF-8 checks, content hashing and a binary search over sorted ids.
  */
 #ifndef NS_UTIL_H
 #define NS_UTIL_H
@@ -60,6 +60,11 @@ long utf8_check(const char *s, size_t len, const char **why);
 
 /* Number of code points up to byte offset @off (for 1-based columns). */
 long utf8_column(const char *s, size_t off);
+
+/* The first index in [@lo, @n) of the ascending @v[0..@n) whose value is
+ * not below @x; @n when there is none (a binary search). */
+int64_t ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n,
+			   int64_t x);
 
 /* 64-bit content hash (XXH3) of @len bytes at @data. */
 uint64_t hash64(const void *data, size_t len);

@@ -1,4 +1,5 @@
-/* t-util.c - UTF-8 checks, buffers, hashing, error formatting. */
+/* t-util.c - UTF-8 checks, buffers, hashing, the lower bound, error
+ * formatting. */
 #include <string.h>
 
 #include "src/err.h"
@@ -41,6 +42,33 @@ main(void)
 
 	ok(hash64("abc", 3) == hash64("abc", 3), "hash is deterministic");
 	ok(hash64("abc", 3) != hash64("abd", 3), "hash differs");
+
+	{
+		const int64_t v[] = { -5, 2, 2, 2, 7, 9 };
+		int bad = 0;
+
+		is_int(ns_lower_bound_i64(v, 0, 6, 2), 1,
+		       "lower bound: the first of equal ids");
+		is_int(ns_lower_bound_i64(v, 0, 6, 3), 4,
+		       "lower bound: an absent id, its place");
+		is_int(ns_lower_bound_i64(v, 0, 6, -9), 0, "... before all");
+		is_int(ns_lower_bound_i64(v, 0, 6, 10), 6, "... after all: n");
+		is_int(ns_lower_bound_i64(v, 2, 6, 2), 2,
+		       "... searched from lo");
+		is_int(ns_lower_bound_i64(v, 5, 6, 2), 5,
+		       "... lo already past it: lo");
+		is_int(ns_lower_bound_i64(v, 0, 0, 2), 0, "... empty: 0");
+		/* every value and start against a linear scan */
+		for (int64_t lo = 0; lo <= 6; lo++)
+			for (int64_t x = -6; x <= 10; x++) {
+				int64_t want = lo;
+
+				while (want < 6 && v[want] < x)
+					want++;
+				bad += ns_lower_bound_i64(v, lo, 6, x) != want;
+			}
+		is_int(bad, 0, "... the linear scan's answer everywhere");
+	}
 
 	err_clear(&err);
 	err_setpos(&err, NS_EINPUT, "f.jsonl", 3, 7, "bad %s", "thing");
