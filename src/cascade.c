@@ -1086,13 +1086,198 @@ cascade_pfn_newton(struct cascade_pfn *m, const double *xa,
 }
 
 /*
+ * The weights of @m and the query effects @b (of @ng groups; @lg: each
+ * label's) at their joint mode under the effects' prior of precision
+ * @prec, by Newton's method from their values, at most @iters steps
+ * (inputs, labels, @lambda, @act as cascade_pfn_newton()).  The
+ * effects' block of the Hessian is diagonal, so a step solves the
+ * weights' system less what the effects take up (its Schur complement)
+ * and then each effect alone.  Both at once rather than each given the
+ * other in turn: the intercept and the effects' common part trade
+ * against each other, and taking turns leaves the weights a step behind
+ * the effects.  @h gets each group's curvature (its labels' weights plus
+ * the prior's); @gb (ng) and @cq (ng x na) are scratch.
+ */
+static void
+cascade_pfn_joint(struct cascade_pfn *m, const double *xa,
+		  const unsigned char *y, const uint32_t *lg, size_t nl,
+		  size_t ng, const int *act, int na, double lambda,
+		  double prec, double *b, double *h, double *gb, double *cq,
+		  int iters)
+{
+	double S[CASCADE_PFN_DIM * CASCADE_PFN_DIM], r[CASCADE_PFN_DIM];
+
+	for (int iter = 0; iter < iters; iter++) {
+		double step = 0.0;
+
+		memset(S, 0, sizeof(double) * (size_t)(na * na));
+		memset(r, 0, sizeof(double) * (size_t)na);
+		memset(cq, 0, sizeof(double) * ng * (size_t)na);
+		for (size_t q = 0; q < ng; q++) {
+			h[q] = prec;
+			gb[q] = prec * b[q];
+		}
+		for (size_t i = 0; i < nl; i++) {
+			const double *xi = xa + i * (size_t)na;
+			double *ci = cq + lg[i] * (size_t)na;
+			double z = b[lg[i]], p, wgt;
+
+			for (int a = 0; a < na; a++)
+				z += m->w[act[a]] * xi[a];
+			p = 1.0 / (1.0 + exp(-z));
+			wgt = p * (1.0 - p);
+			h[lg[i]] += wgt;
+			gb[lg[i]] += p - y[i];
+			for (int a = 0; a < na; a++) {
+				double wx = wgt * xi[a], *row = S + a * na;
+
+				if (xi[a] == 0.0)
+					continue;
+				r[a] += (p - y[i]) * xi[a];
+				ci[a] += wx;
+				for (int e = a; e < na; e++)
+					row[e] += wx * xi[e];
+			}
+		}
+		/* the penalty, not on the intercept */
+		for (int a = 0; a < na; a++) {
+			if (act[a] == m->dim - 1) {
+				S[a * na + a] += 1e-9;
+				continue;
+			}
+			r[a] += lambda * m->w[act[a]];
+			S[a * na + a] += lambda;
+		}
+		/* less what the effects take up */
+		for (size_t q = 0; q < ng; q++) {
+			const double *cg = cq + q * (size_t)na;
+
+			for (int a = 0; a < na; a++) {
+				double f = cg[a] / h[q];
+
+				if (f == 0.0)
+					continue;
+				r[a] -= f * gb[q];
+				for (int e = a; e < na; e++)
+					S[a * na + e] -= f * cg[e];
+			}
+		}
+		for (int a = 0; a < na; a++)
+			for (int e = 0; e < a; e++)
+				S[a * na + e] = S[e * na + a];
+		if (!cascade_solve(S, r, na))
+			break;
+		for (int a = 0; a < na; a++) {
+			m->w[act[a]] -= r[a];
+			step += fabs(r[a]);
+		}
+		for (size_t q = 0; q < ng; q++) {
+			const double *cg = cq + q * (size_t)na;
+			double d = gb[q];
+
+			for (int a = 0; a < na; a++)
+				d -= cg[a] * r[a];
+			d /= h[q];
+			b[q] -= d;
+			step = fmax(step, fabs(d));
+		}
+		if (step < 1e-8)
+			break;
+	}
+}
+
+/* The prior precision of the query effects: its bounds, the most
+ * updates of it a fit makes, and how close (in log(precision)) to the
+ * fixed point it stops. */
+#define CASCADE_QPREC_MIN 0.05
+#define CASCADE_QPREC_MAX 100.0
+#define CASCADE_QSTEPS 20
+#define CASCADE_QTOL 1e-3
+
+/*
+ * The search for the prior precision of the query effects (see
+ * cascade_pfn_fit()), in t = log(precision).  Empirical Bayes makes it a
+ * fixed point: the number of queries with labels over the sum of their
+ * effects' squares and posterior variances (1 / curvature), effects
+ * and weights at their mode under the precision tried.  That update
+ * alone creeps where a query's labels say little of its effect (a label
+ * or two, or features that almost decide): each step is a small share of
+ * the distance left, on cascade-bench's items 0.1% a step with the fixed
+ * point past the bound 100, so no tolerance on the step tells converged
+ * from slow.  The same fixed point, rearranged (MacKay's form): the
+ * share of each effect its labels determine, 1 - precision / curvature,
+ * summed, over the sum of the squares; its step, f(t) = log(update) - t,
+ * is 0 there and moves the precision by what the labels show against
+ * what the prior allows.  The secant through the last two steps
+ * estimates where f is 0 and so the distance left; the fixed point stays
+ * bracketed by the points with f > 0 (below it) and f < 0 (above it).
+ */
+struct cascade_qsearch {
+	double lo, hi;		/* the fixed point is in [lo, hi] */
+	bool lo_seen, hi_seen;	/* lo, hi are points searched (else the
+				 * bounds) */
+	double tp, fp;		/* the last point searched, its step */
+	bool prev;		/* tp, fp set */
+};
+
+static void
+cascade_qsearch_init(struct cascade_qsearch *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lo = log(CASCADE_QPREC_MIN);
+	s->hi = log(CASCADE_QPREC_MAX);
+}
+
+/* The point to search after @t, whose update's step is @f; *@sloped when
+ * it comes from the secant (then its distance from @t estimates the
+ * distance to the fixed point). */
+static double
+cascade_qsearch_next(struct cascade_qsearch *s, double t, double f,
+		     bool *sloped)
+{
+	double tn = t + f;
+
+	*sloped = false;
+	if (f > 0 && t >= s->lo) {
+		s->lo = t;
+		s->lo_seen = true;
+	} else if (f < 0 && t <= s->hi) {
+		s->hi = t;
+		s->hi_seen = true;
+	}
+	if (s->prev && t != s->tp) {
+		double slope = (f - s->fp) / (t - s->tp);
+
+		/* below 0 about a fixed point the update approaches */
+		if (slope < 0 && isfinite(f / slope)) {
+			tn = t - f / slope;
+			*sloped = true;
+		}
+	}
+	/* past the bracket: to its end where that is a bound, else half
+	 * way there */
+	if (tn > s->hi) {
+		tn = s->hi_seen ? 0.5 * (t + s->hi) : s->hi;
+		*sloped = false;
+	} else if (tn < s->lo) {
+		tn = s->lo_seen ? 0.5 * (t + s->lo) : s->lo;
+		*sloped = false;
+	}
+	s->tp = t;
+	s->fp = f;
+	s->prev = true;
+	return tn;
+}
+
+/*
  * Fit P(FN): L2-regularized logistic regression by Newton's method on
  * the labelled items (TN/FN: the @nl indices @lab, ascending), features
  * standardized on those items; with c->query_effects, a random
- * intercept per query, alternating with the weights, its prior's
- * precision by empirical Bayes (the variance of the effects plus their
- * posterior variance, over the queries with labels).  Fewer than 10
- * labels or a single class: no model (the base rate).
+ * intercept per query fitted with the weights, its prior's precision by
+ * empirical Bayes (struct cascade_qsearch; for tests, c->qe_em_steps
+ * plain updates, effects and weights in turn, as the fit made them
+ * before).  Fewer than 10 labels or a single class: no model (the base
+ * rate).
  */
 static void
 cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
@@ -1108,6 +1293,10 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	struct cascade_qmap qm;
 	size_t ng = 0;
 	int act[CASCADE_PFN_DIM], na = 0;
+	bool plain = c->qe_em_steps > 0;
+	int nsteps = plain ? c->qe_em_steps : CASCADE_QSTEPS;
+	struct cascade_qsearch qs;
+	double *gb = NULL, *cq = NULL;
 
 	memset(m, 0, sizeof(*m));
 	for (size_t k = 0; k < nl; k++) {
@@ -1168,31 +1357,64 @@ cascade_pfn_fit(const struct cascade *c, const struct cascade_item *items,
 	b = xcalloc(ng, sizeof(*b));
 	h = xmalloc(ng * sizeof(*h));
 	m->qprec = 1.0;
-	for (int outer = 0; outer < 20; outer++) {
-		double var = 0.0, prec;
+	cascade_qsearch_init(&qs);
+	if (!plain) {
+		gb = xmalloc(ng * sizeof(*gb));
+		cq = xmalloc(ng * (size_t)na * sizeof(*cq));
+	}
+	for (int outer = 0; outer < nsteps; outer++) {
+		double var = 0.0, b2 = 0.0, gam = 0.0, prec, t = log(m->qprec);
+		double tn;
 		size_t used = 0;
+		bool sloped;
 
-		for (size_t i = 0; i < nl; i++) {
-			const double *xi = x + i * (size_t)na;
+		if (plain) {
+			/* tests: the effects given the weights, the weights
+			 * given the effects (below), in turn */
+			for (size_t i = 0; i < nl; i++) {
+				const double *xi = x + i * (size_t)na;
 
-			z[i] = 0.0;
-			for (int a = 0; a < na; a++)
-				z[i] += m->w[act[a]] * xi[a];
+				z[i] = 0.0;
+				for (int a = 0; a < na; a++)
+					z[i] += m->w[act[a]] * xi[a];
+			}
+			cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
+		} else {
+			cascade_pfn_joint(m, x, y, lg, nl, ng, act, na, 1.0,
+					  m->qprec, b, h, gb, cq, 20);
 		}
-		cascade_qeffects(z, y, lg, nl, ng, m->qprec, b, h);
 		for (size_t q = 0; q < ng; q++)
 			if (h[q] > m->qprec) {	/* a query with labels */
 				var += b[q] * b[q] + 1.0 / h[q];
+				b2 += b[q] * b[q];
+				gam += 1.0 - m->qprec / h[q];
 				used++;
 			}
-		prec = used && var > 0 ? (double)used / var : 1.0;
-		prec = prec < 0.05 ? 0.05 : prec > 100.0 ? 100.0 : prec;
-		if (fabs(prec - m->qprec) < 1e-3 * m->qprec)
+		m->qsteps = outer + 1;
+		if (plain) {
+			prec = used && var > 0 ? (double)used / var : 1.0;
+			prec = fmin(fmax(prec, CASCADE_QPREC_MIN),
+				    CASCADE_QPREC_MAX);
+			if (fabs(prec - m->qprec) < c->qe_em_tol * m->qprec)
+				break;
+			m->qprec = prec;
+			for (size_t i = 0; i < nl; i++)
+				off[i] = b[lg[i]];
+			cascade_pfn_newton(m, x, y, off, nl, act, na, 1.0, 8);
+			continue;
+		}
+		/* MacKay's form (struct cascade_qsearch) */
+		prec = !used ? 1.0 : b2 > 0 ? gam / b2 : CASCADE_QPREC_MAX;
+		prec = fmin(fmax(prec, CASCADE_QPREC_MIN), CASCADE_QPREC_MAX);
+		tn = cascade_qsearch_next(&qs, t, log(prec) - t, &sloped);
+		/* at the fixed point (or at a bound the update pushes past),
+		 * the secant within the tolerance of it or the bracket as
+		 * narrow; or out of steps: the weights and effects are
+		 * those of the precision last tried */
+		if (log(prec) == t || (sloped && fabs(tn - t) < CASCADE_QTOL) ||
+		    qs.hi - qs.lo < CASCADE_QTOL || outer + 1 == nsteps)
 			break;
-		m->qprec = prec;
-		for (size_t i = 0; i < nl; i++)
-			off[i] = b[lg[i]];
-		cascade_pfn_newton(m, x, y, off, nl, act, na, 1.0, 8);
+		m->qprec = exp(tn);
 	}
 out:
 	free(x);
@@ -1202,6 +1424,8 @@ out:
 	free(z);
 	free(b);
 	free(h);
+	free(gb);
+	free(cq);
 }
 
 /* Brier score and expected calibration error (10 equal-width bins) of

@@ -110,6 +110,11 @@ struct cascade {
 	int grid;			/* candidate thresholds per stage */
 	bool query_effects;		/* P(FN) learns each query's own
 					 * tendency (cascade.query_effects) */
+	/* tests: the query effects' prior precision by at most
+	 * qe_em_steps plain updates, until one changes it by less than
+	 * qe_em_tol relatively (0: the search, as outside tests) */
+	int qe_em_steps;
+	double qe_em_tol;
 };
 
 /* Name of a scorer as in the config. */
@@ -222,6 +227,8 @@ struct cascade_pfn {
 	int dim;		/* 0: no model (too few labels) */
 	double qprec;		/* prior precision of the query effects;
 				 * 0: none */
+	int qsteps;		/* updates of qprec the fit made (not
+				 * stored; 0: none) */
 	double mean[CASCADE_NFEAT + CASCADE_MAX_EXT];
 	double sd[CASCADE_NFEAT + CASCADE_MAX_EXT];
 	double w[CASCADE_PFN_DIM];

@@ -692,6 +692,23 @@ test_query_effects(void)
 	ok(cascade_fit(&c, &cur, v, N, &fr, NULL) == NS_OK, "fit");
 	ok(fr.pfn.dim > 0 && fr.pfn.qprec > 0, "a model with query effects "
 	   "(prior precision %.3f)", fr.pfn.qprec);
+	{
+		struct cascade_fitres plain;
+
+		/* many labels on each query: the plain update, as the fit
+		 * made it before (20 steps, a relative change below 1e-3),
+		 * met its stopping rule; the search ends where it did */
+		c.qe_em_steps = 20;
+		c.qe_em_tol = 1e-3;
+		cascade_fit(&c, &cur, v, N, &plain, NULL);
+		ok(plain.pfn.qsteps < 20 && fr.pfn.qsteps < 20 &&
+		   fabs(fr.pfn.qprec / plain.pfn.qprec - 1.0) < 0.01,
+		   "the plain update's precision (%.5f, %d steps) within 1%% "
+		   "(%d steps)", plain.pfn.qprec, plain.pfn.qsteps,
+		   fr.pfn.qsteps);
+		c.qe_em_steps = 0;
+		cascade_fitres_fini(&plain);
+	}
 	cascade_pfn_offsets(&c, &fr.pfn, v, N, off);
 	ok(off[unl1] > 0.5, "query 1 (18 FN of 24): a positive effect (%.3f)",
 	   off[unl1]);
@@ -992,6 +1009,135 @@ ref_pfn(const struct cascade *c, const struct cascade_item *items, size_t n,
 	}
 }
 
+/* A deterministic generator (xorshift) for test_query_prior(). */
+static uint64_t qp_rng = 88172645463325252ULL;
+
+static double
+qp_uni(void)
+{
+	qp_rng ^= qp_rng << 13;
+	qp_rng ^= qp_rng >> 7;
+	qp_rng ^= qp_rng << 17;
+	return (double)(qp_rng >> 11) * 0x1.0p-53;
+}
+
+/*
+ * @nq queries of 10 candidates with the built-in features, each query
+ * with its own tendency (a normal effect of sd @esd on the log-odds of a
+ * false negative, 30% without), features that tell FN from TN by @sep
+ * (1: almost surely; bench/cascade-bench's items); people labelled the
+ * first @per candidates of random queries, @nl labels in all.
+ */
+static struct cascade_item *
+qp_items(const struct cascade *c, int nq, double esd, double sep, int per,
+	 int nl)
+{
+	struct cascade_item *v = xcalloc((size_t)nq * 10, sizeof(*v));
+	signed char *truth = xmalloc((size_t)nq * 10);
+	double eff = 0.0;
+	int labelled = 0;
+
+	for (int i = 0; i < nq * 10; i++) {
+		struct cascade_item *it = &v[i];
+		bool y;
+
+		if (i % 10 == 0)	/* Box-Muller */
+			eff = esd * sqrt(-2.0 * log(1.0 - qp_uni())) *
+			      cos(2.0 * M_PI * qp_uni());
+		y = qp_uni() < 1.0 / (1.0 + exp(-(log(0.3 / 0.7) + eff)));
+		it->qid = i / 10 + 1;
+		it->pid = i + 1;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			it->x[j] = NAN;
+		it->f[0] = 0.5 + 0.2 * sep * y + 0.15 * (qp_uni() - 0.5);
+		it->f[1] = it->f[0] - 0.7;
+		it->f[2] = it->f[1] / 0.7;
+		it->f[3] = -(double)(i % 10 + 1);
+		it->f[4] = 0.6 + 0.25 * sep * y + 0.3 * (qp_uni() - 0.5);
+		it->f[5] = qp_uni() < (y ? 0.2 + 0.4 * sep : 0.2) ?
+				   1.0 / (1 + i % 10) : 0.0;
+		cascade_item_draw(c, it);
+		truth[i] = y ? CASCADE_LABEL_FN : CASCADE_LABEL_TN;
+		it->label = CASCADE_UNLABELLED;
+	}
+	while (labelled < nl) {
+		int q = (int)(qp_uni() * nq);
+
+		for (int k = 0; k < per && labelled < nl; k++)
+			if (v[q * 10 + k].label == CASCADE_UNLABELLED) {
+				v[q * 10 + k].label = truth[q * 10 + k];
+				labelled++;
+			}
+	}
+	free(truth);
+	return v;
+}
+
+/*
+ * The query effects' prior precision: the fixed point of its empirical
+ * Bayes update.  Where a query's labels say little about its effect the
+ * plain update creeps (each step a small share of the distance left):
+ * 20 plain steps stop far from the fixed point and never meet the old
+ * stopping rule.  The search reaches, in fewer steps, the fixed point
+ * that thousands of plain steps reach.
+ */
+static void
+test_query_prior(void)
+{
+	struct cascade c;
+	struct cascade_thr cur;
+	struct cascade_fitres fr;
+	struct cascade_item *v;
+	double prec, old;
+
+	one_stage(&c, -INFINITY, INFINITY, true);
+	c.query_effects = true;
+	/* 2000 queries whose tendencies differ (sd 1 on the log-odds),
+	 * features that tell little, 3 labels on each of 500 queries */
+	v = qp_items(&c, 2000, 1.0, 0.2, 3, 1500);
+	cascade_thr_initial(&c, &cur);
+	ok(cascade_fit(&c, &cur, v, 20000, &fr, NULL) == NS_OK &&
+	   fr.pfn.dim > 0, "fit with query effects");
+	prec = fr.pfn.qprec;
+	ok(fr.pfn.qsteps > 1 && fr.pfn.qsteps < 20, "the search stops before "
+	   "its cap of 20 updates: %d (precision %.4f)", fr.pfn.qsteps, prec);
+	cascade_fitres_fini(&fr);
+	/* the plain update, as the fit made it before: 20 steps, stopping
+	 * at a relative change below 1e-3 */
+	c.qe_em_steps = 20;
+	c.qe_em_tol = 1e-3;
+	cascade_fit(&c, &cur, v, 20000, &fr, NULL);
+	old = fr.pfn.qprec;
+	ok(fr.pfn.qsteps == 20 && fabs(old / prec - 1.0) > 0.1, "20 plain "
+	   "updates: at the cap, still %.1f%% away (%.4f)",
+	   100.0 * fabs(old / prec - 1.0), old);
+	cascade_fitres_fini(&fr);
+	/* the plain update to its fixed point */
+	c.qe_em_steps = 5000;
+	c.qe_em_tol = 1e-9;
+	cascade_fit(&c, &cur, v, 20000, &fr, NULL);
+	ok(fr.pfn.qsteps < 5000, "plain updates to a change below 1e-9: %d "
+	   "steps", fr.pfn.qsteps);
+	ok(fabs(prec / fr.pfn.qprec - 1.0) < 0.01, "the search's precision "
+	   "%.5f is theirs, %.5f, within 1%%", prec, fr.pfn.qprec);
+	cascade_fitres_fini(&fr);
+	free(v);
+	/* features that almost decide (bench/cascade-bench's items), a
+	 * label on each of 1000 queries, no query effects: the labels hardly
+	 * move an effect, the update pushes the precision up at every step
+	 * by 0.1% (the plain update took 20 steps to 1.02) and the fixed
+	 * point is past the bound of 100 */
+	c.qe_em_steps = 0;
+	v = qp_items(&c, 2000, 0.0, 1.0, 1, 1000);
+	ok(cascade_fit(&c, &cur, v, 20000, &fr, NULL) == NS_OK &&
+	   fr.pfn.dim > 0, "fit on decisive features");
+	is_dbl(fr.pfn.qprec, 100.0, 1e-9, "the precision at its bound");
+	ok(fr.pfn.qsteps < 20, "... after %d updates", fr.pfn.qsteps);
+	cascade_fitres_fini(&fr);
+	free(v);
+	cascade_fini(&c);
+}
+
 /*
  * The refit looks only at what it needs (the grid sample, the labels,
  * the audit slice's labelled prefix found without sorting the slice)
@@ -1157,6 +1303,7 @@ main(void)
 	test_queue();
 	test_estimate();
 	test_query_effects();
+	test_query_prior();
 	test_fit_plain();
 	test_queue_window();
 	return tap_done();
