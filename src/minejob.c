@@ -795,7 +795,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	if (rc == NS_OK && o->report && sc.engine &&
 	    (topk_type(sc.engine) != GEMM_F32 || sc.rechecked || sc.uncertain))
 		fprintf(o->report, "exact search: the %s screen certified the top "
-			"%d of %lld of %lld queries; %lld searched again in "
+			"%d for %lld of %lld queries; %lld searched again in "
 			"f32%s\n", gemm_type_name(topk_type(sc.engine)), k,
 			(long long)sc.certified, (long long)in.nq,
 			(long long)sc.rechecked, sc.uncertain ?

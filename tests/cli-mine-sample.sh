@@ -70,4 +70,23 @@ is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b 
 	"... the same candidates and scores as without streaming"
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_positive a JOIN run_positive b USING (query_id, passage_id) WHERE a.run_id = 1 AND b.run_id = 3 AND a.score = b.score")" 3000 \
 	"... and the same scores of the positives"
+
+# screened in bf16 and in int8 (oneDNN), rescored in f32: the run says how
+# many queries its bound certified, and the pool is run 1's for every
+# query (the uncertified ones were searched again in f32)
+r=3
+for p in bf16 int8; do
+	r=$((r + 1))
+	run "$NEGSIEVE" mine --method dense --precision $p --gemm onednn --range-max 20 --num-negatives 5 "$P"
+	if [ "$rc" -ne 0 ] && printf '%s' "$err" | grep -q "oneDNN\|onednn"; then
+		skip "$p screening: no oneDNN ($err)"
+		continue
+	fi
+	is "$rc" 0 "dense mining screened in $p"
+	is_in "$out" "run $r: 3000 queries, 60000 candidates" "... all queries"
+	is_in "$out" "exact search: the $p screen certified the top " "... it says what its bound certified"
+	is_in "$out" " of 3000 queries; " "... out of all 3000"
+	is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
+		"... the same candidates and scores as f32 for every query"
+done
 done_testing
