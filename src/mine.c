@@ -773,13 +773,14 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 /*
  * The size of the next batch of at most @batch queries when @left are left:
  * searched on a thread of their own (@overlap), the last batch is made
- * small, as what follows its search (filtering and storing it, publishing
- * the run) runs alone on one thread; the batch before it runs meanwhile.
+ * small (a quarter), as what follows its search (filtering and storing
+ * it, publishing the run) runs alone on one thread, while the batch
+ * before it is stored and published during its search.
  */
 static int64_t
 mine_batch_size(int64_t left, int64_t batch, bool overlap)
 {
-	int64_t last = batch / 8 > 256 ? batch / 8 : 256;
+	int64_t last = batch / 4 > 256 ? batch / 4 : 256;
 
 	if (!overlap || left <= last || batch <= last)
 		return left < batch ? left : batch;
@@ -819,7 +820,6 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 	enum ns_rc rc = NS_OK;
 	const int d = in->dim;
 	int cur = 0;
-	bool closing = false;
 	struct mine_rows g;
 
 	if ((int64_t)kd > in->np && in->np >= k)
@@ -940,13 +940,10 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				progress_update(pr, qi + 1);
 		}
 		mine_rows_free(&g);
-		/* the last two batches' worth are left, the next one
-		 * searched: the sink may start publishing */
-		if (rc == NS_OK && n2 && !closing && in->closing &&
-		    in->nq - q0 - nb <= 2 * batch) {
-			closing = true;
-			rc = in->closing(arg, err);
-		}
+		/* the batch went to the sink while the next one is
+		 * searched (the last, when q0 + nb + n2 == nq) */
+		if (rc == NS_OK && n2 && in->batch_done)
+			rc = in->batch_done(arg, q0 + nb + n2 == in->nq, err);
 		cur = 1 - cur;
 	}
 	for (int i = 0; i < 2; i++) {

@@ -94,10 +94,10 @@ struct mine_in {
 	struct db *db;		/* the project (texts of false negatives) */
 	const struct db_mine_labels *labels; /* people's decisions; NULL:
 				 * none (mine_filter_query()) */
-	/* called once (with the sink's arg) when at most two batches'
-	 * worth of queries are left, the next one being searched: the sink
-	 * may start publishing the run (NULL: nothing) */
-	enum ns_rc (*closing)(void *arg, struct ns_err *err);
+	/* called (with the sink's arg) after each batch but the last went
+	 * to the sink, while the next one is searched; @last: the next is
+	 * the last batch (NULL: nothing) */
+	enum ns_rc (*batch_done)(void *arg, bool last, struct ns_err *err);
 };
 
 /* Receives one query's candidates (filtered) and its positives with their

@@ -283,7 +283,9 @@ struct store {
 	struct memo memo;	/* what publishing will store */
 	bool resumed;		/* the run was taken up: publish from the pool */
 	bool final;		/* in the run's last transaction (see
-				 * store_closing()) */
+				 * store_batch_done()) */
+	bool early;		/* may publish while the last batch is
+				 * searched */
 	int64_t published;	/* the memo's first queries, their kept
 				 * candidates stored */
 };
@@ -330,23 +332,29 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 }
 
 /*
- * The last part of a run is being mined: commit what is pooled, then store
- * the kept candidates known so far, and from here on each query's as it
- * comes (store_query()), in the transaction that will publish the run
- * (target_close()), while the searches go on.  The run stays invisible
- * until then; a failure or a kill rolls all of it back, and the pool
+ * A batch is pooled and the next is being searched: commit, so that the
+ * project's other writers (people deciding) are not held up by the
+ * search.  Before the last batch (@last, small: see mine_dense_ex()),
+ * when the searches are short (s->early), the kept candidates known so far
+ * go into the transaction that will publish the run (target_close()), and
+ * the last batch's as they come (store_query()): publishing overlaps the
+ * last search instead of following it.  The run stays invisible until
+ * then; a failure or a kill rolls the last part back, and the pool
  * committed before is resumed.
  */
 static enum ns_rc
-store_closing(void *arg, struct ns_err *err)
+store_batch_done(void *arg, bool last, struct ns_err *err)
 {
 	struct store *s = arg;
 	enum ns_rc rc;
 
-	if (s->resumed || s->memo.off)
+	if (s->final)
 		return NS_OK;
 	if ((rc = db_commit(s->db, err)))
 		return rc;
+	s->pending = 0;
+	if (!last || !s->early || s->resumed || s->memo.off)
+		return db_begin(s->db, err);
 	db_mine_fk(s->db, true, NULL);
 	s->final = true;
 	if ((rc = db_begin(s->db, err)))
@@ -785,8 +793,12 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		mine_in_skip(&in, tg.done, tg.ndone, &rest, &owned);
 		in = rest;
 	}
-	if (!tg.sh)
-		in.closing = store_closing;
+	/* a corpus streamed from disk is searched for minutes per batch:
+	 * publish after the last search, not during it */
+	if (!tg.sh) {
+		in.batch_done = store_batch_done;
+		tg.st.early = !sc.stream;
+	}
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
 			k + sc.margin, in.dim), &o->fp, sum, tg.sink, tg.arg,
