@@ -286,6 +286,7 @@ struct store {
 				 * store_batch_done()) */
 	bool early;		/* may publish while the last batch is
 				 * searched */
+	bool open;		/* a transaction is open (db_begin()) */
 	int64_t published;	/* the memo's first queries, their kept
 				 * candidates stored */
 };
@@ -317,6 +318,13 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
 	struct store *s = arg;
 	enum ns_rc rc;
 
+	/* the write lock is taken again only when there is something to
+	 * write (see store_batch_done()) */
+	if (!s->open) {
+		if ((rc = db_begin(s->db, err)))
+			return rc;
+		s->open = true;
+	}
 	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
 	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
 				pos_score, npos, err);
@@ -342,6 +350,20 @@ store_query(void *arg, int64_t query_id, const struct filter_cand *c,
  * then; a failure or a kill rolls the last part back, and the pool
  * committed before is resumed.
  */
+/* Commit what is written and hold no write lock until store_query() has
+ * more to write. */
+static enum ns_rc
+store_release(struct store *s, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	if (s->open && (rc = db_commit(s->db, err)))
+		return rc;
+	s->open = false;
+	s->pending = 0;
+	return NS_OK;
+}
+
 static enum ns_rc
 store_batch_done(void *arg, bool last, struct ns_err *err)
 {
@@ -350,15 +372,15 @@ store_batch_done(void *arg, bool last, struct ns_err *err)
 
 	if (s->final)
 		return NS_OK;
-	if ((rc = db_commit(s->db, err)))
+	if ((rc = store_release(s, err)))
 		return rc;
-	s->pending = 0;
 	if (!last || !s->early || s->resumed || s->memo.off)
-		return db_begin(s->db, err);
+		return NS_OK;
 	db_mine_fk(s->db, true, NULL);
 	s->final = true;
 	if ((rc = db_begin(s->db, err)))
 		return rc;
+	s->open = true;
 	return store_published(s, err);
 }
 
@@ -436,6 +458,7 @@ target_open_at(struct target *t, struct project *pj,
 		return rc;
 	if ((rc = db_begin(pj->db, err)))
 		db_mine_fk(pj->db, true, NULL);
+	t->st.open = rc == NS_OK;
 	return rc;
 }
 
@@ -492,7 +515,7 @@ target_close(struct target *t, struct project *pj,
 			db_mine_fk(pj->db, true, NULL);
 		}
 	} else {
-		if (rc == NS_OK)
+		if (rc == NS_OK && t->st.open)
 			rc = db_commit(pj->db, err);
 		if (rc != NS_OK)
 			db_rollback(pj->db);
@@ -798,6 +821,11 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	if (!tg.sh) {
 		in.batch_done = store_batch_done;
 		tg.st.early = !sc.stream;
+		/* nothing to write before the first search is done */
+		if ((rc = store_release(&tg.st, err))) {
+			rc = target_close(&tg, pj, o, rc, in.nq, sum, err);
+			goto out;
+		}
 	}
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
