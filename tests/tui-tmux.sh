@@ -7,14 +7,24 @@ command -v tmux >/dev/null || skip_all "no tmux"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 P=$T/p
 mkproj "$P"
-sock="ns-review-test-$$"
+sock="ns-review-test-$$-0"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+# new_server: end this tmux server and use a new socket from here on (a
+# session started at once on the old socket could land in the server
+# still shutting down, and go with it, on a loaded machine)
+_srv=0
+new_server() {
+	tm kill-server 2>/dev/null
+	_srv=$((_srv + 1))
+	sock="ns-review-test-$$-$_srv"
+}
 
-# wait_for TEXT: poll the pane (up to ~10 s) until it shows TEXT
+# wait_for TEXT: poll the pane (up to ~30 s: a loaded machine starts a
+# review slowly) until it shows TEXT
 wait_for() {
 	_i=0
-	while [ $_i -lt 100 ]; do
+	while [ $_i -lt 300 ]; do
 		pane=$(tm capture-pane -p -t t 2>/dev/null)
 		case "$pane" in *"$1"*) return 0 ;; esac
 		sleep 0.1
@@ -38,7 +48,7 @@ kill -9 "$pid"
 sleep 0.2
 is "$(db "$P" "SELECT action || ':' || passage_id FROM decision")" "fn:2" "a decision shown before kill -9 is in the database"
 is "$(db "$P" "PRAGMA integrity_check")" "ok" "database intact after kill -9"
-tm kill-server 2>/dev/null
+new_server
 
 tm new-session -d -s t -x 100 -y 30 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$P'"
@@ -57,9 +67,17 @@ colored=$(tm capture-pane -e -p -t t | cat -v)
 is_in "$colored" "[46mvim" "the search's words are highlighted (black on cyan)"
 is_in "$(tm capture-pane -p -t t)" "/vim: 1 here, 1 query" "the search says how many match"
 tm send-keys -t t q
-sleep 0.3
-ok "q quits" test -z "$(tm list-sessions 2>/dev/null)"
-tm kill-server 2>/dev/null
+# gone: the session ends with its only window (up to ~30 s)
+gone() {
+	_i=0
+	while [ $_i -lt 300 ] && [ -n "$(tm list-sessions 2>/dev/null)" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	test -z "$(tm list-sessions 2>/dev/null)"
+}
+ok "q quits" gone
+new_server
 
 tm new-session -d -s t -x 80 -y 24 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen NO_COLOR=1 '$NEGSIEVE' review '$P'"
@@ -67,7 +85,7 @@ ok "NO_COLOR: first frame" wait_for "f FN  x TN"
 colored=$(tm capture-pane -e -p -t t | cat -v)
 is_in "$colored" "^[[1;4mterminal^[[0m" "NO_COLOR: query terms bold and underlined"
 ok "NO_COLOR: no colour at all" sh -c "! printf '%s' \"\$1\" | grep -q '\\^\\[\\[4[0-7]m'" - "$colored"
-tm kill-server 2>/dev/null
+new_server
 sleep 0.3
 
 # issue 13 on a real terminal, at 80x24 and at 60x15
@@ -78,16 +96,16 @@ stop() {
 		tm send-keys -t "t:$_w" q 2>/dev/null
 	done
 	_i=0
-	while [ $_i -lt 50 ] && tm list-sessions >/dev/null 2>&1; do
+	while [ $_i -lt 300 ] && tm list-sessions >/dev/null 2>&1; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	tm kill-server 2>/dev/null
+	new_server
 }
 # wait_sel PATTERN: the selected row (starting with >) matches PATTERN
 wait_sel() {
 	_i=0
-	while [ $_i -lt 50 ]; do
+	while [ $_i -lt 300 ]; do
 		tm capture-pane -p -t t 2>/dev/null | grep -q "^>.*$1" && return 0
 		sleep 0.1
 		_i=$((_i + 1))
@@ -165,5 +183,5 @@ tm new-session -d -s t -x 80 -y 24 \
 	"env TERM=dumb '$NEGSIEVE' review '$P'; echo rc=\$?; sleep 30"
 ok "TERM=dumb refused" wait_for "rc=11"
 is_in "$pane" "negsieve: review: TERM=dumb cannot show the review screen" "TERM=dumb message"
-tm kill-server 2>/dev/null
+new_server
 done_testing
