@@ -637,6 +637,101 @@ queue_bind_next(sqlite3_stmt *st, int64_t run, const struct queue_filter *f,
 	sqlite3_bind_int(st, 17, adjudicating);
 }
 
+/*
+ * Why the walk may pass over a query (see queue.h): an item with a
+ * labelling event of its own (fn, tn, drop_passage), in a query without
+ * an undo, an adjudication or another role (decision_unsure) and without
+ * items that need several annotators (item_need), is labelled by one of
+ * item_label's parts: its latest event is in force (nothing of the query
+ * was undone) and is its label; or, when a drop of its passage in
+ * another query came later, the latest drop in force labels it (no event
+ * of the item is later); or its query's drop does.  Undo events are
+ * written on the item of the event they undo (decision_undo()).
+ */
+enum ns_rc
+queue_skip_labelled(struct db *db, int64_t from, int64_t *out,
+		    struct ns_err *err)
+{
+	static const char sql_kept[] =
+		"SELECT query_id, passage_id FROM candidate"
+		" INDEXED BY candidate_kept"
+		" WHERE filter IS NULL AND query_id >= ?1"
+		" ORDER BY query_id, passage_id";
+	static const char sql_labelled[] =
+		"SELECT query_id, passage_id FROM decision"
+		" INDEXED BY decision_labelled"
+		" WHERE action IN ('tn', 'fn', 'drop_passage')"
+		"   AND query_id >= ?1"
+		" ORDER BY query_id, passage_id";
+	static const char sql_unsure[] =
+		"SELECT min(query_id) FROM decision INDEXED BY decision_unsure"
+		" WHERE (action = 'undo' OR role IS NOT NULL)"
+		"   AND query_id >= ?1";
+	static const char sql_need[] =
+		"SELECT min(query_id) FROM item_need WHERE query_id >= ?1";
+	sqlite3_stmt *kept = NULL, *lab = NULL;
+	int64_t stop = INT64_MAX, dq = 0, dp = 0;
+	bool have = false, lab_end = false;
+	enum ns_rc ret = NS_OK;
+	int rc;
+
+	*out = INT64_MAX;
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = db_prep(db, i ? sql_need : sql_unsure, err);
+
+		if (!st)
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, from);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+		    sqlite3_column_int64(st, 0) < stop)
+			stop = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return db_fail(db, err, "finding the next query to "
+				       "review");
+	}
+	if (!(kept = db_prep(db, sql_kept, err)) ||
+	    !(lab = db_prep(db, sql_labelled, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(kept, 1, from);
+	sqlite3_bind_int64(lab, 1, from);
+	while ((rc = sqlite3_step(kept)) == SQLITE_ROW) {
+		int64_t q = sqlite3_column_int64(kept, 0);
+		int64_t p = sqlite3_column_int64(kept, 1);
+
+		if (q >= stop)
+			break;
+		/* both in (query, passage) order: the events catch up */
+		while (!lab_end && (!have || dq < q || (dq == q && dp < p))) {
+			int lrc = sqlite3_step(lab);
+
+			if (lrc == SQLITE_ROW) {
+				dq = sqlite3_column_int64(lab, 0);
+				dp = sqlite3_column_int64(lab, 1);
+				have = true;
+			} else if (lrc == SQLITE_DONE) {
+				lab_end = true;
+			} else {
+				ret = db_fail(db, err, "finding the next "
+					      "query to review");
+				goto out;
+			}
+		}
+		if (lab_end || dq != q || dp != p)
+			break;
+	}
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(kept, 0);
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(db, err, "finding the next query to review");
+out:
+	sqlite3_reset(kept);
+	sqlite3_reset(lab);
+	return ret;
+}
+
 enum ns_rc
 queue_next_unsettled(struct db *db, int64_t run,
 		     const struct queue_filter *f, bool adjudicating,
@@ -717,7 +812,9 @@ queue_next_unsettled(struct db *db, int64_t run,
 	/* in query order: windows of 1, 2, 4, ... 64 queries from @from,
 	 * so the usual search (the next query) reads one query's labels,
 	 * and a long run of finished queries costs what reading their
-	 * labels once does */
+	 * labels once does; queries whose labels are plain (a labelling
+	 * event on every kept item) are passed over first, a window of one
+	 * query again after them */
 	if ((rc = queue_kept_bound(db, run, from, false, &lo, err)) != NS_OK ||
 	    (rc = queue_kept_bound(db, run, from, true, &last, err)) != NS_OK) {
 		if (rc == NS_ENOTFOUND)
@@ -728,8 +825,18 @@ queue_next_unsettled(struct db *db, int64_t run,
 	if (!(st = db_prep(db, run ? sql_id_run : sql_id, err)))
 		return NS_EDB;
 	for (;;) {
-		int64_t hi = last - lo < w ? last : lo + w - 1;
+		int64_t hi, skip;
 
+		/* decided queries are passed over without their labels */
+		if ((rc = queue_skip_labelled(db, lo, &skip, err)) != NS_OK)
+			return rc;
+		if (skip > last)
+			break;
+		if (skip > lo) {
+			lo = skip;
+			w = 1;
+		}
+		hi = last - lo < w ? last : lo + w - 1;
 		queue_bind_next(st, run, f, adjudicating, lo, annotator,
 				session, now);
 		sqlite3_bind_int64(st, 6, hi);

@@ -113,6 +113,20 @@ enum ns_rc queue_next_unsettled(struct db *db, int64_t run,
 				int64_t annotator, int64_t session,
 				double now, int64_t *qid, struct ns_err *err);
 
+/*
+ * The first queue query from @from on (in *@out; INT64_MAX: none) whose
+ * kept candidates may not all have a label in item_label: every kept item
+ * of the queries before it has one, so no queue, mode or filter has
+ * anything there.  Read off the decision log in two index scans, not
+ * item_label item by item (migration 15): a query whose every kept item
+ * has a labelling event (fn, tn, drop_passage) of its own and that has
+ * no undo, no adjudication and no item needing several annotators is
+ * passed over; the walk stops at any other (which may still be settled:
+ * queue_next_unsettled() decides there).
+ */
+enum ns_rc queue_skip_labelled(struct db *db, int64_t from, int64_t *out,
+			       struct ns_err *err);
+
 /* The queue query after (@dir > 0) or before (@dir < 0) @qid; @qid may be
  * INT64_MIN/INT64_MAX for the first/last.  NS_ENOTFOUND at the end. */
 enum ns_rc queue_step(struct db *db, int64_t run, int64_t qid, int dir,

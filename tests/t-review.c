@@ -402,6 +402,40 @@ count_keys(struct db *db)
 	review_close(r);
 }
 
+/* Every kept item of the queries from @from up to queue_skip_labelled()'s
+ * answer has a label in item_label (none is passed over unlabelled):
+ * the number of searches it passed over labelled items only, or -1. */
+static int
+skip_sound(struct db *db, int64_t from, int64_t *skip)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM candidate c"
+		" WHERE c.filter IS NULL AND c.query_id >= ?1"
+		"   AND c.query_id < ?2"
+		"   AND NOT EXISTS (SELECT 1 FROM item_label l"
+		"     WHERE l.query_id = c.query_id"
+		"       AND l.passage_id = c.passage_id)";
+	struct ns_err err;
+	sqlite3_stmt *st;
+	int64_t bad = -1;
+
+	err_clear(&err);
+	if (queue_skip_labelled(db, from, skip, &err) != NS_OK ||
+	    !(st = db_prep(db, sql, &err))) {
+		diag("skip from %lld: %s", (long long)from, err.msg);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, *skip);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		bad = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (bad)
+		diag("skip from %lld to %lld passes %lld unlabelled items",
+		     (long long)from, (long long)*skip, (long long)bad);
+	return bad ? -1 : 0;
+}
+
 /* The queue's search for the next query, which reads labels in windows
  * of 1, 2, 4, ... 64 queries, finds what one statement over the whole
  * project finds: 300 queries with random labels (final, overlap,
@@ -643,7 +677,194 @@ next_windows(void)
 	ok(checked > 0 && differ == 0, "windows: the search finds what one "
 	   "statement over the project finds (%d searches, %d differ)",
 	   checked, differ);
+	{
+		int unsound = 0, passed = 0;
+
+		for (int64_t from = 1; from <= 301; from++) {
+			int64_t skip;
+
+			if (skip_sound(db, from, &skip))
+				unsound++;
+			else if (skip > from)
+				passed++;
+		}
+		ok(unsound == 0 && passed > 0, "windows: the search passes "
+		   "over decided queries without their labels only where "
+		   "every kept item is labelled (%d of 301 starts passed "
+		   "some, %d passed an unlabelled item)", passed, unsound);
+	}
 	count_keys(db);
+	db_close(db);
+}
+
+/* A long run of decided queries is passed over without reading their
+ * labels (queue_skip_labelled()) up to the first query that needs them
+ * read: an undone label, an adjudication, an item labelled by a drop of
+ * its passage elsewhere, an item needing two annotators, a dropped
+ * query; a later drop of a passage elsewhere does not stop it.  The
+ * search finds what one statement over the project finds. */
+static void
+skip_decided(void)
+{
+	struct db *db = NULL;
+	struct ns_err err;
+	char dir[600];
+	int64_t alice = 0, bob = 0, skip;
+	sqlite3_stmt *ref;
+	int checked = 0, differ = 0, unsound = 0;
+	static const struct {
+		int64_t from, skip;
+	} stops[] = {
+		{ 1, 30 }, { 31, 40 }, { 41, 50 }, { 51, 70 }, { 71, 80 },
+		{ 81, 101 }, { 101, 101 }, { 121, INT64_MAX },
+	};
+	bool stops_ok = true;
+
+	err_clear(&err);
+	snprintf(dir, sizeof(dir), "%s/skip", tap_tmpdir());
+	if (db_open(dir, DB_OPEN_CREATE, &db, &err) != NS_OK ||
+	    db_exec(db, "BEGIN;"
+		    "INSERT INTO source(id, path, format, created_at)"
+		    " VALUES (1, 'gen', 'test', 'x');"
+		    "INSERT INTO run(id, source_id, method, created_at)"
+		    " VALUES (1, 1, 'import', 'x');"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		    "  FROM n WHERE i < 400)"
+		    "INSERT INTO passage(id, hash, title, text, source_id)"
+		    " SELECT i, i, '', 'passage ' || i, 1 FROM n;"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		    "  FROM n WHERE i < 120)"
+		    "INSERT INTO query(id, xid, text, source_id)"
+		    " SELECT i, 'q' || i, 'query ' || i, 1 FROM n;"
+		    /* three kept items a query, a filtered one (undecided,
+		     * left out), and two passages shared with another query */
+		    "WITH RECURSIVE r(j) AS (SELECT 0 UNION ALL SELECT j + 1"
+		    "  FROM r WHERE j < 2)"
+		    "INSERT INTO candidate(run_id, query_id, passage_id, rank,"
+		    "  score, filter)"
+		    " SELECT 1, q.id, q.id * 3 + r.j, r.j + 1, 1.0 - r.j * 0.1,"
+		    "  NULL FROM query q, r;"
+		    "INSERT INTO candidate(run_id, query_id, passage_id, rank,"
+		    "  score, filter)"
+		    " SELECT 1, id, 390, 4, 0.5, 'dup' FROM query;"
+		    "INSERT INTO candidate(run_id, query_id, passage_id, rank,"
+		    "  score, filter) VALUES (1, 50, 30, 5, 0.4, NULL),"
+		    "  (1, 90, 180, 5, 0.4, NULL);"
+		    "INSERT INTO item_need VALUES (70, 210, 2);"
+		    "COMMIT;", &err) != NS_OK ||
+	    decision_annotator(db, "alice", &alice, &err) != NS_OK ||
+	    decision_annotator(db, "bob", &bob, &err) != NS_OK) {
+		ok(false, "skip: a project of 120 queries: %s", err.msg);
+		db_close(db);
+		return;
+	}
+	for (int64_t q = 1; q <= 100 && err.rc == NS_OK; q++) {
+		struct decision_ev ev[4];
+		size_t n = 0;
+
+		if (q == 80) {	/* dropped whole */
+			ev[n++] = (struct decision_ev){ q, 0, "drop_query",
+							NULL, -1, -1, NULL };
+			decision_add(db, alice, NULL, ev, n, NULL, &err);
+			continue;
+		}
+		for (int j = 0; j < 3; j++)
+			ev[n++] = (struct decision_ev){ q, q * 3 + j,
+				q == 10 && j == 0 ? "drop_passage" : "tn",
+				NULL, -1, -1, NULL };
+		if (q == 90)
+			ev[n++] = (struct decision_ev){ q, 180, "tn", NULL,
+							-1, -1, NULL };
+		if (q == 30) {
+			/* one at a time: the undo takes back the last */
+			struct decision_undone u;
+
+			for (size_t i = 0; i < n; i++)
+				decision_add(db, alice, NULL, &ev[i], 1, NULL,
+					     &err);
+			decision_undo(db, alice, NULL, &u, NULL, &err);
+			continue;
+		}
+		/* q50's item of passage 30 is labelled by q10's drop */
+		decision_add(db, alice, NULL, ev, n, NULL, &err);
+	}
+	if (err.rc == NS_OK) {
+		/* passage 180 dropped in q90 after q60 labelled it */
+		struct decision_ev ev = { 90, 180, "drop_passage", NULL, -1,
+					  -1, NULL };
+
+		decision_add(db, alice, NULL, &ev, 1, NULL, &err);
+	}
+	if (err.rc != NS_OK ||
+	    db_exec(db, "INSERT INTO decision(query_id, passage_id,"
+		    "  annotator_id, action, at, role)"
+		    " VALUES (40, 120, 2, 'fn', 'x', 'adjudicator')", &err) !=
+	    NS_OK || !(ref = db_prep(db, next_reference, &err))) {
+		ok(false, "skip: decisions: %s", err.msg);
+		db_close(db);
+		return;
+	}
+	for (size_t i = 0; i < NS_ARRAY_SIZE(stops); i++) {
+		if (skip_sound(db, stops[i].from, &skip) ||
+		    skip != stops[i].skip) {
+			if (stops_ok)
+				diag("skip from %lld: %lld, want %lld",
+				     (long long)stops[i].from,
+				     (long long)skip,
+				     (long long)stops[i].skip);
+			stops_ok = false;
+		}
+	}
+	ok(stops_ok, "skip: decided queries passed over up to an undo, an "
+	   "adjudication, an item labelled elsewhere, an item needing two "
+	   "annotators, a dropped query, the undecided");
+	ok(db_scalar(db, "SELECT count(*) FROM item_label WHERE query_id = 60"
+		     "  AND label = 'drop_passage'") == 1 &&
+	   db_scalar(db, "SELECT count(*) FROM item_label WHERE query_id = 50"
+		     "  AND passage_id = 30 AND label = 'drop_passage'") == 1 &&
+	   db_scalar(db, "SELECT count(*) FROM item_label WHERE query_id = 40"
+		     "  AND passage_id = 120 AND label = 'fn'") == 1,
+	   "skip: q60 labelled by a later drop elsewhere, q50 by an earlier"
+	   " one, q40 adjudicated");
+	for (int64_t from = 1; from <= 121; from++) {
+		if (skip_sound(db, from, &skip))
+			unsound++;
+		for (int adj = 0; adj < 2; adj++)
+		for (int who = 0; who < 2; who++) {
+			int64_t a = who ? bob : alice, want = 0, got = 0;
+			enum ns_rc rc;
+
+			sqlite3_bind_int64(ref, 1, from);
+			sqlite3_bind_int64(ref, 2, a);
+			sqlite3_bind_int64(ref, 3, 0);
+			sqlite3_bind_double(ref, 4, 1e9);
+			sqlite3_bind_int(ref, 16, 0);
+			sqlite3_bind_int(ref, 17, adj);
+			if (sqlite3_step(ref) == SQLITE_ROW)
+				want = sqlite3_column_int64(ref, 0);
+			sqlite3_reset(ref);
+			rc = queue_next_unsettled(db, 0, NULL, adj, from, a, 0,
+						  1e9, &got, &err);
+			if (rc == NS_ENOTFOUND)
+				got = 0;
+			checked++;
+			if (got != want || (rc != NS_OK &&
+					    rc != NS_ENOTFOUND)) {
+				if (!differ++)
+					diag("skip: from %lld (annotator "
+					     "%lld, adjudicating %d): %lld, "
+					     "whole project %lld",
+					     (long long)from, (long long)a,
+					     adj, (long long)got,
+					     (long long)want);
+			}
+			err_clear(&err);
+		}
+	}
+	ok(unsound == 0, "skip: no start passes an unlabelled item");
+	ok(checked == 484 && differ == 0, "skip: the search finds what one "
+	   "statement over the project finds (%d searches, %d differ)",
+	   checked, differ);
 	db_close(db);
 }
 
@@ -850,6 +1071,7 @@ main(void)
 	db_close(db);
 	sessions();
 	next_windows();
+	skip_decided();
 	recent_queries();
 	return tap_done();
 }
