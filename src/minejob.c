@@ -310,46 +310,6 @@ store_published(struct store *s, struct ns_err *err)
 	return rc;
 }
 
-static enum ns_rc
-store_query(void *arg, int64_t query_id, const struct filter_cand *c,
-	    size_t n, const int64_t *pos, const double *pos_score, size_t npos,
-	    struct ns_err *err)
-{
-	struct store *s = arg;
-	enum ns_rc rc;
-
-	/* the write lock is taken again only when there is something to
-	 * write (see store_batch_done()) */
-	if (!s->open) {
-		if ((rc = db_begin(s->db, err)))
-			return rc;
-		s->open = true;
-	}
-	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
-	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
-				pos_score, npos, err);
-	/* in the last transaction: the kept candidates too, at once */
-	if (rc == NS_OK && s->final && !s->memo.off)
-		rc = store_published(s, err);
-	if (rc == NS_OK && !s->final && ++s->pending >= 1024) {
-		if ((rc = db_commit(s->db, err)) == NS_OK)
-			rc = db_begin(s->db, err);
-		s->pending = 0;
-	}
-	return rc;
-}
-
-/*
- * A batch is pooled and the next is being searched: commit, so that the
- * project's other writers (people deciding) are not held up by the
- * search.  Before the last batch (@last, small: see mine_dense_ex()),
- * when the searches are short (s->early), the kept candidates known so far
- * go into the transaction that will publish the run (target_close()), and
- * the last batch's as they come (store_query()): publishing overlaps the
- * last search instead of following it.  The run stays invisible until
- * then; a failure or a kill rolls the last part back, and the pool
- * committed before is resumed.
- */
 /* Commit what is written and hold no write lock until store_query() has
  * more to write. */
 static enum ns_rc
@@ -364,6 +324,43 @@ store_release(struct store *s, struct ns_err *err)
 	return NS_OK;
 }
 
+static enum ns_rc
+store_query(void *arg, int64_t query_id, const struct filter_cand *c,
+	    size_t n, const int64_t *pos, const double *pos_score, size_t npos,
+	    struct ns_err *err)
+{
+	struct store *s = arg;
+	enum ns_rc rc;
+
+	/* the write lock is taken only when there is something to write
+	 * (not while a search runs: see store_batch_done()) */
+	if (!s->open) {
+		if ((rc = db_begin(s->db, err)))
+			return rc;
+		s->open = true;
+	}
+	memo_add(&s->memo, query_id, c, n, pos, pos_score, npos);
+	rc = db_mine_pool_store(s->db, s->run_id, query_id, c, n, pos,
+				pos_score, npos, err);
+	/* in the last transaction: the kept candidates too, at once */
+	if (rc == NS_OK && s->final && !s->memo.off)
+		rc = store_published(s, err);
+	if (rc == NS_OK && !s->final && ++s->pending >= 1024)
+		rc = store_release(s, err);
+	return rc;
+}
+
+/*
+ * A batch is pooled and the next is being searched: commit, so that the
+ * project's other writers (people deciding) are not held up by the
+ * search.  Before the last batch (@last, small: see mine_dense_ex()),
+ * when the searches are short (s->early), the kept candidates known so far
+ * go into the transaction that will publish the run (target_close()), and
+ * the last batch's as they come (store_query()): publishing overlaps the
+ * last search instead of following it.  The run stays invisible until
+ * then; a failure or a kill rolls the last part back, and the pool
+ * committed before is resumed.
+ */
 static enum ns_rc
 store_batch_done(void *arg, bool last, struct ns_err *err)
 {
@@ -456,10 +453,8 @@ target_open_at(struct target *t, struct project *pj,
 	 * (db_mine_text_hashes), so skip the FK lookups per row */
 	if (!strcmp(method, "dense") && (rc = db_mine_fk(pj->db, false, err)))
 		return rc;
-	if ((rc = db_begin(pj->db, err)))
-		db_mine_fk(pj->db, true, NULL);
-	t->st.open = rc == NS_OK;
-	return rc;
+	/* store_query() begins the transaction at the first write */
+	return NS_OK;
 }
 
 /* Open @t: a new or resumed run of the project, or a shard file, with
@@ -821,11 +816,6 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	if (!tg.sh) {
 		in.batch_done = store_batch_done;
 		tg.st.early = !sc.stream;
-		/* nothing to write before the first search is done */
-		if ((rc = store_release(&tg.st, err))) {
-			rc = target_close(&tg, pj, o, rc, in.nq, sum, err);
-			goto out;
-		}
 	}
 	progress_start(&pr, "mine", "queries", in.nq);
 	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,

@@ -584,63 +584,6 @@ topk_select(float *v, int64_t *l, int n, int k)
 	}
 }
 
-/* The @k-th largest of @v[0..n) (0 < k <= n), reordering @v. */
-static float
-topk_kth(float *v, int n, int k)
-{
-	int lo = 0, hi = n - 1, kk = k - 1;
-
-	while (lo < hi) {
-		float a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi], pv;
-		int i = lo, j = hi;
-
-		/* the median of three */
-		pv = a > b ? (b > c ? b : (a > c ? c : a)) :
-			     (a > c ? a : (b > c ? c : b));
-		do {
-			while (v[i] > pv)
-				i++;
-			while (pv > v[j])
-				j--;
-			if (i <= j) {
-				float t = v[i];
-
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				j--;
-			}
-		} while (i <= j);
-		if (j < kk)
-			lo = i;
-		if (kk < i)
-			hi = j;
-	}
-	return v[kk];
-}
-
-/*
- * Query @q has seen nothing yet and its first @n scores @x are many more
- * than its slots: start its threshold just below the k-th best of them (a
- * bound on the k-th best of all, which is no lower), so that only about k
- * of them are added instead of compacting the slots n / k times.  @tmp
- * holds n floats.
- */
-static void
-topk_sel_seed(struct topk_sel *s, int64_t q, const float *x, int64_t n,
-	      float *tmp)
-{
-	float t;
-
-	if (s->n[q] || s->thr[q] != -INFINITY || n <= s->cap)
-		return;
-	memcpy(tmp, x, (size_t)n * sizeof(*tmp));
-	t = topk_kth(tmp, (int)n, s->k);
-	/* the rows scoring t itself stay in */
-	if (isfinite(t))
-		s->thr[q] = nextafterf(t, -INFINITY);
-}
-
 /* Keep query @q's k best, raise its threshold to the k-th. */
 static void
 topk_sel_compact(struct topk_sel *s, int64_t q)
@@ -881,7 +824,6 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		{
 			struct gemm_ctx *cx = gemm_ctx_new(t->kn);
 			float *ct = xmalloc((size_t)mt * (size_t)nt * 4);
-			float *tmp = xmalloc((size_t)nt * 4);
 
 #pragma omp for schedule(dynamic, 1)
 			for (int64_t ti = 0; ti < ntiles; ti++) {
@@ -910,15 +852,12 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 							    (int32_t *)row,
 							    pzs + j0, psc + j0,
 							    n);
-						topk_sel_seed(&sel, q0 + i, row, n,
-							      tmp);
 						topk_push(&sel, q0 + i, row, n,
 							  c0 + j0);
 					}
 				}
 			}
 			free(ct);
-			free(tmp);
 			gemm_ctx_free(cx);
 		}
 		if (t->o.stream)

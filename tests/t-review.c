@@ -441,6 +441,30 @@ skip_sound(struct db *db, int64_t from, int64_t *skip)
  * project finds: 300 queries with random labels (final, overlap,
  * conflicts, undone, skips, dropped queries and passages shared between
  * queries) and leases of another live session. */
+
+/* Source 1, import run 1, passages 1..@np and queries q1..q@nq (id i). */
+static enum ns_rc
+gen_queries(struct db *db, int np, int nq, struct ns_err *err)
+{
+	char *sql = xasprintf(
+		"INSERT INTO source(id, path, format, created_at)"
+		" VALUES (1, 'gen', 'test', 'x');"
+		"INSERT INTO run(id, source_id, method, created_at)"
+		" VALUES (1, 1, 'import', 'x');"
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		"  FROM n WHERE i < %d)"
+		"INSERT INTO passage(id, hash, title, text, source_id)"
+		" SELECT i, i, '', 'passage ' || i, 1 FROM n;"
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		"  FROM n WHERE i < %d)"
+		"INSERT INTO query(id, xid, text, source_id)"
+		" SELECT i, 'q' || i, 'query ' || i, 1 FROM n;", np, nq);
+	enum ns_rc rc = db_exec(db, sql, err);
+
+	free(sql);
+	return rc;
+}
+
 static void
 next_windows(void)
 {
@@ -461,19 +485,9 @@ next_windows(void)
 	err_clear(&err);
 	snprintf(dir, sizeof(dir), "%s/windows", tap_tmpdir());
 	if (db_open(dir, DB_OPEN_CREATE, &db, &err) != NS_OK ||
-	    db_exec(db, "BEGIN;"
-		    "INSERT INTO source(id, path, format, created_at)"
-		    " VALUES (1, 'gen', 'test', 'x');"
-		    "INSERT INTO run(id, source_id, method, created_at)"
-		    " VALUES (1, 1, 'import', 'x');"
-		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-		    "  FROM n WHERE i < 500)"
-		    "INSERT INTO passage(id, hash, title, text, source_id)"
-		    " SELECT i, i, '', 'passage ' || i, 1 FROM n;"
-		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-		    "  FROM n WHERE i < 300)"
-		    "INSERT INTO query(id, xid, text, source_id)"
-		    " SELECT i, 'q' || i, 'query ' || i, 1 FROM n;"
+	    db_exec(db, "BEGIN;", &err) != NS_OK ||
+	    gen_queries(db, 500, 300, &err) != NS_OK ||
+	    db_exec(db,
 		    "WITH RECURSIVE r(j) AS (SELECT 1 UNION ALL SELECT j + 1"
 		    "  FROM r WHERE j < 3)"
 		    "INSERT INTO candidate(run_id, query_id, passage_id, rank,"
@@ -723,19 +737,9 @@ skip_decided(void)
 	err_clear(&err);
 	snprintf(dir, sizeof(dir), "%s/skip", tap_tmpdir());
 	if (db_open(dir, DB_OPEN_CREATE, &db, &err) != NS_OK ||
-	    db_exec(db, "BEGIN;"
-		    "INSERT INTO source(id, path, format, created_at)"
-		    " VALUES (1, 'gen', 'test', 'x');"
-		    "INSERT INTO run(id, source_id, method, created_at)"
-		    " VALUES (1, 1, 'import', 'x');"
-		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-		    "  FROM n WHERE i < 400)"
-		    "INSERT INTO passage(id, hash, title, text, source_id)"
-		    " SELECT i, i, '', 'passage ' || i, 1 FROM n;"
-		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
-		    "  FROM n WHERE i < 120)"
-		    "INSERT INTO query(id, xid, text, source_id)"
-		    " SELECT i, 'q' || i, 'query ' || i, 1 FROM n;"
+	    db_exec(db, "BEGIN;", &err) != NS_OK ||
+	    gen_queries(db, 400, 120, &err) != NS_OK ||
+	    db_exec(db,
 		    /* three kept items a query, a filtered one (undecided,
 		     * left out), and two passages shared with another query */
 		    "WITH RECURSIVE r(j) AS (SELECT 0 UNION ALL SELECT j + 1"

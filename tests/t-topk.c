@@ -632,8 +632,8 @@ test_selection(void)
 			for (int64_t q = 0; q < nq; q++)
 				brute(xq + q * d, 1, xb, nb, d, kb,
 				      bs + q * k, bl + q * k);
-			/* tiles of 72 and 700 passages: a first tile wider
-			 * than the slots (2k + 32) seeds the threshold */
+			/* tiles of 72 and 700 passages: narrower and wider
+			 * than a query's slots (2k + 32) */
 			for (int lib = 0; lib < 4; lib++) {
 				struct topk_opts o;
 				struct topk *t = NULL;
