@@ -126,13 +126,13 @@ exact() {
 		echo "$(git --git-dir="$ST_GIT" rev-parse HEAD)" >/tmp/st-peer/COMMIT
 	fi
 	if [ -f /tmp/st-peer/sentence_transformers/util/hard_negatives.py ] &&
-	   /usr/bin/python3 -c 'import torch, faiss, pandas' 2>/dev/null; then
+	   /usr/bin/python3 -c 'import torch, faiss, pandas, scipy' 2>/dev/null; then
 		peer=yes
 		echo "peer: sentence-transformers $(cut -c1-12 /tmp/st-peer/COMMIT 2>/dev/null)," \
 			"torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')," \
 			"faiss $(/usr/bin/python3 -c 'import faiss; print(faiss.__version__)')"
 	else
-		echo "peer: not available (set ST_GIT; needs python3-torch, python3-faiss)"
+		echo "peer: not available (set ST_GIT; needs python3-torch, python3-faiss, python3-scipy, python3-pandas)"
 	fi
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
 	opts="--model file:passages.npy --index Flat --range-max 50 --num-negatives 5 --rank-of negatives"
