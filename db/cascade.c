@@ -914,9 +914,11 @@ cascade_db_checks(struct db *db, bool on, struct ns_err *err)
 }
 
 enum ns_rc
-cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err)
+cascade_db_auto_rewrite_begin(struct db *db, bool keep, struct ns_err *err)
 {
-	return db_exec(db, "PRAGMA cache_size = -262144;"
+	return db_exec(db, keep ? "PRAGMA cache_size = -262144;"
+		       "DROP INDEX IF EXISTS item_auto_queue;"
+		       : "PRAGMA cache_size = -262144;"
 		       "DROP INDEX IF EXISTS item_auto_queue;"
 		       "DELETE FROM item_auto;", err);
 }
@@ -1003,13 +1005,16 @@ cascade_db_auto_delete(struct db *db, int64_t qid, int64_t pid,
 }
 
 enum ns_rc
-cascade_db_auto_prune(struct db *db, struct ns_err *err)
+cascade_db_auto_prune(struct db *db, int64_t *removed, struct ns_err *err)
 {
-	return db_exec(db, "DELETE FROM item_auto WHERE NOT EXISTS"
-		       " (SELECT 1 FROM candidate c"
-		       "  WHERE c.query_id = item_auto.query_id"
-		       "    AND c.passage_id = item_auto.passage_id"
-		       "    AND c.filter IS NULL)", err);
+	enum ns_rc rc = db_exec(db, "DELETE FROM item_auto WHERE NOT EXISTS"
+				" (SELECT 1 FROM candidate c"
+				"  WHERE c.query_id = item_auto.query_id"
+				"    AND c.passage_id = item_auto.passage_id"
+				"    AND c.filter IS NULL)", err);
+
+	*removed = rc == NS_OK ? sqlite3_changes64(db_handle(db)) : 0;
+	return rc;
 }
 
 enum ns_rc

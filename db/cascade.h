@@ -111,7 +111,8 @@ enum ns_rc cascade_db_checks(struct db *db, bool on, struct ns_err *err);
  * the index is built once at _end) and gives the connection a 256 MB
  * page cache for the bulk write.
  */
-enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, struct ns_err *err);
+enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, bool keep,
+					 struct ns_err *err);
 enum ns_rc cascade_db_auto_rewrite_end(struct db *db, struct ns_err *err);
 
 /*
@@ -135,8 +136,10 @@ void cascade_db_auto_scan_end(struct cascade_db_scan *s);
 enum ns_rc cascade_db_auto_delete(struct db *db, int64_t qid, int64_t pid,
 				  struct ns_err *err);
 
-/* Remove the verdicts of items that are no longer kept candidates. */
-enum ns_rc cascade_db_auto_prune(struct db *db, struct ns_err *err);
+/* Remove the verdicts of items that no run keeps as candidates any more
+ * (their number in *@removed). */
+enum ns_rc cascade_db_auto_prune(struct db *db, int64_t *removed,
+				 struct ns_err *err);
 
 /* The stored verdict of (@qid, @pid): *@verdict ("tn", ...; 8 bytes), or
  * NS_ENOTFOUND. */

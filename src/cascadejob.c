@@ -450,6 +450,9 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
  * - CASCADEJOB_DIFF: the same result, but only the rows that would read
  *   differently are written (and those of items no longer there
  *   removed); when that is most of them, as CASCADEJOB_ALL.
+ * With @run (the items are that run's kept candidates), the verdicts of
+ * items only other runs keep stay as they are, under the version that
+ * wrote them; items no run keeps any more lose theirs all the same.
  * - CASCADEJOB_VERDICTS: only the items whose verdict differs under @old
  *   (c->n thresholds) and @t, and those still waiting for people or held
  *   back (whose P(FN) orders the queue and whose priority may have moved
@@ -461,8 +464,9 @@ static enum ns_rc
 cascadejob_store(struct project *pj, const struct cascade *c,
 		 const struct cascade_thr *t, const struct cascade_thr *old,
 		 const struct cascade_pfn *m, const struct cascade_item *items,
-		 size_t n, int64_t fit_id, enum cascadejob_write how,
-		 struct cascadejob_result *res, struct ns_err *err)
+		 size_t n, int64_t run, int64_t fit_id,
+		 enum cascadejob_write how, struct cascadejob_result *res,
+		 struct ns_err *err)
 {
 	enum cascade_verdict *v = xmalloc((n ? n : 1) * sizeof(*v));
 	int *stage = xmalloc((n ? n : 1) * sizeof(*stage));
@@ -488,6 +492,12 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 					  pfn, prio, fit_id, write, &nwrite,
 					  &stale, &nstale, err)))
 			goto out;
+		/* one run's items: the others' rows are not stale */
+		if (run) {
+			free(stale);
+			stale = NULL;
+			nstale = 0;
+		}
 		/* most rows differ: a bulk rewrite is cheaper than replacing
 		 * them one by one (each a delete, an insert and index
 		 * updates) */
@@ -503,12 +513,14 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		goto out;
 	checks_off = true;
 	if (how == CASCADEJOB_ALL &&
-	    (rc = cascade_db_auto_rewrite_begin(pj->db, err)))
+	    (rc = cascade_db_auto_rewrite_begin(pj->db, run != 0, err)))
 		goto out;
 	for (size_t j = 0; j < nstale && rc == NS_OK; j++)
 		rc = cascade_db_auto_delete(pj->db, stale[j].qid, stale[j].pid,
 					    err);
 	res->removed = (int64_t)nstale;
+	if (rc == NS_OK && run && how != CASCADEJOB_VERDICTS)
+		rc = cascade_db_auto_prune(pj->db, &res->removed, err);
 	for (size_t i = 0; i < n && rc == NS_OK; i++) {
 		const struct cascade_item *it = &items[i];
 
@@ -761,9 +773,10 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	 * a new version every row changes; else only those that differ
 	 * are written */
 	if (rc == NS_OK)
-		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, fit_id,
-				      new_fit ? CASCADEJOB_ALL
-					      : CASCADEJOB_DIFF, res, err);
+		rc = cascadejob_store(pj, &c, t, NULL, &m, items, n, s->run,
+				      fit_id, new_fit ? CASCADEJOB_ALL
+						      : CASCADEJOB_DIFF,
+				      res, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	cascadejob_phase("commit");
@@ -833,7 +846,7 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	 * by hand every verdict anew (a new version: every row changes) */
 	if (rc == NS_OK)
 		rc = cascadejob_store(pj, &c, fr.t, cur, &fr.pfn, items, n,
-				      fit_id, s->verdicts_only
+				      s->run, fit_id, s->verdicts_only
 				      ? CASCADEJOB_VERDICTS : CASCADEJOB_ALL,
 				      res, err);
 	if (rc == NS_OK)

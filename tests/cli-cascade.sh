@@ -260,6 +260,39 @@ run "$NEGSIEVE" config "$P"
 is_in "$out" "scorer: near_duplicate" "a refused config changes nothing"
 run "$NEGSIEVE" cascade --run 0 "$P"
 is "$rc" 2 "--run 0: usage error"
+
+# --run routes one run's kept candidates and leaves the verdicts of the
+# items only other runs keep as they were (it once emptied item_auto)
+R=$T/runs
+"$NEGSIEVE" init "$R" >/dev/null
+gen "$R"
+rdb() { sqlite3 "$R/negsieve.db" "$@"; }
+rdb "INSERT INTO run(id, source_id, method, created_at) VALUES (2, 1, 'bm25', 'now');
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ SELECT 2, query_id, passage_id, rank, score, dup_sim FROM candidate
+ WHERE run_id = 1 AND query_id <= 100;
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ SELECT 2, id, 2000 + ((id + 1) % 400) + 1, 6, 0.1, 0.5 FROM query WHERE id <= 100;"
+"$NEGSIEVE" config "$R" "$T/c.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$R"
+is "$rc" 0 "two runs: cascade"
+is "$(rdb "SELECT count(*) FROM item_auto")" 2100 "every item of both runs has a verdict"
+before=$(rdb "SELECT count(*) FROM item_auto WHERE query_id > 100")
+run "$NEGSIEVE" cascade --run 2 "$R"
+is "$rc" 0 "cascade --run 2"
+is_in "$out" "600 candidates routed" "routes run 2's 600 items"
+is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id > 100")" "$before" "run 1's other items keep their verdicts"
+is "$(rdb "SELECT count(*) FROM item_auto")" 2100 "none lost"
+run "$NEGSIEVE" fit --run 2 "$R"
+is "$rc" 0 "fit --run 2"
+is "$(rdb "SELECT count(*) FROM item_auto")" 2100 "fit --run keeps the others too"
+is "$(rdb "SELECT count(*) FROM item_auto a JOIN candidate c USING (query_id, passage_id)
+ WHERE c.run_id = 2 AND a.fit_id = (SELECT max(id) FROM cascade_fit)")" 600 "run 2's items under the new fit"
+# an item no run keeps any more loses its verdict, run or not
+rdb "UPDATE candidate SET filter = 'rank' WHERE query_id = 1 AND passage_id = 1"
+run "$NEGSIEVE" cascade --run 2 "$R"
+is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id = 1 AND passage_id = 1")" 0 "a candidate no longer kept loses its verdict"
+is "$(rdb "SELECT count(*) FROM item_auto")" 2099 "and only it"
 # an item another run brought (here the imported negatives), which the
 # dense run retrieved but did not keep, is scored from the dense run's
 # pool: the kept candidates all score above 0.1, so every automatic true
