@@ -531,6 +531,8 @@ mine_search_wait(struct mine_search *s, struct ns_err *err)
 
 struct mine_scored {
 	float score;
+	float dup;	/* the highest cosine with another positive (NAN:
+			 * none), for the best k only */
 	int64_t row;
 };
 
@@ -659,16 +661,22 @@ mine_trim(const struct mine_in *in, int64_t i)
 
 /*
  * Rescore the @kd screened rows @lab (screening scores @dist, best first)
- * of query vector @qv exactly (rows copied in @g read there), best first,
- * into @out[kd] (missing rows last with row -1).  Returns whether the best @k are proved to be the
- * exact top-k of all @np passages (see struct mine_screen), given the
+ * of query @qi exactly (rows copied in @g read there), best first, into
+ * @out[kd] (missing rows last with row -1), with the near-duplicate
+ * similarity of the best @k to the query's positives (computed here, while
+ * their rows are in cache).  Returns whether the best @k are proved to be
+ * the exact top-k of all @np passages (see struct mine_screen), given the
  * screen's error bound @bound.
  */
 static bool
 mine_rescore(const struct mine_in *in, const struct mine_rows *g,
-	     const float *qv, const float *dist, const int64_t *lab, int kd,
+	     int64_t qi, const float *dist, const int64_t *lab, int kd,
 	     int k, double bound, struct mine_scored *out)
 {
+	const float *qv = in->qv + (size_t)qi * (size_t)in->dim;
+	const int64_t *pos = in->pos_pid + in->pos_off[qi];
+	size_t npos = (size_t)(in->pos_off[qi + 1] - in->pos_off[qi]);
+	int64_t prow[8];
 	const size_t rb = (size_t)in->dim * sizeof(float);
 	int n = 0;
 
@@ -700,6 +708,29 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 	for (int r = n; r < kd; r++) {
 		out[r].row = -1;
 		out[r].score = -INFINITY;
+		out[r].dup = NAN;
+	}
+	/* the positives' rows (their vectors read in @g too); more than
+	 * eight positives are looked up again for each candidate */
+	for (size_t j = 0; j < npos && j < 8; j++)
+		prow[j] = mine_find_row(in->pids, in->np, pos[j]);
+	for (int r = 0; r < n && r < k; r++) {
+		int64_t row = out[r].row;
+		float dup = NAN;
+
+		for (size_t j = 0; j < npos; j++) {
+			int64_t pr = j < 8 ? prow[j] :
+				mine_find_row(in->pids, in->np, pos[j]);
+			float cs;
+
+			if (pr < 0 || pr == row)
+				continue;
+			cs = mine_cosine(mine_vec(in, g, row),
+					 mine_vec(in, g, pr), in->dim);
+			if (isnan(dup) || cs > dup)
+				dup = cs;
+		}
+		out[r].dup = dup;
 	}
 	/* every passage was screened, or too few to fill k */
 	if (n < kd || n <= k || (int64_t)kd >= in->np)
@@ -726,8 +757,9 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 	for (int64_t i = 0; i < nb; i++) {
 		const float *qv = in->qv + (size_t)(q0 + i) * in->dim;
 
-		if (mine_rescore(in, g, qv, dist + i * kd, lab + i * kd, kd, k,
-				 topk_bound(sc->engine, qv), rs + i * kd)) {
+		if (mine_rescore(in, g, q0 + i, dist + i * kd, lab + i * kd,
+				 kd, k, topk_bound(sc->engine, qv),
+				 rs + i * kd)) {
 			sc->certified++;
 		} else {
 			if (!redo)
@@ -752,7 +784,7 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 			const float *qv = xq + (size_t)j * in->dim;
 
 			sc->rechecked++;
-			if (!mine_rescore(in, g, qv, d2 + j * kd2,
+			if (!mine_rescore(in, g, q0 + redo[j], d2 + j * kd2,
 					  l2 + j * kd2, (int)kd2, k,
 					  topk_bound(re, qv), o2))
 				sc->uncertain++;
@@ -866,10 +898,8 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			}
 		} else {
 			for (int64_t i = 0; i < nb; i++)
-				mine_rescore(in, &g,
-					     in->qv + (size_t)(q0 + i) * d,
-					     dist + i * kd, lab + i * kd, kd, k,
-					     0, rs + i * kd);
+				mine_rescore(in, &g, q0 + i, dist + i * kd,
+					     lab + i * kd, kd, k, 0, rs + i * kd);
 		}
 		for (int64_t qi = q0; qi < q0 + nb && rc == NS_OK; qi++) {
 			const float *qv = in->qv + (size_t)qi * (size_t)d;
@@ -909,24 +939,18 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				x->score = best[r].score;
 				x->is_positive = false;
 				x->same_text = false;
-				x->dup_sim = NAN;
 				h = in->phash ? in->phash[row] : 0;
 				if (h && in->qhash && h == in->qhash[qi])
 					x->same_text = true;
+				/* computed by mine_rescore() */
+				x->dup_sim = best[r].dup;
 				for (size_t j = 0; j < npos; j++) {
-					double cs;
-
 					if (pos[j] == x->passage_id)
 						x->is_positive = true;
 					if (prow[j] < 0 || prow[j] == row)
 						continue;
 					if (h && in->phash[prow[j]] == h)
 						x->same_text = true;
-					cs = mine_cosine(mine_vec(in, &g, row),
-							 mine_vec(in, &g,
-								  prow[j]), d);
-					if (isnan(x->dup_sim) || cs > x->dup_sim)
-						x->dup_sim = cs;
 				}
 				n++;
 			}
