@@ -28,7 +28,9 @@
 # Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
 # huggingface/sentence-transformers; without it the peer is skipped unless
-# /tmp/st-peer holds its files already), BIG_NB, BIG_NQ, BIG_VECTORS (a
+# /tmp/st-peer holds its files already; the peer runs on Debian's
+# python3-torch, python3-faiss, python3-scipy, python3-pandas and
+# python3-tqdm, installed by hand: they are not negsieve's), BIG_NB, BIG_NQ, BIG_VECTORS (a
 # directory of vector files an earlier big run made, linked instead of
 # generating 31 GB again; remove $WORK/big-base-NB/negsieve.db to remake
 # the database, e.g. after one made by an older negsieve).
@@ -126,13 +128,13 @@ exact() {
 		echo "$(git --git-dir="$ST_GIT" rev-parse HEAD)" >/tmp/st-peer/COMMIT
 	fi
 	if [ -f /tmp/st-peer/sentence_transformers/util/hard_negatives.py ] &&
-	   /usr/bin/python3 -c 'import torch, faiss, pandas, scipy' 2>/dev/null; then
+	   /usr/bin/python3 -c 'import torch, faiss, pandas, scipy, tqdm' 2>/dev/null; then
 		peer=yes
 		echo "peer: sentence-transformers $(cut -c1-12 /tmp/st-peer/COMMIT 2>/dev/null)," \
 			"torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')," \
 			"faiss $(/usr/bin/python3 -c 'import faiss; print(faiss.__version__)')"
 	else
-		echo "peer: not available (set ST_GIT; needs python3-torch, python3-faiss, python3-scipy, python3-pandas)"
+		echo "peer: not available (set ST_GIT; needs python3-torch, python3-faiss, python3-scipy, python3-pandas, python3-tqdm)"
 	fi
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
 	opts="--model file:passages.npy --index Flat --range-max 50 --num-negatives 5 --rank-of negatives"
