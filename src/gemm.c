@@ -571,13 +571,55 @@ gemm_machine(char *buf, size_t size)
 #endif
 }
 
+/* Seconds for the @m x @n x @k product of @a and @b through @kn, in
+ * tiles on every thread as exact search runs it; < 0 when a product
+ * failed. */
+static double
+gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
+		const float *b)
+{
+	const int tm = m < GEMM_TILE_M ? m : GEMM_TILE_M;
+	const int tn = n < GEMM_TILE_N ? n : GEMM_TILE_N;
+	const int mt = (m + tm - 1) / tm;
+	int failed = 0;
+	double t = now_seconds();
+
+	gemm_serial_begin();
+#pragma omp parallel
+	{
+		struct gemm_ctx *cx = gemm_ctx_new(kn);
+		float *c = xmalloc((size_t)tm * (size_t)tn * sizeof(float));
+
+#pragma omp for schedule(dynamic, 1)
+		for (int ti = 0; ti < mt; ti++) {
+			int q0 = ti * tm, mm = m - q0 < tm ? m - q0 : tm;
+
+			for (int j0 = 0; j0 < n; j0 += tn) {
+				int nn = n - j0 < tn ? n - j0 : tn;
+
+				if (gemm_run(kn, cx, mm, nn,
+					     a + (size_t)q0 * (size_t)k, k,
+					     b + (size_t)j0 * (size_t)k, k, c,
+					     nn)) {
+#pragma omp atomic write
+					failed = 1;
+				}
+			}
+		}
+		free(c);
+		gemm_ctx_free(cx);
+	}
+	gemm_serial_end();
+	t = now_seconds() - t;
+	return failed ? -1 : t;
+}
+
 enum ns_rc
 gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		   struct ns_err *err)
 {
-	float *a, *b, *c;
+	float *a, *b;
 	struct gemm_kernel *kn[GEMM_NLIBS] = { NULL };
-	struct gemm_ctx *cx[GEMM_NLIBS] = { NULL };
 	uint64_t st = 1;
 	enum ns_rc rc = NS_OK;
 	double flop = 2.0 * m * n * k;
@@ -591,7 +633,6 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 	now_iso8601(p->when, sizeof(p->when));
 	a = xmalloc((size_t)m * (size_t)k * sizeof(float));
 	b = xmalloc((size_t)n * (size_t)k * sizeof(float));
-	c = xmalloc((size_t)m * (size_t)n * sizeof(float));
 	for (size_t i = 0; i < (size_t)m * (size_t)k; i++)
 		a[i] = (float)(filter_rng_uniform(&st) - 0.5);
 	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
@@ -602,9 +643,8 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		if ((rc = gemm_kernel_new((enum gemm_lib)l, GEMM_F32, k, &kn[l],
 					  err)))
 			break;
-		cx[l] = gemm_ctx_new(kn[l]);
 		/* warm up: thread pools, primitive creation, page faults */
-		if (gemm_run(kn[l], cx[l], m, n, a, k, b, k, c, n))
+		if (gemm_probe_time(kn[l], m, n, k, a, b) < 0)
 			rc = err_set(err, NS_EINTERNAL, "%s: the probe's "
 				     "product failed",
 				     gemm_lib_name((enum gemm_lib)l));
@@ -616,9 +656,7 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 
 			if (!kn[l])
 				continue;
-			t = now_seconds();
-			gemm_run(kn[l], cx[l], m, n, a, k, b, k, c, n);
-			t = now_seconds() - t;
+			t = gemm_probe_time(kn[l], m, n, k, a, b);
 			if (t > 0 && flop / t / 1e9 > p->rate[l])
 				p->rate[l] = flop / t / 1e9;
 		}
@@ -626,13 +664,10 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 	for (int l = 0; l < GEMM_NLIBS; l++)
 		if (p->rate[l] > p->rate[p->best])
 			p->best = (enum gemm_lib)l;
-	for (int l = 0; l < GEMM_NLIBS; l++) {
-		gemm_ctx_free(cx[l]);
+	for (int l = 0; l < GEMM_NLIBS; l++)
 		gemm_kernel_free(kn[l]);
-	}
 	free(a);
 	free(b);
-	free(c);
 	return rc;
 }
 
@@ -651,9 +686,10 @@ gemm_cache_path(char *buf, size_t size)
 	return true;
 }
 
-/* Cache lines: "v1<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
+/* Cache lines: "v2<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
  * with one "lib=rate" field per library.  A line that does not parse is
- * ignored (and replaced at the next write). */
+ * ignored (and replaced at the next write); so are v1 lines, measured on
+ * one large product with the libraries' own threads, not in tiles. */
 static bool
 gemm_cache_read(const char *path, struct gemm_probe *p)
 {
@@ -675,7 +711,7 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 			if ((s = strchr(s, '\t')))
 				*s++ = 0;
 		}
-		if (nf < 5 || strcmp(f[0], "v1") || strcmp(f[1], key) ||
+		if (nf < 5 || strcmp(f[0], "v2") || strcmp(f[1], key) ||
 		    strcmp(f[2], p->machine) || !gemm_lib_parse(f[4], &best))
 			continue;
 		memset(p->rate, 0, sizeof(p->rate));
@@ -723,7 +759,7 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		free(tmp);
 		return;
 	}
-	snprintf(key, sizeof(key), "v1\t%d,%d,%d\t", p->m, p->n, p->k);
+	snprintf(key, sizeof(key), "v2\t%d,%d,%d\t", p->m, p->n, p->k);
 	if ((in = fopen(path, "r"))) {
 		size_t kl = strlen(key), ml = strlen(p->machine);
 
@@ -817,7 +853,8 @@ gemm_probe_describe(const struct gemm_probe *p, char *buf, size_t size)
 				strbuf_addf(&sb, "%s %.1f GFLOP/s, ",
 					    gemm_lib_name((enum gemm_lib)l),
 					    p->rate[l]);
-		strbuf_addf(&sb, "f32 at %dx%dx%d; %s %s)", p->m, p->n, p->k,
+		strbuf_addf(&sb, "f32 at %dx%dx%d in %dx%d tiles; %s %s)",
+			    p->m, p->n, p->k, GEMM_TILE_M, GEMM_TILE_N,
 			    p->source, p->when);
 	}
 	snprintf(buf, size, "%s", sb.buf ? sb.buf : "");

@@ -106,6 +106,14 @@ void gemm_u8_range(int *zero, int *qmax);
 
 /* ---- which library is faster ------------------------------------------ */
 
+/* The products exact search runs (topk_search()): tiles of GEMM_TILE_M
+ * queries x GEMM_TILE_N passages, one per thread at a time, each
+ * single-threaded.  (Each product packs its passages again, so more
+ * queries per tile pack them fewer times: 512 -> 1024 made the whole
+ * f32 mining job 5% faster on an AVX-512 Xeon; see BENCHMARKS.md.) */
+#define GEMM_TILE_M 1024
+#define GEMM_TILE_N 1024
+
 /* The mining shape of the probe: 4096 queries x 16384 passages x 384. */
 #define GEMM_PROBE_M 4096
 #define GEMM_PROBE_N 16384
@@ -122,9 +130,14 @@ struct gemm_probe {
 };
 
 /*
- * Time f32 products of shape @m x @n x @k (random data) on each available
- * library with all threads, alternating them, best of three; fills @p
- * (source "measured").  Memory: (m + n) * k + m * n floats for a moment.
+ * Time the f32 product of shape @m x @n x @k (random data) on each
+ * available library the way exact search runs it: in GEMM_TILE_M x
+ * GEMM_TILE_N tiles, every thread its own tiles, the library
+ * single-threaded (a library's own threads on one large product rank
+ * them differently: on an AVX-512 Xeon OpenBLAS won there by 6% while
+ * oneDNN made the mining job 5% faster).  Libraries alternate, best of
+ * three; fills @p (source "measured").  Memory: (m + n) * k floats and a
+ * tile per thread for a moment.
  */
 enum ns_rc gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 			      struct ns_err *err);

@@ -22,12 +22,8 @@
 
 #define TOPK_CHUNK 65536
 #define TOPK_READ_PIECE ((uintptr_t)128 << 10)	/* see topk_advise_range() */
-/* queries per product: each product packs its passages again, so more
- * queries per tile pack them fewer times (512 -> 1024: whole mining job
- * -5% on an AVX-512 Xeon, BENCHMARKS.md); the score tile (4 MiB) is read
- * once by the selection right after */
-#define TOPK_TILE_M 1024
-#define TOPK_TILE_N 1024
+#define TOPK_TILE_M GEMM_TILE_M	/* see gemm.h */
+#define TOPK_TILE_N GEMM_TILE_N
 
 struct topk {
 	const float *xb;	/* nb*dim, borrowed */

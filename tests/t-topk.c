@@ -210,6 +210,22 @@ test_probe(void)
 	is_str(p.source, "measured", "probe: damaged cache measured again");
 	is_int(gemm_best(true, &p, &err), NS_OK, "probe: once more");
 	is_str(p.source, "cache", "probe: rewritten");
+	/* a line of the first format (one large product, not tiles) is
+	 * measured again, well formed as it is */
+	fp = fopen(path, "w");
+	fprintf(fp, "v1\t128,256,32\t%s\t%s\topenblas\topenblas=1.0"
+		"\tonednn=0.5\n", p.machine, p.when);
+	fclose(fp);
+	is_int(gemm_best(true, &p, &err), NS_OK, "probe: a v1 cache");
+	is_str(p.source, "measured", "probe: a v1 line is measured again");
+	ok(p.rate[GEMM_OPENBLAS] != 1.0, "probe: not its rates (%.1f)",
+	   p.rate[GEMM_OPENBLAS]);
+	fp = fopen(path, "r");
+	ok(fp && fgets(desc, sizeof(desc), fp) && fgets(desc, sizeof(desc), fp)
+	   && strncmp(desc, "v2\t128,256,32\t", 14) == 0,
+	   "probe: the v2 line written beside it");
+	if (fp)
+		fclose(fp);
 
 	setenv("NEGSIEVE_GEMM", "blis", 1);
 	is_int(gemm_best(true, &p, &err), NS_ECONFIG, "NEGSIEVE_GEMM=blis");
