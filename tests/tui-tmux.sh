@@ -9,6 +9,11 @@ P=$T/p
 mkproj "$P"
 sock="ns-review-test-$$-0"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
+# Targets are written "t:" (session t), never "t": tmux looks a bare "t"
+# up as a window first, and a window still named "tmux" (before its name
+# follows its command, on a loaded machine) matches it by prefix: then
+# "new-window -t t" fails with "index 0 in use" and the other commands
+# aim at window 0.
 trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
 # new_server: end this tmux server and use a new socket from here on (a
 # session started at once on the old socket could land in the server
@@ -25,7 +30,7 @@ new_server() {
 wait_for() {
 	_i=0
 	while [ $_i -lt 300 ]; do
-		pane=$(tm capture-pane -p -t t 2>/dev/null)
+		pane=$(tm capture-pane -p -t t: 2>/dev/null)
 		case "$pane" in *"$1"*) return 0 ;; esac
 		sleep 0.1
 		_i=$((_i + 1))
@@ -38,12 +43,12 @@ tm new-session -d -s t -x 80 -y 24 \
 ok "first frame on an 80x24 terminal" wait_for "Q q1: what is the tmux"
 ok "key hints on the last line" wait_for "f FN  x TN"
 ok "queue counted once idle" wait_for "queue 0/8 done (0.0%)"
-colored=$(tm capture-pane -e -p -t t | cat -v)
+colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "^[[43mterminal^[[39m^[[49m." "query terms highlighted in colour in the detail pane"
 is_in "$colored" "^[[44m p | run 1 import" "header in colour"
-tm send-keys -t t f
+tm send-keys -t t: f
 ok "decision shown" wait_for "FN: p2."
-pid=$(tm display-message -p -t t '#{pane_pid}')
+pid=$(tm display-message -p -t t: '#{pane_pid}')
 kill -9 "$pid"
 sleep 0.2
 is "$(db "$P" "SELECT action || ':' || passage_id FROM decision")" "fn:2" "a decision shown before kill -9 is in the database"
@@ -53,20 +58,20 @@ new_server
 tm new-session -d -s t -x 100 -y 30 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$P'"
 ok "reopened" wait_for ">          2   0.700"
-tm resize-window -t t -x 59 -y 14
+tm resize-window -t t: -x 59 -y 14
 ok "too small after resize" wait_for "Terminal too small: 59x14."
-tm resize-window -t t -x 90 -y 26
+tm resize-window -t t: -x 90 -y 26
 ok "recovers when enlarged" wait_for "candidate p3"
-tm send-keys -t t /
-tm send-keys -t t -l "vim"
-tm resize-window -t t -x 120 -y 30
+tm send-keys -t t: /
+tm send-keys -t t: -l "vim"
+tm resize-window -t t: -x 120 -y 30
 ok "prompt survives a resize" wait_for "/vim"
-tm send-keys -t t Enter
+tm send-keys -t t: Enter
 ok "search from the prompt" wait_for "> /        3   0.600"
-colored=$(tm capture-pane -e -p -t t | cat -v)
+colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "[46mvim" "the search's words are highlighted (black on cyan)"
-is_in "$(tm capture-pane -p -t t)" "/vim: 1 here, 1 query" "the search says how many match"
-tm send-keys -t t q
+is_in "$(tm capture-pane -p -t t:)" "/vim: 1 here, 1 query" "the search says how many match"
+tm send-keys -t t: q
 # gone: the session ends with its only window (up to ~30 s)
 gone() {
 	_i=0
@@ -82,7 +87,7 @@ new_server
 tm new-session -d -s t -x 80 -y 24 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen NO_COLOR=1 '$NEGSIEVE' review '$P'"
 ok "NO_COLOR: first frame" wait_for "f FN  x TN"
-colored=$(tm capture-pane -e -p -t t | cat -v)
+colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "^[[1;4mterminal^[[0m" "NO_COLOR: query terms bold and underlined"
 ok "NO_COLOR: no colour at all" sh -c "! printf '%s' \"\$1\" | grep -q '\\^\\[\\[4[0-7]m'" - "$colored"
 new_server
@@ -92,7 +97,7 @@ sleep 0.3
 # stop: quit every window's review and wait until they are gone (their
 # leases with them)
 stop() {
-	for _w in $(tm list-windows -t t -F '#{window_index}' 2>/dev/null); do
+	for _w in $(tm list-windows -t t: -F '#{window_index}' 2>/dev/null); do
 		tm send-keys -t "t:$_w" q 2>/dev/null
 	done
 	_i=0
@@ -106,7 +111,7 @@ stop() {
 wait_sel() {
 	_i=0
 	while [ $_i -lt 300 ]; do
-		tm capture-pane -p -t t 2>/dev/null | grep -q "^>.*$1" && return 0
+		tm capture-pane -p -t t: 2>/dev/null | grep -q "^>.*$1" && return 0
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -122,15 +127,15 @@ for term in xterm-256color vt100; do
 	tm new-session -d -s t -x "$cols" -y "$rows" \
 		"exec env LC_ALL=C.UTF-8 TERM=$term '$NEGSIEVE' review '$Q'"
 	ok "$size $term: first frame" wait_for "Q q1: what is the tmux"
-	tm send-keys -t t End
+	tm send-keys -t t: End
 	ok "$size $term: End selects the last candidate" wait_sel "p3 byobu"
-	tm send-keys -t t Home
+	tm send-keys -t t: Home
 	ok "$size $term: Home the first" wait_sel "p4 vim"
-	tm send-keys -t t PgDn
+	tm send-keys -t t: PgDn
 	ok "$size $term: PgDn" wait_sel "p3 byobu"
-	tm send-keys -t t PgUp
+	tm send-keys -t t: PgUp
 	ok "$size $term: PgUp" wait_sel "p4 vim"
-	pane=$(tm capture-pane -p -t t)
+	pane=$(tm capture-pane -p -t t:)
 	ok "$size $term: no stray key" sh -c "! printf '%s' \"\$1\" | grep -q 'does nothing'" - "$pane"
 	ok "$size $term: no line wider than $cols" sh -c "printf '%s\n' \"\$1\" | awk -v w=$cols 'length > w {bad=1} END{exit bad}'" - "$pane"
 	is_in "$(printf '%s\n' "$pane" | sed -n 1p)" "$(id -un): 0 decisions, 0/h" "$size $term: the header, whole"
@@ -140,28 +145,28 @@ done
 tm new-session -d -s t -x "$cols" -y "$rows" \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$Q'"
 ok "$size: frame" wait_for "-0.050"
-colored=$(tm capture-pane -e -p -t t | cat -v)
+colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "^[[35m-0.050" "$size: a gap below 0 in colour (magenta)"
 is_in "$colored" "^[[35m^" "$size: ... and its ^ marker"
 # 2. p: the positive for this candidate, readable whole
-tm send-keys -t t p
+tm send-keys -t t: p
 ok "$size: p shows the positive" wait_for "positive for p4"
-pane=$(tm capture-pane -p -t t | tr '\n' ' ' | tr -s ' ')
+pane=$(tm capture-pane -p -t t: | tr '\n' ' ' | tr -s ' ')
 is_in "$pane" "it lets you switch between programs in one terminal." "$size: the whole positive"
-tm send-keys -t t j
+tm send-keys -t t: j
 ok "$size: moving shows the candidate again" wait_for "candidate p2,"
 stop
 tm new-session -d -s t -x "$cols" -y "$rows" \
 	"exec env LC_ALL=C.UTF-8 TERM=screen NO_COLOR=1 '$NEGSIEVE' review '$Q'"
 ok "$size NO_COLOR: frame" wait_for "-0.050"
-colored=$(tm capture-pane -e -p -t t | cat -v)
+colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "^[[1;4m-0.050" "$size NO_COLOR: the gap below 0 bold and underlined"
 stop
 # 8. two windows: the other one's query is marked; counts follow
 tm new-session -d -s t -x "$cols" -y "$rows" \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$Q'"
 ok "$size: first window on q1" wait_for "Q q1:"
-tm new-window -t t \
+tm new-window -t t: \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$Q'"
 ok "$size: second window on q2" wait_for "Q q2:"
 tm send-keys -t t:1 "<"
@@ -174,7 +179,7 @@ stop
 tm new-session -d -s t -x 40 -y 10 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$Q'"
 ok "$size: too small" wait_for "quits)."
-pane=$(tm capture-pane -p -t t | tr '\n' ' ' | tr -s ' ')
+pane=$(tm capture-pane -p -t t: | tr '\n' ' ' | tr -s ' ')
 is_in "$pane" "Terminal too small: 40x10. negsieve review needs at least 60x15; enlarge the window (q quits)." "$size: the whole message on a 40x10 terminal"
 stop
 done
