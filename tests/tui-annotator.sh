@@ -157,11 +157,16 @@ is_in "$(screen 1 | flat)" "Query q2 is being reviewed by bob; you can read it, 
 db "$P" "DELETE FROM review_lease; UPDATE review_session SET ended_at = '2026-01-01' WHERE ended_at IS NULL"
 # counts in the header follow others' decisions (PRAGMA data_version)
 mkfifo "$T/fifo"
+# the last run's dump has a screen 1 too: without this, a slow start let
+# bob decide before the review had read anything
+rm -f "$T/dump"
 NEGSIEVE_REVIEW_SCRIPT="$T/fifo" NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review "$P" >/dev/null 2>&1 &
 pid=$!
 exec 3>"$T/fifo"
 echo dump >&3
-i=0; while [ $i -lt 100 ] && ! grep -q '=== screen 1' "$T/dump" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+# (up to 30 s: a loaded machine starts a review slowly; bob must decide
+# after the first screen, or the count before him is not seen)
+i=0; while [ $i -lt 300 ] && ! grep -q '=== screen 1' "$T/dump" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 db "$P" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at) SELECT 3, 9, id, 'tn', '2026-01-01' FROM annotator WHERE name = 'bob'"
 echo idle >&3
 echo dump >&3
