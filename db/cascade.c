@@ -916,11 +916,12 @@ cascade_db_checks(struct db *db, bool on, struct ns_err *err)
 enum ns_rc
 cascade_db_auto_rewrite_begin(struct db *db, bool keep, struct ns_err *err)
 {
-	return db_exec(db, keep ? "PRAGMA cache_size = -262144;"
-		       "DROP INDEX IF EXISTS item_auto_queue;"
-		       : "PRAGMA cache_size = -262144;"
-		       "DROP INDEX IF EXISTS item_auto_queue;"
-		       "DELETE FROM item_auto;", err);
+	enum ns_rc rc = db_exec(db, "PRAGMA cache_size = -262144;"
+				"DROP INDEX IF EXISTS item_auto_queue;", err);
+
+	if (rc == NS_OK && !keep)
+		rc = db_exec(db, "DELETE FROM item_auto;", err);
+	return rc;
 }
 
 enum ns_rc

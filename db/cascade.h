@@ -107,9 +107,10 @@ enum ns_rc cascade_db_checks(struct db *db, bool on, struct ns_err *err);
 
 /*
  * A rewrite of every verdict, inside the caller's transaction: _begin
- * empties item_auto and drops its queue index (rows then go in key order,
- * the index is built once at _end) and gives the connection a 256 MB
- * page cache for the bulk write.
+ * empties item_auto (unless @keep: then the rows written replace theirs
+ * and the others stay) and drops its queue index (rows then go in key
+ * order, the index is built once at _end) and gives the connection a
+ * 256 MB page cache for the bulk write.
  */
 enum ns_rc cascade_db_auto_rewrite_begin(struct db *db, bool keep,
 					 struct ns_err *err);

@@ -372,7 +372,8 @@ struct cascadejob_key {
  * Compare the rows of the @n items (in key order, as loaded) with the
  * stored ones: @write[i] true where item i's row is new or differs
  * (*@nwrite of them); the keys of stored rows no item has into *@stale
- * (*@nstale; caller frees).  Items out of key order (never, as loaded)
+ * (*@nstale; caller frees), unless @stale is NULL (one run's items: the
+ * other rows are not stale).  Items out of key order (never, as loaded)
  * count as all to be written.
  */
 static enum ns_rc
@@ -390,7 +391,8 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 	int64_t bfit = 0;
 	enum ns_rc rc;
 
-	*stale = NULL;
+	if (stale)
+		*stale = NULL;
 	*nstale = *nwrite = 0;
 	for (size_t j = 1; j < n; j++)
 		if (cascadejob_cmp_key(items[j - 1].qid, items[j - 1].pid,
@@ -420,6 +422,8 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 			i++;
 			continue;
 		}
+		if (!stale)
+			continue;
 		if (*nstale == cap) {
 			cap = cap ? 2 * cap : 256;
 			*stale = xrealloc(*stale, cap * sizeof(**stale));
@@ -429,8 +433,11 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 	}
 	cascade_db_auto_scan_end(sc);
 	if (rc != NS_ENOTFOUND) {
-		free(*stale);
-		*stale = NULL;
+		if (stale) {
+			free(*stale);
+			*stale = NULL;
+		}
+		*nstale = 0;
 		return rc;
 	}
 	for (; i < n; i++) {
@@ -490,14 +497,8 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		write = xmalloc(n ? n : 1);
 		if ((rc = cascadejob_diff(pj, c, items, n, v, stage, pending,
 					  pfn, prio, fit_id, write, &nwrite,
-					  &stale, &nstale, err)))
+					  run ? NULL : &stale, &nstale, err)))
 			goto out;
-		/* one run's items: the others' rows are not stale */
-		if (run) {
-			free(stale);
-			stale = NULL;
-			nstale = 0;
-		}
 		/* most rows differ: a bulk rewrite is cheaper than replacing
 		 * them one by one (each a delete, an insert and index
 		 * updates) */

@@ -676,7 +676,6 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 	const float *qv = in->qv + (size_t)qi * (size_t)in->dim;
 	const int64_t *pos = in->pos_pid + in->pos_off[qi];
 	size_t npos = (size_t)(in->pos_off[qi + 1] - in->pos_off[qi]);
-	int64_t prow[8];
 	const size_t rb = (size_t)in->dim * sizeof(float);
 	int n = 0;
 
@@ -710,27 +709,22 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 		out[r].score = -INFINITY;
 		out[r].dup = NAN;
 	}
-	/* the positives' rows (their vectors read in @g too); more than
-	 * eight positives are looked up again for each candidate */
-	for (size_t j = 0; j < npos && j < 8; j++)
-		prow[j] = mine_find_row(in->pids, in->np, pos[j]);
-	for (int r = 0; r < n && r < k; r++) {
-		int64_t row = out[r].row;
-		float dup = NAN;
+	/* each positive (its vector read in @g too) against the best k */
+	for (int r = 0; r < n; r++)
+		out[r].dup = NAN;
+	for (size_t j = 0; j < npos; j++) {
+		int64_t pr = mine_find_row(in->pids, in->np, pos[j]);
 
-		for (size_t j = 0; j < npos; j++) {
-			int64_t pr = j < 8 ? prow[j] :
-				mine_find_row(in->pids, in->np, pos[j]);
+		for (int r = 0; r < n && r < k && pr >= 0; r++) {
 			float cs;
 
-			if (pr < 0 || pr == row)
+			if (pr == out[r].row)
 				continue;
-			cs = mine_cosine(mine_vec(in, g, row),
+			cs = mine_cosine(mine_vec(in, g, out[r].row),
 					 mine_vec(in, g, pr), in->dim);
-			if (isnan(dup) || cs > dup)
-				dup = cs;
+			if (isnan(out[r].dup) || cs > out[r].dup)
+				out[r].dup = cs;
 		}
-		out[r].dup = dup;
 	}
 	/* every passage was screened, or too few to fill k */
 	if (n < kd || n <= k || (int64_t)kd >= in->np)

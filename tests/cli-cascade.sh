@@ -293,6 +293,22 @@ rdb "UPDATE candidate SET filter = 'rank' WHERE query_id = 1 AND passage_id = 1"
 run "$NEGSIEVE" cascade --run 2 "$R"
 is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id = 1 AND passage_id = 1")" 0 "a candidate no longer kept loses its verdict"
 is "$(rdb "SELECT count(*) FROM item_auto")" 2099 "and only it"
+# a run that keeps most items: under the same version only the rows that
+# differ are written (not a bulk rewrite), and the few items only other
+# runs keep are still not taken for stale
+rdb "INSERT INTO run(id, source_id, method, created_at) VALUES (3, 1, 'dense', 'now');
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ SELECT 3, query_id, passage_id, rank, score, dup_sim FROM candidate
+ WHERE run_id = 1 AND query_id <= 380 AND filter IS NULL"
+run "$NEGSIEVE" cascade --run 3 "$R"
+is "$rc" 0 "cascade --run 3"
+is_in "$out" "1899 candidates routed" "routes run 3's items"
+is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id > 380")" 100 "the 100 items only run 1 keeps keep their verdicts"
+# again: now nothing differs, so only changed rows would be written
+run "$NEGSIEVE" cascade --run 3 "$R"
+is_in "$out" "1899 candidates routed; 0 verdicts written" "run 3 again: nothing to write"
+is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id > 380")" 100 "the 100 items only run 1 keeps still keep their verdicts"
+is "$(rdb "SELECT count(*) FROM item_auto")" 2099 "none lost"
 # an item another run brought (here the imported negatives), which the
 # dense run retrieved but did not keep, is scored from the dense run's
 # pool: the kept candidates all score above 0.1, so every automatic true

@@ -27,6 +27,9 @@ print("INSERT INTO passage(id,text,source_id) VALUES(31,'%s',1);" % topics[1])
 for q, words in enumerate(topics):
     print("INSERT INTO query(id,xid,text,source_id) VALUES(%d,'q%d','%s',1);" % (q + 1, q + 1, words))
     print("INSERT INTO qrel VALUES(%d,%d,1,NULL,1);" % (q + 1, q * 5 + 1))
+# query 1 has two positives: each candidate's near-duplicate similarity
+# is its highest cosine to either (tests/mine-check.py)
+print("INSERT INTO qrel VALUES(1,2,1,NULL,1);")
 print("INSERT INTO query(id,xid,text,source_id) VALUES(7,'q7','mail server archive',1);")
 print("INSERT INTO passage_fts(passage_fts) VALUES('rebuild'); COMMIT;")
 PY
@@ -118,7 +121,7 @@ is "$(q "SELECT count(*) FROM (SELECT query_id, passage_id, rank, round(score,5)
    "merged run has the same kept candidates as the unsharded run"
 is "$(pool 1 | cut -f1-7 | md5sum)" "$(pool 2 | md5sum)" \
    "merged run has the same pool (candidates, scores, filters) as the unsharded run"
-is "$(q "SELECT count(*) FROM run_positive WHERE run_id=2")" 6 "positives' scores merged"
+is "$(q "SELECT count(*) FROM run_positive WHERE run_id=2")" 7 "positives' scores merged (query 1 has two)"
 is "$(q "SELECT json_extract(params,'\$.shards')||' '||json_extract(params,'\$.num_negatives') FROM run WHERE id=2")" \
    "3 2" "merged run records its parameters and shard count"
 run "$NEGSIEVE" merge "$P" "$T/s0.db" "$T/s1.db" "$T/s2.db"

@@ -2,8 +2,9 @@
 """mine-check.py PROJECT RUN K NUMNEG - check a dense mining run of PROJECT
 independently of negsieve: brute-force inner products over the stored
 vectors (vectors/*.f32 + *.ids), compared with the run's pool (every
-candidate, tests/pool.py), positive scores and kept negatives (top
-sampling, no margins) in the candidate table.  Prints
+candidate, tests/pool.py, with its near-duplicate similarity: the
+highest cosine to another positive), positive scores and kept negatives
+(top sampling, no margins) in the candidate table.  Prints
 "ok" or the first mismatch, then the expected summary lines (Count, Mean,
 Median) of positive, negative and difference columns."""
 import array, os, sqlite3, statistics, sys
@@ -23,6 +24,7 @@ def vecset(kind):
 
 Q, P = vecset('query'), vecset('passage')
 dot = lambda a, b: sum(x * y for x, y in zip(a, b))
+cos = lambda a, b: dot(a, b) / (dot(a, a) * dot(b, b)) ** 0.5
 pos = {}
 for q, p in db.execute("SELECT query_id, passage_id FROM qrel WHERE grade > 0"):
     pos.setdefault(q, set()).add(p)
@@ -32,6 +34,11 @@ problems, posscores, negscores, diffs = [], [], [], []
 pooled = {}
 for q, p, r, s, f, nd, d in pool.rows(db, run):
     pooled.setdefault(q, []).append((p, s, f or ''))
+    sims = [cos(P[p], P[o]) for o in pos.get(q, ()) if o != p and o in P]
+    want = max(sims) if sims else None
+    if (want is None) != (d is None) or (want is not None and abs(want - d) > 1e-4):
+        problems.append("query %d, passage %d: near-duplicate similarity %s, "
+                        "expected %s" % (q, p, d, want))
 for q in sorted(Q):
     scores = sorted(((dot(Q[q], P[p]), p) for p in P), key=lambda t: -t[0])[:k]
     got = pooled.get(q, [])
