@@ -429,10 +429,10 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
 	if (!sc || !sc->stream)
 		return 4096;
 	/* results: a float and a row per slot, twice (overlap), the
-	 * engine's selection buffers (2 kd + 32 slots of a float and a
-	 * row per query) and the rows read after the search, copied
-	 * (mine_gather()) */
-	most = ((int64_t)1 << 30) / ((int64_t)kd * (64 + 4 * dim) + 400);
+	 * engine's selection buffers (topk_sel_bytes()) and the rows read
+	 * after the search, copied (mine_gather()) */
+	most = ((int64_t)1 << 30) / ((int64_t)kd * (24 + 4 * dim) +
+				     (int64_t)topk_sel_bytes(kd) + 400);
 	most = most < 4096 ? 4096 : most;
 	return nq < most ? (nq > 0 ? nq : 1) : most;
 }
@@ -677,7 +677,9 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 	const int64_t *pos = in->pos_pid + in->pos_off[qi];
 	size_t npos = (size_t)(in->pos_off[qi + 1] - in->pos_off[qi]);
 	const size_t rb = (size_t)in->dim * sizeof(float);
-	int n = 0;
+	int n = 0, nrows = 0;
+	float lowest = INFINITY, below = INFINITY;
+	bool skip = false;
 
 	for (int r = 0; r < 3 && r < kd; r++)
 		if (lab[r] >= 0 && lab[r] < in->np)
@@ -690,6 +692,15 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 
 		if (row < 0 || row >= in->np)
 			continue;
+		nrows++;
+		/* past the first k, a row whose screening score is more than
+		 * the bound below the lowest exact score so far (and its
+		 * float below: the exact score is rounded) cannot enter the
+		 * best k, nor can the rows after it, screened lower */
+		if (n >= k && (skip || (double)dist[r] + bound < below))
+			skip = true;
+		if (skip)
+			continue;
 		/* rows at random addresses: fetch the one three ahead while
 		 * this one is scored */
 		if (r + 3 < kd && lab[r + 3] >= 0 && lab[r + 3] < in->np) {
@@ -701,7 +712,11 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 		}
 		out[n].row = row;
 		out[n].score = topk_dot(qv, mine_vec(in, g, row), in->dim);
+		if (n < k && out[n].score < lowest)
+			lowest = out[n].score;
 		n++;
+		if (n == k)
+			below = nextafterf(lowest, -INFINITY);
 	}
 	qsort(out, (size_t)n, sizeof(*out), mine_scored_cmp);
 	for (int r = n; r < kd; r++) {
@@ -727,7 +742,7 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 		}
 	}
 	/* every passage was screened, or too few to fill k */
-	if (n < kd || n <= k || (int64_t)kd >= in->np)
+	if (nrows < kd || nrows <= k || (int64_t)kd >= in->np)
 		return true;
 	return (double)out[k - 1].score >= (double)dist[kd - 1] + bound;
 }

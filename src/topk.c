@@ -24,6 +24,7 @@
 #define TOPK_READ_PIECE ((uintptr_t)128 << 10)	/* see topk_advise_range() */
 #define TOPK_TILE_M GEMM_TILE_M	/* see gemm.h */
 #define TOPK_TILE_N GEMM_TILE_N
+#define TOPK_SEG_TILES 8	/* passage tiles per unit of work */
 
 struct topk {
 	const float *xb;	/* nb*dim, borrowed */
@@ -301,8 +302,9 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	t->nb = nb;
 	t->dim = dim;
 	t->o = *o;
+	/* in memory one chunk: a chunk ends with all threads waiting */
 	if (t->o.chunk <= 0)
-		t->o.chunk = TOPK_CHUNK;
+		t->o.chunk = o->stream ? TOPK_CHUNK : nb > 0 ? nb : 1;
 	if (t->o.tile_m <= 0)
 		t->o.tile_m = TOPK_TILE_M;
 	if (t->o.tile_n <= 0)
@@ -484,6 +486,46 @@ topk_dequant_generic(int32_t *c, const int32_t *zs, const float *sc,
 	}
 }
 
+/* sum x_i^2 and sum x_i^4 of a row, in double (for topk_bound()). */
+static void
+topk_norms_generic(const float *x, int dim, double *s2, double *s4)
+{
+	double a = 0, b = 0;
+
+	for (int i = 0; i < dim; i++) {
+		double x2 = (double)x[i] * x[i];
+
+		a += x2;
+		b += x2 * x2;
+	}
+	*s2 = a;
+	*s4 = b;
+}
+
+#ifdef TOPK_X86
+__attribute__((target("avx512f"))) static void
+topk_norms_avx512(const float *x, int dim, double *s2, double *s4)
+{
+	__m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd();
+	double ta, tb;
+	int i = 0;
+
+	for (; i + 8 <= dim; i += 8) {
+		__m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
+		__m512d v2 = _mm512_mul_pd(v, v);
+
+		a = _mm512_add_pd(a, v2);
+		b = _mm512_fmadd_pd(v2, v2, b);
+	}
+	topk_norms_generic(x + i, dim - i, &ta, &tb);
+	*s2 = _mm512_reduce_add_pd(a) + ta;
+	*s4 = _mm512_reduce_add_pd(b) + tb;
+}
+#endif
+
+typedef void (*topk_norms_fn)(const float *, int, double *, double *);
+static topk_norms_fn topk_norms = topk_norms_generic;
+
 typedef int64_t (*topk_scan_fn)(const float *, int64_t, int64_t, float);
 typedef void (*topk_dequant_fn)(int32_t *, const int32_t *, const float *,
 				int64_t);
@@ -510,23 +552,40 @@ topk_heap_sort(float *hv, int64_t *hl, int k)
  * Selection buffers: each query collects the rows scoring above its
  * threshold, unsorted, in @cap slots; when they fill, a selection keeps
  * the k best (value descending, then row ascending) and the k-th best
- * becomes the threshold.  New rows come in ascending order, so one scoring
- * exactly the threshold loses the tie and is left out, as it would be at
- * the end.  Until the first selection the threshold is -inf.
+ * becomes the threshold (or, cut without sorting, keeps every entry
+ * scoring at least the k-th best value).  New rows come in ascending
+ * order, so one scoring exactly the threshold loses the tie and is left
+ * out, as it would be at the end.  Until the first selection the
+ * threshold is -inf.  Each thread has buffers of its own (topk_search()),
+ * merged by topk_sel_finish().
  */
 struct topk_sel {
 	float *v;		/* cap values per query */
 	int64_t *l;		/* cap rows per query */
 	int *n;			/* entries per query */
 	float *thr;		/* threshold per query */
+	/* shared by the threads' buffers: per query, just below the
+	 * highest k-th best any thread has (a row scoring under it has k
+	 * rows scoring more elsewhere; one scoring it exactly may still
+	 * win a tie on its row).  Read and raised atomically. */
+	float *floor;
 	int k, cap;
 };
+
+static int topk_nthreads(void);
 
 /* Slots per query: room for k and as many again (and one vector). */
 static int
 topk_sel_cap(int k)
 {
 	return 2 * k + 32;
+}
+
+size_t
+topk_sel_bytes(int k)
+{
+	return (size_t)topk_nthreads() * (size_t)topk_sel_cap(k) *
+	       (sizeof(float) + sizeof(int64_t));
 }
 
 static inline bool
@@ -584,6 +643,19 @@ topk_select(float *v, int64_t *l, int n, int k)
 	}
 }
 
+/* *@f = max(*@f, @v), atomically. */
+static void
+topk_floor_raise(float *f, float v)
+{
+	float cur;
+
+	__atomic_load(f, &cur, __ATOMIC_RELAXED);
+	while (v > cur && !__atomic_compare_exchange(f, &cur, &v, true,
+						     __ATOMIC_RELAXED,
+						     __ATOMIC_RELAXED))
+		;
+}
+
 /* Keep query @q's k best, raise its threshold to the k-th. */
 static void
 topk_sel_compact(struct topk_sel *s, int64_t q)
@@ -596,7 +668,116 @@ topk_sel_compact(struct topk_sel *s, int64_t q)
 	topk_select(v, l, s->n[q], s->k);
 	s->n[q] = s->k;
 	s->thr[q] = v[s->k - 1];
+	if (s->floor)
+		topk_floor_raise(&s->floor[q], nextafterf(s->thr[q],
+							  -INFINITY));
 }
+
+/* The threshold query @q's rows are tested against (strictly): its own,
+ * or the threads' shared floor when that is higher. */
+static inline float
+topk_sel_thr(const struct topk_sel *s, int64_t q)
+{
+	float f;
+
+	if (!s->floor)
+		return s->thr[q];
+	__atomic_load(&s->floor[q], &f, __ATOMIC_RELAXED);
+	return f > s->thr[q] ? f : s->thr[q];
+}
+
+#ifdef TOPK_X86
+/* A float's bits as an unsigned key in the float's order (not NaN). */
+__attribute__((target("avx512f"))) static inline __m512i
+topk_key16(__m512 x)
+{
+	__m512i b = _mm512_castps_si512(x);
+	__m512i neg = _mm512_srai_epi32(b, 31);
+
+	return _mm512_xor_si512(b, _mm512_or_si512(neg, _mm512_set1_epi32(
+						       (int)0x80000000u)));
+}
+
+/*
+ * topk_sel_compact() without sorting, while a buffer fills: the k-th best
+ * value T is found by bisecting the values' keys (counting those >= a key
+ * takes a compare per 16), and the entries below T are dropped.  Any
+ * threshold T with k entries >= T excludes later rows scoring T or less
+ * (they lose ties on their higher rows), so entries tied at T may all
+ * stay; only when ties would leave no room does the exact selection run.
+ */
+__attribute__((target("avx512f"))) static void
+topk_sel_cut_avx512(struct topk_sel *s, int64_t q)
+{
+	float *v = s->v + (size_t)q * s->cap;
+	int64_t *l = s->l + (size_t)q * s->cap;
+	const int n = s->n[q], k = s->k;
+	__m512i kmin = _mm512_set1_epi32(-1), kmax = _mm512_setzero_si512();
+	uint32_t lo, hi, kt;
+	float t;
+	int c = 0;
+
+	if (n <= k)
+		return;
+	for (int j = 0; j < n; j += 16) {
+		__mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+		__m512i key = topk_key16(_mm512_maskz_loadu_ps(m, v + j));
+
+		kmin = _mm512_mask_min_epu32(kmin, m, kmin, key);
+		kmax = _mm512_mask_max_epu32(kmax, m, kmax, key);
+	}
+	lo = (uint32_t)_mm512_reduce_min_epu32(kmin);
+	hi = (uint32_t)_mm512_reduce_max_epu32(kmax);
+	/* the largest key with at least k entries at or above it */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2 + 1;
+		__m512i vm = _mm512_set1_epi32((int)mid);
+		int cnt = 0;
+
+		for (int j = 0; j < n; j += 16) {
+			__mmask16 m = n - j >= 16 ? 0xffff :
+				(__mmask16)((1u << (n - j)) - 1);
+			__m512i key = topk_key16(_mm512_maskz_loadu_ps(m, v + j));
+
+			cnt += __builtin_popcount(
+				_mm512_mask_cmpge_epu32_mask(m, key, vm));
+		}
+		if (cnt >= k)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	kt = lo ^ (lo >> 31 ? 0x80000000u : 0xffffffffu);
+	memcpy(&t, &kt, sizeof(t));
+	/* keep the entries >= t, in place */
+	for (int j = 0; j < n; j += 16) {
+		__mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+		__m512 x = _mm512_maskz_loadu_ps(m, v + j);
+		__m512i l0 = _mm512_maskz_loadu_epi64((__mmask8)m, l + j);
+		__m512i l1 = _mm512_maskz_loadu_epi64((__mmask8)(m >> 8),
+						      l + j + 8);
+		__mmask16 keep = _mm512_mask_cmp_ps_mask(m, x,
+							 _mm512_set1_ps(t),
+							 _CMP_GE_OQ);
+
+		_mm512_mask_compressstoreu_ps(v + c, keep, x);
+		_mm512_mask_compressstoreu_epi64(l + c, (__mmask8)keep, l0);
+		c += __builtin_popcount(keep & 0xff);
+		_mm512_mask_compressstoreu_epi64(l + c, (__mmask8)(keep >> 8),
+						 l1);
+		c += __builtin_popcount(keep >> 8);
+	}
+	s->n[q] = c;
+	if (c > s->cap - 32) {
+		/* ties: the exact k */
+		topk_sel_compact(s, q);
+		return;
+	}
+	s->thr[q] = t;
+	if (s->floor)
+		topk_floor_raise(&s->floor[q], nextafterf(t, -INFINITY));
+}
+#endif
 
 /* Add the scores @x[0..n) of rows base.. to query @q's buffer. */
 static void
@@ -608,13 +789,17 @@ topk_push_generic(struct topk_sel *s, int64_t q, const float *x, int64_t n,
 	int64_t j = 0;
 
 	for (;;) {
-		j = topk_scan(x, j, n, s->thr[q]);
+		j = topk_scan(x, j, n, topk_sel_thr(s, q));
 		if (j >= n)
 			break;
+		/* full (the vector loop may fill every slot): room first */
+		if (s->n[q] >= s->cap) {
+			topk_sel_compact(s, q);
+			continue;
+		}
 		v[s->n[q]] = x[j];
 		l[s->n[q]] = base + j;
-		if (++s->n[q] == s->cap)
-			topk_sel_compact(s, q);
+		s->n[q]++;
 		j++;
 	}
 }
@@ -628,7 +813,7 @@ topk_push_avx512(struct topk_sel *s, int64_t q, const float *x, int64_t n,
 {
 	float *v = s->v + (size_t)q * s->cap;
 	int64_t *l = s->l + (size_t)q * s->cap;
-	__m512 t = _mm512_set1_ps(s->thr[q]);
+	__m512 t = _mm512_set1_ps(topk_sel_thr(s, q));
 	const __m512i step = _mm512_set1_epi64(8);
 	__m512i r0 = _mm512_add_epi64(_mm512_set1_epi64(base),
 				      _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6,
@@ -644,8 +829,8 @@ topk_push_avx512(struct topk_sel *s, int64_t q, const float *x, int64_t n,
 
 			/* room for 16 (the generic tail may leave less) */
 			if (s->n[q] > s->cap - 16) {
-				topk_sel_compact(s, q);
-				t = _mm512_set1_ps(s->thr[q]);
+				topk_sel_cut_avx512(s, q);
+				t = _mm512_set1_ps(topk_sel_thr(s, q));
 				m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + j),
 						       t, _CMP_GT_OQ);
 			}
@@ -681,22 +866,35 @@ topk_pick_kernels(void)
 		topk_scan = topk_scan_avx512;
 		topk_dequant = topk_dequant_avx512;
 		topk_push = topk_push_avx512;
+		topk_norms = topk_norms_avx512;
 	} else if (__builtin_cpu_supports("avx2")) {
 		topk_scan = topk_scan_avx2;
 	}
 #endif
 }
 
-/* Query @q's k best, best first (value descending, then row ascending),
- * into @dist[k] and @label[k] (-inf and -1 past the end). */
+/* Query @q's k best over the @nsel threads' buffers @s, best first (value
+ * descending, then row ascending), into @dist[k] and @label[k] (-inf and
+ * -1 past the end).  The buffers are cut to k, then merged into the first
+ * one pair by pair (2k entries fit its 2k + 32 slots). */
 static void
-topk_sel_finish(struct topk_sel *s, int64_t q, float *dist, int64_t *label)
+topk_sel_finish(struct topk_sel *s, int nsel, int64_t q, float *dist,
+		int64_t *label)
 {
 	float *v = s->v + (size_t)q * s->cap;
 	int64_t *l = s->l + (size_t)q * s->cap;
 	int n;
 
-	topk_sel_compact(s, q);
+	topk_sel_compact(&s[0], q);
+	for (int t = 1; t < nsel; t++) {
+		size_t o = (size_t)q * s[t].cap;
+
+		topk_sel_compact(&s[t], q);
+		memcpy(v + s->n[q], s[t].v + o, (size_t)s[t].n[q] * sizeof(*v));
+		memcpy(l + s->n[q], s[t].l + o, (size_t)s[t].n[q] * sizeof(*l));
+		s->n[q] += s[t].n[q];
+		topk_sel_compact(&s[0], q);
+	}
 	n = s->n[q];
 	memcpy(dist, v, (size_t)n * sizeof(*dist));
 	memcpy(label, l, (size_t)n * sizeof(*label));
@@ -722,6 +920,16 @@ topk_nthreads(void)
 #endif
 }
 
+static int
+topk_thread_num(void)
+{
+#ifdef _OPENMP
+	return omp_get_thread_num();
+#else
+	return 0;
+#endif
+}
+
 enum ns_rc
 topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	    int64_t *label, struct ns_err *err)
@@ -732,29 +940,43 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	void *qa = NULL;
 	float *qscale = NULL;
 	int32_t *qsum = NULL;
-	int64_t mt, nt = t->o.tile_n, ntiles;
-	int nth = topk_nthreads(), failed = 0;
+	float *floor = NULL;
+	int64_t mt, nt = t->o.tile_n, ntiles, seg;
+	int nth = topk_nthreads(), failed = 0, cap;
 	double pn = 0, p4 = 0, ps = 0;
-	struct topk_sel sel;
+	struct topk_sel *sel;
+	size_t per;
 
 	pthread_once(&once, topk_pick_kernels);
 	if (nq <= 0 || k <= 0)
 		return NS_OK;
-	sel.k = k;
-	sel.cap = topk_sel_cap(k);
-	if (t->sel_slots < (size_t)nq * (size_t)sel.cap) {
-		t->sel_slots = (size_t)nq * (size_t)sel.cap;
+	/* a selection buffer per thread (see topk_sel_finish()) */
+	cap = topk_sel_cap(k);
+	per = (size_t)nq * (size_t)cap;
+	if (t->sel_slots < per * (size_t)nth) {
+		t->sel_slots = per * (size_t)nth;
 		free(t->sel_v);
 		free(t->sel_l);
 		t->sel_v = xmalloc_large(t->sel_slots * sizeof(float));
 		t->sel_l = xmalloc_large(t->sel_slots * sizeof(int64_t));
 	}
-	sel.v = t->sel_v;
-	sel.l = t->sel_l;
-	sel.n = xcalloc((size_t)nq, sizeof(int));
-	sel.thr = xmalloc((size_t)nq * sizeof(float));
-	for (int64_t i = 0; i < nq; i++)
-		sel.thr[i] = -INFINITY;
+	if (nth > 1) {
+		floor = xmalloc((size_t)nq * sizeof(float));
+		for (int64_t i = 0; i < nq; i++)
+			floor[i] = -INFINITY;
+	}
+	sel = xmalloc((size_t)nth * sizeof(*sel));
+	for (int i = 0; i < nth; i++) {
+		sel[i].k = k;
+		sel[i].cap = cap;
+		sel[i].v = t->sel_v + per * (size_t)i;
+		sel[i].l = t->sel_l + per * (size_t)i;
+		sel[i].n = xcalloc((size_t)nq, sizeof(int));
+		sel[i].thr = xmalloc((size_t)nq * sizeof(float));
+		sel[i].floor = floor;
+		for (int64_t q = 0; q < nq; q++)
+			sel[i].thr[q] = -INFINITY;
+	}
 	/* the query side in the screening precision */
 	if (t->o.type == GEMM_BF16) {
 		qa = xmalloc((size_t)nq * (size_t)dim * 2);
@@ -765,19 +987,29 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		qsum = xmalloc((size_t)nq * sizeof(int32_t));
 		gemm_quantize(xq, dim, nq, t->qmax, t->zero, qa, qscale, qsum);
 	}
-	/* enough query tiles for every thread */
-	mt = t->o.tile_m;
-	if (nq < mt * nth) {
-		mt = (nq + nth - 1) / nth;
-		mt = (mt + 15) / 16 * 16;
-	}
+	/*
+	 * Work: query tiles of equal size (at most tile_m queries) times
+	 * segments of TOPK_SEG_TILES passage tiles, handed out to whichever
+	 * thread is free, segment by segment (every query tile's first,
+	 * then every tile's second, ...: the threads read the same passages
+	 * at about the same time).  Each thread keeps its own buffers, so
+	 * any thread may take any unit; small units keep all threads busy
+	 * to the end of a search (and of a chunk) even while the caller's
+	 * thread takes a core from one of them.  (Whole query tiles, 0.3 s
+	 * each, left a core idle for ~0.1 s per search on 2 cores.)
+	 */
+	ntiles = (nq + t->o.tile_m - 1) / t->o.tile_m;
+	mt = (nq + ntiles - 1) / ntiles;
+	mt = (mt + 15) / 16 * 16;
 	ntiles = (nq + mt - 1) / mt;
+	seg = nt * TOPK_SEG_TILES;
 	if (t->o.stream)
 		topk_advise(t, 0, t->nb < t->o.chunk ? t->nb : t->o.chunk,
 			    false);
 	gemm_serial_begin();
 	for (int64_t c0 = 0; c0 < t->nb && !failed; c0 += t->o.chunk) {
 		int64_t cn = t->nb - c0 < t->o.chunk ? t->nb - c0 : t->o.chunk;
+		int64_t nseg = (cn + seg - 1) / seg;
 		const char *pb;
 		const float *psc = NULL;
 		const int32_t *pzs = NULL;
@@ -803,15 +1035,10 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		if (!t->have_norms) {
 #pragma omp parallel for reduction(max : pn, p4, ps) schedule(static)
 			for (int64_t r = 0; r < cn; r++) {
-				double s = 0, s4 = 0;
-				const float *x = t->xb + (size_t)(c0 + r) * dim;
+				double s, s4;
 
-				for (int i = 0; i < dim; i++) {
-					double x2 = (double)x[i] * x[i];
-
-					s += x2;
-					s4 += x2 * x2;
-				}
+				topk_norms(t->xb + (size_t)(c0 + r) * dim, dim,
+					   &s, &s4);
 				if (s > pn)
 					pn = s;
 				if (s4 > p4)
@@ -824,18 +1051,24 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		{
 			struct gemm_ctx *cx = gemm_ctx_new(t->kn);
 			float *ct = xmalloc((size_t)mt * (size_t)nt * 4);
+			struct topk_sel *my = &sel[topk_thread_num()];
 
+			/* a thread's units come in ascending order, so each
+			 * query's rows reach a buffer in ascending order (the
+			 * tie rule of struct topk_sel) */
 #pragma omp for schedule(dynamic, 1)
-			for (int64_t ti = 0; ti < ntiles; ti++) {
-				int64_t q0 = ti * mt;
+			for (int64_t u = 0; u < ntiles * nseg; u++) {
+				int64_t q0 = u % ntiles * mt;
 				int64_t m = nq - q0 < mt ? nq - q0 : mt;
+				int64_t s0 = u / ntiles * seg;
+				int64_t s1 = cn - s0 < seg ? cn : s0 + seg;
 				const char *a = qa ? (const char *)qa +
 					(size_t)q0 * dim * es :
 					(const char *)(xq + (size_t)q0 * dim);
 
-				for (int64_t j0 = 0; j0 < cn && !failed;
+				for (int64_t j0 = s0; j0 < s1 && !failed;
 				     j0 += nt) {
-					int64_t n = cn - j0 < nt ? cn - j0 : nt;
+					int64_t n = s1 - j0 < nt ? s1 - j0 : nt;
 
 					if (gemm_run(t->kn, cx, m, n, a, dim,
 						     pb + (size_t)j0 * dim * es,
@@ -852,7 +1085,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 							    (int32_t *)row,
 							    pzs + j0, psc + j0,
 							    n);
-						topk_push(&sel, q0 + i, row, n,
+						topk_push(my, q0 + i, row, n,
 							  c0 + j0);
 					}
 				}
@@ -870,8 +1103,9 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		t->pscale_max = ps;
 		t->have_norms = true;
 	}
+#pragma omp parallel for schedule(static)
 	for (int64_t q = 0; q < nq; q++) {
-		topk_sel_finish(&sel, q, dist + q * k, label + q * k);
+		topk_sel_finish(sel, nth, q, dist + q * k, label + q * k);
 		if (qscale)
 			for (int i = 0; i < k; i++)
 				dist[q * k + i] *= qscale[q];
@@ -879,8 +1113,12 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	free(qa);
 	free(qscale);
 	free(qsum);
-	free(sel.n);
-	free(sel.thr);
+	for (int i = 0; i < nth; i++) {
+		free(sel[i].n);
+		free(sel[i].thr);
+	}
+	free(sel);
+	free(floor);
 	if (failed)
 		return err_set(err, NS_EINTERNAL, "%s: a %s product of the "
 			       "exact search failed", gemm_lib_name(t->o.lib),

@@ -8,10 +8,11 @@
  * (--precision): the caller then rescores what comes back in exact
  * arithmetic (mine.c).
  *
- * Work is split by query tiles over the OpenMP threads, each thread
- * multiplying its tile against the passages one tile at a time with the
- * library in single-threaded mode, so a score tile is tested while it is
- * still in cache.  Passages are read in chunks; in streaming mode the pages
+ * Work is split into units of a query tile times a segment of passages,
+ * taken by the OpenMP threads as they come free, each multiplying its
+ * unit one passage tile at a time with the library in single-threaded
+ * mode, so a score tile is tested while it is still in cache; each thread
+ * has its own selection buffers, merged at the end.  Passages are read in chunks; in streaming mode the pages
  * of a finished chunk are dropped (madvise), so a mapped corpus larger
  * than memory is searched with bounded resident memory.
  */
@@ -19,6 +20,7 @@
 #define NS_TOPK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "src/err.h"
@@ -27,7 +29,8 @@
 struct topk_opts {
 	enum gemm_lib lib;	/* the GEMM library */
 	enum gemm_type type;	/* screening precision */
-	int64_t chunk;		/* passages per chunk (0: 65536) */
+	int64_t chunk;		/* passages per chunk (0: 65536 when
+				 * streaming, else all) */
 	bool stream;		/* corpus larger than memory: convert per
 				 * chunk, read ahead, drop finished pages
 				 * (MADV_DONTNEED: xb must then be a
@@ -91,6 +94,10 @@ void topk_release(const struct topk *t, int64_t r0, int64_t r1);
  * terms that are products of two such errors and of the sums.
  */
 double topk_bound(const struct topk *t, const float *q);
+
+/* Bytes of selection buffers topk_search() holds per query of a search
+ * for the k best (one set per OpenMP thread). */
+size_t topk_sel_bytes(int k);
 
 /* The screening precision and the library. */
 enum gemm_type topk_type(const struct topk *t);

@@ -613,7 +613,7 @@ test_generated(void)
 static void
 test_selection(void)
 {
-	const int d = 8, ks[] = { 1, 7, 100, 250, 3100 };
+	const int d = 8, ks[] = { 1, 7, 16, 48, 100, 250, 3100 };
 	const int64_t nb = 3000, nq = 40;
 	const char *what[] = { "ties", "rising", "falling" };
 	float *xb = xmalloc((size_t)nb * d * sizeof(float));
