@@ -718,7 +718,18 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 		if (n == k)
 			below = nextafterf(lowest, -INFINITY);
 	}
-	qsort(out, (size_t)n, sizeof(*out), mine_scored_cmp);
+	/* best first: the exact scores come in the screen's order but for
+	 * near-ties, so an insertion sort moves few */
+	for (int r = 1; r < n; r++) {
+		struct mine_scored x = out[r];
+		int j = r;
+
+		while (j > 0 && mine_scored_cmp(&x, &out[j - 1]) < 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = x;
+	}
 	for (int r = n; r < kd; r++) {
 		out[r].row = -1;
 		out[r].score = -INFINITY;
@@ -756,19 +767,25 @@ mine_rescore(const struct mine_in *in, const struct mine_rows *g,
 static enum ns_rc
 mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 		 int64_t q0, int64_t nb, int kd, int k, const float *dist,
-		 const int64_t *lab, struct mine_scored *rs, struct ns_err *err)
+		 const int64_t *lab, struct mine_scored *rs, bool par,
+		 struct ns_err *err)
 {
 	struct mine_screen *sc = in->screen;
 	struct topk *re = sc->recheck ? sc->recheck : sc->engine;
 	int64_t *redo = NULL, nredo = 0;
+	bool *proved = xmalloc((size_t)(nb > 0 ? nb : 1) * sizeof(*proved));
 	enum ns_rc rc = NS_OK;
 
+#pragma omp parallel for schedule(static, 64) if (par)
 	for (int64_t i = 0; i < nb; i++) {
 		const float *qv = in->qv + (size_t)(q0 + i) * in->dim;
 
-		if (mine_rescore(in, g, q0 + i, dist + i * kd, lab + i * kd,
-				 kd, k, topk_bound(sc->engine, qv),
-				 rs + i * kd)) {
+		proved[i] = mine_rescore(in, g, q0 + i, dist + i * kd,
+					 lab + i * kd, kd, k,
+					 topk_bound(sc->engine, qv), rs + i * kd);
+	}
+	for (int64_t i = 0; i < nb; i++) {
+		if (proved[i]) {
 			sc->certified++;
 		} else {
 			if (!redo)
@@ -776,6 +793,7 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 			redo[nredo++] = i;
 		}
 	}
+	free(proved);
 	if (nredo && re && topk_type(re) == GEMM_F32) {
 		int64_t kd2 = (int64_t)kd * 4 < in->np ? (int64_t)kd * 4 :
 							   in->np;
@@ -814,19 +832,22 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 /*
  * The size of the next batch of at most @batch queries when @left are left:
  * searched on a thread of their own (@overlap), the last batch is made
- * small (a quarter), as what follows its search (filtering and storing
- * it, publishing the run) runs alone on one thread, while the batch
- * before it is stored and published during its search.
+ * small (3/16), as what follows its search (filtering and storing it,
+ * publishing the run) runs alone on one thread, while the batch before it
+ * is stored and published during its search; the one before the last
+ * takes what remains (at least 256 queries).  On the 10k-query benchmark
+ * (BENCHMARKS.md) 4096, 4096, 1040, 768 left 0.1 s alone at the end where
+ * 4096, 4096, 1808 left 0.15 s (a quarter, 1024, was no better).
  */
 static int64_t
 mine_batch_size(int64_t left, int64_t batch, bool overlap)
 {
-	int64_t last = batch / 4 > 256 ? batch / 4 : 256;
+	int64_t last = batch * 3 / 16 > 256 ? batch * 3 / 16 : 256;
 
 	if (!overlap || left <= last || batch <= last)
 		return left < batch ? left : batch;
 	if (left <= batch + last)
-		return left > 2 * last ? left - last : left;
+		return left >= last + 256 ? left - last : left;
 	return batch;
 }
 
@@ -878,6 +899,7 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 				  overlap);
 	for (int64_t q0 = 0, nb; q0 < in->nq && rc == NS_OK; q0 += nb) {
 		int64_t n2 = 0;
+		bool par;
 		const float *dist;
 		const int64_t *lab;
 
@@ -898,14 +920,17 @@ mine_dense_ex(const struct mine_in *in, const struct dense_index *ix, int k,
 			mine_rows_free(&g);
 			break;
 		}
-		/* every score the run stores comes from topk_dot() */
+		/* every score the run stores comes from topk_dot(), on all
+		 * threads when no search runs beside (the last batch) */
+		par = !srch[1 - cur].running;
 		if (exact) {
 			if ((rc = mine_exact_batch(in, &g, q0, nb, kd, k, dist,
-						   lab, rs, err))) {
+						   lab, rs, par, err))) {
 				mine_rows_free(&g);
 				break;
 			}
 		} else {
+#pragma omp parallel for schedule(static, 64) if (par)
 			for (int64_t i = 0; i < nb; i++)
 				mine_rescore(in, &g, q0 + i, dist + i * kd,
 					     lab + i * kd, kd, k, 0, rs + i * kd);
