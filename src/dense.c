@@ -471,6 +471,7 @@ dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
 	struct topk *t = NULL;
 	char factory[64];
 	double recall = 0;
+	int64_t tried = 0;	/* > 0: stopped short at this nprobe */
 	enum ns_rc rc = NS_OK;
 
 	memset(p, 0, sizeof(*p));
@@ -516,22 +517,43 @@ dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
 				 engine, &ix, err)) ||
 	    (rc = dense_set_gemm(ix, engine->lib, err)))
 		goto out;
+	p->nlist = nlist;
+	p->train = PLAN_TRAIN_PER_LIST * nlist < nb ? PLAN_TRAIN_PER_LIST *
+		   nlist : nb;
+	p->niter = PLAN_NITER;
 	for (np = 1;; np = np * 2 > nlist_p ? nlist_p : np * 2) {
+		int64_t next = np * 2 > nlist_p ? nlist_p : np * 2;
+
 		if ((rc = dense_set_param(ix, "nprobe", (double)np, err)) ||
 		    (rc = dense_search(ix, xq, ns, k_p, d, approx, err)))
 			goto out;
 		recall = dense_recall(approx, exact, ns, k_p);
 		if (recall >= target || np >= nlist_p)
 			break;
+		/* probing the next fraction would already cost too much:
+		 * the probes of many lists are the pilot's dearest part */
+		if (plan_ivf_cost(nq, nb, dim, nlist, p->train, p->niter,
+				  (double)next / nlist_p,
+				  dense_tune_sample(nq, k)) >
+		    0.7 * p->cost_exact) {
+			tried = np;
+			np = next;
+			break;
+		}
 	}
-	p->nlist = nlist;
-	p->train = PLAN_TRAIN_PER_LIST * nlist < nb ? PLAN_TRAIN_PER_LIST *
-		   nlist : nb;
-	p->niter = PLAN_NITER;
 	p->probe_frac = (double)np / (double)nlist_p;
 	p->cost_ivf = plan_ivf_cost(nq, nb, dim, nlist, p->train, p->niter,
 				    p->probe_frac, dense_tune_sample(nq, k));
-	if (p->cost_ivf <= 0.7 * p->cost_exact) {
+	if (tried) {
+		p->nlist = 0;
+		snprintf(p->why, sizeof(p->why), "exact: a pilot on 1/16 of "
+			 "the passages reached recall@%d %.3f probing %.2f%% "
+			 "of the lists, short of %.2f; at %.2f%% or more IVF "
+			 "(training, assigning, searching) would take %.0f%% "
+			 "of exact search or more", k_p, recall,
+			 100.0 * tried / nlist_p, target, 100 * p->probe_frac,
+			 100 * p->cost_ivf / p->cost_exact);
+	} else if (p->cost_ivf <= 0.7 * p->cost_exact) {
 		snprintf(p->factory, sizeof(p->factory), "IVF%lld,Flat",
 			 (long long)nlist);
 		snprintf(p->why, sizeof(p->why), "IVF%lld: a pilot on 1/16 "

@@ -99,9 +99,11 @@ int64_t dense_auto_train(int64_t nb);
  * multiply-adds of products on the same engine (the list scans at half
  * the efficiency of large products).  The fraction of lists IVF will
  * need to probe for recall@@k >= @target is measured on a pilot: 1/16 of
- * the passages, 1/16 of the lists, depth k/16, against exact search of
- * 200 sample queries.  IVF is chosen when it is predicted to take at most
- * 0.7 of exact search; @why says which and why.
+ * the passages in as many lists, depth k/16, against exact search of 200
+ * sample queries, doubling nprobe from 1; it stops early once the next
+ * fraction of lists would already cost more than IVF can win with.  IVF
+ * is chosen when it is predicted to take at most 0.7 of exact search;
+ * @why says which and why.
  */
 struct dense_plan {
 	char factory[64];	/* "Flat" or "IVF<nlist>,Flat" */

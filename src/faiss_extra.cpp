@@ -7,6 +7,10 @@
 #include <typeinfo>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/invlists/InvertedLists.h>
@@ -53,20 +57,41 @@ const int64_t ivf_query_bs = 4096;
 /* Most list vectors per sgemm: the score block is at most qbs x this. */
 const int64_t ivf_list_bs = 1024;
 
-/* Search queries [0, n) of @x (one block) as described in faiss_extra.h. */
+/* Whether (v, id) beats the top of a CMin heap (its worst): faiss's own
+ * order of entries, ties to the higher id, so the k kept do not depend on
+ * the order lists are scanned in. */
+inline bool ivf_beats(float v, int64_t id, const float *hv, const int64_t *hl) {
+    return v > hv[0] || (v == hv[0] && id > hl[0]);
+}
+
+/* Search queries [0, n) of @x (one block) as described in faiss_extra.h.
+ * The lists are spread over the OpenMP threads, each with heaps of its own
+ * for the block's queries (merged at the end) and the products on the
+ * calling thread: a product per list on the library's threads woke and
+ * parked them once per list, which cost more than small lists' products. */
 void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
                     int64_t k, size_t nprobe, float *dist, int64_t *labels,
-                    struct gemm_kernel *kn, struct gemm_ctx *cx) {
+                    struct gemm_kernel *kn) {
     const int64_t d = ivf->d, nlist = (int64_t)ivf->nlist;
     const faiss::InvertedLists *il = ivf->invlists;
     std::vector<int64_t> probe((size_t)n * nprobe), start(nlist + 1, 0);
     std::vector<float> cdis((size_t)n * nprobe);
     std::vector<int64_t> order((size_t)n * nprobe);
-    std::vector<float> q, ip;
+#ifdef _OPENMP
+    const int nth = omp_get_max_threads();
+#else
+    const int nth = 1;
+#endif
+    /* heaps of threads 1.. (thread 0 uses the caller's) */
+    std::vector<float> tdist((size_t)(nth - 1) * n * k);
+    std::vector<int64_t> tlab((size_t)(nth - 1) * n * k);
+    int failed = 0;
 
     ivf->quantizer->search(n, x, (int64_t)nprobe, cdis.data(), probe.data());
     for (int64_t i = 0; i < n; i++)
         faiss::minheap_heapify(k, dist + i * k, labels + i * k);
+    for (int64_t i = 0; i < (nth - 1) * n; i++)
+        faiss::minheap_heapify(k, tdist.data() + i * k, tlab.data() + i * k);
     /* invert: the queries probing each list, by counting sort */
     for (int64_t p : probe)
         if (p >= 0 && p < nlist)
@@ -84,50 +109,86 @@ void ivf_blas_block(const faiss::IndexIVF *ivf, int64_t n, const float *x,
                     order[fill[p]++] = i;
             }
     }
-    for (int64_t l = 0; l < nlist; l++) {
-        int64_t m = start[l + 1] - start[l];
-        int64_t ls = (int64_t)il->list_size(l);
+    gemm_serial_begin();
+#pragma omp parallel
+    {
+#ifdef _OPENMP
+        const int t = omp_get_thread_num();
+#else
+        const int t = 0;
+#endif
+        float *td = t ? tdist.data() + (size_t)(t - 1) * n * k : dist;
+        int64_t *tl = t ? tlab.data() + (size_t)(t - 1) * n * k : labels;
+        struct gemm_ctx *cx = kn ? gemm_ctx_new(kn) : nullptr;
+        std::vector<float> q, ip;
 
-        if (m == 0 || ls == 0)
-            continue;
-        const int64_t *qi = order.data() + start[l];
-        faiss::InvertedLists::ScopedCodes codes(il, l);
-        faiss::InvertedLists::ScopedIds ids(il, l);
-        const float *y = reinterpret_cast<const float *>(codes.get());
-        const int64_t *yid = ids.get();
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t l = 0; l < nlist; l++) {
+            int64_t m = start[l + 1] - start[l];
+            int64_t ls = (int64_t)il->list_size(l);
 
-        q.resize((size_t)m * d);
-        for (int64_t i = 0; i < m; i++)
-            std::memcpy(q.data() + i * d, x + qi[i] * d, d * sizeof(float));
-        ip.resize((size_t)m * std::min(ls, ivf_list_bs));
-        for (int64_t j0 = 0; j0 < ls; j0 += ivf_list_bs) {
-            int nyi = (int)std::min(ivf_list_bs, ls - j0), nxi = (int)m,
-                di = (int)d;
-            float one = 1, zero = 0;
+            if (m == 0 || ls == 0 || failed)
+                continue;
+            try {
+                const int64_t *qi = order.data() + start[l];
+                faiss::InvertedLists::ScopedCodes codes(il, l);
+                faiss::InvertedLists::ScopedIds ids(il, l);
+                const float *y = reinterpret_cast<const float *>(codes.get());
+                const int64_t *yid = ids.get();
 
-            /* ip (m x nyi, row-major) = q . y[j0..j0+nyi)^T */
-            if (kn) {
-                if (gemm_run(kn, cx, nxi, nyi, q.data(), di, y + j0 * d, di,
-                             ip.data(), nyi))
-                    throw std::runtime_error("GEMM failed");
-            } else {
-                sgemm_("Transposed", "Not transposed", &nyi, &nxi, &di, &one,
-                       y + j0 * d, &di, q.data(), &di, &zero, ip.data(),
-                       &nyi);
-            }
-#pragma omp parallel for if (m * nyi > 65536)
-            for (int64_t i = 0; i < m; i++) {
-                float *hv = dist + qi[i] * k;
-                int64_t *hl = labels + qi[i] * k;
-                const float *row = ip.data() + i * nyi;
+                q.resize((size_t)m * d);
+                for (int64_t i = 0; i < m; i++)
+                    std::memcpy(q.data() + i * d, x + qi[i] * d,
+                                d * sizeof(float));
+                ip.resize((size_t)m * std::min(ls, ivf_list_bs));
+                for (int64_t j0 = 0; j0 < ls; j0 += ivf_list_bs) {
+                    int nyi = (int)std::min(ivf_list_bs, ls - j0), nxi = (int)m,
+                        di = (int)d;
+                    float one = 1, zero = 0;
 
-                for (int j = 0; j < nyi; j++)
-                    if (row[j] > hv[0])
-                        faiss::minheap_replace_top(k, hv, hl, row[j],
-                                                   yid[j0 + j]);
+                    /* ip (m x nyi, row-major) = q . y[j0..j0+nyi)^T */
+                    if (kn) {
+                        if (gemm_run(kn, cx, nxi, nyi, q.data(), di,
+                                     y + j0 * d, di, ip.data(), nyi))
+                            throw std::runtime_error("GEMM failed");
+                    } else {
+                        sgemm_("Transposed", "Not transposed", &nyi, &nxi,
+                               &di, &one, y + j0 * d, &di, q.data(), &di,
+                               &zero, ip.data(), &nyi);
+                    }
+                    for (int64_t i = 0; i < m; i++) {
+                        float *hv = td + qi[i] * k;
+                        int64_t *hl = tl + qi[i] * k;
+                        const float *row = ip.data() + i * nyi;
+
+                        for (int j = 0; j < nyi; j++)
+                            if (ivf_beats(row[j], yid[j0 + j], hv, hl))
+                                faiss::minheap_replace_top(k, hv, hl, row[j],
+                                                           yid[j0 + j]);
+                    }
+                }
+            } catch (...) {
+#pragma omp atomic write
+                failed = 1;
             }
         }
+        gemm_ctx_free(cx);
     }
+    gemm_serial_end();
+    if (failed)
+        throw std::runtime_error("IVF list scan failed");
+    /* the other threads' heaps into the caller's */
+    for (int t = 1; t < nth; t++)
+        for (int64_t i = 0; i < n; i++) {
+            const float *sv = tdist.data() + ((size_t)(t - 1) * n + i) * k;
+            const int64_t *sl = tlab.data() + ((size_t)(t - 1) * n + i) * k;
+
+            for (int64_t j = 0; j < k; j++)
+                if (sl[j] >= 0 &&
+                    ivf_beats(sv[j], sl[j], dist + i * k, labels + i * k))
+                    faiss::minheap_replace_top(k, dist + i * k,
+                                               labels + i * k, sv[j], sl[j]);
+        }
     for (int64_t i = 0; i < n; i++)
         faiss::minheap_reorder(k, dist + i * k, labels + i * k);
 }
@@ -148,7 +209,6 @@ extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
         ivf->metric_type != faiss::METRIC_INNER_PRODUCT ||
         ivf->code_size != ivf->d * sizeof(float) || !ivf->invlists || k <= 0)
         return 1;
-    struct gemm_ctx *cx = kn ? gemm_ctx_new(kn) : nullptr;
     int rc = 0;
 
     try {
@@ -159,12 +219,11 @@ extern "C" int ns_faiss_ivf_flat_search(const void *index, int64_t n,
             int64_t nb = std::min(ivf_query_bs, n - i0);
 
             ivf_blas_block(ivf, nb, x + i0 * ivf->d, k, nprobe,
-                           dist + i0 * k, labels + i0 * k, kn, cx);
+                           dist + i0 * k, labels + i0 * k, kn);
         }
     } catch (...) {
         rc = -1;
     }
-    gemm_ctx_free(cx);
     return rc;
 }
 

@@ -321,10 +321,58 @@ test_generated(void)
 	free(xq);
 }
 
+/*
+ * `auto`'s pilot on a whole job: clustered passages, where a few lists
+ * hold a query's neighbours, take IVF; unstructured ones (every vector its
+ * own random direction) take exact search, and the pilot stops probing
+ * once the fraction of lists it would need already costs too much,
+ * instead of going on to probe every list.
+ */
+static void
+test_plan(void)
+{
+	const int d = 128, k = 32;
+	const int64_t nb = 40000, nq = 5000;
+	struct topk_opts o;
+	struct dense_plan p;
+	struct ns_err err;
+
+	topk_opts_default(&o);
+	for (int c = 0; c < 2; c++) {
+		/* passages and queries around the same centres */
+		float *x = clustered(nb + nq, d, c ? (int)(nb + nq) : 64,
+				     11 + c);
+		const char *what = c ? "unstructured" : "clustered";
+
+		err_clear(&err);
+		ok(dense_auto_plan(x + (size_t)nb * d, nq, x, nb, d, k, 0.95,
+				   &o, &p, &err) == NS_OK, "plan, %s: %s", what,
+		   err.msg);
+		if (c == 0) {
+			ok(p.nlist == 256 && strstr(p.why, "IVF256: a pilot"),
+			   "plan, clustered: IVF (%s)", p.why);
+			ok(p.probe_frac > 0 && p.probe_frac < 0.1 &&
+			   p.cost_ivf <= 0.7 * p.cost_exact,
+			   "plan, clustered: %.3f of the lists, %.2f of exact",
+			   p.probe_frac, p.cost_ivf / p.cost_exact);
+		} else {
+			ok(p.nlist == 0 && strncmp(p.why, "exact: ", 7) == 0,
+			   "plan, unstructured: exact (%s)", p.why);
+			ok(strstr(p.why, "short of 0.95") && p.probe_frac < 1 &&
+			   p.cost_ivf > 0.7 * p.cost_exact,
+			   "plan, unstructured: probing stopped at %.3f of the "
+			   "lists, where IVF would cost %.2f of exact",
+			   p.probe_frac, p.cost_ivf / p.cost_exact);
+		}
+		free(x);
+	}
+}
+
 int
 main(void)
 {
 	test_sift();
 	test_generated();
+	test_plan();
 	return tap_done();
 }
