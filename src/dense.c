@@ -520,8 +520,8 @@ dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
 			goto out;
 	}
 	if ((rc = dense_build_ex(factory, dim, sub, nb_p,
-				 PLAN_TRAIN_PER_LIST * nlist_p, PLAN_PILOT_NITER,
-				 engine, &ix, err)) ||
+				 PLAN_TRAIN_PER_LIST * nlist_p,
+				 PLAN_PILOT_NITER, engine, &ix, err)) ||
 	    (rc = dense_set_gemm(ix, engine->lib, err)))
 		goto out;
 	p->nlist = nlist;

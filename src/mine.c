@@ -782,7 +782,8 @@ mine_exact_batch(const struct mine_in *in, const struct mine_rows *g,
 
 		proved[i] = mine_rescore(in, g, q0 + i, dist + i * kd,
 					 lab + i * kd, kd, k,
-					 topk_bound(sc->engine, qv), rs + i * kd);
+					 topk_bound(sc->engine, qv),
+					 rs + i * kd);
 	}
 	for (int64_t i = 0; i < nb; i++) {
 		if (proved[i]) {

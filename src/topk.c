@@ -687,6 +687,13 @@ topk_sel_thr(const struct topk_sel *s, int64_t q)
 }
 
 #ifdef TOPK_X86
+/* The lanes of the last (partial) vector of @left values. */
+static inline __mmask16
+topk_lanes(int left)
+{
+	return left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+}
+
 /* A float's bits as an unsigned key in the float's order (not NaN). */
 __attribute__((target("avx512f"))) static inline __m512i
 topk_key16(__m512 x)
@@ -720,7 +727,7 @@ topk_sel_cut_avx512(struct topk_sel *s, int64_t q)
 	if (n <= k)
 		return;
 	for (int j = 0; j < n; j += 16) {
-		__mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+		__mmask16 m = topk_lanes(n - j);
 		__m512i key = topk_key16(_mm512_maskz_loadu_ps(m, v + j));
 
 		kmin = _mm512_mask_min_epu32(kmin, m, kmin, key);
@@ -735,9 +742,9 @@ topk_sel_cut_avx512(struct topk_sel *s, int64_t q)
 		int cnt = 0;
 
 		for (int j = 0; j < n; j += 16) {
-			__mmask16 m = n - j >= 16 ? 0xffff :
-				(__mmask16)((1u << (n - j)) - 1);
-			__m512i key = topk_key16(_mm512_maskz_loadu_ps(m, v + j));
+			__mmask16 m = topk_lanes(n - j);
+			__m512i key = topk_key16(
+				_mm512_maskz_loadu_ps(m, v + j));
 
 			cnt += __builtin_popcount(
 				_mm512_mask_cmpge_epu32_mask(m, key, vm));
@@ -751,7 +758,7 @@ topk_sel_cut_avx512(struct topk_sel *s, int64_t q)
 	memcpy(&t, &kt, sizeof(t));
 	/* keep the entries >= t, in place */
 	for (int j = 0; j < n; j += 16) {
-		__mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+		__mmask16 m = topk_lanes(n - j);
 		__m512 x = _mm512_maskz_loadu_ps(m, v + j);
 		__m512i l0 = _mm512_maskz_loadu_epi64((__mmask8)m, l + j);
 		__m512i l1 = _mm512_maskz_loadu_epi64((__mmask8)(m >> 8),
