@@ -18,16 +18,19 @@ kmeans_assign(const float *x, int64_t n, int dim, const float *centroids,
 {
 	struct topk_opts to = *o;
 	struct topk *t = NULL;
+	int64_t blk = KMEANS_BLOCK;
 	float *score;
 	enum ns_rc rc;
 
 	to.stream = false;
 	if ((rc = topk_new(centroids, nlist, dim, &to, &t, err)))
 		return rc;
-	score = xmalloc((size_t)(n < KMEANS_BLOCK ? n : KMEANS_BLOCK) *
-			sizeof(float) + 1);
-	for (int64_t i = 0; i < n && rc == NS_OK; i += KMEANS_BLOCK) {
-		int64_t m = n - i < KMEANS_BLOCK ? n - i : KMEANS_BLOCK;
+	/* fewer at once on many threads (each has selection buffers) */
+	if (blk > topk_batch_max(1))
+		blk = topk_batch_max(1);
+	score = xmalloc((size_t)(n < blk ? n : blk) * sizeof(float) + 1);
+	for (int64_t i = 0; i < n && rc == NS_OK; i += blk) {
+		int64_t m = n - i < blk ? n - i : blk;
 
 		rc = topk_search(t, x + (size_t)i * dim, m, 1, score,
 				 assign + i, err);

@@ -427,7 +427,7 @@ mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
 	int64_t most;
 
 	if (!sc || !sc->stream)
-		return 4096;
+		return topk_batch_max(kd) < 4096 ? topk_batch_max(kd) : 4096;
 	/* results: a float and a row per slot, twice (overlap), the
 	 * engine's selection buffers (topk_sel_bytes()) and the rows read
 	 * after the search, copied (mine_gather()) */

@@ -62,10 +62,10 @@ enum ns_rc mine_screen_init(struct mine_screen *sc, const char *engine,
 			    size_t descsize, struct ns_err *err);
 void mine_screen_fini(struct mine_screen *sc);
 
-/* Queries per search batch: 4096, or (streaming a corpus larger than
- * memory, which is read once per batch) as many as @nq, up to what the
- * results of depth @kd and a copy of their rows (@dim floats) allow in
- * 1 GB. */
+/* Queries per search batch: 4096 (fewer on many threads: see
+ * topk_batch_max()), or (streaming a corpus larger than memory, which is
+ * read once per batch) as many as @nq, up to what the results of depth
+ * @kd and a copy of their rows (@dim floats) allow in 1 GB. */
 int64_t mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
 			  int dim);
 

@@ -25,6 +25,7 @@
 #define TOPK_TILE_M GEMM_TILE_M	/* see gemm.h */
 #define TOPK_TILE_N GEMM_TILE_N
 #define TOPK_SEG_TILES 8	/* passage tiles per unit of work */
+#define TOPK_SEL_BUDGET ((size_t)256 << 20)	/* see topk_batch_max() */
 
 struct topk {
 	const float *xb;	/* nb*dim, borrowed */
@@ -586,6 +587,14 @@ topk_sel_bytes(int k)
 {
 	return (size_t)topk_nthreads() * (size_t)topk_sel_cap(k) *
 	       (sizeof(float) + sizeof(int64_t));
+}
+
+int64_t
+topk_batch_max(int k)
+{
+	int64_t n = (int64_t)(TOPK_SEL_BUDGET / topk_sel_bytes(k > 0 ? k : 1));
+
+	return n < 1024 ? 1024 : n;
 }
 
 static inline bool

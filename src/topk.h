@@ -99,6 +99,11 @@ double topk_bound(const struct topk *t, const float *q);
  * for the k best (one set per OpenMP thread). */
 size_t topk_sel_bytes(int k);
 
+/* The most queries a search for the k best should take at once for its
+ * selection buffers to stay within 256 MB (at least 1024): 4096 queries
+ * for k = 62 take 7.5 MB on 2 threads but 240 MB on 64. */
+int64_t topk_batch_max(int k);
+
 /* The screening precision and the library. */
 enum gemm_type topk_type(const struct topk *t);
 enum gemm_lib topk_lib(const struct topk *t);

@@ -13,6 +13,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "src/dense.h"
 #include "src/filter.h"
@@ -827,9 +830,45 @@ out:
 	free(xb);
 }
 
+/*
+ * Selection buffers are per thread: on many threads a search takes fewer
+ * queries at once (mining batches, k-means blocks), so that they stay
+ * within 256 MB.
+ */
+static void
+test_batch_max(void)
+{
+#ifdef _OPENMP
+	int was = omp_get_max_threads();
+	const size_t slot = sizeof(float) + sizeof(int64_t);
+	int64_t b;
+
+	omp_set_num_threads(2);
+	is_int((long long)topk_sel_bytes(62),
+	       2 * (2 * 62 + 32) * (long long)slot,
+	       "selection bytes per query: 2 threads x (2k + 32) slots");
+	ok(topk_batch_max(62) >= 4096 &&
+	   mine_screen_batch(NULL, 10000, 62, 384) == 4096,
+	   "2 threads: batches of 4096 (%lld at most)",
+	   (long long)topk_batch_max(62));
+	omp_set_num_threads(64);
+	b = topk_batch_max(62);
+	ok(b >= 1024 && b < 4096 &&
+	   (size_t)b * topk_sel_bytes(62) <= ((size_t)256 << 20),
+	   "64 threads: %lld queries at once, %zu MB of buffers", (long long)b,
+	   (size_t)b * topk_sel_bytes(62) >> 20);
+	is_int(mine_screen_batch(NULL, 10000, 62, 384), b,
+	       "64 threads: mining batches as large");
+	omp_set_num_threads(was);
+#else
+	skip("no OpenMP", "selection buffers per thread");
+#endif
+}
+
 int
 main(void)
 {
+	test_batch_max();
 	test_rows_advise();
 	test_conversions();
 	test_products();
