@@ -40,10 +40,12 @@ int ns_faiss_knn_ip(const float *x, const float *y, size_t d, size_t nx,
 /*
  * Top-@k by inner product of the @nx queries @x in an IndexIVFFlat
  * @index (a FaissIndex handle, i.e. a faiss::Index *) at its nprobe,
- * list by list through BLAS (the products on @kn, NULL: OpenBLAS): each block of queries is assigned to its
- * nprobe lists by the coarse quantizer as faiss does, then every list is
- * scored against all the queries that probe it with one sgemm and the
- * scores go through per-query heaps.  The same candidates and the same
+ * list by list through BLAS (the products on @kn, NULL: OpenBLAS): each
+ * block of queries is assigned to its nprobe lists by the coarse quantizer
+ * as faiss does, then every list is scored against all the queries that
+ * probe it with one product and the scores go through per-query heaps
+ * (the lists spread over the OpenMP threads, each with heaps of its own,
+ * merged at the end).  The same candidates and the same
  * (exact float) scores as faiss's IndexIVF::search, up to rounding, but
  * the scan runs at BLAS speed instead of one dot product at a time.
  * Results into the caller's @dist[nx*k] and @labels[nx*k], best first, -1

@@ -573,28 +573,11 @@ struct topk_sel {
 	int k, cap;
 };
 
-static int topk_nthreads(void);
-
 /* Slots per query: room for k and as many again (and one vector). */
 static int
 topk_sel_cap(int k)
 {
 	return 2 * k + 32;
-}
-
-size_t
-topk_sel_bytes(int k)
-{
-	return (size_t)topk_nthreads() * (size_t)topk_sel_cap(k) *
-	       (sizeof(float) + sizeof(int64_t));
-}
-
-int64_t
-topk_batch_max(int k)
-{
-	int64_t n = (int64_t)(TOPK_SEL_BUDGET / topk_sel_bytes(k > 0 ? k : 1));
-
-	return n < 1024 ? 1024 : n;
 }
 
 static inline bool
@@ -665,6 +648,16 @@ topk_floor_raise(float *f, float v)
 		;
 }
 
+/* Query @q's threshold is now @t (k entries score @t or more): the shared
+ * floor just below it. */
+static void
+topk_sel_raise(struct topk_sel *s, int64_t q, float t)
+{
+	s->thr[q] = t;
+	if (s->floor)
+		topk_floor_raise(&s->floor[q], nextafterf(t, -INFINITY));
+}
+
 /* Keep query @q's k best, raise its threshold to the k-th. */
 static void
 topk_sel_compact(struct topk_sel *s, int64_t q)
@@ -676,10 +669,7 @@ topk_sel_compact(struct topk_sel *s, int64_t q)
 		return;
 	topk_select(v, l, s->n[q], s->k);
 	s->n[q] = s->k;
-	s->thr[q] = v[s->k - 1];
-	if (s->floor)
-		topk_floor_raise(&s->floor[q], nextafterf(s->thr[q],
-							  -INFINITY));
+	topk_sel_raise(s, q, v[s->k - 1]);
 }
 
 /* The threshold query @q's rows are tested against (strictly): its own,
@@ -789,9 +779,7 @@ topk_sel_cut_avx512(struct topk_sel *s, int64_t q)
 		topk_sel_compact(s, q);
 		return;
 	}
-	s->thr[q] = t;
-	if (s->floor)
-		topk_floor_raise(&s->floor[q], nextafterf(t, -INFINITY));
+	topk_sel_raise(s, q, t);
 }
 #endif
 
@@ -938,6 +926,21 @@ topk_nthreads(void)
 #else
 	return 1;
 #endif
+}
+
+size_t
+topk_sel_bytes(int k)
+{
+	return (size_t)topk_nthreads() * (size_t)topk_sel_cap(k) *
+	       (sizeof(float) + sizeof(int64_t));
+}
+
+int64_t
+topk_batch_max(int k)
+{
+	int64_t n = (int64_t)(TOPK_SEL_BUDGET / topk_sel_bytes(k > 0 ? k : 1));
+
+	return n < 1024 ? 1024 : n;
 }
 
 static int

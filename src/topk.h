@@ -12,9 +12,10 @@
  * taken by the OpenMP threads as they come free, each multiplying its
  * unit one passage tile at a time with the library in single-threaded
  * mode, so a score tile is tested while it is still in cache; each thread
- * has its own selection buffers, merged at the end.  Passages are read in chunks; in streaming mode the pages
- * of a finished chunk are dropped (madvise), so a mapped corpus larger
- * than memory is searched with bounded resident memory.
+ * has its own selection buffers, merged at the end.  Passages are read in
+ * chunks; in streaming mode the pages of a finished chunk are dropped
+ * (madvise), so a mapped corpus larger than memory is searched with
+ * bounded resident memory.
  */
 #ifndef NS_TOPK_H
 #define NS_TOPK_H
@@ -101,7 +102,7 @@ size_t topk_sel_bytes(int k);
 
 /* The most queries a search for the k best should take at once for its
  * selection buffers to stay within 256 MB (at least 1024): 4096 queries
- * for k = 62 take 7.5 MB on 2 threads but 240 MB on 64. */
+ * for k = 62 take 15 MB on 2 threads but 490 MB on 64. */
 int64_t topk_batch_max(int k);
 
 /* The screening precision and the library. */
