@@ -100,9 +100,10 @@ const struct config_key config_keys[] = {
 	{ "mine.precision", CONFIG_ENUM, "f32", "f32|bf16|int8",
 	  "Exact search: screen in f32, or in bf16 or int8 and rescore the "
 	  "best k + margin in f32." },
-	{ "mine.gemm", CONFIG_ENUM, "auto", "auto|openblas|onednn|faiss",
-	  "Exact search engine: auto (the faster GEMM library, measured once "
-	  "per machine), openblas, onednn, or faiss's own." },
+	{ "mine.gemm", CONFIG_ENUM, "auto", "auto|openblas|onednn|faiss|avx512",
+	  "Exact search engine: auto (the fastest GEMM, measured once "
+	  "per machine), openblas, onednn, faiss's own, or our AVX-512 "
+	  "kernel." },
 	{ "cascade.target_fn_rate", CONFIG_FLOAT, "0.02", "0..1",
 	  "Refit: the upper 95% bound of the false-negative rate among what a stage keeps must stay at or below this." },
 	{ "cascade.target_precision", CONFIG_FLOAT, "0.90", "0..1",

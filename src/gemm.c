@@ -1,6 +1,6 @@
 /*
- * gemm.c - products through OpenBLAS or oneDNN, and the probe that picks
- * the faster (see gemm.h).
+ * gemm.c - products through OpenBLAS, oneDNN or our own kernel
+ * (gemm_avx512.c), and the probe that picks the fastest (see gemm.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_DEFAULT */
@@ -33,7 +33,7 @@ extern int sgemm_(const char *transa, const char *transb, const int *m,
 		  const int *ldb, const float *beta, float *c, const int *ldc);
 
 static const char *const gemm_lib_names[GEMM_NLIBS] = { "openblas",
-							"onednn" };
+							"onednn", "avx512" };
 
 const char *
 gemm_lib_name(enum gemm_lib lib)
@@ -58,11 +58,21 @@ gemm_type_name(enum gemm_type type)
 bool
 gemm_lib_available(enum gemm_lib lib)
 {
+	switch (lib) {
+	case GEMM_OPENBLAS:
+		return true;
+	case GEMM_ONEDNN:
 #ifdef HAVE_DNNL
-	return lib == GEMM_OPENBLAS || lib == GEMM_ONEDNN;
+		return true;
 #else
-	return lib == GEMM_OPENBLAS;
+		return false;
 #endif
+	case GEMM_AVX512:
+		return gemm_avx512_available();
+	case GEMM_NLIBS:
+		break;
+	}
+	return false;
 }
 
 bool
@@ -160,6 +170,8 @@ struct gemm_kernel {
 };
 
 struct gemm_ctx {
+	float *pa, *pb;		/* avx512: the operands packed */
+	size_t na, nb;		/* their sizes (floats) */
 #ifdef HAVE_DNNL
 	dnnl_stream_t stream;
 	void *scratch;		/* this thread's scratchpad */
@@ -279,6 +291,9 @@ gemm_kernel_new(enum gemm_lib lib, enum gemm_type type, int k,
 {
 	struct gemm_kernel *kn;
 
+	if (lib == GEMM_AVX512 && !gemm_lib_available(lib))
+		return err_set(err, NS_EINPUT, "avx512: this CPU has no "
+			       "AVX-512F (use openblas or onednn)");
 	if (!gemm_type_available(lib, type))
 		return err_set(err, NS_EINPUT, "%s products are not available "
 			       "through %s in this build%s",
@@ -356,6 +371,8 @@ gemm_ctx_free(struct gemm_ctx *cx)
 {
 	if (!cx)
 		return;
+	free(cx->pa);
+	free(cx->pb);
 #ifdef HAVE_DNNL
 	if (cx->stream)
 		dnnl_stream_destroy(cx->stream);
@@ -379,6 +396,27 @@ gemm_run(struct gemm_kernel *kn, struct gemm_ctx *cx, int64_t m, int64_t n,
 		/* column-major: C^T (n x m) = B (n x k) . A^T */
 		sgemm_("T", "N", &ni, &mi, &ki, &one, b, &lb, a, &la, &zero,
 		       c, &lc);
+		return 0;
+	}
+	if (kn->lib == GEMM_AVX512) {
+		size_t na = gemm_pack_size(m, kn->k, GEMM_GROUP);
+		size_t nb = gemm_pack_size(n, kn->k, GEMM_PANEL);
+
+		if (!cx)
+			return -1;
+		if (na > cx->na) {
+			free(cx->pa);
+			cx->pa = xmalloc_large(na * sizeof(float));
+			cx->na = na;
+		}
+		if (nb > cx->nb) {
+			free(cx->pb);
+			cx->pb = xmalloc_large(nb * sizeof(float));
+			cx->nb = nb;
+		}
+		gemm_pack(a, m, kn->k, lda, GEMM_GROUP, cx->pa);
+		gemm_pack(b, n, kn->k, ldb, GEMM_PANEL, cx->pb);
+		gemm_avx512_product(cx->pa, m, cx->pb, n, kn->k, c, ldc);
 		return 0;
 	}
 #ifdef HAVE_DNNL
@@ -572,11 +610,12 @@ gemm_machine(char *buf, size_t size)
 }
 
 /* Seconds for the @m x @n x @k product of @a and @b through @kn, in
- * tiles on every thread as exact search runs it; < 0 when a product
- * failed. */
+ * tiles on every thread as exact search runs it (our own kernel: from the
+ * passages packed once, @bp, its queries packed once per query tile); < 0
+ * when a product failed. */
 static double
 gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
-		const float *b)
+		const float *b, const float *bp)
 {
 	const int tm = m < GEMM_TILE_M ? m : GEMM_TILE_M;
 	const int tn = n < GEMM_TILE_N ? n : GEMM_TILE_N;
@@ -589,24 +628,34 @@ gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 	{
 		struct gemm_ctx *cx = gemm_ctx_new(kn);
 		float *c = xmalloc((size_t)tm * (size_t)tn * sizeof(float));
+		float *pa = bp ? xmalloc(gemm_pack_size(tm, k, GEMM_GROUP) *
+					 sizeof(float)) : NULL;
 
 #pragma omp for schedule(dynamic, 1)
 		for (int ti = 0; ti < mt; ti++) {
 			int q0 = ti * tm, mm = m - q0 < tm ? m - q0 : tm;
 
+			if (pa)
+				gemm_pack(a + (size_t)q0 * (size_t)k, mm, k, k,
+					  GEMM_GROUP, pa);
 			for (int j0 = 0; j0 < n; j0 += tn) {
 				int nn = n - j0 < tn ? n - j0 : tn;
 
-				if (gemm_run(kn, cx, mm, nn,
-					     a + (size_t)q0 * (size_t)k, k,
-					     b + (size_t)j0 * (size_t)k, k, c,
-					     nn)) {
+				if (pa)
+					gemm_avx512_product(pa, mm, bp +
+							    (size_t)j0 * k,
+							    nn, k, c, nn);
+				else if (gemm_run(kn, cx, mm, nn,
+						  a + (size_t)q0 * (size_t)k, k,
+						  b + (size_t)j0 * (size_t)k,
+						  k, c, nn)) {
 #pragma omp atomic write
 					failed = 1;
 				}
 			}
 		}
 		free(c);
+		free(pa);
 		gemm_ctx_free(cx);
 	}
 	gemm_serial_end();
@@ -618,7 +667,7 @@ enum ns_rc
 gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		   struct ns_err *err)
 {
-	float *a, *b;
+	float *a, *b, *bp = NULL;
 	struct gemm_kernel *kn[GEMM_NLIBS] = { NULL };
 	uint64_t st = 1;
 	enum ns_rc rc = NS_OK;
@@ -637,6 +686,11 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		a[i] = (float)(filter_rng_uniform(&st) - 0.5);
 	for (size_t i = 0; i < (size_t)n * (size_t)k; i++)
 		b[i] = (float)(filter_rng_uniform(&st) - 0.5);
+	if (gemm_lib_available(GEMM_AVX512)) {
+		bp = xmalloc_large(gemm_pack_size(n, k, GEMM_PANEL) *
+				   sizeof(float));
+		gemm_pack(b, n, k, k, GEMM_PANEL, bp);
+	}
 	for (int l = 0; l < GEMM_NLIBS && rc == NS_OK; l++) {
 		if (!gemm_lib_available((enum gemm_lib)l))
 			continue;
@@ -644,7 +698,8 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 					  err)))
 			break;
 		/* warm up: thread pools, primitive creation, page faults */
-		if (gemm_probe_time(kn[l], m, n, k, a, b) < 0)
+		if (gemm_probe_time(kn[l], m, n, k, a, b,
+				    l == GEMM_AVX512 ? bp : NULL) < 0)
 			rc = err_set(err, NS_EINTERNAL, "%s: the probe's "
 				     "product failed",
 				     gemm_lib_name((enum gemm_lib)l));
@@ -656,7 +711,8 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 
 			if (!kn[l])
 				continue;
-			t = gemm_probe_time(kn[l], m, n, k, a, b);
+			t = gemm_probe_time(kn[l], m, n, k, a, b,
+					    l == GEMM_AVX512 ? bp : NULL);
 			if (t > 0 && flop / t / 1e9 > p->rate[l])
 				p->rate[l] = flop / t / 1e9;
 		}
@@ -668,6 +724,7 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		gemm_kernel_free(kn[l]);
 	free(a);
 	free(b);
+	free(bp);
 	return rc;
 }
 
@@ -686,10 +743,11 @@ gemm_cache_path(char *buf, size_t size)
 	return true;
 }
 
-/* Cache lines: "v2<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
+/* Cache lines: "v3<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
  * with one "lib=rate" field per library.  A line that does not parse is
  * ignored (and replaced at the next write); so are v1 lines, measured on
- * one large product with the libraries' own threads, not in tiles. */
+ * one large product with the libraries' own threads, not in tiles, and
+ * v2 lines, which did not measure our own kernel (a write drops both). */
 static bool
 gemm_cache_read(const char *path, struct gemm_probe *p)
 {
@@ -711,7 +769,7 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 			if ((s = strchr(s, '\t')))
 				*s++ = 0;
 		}
-		if (nf < 5 || strcmp(f[0], "v2") || strcmp(f[1], key) ||
+		if (nf < 5 || strcmp(f[0], "v3") || strcmp(f[1], key) ||
 		    strcmp(f[2], p->machine) || !gemm_lib_parse(f[4], &best))
 			continue;
 		memset(p->rate, 0, sizeof(p->rate));
@@ -759,12 +817,13 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		free(tmp);
 		return;
 	}
-	snprintf(key, sizeof(key), "v2\t%d,%d,%d\t", p->m, p->n, p->k);
+	snprintf(key, sizeof(key), "v3\t%d,%d,%d\t", p->m, p->n, p->k);
 	if ((in = fopen(path, "r"))) {
 		size_t kl = strlen(key), ml = strlen(p->machine);
 
 		while (fgets(line, sizeof(line), in))
-			if (!(strncmp(line, key, kl) == 0 &&
+			if (!strncmp(line, "v3\t", 3) &&
+			    !(strncmp(line, key, kl) == 0 &&
 			      strncmp(line + kl, p->machine, ml) == 0 &&
 			      line[kl + ml] == '\t'))
 				fputs(line, out);
@@ -793,12 +852,20 @@ gemm_best(bool measure, struct gemm_probe *p, struct ns_err *err)
 	if (force && *force) {
 		enum gemm_lib l;
 
-		if (!gemm_lib_parse(force, &l) || !gemm_lib_available(l))
+		if (!gemm_lib_parse(force, &l) || !gemm_lib_available(l)) {
+			char libs[64] = "";
+
+			for (int i = 0; i < GEMM_NLIBS; i++)
+				if (gemm_lib_available((enum gemm_lib)i))
+					snprintf(libs + strlen(libs),
+						 sizeof(libs) - strlen(libs),
+						 "%s%s", *libs ? ", " : "",
+						 gemm_lib_name(
+							 (enum gemm_lib)i));
 			return err_set(err, NS_ECONFIG, "NEGSIEVE_GEMM=%s: "
-				       "expected openblas%s", force,
-				       gemm_lib_available(GEMM_ONEDNN) ?
-				       " or onednn" : " (this build has no "
-				       "oneDNN)");
+				       "expected one of %s (what this build "
+				       "and CPU have)", force, libs);
+		}
 		p->best = l;
 		p->source = "NEGSIEVE_GEMM";
 		gemm_machine(p->machine, sizeof(p->machine));

@@ -1,11 +1,13 @@
 /*
  * gemm.h - the matrix products of exact search on the fastest library the
- * machine has: OpenBLAS sgemm or oneDNN's matmul primitive (f32, and the
- * bf16 and u8 x s8 products that reduced-precision screening uses).
+ * machine has: OpenBLAS sgemm, oneDNN's matmul primitive (f32, and the
+ * bf16 and u8 x s8 products that reduced-precision screening uses) or our
+ * own AVX-512 f32 kernel (gemm_avx512.c), which exact search runs fused
+ * with its threshold test.
  *
  * Every product here is C[m x n] = A[m x k] . B[n x k]^T with row-major A
  * (queries), B (passages) and C (scores), leading dimensions in elements.
- * Which of OpenBLAS and oneDNN is faster depends on the CPU, so it is
+ * Which of them is faster depends on the CPU, so it is
  * measured (gemm_probe_measure()) once per machine at the mining shape and
  * the result kept in a small cache file (gemm_best()).
  *
@@ -28,7 +30,7 @@
 extern "C" {
 #endif
 
-enum gemm_lib { GEMM_OPENBLAS, GEMM_ONEDNN, GEMM_NLIBS };
+enum gemm_lib { GEMM_OPENBLAS, GEMM_ONEDNN, GEMM_AVX512, GEMM_NLIBS };
 
 /*
  * Element types: f32 x f32 -> f32; bf16 x bf16 -> f32 (uint16_t storage);
@@ -36,16 +38,17 @@ enum gemm_lib { GEMM_OPENBLAS, GEMM_ONEDNN, GEMM_NLIBS };
  */
 enum gemm_type { GEMM_F32, GEMM_BF16, GEMM_U8S8 };
 
-/* "openblas", "onednn"; "f32", "bf16", "int8". */
+/* "openblas", "onednn", "avx512"; "f32", "bf16", "int8". */
 const char *gemm_lib_name(enum gemm_lib lib);
 const char *gemm_type_name(enum gemm_type type);
 
 /* Whether this build has @lib (OpenBLAS always; oneDNN when configure
- * found libdnnl), and whether @lib computes products of @type. */
+ * found libdnnl; avx512 when the CPU has AVX-512F), and whether @lib
+ * computes products of @type (avx512: f32 only). */
 bool gemm_lib_available(enum gemm_lib lib);
 bool gemm_type_available(enum gemm_lib lib, enum gemm_type type);
 
-/* Parse "openblas"/"onednn" into *@lib; false when @s is neither. */
+/* Parse "openblas"/"onednn"/"avx512" into *@lib; false when @s is none. */
 bool gemm_lib_parse(const char *s, enum gemm_lib *lib);
 
 /* ---- products ------------------------------------------------------- */
@@ -104,6 +107,48 @@ void gemm_quantize(const float *x, int dim, int64_t rows, int qmax, int zero,
  * pairwise 16-bit sums could otherwise saturate). */
 void gemm_u8_range(int *zero, int *qmax);
 
+/* ---- our own kernel (AVX-512, f32) ------------------------------------ */
+
+/*
+ * Operands packed in blocks of @rows rows, each block k-major (value p of
+ * its row i at [p * rows + i]), the last block padded with zero rows:
+ * passages in panels of GEMM_PANEL rows (packed once per corpus), queries
+ * in groups of GEMM_GROUP.  A panel's rows start at row 32 * j of the
+ * packing, at float (32 * j) * k.
+ */
+#define GEMM_PANEL 32
+#define GEMM_GROUP 14
+
+/* Whether the CPU runs the kernel (AVX-512F). */
+bool gemm_avx512_available(void);
+
+/* Floats that @n rows of @k take packed in blocks of @rows. */
+size_t gemm_pack_size(int64_t n, int k, int rows);
+
+/* Pack the @n rows @x (row stride @ld) into @out (gemm_pack_size()). */
+void gemm_pack(const float *x, int64_t n, int k, int64_t ld, int rows,
+	       float *out);
+
+/* C (@m x @n, row stride @ldc) = A . B^T of packed queries @ap and packed
+ * passages @bp, on the calling thread. */
+void gemm_avx512_product(const float *ap, int64_t m, const float *bp,
+			 int64_t n, int k, float *c, int64_t ldc);
+
+/* Called with the scores @x[0..n) of query row @i against passages
+ * @j0.. of a gemm_avx512_scan() when one of them is above thr[i]. */
+typedef void (*gemm_hit_fn)(void *arg, int64_t i, const float *x,
+			    int64_t j0, int n);
+
+/*
+ * The same product, tested instead of stored: each tile of GEMM_GROUP
+ * queries x GEMM_PANEL passages is compared, in registers, with the
+ * queries' thresholds @thr[0..m) (strictly greater), and @hit gets the
+ * rows that have a score above theirs (it may raise @thr meanwhile).  A
+ * row's passages come in ascending order.
+ */
+void gemm_avx512_scan(const float *ap, int64_t m, const float *bp, int64_t n,
+		      int k, const float *thr, gemm_hit_fn hit, void *arg);
+
 /* ---- which library is faster ------------------------------------------ */
 
 /* The products exact search runs (topk_search()): tiles of GEMM_TILE_M
@@ -136,15 +181,17 @@ struct gemm_probe {
  * single-threaded (a library's own threads on one large product rank
  * them differently: on an AVX-512 Xeon OpenBLAS won there by 6% while
  * oneDNN made the mining job 5% faster).  Libraries alternate, best of
- * three; fills @p (source "measured").  Memory: (m + n) * k floats and a
+ * three; fills @p (source "measured").  Our own kernel is timed as the
+ * search runs it too: the passages packed once, before the clock starts,
+ * the queries once per query tile.  Memory: 2 (m + n) * k floats and a
  * tile per thread for a moment.
  */
 enum ns_rc gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 			      struct ns_err *err);
 
 /*
- * The faster library on this machine: NEGSIEVE_GEMM=openblas|onednn forces
- * one (no measurement); else the cache file
+ * The faster library on this machine: NEGSIEVE_GEMM=openblas|onednn|avx512
+ * forces one (no measurement); else the cache file
  * ($XDG_CACHE_HOME or ~/.cache)/negsieve/gemm-probe, keyed by the machine
  * string and the shape; else a measurement at the mining shape (or at
  * NEGSIEVE_GEMM_PROBE=M,N,K, for tests), written to the cache when

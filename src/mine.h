@@ -45,13 +45,13 @@ struct mine_screen {
 int mine_screen_margin(enum gemm_type type, int k);
 
 /* Which exact-search engine mine.gemm / NEGSIEVE_GEMM asked for. */
-#define MINE_ENGINES "auto|openblas|onednn|faiss"
+#define MINE_ENGINES "auto|openblas|onednn|faiss|avx512"
 
 /*
  * Prepare @sc for exact search in precision @type over the @np passages
  * @pv (@dim floats each; borrowed) to depth @k: @engine "auto" takes the
- * GEMM library gemm_best() finds faster on this machine (measuring it at
- * first use), "openblas" or "onednn" that library, "faiss" faiss's own
+ * GEMM gemm_best() finds fastest on this machine (measuring it at first
+ * use), "openblas", "onednn" or "avx512" that one, "faiss" faiss's own
  * knn_inner_product (f32 only).  A corpus larger than half the memory is
  * streamed (topk.h) when @mapped says @pv is a read-only file mapping.  A line saying what was chosen and why goes to
  * @desc.  On failure @sc is left empty (mine_screen_fini() is safe).

@@ -49,7 +49,8 @@ minejob_parse_shard(const char *arg, void *settings, char *buf, size_t size)
 
 #define MS struct minejob_settings
 static const char *const minejob_gemm_names[] = { "auto", "openblas",
-						   "onednn", "faiss" };
+						   "onednn", "faiss",
+						   "avx512" };
 
 const struct opt minejob_opts[] = {
 	OPT_KEY('m', "method", "M", "mine.method", CONFIG_ENUM, MS, method,
@@ -65,8 +66,8 @@ const struct opt minejob_opts[] = {
 		precision, "exact search: f32, or bf16 or int8 screening "
 		"rescored in f32"),
 	OPT_KEY(0, "gemm", "E", "mine.gemm", CONFIG_ENUM, MS, gemm,
-		"exact search engine: auto (the faster GEMM, measured once "
-		"per machine), openblas, onednn, faiss"),
+		"exact search engine: auto (the fastest GEMM, measured once "
+		"per machine), openblas, onednn, faiss, avx512"),
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
 		 "re-apply filters, sampling and people's decisions to a "

@@ -35,8 +35,11 @@ struct topk {
 	struct gemm_kernel *kn;
 	size_t esize;		/* bytes per converted value (4, 2, 1) */
 	/* converted passages, the whole corpus (memory mode) or one chunk
-	 * (streaming); NULL in f32 */
+	 * (streaming): bf16 or int8 rows, or for our own kernel (GEMM_AVX512)
+	 * f32 packed in panels (gemm_pack()); NULL for OpenBLAS and oneDNN
+	 * in f32 */
 	void *conv;
+	bool packed;		/* conv holds panels: search fused */
 	float *pscale;		/* int8: per-row scale */
 	int32_t *pzs;		/* int8: zero point x sum of the row's values */
 	int zero, qmax;		/* int8: the u8 range of the queries */
@@ -160,7 +163,10 @@ topk_convert_rows(struct topk *t, int64_t r0, int64_t n, void *conv,
 		int64_t m = n - b < blk ? n - b : blk;
 		const float *x = t->xb + (size_t)(r0 + b) * (size_t)t->dim;
 
-		if (t->o.type == GEMM_BF16) {
+		if (t->packed) {
+			gemm_pack(x, m, t->dim, t->dim, GEMM_PANEL,
+				  (float *)conv + (size_t)b * t->dim);
+		} else if (t->o.type == GEMM_BF16) {
 			gemm_to_bf16(x, (size_t)m * (size_t)t->dim,
 				     (uint16_t *)conv + (size_t)b * t->dim);
 		} else {
@@ -292,6 +298,20 @@ topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
 	topk_advise_range(t, r0, r1, drop ? MADV_DONTNEED : MADV_WILLNEED);
 }
 
+/* The memory to plan for, in bytes: the machine's, or NEGSIEVE_MEMORY
+ * (for tests). */
+static double
+topk_memory(void)
+{
+	const char *e = getenv("NEGSIEVE_MEMORY");
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+	if (e && atof(e) > 0)
+		return atof(e);
+	return pages > 0 && psize > 0 ? (double)pages * (double)psize :
+					INFINITY;
+}
+
 enum ns_rc
 topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 struct topk **out, struct ns_err *err)
@@ -303,13 +323,26 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	t->nb = nb;
 	t->dim = dim;
 	t->o = *o;
-	/* in memory one chunk: a chunk ends with all threads waiting */
+	t->packed = o->lib == GEMM_AVX512 && o->type == GEMM_F32;
+	/* in memory one chunk: a chunk ends with all threads waiting; but
+	 * a packed copy of a corpus larger than a quarter of the memory is
+	 * made chunk by chunk at each search */
 	if (t->o.chunk <= 0)
-		t->o.chunk = o->stream ? TOPK_CHUNK : nb > 0 ? nb : 1;
+		t->o.chunk = o->stream || (t->packed &&
+					   (double)nb * dim * 4 >
+						   topk_memory() / 4) ?
+				     TOPK_CHUNK : nb > 0 ? nb : 1;
 	if (t->o.tile_m <= 0)
 		t->o.tile_m = TOPK_TILE_M;
 	if (t->o.tile_n <= 0)
 		t->o.tile_n = TOPK_TILE_N;
+	if (o->lib == GEMM_AVX512) {
+		/* passage tiles and chunks start on a panel */
+		t->o.tile_n = (t->o.tile_n + GEMM_PANEL - 1) / GEMM_PANEL *
+			      GEMM_PANEL;
+		t->o.chunk = (t->o.chunk + GEMM_PANEL - 1) / GEMM_PANEL *
+			     GEMM_PANEL;
+	}
 	if ((rc = gemm_kernel_new(o->lib, o->type, dim, &t->kn, err))) {
 		free(t);
 		return rc;
@@ -321,12 +354,15 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 * rows wanted at random are read ahead by topk_rows_advise() */
 	if (o->stream)
 		topk_advise_range(t, 0, nb, MADV_RANDOM);
-	if (o->type != GEMM_F32) {
-		/* the whole corpus, or one chunk when streaming */
-		int64_t rows = o->stream && nb > t->o.chunk ? t->o.chunk : nb;
+	if (o->type != GEMM_F32 || t->packed) {
+		/* the whole corpus, or one chunk when streaming or packing
+		 * chunk by chunk (packed: a whole last panel) */
+		int64_t rows = (o->stream || t->packed) && nb > t->o.chunk ?
+				       t->o.chunk : nb;
 
-		t->conv = xmalloc_large((size_t)(rows > 0 ? rows : 1) *
-					 (size_t)dim * t->esize);
+		t->conv = xmalloc_large(gemm_pack_size(rows > 0 ? rows : 1,
+						       dim, GEMM_PANEL) *
+					t->esize);
 		if (o->type == GEMM_U8S8) {
 			t->pscale = xmalloc((size_t)(rows + 1) * sizeof(float));
 			t->pzs = xmalloc((size_t)(rows + 1) * sizeof(int32_t));
@@ -364,6 +400,12 @@ enum gemm_lib
 topk_lib(const struct topk *t)
 {
 	return t->o.lib;
+}
+
+int64_t
+topk_chunk(const struct topk *t)
+{
+	return t->conv && !t->converted ? t->o.chunk : t->nb;
 }
 
 /* ---- selection -------------------------------------------------------- */
@@ -953,6 +995,25 @@ topk_thread_num(void)
 #endif
 }
 
+/* A fused scan's state (gemm_avx512_scan()): the thread's buffers, the
+ * unit's first query and passage row, its queries' thresholds. */
+struct topk_fused {
+	struct topk_sel *sel;
+	int64_t q0, base;
+	float *thr;
+};
+
+/* Row @i of the unit has a score above its threshold among @x[0..n)
+ * (passages @j0.. of the tile): into its buffer, the threshold kept. */
+static void
+topk_hit(void *arg, int64_t i, const float *x, int64_t j0, int n)
+{
+	struct topk_fused *f = arg;
+
+	topk_push(f->sel, f->q0 + i, x, n, f->base + j0);
+	f->thr[i] = topk_sel_thr(f->sel, f->q0 + i);
+}
+
 enum ns_rc
 topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	    int64_t *label, struct ns_err *err)
@@ -1041,7 +1102,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 			topk_advise(t, c0 + cn, c0 + cn +
 				    (t->nb - c0 - cn < t->o.chunk ?
 				     t->nb - c0 - cn : t->o.chunk), false);
-		if (t->o.type == GEMM_F32) {
+		if (!t->conv) {
 			pb = (const char *)(t->xb + (size_t)c0 * (size_t)dim);
 		} else if (t->converted) {
 			pb = (const char *)t->conv + (size_t)c0 * dim * es;
@@ -1072,9 +1133,20 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		}
 #pragma omp parallel
 		{
-			struct gemm_ctx *cx = gemm_ctx_new(t->kn);
-			float *ct = xmalloc((size_t)mt * (size_t)nt * 4);
+			struct gemm_ctx *cx = t->packed ? NULL :
+					      gemm_ctx_new(t->kn);
+			float *ct = t->packed ? NULL :
+				    xmalloc((size_t)mt * (size_t)nt * 4);
 			struct topk_sel *my = &sel[topk_thread_num()];
+			struct topk_fused fu = { my, 0, 0, NULL };
+			float *qp = NULL;
+
+			if (t->packed) {
+				qp = xmalloc(gemm_pack_size(mt, dim,
+							    GEMM_GROUP) *
+					     sizeof(float));
+				fu.thr = xmalloc((size_t)mt * sizeof(float));
+			}
 
 			/* a thread's units come in ascending order, so each
 			 * query's rows reach a buffer in ascending order (the
@@ -1089,6 +1161,30 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 					(size_t)q0 * dim * es :
 					(const char *)(xq + (size_t)q0 * dim);
 
+				if (t->packed) {
+					/* the queries packed once, each
+					 * passage tile tested in registers */
+					gemm_pack(xq + (size_t)q0 * dim, m, dim,
+						  dim, GEMM_GROUP, qp);
+					fu.q0 = q0;
+					for (int64_t j0 = s0; j0 < s1;
+					     j0 += nt) {
+						int64_t n = s1 - j0 < nt ?
+							s1 - j0 : nt;
+
+						for (int64_t i = 0; i < m; i++)
+							fu.thr[i] = topk_sel_thr(
+								my, q0 + i);
+						fu.base = c0 + j0;
+						gemm_avx512_scan(
+						    qp, m,
+						    (const float *)pb +
+							(size_t)j0 * dim,
+						    n, dim, fu.thr, topk_hit,
+						    &fu);
+					}
+					continue;
+				}
 				for (int64_t j0 = s0; j0 < s1 && !failed;
 				     j0 += nt) {
 					int64_t n = s1 - j0 < nt ? s1 - j0 : nt;
@@ -1114,6 +1210,8 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 				}
 			}
 			free(ct);
+			free(qp);
+			free(fu.thr);
 			gemm_ctx_free(cx);
 		}
 		if (t->o.stream)

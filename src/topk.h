@@ -109,6 +109,10 @@ int64_t topk_batch_max(int k);
 enum gemm_type topk_type(const struct topk *t);
 enum gemm_lib topk_lib(const struct topk *t);
 
+/* Passages a search converts or packs at a time: the whole corpus when
+ * the copy is made once, at topk_new(), or when none is made. */
+int64_t topk_chunk(const struct topk *t);
+
 /* Exact inner product of two @dim-float vectors (accumulated in double,
  * rounded once to float): the score mining stores, so a passage gets the
  * same score as a candidate and as a positive. */

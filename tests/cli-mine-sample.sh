@@ -89,4 +89,29 @@ for p in bf16 int8; do
 	is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
 		"... the same candidates and scores as f32 for every query"
 done
+
+# each engine of exact search by name, our own AVX-512 kernel also packing
+# chunk by chunk (a copy larger than a quarter of the memory) and
+# streamed: run 1's candidates and scores for every query
+for g in openblas onednn avx512 avx512:6000000 avx512:2000000; do
+	mem=${g#*:}
+	[ "$mem" = "$g" ] && mem=
+	g=${g%%:*}
+	NEGSIEVE_MEMORY=$mem run "$NEGSIEVE" mine --method dense --gemm $g --range-max 20 --num-negatives 5 "$P"
+	if [ "$rc" -ne 0 ] && { [ $g = onednn ] && printf '%s' "$err" | grep -q "oneDNN\|onednn"; } ||
+	   { [ $g = avx512 ] && printf '%s' "$err" | grep -q "no AVX-512F"; }; then
+		skip "--gemm $g: not here ($err)"
+		continue
+	fi
+	is "$rc" 0 "dense mining, --gemm $g${mem:+, $mem bytes of memory}"
+	is_in "$out" "exact search on $g in f32" "... on $g"
+	r=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM run")
+	is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
+		"... the same candidates and scores as run 1 for every query"
+done
+runs=$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run")
+NEGSIEVE_GEMM=blas run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 6 "NEGSIEVE_GEMM=blas: a configuration error"
+is_in "$err" "NEGSIEVE_GEMM=blas: expected one of openblas" "... naming the variable and what it takes"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run")" "$runs" "... and no run stored"
 done_testing
