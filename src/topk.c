@@ -1024,7 +1024,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	void *qa = NULL;
 	float *qscale = NULL;
 	int32_t *qsum = NULL;
-	float *floor = NULL;
+	float *floor = NULL, *qpk = NULL;
 	int64_t mt, nt = t->o.tile_n, ntiles, seg;
 	int nth = topk_nthreads(), failed = 0, cap;
 	double pn = 0, p4 = 0, ps = 0;
@@ -1087,6 +1087,19 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	mt = (mt + 15) / 16 * 16;
 	ntiles = (nq + mt - 1) / mt;
 	seg = nt * TOPK_SEG_TILES;
+	/* our own kernel: each query tile packed once for all its units */
+	if (t->packed) {
+		size_t per_tile = gemm_pack_size(mt, dim, GEMM_GROUP);
+
+		qpk = xmalloc((size_t)ntiles * per_tile * sizeof(float));
+#pragma omp parallel for schedule(static)
+		for (int64_t ti = 0; ti < ntiles; ti++) {
+			int64_t q0 = ti * mt, m = nq - q0 < mt ? nq - q0 : mt;
+
+			gemm_pack(xq + (size_t)q0 * dim, m, dim, dim,
+				  GEMM_GROUP, qpk + (size_t)ti * per_tile);
+		}
+	}
 	if (t->o.stream)
 		topk_advise(t, 0, t->nb < t->o.chunk ? t->nb : t->o.chunk,
 			    false);
@@ -1139,14 +1152,9 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 				    xmalloc((size_t)mt * (size_t)nt * 4);
 			struct topk_sel *my = &sel[topk_thread_num()];
 			struct topk_fused fu = { my, 0, 0, NULL };
-			float *qp = NULL;
 
-			if (t->packed) {
-				qp = xmalloc(gemm_pack_size(mt, dim,
-							    GEMM_GROUP) *
-					     sizeof(float));
+			if (t->packed)
 				fu.thr = xmalloc((size_t)mt * sizeof(float));
-			}
 
 			/* a thread's units come in ascending order, so each
 			 * query's rows reach a buffer in ascending order (the
@@ -1162,10 +1170,11 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 					(const char *)(xq + (size_t)q0 * dim);
 
 				if (t->packed) {
-					/* the queries packed once, each
-					 * passage tile tested in registers */
-					gemm_pack(xq + (size_t)q0 * dim, m, dim,
-						  dim, GEMM_GROUP, qp);
+					/* each passage tile tested in
+					 * registers */
+					const float *qp = qpk + (size_t)(q0 / mt) *
+						gemm_pack_size(mt, dim, GEMM_GROUP);
+
 					fu.q0 = q0;
 					for (int64_t j0 = s0; j0 < s1;
 					     j0 += nt) {
@@ -1210,7 +1219,6 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 				}
 			}
 			free(ct);
-			free(qp);
 			free(fu.thr);
 			gemm_ctx_free(cx);
 		}
@@ -1232,6 +1240,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 				dist[q * k + i] *= qscale[q];
 	}
 	free(qa);
+	free(qpk);
 	free(qscale);
 	free(qsum);
 	for (int i = 0; i < nth; i++) {
