@@ -25,7 +25,9 @@
 #        OLD=path/to/negsieve also times an older binary's bm25 and
 #        compares its candidates.
 #
-# Knobs (environment): ROUNDS=3, WORK=/tmp/ns-limit (generated data, not
+# Knobs (environment): ROUNDS=3, GEMMS (exact: also time f32 with each of
+# these engines forced, e.g. GEMMS="openblas onednn avx512", one run each
+# per round), WORK=/tmp/ns-limit (generated data, not
 # in the repo), SHARED=../shared, ST_GIT (a bare git dir of
 # huggingface/sentence-transformers; without it the peer is skipped unless
 # /tmp/st-peer holds its files already; the peer runs on Debian's
@@ -139,6 +141,7 @@ exact() {
 	flop=$(echo "$nq $nb $d" | awk '{ print 2 * $1 * $2 * $3 }')
 	opts="--model file:passages.npy --index Flat --range-max 50 --num-negatives 5 --rank-of negatives"
 	: >"$WORK/exact.rows"
+	: >"$WORK/exact.gemms"
 	r=0
 	while [ "$r" -lt "$ROUNDS" ]; do
 		r=$((r + 1))
@@ -151,6 +154,15 @@ exact() {
 			ran "$@"
 			eval "t_$p=$1 m_$p=$2"
 			cp "$WORK/last.out" "$WORK/x-$p.out"
+		done
+		forced=
+		for g in ${GEMMS:-}; do
+			fresh "$base" "$WORK/x-g"
+			# shellcheck disable=SC2086
+			set -- $(NEGSIEVE_GEMM=$g timed "$N" mine $opts --precision f32 "$WORK/x-g")
+			ran "$@"
+			forced="$forced $g $1 s ($(echo "$flop $1" | awk '{ printf "%.1f", $1 / $2 / 1e9 }') GFLOP/s);"
+			echo "$g $1" >>"$WORK/exact.gemms"
 		done
 		if [ "$peer" = yes ]; then
 			set -- $(OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE timed /usr/bin/python3 \
@@ -169,9 +181,9 @@ exact() {
 		sp=$(echo "$t_peer $t_f32" | awk '{ printf "%.2f", $1 / $2 }')
 		b16=$(echo "$t_f32 $t_bf16" | awk '{ printf "%.2f", $1 / $2 }')
 		i8=$(echo "$t_f32 $t_int8" | awk '{ printf "%.2f", $1 / $2 }')
-		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx); load %s\n' \
+		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx);%s load %s\n' \
 			"$r" "$ob1" "$ob2" "$dn1" "$dn2" "$t_f32" "$rate" "$eff" "$m_f32" \
-			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" "$(load)"
+			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" "${forced:+ forced:$forced}" "$(load)"
 		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer" >>"$WORK/exact.rows"
 	done
 	echo "exact, ${nq} x ${nb} x ${d}, k=50, 5 negatives, $ROUNDS rounds (ranges):"
@@ -181,6 +193,9 @@ exact() {
 	echo "  bf16 whole process         $(cut -d' ' -f6 "$WORK/exact.rows" | range) s = $(cut -d' ' -f7 "$WORK/exact.rows" | range)x the f32 speed (target >= 1.5)"
 	echo "  int8 whole process         $(cut -d' ' -f8 "$WORK/exact.rows" | range) s = $(cut -d' ' -f9 "$WORK/exact.rows" | range)x the f32 speed"
 	echo "  peak RSS negsieve / peer   $(cut -d' ' -f10 "$WORK/exact.rows" | range) / $(cut -d' ' -f11 "$WORK/exact.rows" | range) MiB"
+	for g in ${GEMMS:-}; do
+		echo "  f32 with NEGSIEVE_GEMM=$g   $(awk -v g="$g" '$1 == g { print $2 }' "$WORK/exact.gemms" | range) s"
+	done
 	for p in bf16 int8; do
 		set -- $(python3 bench/limit-check.py topk "$WORK/x-$p/negsieve.db" 1 \
 			"$WORK/x-f32/negsieve.db" 1 51)

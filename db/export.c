@@ -222,7 +222,7 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 		   struct ns_err *err)
 {
 	static const char sql_runs[] =
-		"SELECT id, coalesce(source_id, 0) FROM run"
+		"SELECT id, coalesce(source_id, 0), state = 'done' FROM run"
 		" WHERE ?1 = 0 OR id = ?1 ORDER BY id DESC";
 	static const char sql_snap[] =
 		"SELECT (SELECT count(*) FROM query),"
@@ -316,6 +316,18 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	}
 	sqlite3_bind_int64(st, 1, run);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		/* an unfinished run (a mine killed on the way) has nothing
+		 * to export yet */
+		if (!sqlite3_column_int(st, 2)) {
+			if (run <= 0)
+				continue;
+			sqlite3_reset(st);
+			rc = err_set(err, NS_ENOTFOUND, "run %lld: unfinished "
+				     "(its mining was interrupted); run "
+				     "'negsieve mine %s' again to resume it",
+				     (long long)run, db_dir(db));
+			goto fail;
+		}
 		if (r->nruns == cap) {
 			cap = cap ? cap * 2 : 8;
 			r->runs = xrealloc(r->runs, cap * sizeof(*r->runs));

@@ -59,10 +59,37 @@ shard_sqlfail(sqlite3 *h, const char *path, struct ns_err *err)
 		       h ? sqlite3_errmsg(h) : "out of memory");
 }
 
+/* Whether the SQLite file @path holds a shard (its shard_meta table). */
+static bool
+shard_file(const char *path)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	bool yes = false;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE "
+			       "name = 'shard_meta'", -1, &st, NULL) ==
+		    SQLITE_OK)
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return yes;
+}
+
 enum ns_rc
 shard_create(const char *path, struct shard **out, struct ns_err *err)
 {
-	struct shard *s = xcalloc(1, sizeof(*s));
+	struct shard *s;
+
+	/* a shard mined again replaces its file; any other database (a
+	 * project's negsieve.db) is never renamed over */
+	if (file_is_sqlite(path) && !shard_file(path))
+		return err_set(err, NS_EUSAGE, "--output %s: is a database "
+			       "but not a shard (a project's?): not "
+			       "replaced; give a new file", path);
+	s = xcalloc(1, sizeof(*s));
 
 	s->path = xstrdup(path);
 	s->tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "src/cmd.h"
+#include "src/dense.h"
 #include "src/minejob.h"
 #include "src/project.h"
 #include "src/summary.h"
@@ -62,6 +63,13 @@ cmd_mine(int argc, char **argv)
 		return cmd_usage_error("mine", "--range-min %d must be below "
 				       "--range-max %d", o.fp.range_min,
 				       o.fp.range_max);
+	}
+	if (o.method == MINEJOB_DENSE && !o.refilter &&
+	    dense_factory_check(o.index)) {
+		project_close(&pj);
+		return cmd_usage_error("mine", "--index (mine.index) '%s': "
+				       "%s", o.index,
+				       dense_factory_check(o.index));
 	}
 	o.report = stdout;
 	summary_init(&sum);

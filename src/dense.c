@@ -111,6 +111,26 @@ dense_fill_ivf(FaissIndex *ix, int dim, const float *xb, int64_t nb,
 	return rc == NS_OK ? 0 : -1;
 }
 
+const char *
+dense_factory_check(const char *factory)
+{
+	/* a number of 0 right after a letter, 'x' or '_' (IVF0, HNSW0,
+	 * PQ0, PQ8x0, IVF16_HNSW0) */
+	for (const char *s = factory; *s; s++) {
+		if (*s < '0' || *s > '9' || s == factory ||
+		    (s[-1] >= '0' && s[-1] <= '9'))
+			continue;
+		if (s[-1] != 'x' && s[-1] != '_' &&
+		    !((s[-1] >= 'A' && s[-1] <= 'Z') ||
+		      (s[-1] >= 'a' && s[-1] <= 'z')))
+			continue;
+		if (strtol(s, NULL, 10) == 0)
+			return "a size of 0 (lists, links, sub-quantizers "
+			       "and bits must be at least 1)";
+	}
+	return NULL;
+}
+
 enum ns_rc
 dense_build(const char *factory, int dim, const float *xb, int64_t nb,
 	    int64_t train_max, struct dense_index **out, struct ns_err *err)

@@ -22,6 +22,13 @@
 struct dense_index;
 
 /*
+ * NULL when the factory string @factory may be given to faiss, else why
+ * not: a size of 0 ("IVF0,Flat", "HNSW0", "PQ0"), which faiss accepts
+ * and then aborts or crashes on.
+ */
+const char *dense_factory_check(const char *factory);
+
+/*
  * Build an inner-product index described by the faiss factory string
  * @factory (e.g. "Flat", "IVF1024,Flat", "HNSW32") over @nb rows of @xb,
  * each of @dim floats.  Training, when the index needs it, uses an evenly

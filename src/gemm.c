@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -678,6 +679,7 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 	p->n = n;
 	p->k = k;
 	p->source = "measured";
+	p->seconds = now_seconds();
 	gemm_machine(p->machine, sizeof(p->machine));
 	now_iso8601(p->when, sizeof(p->when));
 	a = xmalloc((size_t)m * (size_t)k * sizeof(float));
@@ -725,14 +727,20 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 	free(a);
 	free(b);
 	free(bp);
+	p->seconds = now_seconds() - p->seconds;
 	return rc;
 }
 
-/* The cache file's path into @buf; false when there is no home. */
+/* The cache file's path into @buf; false when there is no home (HOME
+ * unset: the password database's). */
 static bool
 gemm_cache_path(char *buf, size_t size)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	struct passwd *pw;
+
+	if ((!h || !*h) && (pw = getpwuid(getuid())))
+		h = pw->pw_dir;
 
 	if (x && *x == '/')
 		snprintf(buf, size, "%s/negsieve/gemm-probe", x);
@@ -793,8 +801,9 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 	return found;
 }
 
-/* Add @p's line to the cache (other lines kept), atomically. */
-static void
+/* Add @p's line to the cache (other lines kept), atomically; false (and
+ * errno) when it cannot be written. */
+static bool
 gemm_cache_write(const char *path, const struct gemm_probe *p)
 {
 	char dir[512], *tmp, line[1024], key[64];
@@ -810,12 +819,15 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		}
 	tmp = xasprintf("%s.tmp-XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
+		int e = errno;
+
 		if (fd >= 0) {
 			close(fd);
 			unlink(tmp);
 		}
 		free(tmp);
-		return;
+		errno = e;
+		return false;
 	}
 	snprintf(key, sizeof(key), "v3\t%d,%d,%d\t", p->m, p->n, p->k);
 	if ((in = fopen(path, "r"))) {
@@ -835,10 +847,23 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		fprintf(out, "\t%s=%.1f", gemm_lib_name((enum gemm_lib)l),
 			p->rate[l]);
 	fputc('\n', out);
-	if (fclose(out) != 0 || rename(tmp, path) != 0)
+	if (fclose(out) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+
 		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return false;
+	}
 	free(tmp);
+	return true;
 }
+
+/* A measurement that could not be cached, kept for the rest of the
+ * process (a mine asks twice: for the index and for exact search). */
+static pthread_mutex_t gemm_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gemm_probe gemm_memo;
+static bool gemm_memo_set;
 
 enum ns_rc
 gemm_best(bool measure, struct gemm_probe *p, struct ns_err *err)
@@ -891,13 +916,32 @@ gemm_best(bool measure, struct gemm_probe *p, struct ns_err *err)
 			return NS_OK;
 		}
 	}
+	pthread_mutex_lock(&gemm_memo_lock);
+	if (gemm_memo_set && gemm_memo.m == m && gemm_memo.n == n &&
+	    gemm_memo.k == k && !strcmp(gemm_memo.machine, p->machine)) {
+		*p = gemm_memo;
+		pthread_mutex_unlock(&gemm_memo_lock);
+		return NS_OK;
+	}
+	pthread_mutex_unlock(&gemm_memo_lock);
 	if (!measure)
 		return NS_OK;
 	if ((rc = gemm_probe_measure(m, n, k, p, err)))
 		return rc;
-	if (path[0])
-		gemm_cache_write(path, p);
 	snprintf(p->cache, sizeof(p->cache), "%s", path);
+	if (!path[0] || !gemm_cache_write(path, p)) {
+		/* said once; the process keeps the measurement */
+		fprintf(stderr, "note: the GEMM probe's result cannot be "
+			"cached%s%s%s%s: each run measures it again (%.1f s)\n",
+			path[0] ? " in " : " (no home directory)",
+			path[0] ? path : "", path[0] ? ": " : "",
+			path[0] ? strerror(errno) : "", p->seconds);
+		p->source = "measured, not cached";
+		pthread_mutex_lock(&gemm_memo_lock);
+		gemm_memo = *p;
+		gemm_memo_set = true;
+		pthread_mutex_unlock(&gemm_memo_lock);
+	}
 	return NS_OK;
 }
 
@@ -907,9 +951,14 @@ gemm_probe_describe(const struct gemm_probe *p, char *buf, size_t size)
 	struct strbuf sb;
 
 	strbuf_init(&sb);
-	if (!p->source) {
-		strbuf_addstr(&sb, "not measured on this machine yet (the "
-			      "first dense 'negsieve mine' measures it)");
+	if (!p->source && !p->cache[0]) {
+		strbuf_addstr(&sb, "not cached: no home directory for the "
+			      "cache (each dense 'negsieve mine' measures "
+			      "it)");
+	} else if (!p->source) {
+		strbuf_addf(&sb, "not measured on this machine yet (the "
+			    "first dense 'negsieve mine' measures it and "
+			    "caches it in %s)", p->cache);
 	} else if (!strcmp(p->source, "NEGSIEVE_GEMM")) {
 		strbuf_addf(&sb, "%s (set by NEGSIEVE_GEMM)",
 			    gemm_lib_name(p->best));

@@ -170,7 +170,9 @@ struct gemm_probe {
 	int m, n, k;			/* the shape measured */
 	char machine[256];		/* CPU model, threads, library versions */
 	char when[40];			/* ISO 8601 time of the measurement */
-	const char *source;		/* "measured", "cache FILE", "NEGSIEVE_GEMM" */
+	const char *source;		/* "measured", "cache", "NEGSIEVE_GEMM",
+					 * "measured, not cached" */
+	double seconds;			/* the measurement took (measured) */
 	char cache[512];		/* the cache file ("" when none) */
 };
 

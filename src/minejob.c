@@ -675,6 +675,21 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			     qs->n == 0 ? "queries" : "passages");
 		goto out;
 	}
+	/* rows imported after the vectors were made are not mined: say so */
+	if (o->report) {
+		int64_t nq = vecdb_count(pj->db, true);
+		int64_t np = vecdb_count(pj->db, false);
+
+		if (nq > qs->n || np > ps->n)
+			fprintf(o->report, "note: %lld of %lld queries and "
+				"%lld of %lld passages have no vector of "
+				"model '%s' (imported since?): not mined; "
+				"'negsieve embed' adds them\n",
+				(long long)(nq > qs->n ? nq - qs->n : 0),
+				(long long)nq,
+				(long long)(np > ps->n ? np - ps->n : 0),
+				(long long)np, model);
+	}
 	/* positives first: the depth may depend on them (rank_of) */
 	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,
 				    &pos_pid, err)))

@@ -57,6 +57,14 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 		*out = o;
 		return NS_OK;
 	}
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    file_is_sqlite(path)) {
+		/* e.g. -o PROJECT/negsieve.db: never replace a database */
+		outstream_abort(o);
+		return err_setpos(err, NS_EUSAGE, path, 0, 0, "is an SQLite "
+				  "database (a project's or a shard?): not "
+				  "replaced; write the output elsewhere");
+	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		/* a device or a pipe (/dev/null, /dev/stdout, a FIFO) is
 		 * written straight: it cannot be replaced */

@@ -307,6 +307,22 @@ now_seconds(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+bool
+file_is_sqlite(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	FILE *fp = fopen(path, "rb");
+	bool yes;
+
+	if (!fp)
+		return false;
+	yes = fread(head, 1, sizeof(head), fp) == sizeof(head) &&
+	      memcmp(head, magic, sizeof(magic)) == 0;
+	fclose(fp);
+	return yes;
+}
+
 char *
 now_iso8601(char *buf, size_t size)
 {

@@ -5,6 +5,7 @@
 #ifndef NS_UTIL_H
 #define NS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,5 +75,10 @@ double now_seconds(void);
 
 /* Current UTC time as ISO 8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into @buf (>= 32). */
 char *now_iso8601(char *buf, size_t size);
+
+/* Whether @path (followed if a symbolic link) is a file that starts with
+ * SQLite's header: a project's database, a shard.  Output paths check it
+ * so that a file meant for data is never renamed over a database. */
+bool file_is_sqlite(const char *path);
 
 #endif

@@ -48,6 +48,33 @@ run "$NEGSIEVE" export -o - "$P"
 is "$out" "$(cat "$T/a.jsonl")" "-o -: the same records on stdout"
 is_in "$err" "export 3: bge to standard output" "-o -: summary on stderr"
 
+# -o onto a database (the project's own, or any SQLite file) is refused:
+# it would be renamed over it; the project stays as it was
+sum0=$(cksum <"$P/negsieve.db")
+n0=$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM export")
+run "$NEGSIEVE" export -o "$P/negsieve.db" "$P"
+is "$rc" 2 "-o PROJECT/negsieve.db: usage error"
+is_in "$err" "$P/negsieve.db: is an SQLite database" "... saying why"
+is "$(cksum <"$P/negsieve.db")" "$sum0" "... the database untouched"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM export")" "$n0" "... no export logged"
+ln -s "$P/negsieve.db" "$T/link.db"
+run "$NEGSIEVE" export -o "$T/link.db" "$P"
+is "$rc" 2 "-o a link to the database: refused too"
+is "$(cksum <"$P/negsieve.db")" "$sum0" "... the database untouched"
+
+# a run left unfinished by a killed mine has nothing to export: --run
+# names it and is refused (as --refilter is); the default export passes it
+u=$(sqlite3 "$P/negsieve.db" "INSERT INTO run(method, params, created_at, state) VALUES ('dense', '{}', 'now', 'mining'); SELECT max(id) FROM run")
+n0=$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM export")
+run "$NEGSIEVE" export --run "$u" -o "$T/u.jsonl" "$P"
+is "$rc" 7 "--run of an unfinished run: refused"
+is_in "$err" "run $u: unfinished (its mining was interrupted)" "... saying why"
+ok "... no file written" test ! -e "$T/u.jsonl"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM export")" "$n0" "... no export logged"
+run "$NEGSIEVE" export -o "$T/u.jsonl" "$P"
+is "$(cat "$T/u.jsonl")" "$(cat "$T/a.jsonl")" "the default export is as before the unfinished run"
+sqlite3 "$P/negsieve.db" "DELETE FROM run WHERE id = $u"
+
 # .gz: gzip output, when the name says so
 "$NEGSIEVE" export -o "$T/a.jsonl.gz" "$P" >/dev/null
 is "$(gzip -dc "$T/a.jsonl.gz")" "$(cat "$T/a.jsonl")" ".gz: gzip of the same"

@@ -134,6 +134,40 @@ is "$out" "run 3: merged 1 shards, 7 queries, $(pool - "$T/b.db" | wc -l) candid
    "a bm25 shard merges"
 is "$(q "SELECT method FROM run WHERE id=3")" bm25 "merged run keeps the method"
 
+# a query and a passage imported after the vectors were made: mining says
+# they are not mined, and how to add them
+sqlite3 "$P/negsieve.db" "INSERT INTO passage(id,text,source_id) VALUES(40,'late passage',1);
+INSERT INTO query(id,xid,text,source_id) VALUES(40,'q40','late query',1);"
+run "$NEGSIEVE" mine --range-max 10 --num-negatives 2 "$P"
+is "$rc" 0 "mining with rows newer than the vectors"
+is_in "$out" "note: 1 of 8 queries and 1 of 32 passages have no vector of model" "... says what is not mined"
+sqlite3 "$P/negsieve.db" "DELETE FROM passage WHERE id = 40; DELETE FROM query WHERE id = 40;"
+
+# factory strings with a size of 0: faiss would abort or crash on them
+runs=$(q "SELECT count(*) FROM run")
+for f in IVF0,Flat HNSW0 IVF8,PQ0; do
+	run "$NEGSIEVE" mine --index $f "$P"
+	is "$rc" 2 "--index $f: usage error (no signal)"
+	is_in "$err" "--index (mine.index) '$f': a size of 0" "... saying why"
+done
+is "$(q "SELECT count(*) FROM run")" "$runs" "... no run stored"
+
+# --output onto a database that is not a shard (the project's own, another
+# project's) is refused: the shard would be renamed over it; a shard file
+# mined again is replaced
+sum0=$(cksum <"$P/negsieve.db")
+osum=$(cksum <"$T/other/negsieve.db")
+for db in "$P/negsieve.db" "$T/other/negsieve.db"; do
+	run "$NEGSIEVE" mine --range-max 10 --num-negatives 2 --shard 0/1 -o "$db" "$P"
+	is "$rc" 2 "--output $db: usage error"
+	is_in "$err" "--output $db: is a database but not a shard" "... saying why"
+done
+is "$(cksum <"$P/negsieve.db")" "$sum0" "... the project's database untouched"
+is "$(cksum <"$T/other/negsieve.db")" "$osum" "... and the other project's"
+ok "... no temporary file left" sh -c "! ls '$P' '$T/other' | grep -q tmp-"
+run "$NEGSIEVE" mine --range-max 10 --num-negatives 2 --shard 0/1 -o "$T/b.db" "$P"
+is "$rc" 0 "an existing shard is mined again into its file"
+
 run "$NEGSIEVE" mine --shard 0/3 "$P"
 is "$err" "negsieve: mine: --shard needs --output FILE
 Try 'negsieve mine --help'." "--shard without --output"

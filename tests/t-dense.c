@@ -368,9 +368,36 @@ test_plan(void)
 	}
 }
 
+/* Factory strings with a size of 0 are refused before faiss sees them
+ * (it accepts them, then aborts or crashes); the usual ones pass. */
+static void
+test_factory_check(void)
+{
+	static const char *const good[] = {
+		"Flat", "IVF1024,Flat", "HNSW32", "IVF4096,PQ16x8",
+		"IVF16_HNSW32,Flat", "PCA64,IVF1024,Flat", "IVF100,SQ8",
+		"OPQ16_64,IVF256,PQ16", "IVF1000,Flat",
+	};
+	static const char *const bad[] = {
+		"IVF0,Flat", "HNSW0", "IVF8,PQ0", "IVF8,PQ8x0",
+		"IVF16_HNSW0,Flat", "PCA0,Flat", "IVF00,Flat",
+	};
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(good); i++)
+		ok(dense_factory_check(good[i]) == NULL, "factory %s passes",
+		   good[i]);
+	for (size_t i = 0; i < NS_ARRAY_SIZE(bad); i++) {
+		const char *why = dense_factory_check(bad[i]);
+
+		ok(why && strstr(why, "size of 0"), "factory %s refused: %s",
+		   bad[i], why ? why : "(passed)");
+	}
+}
+
 int
 main(void)
 {
+	test_factory_check();
 	test_sift();
 	test_generated();
 	test_plan();

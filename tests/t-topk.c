@@ -252,6 +252,31 @@ test_probe(void)
 	if (fp)
 		fclose(fp);
 
+	/* a cache that cannot be written (its directory is a file): the
+	 * note says so, and the process keeps what it measured */
+	{
+		char when[40], file[1100];
+
+		snprintf(file, sizeof(file), "%s/not-a-dir", tmp);
+		fp = fopen(file, "w");
+		if (fp)
+			fclose(fp);
+		setenv("XDG_CACHE_HOME", file, 1);
+		setenv("NEGSIEVE_GEMM_PROBE", "64,128,16", 1);
+		is_int(gemm_best(true, &p, &err), NS_OK, "probe: no cache");
+		is_str(p.source, "measured, not cached",
+		       "probe: measured, not cached");
+		snprintf(when, sizeof(when), "%s", p.when);
+		is_int(gemm_best(true, &p, &err), NS_OK, "probe: again");
+		is_str(p.when, when, "probe: not measured twice by a process");
+		is_int(gemm_best(false, &p, &err), NS_OK, "probe: --version");
+		gemm_probe_describe(&p, desc, sizeof(desc));
+		ok(strstr(desc, "measured, not cached") != NULL,
+		   "describe: %s", desc);
+		setenv("XDG_CACHE_HOME", cache, 1);
+		setenv("NEGSIEVE_GEMM_PROBE", "128,256,32", 1);
+	}
+
 	setenv("NEGSIEVE_GEMM", "blis", 1);
 	is_int(gemm_best(true, &p, &err), NS_ECONFIG, "NEGSIEVE_GEMM=blis");
 	ok(strstr(err.msg, "NEGSIEVE_GEMM=blis: expected one of openblas")
