@@ -620,7 +620,16 @@ minejob_model(struct project *pj, const struct minejob_settings *o,
 	vecdb_models_free(models, n);
 	if (*model || rc != NS_OK)
 		return rc;
-	/* no vectors at all: embed as 'negsieve embed' would */
+	/* no vectors at all: embed as 'negsieve embed' would, once there
+	 * is something to embed (else empty vector sets would be stored
+	 * and taken for vectors later) */
+	if (vecdb_count(pj->db, true) == 0 || vecdb_count(pj->db, false) == 0)
+		return err_set(err, NS_EINPUT, "%s: nothing to mine: no %s "
+			       "(import data first, e.g. 'negsieve import "
+			       "%s FILE')", pj->dir,
+			       vecdb_count(pj->db, true) == 0 ? "queries" :
+							       "passages",
+			       pj->dir);
 	if (!o->embed || o->shard_n)
 		return err_set(err, NS_ENOTFOUND, "%s: no vectors yet; run "
 			       "'negsieve embed %s' first", pj->dir, pj->dir);

@@ -215,7 +215,15 @@ vecstore_load_pair(struct db *db, const char *model, struct vecset **queries,
 		return rc;
 	qmodel = strncmp(p->model, "file:", 5) == 0 ? "file:" : p->model;
 	rc = vecstore_load(db, VEC_QUERY, qmodel, &q, err);
-	if (rc == NS_ENOTFOUND) {
+	if (rc == NS_ENOTFOUND && qmodel != p->model) {
+		/* imported passage vectors: an embedder's queries would not
+		 * go with them */
+		rc = err_set(err, NS_ENOTFOUND, "%s: no query vectors to go "
+			     "with the imported passage vectors '%s'; import "
+			     "the queries' vectors of the same model with "
+			     "'negsieve embed --queries FILE --query-ids FILE "
+			     "%s'", db_dir(db), p->model, db_dir(db));
+	} else if (rc == NS_ENOTFOUND) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: no query vectors to go "
 			     "with the passage vectors of model '%s'; run "
 			     "'negsieve embed %s' first", db_dir(db),

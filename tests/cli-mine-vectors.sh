@@ -101,4 +101,25 @@ is "$err" "negsieve: $T/pe: vectors of 2 models (builtin-tfidf-v1, file:): choos
    "... listing them"
 run "$NEGSIEVE" mine --model file: "$T/pe"
 is "$rc" 0 "--model picks one"
+
+# Passage vectors imported alone: the advice is to import the queries'
+# (an embedder's would not go with them), not to embed.
+mkproj "$T/po"
+"$NEGSIEVE" embed --passages "$T/p.fvecs" --passage-ids "$T/p.ids" "$T/po" >/dev/null
+run "$NEGSIEVE" mine "$T/po"
+is "$rc" 7 "imported passage vectors without query vectors: exits 7"
+is "$err" "negsieve: $T/po: no query vectors to go with the imported passage vectors 'file:p.fvecs'; import the queries' vectors of the same model with 'negsieve embed --queries FILE --query-ids FILE $T/po'" \
+   "... saying how to import the queries' vectors"
+
+# An empty project: nothing to embed, nothing stored; once data is
+# imported, mine embeds it.
+"$NEGSIEVE" init "$T/pz" >/dev/null
+run "$NEGSIEVE" mine "$T/pz"
+is "$rc" 3 "mine on an empty project: bad input"
+is_in "$err" "nothing to mine" "... saying there is nothing"
+is "$(nvec "$T/pz")" 0 "... no empty vector sets stored"
+rmdir "$T/pz" 2>/dev/null; rm -rf "$T/pz"
+mkproj "$T/pz"
+run "$NEGSIEVE" mine --num-negatives 1 "$T/pz"
+is_in "$out" "no vectors yet: embedding" "after importing, mine embeds first"
 done_testing
