@@ -359,9 +359,9 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	o.type = type;
 	if (!strcmp(engine, "faiss")) {
 		if (type != GEMM_F32)
-			return err_set(err, NS_EINPUT, "precision %s needs "
-				       "the openblas or onednn engine, not "
-				       "faiss", gemm_type_name(type));
+			return err_set(err, NS_EUSAGE, "--precision %s needs "
+				       "--gemm onednn or auto, not faiss (f32 "
+				       "only)", gemm_type_name(type));
 		snprintf(desc, descsize, "exact search through faiss "
 			 "(knn_inner_product, OpenBLAS)");
 		sc->margin = mine_screen_margin(GEMM_F32, k);
@@ -378,6 +378,11 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	} else if (!gemm_lib_parse(engine, &o.lib)) {
 		return err_set(err, NS_ECONFIG, "mine.gemm: '%s' is not one "
 			       "of %s", engine, MINE_ENGINES);
+	} else if (!gemm_type_available(o.lib, type) &&
+		   gemm_type_available(GEMM_ONEDNN, type)) {
+		return err_set(err, NS_EUSAGE, "--precision %s needs --gemm "
+			       "onednn or auto, not %s (f32 only)",
+			       gemm_type_name(type), engine);
 	} else {
 		snprintf(why, sizeof(why), "as configured");
 	}

@@ -143,6 +143,14 @@ is "$rc" 0 "mining with rows newer than the vectors"
 is_in "$out" "note: 1 of 8 queries and 1 of 32 passages have no vector of model" "... says what is not mined"
 sqlite3 "$P/negsieve.db" "DELETE FROM passage WHERE id = 40; DELETE FROM query WHERE id = 40;"
 
+# reduced precision on an engine that computes f32 only: a usage error
+# naming both options
+for g in openblas faiss avx512; do
+	run "$NEGSIEVE" mine --precision bf16 --gemm $g "$P"
+	is "$rc" 2 "--precision bf16 --gemm $g: usage error"
+	is_in "$err" "--precision bf16 needs --gemm onednn or auto, not $g" "... naming both options"
+done
+
 # factory strings with a size of 0: faiss would abort or crash on them
 runs=$(q "SELECT count(*) FROM run")
 for f in IVF0,Flat HNSW0 IVF8,PQ0; do
