@@ -13,6 +13,7 @@
 #include "src/minejob.h"
 #include "src/project.h"
 #include "src/summary.h"
+#include "src/util.h"
 
 static const struct opt_cmd mine_cmd = {
 	"mine",
@@ -24,6 +25,35 @@ static const struct opt_cmd mine_cmd = {
 	"queries are left out.  Options override the mine.* config keys.\n",
 	minejob_opts,
 };
+
+/* Options given that the command would ignore: usage errors. */
+static int
+mine_check_applies(const struct minejob_settings *o,
+		   const struct opt_state *st)
+{
+	static const char *const search[] = { "method", "index", "precision",
+					      "gemm", "model",
+					      "recall-target" };
+	const struct opt *rows = mine_cmd.rows;
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(search); i++) {
+		if (opt_from(rows, st, search[i]) != OPT_FROM_ARGV)
+			continue;
+		if (o->refilter)
+			return cmd_usage_error("mine", "--%s does not apply "
+					       "to --refilter (it filters a "
+					       "stored run's candidates "
+					       "again)", search[i]);
+		if (o->method == MINEJOB_BM25 && i > 0)
+			return cmd_usage_error("mine", "--%s applies to "
+					       "--method dense, not bm25",
+					       search[i]);
+	}
+	if (!o->refilter && opt_from(rows, st, "run") == OPT_FROM_ARGV)
+		return cmd_usage_error("mine", "--run needs --refilter (a new "
+				       "mine makes a new run)");
+	return 0;
+}
 
 int
 cmd_mine(int argc, char **argv)
@@ -50,6 +80,8 @@ cmd_mine(int argc, char **argv)
 	if (o.shard_n && o.refilter)
 		return cmd_usage_error("mine", "--refilter works on the "
 				       "project; it cannot be sharded");
+	if ((rc = mine_check_applies(&o, &st)))
+		return rc;
 	/* a shard only reads the project: many may run at once */
 	if ((o.shard_n ? project_open_readonly(&pj, argv[st.first], &err) :
 			 project_open(&pj, argv[st.first], &err)) != NS_OK)

@@ -124,4 +124,20 @@ is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.n
 run "$NEGSIEVE" mine --num-negatives 2 --range-max 50 "$T/p4"
 is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.num_negatives')||' '||json_extract(params,'\$.range_max') FROM run WHERE id=2")" \
    "bm25 2 50" "options over the config"
+
+# options that would be ignored are usage errors, and nothing is stored
+runs=$(sqlite3 "$T/p4/negsieve.db" "SELECT count(*) FROM run")
+for args in "--run 1|--run needs --refilter" \
+	"--refilter --method dense|--method does not apply to --refilter" \
+	"--refilter --gemm onednn|--gemm does not apply to --refilter" \
+	"--refilter --index Flat|--index does not apply to --refilter" \
+	"--method bm25 --index Flat|--index applies to --method dense, not bm25" \
+	"--method bm25 --precision bf16|--precision applies to --method dense, not bm25"; do
+	a=${args%%|*}
+	# shellcheck disable=SC2086
+	run "$NEGSIEVE" mine $a "$T/p4"
+	is "$rc" 2 "mine $a: usage error"
+	is_in "$err" "${args#*|}" "... saying why"
+done
+is "$(sqlite3 "$T/p4/negsieve.db" "SELECT count(*) FROM run")" "$runs" "... no run stored"
 done_testing
