@@ -560,6 +560,10 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 
 	if (mode == DB_OPEN_CREATE)
 		return db_create(dir, NULL, NULL, out, err);
+	if (stat(dir, &stbuf) == 0 && !S_ISDIR(stbuf.st_mode))
+		return err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "
+			       "(a project is a directory; this is a file)",
+			       dir);
 	path = xasprintf("%s/%s", dir, DB_FILENAME);
 	if (stat(path, &stbuf) != 0) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: not a negsieve project "

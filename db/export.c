@@ -384,6 +384,12 @@ export_reader_fit(const struct export_reader *r)
 	return r->fit;
 }
 
+int64_t
+export_reader_newest(const struct export_reader *r)
+{
+	return r->nruns ? r->runs[0].id : 0;
+}
+
 bool
 export_reader_model(const struct export_reader *r)
 {

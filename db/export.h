@@ -97,6 +97,9 @@ enum ns_rc export_reader_open(struct db *db, int64_t run, bool all_runs,
  * (latest cascade_fit.id, 0 = none) and the last decision id. */
 int64_t export_reader_queries(const struct export_reader *r);
 int64_t export_reader_fit(const struct export_reader *r);
+
+/* The newest finished run read (0: none). */
+int64_t export_reader_newest(const struct export_reader *r);
 int64_t export_reader_decisions(const struct export_reader *r);
 
 /* Whether that cascade version has a P(FN) model (at least 10 labels,

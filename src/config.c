@@ -81,7 +81,7 @@ const struct config_key config_keys[] = {
 	  "Drop candidates with score > anchor - |anchor| * margin." },
 	{ "mine.anchor", CONFIG_ENUM, "min", "min|mean|max",
 	  "Which positive score the margins are measured from." },
-	{ "mine.near_duplicate", CONFIG_FLOAT, "0.98", NULL,
+	{ "mine.near_duplicate", CONFIG_FLOAT, "0.98", "-1..1",
 	  "Flag candidates whose cosine similarity to a positive reaches this." },
 	{ "mine.sampling", CONFIG_ENUM, "top", "top|random|simans",
 	  "How the kept negatives are chosen among those the filters leave." },

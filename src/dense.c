@@ -417,6 +417,11 @@ dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
 
 		o.type = GEMM_F32;
 		o.stream = false;
+		/* a few hundred queries: our own kernel's copy of the whole
+		 * corpus would not pay (a library packs what it multiplies) */
+		if (o.lib == GEMM_AVX512)
+			o.lib = gemm_lib_available(GEMM_ONEDNN) ? GEMM_ONEDNN :
+								  GEMM_OPENBLAS;
 		if ((rc = topk_new(xb, nb, dense_dim(ix), &o, &t, err)) ==
 		    NS_OK)
 			rc = topk_search(t, xs, ns, k, d, exact, err);

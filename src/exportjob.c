@@ -426,7 +426,11 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	/* P(FN) leaves nothing out before it comes from a model */
 	j.max_pfn = export_reader_model(rd) ? s->max_pfn : 1.0;
 	progress_start(&pr, "export", "queries", c->queries);
+	c->newest_run = export_reader_newest(rd);
 	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
+		if (s->run <= 0 && !s->all_runs && q->run > 0 &&
+		    q->run != c->newest_run && !q->dropped)
+			c->older_run++;
 		if ((rc = job_query(&j, q, err)))
 			break;
 		progress_update(&pr, pr.done + 1);
@@ -507,6 +511,12 @@ exportjob_print(const struct exportjob_settings *s,
 	fprintf(fp, "%-18s%lld written of %lld (%lld records)\n", "queries",
 		(long long)c->written, (long long)c->queries,
 		(long long)c->rows);
+	if (c->older_run)
+		fprintf(fp, "%-18s%lld queries took their negatives from an "
+			"older run than the newest (%lld), which kept none "
+			"for them (--run %lld: that run alone)\n",
+			"older runs", (long long)c->older_run,
+			(long long)c->newest_run, (long long)c->newest_run);
 	fprintf(fp, "%-18s%lld by people, %lld by drop-query, %lld over "
 		"--max-flagged\n", "queries dropped", (long long)c->q_people,
 		(long long)c->q_action, (long long)c->q_max_flagged);

@@ -125,6 +125,9 @@ struct exportjob_counts {
 					 * n-tuple size) */
 	int64_t q_no_text;		/* query known by id only */
 	int64_t qrels_no_id;		/* qrels: passages without an id */
+	/* each query's newest run (no --run): queries whose negatives
+	 * come from an older run than the newest, which kept none */
+	int64_t older_run, newest_run;
 };
 
 /*

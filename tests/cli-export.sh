@@ -26,11 +26,12 @@ sqlite3 "$P/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
 
 run "$NEGSIEVE" export -o "$T/a.jsonl" "$P"
 is "$rc" 0 "bge export exits 0"
-is "$(printf '%s\n' "$out" | head -4)" "export 1: bge to $T/a.jsonl (cascade fit 2)
+is "$(printf '%s\n' "$out" | head -5)" "export 1: bge to $T/a.jsonl (cascade fit 2)
 false negatives   4 found (2 by people, 2 by the cascade)
 queries           4 written of 6 (4 records)
+older runs        1 queries took their negatives from an older run than the newest (2), which kept none for them (--run 2: that run alone)
 queries dropped   1 by people, 0 by drop-query, 0 over --max-flagged" \
-	"summary: what was written and dropped"
+	"summary: what was written and dropped (q4's negatives from run 1)"
 is_in "$out" "positives         3 judged + 4 added by relabelling" \
 	"summary: positives added by relabelling"
 is_in "$out" "negatives dropped 0 false negatives, 1 dropped by people" \

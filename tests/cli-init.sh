@@ -41,5 +41,10 @@ is "$rc" 2 "init without PROJECT is a usage error"
 run "$NEGSIEVE" stats "$T/nope"
 is "$rc" 7 "stats on a missing project exits 7"
 is_in "$err" "not a negsieve project" "missing project message"
+printf 'x\n' >"$T/afile"
+run "$NEGSIEVE" mine "$T/afile"
+is "$rc" 7 "mine on a file exits 7"
+is "$err" "negsieve: $T/afile: not a negsieve project (a project is a directory; this is a file)" \
+	"... saying it is a file, without advising init on it"
 
 done_testing
