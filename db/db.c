@@ -548,6 +548,35 @@ db_sqlite_open_ro(struct db *db, const char *dir, const char *path)
 	return rc;
 }
 
+/*
+ * Make the database's -wal and -shm files, when missing, with the
+ * database's mode from the start.  SQLite creates them under the umask
+ * and gives them the database's mode a moment later; another user's
+ * process that opens one in that moment has it read-only ("attempt to
+ * write a readonly database" at its first write: tests/cli-team-users.sh,
+ * once, in a loaded full run).  Empty files are what SQLite makes too.
+ */
+static void
+db_side_files(const char *path)
+{
+	static const char *const side[] = { "-wal", "-shm" };
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return;
+	for (size_t i = 0; i < NS_ARRAY_SIZE(side); i++) {
+		char *p = xasprintf("%s%s", path, side[i]);
+		mode_t um = umask(0);
+		int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+				 O_NOFOLLOW, st.st_mode & 0777);
+
+		umask(um);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+}
+
 enum ns_rc
 db_open(const char *dir, enum db_open_mode mode, struct db **out,
 	struct ns_err *err)
@@ -597,6 +626,8 @@ db_open(const char *dir, enum db_open_mode mode, struct db **out,
 			configured = 1;
 		}
 	}
+	if (!db->readonly)
+		db_side_files(path);
 	src = db->readonly ? db_sqlite_open_ro(db, dir, path)
 	      : sqlite3_open_v2(path, &db->h, flags, NULL);
 	if (src != SQLITE_OK) {

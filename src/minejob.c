@@ -1101,6 +1101,23 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		return rc;
 	/* keep what describes the search, replace the filter settings */
 	old = json_loads(params, 0, &je);
+	/* the pool holds what the search found: no deeper */
+	if (old && json_is_integer(json_object_get(old, "range_max"))) {
+		json_int_t was = json_integer_value(json_object_get(old,
+								    "range_max"));
+		int want = o->fp.range_max > 0 ? o->fp.range_max : 100;
+
+		if (want > (was > 0 ? was : 100)) {
+			json_decref(old);
+			free(params);
+			free(method);
+			return err_set(err, NS_EUSAGE, "--range-max %d: run "
+				       "%lld was searched to --range-max %lld; "
+				       "mine again to go deeper", want,
+				       (long long)run,
+				       (long long)(was > 0 ? was : 100));
+		}
+	}
 	np = minejob_json(o, method, "", "", 0, NAN, 0, 0);
 	upd = json_loads(np, 0, &je);
 	free(np);

@@ -42,6 +42,11 @@ is "$(q "SELECT count(*) FROM candidate WHERE query_id=2 AND filter IS NULL")" 2
 is "$(q "SELECT count(*) FROM run_positive WHERE run_id=1 AND score > 0")" 2 \
    "positive scores stored, negated bm25 (higher is better)"
 
+params=$(q "SELECT params FROM run")
+run "$NEGSIEVE" mine --refilter --range-max 500 "$P"
+is "$rc" 2 "refilter deeper than the search: usage error"
+is_in "$err" "--range-max 500: run 1 was searched to --range-max 100; mine again to go deeper" "... saying how deep it was"
+is "$(q "SELECT params FROM run")" "$params" "... the run's parameters unchanged"
 run "$NEGSIEVE" mine --refilter --num-negatives 1 --sampling random --seed 3 "$P"
 is "$rc" 0 "refilter succeeds"
 is "$(q "SELECT count(*) FROM candidate WHERE filter IS NULL")" 2 "refilter: one per query with candidates"
