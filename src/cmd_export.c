@@ -4,8 +4,11 @@
  * format training code reads.  The job itself is src/exportjob.c; its
  * options are the rows of exportjob_opts[].
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "src/cmd.h"
 #include "src/exportjob.h"
@@ -21,6 +24,18 @@ static const struct opt_cmd export_cmd = {
 	"project (see stats).  Options override the export.* config keys.\n",
 	exportjob_opts,
 };
+
+/* Whether @path is where standard output goes. */
+static bool
+export_to_stdout(const char *path)
+{
+	struct stat a, b;
+
+	if (!strcmp(path, "-"))
+		return true;
+	return fstat(STDOUT_FILENO, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 int
 cmd_export(int argc, char **argv)
@@ -51,8 +66,10 @@ cmd_export(int argc, char **argv)
 		project_close(&p);
 		return rc;
 	}
-	/* the data may be on standard output: the summary goes apart */
-	exportjob_print(&s, &counts, strcmp(s.output, "-") ? stdout : stderr);
+	/* the data may be on standard output (-, /dev/stdout, the file
+	 * stdout is redirected to): the summary goes apart */
+	exportjob_print(&s, &counts, export_to_stdout(s.output) ? stderr :
+								  stdout);
 	project_close(&p);
 	return NS_OK;
 }

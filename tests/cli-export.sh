@@ -48,6 +48,10 @@ is "$($CHECK queries "$T/dq.jsonl")" "delta query" "drop-query: one query left"
 run "$NEGSIEVE" export -o - "$P"
 is "$out" "$(cat "$T/a.jsonl")" "-o -: the same records on stdout"
 is_in "$err" "export 3: bge to standard output" "-o -: summary on stderr"
+# so does -o /dev/stdout (the summary is not mixed into the data)
+"$NEGSIEVE" export -o /dev/stdout "$P" >"$T/devout.jsonl" 2>"$T/devout.err"
+is "$(cat "$T/devout.jsonl")" "$(cat "$T/a.jsonl")" "-o /dev/stdout: only the records on stdout"
+is_in "$(cat "$T/devout.err")" "export 4: bge to /dev/stdout" "... the summary on stderr"
 
 # -o onto a database (the project's own, or any SQLite file) is refused:
 # it would be renamed over it; the project stays as it was
