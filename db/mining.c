@@ -682,6 +682,39 @@ db_mine_run_drop(struct db *db, int64_t id, struct ns_err *err)
 	return rc;
 }
 
+static enum ns_rc
+db_mine_busy_err(int64_t id, const char *owner, struct ns_err *err)
+{
+	return err_set(err, NS_EDB, "run %lld is being mined by process %s; "
+		       "wait for it to finish (or stop it) before mining "
+		       "again", (long long)id, owner);
+}
+
+enum ns_rc
+db_mine_busy(struct db *db, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT id, json_extract(params, '$.owner') FROM run "
+		"WHERE state = 'mining' AND json_valid(params) ORDER BY id DESC";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	enum ns_rc rc = NS_OK;
+	int r = SQLITE_DONE;
+
+	if (!st)
+		return NS_EDB;
+	while (rc == NS_OK && (r = sqlite3_step(st)) == SQLITE_ROW)
+		if (db_mine_owner_alive((const char *)sqlite3_column_text(st,
+									  1)))
+			rc = db_mine_busy_err(sqlite3_column_int64(st, 0),
+					      (const char *)
+						      sqlite3_column_text(st, 1),
+					      err);
+	if (rc == NS_OK && r != SQLITE_DONE)
+		rc = db_fail(db, err, "reading unfinished runs");
+	sqlite3_reset(st);
+	return rc;
+}
+
 enum ns_rc
 db_mine_run_begin(struct db *db, const char *method, const char *params,
 		  const char *key, const char *owner, int64_t *run_id,
@@ -717,10 +750,7 @@ db_mine_run_begin(struct db *db, const char *method, const char *params,
 		const char *o = (const char *)sqlite3_column_text(st, 2);
 
 		if (db_mine_owner_alive(o)) {
-			rc = err_set(err, NS_EINPUT, "run %lld is being mined "
-				     "by process %s; wait for it to finish "
-				     "(or stop it) before mining again",
-				     (long long)id, o);
+			rc = db_mine_busy_err(id, o, err);
 			break;
 		}
 		if (!keep && k && key && !strcmp(k, key)) {

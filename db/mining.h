@@ -39,9 +39,14 @@ int64_t db_mine_run_last(struct db *db);
  * the same key whose owner is gone is resumed (*@resumed true); other
  * unfinished runs whose owners are gone are removed (their ids counted in
  * *@replaced).  An unfinished run whose owner still runs on this host is
- * NS_EINPUT naming it: two `mine` at once would undo each other's work.
- * Runs in its own transaction: call outside one.
+ * NS_EDB (the project is busy) naming it: two `mine` at once would undo
+ * each other's work.  Runs in its own transaction: call outside one.
  */
+/* NS_EDB naming the run when another live process is mining one (as
+ * db_mine_run_begin() would refuse): checked before a mine's search, so
+ * that the refusal comes first. */
+enum ns_rc db_mine_busy(struct db *db, struct ns_err *err);
+
 enum ns_rc db_mine_run_begin(struct db *db, const char *method,
 			     const char *params, const char *key,
 			     const char *owner, int64_t *run_id, bool *resumed,

@@ -672,7 +672,9 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	memset(&in, 0, sizeof(in));
 	memset(&sc, 0, sizeof(sc));
 	memset(&plan, 0, sizeof(plan));
-	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
+	/* another mine at work: refused before any search */
+	if ((o->shard_n && (rc = minejob_shard_check(pj, err))) ||
+	    (!o->shard_n && (rc = db_mine_busy(pj->db, err))))
 		return rc;
 	if ((rc = minejob_model(pj, o, &model, err)) ||
 	    (rc = vecstore_load_pair(pj->db, model, &qs, &ps, err)))
@@ -983,7 +985,9 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 
 	memset(&b, 0, sizeof(b));
 	memset(&tg, 0, sizeof(tg));
-	if (o->shard_n && (rc = minejob_shard_check(pj, err)))
+	/* another mine at work: refused before any search */
+	if ((o->shard_n && (rc = minejob_shard_check(pj, err))) ||
+	    (!o->shard_n && (rc = db_mine_busy(pj->db, err))))
 		goto out;
 	if ((rc = db_mine_queries(pj->db, &qids, &qtext, &nq, err)))
 		goto out;

@@ -130,6 +130,20 @@ run "$NEGSIEVE" mine --num-negatives 2 --range-max 50 "$T/p4"
 is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.num_negatives')||' '||json_extract(params,'\$.range_max') FROM run WHERE id=2")" \
    "bm25 2 50" "options over the config"
 
+# another process mining the project (a live owner of an unfinished
+# run): refused at once, exit 5 (busy), before any search, for both methods
+sleep 60 & sleeper=$!
+sqlite3 "$T/p4/negsieve.db" "INSERT INTO run(method, params, created_at, state) VALUES ('dense', json_object('owner', '$(hostname):$sleeper'), 'now', 'mining')"
+busy=$(sqlite3 "$T/p4/negsieve.db" "SELECT max(id) FROM run")
+for m in dense bm25; do
+	run "$NEGSIEVE" mine --method $m "$T/p4"
+	is "$rc" 5 "mine --method $m while another process mines: busy (5)"
+	is "$err" "negsieve: run $busy is being mined by process $(hostname):$sleeper; wait for it to finish (or stop it) before mining again" "... naming the run and the process"
+	is "$out" "" "... before anything else was done"
+done
+kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+sqlite3 "$T/p4/negsieve.db" "DELETE FROM run WHERE id = $busy"
+
 # options that would be ignored are usage errors, and nothing is stored
 runs=$(sqlite3 "$T/p4/negsieve.db" "SELECT count(*) FROM run")
 for args in "--run 1|--run needs --refilter" \

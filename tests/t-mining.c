@@ -160,7 +160,7 @@ test_lifecycle(void)
 		db_exec(db, sql, &err);
 	}
 	is_int(db_mine_run_begin(db, "dense", "{}", "key-a", me, &id2,
-				 &resumed, &replaced, &err), NS_EINPUT,
+				 &resumed, &replaced, &err), NS_EDB,
 	       "a run whose owner still runs is not taken");
 	{
 		char want[400];
@@ -174,8 +174,9 @@ test_lifecycle(void)
 	db_exec(db, "UPDATE run SET params = json_set(params, '$.owner', "
 		"'otherhost-x:1')", &err);
 	is_int(db_mine_run_begin(db, "dense", "{}", "key-a", me, &id2,
-				 &resumed, &replaced, &err), NS_EINPUT,
+				 &resumed, &replaced, &err), NS_EDB,
 	       "an owner on another host is taken for alive");
+	is_int(db_mine_busy(db, &err), NS_EDB, "db_mine_busy() says so too");
 	/* the owner is gone: the same key resumes */
 	{
 		char sql[512];
@@ -186,6 +187,7 @@ test_lifecycle(void)
 		db_exec(db, sql, &err);
 	}
 	err_clear(&err);
+	is_int(db_mine_busy(db, &err), NS_OK, "a gone owner is not busy");
 	is_int(db_mine_run_begin(db, "dense", "{}", "key-a", me, &id2,
 				 &resumed, &replaced, &err), NS_OK,
 	       "begin again");
