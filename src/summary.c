@@ -173,7 +173,13 @@ summary_print(const struct summary *s, const struct filter_params *p,
 			filter_reason_desc(r));
 		switch (r) {
 		case FILTER_RANK:
-			fprintf(fp, " (%d..%d)", p->range_min, p->range_max);
+			/* the ranks kept: range_min is the last one dropped */
+			if (p->range_max > 0)
+				fprintf(fp, " (ranks %d..%d kept)",
+					p->range_min + 1, p->range_max);
+			else
+				fprintf(fp, " (ranks %d.. kept)",
+					p->range_min + 1);
 			break;
 		case FILTER_MAX_SCORE:
 			fprintf(fp, " (%g)", p->max_score);

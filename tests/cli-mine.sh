@@ -130,6 +130,11 @@ run "$NEGSIEVE" mine --num-negatives 2 --range-max 50 "$T/p4"
 is "$(sqlite3 "$T/p4/negsieve.db" "SELECT method||' '||json_extract(params,'\$.num_negatives')||' '||json_extract(params,'\$.range_max') FROM run WHERE id=2")" \
    "bm25 2 50" "options over the config"
 
+# the summary names the ranks the window keeps (range_min is dropped)
+run "$NEGSIEVE" mine --refilter --range-min 1 --range-max 3 "$T/p4"
+is "$rc" 0 "refilter with a rank window"
+is_in "$out" "its rank is outside range_min..range_max (ranks 2..3 kept)" "the summary names the ranks kept"
+
 # another process mining the project (a live owner of an unfinished
 # run): refused at once, exit 5 (busy), before any search, for both methods
 sleep 60 & sleeper=$!
