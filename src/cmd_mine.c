@@ -5,6 +5,7 @@
  * run without searching.  The job itself is src/minejob.c; its options are
  * the rows of minejob_opts[].
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,9 +93,18 @@ cmd_mine(int argc, char **argv)
 	o.embed = &es;
 	if (o.fp.range_max > 0 && o.fp.range_min >= o.fp.range_max) {
 		project_close(&pj);
-		return cmd_usage_error("mine", "--range-min %d must be below "
-				       "--range-max %d", o.fp.range_min,
+		return cmd_usage_error("mine", "--range-min (mine.range_min) "
+				       "%d must be below --range-max "
+				       "(mine.range_max) %d", o.fp.range_min,
 				       o.fp.range_max);
+	}
+	if (!isnan(o.fp.min_score) && !isnan(o.fp.max_score) &&
+	    o.fp.min_score > o.fp.max_score) {
+		project_close(&pj);
+		return cmd_usage_error("mine", "--min-score (mine.min_score) "
+				       "%g is above --max-score "
+				       "(mine.max_score) %g: nothing could be "
+				       "kept", o.fp.min_score, o.fp.max_score);
 	}
 	if (o.method == MINEJOB_DENSE && !o.refilter &&
 	    dense_factory_check(o.index)) {
