@@ -293,8 +293,9 @@ gemm_kernel_new(enum gemm_lib lib, enum gemm_type type, int k,
 	struct gemm_kernel *kn;
 
 	if (lib == GEMM_AVX512 && !gemm_lib_available(lib))
-		return err_set(err, NS_EINPUT, "avx512: this CPU has no "
-			       "AVX-512F (use openblas or onednn)");
+		return err_set(err, NS_EINPUT, "avx512 products are not "
+			       "available on this CPU: it has no AVX-512F "
+			       "(use openblas or onednn)");
 	if (!gemm_type_available(lib, type))
 		return err_set(err, NS_EINPUT, "%s products are not available "
 			       "through %s in this build%s",

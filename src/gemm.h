@@ -119,7 +119,8 @@ void gemm_u8_range(int *zero, int *qmax);
 #define GEMM_PANEL 32
 #define GEMM_GROUP 14
 
-/* Whether the CPU runs the kernel (AVX-512F). */
+/* Whether the CPU runs the kernel (AVX-512F; NEGSIEVE_NO_AVX512 set: no,
+ * as on a CPU without it, for tests). */
 bool gemm_avx512_available(void);
 
 /* Floats that @n rows of @k take packed in blocks of @rows. */

@@ -378,7 +378,7 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	} else if (!gemm_lib_parse(engine, &o.lib)) {
 		return err_set(err, NS_ECONFIG, "mine.gemm: '%s' is not one "
 			       "of %s", engine, MINE_ENGINES);
-	} else if (!gemm_type_available(o.lib, type) &&
+	} else if (type != GEMM_F32 && !gemm_type_available(o.lib, type) &&
 		   gemm_type_available(GEMM_ONEDNN, type)) {
 		return err_set(err, NS_EUSAGE, "--precision %s needs --gemm "
 			       "onednn or auto, not %s (f32 only)",

@@ -98,8 +98,8 @@ for g in openblas onednn avx512 avx512:6000000 avx512:2000000; do
 	[ "$mem" = "$g" ] && mem=
 	g=${g%%:*}
 	NEGSIEVE_MEMORY=$mem run "$NEGSIEVE" mine --method dense --gemm $g --range-max 20 --num-negatives 5 "$P"
-	if [ "$rc" -ne 0 ] && { [ $g = onednn ] && printf '%s' "$err" | grep -q "oneDNN\|onednn"; } ||
-	   { [ $g = avx512 ] && printf '%s' "$err" | grep -q "no AVX-512F"; }; then
+	if [ "$rc" -ne 0 ] && { { [ $g = onednn ] && printf '%s' "$err" | grep -q "oneDNN\|onednn"; } ||
+	   { [ $g = avx512 ] && printf '%s' "$err" | grep -q "no AVX-512F"; }; }; then
 		skip "--gemm $g: not here ($err)"
 		continue
 	fi
@@ -110,6 +110,23 @@ for g in openblas onednn avx512 avx512:6000000 avx512:2000000; do
 		"... the same candidates and scores as run 1 for every query"
 done
 runs=$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run")
+# as on a CPU without AVX-512: --gemm avx512 says so, auto and
+# NEGSIEVE_GEMM do without it
+NEGSIEVE_NO_AVX512=1 run "$NEGSIEVE" mine --method dense --gemm avx512 --range-max 20 --num-negatives 5 "$P"
+is "$rc" 3 "--gemm avx512 on a CPU without AVX-512: an error"
+is_in "$err" "avx512 products are not available on this CPU: it has no AVX-512F (use openblas or onednn)" "... saying why and what to use"
+NEGSIEVE_NO_AVX512=1 NEGSIEVE_GEMM=avx512 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 6 "NEGSIEVE_GEMM=avx512 there: a configuration error"
+is_in "$err" "NEGSIEVE_GEMM=avx512: expected one of openblas" "... listing what there is"
+XDG_CACHE_HOME=$T/cache-noavx NEGSIEVE_NO_AVX512=1 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "auto there: mines"
+case "$out" in
+*"exact search on openblas in f32"*|*"exact search on onednn in f32"*) ok "... on a library" true ;;
+*) ok "... on a library ($out)" false ;;
+esac
+ok "... its probe timed no avx512" sh -c "! grep -q 'avx512=[1-9]' '$T/cache-noavx/negsieve/gemm-probe'"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run")" "$((runs + 1))" "... one run more"
+runs=$((runs + 1))
 NEGSIEVE_GEMM=blas run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
 is "$rc" 6 "NEGSIEVE_GEMM=blas: a configuration error"
 is_in "$err" "NEGSIEVE_GEMM=blas: expected one of openblas" "... naming the variable and what it takes"
