@@ -6,12 +6,12 @@
  * ordered by query id that SQLite serves from indexes without sorting:
  * the kept candidates of each run (candidate_run), the positives (qrel's
  * key), each run's positive scores (run_positive's key), the cascade's
- * verdicts (item_auto's key) and the queries with decisions
- * (decision_item).  Each query takes what the streams hold for it; only
- * queries with decisions ask the item_label view (and query_drop), with
- * their id, which SQLite answers from indexes.  So the cost of a query
- * does not grow with the project, and nothing but the current query is
- * held in memory.
+ * verdicts (item_auto's key) and the queries with decisions (their own,
+ * or a passage dropped elsewhere: a sorted list of ids).  Each query takes
+ * what the streams hold for it; only those ask the item_label view (and
+ * query_drop), with their id, which SQLite answers from indexes.  So the
+ * cost of a query does not grow with the project, and nothing but the
+ * current query (and the ids of the decided queries) is held in memory.
  */
 #include <math.h>
 #include <stddef.h>
@@ -242,8 +242,14 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	static const char sql_auto[] =
 		"SELECT query_id, passage_id, verdict, pfn FROM item_auto"
 		" ORDER BY query_id, passage_id";
+	/* the queries with decisions of their own, and those with a
+	 * candidate whose passage was dropped in another query (a dropped
+	 * passage is dropped everywhere: item_label says so for them too) */
 	static const char sql_decided[] =
-		"SELECT DISTINCT query_id FROM decision ORDER BY query_id";
+		"SELECT query_id FROM decision"
+		" UNION SELECT c.query_id FROM passage_drop p"
+		" JOIN candidate c ON c.passage_id = p.passage_id"
+		" ORDER BY 1";
 	/* the passage columns: id, external id, title, text; only what the
 	 * format writes is read (a passage row, an index look-up less) */
 	const char *xid = (what & EXPORT_READ_IDS) ? EXPORT_XID("%s") : "NULL";

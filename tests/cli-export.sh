@@ -559,4 +559,29 @@ print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.
 else
 	skip "no $BGE/msmarco.jsonl"
 fi
+
+# A passage dropped in one query is dropped in every query it is a
+# candidate of (the 'd' key says its text is bad): export leaves it out of
+# all five queries of the sample that have it, not only the one where 'd'
+# was pressed.
+S=$top_srcdir/sample/debian-descriptions
+if [ -f "$S/corpus.jsonl" ]; then
+	D=$T/pdrop
+	"$NEGSIEVE" init "$D" >/dev/null
+	"$NEGSIEVE" import "$D" "$S" >/dev/null
+	"$NEGSIEVE" mine "$D" >/dev/null
+	printf ':\ntext:q:sreview-detect\nEnter\ng\nj\nd\nq\n' >"$T/drop.keys"
+	NEGSIEVE_REVIEW_SCRIPT=$T/drop.keys "$NEGSIEVE" review "$D" >/dev/null 2>&1
+	n=$(sqlite3 "$D/negsieve.db" "SELECT count(DISTINCT c.query_id) FROM candidate c JOIN passage_drop p USING (passage_id) WHERE c.filter IS NULL")
+	ok "the dropped passage was a kept candidate of several queries ($n)" test "$n" -gt 1
+	run "$NEGSIEVE" export -o "$T/drop.jsonl" "$D"
+	is_in "$out" "$n dropped by people" "export counts it dropped in each of them"
+	t=$(sqlite3 "$D/negsieve.db" "SELECT coalesce(title || ' ', '') || text FROM passage WHERE id = (SELECT passage_id FROM passage_drop)")
+	is "$($PY -c 'import json, sys
+t = sys.argv[2]
+print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/drop.jsonl" "$t")" 0 \
+		"... and writes it as a negative of none"
+else
+	skip "no $S"
+fi
 done_testing
