@@ -1084,6 +1084,8 @@ store_qrel(struct store *st, const struct store_judgment *j, bool *dup,
 	sqlite3_bind_int64(s, 3, grade);
 	if (j->score)
 		sqlite3_bind_double(s, 4, *j->score);
+	if (grade > 0)
+		st->qrels_merged_pos++;
 	return db_step_done(st->db, s, "merging a judgment", err);
 }
 
@@ -1387,7 +1389,7 @@ store_mark_positives(struct store *st, struct ns_err *err)
 		"                 AND q.grade > 0)";
 	sqlite3_stmt *s;
 
-	if (st->qrels == 0 && st->candidates == 0)
+	if (st->qrels == 0 && st->candidates == 0 && st->qrels_merged_pos == 0)
 		return NS_OK;
 	s = db_prep(st->db, sql, err);
 	if (!s)

@@ -66,6 +66,8 @@ struct store {
 	int64_t qrels_shared;	/* judgment merged: two ids, one text */
 	int64_t qrels_known;	/* pair judged by another input before */
 	int64_t qrels_demoted;	/* graded below the positive grade */
+	int64_t qrels_merged_pos; /* judgments merged with a positive grade
+				   * (a known pair may have become one) */
 	int64_t candidates_shared; /* candidate merged: two ids, one text */
 	int64_t inputs_skipped;	/* inputs found imported before */
 	/* the first example of each, for the report */

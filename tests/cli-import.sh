@@ -116,5 +116,17 @@ P3=$T/trecpos1
 "$NEGSIEVE" init "$P3" >/dev/null
 "$NEGSIEVE" import "$P3" "$NEGSIEVE_DATA/trec-eval-tests/results.test" "$NEGSIEVE_DATA/trec-eval-tests/qrels.test" >/dev/null
 is "$(sqlite3 "$P3/negsieve.db" "SELECT count(*) FROM candidate WHERE filter IS NULL")" 1369 "run and qrels in one import: 1500 - 131 kept"
+# a pair judged 0 first and positive by a later import: its candidate is
+# then a positive too (the later judgment only merged with the known one)
+P4=$T/trecpos2
+"$NEGSIEVE" init "$P4" >/dev/null
+printf 'q1 Q0 d1 1 5.0 t\nq1 Q0 d2 2 4.0 t\n' >"$T/run2.txt"
+printf 'q1 0 d1 0\n' >"$T/qa.txt"
+printf 'q1 0 d1 1\n' >"$T/qb.txt"
+"$NEGSIEVE" import "$P4" "$T/run2.txt" >/dev/null
+"$NEGSIEVE" import "$P4" "$T/qa.txt" >/dev/null
+is "$(sqlite3 "$P4/negsieve.db" "SELECT count(*) FROM candidate WHERE filter = 'positive'")" 0 "judged 0: not a positive"
+"$NEGSIEVE" import "$P4" "$T/qb.txt" >/dev/null
+is "$(sqlite3 "$P4/negsieve.db" "SELECT count(*) FROM candidate WHERE filter = 'positive'")" 1 "judged 1 later: its candidate marked positive"
 
 done_testing
