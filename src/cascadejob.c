@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "db/cascade.h"
+#include "db/queue.h"
 #include "src/cascadejob.h"
 #include "src/progress.h"
 #include "src/scorer.h"
@@ -733,7 +734,8 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
-	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
+	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||
+	    (rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
 	cascadejob_phase("read items");
@@ -821,7 +823,8 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	cur = xcalloc((size_t)c.n + 1, sizeof(*cur));
 	upto = cascade_db_last_decision(pj->db);
 	cascadejob_clock_start();
-	if ((rc = cascadejob_current(pj, &c, cur, &m, &fit_id, err)) ||
+	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||
+	    (rc = cascadejob_current(pj, &c, cur, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
 	cascadejob_phase("read items");

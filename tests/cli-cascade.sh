@@ -283,6 +283,15 @@ is "$rc" 0 "cascade --run 2"
 is_in "$out" "600 candidates routed" "routes run 2's 600 items"
 is "$(rdb "SELECT count(*) FROM item_auto WHERE query_id > 100")" "$before" "run 1's other items keep their verdicts"
 is "$(rdb "SELECT count(*) FROM item_auto")" 2100 "none lost"
+# a run that does not exist: refused, and no fit stored (a fit of 0
+# labels would have replaced the P(FN) model every other run uses)
+fits=$(rdb "SELECT count(*) FROM cascade_fit")
+for c in fit cascade; do
+	run "$NEGSIEVE" $c --run 99 "$R"
+	is "$rc" 7 "$c --run 99: not found"
+	is "$err" "negsieve: no run with id 99" "... saying so"
+done
+is "$(rdb "SELECT count(*) FROM cascade_fit")" "$fits" "... no fit stored"
 run "$NEGSIEVE" fit --run 2 "$R"
 is "$rc" 0 "fit --run 2"
 is "$(rdb "SELECT count(*) FROM item_auto")" 2100 "fit --run keeps the others too"
