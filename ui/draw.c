@@ -1037,6 +1037,11 @@ draw_facts(struct draw *d)
 		strbuf_addf(&sb, "cascade: %s by %s (%.3g).\n",
 			    !strcmp(c->auto_verdict, "tn") ? "kept as TN"
 			    : "flagged FN", c->auto_stage, c->auto_score);
+	/* an adjudicator sees every annotator's label (annotators of an
+	 * overlap item decide without seeing each other's) */
+	if (r->adjudicating && c->others && c->others[0])
+		strbuf_addf(&sb, "%s: %s.\n", c->conflict ? "conflict" :
+			    "labels", c->others);
 	if (sb.len)
 		sb.buf[sb.len - 1] = '\0';	/* the last newline */
 	return strbuf_detach(&sb, NULL);
