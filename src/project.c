@@ -107,6 +107,25 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	return project_init_group(p, dir, config_path, NULL, err);
 }
 
+/* The checks of a configuration beyond its keys and values (the
+ * cascade's stages together), with @path's name on the message. */
+static enum ns_rc
+project_check_config(const struct config *cfg, const char *path,
+		     struct ns_err *err)
+{
+	struct cascade c;
+	enum ns_rc rc;
+
+	if ((rc = cascade_from_config(&c, cfg, err))) {
+		char msg[NS_ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return err_setpos(err, rc, path, 0, 0, "%s", msg);
+	}
+	cascade_fini(&c);
+	return NS_OK;
+}
+
 enum ns_rc
 project_init_group(struct project *p, const char *dir,
 		   const char *config_path, const char *group,
@@ -120,8 +139,12 @@ project_init_group(struct project *p, const char *dir,
 	project_new_id(nid);
 	if (config_path) {
 		rc = config_load(config_path, &cfg, err);
-		if (rc != NS_OK)
+		if (rc == NS_OK)
+			rc = project_check_config(cfg, config_path, err);
+		if (rc != NS_OK) {
+			config_free(cfg);
 			return rc;
+		}
 	} else {
 		cfg = config_new();
 	}
@@ -150,19 +173,14 @@ enum ns_rc
 project_set_config(struct project *p, const char *path, struct ns_err *err)
 {
 	struct config *cfg = NULL;
-	struct cascade c;
 	enum ns_rc rc;
 
 	if ((rc = config_load(path, &cfg, err)))
 		return rc;
-	if ((rc = cascade_from_config(&c, cfg, err))) {
-		char msg[NS_ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
+	if ((rc = project_check_config(cfg, path, err))) {
 		config_free(cfg);
-		return err_setpos(err, rc, path, 0, 0, "%s", msg);
+		return rc;
 	}
-	cascade_fini(&c);
 	if ((rc = db_begin(p->db, err)) == NS_OK &&
 	    (rc = db_meta_set(p->db, "config", config_source(cfg), err)) ==
 		    NS_OK)

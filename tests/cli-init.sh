@@ -34,6 +34,12 @@ run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p3"
 is "$rc" 6 "bad config exits 6"
 is "$err" "negsieve: $T/bad.yaml:3:3: unknown key 'project.colour'" "bad config message has file:line:col"
 ok "nothing created on bad config" test ! -e "$T/p3"
+# the cascade's stages are checked as 'negsieve config' checks them
+printf 'cascade:\n  stages:\n    - scorer: gap\n      lo: 5\n      hi: 1\n' >"$T/bad2.yaml"
+run "$NEGSIEVE" init --config "$T/bad2.yaml" "$T/p4"
+is "$rc" 6 "a stage with lo above hi: a configuration error"
+is "$err" "negsieve: $T/bad2.yaml: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it"
+ok "... nothing created" test ! -e "$T/p4"
 
 run "$NEGSIEVE" init
 is "$rc" 2 "init without PROJECT is a usage error"
