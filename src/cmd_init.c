@@ -60,6 +60,8 @@ cmd_init(int argc, char **argv)
 	}
 	if (st.first != argc - 1 || o.example)
 		return cmd_usage_error("init", "expected one PROJECT argument");
+	if (!*argv[st.first])
+		return cmd_usage_error("init", "the PROJECT name is empty");
 	if (project_init_group(&p, argv[st.first], o.config, o.group,
 			       &err) != NS_OK)
 		return cmd_fail(&err);

@@ -710,8 +710,8 @@ config_load(const char *path, struct config **out, struct ns_err *err)
 	enum ns_rc rc;
 
 	if (!fp)
-		return err_setpos(err, NS_ECONFIG, path, 0, 0, "%s",
-				  strerror(errno));
+		return err_setpos(err, errno == ENOENT ? NS_ENOTFOUND :
+				  NS_EIO, path, 0, 0, "%s", strerror(errno));
 	strbuf_init(&sb);
 	strbuf_addstr(&sb, "");
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)

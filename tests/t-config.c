@@ -245,8 +245,8 @@ main(void)
 	       "config_load value");
 	config_free(cfg);
 	cfg = NULL;
-	ok(config_load("/nonexistent/x.yaml", &cfg, &err) == NS_ECONFIG,
-	   "missing file is a config error");
+	ok(config_load("/nonexistent/x.yaml", &cfg, &err) == NS_ENOTFOUND,
+	   "missing file is not found (exit 7, as for any missing file)");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
 	test_ranges();
 	test_example();
