@@ -287,8 +287,12 @@ store_source_same(struct store *st, const char *hash, int64_t *id,
 		  char **path, char **created_at, struct ns_err *err)
 {
 	static const char sql[] =
+		/* an input imported with records skipped (--skip-bad) is
+		 * not "imported": the same content comes in again once the
+		 * cause is mended */
 		"SELECT id, path, created_at FROM source "
-		"WHERE content_hash = ?1 AND id != ?2 ORDER BY id LIMIT 1";
+		"WHERE content_hash = ?1 AND id != ?2 AND coalesce(skipped, 0) = 0"
+		" ORDER BY id LIMIT 1";
 	sqlite3_stmt *s;
 	int rc;
 

@@ -113,9 +113,10 @@ enum ns_rc store_source_done(struct store *st, int64_t records,
 			     struct ns_err *err);
 
 /*
- * An earlier source (not the current one) with content hash @hash: *@id
- * (0 when there is none), and its *@path and *@created_at (caller frees
- * both; NULL when there is none).
+ * An earlier source (not the current one) with content hash @hash, all
+ * of whose records came in (none skipped): *@id (0 when there is none),
+ * and its *@path and *@created_at (caller frees both; NULL when there is
+ * none).
  */
 enum ns_rc store_source_same(struct store *st, const char *hash,
 			     int64_t *id, char **path, char **created_at,

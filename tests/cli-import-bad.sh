@@ -173,6 +173,11 @@ printf '{"query": "ok", "pos": ["p"], "neg": ["n"]}\n{"query": "half", "pos": ["
 run "$NEGSIEVE" import --skip-bad half.bad ph half.jsonl
 is "$(counts ph)" "1 2 0 1 0 1" "--skip-bad: a bad row is dropped whole"
 is "$(head -1 half.bad)" "# half.jsonl:2:34: neg[1] is not a string" "--skip-bad: its reason"
+# an input imported with records skipped does not count as imported: the
+# same content is read again (here it meets its bad record again)
+run "$NEGSIEVE" import ph half.jsonl
+is "$rc" 3 "the same input again after --skip-bad: read again, not skipped"
+is_in "$err" "half.jsonl:2:34: neg[1] is not a string" "... meeting its bad record"
 
 run "$NEGSIEVE" import --format nope p keep.jsonl
 is "$rc" 2 "unknown --format is a usage error"
