@@ -81,13 +81,16 @@ cmd_mine(int argc, char **argv)
 	if (o.shard_n && o.refilter)
 		return cmd_usage_error("mine", "--refilter works on the "
 				       "project; it cannot be sharded");
-	if ((rc = mine_check_applies(&o, &st)))
-		return rc;
 	/* a shard only reads the project: many may run at once */
 	if ((o.shard_n ? project_open_readonly(&pj, argv[st.first], &err) :
 			 project_open(&pj, argv[st.first], &err)) != NS_OK)
 		return cmd_fail(&err);
 	opt_resolve(mine_cmd.rows, pj.cfg, &o, &st);
+	/* the method may come from the config */
+	if ((rc = mine_check_applies(&o, &st))) {
+		project_close(&pj);
+		return rc;
+	}
 	/* without vectors, dense mining embeds first as 'embed' would */
 	embedjob_settings_init(&es, pj.cfg);
 	o.embed = &es;

@@ -159,6 +159,7 @@ for args in "--run 1|--run needs --refilter" \
 	"--refilter --gemm onednn|--gemm does not apply to --refilter" \
 	"--refilter --index Flat|--index does not apply to --refilter" \
 	"--method bm25 --index Flat|--index applies to --method dense, not bm25" \
+	"--gemm onednn|--gemm applies to --method dense, not bm25" \
 	"--method bm25 --precision bf16|--precision applies to --method dense, not bm25" \
 	"--near-duplicate 2|--near-duplicate: expected a number in -1..1, got '2'" \
 	"--near-duplicate -1.5|--near-duplicate: expected a number in -1..1, got '-1.5'"; do
