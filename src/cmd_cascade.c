@@ -88,6 +88,17 @@ cmd_cascade(int argc, char **argv)
 		if (res.removed)
 			printf(", %lld removed", (long long)res.removed);
 		printf("\n");
+		/* an external stage that answered nothing (an endpoint or
+		 * a command down): the verdicts stand, but say so in the
+		 * exit status */
+		if (res.score_failed > 0 && res.scored == 0) {
+			project_close(&pj);
+			fprintf(stderr, "negsieve: cascade: every one of the "
+				"%lld external scores failed (see above); "
+				"those items wait for review\n",
+				(long long)res.score_failed);
+			return NS_ENET;
+		}
 	}
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);

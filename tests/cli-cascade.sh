@@ -241,6 +241,18 @@ is "$(curl -s "http://127.0.0.1:$port/count")" "0" "and sends the judge nothing"
 kill "$srv" 2>/dev/null
 run "$NEGSIEVE" cascade "$E"
 is "$rc" 0 "with the judge gone, nothing is asked of it"
+# a judge that cannot be reached for any item: the verdicts are stored,
+# and the exit status says every external score failed
+E2=$T/e2
+"$NEGSIEVE" init "$E2" >/dev/null
+gen "$E2"
+sed "s|http://127.0.0.1:$port/v1|http://127.0.0.1:9/v1|; /- name: cmd/,/fake-scorer/d" "$T/ext.yaml" >"$T/dead.yaml"
+printf '      retries: 0\n' >>"$T/dead.yaml"	# (each retry waits)
+"$NEGSIEVE" config "$E2" "$T/dead.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$E2"
+is "$rc" 10 "every judge request failed: exit 10"
+is_in "$err" "every one of the $band external scores failed" "... saying so"
+ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
 
 # refusals
 printf 'cascade:\n  stages:\n    - scorer: magic\n' >"$T/bad.yaml"
