@@ -783,6 +783,41 @@ cascade_db_last_decision(struct db *db)
 }
 
 enum ns_rc
+cascade_db_skipped(struct db *db, int64_t qid, int64_t pid, char *q,
+		   char *p, char *who, size_t size, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT coalesce((SELECT xid FROM query WHERE id = ?1),"
+		"    '#' || ?1),"
+		"  coalesce((SELECT xid FROM passage_xid WHERE passage_id = ?2"
+		"    ORDER BY xid LIMIT 1), '#' || ?2),"
+		"  a.name"
+		" FROM decision d JOIN annotator a ON a.id = d.annotator_id"
+		" WHERE d.query_id = ?1 AND d.passage_id = ?2"
+		"   AND d.action = 'skip'"
+		"   AND NOT EXISTS (SELECT 1 FROM decision u WHERE u.undoes = d.id)"
+		" ORDER BY d.id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	*q = *p = *who = '\0';
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(q, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(p, size, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(who, size, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "reading skipped items");
+	return NS_OK;
+}
+
+enum ns_rc
 cascade_db_fit_add(struct db *db, const char *origin, const char *stages,
 		   const char *thresholds, const char *model,
 		   int64_t decisions_upto, int64_t *id, struct ns_err *err)

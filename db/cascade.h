@@ -58,6 +58,13 @@ void cascade_db_fits_free(struct cascade_db_fit *v, size_t n);
 /* The id of the newest decision (what a fit made now has seen). */
 int64_t cascade_db_last_decision(struct db *db);
 
+/* When item (@qid, @pid) was skipped (a skip not undone): its query's
+ * and passage's ids (the external ones, else "#ID") and who skipped it
+ * last, into the three @size buffers; else three empty strings. */
+enum ns_rc cascade_db_skipped(struct db *db, int64_t qid, int64_t pid,
+			      char *q, char *p, char *who, size_t size,
+			      struct ns_err *err);
+
 /* Record a fit (inside the caller's transaction); *@id its id. */
 enum ns_rc cascade_db_fit_add(struct db *db, const char *origin,
 			      const char *stages, const char *thresholds,

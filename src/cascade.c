@@ -526,6 +526,17 @@ cascade_prefix(const struct cascade_item *items, const size_t *ord, size_t na,
 	return prefix;
 }
 
+long
+cascade_audit_next(const struct cascade_item *items, size_t n)
+{
+	size_t na, *ord = cascade_audit_order(items, n, &na);
+	size_t prefix = cascade_prefix(items, ord, na, NULL, NULL);
+	long i = prefix < na ? (long)ord[prefix] : -1;
+
+	free(ord);
+	return i;
+}
+
 size_t
 cascade_certifying(const struct cascade_item *items, size_t n, bool *cert)
 {

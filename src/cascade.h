@@ -293,6 +293,13 @@ struct cascade_fitres {
 };
 
 /*
+ * The first unlabelled item of the audit slice in audit order (the one
+ * the labelled prefix waits on): its index in @items, or -1 when every
+ * audit item is labelled.
+ */
+long cascade_audit_next(const struct cascade_item *items, size_t n);
+
+/*
  * Which labels certify (see the top of this file): @cert[i] is true for
  * the labelled (TN or FN) items of the audit slice's labelled prefix.
  * Returns the length of that prefix (labelled audit items, whatever

@@ -683,6 +683,18 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 				!strcmp(config_str(pj->cfg, "export.undecided",
 						   "keep"), "drop"), &in);
 	cascadejob_estimate_from(&in, c.confidence, e);
+	{
+		long a = cascade_audit_next(items, n);
+
+		if (a >= 0 && (rc = cascade_db_skipped(pj->db, items[a].qid,
+						       items[a].pid,
+						       e->skipped_q,
+						       e->skipped_p,
+						       e->skipped_by,
+						       sizeof(e->skipped_q),
+						       err)))
+			goto out;
+	}
 	if (!fit_id) {
 		/* no cascade for these stages yet: nothing to estimate */
 		e->known = false;

@@ -83,6 +83,9 @@ struct cascadejob_estimate {
 	int64_t audit_n, audit_fn; /* the audit labels behind it */
 	double rate, lo, hi;	/* FN share among the negatives */
 	long more_labels;	/* for +-2 points; -1: out of reach */
+	/* the next audit item in order, when someone skipped it: the
+	 * labelled prefix (and so the estimate) waits on it */
+	char skipped_q[128], skipped_p[128], skipped_by[128];
 };
 void cascadejob_estimate_from(const struct cascade_estimate_in *in,
 			      double conf, struct cascadejob_estimate *e);

@@ -132,6 +132,12 @@ stats_estimate_json(const struct cascadejob_estimate *e)
 		json_object_set_new(o, "more_labels_for_2_points",
 				    json_integer(e->more_labels));
 	}
+	if (e->skipped_q[0])
+		json_object_set_new(o, "waits_on_skipped",
+				    json_pack("{s:s, s:s, s:s}", "query",
+					      e->skipped_q, "passage",
+					      e->skipped_p, "skipped_by",
+					      e->skipped_by));
 	return o;
 }
 
@@ -216,6 +222,18 @@ stats_print_team(const struct team_stats *ts)
 	}
 }
 
+/* The audit item the estimate waits on, when someone skipped it. */
+static void
+stats_audit_wait(const struct cascadejob_estimate *e)
+{
+	if (e->skipped_q[0])
+		printf("            waiting on the audit item %s / %s, which "
+		       "%s skipped: the audit is a random sample, labelled "
+		       "in order, and none of it may be left out; label it "
+		       "(review's F lists what you skipped)\n", e->skipped_q,
+		       e->skipped_p, e->skipped_by);
+}
+
 static void
 stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		    const struct cascadejob_estimate *e, double conf)
@@ -241,6 +259,7 @@ stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		printf("estimate    no audit label yet: review to estimate "
 		       "the false negatives left among the %lld negatives "
 		       "export would write\n", (long long)e->negatives);
+		stats_audit_wait(e);
 		return;
 	}
 	printf("estimate    %.1f%% false negatives left among the %lld "
@@ -254,6 +273,7 @@ stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		       "it to +-2 points\n", e->more_labels);
 	else if (e->more_labels == 0)
 		printf("            within +-2 points\n");
+	stats_audit_wait(e);
 }
 
 /* The exports as a JSON array (their params and counts as objects). */

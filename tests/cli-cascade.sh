@@ -254,6 +254,27 @@ is "$rc" 10 "every judge request failed: exit 10"
 is_in "$err" "every one of the $band external scores failed" "... saying so"
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
 
+# a skipped audit item: the labelled prefix (and the estimate) waits on
+# it, and stats says which and who skipped it
+SA=${top_srcdir:-.}/sample
+if [ -f "$SA/debian-descriptions/corpus.jsonl" ]; then
+	A=$T/audit
+	"$NEGSIEVE" init -c "$SA/demo.yaml" "$A" >/dev/null
+	"$NEGSIEVE" import "$A" "$SA/debian-descriptions" >/dev/null
+	"$NEGSIEVE" mine "$A" >/dev/null
+	"$NEGSIEVE" cascade "$A" >/dev/null
+	sqlite3 "$A/negsieve.db" "INSERT INTO annotator(name, created_at) VALUES ('alice', 'now');
+INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+  SELECT query_id, passage_id, (SELECT id FROM annotator WHERE name = 'alice'), 'skip', 'now'
+  FROM item_auto WHERE audit = 1;"
+	run "$NEGSIEVE" stats "$A"
+	is_in "$out" "waiting on the audit item q:" "stats names the skipped audit item the estimate waits on"
+	is_in "$out" ", which alice skipped: the audit is a random sample" "... and who skipped it"
+	is "$("$NEGSIEVE" stats --json "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["estimate"]["waits_on_skipped"]["skipped_by"])')" alice "... in --json too"
+else
+	skip "skipped audit item" "no $SA"
+fi
+
 # refusals
 printf 'cascade:\n  stages:\n    - scorer: magic\n' >"$T/bad.yaml"
 run "$NEGSIEVE" config "$P" "$T/bad.yaml"
