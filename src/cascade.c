@@ -440,7 +440,8 @@ cascade_heap_sorted(struct cascade_heap *hp, size_t *m)
 {
 	struct cascade_qent *e = xmalloc((hp->m ? hp->m : 1) * sizeof(*e));
 
-	qsort(hp->h, hp->m, sizeof(*hp->h), cascade_cmp_hent);
+	if (hp->m)	/* an empty heap has no array (qsort wants one) */
+		qsort(hp->h, hp->m, sizeof(*hp->h), cascade_cmp_hent);
 	for (size_t j = 0; j < hp->m; j++)
 		e[j] = hp->h[j].e;
 	*m = hp->m;
