@@ -626,17 +626,8 @@ bm25_search(const struct bm25_params *p, bm25_fn fn, void *arg,
 	memset(&j, 0, sizeof(j));
 	j.p = p;
 	j.budget = p->budget;
-	if (j.budget <= 0) {
-		long pages = sysconf(_SC_PHYS_PAGES);
-		long psize = sysconf(_SC_PAGESIZE);
-		const char *mem = getenv("NEGSIEVE_MEMORY");
-
-		/* NEGSIEVE_MEMORY (bytes): the memory to plan for, as in
-		 * dense mining (for tests) */
-		j.budget = mem && atof(mem) > 0 ? atof(mem) / 8 :
-			   pages > 0 && psize > 0 ?
-			   (double)pages * (double)psize / 8 : 1e9;
-	}
+	if (j.budget <= 0)
+		j.budget = ns_memory() > 0 ? ns_memory() / 8 : 1e9;
 	/* rows are 32-bit */
 	j.per_query = p->per_query || p->npids > (int64_t)UINT32_MAX;
 	j.checked = j.per_query;

@@ -350,8 +350,7 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	struct topk_opts o;
 	struct gemm_probe pb;
 	char why[400];
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	double bytes = (double)np * dim * sizeof(float), mem;
+	double bytes = (double)np * dim * sizeof(float), mem = ns_memory();
 	enum ns_rc rc;
 
 	memset(sc, 0, sizeof(*sc));
@@ -386,10 +385,6 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	} else {
 		snprintf(why, sizeof(why), "as configured");
 	}
-	mem = (double)pages * (double)psize;
-	/* NEGSIEVE_MEMORY (bytes): the memory to plan for, for tests */
-	if (getenv("NEGSIEVE_MEMORY") && atof(getenv("NEGSIEVE_MEMORY")) > 0)
-		mem = atof(getenv("NEGSIEVE_MEMORY"));
 	o.stream = mapped && mem > 0 && bytes > 0.5 * mem;
 	if ((rc = topk_new(pv, np, dim, &o, &sc->engine, err)))
 		return rc;

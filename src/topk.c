@@ -298,20 +298,6 @@ topk_advise(const struct topk *t, int64_t r0, int64_t r1, bool drop)
 	topk_advise_range(t, r0, r1, drop ? MADV_DONTNEED : MADV_WILLNEED);
 }
 
-/* The memory to plan for, in bytes: the machine's, or NEGSIEVE_MEMORY
- * (for tests). */
-static double
-topk_memory(void)
-{
-	const char *e = getenv("NEGSIEVE_MEMORY");
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-
-	if (e && atof(e) > 0)
-		return atof(e);
-	return pages > 0 && psize > 0 ? (double)pages * (double)psize :
-					INFINITY;
-}
-
 enum ns_rc
 topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 struct topk **out, struct ns_err *err)
@@ -328,9 +314,9 @@ topk_new(const float *xb, int64_t nb, int dim, const struct topk_opts *o,
 	 * a packed copy of a corpus larger than a quarter of the memory is
 	 * made chunk by chunk at each search */
 	if (t->o.chunk <= 0)
-		t->o.chunk = o->stream || (t->packed &&
+		t->o.chunk = o->stream || (t->packed && ns_memory() > 0 &&
 					   (double)nb * dim * 4 >
-						   topk_memory() / 4) ?
+						   ns_memory() / 4) ?
 				     TOPK_CHUNK : nb > 0 ? nb : 1;
 	if (t->o.tile_m <= 0)
 		t->o.tile_m = TOPK_TILE_M;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -305,6 +306,17 @@ now_seconds(void)
 
 	gettimeofday(&tv, NULL);
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+double
+ns_memory(void)
+{
+	const char *e = getenv("NEGSIEVE_MEMORY");
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+	if (e && atof(e) > 0)
+		return atof(e);
+	return pages > 0 && psize > 0 ? (double)pages * (double)psize : 0;
 }
 
 bool

@@ -76,6 +76,10 @@ double now_seconds(void);
 /* Current UTC time as ISO 8601 "YYYY-MM-DDTHH:MM:SS.mmmZ" into @buf (>= 32). */
 char *now_iso8601(char *buf, size_t size);
 
+/* The memory to plan for, in bytes: NEGSIEVE_MEMORY when set (for tests),
+ * else the machine's; 0 when unknown. */
+double ns_memory(void);
+
 /* Whether @path (followed if a symbolic link) is a file that starts with
  * SQLite's header: a project's database, a shard.  Output paths check it
  * so that a file meant for data is never renamed over a database. */
