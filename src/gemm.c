@@ -611,10 +611,32 @@ gemm_machine(char *buf, size_t size)
 #endif
 }
 
+/* Scores of @c[0..n) above @thr: the test exact search makes of every
+ * score a library wrote (topk_push()), for the probe. */
+static size_t
+gemm_probe_scan(const float *c, size_t n, float thr)
+{
+	size_t above = 0;
+
+	for (size_t i = 0; i < n; i++)
+		above += c[i] > thr;
+	return above;
+}
+
+/* No score is above an infinite threshold: never called. */
+static void
+gemm_probe_hit(void *arg, int64_t i, const float *x, int64_t j0, int n)
+{
+	(void)i, (void)x, (void)j0, (void)n;
+	++*(size_t *)arg;
+}
+
 /* Seconds for the @m x @n x @k product of @a and @b through @kn, in
- * tiles on every thread as exact search runs it (our own kernel: from the
- * passages packed once, @bp, its queries packed once per query tile); < 0
- * when a product failed. */
+ * tiles on every thread as exact search runs it, each score tested
+ * against a threshold (our own kernel: from the passages packed once,
+ * @bp, its queries packed once per query tile, tested in registers; a
+ * library's tile read again after the product); < 0 when a product
+ * failed. */
 static double
 gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 		const float *b, const float *bp)
@@ -632,6 +654,11 @@ gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 		float *c = xmalloc((size_t)tm * (size_t)tn * sizeof(float));
 		float *pa = bp ? xmalloc(gemm_pack_size(tm, k, GEMM_GROUP) *
 					 sizeof(float)) : NULL;
+		float *thr = xmalloc((size_t)tm * sizeof(float));
+		size_t above = 0;
+
+		for (int i = 0; i < tm; i++)
+			thr[i] = INFINITY;
 
 #pragma omp for schedule(dynamic, 1)
 		for (int ti = 0; ti < mt; ti++) {
@@ -644,18 +671,30 @@ gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 				int nn = n - j0 < tn ? n - j0 : tn;
 
 				if (pa)
-					gemm_avx512_product(pa, mm, bp +
-							    (size_t)j0 * k,
-							    nn, k, c, nn);
+					gemm_avx512_scan(pa, mm, bp +
+							 (size_t)j0 * k, nn, k,
+							 thr, gemm_probe_hit,
+							 &above);
 				else if (gemm_run(kn, cx, mm, nn,
 						  a + (size_t)q0 * (size_t)k, k,
 						  b + (size_t)j0 * (size_t)k,
 						  k, c, nn)) {
 #pragma omp atomic write
 					failed = 1;
+				} else {
+					above += gemm_probe_scan(
+					    c, (size_t)mm * (size_t)nn,
+					    INFINITY);
 				}
 			}
 		}
+		/* nothing is above infinity (and the tests are not
+		 * optimised away) */
+		if (above) {
+#pragma omp atomic write
+			failed = 1;
+		}
+		free(thr);
 		free(c);
 		free(pa);
 		gemm_ctx_free(cx);
@@ -752,11 +791,13 @@ gemm_cache_path(char *buf, size_t size)
 	return true;
 }
 
-/* Cache lines: "v3<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
+/* Cache lines: "v4<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
  * with one "lib=rate" field per library.  A line that does not parse is
  * ignored (and replaced at the next write); so are v1 lines, measured on
- * one large product with the libraries' own threads, not in tiles, and
- * v2 lines, which did not measure our own kernel (a write drops both). */
+ * one large product with the libraries' own threads, not in tiles, v2
+ * lines, which did not measure our own kernel, and v3 lines, which timed
+ * the products without the threshold test exact search makes of every
+ * score (a write drops them all). */
 static bool
 gemm_cache_read(const char *path, struct gemm_probe *p)
 {
@@ -778,7 +819,7 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 			if ((s = strchr(s, '\t')))
 				*s++ = 0;
 		}
-		if (nf < 5 || strcmp(f[0], "v3") || strcmp(f[1], key) ||
+		if (nf < 5 || strcmp(f[0], "v4") || strcmp(f[1], key) ||
 		    strcmp(f[2], p->machine) || !gemm_lib_parse(f[4], &best))
 			continue;
 		memset(p->rate, 0, sizeof(p->rate));
@@ -830,12 +871,12 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		errno = e;
 		return false;
 	}
-	snprintf(key, sizeof(key), "v3\t%d,%d,%d\t", p->m, p->n, p->k);
+	snprintf(key, sizeof(key), "v4\t%d,%d,%d\t", p->m, p->n, p->k);
 	if ((in = fopen(path, "r"))) {
 		size_t kl = strlen(key), ml = strlen(p->machine);
 
 		while (fgets(line, sizeof(line), in))
-			if (!strncmp(line, "v3\t", 3) &&
+			if (!strncmp(line, "v4\t", 3) &&
 			    !(strncmp(line, key, kl) == 0 &&
 			      strncmp(line + kl, p->machine, ml) == 0 &&
 			      line[kl + ml] == '\t'))

@@ -227,30 +227,37 @@ test_probe(void)
 	   p.rate[GEMM_OPENBLAS]);
 	fp = fopen(path, "r");
 	ok(fp && fgets(desc, sizeof(desc), fp) &&
-	   strncmp(desc, "v3\t128,256,32\t", 14) == 0 &&
+	   strncmp(desc, "v4\t128,256,32\t", 14) == 0 &&
 	   !fgets(desc, sizeof(desc), fp),
-	   "probe: the v3 line written in its place");
+	   "probe: the v4 line written in its place");
 	if (fp)
 		fclose(fp);
-	/* so is a v2 line, which did not time our own kernel; lines of
+	/* so are a v2 line, which did not time our own kernel, and a v3
+	 * line, which timed products without the threshold test; lines of
 	 * other shapes stay */
-	fp = fopen(path, "w");
-	fprintf(fp, "v3\t1,2,3\t%s\t%s\tonednn\topenblas=1.0\tonednn=2.0"
-		"\tavx512=0.5\n", p.machine, p.when);
-	fprintf(fp, "v2\t128,256,32\t%s\t%s\topenblas\topenblas=1.0"
-		"\tonednn=0.5\n", p.machine, p.when);
-	fclose(fp);
-	is_int(gemm_best(true, &p, &err), NS_OK, "probe: a v2 cache");
-	is_str(p.source, "measured", "probe: a v2 line is measured again");
-	fp = fopen(path, "r");
-	ok(fp && fgets(desc, sizeof(desc), fp) &&
-	   strncmp(desc, "v3\t1,2,3\t", 9) == 0 &&
-	   fgets(desc, sizeof(desc), fp) &&
-	   strncmp(desc, "v3\t128,256,32\t", 14) == 0 &&
-	   !fgets(desc, sizeof(desc), fp),
-	   "probe: the other shape's line kept, the v2 line replaced");
-	if (fp)
+	for (int v = 2; v <= 3; v++) {
+		fp = fopen(path, "w");
+		fprintf(fp, "v4\t1,2,3\t%s\t%s\tonednn\topenblas=1.0"
+			"\tonednn=2.0\tavx512=0.5\n", p.machine, p.when);
+		fprintf(fp, "v%d\t128,256,32\t%s\t%s\topenblas\topenblas=1.0"
+			"\tonednn=0.5\tavx512=0.25\n", v, p.machine, p.when);
 		fclose(fp);
+		is_int(gemm_best(true, &p, &err), NS_OK, v == 2 ?
+		       "probe: a v2 cache" : "probe: a v3 cache");
+		is_str(p.source, "measured", v == 2 ?
+		       "probe: a v2 line is measured again" :
+		       "probe: a v3 line is measured again");
+		fp = fopen(path, "r");
+		ok(fp && fgets(desc, sizeof(desc), fp) &&
+		   strncmp(desc, "v4\t1,2,3\t", 9) == 0 &&
+		   fgets(desc, sizeof(desc), fp) &&
+		   strncmp(desc, "v4\t128,256,32\t", 14) == 0 &&
+		   !fgets(desc, sizeof(desc), fp),
+		   "probe: the other shape's line kept, the v%d line "
+		   "replaced", v);
+		if (fp)
+			fclose(fp);
+	}
 
 	/* a cache that cannot be written (its directory is a file): the
 	 * note says so, and the process keeps what it measured */
