@@ -328,6 +328,42 @@ vecdb_models(struct db *db, char ***models, int *n, struct ns_err *err)
 	return NS_OK;
 }
 
+enum ns_rc
+vecdb_file_models(struct db *db, const char *kind, char ***models, int **dims,
+		  int *n, struct ns_err *err)
+{
+	/* each name's newest set: its dimension, its age */
+	static const char sql[] =
+		"SELECT model, dim FROM vecset v WHERE kind = ?1"
+		" AND substr(model, 1, 5) = 'file:' AND id = (SELECT max(id)"
+		" FROM vecset w WHERE w.kind = v.kind AND w.model = v.model)"
+		" ORDER BY id DESC";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	char **v = NULL;
+	int *d = NULL, k = 0, src;
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (size_t)(k + 1) * sizeof(*v));
+		d = xrealloc(d, (size_t)(k + 1) * sizeof(*d));
+		v[k] = xstrdup((const char *)sqlite3_column_text(st, 0));
+		d[k++] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (src != SQLITE_DONE) {
+		vecdb_models_free(v, k);
+		free(d);
+		return db_fail(db, err, "reading vector sets");
+	}
+	*models = v;
+	*dims = d;
+	*n = k;
+	return NS_OK;
+}
+
 void
 vecdb_models_free(char **models, int n)
 {

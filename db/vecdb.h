@@ -53,6 +53,15 @@ enum ns_rc vecdb_models(struct db *db, char ***models, int *n,
 			struct ns_err *err);
 void vecdb_models_free(char **models, int n);
 
+/*
+ * The names of the sets of @kind imported from files without a model name
+ * ("file:" and the file's name), newest first, with the dimension of each
+ * name's newest set in *@dims; caller frees with vecdb_models_free() and
+ * free(*@dims).
+ */
+enum ns_rc vecdb_file_models(struct db *db, const char *kind, char ***models,
+			     int **dims, int *n, struct ns_err *err);
+
 /* State blob of vecset @id: *@data is a copy (caller frees) or NULL. */
 enum ns_rc vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 		       struct ns_err *err);

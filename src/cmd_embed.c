@@ -9,6 +9,7 @@
 
 #include "src/cleanup.h"
 #include "src/cmd.h"
+#include "src/embed_builtin.h"
 #include "src/embedjob.h"
 #include "src/project.h"
 
@@ -48,10 +49,25 @@ cmd_embed(int argc, char **argv)
 					       embedjob_kind_plural(
 						       (enum vec_kind)k));
 	if ((o.files[0] || o.files[1]) &&
-	    (opt_from(embed_cmd.rows, &st, "model") == OPT_FROM_ARGV ||
-	     opt_from(embed_cmd.rows, &st, "endpoint") == OPT_FROM_ARGV))
-		return cmd_usage_error("embed", "--model and --endpoint do "
-				       "not apply to imported vector files");
+	    opt_from(embed_cmd.rows, &st, "endpoint") == OPT_FROM_ARGV)
+		return cmd_usage_error("embed", "--endpoint does not apply "
+				       "to imported vector files");
+	/* imported vectors: --model names their model (mine pairs query
+	 * and passage vectors by it); the embedder's names are not theirs */
+	if ((o.files[0] || o.files[1]) &&
+	    opt_from(embed_cmd.rows, &st, "model") == OPT_FROM_ARGV) {
+		if (!*o.model || !strcmp(o.model, "builtin") ||
+		    !strcmp(o.model, EMBED_BUILTIN_MODEL) ||
+		    !strncmp(o.model, "file:", 5))
+			return cmd_usage_error("embed", "--model '%s': name "
+					       "imported vectors after their "
+					       "model (not empty, not "
+					       "'builtin', the built-in "
+					       "embedder's, nor 'file:...', "
+					       "which names vectors imported "
+					       "without --model)", o.model);
+		o.import_model = o.model;
+	}
 
 	/* a spool must not outlive Ctrl-C (src/cleanup.h) */
 	cleanup_catch_signals();

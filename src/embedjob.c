@@ -211,7 +211,8 @@ run_import(struct project *p, const struct embedjob_settings *o,
 		if (!src[k].vf)
 			continue;
 		base = strrchr(o->files[k], '/');
-		model = xasprintf("file:%s", base ? base + 1 : o->files[k]);
+		model = o->import_model ? xstrdup(o->import_model) :
+			xasprintf("file:%s", base ? base + 1 : o->files[k]);
 		rc = vecstore_begin(p->db, k, model, vecfile_dim(src[k].vf),
 				    &w[k], err);
 		free(model);
@@ -503,7 +504,8 @@ run_http(struct project *p, const struct embedjob_settings *o,
 #define ES struct embedjob_settings
 const struct opt embedjob_opts[] = {
 	OPT_KEY('m', "model", "NAME", "embed.model", CONFIG_STRING, ES, model,
-		"builtin, or the model name for --endpoint"),
+		"builtin, or the model name for --endpoint; with --passages/"
+		"--queries, the imported vectors' model name"),
 	OPT_KEY('e', "endpoint", "URL", "embed.endpoint", CONFIG_STRING, ES,
 		endpoint, "OpenAI-compatible /v1/embeddings service; API key "
 		"from $NEGSIEVE_API_KEY or $OPENAI_API_KEY (see "

@@ -36,6 +36,9 @@ struct embedjob_settings {
 	const char *files[2];	/* vector files to import, by enum vec_kind;
 				 * any set: import instead of computing */
 	const char *idfiles[2];	/* their id lists, by enum vec_kind */
+	const char *import_model; /* the imported vectors' model name
+				   * (--model); NULL: "file:" and the file's
+				   * name */
 	bool prompt;		/* embed each query with the prompt of its
 				 * training row in front (FlagEmbedding's
 				 * "{}{}"), embed.prompt */

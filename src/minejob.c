@@ -694,12 +694,17 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		if (nq > qs->n || np > ps->n)
 			fprintf(o->report, "note: %lld of %lld queries and "
 				"%lld of %lld passages have no vector of "
-				"model '%s' (imported since?): not mined; "
-				"'negsieve embed' adds them\n",
+				"model '%s'%s%s%s (imported since?): not "
+				"mined; 'negsieve embed' adds them\n",
 				(long long)(nq > qs->n ? nq - qs->n : 0),
 				(long long)nq,
 				(long long)(np > ps->n ? np - ps->n : 0),
-				(long long)np, model);
+				(long long)np, qs->model,
+				strcmp(qs->model, ps->model) ? " (queries) "
+							      "and '" : "",
+				strcmp(qs->model, ps->model) ? ps->model : "",
+				strcmp(qs->model, ps->model) ?
+					"' (passages)" : "");
 	}
 	/* positives first: the depth may depend on them (rank_of) */
 	if ((rc = db_mine_positives(pj->db, qs->ids, qs->n, &pos_off,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "src/util.h"
+#include "src/linereader.h"
 #include "src/vecfile.h"
 
 struct vecfile {
@@ -28,10 +29,9 @@ struct vecfile {
 	size_t len;
 	size_t off;		/* next byte to read */
 	int half;		/* .npy: float16 elements */
-	/* JSONL */
-	FILE *fp;
-	char *line;
-	size_t linecap;
+	/* JSONL: plain, gzip or zstd (recognised by content) */
+	struct linereader lr;
+	bool lr_open;
 	json_t *pending;	/* first object, read by open */
 	char *xid;		/* id of the row last returned */
 	struct ns_err *err;	/* the caller's, during open and next */
@@ -288,29 +288,26 @@ static enum ns_rc
 jsonl_read(struct vecfile *vf, json_t **o)
 {
 	json_error_t je;
-	ssize_t k;
+	const char *line;
+	size_t k;
+	enum ns_rc rc;
 
 	*o = NULL;
 	for (;;) {
 		const char *s;
 
-		errno = 0;
-		k = getline(&vf->line, &vf->linecap, vf->fp);
-		if (k < 0) {
-			if (ferror(vf->fp))
-				return err_setpos(vf->err, NS_EIO,
-						  vf->path, 0, 0,
-						  "read error: %s",
-						  strerror(errno));
+		rc = linereader_next(&vf->lr, &line, &k, vf->err);
+		if (rc == NS_ENOTFOUND)
 			return NS_OK;
-		}
-		vf->pos++;
-		for (s = vf->line; *s && isspace((unsigned char)*s); s++)
+		if (rc != NS_OK)
+			return rc;
+		vf->pos = vf->lr.lineno;
+		for (s = line; *s && isspace((unsigned char)*s); s++)
 			;
 		if (*s)
 			break;
 	}
-	*o = json_loadb(vf->line, (size_t)k, JSON_DECODE_ANY, &je);
+	*o = json_loadb(line, k, JSON_DECODE_ANY, &je);
 	if (!*o)
 		return err_setpos(vf->err, NS_EINPUT, vf->path,
 				  (long)vf->pos, je.column, "%s", je.text);
@@ -408,13 +405,23 @@ vecfile_open(const char *path, struct vecfile **out, struct ns_err *err)
 	vf->rows = -1;
 	vf->fmt = vecfile_ends(path, ".npy") ? VECFILE_NPY :
 		  vecfile_ends(path, ".fvecs") ? VECFILE_FVECS : VECFILE_JSONL;
-	if (vf->fmt == VECFILE_JSONL) {
-		vf->fp = fopen(path, "r");
-		if (!vf->fp) {
-			rc = err_setpos(err, NS_EIO, path, 0, 0, "cannot "
-					"open: %s", strerror(errno));
+	/* JSONL is decompressed as it is read; binary files are mapped */
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const z[] = { ".npy.gz", ".npy.zst",
+						 ".fvecs.gz", ".fvecs.zst" };
+
+		if (vecfile_ends(path, z[i])) {
+			rc = err_setpos(err, NS_EINPUT, path, 0, 0, "a "
+					"compressed %s file: decompress it "
+					"first (JSONL vectors may be gzip or "
+					"zstd)", i < 2 ? ".npy" : ".fvecs");
 			goto out;
 		}
+	}
+	if (vf->fmt == VECFILE_JSONL) {
+		if ((rc = linereader_open(&vf->lr, path, 0, err)))
+			goto out;
+		vf->lr_open = true;
 		rc = jsonl_read(vf, &vf->pending);
 		if (rc == NS_OK && !vf->pending)
 			rc = vecfile_fail(vf, 0, "no vectors");
@@ -466,10 +473,9 @@ vecfile_close(struct vecfile *vf)
 		return;
 	if (vf->map)
 		munmap((void *)vf->map, vf->len);
-	if (vf->fp)
-		fclose(vf->fp);
+	if (vf->lr_open)
+		linereader_close(&vf->lr);
 	json_decref(vf->pending);
-	free(vf->line);
 	free(vf->xid);
 	free(vf->path);
 	free(vf);

@@ -202,38 +202,103 @@ vecstore_load(struct db *db, enum vec_kind kind, const char *model,
 	return NS_OK;
 }
 
-enum ns_rc
-vecstore_load_pair(struct db *db, const char *model, struct vecset **queries,
-		   struct vecset **passages, struct ns_err *err)
+/* "a (dimension 768), b (dimension 1536)" of @n names. */
+static char *
+vecstore_list(char **names, const int *dims, int n)
 {
-	struct vecset *p = NULL, *q = NULL;
-	const char *qmodel;
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	for (int i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s'%s' (dimension %d)", i ? ", " : "",
+			    names[i], dims[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * Passage vectors imported from a file without a model name (@p) and no
+ * query vectors of the same name: the query vectors imported from one
+ * file go with them; from several, which is unknown, and guessing would
+ * pair two models' vectors without a word.
+ */
+static enum ns_rc
+vecstore_file_queries(struct db *db, const struct vecset *p,
+		      struct vecset **q, struct ns_err *err)
+{
+	char **names = NULL, *list;
+	int *dims = NULL, n = 0;
 	enum ns_rc rc;
 
-	rc = vecstore_load(db, VEC_PASSAGE, model, &p, err);
-	if (rc != NS_OK)
+	if ((rc = vecdb_file_models(db, "query", &names, &dims, &n, err)))
 		return rc;
-	qmodel = strncmp(p->model, "file:", 5) == 0 ? "file:" : p->model;
-	rc = vecstore_load(db, VEC_QUERY, qmodel, &q, err);
-	if (rc == NS_ENOTFOUND && qmodel != p->model) {
-		/* imported passage vectors: an embedder's queries would not
-		 * go with them */
+	if (n == 1) {
+		rc = vecstore_load(db, VEC_QUERY, names[0], q, err);
+	} else if (n == 0) {
+		/* an embedder's queries would not go with them */
 		rc = err_set(err, NS_ENOTFOUND, "%s: no query vectors to go "
 			     "with the imported passage vectors '%s'; import "
 			     "the queries' vectors of the same model with "
 			     "'negsieve embed --queries FILE --query-ids FILE "
 			     "%s'", db_dir(db), p->model, db_dir(db));
+	} else {
+		list = vecstore_list(names, dims, n);
+		rc = err_set(err, NS_EUSAGE, "%s: query vectors were imported "
+			     "from %d files, %s: which of them go with the "
+			     "passage vectors '%s' is not known.  Import the "
+			     "vectors of one model under one name: 'negsieve "
+			     "embed --model NAME --passages FILE --passage-ids "
+			     "FILE --queries FILE --query-ids FILE %s', then "
+			     "'negsieve mine --model NAME'", db_dir(db), n,
+			     list, p->model, db_dir(db));
+		free(list);
+	}
+	vecdb_models_free(names, n);
+	free(dims);
+	return rc;
+}
+
+enum ns_rc
+vecstore_load_pair(struct db *db, const char *model, struct vecset **queries,
+		   struct vecset **passages, struct ns_err *err)
+{
+	struct vecset *p = NULL, *q = NULL;
+	enum ns_rc rc;
+
+	rc = vecstore_load(db, VEC_PASSAGE, model, &p, err);
+	if (rc != NS_OK)
+		return rc;
+	/* the queries of the passages' model */
+	rc = vecstore_load(db, VEC_QUERY, p->model, &q, err);
+	if (rc == NS_ENOTFOUND && strncmp(p->model, "file:", 5) == 0) {
+		rc = vecstore_file_queries(db, p, &q, err);
 	} else if (rc == NS_ENOTFOUND) {
 		rc = err_set(err, NS_ENOTFOUND, "%s: no query vectors to go "
 			     "with the passage vectors of model '%s'; run "
 			     "'negsieve embed %s' first", db_dir(db),
 			     p->model, db_dir(db));
-	} else if (rc == NS_OK && q->dim != p->dim) {
-		rc = err_set(err, NS_EINPUT, "%s: query vectors (model '%s', "
-			     "dimension %d) and passage vectors (model '%s', "
-			     "dimension %d) do not match; re-run 'negsieve "
-			     "embed'", db_dir(db), q->model, q->dim, p->model,
-			     p->dim);
+	}
+	if (rc == NS_OK && q->dim != p->dim) {
+		/* imported: other passage vectors may be the queries' */
+		char **names = NULL, *list = NULL;
+		int *dims = NULL, n = 0;
+		struct ns_err e2;
+
+		if (strncmp(q->model, "file:", 5) == 0 &&
+		    vecdb_file_models(db, "passage", &names, &dims, &n,
+				      &e2) == NS_OK && n > 1)
+			list = vecstore_list(names, dims, n);
+		rc = err_set(err, NS_EINPUT, "%s: the query vectors '%s' "
+			     "(dimension %d) do not go with the passage "
+			     "vectors '%s' (dimension %d)%s%s%s", db_dir(db),
+			     q->model, q->dim, p->model, p->dim,
+			     list ? ": choose the passage vectors with "
+				    "--model among those imported, " : "",
+			     list ? list : "",
+			     list ? "" : "; import or embed vectors of one "
+				    "model for both");
+		free(list);
+		vecdb_models_free(names, n);
+		free(dims);
 	}
 	if (rc != NS_OK) {
 		vecstore_close(p);

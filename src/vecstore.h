@@ -56,10 +56,13 @@ enum ns_rc vecstore_load(struct db *db, enum vec_kind kind, const char *model,
 
 /*
  * The latest passage vecset (for @model, or any when NULL) and the latest
- * query vecset that goes with it, as mining needs them: the same model
- * (two "file:" sets count as the same) and the same dimension; anything
- * else is NS_EINPUT naming both models and dimensions.  On success the
- * caller frees both with vecstore_close(); on failure both are untouched.
+ * query vecset that goes with it, as mining needs them: of the same model
+ * name, or, for passages imported from a file without a name ("file:"
+ * and the file's name), the queries imported from the one file that
+ * holds query vectors (several such files: NS_EUSAGE listing them, as
+ * which goes with the passages is not known); and of the same dimension
+ * (else NS_EINPUT naming both).  On success the caller frees both with
+ * vecstore_close(); on failure both are untouched.
  */
 enum ns_rc vecstore_load_pair(struct db *db, const char *model,
 			      struct vecset **queries,
