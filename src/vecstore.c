@@ -294,8 +294,12 @@ vecstore_load_pair(struct db *db, const char *model, struct vecset **queries,
 			     list ? ": choose the passage vectors with "
 				    "--model among those imported, " : "",
 			     list ? list : "",
-			     list ? "" : "; import or embed vectors of one "
-				    "model for both");
+			     list ? "" :
+			     strncmp(q->model, "file:", 5) == 0 ?
+				    "; import the vectors of one model for "
+				    "both" :
+				    "; run 'negsieve embed' again for both "
+				    "kinds");
 		free(list);
 		vecdb_models_free(names, n);
 		free(dims);

@@ -211,9 +211,9 @@ main(void)
 	free(blob);
 	ok(vecstore_load_pair(db, "m1", &q, &p, &err) == NS_EINPUT,
 	   "pair with different dims refused");
-	snprintf(msg, sizeof(msg), "%s: query vectors (model 'm1', dimension "
-		 "3) and passage vectors (model 'm1', dimension 2) do not "
-		 "match; re-run 'negsieve embed'", dir);
+	snprintf(msg, sizeof(msg), "%s: the query vectors 'm1' (dimension 3) "
+		 "do not go with the passage vectors 'm1' (dimension 2); run "
+		 "'negsieve embed' again for both kinds", dir);
 	is_str(err.msg, msg, "mismatch message");
 	ok(q == NULL && p == NULL, "pair out untouched");
 
