@@ -84,6 +84,21 @@ review_keys "$P" u ":" "text:q1" Enter X dump q
 is_in "$(screen 1)" "TN: " "rest of the query as TN"
 review_keys "$P" ":" "text:q2" Enter t t ";" f dump q
 is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='fn' AND query_id=2")" 2 "tag and apply to tagged"
+
+# NEGSIEVE_REVIEW_ACK names the items a decision was written on: each
+# tagged one (not the candidate under the cursor), the rest of X, the
+# query of D; one line per decision row, the count going up by one
+A=$T/ack-p
+mkproj "$A"
+printf 'j\nt\nj\nt\nk\nk\n;\nf\n:\ntext:q2\nEnter\nX\n:\ntext:q3\nEnter\nD\ny\nq\n' >"$T/ack-keys"
+NEGSIEVE_REVIEW_SCRIPT="$T/ack-keys" NEGSIEVE_REVIEW_ACK="$T/ack" "$NEGSIEVE" review "$A" >/dev/null 2>&1
+is "$(db "$A" "SELECT group_concat(query_id || ':' || coalesce(passage_id, 0) || ':' || action, ' ') FROM (SELECT * FROM decision ORDER BY id)")" \
+	"1:3:fn 1:4:fn 2:6:tn 2:7:tn 3:0:drop_query" "tagged p3 and p4 labelled FN with the cursor on p2; X; D"
+is "$(cat "$T/ack")" "ack 1 3 fn 1
+ack 1 4 fn 2
+ack 2 6 tn 3
+ack 2 7 tn 4
+ack 3 0 drop-query 5" "the acknowledgements name those items, one line each"
 review_keys "$P" ":" "text:q3" Enter c "text:looks wrong" Enter dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note'")" "looks wrong" "inline note saved"
 cat >"$T/ed.sh" <<'E'
