@@ -1401,7 +1401,8 @@ review_next_open(struct review *r, struct ns_err *err)
 		if (i < r->q->n)
 			review_select(r, i);
 		review_msg(r, false, "The rest of the queue is decided; "
-			   "back to what is left here.");
+			   "back to what is left in this query (%s).",
+			   r->q->xid);
 	} else {
 		review_msg_query(r);
 	}

@@ -24,14 +24,14 @@ is_in "$(cat "$top_srcdir/man/negsieve.1")" "$keys" "negsieve.1 holds 'review --
 # first screen: header, query, positive, ranked candidates, detail
 NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$P" q
 s=$(screen last)
-is_in "$s" " p | run 1 import | queue 0/8 done (0.0%), 4 queries | 3 left here | $(id -un): 0 decisions, 0/h" "header: every field with its label (100 columns)"
+is_in "$s" " p | run 1 import | queue 0/8 done (0.0%), 4 queries | 3 left in this query | $(id -un): 0 decisions, 0/h" "header: every field with its label (100 columns)"
 review_keys "$P" q
 is "$rc" 0 "q quits with 0"
 is "$err" "" "nothing on stderr"
 s=$(screen last)
 is_in "$s" "queue 0/8 done" "header shows progress at 80 columns"
 is_in "$s" "| $(id -un): 0 decisions, 0/h" "header shows the annotator and the rate, labelled"
-is_in "$s" " | 3 left here | " "header shows what is left of this query"
+is_in "$s" " | 3 left in query | " "header shows what is left of this query, saying so"
 is_in "$out" "negsieve: review: 0 decisions in 0:00 (0/h); 8 of 8 items left in the queue." "quitting prints a session summary"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
@@ -47,7 +47,7 @@ is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decisi
 is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
 is_in "$(screen 1)" "           1   0.800  0.100 FN        p2" "FN shown in the list"
 is_in "$(screen 1)" "TN: p3." "status line confirms"
-is_in "$(screen 1)" " | 1 left here | " "left counts down with decisions"
+is_in "$(screen 1)" " | 1 left in query | " "left counts down with decisions"
 is_in "$out" "negsieve: review: 2 decisions in 0:0" "the summary counts the session's decisions"
 is_in "$out" "6 of 8 items left in the queue." "... and what is left"
 
@@ -209,13 +209,13 @@ review_keys "$T/runs" ":" "text:q2" Enter dump q
 is_in "$(screen 1)" " run 1 import | queue 0/8 done" "a query only the import run has: its run"
 is_in "$(screen 1)" "+ p12 0.800:" "imported positive: teacher score"
 "$NEGSIEVE" review --run 1 --help >/dev/null
-NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
+NEGSIEVE_REVIEW_SIZE=100x30 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
 is_in "$s" " run 1 import | queue 0/8 done (0.0%)" "--run 1: the import run"
 is_in "$s" "+ p1 0.900: tmux" "--run 1: teacher score of the positive"
 is_in "$s" ">          1   0.800  0.100" "--run 1: its scores"
 is_in "$s" "           3   0.600  0.300" "--run 1: its third candidate"
-NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
+NEGSIEVE_REVIEW_SIZE=100x30 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
 is_in "$s" "queue 0/2 done (0.0%)" "--run 2: only its kept candidates"
 ok "--run 2: the candidate it did not retrieve is not listed" sh -c "! printf '%s' \"\$1\" | grep -q byobu" - "$s"

@@ -835,15 +835,21 @@ draw_run(const struct review *r, char *buf, size_t size)
 
 /*
  * The header: every field with its label, none ever cut.  Fields that
- * do not fit go whole, in this order: the query count, the project, the
- * percentage, the run, the annotator, the word "queue".
+ * do not fit go whole, in this order: the query count, the project,
+ * "this" of "in this query", the percentage, the run, the annotator, the
+ * word "queue".  What is left is the current query's (what
+ * review_left() counts), said so: the queue's own progress is the
+ * "queue done" field, and a count of what is left for this annotator in
+ * the whole queue would cost a probe of item_label per item (what
+ * queue_count does for `negsieve queue`; ~7 us a label by BENCHMARKS.md,
+ * seconds at 1M), too dear to redo whenever others decide.
  */
 static void
 draw_header(struct draw *d)
 {
 	const struct review *r = d->r;
 	char buf[512], run[96], queue[96], pct[32], queries[48], left[48],
-	     who[96], rate[64];
+	     left_short[48], who[96], rate[64];
 	double p = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				   (double)r->prog.items : 0.0;
 
@@ -859,22 +865,26 @@ draw_header(struct draw *d)
 		snprintf(queue, sizeof(queue), "counting...");
 		pct[0] = queries[0] = '\0';
 	}
-	if (r->q)
-		snprintf(left, sizeof(left), " | %zu left here",
-			 review_left(r));
-	else
-		left[0] = '\0';
+	if (r->q) {
+		size_t n = review_left(r);
+
+		snprintf(left, sizeof(left), " | %zu left in this query", n);
+		snprintf(left_short, sizeof(left_short), " | %zu left in query",
+			 n);
+	} else {
+		left[0] = left_short[0] = '\0';
+	}
 	snprintf(who, sizeof(who), "%s: ", r->annotator);
 	snprintf(rate, sizeof(rate), "%lld decisions, %.0f/h",
 		 (long long)r->session_decisions, review_rate(r));
-	for (int form = 0; form < 7; form++) {
+	for (int form = 0; form < 8; form++) {
 		snprintf(buf, sizeof(buf), " %s%s%s%s%s%s%s%s%s | %s%s", form < 2
 			 ? d->project : "", form < 2 ? " | " : "",
-			 form < 4 && *run ? run : "",
-			 form < 4 && *run ? " | " : "",
-			 form < 6 ? "queue " : "", queue, form < 3 ? pct : "",
-			 form < 1 ? queries : "", left, form < 5 ? who : "",
-			 rate);
+			 form < 5 && *run ? run : "",
+			 form < 5 && *run ? " | " : "",
+			 form < 7 ? "queue " : "", queue, form < 4 ? pct : "",
+			 form < 1 ? queries : "", form < 3 ? left : left_short,
+			 form < 6 ? who : "", rate);
 		if (layout_width(buf, strlen(buf)) <= COLS)
 			break;
 	}
