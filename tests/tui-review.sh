@@ -110,6 +110,35 @@ EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter C dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "note through \$EDITOR"
 is_in "$(screen 1)" "Note saved on p9." "editor note confirmed"
 
+# with a cascade: two reasons an item left to people is not offered yet,
+# each with its own word in the stage column, in the detail pane and in
+# the legend; and what is left is said to be this query's, not the
+# queue's (the queue is bigger than the cascade's window)
+W=$T/window
+mkproj "$W"
+db "$W" "INSERT INTO item_auto(query_id, passage_id, verdict, stage, score, pfn, priority, audit) VALUES
+ (1, 2, 'review', NULL, NULL, 0.40, 3, 0), (1, 3, 'review', 'llm', NULL, 0.30, -1, 0),
+ (1, 4, 'review', NULL, NULL, 0.20, -1, 0), (2, 6, 'tn', 'rank', 0.1, 0.05, -1, 1),
+ (2, 7, 'tn', 'rank', 0.1, 0.05, 0, 0), (2, 12, 'review', NULL, NULL, 0.5, 2, 0)"
+review_keys "$W" dump j dump j dump ">" dump q
+s=$(screen 1)
+is_in "$s" ">          1   0.800  0.100  0.40 -     -         p2" "an item offered now: no word in the stage column"
+is_in "$s" "           2   0.700  0.200  0.30 held  -         p3" "held: a stage has not scored it"
+is_in "$s" "           3   0.600  0.300  0.20 later -         p4" "later: beyond the queue's window"
+is_in "$(screen 2)" "held: stage llm has not scored it yet; the next negsieve cascade scores it." "the detail pane says what holds it"
+is_in "$(screen 3)" "later: beyond the queue's window; a refit offers it in its turn." "... and what it waits for"
+is_in "$(screen 4)" ">          1   0.750  0.050  0.05 later -         p6" "an audit item beyond the window: later too, not told apart"
+ok "no 'wait' in the stage column" sh -c "! grep -q ' wait ' \"\$1\"" - "$T/dump"
+is_in "$s" "queue 0/8 done (0.0%) | 1 left in query | " "left: the query's one item offered now, said to be the query's (80 columns)"
+NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$W" dump q
+is_in "$(screen 1 | head -1)" "queue 0/8 done (0.0%) | 1 left in this query | " "... in this query (100 columns)"
+NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$W" dump q
+is_in "$(screen 1 | head -1)" "0/8 done | 1 left in query | " "... in query (60 columns)"
+review_keys "$W" "?" $(i=0; while [ $i -lt 48 ]; do printf 'j '; i=$((i + 1)); done) dump q q
+h=$(screen 1)
+is_in "$h" "     held    a stage (a command, a judge) has not scored it yet, so the" "the legend explains held"
+is_in "$h" "     later   beyond the queue's window (cascade.queue_window): it waits for a" "... and later"
+
 # resize, also while a prompt is open; too small and back
 review_keys "$P" resize:59x20 dump resize:100x30 dump "/" "text:termi" resize:120x40 dump resize:70x14 dump resize:80x24 "text:nal" Enter dump q
 is_in "$(screen 1)" "Terminal too small: 59x20." "small terminal message"
