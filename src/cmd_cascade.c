@@ -95,7 +95,8 @@ cmd_cascade(int argc, char **argv)
 			project_close(&pj);
 			fprintf(stderr, "negsieve: cascade: every one of the "
 				"%lld external scores failed (see above); "
-				"those items wait for review\n",
+				"those items are held, not offered for review, "
+				"until a later cascade scores them\n",
 				(long long)res.score_failed);
 			return NS_ENET;
 		}

@@ -607,6 +607,7 @@ review_close(struct review *r)
 	free(r->queue_name);
 	free(r->refit_exe);
 	free(r->refit_dir);
+	free(r->decided);
 	free(r);
 }
 
@@ -814,6 +815,11 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		review_maybe_refit(r, n);
 	r->lease_at = g.now;
 	r->session_decisions += (int64_t)n;
+	r->decided = xrealloc(r->decided, n * sizeof(*r->decided));
+	for (size_t k = 0; k < n; k++)
+		r->decided[k] = (struct review_decided){ ev[k].query_id,
+			ev[k].passage_id, l };
+	r->ndecided = n;
 	if (req == REQ_DROP_QUERY) {
 		q->dropped = true;
 		q->drop_dec = out.first_id;
@@ -1395,7 +1401,8 @@ review_next_open(struct review *r, struct ns_err *err)
 		if (i < r->q->n)
 			review_select(r, i);
 		review_msg(r, false, "The rest of the queue is decided; "
-			   "back to what is left here.");
+			   "back to what is left in this query (%s).",
+			   r->q->xid);
 	} else {
 		review_msg_query(r);
 	}
@@ -1457,6 +1464,7 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 	err_clear(&err);
 	r->msg[0] = '\0';
 	r->msg_err = false;
+	r->ndecided = 0;
 	/* A decision is about what was drawn: it is checked against the
 	 * database when written (decision.h), not refreshed first. */
 	if (!review_label_of(req) && req != REQ_UNDO)

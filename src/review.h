@@ -38,6 +38,13 @@ enum review_filter {
 
 #define REVIEW_RECENT 4		/* queries kept for going back */
 
+/* An item a decision was written on (one decision row). */
+struct review_decided {
+	int64_t query_id;
+	int64_t passage_id;		/* 0: the query (a drop of it) */
+	enum label label;		/* what it was labelled (or skip) */
+};
+
 struct review {
 	struct db *db;			/* borrowed */
 	int64_t annotator_id;
@@ -93,6 +100,12 @@ struct review {
 	size_t search_here;		/* ... and candidates of q */
 	int64_t last_passage_queries;	/* queries a drop of a passage
 					 * just applied to (0: none) */
+	/* what the last review_act() wrote, one entry per decision row
+	 * in the order written: the selected candidate, every tagged one,
+	 * the undecided rest or the query, not the cursor (the TUI's
+	 * acknowledgements name them); 0 entries after any other act */
+	struct review_decided *decided;
+	size_t ndecided;
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
 };

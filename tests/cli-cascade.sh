@@ -252,6 +252,7 @@ printf '      retries: 0\n' >>"$T/dead.yaml"	# (each retry waits)
 run "$NEGSIEVE" cascade "$E2"
 is "$rc" 10 "every judge request failed: exit 10"
 is_in "$err" "every one of the $band external scores failed" "... saying so"
+is_in "$err" "those items are held, not offered for review, until a later cascade scores them" "... and that those items are held (the review list's word)"
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
 
 # a skipped audit item: the labelled prefix (and the estimate) waits on

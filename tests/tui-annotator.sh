@@ -181,7 +181,8 @@ rm -f "$T/fifo"
 review_keys "$P" dump q
 head1=$(screen 1 | head -1)
 is_in "$head1" "$me: 0 decisions, 0/h" "$size: the header ends with the labelled rate, whole"
-is_in "$head1" " | 3 left here | " "$size: what is left, labelled"
+# (at 80 columns "this" goes first, or the percentage would)
+is_in "$(printf '%s' "$head1" | sed 's/ in this query / in query /')" " | 3 left in query | " "$size: what is left in this query, labelled"
 review_keys "$P" Space f F dump F dump F dump F dump F dump q
 is_in "$(screen 1)" "text (filter: my FN)" "$size: F: my FN"
 is_in "$(screen 1)" "p3 byobu" "$size: my FN shown"

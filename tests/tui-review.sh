@@ -24,14 +24,14 @@ is_in "$(cat "$top_srcdir/man/negsieve.1")" "$keys" "negsieve.1 holds 'review --
 # first screen: header, query, positive, ranked candidates, detail
 NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$P" q
 s=$(screen last)
-is_in "$s" " p | run 1 import | queue 0/8 done (0.0%), 4 queries | 3 left here | $(id -un): 0 decisions, 0/h" "header: every field with its label (100 columns)"
+is_in "$s" " p | run 1 import | queue 0/8 done (0.0%), 4 queries | 3 left in this query | $(id -un): 0 decisions, 0/h" "header: every field with its label (100 columns)"
 review_keys "$P" q
 is "$rc" 0 "q quits with 0"
 is "$err" "" "nothing on stderr"
 s=$(screen last)
 is_in "$s" "queue 0/8 done" "header shows progress at 80 columns"
 is_in "$s" "| $(id -un): 0 decisions, 0/h" "header shows the annotator and the rate, labelled"
-is_in "$s" " | 3 left here | " "header shows what is left of this query"
+is_in "$s" " | 3 left in query | " "header shows what is left of this query, saying so"
 is_in "$out" "negsieve: review: 0 decisions in 0:00 (0/h); 8 of 8 items left in the queue." "quitting prints a session summary"
 is_in "$s" "Q q1: what is the tmux terminal multiplexer" "query shown"
 is_in "$s" "+ p1 0.900: tmux is a terminal multiplexer" "positive shown"
@@ -47,7 +47,7 @@ is "$(db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decisi
 is "$(db "$P" "SELECT count(*) FROM decision WHERE annotator_id = (SELECT id FROM annotator WHERE name = '$(id -un)') AND ms_on_item IS NOT NULL")" 2 "annotator and time on item recorded"
 is_in "$(screen 1)" "           1   0.800  0.100 FN        p2" "FN shown in the list"
 is_in "$(screen 1)" "TN: p3." "status line confirms"
-is_in "$(screen 1)" " | 1 left here | " "left counts down with decisions"
+is_in "$(screen 1)" " | 1 left in query | " "left counts down with decisions"
 is_in "$out" "negsieve: review: 2 decisions in 0:0" "the summary counts the session's decisions"
 is_in "$out" "6 of 8 items left in the queue." "... and what is left"
 
@@ -84,6 +84,21 @@ review_keys "$P" u ":" "text:q1" Enter X dump q
 is_in "$(screen 1)" "TN: " "rest of the query as TN"
 review_keys "$P" ":" "text:q2" Enter t t ";" f dump q
 is "$(db "$P" "SELECT count(*) FROM decision_live WHERE action='fn' AND query_id=2")" 2 "tag and apply to tagged"
+
+# NEGSIEVE_REVIEW_ACK names the items a decision was written on: each
+# tagged one (not the candidate under the cursor), the rest of X, the
+# query of D; one line per decision row, the count going up by one
+A=$T/ack-p
+mkproj "$A"
+printf 'j\nt\nj\nt\nk\nk\n;\nf\n:\ntext:q2\nEnter\nX\n:\ntext:q3\nEnter\nD\ny\nq\n' >"$T/ack-keys"
+NEGSIEVE_REVIEW_SCRIPT="$T/ack-keys" NEGSIEVE_REVIEW_ACK="$T/ack" "$NEGSIEVE" review "$A" >/dev/null 2>&1
+is "$(db "$A" "SELECT group_concat(query_id || ':' || coalesce(passage_id, 0) || ':' || action, ' ') FROM (SELECT * FROM decision ORDER BY id)")" \
+	"1:3:fn 1:4:fn 2:6:tn 2:7:tn 3:0:drop_query" "tagged p3 and p4 labelled FN with the cursor on p2; X; D"
+is "$(cat "$T/ack")" "ack 1 3 fn 1
+ack 1 4 fn 2
+ack 2 6 tn 3
+ack 2 7 tn 4
+ack 3 0 drop-query 5" "the acknowledgements name those items, one line each"
 review_keys "$P" ":" "text:q3" Enter c "text:looks wrong" Enter dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note'")" "looks wrong" "inline note saved"
 cat >"$T/ed.sh" <<'E'
@@ -94,6 +109,35 @@ chmod +x "$T/ed.sh"
 EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter C dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "note through \$EDITOR"
 is_in "$(screen 1)" "Note saved on p9." "editor note confirmed"
+
+# with a cascade: two reasons an item left to people is not offered yet,
+# each with its own word in the stage column, in the detail pane and in
+# the legend; and what is left is said to be this query's, not the
+# queue's (the queue is bigger than the cascade's window)
+W=$T/window
+mkproj "$W"
+db "$W" "INSERT INTO item_auto(query_id, passage_id, verdict, stage, score, pfn, priority, audit) VALUES
+ (1, 2, 'review', NULL, NULL, 0.40, 3, 0), (1, 3, 'review', 'llm', NULL, 0.30, -1, 0),
+ (1, 4, 'review', NULL, NULL, 0.20, -1, 0), (2, 6, 'tn', 'rank', 0.1, 0.05, -1, 1),
+ (2, 7, 'tn', 'rank', 0.1, 0.05, 0, 0), (2, 12, 'review', NULL, NULL, 0.5, 2, 0)"
+review_keys "$W" dump j dump j dump ">" dump q
+s=$(screen 1)
+is_in "$s" ">          1   0.800  0.100  0.40 -     -         p2" "an item offered now: no word in the stage column"
+is_in "$s" "           2   0.700  0.200  0.30 held  -         p3" "held: a stage has not scored it"
+is_in "$s" "           3   0.600  0.300  0.20 later -         p4" "later: beyond the queue's window"
+is_in "$(screen 2)" "held: stage llm has not scored it yet; the next negsieve cascade scores it." "the detail pane says what holds it"
+is_in "$(screen 3)" "later: beyond the queue's window; a refit offers it in its turn." "... and what it waits for"
+is_in "$(screen 4)" ">          1   0.750  0.050  0.05 later -         p6" "an audit item beyond the window: later too, not told apart"
+ok "no 'wait' in the stage column" sh -c "! grep -q ' wait ' \"\$1\"" - "$T/dump"
+is_in "$s" "queue 0/8 done (0.0%) | 1 left in query | " "left: the query's one item offered now, said to be the query's (80 columns)"
+NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$W" dump q
+is_in "$(screen 1 | head -1)" "queue 0/8 done (0.0%) | 1 left in this query | " "... in this query (100 columns)"
+NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$W" dump q
+is_in "$(screen 1 | head -1)" "0/8 done | 1 left in query | " "... in query (60 columns)"
+review_keys "$W" "?" $(i=0; while [ $i -lt 48 ]; do printf 'j '; i=$((i + 1)); done) dump q q
+h=$(screen 1)
+is_in "$h" "     held    a stage (a command, a judge) has not scored it yet, so the" "the legend explains held"
+is_in "$h" "     later   beyond the queue's window (cascade.queue_window): it waits for a" "... and later"
 
 # resize, also while a prompt is open; too small and back
 review_keys "$P" resize:59x20 dump resize:100x30 dump "/" "text:termi" resize:120x40 dump resize:70x14 dump resize:80x24 "text:nal" Enter dump q
@@ -194,13 +238,13 @@ review_keys "$T/runs" ":" "text:q2" Enter dump q
 is_in "$(screen 1)" " run 1 import | queue 0/8 done" "a query only the import run has: its run"
 is_in "$(screen 1)" "+ p12 0.800:" "imported positive: teacher score"
 "$NEGSIEVE" review --run 1 --help >/dev/null
-NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
+NEGSIEVE_REVIEW_SIZE=100x30 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review --run 1 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
 is_in "$s" " run 1 import | queue 0/8 done (0.0%)" "--run 1: the import run"
 is_in "$s" "+ p1 0.900: tmux" "--run 1: teacher score of the positive"
 is_in "$s" ">          1   0.800  0.100" "--run 1: its scores"
 is_in "$s" "           3   0.600  0.300" "--run 1: its third candidate"
-NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
+NEGSIEVE_REVIEW_SIZE=100x30 NEGSIEVE_REVIEW_SCRIPT=/dev/null NEGSIEVE_REVIEW_DUMP="$T/dump" "$NEGSIEVE" review -r 2 "$T/runs" >/dev/null 2>&1
 s=$(screen last)
 is_in "$s" "queue 0/2 done (0.0%)" "--run 2: only its kept candidates"
 ok "--run 2: the candidate it did not retrieve is not listed" sh -c "! printf '%s' \"\$1\" | grep -q byobu" - "$s"

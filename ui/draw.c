@@ -342,9 +342,16 @@ static const char *const draw_legend[][2] = {
 		 "candidate scores higher than the positive" },
 	{ "P(FN)", "the cascade's probability that the candidate is a false "
 		   "negative; shown once the cascade has run" },
-	{ "stage", "the cascade stage that decided the candidate; wait: a "
-		   "stage has not scored it yet; shown once the cascade has run"
-		   },
+	{ "stage", "the cascade stage that decided the candidate, or held "
+		   "or later: not offered to people yet, for one of two "
+		   "reasons (below; the cursor skips both); shown once the "
+		   "cascade has run" },
+	{ "  held", "a stage (a command, a judge) has not scored it yet, so "
+		    "the cascade cannot route it: it waits for the next "
+		    "negsieve cascade (the detail pane names the stage)" },
+	{ "  later", "beyond the queue's window (cascade.queue_window): it "
+		     "waits for a refit of the cascade to offer it in its "
+		     "turn" },
 	{ "decision", "the current label: FN, TN, drop (the passage, in "
 		      "every query), drop q (the query), skip (yours); "
 		      "(pos)/(neg) the imported judgment; auto TN/auto FN the "
@@ -567,6 +574,29 @@ draw_cascade_shown(const struct review *r)
 	return false;
 }
 
+/*
+ * Why the cascade holds @c back from people, as the stage column says it
+ * (the legend explains both words), or NULL when it does not: "held"
+ * when a stage that has not scored it yet holds it (it waits for
+ * `negsieve cascade`), "later" when it is beyond the queue's window (it
+ * waits for a refit to order the queue again).  Both have priority -1
+ * (auto_pending); only a held item keeps the holding stage with a
+ * "review" verdict (src/cascadejob.c).  An audit item is never held (the
+ * audit order places it whatever its stages say) and, beyond the window,
+ * shows "later" like any other item there, so the column does not single
+ * out the audit slice.
+ */
+static const char *
+draw_waiting(const struct queue_cand *c)
+{
+	if (!c->auto_pending)
+		return NULL;
+	if (!c->audit && c->auto_stage[0] &&
+	    !strcmp(c->auto_verdict, "review"))
+		return "held";
+	return "later";
+}
+
 /* Width of the id column: the longest id of the query, within bounds. */
 static int
 draw_id_width(const struct queue_query *q, int cols)
@@ -776,8 +806,9 @@ draw_list(struct draw *d)
 			if (auto_decided)
 				snprintf(stage, sizeof(stage), "%-5.5s ",
 					 c->auto_stage);
-			else if (c->auto_pending && !c->audit)
-				snprintf(stage, sizeof(stage), "wait  ");
+			else if (draw_waiting(c))
+				snprintf(stage, sizeof(stage), "%-5s ",
+					 draw_waiting(c));
 			else
 				snprintf(stage, sizeof(stage), "-     ");
 			x += draw_str(d, y, x, LAYOUT_W_STAGE, stage, base,
@@ -835,15 +866,21 @@ draw_run(const struct review *r, char *buf, size_t size)
 
 /*
  * The header: every field with its label, none ever cut.  Fields that
- * do not fit go whole, in this order: the query count, the project, the
- * percentage, the run, the annotator, the word "queue".
+ * do not fit go whole, in this order: the query count, the project,
+ * "this" of "in this query", the percentage, the run, the annotator, the
+ * word "queue".  What is left is the current query's (what
+ * review_left() counts), said so: the queue's own progress is the
+ * "queue done" field, and a count of what is left for this annotator in
+ * the whole queue would cost a probe of item_label per item (what
+ * queue_count does for `negsieve queue`; ~7 us a label by BENCHMARKS.md,
+ * seconds at 1M), too dear to redo whenever others decide.
  */
 static void
 draw_header(struct draw *d)
 {
 	const struct review *r = d->r;
 	char buf[512], run[96], queue[96], pct[32], queries[48], left[48],
-	     who[96], rate[64];
+	     left_short[48], who[96], rate[64];
 	double p = r->prog.items ? 100.0 * (double)r->prog.labelled /
 				   (double)r->prog.items : 0.0;
 
@@ -859,22 +896,26 @@ draw_header(struct draw *d)
 		snprintf(queue, sizeof(queue), "counting...");
 		pct[0] = queries[0] = '\0';
 	}
-	if (r->q)
-		snprintf(left, sizeof(left), " | %zu left here",
-			 review_left(r));
-	else
-		left[0] = '\0';
+	if (r->q) {
+		size_t n = review_left(r);
+
+		snprintf(left, sizeof(left), " | %zu left in this query", n);
+		snprintf(left_short, sizeof(left_short), " | %zu left in query",
+			 n);
+	} else {
+		left[0] = left_short[0] = '\0';
+	}
 	snprintf(who, sizeof(who), "%s: ", r->annotator);
 	snprintf(rate, sizeof(rate), "%lld decisions, %.0f/h",
 		 (long long)r->session_decisions, review_rate(r));
-	for (int form = 0; form < 7; form++) {
+	for (int form = 0; form < 8; form++) {
 		snprintf(buf, sizeof(buf), " %s%s%s%s%s%s%s%s%s | %s%s", form < 2
 			 ? d->project : "", form < 2 ? " | " : "",
-			 form < 4 && *run ? run : "",
-			 form < 4 && *run ? " | " : "",
-			 form < 6 ? "queue " : "", queue, form < 3 ? pct : "",
-			 form < 1 ? queries : "", left, form < 5 ? who : "",
-			 rate);
+			 form < 5 && *run ? run : "",
+			 form < 5 && *run ? " | " : "",
+			 form < 7 ? "queue " : "", queue, form < 4 ? pct : "",
+			 form < 1 ? queries : "", form < 3 ? left : left_short,
+			 form < 6 ? who : "", rate);
 		if (layout_width(buf, strlen(buf)) <= COLS)
 			break;
 	}
@@ -1029,6 +1070,13 @@ draw_facts(struct draw *d)
 	if (!c->in_run && q->run)
 		strbuf_addf(&sb, "not in run %lld (no score).\n",
 			    (long long)q->run);
+	if (draw_waiting(c) && !strcmp(draw_waiting(c), "held"))
+		strbuf_addf(&sb, "held: stage %s has not scored it yet; the "
+			    "next negsieve cascade scores it.\n",
+			    c->auto_stage);
+	else if (draw_waiting(c))
+		strbuf_addf(&sb, "later: beyond the queue's window; a refit "
+			    "offers it in its turn.\n");
 	if (c->judged)
 		strbuf_addf(&sb, "judged %s by the import.\n", c->judged > 0
 			    ? "relevant" : "non-relevant");

@@ -472,6 +472,58 @@ tui_decode_esc(struct tui *t, char *name, size_t size)
 	return (struct tui_key){ false, 0 };
 }
 
+/* Acknowledge a committed decision on the NEGSIEVE_REVIEW_ACK file, for
+ * the crash and concurrency tests: a line "ack QID PID ACTION TOTAL" for
+ * each item the key decided (r->decided: the tagged ones after ;, the
+ * undecided rest after X, not the selected one then), with the internal
+ * ids of the query and the passage (0 for a dropped query), the config
+ * name of the action that labels it so (tn for X's items), and the
+ * session's decision count once it was written; so every decision row
+ * has its line.  Then, when the key put an error on the status line,
+ * "err ACTION MESSAGE".  One write(2) a line, so a line is there whole or
+ * not at all. */
+static void
+tui_ack(struct tui *t, enum req req)
+{
+	const struct review *r = t->r;
+	char line[sizeof(t->r->msg) + 64];
+	int64_t total = r->session_decisions - (int64_t)r->ndecided;
+	int n;
+
+	for (size_t k = 0; k <= r->ndecided; k++) {
+		if (k < r->ndecided) {
+			const struct review_decided *dd = &r->decided[k];
+
+			n = snprintf(line, sizeof(line), "ack %lld %lld %s "
+				     "%lld\n", (long long)dd->query_id,
+				     (long long)dd->passage_id,
+				     keymap_req(label_req(dd->label))->name,
+				     (long long)++total);
+		} else if (r->msg_err && r->msg[0]) {
+			n = snprintf(line, sizeof(line), "err %s %s\n",
+				     keymap_req(req)->name, r->msg);
+		} else {
+			continue;
+		}
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    write(t->script->ack, line, (size_t)n) != n) {
+			review_msg(t->r, true, "NEGSIEVE_REVIEW_ACK: %s",
+				   strerror(errno));
+			return;
+		}
+	}
+}
+
+/* Do @req (review_act) and acknowledge what it decided, in a script. */
+static void
+tui_act(struct tui *t, enum req req, const char *arg, int page)
+{
+	review_act(t->r, req, arg, page);
+	if (t->script && t->script->ack >= 0 && req > REQ_NONE &&
+	    (t->r->ndecided || t->r->msg_err))
+		tui_ack(t, req);
+}
+
 /* A key while a prompt is open. */
 static void
 tui_prompt_key(struct tui *t, struct tui_key k)
@@ -483,7 +535,7 @@ tui_prompt_key(struct tui *t, struct tui_key k)
 	if (d->prompt == PROMPT_CONFIRM) {
 		d->prompt = PROMPT_NONE;
 		if (!strcmp(name, "y") || !strcmp(name, "Y"))
-			review_act(t->r, d->confirm_req, NULL, d->g.list_rows);
+			tui_act(t, d->confirm_req, NULL, d->g.list_rows);
 		else
 			review_msg(t->r, false, "Not dropped.");
 		return;
@@ -536,39 +588,6 @@ tui_class_of(enum req req)
 	    !strcmp(keymap_req(req)->group, "Deciding"))
 		return CLASS_DECIDE;
 	return CLASS_MOVE;
-}
-
-/* Acknowledge a committed decision on the NEGSIEVE_REVIEW_ACK file, for
- * the crash and concurrency tests: "ack QID PID ACTION TOTAL" with the
- * internal ids of the query and the selected passage before the key, the
- * action's config name, and the session's decision count (when @decided);
- * then, when the key put an error on the status line, "err ACTION
- * MESSAGE".  One write(2) a line, so a line is there whole or not at
- * all. */
-static void
-tui_ack(struct tui *t, enum req req, bool decided, int64_t qid, int64_t pid)
-{
-	char line[sizeof(t->r->msg) + 64];
-	int n;
-
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 0 && decided)
-			n = snprintf(line, sizeof(line), "ack %lld %lld %s "
-				     "%lld\n", (long long)qid, (long long)pid,
-				     keymap_req(req)->name,
-				     (long long)t->r->session_decisions);
-		else if (pass == 1 && t->r->msg_err && t->r->msg[0])
-			n = snprintf(line, sizeof(line), "err %s %s\n",
-				     keymap_req(req)->name, t->r->msg);
-		else
-			continue;
-		if (n > 0 && (size_t)n < sizeof(line) &&
-		    write(t->script->ack, line, (size_t)n) != n) {
-			review_msg(t->r, true, "NEGSIEVE_REVIEW_ACK: %s",
-				   strerror(errno));
-			return;
-		}
-	}
 }
 
 /* A key on the main screen. */
@@ -716,20 +735,9 @@ tui_key(struct tui *t, struct tui_key k)
 			free(note);
 		}
 		break;
-	default: {
-		const struct queue_query *q = t->r->q;
-		int64_t before = t->r->session_decisions;
-		int64_t qid = q ? q->id : 0;
-		int64_t pid = q && t->r->cur < q->n ?
-			      q->c[t->r->cur].passage_id : 0;
-
-		review_act(t->r, req, NULL, d->g.list_rows);
-		if (t->script && t->script->ack >= 0 && req > REQ_NONE &&
-		    (t->r->session_decisions > before || t->r->msg_err))
-			tui_ack(t, req, t->r->session_decisions > before,
-				qid, pid);
+	default:
+		tui_act(t, req, NULL, d->g.list_rows);
 		break;
-	}
 	}
 }
 
