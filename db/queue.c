@@ -1259,6 +1259,52 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 }
 
 enum ns_rc
+queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
+			struct ns_err *err)
+{
+	/* The items on which overlap annotators disagree (settled by an
+	 * adjudicator or not), and of those the adjudicated: driven by the
+	 * decisions on items that need several annotators.  RUN keeps
+	 * those with a kept candidate of run ?1. */
+#define CONFLICT_PROGRESS(RUN) \
+		"SELECT count(*), count(a.decision_id)," \
+		"  count(DISTINCT x.query_id) FROM" \
+		" (SELECT l.query_id, l.passage_id FROM annotator_label l" \
+		"  JOIN item_need n ON n.query_id = l.query_id" \
+		"   AND n.passage_id = l.passage_id" \
+		"  WHERE EXISTS (SELECT 1 FROM candidate c" \
+		"   WHERE " RUN " c.query_id = l.query_id" \
+		"   AND c.passage_id = l.passage_id AND c.filter IS NULL)" \
+		"  GROUP BY l.query_id, l.passage_id" \
+		"  HAVING count(DISTINCT l.label) > 1) x" \
+		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id" \
+		"  AND a.passage_id = x.passage_id" \
+		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q" \
+		"  WHERE q.query_id = x.query_id)"
+	static const char sql[] = CONFLICT_PROGRESS("");
+	static const char sql_run[] = CONFLICT_PROGRESS("c.run_id = ?1 AND");
+#undef CONFLICT_PROGRESS
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	if (run)
+		sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->items = sqlite3_column_int64(st, 0);
+		p->labelled = sqlite3_column_int64(st, 1);
+		p->queries = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting the conflicts");
+	return NS_OK;
+}
+
+enum ns_rc
 queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 		 int64_t session, double now, double secs, bool *taken,
 		 struct queue_holder *holder, struct ns_err *err)

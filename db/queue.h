@@ -202,6 +202,13 @@ enum ns_rc queue_search_marks(struct db *db, const char *expr,
 enum ns_rc queue_progress(struct db *db, int64_t run,
 			  struct queue_progress *p, struct ns_err *err);
 
+/* The same for the conflicts queue: the items on which overlap annotators
+ * disagree, labelled once an adjudicator decided them.  Cost grows with
+ * the decisions on items that need several annotators. */
+enum ns_rc queue_conflict_progress(struct db *db, int64_t run,
+				   struct queue_progress *p,
+				   struct ns_err *err);
+
 /*
  * The size of a queue (run @run, filter @f): its items (kept
  * candidates), those with a final label, those still waiting for people

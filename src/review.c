@@ -543,7 +543,9 @@ review_count(struct review *r, struct ns_err *err)
 
 	if (r->key_pending)
 		db_interruptible(r->db, r->key_pending, r->key_pending_arg);
-	rc = queue_progress(r->db, r->run, &p, err);
+	rc = r->filter && r->filter->conflicts ?
+		     queue_conflict_progress(r->db, r->run, &p, err) :
+		     queue_progress(r->db, r->run, &p, err);
 	if (r->key_pending) {
 		bool stopped = db_interrupted(r->db);
 
