@@ -229,9 +229,11 @@ stats_audit_wait(const struct cascadejob_estimate *e)
 	if (e->skipped_q[0])
 		printf("            waiting on the audit item %s / %s, which "
 		       "%s skipped: the audit is a random sample, labelled "
-		       "in order, and none of it may be left out; label it "
-		       "(review's F lists what you skipped)\n", e->skipped_q,
-		       e->skipped_p, e->skipped_by);
+		       "in order, and none of it may be left out; review "
+		       "offers it to the others in its turn, and again to "
+		       "whoever skipped it once when nothing else is left "
+		       "for them\n", e->skipped_q, e->skipped_p,
+		       e->skipped_by);
 }
 
 static void
