@@ -1425,7 +1425,7 @@ queue_count(struct db *db, int64_t run, const struct queue_filter *f,
 		" FROM (" QUEUE_ITEMS ") k";
 	static const char sql_by[] =
 		"SELECT an.name, count(*) FROM (" QUEUE_ITEMS ") k"
-		" JOIN annotator_label al ON al.query_id = k.query_id"
+		" JOIN (" DB_LABELLED_BY ") al ON al.query_id = k.query_id"
 		"   AND al.passage_id = k.passage_id"
 		" JOIN annotator an ON an.id = al.annotator_id"
 		" GROUP BY an.name ORDER BY an.name";

@@ -414,8 +414,13 @@ cmd_stats(int argc, char **argv)
 
 			json_object_set_new(a, "name",
 					    json_string(ann[i].name));
+			int64_t mine = 0;
+
+			for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
+				mine += ann[i].labels[l];
 			json_object_set_new(a, "events",
 					    json_integer(ann[i].events));
+			json_object_set_new(a, "labelled", json_integer(mine));
 			json_object_set_new(a, "labels",
 					    stats_labels_json(ann[i].labels));
 			json_array_append_new(arr, a);
@@ -444,6 +449,11 @@ cmd_stats(int argc, char **argv)
 		       (long long)tot.decisions);
 		printf("labelled    %lld items (%s)\n", (long long)labelled,
 		       stats_labels_text(labels, buf, sizeof(buf)));
+		/* the lines below need not sum to the one above: say so
+		 * where they may not */
+		if (nann > 1)
+			printf("  (per annotator: the items each labelled, "
+			       "final or not; shared ones count for each)\n");
 		for (size_t i = 0; i < nann; i++) {
 			int64_t mine = 0;
 
