@@ -16,6 +16,26 @@
 #include "db/db.h"
 #include "src/err.h"
 
+/*
+ * The items each annotator labelled, one row (query_id, passage_id,
+ * annotator_id, label, final) per item and annotator: the item's current
+ * label when it is theirs (final 1: their label alone, the agreement
+ * they completed, their adjudication, their drop of its query or of its
+ * passage elsewhere), else their own latest label of it (final 0: an
+ * overlap item waiting for the others, or one relabelled since).  So an
+ * item several annotators labelled counts for each of them, and one
+ * waiting for the others already counts for who labelled it.  What
+ * `stats` (stats_labels()) and `queue list` (queue_count()) count per
+ * annotator; the one place that says it.
+ */
+#define DB_LABELLED_BY \
+	"SELECT query_id, passage_id, annotator_id, label, max(final) AS final" \
+	" FROM (SELECT query_id, passage_id, annotator_id, label, 1 AS final" \
+	"   FROM item_label" \
+	"  UNION ALL SELECT query_id, passage_id, annotator_id, label, 0" \
+	"   FROM annotator_label)" \
+	" GROUP BY query_id, passage_id, annotator_id"
+
 /* The raw handle, for modules under db/ only. */
 sqlite3 *db_handle(struct db *db);
 

@@ -212,6 +212,7 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 	for (size_t i = 0; i < q->n; i++) {
 		q->c[i].label = LABEL_NONE;
 		q->c[i].label_dec = 0;
+		q->c[i].skips = 0;
 		q->c[i].note = false;
 		q->c[i].pending_agreement = false;
 		q->c[i].label_mine = false;
@@ -248,13 +249,20 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 				free(q->c[i].note_text);
 				q->c[i].note_text = xstrdup(
 					t ? (const char *)t : "");
-			} else
+			} else {
 				q->c[i].label = LABEL_SKIP;
+				q->c[i].skips++;
+			}
 		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "reading decisions");
+	/* offered again: an audit item skipped once is undecided here, so
+	 * that a second skip is a decision of its own (the last word) */
+	for (size_t i = 0; q->audit_again && i < q->n; i++)
+		if (q->c[i].audit && q->c[i].skips == 1)
+			q->c[i].label = LABEL_NONE;
 	if (q->dropped) {
 		for (size_t i = 0; i < q->n; i++) {
 			q->c[i].label = LABEL_DROP_QUERY;
@@ -854,6 +862,49 @@ queue_next_unsettled(struct db *db, int64_t run,
 }
 
 enum ns_rc
+queue_next_skipped_audit(struct db *db, int64_t run,
+			 const struct queue_filter *f, bool adjudicating,
+			 int64_t annotator, int64_t session, double now,
+			 int64_t *qid, struct ns_err *err)
+{
+	/* Driven by the annotator's skips (few: decision_annotator), each
+	 * of an audit item with a place in the queue and no other skip of
+	 * theirs in force, by the cascade's priority: the audit's first
+	 * unlabelled item, which the estimate waits on, comes first. */
+#define QUEUE_SKIPPED_AUDIT(RUN) \
+		"SELECT a.query_id FROM decision d" \
+		" JOIN item_auto a ON a.query_id = d.query_id" \
+		"   AND a.passage_id = d.passage_id" \
+		" WHERE d.annotator_id = ?2 AND d.action = 'skip'" \
+		"   AND d.passage_id IS NOT NULL" \
+		"   AND NOT EXISTS (SELECT 1 FROM decision u" \
+		"                   WHERE u.undoes = d.id)" \
+		"   AND a.audit = 1 AND a.priority >= 0" \
+		"   AND NOT EXISTS (SELECT 1 FROM decision e" \
+		"     WHERE e.query_id = d.query_id" \
+		"       AND e.passage_id = d.passage_id AND e.action = 'skip'" \
+		"       AND e.annotator_id = ?2 AND e.id <> d.id" \
+		"       AND NOT EXISTS (SELECT 1 FROM decision u" \
+		"                       WHERE u.undoes = e.id))" \
+		"   AND NOT " QUEUE_DONE_FOR("a.query_id", "a.passage_id", \
+					 "?2") \
+		"   AND EXISTS (SELECT 1 FROM candidate c WHERE " RUN \
+		"     c.query_id = a.query_id AND c.passage_id = a.passage_id" \
+		"     AND c.filter IS NULL AND " QUEUE_FILTER("c") ")" \
+		"   AND NOT " QUEUE_LEASED_BY_OTHER("a.query_id", "?3", "?4") \
+		" ORDER BY a.priority DESC, d.id LIMIT 1"
+	static const char sql[] = QUEUE_SKIPPED_AUDIT("");
+	static const char sql_run[] = QUEUE_SKIPPED_AUDIT("c.run_id = ?5 AND");
+#undef QUEUE_SKIPPED_AUDIT
+	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
+
+	if (!st)
+		return NS_EDB;
+	queue_bind_next(st, run, f, adjudicating, 0, annotator, session, now);
+	return db_step_id(db, st, qid, "finding a skipped audit item", err);
+}
+
+enum ns_rc
 queue_step(struct db *db, int64_t run, int64_t qid, int dir, int64_t *out,
 	   struct ns_err *err)
 {
@@ -1420,7 +1471,7 @@ queue_count(struct db *db, int64_t run, const struct queue_filter *f,
 		" FROM (" QUEUE_ITEMS ") k";
 	static const char sql_by[] =
 		"SELECT an.name, count(*) FROM (" QUEUE_ITEMS ") k"
-		" JOIN annotator_label al ON al.query_id = k.query_id"
+		" JOIN (" DB_LABELLED_BY ") al ON al.query_id = k.query_id"
 		"   AND al.passage_id = k.passage_id"
 		" JOIN annotator an ON an.id = al.annotator_id"
 		" GROUP BY an.name ORDER BY an.name";

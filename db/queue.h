@@ -114,6 +114,22 @@ enum ns_rc queue_next_unsettled(struct db *db, int64_t run,
 				double now, int64_t *qid, struct ns_err *err);
 
 /*
+ * When queue_next_unsettled() finds nothing for @annotator: the query of
+ * an audit item they skipped once (a skip is one person's, so the others
+ * get it in its turn), in filter @f, with a place in the queue, not
+ * leased by another session: the audit is labelled in order and its
+ * estimate waits on every item of it (negsieve(7)), so a skipped one
+ * comes back once nothing else is left; skipped a second time it is left
+ * to the others.  Load it with queue_query.audit_again set.
+ * NS_ENOTFOUND when there is none.
+ */
+enum ns_rc queue_next_skipped_audit(struct db *db, int64_t run,
+				    const struct queue_filter *f,
+				    bool adjudicating, int64_t annotator,
+				    int64_t session, double now, int64_t *qid,
+				    struct ns_err *err);
+
+/*
  * The first queue query from @from on (in *@out; INT64_MAX: none) whose
  * kept candidates may not all have a label in item_label: every kept item
  * of the queries before it has one, so no queue, mode or filter has

@@ -144,9 +144,14 @@ stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
 		"  WHERE d.annotator_id = a.id) FROM annotator a"
 		" WHERE EXISTS (SELECT 1 FROM decision d"
 		"  WHERE d.annotator_id = a.id) ORDER BY a.name";
+	/* the items in force by label (totals, each item once), then the
+	 * items each annotator labelled (an item several labelled counts
+	 * for each, as queue_count() counts it) */
+	static const char sql_tot[] =
+		"SELECT label, count(*) FROM item_label GROUP BY label";
 	static const char sql_lab[] =
-		"SELECT annotator_id, label, count(*) FROM item_label"
-		" GROUP BY annotator_id, label";
+		"SELECT annotator_id, label, count(*)"
+		" FROM (" DB_LABELLED_BY ") GROUP BY annotator_id, label";
 	struct stats_annotator *v = NULL;
 	int64_t *ids = NULL;
 	size_t len = 0, cap = 0;
@@ -171,6 +176,14 @@ stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
 		goto fail;
+	if (!(st = db_prep(db, sql_tot, err)))
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		totals[label_of_action((const char *)sqlite3_column_text(st,
+			0))] += sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		goto fail;
 	if (!(st = db_prep(db, sql_lab, err)))
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -179,7 +192,6 @@ stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
 					       sqlite3_column_text(st, 1));
 
 		c = sqlite3_column_int64(st, 2);
-		totals[l] += c;
 		for (size_t i = 0; i < len; i++)
 			if (ids[i] == a)
 				v[i].labels[l] += c;

@@ -73,20 +73,24 @@ enum ns_rc stats_paces(struct db *db, struct stats_pace **out, size_t *n,
 		       struct ns_err *err);
 void stats_paces_free(struct stats_pace *v, size_t n);
 
-/* One annotator's share of the current labels. */
+/* One annotator's labels. */
 struct stats_annotator {
 	char *name;			/* owned */
-	int64_t labels[LABEL_COUNT];	/* current labels (item_label) this
-					 * annotator set, by enum label */
+	int64_t labels[LABEL_COUNT];	/* the items they labelled, by their
+					 * label (DB_LABELLED_BY: an item
+					 * several labelled counts for each,
+					 * so these need not sum to the
+					 * totals) */
 	int64_t events;			/* events in the log (labels, skips,
 					 * notes, undos) */
 };
 
 /*
  * Current labels from the item_label view: @totals[l] items labelled l
- * (LABEL_DROP_QUERY counts the items of dropped queries), and per
- * annotator (everyone who ever logged an event, by name): *@out is a new
- * array of *@n entries (stats_annotators_free()).
+ * (LABEL_DROP_QUERY counts the items of dropped queries), and the items
+ * each annotator labelled, counted as queue_count() counts them
+ * (everyone who ever logged an event, by name): *@out is a new array of
+ * *@n entries (stats_annotators_free()).
  */
 enum ns_rc stats_labels(struct db *db, int64_t totals[LABEL_COUNT],
 			struct stats_annotator **out, size_t *n,

@@ -229,9 +229,11 @@ stats_audit_wait(const struct cascadejob_estimate *e)
 	if (e->skipped_q[0])
 		printf("            waiting on the audit item %s / %s, which "
 		       "%s skipped: the audit is a random sample, labelled "
-		       "in order, and none of it may be left out; label it "
-		       "(review's F lists what you skipped)\n", e->skipped_q,
-		       e->skipped_p, e->skipped_by);
+		       "in order, and none of it may be left out; review "
+		       "offers it to the others in its turn, and again to "
+		       "whoever skipped it once when nothing else is left "
+		       "for them\n", e->skipped_q, e->skipped_p,
+		       e->skipped_by);
 }
 
 static void
@@ -412,8 +414,13 @@ cmd_stats(int argc, char **argv)
 
 			json_object_set_new(a, "name",
 					    json_string(ann[i].name));
+			int64_t mine = 0;
+
+			for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
+				mine += ann[i].labels[l];
 			json_object_set_new(a, "events",
 					    json_integer(ann[i].events));
+			json_object_set_new(a, "labelled", json_integer(mine));
 			json_object_set_new(a, "labels",
 					    stats_labels_json(ann[i].labels));
 			json_array_append_new(arr, a);
@@ -442,6 +449,11 @@ cmd_stats(int argc, char **argv)
 		       (long long)tot.decisions);
 		printf("labelled    %lld items (%s)\n", (long long)labelled,
 		       stats_labels_text(labels, buf, sizeof(buf)));
+		/* the lines below need not sum to the one above: say so
+		 * where they may not */
+		if (nann > 1)
+			printf("  (per annotator: the items each labelled, "
+			       "final or not; shared ones count for each)\n");
 		for (size_t i = 0; i < nann; i++) {
 			int64_t mine = 0;
 

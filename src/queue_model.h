@@ -44,11 +44,13 @@ struct queue_cand {
 	double dup_sim;		/* its cosine to the nearest positive, or
 				 * NAN when not known */
 	enum label label;	/* current label (item_label), else
-				 * LABEL_SKIP when the reviewer skipped it,
-				 * else LABEL_NONE; LABEL_DROP_QUERY for
-				 * every item of a dropped query */
+				 * LABEL_SKIP when the reviewer skipped it
+				 * (but see queue_query.audit_again), else
+				 * LABEL_NONE; LABEL_DROP_QUERY for every
+				 * item of a dropped query */
 	int64_t label_dec;	/* the decision that set label (0: none):
 				 * a write checks it is still current */
+	int skips;		/* the reviewer's skips of it not undone */
 	bool note;		/* has a note not undone */
 	char *note_text;	/* the latest such note (owned), or NULL */
 	bool label_mine;	/* label was set by the reviewing annotator */
@@ -87,6 +89,10 @@ struct queue_query {
 	bool dropped;		/* drop_query in force */
 	int64_t drop_dec;	/* the decision that dropped it (0: none) */
 	bool adjudicating;	/* loaded for an adjudicator */
+	bool audit_again;	/* nothing else is left for the reviewer:
+				 * an audit item they skipped once shows
+				 * undecided (LABEL_NONE), offered again
+				 * (queue_next_skipped_audit()) */
 };
 
 /* Progress over the whole queue: kept items, items with a current label,

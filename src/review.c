@@ -360,6 +360,8 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 			v = db_data_version(r->db);
 			q = review_keeps_recent(r) && v >= 0
 			    ? review_recent_take(r, qid, v) : NULL;
+			if (q)
+				q->audit_again = false;
 			rc = q ? queue_refresh(r->db, q, r->annotator_id,
 					       r->adjudicating, err)
 			       : queue_load(r->db, qid, r->run,
@@ -407,6 +409,49 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 }
 
 /*
+ * Nothing else is left for this session: make current the query of an
+ * audit item this annotator skipped once (queue_next_skipped_audit()),
+ * shown undecided (audit_again), with that item selected.  *@found as
+ * review_goto_unsettled() says it.
+ */
+static enum ns_rc
+review_goto_skipped_audit(struct review *r, bool *found, struct ns_err *err)
+{
+	int64_t qid;
+	size_t i;
+	enum ns_rc rc;
+
+	*found = false;
+	rc = queue_next_skipped_audit(r->db, r->run, r->filter,
+				      r->adjudicating, r->annotator_id,
+				      r->session_id, now_seconds(), &qid, err);
+	if (rc == NS_ENOTFOUND) {
+		err_clear(err);
+		return NS_OK;
+	}
+	if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
+		return rc;
+	if (r->leased_out || r->q->dropped)
+		return NS_OK;
+	r->q->audit_again = true;
+	if ((rc = queue_reload_labels(r->db, r->q, r->annotator_id,
+				      r->adjudicating, err)) != NS_OK)
+		return rc;
+	/* the item offered again, not an item of the query decided since */
+	for (i = 0; i < r->q->n; i++)
+		if (r->q->c[i].audit && r->q->c[i].skips == 1 &&
+		    !review_settled(r->q, i))
+			break;
+	if (i == r->q->n)
+		i = review_first_unsettled(r->q, 0);
+	if (i < r->q->n) {
+		review_select(r, i);
+		*found = true;
+	}
+	return NS_OK;
+}
+
+/*
  * Make current the first query from @from on (wrapping to the start when
  * @wrap) that has something for this session to decide, leasing it.  The
  * query that queue_next_unsettled() finds may be leased or finished by
@@ -438,7 +483,7 @@ review_goto_unsettled(struct review *r, int64_t from, bool wrap, bool *found,
 		}
 		if (rc == NS_ENOTFOUND) {
 			err_clear(err);
-			return NS_OK;
+			return review_goto_skipped_audit(r, found, err);
 		}
 		if (rc != NS_OK || (rc = review_goto(r, qid, 0, err)) != NS_OK)
 			return rc;
@@ -451,6 +496,19 @@ review_goto_unsettled(struct review *r, int64_t from, bool wrap, bool *found,
 	}
 	*found = false;	/* on the last one tried, with nothing to decide */
 	return NS_OK;
+}
+
+/* Said on arriving at an audit item offered again, after @head ("" or a
+ * sentence ending with a space). */
+static void
+review_msg_again(struct review *r, const char *head)
+{
+	const struct queue_cand *c = r->q->n ? &r->q->c[r->cur] : NULL;
+
+	review_msg(r, false, "%sNothing else is left: %s of query %s, "
+		   "which you skipped, is back (the audit waits on it; skip "
+		   "it again to leave it to the others).", head,
+		   c ? c->xid : "?", r->q->xid);
 }
 
 enum ns_rc
@@ -499,6 +557,8 @@ review_open_queue(struct db *db, const char *annotator, int64_t run,
 	if ((rc = review_goto_unsettled(r, INT64_MIN, false, &found, err)))
 		goto fail;
 	if (found) {
+		if (r->q->audit_again)
+			review_msg_again(r, "");
 		*out = r;
 		return NS_OK;
 	}
@@ -645,7 +705,12 @@ review_advance(struct review *r, struct ns_err *err)
 				   "skipped).", done);
 			r->queue_done = true;
 		}
-		else if (rc == NS_OK)
+		else if (rc == NS_OK && r->q->audit_again) {
+			char head[200];
+
+			snprintf(head, sizeof(head), "Query %s done.  ", done);
+			review_msg_again(r, head);
+		} else if (rc == NS_OK)
 			review_msg(r, false, "Query %s done; now query %s.",
 				   done, r->q->xid);
 		free(done);
@@ -1397,7 +1462,9 @@ review_next_open(struct review *r, struct ns_err *err)
 			   "(F lists what you skipped).");
 		return NS_OK;
 	}
-	if (r->q->id == from) {
+	if (r->q->audit_again) {
+		review_msg_again(r, "");
+	} else if (r->q->id == from) {
 		/* the queue leads back here: the first unsettled item */
 		i = review_first_unsettled(r->q, 0);
 		if (i < r->q->n)
@@ -1496,7 +1563,10 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 			review_msg(r, true, "%s", err.msg);
 			return rc;
 		}
-		if (found) {
+		if (found && r->q->audit_again) {
+			r->queue_done = false;
+			review_msg_again(r, "The key was not applied.  ");
+		} else if (found) {
 			r->queue_done = false;
 			review_msg(r, false, "Query %s has items to decide "
 				   "now; the key was not applied.", r->q->xid);

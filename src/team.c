@@ -183,7 +183,9 @@ team_stats(struct db *db, struct team_stats *ts, struct ns_err *err)
 	struct stats_rating *r = NULL;
 	struct stats_pace *pace = NULL;
 	struct agreement_rating *ar = NULL;
-	size_t nr = 0, npace = 0;
+	struct stats_annotator *ann = NULL;
+	int64_t tot[LABEL_COUNT];
+	size_t nr = 0, npace = 0, nann = 0;
 	int64_t item = 0;
 	enum ns_rc rc;
 
@@ -204,6 +206,16 @@ team_stats(struct db *db, struct team_stats *ts, struct ns_err *err)
 		a->per_hour = a->hours > 0 ? (double)a->events / a->hours : 0;
 		a->median_ms = pace[i].median_ms;
 	}
+	/* the items each labelled, as stats and queue list count them
+	 * (with their adjudications and drops, which are not ratings) */
+	if ((rc = stats_labels(db, tot, &ann, &nann, err)))
+		goto out;
+	for (size_t i = 0; i < nann; i++)
+		for (size_t k = 0; k < ts->na; k++)
+			if (!strcmp(ts->a[k].name, ann[i].name))
+				for (int l = LABEL_NONE + 1; l < LABEL_COUNT;
+				     l++)
+					ts->a[k].labelled += ann[i].labels[l];
 	ar = xcalloc(nr ? nr : 1, sizeof(*ar));
 	for (size_t i = 0; i < nr; i++) {
 		int ai = -1;
@@ -217,7 +229,6 @@ team_stats(struct db *db, struct team_stats *ts, struct ns_err *err)
 		ar[i] = (struct agreement_rating){ item, ai, (int)r[i].label };
 		if (ai < 0)
 			continue;
-		ts->a[ai].labelled++;
 		if (r[i].adjudicated != LABEL_NONE) {
 			ts->a[ai].adj_n++;
 			ts->a[ai].adj_agree += r[i].adjudicated == r[i].label;
@@ -243,6 +254,7 @@ team_stats(struct db *db, struct team_stats *ts, struct ns_err *err)
 out:
 	free(r);
 	free(ar);
+	stats_annotators_free(ann, nann);
 	stats_paces_free(pace, npace);
 	return rc;
 }

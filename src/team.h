@@ -53,7 +53,7 @@ enum ns_rc team_overlap(struct project *pj, struct ns_err *err);
 struct team_annotator {
 	char name[64];
 	int64_t id;
-	int64_t labelled;	/* items with this annotator's current label */
+	int64_t labelled;	/* items they labelled (stats_labels()) */
 	int64_t adj_n, adj_agree;	/* of those adjudicated: agreeing */
 	int64_t auto_n, auto_agree;	/* of those the cascade had kept or
 					 * flagged when decided: agreeing */

@@ -2,7 +2,9 @@
 # cli-adjudicate.sh - overlap review and adjudication from the command
 # line: two annotators label the same item apart (each without seeing the
 # other's label), and the adjudicator working the conflicts queue sees
-# both labels in the detail pane before settling it.
+# both labels in the detail pane before settling it.  stats and queue
+# list count the items each annotator labelled alike (they disagreed
+# once: stats counted only final labels, each for one annotator).
 . "${top_srcdir:-.}/tests/lib.sh"
 S=${top_srcdir:-.}/sample/debian-descriptions
 [ -f "$S/corpus.jsonl" ] || skip_all "no $S"
@@ -28,6 +30,23 @@ review "$T/bdump" bob
 ok "bob does not see alice's label before deciding" sh -c "! grep -q 'alice' '$T/dump.bob'"
 review "$T/b" bob
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM item_conflict")" 1 "alice TN and bob FN on one item: a conflict"
+# per_annotator: "name n ..." of stats (text and --json, also its team
+# part) and of queue list (text and --json, the all queue): one count of
+# the items each labelled, whatever prints it
+per_annotator() {
+	"$NEGSIEVE" stats "$P" | awk '/^  [a-z]+ +[0-9]+ items \(/ { printf "%s %s ", $1, $2 }'; echo
+	"$NEGSIEVE" stats --json "$P" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(" ".join("%s %d" % (a["name"], a["labelled"]) for a in d["annotators"]) + " "); print(" ".join("%s %d" % (a["name"], a["labelled"]) for a in d["team"]["annotators"]) + " ")'
+	"$NEGSIEVE" queue list "$P" | awk '$1 == "all" { for (i = 5; i <= NF; i++) { sub(",", "", $i); printf "%s ", $i } print "" }'
+	"$NEGSIEVE" queue list --json "$P" | python3 -c 'import json, sys; q = json.load(sys.stdin)["queues"][0]; print(" ".join("%s %d" % kv for kv in sorted(q["labelled_by"].items())) + " ")'
+}
+three() { printf '%s\n%s\n%s\n%s\n%s\n' "$1" "$1" "$1" "$1" "$1"; }
+is "$(per_annotator)" "$(three "alice 1 bob 1 ")" "overlap: stats and queue list count the item alice and bob labelled for each, though it is not final"
+is_in "$("$NEGSIEVE" stats "$P")" "labelled    0 items" "... while stats' total counts final labels"
+is_in "$("$NEGSIEVE" stats "$P")" "(per annotator: the items each labelled, final or not; shared ones count for each)" "... and says the difference"
 review "$T/c" carol --queue conflicts
 is_in "$(cat "$T/dump.carol")" "conflict: alice tn, bob fn." "the adjudicator sees both labels"
+printf 'f\nq\n' >"$T/cf"
+review "$T/cf" carol --queue conflicts
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM item_label WHERE label = 'fn'")" 1 "carol settles it: FN"
+is "$(per_annotator)" "$(three "alice 1 bob 1 carol 1 ")" "adjudicated: carol's adjudication counts for her, everywhere"
 done_testing

@@ -256,11 +256,14 @@ is_in "$err" "those items are held, not offered for review, until a later cascad
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
 
 # a skipped audit item: the labelled prefix (and the estimate) waits on
-# it, and stats says which and who skipped it
+# it, and stats says which and who skipped it; review offers it to
+# another annotator in its turn, and again to the one who skipped it once
+# nothing else is left for them (here, in the audit queue)
 SA=${top_srcdir:-.}/sample
 if [ -f "$SA/debian-descriptions/corpus.jsonl" ]; then
 	A=$T/audit
-	"$NEGSIEVE" init -c "$SA/demo.yaml" "$A" >/dev/null
+	{ cat "$SA/demo.yaml"; printf 'review:\n  allow_annotator_override: true\n'; } >"$T/audit.yaml"
+	"$NEGSIEVE" init -c "$T/audit.yaml" "$A" >/dev/null
 	"$NEGSIEVE" import "$A" "$SA/debian-descriptions" >/dev/null
 	"$NEGSIEVE" mine "$A" >/dev/null
 	"$NEGSIEVE" cascade "$A" >/dev/null
@@ -272,8 +275,28 @@ INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
 	is_in "$out" "waiting on the audit item q:" "stats names the skipped audit item the estimate waits on"
 	is_in "$out" ", which alice skipped: the audit is a random sample" "... and who skipped it"
 	is "$("$NEGSIEVE" stats --json "$A" | python3 -c 'import json, sys; print(json.load(sys.stdin)["estimate"]["waits_on_skipped"]["skipped_by"])')" alice "... in --json too"
+	is_in "$out" "review offers it to the others in its turn, and again to whoever skipped it once when nothing else is left for them" "... and when review offers it again"
+	# waits: "query passage" of the skipped audit item the estimate
+	# waits on; label_of QUERY PASSAGE: "annotator label" of its label
+	waits() {
+		"$NEGSIEVE" stats --json "$A" | python3 -c 'import json, sys; w = json.load(sys.stdin)["estimate"].get("waits_on_skipped"); print(w["query"], w["passage"]) if w else print("none")'
+	}
+	label_of() {
+		sqlite3 "$A/negsieve.db" "SELECT a.name || ' ' || l.label FROM item_label l
+  JOIN query q ON q.id = l.query_id JOIN passage_xid x ON x.passage_id = l.passage_id
+  JOIN annotator a ON a.id = l.annotator_id WHERE q.xid = '$1' AND x.xid = '$2'"
+	}
+	printf 'x\nq\n' >"$T/audit.keys"
+	w0=$(waits)
+	NEGSIEVE_REVIEW_SCRIPT=$T/audit.keys "$NEGSIEVE" review --annotator bob --queue audit "$A" >/dev/null 2>&1
+	is "$(label_of $w0)" "bob tn" "bob is offered the audit item alice skipped, in its turn"
+	w1=$(waits)
+	ok "... and the estimate waits on the next one alice skipped ($w1)" test "$w1" != "$w0" -a "$w1" != none
+	NEGSIEVE_REVIEW_SCRIPT=$T/audit.keys "$NEGSIEVE" review --annotator alice --queue audit "$A" >/dev/null 2>&1
+	is "$(label_of $w1)" "alice tn" "alice, with nothing else left in the audit queue, is offered it again"
 else
 	skip "skipped audit item" "no $SA"
+	skip "skipped audit item offered again" "no $SA"
 fi
 
 # refusals

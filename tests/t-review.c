@@ -872,6 +872,92 @@ skip_decided(void)
 	db_close(db);
 }
 
+/* An audit item skipped: the others get it in its turn, and whoever
+ * skipped it once gets it back when nothing else is left, shown
+ * undecided; a second skip leaves it to the others.  Other skipped
+ * items are not offered again. */
+static void
+audit_skipped(void)
+{
+	struct db *db = fixture("audit"), *b_db = NULL;
+	struct review *a = NULL, *b = NULL;
+	struct ns_err err;
+	char dir[700];
+	const struct queue_cand *c;
+
+	err_clear(&err);
+	/* the cascade left every item to people; p9 of q3 is the audit's
+	 * first item, first in the queue */
+	if (db_exec(db, "INSERT INTO item_auto(query_id, passage_id, verdict,"
+		    " priority, audit) VALUES"
+		    " (3, 9, 'tn', 8, 1), (1, 2, 'review', 7, 0),"
+		    " (1, 3, 'review', 6, 0), (1, 4, 'review', 5, 0),"
+		    " (2, 6, 'review', 4, 0), (2, 7, 'review', 3, 0),"
+		    " (4, 10, 'review', 2, 0), (4, 11, 'review', 1, 0)",
+		    &err) != NS_OK)
+		diag("item_auto: %s", err.msg);
+	snprintf(dir, sizeof(dir), "%s/audit", tap_tmpdir());
+	if (!ok(db_open(dir, DB_OPEN_EXISTING, &b_db, &err) == NS_OK &&
+		review_open(db, "alice", 0, &a, &err) == NS_OK,
+		"audit: alice opens a review")) {
+		db_close(db);
+		return;
+	}
+	ok(!strcmp(a->q->xid, "q3") && !strcmp(cur_xid(a), "p9"),
+	   "audit: alice starts on the audit item (q3 p9): %s %s", a->q->xid,
+	   cur_xid(a));
+	review_act(a, REQ_SKIP, NULL, 5);
+	is_str(a->q->xid, "q1", "audit: skipped, alice goes on to q1");
+	/* bob: alice's skip is hers; the item comes in its turn */
+	ok(review_open(b_db, "bob", 0, &b, &err) == NS_OK &&
+	   !strcmp(b->q->xid, "q3") && !strcmp(cur_xid(b), "p9") &&
+	   b->q->c[b->cur].label == LABEL_NONE,
+	   "audit: bob is offered the item alice skipped, undecided");
+	review_close(b);	/* and leaves it */
+	b = NULL;
+	/* alice decides everything else, and skips p7 (not in the audit) */
+	for (int k = 0; k < 7 && !a->queue_done; k++) {
+		if (!strcmp(a->q->xid, "q3"))
+			break;
+		review_act(a, !strcmp(cur_xid(a), "p7") ? REQ_SKIP : REQ_TN,
+			   NULL, 5);
+	}
+	is_int(db_scalar(db, "SELECT count(*) FROM item_label"), 6,
+	       "audit: alice labelled the six other items she was given");
+	ok(!a->queue_done && !strcmp(a->q->xid, "q3") &&
+	   !strcmp(cur_xid(a), "p9"),
+	   "audit: with nothing else left, the skipped audit item is back "
+	   "(%s %s): %s", a->q->xid, cur_xid(a), a->msg);
+	c = a->q->n ? &a->q->c[a->cur] : NULL;
+	ok(c && c->label == LABEL_NONE && c->skips == 1,
+	   "audit: shown undecided (skipped once)");
+	ok(strstr(a->msg, "Nothing else is left: p9 of query q3, which you "
+		  "skipped, is back") != NULL, "audit: and says why");
+	/* a second skip is recorded and leaves it to the others */
+	review_act(a, REQ_SKIP, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE action ="
+			 " 'skip' AND passage_id = 9"), 2,
+	       "audit: the second skip is in the log");
+	ok(a->queue_done && strstr(a->msg, "nothing left to review") != NULL,
+	   "audit: then nothing is left for alice (p7, not in the audit, is "
+	   "not offered again): %s", a->msg);
+	review_close(a);
+	ok(review_open(db, "alice", 0, &a, &err) == NS_OK && a->queue_done,
+	   "audit: reopened, nothing is offered to alice");
+	review_close(a);
+	/* bob labels it: the audit goes on */
+	ok(review_open(b_db, "bob", 0, &b, &err) == NS_OK &&
+	   !strcmp(b->q->xid, "q3") && !strcmp(cur_xid(b), "p9"),
+	   "audit: bob is offered it again");
+	review_act(b, REQ_TN, NULL, 5);
+	is_int(db_scalar(db, "SELECT count(*) FROM item_label WHERE"
+			 " passage_id = 9 AND label = 'tn'"), 1,
+	       "audit: and labels it");
+	review_close(b);
+	db_close(b_db);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -1077,5 +1163,6 @@ main(void)
 	next_windows();
 	skip_decided();
 	recent_queries();
+	audit_skipped();
 	return tap_done();
 }
