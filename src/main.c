@@ -122,6 +122,20 @@ main(int argc, char **argv)
 
 	ompenv_reexec(argc, argv);
 	setlocale(LC_ALL, "");
+	/*
+	 * Standard output line by line, to a file or a pipe too (stdio
+	 * buffers it whole there): what a long command reports (mine's
+	 * index and search lines, import's line per input) reaches a log
+	 * as it is printed, so a command ended by SIGTERM, Ctrl-C or even
+	 * kill -9 loses none of it.  A signal handler cannot flush stdio
+	 * instead (fflush() is not async-signal-safe: the interrupted code
+	 * may hold the stream's lock or be halfway through its buffer),
+	 * and unwinding every long loop to the normal exit on a flag would
+	 * not cover kill -9.  The cost, a write per line, is small: the
+	 * commands print few lines, and bulk data (export -o -) goes
+	 * through outstream's own buffer, not stdio.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		usage(stderr);
 		return NS_EUSAGE;
