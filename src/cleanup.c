@@ -8,6 +8,7 @@
  * mark first.  Signals are blocked while the table changes, so the handler
  * never sees a half-written slot.
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
@@ -18,6 +19,10 @@
 static char cleanup_paths[CLEANUP_MAX][PATH_MAX];
 static volatile sig_atomic_t cleanup_used[CLEANUP_MAX];
 static sigset_t cleanup_held;	/* the mask before cleanup_hold() */
+/* cleanup_output(): set with signals blocked, read by the handler */
+static int cleanup_out_fd = -1;
+static const char *cleanup_out_buf;
+static volatile sig_atomic_t *cleanup_out_len, *cleanup_out_busy;
 
 static void
 cleanup_block(sigset_t *old)
@@ -77,10 +82,40 @@ cleanup_release(void)
 	sigprocmask(SIG_SETMASK, &cleanup_held, NULL);
 }
 
-/* unlink() and raise() are async-signal-safe; nothing else is used. */
+void
+cleanup_output(int fd, const char *buf, volatile sig_atomic_t *len,
+	       volatile sig_atomic_t *busy)
+{
+	sigset_t old;
+
+	cleanup_block(&old);
+	cleanup_out_fd = fd;
+	cleanup_out_buf = buf;
+	cleanup_out_len = len;
+	cleanup_out_busy = busy;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* write(), unlink() and raise() are async-signal-safe; nothing else is
+ * used (errno is not restored: the process ends). */
 static void
 cleanup_on_signal(int sig)
 {
+	if (cleanup_out_fd >= 0 && !*cleanup_out_busy) {
+		const char *p = cleanup_out_buf;
+		size_t n = (size_t)*cleanup_out_len;
+
+		while (n > 0) {
+			ssize_t w = write(cleanup_out_fd, p, n);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			p += w;
+			n -= (size_t)w;
+		}
+	}
 	for (int i = 0; i < CLEANUP_MAX; i++)
 		if (cleanup_used[i])
 			unlink(cleanup_paths[i]);

@@ -13,6 +13,8 @@
 #ifndef NS_CLEANUP_H
 #define NS_CLEANUP_H
 
+#include <signal.h>
+
 /* Room for this many registered files at once; more are not removed on a
  * signal (cleanup_add() returns -1). */
 #define CLEANUP_MAX 8
@@ -31,6 +33,19 @@ void cleanup_remove(const char *path);
  */
 void cleanup_hold(void);
 void cleanup_release(void);
+
+/*
+ * Output written by a signal too: an output buffer whose first *@len
+ * bytes (whole records) are still to be written to @fd; the handler
+ * write()s them before it removes the files and ends the process, so the
+ * records made before the signal are not lost.  One at a time;
+ * cleanup_output(-1, NULL, NULL) unregisters it.  The owner publishes
+ * *@len only after the bytes are in the buffer, and sets *@busy while it
+ * writes the buffer itself (the handler then writes nothing: what it
+ * would write may be half written already).
+ */
+void cleanup_output(int fd, const char *buf, volatile sig_atomic_t *len,
+		    volatile sig_atomic_t *busy);
 
 /* Install the handlers for SIGINT, SIGTERM and SIGHUP. */
 void cleanup_catch_signals(void);

@@ -3,6 +3,7 @@
  * stored configuration, or replace it with FILE (checked first).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/cmd.h"
@@ -32,7 +33,7 @@ cmd_config(int argc, char **argv)
 	struct config_settings s;
 	struct opt_state st;
 	struct project p;
-	struct ns_err err;
+	struct ns_err err, cfg_err;
 	int rc;
 
 	err_clear(&err);
@@ -41,17 +42,29 @@ cmd_config(int argc, char **argv)
 		return rc;
 	if (st.first != argc - 1 && st.first != argc - 2)
 		return cmd_usage_error("config", "expected PROJECT [FILE]");
-	/* showing it is a reading command: it works on a read-only project */
-	if ((st.first == argc - 1 ? project_open_read(&p, argv[st.first], &err)
-	     : project_open(&p, argv[st.first], &err)) != NS_OK)
+	/* showing it is a reading command: it works on a read-only project;
+	 * a stored configuration that fails the checks of this version
+	 * (every other command refuses the project then) is shown as it is,
+	 * with what is wrong, and can be replaced */
+	if (project_open_any_config(&p, argv[st.first], st.first != argc - 1,
+				    &cfg_err, &err) != NS_OK)
 		return cmd_fail(&err);
 	if (st.first == argc - 1) {
-		const char *src = config_source(p.cfg);
+		char *stored = cfg_err.rc ? db_meta_get(p.db, "config") : NULL;
+		const char *src = stored ? stored : config_source(p.cfg);
 
 		fputs(src, stdout);
 		if (*src && src[strlen(src) - 1] != '\n')
 			fputc('\n', stdout);
+		free(stored);
 		project_close(&p);
+		if (cfg_err.rc) {
+			cmd_fail(&cfg_err);
+			fprintf(stderr, "negsieve: the stored configuration "
+				"fails its checks; replace it with 'negsieve "
+				"config %s FILE'\n", argv[st.first]);
+			return cfg_err.rc;
+		}
 		return NS_OK;
 	}
 	if (project_set_config(&p, argv[st.first + 1], &err) != NS_OK) {

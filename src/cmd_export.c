@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "src/cleanup.h"
 #include "src/cmd.h"
 #include "src/exportjob.h"
 #include "src/project.h"
@@ -53,6 +54,9 @@ cmd_export(int argc, char **argv)
 		return rc;
 	if (st.first != argc - 1)
 		return cmd_usage_error("export", "expected one PROJECT argument");
+	/* SIGINT, SIGTERM, SIGHUP: the temporary file of -o FILE is
+	 * removed, and to stdout (-o -) the records made are written */
+	cleanup_catch_signals();
 	if (project_open(&p, argv[st.first], &err) != NS_OK)
 		return cmd_fail(&err);
 	opt_resolve(export_cmd.rows, p.cfg, &s, &st);

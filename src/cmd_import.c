@@ -122,7 +122,9 @@ static const struct opt_cmd import_cmd = {
 	"an input holds is detected from its content; each input says what it\n"
 	"was read as.  All inputs are one transaction: a bad record stops the\n"
 	"import and leaves the project unchanged, unless --skip-bad is given.\n"
-	"An input imported before (same content) is skipped unless --again.\n",
+	"An input imported before (same content) is skipped unless --again.\n"
+	"A directory without corpus.jsonl, queries.jsonl or qrels/*.tsv is an\n"
+	"error; one with only some of them, a warning.\n",
 	import_rows,
 };
 

@@ -69,7 +69,7 @@ const struct config_key config_keys[] = {
 	  "For IVF indexes, raise nprobe until recall@k on a sample reaches this." },
 	{ "mine.range_min", CONFIG_INT, "0", "0..10000000",
 	  "Drop candidates ranked at or above this rank (skip the top N)." },
-	{ "mine.range_max", CONFIG_INT, "100", "0..10000000",
+	{ "mine.range_max", CONFIG_INT, "100", "1..10000000",
 	  "Search depth k; candidates ranked below it are dropped." },
 	{ "mine.max_score", CONFIG_FLOAT, NULL, NULL,
 	  "Drop candidates scoring above this." },

@@ -29,7 +29,7 @@ const struct opt filter_opts[] = {
 	OPT_KEY(0, "range-min", "N", "mine.range_min", CONFIG_INT, FP,
 		range_min, "drop candidates ranked <= N"),
 	OPT_KEY(0, "range-max", "N", "mine.range_max", CONFIG_INT, FP,
-		range_max, "search depth; drop ranks > N"),
+		range_max, "search depth, at least 1; drop ranks > N"),
 	OPT_KEY(0, "max-score", "S", "mine.max_score", CONFIG_FLOAT, FP,
 		max_score, "drop scores above S"),
 	OPT_KEY(0, "min-score", "S", "mine.min_score", CONFIG_FLOAT, FP,

@@ -264,7 +264,7 @@ imp_cmp_str(const void *a, const void *b)
 }
 
 /* The sorted names in directory @dir (and its qrels/, as "qrels/NAME"),
- * for the warning about a BEIR directory without its files. */
+ * for the messages about a BEIR directory without (some of) its files. */
 static char *
 imp_dir_listing(const char *dir)
 {
@@ -382,6 +382,29 @@ imp_beir_list(const char *dir, struct imp_beir *b)
 	}
 	free(names);
 	free(qdir);
+}
+
+enum ns_rc
+imp_beir_check(const char *dir, struct ns_err *err)
+{
+	struct imp_beir b;
+	enum ns_rc rc = NS_OK;
+
+	/* A directory the user named that would import nothing (no BEIR
+	 * file in it, or a qrels/ without a .tsv) is most likely the wrong
+	 * directory: an error, with what is there to help find the right
+	 * one, rather than a warning and a successful import of nothing. */
+	imp_beir_list(dir, &b);
+	if (b.n == 0) {
+		char *found = imp_dir_listing(dir);
+
+		rc = err_setpos(err, NS_EINPUT, dir, 0, 0, "not a BEIR "
+				"directory: no corpus.jsonl, queries.jsonl or "
+				"qrels/*.tsv in it (found: %s)", found);
+		free(found);
+	}
+	imp_beir_free(&b);
+	return rc;
 }
 
 /* The hash of the first bytes of the input open in @lr ("" when they
@@ -526,6 +549,33 @@ imp_report(struct imp *im, const char *input, const char *what,
 	fputc('\n', f);
 }
 
+/* Can the directory input @in be imported with format @fmt?  Checked
+ * for every directory before anything is read (see import_run()), and
+ * again when it is read. */
+static enum ns_rc
+imp_dir_check(const struct import_input *in, enum import_format fmt,
+	      struct ns_err *err)
+{
+	if (fmt != IMPORT_AUTO && fmt != IMPORT_BEIR)
+		return err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
+				  "directory can only be imported as beir, "
+				  "not %s", import_format_name(fmt));
+	if (in->role != IMPORT_ROLE_ANY)
+		return err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
+				  "directory is a whole BEIR data set; give "
+				  "its files to --queries, --corpus or --qrels");
+	return imp_beir_check(in->path, err);
+}
+
+/* The format input @in is read with: its own, else the default format
+ * (which is for the inputs without a role only). */
+static enum import_format
+imp_format(const struct imp *im, const struct import_input *in)
+{
+	return in->format != IMPORT_AUTO ? in->format
+	       : in->role == IMPORT_ROLE_ANY ? im->o->format : IMPORT_AUTO;
+}
+
 /* Import one input as one source.  Only an input whose first bytes are
  * those of a source imported before can be one imported before: that
  * one alone is read inside a savepoint, to be taken back if its whole
@@ -534,10 +584,7 @@ static enum ns_rc
 imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 	  struct ns_err *err)
 {
-	/* the default format is for the inputs without a role */
-	enum import_format fmt = in->format != IMPORT_AUTO ? in->format
-				 : in->role == IMPORT_ROLE_ANY ? im->o->format
-				 : IMPORT_AUTO;
+	enum import_format fmt = imp_format(im, in);
 	struct store before = im->st;
 	struct imp_found found;
 	struct imp_beir beir;
@@ -554,20 +601,7 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 	memset(&beir, 0, sizeof(beir));
 	memset(&found, 0, sizeof(found));
 	if (dir) {
-		if (fmt != IMPORT_AUTO && fmt != IMPORT_BEIR) {
-			rc = err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
-					"directory can only be imported as "
-					"beir, not %s", import_format_name(fmt));
-			goto out;
-		}
-		if (in->role != IMPORT_ROLE_ANY) {
-			rc = err_setpos(err, NS_EUSAGE, in->path, 0, 0, "a "
-					"directory is a whole BEIR data set; "
-					"give its files to --queries, --corpus "
-					"or --qrels");
-			goto out;
-		}
-		if ((rc = import_detect(in->path, &fmt, err)))
+		if ((rc = imp_dir_check(in, fmt, err)))
 			goto out;
 		imp_beir_list(in->path, &beir);
 		imp_beir_head(&beir, head);
@@ -676,7 +710,13 @@ import_run(struct db *db, const struct import_opts *o,
 	if (o->skip_bad && !(im.skip = fopen(o->skip_bad, "w")))
 		return err_setpos(err, NS_EIO, o->skip_bad, 0, 0, "cannot "
 				  "create: %s", strerror(errno));
-	if ((rc = store_begin(&im.st, db, o->fts, err)))
+	/* A directory that cannot be imported fails the import before any
+	 * input is read, not after a large corpus given before it. */
+	for (int i = 0; i < n && rc == NS_OK; i++)
+		if (imp_is_dir(in[i].path))
+			rc = imp_dir_check(&in[i], imp_format(&im, &in[i]),
+					   err);
+	if (rc || (rc = store_begin(&im.st, db, o->fts, err)))
 		goto out;
 	progress_start(&pr, "import", "rows", 0);
 	for (int pass = 0; pass <= 4 && rc == NS_OK; pass++)

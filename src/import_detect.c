@@ -754,21 +754,10 @@ import_detect(const char *path, enum import_format *out, struct ns_err *err)
 	enum ns_rc rc;
 
 	if (imp_is_dir(path)) {
-		static const char *const names[] = { "corpus.jsonl",
-						     "queries.jsonl", "qrels" };
-
-		for (size_t i = 0; i < NS_ARRAY_SIZE(names); i++) {
-			char *p = imp_beir_file(path, names[i]);
-
-			free(p);
-			if (p) {
-				*out = IMPORT_BEIR;
-				return NS_OK;
-			}
-		}
-		return err_setpos(err, NS_EINPUT, path, 0, 0, "not a BEIR "
-				  "directory (no corpus.jsonl, queries.jsonl "
-				  "or qrels/)");
+		if ((rc = imp_beir_check(path, err)))
+			return rc;
+		*out = IMPORT_BEIR;
+		return NS_OK;
 	}
 	if ((rc = linereader_open(&lr, path, 1u << 28, err)))
 		return rc;

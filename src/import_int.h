@@ -165,6 +165,11 @@ bool imp_is_dir(const char *path);
  * (NAME.gz, NAME.zst), or NULL when there is none; caller frees. */
 char *imp_beir_file(const char *dir, const char *name);
 
+/* Check that the directory @dir has files a BEIR import reads (corpus,
+ * queries or .tsv files in qrels/, also compressed); NS_EINPUT naming
+ * @dir, what was looked for and what is there when it has none. */
+enum ns_rc imp_beir_check(const char *dir, struct ns_err *err);
+
 /* Is the input open in @lr text negsieve reads (not UTF-16, not xz...)?
  * Looks at its first bytes without consuming them. */
 enum ns_rc imp_check_text(struct linereader *lr, struct ns_err *err);

@@ -39,8 +39,46 @@ usage(FILE *fp)
 			commands[i].summary);
 	fprintf(fp,
 		"\n"
-		"'negsieve COMMAND --help' shows a command's options; "
-		"see negsieve(1).\n");
+		"'negsieve COMMAND --help' (or 'negsieve help COMMAND') shows "
+		"a command's\noptions; see negsieve(1).\n");
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* negsieve help [COMMAND]: the general usage, or exactly what
+ * 'negsieve COMMAND --help' prints (the command itself prints it, so
+ * the two cannot drift apart). */
+static int
+help(int argc, char **argv)
+{
+	const struct command *c;
+	char *hargv[3];
+
+	if (argc == 2) {
+		usage(stdout);
+		return NS_OK;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "negsieve: help: expected at most one "
+			"COMMAND\nTry 'negsieve --help'.\n");
+		return NS_EUSAGE;
+	}
+	if (!(c = command_find(argv[2]))) {
+		fprintf(stderr, "negsieve: help: unknown command '%s'\n"
+			"Try 'negsieve --help'.\n", argv[2]);
+		return NS_EUSAGE;
+	}
+	hargv[0] = argv[2];
+	hargv[1] = (char *)"--help";
+	hargv[2] = NULL;
+	return c->fn(2, hargv);
 }
 
 int
@@ -80,17 +118,34 @@ cmd_fail(const struct ns_err *err)
 int
 main(int argc, char **argv)
 {
+	const struct command *c;
+
 	ompenv_reexec(argc, argv);
 	setlocale(LC_ALL, "");
+	/*
+	 * Standard output line by line, to a file or a pipe too (stdio
+	 * buffers it whole there): what a long command reports (mine's
+	 * index and search lines, import's line per input) reaches a log
+	 * as it is printed, so a command ended by SIGTERM, Ctrl-C or even
+	 * kill -9 loses none of it.  A signal handler cannot flush stdio
+	 * instead (fflush() is not async-signal-safe: the interrupted code
+	 * may hold the stream's lock or be halfway through its buffer),
+	 * and unwinding every long loop to the normal exit on a flag would
+	 * not cover kill -9.  The cost, a write per line, is small: the
+	 * commands print few lines, and bulk data (export -o -) goes
+	 * through outstream's own buffer, not stdio.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		usage(stderr);
 		return NS_EUSAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return NS_OK;
 	}
+	if (!strcmp(argv[1], "help"))
+		return help(argc, argv);
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("%s\nBLAS: %s\n", PACKAGE_STRING, blasinfo_name());
 		printf("OpenMP: OMP_WAIT_POLICY=%s, OMP_NUM_THREADS=%s\n",
@@ -112,9 +167,8 @@ main(int argc, char **argv)
 		}
 		return NS_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	if ((c = command_find(argv[1])))
+		return c->fn(argc - 1, argv + 1);
 	fprintf(stderr, "negsieve: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return NS_EUSAGE;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "src/cleanup.h"
 #include "src/outstream.h"
 #include "src/util.h"
 
@@ -29,6 +31,14 @@ struct outstream {
 	enum ns_rc failed;	/* a write error seen (reported once) */
 	bool direct;		/* fd is the file itself (not stdout) */
 	bool finished;		/* outstream_finish() done: all written */
+	/* standard output ("-"): a signal handler writes the whole
+	 * records pending in buf (see cleanup_output()): an export to
+	 * stdout ended by SIGTERM or Ctrl-C does not lose the records it
+	 * had made, nor end in the middle of one (unless the signal came
+	 * while the buffer itself was being written) */
+	bool sig;
+	volatile sig_atomic_t sig_len;	/* bytes of whole records in buf */
+	volatile sig_atomic_t sig_busy;	/* out_flush() at work */
 };
 
 bool
@@ -54,6 +64,9 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 	o->fd = -1;
 	if (strcmp(path, "-") == 0) {
 		o->fd = STDOUT_FILENO;
+		o->sig = true;
+		cleanup_output(STDOUT_FILENO, o->buf, &o->sig_len,
+			       &o->sig_busy);
 		*out = o;
 		return NS_OK;
 	}
@@ -106,6 +119,9 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 		outstream_abort(o);
 		return rc;
 	}
+	/* removed by SIGINT, SIGTERM and SIGHUP too (a command that
+	 * writes one calls cleanup_catch_signals()) */
+	cleanup_add(o->tmp);
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(o->fd, 0666 & ~mask) != 0) {
@@ -132,9 +148,28 @@ gzip:
 	return NS_OK;
 }
 
-/* Write the pending bytes out. */
+static enum ns_rc out_flush_buf(struct outstream *o, struct ns_err *err);
+
+/* Write the pending bytes out.  The signal handler keeps off the buffer
+ * meanwhile: what it would write may be written already. */
 static enum ns_rc
 out_flush(struct outstream *o, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	if (!o->sig)
+		return out_flush_buf(o, err);
+	o->sig_busy = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	rc = out_flush_buf(o, err);
+	o->sig_len = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	o->sig_busy = 0;
+	return rc;
+}
+
+static enum ns_rc
+out_flush_buf(struct outstream *o, struct ns_err *err)
 {
 	size_t off = 0;
 
@@ -183,6 +218,11 @@ outstream_write(struct outstream *o, const void *buf, size_t len,
 	enum ns_rc rc;
 
 	o->total += len;
+	/* to stdout, a record (each call of the exporters writes one) is
+	 * not split over two flushes unless it is larger than the buffer */
+	if (o->sig && o->len && o->len + len > OUT_BUF &&
+	    (rc = out_flush(o, err)))
+		return rc;
 	while (len) {
 		size_t n = OUT_BUF - o->len;
 
@@ -194,6 +234,11 @@ outstream_write(struct outstream *o, const void *buf, size_t len,
 		len -= n;
 		if (o->len == OUT_BUF && (rc = out_flush(o, err)))
 			return rc;
+	}
+	if (o->sig) {
+		/* the bytes are in buf before the handler may write them */
+		atomic_signal_fence(memory_order_seq_cst);
+		o->sig_len = (sig_atomic_t)o->len;
 	}
 	return o->failed;
 }
@@ -213,6 +258,8 @@ outstream_bytes(const struct outstream *o)
 static void
 out_free(struct outstream *o)
 {
+	if (o->sig)
+		cleanup_output(-1, NULL, NULL, NULL);
 	free(o->path);
 	free(o->target);
 	free(o->tmp);
@@ -260,6 +307,7 @@ outstream_close(struct outstream *o, struct ns_err *err)
 					strerror(errno));
 		if (rc != NS_OK)
 			unlink(o->tmp);
+		cleanup_remove(o->tmp);
 	}
 	out_free(o);
 	return rc;
@@ -274,7 +322,9 @@ outstream_abort(struct outstream *o)
 		gzclose(o->gz);		/* over a dup of fd */
 	if ((o->direct || o->tmp) && o->fd >= 0)
 		close(o->fd);
-	if (o->tmp)
+	if (o->tmp) {
 		unlink(o->tmp);
+		cleanup_remove(o->tmp);
+	}
 	out_free(o);
 }

@@ -36,9 +36,14 @@ project_id(const struct project *p)
 	return db_meta_get(p->db, "project_id");
 }
 
+/* Open @dir in @mode.  A stored configuration that no longer passes the
+ * checks (a value a newer version refuses, such as mine.range_max 0)
+ * fails the open with a hint to replace it, unless @cfg_err is given:
+ * then it gets the error and @p the defaults, so that `negsieve config`
+ * can still show and replace it. */
 static enum ns_rc
 project_open_mode(struct project *p, const char *dir, enum db_open_mode mode,
-		  struct ns_err *err)
+		  struct ns_err *cfg_err, struct ns_err *err)
 {
 	char *yaml, *id;
 	enum ns_rc rc;
@@ -54,6 +59,18 @@ project_open_mode(struct project *p, const char *dir, enum db_open_mode mode,
 
 		rc = config_parse(yaml, strlen(yaml), name, &p->cfg, err);
 		free(name);
+		if (rc == NS_ECONFIG && cfg_err) {
+			*cfg_err = *err;
+			err_clear(err);
+			p->cfg = config_new();
+			rc = NS_OK;
+		} else if (rc == NS_ECONFIG) {
+			size_t n = strlen(err->msg);
+
+			snprintf(err->msg + n, sizeof(err->msg) - n, " (the "
+				 "stored configuration; replace it with "
+				 "'negsieve config %s FILE')", dir);
+		}
 	} else {
 		p->cfg = config_new();
 	}
@@ -85,19 +102,28 @@ project_open_mode(struct project *p, const char *dir, enum db_open_mode mode,
 enum ns_rc
 project_open(struct project *p, const char *dir, struct ns_err *err)
 {
-	return project_open_mode(p, dir, DB_OPEN_EXISTING, err);
+	return project_open_mode(p, dir, DB_OPEN_EXISTING, NULL, err);
 }
 
 enum ns_rc
 project_open_readonly(struct project *p, const char *dir, struct ns_err *err)
 {
-	return project_open_mode(p, dir, DB_OPEN_READONLY, err);
+	return project_open_mode(p, dir, DB_OPEN_READONLY, NULL, err);
 }
 
 enum ns_rc
 project_open_read(struct project *p, const char *dir, struct ns_err *err)
 {
-	return project_open_mode(p, dir, DB_OPEN_READ, err);
+	return project_open_mode(p, dir, DB_OPEN_READ, NULL, err);
+}
+
+enum ns_rc
+project_open_any_config(struct project *p, const char *dir, bool write,
+			struct ns_err *cfg_err, struct ns_err *err)
+{
+	err_clear(cfg_err);
+	return project_open_mode(p, dir, write ? DB_OPEN_EXISTING :
+				 DB_OPEN_READ, cfg_err, err);
 }
 
 enum ns_rc

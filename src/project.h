@@ -32,6 +32,14 @@ enum ns_rc project_open_readonly(struct project *p, const char *dir,
 enum ns_rc project_open_read(struct project *p, const char *dir,
 			     struct ns_err *err);
 
+/* For `negsieve config`: project_open() (@write) or project_open_read(),
+ * but a stored configuration that fails its checks is no error: @cfg_err
+ * gets what is wrong with it (else its rc is NS_OK) and @p->cfg the
+ * defaults. */
+enum ns_rc project_open_any_config(struct project *p, const char *dir,
+				   bool write, struct ns_err *cfg_err,
+				   struct ns_err *err);
+
 /* The project's id (meta key "project_id", 32 hex digits, set at init and
  * added by the first read-write open of an older project); caller frees;
  * NULL when a read-only open met a project without one. */

@@ -10,6 +10,11 @@ for c in $cmds; do
 	ok "command '$c' has a section in negsieve.1" grep -q "^\.SS $c\$" "$man1"
 	run "$NEGSIEVE" "$c" --help
 	is "$rc" 0 "'negsieve $c --help' exits 0"
+	help=$out
+	run "$NEGSIEVE" help "$c"
+	is "$rc:$err" "0:" "'negsieve help $c' exits 0, no message"
+	is "$out" "$help" "'negsieve help $c' prints what 'negsieve $c --help' does"
+	out=$help
 	# every option row of the command (its --help is made from the rows)
 	# is in the command's own section of the man page
 	sect=$(awk -v c="$c" '/^\.S[SH] /{on = ($0 == ".SS " c)} on' "$man1")
@@ -20,6 +25,19 @@ for c in $cmds; do
 			sh -c 'printf "%s\n" "$1" | grep -q -e "$2"' - "$sect" "$mo"
 	done
 done
+run "$NEGSIEVE" help
+is "$rc" 0 "'negsieve help' exits 0"
+is "$out" "$("$NEGSIEVE" --help)" "'negsieve help' is 'negsieve --help'"
+is_in "$out" "'negsieve help COMMAND'" "--help mentions 'negsieve help COMMAND'"
+ok "negsieve.1 mentions 'negsieve help command'" grep -q '^\.B negsieve help$' "$man1"
+run "$NEGSIEVE" help nosuch
+is "$rc" 2 "'negsieve help' an unknown command: usage error"
+is "$out" "" "'negsieve help' an unknown command: no usage on stdout"
+is "$err" "negsieve: help: unknown command 'nosuch'
+Try 'negsieve --help'." "'negsieve help' an unknown command: names it"
+run "$NEGSIEVE" help import export
+is "$rc:$err" "2:negsieve: help: expected at most one COMMAND
+Try 'negsieve --help'." "'negsieve help' two commands: usage error"
 for s in $(grep -o '^\.SS [a-z-]*' "$man1" | awk '{print $2}'); do
 	case " $(echo $cmds) " in
 	*" $s "*) ok "man section $s is a command" true ;;

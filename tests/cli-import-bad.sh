@@ -73,7 +73,36 @@ bad beir "beir/qrels/test.tsv:2:7: score is not an integer grade: 'x'" "bad grad
 bad empty.jsonl "empty.jsonl: the file is empty" "empty file"
 mkdir -p notbeir
 : >notbeir/x.txt
-bad notbeir "notbeir: not a BEIR directory (no corpus.jsonl, queries.jsonl or qrels/)" "directory that is not BEIR"
+bad notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory that is not BEIR"
+# a qrels/ without a .tsv, or an empty directory, would import nothing: an
+# error too, not a warning and a successful import of nothing
+mkdir -p noqrels/qrels empty
+: >noqrels/qrels/README
+bad noqrels "noqrels: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: qrels/README)" "BEIR directory with an empty qrels/"
+bad empty "empty: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: nothing)" "empty directory"
+# with good inputs before and after it, the whole import fails, and the
+# directory is checked before any input is read
+printf 'g1\tgood passage\n' >good.tsv
+printf '{"_id": "q7", "text": "good query"}\n' >goodq.jsonl
+bad notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory after a good input" --corpus good.tsv
+run "$NEGSIEVE" import p notbeir goodq.jsonl
+is "$rc" 3 "directory before a good input: exit status 3"
+is_in "$err" "negsieve: notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory before a good input: message"
+is "$(counts p)" "$base" "directory before a good input: project unchanged"
+is "$(nsources p)" 1 "directory before a good input: no source added"
+run "$NEGSIEVE" import --skip-bad skipped.txt p --corpus good.tsv notbeir
+is "$rc" 3 "directory that is not BEIR with --skip-bad: exit status 3"
+is "$err" "negsieve: notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)
+negsieve: nothing was imported" "directory that is not BEIR with --skip-bad: not skipped, message"
+is "$(counts p)" "$base" "directory that is not BEIR with --skip-bad: project unchanged"
+# a directory with some of its files is imported, with a warning
+mkdir -p onlyq
+printf '{"_id": "q8", "text": "only queries"}\n' >onlyq/queries.jsonl
+"$NEGSIEVE" init pq >/dev/null
+run "$NEGSIEVE" import pq onlyq
+is "$rc" 0 "BEIR directory with queries only: imported"
+is "$err" "negsieve: warning: onlyq: a BEIR directory without corpus.jsonl or qrels/*.tsv: only its queries are imported (found: queries.jsonl)" "BEIR directory with queries only: warning"
+is "$(counts pq)" "1 0 0 0 0 0" "BEIR directory with queries only: its query added"
 printf 'hello world\n' >what.txt
 bad what.txt "what.txt: cannot detect the format; use --format" "undetectable format"
 printf '{"name": "x"}\n' >what.jsonl

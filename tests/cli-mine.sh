@@ -74,7 +74,18 @@ run "$NEGSIEVE" mine --relative-margin abc "$P"
 is "$rc" 2 "bad number is a usage error"
 is_in "$err" "negsieve: mine: --relative-margin: expected a finite number, got 'abc'" "bad number message"
 run "$NEGSIEVE" mine --range-max -3 "$P"
-is_in "$err" "negsieve: mine: --range-max: expected an integer in 0..10000000, got '-3'" "bad integer message"
+is_in "$err" "negsieve: mine: --range-max: expected an integer in 1..10000000, got '-3'" "bad integer message"
+# 0 meant "no limit" but searched 100 deep: there is no unlimited search,
+# so 0 is refused, on the command line as in the config
+nruns=$(q "SELECT count(*) FROM run")
+run "$NEGSIEVE" mine --method bm25 --range-max 0 "$P"
+is "$rc" 2 "--range-max 0 is a usage error"
+is "$err" "negsieve: mine: --range-max: expected an integer in 1..10000000, got '0'
+Try 'negsieve mine --help'." "--range-max 0: message"
+run "$NEGSIEVE" mine --refilter --range-max 0 "$P"
+is "$rc:$err" "2:negsieve: mine: --range-max: expected an integer in 1..10000000, got '0'
+Try 'negsieve mine --help'." "--refilter --range-max 0 is a usage error"
+is "$(q "SELECT count(*) FROM run")" "$nruns" "--range-max 0: no run added"
 opt_err=$err
 run "$NEGSIEVE" mine --range-min 5 --range-max 5 "$P"
 is_in "$err" "negsieve: mine: --range-min (mine.range_min) 5 must be below --range-max (mine.range_max) 5" "empty rank window"
@@ -113,10 +124,33 @@ printf 'mine:\n  sampling: often\n' >"$T/bad.yaml"
 run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p2"
 is_in "$err" "bad.yaml:2:13: " "bad mine.sampling in config is reported with its position"
 # the option and the key are checked by one checker and read alike
-printf 'mine:\n  range_max: -3\n' >"$T/bad.yaml"
+printf 'mine:\n  range_max: 0\n' >"$T/bad.yaml"
 run "$NEGSIEVE" init --config "$T/bad.yaml" "$T/p3"
-is "$err" "negsieve: $T/bad.yaml:2:14: mine.range_max: expected an integer in 0..10000000, got '-3'" "bad mine.range_max in config"
-is "${err#*mine.range_max}" "$(printf '%s' "$opt_err" | head -1 | sed 's/.*--range-max//')" "... reads as --range-max does"
+is "$rc" 6 "mine.range_max 0 in config: configuration error"
+is "$err" "negsieve: $T/bad.yaml:2:14: mine.range_max: expected an integer in 1..10000000, got '0'" "mine.range_max 0 in config: message"
+is "${err#*mine.range_max}" "$(printf '%s' "$opt_err" | head -1 | sed 's/.*--range-max//')" "... reads as --range-max 0 does"
+ok "mine.range_max 0 in config: no project created" test ! -e "$T/p3"
+# a project whose stored config has the range_max 0 that older versions
+# took: every command says what is wrong and how to replace it, and
+# negsieve config shows and replaces it
+"$NEGSIEVE" init "$T/p0" >/dev/null
+sqlite3 "$T/p0/negsieve.db" "UPDATE meta SET value = 'mine:
+  range_max: 0
+' WHERE key = 'config'"
+run "$NEGSIEVE" mine --method bm25 "$T/p0"
+is "$rc" 6 "stored mine.range_max 0: mine refuses the project"
+is "$err" "negsieve: $T/p0/negsieve.db:negsieve.yaml:2:14: mine.range_max: expected an integer in 1..10000000, got '0' (the stored configuration; replace it with 'negsieve config $T/p0 FILE')" "stored mine.range_max 0: message with the way out"
+run "$NEGSIEVE" config "$T/p0"
+is "$rc" 6 "stored mine.range_max 0: config shows it, exit 6"
+is "$out" "mine:
+  range_max: 0" "stored mine.range_max 0: config shows the stored text"
+is "$err" "negsieve: $T/p0/negsieve.db:negsieve.yaml:2:14: mine.range_max: expected an integer in 1..10000000, got '0'
+negsieve: the stored configuration fails its checks; replace it with 'negsieve config $T/p0 FILE'" "stored mine.range_max 0: config says what is wrong"
+printf 'mine:\n  range_max: 50\n' >"$T/fixed.yaml"
+run "$NEGSIEVE" config "$T/p0" "$T/fixed.yaml"
+is "$rc" 0 "stored mine.range_max 0: config replaces it"
+run "$NEGSIEVE" stats "$T/p0"
+is "$rc" 0 "stored mine.range_max 0: the project opens again"
 # options override the config, the config overrides the defaults
 printf 'mine:\n  method: bm25\n  num_negatives: 1\n' >"$T/cfg.yaml"
 "$NEGSIEVE" init --config "$T/cfg.yaml" "$T/p4" >/dev/null
