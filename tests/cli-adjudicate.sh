@@ -2,7 +2,8 @@
 # cli-adjudicate.sh - overlap review and adjudication from the command
 # line: two annotators label the same item apart (each without seeing the
 # other's label), and the adjudicator working the conflicts queue sees
-# both labels in the detail pane before settling it.  stats and queue
+# both labels in the detail pane before settling it, and the conflicts
+# queue's own progress in the header.  stats and queue
 # list count the items each annotator labelled alike (they disagreed
 # once: stats counted only final labels, each for one annotator).
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -45,8 +46,11 @@ is_in "$("$NEGSIEVE" stats "$P")" "labelled    0 items" "... while stats' total 
 is_in "$("$NEGSIEVE" stats "$P")" "(per annotator: the items each labelled, final or not; shared ones count for each)" "... and says the difference"
 review "$T/c" carol --queue conflicts
 is_in "$(cat "$T/dump.carol")" "conflict: alice tn, bob fn." "the adjudicator sees both labels"
+is_in "$(cat "$T/dump.carol")" "queue 0/1 done (0.0%), 1 queries" "... and the conflicts queue's progress, not the project's"
 printf 'f\nq\n' >"$T/cf"
 review "$T/cf" carol --queue conflicts
+review "$T/c" carol --queue conflicts
+is_in "$(cat "$T/dump.carol")" "queue 1/1 done (100.0%)" "settled: the conflicts queue is done"
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM item_label WHERE label = 'fn'")" 1 "carol settles it: FN"
 is "$(per_annotator)" "$(three "alice 1 bob 1 carol 1 ")" "adjudicated: carol's adjudication counts for her, everywhere"
 done_testing
