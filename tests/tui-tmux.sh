@@ -45,7 +45,7 @@ ok "key hints on the last line" wait_for "f FN  x TN"
 ok "queue counted once idle" wait_for "queue 0/8 done (0.0%)"
 colored=$(tm capture-pane -e -p -t t: | cat -v)
 is_in "$colored" "^[[43mterminal^[[39m^[[49m." "query terms highlighted in colour in the detail pane"
-is_in "$colored" "^[[44m p | run 1 import" "header in colour"
+is_in "$colored" "^[[44m run 1 import | queue 0/8 done" "header in colour (at 80 columns the project name goes first)"
 tm send-keys -t t: f
 ok "decision shown" wait_for "FN: p2."
 pid=$(tm display-message -p -t t: '#{pane_pid}')
