@@ -51,6 +51,14 @@ cmd_config(int argc, char **argv)
 		fputs(src, stdout);
 		if (*src && src[strlen(src) - 1] != '\n')
 			fputc('\n', stdout);
+		/* standard output stays the stored text (empty here), so
+		 * that 'config P > file' and 'config P file' round-trip;
+		 * the explanation goes to standard error */
+		if (!*src)
+			fprintf(stderr, "negsieve: %s: no configuration "
+				"stored: the defaults apply ('negsieve init "
+				"--example-config' prints every key with its "
+				"default)\n", argv[st.first]);
 		project_close(&p);
 		return NS_OK;
 	}
