@@ -809,6 +809,46 @@ read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
 	return ret;
 }
 
+/*
+ * The query's candidates of the overlap share that an annotator labelled
+ * fn without a final label yet: item_label has none for them (it holds
+ * only agreed or adjudicated labels there), so they would be written as
+ * negatives like any undecided candidate; the export counts them (and
+ * may leave them out).  Called after read_labels(): an item with a label
+ * of its own (a drop of its passage elsewhere, say) is not pending.
+ */
+static enum ns_rc
+read_pending(struct export_reader *r, size_t ncand, struct ns_err *err)
+{
+	static const char sql_pending[] =
+		"SELECT l.passage_id, count(DISTINCT l.label) > 1"
+		" FROM annotator_label l JOIN item_need n"
+		"   ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
+		" WHERE l.query_id = ?1"
+		" GROUP BY l.passage_id"
+		" HAVING sum(l.label = 'fn') > 0"
+		"   AND (count(*) < max(n.k) OR count(DISTINCT l.label) > 1)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(st = db_prep(r->db, sql_pending, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, r->q.id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ptrdiff_t ci = find_indexed(r, ncand, sqlite3_column_int64(
+						    st, 0));
+
+		if (ci >= 0 && r->q.items[ci].label == LABEL_NONE)
+			r->q.items[ci].pending = sqlite3_column_int(st, 1)
+						 ? EXPORT_PENDING_CONFLICT
+						 : EXPORT_PENDING_WAIT;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(r->db, err, "reading decisions");
+	return NS_OK;
+}
+
 /* The cascade's verdicts of the query. */
 static enum ns_rc
 read_verdicts(struct export_reader *r, size_t ncand, struct ns_err *err)
@@ -894,7 +934,8 @@ export_reader_next(struct export_reader *r, const struct export_query **q,
 	if ((rc = read_positives(r, k, ncand, err)) ||
 	    (rc = read_judged(r, ncand, err)))
 		return rc;
-	if (decided && (rc = read_labels(r, ncand, err)))
+	if (decided && ((rc = read_labels(r, ncand, err)) ||
+			(rc = read_pending(r, ncand, err))))
 		return rc;
 	return read_verdicts(r, ncand, err);
 }

@@ -30,6 +30,17 @@ enum export_auto {
 	EXPORT_AUTO_REVIEW,	/* left to people */
 };
 
+/* An item of the overlap share (review.overlap) without an agreed or
+ * adjudicated label (so without an item_label), that an annotator's
+ * current label calls a false negative. */
+enum export_pending {
+	EXPORT_PENDING_NONE = 0,
+	EXPORT_PENDING_WAIT,	/* the labels so far agree (fn): waiting for
+				 * more annotators */
+	EXPORT_PENDING_CONFLICT,/* fn against another label: waiting for an
+				 * adjudicator */
+};
+
 /* One passage of a query. */
 struct export_item {
 	int64_t passage_id;
@@ -48,6 +59,8 @@ struct export_item {
 	bool near_dup;		/* flagged near_duplicate of a positive */
 	enum label label;	/* current human label (item_label), or
 				 * LABEL_NONE */
+	enum export_pending pending; /* no label yet, but an annotator's
+				 * fn (a candidate only) */
 	enum export_auto verdict; /* the cascade's verdict */
 	double pfn;		/* its P(FN) under the cascade; NAN: none */
 };

@@ -823,12 +823,15 @@ db_mine_run_finish(struct db *db, int64_t run_id, const char *params,
 	static const char sql[] =
 		"UPDATE run SET state = 'done', params = ? WHERE id = ?";
 	sqlite3_stmt *st = db_prep(db, sql, err);
+	enum ns_rc rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_text(st, 1, params, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, run_id);
-	return db_step_done(db, st, "finishing a run", err);
+	if ((rc = db_step_done(db, st, "finishing a run", err)))
+		return rc;
+	return db_mine_run_pooled(db, run_id, err);
 }
 
 /* --- pools ------------------------------------------------------------- */
@@ -1114,6 +1117,27 @@ db_mine_fn_pool(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	free(c);		/* one block with pos and ps */
 }
 
+/* ns_pool_size(data): the number of candidates of a pool blob, read off
+ * its head (NULL for what is no pool blob). */
+static void
+db_mine_fn_pool_size(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *b;
+	int len;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_BLOB)
+		return;
+	b = sqlite3_value_blob(argv[0]);
+	len = sqlite3_value_bytes(argv[0]);
+	if (!b || len < POOL_HEAD || memcmp(b, POOL_MAGIC, 4) != 0)
+		return;
+	sqlite3_result_int64(ctx, (int64_t)((uint32_t)b[4] |
+					    (uint32_t)b[5] << 8 |
+					    (uint32_t)b[6] << 16 |
+					    (uint32_t)b[7] << 24));
+}
+
 int
 db_mine_sql_functions(sqlite3 *h)
 {
@@ -1129,7 +1153,28 @@ db_mine_sql_functions(sqlite3 *h)
 		rc = sqlite3_create_function(h, names[i], 2,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				(void *)&fields[i], db_mine_fn_pool, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(h, "ns_pool_size", 1,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				db_mine_fn_pool_size, NULL, NULL);
 	return rc;
+}
+
+enum ns_rc
+db_mine_run_pooled(struct db *db, int64_t run_id, struct ns_err *err)
+{
+	static const char sql[] =
+		"UPDATE run SET params = json_set(params, '$.pooled',"
+		"  (SELECT sum(ns_pool_size(data)) FROM run_pool"
+		"   WHERE run_id = ?1))"
+		" WHERE id = ?1 AND json_valid(params)"
+		"   AND EXISTS (SELECT 1 FROM run_pool WHERE run_id = ?1)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run_id);
+	return db_step_done(db, st, "counting a run's pool", err);
 }
 
 enum ns_rc

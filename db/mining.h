@@ -97,6 +97,16 @@ enum ns_rc db_mine_pool_each(struct db *db, int64_t run_id,
 			     db_mine_pool_fn fn, void *arg,
 			     struct ns_err *err);
 
+/*
+ * Record in run @run_id's params the number of candidates its pool holds
+ * ("pooled": what the search retrieved, before the filters), so that
+ * `stats` counts them without reading the pool; nothing for a run
+ * without a pool.  Done when a run is finished (db_mine_run_finish()),
+ * merged from shards, or refiltered.  Call inside a transaction.
+ */
+enum ns_rc db_mine_run_pooled(struct db *db, int64_t run_id,
+			      struct ns_err *err);
+
 /* Queries pooled in run @run_id (0: none, e.g. a run mined before pools). */
 int64_t db_mine_pool_count(struct db *db, int64_t run_id);
 

@@ -540,6 +540,9 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 		rc = shard_copy(db, by_index[i], *run_id, cands, err);
 		*queries += by_index[i]->queries;
 	}
+	/* the pool's size, for stats */
+	if (rc == NS_OK)
+		rc = db_mine_run_pooled(db, *run_id, err);
 	if (rc == NS_OK)
 		rc = db_commit(db, err);
 	if (rc != NS_OK)

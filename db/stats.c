@@ -45,8 +45,22 @@ stats_totals(struct db *db, struct stats_counts *c, struct ns_err *err)
 				 "grade > 0", -1, err, &rc);
 	c->judged_negatives = stats_one(db, "SELECT count(*) FROM qrel WHERE "
 					"grade <= 0", -1, err, &rc);
-	c->candidates = stats_one(db, "SELECT count(*) FROM candidate", -1,
-				  err, &rc);
+	/* a mined run stores only its kept candidates; what its filters
+	 * dropped is in its pool, whose size the run records ("pooled",
+	 * db_mine_run_pooled()); a run finished before it did has it
+	 * counted from the pool's blobs (their heads) */
+	c->candidates = stats_one(db,
+		"SELECT coalesce(sum(CASE"
+		"  WHEN r.state = 'done' AND json_valid(r.params)"
+		"   AND json_type(r.params, '$.pooled') = 'integer'"
+		"  THEN json_extract(r.params, '$.pooled')"
+		"  WHEN r.state = 'done' AND EXISTS (SELECT 1 FROM run_pool p"
+		"   WHERE p.run_id = r.id)"
+		"  THEN (SELECT sum(ns_pool_size(p.data)) FROM run_pool p"
+		"   WHERE p.run_id = r.id)"
+		"  ELSE (SELECT count(*) FROM candidate c"
+		"   WHERE c.run_id = r.id) END), 0)"
+		" FROM run r", -1, err, &rc);
 	c->candidates_kept = stats_one(db, "SELECT count(*) FROM candidate "
 				       "WHERE filter IS NULL", -1, err, &rc);
 	c->decisions = stats_one(db, "SELECT count(*) FROM decision", -1, err,

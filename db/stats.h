@@ -15,7 +15,9 @@ struct stats_counts {
 	int64_t passage_ids;	/* external passage ids */
 	int64_t positives;	/* qrels with grade > 0 */
 	int64_t judged_negatives; /* qrels with grade <= 0 */
-	int64_t candidates;	/* candidate rows, all runs */
+	int64_t candidates;	/* candidates of all runs: a mined run's
+				 * pool (all it retrieved), else its
+				 * candidate rows */
 	int64_t candidates_kept; /* candidates no filter dropped */
 	int64_t decisions;	/* events in the decision log */
 	int64_t decisions_live;	/* labelling decisions in force */

@@ -56,6 +56,14 @@ cmd_config(int argc, char **argv)
 		fputs(src, stdout);
 		if (*src && src[strlen(src) - 1] != '\n')
 			fputc('\n', stdout);
+		/* standard output stays the stored text (empty here), so
+		 * that 'config P > file' and 'config P file' round-trip;
+		 * the explanation goes to standard error */
+		if (!*src)
+			fprintf(stderr, "negsieve: %s: no configuration "
+				"stored: the defaults apply ('negsieve init "
+				"--example-config' prints every key with its "
+				"default)\n", argv[st.first]);
 		free(stored);
 		project_close(&p);
 		if (cfg_err.rc) {

@@ -47,7 +47,8 @@ cmd_queue(int argc, char **argv)
 		return rc;
 	if (st.first != argc - 2 || strcmp(argv[st.first], "list"))
 		return cmd_usage_error("queue", "expected 'list PROJECT'");
-	if (project_open(&p, argv[st.first + 1], &err) != NS_OK)
+	/* a reading command: it works on a read-only project */
+	if (project_open_read(&p, argv[st.first + 1], &err) != NS_OK)
 		return cmd_fail(&err);
 	n = team_queue_names(p.cfg, names, 64);
 	if (s.json)

@@ -194,6 +194,10 @@ const struct config_key config_keys[] = {
 	{ "export.undecided", CONFIG_ENUM, "keep", "keep|drop",
 	  "Candidates that neither people nor the cascade decided: keep as "
 	  "negatives, or drop." },
+	{ "export.pending_fn", CONFIG_ENUM, "keep", "keep|drop",
+	  "Candidates an annotator flagged as false negatives while their "
+	  "label is not final (review.overlap: the others have not labelled "
+	  "them or disagree): keep as negatives, or drop." },
 	{ "export.max_pfn", CONFIG_FLOAT, "1", "0..1",
 	  "Undecided candidates whose P(FN) (the cascade's model) is above "
 	  "this are left out rather than kept as negatives; 1 keeps them "

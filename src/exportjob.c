@@ -37,6 +37,10 @@ const struct opt exportjob_opts[] = {
 	OPT_KEY(0, "undecided", "U", "export.undecided", CONFIG_ENUM, ES,
 		undecided, "candidates nobody decided: keep (as negatives) or "
 		"drop"),
+	OPT_KEY(0, "pending-fn", "U", "export.pending_fn", CONFIG_ENUM, ES,
+		pending_fn, "candidates an annotator flagged FN, waiting for "
+		"the others of review.overlap or an adjudicator: keep (as "
+		"negatives) or drop"),
 	OPT_KEY(0, "max-pfn", "P", "export.max_pfn", CONFIG_FLOAT, ES,
 		max_pfn, "leave out undecided candidates whose P(FN) is above "
 		"P (1: keep them all)"),
@@ -108,7 +112,8 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 		return err_set(err, NS_EUSAGE, "--max-pfn: a probability in "
 			       "0..1");
 	if (s->action < 0 || s->action > EXPORTJOB_DROP_QUERY ||
-	    s->undecided < 0 || s->undecided > EXPORTJOB_DROP)
+	    s->undecided < 0 || s->undecided > EXPORTJOB_DROP ||
+	    s->pending_fn < 0 || s->pending_fn > EXPORTJOB_DROP)
 		return err_set(err, NS_EUSAGE, "unknown action");
 	return NS_OK;
 }
@@ -194,7 +199,7 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 	const struct exportjob_settings *s = j->s;
 	struct exportjob_counts *c = j->c;
 	int64_t drop_fn = 0, drop_passage = 0, drop_undecided = 0;
-	int64_t drop_likely = 0;
+	int64_t drop_likely = 0, drop_pending = 0, wait = 0, conflict = 0;
 	int64_t drop_cut = 0, no_text = 0, pos_dropped = 0, undecided = 0;
 	int64_t near_dup = 0, relabelled = 0, need;
 	size_t judged;
@@ -233,6 +238,8 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 			drop_passage++;
 		} else if (k == CLS_FN_HUMAN || k == CLS_FN_AUTO) {
 			drop_fn += s->action != EXPORTJOB_RELABEL;
+		} else if (it->pending && s->pending_fn == EXPORTJOB_DROP) {
+			drop_pending++;
 		} else if (k == CLS_UNDECIDED &&
 			   s->undecided == EXPORTJOB_DROP) {
 			drop_undecided++;
@@ -247,6 +254,8 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 			plist_add(&j->neg, it);
 			undecided += k == CLS_UNDECIDED;
 			near_dup += it->near_dup;
+			wait += it->pending == EXPORT_PENDING_WAIT;
+			conflict += it->pending == EXPORT_PENDING_CONFLICT;
 		}
 	}
 	if (s->action == EXPORTJOB_RELABEL) {
@@ -277,6 +286,9 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 	c->negatives += (int64_t)j->neg.n;
 	c->undecided_kept += undecided;
 	c->near_dup_kept += near_dup;
+	c->pending_wait += wait;
+	c->pending_conflict += conflict;
+	c->drop_pending += drop_pending;
 	c->drop_fn += drop_fn;
 	c->drop_passage += drop_passage;
 	c->drop_undecided += drop_undecided;
@@ -335,6 +347,8 @@ params_json(const struct exportjob_settings *s, int file_type)
 				    : json_null());
 		json_object_set_new(o, "undecided", json_string(
 				    undecided_names[s->undecided]));
+		json_object_set_new(o, "pending_fn", json_string(
+				    undecided_names[s->pending_fn]));
 		json_object_set_new(o, "max_pfn", json_real(s->max_pfn));
 		json_object_set_new(o, "negatives",
 				    json_integer(s->negatives));
@@ -360,12 +374,16 @@ counts_json(const struct exportjob_counts *c)
 		{ "negatives", c->negatives },
 		{ "undecided_kept", c->undecided_kept },
 		{ "near_duplicates_kept", c->near_dup_kept },
+		{ "pending_fn_waiting_kept", c->pending_wait },
+		{ "pending_fn_conflict_kept", c->pending_conflict },
 		{ "fn_by_people", c->fn_human },
 		{ "fn_by_cascade", c->fn_auto },
 		{ "dropped_fn", c->drop_fn },
 		{ "dropped_passages", c->drop_passage },
 		{ "dropped_undecided", c->drop_undecided },
 		{ "dropped_likely_fn", c->drop_likely },
+		{ "dropped_pending_fn", c->drop_pending },
+		{ "max_pfn_not_applied", c->max_pfn_off },
 		{ "dropped_beyond_negatives", c->drop_cut },
 		{ "dropped_without_text", c->drop_no_text },
 		{ "positives_dropped", c->pos_dropped },
@@ -425,6 +443,8 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	c->fit = export_reader_fit(rd);
 	/* P(FN) leaves nothing out before it comes from a model */
 	j.max_pfn = export_reader_model(rd) ? s->max_pfn : 1.0;
+	c->max_pfn_off = s->max_pfn < 1.0 && !export_reader_model(rd) &&
+			 !exportfmt_is_qrels(s->format);
 	progress_start(&pr, "export", "queries", c->queries);
 	c->newest_run = export_reader_newest(rd);
 	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
@@ -451,6 +471,7 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	rec.negatives = c->negatives;
 	rec.negatives_dropped = c->drop_fn + c->drop_passage +
 				c->drop_undecided + c->drop_likely +
+				c->drop_pending +
 				c->drop_cut + c->drop_no_text;
 	rec.queries_dropped = c->q_people + c->q_action + c->q_max_flagged;
 	rec.counts = counts = counts_json(c);
@@ -540,4 +561,26 @@ exportjob_print(const struct exportjob_settings *s,
 		(long long)c->drop_passage, (long long)c->drop_undecided,
 		(long long)c->drop_likely, (long long)c->drop_cut,
 		(long long)c->drop_no_text);
+	/* review.overlap: an annotator's fn is no label until the others
+	 * agree (or an adjudicator decides), so such a candidate is what
+	 * the other rules make it; say how many, whatever was done */
+	if (c->pending_wait || c->pending_conflict)
+		fprintf(fp, "%-18s%lld negatives written with an FN label from "
+			"an annotator, not final (review.overlap): %lld "
+			"waiting for more annotators, %lld for an adjudicator;"
+			" --pending-fn drop leaves them out\n", "pending FN",
+			(long long)(c->pending_wait + c->pending_conflict),
+			(long long)c->pending_wait,
+			(long long)c->pending_conflict);
+	if (c->drop_pending)
+		fprintf(fp, "%-18s%lld candidates with an FN label from an "
+			"annotator, not final (review.overlap): left out "
+			"(--pending-fn drop)\n", "pending FN",
+			(long long)c->drop_pending);
+	if (c->max_pfn_off)
+		fprintf(fp, "%-18s--max-pfn %g not applied: no P(FN) model "
+			"yet (a cascade fit makes one from at least 10 "
+			"labels by people, false and true negatives among "
+			"them); nothing was left out by P(FN)\n", "P(FN)",
+			s->max_pfn);
 }

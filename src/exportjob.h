@@ -17,6 +17,12 @@
  *      undecided = drop, or their P(FN) under the cascade is above
  *      max_pfn.
  *
+ * With review.overlap, a candidate of the overlap share has a label (1.)
+ * only once its annotators agree or an adjudicator decides.  One that an
+ * annotator flagged fn before that (export_pending) is what rules 2-4
+ * make it, and is counted apart when written as a negative; pending_fn =
+ * drop leaves it out instead.
+ *
  * The negatives are the kept candidates of the chosen run (each query's
  * newest run with kept candidates by default; or one run; or every
  * run).  A false negative is a fact about the pair (query, passage),
@@ -59,6 +65,9 @@ struct exportjob_settings {
 	int64_t max_flagged;	/* drop a query with more false negatives
 				 * than this; -1: no limit */
 	int undecided;		/* enum exportjob_undecided */
+	int pending_fn;		/* enum exportjob_undecided: candidates an
+				 * annotator of the overlap share flagged
+				 * fn, not final yet (export_pending) */
 	double max_pfn;		/* undecided with a higher P(FN): left
 				 * out (1: none) */
 	int64_t negatives;	/* at most this many per query (the best
@@ -105,6 +114,9 @@ struct exportjob_counts {
 	int64_t negatives;		/* negatives written */
 	int64_t undecided_kept;		/* ... of which undecided */
 	int64_t near_dup_kept;		/* ... of which flagged near-dups */
+	int64_t pending_wait;		/* ... of which an annotator's fn
+					 * waits for more annotators */
+	int64_t pending_conflict;	/* ... or for an adjudicator */
 	int64_t fn_human, fn_auto;	/* false negatives found (by people,
 					 * by the cascade) in the queries
 					 * not dropped by people */
@@ -113,6 +125,7 @@ struct exportjob_counts {
 	int64_t drop_passage;		/* dropped by people */
 	int64_t drop_undecided;		/* undecided = drop */
 	int64_t drop_likely;		/* undecided, P(FN) > max_pfn */
+	int64_t drop_pending;		/* pending fn, pending_fn = drop */
 	int64_t drop_cut;		/* beyond --negatives */
 	int64_t drop_no_text;		/* passages known by id only */
 	int64_t pos_dropped;		/* positives dropped by people */
@@ -128,6 +141,8 @@ struct exportjob_counts {
 	/* each query's newest run (no --run): queries whose negatives
 	 * come from an older run than the newest, which kept none */
 	int64_t older_run, newest_run;
+	/* max_pfn < 1 asked but not applied: no P(FN) model yet */
+	bool max_pfn_off;
 };
 
 /*

@@ -1161,7 +1161,8 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			  db_mine_each(pj->db, run, refilter_query, &r,
 				       err)) == NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
-			    NS_OK)
+			    NS_OK &&
+		    (rc = db_mine_run_pooled(pj->db, run, err)) == NS_OK)
 			rc = db_commit(pj->db, err);
 		else
 			db_rollback(pj->db);

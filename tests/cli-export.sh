@@ -156,6 +156,73 @@ run "$NEGSIEVE" export -f bge -a relabel -o "$T/c2.jsonl" "$C"
 is_in "$out" "export 2: bge to" "--format over the config"
 is_in "$out" "2 judged + 3 added by relabelling" "--action over the config"
 
+# --max-pfn before the cascade has a P(FN) model (the fixture's fits have
+# none) leaves nothing out, and the summary says it was not applied
+run "$NEGSIEVE" export --max-pfn 0.1 -o "$T/mp.jsonl" "$P"
+is "$rc" 0 "--max-pfn without a model: exit 0"
+is_in "$out" "P(FN)             --max-pfn 0.1 not applied: no P(FN) model yet (a cascade fit makes one from at least 10 labels by people, false and true negatives among them); nothing was left out by P(FN)" \
+	"--max-pfn without a model: the summary says it was not applied"
+is "$(cat "$T/mp.jsonl")" "$(cat "$T/a.jsonl")" "... and the records are those without it"
+is "$(db "$P" "SELECT json_extract(counts, '$.max_pfn_not_applied') FROM export ORDER BY id DESC LIMIT 1")" 1 \
+	"... and the export log says so"
+run "$NEGSIEVE" export -o "$T/mp1.jsonl" "$P"
+case $out in
+*"not applied"*) ok "no --max-pfn: no such line" false ;;
+*) ok "no --max-pfn: no such line" true ;;
+esac
+
+# review.overlap: an annotator's fn is no label until the others agree or
+# an adjudicator decides (SPEC: the current label is the agreed or the
+# adjudicated one), so such a candidate is written as a negative like any
+# undecided one; the summary counts it, --pending-fn drop leaves it out.
+# q2: n9 needs 2 annotators, bob said fn (waiting); n10: ann fn, bob tn
+# (a conflict); n8: both fn (agreed: a false negative, relabelled)
+O=$T/overlap
+"$NEGSIEVE" init "$O" >/dev/null
+sqlite3 "$O/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
+db "$O" "INSERT INTO item_need(query_id, passage_id, k) VALUES
+	  (2, 19, 2), (2, 20, 2), (2, 18, 2);
+	INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	VALUES (2, 19, 2, 'fn', 'now'), (2, 20, 1, 'fn', 'now'),
+	  (2, 20, 2, 'tn', 'now'), (2, 18, 1, 'fn', 'now'),
+	  (2, 18, 2, 'fn', 'now')"
+beta() { grep '"beta query"' "$1"; }
+run "$NEGSIEVE" export -o "$T/ov.jsonl" "$O"
+is "$rc" 0 "overlap: export exits 0"
+is_in "$out" "pending FN        2 negatives written with an FN label from an annotator, not final (review.overlap): 1 waiting for more annotators, 1 for an adjudicator; --pending-fn drop leaves them out" \
+	"overlap: the summary counts the negatives with a pending FN label"
+is_in "$(beta "$T/ov.jsonl")" '"neg": ["n9 beta for review", "n10 beta undecided", "n11 beta judged non-relevant"]' \
+	"overlap: by default they are negatives (no final label yet)"
+is_in "$(beta "$T/ov.jsonl")" 'n8 beta' "overlap: the agreed fn is relabelled"
+is "$(db "$O" "SELECT json_extract(counts, '$.pending_fn_waiting_kept') || ' ' ||
+	json_extract(counts, '$.pending_fn_conflict_kept') FROM export")" "1 1" \
+	"overlap: the export log counts them"
+run "$NEGSIEVE" export --pending-fn drop -o "$T/ovd.jsonl" "$O"
+is_in "$out" "pending FN        2 candidates with an FN label from an annotator, not final (review.overlap): left out (--pending-fn drop)" \
+	"--pending-fn drop: counted as left out"
+is_in "$(beta "$T/ovd.jsonl")" '"neg": ["n11 beta judged non-relevant"]' \
+	"--pending-fn drop: they are not written"
+is "$(db "$O" "SELECT json_extract(params, '$.pending_fn') || ' ' ||
+	negatives_dropped FROM export ORDER BY id DESC LIMIT 1")" "drop 3" \
+	"--pending-fn drop: in the export log (with the dropped passage)"
+run "$NEGSIEVE" export --undecided drop -o "$T/ovu.jsonl" "$O"
+is_in "$(beta "$T/ovu.jsonl")" '"neg": ["n11 beta judged non-relevant"]' \
+	"--undecided drop leaves them out too (they are undecided)"
+# an adjudicator settles the conflict: n10 is a negative, no longer pending
+db "$O" "INSERT INTO decision(query_id, passage_id, annotator_id, action,
+	  role, at) VALUES (2, 20, 2, 'tn', 'adjudicator', 'now')"
+run "$NEGSIEVE" export --pending-fn drop -o "$T/ova.jsonl" "$O"
+is_in "$out" "pending FN        1 candidates with an FN label" \
+	"adjudicated: no longer pending"
+is_in "$(beta "$T/ova.jsonl")" '"neg": ["n10 beta undecided", "n11 beta judged non-relevant"]' \
+	"adjudicated tn: written as a negative under --pending-fn drop"
+run "$NEGSIEVE" export -f trec-qrels -o - "$O"
+is "$(printf '%s\n' "$out" | grep -c 'q2 0 n9\|q2 0 n10')" 0 \
+	"qrels: a pending FN is no false negative"
+run "$NEGSIEVE" export --pending-fn maybe -o "$T/x" "$O"
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --pending-fn: expected one of keep,drop, got 'maybe'" \
+	"--pending-fn: keep or drop"
+
 # errors: a clear message, exit status, nothing written or recorded
 n0=$(db "$P" "SELECT count(*) FROM export")
 run "$NEGSIEVE" export "$P"
@@ -505,6 +572,8 @@ print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/casc.
 	run "$NEGSIEVE" export --max-pfn 0 -o "$T/mp0.jsonl" "$K"
 	is_in "$out" ", 0 undecided with P(FN) above --max-pfn," \
 		"--max-pfn before any model: nothing left out"
+	is_in "$out" "--max-pfn 0 not applied: no P(FN) model yet" \
+		"--max-pfn before any model: the summary says so"
 	db "$K" "INSERT INTO decision(query_id, passage_id, annotator_id,
 	    action, at)
 	  SELECT query_id, passage_id, 1, CASE WHEN rank <= 2 THEN 'fn'

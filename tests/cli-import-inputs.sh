@@ -223,6 +223,12 @@ is "$rc" 0 "mine --shard on a read-only project: exit 0"
 ok "mine --shard wrote its shard" test -s "$T/out/shard1.db"
 run ro "$NEGSIEVE" config "$P"
 is "$rc" 0 "config (showing it) on a read-only project: exit 0"
+is "$out" "" "config without a stored configuration: nothing on standard output"
+is "$err" "negsieve: $P: no configuration stored: the defaults apply ('negsieve init --example-config' prints every key with its default)" \
+	"config without a stored configuration: says the defaults apply"
+run ro "$NEGSIEVE" queue list "$P"
+is "$rc" 0 "queue list on a read-only project: exit 0"
+is_in "$out" "all " "queue list on a read-only project: the queues"
 is "$(ls "$P")" "negsieve.db" "read-only project: nothing added"
 v=$(q "$P" "PRAGMA user_version")
 cp -r "$P" old && chmod -R u+w old && sqlite3 old/negsieve.db "PRAGMA user_version = $((v - 1))" && chmod -R a-w old
@@ -230,6 +236,9 @@ run ro "$NEGSIEVE" stats old
 is "$rc" 8 "read-only project with an older schema: exit 8"
 is "$err" "negsieve: old/negsieve.db has schema version $((v - 1)), older than this negsieve's $v, and it is read-only to you; someone who can write it must open it once with this negsieve (e.g. 'negsieve stats') to upgrade it" "older schema read-only: message names who can fix it"
 chmod -R u+w "$P" old
+"$NEGSIEVE" config "$P" >"$T/stored.yaml" 2>/dev/null
+run "$NEGSIEVE" config "$P" "$T/stored.yaml"
+is "$rc" 0 "config P > file, then config P file: the round trip works without a stored configuration"
 
 # --- 8. init is atomic; 9. a full disk is exit 4 --------------------------
 run sh -c "trap '' XFSZ; ulimit -f 40; exec '$NEGSIEVE' init full"

@@ -124,6 +124,8 @@ is "$(pool 1 | cut -f1-7 | md5sum)" "$(pool 2 | md5sum)" \
 is "$(q "SELECT count(*) FROM run_positive WHERE run_id=2")" 7 "positives' scores merged (query 1 has two)"
 is "$(q "SELECT json_extract(params,'\$.shards')||' '||json_extract(params,'\$.num_negatives') FROM run WHERE id=2")" \
    "3 2" "merged run records its parameters and shard count"
+is "$(q "SELECT json_extract(params,'\$.pooled') FROM run WHERE id=2")" 70 \
+   "merged run records its pool's size (for stats)"
 run "$NEGSIEVE" merge "$P" "$T/s0.db" "$T/s1.db" "$T/s2.db"
 is "$err" "negsieve: these shards were already merged as run 2" "a job merges once"
 

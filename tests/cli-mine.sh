@@ -42,6 +42,18 @@ is "$(q "SELECT count(*) FROM candidate WHERE query_id=2 AND filter IS NULL")" 2
 is "$(q "SELECT count(*) FROM run_positive WHERE run_id=1 AND score > 0")" 2 \
    "positive scores stored, negated bm25 (higher is better)"
 
+# stats counts what mining retrieved (the pool, as mine's summary does)
+# and what its filters kept (the candidate table), from the size the run
+# records; a run finished before it recorded one is counted from its pool
+run "$NEGSIEVE" stats "$P"
+is_in "$out" "candidates  9 (4 kept by the filters)" \
+	"stats: the mined candidates, and those kept by the filters"
+is "$(q "SELECT json_extract(params, '\$.pooled') FROM run")" 9 \
+	"the run records its pool's size"
+q "UPDATE run SET params = json_remove(params, '\$.pooled')"
+run "$NEGSIEVE" stats --json "$P"
+is_in "$out" '"candidates": 9,' "stats of a run without the recorded size: counted from the pool"
+q "UPDATE run SET params = json_set(params, '\$.pooled', 9)"
 params=$(q "SELECT params FROM run")
 run "$NEGSIEVE" mine --refilter --range-max 500 "$P"
 is "$rc" 2 "refilter deeper than the search: usage error"
@@ -51,6 +63,9 @@ run "$NEGSIEVE" mine --refilter --num-negatives 1 --sampling random --seed 3 "$P
 is "$rc" 0 "refilter succeeds"
 is "$(q "SELECT count(*) FROM candidate WHERE filter IS NULL")" 2 "refilter: one per query with candidates"
 is "$(q "SELECT count(*) FROM run")" 1 "refilter makes no new run"
+run "$NEGSIEVE" stats "$P"
+is_in "$out" "candidates  9 (2 kept by the filters)" \
+	"stats after a refilter: the same pool, fewer kept"
 is "$(q "SELECT json_extract(params,'\$.num_negatives')||json_extract(params,'\$.sampling') FROM run")" \
    "1random" "refilter records its parameters"
 is "$(reasons 1 | tr ' ' '\n' | grep -E 'positive|same_text' | tr '\n' ' ')" \
