@@ -184,6 +184,34 @@ is_in "$pane" "Terminal too small: 40x10. negsieve review needs at least 60x15; 
 stop
 done
 
+# a message of two lines (p's) takes its rows from the detail pane:
+# "lines a-b" counts the rows that show, and J reaches the last line
+W=$T/w
+mkproj "$W"
+db "$W" "UPDATE passage SET text = '$(seq -f 'w%03g' 1 299 | tr '\n' ' ')w300.' WHERE id = 1"
+for size in 80x24 60x15; do
+cols=${size%x*}; rows=${size#*x}
+tm new-session -d -s t -x "$cols" -y "$rows" \
+	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$W'"
+ok "$size: frame for the message test" wait_for "Q q1:"
+tm send-keys -t t: p
+ok "$size: p and its message of two lines" wait_for "The positive, for this"
+pane=$(tm capture-pane -p -t t:)
+# the rows between the pane's title and the message, and what the title
+# says they show
+shown=$(printf '%s\n' "$pane" | awk '/positive for p2/ { s = NR }
+	/^The positive, for this/ { m = NR } END { print m - s - 1 }')
+said=$(printf '%s\n' "$pane" | sed -n 's/.* lines \([0-9]*\)-\([0-9]*\) of .*/\1 \2/p' |
+	awk '{ print $2 - $1 + 1 }')
+is "$shown" "$said" "$size: 'lines a-b' counts the rows above the message"
+is "$(printf '%s\n' "$pane" | grep -c '^The positive, for this')" 1 "$size: the message shows once, whole"
+for i in $(seq 20); do tm send-keys -t t: J; done
+ok "$size: J scrolls to the last line, above the message" wait_for "w300."
+pane=$(tm capture-pane -p -t t:)
+is "$(printf '%s\n' "$pane" | grep -B1 '^The positive, for this' | head -1 | tr -s ' ')" "w289 w290 w291 w292 w293 w294 w295 w296 w297 w298 w299 w300." "$size: ... on the row just above it"
+stop
+done
+
 tm new-session -d -s t -x 80 -y 24 \
 	"env TERM=dumb '$NEGSIEVE' review '$P'; echo rc=\$?; sleep 30"
 ok "TERM=dumb refused" wait_for "rc=11"
