@@ -46,7 +46,8 @@ struct decision_ev {
 	int64_t query_id;
 	int64_t passage_id;	/* 0: the event is about the whole query */
 	const char *action;	/* fn, tn, drop_passage, drop_query, skip, note */
-	const char *note;	/* NULL: none */
+	const char *note;	/* NULL: none (a "note" without one takes
+				 * the item's note back) */
 	int64_t ms_on_item;	/* < 0: unknown */
 	int64_t seen;		/* the decision behind the label the person
 				 * saw (item: queue_cand.label_dec; query:

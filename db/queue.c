@@ -195,8 +195,8 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 		"SELECT passage_id, label, decision_id, annotator_id"
 		" FROM item_label"
 		" WHERE query_id = ?1 AND label <> 'drop_query'";
-	/* notes of anyone (oldest first: the last one wins), skips of this
-	 * annotator, not undone */
+	/* notes of anyone (oldest first: the last one wins; one without
+	 * text took the note back), skips of this annotator, not undone */
 	static const char sql_marks[] =
 		"SELECT d.passage_id, d.action, d.note FROM decision d"
 		" WHERE d.query_id = ?1 AND d.passage_id IS NOT NULL"
@@ -245,10 +245,10 @@ queue_reload_labels(struct db *db, struct queue_query *q, int64_t annotator,
 				const unsigned char *t =
 					sqlite3_column_text(st, 2);
 
-				q->c[i].note = true;
+				q->c[i].note = t && *t;
 				free(q->c[i].note_text);
-				q->c[i].note_text = xstrdup(
-					t ? (const char *)t : "");
+				q->c[i].note_text = t && *t ? xstrdup(
+					(const char *)t) : NULL;
 			} else {
 				q->c[i].label = LABEL_SKIP;
 				q->c[i].skips++;
@@ -1099,6 +1099,13 @@ queue_step_mine(struct db *db, int64_t run, int64_t qid, int dir,
 		"    AND d.passage_id IS NOT NULL" \
 		"    AND NOT EXISTS (SELECT 1 FROM decision u" \
 		"                    WHERE u.undoes = d.id)" \
+		"    AND (d.action <> 'note' OR (d.note <> '' AND NOT EXISTS" \
+		"      (SELECT 1 FROM decision x WHERE x.action = 'note'" \
+		"        AND x.query_id = d.query_id" \
+		"        AND x.passage_id = d.passage_id AND x.id > d.id" \
+		"        AND coalesce(x.note, '') = ''" \
+		"        AND NOT EXISTS (SELECT 1 FROM decision u" \
+		"                        WHERE u.undoes = x.id))))" \
 		"    AND (d.action = 'note' OR NOT EXISTS (SELECT 1" \
 		"      FROM item_label il WHERE il.query_id = d.query_id" \
 		"        AND il.passage_id = d.passage_id))" \

@@ -182,7 +182,8 @@ enum ns_rc queue_search_count(struct db *db, int64_t run, const char *expr,
  * The queue query after (@dir > 0) or before (@dir < 0) @qid holding an
  * item of @annotator's of kind @what: "fn" or "tn" (the item's current
  * label, set by @annotator), "skip" (skipped by @annotator, no label) or
- * "note" (a note of @annotator's not undone).  NS_ENOTFOUND when none.
+ * "note" (a note of @annotator's neither undone nor taken back since).
+ * NS_ENOTFOUND when none.
  */
 enum ns_rc queue_step_mine(struct db *db, int64_t run, int64_t qid, int dir,
 			   int64_t annotator, const char *what, int64_t *out,

@@ -42,8 +42,8 @@
 	X(UNDO,         "undo",         "Deciding", "u",      "Undo your last decision (also after a restart)") \
 	X(TAG,          "tag",          "Deciding", "t",      "Tag or untag the candidate and select the next") \
 	X(TAG_APPLY,    "tag-apply",    "Deciding", ";",      "Apply the next decision key to all tagged candidates") \
-	X(NOTE,         "note",         "Deciding", "c",      "Comment: write or edit the candidate's note") \
-	X(NOTE_EDITOR,  "note-editor",  "Deciding", "C",      "Comment: write or edit the note with $EDITOR") \
+	X(NOTE,         "note",         "Deciding", "c",      "Comment: write or edit the note; saving it empty removes it") \
+	X(NOTE_EDITOR,  "note-editor",  "Deciding", "C",      "Comment: write or edit the note in $EDITOR; empty removes it") \
 	X(SEARCH,       "search",       "Searching", "/",     "Search queries and passages (full text)") \
 	X(SEARCH_NEXT,  "search-next",  "Searching", "n",     "Go to the next match") \
 	X(SEARCH_PREV,  "search-prev",  "Searching", "N",     "Go to the previous match") \

@@ -310,6 +310,7 @@ layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 	g->head_row = g->pos_row + 1;
 	g->list_row = g->head_row + 1;
 	g->status_row = rows - 1;
+	g->status_rows = 1;
 	rest = g->status_row - g->list_row - 1;	/* list + detail */
 	list = (rest * 2 + 2) / 5;
 	if (list < 3)
@@ -330,6 +331,23 @@ layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 	} else {
 		g->detail_w = cols;
 	}
+}
+
+int
+layout_status(struct layout_geom *g, int want)
+{
+	int extra = want - 1;
+
+	if (g->too_small)
+		return g->status_rows = want > 1 ? want : 1;
+	/* what the last frame gave back first */
+	g->detail_rows += g->status_rows - 1;
+	if (extra > g->detail_rows - 2)
+		extra = g->detail_rows - 2;
+	if (extra < 0)
+		extra = 0;
+	g->detail_rows -= extra;
+	return g->status_rows = extra + 1;
 }
 
 int

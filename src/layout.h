@@ -83,12 +83,20 @@ struct layout_geom {
 	int detail_w;			/* width of the candidate text */
 	int pos_x, pos_w;		/* positive column when wide */
 	int status_row;			/* messages and prompts */
+	int status_rows;		/* rows of a message, ending on
+					 * status_row (1: the status line) */
 };
 
 /* Compute the geometry for @ncand candidates and a query that wraps to
  * @query_lines lines at full width. */
 void layout_geom(int cols, int rows, size_t ncand, size_t query_lines,
 		 struct layout_geom *g);
+
+/* Give a message that wraps to @want lines the rows above the status
+ * line, taken from the bottom of the detail pane (which keeps two lines)
+ * so that no row is drawn twice; returns the rows the message gets
+ * (g->status_rows, at least 1). */
+int layout_status(struct layout_geom *g, int want);
 
 /* The optional columns of the candidate list, in the order they are
  * dropped when the terminal is narrow. */

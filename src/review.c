@@ -1028,6 +1028,13 @@ review_undo(struct review *r, struct ns_err *err)
 	if (u.count > 1)
 		review_msg(r, false, "Undid: %s of %zu items.", label,
 			   u.count);
+	else if (!strcmp(u.action, "note") && u.passage_id && r->q->n &&
+		 r->q->c[r->cur].passage_id == u.passage_id)
+		/* the note event undone saved or removed one: say which
+		 * note is in force now */
+		review_msg(r, false, "Undid: note of %s; %s.",
+			   r->q->c[r->cur].xid, r->q->c[r->cur].note
+			   ? "its note is back" : "it has no note now");
 	else
 		review_msg(r, false, "Undid: %s%s%s.", label,
 			   u.passage_id ? " of " : "",
@@ -1366,31 +1373,54 @@ review_jump(struct review *r, const char *id, struct ns_err *err)
 	return NS_OK;
 }
 
+/*
+ * Save @text as the selected candidate's note.  An empty note (blanks
+ * only) over a note there is takes it back: the log is append-only, so
+ * that is a new "note" event without text (see queue.c), which undo
+ * cancels like any other, bringing the note back.
+ */
 static enum ns_rc
 review_note(struct review *r, const char *text, struct ns_err *err)
 {
+	struct queue_cand *c = &r->q->c[r->cur];
 	struct decision_ev ev;
 	enum ns_rc rc;
 
-	if (!text || !*text) {
+	if (text && !text[strspn(text, " \t\n\r\f\v")])
+		text = NULL;
+	if (!text && !c->note) {
 		review_msg(r, false, "Empty note: nothing saved.");
 		return NS_OK;
 	}
-	if (r->q->c[r->cur].note_text &&
-	    !strcmp(r->q->c[r->cur].note_text, text)) {
+	if (text && c->note_text && !strcmp(c->note_text, text)) {
 		review_msg(r, false, "Note unchanged.");
 		return NS_OK;
 	}
-	/* a note is anyone's to add, leased or not: no guard */
-	ev = (struct decision_ev){ r->q->id, r->q->c[r->cur].passage_id,
-				   "note", text, -1, -1, NULL };
+	/* a note is anyone's to add or take back, leased or not: no guard */
+	ev = (struct decision_ev){ r->q->id, c->passage_id, "note", text, -1,
+				   -1, NULL };
 	if ((rc = decision_add(r->db, r->annotator_id, NULL, &ev, 1, NULL,
 			       err)))
 		return rc;
-	r->q->c[r->cur].note = true;
-	free(r->q->c[r->cur].note_text);
-	r->q->c[r->cur].note_text = xstrdup(text);
-	review_msg(r, false, "Note saved on %s.", r->q->c[r->cur].xid);
+	free(c->note_text);
+	c->note_text = text ? xstrdup(text) : NULL;
+	c->note = text != NULL;
+	if (text) {
+		review_msg(r, false, "Note saved on %s.", c->xid);
+		return NS_OK;
+	}
+	review_msg(r, false, "Note removed from %s (u brings it back).",
+		   c->xid);
+	if (r->only && !review_visible(r, r->cur)) {
+		/* the noted list no longer shows it: the next one it shows
+		 * (else the one before), as after a decision */
+		size_t i = review_visible_from(r, r->cur, 1, false);
+
+		if (i == r->q->n)
+			i = review_visible_from(r, r->cur, -1, false);
+		if (i < r->q->n)
+			review_select(r, i);
+	}
 	return NS_OK;
 }
 

@@ -111,6 +111,22 @@ main(void)
 	   "detail lines at least (%d, %d)", g.list_rows, g.detail_rows);
 	is_int(g.detail_row + g.detail_rows, g.status_row,
 	       "60x15: detail pane ends above the status line");
+	{
+		int rows = g.detail_rows;
+
+		is_int(g.status_rows, 1, "60x15: a status line of one row");
+		is_int(layout_status(&g, 2), 2, "60x15: a message of two "
+		       "lines gets them");
+		is_int(g.detail_rows, rows - 1, "... from the detail pane");
+		is_int(g.detail_row + g.detail_rows, g.status_row - 1,
+		       "... which ends above the message");
+		layout_status(&g, 1);
+		is_int(g.detail_rows, rows, "one line again: the pane gets "
+		       "its row back");
+		is_int(layout_status(&g, 40), rows - 1, "a long message is "
+		       "cut: the detail pane keeps two lines");
+		is_int(g.detail_rows, 2, "... two");
+	}
 	layout_geom(59, 24, 20, 1, &g);
 	ok(g.too_small, "59 columns is too small");
 	layout_geom(80, 14, 20, 1, &g);

@@ -1068,6 +1068,55 @@ main(void)
 			 " 'note' AND note = 'looks relevant'"), 1,
 	       "note stored");
 	ok(r->q->c[r->cur].note, "note shown on the candidate");
+	{
+		int64_t qid = r->q->id, found = 0;
+		char want[128];
+
+		ok(queue_step_mine(db, 0, 0, 1, r->annotator_id, "note",
+				   &found, &err) == NS_OK && found == qid,
+		   "F noted: > finds the query with my note");
+		/* an empty note takes the note back, as a new event */
+		ok(review_act(r, REQ_NOTE, "", 5) == NS_OK, "empty note");
+		snprintf(want, sizeof(want), "Note removed from %s (u brings "
+			 "it back).", cur_xid(r));
+		is_str(r->msg, want, "an empty note removes the note");
+		ok(!r->q->c[r->cur].note && !r->q->c[r->cur].note_text,
+		   "no note on the candidate");
+		is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE"
+				 " action = 'note'"), 2, "a second note event, "
+		       "the first kept (append-only)");
+		is_int(db_scalar(db, "SELECT note IS NULL FROM decision WHERE"
+				 " action = 'note' ORDER BY id DESC LIMIT 1"),
+		       1, "... without text");
+		ok(queue_reload_labels(db, r->q, r->annotator_id, false,
+				       &err) == NS_OK &&
+		   !r->q->c[r->cur].note, "read back: no note");
+		ok(queue_step_mine(db, 0, 0, 1, r->annotator_id, "note",
+				   &found, &err) == NS_ENOTFOUND,
+		   "F noted: > no longer finds it");
+		err_clear(&err);
+		review_act(r, REQ_NOTE, "  ", 5);
+		is_str(r->msg, "Empty note: nothing saved.", "no note to "
+		       "remove: nothing saved");
+		is_int(db_scalar(db, "SELECT count(*) FROM decision WHERE"
+				 " action = 'note'"), 2, "nothing written");
+		/* undo brings it back */
+		review_act(r, REQ_UNDO, NULL, 5);
+		snprintf(want, sizeof(want), "Undid: note of %s; its note is "
+			 "back.", cur_xid(r));
+		is_str(r->msg, want, "undo says the note is back");
+		ok(r->q->c[r->cur].note && r->q->c[r->cur].note_text &&
+		   !strcmp(r->q->c[r->cur].note_text, "looks relevant"),
+		   "undo brings the note back");
+		ok(queue_step_mine(db, 0, 0, 1, r->annotator_id, "note",
+				   &found, &err) == NS_OK && found == qid,
+		   "F noted: > finds it again");
+		/* blanks only count as empty */
+		review_act(r, REQ_NOTE, " \t ", 5);
+		ok(!r->q->c[r->cur].note, "a note of blanks removes it too");
+		review_act(r, REQ_UNDO, NULL, 5);
+		ok(r->q->c[r->cur].note, "... and undo brings it back");
+	}
 
 	/* search and jump */
 	review_act(r, REQ_SEARCH, "terminal", 5);

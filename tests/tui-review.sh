@@ -109,6 +109,27 @@ chmod +x "$T/ed.sh"
 EDITOR="$T/ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter C dump q
 is "$(db "$P" "SELECT note FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "note through \$EDITOR"
 is_in "$(screen 1)" "Note saved on p9." "editor note confirmed"
+# an editor that leaves no file: an error, not an empty note (which
+# would take the note back); the template says what an empty note does
+cat >"$T/rm-ed.sh" <<E
+#!/bin/sh
+cp "\$1" "$T/template"
+rm -f "\$1"
+E
+chmod +x "$T/rm-ed.sh"
+EDITOR="$T/rm-ed.sh" VISUAL= review_keys "$P" ":" "text:q3" Enter C dump q
+is_in "$(screen 1 | tr '\n' ' ' | tr -s ' ')" "Cannot read the note back from /tmp/negsieve-note-" "an editor that removes the file: an error"
+is "$(db "$P" "SELECT coalesce(note, '(none)') FROM decision WHERE action='note' ORDER BY id DESC LIMIT 1")" "from the editor" "... and the note stays"
+is_in "$(cat "$T/template")" "# Lines starting with # are left out; an empty note removes this one (u in the review brings it back)." "the editor's template says an empty note removes the note"
+# a note removed while F shows only the noted items: the selection
+# goes to a noted item still shown
+NP=$T/np
+mkproj "$NP"
+review_keys "$NP" c "text:first" Enter j c "text:second" Enter F F F F dump c C-u Enter dump q
+is_in "$(screen 1 | grep '^>' | tr -s ' ')" "# p3" "F noted: p3 selected"
+is_in "$(screen 2 | grep '^>' | tr -s ' ')" "# p2" "F noted: its note removed, the selection goes to p2"
+NEGSIEVE_REVIEW_SIZE=200x60 review_keys "$P" "?" dump q q
+is_in "$(screen 1)" "Comment: write or edit the note; saving it empty removes it" "the help says how to remove a note"
 
 # with a cascade: two reasons an item left to people is not offered yet,
 # each with its own word in the stage column, in the detail pane and in

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tui-tmux.sh - the review TUI on a real terminal (tmux): first frame,
-# a decision survives kill -9, resize to too small and back, TERM=dumb.
+# a decision survives kill -9, resize to too small and back, a message
+# of two lines beside the detail pane, a note taken back, TERM=dumb.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
 command -v tmux >/dev/null || skip_all "no tmux"
@@ -183,6 +184,80 @@ pane=$(tm capture-pane -p -t t: | tr '\n' ' ' | tr -s ' ')
 is_in "$pane" "Terminal too small: 40x10. negsieve review needs at least 60x15; enlarge the window (q quits)." "$size: the whole message on a 40x10 terminal"
 stop
 done
+
+# a message of two lines (p's) takes its rows from the detail pane:
+# "lines a-b" counts the rows that show, and J reaches the last line
+W=$T/w
+mkproj "$W"
+db "$W" "UPDATE passage SET text = '$(seq -f 'w%03g' 1 299 | tr '\n' ' ')w300.' WHERE id = 1"
+for size in 80x24 60x15; do
+cols=${size%x*}; rows=${size#*x}
+tm new-session -d -s t -x "$cols" -y "$rows" \
+	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$W'"
+ok "$size: frame for the message test" wait_for "Q q1:"
+tm send-keys -t t: p
+ok "$size: p and its message of two lines" wait_for "The positive, for this"
+pane=$(tm capture-pane -p -t t:)
+# the rows between the pane's title and the message, and what the title
+# says they show
+shown=$(printf '%s\n' "$pane" | awk '/positive for p2/ { s = NR }
+	/^The positive, for this/ { m = NR } END { print m - s - 1 }')
+said=$(printf '%s\n' "$pane" | sed -n 's/.* lines \([0-9]*\)-\([0-9]*\) of .*/\1 \2/p' |
+	awk '{ print $2 - $1 + 1 }')
+is "$shown" "$said" "$size: 'lines a-b' counts the rows above the message"
+is "$(printf '%s\n' "$pane" | grep -c '^The positive, for this')" 1 "$size: the message shows once, whole"
+for i in $(seq 20); do tm send-keys -t t: J; done
+ok "$size: J scrolls to the last line, above the message" wait_for "w300."
+pane=$(tm capture-pane -p -t t:)
+is "$(printf '%s\n' "$pane" | grep -B1 '^The positive, for this' | head -1 | tr -s ' ')" "w289 w290 w291 w292 w293 w294 w295 w296 w297 w298 w299 w300." "$size: ... on the row just above it"
+stop
+done
+
+# a note taken back: c, C-u, Enter over a note removes it (a new event
+# in the log), u brings it back, and so does an emptied $EDITOR note
+N=$T/n
+mkproj "$N"
+cat >"$T/empty-ed.sh" <<'E'
+#!/bin/sh
+: >"$1"
+E
+chmod +x "$T/empty-ed.sh"
+# the row of p2 (blanks squeezed)
+p2row() { tm capture-pane -p -t t: | grep ' p2 screen' | tr -s ' '; }
+tm new-session -d -s t -x 80 -y 24 \
+	"exec env LC_ALL=C.UTF-8 TERM=screen EDITOR='$T/empty-ed.sh' VISUAL= '$NEGSIEVE' review '$N'"
+ok "note: frame" wait_for "Q q1:"
+tm send-keys -t t: c
+tm send-keys -t t: -l "unsure, ask bob"
+tm send-keys -t t: Enter
+ok "note: saved" wait_for "Note saved on p2."
+is_in "$(p2row)" "- # p2" "note: the row has #"
+tm send-keys -t t: c
+ok "note: c shows it for editing" wait_for "note: unsure, ask bob"
+tm send-keys -t t: C-u
+tm send-keys -t t: Enter
+ok "note: C-u Enter removes it" wait_for "Note removed from p2 (u brings it back)."
+is_in "$(p2row)" "- p2" "note: the # is gone"
+pane=$(tm capture-pane -p -t t:)
+case "$pane" in *"# note:"*) shown=yes ;; *) shown=no ;; esac
+is "$shown" no "note: the detail pane shows no note"
+is "$(db "$N" "SELECT group_concat(coalesce(note, '(none)'), '|') FROM decision WHERE action = 'note' ORDER BY id")" "unsure, ask bob|(none)" "note: the removal is a new event, the note kept in the log"
+tm send-keys -t t: u
+ok "note: u brings it back" wait_for "Undid: note of p2; its note is back."
+ok "note: ... in the detail pane" wait_for "# note: unsure, ask bob"
+is_in "$(p2row)" "- # p2" "note: ... with its #"
+tm send-keys -t t: C
+ok "note: an emptied \$EDITOR note removes it too" wait_for "Note removed from p2 (u brings it back)."
+stop
+tm new-session -d -s t -x 80 -y 24 \
+	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$N'"
+ok "note: reopened" wait_for "Q q1:"
+is_in "$(p2row)" "- p2" "note: still removed after a restart"
+tm send-keys -t t: c
+tm send-keys -t t: Enter
+ok "note: an empty note where there is none saves nothing" wait_for "Empty note: nothing saved."
+is "$(db "$N" "SELECT count(*) FROM decision WHERE action = 'note'")" 3 "note: three note events, none overwritten"
+stop
 
 tm new-session -d -s t -x 80 -y 24 \
 	"env TERM=dumb '$NEGSIEVE' review '$P'; echo rc=\$?; sleep 30"

@@ -1171,6 +1171,24 @@ draw_detail_lines(const struct draw *d)
 	return (int)n;
 }
 
+/* The most rows a message takes (the status line and those above it). */
+#define DRAW_MSG_ROWS 3
+
+/* The rows the status line needs this frame: a message wraps to up to
+ * DRAW_MSG_ROWS; a prompt, the key hints or no message take one. */
+static int
+draw_msg_rows(const struct draw *d)
+{
+	struct layout_line *lines;
+	size_t n;
+
+	if (d->prompt != PROMPT_NONE || !d->r->msg[0])
+		return 1;
+	layout_wrap(d->r->msg, strlen(d->r->msg), COLS, &lines, &n);
+	free(lines);
+	return (int)n > DRAW_MSG_ROWS ? DRAW_MSG_ROWS : n ? (int)n : 1;
+}
+
 static void
 draw_status(struct draw *d)
 {
@@ -1221,7 +1239,10 @@ draw_status(struct draw *d)
 		int rows;
 
 		layout_wrap(r->msg, strlen(r->msg), COLS, &lines, &n);
-		rows = (int)n > 3 ? 3 : (int)n;
+		rows = (int)n > DRAW_MSG_ROWS ? DRAW_MSG_ROWS : (int)n;
+		/* the rows draw_frame took from the detail pane, no more */
+		if (!d->g.too_small && rows > d->g.status_rows)
+			rows = d->g.status_rows;
 		for (int k2 = 0; k2 < rows; k2++) {
 			int yy = y - rows + 1 + k2;
 
@@ -1313,6 +1334,9 @@ draw_frame(struct draw *d)
 		qlines = (size_t)(w / (COLS > 0 ? COLS : 1) + 1);
 	}
 	layout_geom(COLS, LINES, r->q ? r->q->n : 0, qlines, &d->g);
+	/* a message of several lines shortens the detail pane, so that
+	 * "lines a-b" and J/K count only the lines that show */
+	layout_status(&d->g, draw_msg_rows(d));
 	curs_set(d->prompt != PROMPT_NONE && d->prompt != PROMPT_CONFIRM
 		 ? 1 : 0);
 	if (d->g.too_small) {

@@ -347,9 +347,11 @@ tui_editor_note(struct tui *t)
 		return NULL;
 	fp = fdopen(fd, "w");
 	fprintf(fp, "%s\n# Note on passage %s of query %s.\n# Lines starting "
-		"with # are left out; an empty note is not saved.\n",
+		"with # are left out; %s.\n",
 		q->c[t->r->cur].note_text ? q->c[t->r->cur].note_text : "",
-		q->c[t->r->cur].xid, q->xid);
+		q->c[t->r->cur].xid, q->xid, q->c[t->r->cur].note
+		? "an empty note removes this one (u in the review brings it "
+		  "back)" : "an empty note is not saved");
 	fclose(fp);
 	if (!t->script) {
 		def_prog_mode();
@@ -387,6 +389,10 @@ tui_editor_note(struct tui *t)
 			if (line[0] != '#')
 				strbuf_addstr(&sb, line);
 		fclose(fp);
+	} else if (status == 0) {
+		/* not an empty note: that would take the note back */
+		review_msg(t->r, true, "Cannot read the note back from %s "
+			   "(%s); no note saved.", path, strerror(errno));
 	}
 	unlink(path);
 	while (sb.len && (sb.buf[sb.len - 1] == '\n' ||
@@ -727,11 +733,11 @@ tui_key(struct tui *t, struct tui_key k)
 		if (t->r->q && t->r->q->n) {
 			char *note = tui_editor_note(t);
 
-			if (note)
-				review_act(t->r, REQ_NOTE_EDITOR, note, 0);
-			else if (!t->r->msg_err)
-				review_msg(t->r, false, "Empty note: nothing "
-					   "saved.");
+			/* empty: review_note() takes back the note there is
+			 * (or saves nothing); the editor failed: nothing */
+			if (note || !t->r->msg_err)
+				review_act(t->r, REQ_NOTE_EDITOR,
+					   note ? note : "", 0);
 			free(note);
 		}
 		break;
