@@ -253,6 +253,32 @@ run "$NEGSIEVE" cascade "$E2"
 is "$rc" 10 "every judge request failed: exit 10"
 is_in "$err" "every one of the $band external scores failed" "... saying so"
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
+# a command that dies at once (it never answers: it cannot run) is a stage
+# down like the judge above, not an I/O error (it was exit 4, nothing
+# stored); its later batches are not asked, and the stage's line counts
+# candidates and the command's starts, not the requests written ahead
+E3=$T/e3
+"$NEGSIEVE" init "$E3" >/dev/null
+gen "$E3"
+cat >"$T/die.yaml" <<YAML
+cascade:
+  stages:
+    - scorer: near_duplicate
+      lo: 0.3
+      hi: 0.9
+      fit: false
+    - name: die
+      scorer: command
+      command: ["$PY", "-c", "import sys; sys.stderr.write('model not found\\\\n'); sys.exit(3)"]
+YAML
+"$NEGSIEVE" config "$E3" "$T/die.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$E3"
+is "$rc" 10 "a command that dies at once: exit 10"
+is_in "$err" "every one of the $band external scores failed" "... saying so"
+is_in "$out" "stage die cannot run: cascade.stages.1.command: failed 4 times in a row without answering: the command exited with status 3 before answering (stderr: model not found); its candidates wait for review" "... and why, once"
+is_in "$out" "stage die: $band to score; 0 scored, $band failed; the command started 4 times (3 restarts), " "... counting candidates and restarts"
+is "$(printf '%s\n' "$out" | grep -c '^die: ')" 0 "... without a line per candidate"
+is "$(sqlite3 "$E3/negsieve.db" "SELECT count(*) FROM item_auto")" 2000 "... the verdicts stored"
 
 # a skipped audit item: the labelled prefix (and the estimate) waits on
 # it, and stats says which and who skipped it
