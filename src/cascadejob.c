@@ -558,6 +558,8 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		res->fn += v[i] == CASCADE_FN;
 		res->review += v[i] == CASCADE_REVIEW;
 		res->pending += pending[i];
+		res->decided += v[i] == CASCADE_REVIEW && !pending[i] &&
+				it->label != CASCADE_UNLABELLED;
 		res->audit += it->audit;
 		if (how == CASCADEJOB_VERDICTS) {
 			int ostage;
@@ -639,10 +641,15 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 				(long long)t[k].pending);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "people: %lld of %lld items (%lld auto-kept as true "
-		"negatives, %lld auto-flagged as false negatives); audit "
-		"slice %lld items\n",
+	/* the items routed to people include those they have decided
+	 * (their labels win; nobody is asked again): say how many are
+	 * left */
+	fprintf(fp, "people: %lld of %lld items, %lld already decided, %lld "
+		"left (%lld auto-kept as true negatives, %lld auto-flagged as "
+		"false negatives); audit slice %lld items\n",
 		(long long)(res->review - res->pending), (long long)res->items,
+		(long long)res->decided,
+		(long long)(res->review - res->pending - res->decided),
 		(long long)res->tn, (long long)res->fn, (long long)res->audit);
 	if (res->pending)
 		fprintf(fp, "%lld items wait for a stage to score them: run "

@@ -48,7 +48,7 @@ is_in "$out" "scorer: near_duplicate" "config prints it back"
 run "$NEGSIEVE" cascade "$P"
 is "$rc" 0 "cascade runs"
 is_in "$out" "near_duplicate   near_duplicate      -inf       inf      2000         0         0      2000" "funnel: nothing decided before any label"
-is_in "$out" "people: 2000 of 2000 items" "everything goes to people"
+is_in "$out" "people: 2000 of 2000 items, 0 already decided, 2000 left" "everything goes to people"
 is_in "$out" "cascade version 1: 2000 candidates routed" "version 1"
 is "$(db "SELECT count(*) FROM item_auto WHERE verdict = 'review'")" 2000 "verdicts stored"
 audit=$(db "SELECT count(*) FROM item_auto WHERE audit = 1")
@@ -71,6 +71,7 @@ is "$rc" 0 "fit"
 is_in "$out" "fit 2: 300 labels (0 in the audit slice certify thresholds)" "labels outside the audit slice certify nothing"
 is_in "$out" "near_duplicate (near_duplicate): keep below -inf too few labels to loosen; flag above inf too few labels to loosen" "so nothing is loosened"
 is_in "$out" "P(FN): logistic model on 300 labels" "but they train P(FN)"
+is_in "$out" "people: 2000 of 2000 items, 300 already decided, 1700 left (" "the funnel says how many of people's items they decided"
 # ... then 300 audit labels: certified thresholds
 label 1 300
 run "$NEGSIEVE" fit "$P"
