@@ -161,7 +161,8 @@ summary_print(const struct summary *s, const struct filter_params *p,
 	summary_row(fp, "50%", d[0].median, d[1].median, d[2].median);
 	summary_row(fp, "75%", d[0].q75, d[1].q75, d[2].q75);
 	summary_row(fp, "Max", d[0].max, d[1].max, d[2].max);
-	for (int r = 1; r < FILTER_NREASONS; r++) {
+	for (int i = 0; i < FILTER_NREASONS - 1; i++) {
+		enum filter_reason r = filter_reason_order[i];
 		double pct;
 
 		if (!s->reasons[r])
