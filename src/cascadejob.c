@@ -163,23 +163,43 @@ cascadejob_batch_clear(struct cascadejob_batch *b)
 	b->n = b->nq = 0;
 }
 
-/* Score the batch and store its scores in one commit. */
+/*
+ * Score the batch and store its scores in one commit.  A scorer that
+ * cannot run (NS_EIO: a command that cannot start, or that failed
+ * restarts + 1 times without ever answering) is a stage down, like an
+ * endpoint that answers nothing: the stage says why once, *@down is set,
+ * its candidates (this batch's and the next ones', which are not asked)
+ * get no score and wait for review, and the cascade goes on to store its
+ * verdicts (cmd_cascade's exit status says when no external score was
+ * made at all).
+ */
 static enum ns_rc
 cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 		     struct scorer *sc, struct cascadejob_batch *b,
-		     struct cascadejob_result *res, FILE *report,
+		     struct cascadejob_result *res, FILE *report, bool *down,
 		     struct ns_err *err)
 {
-	enum ns_rc rc;
+	enum ns_rc rc = NS_OK;
 
 	memset(b->out, 0, b->n * sizeof(*b->out));
-	if ((rc = scorer_run(sc, b->req, b->n, b->out, NULL, err)) ||
-	    (rc = db_begin(pj->db, err)))
+	if (!*down)
+		rc = scorer_run(sc, b->req, b->n, b->out, NULL, err);
+	if (rc == NS_EIO) {
+		if (report)
+			fprintf(report, "stage %s cannot run: %s; its "
+				"candidates wait for review\n", st->name,
+				err->msg);
+		err_clear(err);
+		*down = true;
+		rc = NS_OK;
+	}
+	if (rc || (rc = db_begin(pj->db, err)))
 		return rc;
 	for (size_t j = 0; j < b->n && rc == NS_OK; j++) {
 		if (!b->out[j].ok) {
 			res->score_failed++;
-			if (report)
+			/* a stage down said why once, above */
+			if (report && !*down)
 				fprintf(report, "%s: %s\n", st->name,
 					b->out[j].msg);
 			continue;
@@ -216,6 +236,8 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 	struct scorer *sc = NULL;
 	struct progress pr;
 	size_t todo = 0, done = 0, i = 0;
+	int64_t scored0 = res->scored, failed0 = res->score_failed;
+	bool down = false;
 	enum ns_rc rc;
 
 	for (size_t j = 0; j < n; j++) {
@@ -258,7 +280,7 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		/* a query that does not fit goes into the next batch */
 		if (b->n + m > CASCADEJOB_BATCH) {
 			rc = cascadejob_batch_run(pj, st, sc, b, res, report,
-						  err);
+						  &down, err);
 			done += b->n;
 			cascadejob_batch_clear(b);
 			progress_update(&pr, (int64_t)done);
@@ -276,7 +298,8 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		b->n += m;
 	}
 	if (rc == NS_OK && b->n) {
-		rc = cascadejob_batch_run(pj, st, sc, b, res, report, err);
+		rc = cascadejob_batch_run(pj, st, sc, b, res, report, &down,
+					  err);
 		done += b->n;
 	}
 	cascadejob_batch_clear(b);
@@ -286,8 +309,12 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		char line[512];
 		const char *log = scorer_log(sc);
 
-		fprintf(report, "stage %s: %lld to score; %s\n", st->name,
-			(long long)todo,
+		/* candidates, not requests: a restarted command is sent
+		 * the same ones again */
+		fprintf(report, "stage %s: %lld to score; %lld scored, %lld "
+			"failed; %s\n", st->name, (long long)todo,
+			(long long)(res->scored - scored0),
+			(long long)(res->score_failed - failed0),
 			scorer_stats_format(sc, line, sizeof(line)));
 		/* what the command said on stderr, when something failed */
 		if ((scorer_stats(sc)->failed || rc != NS_OK) && log && *log)
@@ -531,6 +558,8 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 		res->fn += v[i] == CASCADE_FN;
 		res->review += v[i] == CASCADE_REVIEW;
 		res->pending += pending[i];
+		res->decided += v[i] == CASCADE_REVIEW && !pending[i] &&
+				it->label != CASCADE_UNLABELLED;
 		res->audit += it->audit;
 		if (how == CASCADEJOB_VERDICTS) {
 			int ostage;
@@ -612,10 +641,15 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 				(long long)t[k].pending);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "people: %lld of %lld items (%lld auto-kept as true "
-		"negatives, %lld auto-flagged as false negatives); audit "
-		"slice %lld items\n",
+	/* the items routed to people include those they have decided
+	 * (their labels win; nobody is asked again): say how many are
+	 * left */
+	fprintf(fp, "people: %lld of %lld items, %lld already decided, %lld "
+		"left (%lld auto-kept as true negatives, %lld auto-flagged as "
+		"false negatives); audit slice %lld items\n",
 		(long long)(res->review - res->pending), (long long)res->items,
+		(long long)res->decided,
+		(long long)(res->review - res->pending - res->decided),
 		(long long)res->tn, (long long)res->fn, (long long)res->audit);
 	if (res->pending)
 		fprintf(fp, "%lld items wait for a stage to score them: run "

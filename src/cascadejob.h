@@ -32,6 +32,8 @@ struct cascadejob_result {
 	int64_t items;		/* kept candidates routed */
 	int64_t tn, fn, review;	/* verdicts */
 	int64_t pending;	/* of review: held by an unscored stage */
+	int64_t decided;	/* of review, not pending: decided by people
+				 * already (item_label) */
 	int64_t audit;		/* items in the audit slice */
 	int64_t scored;		/* external scores made now */
 	int64_t score_failed;	/* ... of which failed */

@@ -105,8 +105,8 @@ static const struct opt import_rows[] = {
 	OPT_FLAG(0, "again", IC, o.again,
 		 "import inputs that were imported before"),
 	OPT_VAL('s', "skip-bad", "FILE", CONFIG_STRING, NULL, NULL, IC,
-		o.skip_bad, "write bad records with their reasons to FILE and "
-		"import the rest"),
+		o.skip_bad, "write bad records with their reasons to FILE "
+		"(made at the first one) and import the rest"),
 	OPT_KEY_SET(0, "no-fts", "import.fts", CONFIG_BOOL, "false", IC,
 		    o.fts, "do not update the full-text indexes"),
 	OPT_CONFIG("import.max_record_bytes", CONFIG_INT, IC, o.max_record),
@@ -191,7 +191,9 @@ cmd_import(int argc, char **argv)
 
 		project_close(&p);
 		free(c.in);
-		if (err.rc == NS_EINPUT && !o->skip_bad)
+		/* --skip-bad helps past bad records only, not past a file
+		 * that cannot be read at all (UTF-16, another format) */
+		if (res.bad_record && !o->skip_bad)
 			fprintf(stderr, "negsieve: nothing was imported "
 				"(--skip-bad FILE imports the rest and writes "
 				"the bad records to FILE)\n");

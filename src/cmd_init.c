@@ -34,10 +34,11 @@ static const struct opt_cmd init_cmd = {
 	"init",
 	"usage: negsieve init [OPTIONS] PROJECT\n"
 	"       negsieve init --example-config\n",
-	"Create a project: the directory PROJECT with its database.  The\n"
-	"YAML config FILE (see negsieve.yaml(5)) is checked and stored in\n"
-	"the project, so the project describes itself.  Files in PROJECT\n"
-	"take the permissions of the directory (never world-writable).\n",
+	"Create a project: the directory PROJECT, new or empty, with its\n"
+	"database.  The YAML config FILE (see negsieve.yaml(5)) is checked\n"
+	"and stored in the project, so the project describes itself.  Files\n"
+	"in PROJECT take the permissions of the directory (never\n"
+	"world-writable).\n",
 	init_rows,
 };
 

@@ -66,6 +66,14 @@ filter_params_default(struct filter_params *p)
 	opt_settings(filter_opts, NULL, p);
 }
 
+const enum filter_reason filter_reason_order[FILTER_NREASONS - 1] = {
+	FILTER_POSITIVE,
+	/* people's decisions fire right after positive (src/mine.c) */
+	FILTER_LABEL_FN, FILTER_DROP_PASSAGE, FILTER_DROP_QUERY,
+	FILTER_SAME_TEXT, FILTER_RANK, FILTER_MAX_SCORE, FILTER_MIN_SCORE,
+	FILTER_ABS_MARGIN, FILTER_REL_MARGIN, FILTER_UNSAMPLED,
+};
+
 const char *
 filter_reason_name(enum filter_reason r)
 {

@@ -98,6 +98,11 @@ extern const struct opt filter_opts[];
  * negatives, seed 0, SimANS a=0.5 b=0. */
 void filter_params_default(struct filter_params *p);
 
+/* The reasons in the order they are tested (positive, people's
+ * decisions, the rules, sampling), which the enum's stored values do not
+ * follow: summaries list them so. */
+extern const enum filter_reason filter_reason_order[FILTER_NREASONS - 1];
+
 /* Stored name of @r ("positive", ...), NULL for FILTER_KEPT. */
 const char *filter_reason_name(enum filter_reason r);
 /* One-line description of @r for summaries. */

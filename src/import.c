@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "src/import_int.h"
 #include "src/progress.h"
@@ -79,18 +80,51 @@ imp_blank(const char *s)
 }
 
 /* Write a bad record to the --skip-bad file: a "# file:line:col: why"
- * line, then the record as it was. */
-static void
+ * line, then the record as it was.  The file is made at the first bad
+ * record, so an import without one leaves none behind (import_run()
+ * empties one that was there). */
+static enum ns_rc
 imp_skip_write(struct imp *im, const struct ns_err *e, const char *rec,
-	       size_t len)
+	       size_t len, struct ns_err *err)
 {
 	char buf[NS_ERR_MSG_MAX + 600];
 
+	if (!im->skip && !(im->skip = fopen(im->o->skip_bad, "w")))
+		return err_setpos(err, NS_EIO, im->o->skip_bad, 0, 0, "cannot "
+				  "create: %s", strerror(errno));
 	fprintf(im->skip, "# %s\n", err_format(e, buf, sizeof(buf)));
 	if (rec) {
 		fwrite(rec, 1, len, im->skip);
 		fputc('\n', im->skip);
 	}
+	return NS_OK;
+}
+
+/* Before an import with --skip-bad: empty the file if it is there (it
+ * is made only at the first bad record), else check that it can be made
+ * in its directory. */
+static enum ns_rc
+imp_skip_prepare(struct imp *im, struct ns_err *err)
+{
+	const char *path = im->o->skip_bad, *slash = strrchr(path, '/');
+	struct stat st;
+	char *dir;
+	bool can;
+
+	if (stat(path, &st) == 0) {
+		if (!(im->skip = fopen(path, "w")))
+			return err_setpos(err, NS_EIO, path, 0, 0, "cannot "
+					  "write: %s", strerror(errno));
+		return NS_OK;
+	}
+	dir = slash == path ? xstrdup("/")
+	      : slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	can = access(dir, W_OK | X_OK) == 0;
+	free(dir);
+	if (!can)
+		return err_setpos(err, NS_EIO, path, 0, 0, "cannot create: %s",
+				  strerror(errno));
+	return NS_OK;
 }
 
 /* A warning on o->warn: "negsieve: warning: ...". */
@@ -184,7 +218,7 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 		im->records++;
 		if (rc == NS_OK) {
 			im->rec_col = im->lr.col > 0 ? im->lr.col : 1;
-			if (im->skip) {
+			if (im->o->skip_bad) {
 				/* the readers may split the line in place */
 				strbuf_reset(&im->scratch);
 				strbuf_add(&im->scratch, line, len);
@@ -203,21 +237,24 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 				rc = imp_record(im, line, len, &e);
 			}
 		}
-		if (rc == NS_EINPUT && im->skip) {
+		if (rc == NS_EINPUT && im->o->skip_bad) {
 			if (sp)
 				store_rollback_to(&im->st);
 			if (!sp)
-				imp_skip_write(im, &e, NULL, 0);
+				rc = imp_skip_write(im, &e, NULL, 0, err);
 			else if (im->rec.len)
-				imp_skip_write(im, &e, im->rec.buf,
-					       im->rec.len);
+				rc = imp_skip_write(im, &e, im->rec.buf,
+						    im->rec.len, err);
 			else
-				imp_skip_write(im, &e, im->scratch.buf,
-					       im->scratch.len);
+				rc = imp_skip_write(im, &e, im->scratch.buf,
+						    im->scratch.len, err);
+			if (rc != NS_OK)
+				break;
 			im->skipped++;
 			continue;
 		}
 		if (rc != NS_OK) {
+			im->bad_record = rc == NS_EINPUT;
 			*err = e;
 			break;
 		}
@@ -707,9 +744,12 @@ import_run(struct db *db, const struct import_opts *o,
 	strbuf_init(&im.scratch);
 	strbuf_init(&im.top_id);
 	strbuf_init(&im.top_title);
-	if (o->skip_bad && !(im.skip = fopen(o->skip_bad, "w")))
-		return err_setpos(err, NS_EIO, o->skip_bad, 0, 0, "cannot "
-				  "create: %s", strerror(errno));
+	/* the file is made at the first bad record; one already there is
+	 * emptied now, so that it never shows an earlier import's records,
+	 * and its directory checked, so that a file that cannot be made
+	 * stops the import before it reads anything */
+	if (o->skip_bad && (rc = imp_skip_prepare(&im, err)))
+		return rc;
 	/* A directory that cannot be imported fails the import before any
 	 * input is read, not after a large corpus given before it. */
 	for (int i = 0; i < n && rc == NS_OK; i++)
@@ -728,6 +768,7 @@ import_run(struct db *db, const struct import_opts *o,
 			skipped += im.skipped;
 		}
 	progress_finish(&pr);
+	res->bad_record = rc == NS_EINPUT && im.bad_record;
 	if (rc == NS_OK)
 		rc = store_load_done(&im.st, err);
 	t1 = now_seconds();

@@ -89,6 +89,9 @@ struct import_opts {
 struct import_result {
 	int64_t records;	/* records read, all inputs */
 	int64_t skipped;	/* records written to the skip file */
+	bool bad_record;	/* on failure: it stopped at a bad record,
+				 * which --skip-bad would skip (not at a
+				 * file it cannot read as a whole) */
 	int64_t passages;	/* new passages (distinct texts) */
 	int64_t passage_ids;	/* new external passage ids */
 	int64_t queries;	/* new queries */

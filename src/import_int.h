@@ -48,7 +48,10 @@ struct imp_found {
 struct imp {
 	struct store st;		/* the session */
 	const struct import_opts *o;
-	FILE *skip;			/* the --skip-bad file, or NULL */
+	FILE *skip;			/* the --skip-bad file, NULL until its
+					 * first bad record (imp_skip_write()) */
+	bool bad_record;		/* stopped at a bad record, which
+					 * --skip-bad would have skipped */
 	struct linereader lr;		/* the current file */
 	const char *path;		/* the current file (its display name) */
 	char *open_path;		/* the path it was opened by */

@@ -1108,6 +1108,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			       pj->dir);
 	if ((rc = db_mine_run_get(pj->db, run, &method, &params, err)))
 		return rc;
+	sum->bm25 = !strcmp(method, "bm25");
 	/* keep what describes the search, replace the filter settings */
 	old = json_loads(params, 0, &je);
 	/* the pool holds what the search found: no deeper */
@@ -1184,7 +1185,9 @@ minejob_run(struct project *pj, const struct minejob_settings *s,
 	*run_id = 0;
 	if (s->refilter)
 		return minejob_refilter(pj, s, sum, run_id, err);
-	if (s->method == MINEJOB_BM25)
+	if (s->method == MINEJOB_BM25) {
+		sum->bm25 = true;
 		return minejob_bm25(pj, s, sum, run_id, err);
+	}
 	return minejob_dense(pj, s, sum, run_id, err);
 }

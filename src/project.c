@@ -1,6 +1,7 @@
 /*
  * project.c - a project directory with its database and stored config.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,45 @@ project_check_config(const struct config *cfg, const char *path,
 	return NS_OK;
 }
 
+/* init makes a project in a new or an empty directory only: a directory
+ * holding other files is most likely a mistyped name, and the project
+ * would take it over (its mode, --group's chown and setgid).  A project
+ * already there is left to db_create() to name; leftovers of a killed
+ * init (.negsieve.db.new-PID) do not count.  A directory that cannot be
+ * listed is left to db_create() too, which says why. */
+static enum ns_rc
+project_check_empty(const char *dir, struct ns_err *err)
+{
+	static const char tmp_prefix[] = "." DB_FILENAME ".new-";
+	char *db_path = xasprintf("%s/%s", dir, DB_FILENAME);
+	char first[sizeof(((struct dirent *)0)->d_name)] = "";
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	bool has_db = access(db_path, F_OK) == 0;
+
+	free(db_path);
+	if (has_db || !(d = opendir(dir)))
+		return NS_OK;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strncmp(de->d_name, tmp_prefix, sizeof(tmp_prefix) - 1))
+			continue;
+		if (!n++)
+			snprintf(first, sizeof(first), "%s", de->d_name);
+	}
+	closedir(d);
+	if (!n)
+		return NS_OK;
+	if (n == 1)
+		return err_set(err, NS_EUSAGE, "%s: the directory is not empty "
+			       "(it holds '%s'); init creates a project only in "
+			       "a new or an empty directory", dir, first);
+	return err_set(err, NS_EUSAGE, "%s: the directory is not empty (it "
+		       "holds '%s' and %zu more); init creates a project only "
+		       "in a new or an empty directory", dir, first, n - 1);
+}
+
 enum ns_rc
 project_init_group(struct project *p, const char *dir,
 		   const char *config_path, const char *group,
@@ -173,6 +213,10 @@ project_init_group(struct project *p, const char *dir,
 		}
 	} else {
 		cfg = config_new();
+	}
+	if ((rc = project_check_empty(dir, err)) != NS_OK) {
+		config_free(cfg);
+		return rc;
 	}
 	{
 		const char *meta[] = {

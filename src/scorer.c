@@ -172,15 +172,23 @@ scorer_stats_format(const struct scorer *s, char *buf, size_t size)
 
 	if (s->kind == SCORER_JUDGE)
 		snprintf(buf, size, "%lld requests, %lld from the cache, "
-			 "%lld failed, %lld prompt + %lld completion tokens, "
-			 "cost %.4f, %.1f s", (long long)st->requests,
-			 (long long)st->cached, (long long)st->failed,
-			 (long long)st->prompt_tokens,
+			 "%lld prompt + %lld completion tokens, cost %.4f, "
+			 "%.1f s", (long long)st->requests,
+			 (long long)st->cached, (long long)st->prompt_tokens,
 			 (long long)st->completion_tokens, st->cost,
 			 st->seconds);
+	/* starts, not requests: the requests written ahead are written
+	 * again to each restarted command, so they say nothing plain */
+	else if (st->starts == 0)
+		snprintf(buf, size, "the command did not start, %.1f s",
+			 st->seconds);
+	else if (st->starts == 1)
+		snprintf(buf, size, "the command started once, %.1f s",
+			 st->seconds);
 	else
-		snprintf(buf, size, "%lld requests, %lld failed, %.1f s",
-			 (long long)st->requests, (long long)st->failed,
+		snprintf(buf, size, "the command started %lld times (%lld "
+			 "restart%s), %.1f s", (long long)st->starts,
+			 (long long)st->starts - 1, st->starts > 2 ? "s" : "",
 			 st->seconds);
 	return buf;
 }

@@ -62,6 +62,7 @@ struct scorer_stats {
 				 * (judge, retries included) */
 	int64_t cached;		/* judge: answers taken from the cache */
 	int64_t failed;		/* items without a score */
+	int64_t starts;		/* command: times the program was started */
 	int64_t prompt_tokens;	/* judge: as reported by the endpoint */
 	int64_t completion_tokens;
 	double cost;		/* judge: tokens x the configured prices */
@@ -110,10 +111,12 @@ enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 const struct scorer_stats *scorer_stats(const struct scorer *s);
 
 /*
- * The counters as one line for a summary, into @buf of @size bytes, e.g.
- * "120 requests, 30 from the cache, 2 failed, 45000 prompt + 1200
- * completion tokens, cost 0.0123, 12.3 s" (the judge) or "500 requests,
- * 1 failed, 2.1 s" (a command); returns @buf.
+ * The counters beside the items scored and failed (which the caller
+ * counts: a stage down is not asked for every item) as one line for a
+ * summary, into @buf of @size bytes, e.g. "120 requests, 30 from the
+ * cache, 45000 prompt + 1200 completion tokens, cost 0.0123, 12.3 s" (the
+ * judge) or "the command started 4 times (3 restarts), 2.1 s" (a
+ * command; "started once" without a restart); returns @buf.
  */
 char *scorer_stats_format(const struct scorer *s, char *buf, size_t size);
 

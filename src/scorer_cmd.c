@@ -911,6 +911,7 @@ cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 				free(p);
 				break;
 			}
+			s->st.starts++;
 			c->proc = p;
 		}
 		p->next = p->tpos = start;

@@ -103,6 +103,11 @@ summary_add_query(struct summary *s, const double *pos, size_t npos,
 		s->no_positive++;
 	for (size_t i = 0; i < npos; i++)
 		summary_col_add(&s->pos, pos[i]);
+	for (size_t i = 0; i < npos; i++)
+		if (pos[i] == 0.0) {
+			s->zero_positive++;
+			break;
+		}
 	for (size_t i = 0; i < n; i++) {
 		s->candidates++;
 		s->reasons[c[i].reason]++;
@@ -161,7 +166,8 @@ summary_print(const struct summary *s, const struct filter_params *p,
 	summary_row(fp, "50%", d[0].median, d[1].median, d[2].median);
 	summary_row(fp, "75%", d[0].q75, d[1].q75, d[2].q75);
 	summary_row(fp, "Max", d[0].max, d[1].max, d[2].max);
-	for (int r = 1; r < FILTER_NREASONS; r++) {
+	for (int i = 0; i < FILTER_NREASONS - 1; i++) {
+		enum filter_reason r = filter_reason_order[i];
 		double pct;
 
 		if (!s->reasons[r])
@@ -215,6 +221,26 @@ summary_print(const struct summary *s, const struct filter_params *p,
 		fprintf(fp, "%lld queries (%.2f%%) have no positive: margins "
 			"do not apply to them\n", (long long)s->no_positive,
 			100.0 * (double)s->no_positive / (double)s->queries);
+	/* BM25 gives 0 to a positive without a term of the query; as the
+	 * anchor of --anchor min it makes any margin drop every candidate
+	 * (they all score above 0) */
+	if (s->bm25 && s->zero_positive) {
+		fprintf(fp, "%lld queries (%.2f%%) have a positive scoring 0 "
+			"under bm25 (no term in common with the query)",
+			(long long)s->zero_positive,
+			100.0 * (double)s->zero_positive / (double)s->queries);
+		if (p->anchor == FILTER_ANCHOR_MIN &&
+		    (!isnan(p->abs_margin) || !isnan(p->rel_margin)))
+			fprintf(fp, ": it is their anchor (--anchor min), so "
+				"the margin drops every candidate of "
+				"theirs\n");
+		else if (p->anchor == FILTER_ANCHOR_MIN)
+			fprintf(fp, ": it is their anchor (--anchor min), so "
+				"a margin would drop every candidate of "
+				"theirs\n");
+		else
+			fputc('\n', fp);
+	}
 	if (s->short_queries)
 		fprintf(fp, "Could not find %d negatives for %lld queries "
 			"(%.2f%%)\n", p->num_negatives,

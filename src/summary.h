@@ -5,6 +5,7 @@
 #ifndef NS_SUMMARY_H
 #define NS_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,10 @@ struct summary {
 	int64_t queries;		/* queries mined */
 	int64_t short_queries;		/* queries with < num_negatives kept */
 	int64_t no_positive;		/* queries without a positive */
+	int64_t zero_positive;		/* queries with a positive scoring
+					 * exactly 0 */
+	bool bm25;			/* BM25 scores: a 0 is a positive
+					 * sharing no term with its query */
 };
 
 void summary_init(struct summary *s);

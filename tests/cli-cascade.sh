@@ -48,7 +48,7 @@ is_in "$out" "scorer: near_duplicate" "config prints it back"
 run "$NEGSIEVE" cascade "$P"
 is "$rc" 0 "cascade runs"
 is_in "$out" "near_duplicate   near_duplicate      -inf       inf      2000         0         0      2000" "funnel: nothing decided before any label"
-is_in "$out" "people: 2000 of 2000 items" "everything goes to people"
+is_in "$out" "people: 2000 of 2000 items, 0 already decided, 2000 left" "everything goes to people"
 is_in "$out" "cascade version 1: 2000 candidates routed" "version 1"
 is "$(db "SELECT count(*) FROM item_auto WHERE verdict = 'review'")" 2000 "verdicts stored"
 audit=$(db "SELECT count(*) FROM item_auto WHERE audit = 1")
@@ -71,6 +71,7 @@ is "$rc" 0 "fit"
 is_in "$out" "fit 2: 300 labels (0 in the audit slice certify thresholds)" "labels outside the audit slice certify nothing"
 is_in "$out" "near_duplicate (near_duplicate): keep below -inf too few labels to loosen; flag above inf too few labels to loosen" "so nothing is loosened"
 is_in "$out" "P(FN): logistic model on 300 labels" "but they train P(FN)"
+is_in "$out" "people: 2000 of 2000 items, 300 already decided, 1700 left (" "the funnel says how many of people's items they decided"
 # ... then 300 audit labels: certified thresholds
 label 1 300
 run "$NEGSIEVE" fit "$P"
@@ -254,6 +255,32 @@ is "$rc" 10 "every judge request failed: exit 10"
 is_in "$err" "every one of the $band external scores failed" "... saying so"
 is_in "$err" "those items are held, not offered for review, until a later cascade scores them" "... and that those items are held (the review list's word)"
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
+# a command that dies at once (it never answers: it cannot run) is a stage
+# down like the judge above, not an I/O error (it was exit 4, nothing
+# stored); its later batches are not asked, and the stage's line counts
+# candidates and the command's starts, not the requests written ahead
+E3=$T/e3
+"$NEGSIEVE" init "$E3" >/dev/null
+gen "$E3"
+cat >"$T/die.yaml" <<YAML
+cascade:
+  stages:
+    - scorer: near_duplicate
+      lo: 0.3
+      hi: 0.9
+      fit: false
+    - name: die
+      scorer: command
+      command: ["$PY", "-c", "import sys; sys.stderr.write('model not found\\\\n'); sys.exit(3)"]
+YAML
+"$NEGSIEVE" config "$E3" "$T/die.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$E3"
+is "$rc" 10 "a command that dies at once: exit 10"
+is_in "$err" "every one of the $band external scores failed" "... saying so"
+is_in "$out" "stage die cannot run: cascade.stages.1.command: failed 4 times in a row without answering: the command exited with status 3 before answering (stderr: model not found); its candidates wait for review" "... and why, once"
+is_in "$out" "stage die: $band to score; 0 scored, $band failed; the command started 4 times (3 restarts), " "... counting candidates and restarts"
+is "$(printf '%s\n' "$out" | grep -c '^die: ')" 0 "... without a line per candidate"
+is "$(sqlite3 "$E3/negsieve.db" "SELECT count(*) FROM item_auto")" 2000 "... the verdicts stored"
 
 # a skipped audit item: the labelled prefix (and the estimate) waits on
 # it, and stats says which and who skipped it; review offers it to

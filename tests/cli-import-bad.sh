@@ -17,16 +17,19 @@ printf '{"_id": "k1", "text": "kept"}\n' >keep.jsonl
 base=$(counts p)
 is "$base" "0 1 1 0 0 0" "baseline project"
 
-# bad [-c] FILE MESSAGE NAME [import args]: the import fails with exactly
-# MESSAGE and leaves the project as it was (-c: FILE is --corpus FILE)
+# bad [-c] [-w] FILE MESSAGE NAME [import args]: the import fails with
+# exactly MESSAGE and leaves the project as it was (-c: FILE is --corpus
+# FILE; -w: a whole file refused, where --skip-bad cannot help, so the
+# closing line does not offer it)
 bad() {
-	role=""
+	role="" hint=" (--skip-bad FILE imports the rest and writes the bad records to FILE)"
 	if [ "$1" = -c ]; then role=--corpus; shift; fi
+	if [ "$1" = -w ]; then hint=""; shift; fi
 	f=$1 msg=$2 name=$3; shift 3
 	run "$NEGSIEVE" import "$@" p $role "$f"
 	is "$rc" 3 "$name: exit status 3"
 	is "$err" "negsieve: $msg
-negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" "$name: message"
+negsieve: nothing was imported$hint" "$name: message"
 	is "$(counts p)" "$base" "$name: project unchanged"
 	is "$(nsources p)" 1 "$name: no source added"
 }
@@ -70,21 +73,21 @@ printf 'q1\td1\t1\nq1\td1\tx\n' >beir/qrels/test.tsv
 bad beir "beir/qrels/test.tsv:2:7: score is not an integer grade: 'x'" "bad grade after the first line"
 
 : >empty.jsonl
-bad empty.jsonl "empty.jsonl: the file is empty" "empty file"
+bad -w empty.jsonl "empty.jsonl: the file is empty" "empty file"
 mkdir -p notbeir
 : >notbeir/x.txt
-bad notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory that is not BEIR"
+bad -w notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory that is not BEIR"
 # a qrels/ without a .tsv, or an empty directory, would import nothing: an
 # error too, not a warning and a successful import of nothing
 mkdir -p noqrels/qrels empty
 : >noqrels/qrels/README
-bad noqrels "noqrels: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: qrels/README)" "BEIR directory with an empty qrels/"
-bad empty "empty: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: nothing)" "empty directory"
+bad -w noqrels "noqrels: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: qrels/README)" "BEIR directory with an empty qrels/"
+bad -w empty "empty: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: nothing)" "empty directory"
 # with good inputs before and after it, the whole import fails, and the
 # directory is checked before any input is read
 printf 'g1\tgood passage\n' >good.tsv
 printf '{"_id": "q7", "text": "good query"}\n' >goodq.jsonl
-bad notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory after a good input" --corpus good.tsv
+bad -w notbeir "notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory after a good input" --corpus good.tsv
 run "$NEGSIEVE" import p notbeir goodq.jsonl
 is "$rc" 3 "directory before a good input: exit status 3"
 is_in "$err" "negsieve: notbeir: not a BEIR directory: no corpus.jsonl, queries.jsonl or qrels/*.tsv in it (found: x.txt)" "directory before a good input: message"
@@ -104,9 +107,9 @@ is "$rc" 0 "BEIR directory with queries only: imported"
 is "$err" "negsieve: warning: onlyq: a BEIR directory without corpus.jsonl or qrels/*.tsv: only its queries are imported (found: queries.jsonl)" "BEIR directory with queries only: warning"
 is "$(counts pq)" "1 0 0 0 0 0" "BEIR directory with queries only: its query added"
 printf 'hello world\n' >what.txt
-bad what.txt "what.txt: cannot detect the format; use --format" "undetectable format"
+bad -w what.txt "what.txt: cannot detect the format; use --format" "undetectable format"
 printf '{"name": "x"}\n' >what.jsonl
-bad what.jsonl "what.jsonl: cannot detect the format: a JSON record without the keys of a known format; use --format" "unknown JSON keys"
+bad -w what.jsonl "what.jsonl: cannot detect the format: a JSON record without the keys of a known format; use --format" "unknown JSON keys"
 printf '{"_id": "d1"}\n' >notext.jsonl
 bad -c notext.jsonl "notext.jsonl:1:1: missing \"text\"" "missing text"
 printf 'a,"b"x,c\n' >quote.csv
@@ -195,6 +198,35 @@ is "$(sed -n 1p skipped.txt; sed -n 3p skipped.txt; sed -n 4p skipped.txt)" "# m
 {\"_id\": \"s3\"}" "--skip-bad: reasons and records"
 is "$(sqlite3 pk/negsieve.db "SELECT records || ' ' || skipped FROM source")" "4 2" "--skip-bad: counts in the source"
 is_in "$out" "2 bad records written to skipped.txt" "--skip-bad: summary"
+# the file is made only for a bad record; one already there is emptied,
+# so that it never shows an earlier import's records
+printf '{"_id": "g1", "text": "good"}\n' >good.jsonl
+run "$NEGSIEVE" import --skip-bad none.bad pk --corpus good.jsonl
+is "$rc" 0 "--skip-bad, nothing bad: exit 0"
+ok "... no file made" test ! -e none.bad
+printf '{"_id": "g2", "text": "good too"}\n' >good2.jsonl
+run "$NEGSIEVE" import --skip-bad skipped.txt pk --corpus good2.jsonl
+is "$(wc -c <skipped.txt)" 0 "... an earlier import's file emptied"
+# a file that cannot be made: stopped before anything is read, or at the
+# first bad record when only then it turns out
+run "$NEGSIEVE" import --skip-bad nodir/x.bad pk --corpus mixed.jsonl
+is "$rc" 4 "--skip-bad in a missing directory: I/O error"
+is "$err" "negsieve: nodir/x.bad: cannot create: No such file or directory
+negsieve: nothing was imported" "... saying so"
+long=$(printf '%0300d' 0)
+printf '{"_id": "s5", "text": "five"}\n{"_id": "s6"}\n' >late.jsonl
+run "$NEGSIEVE" import --skip-bad "$long" pk --corpus late.jsonl
+is "$rc" 4 "--skip-bad FILE that cannot be made at the first bad record: I/O error"
+is "$err" "negsieve: $long: cannot create: File name too long
+negsieve: nothing was imported" "... saying so"
+is "$(counts pk)" "0 4 4 0 0 0" "... nothing imported"
+# a file refused whole: --skip-bad cannot help, and it is not offered
+printf 'a\tb\n' | iconv -t UTF-16 >u16.tsv
+run "$NEGSIEVE" import --skip-bad u16.bad pk --corpus u16.tsv
+is "$rc" 3 "--skip-bad, UTF-16: refused all the same"
+is "$err" "negsieve: u16.tsv: the file is UTF-16 (little-endian; byte order mark FF FE), not UTF-8; convert it first, e.g. iconv -f UTF-16 -t UTF-8
+negsieve: nothing was imported" "... without a hint at --skip-bad"
+ok "... and no --skip-bad file made" test ! -e u16.bad
 
 # A BGE row that fails half-way leaves nothing of itself behind.
 printf '{"query": "ok", "pos": ["p"], "neg": ["n"]}\n{"query": "half", "pos": ["p2"], "neg": ["n2", 3]}\n' >half.jsonl

@@ -19,6 +19,8 @@ q() { sqlite3 "$1/negsieve.db" "$2"; }
 n=0
 fresh() { n=$((n + 1)); P=p$n; "$NEGSIEVE" init "$P" >/dev/null; }
 NOTHING="negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)"
+# a whole file refused (its encoding, its format): --skip-bad cannot help
+NONE="negsieve: nothing was imported"
 
 # --- 1. encodings: no crash, a message ------------------------------------
 fresh
@@ -26,12 +28,12 @@ printf 'a\tb\tc\n' | iconv -t UTF-16 >u16.tsv
 run "$NEGSIEVE" import "$P" u16.tsv
 is "$rc" 3 "UTF-16 with a byte order mark: exit 3, no crash"
 is "$err" "negsieve: u16.tsv: the file is UTF-16 (little-endian; byte order mark FF FE), not UTF-8; convert it first, e.g. iconv -f UTF-16 -t UTF-8
-$NOTHING" "UTF-16: message"
+$NONE" "UTF-16: message"
 printf 'a\tb\tc\n' | iconv -t UTF-16LE >u16le.tsv
 run "$NEGSIEVE" import "$P" u16le.tsv
 is "$rc" 3 "UTF-16 without a byte order mark: exit 3"
 is "$err" "negsieve: u16le.tsv: the file is not UTF-8 text (6 of its first 12 bytes are NUL): UTF-16 or UTF-32 without a byte order mark, or binary; convert text with iconv -t UTF-8
-$NOTHING" "UTF-16 without BOM: message"
+$NONE" "UTF-16 without BOM: message"
 printf 'a\tb\n' | iconv -t UTF-32 >u32.tsv
 run "$NEGSIEVE" import "$P" u32.tsv
 is_in "$err" "u32.tsv: the file is UTF-32 (little-endian; byte order mark FF FE 00 00), not UTF-8" "UTF-32: message"
@@ -39,7 +41,7 @@ printf 'a\000\tb\t1\n' >nul1.tsv
 run "$NEGSIEVE" import "$P" nul1.tsv
 is "$rc" 3 "NUL in the first record: exit 3, no crash"
 is "$err" "negsieve: nul1.tsv:1:2: NUL byte
-$NOTHING" "NUL in the first record: file:line:col"
+$NONE" "NUL in the first record: file:line:col"
 printf 'abc' | xz -c >x.xz 2>/dev/null && {
 	run "$NEGSIEVE" import "$P" x.xz
 	is_in "$err" "x.xz: the file is compressed with xz, which negsieve does not read (gzip and zstd it does); decompress it first" "xz refused with a message"
@@ -74,7 +76,7 @@ if [ -f "$TRI" ]; then
 	run sh -c "printf '' | '$NEGSIEVE' import '$P' -"
 	is "$rc" 3 "empty standard input: exit 3"
 	is "$err" "negsieve: <stdin>: the file is empty
-$NOTHING" "empty standard input: message"
+$NONE" "empty standard input: message"
 	is "$(q "$P" "SELECT count(*) FROM source")" 0 "empty standard input: no source"
 fi
 
@@ -109,7 +111,7 @@ printf '{"_id": "a", "text": "x"}\n' >one.jsonl
 run "$NEGSIEVE" import "$P" one.jsonl
 is "$rc" 3 "undecidable queries/passages: exit 3"
 is "$err" "negsieve: one.jsonl: cannot tell whether these records of an id and a text are queries or passages (no titles, too few records to judge by their lengths); say which with --queries one.jsonl or --corpus one.jsonl
-$NOTHING" "undecidable: asks for --queries or --corpus"
+$NONE" "undecidable: asks for --queries or --corpus"
 run "$NEGSIEVE" import "$P" --queries one.jsonl
 is "$(counts "$P")" "1 0 0 0 0 0" "--queries FILE"
 is_in "$out" "one.jsonl (beir: queries): 1 records" "--queries: read as queries"
@@ -118,7 +120,7 @@ is "$(counts "$P")" "1 10 10 0 0 0" "--corpus on id<TAB>text: passages"
 run "$NEGSIEVE" import "$P" --run "$F/dl19-qrels.txt"
 is "$rc" 3 "a role that does not fit: exit 3"
 is "$err" "negsieve: $F/dl19-qrels.txt: --run wants candidates (a TREC run, rank_llm JSON), but this holds judgments (trec-qrels)
-$NOTHING" "a role that does not fit: says what the file holds"
+$NONE" "a role that does not fit: says what the file holds"
 run "$NEGSIEVE" import "$P" --format trec-topics:one.jsonl
 is "$rc" 3 "--format FORMAT:FILE applies to that file"
 is_in "$err" "one.jsonl:1:26: expected id<TAB>text" "--format FORMAT:FILE: read so"
@@ -316,11 +318,11 @@ $NOTHING" "JSON array: text after it"
 printf '[]\n' >empty.json
 run "$NEGSIEVE" import "$P" empty.json
 is "$err" "negsieve: empty.json: the JSON array is empty
-$NOTHING" "JSON array: empty"
+$NONE" "JSON array: empty"
 printf '{\n  "_id": "a"\n}\n' >obj.json
 run "$NEGSIEVE" import "$P" obj.json
 is "$err" "negsieve: obj.json: a JSON object over several lines: negsieve reads JSON lines (one record a line) or one JSON array of records
-$NOTHING" "a pretty-printed JSON object: says what is read"
+$NONE" "a pretty-printed JSON object: says what is read"
 is "$(counts "$P")" "0 20000 20000 0 0 0" "JSON errors: nothing more imported"
 
 # --- formats: gzip and zstd -----------------------------------------------
@@ -396,7 +398,7 @@ $NOTHING" "<top> without a title: error at </top>"
 printf '<top>\n<num> Number: 10\n<title> open\n' >open.txt
 run "$NEGSIEVE" import "$P" open.txt
 is "$err" "negsieve: open.txt:1:1: <top> without </top> before the end of the file
-$NOTHING" "<top> not closed: error"
+$NONE" "<top> not closed: error"
 
 # --- the prompt of FlagEmbedding rows in the embedder ---------------------
 if command -v python3 >/dev/null; then

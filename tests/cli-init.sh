@@ -19,6 +19,25 @@ ok "database file exists" test -f "$T/p1/negsieve.db"
 run "$NEGSIEVE" init "$T/p1"
 is "$rc" 2 "init refuses an existing project"
 is "$err" "negsieve: $T/p1: a project already exists here" "message for existing project"
+# a directory holding other files: refused, left as it was
+mkdir "$T/full" && chmod 0750 "$T/full" && printf 'x\n' >"$T/full/notes.txt"
+run "$NEGSIEVE" init --group "$(id -gn)" "$T/full"
+is "$rc" 2 "init refuses a non-empty directory"
+is "$err" "negsieve: $T/full: the directory is not empty (it holds 'notes.txt'); init creates a project only in a new or an empty directory" \
+	"... saying what is there"
+ok "... no database made" test ! -e "$T/full/negsieve.db"
+is "$(ls -A "$T/full")" "notes.txt" "... nothing else added"
+is "$(stat -c %a "$T/full")" "750" "... its mode untouched (no setgid for --group)"
+printf 'y\n' >"$T/full/more.txt"
+run "$NEGSIEVE" init "$T/full"
+is_in "$err" "the directory is not empty (it holds '" "two files: one named ..."
+is_in "$err" "' and 1 more)" "... and the rest counted"
+# an empty one, and one left by a killed init, are taken
+mkdir "$T/empty" "$T/killed" && : >"$T/killed/.negsieve.db.new-99999"
+run "$NEGSIEVE" init "$T/empty"
+is "$rc" 0 "init takes an existing empty directory"
+run "$NEGSIEVE" init "$T/killed"
+is "$rc" 0 "... and one holding only a killed init's temporary file"
 
 cat >"$T/good.yaml" <<'Y'
 project:

@@ -78,6 +78,9 @@ is_in "$out" "Skipped 3 candidates (30.00%) by dropped_query: a person dropped t
    "summary: the dropped query"
 is_in "$out" "Left out 5 candidates (50.00%) because of people's decisions" \
    "summary: how many candidates decisions left out"
+is "$(printf '%s\n' "$out" | sed -n 's/^Skipped .* by \([a-z_]*\):.*/\1/p' | tr '\n' ' ')" \
+   "positive false_negative dropped_passage dropped_query same_text " \
+   "summary: in the order the filters fire (decisions right after positive)"
 is_in "$out" "Count                 3            1" "the FN's score counts among the positives"
 
 run "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$P"

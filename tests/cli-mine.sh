@@ -219,4 +219,34 @@ for args in "--run 1|--run needs --refilter" \
 	is_in "$err" "${args#*|}" "... saying why"
 done
 is "$(sqlite3 "$T/p4/negsieve.db" "SELECT count(*) FROM run")" "$runs" "... no run stored"
+
+# bm25 gives 0 to a positive that shares no term with its query: under
+# --anchor min it is the anchor, and a margin drops every candidate; the
+# summary counts such queries (q1 here, not q2)
+Z=$T/zero
+"$NEGSIEVE" init "$Z" >/dev/null
+sqlite3 "$Z/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES (1,'q1','apt package manager',1),
+ (2,'q2','text editor',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'nano is small',1), (2,'dpkg is a low level package manager',1),
+ (3,'the package manager apt installs package',1), (4,'vim is a text editor',1),
+ (5,'nano is a small text editor',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,4,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+zero="1 queries (50.00%) have a positive scoring 0 under bm25 (no term in common with the query)"
+run "$NEGSIEVE" mine --method bm25 --absolute-margin 0.01 "$Z"
+is "$rc" 0 "bm25 with a positive sharing no term"
+is_in "$out" "$zero: it is their anchor (--anchor min), so the margin drops every candidate of theirs" \
+	"the summary counts the query, and says what the margin did"
+is "$(sqlite3 "$Z/negsieve.db" "SELECT count(*) FROM candidate WHERE query_id = 1")" 0 \
+	"... which is so: none of q1's candidates kept"
+run "$NEGSIEVE" mine --refilter "$Z"
+is_in "$out" "$zero: it is their anchor (--anchor min), so a margin would drop every candidate of theirs" \
+	"without a margin: what one would do"
+run "$NEGSIEVE" mine --refilter --anchor max --absolute-margin 0.01 "$Z"
+is "$(printf '%s\n' "$out" | grep -x "$zero")" "$zero" "--anchor max: only the count"
+run "$NEGSIEVE" mine --method bm25 "$P"
+is "$(printf '%s\n' "$out" | grep -c 'under bm25')" 0 "no such line when every positive shares a term"
 done_testing

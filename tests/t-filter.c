@@ -251,6 +251,18 @@ test_reason_names(void)
 	is_int(filter_reason_parse("unsampled"), FILTER_UNSAMPLED, "parse");
 	is_int(filter_reason_parse(NULL), FILTER_KEPT, "parse NULL");
 	is_int(filter_reason_parse("bogus"), FILTER_NREASONS, "parse unknown");
+	{
+		int seen[FILTER_NREASONS] = { 0 }, once = 1;
+
+		for (int i = 0; i < FILTER_NREASONS - 1; i++)
+			seen[filter_reason_order[i]]++;
+		for (int r = 1; r < FILTER_NREASONS; r++)
+			once &= seen[r] == 1;
+		ok(once && !seen[FILTER_KEPT], "the test order lists every "
+		   "reason once");
+		is_int(filter_reason_order[1], FILTER_LABEL_FN, "people's "
+		       "decisions right after positive");
+	}
 }
 
 static void

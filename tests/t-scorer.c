@@ -307,7 +307,7 @@ test_cmd_ok(void)
 	   "input hash depends on the texts");
 	is_str(scorer_stats_format(s, buf, sizeof(buf)),
 	       buf[0] ? buf : "", "stats line");
-	has(buf, "4 requests, 0 failed, ", "stats line counts");
+	has(buf, "the command started once, ", "stats line: one start");
 
 	/* a text that is not UTF-8 (the caller broke the contract): that
 	 * item fails, the others are scored and stay in step */
@@ -411,6 +411,8 @@ test_cmd_failures(void)
 	is_int(scorer_stats(s)->requests, 13 + 11 + 1,
 	       "requests: 13, then 11 resent after the crash, 1 after the "
 	       "hang");
+	is_int(scorer_stats(s)->starts, 3, "started 3 times: at first, "
+	       "after the crash, after the hang");
 	log = scorer_log(s);
 	has(log, "boom on p1\n", "stderr kept in the log");
 	has(log, "negsieve: restarting the command: the command exited with "
@@ -455,6 +457,14 @@ test_cmd_gives_up(void)
 	is_int(scorer_stats(s)->failed, 5, "all 5 failed");
 	has(scorer_log(s), "negsieve: gave up after 3 failures in a row",
 	    "giving up noted");
+	{
+		char buf[256];
+
+		/* starts, not the requests written ahead to each start */
+		has(scorer_stats_format(s, buf, sizeof(buf)), "the command "
+		    "started 3 times (2 restarts), ", "stats line: starts "
+		    "and restarts");
+	}
 	batch_fini(&b);
 	scorer_free(s);
 
@@ -964,7 +974,7 @@ test_judge_run(struct db *db)
 	has(last, "the positive text", "positive in the prompt");
 	free(last);
 	scorer_stats_format(s, buf, sizeof(buf));
-	has(buf, "21 requests, 0 from the cache, 6 failed, 1200 prompt + 120 "
+	has(buf, "21 requests, 0 from the cache, 1200 prompt + 120 "
 	    "completion tokens, cost 0.8400, ", "stats line");
 
 	/* a re-run: the answers with a verdict come from the cache, the
