@@ -683,6 +683,12 @@ cascadejob_estimate_from(const struct cascade_estimate_in *in, double conf,
 	lo = (double)in->pool * rlo - (double)in->pool_fn;
 	hi = (double)in->pool * rhi - (double)in->pool_fn;
 	e->known = true;
+	/* the difference is noisy (the audit rate times the whole pool,
+	 * labelled or not): below 0 or above the unlabelled when the
+	 * audit labels hold fewer or more false negatives than the pool;
+	 * no count can be, so the rate is kept to what can be (and over
+	 * many runs its mean is above a truth near 0) */
+	e->raw = left / neg;
 	e->rate = fmin(fmax(left, 0.0), cap) / neg;
 	e->lo = fmin(fmax(lo, 0.0), cap) / neg;
 	e->hi = fmin(fmax(hi, 0.0), cap) / neg;

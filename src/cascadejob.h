@@ -84,6 +84,9 @@ struct cascadejob_estimate {
 	int64_t unlabelled;	/* of those, not decided by people */
 	int64_t audit_n, audit_fn; /* the audit labels behind it */
 	double rate, lo, hi;	/* FN share among the negatives */
+	double raw;		/* rate before it is kept to 0 .. unlabelled /
+				 * negatives: the difference of two counts
+				 * can fall outside (see below) */
 	long more_labels;	/* for +-2 points; -1: out of reach */
 	/* the next audit item in order, when someone skipped it: the
 	 * labelled prefix (and so the estimate) waits on it */

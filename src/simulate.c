@@ -375,6 +375,7 @@ sim_snapshot(struct sim *s, double budget, int64_t decisions,
 	r->estimate = e.rate;
 	r->estimate_lo = e.lo;
 	r->estimate_hi = e.hi;
+	r->estimate_raw = e.raw;
 	r->audit_n = e.audit_n;
 	r->audit_fn = e.audit_fn;
 	cascade_fitres_fini(&fr);
@@ -431,6 +432,7 @@ sim_rules(struct sim *s, struct simulate_row *rule)
 		simulate_tally(r, s->n, s->truth, s->out, NULL, NULL,
 			       s->fn_total, s->tn_total);
 		r->estimate = r->estimate_lo = r->estimate_hi = NAN;
+		r->estimate_raw = NAN;
 	}
 }
 

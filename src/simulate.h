@@ -108,6 +108,8 @@ struct simulate_row {
 	/* the estimate `stats` would print (cascadejob_estimate_from) */
 	bool estimate_known;
 	double estimate, estimate_lo, estimate_hi;
+	double estimate_raw;	/* before it is kept to 0 .. undecided /
+				 * negatives */
 	int64_t audit_n, audit_fn;
 };
 

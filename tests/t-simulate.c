@@ -298,11 +298,124 @@ test_max_pfn(void)
 	free(v);
 }
 
+/*
+ * The estimate and the contamination are shares of the same negatives:
+ * 20 queries of 12 candidates (the top 3 of the even queries false
+ * negatives: 30 of 240), everything to people, a quarter of them in the
+ * audit slice.  At each budget the figures are worked out again from the
+ * labels the replay left: the audit labels' prefix (n labels, k FN)
+ * gives the rate over all 240 candidates, labelled or not; less the F
+ * false negatives people found, that is what is left among the U
+ * undecided, over the negatives export writes (people's TN and the
+ * undecided).  The difference is kept to 0 .. U; at the last budget
+ * nothing is undecided, and the estimate is exactly 0, the truth,
+ * whatever the audit slice holds.
+ */
+static void
+test_estimate(void)
+{
+	enum { NQ = 20, K = 12, N = NQ * K };
+	static const double budget[] = { 0.1, 0.3, 0.6, 1.0 };
+	struct cascade c;
+	struct cascade_item *v = xcalloc(N, sizeof(*v));
+	bool *cert = xcalloc(N, sizeof(*cert));
+	signed char truth[N];
+	struct simulate_settings s;
+	struct ns_err err;
+	bool clipped = false;
+
+	rank_cascade(&c);
+	c.st[0].lo = -INFINITY;
+	c.st[0].hi = INFINITY;
+	c.audit_share = 0.25;
+	for (int i = 0; i < N; i++) {
+		int q = i / K, r = i % K + 1;
+
+		v[i].qid = q + 1;
+		v[i].pid = i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = 1.0 - 0.05 * r;
+		v[i].f[3] = -r;
+		cascade_item_draw(&c, &v[i]);
+		truth[i] = q % 2 == 0 && r <= 3;
+	}
+	memset(&s, 0, sizeof(s));
+	s.relevant_grade = 1;
+	s.nbudget = 1;
+	s.judge_accuracy = NAN;
+	s.max_pfn = 1.0;
+	err_clear(&err);
+	for (int b = 0; b < 4; b++) {
+		struct simulate_result res;
+		const struct simulate_row *w;
+		int64_t n = 0, k = 0, fn = 0, tn = 0, u = 0, ufn = 0;
+		double left, want;
+		char nm[160];
+
+		s.budget[0] = budget[b];
+		ok(simulate_items(&c, v, N, truth, NULL, &s, &res, &err) ==
+		   NS_OK, "budget %g: the replay runs", budget[b]);
+		w = row(&res, 0, SIMULATE_CASCADE);
+		cascade_certifying(v, N, cert);
+		for (int i = 0; i < N; i++) {
+			n += cert[i];
+			k += cert[i] && truth[i];
+			fn += v[i].label == CASCADE_LABEL_FN;
+			tn += v[i].label == CASCADE_LABEL_TN;
+			u += v[i].label == CASCADE_UNLABELLED;
+			ufn += v[i].label == CASCADE_UNLABELLED && truth[i];
+		}
+		snprintf(nm, sizeof(nm), "budget %g: people's %lld TN and the "
+			 "%lld undecided are the negatives", budget[b],
+			 (long long)tn, (long long)u);
+		is_int(w->negatives, tn + u, nm);
+		snprintf(nm, sizeof(nm), "the contamination: the undecided's "
+			 "%lld FN over them", (long long)ufn);
+		is_dbl(w->contamination, (double)ufn / (double)(tn + u), 1e-12,
+		       nm);
+		ok(n > 0 && w->estimate_known, "%lld audit labels (%lld FN)",
+		   (long long)n, (long long)k);
+		is_int(w->audit_n, n, "all of them certify");
+		is_int(w->audit_fn, k, "with their FN");
+		left = (double)N * (double)k / (double)n - (double)fn;
+		snprintf(nm, sizeof(nm), "unclipped: (240 * %lld / %lld - "
+			 "%lld) / %lld", (long long)k, (long long)n,
+			 (long long)fn, (long long)(tn + u));
+		is_dbl(w->estimate_raw, left / (double)(tn + u), 1e-12, nm);
+		want = fmin(fmax(left, 0.0), (double)u) / (double)(tn + u);
+		snprintf(nm, sizeof(nm), "kept to 0 .. %lld undecided",
+			 (long long)u);
+		is_dbl(w->estimate, want, 1e-12, nm);
+		ok(w->estimate_lo <= w->estimate && w->estimate <= w->estimate_hi,
+		   "inside its interval");
+		clipped |= w->estimate != w->estimate_raw;
+		if (u == 0) {
+			snprintf(nm, sizeof(nm), "nothing undecided: 0, as "
+				 "the truth (unclipped %.4f)",
+				 w->estimate_raw);
+			is_dbl(w->estimate, 0.0, 0, nm);
+			is_dbl(w->estimate_hi, 0.0, 0, "and so is the "
+			       "interval");
+		}
+		simulate_result_fini(&res);
+		for (int i = 0; i < N; i++)
+			v[i].label = CASCADE_UNLABELLED;
+	}
+	ok(clipped, "at least one budget is clipped (the case tests it)");
+	cascade_fini(&c);
+	free(cert);
+	free(v);
+}
+
 int
 main(void)
 {
 	test_by_hand();
 	test_judge();
 	test_max_pfn();
+	test_estimate();
 	return tap_done();
 }
