@@ -123,7 +123,15 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 	if (s->undecided != SIMULATE_UNDECIDED_DROP && s->max_pfn < 1.0)
 		printf(", but those whose P(FN) is above %.3g left out",
 		       s->max_pfn);
-	printf("\n\n");
+	/* the estimate reads as a guess at the contamination beside it:
+	 * say that it is one, of the same negatives, and why a seed's
+	 * point can sit far from it */
+	printf("\nestimate    what stats prints: the contamination (false "
+	       "negatives among the\n            negatives export would "
+	       "write) estimated from the audit labels,\n            kept "
+	       "between 0 and the share of undecided negatives; a single\n"
+	       "            seed's figure is noisy, so compare its interval "
+	       "with the\n            contamination\n\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct simulate_row *w = &r->rows[i];
 		char found[48];
@@ -145,24 +153,31 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 		       pct(w->contamination, b, sizeof(b)),
 		       pct(w->tn_share, c, sizeof(c)));
 		if (w->policy == SIMULATE_CASCADE) {
-			if (w->estimate_known)
-				printf("  %s [%s, %s] from %lld audit labels",
+			if (w->estimate_known) {
+				printf("  %s [%s, %s] from %lld audit labels "
+				       "(%lld FN)",
 				       pct(w->estimate, a, sizeof(a)),
 				       pct(w->estimate_lo, b, sizeof(b)),
 				       pct(w->estimate_hi, d, sizeof(d)),
-				       (long long)w->audit_n);
-			else
+				       (long long)w->audit_n,
+				       (long long)w->audit_fn);
+				if (fabs(w->estimate_raw - w->estimate) > 5e-4)
+					printf(", unclipped %s",
+					       pct(w->estimate_raw, a,
+						   sizeof(a)));
+			} else
 				printf("  no audit label yet");
 		}
 		putchar('\n');
 		if (w->policy == SIMULATE_CASCADE)
 			printf("  %-21s %9s people found %lld, the cascade "
 			       "flagged %lld (%lld right), kept %lld, left "
-			       "%lld undecided%s\n", "", "",
-			       (long long)w->fn_people,
+			       "%lld undecided%s; %lld negatives written\n", "",
+			       "", (long long)w->fn_people,
 			       (long long)w->auto_fn, (long long)w->fn_auto,
 			       (long long)w->auto_tn, (long long)w->undecided,
-			       left_out(w, lo, sizeof(lo)));
+			       left_out(w, lo, sizeof(lo)),
+			       (long long)w->negatives);
 		if (i + 1 == r->nrows ||
 		    r->rows[i + 1].policy == SIMULATE_CASCADE)
 			putchar('\n');

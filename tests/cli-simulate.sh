@@ -143,6 +143,10 @@ is_in "$out" "simulated judge of accuracy 1 (noise sd 0.000)" "with its noise"
 run "$NEGSIEVE" simulate --budget 1 --oracle "$T/oracle.tsv" "$P"
 is "$rc" 0 "the project's cascade"
 is_in "$out" "cascade     near_duplicate, gap, bm25_agreement;" "its stages"
+is_in "$out" "estimate    what stats prints: the contamination (false negatives among the
+            negatives export would write) estimated from the audit labels,
+            kept between 0 and the share of undecided negatives" "the table says what the estimate is a share of"
+is_in "$out" "; 17 negatives written" "and how many negatives both shares are of"
 is "$(md5sum <"$P/negsieve.db")" "$before" "the project is unchanged"
 is "$(db "SELECT count(*) FROM decision")" 0 "no decision written"
 
