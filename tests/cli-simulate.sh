@@ -71,7 +71,7 @@ run "$NEGSIEVE" simulate --csv --config "$T/rank.yaml" --budget 0,50%,1 \
 	--oracle "$T/oracle.tsv" "$P"
 is "$rc" 0 "simulate --csv"
 is "$err" "2 of 24 candidates are not judged by the oracle: left out" "the unjudged are counted"
-is "$(echo "$out" | head -1)" "policy,budget,decisions,fn_found,contamination,tn_kept,estimate,estimate_lo,estimate_hi" "the CSV header"
+is "$(echo "$out" | head -1)" "policy,budget,decisions,fn_found,contamination,tn_kept,estimate,estimate_lo,estimate_hi,estimate_is_bound" "the CSV header"
 is "$(echo "$out" | wc -l)" 16 "a row per policy and budget"
 # budget 0: flagged ranks 1-2 (3 FN), 18 negatives of which 2 FN
 is_in "$out" "cascade,0,0,0.6,0.111111,0.941176,,," "budget 0: the cascade alone"
