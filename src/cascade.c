@@ -1917,12 +1917,26 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 		bool pool = v == CASCADE_TN ||
 			    (v == CASCADE_REVIEW && !drop_undecided);
 
+		if (pool) {
+			/* the pool without the cut, whose audit labels are
+			 * a uniform sample of it */
+			out->all_pool++;
+			out->all_pool_fn += it->label == CASCADE_LABEL_FN;
+			if (cert[i]) {
+				out->all_audit_n++;
+				out->all_audit_fn += it->label ==
+						     CASCADE_LABEL_FN;
+			}
+		}
 		/* left out as a likely false negative: a labelled item by
 		 * its P(FN) without its own label, as if nobody had */
 		if (pool && v == CASCADE_REVIEW && off &&
 		    cascade_pfn(c, m, it, it->label == CASCADE_UNLABELLED
-				? off[i] : loo[i]) > max_pfn)
+				? off[i] : loo[i]) > max_pfn) {
 			pool = false;
+			out->cut = true;
+			out->cut_unlabelled += it->label == CASCADE_UNLABELLED;
+		}
 		if (it->label == CASCADE_LABEL_TN)
 			out->negatives++;
 		if (!pool)

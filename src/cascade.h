@@ -335,6 +335,14 @@ void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
  * not flag; with @drop_undecided, only those it kept; with @m and
  * @max_pfn < 1, not those left to people whose P(FN) is above @max_pfn,
  * a labelled item's P(FN) taken without its own label).
+ *
+ * The cut by P(FN) is not a uniform sample of the pool: opening an
+ * audit item in review labels its whole query, and its labels move the
+ * query's P(FN), so the audit labels left under the cut hold fewer false
+ * negatives than the pool does.  Hence the pool's counts are also kept
+ * as they are without the cut (all_*), where the audit labels are a
+ * uniform sample; the cut only removes undecided items, so the false
+ * negatives left after it are at most those left without it.
  */
 struct cascade_estimate_in {
 	int64_t negatives;	/* people's TN + unlabelled pool items */
@@ -343,6 +351,11 @@ struct cascade_estimate_in {
 	int64_t pool_fn;	/* pool items people labelled FN */
 	int64_t audit_n;	/* certifying labels in the pool */
 	int64_t audit_fn;	/* of those, FN */
+	/* the same counts without the P(FN) cut; cut_unlabelled: the
+	 * unlabelled items the cut took out of the pool */
+	bool cut;		/* the cut left some pool item out */
+	int64_t all_pool, all_pool_fn, all_audit_n, all_audit_fn;
+	int64_t cut_unlabelled;
 };
 void cascade_estimate_counts(const struct cascade *c,
 			     const struct cascade_thr *t,

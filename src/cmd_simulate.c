@@ -77,7 +77,7 @@ static void
 print_csv(const struct simulate_result *r)
 {
 	printf("policy,budget,decisions,fn_found,contamination,tn_kept,"
-	       "estimate,estimate_lo,estimate_hi\n");
+	       "estimate,estimate_lo,estimate_hi,estimate_is_bound\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct simulate_row *w = &r->rows[i];
 		bool est = w->policy == SIMULATE_CASCADE && w->estimate_known;
@@ -90,6 +90,7 @@ print_csv(const struct simulate_result *r)
 		csv_num(est ? w->estimate : NAN);
 		csv_num(est ? w->estimate_lo : NAN);
 		csv_num(est ? w->estimate_hi : NAN);
+		csv_num(est ? (double)w->estimate_bound : NAN);
 		putchar('\n');
 	}
 }
@@ -131,7 +132,15 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 	       "write) estimated from the audit labels,\n            kept "
 	       "between 0 and the share of undecided negatives; a single\n"
 	       "            seed's figure is noisy, so compare its interval "
-	       "with the\n            contamination\n\n");
+	       "with the\n            contamination");
+	/* under the cut the audit labels left are no uniform sample of
+	 * what it keeps: the figure is a bound (cascadejob.h) */
+	if (s->undecided != SIMULATE_UNDECIDED_DROP && s->max_pfn < 1.0)
+		printf("; with --max-pfn it is an upper bound\n"
+		       "            (\"at most\"): the false negatives "
+		       "left without the cut, over the\n            "
+		       "negatives written after it");
+	printf("\n\n");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct simulate_row *w = &r->rows[i];
 		char found[48];
@@ -154,8 +163,9 @@ print_table(const struct simulate_settings *s, const struct simulate_result *r,
 		       pct(w->tn_share, c, sizeof(c)));
 		if (w->policy == SIMULATE_CASCADE) {
 			if (w->estimate_known) {
-				printf("  %s [%s, %s] from %lld audit labels "
+				printf("  %s%s [%s, %s] from %lld audit labels "
 				       "(%lld FN)",
+				       w->estimate_bound ? "at most " : "",
 				       pct(w->estimate, a, sizeof(a)),
 				       pct(w->estimate_lo, b, sizeof(b)),
 				       pct(w->estimate_hi, d, sizeof(d)),

@@ -376,6 +376,7 @@ sim_snapshot(struct sim *s, double budget, int64_t decisions,
 	r->estimate_lo = e.lo;
 	r->estimate_hi = e.hi;
 	r->estimate_raw = e.raw;
+	r->estimate_bound = e.bound;
 	r->audit_n = e.audit_n;
 	r->audit_fn = e.audit_fn;
 	cascade_fitres_fini(&fr);

@@ -110,6 +110,8 @@ struct simulate_row {
 	double estimate, estimate_lo, estimate_hi;
 	double estimate_raw;	/* before it is kept to 0 .. undecided /
 				 * negatives */
+	bool estimate_bound;	/* max_pfn cut some out: estimate and
+				 * estimate_hi are upper bounds */
 	int64_t audit_n, audit_fn;
 };
 

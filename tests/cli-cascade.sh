@@ -96,6 +96,17 @@ is_in "$out" "negatives export would write, 95% interval [" "and the estimate wi
 run "$NEGSIEVE" stats --json "$P"
 is_in "$out" '"version": 3' "stats --json: the versions"
 is_in "$out" '"fn_rate_hi"' "stats --json: the estimate"
+is_in "$out" '"fn_rate_is_bound": false' "... an estimate, with no P(FN) cut"
+# export.max_pfn: the audit labels left under the cut are no random
+# sample of what it keeps, so the estimate is an upper bound, said so
+{ cat "$T/c.yaml"; printf 'export:\n  max_pfn: 0.3\n'; } >"$T/cut.yaml"
+run "$NEGSIEVE" config "$P" "$T/cut.yaml"
+run "$NEGSIEVE" stats "$P"
+is_in "$out" "estimate    at most " "export.max_pfn: stats gives an upper bound"
+is_in "$out" "an upper bound: export.max_pfn leaves out" "... and says why"
+run "$NEGSIEVE" stats --json "$P"
+is_in "$out" '"fn_rate_is_bound": true' "... in --json too"
+run "$NEGSIEVE" config "$P" "$T/c.yaml"
 
 # the review screen: P(FN), automatic verdicts, live thresholds
 . "$top_srcdir/tests/review-lib.sh"

@@ -71,7 +71,7 @@ run "$NEGSIEVE" simulate --csv --config "$T/rank.yaml" --budget 0,50%,1 \
 	--oracle "$T/oracle.tsv" "$P"
 is "$rc" 0 "simulate --csv"
 is "$err" "2 of 24 candidates are not judged by the oracle: left out" "the unjudged are counted"
-is "$(echo "$out" | head -1)" "policy,budget,decisions,fn_found,contamination,tn_kept,estimate,estimate_lo,estimate_hi" "the CSV header"
+is "$(echo "$out" | head -1)" "policy,budget,decisions,fn_found,contamination,tn_kept,estimate,estimate_lo,estimate_hi,estimate_is_bound" "the CSV header"
 is "$(echo "$out" | wc -l)" 16 "a row per policy and budget"
 # budget 0: flagged ranks 1-2 (3 FN), 18 negatives of which 2 FN
 is_in "$out" "cascade,0,0,0.6,0.111111,0.941176,,," "budget 0: the cascade alone"
@@ -120,6 +120,8 @@ run "$NEGSIEVE" simulate --config "$T/rank.yaml" --budget 0 --max-pfn 0.3 \
 	--oracle "$T/oracle.tsv" "$P"
 is_in "$out" "export      undecided candidates kept as negatives, but those whose P(FN) is above 0.3 left out" \
 	"the table says so"
+is_in "$out" "contamination; with --max-pfn it is an upper bound" \
+	"and that the estimate is then an upper bound"
 run "$NEGSIEVE" simulate --max-pfn 2 --oracle "$T/oracle.tsv" "$P"
 is "$rc" 2 "--max-pfn above 1: usage error"
 is_in "$err" "negsieve: simulate: --max-pfn: expected a number in 0..1, got '2'" "and says so"

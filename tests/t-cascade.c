@@ -755,6 +755,14 @@ test_query_effects(void)
 	       "them out of the pool");
 	ok(cut.pool < all.pool - left, "and labelled ones whose P(FN) without "
 	   "their own label is above it");
+	/* the estimate's counts without the cut, where the audit labels
+	 * are a uniform sample */
+	ok(cut.cut && !all.cut, "the cut is said");
+	is_int(cut.cut_unlabelled, left, "with the unlabelled items it took");
+	ok(cut.all_pool == all.pool && cut.all_pool_fn == all.pool_fn &&
+	   cut.all_audit_n == all.audit_n && cut.all_audit_fn == all.audit_fn,
+	   "the pool without it: %lld items, %lld audit labels",
+	   (long long)cut.all_pool, (long long)cut.all_audit_n);
 	cascade_fitres_fini(&fr);
 	/* without query effects: one model for all */
 	c.query_effects = false;

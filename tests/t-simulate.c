@@ -410,6 +410,118 @@ test_estimate(void)
 	free(v);
 }
 
+/*
+ * Under a P(FN) cut the audit labels left in the pool are no uniform
+ * sample of it: opening an audit item labels its query, the query's
+ * labels move its P(FN), and the queries rich in false negatives leave
+ * the pool with their audit labels.  The case of test_estimate with
+ * query effects and max_pfn 0.5: the labels left under the cut hold
+ * fewer false negatives than the negatives written, so an estimate from
+ * them (the one before the fix) reads below the contamination.  The
+ * estimate is now worked out without the cut (all 240 candidates, n
+ * audit labels, k FN, less the F people found), over the negatives
+ * written after it, and said to be an upper bound; its interval's upper
+ * end holds the contamination, and so does its lower end.
+ */
+static void
+test_estimate_cut(void)
+{
+	enum { NQ = 20, K = 12, N = NQ * K };
+	/* from 0.2 on: at 0.1 one audit label is all there is, and the
+	 * point (a bound only on average) is anywhere */
+	static const double budget[] = { 0.2, 0.3, 0.5 };
+	struct cascade c;
+	struct cascade_item *v = xcalloc(N, sizeof(*v));
+	bool *cert = xcalloc(N, sizeof(*cert));
+	signed char truth[N];
+	struct simulate_settings s;
+	struct ns_err err;
+	int low = 0;
+
+	rank_cascade(&c);
+	c.st[0].lo = -INFINITY;
+	c.st[0].hi = INFINITY;
+	c.audit_share = 0.25;
+	c.query_effects = true;
+	for (int i = 0; i < N; i++) {
+		int q = i / K, r = i % K + 1;
+
+		v[i].qid = q + 1;
+		v[i].pid = i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = 1.0 - 0.05 * r;
+		v[i].f[3] = -r;
+		cascade_item_draw(&c, &v[i]);
+		truth[i] = q % 2 == 0 && r <= 3;
+	}
+	memset(&s, 0, sizeof(s));
+	s.relevant_grade = 1;
+	s.nbudget = 1;
+	s.judge_accuracy = NAN;
+	s.max_pfn = 0.5;
+	err_clear(&err);
+	for (int b = 0; b < 3; b++) {
+		struct simulate_result res;
+		const struct simulate_row *w;
+		struct cascade_thr cur;
+		struct cascade_fitres fr;
+		struct cascade_estimate_in in;
+		int64_t n = 0, k = 0, fn = 0;
+		double left, old;
+		char nm[200];
+
+		s.budget[0] = budget[b];
+		ok(simulate_items(&c, v, N, truth, NULL, &s, &res, &err) ==
+		   NS_OK, "budget %g: the replay runs", budget[b]);
+		w = row(&res, 0, SIMULATE_CASCADE);
+		cascade_certifying(v, N, cert);
+		for (int i = 0; i < N; i++) {
+			n += cert[i];
+			k += cert[i] && truth[i];
+			fn += v[i].label == CASCADE_LABEL_FN;
+		}
+		/* the pool under the cut, as the last refit had it */
+		cascade_thr_initial(&c, &cur);
+		cascade_fit(&c, &cur, v, N, &fr, &err);
+		cascade_estimate_counts(&c, fr.t, &fr.pfn, s.max_pfn, v, N,
+					false, &in);
+		cascade_fitres_fini(&fr);
+		ok(w->left_out > 0 && w->estimate_known && w->estimate_bound,
+		   "%lld undecided left out: the estimate is a bound",
+		   (long long)w->left_out);
+		is_int(in.all_audit_n, n, "all audit labels count");
+		old = in.audit_n ? ((double)in.pool * (double)in.audit_fn /
+				    (double)in.audit_n - (double)in.pool_fn) /
+				   (double)w->negatives : NAN;
+		low += old < w->contamination;
+		left = (double)N * (double)k / (double)n - (double)fn;
+		snprintf(nm, sizeof(nm), "unclipped: (240 * %lld / %lld - %lld)"
+			 " / %lld, not from the %lld audit labels (%lld FN) "
+			 "the cut kept (%.4f)", (long long)k, (long long)n,
+			 (long long)fn, (long long)w->negatives,
+			 (long long)in.audit_n, (long long)in.audit_fn, old);
+		is_dbl(w->estimate_raw, left / (double)w->negatives, 1e-12, nm);
+		snprintf(nm, sizeof(nm), "the interval [%.4f, %.4f] holds the "
+			 "contamination %.4f", w->estimate_lo, w->estimate_hi,
+			 w->contamination);
+		ok(w->estimate_lo <= w->contamination &&
+		   w->contamination <= w->estimate_hi, "%s", nm);
+		ok(w->estimate >= w->contamination, "at most %.4f: not below "
+		   "the contamination", w->estimate);
+		simulate_result_fini(&res);
+		for (int i = 0; i < N; i++)
+			v[i].label = CASCADE_UNLABELLED;
+	}
+	ok(low > 0, "the cut's own audit labels read low at %d budgets (the "
+	   "case shows the bias)", low);
+	cascade_fini(&c);
+	free(cert);
+	free(v);
+}
+
 int
 main(void)
 {
@@ -417,5 +529,6 @@ main(void)
 	test_judge();
 	test_max_pfn();
 	test_estimate();
+	test_estimate_cut();
 	return tap_done();
 }
