@@ -1,7 +1,8 @@
 #!/bin/sh
 # tui-tmux.sh - the review TUI on a real terminal (tmux): first frame,
 # a decision survives kill -9, resize to too small and back, a message
-# of two lines beside the detail pane, a note taken back, TERM=dumb.
+# of two lines beside the detail pane, a note taken back, a terminal that
+# hangs up without SIGHUP, TERM=dumb.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
 command -v tmux >/dev/null || skip_all "no tmux"
@@ -258,6 +259,25 @@ tm send-keys -t t: Enter
 ok "note: an empty note where there is none saves nothing" wait_for "Empty note: nothing saved."
 is "$(db "$N" "SELECT count(*) FROM decision WHERE action = 'note'")" 3 "note: three note events, none overwritten"
 stop
+
+# The terminal goes away without SIGHUP reaching the review (it runs in a
+# session of its own, as under su or a detached job): it must end, its
+# session closed, not spin on reads that fail at once.
+tm new-session -d -s t -x 80 -y 24 \
+	"exec env LC_ALL=C.UTF-8 TERM=screen setsid -w '$NEGSIEVE' review '$P'"
+ok "hang-up: a review in a session of its own" wait_for "Q q1:"
+hpid=$(pgrep -f "^$NEGSIEVE review $P\$" | head -1)
+ok "hang-up: its process found ($hpid)" test -n "$hpid"
+tm kill-session -t t: 2>/dev/null
+_i=0
+while [ $_i -lt 100 ] && kill -0 "$hpid" 2>/dev/null; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+ok "hang-up: the review ends when its terminal is gone" sh -c "! kill -0 '$hpid' 2>/dev/null"
+kill -9 "$hpid" 2>/dev/null
+is "$(db "$P" "SELECT count(*) FROM review_session WHERE pid = $hpid AND ended_at IS NOT NULL")" 1 "hang-up: its session is closed"
+new_server
 
 tm new-session -d -s t -x 80 -y 24 \
 	"env TERM=dumb '$NEGSIEVE' review '$P'; echo rc=\$?; sleep 30"

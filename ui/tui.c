@@ -72,6 +72,22 @@ tui_on_signal(int sig)
 	tui_quit_flag = 1;
 }
 
+/*
+ * Has the terminal hung up?  When the ssh connection or the terminal
+ * window goes away and SIGHUP does not reach us (a session under su,
+ * or nohup), every read fails at once instead of waiting for a key: the
+ * screen would then loop on its idle work, a core busy for good.  The
+ * terminal's side of a closed pseudo-terminal polls as hung up.
+ */
+static bool
+tui_tty_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 /* One input event: a character or a curses key code. */
 struct tui_key {
 	bool code;	/* ch is a KEY_* code */
@@ -975,6 +991,12 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			tkey = tui_now();
 		} else {
 			rc = get_wch(&ch);
+			if (rc == ERR && tui_tty_gone()) {
+				/* ends as SIGHUP would: decisions are saved,
+				 * the session and its leases end */
+				tui_quit_flag = 1;
+				break;
+			}
 			if (rc == ERR) {	/* a second without keys, or a signal */
 				if (!idle_done && !tui_quit_flag)
 					review_idle(t->r);
