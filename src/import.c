@@ -328,7 +328,8 @@ imp_dir_listing(const char *dir)
 		}
 		closedir(d);
 	}
-	qsort(names, n, sizeof(*names), imp_cmp_str);
+	if (n > 1)	/* (qsort() may not be given a null array) */
+		qsort(names, n, sizeof(*names), imp_cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (i < 12)
 			strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
@@ -410,7 +411,8 @@ imp_beir_list(const char *dir, struct imp_beir *b)
 			names[n++] = xstrdup(de->d_name);
 		}
 		closedir(d);
-		qsort(names, n, sizeof(*names), imp_cmp_str);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), imp_cmp_str);
 	}
 	for (size_t i = 0; i < n; i++) {
 		imp_beir_add(b, xasprintf("%s/%s", qdir, names[i]),
