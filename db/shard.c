@@ -554,3 +554,37 @@ out:
 	free(by_index);
 	return rc;
 }
+
+enum ns_rc
+shard_merge_stale(struct db *db, int64_t run_id, int64_t *queries,
+		  int64_t *cands, struct ns_err *err)
+{
+	/* kept candidates that people's decisions now leave out: labelled
+	 * FN or dropped, or of a dropped query */
+	static const char sql[] =
+		"SELECT count(DISTINCT c.query_id), count(*) FROM candidate c"
+		" WHERE c.run_id = ?1 AND c.filter IS NULL"
+		" AND (EXISTS (SELECT 1 FROM item_label l"
+		"   WHERE l.query_id = c.query_id"
+		"     AND l.passage_id = c.passage_id"
+		"     AND l.label IN ('fn', 'drop_passage'))"
+		"  OR EXISTS (SELECT 1 FROM query_drop q"
+		"   WHERE q.query_id = c.query_id))";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	*queries = *cands = 0;
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*queries = sqlite3_column_int64(st, 0);
+		*cands = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "reading the merged run");
+	return NS_OK;
+}

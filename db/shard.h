@@ -72,4 +72,13 @@ enum ns_rc shard_merge(struct db *db, const char *project_id,
 		       char *const *paths, int n, int64_t *run_id,
 		       int64_t *cands, int64_t *queries, struct ns_err *err);
 
+/*
+ * Of merged run @run_id's kept candidates, those people's decisions now
+ * leave out (labelled FN or dropped, or of a dropped query): decisions
+ * made after the shards were mined, which the shards could not apply.
+ * *@queries and *@cands count them.
+ */
+enum ns_rc shard_merge_stale(struct db *db, int64_t run_id, int64_t *queries,
+			     int64_t *cands, struct ns_err *err);
+
 #endif

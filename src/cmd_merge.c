@@ -29,7 +29,7 @@ cmd_merge(int argc, char **argv)
 	struct opt_state st;
 	struct project pj;
 	struct ns_err err;
-	int64_t run = 0, cands = 0, queries = 0;
+	int64_t run = 0, cands = 0, queries = 0, sq = 0, sc = 0;
 	char *id;
 	int rc;
 
@@ -48,6 +48,15 @@ cmd_merge(int argc, char **argv)
 		printf("run %lld: merged %d shards, %lld queries, %lld "
 		       "candidates\n", (long long)run, argc - st.first - 1,
 		       (long long)queries, (long long)cands);
+	/* the shards applied the decisions of their time only */
+	if (rc == NS_OK &&
+	    shard_merge_stale(pj.db, run, &sq, &sc, &err) == NS_OK && sc)
+		printf("note: %lld kept candidates of %lld queries were "
+		       "labelled false negative or dropped after the shards "
+		       "were mined: apply people's decisions with 'negsieve "
+		       "mine --refilter --run %lld' and the filter options "
+		       "the shards were mined with\n", (long long)sc,
+		       (long long)sq, (long long)run);
 	free(id);
 	project_close(&pj);
 	return rc == NS_OK ? NS_OK : cmd_fail(&err);

@@ -136,6 +136,25 @@ is "$out" "run 3: merged 1 shards, 7 queries, $(pool - "$T/b.db" | wc -l) candid
    "a bm25 shard merges"
 is "$(q "SELECT method FROM run WHERE id=3")" bm25 "merged run keeps the method"
 
+# a decision made after the shards were mined: the shards could not apply
+# it; merge says so, and --refilter applies it
+for i in 0 1; do
+	"$NEGSIEVE" mine --range-max 10 --num-negatives 3 --shard $i/2 \
+		-o "$T/d$i.db" "$P" >/dev/null 2>&1
+done
+fnq=$(sqlite3 "$T/d0.db" "SELECT query_id FROM candidate WHERE filter IS NULL ORDER BY query_id, rank LIMIT 1")
+fnp=$(sqlite3 "$T/d0.db" "SELECT passage_id FROM candidate WHERE filter IS NULL ORDER BY query_id, rank LIMIT 1")
+q "INSERT INTO annotator(name, created_at) VALUES ('late', 'now');
+INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+  VALUES ($fnq, $fnp, (SELECT id FROM annotator WHERE name = 'late'), 'fn', 'now')"
+run "$NEGSIEVE" merge "$P" "$T/d0.db" "$T/d1.db"
+is "$rc" 0 "shards mined before a decision merge"
+is_in "$out" "note: 1 kept candidates of 1 queries were labelled false negative or dropped after the shards were mined: apply people's decisions with 'negsieve mine --refilter --run 4' and the filter options the shards were mined with" \
+   "... saying the decision is not applied, and how to apply it"
+run "$NEGSIEVE" mine --refilter --run 4 --range-max 10 --num-negatives 3 "$P"
+is "$(q "SELECT count(*) FROM candidate WHERE run_id = 4 AND filter IS NULL AND query_id = $fnq AND passage_id = $fnp")" 0 \
+   "--refilter leaves the passage labelled FN out of the merged run"
+
 # a query and a passage imported after the vectors were made: mining says
 # they are not mined, and how to add them
 sqlite3 "$P/negsieve.db" "INSERT INTO passage(id,text,source_id) VALUES(40,'late passage',1);
