@@ -298,6 +298,42 @@ test_max_pfn(void)
 	free(v);
 }
 
+/* The synthetic case of test_estimate() and test_estimate_cut(): 20
+ * queries of 12 candidates, the top 3 of the even queries false
+ * negatives, everything to people, a quarter in the audit slice; the
+ * replay at @max_pfn, with or without @query_effects. */
+static void
+estimate_case(struct cascade *c, struct cascade_item *v, signed char *truth,
+	      struct simulate_settings *s, bool query_effects, double max_pfn)
+{
+	enum { NQ = 20, K = 12, N = NQ * K };
+
+	rank_cascade(c);
+	c->st[0].lo = -INFINITY;
+	c->st[0].hi = INFINITY;
+	c->audit_share = 0.25;
+	c->query_effects = query_effects;
+	for (int i = 0; i < N; i++) {
+		int q = i / K, r = i % K + 1;
+
+		v[i].qid = q + 1;
+		v[i].pid = i + 1;
+		for (int j = 0; j < CASCADE_NFEAT; j++)
+			v[i].f[j] = NAN;
+		for (int j = 0; j < CASCADE_MAX_EXT; j++)
+			v[i].x[j] = NAN;
+		v[i].f[0] = 1.0 - 0.05 * r;
+		v[i].f[3] = -r;
+		cascade_item_draw(c, &v[i]);
+		truth[i] = q % 2 == 0 && r <= 3;
+	}
+	memset(s, 0, sizeof(*s));
+	s->relevant_grade = 1;
+	s->nbudget = 1;
+	s->judge_accuracy = NAN;
+	s->max_pfn = max_pfn;
+}
+
 /*
  * The estimate and the contamination are shares of the same negatives:
  * 20 queries of 12 candidates (the top 3 of the even queries false
@@ -324,29 +360,7 @@ test_estimate(void)
 	struct ns_err err;
 	bool clipped = false;
 
-	rank_cascade(&c);
-	c.st[0].lo = -INFINITY;
-	c.st[0].hi = INFINITY;
-	c.audit_share = 0.25;
-	for (int i = 0; i < N; i++) {
-		int q = i / K, r = i % K + 1;
-
-		v[i].qid = q + 1;
-		v[i].pid = i + 1;
-		for (int j = 0; j < CASCADE_NFEAT; j++)
-			v[i].f[j] = NAN;
-		for (int j = 0; j < CASCADE_MAX_EXT; j++)
-			v[i].x[j] = NAN;
-		v[i].f[0] = 1.0 - 0.05 * r;
-		v[i].f[3] = -r;
-		cascade_item_draw(&c, &v[i]);
-		truth[i] = q % 2 == 0 && r <= 3;
-	}
-	memset(&s, 0, sizeof(s));
-	s.relevant_grade = 1;
-	s.nbudget = 1;
-	s.judge_accuracy = NAN;
-	s.max_pfn = 1.0;
+	estimate_case(&c, v, truth, &s, false, 1.0);
 	err_clear(&err);
 	for (int b = 0; b < 4; b++) {
 		struct simulate_result res;
@@ -438,30 +452,7 @@ test_estimate_cut(void)
 	struct ns_err err;
 	int low = 0;
 
-	rank_cascade(&c);
-	c.st[0].lo = -INFINITY;
-	c.st[0].hi = INFINITY;
-	c.audit_share = 0.25;
-	c.query_effects = true;
-	for (int i = 0; i < N; i++) {
-		int q = i / K, r = i % K + 1;
-
-		v[i].qid = q + 1;
-		v[i].pid = i + 1;
-		for (int j = 0; j < CASCADE_NFEAT; j++)
-			v[i].f[j] = NAN;
-		for (int j = 0; j < CASCADE_MAX_EXT; j++)
-			v[i].x[j] = NAN;
-		v[i].f[0] = 1.0 - 0.05 * r;
-		v[i].f[3] = -r;
-		cascade_item_draw(&c, &v[i]);
-		truth[i] = q % 2 == 0 && r <= 3;
-	}
-	memset(&s, 0, sizeof(s));
-	s.relevant_grade = 1;
-	s.nbudget = 1;
-	s.judge_accuracy = NAN;
-	s.max_pfn = 0.5;
+	estimate_case(&c, v, truth, &s, true, 0.5);
 	err_clear(&err);
 	for (int b = 0; b < 3; b++) {
 		struct simulate_result res;
