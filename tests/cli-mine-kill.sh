@@ -64,7 +64,11 @@ kept_ref=$(sqlite3 "$T/ref/negsieve.db" "SELECT count(*) FROM candidate")
 ok "reference run: some candidates kept ($kept_ref)" test "$kept_ref" -gt 0
 is "$(wc -l <"$T/ref.dump")" "$((4000 * 40 + kept_ref + 4000))" \
    "reference run: 40 pooled candidates and a positive per query, and the kept ones"
-span=$(echo "$t0 $t1" | awk '{ print ($2 - $1) * 1.1 }')
+# kills spread over the first 80% of the reference run's time: a run
+# that goes faster than the reference (it ran beside other tests) would
+# otherwise be killed after its end in every trial (seen: 0 of 9 left an
+# unfinished run in a full parallel suite)
+span=$(echo "$t0 $t1" | awk '{ print ($2 - $1) * 0.8 }')
 
 mid=0 i=0
 while [ "$i" -lt "$TRIALS" ]; do
