@@ -12,6 +12,7 @@
 #include "db/dbint.h"
 #include "db/mining.h"
 #include "db/shard.h"
+#include "src/cleanup.h"
 #include "src/util.h"
 
 #define SHARD_FORMAT "negsieve-shard 1"
@@ -92,7 +93,10 @@ shard_create(const char *path, struct shard **out, struct ns_err *err)
 	s = xcalloc(1, sizeof(*s));
 
 	s->path = xstrdup(path);
-	s->tmp = xasprintf("%s.tmp-%ld", path, (long)getpid());
+	/* what a shard killed by SIGKILL left under this name; ours (the
+	 * pid of a dead process, reused) is replaced */
+	cleanup_stale(path);
+	s->tmp = cleanup_tmp_name(path);
 	unlink(s->tmp);
 	if (sqlite3_open_v2(s->tmp, &s->h, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=

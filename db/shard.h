@@ -34,8 +34,9 @@ struct shard;
 
 /*
  * Start writing the shard file @path.  Rows go to a temporary file next
- * to it, renamed over @path by shard_finish(), so a killed job never
- * leaves a file that looks complete.  On success *@out owns the writer:
+ * to it (cleanup_tmp_name()), renamed over @path by shard_finish(), so a
+ * killed job never leaves a file that looks complete; those that jobs
+ * killed by SIGKILL left are removed first (cleanup_stale()).  On success *@out owns the writer:
  * finish it with exactly one of shard_finish() or shard_abort().
  */
 enum ns_rc shard_create(const char *path, struct shard **out,

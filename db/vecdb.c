@@ -117,6 +117,30 @@ vecdb_latest(struct db *db, const char *kind, const char *model,
 	return db_fail(db, err, "reading vector sets");
 }
 
+char *
+vecdb_param(struct db *db, int64_t id, const char *key)
+{
+	/* params written by hand or by an older negsieve may not be JSON:
+	 * json_extract() would fail on them */
+	static const char sql[] =
+		"SELECT CASE WHEN json_valid(params)"
+		" THEN json_extract(params, '$.' || ?2) END"
+		" FROM vecset WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, NULL);
+	char *v = NULL;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return v;
+}
+
 enum ns_rc
 vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 	    struct ns_err *err)

@@ -62,6 +62,13 @@ void vecdb_models_free(char **models, int n);
 enum ns_rc vecdb_file_models(struct db *db, const char *kind, char ***models,
 			     int **dims, int *n, struct ns_err *err);
 
+/*
+ * The value of @key in the JSON params of vecset @id (caller frees), or
+ * NULL when the set has none (no such key, no params, params that are not
+ * JSON, or a database error).
+ */
+char *vecdb_param(struct db *db, int64_t id, const char *key);
+
 /* State blob of vecset @id: *@data is a copy (caller frees) or NULL. */
 enum ns_rc vecdb_state(struct db *db, int64_t id, void **data, size_t *len,
 		       struct ns_err *err);

@@ -8,13 +8,18 @@
  * mark first.  Signals are blocked while the table changes, so the handler
  * never sees a half-written slot.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/cleanup.h"
+#include "src/util.h"
 
 static char cleanup_paths[CLEANUP_MAX][PATH_MAX];
 static volatile sig_atomic_t cleanup_used[CLEANUP_MAX];
@@ -143,4 +148,76 @@ cleanup_catch_signals(void)
 			continue;
 		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+/* --- what SIGKILL left -------------------------------------------------- */
+
+char *
+cleanup_tmp_name(const char *target)
+{
+	return xasprintf("%s.tmp-%ld", target, (long)getpid());
+}
+
+/* The pid that @s (the part after ".tmp-") names exactly, or 0. */
+static pid_t
+cleanup_tmp_pid(const char *s)
+{
+	long v = 0;
+
+	if (*s < '1' || *s > '9')
+		return 0;	/* empty, or a leading zero: not our name */
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (LONG_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return (pid_t)v == v ? (pid_t)v : 0;
+}
+
+int
+cleanup_stale(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *dir = slash ? xstrndup(target, (size_t)(slash - target + 1)) :
+			    xstrdup(".");
+	char *prefix = xasprintf("%s.tmp-", slash ? slash + 1 : target);
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	int removed = 0;
+	DIR *d;
+
+	if (!(d = opendir(dir))) {
+		free(dir);
+		free(prefix);
+		return 0;	/* the writer reports a directory it cannot use */
+	}
+	while ((de = readdir(d))) {
+		pid_t pid;
+		char *path;
+		struct stat st;
+
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    !(pid = cleanup_tmp_pid(de->d_name + plen)) ||
+		    pid == getpid())
+			continue;
+		/* EPERM: alive, someone else's; only ESRCH is gone */
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = slash ? xasprintf("%s%s", dir, de->d_name) :
+			       xstrdup(de->d_name);
+		/* a directory or a link of that name is no file of ours */
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    unlink(path) == 0) {
+			fprintf(stderr, "negsieve: removed %s (%lld bytes), "
+				"left by process %ld, which is no longer "
+				"running\n", path, (long long)st.st_size,
+				(long)pid);
+			removed++;
+		}
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	free(prefix);
+	return removed;
 }

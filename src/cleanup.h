@@ -50,4 +50,24 @@ void cleanup_output(int fd, const char *buf, volatile sig_atomic_t *len,
 /* Install the handlers for SIGINT, SIGTERM and SIGHUP. */
 void cleanup_catch_signals(void);
 
+/*
+ * The temporary file an output @target is written to before it is
+ * renamed over @target: "@target.tmp-PID" with this process's pid (caller
+ * frees), so that cleanup_stale() can tell whose it is.
+ */
+char *cleanup_tmp_name(const char *target);
+
+/*
+ * Remove what processes killed by SIGKILL left while writing @target:
+ * the regular files beside it named exactly "@target.tmp-PID" (PID in
+ * decimal, no leading zero) whose process is gone (kill(PID, 0) fails
+ * with ESRCH), each said on stderr.  Not this process's own name (its
+ * writer replaces it), and not the file of a live process, e.g. a second
+ * shard given the same --output by mistake.  Only processes of this
+ * machine are seen: on a directory shared between machines, a file of a
+ * process running elsewhere under a pid unused here counts as stale.
+ * Returns the number of files removed.
+ */
+int cleanup_stale(const char *target);
+
 #endif

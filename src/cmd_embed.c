@@ -2,7 +2,8 @@
  * cmd_embed.c - negsieve embed PROJECT: compute vectors for the project's
  * queries and passages with the built-in embedder or an OpenAI-compatible
  * endpoint, or import them from .npy / .fvecs / JSONL files joined on
- * external ids.  Each kind becomes one new vecset (src/vecstore.h).
+ * external ids.  Each kind becomes one new vecset (src/vecstore.h),
+ * unless its texts are those of the newest set (src/embedjob.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +19,10 @@ static const struct opt_cmd embed_cmd = {
 	"usage: negsieve embed [OPTIONS] PROJECT\n",
 	"Compute vectors for the project's passages and queries, or import\n"
 	"them from files.  Default: the built-in embedder (hashed word and\n"
-	"character n-gram TF-IDF, no model needed).  Options override the\n"
-	"embed.* config keys.\n",
+	"character n-gram TF-IDF, no model needed).  A kind whose texts,\n"
+	"model and dimension are unchanged is left as it is (\"vectors up\n"
+	"to date\", nothing written).  Options override the embed.* config\n"
+	"keys.\n",
 	embedjob_opts,
 };
 

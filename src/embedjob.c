@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "src/embed_builtin.h"
@@ -236,6 +237,126 @@ run_import(struct project *p, const struct embedjob_settings *o,
 	return rc;
 }
 
+/* --- what a set was made from ------------------------------------------ */
+
+/*
+ * An embedder's vectors of a kind follow from its model, its dimension
+ * and the texts it is given (a built-in query vector also from the
+ * passage texts, whose statistics weight it).  Each set it writes keeps
+ * a hash of those texts in its params ("texts", and "passages" for
+ * built-in queries); a re-run whose texts hash the same, for the same
+ * model and dimension, keeps the newest set instead of writing a copy of
+ * it.  The hash takes one read of the texts and no query per item, as
+ * cheap at 1M texts as a scan of the table.
+ */
+struct texts_ctx {
+	XXH3_state_t *st;
+	struct progress pr;
+	int64_t n;
+};
+
+static enum ns_rc
+texts_cb(int64_t id, const char *text, size_t len, void *arg)
+{
+	struct texts_ctx *c = arg;
+	/* the id and length first: moving a text to another item, or a
+	 * boundary between two texts, changes the hash */
+	uint64_t head[2] = { (uint64_t)id, (uint64_t)len };
+
+	XXH3_128bits_update(c->st, head, sizeof(head));
+	XXH3_128bits_update(c->st, text, len);
+	progress_update(&c->pr, ++c->n);
+	return NS_OK;
+}
+
+/* The hash of the texts of kind @k, as the embedders walk them (with
+ * @prompts, queries' prompts in front), as 32 hex digits in @hex; the
+ * items without text counted in *@notext. */
+static enum ns_rc
+texts_hash(struct db *db, enum vec_kind k, bool prompts, char hex[33],
+	   int64_t *notext, struct ns_err *err)
+{
+	struct texts_ctx c;
+	XXH128_canonical_t h;
+	enum ns_rc rc;
+
+	memset(&c, 0, sizeof(c));
+	c.st = XXH3_createState();
+	XXH3_128bits_reset(c.st);
+	progress_start(&c.pr, "embed: reading", embedjob_kind_plural(k),
+		       vecdb_count(db, k == VEC_QUERY));
+	rc = vecdb_walk_texts(db, k == VEC_QUERY, prompts, texts_cb, &c,
+			      notext, err);
+	progress_finish(&c.pr);
+	XXH128_canonicalFromHash(&h, XXH3_128bits_digest(c.st));
+	XXH3_freeState(c.st);
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h.digest[i]);
+	return rc;
+}
+
+/* Is @rel (relative to the project @dir) a file of @size bytes? */
+static bool
+file_whole(const char *dir, const char *rel, int64_t size)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	struct stat st;
+	bool yes = *rel && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		   (int64_t)st.st_size == size;
+
+	free(path);
+	return yes;
+}
+
+/* Does the set @id keep @value under @key in its params? */
+static bool
+param_is(struct db *db, int64_t id, const char *key, const char *value)
+{
+	char *v = vecdb_param(db, id, key);
+	bool yes = v && strcmp(v, value) == 0;
+
+	free(v);
+	return yes;
+}
+
+/*
+ * May the newest set of kind @k by @model stand for what the embedder
+ * would write now: made from the texts @texts (and for built-in queries,
+ * @passages not NULL, weighted by passage texts @passages), of dimension
+ * @dim (0: any, an endpoint's own), with its two files whole (a file
+ * removed or cut by hand is made again rather than trusted)?  Then the
+ * kind is current in @res and true.  Sets made before the hash was kept
+ * have none: written once more.
+ */
+static bool
+set_current(struct project *p, enum vec_kind k, const char *model, int dim,
+	    const char *texts, const char *passages,
+	    struct embedjob_kind *res)
+{
+	struct vecdb_row r;
+	struct ns_err e;
+	bool yes;
+
+	err_clear(&e);
+	if (vecdb_latest(p->db, vecstore_kind_name(k), model, &r, &e) != NS_OK)
+		return false;
+	yes = strcmp(r.model, model) == 0 && (dim == 0 || r.dim == dim) &&
+	      param_is(p->db, r.id, "texts", texts) &&
+	      (!passages || param_is(p->db, r.id, "passages", passages)) &&
+	      file_whole(p->dir, r.path, r.count * r.dim *
+			 (int64_t)sizeof(float)) &&
+	      file_whole(p->dir, r.ids_path, r.count *
+			 (int64_t)sizeof(int64_t));
+	if (yes) {
+		res->done = res->current = true;
+		res->set = r.id;
+		res->rows = r.count;
+		res->dim = r.dim;
+	}
+	vecdb_row_fini(&r);
+	return yes;
+}
+
 /* --- the built-in embedder ---------------------------------------------- */
 
 struct builtin_ctx {
@@ -273,18 +394,55 @@ run_builtin(struct project *p, int dim, bool prompts,
 	    struct embedjob_kind res[2], struct ns_err *err)
 {
 	struct builtin_ctx c;
+	char texts[2][33];
 	enum ns_rc rc = NS_OK;
 
 	memset(&c, 0, sizeof(c));
 	c.err = err;
-	c.eb = embed_builtin_new(dim);
+	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
+		rc = texts_hash(p->db, (enum vec_kind)k,
+				k == VEC_QUERY && prompts, texts[k],
+				&res[k].notext, err);
+	if (rc != NS_OK)
+		return rc;
+	/* the query vectors are weighted by the passages' statistics: they
+	 * are current only with the passages they were weighted by */
+	if (set_current(p, VEC_PASSAGE, EMBED_BUILTIN_MODEL, dim,
+			texts[VEC_PASSAGE], NULL, &res[VEC_PASSAGE]))
+		set_current(p, VEC_QUERY, EMBED_BUILTIN_MODEL, dim,
+			    texts[VEC_QUERY], texts[VEC_PASSAGE],
+			    &res[VEC_QUERY]);
+	if (res[VEC_QUERY].current)
+		return NS_OK;
+	/* passages unchanged: their statistics as stored with their set
+	 * (the very table a count of the same texts makes), no count */
+	if (res[VEC_PASSAGE].current) {
+		void *state;
+		size_t len;
+		struct ns_err e;
+
+		err_clear(&e);
+		if (vecstore_state(p->db, res[VEC_PASSAGE].set, &state, &len,
+				   &e) == NS_OK && state &&
+		    embed_builtin_from_state(state, len, dim, &c.eb, &e) !=
+			    NS_OK)
+			c.eb = NULL;
+		free(state);
+	}
+	if (!c.eb) {
+		c.eb = embed_builtin_new(dim);
+		progress_start(&c.pr, "embed: counting", "passages",
+			       vecdb_count(p->db, false));
+		rc = vecdb_walk_texts(p->db, false, false, builtin_count_cb,
+				      &c, NULL, err);
+		progress_finish(&c.pr);
+	}
 	c.vec = xmalloc((size_t)dim * sizeof(float));
-	progress_start(&c.pr, "embed: counting", "passages",
-		       vecdb_count(p->db, false));
-	rc = vecdb_walk_texts(p->db, false, false, builtin_count_cb, &c, NULL,
-			      err);
-	progress_finish(&c.pr);
 	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
+		char *params, *weights;
+
+		if (res[k].current)
+			continue;
 		rc = vecstore_begin(p->db, (enum vec_kind)k,
 				    EMBED_BUILTIN_MODEL, dim, &c.w, err);
 		if (rc != NS_OK)
@@ -298,7 +456,12 @@ run_builtin(struct project *p, int dim, bool prompts,
 		res[k].rows = vecstore_count(c.w);
 		res[k].dim = dim;
 		res[k].done = 1;
-		if (rc == NS_OK && k == VEC_PASSAGE) {
+		if (rc != NS_OK) {
+			vecstore_abort(c.w);
+			c.w = NULL;
+			break;
+		}
+		if (k == VEC_PASSAGE) {
 			void *state;
 			size_t len;
 
@@ -306,19 +469,18 @@ run_builtin(struct project *p, int dim, bool prompts,
 			vecstore_set_state(c.w, state, len);
 			free(state);
 		}
-		if (rc == NS_OK) {
-			char *params = xasprintf("{\"embedder\":\"%s\","
-						 "\"documents\":%lld}",
-						 EMBED_BUILTIN_MODEL,
-						 (long long)embed_builtin_docs(
-							 c.eb));
-
-			vecstore_set_params(c.w, params);
-			free(params);
-			rc = vecstore_commit(c.w, err);
-		} else {
-			vecstore_abort(c.w);
-		}
+		/* queries: also the passage texts that weighted them */
+		weights = k == VEC_QUERY ?
+			  xasprintf(",\"passages\":\"%s\"",
+				    texts[VEC_PASSAGE]) : xstrdup("");
+		params = xasprintf("{\"embedder\":\"%s\",\"documents\":%lld,"
+				   "\"texts\":\"%s\"%s}", EMBED_BUILTIN_MODEL,
+				   (long long)embed_builtin_docs(c.eb),
+				   texts[k], weights);
+		free(weights);
+		vecstore_set_params(c.w, params);
+		free(params);
+		rc = vecstore_commit(c.w, err);
 		c.w = NULL;
 	}
 	embed_builtin_free(c.eb);
@@ -436,8 +598,23 @@ run_http(struct project *p, const struct embedjob_settings *o,
 	struct embed_http_opts ho;
 	struct embed_http *http = NULL;
 	struct http_ctx c;
-	enum ns_rc rc;
+	char texts[2][33];
+	enum ns_rc rc = NS_OK;
 
+	/* a kind whose newest set of the model has the same texts (and the
+	 * dimension asked for) is kept: its vectors would all come from the
+	 * cache, into a copy of the set */
+	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
+		if ((rc = texts_hash(p->db, (enum vec_kind)k,
+				     k == VEC_QUERY && o->prompt, texts[k],
+				     &res[k].notext, err)) == NS_OK)
+			set_current(p, (enum vec_kind)k, o->model, o->dim,
+				    texts[k], NULL, &res[k]);
+	if (rc != NS_OK)
+		return rc;
+	*requests = 0;
+	if (res[VEC_QUERY].current && res[VEC_PASSAGE].current)
+		return NS_OK;
 	memset(&ho, 0, sizeof(ho));
 	ho.url = o->endpoint;
 	ho.model = o->model;
@@ -461,6 +638,8 @@ run_http(struct project *p, const struct embedjob_settings *o,
 	c.keys = xcalloc((size_t)c.batch, sizeof(*c.keys));
 	c.vec = xmalloc(65536 * sizeof(float));
 	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
+		if (res[k].current)
+			continue;
 		c.kind = (enum vec_kind)k;
 		c.done = c.cached = 0;
 		progress_start(&c.pr, "embed", embedjob_kind_plural(c.kind),
@@ -475,8 +654,10 @@ run_http(struct project *p, const struct embedjob_settings *o,
 		res[k].dim = c.dim;
 		res[k].done = 1;
 		if (rc == NS_OK && c.w) {
-			char *params = xasprintf("{\"endpoint\":\"%s\"}",
-						 embed_http_url(http));
+			char *params = xasprintf("{\"endpoint\":\"%s\","
+						 "\"texts\":\"%s\"}",
+						 embed_http_url(http),
+						 texts[k]);
 
 			vecstore_set_params(c.w, params);
 			free(params);
@@ -572,6 +753,7 @@ embedjob_run(struct project *p, const struct embedjob_settings *s,
 	memset(res, 0, sizeof(*res));
 	res->requests = -1;
 	res->dir = p->dir;
+	res->model = embedjob_model(s);
 	if ((rc = embedjob_check(s, err)))
 		return rc;
 	/* what an embed killed before left in vectors/ */
@@ -594,6 +776,7 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 {
 	const struct embedjob_kind *q = &res->kind[VEC_QUERY],
 				   *ps = &res->kind[VEC_PASSAGE];
+	bool eq = q->done && !q->current, ep = ps->done && !ps->current;
 	double dt = res->seconds;
 
 	if (res->swept)
@@ -601,21 +784,35 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 			"in %s/vectors by an interrupted embed\n",
 			(long long)res->swept, res->swept == 1 ? "" : "s",
 			(double)res->swept_bytes / 1e6, res->dir);
-	fprintf(fp, "embedded");
-	if (ps->done)
-		fprintf(fp, " %lld passages", (long long)ps->rows);
-	if (ps->done && q->done)
-		fprintf(fp, " and");
-	if (q->done)
-		fprintf(fp, " %lld queries", (long long)q->rows);
-	fprintf(fp, " (dimension %d) in %.2f s, %.0f/s",
-		ps->done ? ps->dim : q->dim, dt,
-		dt > 0 ? (double)(q->rows + ps->rows) / dt : 0.0);
-	if (res->requests >= 0)
-		fprintf(fp, "; %lld requests, %lld from the cache",
-			(long long)res->requests,
-			(long long)(q->cached + ps->cached));
-	fprintf(fp, "\n");
+	for (int k = VEC_PASSAGE; k >= VEC_QUERY; k--) {
+		const struct embedjob_kind *r = &res->kind[k];
+
+		if (r->current)
+			fprintf(fp, "%s vectors up to date: %lld of model "
+				"%s (dimension %d, set %lld); nothing "
+				"written\n",
+				vecstore_kind_name((enum vec_kind)k),
+				(long long)r->rows, res->model, r->dim,
+				(long long)r->set);
+	}
+	if (eq || ep) {
+		fprintf(fp, "embedded");
+		if (ep)
+			fprintf(fp, " %lld passages", (long long)ps->rows);
+		if (ep && eq)
+			fprintf(fp, " and");
+		if (eq)
+			fprintf(fp, " %lld queries", (long long)q->rows);
+		fprintf(fp, " (dimension %d) in %.2f s, %.0f/s",
+			ep ? ps->dim : q->dim, dt, dt > 0 ?
+			(double)((eq ? q->rows : 0) + (ep ? ps->rows : 0)) /
+			dt : 0.0);
+		if (res->requests >= 0)
+			fprintf(fp, "; %lld requests, %lld from the cache",
+				(long long)res->requests,
+				(long long)(q->cached + ps->cached));
+		fprintf(fp, "\n");
+	}
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
 		const struct embedjob_kind *r = &res->kind[k];
 

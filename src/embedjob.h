@@ -3,7 +3,10 @@
  * built-in embedder over every passage and query text, an
  * OpenAI-compatible endpoint (batched, cached by model and text), or
  * .npy / .fvecs / JSONL files joined on external ids.  Each kind written
- * becomes one new vecset (src/vecstore.h); a failure writes none.
+ * becomes one new vecset (src/vecstore.h); a failure writes none.  An
+ * embedder (built-in or endpoint) writes nothing for a kind whose newest
+ * set of the model was made from the same texts (a hash of them is kept
+ * in the set's params): an idle re-run costs one read of the texts.
  *
  * The settings come resolved (command-line options over the project's
  * config over the defaults of config_keys[]); nothing here reads argv or
@@ -47,7 +50,10 @@ struct embedjob_settings {
 /* What one kind (enum vec_kind) produced. */
 struct embedjob_kind {
 	bool done;		/* this kind was processed */
-	int64_t rows;		/* vectors written */
+	bool current;		/* its newest set was made from the same
+				 * texts and model: kept, nothing written */
+	int64_t set;		/* current: that set's id */
+	int64_t rows;		/* vectors written (current: in the set) */
 	int64_t items;		/* queries or passages in the project */
 	int64_t notext;		/* items without text (not embedded) */
 	int64_t cached;		/* endpoint: vectors from the cache */
@@ -61,6 +67,7 @@ struct embedjob_result {
 	int64_t swept, swept_bytes;	/* stale files removed first
 					 * (vecstore_sweep()) */
 	const char *dir;		/* the project's directory */
+	const char *model;		/* the embedder's (embedjob_model()) */
 };
 
 /* The option rows of struct embedjob_settings (src/opt.h): the embed.*

@@ -108,8 +108,13 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 	}
 	if (!o->target)
 		o->target = xstrdup(path);
-	o->tmp = xasprintf("%s.tmp-XXXXXX", o->target);
-	if ((o->fd = mkstemp(o->tmp)) < 0) {
+	/* named with our pid, so that the next export can tell one that
+	 * SIGKILL left from one a live export is writing */
+	cleanup_stale(o->target);
+	o->tmp = cleanup_tmp_name(o->target);
+	unlink(o->tmp);		/* a dead process's that had our pid */
+	if ((o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  0600)) < 0) {
 		enum ns_rc rc = err_setpos(err, NS_EIO, path, 0, 0,
 					   "cannot create: %s",
 					   strerror(errno));

@@ -1,9 +1,11 @@
 /*
  * outstream.h - an output file written whole or not at all: standard
  * output for "-", gzip (zlib) when the name ends in ".gz", and otherwise a
- * temporary file next to the target that is renamed over it only when
- * everything was written, so a failed or interrupted export never leaves
- * a truncated file under the name asked for.  What cannot be replaced (a
+ * temporary file next to the target (cleanup_tmp_name(); those of
+ * processes killed by SIGKILL are removed first, cleanup_stale()) that is
+ * renamed over it only when everything was written, so a failed or
+ * interrupted export never leaves a truncated file under the name asked
+ * for.  What cannot be replaced (a
  * device such as /dev/null, a named pipe) is written straight; a symbolic
  * link stays a link and the file it points to is replaced.
  */

@@ -50,13 +50,26 @@ is "$(od -A n -t f4 -v -j 32 -N 16 "$P/vectors/passage-1.f32" | tr -s ' \n' ' ')
 is "$(sqlite3 "$P/negsieve.db" "SELECT model, dim, count FROM vecset ORDER BY id" | tr '\n' ' ')" \
    "m1|4|20 m1|4|5 " "vecsets recorded with the model name"
 
-# --- the cache: a re-run sends nothing ---
+# --- nothing changed: nothing sent, nothing written ---
 ctl set?mode=ok >/dev/null
 OPENAI_API_KEY=other run "$NEGSIEVE" embed --endpoint "$URL/v1/" --model m1 --batch 8 "$P"
 is "$rc" 0 "re-run exits 0"
-is_in "$out" "; 0 requests, 25 from the cache" "all from the cache"
+is "$out" "passage vectors up to date: 20 of model m1 (dimension 4, set 1); nothing written
+query vectors up to date: 5 of model m1 (dimension 4, set 2); nothing written" "re-run: both kinds up to date"
 is "$(ctl count)" 0 "second run makes 0 requests"
-ok "same vectors from the cache" cmp "$P/vectors/passage-1.f32" "$P/vectors/passage-3.f32"
+is "$(sets)" 2 "... and stores no new set"
+run "$NEGSIEVE" embed --endpoint "$URL" --model m1 --dim 4 "$P"
+is "$(ctl count) $(sets)" "0 2" "the dimension the sets have, asked for: up to date"
+
+# --- the cache: one passage changed, only it is sent ---
+sqlite3 "$P/negsieve.db" "UPDATE passage SET text = 'passage changed' WHERE id = 20"
+run "$NEGSIEVE" embed --endpoint "$URL" --model m1 --batch 8 "$P"
+is "$rc" 0 "a passage changed: exit 0"
+is_in "$out" "query vectors up to date: 5 of model m1" "... the queries kept"
+is_in "$out" "embedded 20 passages (dimension 4) in " "... the passages embedded"
+is_in "$out" "; 1 requests, 19 from the cache" "... 19 of them from the cache"
+is "$(ctl count)" 1 "... in one request"
+ok "same vectors from the cache" cmp -n 304 "$P/vectors/passage-1.f32" "$P/vectors/passage-3.f32"
 
 # --- API key fallback and the configured variable ---
 ctl set?mode=ok >/dev/null

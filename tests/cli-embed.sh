@@ -38,11 +38,52 @@ is_in "$out" "note: 1 of 44 queries have no vector (no text)" "item without text
 is "$(sqlite3 "$P/negsieve.db" "SELECT kind, model, dim, count FROM vecset ORDER BY id" | tr '\n' ' ')" \
    "passage|builtin-tfidf-v1|384|100 query|builtin-tfidf-v1|384|43 " "two vecsets recorded"
 is "$(stat -c %s "$P/vectors/passage-1.f32")" 153600 "passage file is 100 x 384 float32"
+# nothing changed: nothing written (at 1M x 384 a new copy is 1.5 GB, and
+# new set ids would stop a saved index from being reused)
 run "$NEGSIEVE" embed --dim 384 "$P"
-ok "builtin is deterministic" cmp "$P/vectors/passage-1.f32" "$P/vectors/passage-3.f32"
-ok "queries deterministic" cmp "$P/vectors/query-2.f32" "$P/vectors/query-4.f32"
+is "$rc" 0 "re-run with nothing changed exits 0"
+is "$out" "passage vectors up to date: 100 of model builtin-tfidf-v1 (dimension 384, set 1); nothing written
+query vectors up to date: 43 of model builtin-tfidf-v1 (dimension 384, set 2); nothing written
+note: 1 of 44 queries have no vector (no text)" "... says both kinds are up to date"
+is "$(sets "$P") $(nfiles "$P")" "2 4" "... and writes no set and no file"
+# the same texts in another project give the same vectors
+mkproj "$T/p2"
+sqlite3 "$T/p2/negsieve.db" "INSERT INTO query(xid, text, source_id) VALUES ('notext', NULL, 1)"
+"$NEGSIEVE" embed "$T/p2" >/dev/null
+ok "builtin is deterministic" cmp "$P/vectors/passage-1.f32" "$T/p2/vectors/passage-1.f32"
+ok "queries deterministic" cmp "$P/vectors/query-2.f32" "$T/p2/vectors/query-2.f32"
+# a query changed: only the queries, with the passages' statistics as
+# stored with their set (as a full embed of the same texts makes them)
+sqlite3 "$P/negsieve.db" "UPDATE query SET text = 'query changed' WHERE id = 1"
+run "$NEGSIEVE" embed "$P"
+is "$rc" 0 "a query changed: exit 0"
+is "$(printf '%s\n' "$out" | sed 's/ in .*//')" "passage vectors up to date: 100 of model builtin-tfidf-v1 (dimension 384, set 1); nothing written
+embedded 43 queries (dimension 384)
+note: 1 of 44 queries have no vector (no text)" "... passages kept, queries embedded"
+is "$(sqlite3 "$P/negsieve.db" "SELECT group_concat(id || kind, ' ') FROM vecset")" "1passage 2query 3query" \
+   "... one new query set"
+mkproj "$T/p3"
+sqlite3 "$T/p3/negsieve.db" "INSERT INTO query(xid, text, source_id) VALUES ('notext', NULL, 1);
+	UPDATE query SET text = 'query changed' WHERE id = 1"
+"$NEGSIEVE" embed "$T/p3" >/dev/null
+ok "... the same query vectors as a full embed" cmp "$P/vectors/query-3.f32" "$T/p3/vectors/query-2.f32"
+run "$NEGSIEVE" embed --no-prompt "$P"
+is_in "$out" "query vectors up to date" "--no-prompt without prompts: the same texts"
+# a passage changed: its statistics change every query vector too
+sqlite3 "$P/negsieve.db" "UPDATE passage SET text = 'passage changed' WHERE id = 7"
+run "$NEGSIEVE" embed "$P"
+is_in "$out" "embedded 100 passages and 43 queries (dimension 384)" "a passage changed: both kinds embedded"
+is "$(sets "$P")" 5 "... two new sets"
+# a vector file gone or cut: embedded again, not taken as up to date
+rm "$P/vectors/query-5.f32"
+run "$NEGSIEVE" embed "$P"
+is "$(printf '%s\n' "$out" | sed -n '2s/ in .*//p')" "embedded 43 queries (dimension 384)" "a removed vector file is made again"
+truncate -s 100 "$P/vectors/passage-4.f32"
+run "$NEGSIEVE" embed "$P"
+is_in "$out" "embedded 100 passages and 43 queries" "a cut vector file is made again"
 run "$NEGSIEVE" embed --dim 16 "$P"
-is "$(stat -c %s "$P/vectors/passage-5.f32")" 6400 "--dim 16"
+id=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM vecset WHERE kind = 'passage'")
+is "$(stat -c %s "$P/vectors/passage-$id.f32")" 6400 "--dim 16: a new set"
 run "$NEGSIEVE" embed --model nomodel "$P"
 is "$rc" 2 "a model without endpoint is a usage error"
 is_in "$err" "model 'nomodel' needs --endpoint URL" "message"
