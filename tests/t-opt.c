@@ -295,6 +295,62 @@ test_parse(void)
 	is_str(err.msg, "--flag takes no value", "value for a flag");
 }
 
+/* minejob_params_parse(): the inverse of the filter part of a run's
+ * params JSON (minejob_json()) */
+static void
+test_params(void)
+{
+	struct filter_params fp, d;
+	struct ns_err err;
+
+	err_clear(&err);
+	filter_params_default(&d);
+	fp = d;
+	is_int(minejob_params_parse("{\"method\":\"dense\",\"range_min\":2,"
+		"\"range_max\":50,\"max_score\":0.875,\"min_score\":null,"
+		"\"absolute_margin\":0.1,\"relative_margin\":null,"
+		"\"anchor\":\"mean\",\"near_duplicate\":null,"
+		"\"sampling\":\"simans\",\"simans_a\":1.5,\"simans_b\":0,"
+		"\"num_negatives\":7,\"seed\":42,"
+		"\"rank_of\":\"negatives\"}", "p", &fp, &err), NS_OK,
+	       "params parse");
+	ok(fp.range_min == 2 && fp.range_max == 50 && fp.max_score == 0.875 &&
+	   isnan(fp.min_score) && fp.abs_margin == 0.1 &&
+	   isnan(fp.rel_margin) && fp.anchor == FILTER_ANCHOR_MEAN &&
+	   isnan(fp.near_dup) && fp.sampling == SAMPLING_SIMANS &&
+	   fp.simans_a == 1.5 && fp.simans_b == 0 && fp.num_negatives == 7 &&
+	   fp.seed == 42 && fp.rank_of == RANK_OF_NEGATIVES,
+	   "... every filter setting, null as off");
+	fp = d;
+	is_int(minejob_params_parse("{\"num_negatives\":1}", "p", &fp, &err),
+	       NS_OK, "params with one setting");
+	ok(fp.num_negatives == 1 && fp.range_max == d.range_max &&
+	   fp.near_dup == d.near_dup && fp.sampling == d.sampling,
+	   "... the others keep the caller's values");
+	fp = d;
+	is_int(minejob_params_parse("{\"sampling\":\"best\",\"seed\":3}",
+				    "run 4's parameters", &fp, &err),
+	       NS_EINPUT, "unknown sampling name");
+	is_str(err.msg, "run 4's parameters: sampling 'best' is not one of top, "
+	       "random, simans", "... named, with the choices");
+	ok(fp.seed == d.seed, "... nothing changed");
+	minejob_params_parse("{\"rank_of\":\"x\"}", "p", &fp, &err);
+	is_str(err.msg, "p: rank_of 'x' is not one of retrieval, negatives",
+	       "unknown rank_of name");
+	minejob_params_parse("{\"anchor\":3}", "p", &fp, &err);
+	is_str(err.msg, "p: anchor: expected a name", "anchor not a string");
+	minejob_params_parse("{\"num_negatives\":-1}", "p", &fp, &err);
+	is_str(err.msg, "p: num_negatives: expected an integer >= 0",
+	       "negative count");
+	minejob_params_parse("{\"max_score\":\"1\"}", "p", &fp, &err);
+	is_str(err.msg, "p: max_score: expected a number or null",
+	       "score as a string");
+	is_int(minejob_params_parse("[1]", "p", &fp, &err), NS_EINPUT,
+	       "not an object");
+	is_int(minejob_params_parse("{", "p", &fp, &err), NS_EINPUT,
+	       "not JSON");
+}
+
 static void
 test_help(void)
 {
@@ -330,6 +386,7 @@ main(void)
 	test_tables();
 	test_enum_orders();
 	test_parse();
+	test_params();
 	test_help();
 	return tap_done();
 }
