@@ -72,7 +72,7 @@ const struct opt minejob_opts[] = {
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
 		 "re-apply filters, sampling and people's decisions to a "
-		 "stored run"),
+		 "stored run (filter options not given keep the run's)"),
 	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
 		"the run for --refilter (default: the newest)"),
 	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
@@ -1230,6 +1230,44 @@ refilter_publish(struct db *db, int64_t run, const struct filter_params *fp,
 	return rc;
 }
 
+/*
+ * The filters a refilter of run @run (params JSON @params) applies: the
+ * options given on the command line, and for the others the run's stored
+ * settings, so that refiltering to apply new decisions does not change
+ * the run's settings back to the defaults.
+ */
+static enum ns_rc
+refilter_params(const struct minejob_settings *o, int64_t run,
+		const char *params, struct filter_params *fp,
+		struct ns_err *err)
+{
+	struct minejob_settings eff = *o, stored = *o;
+	char what[64];
+	enum ns_rc rc;
+
+	*fp = o->fp;
+	if (!o->given)
+		return NS_OK;
+	snprintf(what, sizeof(what), "run %lld's parameters", (long long)run);
+	if ((rc = minejob_params_parse(params, what, &stored.fp, err)))
+		return rc;
+	opt_default_from(minejob_opts, o->given, &eff, &stored);
+	*fp = eff.fp;
+	/* `mine` checked what was given against the config; check the mix */
+	if (fp->range_max > 0 && fp->range_min >= fp->range_max)
+		return err_set(err, NS_EUSAGE, "--range-min %d must be below "
+			       "--range-max %d (run %lld keeps the one not "
+			       "given)", fp->range_min, fp->range_max,
+			       (long long)run);
+	if (!isnan(fp->min_score) && !isnan(fp->max_score) &&
+	    fp->min_score > fp->max_score)
+		return err_set(err, NS_EUSAGE, "--min-score %g is above "
+			       "--max-score %g (run %lld keeps the one not "
+			       "given): nothing could be kept", fp->min_score,
+			       fp->max_score, (long long)run);
+	return NS_OK;
+}
+
 enum ns_rc
 minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		 struct summary *sum, int64_t *run_out, struct ns_err *err)
@@ -1246,6 +1284,10 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			       pj->dir);
 	if ((rc = db_mine_run_get(pj->db, run, &method, &params, err)))
 		return rc;
+	if ((rc = refilter_params(o, run, params, &eff.fp, err)))
+		goto out;
+	if (o->applied)
+		*o->applied = eff.fp;
 	sum->bm25 = !strcmp(method, "bm25");
 	/* keep what describes the search, replace the filter settings */
 	old = json_loads(params, 0, &je);

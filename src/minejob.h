@@ -50,6 +50,14 @@ struct minejob_settings {
 	int gemm;		/* mine.gemm: enum minejob_gemm */
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
+	const struct opt_state *given; /* refilter: where each row of
+				 * minejob_opts[] came from; the filter
+				 * settings not given on the command line
+				 * keep the run's stored ones.  NULL: fp as
+				 * it is */
+	struct filter_params *applied; /* refilter: out, the filters it
+				 * applied (for the summary); NULL: not
+				 * wanted */
 };
 
 /* The option rows of struct minejob_settings (src/opt.h): the mine.*

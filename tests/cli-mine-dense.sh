@@ -166,6 +166,9 @@ is "$(pool 4 | md5sum)" "$(pool 5 | md5sum)" "... and pool"
 is "$(q "SELECT group_concat(query_id || ':' || passage_id || ':' || score) FROM (SELECT * FROM run_positive WHERE run_id = 4 ORDER BY 1, 2, 3)")" \
    "$(q "SELECT group_concat(query_id || ':' || passage_id || ':' || score) FROM (SELECT * FROM run_positive WHERE run_id = 5 ORDER BY 1, 2, 3)")" \
    "... and positives' scores"
+run "$NEGSIEVE" mine --refilter --run 4 "$P"
+is "$(q "SELECT json_extract(params, '\$.num_negatives') || ' ' || count(*) FROM run JOIN candidate c ON c.run_id = run.id WHERE run.id = 4")" \
+   "3 21" "--refilter without options keeps the merged run's settings"
 
 # the shards' settings unreadable (another version's?): refused
 for i in 0 1; do

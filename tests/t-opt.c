@@ -265,7 +265,34 @@ test_parse(void)
 	opt_settings(rows, cfg, &s);
 	is_int(s.num, 9, "opt_settings: defaults, then the config");
 	is_int(s.run, 7, "opt_settings: unkeyed default");
+	/* "off" unsets a keyed number without a default, over the config */
+	parse(&s, &st, &err, "--margin", "off", "P", NULL);
+	opt_resolve(rows, cfg, &s, &st);
+	ok(isnan(s.in.margin), "--margin off: unset, over the config");
+	is_int(parse(&s, &st, &err, "--num", "off", NULL), NS_EUSAGE,
+	       "off is no value of an int");
 	config_free(cfg);
+
+	/* what was not given comes from another settings struct (a
+	 * refilter: the run's stored settings) */
+	{
+		struct sets from;
+
+		memset(&from, 0, sizeof(from));
+		from.num = 8;
+		from.seed = 5;
+		from.in.margin = 0.75;
+		from.run = 2;
+		parse(&s, &st, &err, "--num", "4", "--pair", "1,2", "P",
+		      NULL);
+		opt_default_from(rows, &st, &s, &from);
+		is_int(s.num, 4, "opt_default_from: the option given stays");
+		is_int(s.seed, 5, "... one not given comes from the other");
+		is_dbl(s.in.margin, 0.75, 0, "... inside included rows too");
+		is_int(s.run, 2, "... unkeyed rows too");
+		is_int(s.pair[0] * 10 + s.pair[1], 12,
+		       "... a parsed option's value is left alone");
+	}
 
 	/* value errors read like the config's (config_check) */
 	is_int(parse(&s, &st, &err, "--num", "-1", "P", NULL), NS_EUSAGE,
