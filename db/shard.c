@@ -384,7 +384,10 @@ shard_copy_pool(struct db *db, struct shard_in *s, int64_t run_id,
 	return rc;
 }
 
-/* Copy one shard's rows into run @run_id. */
+/* Copy one shard's rows into run @run_id: its pool, or when it has none
+ * (an older shard) its candidates and positives' scores (a pool is
+ * published again; its kept candidates applied the decisions of the time
+ * the shard was mined). */
 static enum ns_rc
 shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 	   struct ns_err *err)
@@ -404,7 +407,7 @@ shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 	};
 	enum ns_rc rc = shard_copy_pool(db, s, run_id, cands, &pooled, err);
 
-	for (int t = 0; t < 2 && rc == NS_OK; t++) {
+	for (int t = 0; t < 2 && rc == NS_OK && !pooled; t++) {
 		sqlite3_stmt *in, *out = db_prep(db, t ? sql_p : sql_c, err);
 		int ncol = t ? 3 : 7, r;
 
@@ -444,8 +447,8 @@ shard_copy(struct db *db, struct shard_in *s, int64_t run_id, int64_t *cands,
 
 enum ns_rc
 shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
-	    int64_t *run_id, int64_t *cands, int64_t *queries,
-	    struct ns_err *err)
+	    shard_publish_fn *publish, void *arg, int64_t *run_id,
+	    int64_t *cands, int64_t *queries, struct ns_err *err)
 {
 	static const char sql_done[] =
 		"SELECT id FROM run WHERE CASE WHEN json_valid(params) THEN "
@@ -544,6 +547,10 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 		rc = shard_copy(db, by_index[i], *run_id, cands, err);
 		*queries += by_index[i]->queries;
 	}
+	/* published with people's decisions as they are now: the shards
+	 * applied those of the time they were mined */
+	if (rc == NS_OK)
+		rc = publish(arg, db, *run_id, s[0].method, s[0].params, err);
 	/* the pool's size, for stats */
 	if (rc == NS_OK)
 		rc = db_mine_run_pooled(db, *run_id, err);
@@ -557,38 +564,4 @@ out:
 	free(s);
 	free(by_index);
 	return rc;
-}
-
-enum ns_rc
-shard_merge_stale(struct db *db, int64_t run_id, int64_t *queries,
-		  int64_t *cands, struct ns_err *err)
-{
-	/* kept candidates that people's decisions now leave out: labelled
-	 * FN or dropped, or of a dropped query */
-	static const char sql[] =
-		"SELECT count(DISTINCT c.query_id), count(*) FROM candidate c"
-		" WHERE c.run_id = ?1 AND c.filter IS NULL"
-		" AND (EXISTS (SELECT 1 FROM item_label l"
-		"   WHERE l.query_id = c.query_id"
-		"     AND l.passage_id = c.passage_id"
-		"     AND l.label IN ('fn', 'drop_passage'))"
-		"  OR EXISTS (SELECT 1 FROM query_drop q"
-		"   WHERE q.query_id = c.query_id))";
-	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
-
-	*queries = *cands = 0;
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, run_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*queries = sqlite3_column_int64(st, 0);
-		*cands = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, err, "reading the merged run");
-	return NS_OK;
 }

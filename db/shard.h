@@ -62,24 +62,30 @@ void shard_abort(struct shard *s);
 char *shard_job_hash(const char *project_id, const char *job, char *buf);
 
 /*
- * Merge the @n shard files @paths into the project @db (whose id is
- * @project_id) as one new run, in one transaction.  Refused, with the
- * project unchanged, when a file is not a shard, belongs to another
- * project, the shards disagree (count, method, job), a shard is given
- * twice or missing, or the job was merged before.  On success *@run_id is
- * the new run, *@cands and *@queries count what was merged.
+ * Publishes a merged run: called by shard_merge() inside its transaction
+ * once the shards' pools are in run @run_id, with the shards' @method and
+ * params JSON @params; stores the run's kept candidates and positives'
+ * scores.  A failure rolls the merge back.
  */
-enum ns_rc shard_merge(struct db *db, const char *project_id,
-		       char *const *paths, int n, int64_t *run_id,
-		       int64_t *cands, int64_t *queries, struct ns_err *err);
+typedef enum ns_rc shard_publish_fn(void *arg, struct db *db, int64_t run_id,
+				    const char *method, const char *params,
+				    struct ns_err *err);
 
 /*
- * Of merged run @run_id's kept candidates, those people's decisions now
- * leave out (labelled FN or dropped, or of a dropped query): decisions
- * made after the shards were mined, which the shards could not apply.
- * *@queries and *@cands count them.
+ * Merge the @n shard files @paths into the project @db (whose id is
+ * @project_id) as one new run, in one transaction, published by
+ * @publish(@arg, ...) (the shards' pools are copied; their kept
+ * candidates, filtered with the decisions of their time, are not; shards
+ * written before pools have no pool: their candidates are copied, and
+ * @publish filters them again).  Refused, with the project unchanged,
+ * when a file is not a shard, belongs to another project, the shards
+ * disagree (count, method, job), a shard is given twice or missing, or
+ * the job was merged before.  On success *@run_id is the new run,
+ * *@cands and *@queries count what was merged.
  */
-enum ns_rc shard_merge_stale(struct db *db, int64_t run_id, int64_t *queries,
-			     int64_t *cands, struct ns_err *err);
+enum ns_rc shard_merge(struct db *db, const char *project_id,
+		       char *const *paths, int n, shard_publish_fn *publish,
+		       void *arg, int64_t *run_id, int64_t *cands,
+		       int64_t *queries, struct ns_err *err);
 
 #endif

@@ -23,7 +23,8 @@ static const struct opt_cmd mine_cmd = {
 	"sampler, store all retrieved candidates with the filter that fired,\n"
 	"and print a summary.  People's decisions count: a passage labelled a\n"
 	"false negative is a positive of its query, dropped passages and\n"
-	"queries are left out.  Options override the mine.* config keys.\n",
+	"queries are left out.  Options override the mine.* config keys;\n"
+	"with --refilter, the filter options not given keep the run's.\n",
 	minejob_opts,
 };
 
@@ -94,14 +95,17 @@ cmd_mine(int argc, char **argv)
 	/* without vectors, dense mining embeds first as 'embed' would */
 	embedjob_settings_init(&es, pj.cfg);
 	o.embed = &es;
-	if (o.fp.range_max > 0 && o.fp.range_min >= o.fp.range_max) {
+	/* (--refilter checks these once the run's settings fill in the
+	 * options not given) */
+	if (!o.refilter && o.fp.range_max > 0 &&
+	    o.fp.range_min >= o.fp.range_max) {
 		project_close(&pj);
 		return cmd_usage_error("mine", "--range-min (mine.range_min) "
 				       "%d must be below --range-max "
 				       "(mine.range_max) %d", o.fp.range_min,
 				       o.fp.range_max);
 	}
-	if (!isnan(o.fp.min_score) && !isnan(o.fp.max_score) &&
+	if (!o.refilter && !isnan(o.fp.min_score) && !isnan(o.fp.max_score) &&
 	    o.fp.min_score > o.fp.max_score) {
 		project_close(&pj);
 		return cmd_usage_error("mine", "--min-score (mine.min_score) "
@@ -117,6 +121,9 @@ cmd_mine(int argc, char **argv)
 				       dense_factory_check(o.index));
 	}
 	o.report = stdout;
+	/* --refilter: the filter options not given keep the run's */
+	o.given = &st;
+	o.applied = &o.fp;
 	summary_init(&sum);
 	rc = minejob_run(&pj, &o, &sum, &run_id, &err);
 	if (rc == NS_OK && o.shard_n) {

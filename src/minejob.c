@@ -5,6 +5,7 @@
  * project in batched commits, or a shard file).
  */
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ const struct opt minejob_opts[] = {
 	OPT_INCLUDE(filter_opts, MS, fp),
 	OPT_FLAG(0, "refilter", MS, refilter,
 		 "re-apply filters, sampling and people's decisions to a "
-		 "stored run"),
+		 "stored run (filter options not given keep the run's)"),
 	OPT_VAL(0, "run", "ID", CONFIG_INT, "1..", NULL, MS, run,
 		"the run for --refilter (default: the newest)"),
 	OPT_FN(0, "shard", "I/N", minejob_parse_shard,
@@ -163,6 +164,121 @@ minejob_json(const struct minejob_settings *o, const char *method,
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
+}
+
+/* The index of @name among the @n @names, or -1. */
+static int
+name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/*
+ * One filter setting of the params JSON @j (minejob_json()'s key @k) into
+ * *@v: an integer (@kind 'i', at least 0; @wide: 64 bits), a number or
+ * null (off) ('f'), or one of the @n @names ('e').  A missing key leaves
+ * *@v as it was.
+ */
+static enum ns_rc
+params_get(json_t *j, const char *k, int kind, bool wide, void *v,
+	   const char *const *names, int n, const char *what,
+	   struct ns_err *err)
+{
+	json_t *x = json_object_get(j, k);
+	struct strbuf sb;
+	enum ns_rc rc;
+	int e;
+
+	if (!x)
+		return NS_OK;
+	if (kind == 'i' && json_is_integer(x) &&
+	    (wide || (json_integer_value(x) >= 0 &&
+		      json_integer_value(x) <= INT_MAX))) {
+		if (wide)
+			*(uint64_t *)v = (uint64_t)json_integer_value(x);
+		else
+			*(int *)v = (int)json_integer_value(x);
+		return NS_OK;
+	}
+	if (kind == 'f' && (json_is_number(x) || json_is_null(x))) {
+		*(double *)v = json_is_null(x) ? NAN : json_number_value(x);
+		return NS_OK;
+	}
+	if (kind == 'e' && json_is_string(x) &&
+	    (e = name_index(names, n, json_string_value(x))) >= 0) {
+		*(int *)v = e;
+		return NS_OK;
+	}
+	if (kind != 'e' || !json_is_string(x))
+		return err_set(err, NS_EINPUT, "%s: %s: expected %s", what, k,
+			       kind == 'i' ? "an integer >= 0" :
+			       kind == 'f' ? "a number or null" : "a name");
+	strbuf_init(&sb);
+	for (int i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+	rc = err_set(err, NS_EINPUT, "%s: %s '%s' is not one of %s", what, k,
+		     json_string_value(x), sb.buf);
+	strbuf_fini(&sb);
+	return rc;
+}
+
+enum ns_rc
+minejob_params_parse(const char *params, const char *what,
+		     struct filter_params *fp, struct ns_err *err)
+{
+	struct filter_params p = *fp;
+	json_error_t je;
+	json_t *j = json_loads(params, 0, &je);
+	int anchor = (int)p.anchor, sampling = (int)p.sampling;
+	int rank_of = (int)p.rank_of;
+	enum ns_rc rc;
+
+	if (!j || !json_is_object(j)) {
+		json_decref(j);
+		return err_set(err, NS_EINPUT, "%s: not a JSON object%s%s",
+			       what, j ? "" : ": ", j ? "" : je.text);
+	}
+	/* the keys and order of minejob_json() */
+	if (!(rc = params_get(j, "range_min", 'i', false, &p.range_min, NULL,
+			      0, what, err)) &&
+	    !(rc = params_get(j, "range_max", 'i', false, &p.range_max, NULL,
+			      0, what, err)) &&
+	    !(rc = params_get(j, "max_score", 'f', false, &p.max_score, NULL,
+			      0, what, err)) &&
+	    !(rc = params_get(j, "min_score", 'f', false, &p.min_score, NULL,
+			      0, what, err)) &&
+	    !(rc = params_get(j, "absolute_margin", 'f', false, &p.abs_margin,
+			      NULL, 0, what, err)) &&
+	    !(rc = params_get(j, "relative_margin", 'f', false, &p.rel_margin,
+			      NULL, 0, what, err)) &&
+	    !(rc = params_get(j, "anchor", 'e', false, &anchor, anchor_names,
+			      (int)NS_ARRAY_SIZE(anchor_names), what, err)) &&
+	    !(rc = params_get(j, "near_duplicate", 'f', false, &p.near_dup,
+			      NULL, 0, what, err)) &&
+	    !(rc = params_get(j, "sampling", 'e', false, &sampling,
+			      sampling_names,
+			      (int)NS_ARRAY_SIZE(sampling_names), what, err)) &&
+	    !(rc = params_get(j, "simans_a", 'f', false, &p.simans_a, NULL, 0,
+			      what, err)) &&
+	    !(rc = params_get(j, "simans_b", 'f', false, &p.simans_b, NULL, 0,
+			      what, err)) &&
+	    !(rc = params_get(j, "num_negatives", 'i', false,
+			      &p.num_negatives, NULL, 0, what, err)) &&
+	    !(rc = params_get(j, "seed", 'i', true, &p.seed, NULL, 0, what,
+			      err)) &&
+	    !(rc = params_get(j, "rank_of", 'e', false, &rank_of,
+			      rank_of_names, (int)NS_ARRAY_SIZE(rank_of_names),
+			      what, err))) {
+		p.anchor = (enum filter_anchor)anchor;
+		p.sampling = (enum filter_sampling)sampling;
+		p.rank_of = (enum filter_rank_of)rank_of;
+		*fp = p;
+	}
+	json_decref(j);
+	return rc;
 }
 
 /* The most positives of one of the @nq queries (CSR offsets @off). */
@@ -1072,7 +1188,7 @@ out:
 struct refilter {
 	struct db *db;
 	int64_t run_id;
-	const struct minejob_settings *o;
+	const struct filter_params *fp;
 	const struct db_mine_labels *lab;
 	struct summary *sum;
 };
@@ -1084,20 +1200,80 @@ refilter_query(void *arg, int64_t query_id, struct filter_cand *c, size_t n,
 	struct refilter *r = arg;
 	enum ns_rc rc;
 
-	rc = mine_filter_query(r->db, r->lab, &r->o->fp, query_id, pos_score,
+	rc = mine_filter_query(r->db, r->lab, r->fp, query_id, pos_score,
 			       npos, c, n, r->sum, err);
 	for (size_t i = 0; i < n && rc == NS_OK; i++)
 		rc = db_mine_update(r->db, r->run_id, query_id, &c[i], err);
 	return rc;
 }
 
+/*
+ * Publish run @run again with @fp and people's decisions as they are now,
+ * accounted in @sum, in the caller's transaction (`mine --refilter` and
+ * `merge`): a pooled run from its pool; one mined before pools has all
+ * its candidates in the table.
+ */
+static enum ns_rc
+refilter_publish(struct db *db, int64_t run, const struct filter_params *fp,
+		 struct summary *sum, struct ns_err *err)
+{
+	struct db_mine_labels lab;
+	struct refilter r = { db, run, fp, &lab, sum };
+	enum ns_rc rc;
+
+	memset(&lab, 0, sizeof(lab));
+	if ((rc = db_mine_labels(db, &lab, err)) == NS_OK)
+		rc = db_mine_pool_count(db, run) > 0 ?
+		     mine_publish(db, run, fp, &lab, sum, err) :
+		     db_mine_each(db, run, refilter_query, &r, err);
+	db_mine_labels_free(&lab);
+	return rc;
+}
+
+/*
+ * The filters a refilter of run @run (params JSON @params) applies: the
+ * options given on the command line, and for the others the run's stored
+ * settings, so that refiltering to apply new decisions does not change
+ * the run's settings back to the defaults.
+ */
+static enum ns_rc
+refilter_params(const struct minejob_settings *o, int64_t run,
+		const char *params, struct filter_params *fp,
+		struct ns_err *err)
+{
+	struct minejob_settings eff = *o, stored = *o;
+	char what[64];
+	enum ns_rc rc;
+
+	*fp = o->fp;
+	if (!o->given)
+		return NS_OK;
+	snprintf(what, sizeof(what), "run %lld's parameters", (long long)run);
+	if ((rc = minejob_params_parse(params, what, &stored.fp, err)))
+		return rc;
+	opt_default_from(minejob_opts, o->given, &eff, &stored);
+	*fp = eff.fp;
+	/* `mine` checked what was given against the config; check the mix */
+	if (fp->range_max > 0 && fp->range_min >= fp->range_max)
+		return err_set(err, NS_EUSAGE, "--range-min %d must be below "
+			       "--range-max %d (run %lld keeps the one not "
+			       "given)", fp->range_min, fp->range_max,
+			       (long long)run);
+	if (!isnan(fp->min_score) && !isnan(fp->max_score) &&
+	    fp->min_score > fp->max_score)
+		return err_set(err, NS_EUSAGE, "--min-score %g is above "
+			       "--max-score %g (run %lld keeps the one not "
+			       "given): nothing could be kept", fp->min_score,
+			       fp->max_score, (long long)run);
+	return NS_OK;
+}
+
 enum ns_rc
 minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		 struct summary *sum, int64_t *run_out, struct ns_err *err)
 {
-	struct refilter r;
-	struct db_mine_labels lab;
-	char *method = NULL, *params = NULL, *np;
+	struct minejob_settings eff = *o;
+	char *method = NULL, *params = NULL, *np = NULL;
 	int64_t run = o->run;
 	json_t *old, *upd;
 	json_error_t je;
@@ -1108,6 +1284,10 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			       pj->dir);
 	if ((rc = db_mine_run_get(pj->db, run, &method, &params, err)))
 		return rc;
+	if ((rc = refilter_params(o, run, params, &eff.fp, err)))
+		goto out;
+	if (o->applied)
+		*o->applied = eff.fp;
 	sum->bm25 = !strcmp(method, "bm25");
 	/* keep what describes the search, replace the filter settings */
 	old = json_loads(params, 0, &je);
@@ -1115,20 +1295,19 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	if (old && json_is_integer(json_object_get(old, "range_max"))) {
 		json_int_t was = json_integer_value(json_object_get(old,
 								    "range_max"));
-		int want = o->fp.range_max > 0 ? o->fp.range_max : 100;
+		int want = eff.fp.range_max > 0 ? eff.fp.range_max : 100;
 
 		if (want > (was > 0 ? was : 100)) {
 			json_decref(old);
-			free(params);
-			free(method);
-			return err_set(err, NS_EUSAGE, "--range-max %d: run "
-				       "%lld was searched to --range-max %lld; "
-				       "mine again to go deeper", want,
-				       (long long)run,
-				       (long long)(was > 0 ? was : 100));
+			rc = err_set(err, NS_EUSAGE, "--range-max %d: run "
+				     "%lld was searched to --range-max %lld; "
+				     "mine again to go deeper", want,
+				     (long long)run,
+				     (long long)(was > 0 ? was : 100));
+			goto out;
 		}
 	}
-	np = minejob_json(o, method, "", "", 0, NAN, 0, 0);
+	np = minejob_json(&eff, method, "", "", 0, NAN, 0, 0);
 	upd = json_loads(np, 0, &je);
 	free(np);
 	if (!old)
@@ -1146,21 +1325,9 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(old);
 	json_decref(upd);
-	r.db = pj->db;
-	r.run_id = run;
-	r.o = o;
-	r.lab = &lab;
-	r.sum = sum;
-	memset(&lab, 0, sizeof(lab));
 	if ((rc = db_begin(pj->db, err)) == NS_OK) {
-		/* people's decisions as of now; a pooled run is published
-		 * again from its pool; one mined before pools has all its
-		 * candidates in the table */
-		if ((rc = db_mine_labels(pj->db, &lab, err)) == NS_OK &&
-		    (rc = db_mine_pool_count(pj->db, run) > 0 ?
-			  mine_publish(pj->db, run, &o->fp, &lab, sum, err) :
-			  db_mine_each(pj->db, run, refilter_query, &r,
-				       err)) == NS_OK &&
+		if ((rc = refilter_publish(pj->db, run, &eff.fp, sum, err)) ==
+			    NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
 			    NS_OK &&
 		    (rc = db_mine_run_pooled(pj->db, run, err)) == NS_OK)
@@ -1168,11 +1335,52 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 		else
 			db_rollback(pj->db);
 	}
-	db_mine_labels_free(&lab);
 	*run_out = run;
+out:
 	free(np);
 	free(params);
 	free(method);
+	return rc;
+}
+
+/* --- merge -------------------------------------------------------------- */
+
+struct merge {
+	struct summary *sum;
+	struct filter_params *fp;
+};
+
+/* shard_publish_fn: the run the shards' settings describe, published as
+ * a refilter publishes, with the decisions of now */
+static enum ns_rc
+merge_publish(void *arg, struct db *db, int64_t run_id, const char *method,
+	      const char *params, struct ns_err *err)
+{
+	struct merge *m = arg;
+	enum ns_rc rc;
+
+	/* the defaults of a fresh mine for what the shards do not say */
+	filter_params_default(m->fp);
+	if ((rc = minejob_params_parse(params, "the shards' parameters",
+				       m->fp, err)))
+		return rc;
+	m->sum->bm25 = !strcmp(method, "bm25");
+	return refilter_publish(db, run_id, m->fp, m->sum, err);
+}
+
+enum ns_rc
+minejob_merge(struct project *pj, char *const *paths, int n,
+	      struct summary *sum, struct filter_params *fp, int64_t *run_id,
+	      int64_t *cands, int64_t *queries, struct ns_err *err)
+{
+	struct merge m = { sum, fp };
+	char *id = project_id(pj);
+	enum ns_rc rc;
+
+	*run_id = 0;
+	rc = shard_merge(pj->db, id ? id : "", paths, n, merge_publish, &m,
+			 run_id, cands, queries, err);
+	free(id);
 	return rc;
 }
 

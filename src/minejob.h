@@ -50,6 +50,14 @@ struct minejob_settings {
 	int gemm;		/* mine.gemm: enum minejob_gemm */
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
+	const struct opt_state *given; /* refilter: where each row of
+				 * minejob_opts[] came from; the filter
+				 * settings not given on the command line
+				 * keep the run's stored ones.  NULL: fp as
+				 * it is */
+	struct filter_params *applied; /* refilter: out, the filters it
+				 * applied (for the summary); NULL: not
+				 * wanted */
 };
 
 /* The option rows of struct minejob_settings (src/opt.h): the mine.*
@@ -61,6 +69,16 @@ extern const struct opt minejob_opts[];
  * defaults of config_keys[]). */
 void minejob_settings_init(struct minejob_settings *s,
 			   const struct config *cfg);
+
+/*
+ * The filter settings stored in a run's params JSON @params (written by
+ * mining: the run's, or a shard's) into @fp; a setting the JSON does not
+ * hold keeps its value in @fp (the caller's defaults).  A value of the
+ * wrong type or an unknown anchor, sampling or rank_of name is NS_EINPUT
+ * naming @what ("run 3's parameters") and the key, with @fp unchanged.
+ */
+enum ns_rc minejob_params_parse(const char *params, const char *what,
+				struct filter_params *fp, struct ns_err *err);
 
 /* Name of a method ("dense", "bm25"). */
 const char *minejob_method_name(int method);
@@ -91,5 +109,19 @@ enum ns_rc minejob_refilter(struct project *pj,
 			    const struct minejob_settings *s,
 			    struct summary *sum, int64_t *run_id,
 			    struct ns_err *err);
+
+/*
+ * Merge the @n shard files @paths of one `mine --shard` job into @pj as
+ * one new run (db/shard.h says what is refused), published from the
+ * shards' pools with their filter settings (into *@fp) and people's
+ * decisions as they are now, in one transaction, as `mine --refilter`
+ * publishes: the run an unsharded mine would make now.  Each query is
+ * accounted in @sum (summary_init()'d by the caller).  *@run_id is the
+ * new run, *@cands and *@queries count the pooled candidates and queries.
+ */
+enum ns_rc minejob_merge(struct project *pj, char *const *paths, int n,
+			 struct summary *sum, struct filter_params *fp,
+			 int64_t *run_id, int64_t *cands, int64_t *queries,
+			 struct ns_err *err);
 
 #endif

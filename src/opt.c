@@ -316,6 +316,14 @@ opt_parse(const struct opt_cmd *cmd, int argc, char **argv, void *settings,
 			return err_set(err, NS_EINTERNAL, "getopt gave %d", c);
 		o = f[i].o;
 		v = o->arg ? optarg : o->set;
+		/* a number that is unset by default (--max-score) can be
+		 * unset again: `mine --refilter` keeps the run's otherwise */
+		if (o->type == CONFIG_FLOAT && o->key && !opt_def(o) && v &&
+		    !strcmp(v, "off")) {
+			opt_store(o, f[i].base, NULL, settings);
+			st->from[i] = OPT_FROM_ARGV;
+			continue;
+		}
 		if (o->parse)
 			why = o->parse(v, (char *)settings + f[i].base, buf,
 				       sizeof(buf));
@@ -364,6 +372,25 @@ opt_settings(const struct opt *rows, const struct config *cfg,
 	opt_flatten(rows, 0, f, &n);
 	opt_defaults(f, n, settings, NULL);
 	opt_resolve(rows, cfg, settings, NULL);
+}
+
+void
+opt_default_from(const struct opt *rows, const struct opt_state *st,
+		 void *settings, const void *from)
+{
+	struct opt_flat f[OPT_MAX_ROWS];
+	int n = 0;
+
+	opt_flatten(rows, 0, f, &n);
+	for (int i = 0; i < n; i++) {
+		size_t at = f[i].base + f[i].o->off;
+
+		/* parsed options (--shard) have no field of their own */
+		if (st->from[i] == OPT_FROM_ARGV || f[i].o->parse)
+			continue;
+		memcpy((char *)settings + at, (const char *)from + at,
+		       f[i].o->size);
+	}
 }
 
 enum opt_source

@@ -136,7 +136,9 @@ enum ns_rc opt_check(const struct opt *rows, struct ns_err *err);
  * Parse @argc/@argv (argv[0] is the command's name) against @cmd's rows:
  * first every setting gets its default (keyed rows: config_keys[]; others:
  * the row's), then each option given is checked and stored into
- * @settings.  --help prints opt_help() to stdout and sets @st->help.
+ * @settings; "off" unsets a keyed number that has no default (NAN: the
+ * setting is off, also over the config).  --help prints opt_help() to
+ * stdout and sets @st->help.
  * Returns NS_OK (operands start at argv[@st->first]), NS_EUSAGE with
  * "--OPTION: REASON, got 'VALUE'" or "unknown option '--x'" in @err, or
  * NS_EINTERNAL when the table is unsound.
@@ -156,6 +158,12 @@ void opt_resolve(const struct opt *rows, const struct config *cfg,
  * embedding first, tests): defaults, then @cfg. */
 void opt_settings(const struct opt *rows, const struct config *cfg,
 		  void *settings);
+
+/* Every setting of @rows whose option was not given on the command line
+ * (@st) takes its value from @from, a settings struct of the same table
+ * (`mine --refilter`: the run's stored filters). */
+void opt_default_from(const struct opt *rows, const struct opt_state *st,
+		      void *settings, const void *from);
 
 /* Where the setting with long name or key @name got its value. */
 enum opt_source opt_from(const struct opt *rows, const struct opt_state *st,

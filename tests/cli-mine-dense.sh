@@ -41,6 +41,7 @@ pool() { python3 "$top_srcdir/tests/pool.py" "${2:-$P/negsieve.db}" "$1"; }
 
 run "$NEGSIEVE" mine --range-max 10 --num-negatives 2 "$P"
 is "$rc" 0 "dense mining succeeds"
+summary1=$(printf '%s\n' "$out" | sed -n '/^Metric/,$p')
 is_in "$out" "index Flat: exact search" "auto is exact below 200000 passages"
 is_in "$out" "run 1: 7 queries, 70 candidates" "summary: queries and candidates"
 is_in "$out" "Skipped 1 candidates (1.43%) by same_text" "same-text passage skipped"
@@ -116,7 +117,8 @@ is "$(q "SELECT count(*) FROM run")" 1 "refused merges leave the project unchang
 
 run "$NEGSIEVE" merge "$P" "$T/s2.db" "$T/s0.db" "$T/s1.db"
 is "$rc" 0 "complete set merges (in any order)"
-is "$out" "run 2: merged 3 shards, 7 queries, 70 candidates" "merge summary"
+is "$(printf '%s\n' "$out" | head -1)" "run 2: merged 3 shards, 7 queries, 70 candidates" "merge summary"
+is "$(printf '%s\n' "$out" | sed -n '/^Metric/,$p')" "$summary1" "... then mine's summary, the unsharded run's"
 is "$(q "SELECT count(*) FROM (SELECT query_id, passage_id, rank, round(score,5), filter, flag FROM candidate WHERE run_id=1 EXCEPT SELECT query_id, passage_id, rank, round(score,5), filter, flag FROM candidate WHERE run_id=2)")" 0 \
    "merged run has the same kept candidates as the unsharded run"
 is "$(pool 1 | cut -f1-7 | md5sum)" "$(pool 2 | md5sum)" \
@@ -132,12 +134,12 @@ is "$err" "negsieve: these shards were already merged as run 2" "a job merges on
 run "$NEGSIEVE" mine --method bm25 --shard 0/1 --output "$T/b.db" "$P"
 is "$rc" 0 "bm25 mines into a shard too"
 run "$NEGSIEVE" merge "$P" "$T/b.db"
-is "$out" "run 3: merged 1 shards, 7 queries, $(pool - "$T/b.db" | wc -l) candidates" \
+is "$(printf '%s\n' "$out" | head -1)" "run 3: merged 1 shards, 7 queries, $(pool - "$T/b.db" | wc -l) candidates" \
    "a bm25 shard merges"
 is "$(q "SELECT method FROM run WHERE id=3")" bm25 "merged run keeps the method"
 
-# a decision made after the shards were mined: the shards could not apply
-# it; merge says so, and --refilter applies it
+# a decision made after the shards were mined: merge publishes the run
+# with the decisions of now, as an unsharded mine made now does
 for i in 0 1; do
 	"$NEGSIEVE" mine --range-max 10 --num-negatives 3 --shard $i/2 \
 		-o "$T/d$i.db" "$P" >/dev/null 2>&1
@@ -149,11 +151,35 @@ INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
   VALUES ($fnq, $fnp, (SELECT id FROM annotator WHERE name = 'late'), 'fn', 'now')"
 run "$NEGSIEVE" merge "$P" "$T/d0.db" "$T/d1.db"
 is "$rc" 0 "shards mined before a decision merge"
-is_in "$out" "note: 1 kept candidates of 1 queries were labelled false negative or dropped after the shards were mined: apply people's decisions with 'negsieve mine --refilter --run 4' and the filter options the shards were mined with" \
-   "... saying the decision is not applied, and how to apply it"
-run "$NEGSIEVE" mine --refilter --run 4 --range-max 10 --num-negatives 3 "$P"
-is "$(q "SELECT count(*) FROM candidate WHERE run_id = 4 AND filter IS NULL AND query_id = $fnq AND passage_id = $fnp")" 0 \
-   "--refilter leaves the passage labelled FN out of the merged run"
+is "$(q "SELECT count(*) FROM candidate WHERE run_id = 4 AND query_id = $fnq AND passage_id = $fnp")" 0 \
+   "... without the passage labelled FN since among the kept candidates"
+is_in "$out" "Skipped 1 candidates (1.43%) by false_negative" "... the summary says so"
+is "$(pool 4 | awk -F'\t' -v q=$fnq -v p=$fnp '$1 == q && $2 == p { print $5 }')" false_negative \
+   "... nor in the pool"
+merged=$(printf '%s\n' "$out" | sed -n '/^Metric/,$p')
+run "$NEGSIEVE" mine --range-max 10 --num-negatives 3 "$P"
+is "$(printf '%s\n' "$out" | sed -n '/^Metric/,$p')" "$merged" \
+   "the merge's summary is an unsharded mine's of now"
+is "$(q "SELECT count(*) FROM (SELECT query_id, passage_id, rank, score, filter, dup_sim, flag FROM candidate WHERE run_id=4 EXCEPT SELECT query_id, passage_id, rank, score, filter, dup_sim, flag FROM candidate WHERE run_id=5)") $(q "SELECT count(*) FROM candidate WHERE run_id=4") $(q "SELECT count(*) FROM candidate WHERE run_id=5")" \
+   "0 21 21" "merged run = the unsharded run mined after the decision (kept candidates)"
+is "$(pool 4 | md5sum)" "$(pool 5 | md5sum)" "... and pool"
+is "$(q "SELECT group_concat(query_id || ':' || passage_id || ':' || score) FROM (SELECT * FROM run_positive WHERE run_id = 4 ORDER BY 1, 2, 3)")" \
+   "$(q "SELECT group_concat(query_id || ':' || passage_id || ':' || score) FROM (SELECT * FROM run_positive WHERE run_id = 5 ORDER BY 1, 2, 3)")" \
+   "... and positives' scores"
+run "$NEGSIEVE" mine --refilter --run 4 "$P"
+is "$(q "SELECT json_extract(params, '\$.num_negatives') || ' ' || count(*) FROM run JOIN candidate c ON c.run_id = run.id WHERE run.id = 4")" \
+   "3 21" "--refilter without options keeps the merged run's settings"
+
+# the shards' settings unreadable (another version's?): refused
+for i in 0 1; do
+	cp "$T/d$i.db" "$T/e$i.db"
+	sqlite3 "$T/e$i.db" "UPDATE shard_meta SET value = json_set(value, '\$.anchor', 'middle') WHERE key IN ('params', 'job')"
+done
+runs=$(q "SELECT count(*) FROM run")
+run "$NEGSIEVE" merge "$P" "$T/e0.db" "$T/e1.db"
+is "$rc:$err" "3:negsieve: the shards' parameters: anchor 'middle' is not one of min, mean, max" \
+   "shards with an unknown setting: refused, naming it"
+is "$(q "SELECT count(*) FROM run")" "$runs" "... no run added"
 
 # a query and a passage imported after the vectors were made: mining says
 # they are not mined, and how to add them

@@ -78,6 +78,36 @@ is "$(q "SELECT passage_id FROM candidate WHERE query_id=2 ORDER BY rank" | tr '
 run "$NEGSIEVE" mine --refilter --num-negatives 0 --relative-margin 0 "$P"
 is "$(reasons 1)" \
    "3:same_text 7:relative_margin 1:positive 2:- 8:- " "refilter: scoring above the positive is within the margin"
+# options not given keep the run's settings (here max_score 1 from the
+# refilter before the last): a refilter that applies new decisions does
+# not set the run back to the defaults
+params=$(q "SELECT params FROM run")
+kept=$(q "SELECT group_concat(query_id || ':' || passage_id, ' ') FROM (SELECT query_id, passage_id FROM candidate ORDER BY 1, 2)")
+run "$NEGSIEVE" mine --refilter "$P"
+is "$rc" 0 "refilter without options"
+is "$(q "SELECT params FROM run")" "$params" "... keeps the run's settings, not the defaults"
+is "$(q "SELECT group_concat(query_id || ':' || passage_id, ' ') FROM (SELECT query_id, passage_id FROM candidate ORDER BY 1, 2)")" \
+   "$kept" "... and so its kept candidates"
+is_in "$out" "by max_score: its score is above max_score (1)" "... and its summary says the run's values"
+run "$NEGSIEVE" mine --refilter --min-score 2 "$P"
+is "$rc:$err" "2:negsieve: --min-score 2 is above --max-score 1 (run 1 keeps the one not given): nothing could be kept" \
+   "a given option at odds with the run's kept one: usage error"
+run "$NEGSIEVE" mine --refilter --range-min 100 "$P"
+is "$rc:$err" "2:negsieve: --range-min 100 must be below --range-max 100 (run 1 keeps the one not given)" \
+   "... also for the rank window"
+is "$(q "SELECT params FROM run")" "$params" "... the run unchanged"
+run "$NEGSIEVE" mine --refilter --max-score off --relative-margin off "$P"
+is "$rc" 0 "off unsets a score bound and a margin"
+is "$(q "SELECT json_type(params, '\$.max_score') || ' ' || json_type(params, '\$.relative_margin') || ' ' || json_extract(params, '\$.num_negatives') FROM run")" \
+   "null null 0" "... the rest keeps the run's"
+is "$(reasons 2)" "4:positive 5:- 6:- 8:- " "... passage 5 is no longer above a max_score"
+q "UPDATE run SET params = json_set(params, '\$.anchor', 'middle')"
+params=$(q "SELECT params FROM run")
+run "$NEGSIEVE" mine --refilter "$P"
+is "$rc:$err" "3:negsieve: run 1's parameters: anchor 'middle' is not one of min, mean, max" \
+   "a run's stored setting unknown: refused, naming it"
+is "$(q "SELECT params FROM run")" "$params" "... the run unchanged"
+q "UPDATE run SET params = json_set(params, '\$.anchor', 'min')"
 run "$NEGSIEVE" mine --refilter --run 9 "$P"
 is "$rc" 7 "refilter of a missing run exits 7"
 is "$err" "negsieve: run 9: no such mining run" "missing run message"
@@ -242,7 +272,7 @@ is_in "$out" "$zero: it is their anchor (--anchor min), so the margin drops ever
 	"the summary counts the query, and says what the margin did"
 is "$(sqlite3 "$Z/negsieve.db" "SELECT count(*) FROM candidate WHERE query_id = 1")" 0 \
 	"... which is so: none of q1's candidates kept"
-run "$NEGSIEVE" mine --refilter "$Z"
+run "$NEGSIEVE" mine --refilter --absolute-margin off "$Z"
 is_in "$out" "$zero: it is their anchor (--anchor min), so a margin would drop every candidate of theirs" \
 	"without a margin: what one would do"
 run "$NEGSIEVE" mine --refilter --anchor max --absolute-margin 0.01 "$Z"

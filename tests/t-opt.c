@@ -265,7 +265,34 @@ test_parse(void)
 	opt_settings(rows, cfg, &s);
 	is_int(s.num, 9, "opt_settings: defaults, then the config");
 	is_int(s.run, 7, "opt_settings: unkeyed default");
+	/* "off" unsets a keyed number without a default, over the config */
+	parse(&s, &st, &err, "--margin", "off", "P", NULL);
+	opt_resolve(rows, cfg, &s, &st);
+	ok(isnan(s.in.margin), "--margin off: unset, over the config");
+	is_int(parse(&s, &st, &err, "--num", "off", NULL), NS_EUSAGE,
+	       "off is no value of an int");
 	config_free(cfg);
+
+	/* what was not given comes from another settings struct (a
+	 * refilter: the run's stored settings) */
+	{
+		struct sets from;
+
+		memset(&from, 0, sizeof(from));
+		from.num = 8;
+		from.seed = 5;
+		from.in.margin = 0.75;
+		from.run = 2;
+		parse(&s, &st, &err, "--num", "4", "--pair", "1,2", "P",
+		      NULL);
+		opt_default_from(rows, &st, &s, &from);
+		is_int(s.num, 4, "opt_default_from: the option given stays");
+		is_int(s.seed, 5, "... one not given comes from the other");
+		is_dbl(s.in.margin, 0.75, 0, "... inside included rows too");
+		is_int(s.run, 2, "... unkeyed rows too");
+		is_int(s.pair[0] * 10 + s.pair[1], 12,
+		       "... a parsed option's value is left alone");
+	}
 
 	/* value errors read like the config's (config_check) */
 	is_int(parse(&s, &st, &err, "--num", "-1", "P", NULL), NS_EUSAGE,
@@ -293,6 +320,62 @@ test_parse(void)
 	is_str(err.msg, "-n needs a value", "missing value, short");
 	parse(&s, &st, &err, "--flag=1", NULL);
 	is_str(err.msg, "--flag takes no value", "value for a flag");
+}
+
+/* minejob_params_parse(): the inverse of the filter part of a run's
+ * params JSON (minejob_json()) */
+static void
+test_params(void)
+{
+	struct filter_params fp, d;
+	struct ns_err err;
+
+	err_clear(&err);
+	filter_params_default(&d);
+	fp = d;
+	is_int(minejob_params_parse("{\"method\":\"dense\",\"range_min\":2,"
+		"\"range_max\":50,\"max_score\":0.875,\"min_score\":null,"
+		"\"absolute_margin\":0.1,\"relative_margin\":null,"
+		"\"anchor\":\"mean\",\"near_duplicate\":null,"
+		"\"sampling\":\"simans\",\"simans_a\":1.5,\"simans_b\":0,"
+		"\"num_negatives\":7,\"seed\":42,"
+		"\"rank_of\":\"negatives\"}", "p", &fp, &err), NS_OK,
+	       "params parse");
+	ok(fp.range_min == 2 && fp.range_max == 50 && fp.max_score == 0.875 &&
+	   isnan(fp.min_score) && fp.abs_margin == 0.1 &&
+	   isnan(fp.rel_margin) && fp.anchor == FILTER_ANCHOR_MEAN &&
+	   isnan(fp.near_dup) && fp.sampling == SAMPLING_SIMANS &&
+	   fp.simans_a == 1.5 && fp.simans_b == 0 && fp.num_negatives == 7 &&
+	   fp.seed == 42 && fp.rank_of == RANK_OF_NEGATIVES,
+	   "... every filter setting, null as off");
+	fp = d;
+	is_int(minejob_params_parse("{\"num_negatives\":1}", "p", &fp, &err),
+	       NS_OK, "params with one setting");
+	ok(fp.num_negatives == 1 && fp.range_max == d.range_max &&
+	   fp.near_dup == d.near_dup && fp.sampling == d.sampling,
+	   "... the others keep the caller's values");
+	fp = d;
+	is_int(minejob_params_parse("{\"sampling\":\"best\",\"seed\":3}",
+				    "run 4's parameters", &fp, &err),
+	       NS_EINPUT, "unknown sampling name");
+	is_str(err.msg, "run 4's parameters: sampling 'best' is not one of top, "
+	       "random, simans", "... named, with the choices");
+	ok(fp.seed == d.seed, "... nothing changed");
+	minejob_params_parse("{\"rank_of\":\"x\"}", "p", &fp, &err);
+	is_str(err.msg, "p: rank_of 'x' is not one of retrieval, negatives",
+	       "unknown rank_of name");
+	minejob_params_parse("{\"anchor\":3}", "p", &fp, &err);
+	is_str(err.msg, "p: anchor: expected a name", "anchor not a string");
+	minejob_params_parse("{\"num_negatives\":-1}", "p", &fp, &err);
+	is_str(err.msg, "p: num_negatives: expected an integer >= 0",
+	       "negative count");
+	minejob_params_parse("{\"max_score\":\"1\"}", "p", &fp, &err);
+	is_str(err.msg, "p: max_score: expected a number or null",
+	       "score as a string");
+	is_int(minejob_params_parse("[1]", "p", &fp, &err), NS_EINPUT,
+	       "not an object");
+	is_int(minejob_params_parse("{", "p", &fp, &err), NS_EINPUT,
+	       "not JSON");
 }
 
 static void
@@ -330,6 +413,7 @@ main(void)
 	test_tables();
 	test_enum_orders();
 	test_parse();
+	test_params();
 	test_help();
 	return tap_done();
 }
