@@ -101,21 +101,38 @@ cascadejob_current(struct project *pj, const struct cascade *c,
 
 /* --- external stages ----------------------------------------------------- */
 
-/* Requests for @n items (all of query texts @qt) into @req; the
- * passages' strings are kept in @keep (3 per item) for the caller to
- * free. */
+/* Key @c's command and judge stages (scorer_stage_key()): their stored
+ * scores made from other settings or texts are then not taken, wherever
+ * the items are loaded (cascade, fit, the estimate), and the cascade
+ * scores those items again. */
+static void
+cascadejob_keys(const struct project *pj, struct cascade *c)
+{
+	for (int k = 0; k < c->n; k++)
+		if (c->st[k].ext >= 0)
+			c->st[k].keyed = scorer_stage_key(pj->cfg,
+							  c->st[k].cfg_index,
+							  &c->st[k].key);
+}
+
+/* Requests for @n items (all of query texts @qt) at stage @st into
+ * @req, and the items' keys there into @key; the passages' strings are
+ * kept in @keep (3 per item) for the caller to free. */
 static enum ns_rc
-cascadejob_requests(struct project *pj, const struct cascade_item *const *it,
-		    size_t n, const struct cascade_db_texts *qt,
-		    struct scorer_req *req, char **keep, struct ns_err *err)
+cascadejob_requests(struct project *pj, const struct cascade_stage *st,
+		    const struct cascade_item *const *it, size_t n,
+		    const struct cascade_db_texts *qt, struct scorer_req *req,
+		    uint64_t *key, char **keep, struct ns_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *title, *text, *xid;
+		int64_t phash;
 		enum ns_rc rc = cascade_db_passage(pj->db, it[i]->pid, &title,
-						   &text, &xid, err);
+						   &text, &xid, &phash, err);
 
 		if (rc != NS_OK)
 			return rc;
+		key[i] = cascade_db_item_key(st, qt->key, it[i], phash);
 		keep[3 * i] = title;
 		keep[3 * i + 1] = text;
 		keep[3 * i + 2] = xid;
@@ -144,6 +161,7 @@ struct cascadejob_batch {
 	struct cascade_item *it[CASCADEJOB_BATCH];
 	struct scorer_req req[CASCADEJOB_BATCH];
 	struct scorer_res out[CASCADEJOB_BATCH];
+	uint64_t key[CASCADEJOB_BATCH];	/* the items' keys at the stage */
 	char *keep[3 * CASCADEJOB_BATCH];	/* passages' strings */
 	struct cascade_db_texts qt[CASCADEJOB_BATCH];	/* queries' */
 	size_t n, nq;
@@ -208,7 +226,7 @@ cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 					  b->it[j]->pid, b->out[j].score,
 					  b->out[j].raw,
 					  scorer_input_hash(sc, &b->req[j]),
-					  err);
+					  b->key[j], err);
 		b->it[j]->x[st->ext] = b->out[j].score;
 		res->scored++;
 	}
@@ -235,7 +253,7 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 	struct cascadejob_batch *b = xcalloc(1, sizeof(*b));
 	struct scorer *sc = NULL;
 	struct progress pr;
-	size_t todo = 0, done = 0, i = 0;
+	size_t todo = 0, again = 0, done = 0, i = 0;
 	int64_t scored0 = res->scored, failed0 = res->score_failed;
 	bool down = false;
 	enum ns_rc rc;
@@ -246,6 +264,9 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 
 		cascade_route(c, t, &items[j], &stage, &pending);
 		todo += stage == k && pending;
+		/* a stored score made from other inputs was not taken */
+		again += stage == k && pending &&
+			 (items[j].stale >> st->ext & 1);
 	}
 	if (todo == 0) {
 		if (report)
@@ -291,9 +312,11 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 			break;
 		for (size_t j = 0; j < m; j++)
 			b->it[b->n + j] = qit[j];
-		rc = cascadejob_requests(pj, (const struct cascade_item *const *)
-					 &b->it[b->n], m, &b->qt[b->nq],
-					 &b->req[b->n], &b->keep[3 * b->n], err);
+		rc = cascadejob_requests(pj, st, (const struct cascade_item
+						  *const *)&b->it[b->n], m,
+					 &b->qt[b->nq], &b->req[b->n],
+					 &b->key[b->n], &b->keep[3 * b->n],
+					 err);
 		b->nq++;
 		b->n += m;
 	}
@@ -311,8 +334,12 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 
 		/* candidates, not requests: a restarted command is sent
 		 * the same ones again */
-		fprintf(report, "stage %s: %lld to score; %lld scored, %lld "
-			"failed; %s\n", st->name, (long long)todo,
+		fprintf(report, "stage %s: %lld to score", st->name,
+			(long long)todo);
+		if (again)
+			fprintf(report, " (%lld again: their input changed)",
+				(long long)again);
+		fprintf(report, "; %lld scored, %lld failed; %s\n",
 			(long long)(res->scored - scored0),
 			(long long)(res->score_failed - failed0),
 			scorer_stats_format(sc, line, sizeof(line)));
@@ -726,6 +753,7 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	cascadejob_keys(pj, &c);
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
 		goto out;
@@ -798,6 +826,7 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	cascadejob_keys(pj, &c);
 	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||
 	    (rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
@@ -885,6 +914,7 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	cur = xcalloc((size_t)c.n + 1, sizeof(*cur));
+	cascadejob_keys(pj, &c);
 	upto = cascade_db_last_decision(pj->db);
 	cascadejob_clock_start();
 	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||

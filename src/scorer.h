@@ -140,4 +140,15 @@ const char *scorer_log(const struct scorer *s);
 uint64_t scorer_input_hash(const struct scorer *s,
 			   const struct scorer_req *req);
 
+/*
+ * A hash of the settings of stage @i of @cfg that decide its answers
+ * (a command: its argument list; a judge: model, temperature,
+ * max_tokens, max_chars and the prompt template), into *@key: with the
+ * items' texts it makes the key a stored score is compared with (see
+ * cascade_db_items()).  It checks nothing (scorer_new() does): false,
+ * and no key, only when there is none to make (a prompt_file that cannot
+ * be read, a scorer that is not external).
+ */
+bool scorer_stage_key(const struct config *cfg, int i, uint64_t *key);
+
 #endif

@@ -241,6 +241,49 @@ scorer_judge_hash(const struct scorer_judge *j, const struct scorer_req *req)
 	return h;
 }
 
+bool
+scorer_judge_key(const struct config *cfg, const char *key, uint64_t *out)
+{
+	const char *model, *inline_prompt, *file;
+	char k[128], settings[160], *text = NULL;
+	XXH3_state_t *hs;
+	struct ns_err e;
+
+	snprintf(k, sizeof(k), "%s.model", key);
+	model = config_str(cfg, k, "");
+	snprintf(k, sizeof(k), "%s.prompt", key);
+	inline_prompt = config_str(cfg, k, NULL);
+	snprintf(k, sizeof(k), "%s.prompt_file", key);
+	file = config_str(cfg, k, NULL);
+	/* the template as scorer_judge_new() reads it; a file that cannot
+	 * be read: no key (the stage cannot run either, and says why) */
+	err_clear(&e);
+	if (file && judge_load_prompt(file, k, &text, &e) != NS_OK)
+		return false;
+	/* what judge_prepare() hashes besides the prompt, and what shapes
+	 * the prompt besides the texts */
+	snprintf(settings, sizeof(settings), "t=%.17g;max_tokens=%ld;"
+		 "max_chars=%ld", judge_num(cfg, key, "temperature"),
+		 (long)judge_num(cfg, key, "max_tokens"),
+		 (long)judge_num(cfg, key, "max_chars"));
+	hs = XXH3_createState();
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, "judge", 6);
+	XXH3_64bits_update(hs, model, strlen(model) + 1);
+	XXH3_64bits_update(hs, settings, strlen(settings) + 1);
+	if (text)
+		XXH3_64bits_update(hs, text, strlen(text));
+	else
+		XXH3_64bits_update(hs, inline_prompt ? inline_prompt :
+				   judge_prompt_default(),
+				   strlen(inline_prompt ? inline_prompt :
+					  judge_prompt_default()));
+	*out = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	free(text);
+	return true;
+}
+
 /* The request body for @prompt (caller frees). */
 static char *
 judge_payload(const struct scorer_judge *j, const char *prompt)
