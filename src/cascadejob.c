@@ -181,34 +181,45 @@ cascadejob_batch_clear(struct cascadejob_batch *b)
 	b->n = b->nq = 0;
 }
 
+/* Failed candidates a stage lists one line each; the others are
+ * counted on its summary line. */
+#define CASCADEJOB_LISTED 5
+
+/* What a stage's batches share: whether it is down (and why), and the
+ * failures listed so far and those not listed. */
+struct cascadejob_stage_run {
+	bool down;
+	char why[NS_ERR_MSG_MAX];
+	int64_t listed, unlisted;
+};
+
 /*
  * Score the batch and store its scores in one commit.  A scorer that
- * cannot run (NS_EIO: a command that cannot start, or that failed
- * restarts + 1 times without ever answering) is a stage down, like an
- * endpoint that answers nothing: the stage says why once, *@down is set,
- * its candidates (this batch's and the next ones', which are not asked)
- * get no score and wait for review, and the cascade goes on to store its
- * verdicts (cmd_cascade's exit status says when no external score was
- * made at all).
+ * cannot run or went down (NS_EIO: a command that cannot start, or that
+ * failed restarts + 1 times in a row; a judge endpoint that answered
+ * nothing for a run of candidates) is a stage down: @sr->down is set with
+ * the reason (the stage says it once, at its end), the scores it made
+ * before are stored, its other candidates (this batch's and the next
+ * ones', which are not asked) get no score and wait, and the cascade goes
+ * on to store its verdicts (cmd_cascade's exit status says a stage was
+ * down).  The first CASCADEJOB_LISTED failed candidates of a stage are
+ * listed with the reason, the others counted.
  */
 static enum ns_rc
 cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 		     struct scorer *sc, struct cascadejob_batch *b,
-		     struct cascadejob_result *res, FILE *report, bool *down,
-		     struct ns_err *err)
+		     struct cascadejob_result *res, FILE *report,
+		     struct cascadejob_stage_run *sr, struct ns_err *err)
 {
 	enum ns_rc rc = NS_OK;
 
 	memset(b->out, 0, b->n * sizeof(*b->out));
-	if (!*down)
+	if (!sr->down)
 		rc = scorer_run(sc, b->req, b->n, b->out, NULL, err);
 	if (rc == NS_EIO) {
-		if (report)
-			fprintf(report, "stage %s cannot run: %s; its "
-				"candidates wait for review\n", st->name,
-				err->msg);
+		snprintf(sr->why, sizeof(sr->why), "%s", err->msg);
 		err_clear(err);
-		*down = true;
+		sr->down = true;
 		rc = NS_OK;
 	}
 	if (rc || (rc = db_begin(pj->db, err)))
@@ -216,10 +227,18 @@ cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 	for (size_t j = 0; j < b->n && rc == NS_OK; j++) {
 		if (!b->out[j].ok) {
 			res->score_failed++;
-			/* a stage down said why once, above */
-			if (report && !*down)
-				fprintf(report, "%s: %s\n", st->name,
-					b->out[j].msg);
+			/* a stage down says why once; a candidate not
+			 * asked has nothing to say */
+			if (sr->down || !b->out[j].msg[0])
+				continue;
+			if (sr->listed < CASCADEJOB_LISTED) {
+				sr->listed++;
+				if (report)
+					fprintf(report, "%s: %s\n", st->name,
+						b->out[j].msg);
+			} else {
+				sr->unlisted++;
+			}
 			continue;
 		}
 		rc = cascade_db_score_put(pj->db, st->name, b->it[j]->qid,
@@ -253,10 +272,12 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 	struct cascadejob_batch *b = xcalloc(1, sizeof(*b));
 	struct scorer *sc = NULL;
 	struct progress pr;
+	struct cascadejob_stage_run sr;
 	size_t todo = 0, again = 0, done = 0, i = 0;
 	int64_t scored0 = res->scored, failed0 = res->score_failed;
-	bool down = false;
 	enum ns_rc rc;
+
+	memset(&sr, 0, sizeof(sr));
 
 	for (size_t j = 0; j < n; j++) {
 		int stage;
@@ -280,7 +301,8 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		return rc;
 	}
 	progress_start(&pr, "cascade", "items", (int64_t)todo);
-	while (i < n && rc == NS_OK) {
+	/* a stage down asks nothing more: its other candidates wait */
+	while (i < n && rc == NS_OK && !sr.down) {
 		struct cascade_item *qit[CASCADEJOB_BATCH];
 		size_t m = 0, q_end = i;
 		int64_t qid = items[i].qid;
@@ -301,11 +323,11 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		/* a query that does not fit goes into the next batch */
 		if (b->n + m > CASCADEJOB_BATCH) {
 			rc = cascadejob_batch_run(pj, st, sc, b, res, report,
-						  &down, err);
+						  &sr, err);
 			done += b->n;
 			cascadejob_batch_clear(b);
 			progress_update(&pr, (int64_t)done);
-			if (rc != NS_OK)
+			if (rc != NS_OK || sr.down)
 				break;
 		}
 		if ((rc = cascade_db_texts(pj->db, qid, &b->qt[b->nq], err)))
@@ -320,17 +342,36 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		b->nq++;
 		b->n += m;
 	}
-	if (rc == NS_OK && b->n) {
-		rc = cascadejob_batch_run(pj, st, sc, b, res, report, &down,
+	if (rc == NS_OK && b->n && !sr.down) {
+		rc = cascadejob_batch_run(pj, st, sc, b, res, report, &sr,
 					  err);
 		done += b->n;
 	}
 	cascadejob_batch_clear(b);
 	free(b);
 	progress_finish(&pr);
+	/* the candidates a stage down did not ask fail with it */
+	if (rc == NS_OK && sr.down && done < todo)
+		res->score_failed += (int64_t)(todo - done);
+	if (sr.down)
+		res->stages_down++;
 	if (report) {
 		char line[512];
 		const char *log = scorer_log(sc);
+		int64_t made = res->scored - scored0;
+
+		if (sr.down && made == 0)
+			fprintf(report, "stage %s cannot run: %s; its "
+				"candidates wait for review\n", st->name,
+				sr.why);
+		else if (sr.down)
+			fprintf(report, "stage %s: %s; %lld items wait\n",
+				st->name, sr.why,
+				(long long)((int64_t)todo - made));
+		if (sr.unlisted)
+			fprintf(report, "stage %s: %lld more failed candidates "
+				"(the first %d are listed above)\n", st->name,
+				(long long)sr.unlisted, CASCADEJOB_LISTED);
 
 		/* candidates, not requests: a restarted command is sent
 		 * the same ones again */

@@ -964,12 +964,19 @@ cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 			}
 			scorer_log_note(s, "gave up after %d failures in a "
 					"row: %s", in_row, why);
-			/* never answered anything: it cannot run at all */
+			/* never answered anything: it cannot run at all;
+			 * answered before: it went down (a model gone, a
+			 * GPU lost), and each next call would cost its
+			 * restarts again for nothing */
 			if (!c->ever_answered)
 				rc = err_set(err, NS_EIO, "%s.command: failed "
 					     "%d times in a row without "
 					     "answering: %s", s->key, in_row,
 					     why);
+			else
+				rc = err_set(err, NS_EIO, "%s.command: down "
+					     "after failing %d times in a row: "
+					     "%s", s->key, in_row, why);
 			break;
 		}
 		scorer_log_note(s, "restarting the command: %s", why);

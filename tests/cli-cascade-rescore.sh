@@ -159,4 +159,112 @@ is "$rc" 0 "fit"
 is_in "$out" "($band not scored)" "fit does not take the old scores either"
 kill "$srv" 2>/dev/null
 
+# a judge endpoint that goes down midway: declared down once, the scores
+# it made kept, the rest not asked (each would wait out its retries) and
+# left waiting, exit status 10; the failed candidates listed a few only
+P2=$T/p2
+"$NEGSIEVE" init "$P2" >/dev/null
+sqlite3 "$P2/negsieve.db" "
+INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
+INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 720)
+INSERT INTO passage(id, hash, text, source_id) SELECT i, i, 'passage ' || i, 1 FROM n;
+INSERT INTO passage_xid(xid, passage_id) SELECT 'p' || id, id FROM passage;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
+INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, 'query ' || i, 1 FROM n;
+INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 600 + id, 1, 1 FROM query;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 599)
+INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
+ SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), 0.5 FROM n;"
+serve d FAKE_CHAT_DIE_AFTER=40
+judge() {
+	cat <<YAML
+cascade:
+  stages:
+    - name: llm
+      scorer: judge
+      endpoint: http://127.0.0.1:$1/v1
+      model: m1
+      concurrency: 4
+      retries: 2
+      backoff: 0.2
+YAML
+}
+judge "$port" >"$T/d.yaml"
+"$NEGSIEVE" config "$P2" "$T/d.yaml" >/dev/null
+dport=$port
+run "$NEGSIEVE" cascade "$P2"
+is "$rc" 10 "a judge down midway: exit 10"
+made=$(printf '%s\n' "$out" | sed -n 's/^stage llm: 600 to score; \([0-9]*\) scored.*/\1/p')
+ok "it scored some before it went down (${made:-none})" test "${made:-0}" -gt 0 -a "${made:-0}" -le 40
+is_in "$out" "stage llm: endpoint down after 8 consecutive failures: http://127.0.0.1:$dport/v1/chat/completions: " \
+	"declared down once, with the last error"
+is_in "$out" "; $((600 - ${made:-0})) items wait" "... and how many wait"
+is "$(printf '%s\n' "$out" | grep -c 'endpoint down')" 1 "... once"
+ok "no line for each candidate ($(printf '%s\n' "$out" | grep -c '^llm: ') listed)" \
+	test "$(printf '%s\n' "$out" | grep -c '^llm: ')" -le 5
+is_in "$err" "negsieve: cascade: 1 external stage went down (see above); the $((600 - ${made:-0})) items without a score are held" \
+	"the exit status's reason"
+is "$(sqlite3 "$P2/negsieve.db" "SELECT count(*) FROM stage_score WHERE stage = 'llm'")" "${made:-x}" \
+	"the scores it made are kept"
+is "$(sqlite3 "$P2/negsieve.db" "SELECT count(*) FROM item_auto WHERE stage = 'llm' AND verdict = 'review'")" "$((600 - ${made:-0}))" \
+	"... the others wait at the stage"
+# back: the re-run asks only those left (another port: the URL is not an input)
+serve d2
+judge "$port" >"$T/d.yaml"
+"$NEGSIEVE" config "$P2" "$T/d.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$P2"
+is "$rc" 0 "the endpoint back: exit 0"
+is_in "$out" "stage llm: $((600 - ${made:-0})) to score; $((600 - ${made:-0})) scored, 0 failed; $((600 - ${made:-0})) requests" \
+	"only the candidates left are asked"
+# candidates the endpoint refuses one by one (HTTP 400: it answers, it is
+# not down): the first 5 listed, the others counted
+sqlite3 "$P2/negsieve.db" "UPDATE passage SET text = text || ' #400', hash = hash + 10000 WHERE id <= 8"
+run "$NEGSIEVE" cascade "$P2"
+is "$rc" 10 "candidates refused one by one, none scored: exit 10 (as before)"
+is "$(printf '%s\n' "$out" | grep -c '^llm: passage p[1-8] of query q[12]: .*HTTP 400: context too long')" 5 \
+	"the first 5 failures listed"
+is_in "$out" "stage llm: 3 more failed candidates (the first 5 are listed above)" "... the others counted"
+is_in "$out" "stage llm: 8 to score (8 again: their input changed); 0 scored, 8 failed" "... on the stage's line"
+kill "$srv" 2>/dev/null
+
+# a command that goes down midway (it answered, then fails at every
+# start): the same
+cat >"$T/down.py" <<'PYEOF'
+import json, os, sys
+f = sys.argv[1]
+n = int(open(f).read()) if os.path.exists(f) else 0
+if n >= 30:
+    sys.stderr.write("gpu lost\n")
+    sys.exit(2)
+for line in sys.stdin:
+    json.loads(line)
+    n += 1
+    open(f, "w").write(str(n))
+    sys.stdout.write('{"score": 0.1}\n')
+    sys.stdout.flush()
+    if n >= 30:
+        sys.exit(3)
+PYEOF
+cat >"$T/e.yaml" <<YAML
+cascade:
+  stages:
+    - name: cmd
+      scorer: command
+      command: ["$PY", "$T/down.py", "$T/down.count"]
+      restarts: 2
+YAML
+P3=$T/p3
+cp -r "$P2" "$P3"
+sqlite3 "$P3/negsieve.db" "DELETE FROM stage_score"
+"$NEGSIEVE" config "$P3" "$T/e.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$P3"
+is "$rc" 10 "a command down midway: exit 10"
+is_in "$out" "stage cmd: cascade.stages.0.command: down after failing 3 times in a row: the command exited with status 2 before answering (stderr: gpu lost); 570 items wait" \
+	"declared down once, the rest waiting"
+is_in "$out" "stage cmd: 600 to score; 30 scored, 570 failed; the command started 3 times (2 restarts)" \
+	"the next batches are not asked"
+ok "no line for each candidate" test "$(printf '%s\n' "$out" | grep -c '^cmd: ')" -le 5
+is "$(sqlite3 "$P3/negsieve.db" "SELECT count(*) FROM stage_score WHERE stage = 'cmd'")" 30 "the scores it made are kept"
+
 done_testing
