@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
@@ -614,6 +615,172 @@ cascade_apply_score(struct cascade_item *it, sqlite3_stmt *st, int ext)
 	it->x[ext] = cascade_col(st, 2);
 }
 
+/* --- what a stage score was made from ------------------------------------ */
+
+enum ns_rc
+cascade_db_query_key(struct db *db, int64_t qid, uint64_t *key,
+		     struct ns_err *err)
+{
+	static const char sql_q[] = "SELECT text FROM query WHERE id = ?1";
+	static const char sql_p[] =
+		"SELECT r.passage_id, p.hash FROM qrel r"
+		" JOIN passage p ON p.id = r.passage_id"
+		" WHERE r.query_id = ?1 AND r.grade > 0 ORDER BY r.passage_id";
+	sqlite3_stmt *st = db_prep(db, sql_q, err);
+	XXH3_state_t *hs;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	hs = XXH3_createState();
+	XXH3_64bits_reset(hs);
+	sqlite3_bind_int64(st, 1, qid);
+	rc = sqlite3_step(st);
+	/* a text known by id only hashes apart from every text */
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		XXH3_64bits_update(hs, sqlite3_column_blob(st, 0),
+				   (size_t)sqlite3_column_bytes(st, 0));
+	else
+		XXH3_64bits_update(hs, "\xff", 1);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		XXH3_freeState(hs);
+		return db_fail(db, err, "reading a query");
+	}
+	if (!(st = db_prep(db, sql_p, err))) {
+		XXH3_freeState(hs);
+		return NS_EDB;
+	}
+	sqlite3_bind_int64(st, 1, qid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* the positive and its content (0: known by id only) */
+		int64_t v[2] = { sqlite3_column_int64(st, 0),
+				 sqlite3_column_int64(st, 1) };
+
+		XXH3_64bits_update(hs, v, sizeof(v));
+	}
+	sqlite3_reset(st);
+	*key = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading positives");
+	return NS_OK;
+}
+
+uint64_t
+cascade_db_item_key(const struct cascade_stage *st, uint64_t qkey,
+		    const struct cascade_item *it, int64_t phash)
+{
+	uint64_t v[5];
+	size_t n = 0;
+
+	v[n++] = st->key;
+	v[n++] = qkey;
+	v[n++] = (uint64_t)it->pid;
+	v[n++] = (uint64_t)phash;
+	/* a command is sent the retriever score (a judge is not): a new
+	 * run that scores the candidate otherwise is a new input */
+	if (st->scorer == CASCADE_COMMAND) {
+		double s = isfinite(it->f[0]) ? it->f[0] : 0.0;
+
+		memcpy(&v[n++], &s, sizeof(s));
+	}
+	return hash64(v, n * sizeof(v[0]));
+}
+
+/* The content hash of every passage by id (0: known by id only) into
+ * *@out (*@n entries; caller frees): one scan of the passage_hash
+ * index, not a lookup an item. */
+static enum ns_rc
+cascade_passage_hashes(struct db *db, int64_t **out, size_t *n,
+		       struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT id, hash FROM passage WHERE hash IS NOT NULL";
+	sqlite3_stmt *st;
+	int64_t max = db_scalar(db, "SELECT coalesce(max(id), 0) FROM passage");
+	int64_t *h;
+	int rc;
+
+	if (max < 0)
+		return db_fail(db, err, "reading passages");
+	if (!(st = db_prep(db, sql, err)))
+		return NS_EDB;
+	h = xcalloc((size_t)max + 1, sizeof(*h));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id >= 0 && id <= max)
+			h[id] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(h);
+		return db_fail(db, err, "reading passages");
+	}
+	*out = h;
+	*n = (size_t)max + 1;
+	return NS_OK;
+}
+
+/*
+ * Merge the scores of keyed stage @k (rows of @st: query_id, passage_id,
+ * score, key, and with @joined the passage's content hash) into @items:
+ * a score is taken only when its key is the one the item has now; else
+ * the item's stale bit for the stage is set.  The query's key is made
+ * once a query (items come by query), the passage's content hash from
+ * @ph (@nph entries) unless @joined.
+ */
+static enum ns_rc
+cascade_db_merge_keyed(struct db *db, const struct cascade_stage *stg,
+		       sqlite3_stmt *st, struct cascade_item *items, size_t n,
+		       const int64_t *ph, size_t nph, bool joined,
+		       struct ns_err *err)
+{
+	int64_t cur = -1;
+	uint64_t qkey = 0;
+	size_t i = 0;
+	enum ns_rc r = NS_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t q = sqlite3_column_int64(st, 0);
+		int64_t p = sqlite3_column_int64(st, 1);
+		struct cascade_item *it;
+		int64_t phash;
+
+		while (i < n && (items[i].qid < q ||
+				 (items[i].qid == q && items[i].pid < p)))
+			i++;
+		if (i == n || items[i].qid != q || items[i].pid != p)
+			continue;
+		it = &items[i];
+		if (q != cur) {
+			/* (the scan's statement is another: stepping on
+			 * after these is safe) */
+			if ((r = cascade_db_query_key(db, q, &qkey, err)))
+				break;
+			cur = q;
+		}
+		if (joined)
+			phash = sqlite3_column_int64(st, 4);
+		else
+			phash = p >= 0 && (size_t)p < nph ? ph[p] : 0;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL &&
+		    (uint64_t)sqlite3_column_int64(st, 3) ==
+		    cascade_db_item_key(stg, qkey, it, phash))
+			it->x[stg->ext] = cascade_col(st, 2);
+		else
+			it->stale |= (unsigned char)(1u << stg->ext);
+	}
+	sqlite3_reset(st);
+	if (r != NS_OK)
+		return r;
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading the cascade's items");
+	return NS_OK;
+}
+
 static enum ns_rc
 cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		int64_t qid, struct cascade_item **out, size_t *nout,
@@ -632,8 +799,19 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		"SELECT query_id, passage_id, score FROM stage_score"
 		" WHERE stage = ?1 AND query_id = ?2"
 		" ORDER BY query_id, passage_id";
+	/* a keyed stage: with the key each score was made under (and, for
+	 * one query, its passages' content hashes) */
+	static const char sql_key[] =
+		"SELECT query_id, passage_id, score, key FROM stage_score"
+		" WHERE stage = ?1 ORDER BY query_id, passage_id";
+	static const char sql_key_q[] =
+		"SELECT s.query_id, s.passage_id, s.score, s.key, p.hash"
+		" FROM stage_score s LEFT JOIN passage p ON p.id = s.passage_id"
+		" WHERE s.stage = ?1 AND s.query_id = ?2"
+		" ORDER BY s.query_id, s.passage_id";
 	struct cascade_item *items = NULL;
-	size_t n = 0;
+	int64_t *ph = NULL;
+	size_t n = 0, nph = 0;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
 
@@ -646,21 +824,32 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 	if (cascade_db_merge(db, st, items, n, cascade_apply_label, 0, err))
 		goto fail;
 	for (int k = 0; k < c->n; k++) {
-		if (c->st[k].ext < 0)
+		const struct cascade_stage *stg = &c->st[k];
+
+		if (stg->ext < 0)
 			continue;
-		if (!(st = db_prep(db, qid ? sql_sc_q : sql_sc, err)))
+		if (stg->keyed && !qid && !ph &&
+		    cascade_passage_hashes(db, &ph, &nph, err))
 			goto fail;
-		sqlite3_bind_text(st, 1, c->st[k].name, -1, SQLITE_STATIC);
+		if (!(st = db_prep(db, !stg->keyed ? (qid ? sql_sc_q : sql_sc)
+				   : qid ? sql_key_q : sql_key, err)))
+			goto fail;
+		sqlite3_bind_text(st, 1, stg->name, -1, SQLITE_STATIC);
 		if (qid)
 			sqlite3_bind_int64(st, 2, qid);
-		if (cascade_db_merge(db, st, items, n, cascade_apply_score,
-				     c->st[k].ext, err))
+		if (stg->keyed
+		    ? cascade_db_merge_keyed(db, stg, st, items, n, ph, nph,
+					     qid != 0, err)
+		    : cascade_db_merge(db, st, items, n, cascade_apply_score,
+				       stg->ext, err))
 			goto fail;
 	}
+	free(ph);
 	*out = items;
 	*nout = n;
 	return NS_OK;
 fail:
+	free(ph);
 	free(items);
 	return err->rc ? err->rc : NS_EDB;
 }
@@ -1083,12 +1272,12 @@ cascade_db_auto_get(struct db *db, int64_t qid, int64_t pid, char *verdict,
 enum ns_rc
 cascade_db_score_put(struct db *db, const char *stage, int64_t qid,
 		     int64_t pid, double score, const char *raw,
-		     uint64_t input, struct ns_err *err)
+		     uint64_t input, uint64_t key, struct ns_err *err)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO stage_score(stage, query_id,"
-		"  passage_id, score, raw, input, at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+		"  passage_id, score, raw, input, at, key)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	char ts[40];
 
@@ -1104,6 +1293,7 @@ cascade_db_score_put(struct db *db, const char *stage, int64_t qid,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)input);
 	sqlite3_bind_text(st, 7, now_iso8601(ts, sizeof(ts)), -1,
 			  SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)key);
 	return db_step_done(db, st, "recording a stage score", err);
 }
 
@@ -1218,7 +1408,7 @@ cascade_db_texts(struct db *db, int64_t qid, struct cascade_db_texts *t,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "reading positives");
-	return NS_OK;
+	return cascade_db_query_key(db, qid, &t->key, err);
 }
 
 void
@@ -1239,11 +1429,11 @@ cascade_db_texts_fini(struct cascade_db_texts *t)
 
 enum ns_rc
 cascade_db_passage(struct db *db, int64_t pid, char **title, char **text,
-		   char **xid, struct ns_err *err)
+		   char **xid, int64_t *hash, struct ns_err *err)
 {
 	static const char sql[] =
 		"SELECT title, text, (SELECT xid FROM passage_xid x"
-		"  WHERE x.passage_id = p.id LIMIT 1) FROM passage p"
+		"  WHERE x.passage_id = p.id LIMIT 1), p.hash FROM passage p"
 		" WHERE p.id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int rc;
@@ -1256,6 +1446,7 @@ cascade_db_passage(struct db *db, int64_t pid, char **title, char **text,
 	*text = rc == SQLITE_ROW ? cascade_text(st, 1) : xstrdup("");
 	*xid = rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL
 		? cascade_text(st, 2) : xasprintf("#%lld", (long long)pid);
+	*hash = rc == SQLITE_ROW ? sqlite3_column_int64(st, 3) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "reading a passage");

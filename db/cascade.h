@@ -20,11 +20,29 @@
 #include "src/err.h"
 
 /*
+ * What a stage score was made from, in a form compared without reading
+ * texts (stage_score.key; see migration 16 in db/schema.c):
+ * cascade_db_query_key() hashes query @qid's text and its positives (ids
+ * and content hashes), cascade_db_item_key() that with keyed stage @st's
+ * settings (st->key), the candidate and its content hash @phash (0:
+ * known by id only) and, for a command, the item's retriever score.
+ */
+enum ns_rc cascade_db_query_key(struct db *db, int64_t qid, uint64_t *key,
+				struct ns_err *err);
+uint64_t cascade_db_item_key(const struct cascade_stage *st, uint64_t qkey,
+			     const struct cascade_item *it, int64_t phash);
+
+/*
  * Load every item of the project (or of run @run; 0: every run) in
  * (query, passage) order with its built-in features, the stored scores
  * of @c's external stages, its current label (item_label: fn, tn, or
  * other for drops) and its audit draw.  *@out is a new array of *@n
- * items (caller frees).
+ * items (caller frees).  At a keyed stage (st->keyed) a stored score is
+ * taken only when its key is the item's cascade_db_item_key() now; one
+ * made from other settings or texts is left out (x NAN: the item waits
+ * for the stage) and marked in the item's stale bits.  The keys are
+ * compared in the scan of the stage's scores: a query's key is made once
+ * a query, the passages' content hashes read in one scan.
  */
 enum ns_rc cascade_db_items(struct db *db, const struct cascade *c,
 			    int64_t run, struct cascade_item **out, size_t *n,
@@ -156,12 +174,15 @@ enum ns_rc cascade_db_auto_get(struct db *db, int64_t qid, int64_t pid,
 
 /*
  * Stage scores: store one (inside the caller's transaction; @score NAN =
- * the scorer failed), and look one up (*@input the hash it was made
- * from; NS_ENOTFOUND when there is none).
+ * the scorer failed; @input the hash of exactly what the scorer was
+ * sent, @key the item's cascade_db_item_key() for the stage), and look
+ * one up (*@input the hash it was made from; NS_ENOTFOUND when there is
+ * none).
  */
 enum ns_rc cascade_db_score_put(struct db *db, const char *stage, int64_t qid,
 				int64_t pid, double score, const char *raw,
-				uint64_t input, struct ns_err *err);
+				uint64_t input, uint64_t key,
+				struct ns_err *err);
 enum ns_rc cascade_db_score_get(struct db *db, const char *stage, int64_t qid,
 				int64_t pid, double *score, uint64_t *input,
 				struct ns_err *err);
@@ -177,6 +198,7 @@ char *cascade_db_raw(struct db *db, int64_t qid, int64_t pid);
  */
 struct cascade_db_texts {
 	int64_t qid;
+	uint64_t key;		/* cascade_db_query_key() */
 	char *query, *query_xid;
 	char **pos, **pos_xid;
 	size_t npos;
@@ -185,8 +207,10 @@ enum ns_rc cascade_db_texts(struct db *db, int64_t qid,
 			    struct cascade_db_texts *t, struct ns_err *err);
 void cascade_db_texts_fini(struct cascade_db_texts *t);
 
-/* A passage's title, text and one external id (each owned, "" if none). */
+/* A passage's title, text and one external id (each owned, "" if none),
+ * and its content hash (0: known by id only). */
 enum ns_rc cascade_db_passage(struct db *db, int64_t pid, char **title,
-			      char **text, char **xid, struct ns_err *err);
+			      char **text, char **xid, int64_t *hash,
+			      struct ns_err *err);
 
 #endif

@@ -727,6 +727,22 @@ static const char migration_15[] =
 	"CREATE INDEX decision_unsure ON decision(query_id)"
 	"  WHERE action = 'undo' OR role IS NOT NULL;";
 
+/*
+ * 16: a stage score says what it was made from in a form the cascade can
+ * compare without reading any text: key is a hash of the stage's
+ * settings that decide its answers (scorer_stage_key()) and of the
+ * item's texts as the project holds them (cascade_db_item_key(): the
+ * query's text, its positives' content hashes, the candidate's content
+ * hash).  A score whose key is not the one its item has now (another
+ * model, prompt or command, a text filled in, a positive added) is not
+ * taken: the item waits for the stage to score it again.  input (the
+ * hash of exactly what was sent) is kept for the record; a score made
+ * before this version has no key and is scored again (the judge's
+ * answers come from its cache when nothing changed).
+ */
+static const char migration_16[] =
+	"ALTER TABLE stage_score ADD COLUMN key INTEGER;";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, migration_1 },
 	{ 2, migration_2 },
@@ -743,5 +759,6 @@ const struct schema_migration schema_migrations[] = {
 	{ 13, migration_13 },
 	{ 14, migration_14 },
 	{ 15, migration_15 },
+	{ 16, migration_16 },
 	{ 0, NULL }
 };

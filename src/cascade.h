@@ -92,6 +92,12 @@ struct cascade_stage {
 	bool fit;		/* refit from labels */
 	char method[16];	/* agreement: the other run's method ... */
 	int64_t run;		/* ... or its id (0: by method) */
+	/* external: a hash of the settings that decide its answers
+	 * (scorer_stage_key()), when @keyed; the caller sets it before
+	 * loading items, and a stored score made under other settings or
+	 * from other texts is then not taken (see cascade_db_items()) */
+	uint64_t key;
+	bool keyed;
 };
 
 struct cascade {
@@ -152,6 +158,9 @@ struct cascade_item {
 	int64_t qid, pid;
 	double f[CASCADE_NFEAT];	/* built-in features, NAN unknown */
 	double x[CASCADE_MAX_EXT];	/* external stage scores, NAN: none */
+	unsigned char stale;		/* bit e: a stored score of x[e] was
+					 * made from other inputs and not
+					 * taken (x[e] is NAN) */
 	signed char label;		/* enum cascade_label */
 	bool audit;			/* in the audit slice */
 	double u;			/* its uniform draw in [0, 1) */

@@ -101,21 +101,38 @@ cascadejob_current(struct project *pj, const struct cascade *c,
 
 /* --- external stages ----------------------------------------------------- */
 
-/* Requests for @n items (all of query texts @qt) into @req; the
- * passages' strings are kept in @keep (3 per item) for the caller to
- * free. */
+/* Key @c's command and judge stages (scorer_stage_key()): their stored
+ * scores made from other settings or texts are then not taken, wherever
+ * the items are loaded (cascade, fit, the estimate), and the cascade
+ * scores those items again. */
+static void
+cascadejob_keys(const struct project *pj, struct cascade *c)
+{
+	for (int k = 0; k < c->n; k++)
+		if (c->st[k].ext >= 0)
+			c->st[k].keyed = scorer_stage_key(pj->cfg,
+							  c->st[k].cfg_index,
+							  &c->st[k].key);
+}
+
+/* Requests for @n items (all of query texts @qt) at stage @st into
+ * @req, and the items' keys there into @key; the passages' strings are
+ * kept in @keep (3 per item) for the caller to free. */
 static enum ns_rc
-cascadejob_requests(struct project *pj, const struct cascade_item *const *it,
-		    size_t n, const struct cascade_db_texts *qt,
-		    struct scorer_req *req, char **keep, struct ns_err *err)
+cascadejob_requests(struct project *pj, const struct cascade_stage *st,
+		    const struct cascade_item *const *it, size_t n,
+		    const struct cascade_db_texts *qt, struct scorer_req *req,
+		    uint64_t *key, char **keep, struct ns_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *title, *text, *xid;
+		int64_t phash;
 		enum ns_rc rc = cascade_db_passage(pj->db, it[i]->pid, &title,
-						   &text, &xid, err);
+						   &text, &xid, &phash, err);
 
 		if (rc != NS_OK)
 			return rc;
+		key[i] = cascade_db_item_key(st, qt->key, it[i], phash);
 		keep[3 * i] = title;
 		keep[3 * i + 1] = text;
 		keep[3 * i + 2] = xid;
@@ -144,6 +161,7 @@ struct cascadejob_batch {
 	struct cascade_item *it[CASCADEJOB_BATCH];
 	struct scorer_req req[CASCADEJOB_BATCH];
 	struct scorer_res out[CASCADEJOB_BATCH];
+	uint64_t key[CASCADEJOB_BATCH];	/* the items' keys at the stage */
 	char *keep[3 * CASCADEJOB_BATCH];	/* passages' strings */
 	struct cascade_db_texts qt[CASCADEJOB_BATCH];	/* queries' */
 	size_t n, nq;
@@ -163,34 +181,45 @@ cascadejob_batch_clear(struct cascadejob_batch *b)
 	b->n = b->nq = 0;
 }
 
+/* Failed candidates a stage lists one line each; the others are
+ * counted on its summary line. */
+#define CASCADEJOB_LISTED 5
+
+/* What a stage's batches share: whether it is down (and why), and the
+ * failures listed so far and those not listed. */
+struct cascadejob_stage_run {
+	bool down;
+	char why[NS_ERR_MSG_MAX];
+	int64_t listed, unlisted;
+};
+
 /*
  * Score the batch and store its scores in one commit.  A scorer that
- * cannot run (NS_EIO: a command that cannot start, or that failed
- * restarts + 1 times without ever answering) is a stage down, like an
- * endpoint that answers nothing: the stage says why once, *@down is set,
- * its candidates (this batch's and the next ones', which are not asked)
- * get no score and wait for review, and the cascade goes on to store its
- * verdicts (cmd_cascade's exit status says when no external score was
- * made at all).
+ * cannot run or went down (NS_EIO: a command that cannot start, or that
+ * failed restarts + 1 times in a row; a judge endpoint that answered
+ * nothing for a run of candidates) is a stage down: @sr->down is set with
+ * the reason (the stage says it once, at its end), the scores it made
+ * before are stored, its other candidates (this batch's and the next
+ * ones', which are not asked) get no score and wait, and the cascade goes
+ * on to store its verdicts (cmd_cascade's exit status says a stage was
+ * down).  The first CASCADEJOB_LISTED failed candidates of a stage are
+ * listed with the reason, the others counted.
  */
 static enum ns_rc
 cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 		     struct scorer *sc, struct cascadejob_batch *b,
-		     struct cascadejob_result *res, FILE *report, bool *down,
-		     struct ns_err *err)
+		     struct cascadejob_result *res, FILE *report,
+		     struct cascadejob_stage_run *sr, struct ns_err *err)
 {
 	enum ns_rc rc = NS_OK;
 
 	memset(b->out, 0, b->n * sizeof(*b->out));
-	if (!*down)
+	if (!sr->down)
 		rc = scorer_run(sc, b->req, b->n, b->out, NULL, err);
 	if (rc == NS_EIO) {
-		if (report)
-			fprintf(report, "stage %s cannot run: %s; its "
-				"candidates wait for review\n", st->name,
-				err->msg);
+		snprintf(sr->why, sizeof(sr->why), "%s", err->msg);
 		err_clear(err);
-		*down = true;
+		sr->down = true;
 		rc = NS_OK;
 	}
 	if (rc || (rc = db_begin(pj->db, err)))
@@ -198,17 +227,25 @@ cascadejob_batch_run(struct project *pj, const struct cascade_stage *st,
 	for (size_t j = 0; j < b->n && rc == NS_OK; j++) {
 		if (!b->out[j].ok) {
 			res->score_failed++;
-			/* a stage down said why once, above */
-			if (report && !*down)
-				fprintf(report, "%s: %s\n", st->name,
-					b->out[j].msg);
+			/* a stage down says why once; a candidate not
+			 * asked has nothing to say */
+			if (sr->down || !b->out[j].msg[0])
+				continue;
+			if (sr->listed < CASCADEJOB_LISTED) {
+				sr->listed++;
+				if (report)
+					fprintf(report, "%s: %s\n", st->name,
+						b->out[j].msg);
+			} else {
+				sr->unlisted++;
+			}
 			continue;
 		}
 		rc = cascade_db_score_put(pj->db, st->name, b->it[j]->qid,
 					  b->it[j]->pid, b->out[j].score,
 					  b->out[j].raw,
 					  scorer_input_hash(sc, &b->req[j]),
-					  err);
+					  b->key[j], err);
 		b->it[j]->x[st->ext] = b->out[j].score;
 		res->scored++;
 	}
@@ -235,10 +272,12 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 	struct cascadejob_batch *b = xcalloc(1, sizeof(*b));
 	struct scorer *sc = NULL;
 	struct progress pr;
-	size_t todo = 0, done = 0, i = 0;
+	struct cascadejob_stage_run sr;
+	size_t todo = 0, again = 0, done = 0, i = 0;
 	int64_t scored0 = res->scored, failed0 = res->score_failed;
-	bool down = false;
 	enum ns_rc rc;
+
+	memset(&sr, 0, sizeof(sr));
 
 	for (size_t j = 0; j < n; j++) {
 		int stage;
@@ -246,6 +285,9 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 
 		cascade_route(c, t, &items[j], &stage, &pending);
 		todo += stage == k && pending;
+		/* a stored score made from other inputs was not taken */
+		again += stage == k && pending &&
+			 (items[j].stale >> st->ext & 1);
 	}
 	if (todo == 0) {
 		if (report)
@@ -259,7 +301,8 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		return rc;
 	}
 	progress_start(&pr, "cascade", "items", (int64_t)todo);
-	while (i < n && rc == NS_OK) {
+	/* a stage down asks nothing more: its other candidates wait */
+	while (i < n && rc == NS_OK && !sr.down) {
 		struct cascade_item *qit[CASCADEJOB_BATCH];
 		size_t m = 0, q_end = i;
 		int64_t qid = items[i].qid;
@@ -280,39 +323,64 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		/* a query that does not fit goes into the next batch */
 		if (b->n + m > CASCADEJOB_BATCH) {
 			rc = cascadejob_batch_run(pj, st, sc, b, res, report,
-						  &down, err);
+						  &sr, err);
 			done += b->n;
 			cascadejob_batch_clear(b);
 			progress_update(&pr, (int64_t)done);
-			if (rc != NS_OK)
+			if (rc != NS_OK || sr.down)
 				break;
 		}
 		if ((rc = cascade_db_texts(pj->db, qid, &b->qt[b->nq], err)))
 			break;
 		for (size_t j = 0; j < m; j++)
 			b->it[b->n + j] = qit[j];
-		rc = cascadejob_requests(pj, (const struct cascade_item *const *)
-					 &b->it[b->n], m, &b->qt[b->nq],
-					 &b->req[b->n], &b->keep[3 * b->n], err);
+		rc = cascadejob_requests(pj, st, (const struct cascade_item
+						  *const *)&b->it[b->n], m,
+					 &b->qt[b->nq], &b->req[b->n],
+					 &b->key[b->n], &b->keep[3 * b->n],
+					 err);
 		b->nq++;
 		b->n += m;
 	}
-	if (rc == NS_OK && b->n) {
-		rc = cascadejob_batch_run(pj, st, sc, b, res, report, &down,
+	if (rc == NS_OK && b->n && !sr.down) {
+		rc = cascadejob_batch_run(pj, st, sc, b, res, report, &sr,
 					  err);
 		done += b->n;
 	}
 	cascadejob_batch_clear(b);
 	free(b);
 	progress_finish(&pr);
+	/* the candidates a stage down did not ask fail with it */
+	if (rc == NS_OK && sr.down && done < todo)
+		res->score_failed += (int64_t)(todo - done);
+	if (sr.down)
+		res->stages_down++;
 	if (report) {
 		char line[512];
 		const char *log = scorer_log(sc);
+		int64_t made = res->scored - scored0;
+
+		if (sr.down && made == 0)
+			fprintf(report, "stage %s cannot run: %s; its "
+				"candidates wait for review\n", st->name,
+				sr.why);
+		else if (sr.down)
+			fprintf(report, "stage %s: %s; %lld items wait\n",
+				st->name, sr.why,
+				(long long)((int64_t)todo - made));
+		if (sr.unlisted)
+			fprintf(report, "stage %s: %lld more failed candidates "
+				"(the first %d are listed above)\n", st->name,
+				(long long)sr.unlisted, CASCADEJOB_LISTED);
 
 		/* candidates, not requests: a restarted command is sent
 		 * the same ones again */
-		fprintf(report, "stage %s: %lld to score; %lld scored, %lld "
-			"failed; %s\n", st->name, (long long)todo,
+		fprintf(report, "stage %s: %lld to score", st->name,
+			(long long)todo);
+		if (again)
+			fprintf(report, " (%lld again: their input changed)",
+				(long long)again);
+		fprintf(report, "; %lld scored, %lld failed; %s\n",
 			(long long)(res->scored - scored0),
 			(long long)(res->score_failed - failed0),
 			scorer_stats_format(sc, line, sizeof(line)));
@@ -726,6 +794,7 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	cascadejob_keys(pj, &c);
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
 		goto out;
@@ -798,6 +867,7 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
+	cascadejob_keys(pj, &c);
 	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||
 	    (rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
@@ -885,6 +955,7 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	if ((rc = cascade_from_config(&c, pj->cfg, err)))
 		return rc;
 	cur = xcalloc((size_t)c.n + 1, sizeof(*cur));
+	cascadejob_keys(pj, &c);
 	upto = cascade_db_last_decision(pj->db);
 	cascadejob_clock_start();
 	if ((s->run > 0 && (rc = queue_run_check(pj->db, s->run, err))) ||

@@ -36,7 +36,10 @@ struct cascadejob_result {
 				 * already (item_label) */
 	int64_t audit;		/* items in the audit slice */
 	int64_t scored;		/* external scores made now */
-	int64_t score_failed;	/* ... of which failed */
+	int64_t score_failed;	/* ... of which failed (or not asked: a
+				 * stage down) */
+	int64_t stages_down;	/* external stages found down (the rest
+				 * of their candidates not asked) */
 	int64_t changed;	/* fit: verdicts that changed */
 	int64_t written;	/* verdict rows written (new or changed) */
 	int64_t removed;	/* ... and removed (items no longer kept) */

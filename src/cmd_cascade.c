@@ -23,8 +23,10 @@ static const struct opt_cmd cascade_cmd = {
 	"kept candidates: score what each stage needs (external commands and\n"
 	"judges only for what the stages before them left uncertain), then\n"
 	"keep, flag or route each candidate to people under the current\n"
-	"thresholds, and print the funnel.  Re-running scores only new or\n"
-	"changed candidates.\n",
+	"thresholds, and print the funnel.  Re-running scores only new\n"
+	"candidates and those whose inputs (texts, model, prompt, command)\n"
+	"changed; an endpoint or command that stops answering is declared\n"
+	"down once (exit status 10) and its candidates wait.\n",
 	cascade_rows,
 };
 
@@ -97,6 +99,19 @@ cmd_cascade(int argc, char **argv)
 				"%lld external scores failed (see above); "
 				"those items are held, not offered for review, "
 				"until a later cascade scores them\n",
+				(long long)res.score_failed);
+			return NS_ENET;
+		}
+		/* a stage that went down midway: what it scored stands,
+		 * the rest waits; a script must be able to tell */
+		if (res.stages_down > 0) {
+			project_close(&pj);
+			fprintf(stderr, "negsieve: cascade: %lld external "
+				"stage%s went down (see above); the %lld items "
+				"without a score are held, not offered for "
+				"review, until a later cascade scores them\n",
+				(long long)res.stages_down,
+				res.stages_down > 1 ? "s" : "",
 				(long long)res.score_failed);
 			return NS_ENET;
 		}

@@ -212,3 +212,19 @@ scorer_input_hash(const struct scorer *s, const struct scorer_req *req)
 		return scorer_cmd_hash(s->cmd, req);
 	return scorer_judge_hash(s->judge, req);
 }
+
+bool
+scorer_stage_key(const struct config *cfg, int i, uint64_t *key)
+{
+	char k[64], kind_key[96];
+	const char *kind;
+
+	snprintf(k, sizeof(k), "cascade.stages.%d", i);
+	snprintf(kind_key, sizeof(kind_key), "%s.scorer", k);
+	kind = config_str(cfg, kind_key, "");
+	if (strcmp(kind, "command") == 0)
+		return scorer_cmd_key(cfg, k, key);
+	if (strcmp(kind, "judge") == 0)
+		return scorer_judge_key(cfg, k, key);
+	return false;
+}

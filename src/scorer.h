@@ -11,7 +11,8 @@
  * a malformed answer for an item is recorded in that item's result
  * (ok = false, with a message naming the candidate) and nothing is scored
  * for it; the whole call fails only when the scorer cannot run at all
- * (the command cannot be started, the URL is not http(s)).
+ * (the command cannot be started, the URL is not http(s)) or went down
+ * (see scorer_run()).
  */
 #ifndef NS_SCORER_H
 #define NS_SCORER_H
@@ -88,20 +89,25 @@ void scorer_free(struct scorer *s);
  * Score @n requests into @res (n entries, filled in request order; the
  * caller frees what they own with scorer_res_fini()).  Items that fail
  * are recorded in their result and counted; the call itself fails only
- * when the scorer cannot run (NS_EIO: the command cannot be started;
- * NS_ENOMEM: libcurl cannot start).  @pr may be NULL; otherwise its count
+ * when the scorer cannot run or went down (NS_EIO: the command cannot be
+ * started, see below; NS_ENOMEM: libcurl cannot start).  @pr may be NULL; otherwise its count
  * advances by one per item resolved.
  *
  * Command: the program is started at the first call and kept for the
  * next ones (started again after a crash or a timeout, or if it exited
  * between calls); it sees end-of-file at scorer_free().  A program that
- * fails `restarts` + 1 times in a row without ever having answered is
- * NS_EIO (it cannot run), with every item of the call failed.
+ * fails `restarts` + 1 times in a row is NS_EIO, with the rest of the
+ * call's items failed: it cannot run (it never answered) or it went down
+ * (it answered before).
  * Judge: answers come from the project's cache when @db_cache was given
  * to scorer_new(); the others are asked with `concurrency` requests in
  * flight, so a call should hold several times that many items (a call's
  * items are all answered before it returns: small calls leave the
- * endpoint idle).  Not thread-safe: one call at a time per scorer.
+ * endpoint idle).  When 8 candidates in a row fail, after their retries,
+ * without the endpoint answering anything (connection refused, DNS,
+ * timeouts) the endpoint is down: NS_EIO, the items not yet answered
+ * left without a result (no msg), those answered kept.  Not
+ * thread-safe: one call at a time per scorer.
  */
 enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,
 		      size_t n, struct scorer_res *res, struct progress *pr,
@@ -139,5 +145,16 @@ const char *scorer_log(const struct scorer *s);
  */
 uint64_t scorer_input_hash(const struct scorer *s,
 			   const struct scorer_req *req);
+
+/*
+ * A hash of the settings of stage @i of @cfg that decide its answers
+ * (a command: its argument list; a judge: model, temperature,
+ * max_tokens, max_chars and the prompt template), into *@key: with the
+ * items' texts it makes the key a stored score is compared with (see
+ * cascade_db_items()).  It checks nothing (scorer_new() does): false,
+ * and no key, only when there is none to make (a prompt_file that cannot
+ * be read, a scorer that is not external).
+ */
+bool scorer_stage_key(const struct config *cfg, int i, uint64_t *key);
 
 #endif

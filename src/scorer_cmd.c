@@ -245,6 +245,32 @@ scorer_cmd_hash(const struct scorer_cmd *c, const struct scorer_req *req)
 	return h;
 }
 
+bool
+scorer_cmd_key(const struct config *cfg, const char *key, uint64_t *out)
+{
+	char k[128];
+	int argc;
+	XXH3_state_t *hs;
+
+	snprintf(k, sizeof(k), "%s.command", key);
+	argc = config_seq_len(cfg, k);
+	hs = XXH3_createState();
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, "command", 8);
+	/* the argument list as scorer_cmd_new() reads it (its timeouts
+	 * and restarts change no answer) */
+	for (int i = 0; i < argc; i++) {
+		const char *a;
+
+		snprintf(k, sizeof(k), "%s.command.%d", key, i);
+		a = config_str(cfg, k, "");
+		XXH3_64bits_update(hs, a, strlen(a) + 1);
+	}
+	*out = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	return true;
+}
+
 /* --- the process --------------------------------------------------------- */
 
 /*
@@ -938,12 +964,19 @@ cmd_run(struct scorer *s, const struct scorer_req *req, size_t n,
 			}
 			scorer_log_note(s, "gave up after %d failures in a "
 					"row: %s", in_row, why);
-			/* never answered anything: it cannot run at all */
+			/* never answered anything: it cannot run at all;
+			 * answered before: it went down (a model gone, a
+			 * GPU lost), and each next call would cost its
+			 * restarts again for nothing */
 			if (!c->ever_answered)
 				rc = err_set(err, NS_EIO, "%s.command: failed "
 					     "%d times in a row without "
 					     "answering: %s", s->key, in_row,
 					     why);
+			else
+				rc = err_set(err, NS_EIO, "%s.command: down "
+					     "after failing %d times in a row: "
+					     "%s", s->key, in_row, why);
 			break;
 		}
 		scorer_log_note(s, "restarting the command: %s", why);

@@ -51,6 +51,8 @@ enum ns_rc scorer_cmd_run(struct scorer *s, const struct scorer_req *req,
 			  struct progress *pr, struct ns_err *err);
 uint64_t scorer_cmd_hash(const struct scorer_cmd *c,
 			 const struct scorer_req *req);
+bool scorer_cmd_key(const struct config *cfg, const char *key,
+		    uint64_t *out);
 
 enum ns_rc scorer_judge_new(const struct config *cfg, const char *key,
 			    struct db *db, struct scorer_judge **out,
@@ -61,5 +63,7 @@ enum ns_rc scorer_judge_run(struct scorer *s, const struct scorer_req *req,
 			    struct progress *pr, struct ns_err *err);
 uint64_t scorer_judge_hash(const struct scorer_judge *j,
 			   const struct scorer_req *req);
+bool scorer_judge_key(const struct config *cfg, const char *key,
+		      uint64_t *out);
 
 #endif

@@ -35,7 +35,22 @@ struct scorer_judge {
 	int retries, concurrency;
 	struct db *db;		/* answer cache; NULL: none */
 	bool cache_failed;	/* a cache write failed (noted once) */
+	/* candidates failed in a row, after their retries, without the
+	 * endpoint answering anything (connection refused, DNS, timeouts);
+	 * at JUDGE_DOWN_AFTER the endpoint is down (see judge_finish) */
+	int down_run;
+	char down_why[512];	/* the last of those errors */
 };
+
+/*
+ * Candidates that fail in a row for want of any answer (each after its
+ * retries and back-off) before the endpoint is taken as down: the rest
+ * are not asked (each would cost the whole back-off again), and the call
+ * is NS_EIO.  The retries ride out a short outage; a run of failures
+ * across this many candidates is not one.  An HTTP error, even a 5xx, is
+ * an answer: the endpoint is up.
+ */
+#define JUDGE_DOWN_AFTER 8
 
 /* One request in flight. */
 struct judge_xfer {
@@ -239,6 +254,49 @@ scorer_judge_hash(const struct scorer_judge *j, const struct scorer_req *req)
 	strbuf_fini(&sb);
 	memcpy(&h, key, sizeof(h));
 	return h;
+}
+
+bool
+scorer_judge_key(const struct config *cfg, const char *key, uint64_t *out)
+{
+	const char *model, *inline_prompt, *file;
+	char k[128], settings[160], *text = NULL;
+	XXH3_state_t *hs;
+	struct ns_err e;
+
+	snprintf(k, sizeof(k), "%s.model", key);
+	model = config_str(cfg, k, "");
+	snprintf(k, sizeof(k), "%s.prompt", key);
+	inline_prompt = config_str(cfg, k, NULL);
+	snprintf(k, sizeof(k), "%s.prompt_file", key);
+	file = config_str(cfg, k, NULL);
+	/* the template as scorer_judge_new() reads it; a file that cannot
+	 * be read: no key (the stage cannot run either, and says why) */
+	err_clear(&e);
+	if (file && judge_load_prompt(file, k, &text, &e) != NS_OK)
+		return false;
+	/* what judge_prepare() hashes besides the prompt, and what shapes
+	 * the prompt besides the texts */
+	snprintf(settings, sizeof(settings), "t=%.17g;max_tokens=%ld;"
+		 "max_chars=%ld", judge_num(cfg, key, "temperature"),
+		 (long)judge_num(cfg, key, "max_tokens"),
+		 (long)judge_num(cfg, key, "max_chars"));
+	hs = XXH3_createState();
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, "judge", 6);
+	XXH3_64bits_update(hs, model, strlen(model) + 1);
+	XXH3_64bits_update(hs, settings, strlen(settings) + 1);
+	if (text)
+		XXH3_64bits_update(hs, text, strlen(text));
+	else
+		XXH3_64bits_update(hs, inline_prompt ? inline_prompt :
+				   judge_prompt_default(),
+				   strlen(inline_prompt ? inline_prompt :
+					  judge_prompt_default()));
+	*out = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	free(text);
+	return true;
 }
 
 /* The request body for @prompt (caller frees). */
@@ -454,8 +512,10 @@ judge_finish(struct judge_run *r, struct judge_xfer *x, CURLcode cc)
 
 	curl_multi_remove_handle(r->multi, x->h);
 	x->busy = false;
-	if (cc == CURLE_OK)
+	if (cc == CURLE_OK) {
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+		r->j->down_run = 0;	/* it answered */
+	}
 	if (cc == CURLE_OK && status >= 200 && status < 300) {
 		judge_answer(r, i, &x->body);
 		judge_done(r);
@@ -473,11 +533,16 @@ judge_finish(struct judge_run *r, struct judge_xfer *x, CURLcode cc)
 		r->retry[r->nretry++] = i;
 		return;
 	}
-	if (cc != CURLE_OK)
+	if (cc != CURLE_OK) {
 		scorer_res_fail(&r->res[i], &r->req[i], "%s: request failed "
 				"after %d attempts: %s", r->j->url,
 				r->attempts[i], x->errbuf[0] ? x->errbuf :
 				curl_easy_strerror(cc));
+		r->j->down_run++;
+		snprintf(r->j->down_why, sizeof(r->j->down_why), "%s: %s",
+			 r->j->url, x->errbuf[0] ? x->errbuf :
+			 curl_easy_strerror(cc));
+	}
 	else if (http_retryable(true, status))
 		scorer_res_fail(&r->res[i], &r->req[i], "%s: HTTP %ld after "
 				"%d attempts: %s", r->j->url, status,
@@ -556,6 +621,9 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	}
 	if (r.nqueue == 0)
 		goto out;
+	/* asked again after it was found down: it may be back */
+	if (j->down_run >= JUDGE_DOWN_AFTER)
+		j->down_run = 0;
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
@@ -608,6 +676,14 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 		}
 		if (inflight == 0 && r.nretry == 0 && r.qpos == r.nqueue)
 			break;
+		/* the endpoint is down: the rest are not asked (the
+		 * transfers in flight are dropped below) */
+		if (j->down_run >= JUDGE_DOWN_AFTER) {
+			rc = err_set(err, NS_EIO, "endpoint down after %d "
+				     "consecutive failures: %s", j->down_run,
+				     j->down_why);
+			break;
+		}
 		if (finished)
 			continue;	/* fill the freed slots first */
 		/* wake for the next due retry or the end of a pause */

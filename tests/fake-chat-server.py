@@ -27,6 +27,9 @@ by the markers found in the user message (the candidate text):
   #wait300    sleep 0.3 s first
 
 Every 200 with a verdict reports usage 100 prompt + 10 completion tokens.
+With FAKE_CHAT_DIE_AFTER=N in the environment the server exits after its
+N-th answer (an endpoint that goes down midway: the requests in flight
+are cut, the next ones refused).
 "Once" is per prompt.  GET /count: POSTs since the last /reset; GET
 /maxinflight: most requests handled at once; GET /last: the last request
 body; GET /auth: its Authorization header; GET /reset: zero all that.
@@ -43,6 +46,7 @@ state = {"count": 0, "seen": set(), "inflight": 0, "max": 0, "last": "",
          "auth": ""}
 lock = threading.Lock()
 DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+DIE_AFTER = int(os.environ.get("FAKE_CHAT_DIE_AFTER", "0"))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -91,6 +95,9 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with lock:
                 state["inflight"] -= 1
+                if DIE_AFTER and state["count"] >= DIE_AFTER:
+                    self.wfile.flush()
+                    os._exit(0)
 
     def once(self, prompt, tag):
         key = (tag, prompt)
