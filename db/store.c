@@ -1299,8 +1299,10 @@ store_rollback_to(struct store *st)
 	*st = store_saved;
 }
 
-enum ns_rc
-store_fts(struct store *st, struct ns_err *err)
+/* Index the passages and queries with text whose ids are above @pmin and
+ * @qmin: the rows an import added (or, from 0, every row). */
+static enum ns_rc
+store_fts_rows(struct db *db, int64_t pmin, int64_t qmin, struct ns_err *err)
 {
 	static const char sql_p[] =
 		"INSERT INTO passage_fts(rowid, title, text) "
@@ -1312,19 +1314,127 @@ store_fts(struct store *st, struct ns_err *err)
 	sqlite3_stmt *s;
 	enum ns_rc rc;
 
-	if ((rc = store_flush(st, err)))
+	if (!(s = db_prep(db, sql_p, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, pmin);
+	if ((rc = db_step_done(db, s, "indexing passages", err)))
 		return rc;
-	if (!st->fts)
-		return db_meta_set(st->db, "fts_stale", "1", err);
-	if (!(s = db_prep(st->db, sql_p, err)))
+	if (!(s = db_prep(db, sql_q, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(s, 1, qmin);
+	return db_step_done(db, s, "indexing queries", err);
+}
+
+/*
+ * Both indexes again from nothing, inside the caller's transaction.  Not
+ * FTS5's 'rebuild', which indexes every row of the content table: the
+ * passages without text (ids a qrels or run file named) would count as
+ * empty documents in bm25()'s document count and average length, and
+ * the scores would differ from those of a project imported with the
+ * indexes on.  'delete-all' and the import's own INSERTs give the same
+ * index as that project has.
+ */
+static enum ns_rc
+store_fts_rebuild(struct db *db, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	if ((rc = db_exec(db, "INSERT INTO passage_fts(passage_fts) "
+			  "VALUES ('delete-all');"
+			  "INSERT INTO query_fts(query_fts) "
+			  "VALUES ('delete-all')", err)) ||
+	    (rc = store_fts_rows(db, 0, 0, err)))
+		return rc;
+	return db_exec(db, "DELETE FROM meta WHERE key = 'fts_stale'", err);
+}
+
+bool
+store_fts_stale(struct db *db)
+{
+	char *v = db_meta_get(db, "fts_stale");
+	bool stale = v && !strcmp(v, "1");
+
+	free(v);
+	return stale;
+}
+
+/* Did the session add text the indexes do not hold (it ran with
+ * st->fts false)?  Into *@behind. */
+static enum ns_rc
+store_fts_behind(struct store *st, bool *behind, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM passage "
+		"WHERE id > ?1 AND text IS NOT NULL) OR "
+		"EXISTS (SELECT 1 FROM query WHERE id > ?2 AND text IS NOT NULL)";
+	sqlite3_stmt *s;
+	int64_t n = 0;
+	enum ns_rc rc;
+
+	*behind = st->filled > 0;
+	if (*behind)
+		return NS_OK;
+	if (!(s = db_prep(st->db, sql, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(s, 1, st->pmax0);
-	if ((rc = db_step_done(st->db, s, "indexing passages", err)))
+	sqlite3_bind_int64(s, 2, st->qmax0);
+	if ((rc = db_step_int(st->db, s, &n, "reading the new rows", err)))
 		return rc;
-	if (!(s = db_prep(st->db, sql_q, err)))
-		return NS_EDB;
-	sqlite3_bind_int64(s, 1, st->qmax0);
-	return db_step_done(st->db, s, "indexing queries", err);
+	*behind = n != 0;
+	return NS_OK;
+}
+
+enum ns_rc
+store_fts(struct store *st, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	if ((rc = store_flush(st, err)))
+		return rc;
+	if (!st->fts) {
+		bool behind;
+
+		if ((rc = store_fts_behind(st, &behind, err)) || !behind)
+			return rc;
+		return db_meta_set(st->db, "fts_stale", "1", err);
+	}
+	/* an earlier import left rows out: index them all */
+	if (store_fts_stale(st->db)) {
+		st->fts_rebuilt = true;
+		return store_fts_rebuild(st->db, err);
+	}
+	return store_fts_rows(st->db, st->pmax0, st->qmax0, err);
+}
+
+enum ns_rc
+store_fts_refresh(struct db *db, bool *rebuilt, int64_t *passages,
+		  int64_t *queries, struct ns_err *err)
+{
+	enum ns_rc rc;
+
+	*rebuilt = false;
+	*passages = *queries = 0;
+	if (!store_fts_stale(db))
+		return NS_OK;
+	if ((rc = db_begin(db, err)))
+		return rc;
+	/* another process may have rebuilt them while this one waited */
+	if (!store_fts_stale(db)) {
+		db_rollback(db);
+		return NS_OK;
+	}
+	if ((rc = store_fts_rebuild(db, err)) == NS_OK)
+		rc = db_commit(db, err);
+	if (rc != NS_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	*rebuilt = true;
+	*passages = db_scalar(db, "SELECT count(*) FROM passage "
+			      "WHERE text IS NOT NULL");
+	*queries = db_scalar(db, "SELECT count(*) FROM query "
+			     "WHERE text IS NOT NULL");
+	return NS_OK;
 }
 
 /* Free what store_begin() allocated. */

@@ -33,6 +33,7 @@ struct store {
 	struct db *db;		/* borrowed */
 	int64_t source;		/* source.id of the current input */
 	bool fts;		/* keep the FTS indexes up to date */
+	bool fts_rebuilt;	/* store_fts() rebuilt them: they were stale */
 	int64_t pmax0, qmax0;	/* max passage/query id before the import */
 	int64_t next_pid;	/* id of the next passage inserted */
 	int64_t conflict_source; /* STORE_CONFLICT: source of the known row */
@@ -203,8 +204,27 @@ void store_rollback_to(struct store *st);
  * Call once, after the last record. */
 enum ns_rc store_load_done(struct store *st, struct ns_err *err);
 
-/* Index the passages and queries added by the session in the FTS tables. */
+/*
+ * Index the passages and queries added by the session in the FTS tables;
+ * when an earlier import left them stale, index every row instead (and
+ * set st->fts_rebuilt).  A session without st->fts that added text marks
+ * the indexes stale (meta fts_stale = 1) instead.
+ */
 enum ns_rc store_fts(struct store *st, struct ns_err *err);
+
+/* Are the FTS indexes stale: did an import with import.fts false add text
+ * to the project that they do not hold? */
+bool store_fts_stale(struct db *db);
+
+/*
+ * Bring stale FTS indexes up to date: both built again from the passage
+ * and query tables in one transaction of their own (the project is as it
+ * was when it fails).  *@rebuilt says whether it did (not when they were
+ * up to date, or another process rebuilt them meanwhile), *@passages and
+ * *@queries how many rows they now hold.
+ */
+enum ns_rc store_fts_refresh(struct db *db, bool *rebuilt, int64_t *passages,
+			     int64_t *queries, struct ns_err *err);
 
 /* Commit (or roll back) the import transaction. */
 enum ns_rc store_commit(struct store *st, struct ns_err *err);

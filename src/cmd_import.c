@@ -208,10 +208,15 @@ cmd_import(int argc, char **argv)
 	       (long long)res.records, res.seconds,
 	       cmd_import_grouped(rate, sizeof(rate), res.seconds > 0
 				  ? (double)res.passages / res.seconds : 0));
-	if (o->fts)
+	if (o->fts && res.fts_rebuilt)
+		printf("; FTS index rebuilt in %.2f s (an earlier import "
+		       "left it stale)\n", res.fts_seconds);
+	else if (o->fts)
 		printf("; FTS index %.2f s\n", res.fts_seconds);
-	else
-		printf("; FTS index not updated (--no-fts)\n");
+	else	/* name the setting where the user set it */
+		printf("; FTS index not updated (%s)\n",
+		       opt_from(import_cmd.rows, &st, "import.fts") ==
+		       OPT_FROM_ARGV ? "--no-fts" : "import.fts: false");
 	if (res.inputs_skipped)
 		printf("%lld input%s imported before skipped (--again imports "
 		       "them again)\n", (long long)res.inputs_skipped,

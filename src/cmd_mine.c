@@ -15,6 +15,7 @@
 #include "src/project.h"
 #include "src/summary.h"
 #include "src/util.h"
+#include "db/store.h"
 
 static const struct opt_cmd mine_cmd = {
 	"mine",
@@ -55,6 +56,52 @@ mine_check_applies(const struct minejob_settings *o,
 		return cmd_usage_error("mine", "--run needs --refilter (a new "
 				       "mine makes a new run)");
 	return 0;
+}
+
+/*
+ * BM25 reads the FTS index of the passages: one that an import with
+ * import.fts false left stale finds nothing for the rows it lacks, and the
+ * run would be stored as complete.  So it is built again first, in a
+ * transaction of its own, and stderr says so.  A shard's connection is
+ * read-only: the rebuild opens one of its own (shards started together
+ * rebuild once: store_fts_refresh() looks again once it holds the lock).
+ */
+static enum ns_rc
+mine_fts_fresh(struct project *pj, const struct minejob_settings *o,
+	       struct ns_err *err)
+{
+	char msg[NS_ERR_MSG_MAX];
+	struct project rw;
+	struct db *db = pj->db;
+	double t0 = now_seconds();
+	int64_t np, nq;
+	bool rebuilt = false;
+	enum ns_rc rc;
+
+	if (o->refilter || o->method != MINEJOB_BM25 ||
+	    !store_fts_stale(pj->db))
+		return NS_OK;
+	if (o->shard_n && (rc = project_open(&rw, pj->dir, err)) != NS_OK)
+		goto fail;
+	if (o->shard_n)
+		db = rw.db;
+	rc = store_fts_refresh(db, &rebuilt, &np, &nq, err);
+	if (o->shard_n)
+		project_close(&rw);
+	if (rc != NS_OK)
+		goto fail;
+	if (rebuilt)
+		fprintf(stderr, "negsieve: mine: the full-text index was "
+			"stale (an import with import.fts false); rebuilt it "
+			"over %lld passages and %lld queries in %.2f s\n",
+			(long long)np, (long long)nq, now_seconds() - t0);
+	return NS_OK;
+fail:
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return err_set(err, rc, "%s: the full-text index is stale (an "
+		       "import with import.fts false) and could not be "
+		       "rebuilt for BM25: %s (nothing was changed)", pj->dir,
+		       msg);
 }
 
 int
@@ -125,7 +172,8 @@ cmd_mine(int argc, char **argv)
 	o.given = &st;
 	o.applied = &o.fp;
 	summary_init(&sum);
-	rc = minejob_run(&pj, &o, &sum, &run_id, &err);
+	if ((rc = mine_fts_fresh(&pj, &o, &err)) == NS_OK)
+		rc = minejob_run(&pj, &o, &sum, &run_id, &err);
 	if (rc == NS_OK && o.shard_n) {
 		printf("shard %d/%d: %lld queries, %lld candidates written to "
 		       "%s\n", o.shard_i, o.shard_n, (long long)sum.queries,

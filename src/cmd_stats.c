@@ -11,6 +11,7 @@
 #include "src/project.h"
 #include "db/export.h"
 #include "db/stats.h"
+#include "db/store.h"
 #include "db/cascade.h"
 #include "src/cascade.h"
 #include "src/cascadejob.h"
@@ -362,6 +363,7 @@ cmd_stats(int argc, char **argv)
 	struct cascadejob_estimate est;
 	struct team_stats ts;
 	double conf;
+	bool fts_stale;
 	char buf[256];
 	struct project p;
 	struct ns_err err;
@@ -395,9 +397,12 @@ cmd_stats(int argc, char **argv)
 	for (int l = LABEL_NONE + 1; l < LABEL_COUNT; l++)
 		labelled += labels[l];
 	conf = config_float(p.cfg, "cascade.confidence", 0.95);
+	fts_stale = store_fts_stale(p.db);
 	if (opts.json) {
 		json_t *o = stats_counts_json(&tot, true);
 		json_t *arr = json_array();
+
+		json_object_set_new(o, "fts_stale", json_boolean(fts_stale));
 
 		for (size_t i = 0; i < nsrc; i++) {
 			json_t *s = stats_counts_json(&src[i].c, false);
@@ -447,6 +452,13 @@ cmd_stats(int argc, char **argv)
 		printf("queries     %lld\n", (long long)tot.queries);
 		printf("passages    %lld (%lld external ids)\n",
 		       (long long)tot.passages, (long long)tot.passage_ids);
+		/* BM25 and review's search find nothing in text the index
+		 * lacks: say so before someone wonders why */
+		if (fts_stale)
+			printf("full-text   index stale: an import with "
+			       "import.fts false added text it lacks (mine "
+			       "--method bm25, or an import with import.fts "
+			       "true, rebuilds it)\n");
 		printf("positives   %lld (and %lld judged non-relevant)\n",
 		       (long long)tot.positives,
 		       (long long)tot.judged_negatives);

@@ -794,6 +794,7 @@ import_run(struct db *db, const struct import_opts *o,
 		res->inputs_skipped = im.st.inputs_skipped;
 		res->seconds = t1 - t0;
 		res->fts_seconds = now_seconds() - t1;
+		res->fts_rebuilt = im.st.fts_rebuilt;
 	}
 out:
 	if (im.skip && fclose(im.skip) != 0 && rc == NS_OK)

@@ -103,6 +103,8 @@ struct import_result {
 	int64_t inputs_skipped;	/* inputs imported before (not --again) */
 	double seconds;		/* reading and storing, without FTS */
 	double fts_seconds;	/* FTS indexing */
+	bool fts_rebuilt;	/* the FTS indexes were stale and were built
+				 * again over every row */
 };
 
 /*

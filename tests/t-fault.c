@@ -1,6 +1,8 @@
 /*
  * t-fault.c - fault injection in SQLite's spirit: import, mine, a review
- * decision, export, cascade and fit (one row of scenarios[] each) are run with SQLite's Nth write, sync or allocation failing
+ * decision, export, cascade, fit, and the rebuild of a stale full-text
+ * index by import and by mine --method bm25 (one row of scenarios[] each)
+ * are run with SQLite's Nth write, sync or allocation failing
  * (db/faultvfs.c), for N over the whole run.  Each run must either
  * complete as an unfaulted run does, or stop with a clear message
  * ("negsieve: ...", a documented exit status, no crash) and leave the
@@ -87,25 +89,42 @@ struct scenario {
 	const char *todo;	/* a known defect: a failed run that leaves
 				 * its output file is reported as TODO with
 				 * this reason, or NULL */
+	const char *either;	/* tables a failed run may leave as they
+				 * were or as the unfaulted run left them
+				 * (a first transaction of its own), or
+				 * NULL */
 };
 
 static const struct scenario scenarios[] = {
-	{ "import", "empty", { "import", "@P", "@D", NULL }, NULL, "", NULL },
+	{ "import", "empty", { "import", "@P", "@D", NULL }, NULL, "", NULL,
+	  NULL },
 	{ "mine", "embedded", { "mine", "--index", "Flat", "@P", NULL }, NULL,
-	  "", NULL },
+	  "", NULL, NULL },
 	/* the decision log is what a key changes; the session and lease
 	 * rows are bookkeeping of opening and closing the review */
 	{ "review decision", "mined", { "review", "@P", NULL }, "x\nq\n",
-	  "|annotator|review_session|review_lease|", NULL },
+	  "|annotator|review_session|review_lease|", NULL, NULL },
 	{ "export", "mined", { "export", "-o", "@O", "@P", NULL }, NULL, "",
-	  NULL },
+	  NULL, NULL },
 	/* every verdict written in bulk (a first run; a fit's new
 	 * version), and a re-run writing the few that changed after three
 	 * decisions */
-	{ "cascade", "mined", { "cascade", "@P", NULL }, NULL, "", NULL },
-	{ "cascade again", "cascaded", { "cascade", "@P", NULL }, NULL, "",
+	{ "cascade", "mined", { "cascade", "@P", NULL }, NULL, "", NULL,
 	  NULL },
-	{ "fit", "cascaded", { "fit", "@P", NULL }, NULL, "", NULL },
+	{ "cascade again", "cascaded", { "cascade", "@P", NULL }, NULL, "",
+	  NULL, NULL },
+	{ "fit", "cascaded", { "fit", "@P", NULL }, NULL, "", NULL, NULL },
+	/* an import with the index on over one an import without it left
+	 * stale: the whole index built again in the import's transaction */
+	{ "import rebuilding a stale index", "stale",
+	  { "import", "--again", "@P", "@D", NULL }, NULL, "", NULL, NULL },
+	/* mine --method bm25 rebuilds a stale index first, in a transaction
+	 * of its own: a run failing after it keeps the rebuilt index */
+	{ "mine bm25 on a stale index", "stale",
+	  { "mine", "--method", "bm25", "@P", NULL }, NULL, "", NULL,
+	  "|meta|passage_fts_data|passage_fts_idx|passage_fts_docsize|"
+	  "passage_fts_config|query_fts_data|query_fts_idx|"
+	  "query_fts_docsize|query_fts_config|" },
 };
 
 struct outcome {
@@ -174,11 +193,11 @@ sh(const char *cmd)
 }
 
 /* The content of the project database: per table "name rows hash" (the
- * hash left out when @shape), one per line, less the tables in @keep;
- * then the integrity check.  Rows of unfinished mining runs are left
- * out (see below).  Caller frees. */
+ * hash left out when @shape), one per line, less the tables in @keep (and
+ * with @only, only those in it); then the integrity check.  Rows of
+ * unfinished mining runs are left out (see below).  Caller frees. */
 static char *
-digest(const char *proj, const char *keep, int shape)
+digest_only(const char *proj, const char *keep, const char *only, int shape)
 {
 	char *path = xasprintf("%s/negsieve.db", proj);
 	struct strbuf out, row;
@@ -199,7 +218,7 @@ digest(const char *proj, const char *keep, int shape)
 		char *pat = xasprintf("|%s|", name), *sql;
 		long rows = 0;
 
-		if (strstr(keep, pat)) {
+		if (strstr(keep, pat) || (only && !strstr(only, pat))) {
 			free(pat);
 			continue;
 		}
@@ -254,6 +273,12 @@ out:
 	free(path);
 	strbuf_fini(&row);
 	return strbuf_detach(&out, NULL);
+}
+
+static char *
+digest(const char *proj, const char *keep, int shape)
+{
+	return digest_only(proj, keep, NULL, shape);
 }
 
 /* The files of project @proj (and its subdirectories), without SQLite's
@@ -371,6 +396,8 @@ prepare(const char *data)
 			i, i % 7, i, i % 7, i, i, i % 7);
 	fclose(fp);
 	cmd = xasprintf("cd '%s' && '%s' init empty >/dev/null && "
+			"cp -a empty stale && "
+			"'%s' import --no-fts stale '%s' >/dev/null && "
 			"cp -a empty embedded && "
 			"'%s' import embedded '%s' >/dev/null && "
 			"'%s' embed --dim 32 embedded >/dev/null && "
@@ -381,7 +408,8 @@ prepare(const char *data)
 			"printf 'x\\nx\\nx\\nq\\n' >keys3 && "
 			"NEGSIEVE_REVIEW_SCRIPT=keys3 '%s' review cascaded "
 			">/dev/null",
-			tmp, self, self, data, self, self, self, self);
+			tmp, self, self, data, self, data, self, self, self,
+			self);
 	if (sh(cmd) != 0)
 		ok(false, "the base projects are made");
 	free(cmd);
@@ -406,6 +434,10 @@ scenario_run(const struct scenario *sc, const char *data)
 				proj, ack, outf, base, proj);
 	char *env_keys = xasprintf("NEGSIEVE_REVIEW_SCRIPT=%s", keys);
 	char *env_ack = xasprintf("NEGSIEVE_REVIEW_ACK=%s", ack);
+	/* the tables compared whole, and those in sc->either compared
+	 * with both their states */
+	char *keep = xasprintf("%s%s", sc->keep, sc->either ? sc->either : "");
+	char *e_before = NULL, *e_after = NULL;
 	const char *args[8];
 	char *before, *files, *shape;
 	struct outcome ref, o;
@@ -422,11 +454,15 @@ scenario_run(const struct scenario *sc, const char *data)
 	{
 		const char *env[] = { env_keys, env_ack, NULL };
 
-		before = digest(base, sc->keep, 0);
+		before = digest(base, keep, 0);
 		files = listing(base);
 		sh(reset);
 		run(args, env, &ref);
 		shape = digest(proj, sc->keep, 1);
+		if (sc->either) {
+			e_before = digest_only(base, sc->keep, sc->either, 0);
+			e_after = digest_only(proj, sc->keep, sc->either, 0);
+		}
 		if (!ok(ref.status == 0 && ref.counts[3] == 0, "%s: runs "
 			"unfaulted (%ld writes, %ld syncs, %ld allocations)",
 			sc->name, ref.counts[0], ref.counts[1],
@@ -465,8 +501,11 @@ scenario_run(const struct scenario *sc, const char *data)
 						 now);
 				free(now);
 			} else {
+				char *e = sc->either ? digest_only(proj,
+						sc->keep, sc->either, 0) : NULL;
+
 				failed++;
-				now = digest(proj, sc->keep, 0);
+				now = digest(proj, keep, 0);
 				if (!clean_failure(&o))
 					snprintf(why, sizeof(why), "status %d, "
 						 "unclear message: %s",
@@ -475,6 +514,13 @@ scenario_run(const struct scenario *sc, const char *data)
 					snprintf(why, sizeof(why), "failed "
 						 "(%s) but changed the project:"
 						 "\n%s", o.err, now);
+				else if (e && strcmp(e, e_before) &&
+					 strcmp(e, e_after))
+					snprintf(why, sizeof(why), "failed "
+						 "(%s) leaving %s neither as "
+						 "before nor as an unfaulted "
+						 "run:\n%s", o.err, sc->either,
+						 e);
 				else if (access(outf, F_OK) == 0) {
 					snprintf(why, sizeof(why), "failed (%s) "
 						 "but left its output file",
@@ -491,6 +537,7 @@ scenario_run(const struct scenario *sc, const char *data)
 					free(l);
 				}
 				free(now);
+				free(e);
 			}
 			if (!why[0] && sc->keys) {
 				/* every decision in the log acknowledged,
@@ -545,6 +592,9 @@ scenario_run(const struct scenario *sc, const char *data)
 	free(reset);
 	free(env_keys);
 	free(env_ack);
+	free(keep);
+	free(e_before);
+	free(e_after);
 }
 
 /* The syncs of one review run from the mined project with @keys. */
