@@ -117,6 +117,7 @@ cmd_mine(int argc, char **argv)
 				       dense_factory_check(o.index));
 	}
 	o.report = stdout;
+	o.warn = stderr;
 	summary_init(&sum);
 	rc = minejob_run(&pj, &o, &sum, &run_id, &err);
 	if (rc == NS_OK && o.shard_n) {

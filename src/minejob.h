@@ -50,6 +50,8 @@ struct minejob_settings {
 	int gemm;		/* mine.gemm: enum minejob_gemm */
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
+	FILE *warn;		/* warnings ("negsieve: warning: ..."): a
+				 * saved index not reused; NULL: none */
 };
 
 /* The option rows of struct minejob_settings (src/opt.h): the mine.*
