@@ -886,19 +886,28 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		    (rc = minejob_index_save(pj, ix, path, err)))
 			goto out;
 	}
-	if (ix && dense_nlist(ix) > 0) {
+	if (ix) {
 		/* the same sample in every shard: the same nprobe */
 		int64_t ns = dense_tune_sample(qs->n, k);
+		int64_t nlist = dense_nlist(ix);
 
-		if ((rc = dense_set_gemm(ix, engine.lib, err)) ||
+		/* IVF: nprobe tuned to the target; another index (HNSW, PQ)
+		 * is measured as it is, on the same sample (a few hundred
+		 * queries searched twice: cheap next to the run) */
+		if ((nlist > 0 &&
+		     (rc = dense_set_gemm(ix, engine.lib, err))) ||
 		    (rc = dense_tune_ex(ix, qs->data, ns, k, o->recall_target,
 					ps->data, ps->n, &engine, &nprobe,
 					&recall, err)))
 			goto out;
-		if (o->report)
+		if (o->report && nlist > 0)
 			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
 				"%lld on %lld sample queries\n", factory, k,
 				recall, (long long)nprobe, (long long)ns);
+		else if (o->report)
+			fprintf(o->report, "index %s: recall@%d %.4f on %lld "
+				"sample queries\n", factory, k, recall,
+				(long long)ns);
 		/* the pilot misjudged: searching would cost more than exact
 		 * search of every query (what is built is sunk) */
 		if (plan.nlist && dense_plan_search_cost(&plan, qs->n, ps->n,
@@ -915,6 +924,23 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			nprobe = 0;
 			recall = NAN;
 		}
+		/* the best this index can do is short of the target: the
+		 * run is kept (the user chose the index, and a lower
+		 * --recall-target accepts it), but not without a word */
+		if (ix && recall < o->recall_target && nlist > 0 &&
+		    nprobe >= nlist)
+			minejob_warn(o, "index %s: recall target %g not "
+				     "reached (%.4f at nprobe %lld = nlist): "
+				     "this index loses candidates; use a finer "
+				     "index or --index Flat", factory,
+				     o->recall_target, recall,
+				     (long long)nprobe);
+		else if (ix && recall < o->recall_target && nlist <= 0)
+			minejob_warn(o, "index %s: recall target %g not "
+				     "reached (%.4f; only IVF's nprobe is "
+				     "tuned): this index loses candidates; use "
+				     "a finer index or --index Flat", factory,
+				     o->recall_target, recall);
 	}
 	if (!ix) {
 		enum gemm_type type = GEMM_F32;

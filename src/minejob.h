@@ -51,7 +51,8 @@ struct minejob_settings {
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */
 	FILE *warn;		/* warnings ("negsieve: warning: ..."): a
-				 * saved index not reused; NULL: none */
+				 * saved index not reused, a recall target
+				 * not reached; NULL: none */
 };
 
 /* The option rows of struct minejob_settings (src/opt.h): the mine.*
