@@ -171,6 +171,7 @@ cmd_mine(int argc, char **argv)
 	/* --refilter: the filter options not given keep the run's */
 	o.given = &st;
 	o.applied = &o.fp;
+	o.warn = stderr;
 	summary_init(&sum);
 	if ((rc = mine_fts_fresh(&pj, &o, &err)) == NS_OK)
 		rc = minejob_run(&pj, &o, &sum, &run_id, &err);

@@ -406,7 +406,8 @@ dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
 
 	*nprobe = 0;
 	*recall = 1.0;
-	if (nlist <= 0 || ns <= 0)
+	/* without the vectors only IVF has a reference (all lists) */
+	if (ns <= 0 || (nlist <= 0 && !xb))
 		return NS_OK;
 	d = xmalloc(m * sizeof(*d));
 	exact = xmalloc(m * sizeof(*exact));
@@ -433,6 +434,13 @@ dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
 		rc = dense_search(ix, xs, ns, k, d, exact, err);
 	if (rc)
 		goto out;
+	/* another index (HNSW, PQ, ...): its recall as it is */
+	if (nlist <= 0) {
+		if ((rc = dense_search(ix, xs, ns, k, d, approx, err)) ==
+		    NS_OK)
+			*recall = dense_recall(approx, exact, ns, k);
+		goto out;
+	}
 	for (np = 1;; np = np * 2 > nlist ? nlist : np * 2) {
 		if ((rc = dense_set_param(ix, "nprobe", (double)np, err)) ||
 		    (rc = dense_search(ix, xs, ns, k, d, approx, err)))

@@ -148,8 +148,11 @@ double dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq,
  * recall.  The exact top-@k is brute force over the @nb vectors @xb the
  * index was built from (through BLAS, no copy), or, when @xb is NULL,
  * exhaustive probing (nprobe = nlist; exact for IVF..,Flat, but slow: no
- * BLAS).  For other indexes *@recall = 1 and *@nprobe = 0 (they are exact
- * or tuned by the user).
+ * BLAS).  When the recall stays below @target at nprobe = nlist, the index
+ * cannot reach it (lossy codes such as PQ, too few training
+ * vectors).  Other indexes (HNSW, PQ, ...) are measured as they are:
+ * *@nprobe = 0, and *@recall their recall@@k against @xb, or 1 when @xb
+ * is NULL (no reference).
  */
 enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
 		      int k, double target, const float *xb, int64_t nb,

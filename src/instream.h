@@ -65,6 +65,16 @@ uint64_t instream_bytes(const struct instream *s);
  */
 void instream_digest(const struct instream *s, char out[33]);
 
+/*
+ * The XXH3-128 of the bytes of the file @path as they lie on disk (never
+ * decompressed), in instream_digest()'s form, into @out, and their count
+ * into *@bytes: one read front to back, for checksums of files the
+ * program writes itself (a saved index).  On failure @out and *@bytes are
+ * untouched and @err names the file (NS_ENOTFOUND, NS_EIO).
+ */
+enum ns_rc instream_file_digest(const char *path, char out[33],
+				uint64_t *bytes, struct ns_err *err);
+
 /* Close and free; NULL is a no-op. */
 void instream_close(struct instream *s);
 

@@ -4,17 +4,21 @@
  * refilter of a stored run, and where candidates go (a new run of the
  * project in batched commits, or a shard file).
  */
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/bm25.h"
 #include "src/dense.h"
 #include "src/embed_builtin.h"
+#include "src/instream.h"
 #include "src/mine.h"
 #include "src/minejob.h"
 #include "src/perm.h"
@@ -763,6 +767,129 @@ minejob_model(struct project *pj, const struct minejob_settings *o,
 	return NS_OK;
 }
 
+/* A warning on @o->warn: "negsieve: warning: ...". */
+static void minejob_warn(const struct minejob_settings *o, const char *fmt,
+			 ...) __attribute__((format(printf, 2, 3)));
+
+static void
+minejob_warn(const struct minejob_settings *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->warn)
+		return;
+	if (o->report)
+		fflush(o->report);	/* in order when both are a terminal */
+	fputs("negsieve: warning: ", o->warn);
+	va_start(ap, fmt);
+	vfprintf(o->warn, fmt, ap);
+	va_end(ap);
+	fputc('\n', o->warn);
+}
+
+/*
+ * Saved indexes.  A trained index is written to PROJECT/index-<passage
+ * vecset>-<factory>.faiss, and the XXH3-128 of the file and its size are
+ * recorded in the meta table under "index:<file name>" (value "<32 hex
+ * digits> <bytes>").  faiss reads a file with bytes overwritten without
+ * complaint (4 KB of noise in a saved IVF64,Flat cost recall at nprobe =
+ * nlist and changed the run), so a file is reused only when it is the one
+ * saved: checked in one sequential read before faiss reads it.
+ */
+
+/* The meta key of the saved index @path; caller frees. */
+static char *
+minejob_index_key(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return xasprintf("index:%s", base ? base + 1 : path);
+}
+
+/*
+ * The index saved at @path when it is the file that was saved (checksum
+ * and size as recorded) and holds the @ps vectors; else NULL, after
+ * saying on @o->warn why a file that is there is not used (it is built
+ * again).  No file: NULL, silently.
+ */
+static struct dense_index *
+minejob_index_reuse(struct project *pj, const struct minejob_settings *o,
+		    const char *factory, const char *path,
+		    const struct vecset *ps)
+{
+	struct dense_index *ix = NULL;
+	struct ns_err e;
+	struct stat st;
+	char *key, *rec, want[33], got[33], why[NS_ERR_MSG_MAX + 64];
+	unsigned long long want_bytes;
+	uint64_t bytes;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return NULL;
+		st.st_mode = 0;	/* instream_file_digest() says why */
+	}
+	err_clear(&e);
+	key = minejob_index_key(path);
+	rec = db_meta_get(pj->db, key);
+	why[0] = '\0';
+	if (!rec || sscanf(rec, "%32s %llu", want, &want_bytes) != 2)
+		snprintf(why, sizeof(why), "has no recorded checksum (saved "
+			 "by an older negsieve, or its mine was interrupted)");
+	else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != want_bytes)
+		snprintf(why, sizeof(why), "damaged (%lld bytes, %llu when "
+			 "saved)", (long long)st.st_size, want_bytes);
+	else if (instream_file_digest(path, got, &bytes, &e) != NS_OK)
+		snprintf(why, sizeof(why), "unreadable (%s)", e.msg);
+	else if (bytes != want_bytes || strcmp(got, want) != 0)
+		snprintf(why, sizeof(why), "damaged (checksum mismatch)");
+	else if (dense_load(path, &ix, &e) != NS_OK)
+		snprintf(why, sizeof(why), "unreadable (%s)",
+			 /* faiss's message after "PATH: " */
+			 !strncmp(e.msg, path, strlen(path)) &&
+			 !strncmp(e.msg + strlen(path), ": ", 2) ?
+			 e.msg + strlen(path) + 2 : e.msg);
+	else if (dense_ntotal(ix) != ps->n || dense_dim(ix) != ps->dim) {
+		snprintf(why, sizeof(why), "holds %lld vectors of dimension "
+			 "%d, not the %lld of %d mined",
+			 (long long)dense_ntotal(ix), dense_dim(ix),
+			 (long long)ps->n, ps->dim);
+		dense_free(ix);
+		ix = NULL;
+	}
+	if (why[0])
+		minejob_warn(o, "index %s: saved file %s %s: building it "
+			     "again", factory, path, why);
+	else if (o->report)
+		fprintf(o->report, "index %s: reusing %s\n", factory, path);
+	free(rec);
+	free(key);
+	return ix;
+}
+
+/* Save @ix at @path (readable as the project is, src/perm.h) and record
+ * its checksum for minejob_index_reuse(). */
+static enum ns_rc
+minejob_index_save(struct project *pj, const struct dense_index *ix,
+		   const char *path, struct ns_err *err)
+{
+	char *key, *val, hex[33];
+	uint64_t bytes;
+	enum ns_rc rc;
+
+	if ((rc = dense_save(ix, path, err)))
+		return rc;
+	perm_path(pj->dir, path);
+	if ((rc = instream_file_digest(path, hex, &bytes, err)))
+		return rc;
+	key = minejob_index_key(path);
+	val = xasprintf("%s %llu", hex, (unsigned long long)bytes);
+	rc = db_meta_set(pj->db, key, val, err);
+	free(val);
+	free(key);
+	return rc;
+}
+
 enum ns_rc
 minejob_dense(struct project *pj, const struct minejob_settings *o,
 	      struct summary *sum, int64_t *run_out, struct ns_err *err)
@@ -858,14 +985,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		strbuf_addstr(&sb, ".faiss");
 		path = strbuf_detach(&sb, NULL);
 	}
-	if (path && access(path, R_OK) == 0 &&
-	    dense_load(path, &ix, err) == NS_OK &&
-	    (dense_ntotal(ix) != ps->n || dense_dim(ix) != ps->dim)) {
-		dense_free(ix);
-		ix = NULL;
-	} else if (ix && o->report) {
-		fprintf(o->report, "index %s: reusing %s\n", factory, path);
-	}
+	if (path)
+		ix = minejob_index_reuse(pj, o, factory, path, ps);
 	/* Flat: search the mapped vectors directly (no index, no copy) */
 	if (!ix && path) {
 		/* auto's IVF is trained and filled on our engine */
@@ -877,24 +998,32 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 				      dense_auto_train(ps->n), &ix, err)))
 			goto out;
 		/* a shard writes nothing into the project */
-		if (path && !o->shard_n && (rc = dense_save(ix, path, err)))
+		if (!o->shard_n &&
+		    (rc = minejob_index_save(pj, ix, path, err)))
 			goto out;
-		if (path && !o->shard_n)
-			perm_path(pj->dir, path);	/* src/perm.h */
 	}
-	if (ix && dense_nlist(ix) > 0) {
+	if (ix) {
 		/* the same sample in every shard: the same nprobe */
 		int64_t ns = dense_tune_sample(qs->n, k);
+		int64_t nlist = dense_nlist(ix);
 
-		if ((rc = dense_set_gemm(ix, engine.lib, err)) ||
+		/* IVF: nprobe tuned to the target; another index (HNSW, PQ)
+		 * is measured as it is, on the same sample (a few hundred
+		 * queries searched twice: cheap next to the run) */
+		if ((nlist > 0 &&
+		     (rc = dense_set_gemm(ix, engine.lib, err))) ||
 		    (rc = dense_tune_ex(ix, qs->data, ns, k, o->recall_target,
 					ps->data, ps->n, &engine, &nprobe,
 					&recall, err)))
 			goto out;
-		if (o->report)
+		if (o->report && nlist > 0)
 			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
 				"%lld on %lld sample queries\n", factory, k,
 				recall, (long long)nprobe, (long long)ns);
+		else if (o->report)
+			fprintf(o->report, "index %s: recall@%d %.4f on %lld "
+				"sample queries\n", factory, k, recall,
+				(long long)ns);
 		/* the pilot misjudged: searching would cost more than exact
 		 * search of every query (what is built is sunk) */
 		if (plan.nlist && dense_plan_search_cost(&plan, qs->n, ps->n,
@@ -911,6 +1040,23 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			nprobe = 0;
 			recall = NAN;
 		}
+		/* the best this index can do is short of the target: the
+		 * run is kept (the user chose the index, and a lower
+		 * --recall-target accepts it), but not without a word */
+		if (ix && recall < o->recall_target && nlist > 0 &&
+		    nprobe >= nlist)
+			minejob_warn(o, "index %s: recall target %g not "
+				     "reached (%.4f at nprobe %lld = nlist): "
+				     "this index loses candidates; use a finer "
+				     "index or --index Flat", factory,
+				     o->recall_target, recall,
+				     (long long)nprobe);
+		else if (ix && recall < o->recall_target && nlist <= 0)
+			minejob_warn(o, "index %s: recall target %g not "
+				     "reached (%.4f; only IVF's nprobe is "
+				     "tuned): this index loses candidates; use "
+				     "a finer index or --index Flat", factory,
+				     o->recall_target, recall);
 	}
 	if (!ix) {
 		enum gemm_type type = GEMM_F32;

@@ -58,6 +58,9 @@ struct minejob_settings {
 	struct filter_params *applied; /* refilter: out, the filters it
 				 * applied (for the summary); NULL: not
 				 * wanted */
+	FILE *warn;		/* warnings ("negsieve: warning: ..."): a
+				 * saved index not reused, a recall target
+				 * not reached; NULL: none */
 };
 
 /* The option rows of struct minejob_settings (src/opt.h): the mine.*

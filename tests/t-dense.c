@@ -224,6 +224,25 @@ test_generated(void)
 		   "same nprobe %lld and recall %.3f either way", (long long)np2,
 		   r2);
 	}
+	{
+		/* another index is measured as it is: 4-bit codes of 6
+		 * dimensions each lose neighbours */
+		struct dense_index *pq = NULL;
+		double r = -1;
+		int64_t np3 = 5;
+
+		is_int(dense_build("PQ4x4", d, xb, nb, 0, &pq, &err), NS_OK,
+		       "generated: PQ4x4");
+		is_int(dense_tune(pq, xq, nq, k, 0.95, xb, nb, &np3, &r, &err),
+		       NS_OK, "tune of an index without lists: measured");
+		dense_search(pq, xq, nq, k, s1, l1, &err);
+		ok(np3 == 0 && r < 0.95 && r == dense_recall(l1, l2, nq, k),
+		   "... its recall %.3f against brute force, nprobe 0", r);
+		is_int(dense_tune(pq, xq, nq, k, 0.95, NULL, 0, &np3, &r, &err),
+		       NS_OK, "... and without the vectors");
+		ok(np3 == 0 && r == 1.0, "... no reference: recall 1, nprobe 0");
+		dense_free(pq);
+	}
 	is_int(dense_tune_sample(10000, 100), 200, "tune sample: 200 at k=100");
 	is_int(dense_tune_sample(10000, 10), 500, "tune sample: at most 500");
 	is_int(dense_tune_sample(10000, 1000), 100, "tune sample: at least 100");

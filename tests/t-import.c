@@ -28,6 +28,50 @@ write_file(const char *name, const char *data, size_t len)
 	return p;
 }
 
+/* instream_file_digest(): the bytes on disk in instream_digest()'s form
+ * (@d0 is the digest of @plain read through a stream), never
+ * decompressed (@gz); a missing file and a directory are errors. */
+static void
+test_file_digest(const char *d0, const char *plain, size_t nplain,
+		 const unsigned char *gz, size_t ngz)
+{
+	char d[33], d1[33] = "untouched";
+	uint64_t bytes = 0, b1 = 7;
+	struct instream *in;
+	struct ns_err err;
+	unsigned char buf[256];
+	size_t got;
+	const char *path;
+
+	err_clear(&err);
+	path = write_file("plain.txt", plain, nplain);
+	is_int(instream_file_digest(path, d, &bytes, &err), NS_OK,
+	       "file digest of a plain file");
+	is_str(d, d0, "... is its stream digest");
+	is_int((long long)bytes, (long long)nplain, "... over all its bytes");
+	path = write_file("packed", (const char *)gz, ngz);
+	is_int(instream_file_digest(path, d, &bytes, &err), NS_OK,
+	       "file digest of a gzip file");
+	instream_open(&in, path, &err);
+	while (instream_read(in, buf, sizeof(buf), &got, &err) == NS_OK &&
+	       got)
+		;
+	instream_digest(in, d1);
+	instream_close(in);
+	ok(strcmp(d, d0) != 0 && strcmp(d, d1) != 0,
+	   "... is of the compressed bytes, not the content");
+	is_int((long long)bytes, (long long)ngz, "... all of them");
+	strcpy(d1, "untouched");
+	is_int(instream_file_digest("/nonexistent/x", d1, &b1, &err),
+	       NS_ENOTFOUND, "a missing file: not found");
+	ok(strstr(err.msg, "cannot open") && !strcmp(d1, "untouched") &&
+	   b1 == 7, "... saying so, the results untouched: %s", err.msg);
+	is_int(instream_file_digest(tap_tmpdir(), d1, &b1, &err), NS_EIO,
+	       "a directory: I/O error");
+	ok(strstr(err.msg, "read error") && !strcmp(d1, "untouched") &&
+	   b1 == 7, "... saying so, the results untouched: %s", err.msg);
+}
+
 /* gzip (one member, or two one after the other) and zstd read back as the
  * plain bytes, with the same content hash; cut-short data is an error. */
 static void
@@ -116,6 +160,7 @@ test_instream(void)
 		   "%s cut short: %s", name, err.msg);
 		instream_close(in);
 	}
+	test_file_digest(d0, plain, sizeof(plain) - 1, gz, ngz);
 }
 
 /* A JSON array read element by element: positions, brackets and commas

@@ -9,8 +9,10 @@
 #include "db/stats.h"
 #include "src/embedjob.h"
 #include "src/import.h"
+#include "src/instream.h"
 #include "src/minejob.h"
 #include "src/project.h"
+#include "src/util.h"
 #include "tests/tap.h"
 
 /* Six queries about fruit, each with one positive and two negatives; the
@@ -39,6 +41,77 @@ kept(struct project *p)
 	if (stats_totals(p->db, &c, &err) != NS_OK)
 		return -1;
 	return c.candidates_kept;
+}
+
+/* One mine of @p with --index IVF2,Flat; what it said on its report and
+ * warning streams into @report and @warn (caller frees). */
+static enum ns_rc
+mine_ivf(struct project *p, char **report, char **warn)
+{
+	struct minejob_settings ms;
+	struct summary sum;
+	struct ns_err err;
+	size_t rlen = 0, wlen = 0;
+	int64_t run = 0;
+	enum ns_rc rc;
+
+	err_clear(&err);
+	minejob_settings_init(&ms, NULL);
+	ms.index = "IVF2,Flat";
+	ms.fp.range_max = 5;
+	ms.report = open_memstream(report, &rlen);
+	ms.warn = open_memstream(warn, &wlen);
+	summary_init(&sum);
+	rc = minejob_run(p, &ms, &sum, &run, &err);
+	summary_fini(&sum);
+	fclose(ms.report);
+	fclose(ms.warn);
+	return rc;
+}
+
+/* A saved index that faiss cannot read although its checksum is the one
+ * recorded (e.g. written by another faiss): built again, with a warning,
+ * and saved anew. */
+static void
+test_saved_index(struct project *p, const char *dir)
+{
+	char *report = NULL, *warn = NULL, *val, hex[33];
+	char path[700], key[100];
+	struct ns_err err;
+	uint64_t bytes;
+	FILE *fp;
+
+	err_clear(&err);
+	is_int(mine_ivf(p, &report, &warn), NS_OK, "IVF2,Flat: mined");
+	ok(strstr(report, "recall@5") && !strstr(report, "reusing"),
+	   "... building the index: %s", report);
+	is_str(warn, "", "... without a warning");
+	free(report);
+	free(warn);
+	snprintf(path, sizeof(path), "%s/index-1-IVF2,Flat.faiss", dir);
+	snprintf(key, sizeof(key), "index:index-1-IVF2,Flat.faiss");
+	fp = fopen(path, "w");
+	fputs("not a faiss index\n", fp);
+	fclose(fp);
+	if (!ok(instream_file_digest(path, hex, &bytes, &err) == NS_OK,
+		"checksum of the replaced file"))
+		return;
+	val = xasprintf("%s %llu", hex, (unsigned long long)bytes);
+	ok(db_meta_set(p->db, key, val, &err) == NS_OK, "... recorded");
+	free(val);
+	is_int(mine_ivf(p, &report, &warn), NS_OK,
+	       "a saved index faiss cannot read: mined");
+	ok(strstr(warn, "negsieve: warning: index IVF2,Flat: saved file ") &&
+	   strstr(warn, "IVF2,Flat.faiss unreadable (Index type ") &&
+	   strstr(warn, "): building it again\n"), "... saying so: %s", warn);
+	free(report);
+	free(warn);
+	is_int(mine_ivf(p, &report, &warn), NS_OK, "mined again");
+	ok(strstr(report, "index IVF2,Flat: reusing ") != NULL,
+	   "... reusing the index saved anew: %s", report);
+	is_str(warn, "", "... without a warning");
+	free(report);
+	free(warn);
 }
 
 int
@@ -163,6 +236,7 @@ main(void)
 	is_int(minejob_run(&p, &ms, &sum, &run, &err), NS_ENOTFOUND,
 	       "refilter of a missing run");
 	summary_fini(&sum);
+	test_saved_index(&p, dir);
 	project_close(&p);
 
 	/* a project without vectors, mined with an embedder at hand: it is
