@@ -67,6 +67,29 @@ is "$rc" 6 "a stage with lo above hi: a configuration error"
 is "$err" "negsieve: $T/bad2.yaml: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it"
 ok "... nothing created" test ! -e "$T/p4"
 
+# review.keys: the actions are checked by init and config with review's
+# own check (src/keymap.c), at their place in the file
+printf 'review:\n  keys:\n    y: fnord\n' >"$T/keys-bad.yaml"
+run "$NEGSIEVE" init --config "$T/keys-bad.yaml" "$T/pk"
+is "$rc" 6 "init: an unknown action in review.keys is a configuration error"
+is "$err" "negsieve: $T/keys-bad.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'" "... at the action's line and column"
+ok "... nothing created" test ! -e "$T/pk"
+printf 'review:\n  keys:\n    n: fn\n    NotAKey: fn\n' >"$T/keys-bad2.yaml"
+run "$NEGSIEVE" init --config "$T/keys-bad2.yaml" "$T/pk"
+is "$err" "negsieve: $T/keys-bad2.yaml:4:5: review.keys: unknown key 'NotAKey' (use a character, Space, Enter, Up, PgDn, F1, C-x, ...)" \
+	"init: an unknown key name, at the key"
+ok "... nothing created" test ! -e "$T/pk"
+stored() { sqlite3 "$T/p2/negsieve.db" "SELECT value FROM meta WHERE key='config'"; }
+before=$(stored)
+run "$NEGSIEVE" config "$T/p2" "$T/keys-bad.yaml"
+is "$rc" 6 "config: an unknown action in review.keys is a configuration error"
+is "$err" "negsieve: $T/keys-bad.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'" "... at its place"
+is "$out" "" "... nothing said stored"
+is "$(stored)" "$before" "... the stored configuration unchanged"
+printf 'review:\n  keys:\n    y: fn\n    f: none\n' >"$T/keys-good.yaml"
+run "$NEGSIEVE" config "$T/p2" "$T/keys-good.yaml"
+is "$rc" 0 "config: known actions and none are stored"
+
 run "$NEGSIEVE" init
 is "$rc" 2 "init without PROJECT is a usage error"
 

@@ -44,6 +44,41 @@ test_ranges(void)
 	is_int(config_choice("a|bb|c", "b"), -1, "no prefix match");
 }
 
+/* config_error(): the place of a key or value checked after parsing. */
+static void
+test_error_at(void)
+{
+	const char *y = "review:\n  keys:\n    y: fnord\ncascade:\n"
+			"  stages:\n    - scorer: command\n"
+			"      command: [a, b]\n";
+	struct config *cfg = NULL;
+	struct ns_err err;
+	char buf[512];
+
+	err_clear(&err);
+	ok(config_parse(y, strlen(y), "t.yaml", &cfg, &err) == NS_OK,
+	   "parses");
+	is_int(config_error(cfg, "review.keys.y", false, &err, "bad %s",
+			    "action"), NS_ECONFIG, "config_error: NS_ECONFIG");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:3:8: bad action",
+	       "at the value");
+	config_error(cfg, "review.keys.y", true, &err, "bad key");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:3:5: bad key",
+	       "at the key");
+	config_error(cfg, "cascade.stages.0.command.1", true, &err, "x");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:7:20: x",
+	       "a list element: its own place");
+	config_error(cfg, "review.keys.z", false, &err, "not set");
+	is_str(err_format(&err, buf, sizeof(buf)), "not set",
+	       "a key not in the file: no place");
+	config_free(cfg);
+	cfg = config_new();
+	config_error(cfg, "review.keys.y", false, &err, "defaults");
+	is_str(err_format(&err, buf, sizeof(buf)), "defaults",
+	       "a config not from a file: no place");
+	config_free(cfg);
+}
+
 /* The example config (negsieve init --example-config) parses and sets
  * every default of config_keys[]. */
 static void
@@ -249,6 +284,7 @@ main(void)
 	   "missing file is not found (exit 7, as for any missing file)");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
 	test_ranges();
+	test_error_at();
 	test_example();
 	test_man();
 	return tap_done();

@@ -228,11 +228,16 @@ mkproj "$T/p5" "$T/noscroll.yaml"
 review_keys "$T/p5" dump q
 ok "no scroll keys: no hint" sh -c "! printf '%s' \"\$1\" | grep -q '(J/K)'" - "$(screen 1)"
 is_in "$(screen 1)" "candidate p2, 76 chars, lines 1-1 of 1" "no scroll keys: title without hint"
-printf 'review:\n  keys:\n    f: frobnicate\n' >"$T/bad.yaml"
-mkproj "$T/p3" "$T/bad.yaml"
+# init and config refuse an unknown action (tests/cli-init.sh); one
+# stored by an older version that took it is refused with its place
+mkproj "$T/p3"
+db "$T/p3" "INSERT OR REPLACE INTO meta(key, value) VALUES ('config', 'review:
+  keys:
+    f: frobnicate
+')"
 review_keys "$T/p3" q
 is "$rc" 6 "bad key binding: exit 6"
-is "$err" "negsieve: review.keys: unknown action 'frobnicate' for key 'f'" "bad key binding: message"
+is "$err" "negsieve: $T/p3/negsieve.db:negsieve.yaml:3:8: review.keys: unknown action 'frobnicate' for key 'f'" "bad key binding: message with its place in the stored configuration"
 
 # an empty project says so
 "$NEGSIEVE" init "$T/empty" >/dev/null
