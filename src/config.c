@@ -668,16 +668,39 @@ config_parse(const char *text, size_t len, const char *file,
 	yaml_parser_initialize(&yp);
 	yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
 
-	while (!done && rc == NS_OK) {
+	while (!done) {
 		if (!yaml_parser_parse(&yp, &ev)) {
+			char where[96] = "";
+
+			/* an unclosed '[' or quote is found at the end of
+			 * the file: say where it was opened */
+			if (yp.context && (yp.context_mark.line !=
+					   yp.problem_mark.line ||
+					   yp.context_mark.column !=
+					   yp.problem_mark.column))
+				snprintf(where, sizeof(where), " started at "
+					 "line %ld, column %ld",
+					 (long)yp.context_mark.line + 1,
+					 (long)yp.context_mark.column + 1);
 			rc = err_setpos(err, NS_ECONFIG, file,
 					(long)yp.problem_mark.line + 1,
 					(long)yp.problem_mark.column + 1,
-					"%s%s%s", yp.problem ? yp.problem
-							     : "YAML error",
+					"%s%s%s%s", yp.problem ? yp.problem
+							       : "YAML error",
 					yp.context ? " " : "",
-					yp.context ? yp.context : "");
+					yp.context ? yp.context : "", where);
 			break;
+		}
+		if (rc != NS_OK) {
+			/* a file that is not YAML is told so first: libyaml
+			 * reports some syntax errors only events after the
+			 * node that fails our checks ("seed: [1" starts a
+			 * list, the missing ']' comes at the end), so read on
+			 * to the end, and a syntax error found on the way
+			 * replaces the first error */
+			done = ev.type == YAML_STREAM_END_EVENT;
+			yaml_event_delete(&ev);
+			continue;
 		}
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:

@@ -90,6 +90,17 @@ printf 'review:\n  keys:\n    y: fn\n    f: none\n' >"$T/keys-good.yaml"
 run "$NEGSIEVE" config "$T/p2" "$T/keys-good.yaml"
 is "$rc" 0 "config: known actions and none are stored"
 
+# YAML: a syntax error is reported as one, where libyaml finds it, even
+# after a node our checks refuse ("seed: [1" starts a list)
+printf 'mine:\n  seed: [1\n' >"$T/syntax.yaml"
+run "$NEGSIEVE" init --config "$T/syntax.yaml" "$T/ps"
+is "$rc:$err" "6:negsieve: $T/syntax.yaml:3:1: did not find expected ',' or ']' while parsing a flow sequence started at line 2, column 9" \
+	"an unclosed '[': a syntax error, with where it started"
+ok "... nothing created" test ! -e "$T/ps"
+run "$NEGSIEVE" config "$T/p2" "$T/syntax.yaml"
+is "$rc" 6 "config: the same syntax error"
+is "$(stored)" "$(cat "$T/keys-good.yaml")" "... the stored configuration unchanged"
+
 run "$NEGSIEVE" init
 is "$rc" 2 "init without PROJECT is a usage error"
 

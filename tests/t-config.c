@@ -44,6 +44,21 @@ test_ranges(void)
 	is_int(config_choice("a|bb|c", "b"), -1, "no prefix match");
 }
 
+/* A syntax error wins over an error of our checks found before it: the
+ * file is not YAML, whatever its first node looked like. */
+static void
+test_syntax_first(void)
+{
+	bad("mine:\n  seed: [1\n", "t.yaml:3:1: did not find expected ',' or "
+	    "']' while parsing a flow sequence started at line 2, column 9",
+	    "an unclosed '[' is a syntax error, not 'a list'");
+	bad("bogus: 1\nmine: {seed: 1\n", "t.yaml:3:1: did not find "
+	    "expected ',' or '}' while parsing a flow mapping started at line "
+	    "2, column 7", "a syntax error after an unknown key");
+	bad("bogus: 1\nmine:\n  seed: 1\n", "t.yaml:1:1: unknown key "
+	    "'bogus'", "no syntax error: the first error");
+}
+
 /* config_error(): the place of a key or value checked after parsing. */
 static void
 test_error_at(void)
@@ -205,7 +220,8 @@ main(void)
 	bad("project:\n  name: a\n  name: b\n",
 	    "t.yaml:3:3: duplicate key 'project.name'", "duplicate key");
 	bad("project:\n  name: \"a\n", "t.yaml:3:1: found unexpected end of "
-	    "stream while scanning a quoted scalar", "YAML syntax error");
+	    "stream while scanning a quoted scalar started at line 2, column "
+	    "9", "YAML syntax error, with where the quote opened");
 	bad("- a\n- b\n", "t.yaml:1:1: expected a mapping of settings at the "
 	    "top level", "top-level list");
 	bad("project:\n  name: caf\xc3\n", "t.yaml:2:12: invalid UTF-8 continuation byte"
@@ -284,6 +300,7 @@ main(void)
 	   "missing file is not found (exit 7, as for any missing file)");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
 	test_ranges();
+	test_syntax_first();
 	test_error_at();
 	test_example();
 	test_man();
