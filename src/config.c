@@ -489,6 +489,18 @@ config_add(struct config_parser *p, const yaml_event_t *ev)
 	e->col = (long)ev->start_mark.column + 1;
 }
 
+/* Is @ev a YAML null: an empty plain scalar ("mine:" with nothing under
+ * it), ~ or null?  A quoted "" is a string, not null. */
+static bool
+config_is_null(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") ||
+		!strcmp(v, "Null") || !strcmp(v, "NULL"));
+}
+
 /* A node is about to start at the current position: extend the paths for
  * a sequence element.  Mapping keys extend the paths when read. */
 static void
@@ -533,9 +545,14 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 	const char *why;
 	char buf[256];
 
-	if (!f)
+	if (!f) {
+		/* a document that is null ("~") sets nothing, as an empty
+		 * file does */
+		if (config_is_null(ev))
+			return NS_OK;
 		return config_fail(p, &ev->start_mark, "expected a mapping of "
 				   "settings at the top level");
+	}
 	if (!f->is_seq && !f->want_value) {
 		/* a mapping key */
 		if (!*val)
@@ -568,6 +585,13 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 		return NS_OK;
 	}
 	k = config_key(p->norm.buf);
+	if ((!k || k->type == CONFIG_STRMAP) && config_is_null(ev)) {
+		/* a section (or review.keys) with nothing under it, "mine:"
+		 * alone on its line, is null in YAML: it sets no key, as
+		 * "mine: {}" or leaving it out does */
+		config_leave_node(p);
+		return NS_OK;
+	}
 	if (!k)
 		return config_fail(p, &ev->start_mark, "'%s' is a section, "
 				   "not a value: expected a %s", p->path.buf,
@@ -1018,7 +1042,7 @@ config_write_example(FILE *fp)
 		}
 		if (len != slen || strncmp(section, k->name, len) != 0) {
 			/* a section with no default at all stays a comment:
-			 * an empty mapping would be null, not a mapping */
+			 * left empty (null) it would set nothing anyway */
 			for (const struct config_key *o = k; o->name; o++)
 				if (!strncmp(o->name, k->name, len + 1) &&
 				    o->def)

@@ -100,6 +100,13 @@ ok "... nothing created" test ! -e "$T/ps"
 run "$NEGSIEVE" config "$T/p2" "$T/syntax.yaml"
 is "$rc" 6 "config: the same syntax error"
 is "$(stored)" "$(cat "$T/keys-good.yaml")" "... the stored configuration unchanged"
+# a section with nothing under it (YAML null) sets no key
+printf 'mine:\nreview:\n  keys:\nexport:\n  format: triplet\n' >"$T/null.yaml"
+run "$NEGSIEVE" init --config "$T/null.yaml" "$T/pn"
+is "$rc" 0 "init: empty sections are taken as setting nothing"
+run "$NEGSIEVE" config "$T/p2" "$T/null.yaml"
+is "$rc" 0 "config: the same"
+is "$(stored)" "$(cat "$T/null.yaml")" "... stored as written"
 
 run "$NEGSIEVE" init
 is "$rc" 2 "init without PROJECT is a usage error"

@@ -44,6 +44,44 @@ test_ranges(void)
 	is_int(config_choice("a|bb|c", "b"), -1, "no prefix match");
 }
 
+/* A section with nothing under it is YAML null: it sets no key, as
+ * leaving it out does. */
+static void
+test_null_sections(void)
+{
+	static const char *const nulls[] = {
+		"mine:\n", "mine: ~\n", "mine: null\n", "mine:\nexport:\n",
+		"review:\n  keys:\n", "cascade:\n  stages:\n", "~\n",
+		"# only a comment\n",
+	};
+	const char *two = "mine:\nexport:\n  format: triplet\n";
+	struct config *cfg;
+	struct ns_err err;
+
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {
+		cfg = NULL;
+		err_clear(&err);
+		if (!ok(config_parse(nulls[i], strlen(nulls[i]), "t.yaml", &cfg,
+				     &err) == NS_OK, "null section: %s",
+			nulls[i]))
+			diag("%s", err.msg);
+		ok(cfg && !config_isset(cfg, "mine.seed") &&
+		   config_seq_len(cfg, "cascade.stages") == 0,
+		   "... sets nothing");
+		config_free(cfg);
+	}
+	cfg = NULL;
+	ok(config_parse(two, strlen(two), "t.yaml", &cfg, &err) == NS_OK &&
+	   config_isset(cfg, "export.format"),
+	   "an empty section before a set one");
+	config_free(cfg);
+	/* a quoted "" is a string, not null */
+	bad("mine: \"\"\n", "t.yaml:1:7: 'mine' is a section, not a value: "
+	    "expected a mapping", "a quoted empty string for a section");
+	bad("mine:\n  seed:\n", "t.yaml:2:8: mine.seed: expected an integer "
+	    ">= 0, got ''", "an empty value is not a default");
+}
+
 /* A syntax error wins over an error of our checks found before it: the
  * file is not YAML, whatever its first node looked like. */
 static void
@@ -300,6 +338,7 @@ main(void)
 	   "missing file is not found (exit 7, as for any missing file)");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
 	test_ranges();
+	test_null_sections();
 	test_syntax_first();
 	test_error_at();
 	test_example();
