@@ -21,8 +21,8 @@ struct simulate_cmd_settings {
 static const struct opt simulate_rows[] = {
 	OPT_INCLUDE(simulate_opts, SC, sim),
 	OPT_VAL(0, "config", "FILE", CONFIG_STRING, NULL, NULL, SC, config,
-		"replay under the cascade settings of this YAML file instead "
-		"of the project's"),
+		"replay under the cascade and export settings of this YAML "
+		"file instead of the project's"),
 	OPT_FLAG(0, "csv", SC, csv,
 		 "write one CSV row per policy and budget instead of the "
 		 "table"),
@@ -38,7 +38,10 @@ static const struct opt_cmd simulate_cmd = {
 	"else) answering in place of people, until each budget of human\n"
 	"decisions is spent, and compare what export would write with fixed\n"
 	"mining rules on the same candidates.  Candidates the oracle has not\n"
-	"judged are left out.  Nothing is written to the project.\n",
+	"judged are left out.  Nothing is written to the project.  Options\n"
+	"override the config keys cascade.seed, export.undecided and\n"
+	"export.max_pfn (of --config FILE, else the project's); the\n"
+	"defaults shown are those keys' defaults.\n",
 	simulate_rows,
 };
 

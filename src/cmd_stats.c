@@ -75,7 +75,9 @@ stats_labels_json(const int64_t *v)
 	return o;
 }
 
-/* "FN 3, TN 7, drop passage 1, drop query 0" into @buf. */
+/* "FN 3, TN 7, drop passage 1, in dropped queries 4" into @buf.  Every
+ * count is of items: dropping a query labels each of its items, so
+ * "drop query 4" would read as four queries where one was dropped. */
 static const char *
 stats_labels_text(const int64_t *v, char *buf, size_t size)
 {
@@ -86,6 +88,8 @@ stats_labels_text(const int64_t *v, char *buf, size_t size)
 		if (label_decides((enum label)l))
 			o += (size_t)snprintf(buf + o, size - o, "%s%s %lld",
 					      o ? ", " : "",
+					      l == LABEL_DROP_QUERY ?
+					      "in dropped queries" :
 					      label_words((enum label)l),
 					      (long long)v[l]);
 	return buf;

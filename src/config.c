@@ -246,12 +246,17 @@ const struct config_key config_keys[] = {
 struct config_entry {
 	char *path;	/* actual dotted path, e.g. cascade.stages.0.scorer */
 	char *value;	/* scalar text */
+	/* where the key and the value start in the file (1-based), for
+	 * checks made after parsing (config_error()); a list element's
+	 * "key" is the element itself */
+	long key_line, key_col, line, col;
 };
 
 struct config {
 	struct config_entry *v;
 	size_t n, cap;
 	char *source;	/* YAML text */
+	char *file;	/* the name config_parse() was given, or NULL */
 };
 
 struct config *
@@ -274,6 +279,7 @@ config_free(struct config *cfg)
 	}
 	free(cfg->v);
 	free(cfg->source);
+	free(cfg->file);
 	free(cfg);
 }
 
@@ -440,6 +446,7 @@ struct config_parser {
 	struct strbuf norm;	/* path with sequence indexes as [] */
 	struct config_frame st[CONFIG_MAX_DEPTH];
 	int depth;
+	yaml_mark_t key_mark;	/* where the last mapping key started */
 };
 
 static enum ns_rc
@@ -459,16 +466,39 @@ config_fail(struct config_parser *p, const yaml_mark_t *m, const char *fmt,
 	return NS_ECONFIG;
 }
 
+/* Store @ev's value at the current path, with where it and its key are
+ * in the file. */
 static void
-config_add(struct config *cfg, const char *path, const char *value)
+config_add(struct config_parser *p, const yaml_event_t *ev)
 {
+	struct config *cfg = p->cfg;
+	const struct config_frame *f = &p->st[p->depth - 1];
+	const yaml_mark_t *km = f->is_seq ? &ev->start_mark : &p->key_mark;
+	struct config_entry *e;
+
 	if (cfg->n == cfg->cap) {
 		cfg->cap = cfg->cap ? cfg->cap * 2 : 16;
 		cfg->v = xrealloc(cfg->v, cfg->cap * sizeof(*cfg->v));
 	}
-	cfg->v[cfg->n].path = xstrdup(path);
-	cfg->v[cfg->n].value = xstrdup(value);
-	cfg->n++;
+	e = &cfg->v[cfg->n++];
+	e->path = xstrdup(p->path.buf);
+	e->value = xstrdup((const char *)ev->data.scalar.value);
+	e->key_line = (long)km->line + 1;
+	e->key_col = (long)km->column + 1;
+	e->line = (long)ev->start_mark.line + 1;
+	e->col = (long)ev->start_mark.column + 1;
+}
+
+/* Is @ev a YAML null: an empty plain scalar ("mine:" with nothing under
+ * it), ~ or null?  A quoted "" is a string, not null. */
+static bool
+config_is_null(const yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+
+	return ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*v || !strcmp(v, "~") || !strcmp(v, "null") ||
+		!strcmp(v, "Null") || !strcmp(v, "NULL"));
 }
 
 /* A node is about to start at the current position: extend the paths for
@@ -515,9 +545,14 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 	const char *why;
 	char buf[256];
 
-	if (!f)
+	if (!f) {
+		/* a document that is null ("~") sets nothing, as an empty
+		 * file does */
+		if (config_is_null(ev))
+			return NS_OK;
 		return config_fail(p, &ev->start_mark, "expected a mapping of "
 				   "settings at the top level");
+	}
 	if (!f->is_seq && !f->want_value) {
 		/* a mapping key */
 		if (!*val)
@@ -539,16 +574,24 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 			return config_fail(p, &ev->start_mark,
 					   "duplicate key '%s'", p->path.buf);
 		f->want_value = true;
+		p->key_mark = ev->start_mark;
 		return NS_OK;
 	}
 	/* a value */
 	config_enter_node(p);
 	if (f->free_map) {
-		config_add(p->cfg, p->path.buf, val);
+		config_add(p, ev);
 		config_leave_node(p);
 		return NS_OK;
 	}
 	k = config_key(p->norm.buf);
+	if ((!k || k->type == CONFIG_STRMAP) && config_is_null(ev)) {
+		/* a section (or review.keys) with nothing under it, "mine:"
+		 * alone on its line, is null in YAML: it sets no key, as
+		 * "mine: {}" or leaving it out does */
+		config_leave_node(p);
+		return NS_OK;
+	}
 	if (!k)
 		return config_fail(p, &ev->start_mark, "'%s' is a section, "
 				   "not a value: expected a %s", p->path.buf,
@@ -561,7 +604,7 @@ config_scalar(struct config_parser *p, yaml_event_t *ev)
 	if (why)
 		return config_fail(p, &ev->start_mark, "%s: %s, got '%s'",
 				   p->path.buf, why, val);
-	config_add(p->cfg, p->path.buf, val);
+	config_add(p, ev);
 	config_leave_node(p);
 	return NS_OK;
 }
@@ -639,6 +682,7 @@ config_parse(const char *text, size_t len, const char *file,
 	p.cfg = config_new();
 	free(p.cfg->source);
 	p.cfg->source = xstrndup(text, len);
+	p.cfg->file = xstrdup(file);
 	p.file = file;
 	p.err = err;
 	strbuf_init(&p.path);
@@ -648,16 +692,39 @@ config_parse(const char *text, size_t len, const char *file,
 	yaml_parser_initialize(&yp);
 	yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
 
-	while (!done && rc == NS_OK) {
+	while (!done) {
 		if (!yaml_parser_parse(&yp, &ev)) {
+			char where[96] = "";
+
+			/* an unclosed '[' or quote is found at the end of
+			 * the file: say where it was opened */
+			if (yp.context && (yp.context_mark.line !=
+					   yp.problem_mark.line ||
+					   yp.context_mark.column !=
+					   yp.problem_mark.column))
+				snprintf(where, sizeof(where), " started at "
+					 "line %ld, column %ld",
+					 (long)yp.context_mark.line + 1,
+					 (long)yp.context_mark.column + 1);
 			rc = err_setpos(err, NS_ECONFIG, file,
 					(long)yp.problem_mark.line + 1,
 					(long)yp.problem_mark.column + 1,
-					"%s%s%s", yp.problem ? yp.problem
-							     : "YAML error",
+					"%s%s%s%s", yp.problem ? yp.problem
+							       : "YAML error",
 					yp.context ? " " : "",
-					yp.context ? yp.context : "");
+					yp.context ? yp.context : "", where);
 			break;
+		}
+		if (rc != NS_OK) {
+			/* a file that is not YAML is told so first: libyaml
+			 * reports some syntax errors only events after the
+			 * node that fails our checks ("seed: [1" starts a
+			 * list, the missing ']' comes at the end), so read on
+			 * to the end, and a syntax error found on the way
+			 * replaces the first error */
+			done = ev.type == YAML_STREAM_END_EVENT;
+			yaml_event_delete(&ev);
+			continue;
 		}
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
@@ -731,6 +798,27 @@ config_load(const char *path, struct config **out, struct ns_err *err)
 	rc = config_parse(sb.buf, sb.len, path, out, err);
 	strbuf_fini(&sb);
 	return rc;
+}
+
+enum ns_rc
+config_error(const struct config *cfg, const char *name, bool at_key,
+	     struct ns_err *err, const char *fmt, ...)
+{
+	const struct config_entry *e = NULL;
+	va_list ap;
+
+	for (size_t i = 0; cfg && i < cfg->n && !e; i++)
+		if (!strcmp(cfg->v[i].path, name))
+			e = &cfg->v[i];
+	va_start(ap, fmt);
+	if (e && cfg->file)
+		err_vsetpos(err, NS_ECONFIG, cfg->file,
+			    at_key ? e->key_line : e->line,
+			    at_key ? e->key_col : e->col, fmt, ap);
+	else
+		err_vsetpos(err, NS_ECONFIG, NULL, 0, 0, fmt, ap);
+	va_end(ap);
+	return NS_ECONFIG;
 }
 
 /* Normalise an actual path (with numeric sequence indexes) to the table
@@ -954,7 +1042,7 @@ config_write_example(FILE *fp)
 		}
 		if (len != slen || strncmp(section, k->name, len) != 0) {
 			/* a section with no default at all stays a comment:
-			 * an empty mapping would be null, not a mapping */
+			 * left empty (null) it would set nothing anyway */
 			for (const struct config_key *o = k; o->name; o++)
 				if (!strncmp(o->name, k->name, len + 1) &&
 				    o->def)

@@ -104,6 +104,17 @@ int config_map_each(const struct config *cfg, const char *name,
 		    int (*fn)(const char *key, const char *value, void *arg),
 		    void *arg);
 
+/*
+ * For checks made after parsing (the action names of review.keys are
+ * known to src/keymap.c, not to the key table): NS_ECONFIG with the
+ * message @fmt in @err, placed at @name's key (@at_key) or at its value
+ * ("review.keys.y") as file:line:col when @cfg was parsed from a file and
+ * sets @name; the message alone otherwise.
+ */
+enum ns_rc config_error(const struct config *cfg, const char *name,
+			bool at_key, struct ns_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* Number of elements of sequence @name ("cascade.stages"). */
 int config_seq_len(const struct config *cfg, const char *name);
 

@@ -123,6 +123,7 @@ keymap_free(struct keymap *km)
 
 struct keymap_cfg {
 	struct keymap *tmp;
+	const struct config *cfg;
 	struct ns_err *err;
 };
 
@@ -131,16 +132,23 @@ keymap_cfg_one(const char *key, const char *value, void *arg)
 {
 	struct keymap_cfg *c = arg;
 	enum req r = keymap_req_by_name(value);
+	char *name;
 
+	/* the message points into the YAML file (at the key, or at the
+	 * action) when the config came from one */
 	if (!keymap_key_valid(key)) {
-		err_set(c->err, NS_ECONFIG, "review.keys: unknown key '%s' "
-			"(use a character, Space, Enter, Up, PgDn, F1, C-x, ...)",
-			key);
+		name = xasprintf("review.keys.%s", key);
+		config_error(c->cfg, name, true, c->err, "review.keys: "
+			     "unknown key '%s' (use a character, Space, Enter, "
+			     "Up, PgDn, F1, C-x, ...)", key);
+		free(name);
 		return 1;
 	}
 	if (r == REQ_NONE && strcmp(value, "none")) {
-		err_set(c->err, NS_ECONFIG, "review.keys: unknown action '%s' "
-			"for key '%s'", value, key);
+		name = xasprintf("review.keys.%s", key);
+		config_error(c->cfg, name, false, c->err, "review.keys: "
+			     "unknown action '%s' for key '%s'", value, key);
+		free(name);
 		return 1;
 	}
 	keymap_bind(c->tmp, key, r);
@@ -152,7 +160,7 @@ keymap_configure(struct keymap *km, const struct config *cfg,
 		 struct ns_err *err)
 {
 	struct keymap tmp = { NULL, 0, 0 };
-	struct keymap_cfg c = { &tmp, err };
+	struct keymap_cfg c = { &tmp, cfg, err };
 
 	tmp.v = xmalloc((km->n ? km->n : 1) * sizeof(*tmp.v));
 	memcpy(tmp.v, km->v, km->n * sizeof(*tmp.v));

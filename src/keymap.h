@@ -87,7 +87,9 @@ void keymap_free(struct keymap *km);
 /*
  * Apply the review.keys mapping of @cfg (key name -> action name, or
  * "none" to unbind).  An unknown key or action is NS_ECONFIG with a
- * message naming it; @km is then unchanged.
+ * message naming it, at its file:line:col when @cfg was read from a file;
+ * @km is then unchanged.  negsieve config and init check a file with it
+ * (src/project.c), review applies it.
  */
 enum ns_rc keymap_configure(struct keymap *km, const struct config *cfg,
 			    struct ns_err *err);

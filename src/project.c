@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "src/cascade.h"
+#include "src/keymap.h"
 #include "src/project.h"
 #include "src/util.h"
 
@@ -135,11 +136,14 @@ project_init(struct project *p, const char *dir, const char *config_path,
 }
 
 /* The checks of a configuration beyond its keys and values (the
- * cascade's stages together), with @path's name on the message. */
+ * cascade's stages together, review.keys' actions), with @path's name
+ * on the message.  Each is the check of the code that uses the setting,
+ * so that what config and init accept, cascade and review accept. */
 static enum ns_rc
 project_check_config(const struct config *cfg, const char *path,
 		     struct ns_err *err)
 {
+	struct keymap *km;
 	struct cascade c;
 	enum ns_rc rc;
 
@@ -150,7 +154,11 @@ project_check_config(const struct config *cfg, const char *path,
 		return err_setpos(err, rc, path, 0, 0, "%s", msg);
 	}
 	cascade_fini(&c);
-	return NS_OK;
+	/* its messages have their file:line:col already */
+	km = keymap_new();
+	rc = keymap_configure(km, cfg, err);
+	keymap_free(km);
+	return rc;
 }
 
 /* init makes a project in a new or an empty directory only: a directory

@@ -24,6 +24,12 @@ for c in $cmds; do
 		ok "option $o of $c is in the $c section of negsieve.1" \
 			sh -c 'printf "%s\n" "$1" | grep -q -e "$2"' - "$sect" "$mo"
 	done
+	# an option whose default the man page says a config key gives
+	# ("default \fBcascade.seed\fR"): --help names the key too, not
+	# only the key's own default, which the project's config may change
+	for k in $(printf '%s\n' "$sect" | sed -n 's/.*default \\fB\([a-z_]*\.[a-z_.]*\)\\fR.*/\1/p'); do
+		is_in "$out" "$k" "$c --help names config key $k, the default negsieve.1 gives"
+	done
 done
 run "$NEGSIEVE" help
 is "$rc" 0 "'negsieve help' exits 0"

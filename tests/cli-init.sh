@@ -67,6 +67,47 @@ is "$rc" 6 "a stage with lo above hi: a configuration error"
 is "$err" "negsieve: $T/bad2.yaml: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it"
 ok "... nothing created" test ! -e "$T/p4"
 
+# review.keys: the actions are checked by init and config with review's
+# own check (src/keymap.c), at their place in the file
+printf 'review:\n  keys:\n    y: fnord\n' >"$T/keys-bad.yaml"
+run "$NEGSIEVE" init --config "$T/keys-bad.yaml" "$T/pk"
+is "$rc" 6 "init: an unknown action in review.keys is a configuration error"
+is "$err" "negsieve: $T/keys-bad.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'" "... at the action's line and column"
+ok "... nothing created" test ! -e "$T/pk"
+printf 'review:\n  keys:\n    n: fn\n    NotAKey: fn\n' >"$T/keys-bad2.yaml"
+run "$NEGSIEVE" init --config "$T/keys-bad2.yaml" "$T/pk"
+is "$err" "negsieve: $T/keys-bad2.yaml:4:5: review.keys: unknown key 'NotAKey' (use a character, Space, Enter, Up, PgDn, F1, C-x, ...)" \
+	"init: an unknown key name, at the key"
+ok "... nothing created" test ! -e "$T/pk"
+stored() { sqlite3 "$T/p2/negsieve.db" "SELECT value FROM meta WHERE key='config'"; }
+before=$(stored)
+run "$NEGSIEVE" config "$T/p2" "$T/keys-bad.yaml"
+is "$rc" 6 "config: an unknown action in review.keys is a configuration error"
+is "$err" "negsieve: $T/keys-bad.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'" "... at its place"
+is "$out" "" "... nothing said stored"
+is "$(stored)" "$before" "... the stored configuration unchanged"
+printf 'review:\n  keys:\n    y: fn\n    f: none\n' >"$T/keys-good.yaml"
+run "$NEGSIEVE" config "$T/p2" "$T/keys-good.yaml"
+is "$rc" 0 "config: known actions and none are stored"
+
+# YAML: a syntax error is reported as one, where libyaml finds it, even
+# after a node our checks refuse ("seed: [1" starts a list)
+printf 'mine:\n  seed: [1\n' >"$T/syntax.yaml"
+run "$NEGSIEVE" init --config "$T/syntax.yaml" "$T/ps"
+is "$rc:$err" "6:negsieve: $T/syntax.yaml:3:1: did not find expected ',' or ']' while parsing a flow sequence started at line 2, column 9" \
+	"an unclosed '[': a syntax error, with where it started"
+ok "... nothing created" test ! -e "$T/ps"
+run "$NEGSIEVE" config "$T/p2" "$T/syntax.yaml"
+is "$rc" 6 "config: the same syntax error"
+is "$(stored)" "$(cat "$T/keys-good.yaml")" "... the stored configuration unchanged"
+# a section with nothing under it (YAML null) sets no key
+printf 'mine:\nreview:\n  keys:\nexport:\n  format: triplet\n' >"$T/null.yaml"
+run "$NEGSIEVE" init --config "$T/null.yaml" "$T/pn"
+is "$rc" 0 "init: empty sections are taken as setting nothing"
+run "$NEGSIEVE" config "$T/p2" "$T/null.yaml"
+is "$rc" 0 "config: the same"
+is "$(stored)" "$(cat "$T/null.yaml")" "... stored as written"
+
 run "$NEGSIEVE" init
 is "$rc" 2 "init without PROJECT is a usage error"
 

@@ -44,6 +44,94 @@ test_ranges(void)
 	is_int(config_choice("a|bb|c", "b"), -1, "no prefix match");
 }
 
+/* A section with nothing under it is YAML null: it sets no key, as
+ * leaving it out does. */
+static void
+test_null_sections(void)
+{
+	static const char *const nulls[] = {
+		"mine:\n", "mine: ~\n", "mine: null\n", "mine:\nexport:\n",
+		"review:\n  keys:\n", "cascade:\n  stages:\n", "~\n",
+		"# only a comment\n",
+	};
+	const char *two = "mine:\nexport:\n  format: triplet\n";
+	struct config *cfg;
+	struct ns_err err;
+
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {
+		cfg = NULL;
+		err_clear(&err);
+		if (!ok(config_parse(nulls[i], strlen(nulls[i]), "t.yaml", &cfg,
+				     &err) == NS_OK, "null section: %s",
+			nulls[i]))
+			diag("%s", err.msg);
+		ok(cfg && !config_isset(cfg, "mine.seed") &&
+		   config_seq_len(cfg, "cascade.stages") == 0,
+		   "... sets nothing");
+		config_free(cfg);
+	}
+	cfg = NULL;
+	ok(config_parse(two, strlen(two), "t.yaml", &cfg, &err) == NS_OK &&
+	   config_isset(cfg, "export.format"),
+	   "an empty section before a set one");
+	config_free(cfg);
+	/* a quoted "" is a string, not null */
+	bad("mine: \"\"\n", "t.yaml:1:7: 'mine' is a section, not a value: "
+	    "expected a mapping", "a quoted empty string for a section");
+	bad("mine:\n  seed:\n", "t.yaml:2:8: mine.seed: expected an integer "
+	    ">= 0, got ''", "an empty value is not a default");
+}
+
+/* A syntax error wins over an error of our checks found before it: the
+ * file is not YAML, whatever its first node looked like. */
+static void
+test_syntax_first(void)
+{
+	bad("mine:\n  seed: [1\n", "t.yaml:3:1: did not find expected ',' or "
+	    "']' while parsing a flow sequence started at line 2, column 9",
+	    "an unclosed '[' is a syntax error, not 'a list'");
+	bad("bogus: 1\nmine: {seed: 1\n", "t.yaml:3:1: did not find "
+	    "expected ',' or '}' while parsing a flow mapping started at line "
+	    "2, column 7", "a syntax error after an unknown key");
+	bad("bogus: 1\nmine:\n  seed: 1\n", "t.yaml:1:1: unknown key "
+	    "'bogus'", "no syntax error: the first error");
+}
+
+/* config_error(): the place of a key or value checked after parsing. */
+static void
+test_error_at(void)
+{
+	const char *y = "review:\n  keys:\n    y: fnord\ncascade:\n"
+			"  stages:\n    - scorer: command\n"
+			"      command: [a, b]\n";
+	struct config *cfg = NULL;
+	struct ns_err err;
+	char buf[512];
+
+	err_clear(&err);
+	ok(config_parse(y, strlen(y), "t.yaml", &cfg, &err) == NS_OK,
+	   "parses");
+	is_int(config_error(cfg, "review.keys.y", false, &err, "bad %s",
+			    "action"), NS_ECONFIG, "config_error: NS_ECONFIG");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:3:8: bad action",
+	       "at the value");
+	config_error(cfg, "review.keys.y", true, &err, "bad key");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:3:5: bad key",
+	       "at the key");
+	config_error(cfg, "cascade.stages.0.command.1", true, &err, "x");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:7:20: x",
+	       "a list element: its own place");
+	config_error(cfg, "review.keys.z", false, &err, "not set");
+	is_str(err_format(&err, buf, sizeof(buf)), "not set",
+	       "a key not in the file: no place");
+	config_free(cfg);
+	cfg = config_new();
+	config_error(cfg, "review.keys.y", false, &err, "defaults");
+	is_str(err_format(&err, buf, sizeof(buf)), "defaults",
+	       "a config not from a file: no place");
+	config_free(cfg);
+}
+
 /* The example config (negsieve init --example-config) parses and sets
  * every default of config_keys[]. */
 static void
@@ -170,7 +258,8 @@ main(void)
 	bad("project:\n  name: a\n  name: b\n",
 	    "t.yaml:3:3: duplicate key 'project.name'", "duplicate key");
 	bad("project:\n  name: \"a\n", "t.yaml:3:1: found unexpected end of "
-	    "stream while scanning a quoted scalar", "YAML syntax error");
+	    "stream while scanning a quoted scalar started at line 2, column "
+	    "9", "YAML syntax error, with where the quote opened");
 	bad("- a\n- b\n", "t.yaml:1:1: expected a mapping of settings at the "
 	    "top level", "top-level list");
 	bad("project:\n  name: caf\xc3\n", "t.yaml:2:12: invalid UTF-8 continuation byte"
@@ -249,6 +338,9 @@ main(void)
 	   "missing file is not found (exit 7, as for any missing file)");
 	is_str(err.file, "/nonexistent/x.yaml", "missing file named");
 	test_ranges();
+	test_null_sections();
+	test_syntax_first();
+	test_error_at();
 	test_example();
 	test_man();
 	return tap_done();

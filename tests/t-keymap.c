@@ -77,6 +77,9 @@ main(void)
 	ok(keymap_configure(km, cfg, &err) == NS_ECONFIG, "unknown action");
 	is_str(err.msg, "review.keys: unknown action 'frobnicate' for key 'q'",
 	       "message names the action and key");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:3:8: review.keys: "
+	       "unknown action 'frobnicate' for key 'q'",
+	       "... at the action's place in the file");
 	is_int(keymap_lookup(km, "q"), REQ_QUIT, "keymap unchanged on error");
 	config_free(cfg);
 
@@ -84,6 +87,7 @@ main(void)
 	ok(keymap_configure(km, cfg, &err) == NS_ECONFIG, "unknown key");
 	is_str(err.msg, "review.keys: unknown key 'Ctrl-x' (use a character, "
 	       "Space, Enter, Up, PgDn, F1, C-x, ...)", "message names the key");
+	is_int(err.line * 100 + err.col, 305, "... at the key's place (3:5)");
 	config_free(cfg);
 	keymap_free(km);
 
