@@ -24,7 +24,7 @@ const struct opt exportjob_opts[] = {
 		"trec-qrels"),
 	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, ES, output,
 		"the file to write (- for standard output; gzip when it ends "
-		"in .gz)"),
+		"in .gz, zstd in .zst)"),
 	OPT_KEY(0, "file-type", "T", "export.file_type", CONFIG_ENUM, ES,
 		file_type, "triplet, n-tuple, labeled-pair: auto (by FILE's "
 		"name), jsonl, csv or tsv"),

@@ -83,6 +83,31 @@ sqlite3 "$P/negsieve.db" "DELETE FROM run WHERE id = $u"
 # .gz: gzip output, when the name says so
 "$NEGSIEVE" export -o "$T/a.jsonl.gz" "$P" >/dev/null
 is "$(gzip -dc "$T/a.jsonl.gz")" "$(cat "$T/a.jsonl")" ".gz: gzip of the same"
+# .zst: zstd (import reads it); the compression and the file type come
+# from the name's suffixes in any case; a compression negsieve does not
+# write is refused, not written plain under its name
+if command -v zstd >/dev/null; then
+	"$NEGSIEVE" export -o "$T/a.jsonl.zst" "$P" >/dev/null
+	is "$(zstd -dc "$T/a.jsonl.zst")" "$(cat "$T/a.jsonl")" \
+		".zst: zstd of the same"
+	"$NEGSIEVE" export -f triplet -o "$T/t.CSV.ZST" "$P" >/dev/null
+	is "$(zstd -dc "$T/t.CSV.ZST" | head -1)" "anchor,positive,negative" \
+		".CSV.ZST: zstd of CSV"
+else
+	skip "no zstd command"
+	skip "no zstd command"
+fi
+"$NEGSIEVE" export -f triplet -o "$T/t.CSV" "$P" >/dev/null
+is "$(head -1 "$T/t.CSV")" "anchor,positive,negative" "t.CSV: CSV"
+"$NEGSIEVE" export -f triplet -o "$T/t.Tsv.GZ" "$P" >/dev/null
+is "$(gzip -dc "$T/t.Tsv.GZ" | head -1)" "$(printf 'anchor\tpositive\tnegative')" \
+	"t.Tsv.GZ: gzip of TSV"
+n0=$(db "$P" "SELECT count(*) FROM export")
+run "$NEGSIEVE" export -o "$T/a.jsonl.bz2" "$P"
+is "$rc:$err" "2:negsieve: $T/a.jsonl.bz2: the name asks for bzip2, which negsieve does not write (gzip for .gz, zstd for .zst, else plain): name the output .gz or .zst, or compress it afterwards
+negsieve: nothing was exported" ".bz2: refused, saying why"
+ok "... no file written" test ! -e "$T/a.jsonl.bz2"
+is "$(db "$P" "SELECT count(*) FROM export")" "$n0" "... no export logged"
 
 # sentence-transformers rows: JSONL, CSV and TSV hold the same rows for
 # Python's csv module and for pandas
