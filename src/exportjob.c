@@ -96,8 +96,9 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 			       exportfmt_is_qrels(s->format) ? "a qrels file"
 							     : "JSONL");
 	if (s->format == EXPORTFMT_NTUPLE && s->negatives < 1)
-		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N, "
-			       "its number of negative columns");
+		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N "
+			       "(export.negatives), its number of "
+			       "negative columns");
 	if (s->run > 0 && s->all_runs)
 		return err_set(err, NS_EUSAGE, "--run and --all-runs exclude "
 			       "each other");

@@ -180,6 +180,25 @@ is "$(db "$C" "SELECT json_extract(params, '$.action') || ' ' ||
 run "$NEGSIEVE" export -f bge -a relabel -o "$T/c2.jsonl" "$C"
 is_in "$out" "export 2: bge to" "--format over the config"
 is_in "$out" "2 judged + 3 added by relabelling" "--action over the config"
+# export.file_type is how the sentence-transformers formats are written:
+# the formats of one file type ignore it (--file-type is an error there)
+cat >>"$T/c.yaml" <<'E'
+  file_type: csv
+E
+"$NEGSIEVE" config "$C" "$T/c.yaml" >/dev/null
+run "$NEGSIEVE" export -o "$T/c3.out" "$C"
+is "$rc:$(head -1 "$T/c3.out")" "0:anchor,positive,negative" \
+	"export.file_type csv from the config: triplet as CSV"
+for f in bge tevatron beir-qrels trec-qrels; do
+	run "$NEGSIEVE" export -f $f -o "$T/c3.$f" "$C"
+	is "$rc:$err" "0:" "export.file_type csv in the config: -f $f exports"
+done
+is "$(head -c 1 "$T/c3.bge")" "{" "... bge as JSON lines"
+printf 'export:\n  format: trec-qrels\n' >"$T/c4.yaml"
+"$NEGSIEVE" config "$C" "$T/c4.yaml" >/dev/null
+run "$NEGSIEVE" export --file-type csv -o "$T/x" "$C"
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --file-type csv: trec-qrels is written as a qrels file only (the format is export.format of the project's config)" \
+	"--file-type for a format from the config: the message names the key"
 
 # --max-pfn before the cascade has a P(FN) model (the fixture's fits have
 # none) leaves nothing out, and the summary says it was not applied
@@ -253,6 +272,14 @@ n0=$(db "$P" "SELECT count(*) FROM export")
 run "$NEGSIEVE" export "$P"
 is "$rc:$err" "2:negsieve: export: no output: give -o FILE (- for standard output)
 Try 'negsieve export --help'." "no -o: usage error"
+run "$NEGSIEVE" export list "$P"
+is "$rc:$err" "2:negsieve: export: expected one PROJECT argument; export has no subcommand 'list' (the exports of a project are listed by 'negsieve stats PROJECT')
+Try 'negsieve export --help'." "export list PROJECT: a hint at stats"
+run "$NEGSIEVE" export -o "$T/x" list
+is "$rc:$(printf '%s' "$err" | tail -1)" "7:negsieve: export: no subcommand 'list' either: the exports of a project are listed by 'negsieve stats PROJECT'" \
+	"export list (no such project): the same hint"
+run "$NEGSIEVE" export -o "$T/x" "$T/nosuch"
+is "$(printf '%s\n' "$err" | grep -c subcommand)" 0 "a missing project by path: no hint"
 run "$NEGSIEVE" export -f xml -o "$T/x" "$P"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --format: expected one of bge,tevatron,triplet,n-tuple,labeled-pair,beir-qrels,trec-qrels, got 'xml'" \
 	"unknown format"
@@ -266,7 +293,7 @@ run "$NEGSIEVE" export --file-type csv -o "$T/x" "$P"
 is "$(printf '%s' "$err" | head -1)" "negsieve: export: --file-type csv: bge is written as JSONL only" \
 	"bge as CSV"
 run "$NEGSIEVE" export -f n-tuple -o "$T/x" "$P"
-is "$(printf '%s' "$err" | head -1)" "negsieve: export: n-tuple needs --negatives N, its number of negative columns" \
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: n-tuple needs --negatives N (export.negatives), its number of negative columns" \
 	"n-tuple without --negatives"
 run "$NEGSIEVE" export --run 99 -o "$T/x" "$P"
 is "$rc:$err" "7:negsieve: no run with id 99

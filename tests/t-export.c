@@ -481,8 +481,8 @@ test_errors(void)
 	       "... with its reason");
 	exportjob_defaults(&s, EXPORTFMT_NTUPLE, "x");
 	exportjob_check(&s, &err);
-	is_str(err.msg, "n-tuple needs --negatives N, its number of negative "
-	       "columns", "n-tuple without --negatives refused");
+	is_str(err.msg, "n-tuple needs --negatives N (export.negatives), its "
+	       "number of negative columns", "n-tuple without --negatives refused");
 	exportjob_defaults(&s, EXPORTFMT_BEIR_QRELS, "x");
 	s.fn_grade = 0;
 	exportjob_check(&s, &err);
