@@ -263,6 +263,39 @@ is_in "$(beta "$T/ova.jsonl")" '"neg": ["n10 beta undecided", "n11 beta judged n
 run "$NEGSIEVE" export -f trec-qrels -o - "$O"
 is "$(printf '%s\n' "$out" | grep -c 'q2 0 n9\|q2 0 n10')" 0 \
 	"qrels: a pending FN is no false negative"
+# stats counts the negatives export would write by export's own rules:
+# not those of the queries it leaves out (without text, with too few
+# negatives), nor the pending FN export.pending_fn drop leaves out
+stats_negs() {
+	"$NEGSIEVE" stats "$1" | sed -n 's/.* among the \([0-9]*\) negatives export would write.*/\1/p'
+}
+export_negs() {
+	"$NEGSIEVE" export -o "$T/negs.jsonl" "$1" | sed -n 's/^negatives  *\([0-9]*\) written.*/\1/p'
+}
+F=$T/fx
+"$NEGSIEVE" init "$F" >/dev/null
+sqlite3 "$F/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
+is "$(stats_negs "$F")" "$(export_negs "$F")" "stats: the negatives export writes"
+printf 'export:\n  undecided: drop\n' >"$T/ud.yaml"
+"$NEGSIEVE" config "$F" "$T/ud.yaml" >/dev/null
+is "$(stats_negs "$F"):$(export_negs "$F")" "3:3" \
+	"stats under export.undecided drop: what export writes (q4, q5 left out with too few)"
+cp -r "$O" "$T/overlap-drop"
+printf 'export:\n  pending_fn: drop\n' >"$T/pd.yaml"
+"$NEGSIEVE" config "$T/overlap-drop" "$T/pd.yaml" >/dev/null
+is "$(stats_negs "$T/overlap-drop")" "$(export_negs "$T/overlap-drop")" \
+	"stats under export.pending_fn drop: what export writes"
+# every negative a rule took out is counted, in the queries it then left
+# without negatives (or without a positive) too
+run "$NEGSIEVE" export --undecided drop -o "$T/ud.jsonl" "$P"
+is_in "$out" "queries left out  0 without a positive, 2 with too few negatives" \
+	"--undecided drop: q4, q5 left out with too few negatives"
+is_in "$out" "negatives dropped 0 false negatives, 1 dropped by people, 5 undecided," \
+	"... and their undecided candidates counted as dropped"
+is_in "$out" "(3 of them in the queries left out)" "... saying how many were theirs"
+run "$NEGSIEVE" export -a drop-negative -o "$T/dn.jsonl" "$P"
+is_in "$out" "negatives dropped 3 false negatives," \
+	"drop-negative: q5's false negative counted though q5 is left out"
 run "$NEGSIEVE" export --pending-fn maybe -o "$T/x" "$O"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --pending-fn: expected one of keep,drop, got 'maybe'" \
 	"--pending-fn: keep or drop"
