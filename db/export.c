@@ -254,8 +254,10 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	 * format writes is read (a passage row, an index look-up less) */
 	const char *xid = (what & EXPORT_READ_IDS) ? EXPORT_XID("%s") : "NULL";
 	const char *txt = (what & EXPORT_READ_TEXTS) ? "p.title, p.text"
-						       : "'', NULL";
-	const char *join = (what & EXPORT_READ_TEXTS)
+			  : (what & EXPORT_READ_HAS_TEXT)
+			  ? "'', CASE WHEN p.text IS NULL THEN NULL ELSE '' END"
+			  : "'', NULL";
+	const char *join = (what & (EXPORT_READ_TEXTS | EXPORT_READ_HAS_TEXT))
 			   ? " JOIN passage p ON p.id = %s" : "";
 	char *sql_cand, *sql_pos, *cols, *from, pragma[64];
 	struct export_reader *r;

@@ -90,6 +90,8 @@ struct export_reader;
 /* What a reader reads of each passage besides its id, score and rank. */
 #define EXPORT_READ_IDS   1u	/* its external id (else xid is NULL) */
 #define EXPORT_READ_TEXTS 2u	/* its title and text (else "" and NULL) */
+#define EXPORT_READ_HAS_TEXT 4u	/* whether it has a text: text is ""
+				 * (NULL: none), title "" */
 
 /*
  * Start reading @db in one read transaction, reading of each passage

@@ -1896,7 +1896,8 @@ void
 cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 			const struct cascade_pfn *m, double max_pfn,
 			const struct cascade_item *items, size_t n,
-			bool drop_undecided, struct cascade_estimate_in *out)
+			bool drop_undecided, const unsigned char *fate,
+			struct cascade_estimate_in *out)
 {
 	bool *cert = xmalloc((n ? n : 1) * sizeof(*cert));
 	double *off = NULL, *loo = NULL;
@@ -1917,6 +1918,11 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 		bool pool = v == CASCADE_TN ||
 			    (v == CASCADE_REVIEW && !drop_undecided);
 
+		/* what export does not write is no part of the estimate:
+		 * the queries it leaves out (no positive, ...) hold
+		 * neither negatives nor pool items */
+		if (fate && fate[i] == CASCADE_EST_OUT)
+			continue;
 		if (pool) {
 			/* the pool without the cut, whose audit labels are
 			 * a uniform sample of it */
@@ -1937,16 +1943,33 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 			out->cut = true;
 			out->cut_unlabelled += it->label == CASCADE_UNLABELLED;
 		}
-		if (it->label == CASCADE_LABEL_TN)
-			out->negatives++;
+		/* an annotator's fn, not final: left out as the P(FN) cut
+		 * leaves items out, by what someone thinks of them */
+		if (pool && fate && fate[i] == CASCADE_EST_CUT) {
+			pool = false;
+			out->cut = true;
+			out->cut_unlabelled += it->label == CASCADE_UNLABELLED;
+		}
+		if (fate) {
+			/* export's own count of what it writes (a judged
+			 * negative, say, that the cascade would flag) */
+			if (fate[i] == CASCADE_EST_NEG) {
+				out->negatives++;
+				out->unlabelled += it->label ==
+						   CASCADE_UNLABELLED;
+			}
+		} else {
+			if (it->label == CASCADE_LABEL_TN)
+				out->negatives++;
+			if (pool && it->label == CASCADE_UNLABELLED) {
+				out->negatives++;
+				out->unlabelled++;
+			}
+		}
 		if (!pool)
 			continue;
 		out->pool++;
 		out->pool_fn += it->label == CASCADE_LABEL_FN;
-		if (it->label == CASCADE_UNLABELLED) {
-			out->negatives++;
-			out->unlabelled++;
-		}
 		if (cert[i]) {
 			out->audit_n++;
 			out->audit_fn += it->label == CASCADE_LABEL_FN;

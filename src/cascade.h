@@ -343,7 +343,10 @@ void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
  * writes as negatives when nobody labelled them (those the cascade did
  * not flag; with @drop_undecided, only those it kept; with @m and
  * @max_pfn < 1, not those left to people whose P(FN) is above @max_pfn,
- * a labelled item's P(FN) taken without its own label).
+ * a labelled item's P(FN) taken without its own label).  @fate (NULL:
+ * every item IN), one enum cascade_est_fate per item, says what export
+ * does with an item (see exportjob_plan()); given, the negatives are
+ * those export writes (NEG), counted by its rules, not by the above.
  *
  * The cut by P(FN) is not a uniform sample of the pool: opening an
  * audit item in review labels its whole query, and its labels move the
@@ -366,11 +369,27 @@ struct cascade_estimate_in {
 	int64_t all_pool, all_pool_fn, all_audit_n, all_audit_fn;
 	int64_t cut_unlabelled;
 };
+/* What export does with an item whatever its label (@fate of
+ * cascade_estimate_counts()). */
+enum cascade_est_fate {
+	CASCADE_EST_IN = 0,	/* the rules above decide */
+	CASCADE_EST_NEG,	/* ... and export writes it as a negative */
+	CASCADE_EST_OUT,	/* not written: its query is left out, or
+				 * export does not take it (another run, no
+				 * text, beyond export.negatives): not in
+				 * the pool either */
+	CASCADE_EST_CUT,	/* left out by a rule on an annotator's
+				 * label not final yet (export.pending_fn
+				 * drop), or with a query such rules or
+				 * export.max_pfn left with too few
+				 * negatives: a cut like the P(FN) one */
+};
 void cascade_estimate_counts(const struct cascade *c,
 			     const struct cascade_thr *t,
 			     const struct cascade_pfn *m, double max_pfn,
 			     const struct cascade_item *items, size_t n,
 			     bool drop_undecided,
+			     const unsigned char *fate,
 			     struct cascade_estimate_in *out);
 
 /*

@@ -726,6 +726,85 @@ cascadejob_print_funnel(FILE *fp, const struct cascade *c,
 }
 
 #include "src/estimate.h"
+#include "src/exportjob.h"
+
+/* The candidates export would write, with their fates (exportjob_plan). */
+struct est_plan {
+	struct est_row {
+		int64_t qid, pid;
+		int fate;
+	} *v;
+	size_t n, cap;
+};
+
+static void
+est_plan_add(void *ctx, int64_t qid, int64_t pid, int fate)
+{
+	struct est_plan *p = ctx;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 1024;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->v[p->n++] = (struct est_row){ qid, pid, fate };
+}
+
+static int
+est_row_cmp(const void *a, const void *b)
+{
+	const struct est_row *x = a, *y = b;
+
+	if (x->qid != y->qid)
+		return x->qid < y->qid ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/*
+ * What export, as the project's config sets it, does with each of
+ * @items (sorted by query and passage) whatever its label: *@fate, one
+ * enum cascade_est_fate per item (caller frees).  The rules are export's
+ * own (exportjob_plan()): an item of a query export leaves out (no
+ * positive, too few negatives, ...) or of a run it does not take is OUT.
+ */
+static enum ns_rc
+est_fates(struct project *pj, const struct cascade_item *items, size_t n,
+	  unsigned char **fate, struct ns_err *err)
+{
+	struct exportjob_settings s;
+	struct est_plan p = { 0 };
+	unsigned char *f = xmalloc(n ? n : 1);
+	size_t k = 0;
+	enum ns_rc rc;
+
+	exportjob_settings_init(&s, pj->cfg);
+	/* a qrels format writes no negatives: the estimate is of the
+	 * training data, as bge writes it */
+	if (exportfmt_is_qrels(s.format))
+		s.format = EXPORTFMT_BGE;
+	if ((rc = exportjob_plan(pj->db, &s, est_plan_add, &p, err))) {
+		free(f);
+		free(p.v);
+		return rc;
+	}
+	qsort(p.v, p.n, sizeof(*p.v), est_row_cmp);
+	for (size_t i = 0; i < n; i++) {
+		while (k < p.n && (p.v[k].qid < items[i].qid ||
+				   (p.v[k].qid == items[i].qid &&
+				    p.v[k].pid < items[i].pid)))
+			k++;
+		f[i] = CASCADE_EST_OUT;
+		if (k < p.n && p.v[k].qid == items[i].qid &&
+		    p.v[k].pid == items[i].pid)
+			f[i] = p.v[k].fate == EXPORTJOB_FATE_IN ? CASCADE_EST_IN
+			       : p.v[k].fate == EXPORTJOB_FATE_NEGATIVE
+			       ? CASCADE_EST_NEG
+			       : p.v[k].fate == EXPORTJOB_FATE_CUT
+			       ? CASCADE_EST_CUT : CASCADE_EST_OUT;
+	}
+	free(p.v);
+	*fate = f;
+	return NS_OK;
+}
 
 void
 cascadejob_estimate_from(const struct cascade_estimate_in *in, double conf,
@@ -786,6 +865,7 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	struct cascade_pfn m;
 	struct cascade_estimate_in in;
 	struct cascade_item *items = NULL;
+	unsigned char *fate = NULL;
 	size_t n = 0;
 	int64_t fit_id = 0;
 	enum ns_rc rc;
@@ -796,13 +876,14 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	t = xcalloc((size_t)c.n + 1, sizeof(*t));
 	cascadejob_keys(pj, &c);
 	if ((rc = cascadejob_current(pj, &c, t, &m, &fit_id, err)) ||
-	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
+	    (rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)) ||
+	    (rc = est_fates(pj, items, n, &fate, err)))
 		goto out;
 	/* the negatives export would write under the project's settings */
 	cascade_estimate_counts(&c, t, &m, config_float(pj->cfg,
 				"export.max_pfn", 1.0), items, n,
 				!strcmp(config_str(pj->cfg, "export.undecided",
-						   "keep"), "drop"), &in);
+						   "keep"), "drop"), fate, &in);
 	cascadejob_estimate_from(&in, c.confidence, e);
 	{
 		long a = cascade_audit_next(items, n);
@@ -823,6 +904,7 @@ cascadejob_estimate(struct project *pj, struct cascadejob_estimate *e,
 	}
 out:
 	free(items);
+	free(fate);
 	free(t);
 	cascade_fini(&c);
 	return rc;

@@ -279,10 +279,10 @@ stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 	       (long long)e->negatives, 100 * conf, 100 * e->lo, 100 * e->hi,
 	       (long long)e->audit_n, (long long)e->audit_fn);
 	if (e->bound)
-		printf("            an upper bound: export.max_pfn leaves out "
-		       "likely false negatives,\n            and the audit "
-		       "labels it keeps are no uniform sample of what it "
-		       "keeps\n");
+		printf("            an upper bound: export.max_pfn (or "
+		       "export.pending_fn drop) leaves out likely false "
+		       "negatives,\n            and the audit labels it "
+		       "keeps are no uniform sample of what it keeps\n");
 	if (e->more_labels > 0)
 		printf("            about %ld more audit labels would narrow "
 		       "it to +-2 points\n", e->more_labels);

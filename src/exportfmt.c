@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "src/exportfmt.h"
 #include "src/jsonw.h"
@@ -57,20 +58,16 @@ exportfmt_is_st(int f)
 	       f == EXPORTFMT_PAIR;
 }
 
-static bool
-ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), m = strlen(tail);
-
-	return n > m && strcmp(s + n - m, tail) == 0;
-}
-
 int
 exportfmt_file_type_for(const char *path)
 {
-	if (ends_with(path, ".csv") || ends_with(path, ".csv.gz"))
+	size_t n;
+
+	/* after the compression's suffix, in any case (t.CSV.zst) */
+	outstream_codec(path, &n);
+	if (n > 4 && !strncasecmp(path + n - 4, ".csv", 4))
 		return EXPORTFMT_CSV;
-	if (ends_with(path, ".tsv") || ends_with(path, ".tsv.gz"))
+	if (n > 4 && !strncasecmp(path + n - 4, ".tsv", 4))
 		return EXPORTFMT_TSV;
 	return EXPORTFMT_JSONL;
 }

@@ -71,7 +71,8 @@ bool exportfmt_is_qrels(int f);
 bool exportfmt_is_st(int f);
 
 /* The file type EXPORTFMT_AUTO stands for with output @path: CSV for a
- * name ending in .csv (or .csv.gz), TSV for .tsv (.tsv.gz), else JSONL. */
+ * name ending in .csv (or .csv.gz, .csv.zst), TSV for .tsv (.tsv.gz,
+ * .tsv.zst), in any case, else JSONL. */
 int exportfmt_file_type_for(const char *path);
 
 struct exportfmt;

@@ -24,7 +24,7 @@ const struct opt exportjob_opts[] = {
 		"trec-qrels"),
 	OPT_VAL('o', "output", "FILE", CONFIG_STRING, NULL, NULL, ES, output,
 		"the file to write (- for standard output; gzip when it ends "
-		"in .gz)"),
+		"in .gz, zstd in .zst)"),
 	OPT_KEY(0, "file-type", "T", "export.file_type", CONFIG_ENUM, ES,
 		file_type, "triplet, n-tuple, labeled-pair: auto (by FILE's "
 		"name), jsonl, csv or tsv"),
@@ -96,8 +96,9 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 			       exportfmt_is_qrels(s->format) ? "a qrels file"
 							     : "JSONL");
 	if (s->format == EXPORTFMT_NTUPLE && s->negatives < 1)
-		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N, "
-			       "its number of negative columns");
+		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N "
+			       "(export.negatives), its number of "
+			       "negative columns");
 	if (s->run > 0 && s->all_runs)
 		return err_set(err, NS_EUSAGE, "--run and --all-runs exclude "
 			       "each other");
@@ -192,121 +193,177 @@ job_qrels(struct job *j, const struct export_query *q, struct ns_err *err)
 			       &j->c->rows, &j->c->qrels_no_id, err);
 }
 
-/* One query of a training format. */
-static enum ns_rc
-job_train(struct job *j, const struct export_query *q, struct ns_err *err)
+/* What the rules did to the candidates of one query (job_decide). */
+struct qcounts {
+	int64_t drop_fn, drop_passage, drop_undecided, drop_likely;
+	int64_t drop_pending, drop_cut, no_text, pos_dropped;
+	int64_t undecided, near_dup, wait, conflict, relabelled;
+	int64_t judged;
+};
+
+/* What becomes of a query of a training format. */
+enum qfate {
+	Q_WRITTEN,
+	Q_NO_TEXT,		/* known by id only */
+	Q_ACTION,		/* drop-query: it has a false negative */
+	Q_MAX_FLAGGED,		/* more false negatives than max_flagged */
+	Q_NO_POSITIVE,		/* no positive left */
+	Q_FEW_NEGATIVES,	/* fewer negatives than needed */
+};
+
+/*
+ * The rules of a training format over query @q (its false negatives
+ * already in j->fn): the positives into j->pos, the negatives into
+ * j->neg, what each rule took out into @qc, and, when @fate is not NULL,
+ * what became of each candidate q->items[i] (enum exportjob_fate; for a
+ * query left out before its candidates are looked at, nothing).  Both
+ * the export and exportjob_plan() (stats' estimate) decide here.
+ */
+static enum qfate
+job_decide(struct job *j, const struct export_query *q, struct qcounts *qc,
+	   unsigned char *fate)
 {
 	const struct exportjob_settings *s = j->s;
-	struct exportjob_counts *c = j->c;
-	int64_t drop_fn = 0, drop_passage = 0, drop_undecided = 0;
-	int64_t drop_likely = 0, drop_pending = 0, wait = 0, conflict = 0;
-	int64_t drop_cut = 0, no_text = 0, pos_dropped = 0, undecided = 0;
-	int64_t near_dup = 0, relabelled = 0, need;
-	size_t judged;
-	enum ns_rc rc;
+	int64_t need;
 
-	if (!q->text) {
-		c->q_no_text++;
-		return NS_OK;
-	}
-	if (j->fn.n > 0 && s->action == EXPORTJOB_DROP_QUERY) {
-		c->q_action++;
-		return NS_OK;
-	}
-	if (s->max_flagged >= 0 && (int64_t)j->fn.n > s->max_flagged) {
-		c->q_max_flagged++;
-		return NS_OK;
-	}
+	memset(qc, 0, sizeof(*qc));
+	if (!q->text)
+		return Q_NO_TEXT;
+	if (j->fn.n > 0 && s->action == EXPORTJOB_DROP_QUERY)
+		return Q_ACTION;
+	if (s->max_flagged >= 0 && (int64_t)j->fn.n > s->max_flagged)
+		return Q_MAX_FLAGGED;
 	for (size_t i = 0; i < q->npos; i++) {
 		const struct export_item *it = &q->pos[i];
 
 		if (classify(it) == CLS_DROP)
-			pos_dropped++;
+			qc->pos_dropped++;
 		else if (!it->text)
-			no_text++;
+			qc->no_text++;
 		else
 			plist_add(&j->pos, it);
 	}
-	judged = j->pos.n;
+	qc->judged = (int64_t)j->pos.n;
 	for (size_t i = 0; i < q->nitems; i++) {
 		const struct export_item *it = &q->items[i];
 		enum cls k = classify(it);
+		int f = EXPORTJOB_FATE_IN;
 
-		if (!it->candidate || k == CLS_POSITIVE)
+		if (!it->candidate || k == CLS_POSITIVE) {
+			if (fate)
+				fate[i] = EXPORTJOB_FATE_IN;
 			continue;
+		}
 		if (k == CLS_DROP) {
-			drop_passage++;
+			qc->drop_passage++;
 		} else if (k == CLS_FN_HUMAN || k == CLS_FN_AUTO) {
-			drop_fn += s->action != EXPORTJOB_RELABEL;
+			qc->drop_fn += s->action != EXPORTJOB_RELABEL;
 		} else if (it->pending && s->pending_fn == EXPORTJOB_DROP) {
-			drop_pending++;
+			qc->drop_pending++;
+			f = EXPORTJOB_FATE_CUT;
 		} else if (k == CLS_UNDECIDED &&
 			   s->undecided == EXPORTJOB_DROP) {
-			drop_undecided++;
+			qc->drop_undecided++;
 		} else if (k == CLS_UNDECIDED && it->pfn > j->max_pfn) {
-			drop_likely++;
+			qc->drop_likely++;
 		} else if (!it->text) {
-			no_text++;
+			qc->no_text++;
+			f = EXPORTJOB_FATE_OUT;
 		} else if (s->negatives > 0 &&
 			   (int64_t)j->neg.n >= s->negatives) {
-			drop_cut++;
+			qc->drop_cut++;
+			f = EXPORTJOB_FATE_OUT;
 		} else {
 			plist_add(&j->neg, it);
-			undecided += k == CLS_UNDECIDED;
-			near_dup += it->near_dup;
-			wait += it->pending == EXPORT_PENDING_WAIT;
-			conflict += it->pending == EXPORT_PENDING_CONFLICT;
+			f = EXPORTJOB_FATE_NEGATIVE;
+			qc->undecided += k == CLS_UNDECIDED;
+			qc->near_dup += it->near_dup;
+			qc->wait += it->pending == EXPORT_PENDING_WAIT;
+			qc->conflict += it->pending == EXPORT_PENDING_CONFLICT;
 		}
+		if (fate)
+			fate[i] = (unsigned char)f;
 	}
 	if (s->action == EXPORTJOB_RELABEL) {
 		for (size_t i = 0; i < j->fn.n; i++) {
 			if (!j->fn.v[i]->text) {
-				no_text++;
+				qc->no_text++;
 				continue;
 			}
 			plist_add(&j->pos, j->fn.v[i]);
-			relabelled++;
+			qc->relabelled++;
 		}
 	}
-	if (j->pos.n == 0) {
-		c->q_no_positive++;
-		return NS_OK;
-	}
+	if (j->pos.n == 0)
+		return Q_NO_POSITIVE;
 	need = s->format == EXPORTFMT_NTUPLE ? s->negatives : s->min_negatives;
-	if ((int64_t)j->neg.n < need) {
-		c->q_few_negatives++;
+	if ((int64_t)j->neg.n < need)
+		return Q_FEW_NEGATIVES;
+	return Q_WRITTEN;
+}
+
+/* One query of a training format. */
+static enum ns_rc
+job_train(struct job *j, const struct export_query *q, struct ns_err *err)
+{
+	struct exportjob_counts *c = j->c;
+	struct qcounts qc;
+	enum qfate fate = job_decide(j, q, &qc, NULL);
+	enum ns_rc rc;
+
+	switch (fate) {
+	case Q_NO_TEXT:
+		c->q_no_text++;
 		return NS_OK;
+	case Q_ACTION:
+		c->q_action++;
+		return NS_OK;
+	case Q_MAX_FLAGGED:
+		c->q_max_flagged++;
+		return NS_OK;
+	case Q_NO_POSITIVE:
+		c->q_no_positive++;
+		break;
+	case Q_FEW_NEGATIVES:
+		c->q_few_negatives++;
+		break;
+	case Q_WRITTEN:
+		if ((rc = exportfmt_query(j->fmt, q, j->pos.v, j->pos.n,
+					  j->neg.v, j->neg.n, &c->rows, err)))
+			return rc;
+		c->written++;
+		c->positives += qc.judged;
+		c->relabelled += qc.relabelled;
+		c->negatives += (int64_t)j->neg.n;
+		c->undecided_kept += qc.undecided;
+		c->near_dup_kept += qc.near_dup;
+		c->pending_wait += qc.wait;
+		c->pending_conflict += qc.conflict;
+		c->pos_dropped += qc.pos_dropped;
+		break;
 	}
-	if ((rc = exportfmt_query(j->fmt, q, j->pos.v, j->pos.n, j->neg.v,
-				  j->neg.n, &c->rows, err)))
-		return rc;
-	c->written++;
-	c->positives += (int64_t)judged;
-	c->relabelled += relabelled;
-	c->negatives += (int64_t)j->neg.n;
-	c->undecided_kept += undecided;
-	c->near_dup_kept += near_dup;
-	c->pending_wait += wait;
-	c->pending_conflict += conflict;
-	c->drop_pending += drop_pending;
-	c->drop_fn += drop_fn;
-	c->drop_passage += drop_passage;
-	c->drop_undecided += drop_undecided;
-	c->drop_likely += drop_likely;
-	c->drop_cut += drop_cut;
-	c->drop_no_text += no_text;
-	c->pos_dropped += pos_dropped;
+	/* what each rule took out of the candidates, whatever then became
+	 * of the query: --max-pfn taking a query's last negatives leaves
+	 * it out "with too few negatives", and still took them out */
+	if (fate != Q_WRITTEN)
+		c->drop_left_out += qc.drop_pending + qc.drop_fn +
+				    qc.drop_passage + qc.drop_undecided +
+				    qc.drop_likely + qc.drop_cut + qc.no_text;
+	c->drop_pending += qc.drop_pending;
+	c->drop_fn += qc.drop_fn;
+	c->drop_passage += qc.drop_passage;
+	c->drop_undecided += qc.drop_undecided;
+	c->drop_likely += qc.drop_likely;
+	c->drop_cut += qc.drop_cut;
+	c->drop_no_text += qc.no_text;
 	return NS_OK;
 }
 
-static enum ns_rc
-job_query(struct job *j, const struct export_query *q, struct ns_err *err)
+/* Start query @q: its false negatives into j->fn, counted into j->c. */
+static void
+job_fns(struct job *j, const struct export_query *q)
 {
 	j->pos.n = j->neg.n = j->fn.n = 0;
-	if (q->dropped) {
-		j->c->q_people++;
-		return NS_OK;
-	}
 	for (size_t i = 0; i < q->nitems; i++) {
 		enum cls k = classify(&q->items[i]);
 
@@ -316,9 +373,84 @@ job_query(struct job *j, const struct export_query *q, struct ns_err *err)
 			j->c->fn_auto += k == CLS_FN_AUTO;
 		}
 	}
+}
+
+static enum ns_rc
+job_query(struct job *j, const struct export_query *q, struct ns_err *err)
+{
+	if (q->dropped) {
+		j->c->q_people++;
+		return NS_OK;
+	}
+	job_fns(j, q);
 	if (exportfmt_is_qrels(j->s->format))
 		return job_qrels(j, q, err);
 	return job_train(j, q, err);
+}
+
+enum ns_rc
+exportjob_plan(struct db *db, const struct exportjob_settings *s,
+	       exportjob_plan_fn *fn, void *ctx, struct ns_err *err)
+{
+	struct export_reader *rd = NULL;
+	struct exportjob_counts c;
+	const struct export_query *q;
+	unsigned char *fate = NULL;
+	size_t cap = 0;
+	struct job j;
+	struct qcounts qc;
+	enum ns_rc rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&j, 0, sizeof(j));
+	j.s = s;
+	j.c = &c;
+	/* whether a passage has a text decides, not the text itself */
+	if ((rc = export_reader_open(db, s->run, s->all_runs,
+				     EXPORT_READ_HAS_TEXT, &rd, err)))
+		return rc;
+	j.max_pfn = export_reader_model(rd) ? s->max_pfn : 1.0;
+	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
+		if (q->dropped)
+			continue;
+		if (q->nitems > cap) {
+			cap = q->nitems;
+			fate = xrealloc(fate, cap);
+		}
+		job_fns(&j, q);
+		switch (job_decide(&j, q, &qc, fate)) {
+		case Q_WRITTEN:
+			break;
+		case Q_FEW_NEGATIVES:
+			/* left with too few by max_pfn or pending_fn, rules
+			 * on what P(FN) or an annotator says of its
+			 * candidates: as those cut them, not as a query
+			 * export never writes (the estimate keeps them
+			 * in the pool without the cut) */
+			if ((int64_t)j.neg.n + qc.drop_likely +
+			    qc.drop_pending < (s->format == EXPORTFMT_NTUPLE
+					       ? s->negatives
+					       : s->min_negatives))
+				continue;
+			for (size_t i = 0; i < q->nitems; i++)
+				fate[i] = EXPORTJOB_FATE_CUT;
+			break;
+		default:
+			continue;
+		}
+		for (size_t i = 0; i < q->nitems; i++)
+			if (q->items[i].candidate)
+				fn(ctx, q->id, q->items[i].passage_id,
+				   fate[i]);
+	}
+	if (rc == NS_ENOTFOUND)
+		rc = NS_OK;
+	export_reader_close(rd);
+	free(fate);
+	free(j.pos.v);
+	free(j.neg.v);
+	free(j.fn.v);
+	return rc;
 }
 
 /* The settings as JSON, for the record. */
@@ -386,6 +518,7 @@ counts_json(const struct exportjob_counts *c)
 		{ "max_pfn_not_applied", c->max_pfn_off },
 		{ "dropped_beyond_negatives", c->drop_cut },
 		{ "dropped_without_text", c->drop_no_text },
+		{ "dropped_in_queries_left_out", c->drop_left_out },
 		{ "positives_dropped", c->pos_dropped },
 		{ "queries_dropped_by_people", c->q_people },
 		{ "queries_dropped_by_action", c->q_action },
@@ -556,11 +689,15 @@ exportjob_print(const struct exportjob_settings *s,
 		(long long)c->undecided_kept, (long long)c->near_dup_kept);
 	fprintf(fp, "%-18s%lld false negatives, %lld dropped by people, %lld "
 		"undecided, %lld undecided with P(FN) above --max-pfn, %lld "
-		"beyond --negatives, %lld without text\n",
+		"beyond --negatives, %lld without text",
 		"negatives dropped", (long long)c->drop_fn,
 		(long long)c->drop_passage, (long long)c->drop_undecided,
 		(long long)c->drop_likely, (long long)c->drop_cut,
 		(long long)c->drop_no_text);
+	if (c->drop_left_out)
+		fprintf(fp, " (%lld of them in the queries left out)",
+			(long long)c->drop_left_out);
+	fputc('\n', fp);
 	/* review.overlap: an annotator's fn is no label until the others
 	 * agree (or an adjudicator decides), so such a candidate is what
 	 * the other rules make it; say how many, whatever was done */

@@ -120,7 +120,8 @@ struct exportjob_counts {
 	int64_t fn_human, fn_auto;	/* false negatives found (by people,
 					 * by the cascade) in the queries
 					 * not dropped by people */
-	/* candidates left out of written queries */
+	/* candidates each rule left out, in the queries written and in
+	 * those left out without a positive or with too few negatives */
 	int64_t drop_fn;		/* false negatives (drop-negative) */
 	int64_t drop_passage;		/* dropped by people */
 	int64_t drop_undecided;		/* undecided = drop */
@@ -128,7 +129,10 @@ struct exportjob_counts {
 	int64_t drop_pending;		/* pending fn, pending_fn = drop */
 	int64_t drop_cut;		/* beyond --negatives */
 	int64_t drop_no_text;		/* passages known by id only */
-	int64_t pos_dropped;		/* positives dropped by people */
+	int64_t drop_left_out;		/* ... of the above, in queries left
+					 * out after their candidates */
+	int64_t pos_dropped;		/* positives dropped by people (of
+					 * the queries written) */
 	/* queries left out */
 	int64_t q_people;		/* dropped by people */
 	int64_t q_action;		/* drop-query: had a false negative */
@@ -153,6 +157,34 @@ struct exportjob_counts {
  */
 enum ns_rc exportjob_run(struct db *db, const struct exportjob_settings *s,
 			 struct exportjob_counts *c, struct ns_err *err);
+
+/* What export @s does with a candidate (exportjob_plan()). */
+enum exportjob_fate {
+	EXPORTJOB_FATE_IN,	/* left out by its labels: a false negative,
+				 * a dropped passage, undecided (undecided =
+				 * drop) or above max_pfn; or a positive */
+	EXPORTJOB_FATE_NEGATIVE,/* written as a negative */
+	EXPORTJOB_FATE_OUT,	/* left out whatever its label: no text, or
+				 * beyond the negatives asked for */
+	EXPORTJOB_FATE_CUT,	/* left out by pending_fn = drop; or with
+				 * its query, which that or max_pfn left
+				 * with too few negatives */
+};
+typedef void exportjob_plan_fn(void *ctx, int64_t qid, int64_t pid,
+			       int fate);
+
+/*
+ * The rules of export @s (a training format) without writing anything:
+ * @fn gets every candidate of every query the export would write, with
+ * its fate (enum exportjob_fate); the candidates of the queries it leaves
+ * out (dropped, no positive, too few negatives, ...) and those of runs
+ * it does not take are not given, except those of a query max_pfn or
+ * pending_fn left with too few negatives (EXPORTJOB_FATE_CUT).  `stats` estimates the false negatives
+ * left among what this says export writes.
+ */
+enum ns_rc exportjob_plan(struct db *db, const struct exportjob_settings *s,
+			  exportjob_plan_fn *fn, void *ctx,
+			  struct ns_err *err);
 
 /* Print the summary of export @c with settings @s to @fp. */
 void exportjob_print(const struct exportjob_settings *s,

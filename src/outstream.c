@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "src/cleanup.h"
 #include "src/outstream.h"
@@ -24,7 +26,10 @@ struct outstream {
 	char *tmp;		/* the temporary file; NULL when writing
 				 * straight (stdout, a device, a pipe) */
 	int fd;			/* of tmp, or the file written straight */
-	gzFile gz;		/* when compressing, over fd */
+	gzFile gz;		/* when compressing to gzip, over fd */
+	ZSTD_CStream *zs;	/* when compressing to zstd */
+	char *zbuf;		/* zstd's output, written to fd */
+	size_t zcap;
 	char *buf;		/* pending bytes */
 	size_t len;
 	size_t total;		/* bytes given so far */
@@ -41,12 +46,103 @@ struct outstream {
 	volatile sig_atomic_t sig_busy;	/* out_flush() at work */
 };
 
-bool
-outstream_is_gzip(const char *path)
+/* The compressions written, by suffix (any case: import reads .GZ too) */
+static const struct {
+	const char *suffix;
+	enum outstream_codec codec;
+} out_codecs[] = {
+	{ ".gz", OUTSTREAM_GZIP },
+	{ ".zst", OUTSTREAM_ZSTD },
+	{ ".zstd", OUTSTREAM_ZSTD },
+};
+
+/* ... and those that are not: a name asking for one is refused rather
+ * than written plain under it (a reader of the name would fail on it) */
+static const struct {
+	const char *suffix, *what;
+} out_unwritten[] = {
+	{ ".bz2", "bzip2" }, { ".xz", "xz" }, { ".lz4", "lz4" },
+	{ ".lzma", "lzma" }, { ".zip", "zip" }, { ".7z", "7z" },
+	{ ".br", "brotli" }, { ".Z", "compress" }, { ".sz", "snappy" },
+};
+
+static bool
+out_ends_with(const char *s, size_t n, const char *tail)
+{
+	size_t m = strlen(tail);
+
+	return n > m && strcasecmp(s + n - m, tail) == 0;
+}
+
+enum outstream_codec
+outstream_codec(const char *path, size_t *base_len)
 {
 	size_t n = strlen(path);
 
-	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+	if (base_len)
+		*base_len = n;
+	if (!strcmp(path, "-"))
+		return OUTSTREAM_PLAIN;
+	for (size_t i = 0; i < NS_ARRAY_SIZE(out_codecs); i++)
+		if (out_ends_with(path, n, out_codecs[i].suffix)) {
+			if (base_len)
+				*base_len = n - strlen(out_codecs[i].suffix);
+			return out_codecs[i].codec;
+		}
+	return OUTSTREAM_PLAIN;
+}
+
+enum ns_rc
+outstream_check_name(const char *path, struct ns_err *err)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < NS_ARRAY_SIZE(out_unwritten); i++)
+		if (out_ends_with(path, n, out_unwritten[i].suffix))
+			return err_setpos(err, NS_EUSAGE, path, 0, 0, "the "
+					  "name asks for %s, which negsieve "
+					  "does not write (gzip for .gz, zstd "
+					  "for .zst, else plain): name the "
+					  "output .gz or .zst, or compress it "
+					  "afterwards", out_unwritten[i].what);
+	return NS_OK;
+}
+
+/* Start the compression @o->path asks for over @o->fd. */
+static enum ns_rc
+out_start_codec(struct outstream *o, struct ns_err *err)
+{
+	switch (outstream_codec(o->path, NULL)) {
+	case OUTSTREAM_GZIP: {
+		int fd2 = dup(o->fd);
+
+		if (fd2 < 0 || !(o->gz = gzdopen(fd2, "wb"))) {
+			if (fd2 >= 0)
+				close(fd2);
+			return err_setpos(err, NS_EIO, o->path, 0, 0, "cannot "
+					  "start gzip output");
+		}
+		gzbuffer(o->gz, OUT_BUF);
+		break;
+	}
+	case OUTSTREAM_ZSTD:
+		/* the default level, with a checksum (zstd -t checks it);
+		 * the same input gives the same bytes, as with gzip */
+		if (!(o->zs = ZSTD_createCStream()) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(o->zs,
+				 ZSTD_c_compressionLevel,
+				 ZSTD_CLEVEL_DEFAULT)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(o->zs,
+				 ZSTD_c_checksumFlag, 1)))
+			return err_setpos(err, NS_EIO, o->path, 0, 0, "cannot "
+					  "start zstd output");
+		o->zcap = ZSTD_CStreamOutSize();
+		o->zbuf = xmalloc(o->zcap);
+		break;
+	case OUTSTREAM_PLAIN:
+		break;
+	}
+	return NS_OK;
 }
 
 enum ns_rc
@@ -58,6 +154,8 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 
 	if (!*path)
 		return err_set(err, NS_EUSAGE, "the output file name is empty");
+	if (outstream_check_name(path, err))
+		return err->rc;
 	o = xcalloc(1, sizeof(*o));
 	o->path = xstrdup(path);
 	o->buf = xmalloc(OUT_BUF);
@@ -95,7 +193,7 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 			return rc;
 		}
 		o->direct = true;
-		goto gzip;
+		goto codec;
 	}
 	/* a symbolic link stays one: the file it points to is replaced */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
@@ -135,19 +233,10 @@ outstream_open(const char *path, struct outstream **out, struct ns_err *err)
 		outstream_abort(o);
 		return NS_EIO;
 	}
-gzip:
-	if (outstream_is_gzip(path)) {
-		int fd2 = dup(o->fd);
-
-		if (fd2 < 0 || !(o->gz = gzdopen(fd2, "wb"))) {
-			if (fd2 >= 0)
-				close(fd2);
-			err_setpos(err, NS_EIO, path, 0, 0, "cannot start "
-				   "gzip output");
-			outstream_abort(o);
-			return NS_EIO;
-		}
-		gzbuffer(o->gz, OUT_BUF);
+codec:
+	if (out_start_codec(o, err)) {
+		outstream_abort(o);
+		return err->rc;
 	}
 	*out = o;
 	return NS_OK;
@@ -173,10 +262,59 @@ out_flush(struct outstream *o, struct ns_err *err)
 	return rc;
 }
 
+/* Write @len bytes of @p to the file itself. */
+static enum ns_rc
+out_write_fd(struct outstream *o, const char *p, size_t len,
+	     struct ns_err *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(o->fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->failed = NS_EIO;
+			return err_setpos(err, NS_EIO, o->path, 0, 0, "write "
+					  "error: %s", w < 0 ? strerror(errno)
+					  : "nothing written");
+		}
+		off += (size_t)w;
+	}
+	return NS_OK;
+}
+
+/* Compress @len bytes of @p into zstd's stream, writing what it gives
+ * out; @end: the input is all there, end the frame. */
+static enum ns_rc
+out_zstd(struct outstream *o, const char *p, size_t len, bool end,
+	 struct ns_err *err)
+{
+	ZSTD_inBuffer in = { p, len, 0 };
+	size_t left;
+
+	do {
+		ZSTD_outBuffer zo = { o->zbuf, o->zcap, 0 };
+
+		left = ZSTD_compressStream2(o->zs, &zo, &in, end ?
+					    ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left)) {
+			o->failed = NS_EIO;
+			return err_setpos(err, NS_EIO, o->path, 0, 0, "zstd "
+					  "compression: %s",
+					  ZSTD_getErrorName(left));
+		}
+		if (zo.pos && out_write_fd(o, o->zbuf, zo.pos, err))
+			return NS_EIO;
+	} while (end ? left != 0 : in.pos < in.size);
+	return NS_OK;
+}
+
 static enum ns_rc
 out_flush_buf(struct outstream *o, struct ns_err *err)
 {
-	size_t off = 0;
+	enum ns_rc rc;
 
 	if (o->failed) {
 		o->len = 0;
@@ -197,22 +335,10 @@ out_flush_buf(struct outstream *o, struct ns_err *err)
 		o->len = 0;
 		return NS_OK;
 	}
-	while (off < o->len) {
-		ssize_t w = write(o->fd, o->buf + off, o->len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			o->len = 0;
-			o->failed = NS_EIO;
-			return err_setpos(err, NS_EIO, o->path, 0, 0, "write "
-					  "error: %s", w < 0 ? strerror(errno)
-					  : "nothing written");
-		}
-		off += (size_t)w;
-	}
+	rc = o->zs ? (o->len ? out_zstd(o, o->buf, o->len, false, err) : 0)
+		   : out_write_fd(o, o->buf, o->len, err);
 	o->len = 0;
-	return NS_OK;
+	return rc;
 }
 
 enum ns_rc
@@ -269,6 +395,8 @@ out_free(struct outstream *o)
 	free(o->target);
 	free(o->tmp);
 	free(o->buf);
+	free(o->zbuf);
+	ZSTD_freeCStream(o->zs);
 	free(o);
 }
 
@@ -287,6 +415,8 @@ outstream_finish(struct outstream *o, struct ns_err *err)
 					"error: %s", zrc == Z_ERRNO ?
 					strerror(errno) : "gzip stream");
 	}
+	if (o->zs && rc == NS_OK)
+		rc = out_zstd(o, NULL, 0, true, err);
 	if (!o->tmp && !o->direct) {
 		if (rc == NS_OK && fflush(stdout) != 0)
 			rc = err_setpos(err, NS_EIO, "-", 0, 0, "write error: "

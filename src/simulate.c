@@ -369,7 +369,7 @@ sim_snapshot(struct sim *s, double budget, int64_t decisions,
 	simulate_tally(r, s->n, s->truth, s->out, s->people, s->flag,
 		       s->fn_total, s->tn_total);
 	cascade_estimate_counts(s->c, fr.t, &fr.pfn, s->s->max_pfn, s->it, s->n,
-				drop, &in);
+				drop, NULL, &in);
 	cascadejob_estimate_from(&in, s->c->confidence, &e);
 	r->estimate_known = e.known;
 	r->estimate = e.rate;

@@ -60,4 +60,13 @@ is "$out" "$(cat "$top_srcdir/negsieve.yaml.example")" \
    "negsieve.yaml.example is up to date (negsieve init --example-config > negsieve.yaml.example)"
 run "$NEGSIEVE" init --config "$top_srcdir/negsieve.yaml.example" "$T/ex"
 is "$rc" 0 "the example config is valid: every default passes its own check"
+
+# a font macro line (.B, .BR, .RB, .I, ...) with an odd number of quotes
+# prints a stray '"' (negsieve.1 had '.BR \-\-max\-pfn ."'); lines with a
+# roff comment are left aside
+for m in "$man1" "$man5" "$top_srcdir/man/negsieve.7"; do
+	bad=$(grep -n '^\.[BIR][BIR]\{0,1\} ' "$m" | grep -v '\\"' |
+		awk -F'"' 'NF % 2 == 0')
+	is "$bad" "" "$(basename "$m"): no macro line with an unpaired quote"
+done
 done_testing

@@ -83,6 +83,31 @@ sqlite3 "$P/negsieve.db" "DELETE FROM run WHERE id = $u"
 # .gz: gzip output, when the name says so
 "$NEGSIEVE" export -o "$T/a.jsonl.gz" "$P" >/dev/null
 is "$(gzip -dc "$T/a.jsonl.gz")" "$(cat "$T/a.jsonl")" ".gz: gzip of the same"
+# .zst: zstd (import reads it); the compression and the file type come
+# from the name's suffixes in any case; a compression negsieve does not
+# write is refused, not written plain under its name
+if command -v zstd >/dev/null; then
+	"$NEGSIEVE" export -o "$T/a.jsonl.zst" "$P" >/dev/null
+	is "$(zstd -dc "$T/a.jsonl.zst")" "$(cat "$T/a.jsonl")" \
+		".zst: zstd of the same"
+	"$NEGSIEVE" export -f triplet -o "$T/t.CSV.ZST" "$P" >/dev/null
+	is "$(zstd -dc "$T/t.CSV.ZST" | head -1)" "anchor,positive,negative" \
+		".CSV.ZST: zstd of CSV"
+else
+	skip "no zstd command"
+	skip "no zstd command"
+fi
+"$NEGSIEVE" export -f triplet -o "$T/t.CSV" "$P" >/dev/null
+is "$(head -1 "$T/t.CSV")" "anchor,positive,negative" "t.CSV: CSV"
+"$NEGSIEVE" export -f triplet -o "$T/t.Tsv.GZ" "$P" >/dev/null
+is "$(gzip -dc "$T/t.Tsv.GZ" | head -1)" "$(printf 'anchor\tpositive\tnegative')" \
+	"t.Tsv.GZ: gzip of TSV"
+n0=$(db "$P" "SELECT count(*) FROM export")
+run "$NEGSIEVE" export -o "$T/a.jsonl.bz2" "$P"
+is "$rc:$err" "2:negsieve: $T/a.jsonl.bz2: the name asks for bzip2, which negsieve does not write (gzip for .gz, zstd for .zst, else plain): name the output .gz or .zst, or compress it afterwards
+negsieve: nothing was exported" ".bz2: refused, saying why"
+ok "... no file written" test ! -e "$T/a.jsonl.bz2"
+is "$(db "$P" "SELECT count(*) FROM export")" "$n0" "... no export logged"
 
 # sentence-transformers rows: JSONL, CSV and TSV hold the same rows for
 # Python's csv module and for pandas
@@ -155,6 +180,25 @@ is "$(db "$C" "SELECT json_extract(params, '$.action') || ' ' ||
 run "$NEGSIEVE" export -f bge -a relabel -o "$T/c2.jsonl" "$C"
 is_in "$out" "export 2: bge to" "--format over the config"
 is_in "$out" "2 judged + 3 added by relabelling" "--action over the config"
+# export.file_type is how the sentence-transformers formats are written:
+# the formats of one file type ignore it (--file-type is an error there)
+cat >>"$T/c.yaml" <<'E'
+  file_type: csv
+E
+"$NEGSIEVE" config "$C" "$T/c.yaml" >/dev/null
+run "$NEGSIEVE" export -o "$T/c3.out" "$C"
+is "$rc:$(head -1 "$T/c3.out")" "0:anchor,positive,negative" \
+	"export.file_type csv from the config: triplet as CSV"
+for f in bge tevatron beir-qrels trec-qrels; do
+	run "$NEGSIEVE" export -f $f -o "$T/c3.$f" "$C"
+	is "$rc:$err" "0:" "export.file_type csv in the config: -f $f exports"
+done
+is "$(head -c 1 "$T/c3.bge")" "{" "... bge as JSON lines"
+printf 'export:\n  format: trec-qrels\n' >"$T/c4.yaml"
+"$NEGSIEVE" config "$C" "$T/c4.yaml" >/dev/null
+run "$NEGSIEVE" export --file-type csv -o "$T/x" "$C"
+is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --file-type csv: trec-qrels is written as a qrels file only (the format is export.format of the project's config)" \
+	"--file-type for a format from the config: the message names the key"
 
 # --max-pfn before the cascade has a P(FN) model (the fixture's fits have
 # none) leaves nothing out, and the summary says it was not applied
@@ -219,6 +263,39 @@ is_in "$(beta "$T/ova.jsonl")" '"neg": ["n10 beta undecided", "n11 beta judged n
 run "$NEGSIEVE" export -f trec-qrels -o - "$O"
 is "$(printf '%s\n' "$out" | grep -c 'q2 0 n9\|q2 0 n10')" 0 \
 	"qrels: a pending FN is no false negative"
+# stats counts the negatives export would write by export's own rules:
+# not those of the queries it leaves out (without text, with too few
+# negatives), nor the pending FN export.pending_fn drop leaves out
+stats_negs() {
+	"$NEGSIEVE" stats "$1" | sed -n 's/.* among the \([0-9]*\) negatives export would write.*/\1/p'
+}
+export_negs() {
+	"$NEGSIEVE" export -o "$T/negs.jsonl" "$1" | sed -n 's/^negatives  *\([0-9]*\) written.*/\1/p'
+}
+F=$T/fx
+"$NEGSIEVE" init "$F" >/dev/null
+sqlite3 "$F/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
+is "$(stats_negs "$F")" "$(export_negs "$F")" "stats: the negatives export writes"
+printf 'export:\n  undecided: drop\n' >"$T/ud.yaml"
+"$NEGSIEVE" config "$F" "$T/ud.yaml" >/dev/null
+is "$(stats_negs "$F"):$(export_negs "$F")" "3:3" \
+	"stats under export.undecided drop: what export writes (q4, q5 left out with too few)"
+cp -r "$O" "$T/overlap-drop"
+printf 'export:\n  pending_fn: drop\n' >"$T/pd.yaml"
+"$NEGSIEVE" config "$T/overlap-drop" "$T/pd.yaml" >/dev/null
+is "$(stats_negs "$T/overlap-drop")" "$(export_negs "$T/overlap-drop")" \
+	"stats under export.pending_fn drop: what export writes"
+# every negative a rule took out is counted, in the queries it then left
+# without negatives (or without a positive) too
+run "$NEGSIEVE" export --undecided drop -o "$T/ud.jsonl" "$P"
+is_in "$out" "queries left out  0 without a positive, 2 with too few negatives" \
+	"--undecided drop: q4, q5 left out with too few negatives"
+is_in "$out" "negatives dropped 0 false negatives, 1 dropped by people, 5 undecided," \
+	"... and their undecided candidates counted as dropped"
+is_in "$out" "(3 of them in the queries left out)" "... saying how many were theirs"
+run "$NEGSIEVE" export -a drop-negative -o "$T/dn.jsonl" "$P"
+is_in "$out" "negatives dropped 3 false negatives," \
+	"drop-negative: q5's false negative counted though q5 is left out"
 run "$NEGSIEVE" export --pending-fn maybe -o "$T/x" "$O"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --pending-fn: expected one of keep,drop, got 'maybe'" \
 	"--pending-fn: keep or drop"
@@ -228,6 +305,14 @@ n0=$(db "$P" "SELECT count(*) FROM export")
 run "$NEGSIEVE" export "$P"
 is "$rc:$err" "2:negsieve: export: no output: give -o FILE (- for standard output)
 Try 'negsieve export --help'." "no -o: usage error"
+run "$NEGSIEVE" export list "$P"
+is "$rc:$err" "2:negsieve: export: expected one PROJECT argument; export has no subcommand 'list' (the exports of a project are listed by 'negsieve stats PROJECT')
+Try 'negsieve export --help'." "export list PROJECT: a hint at stats"
+run "$NEGSIEVE" export -o "$T/x" list
+is "$rc:$(printf '%s' "$err" | tail -1)" "7:negsieve: export: no subcommand 'list' either: the exports of a project are listed by 'negsieve stats PROJECT'" \
+	"export list (no such project): the same hint"
+run "$NEGSIEVE" export -o "$T/x" "$T/nosuch"
+is "$(printf '%s\n' "$err" | grep -c subcommand)" 0 "a missing project by path: no hint"
 run "$NEGSIEVE" export -f xml -o "$T/x" "$P"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --format: expected one of bge,tevatron,triplet,n-tuple,labeled-pair,beir-qrels,trec-qrels, got 'xml'" \
 	"unknown format"
@@ -241,7 +326,7 @@ run "$NEGSIEVE" export --file-type csv -o "$T/x" "$P"
 is "$(printf '%s' "$err" | head -1)" "negsieve: export: --file-type csv: bge is written as JSONL only" \
 	"bge as CSV"
 run "$NEGSIEVE" export -f n-tuple -o "$T/x" "$P"
-is "$(printf '%s' "$err" | head -1)" "negsieve: export: n-tuple needs --negatives N, its number of negative columns" \
+is "$(printf '%s' "$err" | head -1)" "negsieve: export: n-tuple needs --negatives N (export.negatives), its number of negative columns" \
 	"n-tuple without --negatives"
 run "$NEGSIEVE" export --run 99 -o "$T/x" "$P"
 is "$rc:$err" "7:negsieve: no run with id 99

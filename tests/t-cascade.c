@@ -615,7 +615,7 @@ test_estimate(void)
 	lab[N] = '\0';
 	v = items_by_hand(N, score, au, lab);
 	cascade_thr_initial(&c, &t);
-	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, false, &in);
+	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, false, NULL, &in);
 	is_int(in.pool, 90, "pool: the 90 items not flagged");
 	is_int(in.negatives, 80, "negatives: 20 people's TN + 60 unlabelled");
 	is_int(in.unlabelled, 60, "of which 60 unlabelled");
@@ -632,7 +632,7 @@ test_estimate(void)
 	is_dbl(e.hi, fmin(90 * hi - 10, 60) / 80, 1e-12, "its high end, at "
 	       "most every unlabelled item");
 	/* undecided dropped: the pool is only what the cascade kept (none) */
-	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, true, &in);
+	cascade_estimate_counts(&c, &t, NULL, 1.0, v, N, true, NULL, &in);
 	is_int(in.pool, 0, "undecided dropped: nothing kept, an empty pool");
 	is_int(in.negatives, 20, "only people's TN");
 	cascadejob_estimate_from(&in, 0.95, &e);
@@ -745,8 +745,10 @@ test_query_effects(void)
 	   "no model");
 	/* export.max_pfn: the estimate's pool loses exactly the unlabelled
 	 * items above it */
-	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false, &all);
-	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.5, v, N, false, &cut);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false,
+				NULL, &all);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.5, v, N, false,
+				NULL, &cut);
 	for (int i = 0; i < N; i++)
 		left += v[i].label == CASCADE_UNLABELLED && pfn[i] > 0.5;
 	ok(left > 0 && left < all.unlabelled, "some unlabelled items above "
@@ -777,8 +779,10 @@ test_query_effects(void)
 	cascade_fitres_fini(&fr);
 	ok(cascade_fit(&c, &cur, v, N, &fr, NULL) == NS_OK, "fit on 12 labels "
 	   "of one query");
-	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.0, v, N, false, &cut);
-	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false, &all);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 0.0, v, N, false,
+				NULL, &cut);
+	cascade_estimate_counts(&c, fr.t, &fr.pfn, 1.0, v, N, false,
+				NULL, &all);
 	ok(fr.pfn.dim == 0 && cut.pool == all.pool, "no model: max_pfn 0 "
 	   "leaves nothing out");
 	cascade_fitres_fini(&fr);

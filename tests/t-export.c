@@ -243,7 +243,11 @@ test_actions(void)
 	       "drop-negative: false negatives are not positives");
 	is_str(list(l, 0, "neg"), "n3 alpha negative",
 	       "drop-negative: ... nor negatives");
-	is_int(c.drop_fn, 2, "drop-negative: two candidates dropped");
+	/* q5's false negative is dropped too, though q5 is then left
+	 * out without a positive: every one the rule removed counts */
+	is_int(c.drop_fn, 3, "drop-negative: three candidates dropped, "
+	       "q5's too");
+	is_int(c.drop_left_out, 1, "... one of them in a query left out");
 	is_int(c.q_no_positive, 1, "drop-negative: one query without a "
 	       "positive");
 	is_int(c.relabelled, 0, "drop-negative: nothing relabelled");
@@ -274,7 +278,12 @@ test_actions(void)
 	is_str(list(l, 1, "neg"), "n8 beta \"kept\",\ttab\nline two|n11 "
 	       "beta judged non-relevant", "undecided drop: the cascade's "
 	       "tn and the judged one stay");
-	is_int(c.drop_undecided, 2, "undecided drop: counted");
+	/* q4 and q5 lose their negatives to the rule and are left out
+	 * with too few: the rule removed theirs too */
+	is_int(c.drop_undecided, 5, "undecided drop: counted, in q4 and q5 "
+	       "too");
+	is_int(c.drop_left_out, 3, "... three of them in the queries left "
+	       "out");
 	is_int(c.q_few_negatives, 2, "undecided drop: two queries without "
 	       "negatives");
 	json_decref(l);
@@ -481,8 +490,8 @@ test_errors(void)
 	       "... with its reason");
 	exportjob_defaults(&s, EXPORTFMT_NTUPLE, "x");
 	exportjob_check(&s, &err);
-	is_str(err.msg, "n-tuple needs --negatives N, its number of negative "
-	       "columns", "n-tuple without --negatives refused");
+	is_str(err.msg, "n-tuple needs --negatives N (export.negatives), its "
+	       "number of negative columns", "n-tuple without --negatives refused");
 	exportjob_defaults(&s, EXPORTFMT_BEIR_QRELS, "x");
 	s.fn_grade = 0;
 	exportjob_check(&s, &err);

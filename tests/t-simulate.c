@@ -478,7 +478,7 @@ test_estimate_cut(void)
 		cascade_thr_initial(&c, &cur);
 		cascade_fit(&c, &cur, v, N, &fr, &err);
 		cascade_estimate_counts(&c, fr.t, &fr.pfn, s.max_pfn, v, N,
-					false, &in);
+					false, NULL, &in);
 		cascade_fitres_fini(&fr);
 		ok(w->left_out > 0 && w->estimate_known && w->estimate_bound,
 		   "%lld undecided left out: the estimate is a bound",
