@@ -81,6 +81,9 @@ cmd_embed(int argc, char **argv)
 	if (o.endpoint && opt_from(embed_cmd.rows, &st, "dim") ==
 			  OPT_FROM_DEFAULT)
 		o.dim = 0;
+	/* the built-in embedder by the name embed reports and mine takes */
+	if (!o.endpoint && !strcmp(o.model, EMBED_BUILTIN_MODEL))
+		o.model = "builtin";
 	if (embedjob_check(&o, &err) != NS_OK) {
 		project_close(&p);
 		return cmd_usage_error("embed", "%s", err.msg);

@@ -92,14 +92,15 @@ mine_fts_fresh(struct project *pj, const struct minejob_settings *o,
 		goto fail;
 	if (rebuilt)
 		fprintf(stderr, "negsieve: mine: the full-text index was "
-			"stale (an import with import.fts false); rebuilt it "
-			"over %lld passages and %lld queries in %.2f s\n",
+			"stale (an import with --no-fts or import.fts "
+			"false); rebuilt it over %lld passages and %lld queries in %.2f s\n",
 			(long long)np, (long long)nq, now_seconds() - t0);
 	return NS_OK;
 fail:
 	snprintf(msg, sizeof(msg), "%s", err->msg);
 	return err_set(err, rc, "%s: the full-text index is stale (an "
-		       "import with import.fts false) and could not be "
+		       "import with --no-fts or import.fts false) and "
+		       "could not be "
 		       "rebuilt for BM25: %s (nothing was changed)", pj->dir,
 		       msg);
 }

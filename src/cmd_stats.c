@@ -460,7 +460,8 @@ cmd_stats(int argc, char **argv)
 		 * lacks: say so before someone wonders why */
 		if (fts_stale)
 			printf("full-text   index stale: an import with "
-			       "import.fts false added text it lacks (mine "
+			       "--no-fts or import.fts false added text it "
+			       "lacks (mine "
 			       "--method bm25, or an import with import.fts "
 			       "true, rebuilds it)\n");
 		printf("positives   %lld (and %lld judged non-relevant)\n",

@@ -734,6 +734,11 @@ embedjob_check(const struct embedjob_settings *s, struct ns_err *err)
 	if (s->endpoint && strcmp(s->model, "builtin") == 0)
 		return err_set(err, NS_EUSAGE, "--endpoint needs --model NAME "
 			       "(the model the service should use)");
+	/* its vectors would pass for the built-in embedder's */
+	if (s->endpoint && strcmp(s->model, EMBED_BUILTIN_MODEL) == 0)
+		return err_set(err, NS_EUSAGE, "--model %s is the built-in "
+			       "embedder's name: an endpoint's model needs "
+			       "another", s->model);
 	if (!s->endpoint && strcmp(s->model, "builtin") != 0)
 		return err_set(err, NS_EUSAGE, "model '%s' needs --endpoint "
 			       "URL (or embed.endpoint)", s->model);

@@ -46,6 +46,14 @@ is "$out" "passage vectors up to date: 100 of model builtin-tfidf-v1 (dimension 
 query vectors up to date: 43 of model builtin-tfidf-v1 (dimension 384, set 2); nothing written
 note: 1 of 44 queries have no vector (no text)" "... says both kinds are up to date"
 is "$(sets "$P") $(nfiles "$P")" "2 4" "... and writes no set and no file"
+# the built-in embedder by the name it reports (mine takes it too)
+run "$NEGSIEVE" embed --dim 384 --model builtin-tfidf-v1 "$P"
+is "$rc" 0 "--model builtin-tfidf-v1 is the built-in embedder"
+is_in "$out" "passage vectors up to date: 100 of model builtin-tfidf-v1" "... whose vectors are up to date"
+run "$NEGSIEVE" embed --model builtin-tfidf-v1 --endpoint http://127.0.0.1:9/v1 "$P"
+is "$rc" 2 "an endpoint's model named as the built-in embedder is refused"
+is_in "$err" "--model builtin-tfidf-v1 is the built-in embedder's name: an endpoint's model needs another" "... saying why"
+is "$(sets "$P") $(nfiles "$P")" "2 4" "... writing nothing"
 # the same texts in another project give the same vectors
 mkproj "$T/p2"
 sqlite3 "$T/p2/negsieve.db" "INSERT INTO query(xid, text, source_id) VALUES ('notext', NULL, 1)"

@@ -16,8 +16,8 @@ cands() {
 		WHERE run_id = (SELECT max(id) FROM run)
 		ORDER BY query_id, rank" | md5sum
 }
-REBUILT="negsieve: mine: the full-text index was stale (an import with import.fts false); rebuilt it over 5000 passages and 50 queries in "
-STALE="full-text   index stale: an import with import.fts false added text it lacks (mine --method bm25, or an import with import.fts true, rebuilds it)"
+REBUILT="negsieve: mine: the full-text index was stale (an import with --no-fts or import.fts false); rebuilt it over 5000 passages and 50 queries in "
+STALE="full-text   index stale: an import with --no-fts or import.fts false added text it lacks (mine --method bm25, or an import with import.fts true, rebuilds it)"
 MINE='mine:\n  num_negatives: 5\n  range_max: 20\n  method: bm25\n'
 
 # --- the reference: imported with the index ----------------------------
@@ -112,7 +112,7 @@ else
 	mkdir out && chmod 777 out
 	run ro "$NEGSIEVE" mine --shard 0/1 --output "$T/out/s.db" g-ro
 	is "$rc" 4 "mine --shard, read-only, stale index: exit 4"
-	is_in "$err" "negsieve: g-ro: the full-text index is stale (an import with import.fts false) and could not be rebuilt for BM25: g-ro: nobody cannot write this project" \
+	is_in "$err" "negsieve: g-ro: the full-text index is stale (an import with --no-fts or import.fts false) and could not be rebuilt for BM25: g-ro: nobody cannot write this project" \
 		"mine --shard, read-only, stale index: says what failed"
 	is_in "$err" "(nothing was changed)" \
 		"mine --shard, read-only, stale index: says nothing changed"
