@@ -138,8 +138,11 @@ minejob_json(const struct minejob_settings *o, const char *method,
 	if (!strcmp(method, "dense")) {
 		json_object_set_new(j, "index", json_string(o->index));
 		json_object_set_new(j, "factory", json_string(factory));
-		json_object_set_new(j, "model", json_string(o->model ?
-							     o->model : model));
+		/* the model the vectors are stored under ("builtin" is
+		 * builtin-tfidf-v1's), as embed reports it */
+		json_object_set_new(j, "model", json_string(model && *model ?
+							     model : o->model ?
+							     o->model : ""));
 		json_object_set_new(j, "nprobe", json_integer(nprobe));
 		json_num(j, "recall", recall);
 		json_object_set_new(j, "query_vectors", json_integer(qset));

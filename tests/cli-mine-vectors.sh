@@ -37,6 +37,8 @@ is_in "$out" "embedded 12 passages and 4 queries (dimension 384)" "... and what 
 is_in "$out" "run 1: 4 queries" "then it mines"
 is "$(nvec "$P")" 2 "a query and a passage vector set"
 is "$(runmodel "$P")" "builtin-tfidf-v1" "the run names the vectors it used"
+run "$NEGSIEVE" mine --model builtin --num-negatives 1 "$P"
+is "$(runmodel "$P")" "builtin-tfidf-v1" "--model builtin: the run names the vectors' model, not the alias"
 run "$NEGSIEVE" mine --num-negatives 1 "$P"
 is "$(nvec "$P")" 2 "the next run embeds nothing"
 case "$out" in *"no vectors yet"*) ok "no second embedding message" false ;;
