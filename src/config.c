@@ -66,7 +66,7 @@ const struct config_key config_keys[] = {
 	  "project's only vectors (embed.model's among several), made "
 	  "first with the embed.* settings when there are none." },
 	{ "mine.recall_target", CONFIG_FLOAT, "0.95", "0..1",
-	  "For IVF indexes, raise nprobe until recall@k on a sample reaches this." },
+	  "For IVF indexes, raise nprobe (HNSW: efSearch) until recall@k on a sample reaches this." },
 	{ "mine.range_min", CONFIG_INT, "0", "0..10000000",
 	  "Drop candidates ranked at or above this rank (skip the top N)." },
 	{ "mine.range_max", CONFIG_INT, "100", "1..10000000",

@@ -259,6 +259,19 @@ dense_nlist(const struct dense_index *ix)
 	return dense_nlist_of(ix->ix);
 }
 
+int64_t
+dense_ef_search(const struct dense_index *ix)
+{
+	return ns_faiss_hnsw_ef_search(ix->ix);
+}
+
+const char *
+dense_tune_param(const struct dense_index *ix)
+{
+	return dense_nlist(ix) > 0 ? "nprobe" :
+	       dense_ef_search(ix) > 0 ? "efSearch" : NULL;
+}
+
 enum ns_rc
 dense_set_param(struct dense_index *ix, const char *name, double value,
 		struct ns_err *err)
@@ -385,30 +398,47 @@ dense_knn(const float *xq, int64_t nq, const float *xb, int64_t nb, int dim,
 
 enum ns_rc
 dense_tune(struct dense_index *ix, const float *xs, int64_t ns, int k,
-	   double target, const float *xb, int64_t nb, int64_t *nprobe,
+	   double target, const float *xb, int64_t nb, int64_t *value,
 	   double *recall, struct ns_err *err)
 {
-	return dense_tune_ex(ix, xs, ns, k, target, xb, nb, NULL, nprobe,
+	return dense_tune_ex(ix, xs, ns, k, target, xb, nb, NULL, value,
 			     recall, err);
 }
 
 enum ns_rc
 dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
 	      double target, const float *xb, int64_t nb,
-	      const struct topk_opts *engine, int64_t *nprobe, double *recall,
+	      const struct topk_opts *engine, int64_t *value, double *recall,
 	      struct ns_err *err)
 {
-	int64_t nlist = dense_nlist(ix), np;
+	const char *param = dense_tune_param(ix);
+	int64_t nlist = dense_nlist(ix), lo = 0, hi = 0, v;
 	size_t m = (size_t)ns * (size_t)k;
 	float *d = NULL;
 	int64_t *exact = NULL, *approx = NULL;
 	enum ns_rc rc;
 
-	*nprobe = 0;
+	*value = 0;
 	*recall = 1.0;
 	/* without the vectors only IVF has a reference (all lists) */
 	if (ns <= 0 || (nlist <= 0 && !xb))
 		return NS_OK;
+	if (nlist > 0) {
+		lo = 1;
+		hi = nlist;
+	} else if (param) {
+		/* HNSW: faiss's default efSearch (16) suits a top 1 or so;
+		 * a walk that stops short of k candidates can hardly find
+		 * the top k, and one longer than the vectors held finds
+		 * nothing more */
+		lo = k > 16 ? k : 16;
+		hi = dense_ntotal(ix) < DENSE_EF_SEARCH_MAX ?
+			     dense_ntotal(ix) : DENSE_EF_SEARCH_MAX;
+		if (hi < 1)
+			hi = 1;
+		if (lo > hi)
+			lo = hi;
+	}
 	d = xmalloc(m * sizeof(*d));
 	exact = xmalloc(m * sizeof(*exact));
 	approx = xmalloc(m * sizeof(*approx));
@@ -434,20 +464,16 @@ dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns, int k,
 		rc = dense_search(ix, xs, ns, k, d, exact, err);
 	if (rc)
 		goto out;
-	/* another index (HNSW, PQ, ...): its recall as it is */
-	if (nlist <= 0) {
-		if ((rc = dense_search(ix, xs, ns, k, d, approx, err)) ==
-		    NS_OK)
-			*recall = dense_recall(approx, exact, ns, k);
-		goto out;
-	}
-	for (np = 1;; np = np * 2 > nlist ? nlist : np * 2) {
-		if ((rc = dense_set_param(ix, "nprobe", (double)np, err)) ||
+	/* IVF and HNSW: the parameter doubles until the target or its cap;
+	 * another index (PQ, ...) is searched once, as it is (lo = hi = 0) */
+	for (v = lo;; v = v * 2 > hi ? hi : v * 2) {
+		if ((param &&
+		     (rc = dense_set_param(ix, param, (double)v, err))) ||
 		    (rc = dense_search(ix, xs, ns, k, d, approx, err)))
 			goto out;
 		*recall = dense_recall(approx, exact, ns, k);
-		*nprobe = np;
-		if (*recall >= target || np >= nlist)
+		*value = v;
+		if (*recall >= target || v >= hi)
 			break;
 	}
 out:

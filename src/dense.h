@@ -69,6 +69,17 @@ int dense_dim(const struct dense_index *ix);
 int64_t dense_ntotal(const struct dense_index *ix);
 /* Number of IVF lists, 0 when the index is not IVF (or not reachable). */
 int64_t dense_nlist(const struct dense_index *ix);
+/* efSearch of an HNSW index (also under a transform: "PCA64,HNSW32"), 0
+ * when the index is not HNSW. */
+int64_t dense_ef_search(const struct dense_index *ix);
+
+/* The search parameter dense_tune() raises on @ix: "nprobe" (IVF),
+ * "efSearch" (HNSW), or NULL (other indexes: measured as they are). */
+const char *dense_tune_param(const struct dense_index *ix);
+
+/* dense_tune()'s cap on HNSW's efSearch (also at most the vectors held):
+ * faiss's search then walks that many candidates per query. */
+#define DENSE_EF_SEARCH_MAX 4096
 
 /* Set a search parameter through faiss's ParameterSpace ("nprobe",
  * "efSearch", ...), which also reaches indexes wrapped in transforms. */
@@ -142,26 +153,31 @@ double dense_recall(const int64_t *approx, const int64_t *exact, int64_t nq,
 		    int k);
 
 /*
- * For an IVF index: measure recall@@k on the @ns sample queries @xs
- * against the exact top-@k, doubling nprobe from 1 until the recall
- * reaches @target; leaves the index at that nprobe and reports it and the
- * recall.  The exact top-@k is brute force over the @nb vectors @xb the
- * index was built from (through BLAS, no copy), or, when @xb is NULL,
- * exhaustive probing (nprobe = nlist; exact for IVF..,Flat, but slow: no
- * BLAS).  When the recall stays below @target at nprobe = nlist, the index
- * cannot reach it (lossy codes such as PQ, too few training
- * vectors).  Other indexes (HNSW, PQ, ...) are measured as they are:
- * *@nprobe = 0, and *@recall their recall@@k against @xb, or 1 when @xb
- * is NULL (no reference).
+ * Tune the search parameter of @ix (dense_tune_param()) to @target:
+ * measure recall@@k on the @ns sample queries @xs against the exact
+ * top-@k, raising the parameter until the recall reaches @target or the
+ * parameter its cap; leaves the index at that value and reports it in
+ * *@value and the recall in *@recall.  IVF: nprobe doubles from 1 up to
+ * nlist.  HNSW: efSearch doubles from max(@k, 16) up to
+ * DENSE_EF_SEARCH_MAX or the vectors held, whichever is smaller.  The
+ * exact top-@k is brute force over the @nb vectors @xb the index was
+ * built from (through BLAS, no copy), or, when @xb is NULL and the index
+ * is IVF, exhaustive probing (nprobe = nlist; exact for IVF..,Flat, but
+ * slow: no BLAS).  When the recall stays below @target at the cap, the
+ * index cannot reach it (lossy codes such as PQ, too few training
+ * vectors, a sparse graph).  Other indexes (PQ, LSH, ...) are measured as
+ * they are: *@value = 0 and *@recall their recall@@k.  Without @xb, an
+ * index other than IVF is left as it is: *@value = 0, *@recall = 1 (no
+ * reference).
  */
 enum ns_rc dense_tune(struct dense_index *ix, const float *xs, int64_t ns,
 		      int k, double target, const float *xb, int64_t nb,
-		      int64_t *nprobe, double *recall, struct ns_err *err);
+		      int64_t *value, double *recall, struct ns_err *err);
 
 /* The same, the exact top-k computed on our engine @engine (not NULL). */
 enum ns_rc dense_tune_ex(struct dense_index *ix, const float *xs, int64_t ns,
 			 int k, double target, const float *xb, int64_t nb,
-			 const struct topk_opts *engine, int64_t *nprobe,
+			 const struct topk_opts *engine, int64_t *value,
 			 double *recall, struct ns_err *err);
 
 /* How many of @nq queries dense_tune() should sample for depth @k: about

@@ -12,7 +12,10 @@
 #endif
 
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/IndexIDMap.h>
 #include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexPreTransform.h>
 #include <faiss/invlists/InvertedLists.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
@@ -281,4 +284,23 @@ extern "C" const float *ns_faiss_ivf_centroids(const void *index) {
                 : nullptr;
 
     return q ? q->get_xb() : nullptr;
+}
+
+/* ---- HNSW -------------------------------------------------------------- */
+
+extern "C" int64_t ns_faiss_hnsw_ef_search(const void *index) {
+    const faiss::Index *ix = static_cast<const faiss::Index *>(index);
+
+    /* the wrappers ParameterSpace::set_index_parameter() passes "efSearch"
+     * through, so that what is read here is what dense_set_param() sets */
+    for (;;) {
+        if (auto *t = dynamic_cast<const faiss::IndexPreTransform *>(ix))
+            ix = t->index;
+        else if (auto *m = dynamic_cast<const faiss::IndexIDMap *>(ix))
+            ix = m->index;
+        else
+            break;
+    }
+    auto *h = dynamic_cast<const faiss::IndexHNSW *>(ix);
+    return h ? h->hnsw.efSearch : 0;
 }

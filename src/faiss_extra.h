@@ -77,6 +77,15 @@ const float *ns_faiss_ivf_centroids(const void *index);
 /* Whether ns_faiss_ivf_set_centroids() applies to @index. */
 int ns_faiss_ivf_settable(const void *index);
 
+/*
+ * The efSearch of the HNSW graph of @index (a FaissIndex handle): an
+ * IndexHNSW (HNSW32, HNSW32_PQ8, ...), also under the wrappers through
+ * which faiss's ParameterSpace sets "efSearch" (IndexPreTransform,
+ * IndexIDMap); 0 when @index has no such graph.  The C API has no HNSW
+ * header at all.
+ */
+int64_t ns_faiss_hnsw_ef_search(const void *index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,7 +66,8 @@ const struct opt minejob_opts[] = {
 		"vectors of this embedding model (default: the project's only "
 		"vectors; with none, embed first)"),
 	OPT_KEY(0, "recall-target", "R", "mine.recall_target", CONFIG_FLOAT,
-		MS, recall_target, "auto/IVF: tune nprobe to recall@k >= R"),
+		MS, recall_target, "auto/IVF/HNSW: tune nprobe or efSearch to "
+		"recall@k >= R"),
 	OPT_KEY(0, "precision", "P", "mine.precision", CONFIG_ENUM, MS,
 		precision, "exact search: f32, or bf16 or int8 screening "
 		"rescored in f32"),
@@ -128,7 +129,7 @@ json_num(json_t *o, const char *k, double v)
 static char *
 minejob_json(const struct minejob_settings *o, const char *method,
 	     const char *factory, const char *model, int64_t nprobe,
-	     double recall, int64_t qset, int64_t pset)
+	     int64_t ef_search, double recall, int64_t qset, int64_t pset)
 {
 	const struct filter_params *p = &o->fp;
 	json_t *j = json_object();
@@ -144,6 +145,7 @@ minejob_json(const struct minejob_settings *o, const char *method,
 							     model : o->model ?
 							     o->model : ""));
 		json_object_set_new(j, "nprobe", json_integer(nprobe));
+		json_object_set_new(j, "ef_search", json_integer(ef_search));
 		json_num(j, "recall", recall);
 		json_object_set_new(j, "query_vectors", json_integer(qset));
 		json_object_set_new(j, "passage_vectors", json_integer(pset));
@@ -908,6 +910,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	void *owned = NULL;
 	char key[512];
 	int64_t *pos_off = NULL, *pos_pid = NULL, nprobe = 0, lo, hi;
+	int64_t ef_search = 0;
 	uint64_t *qhash = NULL, *phash = NULL;
 	char factory[256], *params = NULL, *job = NULL, *path = NULL;
 	char *model = NULL;
@@ -1006,23 +1009,31 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			goto out;
 	}
 	if (ix) {
-		/* the same sample in every shard: the same nprobe */
+		/* the same sample in every shard: the same nprobe/efSearch */
 		int64_t ns = dense_tune_sample(qs->n, k);
-		int64_t nlist = dense_nlist(ix);
+		int64_t nlist = dense_nlist(ix), tuned = 0;
+		const char *param = dense_tune_param(ix);
 
-		/* IVF: nprobe tuned to the target; another index (HNSW, PQ)
-		 * is measured as it is, on the same sample (a few hundred
-		 * queries searched twice: cheap next to the run) */
+		/* IVF: nprobe tuned to the target, HNSW: efSearch (a saved
+		 * index too: its file holds faiss's default); another index
+		 * (PQ, ...) is measured as it is, on the same sample (a few
+		 * hundred queries searched a few times: cheap next to the
+		 * run) */
 		if ((nlist > 0 &&
 		     (rc = dense_set_gemm(ix, engine.lib, err))) ||
 		    (rc = dense_tune_ex(ix, qs->data, ns, k, o->recall_target,
-					ps->data, ps->n, &engine, &nprobe,
+					ps->data, ps->n, &engine, &tuned,
 					&recall, err)))
 			goto out;
-		if (o->report && nlist > 0)
-			fprintf(o->report, "index %s: recall@%d %.4f at nprobe "
+		if (nlist > 0)
+			nprobe = tuned;
+		else if (param)
+			ef_search = tuned;
+		if (o->report && param)
+			fprintf(o->report, "index %s: recall@%d %.4f at %s "
 				"%lld on %lld sample queries\n", factory, k,
-				recall, (long long)nprobe, (long long)ns);
+				recall, param, (long long)tuned,
+				(long long)ns);
 		else if (o->report)
 			fprintf(o->report, "index %s: recall@%d %.4f on %lld "
 				"sample queries\n", factory, k, recall,
@@ -1043,9 +1054,10 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 			nprobe = 0;
 			recall = NAN;
 		}
-		/* the best this index can do is short of the target: the
-		 * run is kept (the user chose the index, and a lower
-		 * --recall-target accepts it), but not without a word */
+		/* the best this index can do is short of the target (tuning
+		 * stops short only at its cap): the run is kept (the user
+		 * chose the index, and a lower --recall-target accepts it),
+		 * but not without a word */
 		if (ix && recall < o->recall_target && nlist > 0 &&
 		    nprobe >= nlist)
 			minejob_warn(o, "index %s: recall target %g not "
@@ -1054,11 +1066,19 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 				     "index or --index Flat", factory,
 				     o->recall_target, recall,
 				     (long long)nprobe);
-		else if (ix && recall < o->recall_target && nlist <= 0)
+		else if (ix && recall < o->recall_target && ef_search > 0)
 			minejob_warn(o, "index %s: recall target %g not "
-				     "reached (%.4f; only IVF's nprobe is "
-				     "tuned): this index loses candidates; use "
+				     "reached (%.4f at efSearch %lld, its "
+				     "cap): this index loses candidates; use "
 				     "a finer index or --index Flat", factory,
+				     o->recall_target, recall,
+				     (long long)ef_search);
+		else if (ix && recall < o->recall_target && !param)
+			minejob_warn(o, "index %s: recall target %g not "
+				     "reached (%.4f; only IVF's nprobe and "
+				     "HNSW's efSearch are tuned): this index "
+				     "loses candidates; use a finer index or "
+				     "--index Flat", factory,
 				     o->recall_target, recall);
 	}
 	if (!ix) {
@@ -1093,9 +1113,10 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
 	in.db = pj->db;
-	params = minejob_json(o, "dense", factory, model, nprobe, recall,
-			      qs->id, ps->id);
-	job = minejob_json(o, "dense", factory, model, 0, NAN, qs->id, ps->id);
+	params = minejob_json(o, "dense", factory, model, nprobe, ef_search,
+			      recall, qs->id, ps->id);
+	job = minejob_json(o, "dense", factory, model, 0, 0, NAN, qs->id,
+			   ps->id);
 	/* what the pooled candidates depend on: a run killed under the
 	 * same key is taken up where it stopped */
 	snprintf(key, sizeof(key), "dense|%s|%s|q%lld|p%lld|k%d|%d|r%.6g",
@@ -1273,7 +1294,7 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 					 &np_all, err)))
 		goto out;
 	k = filter_depth(&o->fp, 100, max_positives(pos_off, nq));
-	params = minejob_json(o, "bm25", NULL, NULL, 0, NAN, 0, 0);
+	params = minejob_json(o, "bm25", NULL, NULL, 0, 0, NAN, 0, 0);
 	snprintf(key, sizeof(key), "bm25|k%d", k);
 	if ((rc = target_open(&tg, pj, o, "bm25", params, params, key, err)))
 		goto out;
@@ -1456,7 +1477,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			goto out;
 		}
 	}
-	np = minejob_json(&eff, method, "", "", 0, NAN, 0, 0);
+	np = minejob_json(&eff, method, "", "", 0, 0, NAN, 0, 0);
 	upd = json_loads(np, 0, &je);
 	free(np);
 	if (!old)
@@ -1466,6 +1487,7 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	json_object_del(upd, "factory");
 	json_object_del(upd, "model");
 	json_object_del(upd, "nprobe");
+	json_object_del(upd, "ef_search");
 	json_object_del(upd, "recall");
 	json_object_del(upd, "query_vectors");
 	json_object_del(upd, "passage_vectors");

@@ -1,9 +1,9 @@
 /*
  * minejob.h - a whole mining job over a project: load the vectors (or the
- * query texts for BM25), build or reuse the index, tune nprobe, search,
- * filter and sample, and store the candidates as a new run of the project
- * or in a shard file; or re-apply the filters and the sampler to a stored
- * run (refilter).
+ * query texts for BM25), build or reuse the index, tune nprobe (IVF) or
+ * efSearch (HNSW), search, filter and sample, and store the candidates as
+ * a new run of the project or in a shard file; or re-apply the filters and
+ * the sampler to a stored run (refilter).
  *
  * The settings come resolved (command-line options over the project's
  * config over the defaults of config_keys[]); nothing here reads argv or
@@ -39,7 +39,8 @@ struct minejob_settings {
 				 * model among several), and when it has none,
 				 * embed first with @embed */
 	const struct embedjob_settings *embed; /* NULL: never embed */
-	double recall_target;	/* auto/IVF: tune nprobe to recall@k >= this */
+	double recall_target;	/* auto/IVF/HNSW: tune nprobe or efSearch to
+				 * recall@k >= this */
 	struct filter_params fp; /* filters and sampler */
 	bool refilter;		/* re-apply fp to a stored run, no search */
 	int64_t run;		/* refilter: the run; 0 = the newest */

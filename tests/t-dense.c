@@ -241,7 +241,72 @@ test_generated(void)
 		is_int(dense_tune(pq, xq, nq, k, 0.95, NULL, 0, &np3, &r, &err),
 		       NS_OK, "... and without the vectors");
 		ok(np3 == 0 && r == 1.0, "... no reference: recall 1, nprobe 0");
+		is_str(dense_tune_param(pq), NULL, "... nothing to tune");
 		dense_free(pq);
+	}
+	{
+		/* HNSW: efSearch doubles from max(k, 16) until the target,
+		 * at most the vectors held or DENSE_EF_SEARCH_MAX */
+		struct dense_index *hn = NULL, *big = NULL, *pt = NULL;
+		const int k2 = 50;
+		const int64_t nbig = 5000;
+		float *xbig = clustered(nbig, d, 30, 3);
+		float *s4 = xmalloc((size_t)nq * k2 * sizeof(float));
+		int64_t *l4 = xmalloc((size_t)nq * k2 * sizeof(int64_t));
+		double r = -1;
+		int64_t ef = -1;
+
+		is_int(dense_build("HNSW8", d, xb, nb, 0, &hn, &err), NS_OK,
+		       "generated: HNSW8");
+		is_str(dense_tune_param(hn), "efSearch",
+		       "HNSW: efSearch is tuned");
+		is_int(dense_ef_search(hn), 16, "... faiss's default: 16");
+		is_int(dense_tune(hn, xq, nq, k, 0, xb, nb, &ef, &r, &err),
+		       NS_OK, "tune efSearch to a target of 0");
+		is_int(ef, 16, "... the first step: efSearch 16 at k 7");
+		is_int(dense_tune(hn, xq, nq, k2, 0, xb, nb, &ef, &r, &err),
+		       NS_OK, "... and at k 50");
+		is_int(ef, 50, "... the first step: efSearch 50 = k");
+		is_int(dense_tune(hn, xq, nq, k, 0.99, xb, nb, &ef, &r, &err),
+		       NS_OK, "tune efSearch to 0.99");
+		dense_search(hn, xq, nq, k, s1, l1, &err);
+		ok(r >= 0.99 && ef >= 16 && (ef & (ef - 1)) == 0 &&
+		   dense_ef_search(hn) == ef && r == dense_recall(l1, l2, nq, k),
+		   "... recall %.3f at efSearch %lld (16 doubled), the index "
+		   "left there", r, (long long)ef);
+		/* (4 queries: a walk of thousands of candidates is slow) */
+		is_int(dense_tune(hn, xq, 4, k, 1.5, xb, nb, &ef, &r, &err),
+		       NS_OK, "an unreachable target");
+		ok(ef == nb && dense_ef_search(hn) == nb,
+		   "... efSearch stops at the %lld vectors held (%lld)",
+		   (long long)nb, (long long)ef);
+		dense_set_param(hn, "efSearch", 16, &err);
+		is_int(dense_tune(hn, xq, nq, k, 0.99, NULL, 0, &ef, &r, &err),
+		       NS_OK, "HNSW without the vectors");
+		ok(ef == 0 && r == 1.0 && dense_ef_search(hn) == 16,
+		   "... no reference: left as it is, recall 1, value 0");
+		is_int(dense_build("HNSW4", d, xbig, nbig, 0, &big, &err),
+		       NS_OK, "generated: HNSW4 over 5000 vectors");
+		is_int(dense_tune(big, xq, 4, k2, 1.5, xbig, nbig, &ef, &r,
+				  &err), NS_OK, "... an unreachable target");
+		is_int(ef, DENSE_EF_SEARCH_MAX, "... efSearch stops at 4096");
+		dense_search(big, xq, 1, k2, s4, l4, &err);
+		is_int(l4[k2 - 1] >= 0, 1, "... and still finds k");
+		/* through a transform, as faiss's ParameterSpace reaches it */
+		is_int(dense_build("PCA16,HNSW8", d, xb, nb, 0, &pt, &err),
+		       NS_OK, "generated: PCA16,HNSW8");
+		is_str(dense_tune_param(pt), "efSearch",
+		       "... efSearch is tuned under a transform");
+		is_int(dense_set_param(pt, "efSearch", 77, &err), NS_OK,
+		       "... set there");
+		is_int(dense_ef_search(pt), 77, "... and read there");
+		is_str(dense_tune_param(ix), "nprobe", "IVF: nprobe is tuned");
+		dense_free(pt);
+		dense_free(big);
+		dense_free(hn);
+		free(xbig);
+		free(s4);
+		free(l4);
 	}
 	is_int(dense_tune_sample(10000, 100), 200, "tune sample: 200 at k=100");
 	is_int(dense_tune_sample(10000, 10), 500, "tune sample: at most 500");
