@@ -197,7 +197,7 @@ struct cascadejob_stage_run {
  * Score the batch and store its scores in one commit.  A scorer that
  * cannot run or went down (NS_EIO: a command that cannot start, or that
  * failed restarts + 1 times in a row; a judge endpoint that answered
- * nothing for a run of candidates) is a stage down: @sr->down is set with
+ * nothing for a run of requests) is a stage down: @sr->down is set with
  * the reason (the stage says it once, at its end), the scores it made
  * before are stored, its other candidates (this batch's and the next
  * ones', which are not asked) get no score and wait, and the cascade goes
