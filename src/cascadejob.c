@@ -360,10 +360,13 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		const char *log = scorer_log(sc);
 		int64_t made = res->scored - scored0;
 
+		/* held at the stage, as cmd_cascade's last line says:
+		 * review is not offered them (only the audit slice) */
 		if (sr.down && made == 0)
-			fprintf(report, "stage %s cannot run: %s; its "
-				"candidates wait for review\n", st->name,
-				sr.why);
+			fprintf(report, "stage %s cannot run: %s; its %lld "
+				"candidates are held, not offered for review, "
+				"until a later cascade scores them\n",
+				st->name, sr.why, (long long)todo);
 		else if (sr.down)
 			fprintf(report, "stage %s: %s; %lld items wait\n",
 				st->name, sr.why,

@@ -290,6 +290,11 @@ is_in "$out" "stage llm cannot run: endpoint down after " "declared down"
 is_in "$out" " requests in a row without an answer: http://127.0.0.1:$port/v1/chat/completions: Empty reply from server; " \
 	"... with the number of requests and the last error"
 is_in "$out" "stage llm: 600 to score; 0 scored, 600 failed; $sent requests" "the stage counts the requests the server saw"
+# what becomes of the candidates, said the same way on both streams
+is_in "$out" "; its 600 candidates are held, not offered for review, until a later cascade scores them" \
+	"stdout: the candidates are held"
+is_in "$err" "negsieve: cascade: every one of the 600 external scores failed (see above); those items are held, not offered for review, until a later cascade scores them" \
+	"stderr: the same"
 is "$(sqlite3 "$P4/negsieve.db" "SELECT count(*) FROM item_auto WHERE stage = 'llm' AND verdict = 'review'")" 600 \
 	"... they wait at the stage"
 kill "$srv" 2>/dev/null
