@@ -197,7 +197,7 @@ struct cascadejob_stage_run {
  * Score the batch and store its scores in one commit.  A scorer that
  * cannot run or went down (NS_EIO: a command that cannot start, or that
  * failed restarts + 1 times in a row; a judge endpoint that answered
- * nothing for a run of candidates) is a stage down: @sr->down is set with
+ * nothing for a run of requests) is a stage down: @sr->down is set with
  * the reason (the stage says it once, at its end), the scores it made
  * before are stored, its other candidates (this batch's and the next
  * ones', which are not asked) get no score and wait, and the cascade goes
@@ -360,10 +360,13 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		const char *log = scorer_log(sc);
 		int64_t made = res->scored - scored0;
 
+		/* held at the stage, as cmd_cascade's last line says:
+		 * review is not offered them (only the audit slice) */
 		if (sr.down && made == 0)
-			fprintf(report, "stage %s cannot run: %s; its "
-				"candidates wait for review\n", st->name,
-				sr.why);
+			fprintf(report, "stage %s cannot run: %s; its %lld "
+				"candidates are held, not offered for review, "
+				"until a later cascade scores them\n",
+				st->name, sr.why, (long long)todo);
 		else if (sr.down)
 			fprintf(report, "stage %s: %s; %lld items wait\n",
 				st->name, sr.why,

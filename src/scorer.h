@@ -103,10 +103,12 @@ void scorer_free(struct scorer *s);
  * to scorer_new(); the others are asked with `concurrency` requests in
  * flight, so a call should hold several times that many items (a call's
  * items are all answered before it returns: small calls leave the
- * endpoint idle).  When 8 candidates in a row fail, after their retries,
- * without the endpoint answering anything (connection refused, DNS,
- * timeouts) the endpoint is down: NS_EIO, the items not yet answered
- * left without a result (no msg), those answered kept.  Not
+ * endpoint idle; an item waiting to retry keeps its place among them).
+ * When 8 requests in a row, across items and calls, get no answer at all
+ * (connection refused, DNS, timeouts), one of them after a back-off, the
+ * endpoint is down: nothing more is sent, and once the requests in flight
+ * are over NS_EIO, the items not yet answered left without a result (no
+ * msg), those answered kept.  Not
  * thread-safe: one call at a time per scorer.
  */
 enum ns_rc scorer_run(struct scorer *s, const struct scorer_req *req,

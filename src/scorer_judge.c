@@ -4,8 +4,9 @@
  * multi interface keeps `concurrency` requests in flight.  Timeouts,
  * connection errors, HTTP 408, 429 and 5xx are retried with exponential
  * back-off (Retry-After honoured when longer; a 429's Retry-After also
- * holds back every new request until then); other HTTP errors and
- * malformed responses fail the item at once.  Answers holding a verdict
+ * holds back every new request until then), the item keeping its slot
+ * meanwhile; other HTTP errors and malformed responses fail the item at
+ * once.  Answers holding a verdict
  * are cached in the project (db/judgecache.h) by a hash of the model,
  * the sampling settings and the prompt with its texts.
  */
@@ -35,22 +36,35 @@ struct scorer_judge {
 	int retries, concurrency;
 	struct db *db;		/* answer cache; NULL: none */
 	bool cache_failed;	/* a cache write failed (noted once) */
-	/* candidates failed in a row, after their retries, without the
-	 * endpoint answering anything (connection refused, DNS, timeouts);
-	 * at JUDGE_DOWN_AFTER the endpoint is down (see judge_finish) */
+	/* requests in a row, across candidates and calls, that got no
+	 * answer at all (connection refused or cut, DNS, timeouts), and
+	 * whether one of them came after a back-off; see judge_down() */
 	int down_run;
+	bool down_waited;
+	bool down_said;		/* a call returned NS_EIO for that run */
 	char down_why[512];	/* the last of those errors */
 };
 
 /*
- * Candidates that fail in a row for want of any answer (each after its
- * retries and back-off) before the endpoint is taken as down: the rest
- * are not asked (each would cost the whole back-off again), and the call
- * is NS_EIO.  The retries ride out a short outage; a run of failures
- * across this many candidates is not one.  An HTTP error, even a 5xx, is
- * an answer: the endpoint is up.
+ * Requests that get no answer in a row, whichever candidates they were
+ * for, before the endpoint is taken as down: nothing more is started,
+ * the requests in flight are let finish (an answer among them means it
+ * is up after all), and the call is NS_EIO with the other items not
+ * asked.  Attempts count, not candidates that used up their retries: a
+ * candidate's retries take 1 + 2 + 4 + ... back-offs, and waiting for
+ * eight of them would cost minutes per call.  The run must also hold a
+ * request made after a back-off (or a candidate's last one), so that the
+ * first burst of `concurrency` refusals alone is not an outage: the
+ * retries ride out a short one.  An HTTP error, even a 5xx, is an
+ * answer: the endpoint is up.
  */
 #define JUDGE_DOWN_AFTER 8
+
+static bool
+judge_down(const struct scorer_judge *j)
+{
+	return j->down_run >= JUDGE_DOWN_AFTER && j->down_waited;
+}
 
 /* One request in flight. */
 struct judge_xfer {
@@ -339,6 +353,7 @@ struct judge_run {
 	size_t *retry;		/* items waiting to be asked again */
 	double *ready;		/* ... and when (per item) */
 	size_t nretry;
+	int slots, inflight;	/* transfers; those busy */
 	double pause_until;	/* a 429's Retry-After holds everything */
 	CURLM *multi;
 	struct curl_slist *hdrs;
@@ -515,6 +530,15 @@ judge_finish(struct judge_run *r, struct judge_xfer *x, CURLcode cc)
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 		r->j->down_run = 0;	/* it answered */
+		r->j->down_waited = false;
+	} else {
+		/* no answer: every attempt counts (see JUDGE_DOWN_AFTER) */
+		r->j->down_run++;
+		if (r->attempts[i] > 1 || r->attempts[i] > r->j->retries)
+			r->j->down_waited = true;
+		snprintf(r->j->down_why, sizeof(r->j->down_why), "%s: %s",
+			 r->j->url, x->errbuf[0] ? x->errbuf :
+			 curl_easy_strerror(cc));
 	}
 	if (cc == CURLE_OK && status >= 200 && status < 300) {
 		judge_answer(r, i, &x->body);
@@ -533,16 +557,11 @@ judge_finish(struct judge_run *r, struct judge_xfer *x, CURLcode cc)
 		r->retry[r->nretry++] = i;
 		return;
 	}
-	if (cc != CURLE_OK) {
+	if (cc != CURLE_OK)
 		scorer_res_fail(&r->res[i], &r->req[i], "%s: request failed "
 				"after %d attempts: %s", r->j->url,
 				r->attempts[i], x->errbuf[0] ? x->errbuf :
 				curl_easy_strerror(cc));
-		r->j->down_run++;
-		snprintf(r->j->down_why, sizeof(r->j->down_why), "%s: %s",
-			 r->j->url, x->errbuf[0] ? x->errbuf :
-			 curl_easy_strerror(cc));
-	}
 	else if (http_retryable(true, status))
 		scorer_res_fail(&r->res[i], &r->req[i], "%s: HTTP %ld after "
 				"%d attempts: %s", r->j->url, status,
@@ -556,13 +575,13 @@ judge_finish(struct judge_run *r, struct judge_xfer *x, CURLcode cc)
 }
 
 /* The next item to send now, or false: due retries first (earliest),
- * then the queue. */
+ * then the queue; nothing once the endpoint is down. */
 static bool
 judge_next(struct judge_run *r, double now, size_t *item)
 {
 	size_t best = SIZE_MAX;
 
-	if (now < r->pause_until)
+	if (now < r->pause_until || judge_down(r->j))
 		return false;
 	for (size_t k = 0; k < r->nretry; k++)
 		if (r->ready[r->retry[k]] <= now &&
@@ -574,7 +593,11 @@ judge_next(struct judge_run *r, double now, size_t *item)
 		r->retry[best] = r->retry[--r->nretry];
 		return true;
 	}
-	if (r->qpos < r->nqueue) {
+	/* an item waiting to be asked again keeps its slot: a new one
+	 * takes only a slot nobody holds, or a failing endpoint would see
+	 * a new candidate start with each failed request */
+	if (r->qpos < r->nqueue &&
+	    r->inflight + (int)r->nretry < r->slots) {
 		*item = r->queue[r->qpos++];
 		return true;
 	}
@@ -589,7 +612,7 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	struct scorer_judge *j = s->judge;
 	struct judge_run r;
 	struct judge_xfer *xs = NULL;
-	int nx = 0, inflight = 0;
+	int nx = 0;
 	enum ns_rc rc = NS_OK;
 
 	if (n == 0)
@@ -621,9 +644,13 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 	}
 	if (r.nqueue == 0)
 		goto out;
-	/* asked again after it was found down: it may be back */
-	if (j->down_run >= JUDGE_DOWN_AFTER)
+	/* asked again after it was said down: it may be back (a run of
+	 * failures that ended a call without being said goes on) */
+	if (j->down_said) {
 		j->down_run = 0;
+		j->down_waited = false;
+		j->down_said = false;
+	}
 
 	r.multi = curl_multi_init();
 	if (!r.multi) {
@@ -637,6 +664,7 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 		r.hdrs = curl_slist_append(r.hdrs, j->auth);
 	nx = j->concurrency < (int)r.nqueue ? j->concurrency :
 	     (int)r.nqueue;
+	r.slots = nx;
 	xs = xcalloc((size_t)nx, sizeof(*xs));
 	for (int k = 0; k < nx; k++) {
 		xs[k].h = curl_easy_init();
@@ -654,13 +682,13 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 		int running, left, ms;
 		CURLMsg *m;
 
-		for (int k = 0; k < nx && inflight < nx; k++) {
+		for (int k = 0; k < nx && r.inflight < nx; k++) {
 			if (xs[k].busy)
 				continue;
 			if (!judge_next(&r, now, &item))
 				break;
 			if (judge_start(&r, &xs[k], item))
-				inflight++;
+				r.inflight++;
 		}
 		curl_multi_perform(r.multi, &running);
 		while ((m = curl_multi_info_read(r.multi, &left)) != NULL) {
@@ -671,23 +699,26 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
 					  (char **)&x);
 			judge_finish(&r, x, m->data.result);
-			inflight--;
+			r.inflight--;
 			finished = true;
 		}
-		if (inflight == 0 && r.nretry == 0 && r.qpos == r.nqueue)
+		if (r.inflight == 0 && r.nretry == 0 && r.qpos == r.nqueue)
 			break;
-		/* the endpoint is down: the rest are not asked (the
-		 * transfers in flight are dropped below) */
-		if (j->down_run >= JUDGE_DOWN_AFTER) {
+		/* the endpoint is down: nothing more started (judge_next),
+		 * and once the requests in flight are over (an answer among
+		 * them puts it up again) the rest are not asked */
+		if (judge_down(j) && r.inflight == 0) {
 			rc = err_set(err, NS_EIO, "endpoint down after %d "
-				     "consecutive failures: %s", j->down_run,
-				     j->down_why);
+				     "requests in a row without an answer: %s",
+				     j->down_run, j->down_why);
+			j->down_said = true;
 			break;
 		}
 		if (finished)
 			continue;	/* fill the freed slots first */
-		/* wake for the next due retry or the end of a pause */
-		for (size_t k = 0; k < r.nretry; k++) {
+		/* wake for the next due retry or the end of a pause (down:
+		 * only for the transfers in flight) */
+		for (size_t k = 0; k < r.nretry && !judge_down(j); k++) {
 			double at = r.ready[r.retry[k]];
 
 			if (at < r.pause_until)
@@ -695,8 +726,8 @@ scorer_judge_run(struct scorer *s, const struct scorer_req *req, size_t n,
 			if (at < next_at)
 				next_at = at;
 		}
-		if (inflight < nx && r.qpos < r.nqueue &&
-		    r.pause_until < next_at)
+		if (r.inflight + (int)r.nretry < nx && r.qpos < r.nqueue &&
+		    !judge_down(j) && r.pause_until < next_at)
 			next_at = r.pause_until;
 		ms = (int)((next_at - now_seconds()) * 1000) + 1;
 		if (ms < 0)

@@ -197,8 +197,11 @@ run "$NEGSIEVE" cascade "$P2"
 is "$rc" 10 "a judge down midway: exit 10"
 made=$(printf '%s\n' "$out" | sed -n 's/^stage llm: 600 to score; \([0-9]*\) scored.*/\1/p')
 ok "it scored some before it went down (${made:-none})" test "${made:-0}" -gt 0 -a "${made:-0}" -le 40
-is_in "$out" "stage llm: endpoint down after 8 consecutive failures: http://127.0.0.1:$dport/v1/chat/completions: " \
-	"declared down once, with the last error"
+# 8 requests in a row unanswered, and those in flight then (up to
+# concurrency - 1 more)
+down=$(printf '%s\n' "$out" | sed -n "s|^stage llm: endpoint down after \([0-9]*\) requests in a row without an answer: http://127.0.0.1:$dport/v1/chat/completions: .*|\1|p")
+ok "declared down, with the last error, after ${down:-?} requests without an answer" \
+	test "${down:-0}" -ge 8 -a "${down:-99}" -le 11
 is_in "$out" "; $((600 - ${made:-0})) items wait" "... and how many wait"
 is "$(printf '%s\n' "$out" | grep -c 'endpoint down')" 1 "... once"
 ok "no line for each candidate ($(printf '%s\n' "$out" | grep -c '^llm: ') listed)" \
@@ -266,5 +269,46 @@ is_in "$out" "stage cmd: 600 to score; 30 scored, 570 failed; the command starte
 	"the next batches are not asked"
 ok "no line for each candidate" test "$(printf '%s\n' "$out" | grep -c '^cmd: ')" -le 5
 is "$(sqlite3 "$P3/negsieve.db" "SELECT count(*) FROM stage_score WHERE stage = 'cmd'")" 30 "the scores it made are kept"
+
+
+# a dead endpoint (it accepts connections and closes them unanswered)
+# costs about one candidate's retries, not a retry storm: a candidate
+# waiting to retry keeps its slot, so at most `concurrency` are in flight
+# or in back-off, and 8 requests in a row without an answer, across
+# candidates, stop the stage once those in flight are over
+P4=$T/p4
+cp -r "$P2" "$P4"
+sqlite3 "$P4/negsieve.db" "DELETE FROM stage_score"
+serve dead FAKE_CHAT_ANSWER_EVERY=0
+judge "$port" | sed 's/model: m1/model: m-dead/; s/retries: 2/retries: 5/' >"$T/f.yaml"
+"$NEGSIEVE" config "$P4" "$T/f.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$P4"
+is "$rc" 10 "a dead endpoint: exit 10"
+sent=$(count)
+ok "at most concurrency x (retries + 1) requests: $sent" test "${sent:-999}" -le 24 -a "${sent:-0}" -ge 8
+is_in "$out" "stage llm cannot run: endpoint down after " "declared down"
+is_in "$out" " requests in a row without an answer: http://127.0.0.1:$port/v1/chat/completions: Empty reply from server; " \
+	"... with the number of requests and the last error"
+is_in "$out" "stage llm: 600 to score; 0 scored, 600 failed; $sent requests" "the stage counts the requests the server saw"
+# what becomes of the candidates, said the same way on both streams
+is_in "$out" "; its 600 candidates are held, not offered for review, until a later cascade scores them" \
+	"stdout: the candidates are held"
+is_in "$err" "negsieve: cascade: every one of the 600 external scores failed (see above); those items are held, not offered for review, until a later cascade scores them" \
+	"stderr: the same"
+is "$(sqlite3 "$P4/negsieve.db" "SELECT count(*) FROM item_auto WHERE stage = 'llm' AND verdict = 'review'")" 600 \
+	"... they wait at the stage"
+kill "$srv" 2>/dev/null
+# a flaky endpoint that answers every other request is not down: the
+# answers break every run of failures (with 10 retries a candidate fails
+# 1 time in 2048)
+serve flaky FAKE_CHAT_ANSWER_EVERY=2
+judge "$port" | sed 's/model: m1/model: m-flaky/; s/retries: 2/retries: 10/; s/backoff: 0.2/backoff: 0.01/' >"$T/f.yaml"
+"$NEGSIEVE" config "$P4" "$T/f.yaml" >/dev/null
+run "$NEGSIEVE" cascade "$P4"
+is "$rc" 0 "a flaky endpoint: exit 0"
+is "$(printf '%s\n' "$out" | grep -c 'endpoint down')" 0 "... not declared down"
+made=$(printf '%s\n' "$out" | sed -n 's/^stage llm: 600 to score; \([0-9]*\) scored.*/\1/p')
+is "$made" 592 "... and its answers are scores (the 8 candidates marked #400 above fail)"
+kill "$srv" 2>/dev/null
 
 done_testing

@@ -263,7 +263,7 @@ printf '      retries: 0\n' >>"$T/dead.yaml"	# (each retry waits)
 "$NEGSIEVE" config "$E2" "$T/dead.yaml" >/dev/null
 run "$NEGSIEVE" cascade "$E2"
 is "$rc" 10 "every judge request failed: exit 10"
-is_in "$err" "every one of the $band external scores failed" "... saying so"
+is_in "$err" "every one of the $band external scores failed (see above); those items are held, not offered for review, until a later cascade scores them" "... saying so"
 is_in "$err" "those items are held, not offered for review, until a later cascade scores them" "... and that those items are held (the review list's word)"
 ok "... the verdicts stored" test "$(sqlite3 "$E2/negsieve.db" "SELECT count(*) FROM item_auto")" -gt 0
 # a command that dies at once (it never answers: it cannot run) is a stage
@@ -287,8 +287,8 @@ YAML
 "$NEGSIEVE" config "$E3" "$T/die.yaml" >/dev/null
 run "$NEGSIEVE" cascade "$E3"
 is "$rc" 10 "a command that dies at once: exit 10"
-is_in "$err" "every one of the $band external scores failed" "... saying so"
-is_in "$out" "stage die cannot run: cascade.stages.1.command: failed 4 times in a row without answering: the command exited with status 3 before answering (stderr: model not found); its candidates wait for review" "... and why, once"
+is_in "$err" "every one of the $band external scores failed (see above); those items are held, not offered for review, until a later cascade scores them" "... saying so"
+is_in "$out" "stage die cannot run: cascade.stages.1.command: failed 4 times in a row without answering: the command exited with status 3 before answering (stderr: model not found); its $band candidates are held, not offered for review, until a later cascade scores them" "... and why, once, and what becomes of its candidates (as stderr says)"
 is_in "$out" "stage die: $band to score; 0 scored, $band failed; the command started 4 times (3 restarts), " "... counting candidates and restarts"
 is "$(printf '%s\n' "$out" | grep -c '^die: ')" 0 "... without a line per candidate"
 is "$(sqlite3 "$E3/negsieve.db" "SELECT count(*) FROM item_auto")" 2000 "... the verdicts stored"

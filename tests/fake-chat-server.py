@@ -29,7 +29,10 @@ by the markers found in the user message (the candidate text):
 Every 200 with a verdict reports usage 100 prompt + 10 completion tokens.
 With FAKE_CHAT_DIE_AFTER=N in the environment the server exits after its
 N-th answer (an endpoint that goes down midway: the requests in flight
-are cut, the next ones refused).
+are cut, the next ones refused).  With FAKE_CHAT_ANSWER_EVERY=N it
+answers only every N-th POST and cuts the others (the connection closed
+with no answer: a flaky endpoint); N=0 answers none (a dead one that
+still accepts connections, counted by /count).
 "Once" is per prompt.  GET /count: POSTs since the last /reset; GET
 /maxinflight: most requests handled at once; GET /last: the last request
 body; GET /auth: its Authorization header; GET /reset: zero all that.
@@ -47,6 +50,7 @@ state = {"count": 0, "seen": set(), "inflight": 0, "max": 0, "last": "",
 lock = threading.Lock()
 DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
 DIE_AFTER = int(os.environ.get("FAKE_CHAT_DIE_AFTER", "0"))
+ANSWER_EVERY = os.environ.get("FAKE_CHAT_ANSWER_EVERY")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -90,6 +94,14 @@ class Handler(BaseHTTPRequestHandler):
             state["max"] = max(state["max"], state["inflight"])
             state["last"] = body.decode("utf-8")
             state["auth"] = self.headers.get("Authorization", "")
+            cut = ANSWER_EVERY is not None and (
+                int(ANSWER_EVERY) == 0 or
+                state["count"] % int(ANSWER_EVERY) != 0)
+        if cut:
+            with lock:
+                state["inflight"] -= 1
+            self.close_connection = True
+            return
         try:
             self.answer(body)
         finally:
