@@ -107,6 +107,12 @@ run "$NEGSIEVE" mine --refilter "$P"
 is "$rc:$err" "3:negsieve: run 1's parameters: anchor 'middle' is not one of min, mean, max" \
    "a run's stored setting unknown: refused, naming it"
 is "$(q "SELECT params FROM run")" "$params" "... the run unchanged"
+q "UPDATE run SET params = 'garbage'"
+run "$NEGSIEVE" mine --refilter "$P"
+is "$rc:$err" "3:negsieve: run 1's parameters: not a JSON object: '[' or '{' expected near 'garbage'" \
+   "a run's stored settings that are not JSON: bad input (exit 3, as negsieve.1 says)"
+is "$(q "SELECT params FROM run")" "garbage" "... the run unchanged"
+q "UPDATE run SET params = '$params'"
 q "UPDATE run SET params = json_set(params, '\$.anchor', 'min')"
 run "$NEGSIEVE" mine --refilter --run 9 "$P"
 is "$rc" 7 "refilter of a missing run exits 7"
