@@ -216,9 +216,13 @@ decision_add(struct db *db, int64_t annotator,
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	now_iso8601(ts, sizeof(ts));
 	if (db_begin(db, err) != NS_OK)
 		return err->rc;
+	/* stamped under the write lock, as decision_undo() does: a session
+	 * that waited for another writer (a run being published) commits
+	 * after it, and its decision's time must say so, not the time before
+	 * the wait (the log's times then follow its ids) */
+	now_iso8601(ts, sizeof(ts));
 	for (size_t i = 0; guard && i < n; i++) {
 		if (ev[i].query_id != leased) {
 			if (decision_lease(db, annotator, guard,

@@ -461,6 +461,7 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 	sqlite3_stmt *st;
 	char job[17], now[40];
 	enum ns_rc rc = NS_OK;
+	int64_t merged;
 
 	*cands = *queries = 0;
 	for (int i = 0; i < n && rc == NS_OK; i++) {
@@ -516,20 +517,24 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 	if (rc != NS_OK)
 		goto out;
 	shard_job_hash(project_id, s[0].job, job);
-	if (!(st = db_prep(db, sql_done, err))) {
-		rc = NS_EDB;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		rc = err_set(err, NS_EINPUT, "these shards were already merged "
-			     "as run %lld", (long long)sqlite3_column_int64(st, 0));
-		sqlite3_reset(st);
-		goto out;
-	}
-	sqlite3_reset(st);
+	/* the check and the insert in one write transaction: two merges of
+	 * one job started together would both find no run before either
+	 * wrote one (BEGIN IMMEDIATE: the second waits here for the first
+	 * to commit, then finds its run) */
 	if ((rc = db_begin(db, err)))
 		goto out;
+	if (!(st = db_prep(db, sql_done, err))) {
+		rc = NS_EDB;
+		goto fail;
+	}
+	sqlite3_bind_text(st, 1, job, -1, SQLITE_STATIC);
+	rc = db_step_id(db, st, &merged, "reading the project's runs", err);
+	if (rc == NS_OK)
+		rc = err_set(err, NS_EINPUT, "these shards were already merged "
+			     "as run %lld", (long long)merged);
+	if (rc != NS_ENOTFOUND)
+		goto fail;
+	rc = NS_OK;
 	if (!(st = db_prep(db, sql_run, err))) {
 		rc = NS_EDB;
 	} else {
@@ -556,6 +561,7 @@ shard_merge(struct db *db, const char *project_id, char *const *paths, int n,
 		rc = db_mine_run_pooled(db, *run_id, err);
 	if (rc == NS_OK)
 		rc = db_commit(db, err);
+fail:
 	if (rc != NS_OK)
 		db_rollback(db);
 out:

@@ -52,6 +52,13 @@ mine_check_applies(const struct minejob_settings *o,
 					       "--method dense, not bm25",
 					       search[i]);
 	}
+	/* BM25 scores no vectors: no similarity to a positive to flag by
+	 * (the key mine.near_duplicate is for dense runs, and stays) */
+	if (!o->refilter && o->method == MINEJOB_BM25 &&
+	    opt_from(rows, st, "near-duplicate") == OPT_FROM_ARGV)
+		return cmd_usage_error("mine", "--near-duplicate applies to "
+				       "--method dense, not bm25 (a bm25 run "
+				       "has no vectors to compare)");
 	if (!o->refilter && opt_from(rows, st, "run") == OPT_FROM_ARGV)
 		return cmd_usage_error("mine", "--run needs --refilter (a new "
 				       "mine makes a new run)");

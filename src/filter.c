@@ -42,7 +42,8 @@ const struct opt filter_opts[] = {
 	OPT_KEY(0, "anchor", "A", "mine.anchor", CONFIG_ENUM, FP, anchor,
 		"positive score anchor: min, mean or max"),
 	OPT_KEY(0, "near-duplicate", "T", "mine.near_duplicate", CONFIG_FLOAT,
-		FP, near_dup, "flag candidates with cosine >= T to a positive"),
+		FP, near_dup, "flag candidates with cosine >= T to a positive "
+		"(dense)"),
 	OPT_KEY(0, "sampling", "S", "mine.sampling", CONFIG_ENUM, FP, sampling,
 		"top, random or simans"),
 	OPT_KEY(0, "simans-a", "A", "mine.simans_a", CONFIG_FLOAT, FP,

@@ -1454,6 +1454,15 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 			       pj->dir);
 	if ((rc = db_mine_run_get(pj->db, run, &method, &params, err)))
 		return rc;
+	/* as for a new bm25 mine (cmd_mine.c): it would flag nothing */
+	if (!strcmp(method, "bm25") && o->given &&
+	    opt_from(minejob_opts, o->given, "near-duplicate") ==
+		    OPT_FROM_ARGV) {
+		rc = err_set(err, NS_EUSAGE, "--near-duplicate: run %lld was "
+			     "mined with bm25, which has no vectors to compare "
+			     "(it applies to dense runs)", (long long)run);
+		goto out;
+	}
 	if ((rc = refilter_params(o, run, params, &eff.fp, err)))
 		goto out;
 	if (o->applied)

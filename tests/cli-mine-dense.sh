@@ -181,6 +181,38 @@ is "$rc:$err" "3:negsieve: the shards' parameters: anchor 'middle' is not one of
    "shards with an unknown setting: refused, naming it"
 is "$(q "SELECT count(*) FROM run")" "$runs" "... no run added"
 
+# two merges of one job at once: one makes the run, the other is refused
+# as a merge after it would be.  Both are held at their write lock (a
+# holder has it) so that both have read the shards and would have checked
+# before either writes; the check must be made under the lock.
+for i in 0 1; do
+	"$NEGSIEVE" mine --range-max 10 --num-negatives 1 --shard $i/2 \
+		-o "$T/c$i.db" "$P" >/dev/null 2>&1
+done
+runs=$(q "SELECT count(*) FROM run")
+python3 -c 'import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]): time.sleep(0.02)
+c.execute("COMMIT")' "$P/negsieve.db" "$T/mlocked" "$T/mrelease" & holder=$!
+while [ ! -e "$T/mlocked" ] && kill -0 $holder 2>/dev/null; do sleep 0.05; done
+for m in a b; do
+	"$NEGSIEVE" merge "$P" "$T/c0.db" "$T/c1.db" >"$T/m$m.out" 2>"$T/m$m.err" &
+	eval "pid_$m=\$!"
+done
+sleep 1.5
+touch "$T/mrelease"
+wait $holder
+wait $pid_a; rc_a=$?
+wait $pid_b; rc_b=$?
+is "$(q "SELECT count(*) FROM run")" "$((runs + 1))" "two merges at once: one run added"
+merged=$(q "SELECT max(id) FROM run")
+is "$(echo $rc_a $rc_b | tr ' ' '\n' | sort | tr '\n' ' ')" "0 3 " "... one succeeds, the other exits 3"
+is "$(cat "$T/ma.err" "$T/mb.err")" "negsieve: these shards were already merged as run $merged" \
+   "... saying the job was merged as the other's run"
+is "$(q "SELECT count(*) FROM candidate WHERE run_id > $merged")" 0 "... and adding no candidates"
+
 # a query and a passage imported after the vectors were made: mining says
 # they are not mined, and how to add them
 sqlite3 "$P/negsieve.db" "INSERT INTO passage(id,text,source_id) VALUES(40,'late passage',1);

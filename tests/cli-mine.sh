@@ -107,6 +107,23 @@ run "$NEGSIEVE" mine --refilter "$P"
 is "$rc:$err" "3:negsieve: run 1's parameters: anchor 'middle' is not one of min, mean, max" \
    "a run's stored setting unknown: refused, naming it"
 is "$(q "SELECT params FROM run")" "$params" "... the run unchanged"
+# --near-duplicate on a bm25 run: no vectors, nothing it could flag
+run "$NEGSIEVE" mine --refilter --near-duplicate 0.5 "$P"
+is "$rc:$err" "2:negsieve: --near-duplicate: run 1 was mined with bm25, which has no vectors to compare (it applies to dense runs)" \
+   "--near-duplicate refiltering a bm25 run: usage error"
+is "$(q "SELECT params FROM run")" "$params" "... the run unchanged"
+nruns=$(q "SELECT count(*) FROM run")
+run "$NEGSIEVE" mine --method bm25 --near-duplicate 0.5 "$P"
+is "$rc" 2 "--near-duplicate with --method bm25: usage error"
+is_in "$err" "negsieve: mine: --near-duplicate applies to --method dense, not bm25 (a bm25 run has no vectors to compare)" \
+   "... saying why"
+is "$(q "SELECT count(*) FROM run")" "$nruns" "... no run made"
+q "UPDATE run SET params = 'garbage'"
+run "$NEGSIEVE" mine --refilter "$P"
+is "$rc:$err" "3:negsieve: run 1's parameters: not a JSON object: '[' or '{' expected near 'garbage'" \
+   "a run's stored settings that are not JSON: bad input (exit 3, as negsieve.1 says)"
+is "$(q "SELECT params FROM run")" "garbage" "... the run unchanged"
+q "UPDATE run SET params = '$params'"
 q "UPDATE run SET params = json_set(params, '\$.anchor', 'min')"
 run "$NEGSIEVE" mine --refilter --run 9 "$P"
 is "$rc" 7 "refilter of a missing run exits 7"
@@ -279,4 +296,12 @@ run "$NEGSIEVE" mine --refilter --anchor max --absolute-margin 0.01 "$Z"
 is "$(printf '%s\n' "$out" | grep -x "$zero")" "$zero" "--anchor max: only the count"
 run "$NEGSIEVE" mine --method bm25 "$P"
 is "$(printf '%s\n' "$out" | grep -c 'under bm25')" 0 "no such line when every positive shares a term"
+
+# mine.near_duplicate in the config is for dense runs: bm25 goes on
+printf 'mine:\n  near_duplicate: 0.5\n' >"$T/nd.yaml"
+"$NEGSIEVE" config "$Z" "$T/nd.yaml" >/dev/null
+run "$NEGSIEVE" mine --method bm25 "$Z"
+is "$rc" 0 "mine.near_duplicate in the config: a bm25 mine runs"
+run "$NEGSIEVE" mine --refilter "$Z"
+is "$rc" 0 "... and a refilter of a bm25 run"
 done_testing
