@@ -36,6 +36,19 @@
 	"   FROM annotator_label)" \
 	" GROUP BY query_id, passage_id, annotator_id"
 
+/* The items of DB_LABELLED_BY, each once (query_id, passage_id, final):
+ * every item someone labelled, final 1 when it has a label in force
+ * (item_label), 0 when only annotators' own labels (an overlap item
+ * waiting for the others).  WHERE is "" or a condition on query_id
+ * ("WHERE query_id = ?2"), written into each view's part because SQLite
+ * does not push it through the grouping into item_label. */
+#define DB_LABELLED_ITEMS(WHERE) \
+	"SELECT query_id, passage_id, max(final) AS final" \
+	" FROM (SELECT query_id, passage_id, 1 AS final FROM item_label " \
+	WHERE " UNION ALL SELECT query_id, passage_id, 0" \
+	"  FROM annotator_label " WHERE ")" \
+	" GROUP BY query_id, passage_id"
+
 /* The raw handle, for modules under db/ only. */
 sqlite3 *db_handle(struct db *db);
 

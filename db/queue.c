@@ -24,6 +24,42 @@
 	"EXISTS (SELECT 1 FROM item_label il WHERE il.query_id = " Q \
 	"   AND il.passage_id = " P ")"
 
+/*
+ * The items of a queue, one rule for every count of it: the review
+ * header's progress (queue_progress(), queue_labelled_in() after an
+ * undo), the conflicts queue's (queue_conflict_progress()) and queue
+ * list (queue_count()).  They are its kept candidates (of run ?1; 0:
+ * every run), and the items people labelled (DB_LABELLED_ITEMS) that no
+ * run keeps any more: a refilter, a merge or a new mine applies the
+ * decisions and leaves out a false negative or a dropped passage (a true
+ * negative may fall to the rules too), which review still lists in its
+ * query (queue_load()).  So an item someone decided stays in the queue,
+ * decided, and the progress never goes down because a run applied it;
+ * and the queue of every run holds every labelled item, as `stats`
+ * counts them (DB_LABELLED_BY).  Of one run (?1 not 0), such an item is
+ * in the queue when its query has kept candidates of the run (where
+ * review lists it); no run's row says which run it was kept by.
+ *
+ * QUEUE_KEPT_IN: (Q, P) is a kept candidate; RUN is "" (any run) or a
+ * condition on its row qk followed by AND ("qk.run_id = ?1 AND").
+ * QUEUE_LEFT_OUT: (Q, P), an item someone labelled, is in the queue of
+ * run ?1 though no run keeps it.  QUEUE_HOLDS: an item someone labelled
+ * is in the queue (of every run, kept or not, it is: no probe then).
+ * Each is a probe of candidate_kept or two per item, so a count driven
+ * by the decisions stays one.
+ */
+#define QUEUE_KEPT_IN(Q, P, RUN) \
+	"EXISTS (SELECT 1 FROM candidate qk WHERE " RUN \
+	"   qk.query_id = " Q " AND qk.passage_id = " P \
+	"   AND qk.filter IS NULL)"
+#define QUEUE_LEFT_OUT(Q, P) \
+	"(NOT " QUEUE_KEPT_IN(Q, P, "") \
+	" AND (?1 = 0 OR EXISTS (SELECT 1 FROM candidate qr" \
+	"   WHERE qr.run_id = ?1 AND qr.query_id = " Q \
+	"     AND qr.filter IS NULL)))"
+#define QUEUE_HOLDS(Q, P, RUN) \
+	"(?1 = 0 OR " QUEUE_KEPT_IN(Q, P, RUN) " OR " QUEUE_LEFT_OUT(Q, P) ")"
+
 /* A live lease on query Q held by another session than S at time T:
  * unexpired, its session not ended, its process alive. */
 #define QUEUE_LEASED_BY_OTHER(Q, S, T) \
@@ -35,26 +71,37 @@
 
 /*
  * A kept candidate row C in the queue's filter (struct queue_filter,
- * bound by queue_bind_filter() to ?10 ... ?17): its run's source, the
- * cascade's verdict, audit slice and stage, its score band, a conflict.
+ * bound by queue_bind_filter() to ?10 ... ?17): its run's source, its
+ * score band, and what QUEUE_FILTER_ITEM asks of its item.
  */
 #define QUEUE_FILTER(C) \
 	" (?10 = 0 OR EXISTS (SELECT 1 FROM run u WHERE u.id = " C ".run_id" \
 	"    AND u.source_id = ?10))" \
-	" AND (?11 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
-	"    WHERE fa.query_id = " C ".query_id" \
-	"      AND fa.passage_id = " C ".passage_id AND fa.verdict = ?11))" \
-	" AND (?12 < 0 OR coalesce((SELECT fa.audit FROM item_auto fa" \
-	"    WHERE fa.query_id = " C ".query_id" \
-	"      AND fa.passage_id = " C ".passage_id), 0) = ?12)" \
-	" AND (?13 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
-	"    WHERE fa.query_id = " C ".query_id" \
-	"      AND fa.passage_id = " C ".passage_id AND fa.stage = ?13))" \
 	" AND (?14 IS NULL OR " C ".score >= ?14)" \
 	" AND (?15 IS NULL OR " C ".score <= ?15)" \
+	" AND " QUEUE_FILTER_ITEM(C ".query_id", C ".passage_id")
+
+/*
+ * The item (query Q, passage P) in the queue's filter as far as the item
+ * says: the cascade's verdict, audit slice and stage, a conflict.  An
+ * item no run keeps has no row for the rest: QUEUE_FILTER_OUT takes it
+ * into no queue that asks for a source or a score band.
+ */
+#define QUEUE_FILTER_ITEM(Q, P) \
+	" (?11 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
+	"    WHERE fa.query_id = " Q \
+	"      AND fa.passage_id = " P " AND fa.verdict = ?11))" \
+	" AND (?12 < 0 OR coalesce((SELECT fa.audit FROM item_auto fa" \
+	"    WHERE fa.query_id = " Q \
+	"      AND fa.passage_id = " P "), 0) = ?12)" \
+	" AND (?13 IS NULL OR EXISTS (SELECT 1 FROM item_auto fa" \
+	"    WHERE fa.query_id = " Q \
+	"      AND fa.passage_id = " P " AND fa.stage = ?13))" \
 	" AND (?16 = 0 OR EXISTS (SELECT 1 FROM item_conflict fx" \
-	"    WHERE fx.query_id = " C ".query_id" \
-	"      AND fx.passage_id = " C ".passage_id))"
+	"    WHERE fx.query_id = " Q \
+	"      AND fx.passage_id = " P "))"
+#define QUEUE_FILTER_OUT(Q, P) \
+	" ?10 = 0 AND ?14 IS NULL AND ?15 IS NULL AND " QUEUE_FILTER_ITEM(Q, P)
 
 enum ns_rc
 queue_need_sync(struct db *db, int k, double share, long seed,
@@ -1284,15 +1331,20 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 	static const char sql_run_items[] =
 		"SELECT count(*), count(DISTINCT query_id) FROM candidate"
 		" WHERE run_id = ?1 AND filter IS NULL";
-	/* Driven by the decisions, never by a scan of all candidates;
-	 * RUN restricts the candidates to run ?1. */
+	/* Driven by the decisions, never by a scan of all candidates:
+	 * the items people labelled that no run keeps (QUEUE_LEFT_OUT),
+	 * and of the labelled items in the queue (QUEUE_HOLDS) those with
+	 * a label in force, in one pass over the labels (item_label is
+	 * the dear part: ~12 us a label).  RUN restricts the candidates to
+	 * run ?1. */
 #define QUEUE_DONE(RUN) \
-		"SELECT count(*) FROM item_label l" \
-		" WHERE EXISTS (SELECT 1 FROM candidate c" \
-		"   WHERE " RUN " c.query_id = l.query_id" \
-		"   AND c.passage_id = l.passage_id AND c.filter IS NULL)"
+		"SELECT coalesce(sum(" \
+		QUEUE_LEFT_OUT("x.query_id", "x.passage_id") "), 0)," \
+		" coalesce(sum(x.final AND " \
+		QUEUE_HOLDS("x.query_id", "x.passage_id", RUN) "), 0)" \
+		" FROM (" DB_LABELLED_ITEMS("") ") x"
 	static const char sql_done[] = QUEUE_DONE("");
-	static const char sql_run_done[] = QUEUE_DONE("c.run_id = ?1 AND");
+	static const char sql_run_done[] = QUEUE_DONE("qk.run_id = ?1 AND");
 #undef QUEUE_DONE
 	sqlite3_stmt *st = db_prep(db, run ? sql_run_items : sql_items, err);
 	int rc;
@@ -1311,9 +1363,16 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 		return db_fail(db, err, "counting the queue");
 	if (!(st = db_prep(db, run ? sql_run_done : sql_done, err)))
 		return NS_EDB;
-	if (run)
-		sqlite3_bind_int64(st, 1, run);
-	return db_step_int(db, st, &p->labelled, "counting decisions", err);
+	sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		p->items += sqlite3_column_int64(st, 0);
+		p->labelled = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting decisions");
+	return NS_OK;
 }
 
 enum ns_rc
@@ -1323,16 +1382,15 @@ queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 	/* The items on which overlap annotators disagree (settled by an
 	 * adjudicator or not), and of those the adjudicated: driven by the
 	 * decisions on items that need several annotators.  RUN keeps
-	 * those with a kept candidate of run ?1. */
+	 * those in the queue of run ?1 (QUEUE_HOLDS: an adjudicated false
+	 * negative no run keeps any more stays). */
 #define CONFLICT_PROGRESS(RUN) \
 		"SELECT count(*), count(a.decision_id)," \
 		"  count(DISTINCT x.query_id) FROM" \
 		" (SELECT l.query_id, l.passage_id FROM annotator_label l" \
 		"  JOIN item_need n ON n.query_id = l.query_id" \
 		"   AND n.passage_id = l.passage_id" \
-		"  WHERE EXISTS (SELECT 1 FROM candidate c" \
-		"   WHERE " RUN " c.query_id = l.query_id" \
-		"   AND c.passage_id = l.passage_id AND c.filter IS NULL)" \
+		"  WHERE " QUEUE_HOLDS("l.query_id", "l.passage_id", RUN) \
 		"  GROUP BY l.query_id, l.passage_id" \
 		"  HAVING count(DISTINCT l.label) > 1) x" \
 		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id" \
@@ -1340,15 +1398,14 @@ queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q" \
 		"  WHERE q.query_id = x.query_id)"
 	static const char sql[] = CONFLICT_PROGRESS("");
-	static const char sql_run[] = CONFLICT_PROGRESS("c.run_id = ?1 AND");
+	static const char sql_run[] = CONFLICT_PROGRESS("qk.run_id = ?1 AND");
 #undef CONFLICT_PROGRESS
 	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
 	int rc;
 
 	if (!st)
 		return NS_EDB;
-	if (run)
-		sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 1, run);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		p->items = sqlite3_column_int64(st, 0);
@@ -1457,17 +1514,25 @@ enum ns_rc
 queue_count(struct db *db, int64_t run, const struct queue_filter *f,
 	    struct queue_counts *c, struct ns_err *err)
 {
-	/* the queue's items (?1 the run), each once */
+	/* the queue's items (?1 the run), each once (QUEUE_HOLDS): its
+	 * kept candidates, then the items people labelled that no run
+	 * keeps (kept 0: decided, and no longer offered to anyone) */
 #define QUEUE_ITEMS \
-		"SELECT DISTINCT c.query_id, c.passage_id FROM candidate c" \
+		"SELECT DISTINCT c.query_id, c.passage_id, 1 AS kept" \
+		" FROM candidate c" \
 		" WHERE c.filter IS NULL AND (?1 = 0 OR c.run_id = ?1)" \
-		"   AND " QUEUE_FILTER("c")
+		"   AND " QUEUE_FILTER("c") \
+		" UNION ALL SELECT x.query_id, x.passage_id, 0" \
+		" FROM (" DB_LABELLED_ITEMS("") ") x" \
+		" WHERE " QUEUE_LEFT_OUT("x.query_id", "x.passage_id") \
+		"   AND " QUEUE_FILTER_OUT("x.query_id", "x.passage_id")
 	static const char sql_n[] =
 		"SELECT count(*),"
 		"  coalesce(sum(EXISTS (SELECT 1 FROM item_label l"
 		"    WHERE l.query_id = k.query_id"
 		"      AND l.passage_id = k.passage_id)), 0),"
-		"  coalesce(sum(NOT EXISTS (SELECT 1 FROM item_label l"
+		"  coalesce(sum(k.kept"
+		"   AND NOT EXISTS (SELECT 1 FROM item_label l"
 		"    WHERE l.query_id = k.query_id"
 		"      AND l.passage_id = k.passage_id)"
 		"   AND (?16 = 1 OR NOT EXISTS (SELECT 1 FROM item_auto a"
@@ -1530,19 +1595,35 @@ queue_counts_fini(struct queue_counts *c)
 }
 
 enum ns_rc
-queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *n,
-		  struct ns_err *err)
+queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *items,
+		  int64_t *n, struct ns_err *err)
 {
+	/* the query's part of queue_progress()'s counts, in one pass
+	 * over its labels as there */
 	static const char sql[] =
-		"SELECT count(*) FROM item_label l"
-		" WHERE l.query_id = ?1 AND EXISTS (SELECT 1 FROM candidate c"
-		"   WHERE c.query_id = l.query_id AND c.passage_id = l.passage_id"
-		"   AND c.filter IS NULL AND (?2 = 0 OR c.run_id = ?2))";
+		"SELECT (SELECT count(DISTINCT passage_id) FROM candidate"
+		"   WHERE query_id = ?2 AND filter IS NULL"
+		"     AND (?1 = 0 OR run_id = ?1))"
+		"  + coalesce(sum(" QUEUE_LEFT_OUT("x.query_id", "x.passage_id")
+		"), 0),"
+		" coalesce(sum(x.final AND " QUEUE_HOLDS("x.query_id",
+			"x.passage_id", "(?1 = 0 OR qk.run_id = ?1) AND")
+		"), 0)"
+		" FROM (" DB_LABELLED_ITEMS("WHERE query_id = ?2") ") x";
 	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
 
 	if (!st)
 		return NS_EDB;
-	sqlite3_bind_int64(st, 1, qid);
-	sqlite3_bind_int64(st, 2, run);
-	return db_step_int(db, st, n, "counting decisions", err);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, qid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*items = sqlite3_column_int64(st, 0);
+		*n = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "counting decisions");
+	return NS_OK;
 }

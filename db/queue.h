@@ -214,8 +214,10 @@ enum ns_rc queue_search_marks(struct db *db, const char *expr,
 			      const struct queue_query *q, bool *hit,
 			      bool *query_hit, struct ns_err *err);
 
-/* Count the progress of the whole queue (struct in src/queue_model.h).
- * Cost grows with decisions, plus one index pass. */
+/* Count the progress of the whole queue (struct in src/queue_model.h):
+ * its kept candidates and the items people labelled that no run keeps
+ * any more, as queue_count() counts them.  Cost grows with decisions,
+ * plus one index pass. */
 enum ns_rc queue_progress(struct db *db, int64_t run,
 			  struct queue_progress *p, struct ns_err *err);
 
@@ -228,8 +230,10 @@ enum ns_rc queue_conflict_progress(struct db *db, int64_t run,
 
 /*
  * The size of a queue (run @run, filter @f): its items (kept
- * candidates), those with a final label, those still waiting for people
- * (no final label, left to people by the cascade or not seen by it), and
+ * candidates, and the items people labelled that no run keeps any more:
+ * see db/queue.c), those with a final label, those still waiting for
+ * people (kept, no final label, left to people by the cascade or not
+ * seen by it), and
  * how many items each annotator labelled in it (@by, @nby entries of
  * names and counts, caller frees with queue_counts_fini()).
  */
@@ -244,9 +248,10 @@ enum ns_rc queue_count(struct db *db, int64_t run,
 		       struct ns_err *err);
 void queue_counts_fini(struct queue_counts *c);
 
-/* Kept items of query @qid with a label in force (*@n). */
+/* Query @qid's part of queue_progress(): its items in the queue of run
+ * @run (*@items) and of those the ones with a label in force (*@n). */
 enum ns_rc queue_labelled_in(struct db *db, int64_t run, int64_t qid,
-			     int64_t *n, struct ns_err *err);
+			     int64_t *items, int64_t *n, struct ns_err *err);
 
 /* Who holds a lease, or made a decision. */
 struct queue_holder {

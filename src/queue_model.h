@@ -95,10 +95,12 @@ struct queue_query {
 				 * (queue_next_skipped_audit()) */
 };
 
-/* Progress over the whole queue: kept items, items with a current label,
+/* Progress over the whole queue: its items, items with a current label,
  * and queue queries. */
 struct queue_progress {
-	int64_t items;		/* distinct (query, passage) kept */
+	int64_t items;		/* distinct (query, passage) kept, and
+				 * those people labelled that no run
+				 * keeps any more (db/queue.c) */
 	int64_t labelled;	/* of those, with a label in force */
 	int64_t queries;	/* queries in the queue */
 };

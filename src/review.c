@@ -984,11 +984,12 @@ review_undo(struct review *r, struct ns_err *err)
 	struct decision_guard g = review_guard(r);
 	struct queue_holder h;
 	const char *label;
-	int64_t qid, before = 0, after = 0;
+	int64_t qid, before = 0, after = 0, items = 0, items_after = 0;
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
 
 	if (rc == NS_OK)
-		rc = queue_labelled_in(r->db, r->run, qid, &before, err);
+		rc = queue_labelled_in(r->db, r->run, qid, &items, &before,
+				       err);
 	if (rc == NS_OK)
 		rc = decision_undo(r->db, r->annotator_id, &g, &u, &why, err);
 	if (rc == NS_ENOTFOUND) {
@@ -1012,8 +1013,13 @@ review_undo(struct review *r, struct ns_err *err)
 	}
 	if ((r->session_decisions -= (int64_t)u.count) < 0)
 		r->session_decisions = 0;
-	if (queue_labelled_in(r->db, r->run, u.query_id, &after, err) == NS_OK)
+	/* an item no run keeps leaves the queue with its label (a
+	 * refilter takes it back): the queue's size changes too */
+	if (queue_labelled_in(r->db, r->run, u.query_id, &items_after, &after,
+			      err) == NS_OK) {
 		r->prog.labelled += after - before;
+		r->prog.items += items_after - items;
+	}
 	err_clear(err);
 	if (r->q && r->q->id == u.query_id &&
 	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id,
