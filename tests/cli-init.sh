@@ -64,7 +64,32 @@ is_in "$err" "the PROJECT name is empty" "... saying so"
 printf 'cascade:\n  stages:\n    - scorer: gap\n      lo: 5\n      hi: 1\n' >"$T/bad2.yaml"
 run "$NEGSIEVE" init --config "$T/bad2.yaml" "$T/p4"
 is "$rc" 6 "a stage with lo above hi: a configuration error"
-is "$err" "negsieve: $T/bad2.yaml: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it"
+is "$err" "negsieve: $T/bad2.yaml:3:7: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it, at the stage (lo and hi together)"
+ok "... nothing created" test ! -e "$T/p4"
+# each stage check is placed: at the value at fault, or at the stage
+# (where its mapping starts) when the stage as a whole is wrong
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - name: x\n' >"$T/st1.yaml"
+run "$NEGSIEVE" init --config "$T/st1.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st1.yaml:4:7: cascade.stages[1] has no scorer" "a stage without a scorer: at the stage"
+ok "... nothing created" test ! -e "$T/p4"
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - {}\n' >"$T/st2.yaml"
+run "$NEGSIEVE" init --config "$T/st2.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st2.yaml:4:7: cascade.stages[1] has no scorer" "an empty stage, last, is a stage without a scorer (it was dropped)"
+ok "... nothing created" test ! -e "$T/p4"
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - scorer: score\n      name: gap\n' >"$T/st3.yaml"
+run "$NEGSIEVE" init --config "$T/st3.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st3.yaml:5:13: cascade.stages[1]: a second stage named 'gap' (name them with 'name:')" "a second name: at the name"
+printf 'cascade:\n  stages:\n    - {scorer: gap}\n    - {scorer: gap, lo: 0}\n' >"$T/st4.yaml"
+run "$NEGSIEVE" init --config "$T/st4.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st4.yaml:4:16: cascade.stages[1]: a second stage named 'gap' (name them with 'name:')" "... at the scorer when the name is the scorer's"
+{
+	printf 'cascade:\n  stages:\n'
+	for i in 1 2 3 4 5 6 7 8 9; do
+		printf '    - scorer: command\n      name: c%s\n      command: [true]\n' $i
+	done
+} >"$T/st5.yaml"
+run "$NEGSIEVE" init --config "$T/st5.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st5.yaml:27:7: cascade.stages[8]: at most 8 command and judge stages" "a ninth command stage: at the stage"
 ok "... nothing created" test ! -e "$T/p4"
 
 # review.keys: the actions are checked by init and config with review's
