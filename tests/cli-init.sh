@@ -114,6 +114,36 @@ is "$(stored)" "$before" "... the stored configuration unchanged"
 printf 'review:\n  keys:\n    y: fn\n    f: none\n' >"$T/keys-good.yaml"
 run "$NEGSIEVE" config "$T/p2" "$T/keys-good.yaml"
 is "$rc" 0 "config: known actions and none are stored"
+# a stored configuration that reads but that review or cascade would
+# refuse (stored by an older version): config prints it as stored and
+# says why with its place in the stored text, exit 6 as for one that
+# does not read
+"$NEGSIEVE" init "$T/p6" >/dev/null
+sqlite3 "$T/p6/negsieve.db" "INSERT OR REPLACE INTO meta(key, value) VALUES ('config', 'review:
+  keys:
+    y: fnord
+')"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc" 6 "config: a stored bad review.keys action is told (exit 6)"
+is "$out" "review:
+  keys:
+    y: fnord" "... printed as stored"
+is "$err" "negsieve: $T/p6/negsieve.db:negsieve.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'
+negsieve: the stored configuration fails its checks; replace it with 'negsieve config $T/p6 FILE'" "... with its place in the stored text and how to replace it"
+sqlite3 "$T/p6/negsieve.db" "INSERT OR REPLACE INTO meta(key, value) VALUES ('config', 'cascade:
+  stages:
+    - scorer: gap
+      lo: 5
+      hi: 1
+')"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc" 6 "config: a stored bad cascade stage is told (exit 6)"
+is_in "$out" "      lo: 5" "... printed as stored"
+is_in "$err" "negsieve: $T/p6/negsieve.db:negsieve.yaml:3:7: cascade.stages[0] (gap): lo 5 is above hi 1" "... at the stage in the stored text"
+run "$NEGSIEVE" config "$T/p6" "$T/keys-good.yaml"
+is "$rc" 0 "... and it can be replaced"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc:$err" "0:" "a stored configuration that passes: exit 0, nothing on stderr"
 
 # YAML: a syntax error is reported as one, where libyaml finds it, even
 # after a node our checks refuse ("seed: [1" starts a list)
