@@ -83,62 +83,75 @@ cascade_from_config(struct cascade *c, const struct config *cfg,
 		cascade_add_stage(c, "bm25_agreement", CASCADE_AGREE, -1);
 		return NS_OK;
 	}
+	/* each error is placed in the file (config_error()): at the
+	 * offending value, or at the stage when it is the stage as a whole
+	 * (no scorer, one stage too many, lo and hi together) */
 	for (int i = 0; i < n; i++) {
 		const char *sc, *name;
 		struct cascade_stage *st;
+		char item[64];
 		int s;
 
-		snprintf(key, sizeof(key), "cascade.stages.%d.scorer", i);
+		snprintf(item, sizeof(item), "cascade.stages.%d", i);
+		snprintf(key, sizeof(key), "%s.scorer", item);
 		sc = config_str(cfg, key, NULL);
 		if (!sc) {
 			cascade_fini(c);
-			return err_set(err, NS_ECONFIG, "cascade.stages[%d] "
-				       "has no scorer", i);
+			return config_error(cfg, item, false, err,
+					    "cascade.stages[%d] has no scorer",
+					    i);
 		}
 		for (s = 0; s < CASCADE_SCORER_COUNT; s++)
 			if (!strcmp(sc, cascade_scorers[s].name))
 				break;
 		if (s == CASCADE_ORACLE || s == CASCADE_SCORER_COUNT) {
 			cascade_fini(c);
-			return err_set(err, NS_ECONFIG, "cascade.stages[%d]: "
-				       "unknown scorer '%s'", i, sc);
+			return config_error(cfg, key, false, err,
+					    "cascade.stages[%d]: unknown "
+					    "scorer '%s'", i, sc);
 		}
-		snprintf(key, sizeof(key), "cascade.stages.%d.name", i);
+		/* the name defaults to the scorer: a clash without a name is
+		 * the scorer's */
+		snprintf(key, sizeof(key), "%s.name", item);
+		if (!config_isset(cfg, key))
+			snprintf(key, sizeof(key), "%s.scorer", item);
 		name = config_str(cfg, key, sc);
 		for (int j = 0; j < c->n; j++)
 			if (!strcmp(c->st[j].name, name)) {
 				cascade_fini(c);
-				return err_set(err, NS_ECONFIG,
-					       "cascade.stages[%d]: a second "
-					       "stage named '%s' (name them "
-					       "with 'name:')", i, name);
+				return config_error(cfg, key, false, err,
+						    "cascade.stages[%d]: a "
+						    "second stage named '%s' "
+						    "(name them with 'name:')",
+						    i, name);
 			}
 		if (s == CASCADE_COMMAND || s == CASCADE_JUDGE) {
 			if (c->next == CASCADE_MAX_EXT) {
 				cascade_fini(c);
-				return err_set(err, NS_ECONFIG, "cascade.stages"
-					       "[%d]: at most %d command and "
-					       "judge stages", i,
-					       CASCADE_MAX_EXT);
+				return config_error(cfg, item, false, err,
+						    "cascade.stages[%d]: at "
+						    "most %d command and judge "
+						    "stages", i,
+						    CASCADE_MAX_EXT);
 			}
 		}
 		cascade_add_stage(c, name, (enum cascade_scorer)s, i);
 		st = &c->st[c->n - 1];
-		snprintf(key, sizeof(key), "cascade.stages.%d.lo", i);
+		snprintf(key, sizeof(key), "%s.lo", item);
 		st->lo = config_float(cfg, key, -INFINITY);
-		snprintf(key, sizeof(key), "cascade.stages.%d.hi", i);
+		snprintf(key, sizeof(key), "%s.hi", item);
 		st->hi = config_float(cfg, key, INFINITY);
-		snprintf(key, sizeof(key), "cascade.stages.%d.fit", i);
+		snprintf(key, sizeof(key), "%s.fit", item);
 		st->fit = config_bool(cfg, key, true);
-		snprintf(key, sizeof(key), "cascade.stages.%d.method", i);
+		snprintf(key, sizeof(key), "%s.method", item);
 		snprintf(st->method, sizeof(st->method), "%s",
 			 config_str(cfg, key, "bm25"));
-		snprintf(key, sizeof(key), "cascade.stages.%d.run", i);
+		snprintf(key, sizeof(key), "%s.run", item);
 		st->run = config_int(cfg, key, 0);
 		if (st->lo > st->hi) {
-			err_set(err, NS_ECONFIG, "cascade.stages[%d] (%s): lo "
-				"%g is above hi %g", i, st->name, st->lo,
-				st->hi);
+			config_error(cfg, item, false, err, "cascade.stages"
+				     "[%d] (%s): lo %g is above hi %g", i,
+				     st->name, st->lo, st->hi);
 			cascade_fini(c);
 			return NS_ECONFIG;
 		}

@@ -130,7 +130,8 @@ const char *cascade_scorer_name(enum cascade_scorer s);
  * The cascade the project's config describes (cascade.* keys; without
  * cascade.stages, the default stages near_duplicate, gap and agreement
  * with the newest BM25 run).  On success @c owns its stages
- * (cascade_fini()); a bad stage is NS_ECONFIG naming its key.
+ * (cascade_fini()); a bad stage is NS_ECONFIG naming its key, at its
+ * file:line:col when @cfg was read from a file (config_error()).
  */
 enum ns_rc cascade_from_config(struct cascade *c, const struct config *cfg,
 			       struct ns_err *err);

@@ -22,8 +22,11 @@ static const struct opt_cmd config_cmd = {
 	"config",
 	"usage: negsieve config PROJECT [FILE]\n",
 	"Print the configuration stored in PROJECT (see negsieve.yaml(5)),\n"
-	"or replace it with the YAML FILE, checked first: a bad key, value\n"
-	"or cascade stage is reported with its place and changes nothing.\n",
+	"or replace it with the YAML FILE, checked first: a bad key, value,\n"
+	"cascade stage or review.keys entry is reported with its place and\n"
+	"changes nothing.  A stored configuration that fails these checks is\n"
+	"printed as stored, and what is wrong with it goes to standard error\n"
+	"with its place (exit status 6).\n",
 	config_rows,
 };
 
@@ -50,6 +53,12 @@ cmd_config(int argc, char **argv)
 				    &cfg_err, &err) != NS_OK)
 		return cmd_fail(&err);
 	if (st.first == argc - 1) {
+		/* one that parses can still fail the checks config FILE
+		 * makes (a review.keys action or a cascade stage an older
+		 * version took): cascade or review would refuse it, so it is
+		 * told, with its place, as one that does not parse is */
+		if (!cfg_err.rc)
+			project_config_check(p.cfg, &cfg_err);
 		char *stored = cfg_err.rc ? db_meta_get(p.db, "config") : NULL;
 		const char *src = stored ? stored : config_source(p.cfg);
 

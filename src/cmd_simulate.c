@@ -22,7 +22,7 @@ static const struct opt simulate_rows[] = {
 	OPT_INCLUDE(simulate_opts, SC, sim),
 	OPT_VAL(0, "config", "FILE", CONFIG_STRING, NULL, NULL, SC, config,
 		"replay under the cascade and export settings of this YAML "
-		"file instead of the project's"),
+		"file instead of the project's (checked as by config)"),
 	OPT_FLAG(0, "csv", SC, csv,
 		 "write one CSV row per policy and budget instead of the "
 		 "table"),
@@ -219,7 +219,9 @@ cmd_simulate(int argc, char **argv)
 		return cmd_usage_error("simulate", "--oracle QRELS is "
 				       "required: the graded qrels that "
 				       "answer for people");
-	if (s.config && config_load(s.config, &cfg, &err) != NS_OK)
+	/* checked as config and init check it: a file they refuse is not
+	 * replayed either */
+	if (s.config && project_config_load(s.config, &cfg, &err) != NS_OK)
 		return cmd_fail(&err);
 	if (project_open_readonly(&pj, argv[st.first], &err) != NS_OK) {
 		config_free(cfg);

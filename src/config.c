@@ -255,6 +255,12 @@ struct config_entry {
 struct config {
 	struct config_entry *v;
 	size_t n, cap;
+	/* the mappings and lists below the top (a cascade stage, its
+	 * command), value NULL: where they are, for config_error() on a
+	 * check of a whole stage, and so that a stage with nothing set
+	 * still counts (config_seq_len()) */
+	struct config_entry *node;
+	size_t n_node, cap_node;
 	char *source;	/* YAML text */
 	char *file;	/* the name config_parse() was given, or NULL */
 };
@@ -278,6 +284,9 @@ config_free(struct config *cfg)
 		free(cfg->v[i].value);
 	}
 	free(cfg->v);
+	for (size_t i = 0; i < cfg->n_node; i++)
+		free(cfg->node[i].path);
+	free(cfg->node);
 	free(cfg->source);
 	free(cfg->file);
 	free(cfg);
@@ -466,14 +475,28 @@ config_fail(struct config_parser *p, const yaml_mark_t *m, const char *fmt,
 	return NS_ECONFIG;
 }
 
+/* Fill @e with the current path and where the node @ev starts and its
+ * key (the last mapping key read, or the list element itself). */
+static void
+config_place(const struct config_parser *p, const yaml_event_t *ev,
+	     struct config_entry *e)
+{
+	const struct config_frame *f = &p->st[p->depth - 1];
+	const yaml_mark_t *km = f->is_seq ? &ev->start_mark : &p->key_mark;
+
+	e->path = xstrdup(p->path.buf);
+	e->key_line = (long)km->line + 1;
+	e->key_col = (long)km->column + 1;
+	e->line = (long)ev->start_mark.line + 1;
+	e->col = (long)ev->start_mark.column + 1;
+}
+
 /* Store @ev's value at the current path, with where it and its key are
  * in the file. */
 static void
 config_add(struct config_parser *p, const yaml_event_t *ev)
 {
 	struct config *cfg = p->cfg;
-	const struct config_frame *f = &p->st[p->depth - 1];
-	const yaml_mark_t *km = f->is_seq ? &ev->start_mark : &p->key_mark;
 	struct config_entry *e;
 
 	if (cfg->n == cfg->cap) {
@@ -481,12 +504,25 @@ config_add(struct config_parser *p, const yaml_event_t *ev)
 		cfg->v = xrealloc(cfg->v, cfg->cap * sizeof(*cfg->v));
 	}
 	e = &cfg->v[cfg->n++];
-	e->path = xstrdup(p->path.buf);
+	config_place(p, ev, e);
 	e->value = xstrdup((const char *)ev->data.scalar.value);
-	e->key_line = (long)km->line + 1;
-	e->key_col = (long)km->column + 1;
-	e->line = (long)ev->start_mark.line + 1;
-	e->col = (long)ev->start_mark.column + 1;
+}
+
+/* Note where the mapping or list @ev, not at the top, starts. */
+static void
+config_add_node(struct config_parser *p, const yaml_event_t *ev)
+{
+	struct config *cfg = p->cfg;
+	struct config_entry *e;
+
+	if (cfg->n_node == cfg->cap_node) {
+		cfg->cap_node = cfg->cap_node ? cfg->cap_node * 2 : 8;
+		cfg->node = xrealloc(cfg->node, cfg->cap_node *
+				     sizeof(*cfg->node));
+	}
+	e = &cfg->node[cfg->n_node++];
+	config_place(p, ev, e);
+	e->value = NULL;
 }
 
 /* Is @ev a YAML null: an empty plain scalar ("mine:" with nothing under
@@ -645,6 +681,8 @@ config_open(struct config_parser *p, yaml_event_t *ev, bool is_seq)
 	}
 	if (p->depth == CONFIG_MAX_DEPTH)
 		return config_fail(p, &ev->start_mark, "nested too deeply");
+	if (p->depth > 0)
+		config_add_node(p, ev);
 	f = &p->st[p->depth++];
 	memset(f, 0, sizeof(*f));
 	f->is_seq = is_seq;
@@ -810,6 +848,9 @@ config_error(const struct config *cfg, const char *name, bool at_key,
 	for (size_t i = 0; cfg && i < cfg->n && !e; i++)
 		if (!strcmp(cfg->v[i].path, name))
 			e = &cfg->v[i];
+	for (size_t i = 0; cfg && i < cfg->n_node && !e; i++)
+		if (!strcmp(cfg->node[i].path, name))
+			e = &cfg->node[i];
 	va_start(ap, fmt);
 	if (e && cfg->file)
 		err_vsetpos(err, NS_ECONFIG, cfg->file,
@@ -922,8 +963,11 @@ config_seq_len(const struct config *cfg, const char *name)
 
 	if (!cfg)
 		return 0;
-	for (size_t i = 0; i < cfg->n; i++) {
-		const char *p = cfg->v[i].path;
+	/* the values, and the mappings and lists, so that an element
+	 * with nothing set in it ("- {}") counts too */
+	for (size_t i = 0; i < cfg->n + cfg->n_node; i++) {
+		const char *p = i < cfg->n ? cfg->v[i].path
+					   : cfg->node[i - cfg->n].path;
 
 		if (strncmp(p, name, n) == 0 && p[n] == '.' &&
 		    p[n + 1] >= '0' && p[n + 1] <= '9') {

@@ -106,16 +106,19 @@ int config_map_each(const struct config *cfg, const char *name,
 
 /*
  * For checks made after parsing (the action names of review.keys are
- * known to src/keymap.c, not to the key table): NS_ECONFIG with the
- * message @fmt in @err, placed at @name's key (@at_key) or at its value
- * ("review.keys.y") as file:line:col when @cfg was parsed from a file and
- * sets @name; the message alone otherwise.
+ * known to src/keymap.c, not to the key table; a cascade stage is checked
+ * whole by src/cascade.c): NS_ECONFIG with the message @fmt in @err,
+ * placed at @name's key (@at_key) or at its value ("review.keys.y") as
+ * file:line:col when @cfg was parsed from a file and sets @name; the
+ * message alone otherwise.  @name may be a mapping or a list: a stage,
+ * "cascade.stages.0", is placed where its mapping starts.
  */
 enum ns_rc config_error(const struct config *cfg, const char *name,
 			bool at_key, struct ns_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* Number of elements of sequence @name ("cascade.stages"). */
+/* Number of elements of sequence @name ("cascade.stages"), an element
+ * with nothing set in it ("- {}") included. */
 int config_seq_len(const struct config *cfg, const char *name);
 
 #endif

@@ -135,30 +135,40 @@ project_init(struct project *p, const char *dir, const char *config_path,
 	return project_init_group(p, dir, config_path, NULL, err);
 }
 
-/* The checks of a configuration beyond its keys and values (the
- * cascade's stages together, review.keys' actions), with @path's name
- * on the message.  Each is the check of the code that uses the setting,
- * so that what config and init accept, cascade and review accept. */
-static enum ns_rc
-project_check_config(const struct config *cfg, const char *path,
-		     struct ns_err *err)
+/* Each check is the one of the code that uses the setting, so that what
+ * config and init accept, cascade and review accept; their messages have
+ * their file:line:col already (config_error()). */
+enum ns_rc
+project_config_check(const struct config *cfg, struct ns_err *err)
 {
 	struct keymap *km;
 	struct cascade c;
 	enum ns_rc rc;
 
-	if ((rc = cascade_from_config(&c, cfg, err))) {
-		char msg[NS_ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return err_setpos(err, rc, path, 0, 0, "%s", msg);
-	}
+	if ((rc = cascade_from_config(&c, cfg, err)))
+		return rc;
 	cascade_fini(&c);
-	/* its messages have their file:line:col already */
 	km = keymap_new();
 	rc = keymap_configure(km, cfg, err);
 	keymap_free(km);
 	return rc;
+}
+
+enum ns_rc
+project_config_load(const char *path, struct config **out,
+		    struct ns_err *err)
+{
+	struct config *cfg = NULL;
+	enum ns_rc rc;
+
+	if ((rc = config_load(path, &cfg, err)))
+		return rc;
+	if ((rc = project_config_check(cfg, err))) {
+		config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return NS_OK;
 }
 
 /* init makes a project in a new or an empty directory only: a directory
@@ -212,13 +222,8 @@ project_init_group(struct project *p, const char *dir,
 	memset(p, 0, sizeof(*p));
 	project_new_id(nid);
 	if (config_path) {
-		rc = config_load(config_path, &cfg, err);
-		if (rc == NS_OK)
-			rc = project_check_config(cfg, config_path, err);
-		if (rc != NS_OK) {
-			config_free(cfg);
+		if ((rc = project_config_load(config_path, &cfg, err)))
 			return rc;
-		}
 	} else {
 		cfg = config_new();
 	}
@@ -253,12 +258,8 @@ project_set_config(struct project *p, const char *path, struct ns_err *err)
 	struct config *cfg = NULL;
 	enum ns_rc rc;
 
-	if ((rc = config_load(path, &cfg, err)))
+	if ((rc = project_config_load(path, &cfg, err)))
 		return rc;
-	if ((rc = project_check_config(cfg, path, err))) {
-		config_free(cfg);
-		return rc;
-	}
 	if ((rc = db_begin(p->db, err)) == NS_OK &&
 	    (rc = db_meta_set(p->db, "config", config_source(cfg), err)) ==
 		    NS_OK)

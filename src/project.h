@@ -59,6 +59,22 @@ enum ns_rc project_init_group(struct project *p, const char *dir,
 			      struct ns_err *err);
 
 /*
+ * The checks of a configuration beyond its keys and values: the cascade's
+ * stages together (cascade_from_config()) and review.keys' keys and
+ * actions (keymap_configure()), each error at its file:line:col.
+ * negsieve config shows with it why a stored configuration would be
+ * refused.
+ */
+enum ns_rc project_config_check(const struct config *cfg,
+				struct ns_err *err);
+
+/* config_load() of the YAML file @path, then project_config_check(): the
+ * one way init, config and simulate --config read a file.  On failure
+ * *@out is untouched. */
+enum ns_rc project_config_load(const char *path, struct config **out,
+			       struct ns_err *err);
+
+/*
  * Replace the configuration of the open project @p with the YAML file at
  * @path, checked first (keys, types, and the cascade's stages): on
  * failure nothing changes.  p->cfg is the new one on success.

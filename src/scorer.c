@@ -89,9 +89,11 @@ scorer_new(const struct config *cfg, int i, struct db *db_cache,
 	snprintf(key, sizeof(key), "cascade.stages.%d", i);
 	snprintf(name_key, sizeof(name_key), "%s.scorer", key);
 	kind = config_str(cfg, name_key, NULL);
+	/* errors are placed in the file (config_error()): at the value,
+	 * or at the stage for a key it lacks */
 	if (!kind)
-		return err_set(err, NS_ECONFIG, "%s: not set (command or "
-			       "judge)", name_key);
+		return config_error(cfg, key, false, err, "%s: not set "
+				    "(command or judge)", name_key);
 	s = xcalloc(1, sizeof(*s));
 	strbuf_init(&s->log);
 	strbuf_addstr(&s->log, "");
@@ -106,8 +108,10 @@ scorer_new(const struct config *cfg, int i, struct db *db_cache,
 		s->kind = SCORER_JUDGE;
 		rc = scorer_judge_new(cfg, key, db_cache, &s->judge, err);
 	} else {
-		rc = err_set(err, NS_ECONFIG, "%s.scorer: '%s' is not an "
-			     "external scorer (command or judge)", key, kind);
+		snprintf(name_key, sizeof(name_key), "%s.scorer", key);
+		rc = config_error(cfg, name_key, false, err, "%s: '%s' is "
+				  "not an external scorer (command or judge)",
+				  name_key, kind);
 	}
 	if (rc != NS_OK) {
 		scorer_free(s);

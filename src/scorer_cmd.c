@@ -137,10 +137,12 @@ scorer_cmd_new(const struct config *cfg, const char *key,
 
 	snprintf(k, sizeof(k), "%s.command", key);
 	argc = config_seq_len(cfg, k);
+	/* errors are placed in the file (config_error()): a missing or
+	 * empty command at the stage, one that cannot run at its program */
 	if (argc == 0)
-		return err_set(err, NS_ECONFIG, "%s: not set: a list of the "
-			       "program and its arguments, e.g. [python3, "
-			       "score.py]", k);
+		return config_error(cfg, key, false, err, "%s: not set: a "
+				    "list of the program and its arguments, "
+				    "e.g. [python3, score.py]", k);
 	c = xcalloc(1, sizeof(*c));
 	c->argv = xcalloc((size_t)argc + 1, sizeof(char *));
 	hs = XXH3_createState();
@@ -161,9 +163,11 @@ scorer_cmd_new(const struct config *cfg, const char *key,
 	c->restarts = (int)config_int(cfg, k, 3);
 	why = cmd_find(c->argv[0], &c->path, buf, sizeof(buf));
 	if (why) {
-		enum ns_rc rc = err_set(err, NS_ECONFIG, "%s.command: %s", key,
-					why);
+		enum ns_rc rc;
 
+		snprintf(k, sizeof(k), "%s.command.0", key);
+		rc = config_error(cfg, k, false, err, "%s.command: %s", key,
+				  why);
 		scorer_cmd_free(c);
 		return rc;
 	}

@@ -80,8 +80,8 @@ struct judge_xfer {
 /* --- settings ------------------------------------------------------------ */
 
 static enum ns_rc
-judge_load_prompt(const char *path, const char *key, char **out,
-		  struct ns_err *err)
+judge_load_prompt(const struct config *cfg, const char *path,
+		  const char *key, char **out, struct ns_err *err)
 {
 	struct strbuf sb;
 	char buf[65536];
@@ -90,9 +90,11 @@ judge_load_prompt(const char *path, const char *key, char **out,
 	const char *why;
 	long bad;
 
+	/* a file that cannot be read: at prompt_file's value; a bad byte
+	 * in it: at its place in the prompt file */
 	if (!fp)
-		return err_set(err, NS_ECONFIG, "%s: cannot read '%s': %s",
-			       key, path, strerror(errno));
+		return config_error(cfg, key, false, err, "%s: cannot read "
+				    "'%s': %s", key, path, strerror(errno));
 	strbuf_init(&sb);
 	strbuf_addstr(&sb, "");
 	while ((k = fread(buf, 1, sizeof(buf), fp)) > 0)
@@ -100,8 +102,8 @@ judge_load_prompt(const char *path, const char *key, char **out,
 	if (ferror(fp)) {
 		fclose(fp);
 		strbuf_fini(&sb);
-		return err_set(err, NS_ECONFIG, "%s: cannot read '%s': %s",
-			       key, path, strerror(errno));
+		return config_error(cfg, key, false, err, "%s: cannot read "
+				    "'%s': %s", key, path, strerror(errno));
 	}
 	fclose(fp);
 	bad = utf8_check(sb.buf, sb.len, &why);
@@ -142,23 +144,27 @@ scorer_judge_new(const struct config *cfg, const char *key, struct db *db,
 	char k[128], k2[128], *text = NULL;
 	enum ns_rc rc;
 
+	/* errors are placed in the file (config_error()): at the value, or
+	 * at the stage for a key it lacks or two keys together */
 	snprintf(k, sizeof(k), "%s.endpoint", key);
 	url = config_str(cfg, k, NULL);
 	if (!url || !*url) {
-		rc = err_set(err, NS_ECONFIG, "%s: not set: the URL of an "
-			     "OpenAI-compatible chat endpoint", k);
+		rc = config_error(cfg, url ? k : key, false, err, "%s: not "
+				  "set: the URL of an OpenAI-compatible chat "
+				  "endpoint", k);
 		goto out;
 	}
 	if (!http_url_ok(url)) {
-		rc = err_set(err, NS_ECONFIG, "%s: '%s' is not an http or "
-			     "https URL", k, url);
+		rc = config_error(cfg, k, false, err, "%s: '%s' is not an "
+				  "http or https URL", k, url);
 		goto out;
 	}
 	snprintf(k, sizeof(k), "%s.model", key);
 	model = config_str(cfg, k, NULL);
 	if (!model || !*model) {
-		rc = err_set(err, NS_ECONFIG, "%s: not set: the model name "
-			     "the endpoint serves", k);
+		rc = config_error(cfg, model ? k : key, false, err, "%s: not "
+				  "set: the model name the endpoint serves",
+				  k);
 		goto out;
 	}
 	j->url = http_endpoint(url, "chat/completions");
@@ -169,12 +175,12 @@ scorer_judge_new(const struct config *cfg, const char *key, struct db *db,
 	inline_prompt = config_str(cfg, k, NULL);
 	file = config_str(cfg, k2, NULL);
 	if (inline_prompt && file) {
-		rc = err_set(err, NS_ECONFIG, "%s and %s are both set: keep "
-			     "one", k, k2);
+		rc = config_error(cfg, key, false, err, "%s and %s are both "
+				  "set: keep one", k, k2);
 		goto out;
 	}
 	if (file) {
-		rc = judge_load_prompt(file, k2, &text, err);
+		rc = judge_load_prompt(cfg, file, k2, &text, err);
 		if (rc != NS_OK)
 			goto out;
 		rc = judge_prompt_parse(text, file, &j->prompt, err);
@@ -200,8 +206,8 @@ scorer_judge_new(const struct config *cfg, const char *key, struct db *db,
 	snprintf(k, sizeof(k), "%s.api_key_env", key);
 	env = config_str(cfg, k, NULL);
 	if (env && *env && !(getenv(env) && *getenv(env))) {
-		rc = err_set(err, NS_ECONFIG, "%s: the environment variable "
-			     "%s is not set", k, env);
+		rc = config_error(cfg, k, false, err, "%s: the environment "
+				  "variable %s is not set", k, env);
 		goto out;
 	}
 	j->auth = http_auth_header(env);
@@ -287,7 +293,7 @@ scorer_judge_key(const struct config *cfg, const char *key, uint64_t *out)
 	/* the template as scorer_judge_new() reads it; a file that cannot
 	 * be read: no key (the stage cannot run either, and says why) */
 	err_clear(&e);
-	if (file && judge_load_prompt(file, k, &text, &e) != NS_OK)
+	if (file && judge_load_prompt(cfg, file, k, &text, &e) != NS_OK)
 		return false;
 	/* what judge_prepare() hashes besides the prompt, and what shapes
 	 * the prompt besides the texts */

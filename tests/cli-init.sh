@@ -64,7 +64,32 @@ is_in "$err" "the PROJECT name is empty" "... saying so"
 printf 'cascade:\n  stages:\n    - scorer: gap\n      lo: 5\n      hi: 1\n' >"$T/bad2.yaml"
 run "$NEGSIEVE" init --config "$T/bad2.yaml" "$T/p4"
 is "$rc" 6 "a stage with lo above hi: a configuration error"
-is "$err" "negsieve: $T/bad2.yaml: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it"
+is "$err" "negsieve: $T/bad2.yaml:3:7: cascade.stages[0] (gap): lo 5 is above hi 1" "... as config says it, at the stage (lo and hi together)"
+ok "... nothing created" test ! -e "$T/p4"
+# each stage check is placed: at the value at fault, or at the stage
+# (where its mapping starts) when the stage as a whole is wrong
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - name: x\n' >"$T/st1.yaml"
+run "$NEGSIEVE" init --config "$T/st1.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st1.yaml:4:7: cascade.stages[1] has no scorer" "a stage without a scorer: at the stage"
+ok "... nothing created" test ! -e "$T/p4"
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - {}\n' >"$T/st2.yaml"
+run "$NEGSIEVE" init --config "$T/st2.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st2.yaml:4:7: cascade.stages[1] has no scorer" "an empty stage, last, is a stage without a scorer (it was dropped)"
+ok "... nothing created" test ! -e "$T/p4"
+printf 'cascade:\n  stages:\n    - scorer: gap\n    - scorer: score\n      name: gap\n' >"$T/st3.yaml"
+run "$NEGSIEVE" init --config "$T/st3.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st3.yaml:5:13: cascade.stages[1]: a second stage named 'gap' (name them with 'name:')" "a second name: at the name"
+printf 'cascade:\n  stages:\n    - {scorer: gap}\n    - {scorer: gap, lo: 0}\n' >"$T/st4.yaml"
+run "$NEGSIEVE" init --config "$T/st4.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st4.yaml:4:16: cascade.stages[1]: a second stage named 'gap' (name them with 'name:')" "... at the scorer when the name is the scorer's"
+{
+	printf 'cascade:\n  stages:\n'
+	for i in 1 2 3 4 5 6 7 8 9; do
+		printf '    - scorer: command\n      name: c%s\n      command: [true]\n' $i
+	done
+} >"$T/st5.yaml"
+run "$NEGSIEVE" init --config "$T/st5.yaml" "$T/p4"
+is "$rc:$err" "6:negsieve: $T/st5.yaml:27:7: cascade.stages[8]: at most 8 command and judge stages" "a ninth command stage: at the stage"
 ok "... nothing created" test ! -e "$T/p4"
 
 # review.keys: the actions are checked by init and config with review's
@@ -89,6 +114,36 @@ is "$(stored)" "$before" "... the stored configuration unchanged"
 printf 'review:\n  keys:\n    y: fn\n    f: none\n' >"$T/keys-good.yaml"
 run "$NEGSIEVE" config "$T/p2" "$T/keys-good.yaml"
 is "$rc" 0 "config: known actions and none are stored"
+# a stored configuration that reads but that review or cascade would
+# refuse (stored by an older version): config prints it as stored and
+# says why with its place in the stored text, exit 6 as for one that
+# does not read
+"$NEGSIEVE" init "$T/p6" >/dev/null
+sqlite3 "$T/p6/negsieve.db" "INSERT OR REPLACE INTO meta(key, value) VALUES ('config', 'review:
+  keys:
+    y: fnord
+')"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc" 6 "config: a stored bad review.keys action is told (exit 6)"
+is "$out" "review:
+  keys:
+    y: fnord" "... printed as stored"
+is "$err" "negsieve: $T/p6/negsieve.db:negsieve.yaml:3:8: review.keys: unknown action 'fnord' for key 'y'
+negsieve: the stored configuration fails its checks; replace it with 'negsieve config $T/p6 FILE'" "... with its place in the stored text and how to replace it"
+sqlite3 "$T/p6/negsieve.db" "INSERT OR REPLACE INTO meta(key, value) VALUES ('config', 'cascade:
+  stages:
+    - scorer: gap
+      lo: 5
+      hi: 1
+')"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc" 6 "config: a stored bad cascade stage is told (exit 6)"
+is_in "$out" "      lo: 5" "... printed as stored"
+is_in "$err" "negsieve: $T/p6/negsieve.db:negsieve.yaml:3:7: cascade.stages[0] (gap): lo 5 is above hi 1" "... at the stage in the stored text"
+run "$NEGSIEVE" config "$T/p6" "$T/keys-good.yaml"
+is "$rc" 0 "... and it can be replaced"
+run "$NEGSIEVE" config "$T/p6"
+is "$rc:$err" "0:" "a stored configuration that passes: exit 0, nothing on stderr"
 
 # YAML: a syntax error is reported as one, where libyaml finds it, even
 # after a node our checks refuse ("seed: [1" starts a list)

@@ -124,6 +124,22 @@ test_error_at(void)
 	config_error(cfg, "review.keys.z", false, &err, "not set");
 	is_str(err_format(&err, buf, sizeof(buf)), "not set",
 	       "a key not in the file: no place");
+	config_error(cfg, "cascade.stages.0", false, &err, "stage");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:6:7: stage",
+	       "a stage (a mapping): where it starts");
+	config_error(cfg, "cascade.stages.0.command", false, &err, "list");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:7:16: list",
+	       "a list: where it starts");
+	config_free(cfg);
+	/* a stage with nothing in it is a stage (cascade.c says it has no
+	 * scorer), at its place, even last */
+	y = "cascade:\n  stages:\n    - scorer: gap\n    - {}\n";
+	ok(config_parse(y, strlen(y), "t.yaml", &cfg, &err) == NS_OK,
+	   "an empty stage parses");
+	is_int(config_seq_len(cfg, "cascade.stages"), 2, "... and counts");
+	config_error(cfg, "cascade.stages.1", false, &err, "empty");
+	is_str(err_format(&err, buf, sizeof(buf)), "t.yaml:4:7: empty",
+	       "... at its place");
 	config_free(cfg);
 	cfg = config_new();
 	config_error(cfg, "review.keys.y", false, &err, "defaults");

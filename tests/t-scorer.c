@@ -208,24 +208,26 @@ static void
 test_cmd_config(void)
 {
 	bad_new("cascade:\n  stages:\n    - scorer: command\n", NS_ECONFIG,
-		"cascade.stages.0.command: not set: a list of the program and "
-		"its arguments, e.g. [python3, score.py]", "no command");
+		"t.yaml:3:7: cascade.stages.0.command: not set: a list of the "
+		"program and its arguments, e.g. [python3, score.py]",
+		"no command, at the stage");
 	bad_new("cascade:\n  stages:\n    - scorer: command\n      command: "
 		"[ns-no-such-program-x]\n", NS_ECONFIG,
-		"cascade.stages.0.command: 'ns-no-such-program-x' not found in "
-		"PATH", "command not in PATH");
+		"t.yaml:4:17: cascade.stages.0.command: 'ns-no-such-program-x' "
+		"not found in PATH", "command not in PATH, at the program");
 	bad_new("cascade:\n  stages:\n    - scorer: command\n      command: "
 		"[/nonexistent/score]\n", NS_ECONFIG,
-		"cascade.stages.0.command: cannot run '/nonexistent/score': No "
-		"such file or directory", "command path missing");
+		"t.yaml:4:17: cascade.stages.0.command: cannot run "
+		"'/nonexistent/score': No such file or directory",
+		"command path missing");
 	bad_new("cascade:\n  stages:\n    - scorer: command\n      command: "
 		"[/tmp]\n", NS_ECONFIG,
-		"cascade.stages.0.command: '/tmp' is a directory",
+		"t.yaml:4:17: cascade.stages.0.command: '/tmp' is a directory",
 		"command is a directory");
 	bad_new("cascade:\n  stages:\n    - scorer: command\n      command: "
 		"['']\n", NS_ECONFIG,
-		"cascade.stages.0.command: the program name is empty",
-		"empty program name");
+		"t.yaml:4:17: cascade.stages.0.command: the program name is "
+		"empty", "empty program name");
 	bad_cfg("cascade:\n  stages:\n    - scorer: command\n      timeout: 0\n",
 		"t.yaml:4:16: cascade.stages.0.timeout: expected a number > 0, "
 		"got '0'", "timeout 0");
@@ -233,11 +235,11 @@ test_cmd_config(void)
 		"-1\n", "t.yaml:4:17: cascade.stages.0.restarts: expected an "
 		"integer in 0..1000, got '-1'", "negative restarts");
 	bad_new("cascade:\n  stages:\n    - scorer: gap\n", NS_ECONFIG,
-		"cascade.stages.0.scorer: 'gap' is not an external "
-		"scorer (command or judge)", "not an external scorer");
+		"t.yaml:3:15: cascade.stages.0.scorer: 'gap' is not an "
+		"external scorer (command or judge)", "not an external scorer");
 	bad_new("cascade:\n  stages:\n    - name: x\n", NS_ECONFIG,
-		"cascade.stages.0.scorer: not set (command or judge)",
-		"no scorer");
+		"t.yaml:3:7: cascade.stages.0.scorer: not set (command or "
+		"judge)", "no scorer, at the stage");
 }
 
 static void
@@ -822,23 +824,26 @@ test_judge_config(void)
 	char *y;
 
 	bad_new("cascade:\n  stages:\n    - scorer: judge\n      model: m\n",
-		NS_ECONFIG, "cascade.stages.0.endpoint: not set: the URL of an "
-		"OpenAI-compatible chat endpoint", "no endpoint");
+		NS_ECONFIG, "t.yaml:3:7: cascade.stages.0.endpoint: not set: "
+		"the URL of an OpenAI-compatible chat endpoint",
+		"no endpoint, at the stage");
 	bad_new("cascade:\n  stages:\n    - scorer: judge\n      model: m\n"
 		"      endpoint: ftp://x\n", NS_ECONFIG,
-		"cascade.stages.0.endpoint: 'ftp://x' is not an http or https "
-		"URL", "not http");
+		"t.yaml:5:17: cascade.stages.0.endpoint: 'ftp://x' is not an "
+		"http or https URL", "not http, at the value");
 	bad_new("cascade:\n  stages:\n    - scorer: judge\n      endpoint: "
-		"http://127.0.0.1:9\n", NS_ECONFIG, "cascade.stages.0.model: "
-		"not set: the model name the endpoint serves", "no model");
+		"http://127.0.0.1:9\n", NS_ECONFIG, "t.yaml:3:7: "
+		"cascade.stages.0.model: not set: the model name the endpoint "
+		"serves", "no model");
 	y = judge_yaml("      prompt: '{{query}} {{text}}'\n"
 		       "      prompt_file: p.txt\n");
-	bad_new(y, NS_ECONFIG, "cascade.stages.0.prompt and "
+	bad_new(y, NS_ECONFIG, "t.yaml:3:7: cascade.stages.0.prompt and "
 		"cascade.stages.0.prompt_file are both set: keep one",
-		"prompt twice");
+		"prompt twice, at the stage");
 	free(y);
 	y = judge_yaml("      prompt_file: /nonexistent/p.txt\n");
-	bad_new(y, NS_ECONFIG, "cascade.stages.0.prompt_file: cannot read "
+	bad_new(y, NS_ECONFIG, "t.yaml:10:20: "
+		"cascade.stages.0.prompt_file: cannot read "
 		"'/nonexistent/p.txt': No such file or directory",
 		"prompt file missing");
 	free(y);
@@ -883,7 +888,8 @@ test_judge_config(void)
 		"number >= 0, got '-1'", "negative price");
 	unsetenv("NS_TEST_NO_KEY");
 	y = judge_yaml("      api_key_env: NS_TEST_NO_KEY\n");
-	bad_new(y, NS_ECONFIG, "cascade.stages.0.api_key_env: the environment "
+	bad_new(y, NS_ECONFIG, "t.yaml:10:20: "
+		"cascade.stages.0.api_key_env: the environment "
 		"variable NS_TEST_NO_KEY is not set", "key variable unset");
 	free(y);
 }
