@@ -1395,18 +1395,28 @@ db_mine_labels_free(struct db_mine_labels *l)
 	free(l->pid);
 	free(l->label);
 	free(l->dropped);
+	free(l->dropped_p);
 	memset(l, 0, sizeof(*l));
 }
 
 enum ns_rc
 db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 {
+	/* item_label finds a passage's drop in other queries through their
+	 * candidate rows, which a refilter that applied the drop removed:
+	 * the dropped passages themselves are read too, with the later tn
+	 * labels that win over their drop in one query */
 	static const char sql_items[] =
 		"SELECT query_id, passage_id, label FROM item_label"
 		" WHERE label IN ('fn', 'drop_passage')"
+		"   OR (label = 'tn' AND passage_id IN"
+		"     (SELECT passage_id FROM passage_drop))"
 		" ORDER BY query_id, passage_id";
 	static const char sql_drop[] =
 		"SELECT DISTINCT query_id FROM query_drop ORDER BY query_id";
+	static const char sql_drop_p[] =
+		"SELECT DISTINCT passage_id FROM passage_drop"
+		" ORDER BY passage_id";
 	sqlite3_stmt *st;
 	int64_t cap = 0;
 	int rc;
@@ -1442,6 +1452,18 @@ db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 					      (size_t)cap * sizeof(*l->dropped));
 		}
 		l->dropped[l->ndropped++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || !(st = db_prep(db, sql_drop_p, err)))
+		goto fail;
+	cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (l->ndropped_p == cap) {
+			cap = cap ? 2 * cap : 64;
+			l->dropped_p = xrealloc(l->dropped_p, (size_t)cap *
+						sizeof(*l->dropped_p));
+		}
+		l->dropped_p[l->ndropped_p++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)

@@ -254,9 +254,15 @@ enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 struct db_mine_labels {
 	int64_t n;		/* labelled items */
 	int64_t *qid, *pid;	/* their query and passage */
-	enum label *label;	/* LABEL_FN or LABEL_DROP_PASSAGE */
+	enum label *label;	/* LABEL_FN or LABEL_DROP_PASSAGE; LABEL_TN
+				 * only for a passage of dropped_p */
 	int64_t ndropped;
 	int64_t *dropped;	/* queries with a drop_query in force */
+	int64_t ndropped_p;
+	int64_t *dropped_p;	/* passages with a drop_passage in force:
+				 * dropped in every query where no later
+				 * label of the item says otherwise (those
+				 * are among the items, LABEL_TN too) */
 	int64_t seen;		/* max(decision.id) then, 0: none */
 };
 

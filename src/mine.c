@@ -158,7 +158,8 @@ mine_filter_query(struct db *db, const struct db_mine_labels *lab,
 	bool dropped, fn = false, any = false;
 	enum ns_rc rc = NS_OK;
 
-	if (!lab || (lab->n == 0 && lab->ndropped == 0)) {
+	if (!lab || (lab->n == 0 && lab->ndropped == 0 &&
+		     lab->ndropped_p == 0)) {
 		anchor = filter_anchor_score(pos, npos, fp->anchor);
 		filter_apply(fp, qid, anchor, c, n);
 		summary_add_query(sum, pos, npos, anchor, c, n,
@@ -171,11 +172,18 @@ mine_filter_query(struct db *db, const struct db_mine_labels *lab,
 	decided = xcalloc(n + 1, 1);
 	ps = xmalloc((npos + n + 1) * sizeof(*ps));
 	memcpy(ps, pos, npos * sizeof(*ps));
-	for (size_t i = 0; i < n && (dropped || lo < hi); i++) {
+	for (size_t i = 0; i < n && (dropped || lo < hi ||
+				     lab->ndropped_p); i++) {
 		enum label l = dropped ? LABEL_DROP_QUERY :
 				labels_find(lab, lo, hi, c[i].passage_id);
 
-		if (c[i].is_positive || l == LABEL_NONE)
+		/* a passage dropped elsewhere, where this item has no
+		 * label of its own (a later tn wins over the drop) */
+		if (l == LABEL_NONE && mine_id_in(lab->dropped_p,
+						  lab->ndropped_p,
+						  c[i].passage_id))
+			l = LABEL_DROP_PASSAGE;
+		if (c[i].is_positive || l == LABEL_NONE || l == LABEL_TN)
 			continue;
 		any = true;
 		if (l == LABEL_DROP_QUERY) {

@@ -218,6 +218,45 @@ at=$(q "SELECT at FROM decision WHERE id > $last")
 ok "... stamps the decision after the wait ($at, lock released $released)" \
    test -n "$at" -a "$(printf '%s\n%s\n' "$released" "$at" | sort | head -1)" = "$released"
 
+# a dropped passage stays dropped in every query, refilter after refilter:
+# the first refilter removes its candidate rows elsewhere, through which
+# item_label finds the drop there (it came back in the second refilter);
+# a tn given after the drop in one query wins there
+D=$T/drop
+"$NEGSIEVE" init "$D" >/dev/null
+sqlite3 "$D/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','alpha beta',1), (2,'q2','alpha gamma',1), (3,'q3','alpha delta',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'alpha beta one',1), (2,'alpha gamma two',1), (3,'alpha delta three',1),
+ (4,'alpha bad text',1), (5,'alpha other words here',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,2,1,NULL,1),(3,3,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+dq() { sqlite3 "$D/negsieve.db" "$1"; }
+run "$NEGSIEVE" mine --method bm25 --num-negatives 5 "$D"
+is "$(dq "SELECT group_concat(query_id, ' ') FROM candidate WHERE passage_id = 4")" \
+   "1 2 3" "passage 4 is a kept candidate of the three queries"
+dq "INSERT INTO annotator(name, created_at) VALUES ('d', 'now');
+INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (1, 4, 1, 'drop_passage', '2026-01-01T00:00:00Z')"
+run "$NEGSIEVE" mine --refilter "$D"
+is "$(dq "SELECT count(*) FROM candidate WHERE passage_id = 4")" 0 \
+   "dropped in query 1: the refilter leaves it out of every query"
+run "$NEGSIEVE" mine --refilter "$D"
+is "$rc" 0 "a second refilter"
+is "$(dq "SELECT count(*) FROM candidate WHERE passage_id = 4")" 0 \
+   "... still leaves it out of every query"
+is_in "$out" "Skipped 3 candidates" "... and counts the three"
+dq "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (3, 4, 1, 'tn', '2026-01-01T00:00:01Z')"
+run "$NEGSIEVE" mine --refilter "$D"
+is "$(dq "SELECT group_concat(query_id, ' ') FROM candidate WHERE passage_id = 4")" 3 \
+   "a later tn in query 3 wins there; the others stay dropped"
+run "$NEGSIEVE" mine --method bm25 --num-negatives 5 "$D"
+is "$(dq "SELECT group_concat(query_id, ' ') FROM candidate WHERE passage_id = 4 AND run_id = (SELECT max(id) FROM run)")" 3 \
+   "a new run: the same"
+
 # labels that cannot be read: nothing changes
 runs=$(q "SELECT count(*) FROM run")
 cp "$P/negsieve.db" "$T/before.db"
