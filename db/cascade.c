@@ -915,6 +915,27 @@ cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
 	return NS_OK;
 }
 
+enum ns_rc
+cascade_db_fit_get(struct db *db, int64_t id, struct cascade_db_fit *f,
+		   struct ns_err *err)
+{
+	static const char sql[] = CASCADE_FIT_COLS " WHERE id = ?1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		cascade_fit_row(st, f);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "reading the cascade's fit");
+	return NS_OK;
+}
+
 void
 cascade_db_fit_fini(struct cascade_db_fit *f)
 {

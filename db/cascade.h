@@ -66,6 +66,9 @@ struct cascade_db_fit {
 };
 enum ns_rc cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
 				 struct ns_err *err);
+/* Fit @id into @f (f->id 0: there is none). */
+enum ns_rc cascade_db_fit_get(struct db *db, int64_t id,
+			      struct cascade_db_fit *f, struct ns_err *err);
 void cascade_db_fit_fini(struct cascade_db_fit *f);
 
 /* Every fit, newest first (*@out: *@n entries; cascade_db_fits_free). */

@@ -824,7 +824,7 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 		store_hmap_put(st->hmap, (uint64_t)h, id);
 	if (rc == NS_OK)
 		rc = store_fts_passage(st, id, title, tlen, text, len, err);
-	st->filled++;
+	st->filled_passages++;
 	*hit = STORE_FILLED;
 	return rc;
 }
@@ -970,7 +970,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 		sqlite3_bind_text(s, 4, type, -1, SQLITE_STATIC);
 		if ((rc = db_step_done(st->db, s, "filling in a query", err)))
 			return rc;
-		st->filled++;
+		st->filled_queries++;
 		*hit = STORE_FILLED;
 		if (!st->fts || id > st->qmax0)
 			return NS_OK;
@@ -1371,7 +1371,7 @@ store_fts_behind(struct store *st, bool *behind, struct ns_err *err)
 	int64_t n = 0;
 	enum ns_rc rc;
 
-	*behind = st->filled > 0;
+	*behind = st->filled_passages + st->filled_queries > 0;
 	if (*behind)
 		return NS_OK;
 	if (!(s = db_prep(st->db, sql, err)))

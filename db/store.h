@@ -63,7 +63,11 @@ struct store {
 	struct store_hmap *seen;
 	/* counts of rows added by the session */
 	int64_t passages, passage_ids, queries, qrels, qrels_dup, candidates,
-		candidates_dup, filled;
+		candidates_dup;
+	/* ids known by id only (from a TREC run, a qrels file) that this
+	 * session gave their text: neither counts as a new passage or
+	 * query, so the report needs them apart */
+	int64_t filled_passages, filled_queries;
 	int64_t qrels_shared;	/* judgment merged: two ids, one text */
 	int64_t qrels_known;	/* pair judged by another input before */
 	int64_t qrels_demoted;	/* graded below the positive grade */

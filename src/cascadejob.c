@@ -944,6 +944,7 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	size_t n = 0;
 	int64_t fit_id = 0;
 	char *stages = NULL, *thr = NULL, *model = NULL;
+	struct cascade_db_fit used;
 	bool new_fit;
 	enum ns_rc rc;
 
@@ -986,7 +987,24 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	thr = cascade_thr_json(&c, t);
 	model = m.dim || m.trained_on ? cascade_pfn_json(&c, &m) : NULL;
 	new_fit = !fit_id;
+	/* what the version line says: the version replaced, or where
+	 * the one kept came from (a new judge model or prompt keeps it,
+	 * which nobody would guess from the number alone) */
 	if (new_fit)
+		rc = cascade_db_fit_latest(pj->db, &used, err);
+	else
+		rc = cascade_db_fit_get(pj->db, fit_id, &used, err);
+	if (rc == NS_OK && new_fit)
+		res->prev_fit_id = used.id;
+	else if (rc == NS_OK) {
+		snprintf(res->fit_origin, sizeof(res->fit_origin), "%s",
+			 used.origin ? used.origin : "");
+		snprintf(res->fit_at, sizeof(res->fit_at), "%s",
+			 used.created_at ? used.created_at : "");
+	}
+	cascade_db_fit_fini(&used);
+	res->new_version = new_fit;
+	if (rc == NS_OK && new_fit)
 		rc = cascade_db_fit_add(pj->db, s->origin ? s->origin
 				        : "cascade", stages, thr, model,
 					cascade_db_last_decision(pj->db),

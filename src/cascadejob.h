@@ -29,6 +29,13 @@ struct cascadejob_settings {
 
 struct cascadejob_result {
 	int64_t fit_id;		/* the version the verdicts are under */
+	/* cascade: whether this run made version fit_id (its stages,
+	 * thresholds or targets differ from the newest version's, or there
+	 * was none: prev_fit_id 0), else where the version it kept came
+	 * from (its origin, "cascade", "fit", ..., and time) */
+	bool new_version;
+	int64_t prev_fit_id;
+	char fit_origin[16], fit_at[32];
 	int64_t items;		/* kept candidates routed */
 	int64_t tn, fn, review;	/* verdicts */
 	int64_t pending;	/* of review: held by an unscored stage */

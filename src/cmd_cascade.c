@@ -25,8 +25,10 @@ static const struct opt_cmd cascade_cmd = {
 	"keep, flag or route each candidate to people under the current\n"
 	"thresholds, and print the funnel.  Re-running scores only new\n"
 	"candidates and those whose inputs (texts, model, prompt, command)\n"
-	"changed; an endpoint or command that stops answering is declared\n"
-	"down once (exit status 10) and its candidates wait.\n",
+	"changed, under the same cascade version: a version is a set of\n"
+	"thresholds, which a fit, or other stages or targets, make anew;\n"
+	"an endpoint or command that stops answering is declared down once\n"
+	"(exit status 10) and its candidates wait.\n",
 	cascade_rows,
 };
 
@@ -60,6 +62,19 @@ static const struct opt_cmd fit_cmd = {
 	fit_rows,
 };
 
+/* Who made a version: its origin (cascade_fit.origin) said in words. */
+static const char *
+cmd_cascade_origin(const char *origin)
+{
+	if (!strcmp(origin, "fit"))
+		return "fitted by negsieve fit on";
+	if (!strcmp(origin, "review"))
+		return "fitted by review's background refit on";
+	if (!strcmp(origin, "simulate"))
+		return "fitted by simulate on";
+	return "set by the cascade of";
+}
+
 int
 cmd_cascade(int argc, char **argv)
 {
@@ -83,9 +98,24 @@ cmd_cascade(int argc, char **argv)
 	s.report = stdout;
 	rc = cascadejob_run(&pj, &s, &res, &err);
 	if (rc == NS_OK) {
-		printf("cascade version %lld: %lld candidates routed; %lld "
-		       "verdicts written (new or changed)",
-		       (long long)res.fit_id, (long long)res.items,
+		/* what the number counts: sets of thresholds (a fit, or
+		 * other stages or targets), not configurations; without
+		 * this a new judge model under "version 1" looks ignored */
+		printf("cascade version %lld ", (long long)res.fit_id);
+		if (res.new_version && res.prev_fit_id)
+			printf("(new: the stages, thresholds or targets differ "
+			       "from version %lld's)",
+			       (long long)res.prev_fit_id);
+		else if (res.new_version)
+			printf("(new: the first cascade of the project)");
+		else	/* fit_at: 2026-01-02T03:04:05.678Z */
+			printf("(the thresholds %s %.10s %.8s; a fit, or other "
+			       "stages, thresholds or targets, make a new "
+			       "version)", cmd_cascade_origin(res.fit_origin),
+			       res.fit_at, strlen(res.fit_at) > 11 ?
+			       res.fit_at + 11 : "");
+		printf(": %lld candidates routed; %lld verdicts written (new "
+		       "or changed)", (long long)res.items,
 		       (long long)res.written);
 		if (res.removed)
 			printf(", %lld removed", (long long)res.removed);

@@ -155,7 +155,7 @@ cmd_import(int argc, char **argv)
 	struct opt_state st;
 	struct project p;
 	struct ns_err err;
-	char rate[32];
+	char rate[32], filled[160];
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -208,6 +208,12 @@ cmd_import(int argc, char **argv)
 	       (long long)res.records, res.seconds,
 	       cmd_import_grouped(rate, sizeof(rate), res.seconds > 0
 				  ? (double)res.passages / res.seconds : 0));
+	/* texts given to ids known before are no new passages or queries:
+	 * without this an import of only those says it imported nothing */
+	if (res.filled_passages || res.filled_queries)
+		printf("; %s", import_filled_text(filled, sizeof(filled),
+						  res.filled_passages,
+						  res.filled_queries));
 	if (o->fts && res.fts_rebuilt)
 		printf("; FTS index rebuilt in %.2f s (an earlier import "
 		       "left it stale)\n", res.fts_seconds);

@@ -533,6 +533,25 @@ imp_beir_dir(struct imp *im, const char *dir, const struct imp_beir *b,
 	return rc;
 }
 
+const char *
+import_filled_text(char *buf, size_t size, int64_t passages, int64_t queries)
+{
+	char p[48] = "", q[48] = "";
+
+	if (passages)
+		snprintf(p, sizeof(p), "%lld passage%s", (long long)passages,
+			 passages > 1 ? "s" : "");
+	if (queries)
+		snprintf(q, sizeof(q), "%lld quer%s", (long long)queries,
+			 queries > 1 ? "ies" : "y");
+	if (passages || queries)
+		snprintf(buf, size, "filled in the text of %s%s%s known by "
+			 "id only", p, passages && queries ? " and " : "", q);
+	else if (size)
+		buf[0] = '\0';
+	return buf;
+}
+
 /* The report line of an input: what it was read as and what it added. */
 static void
 imp_report(struct imp *im, const char *input, const char *what,
@@ -540,6 +559,7 @@ imp_report(struct imp *im, const char *input, const char *what,
 {
 	const struct store *s = &im->st;
 	FILE *f = im->o->report;
+	char filled[160];
 
 	if (!f)
 		return;
@@ -574,9 +594,13 @@ imp_report(struct imp *im, const char *input, const char *what,
 						   before->candidates_shared),
 			s->candidates_shared - before->candidates_shared > 1 ?
 			"e.g. " : "", s->cand_example);
-	if (s->filled > before->filled)
-		fprintf(f, "; %lld ids known before got their texts",
-			(long long)(s->filled - before->filled));
+	/* not new passages or queries, so not in the counts above: an
+	 * input that only fills in texts would seem to do nothing */
+	if (s->filled_passages > before->filled_passages ||
+	    s->filled_queries > before->filled_queries)
+		fprintf(f, "; %s", import_filled_text(filled, sizeof(filled),
+			s->filled_passages - before->filled_passages,
+			s->filled_queries - before->filled_queries));
 	if (s->qrels_demoted > before->qrels_demoted)
 		fprintf(f, "; %lld judgments below grade %ld stored as judged "
 			"non-relevant", (long long)(s->qrels_demoted -
@@ -790,7 +814,8 @@ import_run(struct db *db, const struct import_opts *o,
 		res->qrels_dup = im.st.qrels_dup;
 		res->candidates = im.st.candidates;
 		res->candidates_dup = im.st.candidates_dup;
-		res->filled = im.st.filled;
+		res->filled_passages = im.st.filled_passages;
+		res->filled_queries = im.st.filled_queries;
 		res->inputs_skipped = im.st.inputs_skipped;
 		res->seconds = t1 - t0;
 		res->fts_seconds = now_seconds() - t1;

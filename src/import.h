@@ -99,7 +99,8 @@ struct import_result {
 	int64_t qrels_dup;	/* repeated judgments merged */
 	int64_t candidates;	/* new candidates */
 	int64_t candidates_dup;	/* repeated candidates ignored */
-	int64_t filled;		/* id-only passages/queries given text */
+	int64_t filled_passages; /* id-only passages given their text */
+	int64_t filled_queries;	/* id-only queries given their text */
 	int64_t inputs_skipped;	/* inputs imported before (not --again) */
 	double seconds;		/* reading and storing, without FTS */
 	double fts_seconds;	/* FTS indexing */
@@ -119,6 +120,15 @@ struct import_result {
 enum ns_rc import_run(struct db *db, const struct import_opts *o,
 		      const struct import_input *in, int n,
 		      struct import_result *res, struct ns_err *err);
+
+/*
+ * "filled in the text of 2 passages and 1 query known by id only" into
+ * @buf (@size bytes), or "" when both counts are 0: the ids given their
+ * text, which the counts of new passages and queries leave out.
+ * Returns @buf.
+ */
+const char *import_filled_text(char *buf, size_t size, int64_t passages,
+			       int64_t queries);
 
 /*
  * A judgment read by import_qrels(): the query's and the passage's

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "db/decision.h"
 #include "db/queue.h"
+#include "db/store.h"
 #include "src/label.h"
 #include "src/review.h"
 #include "src/util.h"
@@ -243,12 +244,38 @@ review_clear_search_marks(struct review *r)
 }
 
 /* "/text: 2 here, 5 queries" after a search step; @tail appended. */
+/* Append to the status message that the full-text index is stale, when
+ * it was at the search: text imported with --no-fts (or import.fts
+ * false) is in no index, so the search cannot find it, and saying
+ * nothing would pass for "not there".  @none: the search found nothing,
+ * so say it whole. */
+static void
+review_msg_stale(struct review *r, bool none)
+{
+	size_t len = strlen(r->msg);
+
+	if (!r->search_stale)
+		return;
+	if (none)
+		snprintf(r->msg + len, sizeof(r->msg) - len, ". The full-text "
+			 "index is stale: an import with --no-fts or "
+			 "import.fts false added text it lacks, which search "
+			 "cannot find; run 'negsieve mine --method bm25' or "
+			 "import with import.fts true to rebuild it.");
+	else
+		snprintf(r->msg + len, sizeof(r->msg) - len, "; the full-text "
+			 "index is stale: text imported with --no-fts or "
+			 "import.fts false is not searched ('negsieve mine "
+			 "--method bm25' rebuilds it)");
+}
+
 static void
 review_msg_search(struct review *r, const char *tail)
 {
 	review_msg(r, false, "/%s: %zu here, %lld %s%s", r->search_text,
 		   r->search_here, (long long)r->search_queries,
 		   r->search_queries == 1 ? "query" : "queries", tail);
+	review_msg_stale(r, false);
 }
 
 static void
@@ -1270,6 +1297,7 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 	if (rc == NS_ENOTFOUND) {
 		err_clear(err);
 		review_msg(r, false, "Not found: %s", r->search_text);
+		review_msg_stale(r, true);
 		return NS_OK;
 	}
 	if (rc != NS_OK)
@@ -1303,6 +1331,9 @@ review_search(struct review *r, const char *text, struct ns_err *err)
 	r->search_expr = expr;
 	r->search_text = xstrdup(text);
 	r->search_queries = 0;
+	/* read at each search: another process's import or mine may have
+	 * made the index stale, or rebuilt it, since the review started */
+	r->search_stale = store_fts_stale(r->db);
 	if (queue_search_count(r->db, r->run, expr, &r->search_queries,
 			       err) != NS_OK) {
 		review_msg(r, true, "%s", err->msg);
@@ -1313,6 +1344,7 @@ review_search(struct review *r, const char *text, struct ns_err *err)
 		return NS_OK;
 	if (r->search_queries == 0) {
 		review_msg(r, false, "Not found: %s", r->search_text);
+		review_msg_stale(r, true);
 		return NS_OK;
 	}
 	if (r->hit && r->hit[r->cur]) {

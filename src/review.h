@@ -98,6 +98,8 @@ struct review {
 	int64_t back_qid, back_pid;	/* where BACK returns to; 0: none */
 	int64_t search_queries;		/* queries matching the search */
 	size_t search_here;		/* ... and candidates of q */
+	bool search_stale;		/* the full-text index lacked text
+					 * when the search was made */
 	int64_t last_passage_queries;	/* queries a drop of a passage
 					 * just applied to (0: none) */
 	/* what the last review_act() wrote, one entry per decision row

@@ -91,6 +91,10 @@ is_in "$out" "stage cmd: nothing new to score" "the command's inputs did not cha
 is_in "$out" "stage llm: $band to score ($band again: their input changed); $band scored, 0 failed; $band requests, 0 from the cache" \
 	"another model: every candidate asked again"
 is "$(count)" "$band" "... one request each"
+# ... under the same version: it numbers sets of thresholds, and the
+# line says so (a new model looked ignored under "version 1")
+is_in "$out" "cascade version 1 (the thresholds set by the cascade of $(db "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 1"); a fit, or other stages, thresholds or targets, make a new version): " \
+	"another model keeps the version, and the line says what would make a new one"
 # another prompt
 cat >>"$T/c.yaml" <<'YAML'
       prompt: "Query: {{query}}\nPositives: {{positives}}\nCandidate: {{candidate}}\nIs the candidate relevant? Answer in JSON."

@@ -358,7 +358,7 @@ fi
 fresh
 run "$NEGSIEVE" import --positive-grade 2 "$P" --run "$F/dl19-rankllm.json" --queries "$F/dl19-topics.tsv" --qrels "$F/dl19-qrels.txt"
 is "$rc" 0 "DL'19: rank_llm JSON, topics and qrels in one command"
-is_in "$out" "dl19-rankllm.json (rank-llm: queries, candidates and passages, JSON array): 3 records: 0 passages, 0 queries, 0 judgments, 6 candidates; 5 ids known before got their texts" "rank_llm: what it was read as"
+is_in "$out" "dl19-rankllm.json (rank-llm: queries, candidates and passages, JSON array): 3 records: 0 passages, 0 queries, 0 judgments, 6 candidates; filled in the text of 5 passages known by id only" "rank_llm: what it was read as"
 is "$(q "$P" "SELECT count(*) FROM query")" 10 "rank_llm: int qids of hits are the topics' string ids"
 is "$(q "$P" "SELECT group_concat(x.xid || '=' || c.rank || '@' || c.score, ' ') FROM (SELECT * FROM candidate ORDER BY query_id, rank) c JOIN passage_xid x ON x.passage_id = c.passage_id JOIN query q ON q.id = c.query_id WHERE q.xid = '19335'")" "7109877=1@14.8123 1017759=2@14.1105 82161=3@12.5" "rank_llm: candidates ranked by score"
 is "$(q "$P" "SELECT count(*) FROM candidate WHERE filter = 'positive'")" 2 "rank_llm: judged positives (grade >= 2) marked"

@@ -102,6 +102,21 @@ printf 'FBIS3-10082\tsome text\n' >"$T/ids.tsv"
 run "$NEGSIEVE" import "$P" "$T/ids.tsv"
 is "$rc" 0 "id-text after a run"
 is "$(sqlite3 "$P/negsieve.db" "SELECT text FROM passage p JOIN passage_xid x ON x.passage_id = p.id WHERE x.xid = 'FBIS3-10082'")" "some text" "id-only passage filled in"
+# They are no new passages, but the import did something: say what.
+is_in "$out" "of the project): 1 records: 0 passages, 0 queries, 0 judgments, 0 candidates; filled in the text of 1 passage known by id only" "id-text after a run: the input's line counts the passage filled in"
+is_in "$out" "imported 0 passages, 0 queries, 0 judgments, 0 candidates from 1 records in" "... no new passage"
+is_in "$out" "; filled in the text of 1 passage known by id only; FTS index" "... and the summary says one was filled in"
+# queries known by id only, from the run, given their text by topics;
+# and both kinds in one import
+printf '301\tinternational organized crime\n' >"$T/topics.tsv"
+run "$NEGSIEVE" import "$P" --queries "$T/topics.tsv"
+is_in "$out" "topics.tsv (trec-topics: queries): 1 records: 0 passages, 0 queries, 0 judgments, 0 candidates; filled in the text of 1 query known by id only" "topics after a run: the input's line counts the query filled in"
+is_in "$out" "; filled in the text of 1 query known by id only; FTS index" "... and so does the summary"
+printf '302\tsome query\n303\tanother query\n' >"$T/topics2.tsv"
+printf 'FBIS3-10169\tmore text\nFBIS3-10243\tand more\n' >"$T/ids2.tsv"
+run "$NEGSIEVE" import "$P" --queries "$T/topics2.tsv" --corpus "$T/ids2.tsv"
+is_in "$out" "; filled in the text of 2 passages and 2 queries known by id only; FTS index" "passages and queries filled in: both counted in the summary"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM query WHERE text IS NOT NULL")" 3 "... and filled in"
 
 # Run entries that are positives of their query are marked with the
 # filter "positive", whether the qrels come in the same import or later.

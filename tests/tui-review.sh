@@ -175,6 +175,24 @@ is_in "$(screen 5)" "> /        1   0.800" "search selects the first hit"
 review_keys "$P" "/" "text:terminal" Enter n dump n dump q
 is_in "$(screen 1)" "> /        2   0.700" "n: next hit"
 is_in "$(screen 2)" "(search wrapped)" "n wraps around"
+# a stale full-text index (passage texts imported with --no-fts): the
+# search cannot see that text, and says so instead of a bare "Not found"
+S=$T/stale
+"$NEGSIEVE" init "$S" >/dev/null
+printf 'q1\tfirst query about kingdoms\nq2\tsecond query about games\n' >"$T/topics.tsv"
+printf 'q1 Q0 d1 1 9.0 r\nq1 Q0 d2 2 8.0 r\nq2 Q0 d3 1 7.0 r\n' >"$T/run.trec"
+printf 'd1\tthe aardvark passage\nd2\tzebra crossing text\nd3\tplain words\n' >"$T/coll.tsv"
+"$NEGSIEVE" import "$S" --queries "$T/topics.tsv" --run "$T/run.trec" >/dev/null
+"$NEGSIEVE" import --no-fts "$S" --corpus "$T/coll.tsv" >/dev/null
+flat() { screen "$1" | tr '\n' ' ' | tr -s ' '; }
+review_keys "$S" "/" "text:aardvark" Enter dump "/" "text:kingdoms" Enter dump q
+is_in "$(flat 1)" "Not found: aardvark. The full-text index is stale: an import with --no-fts or import.fts false added text it lacks, which search cannot find; run 'negsieve mine --method bm25' or import with import.fts true to rebuild it." "stale index: a search that finds nothing says the index lacks text, and how to rebuild it"
+is_in "$(flat 2)" "/kingdoms: 0 here, 1 query (search wrapped); the full-text index is stale: text imported with --no-fts or import.fts false is not searched ('negsieve mine --method bm25' rebuilds it)" "stale index: a search that finds something says its hits may be incomplete"
+# an import with the index on rebuilds it: found, and no note
+"$NEGSIEVE" import --again "$S" --corpus "$T/coll.tsv" >/dev/null
+review_keys "$S" "/" "text:aardvark" Enter dump q
+is_in "$(flat 1)" "/aardvark: 1 here, 1 query" "index rebuilt: the text is found"
+ok "index rebuilt: no stale note" sh -c "! printf '%s' \"\$1\" | grep -q stale" - "$(flat 1)"
 NEGSIEVE_REVIEW_SIZE=70x14 review_keys "$P" dump q
 is_in "$(screen 1)" "Terminal too small: 70x14." "starts in a small terminal"
 NEGSIEVE_REVIEW_SIZE=20x5 review_keys "$P" dump q
