@@ -2231,6 +2231,16 @@ cascade_stages_json(const struct cascade *c)
 			json_object_set_new(st, "run",
 					    json_integer(c->st[k].run));
 		}
+		/* another judge model, prompt or command scores on another
+		 * scale: thresholds and P(FN) fitted on the old scores are
+		 * not this stage's, so it starts a new version */
+		if (c->st[k].keyed) {
+			char hex[17];
+
+			snprintf(hex, sizeof(hex), "%016llx",
+				 (unsigned long long)c->st[k].key);
+			json_object_set_new(st, "settings", json_string(hex));
+		}
 		json_array_append_new(a, st);
 	}
 	json_object_set_new(o, "stages", a);

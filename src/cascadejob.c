@@ -988,7 +988,7 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	model = m.dim || m.trained_on ? cascade_pfn_json(&c, &m) : NULL;
 	new_fit = !fit_id;
 	/* what the version line says: the version replaced, or where
-	 * the one kept came from (a new judge model or prompt keeps it,
+	 * the one kept came from (a new judge model or prompt starts a new
 	 * which nobody would guess from the number alone) */
 	if (new_fit)
 		rc = cascade_db_fit_latest(pj->db, &used, err);

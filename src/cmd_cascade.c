@@ -25,8 +25,9 @@ static const struct opt_cmd cascade_cmd = {
 	"keep, flag or route each candidate to people under the current\n"
 	"thresholds, and print the funnel.  Re-running scores only new\n"
 	"candidates and those whose inputs (texts, model, prompt, command)\n"
-	"changed, under the same cascade version: a version is a set of\n"
-	"thresholds, which a fit, or other stages or targets, make anew;\n"
+	"changed.  A cascade version is a set of thresholds, which a fit,\n"
+	"or other stages, stage settings (a judge's model or prompt, a\n"
+	"command) or targets, make anew;\n"
 	"an endpoint or command that stops answering is declared down once\n"
 	"(exit status 10) and its candidates wait.\n",
 	cascade_rows,
@@ -99,19 +100,18 @@ cmd_cascade(int argc, char **argv)
 	rc = cascadejob_run(&pj, &s, &res, &err);
 	if (rc == NS_OK) {
 		/* what the number counts: sets of thresholds (a fit, or
-		 * other stages or targets), not configurations; without
-		 * this a new judge model under "version 1" looks ignored */
+		 * other stages, stage settings or targets) */
 		printf("cascade version %lld ", (long long)res.fit_id);
 		if (res.new_version && res.prev_fit_id)
-			printf("(new: the stages, thresholds or targets differ "
-			       "from version %lld's)",
+			printf("(new: the stages, their settings, thresholds "
+			       "or targets differ from version %lld's)",
 			       (long long)res.prev_fit_id);
 		else if (res.new_version)
 			printf("(new: the first cascade of the project)");
 		else	/* fit_at: 2026-01-02T03:04:05.678Z */
 			printf("(the thresholds %s %.10s %.8s; a fit, or other "
-			       "stages, thresholds or targets, make a new "
-			       "version)", cmd_cascade_origin(res.fit_origin),
+			       "stages, stage settings, thresholds or targets, "
+			       "make a new version)", cmd_cascade_origin(res.fit_origin),
 			       res.fit_at, strlen(res.fit_at) > 11 ?
 			       res.fit_at + 11 : "");
 		printf(": %lld candidates routed; %lld verdicts written (new "

@@ -91,10 +91,11 @@ is_in "$out" "stage cmd: nothing new to score" "the command's inputs did not cha
 is_in "$out" "stage llm: $band to score ($band again: their input changed); $band scored, 0 failed; $band requests, 0 from the cache" \
 	"another model: every candidate asked again"
 is "$(count)" "$band" "... one request each"
-# ... under the same version: it numbers sets of thresholds, and the
-# line says so (a new model looked ignored under "version 1")
-is_in "$out" "cascade version 1 (the thresholds set by the cascade of $(db "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 1"); a fit, or other stages, thresholds or targets, make a new version): " \
-	"another model keeps the version, and the line says what would make a new one"
+# ... in a new version: thresholds fitted on the old model's scores do
+# not hold for the new model's (they kept routing under "version 1")
+is_in "$out" "cascade version 2 (new: the stages, their settings, thresholds or targets differ from version 1's): " \
+	"another model starts a new version, and the line says why"
+is "$(db "SELECT count(*) FROM cascade_fit")" 2 "... stored beside the first"
 # another prompt
 cat >>"$T/c.yaml" <<'YAML'
       prompt: "Query: {{query}}\nPositives: {{positives}}\nCandidate: {{candidate}}\nIs the candidate relevant? Answer in JSON."
@@ -123,6 +124,7 @@ printf '      timeout: 30\n' >>"$T/c.yaml"
 "$NEGSIEVE" config "$P" "$T/c.yaml" >/dev/null
 run "$NEGSIEVE" cascade "$P"
 is_in "$out" "stage llm: nothing new to score" "another timeout or concurrency: nothing asked"
+is_in "$out" "cascade version $(db "SELECT max(id) FROM cascade_fit") (the thresholds" "... and the version is kept"
 # another command line
 stages ', "--v2"' m1 "      temperature: 0.5" >"$T/c.yaml"
 "$NEGSIEVE" config "$P" "$T/c.yaml" >/dev/null

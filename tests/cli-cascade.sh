@@ -92,7 +92,7 @@ is "$(db "SELECT count(*) FROM item_auto a JOIN candidate c USING (query_id, pas
 # a version is a set of thresholds: the cascade after a fit keeps the
 # fit's and says where they come from
 run "$NEGSIEVE" cascade "$P"
-is_in "$out" "cascade version 3 (the thresholds fitted by negsieve fit on $(db "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 3"); a fit, or other stages, thresholds or targets, make a new version): 2000 candidates routed" "the cascade after a fit: the fit's version, saying so"
+is_in "$out" "cascade version 3 (the thresholds fitted by negsieve fit on $(db "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 3"); a fit, or other stages, stage settings, thresholds or targets, make a new version): 2000 candidates routed" "the cascade after a fit: the fit's version, saying so"
 run "$NEGSIEVE" stats "$P"
 is_in "$out" "cascade     3 versions, newest first:" "stats lists the versions"
 is_in "$out" "cascade v3: near_duplicate <" "with their thresholds"
@@ -162,13 +162,13 @@ run "$NEGSIEVE" config "$R" "$T/r.yaml"
 run "$NEGSIEVE" cascade "$R"
 is_in "$out" "cascade version 1 (new: the first cascade of the project): 2000 candidates routed; 2000 verdicts written (new or changed)" "a first run writes every verdict"
 run "$NEGSIEVE" cascade "$R"
-is_in "$out" "cascade version 1 (the thresholds set by the cascade of $(rdb "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 1"); a fit, or other stages, thresholds or targets, make a new version): 2000 candidates routed; 0 verdicts written (new or changed)" "a re-run with nothing new writes none, under the version it keeps, saying where its thresholds come from"
+is_in "$out" "cascade version 1 (the thresholds set by the cascade of $(rdb "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 1"); a fit, or other stages, stage settings, thresholds or targets, make a new version): 2000 candidates routed; 0 verdicts written (new or changed)" "a re-run with nothing new writes none, under the version it keeps, saying where its thresholds come from"
 # another target (on a copy): a new version, saying why
 cp -r "$R" "$T/r-target"
 printf 'cascade:\n  audit_share: 0.5\n  target_fn_rate: 0.05\n  stages:\n    - scorer: near_duplicate\n    - scorer: rank\n' >"$T/r2.yaml"
 "$NEGSIEVE" config "$T/r-target" "$T/r2.yaml" >/dev/null
 run "$NEGSIEVE" cascade "$T/r-target"
-is_in "$out" "cascade version 2 (new: the stages, thresholds or targets differ from version 1's): 2000 candidates routed; 2000 verdicts written" "another target: a new version, saying why"
+is_in "$out" "cascade version 2 (new: the stages, their settings, thresholds or targets differ from version 1's): 2000 candidates routed; 2000 verdicts written" "another target: a new version, saying why"
 # ten decisions, a candidate no longer kept, a new one
 rdb "INSERT INTO annotator(name, created_at) VALUES ('r', 'now');
 INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
