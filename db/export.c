@@ -636,7 +636,7 @@ read_candidates(struct export_reader *r, struct run_streams **qrun,
 		}
 	}
 out:
-	if (ret == NS_OK)
+	if (ret == NS_OK && r->q.nitems > 1)	/* items may be NULL at 0 */
 		qsort(r->q.items, r->q.nitems, sizeof(*r->q.items),
 		      cmp_items);
 	return ret;

@@ -789,7 +789,8 @@ est_fates(struct project *pj, const struct cascade_item *items, size_t n,
 		free(p.v);
 		return rc;
 	}
-	qsort(p.v, p.n, sizeof(*p.v), est_row_cmp);
+	if (p.n > 1)	/* p.v is NULL when the plan is empty */
+		qsort(p.v, p.n, sizeof(*p.v), est_row_cmp);
 	for (size_t i = 0; i < n; i++) {
 		while (k < p.n && (p.v[k].qid < items[i].qid ||
 				   (p.v[k].qid == items[i].qid &&
