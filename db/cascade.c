@@ -10,6 +10,7 @@
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
 #include "db/cascade.h"
+#include "db/export.h"
 #include "db/mining.h"
 #include "src/label.h"
 #include "src/util.h"
@@ -520,11 +521,35 @@ cascade_load_rows(struct cascade_load *l, int64_t run, int64_t qid,
 	return NS_OK;
 }
 
-/* The items with their features, sorted by (qid, pid), no labels yet. */
+/* The kept rows of @r[0..n) as export's reader takes them, into
+ * rows->cand (by query). */
+static void
+cascade_export_cands(const struct cascade_crow *r, size_t n,
+		     struct export_rows *rows)
+{
+	struct export_cand *v;
+	size_t k = 0;
+
+	v = xmalloc_large((n ? n : 1) * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		if (!r[i].kept)
+			continue;
+		v[k].qid = r[i].qid;
+		v[k].pid = r[i].pid;
+		v[k].run = r[i].run;
+		v[k].score = r[i].score;
+		v[k++].rank = isnan(r[i].rank) ? 0 : (int64_t)r[i].rank;
+	}
+	rows->cand = v;
+	rows->ncand = k;
+}
+
+/* The items with their features, sorted by (qid, pid), no labels yet;
+ * with @rows, the kept candidate rows they come from into rows->cand. */
 static enum ns_rc
 cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
 		    int64_t qid, struct cascade_item **out, size_t *nout,
-		    struct ns_err *err)
+		    struct export_rows *rows, struct ns_err *err)
 {
 	static const char sql_rp[] =
 		"SELECT run_id, query_id, score FROM run_positive"
@@ -560,6 +585,8 @@ cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
 		l.pool_rc = sqlite3_step(l.pool);
 	}
 	rc = cascade_load_items(&l, c, qid, r, n, out, nout, err);
+	if (rc == NS_OK && rows)
+		cascade_export_cands(r, n, rows);
 out:
 	if (l.pool)
 		sqlite3_reset(l.pool);
@@ -577,7 +604,9 @@ out:
 static enum ns_rc
 cascade_db_merge(struct db *db, sqlite3_stmt *st, struct cascade_item *items,
 		 size_t n, void (*fn)(struct cascade_item *, sqlite3_stmt *,
-				      int), int arg, struct ns_err *err)
+				      int), int arg,
+		 void (*each)(sqlite3_stmt *, void *), void *ctx,
+		 struct ns_err *err)
 {
 	size_t i = 0;
 	int rc;
@@ -586,6 +615,8 @@ cascade_db_merge(struct db *db, sqlite3_stmt *st, struct cascade_item *items,
 		int64_t q = sqlite3_column_int64(st, 0);
 		int64_t p = sqlite3_column_int64(st, 1);
 
+		if (each)
+			each(st, ctx);
 		while (i < n && (items[i].qid < q ||
 				 (items[i].qid == q && items[i].pid < p)))
 			i++;
@@ -781,10 +812,31 @@ cascade_db_merge_keyed(struct db *db, const struct cascade_stage *stg,
 	return NS_OK;
 }
 
+/* A row of item_label into rows->label (as export's reader reads them:
+ * not drop_query). */
+static void
+cascade_export_label(sqlite3_stmt *st, void *ctx)
+{
+	struct export_rows *rows = ctx;
+	enum label l = label_of_action((const char *)sqlite3_column_text(st,
+									 2));
+
+	if (l == LABEL_DROP_QUERY)
+		return;
+	if (rows->nlabel == rows->cap_label) {
+		rows->cap_label = rows->cap_label ? 2 * rows->cap_label : 1024;
+		rows->label = xrealloc(rows->label, rows->cap_label *
+				       sizeof(*rows->label));
+	}
+	rows->label[rows->nlabel].qid = sqlite3_column_int64(st, 0);
+	rows->label[rows->nlabel].pid = sqlite3_column_int64(st, 1);
+	rows->label[rows->nlabel++].label = l;
+}
+
 static enum ns_rc
 cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		int64_t qid, struct cascade_item **out, size_t *nout,
-		struct ns_err *err)
+		struct export_rows *rows, struct ns_err *err)
 {
 	static const char sql_lab[] =
 		"SELECT query_id, passage_id, label FROM item_label"
@@ -815,13 +867,16 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 	sqlite3_stmt *st;
 	enum ns_rc rc;
 
-	if ((rc = cascade_db_features(db, c, run, qid, &items, &n, err)))
+	if (rows)
+		memset(rows, 0, sizeof(*rows));
+	if ((rc = cascade_db_features(db, c, run, qid, &items, &n, rows, err)))
 		return rc;
 	if (!(st = db_prep(db, qid ? sql_lab_q : sql_lab, err)))
 		goto fail;
 	if (qid)
 		sqlite3_bind_int64(st, 1, qid);
-	if (cascade_db_merge(db, st, items, n, cascade_apply_label, 0, err))
+	if (cascade_db_merge(db, st, items, n, cascade_apply_label, 0,
+			     rows ? cascade_export_label : NULL, rows, err))
 		goto fail;
 	for (int k = 0; k < c->n; k++) {
 		const struct cascade_stage *stg = &c->st[k];
@@ -841,7 +896,7 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		    ? cascade_db_merge_keyed(db, stg, st, items, n, ph, nph,
 					     qid != 0, err)
 		    : cascade_db_merge(db, st, items, n, cascade_apply_score,
-				       stg->ext, err))
+				       stg->ext, NULL, NULL, err))
 			goto fail;
 	}
 	free(ph);
@@ -851,6 +906,8 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 fail:
 	free(ph);
 	free(items);
+	if (rows)
+		export_rows_free(rows);
 	return err->rc ? err->rc : NS_EDB;
 }
 
@@ -858,7 +915,15 @@ enum ns_rc
 cascade_db_items(struct db *db, const struct cascade *c, int64_t run,
 		 struct cascade_item **out, size_t *n, struct ns_err *err)
 {
-	return cascade_db_load(db, c, run, 0, out, n, err);
+	return cascade_db_load(db, c, run, 0, out, n, NULL, err);
+}
+
+enum ns_rc
+cascade_db_items_rows(struct db *db, const struct cascade *c,
+		      struct cascade_item **out, size_t *n,
+		      struct export_rows *rows, struct ns_err *err)
+{
+	return cascade_db_load(db, c, 0, 0, out, n, rows, err);
 }
 
 enum ns_rc
@@ -866,7 +931,7 @@ cascade_db_query_items(struct db *db, const struct cascade *c, int64_t run,
 		       int64_t qid, struct cascade_item **out, size_t *n,
 		       struct ns_err *err)
 {
-	return cascade_db_load(db, c, run, qid, out, n, err);
+	return cascade_db_load(db, c, run, qid, out, n, NULL, err);
 }
 
 /* --- fits ---------------------------------------------------------------- */

@@ -48,6 +48,19 @@ enum ns_rc cascade_db_items(struct db *db, const struct cascade *c,
 			    int64_t run, struct cascade_item **out, size_t *n,
 			    struct ns_err *err);
 
+/*
+ * The same for every run, and what export's reader would read again
+ * (export_reader_rows()): the kept candidate rows the items were read
+ * from and the labels, into @rows (export_rows_free()).  stats plans the
+ * export over the items it estimates on, not over a second read of a
+ * million candidates and of item_label.
+ */
+struct export_rows;
+enum ns_rc cascade_db_items_rows(struct db *db, const struct cascade *c,
+				 struct cascade_item **out, size_t *n,
+				 struct export_rows *rows,
+				 struct ns_err *err);
+
 /* The same for the items of query @qid only (the review screen). */
 enum ns_rc cascade_db_query_items(struct db *db, const struct cascade *c,
 				  int64_t run, int64_t qid,

@@ -192,6 +192,19 @@ db_commit(struct db *db, struct ns_err *err)
 	return rc;
 }
 
+enum ns_rc
+db_read_begin(struct db *db, struct ns_err *err)
+{
+	return db_exec(db, "BEGIN", err);
+}
+
+void
+db_read_end(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+}
+
 void
 db_rollback(struct db *db)
 {

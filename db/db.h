@@ -92,6 +92,11 @@ enum ns_rc db_begin(struct db *db, struct ns_err *err);
 enum ns_rc db_commit(struct db *db, struct ns_err *err);
 void db_rollback(struct db *db);
 
+/* A read transaction (BEGIN, no lock taken): the reads until
+ * db_read_end() see one state of the project, whatever others commit. */
+enum ns_rc db_read_begin(struct db *db, struct ns_err *err);
+void db_read_end(struct db *db);
+
 /* meta table: a string value or NULL (caller frees). */
 char *db_meta_get(struct db *db, const char *key);
 enum ns_rc db_meta_set(struct db *db, const char *key, const char *value,

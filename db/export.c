@@ -12,6 +12,18 @@
  * query_drop), with their id, which SQLite answers from indexes.  So the
  * cost of a query does not grow with the project, and nothing but the
  * current query (and the ids of the decided queries) is held in memory.
+ *
+ * A reader of the whole project that writes nothing (EXPORT_READ_SCAN:
+ * stats' plan of the export) reads those views in one ordered scan each
+ * instead: a statement a decided query costs more than the whole scan
+ * once most queries are read (10k of them: a second against a tenth).
+ * With EXPORT_READ_HAS_TEXT it learns which passages have a text from one
+ * scan of the passage ids into a bitmap, not from a passage row looked up
+ * for each candidate.  And its caller may hand it the kept candidates and
+ * the labels it read already (export_reader_rows(): stats reads them for
+ * the cascade's items), which it then takes from memory: no look-up of a
+ * candidate row for each entry of candidate_run, no second evaluation of
+ * item_label (a third of a second at 10k labels).
  */
 #include <math.h>
 #include <stddef.h>
@@ -50,7 +62,7 @@ struct export_reader {
 	struct db *db;			/* borrowed */
 	int64_t run;			/* > 0: this run only */
 	bool all_runs;			/* every run's kept candidates */
-	bool open;			/* the read transaction is open */
+	bool open;			/* it opened the read transaction */
 	bool done;			/* the query cursor reached the end */
 	int64_t queries, fit, decisions;
 	bool model;			/* the fit has a P(FN) model */
@@ -63,6 +75,23 @@ struct export_reader {
 	struct stream judged;		/* qrel grade <= 0 */
 	struct stream verdicts;		/* item_auto */
 	struct stream decided;		/* queries with decisions */
+	/* EXPORT_READ_SCAN: the views a decided query asks, by query */
+	struct stream drops;		/* query_drop */
+	struct stream labels;		/* item_label */
+	struct stream pending;		/* read_pending()'s */
+	/* the kept candidates the caller read (export_reader_rows()), by
+	 * query; NULL: the runs' streams */
+	const struct export_cand *cand;
+	size_t ncand, cand_at;		/* rows; the first of the query */
+	size_t cand_end;		/* the end of the query's rows */
+	/* the labels the caller read, by query; NULL: read here */
+	const struct export_label *label;
+	size_t nlabel, label_at;
+	bool pos_unscored;		/* EXPORT_READ_POS_UNSCORED */
+	bool text_bits;			/* has_text is read */
+	/* EXPORT_READ_HAS_TEXT: bit i set: passage i has a text */
+	unsigned char *has_text;
+	int64_t has_text_n;		/* bits */
 	struct arena_chunk *chunks;	/* strings of the current query */
 	struct export_query q;		/* the current query */
 	size_t cap_pos, cap_items;
@@ -160,6 +189,22 @@ arena_free(struct export_reader *r)
 #define EXPORT_XID(P) \
 	"(SELECT x.xid FROM passage_xid x WHERE x.passage_id = " P " LIMIT 1)"
 
+/* What a decided query asks of the labels (item_label) and of the fns
+ * waiting for more annotators (read_pending()): rows (query id, passage
+ * id, ...), by one statement a query or by one ordered scan
+ * (EXPORT_READ_SCAN), the same rules either way. */
+#define LABELS_SQL \
+	"SELECT query_id, passage_id, label FROM item_label" \
+	" WHERE label <> 'drop_query'"
+#define PENDING_SQL(WHERE) \
+	"SELECT l.query_id, l.passage_id, count(DISTINCT l.label) > 1" \
+	" FROM annotator_label l JOIN item_need n" \
+	"   ON n.query_id = l.query_id AND n.passage_id = l.passage_id" \
+	WHERE \
+	" GROUP BY l.query_id, l.passage_id" \
+	" HAVING sum(l.label = 'fn') > 0" \
+	"   AND (count(*) < max(n.k) OR count(DISTINCT l.label) > 1)"
+
 /* Prepare @sql as a stream of its own (several may run at once). */
 static enum ns_rc
 stream_open(struct export_reader *r, struct stream *s, const char *sql,
@@ -216,6 +261,58 @@ stream_next(struct stream *s)
 	s->row = false;
 }
 
+/*
+ * Which passages have a text (EXPORT_READ_HAS_TEXT), into r->has_text:
+ * one scan of the passage table in id order, where a join would look up
+ * a passage row for each candidate (a million look-ups cost a second).
+ */
+static enum ns_rc
+read_has_text(struct export_reader *r, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT id FROM passage WHERE text IS NOT NULL ORDER BY id";
+	sqlite3_stmt *st = db_prep(r->db, sql, err);
+	size_t cap = 0;
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id < 0)
+			continue;	/* (ids are rowids from 1) */
+		if ((size_t)id / 8 >= cap) {
+			size_t ncap = cap ? cap : 4096;
+
+			while ((size_t)id / 8 >= ncap)
+				ncap *= 2;
+			r->has_text = xrealloc(r->has_text, ncap);
+			memset(r->has_text + cap, 0, ncap - cap);
+			cap = ncap;
+		}
+		r->has_text[id / 8] |= (unsigned char)(1u << (id % 8));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(r->db, err, "reading passages");
+	r->has_text_n = (int64_t)cap * 8;
+	r->text_bits = true;
+	return NS_OK;
+}
+
+/* @it's text as the bitmap says: "" (it has one) or NULL (none). */
+static void
+item_has_text(const struct export_reader *r, struct export_item *it)
+{
+	int64_t id = it->passage_id;
+
+	if (!r->text_bits)
+		return;
+	it->text = id >= 0 && id < r->has_text_n &&
+		   (r->has_text[id / 8] & (1u << (id % 8))) ? "" : NULL;
+}
+
 enum ns_rc
 export_reader_open(struct db *db, int64_t run, bool all_runs,
 		   unsigned what, struct export_reader **out,
@@ -250,14 +347,19 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 		" UNION SELECT c.query_id FROM passage_drop p"
 		" JOIN candidate c ON c.passage_id = p.passage_id"
 		" ORDER BY 1";
+	static const char sql_drops[] =
+		"SELECT query_id FROM query_drop ORDER BY query_id";
+	static const char sql_labels[] =
+		LABELS_SQL " ORDER BY query_id, passage_id";
+	static const char sql_pending[] =
+		PENDING_SQL("") " ORDER BY l.query_id, l.passage_id";
 	/* the passage columns: id, external id, title, text; only what the
-	 * format writes is read (a passage row, an index look-up less) */
+	 * format writes is read (a passage row, an index look-up less);
+	 * whether it has a text comes from a bitmap (read_has_text()) */
 	const char *xid = (what & EXPORT_READ_IDS) ? EXPORT_XID("%s") : "NULL";
 	const char *txt = (what & EXPORT_READ_TEXTS) ? "p.title, p.text"
-			  : (what & EXPORT_READ_HAS_TEXT)
-			  ? "'', CASE WHEN p.text IS NULL THEN NULL ELSE '' END"
-			  : "'', NULL";
-	const char *join = (what & (EXPORT_READ_TEXTS | EXPORT_READ_HAS_TEXT))
+						       : "'', NULL";
+	const char *join = (what & EXPORT_READ_TEXTS)
 			   ? " JOIN passage p ON p.id = %s" : "";
 	char *sql_cand, *sql_pos, *cols, *from, pragma[64];
 	struct export_reader *r;
@@ -296,14 +398,18 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 		r->cache_size = 0;
 	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d",
 		 EXPORT_CACHE_KIB);
+	/* in the caller's transaction when it has one (stats: the rows it
+	 * hands over, export_reader_rows(), are of the same state) */
+	r->open = sqlite3_get_autocommit(db_handle(db)) != 0;
 	if (db_exec(db, pragma, err) != NS_OK ||
-	    db_exec(db, "BEGIN", err) != NS_OK) {
+	    (r->open && db_exec(db, "BEGIN", err) != NS_OK)) {
+		r->open = false;
 		rc = NS_EDB;
 		goto fail;
 	}
 	r->run = run;
 	r->all_runs = all_runs;
-	r->open = true;
+	r->pos_unscored = (what & EXPORT_READ_POS_UNSCORED) != 0;
 	if (!(st = db_prep(db, sql_snap, err))) {
 		rc = NS_EDB;
 		goto fail;
@@ -365,6 +471,14 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	    (rc = stream_open(r, &r->verdicts, sql_auto, 0, err)) ||
 	    (rc = stream_open(r, &r->decided, sql_decided, 0, err)))
 		goto fail;
+	if ((what & EXPORT_READ_SCAN) &&
+	    ((rc = stream_open(r, &r->drops, sql_drops, 0, err)) ||
+	     (rc = stream_open(r, &r->labels, sql_labels, 0, err)) ||
+	     (rc = stream_open(r, &r->pending, sql_pending, 0, err))))
+		goto fail;
+	if ((what & EXPORT_READ_HAS_TEXT) && !(what & EXPORT_READ_TEXTS) &&
+	    (rc = read_has_text(r, err)))
+		goto fail;
 	if (!(r->cursor = db_prep(db, sql_cursor, err))) {
 		rc = NS_EDB;
 		goto fail;
@@ -378,6 +492,26 @@ fail:
 	free(sql_pos);
 	export_reader_close(r);
 	return rc;
+}
+
+void
+export_reader_rows(struct export_reader *r, const struct export_rows *rows)
+{
+	r->cand = rows->cand;
+	r->ncand = rows->ncand;
+	r->cand_at = r->cand_end = 0;
+	/* (the label stream, opened, stays unused) */
+	r->label = rows->label;
+	r->nlabel = rows->nlabel;
+	r->label_at = 0;
+}
+
+void
+export_rows_free(struct export_rows *rows)
+{
+	free(rows->cand);
+	free(rows->label);
+	memset(rows, 0, sizeof(*rows));
 }
 
 int64_t
@@ -425,6 +559,9 @@ export_reader_close(struct export_reader *r)
 	stream_close(&r->judged);
 	stream_close(&r->verdicts);
 	stream_close(&r->decided);
+	stream_close(&r->drops);
+	stream_close(&r->labels);
+	stream_close(&r->pending);
 	if (r->open)
 		db_exec(r->db, "COMMIT", NULL);
 	if (r->cache_size) {
@@ -439,6 +576,7 @@ export_reader_close(struct export_reader *r)
 	free(r->q.pos);
 	free(r->q.items);
 	free(r->order);
+	free(r->has_text);
 	free(r);
 }
 
@@ -486,6 +624,35 @@ item_cols(struct export_reader *r, struct export_item *it, sqlite3_stmt *st,
 	it->rank = sqlite3_column_int64(st, c + 5);
 }
 
+/*
+ * Sort @n elements of @size bytes (at most 256) at @base by @cmp, a total
+ * order (so any sort gives the same result): a query's few items by
+ * insertion, as qsort()'s cost a call (it sorts large elements through
+ * an array of pointers it allocates) was a tenth of reading a query.
+ */
+static void
+sort_items(void *base, size_t n, size_t size,
+	   int (*cmp)(const void *, const void *))
+{
+	unsigned char *v = base, tmp[256];
+
+	if (n > 16 || size > sizeof(tmp)) {
+		qsort(base, n, size, cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i;
+
+		if (cmp(v + (i - 1) * size, v + i * size) <= 0)
+			continue;
+		memcpy(tmp, v + i * size, size);
+		while (j > 0 && cmp(v + (j - 1) * size, tmp) > 0)
+			j--;
+		memmove(v + (j + 1) * size, v + j * size, (i - j) * size);
+		memcpy(v + j * size, tmp, size);
+	}
+}
+
 static int
 cmp_order(const void *a, const void *b)
 {
@@ -508,7 +675,7 @@ index_items(struct export_reader *r, size_t n)
 		r->order[2 * i] = r->q.items[i].passage_id;
 		r->order[2 * i + 1] = (int64_t)i;
 	}
-	qsort(r->order, n, 2 * sizeof(*r->order), cmp_order);
+	sort_items(r->order, n, 2 * sizeof(*r->order), cmp_order);
 }
 
 /* Index of the first @n items (index_items()) holding @pid, or -1. */
@@ -569,36 +736,80 @@ cmp_items(const void *a, const void *b)
 	       x->passage_id > y->passage_id;
 }
 
-/* Take the rows of query r->q.id from the candidate stream of run @k. */
+/* A new item for a candidate of passage @pid, or NULL when one of the
+ * first @before items (a newer run's) has that passage. */
+static struct export_item *
+new_candidate(struct export_reader *r, size_t before, int64_t pid)
+{
+	/* all runs: a passage of a newer run is there already */
+	for (size_t i = 0; i < before; i++)
+		if (r->q.items[i].passage_id == pid)
+			return NULL;
+	return new_item(r, false);
+}
+
+/* The rest of candidate @it, of the query's run or not (@in_run). */
+static void
+end_candidate(struct export_item *it, bool in_run, bool near_dup)
+{
+	it->candidate = true;
+	it->in_run = in_run;
+	if (!in_run) {
+		/* scores of another run are on another scale */
+		it->has_score = false;
+		it->rank = 0;
+	}
+	it->near_dup = near_dup;
+}
+
+/* Whether run @k has kept candidates of query r->q.id (in memory: in
+ * r->cand[r->cand_at, r->cand_end), else its stream). */
+static bool
+run_has(struct export_reader *r, struct run_streams *k, enum ns_rc *ret,
+	struct ns_err *err)
+{
+	if (!r->cand)
+		return stream_at(r, &k->cand, r->q.id, ret, err);
+	for (size_t i = r->cand_at; i < r->cand_end; i++)
+		if (r->cand[i].run == k->id)
+			return true;
+	return false;
+}
+
+/* Take the rows of query r->q.id of run @k, from the caller's rows
+ * (export_reader_rows()) or from the run's candidate stream. */
 static enum ns_rc
 take_candidates(struct export_reader *r, struct run_streams *k,
 		bool in_run, struct ns_err *err)
 {
 	enum ns_rc ret = NS_OK;
 	size_t before = r->q.nitems;
+	struct export_item *it;
 
-	while (stream_at(r, &k->cand, r->q.id, &ret, err)) {
+	for (size_t i = r->cand ? r->cand_at : 0;
+	     r->cand && i < r->cand_end; i++) {
+		const struct export_cand *x = &r->cand[i];
+
+		if (x->run != k->id ||
+		    !(it = new_candidate(r, before, x->pid)))
+			continue;
+		it->passage_id = x->pid;
+		it->has_score = !isnan(x->score);
+		it->score = it->has_score ? x->score : 0.0;
+		it->rank = x->rank;
+		item_has_text(r, it);
+		end_candidate(it, in_run, false);
+	}
+	while (!r->cand && stream_at(r, &k->cand, r->q.id, &ret, err)) {
 		sqlite3_stmt *st = k->cand.st;
-		int64_t pid = sqlite3_column_int64(st, 1);
-		struct export_item *it;
-		bool seen = false;
 
 		stream_next(&k->cand);
-		/* all runs: a passage of a newer run is there already */
-		for (size_t i = 0; i < before && !seen; i++)
-			seen = r->q.items[i].passage_id == pid;
-		if (seen)
+		if (!(it = new_candidate(r, before,
+					 sqlite3_column_int64(st, 1))))
 			continue;
-		it = new_item(r, false);
 		item_cols(r, it, st, 1);
-		it->candidate = true;
-		it->in_run = in_run;
-		if (!in_run) {
-			/* scores of another run are on another scale */
-			it->has_score = false;
-			it->rank = 0;
-		}
-		it->near_dup = sqlite3_column_int(st, 7) != 0;
+		item_has_text(r, it);
+		end_candidate(it, in_run, sqlite3_column_int(st, 7) != 0);
 	}
 	return ret;
 }
@@ -611,18 +822,27 @@ read_candidates(struct export_reader *r, struct run_streams **qrun,
 	enum ns_rc ret = NS_OK;
 
 	*qrun = NULL;
+	if (r->cand) {
+		/* the query's rows in memory (queries come in id order) */
+		while (r->cand_at < r->ncand &&
+		       r->cand[r->cand_at].qid < r->q.id)
+			r->cand_at++;
+		for (r->cand_end = r->cand_at; r->cand_end < r->ncand &&
+		     r->cand[r->cand_end].qid == r->q.id; r->cand_end++)
+			;
+	}
 	if (r->run > 0) {
 		/* one run: its scores, whether it retrieved any or not */
 		*qrun = &r->runs[0];
 		r->q.run = r->run;
-		if (stream_at(r, &r->runs[0].cand, r->q.id, &ret, err))
+		if (run_has(r, &r->runs[0], &ret, err))
 			ret = take_candidates(r, &r->runs[0], true, err);
 		goto out;
 	}
 	for (size_t i = 0; i < r->nruns && ret == NS_OK; i++) {
 		struct run_streams *k = &r->runs[i];
 
-		if (!stream_at(r, &k->cand, r->q.id, &ret, err))
+		if (!run_has(r, k, &ret, err))
 			continue;
 		if (!*qrun) {
 			/* the newest run with kept candidates: its scores */
@@ -636,9 +856,9 @@ read_candidates(struct export_reader *r, struct run_streams **qrun,
 		}
 	}
 out:
-	if (ret == NS_OK && r->q.nitems > 1)	/* items may be NULL at 0 */
-		qsort(r->q.items, r->q.nitems, sizeof(*r->q.items),
-		      cmp_items);
+	if (ret == NS_OK)
+		sort_items(r->q.items, r->q.nitems, sizeof(*r->q.items),
+			   cmp_items);
 	return ret;
 }
 
@@ -664,6 +884,7 @@ read_positives(struct export_reader *r, struct run_streams *k, size_t ncand,
 
 		stream_next(&r->positives);
 		item_cols(r, it, st, 1);
+		item_has_text(r, it);
 		it->positive = true;
 		it->grade = sqlite3_column_int64(st, 7);
 		it->has_score = false;
@@ -675,7 +896,7 @@ read_positives(struct export_reader *r, struct run_streams *k, size_t ncand,
 			c->positive = true;
 			c->grade = it->grade;
 		}
-		if (!k)
+		if (!k || r->pos_unscored)
 			continue;
 		/* the run's scorer */
 		while (stream_at(r, &k->pos, r->q.id, &ret, err) &&
@@ -785,26 +1006,54 @@ mark_item(struct export_reader *r, size_t ncand, int64_t pid, enum label l,
 	return NS_OK;
 }
 
+/* The label of a row of LABELS_SQL onto its item. */
+static enum ns_rc
+label_row(struct export_reader *r, size_t ncand, sqlite3_stmt *st,
+	  struct ns_err *err)
+{
+	return mark_item(r, ncand, sqlite3_column_int64(st, 1),
+			 label_of_action((const char *)sqlite3_column_text(st,
+									  2)),
+			 EXPORT_AUTO_NONE, NAN, err);
+}
+
 /* People's labels (item_label) of a query with decisions that is not
  * dropped. */
 static enum ns_rc
 read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
 {
-	static const char sql_label[] =
-		"SELECT passage_id, label FROM item_label"
-		" WHERE query_id = ?1 AND label <> 'drop_query'";
+	static const char sql_label[] = LABELS_SQL " AND query_id = ?1";
 	sqlite3_stmt *st;
 	enum ns_rc ret = NS_OK;
 	int rc;
 
+	if (r->label) {
+		/* queries come in id order */
+		const struct export_label *v = r->label;
+
+		while (r->label_at < r->nlabel && v[r->label_at].qid < r->q.id)
+			r->label_at++;
+		for (; ret == NS_OK && r->label_at < r->nlabel &&
+		     v[r->label_at].qid == r->q.id; r->label_at++)
+			ret = mark_item(r, ncand, v[r->label_at].pid,
+					v[r->label_at].label, EXPORT_AUTO_NONE,
+					NAN, err);
+		return ret;
+	}
+	if (r->labels.st) {
+		/* (the row stays current while add_other() reads) */
+		while (ret == NS_OK &&
+		       stream_at(r, &r->labels, r->q.id, &ret, err)) {
+			ret = label_row(r, ncand, r->labels.st, err);
+			stream_next(&r->labels);
+		}
+		return ret;
+	}
 	if (!(st = db_prep(r->db, sql_label, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, r->q.id);
 	while (ret == NS_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ret = mark_item(r, ncand, sqlite3_column_int64(st, 0),
-				label_of_action((const char *)
-						sqlite3_column_text(st, 1)),
-				EXPORT_AUTO_NONE, NAN, err);
+		ret = label_row(r, ncand, st, err);
 	sqlite3_reset(st);
 	if (ret == NS_OK && rc != SQLITE_DONE)
 		ret = db_fail(r->db, err, "reading decisions");
@@ -819,32 +1068,37 @@ read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
  * may leave them out).  Called after read_labels(): an item with a label
  * of its own (a drop of its passage elsewhere, say) is not pending.
  */
+static void
+pending_row(struct export_reader *r, size_t ncand, sqlite3_stmt *st)
+{
+	ptrdiff_t ci = find_indexed(r, ncand, sqlite3_column_int64(st, 1));
+
+	if (ci >= 0 && r->q.items[ci].label == LABEL_NONE)
+		r->q.items[ci].pending = sqlite3_column_int(st, 2)
+					 ? EXPORT_PENDING_CONFLICT
+					 : EXPORT_PENDING_WAIT;
+}
+
 static enum ns_rc
 read_pending(struct export_reader *r, size_t ncand, struct ns_err *err)
 {
-	static const char sql_pending[] =
-		"SELECT l.passage_id, count(DISTINCT l.label) > 1"
-		" FROM annotator_label l JOIN item_need n"
-		"   ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
-		" WHERE l.query_id = ?1"
-		" GROUP BY l.passage_id"
-		" HAVING sum(l.label = 'fn') > 0"
-		"   AND (count(*) < max(n.k) OR count(DISTINCT l.label) > 1)";
+	static const char sql_pending[] = PENDING_SQL(" WHERE l.query_id = ?1");
 	sqlite3_stmt *st;
+	enum ns_rc ret = NS_OK;
 	int rc;
 
+	if (r->pending.st) {
+		while (stream_at(r, &r->pending, r->q.id, &ret, err)) {
+			pending_row(r, ncand, r->pending.st);
+			stream_next(&r->pending);
+		}
+		return ret;
+	}
 	if (!(st = db_prep(r->db, sql_pending, err)))
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, r->q.id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ptrdiff_t ci = find_indexed(r, ncand, sqlite3_column_int64(
-						    st, 0));
-
-		if (ci >= 0 && r->q.items[ci].label == LABEL_NONE)
-			r->q.items[ci].pending = sqlite3_column_int(st, 1)
-						 ? EXPORT_PENDING_CONFLICT
-						 : EXPORT_PENDING_WAIT;
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		pending_row(r, ncand, st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(r->db, err, "reading decisions");
@@ -911,7 +1165,13 @@ export_reader_next(struct export_reader *r, const struct export_query **q,
 	decided = stream_at(r, &r->decided, r->q.id, &rc, err);
 	if (rc)
 		return rc;
-	if (decided) {
+	if (decided && r->drops.st) {
+		r->q.dropped = stream_at(r, &r->drops, r->q.id, &rc, err);
+		if (rc)
+			return rc;
+		if (r->q.dropped)
+			return NS_OK;
+	} else if (decided) {
 		static const char sql_drop[] =
 			"SELECT 1 FROM query_drop WHERE query_id = ?1";
 		sqlite3_stmt *st = db_prep(r->db, sql_drop, err);

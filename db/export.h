@@ -92,9 +92,19 @@ struct export_reader;
 #define EXPORT_READ_TEXTS 2u	/* its title and text (else "" and NULL) */
 #define EXPORT_READ_HAS_TEXT 4u	/* whether it has a text: text is ""
 				 * (NULL: none), title "" */
+#define EXPORT_READ_SCAN 8u	/* the labels of the decided queries
+				 * from one scan of the project, not a
+				 * statement a query: faster when every
+				 * query is read; the passages added
+				 * outside the candidates come in passage
+				 * id order (else in item_label's) */
+#define EXPORT_READ_POS_UNSCORED 16u /* the positives' scores are not
+				 * read (has_score false): for a reader
+				 * that writes none */
 
 /*
- * Start reading @db in one read transaction, reading of each passage
+ * Start reading @db in one read transaction (the caller's, when it has
+ * one open: it ends it then), reading of each passage
  * what @what asks (EXPORT_READ_*: a format that writes no texts reads
  * none).  @run > 0: the kept
  * candidates of that run (NS_ENOTFOUND "no run with id N" when there is
@@ -107,6 +117,37 @@ struct export_reader;
 enum ns_rc export_reader_open(struct db *db, int64_t run, bool all_runs,
 			      unsigned what, struct export_reader **out,
 			      struct ns_err *err);
+
+/* What a caller that read the whole project holds already, for
+ * export_reader_rows(): the kept candidate rows (candidate.filter IS
+ * NULL) of every run, and the labels of item_label but drop_query.  The
+ * rows have no near_duplicate flag (its column costs a tenth of their
+ * scan): the candidates read from them have near_dup false. */
+struct export_rows {
+	struct export_cand {
+		int64_t qid, pid, run;
+		double score;	/* NAN: none */
+		int64_t rank;	/* 0: unknown */
+	} *cand;		/* by query, any order within one */
+	size_t ncand;
+	struct export_label {
+		int64_t qid, pid;
+		enum label label;
+	} *label;		/* by query, then passage */
+	size_t nlabel, cap_label;
+};
+
+void export_rows_free(struct export_rows *rows);
+
+/*
+ * Have @r take the kept candidates and the labels from @rows (the
+ * caller's, unchanged until the close) rather than read them: for a
+ * caller that read them already, in the read transaction @r reads in (it
+ * opened one before export_reader_open(): see there).  Before the first
+ * export_reader_next().
+ */
+void export_reader_rows(struct export_reader *r,
+			const struct export_rows *rows);
 
 /* What the snapshot holds: the number of queries, the cascade version
  * (latest cascade_fit.id, 0 = none) and the last decision id. */

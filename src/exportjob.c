@@ -390,6 +390,7 @@ job_query(struct job *j, const struct export_query *q, struct ns_err *err)
 
 enum ns_rc
 exportjob_plan(struct db *db, const struct exportjob_settings *s,
+	       const struct export_rows *rows,
 	       exportjob_plan_fn *fn, void *ctx, struct ns_err *err)
 {
 	struct export_reader *rd = NULL;
@@ -405,10 +406,16 @@ exportjob_plan(struct db *db, const struct exportjob_settings *s,
 	memset(&j, 0, sizeof(j));
 	j.s = s;
 	j.c = &c;
-	/* whether a passage has a text decides, not the text itself */
+	/* whether a passage has a text decides, not the text itself, nor a
+	 * positive's score; every query is read (EXPORT_READ_SCAN), and no
+	 * fate depends on the order of the passages added outside the
+	 * candidates */
 	if ((rc = export_reader_open(db, s->run, s->all_runs,
-				     EXPORT_READ_HAS_TEXT, &rd, err)))
+				     EXPORT_READ_HAS_TEXT | EXPORT_READ_SCAN |
+				     EXPORT_READ_POS_UNSCORED, &rd, err)))
 		return rc;
+	if (rows)
+		export_reader_rows(rd, rows);
 	j.max_pfn = export_reader_model(rd) ? s->max_pfn : 1.0;
 	while ((rc = export_reader_next(rd, &q, err)) == NS_OK) {
 		if (q->dropped)

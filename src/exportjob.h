@@ -172,6 +172,7 @@ enum exportjob_fate {
 };
 typedef void exportjob_plan_fn(void *ctx, int64_t qid, int64_t pid,
 			       int fate);
+struct export_rows;
 
 /*
  * The rules of export @s (a training format) without writing anything:
@@ -179,10 +180,14 @@ typedef void exportjob_plan_fn(void *ctx, int64_t qid, int64_t pid,
  * its fate (enum exportjob_fate); the candidates of the queries it leaves
  * out (dropped, no positive, too few negatives, ...) and those of runs
  * it does not take are not given, except those of a query max_pfn or
- * pending_fn left with too few negatives (EXPORTJOB_FATE_CUT).  `stats` estimates the false negatives
- * left among what this says export writes.
+ * pending_fn left with too few negatives (EXPORTJOB_FATE_CUT).  The
+ * queries come in id order.  @rows (NULL: all read here): the kept
+ * candidates and labels as the caller read them, in the read transaction
+ * it has open (export_reader_rows()).  `stats` estimates the false
+ * negatives left among what this says export writes.
  */
 enum ns_rc exportjob_plan(struct db *db, const struct exportjob_settings *s,
+			  const struct export_rows *rows,
 			  exportjob_plan_fn *fn, void *ctx,
 			  struct ns_err *err);
 

@@ -13,8 +13,10 @@
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
+#include "db/cascade.h"
 #include "db/db.h"
 #include "db/export.h"
+#include "src/cascade.h"
 #include "src/exportjob.h"
 #include "src/jsonw.h"
 #include "src/util.h"
@@ -683,6 +685,91 @@ test_query_plans(void)
 	   "stage_score of an item: looked up by stage_score_item");
 }
 
+/* What exportjob_plan() gives: "query:passage:fate" of each candidate,
+ * and the negatives. */
+struct plan_log {
+	struct strbuf sb;
+	int64_t neg;
+};
+
+static void
+plan_add(void *ctx, int64_t qid, int64_t pid, int fate)
+{
+	struct plan_log *l = ctx;
+
+	strbuf_addf(&l->sb, "%lld:%lld:%d ", (long long)qid, (long long)pid,
+		    fate);
+	l->neg += fate == EXPORTJOB_FATE_NEGATIVE;
+}
+
+/*
+ * stats' plan of the export reads the whole project in scans (item_label
+ * and the pending fns once, whether a passage has a text from a bitmap)
+ * or takes the candidates and labels read for the cascade's items: the
+ * same fates either way, and the negatives export writes.
+ */
+static void
+test_plan(void)
+{
+	static const char *const what[] = {
+		"default", "undecided drop", "drop-negative", "negatives 1",
+		"all runs", "run 1",
+	};
+	struct cascade c;
+	struct ns_err err;
+
+	if (!ok(cascade_from_config(&c, NULL, &err) == NS_OK, "cascade"))
+		return;
+	for (size_t k = 0; k < sizeof(what) / sizeof(what[0]); k++) {
+		struct exportjob_settings s;
+		struct exportjob_counts cnt;
+		struct plan_log a = { 0 }, b = { 0 };
+		struct export_rows rows;
+		struct cascade_item *items = NULL;
+		size_t n = 0;
+		char tag[64], name[128];
+		enum ns_rc rc;
+
+		exportjob_defaults(&s, EXPORTFMT_BGE, NULL);
+		s.undecided = k == 1 ? EXPORTJOB_DROP : s.undecided;
+		s.action = k == 2 ? EXPORTJOB_DROP_NEGATIVE : s.action;
+		s.negatives = k == 3 ? 1 : s.negatives;
+		s.all_runs = k == 4;
+		s.run = k == 5 ? 1 : 0;
+		strbuf_init(&a.sb);
+		strbuf_init(&b.sb);
+		strbuf_addstr(&a.sb, "");
+		strbuf_addstr(&b.sb, "");
+		snprintf(tag, sizeof(tag), "plan%zu.jsonl", k);
+		rc = run(&s, tag, &cnt, NULL, &err);
+		if (rc == NS_OK)
+			rc = exportjob_plan(db, &s, NULL, plan_add, &a, &err);
+		if (rc == NS_OK && (rc = db_read_begin(db, &err)) == NS_OK) {
+			rc = cascade_db_items_rows(db, &c, &items, &n, &rows,
+						   &err);
+			if (rc == NS_OK) {
+				rc = exportjob_plan(db, &s, &rows, plan_add,
+						    &b, &err);
+				export_rows_free(&rows);
+			}
+			db_read_end(db);
+		}
+		free(items);
+		if (!ok(rc == NS_OK, "plan, %s: runs", what[k]))
+			diag("%s", err.msg);
+		ok(a.sb.len > 0, "plan, %s: candidates given", what[k]);
+		snprintf(name, sizeof(name), "plan, %s: the negatives export "
+			 "writes (%lld)", what[k], (long long)cnt.negatives);
+		is_int(a.neg, cnt.negatives, name);
+		snprintf(name, sizeof(name), "plan, %s: the same with the "
+			 "items' rows handed over", what[k]);
+		is_str(b.sb.buf, a.sb.buf, name);
+		strbuf_fini(&a.sb);
+		strbuf_fini(&b.sb);
+	}
+	cascade_fini(&c);
+}
+
 int
 main(void)
 {
@@ -697,6 +784,7 @@ main(void)
 	test_gzip();
 	test_log();
 	test_errors();
+	test_plan();
 	db_close(db);
 	return tap_done();
 }
