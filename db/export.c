@@ -1025,7 +1025,7 @@ read_labels(struct export_reader *r, size_t ncand, struct ns_err *err)
 	static const char sql_label[] = LABELS_SQL " AND query_id = ?1";
 	sqlite3_stmt *st;
 	enum ns_rc ret = NS_OK;
-	int rc;
+	int rc = SQLITE_DONE;	/* (gcc -O1 cannot tell the loop runs) */
 
 	if (r->label) {
 		/* queries come in id order */
