@@ -960,18 +960,13 @@ cascade_fit_row(sqlite3_stmt *st, struct cascade_db_fit *f)
 	"SELECT id, created_at, origin, stages, thresholds, model," \
 	" decisions_upto FROM cascade_fit"
 
-enum ns_rc
-cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
-		      struct ns_err *err)
+/* The fit row @st (prepared, bound) selects into @f: all zero when none. */
+static enum ns_rc
+cascade_fit_read(struct db *db, sqlite3_stmt *st, struct cascade_db_fit *f,
+		 struct ns_err *err)
 {
-	static const char sql[] = CASCADE_FIT_COLS " ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
+	int rc = sqlite3_step(st);
 
-	memset(f, 0, sizeof(*f));
-	if (!st)
-		return NS_EDB;
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		cascade_fit_row(st, f);
 	sqlite3_reset(st);
@@ -981,24 +976,28 @@ cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
 }
 
 enum ns_rc
+cascade_db_fit_latest(struct db *db, struct cascade_db_fit *f,
+		      struct ns_err *err)
+{
+	static const char sql[] = CASCADE_FIT_COLS " ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+
+	memset(f, 0, sizeof(*f));
+	return st ? cascade_fit_read(db, st, f, err) : NS_EDB;
+}
+
+enum ns_rc
 cascade_db_fit_get(struct db *db, int64_t id, struct cascade_db_fit *f,
 		   struct ns_err *err)
 {
 	static const char sql[] = CASCADE_FIT_COLS " WHERE id = ?1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
 
 	memset(f, 0, sizeof(*f));
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		cascade_fit_row(st, f);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, err, "reading the cascade's fit");
-	return NS_OK;
+	return cascade_fit_read(db, st, f, err);
 }
 
 void

@@ -4,6 +4,7 @@
 # text), and the old scores route nothing meanwhile; a judge endpoint that
 # goes down midway is declared down once, keeping what it scored.
 . "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/cascade-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 command -v curl >/dev/null || skip_all "no curl"
 PY=/usr/bin/python3
@@ -11,19 +12,7 @@ PY=/usr/bin/python3
 
 # 40 queries x 5 kept candidates, near-duplicate similarity spread over
 # [0, 1) (as tests/cli-cascade.sh, smaller)
-gen() { sqlite3 "$1/negsieve.db" "
-INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
-INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 240)
-INSERT INTO passage(id, hash, text, source_id) SELECT i, i, 'passage ' || i, 1 FROM n;
-INSERT INTO passage_xid(xid, passage_id) SELECT 'p' || id, id FROM passage;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
-INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, 'query ' || i, 1 FROM n;
-INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 200 + id, 1, 1 FROM query;
-INSERT INTO run_positive(run_id, query_id, passage_id, score) SELECT 1, id, 200 + id, 0.9 FROM query;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199)
-INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
- SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), ((i * 7919) % 200) / 200.0 FROM n;"; }
+gen() { cascade_gen "$1/negsieve.db" 40; }
 
 # serve NAME [VAR=VALUE...]: a fake chat server (its pid in $srv, its
 # port in $port)
@@ -170,18 +159,7 @@ kill "$srv" 2>/dev/null
 # left waiting, exit status 10; the failed candidates listed a few only
 P2=$T/p2
 "$NEGSIEVE" init "$P2" >/dev/null
-sqlite3 "$P2/negsieve.db" "
-INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
-INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 720)
-INSERT INTO passage(id, hash, text, source_id) SELECT i, i, 'passage ' || i, 1 FROM n;
-INSERT INTO passage_xid(xid, passage_id) SELECT 'p' || id, id FROM passage;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120)
-INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, 'query ' || i, 1 FROM n;
-INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 600 + id, 1, 1 FROM query;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 599)
-INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
- SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), 0.5 FROM n;"
+cascade_gen "$P2/negsieve.db" 120 0.5
 serve d FAKE_CHAT_DIE_AFTER=40
 judge() {
 	cat <<YAML

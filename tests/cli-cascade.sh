@@ -4,6 +4,7 @@
 # history and the estimate in stats, the review screen's columns, and
 # the refusals.
 . "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/cascade-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 P=$T/p
 db() { sqlite3 "$P/negsieve.db" "$@"; }
@@ -16,19 +17,7 @@ is "$err" "negsieve: $P: nothing to route: no kept candidates (import negatives 
 
 # 400 queries x 5 kept candidates, near-duplicate similarity spread over
 # [0, 1); a candidate is a false negative iff it is above 0.7
-gen() { sqlite3 "$1/negsieve.db" "
-INSERT INTO source(id, path, format, created_at) VALUES (1, 'gen', 'test', 'now');
-INSERT INTO run(id, source_id, method, created_at) VALUES (1, 1, 'dense', 'now');
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2400)
-INSERT INTO passage(id, hash, text, source_id) SELECT i, i, 'passage ' || i, 1 FROM n;
-INSERT INTO passage_xid(xid, passage_id) SELECT 'p' || id, id FROM passage;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
-INSERT INTO query(id, xid, text, source_id) SELECT i, 'q' || i, 'query ' || i, 1 FROM n;
-INSERT INTO qrel(query_id, passage_id, grade, source_id) SELECT id, 2000 + id, 1, 1 FROM query;
-INSERT INTO run_positive(run_id, query_id, passage_id, score) SELECT 1, id, 2000 + id, 0.9 FROM query;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
-INSERT INTO candidate(run_id, query_id, passage_id, rank, score, dup_sim)
- SELECT 1, i / 5 + 1, i + 1, i % 5 + 1, 0.8 - 0.1 * (i % 5), ((i * 7919) % 2000) / 2000.0 FROM n;"; }
+gen() { cascade_gen "$1/negsieve.db" 400; }
 gen "$P"
 is "$(db "SELECT count(*) FROM candidate")" 2000 "2000 kept candidates"
 
