@@ -1304,19 +1304,16 @@ db_mine_pool_queries(struct db *db, int64_t run_id, int64_t **ids,
 	return NS_OK;
 }
 
-enum ns_rc
-db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
-		   const struct filter_cand *c, size_t n, const int64_t *pos,
-		   const double *pos_score, size_t npos, struct ns_err *err)
+/* Insert the kept candidates of @c (query @query_id of run @run_id). */
+static enum ns_rc
+kept_insert(struct db *db, int64_t run_id, int64_t query_id,
+	    const struct filter_cand *c, size_t n, struct ns_err *err)
 {
-	static const char sql_c[] =
+	static const char sql[] =
 		"INSERT INTO candidate (run_id, query_id, passage_id, rank, "
 		"score, filter, dup_sim, flag) VALUES (?, ?, ?, ?, ?, NULL, ?, "
 		"?)";
-	static const char sql_p[] =
-		"INSERT OR REPLACE INTO run_positive (run_id, query_id, "
-		"passage_id, score) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st = db_prep(db, sql_c, err);
+	sqlite3_stmt *st = db_prep(db, sql, err);
 
 	if (!st)
 		return NS_EDB;
@@ -1341,9 +1338,23 @@ db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
 			return db_fail(db, err, "storing candidates");
 		sqlite3_reset(st);
 	}
+	return NS_OK;
+}
+
+/* INSERT OR REPLACE: a positive listed twice keeps its last score. */
+static enum ns_rc
+positives_insert(struct db *db, int64_t run_id, int64_t query_id,
+		 const int64_t *pos, const double *pos_score, size_t npos,
+		 struct ns_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO run_positive (run_id, query_id, "
+		"passage_id, score) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st;
+
 	if (!npos)
 		return NS_OK;
-	if (!(st = db_prep(db, sql_p, err)))
+	if (!(st = db_prep(db, sql, err)))
 		return NS_EDB;
 	for (size_t i = 0; i < npos; i++) {
 		sqlite3_bind_int64(st, 1, run_id);
@@ -1361,23 +1372,147 @@ db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
 }
 
 enum ns_rc
-db_mine_kept_clear(struct db *db, int64_t run_id, struct ns_err *err)
+db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
+		   const struct filter_cand *c, size_t n, const int64_t *pos,
+		   const double *pos_score, size_t npos, struct ns_err *err)
+{
+	enum ns_rc rc = kept_insert(db, run_id, query_id, c, n, err);
+
+	return rc ? rc : positives_insert(db, run_id, query_id, pos,
+					  pos_score, npos, err);
+}
+
+/* A stored REAL (or NULL) against a double (NaN: NULL). */
+static bool
+same_real(sqlite3_stmt *st, int col, double v)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return isnan(v);
+	return !isnan(v) && sqlite3_column_double(st, col) == v;
+}
+
+/* Are the stored kept candidates of (@run_id, @query_id) those of @c,
+ * row for row (rank order)? */
+static enum ns_rc
+kept_same(struct db *db, int64_t run_id, int64_t query_id,
+	  const struct filter_cand *c, size_t n, bool *same,
+	  struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT passage_id, rank, score, dup_sim, flag IS NOT NULL"
+		" FROM candidate WHERE run_id = ? AND query_id = ?"
+		" ORDER BY rank";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	size_t i = 0;
+	int r;
+
+	if (!st)
+		return NS_EDB;
+	*same = true;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, query_id);
+	while (*same && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		while (i < n && c[i].reason != FILTER_KEPT)
+			i++;
+		*same = i < n &&
+			sqlite3_column_int64(st, 0) == c[i].passage_id &&
+			sqlite3_column_int(st, 1) == c[i].rank &&
+			same_real(st, 2, c[i].score) &&
+			same_real(st, 3, c[i].dup_sim) &&
+			sqlite3_column_int(st, 4) == (int)c[i].near_dup;
+		i++;
+	}
+	if (*same && r != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return db_fail(db, err, "reading candidates");
+	}
+	sqlite3_reset(st);
+	while (*same && i < n)
+		*same = c[i++].reason != FILTER_KEPT;
+	return NS_OK;
+}
+
+/* Are the stored positives' scores of (@run_id, @query_id) those of
+ * @pos (a positive listed twice: its last score)? */
+static enum ns_rc
+positives_same(struct db *db, int64_t run_id, int64_t query_id,
+	       const int64_t *pos, const double *pos_score, size_t npos,
+	       bool *same, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT passage_id, score FROM run_positive"
+		" WHERE run_id = ? AND query_id = ?";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	size_t rows = 0, distinct = 0;
+	int r;
+
+	if (!st)
+		return NS_EDB;
+	*same = true;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, query_id);
+	while (*same && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		size_t j = npos;
+
+		while (j > 0 && pos[j - 1] != id)
+			j--;
+		*same = j > 0 && same_real(st, 1, pos_score[j - 1]);
+		rows++;
+	}
+	if (*same && r != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return db_fail(db, err, "reading positive scores");
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; *same && i < npos; i++) {
+		size_t j = 0;
+
+		while (j < i && pos[j] != pos[i])
+			j++;
+		distinct += j == i;
+	}
+	*same = *same && rows == distinct;
+	return NS_OK;
+}
+
+enum ns_rc
+db_mine_kept_update(struct db *db, int64_t run_id, int64_t query_id,
+		    const struct filter_cand *c, size_t n, const int64_t *pos,
+		    const double *pos_score, size_t npos, bool *rewritten,
+		    struct ns_err *err)
 {
 	static const char *const sql[] = {
-		"DELETE FROM candidate WHERE run_id = ?",
-		"DELETE FROM run_positive WHERE run_id = ?",
+		"DELETE FROM candidate WHERE run_id = ? AND query_id = ?",
+		"DELETE FROM run_positive WHERE run_id = ? AND query_id = ?",
 	};
-	enum ns_rc rc = NS_OK;
+	bool same[2];
+	enum ns_rc rc;
 
-	for (size_t i = 0; i < 2 && rc == NS_OK; i++) {
-		sqlite3_stmt *st = db_prep(db, sql[i], err);
+	*rewritten = false;
+	if ((rc = kept_same(db, run_id, query_id, c, n, &same[0], err)) ||
+	    (rc = positives_same(db, run_id, query_id, pos, pos_score, npos,
+				 &same[1], err)))
+		return rc;
+	for (int k = 0; k < 2; k++) {
+		sqlite3_stmt *st;
 
-		if (!st)
+		if (same[k])
+			continue;
+		*rewritten = true;
+		if (!(st = db_prep(db, sql[k], err)))
 			return NS_EDB;
 		sqlite3_bind_int64(st, 1, run_id);
-		rc = db_step_done(db, st, "removing candidates", err);
+		sqlite3_bind_int64(st, 2, query_id);
+		if ((rc = db_step_done(db, st, "replacing candidates", err)))
+			return rc;
+		rc = k == 0 ? kept_insert(db, run_id, query_id, c, n, err) :
+			      positives_insert(db, run_id, query_id, pos,
+					       pos_score, npos, err);
+		if (rc)
+			return rc;
 	}
-	return rc;
+	return NS_OK;
 }
 
 /* --- people's decisions ------------------------------------------------- */

@@ -121,10 +121,16 @@ enum ns_rc db_mine_kept_store(struct db *db, int64_t run_id, int64_t query_id,
 			      const int64_t *pos, const double *pos_score,
 			      size_t npos, struct ns_err *err);
 
-/* Remove the stored candidates and positives' scores of run @run_id
- * (before a refilter stores them again from the pool). */
-enum ns_rc db_mine_kept_clear(struct db *db, int64_t run_id,
-			      struct ns_err *err);
+/* Make the stored kept candidates and positives' scores of one query
+ * of run @run_id those of @c and @pos, as db_mine_kept_store() would
+ * store them, rewriting only what differs (*@rewritten says whether
+ * anything did): a refilter that changes a few queries writes only
+ * those, and holds the write lock that much shorter. */
+enum ns_rc db_mine_kept_update(struct db *db, int64_t run_id,
+			       int64_t query_id, const struct filter_cand *c,
+			       size_t n, const int64_t *pos,
+			       const double *pos_score, size_t npos,
+			       bool *rewritten, struct ns_err *err);
 
 /* Replace the params JSON of run @run_id (after a refilter). */
 enum ns_rc db_mine_run_set_params(struct db *db, int64_t run_id,

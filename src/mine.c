@@ -219,7 +219,7 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 	struct mine_pub *p = arg;
 	double *valid = xmalloc((npos + 1) * sizeof(*valid));
 	size_t nvalid = 0;
-	bool changed = false;
+	bool changed = false, rewritten;
 	enum ns_rc rc = NS_OK;
 
 	for (size_t i = 0; i < npos; i++)
@@ -243,8 +243,8 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 		rc = db_mine_pool_store(p->db, p->run_id, query_id, c, n, pos,
 					pos_score, npos, err);
 	if (rc == NS_OK)
-		rc = db_mine_kept_store(p->db, p->run_id, query_id, c, n, pos,
-					pos_score, npos, err);
+		rc = db_mine_kept_update(p->db, p->run_id, query_id, c, n, pos,
+					 pos_score, npos, &rewritten, err);
 	free(valid);
 	return rc;
 }
@@ -257,9 +257,7 @@ mine_publish(struct db *db, int64_t run_id, const struct filter_params *fp,
 	struct mine_pub p = { db, run_id, fp, lab, sum, NULL, 0 };
 	enum ns_rc rc;
 
-	if ((rc = db_mine_kept_clear(db, run_id, err)) == NS_OK)
-		rc = db_mine_pool_each(db, run_id, mine_publish_query, &p,
-				       err);
+	rc = db_mine_pool_each(db, run_id, mine_publish_query, &p, err);
 	free(p.was);
 	return rc;
 }

@@ -144,8 +144,8 @@ bool mine_id_in(const int64_t *ids, int64_t n, int64_t id);
  * Publish run @run_id of @db: filter and sample every pooled query with
  * @fp and people's decisions @lab (NULL: none; see mine_filter_query()),
  * accounted in @sum, store its kept candidates and its positives' scores
- * (those stored before are removed first: a refilter), all in the
- * caller's transaction.
+ * (a refilter rewrites only the queries whose rows differ from those
+ * stored: db_mine_kept_update()), all in the caller's transaction.
  */
 enum ns_rc mine_publish(struct db *db, int64_t run_id,
 			const struct filter_params *fp,

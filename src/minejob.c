@@ -1505,7 +1505,11 @@ minejob_refilter(struct project *pj, const struct minejob_settings *o,
 	np = json_dumps(old, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(old);
 	json_decref(upd);
-	if ((rc = db_begin(pj->db, err)) == NS_OK) {
+	/* publishing rewrites the run under the write lock: with SQLite's
+	 * default 2 MB cache it read the same pages back from the kernel
+	 * (11 s against 7 s for 50k queries) */
+	if ((rc = db_mine_writer(pj->db, err)) == NS_OK &&
+	    (rc = db_begin(pj->db, err)) == NS_OK) {
 		if ((rc = refilter_publish(pj->db, run, &eff.fp, sum, err)) ==
 			    NS_OK &&
 		    (rc = db_mine_run_set_params(pj->db, run, np, err)) ==
@@ -1558,8 +1562,10 @@ minejob_merge(struct project *pj, char *const *paths, int n,
 	enum ns_rc rc;
 
 	*run_id = 0;
-	rc = shard_merge(pj->db, id ? id : "", paths, n, merge_publish, &m,
-			 run_id, cands, queries, err);
+	/* the cache a mine's publishing has (db_mine_writer()) */
+	if ((rc = db_mine_writer(pj->db, err)) == NS_OK)
+		rc = shard_merge(pj->db, id ? id : "", paths, n, merge_publish,
+				 &m, run_id, cands, queries, err);
 	free(id);
 	return rc;
 }
