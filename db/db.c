@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,11 @@ struct db {
 	bool (*pending)(void *);	/* db_interruptible() */
 	void *pending_arg;
 	bool interrupted;		/* pending() stopped a statement */
+	bool (*wait)(void *, double);	/* db_on_wait() */
+	void *wait_arg;
+	double wait_last;		/* when wait() was last called */
+	bool gave_up;			/* wait() gave a wait up */
+	double busy_secs;		/* a wait's limit without wait() */
 };
 
 int
@@ -86,6 +92,13 @@ db_fail(struct db *db, struct ns_err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(db->h);
 
+	if (((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) &&
+	    db->gave_up) {
+		db->gave_up = false;
+		return err_set(err, NS_EDB, "%s: not saved: you gave up "
+			       "waiting while another negsieve was writing to "
+			       "the project", what);
+	}
 	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
 		return err_set(err, NS_EDB, "%s: the project is busy (another "
 			       "negsieve holds a write lock): %s", what,
@@ -160,7 +173,14 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 	if (src != SQLITE_OK) {
 		enum ns_rc rc = db_rc_of(sqlite3_extended_errcode(db->h));
 
-		if ((src & 0xff) == SQLITE_BUSY || (src & 0xff) == SQLITE_LOCKED)
+		if (((src & 0xff) == SQLITE_BUSY ||
+		     (src & 0xff) == SQLITE_LOCKED) && db->gave_up) {
+			db->gave_up = false;
+			err_set(err, NS_EDB, "not saved: you gave up waiting "
+				"while another negsieve was writing to the "
+				"project");
+		} else if ((src & 0xff) == SQLITE_BUSY ||
+			   (src & 0xff) == SQLITE_LOCKED)
 			err_set(err, NS_EDB, "the project is busy (another "
 				"negsieve holds a write lock): %s; nothing was "
 				"written, try again", msg ? msg :
@@ -286,6 +306,13 @@ bool
 db_interrupted(struct db *db)
 {
 	return db->interrupted;
+}
+
+void
+db_on_wait(struct db *db, bool (*wait)(void *, double), void *arg)
+{
+	db->wait = wait;
+	db->wait_arg = arg;
 }
 
 int64_t
@@ -457,7 +484,8 @@ db_fn_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * sessions a writer that comes back late keeps losing the lock to those
  * that came back early, and people saw "busy" after the timeout while the
  * lock sat idle between sleeps.  Short sleeps with jitter (0.5-2.5 ms)
- * keep the waiters' chances even; they give up after DB_BUSY_SECS.
+ * keep the waiters' chances even; they give up after DB_BUSY_SECS
+ * (NEGSIEVE_BUSY_TIMEOUT), unless db_on_wait() decides.
  */
 #define DB_BUSY_SECS 30.0
 
@@ -466,27 +494,65 @@ db_busy(void *arg, int count)
 {
 	static _Thread_local unsigned seed;
 	static _Thread_local double since;
+	struct db *db = arg;
 	struct timespec ts;
 	double now;
 
-	(void)arg;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 	if (count == 0) {
 		since = now;
+		db->wait_last = now;
+		db->gave_up = false;
 		if (!seed)
 			seed = (unsigned)getpid() ^ (unsigned)ts.tv_nsec;
 	}
-	if (now - since >= DB_BUSY_SECS)
+	/* the review waits as long as the person wants (db_on_wait()): a
+	 * run published under the write lock can take minutes at a million
+	 * queries, and a decision lost to "busy" would be worse */
+	if (db->wait) {
+		if (now - since >= 0.3 && now - db->wait_last >= 0.1) {
+			db->wait_last = now;
+			if (!db->wait(db->wait_arg, now - since)) {
+				db->gave_up = true;
+				return 0;
+			}
+		}
+	} else if (now - since >= db->busy_secs) {
 		return 0;
+	}
 	usleep(500 + (useconds_t)(rand_r(&seed) % 2000));
 	return 1;
+}
+
+/* The limit of a wait for another connection's write lock: DB_BUSY_SECS,
+ * or NEGSIEVE_BUSY_TIMEOUT seconds. */
+static enum ns_rc
+db_busy_limit(struct db *db, struct ns_err *err)
+{
+	const char *v = getenv("NEGSIEVE_BUSY_TIMEOUT");
+	char *end;
+	double s;
+
+	db->busy_secs = DB_BUSY_SECS;
+	if (!v)
+		return NS_OK;
+	errno = 0;
+	s = strtod(v, &end);
+	if (end == v || *end || errno || !isfinite(s) || s <= 0)
+		return err_set(err, NS_EUSAGE, "NEGSIEVE_BUSY_TIMEOUT=%s: "
+			       "expected the seconds to wait for another "
+			       "negsieve's write lock, a number above 0", v);
+	db->busy_secs = s;
+	return NS_OK;
 }
 
 static enum ns_rc
 db_pragmas(struct db *db, int readonly, struct ns_err *err)
 {
-	sqlite3_busy_handler(db->h, db_busy, NULL);
+	if (db_busy_limit(db, err))
+		return err->rc;
+	sqlite3_busy_handler(db->h, db_busy, db);
 	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
 				    db_fn_alive, NULL, NULL) != SQLITE_OK ||
 	    db_mine_sql_functions(db->h) != SQLITE_OK)

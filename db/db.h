@@ -79,6 +79,17 @@ void db_interruptible(struct db *db, bool (*pending)(void *), void *arg);
 /* Whether @pending stopped a statement since db_interruptible() set it. */
 bool db_interrupted(struct db *db);
 
+/*
+ * While a statement of @db waits for another connection's write lock,
+ * call @wait(@arg, seconds waited so far) about every 100 ms once it has
+ * waited 0.3 s: true waits on, false gives up (the statement fails with
+ * "busy", saying the wait was given up).  With a @wait set the wait has
+ * no limit of its own; without (NULL, the default) a statement gives up
+ * after 30 s (NEGSIEVE_BUSY_TIMEOUT).  @wait must not use @db: it runs inside SQLite's
+ * call.
+ */
+void db_on_wait(struct db *db, bool (*wait)(void *, double), void *arg);
+
 /* PRAGMA data_version: changes whenever another connection commits to
  * the database; -1 on error. */
 int64_t db_data_version(struct db *db);

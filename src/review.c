@@ -1116,6 +1116,12 @@ review_set_refit(struct review *r, const char *exe, const char *dir,
 	r->refit_every = every;
 }
 
+void
+review_on_wait(struct db *db, bool (*wait)(void *, double), void *arg)
+{
+	db_on_wait(db, wait, arg);
+}
+
 char *
 review_stats_text(struct review *r, struct ns_err *err)
 {

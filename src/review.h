@@ -203,6 +203,11 @@ char *review_stats_text(struct review *r, struct ns_err *err);
 void review_set_refit(struct review *r, const char *exe, const char *dir,
 		      int every);
 
+/* While a write of the review on @db (the annotator, a decision, an
+ * undo, a lease) waits for another negsieve's write lock, call @wait as
+ * db_on_wait() says; NULL: give up after the usual limit. */
+void review_on_wait(struct db *db, bool (*wait)(void *, double), void *arg);
+
 /* Wait until a refit that saw every decision of this session so far has
  * finished (scripted sessions and tests), then review_sync(). */
 void review_wait_refit(struct review *r);

@@ -1363,3 +1363,16 @@ draw_frame(struct draw *d)
 	wnoutrefresh(stdscr);
 	doupdate();
 }
+
+void
+draw_note(struct draw *d, const char *msg)
+{
+	int y = d->g.too_small ? LINES - 1 : d->g.status_row;
+
+	move(y, 0);
+	clrtoeol();
+	draw_str(d, y, 0, COLS, msg, draw_attr(d, PAIR_ERR), false);
+	move(LINES - 1, 0);
+	wnoutrefresh(stdscr);
+	doupdate();
+}

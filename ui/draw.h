@@ -85,6 +85,11 @@ void draw_fini(struct draw *d);
 /* Draw a whole frame on stdscr and update the terminal. */
 void draw_frame(struct draw *d);
 
+/* Write @msg on the status line of the frame drawn last and update the
+ * terminal, reading nothing of the project: for a note while a database
+ * call waits (the next frame draws the status line again). */
+void draw_note(struct draw *d, const char *msg);
+
 /* The built-in labelling guideline (review.guideline replaces it). */
 extern const char draw_default_guideline[];
 

@@ -58,6 +58,8 @@ static const struct opt_cmd review_cmd = {
 	"usage: negsieve review [OPTIONS] PROJECT\n",
 	"Review the mined negatives of each query, one key per decision.\n"
 	"Every decision is saved before it is shown; press ? for the keys.\n"
+	"While another negsieve writes to the project a decision waits for\n"
+	"it (Esc gives it up).\n"
 	"Scores and gaps come from one run per query: the newest run with\n"
 	"kept candidates for it (shown in the header), or --run.\n",
 	review_rows,
@@ -119,6 +121,9 @@ struct tui {
 	struct tui_script *script;	/* NULL on a real terminal */
 	bool quit;
 	int saved_stderr;		/* fd of the real stderr, -1 */
+	double waited;			/* tui_wait(): the wait so far */
+	bool wait_typed;		/* a key other than Esc came in it */
+	bool drawing;			/* the screen is up (draw_init()) */
 };
 
 static const struct {
@@ -924,6 +929,59 @@ tui_check_terminal(void)
 	return NS_OK;
 }
 
+/* How long a scripted session waits for another writer (a person waits
+ * until they press Esc). */
+#define TUI_SCRIPT_WAIT 600.0
+
+/*
+ * review_on_wait(): another negsieve holds the project's write lock (a run
+ * being published, a cascade, an import), so the decision being saved
+ * waits.  The status line says so and counts the seconds; Esc gives the
+ * decision up (it is not saved, and the status line says that).  Keys
+ * typed meanwhile are put back for after the wait, as a busy terminal
+ * would keep them; only an Esc typed before any other key gives up.
+ */
+static bool
+tui_wait(void *arg, double waited)
+{
+	struct tui *t = arg;
+	char msg[256];
+	wint_t ch;
+	int rc;
+
+	if (t->script)
+		return waited < TUI_SCRIPT_WAIT;
+	if (tui_quit_flag)
+		return false;
+	if (!t->drawing) {
+		/* opening, before the screen (Ctrl-C gives up) */
+		fprintf(stderr, "\rnegsieve review: waiting %.0f s for "
+			"another negsieve writing to the project", waited);
+		fflush(stderr);
+		t->waited = waited;
+		return true;
+	}
+	if (waited < t->waited)		/* another wait */
+		t->wait_typed = false;
+	t->waited = waited;
+	if (!t->wait_typed) {
+		timeout(0);
+		rc = get_wch(&ch);
+		timeout(1000);
+		if (rc == OK && ch == 27)
+			return false;
+		if (rc == KEY_CODE_YES)
+			ungetch((int)ch);
+		else if (rc == OK)
+			unget_wch((wchar_t)ch);
+		t->wait_typed = rc != ERR;
+	}
+	snprintf(msg, sizeof(msg), "Saving: waiting %.0f s for another "
+		 "negsieve writing to the project. Esc gives up.", waited);
+	draw_note(&t->d, msg);
+	return true;
+}
+
 /* Is a key waiting on the terminal (the count in progress gives way)? */
 static bool
 tui_key_waiting(void *arg)
@@ -1166,6 +1224,9 @@ cmd_review(int argc, char **argv)
 		project_close(&p);
 		return ret;
 	}
+	/* no "busy" after 30 s: the review waits for other writers as long
+	 * as the person wants (tui_wait()) */
+	review_on_wait(p.db, tui_wait, &t);
 	{
 		struct queue_filter f;
 		bool adj;
@@ -1193,6 +1254,10 @@ cmd_review(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	if (t.waited > 0 && !t.script) {	/* the end of tui_wait()'s line */
+		fputc('\n', stderr);
+		t.waited = 0;
+	}
 	if (!(scr = tui_start(&t, getenv("NEGSIEVE_REVIEW_SIZE")))) {
 		review_close(t.r);
 		err_set(&err, NS_ETERM, "review: cannot start the terminal "
@@ -1222,7 +1287,10 @@ cmd_review(int argc, char **argv)
 		draw_init(&t.d, t.r, t.km, name);
 		t.d.guideline = guideline;
 	}
+	t.drawing = true;
+	t.waited = 0;
 	tui_loop(&t, t0, bench);
+	review_on_wait(p.db, NULL, NULL);
 	draw_fini(&t.d);
 	endwin();
 	delscreen(scr);
@@ -1248,6 +1316,9 @@ cmd_review(int argc, char **argv)
 	project_close(&p);
 	return NS_OK;
 fail:
+	if (t.waited > 0 && !t.script)
+		fputc('\n', stderr);
+	review_on_wait(p.db, NULL, NULL);
 	if (t.script) {
 		fclose(sc.fp);
 		if (sc.dump)
