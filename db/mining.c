@@ -1477,6 +1477,17 @@ positives_same(struct db *db, int64_t run_id, int64_t query_id,
 }
 
 enum ns_rc
+db_mine_kept_changed(struct db *db, struct ns_err *err)
+{
+	char *v = db_meta_get(db, "kept_replaced"), buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld",
+		 (long long)(v ? strtoll(v, NULL, 10) : 0) + 1);
+	free(v);
+	return db_meta_set(db, "kept_replaced", buf, err);
+}
+
+enum ns_rc
 db_mine_kept_update(struct db *db, int64_t run_id, int64_t query_id,
 		    const struct filter_cand *c, size_t n, const int64_t *pos,
 		    const double *pos_score, size_t npos, bool *rewritten,

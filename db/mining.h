@@ -132,6 +132,12 @@ enum ns_rc db_mine_kept_update(struct db *db, int64_t run_id,
 			       const double *pos_score, size_t npos,
 			       bool *rewritten, struct ns_err *err);
 
+/* Say that kept candidates were replaced (db_mine_kept_update()): the
+ * rows written again may take the ids of those removed, so max(id) does
+ * not tell; the meta key "kept_replaced" counts such changes (see
+ * queue_need_sync()). */
+enum ns_rc db_mine_kept_changed(struct db *db, struct ns_err *err);
+
 /* Replace the params JSON of run @run_id (after a refilter). */
 enum ns_rc db_mine_run_set_params(struct db *db, int64_t run_id,
 				  const char *params, struct ns_err *err);

@@ -113,12 +113,17 @@ queue_need_sync(struct db *db, int k, double share, long seed,
 		" WHERE filter IS NULL"
 		"   AND ((query_id * 1000003 + passage_id * 7919 + ?3)"
 		"        % 1000000) < ?2 * 1000000";
-	char want[128], *have;
+	char want[160], *have, *replaced;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
 
-	snprintf(want, sizeof(want), "%d %.6f %ld %lld", k, share, seed,
-		 (long long)db_scalar(db, "SELECT max(id) FROM candidate"));
+	/* new kept candidates have ids above max(id), unless they replaced
+	 * the last rows (a refilter): "kept_replaced" counts those */
+	replaced = db_meta_get(db, "kept_replaced");
+	snprintf(want, sizeof(want), "%d %.6f %ld %lld %s", k, share, seed,
+		 (long long)db_scalar(db, "SELECT max(id) FROM candidate"),
+		 replaced ? replaced : "0");
+	free(replaced);
 	have = db_meta_get(db, "overlap");
 	if (have && !strcmp(have, want)) {
 		free(have);

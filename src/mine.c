@@ -101,6 +101,7 @@ struct mine_pub {
 	struct summary *sum;
 	unsigned char *was;	/* reasons before filtering */
 	size_t nwas;
+	int64_t rewritten;	/* queries whose kept rows were replaced */
 };
 
 /* The label of (@qid, @pid) among @lab's items [@lo, @hi). */
@@ -245,6 +246,7 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 	if (rc == NS_OK)
 		rc = db_mine_kept_update(p->db, p->run_id, query_id, c, n, pos,
 					 pos_score, npos, &rewritten, err);
+	p->rewritten += rewritten;
 	free(valid);
 	return rc;
 }
@@ -254,10 +256,12 @@ mine_publish(struct db *db, int64_t run_id, const struct filter_params *fp,
 	     const struct db_mine_labels *lab, struct summary *sum,
 	     struct ns_err *err)
 {
-	struct mine_pub p = { db, run_id, fp, lab, sum, NULL, 0 };
+	struct mine_pub p = { db, run_id, fp, lab, sum, NULL, 0, 0 };
 	enum ns_rc rc;
 
 	rc = db_mine_pool_each(db, run_id, mine_publish_query, &p, err);
+	if (rc == NS_OK && p.rewritten)
+		rc = db_mine_kept_changed(db, err);
 	free(p.was);
 	return rc;
 }

@@ -74,4 +74,41 @@ rows "$P" 1 >"$T/got"
 rows "$T/fresh" 3 >"$T/want"
 ok "back to 4: as the fresh mine with 4" cmp -s "$T/want" "$T/got"
 is "$(q "$P" "PRAGMA integrity_check")" ok "integrity"
+
+# overlap: every kept item needs two annotators; a refilter that
+# replaces the rows of the query with the highest ids writes the new ones
+# with those very ids, and the review's sync of item_need must still see
+# the new item (it went by max(id) alone)
+printf 'review:\n  overlap: 2\n  overlap_share: 1.0\n' >"$T/o.yaml"
+O=$T/o
+"$NEGSIEVE" init -c "$T/o.yaml" "$O" >/dev/null
+"$NEGSIEVE" import "$O" "$S" >/dev/null
+"$NEGSIEVE" mine --num-negatives 3 "$O" >/dev/null
+printf 'q\n' >"$T/quit"
+sync_need() {
+	NEGSIEVE_REVIEW_SCRIPT="$T/quit" "$NEGSIEVE" review "$O" >/dev/null 2>&1
+}
+unneeded() {
+	q "$O" "SELECT count(*) FROM candidate c WHERE filter IS NULL AND
+		NOT EXISTS (SELECT 1 FROM item_need n WHERE
+		n.query_id = c.query_id AND n.passage_id = c.passage_id)"
+}
+sync_need
+is "$(unneeded)" 0 "overlap 1.0: every kept item needs two annotators"
+max=$(q "$O" "SELECT max(id) FROM candidate")
+ql=$(q "$O" "SELECT query_id FROM candidate WHERE id = $max")
+pl=$(q "$O" "SELECT passage_id FROM candidate WHERE query_id = $ql ORDER BY rank LIMIT 1")
+# two annotators agree: a false negative
+q "$O" "INSERT INTO annotator(name, created_at) VALUES ('ann', 'now'),
+		('bob', 'now');
+	INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	SELECT $ql, $pl, id, 'fn', 'now' FROM annotator
+	WHERE name IN ('ann', 'bob')"
+"$NEGSIEVE" mine --refilter "$O" >/dev/null
+is "$(q "$O" "SELECT count(*) FROM candidate WHERE query_id = $ql AND passage_id = $pl")" 0 \
+   "the false negative is no kept negative any more"
+is "$(q "$O" "SELECT max(id) FROM candidate")" "$max" \
+   "the refilter wrote the last query's rows again under the same ids"
+sync_need
+is "$(unneeded)" 0 "... and the item it brought in needs two annotators too"
 done_testing
