@@ -3,7 +3,9 @@
 # being published can hold it for minutes on a big project) instead of
 # failing "busy" after the timeout: the status line counts the seconds,
 # the decision is saved when the lock comes free, Esc gives it up (not
-# saved, and said); opening waits too, and so does a scripted review.
+# saved, and said), other keys typed meanwhile decide nothing (they would
+# fall on items never shown); opening waits too, and so does a scripted
+# review.
 # Other commands give up after NEGSIEVE_BUSY_TIMEOUT seconds (exit 5).
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
@@ -51,20 +53,26 @@ tm new-session -d -s t -x 100 -y 24 \
 ok "first frame" wait_for "Q q1: what is the tmux"
 hold
 tm send-keys -t t: f
-ok "a decision waiting for the lock says so" wait_for "Saving: waiting"
+ok "a decision waiting for the lock says so" wait_for "to save: another negsieve is writing"
 sleep 2
 pane=$(tm capture-pane -p -t t:)
 is_in "$pane" "Esc gives up" "... and how to give up"
 ok "past NEGSIEVE_BUSY_TIMEOUT: no busy error on the screen" \
 	sh -c '! printf "%s" "$1" | grep -q "busy"' - "$pane"
 is "$(decisions)" "" "nothing saved while the lock is held"
+tm send-keys -t t: x x
+sleep 0.5
 release
 ok "saved once the lock is free" wait_for "FN: p2."
-is "$(decisions)" "fn:2" "the decision is in the log"
+sleep 1
+is "$(decisions)" "fn:2" "the decision is in the log, not the keys typed while it waited"
 
 hold
 tm send-keys -t t: j x
-ok "the next decision waits" wait_for "Saving: waiting"
+ok "the next decision waits" wait_for "to save: another negsieve is writing"
+# keys typed at the frozen screen decide nothing
+tm send-keys -t t: x x x
+sleep 0.5
 tm send-keys -t t: Escape
 ok "Esc gives it up, and says it was not saved" \
 	wait_for "not saved: you gave up waiting"

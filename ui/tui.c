@@ -122,7 +122,6 @@ struct tui {
 	bool quit;
 	int saved_stderr;		/* fd of the real stderr, -1 */
 	double waited;			/* tui_wait(): the wait so far */
-	bool wait_typed;		/* a key other than Esc came in it */
 	bool drawing;			/* the screen is up (draw_init()) */
 };
 
@@ -937,9 +936,10 @@ tui_check_terminal(void)
  * review_on_wait(): another negsieve holds the project's write lock (a run
  * being published, a cascade, an import), so the decision being saved
  * waits.  The status line says so and counts the seconds; Esc gives the
- * decision up (it is not saved, and the status line says that).  Keys
- * typed meanwhile are put back for after the wait, as a busy terminal
- * would keep them; only an Esc typed before any other key gives up.
+ * decision up (it is not saved, and the status line says that).  Other
+ * keys typed meanwhile are thrown away, here and when the wait is over
+ * (tui_loop()): typed at a frozen screen, they would decide items the
+ * person never saw.
  */
 static bool
 tui_wait(void *arg, double waited)
@@ -961,23 +961,16 @@ tui_wait(void *arg, double waited)
 		t->waited = waited;
 		return true;
 	}
-	if (waited < t->waited)		/* another wait */
-		t->wait_typed = false;
 	t->waited = waited;
-	if (!t->wait_typed) {
-		timeout(0);
-		rc = get_wch(&ch);
-		timeout(1000);
-		if (rc == OK && ch == 27)
+	timeout(0);
+	while ((rc = get_wch(&ch)) != ERR)
+		if (rc == OK && ch == 27) {
+			timeout(1000);
 			return false;
-		if (rc == KEY_CODE_YES)
-			ungetch((int)ch);
-		else if (rc == OK)
-			unget_wch((wchar_t)ch);
-		t->wait_typed = rc != ERR;
-	}
-	snprintf(msg, sizeof(msg), "Saving: waiting %.0f s for another "
-		 "negsieve writing to the project. Esc gives up.", waited);
+		}
+	timeout(1000);
+	snprintf(msg, sizeof(msg), "Waiting %.0f s to save: another "
+		 "negsieve is writing. Esc gives up; keys ignored.", waited);
 	draw_note(&t->d, msg);
 	return true;
 }
@@ -1068,6 +1061,13 @@ tui_loop(struct tui *t, double t0, const char *bench)
 			k = (struct tui_key){ rc == KEY_CODE_YES, ch };
 		}
 		tui_key(t, k);
+		/* keys typed while it waited for the write lock (the
+		 * last tenth of a second of it) are thrown away too */
+		if (t->waited > 0) {
+			if (!t->script)
+				flushinp();
+			t->waited = 0;
+		}
 		/* a decision that changed other queries' items (a dropped
 		 * passage) leaves the counts to be made again when idle */
 		if (!t->r->prog_known)
