@@ -1375,6 +1375,20 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 	return NS_OK;
 }
 
+/*
+ * The items on which the overlap annotators disagree (settled by an
+ * adjudicator or not) that are in the queue (QUEUE_HOLDS, RUN as there),
+ * each once; WHERE is "" or a condition on their labels l followed by
+ * AND.  Driven by the decisions on items that need several annotators.
+ */
+#define CONFLICT_ITEMS(WHERE, RUN) \
+	"SELECT l.query_id, l.passage_id FROM annotator_label l" \
+	"  JOIN item_need n ON n.query_id = l.query_id" \
+	"   AND n.passage_id = l.passage_id" \
+	"  WHERE " WHERE QUEUE_HOLDS("l.query_id", "l.passage_id", RUN) \
+	"  GROUP BY l.query_id, l.passage_id" \
+	"  HAVING count(DISTINCT l.label) > 1"
+
 enum ns_rc
 queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 			struct ns_err *err)
@@ -1387,12 +1401,7 @@ queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 #define CONFLICT_PROGRESS(RUN) \
 		"SELECT count(*), count(a.decision_id)," \
 		"  count(DISTINCT x.query_id) FROM" \
-		" (SELECT l.query_id, l.passage_id FROM annotator_label l" \
-		"  JOIN item_need n ON n.query_id = l.query_id" \
-		"   AND n.passage_id = l.passage_id" \
-		"  WHERE " QUEUE_HOLDS("l.query_id", "l.passage_id", RUN) \
-		"  GROUP BY l.query_id, l.passage_id" \
-		"  HAVING count(DISTINCT l.label) > 1) x" \
+		" (" CONFLICT_ITEMS("", RUN) ") x" \
 		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id" \
 		"  AND a.passage_id = x.passage_id" \
 		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q" \
@@ -1595,8 +1604,8 @@ queue_counts_fini(struct queue_counts *c)
 }
 
 enum ns_rc
-queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *items,
-		  int64_t *n, struct ns_err *err)
+queue_labelled_in(struct db *db, int64_t run, int64_t qid, bool conflicts,
+		  int64_t *items, int64_t *n, struct ns_err *err)
 {
 	/* the query's part of queue_progress()'s counts, in one pass
 	 * over its labels as there */
@@ -1610,7 +1619,16 @@ queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *items,
 			"x.passage_id", "(?1 = 0 OR qk.run_id = ?1) AND")
 		"), 0)"
 		" FROM (" DB_LABELLED_ITEMS("WHERE query_id = ?2") ") x";
-	sqlite3_stmt *st = db_prep(db, sql, err);
+	/* ... and of queue_conflict_progress()'s, as there */
+	static const char sql_conflicts[] =
+		"SELECT count(*), count(a.decision_id) FROM"
+		" (" CONFLICT_ITEMS("l.query_id = ?2 AND",
+				    "(?1 = 0 OR qk.run_id = ?1) AND") ") x"
+		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id"
+		"  AND a.passage_id = x.passage_id"
+		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q"
+		"  WHERE q.query_id = ?2)";
+	sqlite3_stmt *st = db_prep(db, conflicts ? sql_conflicts : sql, err);
 	int rc;
 
 	if (!st)
