@@ -119,37 +119,38 @@ review_msg_query(struct review *r)
 }
 
 /*
- * Query @qid's part of the header's progress (r->prog), as the database
- * has it now: its items in the queue and of those the ones with a label
- * of all its items (for an adjudicator on the conflicts queue, its
- * conflicts and of those the adjudicated).  What a decision or an undo
- * changes in the progress is the difference of two counts, before and
- * after, never what the screen's copy of the labels says: an item that
- * needs several annotators shows the reviewer's own label, which is not
- * final (queue list does not count it) until the others agree.
+ * Query @qid's part of the header's progress (r->prog), or item (@qid,
+ * @pid)'s when @pid is not 0, as the database has it now: its items in
+ * the queue and of those the ones with a label of all its items (for an
+ * adjudicator on the conflicts queue, its conflicts and of those the
+ * adjudicated).  What a decision or an undo changes in the progress is
+ * the difference of two counts, before and after, never what the
+ * screen's copy of the labels says: an item that needs several
+ * annotators shows the reviewer's own label, which is not final (queue
+ * list does not count it) until the others agree.
  */
 static enum ns_rc
-review_count_query(struct review *r, int64_t qid, int64_t *items,
-		   int64_t *labelled, struct ns_err *err)
+review_count_query(struct review *r, int64_t qid, int64_t pid,
+		   int64_t *items, int64_t *labelled, struct ns_err *err)
 {
-	return queue_labelled_in(r->db, r->run, qid,
+	return queue_labelled_in(r->db, r->run, qid, pid,
 				 r->filter && r->filter->conflicts, items,
 				 labelled, err);
 }
 
-/* Add what a change to query @qid did to the progress (@items and
- * @labelled counted before it by review_count_query()); when it cannot
- * be counted, the whole queue is counted again (prog_known). */
+/* Add what a change to query @qid (item @pid, not 0) did to the progress
+ * (@items and @labelled counted before it by review_count_query()); when
+ * it cannot be counted, the whole queue is counted again (prog_known). */
 static void
-review_count_change(struct review *r, int64_t qid, int64_t items,
-		    int64_t labelled)
+review_count_change(struct review *r, int64_t qid, int64_t pid,
+		    int64_t items, int64_t labelled)
 {
 	struct ns_err err;
 	int64_t items_after, labelled_after;
 
 	err_clear(&err);
-	if (review_count_query(r, qid, &items_after, &labelled_after, &err) !=
-	    NS_OK) {
+	if (review_count_query(r, qid, pid, &items_after, &labelled_after,
+			       &err) != NS_OK) {
 		r->prog_known = false;
 		return;
 	}
@@ -882,7 +883,7 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	struct decision_outcome out;
 	struct decision_guard g = review_guard(r);
 	size_t n;
-	int64_t items = 0, labelled = 0;
+	int64_t items = 0, labelled = 0, pid = 0;
 	int64_t ms = (int64_t)((now_seconds() - r->item_since) * 1000.0);
 	enum label l = review_label_of(req), was = LABEL_NONE;
 	bool tagged = r->tag_prefix && req != REQ_DROP_QUERY &&
@@ -925,10 +926,15 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	}
 	if (!tagged && req != REQ_REST_TN)
 		was = q->c[r->cur].label;
-	/* a dropped passage changes the items of every query it is in:
-	 * the whole queue is counted again instead (below) */
-	if (l != LABEL_DROP_PASSAGE &&
-	    (rc = review_count_query(r, q->id, &items, &labelled, err))) {
+	/* what it changes in the progress: one item's label (x, f: a
+	 * probe), or a query's (X, ;, D: its labels); a skip none; a
+	 * dropped passage the items of every query it is in, counted
+	 * again as a whole instead (below) */
+	if (n == 1)
+		pid = ev[0].passage_id;
+	if (l != LABEL_DROP_PASSAGE && l != LABEL_SKIP &&
+	    (rc = review_count_query(r, q->id, pid, &items, &labelled,
+				     err))) {
 		free(ev);
 		return rc;
 	}
@@ -999,8 +1005,8 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		err_clear(err);
 	if (l == LABEL_DROP_PASSAGE)	/* other queries' items changed */
 		r->prog_known = false;
-	else
-		review_count_change(r, q->id, items, labelled);
+	else if (l != LABEL_SKIP)
+		review_count_change(r, q->id, pid, items, labelled);
 	free(ev);
 	if (n > 1)
 		review_msg(r, false, "%s: %zu candidates.", label_words(l), n);
@@ -1051,11 +1057,14 @@ review_undo(struct review *r, struct ns_err *err)
 	struct decision_guard g = review_guard(r);
 	struct queue_holder h;
 	const char *label;
-	int64_t qid, labelled = 0, items = 0;
-	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
+	int64_t qid, pid, labelled = 0, items = 0;
+	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, &pid,
+					   err);
 
+	/* the item's count when the undo cancels one event, else the
+	 * query's (as in review_decide()) */
 	if (rc == NS_OK)
-		rc = review_count_query(r, qid, &items, &labelled, err);
+		rc = review_count_query(r, qid, pid, &items, &labelled, err);
 	if (rc == NS_OK)
 		rc = decision_undo(r->db, r->annotator_id, &g, &u, &why, err);
 	if (rc == NS_ENOTFOUND) {
@@ -1090,7 +1099,7 @@ review_undo(struct review *r, struct ns_err *err)
 	if (label_of_action(u.action) == LABEL_DROP_PASSAGE)
 		r->prog_known = false;
 	else
-		review_count_change(r, u.query_id, items, labelled);
+		review_count_change(r, qid, pid, items, labelled);
 	if (r->q && r->q->id == u.query_id &&
 	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id,
 					 r->adjudicating, err)) !=
