@@ -372,22 +372,33 @@ fail:
 
 enum ns_rc
 decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
-		   struct ns_err *err)
+		   int64_t *pid, struct ns_err *err)
 {
+	/* the event's passage when it is alone in its batch */
 	static const char sql[] =
-		"SELECT d.query_id FROM decision d"
+		"SELECT d.query_id,"
+		"  CASE WHEN d.batch IS NULL THEN coalesce(d.passage_id, 0)"
+		"   ELSE 0 END"
+		" FROM decision d"
 		" WHERE d.annotator_id = ?1 AND d.action <> 'undo'"
 		"   AND NOT EXISTS (SELECT 1 FROM decision u"
 		"                   WHERE u.undoes = d.id)"
 		" ORDER BY d.id DESC LIMIT 1";
 	sqlite3_stmt *st = db_prep(db, sql, err);
-	enum ns_rc rc;
+	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, annotator);
-	rc = db_step_id(db, st, qid, "finding the decision to undo", err);
-	if (rc == NS_ENOTFOUND)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*qid = sqlite3_column_int64(st, 0);
+		*pid = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
 		return err_set(err, NS_ENOTFOUND, "nothing to undo");
-	return rc;
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "finding the decision to undo");
+	return NS_OK;
 }

@@ -141,9 +141,11 @@ enum ns_rc decision_undo(struct db *db, int64_t annotator,
 			 struct decision_undone *out,
 			 struct decision_outcome *why, struct ns_err *err);
 
-/* The query of the event decision_undo() would cancel now (*@qid);
- * NS_ENOTFOUND when there is nothing to undo. */
+/* The query of the event decision_undo() would cancel now (*@qid), and
+ * its passage when that event is the only one of its batch (*@pid; else
+ * 0, as for an event on the whole query); NS_ENOTFOUND when there is
+ * nothing to undo. */
 enum ns_rc decision_undo_peek(struct db *db, int64_t annotator, int64_t *qid,
-			      struct ns_err *err);
+			      int64_t *pid, struct ns_err *err);
 
 #endif

@@ -1380,6 +1380,20 @@ queue_progress(struct db *db, int64_t run, struct queue_progress *p,
 	return NS_OK;
 }
 
+/*
+ * The items on which the overlap annotators disagree (settled by an
+ * adjudicator or not) that are in the queue (QUEUE_HOLDS, RUN as there),
+ * each once; WHERE is "" or a condition on their labels l followed by
+ * AND.  Driven by the decisions on items that need several annotators.
+ */
+#define CONFLICT_ITEMS(WHERE, RUN) \
+	"SELECT l.query_id, l.passage_id FROM annotator_label l" \
+	"  JOIN item_need n ON n.query_id = l.query_id" \
+	"   AND n.passage_id = l.passage_id" \
+	"  WHERE " WHERE QUEUE_HOLDS("l.query_id", "l.passage_id", RUN) \
+	"  GROUP BY l.query_id, l.passage_id" \
+	"  HAVING count(DISTINCT l.label) > 1"
+
 enum ns_rc
 queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 			struct ns_err *err)
@@ -1392,12 +1406,7 @@ queue_conflict_progress(struct db *db, int64_t run, struct queue_progress *p,
 #define CONFLICT_PROGRESS(RUN) \
 		"SELECT count(*), count(a.decision_id)," \
 		"  count(DISTINCT x.query_id) FROM" \
-		" (SELECT l.query_id, l.passage_id FROM annotator_label l" \
-		"  JOIN item_need n ON n.query_id = l.query_id" \
-		"   AND n.passage_id = l.passage_id" \
-		"  WHERE " QUEUE_HOLDS("l.query_id", "l.passage_id", RUN) \
-		"  GROUP BY l.query_id, l.passage_id" \
-		"  HAVING count(DISTINCT l.label) > 1) x" \
+		" (" CONFLICT_ITEMS("", RUN) ") x" \
 		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id" \
 		"  AND a.passage_id = x.passage_id" \
 		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q" \
@@ -1600,28 +1609,51 @@ queue_counts_fini(struct queue_counts *c)
 }
 
 enum ns_rc
-queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t *items,
-		  int64_t *n, struct ns_err *err)
+queue_labelled_in(struct db *db, int64_t run, int64_t qid, int64_t pid,
+		  bool conflicts, int64_t *items, int64_t *n,
+		  struct ns_err *err)
 {
 	/* the query's part of queue_progress()'s counts, in one pass
-	 * over its labels as there */
-	static const char sql[] =
-		"SELECT (SELECT count(DISTINCT passage_id) FROM candidate"
-		"   WHERE query_id = ?2 AND filter IS NULL"
-		"     AND (?1 = 0 OR run_id = ?1))"
-		"  + coalesce(sum(" QUEUE_LEFT_OUT("x.query_id", "x.passage_id")
-		"), 0),"
-		" coalesce(sum(x.final AND " QUEUE_HOLDS("x.query_id",
-			"x.passage_id", "(?1 = 0 OR qk.run_id = ?1) AND")
-		"), 0)"
-		" FROM (" DB_LABELLED_ITEMS("WHERE query_id = ?2") ") x";
-	sqlite3_stmt *st = db_prep(db, sql, err);
+	 * over its labels as there; WHERE picks the query (?2) or one of
+	 * its items (?2, ?3: a probe of each label view, not a pass) */
+#define LABELLED_IN(WHERE) \
+		"SELECT (SELECT count(DISTINCT passage_id) FROM candidate" \
+		"   WHERE " WHERE " AND filter IS NULL" \
+		"     AND (?1 = 0 OR run_id = ?1))" \
+		"  + coalesce(sum(" QUEUE_LEFT_OUT("x.query_id", "x.passage_id") \
+		"), 0)," \
+		" coalesce(sum(x.final AND " QUEUE_HOLDS("x.query_id", \
+			"x.passage_id", "(?1 = 0 OR qk.run_id = ?1) AND") \
+		"), 0)" \
+		" FROM (" DB_LABELLED_ITEMS("WHERE " WHERE) ") x"
+	/* ... and of queue_conflict_progress()'s, as there */
+#define CONFLICTS_IN(WHERE) \
+		"SELECT count(*), count(a.decision_id) FROM" \
+		" (" CONFLICT_ITEMS(WHERE " AND", \
+				    "(?1 = 0 OR qk.run_id = ?1) AND") ") x" \
+		" LEFT JOIN item_adjudicated a ON a.query_id = x.query_id" \
+		"  AND a.passage_id = x.passage_id" \
+		" WHERE NOT EXISTS (SELECT 1 FROM query_drop q" \
+		"  WHERE q.query_id = ?2)"
+	static const char sql[] = LABELLED_IN("query_id = ?2");
+	static const char sql_item[] =
+		LABELLED_IN("query_id = ?2 AND passage_id = ?3");
+	static const char sql_conflicts[] = CONFLICTS_IN("l.query_id = ?2");
+	static const char sql_conflicts_item[] =
+		CONFLICTS_IN("l.query_id = ?2 AND l.passage_id = ?3");
+#undef LABELLED_IN
+#undef CONFLICTS_IN
+	sqlite3_stmt *st = db_prep(db, conflicts ? (pid ? sql_conflicts_item
+						     : sql_conflicts)
+				   : pid ? sql_item : sql, err);
 	int rc;
 
 	if (!st)
 		return NS_EDB;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_int64(st, 2, qid);
+	if (pid)
+		sqlite3_bind_int64(st, 3, pid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*items = sqlite3_column_int64(st, 0);

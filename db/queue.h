@@ -249,9 +249,15 @@ enum ns_rc queue_count(struct db *db, int64_t run,
 void queue_counts_fini(struct queue_counts *c);
 
 /* Query @qid's part of queue_progress(): its items in the queue of run
- * @run (*@items) and of those the ones with a label in force (*@n). */
+ * @run (*@items) and of those the ones with a label in force (*@n); with
+ * @conflicts, its part of queue_conflict_progress() (its conflicts, and
+ * of those the adjudicated).  @pid not 0: item (@qid, @pid)'s part only.
+ * One pass over the query's labels (one probe for an item): cheap enough
+ * for every decision (review counts the change a decision or an undo
+ * makes to the header's progress as the difference of two). */
 enum ns_rc queue_labelled_in(struct db *db, int64_t run, int64_t qid,
-			     int64_t *items, int64_t *n, struct ns_err *err);
+			     int64_t pid, bool conflicts, int64_t *items,
+			     int64_t *n, struct ns_err *err);
 
 /* Who holds a lease, or made a decision. */
 struct queue_holder {

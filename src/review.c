@@ -118,14 +118,44 @@ review_msg_query(struct review *r)
 		review_msg(r, false, "Query %s.", r->q->xid);
 }
 
-static int64_t
-review_count_labelled(const struct queue_query *q)
+/*
+ * Query @qid's part of the header's progress (r->prog), or item (@qid,
+ * @pid)'s when @pid is not 0, as the database has it now: its items in
+ * the queue and of those the ones with a label of all its items (for an
+ * adjudicator on the conflicts queue, its conflicts and of those the
+ * adjudicated).  What a decision or an undo changes in the progress is
+ * the difference of two counts, before and after, never what the
+ * screen's copy of the labels says: an item that needs several
+ * annotators shows the reviewer's own label, which is not final (queue
+ * list does not count it) until the others agree.
+ */
+static enum ns_rc
+review_count_query(struct review *r, int64_t qid, int64_t pid,
+		   int64_t *items, int64_t *labelled, struct ns_err *err)
 {
-	int64_t n = 0;
+	return queue_labelled_in(r->db, r->run, qid, pid,
+				 r->filter && r->filter->conflicts, items,
+				 labelled, err);
+}
 
-	for (size_t i = 0; q && i < q->n; i++)
-		n += review_labelled(q, i);
-	return n;
+/* Add what a change to query @qid (item @pid, not 0) did to the progress
+ * (@items and @labelled counted before it by review_count_query()); when
+ * it cannot be counted, the whole queue is counted again (prog_known). */
+static void
+review_count_change(struct review *r, int64_t qid, int64_t pid,
+		    int64_t items, int64_t labelled)
+{
+	struct ns_err err;
+	int64_t items_after, labelled_after;
+
+	err_clear(&err);
+	if (review_count_query(r, qid, pid, &items_after, &labelled_after,
+			       &err) != NS_OK) {
+		r->prog_known = false;
+		return;
+	}
+	r->prog.items += items_after - items;
+	r->prog.labelled += labelled_after - labelled;
 }
 
 size_t
@@ -853,7 +883,7 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	struct decision_outcome out;
 	struct decision_guard g = review_guard(r);
 	size_t n;
-	int64_t before = review_count_labelled(q);
+	int64_t items = 0, labelled = 0, pid = 0;
 	int64_t ms = (int64_t)((now_seconds() - r->item_since) * 1000.0);
 	enum label l = review_label_of(req), was = LABEL_NONE;
 	bool tagged = r->tag_prefix && req != REQ_DROP_QUERY &&
@@ -896,6 +926,18 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	}
 	if (!tagged && req != REQ_REST_TN)
 		was = q->c[r->cur].label;
+	/* what it changes in the progress: one item's label (x, f: a
+	 * probe), or a query's (X, ;, D: its labels); a skip none; a
+	 * dropped passage the items of every query it is in, counted
+	 * again as a whole instead (below) */
+	if (n == 1)
+		pid = ev[0].passage_id;
+	if (l != LABEL_DROP_PASSAGE && l != LABEL_SKIP &&
+	    (rc = review_count_query(r, q->id, pid, &items, &labelled,
+				     err))) {
+		free(ev);
+		return rc;
+	}
 	rc = decision_add(r->db, r->annotator_id, &g, ev, n, &out, err);
 	if (rc == NS_OK && out.refused)
 		rc = review_refused(r, &out, ev, n, req, err);
@@ -908,7 +950,10 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 	if (l != LABEL_SKIP)
 		review_maybe_refit(r, n);
 	r->lease_at = g.now;
-	r->session_decisions += (int64_t)n;
+	/* the session counts its labels in force: those it made and did
+	 * not undo (review_undo), not skips, nor notes */
+	if (label_decides(l))
+		r->session_decisions += (int64_t)n;
 	r->decided = xrealloc(r->decided, n * sizeof(*r->decided));
 	for (size_t k = 0; k < n; k++)
 		r->decided[k] = (struct review_decided){ ev[k].query_id,
@@ -960,8 +1005,9 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		err_clear(err);
 	if (l == LABEL_DROP_PASSAGE)	/* other queries' items changed */
 		r->prog_known = false;
+	else if (l != LABEL_SKIP)
+		review_count_change(r, q->id, pid, items, labelled);
 	free(ev);
-	r->prog.labelled += review_count_labelled(q) - before;
 	if (n > 1)
 		review_msg(r, false, "%s: %zu candidates.", label_words(l), n);
 	else if (req == REQ_DROP_QUERY)
@@ -1011,12 +1057,14 @@ review_undo(struct review *r, struct ns_err *err)
 	struct decision_guard g = review_guard(r);
 	struct queue_holder h;
 	const char *label;
-	int64_t qid, before = 0, after = 0, items = 0, items_after = 0;
-	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, err);
+	int64_t qid, pid, labelled = 0, items = 0;
+	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, &pid,
+					   err);
 
+	/* the item's count when the undo cancels one event, else the
+	 * query's (as in review_decide()) */
 	if (rc == NS_OK)
-		rc = queue_labelled_in(r->db, r->run, qid, &items, &before,
-				       err);
+		rc = review_count_query(r, qid, pid, &items, &labelled, err);
 	if (rc == NS_OK)
 		rc = decision_undo(r->db, r->annotator_id, &g, &u, &why, err);
 	if (rc == NS_ENOTFOUND) {
@@ -1038,16 +1086,20 @@ review_undo(struct review *r, struct ns_err *err)
 				   (long long)why.query_id, h.name);
 		return NS_OK;
 	}
-	if ((r->session_decisions -= (int64_t)u.count) < 0)
+	/* a skip or a note undone takes back no label; a label of an
+	 * earlier session undone (after all of this one's) is none of
+	 * this session's */
+	if (label_decides(label_of_action(u.action)) &&
+	    (r->session_decisions -= (int64_t)u.count) < 0)
 		r->session_decisions = 0;
 	/* an item no run keeps leaves the queue with its label (a
-	 * refilter takes it back): the queue's size changes too */
-	if (queue_labelled_in(r->db, r->run, u.query_id, &items_after, &after,
-			      err) == NS_OK) {
-		r->prog.labelled += after - before;
-		r->prog.items += items_after - items;
-	}
-	err_clear(err);
+	 * refilter takes it back): the queue's size changes too; a
+	 * dropped passage brought back changes the items of every query
+	 * it is in: the whole queue is counted again, as after the drop */
+	if (label_of_action(u.action) == LABEL_DROP_PASSAGE)
+		r->prog_known = false;
+	else
+		review_count_change(r, qid, pid, items, labelled);
 	if (r->q && r->q->id == u.query_id &&
 	    (rc = queue_reload_labels(r->db, r->q, r->annotator_id,
 					 r->adjudicating, err)) !=

@@ -67,7 +67,10 @@ struct review {
 	bool prog_known;		/* prog counted (review_count) */
 	bool (*key_pending)(void *);	/* stops a count (review_count) */
 	void *key_pending_arg;
-	int64_t session_decisions;	/* made in this session */
+	int64_t session_decisions;	/* labels this session made and did
+					 * not undo, an item each (a query
+					 * dropped: one); skips and notes
+					 * are not counted, nor their undos */
 	double session_start;		/* unix seconds */
 	double item_since;		/* when the selection last changed */
 	char *search_text;		/* last search as typed, or NULL */
@@ -145,10 +148,13 @@ enum ns_rc review_run_check(struct db *db, int64_t run, struct ns_err *err);
  * Count the progress of the whole queue (one pass over an index of the
  * kept candidates: ~0.15 s at 1M).  review_open() leaves it to the
  * caller, so that the first frame need not wait; later decisions keep
- * the counts up to date.  When r->key_pending is set and returns true
- * (called with r->key_pending_arg while the count runs), the count stops
- * at once and r->prog_known stays false: NS_OK, to be counted again
- * when the keys stop.
+ * the counts up to date (each decision and undo counts its item, or its
+ * query for a batch, in the database before and after; a dropped
+ * passage, done or undone, changes other queries' items and leaves
+ * prog_known false, to be counted again).  When r->key_pending is set
+ * and returns true (called with r->key_pending_arg while the count
+ * runs), the count stops at once and r->prog_known stays false: NS_OK,
+ * to be counted again when the keys stop.
  */
 enum ns_rc review_count(struct review *r, struct ns_err *err);
 

@@ -24,6 +24,7 @@
 #include "src/cmd.h"
 #include "ui/draw.h"
 #include "src/keymap.h"
+#include "src/label.h"
 #include "src/perm.h"
 #include "src/project.h"
 #include "src/review.h"
@@ -504,8 +505,8 @@ tui_decode_esc(struct tui *t, char *name, size_t size)
  * undecided rest after X, not the selected one then), with the internal
  * ids of the query and the passage (0 for a dropped query), the config
  * name of the action that labels it so (tn for X's items), and the
- * session's decision count once it was written; so every decision row
- * has its line.  Then, when the key put an error on the status line,
+ * session's decision count once it was written (a skip is not counted
+ * there: review.h); so every decision row has its line.  Then, when the key put an error on the status line,
  * "err ACTION MESSAGE".  One write(2) a line, so a line is there whole or
  * not at all. */
 static void
@@ -513,9 +514,11 @@ tui_ack(struct tui *t, enum req req)
 {
 	const struct review *r = t->r;
 	char line[sizeof(t->r->msg) + 64];
-	int64_t total = r->session_decisions - (int64_t)r->ndecided;
+	int64_t total = r->session_decisions;
 	int n;
 
+	for (size_t k = 0; k < r->ndecided; k++)
+		total -= label_decides(r->decided[k].label);
 	for (size_t k = 0; k <= r->ndecided; k++) {
 		if (k < r->ndecided) {
 			const struct review_decided *dd = &r->decided[k];
@@ -524,7 +527,8 @@ tui_ack(struct tui *t, enum req req)
 				     "%lld\n", (long long)dd->query_id,
 				     (long long)dd->passage_id,
 				     keymap_req(label_req(dd->label))->name,
-				     (long long)++total);
+				     (long long)(total +=
+						 label_decides(dd->label)));
 		} else if (r->msg_err && r->msg[0]) {
 			n = snprintf(line, sizeof(line), "err %s %s\n",
 				     keymap_req(req)->name, r->msg);
