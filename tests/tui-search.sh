@@ -1,7 +1,8 @@
 #!/bin/sh
 # tui-search.sh - review's / over text FTS5 does not split into words:
 # Chinese and Japanese (no spaces) and Korean (particles attached) are
-# matched inside the text, so a word found on the screen is found by /.
+# matched inside the text, so a word found on the screen is found by /;
+# mine --method bm25 says that BM25 finds little for such queries.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
@@ -88,6 +89,18 @@ review_keys "$B" / "text:首都" Enter dump / "text:서울" Enter dump q
 is_in "$(flat 1)" "/首都: 1 here, 4 queries" "more passages than candidates: the same queries found"
 is_in "$(flat 2)" "/서울: 1 here, 3 queries" "... for another word too"
 
-# the man page says so
+# mine --method bm25 says how little BM25 finds for such queries
+run "$NEGSIEVE" mine --method bm25 "$P"
+is "$rc" 0 "mine --method bm25 runs on CJK queries"
+is_in "$out" "search bm25: 4 queries (100.00%) are in Chinese, Japanese, Korean, Thai, Lao, Khmer or Burmese script: FTS5 takes a whole run of their letters as one term, so BM25 finds little for them; mine them with --method dense" "... and says BM25 finds little for them"
+E=$T/en
+"$NEGSIEVE" init "$E" >/dev/null
+printf '{"query": "what is tmux", "pos": ["tmux is a terminal multiplexer"], "neg": ["vim is an editor", "screen is a terminal multiplexer"]}\n' >"$T/en.jsonl"
+"$NEGSIEVE" import "$E" "$T/en.jsonl" >/dev/null
+run "$NEGSIEVE" mine --method bm25 "$E"
+ok "no such line for English queries" sh -c "! printf '%s' \"\$1\" | grep -q 'script:'" - "$out"
+
+# the man page says both
 ok "negsieve(1): review's / matches such words inside the text" grep -q "script is matched inside the text instead" "$top_srcdir/man/negsieve.1"
+ok "negsieve(1): mine --method bm25 counts such queries" grep -q "line counting such queries" "$top_srcdir/man/negsieve.1"
 done_testing
