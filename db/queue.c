@@ -1105,28 +1105,169 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
 	return NS_OK;
 }
 
-enum ns_rc
-queue_search_count(struct db *db, int64_t run, const char *expr, int64_t *n,
-		   struct ns_err *err)
-{
-#define QUEUE_SEARCH_COUNT(RUN) \
-		"SELECT count(*) FROM (" \
+/*
+ * The matches of a search: FTS5's for whole words (?1, the expression),
+ * the temporary tables queue_search_collect() filled for words matched
+ * inside the text.  QUEUE_P_FTS/QUEUE_P_LIKE: the matching passages;
+ * QUEUE_Q_FTS/QUEUE_Q_LIKE: FROM the matching queries as f (f.rowid
+ * their ids) followed by WHERE and a condition.
+ */
+#define QUEUE_P_FTS "(SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)"
+#define QUEUE_P_LIKE "(SELECT id FROM temp.queue_search_passage)"
+#define QUEUE_Q_FTS "query_fts f WHERE query_fts MATCH ?1 AND"
+#define QUEUE_Q_LIKE "temp.queue_search_query f WHERE"
+
+/* The queue queries (kept candidates; RUN "" or "c.run_id = ?2 AND")
+ * whose text or a kept candidate matches, each once. */
+#define QUEUE_SEARCH_HITS(P, Q, RUN) \
 		" SELECT c.query_id FROM candidate c" \
 		"  WHERE " RUN " c.filter IS NULL AND c.passage_id IN" \
-		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)" \
+		"   " P \
 		" UNION" \
-		" SELECT f.rowid FROM query_fts f" \
-		"  WHERE query_fts MATCH ?1 AND EXISTS" \
+		" SELECT f.rowid FROM " Q " EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
-		"    AND " RUN " c.filter IS NULL))"
-	static const char sql[] = QUEUE_SEARCH_COUNT("");
-	static const char sql_run[] = QUEUE_SEARCH_COUNT("c.run_id = ?2 AND");
-#undef QUEUE_SEARCH_COUNT
-	sqlite3_stmt *st = db_prep(db, run ? sql_run : sql, err);
+		"    AND " RUN " c.filter IS NULL)"
 
-	if (!st)
+/*
+ * Fill temp.queue_search_passage and temp.queue_search_query with the
+ * passages and queries matching every word of @s: the first set (FTS5's
+ * matches of the whole words, else the texts holding the first word
+ * matched inside), then, for each (other) such word, those without it
+ * taken out, which reads only what is left.
+ *
+ * The passages read first are all of them or, when they outnumber the
+ * candidates (a corpus much larger than what was mined from it), those
+ * of candidates only: whichever is fewer rows, told by the largest ids
+ * (both grow by one per row).  Every text matching is kept, kept
+ * candidate or not: the searches join on the queue's candidates anyway.
+ */
+static enum ns_rc
+queue_search_collect(struct db *db, int64_t run,
+		     const struct queue_search *s, struct ns_err *err)
+{
+#define QUEUE_LIKE(T) \
+		"(" T ".title LIKE ?1 ESCAPE '\\' OR " T ".text LIKE ?1" \
+		" ESCAPE '\\')"
+	static const char sql_more[] =
+		"SELECT coalesce((SELECT max(id) FROM passage), 0) >"
+		" coalesce((SELECT max(id) FROM candidate), 0)";
+	static const char *const sql_p[] = {
+		/* the FTS5 matches of the whole words */
+		"INSERT INTO temp.queue_search_passage"
+		" SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1",
+		/* every passage */
+		"INSERT INTO temp.queue_search_passage"
+		" SELECT id FROM passage p WHERE " QUEUE_LIKE("p"),
+		/* the candidates' passages (each once, in the order of
+		 * candidate_passage: no sort) */
+		"INSERT INTO temp.queue_search_passage"
+		" SELECT p.id FROM (SELECT DISTINCT passage_id AS id"
+		"   FROM candidate) c JOIN passage p ON p.id = c.id"
+		" WHERE " QUEUE_LIKE("p"),
+		/* keep those holding one more word */
+		"DELETE FROM temp.queue_search_passage WHERE NOT EXISTS"
+		" (SELECT 1 FROM passage p"
+		"  WHERE p.id = queue_search_passage.id AND " QUEUE_LIKE("p")
+		")",
+	};
+#undef QUEUE_LIKE
+	static const char *const sql_q[] = {
+		"INSERT INTO temp.queue_search_query"
+		" SELECT rowid FROM query_fts WHERE query_fts MATCH ?1",
+		"INSERT INTO temp.queue_search_query"
+		" SELECT id FROM query WHERE text LIKE ?1 ESCAPE '\\'",
+		NULL,
+		"DELETE FROM temp.queue_search_query WHERE NOT EXISTS"
+		" (SELECT 1 FROM query q WHERE q.id = queue_search_query.id"
+		"  AND q.text LIKE ?1 ESCAPE '\\')",
+	};
+	static const char *const sql_hit[2] = {
+		"INSERT INTO temp.queue_search_hit"
+		QUEUE_SEARCH_HITS(QUEUE_P_LIKE, QUEUE_Q_LIKE, ""),
+		"INSERT INTO temp.queue_search_hit"
+		QUEUE_SEARCH_HITS(QUEUE_P_LIKE, QUEUE_Q_LIKE,
+				  "c.run_id = ?2 AND"),
+	};
+	enum ns_rc rc;
+	sqlite3_stmt *st;
+	int64_t more = 0;	/* more passages than candidates */
+
+	/* temporary tables: the connection's own, in memory (temp_store),
+	 * written also by a reader of a project it cannot write */
+	if ((rc = db_exec(db,
+			  "CREATE TEMP TABLE IF NOT EXISTS queue_search_passage"
+			  " (id INTEGER PRIMARY KEY);"
+			  "CREATE TEMP TABLE IF NOT EXISTS queue_search_query"
+			  " (id INTEGER PRIMARY KEY);"
+			  "CREATE TEMP TABLE IF NOT EXISTS queue_search_hit"
+			  " (id INTEGER PRIMARY KEY);"
+			  "DELETE FROM temp.queue_search_passage;"
+			  "DELETE FROM temp.queue_search_query;"
+			  "DELETE FROM temp.queue_search_hit;", err)))
+		return rc;
+	if (!s->expr) {
+		if (!(st = db_prep(db, sql_more, err)))
+			return NS_EDB;
+		if ((rc = db_step_int(db, st, &more, "searching", err)))
+			return rc;
+	}
+	for (int side = 0; side < 2; side++) {
+		const char *const *sql = side ? sql_q : sql_p;
+		size_t w = 0;
+
+		/* the first set */
+		if (!(st = db_prep(db, s->expr ? sql[0]
+				   : side == 0 && more ? sql[2] : sql[1],
+				   err)))
+			return NS_EDB;
+		if (s->expr)
+			sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(st, 1, s->like[w++], -1,
+					  SQLITE_STATIC);
+		if ((rc = db_step_done(db, st, "searching", err)))
+			return rc;
+		for (; w < s->nlike; w++) {
+			if (!(st = db_prep(db, sql[3], err)))
+				return NS_EDB;
+			sqlite3_bind_text(st, 1, s->like[w], -1, SQLITE_STATIC);
+			if ((rc = db_step_done(db, st, "searching", err)))
+				return rc;
+		}
+	}
+	if (!(st = db_prep(db, sql_hit[run != 0], err)))
 		return NS_EDB;
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	if (run)
+		sqlite3_bind_int64(st, 2, run);
+	return db_step_done(db, st, "searching", err);
+}
+
+enum ns_rc
+queue_search_count(struct db *db, int64_t run, const struct queue_search *s,
+		   int64_t *n, struct ns_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT count(*) FROM (" QUEUE_SEARCH_HITS(QUEUE_P_FTS,
+							   QUEUE_Q_FTS, "")
+		")",
+		"SELECT count(*) FROM (" QUEUE_SEARCH_HITS(QUEUE_P_FTS,
+		QUEUE_Q_FTS, "c.run_id = ?2 AND") ")",
+	};
+	static const char sql_like[] =
+		"SELECT count(*) FROM temp.queue_search_hit";
+	sqlite3_stmt *st;
+	enum ns_rc rc;
+
+	if (s->nlike) {
+		if ((rc = queue_search_collect(db, run, s, err)) != NS_OK)
+			return rc;
+		if (!(st = db_prep(db, sql_like, err)))
+			return NS_EDB;
+		return db_step_int(db, st, n, "searching", err);
+	}
+	if (!(st = db_prep(db, sql[run != 0], err)))
+		return NS_EDB;
+	sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
 	if (run)
 		sqlite3_bind_int64(st, 2, run);
 	return db_step_int(db, st, n, "searching", err);
@@ -1206,38 +1347,85 @@ queue_passage_queries(struct db *db, int64_t run, int64_t pid, int64_t *n,
 	return db_step_int(db, st, n, "counting a passage's queries", err);
 }
 
-char *
-queue_fts_expr(const char *text)
+/* Quote @w (@len bytes) for FTS5 ("..." with '"' doubled) onto @sb. */
+static void
+queue_fts_word(struct strbuf *sb, const char *w, size_t len)
+{
+	if (sb->len)
+		strbuf_addch(sb, ' ');
+	strbuf_addch(sb, '"');
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, w[i]);
+	}
+	strbuf_addch(sb, '"');
+}
+
+/* "%@w%" for LIKE with ESCAPE '\': %, _ and \ in @w stand for
+ * themselves. */
+static char *
+queue_like_word(const char *w, size_t len)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	strbuf_addch(&sb, '%');
+	for (size_t i = 0; i < len; i++) {
+		if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+			strbuf_addch(&sb, '\\');
+		strbuf_addch(&sb, w[i]);
+	}
+	strbuf_addch(&sb, '%');
+	return strbuf_detach(&sb, NULL);
+}
+
+bool
+queue_search_init(struct queue_search *s, const char *text)
 {
 	struct strbuf sb;
 	const char *p = text;
 
+	memset(s, 0, sizeof(*s));
 	strbuf_init(&sb);
 	while (*p) {
+		const char *w;
+
 		while (*p && isspace((unsigned char)*p))
 			p++;
 		if (!*p)
 			break;
-		if (sb.len)
-			strbuf_addch(&sb, ' ');
-		strbuf_addch(&sb, '"');
-		for (; *p && !isspace((unsigned char)*p); p++) {
-			if (*p == '"')
-				strbuf_addch(&sb, '"');
-			strbuf_addch(&sb, *p);
+		for (w = p; *p && !isspace((unsigned char)*p); p++)
+			;
+		if (utf8_has_unspaced(w, (size_t)(p - w))) {
+			s->like = xrealloc(s->like, (s->nlike + 1) *
+					   sizeof(*s->like));
+			s->like[s->nlike++] = queue_like_word(w,
+							      (size_t)(p - w));
+		} else {
+			queue_fts_word(&sb, w, (size_t)(p - w));
 		}
-		strbuf_addch(&sb, '"');
 	}
-	if (!sb.len) {
+	if (sb.len)
+		s->expr = strbuf_detach(&sb, NULL);
+	else
 		strbuf_fini(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
+	return s->expr || s->nlike;
+}
+
+void
+queue_search_fini(struct queue_search *s)
+{
+	free(s->expr);
+	for (size_t i = 0; i < s->nlike; i++)
+		free(s->like[i]);
+	free(s->like);
+	memset(s, 0, sizeof(*s));
 }
 
 enum ns_rc
-queue_search_step(struct db *db, int64_t run, const char *expr, int64_t qid,
-		  int dir, int64_t *out, struct ns_err *err)
+queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
+		  int64_t qid, int dir, int64_t *out, struct ns_err *err)
 {
 	/* The smallest/largest queue query beyond ?2 matching either way;
 	 * RUN restricts the candidates to run ?3. */
@@ -1246,31 +1434,37 @@ queue_search_step(struct db *db, int64_t run, const char *expr, int64_t qid,
 		" SELECT " AGG "(c.query_id) AS q FROM candidate c" \
 		"  WHERE " RUN " c.filter IS NULL AND c.query_id " CMP " ?2" \
 		"  AND c.passage_id IN" \
-		"   (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)" \
+		"   " QUEUE_P_FTS \
 		" UNION ALL" \
-		" SELECT " AGG "(f.rowid) FROM query_fts f" \
-		"  WHERE query_fts MATCH ?1 AND f.rowid " CMP " ?2 AND EXISTS" \
+		" SELECT " AGG "(f.rowid) FROM " QUEUE_Q_FTS \
+		"  f.rowid " CMP " ?2 AND EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
 		"    AND " RUN " c.filter IS NULL))"
-	static const char sql_next[] = QUEUE_SEARCH("min", ">", "");
-	static const char sql_prev[] = QUEUE_SEARCH("max", "<", "");
-	static const char sql_run_next[] =
-		QUEUE_SEARCH("min", ">", "c.run_id = ?3 AND");
-	static const char sql_run_prev[] =
-		QUEUE_SEARCH("max", "<", "c.run_id = ?3 AND");
+	static const char *const sql[4] = {
+		QUEUE_SEARCH("min", ">", ""),
+		QUEUE_SEARCH("max", "<", ""),
+		QUEUE_SEARCH("min", ">", "c.run_id = ?3 AND"),
+		QUEUE_SEARCH("max", "<", "c.run_id = ?3 AND"),
+	};
 #undef QUEUE_SEARCH
-	sqlite3_stmt *st = db_prep(db, run ? (dir > 0 ? sql_run_next
-						: sql_run_prev)
-				   : dir > 0 ? sql_next : sql_prev, err);
+	/* the queries queue_search_count() found (of its run) */
+	static const char *const sql_like[2] = {
+		"SELECT min(id) FROM temp.queue_search_hit WHERE id > ?2",
+		"SELECT max(id) FROM temp.queue_search_hit WHERE id < ?2",
+	};
+	sqlite3_stmt *st = db_prep(db, s->nlike ? sql_like[dir < 0]
+				   : sql[(run ? 2 : 0) + (dir < 0)], err);
 	enum ns_rc ret = NS_OK;
 	int rc;
 
 	if (!st)
 		return NS_EDB;
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	if (!s->nlike) {
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
+		if (run)
+			sqlite3_bind_int64(st, 3, run);
+	}
 	sqlite3_bind_int64(st, 2, qid);
-	if (run)
-		sqlite3_bind_int64(st, 3, run);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		ret = db_fail(db, err, "searching");
@@ -1283,24 +1477,37 @@ queue_search_step(struct db *db, int64_t run, const char *expr, int64_t qid,
 }
 
 enum ns_rc
-queue_search_marks(struct db *db, const char *expr,
+queue_search_marks(struct db *db, const struct queue_search *s,
 		   const struct queue_query *q, bool *hit, bool *query_hit,
 		   struct ns_err *err)
 {
-	static const char sql_p[] =
+	/* the matches of words inside the text probed per candidate of
+	 * the query (EXISTS, not IN: SQLite would go through every match
+	 * and probe candidate_passage for this query, as it does with
+	 * FTS5's) */
+	static const char *const sql_p[2] = {
 		"SELECT DISTINCT c.passage_id FROM candidate c"
 		" WHERE c.query_id = ?2 AND c.filter IS NULL AND c.passage_id IN"
-		"  (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ?1)";
-	static const char sql_q[] =
+		"  " QUEUE_P_FTS,
+		"SELECT DISTINCT c.passage_id FROM candidate c"
+		" WHERE c.query_id = ?2 AND c.filter IS NULL AND EXISTS"
+		"  (SELECT 1 FROM temp.queue_search_passage t"
+		"   WHERE t.id = c.passage_id)",
+	};
+	static const char *const sql_q[2] = {
 		"SELECT 1 FROM query_fts WHERE query_fts MATCH ?1"
-		" AND rowid = ?2";
-	sqlite3_stmt *st = db_prep(db, sql_p, err);
+		" AND rowid = ?2",
+		"SELECT 1 FROM temp.queue_search_query WHERE id = ?2",
+	};
+	bool like = s->nlike > 0;
+	sqlite3_stmt *st = db_prep(db, sql_p[like], err);
 	int rc;
 
 	if (!st)
 		return NS_EDB;
 	memset(hit, 0, q->n * sizeof(*hit));
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	if (!like)
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, q->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t pid = sqlite3_column_int64(st, 0);
@@ -1312,9 +1519,10 @@ queue_search_marks(struct db *db, const char *expr,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "searching");
-	if (!(st = db_prep(db, sql_q, err)))
+	if (!(st = db_prep(db, sql_q[like], err)))
 		return NS_EDB;
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+	if (!like)
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, q->id);
 	rc = sqlite3_step(st);
 	*query_hit = rc == SQLITE_ROW;

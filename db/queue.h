@@ -174,9 +174,6 @@ enum ns_rc queue_find_matches(struct db *db, int64_t run, const char *text,
 			      struct queue_match *m, size_t max,
 			      size_t *count, struct ns_err *err);
 
-/* Queue queries whose text or a kept candidate matches @expr (*@n). */
-enum ns_rc queue_search_count(struct db *db, int64_t run, const char *expr,
-			      int64_t *n, struct ns_err *err);
 
 /*
  * The queue query after (@dir > 0) or before (@dir < 0) @qid holding an
@@ -194,23 +191,53 @@ enum ns_rc queue_passage_queries(struct db *db, int64_t run, int64_t pid,
 				 int64_t *n, struct ns_err *err);
 
 /*
- * Turn what a person typed into a safe FTS5 expression: each word becomes
- * a quoted string, all must match.  Returns a heap string (caller frees)
- * or NULL when @text has no words.
+ * A search as a person typed it (review's /): every word must match the
+ * query's text or one candidate's (title or text).  A word is matched
+ * whole by FTS5 (a quoted string: any case, accents ignored), except a
+ * word holding a letter of a script written without spaces or of Korean
+ * (unicode_unspaced() in src/util.h): FTS5's unicode61 tokenizer makes a
+ * whole run of those letters one token, so 首都 would never match
+ * 北京是中华人民共和国的首都.  Such a word is matched anywhere in the text
+ * instead (LIKE, ASCII case ignored): by a scan of the texts, once per
+ * search, in queue_search_count().  A search of whole words alone runs
+ * through FTS5 as it always has.
  */
-char *queue_fts_expr(const char *text);
+struct queue_search {
+	char *expr;		/* FTS5 expression of the whole words; NULL:
+				 * none */
+	char **like;		/* LIKE patterns ("%word%", '\' escapes) of
+				 * the words matched inside the text */
+	size_t nlike;
+};
+
+/* Parse @text into @s; false (@s left empty) when it has no words. */
+bool queue_search_init(struct queue_search *s, const char *text);
+void queue_search_fini(struct queue_search *s);
 
 /*
- * Full-text search in queue order.  queue_search_step finds the query
- * strictly after (@dir > 0) or before (@dir < 0) @qid whose text or one of
- * whose kept candidates matches @expr; NS_ENOTFOUND when none.
+ * Start search @s: the number of queue queries (kept candidates of run
+ * @run, 0: any) whose text or a kept candidate matches it (*@n).  With
+ * words matched inside the text it reads the texts here, once, and keeps
+ * the matching passages, queries and queue queries in temporary tables of
+ * the connection, which queue_search_step() and queue_search_marks()
+ * read: call it first at each search.
+ */
+enum ns_rc queue_search_count(struct db *db, int64_t run,
+			      const struct queue_search *s, int64_t *n,
+			      struct ns_err *err);
+
+/*
+ * Search in queue order.  queue_search_step finds the query strictly
+ * after (@dir > 0) or before (@dir < 0) @qid whose text or one of whose
+ * kept candidates matches @s (with words matched inside the text: one of
+ * the queries queue_search_count() found); NS_ENOTFOUND when none.
  * queue_search_marks sets, for loaded @q, @hit[i] for matching candidates
  * and *@query_hit when the query text itself matches.
  */
-enum ns_rc queue_search_step(struct db *db, int64_t run, const char *expr,
-			     int64_t qid, int dir, int64_t *out,
-			     struct ns_err *err);
-enum ns_rc queue_search_marks(struct db *db, const char *expr,
+enum ns_rc queue_search_step(struct db *db, int64_t run,
+			     const struct queue_search *s, int64_t qid,
+			     int dir, int64_t *out, struct ns_err *err);
+enum ns_rc queue_search_marks(struct db *db, const struct queue_search *s,
 			      const struct queue_query *q, bool *hit,
 			      bool *query_hit, struct ns_err *err);
 

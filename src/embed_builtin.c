@@ -147,31 +147,6 @@ word_cp(uint32_t c)
 	return 1;
 }
 
-/* Decode one UTF-8 code point at @s (bytes left @n); sets *@k to its
- * length.  Invalid bytes decode as themselves (length 1). */
-static uint32_t
-utf8_next(const unsigned char *s, size_t n, int *k)
-{
-	uint32_t c = s[0];
-	int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-		  (c >> 3) == 30 ? 4 : 0;
-
-	if (len == 0 || (size_t)len > n) {
-		*k = 1;
-		return c;
-	}
-	c &= len == 1 ? 0x7F : len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*k = 1;
-			return s[0];
-		}
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	*k = len;
-	return c;
-}
-
 static int
 utf8_put(uint32_t c, unsigned char *o)
 {

@@ -1236,10 +1236,22 @@ bm25_query(void *arg, int64_t qi, const struct bm25_hits *h,
 			   h->pos_score, npos, err);
 }
 
-/* Say how the BM25 search went (bm25.h): "search bm25: ..." on @f. */
+/* Say how the BM25 search went (bm25.h): "search bm25: ..." on @f; and
+ * how many of the queries searched (@order[0..nq) into @texts) are in a
+ * script FTS5 cannot split into words (unicode_unspaced()): unicode61
+ * takes a whole run of its letters as one word, so such a query matches
+ * only passages holding that very run and BM25 finds little for it. */
 static void
-minejob_bm25_report(FILE *f, const struct bm25_stats *st, int64_t nq)
+minejob_bm25_report(FILE *f, const struct bm25_stats *st, int64_t nq,
+		    char *const *texts, const int64_t *order)
 {
+	int64_t unspaced = 0;
+
+	for (int64_t i = 0; i < nq; i++)
+		if (texts[order[i]] &&
+		    utf8_has_unspaced(texts[order[i]],
+				      strlen(texts[order[i]])))
+			unspaced++;
 	if (st->differs)
 		fprintf(f, "search bm25: each query whole through FTS5 (the "
 			"sum of its terms' bm25() differed from the whole "
@@ -1256,6 +1268,13 @@ minejob_bm25_report(FILE *f, const struct bm25_stats *st, int64_t nq)
 					"budget was reached" : "",
 			(long long)(nq - st->whole), (long long)st->checked,
 			(long long)st->whole);
+	if (unspaced)
+		fprintf(f, "search bm25: %lld queries (%.2f%%) are in Chinese, "
+			"Japanese, Korean, Thai, Lao, Khmer or Burmese script: "
+			"FTS5 takes a whole run of their letters as one term, "
+			"so BM25 finds little for them; mine them with "
+			"--method dense\n", (long long)unspaced,
+			100.0 * (double)unspaced / (double)nq);
 }
 
 enum ns_rc
@@ -1334,7 +1353,7 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 	rc = bm25_search(&bp, bm25_query, &b, &bst, err);
 	progress_finish(&pr);
 	if (rc == NS_OK && o->report)
-		minejob_bm25_report(o->report, &bst, norder);
+		minejob_bm25_report(o->report, &bst, norder, qtext, order);
 	rc = target_close(&tg, pj, o, rc, hi - lo, sum, err);
 	*run_out = tg.st.run_id;
 out:

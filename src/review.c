@@ -266,6 +266,15 @@ review_first_unsettled(const struct queue_query *q, size_t from)
 }
 
 static void
+review_search_free(struct review *r)
+{
+	if (r->search)
+		queue_search_fini(r->search);
+	free(r->search);
+	r->search = NULL;
+}
+
+static void
 review_clear_search_marks(struct review *r)
 {
 	free(r->hit);
@@ -315,11 +324,11 @@ review_mark_search(struct review *r)
 
 	review_clear_search_marks(r);
 	r->search_here = 0;
-	if (!r->search_expr || !r->q)
+	if (!r->search || !r->q)
 		return;
 	err_clear(&err);
 	r->hit = xcalloc(r->q->n ? r->q->n : 1, sizeof(*r->hit));
-	if (queue_search_marks(r->db, r->search_expr, r->q, r->hit,
+	if (queue_search_marks(r->db, r->search, r->q, r->hit,
 			       &r->query_hit, &err) != NS_OK) {
 		review_msg(r, true, "%s", err.msg);
 		review_clear_search_marks(r);
@@ -716,7 +725,7 @@ review_close(struct review *r)
 		queue_query_free(r->recent[i]);
 	review_clear_search_marks(r);
 	free(r->search_text);
-	free(r->search_expr);
+	review_search_free(r);
 	free(r->annotator);
 	if (r->filter) {
 		free((char *)r->filter->verdict);
@@ -1327,7 +1336,7 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 	enum ns_rc rc;
 	bool wrapped = false;
 
-	if (!r->search_expr) {
+	if (!r->search) {
 		review_msg(r, false, "No search yet: press / first.");
 		return NS_OK;
 	}
@@ -1345,10 +1354,10 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 			return NS_OK;
 		}
 	}
-	rc = queue_search_step(r->db, r->run, r->search_expr, q->id, dir, &qid, err);
+	rc = queue_search_step(r->db, r->run, r->search, q->id, dir, &qid, err);
 	if (rc == NS_ENOTFOUND) {
 		wrapped = true;
-		rc = queue_search_step(r->db, r->run, r->search_expr,
+		rc = queue_search_step(r->db, r->run, r->search,
 				       dir > 0 ? INT64_MIN : INT64_MAX, dir,
 				       &qid, err);
 	}
@@ -1378,23 +1387,31 @@ review_search_step(struct review *r, int dir, struct ns_err *err)
 static enum ns_rc
 review_search(struct review *r, const char *text, struct ns_err *err)
 {
-	char *expr = queue_fts_expr(text ? text : "");
+	struct queue_search s;
 
-	if (!expr) {
+	if (!queue_search_init(&s, text ? text : "")) {
 		review_msg(r, false, "Empty search.");
 		return NS_OK;
 	}
-	free(r->search_expr);
+	review_search_free(r);
 	free(r->search_text);
-	r->search_expr = expr;
+	r->search = xmalloc(sizeof(*r->search));
+	*r->search = s;
 	r->search_text = xstrdup(text);
 	r->search_queries = 0;
 	/* read at each search: another process's import or mine may have
-	 * made the index stale, or rebuilt it, since the review started */
-	r->search_stale = store_fts_stale(r->db);
-	if (queue_search_count(r->db, r->run, expr, &r->search_queries,
+	 * made the index stale, or rebuilt it, since the review started;
+	 * words matched inside the text read the texts, not the index */
+	r->search_stale = s.expr && store_fts_stale(r->db);
+	if (queue_search_count(r->db, r->run, r->search, &r->search_queries,
 			       err) != NS_OK) {
 		review_msg(r, true, "%s", err->msg);
+		/* the matches of words inside the text may be half made */
+		if (s.nlike) {
+			review_search_free(r);
+			free(r->search_text);
+			r->search_text = NULL;
+		}
 		return NS_OK;
 	}
 	review_mark_search(r);

@@ -20,6 +20,7 @@
 
 struct db;
 struct queue_filter;
+struct queue_search;
 
 /* Seconds a lease on a query lasts; every decision renews it (in the
  * decision's own commit).  A lease of a session that ended or whose
@@ -74,7 +75,7 @@ struct review {
 	double session_start;		/* unix seconds */
 	double item_since;		/* when the selection last changed */
 	char *search_text;		/* last search as typed, or NULL */
-	char *search_expr;		/* its FTS5 expression, or NULL */
+	struct queue_search *search;	/* its words for the queue, or NULL */
 	bool *hit;			/* search hits in q (q->n) or NULL */
 	bool query_hit;			/* q's text matches the search */
 	bool tag_prefix;		/* next decision goes to the tagged */

@@ -277,6 +277,82 @@ utf8_column(const char *s, size_t off)
 	return col;
 }
 
+uint32_t
+utf8_next(const unsigned char *s, size_t n, int *k)
+{
+	uint32_t c = s[0];
+	int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
+		  (c >> 3) == 30 ? 4 : 0;
+
+	if (len == 0 || (size_t)len > n) {
+		*k = 1;
+		return c;
+	}
+	c &= len == 1 ? 0x7F : len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07;
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*k = 1;
+			return s[0];
+		}
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	*k = len;
+	return c;
+}
+
+bool
+unicode_unspaced(uint32_t c)
+{
+	/* the blocks of those scripts' letters; CJK punctuation (U+3000 to
+	 * U+303F) and full-width forms are not among them, so that a word
+	 * of them alone is still matched whole */
+	static const uint32_t blocks[][2] = {
+		{ 0x0E00, 0x0EFF },	/* Thai, Lao */
+		{ 0x1000, 0x109F },	/* Myanmar */
+		{ 0x1100, 0x11FF },	/* Hangul Jamo */
+		{ 0x1780, 0x17FF },	/* Khmer */
+		{ 0x19E0, 0x19FF },	/* Khmer symbols */
+		{ 0x2E80, 0x2FDF },	/* CJK and Kangxi radicals */
+		{ 0x3040, 0x318F },	/* kana, Bopomofo, Hangul compat. */
+		{ 0x31A0, 0x31FF },	/* Bopomofo ext., katakana ext. */
+		{ 0x3400, 0x4DBF },	/* CJK extension A */
+		{ 0x4E00, 0x9FFF },	/* CJK unified ideographs */
+		{ 0xA960, 0xA97F },	/* Hangul Jamo extended A */
+		{ 0xAA60, 0xAA7F },	/* Myanmar extended A */
+		{ 0xAC00, 0xD7FF },	/* Hangul syllables, Jamo ext. B */
+		{ 0xF900, 0xFAFF },	/* CJK compatibility ideographs */
+		{ 0xFF66, 0xFFDC },	/* half-width katakana and Hangul */
+		{ 0x1B000, 0x1B16F },	/* kana supplement and extended */
+		{ 0x20000, 0x3FFFF },	/* CJK extensions B and up */
+	};
+
+	if (c < blocks[0][0])
+		return false;
+	for (size_t i = 0; i < NS_ARRAY_SIZE(blocks); i++)
+		if (c >= blocks[i][0] && c <= blocks[i][1])
+			return true;
+	return false;
+}
+
+bool
+utf8_has_unspaced(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len; ) {
+		int k;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (unicode_unspaced(utf8_next(s + i, len - i, &k)))
+			return true;
+		i += (size_t)k;
+	}
+	return false;
+}
+
 int64_t
 ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n, int64_t x)
 {

@@ -62,6 +62,22 @@ long utf8_check(const char *s, size_t len, const char **why);
 /* Number of code points up to byte offset @off (for 1-based columns). */
 long utf8_column(const char *s, size_t off);
 
+/* Decode one UTF-8 code point at @s (bytes left @n, at least 1); sets *@k
+ * to its length.  Invalid bytes decode as themselves (length 1). */
+uint32_t utf8_next(const unsigned char *s, size_t n, int *k);
+
+/*
+ * Is code point @c of a script written without spaces between words
+ * (Chinese, Japanese, Thai, Lao, Khmer, Burmese) or of Korean (whose
+ * words carry their particles: 서울은, "Seoul" + topic marker)?  FTS5's
+ * unicode61 tokenizer makes a whole run of such characters one token, so
+ * a word of them is found only as that whole run.
+ */
+bool unicode_unspaced(uint32_t c);
+
+/* Does @s[0..len) hold a code point of unicode_unspaced()? */
+bool utf8_has_unspaced(const char *s, size_t len);
+
 /* The first index in [@lo, @n) of the ascending @v[0..@n) whose value is
  * not below @x; @n when there is none (a binary search). */
 int64_t ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n,

@@ -1131,6 +1131,41 @@ main(void)
 	is_str(r->msg, "Not found: zzzznothing", "no match message");
 	review_act(r, REQ_SEARCH, "東京の天気予報", 5);
 	is_str(r->q->xid, "q2", "CJK search (query text)");
+	/* a word inside a run of Japanese (FTS5's unicode61 makes the run
+	 * one token): found in the query text and in both candidates */
+	review_act(r, REQ_JUMP, "q1", 5);
+	review_act(r, REQ_SEARCH, "天気", 5);
+	is_str(r->q->xid, "q2", "CJK word inside the text: its query");
+	is_str(r->msg, "/天気: 2 here, 1 query", "... both candidates, one "
+	       "query");
+	ok(r->query_hit, "... the query text is a hit too");
+	review_act(r, REQ_SEARCH, "晴れ", 5);
+	is_str(r->msg, "/晴れ: 1 here, 1 query", "only the candidate holding "
+	       "it (the positive holding it is no candidate)");
+	is_str(cur_xid(r), "p6", "... selected");
+	ok(!r->query_hit, "... the query text is no hit");
+	review_act(r, REQ_SEARCH, "天気 大阪", 5);
+	is_str(cur_xid(r), "p7", "two CJK words: the candidate with both");
+	review_act(r, REQ_SEARCH, "tmux 天気", 5);
+	is_str(r->msg, "Not found: tmux 天気", "a whole word and a CJK word "
+	       "in no one text: not found");
+	review_act(r, REQ_SEARCH, "天%", 5);
+	is_str(r->msg, "Not found: 天%", "% is no LIKE wildcard");
+	/* an SQL error while collecting the matches (a temporary table of
+	 * another shape in its place) is shown, and the half-made search
+	 * is dropped rather than stepped through */
+	ok(db_exec(db, "DROP TABLE temp.queue_search_hit;"
+		   "CREATE TEMP TABLE queue_search_hit (id INTEGER PRIMARY KEY,"
+		   " x NOT NULL)", &err) == NS_OK, "(a table in the way)");
+	review_act(r, REQ_SEARCH, "天気", 5);
+	ok(r->msg_err && strstr(r->msg, "searching") != NULL,
+	   "a failed search says so, as an error");
+	ok(!r->search && !r->search_text, "... and is dropped");
+	review_act(r, REQ_SEARCH_NEXT, NULL, 5);
+	is_str(r->msg, "No search yet: press / first.", "... n has none");
+	db_exec(db, "DROP TABLE temp.queue_search_hit", &err);
+	review_act(r, REQ_SEARCH, "天気", 5);
+	is_str(r->msg, "/天気: 2 here, 1 query", "... and the next one works");
 	review_act(r, REQ_SEARCH, "a\"b OR", 5);
 	ok(!r->msg_err, "FTS syntax in the input is not an error");
 

@@ -32,6 +32,28 @@ main(void)
 	is_str(why, "NUL byte", "reason for NUL");
 	is_int(utf8_column("\xc3\xa9t\xc3\xa9", 5), 4,
 	       "column counts code points");
+	{
+		int k;
+
+		is_int(utf8_next((const unsigned char *)"\xe9\xa6\x96", 3, &k),
+		       0x9996, "utf8_next decodes 首");
+		is_int(k, 3, "... three bytes");
+		is_int(utf8_next((const unsigned char *)"\xe9\xa6", 2, &k),
+		       0xe9, "a cut sequence decodes as its first byte");
+		is_int(k, 1, "... one byte");
+	}
+	/* the scripts FTS5's unicode61 cannot split into words */
+	ok(utf8_has_unspaced("首都", strlen("首都")), "Chinese is unspaced");
+	ok(utf8_has_unspaced("x東京", strlen("x東京")), "... a word with kanji");
+	ok(utf8_has_unspaced("ひらがな", strlen("ひらがな")), "... hiragana");
+	ok(utf8_has_unspaced("서울", strlen("서울")), "... Hangul");
+	ok(utf8_has_unspaced("ภาษาไทย", strlen("ภาษาไทย")), "... Thai");
+	ok(!utf8_has_unspaced("café", strlen("café")), "Latin is not");
+	ok(!utf8_has_unspaced("القاهرة", strlen("القاهرة")), "... nor Arabic");
+	ok(!utf8_has_unspaced("「」。", strlen("「」。")),
+	   "... nor CJK punctuation alone");
+	ok(!utf8_has_unspaced("ＦＵＬＬ", strlen("ＦＵＬＬ")),
+	   "... nor full-width Latin");
 
 	strbuf_init(&sb);
 	for (int i = 0; i < 1000; i++)
