@@ -164,6 +164,12 @@ struct cascade_item {
 					 * taken (x[e] is NAN) */
 	signed char label;		/* enum cascade_label */
 	bool audit;			/* in the audit slice */
+	bool hidden;			/* labelled, but no kept candidate
+					 * now (see cascade_db_items()):
+					 * its label counts, in the fit and
+					 * the estimate; it gets no verdict,
+					 * no place in the funnel, the grid
+					 * or the queue */
 	double u;			/* its uniform draw in [0, 1) */
 	double au;			/* its place in the audit slice's
 					 * order (a second uniform draw) */
