@@ -33,7 +33,8 @@
  * agreement run retrieved anything for the query.
  *
  * A labelled item that is no kept candidate (of run @run) is an item
- * too, marked hidden, when its query has a scoring run: a refilter
+ * too, marked hidden, when a run retrieved its query (its scoring run,
+ * else the newest run whose pool or rows hold the query): a refilter
  * takes a candidate people labelled a false negative out of the kept
  * ones (it is a positive now), a newer run may not keep one labelled on
  * an older run, new settings may filter one.  Its label was made on a
