@@ -31,6 +31,17 @@
  * retrieved: its pool (db_mine_pool_unpack(), db/mining.c) when it has
  * one, else its candidate rows (imported runs); "other" says whether the
  * agreement run retrieved anything for the query.
+ *
+ * A labelled item that is no kept candidate (of run @run) is an item
+ * too, marked hidden, when a run retrieved its query (its scoring run,
+ * else the newest run whose pool or rows hold the query): a refilter
+ * takes a candidate people labelled a false negative out of the kept
+ * ones (it is a positive now), a newer run may not keep one labelled on
+ * an older run, new settings may filter one.  Its label was made on a
+ * kept candidate, and an audit item among them was drawn into the
+ * audit slice then: its label stays evidence about the candidates
+ * (the fit's, the estimate's), whatever filter hides it now.  Its
+ * features come as an item's another run brought (above).
  */
 
 /* A candidate row as scanned: kept (an item) and/or of the agreement run. */
@@ -177,6 +188,12 @@ cascade_db_item(const struct cascade *c, struct cascade_item *it,
 	cascade_item_draw(c, it);
 }
 
+/* A row of item_label: its label for the cascade (enum cascade_label). */
+struct cascade_lrow {
+	int64_t qid, pid;
+	signed char label;
+};
+
 /* What the item loader reads besides the candidate rows. */
 struct cascade_load {
 	struct db *db;
@@ -197,6 +214,8 @@ struct cascade_load {
 	size_t nspc;
 	int64_t sp_run, sp_q;
 	bool sp_read;
+	const struct cascade_lrow *lab;	/* the labels, by (query, passage) */
+	size_t nlab, li;		/* li: the current query's first */
 };
 
 /* The anchor of query @q under run @run (NAN: none). */
@@ -374,26 +393,75 @@ cascade_load_row(struct cascade_load *l, int64_t run, int64_t q, int64_t pid,
 	return NS_OK;
 }
 
-/* The items of the sorted rows @r[0..n) into *@out. */
+/* The newest run (@run, when not 0) that retrieved query @q, into
+ * *@qrun (0: none): the one whose pool or rows hold it. */
+static enum ns_rc
+cascade_load_qrun(struct cascade_load *l, int64_t run, int64_t q,
+		  int64_t *qrun, struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT max(id) FROM ("
+		"  SELECT p.run_id AS id FROM run_pool p JOIN run r"
+		"    ON r.id = p.run_id AND r.state = 'done'"
+		"  WHERE p.query_id = ?1 AND (?2 = 0 OR p.run_id = ?2)"
+		"  UNION ALL"
+		"  SELECT max(run_id) FROM candidate"
+		"  WHERE query_id = ?1 AND (?2 = 0 OR run_id = ?2))";
+	sqlite3_stmt *st = db_prep(l->db, sql, err);
+	int rc;
+
+	*qrun = 0;
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q);
+	sqlite3_bind_int64(st, 2, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qrun = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(l->db, err, "reading a query's runs");
+	return NS_OK;
+}
+
+/* The items of the sorted rows @r[0..n) and of the labels l->lab into
+ * *@out. */
 static enum ns_rc
 cascade_load_items(struct cascade_load *l, const struct cascade *c,
-		   int64_t qid, const struct cascade_crow *r, size_t n,
-		   struct cascade_item **out, size_t *nout, struct ns_err *err)
+		   int64_t run, int64_t qid, const struct cascade_crow *r,
+		   size_t n, struct cascade_item **out, size_t *nout,
+		   struct ns_err *err)
 {
 	struct cascade_item *items = NULL;
 	size_t ni = 0, cap = 0;
 	enum ns_rc rc = NS_OK;
 
-	for (size_t q0 = 0, q1; q0 < n && rc == NS_OK; q0 = q1) {
-		int64_t q = r[q0].qid, qrun = 0;
+	/* the queries of the rows and of the labels, in order (lb: the
+	 * end of the query's labels) */
+	for (size_t q0 = 0, q1, lb; (q0 < n || l->li < l->nlab) &&
+	     rc == NS_OK; q0 = q1, l->li = lb) {
+		int64_t q, qrun = 0;
 		bool other = false;
 		double anchor;
 
+		if (q0 < n && (l->li == l->nlab ||
+			       r[q0].qid <= l->lab[l->li].qid))
+			q = r[q0].qid;
+		else
+			q = l->lab[l->li].qid;
 		for (q1 = q0; q1 < n && r[q1].qid == q; q1++) {
 			if (r[q1].kept && r[q1].run > qrun)
 				qrun = r[q1].run;
 			other |= l->arun && r[q1].run == l->arun;
 		}
+		for (lb = l->li; lb < l->nlab && l->lab[lb].qid == q; lb++)
+			;
+		/* labels, and no kept candidate (a refilter made them all
+		 * positives): scored under the newest run that retrieved
+		 * the query */
+		if (!qrun && lb > l->li &&
+		    (rc = cascade_load_qrun(l, run, q, &qrun, err)))
+			break;
 		if (!qrun)
 			continue;	/* only the agreement run's rows */
 		if ((rc = cascade_load_anchor(l, qrun, q, qid, &anchor, err)))
@@ -401,12 +469,21 @@ cascade_load_items(struct cascade_load *l, const struct cascade *c,
 		if (l->pool && (rc = cascade_load_pool(l, q, err)))
 			break;
 		other |= l->pool_here;
-		for (size_t p0 = q0, p1; p0 < q1; p0 = p1) {
-			int64_t pid = r[p0].pid;
+		/* its passages: those of its rows and of its labels, in
+		 * order */
+		for (size_t p0 = q0, p1, j = l->li; p0 < q1 || j < lb;
+		     p0 = p1) {
+			int64_t pid;
 			const struct cascade_crow *s = NULL;
 			double rank, score, dup, orank, crank = NAN;
-			bool kept = false;
+			bool kept = false, labelled = false;
 
+			if (p0 < q1 && (j == lb || r[p0].pid <= l->lab[j].pid))
+				pid = r[p0].pid;
+			else
+				pid = l->lab[j].pid;
+			for (; j < lb && l->lab[j].pid <= pid; j++)
+				labelled |= l->lab[j].pid == pid;
 			for (p1 = p0; p1 < q1 && r[p1].pid == pid; p1++) {
 				kept |= r[p1].kept;
 				if (r[p1].run == qrun)
@@ -414,7 +491,8 @@ cascade_load_items(struct cascade_load *l, const struct cascade *c,
 				if (l->arun && r[p1].run == l->arun)
 					crank = r[p1].rank;
 			}
-			if (!kept)
+			/* a labelled one no filter keeps now: hidden */
+			if (!kept && !labelled)
 				continue;
 			if (s) {
 				rank = s->rank;
@@ -429,14 +507,15 @@ cascade_load_items(struct cascade_load *l, const struct cascade *c,
 			if (isnan(orank))
 				orank = crank;
 			if (ni == cap) {
-				/* at most one item a row */
-				cap = cap ? cap * 2 : n;
+				/* at most one item a row or a label */
+				cap = cap ? cap * 2 : n + l->nlab;
 				items = xrealloc_large(items,
 						       ni * sizeof(*items),
 						       cap * sizeof(*items));
 			}
-			cascade_db_item(c, &items[ni++], q, pid, score, rank,
+			cascade_db_item(c, &items[ni], q, pid, score, rank,
 					dup, anchor, orank, other);
+			items[ni++].hidden = !kept;
 		}
 	}
 	if (rc != NS_OK) {
@@ -544,11 +623,14 @@ cascade_export_cands(const struct cascade_crow *r, size_t n,
 	rows->ncand = k;
 }
 
-/* The items with their features, sorted by (qid, pid), no labels yet;
- * with @rows, the kept candidate rows they come from into rows->cand. */
+/* The items with their features, sorted by (qid, pid), no labels yet
+ * (the hidden ones among them from @lab, @nlab labels by (query,
+ * passage)); with @rows, the kept candidate rows they come from into
+ * rows->cand. */
 static enum ns_rc
 cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
-		    int64_t qid, struct cascade_item **out, size_t *nout,
+		    int64_t qid, const struct cascade_lrow *lab, size_t nlab,
+		    struct cascade_item **out, size_t *nout,
 		    struct export_rows *rows, struct ns_err *err)
 {
 	static const char sql_rp[] =
@@ -566,6 +648,8 @@ cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
 	memset(&l, 0, sizeof(l));
 	l.db = db;
 	l.arun = cascade_db_agree_run(db, c);
+	l.lab = lab;
+	l.nlab = nlab;
 	if ((rc = cascade_load_rows(&l, run, qid, &r, &n, err)))
 		return rc;
 	if (!(st = db_prep(db, sql_rp, err))) {
@@ -584,7 +668,7 @@ cascade_db_features(struct db *db, const struct cascade *c, int64_t run,
 		sqlite3_bind_int64(l.pool, 2, qid);
 		l.pool_rc = sqlite3_step(l.pool);
 	}
-	rc = cascade_load_items(&l, c, qid, r, n, out, nout, err);
+	rc = cascade_load_items(&l, c, run, qid, r, n, out, nout, err);
 	if (rc == NS_OK && rows)
 		cascade_export_cands(r, n, rows);
 out:
@@ -604,9 +688,7 @@ out:
 static enum ns_rc
 cascade_db_merge(struct db *db, sqlite3_stmt *st, struct cascade_item *items,
 		 size_t n, void (*fn)(struct cascade_item *, sqlite3_stmt *,
-				      int), int arg,
-		 void (*each)(sqlite3_stmt *, void *), void *ctx,
-		 struct ns_err *err)
+				      int), int arg, struct ns_err *err)
 {
 	size_t i = 0;
 	int rc;
@@ -615,8 +697,6 @@ cascade_db_merge(struct db *db, sqlite3_stmt *st, struct cascade_item *items,
 		int64_t q = sqlite3_column_int64(st, 0);
 		int64_t p = sqlite3_column_int64(st, 1);
 
-		if (each)
-			each(st, ctx);
 		while (i < n && (items[i].qid < q ||
 				 (items[i].qid == q && items[i].pid < p)))
 			i++;
@@ -627,17 +707,6 @@ cascade_db_merge(struct db *db, sqlite3_stmt *st, struct cascade_item *items,
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "reading the cascade's items");
 	return NS_OK;
-}
-
-static void
-cascade_apply_label(struct cascade_item *it, sqlite3_stmt *st, int arg)
-{
-	enum label l = label_of_action((const char *)sqlite3_column_text(st,
-									 2));
-
-	(void)arg;
-	it->label = l == LABEL_FN ? CASCADE_LABEL_FN
-		    : l == LABEL_TN ? CASCADE_LABEL_TN : CASCADE_LABEL_OTHER;
 }
 
 static void
@@ -812,15 +881,12 @@ cascade_db_merge_keyed(struct db *db, const struct cascade_stage *stg,
 	return NS_OK;
 }
 
-/* A row of item_label into rows->label (as export's reader reads them:
- * not drop_query). */
+/* A row of item_label (query, passage, label) into rows->label (as
+ * export's reader reads them: not drop_query). */
 static void
-cascade_export_label(sqlite3_stmt *st, void *ctx)
+cascade_export_label(struct export_rows *rows, int64_t qid, int64_t pid,
+		     enum label l)
 {
-	struct export_rows *rows = ctx;
-	enum label l = label_of_action((const char *)sqlite3_column_text(st,
-									 2));
-
 	if (l == LABEL_DROP_QUERY)
 		return;
 	if (rows->nlabel == rows->cap_label) {
@@ -828,9 +894,69 @@ cascade_export_label(sqlite3_stmt *st, void *ctx)
 		rows->label = xrealloc(rows->label, rows->cap_label *
 				       sizeof(*rows->label));
 	}
-	rows->label[rows->nlabel].qid = sqlite3_column_int64(st, 0);
-	rows->label[rows->nlabel].pid = sqlite3_column_int64(st, 1);
+	rows->label[rows->nlabel].qid = qid;
+	rows->label[rows->nlabel].pid = pid;
 	rows->label[rows->nlabel++].label = l;
+}
+
+/*
+ * The rows of item_label (@st: query_id, passage_id, label, ordered by
+ * them) into *@out (*@n; caller frees) as the cascade's labels, and into
+ * @rows (NULL: not) as export's reader takes them.
+ */
+static enum ns_rc
+cascade_db_labels(struct db *db, sqlite3_stmt *st, struct cascade_lrow **out,
+		  size_t *nout, struct export_rows *rows, struct ns_err *err)
+{
+	struct cascade_lrow *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t q = sqlite3_column_int64(st, 0);
+		int64_t p = sqlite3_column_int64(st, 1);
+		enum label l = label_of_action((const char *)
+					       sqlite3_column_text(st, 2));
+
+		if (rows)
+			cascade_export_label(rows, q, p, l);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n].qid = q;
+		v[n].pid = p;
+		v[n++].label = l == LABEL_FN ? CASCADE_LABEL_FN
+			       : l == LABEL_TN ? CASCADE_LABEL_TN
+			       : CASCADE_LABEL_OTHER;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "reading the labels");
+	}
+	*out = v;
+	*nout = n;
+	return NS_OK;
+}
+
+/* The labels @lab (@nlab, by query and passage) onto @items (@n, the
+ * same order). */
+static void
+cascade_apply_labels(struct cascade_item *items, size_t n,
+		     const struct cascade_lrow *lab, size_t nlab)
+{
+	size_t i = 0;
+
+	for (size_t j = 0; j < nlab; j++) {
+		while (i < n && (items[i].qid < lab[j].qid ||
+				 (items[i].qid == lab[j].qid &&
+				  items[i].pid < lab[j].pid)))
+			i++;
+		if (i < n && items[i].qid == lab[j].qid &&
+		    items[i].pid == lab[j].pid)
+			items[i].label = lab[j].label;
+	}
 }
 
 static enum ns_rc
@@ -862,22 +988,34 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		" WHERE s.stage = ?1 AND s.query_id = ?2"
 		" ORDER BY s.query_id, s.passage_id";
 	struct cascade_item *items = NULL;
+	struct cascade_lrow *lab = NULL;
 	int64_t *ph = NULL;
-	size_t n = 0, nph = 0;
+	size_t n = 0, nph = 0, nlab = 0;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
 
 	if (rows)
 		memset(rows, 0, sizeof(*rows));
-	if ((rc = cascade_db_features(db, c, run, qid, &items, &n, rows, err)))
-		return rc;
+	/* the labels first: a labelled item no filter keeps is an item */
 	if (!(st = db_prep(db, qid ? sql_lab_q : sql_lab, err)))
-		goto fail;
+		return NS_EDB;
 	if (qid)
 		sqlite3_bind_int64(st, 1, qid);
-	if (cascade_db_merge(db, st, items, n, cascade_apply_label, 0,
-			     rows ? cascade_export_label : NULL, rows, err))
-		goto fail;
+	if ((rc = cascade_db_labels(db, st, &lab, &nlab, rows, err))) {
+		if (rows)
+			export_rows_free(rows);
+		return rc;
+	}
+	rc = cascade_db_features(db, c, run, qid, lab, nlab, &items, &n, rows,
+				 err);
+	if (rc == NS_OK)
+		cascade_apply_labels(items, n, lab, nlab);
+	free(lab);
+	if (rc != NS_OK) {
+		if (rows)
+			export_rows_free(rows);
+		return rc;
+	}
 	for (int k = 0; k < c->n; k++) {
 		const struct cascade_stage *stg = &c->st[k];
 
@@ -896,7 +1034,7 @@ cascade_db_load(struct db *db, const struct cascade *c, int64_t run,
 		    ? cascade_db_merge_keyed(db, stg, st, items, n, ph, nph,
 					     qid != 0, err)
 		    : cascade_db_merge(db, st, items, n, cascade_apply_score,
-				       stg->ext, NULL, NULL, err))
+				       stg->ext, err))
 			goto fail;
 	}
 	free(ph);

@@ -4,8 +4,9 @@
  * automatic verdicts (item_auto).
  *
  * The items are the kept candidates (filter IS NULL), one per (query,
- * passage) whatever the run; each is scored under its query's scoring
- * run, the newest run with kept candidates for the query (as the review
+ * passage) whatever the run, and the labelled items a filter hides now
+ * (cascade_db_items()); each is scored under its query's scoring run,
+ * the newest run with kept candidates for the query (as the review
  * screen shows it), or run @run when one is given.
  */
 #ifndef NS_DB_CASCADE_H
@@ -37,7 +38,16 @@ uint64_t cascade_db_item_key(const struct cascade_stage *st, uint64_t qkey,
  * (query, passage) order with its built-in features, the stored scores
  * of @c's external stages, its current label (item_label: fn, tn, or
  * other for drops) and its audit draw.  *@out is a new array of *@n
- * items (caller frees).  At a keyed stage (st->keyed) a stored score is
+ * items (caller frees).  The items are the kept candidates and, marked
+ * hidden, the labelled items that are none (a refilter made a false
+ * negative a positive, a newer run or new settings left a labelled one
+ * out) of a query a run retrieved: they were kept candidates when
+ * people labelled them, and an audit item among them was in the audit
+ * slice, so their labels keep counting where labels are evidence (the
+ * fit, the estimate).  Their features are read as for an item another
+ * run brought, from the query's scoring run (the newest run that
+ * retrieved it when it has no kept candidate left).  At a keyed stage
+ * (st->keyed) a stored score is
  * taken only when its key is the item's cascade_db_item_key() now; one
  * made from other settings or texts is left out (x NAN: the item waits
  * for the stage) and marked in the item's stale bits.  The keys are

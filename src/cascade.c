@@ -671,9 +671,12 @@ cascade_funnel(const struct cascade *c, struct cascade_thr *t,
 	for (size_t i = 0; i < n; i++) {
 		int stage;
 		bool pending;
-		enum cascade_verdict v = cascade_route(c, t, &items[i], &stage,
-						       &pending);
+		enum cascade_verdict v;
 
+		/* a hidden item is no candidate: nothing routes it */
+		if (items[i].hidden)
+			continue;
+		v = cascade_route(c, t, &items[i], &stage, &pending);
 		for (int k = 0; k < stage && k < c->n; k++) {
 			t[k].seen++;
 			t[k].passed++;
@@ -1810,7 +1813,9 @@ cascade_fit(const struct cascade *c, const struct cascade_thr *cur,
 	for (size_t i = 0; i < n; i++) {
 		const struct cascade_item *it = &items[i];
 
-		if (it->u < u_cut)
+		/* (the grid is of the candidates, known before any label:
+		 * not of the hidden items, there because labelled) */
+		if (it->u < u_cut && !it->hidden)
 			cascade_scores_add(c, &ssc, &ns, &scap, it);
 		if (it->label == CASCADE_LABEL_TN ||
 		    it->label == CASCADE_LABEL_FN)
@@ -1972,7 +1977,8 @@ cascade_estimate_counts(const struct cascade *c, const struct cascade_thr *t,
 						   CASCADE_UNLABELLED;
 			}
 		} else {
-			if (it->label == CASCADE_LABEL_TN)
+			/* (a hidden item is not written: no candidate) */
+			if (it->label == CASCADE_LABEL_TN && !it->hidden)
 				out->negatives++;
 			if (pool && it->label == CASCADE_UNLABELLED) {
 				out->negatives++;

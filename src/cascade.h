@@ -38,6 +38,11 @@
  * random sample whatever else people labelled; an audit item labelled
  * before its turn (its query was open for other items, or a person
  * chose it) joins the certifying labels only when the prefix reaches it.
+ * A labelled item that no filter keeps any more (it->hidden: a refilter
+ * made a false negative a positive) stays in the slice and in the
+ * labels: it was drawn as a candidate, and without it the slice would
+ * lose every false negative people found in it and keep its true
+ * negatives.
  */
 #ifndef NS_CASCADE_H
 #define NS_CASCADE_H
@@ -164,6 +169,12 @@ struct cascade_item {
 					 * taken (x[e] is NAN) */
 	signed char label;		/* enum cascade_label */
 	bool audit;			/* in the audit slice */
+	bool hidden;			/* labelled, but no kept candidate
+					 * now (see cascade_db_items()):
+					 * its label counts, in the fit and
+					 * the estimate; it gets no verdict,
+					 * no place in the funnel, the grid
+					 * or the queue */
 	double u;			/* its uniform draw in [0, 1) */
 	double au;			/* its place in the audit slice's
 					 * order (a second uniform draw) */
@@ -340,7 +351,8 @@ void cascade_funnel(const struct cascade *c, struct cascade_thr *t,
 /*
  * What the estimate of the false negatives left among the negatives an
  * export would write is made of, under thresholds @t: the negatives are
- * people's TN and the unlabelled items of the pool, the items export
+ * people's TN (but hidden items': no candidates) and the unlabelled
+ * items of the pool, the items export
  * writes as negatives when nobody labelled them (those the cascade did
  * not flag; with @drop_undecided, only those it kept; with @m and
  * @max_pfn < 1, not those left to people whose P(FN) is above @max_pfn,
@@ -378,7 +390,10 @@ enum cascade_est_fate {
 	CASCADE_EST_OUT,	/* not written: its query is left out, or
 				 * export does not take it (another run, no
 				 * text, beyond export.negatives): not in
-				 * the pool either */
+				 * the pool either (a labelled item export
+				 * does not take as a candidate, of a query
+				 * it takes, is IN: see est_fates() in
+				 * src/cascadejob.c) */
 	CASCADE_EST_CUT,	/* left out by a rule on an annotator's
 				 * label not final yet (export.pending_fn
 				 * drop), or with a query such rules or

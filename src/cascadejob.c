@@ -283,6 +283,11 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 		int stage;
 		bool pending;
 
+		/* a hidden item is no candidate: no scorer is asked about
+		 * it (its stored scores count, as it was scored when it was
+		 * one) */
+		if (items[j].hidden)
+			continue;
 		cascade_route(c, t, &items[j], &stage, &pending);
 		todo += stage == k && pending;
 		/* a stored score made from other inputs was not taken */
@@ -313,6 +318,8 @@ cascadejob_score_stage(struct project *pj, const struct cascade *c, int k,
 			int stage;
 			bool pending;
 
+			if (items[j].hidden)
+				continue;
 			cascade_route(c, t, &items[j], &stage, &pending);
 			if (stage == k && pending)
 				qit[m++] = &items[j];
@@ -496,9 +503,10 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 	for (size_t j = 1; j < n; j++)
 		if (cascadejob_cmp_key(items[j - 1].qid, items[j - 1].pid,
 				       items[j].qid, items[j].pid) >= 0) {
-			for (size_t k = 0; k < n; k++)
-				write[k] = true;
-			*nwrite = n;
+			for (size_t k = 0; k < n; k++) {
+				write[k] = !items[k].hidden;
+				*nwrite += write[k];
+			}
 			return NS_OK;
 		}
 	if ((rc = cascade_db_auto_scan_begin(pj->db, &sc, err)))
@@ -506,12 +514,14 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 	while ((rc = cascade_db_auto_scan_next(sc, &b, &bfit, err)) == NS_OK) {
 		int cmp = -1;
 
-		/* items before this stored row: new */
-		while (i < n && (cmp = cascadejob_cmp_key(items[i].qid,
-							  items[i].pid, b.qid,
-							  b.pid)) < 0) {
-			write[i++] = true;
-			(*nwrite)++;
+		/* items before this stored row: new; hidden ones have no
+		 * row (a stored row of one is stale) */
+		while (i < n && (items[i].hidden ||
+				 (cmp = cascadejob_cmp_key(items[i].qid,
+							   items[i].pid, b.qid,
+							   b.pid)) < 0)) {
+			write[i] = !items[i].hidden;
+			*nwrite += write[i++];
 		}
 		if (i < n && cmp == 0) {
 			cascadejob_row(c, &items[i], v[i], stage[i],
@@ -540,8 +550,8 @@ cascadejob_diff(struct project *pj, const struct cascade *c,
 		return rc;
 	}
 	for (; i < n; i++) {
-		write[i] = true;
-		(*nwrite)++;
+		write[i] = !items[i].hidden;
+		*nwrite += write[i];
 	}
 	return NS_OK;
 }
@@ -624,6 +634,10 @@ cascadejob_store(struct project *pj, const struct cascade *c,
 	for (size_t i = 0; i < n && rc == NS_OK; i++) {
 		const struct cascade_item *it = &items[i];
 
+		/* no candidate, no verdict: export and review read
+		 * item_auto as the candidates' */
+		if (it->hidden)
+			continue;
 		res->items++;
 		res->tn += v[i] == CASCADE_TN;
 		res->fn += v[i] == CASCADE_FN;
@@ -791,13 +805,22 @@ est_plan_add(void *ctx, int64_t qid, int64_t pid, int fate)
 			     : CASCADE_EST_OUT;
 }
 
+/* An item exportjob_plan() said nothing of (est_fates()). */
+#define EST_UNPLANNED 0xff
+
 /*
  * What export, as the project's config sets it, does with each of
  * @items (sorted by query and passage) whatever its label: *@fate, one
  * enum cascade_est_fate per item (caller frees).  The rules are export's
  * own (exportjob_plan()), over the kept candidates and labels @rows the
  * items were read from: an item of a query export leaves out (no
- * positive, too few negatives, ...) or of a run it does not take is OUT.
+ * positive, too few negatives, ...) is OUT, and so is an unlabelled one
+ * of a run it does not take.  A labelled item that export does not take
+ * as a candidate (a hidden one: a refilter made a false negative a
+ * positive; one only an older run kept) is in the pool with its label
+ * when export takes its query (IN, or CUT when the whole query is cut):
+ * it was a candidate when people labelled it, and an audit label on it
+ * is part of the audit slice's sample of the candidates.
  */
 static enum ns_rc
 est_fates(struct project *pj, const struct cascade_item *items, size_t n,
@@ -809,7 +832,7 @@ est_fates(struct project *pj, const struct cascade_item *items, size_t n,
 	enum ns_rc rc;
 
 	p.fate = xmalloc(n ? n : 1);
-	memset(p.fate, CASCADE_EST_OUT, n);
+	memset(p.fate, EST_UNPLANNED, n);
 	exportjob_settings_init(&s, pj->cfg);
 	/* a qrels format writes no negatives: the estimate is of the
 	 * training data, as bge writes it */
@@ -818,6 +841,23 @@ est_fates(struct project *pj, const struct cascade_item *items, size_t n,
 	if ((rc = exportjob_plan(pj->db, &s, rows, est_plan_add, &p, err))) {
 		free(p.fate);
 		return rc;
+	}
+	for (size_t a = 0, b; a < n; a = b) {
+		bool planned = false, all_cut = true;
+		unsigned char qf;
+
+		for (b = a; b < n && items[b].qid == items[a].qid; b++) {
+			if (p.fate[b] == EST_UNPLANNED)
+				continue;
+			planned = true;
+			all_cut &= p.fate[b] == CASCADE_EST_CUT;
+		}
+		qf = !planned ? CASCADE_EST_OUT : all_cut ? CASCADE_EST_CUT
+			: CASCADE_EST_IN;
+		for (size_t i = a; i < b; i++)
+			if (p.fate[i] == EST_UNPLANNED)
+				p.fate[i] = items[i].label == CASCADE_UNLABELLED
+					    ? CASCADE_EST_OUT : qf;
 	}
 	*fate = p.fate;
 	return NS_OK;
@@ -965,7 +1005,7 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	struct cascade_thr *t = NULL;
 	struct cascade_pfn m;
 	struct cascade_item *items = NULL;
-	size_t n = 0;
+	size_t n = 0, kept = 0;
 	int64_t fit_id = 0;
 	char *stages = NULL, *thr = NULL, *model = NULL;
 	struct cascade_db_fit used;
@@ -983,7 +1023,9 @@ cascadejob_run(struct project *pj, const struct cascadejob_settings *s,
 	    (rc = cascade_db_items(pj->db, &c, s->run, &items, &n, err)))
 		goto out;
 	cascadejob_phase("read items");
-	if (n == 0) {
+	for (size_t i = 0; i < n; i++)
+		kept += !items[i].hidden;
+	if (kept == 0) {
 		rc = err_set(err, NS_EINPUT, "%s: nothing to route: no kept "
 			     "candidates%s (import negatives or run negsieve "
 			     "mine first)", pj->dir, s->run ? " in that run"

@@ -740,6 +740,13 @@ simulate_run(struct project *pj, const struct config *cfg,
 	res->oracle_judgments = (int64_t)o.n;
 	if ((rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
 		goto out;
+	/* the candidates, as people's labels are simulated: not the
+	 * labelled items a filter hides */
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].hidden)
+			items[m++] = items[i];
+	n = m;
+	m = 0;
 	res->candidates = (int64_t)n;
 	if (n == 0) {
 		rc = err_set(err, NS_EINPUT, "%s: no kept candidates to "
