@@ -1763,11 +1763,19 @@ queue_count(struct db *db, int64_t run, const struct queue_filter *f,
 		"      AND ((a.verdict <> 'review' AND a.audit = 0)"
 		"           OR a.priority < 0)))), 0)"
 		" FROM (" QUEUE_ITEMS ") k";
+	/* each label probes QUEUE_ITEMS' two parts (they are disjoint):
+	 * joining QUEUE_ITEMS itself built all of its rows and an index on
+	 * them, half of queue list's time at 210k candidates */
 	static const char sql_by[] =
-		"SELECT an.name, count(*) FROM (" QUEUE_ITEMS ") k"
-		" JOIN (" DB_LABELLED_BY ") al ON al.query_id = k.query_id"
-		"   AND al.passage_id = k.passage_id"
+		"SELECT an.name, count(*) FROM (" DB_LABELLED_BY ") al"
 		" JOIN annotator an ON an.id = al.annotator_id"
+		" WHERE EXISTS (SELECT 1 FROM candidate c"
+		"   WHERE c.query_id = al.query_id"
+		"     AND c.passage_id = al.passage_id"
+		"     AND c.filter IS NULL AND (?1 = 0 OR c.run_id = ?1)"
+		"     AND " QUEUE_FILTER("c") ")"
+		"  OR (" QUEUE_LEFT_OUT("al.query_id", "al.passage_id")
+		"   AND " QUEUE_FILTER_OUT("al.query_id", "al.passage_id") ")"
 		" GROUP BY an.name ORDER BY an.name";
 #undef QUEUE_ITEMS
 	sqlite3_stmt *st = db_prep(db, sql_n, err);
