@@ -1550,13 +1550,12 @@ db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 {
 	/* item_label finds a passage's drop in other queries through their
 	 * candidate rows, which a refilter that applied the drop removed:
-	 * the dropped passages themselves are read too, with the later tn
-	 * labels that win over their drop in one query */
+	 * the dropped passages themselves are read too (passage_drop).  The
+	 * tn labels are read for what they overrule: the rules that guess
+	 * false negatives, and a drop of their passage elsewhere */
 	static const char sql_items[] =
 		"SELECT query_id, passage_id, label FROM item_label"
-		" WHERE label IN ('fn', 'drop_passage')"
-		"   OR (label = 'tn' AND passage_id IN"
-		"     (SELECT passage_id FROM passage_drop))"
+		" WHERE label IN ('fn', 'drop_passage', 'tn')"
 		" ORDER BY query_id, passage_id";
 	static const char sql_drop[] =
 		"SELECT DISTINCT query_id FROM query_drop ORDER BY query_id";

@@ -259,15 +259,14 @@ enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 /*
  * People's decisions as mining honours them, read from the one truth for
  * labels (the item_label and query_drop views, never the log itself):
- * the items whose current label is fn or drop_passage, by ascending
+ * the items whose current label is fn, tn or drop_passage, by ascending
  * (query, passage), and the dropped queries, ascending.  @seen is the
  * newest decision id when they were read (see db_mine_labels_seen()).
  */
 struct db_mine_labels {
 	int64_t n;		/* labelled items */
 	int64_t *qid, *pid;	/* their query and passage */
-	enum label *label;	/* LABEL_FN or LABEL_DROP_PASSAGE; LABEL_TN
-				 * only for a passage of dropped_p */
+	enum label *label;	/* LABEL_FN, LABEL_TN or LABEL_DROP_PASSAGE */
 	int64_t ndropped;
 	int64_t *dropped;	/* queries with a drop_query in force */
 	int64_t ndropped_p;

@@ -42,6 +42,9 @@ struct summary {
 	int64_t reasons[FILTER_NREASONS]; /* candidates per first filter */
 	int64_t candidates;		/* candidates seen */
 	int64_t near_dup;		/* candidates flagged near-duplicate */
+	int64_t tn_kept[FILTER_NREASONS]; /* candidates labelled true
+					 * negative kept against this rule */
+	int64_t tn_unflagged;		/* ... not flagged near-duplicate */
 	int64_t queries;		/* queries mined */
 	int64_t short_queries;		/* queries with < num_negatives kept */
 	int64_t no_positive;		/* queries without a positive */
