@@ -32,6 +32,17 @@ enum ns_rc db_mine_run_get(struct db *db, int64_t run_id, char **method,
 int64_t db_mine_run_last(struct db *db);
 
 /*
+ * The queries imported after mining run @run (0: every finished mining
+ * run) was mined, which it does not hold: mining takes every query of
+ * the project (dense: with a vector, and embed gives every query one),
+ * and a query imported later has an id above all of those (ids only
+ * grow), so they are the queries above the highest id the run mined.  *@upto is that id (0: no such run, and *@n is 0), *@n how many
+ * queries are above it.
+ */
+enum ns_rc db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto,
+			      int64_t *n, struct ns_err *err);
+
+/*
  * Start, or take up again, a mining run (state 'mining': invisible to
  * every reader until db_mine_run_finish()).  @key identifies the search
  * (method, index, vectors, depth, precision: what the pooled candidates

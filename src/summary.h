@@ -52,6 +52,8 @@ struct summary {
 					 * exactly 0 */
 	bool bm25;			/* BM25 scores: a 0 is a positive
 					 * sharing no term with its query */
+	int64_t not_in_run;		/* a refilter: queries of the project
+					 * imported after the run was mined */
 };
 
 void summary_init(struct summary *s);
