@@ -82,6 +82,39 @@ db_mine_run_last(struct db *db)
 }
 
 enum ns_rc
+db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto, int64_t *n,
+		   struct ns_err *err)
+{
+	/* a few index look-ups: the last query of each run's pool (a run
+	 * mined before pools: of its candidate rows), then a range of
+	 * query ids */
+	static const char sql[] =
+		"WITH m(upto) AS (SELECT coalesce(max(coalesce("
+		"   (SELECT max(p.query_id) FROM run_pool p"
+		"    WHERE p.run_id = r.id),"
+		"   (SELECT max(c.query_id) FROM candidate c"
+		"    WHERE c.run_id = r.id))), 0)"
+		"  FROM run r WHERE r.method IN ('dense', 'bm25')"
+		"   AND (?1 = 0 AND r.state = 'done' OR r.id = ?1))"
+		" SELECT upto, (SELECT count(*) FROM query WHERE upto > 0"
+		"  AND id > upto) FROM m";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	*upto = *n = 0;
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, run);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*upto = sqlite3_column_int64(st, 0);
+		*n = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? NS_OK
+				: db_fail(db, err, "reading the runs' queries");
+}
+
+enum ns_rc
 db_mine_run_set_params(struct db *db, int64_t run_id, const char *params,
 		       struct ns_err *err)
 {
@@ -1550,13 +1583,12 @@ db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 {
 	/* item_label finds a passage's drop in other queries through their
 	 * candidate rows, which a refilter that applied the drop removed:
-	 * the dropped passages themselves are read too, with the later tn
-	 * labels that win over their drop in one query */
+	 * the dropped passages themselves are read too (passage_drop).  The
+	 * tn labels are read for what they overrule: the rules that guess
+	 * false negatives, and a drop of their passage elsewhere */
 	static const char sql_items[] =
 		"SELECT query_id, passage_id, label FROM item_label"
-		" WHERE label IN ('fn', 'drop_passage')"
-		"   OR (label = 'tn' AND passage_id IN"
-		"     (SELECT passage_id FROM passage_drop))"
+		" WHERE label IN ('fn', 'drop_passage', 'tn')"
 		" ORDER BY query_id, passage_id";
 	static const char sql_drop[] =
 		"SELECT DISTINCT query_id FROM query_drop ORDER BY query_id";

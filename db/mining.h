@@ -32,6 +32,17 @@ enum ns_rc db_mine_run_get(struct db *db, int64_t run_id, char **method,
 int64_t db_mine_run_last(struct db *db);
 
 /*
+ * The queries imported after mining run @run (0: every finished mining
+ * run) was mined, which it does not hold: mining takes every query of
+ * the project (dense: with a vector, and embed gives every query one),
+ * and a query imported later has an id above all of those (ids only
+ * grow), so they are the queries above the highest id the run mined.  *@upto is that id (0: no such run, and *@n is 0), *@n how many
+ * queries are above it.
+ */
+enum ns_rc db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto,
+			      int64_t *n, struct ns_err *err);
+
+/*
  * Start, or take up again, a mining run (state 'mining': invisible to
  * every reader until db_mine_run_finish()).  @key identifies the search
  * (method, index, vectors, depth, precision: what the pooled candidates
@@ -259,15 +270,14 @@ enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 /*
  * People's decisions as mining honours them, read from the one truth for
  * labels (the item_label and query_drop views, never the log itself):
- * the items whose current label is fn or drop_passage, by ascending
+ * the items whose current label is fn, tn or drop_passage, by ascending
  * (query, passage), and the dropped queries, ascending.  @seen is the
  * newest decision id when they were read (see db_mine_labels_seen()).
  */
 struct db_mine_labels {
 	int64_t n;		/* labelled items */
 	int64_t *qid, *pid;	/* their query and passage */
-	enum label *label;	/* LABEL_FN or LABEL_DROP_PASSAGE; LABEL_TN
-				 * only for a passage of dropped_p */
+	enum label *label;	/* LABEL_FN, LABEL_TN or LABEL_DROP_PASSAGE */
 	int64_t ndropped;
 	int64_t *dropped;	/* queries with a drop_query in force */
 	int64_t ndropped_p;

@@ -6,6 +6,7 @@
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
+#include "db/mining.h"
 #include "db/stats.h"
 #include "src/util.h"
 
@@ -67,6 +68,11 @@ stats_totals(struct db *db, struct stats_counts *c, struct ns_err *err)
 				 &rc);
 	c->decisions_live = stats_one(db, "SELECT count(*) FROM "
 				      "decision_live", -1, err, &rc);
+	if (rc == NS_OK) {
+		int64_t upto;
+
+		rc = db_mine_not_in_run(db, 0, &upto, &c->not_in_run, err);
+	}
 	return rc;
 }
 

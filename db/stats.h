@@ -21,6 +21,8 @@ struct stats_counts {
 	int64_t candidates_kept; /* candidates no filter dropped */
 	int64_t decisions;	/* events in the decision log */
 	int64_t decisions_live;	/* labelling decisions in force */
+	int64_t not_in_run;	/* queries imported after every run was
+				 * mined (db_mine_not_in_run()) */
 };
 
 struct stats_source {

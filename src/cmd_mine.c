@@ -24,8 +24,10 @@ static const struct opt_cmd mine_cmd = {
 	"sampler, store all retrieved candidates with the filter that fired,\n"
 	"and print a summary.  People's decisions count: a passage labelled a\n"
 	"false negative is a positive of its query, dropped passages and\n"
-	"queries are left out.  Options override the mine.* config keys;\n"
-	"with --refilter, the filter options not given keep the run's.\n",
+	"queries are left out, one labelled a true negative is kept against\n"
+	"max_score, the margins and sampling.  Options override the mine.*\n"
+	"config keys; with --refilter, the filter options not given keep the\n"
+	"run's.\n",
 	minejob_opts,
 };
 

@@ -58,6 +58,8 @@ stats_counts_json(const struct stats_counts *c, bool totals)
 				    json_integer(c->decisions));
 		json_object_set_new(o, "decisions_live",
 				    json_integer(c->decisions_live));
+		json_object_set_new(o, "queries_not_in_run",
+				    json_integer(c->not_in_run));
 	}
 	return o;
 }
@@ -453,7 +455,14 @@ cmd_stats(int argc, char **argv)
 		json_decref(o);
 	} else {
 		printf("project     %s\n", p.dir);
-		printf("queries     %lld\n", (long long)tot.queries);
+		printf("queries     %lld", (long long)tot.queries);
+		/* export leaves them out, and not for "too few negatives" */
+		if (tot.not_in_run)
+			printf(" (%lld not in the run: imported after it was "
+			       "mined; negsieve mine mines them, after "
+			       "negsieve embed for dense)",
+			       (long long)tot.not_in_run);
+		putchar('\n');
 		printf("passages    %lld (%lld external ids)\n",
 		       (long long)tot.passages, (long long)tot.passage_ids);
 		/* BM25 and review's search find nothing in text the index

@@ -209,6 +209,7 @@ enum qfate {
 	Q_MAX_FLAGGED,		/* more false negatives than max_flagged */
 	Q_NO_POSITIVE,		/* no positive left */
 	Q_FEW_NEGATIVES,	/* fewer negatives than needed */
+	Q_NOT_IN_RUN,		/* as few, imported after the runs */
 };
 
 /*
@@ -297,8 +298,10 @@ job_decide(struct job *j, const struct export_query *q, struct qcounts *qc,
 	if (j->pos.n == 0)
 		return Q_NO_POSITIVE;
 	need = s->format == EXPORTFMT_NTUPLE ? s->negatives : s->min_negatives;
+	/* a query no run mined has no candidates: not "too few", but
+	 * waiting for a mine */
 	if ((int64_t)j->neg.n < need)
-		return Q_FEW_NEGATIVES;
+		return q->unmined ? Q_NOT_IN_RUN : Q_FEW_NEGATIVES;
 	return Q_WRITTEN;
 }
 
@@ -326,6 +329,9 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 		break;
 	case Q_FEW_NEGATIVES:
 		c->q_few_negatives++;
+		break;
+	case Q_NOT_IN_RUN:
+		c->q_not_in_run++;
 		break;
 	case Q_WRITTEN:
 		if ((rc = exportfmt_query(j->fmt, q, j->pos.v, j->pos.n,
@@ -533,6 +539,7 @@ counts_json(const struct exportjob_counts *c)
 		{ "queries_without_positive", c->q_no_positive },
 		{ "queries_with_few_negatives", c->q_few_negatives },
 		{ "queries_without_text", c->q_no_text },
+		{ "queries_not_in_run", c->q_not_in_run },
 		{ "fn_without_id", c->qrels_no_id },
 	};
 	json_t *o = json_object();
@@ -682,9 +689,15 @@ exportjob_print(const struct exportjob_settings *s,
 		"--max-flagged\n", "queries dropped", (long long)c->q_people,
 		(long long)c->q_action, (long long)c->q_max_flagged);
 	fprintf(fp, "%-18s%lld without a positive, %lld with too few "
-		"negatives, %lld without text\n", "queries left out",
+		"negatives, %lld without text", "queries left out",
 		(long long)c->q_no_positive, (long long)c->q_few_negatives,
 		(long long)c->q_no_text);
+	if (c->q_not_in_run)
+		fprintf(fp, ", %lld not in the run (imported after it was "
+			"mined: negsieve mine, after negsieve embed for "
+			"dense)",
+			(long long)c->q_not_in_run);
+	fputc('\n', fp);
 	fprintf(fp, "%-18s%lld judged + %lld added by relabelling",
 		"positives", (long long)c->positives,
 		(long long)c->relabelled);

@@ -141,6 +141,8 @@ struct exportjob_counts {
 	int64_t q_few_negatives;	/* fewer than min_negatives (or the
 					 * n-tuple size) */
 	int64_t q_no_text;		/* query known by id only */
+	int64_t q_not_in_run;		/* imported after the runs were mined:
+					 * no candidates, a positive */
 	int64_t qrels_no_id;		/* qrels: passages without an id */
 	/* each query's newest run (no --run): queries whose negatives
 	 * come from an older run than the newest, which kept none */

@@ -232,17 +232,22 @@ keyed_cmp(const void *a, const void *b)
  * Choose p->num_negatives of the kept candidates; the rest become
  * FILTER_UNSAMPLED.  Weighted sampling without replacement uses the
  * Gumbel-top-k trick (key = log w + Gumbel noise), which works on log
- * weights and so never underflows for SimANS.
+ * weights and so never underflows for SimANS.  The candidates labelled a
+ * true negative (@tn[i], NULL: none) are chosen first; they draw their
+ * keys all the same, so that the others' keys, and the sample of a query
+ * whose labelled candidates it chose anyway, are what they were without
+ * the labels.
  */
 static void
 filter_sample(const struct filter_params *p, int64_t query_id, double anchor,
-	      struct filter_cand *c, size_t n, size_t kept)
+	      struct filter_cand *c, size_t n, size_t kept,
+	      const bool *tn)
 {
 	struct keyed *k;
-	size_t m = 0;
+	size_t m = 0, ntn = 0, want = (size_t)p->num_negatives;
 	uint64_t st;
 
-	if (p->num_negatives <= 0 || kept <= (size_t)p->num_negatives)
+	if (p->num_negatives <= 0 || kept <= want)
 		return;
 	st = p->seed ^ ((uint64_t)query_id * 0xd1342543de82ef95ULL);
 	(void)filter_rng_next(&st);
@@ -277,11 +282,29 @@ filter_sample(const struct filter_params *p, int64_t query_id, double anchor,
 			break;
 		}
 		k[m].idx = i;
+		ntn += tn && tn[i];
 		m++;
 	}
 	qsort(k, m, sizeof(*k), keyed_cmp);
-	for (size_t j = (size_t)p->num_negatives; j < m; j++)
-		c[k[j].idx].reason = FILTER_UNSAMPLED;
+	if (ntn == 0) {
+		for (size_t j = want; j < m; j++)
+			c[k[j].idx].reason = FILTER_UNSAMPLED;
+		free(k);
+		return;
+	}
+	/* the labelled ones first, then the best of the others; a
+	 * labelled one past the first num_negatives keys is one that
+	 * sampling would have left out */
+	for (size_t j = 0, others = 0; j < m; j++) {
+		struct filter_cand *x = &c[k[j].idx];
+
+		if (tn[k[j].idx]) {
+			if (j >= want && x->tn_over == FILTER_KEPT)
+				x->tn_over = FILTER_UNSAMPLED;
+		} else if (ntn + others++ >= want) {
+			x->reason = FILTER_UNSAMPLED;
+		}
+	}
 	free(k);
 }
 
@@ -297,18 +320,39 @@ filter_apply_decided(const struct filter_params *p, int64_t query_id,
 		     double anchor, const unsigned char *decided,
 		     struct filter_cand *c, size_t n)
 {
+	struct filter_params guess = *p;
+	bool *tn = NULL;
 	size_t kept = 0;
 
+	/* the rules a true-negative label answers (filter.h) */
+	guess.max_score = guess.abs_margin = guess.rel_margin = NAN;
 	for (size_t i = 0; i < n; i++) {
-		if (decided && decided[i] != FILTER_KEPT && !c[i].is_positive)
-			c[i].reason = (enum filter_reason)decided[i];
-		else
-			c[i].reason = filter_check(p, anchor, &c[i]);
+		c[i].tn_over = FILTER_KEPT;
+		c[i].tn_unflagged = false;
 		c[i].near_dup = !isnan(p->near_dup) && !isnan(c[i].dup_sim) &&
 				c[i].dup_sim >= p->near_dup;
+		if (decided && decided[i] == FILTER_DECIDED_TN &&
+		    !c[i].is_positive) {
+			enum filter_reason r = filter_check(p, anchor, &c[i]);
+
+			if (!tn)
+				tn = xcalloc(n + 1, sizeof(*tn));
+			tn[i] = true;
+			c[i].reason = filter_check(&guess, anchor, &c[i]);
+			if (c[i].reason == FILTER_KEPT)
+				c[i].tn_over = (unsigned char)r;
+			c[i].tn_unflagged = c[i].near_dup;
+			c[i].near_dup = false;
+		} else if (decided && decided[i] != FILTER_KEPT &&
+			   !c[i].is_positive) {
+			c[i].reason = (enum filter_reason)decided[i];
+		} else {
+			c[i].reason = filter_check(p, anchor, &c[i]);
+		}
 	}
 	if (p->rank_of == RANK_OF_NEGATIVES) {
-		/* the window counts the survivors, in retrieval order */
+		/* the window counts the survivors, in retrieval order (a
+		 * labelled true negative among them) */
 		struct rank_idx *o = xmalloc((n + 1) * sizeof(*o));
 		size_t m = 0;
 
@@ -325,7 +369,17 @@ filter_apply_decided(const struct filter_params *p, int64_t query_id,
 	}
 	for (size_t i = 0; i < n; i++)
 		kept += c[i].reason == FILTER_KEPT;
-	filter_sample(p, query_id, anchor, c, n, kept);
-	return kept < (size_t)p->num_negatives || p->num_negatives <= 0
-		       ? kept : (size_t)p->num_negatives;
+	filter_sample(p, query_id, anchor, c, n, kept, tn);
+	kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* a labelled one left out anyway overruled nothing */
+		if (tn && tn[i] && c[i].reason != FILTER_KEPT) {
+			c[i].near_dup = c[i].tn_unflagged;
+			c[i].tn_unflagged = false;
+			c[i].tn_over = FILTER_KEPT;
+		}
+		kept += c[i].reason == FILTER_KEPT;
+	}
+	free(tn);
+	return kept;
 }

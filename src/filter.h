@@ -45,6 +45,10 @@ enum filter_reason {
  * dropped_query), not a rule? */
 #define FILTER_DECIDED(r) ((r) >= FILTER_LABEL_FN && (r) < FILTER_NREASONS)
 
+/* In the @decided array of filter_apply_decided(): a person labelled the
+ * candidate a true negative (no reason: it is kept, see there). */
+#define FILTER_DECIDED_TN 0xff
+
 enum filter_anchor { FILTER_ANCHOR_MIN, FILTER_ANCHOR_MEAN, FILTER_ANCHOR_MAX };
 
 enum filter_sampling { SAMPLING_TOP, SAMPLING_RANDOM, SAMPLING_SIMANS };
@@ -87,6 +91,12 @@ struct filter_cand {
 	bool same_text;		/* text equals a positive's or the query's */
 	enum filter_reason reason; /* out: FILTER_KEPT or the filter that fired */
 	bool near_dup;		/* out: dup_sim >= near_dup */
+	/* out, for a candidate labelled a true negative: the rule that
+	 * would have left it out had nobody labelled it (FILTER_MAX_SCORE,
+	 * a margin, or FILTER_UNSAMPLED; FILTER_KEPT: none), and whether it
+	 * would have been flagged near-duplicate */
+	unsigned char tn_over;
+	bool tn_unflagged;
 };
 
 /* The option rows of struct filter_params (src/opt.h): --range-min ...
@@ -130,11 +140,21 @@ size_t filter_apply(const struct filter_params *p, int64_t query_id,
  * filter_apply() honouring people's decisions: @decided[i] (NULL: none)
  * is FILTER_KEPT, or the reason a decision gives candidate i
  * (FILTER_LABEL_FN, FILTER_DROP_PASSAGE, FILTER_DROP_QUERY, or
- * FILTER_SAME_TEXT for a text equal to a false negative's).  A decision
- * fires after `positive` and before every rule, so a decided candidate
- * takes no place in the rank window of RANK_OF_NEGATIVES nor in the
- * sample.  The caller includes the scores of the candidates labelled
- * false negative in @anchor (they are positives now).
+ * FILTER_SAME_TEXT for a text equal to a false negative's), or
+ * FILTER_DECIDED_TN.  A decision fires after `positive` and before every
+ * rule, so a decided candidate takes no place in the rank window of
+ * RANK_OF_NEGATIVES nor in the sample.  The caller includes the scores of
+ * the candidates labelled false negative in @anchor (they are positives
+ * now).
+ *
+ * A candidate labelled a true negative answers the rules that guess a
+ * false negative: max_score and the two margins do not leave it out, it
+ * is not flagged near-duplicate, and the sample takes it first (it counts
+ * toward num_negatives; sampling fills the places left).  The rules that
+ * say nothing about its label still do: positive, same_text, the rank
+ * window (the search did not put it there) and min_score (too easy to
+ * teach anything, whatever its label).  c[i].tn_over and tn_unflagged say
+ * what a label overruled.
  */
 size_t filter_apply_decided(const struct filter_params *p, int64_t query_id,
 			    double anchor, const unsigned char *decided,

@@ -131,7 +131,9 @@ labels_same_text(struct db *db, const struct db_mine_labels *lab, int64_t lo,
 			    NS_OK && h)
 			fh[nf++] = h;
 	for (size_t i = 0; i < n && rc == NS_OK && nf; i++) {
-		if (decided[i] != FILTER_KEPT || c[i].is_positive ||
+		/* (a true negative too: the text is a positive's now) */
+		if ((decided[i] != FILTER_KEPT &&
+		     decided[i] != FILTER_DECIDED_TN) || c[i].is_positive ||
 		    c[i].same_text)
 			continue;
 		if ((rc = db_mine_passage_hash(db, c[i].passage_id, &h, err)))
@@ -184,10 +186,12 @@ mine_filter_query(struct db *db, const struct db_mine_labels *lab,
 						  lab->ndropped_p,
 						  c[i].passage_id))
 			l = LABEL_DROP_PASSAGE;
-		if (c[i].is_positive || l == LABEL_NONE || l == LABEL_TN)
+		if (c[i].is_positive || l == LABEL_NONE)
 			continue;
 		any = true;
-		if (l == LABEL_DROP_QUERY) {
+		if (l == LABEL_TN) {
+			decided[i] = FILTER_DECIDED_TN;
+		} else if (l == LABEL_DROP_QUERY) {
 			decided[i] = FILTER_DROP_QUERY;
 		} else if (l == LABEL_DROP_PASSAGE) {
 			decided[i] = FILTER_DROP_PASSAGE;

@@ -1410,12 +1410,18 @@ refilter_publish(struct db *db, int64_t run, const struct filter_params *fp,
 	struct refilter r = { db, run, fp, &lab, sum };
 	enum ns_rc rc;
 
+	int64_t upto;
+
 	memset(&lab, 0, sizeof(lab));
 	if ((rc = db_mine_labels(db, &lab, err)) == NS_OK)
 		rc = db_mine_pool_count(db, run) > 0 ?
 		     mine_publish(db, run, fp, &lab, sum, err) :
 		     db_mine_each(db, run, refilter_query, &r, err);
 	db_mine_labels_free(&lab);
+	/* the queries it leaves alone, which export would otherwise
+	 * count as having too few negatives */
+	if (rc == NS_OK)
+		rc = db_mine_not_in_run(db, run, &upto, &sum->not_in_run, err);
 	return rc;
 }
 

@@ -114,6 +114,9 @@ summary_add_query(struct summary *s, const double *pos, size_t npos,
 		s->near_dup += c[i].near_dup;
 		if (c[i].reason != FILTER_KEPT)
 			continue;
+		if (c[i].tn_over != FILTER_KEPT)
+			s->tn_kept[c[i].tn_over]++;
+		s->tn_unflagged += c[i].tn_unflagged;
 		kept++;
 		summary_col_add(&s->neg, c[i].score);
 		if (!isnan(anchor))
@@ -142,6 +145,40 @@ summary_row(FILE *fp, const char *name, double a, double b, double c)
 	summary_cell(fp, b);
 	summary_cell(fp, c);
 	fputc('\n', fp);
+}
+
+/* The candidates that people's true-negative labels kept, by the rule
+ * that would have left them out (filter.h), and those not flagged. */
+static void
+summary_print_tn(const struct summary *s, FILE *fp)
+{
+	int64_t kept = 0;
+	const char *sep = "";
+
+	for (int r = 1; r < FILTER_NREASONS; r++)
+		kept += s->tn_kept[r];
+	if (kept) {
+		fprintf(fp, "Kept %lld candidates (%.2f%%) that people labelled "
+			"true negative although a rule would have left them "
+			"out (", (long long)kept,
+			100.0 * (double)kept / (double)s->candidates);
+		for (int i = 0; i < FILTER_NREASONS - 1; i++) {
+			enum filter_reason r = filter_reason_order[i];
+
+			if (!s->tn_kept[r])
+				continue;
+			fprintf(fp, "%s%s %lld", sep, filter_reason_name(r),
+				(long long)s->tn_kept[r]);
+			sep = ", ";
+		}
+		fputs(")\n", fp);
+	}
+	if (s->tn_unflagged)
+		fprintf(fp, "Did not flag %lld candidates (%.2f%%) as "
+			"near-duplicates: people labelled them true "
+			"negative\n", (long long)s->tn_unflagged,
+			100.0 * (double)s->tn_unflagged /
+				(double)s->candidates);
 }
 
 void
@@ -211,6 +248,7 @@ summary_print(const struct summary *s, const struct filter_params *p,
 			"people's decisions (labelled false negative, dropped "
 			"passage or dropped query)\n", (long long)decided,
 			100.0 * (double)decided / (double)s->candidates);
+	summary_print_tn(s, fp);
 	if (s->near_dup)
 		fprintf(fp, "Flagged %lld candidates (%.2f%%) as near-duplicates "
 			"of a positive (similarity >= %g)\n",
@@ -241,6 +279,11 @@ summary_print(const struct summary *s, const struct filter_params *p,
 		else
 			fputc('\n', fp);
 	}
+	if (s->not_in_run)
+		fprintf(fp, "%lld queries of the project are not in the run: "
+			"imported after it was mined, they have no candidates "
+			"(a refilter works on the run's queries; negsieve "
+			"mine mines them, after negsieve embed for dense)\n", (long long)s->not_in_run);
 	if (s->short_queries)
 		fprintf(fp, "Could not find %d negatives for %lld queries "
 			"(%.2f%%)\n", p->num_negatives,

@@ -42,6 +42,9 @@ struct summary {
 	int64_t reasons[FILTER_NREASONS]; /* candidates per first filter */
 	int64_t candidates;		/* candidates seen */
 	int64_t near_dup;		/* candidates flagged near-duplicate */
+	int64_t tn_kept[FILTER_NREASONS]; /* candidates labelled true
+					 * negative kept against this rule */
+	int64_t tn_unflagged;		/* ... not flagged near-duplicate */
 	int64_t queries;		/* queries mined */
 	int64_t short_queries;		/* queries with < num_negatives kept */
 	int64_t no_positive;		/* queries without a positive */
@@ -49,6 +52,8 @@ struct summary {
 					 * exactly 0 */
 	bool bm25;			/* BM25 scores: a 0 is a positive
 					 * sharing no term with its query */
+	int64_t not_in_run;		/* a refilter: queries of the project
+					 * imported after the run was mined */
 };
 
 void summary_init(struct summary *s);

@@ -738,4 +738,68 @@ print(sum(t in r["neg"] for r in map(json.loads, open(sys.argv[1]))))' "$T/drop.
 else
 	skip "no $S"
 fi
+
+# Queries imported after the run was mined are in no run: export, stats
+# and the refilter count them apart, not among those with too few
+# negatives (a refilter keeps the run's queries; a new mine takes them).
+U=$T/unmined
+"$NEGSIEVE" init "$U" >/dev/null
+uq() { sqlite3 "$U/negsieve.db" "$1"; }
+uq "INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','red apple pie',1), (2,'q2','green tea cake',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'red apple pie with cream',1), (2,'apple pie recipe',1),
+ (3,'red apple',1), (4,'green tea cake with matcha',1), (5,'green tea',1),
+ (6,'a cake',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,4,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');"
+"$NEGSIEVE" mine --method bm25 --num-negatives 2 "$U" >/dev/null
+run "$NEGSIEVE" export --min-negatives 3 -o "$T/un.jsonl" "$U"
+is_in "$out" "queries left out  0 without a positive, 2 with too few negatives, 0 without text
+" "unmined: none before an import (q1, q2 have too few for --min-negatives 3)"
+uq "INSERT INTO source(id,path,format,created_at) VALUES(2,'t2','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES (3,'q3','apple cake',2);
+INSERT INTO qrel VALUES(3,2,1,NULL,2);"
+run "$NEGSIEVE" export -o "$T/un.jsonl" "$U"
+is "$rc" 0 "unmined: export after an import of a query"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 0 without text, 1 not in the run (imported after it was mined: negsieve mine, after negsieve embed for dense)" \
+   "unmined: export counts the new query apart"
+is "$(uq "SELECT json_extract(counts, '\$.queries_not_in_run') || ' ' || json_extract(counts, '\$.queries_with_few_negatives') FROM export ORDER BY id DESC LIMIT 1")" \
+   "1 0" "unmined: ... in the export's record too"
+run "$NEGSIEVE" export --min-negatives 3 -o "$T/un.jsonl" "$U"
+is_in "$out" "2 with too few negatives, 0 without text, 1 not in the run" \
+   "unmined: the mined ones with too few are still counted as such"
+run "$NEGSIEVE" stats "$U"
+is_in "$out" "queries     3 (1 not in the run: imported after it was mined; negsieve mine mines them, after negsieve embed for dense)" \
+   "unmined: stats says so"
+run "$NEGSIEVE" stats --json "$U"
+is "$(printf '%s' "$out" | $PY -c 'import json, sys; print(json.load(sys.stdin)["queries_not_in_run"])')" 1 \
+   "unmined: stats --json: queries_not_in_run"
+run "$NEGSIEVE" mine --refilter "$U"
+is "$rc" 0 "unmined: a refilter"
+is_in "$out" "1 queries of the project are not in the run: imported after it was mined, they have no candidates (a refilter works on the run's queries; negsieve mine mines them, after negsieve embed for dense)" \
+   "unmined: the refilter says it leaves the new query alone"
+"$NEGSIEVE" mine --method bm25 --num-negatives 2 "$U" >/dev/null
+run "$NEGSIEVE" stats "$U"
+is "$(printf '%s\n' "$out" | grep '^queries ')" "queries     3" "unmined: a new mine takes it"
+run "$NEGSIEVE" export -o "$T/un.jsonl" "$U"
+ok "unmined: ... and export no longer counts it" sh -c '! printf "%s" "$1" | grep -q "not in the run"' - "$out"
+run "$NEGSIEVE" export --run 1 -o "$T/un.jsonl" "$U"
+is_in "$out" ", 1 not in the run (" "unmined: --run 1, mined before the import: still not in it"
+run "$NEGSIEVE" mine --refilter --run 1 "$U"
+is_in "$out" "1 queries of the project are not in the run" "unmined: nor in its refilter"
+# the runs' queries cannot be read: stats and export fail, saying why;
+# export writes and records nothing
+uq "ALTER TABLE run_pool RENAME COLUMN query_id TO qid"
+n0=$(uq "SELECT count(*) FROM export")
+rm -f "$T/un.jsonl"
+run "$NEGSIEVE" export -o "$T/un.jsonl" "$U"
+is "$rc" 5 "unmined: unreadable runs: export fails"
+is_in "$err" "negsieve: preparing a statement: no such column: p.query_id" "... saying what it could not read"
+ok "... writes nothing" test ! -e "$T/un.jsonl"
+is "$(uq "SELECT count(*) FROM export")" "$n0" "... and records nothing"
+run "$NEGSIEVE" stats "$U"
+is "$rc" 5 "unmined: unreadable runs: stats fails"
+is_in "$err" "no such column: p.query_id" "... saying what it could not read"
 done_testing

@@ -257,6 +257,90 @@ run "$NEGSIEVE" mine --method bm25 --num-negatives 5 "$D"
 is "$(dq "SELECT group_concat(query_id, ' ') FROM candidate WHERE passage_id = 4 AND run_id = (SELECT max(id) FROM run)")" 3 \
    "a new run: the same"
 
+# A person's true negative answers the rules that guess false negatives:
+# an FN label that joins the positives' scores moves the anchor of the
+# margin below a candidate labelled TN, which the refilter keeps (and says
+# so) and export writes.  bm25 scores of q1: 5 0.240, 3 0.185, positive
+# 1 0.167, 2 0.151, 4 ~2e-6, 6 ~1e-6.
+K=$T/tn
+"$NEGSIEVE" init "$K" >/dev/null
+sqlite3 "$K/negsieve.db" "
+INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','red apple pie',1), (2,'q2','green tea cake',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'red apple pie with cream',1), (2,'red apple pie recipe from grandma',1),
+ (3,'red apple and pie',1), (4,'apple pie',1), (5,'red apple',1),
+ (6,'a pie',1), (7,'green tea cake with matcha',1), (8,'green tea',1),
+ (9,'tea cake',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,7,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');
+INSERT INTO annotator(name, created_at) VALUES ('a', 'now');"
+kq() { sqlite3 "$K/negsieve.db" "$1"; }
+# label Q P ACTION: a decision of annotator a
+label() {
+	kq "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	    VALUES ($1, $2, 1, '$3', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+}
+kreasons() {
+	python3 "$top_srcdir/tests/pool.py" "$K/negsieve.db" "$1" |
+	awk -F'\t' -v q="$2" '$1 == q { printf "%s:%s ", $2, $5 }'
+}
+kept_rows() {
+	kq "SELECT group_concat(id || ':' || query_id || ':' || passage_id || ':' || coalesce(flag, '-'), ' ') FROM candidate WHERE filter IS NULL"
+}
+run "$NEGSIEVE" mine --method bm25 --num-negatives 0 --relative-margin 0.05 "$K"
+is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:- 6:- " \
+   "tn: the margin keeps 2, 4 and 6 of q1"
+label 1 2 tn
+rows=$(kept_rows)
+run "$NEGSIEVE" mine --refilter "$K"
+is "$rc" 0 "tn: a refilter after a TN on a kept candidate"
+is "$(kept_rows)" "$rows" "tn: ... leaves every kept row as it was (nothing rewritten)"
+ok "tn: ... and the summary has nothing to say about it" \
+   sh -c '! printf "%s" "$1" | grep -q "true negative"' - "$out"
+label 1 4 fn
+run "$NEGSIEVE" mine --refilter "$K"
+is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:- " \
+   "tn: the FN moves the anchor below 2, whose TN keeps it"
+is_in "$out" "Kept 1 candidates (11.11%) that people labelled true negative although a rule would have left them out (relative_margin 1)" \
+   "tn: the summary counts the TN kept against the margin"
+run "$NEGSIEVE" export -o "$T/tn.jsonl" "$K"
+is "$rc" 0 "tn: export"
+is "$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["query"] == "red apple pie": print(" | ".join(sorted(r["neg"])))' "$T/tn.jsonl")" \
+   "a pie | red apple pie recipe from grandma" "tn: export writes the TN as a negative"
+# the rules that say nothing about a label still apply
+run "$NEGSIEVE" mine --refilter --num-negatives 1 "$K"
+is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:unsampled " \
+   "tn: it takes the one place of --num-negatives 1"
+label 1 6 tn
+run "$NEGSIEVE" mine --refilter --min-score 0.1 "$K"
+is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:min_score " \
+   "tn: a TN below --min-score stays out"
+run "$NEGSIEVE" mine --refilter --min-score off --range-max 5 "$K"
+is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:rank " \
+   "tn: so does one outside the rank window"
+label 1 5 tn
+run "$NEGSIEVE" mine --refilter --max-score 0.2 --relative-margin off "$K"
+is "$(kreasons 1 1)" "5:- 3:unsampled 1:positive 2:- 4:false_negative 6:rank " \
+   "tn: two TNs kept, one against --max-score, both against --num-negatives 1"
+is_in "$out" "although a rule would have left them out (max_score 1, unsampled 1)" \
+   "tn: the summary names the rules overruled"
+# dense: a near-duplicate of the positive labelled TN is not flagged (5 of
+# q1, labelled above, and one of q2)
+run "$NEGSIEVE" mine --num-negatives 0 --near-duplicate 0.5 "$K"
+is_in "$out" "Did not flag 1 candidates" "tn: a new run does not flag a TN near-duplicate"
+dup=$(kq "SELECT passage_id FROM candidate WHERE run_id = 2 AND query_id = 2 AND flag = 'near_duplicate' ORDER BY rank LIMIT 1")
+ok "tn: dense mining flags a near-duplicate in q2 ($dup)" test -n "$dup"
+label 2 "${dup:-0}" tn
+run "$NEGSIEVE" mine --refilter "$K"
+is "$(kq "SELECT coalesce(flag, '-') FROM candidate WHERE run_id = 2 AND query_id = 2 AND passage_id = ${dup:-0}")" "-" \
+   "tn: the TN near-duplicate is kept, not flagged"
+is_in "$out" "Did not flag 2 candidates" "tn: and the summary says so"
+
 # labels that cannot be read: nothing changes
 runs=$(q "SELECT count(*) FROM run")
 cp "$P/negsieve.db" "$T/before.db"

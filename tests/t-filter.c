@@ -389,11 +389,122 @@ test_apply_decided(void)
 	is_int(filter_reason_parse("dropped_query"), FILTER_DROP_QUERY, "parse");
 }
 
+/* A person's true negative answers the rules that guess false
+ * negatives (max_score, the margins, the near-duplicate flag) and is
+ * sampled first; positive, same_text, min_score and the rank window still
+ * leave it out. */
+static void
+test_apply_tn(void)
+{
+	struct filter_params p;
+	struct filter_cand c[8], b[8];
+	unsigned char d[8];
+	struct summary s;
+	double one = 1.0;
+	char buf[2048];
+	FILE *fp;
+	size_t kept;
+
+	filter_params_default(&p);
+	p.range_max = 7;
+	p.max_score = 0.95;
+	p.min_score = 0.2;
+	p.rel_margin = 0.1;		/* anchor 1.0: drop s > 0.9 */
+	p.near_dup = 0.98;
+	p.num_negatives = 2;
+	p.sampling = SAMPLING_RANDOM;
+	p.seed = 7;
+	for (int i = 0; i < 8; i++) {
+		c[i] = cand(30 + i, i + 1, 0.99 - 0.1 * i);
+		d[i] = FILTER_DECIDED_TN;
+	}
+	/* 0.99 max_score, 0.89 kept, 0.79 kept, 0.69 near-dup, 0.59 same
+	 * text, 0.49 positive, 0.39 rank 7 ok, 0.29 rank 8 out of window */
+	c[3].dup_sim = 0.99;
+	c[4].same_text = true;
+	c[5].is_positive = true;
+	c[1].score = 0.92;		/* within the margin */
+	c[6].score = 0.1;		/* below min_score */
+	kept = filter_apply_decided(&p, 5, 1.0, d, c, 8);
+	is_int(c[0].reason, FILTER_KEPT, "tn: kept above max_score");
+	is_int(c[0].tn_over, FILTER_MAX_SCORE, "tn: ... which it overruled");
+	is_int(c[1].reason, FILTER_KEPT, "tn: kept within relative_margin");
+	is_int(c[1].tn_over, FILTER_REL_MARGIN, "tn: ... which it overruled");
+	is_int(c[2].reason, FILTER_KEPT, "tn: kept beyond num_negatives");
+	is_int(c[3].reason, FILTER_KEPT, "tn: near-duplicate kept");
+	ok(!c[3].near_dup && c[3].tn_unflagged, "tn: ... and not flagged");
+	is_int(c[4].reason, FILTER_SAME_TEXT, "tn: same_text still fires");
+	is_int(c[5].reason, FILTER_POSITIVE, "tn: a positive stays one");
+	is_int(c[6].reason, FILTER_MIN_SCORE, "tn: min_score still fires");
+	is_int(c[6].tn_over, FILTER_KEPT, "tn: ... and it overruled nothing");
+	is_int(c[7].reason, FILTER_RANK, "tn: the rank window still fires");
+	is_int((long long)kept, 4, "tn: all four kept past num_negatives 2");
+	summary_init(&s);
+	summary_add_query(&s, &one, 1, 1.0, c, 8, 2);
+	fp = fmemopen(buf, sizeof(buf), "w");
+	summary_print(&s, &p, fp);
+	fclose(fp);
+	/* (of c[2] and c[3], sampling alone would have chosen one: seed 7) */
+	ok(strstr(buf, "Kept 3 candidates (37.50%) that people labelled true "
+		  "negative although a rule would have left them out "
+		  "(max_score 1, relative_margin 1, unsampled 1)") != NULL,
+	   "tn: the summary counts what the labels overruled");
+	ok(strstr(buf, "Did not flag 1 candidates (12.50%) as "
+		  "near-duplicates: people labelled them true negative") !=
+		   NULL, "tn: and the near-duplicates not flagged");
+	summary_fini(&s);
+
+	/* sampling fills the places the labelled ones leave, and the
+	 * others draw the keys they drew without the labels */
+	p.max_score = p.min_score = p.rel_margin = p.near_dup = NAN;
+	p.range_max = 0;
+	p.num_negatives = 3;
+	for (int i = 0; i < 8; i++) {
+		b[i] = cand(30 + i, i + 1, 0.9 - 0.1 * i);
+		d[i] = FILTER_KEPT;
+	}
+	memcpy(c, b, sizeof(c));
+	filter_apply(&p, 9, NAN, c, 8);
+	for (int i = 0, first = -1, out = -1; i < 8; i++) {
+		if (c[i].reason == FILTER_KEPT && first < 0)
+			first = i;
+		if (c[i].reason == FILTER_UNSAMPLED && out < 0)
+			out = i;
+		if (i == 7) {
+			struct filter_cand t[8];
+			int nk = 0, same = 1;
+
+			/* a sampled one labelled: the sample is the same */
+			memcpy(t, b, sizeof(t));
+			d[first] = FILTER_DECIDED_TN;
+			filter_apply_decided(&p, 9, NAN, d, t, 8);
+			for (int j = 0; j < 8; j++)
+				same &= t[j].reason == c[j].reason;
+			ok(same, "tn: labelling a sampled one keeps the sample");
+			is_int(t[first].tn_over, FILTER_KEPT,
+			       "tn: ... and overrules nothing");
+			/* an unsampled one labelled: it takes a place */
+			d[first] = FILTER_KEPT;
+			d[out] = FILTER_DECIDED_TN;
+			memcpy(t, b, sizeof(t));
+			filter_apply_decided(&p, 9, NAN, d, t, 8);
+			for (int j = 0; j < 8; j++)
+				nk += t[j].reason == FILTER_KEPT;
+			is_int(nk, 3, "tn: still num_negatives kept");
+			is_int(t[out].reason, FILTER_KEPT,
+			       "tn: the unsampled labelled one is kept");
+			is_int(t[out].tn_over, FILTER_UNSAMPLED,
+			       "tn: ... against sampling");
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_rank_of();
 	test_apply_decided();
+	test_apply_tn();
 	test_anchor();
 	test_filters();
 	test_apply_top();
