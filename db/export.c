@@ -74,6 +74,7 @@ struct export_reader {
 	sqlite3_stmt *cursor;		/* the queries, in id order */
 	struct run_streams *runs;	/* newest first */
 	size_t nruns;
+	size_t unfinished;		/* runs passed over: not finished */
 	struct stream positives;	/* qrel grade > 0 with passages */
 	struct stream judged;		/* qrel grade <= 0 */
 	struct stream verdicts;		/* item_auto */
@@ -437,8 +438,10 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 		/* an unfinished run (a mine killed on the way) has nothing
 		 * to export yet */
 		if (!sqlite3_column_int(st, 2)) {
-			if (run <= 0)
+			if (run <= 0) {
+				r->unfinished++;
 				continue;
+			}
 			sqlite3_reset(st);
 			rc = err_set(err, NS_ENOTFOUND, "run %lld: unfinished "
 				     "(its mining was interrupted); run "
@@ -537,6 +540,38 @@ int64_t
 export_reader_newest(const struct export_reader *r)
 {
 	return r->nruns ? r->runs[0].id : 0;
+}
+
+size_t
+export_reader_runs(const struct export_reader *r, size_t *unfinished)
+{
+	if (unfinished)
+		*unfinished = r->unfinished;
+	return r->nruns;
+}
+
+enum ns_rc
+export_reader_kept(struct export_reader *r, bool *any, struct ns_err *err)
+{
+	/* by candidate_run; the first kept row ends it */
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM candidate"
+		" WHERE run_id = ?1 AND filter IS NULL)";
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	enum ns_rc rc;
+
+	*any = false;
+	for (size_t i = 0; i < r->nruns && !*any; i++) {
+		if (!(st = db_prep(r->db, sql, err)))
+			return NS_EDB;
+		sqlite3_bind_int64(st, 1, r->runs[i].id);
+		if ((rc = db_step_int(r->db, st, &v, "reading the candidates",
+				      err)))
+			return rc;
+		*any = v != 0;
+	}
+	return NS_OK;
 }
 
 bool

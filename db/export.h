@@ -158,6 +158,15 @@ int64_t export_reader_fit(const struct export_reader *r);
 
 /* The newest finished run read (0: none). */
 int64_t export_reader_newest(const struct export_reader *r);
+
+/* The finished runs read; *@unfinished (may be NULL) gets the unfinished
+ * ones passed over (a mine interrupted, which the next mine resumes). */
+size_t export_reader_runs(const struct export_reader *r,
+			  size_t *unfinished);
+
+/* *@any: whether a run read keeps a candidate (one the filters left). */
+enum ns_rc export_reader_kept(struct export_reader *r, bool *any,
+			      struct ns_err *err);
 int64_t export_reader_decisions(const struct export_reader *r);
 
 /* Whether that cascade version has a P(FN) model (at least 10 labels,

@@ -921,6 +921,17 @@ store_query_find(struct store *st, const char *xid)
 	return id;
 }
 
+bool
+store_query_again(struct store *st, int64_t qid)
+{
+	uint64_t h = store_seen_hash('Q', st->source, qid, "");
+
+	if (store_hmap_has(st->seen, h))
+		return true;
+	store_hmap_put(st->seen, h, 1);
+	return false;
+}
+
 enum ns_rc
 store_query(struct store *st, const char *xid, const char *text, size_t len,
 	    const char *prompt, const char *type, int64_t *qid,

@@ -74,9 +74,15 @@ struct store {
 	int64_t qrels_merged_pos; /* judgments merged with a positive grade
 				   * (a known pair may have become one) */
 	int64_t candidates_shared; /* candidate merged: two ids, one text */
+	/* rows without a query id (bge, rank_llm) whose query text an
+	 * earlier row of the same input had: one query, the rows merged
+	 * (counted by the importer, which knows the id was derived:
+	 * store_query_again()) */
+	int64_t queries_repeated;
 	int64_t inputs_skipped;	/* inputs found imported before */
 	/* the first example of each, for the report */
 	char shared_example[200], known_example[400], cand_example[200];
+	char repeated_example[100];
 };
 
 /* One judgment to store. */
@@ -154,6 +160,10 @@ enum ns_rc store_passage(struct store *st, const char *xid,
 enum ns_rc store_query(struct store *st, const char *xid, const char *text,
 		       size_t len, const char *prompt, const char *type,
 		       int64_t *qid, enum store_hit *hit, struct ns_err *err);
+
+/* Whether query @qid was seen before in this input (st->source) by this
+ * call; marks it seen. */
+bool store_query_again(struct store *st, int64_t qid);
 
 /* The id of the passage / query with external id @xid, or 0 if none (or
  * if writing the waiting passage rows fails; the next write reports it). */

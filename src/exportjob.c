@@ -466,6 +466,48 @@ exportjob_plan(struct db *db, const struct exportjob_settings *s,
 	return rc;
 }
 
+/*
+ * Refuse an export that would have nothing to write from, before its
+ * file is made: a project without a finished run (imported and embedded,
+ * its mine failed or never ran), or, for the training formats, runs that
+ * keep no candidate (every one filtered).  An empty training file and
+ * status 0 would pass unnoticed down a pipeline.  The qrels formats write
+ * what people found whatever filters now hide it, so a run is enough.
+ */
+static enum ns_rc
+job_has_candidates(struct db *db, struct export_reader *rd,
+		   const struct exportjob_settings *s, struct ns_err *err)
+{
+	size_t unfinished = 0;
+	bool any = false;
+	enum ns_rc rc;
+
+	if (export_reader_runs(rd, &unfinished) == 0) {
+		if (unfinished)
+			return err_set(err, NS_EINPUT, "%s: no candidates: "
+				       "the project's mining run is "
+				       "unfinished (it was interrupted); run "
+				       "'negsieve mine %s' again to resume "
+				       "it", db_dir(db), db_dir(db));
+		return err_set(err, NS_EINPUT, "%s: no candidates: the "
+			       "project has no run yet (import negatives or "
+			       "run 'negsieve mine %s' first)", db_dir(db),
+			       db_dir(db));
+	}
+	if (exportfmt_is_qrels(s->format))
+		return NS_OK;
+	if ((rc = export_reader_kept(rd, &any, err)) || any)
+		return rc;
+	if (s->run > 0)
+		return err_set(err, NS_EINPUT, "%s: no candidates: run %lld "
+			       "keeps none (the filters left every one out; "
+			       "'negsieve stats %s' counts them)", db_dir(db),
+			       (long long)s->run, db_dir(db));
+	return err_set(err, NS_EINPUT, "%s: no candidates: no run keeps "
+		       "one (the filters left every one out; 'negsieve stats "
+		       "%s' counts them)", db_dir(db), db_dir(db));
+}
+
 /* The settings as JSON, for the record. */
 static char *
 params_json(const struct exportjob_settings *s, int file_type)
@@ -582,6 +624,7 @@ exportjob_run(struct db *db, const struct exportjob_settings *s,
 	       ? EXPORT_READ_IDS | EXPORT_READ_TEXTS : EXPORT_READ_TEXTS;
 	if ((rc = export_reader_open(db, s->run, s->all_runs, what, &rd,
 				     err)) ||
+	    (rc = job_has_candidates(db, rd, s, err)) ||
 	    (rc = outstream_open(s->output, &out, err)) ||
 	    (rc = exportfmt_begin(s->format, file_type, (int)s->negatives,
 				  out, &j.fmt, err)))

@@ -584,6 +584,15 @@ imp_report(struct imp *im, const char *input, const char *what,
 			"(%s; highest grade kept)",
 			(long long)(s->qrels_known - before->qrels_known),
 			s->known_example);
+	if (s->queries_repeated > before->queries_repeated) {
+		int64_t n = s->queries_repeated - before->queries_repeated;
+
+		fprintf(f, "; %lld record%s the query text of an earlier "
+			"record and %s merged with it (no query ids: one "
+			"text, one query; %s%s)", (long long)n,
+			n > 1 ? "s repeat" : " repeats", n > 1 ? "were" : "was",
+			n > 1 ? "e.g. " : "", s->repeated_example);
+	}
 	if (s->candidates_dup > before->candidates_dup)
 		fprintf(f, "; %lld repeated negatives ignored",
 			(long long)(s->candidates_dup -

@@ -699,7 +699,7 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 	enum store_hit hit;
 	int64_t q, p;
 	enum ns_rc rc;
-	bool scored = r->nneg > 0;
+	bool scored = r->nneg > 0, derived = !r->qxid;
 
 	if (!r->qxid) {
 		snprintf(xid, sizeof(xid), "h:%016" PRIx64,
@@ -712,6 +712,28 @@ imp_row_store(struct imp *im, const char *line, struct imp_row *r,
 	if (hit == STORE_CONFLICT)
 		return imp_conflict(im, line, imp_key_off(line, "query_id"),
 				    "query", r->qxid, err);
+	/* A row of a format with one row per query but no query id (bge,
+	 * rank_llm without qid) is its query by the text: two rows with
+	 * one text become one query with both rows' passages.  Often two
+	 * queries of the data set that share a text (an export of them
+	 * does not import back as it was): the summary counts them.  A
+	 * sentence-transformers file repeats its anchor on every row by
+	 * design, and a query of an earlier input is the point of
+	 * importing more rows for it. */
+	if (derived && (im->kind == KIND_BGE || im->kind == KIND_RANKLLM) &&
+	    store_query_again(&im->st, q)) {
+		if (!im->st.queries_repeated++) {
+			size_t n = r->qlen < 60 ? r->qlen : 60;
+
+			/* cut on a character boundary */
+			while (n < r->qlen && n > 0 &&
+			       ((unsigned char)r->qtext[n] & 0xC0) == 0x80)
+				n--;
+			snprintf(im->st.repeated_example,
+				 sizeof(im->st.repeated_example), "'%.*s%s'",
+				 (int)n, r->qtext, n < r->qlen ? "..." : "");
+		}
+	}
 	for (size_t i = 0; i < r->npos; i++) {
 		struct imp_psg *ps = &r->pos[i];
 		struct store_judgment j;

@@ -1,9 +1,12 @@
 /*
  * main.c - the negsieve command line: dispatch to subcommands.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,27 +118,45 @@ cmd_fail(const struct ns_err *err)
 	return err->rc == NS_OK ? NS_EINTERNAL : (int)err->rc;
 }
 
-int
-main(int argc, char **argv)
+/*
+ * What every command printed reached its standard output, as coreutils'
+ * close_stdout() checks: a failed write (a full disk, /dev/full, a file
+ * system that reports at close) ends in "write error" and status 4, so
+ * `negsieve init --example-config > negsieve.yaml` on a full disk does
+ * not leave a cut file behind a status 0.  stdout is line buffered: a
+ * write failed on the way leaves the stream's error flag (its errno is
+ * gone by now, unless the last flush fails again); fclose() writes what
+ * is left.  A stdout closed by the caller (>&-) that nothing was written
+ * to is no error.  @rc is the command's status, kept when it failed.
+ */
+static int
+close_stdout(int rc)
+{
+	bool failed = ferror(stdout) != 0;
+	bool pending = __fpending(stdout) != 0;
+	int e = 0;
+
+	errno = 0;
+	if (fclose(stdout) != 0) {
+		e = errno;
+		failed |= pending || e != EBADF;
+	}
+	if (!failed)
+		return rc;
+	if (e && e != EBADF)
+		fprintf(stderr, "negsieve: standard output: write error: "
+			"%s\n", strerror(e));
+	else
+		fprintf(stderr, "negsieve: standard output: write error\n");
+	return rc == NS_OK ? NS_EIO : rc;
+}
+
+static int
+run(int argc, char **argv)
 {
 	const struct command *c;
 
-	ompenv_reexec(argc, argv);
 	setlocale(LC_ALL, "");
-	/*
-	 * Standard output line by line, to a file or a pipe too (stdio
-	 * buffers it whole there): what a long command reports (mine's
-	 * index and search lines, import's line per input) reaches a log
-	 * as it is printed, so a command ended by SIGTERM, Ctrl-C or even
-	 * kill -9 loses none of it.  A signal handler cannot flush stdio
-	 * instead (fflush() is not async-signal-safe: the interrupted code
-	 * may hold the stream's lock or be halfway through its buffer),
-	 * and unwinding every long loop to the normal exit on a flag would
-	 * not cover kill -9.  The cost, a write per line, is small: the
-	 * commands print few lines, and bulk data (export -o -) goes
-	 * through outstream's own buffer, not stdio.
-	 */
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		usage(stderr);
 		return NS_EUSAGE;
@@ -172,4 +193,25 @@ main(int argc, char **argv)
 	fprintf(stderr, "negsieve: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return NS_EUSAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	ompenv_reexec(argc, argv);
+	/*
+	 * Standard output line by line, to a file or a pipe too (stdio
+	 * buffers it whole there): what a long command reports (mine's
+	 * index and search lines, import's line per input) reaches a log
+	 * as it is printed, so a command ended by SIGTERM, Ctrl-C or even
+	 * kill -9 loses none of it.  A signal handler cannot flush stdio
+	 * instead (fflush() is not async-signal-safe: the interrupted code
+	 * may hold the stream's lock or be halfway through its buffer),
+	 * and unwinding every long loop to the normal exit on a flag would
+	 * not cover kill -9.  The cost, a write per line, is small: the
+	 * commands print few lines, and bulk data (export -o -) goes
+	 * through outstream's own buffer, not stdio.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return close_stdout(run(argc, argv));
 }

@@ -34,6 +34,28 @@ review_msg(struct review *r, bool error, const char *fmt, ...)
 	r->msg_err = error;
 }
 
+/*
+ * A key's write failed, so what it did is not saved: the error is made
+ * to say what (@what: "TN", "Undo", "Note"; "not saved: " prefixed unless
+ * the message says it already, as a wait given up does) and counted, for
+ * the status line and for the quit (the caller says how many keys and
+ * exits with the error: a script or a person who looked away learns it).
+ */
+static void
+review_unsaved(struct review *r, const char *what, struct ns_err *err)
+{
+	char msg[sizeof(err->msg)];
+
+	if (!strstr(err->msg, "not saved")) {
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		snprintf(err->msg, sizeof(err->msg), "%s not saved: %.900s",
+			 what, msg);
+	}
+	r->unsaved++;
+	r->unsaved_rc = err->rc != NS_OK ? err->rc : NS_EIO;
+	snprintf(r->unsaved_msg, sizeof(r->unsaved_msg), "%.500s", err->msg);
+}
+
 double
 review_rate(const struct review *r)
 {
@@ -948,7 +970,19 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		return rc;
 	}
 	rc = decision_add(r->db, r->annotator_id, &g, ev, n, &out, err);
-	if (rc == NS_OK && out.refused)
+	if (rc != NS_OK) {
+		char what[64];
+
+		if (n > 1)
+			snprintf(what, sizeof(what), "%s of %zu candidates",
+				 label_words(l), n);
+		else
+			snprintf(what, sizeof(what), "%s", label_words(l));
+		review_unsaved(r, what, err);
+		free(ev);
+		return rc;
+	}
+	if (out.refused)
 		rc = review_refused(r, &out, ev, n, req, err);
 	if (rc != NS_OK || out.refused) {
 		free(ev);
@@ -1053,6 +1087,17 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 				keep[sizeof(keep) - 1] = '\0';
 			}
 			memcpy(r->msg, keep, sizeof(keep));
+		} else {
+			/* saved, but the move to the next query (its lease)
+			 * failed: say both at once, and have the next
+			 * decision key try the move again rather than label
+			 * again the item just decided */
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			snprintf(err->msg, sizeof(err->msg), "%.400s Saved, "
+				 "but cannot move on: %.560s", keep, why);
+			r->move_failed = true;
 		}
 	}
 	return rc;
@@ -1067,6 +1112,7 @@ review_undo(struct review *r, struct ns_err *err)
 	struct queue_holder h;
 	const char *label;
 	int64_t qid, pid, labelled = 0, items = 0;
+	bool wrote = false;
 	enum ns_rc rc = decision_undo_peek(r->db, r->annotator_id, &qid, &pid,
 					   err);
 
@@ -1074,15 +1120,20 @@ review_undo(struct review *r, struct ns_err *err)
 	 * query's (as in review_decide()) */
 	if (rc == NS_OK)
 		rc = review_count_query(r, qid, pid, &items, &labelled, err);
-	if (rc == NS_OK)
+	if (rc == NS_OK) {
 		rc = decision_undo(r->db, r->annotator_id, &g, &u, &why, err);
+		wrote = true;
+	}
 	if (rc == NS_ENOTFOUND) {
 		review_msg(r, false, "Nothing to undo.");
 		err_clear(err);
 		return NS_OK;
 	}
-	if (rc != NS_OK)
+	if (rc != NS_OK) {
+		if (wrote)
+			review_unsaved(r, "Undo", err);
 		return rc;
+	}
 	if (why.refused == DECISION_LEASED) {
 		h = why.holder;
 		if (h.self)
@@ -1513,8 +1564,10 @@ review_note(struct review *r, const char *text, struct ns_err *err)
 	ev = (struct decision_ev){ r->q->id, c->passage_id, "note", text, -1,
 				   -1, NULL };
 	if ((rc = decision_add(r->db, r->annotator_id, NULL, &ev, 1, NULL,
-			       err)))
+			       err))) {
+		review_unsaved(r, "Note", err);
 		return rc;
+	}
 	free(c->note_text);
 	c->note_text = text ? xstrdup(text) : NULL;
 	c->note = text != NULL;
@@ -1720,6 +1773,30 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 		}
 		return NS_OK;
 	}
+	/* the last decision was saved but moving on from it failed (a full
+	 * disk): a decision key would label the item it left selected
+	 * again; the move is tried again instead, and the key counts as
+	 * not saved when it fails again */
+	if (r->move_failed && review_label_of(req) != LABEL_NONE) {
+		char head[sizeof(r->msg)];
+
+		r->msg[0] = '\0';
+		if ((rc = review_advance(r, &err)) != NS_OK) {
+			char why[sizeof(err.msg)];
+
+			snprintf(why, sizeof(why), "%s", err.msg);
+			snprintf(err.msg, sizeof(err.msg), "cannot move on "
+				 "from the last decision: %.900s", why);
+			review_unsaved(r, "The key was", &err);
+			review_msg(r, true, "%s", err.msg);
+			return rc;
+		}
+		r->move_failed = false;
+		snprintf(head, sizeof(head), "%s", r->msg);
+		review_msg(r, false, "%s%sThe key was not applied.", head,
+			   head[0] ? "  " : "");
+		return NS_OK;
+	}
 	if (req != REQ_HELP && req != REQ_REDRAW && req != REQ_NOTE &&
 	    req != REQ_NOTE_EDITOR && req != REQ_TAG)
 		r->queue_done = false;
@@ -1843,6 +1920,11 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 		r->back_qid = from_qid;
 		r->back_pid = from_pid;
 	}
+	/* a move made (or an undo): the selection is where it went */
+	if (rc == NS_OK && !review_label_of(req) && req != REQ_HELP &&
+	    req != REQ_REDRAW && req != REQ_NOTE && req != REQ_NOTE_EDITOR &&
+	    req != REQ_TAG)
+		r->move_failed = false;
 	if (rc != NS_OK)
 		review_msg(r, true, "%s", err.msg);
 	return rc;

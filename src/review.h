@@ -114,6 +114,16 @@ struct review {
 	size_t ndecided;
 	char msg[512];			/* status message, "" when none */
 	bool msg_err;			/* msg is an error */
+	/* keys whose write failed (a full disk, a wait given up): a
+	 * decision, an undo or a note not saved; said on the status line
+	 * at once and, by the caller, at quit (review_unsaved()) */
+	int64_t unsaved;
+	enum ns_rc unsaved_rc;		/* the last one's error */
+	char unsaved_msg[512];		/* ... and its message */
+	bool move_failed;		/* the last decision was saved but
+					 * moving on from it failed: a
+					 * decision key tries the move again
+					 * instead of labelling the item */
 };
 
 /*

@@ -80,6 +80,36 @@ run "$NEGSIEVE" export -o "$T/u.jsonl" "$P"
 is "$(cat "$T/u.jsonl")" "$(cat "$T/a.jsonl")" "the default export is as before the unfinished run"
 sqlite3 "$P/negsieve.db" "DELETE FROM run WHERE id = $u"
 
+# nothing to export from: no run yet (imported, its mine failed), only an
+# unfinished one, or runs that keep no candidate; refused before the file
+# is made (not an empty file and status 0), nothing logged
+E0=$T/e0
+"$NEGSIEVE" init "$E0" >/dev/null
+"$NEGSIEVE" import "$E0" "$top_srcdir/sample/debian-descriptions" >/dev/null
+for f in bge trec-qrels; do
+	run "$NEGSIEVE" export -f $f -o "$T/e0.out" "$E0"
+	is "$rc:$err" "3:negsieve: $E0: no candidates: the project has no run yet (import negatives or run 'negsieve mine $E0' first)
+negsieve: nothing was exported" "no run yet, $f: refused, saying what to do"
+	ok "... no file written" test ! -e "$T/e0.out"
+done
+is "$(db "$E0" "SELECT count(*) FROM export")" 0 "... no export logged"
+sqlite3 "$E0/negsieve.db" "INSERT INTO run(method, params, created_at, state) VALUES ('dense', '{}', 'now', 'mining')"
+run "$NEGSIEVE" export -o "$T/e0.out" "$E0"
+is "$rc:$(printf '%s' "$err" | head -1)" "3:negsieve: $E0: no candidates: the project's mining run is unfinished (it was interrupted); run 'negsieve mine $E0' again to resume it" \
+	"only an unfinished run: refused, saying to resume it"
+ok "... no file written" test ! -e "$T/e0.out"
+E1=$T/e1
+cp -a "$P" "$E1"
+sqlite3 "$E1/negsieve.db" "UPDATE candidate SET filter = 'positive'"
+run "$NEGSIEVE" export -o "$T/e1.out" "$E1"
+is "$rc:$(printf '%s' "$err" | head -1)" "3:negsieve: $E1: no candidates: no run keeps one (the filters left every one out; 'negsieve stats $E1' counts them)" \
+	"runs that keep no candidate: refused"
+ok "... no file written" test ! -e "$T/e1.out"
+run "$NEGSIEVE" export --run 2 -o "$T/e1.out" "$E1"
+is_in "$err" "no candidates: run 2 keeps none" "... --run names the run"
+run "$NEGSIEVE" export -f trec-qrels -o "$T/e1.out" "$E1"
+is "$rc" 0 "... the qrels of the false negatives found are still written"
+
 # .gz: gzip output, when the name says so
 "$NEGSIEVE" export -o "$T/a.jsonl.gz" "$P" >/dev/null
 is "$(gzip -dc "$T/a.jsonl.gz")" "$(cat "$T/a.jsonl")" ".gz: gzip of the same"

@@ -34,6 +34,34 @@ imp() {
 imp "sample debian-descriptions" "3000 3000 3000 3000 0 0" "$top_srcdir/sample/debian-descriptions"
 is_in "$out" "(beir directory): 9000 records: 3000 passages, 3000 queries, 3000 judgments, 0 candidates" "sample: summary line"
 
+# bge rows have no query ids: two rows with one query text are one query,
+# merged; the summary counts them (an export of two queries that share a
+# text does not import back as it was), a later import of the same
+# query's rows is not counted, and st-* rows repeat their anchor by design
+cat >"$T/dup.jsonl" <<'E'
+{"query": "what is a hard negative", "pos": ["p one"], "neg": ["n one", "n two"]}
+{"query": "another query", "pos": ["p two"], "neg": ["n three"]}
+{"query": "what is a hard negative", "pos": ["p three"], "neg": ["n four"]}
+{"query": "another query", "pos": ["p two"], "neg": ["n five"]}
+{"query": "a third one", "pos": ["p four"], "neg": ["n one"]}
+E
+imp "bge: two queries repeated" "3 9 0 4 0 6" "$T/dup.jsonl"
+is_in "$out" "dup.jsonl (bge: training rows): 5 records: 9 passages, 3 queries, 4 judgments, 6 candidates; " \
+	"bge: 5 records, 3 queries"
+is_in "$out" "; 2 records repeat the query text of an earlier record and were merged with it (no query ids: one text, one query; e.g. 'what is a hard negative')" \
+	"bge: the records merged by their query text are counted"
+printf '%s\n' '{"query": "a third one", "pos": ["p four"], "neg": ["n six"]}' \
+	'{"query": "a third one", "pos": ["p five"], "neg": ["n seven"]}' >"$T/dup2.jsonl"
+run "$NEGSIEVE" import "$P" "$T/dup2.jsonl"
+is_in "$out" "; 1 record repeats the query text of an earlier record and was merged with it (no query ids: one text, one query; 'a third one')" \
+	"bge: one repeat in the file counted, not the query known from the first import"
+printf 'anchor\tpositive\tnegative\nq\tp1\tn1\nq\tp1\tn2\n' >"$T/st.tsv"
+imp "st-tsv: a repeated anchor" "1 3 0 1 0 2" "$T/st.tsv"
+case "$out" in
+*"repeat the query"*|*"repeats the query"*) ok "st-tsv: a repeated anchor is not reported as a merge" false ;;
+*) ok "st-tsv: a repeated anchor is not reported as a merge" true ;;
+esac
+
 need_data beir-dbpedia-arcd
 imp "dbpedia (BEIR, header, grade 0, ids with <>:)" "50 5000 5000 880 2829 0" "$D/beir-dbpedia-arcd/dbpedia"
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM passage_xid WHERE xid = '<dbpedia:Oceanic_Airlines>'")" 1 "dbpedia: id with <>: kept verbatim"

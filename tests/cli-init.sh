@@ -175,4 +175,35 @@ is "$rc" 7 "mine on a file exits 7"
 is "$err" "negsieve: $T/afile: not a negsieve project (a project is a directory; this is a file)" \
 	"... saying it is a file, without advising init on it"
 
+# Standard output that cannot be written (a full disk: /dev/full) is an
+# I/O error for every command, said on stderr, not status 0 with a cut
+# or empty file ('init --example-config > negsieve.yaml' on a full disk)
+if [ -c /dev/full ] && ! printf x 2>/dev/null >/dev/full; then
+	W=$T/pw
+	"$NEGSIEVE" init "$W" >/dev/null
+	"$NEGSIEVE" init --example-config >"$T/example.yaml"
+	"$NEGSIEVE" config "$W" "$T/example.yaml" >/dev/null
+	for c in "stats $W" "stats --json $W" "queue list $W" "config $W" \
+		"init --example-config" "--help" "--version" "help stats" \
+		"review --keys-man"; do
+		# shellcheck disable=SC2086
+		"$NEGSIEVE" $c >/dev/full 2>"$T/full.err"
+		is "$?:$(cat "$T/full.err")" "4:negsieve: standard output: write error" \
+			"${c%"$W"}> /dev/full: write error, status 4"
+	done
+	# a command that failed keeps its own status, and says both
+	"$NEGSIEVE" stats "$T/nope" >/dev/full 2>"$T/full.err"
+	is "$?" 7 "a failed command > /dev/full keeps its status"
+	# nothing to write to a closed stdout is no error; something is
+	"$NEGSIEVE" --help >&- 2>"$T/full.err"
+	is "$?:$(cat "$T/full.err")" "4:negsieve: standard output: write error" \
+		"--help >&-: its lines cannot be written"
+	"$NEGSIEVE" stats "$T/nope" >&- 2>/dev/null
+	is "$?" 7 "stats >&- of a missing project: its own status (nothing for stdout)"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		skip "stdout write errors" "no /dev/full that fails writes"
+	done
+fi
+
 done_testing

@@ -8,6 +8,9 @@
  * ("negsieve: ...", a documented exit status, no crash) and leave the
  * project as it was before the command (for review: the decision log as it
  * was before the key, and every decision on it acknowledged on screen).
+ * A review on a disk that fills up (every write from the Nth on failing)
+ * must store all its decisions or say which keys were not saved, at once
+ * and at quit, and exit 4 (test_review_full_disk()).
  *
  * This program is both the test and the negsieve under test: with
  * arguments it is negsieve (src/main.c is compiled into it with its main
@@ -641,6 +644,112 @@ test_review_syncs(void)
 	   "without it)", decide, none);
 }
 
+/* Lines of @path that start with @prefix and hold @needle. */
+static long
+count_lines_with(const char *path, const char *prefix, const char *needle)
+{
+	char line[4096];
+	long n = 0;
+	FILE *fp = fopen(path, "r");
+
+	while (fp && fgets(line, sizeof(line), fp))
+		n += strncmp(line, prefix, strlen(prefix)) == 0 &&
+		     strstr(line, needle) != NULL;
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+/*
+ * A disk that fills up during a review: every write from the Nth on
+ * fails (write:N:persist), for every N of the session.  x decides one
+ * candidate (the next is in the same query), X the rest of the query
+ * (then the next query is leased: a write), x one of the next query.
+ * A run that exits 0 stored every decision the unfaulted run stores; a
+ * key whose decision was not saved says so on the status line at once
+ * (an "err" acknowledgement) and at quit on stderr with how many, and
+ * the review exits 4.  It exited 0 with one decision of 150 stored.
+ */
+static void
+test_review_full_disk(void)
+{
+	char *proj = xasprintf("%s/fd", tmp);
+	char *kf = xasprintf("%s/fdkeys", tmp);
+	char *ack = xasprintf("%s/fdack", tmp);
+	char *env_keys = xasprintf("NEGSIEVE_REVIEW_SCRIPT=%s", kf);
+	char *env_ack = xasprintf("NEGSIEVE_REVIEW_ACK=%s", ack);
+	char *reset = xasprintf("rm -rf '%s' '%s' && cp -a '%s/mined' '%s'",
+				proj, ack, tmp, proj);
+	const char *args[] = { "review", proj, NULL };
+	char spec[64], first_bad[2600] = "";
+	long ref, writes, bad = 0, partial = 0, moved = 0, stopped = 0;
+	struct outcome o;
+	FILE *fp;
+
+	if ((fp = fopen(kf, "w"))) {
+		fputs("x\nX\nx\nq\n", fp);
+		fclose(fp);
+	}
+	{
+		const char *env[] = { env_keys, env_ack, NULL };
+
+		sh(reset);
+		run(args, env, &o);
+		ref = decisions(proj);
+		writes = o.counts[0];
+		if (!ok(o.status == 0 && ref > 2, "full disk: the review runs "
+			"unfaulted (%ld decisions, %ld writes)", ref, writes))
+			diag("status %d: %s", o.status, o.err);
+	}
+	for (long n = 1; n <= writes; n++) {
+		const char *env[] = { spec, env_keys, env_ack, NULL };
+		char why[2600] = "", want[96];
+		long d, a, e;
+
+		snprintf(spec, sizeof(spec), "NEGSIEVE_FAULT=write:%ld:persist",
+			 n);
+		sh(reset);
+		run(args, env, &o);
+		d = decisions(proj);
+		a = count_lines(ack, "ack ");
+		e = count_lines_with(ack, "err ", "not saved");
+		moved += count_lines_with(ack, "err ", "Saved, but cannot "
+					  "move on") > 0;
+		partial += d > 0 && d < ref;
+		stopped += e > 0;
+		snprintf(want, sizeof(want), "negsieve: review: %ld key%s could "
+			 "not be saved", e, e > 1 ? "s" : "");
+		if (d != a)
+			snprintf(why, sizeof(why), "%ld decisions, %ld "
+				 "acknowledged", d, a);
+		else if (o.status == 0 && d != ref)
+			snprintf(why, sizeof(why), "status 0 with %ld of %ld "
+				 "decisions stored", d, ref);
+		else if (e > 0 && (o.status != 4 || !strstr(o.err, want)))
+			snprintf(why, sizeof(why), "%ld keys not saved on "
+				 "screen, but status %d and: %s", e, o.status,
+				 o.err);
+		if (why[0] && !bad++)
+			snprintf(first_bad, sizeof(first_bad), "write:%ld:"
+				 "persist: %s", n, why);
+	}
+	if (!ok(bad == 0, "full disk: each of %ld review runs stores all its "
+		"decisions or says at once and at quit which keys were not "
+		"saved, and exits 4", writes))
+		diag("%ld bad runs; the first: %s", bad, first_bad);
+	ok(partial > 0 && stopped > 0, "full disk: runs that stored some "
+	   "decisions and then could not (%ld), keys not saved (%ld runs)",
+	   partial, stopped);
+	ok(moved > 0, "full disk: a decision saved whose move to the next "
+	   "query failed says both at once (%ld runs)", moved);
+	free(proj);
+	free(kf);
+	free(ack);
+	free(env_keys);
+	free(env_ack);
+	free(reset);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -670,6 +779,7 @@ main(int argc, char **argv)
 	data = xasprintf("%s/data.jsonl", tmp);
 	prepare(data);
 	test_review_syncs();
+	test_review_full_disk();
 	for (size_t i = 0; i < NS_ARRAY_SIZE(scenarios); i++)
 		scenario_run(&scenarios[i], data);
 	free(data);

@@ -1314,11 +1314,22 @@ cmd_review(int argc, char **argv)
 	}
 	if (!bench)
 		tui_summary(t.r, stdout);
+	/* what the status line said when it happened, said again where a
+	 * script or a person who looked away sees it, with the status */
+	ret = NS_OK;
+	if (t.r->unsaved) {
+		fflush(stdout);
+		fprintf(stderr, "negsieve: review: %lld key%s could not be "
+			"saved (decisions, undos or notes); the last: %s\n",
+			(long long)t.r->unsaved, t.r->unsaved > 1 ? "s" : "",
+			t.r->unsaved_msg);
+		ret = t.r->unsaved_rc;
+	}
 	review_close(t.r);
 	keymap_free(t.km);
 	free(guideline);
 	project_close(&p);
-	return NS_OK;
+	return ret;
 fail:
 	if (t.waited > 0 && !t.script)
 		fputc('\n', stderr);
