@@ -681,7 +681,7 @@ test_review_full_disk(void)
 	char *reset = xasprintf("rm -rf '%s' '%s' && cp -a '%s/mined' '%s'",
 				proj, ack, tmp, proj);
 	const char *args[] = { "review", proj, NULL };
-	char spec[64], first_bad[2600] = "";
+	char spec[64], first_bad[2600 + 64] = "";
 	long ref, writes, bad = 0, partial = 0, moved = 0, stopped = 0;
 	struct outcome o;
 	FILE *fp;
