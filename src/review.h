@@ -23,7 +23,9 @@ struct queue_filter;
 
 /* Seconds a lease on a query lasts; every decision renews it (in the
  * decision's own commit).  A lease of a session that ended or whose
- * process died is free at once. */
+ * process died is free at once.  A session holds the lease of its current
+ * query only while something there is left for it to decide (struct
+ * review's lease_held). */
 #define REVIEW_LEASE_SECS 900.0
 
 /* Which items the list shows (review_act REQ_FILTER cycles them). */
@@ -82,6 +84,11 @@ struct review {
 	bool leased_out;		/* another session holds q */
 	char holder[72];		/* its annotator, when leased_out */
 	bool holder_self;		/* ... and it is this annotator */
+	bool lease_held;		/* this session holds q's lease: only
+					 * while something in q is left for it
+					 * to decide (else q is free for the
+					 * others, and a decision or undo here
+					 * takes it again) */
 	double lease_at;		/* when our lease on q was taken */
 	int64_t data_version;		/* PRAGMA data_version last seen */
 	int64_t fit_id;			/* the cascade's newest version; 0 */
