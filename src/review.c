@@ -404,7 +404,8 @@ review_recent_put(struct review *r, struct queue_query *q, int64_t v)
  * its first unsettled one when @pid is 0.  The lease is taken and the
  * query loaded in one transaction, so what is shown is what the lease
  * protects: decisions another session committed before it let go are
- * on the screen. */
+ * on the screen.  When nothing there is left for this session, the same
+ * transaction lets the lease go again (review_lease_fit()). */
 static enum ns_rc
 review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 {

@@ -172,6 +172,8 @@ void review_close(struct review *r);
 /*
  * Do @req.  @arg is the text typed for SEARCH, JUMP and NOTE/NOTE_EDITOR
  * (NULL otherwise); @page is the list height for PAGE_UP/PAGE_DOWN.
+ * Then hold the lease of the query it left current while something there
+ * is left for this session to decide, and only then.
  * Sets r->msg.  Returns NS_OK, or the error of a failed database write,
  * which is also in r->msg (r->msg_err) and leaves r as it was.  Actions
  * that only the screen can do (HELP, QUIT, ...) are no-ops here.
@@ -186,9 +188,12 @@ size_t review_left(const struct review *r);
 
 /*
  * Notice what other connections wrote since the last call (PRAGMA
- * data_version): reload the current query's labels and notes, retry the
- * lease of a query another session held, and mark the queue counts for
- * recounting (prog_known false).  Returns true when anything changed
+ * data_version): reload the current query's labels and notes, see who
+ * holds the lease of the current query when this session does not (the
+ * holder's lease is read again on every call, written or not: a holder
+ * whose process died writes nothing), take it when it is free and
+ * something there is left for this session, and mark the queue counts
+ * for recounting (prog_known false).  Returns true when anything changed
  * (the screen should be redrawn).  review_act() calls it before each
  * action; the TUI also calls it when idle.
  */

@@ -139,4 +139,21 @@ keys b x
 is_in "$s" "TN: p2." "bob decides on q1"
 close b
 is "$(db "$P" "SELECT a.name || ':' || d.action || ':' || d.passage_id FROM decision d JOIN annotator a ON a.id = d.annotator_id")" "bob:tn:2" "bob's decision is in the log"
+
+# 4. the same, with a decision before any refresh: taken, and the banner
+# goes with it
+open a 3 alice
+keys a ":" "text:q2" Enter
+is_in "$s" "Q q2:" "alice on q2"
+open b 4 bob
+keys b ":" "text:q2" Enter
+is_in "$s" "Q q2 [alice is reviewing it: read only]:" "bob on q2: read only"
+kill -9 "$pid_a"
+wait "$pid_a" 2>/dev/null
+exec 3>&-
+keys b x
+is_in "$s" "TN: p6." "alice's review was killed: bob's decision is taken at once"
+case "$s" in *"read only"*) ro=yes ;; *) ro=no ;; esac
+is "$ro" no "... and the banner goes with it"
+close b
 done_testing
