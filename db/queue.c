@@ -1709,6 +1709,61 @@ queue_lease_drop(struct db *db, int64_t qid, int64_t session,
 }
 
 enum ns_rc
+queue_lease_holder(struct db *db, int64_t qid, int64_t annotator,
+		   int64_t session, double now, bool *held,
+		   struct queue_holder *holder, struct ns_err *err)
+{
+	/* what queue_lease_take() would not take over */
+	static const char sql[] =
+		"SELECT a.name, l.annotator_id FROM review_lease l"
+		" JOIN annotator a ON a.id = l.annotator_id"
+		" JOIN review_session s ON s.id = l.session_id"
+		" WHERE l.query_id = ?1 AND l.session_id <> ?2"
+		"   AND l.expires_at > ?3 AND s.ended_at IS NULL"
+		"   AND ns_alive(s.host, s.pid, s.pid_start)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	*held = false;
+	memset(holder, 0, sizeof(*holder));
+	if (!st)
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, qid);
+	sqlite3_bind_int64(st, 2, session);
+	sqlite3_bind_double(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*held = true;
+		snprintf(holder->name, sizeof(holder->name), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		holder->self = sqlite3_column_int64(st, 1) == annotator;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "reading a lease");
+	return NS_OK;
+}
+
+void
+queue_query_xid(struct db *db, int64_t qid, char *buf, size_t size)
+{
+	static const char sql[] = "SELECT xid FROM query WHERE id = ?1";
+	struct ns_err err;
+	sqlite3_stmt *st;
+
+	err_clear(&err);
+	st = db_prep(db, sql, &err);
+	snprintf(buf, size, "#%lld", (long long)qid);
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, qid);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, size, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+}
+
+enum ns_rc
 queue_item_who(struct db *db, int64_t dec, struct queue_holder *who,
 	       struct ns_err *err)
 {

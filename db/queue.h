@@ -308,6 +308,20 @@ enum ns_rc queue_lease_take(struct db *db, int64_t qid, int64_t annotator,
 enum ns_rc queue_lease_drop(struct db *db, int64_t qid, int64_t session,
 			    struct ns_err *err);
 
+/*
+ * Does another session than @session hold a live lease on query @qid at
+ * @now?  *@held says so, and *@holder who.  A read, no write: a screen
+ * that shows a query another session holds looks again each time it is
+ * idle, since a holder whose process died writes nothing that would tell.
+ */
+enum ns_rc queue_lease_holder(struct db *db, int64_t qid, int64_t annotator,
+			      int64_t session, double now, bool *held,
+			      struct queue_holder *holder, struct ns_err *err);
+
+/* The external id of query @qid into @buf (cut to fit), "#N" when there
+ * is no such query: what the screen names a query by. */
+void queue_query_xid(struct db *db, int64_t qid, char *buf, size_t size);
+
 /* Who made decision @dec (*@who); NS_ENOTFOUND when there is none. */
 enum ns_rc queue_item_who(struct db *db, int64_t dec,
 			  struct queue_holder *who, struct ns_err *err);

@@ -114,6 +114,8 @@ review_set_holder(struct review *r, const struct queue_holder *h)
 	r->leased_out = h != NULL;
 	snprintf(r->holder, sizeof(r->holder), "%s", h ? h->name : "");
 	r->holder_self = h && h->self;
+	if (h)
+		r->lease_held = false;
 }
 
 /* "Query q1 is being reviewed by bob" or "... open in your other review
@@ -287,6 +289,53 @@ review_first_unsettled(const struct queue_query *q, size_t from)
 	return q->n;
 }
 
+/*
+ * Hold the lease of the current query while something in it is left for
+ * this session to decide (in its queue), and only then: a session that
+ * has decided all it may there (an adjudicator who settled the query's
+ * conflicts, an annotator at the end of the queue) lets the others
+ * decide the rest instead of keeping the whole query for the lease's 15
+ * minutes.  A decision or an undo there takes the lease again (the guard
+ * of decision.h), as does an item becoming open again (an audit item
+ * offered again).  One commit when it changes, that waits for no fsync
+ * (decision_lazy_commits()).  A lease that cannot be written now (the
+ * project busy) is tried again at the next key or idle second: no
+ * decision depends on it, since each takes the lease itself.
+ */
+static void
+review_lease_fit(struct review *r)
+{
+	struct ns_err err, e2;
+	struct queue_holder h;
+	bool want, taken = false;
+	enum ns_rc rc;
+
+	if (!r->q || r->leased_out)
+		return;
+	want = review_first_unsettled(r->q, 0) < r->q->n;
+	if (want == r->lease_held)
+		return;
+	err_clear(&err);
+	err_clear(&e2);
+	if (decision_lazy_commits(r->db, true, &err) != NS_OK)
+		return;
+	rc = want ? queue_lease_take(r->db, r->q->id, r->annotator_id,
+				     r->session_id, now_seconds(),
+				     REVIEW_LEASE_SECS, &taken, &h, &err)
+		  : queue_lease_drop(r->db, r->q->id, r->session_id, &err);
+	decision_lazy_commits(r->db, false, &e2);
+	if (rc != NS_OK)
+		return;
+	if (!want) {
+		r->lease_held = false;
+		return;
+	}
+	review_set_holder(r, taken ? NULL : &h);
+	r->lease_held = taken;
+	if (taken)
+		r->lease_at = now_seconds();
+}
+
 static void
 review_search_free(struct review *r)
 {
@@ -416,14 +465,15 @@ review_recent_put(struct review *r, struct queue_query *q, int64_t v)
  * its first unsettled one when @pid is 0.  The lease is taken and the
  * query loaded in one transaction, so what is shown is what the lease
  * protects: decisions another session committed before it let go are
- * on the screen. */
+ * on the screen.  When nothing there is left for this session, the same
+ * transaction lets the lease go again (review_lease_fit()). */
 static enum ns_rc
 review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 {
 	struct queue_query *q = NULL;
 	struct queue_holder holder;
 	size_t sel;
-	bool taken = false;
+	bool taken = false, held = true;
 
 	if (r->q && r->q->id == qid) {
 		q = r->q;
@@ -456,6 +506,13 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 					    r->annotator_id, r->filter,
 					    r->adjudicating, &q, err);
 		}
+		/* nothing in it is left for this session: it is the
+		 * others' to decide (review_lease_fit), in the same commit */
+		if (rc == NS_OK && taken &&
+		    review_first_unsettled(q, 0) == q->n) {
+			rc = queue_lease_drop(r->db, qid, r->session_id, err);
+			held = false;
+		}
 		if (rc != NS_OK || db_commit(r->db, err) != NS_OK) {
 			struct ns_err e2;
 
@@ -479,6 +536,7 @@ review_goto(struct review *r, int64_t qid, int64_t pid, struct ns_err *err)
 		r->tag_prefix = false;
 		r->lease_at = now_seconds();
 		review_set_holder(r, taken ? NULL : &holder);
+		r->lease_held = taken && held;
 		review_mark_search(r);
 		r->cur = (size_t)-1;
 	}
@@ -647,6 +705,7 @@ review_open_queue(struct db *db, const char *annotator, int64_t run,
 	if (found) {
 		if (r->q->audit_again)
 			review_msg_again(r, "");
+		review_lease_fit(r);
 		*out = r;
 		return NS_OK;
 	}
@@ -988,8 +1047,9 @@ review_decide(struct review *r, enum req req, struct ns_err *err)
 		free(ev);
 		return rc;
 	}
-	/* committed: now it may be shown */
+	/* committed: now it may be shown, and the decision took the lease */
 	review_set_holder(r, NULL);
+	r->lease_held = true;
 	if (l != LABEL_SKIP)
 		review_maybe_refit(r, n);
 	r->lease_at = g.now;
@@ -1135,16 +1195,25 @@ review_undo(struct review *r, struct ns_err *err)
 		return rc;
 	}
 	if (why.refused == DECISION_LEASED) {
+		char xid[64];
+
 		h = why.holder;
+		/* named as everywhere on the screen, by its id */
+		queue_query_xid(r->db, why.query_id, xid, sizeof(xid));
 		if (h.self)
 			review_msg(r, true, "Your last decision is in query "
-				   "%lld, open in your other review window: "
-				   "undo it there.", (long long)why.query_id);
+				   "%s, open in your other review window: "
+				   "undo it there.", xid);
 		else
 			review_msg(r, true, "Your last decision is in query "
-				   "%lld, now reviewed by %s: nothing undone.",
-				   (long long)why.query_id, h.name);
+				   "%s, now reviewed by %s: nothing undone.",
+				   xid, h.name);
 		return NS_OK;
+	}
+	/* the undo took the lease of its query */
+	if (r->q && r->q->id == u.query_id) {
+		review_set_holder(r, NULL);
+		r->lease_held = true;
 	}
 	/* a skip or a note undone takes back no label; a label of an
 	 * earlier session undone (after all of this one's) is none of
@@ -1340,33 +1409,63 @@ review_sync(struct review *r)
 	struct ns_err err;
 	struct queue_holder h;
 	int64_t v = db_data_version(r->db);
-	bool taken = false;
+	bool changed = v != r->data_version && v >= 0, redraw = changed;
+	bool held = r->lease_held, other, taken, freed = false;
+	bool was_self = false;
+	char was[sizeof(r->holder)];
 
 	review_reap(r);
-	if (v == r->data_version || v < 0)
+	/* a holder whose process died writes nothing that would change the
+	 * data version: while another session holds q, its lease is read
+	 * again each time (the screen calls this every idle second) */
+	if (!changed && !(r->q && r->leased_out))
 		return false;
-	r->data_version = v;
-	r->prog_known = false;
-	review_load_fit(r);
+	if (changed) {
+		r->data_version = v;
+		r->prog_known = false;
+		review_load_fit(r);
+	}
 	if (!r->q)
 		return true;
 	err_clear(&err);
-	if (r->leased_out) {
-		/* the holder may have gone: try again (one commit) */
-		if (queue_lease_take(r->db, r->q->id, r->annotator_id,
-				     r->session_id, now_seconds(),
-				     REVIEW_LEASE_SECS, &taken, &h, &err) ==
-		    NS_OK) {
-			review_set_holder(r, taken ? NULL : &h);
-			if (taken)
-				r->lease_at = now_seconds();
-		}
+	/* not ours: whose, if anyone's (another may have taken it since
+	 * this session let it go) */
+	if (!r->lease_held &&
+	    queue_lease_holder(r->db, r->q->id, r->annotator_id,
+			       r->session_id, now_seconds(), &other, &h,
+			       &err) == NS_OK) {
+		freed = r->leased_out && !other;
+		was_self = r->holder_self;
+		snprintf(was, sizeof(was), "%s", r->holder);
+		if (other != r->leased_out ||
+		    (other && strcmp(h.name, r->holder) != 0))
+			redraw = true;
+		review_set_holder(r, other ? &h : NULL);
 	}
-	if (queue_reload_labels(r->db, r->q, r->annotator_id,
-				 r->adjudicating, &err) != NS_OK)
+	if (!redraw)
+		return false;
+	if (changed && queue_reload_labels(r->db, r->q, r->annotator_id,
+					   r->adjudicating, &err) != NS_OK) {
 		review_msg(r, true, "%s", err.msg);
+		freed = false;	/* the error is what to read */
+	}
 	if (r->cur >= r->q->n)
 		r->cur = r->q->n ? r->q->n - 1 : 0;
+	/* the holder left: the lease is ours when something here is left
+	 * for us to decide (review_lease_fit) */
+	review_lease_fit(r);
+	taken = !held && r->lease_held;
+	/* the banner went: say why, or the status line would still say
+	 * that decisions are off here */
+	if (freed && !r->leased_out) {
+		if (was_self)
+			review_msg(r, false, "Your other review window has "
+				   "left query %s: decisions are on here.",
+				   r->q->xid);
+		else
+			review_msg(r, false, "%s has left query %s: decisions "
+				   "are on here.", was, r->q->xid);
+	}
 	/* the query just became ours: the selection goes to what is left
 	 * to decide, not to what the holder decided under it */
 	if (taken && r->q->n && review_settled(r->q, r->cur)) {
@@ -1717,8 +1816,8 @@ review_filter_next(struct review *r, struct ns_err *err)
 	return NS_OK;
 }
 
-enum ns_rc
-review_act(struct review *r, enum req req, const char *arg, int page)
+static enum ns_rc
+review_do(struct review *r, enum req req, const char *arg, int page)
 {
 	struct ns_err err;
 	struct queue_query *q = r->q;
@@ -1927,5 +2026,16 @@ review_act(struct review *r, enum req req, const char *arg, int page)
 		r->move_failed = false;
 	if (rc != NS_OK)
 		review_msg(r, true, "%s", err.msg);
+	return rc;
+}
+
+enum ns_rc
+review_act(struct review *r, enum req req, const char *arg, int page)
+{
+	enum ns_rc rc = review_do(r, req, arg, page);
+
+	/* wherever the act left the session: the lease of its query while
+	 * something there is left for it, and only then */
+	review_lease_fit(r);
 	return rc;
 }

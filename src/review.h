@@ -24,7 +24,9 @@ struct queue_search;
 
 /* Seconds a lease on a query lasts; every decision renews it (in the
  * decision's own commit).  A lease of a session that ended or whose
- * process died is free at once. */
+ * process died is free at once.  A session holds the lease of its current
+ * query only while something there is left for it to decide (struct
+ * review's lease_held). */
 #define REVIEW_LEASE_SECS 900.0
 
 /* Which items the list shows (review_act REQ_FILTER cycles them). */
@@ -86,6 +88,11 @@ struct review {
 	bool leased_out;		/* another session holds q */
 	char holder[72];		/* its annotator, when leased_out */
 	bool holder_self;		/* ... and it is this annotator */
+	bool lease_held;		/* this session holds q's lease: only
+					 * while something in q is left for it
+					 * to decide (else q is free for the
+					 * others, and a decision or undo here
+					 * takes it again) */
 	double lease_at;		/* when our lease on q was taken */
 	int64_t data_version;		/* PRAGMA data_version last seen */
 	int64_t fit_id;			/* the cascade's newest version; 0 */
@@ -182,6 +189,8 @@ void review_close(struct review *r);
 /*
  * Do @req.  @arg is the text typed for SEARCH, JUMP and NOTE/NOTE_EDITOR
  * (NULL otherwise); @page is the list height for PAGE_UP/PAGE_DOWN.
+ * Then hold the lease of the query it left current while something there
+ * is left for this session to decide, and only then.
  * Sets r->msg.  Returns NS_OK, or the error of a failed database write,
  * which is also in r->msg (r->msg_err) and leaves r as it was.  Actions
  * that only the screen can do (HELP, QUIT, ...) are no-ops here.
@@ -196,9 +205,12 @@ size_t review_left(const struct review *r);
 
 /*
  * Notice what other connections wrote since the last call (PRAGMA
- * data_version): reload the current query's labels and notes, retry the
- * lease of a query another session held, and mark the queue counts for
- * recounting (prog_known false).  Returns true when anything changed
+ * data_version): reload the current query's labels and notes, see who
+ * holds the lease of the current query when this session does not (the
+ * holder's lease is read again on every call, written or not: a holder
+ * whose process died writes nothing), take it when it is free and
+ * something there is left for this session, and mark the queue counts
+ * for recounting (prog_known false).  Returns true when anything changed
  * (the screen should be redrawn).  review_act() calls it before each
  * action; the TUI also calls it when idle.
  */

@@ -183,7 +183,7 @@ sessions(void)
 	review_act(b, REQ_JUMP, "q2", 5);
 	ok(!b->leased_out, "the second window takes q2");
 	review_act(a, REQ_UNDO, NULL, 5);
-	is_str(a->msg, "Your last decision is in query 2, open in your other "
+	is_str(a->msg, "Your last decision is in query q2, open in your other "
 	       "review window: undo it there.", "undo refuses another "
 	       "window's query");
 	is_int(db_scalar(a_db, "SELECT count(*) FROM decision WHERE"
@@ -218,6 +218,79 @@ sessions(void)
 		" WHERE query_id = 4)", &err);
 	review_act(a, REQ_JUMP, "q4", 5);
 	ok(!a->leased_out, "a dead session's lease is free");
+	review_close(a);
+	review_close(b);
+	db_close(a_db);
+	db_close(b_db);
+	db_close(c_db);
+}
+
+/* Leases follow what is left: a session holds its query's lease only
+ * while something there is left for it to decide; a lease it could not
+ * write (the project busy) is tried again at its next key. */
+static void
+lease_follows_work(void)
+{
+	struct db *a_db = fixture("lease"), *b_db = NULL, *c_db = NULL;
+	struct review *a = NULL, *b = NULL;
+	struct ns_err err;
+	char dir[700];
+	static const char held_by[] =
+		"SELECT count(*) FROM review_lease l JOIN annotator n"
+		" ON n.id = l.annotator_id WHERE l.query_id = 1";
+
+	err_clear(&err);
+	snprintf(dir, sizeof(dir), "%s/lease", tap_tmpdir());
+	ok(db_open(dir, DB_OPEN_EXISTING, &b_db, &err) == NS_OK &&
+	   db_open(dir, DB_OPEN_EXISTING, &c_db, &err) == NS_OK,
+	   "lease: three connections");
+	ok(review_open(a_db, "alice", 0, &a, &err) == NS_OK, "alice opens");
+	review_act(a, REQ_TN, NULL, 5);
+	review_act(a, REQ_JUMP, "q2", 5);
+	ok(review_open(b_db, "bob", 0, &b, &err) == NS_OK, "bob opens");
+	is_str(b->q->xid, "q1", "bob gets q1, which alice left undecided");
+	review_act(a, REQ_JUMP, "q1", 5);
+	ok(a->leased_out, "q1 is bob's");
+
+	/* bob goes while another connection writes: alice's window sees
+	 * him gone, and takes the lease at its next key */
+	review_close(b);
+	b = NULL;
+	sqlite3_busy_timeout(db_handle(a_db), 50);
+	ok(db_exec(c_db, "BEGIN IMMEDIATE", &err) == NS_OK,
+	   "lease: another connection takes the write lock");
+	ok(review_sync(a), "alice's window notices bob's session end");
+	ok(!a->leased_out && !a->lease_held, "the banner goes, though the "
+	   "lease could not be written yet");
+	is_str(a->msg, "bob has left query q1: decisions are on here.",
+	       "the status line says so");
+	db_exec(c_db, "ROLLBACK", &err);
+	sqlite3_busy_timeout(db_handle(a_db), 10000);
+	review_act(a, REQ_MOVE_DOWN, NULL, 5);
+	ok(a->lease_held, "the next key takes it");
+	is_int(db_scalar(a_db, held_by), 1, "q1's lease is in the database");
+
+	/* decided to the end: the query is nobody's */
+	review_act(a, REQ_REST_TN, NULL, 5);
+	is_str(a->q->xid, "q2", "X: q1 done, on to q2");
+	review_act(a, REQ_JUMP, "q1", 5);
+	ok(!a->leased_out && !a->lease_held, "back on q1, all decided: "
+	   "alice does not hold it");
+	is_int(db_scalar(a_db, "SELECT count(*) FROM review_lease"), 0,
+	       "no lease at all");
+	ok(review_open(b_db, "bob", 0, &b, &err) == NS_OK, "bob again");
+	is_str(b->q->xid, "q2", "bob gets q2");
+	review_act(b, REQ_JUMP, "q1", 5);
+	ok(!b->leased_out && !b->lease_held, "q1 is nobody's: bob reads it "
+	   "without a banner");
+	select_xid(b, "p2");
+	review_act(b, REQ_FN, NULL, 5);
+	ok(strstr(b->msg, "FN (was TN): p2.") == b->msg, "and may relabel "
+	   "there: %s", b->msg);
+	is_int(db_scalar(a_db, held_by), 0, "which holds q1 no longer than "
+	       "its commit");
+	ok(review_sync(a) && !a->leased_out, "alice sees the relabel, "
+	   "no banner");
 	review_close(a);
 	review_close(b);
 	db_close(a_db);
@@ -1244,6 +1317,7 @@ main(void)
 	}
 	db_close(db);
 	sessions();
+	lease_follows_work();
 	next_windows();
 	skip_decided();
 	recent_queries();

@@ -4,6 +4,8 @@
  * positions come from layout.c (wcwidth), never from byte counts.
  */
 #include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,7 @@ draw_init(struct draw *d, struct review *r, const struct keymap *km,
 	d->cand.key = d->pos.key = -1;
 	d->last_pid = -1;
 	d->color = has_colors() && !(nc && *nc);
+	d->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (d->color) {
 		start_color();
 		use_default_colors();
@@ -118,6 +121,10 @@ draw_fini(struct draw *d)
 #define DRAW_FSI 0x2068
 #define DRAW_PDI 0x2069
 
+/* A frame drew text that is not ASCII while the locale is not UTF-8: it
+ * showed as '?', which draw_frame() says once on the status line. */
+static bool draw_lossy;
+
 /* Add the zero-width character @c to the cell before the cursor. */
 static void
 draw_zw(wchar_t c)
@@ -149,7 +156,9 @@ draw_text(const struct draw *d, int y, int x, int width, const char *s,
 
 	if (width <= 0)
 		return 0;
-	iso = x > 0 && layout_has_rtl(s, len);
+	/* not in a locale that cannot encode them: ncurses would draw each
+	 * isolate as a blank of its own */
+	iso = d->utf8 && x > 0 && layout_has_rtl(s, len);
 	move(y, x);
 	if (iso)	/* joins the cell before the cursor */
 		draw_zw(DRAW_FSI);
@@ -161,6 +170,8 @@ draw_text(const struct draw *d, int y, int x, int width, const char *s,
 
 		if (col + w > width)
 			break;
+		if (!d->utf8 && (unsigned char)s[i] >= 0x80)
+			draw_lossy = true;
 		if (wc[0]) {
 			attr_t a = mask && mask[i] == 2 ? found
 				   : mask && mask[i] ? mark : attr;
@@ -277,25 +288,30 @@ draw_too_small(const struct draw *d)
 	char line[256];
 	struct layout_line *lines;
 	size_t n;
-	int y;
+	/* a prompt stays open on the last row and keys still go to it
+	 * (what is typed shows there): q is then a letter of it, Esc
+	 * closes it */
+	bool prompt = d->prompt != PROMPT_NONE;
+	int y, avail = prompt ? LINES - 1 : LINES;
 
 	/* wrapped, and shorter when even that does not fit */
 	snprintf(line, sizeof(line), "Terminal too small: %dx%d. negsieve "
-		 "review needs at least %dx%d; enlarge the window (q quits).",
-		 COLS, LINES, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+		 "review needs at least %dx%d; enlarge the window (%s).",
+		 COLS, LINES, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS, prompt
+		 ? "Esc closes the prompt below, then q quits" : "q quits");
 	layout_wrap(line, strlen(line), COLS, &lines, &n);
 	free(lines);
-	if ((int)n > LINES) {
+	if ((int)n > avail) {
 		snprintf(line, sizeof(line), "Too small (%dx%d): needs %dx%d. "
-			 "q quits.", COLS, LINES, LAYOUT_MIN_COLS,
-			 LAYOUT_MIN_ROWS);
+			 "%s", COLS, LINES, LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS,
+			 prompt ? "Esc, then q quits." : "q quits.");
 		layout_wrap(line, strlen(line), COLS, &lines, &n);
 		free(lines);
 	}
-	y = (LINES - (int)n) / 2;
+	y = (avail - (int)n) / 2;
 	if (y < 0)
 		y = 0;
-	draw_wrapped(d, y, LINES - y, COLS, line, A_BOLD);
+	draw_wrapped(d, y, avail - y, COLS, line, A_BOLD);
 }
 
 /* The first key bound to @r into @buf ("" when none). */
@@ -1360,6 +1376,21 @@ draw_frame(struct draw *d)
 		move(LINES - 1, 0);
 	else if (d->help)
 		draw_status(d);
+	/* once: why the text is question marks (drawn again, with the
+	 * message, which may take rows from the detail pane) */
+	if (!d->utf8 && draw_lossy && !d->locale_said) {
+		size_t len = strlen(r->msg);
+		const char *loc = setlocale(LC_CTYPE, NULL);
+
+		d->locale_said = true;
+		snprintf(r->msg + len, sizeof(r->msg) - len, "%sThe terminal's "
+			 "locale (%s) is not UTF-8: text that is not ASCII "
+			 "shows as '?' (set LC_ALL or LANG to a UTF-8 locale, "
+			 "e.g. C.UTF-8).", len ? "  " : "",
+			 loc ? loc : "C");
+		draw_frame(d);
+		return;
+	}
 	wnoutrefresh(stdscr);
 	doupdate();
 }

@@ -43,6 +43,9 @@ struct draw {
 	const struct keymap *km;	/* borrowed */
 	const char *project;		/* name in the header */
 	bool color;			/* colours in use */
+	bool utf8;			/* the locale's character set is UTF-8;
+					 * else what is not ASCII shows as '?' */
+	bool locale_said;		/* ... and the status line said so */
 	struct layout_geom g;		/* of the last frame */
 	size_t top;			/* first candidate row shown */
 	int detail_top;			/* first detail line shown */
