@@ -181,9 +181,11 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 				"project");
 		} else if ((src & 0xff) == SQLITE_BUSY ||
 			   (src & 0xff) == SQLITE_LOCKED)
+			/* what this command committed before stays (a mine
+			 * stopped here is resumed by the next) */
 			err_set(err, NS_EDB, "the project is busy (another "
-				"negsieve holds a write lock): %s; nothing was "
-				"written, try again", msg ? msg :
+				"negsieve holds a write lock): %s; try again "
+				"when it is done", msg ? msg :
 				sqlite3_errmsg(db->h));
 		else
 			err_set(err, rc, "database: %s", msg ? msg :

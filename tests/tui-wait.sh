@@ -90,8 +90,24 @@ hold
 tm new-session -d -s t -x 100 -y 24 \
 	"exec env TERM=screen '$NEGSIEVE' review '$P'"
 ok "opening waits, and says so" wait_for "negsieve review: waiting"
+before=$(decisions)
+tm send-keys -t t: x x x
+sleep 0.5
 release
 ok "... then the first frame" wait_for "Q q1: what is the tmux"
+sleep 1
+is "$(decisions)" "$before" "keys typed while it opened decide nothing"
+tm kill-server 2>/dev/null
+
+# at 60 columns the waiting line still says how to give up
+tm new-session -d -s t -x 60 -y 15 \
+	"exec env TERM=screen '$NEGSIEVE' review '$P'"
+ok "first frame at 60x15" wait_for "Q q1: what is"
+hold
+tm send-keys -t t: x
+ok "a narrow waiting line, whole" wait_for "Esc gives up; keys ignored."
+tm send-keys -t t: Escape
+release
 tm kill-server 2>/dev/null
 
 # a scripted review waits the same (its annotator is recorded at opening)

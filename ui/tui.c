@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -958,9 +959,11 @@ tui_wait(void *arg, double waited)
 	if (tui_quit_flag)
 		return false;
 	if (!t->drawing) {
-		/* opening, before the screen (Ctrl-C gives up) */
+		/* opening, before the screen (Ctrl-C gives up; keys
+		 * typed meanwhile are thrown away when it opens) */
 		fprintf(stderr, "\rnegsieve review: waiting %.0f s for "
-			"another negsieve writing to the project", waited);
+			"another negsieve writing to the project (Ctrl-C "
+			"gives up)", waited);
 		fflush(stderr);
 		t->waited = waited;
 		return true;
@@ -973,8 +976,11 @@ tui_wait(void *arg, double waited)
 			return false;
 		}
 	timeout(1000);
-	snprintf(msg, sizeof(msg), "Waiting %.0f s to save: another "
-		 "negsieve is writing. Esc gives up; keys ignored.", waited);
+	/* one line, whole, at 60 columns too */
+	snprintf(msg, sizeof(msg), COLS >= 78 ? "Waiting %.0f s to save: "
+		 "another negsieve is writing. Esc gives up; keys ignored."
+		 : "Waiting %.0f s to save. Esc gives up; keys ignored.",
+		 waited);
 	draw_note(&t->d, msg);
 	return true;
 }
@@ -1260,6 +1266,9 @@ cmd_review(int argc, char **argv)
 
 	if (t.waited > 0 && !t.script) {	/* the end of tui_wait()'s line */
 		fputc('\n', stderr);
+		/* keys typed while it waited would decide items never
+		 * shown (as in a wait on the screen: tui_wait()) */
+		tcflush(STDIN_FILENO, TCIFLUSH);
 		t.waited = 0;
 	}
 	if (!(scr = tui_start(&t, getenv("NEGSIEVE_REVIEW_SIZE")))) {
