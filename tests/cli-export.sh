@@ -326,6 +326,31 @@ is_in "$out" "(3 of them in the queries left out)" "... saying how many were the
 run "$NEGSIEVE" export -a drop-negative -o "$T/dn.jsonl" "$P"
 is_in "$out" "negatives dropped 3 false negatives," \
 	"drop-negative: q5's false negative counted though q5 is left out"
+# --negatives takes the candidates people labelled true negatives first
+# (mine keeps them all, even past --num-negatives), then the best-scored
+# others: q4's n13 (0.3, labelled tn) before n12 (0.4, undecided)
+N4=$T/tnfirst
+cp -r "$P" "$N4"
+db "$N4" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (4, 23, 1, 'tn', '2026-01-04T00:00:00Z')"
+q4negs() {
+	$PY -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["query"] == "delta query": print(" | ".join(r["neg"]))' "$1"
+}
+run "$NEGSIEVE" export -n 1 -o "$T/tnfirst.jsonl" "$N4"
+is "$rc:$(q4negs "$T/tnfirst.jsonl")" "0:n13 delta two" \
+	"--negatives 1: people's TN before a better-scored undecided one"
+ok "... and no word of TNs cut" \
+	sh -c '! printf "%s" "$1" | grep -q "labelled true negative"' - "$out"
+db "$N4" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (4, 22, 1, 'tn', '2026-01-04T00:00:01Z')"
+run "$NEGSIEVE" export -n 1 -o "$T/tnfirst.jsonl" "$N4"
+is "$(q4negs "$T/tnfirst.jsonl")" "n12 delta one" \
+	"--negatives 1, two TNs: the best-scored of them"
+is_in "$out" "beyond --negatives (1 labelled true negative by people, in queries with more such labels than --negatives), 0 without text" \
+	"... and the summary says a TN was cut"
 run "$NEGSIEVE" export --pending-fn maybe -o "$T/x" "$O"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --pending-fn: expected one of keep,drop, got 'maybe'" \
 	"--pending-fn: keep or drop"
