@@ -764,8 +764,8 @@ exportjob_print(const struct exportjob_settings *s,
 		(long long)c->q_no_text);
 	if (c->q_not_in_run)
 		fprintf(fp, ", %lld not in the run (imported after it was "
-			"mined: negsieve mine, after negsieve embed for "
-			"dense)",
+			"mined, or without a vector when it was: negsieve "
+			"embed (dense), then negsieve mine)",
 			(long long)c->q_not_in_run);
 	fputc('\n', fp);
 	fprintf(fp, "%-18s%lld judged + %lld added by relabelling",

@@ -306,10 +306,11 @@ summary_print(const struct summary *s, const struct filter_params *p,
 			fputc('\n', fp);
 	}
 	if (s->not_in_run)
-		fprintf(fp, "%lld queries of the project are not in the run: "
-			"imported after it was mined, they have no candidates "
-			"(a refilter works on the run's queries; negsieve "
-			"mine mines them, after negsieve embed for dense)\n", (long long)s->not_in_run);
+		fprintf(fp, "%lld queries of the project are not in the run "
+			"(imported after it was mined, or without a vector "
+			"when it was): they have no candidates (a refilter "
+			"works on the run's queries; negsieve embed (dense), "
+			"then negsieve mine)\n", (long long)s->not_in_run);
 	if (s->short_queries)
 		fprintf(fp, "Could not find %d negatives for %lld queries "
 			"(%.2f%%)\n", p->num_negatives,
