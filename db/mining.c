@@ -1573,6 +1573,7 @@ db_mine_labels_free(struct db_mine_labels *l)
 	free(l->qid);
 	free(l->pid);
 	free(l->label);
+	free(l->pending);
 	free(l->dropped);
 	free(l->dropped_p);
 	memset(l, 0, sizeof(*l));
@@ -1585,17 +1586,32 @@ db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 	 * candidate rows, which a refilter that applied the drop removed:
 	 * the dropped passages themselves are read too (passage_drop).  The
 	 * tn labels are read for what they overrule: the rules that guess
-	 * false negatives, and a drop of their passage elsewhere */
+	 * false negatives, and a drop of their passage elsewhere.  An
+	 * overlap item one annotator labelled is no label yet (item_label
+	 * has no row), but a rule that guessed it a false negative must
+	 * not take it from the screens of the others, who could then never
+	 * finish it (nor an adjudicator settle a conflict): it is read as
+	 * 'pending'.  Only items in item_need can be pending: elsewhere the
+	 * latest label is the item's */
 	static const char sql_items[] =
 		"SELECT query_id, passage_id, label FROM item_label"
 		" WHERE label IN ('fn', 'drop_passage', 'tn')"
-		" ORDER BY query_id, passage_id";
+		" UNION ALL"
+		" SELECT DISTINCT l.query_id, l.passage_id, 'pending'"
+		" FROM annotator_label l JOIN item_need n"
+		"   ON n.query_id = l.query_id AND n.passage_id = l.passage_id"
+		" WHERE l.label IN ('fn', 'tn')"
+		"   AND NOT EXISTS (SELECT 1 FROM item_label i"
+		"     WHERE i.query_id = l.query_id"
+		"       AND i.passage_id = l.passage_id)"
+		" ORDER BY 1, 2";
 	static const char sql_drop[] =
 		"SELECT DISTINCT query_id FROM query_drop ORDER BY query_id";
 	static const char sql_drop_p[] =
 		"SELECT DISTINCT passage_id FROM passage_drop"
 		" ORDER BY passage_id";
 	sqlite3_stmt *st;
+	const char *a;
 	int64_t cap = 0;
 	int rc;
 
@@ -1611,11 +1627,16 @@ db_mine_labels(struct db *db, struct db_mine_labels *l, struct ns_err *err)
 			l->pid = xrealloc(l->pid, (size_t)cap * sizeof(*l->pid));
 			l->label = xrealloc(l->label,
 					    (size_t)cap * sizeof(*l->label));
+			l->pending = xrealloc(l->pending,
+					      (size_t)cap * sizeof(*l->pending));
 		}
+		a = (const char *)sqlite3_column_text(st, 2);
 		l->qid[l->n] = sqlite3_column_int64(st, 0);
 		l->pid[l->n] = sqlite3_column_int64(st, 1);
-		l->label[l->n++] = label_of_action(
-				(const char *)sqlite3_column_text(st, 2));
+		l->pending[l->n] = a && strcmp(a, "pending") == 0;
+		l->label[l->n] = l->pending[l->n] ? LABEL_TN :
+				 label_of_action(a);
+		l->n++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

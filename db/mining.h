@@ -270,14 +270,20 @@ enum ns_rc db_mine_update(struct db *db, int64_t run_id, int64_t query_id,
 /*
  * People's decisions as mining honours them, read from the one truth for
  * labels (the item_label and query_drop views, never the log itself):
- * the items whose current label is fn, tn or drop_passage, by ascending
- * (query, passage), and the dropped queries, ascending.  @seen is the
+ * the items whose current label is fn, tn or drop_passage, and the items
+ * some annotator labelled fn or tn that have no label yet (pending), by
+ * ascending (query, passage), and the dropped queries, ascending.  @seen is the
  * newest decision id when they were read (see db_mine_labels_seen()).
  */
 struct db_mine_labels {
 	int64_t n;		/* labelled items */
 	int64_t *qid, *pid;	/* their query and passage */
 	enum label *label;	/* LABEL_FN, LABEL_TN or LABEL_DROP_PASSAGE */
+	bool *pending;		/* the item has no label yet but one
+				 * annotator's (overlap waiting for the
+				 * next, or a conflict): label LABEL_TN,
+				 * kept as a true negative is, so that the
+				 * others can still label it */
 	int64_t ndropped;
 	int64_t *dropped;	/* queries with a drop_query in force */
 	int64_t ndropped_p;

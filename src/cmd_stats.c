@@ -456,11 +456,13 @@ cmd_stats(int argc, char **argv)
 	} else {
 		printf("project     %s\n", p.dir);
 		printf("queries     %lld", (long long)tot.queries);
-		/* export leaves them out, and not for "too few negatives" */
+		/* export leaves them out, and not for "too few negatives".
+		 * A dense mine leaves out the queries without a vector
+		 * too (it notes them), imported before it or not */
 		if (tot.not_in_run)
 			printf(" (%lld not in the run: imported after it was "
-			       "mined; negsieve mine mines them, after "
-			       "negsieve embed for dense)",
+			       "mined, or without a vector when it was; "
+			       "negsieve embed (dense), then negsieve mine)",
 			       (long long)tot.not_in_run);
 		putchar('\n');
 		printf("passages    %lld (%lld external ids)\n",

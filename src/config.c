@@ -203,8 +203,8 @@ const struct config_key config_keys[] = {
 	  "this are left out rather than kept as negatives; 1 keeps them "
 	  "all." },
 	{ "export.negatives", CONFIG_INT, "0", "0..10000",
-	  "At most this many negatives per query, best first; 0 writes all "
-	  "(n-tuple: exactly this many)." },
+	  "At most this many negatives per query, people's true negatives "
+	  "first, then the best; 0 writes all (n-tuple: exactly this many)." },
 	{ "export.min_negatives", CONFIG_INT, "1", "0..10000",
 	  "Leave out queries with fewer negatives than this." },
 	{ "export.fn_grade", CONFIG_INT, "1", "1..1000",

@@ -45,8 +45,8 @@ const struct opt exportjob_opts[] = {
 		max_pfn, "leave out undecided candidates whose P(FN) is above "
 		"P (1: keep them all)"),
 	OPT_KEY('n', "negatives", "N", "export.negatives", CONFIG_INT, ES,
-		negatives, "at most N negatives per query, best first (0: all;"
-		" n-tuple: exactly N)"),
+		negatives, "at most N negatives per query, people's true "
+		"negatives first, then the best (0: all; n-tuple: exactly N)"),
 	OPT_KEY(0, "min-negatives", "N", "export.min_negatives", CONFIG_INT,
 		ES, min_negatives, "leave out queries with fewer negatives"),
 	OPT_KEY(0, "fn-grade", "G", "export.fn_grade", CONFIG_INT, ES,
@@ -157,6 +157,13 @@ classify(const struct export_item *it)
 	}
 }
 
+/* Did people label @it a true negative (not a cascade's or a judge's)? */
+static bool
+labelled_tn(const struct export_item *it)
+{
+	return !it->positive && it->label == LABEL_TN;
+}
+
 /* A growable list of items of one query. */
 struct plist {
 	const struct export_item **v;
@@ -196,7 +203,7 @@ job_qrels(struct job *j, const struct export_query *q, struct ns_err *err)
 /* What the rules did to the candidates of one query (job_decide). */
 struct qcounts {
 	int64_t drop_fn, drop_passage, drop_undecided, drop_likely;
-	int64_t drop_pending, drop_cut, no_text, pos_dropped;
+	int64_t drop_pending, drop_cut, drop_cut_tn, no_text, pos_dropped;
 	int64_t undecided, near_dup, wait, conflict, relabelled;
 	int64_t judged;
 };
@@ -225,7 +232,7 @@ job_decide(struct job *j, const struct export_query *q, struct qcounts *qc,
 	   unsigned char *fate)
 {
 	const struct exportjob_settings *s = j->s;
-	int64_t need;
+	int64_t need, tn_want = 0, tn_in = 0, others_in = 0;
 
 	memset(qc, 0, sizeof(*qc));
 	if (!q->text)
@@ -245,6 +252,18 @@ job_decide(struct job *j, const struct export_query *q, struct qcounts *qc,
 			plist_add(&j->pos, it);
 	}
 	qc->judged = (int64_t)j->pos.n;
+	/* --negatives takes the candidates people labelled true negatives
+	 * first, as mine's sampler does (a query keeps them all, even more
+	 * than --num-negatives): the best-scored others fill the places
+	 * left, and a verified negative never gives way to a guess */
+	for (size_t i = 0; i < q->nitems && s->negatives > 0; i++) {
+		const struct export_item *it = &q->items[i];
+
+		tn_want += it->candidate && labelled_tn(it) && it->text &&
+			   !(it->pending && s->pending_fn == EXPORTJOB_DROP);
+	}
+	if (tn_want > s->negatives)
+		tn_want = s->negatives;
 	for (size_t i = 0; i < q->nitems; i++) {
 		const struct export_item *it = &q->items[i];
 		enum cls k = classify(it);
@@ -271,10 +290,16 @@ job_decide(struct job *j, const struct export_query *q, struct qcounts *qc,
 			qc->no_text++;
 			f = EXPORTJOB_FATE_OUT;
 		} else if (s->negatives > 0 &&
-			   (int64_t)j->neg.n >= s->negatives) {
+			   (labelled_tn(it) ? tn_in >= s->negatives :
+			    others_in >= s->negatives - tn_want)) {
 			qc->drop_cut++;
+			qc->drop_cut_tn += labelled_tn(it);
 			f = EXPORTJOB_FATE_OUT;
 		} else {
+			if (labelled_tn(it))
+				tn_in++;
+			else
+				others_in++;
 			plist_add(&j->neg, it);
 			f = EXPORTJOB_FATE_NEGATIVE;
 			qc->undecided += k == CLS_UNDECIDED;
@@ -361,6 +386,7 @@ job_train(struct job *j, const struct export_query *q, struct ns_err *err)
 	c->drop_undecided += qc.drop_undecided;
 	c->drop_likely += qc.drop_likely;
 	c->drop_cut += qc.drop_cut;
+	c->drop_cut_tn += qc.drop_cut_tn;
 	c->drop_no_text += qc.no_text;
 	return NS_OK;
 }
@@ -572,6 +598,7 @@ counts_json(const struct exportjob_counts *c)
 		{ "dropped_pending_fn", c->drop_pending },
 		{ "max_pfn_not_applied", c->max_pfn_off },
 		{ "dropped_beyond_negatives", c->drop_cut },
+		{ "dropped_beyond_negatives_labelled_tn", c->drop_cut_tn },
 		{ "dropped_without_text", c->drop_no_text },
 		{ "dropped_in_queries_left_out", c->drop_left_out },
 		{ "positives_dropped", c->pos_dropped },
@@ -737,8 +764,8 @@ exportjob_print(const struct exportjob_settings *s,
 		(long long)c->q_no_text);
 	if (c->q_not_in_run)
 		fprintf(fp, ", %lld not in the run (imported after it was "
-			"mined: negsieve mine, after negsieve embed for "
-			"dense)",
+			"mined, or without a vector when it was: negsieve "
+			"embed (dense), then negsieve mine)",
 			(long long)c->q_not_in_run);
 	fputc('\n', fp);
 	fprintf(fp, "%-18s%lld judged + %lld added by relabelling",
@@ -752,11 +779,17 @@ exportjob_print(const struct exportjob_settings *s,
 		(long long)c->undecided_kept, (long long)c->near_dup_kept);
 	fprintf(fp, "%-18s%lld false negatives, %lld dropped by people, %lld "
 		"undecided, %lld undecided with P(FN) above --max-pfn, %lld "
-		"beyond --negatives, %lld without text",
+		"beyond --negatives",
 		"negatives dropped", (long long)c->drop_fn,
 		(long long)c->drop_passage, (long long)c->drop_undecided,
-		(long long)c->drop_likely, (long long)c->drop_cut,
-		(long long)c->drop_no_text);
+		(long long)c->drop_likely, (long long)c->drop_cut);
+	/* people's true negatives go first: any cut are of queries with
+	 * more of them than --negatives */
+	if (c->drop_cut_tn)
+		fprintf(fp, " (%lld labelled true negative by people, in "
+			"queries with more such labels than --negatives)",
+			(long long)c->drop_cut_tn);
+	fprintf(fp, ", %lld without text", (long long)c->drop_no_text);
 	if (c->drop_left_out)
 		fprintf(fp, " (%lld of them in the queries left out)",
 			(long long)c->drop_left_out);

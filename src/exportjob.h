@@ -128,6 +128,8 @@ struct exportjob_counts {
 	int64_t drop_likely;		/* undecided, P(FN) > max_pfn */
 	int64_t drop_pending;		/* pending fn, pending_fn = drop */
 	int64_t drop_cut;		/* beyond --negatives */
+	int64_t drop_cut_tn;		/* ... of them labelled true negative
+					 * by people (who go first) */
 	int64_t drop_no_text;		/* passages known by id only */
 	int64_t drop_left_out;		/* ... of the above, in queries left
 					 * out after their candidates */

@@ -329,9 +329,12 @@ filter_apply_decided(const struct filter_params *p, int64_t query_id,
 	for (size_t i = 0; i < n; i++) {
 		c[i].tn_over = FILTER_KEPT;
 		c[i].tn_unflagged = false;
+		c[i].tn_out = FILTER_KEPT;
+		c[i].tn_pending = decided &&
+				  decided[i] == FILTER_DECIDED_PENDING;
 		c[i].near_dup = !isnan(p->near_dup) && !isnan(c[i].dup_sim) &&
 				c[i].dup_sim >= p->near_dup;
-		if (decided && decided[i] == FILTER_DECIDED_TN &&
+		if (decided && FILTER_DECIDED_AS_TN(decided[i]) &&
 		    !c[i].is_positive) {
 			enum filter_reason r = filter_check(p, anchor, &c[i]);
 
@@ -377,6 +380,9 @@ filter_apply_decided(const struct filter_params *p, int64_t query_id,
 			c[i].near_dup = c[i].tn_unflagged;
 			c[i].tn_unflagged = false;
 			c[i].tn_over = FILTER_KEPT;
+			if (c[i].reason == FILTER_MIN_SCORE ||
+			    c[i].reason == FILTER_RANK)
+				c[i].tn_out = (unsigned char)c[i].reason;
 		}
 		kept += c[i].reason == FILTER_KEPT;
 	}

@@ -48,6 +48,13 @@ enum filter_reason {
 /* In the @decided array of filter_apply_decided(): a person labelled the
  * candidate a true negative (no reason: it is kept, see there). */
 #define FILTER_DECIDED_TN 0xff
+/* ... or one annotator labelled it (fn or tn) and it waits for the
+ * others' labels (review.overlap) or an adjudicator's: no label yet, but
+ * kept as a true negative is, so that they can still label it
+ * (c[i].tn_pending says so). */
+#define FILTER_DECIDED_PENDING 0xfe
+#define FILTER_DECIDED_AS_TN(d) \
+	((d) == FILTER_DECIDED_TN || (d) == FILTER_DECIDED_PENDING)
 
 enum filter_anchor { FILTER_ANCHOR_MIN, FILTER_ANCHOR_MEAN, FILTER_ANCHOR_MAX };
 
@@ -97,6 +104,13 @@ struct filter_cand {
 	 * would have been flagged near-duplicate */
 	unsigned char tn_over;
 	bool tn_unflagged;
+	/* out, for a candidate labelled a true negative that a rule the
+	 * label does not answer left out all the same: that rule
+	 * (FILTER_MIN_SCORE or FILTER_RANK; FILTER_KEPT: none), for the
+	 * summary to say so */
+	unsigned char tn_out;
+	bool tn_pending;	/* out: that label is a pending one
+				 * (FILTER_DECIDED_PENDING) */
 };
 
 /* The option rows of struct filter_params (src/opt.h): --range-min ...
@@ -141,7 +155,7 @@ size_t filter_apply(const struct filter_params *p, int64_t query_id,
  * is FILTER_KEPT, or the reason a decision gives candidate i
  * (FILTER_LABEL_FN, FILTER_DROP_PASSAGE, FILTER_DROP_QUERY, or
  * FILTER_SAME_TEXT for a text equal to a false negative's), or
- * FILTER_DECIDED_TN.  A decision fires after `positive` and before every
+ * FILTER_DECIDED_TN or FILTER_DECIDED_PENDING.  A decision fires after `positive` and before every
  * rule, so a decided candidate takes no place in the rank window of
  * RANK_OF_NEGATIVES nor in the sample.  The caller includes the scores of
  * the candidates labelled false negative in @anchor (they are positives
@@ -154,7 +168,8 @@ size_t filter_apply(const struct filter_params *p, int64_t query_id,
  * say nothing about its label still do: positive, same_text, the rank
  * window (the search did not put it there) and min_score (too easy to
  * teach anything, whatever its label).  c[i].tn_over and tn_unflagged say
- * what a label overruled.
+ * what a label overruled, c[i].tn_out which of the last two left a
+ * labelled one out.
  */
 size_t filter_apply_decided(const struct filter_params *p, int64_t query_id,
 			    double anchor, const unsigned char *decided,

@@ -104,13 +104,16 @@ struct mine_pub {
 	int64_t rewritten;	/* queries whose kept rows were replaced */
 };
 
-/* The label of (@qid, @pid) among @lab's items [@lo, @hi). */
+/* The label of (@qid, @pid) among @lab's items [@lo, @hi); *@pending:
+ * it is one annotator's, not final (LABEL_TN then). */
 static enum label
 labels_find(const struct db_mine_labels *lab, int64_t lo, int64_t hi,
-	    int64_t pid)
+	    int64_t pid, bool *pending)
 {
 	int64_t i = ns_lower_bound_i64(lab->pid, lo, hi, pid);
 
+	*pending = i < hi && lab->pid[i] == pid && lab->pending &&
+		   lab->pending[i];
 	return i < hi && lab->pid[i] == pid ? lab->label[i] : LABEL_NONE;
 }
 
@@ -133,7 +136,7 @@ labels_same_text(struct db *db, const struct db_mine_labels *lab, int64_t lo,
 	for (size_t i = 0; i < n && rc == NS_OK && nf; i++) {
 		/* (a true negative too: the text is a positive's now) */
 		if ((decided[i] != FILTER_KEPT &&
-		     decided[i] != FILTER_DECIDED_TN) || c[i].is_positive ||
+		     !FILTER_DECIDED_AS_TN(decided[i])) || c[i].is_positive ||
 		    c[i].same_text)
 			continue;
 		if ((rc = db_mine_passage_hash(db, c[i].passage_id, &h, err)))
@@ -177,20 +180,24 @@ mine_filter_query(struct db *db, const struct db_mine_labels *lab,
 	memcpy(ps, pos, npos * sizeof(*ps));
 	for (size_t i = 0; i < n && (dropped || lo < hi ||
 				     lab->ndropped_p); i++) {
+		bool pending = false;
 		enum label l = dropped ? LABEL_DROP_QUERY :
-				labels_find(lab, lo, hi, c[i].passage_id);
+				labels_find(lab, lo, hi, c[i].passage_id,
+					    &pending);
 
 		/* a passage dropped elsewhere, where this item has no
-		 * label of its own (a later tn wins over the drop) */
-		if (l == LABEL_NONE && mine_id_in(lab->dropped_p,
-						  lab->ndropped_p,
-						  c[i].passage_id))
+		 * label of its own (a later tn wins over the drop; a
+		 * pending one, not final, does not) */
+		if ((l == LABEL_NONE || pending) &&
+		    mine_id_in(lab->dropped_p, lab->ndropped_p,
+			       c[i].passage_id))
 			l = LABEL_DROP_PASSAGE;
 		if (c[i].is_positive || l == LABEL_NONE)
 			continue;
 		any = true;
 		if (l == LABEL_TN) {
-			decided[i] = FILTER_DECIDED_TN;
+			decided[i] = pending ? FILTER_DECIDED_PENDING :
+					       FILTER_DECIDED_TN;
 		} else if (l == LABEL_DROP_QUERY) {
 			decided[i] = FILTER_DROP_QUERY;
 		} else if (l == LABEL_DROP_PASSAGE) {

@@ -112,10 +112,14 @@ summary_add_query(struct summary *s, const double *pos, size_t npos,
 		s->candidates++;
 		s->reasons[c[i].reason]++;
 		s->near_dup += c[i].near_dup;
+		if (c[i].tn_out != FILTER_KEPT)
+			s->tn_out[c[i].tn_out]++;
 		if (c[i].reason != FILTER_KEPT)
 			continue;
-		if (c[i].tn_over != FILTER_KEPT)
+		if (c[i].tn_over != FILTER_KEPT) {
 			s->tn_kept[c[i].tn_over]++;
+			s->tn_pending += c[i].tn_pending;
+		}
 		s->tn_unflagged += c[i].tn_unflagged;
 		kept++;
 		summary_col_add(&s->neg, c[i].score);
@@ -148,11 +152,14 @@ summary_row(FILE *fp, const char *name, double a, double b, double c)
 }
 
 /* The candidates that people's true-negative labels kept, by the rule
- * that would have left them out (filter.h), and those not flagged. */
+ * that would have left them out (filter.h), those not flagged, and those
+ * that min_score or the rank window left out all the same (a label does
+ * not answer them: the user who set them should hear what they cost). */
 static void
 summary_print_tn(const struct summary *s, FILE *fp)
 {
-	int64_t kept = 0;
+	int64_t kept = 0, out = s->tn_out[FILTER_MIN_SCORE] +
+				s->tn_out[FILTER_RANK];
 	const char *sep = "";
 
 	for (int r = 1; r < FILTER_NREASONS; r++)
@@ -172,6 +179,11 @@ summary_print_tn(const struct summary *s, FILE *fp)
 			sep = ", ";
 		}
 		fputs(")\n", fp);
+		if (s->tn_pending)
+			fprintf(fp, "  %lld of them have one annotator's "
+				"label only (fn or tn), waiting for the "
+				"others' or an adjudicator's\n",
+				(long long)s->tn_pending);
 	}
 	if (s->tn_unflagged)
 		fprintf(fp, "Did not flag %lld candidates (%.2f%%) as "
@@ -179,6 +191,20 @@ summary_print_tn(const struct summary *s, FILE *fp)
 			"negative\n", (long long)s->tn_unflagged,
 			100.0 * (double)s->tn_unflagged /
 				(double)s->candidates);
+	if (out) {
+		fprintf(fp, "Left out %lld candidates (%.2f%%) that people "
+			"labelled true negative, by rules a label does not "
+			"answer (", (long long)out,
+			100.0 * (double)out / (double)s->candidates);
+		if (s->tn_out[FILTER_MIN_SCORE])
+			fprintf(fp, "min_score %lld",
+				(long long)s->tn_out[FILTER_MIN_SCORE]);
+		if (s->tn_out[FILTER_RANK])
+			fprintf(fp, "%srank window %lld",
+				s->tn_out[FILTER_MIN_SCORE] ? ", " : "",
+				(long long)s->tn_out[FILTER_RANK]);
+		fputs(")\n", fp);
+	}
 }
 
 void
@@ -280,10 +306,11 @@ summary_print(const struct summary *s, const struct filter_params *p,
 			fputc('\n', fp);
 	}
 	if (s->not_in_run)
-		fprintf(fp, "%lld queries of the project are not in the run: "
-			"imported after it was mined, they have no candidates "
-			"(a refilter works on the run's queries; negsieve "
-			"mine mines them, after negsieve embed for dense)\n", (long long)s->not_in_run);
+		fprintf(fp, "%lld queries of the project are not in the run "
+			"(imported after it was mined, or without a vector "
+			"when it was): they have no candidates (a refilter "
+			"works on the run's queries; negsieve embed (dense), "
+			"then negsieve mine)\n", (long long)s->not_in_run);
 	if (s->short_queries)
 		fprintf(fp, "Could not find %d negatives for %lld queries "
 			"(%.2f%%)\n", p->num_negatives,

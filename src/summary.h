@@ -45,6 +45,10 @@ struct summary {
 	int64_t tn_kept[FILTER_NREASONS]; /* candidates labelled true
 					 * negative kept against this rule */
 	int64_t tn_unflagged;		/* ... not flagged near-duplicate */
+	int64_t tn_pending;		/* tn_kept by one annotator's label
+					 * that waits for the others' */
+	int64_t tn_out[FILTER_NREASONS]; /* ... left out by this rule all
+					 * the same (min_score, rank) */
 	int64_t queries;		/* queries mined */
 	int64_t short_queries;		/* queries with < num_negatives kept */
 	int64_t no_positive;		/* queries without a positive */

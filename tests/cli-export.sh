@@ -326,6 +326,31 @@ is_in "$out" "(3 of them in the queries left out)" "... saying how many were the
 run "$NEGSIEVE" export -a drop-negative -o "$T/dn.jsonl" "$P"
 is_in "$out" "negatives dropped 3 false negatives," \
 	"drop-negative: q5's false negative counted though q5 is left out"
+# --negatives takes the candidates people labelled true negatives first
+# (mine keeps them all, even past --num-negatives), then the best-scored
+# others: q4's n13 (0.3, labelled tn) before n12 (0.4, undecided)
+N4=$T/tnfirst
+cp -r "$P" "$N4"
+db "$N4" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (4, 23, 1, 'tn', '2026-01-04T00:00:00Z')"
+q4negs() {
+	$PY -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["query"] == "delta query": print(" | ".join(r["neg"]))' "$1"
+}
+run "$NEGSIEVE" export -n 1 -o "$T/tnfirst.jsonl" "$N4"
+is "$rc:$(q4negs "$T/tnfirst.jsonl")" "0:n13 delta two" \
+	"--negatives 1: people's TN before a better-scored undecided one"
+ok "... and no word of TNs cut" \
+	sh -c '! printf "%s" "$1" | grep -q "labelled true negative"' - "$out"
+db "$N4" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+ VALUES (4, 22, 1, 'tn', '2026-01-04T00:00:01Z')"
+run "$NEGSIEVE" export -n 1 -o "$T/tnfirst.jsonl" "$N4"
+is "$(q4negs "$T/tnfirst.jsonl")" "n12 delta one" \
+	"--negatives 1, two TNs: the best-scored of them"
+is_in "$out" "beyond --negatives (1 labelled true negative by people, in queries with more such labels than --negatives), 0 without text" \
+	"... and the summary says a TN was cut"
 run "$NEGSIEVE" export --pending-fn maybe -o "$T/x" "$O"
 is "$rc:$(printf '%s' "$err" | head -1)" "2:negsieve: export: --pending-fn: expected one of keep,drop, got 'maybe'" \
 	"--pending-fn: keep or drop"
@@ -793,7 +818,7 @@ INSERT INTO query(id,xid,text,source_id) VALUES (3,'q3','apple cake',2);
 INSERT INTO qrel VALUES(3,2,1,NULL,2);"
 run "$NEGSIEVE" export -o "$T/un.jsonl" "$U"
 is "$rc" 0 "unmined: export after an import of a query"
-is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 0 without text, 1 not in the run (imported after it was mined: negsieve mine, after negsieve embed for dense)" \
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 0 without text, 1 not in the run (imported after it was mined, or without a vector when it was: negsieve embed (dense), then negsieve mine)" \
    "unmined: export counts the new query apart"
 is "$(uq "SELECT json_extract(counts, '\$.queries_not_in_run') || ' ' || json_extract(counts, '\$.queries_with_few_negatives') FROM export ORDER BY id DESC LIMIT 1")" \
    "1 0" "unmined: ... in the export's record too"
@@ -801,14 +826,14 @@ run "$NEGSIEVE" export --min-negatives 3 -o "$T/un.jsonl" "$U"
 is_in "$out" "2 with too few negatives, 0 without text, 1 not in the run" \
    "unmined: the mined ones with too few are still counted as such"
 run "$NEGSIEVE" stats "$U"
-is_in "$out" "queries     3 (1 not in the run: imported after it was mined; negsieve mine mines them, after negsieve embed for dense)" \
+is_in "$out" "queries     3 (1 not in the run: imported after it was mined, or without a vector when it was; negsieve embed (dense), then negsieve mine)" \
    "unmined: stats says so"
 run "$NEGSIEVE" stats --json "$U"
 is "$(printf '%s' "$out" | $PY -c 'import json, sys; print(json.load(sys.stdin)["queries_not_in_run"])')" 1 \
    "unmined: stats --json: queries_not_in_run"
 run "$NEGSIEVE" mine --refilter "$U"
 is "$rc" 0 "unmined: a refilter"
-is_in "$out" "1 queries of the project are not in the run: imported after it was mined, they have no candidates (a refilter works on the run's queries; negsieve mine mines them, after negsieve embed for dense)" \
+is_in "$out" "1 queries of the project are not in the run (imported after it was mined, or without a vector when it was): they have no candidates (a refilter works on the run's queries; negsieve embed (dense), then negsieve mine)" \
    "unmined: the refilter says it leaves the new query alone"
 "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$U" >/dev/null
 run "$NEGSIEVE" stats "$U"
@@ -819,6 +844,25 @@ run "$NEGSIEVE" export --run 1 -o "$T/un.jsonl" "$U"
 is_in "$out" ", 1 not in the run (" "unmined: --run 1, mined before the import: still not in it"
 run "$NEGSIEVE" mine --refilter --run 1 "$U"
 is_in "$out" "1 queries of the project are not in the run" "unmined: nor in its refilter"
+# a dense mine after the import leaves out the query without a vector
+# (it says so): the message may not claim it came after the run
+uq "INSERT INTO query(id,xid,text,source_id) VALUES (4,'q4','pie cake',2);
+INSERT INTO qrel VALUES(4,3,1,NULL,2);"
+"$NEGSIEVE" mine --method dense --num-negatives 2 "$U" >/dev/null 2>&1
+"$NEGSIEVE" embed "$U" >/dev/null 2>&1
+uq "INSERT INTO query(id,xid,text,source_id) VALUES (5,'q5','tea pie',2);
+INSERT INTO qrel VALUES(5,5,1,NULL,2);"
+run "$NEGSIEVE" mine --method dense --num-negatives 2 "$U"
+is_in "$out$err" "note: 1 of 5 queries and 0 of 6 passages have no vector" \
+   "unmined: a dense mine after an import notes the query without a vector"
+run "$NEGSIEVE" stats "$U"
+is_in "$out" "queries     5 (1 not in the run: imported after it was mined, or without a vector when it was; negsieve embed (dense), then negsieve mine)" \
+   "unmined: stats names the missing vector, not only a later import"
+"$NEGSIEVE" embed "$U" >/dev/null 2>&1
+"$NEGSIEVE" mine --method dense --num-negatives 2 "$U" >/dev/null 2>&1
+run "$NEGSIEVE" stats "$U"
+is "$(printf '%s\n' "$out" | grep '^queries ')" "queries     5" \
+   "unmined: negsieve embed, then negsieve mine takes it"
 # the runs' queries cannot be read: stats and export fail, saying why;
 # export writes and records nothing
 uq "ALTER TABLE run_pool RENAME COLUMN query_id TO qid"

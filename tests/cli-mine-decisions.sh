@@ -320,9 +320,13 @@ label 1 6 tn
 run "$NEGSIEVE" mine --refilter --min-score 0.1 "$K"
 is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:min_score " \
    "tn: a TN below --min-score stays out"
+is_in "$out" "that people labelled true negative, by rules a label does not answer (min_score 1)" \
+   "tn: and the summary counts it"
 run "$NEGSIEVE" mine --refilter --min-score off --range-max 5 "$K"
 is "$(kreasons 1 1)" "5:relative_margin 3:relative_margin 1:positive 2:- 4:false_negative 6:rank " \
    "tn: so does one outside the rank window"
+is_in "$out" "that people labelled true negative, by rules a label does not answer (rank window 1)" \
+   "tn: and the summary counts it"
 label 1 5 tn
 run "$NEGSIEVE" mine --refilter --max-score 0.2 --relative-margin off "$K"
 is "$(kreasons 1 1)" "5:- 3:unsampled 1:positive 2:- 4:false_negative 6:rank " \
@@ -340,6 +344,66 @@ run "$NEGSIEVE" mine --refilter "$K"
 is "$(kq "SELECT coalesce(flag, '-') FROM candidate WHERE run_id = 2 AND query_id = 2 AND passage_id = ${dup:-0}")" "-" \
    "tn: the TN near-duplicate is kept, not flagged"
 is_in "$out" "Did not flag 2 candidates" "tn: and the summary says so"
+
+# With review.overlap an item's label is final once two annotators agree:
+# one annotator's label (fn or tn) waits for the other's, and a conflict
+# for an adjudicator.  A refilter keeps such an item against the rules
+# that guess false negatives as it keeps a TN, or the second annotator
+# could never see it (and the queue never be finished); a pending FN is no
+# positive yet.  The same q1 as above: 5 0.240, 3 0.185, positive 1 0.167,
+# 2 0.151, 4 and 6 ~0.
+O=$T/ov
+"$NEGSIEVE" init "$O" >/dev/null
+oq() { sqlite3 "$O/negsieve.db" "$1"; }
+oq "INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
+INSERT INTO query(id,xid,text,source_id) VALUES
+ (1,'q1','red apple pie',1), (2,'q2','green tea cake',1);
+INSERT INTO passage(id,text,source_id) VALUES
+ (1,'red apple pie with cream',1), (2,'red apple pie recipe from grandma',1),
+ (3,'red apple and pie',1), (4,'apple pie',1), (5,'red apple',1),
+ (6,'a pie',1), (7,'green tea cake with matcha',1), (8,'green tea',1),
+ (9,'tea cake',1);
+INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,7,1,NULL,1);
+INSERT INTO passage_fts(passage_fts) VALUES('rebuild');
+INSERT INTO annotator(name, created_at) VALUES ('a', 'now'), ('b', 'now');
+INSERT INTO item_need VALUES (1, 2, 2), (1, 4, 2), (1, 5, 2);"
+# olabel Q P ACTION ANNOTATOR
+olabel() {
+	oq "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)
+	    VALUES ($1, $2, $4, '$3', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+}
+oreasons() {
+	python3 "$top_srcdir/tests/pool.py" "$O/negsieve.db" "$1" |
+	awk -F'\t' -v q="$2" '$1 == q { printf "%s:%s ", $2, $5 }'
+}
+run "$NEGSIEVE" mine --method bm25 --num-negatives 0 "$O"
+is "$(oreasons 1 1)" "5:- 3:- 1:positive 2:- 4:- 6:- " "overlap: q1 mined"
+olabel 1 2 tn 1
+olabel 1 5 fn 1
+olabel 1 4 fn 1
+run "$NEGSIEVE" mine --refilter --max-score 0.1 "$O"
+is "$rc" 0 "overlap: a refilter after one annotator's labels"
+is "$(oreasons 1 1)" "5:- 3:max_score 1:positive 2:- 4:- 6:- " \
+   "overlap: one annotator's TN and FN keep 2 and 5 against --max-score; the FN on 4 is no positive yet"
+is_in "$out" "Kept 2 candidates (22.22%) that people labelled true negative although a rule would have left them out (max_score 2)" \
+   "overlap: the summary counts them with the TNs"
+is_in "$out" "  2 of them have one annotator's label only (fn or tn), waiting for the others' or an adjudicator's" \
+   "overlap: and says they wait for another label"
+is "$(oq "SELECT group_concat(passage_id, ' ') FROM (SELECT passage_id FROM candidate WHERE query_id = 1 AND filter IS NULL ORDER BY passage_id)")" \
+   "2 4 5 6" "overlap: so they stay in the queue for b"
+# b agrees on 2 (a TN now) and not on 5 (a conflict, still waiting)
+olabel 1 2 tn 2
+olabel 1 5 tn 2
+run "$NEGSIEVE" mine --refilter --max-score 0.1 "$O"
+is "$(oreasons 1 1)" "5:- 3:max_score 1:positive 2:- 4:- 6:- " \
+   "overlap: the agreed TN and the conflict stay kept"
+is_in "$out" "  1 of them have one annotator's label only" \
+   "overlap: the conflict is the one that waits"
+# a second FN on 4 makes it final: a positive of q1 now
+olabel 1 4 fn 2
+run "$NEGSIEVE" mine --refilter --max-score 0.1 "$O"
+is "$(oreasons 1 1)" "5:- 3:max_score 1:positive 2:- 4:false_negative 6:- " \
+   "overlap: two FNs make a false negative"
 
 # labels that cannot be read: nothing changes
 runs=$(q "SELECT count(*) FROM run")

@@ -438,6 +438,9 @@ test_apply_tn(void)
 	is_int(c[6].reason, FILTER_MIN_SCORE, "tn: min_score still fires");
 	is_int(c[6].tn_over, FILTER_KEPT, "tn: ... and it overruled nothing");
 	is_int(c[7].reason, FILTER_RANK, "tn: the rank window still fires");
+	is_int(c[6].tn_out, FILTER_MIN_SCORE, "tn: min_score left it out");
+	is_int(c[7].tn_out, FILTER_RANK, "tn: the rank window left it out");
+	is_int(c[0].tn_out, FILTER_KEPT, "tn: a kept one was left out by none");
 	is_int((long long)kept, 4, "tn: all four kept past num_negatives 2");
 	summary_init(&s);
 	summary_add_query(&s, &one, 1, 1.0, c, 8, 2);
@@ -452,6 +455,35 @@ test_apply_tn(void)
 	ok(strstr(buf, "Did not flag 1 candidates (12.50%) as "
 		  "near-duplicates: people labelled them true negative") !=
 		   NULL, "tn: and the near-duplicates not flagged");
+	ok(strstr(buf, "Left out 2 candidates (25.00%) that people labelled "
+		  "true negative, by rules a label does not answer "
+		  "(min_score 1, rank window 1)") != NULL,
+	   "tn: and those min_score and the rank window left out");
+	ok(strstr(buf, "of them have one annotator's label") == NULL,
+	   "tn: no pending label, no line about them");
+	summary_fini(&s);
+
+	/* one annotator's label, not final (overlap): kept as a TN is, and
+	 * the summary says it waits */
+	for (int i = 0; i < 8; i++) {
+		c[i] = cand(30 + i, i + 1, 0.99 - 0.1 * i);
+		d[i] = FILTER_KEPT;
+	}
+	d[0] = FILTER_DECIDED_PENDING;
+	d[1] = FILTER_DECIDED_TN;
+	c[1].score = 0.92;
+	filter_apply_decided(&p, 5, 1.0, d, c, 8);
+	is_int(c[0].reason, FILTER_KEPT, "pending: kept above max_score");
+	is_int(c[0].tn_over, FILTER_MAX_SCORE, "pending: ... which it overruled");
+	ok(c[0].tn_pending && !c[1].tn_pending, "pending: ... and marked so");
+	summary_init(&s);
+	summary_add_query(&s, &one, 1, 1.0, c, 8, 2);
+	fp = fmemopen(buf, sizeof(buf), "w");
+	summary_print(&s, &p, fp);
+	fclose(fp);
+	ok(strstr(buf, "(max_score 1, relative_margin 1)\n  1 of them have "
+		  "one annotator's label only") != NULL,
+	   "pending: the summary says one of the kept ones waits");
 	summary_fini(&s);
 
 	/* sampling fills the places the labelled ones leave, and the
