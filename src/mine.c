@@ -231,7 +231,7 @@ mine_publish_query(void *arg, int64_t query_id, struct filter_cand *c,
 	struct mine_pub *p = arg;
 	double *valid = xmalloc((npos + 1) * sizeof(*valid));
 	size_t nvalid = 0;
-	bool changed = false, rewritten;
+	bool changed = false, rewritten = false;
 	enum ns_rc rc = NS_OK;
 
 	for (size_t i = 0; i < npos; i++)
