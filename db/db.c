@@ -87,22 +87,37 @@ db_rc_of(int code)
 	}
 }
 
+/* The error of a statement that found the project busy (SQLite's
+ * @code): "@what: " first unless NULL, @msg after the cause; or that
+ * the person gave the wait up (db_on_wait()).  NS_OK when @code is no
+ * busy error. */
+static enum ns_rc
+db_busy_fail(struct db *db, int code, struct ns_err *err, const char *what,
+	     const char *msg, const char *tail)
+{
+	if ((code & 0xff) != SQLITE_BUSY && (code & 0xff) != SQLITE_LOCKED)
+		return NS_OK;
+	if (db->gave_up) {
+		db->gave_up = false;
+		return err_set(err, NS_EDB, "%s%snot saved: you gave up "
+			       "waiting while another negsieve was writing to "
+			       "the project", what ? what : "",
+			       what ? ": " : "");
+	}
+	return err_set(err, NS_EDB, "%s%sthe project is busy (another "
+		       "negsieve holds a write lock): %s%s", what ? what : "",
+		       what ? ": " : "", msg, tail);
+}
+
 enum ns_rc
 db_fail(struct db *db, struct ns_err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(db->h);
+	enum ns_rc rc = db_busy_fail(db, code, err, what,
+				     sqlite3_errmsg(db->h), "");
 
-	if (((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) &&
-	    db->gave_up) {
-		db->gave_up = false;
-		return err_set(err, NS_EDB, "%s: not saved: you gave up "
-			       "waiting while another negsieve was writing to "
-			       "the project", what);
-	}
-	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
-		return err_set(err, NS_EDB, "%s: the project is busy (another "
-			       "negsieve holds a write lock): %s", what,
-			       sqlite3_errmsg(db->h));
+	if (rc)
+		return rc;
 	return err_set(err, db_rc_of(code), "%s: %s", what,
 		       sqlite3_errmsg(db->h));
 }
@@ -173,21 +188,11 @@ db_exec(struct db *db, const char *sql, struct ns_err *err)
 	if (src != SQLITE_OK) {
 		enum ns_rc rc = db_rc_of(sqlite3_extended_errcode(db->h));
 
-		if (((src & 0xff) == SQLITE_BUSY ||
-		     (src & 0xff) == SQLITE_LOCKED) && db->gave_up) {
-			db->gave_up = false;
-			err_set(err, NS_EDB, "not saved: you gave up waiting "
-				"while another negsieve was writing to the "
-				"project");
-		} else if ((src & 0xff) == SQLITE_BUSY ||
-			   (src & 0xff) == SQLITE_LOCKED)
-			/* what this command committed before stays (a mine
-			 * stopped here is resumed by the next) */
-			err_set(err, NS_EDB, "the project is busy (another "
-				"negsieve holds a write lock): %s; try again "
-				"when it is done", msg ? msg :
-				sqlite3_errmsg(db->h));
-		else
+		/* what this command committed before stays (a mine
+		 * stopped here is resumed by the next) */
+		if (!db_busy_fail(db, src, err, NULL, msg ? msg :
+				  sqlite3_errmsg(db->h),
+				  "; try again when it is done"))
 			err_set(err, rc, "database: %s", msg ? msg :
 				sqlite3_errmsg(db->h));
 		sqlite3_free(msg);

@@ -60,14 +60,16 @@
 #define QUEUE_HOLDS(Q, P, RUN) \
 	"(?1 = 0 OR " QUEUE_KEPT_IN(Q, P, RUN) " OR " QUEUE_LEFT_OUT(Q, P) ")"
 
-/* A live lease on query Q held by another session than S at time T:
- * unexpired, its session not ended, its process alive. */
-#define QUEUE_LEASED_BY_OTHER(Q, S, T) \
-	"EXISTS (SELECT 1 FROM review_lease l" \
+/* The live leases l on query Q held by another session than S at time
+ * T: unexpired, its session not ended, its process alive. */
+#define QUEUE_LEASES_OF_OTHERS(Q, S, T) \
+	" FROM review_lease l" \
 	"  JOIN review_session s ON s.id = l.session_id" \
 	"  WHERE l.query_id = " Q " AND l.session_id <> " S \
 	"    AND l.expires_at > " T " AND s.ended_at IS NULL" \
-	"    AND ns_alive(s.host, s.pid, s.pid_start))"
+	"    AND ns_alive(s.host, s.pid, s.pid_start)"
+#define QUEUE_LEASED_BY_OTHER(Q, S, T) \
+	"EXISTS (SELECT 1" QUEUE_LEASES_OF_OTHERS(Q, S, T) ")"
 
 /*
  * A kept candidate row C in the queue's filter (struct queue_filter,
@@ -1715,12 +1717,8 @@ queue_lease_holder(struct db *db, int64_t qid, int64_t annotator,
 {
 	/* what queue_lease_take() would not take over */
 	static const char sql[] =
-		"SELECT a.name, l.annotator_id FROM review_lease l"
-		" JOIN annotator a ON a.id = l.annotator_id"
-		" JOIN review_session s ON s.id = l.session_id"
-		" WHERE l.query_id = ?1 AND l.session_id <> ?2"
-		"   AND l.expires_at > ?3 AND s.ended_at IS NULL"
-		"   AND ns_alive(s.host, s.pid, s.pid_start)";
+		"SELECT (SELECT name FROM annotator WHERE id = l.annotator_id),"
+		"  l.annotator_id" QUEUE_LEASES_OF_OTHERS("?1", "?2", "?3");
 	sqlite3_stmt *st = db_prep(db, sql, err);
 	int rc;
 

@@ -262,9 +262,10 @@ is "$(dq "SELECT group_concat(query_id, ' ') FROM candidate WHERE passage_id = 4
 # margin below a candidate labelled TN, which the refilter keeps (and says
 # so) and export writes.  bm25 scores of q1: 5 0.240, 3 0.185, positive
 # 1 0.167, 2 0.151, 4 ~2e-6, 6 ~1e-6.
-K=$T/tn
-"$NEGSIEVE" init "$K" >/dev/null
-sqlite3 "$K/negsieve.db" "
+# apples DIR [SQL]: a new project of these two queries, then SQL
+apples() {
+	"$NEGSIEVE" init "$1" >/dev/null
+	sqlite3 "$1/negsieve.db" "
 INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
 INSERT INTO query(id,xid,text,source_id) VALUES
  (1,'q1','red apple pie',1), (2,'q2','green tea cake',1);
@@ -275,7 +276,10 @@ INSERT INTO passage(id,text,source_id) VALUES
  (9,'tea cake',1);
 INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,7,1,NULL,1);
 INSERT INTO passage_fts(passage_fts) VALUES('rebuild');
-INSERT INTO annotator(name, created_at) VALUES ('a', 'now');"
+${2:-}"
+}
+K=$T/tn
+apples "$K" "INSERT INTO annotator(name, created_at) VALUES ('a', 'now');"
 kq() { sqlite3 "$K/negsieve.db" "$1"; }
 # label Q P ACTION: a decision of annotator a
 label() {
@@ -353,20 +357,9 @@ is_in "$out" "Did not flag 2 candidates" "tn: and the summary says so"
 # positive yet.  The same q1 as above: 5 0.240, 3 0.185, positive 1 0.167,
 # 2 0.151, 4 and 6 ~0.
 O=$T/ov
-"$NEGSIEVE" init "$O" >/dev/null
-oq() { sqlite3 "$O/negsieve.db" "$1"; }
-oq "INSERT INTO source(id,path,format,created_at) VALUES(1,'t','test','now');
-INSERT INTO query(id,xid,text,source_id) VALUES
- (1,'q1','red apple pie',1), (2,'q2','green tea cake',1);
-INSERT INTO passage(id,text,source_id) VALUES
- (1,'red apple pie with cream',1), (2,'red apple pie recipe from grandma',1),
- (3,'red apple and pie',1), (4,'apple pie',1), (5,'red apple',1),
- (6,'a pie',1), (7,'green tea cake with matcha',1), (8,'green tea',1),
- (9,'tea cake',1);
-INSERT INTO qrel VALUES(1,1,1,NULL,1),(2,7,1,NULL,1);
-INSERT INTO passage_fts(passage_fts) VALUES('rebuild');
-INSERT INTO annotator(name, created_at) VALUES ('a', 'now'), ('b', 'now');
+apples "$O" "INSERT INTO annotator(name, created_at) VALUES ('a', 'now'), ('b', 'now');
 INSERT INTO item_need VALUES (1, 2, 2), (1, 4, 2), (1, 5, 2);"
+oq() { sqlite3 "$O/negsieve.db" "$1"; }
 # olabel Q P ACTION ANNOTATOR
 olabel() {
 	oq "INSERT INTO decision(query_id, passage_id, annotator_id, action, at)

@@ -5,40 +5,11 @@
 # hangs up without SIGHUP, TERM=dumb.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
-command -v tmux >/dev/null || skip_all "no tmux"
+. "$top_srcdir/tests/tmux-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 P=$T/p
 mkproj "$P"
-sock="ns-review-test-$$-0"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-# Targets are written "t:" (session t), never "t": tmux looks a bare "t"
-# up as a window first, and a window still named "tmux" (before its name
-# follows its command, on a loaded machine) matches it by prefix: then
-# "new-window -t t" fails with "index 0 in use" and the other commands
-# aim at window 0.
 trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
-# new_server: end this tmux server and use a new socket from here on (a
-# session started at once on the old socket could land in the server
-# still shutting down, and go with it, on a loaded machine)
-_srv=0
-new_server() {
-	tm kill-server 2>/dev/null
-	_srv=$((_srv + 1))
-	sock="ns-review-test-$$-$_srv"
-}
-
-# wait_for TEXT: poll the pane (up to ~30 s: a loaded machine starts a
-# review slowly) until it shows TEXT
-wait_for() {
-	_i=0
-	while [ $_i -lt 300 ]; do
-		pane=$(tm capture-pane -p -t t: 2>/dev/null)
-		case "$pane" in *"$1"*) return 0 ;; esac
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 
 tm new-session -d -s t -x 80 -y 24 \
 	"exec env LC_ALL=C.UTF-8 TERM=screen '$NEGSIEVE' review '$P'"

@@ -9,23 +9,12 @@
 # Other commands give up after NEGSIEVE_BUSY_TIMEOUT seconds (exit 5).
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/review-lib.sh"
-command -v tmux >/dev/null || skip_all "no tmux"
+. "$top_srcdir/tests/tmux-lib.sh"
 command -v sqlite3 >/dev/null || skip_all "no sqlite3"
 command -v python3 >/dev/null || skip_all "no python3"
 P=$T/p
 mkproj "$P"
-sock="ns-wait-test-$$-0"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'touch "$T/release"; tm kill-server 2>/dev/null; wait; rm -rf "$T"' EXIT
-# new_server: end this tmux server and use a new socket from here on (a
-# session started at once on the old socket can land in the server still
-# shutting down, and go with it, on a loaded machine: tests/tui-tmux.sh)
-_srv=0
-new_server() {
-	tm kill-server 2>/dev/null
-	_srv=$((_srv + 1))
-	sock="ns-wait-test-$$-$_srv"
-}
 # every wait is given up after 1 s, unless the review decides otherwise
 export NEGSIEVE_BUSY_TIMEOUT=1
 
@@ -43,17 +32,6 @@ hold() {
 release() {
 	touch "$T/release"
 	wait
-}
-# wait_for TEXT: poll the pane (up to ~30 s) until it shows TEXT
-wait_for() {
-	_i=0
-	while [ $_i -lt 300 ]; do
-		pane=$(tm capture-pane -p -t t: 2>/dev/null)
-		case "$pane" in *"$1"*) return 0 ;; esac
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
 }
 decisions() { db "$P" "SELECT group_concat(action || ':' || passage_id, ' ') FROM decision"; }
 
