@@ -136,7 +136,8 @@ stats_estimate_json(const struct cascadejob_estimate *e)
 		json_object_set_new(o, "fn_rate", json_real(e->rate));
 		json_object_set_new(o, "fn_rate_lo", json_real(e->lo));
 		json_object_set_new(o, "fn_rate_hi", json_real(e->hi));
-		/* under export.max_pfn < 1: fn_rate is at most */
+		/* under export.max_pfn < 1: fn_rate_hi is a bound, fn_rate
+		 * only above the truth in expectation */
 		json_object_set_new(o, "fn_rate_is_bound",
 				    json_boolean(e->bound));
 		json_object_set_new(o, "more_labels_for_2_points",
@@ -274,17 +275,32 @@ stats_print_cascade(const struct cascade_db_fit *f, size_t n,
 		stats_audit_wait(e);
 		return;
 	}
-	printf("estimate    %s%.1f%% false negatives left among the %lld "
-	       "negatives export would write, %.0f%% interval [%.1f%%, "
-	       "%.1f%%], from %lld audit labels (%lld FN)\n",
-	       e->bound ? "at most " : "", 100 * e->rate,
-	       (long long)e->negatives, 100 * conf, 100 * e->lo, 100 * e->hi,
-	       (long long)e->audit_n, (long long)e->audit_fn);
+	/* under a cut only the interval's top is a bound: the point is
+	 * of the false negatives left without the cut, above the truth in
+	 * expectation but not on every sample (cascadejob.h) */
 	if (e->bound)
-		printf("            an upper bound: export.max_pfn (or "
-		       "export.pending_fn drop) leaves out likely false "
-		       "negatives,\n            and the audit labels it "
-		       "keeps are no uniform sample of what it keeps\n");
+		printf("estimate    at most %.1f%% false negatives left among "
+		       "the %lld negatives export would write (the top of "
+		       "the %.0f%% interval [%.1f%%, %.1f%%]; estimate "
+		       "%.1f%%), from %lld audit labels (%lld FN)\n",
+		       100 * e->hi, (long long)e->negatives, 100 * conf,
+		       100 * e->lo, 100 * e->hi, 100 * e->rate,
+		       (long long)e->audit_n, (long long)e->audit_fn);
+	else
+		printf("estimate    %.1f%% false negatives left among the "
+		       "%lld negatives export would write, %.0f%% interval "
+		       "[%.1f%%, %.1f%%], from %lld audit labels (%lld "
+		       "FN)\n", 100 * e->rate, (long long)e->negatives,
+		       100 * conf, 100 * e->lo, 100 * e->hi,
+		       (long long)e->audit_n, (long long)e->audit_fn);
+	if (e->bound)
+		printf("            export.max_pfn (or export.pending_fn "
+		       "drop) leaves out likely false negatives,\n"
+		       "            and the audit labels it keeps are no "
+		       "uniform sample of what it keeps:\n            the "
+		       "estimate is of those left without the cut and can "
+		       "still read\n            below the truth; only the "
+		       "interval's top is a bound\n");
 	if (e->more_labels > 0)
 		printf("            about %ld more audit labels would narrow "
 		       "it to +-2 points\n", e->more_labels);

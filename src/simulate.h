@@ -110,8 +110,9 @@ struct simulate_row {
 	double estimate, estimate_lo, estimate_hi;
 	double estimate_raw;	/* before it is kept to 0 .. undecided /
 				 * negatives */
-	bool estimate_bound;	/* max_pfn cut some out: estimate and
-				 * estimate_hi are upper bounds */
+	bool estimate_bound;	/* max_pfn cut some out: estimate_hi is
+				 * an upper bound, estimate above the
+				 * contamination in expectation only */
 	int64_t audit_n, audit_fn;
 };
 

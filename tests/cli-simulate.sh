@@ -120,8 +120,11 @@ run "$NEGSIEVE" simulate --config "$T/rank.yaml" --budget 0 --max-pfn 0.3 \
 	--oracle "$T/oracle.tsv" "$P"
 is_in "$out" "export      undecided candidates kept as negatives, but those whose P(FN) is above 0.3 left out" \
 	"the table says so"
-is_in "$out" "contamination; with --max-pfn it is an upper bound" \
-	"and that the estimate is then an upper bound"
+is_in "$out" "contamination; with --max-pfn it is of the false negatives
+            left without the cut, over the negatives written after it,
+            and can still read below the contamination: only its interval's
+            top is a bound (\"at most\")" \
+	"and that the estimate is then no bound, its interval's top one"
 run "$NEGSIEVE" simulate --max-pfn 2 --oracle "$T/oracle.tsv" "$P"
 is "$rc" 2 "--max-pfn above 1: usage error"
 is_in "$err" "negsieve: simulate: --max-pfn: expected a number in 0..1, got '2'" "and says so"

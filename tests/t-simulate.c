@@ -434,8 +434,11 @@ test_estimate(void)
  * them (the one before the fix) reads below the contamination.  The
  * estimate is now worked out without the cut (all 240 candidates, n
  * audit labels, k FN, less the F people found), over the negatives
- * written after it, and said to be an upper bound; its interval's upper
- * end holds the contamination, and so does its lower end.
+ * written after it: an estimate of an upper bound, above the
+ * contamination in expectation but not on every sample (0.0% against 8%
+ * on some DBpedia seeds), so what is said to be "at most" is its
+ * interval's upper end, which holds the contamination, and so does its
+ * lower end.
  */
 static void
 test_estimate_cut(void)
@@ -500,8 +503,16 @@ test_estimate_cut(void)
 			 w->contamination);
 		ok(w->estimate_lo <= w->contamination &&
 		   w->contamination <= w->estimate_hi, "%s", nm);
-		ok(w->estimate >= w->contamination, "at most %.4f: not below "
-		   "the contamination", w->estimate);
+		/* the bound the table and stats print */
+		ok(w->estimate_hi >= w->contamination, "at most %.4f (the "
+		   "interval's top): not below the contamination %.4f",
+		   w->estimate_hi, w->contamination);
+		/* no bound, but above it in expectation, and so in this
+		 * case at every budget, where the estimate from the cut's
+		 * own audit labels reads below it (low, below) */
+		ok(w->estimate >= w->contamination, "the estimate %.4f, of "
+		   "the false negatives left without the cut, is not below "
+		   "it here", w->estimate);
 		simulate_result_fini(&res);
 		for (int i = 0; i < N; i++)
 			v[i].label = CASCADE_UNLABELLED;
