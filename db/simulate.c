@@ -39,3 +39,29 @@ simulate_db_ids(struct db *db, simulate_db_id_fn *fn, void *ctx,
 		return db_fail(db, err, "reading the candidates' ids");
 	return rc;
 }
+
+enum ns_rc
+simulate_db_qrels(struct db *db, simulate_db_qrel_fn *fn, void *ctx,
+		  struct ns_err *err)
+{
+	static const char sql[] =
+		"SELECT q.xid, x.xid FROM qrel r"
+		" JOIN query q ON q.id = r.query_id"
+		" JOIN passage_xid x ON x.passage_id = r.passage_id";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	enum ns_rc rc = NS_OK;
+	int step;
+
+	if (!st)
+		return NS_EDB;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1), err);
+		if (rc != NS_OK)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == NS_OK && step != SQLITE_DONE)
+		return db_fail(db, err, "reading the project's judgments");
+	return rc;
+}

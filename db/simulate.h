@@ -1,7 +1,8 @@
 /*
  * simulate.h (db) - what `negsieve simulate` reads from a project besides
  * the cascade's items (db/cascade.h): the external ids that join the kept
- * candidates to an oracle's qrels.  Nothing here writes.
+ * candidates to an oracle's qrels, and the project's own judgments, which
+ * must not be the oracle's.  Nothing here writes.
  */
 #ifndef NS_DB_SIMULATE_H
 #define NS_DB_SIMULATE_H
@@ -28,5 +29,15 @@ typedef enum ns_rc simulate_db_id_fn(void *ctx, int64_t qid, int64_t pid,
  * passage) order. */
 enum ns_rc simulate_db_ids(struct db *db, simulate_db_id_fn *fn, void *ctx,
 			   struct ns_err *err);
+
+/* One judgment of the project (positive or not) by the external ids of
+ * its query and of its passage, valid during the call. */
+typedef enum ns_rc simulate_db_qrel_fn(void *ctx, const char *qxid,
+				       const char *pxid, struct ns_err *err);
+
+/* Call @fn for every judgment of the project and every external id of
+ * its passage (none for a passage without one). */
+enum ns_rc simulate_db_qrels(struct db *db, simulate_db_qrel_fn *fn,
+			     void *ctx, struct ns_err *err);
 
 #endif

@@ -38,7 +38,10 @@ static const struct opt_cmd simulate_cmd = {
 	"else) answering in place of people, until each budget of human\n"
 	"decisions is spent, and compare what export would write with fixed\n"
 	"mining rules on the same candidates.  Candidates the oracle has not\n"
-	"judged are left out.  Nothing is written to the project.  Options\n"
+	"judged are left out.  Import the corpus and queries without the\n"
+	"oracle's qrels (at most a positive per query from them): a project\n"
+	"holding most of them has no false negative left to find, and a\n"
+	"warning says so.  Nothing is written to the project.  Options\n"
 	"override the config keys cascade.seed, export.undecided and\n"
 	"export.max_pfn (of --config FILE, else the project's); the\n"
 	"defaults shown are those keys' defaults.\n",
@@ -246,6 +249,22 @@ cmd_simulate(int argc, char **argv)
 			print_csv(&res);
 		else
 			print_table(&s.sim, &res, s.sim.oracle);
+		/* after the figures, where it is seen: they measure nothing */
+		if (simulate_oracle_held(&res)) {
+			fflush(stdout);
+			fprintf(stderr, "negsieve: warning: %s already holds "
+				"%lld of the %lld judgments of the oracle %s "
+				"(imported with the corpus?): the pairs it "
+				"grades relevant are positives and the others "
+				"known negatives, so no false negative is left "
+				"to find and these figures measure nothing; "
+				"import the corpus and queries without those "
+				"qrels (one positive per query taken from "
+				"them, as bench/simulate-dbpedia.sh does) and "
+				"simulate on that project\n", argv[st.first],
+				(long long)res.oracle_held,
+				(long long)res.oracle_judgments, s.sim.oracle);
+		}
 		simulate_result_fini(&res);
 	}
 	project_close(&pj);

@@ -574,6 +574,9 @@ struct sim_oracle {
 	long *grade;
 	size_t cap, n;
 	struct strbuf kb;	/* the key being looked up */
+	bool *held;		/* per slot: a judgment of the project too
+				 * (sim_held_row()) */
+	size_t nheld;
 };
 
 static size_t
@@ -656,6 +659,28 @@ sim_oracle_get(struct sim_oracle *o, const char *qxid, const char *pxid,
 	return true;
 }
 
+/* A judgment of the project: is it the oracle's too?  (Each of the
+ * oracle's counted once, whichever of its passage's ids it uses.) */
+static enum ns_rc
+sim_held_row(void *ctx, const char *qxid, const char *pxid,
+	     struct ns_err *err)
+{
+	struct sim_oracle *o = ctx;
+	char *key;
+	size_t i;
+
+	(void)err;
+	if (!o->cap)
+		return NS_OK;
+	key = sim_oracle_key(qxid, pxid, &o->kb);	/* sets kb.len */
+	i = sim_oracle_slot(o, key, o->kb.len);
+	if (o->key[i] && !o->held[i]) {
+		o->held[i] = true;
+		o->nheld++;
+	}
+	return NS_OK;
+}
+
 static void
 sim_oracle_fini(struct sim_oracle *o)
 {
@@ -663,6 +688,7 @@ sim_oracle_fini(struct sim_oracle *o)
 		free(o->key[i]);
 	free(o->key);
 	free(o->grade);
+	free(o->held);
 	strbuf_fini(&o->kb);
 	memset(o, 0, sizeof(*o));
 }
@@ -738,6 +764,14 @@ simulate_run(struct project *pj, const struct config *cfg,
 	if ((rc = import_qrels(s->oracle, sim_oracle_add, &o, err)))
 		goto out;
 	res->oracle_judgments = (int64_t)o.n;
+	/* an oracle imported into the project (a BEIR directory imported
+	 * whole, then simulated against its own qrels) leaves no false
+	 * negative to find: its relevant pairs are positives, its others
+	 * known negatives; count them, for the caller to say so */
+	o.held = xcalloc(o.cap ? o.cap : 1, sizeof(*o.held));
+	if ((rc = simulate_db_qrels(pj->db, sim_held_row, &o, err)))
+		goto out;
+	res->oracle_held = (int64_t)o.nheld;
 	if ((rc = cascade_db_items(pj->db, &c, 0, &items, &n, err)))
 		goto out;
 	/* the candidates, as people's labels are simulated: not the
@@ -802,6 +836,13 @@ out:
 	free(items);
 	cascade_fini(&c);
 	return rc;
+}
+
+bool
+simulate_oracle_held(const struct simulate_result *res)
+{
+	return res->oracle_judgments > 0 &&
+	       2 * res->oracle_held > res->oracle_judgments;
 }
 
 void

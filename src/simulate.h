@@ -118,6 +118,11 @@ struct simulate_row {
 
 struct simulate_result {
 	int64_t oracle_judgments;	/* distinct (query, passage) */
+	int64_t oracle_held;		/* ... of which the project holds
+					 * too (as positives or judged
+					 * negatives): most, and the oracle
+					 * was imported into it, nothing
+					 * hidden (simulate_oracle_held()) */
 	int64_t candidates;		/* kept candidates of the project */
 	int64_t judged;			/* of those, judged by the oracle */
 	int64_t fn, tn;			/* judged >= / < the grade */
@@ -162,6 +167,13 @@ enum ns_rc simulate_items(const struct cascade *c, struct cascade_item *items,
 			  struct simulate_result *res, struct ns_err *err);
 
 void simulate_result_fini(struct simulate_result *res);
+
+/* Whether the project holds most of the oracle's judgments (more than
+ * half: res->oracle_held): then the oracle was imported into it and
+ * hides nothing, its relevant candidates are positives already, the rest
+ * judged negatives, and the replay finds no false negative; a project
+ * set up for simulate holds a positive or so per query of it. */
+bool simulate_oracle_held(const struct simulate_result *res);
 
 /* sigma of a judge right with probability @p at 0.5: 0.5 / Phi^-1(p)
  * (0 for p = 1). */

@@ -6,6 +6,8 @@
 # the estimate is of the false negatives left without the cut and is no
 # bound (it reads below the contamination on seeds 0, 2 and 9): "at
 # most" is said of its interval's top, which holds the contamination.
+# Then the same data imported whole, qrels included, and simulated
+# against those qrels: the figures measure nothing, and a warning says so.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_data beir-dbpedia-arcd
 D=$NEGSIEVE_DATA/beir-dbpedia-arcd/dbpedia
@@ -55,4 +57,22 @@ is_in "$out" "with --max-pfn it is of the false negatives
             and can still read below the contamination: only its interval's
             top is a bound (\"at most\")" "the table says which figure is a bound"
 
+# the whole directory imported, qrels included: every judgment of the
+# oracle is the project's own (relevant ones positives, filtered out of
+# the candidates; the others judged negatives)
+W=$T/whole
+run "$NEGSIEVE" init "$W"
+run "$NEGSIEVE" import "$W" "$D"
+is "$rc" 0 "import the BEIR directory whole"
+run "$NEGSIEVE" mine --method bm25 --num-negatives 0 "$W"
+is "$rc" 0 "mine"
+before=$(md5sum <"$W/negsieve.db")
+warning="negsieve: warning: $W already holds 3709 of the 3709 judgments of the oracle $O (imported with the corpus?): the pairs it grades relevant are positives and the others known negatives, so no false negative is left to find and these figures measure nothing; import the corpus and queries without those qrels (one positive per query taken from them, as bench/simulate-dbpedia.sh does) and simulate on that project"
+run "$NEGSIEVE" simulate --budget 0.05,0.1 --oracle "$O" "$W"
+is "$rc" 0 "simulate against the imported qrels runs"
+is_in "$out" "(0 false negatives, 0.0%;" "and finds no false negative"
+is "$err" "$warning" "a warning says why, and what to do"
+run "$NEGSIEVE" simulate --csv --budget 0.1 --oracle "$O" "$W"
+is_in "$err" "$warning" "the same with --csv"
+is "$(md5sum <"$W/negsieve.db")" "$before" "the project is unchanged"
 done_testing

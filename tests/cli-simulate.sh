@@ -155,6 +155,26 @@ is_in "$out" "; 17 negatives written" "and how many negatives both shares are of
 is "$(md5sum <"$P/negsieve.db")" "$before" "the project is unchanged"
 is "$(db "SELECT count(*) FROM decision")" 0 "no decision written"
 
+# the oracle imported into the project (a BEIR directory imported whole):
+# the project holds its judgments and the figures measure nothing.  Of
+# its 24 distinct judgments the project holds q1/p100; with query 1's 11
+# judged candidates too, 12: half, no warning; with one more, 13: most
+H=$T/held
+cp -r "$P" "$H"
+hq() { sqlite3 "$H/negsieve.db" "INSERT INTO qrel(query_id, passage_id, grade, source_id)
+	SELECT query_id, passage_id, 0, 1 FROM candidate WHERE $1"; }
+hq "query_id = 1 AND rank <= 11"
+run "$NEGSIEVE" simulate --csv --budget 0.5 --oracle "$T/oracle.tsv" "$H"
+is "$rc:$err" "0:2 of 24 candidates are not judged by the oracle: left out" \
+	"12 of the oracle's 24 judgments held: no warning"
+hq "query_id = 2 AND rank = 1"
+run "$NEGSIEVE" simulate --budget 0.5 --oracle "$T/oracle.tsv" "$H"
+is "$rc:$err" "0:negsieve: warning: $H already holds 13 of the 24 judgments of the oracle $T/oracle.tsv (imported with the corpus?): the pairs it grades relevant are positives and the others known negatives, so no false negative is left to find and these figures measure nothing; import the corpus and queries without those qrels (one positive per query taken from them, as bench/simulate-dbpedia.sh does) and simulate on that project" \
+	"13 held: a warning, after the table"
+is_in "$out" "budget 50.0% of the judged candidates" "which is printed"
+run "$NEGSIEVE" simulate --csv --budget 0.5 --oracle "$T/oracle.tsv" "$H"
+is_in "$err" "negsieve: warning: $H already holds 13 of the 24" "the same with --csv"
+
 # refusals
 run "$NEGSIEVE" simulate "$P"
 is "$rc" 2 "no --oracle: usage error"
