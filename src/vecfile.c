@@ -606,7 +606,9 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 		return err_setpos(err, NS_EIO, path, 0, 0, "read error");
 	}
 	fclose(fp);
-	*ids = v;
+	/* an empty list is an array too: callers tell a file with an id
+	 * list from JSONL by a non-NULL array */
+	*ids = v ? v : xmalloc(sizeof(*v));
 	*n = cnt;
 	return NS_OK;
 }

@@ -62,7 +62,8 @@ float vecfile_half(uint16_t h);
 /*
  * Read an id list: one id per line (surrounding blanks and a CR are
  * dropped; empty lines are errors "FILE:LINE: empty id").  *@ids is a new
- * array of *@n strings; free with vecfile_ids_free().
+ * array of *@n strings, never NULL (also for an empty file); free with
+ * vecfile_ids_free().
  */
 enum ns_rc vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 			    struct ns_err *err);

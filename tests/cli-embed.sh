@@ -216,6 +216,12 @@ is "$rc" 3 "bad query file with good passages"
 is "$(sets "$P")" "$before" "no vecset stored by any failure"
 is "$(nfiles "$P")" "$files" "no file left by any failure"
 
+: >"$T/none.ids"
+q ok.fvecs none.ids
+is "$rc" 3 "an empty id list with .fvecs exits 3 (it crashed)"
+is "$err" "negsieve: $T/none.ids: 0 ids, but $T/ok.fvecs has more rows" "... saying so"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "... storing nothing"
+
 q half.npy ok.ids
 is "$rc" 0 "float16 npy imports"
 id=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM vecset")
