@@ -6,7 +6,10 @@
  * and .fvecs files (one external id per line).
  *
  * The format comes from the file name: *.npy, *.fvecs, anything else is
- * JSONL.  Errors name the file (and line or row) as "FILE: ..." through
+ * JSONL.  A file whose first bytes are another kind's (the .npy magic, an
+ * .fvecs, .ivecs or .fbin header that fits the file's size, binary data
+ * where JSON lines are expected) is refused saying what it looks like and
+ * which formats are read.  Errors name the file (and line or row) as "FILE: ..." through
  * err_setpos().
  */
 #ifndef NS_VECFILE_H

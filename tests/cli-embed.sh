@@ -216,6 +216,43 @@ is "$rc" 3 "bad query file with good passages"
 is "$(sets "$P")" "$before" "no vecset stored by any failure"
 is "$(nfiles "$P")" "$files" "no file left by any failure"
 
+# another kind of vector file: said what it looks like, and what is read
+S=$NEGSIEVE_DATA/sift-fvecs-tiledb
+READ="vectors are read from .npy (float32 or float16), .fvecs (float32) and JSON lines (any other name)"
+run "$NEGSIEVE" embed "$P" --passages "$S/siftsmall_learn_256pts.fbin"
+is "$rc" 3 "an .fbin file exits 3"
+is "$err" "negsieve: $S/siftsmall_learn_256pts.fbin: not JSON lines: it looks like a .fbin or .ibin file (256 rows of dimension 128); $READ" \
+   "... saying it looks like .fbin, not a JSON parser's message"
+run "$NEGSIEVE" embed "$P" --queries "$S/groundtruth.ivecs"
+is "$err" "negsieve: $S/groundtruth.ivecs: not JSON lines: it looks like an .ivecs file (int32 values, 100 rows of dimension 100); $READ" \
+   "an .ivecs file is named as one"
+cp "$S/groundtruth.ivecs" "$T/gt.fvecs"
+q gt.fvecs ok.ids
+is "$err" "negsieve: $T/gt.fvecs: not an .fvecs file: it looks like an .ivecs file (int32 values, 100 rows of dimension 100); $READ" \
+   "... also named .fvecs (its int32 values would pass for tiny floats)"
+cp "$S/siftsmall_learn_256pts.fbin" "$T/fb.fvecs"
+q fb.fvecs ok.ids
+is "$err" "negsieve: $T/fb.fvecs: not an .fvecs file: it looks like a .fbin or .ibin file (256 rows of dimension 128); $READ" \
+   "an .fbin named .fvecs"
+cp "$T/ok.npy" "$T/npy.fvecs"
+q npy.fvecs ok.ids
+is "$err" "negsieve: $T/npy.fvecs: not an .fvecs file: it looks like a NumPy .npy file; $READ" \
+   "an .npy named .fvecs, not 'dimension 1297436307 out of range'"
+cp "$T/ok.npy" "$T/npy.jsonl"
+run "$NEGSIEVE" embed "$P" --queries "$T/npy.jsonl"
+is "$err" "negsieve: $T/npy.jsonl: not JSON lines: it looks like a NumPy .npy file; $READ" "an .npy named .jsonl"
+cp "$T/ok.fvecs" "$T/fv.npy"
+q fv.npy ok.ids
+is "$err" "negsieve: $T/fv.npy: not a NumPy .npy file: it looks like an .fvecs file (2 rows of dimension 2); $READ" \
+   "an .fvecs named .npy"
+cp "$T/null.jsonl" "$T/json.npy"
+q json.npy ok.ids
+is "$err" "negsieve: $T/json.npy: not a NumPy .npy file: it looks like JSON; $READ" "JSON named .npy"
+printf 'hello\n' >"$T/text.fvecs"
+q text.fvecs ok.ids
+is "$err" "negsieve: $T/text.fvecs: not an .fvecs file: row 1 would have dimension 1819043176 (1..65536); $READ" \
+   "a file of unknown kind named .fvecs"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "nothing stored by these"
 : >"$T/none.ids"
 q ok.fvecs none.ids
 is "$rc" 3 "an empty id list with .fvecs exits 3 (it crashed)"
