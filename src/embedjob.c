@@ -25,6 +25,36 @@ embedjob_kind_plural(enum vec_kind k)
 	return k == VEC_QUERY ? "queries" : "passages";
 }
 
+/* Is every component of @vec (@dim floats) 0?  Such a row is the null
+ * vector: it scores 0 against everything, so a passage's would be mined
+ * as a "hard negative" of every query it reaches, and a query's would
+ * rank passages by nothing but tie order.  No embedder means it; a
+ * pipeline writes it for a text it failed on. */
+static bool
+vec_zero(const float *vec, int dim)
+{
+	for (int i = 0; i < dim; i++)
+		if (vec[i] != 0.0f)
+			return false;
+	return true;
+}
+
+/* Do @a and @b (@dim floats) differ by more than 1% of the longer one's
+ * length?  Less is the noise of one model run twice on the same text
+ * (batching, float16 storage); more is another text's vector. */
+static bool
+vec_differ(const float *a, const float *b, int dim)
+{
+	double d = 0, na = 0, nb = 0;
+
+	for (int i = 0; i < dim; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		na += (double)a[i] * a[i];
+		nb += (double)b[i] * b[i];
+	}
+	return d > 1e-4 * (na > nb ? na : nb);
+}
+
 /* --- file import -------------------------------------------------------- */
 
 struct import_src {
@@ -79,8 +109,13 @@ import_open(const struct embedjob_settings *o, enum vec_kind k,
 	return rc;
 }
 
-/* Read every row of @s into a new vecset of @k; rows are joined on
- * external ids, which must all be known. */
+/*
+ * Read every row of @s into a new vecset of @k; rows are joined on
+ * external ids, which must all be known.  Ids of one passage (two ids with
+ * the same text share it) give it one vector: the first row's, counted in
+ * @res->shared when the later rows agree with it, an error naming both
+ * rows when they do not (an id list out of step with its vectors).
+ */
 static enum ns_rc
 import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind k,
 	    struct import_src *s, struct vecstore_writer *w,
@@ -92,8 +127,10 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 	float *vec = xmalloc((size_t)dim * sizeof(float));
 	int64_t maxid = vecdb_max_id(p->db, k == VEC_QUERY);
 	int64_t *first = xcalloc((size_t)maxid + 1, sizeof(*first));
+	int64_t *kept = xcalloc((size_t)maxid + 1, sizeof(*kept));
+	float *prev = xmalloc((size_t)dim * sizeof(float));
 	char **jids = NULL;	/* JSONL: ids of rows, for repeats */
-	int64_t row = 0, shared = 0;
+	int64_t row = 0;
 	struct progress pr;
 	enum ns_rc rc = NS_OK;
 
@@ -144,11 +181,23 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 		}
 		if (rc != NS_OK)
 			break;
+		if (vec_zero(vec, dim)) {
+			rc = s->ids ?
+				err_setpos(err, NS_EINPUT, vpath, 0, 0, "row "
+					   "%lld: id '%s': every component is "
+					   "0 (a null vector)",
+					   (long long)row, xid) :
+				err_setpos(err, NS_EINPUT, vpath,
+					   (long)vecfile_pos(s->vf), 0, "id "
+					   "'%s': every component is 0 (a null "
+					   "vector)", xid);
+			break;
+		}
 		if (id >= 0 && id <= maxid && first[id]) {
-			const char *prev = s->ids ? s->ids[first[id] - 1] :
-					   jids[first[id] - 1];
+			const char *fid = s->ids ? s->ids[first[id] - 1] :
+					  jids[first[id] - 1];
 
-			if (strcmp(prev, xid) == 0) {
+			if (strcmp(fid, xid) == 0) {
 				rc = err_setpos(err, NS_EINPUT, where,
 						s->ids ? (long)row :
 						(long)vecfile_pos(s->vf), 0,
@@ -157,11 +206,29 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 						(long long)first[id]);
 				break;
 			}
-			shared++;	/* another id of the same passage */
+			/* another id of the same passage */
+			if ((rc = vecstore_added(w, kept[id], prev, err)))
+				break;
+			if (vec_differ(prev, vec, dim)) {
+				rc = err_setpos(err, NS_EINPUT, where,
+						s->ids ? (long)row :
+						(long)vecfile_pos(s->vf), 0,
+						"ids '%s' (row %lld) and '%s' "
+						"(row %lld) have the same text "
+						"(one passage) but different "
+						"vectors: are the ids in step "
+						"with the rows of %s?", fid,
+						(long long)first[id], xid,
+						(long long)row, vpath);
+				break;
+			}
+			res->shared++;
 			continue;
 		}
-		if (id >= 0 && id <= maxid)
+		if (id >= 0 && id <= maxid) {
 			first[id] = row;
+			kept[id] = vecstore_count(w);
+		}
 		rc = vecstore_add(w, id, vec, err);
 		if (rc != NS_OK)
 			break;
@@ -178,10 +245,11 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 	if (jids)
 		vecfile_ids_free(jids, row);
 	free(first);
+	free(kept);
+	free(prev);
 	free(vec);
 	res->dim = dim;
 	res->done = 1;
-	(void)shared;
 	return rc;
 }
 
@@ -827,6 +895,17 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 				(long long)r->items,
 				embedjob_kind_plural((enum vec_kind)k),
 				r->notext ? " (no text)" : "");
+	}
+	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
+		const struct embedjob_kind *r = &res->kind[k];
+
+		if (r->done && r->shared)
+			fprintf(fp, "note: %lld %s row%s the vector of "
+				"another id with the same text (one %s, one "
+				"vector kept)\n", (long long)r->shared,
+				vecstore_kind_name((enum vec_kind)k),
+				r->shared == 1 ? " repeats" : "s repeat",
+				vecstore_kind_name((enum vec_kind)k));
 	}
 }
 

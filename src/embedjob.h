@@ -57,6 +57,9 @@ struct embedjob_kind {
 	int64_t items;		/* queries or passages in the project */
 	int64_t notext;		/* items without text (not embedded) */
 	int64_t cached;		/* endpoint: vectors from the cache */
+	int64_t shared;		/* import: rows of an id whose passage (the
+				 * same text as another id's) an earlier
+				 * row gave the same vector: not stored */
 	int dim;
 };
 

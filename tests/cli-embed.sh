@@ -162,6 +162,11 @@ fv('ok.fvecs', [[1, 2], [3, 4]])
 open(t + '/trunc.fvecs', 'wb').write(open(t + '/ok.fvecs', 'rb').read()[:-3])
 open(t + '/null.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": null}\n')
 open(t + '/bad.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1, 2\n')
+npy('zero.npy', '<f4', '(2, 2)', f4([1, 2, 0, 0]))
+# float16 0 and -0
+npy('zero16.npy', '<f2', '(2, 2)', struct.pack('<4H', 0x8000, 0, 0x3c00, 0))
+fv('zero.fvecs', [[1, 2], [0, -0.0]])
+open(t + '/zero.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n\n{"qid": "148538", "vector": [0, 0.0]}\n')
 open(t + '/dim.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1]}\n')
 PY
 before=$(sets "$P"); files=$(nfiles "$P")
@@ -195,6 +200,17 @@ run "$NEGSIEVE" embed "$P" --queries "$T/null.jsonl"
 is "$err" "negsieve: $T/null.jsonl:2: id '148538': vector is null" "null vector named"
 run "$NEGSIEVE" embed "$P" --passages "$J/json_vector_null/sample.json"
 is "$err" "negsieve: $J/json_vector_null/sample.json:1: id '1': vector is null" "Anserini null fixture"
+# a row of zeros is a null vector too: it would score 0 against everything
+# and be mined as a negative of every query (a query's: arbitrary ones)
+q zero.npy ok.ids
+is "$rc" 3 "a zero row exits 3"
+is "$err" "negsieve: $T/zero.npy: row 2: id '148538': every component is 0 (a null vector)" "... naming the row and id"
+q zero16.npy ok.ids
+is "$err" "negsieve: $T/zero16.npy: row 1: id '1121709': every component is 0 (a null vector)" "a float16 zero row (0 and -0)"
+q zero.fvecs ok.ids
+is "$err" "negsieve: $T/zero.fvecs: row 2: id '148538': every component is 0 (a null vector)" "an .fvecs zero row"
+run "$NEGSIEVE" embed "$P" --queries "$T/zero.jsonl"
+is "$err" "negsieve: $T/zero.jsonl:3: id '148538': every component is 0 (a null vector)" "a JSONL zero row, by line"
 run "$NEGSIEVE" embed "$P" --queries "$T/bad.jsonl"
 is_in "$err" "negsieve: $T/bad.jsonl:2:" "bad JSON has line and column"
 run "$NEGSIEVE" embed "$P" --queries "$T/dim.jsonl"
@@ -258,6 +274,37 @@ q ok.fvecs none.ids
 is "$rc" 3 "an empty id list with .fvecs exits 3 (it crashed)"
 is "$err" "negsieve: $T/none.ids: 0 ids, but $T/ok.fvecs has more rows" "... saying so"
 is "$(sets "$P") $(nfiles "$P")" "$before $files" "... storing nothing"
+
+# two ids with one text share a passage, so one vector: a second row that
+# agrees is counted, one that does not is an error naming both rows
+P1=$(sed -n 1p "$D/msmarco-passage.openai-ada2.sample100.ids.txt")
+P2=$(sed -n 2p "$D/msmarco-passage.openai-ada2.sample100.ids.txt")
+sqlite3 "$P/negsieve.db" "INSERT INTO passage_xid VALUES ('dX', 1)"
+python3 - "$T" <<'PY'
+import struct, sys
+t = sys.argv[1]
+def npy(name, rows):
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 2), }" % len(rows)
+    h = h + ' ' * (64 - (10 + len(h) + 1) % 64) + '\n'
+    data = b''.join(struct.pack('<2f', *r) for r in rows)
+    open(t + '/' + name, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() + data)
+npy('same.npy', [[1, 2], [3, 4], [1.001, 2]])
+npy('differ.npy', [[1, 2], [3, 4], [2, 1]])
+PY
+printf '%s\n%s\n%s\n' "$P1" "$P2" dX >"$T/shared.ids"
+before=$(sets "$P"); files=$(nfiles "$P")
+run "$NEGSIEVE" embed "$P" --passages "$T/differ.npy" --passage-ids "$T/shared.ids"
+is "$rc" 3 "two ids of one text with different vectors exit 3"
+is "$err" "negsieve: $T/shared.ids:3: ids '$P1' (row 1) and 'dX' (row 3) have the same text (one passage) but different vectors: are the ids in step with the rows of $T/differ.npy?" \
+   "... naming both ids and rows"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "... storing nothing"
+run "$NEGSIEVE" embed "$P" --passages "$T/same.npy" --passage-ids "$T/shared.ids"
+is "$rc" 0 "... with the same vector (within 1%) they import"
+is_in "$out" "embedded 2 passages (dimension 2)" "... as one passage"
+is_in "$out" "note: 1 passage row repeats the vector of another id with the same text (one passage, one vector kept)" \
+   "... counted in a note"
+id=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM vecset")
+is "$(od -A n -t f4 -v "$P/vectors/passage-$id.f32" | tr -s ' \n' ' ')" " 1 2 3 4 " "... the first row kept"
 
 q half.npy ok.ids
 is "$rc" 0 "float16 npy imports"
