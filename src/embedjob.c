@@ -14,6 +14,7 @@
 #include "src/embed_builtin.h"
 #include "src/embed_http.h"
 #include "src/embedjob.h"
+#include "src/jsonw.h"
 #include "src/progress.h"
 #include "src/util.h"
 #include "db/vecdb.h"
@@ -416,10 +417,18 @@ set_current(struct project *p, enum vec_kind k, const char *model, int dim,
 	      file_whole(p->dir, r.ids_path, r.count *
 			 (int64_t)sizeof(int64_t));
 	if (yes) {
+		char *z = vecdb_param(p->db, r.id, "zero");
+		char *zi = vecdb_param(p->db, r.id, "zero_ids");
+
 		res->done = res->current = true;
 		res->set = r.id;
 		res->rows = r.count;
 		res->dim = r.dim;
+		res->zero = z ? atoll(z) : 0;
+		snprintf(res->zero_ids, sizeof(res->zero_ids), "%s",
+			 zi ? zi : "");
+		free(z);
+		free(zi);
 	}
 	vecdb_row_fini(&r);
 	return yes;
@@ -431,6 +440,10 @@ struct builtin_ctx {
 	struct embed_builtin *eb;
 	struct vecstore_writer *w;
 	float *vec;
+	int dim;
+	struct db *db;
+	bool query;		/* the kind being embedded */
+	struct embedjob_kind *res;	/* its result: zero, zero_ids */
 	struct progress pr;
 	int64_t n;
 	struct ns_err *err;
@@ -454,6 +467,24 @@ builtin_vec_cb(int64_t id, const char *text, size_t len, void *arg)
 
 	embed_builtin_vector(c->eb, text, len, c->vec);
 	progress_update(&c->pr, ++c->n);
+	/* a text with no word (empty, blanks, punctuation) gives the null
+	 * vector: stored, it would be mined as a negative of score 0 for
+	 * every query; refused, one such text would stop the project's
+	 * mining.  Left without a vector like an item without text, and
+	 * named (the first few) so it can be fixed or removed. */
+	if (vec_zero(c->vec, c->dim)) {
+		struct embedjob_kind *r = c->res;
+
+		if (r->zero++ < EMBEDJOB_ZERO_NAMED) {
+			char *xid = vecdb_xid(c->db, c->query, id);
+			size_t at = strlen(r->zero_ids);
+
+			snprintf(r->zero_ids + at, sizeof(r->zero_ids) - at,
+				 "%s'%s'", at ? ", " : "", xid);
+			free(xid);
+		}
+		return NS_OK;
+	}
 	return vecstore_add(c->w, id, c->vec, c->err);
 }
 
@@ -467,6 +498,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 
 	memset(&c, 0, sizeof(c));
 	c.err = err;
+	c.db = p->db;
+	c.dim = dim;
 	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
 		rc = texts_hash(p->db, (enum vec_kind)k,
 				k == VEC_QUERY && prompts, texts[k],
@@ -508,6 +541,7 @@ run_builtin(struct project *p, int dim, bool prompts,
 	c.vec = xmalloc((size_t)dim * sizeof(float));
 	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
 		char *params, *weights;
+		struct strbuf zero;
 
 		if (res[k].current)
 			continue;
@@ -516,6 +550,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 		if (rc != NS_OK)
 			break;
 		c.n = 0;
+		c.query = k == VEC_QUERY;
+		c.res = &res[k];
 		progress_start(&c.pr, "embed", embedjob_kind_plural((enum vec_kind)k),
 			       vecdb_count(p->db, k == VEC_QUERY));
 		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, prompts,
@@ -541,10 +577,21 @@ run_builtin(struct project *p, int dim, bool prompts,
 		weights = k == VEC_QUERY ?
 			  xasprintf(",\"passages\":\"%s\"",
 				    texts[VEC_PASSAGE]) : xstrdup("");
+		/* the texts left without a vector, named again by a re-run
+		 * that finds the set up to date */
+		strbuf_init(&zero);
+		if (res[k].zero) {
+			strbuf_addf(&zero, ",\"zero\":%lld,\"zero_ids\":",
+				    (long long)res[k].zero);
+			if (!jsonw_str(&zero, res[k].zero_ids,
+				       strlen(res[k].zero_ids)))
+				strbuf_addstr(&zero, "\"\"");
+		}
 		params = xasprintf("{\"embedder\":\"%s\",\"documents\":%lld,"
-				   "\"texts\":\"%s\"%s}", EMBED_BUILTIN_MODEL,
+				   "\"texts\":\"%s\"%s%s}", EMBED_BUILTIN_MODEL,
 				   (long long)embed_builtin_docs(c.eb),
-				   texts[k], weights);
+				   texts[k], weights, zero.len ? zero.buf : "");
+		strbuf_fini(&zero);
 		free(weights);
 		vecstore_set_params(c.w, params);
 		free(params);
@@ -598,6 +645,21 @@ http_add(struct http_ctx *c, int64_t id, const float *vec)
 {
 	enum ns_rc rc;
 
+	/* the service's null vector is no embedding (a failed or empty
+	 * text): refused, and not cached, before it is mined as a negative
+	 * of score 0 for every query */
+	if (vec_zero(vec, c->dim)) {
+		char *xid = vecdb_xid(c->db, c->kind == VEC_QUERY, id);
+
+		rc = err_set(c->err, NS_ENET, "%s: model '%s' returned a "
+			     "zero vector (every component 0) for %s '%s': "
+			     "not stored; look at that text, and fix or "
+			     "remove it", embed_http_url(c->http), c->model,
+			     vecstore_kind_name(c->kind), xid);
+		free(xid);
+		return rc;
+	}
+
 	if (!c->w) {
 		rc = vecstore_begin(c->db, c->kind, c->model, c->dim, &c->w,
 				    c->err);
@@ -625,9 +687,11 @@ http_flush(struct http_ctx *c)
 		for (int i = 0; i < c->n && rc == NS_OK; i++) {
 			const float *v = vecs + (size_t)i * (size_t)dim;
 
-			rc = vecdb_cache_put(c->db, c->keys[i], dim, v, c->err);
+			/* added first: a vector refused is not cached */
+			rc = http_add(c, c->ids[i], v);
 			if (rc == NS_OK)
-				rc = http_add(c, c->ids[i], v);
+				rc = vecdb_cache_put(c->db, c->keys[i], dim, v,
+						     c->err);
 		}
 	}
 	free(vecs);
@@ -889,12 +953,23 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
 		const struct embedjob_kind *r = &res->kind[k];
 
-		if (r->done && r->items > r->rows)
-			fprintf(fp, "note: %lld of %lld %s have no vector%s\n",
-				(long long)(r->items - r->rows),
-				(long long)r->items,
-				embedjob_kind_plural((enum vec_kind)k),
-				r->notext ? " (no text)" : "");
+		if (!r->done || r->items <= r->rows)
+			continue;
+		fprintf(fp, "note: %lld of %lld %s have no vector",
+			(long long)(r->items - r->rows), (long long)r->items,
+			embedjob_kind_plural((enum vec_kind)k));
+		if (!r->zero) {
+			fprintf(fp, "%s\n", r->notext ? " (no text)" : "");
+			continue;
+		}
+		fprintf(fp, " (");
+		if (r->notext)
+			fprintf(fp, "%lld without text; ", (long long)r->notext);
+		fprintf(fp, "%lld whose text has no word, a zero vector to "
+			"the built-in embedder: %s%s; fix or remove those "
+			"texts, else they stay out of mining)\n",
+			(long long)r->zero, r->zero_ids,
+			r->zero > EMBEDJOB_ZERO_NAMED ? ", ..." : "");
 	}
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
 		const struct embedjob_kind *r = &res->kind[k];
