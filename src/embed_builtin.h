@@ -7,7 +7,8 @@
  * index the document-frequency table, the rest pick one of @dim buckets
  * and a sign.  A feature adds sign * (1 + ln tf) * idf to its bucket, with
  * idf = ln((1 + N) / (1 + df)) + 1 over the N documents counted; the
- * vector is then L2-normalised (an empty text gives a zero vector).  The
+ * vector is then L2-normalised (a text with no word, empty or punctuation
+ * only, gives a zero vector, which embedjob stores for no item).  The
  * same text, table and dimension always give the same vector.
  *
  * Two passes over the passages: embed_builtin_count() each text (document

@@ -14,6 +14,7 @@
 #include "src/embed_builtin.h"
 #include "src/embed_http.h"
 #include "src/embedjob.h"
+#include "src/jsonw.h"
 #include "src/progress.h"
 #include "src/util.h"
 #include "db/vecdb.h"
@@ -23,6 +24,36 @@ const char *
 embedjob_kind_plural(enum vec_kind k)
 {
 	return k == VEC_QUERY ? "queries" : "passages";
+}
+
+/* Is every component of @vec (@dim floats) 0?  Such a row is the null
+ * vector: it scores 0 against everything, so a passage's would be mined
+ * as a "hard negative" of every query it reaches, and a query's would
+ * rank passages by nothing but tie order.  No embedder means it; a
+ * pipeline writes it for a text it failed on. */
+static bool
+vec_zero(const float *vec, int dim)
+{
+	for (int i = 0; i < dim; i++)
+		if (vec[i] != 0.0f)
+			return false;
+	return true;
+}
+
+/* Do @a and @b (@dim floats) differ by more than 1% of the longer one's
+ * length?  Less is the noise of one model run twice on the same text
+ * (batching, float16 storage); more is another text's vector. */
+static bool
+vec_differ(const float *a, const float *b, int dim)
+{
+	double d = 0, na = 0, nb = 0;
+
+	for (int i = 0; i < dim; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		na += (double)a[i] * a[i];
+		nb += (double)b[i] * b[i];
+	}
+	return d > 1e-4 * (na > nb ? na : nb);
 }
 
 /* --- file import -------------------------------------------------------- */
@@ -79,8 +110,13 @@ import_open(const struct embedjob_settings *o, enum vec_kind k,
 	return rc;
 }
 
-/* Read every row of @s into a new vecset of @k; rows are joined on
- * external ids, which must all be known. */
+/*
+ * Read every row of @s into a new vecset of @k; rows are joined on
+ * external ids, which must all be known.  Ids of one passage (two ids with
+ * the same text share it) give it one vector: the first row's, counted in
+ * @res->shared when the later rows agree with it, an error naming both
+ * rows when they do not (an id list out of step with its vectors).
+ */
 static enum ns_rc
 import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind k,
 	    struct import_src *s, struct vecstore_writer *w,
@@ -92,8 +128,10 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 	float *vec = xmalloc((size_t)dim * sizeof(float));
 	int64_t maxid = vecdb_max_id(p->db, k == VEC_QUERY);
 	int64_t *first = xcalloc((size_t)maxid + 1, sizeof(*first));
+	int64_t *kept = xcalloc((size_t)maxid + 1, sizeof(*kept));
+	float *prev = xmalloc((size_t)dim * sizeof(float));
 	char **jids = NULL;	/* JSONL: ids of rows, for repeats */
-	int64_t row = 0, shared = 0;
+	int64_t row = 0;
 	struct progress pr;
 	enum ns_rc rc = NS_OK;
 
@@ -144,11 +182,23 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 		}
 		if (rc != NS_OK)
 			break;
+		if (vec_zero(vec, dim)) {
+			rc = s->ids ?
+				err_setpos(err, NS_EINPUT, vpath, 0, 0, "row "
+					   "%lld: id '%s': every component is "
+					   "0 (a null vector)",
+					   (long long)row, xid) :
+				err_setpos(err, NS_EINPUT, vpath,
+					   (long)vecfile_pos(s->vf), 0, "id "
+					   "'%s': every component is 0 (a null "
+					   "vector)", xid);
+			break;
+		}
 		if (id >= 0 && id <= maxid && first[id]) {
-			const char *prev = s->ids ? s->ids[first[id] - 1] :
-					   jids[first[id] - 1];
+			const char *fid = s->ids ? s->ids[first[id] - 1] :
+					  jids[first[id] - 1];
 
-			if (strcmp(prev, xid) == 0) {
+			if (strcmp(fid, xid) == 0) {
 				rc = err_setpos(err, NS_EINPUT, where,
 						s->ids ? (long)row :
 						(long)vecfile_pos(s->vf), 0,
@@ -157,11 +207,29 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 						(long long)first[id]);
 				break;
 			}
-			shared++;	/* another id of the same passage */
+			/* another id of the same passage */
+			if ((rc = vecstore_added(w, kept[id], prev, err)))
+				break;
+			if (vec_differ(prev, vec, dim)) {
+				rc = err_setpos(err, NS_EINPUT, where,
+						s->ids ? (long)row :
+						(long)vecfile_pos(s->vf), 0,
+						"ids '%s' (row %lld) and '%s' "
+						"(row %lld) have the same text "
+						"(one passage) but different "
+						"vectors: are the ids in step "
+						"with the rows of %s?", fid,
+						(long long)first[id], xid,
+						(long long)row, vpath);
+				break;
+			}
+			res->shared++;
 			continue;
 		}
-		if (id >= 0 && id <= maxid)
+		if (id >= 0 && id <= maxid) {
 			first[id] = row;
+			kept[id] = vecstore_count(w);
+		}
 		rc = vecstore_add(w, id, vec, err);
 		if (rc != NS_OK)
 			break;
@@ -178,10 +246,11 @@ import_kind(struct project *p, const struct embedjob_settings *o, enum vec_kind 
 	if (jids)
 		vecfile_ids_free(jids, row);
 	free(first);
+	free(kept);
+	free(prev);
 	free(vec);
 	res->dim = dim;
 	res->done = 1;
-	(void)shared;
 	return rc;
 }
 
@@ -348,10 +417,18 @@ set_current(struct project *p, enum vec_kind k, const char *model, int dim,
 	      file_whole(p->dir, r.ids_path, r.count *
 			 (int64_t)sizeof(int64_t));
 	if (yes) {
+		char *z = vecdb_param(p->db, r.id, "zero");
+		char *zi = vecdb_param(p->db, r.id, "zero_ids");
+
 		res->done = res->current = true;
 		res->set = r.id;
 		res->rows = r.count;
 		res->dim = r.dim;
+		res->zero = z ? atoll(z) : 0;
+		snprintf(res->zero_ids, sizeof(res->zero_ids), "%s",
+			 zi ? zi : "");
+		free(z);
+		free(zi);
 	}
 	vecdb_row_fini(&r);
 	return yes;
@@ -363,6 +440,10 @@ struct builtin_ctx {
 	struct embed_builtin *eb;
 	struct vecstore_writer *w;
 	float *vec;
+	int dim;
+	struct db *db;
+	bool query;		/* the kind being embedded */
+	struct embedjob_kind *res;	/* its result: zero, zero_ids */
 	struct progress pr;
 	int64_t n;
 	struct ns_err *err;
@@ -386,6 +467,24 @@ builtin_vec_cb(int64_t id, const char *text, size_t len, void *arg)
 
 	embed_builtin_vector(c->eb, text, len, c->vec);
 	progress_update(&c->pr, ++c->n);
+	/* a text with no word (empty, blanks, punctuation) gives the null
+	 * vector: stored, it would be mined as a negative of score 0 for
+	 * every query; refused, one such text would stop the project's
+	 * mining.  Left without a vector like an item without text, and
+	 * named (the first few) so it can be fixed or removed. */
+	if (vec_zero(c->vec, c->dim)) {
+		struct embedjob_kind *r = c->res;
+
+		if (r->zero++ < EMBEDJOB_ZERO_NAMED) {
+			char *xid = vecdb_xid(c->db, c->query, id);
+			size_t at = strlen(r->zero_ids);
+
+			snprintf(r->zero_ids + at, sizeof(r->zero_ids) - at,
+				 "%s'%s'", at ? ", " : "", xid);
+			free(xid);
+		}
+		return NS_OK;
+	}
 	return vecstore_add(c->w, id, c->vec, c->err);
 }
 
@@ -399,6 +498,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 
 	memset(&c, 0, sizeof(c));
 	c.err = err;
+	c.db = p->db;
+	c.dim = dim;
 	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
 		rc = texts_hash(p->db, (enum vec_kind)k,
 				k == VEC_QUERY && prompts, texts[k],
@@ -440,6 +541,7 @@ run_builtin(struct project *p, int dim, bool prompts,
 	c.vec = xmalloc((size_t)dim * sizeof(float));
 	for (int k = VEC_PASSAGE; rc == NS_OK && k >= VEC_QUERY; k--) {
 		char *params, *weights;
+		struct strbuf zero;
 
 		if (res[k].current)
 			continue;
@@ -448,6 +550,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 		if (rc != NS_OK)
 			break;
 		c.n = 0;
+		c.query = k == VEC_QUERY;
+		c.res = &res[k];
 		progress_start(&c.pr, "embed", embedjob_kind_plural((enum vec_kind)k),
 			       vecdb_count(p->db, k == VEC_QUERY));
 		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, prompts,
@@ -473,10 +577,21 @@ run_builtin(struct project *p, int dim, bool prompts,
 		weights = k == VEC_QUERY ?
 			  xasprintf(",\"passages\":\"%s\"",
 				    texts[VEC_PASSAGE]) : xstrdup("");
+		/* the texts left without a vector, named again by a re-run
+		 * that finds the set up to date */
+		strbuf_init(&zero);
+		if (res[k].zero) {
+			strbuf_addf(&zero, ",\"zero\":%lld,\"zero_ids\":",
+				    (long long)res[k].zero);
+			if (!jsonw_str(&zero, res[k].zero_ids,
+				       strlen(res[k].zero_ids)))
+				strbuf_addstr(&zero, "\"\"");
+		}
 		params = xasprintf("{\"embedder\":\"%s\",\"documents\":%lld,"
-				   "\"texts\":\"%s\"%s}", EMBED_BUILTIN_MODEL,
+				   "\"texts\":\"%s\"%s%s}", EMBED_BUILTIN_MODEL,
 				   (long long)embed_builtin_docs(c.eb),
-				   texts[k], weights);
+				   texts[k], weights, zero.len ? zero.buf : "");
+		strbuf_fini(&zero);
 		free(weights);
 		vecstore_set_params(c.w, params);
 		free(params);
@@ -530,6 +645,21 @@ http_add(struct http_ctx *c, int64_t id, const float *vec)
 {
 	enum ns_rc rc;
 
+	/* the service's null vector is no embedding (a failed or empty
+	 * text): refused, and not cached, before it is mined as a negative
+	 * of score 0 for every query */
+	if (vec_zero(vec, c->dim)) {
+		char *xid = vecdb_xid(c->db, c->kind == VEC_QUERY, id);
+
+		rc = err_set(c->err, NS_ENET, "%s: model '%s' returned a "
+			     "zero vector (every component 0) for %s '%s': "
+			     "not stored; look at that text, and fix or "
+			     "remove it", embed_http_url(c->http), c->model,
+			     vecstore_kind_name(c->kind), xid);
+		free(xid);
+		return rc;
+	}
+
 	if (!c->w) {
 		rc = vecstore_begin(c->db, c->kind, c->model, c->dim, &c->w,
 				    c->err);
@@ -557,9 +687,11 @@ http_flush(struct http_ctx *c)
 		for (int i = 0; i < c->n && rc == NS_OK; i++) {
 			const float *v = vecs + (size_t)i * (size_t)dim;
 
-			rc = vecdb_cache_put(c->db, c->keys[i], dim, v, c->err);
+			/* added first: a vector refused is not cached */
+			rc = http_add(c, c->ids[i], v);
 			if (rc == NS_OK)
-				rc = http_add(c, c->ids[i], v);
+				rc = vecdb_cache_put(c->db, c->keys[i], dim, v,
+						     c->err);
 		}
 	}
 	free(vecs);
@@ -821,12 +953,34 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
 		const struct embedjob_kind *r = &res->kind[k];
 
-		if (r->done && r->items > r->rows)
-			fprintf(fp, "note: %lld of %lld %s have no vector%s\n",
-				(long long)(r->items - r->rows),
-				(long long)r->items,
-				embedjob_kind_plural((enum vec_kind)k),
-				r->notext ? " (no text)" : "");
+		if (!r->done || r->items <= r->rows)
+			continue;
+		fprintf(fp, "note: %lld of %lld %s have no vector",
+			(long long)(r->items - r->rows), (long long)r->items,
+			embedjob_kind_plural((enum vec_kind)k));
+		if (!r->zero) {
+			fprintf(fp, "%s\n", r->notext ? " (no text)" : "");
+			continue;
+		}
+		fprintf(fp, " (");
+		if (r->notext)
+			fprintf(fp, "%lld without text; ", (long long)r->notext);
+		fprintf(fp, "%lld whose text has no word, a zero vector to "
+			"the built-in embedder: %s%s; fix or remove those "
+			"texts, else they stay out of mining)\n",
+			(long long)r->zero, r->zero_ids,
+			r->zero > EMBEDJOB_ZERO_NAMED ? ", ..." : "");
+	}
+	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
+		const struct embedjob_kind *r = &res->kind[k];
+
+		if (r->done && r->shared)
+			fprintf(fp, "note: %lld %s row%s the vector of "
+				"another id with the same text (one %s, one "
+				"vector kept)\n", (long long)r->shared,
+				vecstore_kind_name((enum vec_kind)k),
+				r->shared == 1 ? " repeats" : "s repeat",
+				vecstore_kind_name((enum vec_kind)k));
 	}
 }
 

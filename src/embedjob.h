@@ -47,6 +47,9 @@ struct embedjob_settings {
 				 * "{}{}"), embed.prompt */
 };
 
+/* Items with a zero vector named in the summary, at most. */
+#define EMBEDJOB_ZERO_NAMED 5
+
 /* What one kind (enum vec_kind) produced. */
 struct embedjob_kind {
 	bool done;		/* this kind was processed */
@@ -57,6 +60,13 @@ struct embedjob_kind {
 	int64_t items;		/* queries or passages in the project */
 	int64_t notext;		/* items without text (not embedded) */
 	int64_t cached;		/* endpoint: vectors from the cache */
+	int64_t zero;		/* built-in: items whose text gave a zero
+				 * vector (no word), left without one */
+	char zero_ids[256];	/* the first EMBEDJOB_ZERO_NAMED of them,
+				 * quoted: "'a', 'b'" (cut at the size) */
+	int64_t shared;		/* import: rows of an id whose passage (the
+				 * same text as another id's) an earlier
+				 * row gave the same vector: not stored */
 	int dim;
 };
 

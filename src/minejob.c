@@ -943,8 +943,9 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		if (nq > qs->n || np > ps->n)
 			fprintf(o->report, "note: %lld of %lld queries and "
 				"%lld of %lld passages have no vector of "
-				"model '%s'%s%s%s (imported since?): not "
-				"mined; 'negsieve embed' adds them\n",
+				"model '%s'%s%s%s (imported since, or without "
+				"a text to embed?): not mined; 'negsieve "
+				"embed' adds those imported since\n",
 				(long long)(nq > qs->n ? nq - qs->n : 0),
 				(long long)nq,
 				(long long)(np > ps->n ? np - ps->n : 0),

@@ -69,6 +69,119 @@ vecfile_fail(struct vecfile *vf, long line, const char *fmt, ...)
 	return rc;
 }
 
+/* --- what a file looks like --------------------------------------------- */
+
+/* The formats read, for messages about a file of another kind. */
+#define VECFILE_READ "vectors are read from .npy (float32 or float16), " \
+	".fvecs (float32) and JSON lines (any other name)"
+
+/* What the content of a file looks like, judged from its first bytes and
+ * its size (see vecfile_looks()). */
+enum vecfile_look {
+	LOOK_UNKNOWN,
+	LOOK_NPY,		/* the magic "\x93NUMPY" */
+	LOOK_COMPRESSED,	/* gzip or zstd magic */
+	LOOK_JSON,		/* text starting with '{' */
+	LOOK_FVECS,		/* int32 d, then rows of 4(d+1) bytes */
+	LOOK_IVECS,		/* the same, but row 1 holds int32 values */
+	LOOK_BVECS,		/* int32 d, then rows of 4+d bytes */
+	LOOK_FBIN,		/* int32 rows, int32 d, then rows*d*4 bytes */
+	LOOK_U8BIN,		/* int32 rows, int32 d, then rows*d bytes */
+	LOOK_BINARY		/* a NUL byte near the start */
+};
+
+/*
+ * What a file of @size bytes whose first @n bytes are @b looks like, and
+ * in @desc (of @len bytes) a phrase saying so ("a NumPy .npy file").
+ * Cheap by design: magic numbers, and the headers of the binary formats
+ * checked against the file size, so a random file rarely passes for one.
+ * Row 1 of an .fvecs-shaped file counts as int32 values (.ivecs) when
+ * every value is a float32 of exponent 0 (a small integer read as a float
+ * is one) and not all are zero: real float vectors are not subnormal.
+ */
+static enum vecfile_look
+vecfile_looks(const unsigned char *b, size_t n, uint64_t size, char *desc,
+	      size_t len)
+{
+	int32_t h0 = 0, h1 = 0;
+
+	if (n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) {
+		snprintf(desc, len, "a NumPy .npy file");
+		return LOOK_NPY;
+	}
+	if ((n >= 2 && b[0] == 0x1f && b[1] == 0x8b) ||
+	    (n >= 4 && memcmp(b, "\x28\xb5\x2f\xfd", 4) == 0)) {
+		snprintf(desc, len, "a %s-compressed file",
+			 b[0] == 0x1f ? "gzip" : "zstd");
+		return LOOK_COMPRESSED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' ||
+		    b[i] == '\n')
+			continue;
+		if (b[i] == '{') {
+			snprintf(desc, len, "JSON");
+			return LOOK_JSON;
+		}
+		break;
+	}
+	if (n >= 4)
+		memcpy(&h0, b, 4);
+	if (n >= 8)
+		memcpy(&h1, b + 4, 4);
+	if (h0 >= 1 && h0 <= 65536 && size % (4 + 4 * (uint64_t)h0) == 0) {
+		size_t m = n < 4 + 4 * (size_t)h0 ? (n - 4) / 4 : (size_t)h0;
+		size_t nz = 0, small = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			uint32_t v;
+
+			memcpy(&v, b + 4 + 4 * i, 4);
+			nz += v != 0;
+			small += (v & 0x7f800000u) == 0;
+		}
+		if (m && nz && small == m) {
+			snprintf(desc, len, "an .ivecs file (int32 values, "
+				 "%llu rows of dimension %d)",
+				 (unsigned long long)(size / (4 + 4 *
+							   (uint64_t)h0)),
+				 (int)h0);
+			return LOOK_IVECS;
+		}
+		snprintf(desc, len, "an .fvecs file (%llu rows of dimension "
+			 "%d)", (unsigned long long)(size / (4 + 4 *
+							     (uint64_t)h0)),
+			 (int)h0);
+		return LOOK_FVECS;
+	}
+	if (n >= 8 && h0 >= 1 && h1 >= 1 && h1 <= 65536 &&
+	    size == 8 + 4 * (uint64_t)h0 * (uint64_t)h1) {
+		snprintf(desc, len, "a .fbin or .ibin file (%d rows of "
+			 "dimension %d)", (int)h0, (int)h1);
+		return LOOK_FBIN;
+	}
+	if (h0 >= 1 && h0 <= 65536 && size % (4 + (uint64_t)h0) == 0) {
+		snprintf(desc, len, "a .bvecs file (uint8 values, %llu rows "
+			 "of dimension %d)", (unsigned long long)(size /
+							      (4 + (uint64_t)h0)),
+			 (int)h0);
+		return LOOK_BVECS;
+	}
+	if (n >= 8 && h0 >= 1 && h1 >= 1 && h1 <= 65536 &&
+	    size == 8 + (uint64_t)h0 * (uint64_t)h1) {
+		snprintf(desc, len, "a .u8bin or .i8bin file (%d rows of "
+			 "dimension %d)", (int)h0, (int)h1);
+		return LOOK_U8BIN;
+	}
+	/* UTF-16 text has NULs too: the line reader names its encoding */
+	if (memchr(b, 0, n) && !(n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) ||
+					    (b[0] == 0xfe && b[1] == 0xff)))) {
+		snprintf(desc, len, "binary data");
+		return LOOK_BINARY;
+	}
+	return LOOK_UNKNOWN;
+}
+
 /* --- .npy --------------------------------------------------------------- */
 
 /* Find the value text after the key 'name' in the header dict. */
@@ -109,8 +222,22 @@ npy_parse(struct vecfile *vf)
 	size_t need;
 	enum ns_rc rc = NS_OK;
 
-	if (vf->len < 10 || memcmp(m, "\x93NUMPY", 6) != 0)
-		return vecfile_fail(vf, 0, "not a NumPy .npy file (bad magic)");
+	if (vf->len < 10 || memcmp(m, "\x93NUMPY", 6) != 0) {
+		char what[128];
+
+		switch (vecfile_looks(m, vf->len < 4096 ? vf->len : 4096,
+				      vf->len, what, sizeof(what))) {
+		case LOOK_UNKNOWN:
+		case LOOK_BINARY:
+			return vecfile_fail(vf, 0, "not a NumPy .npy file "
+					    "(no \\x93NUMPY magic); "
+					    VECFILE_READ);
+		default:
+			return vecfile_fail(vf, 0, "not a NumPy .npy file: it "
+					    "looks like %s; " VECFILE_READ,
+					    what);
+		}
+	}
 	if (m[6] == 1) {
 		hlen = (size_t)m[8] | (size_t)m[9] << 8;
 		hoff = 10;
@@ -242,6 +369,8 @@ fvecs_int(const unsigned char *p)
 static enum ns_rc
 fvecs_parse(struct vecfile *vf)
 {
+	enum vecfile_look look;
+	char what[128];
 	int32_t d;
 
 	if (vf->len == 0) {
@@ -252,9 +381,19 @@ fvecs_parse(struct vecfile *vf)
 	if (vf->len < 4)
 		return vecfile_fail(vf, 0, "row 1: truncated");
 	d = fvecs_int(vf->map);
+	/* another kind of file: said so before it fails at a row, or worse,
+	 * is read (int32 values pass for tiny floats) */
+	look = vecfile_looks(vf->map, vf->len < 4096 ? vf->len : 4096,
+			     vf->len, what, sizeof(what));
+	if (look == LOOK_IVECS || look == LOOK_FBIN ||
+	    ((d < 1 || d > 65536) && look != LOOK_UNKNOWN &&
+	     look != LOOK_BINARY))
+		return vecfile_fail(vf, 0, "not an .fvecs file: it looks like "
+				    "%s; " VECFILE_READ, what);
 	if (d < 1 || d > 65536)
-		return vecfile_fail(vf, 0, "row 1: dimension %d out of range "
-				    "(1..65536)", d);
+		return vecfile_fail(vf, 0, "not an .fvecs file: row 1 would "
+				    "have dimension %d (1..65536); "
+				    VECFILE_READ, d);
 	vf->dim = d;
 	vf->rows = (int64_t)(vf->len / (4 + 4 * (size_t)d));
 	return NS_OK;
@@ -384,6 +523,43 @@ jsonl_row(struct vecfile *vf, json_t *o, float *vec)
 	return NS_OK;
 }
 
+/* A regular file named for JSON lines whose first bytes are those of a
+ * binary vector format (or binary at all) is refused saying what it looks
+ * like, rather than with a JSON parser's message about its bytes.  Pipes
+ * and standard input are not looked at (their bytes could not be read
+ * again); compressed files are the line reader's to open. */
+static enum ns_rc
+jsonl_sniff(struct vecfile *vf)
+{
+	unsigned char head[4096];
+	char what[128];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (strcmp(vf->path, "-") == 0)
+		return NS_OK;
+	fd = open(vf->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NS_OK;	/* the line reader says why */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (n = pread(fd, head, sizeof(head), 0)) <= 0) {
+		close(fd);
+		return NS_OK;
+	}
+	close(fd);
+	switch (vecfile_looks(head, (size_t)n, (uint64_t)st.st_size, what,
+			      sizeof(what))) {
+	case LOOK_UNKNOWN:
+	case LOOK_COMPRESSED:
+	case LOOK_JSON:
+		return NS_OK;
+	default:
+		return vecfile_fail(vf, 0, "not JSON lines: it looks like %s; "
+				    VECFILE_READ, what);
+	}
+}
+
 /* --- common ------------------------------------------------------------- */
 
 static int
@@ -419,6 +595,8 @@ vecfile_open(const char *path, struct vecfile **out, struct ns_err *err)
 		}
 	}
 	if (vf->fmt == VECFILE_JSONL) {
+		if ((rc = jsonl_sniff(vf)))
+			goto out;
 		if ((rc = linereader_open(&vf->lr, path, 0, err)))
 			goto out;
 		vf->lr_open = true;
@@ -606,7 +784,9 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 		return err_setpos(err, NS_EIO, path, 0, 0, "read error");
 	}
 	fclose(fp);
-	*ids = v;
+	/* an empty list is an array too: callers tell a file with an id
+	 * list from JSONL by a non-NULL array */
+	*ids = v ? v : xmalloc(sizeof(*v));
 	*n = cnt;
 	return NS_OK;
 }

@@ -6,7 +6,10 @@
  * and .fvecs files (one external id per line).
  *
  * The format comes from the file name: *.npy, *.fvecs, anything else is
- * JSONL.  Errors name the file (and line or row) as "FILE: ..." through
+ * JSONL.  A file whose first bytes are another kind's (the .npy magic, an
+ * .fvecs, .ivecs or .fbin header that fits the file's size, binary data
+ * where JSON lines are expected) is refused saying what it looks like and
+ * which formats are read.  Errors name the file (and line or row) as "FILE: ..." through
  * err_setpos().
  */
 #ifndef NS_VECFILE_H
@@ -62,7 +65,8 @@ float vecfile_half(uint16_t h);
 /*
  * Read an id list: one id per line (surrounding blanks and a CR are
  * dropped; empty lines are errors "FILE:LINE: empty id").  *@ids is a new
- * array of *@n strings; free with vecfile_ids_free().
+ * array of *@n strings, never NULL (also for an empty file); free with
+ * vecfile_ids_free().
  */
 enum ns_rc vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 			    struct ns_err *err);

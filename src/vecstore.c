@@ -482,6 +482,25 @@ vecstore_count(const struct vecstore_writer *w)
 	return w->n;
 }
 
+enum ns_rc
+vecstore_added(struct vecstore_writer *w, int64_t i, float *out,
+	       struct ns_err *err)
+{
+	size_t len = (size_t)w->dim * sizeof(float);
+	ssize_t got;
+
+	/* the row may still sit in the stream's buffer */
+	if (fflush(w->fp) != 0)
+		return err_set(err, NS_EIO, "%s: write failed: %s", w->spool,
+			       strerror(errno));
+	got = pread(fileno(w->fp), out, len, (off_t)((size_t)i * len));
+	if (got != (ssize_t)len)
+		return err_set(err, NS_EIO, "%s: cannot read row %lld back%s%s",
+			       w->spool, (long long)i, got < 0 ? ": " : "",
+			       got < 0 ? strerror(errno) : "");
+	return NS_OK;
+}
+
 static int
 vecstore_pair_cmp(const void *a, const void *b)
 {

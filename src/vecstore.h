@@ -132,6 +132,11 @@ void vecstore_set_state(struct vecstore_writer *w, const void *data,
 /* Rows added so far. */
 int64_t vecstore_count(const struct vecstore_writer *w);
 
+/* Copy row @i (0-based, in the order added; i < vecstore_count()) back
+ * into @out (dim floats), from the spool.  An I/O error is NS_EIO. */
+enum ns_rc vecstore_added(struct vecstore_writer *w, int64_t i, float *out,
+			  struct ns_err *err);
+
 /*
  * Write the set and record it.  Frees @w whatever the outcome.  A repeated
  * id is NS_EINPUT naming it.  Must not be called inside an open

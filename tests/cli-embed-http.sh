@@ -2,7 +2,7 @@
 # cli-embed-http.sh - negsieve embed --endpoint against a fake
 # OpenAI-compatible service on 127.0.0.1: batching, index order, the
 # cache, the API key, retries (500, 429 + Retry-After), and failures
-# (always 500, malformed JSON, wrong dimension, timeout).
+# (always 500, malformed JSON, wrong dimension, timeout, a zero vector).
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -109,6 +109,21 @@ run "$NEGSIEVE" embed --endpoint "$URL" --model m8 --timeout 0.3 "$P"
 is "$rc" 10 "timeout exits 10"
 is_in "$err" "negsieve: $URL/v1/embeddings: request failed after 3 attempts: " "timeout message"
 is "$(sets)" "$before" "no vecset stored by the failures"
+# a zero vector from the service (a null vector: it would score 0 against
+# everything) is refused naming the item, and not cached
+sqlite3 "$P/negsieve.db" "INSERT INTO passage(id, text, source_id) VALUES (21, '?!', 1);
+	INSERT INTO passage_xid VALUES ('p21', 21)"
+ctl set?mode=zero >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m10 "$P"
+is "$rc" 10 "a zero vector from the service exits 10"
+is "$err" "negsieve: $URL/v1/embeddings: model 'm10' returned a zero vector (every component 0) for passage 'p21': not stored; look at that text, and fix or remove it" \
+   "... naming the passage"
+is "$(sets)" "$before" "... storing no set"
+ctl set?mode=zero >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m10 "$P"
+is "$(ctl texts)" "?!" "... nor caching it: asked again (alone) on a re-run"
+sqlite3 "$P/negsieve.db" "DELETE FROM passage_xid WHERE passage_id = 21; DELETE FROM passage WHERE id = 21"
+
 run "$NEGSIEVE" embed --endpoint ftp://x --model m "$P"
 is "$rc" 2 "a non-http endpoint is a usage error"
 is "$err" "negsieve: endpoint 'ftp://x' is not an http or https URL" "URL message"

@@ -98,6 +98,29 @@ is_in "$err" "model 'nomodel' needs --endpoint URL" "message"
 run "$NEGSIEVE" embed --dim 0 "$P"
 is "$rc" 2 "--dim 0 refused"
 
+# a text with no word (empty, punctuation) gives the built-in embedder a
+# zero vector: such items get none (stored, a passage's would be mined as
+# a negative of score 0 for every query), named, and mining goes on
+B=$T/b
+"$NEGSIEVE" init "$B" >/dev/null
+sqlite3 "$B/negsieve.db" "INSERT INTO source(path, format, created_at) VALUES ('t', 't', 'now');
+	INSERT INTO passage(id, text, source_id) VALUES (1, 'the cat sat', 1), (2, '', 1),
+		(3, '-- !!', 1), (4, 'a dog ran', 1), (5, NULL, 1);
+	INSERT INTO passage_xid VALUES ('p1', 1), ('e2', 2), ('e3', 3), ('p4', 4), ('n5', 5);
+	INSERT INTO query(xid, text, source_id) VALUES ('q1', 'cat', 1), ('q2', '???', 1)"
+run "$NEGSIEVE" embed "$B"
+is "$rc" 0 "texts with no word: embed exits 0"
+note="note: 1 of 2 queries have no vector (1 whose text has no word, a zero vector to the built-in embedder: 'q2'; fix or remove those texts, else they stay out of mining)
+note: 3 of 5 passages have no vector (1 without text; 2 whose text has no word, a zero vector to the built-in embedder: 'e2', 'e3'; fix or remove those texts, else they stay out of mining)"
+is "$(printf '%s\n' "$out" | sed 1d)" "$note" "... naming them"
+is "$(sqlite3 "$B/negsieve.db" "SELECT group_concat(count, ' ') FROM vecset")" "2 1" "... without a vector"
+run "$NEGSIEVE" embed "$B"
+is "$(printf '%s\n' "$out" | sed 1,2d)" "$note" "... named again when up to date"
+run "$NEGSIEVE" mine "$B"
+is "$rc" 0 "... and mine goes on"
+is "$(sqlite3 "$B/negsieve.db" "SELECT group_concat(DISTINCT passage_id) FROM candidate")" "1,4" \
+   "... with no zero passage among the candidates"
+
 # --- imports ---
 P=$T/q
 mkproj "$P"
@@ -162,6 +185,11 @@ fv('ok.fvecs', [[1, 2], [3, 4]])
 open(t + '/trunc.fvecs', 'wb').write(open(t + '/ok.fvecs', 'rb').read()[:-3])
 open(t + '/null.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": null}\n')
 open(t + '/bad.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1, 2\n')
+npy('zero.npy', '<f4', '(2, 2)', f4([1, 2, 0, 0]))
+# float16 0 and -0
+npy('zero16.npy', '<f2', '(2, 2)', struct.pack('<4H', 0x8000, 0, 0x3c00, 0))
+fv('zero.fvecs', [[1, 2], [0, -0.0]])
+open(t + '/zero.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n\n{"qid": "148538", "vector": [0, 0.0]}\n')
 open(t + '/dim.jsonl', 'w').write('{"qid": "1121709", "vector": [1, 2]}\n{"qid": "148538", "vector": [1]}\n')
 PY
 before=$(sets "$P"); files=$(nfiles "$P")
@@ -195,6 +223,17 @@ run "$NEGSIEVE" embed "$P" --queries "$T/null.jsonl"
 is "$err" "negsieve: $T/null.jsonl:2: id '148538': vector is null" "null vector named"
 run "$NEGSIEVE" embed "$P" --passages "$J/json_vector_null/sample.json"
 is "$err" "negsieve: $J/json_vector_null/sample.json:1: id '1': vector is null" "Anserini null fixture"
+# a row of zeros is a null vector too: it would score 0 against everything
+# and be mined as a negative of every query (a query's: arbitrary ones)
+q zero.npy ok.ids
+is "$rc" 3 "a zero row exits 3"
+is "$err" "negsieve: $T/zero.npy: row 2: id '148538': every component is 0 (a null vector)" "... naming the row and id"
+q zero16.npy ok.ids
+is "$err" "negsieve: $T/zero16.npy: row 1: id '1121709': every component is 0 (a null vector)" "a float16 zero row (0 and -0)"
+q zero.fvecs ok.ids
+is "$err" "negsieve: $T/zero.fvecs: row 2: id '148538': every component is 0 (a null vector)" "an .fvecs zero row"
+run "$NEGSIEVE" embed "$P" --queries "$T/zero.jsonl"
+is "$err" "negsieve: $T/zero.jsonl:3: id '148538': every component is 0 (a null vector)" "a JSONL zero row, by line"
 run "$NEGSIEVE" embed "$P" --queries "$T/bad.jsonl"
 is_in "$err" "negsieve: $T/bad.jsonl:2:" "bad JSON has line and column"
 run "$NEGSIEVE" embed "$P" --queries "$T/dim.jsonl"
@@ -215,6 +254,80 @@ run "$NEGSIEVE" embed "$P" --queries "$T/ok.npy" --query-ids "$T/dup.ids" \
 is "$rc" 3 "bad query file with good passages"
 is "$(sets "$P")" "$before" "no vecset stored by any failure"
 is "$(nfiles "$P")" "$files" "no file left by any failure"
+
+# another kind of vector file: said what it looks like, and what is read
+S=$NEGSIEVE_DATA/sift-fvecs-tiledb
+READ="vectors are read from .npy (float32 or float16), .fvecs (float32) and JSON lines (any other name)"
+run "$NEGSIEVE" embed "$P" --passages "$S/siftsmall_learn_256pts.fbin"
+is "$rc" 3 "an .fbin file exits 3"
+is "$err" "negsieve: $S/siftsmall_learn_256pts.fbin: not JSON lines: it looks like a .fbin or .ibin file (256 rows of dimension 128); $READ" \
+   "... saying it looks like .fbin, not a JSON parser's message"
+run "$NEGSIEVE" embed "$P" --queries "$S/groundtruth.ivecs"
+is "$err" "negsieve: $S/groundtruth.ivecs: not JSON lines: it looks like an .ivecs file (int32 values, 100 rows of dimension 100); $READ" \
+   "an .ivecs file is named as one"
+cp "$S/groundtruth.ivecs" "$T/gt.fvecs"
+q gt.fvecs ok.ids
+is "$err" "negsieve: $T/gt.fvecs: not an .fvecs file: it looks like an .ivecs file (int32 values, 100 rows of dimension 100); $READ" \
+   "... also named .fvecs (its int32 values would pass for tiny floats)"
+cp "$S/siftsmall_learn_256pts.fbin" "$T/fb.fvecs"
+q fb.fvecs ok.ids
+is "$err" "negsieve: $T/fb.fvecs: not an .fvecs file: it looks like a .fbin or .ibin file (256 rows of dimension 128); $READ" \
+   "an .fbin named .fvecs"
+cp "$T/ok.npy" "$T/npy.fvecs"
+q npy.fvecs ok.ids
+is "$err" "negsieve: $T/npy.fvecs: not an .fvecs file: it looks like a NumPy .npy file; $READ" \
+   "an .npy named .fvecs, not 'dimension 1297436307 out of range'"
+cp "$T/ok.npy" "$T/npy.jsonl"
+run "$NEGSIEVE" embed "$P" --queries "$T/npy.jsonl"
+is "$err" "negsieve: $T/npy.jsonl: not JSON lines: it looks like a NumPy .npy file; $READ" "an .npy named .jsonl"
+cp "$T/ok.fvecs" "$T/fv.npy"
+q fv.npy ok.ids
+is "$err" "negsieve: $T/fv.npy: not a NumPy .npy file: it looks like an .fvecs file (2 rows of dimension 2); $READ" \
+   "an .fvecs named .npy"
+cp "$T/null.jsonl" "$T/json.npy"
+q json.npy ok.ids
+is "$err" "negsieve: $T/json.npy: not a NumPy .npy file: it looks like JSON; $READ" "JSON named .npy"
+printf 'hello\n' >"$T/text.fvecs"
+q text.fvecs ok.ids
+is "$err" "negsieve: $T/text.fvecs: not an .fvecs file: row 1 would have dimension 1819043176 (1..65536); $READ" \
+   "a file of unknown kind named .fvecs"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "nothing stored by these"
+: >"$T/none.ids"
+q ok.fvecs none.ids
+is "$rc" 3 "an empty id list with .fvecs exits 3 (it crashed)"
+is "$err" "negsieve: $T/none.ids: 0 ids, but $T/ok.fvecs has more rows" "... saying so"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "... storing nothing"
+
+# two ids with one text share a passage, so one vector: a second row that
+# agrees is counted, one that does not is an error naming both rows
+P1=$(sed -n 1p "$D/msmarco-passage.openai-ada2.sample100.ids.txt")
+P2=$(sed -n 2p "$D/msmarco-passage.openai-ada2.sample100.ids.txt")
+sqlite3 "$P/negsieve.db" "INSERT INTO passage_xid VALUES ('dX', 1)"
+python3 - "$T" <<'PY'
+import struct, sys
+t = sys.argv[1]
+def npy(name, rows):
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 2), }" % len(rows)
+    h = h + ' ' * (64 - (10 + len(h) + 1) % 64) + '\n'
+    data = b''.join(struct.pack('<2f', *r) for r in rows)
+    open(t + '/' + name, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() + data)
+npy('same.npy', [[1, 2], [3, 4], [1.001, 2]])
+npy('differ.npy', [[1, 2], [3, 4], [2, 1]])
+PY
+printf '%s\n%s\n%s\n' "$P1" "$P2" dX >"$T/shared.ids"
+before=$(sets "$P"); files=$(nfiles "$P")
+run "$NEGSIEVE" embed "$P" --passages "$T/differ.npy" --passage-ids "$T/shared.ids"
+is "$rc" 3 "two ids of one text with different vectors exit 3"
+is "$err" "negsieve: $T/shared.ids:3: ids '$P1' (row 1) and 'dX' (row 3) have the same text (one passage) but different vectors: are the ids in step with the rows of $T/differ.npy?" \
+   "... naming both ids and rows"
+is "$(sets "$P") $(nfiles "$P")" "$before $files" "... storing nothing"
+run "$NEGSIEVE" embed "$P" --passages "$T/same.npy" --passage-ids "$T/shared.ids"
+is "$rc" 0 "... with the same vector (within 1%) they import"
+is_in "$out" "embedded 2 passages (dimension 2)" "... as one passage"
+is_in "$out" "note: 1 passage row repeats the vector of another id with the same text (one passage, one vector kept)" \
+   "... counted in a note"
+id=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM vecset")
+is "$(od -A n -t f4 -v "$P/vectors/passage-$id.f32" | tr -s ' \n' ' ')" " 1 2 3 4 " "... the first row kept"
 
 q half.npy ok.ids
 is "$rc" 0 "float16 npy imports"

@@ -17,6 +17,7 @@ texts embedded since, one a line.  Modes:
   always-500 HTTP 500 {"error": {"message": "boom"}}
   malformed  HTTP 200 with a truncated JSON body
   wrong-dim  the last vector of each batch has dimension 3
+  zero       ok, but a text without a letter or digit gets [0, 0, 0, 0]
   slow       sleeps 3 s before answering ok
   hang       the first POST ok, every later one sleeps 60 s (for
              tests/cli-embed-kill.sh: the client waits with a spool open)
@@ -95,6 +96,8 @@ class Handler(BaseHTTPRequestHandler):
                  float(b[-1]) if b else 0.0, float(i)]
             if mode == "wrong-dim" and i == len(req["input"]) - 1:
                 v = v[:3]
+            if mode == "zero" and not any(c.isalnum() for c in t):
+                v = [0.0] * 4
             data.append({"object": "embedding", "index": i, "embedding": v})
         data.reverse()
         self.reply(200, json.dumps({"object": "list", "data": data,

@@ -202,6 +202,19 @@ main(void)
 	v[0] = 0.5f;
 	v[1] = 0.25f;
 	vecstore_add(w, 3, v, &err);
+	/* a row added reads back from the spool; one not added is an I/O
+	 * error naming the spool */
+	{
+		float back[2] = { 0, 0 };
+
+		ok(vecstore_added(w, 0, back, &err) == NS_OK &&
+		   back[0] == 0.5f && back[1] == 0.25f,
+		   "vecstore_added: row 0 read back");
+		ok(vecstore_added(w, 1, back, &err) == NS_EIO,
+		   "vecstore_added: a row not added is NS_EIO");
+		ok(strstr(err.msg, "cannot read row 1 back") != NULL,
+		   "... saying so");
+	}
 	vecstore_set_state(w, "abc", 3);
 	vecstore_set_params(w, "{\"x\":1}");
 	is_int(vecstore_count(w), 1, "count");
