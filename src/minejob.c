@@ -69,8 +69,9 @@ const struct opt minejob_opts[] = {
 		MS, recall_target, "auto/IVF/HNSW: tune nprobe or efSearch to "
 		"recall@k >= R"),
 	OPT_KEY(0, "precision", "P", "mine.precision", CONFIG_ENUM, MS,
-		precision, "exact search: f32, or bf16 or int8 screening "
-		"rescored in f32"),
+		precision, "exact search: auto (bf16 where it pays, proved "
+		"equal to f32), f32, or bf16 or int8 screening rescored in "
+		"f32"),
 	OPT_KEY(0, "gemm", "E", "mine.gemm", CONFIG_ENUM, MS, gemm,
 		"exact search engine: auto (the fastest GEMM, measured once "
 		"per machine), openblas, onednn, faiss, avx512"),
@@ -902,6 +903,7 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
 	struct mine_screen sc;
+	struct minejob_settings eff;
 	struct topk_opts engine;
 	struct dense_plan plan;
 	struct mine_in in, rest;
@@ -1081,17 +1083,27 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 				     "--index Flat", factory,
 				     o->recall_target, recall);
 	}
+	/* the run records the precision searched in (an index's search is
+	 * f32) */
+	eff = *o;
+	eff.precision = GEMM_F32;
 	if (!ix) {
 		enum gemm_type type = GEMM_F32;
-		char desc[600];
+		char desc[600], why[200];
 
-		type = (enum gemm_type)o->precision;
-		if ((rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
+		if ((rc = mine_screen_precision(minejob_gemm_names[o->gemm],
+						o->precision, &type, why,
+						sizeof(why), err)) ||
+		    (rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
 					   type, ps->data, ps->n, ps->dim, k,
 					   true, desc, sizeof(desc), err)))
 			goto out;
-		if (o->report)
+		eff.precision = (int)type;
+		if (o->report) {
 			fprintf(o->report, "index %s: %s\n", factory, desc);
+			if (o->precision == MINE_PRECISION_AUTO)
+				fprintf(o->report, "precision %s\n", why);
+		}
 		in.screen = &sc;
 	}
 	if ((rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
@@ -1113,15 +1125,15 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
 	in.db = pj->db;
-	params = minejob_json(o, "dense", factory, model, nprobe, ef_search,
-			      recall, qs->id, ps->id);
-	job = minejob_json(o, "dense", factory, model, 0, 0, NAN, qs->id,
+	params = minejob_json(&eff, "dense", factory, model, nprobe,
+			      ef_search, recall, qs->id, ps->id);
+	job = minejob_json(&eff, "dense", factory, model, 0, 0, NAN, qs->id,
 			   ps->id);
 	/* what the pooled candidates depend on: a run killed under the
 	 * same key is taken up where it stopped */
 	snprintf(key, sizeof(key), "dense|%s|%s|q%lld|p%lld|k%d|%d|r%.6g",
 		 factory, model, (long long)qs->id, (long long)ps->id, k,
-		 o->precision, o->recall_target);
+		 eff.precision, o->recall_target);
 	if ((rc = target_open(&tg, pj, o, "dense", params, job, key, err)))
 		goto out;
 	in.labels = &tg.lab;
