@@ -371,12 +371,14 @@ mine_precision_parse(const char *s, enum gemm_type *type)
 
 enum ns_rc
 mine_screen_precision(const char *engine, int requested,
-		      enum gemm_type *type, char *why, size_t whysize,
-		      struct ns_err *err)
+		      enum gemm_type *type, double *speed, char *why,
+		      size_t whysize, struct ns_err *err)
 {
 	struct gemm_probe pb;
 	enum ns_rc rc;
 	double f32;
+
+	*speed = 1;
 
 	if (requested != MINE_PRECISION_AUTO) {
 		*type = (enum gemm_type)requested;
@@ -397,6 +399,7 @@ mine_screen_precision(const char *engine, int requested,
 	if (pb.bf16 > 0 && f32 > 0 && pb.bf16 >= MINE_BF16_PAYS * f32 &&
 	    gemm_type_available(GEMM_ONEDNN, GEMM_BF16)) {
 		*type = GEMM_BF16;
+		*speed = pb.bf16 / f32;
 		if (why)
 			snprintf(why, whysize, "auto: bf16 (its product "
 				 "%.1fx the best f32 one on this machine; the "

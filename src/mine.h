@@ -54,12 +54,15 @@ int mine_screen_margin(enum gemm_type type, int k);
  * is auto and the GEMM probe (gemm_best(), measured at first use) found
  * oneDNN's bf16 product at least 1.5 times as fast as the best f32 one
  * (the bf16 screen's proved bound returns the f32 top k, and queries it
- * cannot prove are searched again in f32), else f32.  @why (may be
- * NULL) gets a few words on the choice.
+ * cannot prove are searched again in f32), else f32.  *@speed: how many
+ * times as fast as f32 the chosen product is (the probe's ratio for
+ * auto's bf16, else 1).  @why (may be NULL) gets a few words on the
+ * choice.
  */
 enum ns_rc mine_screen_precision(const char *engine, int requested,
-				 enum gemm_type *type, char *why,
-				 size_t whysize, struct ns_err *err);
+				 enum gemm_type *type, double *speed,
+				 char *why, size_t whysize,
+				 struct ns_err *err);
 
 /* Which exact-search engine mine.gemm / NEGSIEVE_GEMM asked for. */
 #define MINE_ENGINES "auto|openblas|onednn|faiss|avx512"

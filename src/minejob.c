@@ -904,6 +904,9 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	struct dense_index *ix = NULL;
 	struct mine_screen sc;
 	struct minejob_settings eff;
+	enum gemm_type type = GEMM_F32;
+	double speed = 1;
+	char why[200];
 	struct topk_opts engine;
 	struct dense_plan plan;
 	struct mine_in in, rest;
@@ -967,11 +970,16 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	/* the GEMM library of exact search, IVF training and list scans */
 	if ((rc = minejob_engine(o, &engine, err)))
 		goto out;
+	/* the precision of exact search (also what auto's IVF must beat) */
+	if ((rc = mine_screen_precision(minejob_gemm_names[o->gemm],
+					o->precision, &type, &speed, why,
+					sizeof(why), err)))
+		goto out;
 	if (!strcmp(o->index, "auto")) {
 		/* decided on the whole job (all queries, also in a shard, so
 		 * every shard makes the same choice) */
 		if ((rc = dense_auto_plan(qs->data, qs->n, ps->data, ps->n,
-					  ps->dim, k, o->recall_target,
+					  ps->dim, k, o->recall_target, speed,
 					  &engine, &plan, err)))
 			goto out;
 		snprintf(factory, sizeof(factory), "%s", plan.factory);
@@ -1088,13 +1096,9 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	eff = *o;
 	eff.precision = GEMM_F32;
 	if (!ix) {
-		enum gemm_type type = GEMM_F32;
-		char desc[600], why[200];
+		char desc[600];
 
-		if ((rc = mine_screen_precision(minejob_gemm_names[o->gemm],
-						o->precision, &type, why,
-						sizeof(why), err)) ||
-		    (rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
+		if ((rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
 					   type, ps->data, ps->n, ps->dim, k,
 					   true, desc, sizeof(desc), err)))
 			goto out;
