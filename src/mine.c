@@ -431,7 +431,6 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 {
 	struct topk_opts o;
 	struct gemm_probe pb;
-	enum gemm_lib f32lib = GEMM_OPENBLAS;	/* searches again in f32 */
 	char why[400];
 	double bytes = (double)np * dim * sizeof(float), mem = ns_memory();
 	enum ns_rc rc;
@@ -452,7 +451,7 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	if (!strcmp(engine, "auto")) {
 		if ((rc = gemm_best(true, &pb, err)))
 			return rc;
-		o.lib = f32lib = pb.best;
+		o.lib = pb.best;
 		gemm_probe_describe(&pb, why, sizeof(why));
 		/* reduced precision needs oneDNN whichever is faster in f32 */
 		if (type != GEMM_F32 && gemm_lib_available(GEMM_ONEDNN))
@@ -468,14 +467,13 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	} else {
 		snprintf(why, sizeof(why), "as configured");
 	}
-	if (strcmp(engine, "auto"))
-		f32lib = o.lib;
 	o.stream = mapped && mem > 0 && bytes > 0.5 * mem;
 	if ((rc = topk_new(pv, np, dim, &o, &sc->engine, err)))
 		return rc;
 	if (type != GEMM_F32) {
+		/* on the screen's library (oneDNN): our own kernel would
+		 * pack a copy of the corpus for a few queries */
 		o.type = GEMM_F32;
-		o.lib = f32lib;
 		o.stream = false;	/* only a few queries: no chunk copies */
 		if ((rc = topk_new(pv, np, dim, &o, &sc->recheck, err))) {
 			mine_screen_fini(sc);
