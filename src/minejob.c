@@ -170,7 +170,8 @@ minejob_json(const struct minejob_settings *o, const char *method,
 			    json_string(rank_of_names[p->rank_of]));
 	if (!strcmp(method, "dense"))
 		json_object_set_new(j, "precision", json_string(
-				gemm_type_name((enum gemm_type)o->precision)));
+			o->precision == MINE_PRECISION_AUTO ? "auto" :
+			gemm_type_name((enum gemm_type)o->precision)));
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
@@ -1131,7 +1132,10 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.db = pj->db;
 	params = minejob_json(&eff, "dense", factory, model, nprobe,
 			      ef_search, recall, qs->id, ps->id);
-	job = minejob_json(&eff, "dense", factory, model, 0, 0, NAN, qs->id,
+	/* the job as asked: shards of one job mined on machines where auto
+	 * chose differently give the same answers (bf16's are proved to
+	 * be f32's) */
+	job = minejob_json(o, "dense", factory, model, 0, 0, NAN, qs->id,
 			   ps->id);
 	/* what the pooled candidates depend on: a run killed under the
 	 * same key is taken up where it stopped */

@@ -116,6 +116,19 @@ if grep -q 'bf16=[1-9]' "$CA/negsieve/gemm-probe"; then
 		is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
 			"... the same candidates and scores as run 1 (f32) for every query"
 	done
+	# the shards of one job on two machines where auto chose bf16 and
+	# f32: one job, merged, the same answers as run 1
+	cp -r "$CA" "$T/cache-auto2"
+	sed -i "s/bf16=[0-9.]*/bf16=99999.0/" "$T/cache-auto2/negsieve/gemm-probe"
+	XDG_CACHE_HOME=$T/cache-auto2 NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 --shard 0/2 --output "$T/auto0.db" "$P"
+	is_in "$out" "precision auto: bf16" "shard 0/2 where auto chose bf16"
+	XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 --shard 1/2 --output "$T/auto1.db" "$P"
+	is_in "$out" "precision auto: f32" "shard 1/2 where auto chose f32"
+	run "$NEGSIEVE" merge "$P" "$T/auto0.db" "$T/auto1.db"
+	is "$rc" 0 "... merged as one job"
+	r=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM run")
+	is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
+		"... the same candidates and scores as run 1 (f32) for every query"
 	XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --precision auto --gemm openblas --range-max 20 --num-negatives 5 "$P"
 	is "$rc" 0 "--precision auto --gemm openblas: mines"
 	is_in "$out" "precision auto: f32 (the engine openblas was chosen)" "... in f32, saying why"
