@@ -364,10 +364,13 @@ mine_precision_parse(const char *s, enum gemm_type *type)
 
 /* The bf16 screen pays when its product is this much faster than the
  * best f32 one: it screens deeper (2k + 32 instead of k/16 + 8 past k)
- * and converts the queries.  On the Xeon of BENCHMARKS.md the probe read
- * bf16 about 3x avx512's f32 and the whole job took 0.45-0.7 of the f32
- * job's time. */
-#define MINE_BF16_PAYS 1.5
+ * and rescores more.  On the Xeon of BENCHMARKS.md the probe read bf16
+ * at 1.6-1.7 times avx512's f32 on a quiet host and the whole job took
+ * 0.45-0.55 of the f32 job's time (less packing and memory traffic
+ * besides the product); the AMD EPYC there ran the whole job in bf16 at
+ * 1.25-1.42 times f32's speed.  Below this the f32 job is as fast or
+ * faster and auto stays exact in f32. */
+#define MINE_BF16_PAYS 1.25
 
 enum ns_rc
 mine_screen_precision(const char *engine, int requested,

@@ -52,7 +52,7 @@ int mine_screen_margin(enum gemm_type type, int k);
  * gemm_type, or MINE_PRECISION_AUTO) with engine @engine (as
  * mine_screen_init() takes it) into *@type.  auto: bf16 when the engine
  * is auto and the GEMM probe (gemm_best(), measured at first use) found
- * oneDNN's bf16 product at least 1.5 times as fast as the best f32 one
+ * oneDNN's bf16 product at least 1.25 times as fast as the best f32 one
  * (the bf16 screen's proved bound returns the f32 top k, and queries it
  * cannot prove are searched again in f32), else f32.  *@speed: how many
  * times as fast as f32 the chosen product is (the probe's ratio for
