@@ -7,7 +7,7 @@
 #
 # exact  10k queries x 100k passages x 384 (../shared/tools/make_vectors.c),
 #        range_max 50, 5 negatives, whole processes: negsieve mine in f32,
-#        bf16 and int8 against the best f32 GEMM rate of the machine at the
+#        bf16, int8 and the default (--precision auto) against the best f32 GEMM rate of the machine at the
 #        mining shape (../shared/tools/gemm_best.c: OpenBLAS sgemm and
 #        oneDNN matmul, timed before and after each round) and against
 #        sentence-transformers' mine_hard_negatives (../shared/tools/peer-st,
@@ -155,7 +155,7 @@ exact() {
 		r=$((r + 1))
 		set -- $(yard)
 		y1=$1 ob1=$2 dn1=$3
-		for p in f32 bf16 int8; do
+		for p in f32 bf16 int8 auto; do
 			fresh "$base" "$WORK/x-$p"
 			# shellcheck disable=SC2086
 			set -- $(timed "$N" mine $opts --precision $p "$WORK/x-$p")
@@ -189,10 +189,14 @@ exact() {
 		sp=$(echo "$t_peer $t_f32" | awk '{ printf "%.2f", $1 / $2 }')
 		b16=$(echo "$t_f32 $t_bf16" | awk '{ printf "%.2f", $1 / $2 }')
 		i8=$(echo "$t_f32 $t_int8" | awk '{ printf "%.2f", $1 / $2 }')
-		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx);%s load %s\n' \
+		effa=$(echo "$flop $t_auto $best" | awk '{ printf "%.3f", $1 / $2 / 1e9 / $3 }')
+		spa=$(echo "$t_peer $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
+		pa=$(sed -n 's/^precision auto: \([a-z0-9]*\).*/\1/p' "$WORK/x-auto.out")
+		printf 'round %d: GEMM openblas %s/%s onednn %s/%s GFLOP/s (before/after); f32 %ss (%s GFLOP/s, %s of best, %s MiB); peer %ss (%s MiB, %sx); bf16 %ss (%sx); int8 %ss (%sx); default (auto: %s) %ss (%s of best, %sx the peer);%s load %s\n' \
 			"$r" "$ob1" "$ob2" "$dn1" "$dn2" "$t_f32" "$rate" "$eff" "$m_f32" \
-			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" "${forced:+ forced:$forced}" "$(load)"
-		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer" >>"$WORK/exact.rows"
+			"$t_peer" "$m_peer" "$sp" "$t_bf16" "$b16" "$t_int8" "$i8" \
+			"$pa" "$t_auto" "$effa" "$spa" "${forced:+ forced:$forced}" "$(load)"
+		echo "$best $t_f32 $eff $t_peer $sp $t_bf16 $b16 $t_int8 $i8 $m_f32 $m_peer $t_auto $effa $spa $m_auto" >>"$WORK/exact.rows"
 	done
 	echo "exact, ${nq} x ${nb} x ${d}, k=50, 5 negatives, $ROUNDS rounds (ranges):"
 	echo "  best f32 GEMM (yardstick)  $(cut -d' ' -f1 "$WORK/exact.rows" | range) GFLOP/s"
@@ -200,11 +204,13 @@ exact() {
 	echo "  peer whole process         $(cut -d' ' -f4 "$WORK/exact.rows" | range) s; negsieve $(cut -d' ' -f5 "$WORK/exact.rows" | range)x faster (target >= 3)"
 	echo "  bf16 whole process         $(cut -d' ' -f6 "$WORK/exact.rows" | range) s = $(cut -d' ' -f7 "$WORK/exact.rows" | range)x the f32 speed (target >= 1.5)"
 	echo "  int8 whole process         $(cut -d' ' -f8 "$WORK/exact.rows" | range) s = $(cut -d' ' -f9 "$WORK/exact.rows" | range)x the f32 speed"
+	echo "  default (--precision auto: $(sed -n 's/^precision auto: //p' "$WORK/x-auto.out"))"
+	echo "    whole process            $(cut -d' ' -f12 "$WORK/exact.rows" | range) s = $(cut -d' ' -f13 "$WORK/exact.rows" | range) of the best f32 GEMM rate, $(cut -d' ' -f14 "$WORK/exact.rows" | range)x the peer, peak RSS $(cut -d' ' -f15 "$WORK/exact.rows" | range) MiB"
 	echo "  peak RSS negsieve / peer   $(cut -d' ' -f10 "$WORK/exact.rows" | range) / $(cut -d' ' -f11 "$WORK/exact.rows" | range) MiB"
 	for g in ${GEMMS:-}; do
 		echo "  f32 with NEGSIEVE_GEMM=$g   $(awk -v g="$g" '$1 == g { print $2 }' "$WORK/exact.gemms" | range) s"
 	done
-	for p in bf16 int8; do
+	for p in bf16 int8 auto; do
 		set -- $(python3 bench/limit-check.py topk "$WORK/x-$p/negsieve.db" 1 \
 			"$WORK/x-f32/negsieve.db" 1 51)
 		echo "  $p top-51 = f32 top-51 for $1 of $2 queries; $(grep -o 'certified.*' "$WORK/x-$p.out" || true)"

@@ -97,9 +97,10 @@ const struct config_key config_keys[] = {
 	  "What range_min/range_max count: retrieval ranks with the positives "
 	  "(FlagEmbedding), or ranks among the negatives the other filters "
 	  "leave (sentence-transformers)." },
-	{ "mine.precision", CONFIG_ENUM, "f32", "f32|bf16|int8",
+	{ "mine.precision", CONFIG_ENUM, "auto", "f32|bf16|int8|auto",
 	  "Exact search: screen in f32, or in bf16 or int8 and rescore the "
-	  "best k + margin in f32." },
+	  "best k + margin in f32; auto: bf16 where its product is 1.25x "
+	  "f32's or more (its top k proved equal to f32's), else f32." },
 	{ "mine.gemm", CONFIG_ENUM, "auto", "auto|openblas|onednn|faiss|avx512",
 	  "Exact search engine: auto (the fastest GEMM, measured once "
 	  "per machine), openblas, onednn, faiss's own, or our AVX-512 "

@@ -525,8 +525,9 @@ dense_plan_search_cost(const struct dense_plan *plan, int64_t nq, int64_t nb,
 
 enum ns_rc
 dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
-		int dim, int k, double target, const struct topk_opts *engine,
-		struct dense_plan *p, struct ns_err *err)
+		int dim, int k, double target, double exact_speed,
+		const struct topk_opts *engine, struct dense_plan *p,
+		struct ns_err *err)
 {
 	const int64_t ns_pilot = 200;
 	int64_t nlist = 1, nb_p, nlist_p, ns, np;
@@ -542,7 +543,8 @@ dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->factory, sizeof(p->factory), "Flat");
-	p->cost_exact = (double)nq * (double)nb * dim;
+	p->cost_exact = (double)nq * (double)nb * dim /
+			(exact_speed > 1 ? exact_speed : 1);
 	/* the power of two nearest sqrt(nb) lists */
 	while (nlist * nlist * 2 < nb)
 		nlist *= 2;
@@ -636,6 +638,12 @@ dense_auto_plan(const float *xq, int64_t nq, const float *xb, int64_t nb,
 			 "searching) would take %.0f%% of exact search",
 			 100 * p->probe_frac, k_p, recall,
 			 100 * p->cost_ivf / p->cost_exact);
+	}
+	if (exact_speed > 1) {
+		size_t len = strlen(p->why);
+
+		snprintf(p->why + len, sizeof(p->why) - len, " (screened in "
+			 "bf16, %.1fx as fast as f32)", exact_speed);
 	}
 out:
 	dense_free(ix);

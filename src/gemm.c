@@ -638,9 +638,12 @@ gemm_probe_hit(void *arg, int64_t i, const float *x, int64_t j0, int n)
  * library's tile read again after the product); < 0 when a product
  * failed. */
 static double
-gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
-		const float *b, const float *bp)
+gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const void *av,
+		const void *bv, const float *bp)
 {
+	/* bytes per element of @av and @bv: the kernel's input type */
+	const size_t es = gemm_kernel_type(kn) == GEMM_BF16 ? 2 : 4;
+	const char *a = av, *b = bv;
 	const int tm = m < GEMM_TILE_M ? m : GEMM_TILE_M;
 	const int tn = n < GEMM_TILE_N ? n : GEMM_TILE_N;
 	const int mt = (m + tm - 1) / tm;
@@ -665,8 +668,8 @@ gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 			int q0 = ti * tm, mm = m - q0 < tm ? m - q0 : tm;
 
 			if (pa)
-				gemm_pack(a + (size_t)q0 * (size_t)k, mm, k, k,
-					  GEMM_GROUP, pa);
+				gemm_pack((const float *)av + (size_t)q0 *
+					  (size_t)k, mm, k, k, GEMM_GROUP, pa);
 			for (int j0 = 0; j0 < n; j0 += tn) {
 				int nn = n - j0 < tn ? n - j0 : tn;
 
@@ -676,9 +679,10 @@ gemm_probe_time(struct gemm_kernel *kn, int m, int n, int k, const float *a,
 							 thr, gemm_probe_hit,
 							 &above);
 				else if (gemm_run(kn, cx, mm, nn,
-						  a + (size_t)q0 * (size_t)k, k,
-						  b + (size_t)j0 * (size_t)k,
-						  k, c, nn)) {
+						  a + (size_t)q0 * (size_t)k *
+							  es, k,
+						  b + (size_t)j0 * (size_t)k *
+							  es, k, c, nn)) {
 #pragma omp atomic write
 					failed = 1;
 				} else {
@@ -709,7 +713,8 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 		   struct ns_err *err)
 {
 	float *a, *b, *bp = NULL;
-	struct gemm_kernel *kn[GEMM_NLIBS] = { NULL };
+	uint16_t *ah = NULL, *bh = NULL;
+	struct gemm_kernel *kn[GEMM_NLIBS] = { NULL }, *kh = NULL;
 	uint64_t st = 1;
 	enum ns_rc rc = NS_OK;
 	double flop = 2.0 * m * n * k;
@@ -746,11 +751,29 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 				     "product failed",
 				     gemm_lib_name((enum gemm_lib)l));
 	}
+	/* oneDNN's bf16 product, for --precision auto: a failure only
+	 * leaves it unknown (f32 is then used) */
+	if (rc == NS_OK && gemm_type_available(GEMM_ONEDNN, GEMM_BF16)) {
+		if (gemm_kernel_new(GEMM_ONEDNN, GEMM_BF16, k, &kh, err)) {
+			err_clear(err);
+			kh = NULL;
+		} else {
+			ah = xmalloc((size_t)m * (size_t)k * sizeof(*ah));
+			bh = xmalloc((size_t)n * (size_t)k * sizeof(*bh));
+			gemm_to_bf16(a, (size_t)m * (size_t)k, ah);
+			gemm_to_bf16(b, (size_t)n * (size_t)k, bh);
+			/* warm up */
+			if (gemm_probe_time(kh, m, n, k, ah, bh, NULL) < 0) {
+				gemm_kernel_free(kh);
+				kh = NULL;
+			}
+		}
+	}
 	/* alternate the libraries, best of three: the machine is shared */
-	for (int r = 0; r < 3 && rc == NS_OK; r++)
-		for (int l = 0; l < GEMM_NLIBS; l++) {
-			double t;
+	for (int r = 0; r < 3 && rc == NS_OK; r++) {
+		double t;
 
+		for (int l = 0; l < GEMM_NLIBS; l++) {
 			if (!kn[l])
 				continue;
 			t = gemm_probe_time(kn[l], m, n, k, a, b,
@@ -758,14 +781,21 @@ gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 			if (t > 0 && flop / t / 1e9 > p->rate[l])
 				p->rate[l] = flop / t / 1e9;
 		}
+		if (kh && (t = gemm_probe_time(kh, m, n, k, ah, bh, NULL)) > 0 &&
+		    flop / t / 1e9 > p->bf16)
+			p->bf16 = flop / t / 1e9;
+	}
 	p->best = GEMM_OPENBLAS;
 	for (int l = 0; l < GEMM_NLIBS; l++)
 		if (p->rate[l] > p->rate[p->best])
 			p->best = (enum gemm_lib)l;
 	for (int l = 0; l < GEMM_NLIBS; l++)
 		gemm_kernel_free(kn[l]);
+	gemm_kernel_free(kh);
 	free(a);
 	free(b);
+	free(ah);
+	free(bh);
 	free(bp);
 	p->seconds = now_seconds() - p->seconds;
 	return rc;
@@ -791,13 +821,14 @@ gemm_cache_path(char *buf, size_t size)
 	return true;
 }
 
-/* Cache lines: "v4<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
- * with one "lib=rate" field per library.  A line that does not parse is
- * ignored (and replaced at the next write); so are v1 lines, measured on
- * one large product with the libraries' own threads, not in tiles, v2
- * lines, which did not measure our own kernel, and v3 lines, which timed
- * the products without the threshold test exact search makes of every
- * score (a write drops them all). */
+/* Cache lines: "v5<TAB>M,N,K<TAB>machine<TAB>when<TAB>best<TAB>rate..."
+ * with one "lib=rate" field per library and "bf16=rate" (oneDNN's bf16
+ * product).  A line that does not parse is ignored (and replaced at the
+ * next write); so are v1 lines, measured on one large product with the
+ * libraries' own threads, not in tiles, v2 lines, which did not measure
+ * our own kernel, v3 lines, which timed the products without the
+ * threshold test exact search makes of every score, and v4 lines, which
+ * did not time bf16 (a write drops them all). */
 static bool
 gemm_cache_read(const char *path, struct gemm_probe *p)
 {
@@ -819,10 +850,11 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 			if ((s = strchr(s, '\t')))
 				*s++ = 0;
 		}
-		if (nf < 5 || strcmp(f[0], "v4") || strcmp(f[1], key) ||
+		if (nf < 5 || strcmp(f[0], "v5") || strcmp(f[1], key) ||
 		    strcmp(f[2], p->machine) || !gemm_lib_parse(f[4], &best))
 			continue;
 		memset(p->rate, 0, sizeof(p->rate));
+		p->bf16 = 0;
 		for (int i = 5; i < nf; i++) {
 			char *eq = strchr(f[i], '=');
 			enum gemm_lib l;
@@ -832,6 +864,8 @@ gemm_cache_read(const char *path, struct gemm_probe *p)
 			*eq = 0;
 			if (gemm_lib_parse(f[i], &l))
 				p->rate[l] = strtod(eq + 1, NULL);
+			else if (!strcmp(f[i], "bf16"))
+				p->bf16 = strtod(eq + 1, NULL);
 		}
 		if (!gemm_lib_available(best))
 			continue;
@@ -871,12 +905,12 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 		errno = e;
 		return false;
 	}
-	snprintf(key, sizeof(key), "v4\t%d,%d,%d\t", p->m, p->n, p->k);
+	snprintf(key, sizeof(key), "v5\t%d,%d,%d\t", p->m, p->n, p->k);
 	if ((in = fopen(path, "r"))) {
 		size_t kl = strlen(key), ml = strlen(p->machine);
 
 		while (fgets(line, sizeof(line), in))
-			if (!strncmp(line, "v4\t", 3) &&
+			if (!strncmp(line, "v5\t", 3) &&
 			    !(strncmp(line, key, kl) == 0 &&
 			      strncmp(line + kl, p->machine, ml) == 0 &&
 			      line[kl + ml] == '\t'))
@@ -888,7 +922,7 @@ gemm_cache_write(const char *path, const struct gemm_probe *p)
 	for (int l = 0; l < GEMM_NLIBS; l++)
 		fprintf(out, "\t%s=%.1f", gemm_lib_name((enum gemm_lib)l),
 			p->rate[l]);
-	fputc('\n', out);
+	fprintf(out, "\tbf16=%.1f\n", p->bf16);
 	if (fclose(out) != 0 || rename(tmp, path) != 0) {
 		int e = errno;
 
@@ -1011,9 +1045,12 @@ gemm_probe_describe(const struct gemm_probe *p, char *buf, size_t size)
 				strbuf_addf(&sb, "%s %.1f GFLOP/s, ",
 					    gemm_lib_name((enum gemm_lib)l),
 					    p->rate[l]);
-		strbuf_addf(&sb, "f32 at %dx%dx%d in %dx%d tiles; %s %s)",
-			    p->m, p->n, p->k, GEMM_TILE_M, GEMM_TILE_N,
-			    p->source, p->when);
+		strbuf_addf(&sb, "f32 at %dx%dx%d in %dx%d tiles; ",
+			    p->m, p->n, p->k, GEMM_TILE_M, GEMM_TILE_N);
+		if (p->bf16 > 0)
+			strbuf_addf(&sb, "onednn bf16 %.1f GFLOP/s; ",
+				    p->bf16);
+		strbuf_addf(&sb, "%s %s)", p->source, p->when);
 	}
 	snprintf(buf, size, "%s", sb.buf ? sb.buf : "");
 	strbuf_fini(&sb);

@@ -168,6 +168,8 @@ void gemm_avx512_scan(const float *ap, int64_t m, const float *bp, int64_t n,
 struct gemm_probe {
 	double rate[GEMM_NLIBS];	/* f32 GFLOP/s, 0 = not available */
 	enum gemm_lib best;		/* the faster */
+	double bf16;			/* oneDNN's bf16 product, GFLOP/s
+					 * (0 = not available or not known) */
 	int m, n, k;			/* the shape measured */
 	char machine[256];		/* CPU model, threads, library versions */
 	char when[40];			/* ISO 8601 time of the measurement */
@@ -189,8 +191,11 @@ struct gemm_probe {
  * the queries once per query tile.  Each score is tested against a
  * threshold as the search tests it: our kernel's in registers, a
  * library's tile read again after the product (a pass the fused kernel
- * saves: 4% of an f32 mining job's CPU on the Xeon).  Memory: 2 (m + n)
- * * k floats and a tile per thread for a moment.
+ * saves: 4% of an f32 mining job's CPU on the Xeon).  With oneDNN, its
+ * bf16 product (inputs rounded to bf16 beforehand, f32 sums) is timed
+ * the same way (@p->bf16): `--precision auto` screens in bf16 where it
+ * pays.  Memory: 3 (m + n) * k floats and a tile per thread for a
+ * moment.
  */
 enum ns_rc gemm_probe_measure(int m, int n, int k, struct gemm_probe *p,
 			      struct ns_err *err);

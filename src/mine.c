@@ -362,6 +362,70 @@ mine_precision_parse(const char *s, enum gemm_type *type)
 	return false;
 }
 
+/* The bf16 screen pays when its product is this much faster than the
+ * best f32 one: it screens deeper (2k + 32 instead of k/16 + 8 past k)
+ * and rescores more.  On the Xeon of BENCHMARKS.md the probe read bf16
+ * at 1.6-1.7 times avx512's f32 on a quiet host and the whole job took
+ * 0.45-0.55 of the f32 job's time (less packing and memory traffic
+ * besides the product); the AMD EPYC there ran the whole job in bf16 at
+ * 1.25-1.42 times f32's speed.  Below this the f32 job is as fast or
+ * faster and auto stays exact in f32. */
+#define MINE_BF16_PAYS 1.25
+
+enum ns_rc
+mine_screen_precision(const char *engine, int requested,
+		      enum gemm_type *type, double *speed, char *why,
+		      size_t whysize, struct ns_err *err)
+{
+	struct gemm_probe pb;
+	enum ns_rc rc;
+	double f32;
+
+	*speed = 1;
+
+	if (requested != MINE_PRECISION_AUTO) {
+		*type = (enum gemm_type)requested;
+		if (why)
+			snprintf(why, whysize, "as configured");
+		return NS_OK;
+	}
+	*type = GEMM_F32;
+	if (strcmp(engine, "auto")) {
+		if (why)
+			snprintf(why, whysize, "auto: f32 (the engine %s was "
+				 "chosen)", engine);
+		return NS_OK;
+	}
+	if ((rc = gemm_best(true, &pb, err)))
+		return rc;
+	f32 = pb.rate[pb.best];
+	if (pb.bf16 > 0 && f32 > 0 && pb.bf16 >= MINE_BF16_PAYS * f32 &&
+	    gemm_type_available(GEMM_ONEDNN, GEMM_BF16)) {
+		*type = GEMM_BF16;
+		*speed = pb.bf16 / f32;
+		if (why)
+			snprintf(why, whysize, "auto: bf16 (its product "
+				 "%.1fx the best f32 one on this machine; the "
+				 "top k is proved to be f32's)", pb.bf16 / f32);
+	} else if (why) {
+		if (pb.bf16 > 0 && f32 > 0)
+			snprintf(why, whysize, "auto: f32 (the bf16 product "
+				 "is %.2fx the best f32 one on this machine: "
+				 "too little to pay for screening deeper)",
+				 pb.bf16 / f32);
+		else
+			snprintf(why, whysize, "auto: f32 (%s)",
+				 !gemm_type_available(GEMM_ONEDNN, GEMM_BF16)
+					 ? "no bf16 product in this build"
+					 : pb.source && !strcmp(pb.source,
+								"NEGSIEVE_GEMM")
+						   ? "NEGSIEVE_GEMM chose "
+						     "the engine"
+						   : "bf16 not measured");
+	}
+	return NS_OK;
+}
+
 enum ns_rc
 mine_screen_init(struct mine_screen *sc, const char *engine,
 		 enum gemm_type type, const float *pv, int64_t np, int dim,
@@ -410,6 +474,8 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	if ((rc = topk_new(pv, np, dim, &o, &sc->engine, err)))
 		return rc;
 	if (type != GEMM_F32) {
+		/* on the screen's library (oneDNN): our own kernel would
+		 * pack a copy of the corpus for a few queries */
 		o.type = GEMM_F32;
 		o.stream = false;	/* only a few queries: no chunk copies */
 		if ((rc = topk_new(pv, np, dim, &o, &sc->recheck, err))) {
@@ -420,7 +486,7 @@ mine_screen_init(struct mine_screen *sc, const char *engine,
 	sc->margin = mine_screen_margin(type, k);
 	sc->stream = o.stream;
 	snprintf(desc, descsize, "exact search on %s in %s%s (GEMM: %s)",
-		 gemm_lib_name(o.lib), gemm_type_name(type),
+		 gemm_lib_name(topk_lib(sc->engine)), gemm_type_name(type),
 		 type != GEMM_F32 ? ", rescored in f32" : "",
 		 why);
 	if (o.stream) {
@@ -467,10 +533,14 @@ mine_screen_margin(enum gemm_type type, int k)
 	case GEMM_BF16:
 		/* measured on bench/limit.sh's 10k x 100k x 384 vectors,
 		 * k = 51 (scores packed: sd 0.018): the screen's top k + 8
-		 * held the f32 top k for every query, and its bound (6
-		 * sd of the rounding error, topk_bound()) certified 99.5%
-		 * at k + 24, all at k + 32 */
-		return 8 + k / 2;
+		 * held the f32 top k for every query, but its proved bound
+		 * (topk_bound(): 0.0078 for unit vectors, a third of a
+		 * standard deviation of those scores) certified 0.6% of
+		 * them at k + 33, 81% at k + 64, 99.98% at k + 96 and all
+		 * at k + 128, in about the same time (rescoring the
+		 * deeper screen costs little beside the product); scores
+		 * of real embeddings are further apart at the top */
+		return 32 + 2 * k;
 	case GEMM_U8S8:
 		/* the int8 screen's bound is wider: on the same vectors it
 		 * certified 91% of the queries at k + 48 (f32 searches the

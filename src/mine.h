@@ -41,8 +41,28 @@ struct mine_screen {
 };
 
 /* The default margin for screening in @type to depth @k: small in f32
- * (rounding only), 2k + 16 in bf16 and int8. */
+ * (rounding only), 2k + 32 in bf16, 2k + 16 in int8. */
 int mine_screen_margin(enum gemm_type type, int k);
+
+/* mine.precision's "auto" (after f32, bf16, int8 in its choices). */
+#define MINE_PRECISION_AUTO 3
+
+/*
+ * The precision of exact search for mine.precision @requested (an enum
+ * gemm_type, or MINE_PRECISION_AUTO) with engine @engine (as
+ * mine_screen_init() takes it) into *@type.  auto: bf16 when the engine
+ * is auto and the GEMM probe (gemm_best(), measured at first use) found
+ * oneDNN's bf16 product at least 1.25 times as fast as the best f32 one
+ * (the bf16 screen's proved bound returns the f32 top k, and queries it
+ * cannot prove are searched again in f32), else f32.  *@speed: how many
+ * times as fast as f32 the chosen product is (the probe's ratio for
+ * auto's bf16, else 1).  @why (may be NULL) gets a few words on the
+ * choice.
+ */
+enum ns_rc mine_screen_precision(const char *engine, int requested,
+				 enum gemm_type *type, double *speed,
+				 char *why, size_t whysize,
+				 struct ns_err *err);
 
 /* Which exact-search engine mine.gemm / NEGSIEVE_GEMM asked for. */
 #define MINE_ENGINES "auto|openblas|onednn|faiss|avx512"

@@ -69,8 +69,9 @@ const struct opt minejob_opts[] = {
 		MS, recall_target, "auto/IVF/HNSW: tune nprobe or efSearch to "
 		"recall@k >= R"),
 	OPT_KEY(0, "precision", "P", "mine.precision", CONFIG_ENUM, MS,
-		precision, "exact search: f32, or bf16 or int8 screening "
-		"rescored in f32"),
+		precision, "exact search: auto (bf16 where it pays, proved "
+		"equal to f32), f32, or bf16 or int8 screening rescored in "
+		"f32"),
 	OPT_KEY(0, "gemm", "E", "mine.gemm", CONFIG_ENUM, MS, gemm,
 		"exact search engine: auto (the fastest GEMM, measured once "
 		"per machine), openblas, onednn, faiss, avx512"),
@@ -169,7 +170,8 @@ minejob_json(const struct minejob_settings *o, const char *method,
 			    json_string(rank_of_names[p->rank_of]));
 	if (!strcmp(method, "dense"))
 		json_object_set_new(j, "precision", json_string(
-				gemm_type_name((enum gemm_type)o->precision)));
+			o->precision == MINE_PRECISION_AUTO ? "auto" :
+			gemm_type_name((enum gemm_type)o->precision)));
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	return s;
@@ -902,6 +904,10 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	struct vecset *qs = NULL, *ps = NULL;
 	struct dense_index *ix = NULL;
 	struct mine_screen sc;
+	struct minejob_settings eff;
+	enum gemm_type type = GEMM_F32;
+	double speed = 1;
+	char why[200];
 	struct topk_opts engine;
 	struct dense_plan plan;
 	struct mine_in in, rest;
@@ -966,11 +972,16 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	/* the GEMM library of exact search, IVF training and list scans */
 	if ((rc = minejob_engine(o, &engine, err)))
 		goto out;
+	/* the precision of exact search (also what auto's IVF must beat) */
+	if ((rc = mine_screen_precision(minejob_gemm_names[o->gemm],
+					o->precision, &type, &speed, why,
+					sizeof(why), err)))
+		goto out;
 	if (!strcmp(o->index, "auto")) {
 		/* decided on the whole job (all queries, also in a shard, so
 		 * every shard makes the same choice) */
 		if ((rc = dense_auto_plan(qs->data, qs->n, ps->data, ps->n,
-					  ps->dim, k, o->recall_target,
+					  ps->dim, k, o->recall_target, speed,
 					  &engine, &plan, err)))
 			goto out;
 		snprintf(factory, sizeof(factory), "%s", plan.factory);
@@ -1082,17 +1093,23 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 				     "--index Flat", factory,
 				     o->recall_target, recall);
 	}
+	/* the run records the precision searched in (an index's search is
+	 * f32) */
+	eff = *o;
+	eff.precision = GEMM_F32;
 	if (!ix) {
-		enum gemm_type type = GEMM_F32;
 		char desc[600];
 
-		type = (enum gemm_type)o->precision;
 		if ((rc = mine_screen_init(&sc, minejob_gemm_names[o->gemm],
 					   type, ps->data, ps->n, ps->dim, k,
 					   true, desc, sizeof(desc), err)))
 			goto out;
-		if (o->report)
+		eff.precision = (int)type;
+		if (o->report) {
 			fprintf(o->report, "index %s: %s\n", factory, desc);
+			if (o->precision == MINE_PRECISION_AUTO)
+				fprintf(o->report, "precision %s\n", why);
+		}
 		in.screen = &sc;
 	}
 	if ((rc = db_mine_text_hashes(pj->db, 1, qs->ids, qs->n, &qhash,
@@ -1114,15 +1131,18 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 	in.pos_off = pos_off + lo;
 	in.pos_pid = pos_pid;
 	in.db = pj->db;
-	params = minejob_json(o, "dense", factory, model, nprobe, ef_search,
-			      recall, qs->id, ps->id);
+	params = minejob_json(&eff, "dense", factory, model, nprobe,
+			      ef_search, recall, qs->id, ps->id);
+	/* the job as asked: shards of one job mined on machines where auto
+	 * chose differently give the same answers (bf16's are proved to
+	 * be f32's) */
 	job = minejob_json(o, "dense", factory, model, 0, 0, NAN, qs->id,
 			   ps->id);
 	/* what the pooled candidates depend on: a run killed under the
 	 * same key is taken up where it stopped */
 	snprintf(key, sizeof(key), "dense|%s|%s|q%lld|p%lld|k%d|%d|r%.6g",
 		 factory, model, (long long)qs->id, (long long)ps->id, k,
-		 o->precision, o->recall_target);
+		 eff.precision, o->recall_target);
 	if ((rc = target_open(&tg, pj, o, "dense", params, job, key, err)))
 		goto out;
 	in.labels = &tg.lab;

@@ -47,7 +47,8 @@ struct minejob_settings {
 	int shard_i, shard_n;	/* mine slice shard_i of shard_n; n 0 = all */
 	const char *output;	/* the shard file (with shard_n) */
 	int precision;		/* mine.precision: enum gemm_type (f32,
-				 * bf16, int8: the choices' order) */
+				 * bf16, int8: the choices' order) or
+				 * MINE_PRECISION_AUTO */
 	int gemm;		/* mine.gemm: enum minejob_gemm */
 	FILE *report;		/* notes such as "index Flat: exact search";
 				 * NULL: none */

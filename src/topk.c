@@ -46,7 +46,7 @@ struct topk {
 	bool converted;		/* conv covers the whole corpus */
 	/* for topk_bound(): maxima over the passages, once searched */
 	bool have_norms;
-	double pnorm_max, p4_max, pscale_max;
+	double pnorm_max, pscale_max;
 	/* selection buffers, kept between searches (no fresh pages each) */
 	float *sel_v;
 	int64_t *sel_l;
@@ -515,44 +515,34 @@ topk_dequant_generic(int32_t *c, const int32_t *zs, const float *sc,
 	}
 }
 
-/* sum x_i^2 and sum x_i^4 of a row, in double (for topk_bound()). */
-static void
-topk_norms_generic(const float *x, int dim, double *s2, double *s4)
+/* sum x_i^2 of a row, in double (for topk_bound()). */
+static double
+topk_norms_generic(const float *x, int dim)
 {
-	double a = 0, b = 0;
+	double a = 0;
 
-	for (int i = 0; i < dim; i++) {
-		double x2 = (double)x[i] * x[i];
-
-		a += x2;
-		b += x2 * x2;
-	}
-	*s2 = a;
-	*s4 = b;
+	for (int i = 0; i < dim; i++)
+		a += (double)x[i] * x[i];
+	return a;
 }
 
 #ifdef TOPK_X86
-__attribute__((target("avx512f"))) static void
-topk_norms_avx512(const float *x, int dim, double *s2, double *s4)
+__attribute__((target("avx512f"))) static double
+topk_norms_avx512(const float *x, int dim)
 {
-	__m512d a = _mm512_setzero_pd(), b = _mm512_setzero_pd();
-	double ta, tb;
+	__m512d a = _mm512_setzero_pd();
 	int i = 0;
 
 	for (; i + 8 <= dim; i += 8) {
 		__m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
-		__m512d v2 = _mm512_mul_pd(v, v);
 
-		a = _mm512_add_pd(a, v2);
-		b = _mm512_fmadd_pd(v2, v2, b);
+		a = _mm512_fmadd_pd(v, v, a);
 	}
-	topk_norms_generic(x + i, dim - i, &ta, &tb);
-	*s2 = _mm512_reduce_add_pd(a) + ta;
-	*s4 = _mm512_reduce_add_pd(b) + tb;
+	return _mm512_reduce_add_pd(a) + topk_norms_generic(x + i, dim - i);
 }
 #endif
 
-typedef void (*topk_norms_fn)(const float *, int, double *, double *);
+typedef double (*topk_norms_fn)(const float *, int);
 static topk_norms_fn topk_norms = topk_norms_generic;
 
 typedef int64_t (*topk_scan_fn)(const float *, int64_t, int64_t, float);
@@ -1013,7 +1003,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	float *floor = NULL, *qpk = NULL;
 	int64_t mt, nt = t->o.tile_n, ntiles, seg;
 	int nth = topk_nthreads(), failed = 0, cap;
-	double pn = 0, p4 = 0, ps = 0;
+	double pn = 0, ps = 0;
 	struct topk_sel *sel;
 	size_t per;
 
@@ -1116,16 +1106,13 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		}
 		/* maxima for topk_bound(), from the first search */
 		if (!t->have_norms) {
-#pragma omp parallel for reduction(max : pn, p4, ps) schedule(static)
+#pragma omp parallel for reduction(max : pn, ps) schedule(static)
 			for (int64_t r = 0; r < cn; r++) {
-				double s, s4;
+				double s = topk_norms(t->xb + (size_t)(c0 + r) *
+						      dim, dim);
 
-				topk_norms(t->xb + (size_t)(c0 + r) * dim, dim,
-					   &s, &s4);
 				if (s > pn)
 					pn = s;
-				if (s4 > p4)
-					p4 = s4;
 				if (psc && psc[r] > ps)
 					ps = psc[r];
 			}
@@ -1214,7 +1201,6 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	gemm_serial_end();
 	if (!t->have_norms && !failed) {
 		t->pnorm_max = sqrt(pn);
-		t->p4_max = sqrt(sqrt(p4));
 		t->pscale_max = ps;
 		t->have_norms = true;
 	}
@@ -1246,32 +1232,36 @@ double
 topk_bound(const struct topk *t, const float *q)
 {
 	const double u24 = 0x1p-24, u8 = 0x1p-8;
-	double qn = 0, q4 = 0, qm = 0, pn = t->pnorm_max, d = t->dim;
+	double qn = 0, qm = 0, pn = t->pnorm_max, d = t->dim;
 
 	for (int i = 0; i < t->dim; i++) {
-		double q2 = (double)q[i] * q[i];
-
-		qn += q2;
-		q4 += q2 * q2;
+		qn += (double)q[i] * q[i];
 		if (fabs(q[i]) > qm)
 			qm = fabs(q[i]);
 	}
 	qn = sqrt(qn);
-	q4 = sqrt(sqrt(q4));
 	switch (t->o.type) {
 	case GEMM_F32:
-		/* |fl(sum) - sum| <= gamma_d sum |q_i p_i| <= gamma_d |q||p| */
-		return 1.01 * d * u24 * qn * pn;
+		/* |fl(sum) - sum| <= gamma_d sum |q_i p_i| <= gamma_d |q||p|
+		 * for the screen's sum and for topk_dot()'s, whatever the
+		 * order of their additions; gamma_d < 1.01 d u24 for d up
+		 * to 2^17 */
+		return 2 * 1.01 * d * u24 * qn * pn;
 	case GEMM_BF16:
-		/* rounding q_i and p_i to bf16 moves q.p by
-		 * sum (dq_i p_i + q_i dp_i + dq_i dp_i), the d's independent,
-		 * of mean 0, |dx_i| <= u |x_i| (u = 2^-8, to nearest): a
-		 * variance of at most 2 u^2 / 3 sum q_i^2 p_i^2
-		 * <= 2 u^2 / 3 |q|_4^2 |p|_4^2 (Cauchy-Schwarz).  6 standard
-		 * deviations of it, then the worst case of the products of
-		 * two roundings and of the f32 sums */
-		return 6 * u8 * sqrt(2.0 / 3) * q4 * t->p4_max +
-		       (u8 * u8 + 1.02 * d * u24) * qn * pn;
+		/* rounding q_i and p_i to bf16 (to nearest: |dx_i| <= u
+		 * |x_i|, u = 2^-8) moves q.p by sum (dq_i p_i + q_i dp_i +
+		 * dq_i dp_i), at most (2u + u^2) sum |q_i p_i| <= (2u +
+		 * u^2) |q||p|; the products of two bf16 values are exact
+		 * in f32 and their sum is within gamma_d of its value
+		 * (the rounded vectors' norms are at most (1 + u) times
+		 * the originals'), topk_dot()'s too.  Inputs below 2^-126
+		 * that the hardware may treat as 0 move a score by less
+		 * than d 2^-126 (|q|_inf + |p|_inf): covered by the last
+		 * term for any vector of norm above 2^-90. */
+		return (2 * u8 + u8 * u8 +
+			1.01 * d * u24 * ((1 + u8) * (1 + u8) + 1)) *
+			       qn * pn +
+		       d * 0x1p-100;
 	case GEMM_U8S8: {
 		double sq = qm > 0 ? qm / t->qmax : 0, sp = t->pscale_max;
 

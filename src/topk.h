@@ -87,12 +87,15 @@ void topk_rows_advise(const struct topk *t, const int64_t *rows, int64_t n);
 void topk_release(const struct topk *t, int64_t r0, int64_t r1);
 
 /*
- * How far a screening score of query @q may be from the exact inner
- * product, for any passage: in f32 a rounding-error bound (Higham's
- * gamma_d for the sums); in bf16 and int8 a statistical bound: six
- * standard deviations of the error of rounding both vectors (bf16) or of
- * quantising them (int8, uniform rounding), plus the worst case of the
- * terms that are products of two such errors and of the sums.
+ * How far a screening score of query @q may be from the score exact
+ * search returns for the same passage (topk_dot(), itself rounded), for
+ * any passage.  In f32 and bf16 a proof: each of the two sums is within
+ * Higham's gamma_d sum |q_i p_i| <= gamma_d |q||p| of the exact inner
+ * product, and rounding both vectors to bf16 (to nearest, relative error
+ * u = 2^-8) moves it by at most (2u + u^2) sum |q_i p_i|; |p| is the
+ * largest norm among the passages.  In int8 a statistical bound: six
+ * standard deviations of the error of quantising both vectors (uniform
+ * rounding), plus the worst case of the products of two such errors.
  */
 double topk_bound(const struct topk *t, const float *q);
 

@@ -90,6 +90,52 @@ for p in bf16 int8; do
 		"... the same candidates and scores as f32 for every query"
 done
 
+# --precision auto (the default): bf16 where the probe found its product
+# 1.5x the best f32 one or more, else f32; the answers are f32's either
+# way.  The probe's cache is written by hand to make each choice.
+CA=$T/cache-auto
+XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+is "$rc" 0 "auto precision: mines (the probe measured)"
+is_in "$out" "precision auto: " "... saying which precision and why"
+if grep -q 'bf16=[1-9]' "$CA/negsieve/gemm-probe"; then
+	for v in 99999.0:bf16 0.5:f32; do
+		sed -i "s/bf16=[0-9.]*/bf16=${v%%:*}/" "$CA/negsieve/gemm-probe"
+		XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+		is "$rc" 0 "auto precision, bf16 at ${v%%:*} GFLOP/s: mines"
+		r=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM run")
+		if [ "${v#*:}" = bf16 ]; then
+			is_in "$out" "precision auto: bf16 (its product " "... bf16, the probe's rates said"
+			is_in "$out" "exact search on onednn in bf16, rescored in f32" "... screened in bf16"
+			is_in "$out" "exact search: the bf16 screen certified the top 20 for 3000 of 3000 queries" "... what its proof certified"
+		else
+			is_in "$out" "precision auto: f32 (the bf16 product is 0.0" "... f32, saying why"
+			is_in "$out" "in f32 (GEMM:" "... screened in f32"
+		fi
+		is "$(sqlite3 "$P/negsieve.db" "SELECT json_extract(params, '$.precision') FROM run WHERE id = $r")" "${v#*:}" \
+			"... the run records the precision it searched in"
+		is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
+			"... the same candidates and scores as run 1 (f32) for every query"
+	done
+	# the shards of one job on two machines where auto chose bf16 and
+	# f32: one job, merged, the same answers as run 1
+	cp -r "$CA" "$T/cache-auto2"
+	sed -i "s/bf16=[0-9.]*/bf16=99999.0/" "$T/cache-auto2/negsieve/gemm-probe"
+	XDG_CACHE_HOME=$T/cache-auto2 NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 --shard 0/2 --output "$T/auto0.db" "$P"
+	is_in "$out" "precision auto: bf16" "shard 0/2 where auto chose bf16"
+	XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 --shard 1/2 --output "$T/auto1.db" "$P"
+	is_in "$out" "precision auto: f32" "shard 1/2 where auto chose f32"
+	run "$NEGSIEVE" merge "$P" "$T/auto0.db" "$T/auto1.db"
+	is "$rc" 0 "... merged as one job"
+	r=$(sqlite3 "$P/negsieve.db" "SELECT max(id) FROM run")
+	is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM run_pool a JOIN run_pool b USING (query_id) WHERE a.run_id = 1 AND b.run_id = $r AND a.data = b.data")" 3000 \
+		"... the same candidates and scores as run 1 (f32) for every query"
+	XDG_CACHE_HOME=$CA NEGSIEVE_GEMM_PROBE=64,256,384 run "$NEGSIEVE" mine --method dense --precision auto --gemm openblas --range-max 20 --num-negatives 5 "$P"
+	is "$rc" 0 "--precision auto --gemm openblas: mines"
+	is_in "$out" "precision auto: f32 (the engine openblas was chosen)" "... in f32, saying why"
+else
+	skip "auto precision's choices: no bf16 product here"
+fi
+
 # each engine of exact search by name, our own AVX-512 kernel also packing
 # chunk by chunk (a copy larger than a quarter of the memory) and
 # streamed: run 1's candidates and scores for every query

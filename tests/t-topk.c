@@ -201,9 +201,18 @@ test_probe(void)
 	for (int l = 0; l < GEMM_NLIBS; l++)
 		ok(p.rate[p.best] >= p.rate[l], "probe: best is the faster "
 		   "(%s %.1f)", gemm_lib_name((enum gemm_lib)l), p.rate[l]);
+	ok(gemm_type_available(GEMM_ONEDNN, GEMM_BF16) ? p.bf16 > 0 :
+	   p.bf16 == 0, "probe: a bf16 rate exactly when oneDNN has bf16 "
+	   "(%.1f)", p.bf16);
 	ok(access(path, R_OK) == 0, "probe: cached in %s", path);
-	is_int(gemm_best(true, &p, &err), NS_OK, "probe: again");
-	is_str(p.source, "cache", "probe: read back from the cache");
+	{
+		double bf = p.bf16;
+
+		is_int(gemm_best(true, &p, &err), NS_OK, "probe: again");
+		is_str(p.source, "cache", "probe: read back from the cache");
+		ok(fabs(p.bf16 - bf) < 0.06, "probe: the bf16 rate read "
+		   "back (%.1f, measured %.1f)", p.bf16, bf);
+	}
 	gemm_probe_describe(&p, desc, sizeof(desc));
 	ok(strstr(desc, "GFLOP/s") && strstr(desc, "128x256x32"),
 	   "describe: %s", desc);
@@ -227,31 +236,30 @@ test_probe(void)
 	   p.rate[GEMM_OPENBLAS]);
 	fp = fopen(path, "r");
 	ok(fp && fgets(desc, sizeof(desc), fp) &&
-	   strncmp(desc, "v4\t128,256,32\t", 14) == 0 &&
+	   strncmp(desc, "v5\t128,256,32\t", 14) == 0 &&
 	   !fgets(desc, sizeof(desc), fp),
-	   "probe: the v4 line written in its place");
+	   "probe: the v5 line written in its place");
 	if (fp)
 		fclose(fp);
-	/* so are a v2 line, which did not time our own kernel, and a v3
-	 * line, which timed products without the threshold test; lines of
-	 * other shapes stay */
-	for (int v = 2; v <= 3; v++) {
+	/* so are a v2 line, which did not time our own kernel, a v3 line,
+	 * which timed products without the threshold test, and a v4 line,
+	 * which did not time bf16; lines of other shapes stay */
+	for (int v = 2; v <= 4; v++) {
 		fp = fopen(path, "w");
-		fprintf(fp, "v4\t1,2,3\t%s\t%s\tonednn\topenblas=1.0"
-			"\tonednn=2.0\tavx512=0.5\n", p.machine, p.when);
+		fprintf(fp, "v5\t1,2,3\t%s\t%s\tonednn\topenblas=1.0"
+			"\tonednn=2.0\tavx512=0.5\tbf16=4.0\n", p.machine,
+			p.when);
 		fprintf(fp, "v%d\t128,256,32\t%s\t%s\topenblas\topenblas=1.0"
 			"\tonednn=0.5\tavx512=0.25\n", v, p.machine, p.when);
 		fclose(fp);
-		is_int(gemm_best(true, &p, &err), NS_OK, v == 2 ?
-		       "probe: a v2 cache" : "probe: a v3 cache");
-		is_str(p.source, "measured", v == 2 ?
-		       "probe: a v2 line is measured again" :
-		       "probe: a v3 line is measured again");
+		is_int(gemm_best(true, &p, &err), NS_OK, "probe: an old cache");
+		ok(!strcmp(p.source, "measured"), "probe: a v%d line is "
+		   "measured again", v);
 		fp = fopen(path, "r");
 		ok(fp && fgets(desc, sizeof(desc), fp) &&
-		   strncmp(desc, "v4\t1,2,3\t", 9) == 0 &&
+		   strncmp(desc, "v5\t1,2,3\t", 9) == 0 &&
 		   fgets(desc, sizeof(desc), fp) &&
-		   strncmp(desc, "v4\t128,256,32\t", 14) == 0 &&
+		   strncmp(desc, "v5\t128,256,32\t", 14) == 0 &&
 		   !fgets(desc, sizeof(desc), fp),
 		   "probe: the other shape's line kept, the v%d line "
 		   "replaced", v);
@@ -869,6 +877,44 @@ test_bound(void)
 	free(xq);
 	free(dist);
 	free(lab);
+
+	/* the worst case of bf16: every element just under half a unit
+	 * above 1 (and its sign), so that all round down and every error
+	 * of the sum has the same sign (2u of the score: a bound of six
+	 * standard deviations held a third of it) */
+	{
+		const int dd = 256;
+		const int64_t n = 64;
+		float *v = xmalloc((size_t)n * dd * sizeof(float));
+		float dv[4];
+		int64_t lv[4];
+		struct topk_opts o;
+		struct topk *t = NULL;
+
+		for (int64_t i = 0; i < n; i++)
+			for (int j = 0; j < dd; j++)
+				v[i * dd + j] = (float)((1 + 0.99 * 0x1p-8) *
+						(j % 2 ? -1 : 1) *
+						(i % 2 ? -1 : 1));
+		topk_opts_default(&o);
+		o.lib = GEMM_ONEDNN;
+		o.type = GEMM_BF16;
+		if (gemm_type_available(o.lib, o.type)) {
+			double e, b;
+
+			err_clear(&err);
+			topk_new(v, n, dd, &o, &t, &err);
+			topk_search(t, v, 1, 4, dv, lv, &err);
+			e = topk_dot(v, v + lv[0] * dd, dd);
+			b = topk_bound(t, v);
+			ok(fabs(dv[0] - e) > 0.9 * 0x1p-8 * 2 * e &&
+			   fabs(dv[0] - e) <= b, "bf16 screen, every rounding "
+			   "one way: |screen - exact| %.4g <= bound %.4g",
+			   fabs(dv[0] - e), b);
+			topk_free(t);
+		}
+		free(v);
+	}
 }
 
 /* Resident kB of the mapping that starts at @addr (/proc/self/smaps); -1
