@@ -169,6 +169,15 @@ run "$NEGSIEVE" export -f triplet --file-type csv -o - "$P"
 is "$(printf '%s\n' "$out" | head -1)" "anchor,positive,negative" \
 	"--file-type csv on stdout"
 
+# a CSV/TSV name for a format written as JSON lines or qrels: refused,
+# no file (its reader could not read it)
+for f in bge:csv tevatron:tsv.gz trec-qrels:CSV; do
+	run "$NEGSIEVE" export -f "${f%%:*}" -o "$T/wrong.${f#*:}" "$P"
+	is "$rc" 2 "export -f ${f%%:*} -o wrong.${f#*:}: a usage error"
+	is_in "$err" "-o $T/wrong.${f#*:}: ${f%%:*} is written as " "... naming the file and the format"
+	ok "... no file" test ! -e "$T/wrong.${f#*:}"
+done
+
 run "$NEGSIEVE" export -f tevatron -o "$T/t.jsonl" "$P"
 run $CHECK tevatron "$T/t.jsonl"
 is "$out" "tevatron ok: 4 records" "tevatron: RLHN's shape"
