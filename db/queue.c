@@ -9,6 +9,7 @@
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
+#include "db/mining.h"
 #include "db/queue.h"
 #include "src/util.h"
 
@@ -419,6 +420,105 @@ queue_refresh(struct db *db, struct queue_query *q, int64_t annotator,
 	return queue_reload_labels(db, q, annotator, adjudicating, err);
 }
 
+/*
+ * The score of each gone item of @q (labelled, no run keeps it) that
+ * q->run has no row of: from the newest run that stored one, its row
+ * (whatever its filter) or its pool (what the search retrieved, with
+ * the filter that left it out).  One found in q->run's pool is in that
+ * run (in_run) and shows its score and rank there like any other.
+ */
+static enum ns_rc
+queue_load_gone(struct db *db, struct queue_query *q, struct ns_err *err)
+{
+	static const char sql_row[] =
+		"SELECT run_id, score, rank, filter FROM candidate"
+		" WHERE query_id = ?1 AND passage_id = ?2"
+		" ORDER BY run_id DESC LIMIT 1";
+	/* by run, then its pool's primary key: run_pool has no index
+	 * that starts with the query */
+	static const char sql_pool[] =
+		"SELECT p.run_id, p.data FROM run r JOIN run_pool p"
+		"  ON p.run_id = r.id AND p.query_id = ?1"
+		" WHERE r.state = 'done' ORDER BY r.id DESC";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(st = db_prep(db, sql_row, err)))
+		return NS_EDB;
+	for (size_t i = 0; i < q->n; i++) {
+		struct queue_cand *c = &q->c[i];
+
+		if (!c->gone || c->in_run)
+			continue;
+		sqlite3_bind_int64(st, 1, q->id);
+		sqlite3_bind_int64(st, 2, c->passage_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) !=
+		    SQLITE_NULL) {
+			c->last_run = sqlite3_column_int64(st, 0);
+			c->last_score = sqlite3_column_double(st, 1);
+			c->last_rank = sqlite3_column_int64(st, 2);
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 sqlite3_column_text(st, 3));
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(db, err, "reading a candidate");
+	}
+	if (!(st = db_prep(db, sql_pool, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(st, 0), *pos;
+		struct filter_cand *pc;
+		double *ps;
+		size_t n, npos;
+
+		/* a damaged pool: no scores from it */
+		if (!db_mine_pool_unpack(sqlite3_column_blob(st, 1),
+					 (size_t)sqlite3_column_bytes(st, 1),
+					 &pc, &n, &pos, &ps, &npos))
+			continue;
+		for (size_t i = 0; i < q->n; i++) {
+			struct queue_cand *c = &q->c[i];
+			const char *why;
+
+			/* a newer run's row, or a newer pool, came first */
+			if (!c->gone || c->in_run || c->last_run >= run)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				if (pc[j].passage_id != c->passage_id)
+					continue;
+				c->last_run = run;
+				c->last_score = pc[j].score;
+				c->last_rank = pc[j].rank;
+				why = filter_reason_name(pc[j].reason);
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 why ? why : "");
+				break;
+			}
+		}
+		free(pc);	/* one block with pos and ps */
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading a run's pool");
+	for (size_t i = 0; i < q->n; i++) {
+		struct queue_cand *c = &q->c[i];
+
+		if (!c->gone || c->in_run || !c->last_run ||
+		    c->last_run != q->run)
+			continue;
+		c->in_run = c->has_score = true;
+		c->score = c->last_score;
+		c->rank = c->last_rank;
+	}
+	return NS_OK;
+}
+
 enum ns_rc
 queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	   const struct queue_filter *f, bool adjudicating,
@@ -495,7 +595,11 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"     ON an.id = al.annotator_id"
 		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id),"
 		"  coalesce((SELECT n.k FROM item_need n WHERE n.query_id = ?1"
-		"    AND n.passage_id = k.passage_id), 1)"
+		"    AND n.passage_id = k.passage_id), 1),"
+		"  NOT EXISTS (SELECT 1 FROM candidate c INDEXED BY"
+		"    candidate_kept WHERE c.query_id = ?1"
+		"    AND c.passage_id = k.passage_id AND c.filter IS NULL),"
+		"  s.filter"
 		" FROM (SELECT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)"
@@ -511,7 +615,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   s.rank IS NULL, s.rank, k.passage_id";
 	struct queue_query *q;
 	sqlite3_stmt *st;
-	size_t cap = 0;
+	size_t cap = 0, ngone = 0;
 	int rc;
 
 	if (!(st = db_prep(db, sql_q, err)))
@@ -628,12 +732,25 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		c->conflict = sqlite3_column_int(st, 18) != 0;
 		c->others = col_dup(st, 19);
 		c->need = sqlite3_column_int(st, 20);
+		c->gone = sqlite3_column_int(st, 21) != 0;
+		if (c->gone && c->in_run) {
+			c->last_run = q->run;
+			c->last_score = c->score;
+			c->last_rank = c->rank;
+			if (sqlite3_column_type(st, 22) != SQLITE_NULL)
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 sqlite3_column_text(st, 22));
+		}
+		ngone += c->gone && !c->in_run;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		db_fail(db, err, "reading candidates");
 		goto fail;
 	}
+	if (ngone && queue_load_gone(db, q, err) != NS_OK)
+		goto fail;
 	if (queue_reload_labels(db, q, annotator, adjudicating, err) != NS_OK)
 		goto fail;
 	*out = q;
