@@ -1237,7 +1237,8 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
 #define QUEUE_Q_LIKE "temp.queue_search_query f WHERE"
 
 /* The queue queries (kept candidates; RUN "" or "c.run_id = ?2 AND")
- * whose text or a kept candidate matches, each once. */
+ * whose text, a positive (shown under it) or a kept candidate matches,
+ * each once. */
 #define QUEUE_SEARCH_HITS(P, Q, RUN) \
 		" SELECT c.query_id FROM candidate c" \
 		"  WHERE " RUN " c.filter IS NULL AND c.passage_id IN" \
@@ -1245,6 +1246,11 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
 		" UNION" \
 		" SELECT f.rowid FROM " Q " EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL)" \
+		" UNION" \
+		" SELECT r.query_id FROM qrel r" \
+		"  WHERE r.grade > 0 AND r.passage_id IN " P " AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = r.query_id" \
 		"    AND " RUN " c.filter IS NULL)"
 
 /*
@@ -1256,9 +1262,10 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
  *
  * The passages read first are all of them or, when they outnumber the
  * candidates (a corpus much larger than what was mined from it), those
- * of candidates only: whichever is fewer rows, told by the largest ids
- * (both grow by one per row).  Every text matching is kept, kept
- * candidate or not: the searches join on the queue's candidates anyway.
+ * of candidates and positives only: whichever is fewer rows, told by the
+ * largest ids (both grow by one per row).  Every text matching is kept,
+ * kept candidate or not: the searches join on the queue's candidates
+ * and positives anyway.
  */
 static enum ns_rc
 queue_search_collect(struct db *db, int64_t run,
@@ -1300,6 +1307,13 @@ queue_search_collect(struct db *db, int64_t run,
 		" (SELECT 1 FROM query q WHERE q.id = queue_search_query.id"
 		"  AND q.text LIKE ?1 ESCAPE '\\')",
 	};
+	/* ... and, after the candidates', the positives' passages (shown
+	 * under their query, searched too) */
+	static const char sql_p_pos[] =
+		"INSERT OR IGNORE INTO temp.queue_search_passage"
+		" SELECT p.id FROM qrel r JOIN passage p ON p.id = r.passage_id"
+		" WHERE r.grade > 0 AND (p.title LIKE ?1 ESCAPE '\\'"
+		"   OR p.text LIKE ?1 ESCAPE '\\')";
 	static const char *const sql_hit[2] = {
 		"INSERT INTO temp.queue_search_hit"
 		QUEUE_SEARCH_HITS(QUEUE_P_LIKE, QUEUE_Q_LIKE, ""),
@@ -1346,6 +1360,14 @@ queue_search_collect(struct db *db, int64_t run,
 					  SQLITE_STATIC);
 		if ((rc = db_step_done(db, st, "searching", err)))
 			return rc;
+		if (!s->expr && side == 0 && more) {
+			if (!(st = db_prep(db, sql_p_pos, err)))
+				return NS_EDB;
+			sqlite3_bind_text(st, 1, s->like[0], -1,
+					  SQLITE_STATIC);
+			if ((rc = db_step_done(db, st, "searching", err)))
+				return rc;
+		}
 		for (; w < s->nlike; w++) {
 			if (!(st = db_prep(db, sql[3], err)))
 				return NS_EDB;
@@ -1558,6 +1580,12 @@ queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
 		" SELECT " AGG "(f.rowid) FROM " QUEUE_Q_FTS \
 		"  f.rowid " CMP " ?2 AND EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL)" \
+		" UNION ALL" \
+		" SELECT " AGG "(r.query_id) FROM qrel r" \
+		"  WHERE r.grade > 0 AND r.query_id " CMP " ?2" \
+		"  AND r.passage_id IN " QUEUE_P_FTS " AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = r.query_id" \
 		"    AND " RUN " c.filter IS NULL))"
 	static const char *const sql[4] = {
 		QUEUE_SEARCH("min", ">", ""),
@@ -1598,7 +1626,7 @@ queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
 enum ns_rc
 queue_search_marks(struct db *db, const struct queue_search *s,
 		   const struct queue_query *q, bool *hit, bool *query_hit,
-		   struct ns_err *err)
+		   bool *pos_hit, struct ns_err *err)
 {
 	/* the matches of words inside the text probed per candidate of
 	 * the query (EXISTS, not IN: SQLite would go through every match
@@ -1617,6 +1645,13 @@ queue_search_marks(struct db *db, const struct queue_search *s,
 		"SELECT 1 FROM query_fts WHERE query_fts MATCH ?1"
 		" AND rowid = ?2",
 		"SELECT 1 FROM temp.queue_search_query WHERE id = ?2",
+	};
+	static const char *const sql_pos[2] = {
+		"SELECT 1 FROM qrel r WHERE r.query_id = ?2 AND r.grade > 0"
+		" AND r.passage_id IN " QUEUE_P_FTS " LIMIT 1",
+		"SELECT 1 FROM qrel r WHERE r.query_id = ?2 AND r.grade > 0"
+		" AND EXISTS (SELECT 1 FROM temp.queue_search_passage t"
+		"   WHERE t.id = r.passage_id) LIMIT 1",
 	};
 	bool like = s->nlike > 0;
 	sqlite3_stmt *st = db_prep(db, sql_p[like], err);
@@ -1645,6 +1680,16 @@ queue_search_marks(struct db *db, const struct queue_search *s,
 	sqlite3_bind_int64(st, 2, q->id);
 	rc = sqlite3_step(st);
 	*query_hit = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "searching");
+	if (!(st = db_prep(db, sql_pos[like], err)))
+		return NS_EDB;
+	if (!like)
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, q->id);
+	rc = sqlite3_step(st);
+	*pos_hit = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "searching");

@@ -1007,10 +1007,22 @@ draw_query(struct draw *d)
 				 q->npos > 1 ? " (+more)" : "");
 		x = draw_str(d, g->pos_row, 0, COLS, head,
 			     draw_attr(d, PAIR_TN), false);
-		if (*p->text)
+		if (*p->text) {
+			size_t len = strlen(p->text), show_len;
+			unsigned char *mask = NULL;
+
+			/* the search's words, as on the candidates' rows
+			 * (/ searches the positives too) */
+			show_len = len < (size_t)(COLS * 4) ? len
+				   : (size_t)(COLS * 4);
+			if (d->sterms.n) {
+				mask = xcalloc(show_len ? show_len : 1, 1);
+				draw_mark_search(d, p->text, show_len, mask);
+			}
 			draw_text(d, g->pos_row, x, COLS - x, p->text,
-				  strlen(p->text), NULL, A_NORMAL, false);
-		else
+				  show_len, mask, A_NORMAL, false);
+			free(mask);
+		} else
 			draw_str(d, g->pos_row, x, COLS - x, DRAW_NO_TEXT,
 				 draw_attr(d, PAIR_DIM), false);
 	}
