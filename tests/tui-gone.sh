@@ -98,4 +98,12 @@ review_keys "$F" j j dump q
 is_in "$(screen 1 | grep ' p4 ')" "      -       -   gone TN" "no score: gone, with '-' for rank and score"
 is_in "$(screen 1 | tr '\n' ' ' | tr -s ' ')" "not exported. no run stored its score." \
    "the detail pane says no run stored its score"
+# the pools cannot be read: the review says what it could not read, and
+# writes nothing
+db "$F" "ALTER TABLE run_pool RENAME COLUMN data TO d"
+n0=$(db "$F" "SELECT count(*) FROM decision")
+review_keys "$F" dump q
+is "$rc" 5 "unreadable pools: the review fails"
+is_in "$err" "no such column: p.data" "... saying what it could not read"
+is "$(db "$F" "SELECT count(*) FROM decision")" "$n0" "... and writes no decision"
 done_testing
