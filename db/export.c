@@ -66,8 +66,8 @@ struct export_reader {
 	bool open;			/* it opened the read transaction */
 	bool done;			/* the query cursor reached the end */
 	int64_t queries, fit, decisions;
-	int64_t mined_upto;		/* the queries above were imported
-					 * after the runs read were mined */
+	struct db_mine_cover cover;	/* the queries the mining runs read
+					 * hold (db_mine_cover_out()) */
 	bool model;			/* the fit has a P(FN) model */
 	int64_t cache_size;		/* the connection's, set back at the
 					 * close; 0: not changed */
@@ -369,7 +369,6 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 	struct export_reader *r;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
-	int64_t unmined;
 	size_t cap = 0;
 	int step;
 
@@ -467,8 +466,7 @@ export_reader_open(struct db *db, int64_t run, bool all_runs,
 			     (long long)run);
 		goto fail;
 	}
-	if ((rc = db_mine_not_in_run(db, run, &r->mined_upto, &unmined,
-				     err)))
+	if ((rc = db_mine_cover_open(db, run, &r->cover, err)))
 		goto fail;
 	for (size_t i = 0; i < r->nruns; i++)
 		if ((rc = stream_open(r, &r->runs[i].cand, sql_cand,
@@ -614,6 +612,7 @@ export_reader_close(struct export_reader *r)
 		db_exec(r->db, pragma, NULL);
 	}
 	arena_free(r);
+	db_mine_cover_fini(&r->cover);
 	free(r->runs);
 	free(r->q.pos);
 	free(r->q.items);
@@ -1199,7 +1198,9 @@ export_reader_next(struct export_reader *r, const struct export_query **q,
 	if (step != SQLITE_ROW)
 		return db_fail(r->db, err, "reading queries");
 	r->q.id = sqlite3_column_int64(r->cursor, 0);
-	r->q.unmined = r->mined_upto > 0 && r->q.id > r->mined_upto;
+	if ((rc = db_mine_cover_out(r->db, &r->cover, r->q.id, &r->q.unmined,
+				    err)))
+		return rc;
 	r->q.xid = col_str(r, r->cursor, 1);
 	r->q.text = col_str(r, r->cursor, 2);
 	r->q.prompt = col_str(r, r->cursor, 3);

@@ -76,8 +76,9 @@ struct export_query {
 	bool dropped;		/* a drop_query decision is in force: the
 				 * lists below are empty */
 	int64_t run;		/* the run the scores are from; 0: none */
-	bool unmined;		/* imported after the runs read were mined:
-				 * in none of them (db_mine_not_in_run()) */
+	bool unmined;		/* in none of the mining runs read: imported
+				 * after them, or not searched for lack of a
+				 * vector (db_mine_cover_out()) */
 	struct export_item *pos; /* judged positives, by passage id */
 	size_t npos;
 	/* The chosen candidates (candidate = true), best first, then the

@@ -81,37 +81,135 @@ db_mine_run_last(struct db *db)
 	return v < 0 ? 0 : v;
 }
 
+/*
+ * The one definition of a query the mining runs do not hold (see
+ * db_mine_cover_open()), for query id Q: imported after them (above ?1,
+ * the highest id any of them mined), or at most that but above ?2 (the
+ * highest a run without a pool mined, which held every query up to it)
+ * with no row in the pool of any run of ?3 (the JSON array of the runs
+ * with pools: a pool has a row for each query the run searched, also
+ * one that found nothing, so a query a dense run could not search for
+ * lack of a vector has none).
+ */
+#define DB_MINE_OUT(Q) \
+	"(" Q " > ?1 OR (" Q " > ?2 AND NOT EXISTS (SELECT 1" \
+	"  FROM run_pool p WHERE p.query_id = " Q \
+	"   AND p.run_id IN (SELECT j.value FROM json_each(?3) j))))"
+
+static void
+db_mine_cover_bind(sqlite3_stmt *st, const struct db_mine_cover *cv)
+{
+	sqlite3_bind_int64(st, 1, cv->upto);
+	sqlite3_bind_int64(st, 2, cv->nopool_upto);
+	sqlite3_bind_text(st, 3, cv->pooled, -1, SQLITE_STATIC);
+}
+
+enum ns_rc
+db_mine_cover_open(struct db *db, int64_t run, struct db_mine_cover *cv,
+		   struct ns_err *err)
+{
+	/* a few index look-ups a run: whether it has a pool, the last
+	 * query of its pool (a run mined before pools: of its candidate
+	 * rows) */
+	static const char sql[] =
+		"SELECT r.id,"
+		"  EXISTS (SELECT 1 FROM run_pool p WHERE p.run_id = r.id),"
+		"  coalesce((SELECT max(p.query_id) FROM run_pool p"
+		"    WHERE p.run_id = r.id),"
+		"   (SELECT max(c.query_id) FROM candidate c"
+		"    WHERE c.run_id = r.id), 0)"
+		" FROM run r WHERE r.method IN ('dense', 'bm25')"
+		"  AND (?1 = 0 AND r.state = 'done' OR r.id = ?1)";
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	struct strbuf sb;
+	int rc;
+
+	memset(cv, 0, sizeof(*cv));
+	if (!st)
+		return NS_EDB;
+	strbuf_init(&sb);
+	strbuf_addch(&sb, '[');
+	sqlite3_bind_int64(st, 1, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t upto = sqlite3_column_int64(st, 2);
+
+		if (upto > cv->upto)
+			cv->upto = upto;
+		if (!sqlite3_column_int(st, 1)) {
+			if (upto > cv->nopool_upto)
+				cv->nopool_upto = upto;
+			continue;
+		}
+		strbuf_addf(&sb, "%s%lld", sb.len > 1 ? "," : "",
+			    (long long)id);
+	}
+	sqlite3_reset(st);
+	strbuf_addch(&sb, ']');
+	cv->pooled = strbuf_detach(&sb, NULL);
+	if (rc != SQLITE_DONE) {
+		db_mine_cover_fini(cv);
+		return db_fail(db, err, "reading the runs' queries");
+	}
+	return NS_OK;
+}
+
+void
+db_mine_cover_fini(struct db_mine_cover *cv)
+{
+	free(cv->pooled);
+	memset(cv, 0, sizeof(*cv));
+}
+
+enum ns_rc
+db_mine_cover_out(struct db *db, const struct db_mine_cover *cv, int64_t qid,
+		  bool *out, struct ns_err *err)
+{
+	static const char sql[] = "SELECT " DB_MINE_OUT("?4");
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = false;
+	if (cv->upto <= 0)
+		return NS_OK;
+	if (!(st = db_prep(db, sql, err)))
+		return NS_EDB;
+	db_mine_cover_bind(st, cv);
+	sqlite3_bind_int64(st, 4, qid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? NS_OK
+				: db_fail(db, err, "reading the runs' queries");
+}
+
 enum ns_rc
 db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto, int64_t *n,
 		   struct ns_err *err)
 {
-	/* a few index look-ups: the last query of each run's pool (a run
-	 * mined before pools: of its candidate rows), then a range of
-	 * query ids */
+	/* the queries above the highest id mined, then a look-up in the
+	 * pools of those below it that a run without a pool does not
+	 * hold */
 	static const char sql[] =
-		"WITH m(upto) AS (SELECT coalesce(max(coalesce("
-		"   (SELECT max(p.query_id) FROM run_pool p"
-		"    WHERE p.run_id = r.id),"
-		"   (SELECT max(c.query_id) FROM candidate c"
-		"    WHERE c.run_id = r.id))), 0)"
-		"  FROM run r WHERE r.method IN ('dense', 'bm25')"
-		"   AND (?1 = 0 AND r.state = 'done' OR r.id = ?1))"
-		" SELECT upto, (SELECT count(*) FROM query WHERE upto > 0"
-		"  AND id > upto) FROM m";
-	sqlite3_stmt *st = db_prep(db, sql, err);
-	int rc;
+		"SELECT count(*) FROM query q WHERE q.id > ?2"
+		" AND " DB_MINE_OUT("q.id");
+	struct db_mine_cover cv;
+	sqlite3_stmt *st;
+	enum ns_rc rc;
 
 	*upto = *n = 0;
-	if (!st)
-		return NS_EDB;
-	sqlite3_bind_int64(st, 1, run);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*upto = sqlite3_column_int64(st, 0);
-		*n = sqlite3_column_int64(st, 1);
+	if ((rc = db_mine_cover_open(db, run, &cv, err)))
+		return rc;
+	*upto = cv.upto;
+	if (cv.upto > 0 && (st = db_prep(db, sql, err))) {
+		db_mine_cover_bind(st, &cv);
+		rc = db_step_int(db, st, n, "reading the runs' queries", err);
+	} else if (cv.upto > 0) {
+		rc = NS_EDB;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? NS_OK
-				: db_fail(db, err, "reading the runs' queries");
+	db_mine_cover_fini(&cv);
+	return rc;
 }
 
 enum ns_rc

@@ -32,13 +32,30 @@ enum ns_rc db_mine_run_get(struct db *db, int64_t run_id, char **method,
 int64_t db_mine_run_last(struct db *db);
 
 /*
- * The queries imported after mining run @run (0: every finished mining
- * run) was mined, which it does not hold: mining takes every query of
- * the project (dense: with a vector, and embed gives every query one),
- * and a query imported later has an id above all of those (ids only
- * grow), so they are the queries above the highest id the run mined.  *@upto is that id (0: no such run, and *@n is 0), *@n how many
- * queries are above it.
+ * The queries of the project mining run @run (0: every finished mining
+ * run) does not hold: those imported after it was mined (ids only grow,
+ * so they are above the highest id it mined: cv->upto, 0 when there is
+ * no such run), and those a dense run could not search for lack of a
+ * vector (below it, but with no row in its pool, which has one for each
+ * query searched).  One definition (db/mining.c) for export, stats and
+ * mine --refilter.  db_mine_cover_open() reads the runs (a few index
+ * look-ups each), db_mine_cover_out() says whether query @qid is one of
+ * those (*@out; never when cv->upto is 0).
  */
+struct db_mine_cover {
+	int64_t upto;		/* the highest query id a run mined */
+	int64_t nopool_upto;	/* ... of the runs without a pool (mined
+				 * before pools: every query up to it) */
+	char *pooled;		/* JSON array of the runs with a pool */
+};
+enum ns_rc db_mine_cover_open(struct db *db, int64_t run,
+			      struct db_mine_cover *cv, struct ns_err *err);
+enum ns_rc db_mine_cover_out(struct db *db, const struct db_mine_cover *cv,
+			     int64_t qid, bool *out, struct ns_err *err);
+void db_mine_cover_fini(struct db_mine_cover *cv);
+
+/* How many queries of the project @run does not hold (*@n, as
+ * db_mine_cover_out() says), and *@upto as cv->upto. */
 enum ns_rc db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto,
 			      int64_t *n, struct ns_err *err);
 

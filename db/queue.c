@@ -9,6 +9,7 @@
 
 #define NS_DB_INTERNAL
 #include "db/dbint.h"
+#include "db/mining.h"
 #include "db/queue.h"
 #include "src/util.h"
 
@@ -419,6 +420,105 @@ queue_refresh(struct db *db, struct queue_query *q, int64_t annotator,
 	return queue_reload_labels(db, q, annotator, adjudicating, err);
 }
 
+/*
+ * The score of each gone item of @q (labelled, no run keeps it) that
+ * q->run has no row of: from the newest run that stored one, its row
+ * (whatever its filter) or its pool (what the search retrieved, with
+ * the filter that left it out).  One found in q->run's pool is in that
+ * run (in_run) and shows its score and rank there like any other.
+ */
+static enum ns_rc
+queue_load_gone(struct db *db, struct queue_query *q, struct ns_err *err)
+{
+	static const char sql_row[] =
+		"SELECT run_id, score, rank, filter FROM candidate"
+		" WHERE query_id = ?1 AND passage_id = ?2"
+		" ORDER BY run_id DESC LIMIT 1";
+	/* by run, then its pool's primary key: run_pool has no index
+	 * that starts with the query */
+	static const char sql_pool[] =
+		"SELECT p.run_id, p.data FROM run r JOIN run_pool p"
+		"  ON p.run_id = r.id AND p.query_id = ?1"
+		" WHERE r.state = 'done' ORDER BY r.id DESC";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(st = db_prep(db, sql_row, err)))
+		return NS_EDB;
+	for (size_t i = 0; i < q->n; i++) {
+		struct queue_cand *c = &q->c[i];
+
+		if (!c->gone || c->in_run)
+			continue;
+		sqlite3_bind_int64(st, 1, q->id);
+		sqlite3_bind_int64(st, 2, c->passage_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) !=
+		    SQLITE_NULL) {
+			c->last_run = sqlite3_column_int64(st, 0);
+			c->last_score = sqlite3_column_double(st, 1);
+			c->last_rank = sqlite3_column_int64(st, 2);
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 sqlite3_column_text(st, 3));
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(db, err, "reading a candidate");
+	}
+	if (!(st = db_prep(db, sql_pool, err)))
+		return NS_EDB;
+	sqlite3_bind_int64(st, 1, q->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(st, 0), *pos;
+		struct filter_cand *pc;
+		double *ps;
+		size_t n, npos;
+
+		/* a damaged pool: no scores from it */
+		if (!db_mine_pool_unpack(sqlite3_column_blob(st, 1),
+					 (size_t)sqlite3_column_bytes(st, 1),
+					 &pc, &n, &pos, &ps, &npos))
+			continue;
+		for (size_t i = 0; i < q->n; i++) {
+			struct queue_cand *c = &q->c[i];
+			const char *why;
+
+			/* a newer run's row, or a newer pool, came first */
+			if (!c->gone || c->in_run || c->last_run >= run)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				if (pc[j].passage_id != c->passage_id)
+					continue;
+				c->last_run = run;
+				c->last_score = pc[j].score;
+				c->last_rank = pc[j].rank;
+				why = filter_reason_name(pc[j].reason);
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 why ? why : "");
+				break;
+			}
+		}
+		free(pc);	/* one block with pos and ps */
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "reading a run's pool");
+	for (size_t i = 0; i < q->n; i++) {
+		struct queue_cand *c = &q->c[i];
+
+		if (!c->gone || c->in_run || !c->last_run ||
+		    c->last_run != q->run)
+			continue;
+		c->in_run = c->has_score = true;
+		c->score = c->last_score;
+		c->rank = c->last_rank;
+	}
+	return NS_OK;
+}
+
 enum ns_rc
 queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 	   const struct queue_filter *f, bool adjudicating,
@@ -495,7 +595,11 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"     ON an.id = al.annotator_id"
 		"   WHERE al.query_id = ?1 AND al.passage_id = k.passage_id),"
 		"  coalesce((SELECT n.k FROM item_need n WHERE n.query_id = ?1"
-		"    AND n.passage_id = k.passage_id), 1)"
+		"    AND n.passage_id = k.passage_id), 1),"
+		"  NOT EXISTS (SELECT 1 FROM candidate c INDEXED BY"
+		"    candidate_kept WHERE c.query_id = ?1"
+		"    AND c.passage_id = k.passage_id AND c.filter IS NULL),"
+		"  s.filter"
 		" FROM (SELECT passage_id FROM candidate"
 		"   WHERE query_id = ?1 AND filter IS NULL"
 		"     AND (?3 = 0 OR run_id = ?3)"
@@ -511,7 +615,7 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		"   s.rank IS NULL, s.rank, k.passage_id";
 	struct queue_query *q;
 	sqlite3_stmt *st;
-	size_t cap = 0;
+	size_t cap = 0, ngone = 0;
 	int rc;
 
 	if (!(st = db_prep(db, sql_q, err)))
@@ -628,12 +732,25 @@ queue_load(struct db *db, int64_t qid, int64_t run, int64_t annotator,
 		c->conflict = sqlite3_column_int(st, 18) != 0;
 		c->others = col_dup(st, 19);
 		c->need = sqlite3_column_int(st, 20);
+		c->gone = sqlite3_column_int(st, 21) != 0;
+		if (c->gone && c->in_run) {
+			c->last_run = q->run;
+			c->last_score = c->score;
+			c->last_rank = c->rank;
+			if (sqlite3_column_type(st, 22) != SQLITE_NULL)
+				snprintf(c->last_filter,
+					 sizeof(c->last_filter), "%s",
+					 sqlite3_column_text(st, 22));
+		}
+		ngone += c->gone && !c->in_run;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		db_fail(db, err, "reading candidates");
 		goto fail;
 	}
+	if (ngone && queue_load_gone(db, q, err) != NS_OK)
+		goto fail;
 	if (queue_reload_labels(db, q, annotator, adjudicating, err) != NS_OK)
 		goto fail;
 	*out = q;
@@ -1120,7 +1237,8 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
 #define QUEUE_Q_LIKE "temp.queue_search_query f WHERE"
 
 /* The queue queries (kept candidates; RUN "" or "c.run_id = ?2 AND")
- * whose text or a kept candidate matches, each once. */
+ * whose text, a positive (shown under it) or a kept candidate matches,
+ * each once. */
 #define QUEUE_SEARCH_HITS(P, Q, RUN) \
 		" SELECT c.query_id FROM candidate c" \
 		"  WHERE " RUN " c.filter IS NULL AND c.passage_id IN" \
@@ -1128,6 +1246,11 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
 		" UNION" \
 		" SELECT f.rowid FROM " Q " EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL)" \
+		" UNION" \
+		" SELECT r.query_id FROM qrel r" \
+		"  WHERE r.grade > 0 AND r.passage_id IN " P " AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = r.query_id" \
 		"    AND " RUN " c.filter IS NULL)"
 
 /*
@@ -1139,9 +1262,10 @@ queue_find_matches(struct db *db, int64_t run, const char *text,
  *
  * The passages read first are all of them or, when they outnumber the
  * candidates (a corpus much larger than what was mined from it), those
- * of candidates only: whichever is fewer rows, told by the largest ids
- * (both grow by one per row).  Every text matching is kept, kept
- * candidate or not: the searches join on the queue's candidates anyway.
+ * of candidates and positives only: whichever is fewer rows, told by the
+ * largest ids (both grow by one per row).  Every text matching is kept,
+ * kept candidate or not: the searches join on the queue's candidates
+ * and positives anyway.
  */
 static enum ns_rc
 queue_search_collect(struct db *db, int64_t run,
@@ -1183,6 +1307,13 @@ queue_search_collect(struct db *db, int64_t run,
 		" (SELECT 1 FROM query q WHERE q.id = queue_search_query.id"
 		"  AND q.text LIKE ?1 ESCAPE '\\')",
 	};
+	/* ... and, after the candidates', the positives' passages (shown
+	 * under their query, searched too) */
+	static const char sql_p_pos[] =
+		"INSERT OR IGNORE INTO temp.queue_search_passage"
+		" SELECT p.id FROM qrel r JOIN passage p ON p.id = r.passage_id"
+		" WHERE r.grade > 0 AND (p.title LIKE ?1 ESCAPE '\\'"
+		"   OR p.text LIKE ?1 ESCAPE '\\')";
 	static const char *const sql_hit[2] = {
 		"INSERT INTO temp.queue_search_hit"
 		QUEUE_SEARCH_HITS(QUEUE_P_LIKE, QUEUE_Q_LIKE, ""),
@@ -1229,6 +1360,14 @@ queue_search_collect(struct db *db, int64_t run,
 					  SQLITE_STATIC);
 		if ((rc = db_step_done(db, st, "searching", err)))
 			return rc;
+		if (!s->expr && side == 0 && more) {
+			if (!(st = db_prep(db, sql_p_pos, err)))
+				return NS_EDB;
+			sqlite3_bind_text(st, 1, s->like[0], -1,
+					  SQLITE_STATIC);
+			if ((rc = db_step_done(db, st, "searching", err)))
+				return rc;
+		}
 		for (; w < s->nlike; w++) {
 			if (!(st = db_prep(db, sql[3], err)))
 				return NS_EDB;
@@ -1441,6 +1580,12 @@ queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
 		" SELECT " AGG "(f.rowid) FROM " QUEUE_Q_FTS \
 		"  f.rowid " CMP " ?2 AND EXISTS" \
 		"   (SELECT 1 FROM candidate c WHERE c.query_id = f.rowid" \
+		"    AND " RUN " c.filter IS NULL)" \
+		" UNION ALL" \
+		" SELECT " AGG "(r.query_id) FROM qrel r" \
+		"  WHERE r.grade > 0 AND r.query_id " CMP " ?2" \
+		"  AND r.passage_id IN " QUEUE_P_FTS " AND EXISTS" \
+		"   (SELECT 1 FROM candidate c WHERE c.query_id = r.query_id" \
 		"    AND " RUN " c.filter IS NULL))"
 	static const char *const sql[4] = {
 		QUEUE_SEARCH("min", ">", ""),
@@ -1481,7 +1626,7 @@ queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
 enum ns_rc
 queue_search_marks(struct db *db, const struct queue_search *s,
 		   const struct queue_query *q, bool *hit, bool *query_hit,
-		   struct ns_err *err)
+		   bool *pos_hit, struct ns_err *err)
 {
 	/* the matches of words inside the text probed per candidate of
 	 * the query (EXISTS, not IN: SQLite would go through every match
@@ -1500,6 +1645,13 @@ queue_search_marks(struct db *db, const struct queue_search *s,
 		"SELECT 1 FROM query_fts WHERE query_fts MATCH ?1"
 		" AND rowid = ?2",
 		"SELECT 1 FROM temp.queue_search_query WHERE id = ?2",
+	};
+	static const char *const sql_pos[2] = {
+		"SELECT 1 FROM qrel r WHERE r.query_id = ?2 AND r.grade > 0"
+		" AND r.passage_id IN " QUEUE_P_FTS " LIMIT 1",
+		"SELECT 1 FROM qrel r WHERE r.query_id = ?2 AND r.grade > 0"
+		" AND EXISTS (SELECT 1 FROM temp.queue_search_passage t"
+		"   WHERE t.id = r.passage_id) LIMIT 1",
 	};
 	bool like = s->nlike > 0;
 	sqlite3_stmt *st = db_prep(db, sql_p[like], err);
@@ -1528,6 +1680,16 @@ queue_search_marks(struct db *db, const struct queue_search *s,
 	sqlite3_bind_int64(st, 2, q->id);
 	rc = sqlite3_step(st);
 	*query_hit = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "searching");
+	if (!(st = db_prep(db, sql_pos[like], err)))
+		return NS_EDB;
+	if (!like)
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, q->id);
+	rc = sqlite3_step(st);
+	*pos_hit = rc == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(db, err, "searching");

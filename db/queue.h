@@ -216,7 +216,8 @@ void queue_search_fini(struct queue_search *s);
 
 /*
  * Start search @s: the number of queue queries (kept candidates of run
- * @run, 0: any) whose text or a kept candidate matches it (*@n).  With
+ * @run, 0: any) whose text, a positive or a kept candidate matches it
+ * (*@n): what the review shows of a query.  With
  * words matched inside the text it reads the texts here, once, and keeps
  * the matching passages, queries and queue queries in temporary tables of
  * the connection, which queue_search_step() and queue_search_marks()
@@ -228,18 +229,20 @@ enum ns_rc queue_search_count(struct db *db, int64_t run,
 
 /*
  * Search in queue order.  queue_search_step finds the query strictly
- * after (@dir > 0) or before (@dir < 0) @qid whose text or one of whose
- * kept candidates matches @s (with words matched inside the text: one of
- * the queries queue_search_count() found); NS_ENOTFOUND when none.
- * queue_search_marks sets, for loaded @q, @hit[i] for matching candidates
- * and *@query_hit when the query text itself matches.
+ * after (@dir > 0) or before (@dir < 0) @qid whose text, one of whose
+ * positives or one of whose kept candidates matches @s (with words
+ * matched inside the text: one of the queries queue_search_count()
+ * found); NS_ENOTFOUND when none.  queue_search_marks sets, for loaded
+ * @q, @hit[i] for matching kept candidates, *@query_hit when the query
+ * text itself matches and *@pos_hit when one of its positives does.
  */
 enum ns_rc queue_search_step(struct db *db, int64_t run,
 			     const struct queue_search *s, int64_t qid,
 			     int dir, int64_t *out, struct ns_err *err);
 enum ns_rc queue_search_marks(struct db *db, const struct queue_search *s,
 			      const struct queue_query *q, bool *hit,
-			      bool *query_hit, struct ns_err *err);
+			      bool *query_hit, bool *pos_hit,
+			      struct ns_err *err);
 
 /* Count the progress of the whole queue (struct in src/queue_model.h):
  * its kept candidates and the items people labelled that no run keeps

@@ -1105,6 +1105,35 @@ out:
 	return rc;
 }
 
+/*
+ * Is the fit just made (@stages, @thr, @model on the decisions up to
+ * @upto) the newest version over again?  Then *@fit_id is that version,
+ * else 0.  Each fit is a version with the decisions it was made on; one
+ * made on the same decisions with the same result (the same stages and
+ * settings, thresholds and P(FN) model: the same stage scores and
+ * candidates give them) would be a copy, which `fit` run twice, or two
+ * reviews' refits after the same decisions, added.
+ */
+static enum ns_rc
+cascadejob_unchanged(struct project *pj, const char *stages, const char *thr,
+		     const char *model, int64_t upto, int64_t *fit_id,
+		     struct ns_err *err)
+{
+	struct cascade_db_fit f;
+	enum ns_rc rc;
+
+	*fit_id = 0;
+	if ((rc = cascade_db_fit_latest(pj->db, &f, err)) != NS_OK)
+		return rc;
+	if (f.id && f.decisions_upto == upto && f.stages &&
+	    !strcmp(f.stages, stages) && f.thresholds &&
+	    !strcmp(f.thresholds, thr) &&
+	    (f.model && model ? !strcmp(f.model, model) : !f.model && !model))
+		*fit_id = f.id;
+	cascade_db_fit_fini(&f);
+	return NS_OK;
+}
+
 enum ns_rc
 cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 	       struct cascadejob_result *res, struct ns_err *err)
@@ -1148,15 +1177,26 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 			cascade_db_fk(pj->db, true, NULL);
 		goto out;
 	}
-	rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit", stages,
-				thr, model, upto, &fit_id, err);
-	/* the review's refit writes what changed, in short commits; a fit
-	 * by hand every verdict anew (a new version: every row changes) */
-	if (rc == NS_OK)
-		rc = cascadejob_store(pj, &c, fr.t, cur, &fr.pfn, items, n,
-				      s->run, fit_id, s->verdicts_only
-				      ? CASCADEJOB_VERDICTS : CASCADEJOB_ALL,
-				      res, err);
+	/* read in the write transaction, so that two refits at once do
+	 * not both find it missing */
+	rc = cascadejob_unchanged(pj, stages, thr, model, upto, &fit_id,
+				  err);
+	res->unchanged = fit_id != 0;
+	if (rc == NS_OK && !res->unchanged)
+		rc = cascade_db_fit_add(pj->db, s->origin ? s->origin : "fit",
+					stages, thr, model, upto, &fit_id,
+					err);
+	/* the review's refit writes what changed, in short commits (and
+	 * nothing under the version it found unchanged); a fit by hand
+	 * every verdict anew (a new version: every row changes), or those
+	 * that differ under the unchanged version (the candidates may
+	 * have changed, as for a cascade) */
+	if (rc == NS_OK && !(res->unchanged && s->verdicts_only))
+		rc = cascadejob_store(pj, &c, fr.t, res->unchanged ? NULL
+				      : cur, &fr.pfn, items, n, s->run,
+				      fit_id, res->unchanged ? CASCADEJOB_DIFF
+				      : s->verdicts_only ? CASCADEJOB_VERDICTS
+				      : CASCADEJOB_ALL, res, err);
 	if (rc == NS_OK)
 		rc = db_commit(pj->db, err);
 	cascadejob_phase("commit");
@@ -1169,6 +1209,12 @@ cascadejob_fit(struct project *pj, const struct cascadejob_settings *s,
 		goto out;
 	res->fit_id = fit_id;
 	if (s->report) {
+		if (res->unchanged)
+			fprintf(s->report, "unchanged: cascade version %lld (no "
+				"decision since its decisions up to %lld, and "
+				"the same stages, settings, thresholds and "
+				"P(FN) model): no new version\n",
+				(long long)fit_id, (long long)upto);
 		fprintf(s->report, "fit %lld: %lld labels (%lld in the audit "
 			"slice certify thresholds), decisions up to %lld\n",
 			(long long)fit_id, (long long)fr.labels,

@@ -36,6 +36,10 @@ struct cascadejob_result {
 	bool new_version;
 	int64_t prev_fit_id;
 	char fit_origin[16], fit_at[32];
+	/* fit: the fit is the newest version over again (the same
+	 * decisions, stages, settings, thresholds and model): fit_id is
+	 * that version, and no new one was added */
+	bool unchanged;
 	int64_t items;		/* kept candidates routed */
 	int64_t tn, fn, review;	/* verdicts */
 	int64_t pending;	/* of review: held by an unscored stage */

@@ -57,9 +57,11 @@ static const struct opt_cmd fit_cmd = {
 	"usage: negsieve fit [OPTIONS] PROJECT\n",
 	"Refit the cascade's thresholds and P(FN) from the decisions made so\n"
 	"far, store them as a new version with the evidence behind each\n"
-	"threshold, and update the automatic verdicts.  Only labels of the\n"
-	"random audit slice certify a threshold; review refits by itself\n"
-	"every cascade.refit_every decisions.\n",
+	"threshold, and update the automatic verdicts; with no decision\n"
+	"since the newest version and the same result, say 'unchanged:\n"
+	"cascade version N' and add none.  Only labels of the random audit\n"
+	"slice certify a threshold; review refits by itself every\n"
+	"cascade.refit_every decisions.\n",
 	fit_rows,
 };
 

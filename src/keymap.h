@@ -44,7 +44,7 @@
 	X(TAG_APPLY,    "tag-apply",    "Deciding", ";",      "Apply the next decision key to all tagged candidates") \
 	X(NOTE,         "note",         "Deciding", "c",      "Comment: write or edit the note; saving it empty removes it") \
 	X(NOTE_EDITOR,  "note-editor",  "Deciding", "C",      "Comment: write or edit the note in $EDITOR; empty removes it") \
-	X(SEARCH,       "search",       "Searching", "/",     "Search queries and passages (full text)") \
+	X(SEARCH,       "search",       "Searching", "/",     "Search queries, positives, candidates (full text)") \
 	X(SEARCH_NEXT,  "search-next",  "Searching", "n",     "Go to the next match") \
 	X(SEARCH_PREV,  "search-prev",  "Searching", "N",     "Go to the previous match") \
 	X(JUMP,         "jump",         "Searching", ":",     "Jump to a query by id, a prefix or a part of it") \

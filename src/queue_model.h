@@ -34,6 +34,16 @@ struct queue_cand {
 	double score;		/* under the query's run (q->run) */
 	bool has_score;
 	bool in_run;		/* retrieved by q->run (kept or not) */
+	/* labelled, but no run keeps it (gone): a refilter or a new mine
+	 * left it out, its label still counts (negsieve(7) "What the
+	 * estimate means"); the newest run that stored its score (its
+	 * row, else its pool; 0: none), that score and rank, and the
+	 * filter that left it out there ("" not known) */
+	bool gone;
+	int64_t last_run;
+	double last_score;
+	int64_t last_rank;
+	char last_filter[24];
 	int judged;		/* imported judgment: 1 relevant (a positive
 				 * the run retrieved), -1 non-relevant, 0 none */
 	int64_t rank;		/* rank in q->run, else position by score;

@@ -350,7 +350,7 @@ review_clear_search_marks(struct review *r)
 {
 	free(r->hit);
 	r->hit = NULL;
-	r->query_hit = false;
+	r->query_hit = r->pos_hit = false;
 }
 
 /* "/text: 2 here, 5 queries" after a search step; @tail appended. */
@@ -382,8 +382,11 @@ review_msg_stale(struct review *r, bool none)
 static void
 review_msg_search(struct review *r, const char *tail)
 {
-	review_msg(r, false, "/%s: %zu here, %lld %s%s", r->search_text,
-		   r->search_here, (long long)r->search_queries,
+	/* "here" counts the candidates; a positive that matches (the only
+	 * match of the query, maybe) is said apart */
+	review_msg(r, false, "/%s: %zu here%s, %lld %s%s", r->search_text,
+		   r->search_here, r->pos_hit ? " and in a positive" : "",
+		   (long long)r->search_queries,
 		   r->search_queries == 1 ? "query" : "queries", tail);
 	review_msg_stale(r, false);
 }
@@ -400,7 +403,7 @@ review_mark_search(struct review *r)
 	err_clear(&err);
 	r->hit = xcalloc(r->q->n ? r->q->n : 1, sizeof(*r->hit));
 	if (queue_search_marks(r->db, r->search, r->q, r->hit,
-			       &r->query_hit, &err) != NS_OK) {
+			       &r->query_hit, &r->pos_hit, &err) != NS_OK) {
 		review_msg(r, true, "%s", err.msg);
 		review_clear_search_marks(r);
 		return;

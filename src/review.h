@@ -80,6 +80,7 @@ struct review {
 	struct queue_search *search;	/* its words for the queue, or NULL */
 	bool *hit;			/* search hits in q (q->n) or NULL */
 	bool query_hit;			/* q's text matches the search */
+	bool pos_hit;			/* ... or one of its positives */
 	bool tag_prefix;		/* next decision goes to the tagged */
 	size_t ntagged;			/* tagged candidates of q */
 	bool queue_done;		/* the queue ran out after the last

@@ -50,9 +50,12 @@ e = json.load(sys.stdin)["estimate"]
 print(e["audit_labels"], e["audit_fn"], "%.3f" % e["fn_rate"])'
 }
 # the fit's report up to its P(FN) line (the funnel after it counts
-# the kept candidates), without its version number
+# the kept candidates), without its version number nor the line saying
+# it is the newest version over again (a fit on the same decisions
+# with the same result adds none)
 fitted() {
-	"$NEGSIEVE" fit "$1" | sed -n 's/^fit [0-9]*:/fit:/; 1,/^P(FN)/p'
+	"$NEGSIEVE" fit "$1" | grep -v '^unchanged: cascade version' |
+		sed -n 's/^fit [0-9]*:/fit:/; 1,/^P(FN)/p'
 }
 before=$(est "$P")
 is "${before% *}" "120 62" "before: the estimate counts the 120 audit labels, 62 FN"

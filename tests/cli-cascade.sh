@@ -82,6 +82,30 @@ is "$(db "SELECT count(*) FROM item_auto a JOIN candidate c USING (query_id, pas
 # fit's and says where they come from
 run "$NEGSIEVE" cascade "$P"
 is_in "$out" "cascade version 3 (the thresholds fitted by negsieve fit on $(db "SELECT substr(created_at, 1, 10) || ' ' || substr(created_at, 12, 8) FROM cascade_fit WHERE id = 3"); a fit, or other stages, stage settings, thresholds or targets, make a new version): 2000 candidates routed" "the cascade after a fit: the fit's version, saying so"
+# a fit with no decision since the newest version, the same stages and
+# settings, is that version over again: it says so and adds none (each
+# fit run by hand, or each of two reviews' refits after the same
+# decisions, added a copy: explore6)
+run "$NEGSIEVE" fit "$P"
+is "$rc" 0 "fit again with nothing new: exit 0"
+is "$(printf '%s\n' "$out" | head -1)" "unchanged: cascade version 3 (no decision since its decisions up to 600, and the same stages, settings, thresholds and P(FN) model): no new version" \
+   "... it says the version is unchanged"
+is "$(db "SELECT count(*) FROM cascade_fit")" 3 "... and adds no version"
+is "$(db "SELECT count(*) || ' ' || count(DISTINCT fit_id) || ' ' || max(fit_id) FROM item_auto")" "2000 1 3" \
+   "... the verdicts stay under version 3"
+# another setting (on a copy): a new version
+cp -r "$P" "$T/p-conf"
+{ cat "$T/c.yaml"; printf '  confidence: 0.9\n'; } >"$T/conf.yaml"
+"$NEGSIEVE" config "$T/p-conf" "$T/conf.yaml" >/dev/null
+run "$NEGSIEVE" fit "$T/p-conf"
+is_in "$out" "fit 4: 600 labels" "another cascade setting: a new version"
+case "$out" in *unchanged:*) said=yes ;; *) said=no ;; esac
+is "$said" no "... not said unchanged"
+# ... and a new decision: a new version too
+cp -r "$P" "$T/p-dec"
+sqlite3 "$T/p-dec/negsieve.db" "INSERT INTO decision(query_id, passage_id, annotator_id, action, at) SELECT query_id, passage_id, 1, 'skip', 'now' FROM item_auto LIMIT 1"
+run "$NEGSIEVE" fit "$T/p-dec"
+is_in "$out" "fit 4: 600 labels (300 in the audit slice certify thresholds), decisions up to 601" "a decision since (even a skip): a new version, with it"
 run "$NEGSIEVE" stats "$P"
 is_in "$out" "cascade     3 versions, newest first:" "stats lists the versions"
 is_in "$out" "cascade v3: near_duplicate <" "with their thresholds"

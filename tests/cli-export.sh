@@ -872,6 +872,46 @@ is_in "$out" "queries     5 (1 not in the run: imported after it was mined, or w
 run "$NEGSIEVE" stats "$U"
 is "$(printf '%s\n' "$out" | grep '^queries ')" "queries     5" \
    "unmined: negsieve embed, then negsieve mine takes it"
+# a query below the last one mined that the dense run could not search
+# (its vectors, imported from a file, leave it out): not in the run
+# either, not "too few negatives", in export, stats and refilter alike
+H=$T/hole
+mkdir -p "$T/hole-data/qrels"
+for i in 1 2 3 4 5 6; do
+	printf '{"_id": "p%d", "title": "", "text": "passage %d"}\n' $i $i
+done >"$T/hole-data/corpus.jsonl"
+for i in 1 2 3; do printf '{"_id": "q%d", "text": "query %d"}\n' $i $i; done \
+	>"$T/hole-data/queries.jsonl"
+printf 'query-id\tcorpus-id\tscore\nq1\tp1\t1\nq2\tp2\t1\nq3\tp3\t1\n' \
+	>"$T/hole-data/qrels/train.tsv"
+"$NEGSIEVE" init "$H" >/dev/null
+"$NEGSIEVE" import "$H" "$T/hole-data" >/dev/null
+$PY -c 'import struct, sys
+for path, n in ((sys.argv[1], 6), (sys.argv[2], 2)):
+    with open(path, "wb") as f:
+        for i in range(n):
+            f.write(struct.pack("<i4f", 4, 1, i + 1, (i * 7) % 5, 2))' \
+	"$T/hole-p.fvecs" "$T/hole-q.fvecs"
+printf 'p1\np2\np3\np4\np5\np6\n' >"$T/hole-p.ids"
+printf 'q1\nq3\n' >"$T/hole-q.ids"
+"$NEGSIEVE" embed --model m --passages "$T/hole-p.fvecs" --passage-ids "$T/hole-p.ids" \
+	--queries "$T/hole-q.fvecs" --query-ids "$T/hole-q.ids" "$H" >/dev/null 2>&1
+run "$NEGSIEVE" mine --num-negatives 2 "$H"
+is_in "$out$err" "note: 1 of 3 queries and 0 of 6 passages have no vector of model 'm'" \
+   "hole: the dense mine leaves q2 out, below q3"
+is "$(sqlite3 "$H/negsieve.db" "SELECT group_concat(query_id) FROM run_pool")" "1,3" \
+   "hole: ... its pool has no row of q2"
+run "$NEGSIEVE" export -o "$T/hole.jsonl" "$H"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 0 without text, 1 not in the run (" \
+   "hole: export counts q2 not in the run"
+run "$NEGSIEVE" stats "$H"
+is_in "$out" "queries     3 (1 not in the run: " "hole: stats too"
+run "$NEGSIEVE" mine --refilter "$H"
+is_in "$out" "1 queries of the project are not in the run" "hole: the refilter too"
+run "$NEGSIEVE" export --min-negatives 5 -o "$T/hole.jsonl" "$H"
+is_in "$out" "2 with too few negatives, 0 without text, 1 not in the run (" \
+   "hole: the queries it searched with too few are still counted as such"
+
 # the runs' queries cannot be read: stats and export fail, saying why;
 # export writes and records nothing
 uq "ALTER TABLE run_pool RENAME COLUMN query_id TO qid"

@@ -98,8 +98,8 @@ is "$(q "SELECT group_concat(id || action || coalesce(passage_id, '-'), ' ') FRO
 # a later review still shows the decisions on items no run keeps
 keys dump q
 s=$(screen 1)
-is_in "$s" "- FN        #7 the package manager apt installs package" "review still shows the FN"
-is_in "$s" "- drop      #2 dpkg is a low level package manager" "and the dropped passage"
+is_in "$s" "gone FN        #7 the package manager apt installs package" "review still shows the FN, marked gone"
+is_in "$s" "gone drop      #2 dpkg is a low level package manager" "and the dropped passage"
 is_in "$s" "TN        #8 manager of text" "and the TN on the kept candidate of the new run"
 
 # the FN's score is a positive's in the margins: anchored on the max, 8

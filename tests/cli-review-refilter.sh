@@ -53,7 +53,7 @@ run "$NEGSIEVE" mine --refilter "$P"
 is_in "$out" "Left out 2 candidates" "the refilter leaves out alice's two false negatives"
 is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM candidate c JOIN decision d ON d.query_id = c.query_id AND d.passage_id = c.passage_id WHERE d.action = 'fn'")" 0 "... no run keeps them"
 review alice
-is "$(awk '/^=== screen 1 /{s = 1; next} /^=== screen /{s = 0} s && /^ .* - FN  /' "$T/dump" | wc -l)" 2 "the false negatives no run keeps are listed in their query"
+is "$(awk '/^=== screen 1 /{s = 1; next} /^=== screen /{s = 0} s && /^ .* gone FN  /' "$T/dump" | wc -l)" 2 "the false negatives no run keeps are listed in their query, marked gone"
 is "$(progress)" "4/9002" "after: still 4 decided, of 9002 (the two new negatives that took their places)"
 is "$(counts)" "9002 4 8998 alice 3 bob 1
 9002 4 8998 alice 3 bob 1

@@ -1205,16 +1205,18 @@ main(void)
 	review_act(r, REQ_SEARCH, "東京の天気予報", 5);
 	is_str(r->q->xid, "q2", "CJK search (query text)");
 	/* a word inside a run of Japanese (FTS5's unicode61 makes the run
-	 * one token): found in the query text and in both candidates */
+	 * one token): found in the query text, its positive and both
+	 * candidates */
 	review_act(r, REQ_JUMP, "q1", 5);
 	review_act(r, REQ_SEARCH, "天気", 5);
 	is_str(r->q->xid, "q2", "CJK word inside the text: its query");
-	is_str(r->msg, "/天気: 2 here, 1 query", "... both candidates, one "
-	       "query");
+	is_str(r->msg, "/天気: 2 here and in a positive, 1 query",
+	       "... both candidates, its positive, one query");
 	ok(r->query_hit, "... the query text is a hit too");
 	review_act(r, REQ_SEARCH, "晴れ", 5);
-	is_str(r->msg, "/晴れ: 1 here, 1 query", "only the candidate holding "
-	       "it (the positive holding it is no candidate)");
+	is_str(r->msg, "/晴れ: 1 here and in a positive, 1 query", "the "
+	       "candidate holding it, and the positive holding it said apart");
+	ok(r->pos_hit, "... the positive is a hit");
 	is_str(cur_xid(r), "p6", "... selected");
 	ok(!r->query_hit, "... the query text is no hit");
 	review_act(r, REQ_SEARCH, "天気 大阪", 5);
@@ -1238,7 +1240,8 @@ main(void)
 	is_str(r->msg, "No search yet: press / first.", "... n has none");
 	db_exec(db, "DROP TABLE temp.queue_search_hit", &err);
 	review_act(r, REQ_SEARCH, "天気", 5);
-	is_str(r->msg, "/天気: 2 here, 1 query", "... and the next one works");
+	is_str(r->msg, "/天気: 2 here and in a positive, 1 query",
+	       "... and the next one works");
 	review_act(r, REQ_SEARCH, "a\"b OR", 5);
 	ok(!r->msg_err, "FTS syntax in the input is not an error");
 

@@ -115,7 +115,7 @@ is_in "$(screen 1)" "Q q:acpi-support:" "$size: : finds a query by part of its i
 is_in "$(screen 2 | flat)" "2 queries match 'acpi': q:acpi-support, q:acpi-fakekey. Type more of the id." "$size: several: a list"
 is_in "$(screen 3)" "Q q1:" "$size: ' goes back to where the jump started"
 review_keys "$P" j "/" "text:terminal" Enter dump n dump "'" dump q
-is_in "$(screen 1 | flat)" "/terminal: 2 here, 1 query" "$size: search says how many match"
+is_in "$(screen 1 | flat)" "/terminal: 2 here and in a positive, 1 query" "$size: search says how many match (its positive p1 holds the word too)"
 is_in "$(screen 2)" "Q q1:" "$size: n"
 is_in "$(sel 3)" "p3 byobu" "$size: back to the candidate before the search"
 

@@ -158,7 +158,7 @@ NEGSIEVE_REVIEW_SIZE=100x30 review_keys "$W" dump q
 is_in "$(screen 1 | head -1)" "queue 0/8 done (0.0%) | 1 left in this query | " "... in this query (100 columns)"
 NEGSIEVE_REVIEW_SIZE=60x15 review_keys "$W" dump q
 is_in "$(screen 1 | head -1)" "0/8 done | 1 left in query | " "... in query (60 columns)"
-review_keys "$W" "?" $(i=0; while [ $i -lt 48 ]; do printf 'j '; i=$((i + 1)); done) dump q q
+review_keys "$W" "?" $(i=0; while [ $i -lt 52 ]; do printf 'j '; i=$((i + 1)); done) dump q q
 h=$(screen 1)
 is_in "$h" "     held    a stage (a command, a judge) has not scored it yet, so the" "the legend explains held"
 is_in "$h" "     later   beyond the queue's window (cascade.queue_window): it waits for a" "... and later"

@@ -356,6 +356,10 @@ static const char *const draw_legend[][2] = {
 		 "own units (absolute, not a percentage: it stays readable "
 		 "when the positive scores near 0 or below); below 0 the "
 		 "candidate scores higher than the positive" },
+	{ "  gone", "in place of the gap: labelled, but no run keeps it "
+		    "any more (a refilter or a new mine left it out); its "
+		    "label still counts, a TN is not exported (the detail "
+		    "pane says more)" },
 	{ "P(FN)", "the cascade's probability that the candidate is a false "
 		   "negative; shown once the cascade has run" },
 	{ "stage", "the cascade stage that decided the candidate, or held "
@@ -774,6 +778,12 @@ draw_list(struct draw *d)
 		l = q->dropped ? LABEL_DROP_QUERY : c->label;
 		base = i == r->cur ? A_REVERSE : A_NORMAL;
 		draw_gap(q, c, gap, sizeof(gap), &above);
+		/* a labelled item no run keeps says so where its gap would
+		 * be (always shown): its score, if any, is an old one */
+		if (c->gone) {
+			snprintf(gap, sizeof(gap), "gone");
+			above = false;
+		}
 		/* the cascade's verdict is shown only where it decided: an
 		 * item left to people (or drawn for the audit slice) shows
 		 * its P(FN) and nothing that could lean the decision */
@@ -997,10 +1007,22 @@ draw_query(struct draw *d)
 				 q->npos > 1 ? " (+more)" : "");
 		x = draw_str(d, g->pos_row, 0, COLS, head,
 			     draw_attr(d, PAIR_TN), false);
-		if (*p->text)
+		if (*p->text) {
+			size_t len = strlen(p->text), show_len;
+			unsigned char *mask = NULL;
+
+			/* the search's words, as on the candidates' rows
+			 * (/ searches the positives too) */
+			show_len = len < (size_t)(COLS * 4) ? len
+				   : (size_t)(COLS * 4);
+			if (d->sterms.n) {
+				mask = xcalloc(show_len ? show_len : 1, 1);
+				draw_mark_search(d, p->text, show_len, mask);
+			}
 			draw_text(d, g->pos_row, x, COLS - x, p->text,
-				  strlen(p->text), NULL, A_NORMAL, false);
-		else
+				  show_len, mask, A_NORMAL, false);
+			free(mask);
+		} else
 			draw_str(d, g->pos_row, x, COLS - x, DRAW_NO_TEXT,
 				 draw_attr(d, PAIR_DIM), false);
 	}
@@ -1056,6 +1078,37 @@ draw_sep(struct draw *d, int x, int width, const char *what,
 	draw_str(d, d->g.sep_row, x + 1, width - 1, buf, A_BOLD, false);
 }
 
+/* What the detail pane says of a gone item @c: that no run keeps it,
+ * what its label still does, and the score the last run that had it
+ * gave it. */
+static void
+draw_gone(struct strbuf *sb, const struct queue_query *q,
+	  const struct queue_cand *c)
+{
+	strbuf_addf(sb, "gone: no run keeps it now (a refilter or a new "
+		    "mine left it out); ");
+	if (c->label == LABEL_FN)
+		strbuf_addf(sb, "its FN label still counts as evidence "
+			    "(estimate, fit) and export writes it as a "
+			    "positive.\n");
+	else if (c->label == LABEL_TN)
+		strbuf_addf(sb, "its TN label still counts as evidence "
+			    "(estimate, fit); not exported.\n");
+	else
+		strbuf_addf(sb, "not exported.\n");
+	if (!c->last_run) {
+		strbuf_addf(sb, "no run stored its score.\n");
+		return;
+	}
+	strbuf_addf(sb, "run %lld%s gave it score %.3f, rank %lld",
+		    (long long)c->last_run,
+		    c->last_run == q->run ? "" : " (not the run shown)",
+		    c->last_score, (long long)c->last_rank);
+	if (c->last_filter[0])
+		strbuf_addf(sb, "; left out by %s", c->last_filter);
+	strbuf_addf(sb, ".\n");
+}
+
 /* What the detail pane says above the candidate's text: its note, the
  * signals and what the run, the import and the cascade know. */
 static char *
@@ -1083,7 +1136,9 @@ draw_facts(struct draw *d)
 	if (d->same && d->same[r->cur] != (size_t)-1)
 		strbuf_addf(&sb, "= the same text as %s.\n",
 			    q->c[d->same[r->cur]].xid);
-	if (!c->in_run && q->run)
+	if (c->gone)
+		draw_gone(&sb, q, c);
+	else if (!c->in_run && q->run)
 		strbuf_addf(&sb, "not in run %lld (no score).\n",
 			    (long long)q->run);
 	if (draw_waiting(c) && !strcmp(draw_waiting(c), "held"))
