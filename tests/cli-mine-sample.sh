@@ -164,7 +164,7 @@ is_in "$err" "avx512 products are not available on this CPU: it has no AVX-512F 
 NEGSIEVE_NO_AVX512=1 NEGSIEVE_GEMM=avx512 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
 is "$rc" 6 "NEGSIEVE_GEMM=avx512 there: a configuration error"
 is_in "$err" "NEGSIEVE_GEMM=avx512: expected one of openblas" "... listing what there is"
-XDG_CACHE_HOME=$T/cache-noavx NEGSIEVE_NO_AVX512=1 run "$NEGSIEVE" mine --method dense --range-max 20 --num-negatives 5 "$P"
+XDG_CACHE_HOME=$T/cache-noavx NEGSIEVE_NO_AVX512=1 run "$NEGSIEVE" mine --method dense --precision f32 --range-max 20 --num-negatives 5 "$P"
 is "$rc" 0 "auto there: mines"
 case "$out" in
 *"exact search on openblas in f32"*|*"exact search on onednn in f32"*) ok "... on a library" true ;;
