@@ -1141,9 +1141,15 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 				  &why);
 		if (n != -2)
 			break;
-		/* a quoted field goes on over the next line */
+		/* a quoted field goes on over the next line; inside quotes
+		 * every byte is text, the '\r' of a "\r\n" too (only the
+		 * line end of a record is CRLF-tolerant), as Python's
+		 * csv.reader reads what csv.writer and negsieve export
+		 * write */
 		if (rec == line)
 			strbuf_add(&im->rec, line, len);
+		if (im->lr.had_cr)
+			strbuf_addch(&im->rec, '\r');
 		rc = linereader_next(&im->lr, &line, &len, err);
 		if (rc == NS_ENOTFOUND || rc == NS_EINPUT)
 			return imp_bad(im, im->rec.buf, 0, err, "unterminated "
