@@ -286,6 +286,12 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 		if (rc != NS_OK) {
 			im->bad_record = rc == NS_EINPUT;
 			*err = e;
+			if (rc == NS_EINPUT && im->hint && im->hint[0]) {
+				size_t n = strlen(err->msg);
+
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 " (%s)", im->hint);
+			}
 			break;
 		}
 		if (sp && (rc = store_release(&im->st, err)))
@@ -719,6 +725,7 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 			linereader_close(&im->lr);
 			goto out;
 		}
+		im->hint = found.hint;
 		imp_head(&im->lr, head);
 		if (found.array && (rc = linereader_array(&im->lr, err))) {
 			linereader_close(&im->lr);
@@ -771,6 +778,7 @@ fail:
 	if (guard)
 		store_input_end(&im->st, false);
 out:
+	im->hint = NULL;	/* (in @found, on this stack) */
 	imp_beir_free(&beir);
 	free(prev_path);
 	free(prev_at);

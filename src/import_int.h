@@ -40,6 +40,8 @@ struct imp_found {
 	bool array;		/* one JSON array of records */
 	char why[200];		/* how queries/passages were told apart from
 				 * the content, or "" */
+	char hint[300];		/* the content read as another format too:
+				 * what to say with an error, or "" */
 };
 
 #define IMP_MAX_FIELDS 64
@@ -57,6 +59,8 @@ struct imp {
 	char *open_path;		/* the path it was opened by */
 	char *disp;			/* its display name (@path) */
 	bool regular;			/* a regular file (may be read again) */
+	const char *hint;		/* imp_found.hint of the current file:
+					 * added to an error in it */
 	enum imp_kind kind;		/* what it holds */
 	int64_t run;			/* run of its candidates, 0 = none yet */
 	int64_t records, skipped;	/* of the current input */
