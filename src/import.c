@@ -648,6 +648,24 @@ imp_report(struct imp *im, const char *input, const char *what,
 		fprintf(f, "; %s", import_filled_text(filled, sizeof(filled),
 			s->filled_passages - before->filled_passages,
 			s->filled_queries - before->filled_queries));
+	if (s->passages_blank > before->passages_blank ||
+	    s->queries_blank > before->queries_blank) {
+		int64_t np = s->passages_blank - before->passages_blank;
+		int64_t nq = s->queries_blank - before->queries_blank;
+
+		/* imported as they are (a BEIR corpus may have them), but a
+		 * negative "" in a training file is worth a look */
+		fprintf(f, "; ");
+		if (np)
+			fprintf(f, "%lld passage%s", (long long)np,
+				np > 1 ? "s" : "");
+		if (np && nq)
+			fprintf(f, " and ");
+		if (nq)
+			fprintf(f, "%lld quer%s", (long long)nq,
+				nq > 1 ? "ies" : "y");
+		fprintf(f, " with an empty or blank text");
+	}
 	if (s->qrels_demoted > before->qrels_demoted)
 		fprintf(f, "; %lld judgments below grade %ld stored as judged "
 			"non-relevant", (long long)(s->qrels_demoted -

@@ -301,6 +301,13 @@ is "$(sqlite3 pb/negsieve.db "SELECT p.id || ' ' || p.text FROM passage p JOIN p
 printf '{"_id": "e1", "text": ""}\n{"_id": "e2", "text": "x"}\n' >empty.jsonl
 run "$NEGSIEVE" import pe --corpus empty.jsonl
 is "$(sqlite3 pe/negsieve.db "SELECT id || ':' || quote(title) || ':' || quote(text) FROM passage ORDER BY id" | tr '\n' ' ')" "1:'':'' 2:'':'x' " "batches: an empty text stays text, not NULL"
+is_in "$out" "empty.jsonl (beir: passages): 2 records: 2 passages, 0 queries, 0 judgments, 0 candidates; 1 passage with an empty or blank text" \
+	"an empty passage text: imported and counted"
+# the same in every format: bge negatives and positives "" or blanks
+printf '{"query": "q", "pos": ["p", " "], "neg": ["", " \\t", "n"]}\n{"query": "", "pos": ["p"]}\n' >blank.jsonl
+run "$NEGSIEVE" import pe blank.jsonl
+is_in "$out" "blank.jsonl (bge: training rows): 2 records: 4 passages, 2 queries, 3 judgments, 3 candidates; 2 passages and 1 query with an empty or blank text" \
+	"empty or blank bge texts: imported and counted (one empty passage known already)"
 "$NEGSIEVE" init pbs >/dev/null
 run "$NEGSIEVE" import --skip-bad batch.bad pbs --corpus batch.jsonl
 is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"
