@@ -68,6 +68,11 @@ struct store {
 	 * session gave their text: neither counts as a new passage or
 	 * query, so the report needs them apart */
 	int64_t filled_passages, filled_queries;
+	/* passages (title and text) and queries added or filled in with a
+	 * text that is empty or only blanks: imported as they are (a BEIR
+	 * corpus may have them), but counted, as a bge negative "" would
+	 * otherwise become a training negative without a word */
+	int64_t passages_blank, queries_blank;
 	int64_t qrels_shared;	/* judgment merged: two ids, one text */
 	int64_t qrels_known;	/* pair judged by another input before */
 	int64_t qrels_demoted;	/* graded below the positive grade */

@@ -145,6 +145,33 @@ imp_warn(struct imp *im, const char *fmt, ...)
 	fputc('\n', im->o->warn);
 }
 
+/* Warn about the unknown keys of the file just read (see struct imp). */
+static void
+imp_unknown_warn(struct imp *im)
+{
+	for (int i = 0; i < im->nunknown; i++) {
+		char key[sizeof(im->unknown[i].key)];
+
+		/* the key as text on a terminal: no control characters */
+		snprintf(key, sizeof(key), "%s", im->unknown[i].key);
+		for (char *p = key; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		if (im->unknown[i].n == 1)
+			imp_warn(im, "%s:%ld: unknown key \"%s\" ignored (%s)",
+				 im->path, im->unknown[i].line, key,
+				 im->known_keys);
+		else
+			imp_warn(im, "%s:%ld: unknown key \"%s\" ignored in "
+				 "%lld records, the first at this line (%s)",
+				 im->path, im->unknown[i].line, key,
+				 (long long)im->unknown[i].n, im->known_keys);
+	}
+	if (im->unknown_more)
+		imp_warn(im, "%s: other unknown keys ignored too (%lld "
+			 "times)", im->path, (long long)im->unknown_more);
+}
+
 /* Kinds read line by line without JSON, whose last record cannot tell
  * whether it is whole. */
 static bool
@@ -175,7 +202,10 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 	im->kind = kind;
 	im->run = 0;
 	im->header_done = false;
+	im->header_cols = 0;
 	im->top_line = 0;
+	im->nunknown = 0;
+	im->unknown_more = 0;
 	if (kind == KIND_CORPUS || kind == KIND_QUERIES) {
 		/* JSON parsed on worker threads; im->lr only carries the
 		 * position of the current record for the readers. */
@@ -256,6 +286,12 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 		if (rc != NS_OK) {
 			im->bad_record = rc == NS_EINPUT;
 			*err = e;
+			if (rc == NS_EINPUT && im->hint && im->hint[0]) {
+				size_t n = strlen(err->msg);
+
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 " (%s)", im->hint);
+			}
 			break;
 		}
 		if (sp && (rc = store_release(&im->st, err)))
@@ -267,6 +303,8 @@ imp_file(struct imp *im, enum imp_kind kind, struct progress *pr,
 	imp_pipe_stop(pipe, pipe ? &im->lr : NULL);
 	if (rc == NS_OK)
 		rc = imp_file_done(im, err);
+	if (rc == NS_OK)
+		imp_unknown_warn(im);
 	if (rc == NS_OK && !last_nl && imp_kind_lines(kind))
 		imp_warn(im, "%s:%ld: no newline at the end of the file: if "
 			 "the file was cut short, this last record may be "
@@ -610,6 +648,24 @@ imp_report(struct imp *im, const char *input, const char *what,
 		fprintf(f, "; %s", import_filled_text(filled, sizeof(filled),
 			s->filled_passages - before->filled_passages,
 			s->filled_queries - before->filled_queries));
+	if (s->passages_blank > before->passages_blank ||
+	    s->queries_blank > before->queries_blank) {
+		int64_t np = s->passages_blank - before->passages_blank;
+		int64_t nq = s->queries_blank - before->queries_blank;
+
+		/* imported as they are (a BEIR corpus may have them), but a
+		 * negative "" in a training file is worth a look */
+		fprintf(f, "; ");
+		if (np)
+			fprintf(f, "%lld passage%s", (long long)np,
+				np > 1 ? "s" : "");
+		if (np && nq)
+			fprintf(f, " and ");
+		if (nq)
+			fprintf(f, "%lld quer%s", (long long)nq,
+				nq > 1 ? "ies" : "y");
+		fprintf(f, " with an empty or blank text");
+	}
 	if (s->qrels_demoted > before->qrels_demoted)
 		fprintf(f, "; %lld judgments below grade %ld stored as judged "
 			"non-relevant", (long long)(s->qrels_demoted -
@@ -687,6 +743,7 @@ imp_input(struct imp *im, const struct import_input *in, struct progress *pr,
 			linereader_close(&im->lr);
 			goto out;
 		}
+		im->hint = found.hint;
 		imp_head(&im->lr, head);
 		if (found.array && (rc = linereader_array(&im->lr, err))) {
 			linereader_close(&im->lr);
@@ -739,6 +796,7 @@ fail:
 	if (guard)
 		store_input_end(&im->st, false);
 out:
+	im->hint = NULL;	/* (in @found, on this stack) */
 	imp_beir_free(&beir);
 	free(prev_path);
 	free(prev_at);

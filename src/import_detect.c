@@ -532,10 +532,75 @@ format_kind(enum import_format f)
 	return KIND_CORPUS;
 }
 
-/* The kind of a line-based first record @line (NUL-terminated copy). */
+/* Does line @s (@n bytes) read as TREC qrels: four blank-separated
+ * fields, the last an integer? */
+static bool
+line_qrels(const char *s, size_t n)
+{
+	char *copy = xstrndup(s, n), *tok[6];
+	size_t st[6];
+	long v;
+	bool r;
+
+	r = imp_ws_split(copy, tok, st, 5) == 4 && imp_parse_int(tok[3], &v);
+	free(copy);
+	return r;
+}
+
+/* Does line @s (@n bytes) read as id<TAB>text (one tab)? */
+static bool
+line_idtext(const char *s, size_t n)
+{
+	const char *tab = memchr(s, '\t', n);
+
+	return tab && tab > s && !memchr(tab + 1, '\t', n - (size_t)(tab - s) - 1);
+}
+
+/*
+ * A first line that reads as TREC qrels and as id<TAB>text too
+ * ("1001<TAB>population of 1990": four blank-separated fields ending in a
+ * number): the lines after it in the window @w decide.  The first that
+ * reads as one and not the other does; when every line reads as both,
+ * qrels stay (the documented rule) and @out says so, with how to read
+ * the file the other way.  Returns the kind.
+ */
+static enum imp_kind
+detect_qrels_or_idtext(struct win w, const char *name, struct imp_found *out)
+{
+	const char *line;
+	size_t len;
+	bool complete;
+
+	while (win_line(&w, &line, &len, &complete)) {
+		bool q, t;
+
+		if (!complete)
+			break;
+		if (blank_or_comment(line, len))
+			continue;
+		q = line_qrels(line, len);
+		t = line_idtext(line, len);
+		if (t != q)
+			return t ? KIND_ID_TEXT : KIND_TREC_QRELS;
+		if (!t)
+			break;	/* neither: the reader says what is wrong */
+	}
+	snprintf(out->why, sizeof(out->why), "its lines read as id<TAB>text "
+		 "too: --queries %s or --corpus %s reads them so", name, name);
+	snprintf(out->hint, sizeof(out->hint), "read as trec-qrels from its "
+		 "first line, which reads as id<TAB>text too: --queries %s "
+		 "or --format trec-topics:%s reads it as queries, --corpus %s "
+		 "as passages", name, name, name);
+	return KIND_TREC_QRELS;
+}
+
+/* The kind of a line-based first record @line (NUL-terminated copy);
+ * @role, when the user gave one, leaves out the formats it cannot
+ * hold. */
 static enum ns_rc
 detect_line(const char *name, const char *base, char *line, size_t len,
-	    bool complete, long lineno, enum imp_kind *k, struct ns_err *err)
+	    bool complete, long lineno, enum import_role role,
+	    enum imp_kind *k, struct ns_err *err)
 {
 	char *tok[8];
 	size_t st[8];
@@ -561,6 +626,13 @@ detect_line(const char *name, const char *base, char *line, size_t len,
 	}
 	for (char *p = line; *p; p++)
 		ntab += *p == '\t';
+	/* queries and passages come as id<TAB>text, never as qrels or a
+	 * run, whatever the text looks like */
+	if ((role == IMPORT_ROLE_QUERIES || role == IMPORT_ROLE_CORPUS) &&
+	    ntab == 1) {
+		*k = KIND_ID_TEXT;
+		return NS_OK;
+	}
 	{
 		char *copy = xstrdup(line);
 		char *last = strrchr(line, '\t');
@@ -693,8 +765,11 @@ imp_detect(struct imp *im, struct linereader *lr, const char *name,
 		}
 	} else if (f == IMPORT_AUTO || f == IMPORT_BEIR) {
 		if ((rc = detect_line(name, base, sb.buf, sb.len, complete,
-				      w.lineno, &k, err)))
+				      w.lineno, role, &k, err)))
 			goto out;
+		if (k == KIND_TREC_QRELS && role == IMPORT_ROLE_ANY &&
+		    f == IMPORT_AUTO && line_idtext(sb.buf, sb.len))
+			k = detect_qrels_or_idtext(w, name, out);
 	}
 
 	/* A format the user gave wins over the content. */

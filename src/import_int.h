@@ -40,6 +40,8 @@ struct imp_found {
 	bool array;		/* one JSON array of records */
 	char why[200];		/* how queries/passages were told apart from
 				 * the content, or "" */
+	char hint[300];		/* the content read as another format too:
+				 * what to say with an error, or "" */
 };
 
 #define IMP_MAX_FIELDS 64
@@ -57,6 +59,8 @@ struct imp {
 	char *open_path;		/* the path it was opened by */
 	char *disp;			/* its display name (@path) */
 	bool regular;			/* a regular file (may be read again) */
+	const char *hint;		/* imp_found.hint of the current file:
+					 * added to an error in it */
 	enum imp_kind kind;		/* what it holds */
 	int64_t run;			/* run of its candidates, 0 = none yet */
 	int64_t records, skipped;	/* of the current input */
@@ -70,9 +74,25 @@ struct imp {
 	int label_col;			/* CSV/TSV labeled pairs: 1-based
 					 * column named "label" in the
 					 * header; 0: none */
+	int header_cols;		/* CSV/TSV training rows: columns of
+					 * the header row, 0: none; every
+					 * row must have as many */
+	char header[160];		/* their names, for the message */
 	struct strbuf rec;		/* a record spanning lines (CSV) */
 	struct strbuf fields;		/* decoded CSV fields */
 	struct strbuf scratch;		/* ids, messages */
+	/* Keys of the current file's JSON records that its format does not
+	 * know (a misspelled "neg" would lose every negative without a
+	 * word): each is named once, with its first line and its count, in
+	 * a warning when the file is read (imp_unknown_warn()). */
+	struct {
+		char key[64];		/* cut to fit */
+		long line;		/* of its first record */
+		int64_t n;		/* records with it */
+	} unknown[8];
+	int nunknown;
+	int64_t unknown_more;		/* keys beyond the table, times seen */
+	const char *known_keys;		/* "BGE keys: query, ..." */
 	import_judgment_fn *judgment;	/* import_qrels(): judgments go
 					 * here, not into the project */
 	void *judgment_ctx;

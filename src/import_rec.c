@@ -782,8 +782,18 @@ imp_bge_list(struct imp *im, const char *line, json_t *o, const char *key,
 	size_t koff = imp_key_off(line, key), soff = imp_key_off(line, skey);
 
 	*n = 0;
-	if (!a || json_is_null(a))
+	if (!a || json_is_null(a)) {
+		/* scores without their list: most likely the list under a
+		 * key of another spelling, whose passages would be lost */
+		if (s && !json_is_null(s) && !json_is_array(s))
+			return imp_bad(im, line, soff, err, "\"%s\" is not a "
+				       "list of numbers", skey);
+		if (json_array_size(s) > 0)
+			return imp_bad(im, line, soff, err, "\"%s\" has %zu "
+				       "entries but there is no \"%s\"", skey,
+				       json_array_size(s), key);
 		return NS_OK;
+	}
 	if (!json_is_array(a))
 		return imp_bad(im, line, koff, err, "\"%s\" is not a list of "
 			       "strings", key);
@@ -825,6 +835,43 @@ imp_bge_list(struct imp *im, const char *line, json_t *o, const char *key,
 	return NS_OK;
 }
 
+/* Note the keys of record @o that are not in @known (NULL-ended) for
+ * the warning at the end of the file (see struct imp); @what is the
+ * format's keys as the warning names them. */
+static void
+imp_keys_note(struct imp *im, json_t *o, const char *const *known,
+	      const char *what)
+{
+	const char *k;
+	json_t *v;
+	int i;
+
+	im->known_keys = what;
+	json_object_foreach(o, k, v) {
+		for (i = 0; known[i] && strcmp(k, known[i]) != 0; i++)
+			;
+		if (known[i])
+			continue;
+		for (i = 0; i < im->nunknown; i++)
+			if (strncmp(im->unknown[i].key, k,
+				    sizeof(im->unknown[i].key) - 1) == 0)
+				break;
+		if (i == im->nunknown) {
+			if (i == (int)NS_ARRAY_SIZE(im->unknown)) {
+				im->unknown_more++;
+				continue;
+			}
+			snprintf(im->unknown[i].key,
+				 sizeof(im->unknown[i].key), "%s", k);
+			im->unknown[i].line = im->rec_line ? im->rec_line
+					      : im->lr.lineno;
+			im->unknown[i].n = 0;
+			im->nunknown++;
+		}
+		im->unknown[i].n++;
+	}
+}
+
 static size_t
 imp_list_len(json_t *o, const char *key)
 {
@@ -860,9 +907,14 @@ imp_bge(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 	if ((rc = imp_bge_list(im, line, o, "pos", "pos_scores", r.pos,
 			       &r.npos, err)) ||
 	    (rc = imp_bge_list(im, line, o, "neg", "neg_scores", r.neg,
-			       &r.nneg, err)))
+			       &r.nneg, err)) ||
+	    (rc = imp_row_store(im, line, &r, err)))
 		return rc;
-	return imp_row_store(im, line, &r, err);
+	imp_keys_note(im, o, (const char *const[]){ "query", "pos", "neg",
+		      "pos_scores", "neg_scores", "prompt", "type", NULL },
+		      "BGE keys: query, pos, neg, pos_scores, neg_scores, "
+		      "prompt, type");
+	return NS_OK;
 }
 
 /* Tevatron "positive_passages"/"negative_passages" into @out. */
@@ -938,8 +990,13 @@ imp_tevatron(struct imp *im, const char *line, json_t *o, struct ns_err *err)
 	if ((rc = imp_tev_list(im, line, o, "positive_passages", r.pos,
 			       &r.npos, ids, err)) == NS_OK &&
 	    (rc = imp_tev_list(im, line, o, "negative_passages", r.neg,
-			       &r.nneg, ids + np, err)) == NS_OK)
-		rc = imp_row_store(im, line, &r, err);
+			       &r.nneg, ids + np, err)) == NS_OK &&
+	    (rc = imp_row_store(im, line, &r, err)) == NS_OK)
+		imp_keys_note(im, o, (const char *const[]){ "query_id",
+			      "query", "positive_passages",
+			      "negative_passages", NULL }, "Tevatron keys: "
+			      "query_id, query, positive_passages, "
+			      "negative_passages");
 	free(ids);
 	return rc;
 }
@@ -1084,9 +1141,15 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 				  &why);
 		if (n != -2)
 			break;
-		/* a quoted field goes on over the next line */
+		/* a quoted field goes on over the next line; inside quotes
+		 * every byte is text, the '\r' of a "\r\n" too (only the
+		 * line end of a record is CRLF-tolerant), as Python's
+		 * csv.reader reads what csv.writer and negsieve export
+		 * write */
 		if (rec == line)
 			strbuf_add(&im->rec, line, len);
+		if (im->lr.had_cr)
+			strbuf_addch(&im->rec, '\r');
 		rc = linereader_next(&im->lr, &line, &len, err);
 		if (rc == NS_ENOTFOUND || rc == NS_EINPUT)
 			return imp_bad(im, im->rec.buf, 0, err, "unterminated "
@@ -1116,10 +1179,19 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 		for (i = 0; i < n && imp_colname(col[i]); i++)
 			;
 		if (i == n) {
+			size_t hl = 0;
+
 			/* a "label" column makes the rows labeled pairs */
-			for (i = 0; i < n; i++)
+			im->header[0] = '\0';
+			for (i = 0; i < n; i++) {
 				if (strcmp(col[i], "label") == 0)
 					im->label_col = i + 1;
+				if (hl < sizeof(im->header))
+					hl += (size_t)snprintf(im->header + hl,
+						sizeof(im->header) - hl,
+						"%s%s", i ? ", " : "", col[i]);
+			}
+			im->header_cols = n;
 			im->records--;
 			return NS_OK;	/* a header row */
 		}
@@ -1141,6 +1213,14 @@ imp_st_sep(struct imp *im, const char *line, size_t len, struct ns_err *err)
 		}
 		return imp_st_cols(im, rec, col, flen, src, n - 1, label, err);
 	}
+	/* Columns go by position: a row shorter than the header would lose
+	 * its last columns (its negatives) without a word, a longer one
+	 * would make more negatives than the header names. */
+	if (im->header_cols && n != im->header_cols)
+		return imp_bad(im, rec, n < im->header_cols ? rlen
+			       : src[im->header_cols], err, "expected %d "
+			       "columns as in the header (%s), got %d",
+			       im->header_cols, im->header, n);
 	return imp_st_cols(im, rec, col, flen, src, n, -1, err);
 }
 

@@ -145,7 +145,8 @@ linereader_next(struct linereader *lr, const char **line, size_t *len,
 					  0, "record longer than %zu bytes "
 					  "(import.max_record_bytes)",
 					  lr->max);
-		if (n > 0 && s[n - 1] == '\r')
+		lr->had_cr = n > 0 && s[n - 1] == '\r';
+		if (lr->had_cr)
 			n--;
 		s[n] = '\0';	/* buf has one spare byte past cap */
 		*line = s;
@@ -364,5 +365,6 @@ lr_next_elem(struct linereader *lr, const char **rec, size_t *len,
 	lr->buf[lr->start] = '\0';
 	lr->array_n++;
 	lr->had_newline = true;
+	lr->had_cr = false;
 	return NS_OK;
 }

@@ -43,6 +43,9 @@ struct linereader {
 	bool eof;		/* the input is read to the end */
 	bool started;		/* first read done (BOM handled) */
 	bool had_newline;	/* the last line ended with '\n' */
+	bool had_cr;		/* ... with "\r\n" (the '\r' removed): a
+				 * reader joining lines inside a quoted
+				 * field puts it back */
 	bool bom;		/* a UTF-8 BOM was skipped */
 	/* JSON array mode (linereader_array()) */
 	bool array;		/* records are array elements */

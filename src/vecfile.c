@@ -748,7 +748,7 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 	char *line = NULL, **v = NULL;
 	size_t cap = 0;
 	int64_t cnt = 0, vcap = 0;
-	long lineno = 0;
+	long lineno = 0, blank = 0;
 	ssize_t k;
 
 	if (!fp)
@@ -763,8 +763,15 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 		while (s < e && isspace((unsigned char)*s))
 			s++;
 		if (s == e) {
-			/* a final empty line after the last newline is fine */
-			err_setpos(err, NS_EINPUT, path, lineno, 0,
+			/* blank lines at the end are fine (an editor's or an
+			 * echo's extra newline); one before an id is an empty
+			 * id, which would shift every row after it */
+			if (!blank)
+				blank = lineno;
+			continue;
+		}
+		if (blank) {
+			err_setpos(err, NS_EINPUT, path, blank, 0,
 				   "empty id");
 			vecfile_ids_free(v, cnt);
 			free(line);

@@ -177,7 +177,8 @@ open(t + '/ok.ids', 'w').write('1121709\n148538\n')
 open(t + '/dup.ids', 'w').write('1121709\n1121709\n')
 open(t + '/unknown.ids', 'w').write('1121709\nnope\n')
 open(t + '/three.ids', 'w').write('1121709\n148538\n489204\n')
-open(t + '/empty.ids', 'w').write('1121709\n\n')
+open(t + '/empty.ids', 'w').write('1121709\n\n148538\n')
+open(t + '/trail.ids', 'w').write('1121709\n148538\n489204\n\n \n')
 def fv(name, rows):
     open(t + '/' + name, 'wb').write(b''.join(struct.pack('<i', len(r)) + f4(r) for r in rows))
 fv('baddim.fvecs', [[1, 2, 3], [1, 2]])
@@ -213,6 +214,9 @@ q ok.npy three.ids
 is "$err" "negsieve: $T/three.ids: 3 ids, but $T/ok.npy has 2 rows" "count mismatch"
 q ok.npy empty.ids
 is "$err" "negsieve: $T/empty.ids:2: empty id" "empty id line"
+# (three ids: the count, not the blank lines, is what is wrong)
+q ok.npy trail.ids
+is "$err" "negsieve: $T/trail.ids: 3 ids, but $T/ok.npy has 2 rows" "blank lines at the end of an id list are fine"
 q baddim.fvecs ok.ids
 is "$err" "negsieve: $T/baddim.fvecs: row 2: dimension 2, expected 3" "fvecs row dimension"
 q trunc.fvecs ok.ids

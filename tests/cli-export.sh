@@ -452,6 +452,33 @@ run "$NEGSIEVE" export -o "$T" "$P"
 is "$rc:$(printf '%s' "$err" | head -1)" "4:negsieve: $T: cannot create: Is a directory" \
 	"a directory is no output"
 
+# --- carriage returns inside CSV/TSV fields ---------------------------
+# Inside quotes every byte is text: the CR of a CRLF (and a lone CR, and
+# one at the end of a text) comes back as it was written; only a record's
+# own line end is CRLF-tolerant.
+C=$T/cr
+"$NEGSIEVE" init "$C" >/dev/null
+printf '%s\n' '{"query": "q\r\nline", "pos": ["p with \r\n crlf"], "neg": ["n with \r\n crlf", "lone \r cr", "ends in cr\r", "\r\n"]}' >"$T/cr.jsonl"
+"$NEGSIEVE" import "$C" "$T/cr.jsonl" >/dev/null
+texts() {
+	db "$1" "SELECT group_concat(h, ' ') FROM (SELECT hex(text) AS h
+	  FROM passage UNION ALL SELECT 'q' || hex(text) FROM query ORDER BY 1)"
+}
+for f in cr.csv cr.tsv cr-lp.csv; do
+	case $f in cr-lp.csv) fmt=labeled-pair ;; *) fmt=triplet ;; esac
+	"$NEGSIEVE" export -f $fmt -o "$T/$f" "$C" >/dev/null
+	"$NEGSIEVE" init "$T/rt-$f" >/dev/null
+	run "$NEGSIEVE" import "$T/rt-$f" "$T/$f"
+	is "$rc:$(texts "$T/rt-$f")" "0:$(texts "$C")" \
+		"$f: texts with CR inside byte-identical after export and import"
+done
+printf 'anchor,positive,negative\r\n"q one","pos ""quoted"" line1\r\nline2","neg, comma"\r\nq two,p2,n2\r\n' >"$T/crlf.csv"
+"$NEGSIEVE" init "$T/crlf" >/dev/null
+"$NEGSIEVE" import "$T/crlf" "$T/crlf.csv" >/dev/null
+is "$(db "$T/crlf" "SELECT group_concat(hex(text), ' ') FROM passage")" \
+	"706F73202271756F74656422206C696E65310D0A6C696E6532 6E65672C20636F6D6D61 7032 6E32" \
+	"a CRLF CSV: the CRLF inside quotes kept, the record ends removed"
+
 # --- round trips over the shared data ----------------------------------
 # same A B MODE: rows of A's data (for the queries B has) and B's data
 # that differ: queries (with prompt and type), positives and negatives

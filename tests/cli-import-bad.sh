@@ -53,6 +53,17 @@ printf '301 Q0 D1 1 nan run\n' >nan.run
 bad nan.run "nan.run:1:13: score is not a finite number: 'nan'" "nan score in a TREC run"
 printf '{"query": "q", "pos": ["a", "b"], "pos_scores": [1]}\n' >len.jsonl
 bad len.jsonl "len.jsonl:1:35: \"pos_scores\" has 1 entries but \"pos\" has 2" "scores and passages differ in number"
+# scores without their list: the list is most likely under another key
+printf '{"query": "q", "pos": ["p"], "negs": ["n"], "neg_scores": [0.5]}\n' >noneg.jsonl
+bad noneg.jsonl "noneg.jsonl:1:45: \"neg_scores\" has 1 entries but there is no \"neg\"" "neg_scores without neg"
+printf '{"query": "q", "pos_scores": [1, 2], "neg": ["n"]}\n' >nopos.jsonl
+bad nopos.jsonl "nopos.jsonl:1:16: \"pos_scores\" has 2 entries but there is no \"pos\"" "pos_scores without pos"
+# sentence-transformers columns go by position: a row shorter or longer
+# than its header would lose negatives or make others
+printf 'anchor,positive,negative\nq,p,n\nq2,p2\n' >short.csv
+bad short.csv "short.csv:3:6: expected 3 columns as in the header (anchor, positive, negative), got 2" "CSV row shorter than its header"
+printf 'anchor\tpositive\tnegative\nq\tp\tn\tm\n' >long.tsv
+bad long.tsv "long.tsv:2:7: expected 3 columns as in the header (anchor, positive, negative), got 4" "TSV row longer than its header"
 
 printf '{"_id": "d1", "text": "one"}\n{"_id": "d2", "text": "two"}\n{"_id": "d1", "text": "one"}\n{"_id": "d1", "text": "uno"}\n' >dup.jsonl
 bad -c dup.jsonl "dup.jsonl:4:2: duplicate passage id 'd1' with a different text (first at line 1)" "duplicate id, different text"
@@ -177,6 +188,18 @@ is_in "$out" "st.csv (st-csv: training rows): 2 records: 4 passages, 2 queries, 
 is "$(sqlite3 pc/negsieve.db "SELECT text FROM passage WHERE id = 1")" 'a "quoted"
 line' "quoted field decoded"
 
+# A key a training format does not know is ignored, with a warning naming
+# it once per input (a misspelled "neg" would lose every negative)
+printf '{"query": "q1", "pos": ["p1"], "negs": ["n1"]}\n{"query": "q2", "pos": ["p2"], "negs": ["n2"], "nag": []}\n{"query": "q3", "pos": ["p3"], "neg": ["n3"]}\n' >negs.jsonl
+printf '{"query_id": "t1", "query": "q", "positive_passages": [{"docid": "d1", "text": "p"}], "negative_pasages": [{"docid": "d2", "text": "n"}]}\n' >tevkey.jsonl
+"$NEGSIEVE" init pu >/dev/null
+run "$NEGSIEVE" import pu negs.jsonl tevkey.jsonl
+is "$rc" 0 "unknown keys: imported"
+is "$err" "negsieve: warning: negs.jsonl:1: unknown key \"negs\" ignored in 2 records, the first at this line (BGE keys: query, pos, neg, pos_scores, neg_scores, prompt, type)
+negsieve: warning: negs.jsonl:2: unknown key \"nag\" ignored (BGE keys: query, pos, neg, pos_scores, neg_scores, prompt, type)
+negsieve: warning: tevkey.jsonl:1: unknown key \"negative_pasages\" ignored (Tevatron keys: query_id, query, positive_passages, negative_passages)" "unknown keys: one warning per key and input"
+is_in "$out" "negs.jsonl (bge: training rows): 3 records: 4 passages, 3 queries, 3 judgments, 1 candidates" "unknown keys: the rest imported"
+
 # Tevatron (integer ids too) and sentence-transformers JSON lines.
 printf '{"query_id": 7, "query": "what", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": [{"docid": 2, "text": "neg"}, {"docid": "d3", "title": "", "text": "neg3"}]}\n{"query_id": "8", "query": "who", "positive_passages": [{"docid": "d1", "title": "T", "text": "pos"}], "negative_passages": []}\n' >tev.jsonl
 printf '{"anchor": "a", "positive": "p", "negative_1": "n1", "negative_2": "n2"}\n["a2", "p", "n1"]\n' >stj.jsonl
@@ -278,6 +301,13 @@ is "$(sqlite3 pb/negsieve.db "SELECT p.id || ' ' || p.text FROM passage p JOIN p
 printf '{"_id": "e1", "text": ""}\n{"_id": "e2", "text": "x"}\n' >empty.jsonl
 run "$NEGSIEVE" import pe --corpus empty.jsonl
 is "$(sqlite3 pe/negsieve.db "SELECT id || ':' || quote(title) || ':' || quote(text) FROM passage ORDER BY id" | tr '\n' ' ')" "1:'':'' 2:'':'x' " "batches: an empty text stays text, not NULL"
+is_in "$out" "empty.jsonl (beir: passages): 2 records: 2 passages, 0 queries, 0 judgments, 0 candidates; 1 passage with an empty or blank text" \
+	"an empty passage text: imported and counted"
+# the same in every format: bge negatives and positives "" or blanks
+printf '{"query": "q", "pos": ["p", " "], "neg": ["", " \\t", "n"]}\n{"query": "", "pos": ["p"]}\n' >blank.jsonl
+run "$NEGSIEVE" import pe blank.jsonl
+is_in "$out" "blank.jsonl (bge: training rows): 2 records: 4 passages, 2 queries, 3 judgments, 3 candidates; 2 passages and 1 query with an empty or blank text" \
+	"empty or blank bge texts: imported and counted (one empty passage known already)"
 "$NEGSIEVE" init pbs >/dev/null
 run "$NEGSIEVE" import --skip-bad batch.bad pbs --corpus batch.jsonl
 is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"

@@ -124,6 +124,31 @@ $NONE" "a role that does not fit: says what the file holds"
 run "$NEGSIEVE" import "$P" --format trec-topics:one.jsonl
 is "$rc" 3 "--format FORMAT:FILE applies to that file"
 is_in "$err" "one.jsonl:1:26: expected id<TAB>text" "--format FORMAT:FILE: read so"
+# A first query of three words ending in a number also reads as TREC
+# qrels (qid iteration docid grade): a role leaves out the formats it
+# cannot hold; without one, the next lines decide, and when they read
+# both ways too the file is qrels, saying so and how to read it otherwise.
+fresh
+printf '1001\tpopulation of 1990\n1002\twhat is the boiling point of water\n1003\twho wrote hamlet\n' >q3.tsv
+run "$NEGSIEVE" import "$P" q3.tsv
+is "$err" "negsieve: q3.tsv: cannot tell whether these records of an id and a text are queries or passages (no titles, too few records to judge by their lengths); say which with --queries q3.tsv or --corpus q3.tsv
+$NONE" "no role: the second line makes it id<TAB>text, not qrels"
+run "$NEGSIEVE" import "$P" --queries q3.tsv
+is "$rc:$(counts "$P")" "0:3 0 0 0 0 0" "--queries: id<TAB>text whose first text ends in a number"
+is_in "$out" "q3.tsv (trec-topics: queries): 3 records" "... read as queries"
+fresh
+printf '1001\tstate of 1990\n1002\tcensus of 2000\n' >both.tsv
+run "$NEGSIEVE" import "$P" both.tsv
+is_in "$out" "both.tsv (trec-qrels: judgments; its lines read as id<TAB>text too: --queries both.tsv or --corpus both.tsv reads them so): 2 records" \
+	"every line reads both ways: qrels, saying so"
+printf '1001\tstate of 1990\n1002 1990\n' >bad2.tsv
+run "$NEGSIEVE" import "$P" bad2.tsv
+is "$err" "negsieve: bad2.tsv:2:1: expected 4 fields (query iteration docid grade), got 2 (read as trec-qrels from its first line, which reads as id<TAB>text too: --queries bad2.tsv or --format trec-topics:bad2.tsv reads it as queries, --corpus bad2.tsv as passages)
+negsieve: nothing was imported (--skip-bad FILE imports the rest and writes the bad records to FILE)" \
+	"an error in a file read as qrels that reads as id<TAB>text too: says how to read it otherwise"
+printf '301 0 D1\t1\n301\t0\tD2\t0\n' >tabs.qrels
+run "$NEGSIEVE" import "$P" tabs.qrels
+is_in "$out" "tabs.qrels (trec-qrels: judgments): 2 records" "a qrels line that is not id<TAB>text decides"
 fresh
 run "$NEGSIEVE" import "$P" --qrels "$F/dl19-qrels.txt" --queries "$F/dl19-topics.tsv"
 is "$rc" 0 "roles: queries before qrels whatever the order given"

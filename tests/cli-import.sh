@@ -98,6 +98,10 @@ imp "bge sts (no scores)" "10 271 0 10 0 280" "$B/sts.jsonl"
 imp "bge toy (no trailing newline)" "10 80 0 10 0 70" "$B/toy_finetune_data.jsonl"
 imp "bge toy minedHN" "10 69 0 10 0 150" "$B/toy_finetune_data_minedHN.jsonl"
 imp "bge toy before and after mining" "10 80 0 10 0 220" "$B/toy_finetune_data.jsonl" "$B/toy_finetune_data_minedHN.jsonl"
+# FlagEmbedding's files use only the keys negsieve knows: no unknown key
+"$NEGSIEVE" init "$T/pbge" >/dev/null
+run "$NEGSIEVE" import "$T/pbge" "$B"/*.jsonl
+is "$rc:$err" "0:" "bge: FlagEmbedding's files imported without a warning"
 
 need_data splade-msmarco-toy
 imp "splade triplets (st-tsv, no header)" "100 146 0 100 0 100" "$D/splade-msmarco-toy/triplets/raw.tsv"
