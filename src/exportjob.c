@@ -95,10 +95,13 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 			       exportfmt_file_type_name(s->file_type), fmt,
 			       exportfmt_is_qrels(s->format) ? "a qrels file"
 							     : "JSONL");
-	/* a name that says CSV/TSV for a format written as JSON lines
-	 * (or qrels) would leave a file its reader cannot read */
+	/* a name that says CSV/TSV for a format written as JSON lines, or
+	 * CSV for qrels (BEIR's are TSV files, TREC's columns separated by
+	 * blanks), would leave a file its reader cannot read */
 	if (!exportfmt_is_st(s->format) && strcmp(s->output, "-") &&
-	    exportfmt_file_type_for(s->output) != EXPORTFMT_JSONL)
+	    (exportfmt_file_type_for(s->output) == EXPORTFMT_CSV ||
+	     (exportfmt_file_type_for(s->output) == EXPORTFMT_TSV &&
+	      !exportfmt_is_qrels(s->format))))
 		return err_set(err, NS_EUSAGE, "-o %s: %s is written as %s "
 			       "only, not %s (name the file otherwise, or "
 			       "export a sentence-transformers format as "
