@@ -533,14 +533,14 @@ mine_screen_margin(enum gemm_type type, int k)
 	case GEMM_BF16:
 		/* measured on bench/limit.sh's 10k x 100k x 384 vectors,
 		 * k = 51 (scores packed: sd 0.018): the screen's top k + 8
-		 * held the f32 top k for every query, but its proved bound
-		 * (topk_bound(): 0.0078 for unit vectors, a third of a
-		 * standard deviation of those scores) certified 0.6% of
-		 * them at k + 33, 81% at k + 64, 99.98% at k + 96 and all
-		 * at k + 128, in about the same time (rescoring the
-		 * deeper screen costs little beside the product); scores
-		 * of real embeddings are further apart at the top */
-		return 32 + 2 * k;
+		 * held the f32 top k for every query.  Its proved bound
+		 * (topk_bound(), from the measured rounding errors: about
+		 * 0.0045 for unit vectors, a quarter of a standard
+		 * deviation of those scores) certified 96% of them at k +
+		 * 33 and all at k + 48 (a bound of 2u |q||p| needed k +
+		 * 128); scores of real embeddings are further apart at the
+		 * top */
+		return 32 + k / 2;
 	case GEMM_U8S8:
 		/* the int8 screen's bound is wider: on the same vectors it
 		 * certified 91% of the queries at k + 48 (f32 searches the

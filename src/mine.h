@@ -41,7 +41,7 @@ struct mine_screen {
 };
 
 /* The default margin for screening in @type to depth @k: small in f32
- * (rounding only), 2k + 32 in bf16, 2k + 16 in int8. */
+ * (rounding only), k/2 + 32 in bf16, 2k + 16 in int8. */
 int mine_screen_margin(enum gemm_type type, int k);
 
 /* mine.precision's "auto" (after f32, bf16, int8 in its choices). */

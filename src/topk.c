@@ -47,6 +47,7 @@ struct topk {
 	/* for topk_bound(): maxima over the passages, once searched */
 	bool have_norms;
 	double pnorm_max, pscale_max;
+	double perr_max;	/* bf16: the largest |bf16(p) - p| */
 	/* selection buffers, kept between searches (no fresh pages each) */
 	float *sel_v;
 	int64_t *sel_l;
@@ -513,6 +514,33 @@ topk_dequant_generic(int32_t *c, const int32_t *zs, const float *sc,
 
 		memcpy(&c[j], &f, 4);
 	}
+}
+
+/* x rounded to bf16 (to nearest even, as gemm_to_bf16()), as a float. */
+static inline float
+topk_bf16_value(float x)
+{
+	uint32_t u, r;
+	float y;
+
+	memcpy(&u, &x, 4);
+	r = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+	memcpy(&y, &r, 4);
+	return y;
+}
+
+/* sum (bf16(x_i) - x_i)^2 of a row, in double (for topk_bound()). */
+static double
+topk_bf16_err2(const float *x, int dim)
+{
+	double e = 0;
+
+	for (int i = 0; i < dim; i++) {
+		double d = (double)topk_bf16_value(x[i]) - x[i];
+
+		e += d * d;
+	}
+	return e;
 }
 
 /* sum x_i^2 of a row, in double (for topk_bound()). */
@@ -1003,7 +1031,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	float *floor = NULL, *qpk = NULL;
 	int64_t mt, nt = t->o.tile_n, ntiles, seg;
 	int nth = topk_nthreads(), failed = 0, cap;
-	double pn = 0, ps = 0;
+	double pn = 0, ps = 0, pe = 0;
 	struct topk_sel *sel;
 	size_t per;
 
@@ -1106,13 +1134,16 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 		}
 		/* maxima for topk_bound(), from the first search */
 		if (!t->have_norms) {
-#pragma omp parallel for reduction(max : pn, ps) schedule(static)
+#pragma omp parallel for reduction(max : pn, ps, pe) schedule(static)
 			for (int64_t r = 0; r < cn; r++) {
-				double s = topk_norms(t->xb + (size_t)(c0 + r) *
-						      dim, dim);
+				const float *x = t->xb + (size_t)(c0 + r) * dim;
+				double s = topk_norms(x, dim);
 
 				if (s > pn)
 					pn = s;
+				if (t->o.type == GEMM_BF16 &&
+				    (s = topk_bf16_err2(x, dim)) > pe)
+					pe = s;
 				if (psc && psc[r] > ps)
 					ps = psc[r];
 			}
@@ -1201,6 +1232,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	gemm_serial_end();
 	if (!t->have_norms && !failed) {
 		t->pnorm_max = sqrt(pn);
+		t->perr_max = sqrt(pe);
 		t->pscale_max = ps;
 		t->have_norms = true;
 	}
@@ -1247,21 +1279,24 @@ topk_bound(const struct topk *t, const float *q)
 		 * order of their additions; gamma_d < 1.01 d u24 for d up
 		 * to 2^17 */
 		return 2 * 1.01 * d * u24 * qn * pn;
-	case GEMM_BF16:
-		/* rounding q_i and p_i to bf16 (to nearest: |dx_i| <= u
-		 * |x_i|, u = 2^-8) moves q.p by sum (dq_i p_i + q_i dp_i +
-		 * dq_i dp_i), at most (2u + u^2) sum |q_i p_i| <= (2u +
-		 * u^2) |q||p|; the products of two bf16 values are exact
-		 * in f32 and their sum is within gamma_d of its value
-		 * (the rounded vectors' norms are at most (1 + u) times
-		 * the originals'), topk_dot()'s too.  Inputs below 2^-126
-		 * that the hardware may treat as 0 move a score by less
-		 * than d 2^-126 (|q|_inf + |p|_inf): covered by the last
-		 * term for any vector of norm above 2^-90. */
-		return (2 * u8 + u8 * u8 +
-			1.01 * d * u24 * ((1 + u8) * (1 + u8) + 1)) *
-			       qn * pn +
+	case GEMM_BF16: {
+		/* with q' = bf16(q), p' = bf16(p) (to nearest: |p'| <= (1 +
+		 * u)|p|, u = 2^-8), q'.p' - q.p = (q' - q).p' + q.(p' - p)
+		 * exactly, so by Cauchy-Schwarz it is at most |q' - q| (1 +
+		 * u)|p| + |q| |p' - p|, both rounding errors measured (the
+		 * passages' largest, from the first search); about 2u/sqrt(3)
+		 * |q||p| against 2u |q||p| for the bound on each element's
+		 * relative error.  The products of two bf16 values are exact
+		 * in f32 and their sum is within gamma_d of its value,
+		 * topk_dot()'s too.  Inputs below 2^-126 that the hardware
+		 * may treat as 0 move a score by less than d 2^-126 |x|_inf:
+		 * covered by the last term for vectors of norm below 2^20. */
+		double eq = sqrt(topk_bf16_err2(q, t->dim));
+
+		return 1.0001 * (eq * (1 + u8) * pn + qn * t->perr_max) +
+		       1.01 * d * u24 * ((1 + u8) * (1 + u8) + 1) * qn * pn +
 		       d * 0x1p-100;
+	}
 	case GEMM_U8S8: {
 		double sq = qm > 0 ? qm / t->qmax : 0, sp = t->pscale_max;
 

@@ -91,9 +91,10 @@ void topk_release(const struct topk *t, int64_t r0, int64_t r1);
  * search returns for the same passage (topk_dot(), itself rounded), for
  * any passage.  In f32 and bf16 a proof: each of the two sums is within
  * Higham's gamma_d sum |q_i p_i| <= gamma_d |q||p| of the exact inner
- * product, and rounding both vectors to bf16 (to nearest, relative error
- * u = 2^-8) moves it by at most (2u + u^2) sum |q_i p_i|; |p| is the
- * largest norm among the passages.  In int8 a statistical bound: six
+ * product, and rounding both vectors to bf16 moves it by at most
+ * |q' - q| (1 + u)|p| + |q| |p' - p| (q', p' rounded, u = 2^-8), the
+ * rounding errors measured; |p| and |p' - p| are the largest among the
+ * passages.  In int8 a statistical bound: six
  * standard deviations of the error of quantising both vectors (uniform
  * rounding), plus the worst case of the products of two such errors.
  */
