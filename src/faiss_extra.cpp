@@ -56,7 +56,7 @@ extern "C" int sgemm_(const char *transa, const char *transb, int *m, int *n,
 namespace {
 
 /* Queries per block: their heaps and probe lists stay in memory together. */
-const int64_t ivf_query_bs = 4096;
+const int64_t ivf_query_bs = 65536;
 /* Most list vectors per sgemm: the score block is at most qbs x this. */
 const int64_t ivf_list_bs = 1024;
 

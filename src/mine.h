@@ -89,6 +89,13 @@ void mine_screen_fini(struct mine_screen *sc);
 int64_t mine_screen_batch(const struct mine_screen *sc, int64_t nq, int kd,
 			  int dim);
 
+/* Queries per search batch through an index, to depth @k: 16384, fewer
+ * when their results and the IVF scan's per-thread heaps would pass
+ * 256 MB (an IVF list is scanned for the batch's queries that probe it
+ * at once: with 4096 queries, nprobe 2 of 1024 lists, about 8 of them,
+ * and each scan packed the list again for so few). */
+int64_t mine_index_batch(int k);
+
 /* Parse "f32"/"bf16"/"int8"; false otherwise. */
 bool mine_precision_parse(const char *s, enum gemm_type *type);
 

@@ -1157,7 +1157,8 @@ minejob_dense(struct project *pj, const struct minejob_settings *o,
 		tg.st.early = !sc.stream;
 	}
 	progress_start(&pr, "mine", "queries", in.nq);
-	rc = mine_dense(&in, ix, k, mine_screen_batch(in.screen, in.nq,
+	rc = mine_dense(&in, ix, k, ix ? mine_index_batch(k) :
+			mine_screen_batch(in.screen, in.nq,
 			k + sc.margin, in.dim), &o->fp, sum, tg.sink, tg.arg,
 			&pr, err);
 	progress_finish(&pr);
