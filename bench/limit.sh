@@ -14,8 +14,9 @@
 #        upstream file unmodified; faiss, OMP_NUM_THREADS=2, passive wait),
 #        with the agreement of their negatives.
 # ivf    1M passages x 50k queries x 128 (bench/vecgen, clustered), the
-#        whole job with --index auto against --index Flat, recall@k; on
-#        CLUSTERS_IVF cluster counts (default "1000 16000").
+#        whole job with --index auto against --index Flat (the default
+#        precision, auto, and f32), recall@k; on CLUSTERS_IVF cluster
+#        counts (default "1000 16000").
 # big    a corpus larger than memory (BIG_NB x 384, default 20M: 31 GB),
 #        mined exactly by negsieve mine, peak RSS against its size.
 # bm25   mine --method bm25 against mine --method dense (built-in
@@ -242,11 +243,15 @@ ivf() {
 		r=0
 		while [ "$r" -lt "$ROUNDS" ]; do
 			r=$((r + 1))
-			for ix in Flat auto; do
+			# exact search as mine does it by default (--precision
+			# auto: a bf16 screen where it pays) and in f32
+			for ix in Flat auto Flat32; do
 				fresh "$base" "$WORK/v-$ix"
 				rm -f "$base"/index-*.faiss
-				set -- $(timed "$N" mine --model file:passages.npy --index $ix \
-					--range-max 100 --num-negatives 5 "$WORK/v-$ix")
+				p=auto
+				[ $ix = Flat32 ] && p=f32
+				set -- $(timed "$N" mine --model file:passages.npy --index ${ix%32} \
+					--precision $p --range-max 100 --num-negatives 5 "$WORK/v-$ix")
 				ran "$@"
 				eval "t_$ix=$1 m_$ix=$2"
 				cp "$WORK/last.out" "$WORK/v-$ix.out"
@@ -254,13 +259,17 @@ ivf() {
 			set -- $(python3 bench/limit-check.py topk "$WORK/v-auto/negsieve.db" 1 \
 				"$WORK/v-Flat/negsieve.db" 1 100)
 			sp=$(echo "$t_Flat $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
-			printf 'ivf %s clusters, round %d: exact %ss (%s MiB), auto %ss (%s MiB) = %sx, recall@100 %s; load %s; %s\n' \
-				"$nc" "$r" "$t_Flat" "$m_Flat" "$t_auto" "$m_auto" "$sp" "$3" "$(load)" \
+			sp32=$(echo "$t_Flat32 $t_auto" | awk '{ printf "%.2f", $1 / $2 }')
+			printf 'ivf %s clusters, round %d: exact %ss (%s MiB; %s), auto %ss (%s MiB) = %sx, recall@100 %s; exact in f32 %ss (auto %sx); load %s; %s\n' \
+				"$nc" "$r" "$t_Flat" "$m_Flat" \
+				"$(sed -n 's/^precision auto: \([a-z0-9]*\).*/\1/p' "$WORK/v-Flat.out")" \
+				"$t_auto" "$m_auto" "$sp" "$3" "$t_Flat32" "$sp32" "$(load)" \
 				"$(grep '^index' "$WORK/v-auto.out" | tr '\n' ' ')"
-			echo "$t_Flat $t_auto $sp $3" >>"$WORK/ivf.rows"
+			echo "$t_Flat $t_auto $sp $3 $t_Flat32 $sp32" >>"$WORK/ivf.rows"
 		done
 		echo "ivf ${nb} x ${nq} x ${d}, $nc clusters, $ROUNDS rounds: exact $(cut -d' ' -f1 "$WORK/ivf.rows" | range) s," \
-			"auto $(cut -d' ' -f2 "$WORK/ivf.rows" | range) s = $(cut -d' ' -f3 "$WORK/ivf.rows" | range)x, recall@100 $(cut -d' ' -f4 "$WORK/ivf.rows" | range)"
+			"auto $(cut -d' ' -f2 "$WORK/ivf.rows" | range) s = $(cut -d' ' -f3 "$WORK/ivf.rows" | range)x, recall@100 $(cut -d' ' -f4 "$WORK/ivf.rows" | range);" \
+			"exact in f32 $(cut -d' ' -f5 "$WORK/ivf.rows" | range) s (auto $(cut -d' ' -f6 "$WORK/ivf.rows" | range)x)"
 	done
 }
 
