@@ -72,6 +72,24 @@ exportfmt_file_type_for(const char *path)
 	return EXPORTFMT_JSONL;
 }
 
+int
+exportfmt_file_type_named(const char *path)
+{
+	static const char *const json[] = { ".jsonl", ".json", ".ndjson" };
+	size_t n;
+
+	if (exportfmt_file_type_for(path) != EXPORTFMT_JSONL)
+		return exportfmt_file_type_for(path);
+	outstream_codec(path, &n);
+	for (size_t i = 0; i < sizeof(json) / sizeof(*json); i++) {
+		size_t l = strlen(json[i]);
+
+		if (n > l && !strncasecmp(path + n - l, json[i], l))
+			return EXPORTFMT_JSONL;
+	}
+	return -1;
+}
+
 /* --- CSV / TSV --------------------------------------------------------- */
 
 /* Append field @s (@len bytes) quoted as Python's csv.writer does with

@@ -75,6 +75,10 @@ bool exportfmt_is_st(int f);
  * .tsv.zst), in any case, else JSONL. */
 int exportfmt_file_type_for(const char *path);
 
+/* The file type @path's suffix names (.csv, .tsv, or .jsonl, .json,
+ * .ndjson; after a compression's suffix), or -1 when it names none. */
+int exportfmt_file_type_named(const char *path);
+
 struct exportfmt;
 
 /*

@@ -110,6 +110,20 @@ exportjob_check(const struct exportjob_settings *s, struct ns_err *err)
 							     : "JSONL",
 			       exportfmt_file_type_name(
 				       exportfmt_file_type_for(s->output)));
+	/* a file type asked for that the name contradicts (--file-type csv
+	 * -o x.jsonl): one of the two is a mistake */
+	if (exportfmt_is_st(s->format) && s->file_type != EXPORTFMT_AUTO &&
+	    strcmp(s->output, "-") &&
+	    exportfmt_file_type_named(s->output) >= 0 &&
+	    exportfmt_file_type_named(s->output) != s->file_type)
+		return err_set(err, NS_EUSAGE, "-o %s: the name says %s, but "
+			       "the file type asked for (--file-type or "
+			       "export.file_type) is %s: give a name that "
+			       "matches, or --file-type auto",
+			       s->output,
+			       exportfmt_file_type_name(
+				       exportfmt_file_type_named(s->output)),
+			       exportfmt_file_type_name(s->file_type));
 	if (s->format == EXPORTFMT_NTUPLE && s->negatives < 1)
 		return err_set(err, NS_EUSAGE, "n-tuple needs --negatives N "
 			       "(export.negatives), its number of "

@@ -178,6 +178,15 @@ for f in bge:csv tevatron:tsv.gz trec-qrels:CSV; do
 	ok "... no file" test ! -e "$T/wrong.${f#*:}"
 done
 
+# a file type asked for that the name contradicts: refused, no file; a
+# name that says nothing takes the type asked for
+run "$NEGSIEVE" export -f triplet --file-type csv -o "$T/wrong.jsonl.gz" "$P"
+is "$rc" 2 "--file-type csv -o wrong.jsonl.gz: a usage error"
+is_in "$err" "-o $T/wrong.jsonl.gz: the name says jsonl, but the file type asked for (--file-type or export.file_type) is csv" "... naming both"
+ok "... no file" test ! -e "$T/wrong.jsonl.gz"
+run "$NEGSIEVE" export -f triplet --file-type tsv -o "$T/noext" "$P"
+is "$rc:$(head -1 "$T/noext")" "0:$(printf 'anchor\tpositive\tnegative')" "--file-type tsv -o noext: TSV"
+
 run "$NEGSIEVE" export -f tevatron -o "$T/t.jsonl" "$P"
 run $CHECK tevatron "$T/t.jsonl"
 is "$out" "tevatron ok: 4 records" "tevatron: RLHN's shape"
