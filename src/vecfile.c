@@ -758,6 +758,18 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 		char *s = line, *e = line + k;
 
 		lineno++;
+		/* no id holds a NUL byte: a binary file (a vector file
+		 * given in the id list's place) */
+		if (memchr(line, 0, (size_t)k)) {
+			err_setpos(err, NS_EINPUT, path, lineno, 0,
+				   "binary data (a NUL byte): an id list "
+				   "holds one id per line of text (was a "
+				   "vector file given as the ids?)");
+			vecfile_ids_free(v, cnt);
+			free(line);
+			fclose(fp);
+			return NS_EINPUT;
+		}
 		while (e > s && isspace((unsigned char)e[-1]))
 			e--;
 		while (s < e && isspace((unsigned char)*s))
