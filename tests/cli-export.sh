@@ -315,6 +315,27 @@ F=$T/fx
 "$NEGSIEVE" init "$F" >/dev/null
 sqlite3 "$F/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
 is "$(stats_negs "$F")" "$(export_negs "$F")" "stats: the negatives export writes"
+# a blank text (empty or white space, U+00A0 and U+3000 too: import
+# counts it) is no text: a blank negative is left out of every format and
+# counted "without text" (a bge negative "" was written), a blank query
+# too, and stats counts the same way
+cp -r "$F" "$T/fx-blank"
+sqlite3 "$T/fx-blank/negsieve.db" "UPDATE passage SET text = char(160) || ' ' WHERE id = 20;
+	UPDATE query SET text = char(12288) WHERE id = 4"
+run "$NEGSIEVE" export -o "$T/blank.jsonl" "$T/fx-blank"
+is_in "$out" "negatives         5 written" "blank texts: the blank negative and the blank query's left out"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text" \
+   "... the blank query counted without text"
+is_in "$out" ", 0 beyond --negatives, 1 without text" "... the blank negative too"
+is "$($PY -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    for t in [r["query"]] + r["pos"] + r["neg"]:
+        if not t.strip():
+            print(repr(t))' "$T/blank.jsonl")" "" "... neither written"
+is "$(stats_negs "$T/fx-blank")" 5 "... and stats counts them so"
+run "$NEGSIEVE" export -f tevatron -o "$T/blank-tev.jsonl" "$T/fx-blank"
+is_in "$out" "negatives         5 written" "... in another format alike"
 printf 'export:\n  undecided: drop\n' >"$T/ud.yaml"
 "$NEGSIEVE" config "$F" "$T/ud.yaml" >/dev/null
 is "$(stats_negs "$F"):$(export_negs "$F")" "3:3" \
@@ -460,13 +481,16 @@ C=$T/cr
 "$NEGSIEVE" init "$C" >/dev/null
 printf '%s\n' '{"query": "q\r\nline", "pos": ["p with \r\n crlf"], "neg": ["n with \r\n crlf", "lone \r cr", "ends in cr\r", "\r\n"]}' >"$T/cr.jsonl"
 "$NEGSIEVE" import "$C" "$T/cr.jsonl" >/dev/null
+# (the negative "\r\n" is a blank text, no text: export leaves it out)
 texts() {
 	db "$1" "SELECT group_concat(h, ' ') FROM (SELECT hex(text) AS h
-	  FROM passage UNION ALL SELECT 'q' || hex(text) FROM query ORDER BY 1)"
+	  FROM passage WHERE trim(text, char(13, 10)) <> ''
+	  UNION ALL SELECT 'q' || hex(text) FROM query ORDER BY 1)"
 }
 for f in cr.csv cr.tsv cr-lp.csv; do
 	case $f in cr-lp.csv) fmt=labeled-pair ;; *) fmt=triplet ;; esac
-	"$NEGSIEVE" export -f $fmt -o "$T/$f" "$C" >/dev/null
+	run "$NEGSIEVE" export -f $fmt -o "$T/$f" "$C"
+	is_in "$out" ", 1 without text" "$f: the blank negative (CR LF alone) left out"
 	"$NEGSIEVE" init "$T/rt-$f" >/dev/null
 	run "$NEGSIEVE" import "$T/rt-$f" "$T/$f"
 	is "$rc:$(texts "$T/rt-$f")" "0:$(texts "$C")" \
