@@ -963,6 +963,48 @@ run "$NEGSIEVE" export --min-negatives 5 -o "$T/hole.jsonl" "$H"
 is_in "$out" "2 with too few negatives, 0 without text, 1 not in the run (" \
    "hole: the queries it searched with too few are still counted as such"
 
+# a query whose text is blank (empty, white space, U+3000): no embed or mine can take it, so not "not in the run" with that
+# advice, nor "too few negatives" under BM25: "without text", apart, in
+# stats, export, refilter and mine alike
+W=$T/notext
+mkdir -p "$T/notext-data/qrels"
+for i in 1 2 3 4 5 6; do
+	printf '{"_id": "p%d", "title": "", "text": "passage %d about tea"}\n' $i $i
+done >"$T/notext-data/corpus.jsonl"
+printf '{"_id": "q1", "text": "tea passage"}\n{"_id": "q2", "text": ""}\n{"_id": "q3", "text": " \\u3000 "}\n' \
+	>"$T/notext-data/queries.jsonl"
+printf 'query-id\tcorpus-id\tscore\nq1\tp1\t1\nq2\tp2\t1\nq3\tp3\t1\n' \
+	>"$T/notext-data/qrels/train.tsv"
+"$NEGSIEVE" init "$W" >/dev/null
+"$NEGSIEVE" import "$W" "$T/notext-data" >/dev/null
+"$NEGSIEVE" embed "$W" >/dev/null
+"$NEGSIEVE" mine --num-negatives 2 "$W" >/dev/null 2>&1
+run "$NEGSIEVE" stats "$W"
+is "$(printf '%s\n' "$out" | grep '^queries ')" "queries     3 (2 without text: known by id only, or empty or blank; no mine searches them and export leaves them out: fix the text in the data imported)" \
+   "no text: stats counts them apart, not as not in the run"
+run "$NEGSIEVE" stats --json "$W"
+is_in "$out" '"queries_without_text": 2' "... in its JSON too"
+run "$NEGSIEVE" export -o "$T/notext.jsonl" "$W"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text
+" "no text: export counts them without text, not as not in the run"
+run "$NEGSIEVE" mine --refilter "$W"
+is_in "$out" "2 queries of the project have no text (known by id only, or empty or blank): no mine can search them, and export leaves them out without text (fix the text in the data imported)" \
+   "no text: the refilter says so"
+ok "... not as not in the run" sh -c '! printf "%s" "$1" | grep -q "not in the run"' - "$out"
+run "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$W"
+is_in "$out" "2 queries of the project have no text" "no text: a BM25 mine says so"
+ok "... and finds no too few negatives for them" sh -c '! printf "%s" "$1" | grep -q "Could not find"' - "$out"
+run "$NEGSIEVE" export -o "$T/notext.jsonl" "$W"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text
+" "no text: export after the BM25 mine alike"
+is "$(printf '%s\n' "$("$NEGSIEVE" stats "$W")" | grep -c 'not in the run')" 0 "... and stats"
+sqlite3 "$W/negsieve.db" "UPDATE query SET text = '' WHERE xid = 'q1'"
+n0=$(sqlite3 "$W/negsieve.db" "SELECT count(*) FROM run")
+run "$NEGSIEVE" mine --method bm25 "$W"
+is "$rc:$err" "3:negsieve: $W: nothing to mine: no queries with text (3 known by id only, or empty or blank)" \
+   "no text: a BM25 mine with no query text to search is refused"
+is "$(sqlite3 "$W/negsieve.db" "SELECT count(*) FROM run")" "$n0" "... and makes no run"
+
 # the runs' queries cannot be read: stats and export fail, saying why;
 # export writes and records nothing
 uq "ALTER TABLE run_pool RENAME COLUMN query_id TO qid"
