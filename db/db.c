@@ -485,6 +485,24 @@ db_fn_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, alive);
 }
 
+/* ns_blank(X): 1 when the text X is empty or only white space
+ * (text_blank(), the one definition: import, embed, export and stats
+ * all ask it), 0 when it is not, NULL for NULL. */
+static void
+db_fn_blank(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	t = sqlite3_value_text(argv[0]);
+	sqlite3_result_int(ctx, text_blank((const char *)t,
+					   (size_t)sqlite3_value_bytes(argv[0])));
+}
+
 /*
  * Waiting for another connection's lock.  SQLite's own handler sleeps
  * longer and longer (up to 100 ms a time), so with dozens of review
@@ -562,6 +580,9 @@ db_pragmas(struct db *db, int readonly, struct ns_err *err)
 	sqlite3_busy_handler(db->h, db_busy, db);
 	if (sqlite3_create_function(db->h, "ns_alive", 3, SQLITE_UTF8, NULL,
 				    db_fn_alive, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db->h, "ns_blank", 1, SQLITE_UTF8 |
+				    SQLITE_DETERMINISTIC, NULL, db_fn_blank,
+				    NULL, NULL) != SQLITE_OK ||
 	    db_mine_sql_functions(db->h) != SQLITE_OK)
 		return db_fail(db, err, "registering functions");
 	if (readonly)

@@ -269,12 +269,17 @@ stream_next(struct stream *s)
  * Which passages have a text (EXPORT_READ_HAS_TEXT), into r->has_text:
  * one scan of the passage table in id order, where a join would look up
  * a passage row for each candidate (a million look-ups cost a second).
+ * A blank title and text (text_blank(), as ns_blank()) is no text, as
+ * item_cols() reads it; ns_blank() stops at the first character that is
+ * not white space, so the scan costs about what it did.
  */
 static enum ns_rc
 read_has_text(struct export_reader *r, struct ns_err *err)
 {
 	static const char sql[] =
-		"SELECT id FROM passage WHERE text IS NOT NULL ORDER BY id";
+		"SELECT id FROM passage WHERE text IS NOT NULL"
+		" AND NOT (ns_blank(text) AND ns_blank(coalesce(title, '')))"
+		" ORDER BY id";
 	sqlite3_stmt *st = db_prep(r->db, sql, err);
 	size_t cap = 0;
 	int rc;
@@ -660,6 +665,12 @@ item_cols(struct export_reader *r, struct export_item *it, sqlite3_stmt *st,
 	title = col_str(r, st, c + 2);
 	it->title = title ? title : "";
 	it->text = col_str(r, st, c + 3);
+	/* a blank text (and title) is no text: no format writes it (a bge
+	 * negative "" was a training negative), each counts it "without
+	 * text" */
+	if (it->text && text_blank(it->text, strlen(it->text)) &&
+	    text_blank(it->title, strlen(it->title)))
+		it->text = NULL;
 	it->has_score = sqlite3_column_type(st, c + 4) != SQLITE_NULL;
 	it->score = sqlite3_column_double(st, c + 4);
 	it->rank = sqlite3_column_int64(st, c + 5);
@@ -1203,6 +1214,10 @@ export_reader_next(struct export_reader *r, const struct export_query **q,
 		return rc;
 	r->q.xid = col_str(r, r->cursor, 1);
 	r->q.text = col_str(r, r->cursor, 2);
+	/* a blank query is no text either (item_cols()): left out "without
+	 * text", not as one a mine could still reach */
+	if (r->q.text && text_blank(r->q.text, strlen(r->q.text)))
+		r->q.text = NULL;
 	r->q.prompt = col_str(r, r->cursor, 3);
 	r->q.type = col_str(r, r->cursor, 4);
 	*q = &r->q;

@@ -46,7 +46,7 @@ struct export_item {
 	int64_t passage_id;
 	const char *xid;	/* its external id; NULL: it has none */
 	const char *title;	/* "" when none */
-	const char *text;	/* NULL: known by id only */
+	const char *text;	/* NULL: known by id only, or blank */
 	bool has_score;		/* score under the query's run is known */
 	double score;
 	int64_t rank;		/* in the query's run; 0: unknown */
@@ -70,7 +70,7 @@ struct export_item {
 struct export_query {
 	int64_t id;
 	const char *xid;	/* external (or derived) id */
-	const char *text;	/* NULL: known by id only */
+	const char *text;	/* NULL: known by id only, or blank */
 	const char *prompt;	/* BGE prompt, NULL: none */
 	const char *type;	/* BGE type, NULL: none */
 	bool dropped;		/* a drop_query decision is in force: the

@@ -186,19 +186,28 @@ db_mine_cover_out(struct db *db, const struct db_mine_cover *cv, int64_t qid,
 
 enum ns_rc
 db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto, int64_t *n,
-		   struct ns_err *err)
+		   int64_t *notext, struct ns_err *err)
 {
 	/* the queries above the highest id mined, then a look-up in the
 	 * pools of those below it that a run without a pool does not
 	 * hold */
 	static const char sql[] =
 		"SELECT count(*) FROM query q WHERE q.id > ?2"
-		" AND " DB_MINE_OUT("q.id");
+		" AND " DB_MINE_OUT("q.id") " AND NOT ns_blank(q.text)";
+	static const char sql_notext[] =
+		"SELECT count(*) FROM query"
+		" WHERE text IS NULL OR ns_blank(text)";
 	struct db_mine_cover cv;
 	sqlite3_stmt *st;
 	enum ns_rc rc;
 
 	*upto = *n = 0;
+	if (notext) {
+		if (!(st = db_prep(db, sql_notext, err)))
+			return NS_EDB;
+		if ((rc = db_step_int(db, st, notext, "reading queries", err)))
+			return rc;
+	}
 	if ((rc = db_mine_cover_open(db, run, &cv, err)))
 		return rc;
 	*upto = cv.upto;

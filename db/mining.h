@@ -55,9 +55,14 @@ enum ns_rc db_mine_cover_out(struct db *db, const struct db_mine_cover *cv,
 void db_mine_cover_fini(struct db_mine_cover *cv);
 
 /* How many queries of the project @run does not hold (*@n, as
- * db_mine_cover_out() says), and *@upto as cv->upto. */
+ * db_mine_cover_out() says) that have a text, and *@upto as cv->upto;
+ * the queries without a text (none, or a blank one: text_blank()),
+ * which no mine can search and export leaves out "without text", are
+ * counted apart in *@notext (may be NULL), whatever the run: a mine
+ * would not take them either. */
 enum ns_rc db_mine_not_in_run(struct db *db, int64_t run, int64_t *upto,
-			      int64_t *n, struct ns_err *err);
+			      int64_t *n, int64_t *notext,
+			      struct ns_err *err);
 
 /*
  * Start, or take up again, a mining run (state 'mining': invisible to

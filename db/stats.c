@@ -71,7 +71,8 @@ stats_totals(struct db *db, struct stats_counts *c, struct ns_err *err)
 	if (rc == NS_OK) {
 		int64_t upto;
 
-		rc = db_mine_not_in_run(db, 0, &upto, &c->not_in_run, err);
+		rc = db_mine_not_in_run(db, 0, &upto, &c->not_in_run,
+					&c->no_text, err);
 	}
 	return rc;
 }

@@ -23,6 +23,8 @@ struct stats_counts {
 	int64_t decisions_live;	/* labelling decisions in force */
 	int64_t not_in_run;	/* queries imported after every run was
 				 * mined (db_mine_not_in_run()) */
+	int64_t no_text;	/* queries without text (none, or blank):
+				 * not counted in not_in_run */
 };
 
 struct stats_source {

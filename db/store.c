@@ -726,16 +726,6 @@ store_xid_ins(struct store *st, const char *xid, int64_t pid,
 	return NS_OK;
 }
 
-/* Are the @n bytes at @s empty or only blanks (ASCII white space)? */
-static bool
-store_blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strchr(" \t\n\r\f\v", s[i]) || !s[i])
-			return false;
-	return true;
-}
-
 /* Queue a passage row with the next id (written by store_flush()). */
 static enum ns_rc
 store_passage_ins(struct store *st, int64_t h, const char *title,
@@ -760,7 +750,7 @@ store_passage_ins(struct store *st, int64_t h, const char *title,
 		store_hmap_put(st->hmap, (uint64_t)h, st->next_pid);
 	*pid = st->next_pid++;
 	st->passages++;
-	if (text && store_blank(title, tlen) && store_blank(text, len))
+	if (text && text_blank(title, tlen) && text_blank(text, len))
 		st->passages_blank++;
 	if (st->npend == STORE_BATCH)
 		return store_flush_passages(st, err);
@@ -837,7 +827,7 @@ store_passage_known(struct store *st, const char *xid, const char *title,
 	if (rc == NS_OK)
 		rc = store_fts_passage(st, id, title, tlen, text, len, err);
 	st->filled_passages++;
-	if (store_blank(title, tlen) && store_blank(text, len))
+	if (text_blank(title, tlen) && text_blank(text, len))
 		st->passages_blank++;
 	*hit = STORE_FILLED;
 	return rc;
@@ -996,7 +986,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 		if ((rc = db_step_done(st->db, s, "filling in a query", err)))
 			return rc;
 		st->filled_queries++;
-		if (store_blank(text, len))
+		if (text_blank(text, len))
 			st->queries_blank++;
 		*hit = STORE_FILLED;
 		if (!st->fts || id > st->qmax0)
@@ -1021,7 +1011,7 @@ store_query(struct store *st, const char *xid, const char *text, size_t len,
 	*qid = sqlite3_last_insert_rowid(db_handle(st->db));
 	*hit = STORE_NEW;
 	st->queries++;
-	if (text && store_blank(text, len))
+	if (text && text_blank(text, len))
 		st->queries_blank++;
 	return NS_OK;
 }

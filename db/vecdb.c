@@ -287,14 +287,21 @@ enum ns_rc
 vecdb_walk_texts(struct db *db, bool query, bool prompts,
 		 enum ns_rc (*fn)(int64_t id, const char *text, size_t len,
 				  void *arg),
+		 enum ns_rc (*blank)(int64_t id, void *arg),
 		 void *arg, int64_t *notext, struct ns_err *err)
 {
-	static const char sql_q[] = "SELECT id, text FROM query ORDER BY id";
+	/* column 2: the item's own text is blank (a query's prompt is not
+	 * its text; a passage is blank when its title is too) */
+	static const char sql_q[] =
+		"SELECT id, text, ns_blank(text) FROM query ORDER BY id";
 	static const char sql_qp[] =
-		"SELECT id, coalesce(prompt, '') || text FROM query ORDER BY id";
+		"SELECT id, coalesce(prompt, '') || text, ns_blank(text)"
+		" FROM query ORDER BY id";
 	static const char sql_p[] =
 		"SELECT id, CASE WHEN title = '' THEN text"
-		" ELSE title || ' ' || text END FROM passage ORDER BY id";
+		" ELSE title || ' ' || text END,"
+		" ns_blank(coalesce(title, '')) AND ns_blank(text)"
+		" FROM passage ORDER BY id";
 	sqlite3_stmt *st = db_prep(db, !query ? sql_p : prompts ? sql_qp
 				   : sql_q, err);
 	enum ns_rc rc = NS_OK;
@@ -304,15 +311,20 @@ vecdb_walk_texts(struct db *db, bool query, bool prompts,
 	if (!st)
 		return NS_EDB;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
 		const char *text;
 
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
 			skipped++;
 			continue;
 		}
+		if (sqlite3_column_int(st, 2)) {
+			if (blank && (rc = blank(id, arg)) != NS_OK)
+				break;
+			continue;
+		}
 		text = (const char *)sqlite3_column_text(st, 1);
-		rc = fn(sqlite3_column_int64(st, 0), text,
-			(size_t)sqlite3_column_bytes(st, 1), arg);
+		rc = fn(id, text, (size_t)sqlite3_column_bytes(st, 1), arg);
 		if (rc != NS_OK)
 			break;
 	}

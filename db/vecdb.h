@@ -111,15 +111,19 @@ int64_t vecdb_max_id(struct db *db, bool query);
  * order: calls @fn(id, text, len, arg) for each item with text (a passage's
  * text is "title text" when it has a title; with @prompts, a query's text
  * is its prompt, if it has one, followed directly by the query, as
- * FlagEmbedding's default instruction format "{}{}" makes it); items
- * without text are
- * counted in *@notext (may be NULL).  A non-OK return from @fn stops the
- * walk and is returned.  The text is valid only during the call.  @fn may
- * use the cache functions above but not start another walk.
+ * FlagEmbedding's default instruction format "{}{}" makes it).  Items
+ * whose own text is blank (text_blank(): empty or white space; a passage's
+ * title too; a query's prompt does not count) have no text to embed:
+ * @blank(id, arg) is called for each instead (@blank NULL: skipped).
+ * Items without text (NULL) are counted in *@notext (may be NULL).  A
+ * non-OK return from @fn or @blank stops the walk and is returned.  The
+ * text is valid only during the call.  @fn may use the cache functions
+ * above but not start another walk.
  */
 enum ns_rc vecdb_walk_texts(struct db *db, bool query, bool prompts,
 			    enum ns_rc (*fn)(int64_t id, const char *text,
 					     size_t len, void *arg),
+			    enum ns_rc (*blank)(int64_t id, void *arg),
 			    void *arg, int64_t *notext, struct ns_err *err);
 
 #endif

@@ -60,6 +60,8 @@ stats_counts_json(const struct stats_counts *c, bool totals)
 				    json_integer(c->decisions_live));
 		json_object_set_new(o, "queries_not_in_run",
 				    json_integer(c->not_in_run));
+		json_object_set_new(o, "queries_without_text",
+				    json_integer(c->no_text));
 	}
 	return o;
 }
@@ -480,6 +482,12 @@ cmd_stats(int argc, char **argv)
 			       "mined, or without a vector when it was; "
 			       "negsieve embed (dense), then negsieve mine)",
 			       (long long)tot.not_in_run);
+		/* which no embed or mine can help: apart */
+		if (tot.no_text)
+			printf(" (%lld without text: known by id only, or "
+			       "empty or blank; no mine searches them and "
+			       "export leaves them out: fix the text in the "
+			       "data imported)", (long long)tot.no_text);
 		putchar('\n');
 		printf("passages    %lld (%lld external ids)\n",
 		       (long long)tot.passages, (long long)tot.passage_ids);

@@ -56,6 +56,34 @@ vec_differ(const float *a, const float *b, int dim)
 	return d > 1e-4 * (na > nb ? na : nb);
 }
 
+/* Count item @id (a query with @query) in *@n and name it in @ids (the
+ * first EMBEDJOB_ZERO_NAMED: "'a', 'b'"): an item left without a vector
+ * for its text, which the summary names. */
+static void
+name_item(struct db *db, bool query, int64_t id, int64_t *n, char ids[256])
+{
+	if ((*n)++ < EMBEDJOB_ZERO_NAMED) {
+		char *xid = vecdb_xid(db, query, id);
+		size_t at = strlen(ids);
+
+		snprintf(ids + at, 256 - at, "%s'%s'", at ? ", " : "", xid);
+		free(xid);
+	}
+}
+
+/* The params of a set that left items out for a zero vector: ',"zero":N,
+ * "zero_ids":"..."' into @sb (nothing when none), named again by a re-run
+ * that finds the set up to date. */
+static void
+zero_params(struct strbuf *sb, const struct embedjob_kind *r)
+{
+	if (!r->zero)
+		return;
+	strbuf_addf(sb, ",\"zero\":%lld,\"zero_ids\":", (long long)r->zero);
+	if (!jsonw_str(sb, r->zero_ids, strlen(r->zero_ids)))
+		strbuf_addstr(sb, "\"\"");
+}
+
 /* --- file import -------------------------------------------------------- */
 
 struct import_src {
@@ -322,6 +350,9 @@ struct texts_ctx {
 	XXH3_state_t *st;
 	struct progress pr;
 	int64_t n;
+	struct db *db;
+	bool query;
+	struct embedjob_kind *res;	/* blank, blank_ids */
 };
 
 static enum ns_rc
@@ -338,24 +369,46 @@ texts_cb(int64_t id, const char *text, size_t len, void *arg)
 	return NS_OK;
 }
 
+/* A blank text (vecdb_walk_texts()): no vector, named in the summary.
+ * In the hash as the id and a length no text has: a set made when such
+ * a text was embedded (an endpoint was sent "") is not current. */
+static enum ns_rc
+texts_blank_cb(int64_t id, void *arg)
+{
+	struct texts_ctx *c = arg;
+	uint64_t head[2] = { (uint64_t)id, UINT64_MAX };
+
+	XXH3_128bits_update(c->st, head, sizeof(head));
+	name_item(c->db, c->query, id, &c->res->blank, c->res->blank_ids);
+	progress_update(&c->pr, ++c->n);
+	return NS_OK;
+}
+
 /* The hash of the texts of kind @k, as the embedders walk them (with
  * @prompts, queries' prompts in front), as 32 hex digits in @hex; the
- * items without text counted in *@notext. */
+ * items without text counted in @res->notext, those with a blank text
+ * (no embedder is given them) in @res->blank and named in
+ * @res->blank_ids. */
 static enum ns_rc
 texts_hash(struct db *db, enum vec_kind k, bool prompts, char hex[33],
-	   int64_t *notext, struct ns_err *err)
+	   struct embedjob_kind *res, struct ns_err *err)
 {
 	struct texts_ctx c;
 	XXH128_canonical_t h;
 	enum ns_rc rc;
 
 	memset(&c, 0, sizeof(c));
+	c.db = db;
+	c.query = k == VEC_QUERY;
+	c.res = res;
+	res->blank = 0;
+	res->blank_ids[0] = '\0';
 	c.st = XXH3_createState();
 	XXH3_128bits_reset(c.st);
 	progress_start(&c.pr, "embed: reading", embedjob_kind_plural(k),
 		       vecdb_count(db, k == VEC_QUERY));
-	rc = vecdb_walk_texts(db, k == VEC_QUERY, prompts, texts_cb, &c,
-			      notext, err);
+	rc = vecdb_walk_texts(db, k == VEC_QUERY, prompts, texts_cb,
+			      texts_blank_cb, &c, &res->notext, err);
 	progress_finish(&c.pr);
 	XXH128_canonicalFromHash(&h, XXH3_128bits_digest(c.st));
 	XXH3_freeState(c.st);
@@ -467,22 +520,14 @@ builtin_vec_cb(int64_t id, const char *text, size_t len, void *arg)
 
 	embed_builtin_vector(c->eb, text, len, c->vec);
 	progress_update(&c->pr, ++c->n);
-	/* a text with no word (empty, blanks, punctuation) gives the null
-	 * vector: stored, it would be mined as a negative of score 0 for
-	 * every query; refused, one such text would stop the project's
-	 * mining.  Left without a vector like an item without text, and
-	 * named (the first few) so it can be fixed or removed. */
+	/* a text with no word (punctuation only: blank ones are not
+	 * walked) gives the null vector: stored, it would be mined as a
+	 * negative of score 0 for every query; refused, one such text would
+	 * stop the project's mining.  Left without a vector like an item
+	 * without text, and named (the first few). */
 	if (vec_zero(c->vec, c->dim)) {
-		struct embedjob_kind *r = c->res;
-
-		if (r->zero++ < EMBEDJOB_ZERO_NAMED) {
-			char *xid = vecdb_xid(c->db, c->query, id);
-			size_t at = strlen(r->zero_ids);
-
-			snprintf(r->zero_ids + at, sizeof(r->zero_ids) - at,
-				 "%s'%s'", at ? ", " : "", xid);
-			free(xid);
-		}
+		name_item(c->db, c->query, id, &c->res->zero,
+			  c->res->zero_ids);
 		return NS_OK;
 	}
 	return vecstore_add(c->w, id, c->vec, c->err);
@@ -502,8 +547,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 	c.dim = dim;
 	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
 		rc = texts_hash(p->db, (enum vec_kind)k,
-				k == VEC_QUERY && prompts, texts[k],
-				&res[k].notext, err);
+				k == VEC_QUERY && prompts, texts[k], &res[k],
+				err);
 	if (rc != NS_OK)
 		return rc;
 	/* the query vectors are weighted by the passages' statistics: they
@@ -535,7 +580,7 @@ run_builtin(struct project *p, int dim, bool prompts,
 		progress_start(&c.pr, "embed: counting", "passages",
 			       vecdb_count(p->db, false));
 		rc = vecdb_walk_texts(p->db, false, false, builtin_count_cb,
-				      &c, NULL, err);
+				      NULL, &c, NULL, err);
 		progress_finish(&c.pr);
 	}
 	c.vec = xmalloc((size_t)dim * sizeof(float));
@@ -555,7 +600,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 		progress_start(&c.pr, "embed", embedjob_kind_plural((enum vec_kind)k),
 			       vecdb_count(p->db, k == VEC_QUERY));
 		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, prompts,
-				      builtin_vec_cb, &c, &res[k].notext, err);
+				      builtin_vec_cb, NULL, &c, &res[k].notext,
+				      err);
 		progress_finish(&c.pr);
 		res[k].rows = vecstore_count(c.w);
 		res[k].dim = dim;
@@ -577,16 +623,8 @@ run_builtin(struct project *p, int dim, bool prompts,
 		weights = k == VEC_QUERY ?
 			  xasprintf(",\"passages\":\"%s\"",
 				    texts[VEC_PASSAGE]) : xstrdup("");
-		/* the texts left without a vector, named again by a re-run
-		 * that finds the set up to date */
 		strbuf_init(&zero);
-		if (res[k].zero) {
-			strbuf_addf(&zero, ",\"zero\":%lld,\"zero_ids\":",
-				    (long long)res[k].zero);
-			if (!jsonw_str(&zero, res[k].zero_ids,
-				       strlen(res[k].zero_ids)))
-				strbuf_addstr(&zero, "\"\"");
-		}
+		zero_params(&zero, &res[k]);
 		params = xasprintf("{\"embedder\":\"%s\",\"documents\":%lld,"
 				   "\"texts\":\"%s\"%s%s}", EMBED_BUILTIN_MODEL,
 				   (long long)embed_builtin_docs(c.eb),
@@ -622,6 +660,7 @@ struct http_ctx {
 	float *vec;		/* 65536 floats */
 	struct progress pr;
 	int64_t done, cached;
+	struct embedjob_kind *res;	/* the kind's: zero, zero_ids */
 	struct ns_err *err;
 };
 
@@ -640,25 +679,27 @@ http_key(const char *model, const char *text, size_t len,
 	memcpy(key, c.digest, 16);
 }
 
+/* Store @vec as item @id's vector (*@kept true), or not when it is
+ * the null vector. */
 static enum ns_rc
-http_add(struct http_ctx *c, int64_t id, const float *vec)
+http_add(struct http_ctx *c, int64_t id, const float *vec, bool *kept)
 {
 	enum ns_rc rc;
 
-	/* the service's null vector is no embedding (a failed or empty
-	 * text): refused, and not cached, before it is mined as a negative
-	 * of score 0 for every query */
+	/* the service's null vector is no embedding (a text it failed on):
+	 * stored, it would be mined as a negative of score 0 for every
+	 * query; refused, one such text would keep every vector of the
+	 * model out (negsieve cannot change an imported text).  Left
+	 * without a vector, named, and not cached, as the built-in
+	 * embedder leaves a text with no word. */
+	*kept = false;
 	if (vec_zero(vec, c->dim)) {
-		char *xid = vecdb_xid(c->db, c->kind == VEC_QUERY, id);
-
-		rc = err_set(c->err, NS_ENET, "%s: model '%s' returned a "
-			     "zero vector (every component 0) for %s '%s': "
-			     "not stored; look at that text, and fix or "
-			     "remove it", embed_http_url(c->http), c->model,
-			     vecstore_kind_name(c->kind), xid);
-		free(xid);
-		return rc;
+		name_item(c->db, c->kind == VEC_QUERY, id, &c->res->zero,
+			  c->res->zero_ids);
+		progress_update(&c->pr, ++c->done);
+		return NS_OK;
 	}
+	*kept = true;
 
 	if (!c->w) {
 		rc = vecstore_begin(c->db, c->kind, c->model, c->dim, &c->w,
@@ -686,10 +727,12 @@ http_flush(struct http_ctx *c)
 		c->dim = dim;
 		for (int i = 0; i < c->n && rc == NS_OK; i++) {
 			const float *v = vecs + (size_t)i * (size_t)dim;
+			bool kept;
 
-			/* added first: a vector refused is not cached */
-			rc = http_add(c, c->ids[i], v);
-			if (rc == NS_OK)
+			/* added first: a vector left out is not cached (a
+			 * later run asks again) */
+			rc = http_add(c, c->ids[i], v, &kept);
+			if (rc == NS_OK && kept)
 				rc = vecdb_cache_put(c->db, c->keys[i], dim, v,
 						     c->err);
 		}
@@ -710,9 +753,11 @@ http_cb(int64_t id, const char *text, size_t len, void *arg)
 
 	http_key(c->model, text, len, key);
 	if (vecdb_cache_get(c->db, key, &dim, c->vec)) {
+		bool kept;
+
 		c->dim = dim;
 		c->cached++;
-		return http_add(c, id, c->vec);
+		return http_add(c, id, c->vec, &kept);
 	}
 	c->texts[c->n] = xstrndup(text, len);
 	c->lens[c->n] = len;
@@ -739,7 +784,7 @@ run_http(struct project *p, const struct embedjob_settings *o,
 	for (int k = VEC_QUERY; rc == NS_OK && k <= VEC_PASSAGE; k++)
 		if ((rc = texts_hash(p->db, (enum vec_kind)k,
 				     k == VEC_QUERY && o->prompt, texts[k],
-				     &res[k].notext, err)) == NS_OK)
+				     &res[k], err)) == NS_OK)
 			set_current(p, (enum vec_kind)k, o->model, o->dim,
 				    texts[k], NULL, &res[k]);
 	if (rc != NS_OK)
@@ -773,11 +818,13 @@ run_http(struct project *p, const struct embedjob_settings *o,
 		if (res[k].current)
 			continue;
 		c.kind = (enum vec_kind)k;
+		c.res = &res[k];
 		c.done = c.cached = 0;
 		progress_start(&c.pr, "embed", embedjob_kind_plural(c.kind),
 			       vecdb_count(p->db, k == VEC_QUERY));
+		/* blank texts are not walked: never sent */
 		rc = vecdb_walk_texts(p->db, k == VEC_QUERY, o->prompt,
-				      http_cb, &c, &res[k].notext, err);
+				      http_cb, NULL, &c, &res[k].notext, err);
 		if (rc == NS_OK)
 			rc = http_flush(&c);
 		progress_finish(&c.pr);
@@ -786,11 +833,16 @@ run_http(struct project *p, const struct embedjob_settings *o,
 		res[k].dim = c.dim;
 		res[k].done = 1;
 		if (rc == NS_OK && c.w) {
-			char *params = xasprintf("{\"endpoint\":\"%s\","
-						 "\"texts\":\"%s\"}",
-						 embed_http_url(http),
-						 texts[k]);
+			struct strbuf zero;
+			char *params;
 
+			strbuf_init(&zero);
+			zero_params(&zero, &res[k]);
+			params = xasprintf("{\"endpoint\":\"%s\","
+					   "\"texts\":\"%s\"%s}",
+					   embed_http_url(http), texts[k],
+					   zero.len ? zero.buf : "");
+			strbuf_fini(&zero);
 			vecstore_set_params(c.w, params);
 			free(params);
 			rc = vecstore_commit(c.w, err);
@@ -958,18 +1010,33 @@ embedjob_print(const struct embedjob_result *res, FILE *fp)
 		fprintf(fp, "note: %lld of %lld %s have no vector",
 			(long long)(r->items - r->rows), (long long)r->items,
 			embedjob_kind_plural((enum vec_kind)k));
-		if (!r->zero) {
+		if (!r->zero && !r->blank) {
 			fprintf(fp, "%s\n", r->notext ? " (no text)" : "");
 			continue;
 		}
+		/* named, the first few: negsieve keeps an imported text as
+		 * it is, so what can be done is in the data imported */
 		fprintf(fp, " (");
 		if (r->notext)
 			fprintf(fp, "%lld without text; ", (long long)r->notext);
-		fprintf(fp, "%lld whose text has no word, a zero vector to "
-			"the built-in embedder: %s%s; fix or remove those "
-			"texts, else they stay out of mining)\n",
-			(long long)r->zero, r->zero_ids,
-			r->zero > EMBEDJOB_ZERO_NAMED ? ", ..." : "");
+		if (r->blank)
+			fprintf(fp, "%lld with an empty or blank text, sent to "
+				"no embedder: %s%s%s", (long long)r->blank,
+				r->blank_ids, r->blank > EMBEDJOB_ZERO_NAMED ?
+				", ..." : "", r->zero ? "; " : "");
+		if (r->zero && res->requests >= 0)
+			fprintf(fp, "%lld to which model '%s' returned a zero "
+				"vector (every component 0), not cached: %s%s",
+				(long long)r->zero, res->model, r->zero_ids,
+				r->zero > EMBEDJOB_ZERO_NAMED ? ", ..." : "");
+		else if (r->zero)
+			fprintf(fp, "%lld whose text has no word, a zero "
+				"vector to the built-in embedder: %s%s",
+				(long long)r->zero, r->zero_ids,
+				r->zero > EMBEDJOB_ZERO_NAMED ? ", ..." : "");
+		fprintf(fp, "): they stay out of mining; to have them, fix "
+			"those texts in the data and import it into a new "
+			"project\n");
 	}
 	for (int k = VEC_QUERY; k <= VEC_PASSAGE; k++) {
 		const struct embedjob_kind *r = &res->kind[k];

@@ -60,10 +60,16 @@ struct embedjob_kind {
 	int64_t items;		/* queries or passages in the project */
 	int64_t notext;		/* items without text (not embedded) */
 	int64_t cached;		/* endpoint: vectors from the cache */
-	int64_t zero;		/* built-in: items whose text gave a zero
-				 * vector (no word), left without one */
-	char zero_ids[256];	/* the first EMBEDJOB_ZERO_NAMED of them,
+	int64_t blank;		/* items whose text is blank (text_blank():
+				 * empty, white space), given no vector by
+				 * every embedder (none sent to an endpoint) */
+	char blank_ids[256];	/* the first EMBEDJOB_ZERO_NAMED of them,
 				 * quoted: "'a', 'b'" (cut at the size) */
+	int64_t zero;		/* items whose text the embedder gave a zero
+				 * vector (the built-in one: a text with no
+				 * word; an endpoint's failure), left without
+				 * one */
+	char zero_ids[256];	/* the first EMBEDJOB_ZERO_NAMED of them */
 	int64_t shared;		/* import: rows of an id whose passage (the
 				 * same text as another id's) an earlier
 				 * row gave the same vector: not stored */

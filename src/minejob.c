@@ -1328,6 +1328,16 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 			     "with text (import some first)", pj->dir);
 		goto out;
 	}
+	/* none with a text to search (see the order below): no run */
+	for (lo = 0; lo < nq; lo++)
+		if (qtext[lo] && !text_blank(qtext[lo], strlen(qtext[lo])))
+			break;
+	if (lo == nq) {
+		rc = err_set(err, NS_EINPUT, "%s: nothing to mine: no queries "
+			     "with text (%lld known by id only, or empty or "
+			     "blank)", pj->dir, (long long)nq);
+		goto out;
+	}
 	if ((rc = db_mine_positives(pj->db, qids, nq, &pos_off, &pos_pid,
 				    err)) ||
 	    (rc = db_mine_text_hashes(pj->db, 1, qids, nq, &qhash, err)) ||
@@ -1341,9 +1351,17 @@ minejob_bm25(struct project *pj, const struct minejob_settings *o,
 		goto out;
 	shard_slice(o, nq, &lo, &hi);
 	order = xmalloc(((size_t)(hi - lo) + 1) * sizeof(*order));
-	for (int64_t qi = lo; qi < hi; qi++)
+	for (int64_t qi = lo; qi < hi; qi++) {
+		/* a query without text (none, or blank) has no term to find:
+		 * not searched, as a dense mine has no vector for it, and
+		 * counted apart, not among those with too few negatives */
+		if (!qtext[qi] || text_blank(qtext[qi], strlen(qtext[qi]))) {
+			sum->no_text++;
+			continue;
+		}
 		if (!tg.resumed || !mine_id_in(tg.done, tg.ndone, qids[qi]))
 			order[norder++] = qi;
+	}
 	b.db = pj->db;
 	b.o = o;
 	b.sum = sum;
@@ -1443,7 +1461,8 @@ refilter_publish(struct db *db, int64_t run, const struct filter_params *fp,
 	/* the queries it leaves alone, which export would otherwise
 	 * count as having too few negatives */
 	if (rc == NS_OK)
-		rc = db_mine_not_in_run(db, run, &upto, &sum->not_in_run, err);
+		rc = db_mine_not_in_run(db, run, &upto, &sum->not_in_run,
+					&sum->no_text, err);
 	return rc;
 }
 

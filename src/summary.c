@@ -311,6 +311,12 @@ summary_print(const struct summary *s, const struct filter_params *p,
 			"when it was): they have no candidates (a refilter "
 			"works on the run's queries; negsieve embed (dense), "
 			"then negsieve mine)\n", (long long)s->not_in_run);
+	if (s->no_text)
+		fprintf(fp, "%lld queries of the project have no text (known "
+			"by id only, or empty or blank): no mine can search "
+			"them, and export leaves them out without text (fix "
+			"the text in the data imported)\n",
+			(long long)s->no_text);
 	if (s->short_queries)
 		fprintf(fp, "Could not find %d negatives for %lld queries "
 			"(%.2f%%)\n", p->num_negatives,

@@ -58,6 +58,9 @@ struct summary {
 					 * sharing no term with its query */
 	int64_t not_in_run;		/* a refilter: queries of the project
 					 * imported after the run was mined */
+	int64_t no_text;		/* a refilter, a BM25 mine: queries
+					 * without text (none, or blank), not
+					 * in not_in_run nor short_queries */
 };
 
 void summary_init(struct summary *s);

@@ -353,6 +353,32 @@ utf8_has_unspaced(const char *str, size_t len)
 	return false;
 }
 
+bool
+text_blank(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len; ) {
+		uint32_t c;
+		int k;
+
+		if (s[i] < 0x80) {
+			if (!strchr(" \t\n\r\f\v", s[i]) || !s[i])
+				return false;
+			i++;
+			continue;
+		}
+		c = utf8_next(s + i, len - i, &k);
+		/* (k 1: a byte that is no UTF-8, which is not a blank) */
+		if (k == 1 || (c != 0x85 && c != 0xA0 && c != 0x1680 &&
+		    !(c >= 0x2000 && c <= 0x200A) && c != 0x2028 &&
+		    c != 0x2029 && c != 0x202F && c != 0x205F && c != 0x3000))
+			return false;
+		i += (size_t)k;
+	}
+	return true;
+}
+
 int64_t
 ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n, int64_t x)
 {

@@ -78,6 +78,17 @@ bool unicode_unspaced(uint32_t c);
 /* Does @s[0..len) hold a code point of unicode_unspaced()? */
 bool utf8_has_unspaced(const char *s, size_t len);
 
+/*
+ * Is @s[0..len) a blank text: empty, or only white space (Unicode's
+ * White_Space: ASCII blanks, U+0085, U+00A0 no-break space, U+1680,
+ * U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 ideographic
+ * space)?  The one definition of "no text" beside NULL: import counts
+ * such texts, embed gives them no vector (none is sent to an endpoint),
+ * export and stats count them "without text"; SQL has it as
+ * ns_blank(X) (db.c).  Punctuation is text ("?!" is embedded).
+ */
+bool text_blank(const char *s, size_t len);
+
 /* The first index in [@lo, @n) of the ascending @v[0..@n) whose value is
  * not below @x; @n when there is none (a binary search). */
 int64_t ns_lower_bound_i64(const int64_t *v, int64_t lo, int64_t n,

@@ -2,7 +2,8 @@
 # cli-embed-http.sh - negsieve embed --endpoint against a fake
 # OpenAI-compatible service on 127.0.0.1: batching, index order, the
 # cache, the API key, retries (500, 429 + Retry-After), and failures
-# (always 500, malformed JSON, wrong dimension, timeout, a zero vector).
+# (always 500, malformed JSON, wrong dimension, timeout); a zero vector
+# and blank texts: no vector, named.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null || skip_all "no python3"
 
@@ -110,19 +111,40 @@ is "$rc" 10 "timeout exits 10"
 is_in "$err" "negsieve: $URL/v1/embeddings: request failed after 3 attempts: " "timeout message"
 is "$(sets)" "$before" "no vecset stored by the failures"
 # a zero vector from the service (a null vector: it would score 0 against
-# everything) is refused naming the item, and not cached
-sqlite3 "$P/negsieve.db" "INSERT INTO passage(id, text, source_id) VALUES (21, '?!', 1);
-	INSERT INTO passage_xid VALUES ('p21', 21)"
+# everything): that item gets no vector, is named and not cached, and the
+# others are stored, as the built-in embedder leaves a text with no word
+# (a refusal kept every vector of the model out, for a text negsieve
+# cannot change).  Blank texts (empty, white space, U+00A0, U+3000) are
+# sent to no endpoint: no vector, named in the same note.  Punctuation is
+# a text: sent.
+sqlite3 "$P/negsieve.db" "INSERT INTO passage(id, text, source_id) VALUES (21, '?!', 1),
+		(22, '', 1), (23, ' ' || char(160) || char(10), 1), (24, char(12288), 1);
+	INSERT INTO passage_xid VALUES ('p21', 21), ('p22', 22), ('p23', 23), ('p24', 24);
+	INSERT INTO query(xid, text, source_id) VALUES ('q6', char(9), 1)"
+ctl set?mode=zero >/dev/null
+run "$NEGSIEVE" embed --endpoint "$URL" --model m10 --batch 100 "$P"
+is "$rc" 0 "a zero vector from the service: exit 0"
+note="note: 1 of 6 queries have no vector (1 with an empty or blank text, sent to no embedder: 'q6'): they stay out of mining; to have them, fix those texts in the data and import it into a new project
+note: 4 of 24 passages have no vector (3 with an empty or blank text, sent to no embedder: 'p22', 'p23', 'p24'; 1 to which model 'm10' returned a zero vector (every component 0), not cached: 'p21'): they stay out of mining; to have them, fix those texts in the data and import it into a new project"
+is "$(printf '%s\n' "$out" | sed 1d)" "$note" "... naming the items left without a vector"
+is "$(sqlite3 "$P/negsieve.db" "SELECT group_concat(count, ' ') FROM vecset WHERE model = 'm10'")" "20 5" \
+   "... storing the others' vectors"
+is "$(ctl texts | grep -c -v '[[:alnum:]]')" 1 "... sending no blank text, only the punctuation"
 ctl set?mode=zero >/dev/null
 run "$NEGSIEVE" embed --endpoint "$URL" --model m10 "$P"
-is "$rc" 10 "a zero vector from the service exits 10"
-is "$err" "negsieve: $URL/v1/embeddings: model 'm10' returned a zero vector (every component 0) for passage 'p21': not stored; look at that text, and fix or remove it" \
-   "... naming the passage"
-is "$(sets)" "$before" "... storing no set"
+is "$(printf '%s\n' "$out" | sed 1,2d)" "$note" "... named again when up to date"
+is "$(ctl count)" 0 "... with no request"
+sqlite3 "$P/negsieve.db" "DELETE FROM vecset WHERE model = 'm10'"
 ctl set?mode=zero >/dev/null
 run "$NEGSIEVE" embed --endpoint "$URL" --model m10 "$P"
-is "$(ctl texts)" "?!" "... nor caching it: asked again (alone) on a re-run"
-sqlite3 "$P/negsieve.db" "DELETE FROM passage_xid WHERE passage_id = 21; DELETE FROM passage WHERE id = 21"
+is "$(ctl texts)" "?!" "... nor caching the zero vector: asked again (alone) when the sets are gone"
+run "$NEGSIEVE" mine --model m10 "$P"
+is "$rc" 0 "... and mine goes on"
+is "$(sqlite3 "$P/negsieve.db" "SELECT count(*) FROM candidate WHERE passage_id > 20")" 0 \
+   "... with none of them among the candidates"
+sqlite3 "$P/negsieve.db" "DELETE FROM candidate; DELETE FROM run_pool; DELETE FROM run;
+	DELETE FROM passage_xid WHERE passage_id > 20; DELETE FROM passage WHERE id > 20;
+	DELETE FROM query WHERE xid = 'q6'"
 
 run "$NEGSIEVE" embed --endpoint ftp://x --model m "$P"
 is "$rc" 2 "a non-http endpoint is a usage error"

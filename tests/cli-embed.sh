@@ -98,20 +98,24 @@ is_in "$err" "model 'nomodel' needs --endpoint URL" "message"
 run "$NEGSIEVE" embed --dim 0 "$P"
 is "$rc" 2 "--dim 0 refused"
 
-# a text with no word (empty, punctuation) gives the built-in embedder a
-# zero vector: such items get none (stored, a passage's would be mined as
-# a negative of score 0 for every query), named, and mining goes on
+# a text with no word (punctuation) gives the built-in embedder a zero
+# vector: such items get none (stored, a passage's would be mined as a
+# negative of score 0 for every query), named, and mining goes on.  A blank
+# text (empty, white space, U+00A0, U+3000; a query's prompt is not its
+# text) is given to no embedder, named in the same note.
 B=$T/b
 "$NEGSIEVE" init "$B" >/dev/null
 sqlite3 "$B/negsieve.db" "INSERT INTO source(path, format, created_at) VALUES ('t', 't', 'now');
 	INSERT INTO passage(id, text, source_id) VALUES (1, 'the cat sat', 1), (2, '', 1),
-		(3, '-- !!', 1), (4, 'a dog ran', 1), (5, NULL, 1);
-	INSERT INTO passage_xid VALUES ('p1', 1), ('e2', 2), ('e3', 3), ('p4', 4), ('n5', 5);
-	INSERT INTO query(xid, text, source_id) VALUES ('q1', 'cat', 1), ('q2', '???', 1)"
+		(3, '-- !!', 1), (4, 'a dog ran', 1), (5, NULL, 1),
+		(6, char(160) || ' ' || char(12288), 1);
+	INSERT INTO passage_xid VALUES ('p1', 1), ('e2', 2), ('e3', 3), ('p4', 4), ('n5', 5), ('e6', 6);
+	INSERT INTO query(xid, text, source_id) VALUES ('q1', 'cat', 1), ('q2', '???', 1);
+	INSERT INTO query(xid, text, prompt, source_id) VALUES ('q3', ' ', 'Represent this for the cat: ', 1)"
 run "$NEGSIEVE" embed "$B"
 is "$rc" 0 "texts with no word: embed exits 0"
-note="note: 1 of 2 queries have no vector (1 whose text has no word, a zero vector to the built-in embedder: 'q2'; fix or remove those texts, else they stay out of mining)
-note: 3 of 5 passages have no vector (1 without text; 2 whose text has no word, a zero vector to the built-in embedder: 'e2', 'e3'; fix or remove those texts, else they stay out of mining)"
+note="note: 2 of 3 queries have no vector (1 with an empty or blank text, sent to no embedder: 'q3'; 1 whose text has no word, a zero vector to the built-in embedder: 'q2'): they stay out of mining; to have them, fix those texts in the data and import it into a new project
+note: 4 of 6 passages have no vector (1 without text; 2 with an empty or blank text, sent to no embedder: 'e2', 'e6'; 1 whose text has no word, a zero vector to the built-in embedder: 'e3'): they stay out of mining; to have them, fix those texts in the data and import it into a new project"
 is "$(printf '%s\n' "$out" | sed 1d)" "$note" "... naming them"
 is "$(sqlite3 "$B/negsieve.db" "SELECT group_concat(count, ' ') FROM vecset")" "2 1" "... without a vector"
 run "$NEGSIEVE" embed "$B"

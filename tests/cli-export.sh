@@ -324,6 +324,27 @@ F=$T/fx
 "$NEGSIEVE" init "$F" >/dev/null
 sqlite3 "$F/negsieve.db" <"$top_srcdir/tests/export-fixture.sql"
 is "$(stats_negs "$F")" "$(export_negs "$F")" "stats: the negatives export writes"
+# a blank text (empty or white space, U+00A0 and U+3000 too: import
+# counts it) is no text: a blank negative is left out of every format and
+# counted "without text" (a bge negative "" was written), a blank query
+# too, and stats counts the same way
+cp -r "$F" "$T/fx-blank"
+sqlite3 "$T/fx-blank/negsieve.db" "UPDATE passage SET text = char(160) || ' ' WHERE id = 20;
+	UPDATE query SET text = char(12288) WHERE id = 4"
+run "$NEGSIEVE" export -o "$T/blank.jsonl" "$T/fx-blank"
+is_in "$out" "negatives         5 written" "blank texts: the blank negative and the blank query's left out"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text" \
+   "... the blank query counted without text"
+is_in "$out" ", 0 beyond --negatives, 1 without text" "... the blank negative too"
+is "$($PY -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    for t in [r["query"]] + r["pos"] + r["neg"]:
+        if not t.strip():
+            print(repr(t))' "$T/blank.jsonl")" "" "... neither written"
+is "$(stats_negs "$T/fx-blank")" 5 "... and stats counts them so"
+run "$NEGSIEVE" export -f tevatron -o "$T/blank-tev.jsonl" "$T/fx-blank"
+is_in "$out" "negatives         5 written" "... in another format alike"
 printf 'export:\n  undecided: drop\n' >"$T/ud.yaml"
 "$NEGSIEVE" config "$F" "$T/ud.yaml" >/dev/null
 is "$(stats_negs "$F"):$(export_negs "$F")" "3:3" \
@@ -469,13 +490,16 @@ C=$T/cr
 "$NEGSIEVE" init "$C" >/dev/null
 printf '%s\n' '{"query": "q\r\nline", "pos": ["p with \r\n crlf"], "neg": ["n with \r\n crlf", "lone \r cr", "ends in cr\r", "\r\n"]}' >"$T/cr.jsonl"
 "$NEGSIEVE" import "$C" "$T/cr.jsonl" >/dev/null
+# (the negative "\r\n" is a blank text, no text: export leaves it out)
 texts() {
 	db "$1" "SELECT group_concat(h, ' ') FROM (SELECT hex(text) AS h
-	  FROM passage UNION ALL SELECT 'q' || hex(text) FROM query ORDER BY 1)"
+	  FROM passage WHERE trim(text, char(13, 10)) <> ''
+	  UNION ALL SELECT 'q' || hex(text) FROM query ORDER BY 1)"
 }
 for f in cr.csv cr.tsv cr-lp.csv; do
 	case $f in cr-lp.csv) fmt=labeled-pair ;; *) fmt=triplet ;; esac
-	"$NEGSIEVE" export -f $fmt -o "$T/$f" "$C" >/dev/null
+	run "$NEGSIEVE" export -f $fmt -o "$T/$f" "$C"
+	is_in "$out" ", 1 without text" "$f: the blank negative (CR LF alone) left out"
 	"$NEGSIEVE" init "$T/rt-$f" >/dev/null
 	run "$NEGSIEVE" import "$T/rt-$f" "$T/$f"
 	is "$rc:$(texts "$T/rt-$f")" "0:$(texts "$C")" \
@@ -947,6 +971,48 @@ is_in "$out" "1 queries of the project are not in the run" "hole: the refilter t
 run "$NEGSIEVE" export --min-negatives 5 -o "$T/hole.jsonl" "$H"
 is_in "$out" "2 with too few negatives, 0 without text, 1 not in the run (" \
    "hole: the queries it searched with too few are still counted as such"
+
+# a query whose text is blank (empty, white space, U+3000): no embed or mine can take it, so not "not in the run" with that
+# advice, nor "too few negatives" under BM25: "without text", apart, in
+# stats, export, refilter and mine alike
+W=$T/notext
+mkdir -p "$T/notext-data/qrels"
+for i in 1 2 3 4 5 6; do
+	printf '{"_id": "p%d", "title": "", "text": "passage %d about tea"}\n' $i $i
+done >"$T/notext-data/corpus.jsonl"
+printf '{"_id": "q1", "text": "tea passage"}\n{"_id": "q2", "text": ""}\n{"_id": "q3", "text": " \\u3000 "}\n' \
+	>"$T/notext-data/queries.jsonl"
+printf 'query-id\tcorpus-id\tscore\nq1\tp1\t1\nq2\tp2\t1\nq3\tp3\t1\n' \
+	>"$T/notext-data/qrels/train.tsv"
+"$NEGSIEVE" init "$W" >/dev/null
+"$NEGSIEVE" import "$W" "$T/notext-data" >/dev/null
+"$NEGSIEVE" embed "$W" >/dev/null
+"$NEGSIEVE" mine --num-negatives 2 "$W" >/dev/null 2>&1
+run "$NEGSIEVE" stats "$W"
+is "$(printf '%s\n' "$out" | grep '^queries ')" "queries     3 (2 without text: known by id only, or empty or blank; no mine searches them and export leaves them out: fix the text in the data imported)" \
+   "no text: stats counts them apart, not as not in the run"
+run "$NEGSIEVE" stats --json "$W"
+is_in "$out" '"queries_without_text": 2' "... in its JSON too"
+run "$NEGSIEVE" export -o "$T/notext.jsonl" "$W"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text
+" "no text: export counts them without text, not as not in the run"
+run "$NEGSIEVE" mine --refilter "$W"
+is_in "$out" "2 queries of the project have no text (known by id only, or empty or blank): no mine can search them, and export leaves them out without text (fix the text in the data imported)" \
+   "no text: the refilter says so"
+ok "... not as not in the run" sh -c '! printf "%s" "$1" | grep -q "not in the run"' - "$out"
+run "$NEGSIEVE" mine --method bm25 --num-negatives 2 "$W"
+is_in "$out" "2 queries of the project have no text" "no text: a BM25 mine says so"
+ok "... and finds no too few negatives for them" sh -c '! printf "%s" "$1" | grep -q "Could not find"' - "$out"
+run "$NEGSIEVE" export -o "$T/notext.jsonl" "$W"
+is_in "$out" "queries left out  0 without a positive, 0 with too few negatives, 2 without text
+" "no text: export after the BM25 mine alike"
+is "$(printf '%s\n' "$("$NEGSIEVE" stats "$W")" | grep -c 'not in the run')" 0 "... and stats"
+sqlite3 "$W/negsieve.db" "UPDATE query SET text = '' WHERE xid = 'q1'"
+n0=$(sqlite3 "$W/negsieve.db" "SELECT count(*) FROM run")
+run "$NEGSIEVE" mine --method bm25 "$W"
+is "$rc:$err" "3:negsieve: $W: nothing to mine: no queries with text (3 known by id only, or empty or blank)" \
+   "no text: a BM25 mine with no query text to search is refused"
+is "$(sqlite3 "$W/negsieve.db" "SELECT count(*) FROM run")" "$n0" "... and makes no run"
 
 # the runs' queries cannot be read: stats and export fail, saying why;
 # export writes and records nothing

@@ -308,6 +308,11 @@ printf '{"query": "q", "pos": ["p", " "], "neg": ["", " \\t", "n"]}\n{"query": "
 run "$NEGSIEVE" import pe blank.jsonl
 is_in "$out" "blank.jsonl (bge: training rows): 2 records: 4 passages, 2 queries, 3 judgments, 3 candidates; 2 passages and 1 query with an empty or blank text" \
 	"empty or blank bge texts: imported and counted (one empty passage known already)"
+# blanks beyond ASCII: a no-break space, an ideographic space (text_blank())
+printf '{"query": "\\u3000", "pos": ["p"], "neg": ["\\u00a0", " \\u3000 "]}\n' >nbsp.jsonl
+run "$NEGSIEVE" import pe nbsp.jsonl
+is_in "$out" "; 2 passages and 1 query with an empty or blank text" \
+	"U+00A0 and U+3000 alone are blank texts too"
 "$NEGSIEVE" init pbs >/dev/null
 run "$NEGSIEVE" import --skip-bad batch.bad pbs --corpus batch.jsonl
 is "$(counts pbs)" "0 146 148 0 0 0" "batches, --skip-bad: the rest imported"

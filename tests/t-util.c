@@ -54,6 +54,20 @@ main(void)
 	   "... nor CJK punctuation alone");
 	ok(!utf8_has_unspaced("ＦＵＬＬ", strlen("ＦＵＬＬ")),
 	   "... nor full-width Latin");
+	/* blank texts: no text, as NULL is (import, embed, export) */
+#define BLANK(s) text_blank(s, sizeof(s) - 1)
+	ok(BLANK(""), "the empty text is blank");
+	ok(BLANK(" \t\r\n\f\v"), "... ASCII white space");
+	ok(BLANK("\xc2\xa0"), "... a no-break space (U+00A0)");
+	ok(BLANK(" \xe3\x80\x80 "), "... an ideographic space (U+3000)");
+	ok(BLANK("\xe2\x80\xaf\xe2\x80\x83"), "... U+202F, U+2003");
+	ok(!BLANK("?!"), "punctuation is a text");
+	ok(!BLANK(" a "), "... a letter");
+	ok(!BLANK("\xa0"), "a lone byte 0xA0 (no UTF-8) is not a blank");
+	ok(!BLANK("\xe2\x80\x8b"), "... nor a zero-width space (U+200B, "
+	   "not white space to Unicode)");
+	ok(!text_blank(" \0 ", 3), "... nor a NUL byte");
+#undef BLANK
 
 	strbuf_init(&sb);
 	for (int i = 0; i < 1000; i++)
