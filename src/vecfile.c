@@ -174,7 +174,7 @@ vecfile_looks(const unsigned char *b, size_t n, uint64_t size, char *desc,
 		return LOOK_U8BIN;
 	}
 	/* UTF-16 text has NULs too: the line reader names its encoding */
-	if (memchr(b, 0, n) && !(n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) ||
+	if (n > 0 && memchr(b, 0, n) && !(n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) ||
 					    (b[0] == 0xfe && b[1] == 0xff)))) {
 		snprintf(desc, len, "binary data");
 		return LOOK_BINARY;
