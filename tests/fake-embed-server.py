@@ -8,7 +8,7 @@ Listens on 127.0.0.1 on a free port, written to PORTFILE.  POST
 /v1/embeddings answers according to the current mode; GET /set?mode=M
 switches mode and resets the counters; GET /count returns the number of
 POSTs since; GET /auth the last Authorization header; GET /texts the
-texts embedded since, one a line.  Modes:
+texts embedded since (of requests made since), one a line.  Modes:
 
   ok         vectors of dimension 4: [len(text), first byte, last byte,
              index in batch], data listed in reverse order (by "index")
@@ -29,7 +29,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-state = {"mode": "ok", "count": 0, "auth": "", "texts": []}
+state = {"mode": "ok", "count": 0, "auth": "", "texts": [], "gen": 0}
 lock = threading.Lock()
 
 
@@ -55,6 +55,7 @@ class Handler(BaseHTTPRequestHandler):
                 state["count"] = 0
                 state["auth"] = ""
                 state["texts"] = []
+                state["gen"] += 1
             self.reply(200, "ok")
         elif u.path == "/count":
             self.reply(200, str(state["count"]))
@@ -72,6 +73,7 @@ class Handler(BaseHTTPRequestHandler):
             state["count"] += 1
             n = state["count"]
             mode = state["mode"]
+            gen = state["gen"]
             state["auth"] = self.headers.get("Authorization", "")
         if self.path != "/v1/embeddings":
             return self.reply(404, '{"error": {"message": "no such path"}}')
@@ -85,8 +87,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, '{"data": [{"index": 0, "embedding": [1,')
         if mode == "slow":
             time.sleep(3)
+        # a slow request answered after a /set (its client gave up
+        # long ago) is not one of the texts asked since
         with lock:
-            state["texts"].extend(req["input"])
+            if state["gen"] == gen:
+                state["texts"].extend(req["input"])
         if mode == "hang" and n > 1:
             time.sleep(60)
         data = []
