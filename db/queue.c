@@ -1623,6 +1623,28 @@ queue_search_step(struct db *db, int64_t run, const struct queue_search *s,
 	return ret;
 }
 
+/* Whether @sql (?1 the search's FTS5 expression unless it goes by LIKE,
+ * ?2 query @qid) returns a row, into *@any. */
+static enum ns_rc
+queue_search_any(struct db *db, const struct queue_search *s,
+		 const char *sql, int64_t qid, bool *any, struct ns_err *err)
+{
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	int rc;
+
+	if (!st)
+		return NS_EDB;
+	if (!s->nlike)
+		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, qid);
+	rc = sqlite3_step(st);
+	*any = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, err, "searching");
+	return NS_OK;
+}
+
 enum ns_rc
 queue_search_marks(struct db *db, const struct queue_search *s,
 		   const struct queue_query *q, bool *hit, bool *query_hit,
@@ -1673,27 +1695,9 @@ queue_search_marks(struct db *db, const struct queue_search *s,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "searching");
-	if (!(st = db_prep(db, sql_q[like], err)))
+	if (queue_search_any(db, s, sql_q[like], q->id, query_hit, err))
 		return NS_EDB;
-	if (!like)
-		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, q->id);
-	rc = sqlite3_step(st);
-	*query_hit = rc == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, err, "searching");
-	if (!(st = db_prep(db, sql_pos[like], err)))
-		return NS_EDB;
-	if (!like)
-		sqlite3_bind_text(st, 1, s->expr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, q->id);
-	rc = sqlite3_step(st);
-	*pos_hit = rc == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, err, "searching");
-	return NS_OK;
+	return queue_search_any(db, s, sql_pos[like], q->id, pos_hit, err);
 }
 
 enum ns_rc

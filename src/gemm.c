@@ -488,14 +488,8 @@ __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"),
 void
 gemm_to_bf16(const float *x, size_t n, uint16_t *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		uint32_t u, r, q;
-
-		memcpy(&u, &x[i], 4);
-		r = (u + 0x7fffu + ((u >> 16) & 1)) >> 16;
-		q = (u >> 16) | 0x40;	/* NaN: quiet */
-		out[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? q : r);
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = gemm_bf16_bits(x[i]);
 }
 
 void

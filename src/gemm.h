@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "src/err.h"
 
@@ -91,6 +92,19 @@ void gemm_serial_end(void);
 
 /* @n floats to bf16, rounded to nearest even (NaN kept a NaN). */
 void gemm_to_bf16(const float *x, size_t n, uint16_t *out);
+
+/* @x rounded to bf16 as gemm_to_bf16() rounds it (to nearest even; a
+ * NaN stays one, quiet): its bits. */
+static inline uint16_t
+gemm_bf16_bits(float x)
+{
+	uint32_t u;
+
+	memcpy(&u, &x, 4);
+	return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u
+				  ? (u >> 16) | 0x40
+				  : (u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
 
 /*
  * Rows of @dim floats to 8 bits with one scale per row: out = round(x /

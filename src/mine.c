@@ -2,9 +2,6 @@
  * mine.c - the dense mining core (see mine.h).
  */
 #include <math.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,12 +512,7 @@ mine_index_batch(int k)
 {
 	/* a float and a label per result, twice (the search overlaps the
 	 * storing of the batch before), and a heap per thread */
-#ifdef _OPENMP
-	int64_t per = (int64_t)(k > 0 ? k : 1) * 12 *
-		      (2 + omp_get_max_threads());
-#else
-	int64_t per = (int64_t)(k > 0 ? k : 1) * 12 * 3;
-#endif
+	int64_t per = (int64_t)(k > 0 ? k : 1) * 12 * (2 + topk_threads());
 	int64_t most = ((int64_t)256 << 20) / per;
 
 	return most > 16384 ? 16384 : most < 1024 ? 1024 : most;

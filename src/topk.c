@@ -516,19 +516,6 @@ topk_dequant_generic(int32_t *c, const int32_t *zs, const float *sc,
 	}
 }
 
-/* x rounded to bf16 (to nearest even, as gemm_to_bf16()), as a float. */
-static inline float
-topk_bf16_value(float x)
-{
-	uint32_t u, r;
-	float y;
-
-	memcpy(&u, &x, 4);
-	r = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
-	memcpy(&y, &r, 4);
-	return y;
-}
-
 /* sum (bf16(x_i) - x_i)^2 of a row, in double (for topk_bound()). */
 static double
 topk_bf16_err2(const float *x, int dim)
@@ -536,7 +523,12 @@ topk_bf16_err2(const float *x, int dim)
 	double e = 0;
 
 	for (int i = 0; i < dim; i++) {
-		double d = (double)topk_bf16_value(x[i]) - x[i];
+		uint32_t u = (uint32_t)gemm_bf16_bits(x[i]) << 16;
+		float r;
+		double d;
+
+		memcpy(&r, &u, 4);
+		d = (double)r - x[i];
 
 		e += d * d;
 	}
@@ -964,8 +956,8 @@ topk_sel_finish(struct topk_sel *s, int nsel, int64_t q, float *dist,
 
 /* ---- search ----------------------------------------------------------- */
 
-static int
-topk_nthreads(void)
+int
+topk_threads(void)
 {
 #ifdef _OPENMP
 	return omp_get_max_threads();
@@ -977,7 +969,7 @@ topk_nthreads(void)
 size_t
 topk_sel_bytes(int k)
 {
-	return (size_t)topk_nthreads() * (size_t)topk_sel_cap(k) *
+	return (size_t)topk_threads() * (size_t)topk_sel_cap(k) *
 	       (sizeof(float) + sizeof(int64_t));
 }
 
@@ -1030,7 +1022,7 @@ topk_search(struct topk *t, const float *xq, int64_t nq, int k, float *dist,
 	int32_t *qsum = NULL;
 	float *floor = NULL, *qpk = NULL;
 	int64_t mt, nt = t->o.tile_n, ntiles, seg;
-	int nth = topk_nthreads(), failed = 0, cap;
+	int nth = topk_threads(), failed = 0, cap;
 	double pn = 0, ps = 0, pe = 0;
 	struct topk_sel *sel;
 	size_t per;

@@ -100,6 +100,9 @@ void topk_release(const struct topk *t, int64_t r0, int64_t r1);
  */
 double topk_bound(const struct topk *t, const float *q);
 
+/* The threads a search runs on (OpenMP's; 1 without it). */
+int topk_threads(void);
+
 /* Bytes of selection buffers topk_search() holds per query of a search
  * for the k best (one set per OpenMP thread). */
 size_t topk_sel_bytes(int k);

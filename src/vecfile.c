@@ -759,12 +759,21 @@ vecfile_read_ids(const char *path, char ***ids, int64_t *n,
 
 		lineno++;
 		/* no id holds a NUL byte: a binary file (a vector file
-		 * given in the id list's place) */
+		 * given in the id list's place), named when it is one */
 		if (memchr(line, 0, (size_t)k)) {
+			char what[128] = "";
+			struct stat sb;
+
+			if (lineno == 1 && fstat(fileno(fp), &sb) == 0 &&
+			    vecfile_looks((const unsigned char *)line,
+					  (size_t)k, (uint64_t)sb.st_size, what,
+					  sizeof(what)) == LOOK_BINARY)
+				what[0] = 0;
 			err_setpos(err, NS_EINPUT, path, lineno, 0,
-				   "binary data (a NUL byte): an id list "
+				   "binary data (a NUL byte%s%s): an id list "
 				   "holds one id per line of text (was a "
-				   "vector file given as the ids?)");
+				   "vector file given as the ids?)",
+				   what[0] ? ": it looks like " : "", what);
 			vecfile_ids_free(v, cnt);
 			free(line);
 			fclose(fp);

@@ -219,7 +219,7 @@ is "$err" "negsieve: $T/three.ids: 3 ids, but $T/ok.npy has 2 rows" "count misma
 q ok.npy empty.ids
 is "$err" "negsieve: $T/empty.ids:2: empty id" "empty id line"
 q ok.npy ok.npy
-is "$err" "negsieve: $T/ok.npy:1: binary data (a NUL byte): an id list holds one id per line of text (was a vector file given as the ids?)" \
+is "$err" "negsieve: $T/ok.npy:1: binary data (a NUL byte: it looks like a NumPy .npy file): an id list holds one id per line of text (was a vector file given as the ids?)" \
 	"a vector file as the id list: said so"
 # (three ids: the count, not the blank lines, is what is wrong)
 q ok.npy trail.ids

@@ -223,6 +223,24 @@ draw_mark_search(const struct draw *d, const char *s, size_t len,
 	free(m2);
 }
 
+/* One line of @s (not empty) at (@y, @x), @width columns, the search's
+ * words marked: the part that can show, at most 4 bytes a column. */
+static void
+draw_text_marked(const struct draw *d, int y, int x, int width,
+		 const char *s, attr_t attr, bool pad)
+{
+	size_t len = strlen(s), show_len;
+	unsigned char *mask = NULL;
+
+	show_len = len < (size_t)(COLS * 4) ? len : (size_t)(COLS * 4);
+	if (d->sterms.n) {
+		mask = xcalloc(show_len ? show_len : 1, 1);
+		draw_mark_search(d, s, show_len, mask);
+	}
+	draw_text(d, y, x, width, s, show_len, mask, attr, pad);
+	free(mask);
+}
+
 /* Wrap @head (facts, may be "") + @title + @text for a pane of @width
  * columns keyed by @key. */
 static void
@@ -854,19 +872,8 @@ draw_list(struct draw *d)
 		x += idw;
 		x += draw_str(d, y, x, 1, " ", base, true);
 		if (*c->text) {
-			size_t len = strlen(c->text), show_len;
-			unsigned char *mask = NULL;
-
-			/* the part that can show: at most 4 bytes a column */
-			show_len = len < (size_t)(COLS * 4) ? len
-				   : (size_t)(COLS * 4);
-			if (d->sterms.n) {
-				mask = xcalloc(show_len ? show_len : 1, 1);
-				draw_mark_search(d, c->text, show_len, mask);
-			}
-			draw_text(d, y, x, COLS - x, c->text, show_len, mask,
-				  base, i == r->cur);
-			free(mask);
+			draw_text_marked(d, y, x, COLS - x, c->text, base,
+					 i == r->cur);
 		} else {
 			draw_str(d, y, x, COLS - x, "(no text)",
 				 base | draw_attr(d, PAIR_DIM), i == r->cur);
@@ -1007,22 +1014,12 @@ draw_query(struct draw *d)
 				 q->npos > 1 ? " (+more)" : "");
 		x = draw_str(d, g->pos_row, 0, COLS, head,
 			     draw_attr(d, PAIR_TN), false);
-		if (*p->text) {
-			size_t len = strlen(p->text), show_len;
-			unsigned char *mask = NULL;
-
-			/* the search's words, as on the candidates' rows
-			 * (/ searches the positives too) */
-			show_len = len < (size_t)(COLS * 4) ? len
-				   : (size_t)(COLS * 4);
-			if (d->sterms.n) {
-				mask = xcalloc(show_len ? show_len : 1, 1);
-				draw_mark_search(d, p->text, show_len, mask);
-			}
-			draw_text(d, g->pos_row, x, COLS - x, p->text,
-				  show_len, mask, A_NORMAL, false);
-			free(mask);
-		} else
+		/* the search's words, as on the candidates' rows (/
+		 * searches the positives too) */
+		if (*p->text)
+			draw_text_marked(d, g->pos_row, x, COLS - x, p->text,
+					 A_NORMAL, false);
+		else
 			draw_str(d, g->pos_row, x, COLS - x, DRAW_NO_TEXT,
 				 draw_attr(d, PAIR_DIM), false);
 	}
